@@ -1,0 +1,72 @@
+#include "host/api/Endpoints.h"
+
+#include "host/api/JsonReply.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/ParseHandler.h>
+#include <Poco/JSON/Parser.h>
+
+namespace orderhost::api {
+namespace {
+using Poco::Net::HTTPResponse;
+
+Poco::JSON::Array chainSteps(const engine::ReadyChain& chain) {
+    Poco::JSON::Array steps;
+    for (const auto& step : chain.definition.steps) {
+        Poco::JSON::Object item(Poco::JSON_PRESERVE_KEY_ORDER);
+        item.set("name", step.name);
+        item.set("plugin", step.plugin);
+        item.set("step", step.stepKind);
+        item.set("attempts", step.attempts);
+        steps.add(item);
+    }
+    return steps;
+}
+
+}  // namespace
+
+void listPlugins(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
+    Poco::JSON::Array loaded;
+    for (const auto& plugin : context.plugins.plugins()) {
+        Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
+        loaded.add(parser.parse(plugin.manifest.toJson()));
+    }
+    Poco::JSON::Array refused;
+    for (const auto& refusal : context.plugins.refusals()) {
+        Poco::JSON::Object item(Poco::JSON_PRESERVE_KEY_ORDER);
+        item.set("file", refusal.file);
+        item.set("reason", refusal.reason);
+        refused.add(item);
+    }
+    Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
+    body.set("plugins", loaded);
+    body.set("refused", refused);
+    sendJson(response, HTTPResponse::HTTP_OK, body);
+}
+
+void listChains(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
+    Poco::JSON::Array loaded;
+    for (const auto& [name, chain] : context.chains.chains) {
+        Poco::JSON::Object item(Poco::JSON_PRESERVE_KEY_ORDER);
+        item.set("name", name);
+        item.set("version", chain->definition.version);
+        item.set("trigger", chain->definition.trigger);
+        item.set("file", chain->definition.location.file);
+        item.set("steps", chainSteps(*chain));
+        loaded.add(item);
+    }
+    Poco::JSON::Array errors;
+    for (const auto& error : context.chains.errors) errors.add(error.toString());
+    Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
+    body.set("chains", loaded);
+    body.set("errors", errors);
+    sendJson(response, HTTPResponse::HTTP_OK, body);
+}
+
+void health(Poco::Net::HTTPServerResponse& response) {
+    Poco::JSON::Object body;
+    body.set("status", "ok");
+    sendJson(response, HTTPResponse::HTTP_OK, body);
+}
+
+}  // namespace orderhost::api

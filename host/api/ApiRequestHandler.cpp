@@ -1,0 +1,140 @@
+#include "host/api/ApiRequestHandler.h"
+
+#include "host/api/Endpoints.h"
+#include "host/api/JsonReply.h"
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/MediaType.h>
+#include <Poco/URI.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace orderhost::api {
+namespace {
+using Poco::Net::HTTPRequest;
+using Poco::Net::HTTPResponse;
+using Poco::Net::HTTPServerRequest;
+using Poco::Net::HTTPServerResponse;
+
+// Thrown while reading a request to end it with a specific problem reply.
+struct RequestRefused {
+    HTTPResponse::HTTPStatus status;
+    std::string detail;
+};
+
+// Compares without an early exit, so response timing does not reveal the token's prefix.
+bool sameSecret(const std::string& a, const std::string& b) {
+    std::size_t diff = a.size() ^ b.size();
+    for (std::size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
+        const char x = i < a.size() ? a[i] : 0;
+        const char y = i < b.size() ? b[i] : 0;
+        diff |= static_cast<unsigned char>(x ^ y);
+    }
+    return diff == 0;
+}
+
+void requireToken(const ApiSettings& settings, const HTTPServerRequest& request) {
+    if (settings.bearerToken.empty()) return;
+    const std::string header = request.get("Authorization", "");
+    const std::string prefix = "Bearer ";
+    if (header.compare(0, prefix.size(), prefix) != 0 || !sameSecret(header.substr(prefix.size()), settings.bearerToken)) {
+        throw RequestRefused{HTTPResponse::HTTP_UNAUTHORIZED, "missing or wrong bearer token"};
+    }
+}
+
+std::string readJsonBody(const ApiSettings& settings, HTTPServerRequest& request) {
+    const std::string type = request.getContentType();
+    if (type.empty() || !Poco::Net::MediaType(type).matches("application", "json")) {
+        throw RequestRefused{HTTPResponse::HTTP_UNSUPPORTED_MEDIA_TYPE,
+                             "Content-Type must be application/json (got '" + type + "')"};
+    }
+    const std::string tooLarge = "the body exceeds " + std::to_string(settings.maxBodyBytes) + " bytes";
+    if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(settings.maxBodyBytes)) {
+        throw RequestRefused{HTTPResponse::HTTP_REQUESTENTITYTOOLARGE, tooLarge};
+    }
+    std::string body;
+    char buffer[16384];
+    std::istream& in = request.stream();
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+        body.append(buffer, static_cast<std::size_t>(in.gcount()));
+        if (body.size() > settings.maxBodyBytes) throw RequestRefused{HTTPResponse::HTTP_REQUESTENTITYTOOLARGE, tooLarge};
+    }
+    return body;
+}
+
+std::string queryValue(const Poco::URI& uri, const std::string& name) {
+    for (const auto& [key, value] : uri.getQueryParameters()) {
+        if (key == name) return value;
+    }
+    return {};
+}
+
+class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
+public:
+    explicit ApiRequestHandler(ApiContext& context) : context_(context) {}
+
+    void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
+        try {
+            route(request, response);
+        } catch (const RequestRefused& refused) {
+            if (refused.status == HTTPResponse::HTTP_UNAUTHORIZED) response.set("WWW-Authenticate", "Bearer");
+            sendProblem(response, refused.status, refused.detail);
+        } catch (const std::exception& e) {
+            // Details go to the log only: they can hold SQL or file paths.
+            spdlog::error("{} {} failed: {}", request.getMethod(), request.getURI(), e.what());
+            if (!response.sent()) {
+                sendProblem(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+                            "the host could not complete the request; it is safe to retry");
+            }
+        }
+    }
+
+private:
+    void route(HTTPServerRequest& request, HTTPServerResponse& response) {
+        const Poco::URI uri(request.getURI());
+        const std::string& path = uri.getPath();
+        const std::string& method = request.getMethod();
+        if (path == "/v1/health") return only(method, HTTPRequest::HTTP_GET, response, [&] { health(response); });
+        requireToken(context_.settings, request);
+        if (path == "/v1/orders") {
+            if (method == HTTPRequest::HTTP_POST) return postOrder(context_, readJsonBody(context_.settings, request), response);
+            if (method != HTTPRequest::HTTP_GET) return notAllowed("POST, GET", response);
+            const std::string orderRef = queryValue(uri, "order_ref");
+            if (orderRef.empty()) {
+                throw RequestRefused{HTTPResponse::HTTP_BAD_REQUEST, "GET /v1/orders needs ?order_ref=<the ERP's reference>"};
+            }
+            return getOrderByRef(context_, orderRef, response);
+        }
+        const std::string ordersPrefix = "/v1/orders/";
+        if (path.compare(0, ordersPrefix.size(), ordersPrefix) == 0) {
+            const std::string id = path.substr(ordersPrefix.size());
+            return only(method, HTTPRequest::HTTP_GET, response, [&] { getOrder(context_, id, response); });
+        }
+        if (path == "/v1/plugins") return only(method, HTTPRequest::HTTP_GET, response, [&] { listPlugins(context_, response); });
+        if (path == "/v1/chains") return only(method, HTTPRequest::HTTP_GET, response, [&] { listChains(context_, response); });
+        sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no such endpoint: " + path);
+    }
+
+    template <typename Handler>
+    void only(const std::string& method, const std::string& allowed, HTTPServerResponse& response, Handler handler) {
+        if (method == allowed) return handler();
+        notAllowed(allowed, response);
+    }
+
+    void notAllowed(const std::string& allowed, HTTPServerResponse& response) {
+        response.set("Allow", allowed);
+        sendProblem(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "method not allowed here; allowed: " + allowed);
+    }
+
+    ApiContext& context_;
+};
+
+}  // namespace
+
+Poco::Net::HTTPRequestHandler* ApiRequestHandlerFactory::createRequestHandler(const HTTPServerRequest&) {
+    return new ApiRequestHandler(context_);
+}
+
+}  // namespace orderhost::api

@@ -1,0 +1,49 @@
+// The HTTP API: one handler object per request, routing by method and path.
+//
+//   POST /v1/orders              submit an order (201 created, 200 repeated, 4xx refused)
+//   GET  /v1/orders/{id}         an order with its step history
+//   GET  /v1/orders?order_ref=R  the same, found by the ERP's reference
+//   GET  /v1/plugins             loaded plugins and refused plugin files
+//   GET  /v1/chains              loaded chains and chain errors
+//   GET  /v1/health              liveness (no authentication)
+//
+// Every error is a problem document (JsonReply.h) that says what was wrong and where.
+#pragma once
+
+#include "host/engine/OrderIntake.h"
+#include "host/engine/ReadyChain.h"
+#include "host/plugins/PluginRegistry.h"
+#include "host/store/OrderStore.h"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+
+#include <cstddef>
+#include <string>
+
+namespace orderhost::api {
+
+struct ApiSettings {
+    std::size_t maxBodyBytes = 1024 * 1024;
+    std::string bearerToken;  // empty: no authentication
+};
+
+// What the handlers work with; owned by the application, outlives the server.
+struct ApiContext {
+    engine::OrderIntake& intake;
+    store::OrderStore& store;
+    const engine::ChainSet& chains;
+    const plugins::PluginRegistry& plugins;
+    ApiSettings settings;
+};
+
+class ApiRequestHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
+public:
+    explicit ApiRequestHandlerFactory(ApiContext& context) : context_(context) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
+
+private:
+    ApiContext& context_;
+};
+
+}  // namespace orderhost::api

@@ -1,0 +1,20 @@
+// The endpoint functions behind ApiRequestHandler's routes. Each one writes a complete reply.
+#pragma once
+
+#include "host/api/ApiRequestHandler.h"
+
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <string>
+
+namespace orderhost::api {
+
+void postOrder(ApiContext& context, const std::string& body, Poco::Net::HTTPServerResponse& response);
+void getOrder(ApiContext& context, const std::string& id, Poco::Net::HTTPServerResponse& response);
+void getOrderByRef(ApiContext& context, const std::string& orderRef, Poco::Net::HTTPServerResponse& response);
+
+void listPlugins(ApiContext& context, Poco::Net::HTTPServerResponse& response);
+void listChains(ApiContext& context, Poco::Net::HTTPServerResponse& response);
+void health(Poco::Net::HTTPServerResponse& response);
+
+}  // namespace orderhost::api

@@ -1,0 +1,69 @@
+#include "host/api/Endpoints.h"
+
+#include "host/api/JsonReply.h"
+#include "host/api/OrderView.h"
+
+#include <regex>
+
+namespace orderhost::api {
+namespace {
+using Poco::Net::HTTPResponse;
+
+Poco::JSON::Array::Ptr schemaErrors(const std::vector<document::SchemaError>& errors) {
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    for (const auto& error : errors) {
+        Poco::JSON::Object item(Poco::JSON_PRESERVE_KEY_ORDER);
+        item.set("field", error.path);
+        item.set("message", error.message);
+        list->add(item);
+    }
+    return list;
+}
+
+void sendOrder(ApiContext& context, const store::OrderRecord& order, HTTPResponse::HTTPStatus status,
+               Poco::Net::HTTPServerResponse& response) {
+    if (status == HTTPResponse::HTTP_CREATED) response.set("Location", "/v1/orders/" + order.id);
+    sendJson(response, status, orderView(order, context.store.stepRuns(order.id)));
+}
+
+bool looksLikeOrderId(const std::string& id) {
+    static const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    return std::regex_match(id, uuid);
+}
+
+}  // namespace
+
+void postOrder(ApiContext& context, const std::string& body, Poco::Net::HTTPServerResponse& response) {
+    using Kind = engine::SubmitResult::Kind;
+    const engine::SubmitResult result = context.intake.submit(body);
+    switch (result.kind) {
+        case Kind::Created: return sendOrder(context, result.order, HTTPResponse::HTTP_CREATED, response);
+        case Kind::Repeated: return sendOrder(context, result.order, HTTPResponse::HTTP_OK, response);
+        case Kind::Conflict: return sendProblem(response, HTTPResponse::HTTP_CONFLICT, result.message);
+        case Kind::MalformedJson:
+            return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST, "malformed JSON: " + result.message);
+        case Kind::NoChain:
+            return sendProblem(response, HTTPResponse::HTTP_UNPROCESSABLE_ENTITY, result.message);
+        case Kind::Invalid:
+            return sendProblem(response, HTTPResponse::HTTP_UNPROCESSABLE_ENTITY,
+                               "the order does not match the order schema (" +
+                                   std::to_string(result.errors.size()) + " error(s))",
+                               schemaErrors(result.errors));
+    }
+}
+
+void getOrder(ApiContext& context, const std::string& id, Poco::Net::HTTPServerResponse& response) {
+    auto order = looksLikeOrderId(id) ? context.store.findById(id) : std::nullopt;
+    if (!order) return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no order with id '" + id + "'");
+    sendOrder(context, *order, HTTPResponse::HTTP_OK, response);
+}
+
+void getOrderByRef(ApiContext& context, const std::string& orderRef, Poco::Net::HTTPServerResponse& response) {
+    auto order = context.store.findByRef(orderRef);
+    if (!order) {
+        return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no order with order_ref '" + orderRef + "'");
+    }
+    sendOrder(context, *order, HTTPResponse::HTTP_OK, response);
+}
+
+}  // namespace orderhost::api

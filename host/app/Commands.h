@@ -1,0 +1,20 @@
+// The offline subcommands. Each prints to stdout/stderr and returns a process exit code
+// (sysexits style: 0 ok, 64 usage, 65 bad input, 78 bad configuration).
+#pragma once
+
+#include "host/app/HostSettings.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace orderhost::app {
+
+// `plugins inspect FILE...`: probes each file in a child process and prints its manifest.
+int inspectPlugins(const std::vector<std::string>& files, bool json);
+
+// `chains validate FILE...`: parses each chain file; with settings, also binds it to the
+// configured plugins (unknown plugin or step kind, config refused by the plugin).
+int validateChains(const std::vector<std::string>& files, const std::optional<HostSettings>& settings);
+
+}  // namespace orderhost::app

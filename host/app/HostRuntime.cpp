@@ -1,0 +1,73 @@
+#include "host/app/HostRuntime.h"
+
+#include "host/chains/ChainFileParser.h"
+#include "host/services/HostServices.h"
+
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/ThreadPool.h>
+#include <spdlog/spdlog.h>
+
+namespace orderhost::app {
+
+HostRuntime::HostRuntime(HostSettings settings) : settings_(std::move(settings)) {}
+
+HostRuntime::~HostRuntime() { stop(); }
+
+void HostRuntime::loadPluginsAndChains() {
+    plugins::RegistryOptions options;
+    options.allowedIds = settings_.pluginAllow;
+    options.probeFirst = settings_.pluginProbe;
+    registry_ = std::make_unique<plugins::PluginRegistry>(services::hostInfo(), options);
+    for (const auto& folder : settings_.pluginFolders) registry_->loadFolder(folder);
+
+    const chains::ChainDirectory loaded = chains::loadChainDirectory(settings_.chainsFolder);
+    chains_ = engine::buildChains(loaded.chains, *registry_, services::systemClockMs);
+    chains_.errors.insert(chains_.errors.begin(), loaded.errors.begin(), loaded.errors.end());
+    for (const auto& error : chains_.errors) spdlog::error("chain error: {}", error.toString());
+    for (const auto& [name, chain] : chains_.chains) {
+        spdlog::info("chain {} v{} ready ({} steps)", name, chain->definition.version, chain->steps.size());
+    }
+    if (!chains_.find(settings_.defaultChain)) {
+        spdlog::warn("default chain '{}' is not loaded: orders without a \"chain\" field will be refused",
+                     settings_.defaultChain);
+    }
+}
+
+void HostRuntime::startHttp() {
+    auto params = Poco::AutoPtr<Poco::Net::HTTPServerParams>(new Poco::Net::HTTPServerParams);
+    params->setMaxThreads(settings_.httpMaxThreads);
+    params->setMaxQueued(settings_.httpMaxQueued);
+    params->setKeepAliveTimeout(Poco::Timespan(settings_.httpKeepAliveSeconds, 0));
+    params->setKeepAlive(settings_.httpKeepAliveSeconds > 0);
+    params->setMaxKeepAliveRequests(1000);
+
+    apiContext_.reset(new api::ApiContext{*intake_, *store_, chains_, *registry_,
+                                          api::ApiSettings{settings_.httpMaxBodyBytes, settings_.apiToken}});
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(settings_.httpAddress, settings_.httpPort));
+    // A pool of its own, sized like the server: Poco's default pool holds only 16 threads.
+    httpThreads_ = std::make_unique<Poco::ThreadPool>(2, settings_.httpMaxThreads);
+    http_ = std::make_unique<Poco::Net::HTTPServer>(new api::ApiRequestHandlerFactory(*apiContext_), *httpThreads_,
+                                                    socket, params);
+    http_->start();
+}
+
+void HostRuntime::start() {
+    loadPluginsAndChains();
+    database_ = std::make_unique<store::Database>(settings_.databaseConnection, settings_.databasePoolSize);
+    store_ = std::make_unique<store::OrderStore>(*database_);
+    intake_ = std::make_unique<engine::OrderIntake>(*store_, chains_, settings_.defaultChain, services::systemClockMs);
+    startHttp();
+    spdlog::info("orderhost listening on http://{}:{}", settings_.httpAddress, port());
+}
+
+void HostRuntime::stop() {
+    if (http_) {
+        http_->stopAll(true);
+        http_.reset();
+    }
+}
+
+unsigned short HostRuntime::port() const { return http_ ? http_->port() : 0; }
+
+}  // namespace orderhost::app

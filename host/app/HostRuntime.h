@@ -1,0 +1,47 @@
+// Everything a serving host owns, assembled in dependency order and torn down in reverse:
+// plugins (probed before any thread starts) → chains → database → intake → HTTP server.
+#pragma once
+
+#include "host/api/ApiRequestHandler.h"
+#include "host/app/HostSettings.h"
+#include "host/engine/OrderIntake.h"
+#include "host/engine/ReadyChain.h"
+#include "host/plugins/PluginRegistry.h"
+#include "host/store/Database.h"
+#include "host/store/OrderStore.h"
+
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/ThreadPool.h>
+
+#include <memory>
+
+namespace orderhost::app {
+
+class HostRuntime {
+public:
+    explicit HostRuntime(HostSettings settings);
+    ~HostRuntime();
+
+    // Loads plugins and chains, opens (and migrates) the database, starts HTTP.
+    // Throws with a message for the administrator when the host cannot serve.
+    void start();
+    void stop();
+
+    unsigned short port() const;
+
+private:
+    void loadPluginsAndChains();
+    void startHttp();
+
+    HostSettings settings_;
+    std::unique_ptr<plugins::PluginRegistry> registry_;
+    engine::ChainSet chains_;
+    std::unique_ptr<store::Database> database_;
+    std::unique_ptr<store::OrderStore> store_;
+    std::unique_ptr<engine::OrderIntake> intake_;
+    std::unique_ptr<api::ApiContext> apiContext_;
+    std::unique_ptr<Poco::ThreadPool> httpThreads_;  // outlives http_
+    std::unique_ptr<Poco::Net::HTTPServer> http_;
+};
+
+}  // namespace orderhost::app

@@ -1,0 +1,106 @@
+#include "host/app/HostSettings.h"
+
+#include <Poco/NumberParser.h>
+#include <Poco/String.h>
+#include <Poco/StringTokenizer.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace orderhost::app {
+namespace {
+namespace fs = std::filesystem;
+
+const std::set<std::string>& knownKeys() {
+    static const std::set<std::string> keys = {
+        "http.address",     "http.port",           "http.max_threads",  "http.max_queued",
+        "http.keep_alive_s", "http.max_body_bytes", "api.token",         "database.connection",
+        "database.pool_size", "plugins.folders",    "plugins.allow",     "plugins.probe",
+        "chains.folder",     "chains.default",      "log.level"};
+    return keys;
+}
+
+void checkKeys(const std::string& file) {
+    std::ifstream in(file);
+    if (!in) throw SettingsError("cannot read config file " + file);
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+        const std::string trimmed = Poco::trim(line);
+        if (trimmed.empty() || trimmed[0] == '#' || trimmed[0] == '!') continue;
+        const auto separator = trimmed.find_first_of("=:");
+        if (separator == std::string::npos) {
+            throw SettingsError(file + ":" + std::to_string(number) + ": expected 'key = value'");
+        }
+        const std::string key = Poco::trim(trimmed.substr(0, separator));
+        if (knownKeys().count(key) == 0) {
+            throw SettingsError(file + ":" + std::to_string(number) + ": unknown setting '" + key + "'");
+        }
+    }
+}
+
+std::string resolvePath(const std::string& base, const std::string& path) {
+    if (path.empty() || fs::path(path).is_absolute()) return path;
+    return (fs::path(base) / path).lexically_normal().string();
+}
+
+std::vector<std::string> splitList(const std::string& text) {
+    std::vector<std::string> items;
+    Poco::StringTokenizer tokens(text, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+    for (const auto& token : tokens) items.push_back(token);
+    return items;
+}
+
+int intSetting(const Poco::Util::AbstractConfiguration& config, const std::string& key, int fallback, int min, int max) {
+    int value = fallback;
+    try {
+        value = config.getInt(key, fallback);
+    } catch (const Poco::Exception&) {
+        throw SettingsError("setting " + key + " must be an integer, got '" + config.getString(key) + "'");
+    }
+    if (value < min || value > max) {
+        throw SettingsError("setting " + key + " must be between " + std::to_string(min) + " and " +
+                            std::to_string(max) + ", got " + std::to_string(value));
+    }
+    return value;
+}
+
+// `${config_dir}` in the connection string stands for the config file's folder.
+std::string expandConfigDir(std::string text, const std::string& base) {
+    const std::string token = "${config_dir}";
+    for (auto at = text.find(token); at != std::string::npos; at = text.find(token, at + base.size())) {
+        text.replace(at, token.size(), base);
+    }
+    return text;
+}
+
+}  // namespace
+
+HostSettings readHostSettings(const std::string& file, const Poco::Util::AbstractConfiguration& config) {
+    checkKeys(file);
+    const std::string base = fs::absolute(file).parent_path().string();
+    HostSettings s;
+    s.httpAddress = config.getString("http.address", s.httpAddress);
+    s.httpPort = static_cast<unsigned short>(intSetting(config, "http.port", s.httpPort, 0, 65535));
+    s.httpMaxThreads = intSetting(config, "http.max_threads", s.httpMaxThreads, 1, 4096);
+    s.httpMaxQueued = intSetting(config, "http.max_queued", s.httpMaxQueued, 1, 100000);
+    s.httpKeepAliveSeconds = intSetting(config, "http.keep_alive_s", s.httpKeepAliveSeconds, 0, 3600);
+    s.httpMaxBodyBytes = static_cast<std::size_t>(
+        intSetting(config, "http.max_body_bytes", static_cast<int>(s.httpMaxBodyBytes), 1024, 64 * 1024 * 1024));
+    s.apiToken = config.getString("api.token", "");
+    s.databaseConnection = expandConfigDir(config.getString("database.connection", ""), base);
+    if (s.databaseConnection.empty()) throw SettingsError("setting database.connection is required in " + file);
+    s.databasePoolSize = intSetting(config, "database.pool_size", s.databasePoolSize, 1, 1024);
+    for (const auto& folder : splitList(config.getString("plugins.folders", ""))) {
+        s.pluginFolders.push_back(resolvePath(base, folder));
+    }
+    if (s.pluginFolders.empty()) throw SettingsError("setting plugins.folders is required in " + file);
+    for (const auto& id : splitList(config.getString("plugins.allow", ""))) s.pluginAllow.insert(id);
+    s.pluginProbe = config.getBool("plugins.probe", true);
+    s.chainsFolder = resolvePath(base, config.getString("chains.folder", ""));
+    if (s.chainsFolder.empty()) throw SettingsError("setting chains.folder is required in " + file);
+    s.defaultChain = config.getString("chains.default", s.defaultChain);
+    s.logLevel = config.getString("log.level", s.logLevel);
+    return s;
+}
+
+}  // namespace orderhost::app

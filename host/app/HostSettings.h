@@ -1,0 +1,49 @@
+// The host's configuration file (Poco properties format: `key = value`, `#` comments).
+//
+// Every key is known in advance; a misspelt key is an error naming file:line, because a
+// silently ignored `http.prot = 9000` is worse than a refusal. Relative paths in the file are
+// relative to the file's own folder, so a config folder can be moved as a whole.
+#pragma once
+
+#include <Poco/Util/AbstractConfiguration.h>
+
+#include <cstddef>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace orderhost::app {
+
+class SettingsError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct HostSettings {
+    std::string httpAddress = "127.0.0.1";
+    unsigned short httpPort = 8080;
+    int httpMaxThreads = 64;
+    int httpMaxQueued = 256;
+    int httpKeepAliveSeconds = 5;
+    std::size_t httpMaxBodyBytes = 1024 * 1024;
+    std::string apiToken;
+
+    std::string databaseConnection;
+    int databasePoolSize = 16;
+
+    std::vector<std::string> pluginFolders;
+    std::set<std::string> pluginAllow;
+    bool pluginProbe = true;
+
+    std::string chainsFolder;
+    std::string defaultChain = "place-order";
+
+    std::string logLevel = "info";
+};
+
+// Checks `file` for unknown keys (SettingsError with file:line), then reads the settings from
+// `config` (which may layer command-line overrides over the file).
+HostSettings readHostSettings(const std::string& file, const Poco::Util::AbstractConfiguration& config);
+
+}  // namespace orderhost::app

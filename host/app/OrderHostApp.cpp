@@ -1,0 +1,95 @@
+#include "host/app/OrderHostApp.h"
+
+#include "host/app/Commands.h"
+#include "host/app/HostRuntime.h"
+
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+namespace orderhost::app {
+using Poco::Util::Option;
+
+void OrderHostApp::defineOptions(Poco::Util::OptionSet& options) {
+    ServerApplication::defineOptions(options);
+    options.addOption(Option("help", "h", "print this help and exit").required(false).repeatable(false));
+    options.addOption(Option("config", "c", "host configuration file (properties format)")
+                          .required(false).repeatable(false).argument("FILE"));
+    options.addOption(Option("json", "j", "plugins inspect: print each manifest as one JSON line")
+                          .required(false).repeatable(false));
+}
+
+void OrderHostApp::handleOption(const std::string& name, const std::string& value) {
+    ServerApplication::handleOption(name, value);
+    if (name == "help") {
+        helpRequested_ = true;
+        stopOptionsProcessing();
+    } else if (name == "config") {
+        configFile_ = value;
+    } else if (name == "json") {
+        jsonOutput_ = true;
+    }
+}
+
+void OrderHostApp::printHelp() const {
+    Poco::Util::HelpFormatter help(options());
+    help.setCommand(commandName());
+    help.setUsage("[--config FILE] [serve]\n"
+                  "       plugins inspect [--json] PLUGIN.so...\n"
+                  "       chains validate [--config FILE] CHAIN.yaml...");
+    help.setHeader("orderhost runs customer orders through chains of plugin steps.");
+    help.format(std::cout);
+}
+
+int OrderHostApp::main(const std::vector<std::string>& args) {
+    if (helpRequested_) {
+        printHelp();
+        return EXIT_OK;
+    }
+    const std::vector<std::string> rest(args.size() > 2 ? args.begin() + 2 : args.end(), args.end());
+    const auto command = [&](const char* a, const char* b) {
+        return args.size() >= 2 && args[0] == a && args[1] == b;
+    };
+    try {
+        if (command("plugins", "inspect")) return inspectPlugins(rest, jsonOutput_);
+        if (command("chains", "validate")) {
+            if (configFile_.empty()) return validateChains(rest, std::nullopt);
+            loadConfiguration(configFile_);
+            return validateChains(rest, readHostSettings(configFile_, config()));
+        }
+        if (args.empty() || (args.size() == 1 && args[0] == "serve")) return serve();
+    } catch (const SettingsError& e) {
+        std::cerr << "configuration error: " << e.what() << "\n";
+        return EXIT_CONFIG;
+    }
+    std::cerr << "unknown command '";
+    for (std::size_t i = 0; i < args.size(); ++i) std::cerr << (i ? " " : "") << args[i];
+    std::cerr << "' (see --help)\n";
+    return EXIT_USAGE;
+}
+
+int OrderHostApp::serve() {
+    if (configFile_.empty()) {
+        std::cerr << "orderhost: --config FILE is required to serve (see config/orderhost.properties)\n";
+        return EXIT_USAGE;
+    }
+    loadConfiguration(configFile_);
+    const HostSettings settings = readHostSettings(configFile_, config());
+    spdlog::set_level(spdlog::level::from_str(settings.logLevel));
+    HostRuntime runtime(settings);
+    try {
+        runtime.start();
+    } catch (const std::exception& e) {
+        spdlog::critical("cannot start: {}", e.what());
+        return EXIT_UNAVAILABLE;
+    }
+    waitForTerminationRequest();
+    spdlog::info("stopping");
+    runtime.stop();
+    return EXIT_OK;
+}
+
+}  // namespace orderhost::app

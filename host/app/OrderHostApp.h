@@ -1,0 +1,30 @@
+// The `orderhost` command: the server, and the offline tools administrators run beside it.
+//
+//   orderhost [--config FILE] [serve]          run the server until SIGTERM/SIGINT
+//   orderhost plugins inspect [--json] FILE... show what plugin files declare, without serving
+//   orderhost chains validate [--config F] FILE...  check chain files (plugins too, with --config)
+#pragma once
+
+#include <Poco/Util/ServerApplication.h>
+
+#include <string>
+#include <vector>
+
+namespace orderhost::app {
+
+class OrderHostApp : public Poco::Util::ServerApplication {
+protected:
+    void defineOptions(Poco::Util::OptionSet& options) override;
+    void handleOption(const std::string& name, const std::string& value) override;
+    int main(const std::vector<std::string>& args) override;
+
+private:
+    int serve();
+    void printHelp() const;
+
+    std::string configFile_;
+    bool helpRequested_ = false;
+    bool jsonOutput_ = false;
+};
+
+}  // namespace orderhost::app

@@ -1,0 +1,4 @@
+// orderhost's executable: see OrderHostApp.h for the commands.
+#include "host/app/OrderHostApp.h"
+
+POCO_SERVER_MAIN(orderhost::app::OrderHostApp)

@@ -1,0 +1,100 @@
+#include "host/engine/ChainRunner.h"
+
+#include "host/engine/OrderState.h"
+
+#include <spdlog/spdlog.h>
+
+namespace orderhost::engine {
+namespace {
+
+const char* outcomeName(oh_outcome_kind kind) {
+    switch (kind) {
+        case OH_OUTCOME_CONTINUE: return "continue";
+        case OH_OUTCOME_REJECT: return "reject";
+        case OH_OUTCOME_RETRY: return "retry";
+        case OH_OUTCOME_SUSPEND: return "suspend";
+        default: return "fail";
+    }
+}
+
+// Where the order goes after `outcome` on step `index` of a chain of `stepCount` steps.
+std::string nextState(const services::ReportedOutcome& outcome, bool retryLeft, std::size_t index,
+                      std::size_t stepCount, const std::string& current) {
+    switch (outcome.kind) {
+        case OH_OUTCOME_CONTINUE: return index + 1 == stepCount ? states::kCompleted : states::kInProgress;
+        case OH_OUTCOME_REJECT: return states::kRejected;
+        case OH_OUTCOME_SUSPEND: return states::kOnHold;
+        case OH_OUTCOME_RETRY: return retryLeft ? current : states::kFailed;
+        default: return states::kFailed;
+    }
+}
+
+bool keepsDocumentChanges(oh_outcome_kind kind) {
+    return kind == OH_OUTCOME_CONTINUE || kind == OH_OUTCOME_REJECT || kind == OH_OUTCOME_SUSPEND;
+}
+
+bool isStopped(const std::string& state) {
+    return state != states::kReceived && state != states::kInProgress;
+}
+
+}  // namespace
+
+ChainRunner::ChainRunner(store::OrderStore& store, services::Clock clock)
+    : store_(store), clock_(std::move(clock)) {}
+
+std::string ChainRunner::idempotencyKey(const std::string& orderId, const std::string& stepName) {
+    return orderId + "/" + stepName;
+}
+
+store::OrderRecord ChainRunner::run(store::OrderRecord order, const ReadyChain& chain) {
+    const std::size_t stepCount = chain.steps.size();
+    while (!isStopped(order.state) && static_cast<std::size_t>(order.currentStep) < stepCount) {
+        std::uint32_t attempt = 1;
+        while (runAttempt(order, chain, attempt)) ++attempt;
+    }
+    return order;
+}
+
+bool ChainRunner::runAttempt(store::OrderRecord& order, const ReadyChain& chain, std::uint32_t attempt) {
+    const std::size_t index = static_cast<std::size_t>(order.currentStep);
+    StepInstance& step = *chain.steps[index];
+    document::JsonDocument doc;
+    std::string parseError;
+    if (!doc.parse(order.document, parseError)) {
+        throw std::runtime_error("order " + order.id + ": stored document unreadable: " + parseError);
+    }
+
+    store::StepRunRecord run;
+    run.orderId = order.id;
+    run.stepName = step.definition().name;
+    run.pluginId = step.pluginId();
+    run.stepKind = step.definition().stepKind;
+    run.attempt = static_cast<int>(attempt);
+    run.startedAtMs = clock_();
+    services::ReportedOutcome outcome =
+        step.run(doc, StepCallInfo{order.id, attempt, idempotencyKey(order.id, run.stepName)});
+    run.finishedAtMs = clock_();
+
+    const bool retryLeft = static_cast<int>(attempt) < step.definition().attempts;
+    if (outcome.kind == OH_OUTCOME_RETRY && !retryLeft) {
+        outcome.code = "retries_exhausted";
+        outcome.message = "gave up after " + std::to_string(attempt) + " attempt(s): " + outcome.message;
+    }
+    run.outcome = outcomeName(outcome.kind);
+    run.code = outcome.code;
+    run.message = outcome.message;
+
+    store::OrderRecord updated = order;
+    updated.state = nextState(outcome, retryLeft, index, chain.steps.size(), order.state);
+    if (updated.state != order.state) states::requireTransition(order.state, updated.state);
+    if (keepsDocumentChanges(outcome.kind)) updated.document = doc.toJson();
+    if (outcome.kind == OH_OUTCOME_CONTINUE) updated.currentStep = order.currentStep + 1;
+    updated.updatedAtMs = run.finishedAtMs;
+    store_.recordStep(updated, order.state, run);
+    order = std::move(updated);
+    spdlog::debug("order {} step {} attempt {}: {} -> {}", order.id, run.stepName, attempt, run.outcome,
+                  order.state);
+    return outcome.kind == OH_OUTCOME_RETRY && retryLeft;
+}
+
+}  // namespace orderhost::engine

@@ -1,0 +1,37 @@
+// Runs an order along its chain, one committed step at a time.
+//
+// After each step the runner commits, in one store transaction, the order's new state,
+// document and position together with the step-run record (OrderStore::recordStep). A step
+// whose outcome is RETRY or FAIL leaves the document as it was before the step, so a retry
+// starts from the same input. In this release a retry runs again at once (up to the step's
+// `attempts`); durable, delayed retries and resuming on signals come with the durable engine.
+#pragma once
+
+#include "host/engine/ReadyChain.h"
+#include "host/services/CallContext.h"
+#include "host/store/OrderStore.h"
+
+namespace orderhost::engine {
+
+class ChainRunner {
+public:
+    ChainRunner(store::OrderStore& store, services::Clock clock);
+
+    // Runs from order.currentStep until the order stops (completed, rejected, on_hold,
+    // failed) and returns it as stored. Throws store errors; the order then stays at its
+    // last committed step.
+    store::OrderRecord run(store::OrderRecord order, const ReadyChain& chain);
+
+    // The key handed to plugins: the same for every attempt of one step of one order.
+    static std::string idempotencyKey(const std::string& orderId, const std::string& stepName);
+
+private:
+    // Runs one attempt of the current step and commits its result. Returns true when the
+    // same step should be attempted again.
+    bool runAttempt(store::OrderRecord& order, const ReadyChain& chain, std::uint32_t attempt);
+
+    store::OrderStore& store_;
+    services::Clock clock_;
+};
+
+}  // namespace orderhost::engine

@@ -1,0 +1,87 @@
+#include "host/engine/OrderIntake.h"
+
+#include "host/engine/OrderState.h"
+
+#include <Poco/DigestEngine.h>
+#include <Poco/SHA2Engine.h>
+#include <Poco/UUIDGenerator.h>
+
+namespace orderhost::engine {
+namespace {
+
+std::string sha256(const std::string& text) {
+    Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
+    engine.update(text);
+    return Poco::DigestEngine::digestToHex(engine.digest());
+}
+
+SubmitResult failed(SubmitResult::Kind kind, std::string message) {
+    SubmitResult result;
+    result.kind = kind;
+    result.message = std::move(message);
+    return result;
+}
+
+}  // namespace
+
+OrderIntake::OrderIntake(store::OrderStore& store, const ChainSet& chains, std::string defaultChain,
+                         services::Clock clock)
+    : store_(store),
+      chains_(chains),
+      defaultChain_(std::move(defaultChain)),
+      clock_(clock),
+      runner_(store, clock) {}
+
+SubmitResult OrderIntake::submit(const std::string& body) {
+    document::JsonDocument doc;
+    std::string parseError;
+    if (!doc.parse(body, parseError)) return failed(SubmitResult::Kind::MalformedJson, parseError);
+
+    SubmitResult result;
+    result.errors = document::validateOrder(doc);
+    if (!result.errors.empty()) return result;
+
+    std::string chainName = defaultChain_;
+    doc.getString("/chain", chainName);  // optional; the schema checked its type
+    const ReadyChain* chain = chains_.find(chainName);
+    if (chain == nullptr) {
+        return failed(SubmitResult::Kind::NoChain, "chain '" + chainName + "' is not loaded on this host");
+    }
+
+    // The canonical form makes "the same body" independent of whitespace and key spacing.
+    store::OrderRecord order;
+    order.document = doc.toJson();
+    order.requestHash = sha256(order.document);
+    doc.getString("/order_ref", order.orderRef);
+    order.id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+    order.chain = chain->definition.name;
+    order.chainVersion = chain->definition.version;
+    order.state = states::kReceived;
+    order.createdAtMs = order.updatedAtMs = clock_();
+
+    if (store_.insertOrder(order) == store::InsertResult::DuplicateRef) {
+        return fromExisting(order.orderRef, order.requestHash);
+    }
+    result.kind = SubmitResult::Kind::Created;
+    result.order = runner_.run(std::move(order), *chain);
+    return result;
+}
+
+SubmitResult OrderIntake::fromExisting(const std::string& orderRef, const std::string& requestHash) {
+    SubmitResult result;
+    auto existing = store_.findByRef(orderRef);
+    if (!existing) {
+        return failed(SubmitResult::Kind::Conflict, "order_ref '" + orderRef + "' is being created concurrently");
+    }
+    if (existing->requestHash != requestHash) {
+        result.kind = SubmitResult::Kind::Conflict;
+        result.message = "order_ref '" + orderRef + "' already exists with different content (order " +
+                         existing->id + ")";
+    } else {
+        result.kind = SubmitResult::Kind::Repeated;
+    }
+    result.order = std::move(*existing);
+    return result;
+}
+
+}  // namespace orderhost::engine

@@ -1,0 +1,51 @@
+// Taking an order from the ERP: parse, check against the order schema, store, run its chain.
+//
+// Nothing is written unless the body is valid JSON that passes the schema and names a chain
+// the host runs. Submitting the same order_ref again is safe: the same body returns the
+// existing order (the ERP can retry a request whose reply it lost), a different body is a
+// conflict and changes nothing.
+#pragma once
+
+#include "host/document/OrderSchema.h"
+#include "host/engine/ChainRunner.h"
+#include "host/engine/ReadyChain.h"
+#include "host/store/OrderStore.h"
+
+#include <string>
+#include <vector>
+
+namespace orderhost::engine {
+
+struct SubmitResult {
+    enum class Kind {
+        Created,      // stored and run; `order` is its state after the run
+        Repeated,     // the same order_ref with the same body: `order` is the existing one
+        Conflict,     // the same order_ref with another body; nothing changed
+        MalformedJson,
+        Invalid,      // schema errors in `errors`
+        NoChain,      // the chain is unknown or not runnable; `message` says which
+    };
+    Kind kind = Kind::Invalid;
+    store::OrderRecord order;
+    std::vector<document::SchemaError> errors;
+    std::string message;
+};
+
+class OrderIntake {
+public:
+    OrderIntake(store::OrderStore& store, const ChainSet& chains, std::string defaultChain,
+                services::Clock clock);
+
+    SubmitResult submit(const std::string& body);
+
+private:
+    SubmitResult fromExisting(const std::string& orderRef, const std::string& requestHash);
+
+    store::OrderStore& store_;
+    const ChainSet& chains_;
+    std::string defaultChain_;
+    services::Clock clock_;
+    ChainRunner runner_;
+};
+
+}  // namespace orderhost::engine

@@ -1,0 +1,36 @@
+// The states an order goes through on its chain, and the transitions allowed between them.
+//
+//   received ──► in_progress ──► completed
+//      │             │  ▲
+//      │             ▼  │ (next step)
+//      └──────► rejected | on_hold | failed
+//
+// received:    stored, no step has finished yet.
+// in_progress: at least one step finished, more remain.
+// completed:   every step of the chain continued.
+// rejected:    a step refused the order for a business reason (final).
+// on_hold:     a step suspended the order until a signal (e.g. credit approval). Resuming
+//              by signal arrives with the durable engine; until then on_hold is where it waits.
+// failed:      a step failed or ran out of attempts (final).
+//
+// A transition not drawn above is a bug and throws; it is never silently applied.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace orderhost::engine::states {
+
+inline const std::string kReceived = "received";
+inline const std::string kInProgress = "in_progress";
+inline const std::string kCompleted = "completed";
+inline const std::string kRejected = "rejected";
+inline const std::string kOnHold = "on_hold";
+inline const std::string kFailed = "failed";
+
+bool isAllowedTransition(const std::string& from, const std::string& to);
+
+// Throws std::logic_error naming both states when the transition is not allowed.
+void requireTransition(const std::string& from, const std::string& to);
+
+}  // namespace orderhost::engine::states

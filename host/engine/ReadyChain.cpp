@@ -1,0 +1,75 @@
+#include "host/engine/ReadyChain.h"
+
+namespace orderhost::engine {
+namespace {
+
+std::string joinIds(const plugins::PluginRegistry& registry) {
+    std::string ids;
+    for (const auto& plugin : registry.plugins()) ids += (ids.empty() ? "" : ", ") + plugin.manifest.id;
+    return ids.empty() ? "none" : ids;
+}
+
+std::string joinKinds(const plugins::PluginManifest& manifest) {
+    std::string names;
+    for (const auto& kind : manifest.stepKinds) names += (names.empty() ? "" : ", ") + kind.name;
+    return names;
+}
+
+// Binds one step; returns nullptr after recording an error.
+std::unique_ptr<StepInstance> bindStep(const chains::ChainDefinition& chain,
+                                       const chains::StepDefinition& step,
+                                       const plugins::PluginRegistry& registry,
+                                       const services::Clock& clock,
+                                       std::vector<chains::ChainError>& errors) {
+    const plugins::LoadedPlugin* plugin = registry.find(step.plugin);
+    if (plugin == nullptr) {
+        errors.push_back({step.location, "step '" + step.name + "': unknown plugin '" + step.plugin +
+                                             "' (loaded plugins: " + joinIds(registry) + ")"});
+        return nullptr;
+    }
+    const oh_step_kind* kind = plugin->findStepKind(step.stepKind);
+    if (kind == nullptr) {
+        errors.push_back({step.location, "step '" + step.name + "': plugin '" + step.plugin +
+                                             "' has no step kind '" + step.stepKind +
+                                             "' (it has: " + joinKinds(plugin->manifest) + ")"});
+        return nullptr;
+    }
+    try {
+        return std::make_unique<StepInstance>(*plugin, *kind, step, chain.name, clock);
+    } catch (const StepCreateError& e) {
+        errors.push_back({step.configLocation, "step '" + step.name + "': " + e.what()});
+        return nullptr;
+    }
+}
+
+}  // namespace
+
+const ReadyChain* ChainSet::find(const std::string& name) const {
+    const auto found = chains.find(name);
+    return found == chains.end() ? nullptr : found->second.get();
+}
+
+ChainSet buildChains(const std::vector<chains::ChainDefinition>& definitions,
+                     const plugins::PluginRegistry& registry, const services::Clock& clock) {
+    ChainSet set;
+    for (const auto& definition : definitions) {
+        auto chain = std::make_shared<ReadyChain>();
+        chain->definition = definition;
+        const std::size_t errorsBefore = set.errors.size();
+        for (const auto& step : definition.steps) {
+            if (auto instance = bindStep(definition, step, registry, clock, set.errors)) {
+                chain->steps.push_back(std::move(instance));
+            }
+        }
+        if (set.errors.size() != errorsBefore) continue;
+        if (set.chains.count(definition.name) != 0) {
+            set.errors.push_back({definition.location, "chain '" + definition.name +
+                                                           "' is defined more than once"});
+            continue;
+        }
+        set.chains[definition.name] = std::move(chain);
+    }
+    return set;
+}
+
+}  // namespace orderhost::engine

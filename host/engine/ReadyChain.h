@@ -1,0 +1,35 @@
+// Chains ready to run: each definition from a chain file with its steps bound to plugin
+// instances. Building them is where a chain that names an unknown plugin or step kind, or
+// whose config a plugin refuses, is reported with the file:line of the offending step.
+#pragma once
+
+#include "host/chains/ChainDefinition.h"
+#include "host/engine/StepInstance.h"
+#include "host/plugins/PluginRegistry.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace orderhost::engine {
+
+struct ReadyChain {
+    chains::ChainDefinition definition;
+    std::vector<std::unique_ptr<StepInstance>> steps;
+};
+
+// The chains a host runs, by name (one version per name in this release).
+struct ChainSet {
+    std::map<std::string, std::shared_ptr<const ReadyChain>> chains;
+    std::vector<chains::ChainError> errors;  // chains listed here were not loaded
+
+    const ReadyChain* find(const std::string& name) const;
+};
+
+// Binds every definition to the registry's plugins; a chain with any error is left out and
+// its errors are collected, so one broken chain file does not stop the others.
+ChainSet buildChains(const std::vector<chains::ChainDefinition>& definitions,
+                     const plugins::PluginRegistry& registry, const services::Clock& clock);
+
+}  // namespace orderhost::engine

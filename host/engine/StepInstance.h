@@ -1,0 +1,65 @@
+// One configured step of a chain, bound to the plugin that implements it.
+//
+// Owns the plugin's instance (create() at construction, destroy() at destruction) and turns
+// one C call into a host-side ReportedOutcome. This is the only place that calls a step
+// kind's function pointers, so the ABI's thread contract is kept here: unless the step kind
+// declares OH_STEP_THREAD_SAFE, calls into one instance are serialized by a mutex.
+#pragma once
+
+#include "host/chains/ChainDefinition.h"
+#include "host/document/JsonDocument.h"
+#include "host/plugins/PluginLibrary.h"
+#include "host/services/CallContext.h"
+
+#include <orderhost/plugin_api.h>
+
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+namespace orderhost::engine {
+
+// create() refused the step (bad config, plugin error); message says why.
+class StepCreateError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Per-call facts about the order that the plugin sees in oh_step_call.
+struct StepCallInfo {
+    std::string orderId;
+    std::uint32_t attempt = 1;
+    std::string idempotencyKey;
+};
+
+class StepInstance {
+public:
+    StepInstance(const plugins::LoadedPlugin& plugin, const oh_step_kind& kind,
+                 const chains::StepDefinition& definition, const std::string& chainName,
+                 services::Clock clock);
+    ~StepInstance();
+    StepInstance(const StepInstance&) = delete;
+    StepInstance& operator=(const StepInstance&) = delete;
+
+    // Runs the step on `order` (which the plugin may modify). Never throws for plugin
+    // misbehaviour: a failing status or an unknown outcome kind becomes a FAIL outcome.
+    services::ReportedOutcome run(document::JsonDocument& order, const StepCallInfo& info);
+
+    const chains::StepDefinition& definition() const { return definition_; }
+    const std::string& pluginId() const { return pluginId_; }
+
+private:
+    oh_context makeContext(document::JsonDocument* order, const std::string& orderId) const;
+
+    const oh_step_kind& kind_;
+    chains::StepDefinition definition_;
+    std::string chainName_;
+    std::string pluginId_;
+    services::Clock clock_;
+    document::JsonDocument config_;
+    void* instance_ = nullptr;
+    bool threadSafe_ = false;
+    std::mutex callMutex_;
+};
+
+}  // namespace orderhost::engine

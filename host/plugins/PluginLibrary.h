@@ -1,0 +1,48 @@
+// Opening one plugin file in this process: file checks, the loader, the ABI negotiation.
+//
+// A library that was opened is never closed (DESIGN.md, ABI rule 9): its static constructors
+// may have registered state we cannot see, and the step instances it creates live until the
+// process exits. Every function here reports a refusal as PluginRefused naming file and reason.
+#pragma once
+
+#include "host/plugins/PluginManifest.h"
+
+#include <orderhost/plugin_api.h>
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+namespace orderhost::plugins {
+
+class PluginRefused : public std::runtime_error {
+public:
+    PluginRefused(std::string file, std::string reason);
+    const std::string& file() const { return file_; }
+    const std::string& reason() const { return reason_; }
+
+private:
+    std::string file_;
+    std::string reason_;
+};
+
+// A plugin negotiated and checked in this process. `info` points into the plugin's memory,
+// which stays mapped for the life of the process.
+struct LoadedPlugin {
+    PluginManifest manifest;
+    const oh_plugin_info* info = nullptr;
+
+    const oh_step_kind* findStepKind(const std::string& name) const;
+};
+
+// Checks made before the file is handed to the dynamic loader, so that a text file, a
+// directory or a world-writable file gets a plain answer and never reaches dlopen.
+// Returns the reason for refusing, or an empty string.
+std::string checkPluginFile(const std::filesystem::path& file);
+
+// Opens `file`, finds the single entry function, negotiates with `host` and checks the answer.
+// Throws PluginRefused. Runs plugin code (constructors, the entry) in THIS process: use
+// probePlugin() first for files that are not trusted to behave.
+LoadedPlugin loadPluginInProcess(const std::filesystem::path& file, const oh_host_info& host);
+
+}  // namespace orderhost::plugins

@@ -1,0 +1,60 @@
+// The plugins this host runs, by id, and the files it refused with the reason for each.
+//
+// Loading a folder never stops at a bad file: each refusal is logged and kept (the admin API
+// lists them) and the host carries on with the plugins that passed. A plugin is accepted only
+// if it passes, in order: the file checks, the probe in a child process (optional), the
+// in-process negotiation, the allow-list, and the duplicate-id check.
+#pragma once
+
+#include "host/plugins/PluginLibrary.h"
+
+#include <orderhost/plugin_api.h>
+
+#include <chrono>
+#include <deque>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace orderhost::plugins {
+
+struct PluginRefusal {
+    std::string file;
+    std::string reason;
+};
+
+struct RegistryOptions {
+    // Plugin ids allowed to load; empty allows every id.
+    std::set<std::string> allowedIds;
+    // Try every file in a child process first (see PluginProbe.h).
+    bool probeFirst = true;
+    std::chrono::milliseconds probeTimeout = std::chrono::seconds(10);
+};
+
+class PluginRegistry {
+public:
+    PluginRegistry(const oh_host_info& host, RegistryOptions options);
+    PluginRegistry(const PluginRegistry&) = delete;
+    PluginRegistry& operator=(const PluginRegistry&) = delete;
+
+    // Loads every "*.so" file of `folder`, in name order. A missing folder is a refusal too.
+    void loadFolder(const std::filesystem::path& folder);
+
+    // Loads one file; returns the plugin, or nullptr after recording the refusal.
+    const LoadedPlugin* loadFile(const std::filesystem::path& file);
+
+    const LoadedPlugin* find(const std::string& id) const;
+    const std::deque<LoadedPlugin>& plugins() const { return plugins_; }
+    const std::vector<PluginRefusal>& refusals() const { return refusals_; }
+
+private:
+    const LoadedPlugin* refuse(const std::string& file, const std::string& reason);
+
+    const oh_host_info& host_;
+    RegistryOptions options_;
+    std::deque<LoadedPlugin> plugins_;  // deque: pointers handed out stay valid
+    std::vector<PluginRefusal> refusals_;
+};
+
+}  // namespace orderhost::plugins

@@ -1,0 +1,54 @@
+// The host's side of one plugin call: what oh_context points to.
+//
+// The C ABI hands plugins an opaque `oh_context*`; this is its definition. A context lives on
+// the host's stack for exactly one call (create, run or compensate) and collects what the
+// plugin reports during it: the outcome, an error explanation, and the strings the host
+// handed out (which must stay valid until the call returns, hence a deque).
+#pragma once
+
+#include "host/document/JsonDocument.h"
+
+#include <orderhost/plugin_api.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace orderhost::services {
+
+// Milliseconds since the Unix epoch; injectable so tests control time.
+using Clock = std::function<std::int64_t()>;
+std::int64_t systemClockMs();
+
+// A step's outcome, copied out of the plugin's oh_outcome.
+struct ReportedOutcome {
+    oh_outcome_kind kind = OH_OUTCOME_CONTINUE;
+    std::string code;
+    std::string message;
+    std::uint64_t retryAfterMs = 0;
+    std::string signal;
+    std::uint64_t timeoutMs = 0;
+};
+
+// Whom a log line is about.
+struct CallIdentity {
+    std::string pluginId;
+    std::string chain;
+    std::string step;
+    std::string orderId;  // empty during create()
+};
+
+}  // namespace orderhost::services
+
+struct oh_context {
+    orderhost::services::CallIdentity identity;
+    const orderhost::document::JsonDocument* config = nullptr;
+    orderhost::document::JsonDocument* order = nullptr;  // nullptr during create()
+    orderhost::services::Clock clock;
+
+    std::optional<orderhost::services::ReportedOutcome> outcome;
+    std::string error;
+    std::deque<std::string> handedOut;  // strings returned to the plugin during this call
+};
