@@ -1,0 +1,153 @@
+// The loader against real shared libraries: every refusal names the file and the reason,
+// and the host keeps the plugins that passed.
+#include "host/plugins/PluginProbe.h"
+#include "host/plugins/PluginRegistry.h"
+#include "host/services/HostServices.h"
+
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace orderhost::plugins {
+namespace {
+namespace fs = std::filesystem;
+
+fs::path fixture(const std::string& name) { return fs::path(ORDERHOST_TEST_PLUGIN_DIR) / (name + ".so"); }
+
+class PluginRegistryTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        folder_ = fs::temp_directory_path() /
+                  ("orderhost-plugins-" + std::to_string(::getpid()) + "-" +
+                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(folder_);
+        fs::create_directories(folder_);
+    }
+    void TearDown() override { fs::remove_all(folder_); }
+
+    fs::path copyIn(const std::string& name, const std::string& as = "") {
+        const fs::path target = folder_ / (as.empty() ? name + ".so" : as);
+        fs::copy_file(fixture(name), target);
+        return target;
+    }
+
+    // Loads one file into a fresh registry and returns the refusal reason ("" if accepted).
+    std::string refusalFor(const fs::path& file, RegistryOptions options = {}) {
+        PluginRegistry registry(services::hostInfo(), options);
+        if (registry.loadFile(file) != nullptr) return "";
+        EXPECT_EQ(registry.refusals().size(), 1u);
+        EXPECT_EQ(registry.refusals().front().file, fs::absolute(file).lexically_normal().string());
+        return registry.refusals().front().reason;
+    }
+
+    fs::path folder_;
+};
+
+TEST_F(PluginRegistryTest, LoadsAGoodPluginAndReadsItsManifest) {
+    PluginRegistry registry(services::hostInfo(), {});
+    const LoadedPlugin* plugin = registry.loadFile(copyIn("good"));
+    ASSERT_NE(plugin, nullptr);
+    EXPECT_EQ(plugin->manifest.id, "test.good");
+    EXPECT_EQ(plugin->manifest.version, "0.0.1");
+    ASSERT_EQ(plugin->manifest.stepKinds.size(), 1u);
+    EXPECT_EQ(plugin->manifest.stepKinds[0].name, "echo");
+    EXPECT_NE(plugin->findStepKind("echo"), nullptr);
+    EXPECT_EQ(plugin->findStepKind("nope"), nullptr);
+    EXPECT_EQ(registry.find("test.good"), plugin);
+}
+
+TEST_F(PluginRegistryTest, RefusesAFileThatIsNotASharedLibrary) {
+    const fs::path file = folder_ / "notes.so";
+    std::ofstream(file) << "this is a text file, not an ELF object\n";
+    EXPECT_EQ(refusalFor(file), "not a shared library (no ELF header)");
+}
+
+TEST_F(PluginRegistryTest, RefusesALibraryWithoutTheEntryFunction) {
+    EXPECT_NE(refusalFor(copyIn("no_entry")).find("no exported entry function orderhost_plugin_entry()"),
+              std::string::npos);
+}
+
+TEST_F(PluginRegistryTest, RefusesAnotherAbiMajorNamingTheField) {
+    const std::string reason = refusalFor(copyIn("abi_major_2"));
+    EXPECT_NE(reason.find("ABI major version mismatch: oh_plugin_info.abi_major is 2"), std::string::npos) << reason;
+    EXPECT_NE(reason.find("this host speaks ABI 1.x"), std::string::npos) << reason;
+}
+
+TEST_F(PluginRegistryTest, RefusesAnEntryThatReturnsNull) {
+    EXPECT_NE(refusalFor(copyIn("entry_null")).find("the entry function returned NULL"), std::string::npos);
+}
+
+TEST_F(PluginRegistryTest, RefusesAStructSmallerThanV1) {
+    const std::string reason = refusalFor(copyIn("small_struct"));
+    EXPECT_NE(reason.find("oh_plugin_info.struct_size is 16 bytes; ABI 1.0 requires at least " +
+                          std::to_string(sizeof(oh_plugin_info))),
+              std::string::npos)
+        << reason;
+}
+
+TEST_F(PluginRegistryTest, RefusesAStepKindWithoutRun) {
+    EXPECT_NE(refusalFor(copyIn("no_run")).find("lacks create, run or destroy"), std::string::npos);
+}
+
+TEST_F(PluginRegistryTest, RefusesADuplicateIdAndKeepsTheFirst) {
+    copyIn("good", "a-good.so");
+    copyIn("good_twin", "b-twin.so");
+    PluginRegistry registry(services::hostInfo(), {});
+    registry.loadFolder(folder_);
+    ASSERT_EQ(registry.plugins().size(), 1u);
+    EXPECT_EQ(registry.plugins().front().manifest.file, (folder_ / "a-good.so").string());
+    ASSERT_EQ(registry.refusals().size(), 1u);
+    EXPECT_EQ(registry.refusals()[0].file, (folder_ / "b-twin.so").string());
+    EXPECT_NE(registry.refusals()[0].reason.find("duplicate plugin id 'test.good': already loaded from"),
+              std::string::npos);
+}
+
+TEST_F(PluginRegistryTest, ACrashingPluginIsRefusedAndTheHostGoesOn) {
+    copyIn("crash_on_load");
+    copyIn("good");
+    PluginRegistry registry(services::hostInfo(), {});
+    registry.loadFolder(folder_);
+    ASSERT_EQ(registry.plugins().size(), 1u);
+    EXPECT_EQ(registry.plugins().front().manifest.id, "test.good");
+    ASSERT_EQ(registry.refusals().size(), 1u);
+    EXPECT_NE(registry.refusals()[0].reason.find("crashed while loading (signal 11"), std::string::npos)
+        << registry.refusals()[0].reason;
+}
+
+TEST_F(PluginRegistryTest, AHangingPluginIsKilledAfterTheProbeTimeout) {
+    RegistryOptions options;
+    options.probeTimeout = std::chrono::milliseconds(300);
+    EXPECT_EQ(refusalFor(copyIn("hang"), options), "did not finish loading within 300 ms (killed)");
+}
+
+TEST_F(PluginRegistryTest, RefusesAWorldWritableFile) {
+    const fs::path file = copyIn("good");
+    ::chmod(file.c_str(), 0666);
+    EXPECT_EQ(refusalFor(file), "the file is world-writable (chmod o-w it)");
+}
+
+TEST_F(PluginRegistryTest, RefusesAnIdOutsideTheAllowList) {
+    RegistryOptions options;
+    options.allowedIds = {"test.other"};
+    EXPECT_EQ(refusalFor(copyIn("good"), options), "plugin id 'test.good' is not in plugins.allow");
+}
+
+TEST_F(PluginRegistryTest, AMissingFolderIsARefusalNotACrash) {
+    PluginRegistry registry(services::hostInfo(), {});
+    registry.loadFolder(folder_ / "missing");
+    ASSERT_EQ(registry.refusals().size(), 1u);
+    EXPECT_EQ(registry.refusals()[0].reason, "plugin folder does not exist or is not a folder");
+}
+
+TEST_F(PluginRegistryTest, ProbeReturnsTheManifestWithoutLoadingInProcess) {
+    const ProbeResult probe = probePlugin(copyIn("other"), services::hostInfo());
+    ASSERT_TRUE(probe.accepted) << probe.reason;
+    EXPECT_EQ(probe.manifest.id, "test.other");
+    EXPECT_EQ(probe.manifest.stepKinds.at(0).name, "echo");
+}
+
+}  // namespace
+}  // namespace orderhost::plugins
