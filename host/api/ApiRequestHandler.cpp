@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <limits>
 
 namespace orderhost::api {
 namespace {
@@ -52,6 +53,10 @@ std::string readJsonBody(const ApiSettings& settings, HTTPServerRequest& request
     }
     const std::string tooLarge = "the body exceeds " + std::to_string(settings.maxBodyBytes) + " bytes";
     if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(settings.maxBodyBytes)) {
+        // Reading a moderately oversized body lets the client see the 413 instead of a reset.
+        if (request.getContentLength64() <= static_cast<Poco::Int64>(8 * settings.maxBodyBytes)) {
+            request.stream().ignore(std::numeric_limits<std::streamsize>::max());
+        }
         throw RequestRefused{HTTPResponse::HTTP_REQUESTENTITYTOOLARGE, tooLarge};
     }
     std::string body;
@@ -80,6 +85,8 @@ public:
             route(request, response);
         } catch (const RequestRefused& refused) {
             if (refused.status == HTTPResponse::HTTP_UNAUTHORIZED) response.set("WWW-Authenticate", "Bearer");
+            // The body may be unread: the connection cannot carry another request.
+            if (refused.status == HTTPResponse::HTTP_REQUESTENTITYTOOLARGE) response.setKeepAlive(false);
             sendProblem(response, refused.status, refused.detail);
         } catch (const std::exception& e) {
             // Details go to the log only: they can hold SQL or file paths.

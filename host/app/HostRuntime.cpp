@@ -1,6 +1,6 @@
 #include "host/app/HostRuntime.h"
 
-#include "host/chains/ChainFileParser.h"
+#include "host/chains/ChainDirectoryLoader.h"
 #include "host/services/HostServices.h"
 
 #include <Poco/Net/HTTPServerParams.h>
@@ -21,7 +21,7 @@ void HostRuntime::loadPluginsAndChains() {
     registry_ = std::make_unique<plugins::PluginRegistry>(services::hostInfo(), options);
     for (const auto& folder : settings_.pluginFolders) registry_->loadFolder(folder);
 
-    const chains::ChainDirectory loaded = chains::loadChainDirectory(settings_.chainsFolder);
+    const chains::ChainDirectoryResult loaded = chains::loadChainDirectory(settings_.chainsFolder);
     chains_ = engine::buildChains(loaded.chains, *registry_, services::systemClockMs);
     chains_.errors.insert(chains_.errors.begin(), loaded.errors.begin(), loaded.errors.end());
     for (const auto& error : chains_.errors) spdlog::error("chain error: {}", error.toString());
@@ -54,7 +54,9 @@ void HostRuntime::startHttp() {
 
 void HostRuntime::start() {
     loadPluginsAndChains();
-    database_ = std::make_unique<store::Database>(settings_.databaseConnection, settings_.databasePoolSize);
+    store::DatabaseOptions databaseOptions;
+    databaseOptions.maxSessions = settings_.databasePoolSize;
+    database_ = std::make_unique<store::Database>(settings_.databaseConnection, databaseOptions);
     store_ = std::make_unique<store::OrderStore>(*database_);
     intake_ = std::make_unique<engine::OrderIntake>(*store_, chains_, settings_.defaultChain, services::systemClockMs);
     startHttp();

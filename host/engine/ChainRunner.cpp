@@ -58,11 +58,11 @@ store::OrderRecord ChainRunner::run(store::OrderRecord order, const ReadyChain& 
 bool ChainRunner::runAttempt(store::OrderRecord& order, const ReadyChain& chain, std::uint32_t attempt) {
     const std::size_t index = static_cast<std::size_t>(order.currentStep);
     StepInstance& step = *chain.steps[index];
-    document::JsonDocument doc;
-    std::string parseError;
-    if (!doc.parse(order.document, parseError)) {
-        throw std::runtime_error("order " + order.id + ": stored document unreadable: " + parseError);
+    auto parsed = document::JsonDocument::parse(order.document);
+    if (!parsed.ok()) {
+        throw std::runtime_error("order " + order.id + ": stored document unreadable: " + parsed.error->toString());
     }
+    document::JsonDocument& doc = *parsed.document;
 
     store::StepRunRecord run;
     run.orderId = order.id;

@@ -33,9 +33,9 @@ OrderIntake::OrderIntake(store::OrderStore& store, const ChainSet& chains, std::
       runner_(store, clock) {}
 
 SubmitResult OrderIntake::submit(const std::string& body) {
-    document::JsonDocument doc;
-    std::string parseError;
-    if (!doc.parse(body, parseError)) return failed(SubmitResult::Kind::MalformedJson, parseError);
+    auto parsed = document::JsonDocument::parse(body);
+    if (!parsed.ok()) return failed(SubmitResult::Kind::MalformedJson, parsed.error->toString());
+    const document::JsonDocument& doc = *parsed.document;
 
     SubmitResult result;
     result.errors = document::validateOrder(doc);

@@ -28,10 +28,9 @@ StepInstance::StepInstance(const plugins::LoadedPlugin& plugin, const oh_step_ki
       pluginId_(plugin.manifest.id),
       clock_(std::move(clock)),
       threadSafe_((kind.flags & OH_STEP_THREAD_SAFE) != 0) {
-    std::string parseError;
-    if (!config_.parse(definition.configJson, parseError)) {
-        throw StepCreateError("the step's config is not valid JSON: " + parseError);
-    }
+    auto parsed = document::JsonDocument::parse(definition.configJson);
+    if (!parsed.ok()) throw StepCreateError("the step's config is not valid JSON: " + parsed.error->toString());
+    config_ = std::move(*parsed.document);
     oh_context ctx = makeContext(nullptr, {});
     const oh_create_args args{sizeof(oh_create_args), &ctx, str(chainName_), str(definition_.name),
                               str(definition_.configJson)};

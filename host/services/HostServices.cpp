@@ -11,7 +11,7 @@ namespace orderhost::services {
 namespace {
 
 using document::JsonDocument;
-using document::JsonStatus;
+using document::Status;
 
 std::string_view view(oh_str s) {
     return s.ptr == nullptr ? std::string_view() : std::string_view(s.ptr, s.len);
@@ -23,12 +23,12 @@ void handOut(oh_context* ctx, std::string value, oh_str* out) {
     *out = oh_str{kept.data(), kept.size()};
 }
 
-oh_status toStatus(JsonStatus status) {
+oh_status toStatus(Status status) {
     switch (status) {
-        case JsonStatus::Ok: return OH_STATUS_OK;
-        case JsonStatus::NotFound: return OH_STATUS_NOT_FOUND;
-        case JsonStatus::TypeMismatch: return OH_STATUS_TYPE_MISMATCH;
-        case JsonStatus::InvalidArgument: return OH_STATUS_INVALID_ARGUMENT;
+        case Status::Ok: return OH_STATUS_OK;
+        case Status::NotFound: return OH_STATUS_NOT_FOUND;
+        case Status::TypeMismatch: return OH_STATUS_TYPE_MISMATCH;
+        case Status::InvalidArgument: return OH_STATUS_INVALID_ARGUMENT;
     }
     return OH_STATUS_INTERNAL_ERROR;
 }
@@ -81,8 +81,8 @@ oh_status readValue(oh_context* ctx, oh_document doc, oh_str path, const void* o
 oh_status getJson(oh_context* ctx, oh_document doc, oh_str path, oh_str* out) {
     return readValue(ctx, doc, path, out, [&](const JsonDocument& d, const std::string& p) {
         std::string value;
-        const JsonStatus s = d.getJson(p, value);
-        if (s == JsonStatus::Ok) handOut(ctx, std::move(value), out);
+        const Status s = d.getJson(p, value);
+        if (s == Status::Ok) handOut(ctx, std::move(value), out);
         return s;
     });
 }
@@ -90,8 +90,8 @@ oh_status getJson(oh_context* ctx, oh_document doc, oh_str path, oh_str* out) {
 oh_status getString(oh_context* ctx, oh_document doc, oh_str path, oh_str* out) {
     return readValue(ctx, doc, path, out, [&](const JsonDocument& d, const std::string& p) {
         std::string value;
-        const JsonStatus s = d.getString(p, value);
-        if (s == JsonStatus::Ok) handOut(ctx, std::move(value), out);
+        const Status s = d.getString(p, value);
+        if (s == Status::Ok) handOut(ctx, std::move(value), out);
         return s;
     });
 }
@@ -119,7 +119,8 @@ oh_status setJson(oh_context* ctx, oh_str path, oh_str json) {
 }
 
 void reportOutcome(oh_context* ctx, const oh_outcome* outcome) {
-    if (ctx == nullptr || outcome == nullptr || outcome->struct_size < sizeof(oh_outcome)) return;
+    // A 1.0 plugin's oh_outcome stays readable when later versions grow the struct.
+    if (ctx == nullptr || outcome == nullptr || !OH_HAS_FIELD(outcome, oh_outcome, timeout_ms)) return;
     ReportedOutcome copy;
     copy.kind = outcome->kind;
     copy.code = std::string(view(outcome->code));

@@ -277,8 +277,11 @@ typedef struct oh_plugin_info {
 } oh_plugin_info;
 
 /* The one exported symbol. Called exactly once per load, on the host's main thread, before
- * anything else. Return NULL to refuse the host (for example when host->abi_major differs
- * from OH_ABI_MAJOR); the host then reports the refusal and never calls the plugin again. */
+ * anything else. Answer with the plugin's info even when host->abi_major differs from
+ * OH_ABI_MAJOR (but then keep nothing from `host`): the host compares the majors and refuses
+ * with both versions named. Return NULL only when `host` is NULL or too small to read, or the
+ * plugin refuses the host for its own reasons; the host then reports "the entry returned NULL".
+ * After a refusal the host never calls the plugin again. */
 typedef const oh_plugin_info *(*oh_plugin_entry_fn)(const oh_host_info *host);
 
 #if defined(_WIN32)
@@ -293,7 +296,7 @@ typedef const oh_plugin_info *(*oh_plugin_entry_fn)(const oh_host_info *host);
 OH_PLUGIN_EXPORT const oh_plugin_info *orderhost_plugin_entry(const oh_host_info *host);
 
 /* Defines the entry function with the right linkage and visibility:
- *   OH_PLUGIN_ENTRY { return host->abi_major == OH_ABI_MAJOR ? &my_info : NULL; }  */
+ *   OH_PLUGIN_ENTRY { return host != NULL ? &my_info : NULL; }  */
 #define OH_PLUGIN_ENTRY \
     OH_PLUGIN_EXPORT const oh_plugin_info *orderhost_plugin_entry(const oh_host_info *host)
 

@@ -1,0 +1,55 @@
+// The in-memory model of a chain file: what the administrator declared, plus where each
+// part was declared so that later checks (unknown plugin, refused config) can point at the
+// exact line of the file.
+//
+//   name: place-order        ->  ChainDefinition{name = "place-order", version = 1, ...}
+//   version: 1                    steps[0] = StepDefinition{name = "validate", ...}
+//   steps: [...]
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace orderhost::chains {
+
+// A place in a chain file. line and column are 1-based; 0 means "unknown" (for example an
+// error about the file as a whole).
+struct SourceLocation {
+    std::string file;
+    int line = 0;
+    int column = 0;
+    // "chains/place-order.yaml:12:5", or just the file when line is 0.
+    std::string toString() const;
+};
+
+struct StepDefinition {
+    std::string name;        // unique within the chain, [a-z0-9-]+
+    std::string plugin;      // plugin id, e.g. "orderhost.validation"
+    std::string stepKind;    // the step kind's name inside that plugin (YAML field "step")
+    std::string configJson;  // the step's "config" as compact JSON; "{}" when absent
+    int attempts = 1;        // 1..100
+    SourceLocation location;        // the step's mapping
+    SourceLocation configLocation;  // the "config" value (the step's location when absent)
+};
+
+// The trigger values a chain may declare.
+inline constexpr const char* kChainTriggers[] = {"place_order", "cancel_order", "return_order",
+                                                 "service_order", "custom_order"};
+
+struct ChainDefinition {
+    std::string name;     // [a-z0-9-]+, at most 64 characters
+    int version = 0;      // >= 1; orders keep running on the version they started with
+    std::string trigger;  // one of kChainTriggers
+    std::string description;
+    std::vector<StepDefinition> steps;  // at least one, in execution order
+    SourceLocation location;            // the document's top-level mapping
+};
+
+struct ChainError {
+    SourceLocation location;
+    std::string message;
+    // "chains/place-order.yaml:12:5: unknown field \"atempts\" ..."
+    std::string toString() const;
+};
+
+}  // namespace orderhost::chains

@@ -1,0 +1,47 @@
+// Strict JSON syntax check that runs BEFORE Poco's parser sees any text.
+//
+// Why it exists: Poco 1.11's JSON parser recurses per nesting level (it stops at 128 levels
+// with an exception), reports errors without any position, silently wraps integers beyond
+// 2^64 (18446744073709551616 parses as 0), fails on numbers like 1e999, keeps the last of
+// duplicate keys and refuses scalars at the top level. This checker bounds size and depth,
+// rejects exactly those inputs with a line/column, and so lets Poco only see text it
+// handles correctly.
+//
+//   JsonLimits limits;                       // 4 MiB, depth 64
+//   if (auto error = checkJsonSyntax(text, limits)) std::cerr << error->toString();
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace orderhost::document {
+
+// Bounds applied to every JSON text the host parses (order bodies, values plugins set).
+struct JsonLimits {
+    // Largest accepted text in bytes; checked before anything else is looked at.
+    std::size_t maxBytes = 4 * 1024 * 1024;
+    // Deepest accepted nesting: a scalar has depth 0, {} or [] depth 1, {"a":[]} depth 2.
+    // Values above kMaxSupportedDepth are clamped (the checker and Poco both recurse).
+    int maxDepth = 64;
+    static constexpr int kMaxSupportedDepth = 100;
+};
+
+// Why a text was refused, and where (1-based line and column in bytes; 0-based offset).
+struct JsonParseError {
+    std::string message;
+    std::size_t offset = 0;
+    int line = 1;
+    int column = 1;
+    // "line 3, column 7: unexpected character '}'"
+    std::string toString() const;
+};
+
+// Checks `text` against RFC 8259 (no comments, no trailing commas, valid UTF-8, no lone
+// surrogates) plus the limits, duplicate object keys, and numbers that cannot be held
+// exactly (integers outside int64/uint64, floats that overflow a double).
+// Returns the first problem found, or nothing when Poco can safely parse the text.
+std::optional<JsonParseError> checkJsonSyntax(std::string_view text, const JsonLimits& limits);
+
+}  // namespace orderhost::document

@@ -1,0 +1,204 @@
+#include "host/document/OrderSchema.h"
+
+#include "host/document/JsonCodec.h"
+#include "host/document/JsonPointer.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include <algorithm>
+#include <initializer_list>
+#include <limits>
+#include <optional>
+
+namespace orderhost::document {
+
+using Poco::Dynamic::Var;
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+namespace {
+
+bool isUpper(char c) { return c >= 'A' && c <= 'Z'; }
+bool isLowerOrDigit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool isOrderRefChar(char c) {
+    return isUpper(c) || isLowerOrDigit(c) || c == '.' || c == '_' || c == ':' || c == '-';
+}
+bool isChainNameChar(char c) { return isLowerOrDigit(c) || c == '-'; }
+
+// Texts are valid UTF-8 (the parser checks), so code points are the non-continuation bytes.
+std::size_t codePoints(const std::string& text) {
+    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    }));
+}
+
+// What a string field must look like.
+struct StringRule {
+    std::size_t minLength = 0;
+    std::size_t maxLength = 0;
+    bool (*allowed)(char) = nullptr;  // every character must pass, when set
+    const char* allowedText = "";     // how the message names the allowed characters
+};
+
+constexpr StringRule kId{1, 64, nullptr, ""};
+constexpr StringRule kText200{0, 200, nullptr, ""};
+constexpr StringRule kOrderRef{1, 64, isOrderRefChar, "letters, digits and . _ : -"};
+constexpr StringRule kChainName{1, 64, isChainNameChar, "lowercase letters, digits and -"};
+constexpr StringRule kCurrency{3, 3, isUpper, "uppercase letters (ISO 4217, e.g. EUR)"};
+constexpr StringRule kCountry{2, 2, isUpper, "uppercase letters (ISO 3166-1 alpha-2, e.g. DE)"};
+
+class OrderValidator {
+public:
+    std::vector<SchemaError> run(const Var& body) {
+        if (jsonTypeOf(body) != JsonType::Object) {
+            add("", std::string("the order must be a JSON object, got ") + describeJsonType(jsonTypeOf(body)));
+            return errors_;
+        }
+        const Object& order = *body.extract<Object::Ptr>();
+        rejectUnknown(order, "", {"order_ref", "chain", "currency", "customer", "lines",
+                                  "shipping_address", "attributes"});
+        string(order, "", "order_ref", true, kOrderRef);
+        string(order, "", "chain", false, kChainName);
+        string(order, "", "currency", true, kCurrency);
+        customer(order);
+        lines(order);
+        shippingAddress(order);
+        if (const std::optional<Var> attributes = member(order, "", "attributes", false))
+            expect(*attributes, "/attributes", JsonType::Object);
+        return errors_;
+    }
+
+private:
+    void add(const std::string& path, const std::string& message) {
+        if (errors_.size() < kMaxSchemaErrors) errors_.push_back({path, message});
+        else if (errors_.size() == kMaxSchemaErrors) errors_.push_back({"", "too many errors; the rest are not listed"});
+    }
+
+    static std::string join(const std::string& parent, const std::string& name) {
+        return parent + "/" + JsonPointer::escapeToken(name);
+    }
+
+    void rejectUnknown(const Object& object, const std::string& path, std::initializer_list<const char*> known) {
+        for (const std::string& name : object.getNames()) {
+            const bool isKnown = std::any_of(known.begin(), known.end(), [&](const char* k) { return name == k; });
+            if (!isKnown) add(join(path, name), "unknown field");
+        }
+    }
+
+    // The member, or nothing when absent (reported when required).
+    std::optional<Var> member(const Object& object, const std::string& path, const char* name, bool required) {
+        if (object.has(name)) return object.get(name);
+        if (required) add(join(path, name), "required field is missing");
+        return std::nullopt;
+    }
+
+    bool expect(const Var& value, const std::string& path, JsonType type) {
+        if (jsonTypeOf(value) == type) return true;
+        add(path, std::string("must be ") + describeJsonType(type) + ", got " + describeJsonType(jsonTypeOf(value)));
+        return false;
+    }
+
+    void string(const Object& object, const std::string& parent, const char* name, bool required,
+                const StringRule& rule) {
+        const std::optional<Var> value = member(object, parent, name, required);
+        const std::string path = join(parent, name);
+        if (!value || !expect(*value, path, JsonType::String)) return;
+        const std::string& text = value->extract<std::string>();
+        const std::size_t length = codePoints(text);
+        if (length < rule.minLength || length > rule.maxLength) {
+            add(path, rule.minLength == rule.maxLength
+                          ? "must be exactly " + std::to_string(rule.minLength) + " characters long"
+                          : "must be " + std::to_string(rule.minLength) + " to " +
+                                std::to_string(rule.maxLength) + " characters long, got " + std::to_string(length));
+        } else if (rule.allowed && !std::all_of(text.begin(), text.end(), rule.allowed)) {
+            add(path, std::string("may only contain ") + rule.allowedText);
+        }
+    }
+
+    void integer(const Object& object, const std::string& parent, const char* name, bool required,
+                 std::int64_t minimum, std::int64_t maximum, const char* notFloat) {
+        const std::optional<Var> value = member(object, parent, name, required);
+        const std::string path = join(parent, name);
+        if (!value) return;
+        if (jsonTypeOf(*value) == JsonType::Number) return add(path, notFloat);
+        if (!expect(*value, path, JsonType::Integer)) return;
+        const auto number = asInt64(*value);
+        if (!number || *number < minimum || *number > maximum)
+            add(path, "must be between " + std::to_string(minimum) + " and " + std::to_string(maximum));
+    }
+
+    // Returns the object at `name` when present and an object.
+    const Object* object(const Object& parent, const std::string& parentPath, const char* name, bool required) {
+        const std::optional<Var> value = member(parent, parentPath, name, required);
+        if (!value || !expect(*value, join(parentPath, name), JsonType::Object)) return nullptr;
+        return value->extract<Object::Ptr>().get();
+    }
+
+    void customer(const Object& order) {
+        const Object* customer = object(order, "", "customer", true);
+        if (!customer) return;
+        rejectUnknown(*customer, "/customer", {"id", "name", "email"});
+        string(*customer, "/customer", "id", true, kId);
+        string(*customer, "/customer", "name", false, kText200);
+        string(*customer, "/customer", "email", false, StringRule{1, 254, nullptr, ""});
+        const std::optional<Var> email = member(*customer, "/customer", "email", false);
+        if (email && jsonTypeOf(*email) == JsonType::String) {
+            const std::string& text = email->extract<std::string>();
+            if (std::count(text.begin(), text.end(), '@') != 1)
+                add("/customer/email", "must contain exactly one '@'");
+        }
+    }
+
+    void lines(const Object& order) {
+        const std::optional<Var> value = member(order, "", "lines", true);
+        if (!value || !expect(*value, "/lines", JsonType::Array)) return;
+        const Array& lines = *value->extract<Array::Ptr>();
+        if (lines.size() == 0) return add("/lines", "must contain at least one line");
+        if (lines.size() > 1000) return add("/lines", "must not contain more than 1000 lines");
+        for (std::size_t i = 0; i < lines.size(); ++i) line(lines.get(static_cast<unsigned>(i)), "/lines/" + std::to_string(i));
+    }
+
+    void line(const Var& value, const std::string& path) {
+        if (!expect(value, path, JsonType::Object)) return;
+        const Object& line = *value.extract<Object::Ptr>();
+        rejectUnknown(line, path, {"sku", "quantity", "unit_price", "kind", "description"});
+        string(line, path, "sku", true, kId);
+        integer(line, path, "quantity", true, 1, 1000000, "must be a whole number of units (an integer)");
+        integer(line, path, "unit_price", false, 0, std::numeric_limits<std::int64_t>::max(),
+                "must be an integer amount in minor units (1999 for 19.99), never a floating-point number");
+        string(line, path, "description", false, StringRule{0, 500, nullptr, ""});
+        const std::optional<Var> kind = member(line, path, "kind", false);
+        if (kind && expect(*kind, path + "/kind", JsonType::String)) {
+            const std::string& text = kind->extract<std::string>();
+            if (text != "goods" && text != "service" && text != "custom")
+                add(path + "/kind", "must be one of goods, service, custom");
+        }
+    }
+
+    void shippingAddress(const Object& order) {
+        const Object* address = object(order, "", "shipping_address", false);
+        if (!address) return;
+        const std::string path = "/shipping_address";
+        rejectUnknown(*address, path, {"name", "line1", "line2", "city", "postal_code", "region", "country"});
+        for (const char* name : {"name", "line1", "line2", "city", "postal_code", "region"})
+            string(*address, path, name, false, kText200);
+        string(*address, path, "country", false, kCountry);
+    }
+
+    std::vector<SchemaError> errors_;
+};
+
+}  // namespace
+
+std::vector<SchemaError> validateOrder(const Var& body) { return OrderValidator().run(body); }
+
+std::vector<SchemaError> validateOrder(const JsonDocument& body) { return validateOrder(Var(body.root())); }
+
+std::vector<SchemaError> validateOrderText(std::string_view text, const JsonLimits& limits) {
+    JsonValueResult parsed = parseJsonValue(text, limits);
+    if (!parsed.ok()) return {{"", "invalid JSON: " + parsed.error->toString()}};
+    return validateOrder(parsed.value);
+}
+
+}  // namespace orderhost::document

@@ -1,0 +1,88 @@
+#include "host/store/ConnectionString.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace orderhost::store {
+namespace {
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t");
+    if (b == std::string::npos) return {};
+    return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+bool isSecretKey(const std::string& key) {
+    const std::string k = lower(key);
+    return k == "pwd" || k == "password";
+}
+
+std::string unbrace(const std::string& v) {
+    if (v.size() >= 2 && v.front() == '{' && v.back() == '}') return v.substr(1, v.size() - 2);
+    return v;
+}
+
+}  // namespace
+
+ConnectionString::ConnectionString(const std::string& text) {
+    // ODBC allows ';' inside braced values ("Pwd={a;b}"), so split by hand.
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const auto eq = text.find('=', pos);
+        if (eq == std::string::npos) break;
+        std::string key = trim(text.substr(pos, eq - pos));
+        std::size_t end = eq + 1;
+        while (end < text.size() && (text[end] == ' ' || text[end] == '\t')) ++end;
+        if (end < text.size() && text[end] == '{') {
+            const auto close = text.find('}', end);
+            end = close == std::string::npos ? text.size() : close + 1;
+        }
+        end = std::min(text.find(';', end), text.size());
+        if (!key.empty()) entries_.emplace_back(key, trim(text.substr(eq + 1, end - eq - 1)));
+        pos = end + 1;
+    }
+}
+
+std::optional<std::string> ConnectionString::get(const std::string& key) const {
+    const std::string k = lower(key);
+    for (const auto& [name, value] : entries_)
+        if (lower(name) == k) return unbrace(value);
+    return std::nullopt;
+}
+
+void ConnectionString::setDefault(const std::string& key, const std::string& value) {
+    if (!get(key)) entries_.emplace_back(key, value);
+}
+
+std::string ConnectionString::str() const {
+    std::string out;
+    for (const auto& [name, value] : entries_) out += name + "=" + value + ";";
+    return out;
+}
+
+std::string ConnectionString::masked() const {
+    std::string out;
+    for (const auto& [name, value] : entries_)
+        out += name + "=" + (isSecretKey(name) ? "***" : value) + ";";
+    return out;
+}
+
+std::string ConnectionString::scrub(std::string text) const {
+    for (const auto& [name, value] : entries_) {
+        if (!isSecretKey(name)) continue;
+        for (const std::string& secret : {value, unbrace(value)}) {
+            if (secret.empty()) continue;
+            for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3))
+                text.replace(at, secret.size(), "***");
+        }
+    }
+    return text;
+}
+
+}  // namespace orderhost::store

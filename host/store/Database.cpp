@@ -1,0 +1,164 @@
+#include "host/store/Database.h"
+
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include <Poco/Data/ODBC/Connector.h>
+#include <Poco/Data/SessionPool.h>
+
+#include "host/store/Migrations.h"
+
+using namespace Poco::Data::Keywords;
+
+namespace orderhost::store {
+namespace {
+
+void registerOdbcOnce() {
+    static std::once_flag once;
+    std::call_once(once, [] { Poco::Data::ODBC::Connector::registerConnector(); });
+}
+
+// ODBC diagnostics span many lines framed by "=====" rules; a log line wants one line.
+std::string oneLine(const std::string& text) {
+    std::istringstream in(text);
+    std::string line, out;
+    while (std::getline(in, line)) {
+        const auto b = line.find_first_not_of(" \t\r");
+        if (b == std::string::npos || line.find_first_not_of('=') == std::string::npos) continue;
+        const auto e = line.find_last_not_of(" \t\r");
+        out += (out.empty() ? "" : " | ") + line.substr(b, e - b + 1);
+    }
+    return out;
+}
+
+void restoreAutoCommit(Poco::Data::Session& s) noexcept {
+    try {
+        s.setFeature("autoCommit", true);
+    } catch (...) {
+        // A broken connection: acquire() checks autocommit again before the next use.
+    }
+}
+
+void rollbackQuietly(Poco::Data::Session& s) noexcept {
+    try {
+        s.rollback();
+    } catch (...) {
+        // The original error matters more; a dead connection has rolled back anyway.
+    }
+}
+
+}  // namespace
+
+Database::Database(const std::string& connectionString, DatabaseOptions options)
+    : connection_(connectionString), masked_(connection_.masked()), options_(options) {
+    registerOdbcOnce();
+    try {
+        dialect_ = Dialect(resolveBackend());
+        Dialect::applyDefaults(dialect_.backend(), connection_);
+        masked_ = connection_.masked();
+        openPool();
+    } catch (...) {
+        rethrowAsStoreError("open database");
+    }
+    if (options_.migrate) migrateSchema(*this);
+}
+
+Database::~Database() {
+    if (pool_) pool_->shutdown();
+}
+
+Backend Database::resolveBackend() {
+    if (const auto driver = connection_.get("Driver")) {
+        if (const auto backend = Dialect::fromDriverName(*driver)) return *backend;
+        throw StoreError(errorMessage("open database", "unsupported ODBC driver '" + *driver +
+                                                           "'; orderhost supports SQLite3 and PostgreSQL"));
+    }
+    // "DSN=name": ask the database itself. sqlite_version() exists only in SQLite.
+    Poco::Data::Session probe("ODBC", connection_.str());
+    try {
+        std::string version;
+        probe << "SELECT sqlite_version()", into(version), now;
+        return Backend::SQLite;
+    } catch (const Poco::Exception&) {
+        return Backend::PostgreSQL;
+    }
+}
+
+void Database::openPool() {
+    pool_ = std::make_unique<Poco::Data::SessionPool>(
+        "ODBC", connection_.str(), options_.minSessions, options_.maxSessions, options_.idleSeconds);
+    // Pool settings must be made before the first session exists (Poco refuses later). The
+    // +1 is the terminating NUL Poco counts inside maxFieldSize.
+    pool_->setProperty("maxFieldSize", Poco::Any(std::size_t(kMaxDocumentBytes + 1)));
+    Poco::Data::Session first = acquire();
+    int one = 0;
+    first << "SELECT 1", into(one), now;
+}
+
+Poco::Data::Session Database::acquire() {
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + options_.acquireTimeout;
+    auto pause = std::chrono::milliseconds(1);
+    for (;;) {
+        try {
+            Poco::Data::Session s = pool_->get();
+            if (!s.getFeature("autoCommit")) s.setFeature("autoCommit", true);
+            return s;
+        } catch (const Poco::Data::SessionPoolExhaustedException&) {
+            if (Clock::now() >= deadline)
+                throw StoreError(errorMessage(
+                    "acquire session",
+                    "all " + std::to_string(options_.maxSessions) + " pooled sessions stayed busy for " +
+                        std::to_string(options_.acquireTimeout.count()) +
+                        " ms (raise maxSessions, or a caller holds sessions too long)"));
+            std::this_thread::sleep_for(pause);  // Poco offers no wake-up on put-back
+            pause = std::min(pause * 2, std::chrono::milliseconds(20));
+        }
+    }
+}
+
+Poco::Data::Session Database::session() {
+    try {
+        return acquire();
+    } catch (...) {
+        rethrowAsStoreError("acquire session");
+    }
+}
+
+void Database::withTransaction(const std::function<void(Poco::Data::Session&)>& work) {
+    withTransaction("transaction", work);
+}
+
+void Database::withTransaction(const std::string& what,
+                               const std::function<void(Poco::Data::Session&)>& work) {
+    Poco::Data::Session s = session();
+    try {
+        s.setFeature("autoCommit", false);  // Poco's begin() refuses in autocommit mode
+        s.begin();
+        work(s);
+        s.commit();
+    } catch (...) {
+        rollbackQuietly(s);
+        restoreAutoCommit(s);
+        rethrowAsStoreError(what);
+    }
+    restoreAutoCommit(s);
+}
+
+void Database::rethrowAsStoreError(const std::string& what) const {
+    try {
+        throw;
+    } catch (const StoreError&) {
+        throw;
+    } catch (const Poco::Exception& e) {
+        throw StoreError(errorMessage(what, e.displayText()));
+    }
+}
+
+std::string Database::errorMessage(const std::string& what, const std::string& detail) const {
+    return connection_.scrub("orderhost store: " + what + " failed on database [" + masked_ +
+                             "]: " + oneLine(detail));
+}
+
+}  // namespace orderhost::store

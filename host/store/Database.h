@@ -1,0 +1,97 @@
+// A pool of ODBC sessions to the orderhost database, and transactions over it.
+//
+// Poco 1.11 Data/ODBC traps guarded against here and in Dialect (all measured on this stack):
+//  - Reads truncate silently to min(declared column size, maxFieldSize): the pool's maxFieldSize
+//    covers kMaxDocumentBytes, the schema declares sizes, and document reads are length-checked.
+//  - std::string parameters over 255 bytes fail to bind on SQLite: Dialect::bindText sends a CLOB.
+//  - A pooled session with autoCommit off keeps its implicit read transaction open (stale
+//    snapshots for the next user) and Poco restores nothing on put-back: sessions stay in
+//    autocommit; withTransaction() switches it off for its duration and always restores it.
+//  - SessionPool::get() throws at once when full: session() waits up to acquireTimeout.
+//  - The SQLite driver runs synchronous=NORMAL and ignores REFERENCES unless told: the
+//    connection string gets SyncPragma=FULL and FKSupport=1 unless the operator chose.
+//  - Driver messages span lines and connection strings hold passwords: a StoreError is one
+//    line and shows the connection string masked.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <Poco/Data/Session.h>
+#include <Poco/Data/SessionPool.h>
+
+#include "host/store/ConnectionString.h"
+#include "host/store/Dialect.h"
+#include "host/store/StoreError.h"
+
+namespace orderhost::store {
+
+struct DatabaseOptions {
+    int minSessions = 1;
+    int maxSessions = 16;  // at least the number of threads that use the store at once
+    int idleSeconds = 60;  // an idle session above minSessions is closed after this
+    std::chrono::milliseconds acquireTimeout{5000};  // wait for a free session, then fail
+    bool migrate = true;   // apply schema migrations at open
+};
+
+// Example:
+//   Database db("Driver=SQLite3;Database=/var/lib/orderhost/orderhost.db;");
+//   db.withTransaction("close order", [&](Poco::Data::Session& s) { s << "UPDATE ...", now; });
+// Thread-safe: every method may be called from any thread at once. Must outlive every session
+// it handed out and every OrderStore over it.
+class Database {
+public:
+    // Connects (one session, to fail early), detects the backend and migrates the schema.
+    // Throws StoreError when the database cannot be opened, SchemaTooNewError when its
+    // schema is newer than this build.
+    explicit Database(const std::string& connectionString, DatabaseOptions options = {});
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    Backend backend() const { return dialect_.backend(); }
+    const Dialect& dialect() const { return dialect_; }
+    // The connection string with secrets masked, for messages and logs.
+    const std::string& describe() const { return masked_; }
+
+    // A pooled session in autocommit mode; back to the pool when the last copy goes.
+    // Waits up to acquireTimeout for a free one, then throws StoreError.
+    Poco::Data::Session session();
+
+    // Runs `work` in one transaction: commits when it returns, rolls back when it throws and
+    // rethrows (driver errors as StoreError naming `what`, other exceptions unchanged).
+    void withTransaction(const std::function<void(Poco::Data::Session&)>& work);
+    void withTransaction(const std::string& what,
+                         const std::function<void(Poco::Data::Session&)>& work);
+
+    // Runs `work` on a pooled autocommit session, driver errors as StoreError naming `what`.
+    template <class Work>
+    auto withSession(const std::string& what, Work&& work) {
+        try {
+            Poco::Data::Session s = session();
+            return work(s);
+        } catch (...) {
+            rethrowAsStoreError(what);
+        }
+    }
+
+    // Call inside a catch block: rethrows the current exception, a Poco one as StoreError.
+    [[noreturn]] void rethrowAsStoreError(const std::string& what) const;
+    // "orderhost store: <what> failed on database [<masked connection string>]: <detail>"
+    std::string errorMessage(const std::string& what, const std::string& detail) const;
+
+private:
+    Backend resolveBackend();
+    void openPool();
+    Poco::Data::Session acquire();
+
+    ConnectionString connection_;
+    std::string masked_;
+    Dialect dialect_{Backend::SQLite};
+    DatabaseOptions options_;
+    std::unique_ptr<Poco::Data::SessionPool> pool_;
+};
+
+}  // namespace orderhost::store

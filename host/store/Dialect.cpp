@@ -1,0 +1,83 @@
+#include "host/store/Dialect.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include <Poco/Data/LOB.h>
+
+using namespace Poco::Data::Keywords;
+
+namespace orderhost::store {
+namespace {
+
+bool contains(std::string haystack, const std::string& needle) {
+    std::transform(haystack.begin(), haystack.end(), haystack.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return haystack.find(needle) != std::string::npos;
+}
+
+// Poco's ODBC binder refuses std::string parameters longer than the driver's VARCHAR size.
+constexpr std::size_t kSqliteStringBindLimit = 255;
+
+}  // namespace
+
+const char* toString(Backend b) { return b == Backend::SQLite ? "SQLite" : "PostgreSQL"; }
+
+std::optional<Backend> Dialect::fromDriverName(const std::string& driver) {
+    if (contains(driver, "sqlite")) return Backend::SQLite;
+    if (contains(driver, "postgres") || contains(driver, "psql")) return Backend::PostgreSQL;
+    return std::nullopt;
+}
+
+void Dialect::applyDefaults(Backend backend, ConnectionString& cs) {
+    if (backend == Backend::SQLite) {
+        cs.setDefault("SyncPragma", "FULL");  // the driver otherwise runs synchronous=NORMAL
+        cs.setDefault("FKSupport", "1");      // enforce REFERENCES like PostgreSQL does
+        cs.setDefault("JournalMode", "WAL");  // readers do not block the writer
+        cs.setDefault("Timeout", "10000");    // busy wait (ms) while another writer commits
+    } else {
+        // Without these psqlODBC reports VARCHAR as 255 and TEXT as 8190 bytes: binds fail and
+        // reads truncate silently.
+        const std::string limit = std::to_string(kMaxDocumentBytes + 1);
+        cs.setDefault("MaxVarcharSize", limit);
+        cs.setDefault("MaxLongVarcharSize", limit);
+    }
+}
+
+std::string Dialect::documentType() const {
+    return backend_ == Backend::SQLite ? "VARCHAR(" + std::to_string(kMaxDocumentBytes) + ")"
+                                       : "TEXT";
+}
+
+std::string Dialect::octetLength(const std::string& expr) const {
+    return backend_ == Backend::SQLite ? "length(CAST(" + expr + " AS BLOB))"
+                                       : "octet_length(" + expr + ")";
+}
+
+void Dialect::bindText(Poco::Data::Statement& st, const std::string& value) const {
+    if (backend_ == Backend::SQLite && value.size() > kSqliteStringBindLimit)
+        st, bind(Poco::Data::CLOB(value));
+    else
+        st, bind(value);  // copies: the statement may outlive the caller's string
+}
+
+bool Dialect::changesOneRow(Poco::Data::Session& session, const std::string& sql,
+                            const std::function<void(Poco::Data::Statement&)>& bindParams) const {
+    Poco::Data::Statement st(session);
+    int changed = 0;
+    if (backend_ == Backend::PostgreSQL) {
+        // SQLite has no DML in CTEs, and its RETURNING does not reach into() through the driver.
+        st << "WITH changed AS (" << sql << " RETURNING 1) SELECT COUNT(*) FROM changed";
+        bindParams(st);
+        st, into(changed);
+        st.execute();
+    } else {
+        st << sql;
+        bindParams(st);
+        st.execute();
+        session << "SELECT changes()", into(changed), now;
+    }
+    return changed == 1;
+}
+
+}  // namespace orderhost::store

@@ -1,0 +1,66 @@
+// The seam between portable SQL and what each backend needs. Everything that differs between
+// SQLite (sqliteodbc) and PostgreSQL (psqlODBC) behind Poco 1.11 lives here, so OrderStore and
+// Migrations stay backend-neutral.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
+
+#include "host/store/ConnectionString.h"
+
+namespace orderhost::store {
+
+enum class Backend { SQLite, PostgreSQL };
+
+const char* toString(Backend);
+
+// Largest order document the store accepts. Reads allocate a buffer of the declared column
+// size on every execution (measured: ~0.85 ms per read at 16 MiB, ~270 ms at 64 MiB), so
+// this is a deliberate ceiling, not "unlimited".
+inline constexpr std::size_t kMaxDocumentBytes = 16u * 1024u * 1024u;
+
+class Dialect {
+public:
+    explicit Dialect(Backend backend) : backend_(backend) {}
+
+    Backend backend() const { return backend_; }
+
+    // The backend an ODBC driver name stands for ("SQLite3", "{PostgreSQL Unicode}", a .so
+    // path, ...); nullopt for any other driver.
+    static std::optional<Backend> fromDriverName(const std::string& driver);
+
+    // Adds the connection options that avoid silent data loss, unless the operator set them.
+    static void applyDefaults(Backend, ConnectionString&);
+
+    // Column type that round-trips kMaxDocumentBytes exactly. SQLite: the driver sizes its read
+    // buffer from the declared VARCHAR(N) (TEXT reads truncate at 64 KiB). PostgreSQL: TEXT,
+    // sized by MaxLongVarcharSize.
+    std::string documentType() const;
+
+    // Bytes (not characters) of a text expression, to detect truncated reads.
+    std::string octetLength(const std::string& expr) const;
+
+    // Binds a text parameter of any length. Its placeholder must be written textParam().
+    // Why: on SQLite Poco refuses std::string parameters over 255 bytes; they go as a CLOB
+    // and the CAST turns the bytes back into TEXT (byte-exact). An empty CLOB binds as NULL,
+    // so short values stay std::string.
+    static const char* textParam() { return "CAST(? AS TEXT)"; }
+    void bindText(Poco::Data::Statement&, const std::string& value) const;
+
+    // Runs a single-row INSERT/UPDATE `sql` (no RETURNING) with the parameters `bindParams`
+    // adds, and says whether it changed a row. Statement::execute() counts bound rows, not
+    // changed ones; SQLite asks changes(), PostgreSQL counts RETURNING rows in a CTE (a bare
+    // RETURNING that matches nothing makes Poco fail with "Invalid cursor state").
+    bool changesOneRow(Poco::Data::Session&, const std::string& sql,
+                       const std::function<void(Poco::Data::Statement&)>& bindParams) const;
+
+private:
+    Backend backend_;
+};
+
+}  // namespace orderhost::store

@@ -1,0 +1,116 @@
+#include "host/store/Migrations.h"
+
+#include <chrono>
+
+#include "host/store/Database.h"
+
+using namespace Poco::Data::Keywords;
+
+namespace orderhost::store {
+namespace {
+
+// v1: orders and their step runs. VARCHAR sizes are bytes on SQLite's read path (the driver
+// sizes buffers from them), so OrderStore validates byte lengths against the same numbers.
+void createOrdersAndStepRuns(Poco::Data::Session& s, const Dialect& d) {
+    s << "CREATE TABLE orders ("
+         " id VARCHAR(36) PRIMARY KEY,"
+         " order_ref VARCHAR(64) NOT NULL UNIQUE,"
+         " chain VARCHAR(128) NOT NULL,"
+         " chain_version INTEGER NOT NULL,"
+         " state VARCHAR(32) NOT NULL,"
+         " current_step INTEGER NOT NULL,"
+         " document " << d.documentType() << ","
+         " request_hash VARCHAR(64) NOT NULL,"
+         " created_at BIGINT NOT NULL,"
+         " updated_at BIGINT NOT NULL)", now;
+    s << "CREATE TABLE step_runs ("
+         " order_id VARCHAR(36) NOT NULL REFERENCES orders(id),"
+         " seq INTEGER NOT NULL,"
+         " step_name VARCHAR(128),"
+         " plugin_id VARCHAR(128),"
+         " step_kind VARCHAR(32),"
+         " attempt INTEGER,"
+         " outcome VARCHAR(16),"
+         " code VARCHAR(64),"
+         " message VARCHAR(65536),"
+         " started_at BIGINT,"
+         " finished_at BIGINT,"
+         " PRIMARY KEY (order_id, seq))", now;
+    // Recovery after a crash looks for every order still mid-chain by state.
+    s << "CREATE INDEX orders_state_idx ON orders (state)", now;
+}
+
+void ensureMigrationsTable(Database& db) {
+    auto create = [&] {
+        db.withSession("create schema_migrations", [](Poco::Data::Session& s) {
+            s << "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                 " version INTEGER PRIMARY KEY,"
+                 " description VARCHAR(200) NOT NULL,"
+                 " applied_at BIGINT NOT NULL)", now;
+        });
+    };
+    try {
+        create();
+    } catch (const StoreError&) {
+        // PostgreSQL: two processes racing through IF NOT EXISTS can both try to create it and
+        // one fails on a catalog unique index. The table exists now; a second try sees it.
+        create();
+    }
+}
+
+Poco::Int64 nowMs() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Claims `m` by inserting its row first (which also takes the write lock), then applies it.
+// Returns false when another process recorded it in the meantime.
+bool applyOne(Database& db, const Migration& m) {
+    bool applied = false;
+    const std::string what = "schema migration " + std::to_string(m.version) + " (" + m.description + ")";
+    db.withTransaction(what, [&](Poco::Data::Session& s) {
+        applied = db.dialect().changesOneRow(
+            s,
+            "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (version) DO NOTHING",
+            [&](Poco::Data::Statement& st) { st, bind(m.version), bind(m.description), bind(nowMs()); });
+        if (applied) m.apply(s, db.dialect());
+    });
+    return applied;
+}
+
+}  // namespace
+
+const std::vector<Migration>& schemaMigrations() {
+    static const std::vector<Migration> all = {
+        {1, "orders and step_runs", createOrdersAndStepRuns},
+    };
+    return all;
+}
+
+int latestSchemaVersion() { return schemaMigrations().back().version; }
+
+int currentSchemaVersion(Database& db) {
+    ensureMigrationsTable(db);
+    return db.withSession("read schema version", [](Poco::Data::Session& s) {
+        int version = 0;
+        s << "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", into(version), now;
+        return version;
+    });
+}
+
+std::vector<int> migrateSchema(Database& db) {
+    const int current = currentSchemaVersion(db);
+    if (current > latestSchemaVersion())
+        throw SchemaTooNewError(db.errorMessage(
+            "schema check", "the database schema is at version " + std::to_string(current) +
+                                " but this build knows versions up to " +
+                                std::to_string(latestSchemaVersion()) +
+                                "; run a newer orderhost (migrations never go backwards)"));
+    std::vector<int> applied;
+    for (const Migration& m : schemaMigrations())
+        if (m.version > current && applyOne(db, m)) applied.push_back(m.version);
+    return applied;
+}
+
+}  // namespace orderhost::store

@@ -1,0 +1,118 @@
+#include "HostProcess.h"
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Pipe.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/Thread.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace orderhost::testing {
+namespace fs = std::filesystem;
+
+namespace {
+
+unsigned short freePort() {
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+    return socket.address().port();
+}
+
+fs::path uniqueFolder() {
+    static std::atomic<int> counter{0};
+    fs::path folder = fs::temp_directory_path() /
+                      ("orderhost-e2e-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    fs::remove_all(folder);
+    fs::create_directories(folder);
+    return folder;
+}
+
+}  // namespace
+
+HostProcess::HostProcess(HostOptions options) : folder_(uniqueFolder()), port_(freePort()) {
+    writeConfig(options);
+    const std::string logFile = (folder_ / "host.log").string();
+    Poco::Process::Args args{"--config", (folder_ / "orderhost.properties").string()};
+    // The shell redirect keeps the host's output for log() without a reader thread.
+    process_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch(
+        "/bin/sh", {"-c", "exec \"$0\" \"$@\" >" + logFile + " 2>&1", ORDERHOST_BINARY, args[0], args[1]}));
+    waitUntilHealthy();
+}
+
+HostProcess::~HostProcess() {
+    if (process_) {
+        ::kill(process_->id(), SIGTERM);
+        process_->wait();
+    }
+    fs::remove_all(folder_);
+}
+
+void HostProcess::writeConfig(const HostOptions& options) {
+    std::ofstream out(folder_ / "orderhost.properties");
+    out << "http.address = 127.0.0.1\n"
+        << "http.port = " << port_ << "\n"
+        << "api.token = " << options.apiToken << "\n"
+        << "database.connection = Driver=SQLite3;Database=${config_dir}/orderhost.db;JournalMode=WAL;"
+           "SyncPragma=FULL;Timeout=10000;\n"
+        << "plugins.folders = " << (options.pluginFolders.empty() ? ORDERHOST_PLUGIN_DIR : options.pluginFolders)
+        << "\n"
+        << "chains.folder = " << ORDERHOST_E2E_CHAINS << "\n"
+        << "chains.default = place-order\n"
+        << "log.level = debug\n";
+    for (const auto& [key, value] : options.extraSettings) out << key << " = " << value << "\n";
+}
+
+void HostProcess::waitUntilHealthy() {
+    for (int i = 0; i < 300; ++i) {
+        try {
+            if (get("/v1/health").status == 200) return;
+        } catch (const std::exception&) {
+        }
+        int status = 0;
+        if (::waitpid(process_->id(), &status, WNOHANG) == process_->id()) {
+            process_.reset();
+            throw std::runtime_error("orderhost exited during start-up:\n" + log());
+        }
+        Poco::Thread::sleep(50);
+    }
+    throw std::runtime_error("orderhost did not become healthy:\n" + log());
+}
+
+std::string HostProcess::log() const {
+    std::ifstream in(folder_ / "host.log");
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+HttpReply HostProcess::request(const std::string& method, const std::string& path, const std::string& body,
+                               const std::string& contentType,
+                               const std::map<std::string, std::string>& headers) const {
+    Poco::Net::HTTPClientSession session("127.0.0.1", port_);
+    session.setTimeout(Poco::Timespan(30, 0));
+    Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    for (const auto& [name, value] : headers) request.set(name, value);
+    if (!body.empty() || method == "POST") {
+        if (!contentType.empty()) request.setContentType(contentType);
+        request.setContentLength(static_cast<std::streamsize>(body.size()));
+    }
+    session.sendRequest(request) << body;
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session.receiveResponse(response);
+    HttpReply reply;
+    reply.status = static_cast<int>(response.getStatus());
+    Poco::StreamCopier::copyToString(in, reply.body);
+    for (const auto& [name, value] : response) reply.headers[name] = value;
+    return reply;
+}
+
+}  // namespace orderhost::testing

@@ -1,0 +1,51 @@
+// A real orderhost process for end-to-end tests: its own temporary folder, SQLite database,
+// config file and free loopback port, started through the real binary and stopped with
+// SIGTERM (or killed) when the test ends. Requests go over real HTTP.
+#pragma once
+
+#include <Poco/Process.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace orderhost::testing {
+
+struct HttpReply {
+    int status = 0;
+    std::string body;
+    std::map<std::string, std::string> headers;
+};
+
+struct HostOptions {
+    std::string pluginFolders;           // comma-separated; default: the build's plugins/
+    std::string apiToken;
+    std::map<std::string, std::string> extraSettings;
+};
+
+class HostProcess {
+public:
+    explicit HostProcess(HostOptions options = {});
+    ~HostProcess();
+
+    HttpReply request(const std::string& method, const std::string& path, const std::string& body = "",
+                      const std::string& contentType = "application/json",
+                      const std::map<std::string, std::string>& headers = {}) const;
+    HttpReply post(const std::string& path, const std::string& body) const { return request("POST", path, body); }
+    HttpReply get(const std::string& path) const { return request("GET", path); }
+
+    unsigned short port() const { return port_; }
+    const std::filesystem::path& folder() const { return folder_; }
+    std::string log() const;  // what the host printed so far
+
+private:
+    void writeConfig(const HostOptions& options);
+    void waitUntilHealthy();
+
+    std::filesystem::path folder_;
+    unsigned short port_ = 0;
+    std::unique_ptr<Poco::ProcessHandle> process_;
+};
+
+}  // namespace orderhost::testing

@@ -1,0 +1,103 @@
+#include "host/document/JsonSyntax.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+namespace orderhost::document {
+namespace {
+
+std::optional<JsonParseError> check(std::string_view text, JsonLimits limits = {}) {
+    return checkJsonSyntax(text, limits);
+}
+
+TEST(JsonSyntax, AcceptsValidDocuments) {
+    for (const char* text : {"{}", "[]", "0", "-0", "1.5e-3", "\"x\"", "true", "null",
+                             R"({"a":[1,2,{"b":null}],"c":"\u00e9\ud83d\ude00\n"})", " \t\r\n{} "}) {
+        EXPECT_FALSE(check(text)) << text;
+    }
+}
+
+TEST(JsonSyntax, ReportsLineAndColumn) {
+    const auto error = check("{\"a\": 1,\n  \"b\": tru}");
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->line, 2);
+    EXPECT_EQ(error->column, 8);
+    EXPECT_EQ(error->offset, 16u);
+    EXPECT_EQ(error->toString(), "line 2, column 8: unexpected 't': expected a JSON value");
+}
+
+TEST(JsonSyntax, RejectsMalformedInput) {
+    for (const char* text : {"", "   ", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "-", "+1", "1e",
+                             "NaN", "Infinity", "'a'", "{a:1}", "/*c*/{}", "{} x", "[1 2]",
+                             "\"\\x\"", "\"\\u12\"", "\"tab\there\"", "\"\\ud800\"", "\"\\udc00\"",
+                             "\"\\ud800\\u0041\"", "\xef\xbb\xbf{}", "\"unterminated"}) {
+        EXPECT_TRUE(check(text)) << text;
+    }
+}
+
+TEST(JsonSyntax, RejectsInvalidUtf8) {
+    for (const char* text : {"\"\xff\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"",
+                             "\"\xe2\x82\"", "\"\x80\""}) {
+        EXPECT_TRUE(check(text)) << text;
+    }
+    EXPECT_FALSE(check("\"\xe2\x82\xac \xf0\x9f\x98\x80\""));
+}
+
+TEST(JsonSyntax, RejectsDuplicateKeysAtTheSecondOne) {
+    const auto error = check(R"({"a":1,"\u0061":2})");
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->message, "duplicate key \"a\"");
+    EXPECT_EQ(error->column, 8);
+    EXPECT_FALSE(check(R"({"a":{"a":1},"b":{"a":2}})"));
+}
+
+TEST(JsonSyntax, RejectsNumbersPocoWouldCorrupt) {
+    EXPECT_FALSE(check("9223372036854775807"));
+    EXPECT_FALSE(check("-9223372036854775808"));
+    EXPECT_FALSE(check("18446744073709551615"));
+    EXPECT_TRUE(check("18446744073709551616"));  // Poco 1.11 silently parses this as 0
+    EXPECT_TRUE(check("-9223372036854775809"));
+    EXPECT_TRUE(check("1e999"));
+}
+
+TEST(JsonSyntax, EnforcesDepthLimit) {
+    JsonLimits limits;
+    limits.maxDepth = 3;
+    EXPECT_FALSE(check("[[[1]]]", limits));
+    const auto error = check("[[[[1]]]]", limits);
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->message, "nesting deeper than 3 levels");
+    EXPECT_EQ(error->column, 4);
+}
+
+TEST(JsonSyntax, SurvivesHundredThousandNestedBrackets) {
+    EXPECT_TRUE(check(std::string(100000, '[')));
+    EXPECT_TRUE(check(std::string(100000, '{')));
+    JsonLimits unlimited;
+    unlimited.maxDepth = 1000000;  // clamped to kMaxSupportedDepth
+    EXPECT_TRUE(check(std::string(100000, '[') + std::string(100000, ']'), unlimited));
+}
+
+TEST(JsonSyntax, EnforcesSizeLimitBeforeParsing) {
+    JsonLimits limits;
+    limits.maxBytes = 10;
+    const auto error = check("[1,2,3,4,5,6]", limits);
+    ASSERT_TRUE(error);
+    EXPECT_NE(error->message.find("limit is 10"), std::string::npos);
+}
+
+TEST(JsonSyntax, NeverCrashesOnRandomInput) {
+    std::mt19937 random(12345);
+    const std::string alphabet = "{}[]\",:0123456789-+.eEtrufalsn\\u \n\x80\xff";
+    for (int i = 0; i < 20000; ++i) {
+        std::string text(random() % 40, ' ');
+        for (char& c : text) c = alphabet[random() % alphabet.size()];
+        check(text);
+    }
+    SUCCEED();
+}
+
+}  // namespace
+}  // namespace orderhost::document

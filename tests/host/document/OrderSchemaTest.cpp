@@ -1,0 +1,158 @@
+#include "host/document/OrderSchema.h"
+
+#include <gtest/gtest.h>
+
+namespace orderhost::document {
+namespace {
+
+const char* kValid = R"({
+  "order_ref": "ERP:2024-000.1_x",
+  "chain": "place-order",
+  "currency": "EUR",
+  "customer": {"id": "C-1", "name": "Ada", "email": "ada@example.com"},
+  "lines": [
+    {"sku": "SKU-1", "quantity": 2, "unit_price": 1999, "kind": "goods", "description": "Widget"},
+    {"sku": "SVC", "quantity": 1, "kind": "service"}
+  ],
+  "shipping_address": {"name": "Ada", "line1": "1 Road", "line2": "", "city": "Town",
+                       "postal_code": "123", "region": "North", "country": "DE"},
+  "attributes": {"anything": [1, {"goes": true}]}
+})";
+
+std::string with(const std::string& replaceThis, const std::string& byThis) {
+    std::string text = kValid;
+    const auto at = text.find(replaceThis);
+    EXPECT_NE(at, std::string::npos) << replaceThis;
+    return text.replace(at, replaceThis.size(), byThis);
+}
+
+// The single error of `text`, as "path: message".
+std::string onlyError(const std::string& text) {
+    const auto errors = validateOrderText(text);
+    if (errors.size() != 1) {
+        std::string all = std::to_string(errors.size()) + " errors:";
+        for (const auto& e : errors) all += " [" + e.path + ": " + e.message + "]";
+        return all;
+    }
+    return errors[0].path + ": " + errors[0].message;
+}
+
+TEST(OrderSchema, AcceptsAFullOrder) { EXPECT_TRUE(validateOrderText(kValid).empty()); }
+
+TEST(OrderSchema, AcceptsAMinimalOrder) {
+    EXPECT_TRUE(validateOrderText(R"({"order_ref":"1","currency":"USD","customer":{"id":"c"},)"
+                                  R"("lines":[{"sku":"s","quantity":1}]})").empty());
+}
+
+TEST(OrderSchema, BodyMustBeAnObject) {
+    EXPECT_EQ(onlyError("[]"), ": the order must be a JSON object, got an array");
+    EXPECT_EQ(onlyError("null"), ": the order must be a JSON object, got null");
+    EXPECT_EQ(onlyError("{\"a\":"), ": invalid JSON: line 1, column 6: unexpected end of input: expected a JSON value");
+}
+
+TEST(OrderSchema, ReportsEveryMissingRequiredField) {
+    const auto errors = validateOrderText("{}");
+    ASSERT_EQ(errors.size(), 4u);
+    EXPECT_EQ(errors[0].path, "/order_ref");
+    EXPECT_EQ(errors[1].path, "/currency");
+    EXPECT_EQ(errors[2].path, "/customer");
+    EXPECT_EQ(errors[3].path, "/lines");
+    EXPECT_EQ(errors[0].message, "required field is missing");
+}
+
+TEST(OrderSchema, OrderRef) {
+    EXPECT_EQ(onlyError(with("\"ERP:2024-000.1_x\"", "\"\"")), "/order_ref: must be 1 to 64 characters long, got 0");
+    EXPECT_EQ(onlyError(with("\"ERP:2024-000.1_x\"", '"' + std::string(65, 'a') + '"')),
+              "/order_ref: must be 1 to 64 characters long, got 65");
+    EXPECT_EQ(onlyError(with("\"ERP:2024-000.1_x\"", "\"a b\"")), "/order_ref: may only contain letters, digits and . _ : -");
+    EXPECT_EQ(onlyError(with("\"ERP:2024-000.1_x\"", "42")), "/order_ref: must be a string, got an integer");
+    EXPECT_EQ(onlyError(with("\"ERP:2024-000.1_x\"", "null")), "/order_ref: must be a string, got null");
+}
+
+TEST(OrderSchema, ChainAndCurrency) {
+    EXPECT_EQ(onlyError(with("\"place-order\"", "\"Place_Order\"")), "/chain: may only contain lowercase letters, digits and -");
+    EXPECT_EQ(onlyError(with("\"EUR\"", "\"eur\"")), "/currency: may only contain uppercase letters (ISO 4217, e.g. EUR)");
+    EXPECT_EQ(onlyError(with("\"EUR\"", "\"EURO\"")), "/currency: must be exactly 3 characters long");
+    EXPECT_EQ(onlyError(with("\"EUR\"", "[\"EUR\"]")), "/currency: must be a string, got an array");
+}
+
+TEST(OrderSchema, Customer) {
+    EXPECT_EQ(onlyError(with("\"id\": \"C-1\", ", "")), "/customer/id: required field is missing");
+    EXPECT_EQ(onlyError(with("\"ada@example.com\"", "\"ada.example.com\"")), "/customer/email: must contain exactly one '@'");
+    EXPECT_EQ(onlyError(with("\"ada@example.com\"", "\"a@b@c\"")), "/customer/email: must contain exactly one '@'");
+    EXPECT_EQ(onlyError(with("\"name\": \"Ada\", \"email\"", "\"name\": \"" + std::string(201, 'x') + "\", \"email\"")),
+              "/customer/name: must be 0 to 200 characters long, got 201");
+    EXPECT_EQ(onlyError(with("\"email\"", "\"phone\": \"1\", \"email\"")), "/customer/phone: unknown field");
+    EXPECT_EQ(onlyError(with("{\"id\": \"C-1\", \"name\": \"Ada\", \"email\": \"ada@example.com\"}", "\"C-1\"")),
+              "/customer: must be an object, got a string");
+}
+
+TEST(OrderSchema, LengthsCountCharactersNotBytes) {
+    EXPECT_TRUE(validateOrderText(with("\"name\": \"Ada\"", "\"name\": \"" + [] {
+                                           std::string s;
+                                           for (int i = 0; i < 200; ++i) s += "\xc3\xa9";  // é
+                                           return s;
+                                       }() + "\"")).empty());
+}
+
+TEST(OrderSchema, Lines) {
+    EXPECT_EQ(onlyError(with("\"quantity\": 2", "\"quantity\": 0")), "/lines/0/quantity: must be between 1 and 1000000");
+    EXPECT_EQ(onlyError(with("\"quantity\": 2", "\"quantity\": 1000001")), "/lines/0/quantity: must be between 1 and 1000000");
+    EXPECT_EQ(onlyError(with("\"quantity\": 2", "\"quantity\": 2.5")), "/lines/0/quantity: must be a whole number of units (an integer)");
+    EXPECT_EQ(onlyError(with("\"quantity\": 2", "\"quantity\": \"2\"")), "/lines/0/quantity: must be an integer, got a string");
+    EXPECT_EQ(onlyError(with("\"quantity\": 2", "\"quantity\": 18446744073709551615")), "/lines/0/quantity: must be between 1 and 1000000");
+    EXPECT_EQ(onlyError(with("\"quantity\": 2, ", "")), "/lines/0/quantity: required field is missing");
+    EXPECT_EQ(onlyError(with("\"unit_price\": 1999", "\"unit_price\": 19.99")),
+              "/lines/0/unit_price: must be an integer amount in minor units (1999 for 19.99), never a floating-point number");
+    EXPECT_EQ(onlyError(with("\"unit_price\": 1999", "\"unit_price\": -1")),
+              "/lines/0/unit_price: must be between 0 and 9223372036854775807");
+    EXPECT_EQ(onlyError(with("\"kind\": \"service\"", "\"kind\": \"gift\"")), "/lines/1/kind: must be one of goods, service, custom");
+    EXPECT_EQ(onlyError(with("\"kind\": \"service\"", "\"colour\": \"red\"")), "/lines/1/colour: unknown field");
+    EXPECT_EQ(onlyError(with("\"Widget\"", '"' + std::string(501, 'w') + '"')),
+              "/lines/0/description: must be 0 to 500 characters long, got 501");
+}
+
+TEST(OrderSchema, LinesArrayBounds) {
+    const std::string line = R"({"sku":"s","quantity":1})";
+    std::string many = "[" + line;
+    for (int i = 1; i < 1001; ++i) many += "," + line;
+    many += "]";
+    const std::string base = R"({"order_ref":"1","currency":"USD","customer":{"id":"c"},"lines":)";
+    EXPECT_EQ(onlyError(base + "[]}"), "/lines: must contain at least one line");
+    EXPECT_EQ(onlyError(base + many + "}"), "/lines: must not contain more than 1000 lines");
+    EXPECT_EQ(onlyError(base + "[" + line + ",7]}"), "/lines/1: must be an object, got an integer");
+    EXPECT_EQ(onlyError(base + "{}}"), "/lines: must be an array, got an object");
+}
+
+TEST(OrderSchema, ShippingAddressAndAttributes) {
+    EXPECT_EQ(onlyError(with("\"DE\"", "\"de\"")), "/shipping_address/country: may only contain uppercase letters (ISO 3166-1 alpha-2, e.g. DE)");
+    EXPECT_EQ(onlyError(with("\"DE\"", "\"DEU\"")), "/shipping_address/country: must be exactly 2 characters long");
+    EXPECT_EQ(onlyError(with("\"region\"", "\"state\"")), "/shipping_address/state: unknown field");
+    EXPECT_EQ(onlyError(with("\"city\": \"Town\"", "\"city\": 5")), "/shipping_address/city: must be a string, got an integer");
+    EXPECT_EQ(onlyError(with("{\"anything\": [1, {\"goes\": true}]}", "[]")), "/attributes: must be an object, got an array");
+}
+
+TEST(OrderSchema, UnknownTopLevelFieldsAreNamedWithEscapedPaths) {
+    EXPECT_EQ(onlyError(with("\"attributes\"", "\"a/b\": 1, \"attributes\"")), "/a~1b: unknown field");
+}
+
+TEST(OrderSchema, HostileBodies) {
+    // A huge string is refused by length, not by crashing or quadratic work.
+    EXPECT_EQ(onlyError(with("\"SKU-1\"", '"' + std::string(1000000, 'x') + '"')),
+              "/lines/0/sku: must be 1 to 64 characters long, got 1000000");
+    // Many unknown fields: the error list is capped.
+    std::string body = R"({"order_ref":"1","currency":"USD","customer":{"id":"c"},"lines":[{"sku":"s","quantity":1}])";
+    for (int i = 0; i < 500; ++i) body += ",\"x" + std::to_string(i) + "\":null";
+    const auto errors = validateOrderText(body + "}");
+    ASSERT_EQ(errors.size(), kMaxSchemaErrors + 1);
+    EXPECT_EQ(errors.back().message, "too many errors; the rest are not listed");
+    // Duplicate keys cannot smuggle a second quantity past validation.
+    EXPECT_EQ(onlyError(with("\"quantity\": 2", "\"quantity\": 2, \"quantity\": -5")),
+              ": invalid JSON: line 7, column 37: duplicate key \"quantity\"");
+    // Too big or too deep before parsing.
+    EXPECT_EQ(validateOrderText(std::string(5 * 1024 * 1024, ' ')).size(), 1u);
+    EXPECT_EQ(validateOrderText(with("{\"goes\": true}", std::string(100, '[') + std::string(100, ']'))).size(), 1u);
+}
+
+}  // namespace
+}  // namespace orderhost::document
