@@ -40,7 +40,9 @@ void checkKeys(const std::string& file) {
 
 std::string resolvePath(const std::string& base, const std::string& path) {
     if (path.empty() || fs::path(path).is_absolute()) return path;
-    return (fs::path(base) / path).lexically_normal().string();
+    fs::path resolved = (fs::path(base) / path).lexically_normal();
+    if (!resolved.has_filename()) resolved = resolved.parent_path();  // "dir/." → "dir"
+    return resolved.string();
 }
 
 std::vector<std::string> splitList(const std::string& text) {

@@ -24,7 +24,14 @@ void writeAll(int fd, const std::string& data) {
     }
 }
 
+// Handlers inherited from the host (Poco turns SIGSEGV into exceptions) would disguise a
+// crash as an abort; the child reports the plugin's own signal instead.
+void restoreDefaultCrashSignals() {
+    for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGSYS}) ::signal(sig, SIG_DFL);
+}
+
 [[noreturn]] void runChild(int fd, const std::filesystem::path& file, const oh_host_info& host) {
+    restoreDefaultCrashSignals();
     std::string message;
     try {
         message = kAccepted + loadPluginInProcess(file, host).manifest.toJson();

@@ -1,0 +1,148 @@
+// The `orderhost` command as administrators run it: real binary, real plugin files, real
+// chain and config files; exit codes and messages are what scripts and people rely on.
+#include "host/app/HostSettings.h"
+
+#include <Poco/Util/PropertyFileConfiguration.h>
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace orderhost::app {
+namespace {
+namespace fs = std::filesystem;
+
+struct CommandResult {
+    int exitCode = -1;
+    std::string output;  // stdout and stderr
+};
+
+CommandResult runOrderhost(const std::string& arguments) {
+    CommandResult result;
+    FILE* pipe = ::popen((std::string(ORDERHOST_BINARY) + " " + arguments + " 2>&1").c_str(), "r");
+    char buffer[4096];
+    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) result.output.append(buffer, n);
+    const int status = ::pclose(pipe);
+    result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return result;
+}
+
+class CommandsTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        folder_ = fs::temp_directory_path() / ("orderhost-app-" + std::to_string(::getpid()) + "-" +
+                                               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(folder_);
+        fs::create_directories(folder_);
+    }
+    void TearDown() override { fs::remove_all(folder_); }
+
+    fs::path write(const std::string& name, const std::string& text) {
+        std::ofstream(folder_ / name) << text;
+        return folder_ / name;
+    }
+
+    fs::path configWith(const std::string& extra = "") {
+        return write("host.properties", "database.connection = Driver=SQLite3;Database=${config_dir}/o.db;\n"
+                                        "plugins.folders = " ORDERHOST_PLUGIN_DIR "\n"
+                                        "chains.folder = .\n" + extra);
+    }
+
+    fs::path folder_;
+};
+
+TEST_F(CommandsTest, InspectPrintsTheManifestOfAReferencePlugin) {
+    const auto result = runOrderhost("plugins inspect " ORDERHOST_PLUGIN_DIR "/orderhost-credit.so");
+    EXPECT_EQ(result.exitCode, 0) << result.output;
+    EXPECT_NE(result.output.find("id:          orderhost.credit"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("check-credit [credit] thread-safe"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("abi:         1.0 (host 1.0)"), std::string::npos) << result.output;
+}
+
+TEST_F(CommandsTest, InspectJsonIsOneParsableLinePerFile) {
+    const auto result = runOrderhost("plugins inspect --json " ORDERHOST_PLUGIN_DIR "/orderhost-notification.so");
+    EXPECT_EQ(result.exitCode, 0) << result.output;
+    EXPECT_EQ(result.output.rfind("{\"file\":", 0), 0u) << result.output;
+    EXPECT_NE(result.output.find("\"id\":\"orderhost.notification\""), std::string::npos);
+    EXPECT_NE(result.output.find("\"category\":\"notification\""), std::string::npos);
+}
+
+TEST_F(CommandsTest, InspectRefusesBrokenFilesWithTheReasonAndExit65) {
+    const auto text = write("text.so", "hello");
+    const auto result = runOrderhost("plugins inspect " + text.string() + " " ORDERHOST_TEST_PLUGIN_DIR "/crash_on_load.so");
+    EXPECT_EQ(result.exitCode, 65);
+    EXPECT_NE(result.output.find(text.string() + " refused: not a shared library"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("crash_on_load.so refused: crashed while loading (signal 11"), std::string::npos)
+        << result.output;
+}
+
+TEST_F(CommandsTest, ChainsValidateAcceptsTheShippedChainWithItsPlugins) {
+    const auto result = runOrderhost("chains validate --config " + configWith().string() + " " ORDERHOST_SOURCE_DIR
+                                     "/config/chains/place-order.yaml");
+    EXPECT_EQ(result.exitCode, 0) << result.output;
+    EXPECT_NE(result.output.find("place-order.yaml: ok"), std::string::npos) << result.output;
+}
+
+TEST_F(CommandsTest, ChainsValidateNamesFileLineAndTheRefusingPlugin) {
+    const auto chain = write("bad.yaml", "name: bad\nversion: 1\ntrigger: place_order\nsteps:\n"
+                                         "  - name: validate\n    plugin: orderhost.validation\n    step: validate\n"
+                                         "    config:\n      catalog:\n        SKU-1: { price: -5 }\n"
+                                         "  - name: ghost\n    plugin: no.such\n    step: x\n");
+    const auto result = runOrderhost("chains validate --config " + configWith().string() + " " + chain.string());
+    EXPECT_EQ(result.exitCode, 65) << result.output;
+    EXPECT_NE(result.output.find(chain.string() + ":9:7: step 'validate': plugin orderhost.validation refused"),
+              std::string::npos) << result.output;
+    EXPECT_NE(result.output.find(chain.string() + ":11:5: step 'ghost': unknown plugin 'no.such'"), std::string::npos)
+        << result.output;
+}
+
+TEST_F(CommandsTest, ChainsValidateWithoutConfigChecksStructureOnly) {
+    const auto chain = write("typo.yaml", "name: t\nversion: 1\ntrigger: place_order\nstepz: []\n");
+    const auto result = runOrderhost("chains validate " + chain.string());
+    EXPECT_EQ(result.exitCode, 65);
+    EXPECT_NE(result.output.find(chain.string() + ":4:1: unknown field \"stepz\""), std::string::npos) << result.output;
+}
+
+TEST_F(CommandsTest, AnUnknownSettingIsRefusedWithFileAndLine) {
+    const auto config = configWith("# comment\nhttp.prot = 9000\n");
+    const auto result = runOrderhost("--config " + config.string());
+    EXPECT_EQ(result.exitCode, 78) << result.output;
+    EXPECT_NE(result.output.find(config.string() + ":5: unknown setting 'http.prot'"), std::string::npos) << result.output;
+}
+
+TEST_F(CommandsTest, UnknownCommandsAndHelp) {
+    EXPECT_EQ(runOrderhost("frobnicate").exitCode, 64);
+    const auto help = runOrderhost("--help");
+    EXPECT_EQ(help.exitCode, 0);
+    EXPECT_NE(help.output.find("plugins inspect"), std::string::npos);
+}
+
+TEST_F(CommandsTest, SettingsResolvePathsAgainstTheConfigFolder) {
+    const auto config = configWith("http.port = 9100\nplugins.allow = a.b, c.d\n");
+    Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> properties(
+        new Poco::Util::PropertyFileConfiguration(config.string()));
+    const HostSettings settings = readHostSettings(config.string(), *properties);
+    EXPECT_EQ(settings.httpPort, 9100);
+    EXPECT_EQ(settings.databaseConnection, "Driver=SQLite3;Database=" + folder_.string() + "/o.db;");
+    EXPECT_EQ(settings.chainsFolder, folder_.string());
+    EXPECT_EQ(settings.pluginAllow, (std::set<std::string>{"a.b", "c.d"}));
+}
+
+TEST_F(CommandsTest, BadValuesNameTheSetting) {
+    const auto config = configWith("http.port = 70000\n");
+    Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> properties(
+        new Poco::Util::PropertyFileConfiguration(config.string()));
+    try {
+        readHostSettings(config.string(), *properties);
+        FAIL() << "a port of 70000 was accepted";
+    } catch (const SettingsError& e) {
+        EXPECT_STREQ(e.what(), "setting http.port must be between 0 and 65535, got 70000");
+    }
+}
+
+}  // namespace
+}  // namespace orderhost::app

@@ -1,0 +1,207 @@
+// The runner with real pieces: the scripted test plugin through the real loader, a real SQLite
+// database through ODBC. Each test states what an administrator would see in the order.
+#include "host/engine/ChainRunner.h"
+#include "host/engine/OrderState.h"
+#include "host/plugins/PluginRegistry.h"
+#include "host/services/HostServices.h"
+#include "host/store/Database.h"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+namespace orderhost::engine {
+namespace {
+namespace fs = std::filesystem;
+
+chains::StepDefinition step(const std::string& name, const std::string& configJson, int attempts = 1,
+                            const std::string& kind = "scripted") {
+    chains::StepDefinition s;
+    s.name = name;
+    s.plugin = "test.scripted";
+    s.stepKind = kind;
+    s.configJson = configJson;
+    s.attempts = attempts;
+    s.location = s.configLocation = {"test.yaml", 1, 1};
+    return s;
+}
+
+class ChainRunnerTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        registry_ = new plugins::PluginRegistry(services::hostInfo(), {});
+        ASSERT_NE(registry_->loadFile(fs::path(ORDERHOST_TEST_PLUGIN_DIR) / "scripted.so"), nullptr);
+    }
+
+    void SetUp() override {
+        folder_ = fs::temp_directory_path() / ("orderhost-engine-" + std::to_string(::getpid()) + "-" +
+                                               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(folder_);
+        fs::create_directories(folder_);
+        db_ = std::make_unique<store::Database>("Driver=SQLite3;Database=" + (folder_ / "o.db").string() + ";");
+        store_ = std::make_unique<store::OrderStore>(*db_);
+    }
+    void TearDown() override {
+        store_.reset();
+        db_.reset();
+        fs::remove_all(folder_);
+    }
+
+    // Builds a chain of `steps`, stores a new order and runs it.
+    store::OrderRecord runChain(std::vector<chains::StepDefinition> steps, const std::string& ref = "R-1") {
+        chains::ChainDefinition definition;
+        definition.name = "test-chain";
+        definition.version = 1;
+        definition.trigger = "place_order";
+        definition.steps = std::move(steps);
+        chains_ = buildChains({definition}, *registry_, [] { return std::int64_t{42}; });
+        EXPECT_TRUE(chains_.errors.empty()) << chains_.errors.front().toString();
+        store::OrderRecord order;
+        order.id = "00000000-0000-4000-8000-" + std::string(12 - ref.size(), '0') + ref.substr(2);
+        order.orderRef = ref;
+        order.chain = "test-chain";
+        order.chainVersion = 1;
+        order.state = states::kReceived;
+        order.document = R"({"order_ref":")" + ref + R"("})";
+        order.requestHash = "h";
+        EXPECT_EQ(store_->insertOrder(order), store::InsertResult::Inserted);
+        ChainRunner runner(*store_, [] { return std::int64_t{42}; });
+        return runner.run(order, *chains_.find("test-chain"));
+    }
+
+    std::vector<std::string> outcomes(const std::string& orderId) {
+        std::vector<std::string> result;
+        for (const auto& run : store_->stepRuns(orderId)) result.push_back(run.stepName + ":" + run.outcome);
+        return result;
+    }
+
+    static plugins::PluginRegistry* registry_;
+    fs::path folder_;
+    std::unique_ptr<store::Database> db_;
+    std::unique_ptr<store::OrderStore> store_;
+    ChainSet chains_;
+};
+plugins::PluginRegistry* ChainRunnerTest::registry_ = nullptr;
+
+using Outcomes = std::vector<std::string>;
+
+TEST_F(ChainRunnerTest, EveryStepContinuingCompletesTheOrderAndCommitsEachStep) {
+    const auto order = runChain({step("a", "{}"), step("b", "{}"), step("c", "{}")});
+    EXPECT_EQ(order.state, states::kCompleted);
+    EXPECT_EQ(order.currentStep, 3);
+    EXPECT_EQ(outcomes(order.id), (Outcomes{"a:continue", "b:continue", "c:continue"}));
+    const auto stored = store_->findById(order.id);
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->state, states::kCompleted);
+    EXPECT_EQ(stored->document, R"({"order_ref":"R-1","trace":["a#1","b#1","c#1"]})");
+}
+
+TEST_F(ChainRunnerTest, RetriesUpToTheStepsAttemptsAndKeepsOnlyTheSuccessfulAttemptsChanges) {
+    const auto order = runChain({step("flaky", R"({"outcome":"retry","succeed_on_attempt":3})", 3), step("next", "{}")});
+    EXPECT_EQ(order.state, states::kCompleted);
+    EXPECT_EQ(outcomes(order.id), (Outcomes{"flaky:retry", "flaky:retry", "flaky:continue", "next:continue"}));
+    EXPECT_EQ(store_->stepRuns(order.id)[2].attempt, 3);
+    EXPECT_EQ(order.document, R"({"order_ref":"R-1","trace":["flaky#3","next#1"]})");
+}
+
+TEST_F(ChainRunnerTest, RunningOutOfAttemptsFailsTheOrder) {
+    const auto order = runChain({step("flaky", R"({"outcome":"retry"})", 2), step("never", "{}")});
+    EXPECT_EQ(order.state, states::kFailed);
+    // The last run keeps the plugin's word (retry); its code says why the host gave up.
+    EXPECT_EQ(outcomes(order.id), (Outcomes{"flaky:retry", "flaky:retry"}));
+    EXPECT_EQ(store_->stepRuns(order.id)[1].code, "retries_exhausted");
+    EXPECT_EQ(order.document, R"({"order_ref":"R-1"})");
+}
+
+TEST_F(ChainRunnerTest, AFailingStepStopsTheChainAndDiscardsItsChanges) {
+    const auto order = runChain({step("ok", "{}"), step("broken", R"({"outcome":"fail"})"), step("never", "{}")});
+    EXPECT_EQ(order.state, states::kFailed);
+    EXPECT_EQ(order.currentStep, 1);
+    EXPECT_EQ(outcomes(order.id), (Outcomes{"ok:continue", "broken:fail"}));
+    EXPECT_EQ(store_->stepRuns(order.id)[1].code, "scripted_fail");
+    EXPECT_EQ(order.document, R"({"order_ref":"R-1","trace":["ok#1"]})");
+}
+
+TEST_F(ChainRunnerTest, AnExceptionInThePluginBecomesAFailureWithItsMessage) {
+    const auto order = runChain({step("thrower", R"({"outcome":"throw"})")});
+    EXPECT_EQ(order.state, states::kFailed);
+    const auto runs = store_->stepRuns(order.id);
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0].code, "plugin_error");
+    EXPECT_EQ(runs[0].message, "thrown as asked");
+}
+
+TEST_F(ChainRunnerTest, ARejectionIsFinalAndKeepsTheStepsChanges) {
+    const auto order = runChain({step("judge", R"({"outcome":"reject"})"), step("never", "{}")});
+    EXPECT_EQ(order.state, states::kRejected);
+    EXPECT_EQ(store_->stepRuns(order.id)[0].code, "scripted_reject");
+    EXPECT_EQ(order.document, R"({"order_ref":"R-1","trace":["judge#1"]})");
+}
+
+TEST_F(ChainRunnerTest, ASuspensionHoldsTheOrderAtThatStep) {
+    const auto order = runChain({step("ok", "{}"), step("wait", R"({"outcome":"suspend"})"), step("later", "{}")});
+    EXPECT_EQ(order.state, states::kOnHold);
+    EXPECT_EQ(order.currentStep, 1);
+    EXPECT_EQ(outcomes(order.id), (Outcomes{"ok:continue", "wait:suspend"}));
+}
+
+TEST_F(ChainRunnerTest, AStepKindThatIsNotThreadSafeIsNeverEnteredTwiceAtOnce) {
+    chains::ChainDefinition definition;
+    definition.name = "serial-chain";
+    definition.version = 1;
+    definition.trigger = "place_order";
+    definition.steps = {step("one", "{}", 1, "serial")};
+    const ChainSet set = buildChains({definition}, *registry_, services::systemClockMs);
+    ASSERT_TRUE(set.errors.empty());
+    StepInstance& instance = *set.find("serial-chain")->steps[0];
+    std::vector<std::thread> threads;
+    std::atomic<std::int64_t> maxSeen{0};
+    for (int t = 0; t < 6; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < 10; ++i) {
+                auto doc = document::JsonDocument::parse("{}");
+                instance.run(*doc.document, StepCallInfo{"o", 1, "o/one"});
+                std::int64_t seen = 0;
+                doc.document->getInt("/max_concurrent", seen);
+                maxSeen = std::max(maxSeen.load(), seen);
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(maxSeen.load(), 1);
+}
+
+TEST_F(ChainRunnerTest, BindingReportsUnknownPluginsKindsAndRefusedConfigWithTheirLocation) {
+    chains::ChainDefinition definition;
+    definition.name = "broken";
+    definition.version = 1;
+    auto unknownPlugin = step("p", "{}");
+    unknownPlugin.plugin = "no.such.plugin";
+    unknownPlugin.location = {"broken.yaml", 7, 5};
+    auto unknownKind = step("k", "{}", 1, "nope");
+    auto refused = step("c", R"({"outcome":"refuse-config"})");
+    refused.configLocation = {"broken.yaml", 12, 9};
+    definition.steps = {unknownPlugin, unknownKind, refused};
+    const ChainSet set = buildChains({definition}, *registry_, services::systemClockMs);
+    EXPECT_EQ(set.find("broken"), nullptr);
+    ASSERT_EQ(set.errors.size(), 3u);
+    EXPECT_EQ(set.errors[0].toString(),
+              "broken.yaml:7:5: step 'p': unknown plugin 'no.such.plugin' (loaded plugins: test.scripted)");
+    EXPECT_NE(set.errors[1].toString().find("has no step kind 'nope' (it has: scripted, serial)"), std::string::npos);
+    EXPECT_EQ(set.errors[2].toString(),
+              "broken.yaml:12:9: step 'c': plugin test.scripted refused the step: config field 'outcome' refused as asked");
+}
+
+TEST(OrderStateTest, OnlyTheDrawnTransitionsAreAllowed) {
+    EXPECT_NO_THROW(states::requireTransition(states::kReceived, states::kInProgress));
+    EXPECT_NO_THROW(states::requireTransition(states::kInProgress, states::kCompleted));
+    EXPECT_THROW(states::requireTransition(states::kCompleted, states::kInProgress), std::logic_error);
+    EXPECT_THROW(states::requireTransition(states::kRejected, states::kCompleted), std::logic_error);
+    EXPECT_THROW(states::requireTransition(states::kFailed, states::kReceived), std::logic_error);
+}
+
+}  // namespace
+}  // namespace orderhost::engine
