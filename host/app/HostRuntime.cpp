@@ -1,6 +1,7 @@
 #include "host/app/HostRuntime.h"
 
 #include "host/chains/ChainDirectoryLoader.h"
+#include "host/engine/OrderRecovery.h"
 #include "host/services/HostServices.h"
 
 #include <Poco/Net/HTTPServerParams.h>
@@ -59,6 +60,13 @@ void HostRuntime::start() {
     database_ = std::make_unique<store::Database>(settings_.databaseConnection, databaseOptions);
     store_ = std::make_unique<store::OrderStore>(*database_);
     intake_ = std::make_unique<engine::OrderIntake>(*store_, chains_, settings_.defaultChain, services::systemClockMs);
+    // Before serving: an ERP that repeats a request lost in the crash then finds it finished.
+    engine::ChainRunner runner(*store_, services::systemClockMs);
+    const auto recovered = engine::resumeUnfinishedOrders(*store_, chains_, runner);
+    if (recovered.resumed + recovered.skipped > 0) {
+        spdlog::info("recovery: {} order(s) resumed, {} left for a host that runs their chain version",
+                     recovered.resumed, recovered.skipped);
+    }
     startHttp();
     spdlog::info("orderhost listening on http://{}:{}", settings_.httpAddress, port());
 }

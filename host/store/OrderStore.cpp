@@ -99,6 +99,16 @@ std::optional<OrderRecord> OrderStore::findByRef(const std::string& orderRef) {
     return findBy("order_ref", orderRef);
 }
 
+std::vector<std::string> OrderStore::idsInState(const std::string& state, std::size_t limit) {
+    return db_.withSession("list orders in state " + shown(state), [&](Session& s) {
+        std::vector<std::string> ids;
+        Poco::UInt64 max = limit;
+        s << "SELECT id FROM orders WHERE state = ? ORDER BY created_at, id LIMIT ?", bind(state), bind(max),
+            into(ids), now;
+        return ids;
+    });
+}
+
 std::optional<OrderRecord> OrderStore::findBy(const char* column, const std::string& value) {
     const std::string op = std::string("find order by ") + column + " " + shown(value);
     return db_.withSession(op, [&](Session& s) -> std::optional<OrderRecord> {

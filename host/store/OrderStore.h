@@ -55,6 +55,8 @@ public:
 
     // The order's step runs ordered by seq (1, 2, 3, ...).
     std::vector<StepRunRecord> stepRuns(const std::string& orderId);
+    // Ids of orders in `state`, oldest first, at most `limit` (crash recovery).
+    std::vector<std::string> idsInState(const std::string& state, std::size_t limit);
 
     // In ONE transaction: updates the order's state, current_step, document and updated_at
     // from `updated` — only if its state in the database still equals expectedState — and

@@ -40,12 +40,27 @@ fs::path uniqueFolder() {
 
 HostProcess::HostProcess(HostOptions options) : folder_(uniqueFolder()), port_(freePort()) {
     writeConfig(options);
+    launch();
+}
+
+void HostProcess::launch() {
     const std::string logFile = (folder_ / "host.log").string();
-    Poco::Process::Args args{"--config", (folder_ / "orderhost.properties").string()};
-    // The shell redirect keeps the host's output for log() without a reader thread.
+    const std::string config = (folder_ / "orderhost.properties").string();
+    // The shell redirect appends the host's output for log() without a reader thread.
     process_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch(
-        "/bin/sh", {"-c", "exec \"$0\" \"$@\" >" + logFile + " 2>&1", ORDERHOST_BINARY, args[0], args[1]}));
+        "/bin/sh", {"-c", "exec \"$0\" \"$@\" >>" + logFile + " 2>&1", ORDERHOST_BINARY, "--config", config}));
     waitUntilHealthy();
+}
+
+void HostProcess::killHard() {
+    ::kill(process_->id(), SIGKILL);
+    process_->wait();
+    process_.reset();
+}
+
+void HostProcess::restart() {
+    if (process_) killHard();
+    launch();
 }
 
 HostProcess::~HostProcess() {
@@ -65,7 +80,7 @@ void HostProcess::writeConfig(const HostOptions& options) {
            "SyncPragma=FULL;Timeout=10000;\n"
         << "plugins.folders = " << (options.pluginFolders.empty() ? ORDERHOST_PLUGIN_DIR : options.pluginFolders)
         << "\n"
-        << "chains.folder = " << ORDERHOST_E2E_CHAINS << "\n"
+        << "chains.folder = " << (options.chainsFolder.empty() ? ORDERHOST_E2E_CHAINS : options.chainsFolder) << "\n"
         << "chains.default = place-order\n"
         << "log.level = debug\n";
     for (const auto& [key, value] : options.extraSettings) out << key << " = " << value << "\n";

@@ -20,6 +20,7 @@ struct HttpReply {
 
 struct HostOptions {
     std::string pluginFolders;           // comma-separated; default: the build's plugins/
+    std::string chainsFolder;            // default: tests/e2e/chains
     std::string apiToken;
     std::map<std::string, std::string> extraSettings;
 };
@@ -35,12 +36,18 @@ public:
     HttpReply post(const std::string& path, const std::string& body) const { return request("POST", path, body); }
     HttpReply get(const std::string& path) const { return request("GET", path); }
 
+    // SIGKILL, as a power cut or the OOM killer would; restart() starts it again on the same
+    // folder, database and port.
+    void killHard();
+    void restart();
+
     unsigned short port() const { return port_; }
     const std::filesystem::path& folder() const { return folder_; }
     std::string log() const;  // what the host printed so far
 
 private:
     void writeConfig(const HostOptions& options);
+    void launch();
     void waitUntilHealthy();
 
     std::filesystem::path folder_;

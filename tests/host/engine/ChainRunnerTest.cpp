@@ -33,7 +33,7 @@ class ChainRunnerTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
         registry_ = new plugins::PluginRegistry(services::hostInfo(), {});
-        ASSERT_NE(registry_->loadFile(fs::path(ORDERHOST_TEST_PLUGIN_DIR) / "scripted.so"), nullptr);
+        ASSERT_NE(registry_->loadFile(fs::path(ORDERHOST_SCRIPTED_PLUGIN_DIR) / "scripted.so"), nullptr);
     }
 
     void SetUp() override {
