@@ -46,14 +46,17 @@ void listPlugins(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
 
 void listChains(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
     Poco::JSON::Array loaded;
-    for (const auto& [name, chain] : context.chains.chains) {
-        Poco::JSON::Object item(Poco::JSON_PRESERVE_KEY_ORDER);
-        item.set("name", name);
-        item.set("version", chain->definition.version);
-        item.set("trigger", chain->definition.trigger);
-        item.set("file", chain->definition.location.file);
-        item.set("steps", chainSteps(*chain));
-        loaded.add(item);
+    for (const auto& [name, versions] : context.chains.chains) {
+        for (const auto& [version, chain] : versions) {
+            Poco::JSON::Object item(Poco::JSON_PRESERVE_KEY_ORDER);
+            item.set("name", name);
+            item.set("version", version);
+            item.set("latest", chain.get() == context.chains.latest(name));
+            item.set("trigger", chain->definition.trigger);
+            item.set("file", chain->definition.location.file);
+            item.set("steps", chainSteps(*chain));
+            loaded.add(item);
+        }
     }
     Poco::JSON::Array errors;
     for (const auto& error : context.chains.errors) errors.add(error.toString());

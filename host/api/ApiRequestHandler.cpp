@@ -69,8 +69,26 @@ std::string readJsonBody(const ApiSettings& settings, HTTPServerRequest& request
     return body;
 }
 
+bool hasBody(const HTTPServerRequest& request) {
+    return request.getChunkedTransferEncoding() || (request.hasContentLength() && request.getContentLength64() > 0);
+}
+
+Poco::URI parseUri(const HTTPServerRequest& request) {
+    try {
+        return Poco::URI(request.getURI());
+    } catch (const Poco::SyntaxException&) {
+        throw RequestRefused{HTTPResponse::HTTP_BAD_REQUEST, "malformed request URI"};
+    }
+}
+
 std::string queryValue(const Poco::URI& uri, const std::string& name) {
-    for (const auto& [key, value] : uri.getQueryParameters()) {
+    Poco::URI::QueryParameters parameters;
+    try {
+        parameters = uri.getQueryParameters();  // decodes lazily: may find bad escapes only now
+    } catch (const Poco::SyntaxException&) {
+        throw RequestRefused{HTTPResponse::HTTP_BAD_REQUEST, "malformed query string"};
+    }
+    for (const auto& [key, value] : parameters) {
         if (key == name) return value;
     }
     return {};
@@ -81,32 +99,39 @@ public:
     explicit ApiRequestHandler(ApiContext& context) : context_(context) {}
 
     void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
+        // A refusal can leave the body unread, and its bytes would then be parsed as the next
+        // request on this connection. So such a connection closes after the reply, unless
+        // readBody() consumed the whole body.
+        keepAlive_ = response.getKeepAlive();
+        if (hasBody(request)) response.setKeepAlive(false);
         try {
             route(request, response);
         } catch (const RequestRefused& refused) {
             if (refused.status == HTTPResponse::HTTP_UNAUTHORIZED) response.set("WWW-Authenticate", "Bearer");
-            // The body may be unread: the connection cannot carry another request.
-            if (refused.status == HTTPResponse::HTTP_REQUESTENTITYTOOLARGE) response.setKeepAlive(false);
             sendProblem(response, refused.status, refused.detail);
         } catch (const std::exception& e) {
             // Details go to the log only: they can hold SQL or file paths.
             spdlog::error("{} {} failed: {}", request.getMethod(), request.getURI(), e.what());
             if (!response.sent()) {
                 sendProblem(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
-                            "the host could not complete the request; it is safe to retry");
+                            "the host could not complete the request (see its log); repeating it is safe: an "
+                            "order is identified by its order_ref");
             }
         }
     }
 
 private:
     void route(HTTPServerRequest& request, HTTPServerResponse& response) {
-        const Poco::URI uri(request.getURI());
+        const Poco::URI uri = parseUri(request);
         const std::string& path = uri.getPath();
         const std::string& method = request.getMethod();
-        if (path == "/v1/health") return only(method, HTTPRequest::HTTP_GET, response, [&] { health(response); });
+        if (path == "/v1/health") {
+            if (method == HTTPRequest::HTTP_HEAD) return headOk(response);
+            return only(method, HTTPRequest::HTTP_GET, response, [&] { health(response); });
+        }
         requireToken(context_.settings, request);
         if (path == "/v1/orders") {
-            if (method == HTTPRequest::HTTP_POST) return postOrder(context_, readJsonBody(context_.settings, request), response);
+            if (method == HTTPRequest::HTTP_POST) return postOrder(context_, readBody(request, response), response);
             if (method != HTTPRequest::HTTP_GET) return notAllowed("POST, GET", response);
             const std::string orderRef = queryValue(uri, "order_ref");
             if (orderRef.empty()) {
@@ -124,6 +149,19 @@ private:
         sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no such endpoint: " + path);
     }
 
+    // Reads the whole body; the connection may then carry further requests again.
+    std::string readBody(HTTPServerRequest& request, HTTPServerResponse& response) {
+        std::string body = readJsonBody(context_.settings, request);
+        response.setKeepAlive(keepAlive_);
+        return body;
+    }
+
+    void headOk(HTTPServerResponse& response) {
+        response.setStatusAndReason(HTTPResponse::HTTP_OK);
+        response.setContentLength(0);
+        response.send();
+    }
+
     template <typename Handler>
     void only(const std::string& method, const std::string& allowed, HTTPServerResponse& response, Handler handler) {
         if (method == allowed) return handler();
@@ -136,6 +174,7 @@ private:
     }
 
     ApiContext& context_;
+    bool keepAlive_ = true;  // what Poco decided before we knew whether the body gets read
 };
 
 }  // namespace

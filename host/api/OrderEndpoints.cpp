@@ -59,7 +59,9 @@ void getOrder(ApiContext& context, const std::string& id, Poco::Net::HTTPServerR
 }
 
 void getOrderByRef(ApiContext& context, const std::string& orderRef, Poco::Net::HTTPServerResponse& response) {
-    auto order = context.store.findByRef(orderRef);
+    // Only well-formed references reach the database (a NUL would end the string there).
+    static const std::regex pattern("[A-Za-z0-9._:-]{1,64}");
+    auto order = std::regex_match(orderRef, pattern) ? context.store.findByRef(orderRef) : std::nullopt;
     if (!order) {
         return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no order with order_ref '" + orderRef + "'");
     }

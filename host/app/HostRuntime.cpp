@@ -26,10 +26,12 @@ void HostRuntime::loadPluginsAndChains() {
     chains_ = engine::buildChains(loaded.chains, *registry_, services::systemClockMs);
     chains_.errors.insert(chains_.errors.begin(), loaded.errors.begin(), loaded.errors.end());
     for (const auto& error : chains_.errors) spdlog::error("chain error: {}", error.toString());
-    for (const auto& [name, chain] : chains_.chains) {
-        spdlog::info("chain {} v{} ready ({} steps)", name, chain->definition.version, chain->steps.size());
+    for (const auto& [name, versions] : chains_.chains) {
+        for (const auto& [version, chain] : versions) {
+            spdlog::info("chain {} v{} ready ({} steps)", name, version, chain->steps.size());
+        }
     }
-    if (!chains_.find(settings_.defaultChain)) {
+    if (!chains_.latest(settings_.defaultChain)) {
         spdlog::warn("default chain '{}' is not loaded: orders without a \"chain\" field will be refused",
                      settings_.defaultChain);
     }
@@ -42,10 +44,16 @@ void HostRuntime::startHttp() {
     params->setKeepAliveTimeout(Poco::Timespan(settings_.httpKeepAliveSeconds, 0));
     params->setKeepAlive(settings_.httpKeepAliveSeconds > 0);
     params->setMaxKeepAliveRequests(1000);
+    // Per-read limit: a client that stops sending frees its thread after this long.
+    params->setTimeout(Poco::Timespan(settings_.httpReadTimeoutSeconds, 0));
 
     apiContext_.reset(new api::ApiContext{*intake_, *store_, chains_, *registry_,
                                           api::ApiSettings{settings_.httpMaxBodyBytes, settings_.apiToken}});
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(settings_.httpAddress, settings_.httpPort));
+    // Not Poco's default constructor: it sets SO_REUSEPORT, and a second host started on the
+    // same port would then silently share the ERP's traffic instead of failing.
+    Poco::Net::ServerSocket socket;
+    socket.bind(Poco::Net::SocketAddress(settings_.httpAddress, settings_.httpPort), true, false);
+    socket.listen();
     // A pool of its own, sized like the server: Poco's default pool holds only 16 threads.
     httpThreads_ = std::make_unique<Poco::ThreadPool>(2, settings_.httpMaxThreads);
     http_ = std::make_unique<Poco::Net::HTTPServer>(new api::ApiRequestHandlerFactory(*apiContext_), *httpThreads_,
@@ -64,7 +72,7 @@ void HostRuntime::start() {
     engine::ChainRunner runner(*store_, services::systemClockMs);
     const auto recovered = engine::resumeUnfinishedOrders(*store_, chains_, runner);
     if (recovered.resumed + recovered.skipped > 0) {
-        spdlog::info("recovery: {} order(s) resumed, {} left for a host that runs their chain version",
+        spdlog::info("recovery: {} order(s) resumed, {} could not be (see the messages above)",
                      recovered.resumed, recovered.skipped);
     }
     startHttp();

@@ -13,16 +13,17 @@ namespace fs = std::filesystem;
 
 const std::set<std::string>& knownKeys() {
     static const std::set<std::string> keys = {
-        "http.address",     "http.port",           "http.max_threads",  "http.max_queued",
-        "http.keep_alive_s", "http.max_body_bytes", "api.token",         "database.connection",
-        "database.pool_size", "plugins.folders",    "plugins.allow",     "plugins.probe",
-        "chains.folder",     "chains.default",      "log.level"};
+        "http.address",       "http.port",           "http.max_threads",    "http.max_queued",
+        "http.keep_alive_s",  "http.read_timeout_s", "http.max_body_bytes", "api.token",
+        "database.connection", "database.pool_size", "plugins.folders",     "plugins.allow",
+        "plugins.probe",      "chains.folder",       "chains.default",      "log.level"};
     return keys;
 }
 
 void checkKeys(const std::string& file) {
     std::ifstream in(file);
-    if (!in) throw SettingsError("cannot read config file " + file);
+    if (!fs::is_regular_file(file) || !in) throw SettingsError("cannot read config file " + file);
+    std::set<std::string> seen;
     std::string line;
     for (int number = 1; std::getline(in, line); ++number) {
         const std::string trimmed = Poco::trim(line);
@@ -32,9 +33,10 @@ void checkKeys(const std::string& file) {
             throw SettingsError(file + ":" + std::to_string(number) + ": expected 'key = value'");
         }
         const std::string key = Poco::trim(trimmed.substr(0, separator));
-        if (knownKeys().count(key) == 0) {
-            throw SettingsError(file + ":" + std::to_string(number) + ": unknown setting '" + key + "'");
-        }
+        const std::string where = file + ":" + std::to_string(number) + ": ";
+        if (knownKeys().count(key) == 0) throw SettingsError(where + "unknown setting '" + key + "'");
+        // A second value would silently win: say so instead.
+        if (!seen.insert(key).second) throw SettingsError(where + "setting '" + key + "' is given twice");
     }
 }
 
@@ -66,6 +68,24 @@ int intSetting(const Poco::Util::AbstractConfiguration& config, const std::strin
     return value;
 }
 
+bool boolSetting(const Poco::Util::AbstractConfiguration& config, const std::string& key, bool fallback) {
+    try {
+        return config.getBool(key, fallback);
+    } catch (const Poco::Exception&) {
+        throw SettingsError("setting " + key + " must be true or false, got '" + config.getString(key) + "'");
+    }
+}
+
+std::string logLevelSetting(const Poco::Util::AbstractConfiguration& config) {
+    static const std::set<std::string> levels = {"trace", "debug", "info", "warning", "error", "critical", "off"};
+    const std::string level = config.getString("log.level", "info");
+    if (levels.count(level) == 0) {
+        throw SettingsError("setting log.level must be one of trace, debug, info, warning, error, critical, off; got '" +
+                            level + "'");
+    }
+    return level;
+}
+
 // `${config_dir}` in the connection string stands for the config file's folder.
 std::string expandConfigDir(std::string text, const std::string& base) {
     const std::string token = "${config_dir}";
@@ -86,6 +106,7 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     s.httpMaxThreads = intSetting(config, "http.max_threads", s.httpMaxThreads, 1, 4096);
     s.httpMaxQueued = intSetting(config, "http.max_queued", s.httpMaxQueued, 1, 100000);
     s.httpKeepAliveSeconds = intSetting(config, "http.keep_alive_s", s.httpKeepAliveSeconds, 0, 3600);
+    s.httpReadTimeoutSeconds = intSetting(config, "http.read_timeout_s", s.httpReadTimeoutSeconds, 1, 3600);
     s.httpMaxBodyBytes = static_cast<std::size_t>(
         intSetting(config, "http.max_body_bytes", static_cast<int>(s.httpMaxBodyBytes), 1024, 64 * 1024 * 1024));
     s.apiToken = config.getString("api.token", "");
@@ -97,11 +118,11 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     }
     if (s.pluginFolders.empty()) throw SettingsError("setting plugins.folders is required in " + file);
     for (const auto& id : splitList(config.getString("plugins.allow", ""))) s.pluginAllow.insert(id);
-    s.pluginProbe = config.getBool("plugins.probe", true);
+    s.pluginProbe = boolSetting(config, "plugins.probe", true);
     s.chainsFolder = resolvePath(base, config.getString("chains.folder", ""));
     if (s.chainsFolder.empty()) throw SettingsError("setting chains.folder is required in " + file);
     s.defaultChain = config.getString("chains.default", s.defaultChain);
-    s.logLevel = config.getString("log.level", s.logLevel);
+    s.logLevel = logLevelSetting(config);
     return s;
 }
 

@@ -26,6 +26,7 @@ struct HostSettings {
     int httpMaxThreads = 64;
     int httpMaxQueued = 256;
     int httpKeepAliveSeconds = 5;
+    int httpReadTimeoutSeconds = 10;
     std::size_t httpMaxBodyBytes = 1024 * 1024;
     std::string apiToken;
 

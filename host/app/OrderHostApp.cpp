@@ -57,8 +57,7 @@ int OrderHostApp::main(const std::vector<std::string>& args) {
         if (command("plugins", "inspect")) return inspectPlugins(rest, jsonOutput_);
         if (command("chains", "validate")) {
             if (configFile_.empty()) return validateChains(rest, std::nullopt);
-            loadConfiguration(configFile_);
-            return validateChains(rest, readHostSettings(configFile_, config()));
+            return validateChains(rest, loadSettings());
         }
         if (args.empty() || (args.size() == 1 && args[0] == "serve")) return serve();
     } catch (const SettingsError& e) {
@@ -71,17 +70,28 @@ int OrderHostApp::main(const std::vector<std::string>& args) {
     return EXIT_USAGE;
 }
 
+HostSettings OrderHostApp::loadSettings() {
+    try {
+        loadConfiguration(configFile_);
+    } catch (const Poco::Exception& e) {
+        throw SettingsError("cannot load config file " + configFile_ + ": " + e.displayText());
+    }
+    return readHostSettings(configFile_, config());
+}
+
 int OrderHostApp::serve() {
     if (configFile_.empty()) {
         std::cerr << "orderhost: --config FILE is required to serve (see config/orderhost.properties)\n";
         return EXIT_USAGE;
     }
-    loadConfiguration(configFile_);
-    const HostSettings settings = readHostSettings(configFile_, config());
+    const HostSettings settings = loadSettings();
     spdlog::set_level(spdlog::level::from_str(settings.logLevel));
     HostRuntime runtime(settings);
     try {
         runtime.start();
+    } catch (const Poco::Exception& e) {
+        spdlog::critical("cannot start: {}", e.displayText());  // what() alone says "Net Exception"
+        return EXIT_UNAVAILABLE;
     } catch (const std::exception& e) {
         spdlog::critical("cannot start: {}", e.what());
         return EXIT_UNAVAILABLE;

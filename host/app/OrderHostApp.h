@@ -5,6 +5,8 @@
 //   orderhost chains validate [--config F] FILE...  check chain files (plugins too, with --config)
 #pragma once
 
+#include "host/app/HostSettings.h"
+
 #include <Poco/Util/ServerApplication.h>
 
 #include <string>
@@ -20,6 +22,7 @@ protected:
 
 private:
     int serve();
+    HostSettings loadSettings();  // throws SettingsError
     void printHelp() const;
 
     std::string configFile_;

@@ -6,9 +6,11 @@
 #include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 #include <stdexcept>
+#include <vector>
 
 namespace orderhost::document {
 
@@ -106,39 +108,54 @@ void appendDouble(std::string& out, double number) {
     if (digits.find_first_of(".eE") == std::string_view::npos) out.append(".0");
 }
 
-void appendValue(std::string& out, const Var& value);
+// Which order object members are written in.
+enum class MemberOrder {
+    Insertion,  // as parsed or set: what toJsonText gives, the text the ERP sent
+    Sorted,     // by name, bytewise: what toCanonicalJsonText gives, for hashing
+};
 
-void appendObject(std::string& out, const Object& object) {
+void appendValue(std::string& out, const Var& value, MemberOrder order);
+
+// getNames() follows insertion order for objects made with JSON_PRESERVE_KEY_ORDER;
+// iterating the object itself would give the std::map's order, so sort explicitly rather
+// than rely on which flavour of Object this is.
+std::vector<std::string> memberNames(const Object& object, MemberOrder order) {
+    std::vector<std::string> names = object.getNames();
+    // std::string compares as unsigned bytes, i.e. for UTF-8 by code point. Names are
+    // unique (the syntax check refuses duplicate keys), so the order is total.
+    if (order == MemberOrder::Sorted) std::sort(names.begin(), names.end());
+    return names;
+}
+
+void appendObject(std::string& out, const Object& object, MemberOrder order) {
     out.push_back('{');
     bool first = true;
-    // getNames() follows insertion order for objects made with JSON_PRESERVE_KEY_ORDER;
-    // iterating the object itself would give the std::map's sorted order.
-    for (const std::string& name : object.getNames()) {
+    for (const std::string& name : memberNames(object, order)) {
         if (!first) out.push_back(',');
         first = false;
         appendJsonString(out, name);
         out.push_back(':');
-        appendValue(out, object.get(name));
+        appendValue(out, object.get(name), order);
     }
     out.push_back('}');
 }
 
-void appendArray(std::string& out, const Array& array) {
+void appendArray(std::string& out, const Array& array, MemberOrder order) {
     out.push_back('[');
     for (std::size_t i = 0; i < array.size(); ++i) {
         if (i > 0) out.push_back(',');
-        appendValue(out, array.get(static_cast<unsigned>(i)));
+        appendValue(out, array.get(static_cast<unsigned>(i)), order);
     }
     out.push_back(']');
 }
 
-void appendValue(std::string& out, const Var& value) {
+void appendValue(std::string& out, const Var& value, MemberOrder order) {
     switch (jsonTypeOf(value)) {
     case JsonType::Null: out.append("null"); return;
     case JsonType::Boolean: out.append(value.extract<bool>() ? "true" : "false"); return;
     case JsonType::String: appendJsonString(out, value.extract<std::string>()); return;
-    case JsonType::Object: appendObject(out, *value.extract<Object::Ptr>()); return;
-    case JsonType::Array: appendArray(out, *value.extract<Array::Ptr>()); return;
+    case JsonType::Object: appendObject(out, *value.extract<Object::Ptr>(), order); return;
+    case JsonType::Array: appendArray(out, *value.extract<Array::Ptr>(), order); return;
     case JsonType::Integer:
         out.append(value.isSigned() ? std::to_string(value.convert<Poco::Int64>())
                                     : std::to_string(value.convert<Poco::UInt64>()));
@@ -151,7 +168,13 @@ void appendValue(std::string& out, const Var& value) {
 
 std::string toJsonText(const Var& value) {
     std::string out;
-    appendValue(out, value);
+    appendValue(out, value, MemberOrder::Insertion);
+    return out;
+}
+
+std::string toCanonicalJsonText(const Var& value) {
+    std::string out;
+    appendValue(out, value, MemberOrder::Sorted);
     return out;
 }
 

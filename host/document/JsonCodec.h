@@ -38,6 +38,13 @@ JsonValueResult parseJsonValue(std::string_view text, const JsonLimits& limits);
 // Compact, deterministic JSON text: object members in insertion order, no whitespace.
 std::string toJsonText(const Poco::Dynamic::Var& value);
 
+// The same text as toJsonText except that the members of every object, at any depth, are
+// sorted by name (bytewise on UTF-8, i.e. by code point); arrays keep their order. Two
+// values that differ only in member order or in how the input escaped its strings give
+// the same bytes, which is what makes it fit for hashing. (Not RFC 8785/JCS: that sorts by
+// UTF-16 code units and formats numbers the ECMAScript way.)
+std::string toCanonicalJsonText(const Poco::Dynamic::Var& value);
+
 // Appends `text` as a quoted JSON string. `text` must be valid UTF-8.
 void appendJsonString(std::string& out, std::string_view text);
 

@@ -236,4 +236,6 @@ Status JsonDocument::set(std::string_view pointer, std::string_view json) {
 
 std::string JsonDocument::toJson() const { return toJsonText(root_); }
 
+std::string JsonDocument::canonicalJson() const { return toCanonicalJsonText(root_); }
+
 }  // namespace orderhost::document

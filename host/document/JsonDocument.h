@@ -10,6 +10,7 @@
 //   order.getInt("/lines/0/quantity", quantity);        // Status::Ok, quantity == 2
 //   order.set("/notes/-", R"("checked")");              // creates "notes": ["checked"]
 //   order.toJson();  // {"lines":[{"sku":"A","quantity":2}],"notes":["checked"]}
+//   order.canonicalJson();  // {"lines":[{"quantity":2,"sku":"A"}],"notes":["checked"]}
 #pragma once
 
 #include "host/document/JsonSyntax.h"
@@ -73,6 +74,11 @@ public:
 
     // Compact, deterministic text: members in insertion order, integers exact.
     std::string toJson() const;
+
+    // Like toJson() but with the members of every object sorted by name (see
+    // toCanonicalJsonText), so it identifies the content whatever order the sender used:
+    // hash this, store toJson().
+    std::string canonicalJson() const;
 
     // The root, for read-only walks such as OrderSchema. Never null.
     const Poco::JSON::Object::Ptr& root() const { return root_; }

@@ -101,6 +101,12 @@ private:
             const std::size_t keyStart = pos_;
             std::string key;
             if (!string(&key)) return false;
+            // Poco cuts keys at NUL: {"a\u0000x":1,"a\u0000y":2} would become {"a":2},
+            // slipping a duplicate past the check below.
+            if (key.find('\0') != std::string::npos) {
+                pos_ = keyStart;
+                return failed("object key must not contain \\u0000 (NUL)");
+            }
             if (!keys.insert(key).second) {
                 pos_ = keyStart;
                 return failed("duplicate key \"" + key + "\"");

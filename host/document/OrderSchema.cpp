@@ -25,6 +25,11 @@ bool isOrderRefChar(char c) {
     return isUpper(c) || isLowerOrDigit(c) || c == '.' || c == '_' || c == ':' || c == '-';
 }
 bool isChainNameChar(char c) { return isLowerOrDigit(c) || c == '-'; }
+// U+0000-U+001F and U+007F. In UTF-8 these bytes only ever stand for themselves, so a
+// byte test is exact.
+bool isControl(char c) { return static_cast<unsigned char>(c) < 0x20 || c == '\x7f'; }
+bool isNotControl(char c) { return !isControl(c); }
+bool hasNul(const std::string& text) { return text.find('\0') != std::string::npos; }
 
 // Texts are valid UTF-8 (the parser checks), so code points are the non-continuation bytes.
 std::size_t codePoints(const std::string& text) {
@@ -33,20 +38,32 @@ std::size_t codePoints(const std::string& text) {
     }));
 }
 
-// What a string field must look like.
+// NUL is refused in every string of the order: the document itself survives it (JSON
+// escapes it), but anything reading a value as a C string does not. Plugins get values over
+// a C ABI, and the SQLite ODBC binding truncates at NUL, so "BOLT-M8\0EVIL" would be stored
+// and processed as "BOLT-M8" while the order says otherwise.
+constexpr char kNoNul[] = "must not contain the NUL character (U+0000)";
+constexpr char kMinorUnits[] = "must be an integer amount in minor units (1999 for 19.99), never a floating-point number";
+
+// What a string field must look like. NUL is refused before these rules are applied.
 struct StringRule {
     std::size_t minLength = 0;
     std::size_t maxLength = 0;
     bool (*allowed)(char) = nullptr;  // every character must pass, when set
-    const char* allowedText = "";     // how the message names the allowed characters
+    const char* refusal = "";         // the message when one does not
 };
 
-constexpr StringRule kId{1, 64, nullptr, ""};
+// Identifiers are matched, stored in columns and logged: no control characters in them.
+// Free text (names, addresses, descriptions) may carry tabs or line breaks.
+constexpr StringRule kId{1, 64, isNotControl, "must not contain control characters (U+0000 to U+001F, U+007F)"};
 constexpr StringRule kText200{0, 200, nullptr, ""};
-constexpr StringRule kOrderRef{1, 64, isOrderRefChar, "letters, digits and . _ : -"};
-constexpr StringRule kChainName{1, 64, isChainNameChar, "lowercase letters, digits and -"};
-constexpr StringRule kCurrency{3, 3, isUpper, "uppercase letters (ISO 4217, e.g. EUR)"};
-constexpr StringRule kCountry{2, 2, isUpper, "uppercase letters (ISO 3166-1 alpha-2, e.g. DE)"};
+constexpr StringRule kOrderRef{1, 64, isOrderRefChar, "may only contain letters, digits and . _ : -"};
+constexpr StringRule kChainName{1, 64, isChainNameChar, "may only contain lowercase letters, digits and -"};
+constexpr StringRule kCurrency{3, 3, isUpper, "may only contain uppercase letters (ISO 4217, e.g. EUR)"};
+constexpr StringRule kCountry{2, 2, isUpper, "may only contain uppercase letters (ISO 3166-1 alpha-2, e.g. DE)"};
+// 10^13 in a currency's main unit: more than any real balance, yet far below int64's 9.2e18,
+// so a typo'd or hostile value is refused here instead of overflowing the exposure sum.
+constexpr std::int64_t kMaxOpenBalance = 1'000'000'000'000'000;  // 10^15
 
 class OrderValidator {
 public:
@@ -64,8 +81,9 @@ public:
         customer(order);
         lines(order);
         shippingAddress(order);
-        if (const std::optional<Var> attributes = member(order, "", "attributes", false))
-            expect(*attributes, "/attributes", JsonType::Object);
+        if (const std::optional<Var> attributes = member(order, "", "attributes", false)) {
+            if (expect(*attributes, "/attributes", JsonType::Object)) rejectNul(*attributes, "/attributes");
+        }
         return errors_;
     }
 
@@ -83,6 +101,29 @@ private:
         for (const std::string& name : object.getNames()) {
             const bool isKnown = std::any_of(known.begin(), known.end(), [&](const char* k) { return name == k; });
             if (!isKnown) add(join(path, name), "unknown field");
+        }
+    }
+
+    // Free-form values (attributes): no structure to check, but no NUL in any string at any
+    // depth. (Member names with NUL never get here: checkJsonSyntax refuses them, since Poco
+    // cannot hold them.) The parser's depth limit bounds the recursion.
+    void rejectNul(const Var& value, const std::string& path) {
+        switch (jsonTypeOf(value)) {
+        case JsonType::String:
+            if (hasNul(value.extract<std::string>())) add(path, kNoNul);
+            return;
+        case JsonType::Array: {
+            const Array& array = *value.extract<Array::Ptr>();
+            for (std::size_t i = 0; i < array.size(); ++i)
+                rejectNul(array.get(static_cast<unsigned>(i)), path + "/" + std::to_string(i));
+            return;
+        }
+        case JsonType::Object: {
+            const Object& object = *value.extract<Object::Ptr>();
+            for (const std::string& name : object.getNames()) rejectNul(object.get(name), join(path, name));
+            return;
+        }
+        default: return;
         }
     }
 
@@ -106,13 +147,15 @@ private:
         if (!value || !expect(*value, path, JsonType::String)) return;
         const std::string& text = value->extract<std::string>();
         const std::size_t length = codePoints(text);
-        if (length < rule.minLength || length > rule.maxLength) {
+        if (hasNul(text)) {
+            add(path, kNoNul);
+        } else if (length < rule.minLength || length > rule.maxLength) {
             add(path, rule.minLength == rule.maxLength
                           ? "must be exactly " + std::to_string(rule.minLength) + " characters long"
                           : "must be " + std::to_string(rule.minLength) + " to " +
                                 std::to_string(rule.maxLength) + " characters long, got " + std::to_string(length));
         } else if (rule.allowed && !std::all_of(text.begin(), text.end(), rule.allowed)) {
-            add(path, std::string("may only contain ") + rule.allowedText);
+            add(path, rule.refusal);
         }
     }
 
@@ -138,8 +181,11 @@ private:
     void customer(const Object& order) {
         const Object* customer = object(order, "", "customer", true);
         if (!customer) return;
-        rejectUnknown(*customer, "/customer", {"id", "name", "email"});
+        rejectUnknown(*customer, "/customer", {"id", "name", "email", "open_balance"});
         string(*customer, "/customer", "id", true, kId);
+        // What the customer already owes, as the ERP knows it; the credit step adds it to
+        // the order's exposure.
+        integer(*customer, "/customer", "open_balance", false, 0, kMaxOpenBalance, kMinorUnits);
         string(*customer, "/customer", "name", false, kText200);
         string(*customer, "/customer", "email", false, StringRule{1, 254, nullptr, ""});
         const std::optional<Var> email = member(*customer, "/customer", "email", false);
@@ -165,8 +211,7 @@ private:
         rejectUnknown(line, path, {"sku", "quantity", "unit_price", "kind", "description"});
         string(line, path, "sku", true, kId);
         integer(line, path, "quantity", true, 1, 1000000, "must be a whole number of units (an integer)");
-        integer(line, path, "unit_price", false, 0, std::numeric_limits<std::int64_t>::max(),
-                "must be an integer amount in minor units (1999 for 19.99), never a floating-point number");
+        integer(line, path, "unit_price", false, 0, std::numeric_limits<std::int64_t>::max(), kMinorUnits);
         string(line, path, "description", false, StringRule{0, 500, nullptr, ""});
         const std::optional<Var> kind = member(line, path, "kind", false);
         if (kind && expect(*kind, path + "/kind", JsonType::String)) {

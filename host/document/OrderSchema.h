@@ -7,13 +7,19 @@
 //   chain             optional string 1..64, [a-z0-9-]
 //   currency          required, 3 uppercase letters (ISO 4217)
 //   customer          required object: id (string 1..64), name (string <=200),
-//                     email (string <=254 with exactly one '@')
+//                     email (string <=254 with exactly one '@'), open_balance (optional
+//                     integer 0..10^15, minor units: what the customer owes already)
 //   lines             required array of 1..1000 objects: sku (string 1..64), quantity
 //                     (integer 1..1000000), unit_price (integer >= 0, minor units),
 //                     kind (goods|service|custom), description (string <=500)
 //   shipping_address  optional object of optional strings <=200: name, line1, line2, city,
 //                     postal_code, region, country (2 uppercase letters)
 //   attributes        optional object, free-form
+//
+// No string anywhere in the order (attributes included) may contain NUL (nor may keys: see
+// checkJsonSyntax),
+// and identifiers (order_ref, chain, currency, customer.id, sku, country) may contain no
+// control character (U+0000-U+001F, U+007F): they reach C strings and database columns.
 //
 //   std::vector<SchemaError> errors = validateOrderText(requestBody);
 //   for (const SchemaError& e : errors) std::cout << e.path << ": " << e.message << "\n";

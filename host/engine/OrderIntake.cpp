@@ -43,7 +43,7 @@ SubmitResult OrderIntake::submit(const std::string& body) {
 
     std::string chainName = defaultChain_;
     doc.getString("/chain", chainName);  // optional; the schema checked its type
-    const ReadyChain* chain = chains_.find(chainName);
+    const ReadyChain* chain = chains_.latest(chainName);
     if (chain == nullptr) {
         return failed(SubmitResult::Kind::NoChain, "chain '" + chainName + "' is not loaded on this host");
     }

@@ -15,8 +15,8 @@ constexpr std::size_t kBatch = 500;
 bool resume(store::OrderStore& store, const ChainSet& chains, ChainRunner& runner, const std::string& id) {
     auto order = store.findById(id);
     if (!order) return true;
-    const ReadyChain* chain = chains.find(order->chain);
-    if (chain == nullptr || chain->definition.version != order->chainVersion) {
+    const ReadyChain* chain = chains.find(order->chain, order->chainVersion);
+    if (chain == nullptr) {
         spdlog::warn("order {} is {} on chain {} v{}, which this host does not run: left as it is", id,
                      order->state, order->chain, order->chainVersion);
         return false;

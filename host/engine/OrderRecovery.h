@@ -18,7 +18,7 @@ namespace orderhost::engine {
 
 struct RecoveryReport {
     std::size_t resumed = 0;
-    std::size_t skipped = 0;  // their chain (name + version) is not loaded; left untouched
+    std::size_t skipped = 0;  // chain version not loaded, or the resume failed; left as they were
 };
 
 RecoveryReport resumeUnfinishedOrders(store::OrderStore& store, const ChainSet& chains, ChainRunner& runner);

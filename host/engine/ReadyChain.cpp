@@ -44,9 +44,16 @@ std::unique_ptr<StepInstance> bindStep(const chains::ChainDefinition& chain,
 
 }  // namespace
 
-const ReadyChain* ChainSet::find(const std::string& name) const {
+const ReadyChain* ChainSet::latest(const std::string& name) const {
     const auto found = chains.find(name);
-    return found == chains.end() ? nullptr : found->second.get();
+    return found == chains.end() || found->second.empty() ? nullptr : found->second.rbegin()->second.get();
+}
+
+const ReadyChain* ChainSet::find(const std::string& name, int version) const {
+    const auto found = chains.find(name);
+    if (found == chains.end()) return nullptr;
+    const auto exact = found->second.find(version);
+    return exact == found->second.end() ? nullptr : exact->second.get();
 }
 
 ChainSet buildChains(const std::vector<chains::ChainDefinition>& definitions,
@@ -62,12 +69,13 @@ ChainSet buildChains(const std::vector<chains::ChainDefinition>& definitions,
             }
         }
         if (set.errors.size() != errorsBefore) continue;
-        if (set.chains.count(definition.name) != 0) {
-            set.errors.push_back({definition.location, "chain '" + definition.name +
-                                                           "' is defined more than once"});
+        if (set.find(definition.name, definition.version) != nullptr) {
+            set.errors.push_back({definition.location, "chain '" + definition.name + "' version " +
+                                                           std::to_string(definition.version) +
+                                                           " is defined more than once"});
             continue;
         }
-        set.chains[definition.name] = std::move(chain);
+        set.chains[definition.name][definition.version] = std::move(chain);
     }
     return set;
 }

@@ -19,12 +19,15 @@ struct ReadyChain {
     std::vector<std::unique_ptr<StepInstance>> steps;
 };
 
-// The chains a host runs, by name (one version per name in this release).
+// The chains a host runs, by name and version. New orders start on a chain's latest version;
+// an order keeps running on the version it started with, so older versions stay loaded while
+// their files are in the chains folder.
 struct ChainSet {
-    std::map<std::string, std::shared_ptr<const ReadyChain>> chains;
+    std::map<std::string, std::map<int, std::shared_ptr<const ReadyChain>>> chains;
     std::vector<chains::ChainError> errors;  // chains listed here were not loaded
 
-    const ReadyChain* find(const std::string& name) const;
+    const ReadyChain* latest(const std::string& name) const;
+    const ReadyChain* find(const std::string& name, int version) const;
 };
 
 // Binds every definition to the registry's plugins; a chain with any error is left out and

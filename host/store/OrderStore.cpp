@@ -21,8 +21,8 @@ struct Field {
 constexpr Field kId{"id", 36, true}, kOrderRef{"order_ref", 64, true}, kChain{"chain", 128, true},
     kState{"state", 32, true}, kRequestHash{"request_hash", 64, false},
     kDocument{"document", kMaxDocumentBytes, false}, kStepName{"step_name", 128, false},
-    kPluginId{"plugin_id", 128, false}, kStepKind{"step_kind", 32, false},
-    kOutcome{"outcome", 16, false}, kCode{"code", 64, false};
+    kPluginId{"plugin_id", 128, false}, kStepKind{"step_kind", 128, false},
+    kOutcome{"outcome", 16, false}, kCode{"code", kMaxStepCodeBytes, false};
 
 // For operation names in messages: user data, so bounded.
 std::string shown(const std::string& value) {
@@ -167,6 +167,7 @@ void OrderStore::recordStep(const OrderRecord& updated, const std::string& expec
     check(db_, op, kDocument, updated.document);
     checkRun(db_, op, run);
     run.message = clipUtf8(run.message, kMaxStepMessageBytes);
+    run.code = clipUtf8(run.code, kMaxStepCodeBytes);  // a plugin's long code must not fail the step
     db_.withTransaction(op, [&](Session& s) {
         // The UPDATE goes first: it takes the write lock before anything is read, so SQLite
         // never has to upgrade a read snapshot (which fails at once with SQLITE_BUSY).

@@ -6,8 +6,9 @@
 //
 // Text fields are byte strings (UTF-8 expected) and round-trip byte-exactly. Length limits
 // are in bytes and match the schema; an over-long field is refused with StoreError rather
-// than truncated — except StepRunRecord::message, a diagnostic, which is cut to
-// kMaxStepMessageBytes at a UTF-8 boundary so a chatty plugin cannot fail a transition.
+// than truncated — except StepRunRecord::message and ::code, a plugin's diagnostics, which are
+// cut at a UTF-8 boundary (kMaxStepMessageBytes, kMaxStepCodeBytes) so that a chatty plugin
+// cannot fail a transition.
 // Thread-safe: one OrderStore may be shared by all threads (each call takes its own session).
 #pragma once
 
@@ -39,6 +40,7 @@ struct StepRunRecord {
 };
 
 inline constexpr std::size_t kMaxStepMessageBytes = 65536;
+inline constexpr std::size_t kMaxStepCodeBytes = 128;  // outcome codes are clipped, like messages
 
 enum class InsertResult { Inserted, DuplicateRef };
 

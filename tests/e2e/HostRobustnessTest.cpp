@@ -79,3 +79,63 @@ TEST(HostRobustnessTest, ConcurrentErpRequestsAllSucceedAndAnOrderIsCreatedOnce)
 
 }  // namespace
 }  // namespace orderhost::testing
+
+#include <Poco/Net/StreamSocket.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+
+namespace orderhost::testing {
+namespace {
+
+// Sends raw bytes on one connection and returns everything the host answers before closing.
+std::string rawExchange(unsigned short port, const std::string& bytes) {
+    Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
+    socket.setReceiveTimeout(Poco::Timespan(5, 0));
+    socket.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+    std::string answer;
+    char buffer[4096];
+    try {
+        while (int n = socket.receiveBytes(buffer, sizeof buffer)) answer.append(buffer, static_cast<std::size_t>(n));
+    } catch (const Poco::TimeoutException&) {
+    }
+    return answer;
+}
+
+TEST(HostRobustnessTest, ARefusedBodyIsNeverReadAsTheNextRequest) {
+    HostProcess host;
+    const std::string smuggled = "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
+    const std::string answer = rawExchange(host.port(), "POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                                                        "Content-Length: " + std::to_string(smuggled.size()) +
+                                                        "\r\n\r\n" + smuggled);
+    EXPECT_NE(answer.find("415"), std::string::npos) << answer;
+    EXPECT_EQ(answer.find("\"status\":\"ok\""), std::string::npos) << "the body was served as a request:\n" << answer;
+}
+
+TEST(HostRobustnessTest, ASecondHostOnTheSamePortFailsInsteadOfSharingIt) {
+    HostProcess first;
+    const fs::path config = first.folder() / "second.properties";
+    std::ofstream(config) << "http.port = " << first.port() << "\n"
+                          << "database.connection = Driver=SQLite3;Database=${config_dir}/second.db;\n"
+                          << "plugins.folders = " << ORDERHOST_PLUGIN_DIR << "\nchains.folder = " << ORDERHOST_E2E_CHAINS << "\n";
+    FILE* pipe = ::popen((std::string(ORDERHOST_BINARY) + " --config " + config.string() + " 2>&1").c_str(), "r");
+    std::string output;
+    char buffer[4096];
+    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+    const int status = ::pclose(pipe);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 69) << output;
+    EXPECT_NE(output.find("cannot start: Net Exception: Address already in use"), std::string::npos) << output;
+    EXPECT_EQ(first.get("/v1/health").status, 200);
+}
+
+TEST(HostRobustnessTest, MalformedUrisAndHeadRequestsGetProperAnswers) {
+    HostProcess host;
+    EXPECT_EQ(host.get("/v1/orders/%zz").status, 400);
+    EXPECT_EQ(host.get("/v1/orders?order_ref=%").status, 400);
+    EXPECT_EQ(host.get("/v1/orders?order_ref=A%00B").status, 404);
+    EXPECT_EQ(host.request("HEAD", "/v1/health", "", "").status, 200);
+}
+
+}  // namespace
+}  // namespace orderhost::testing

@@ -146,3 +146,30 @@ TEST_F(CommandsTest, BadValuesNameTheSetting) {
 
 }  // namespace
 }  // namespace orderhost::app
+
+namespace orderhost::app {
+namespace {
+
+TEST_F(CommandsTest, SettingsMistakesAreConfigurationErrorsWithTheirPlace) {
+    const auto twice = configWith("http.port = 9000\nhttp.port = 9001\n");
+    auto result = runOrderhost("--config " + twice.string());
+    EXPECT_EQ(result.exitCode, 78);
+    EXPECT_NE(result.output.find(twice.string() + ":5: setting 'http.port' is given twice"), std::string::npos)
+        << result.output;
+
+    result = runOrderhost("--config " + configWith("log.level = chatty\n").string());
+    EXPECT_EQ(result.exitCode, 78);
+    EXPECT_NE(result.output.find("setting log.level must be one of"), std::string::npos) << result.output;
+
+    result = runOrderhost("--config " + configWith("plugins.probe = maybe\n").string());
+    EXPECT_EQ(result.exitCode, 78);
+    EXPECT_NE(result.output.find("setting plugins.probe must be true or false, got 'maybe'"), std::string::npos)
+        << result.output;
+
+    result = runOrderhost("--config " + (folder_ / "missing.properties").string());
+    EXPECT_EQ(result.exitCode, 78);
+    EXPECT_NE(result.output.find("configuration error: cannot load config file"), std::string::npos) << result.output;
+}
+
+}  // namespace
+}  // namespace orderhost::app

@@ -39,6 +39,14 @@ TEST(JsonCodec, EscapesStringsMinimally) {
     EXPECT_EQ(roundTrip(R"("a\/b\"\\\n\t\u0001\u0000é\u20ac")"), "\"a/b\\\"\\\\\\n\\t\\u0001\\u0000é€\"");
 }
 
+TEST(JsonCodec, CanonicalTextSortsMembersAtEveryLevel) {
+    const JsonValueResult parsed = parseJsonValue(R"([{"b":{"d":1,"c":[{"f":0,"e":1.5}]},"a":"x"},7])", JsonLimits{});
+    ASSERT_TRUE(parsed.ok());
+    EXPECT_EQ(toCanonicalJsonText(parsed.value), R"([{"a":"x","b":{"c":[{"e":1.5,"f":0}],"d":1}},7])");
+    // The insertion-ordered writer is unaffected.
+    EXPECT_EQ(toJsonText(parsed.value), R"([{"b":{"d":1,"c":[{"f":0,"e":1.5}]},"a":"x"},7])");
+}
+
 TEST(JsonCodec, ClassifiesTypes) {
     const auto parsed = parseJsonValue(R"([null,true,1,18446744073709551615,1.0,"s",[],{}])", JsonLimits{});
     ASSERT_TRUE(parsed.ok());
@@ -81,6 +89,13 @@ TEST(PocoJsonAssumptions, RefusesTopLevelScalarsAndKeepsTheLastDuplicate) {
     EXPECT_THROW(pocoParse("5"), Poco::Exception);
     const auto object = pocoParse(R"({"a":1,"a":2})").extract<Poco::JSON::Object::Ptr>();
     EXPECT_EQ(object->get("a").convert<int>(), 2);
+}
+
+TEST(PocoJsonAssumptions, CutsObjectKeysAtNul) {
+    const auto object = pocoParse(R"({"a\u0000x":1,"a\u0000y":2,"s":"b\u0000c"})").extract<Poco::JSON::Object::Ptr>();
+    EXPECT_EQ(object->getNames(), (std::vector<std::string>{"a", "s"}));
+    EXPECT_EQ(object->get("a").convert<int>(), 2);
+    EXPECT_EQ(object->get("s").extract<std::string>(), std::string("b\0c", 3));  // values are kept whole
 }
 
 }  // namespace

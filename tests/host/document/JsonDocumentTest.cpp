@@ -172,5 +172,54 @@ TEST(JsonDocument, StringsWithNulBytesRoundTrip) {
     EXPECT_EQ(doc.toJson(), R"({"s":"a\u0000b"})");
 }
 
+// canonicalJson() is what the order's request hash is computed from: an ERP that sends the
+// same order again with its members in another order (or escaped differently) must produce
+// the same bytes, while toJson() keeps the order the ERP used.
+std::string canonical(std::string_view text) { return parse(text).canonicalJson(); }
+
+TEST(JsonDocumentCanonical, SortsMembersButToJsonKeepsTheirOrder) {
+    const JsonDocument first = parse(R"({"order_ref":"A-1","currency":"EUR","lines":[]})");
+    const JsonDocument retry = parse(R"({"lines":[],"currency":"EUR","order_ref":"A-1"})");
+    EXPECT_NE(first.toJson(), retry.toJson());
+    EXPECT_EQ(first.canonicalJson(), retry.canonicalJson());
+    EXPECT_EQ(first.canonicalJson(), R"({"currency":"EUR","lines":[],"order_ref":"A-1"})");
+    EXPECT_EQ(first.toJson(), R"({"order_ref":"A-1","currency":"EUR","lines":[]})");
+}
+
+TEST(JsonDocumentCanonical, SortsNestedObjectsIncludingThoseInsideArrays) {
+    EXPECT_EQ(canonical(R"({"z":{"y":{"b":1,"a":2},"x":0},"a":[{"q":1,"p":[{"n":1,"m":2}]}]})"),
+              R"({"a":[{"p":[{"m":2,"n":1}],"q":1}],"z":{"x":0,"y":{"a":2,"b":1}}})");
+}
+
+TEST(JsonDocumentCanonical, KeepsArrayOrder) {
+    EXPECT_EQ(canonical(R"({"lines":[{"sku":"B"},{"sku":"A"}],"n":[3,1,2]})"),
+              R"({"lines":[{"sku":"B"},{"sku":"A"}],"n":[3,1,2]})");
+    EXPECT_NE(canonical(R"({"n":[1,2]})"), canonical(R"({"n":[2,1]})"));
+}
+
+TEST(JsonDocumentCanonical, SortsKeysByUtf8BytesAndIgnoresHowTheyWereEscaped) {
+    // Bytewise: "" < "A" < "Z" < "a" < "é" (C3 A9) < "€" (E2 82 AC) < "😀" (F0 9F 98 80).
+    EXPECT_EQ(canonical("{\"😀\":6,\"€\":5,\"é\":4,\"a\":3,\"Z\":2,\"A\":1,\"\":0}"),
+              "{\"\":0,\"A\":1,\"Z\":2,\"a\":3,\"é\":4,\"€\":5,\"😀\":6}");
+    EXPECT_EQ(canonical(R"({"\u00e9":"\u20ac","\/":"\ud83d\ude00"})"), canonical("{\"/\":\"😀\",\"é\":\"€\"}"));
+}
+
+TEST(JsonDocumentCanonical, KeepsNumbersAndStringsExactly) {
+    const char* text = R"({"u":18446744073709551615,"max":9223372036854775807,)"
+                       R"("min":-9223372036854775808,"d":2.0,"e":1e2,"s":"a\u0000\"b","t":true,"n":null})";
+    EXPECT_EQ(canonical(text), R"({"d":2.0,"e":100.0,"max":9223372036854775807,"min":-9223372036854775808,)"
+                               R"("n":null,"s":"a\u0000\"b","t":true,"u":18446744073709551615})");
+    // An integer and the same value as a double are different orders.
+    EXPECT_NE(canonical(R"({"q":2})"), canonical(R"({"q":2.0})"));
+}
+
+TEST(JsonDocumentCanonical, SeesMembersAddedBySet) {
+    JsonDocument doc = parse(R"({"b":1})");
+    ASSERT_EQ(doc.set("/a/y", "1"), Status::Ok);
+    ASSERT_EQ(doc.set("/a/x", "2"), Status::Ok);
+    EXPECT_EQ(doc.toJson(), R"({"b":1,"a":{"y":1,"x":2}})");
+    EXPECT_EQ(doc.canonicalJson(), R"({"a":{"x":2,"y":1},"b":1})");
+}
+
 }  // namespace
 }  // namespace orderhost::document

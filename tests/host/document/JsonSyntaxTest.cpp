@@ -53,6 +53,17 @@ TEST(JsonSyntax, RejectsDuplicateKeysAtTheSecondOne) {
     EXPECT_FALSE(check(R"({"a":{"a":1},"b":{"a":2}})"));
 }
 
+TEST(JsonSyntax, RejectsNulInKeysWhichPocoWouldCut) {
+    // Poco keeps "a\u0000x" and "a\u0000y" both as "a": a duplicate the check above misses.
+    const auto error = check(R"({"a\u0000x":1,"a\u0000y":2})");
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->message, "object key must not contain \\u0000 (NUL)");
+    EXPECT_EQ(error->column, 2);
+    EXPECT_TRUE(check(R"({"ok":{"\u0000":1}})"));
+    // NUL in string values is fine here: Poco keeps those intact.
+    EXPECT_FALSE(check(R"({"a":"x\u0000y","b":["\u0000"]})"));
+}
+
 TEST(JsonSyntax, RejectsNumbersPocoWouldCorrupt) {
     EXPECT_FALSE(check("9223372036854775807"));
     EXPECT_FALSE(check("-9223372036854775808"));

@@ -87,6 +87,76 @@ TEST(OrderSchema, Customer) {
               "/customer: must be an object, got a string");
 }
 
+// The credit step adds /customer/open_balance (integer minor units) to the order's exposure.
+TEST(OrderSchema, CustomerOpenBalance) {
+    const auto balance = [](const std::string& value) {
+        return with("\"email\": \"ada@example.com\"", "\"email\": \"ada@example.com\", \"open_balance\": " + value);
+    };
+    EXPECT_TRUE(validateOrderText(balance("125000")).empty());
+    EXPECT_TRUE(validateOrderText(balance("0")).empty());
+    EXPECT_TRUE(validateOrderText(balance("1000000000000000")).empty());
+    const std::string range = "/customer/open_balance: must be between 0 and 1000000000000000";
+    EXPECT_EQ(onlyError(balance("-1")), range);
+    EXPECT_EQ(onlyError(balance("1000000000000001")), range);
+    EXPECT_EQ(onlyError(balance("9223372036854775807")), range);
+    EXPECT_EQ(onlyError(balance("18446744073709551615")), range);
+    const std::string minorUnits = "/customer/open_balance: must be an integer amount in minor units (1999 for 19.99), "
+                                   "never a floating-point number";
+    EXPECT_EQ(onlyError(balance("1250.50")), minorUnits);
+    EXPECT_EQ(onlyError(balance("1e3")), minorUnits);
+    EXPECT_EQ(onlyError(balance("100.0")), minorUnits);
+    EXPECT_EQ(onlyError(balance("\"125000\"")), "/customer/open_balance: must be an integer, got a string");
+    EXPECT_EQ(onlyError(balance("null")), "/customer/open_balance: must be an integer, got null");
+}
+
+// Identifiers end up in SQL columns and C strings (a NUL truncates "BOLT-M8\0EVIL" to
+// "BOLT-M8"), so they refuse every control character; other strings refuse NUL only.
+const std::string kNul = "must not contain the NUL character (U+0000)";
+const std::string kControl = "must not contain control characters (U+0000 to U+001F, U+007F)";
+
+TEST(OrderSchema, IdentifiersRefuseControlCharacters) {
+    EXPECT_EQ(onlyError(with("\"SKU-1\"", R"("BOLT-M8\u0000EVIL")")), "/lines/0/sku: " + kNul);
+    EXPECT_EQ(onlyError(with("\"C-1\"", R"("C-1\u0000")")), "/customer/id: " + kNul);
+    for (const char* control : {R"(\u0001)", R"(\u001f)", R"(\u007f)", R"(\n)", R"(\t)", R"(\r)", "\x7f"}) {
+        EXPECT_EQ(onlyError(with("\"SKU-1\"", std::string("\"A") + control + "B\"")), "/lines/0/sku: " + kControl) << control;
+        EXPECT_EQ(onlyError(with("\"C-1\"", std::string("\"C") + control + "\"")), "/customer/id: " + kControl) << control;
+    }
+    // Anything printable stays allowed in free-form identifiers.
+    EXPECT_TRUE(validateOrderText(with("\"C-1\"", "\"Müller & Söhne / 7 €\"")).empty());
+    EXPECT_TRUE(validateOrderText(with("\"SKU-1\"", "\"BOLT M8 x 40 \\\"DIN\\\"\"")).empty());
+}
+
+TEST(OrderSchema, RestrictedIdentifiersReportNulFirst) {
+    EXPECT_EQ(onlyError(with("\"ERP:2024-000.1_x\"", R"("ERP\u0000")")), "/order_ref: " + kNul);
+    EXPECT_EQ(onlyError(with("\"place-order\"", R"("place\u0000order")")), "/chain: " + kNul);
+    EXPECT_EQ(onlyError(with("\"EUR\"", R"("EU\u0000")")), "/currency: " + kNul);
+    EXPECT_EQ(onlyError(with("\"DE\"", R"("D\u0000")")), "/shipping_address/country: " + kNul);
+    // Other control characters were already outside their allowed characters.
+    EXPECT_EQ(onlyError(with("\"ERP:2024-000.1_x\"", R"("ERP\u0001")")), "/order_ref: may only contain letters, digits and . _ : -");
+    EXPECT_EQ(onlyError(with("\"EUR\"", R"("EU\n")")), "/currency: may only contain uppercase letters (ISO 4217, e.g. EUR)");
+}
+
+TEST(OrderSchema, NoStringAnywhereMayContainNul) {
+    EXPECT_EQ(onlyError(with("\"name\": \"Ada\"", R"("name": "Ada\u0000")")), "/customer/name: " + kNul);
+    EXPECT_EQ(onlyError(with("\"ada@example.com\"", R"("ada\u0000@example.com")")), "/customer/email: " + kNul);
+    EXPECT_EQ(onlyError(with("\"Widget\"", R"("Wid\u0000get")")), "/lines/0/description: " + kNul);
+    EXPECT_EQ(onlyError(with("\"1 Road\"", R"("1 Road\u0000")")), "/shipping_address/line1: " + kNul);
+    EXPECT_EQ(onlyError(with("\"kind\": \"service\"", R"("kind": "service\u0000")")),
+              "/lines/1/kind: must be one of goods, service, custom");
+    EXPECT_EQ(onlyError(with("{\"goes\": true}", R"({"goes": ["ok", "x\u0000"]})")), "/attributes/anything/1/goes/1: " + kNul);
+    // Keys: refused by the syntax check, because Poco would cut them at the NUL.
+    EXPECT_EQ(onlyError(with("\"anything\"", R"("a\u0000b")")),
+              ": invalid JSON: line 12, column 18: object key must not contain \\u0000 (NUL)");
+    EXPECT_EQ(onlyError(with("\"quantity\": 2", R"("quantity": 2, "quantity\u0000": -5)")),
+              ": invalid JSON: line 7, column 37: object key must not contain \\u0000 (NUL)");
+}
+
+TEST(OrderSchema, FreeTextKeepsOtherControlCharacters) {
+    EXPECT_TRUE(validateOrderText(with("\"name\": \"Ada\"", R"("name": "Ada\tLovelace")")).empty());
+    EXPECT_TRUE(validateOrderText(with("\"1 Road\"", R"("1 Road\nBack door")")).empty());
+    EXPECT_TRUE(validateOrderText(with("{\"goes\": true}", R"({"goes": "\u0001\u001f\u007f"})")).empty());
+}
+
 TEST(OrderSchema, LengthsCountCharactersNotBytes) {
     EXPECT_TRUE(validateOrderText(with("\"name\": \"Ada\"", "\"name\": \"" + [] {
                                            std::string s;

@@ -1,6 +1,7 @@
 // The runner with real pieces: the scripted test plugin through the real loader, a real SQLite
 // database through ODBC. Each test states what an administrator would see in the order.
 #include "host/engine/ChainRunner.h"
+#include "host/engine/OrderRecovery.h"
 #include "host/engine/OrderState.h"
 #include "host/plugins/PluginRegistry.h"
 #include "host/services/HostServices.h"
@@ -69,7 +70,7 @@ protected:
         order.requestHash = "h";
         EXPECT_EQ(store_->insertOrder(order), store::InsertResult::Inserted);
         ChainRunner runner(*store_, [] { return std::int64_t{42}; });
-        return runner.run(order, *chains_.find("test-chain"));
+        return runner.run(order, *chains_.latest("test-chain"));
     }
 
     std::vector<std::string> outcomes(const std::string& orderId) {
@@ -156,7 +157,7 @@ TEST_F(ChainRunnerTest, AStepKindThatIsNotThreadSafeIsNeverEnteredTwiceAtOnce) {
     definition.steps = {step("one", "{}", 1, "serial")};
     const ChainSet set = buildChains({definition}, *registry_, services::systemClockMs);
     ASSERT_TRUE(set.errors.empty());
-    StepInstance& instance = *set.find("serial-chain")->steps[0];
+    StepInstance& instance = *set.latest("serial-chain")->steps[0];
     std::vector<std::thread> threads;
     std::atomic<std::int64_t> maxSeen{0};
     for (int t = 0; t < 6; ++t) {
@@ -186,7 +187,7 @@ TEST_F(ChainRunnerTest, BindingReportsUnknownPluginsKindsAndRefusedConfigWithThe
     refused.configLocation = {"broken.yaml", 12, 9};
     definition.steps = {unknownPlugin, unknownKind, refused};
     const ChainSet set = buildChains({definition}, *registry_, services::systemClockMs);
-    EXPECT_EQ(set.find("broken"), nullptr);
+    EXPECT_EQ(set.latest("broken"), nullptr);
     ASSERT_EQ(set.errors.size(), 3u);
     EXPECT_EQ(set.errors[0].toString(),
               "broken.yaml:7:5: step 'p': unknown plugin 'no.such.plugin' (loaded plugins: test.scripted)");
@@ -201,6 +202,65 @@ TEST(OrderStateTest, OnlyTheDrawnTransitionsAreAllowed) {
     EXPECT_THROW(states::requireTransition(states::kCompleted, states::kInProgress), std::logic_error);
     EXPECT_THROW(states::requireTransition(states::kRejected, states::kCompleted), std::logic_error);
     EXPECT_THROW(states::requireTransition(states::kFailed, states::kReceived), std::logic_error);
+}
+
+}  // namespace
+}  // namespace orderhost::engine
+
+namespace orderhost::engine {
+namespace {
+
+TEST_F(ChainRunnerTest, NewOrdersTakeTheLatestVersionAndUnfinishedOrdersResumeOnTheirOwn) {
+    chains::ChainDefinition v1;
+    v1.name = "versioned";
+    v1.version = 1;
+    v1.steps = {step("old-a", "{}"), step("old-b", "{}")};
+    chains::ChainDefinition v2 = v1;
+    v2.version = 2;
+    v2.steps = {step("new-a", "{}")};
+    const ChainSet set = buildChains({v2, v1}, *registry_, services::systemClockMs);
+    ASSERT_TRUE(set.errors.empty());
+    ASSERT_NE(set.latest("versioned"), nullptr);
+    EXPECT_EQ(set.latest("versioned")->definition.version, 2);
+    ASSERT_NE(set.find("versioned", 1), nullptr);
+
+    // An order a killed host left after v1's first step.
+    store::OrderRecord order;
+    order.id = "00000000-0000-4000-8000-00000000beef";
+    order.orderRef = "R-OLD";
+    order.chain = "versioned";
+    order.chainVersion = 1;
+    order.state = states::kInProgress;
+    order.currentStep = 1;
+    order.document = R"({"trace":["old-a#1"]})";
+    order.requestHash = "h";
+    ASSERT_EQ(store_->insertOrder(order), store::InsertResult::Inserted);
+
+    ChainRunner runner(*store_, services::systemClockMs);
+    const RecoveryReport report = resumeUnfinishedOrders(*store_, set, runner);
+    EXPECT_EQ(report.resumed, 1u);
+    EXPECT_EQ(report.skipped, 0u);
+    const auto resumed = store_->findById(order.id);
+    ASSERT_TRUE(resumed);
+    EXPECT_EQ(resumed->state, states::kCompleted);
+    EXPECT_EQ(resumed->document, R"({"trace":["old-a#1","old-b#1"]})");
+}
+
+TEST_F(ChainRunnerTest, AnOrderWhoseChainVersionIsGoneIsLeftAsItWas) {
+    store::OrderRecord order;
+    order.id = "00000000-0000-4000-8000-00000000dead";
+    order.orderRef = "R-GONE";
+    order.chain = "retired";
+    order.chainVersion = 7;
+    order.state = states::kReceived;
+    order.document = "{}";
+    order.requestHash = "h";
+    ASSERT_EQ(store_->insertOrder(order), store::InsertResult::Inserted);
+    ChainRunner runner(*store_, services::systemClockMs);
+    const RecoveryReport report = resumeUnfinishedOrders(*store_, ChainSet{}, runner);
+    EXPECT_EQ(report.resumed, 0u);
+    EXPECT_EQ(report.skipped, 1u);
+    EXPECT_EQ(store_->findById(order.id)->state, states::kReceived);
 }
 
 }  // namespace

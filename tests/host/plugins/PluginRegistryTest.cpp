@@ -7,15 +7,36 @@
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <optional>
+#include <thread>
+#include <type_traits>
 
 namespace orderhost::plugins {
 namespace {
 namespace fs = std::filesystem;
 
 fs::path fixture(const std::string& name) { return fs::path(ORDERHOST_TEST_PLUGIN_DIR) / (name + ".so"); }
+
+// Set by the marks_on_load fixture's constructor in whichever process runs it.
+constexpr const char* kRanMarker = "ORDERHOST_TEST_PLUGIN_RAN";
+
+// Runs `f` on its own thread so that a hang fails the test instead of stalling the whole run
+// (a thread that never finishes is abandoned).
+template <class F>
+std::optional<std::invoke_result_t<F>> finishesWithin(std::chrono::seconds limit, F f) {
+    std::packaged_task<std::invoke_result_t<F>()> task(std::move(f));
+    auto result = task.get_future();
+    std::thread(std::move(task)).detach();
+    if (result.wait_for(limit) != std::future_status::ready) return std::nullopt;
+    return result.get();
+}
 
 class PluginRegistryTest : public ::testing::Test {
 protected:
@@ -123,6 +144,19 @@ TEST_F(PluginRegistryTest, AHangingPluginIsKilledAfterTheProbeTimeout) {
     EXPECT_EQ(refusalFor(copyIn("hang"), options), "did not finish loading within 300 ms (killed)");
 }
 
+TEST_F(PluginRegistryTest, APluginThatClosesThePipeAndHangsIsStillKilledAtTheDeadline) {
+    RegistryOptions options;
+    options.probeTimeout = std::chrono::milliseconds(300);
+    const fs::path file = copyIn("close_fds_and_hang");
+    const auto started = std::chrono::steady_clock::now();
+    const auto reason = finishesWithin(std::chrono::seconds(10), [this, file, options] {
+        return refusalFor(file, options);
+    });
+    ASSERT_TRUE(reason.has_value()) << "the probe never returned";
+    EXPECT_EQ(*reason, "did not finish loading within 300 ms (killed)");
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+}
+
 TEST_F(PluginRegistryTest, RefusesAWorldWritableFile) {
     const fs::path file = copyIn("good");
     ::chmod(file.c_str(), 0666);
@@ -133,6 +167,44 @@ TEST_F(PluginRegistryTest, RefusesAnIdOutsideTheAllowList) {
     RegistryOptions options;
     options.allowedIds = {"test.other"};
     EXPECT_EQ(refusalFor(copyIn("good"), options), "plugin id 'test.good' is not in plugins.allow");
+}
+
+TEST_F(PluginRegistryTest, APluginOutsideTheAllowListNeverRunsInTheHostProcess) {
+    ::unsetenv(kRanMarker);
+    RegistryOptions options;
+    options.allowedIds = {"test.other"};
+    EXPECT_EQ(refusalFor(copyIn("marks_on_load"), options), "plugin id 'test.marks' is not in plugins.allow");
+    EXPECT_EQ(std::getenv(kRanMarker), nullptr) << "the refused plugin's constructor ran in the host";
+}
+
+TEST_F(PluginRegistryTest, ADuplicateIdIsRefusedBeforeItsCodeRunsInTheHostProcess) {
+    PluginRegistry registry(services::hostInfo(), {});
+    ::unsetenv(kRanMarker);
+    ASSERT_NE(registry.loadFile(copyIn("marks_on_load", "a-marks.so")), nullptr);
+    // Shows the marker works: an accepted plugin does run in this process.
+    EXPECT_STREQ(std::getenv(kRanMarker), "test.marks");
+    ::unsetenv(kRanMarker);
+    EXPECT_EQ(registry.loadFile(copyIn("marks_on_load", "b-marks.so")), nullptr);
+    ASSERT_EQ(registry.refusals().size(), 1u);
+    EXPECT_NE(registry.refusals()[0].reason.find("duplicate plugin id 'test.marks': already loaded from"),
+              std::string::npos);
+    EXPECT_EQ(std::getenv(kRanMarker), nullptr) << "the duplicate's constructor ran in the host";
+}
+
+TEST_F(PluginRegistryTest, AMissingFileIsReportedAsMissing) {
+    EXPECT_EQ(refusalFor(folder_ / "absent.so"), "the file does not exist");
+}
+
+TEST_F(PluginRegistryTest, ASymlinkLoopIsNotReportedAsAMissingFile) {
+    const fs::path file = folder_ / "loop.so";
+    fs::create_symlink(file.filename(), file);  // points at itself
+    EXPECT_EQ(refusalFor(file), "cannot resolve the path: Too many levels of symbolic links");
+}
+
+TEST_F(PluginRegistryTest, AnElfStubGetsTheLoadersOwnReason) {
+    const fs::path file = folder_ / "stub.so";
+    std::ofstream(file, std::ios::binary) << "\x7f" "ELF";
+    EXPECT_EQ(refusalFor(file), "the dynamic loader refused it: " + file.string() + ": file too short");
 }
 
 TEST_F(PluginRegistryTest, AMissingFolderIsARefusalNotACrash) {
