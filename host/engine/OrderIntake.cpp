@@ -48,10 +48,11 @@ SubmitResult OrderIntake::submit(const std::string& body) {
         return failed(SubmitResult::Kind::NoChain, "chain '" + chainName + "' is not loaded on this host");
     }
 
-    // The canonical form makes "the same body" independent of whitespace and key spacing.
+    // The stored document keeps the ERP's member order; the hash uses the canonical form, so
+    // "the same body" is independent of whitespace, escaping and member order.
     store::OrderRecord order;
     order.document = doc.toJson();
-    order.requestHash = sha256(order.document);
+    order.requestHash = sha256(doc.canonicalJson());
     doc.getString("/order_ref", order.orderRef);
     order.id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
     order.chain = chain->definition.name;

@@ -108,6 +108,12 @@ TEST_F(OrderApiTest, RepeatingAnOrderReturnsTheSameOneAndAChangedRepeatConflicts
     EXPECT_EQ(json(again)->getValue<std::string>("id"), json(first)->getValue<std::string>("id"));
     EXPECT_EQ(json(again)->getArray("steps")->size(), 3u);  // the chain did not run twice
 
+    // The same members in another order: an ERP library that re-serializes on retry.
+    const std::string reordered = R"({"lines":[{"quantity":2,"sku":"SKU-1"},{"unit_price":250,"sku":"SKU-2","quantity":4}],)"
+                                  R"("customer":{"email":"ada@example.com","id":"C-1"},"currency":"EUR","order_ref":"E2E-REPEAT"})";
+    const HttpReply shuffled = host_->post("/v1/orders", reordered);
+    EXPECT_EQ(shuffled.status, 200) << shuffled.body;
+
     const HttpReply changed = host_->post("/v1/orders", order("E2E-REPEAT", "C-2"));
     EXPECT_EQ(changed.status, 409) << changed.body;
 }
