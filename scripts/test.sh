@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing, then builds and runs every test twice —
-# in the normal build and in the AddressSanitizer + UndefinedBehaviorSanitizer build.
+# The whole test suite: installs what is missing, starts a throw-away PostgreSQL cluster on
+# loopback, then builds and runs every test twice — in the normal build and in the
+# AddressSanitizer + UndefinedBehaviorSanitizer build. Store tests run on SQLite and PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 started=$(date +%s)
+
+# Before the builds: test discovery, which runs at build time, lists the PostgreSQL cases only
+# when ORDERHOST_TEST_PG is set.
+eval "$(scripts/pg-test-cluster.sh start)"
+trap 'scripts/pg-test-cluster.sh stop' EXIT
 
 for variant in normal sanitize; do
   if [ "$variant" = sanitize ]; then

@@ -1,6 +1,11 @@
 #include "tests/host/store/StoreTestSupport.h"
 
+#include "TestBackendConfig.h"  // ORDERHOST_TEST_PG_DEFAULT, generated at configure time
+
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <regex>
 #include <filesystem>
 
 using namespace Poco::Data::Keywords;
@@ -9,8 +14,9 @@ namespace orderhost::store::testing {
 
 std::vector<TestBackend> testBackends() {
     std::vector<TestBackend> backends{{"SQLite", ""}};
-    if (const char* pg = std::getenv("ORDERHOST_TEST_PG"); pg && *pg)
-        backends.push_back({"PostgreSQL", pg});
+    const char* pg = std::getenv("ORDERHOST_TEST_PG");
+    if (pg == nullptr || *pg == '\0') pg = ORDERHOST_TEST_PG_DEFAULT;
+    if (*pg != '\0') backends.push_back({"PostgreSQL", pg});
     return backends;
 }
 
@@ -29,13 +35,21 @@ void StoreTest::SetUp() {
         connectionString_ = "Driver=SQLite3;Database=" + dir_ + "/orderhost.db;";
         return;
     }
-    connectionString_ = GetParam().connectionString;
-    auto db = open(DatabaseOptions{1, 2, 60, std::chrono::milliseconds(5000), false});
-    for (const char* table : {"step_runs", "orders", "schema_migrations", "store_scratch"})
-        exec(*db, std::string("DROP TABLE IF EXISTS ") + table);
+    // A database of its own per test: ctest runs tests (and both builds) in parallel.
+    static const std::regex databaseKey("Database=[^;]*", std::regex::icase);
+    std::string suffix = std::filesystem::path(dir_).filename().string().substr(16);  // mkdtemp's XXXXXX
+    std::transform(suffix.begin(), suffix.end(), suffix.begin(), [](unsigned char c) { return std::tolower(c); });
+    pgDatabase_ = "orderhost_t_" + suffix;
+    maintenance_ = std::make_unique<Database>(GetParam().connectionString,
+                                              DatabaseOptions{1, 1, 60, std::chrono::milliseconds(5000), false});
+    exec(*maintenance_, "CREATE DATABASE " + pgDatabase_);
+    connectionString_ = std::regex_replace(GetParam().connectionString, databaseKey, "Database=" + pgDatabase_);
 }
 
-void StoreTest::TearDown() { std::filesystem::remove_all(dir_); }
+void StoreTest::TearDown() {
+    if (maintenance_) exec(*maintenance_, "DROP DATABASE IF EXISTS " + pgDatabase_ + " WITH (FORCE)");
+    std::filesystem::remove_all(dir_);
+}
 
 std::unique_ptr<Database> StoreTest::open(DatabaseOptions options) const {
     return std::make_unique<Database>(connectionString_, options);

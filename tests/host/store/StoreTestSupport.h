@@ -40,6 +40,8 @@ protected:
 
     std::string dir_;               // temporary directory (SQLite file lives here)
     std::string connectionString_;  // of this test's database
+    std::string pgDatabase_;                 // PostgreSQL: the database made for this test
+    std::unique_ptr<Database> maintenance_;  // PostgreSQL: connection that creates/drops it
 };
 
 // Creates a unique temporary directory; removed by the fixture's TearDown.

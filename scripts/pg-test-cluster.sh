@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# A throw-away PostgreSQL cluster on loopback for the test suite (and benchmarks).
+#
+#   eval "$(scripts/pg-test-cluster.sh start)"   # exports ORDERHOST_TEST_PG and ODBCSYSINI
+#   scripts/pg-test-cluster.sh stop
+#
+# The cluster lives in $ORDERHOST_PG_DIR (default /tmp/orderhost-pg), listens on 127.0.0.1 at
+# $ORDERHOST_PG_PORT (default 55432) and is owned by the `postgres` system user that Debian's
+# package creates. fsync is off: tests need correctness, not durability of the test database.
+# ODBCSYSINI points at a copy of odbcinst.ini with CommLog=0, because Debian's default makes
+# psqlODBC write a log file per process into /tmp.
+set -euo pipefail
+
+PG_DIR="${ORDERHOST_PG_DIR:-/tmp/orderhost-pg}"
+PG_PORT="${ORDERHOST_PG_PORT:-55432}"
+PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+DB=orderhost_test
+
+as_postgres() {
+  if [ "$(id -un)" = postgres ]; then "$@"
+  elif [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"
+  else sudo -u postgres "$@"; fi
+}
+
+start() {
+  if ! as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" status >/dev/null 2>&1; then
+    rm -rf "$PG_DIR"
+    install -d -o postgres -g postgres "$PG_DIR"
+    as_postgres "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --no-sync >/dev/null
+    as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -o \
+      "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+    as_postgres "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$DB"
+  fi
+  mkdir -p "$PG_DIR/odbc"
+  sed 's/^CommLog=1/CommLog=0/' /etc/odbcinst.ini > "$PG_DIR/odbc/odbcinst.ini"
+  chmod -R a+rX "$PG_DIR/odbc"
+  echo "export ODBCSYSINI='$PG_DIR/odbc'"
+  echo "export ORDERHOST_TEST_PG='Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=$PG_PORT;Database=$DB;Uid=postgres;Pwd=;'"
+}
+
+stop() {
+  as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast stop >/dev/null 2>&1 || true
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 start|stop" >&2; exit 64 ;;
+esac
