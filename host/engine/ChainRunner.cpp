@@ -46,23 +46,34 @@ std::string ChainRunner::idempotencyKey(const std::string& orderId, const std::s
     return orderId + "/" + stepName;
 }
 
-store::OrderRecord ChainRunner::run(store::OrderRecord order, const ReadyChain& chain) {
-    const std::size_t stepCount = chain.steps.size();
-    while (!isStopped(order.state) && static_cast<std::size_t>(order.currentStep) < stepCount) {
-        std::uint32_t attempt = 1;
-        while (runAttempt(order, chain, attempt)) ++attempt;
-    }
-    return order;
-}
+namespace {
 
-bool ChainRunner::runAttempt(store::OrderRecord& order, const ReadyChain& chain, std::uint32_t attempt) {
-    const std::size_t index = static_cast<std::size_t>(order.currentStep);
-    StepInstance& step = *chain.steps[index];
+document::JsonDocument parseStored(const store::OrderRecord& order) {
     auto parsed = document::JsonDocument::parse(order.document);
     if (!parsed.ok()) {
         throw std::runtime_error("order " + order.id + ": stored document unreadable: " + parsed.error->toString());
     }
-    document::JsonDocument& doc = *parsed.document;
+    return std::move(*parsed.document);
+}
+
+}  // namespace
+
+store::OrderRecord ChainRunner::run(store::OrderRecord order, const ReadyChain& chain) {
+    // Parsed once per run, not per step: parsing costs more than calling a step (see
+    // docs/performance.md). It is re-read from the committed text only after a discarded step.
+    document::JsonDocument doc = parseStored(order);
+    const std::size_t stepCount = chain.steps.size();
+    while (!isStopped(order.state) && static_cast<std::size_t>(order.currentStep) < stepCount) {
+        std::uint32_t attempt = 1;
+        while (runAttempt(order, doc, chain, attempt)) ++attempt;
+    }
+    return order;
+}
+
+bool ChainRunner::runAttempt(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain,
+                             std::uint32_t attempt) {
+    const std::size_t index = static_cast<std::size_t>(order.currentStep);
+    StepInstance& step = *chain.steps[index];
 
     store::StepRunRecord run;
     run.orderId = order.id;
@@ -87,11 +98,13 @@ bool ChainRunner::runAttempt(store::OrderRecord& order, const ReadyChain& chain,
     store::OrderRecord updated = order;
     updated.state = nextState(outcome, retryLeft, index, chain.steps.size(), order.state);
     if (updated.state != order.state) states::requireTransition(order.state, updated.state);
-    if (keepsDocumentChanges(outcome.kind)) updated.document = doc.toJson();
+    const bool keep = keepsDocumentChanges(outcome.kind);
+    if (keep) updated.document = doc.toJson();
     if (outcome.kind == OH_OUTCOME_CONTINUE) updated.currentStep = order.currentStep + 1;
     updated.updatedAtMs = run.finishedAtMs;
     store_.recordStep(updated, order.state, run);
     order = std::move(updated);
+    if (!keep) doc = parseStored(order);  // the next attempt starts from the committed document
     spdlog::debug("order {} step {} attempt {}: {} -> {}", order.id, run.stepName, attempt, run.outcome,
                   order.state);
     return outcome.kind == OH_OUTCOME_RETRY && retryLeft;

@@ -28,7 +28,8 @@ public:
 private:
     // Runs one attempt of the current step and commits its result. Returns true when the
     // same step should be attempted again.
-    bool runAttempt(store::OrderRecord& order, const ReadyChain& chain, std::uint32_t attempt);
+    bool runAttempt(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain,
+                    std::uint32_t attempt);
 
     store::OrderStore& store_;
     services::Clock clock_;

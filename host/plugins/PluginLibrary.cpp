@@ -46,10 +46,22 @@ std::string checkPermissions(const fs::path& file) {
     return {};
 }
 
-// The loader's own explanation (missing symbol, wrong architecture...), if it left one.
+// The loader's own explanation (missing symbol, wrong architecture, file too short...), or "".
 std::string dlerrorText() {
     const char* text = ::dlerror();
-    return text ? std::string(" (") + text + ")" : std::string();
+    return text ? std::string(text) : std::string();
+}
+
+// Why fs::status() found nothing. "Does not exist" only when the name itself is missing: a
+// symlink loop or an unreadable folder would otherwise send the admin looking for a file.
+std::string unresolvedReason(const fs::path& file, const std::error_code& statusError) {
+    std::error_code ec;
+    const auto link = fs::symlink_status(file, ec);
+    if (!statusError || link.type() == fs::file_type::not_found) return "the file does not exist";
+    if (fs::is_symlink(link) && statusError == std::errc::no_such_file_or_directory) {
+        return "the symbolic link points to a missing file";
+    }
+    return "cannot resolve the path: " + statusError.message();
 }
 
 // Keeps every opened library mapped until exit: never dlclose a plugin that ran.
@@ -63,7 +75,7 @@ void keepForever(boost::dll::shared_library&& library) {
 std::string checkPluginFile(const fs::path& file) {
     std::error_code ec;
     const auto status = fs::status(file, ec);
-    if (ec || !fs::exists(status)) return "the file does not exist";
+    if (ec || !fs::exists(status)) return unresolvedReason(file, ec);
     if (!fs::is_regular_file(status)) return "not a regular file";
     if (fs::file_size(file, ec) == 0) return "the file is empty";
     if (!hasElfHeader(file)) return "not a shared library (no ELF header)";
@@ -77,7 +89,9 @@ LoadedPlugin loadPluginInProcess(const fs::path& file, const oh_host_info& host)
     std::error_code ec;
     boost::dll::shared_library library(file, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
     if (ec || !library.is_loaded()) {
-        throw PluginRefused(name, "the dynamic loader refused it: " + ec.message() + dlerrorText());
+        // Boost's error code is a generic "bad file descriptor"; dlerror() has the real cause.
+        const std::string loaderSays = dlerrorText();
+        throw PluginRefused(name, "the dynamic loader refused it: " + (loaderSays.empty() ? ec.message() : loaderSays));
     }
     if (!library.has(OH_PLUGIN_ENTRY_NAME)) {
         keepForever(std::move(library));  // its constructors ran

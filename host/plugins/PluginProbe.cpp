@@ -2,12 +2,16 @@
 
 #include "host/plugins/PluginLibrary.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
+#include <thread>
 
 namespace orderhost::plugins {
 namespace {
@@ -44,22 +48,46 @@ void restoreDefaultCrashSignals() {
     ::_exit(0);  // no atexit handlers, no flushing of the parent's buffers
 }
 
-// Reads until EOF or the deadline; false on timeout.
-bool readUntilEof(int fd, std::string& out, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+using Clock = std::chrono::steady_clock;
+
+// Reads until EOF. Returns 0 at EOF, ETIMEDOUT at the deadline, or the errno of a failed
+// poll/read (a failure must not pass for "finished": the child may still be running).
+int readUntilEof(int fd, std::string& out, Clock::time_point deadline) {
     char buffer[4096];
     for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return false;
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0) return ETIMEDOUT;
         pollfd pfd{fd, POLLIN, 0};
         const int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));
         if (ready < 0 && errno == EINTR) continue;
-        if (ready <= 0) return ready == 0 ? false : true;
+        if (ready < 0) return errno;
+        if (ready == 0) return ETIMEDOUT;
         const ssize_t n = ::read(fd, buffer, sizeof buffer);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return true;
+        if (n < 0) return errno;
+        if (n == 0) return 0;
         out.append(buffer, static_cast<std::size_t>(n));
+    }
+}
+
+// EOF only means every copy of the write end is closed; a plugin can close it itself and keep
+// running, so the exit is awaited under the same deadline. False if the child is still alive.
+bool waitForExit(pid_t child, int& status, Clock::time_point deadline) {
+    auto nap = std::chrono::milliseconds(1);
+    for (;;) {
+        const pid_t done = ::waitpid(child, &status, WNOHANG);
+        if (done == child) return true;
+        if (done < 0 && errno != EINTR) return true;  // already reaped (SIGCHLD ignored): gone
+        if (Clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(nap);
+        nap = std::min(nap * 2, std::chrono::milliseconds(20));
+    }
+}
+
+void killAndReap(pid_t child) {
+    ::kill(child, SIGKILL);
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }
 }
 
@@ -98,8 +126,10 @@ ProbeResult probePlugin(const std::filesystem::path& file, const oh_host_info& h
     // Files that are not even libraries never need a child process.
     if (auto reason = checkPluginFile(file); !reason.empty()) return ProbeResult{false, {}, reason};
 
+    // O_CLOEXEC: the read end must not leak into programs the host or its plugins exec.
     int fds[2];
-    if (::pipe(fds) != 0) return ProbeResult{false, {}, "cannot create a pipe for the probe"};
+    if (::pipe2(fds, O_CLOEXEC) != 0) return ProbeResult{false, {}, "cannot create a pipe for the probe"};
+    const auto deadline = Clock::now() + timeout;
     const pid_t child = ::fork();
     if (child < 0) {
         ::close(fds[0]);
@@ -112,13 +142,15 @@ ProbeResult probePlugin(const std::filesystem::path& file, const oh_host_info& h
     }
     ::close(fds[1]);
     std::string message;
-    const bool finished = readUntilEof(fds[0], message, timeout);
+    const int readError = readUntilEof(fds[0], message, deadline);
     ::close(fds[0]);
-    if (!finished) ::kill(child, SIGKILL);
     int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    if (readError != 0 && readError != ETIMEDOUT) {
+        killAndReap(child);
+        return ProbeResult{false, {}, std::string("cannot read the probe's answer: ") + ::strerror(readError)};
     }
-    if (!finished) {
+    if (readError == ETIMEDOUT || !waitForExit(child, status, deadline)) {
+        killAndReap(child);
         return ProbeResult{false, {}, "did not finish loading within " +
                                           std::to_string(timeout.count()) + " ms (killed)"};
     }

@@ -31,6 +31,9 @@ const LoadedPlugin* PluginRegistry::loadFile(const fs::path& file) {
     if (options_.probeFirst) {
         const ProbeResult probe = probePlugin(file, host_, options_.probeTimeout);
         if (!probe.accepted) return refuse(name, probe.reason);
+        // The probe already read the id: a plugin the admin did not allow, or a second copy,
+        // is refused before any of its code runs in the host process.
+        if (auto reason = idProblem(probe.manifest.id); !reason.empty()) return refuse(name, reason);
     }
     LoadedPlugin plugin;
     try {
@@ -38,13 +41,10 @@ const LoadedPlugin* PluginRegistry::loadFile(const fs::path& file) {
     } catch (const PluginRefused& refused) {
         return refuse(name, refused.reason());
     }
+    // Without a probe this is the first time the id is known; with one, the file may have
+    // been replaced since the probe read it.
     const std::string& id = plugin.manifest.id;
-    if (!options_.allowedIds.empty() && options_.allowedIds.count(id) == 0) {
-        return refuse(name, "plugin id '" + id + "' is not in plugins.allow");
-    }
-    if (const LoadedPlugin* first = find(id)) {
-        return refuse(name, "duplicate plugin id '" + id + "': already loaded from " + first->manifest.file);
-    }
+    if (auto reason = idProblem(id); !reason.empty()) return refuse(name, reason);
     spdlog::info("plugin {} {} loaded from {} ({} step kind(s), ABI {}.{})", id, plugin.manifest.version,
                  name, plugin.manifest.stepKinds.size(), plugin.manifest.abiMajor, plugin.manifest.abiMinor);
     plugins_.push_back(std::move(plugin));
@@ -56,6 +56,16 @@ const LoadedPlugin* PluginRegistry::find(const std::string& id) const {
         if (plugin.manifest.id == id) return &plugin;
     }
     return nullptr;
+}
+
+std::string PluginRegistry::idProblem(const std::string& id) const {
+    if (!options_.allowedIds.empty() && options_.allowedIds.count(id) == 0) {
+        return "plugin id '" + id + "' is not in plugins.allow";
+    }
+    if (const LoadedPlugin* first = find(id)) {
+        return "duplicate plugin id '" + id + "': already loaded from " + first->manifest.file;
+    }
+    return {};
 }
 
 const LoadedPlugin* PluginRegistry::refuse(const std::string& file, const std::string& reason) {

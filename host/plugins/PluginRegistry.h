@@ -3,7 +3,8 @@
 // Loading a folder never stops at a bad file: each refusal is logged and kept (the admin API
 // lists them) and the host carries on with the plugins that passed. A plugin is accepted only
 // if it passes, in order: the file checks, the probe in a child process (optional), the
-// in-process negotiation, the allow-list, and the duplicate-id check.
+// allow-list and duplicate-id checks on the probed id (so a refused plugin never runs in the
+// host), the in-process negotiation, and the same two checks on the loaded id.
 #pragma once
 
 #include "host/plugins/PluginLibrary.h"
@@ -49,6 +50,8 @@ public:
     const std::vector<PluginRefusal>& refusals() const { return refusals_; }
 
 private:
+    // Why `id` may not be registered (not allowed, already loaded), or "".
+    std::string idProblem(const std::string& id) const;
     const LoadedPlugin* refuse(const std::string& file, const std::string& reason);
 
     const oh_host_info& host_;

@@ -169,6 +169,13 @@ TEST_F(PluginRegistryTest, RefusesAnIdOutsideTheAllowList) {
     EXPECT_EQ(refusalFor(copyIn("good"), options), "plugin id 'test.good' is not in plugins.allow");
 }
 
+TEST_F(PluginRegistryTest, WithoutTheProbeTheAllowListIsCheckedAfterLoading) {
+    RegistryOptions options;
+    options.allowedIds = {"test.other"};
+    options.probeFirst = false;
+    EXPECT_EQ(refusalFor(copyIn("good"), options), "plugin id 'test.good' is not in plugins.allow");
+}
+
 TEST_F(PluginRegistryTest, APluginOutsideTheAllowListNeverRunsInTheHostProcess) {
     ::unsetenv(kRanMarker);
     RegistryOptions options;
@@ -178,13 +185,16 @@ TEST_F(PluginRegistryTest, APluginOutsideTheAllowListNeverRunsInTheHostProcess) 
 }
 
 TEST_F(PluginRegistryTest, ADuplicateIdIsRefusedBeforeItsCodeRunsInTheHostProcess) {
+    // Fresh names each run: the loader reuses a never-closed library opened under the same path.
+    static int run = 0;
+    const std::string suffix = std::to_string(++run) + ".so";
     PluginRegistry registry(services::hostInfo(), {});
     ::unsetenv(kRanMarker);
-    ASSERT_NE(registry.loadFile(copyIn("marks_on_load", "a-marks.so")), nullptr);
+    ASSERT_NE(registry.loadFile(copyIn("marks_on_load", "a-marks-" + suffix)), nullptr);
     // Shows the marker works: an accepted plugin does run in this process.
     EXPECT_STREQ(std::getenv(kRanMarker), "test.marks");
     ::unsetenv(kRanMarker);
-    EXPECT_EQ(registry.loadFile(copyIn("marks_on_load", "b-marks.so")), nullptr);
+    EXPECT_EQ(registry.loadFile(copyIn("marks_on_load", "b-marks-" + suffix)), nullptr);
     ASSERT_EQ(registry.refusals().size(), 1u);
     EXPECT_NE(registry.refusals()[0].reason.find("duplicate plugin id 'test.marks': already loaded from"),
               std::string::npos);
