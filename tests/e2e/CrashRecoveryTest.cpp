@@ -2,6 +2,7 @@
 // same database: every order the ERP was told about exists, every stored order finishes its
 // chain, and no step's change to the order was applied twice.
 #include "HostProcess.h"
+#include "tests/support/TestDatabase.h"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -9,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -52,8 +54,13 @@ std::set<std::string> postUntilKilled(HostProcess& host, int round, std::set<std
     return acknowledged;
 }
 
-TEST(CrashRecoveryTest, OrdersSurviveRepeatedSigkillsWithEachStepAppliedOnce) {
+class CrashRecoveryTest : public ::testing::TestWithParam<TestBackend> {};
+
+TEST_P(CrashRecoveryTest, OrdersSurviveRepeatedSigkillsWithEachStepAppliedOnce) {
+    const std::string folder = makeTempDir("orderhost-crash");
+    TestDatabase database(GetParam(), folder);
     HostOptions options;
+    options.databaseConnection = database.connectionString();
     options.pluginFolders = ORDERHOST_SCRIPTED_PLUGIN_DIR;
     options.chainsFolder = ORDERHOST_RECOVERY_CHAINS;
     HostProcess host(options);
@@ -93,7 +100,10 @@ TEST(CrashRecoveryTest, OrdersSurviveRepeatedSigkillsWithEachStepAppliedOnce) {
     }
     EXPECT_GE(found, acknowledged.size());
     EXPECT_NE(host.log().find("resumed after a restart"), std::string::npos) << "no kill landed mid-chain";
+    std::filesystem::remove_all(folder);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, CrashRecoveryTest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
 }  // namespace orderhost::testing

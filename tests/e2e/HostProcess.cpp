@@ -76,8 +76,11 @@ void HostProcess::writeConfig(const HostOptions& options) {
     out << "http.address = 127.0.0.1\n"
         << "http.port = " << port_ << "\n"
         << "api.token = " << options.apiToken << "\n"
-        << "database.connection = Driver=SQLite3;Database=${config_dir}/orderhost.db;JournalMode=WAL;"
-           "SyncPragma=FULL;Timeout=10000;\n"
+        << "database.connection = "
+        << (options.databaseConnection.empty()
+                ? "Driver=SQLite3;Database=${config_dir}/orderhost.db;JournalMode=WAL;SyncPragma=FULL;Timeout=10000;"
+                : options.databaseConnection)
+        << "\n"
         << "plugins.folders = " << (options.pluginFolders.empty() ? ORDERHOST_PLUGIN_DIR : options.pluginFolders)
         << "\n"
         << "chains.folder = " << (options.chainsFolder.empty() ? ORDERHOST_E2E_CHAINS : options.chainsFolder) << "\n"

@@ -21,6 +21,7 @@ struct HttpReply {
 struct HostOptions {
     std::string pluginFolders;           // comma-separated; default: the build's plugins/
     std::string chainsFolder;            // default: tests/e2e/chains
+    std::string databaseConnection;      // default: SQLite in the host's temporary folder
     std::string apiToken;
     std::map<std::string, std::string> extraSettings;
 };

@@ -173,3 +173,41 @@ TEST_F(OrderApiTest, AdministratorsSeePluginsAndChains) {
 
 }  // namespace
 }  // namespace orderhost::testing
+
+#include "tests/support/TestDatabase.h"
+
+#include <filesystem>
+
+namespace orderhost::testing {
+namespace {
+
+// The ERP's essential path on every backend: create, read back, repeat, conflict.
+class OrderApiBackendTest : public ::testing::TestWithParam<TestBackend> {};
+
+TEST_P(OrderApiBackendTest, CreateReadRepeatAndConflictBehaveTheSame) {
+    const std::string folder = makeTempDir("orderhost-api");
+    {
+        TestDatabase database(GetParam(), folder);
+        HostOptions options;
+        options.databaseConnection = database.connectionString();
+        HostProcess host(options);
+        const HttpReply created = host.post("/v1/orders", order("BACKEND-1"));
+        ASSERT_EQ(created.status, 201) << created.body;
+        const std::string id = json(created)->getValue<std::string>("id");
+        EXPECT_EQ(json(created)->getValue<std::string>("state"), "completed");
+        const HttpReply read = host.get("/v1/orders/" + id);
+        ASSERT_EQ(read.status, 200);
+        EXPECT_EQ(json(read)->getArray("steps")->size(), 3u);
+        EXPECT_EQ(json(read)->getObject("document")->getObject("totals")->getValue<long>("net"), 3000);
+        EXPECT_EQ(host.post("/v1/orders", order("BACKEND-1")).status, 200);
+        EXPECT_EQ(host.post("/v1/orders", order("BACKEND-1", "C-2")).status, 409);
+        EXPECT_EQ(host.post("/v1/orders", order("BACKEND-2", "C-SMALL")).status, 201);
+        EXPECT_EQ(json(host.get("/v1/orders?order_ref=BACKEND-2"))->getValue<std::string>("state"), "on_hold");
+    }
+    std::filesystem::remove_all(folder);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, OrderApiBackendTest, ::testing::ValuesIn(testBackends()), backendName);
+
+}  // namespace
+}  // namespace orderhost::testing

@@ -6,6 +6,7 @@
 #include "host/plugins/PluginRegistry.h"
 #include "host/services/HostServices.h"
 #include "host/store/Database.h"
+#include "tests/support/TestDatabase.h"
 
 #include <gtest/gtest.h>
 
@@ -30,7 +31,7 @@ chains::StepDefinition step(const std::string& name, const std::string& configJs
     return s;
 }
 
-class ChainRunnerTest : public ::testing::Test {
+class ChainRunnerTest : public ::testing::TestWithParam<testing::TestBackend> {
 protected:
     static void SetUpTestSuite() {
         registry_ = new plugins::PluginRegistry(services::hostInfo(), {});
@@ -38,16 +39,15 @@ protected:
     }
 
     void SetUp() override {
-        folder_ = fs::temp_directory_path() / ("orderhost-engine-" + std::to_string(::getpid()) + "-" +
-                                               ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(folder_);
-        fs::create_directories(folder_);
-        db_ = std::make_unique<store::Database>("Driver=SQLite3;Database=" + (folder_ / "o.db").string() + ";");
+        folder_ = testing::makeTempDir("orderhost-engine");
+        database_ = std::make_unique<testing::TestDatabase>(GetParam(), folder_.string());
+        db_ = std::make_unique<store::Database>(database_->connectionString());
         store_ = std::make_unique<store::OrderStore>(*db_);
     }
     void TearDown() override {
         store_.reset();
         db_.reset();
+        database_.reset();
         fs::remove_all(folder_);
     }
 
@@ -81,6 +81,7 @@ protected:
 
     static plugins::PluginRegistry* registry_;
     fs::path folder_;
+    std::unique_ptr<testing::TestDatabase> database_;
     std::unique_ptr<store::Database> db_;
     std::unique_ptr<store::OrderStore> store_;
     ChainSet chains_;
@@ -89,7 +90,7 @@ plugins::PluginRegistry* ChainRunnerTest::registry_ = nullptr;
 
 using Outcomes = std::vector<std::string>;
 
-TEST_F(ChainRunnerTest, EveryStepContinuingCompletesTheOrderAndCommitsEachStep) {
+TEST_P(ChainRunnerTest, EveryStepContinuingCompletesTheOrderAndCommitsEachStep) {
     const auto order = runChain({step("a", "{}"), step("b", "{}"), step("c", "{}")});
     EXPECT_EQ(order.state, states::kCompleted);
     EXPECT_EQ(order.currentStep, 3);
@@ -100,7 +101,7 @@ TEST_F(ChainRunnerTest, EveryStepContinuingCompletesTheOrderAndCommitsEachStep) 
     EXPECT_EQ(stored->document, R"({"order_ref":"R-1","trace":["a#1","b#1","c#1"]})");
 }
 
-TEST_F(ChainRunnerTest, RetriesUpToTheStepsAttemptsAndKeepsOnlyTheSuccessfulAttemptsChanges) {
+TEST_P(ChainRunnerTest, RetriesUpToTheStepsAttemptsAndKeepsOnlyTheSuccessfulAttemptsChanges) {
     const auto order = runChain({step("flaky", R"({"outcome":"retry","succeed_on_attempt":3})", 3), step("next", "{}")});
     EXPECT_EQ(order.state, states::kCompleted);
     EXPECT_EQ(outcomes(order.id), (Outcomes{"flaky:retry", "flaky:retry", "flaky:continue", "next:continue"}));
@@ -108,7 +109,7 @@ TEST_F(ChainRunnerTest, RetriesUpToTheStepsAttemptsAndKeepsOnlyTheSuccessfulAtte
     EXPECT_EQ(order.document, R"({"order_ref":"R-1","trace":["flaky#3","next#1"]})");
 }
 
-TEST_F(ChainRunnerTest, RunningOutOfAttemptsFailsTheOrder) {
+TEST_P(ChainRunnerTest, RunningOutOfAttemptsFailsTheOrder) {
     const auto order = runChain({step("flaky", R"({"outcome":"retry"})", 2), step("never", "{}")});
     EXPECT_EQ(order.state, states::kFailed);
     // The last run keeps the plugin's word (retry); its code says why the host gave up.
@@ -117,7 +118,7 @@ TEST_F(ChainRunnerTest, RunningOutOfAttemptsFailsTheOrder) {
     EXPECT_EQ(order.document, R"({"order_ref":"R-1"})");
 }
 
-TEST_F(ChainRunnerTest, AFailingStepStopsTheChainAndDiscardsItsChanges) {
+TEST_P(ChainRunnerTest, AFailingStepStopsTheChainAndDiscardsItsChanges) {
     const auto order = runChain({step("ok", "{}"), step("broken", R"({"outcome":"fail"})"), step("never", "{}")});
     EXPECT_EQ(order.state, states::kFailed);
     EXPECT_EQ(order.currentStep, 1);
@@ -126,7 +127,7 @@ TEST_F(ChainRunnerTest, AFailingStepStopsTheChainAndDiscardsItsChanges) {
     EXPECT_EQ(order.document, R"({"order_ref":"R-1","trace":["ok#1"]})");
 }
 
-TEST_F(ChainRunnerTest, AnExceptionInThePluginBecomesAFailureWithItsMessage) {
+TEST_P(ChainRunnerTest, AnExceptionInThePluginBecomesAFailureWithItsMessage) {
     const auto order = runChain({step("thrower", R"({"outcome":"throw"})")});
     EXPECT_EQ(order.state, states::kFailed);
     const auto runs = store_->stepRuns(order.id);
@@ -135,21 +136,21 @@ TEST_F(ChainRunnerTest, AnExceptionInThePluginBecomesAFailureWithItsMessage) {
     EXPECT_EQ(runs[0].message, "thrown as asked");
 }
 
-TEST_F(ChainRunnerTest, ARejectionIsFinalAndKeepsTheStepsChanges) {
+TEST_P(ChainRunnerTest, ARejectionIsFinalAndKeepsTheStepsChanges) {
     const auto order = runChain({step("judge", R"({"outcome":"reject"})"), step("never", "{}")});
     EXPECT_EQ(order.state, states::kRejected);
     EXPECT_EQ(store_->stepRuns(order.id)[0].code, "scripted_reject");
     EXPECT_EQ(order.document, R"({"order_ref":"R-1","trace":["judge#1"]})");
 }
 
-TEST_F(ChainRunnerTest, ASuspensionHoldsTheOrderAtThatStep) {
+TEST_P(ChainRunnerTest, ASuspensionHoldsTheOrderAtThatStep) {
     const auto order = runChain({step("ok", "{}"), step("wait", R"({"outcome":"suspend"})"), step("later", "{}")});
     EXPECT_EQ(order.state, states::kOnHold);
     EXPECT_EQ(order.currentStep, 1);
     EXPECT_EQ(outcomes(order.id), (Outcomes{"ok:continue", "wait:suspend"}));
 }
 
-TEST_F(ChainRunnerTest, AStepKindThatIsNotThreadSafeIsNeverEnteredTwiceAtOnce) {
+TEST_P(ChainRunnerTest, AStepKindThatIsNotThreadSafeIsNeverEnteredTwiceAtOnce) {
     chains::ChainDefinition definition;
     definition.name = "serial-chain";
     definition.version = 1;
@@ -175,7 +176,7 @@ TEST_F(ChainRunnerTest, AStepKindThatIsNotThreadSafeIsNeverEnteredTwiceAtOnce) {
     EXPECT_EQ(maxSeen.load(), 1);
 }
 
-TEST_F(ChainRunnerTest, BindingReportsUnknownPluginsKindsAndRefusedConfigWithTheirLocation) {
+TEST_P(ChainRunnerTest, BindingReportsUnknownPluginsKindsAndRefusedConfigWithTheirLocation) {
     chains::ChainDefinition definition;
     definition.name = "broken";
     definition.version = 1;
@@ -196,6 +197,9 @@ TEST_F(ChainRunnerTest, BindingReportsUnknownPluginsKindsAndRefusedConfigWithThe
               "broken.yaml:12:9: step 'c': plugin test.scripted refused the step: config field 'outcome' refused as asked");
 }
 
+INSTANTIATE_TEST_SUITE_P(Backends, ChainRunnerTest, ::testing::ValuesIn(testing::testBackends()),
+                         testing::backendName);
+
 TEST(OrderStateTest, OnlyTheDrawnTransitionsAreAllowed) {
     EXPECT_NO_THROW(states::requireTransition(states::kReceived, states::kInProgress));
     EXPECT_NO_THROW(states::requireTransition(states::kInProgress, states::kCompleted));
@@ -210,7 +214,7 @@ TEST(OrderStateTest, OnlyTheDrawnTransitionsAreAllowed) {
 namespace orderhost::engine {
 namespace {
 
-TEST_F(ChainRunnerTest, NewOrdersTakeTheLatestVersionAndUnfinishedOrdersResumeOnTheirOwn) {
+TEST_P(ChainRunnerTest, NewOrdersTakeTheLatestVersionAndUnfinishedOrdersResumeOnTheirOwn) {
     chains::ChainDefinition v1;
     v1.name = "versioned";
     v1.version = 1;
@@ -246,7 +250,7 @@ TEST_F(ChainRunnerTest, NewOrdersTakeTheLatestVersionAndUnfinishedOrdersResumeOn
     EXPECT_EQ(resumed->document, R"({"trace":["old-a#1","old-b#1"]})");
 }
 
-TEST_F(ChainRunnerTest, AnOrderWhoseChainVersionIsGoneIsLeftAsItWas) {
+TEST_P(ChainRunnerTest, AnOrderWhoseChainVersionIsGoneIsLeftAsItWas) {
     store::OrderRecord order;
     order.id = "00000000-0000-4000-8000-00000000dead";
     order.orderRef = "R-GONE";

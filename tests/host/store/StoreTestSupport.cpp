@@ -1,53 +1,22 @@
 #include "tests/host/store/StoreTestSupport.h"
 
-#include "TestBackendConfig.h"  // ORDERHOST_TEST_PG_DEFAULT, generated at configure time
 
-#include <algorithm>
-#include <cctype>
-#include <cstdlib>
-#include <regex>
 #include <filesystem>
 
 using namespace Poco::Data::Keywords;
 
 namespace orderhost::store::testing {
 
-std::vector<TestBackend> testBackends() {
-    std::vector<TestBackend> backends{{"SQLite", ""}};
-    const char* pg = std::getenv("ORDERHOST_TEST_PG");
-    if (pg == nullptr || *pg == '\0') pg = ORDERHOST_TEST_PG_DEFAULT;
-    if (*pg != '\0') backends.push_back({"PostgreSQL", pg});
-    return backends;
-}
-
-std::string backendName(const ::testing::TestParamInfo<TestBackend>& info) { return info.param.name; }
-
-std::string makeTempDir() {
-    const auto base = std::filesystem::temp_directory_path() / "orderhost-store-XXXXXX";
-    std::string path = base.string();
-    if (!::mkdtemp(path.data())) throw std::runtime_error("mkdtemp failed for " + path);
-    return path;
-}
+std::string makeTempDir() { return orderhost::testing::makeTempDir("orderhost-store"); }
 
 void StoreTest::SetUp() {
     dir_ = makeTempDir();
-    if (GetParam().connectionString.empty()) {
-        connectionString_ = "Driver=SQLite3;Database=" + dir_ + "/orderhost.db;";
-        return;
-    }
-    // A database of its own per test: ctest runs tests (and both builds) in parallel.
-    static const std::regex databaseKey("Database=[^;]*", std::regex::icase);
-    std::string suffix = std::filesystem::path(dir_).filename().string().substr(16);  // mkdtemp's XXXXXX
-    std::transform(suffix.begin(), suffix.end(), suffix.begin(), [](unsigned char c) { return std::tolower(c); });
-    pgDatabase_ = "orderhost_t_" + suffix;
-    maintenance_ = std::make_unique<Database>(GetParam().connectionString,
-                                              DatabaseOptions{1, 1, 60, std::chrono::milliseconds(5000), false});
-    exec(*maintenance_, "CREATE DATABASE " + pgDatabase_);
-    connectionString_ = std::regex_replace(GetParam().connectionString, databaseKey, "Database=" + pgDatabase_);
+    database_ = std::make_unique<orderhost::testing::TestDatabase>(GetParam(), dir_);
+    connectionString_ = database_->connectionString();
 }
 
 void StoreTest::TearDown() {
-    if (maintenance_) exec(*maintenance_, "DROP DATABASE IF EXISTS " + pgDatabase_ + " WITH (FORCE)");
+    database_.reset();
     std::filesystem::remove_all(dir_);
 }
 

@@ -1,6 +1,6 @@
 // Shared fixture for the store tests: each test gets a fresh database. SQLite runs always, on a
-// temporary file; PostgreSQL runs too when ORDERHOST_TEST_PG holds a connection string (its
-// orderhost tables are dropped before each test — use a scratch database).
+// temporary file; PostgreSQL runs too when a connection string was configured (each test gets
+// a database of its own: see tests/support/TestDatabase.h).
 #pragma once
 
 #include <memory>
@@ -12,19 +12,13 @@
 
 #include "host/store/Database.h"
 #include "host/store/OrderStore.h"
+#include "tests/support/TestDatabase.h"
 
 namespace orderhost::store::testing {
 
-struct TestBackend {
-    std::string name;              // test-name suffix: "SQLite" or "PostgreSQL"
-    std::string connectionString;  // empty: a temporary SQLite file
-};
-
-// gtest prints parameters; without this it dumps the struct's bytes into every test name.
-inline void PrintTo(const TestBackend& backend, std::ostream* os) { *os << backend.name; }
-
-std::vector<TestBackend> testBackends();
-std::string backendName(const ::testing::TestParamInfo<TestBackend>& info);
+using orderhost::testing::backendName;
+using orderhost::testing::TestBackend;
+using orderhost::testing::testBackends;
 
 class StoreTest : public ::testing::TestWithParam<TestBackend> {
 protected:
@@ -40,8 +34,7 @@ protected:
 
     std::string dir_;               // temporary directory (SQLite file lives here)
     std::string connectionString_;  // of this test's database
-    std::string pgDatabase_;                 // PostgreSQL: the database made for this test
-    std::unique_ptr<Database> maintenance_;  // PostgreSQL: connection that creates/drops it
+    std::unique_ptr<orderhost::testing::TestDatabase> database_;
 };
 
 // Creates a unique temporary directory; removed by the fixture's TearDown.
