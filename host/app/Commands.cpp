@@ -4,6 +4,8 @@
 #include "host/engine/ReadyChain.h"
 #include "host/plugins/PluginProbe.h"
 #include "host/services/HostServices.h"
+#include "host/store/Database.h"
+#include "host/store/Migrations.h"
 
 #include <Poco/Util/Application.h>
 
@@ -51,6 +53,26 @@ int inspectPlugins(const std::vector<std::string>& files, bool json) {
         }
     }
     return exitCode;
+}
+
+int migrateDatabase(const HostSettings& settings) {
+    try {
+        store::DatabaseOptions options;
+        options.migrate = false;
+        store::Database database(settings.databaseConnection, options);
+        const int before = store::currentSchemaVersion(database);
+        const std::vector<int> applied = store::migrateSchema(database);
+        for (const int version : applied) std::cout << "applied schema version " << version << "\n";
+        std::cout << database.describe() << ": schema version " << store::currentSchemaVersion(database)
+                  << (applied.empty() ? " (up to date)" : " (was " + std::to_string(before) + ")") << "\n";
+        return Application::EXIT_OK;
+    } catch (const store::SchemaTooNewError& e) {
+        std::cerr << e.what() << "\n";
+        return Application::EXIT_DATAERR;
+    } catch (const store::StoreError& e) {
+        std::cerr << e.what() << "\n";
+        return Application::EXIT_UNAVAILABLE;
+    }
 }
 
 int validateChains(const std::vector<std::string>& files, const std::optional<HostSettings>& settings) {

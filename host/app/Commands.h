@@ -13,6 +13,10 @@ namespace orderhost::app {
 // `plugins inspect FILE...`: probes each file in a child process and prints its manifest.
 int inspectPlugins(const std::vector<std::string>& files, bool json);
 
+// `db migrate`: applies the schema migrations this host knows to the configured database.
+// (The server does the same at start; this lets administrators do it ahead of a roll-out.)
+int migrateDatabase(const HostSettings& settings);
+
 // `chains validate FILE...`: parses each chain file; with settings, also binds it to the
 // configured plugins (unknown plugin or step kind, config refused by the plugin).
 int validateChains(const std::vector<std::string>& files, const std::optional<HostSettings>& settings);

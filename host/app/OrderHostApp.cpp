@@ -39,7 +39,8 @@ void OrderHostApp::printHelp() const {
     help.setCommand(commandName());
     help.setUsage("[--config FILE] [serve]\n"
                   "       plugins inspect [--json] PLUGIN.so...\n"
-                  "       chains validate [--config FILE] CHAIN.yaml...");
+                  "       chains validate [--config FILE] CHAIN.yaml...\n"
+                  "       db migrate --config FILE");
     help.setHeader("orderhost runs customer orders through chains of plugin steps.");
     help.format(std::cout);
 }
@@ -55,6 +56,13 @@ int OrderHostApp::main(const std::vector<std::string>& args) {
     };
     try {
         if (command("plugins", "inspect")) return inspectPlugins(rest, jsonOutput_);
+        if (command("db", "migrate") && rest.empty()) {
+            if (configFile_.empty()) {
+                std::cerr << "usage: orderhost db migrate --config FILE\n";
+                return EXIT_USAGE;
+            }
+            return migrateDatabase(loadSettings());
+        }
         if (command("chains", "validate")) {
             if (configFile_.empty()) return validateChains(rest, std::nullopt);
             return validateChains(rest, loadSettings());

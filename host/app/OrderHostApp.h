@@ -3,6 +3,7 @@
 //   orderhost [--config FILE] [serve]          run the server until SIGTERM/SIGINT
 //   orderhost plugins inspect [--json] FILE... show what plugin files declare, without serving
 //   orderhost chains validate [--config F] FILE...  check chain files (plugins too, with --config)
+//   orderhost db migrate --config FILE          apply schema migrations to the configured database
 #pragma once
 
 #include "host/app/HostSettings.h"

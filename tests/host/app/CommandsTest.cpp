@@ -173,3 +173,21 @@ TEST_F(CommandsTest, SettingsMistakesAreConfigurationErrorsWithTheirPlace) {
 
 }  // namespace
 }  // namespace orderhost::app
+
+namespace orderhost::app {
+namespace {
+
+TEST_F(CommandsTest, DbMigrateAppliesTheSchemaOnceAndThenReportsUpToDate) {
+    const auto config = configWith();
+    auto first = runOrderhost("db migrate --config " + config.string());
+    EXPECT_EQ(first.exitCode, 0) << first.output;
+    EXPECT_NE(first.output.find("applied schema version 1"), std::string::npos) << first.output;
+    auto second = runOrderhost("db migrate --config " + config.string());
+    EXPECT_EQ(second.exitCode, 0) << second.output;
+    EXPECT_NE(second.output.find("(up to date)"), std::string::npos) << second.output;
+    EXPECT_EQ(second.output.find("applied"), std::string::npos) << second.output;
+    EXPECT_EQ(runOrderhost("db migrate").exitCode, 64);
+}
+
+}  // namespace
+}  // namespace orderhost::app
