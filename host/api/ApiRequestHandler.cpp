@@ -141,8 +141,16 @@ private:
         }
         const std::string ordersPrefix = "/v1/orders/";
         if (path.compare(0, ordersPrefix.size(), ordersPrefix) == 0) {
-            const std::string id = path.substr(ordersPrefix.size());
-            return only(method, HTTPRequest::HTTP_GET, response, [&] { getOrder(context_, id, response); });
+            const std::string rest = path.substr(ordersPrefix.size());
+            const std::string signals = "/signals/";
+            const auto at = rest.find(signals);
+            if (at != std::string::npos) {
+                return only(method, HTTPRequest::HTTP_POST, response, [&] {
+                    postSignal(context_, rest.substr(0, at), rest.substr(at + signals.size()),
+                               readBody(request, response), response);
+                });
+            }
+            return only(method, HTTPRequest::HTTP_GET, response, [&] { getOrder(context_, rest, response); });
         }
         if (path == "/v1/plugins") return only(method, HTTPRequest::HTTP_GET, response, [&] { listPlugins(context_, response); });
         if (path == "/v1/chains") return only(method, HTTPRequest::HTTP_GET, response, [&] { listChains(context_, response); });

@@ -3,6 +3,7 @@
 //   POST /v1/orders              submit an order (201 created, 200 repeated, 4xx refused)
 //   GET  /v1/orders/{id}         an order with its step history
 //   GET  /v1/orders?order_ref=R  the same, found by the ERP's reference
+//   POST /v1/orders/{id}/signals/{name}  resume a held order (body: JSON object payload)
 //   GET  /v1/plugins             loaded plugins and refused plugin files
 //   GET  /v1/chains              loaded chains and chain errors
 //   GET  /v1/health              liveness (no authentication)
@@ -11,6 +12,7 @@
 #pragma once
 
 #include "host/engine/OrderIntake.h"
+#include "host/engine/OrderSignals.h"
 #include "host/engine/ReadyChain.h"
 #include "host/plugins/PluginRegistry.h"
 #include "host/store/OrderStore.h"
@@ -31,6 +33,7 @@ struct ApiSettings {
 // What the handlers work with; owned by the application, outlives the server.
 struct ApiContext {
     engine::OrderIntake& intake;
+    engine::OrderSignals& signals;
     store::OrderStore& store;
     const engine::ChainSet& chains;
     const plugins::PluginRegistry& plugins;

@@ -11,6 +11,8 @@ namespace orderhost::api {
 
 void postOrder(ApiContext& context, const std::string& body, Poco::Net::HTTPServerResponse& response);
 void getOrder(ApiContext& context, const std::string& id, Poco::Net::HTTPServerResponse& response);
+void postSignal(ApiContext& context, const std::string& id, const std::string& signal, const std::string& body,
+                Poco::Net::HTTPServerResponse& response);
 void getOrderByRef(ApiContext& context, const std::string& orderRef, Poco::Net::HTTPServerResponse& response);
 
 void listPlugins(ApiContext& context, Poco::Net::HTTPServerResponse& response);

@@ -52,6 +52,24 @@ void postOrder(ApiContext& context, const std::string& body, Poco::Net::HTTPServ
     }
 }
 
+void postSignal(ApiContext& context, const std::string& id, const std::string& signal, const std::string& body,
+                Poco::Net::HTTPServerResponse& response) {
+    using Kind = engine::SignalResult::Kind;
+    if (!looksLikeOrderId(id)) return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no order with id '" + id + "'");
+    if (!engine::isValidSignalName(signal)) {
+        return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "'" + signal + "' is not a signal name");
+    }
+    const engine::SignalResult result = context.signals.deliver(id, signal, body);
+    switch (result.kind) {
+        case Kind::Resumed: return sendOrder(context, result.order, HTTPResponse::HTTP_OK, response);
+        case Kind::UnknownOrder: return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, result.message);
+        case Kind::NotWaiting: return sendProblem(response, HTTPResponse::HTTP_CONFLICT, result.message);
+        case Kind::InvalidPayload:
+            return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST, "invalid signal payload: " + result.message);
+        case Kind::NoChain: return sendProblem(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, result.message);
+    }
+}
+
 void getOrder(ApiContext& context, const std::string& id, Poco::Net::HTTPServerResponse& response) {
     auto order = looksLikeOrderId(id) ? context.store.findById(id) : std::nullopt;
     if (!order) return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no order with id '" + id + "'");

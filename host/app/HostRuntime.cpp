@@ -47,7 +47,7 @@ void HostRuntime::startHttp() {
     // Per-read limit: a client that stops sending frees its thread after this long.
     params->setTimeout(Poco::Timespan(settings_.httpReadTimeoutSeconds, 0));
 
-    apiContext_.reset(new api::ApiContext{*intake_, *store_, chains_, *registry_,
+    apiContext_.reset(new api::ApiContext{*intake_, *signals_, *store_, chains_, *registry_,
                                           api::ApiSettings{settings_.httpMaxBodyBytes, settings_.apiToken}});
     // Not Poco's default constructor: it sets SO_REUSEPORT, and a second host started on the
     // same port would then silently share the ERP's traffic instead of failing.
@@ -68,6 +68,7 @@ void HostRuntime::start() {
     database_ = std::make_unique<store::Database>(settings_.databaseConnection, databaseOptions);
     store_ = std::make_unique<store::OrderStore>(*database_);
     intake_ = std::make_unique<engine::OrderIntake>(*store_, chains_, settings_.defaultChain, services::systemClockMs);
+    signals_ = std::make_unique<engine::OrderSignals>(*store_, chains_, services::systemClockMs);
     // Before serving: an ERP that repeats a request lost in the crash then finds it finished.
     engine::ChainRunner runner(*store_, services::systemClockMs);
     const auto recovered = engine::resumeUnfinishedOrders(*store_, chains_, runner);

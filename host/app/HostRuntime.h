@@ -39,6 +39,7 @@ private:
     std::unique_ptr<store::Database> database_;
     std::unique_ptr<store::OrderStore> store_;
     std::unique_ptr<engine::OrderIntake> intake_;
+    std::unique_ptr<engine::OrderSignals> signals_;
     std::unique_ptr<api::ApiContext> apiContext_;
     std::unique_ptr<Poco::ThreadPool> httpThreads_;  // outlives http_
     std::unique_ptr<Poco::Net::HTTPServer> http_;

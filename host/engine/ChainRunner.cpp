@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <regex>
+
 namespace orderhost::engine {
 namespace {
 
@@ -33,11 +35,20 @@ bool keepsDocumentChanges(oh_outcome_kind kind) {
     return kind == OH_OUTCOME_CONTINUE || kind == OH_OUTCOME_REJECT || kind == OH_OUTCOME_SUSPEND;
 }
 
+std::string awaitedSignal(const services::ReportedOutcome& outcome) {
+    return outcome.signal.empty() ? std::string(kDefaultSignal) : outcome.signal;
+}
+
 bool isStopped(const std::string& state) {
     return state != states::kReceived && state != states::kInProgress;
 }
 
 }  // namespace
+
+bool isValidSignalName(const std::string& name) {
+    static const std::regex pattern("[a-z0-9][a-z0-9_.-]{0,63}");
+    return std::regex_match(name, pattern);
+}
 
 ChainRunner::ChainRunner(store::OrderStore& store, services::Clock clock)
     : store_(store), clock_(std::move(clock)) {}
@@ -86,6 +97,12 @@ bool ChainRunner::runAttempt(store::OrderRecord& order, document::JsonDocument& 
         step.run(doc, StepCallInfo{order.id, attempt, idempotencyKey(order.id, run.stepName)});
     run.finishedAtMs = clock_();
 
+    if (outcome.kind == OH_OUTCOME_SUSPEND && !outcome.signal.empty() && !isValidSignalName(outcome.signal)) {
+        // Nobody could ever deliver it through the API: the order would wait forever.
+        outcome.kind = OH_OUTCOME_FAIL;
+        outcome.message = "suspended on an invalid signal name '" + outcome.signal + "'";
+        outcome.code = "invalid_signal";
+    }
     const bool retryLeft = static_cast<int>(attempt) < step.definition().attempts;
     if (outcome.kind == OH_OUTCOME_RETRY && !retryLeft) {
         outcome.code = "retries_exhausted";
@@ -101,6 +118,8 @@ bool ChainRunner::runAttempt(store::OrderRecord& order, document::JsonDocument& 
     const bool keep = keepsDocumentChanges(outcome.kind);
     if (keep) updated.document = doc.toJson();
     if (outcome.kind == OH_OUTCOME_CONTINUE) updated.currentStep = order.currentStep + 1;
+    // A suspended order waits at the same step for this one signal (OrderSignals resumes it).
+    updated.awaitingSignal = outcome.kind == OH_OUTCOME_SUSPEND ? awaitedSignal(outcome) : std::string();
     updated.updatedAtMs = run.finishedAtMs;
     store_.recordStep(updated, order.state, run);
     order = std::move(updated);

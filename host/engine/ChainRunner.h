@@ -13,6 +13,12 @@
 
 namespace orderhost::engine {
 
+// The signal a SUSPEND outcome waits for when the plugin names none.
+inline constexpr const char* kDefaultSignal = "resume";
+
+// Signal names: what plugins may put in oh_outcome.signal and the API accepts in a URL.
+bool isValidSignalName(const std::string& name);
+
 class ChainRunner {
 public:
     ChainRunner(store::OrderStore& store, services::Clock clock);

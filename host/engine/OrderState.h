@@ -1,16 +1,16 @@
 // The states an order goes through on its chain, and the transitions allowed between them.
 //
 //   received ──► in_progress ──► completed
-//      │             │  ▲
-//      │             ▼  │ (next step)
+//      │             │  ▲  ▲
+//      │             ▼  │  └──────────── on_hold (signal)
 //      └──────► rejected | on_hold | failed
 //
 // received:    stored, no step has finished yet.
 // in_progress: at least one step finished, more remain.
 // completed:   every step of the chain continued.
 // rejected:    a step refused the order for a business reason (final).
-// on_hold:     a step suspended the order until a signal (e.g. credit approval). Resuming
-//              by signal arrives with the durable engine; until then on_hold is where it waits.
+// on_hold:     a step suspended the order until a named signal (e.g. credit_approval). The
+//              signal moves it back to in_progress and the suspended step runs again.
 // failed:      a step failed or ran out of attempts (final).
 //
 // A transition not drawn above is a bug and throws; it is never silently applied.

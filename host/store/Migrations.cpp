@@ -40,6 +40,11 @@ void createOrdersAndStepRuns(Poco::Data::Session& s, const Dialect& d) {
     s << "CREATE INDEX orders_state_idx ON orders (state)", now;
 }
 
+// v2: the signal a held (on_hold) order waits for, so that only that signal resumes it.
+void addAwaitingSignal(Poco::Data::Session& s, const Dialect&) {
+    s << "ALTER TABLE orders ADD COLUMN awaiting_signal VARCHAR(128)", now;
+}
+
 void ensureMigrationsTable(Database& db) {
     auto create = [&] {
         db.withSession("create schema_migrations", [](Poco::Data::Session& s) {
@@ -84,6 +89,7 @@ bool applyOne(Database& db, const Migration& m) {
 const std::vector<Migration>& schemaMigrations() {
     static const std::vector<Migration> all = {
         {1, "orders and step_runs", createOrdersAndStepRuns},
+        {2, "orders.awaiting_signal", addAwaitingSignal},
     };
     return all;
 }

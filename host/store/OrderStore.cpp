@@ -22,7 +22,8 @@ constexpr Field kId{"id", 36, true}, kOrderRef{"order_ref", 64, true}, kChain{"c
     kState{"state", 32, true}, kRequestHash{"request_hash", 64, false},
     kDocument{"document", kMaxDocumentBytes, false}, kStepName{"step_name", 128, false},
     kPluginId{"plugin_id", 128, false}, kStepKind{"step_kind", 128, false},
-    kOutcome{"outcome", 16, false}, kCode{"code", kMaxStepCodeBytes, false};
+    kOutcome{"outcome", 16, false}, kCode{"code", kMaxStepCodeBytes, false},
+    kAwaitingSignal{"awaiting_signal", 128, false};
 
 // For operation names in messages: user data, so bounded.
 std::string shown(const std::string& value) {
@@ -115,17 +116,19 @@ std::optional<OrderRecord> OrderStore::findBy(const char* column, const std::str
         OrderRecord r;
         Nullable<std::string> document;
         Nullable<Poco::Int64> documentBytes;
+        Nullable<std::string> awaitingSignal;
         Statement st(s);
         st << "SELECT id, order_ref, chain, chain_version, state, current_step, document, "
-           << db_.dialect().octetLength("document") << ", request_hash, created_at, updated_at"
+           << db_.dialect().octetLength("document") << ", request_hash, created_at, updated_at, awaiting_signal"
            << " FROM orders WHERE " << column << " = ?",
             bind(value), into(r.id), into(r.orderRef), into(r.chain), into(r.chainVersion),
             into(r.state), into(r.currentStep), into(document), into(documentBytes),
-            into(r.requestHash), into(r.createdAtMs), into(r.updatedAtMs);
+            into(r.requestHash), into(r.createdAtMs), into(r.updatedAtMs), into(awaitingSignal);
         st.execute();
         // execute() returns 1 even when no row matched; rowsExtracted() tells the truth.
         if (st.rowsExtracted() == 0) return std::nullopt;
         r.document = text(document);
+        r.awaitingSignal = text(awaitingSignal);
         // Reads truncate silently past the declared size: never hand out a cut document.
         if (static_cast<Poco::Int64>(r.document.size()) != number(documentBytes))
             throw StoreError(db_.errorMessage(
@@ -165,6 +168,7 @@ void OrderStore::recordStep(const OrderRecord& updated, const std::string& expec
     check(db_, op, kId, updated.id);
     check(db_, op, kState, updated.state);
     check(db_, op, kDocument, updated.document);
+    check(db_, op, kAwaitingSignal, updated.awaitingSignal);
     checkRun(db_, op, run);
     run.message = clipUtf8(run.message, kMaxStepMessageBytes);
     run.code = clipUtf8(run.code, kMaxStepCodeBytes);  // a plugin's long code must not fail the step
@@ -179,11 +183,11 @@ void OrderStore::recordStep(const OrderRecord& updated, const std::string& expec
 
 bool OrderStore::updateIfState(Session& s, const OrderRecord& u, const std::string& expectedState) {
     const std::string sql = std::string("UPDATE orders SET state = ?, current_step = ?, document = ") +
-                            Dialect::textParam() + ", updated_at = ? WHERE id = ? AND state = ?";
+                            Dialect::textParam() + ", updated_at = ?, awaiting_signal = ? WHERE id = ? AND state = ?";
     return db_.dialect().changesOneRow(s, sql, [&](Statement& st) {
         st, bind(u.state), bind(u.currentStep);
         db_.dialect().bindText(st, u.document);
-        st, bind(u.updatedAtMs), bind(u.id), bind(expectedState);
+        st, bind(u.updatedAtMs), bind(u.awaitingSignal), bind(u.id), bind(expectedState);
     });
 }
 

@@ -28,6 +28,7 @@ struct OrderRecord {
     int currentStep = 0;
     std::string document, requestHash;  // document: JSON, at most kMaxDocumentBytes
     int64_t createdAtMs = 0, updatedAtMs = 0;
+    std::string awaitingSignal;  // on_hold orders: the signal that resumes them; else empty
 };
 
 struct StepRunRecord {

@@ -2,8 +2,10 @@
 //
 // Exposure is the order's net total (/totals/net, written by the validation step) plus the
 // customer's open balance when the ERP sends one (/customer/open_balance). Over the limit the
-// order is held (SUSPEND) until someone sends the "credit_approval" signal; within it the
-// step records /credit and the chain goes on. Limits are read once from the config: a
+// order is held (SUSPEND) until someone sends the "credit_approval" signal; the host then runs
+// this step again with the payload at /signals/credit_approval: {"approved": true} continues,
+// {"approved": false, "note": "..."} rejects. Within the limit the step records /credit and
+// the chain goes on. Limits are read once from the config: a
 // customer's own entry in "limits", else "default_limit", else 0 (no credit without a limit:
 // the safe default for an ERP, since an unconfigured limit must not mean unlimited credit).
 #include <orderhost/sdk.hpp>
@@ -71,6 +73,8 @@ class CreditStep : public sdk::Step {
                                  .add("checked_at", call.nowMs())
                                  .str());
     if (exposure <= limit) return sdk::Outcome::proceed();
+    // Held before: the host ran this step again because the approval signal arrived.
+    if (order.has("/signals/credit_approval")) return decide(order);
     return sdk::Outcome::suspend("credit_approval",
                                  "exposure " + std::to_string(exposure) + " exceeds the credit limit " +
                                      std::to_string(limit) + " of customer " + *customer)
@@ -78,6 +82,20 @@ class CreditStep : public sdk::Step {
   }
 
  private:
+  // The credit controller's answer: {"approved": true|false, "by": "...", "note": "..."}.
+  static sdk::Outcome decide(sdk::OrderDocument& order) {
+    const std::optional<bool> approved = order.optionalBoolean("/signals/credit_approval/approved");
+    if (!approved) {
+      return sdk::Outcome::reject("credit_approval_invalid",
+                                  "the credit_approval signal needs \"approved\": true or false");
+    }
+    if (!*approved) {
+      const std::string note = order.optionalString("/signals/credit_approval/note").value_or("");
+      return sdk::Outcome::reject("credit_refused", "credit refused" + (note.empty() ? "" : ": " + note));
+    }
+    return sdk::Outcome::proceed();
+  }
+
   std::int64_t limitOf(const std::string& customer) const {
     auto found = limits_.find(customer);
     return found != limits_.end() ? found->second : default_limit_;

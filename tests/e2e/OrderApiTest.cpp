@@ -211,3 +211,33 @@ INSTANTIATE_TEST_SUITE_P(Backends, OrderApiBackendTest, ::testing::ValuesIn(test
 
 }  // namespace
 }  // namespace orderhost::testing
+
+namespace orderhost::testing {
+namespace {
+
+TEST_F(OrderApiTest, ACreditControllerReleasesOrRefusesAHeldOrderBySignal) {
+    const std::string approvedId = json(host_->post("/v1/orders", order("E2E-APPROVE", "C-SMALL")))->getValue<std::string>("id");
+    const std::string refusedId = json(host_->post("/v1/orders", order("E2E-REFUSE", "C-SMALL")))->getValue<std::string>("id");
+
+    EXPECT_EQ(host_->post("/v1/orders/" + approvedId + "/signals/payment_received", "{}").status, 409);
+    const HttpReply approved = host_->post("/v1/orders/" + approvedId + "/signals/credit_approval",
+                                           R"({"approved":true,"by":"j.doe"})");
+    ASSERT_EQ(approved.status, 200) << approved.body;
+    auto body = json(approved);
+    EXPECT_EQ(body->getValue<std::string>("state"), "completed");
+    EXPECT_EQ(body->getObject("document")->getArray("notifications")->size(), 1u);  // confirmation sent
+    EXPECT_EQ(host_->post("/v1/orders/" + approvedId + "/signals/credit_approval", "{}").status, 409);
+
+    const HttpReply refused = host_->post("/v1/orders/" + refusedId + "/signals/credit_approval",
+                                          R"({"approved":false,"note":"overdue invoices"})");
+    ASSERT_EQ(refused.status, 200) << refused.body;
+    EXPECT_EQ(json(refused)->getValue<std::string>("state"), "rejected");
+    EXPECT_NE(refused.body.find("credit refused: overdue invoices"), std::string::npos) << refused.body;
+
+    EXPECT_EQ(host_->post("/v1/orders/" + refusedId + "/signals/credit_approval", "not json").status, 400);
+    EXPECT_EQ(host_->post("/v1/orders/00000000-0000-4000-8000-000000000000/signals/credit_approval", "{}").status, 404);
+    EXPECT_EQ(host_->get("/v1/orders/" + approvedId + "/signals/credit_approval").status, 405);
+}
+
+}  // namespace
+}  // namespace orderhost::testing

@@ -269,3 +269,47 @@ TEST_P(ChainRunnerTest, AnOrderWhoseChainVersionIsGoneIsLeftAsItWas) {
 
 }  // namespace
 }  // namespace orderhost::engine
+
+#include "host/engine/OrderSignals.h"
+
+namespace orderhost::engine {
+namespace {
+
+TEST_P(ChainRunnerTest, TheAwaitedSignalResumesTheHeldStepWithItsPayload) {
+    const auto held = runChain({step("wait", R"({"outcome":"suspend"})"), step("after", "{}")});
+    ASSERT_EQ(held.state, states::kOnHold);
+    EXPECT_EQ(store_->findById(held.id)->awaitingSignal, "scripted_signal");
+
+    OrderSignals signals(*store_, chains_, [] { return std::int64_t{43}; });
+    EXPECT_EQ(signals.deliver(held.id, "other_signal", "{}").kind, SignalResult::Kind::NotWaiting);
+    EXPECT_EQ(signals.deliver(held.id, "scripted_signal", "[1]").kind, SignalResult::Kind::InvalidPayload);
+    EXPECT_EQ(signals.deliver("00000000-0000-4000-8000-000000000000", "scripted_signal", "{}").kind,
+              SignalResult::Kind::UnknownOrder);
+
+    const SignalResult resumed = signals.deliver(held.id, "scripted_signal", R"({"go":true})");
+    ASSERT_EQ(resumed.kind, SignalResult::Kind::Resumed) << resumed.message;
+    EXPECT_EQ(resumed.order.state, states::kCompleted);
+    EXPECT_EQ(resumed.order.awaitingSignal, "");
+    EXPECT_EQ(outcomes(held.id), (Outcomes{"wait:suspend", "wait:signal", "wait:continue", "after:continue"}));
+    EXPECT_EQ(resumed.order.document,
+              R"({"order_ref":"R-1","trace":["wait#1","wait#1","after#1"],"signals":{"scripted_signal":{"go":true}}})");
+    // Delivered twice: the order is no longer waiting.
+    EXPECT_EQ(signals.deliver(held.id, "scripted_signal", "{}").kind, SignalResult::Kind::NotWaiting);
+}
+
+TEST_P(ChainRunnerTest, ASignalPayloadCanEndTheOrder) {
+    const auto held = runChain({step("wait", R"({"outcome":"suspend"})"), step("after", "{}")});
+    OrderSignals signals(*store_, chains_, services::systemClockMs);
+    const SignalResult result = signals.deliver(held.id, "scripted_signal", R"({"go":false})");
+    ASSERT_EQ(result.kind, SignalResult::Kind::Resumed);
+    EXPECT_EQ(result.order.state, states::kRejected);
+}
+
+TEST_P(ChainRunnerTest, SuspendingOnASignalNobodyCanSendFailsTheOrder) {
+    const auto order = runChain({step("odd", R"({"outcome":"bad-signal"})")});
+    EXPECT_EQ(order.state, states::kFailed);
+    EXPECT_EQ(store_->stepRuns(order.id)[0].code, "invalid_signal");
+}
+
+}  // namespace
+}  // namespace orderhost::engine
