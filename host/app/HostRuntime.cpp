@@ -76,6 +76,9 @@ void HostRuntime::start() {
         spdlog::info("recovery: {} order(s) resumed, {} could not be (see the messages above)",
                      recovered.resumed, recovered.skipped);
     }
+    retryTimer_ = std::make_unique<engine::RetryTimer>(*store_, chains_, services::systemClockMs,
+                                                       std::chrono::milliseconds(settings_.retryPollMs));
+    retryTimer_->start();
     startHttp();
     spdlog::info("orderhost listening on http://{}:{}", settings_.httpAddress, port());
 }
@@ -85,6 +88,7 @@ void HostRuntime::stop() {
         http_->stopAll(true);
         http_.reset();
     }
+    if (retryTimer_) retryTimer_->stop();  // after HTTP: no request can be mid-chain any more
 }
 
 unsigned short HostRuntime::port() const { return http_ ? http_->port() : 0; }

@@ -6,6 +6,7 @@
 #include "host/app/HostSettings.h"
 #include "host/engine/OrderIntake.h"
 #include "host/engine/ReadyChain.h"
+#include "host/engine/RetryTimer.h"
 #include "host/plugins/PluginRegistry.h"
 #include "host/store/Database.h"
 #include "host/store/OrderStore.h"
@@ -40,6 +41,7 @@ private:
     std::unique_ptr<store::OrderStore> store_;
     std::unique_ptr<engine::OrderIntake> intake_;
     std::unique_ptr<engine::OrderSignals> signals_;
+    std::unique_ptr<engine::RetryTimer> retryTimer_;
     std::unique_ptr<api::ApiContext> apiContext_;
     std::unique_ptr<Poco::ThreadPool> httpThreads_;  // outlives http_
     std::unique_ptr<Poco::Net::HTTPServer> http_;

@@ -16,7 +16,8 @@ const std::set<std::string>& knownKeys() {
         "http.address",       "http.port",           "http.max_threads",    "http.max_queued",
         "http.keep_alive_s",  "http.read_timeout_s", "http.max_body_bytes", "api.token",
         "database.connection", "database.pool_size", "plugins.folders",     "plugins.allow",
-        "plugins.probe",      "chains.folder",       "chains.default",      "log.level"};
+        "plugins.probe",      "chains.folder",       "chains.default",      "engine.retry_poll_ms",
+        "log.level"};
     return keys;
 }
 
@@ -122,6 +123,7 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     s.chainsFolder = resolvePath(base, config.getString("chains.folder", ""));
     if (s.chainsFolder.empty()) throw SettingsError("setting chains.folder is required in " + file);
     s.defaultChain = config.getString("chains.default", s.defaultChain);
+    s.retryPollMs = intSetting(config, "engine.retry_poll_ms", s.retryPollMs, 10, 60000);
     s.logLevel = logLevelSetting(config);
     return s;
 }

@@ -40,6 +40,8 @@ struct HostSettings {
     std::string chainsFolder;
     std::string defaultChain = "place-order";
 
+    int retryPollMs = 250;
+
     std::string logLevel = "info";
 };
 

@@ -28,6 +28,8 @@ struct StepDefinition {
     std::string stepKind;    // the step kind's name inside that plugin (YAML field "step")
     std::string configJson;  // the step's "config" as compact JSON; "{}" when absent
     int attempts = 1;        // 1..100
+    int backoffMs = 0;       // delay before the 2nd attempt, doubling after; 0 retries at once
+    int maxBackoffMs = 600000;  // cap on that delay
     SourceLocation location;        // the step's mapping
     SourceLocation configLocation;  // the "config" value (the step's location when absent)
 };

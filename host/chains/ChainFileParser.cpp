@@ -172,6 +172,8 @@ private:
             {"plugin", true, &ChainReader::stepPlugin},
             {"step", true, &ChainReader::stepKind},
             {"attempts", false, &ChainReader::stepAttempts},
+            {"backoff_ms", false, &ChainReader::stepBackoff},
+            {"max_backoff_ms", false, &ChainReader::stepMaxBackoff},
             {"config", false, &ChainReader::stepConfig},
         };
         StepDefinition step;
@@ -200,6 +202,12 @@ private:
     }
 
     void stepAttempts(const Node& value, StepDefinition& step) { integer(value, "attempts", 1, 100, step.attempts); }
+
+    static constexpr int kDayMs = 86400000;
+    void stepBackoff(const Node& value, StepDefinition& step) { integer(value, "backoff_ms", 0, kDayMs, step.backoffMs); }
+    void stepMaxBackoff(const Node& value, StepDefinition& step) {
+        integer(value, "max_backoff_ms", 1, kDayMs, step.maxBackoffMs);
+    }
 
     void stepConfig(const Node& value, StepDefinition& step) {
         step.configLocation = locationOf(value.Mark(), file_);

@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <random>
 #include <regex>
 
 namespace orderhost::engine {
@@ -33,6 +35,23 @@ std::string nextState(const services::ReportedOutcome& outcome, bool retryLeft, 
 
 bool keepsDocumentChanges(oh_outcome_kind kind) {
     return kind == OH_OUTCOME_CONTINUE || kind == OH_OUTCOME_REJECT || kind == OH_OUTCOME_SUSPEND;
+}
+
+// Exponential backoff with jitter: backoff_ms, then doubling, capped at max_backoff_ms, each
+// delay drawn from [50%, 100%] so that orders failing together do not retry together. A
+// plugin's retry_after_ms hint is a lower bound (a gateway said when to come back).
+std::int64_t retryDelayMs(const chains::StepDefinition& step, std::uint32_t attempt, std::uint64_t hintMs) {
+    const std::int64_t cap = step.maxBackoffMs;
+    std::int64_t delay = 0;
+    if (step.backoffMs > 0) {
+        delay = step.backoffMs;
+        for (std::uint32_t i = 1; i < attempt && delay < cap; ++i) delay *= 2;
+        delay = std::min(delay, cap);
+        thread_local std::mt19937_64 random{std::random_device{}()};
+        delay = std::uniform_int_distribution<std::int64_t>(delay / 2, delay)(random);
+    }
+    const auto hint = static_cast<std::int64_t>(std::min<std::uint64_t>(hintMs, static_cast<std::uint64_t>(cap)));
+    return std::max(delay, hint);
 }
 
 std::string awaitedSignal(const services::ReportedOutcome& outcome) {
@@ -75,7 +94,8 @@ store::OrderRecord ChainRunner::run(store::OrderRecord order, const ReadyChain& 
     document::JsonDocument doc = parseStored(order);
     const std::size_t stepCount = chain.steps.size();
     while (!isStopped(order.state) && static_cast<std::size_t>(order.currentStep) < stepCount) {
-        std::uint32_t attempt = 1;
+        // After a retry timer the step goes on with the attempt it was waiting to make.
+        auto attempt = static_cast<std::uint32_t>(std::max(order.nextAttempt, 1));
         while (runAttempt(order, doc, chain, attempt)) ++attempt;
     }
     return order;
@@ -114,6 +134,16 @@ bool ChainRunner::runAttempt(store::OrderRecord& order, document::JsonDocument& 
 
     store::OrderRecord updated = order;
     updated.state = nextState(outcome, retryLeft, index, chain.steps.size(), order.state);
+    updated.nextAttempt = 1;
+    updated.wakeAtMs = 0;
+    if (outcome.kind == OH_OUTCOME_RETRY && retryLeft) {
+        const std::int64_t delay = retryDelayMs(step.definition(), attempt, outcome.retryAfterMs);
+        updated.nextAttempt = static_cast<int>(attempt) + 1;
+        if (delay > 0) {  // wait durably instead of sleeping on this thread
+            updated.state = states::kRetryWait;
+            updated.wakeAtMs = run.finishedAtMs + delay;
+        }
+    }
     if (updated.state != order.state) states::requireTransition(order.state, updated.state);
     const bool keep = keepsDocumentChanges(outcome.kind);
     if (keep) updated.document = doc.toJson();
@@ -126,7 +156,7 @@ bool ChainRunner::runAttempt(store::OrderRecord& order, document::JsonDocument& 
     if (!keep) doc = parseStored(order);  // the next attempt starts from the committed document
     spdlog::debug("order {} step {} attempt {}: {} -> {}", order.id, run.stepName, attempt, run.outcome,
                   order.state);
-    return outcome.kind == OH_OUTCOME_RETRY && retryLeft;
+    return outcome.kind == OH_OUTCOME_RETRY && retryLeft && order.state != states::kRetryWait;
 }
 
 }  // namespace orderhost::engine

@@ -3,8 +3,8 @@
 // After each step the runner commits, in one store transaction, the order's new state,
 // document and position together with the step-run record (OrderStore::recordStep). A step
 // whose outcome is RETRY or FAIL leaves the document as it was before the step, so a retry
-// starts from the same input. In this release a retry runs again at once (up to the step's
-// `attempts`); durable, delayed retries and resuming on signals come with the durable engine.
+// starts from the same input. A retry runs again at once when the step has no backoff;
+// otherwise the order waits in retry_wait with a durable wake-up time (RetryTimer runs it on).
 #pragma once
 
 #include "host/engine/ReadyChain.h"

@@ -10,7 +10,8 @@ bool isAllowedTransition(const std::string& from, const std::string& to) {
         {kReceived, kInProgress},   {kReceived, kCompleted},   {kReceived, kRejected},
         {kReceived, kOnHold},       {kReceived, kFailed},      {kInProgress, kInProgress},
         {kInProgress, kCompleted},  {kInProgress, kRejected},  {kInProgress, kOnHold},
-        {kInProgress, kFailed},     {kOnHold, kInProgress},
+        {kInProgress, kFailed},     {kOnHold, kInProgress},    {kReceived, kRetryWait},
+        {kInProgress, kRetryWait},  {kRetryWait, kInProgress},
     };
     return allowed.count({from, to}) != 0;
 }

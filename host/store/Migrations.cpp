@@ -45,6 +45,13 @@ void addAwaitingSignal(Poco::Data::Session& s, const Dialect&) {
     s << "ALTER TABLE orders ADD COLUMN awaiting_signal VARCHAR(128)", now;
 }
 
+// v3: durable retry timers. A step that asked to retry later leaves the order in retry_wait
+// with the attempt to make next and the time it is due.
+void addRetryTimer(Poco::Data::Session& s, const Dialect&) {
+    s << "ALTER TABLE orders ADD COLUMN next_attempt INTEGER NOT NULL DEFAULT 1", now;
+    s << "ALTER TABLE orders ADD COLUMN wake_at BIGINT NOT NULL DEFAULT 0", now;
+}
+
 void ensureMigrationsTable(Database& db) {
     auto create = [&] {
         db.withSession("create schema_migrations", [](Poco::Data::Session& s) {
@@ -90,6 +97,7 @@ const std::vector<Migration>& schemaMigrations() {
     static const std::vector<Migration> all = {
         {1, "orders and step_runs", createOrdersAndStepRuns},
         {2, "orders.awaiting_signal", addAwaitingSignal},
+        {3, "orders.next_attempt and wake_at", addRetryTimer},
     };
     return all;
 }

@@ -110,6 +110,28 @@ std::vector<std::string> OrderStore::idsInState(const std::string& state, std::s
     });
 }
 
+std::vector<std::string> OrderStore::idsDue(const std::string& state, int64_t nowMs, std::size_t limit) {
+    return db_.withSession("list due orders in state " + shown(state), [&](Session& s) {
+        std::vector<std::string> ids;
+        Poco::UInt64 max = limit;
+        Poco::Int64 at = nowMs;
+        s << "SELECT id FROM orders WHERE state = ? AND wake_at <= ? ORDER BY wake_at, id LIMIT ?", bind(state),
+            bind(at), bind(max), into(ids), now;
+        return ids;
+    });
+}
+
+bool OrderStore::transition(const std::string& id, const std::string& from, const std::string& to, int64_t nowMs) {
+    const std::string op = "transition(order " + shown(id) + ", " + from + " -> " + to + ")";
+    check(db_, op, kState, to);
+    bool moved = false;
+    db_.withTransaction(op, [&](Session& s) {
+        moved = db_.dialect().changesOneRow(s, "UPDATE orders SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
+                                            [&](Statement& st) { st, bind(to), bind(nowMs), bind(id), bind(from); });
+    });
+    return moved;
+}
+
 std::optional<OrderRecord> OrderStore::findBy(const char* column, const std::string& value) {
     const std::string op = std::string("find order by ") + column + " " + shown(value);
     return db_.withSession(op, [&](Session& s) -> std::optional<OrderRecord> {
@@ -119,11 +141,13 @@ std::optional<OrderRecord> OrderStore::findBy(const char* column, const std::str
         Nullable<std::string> awaitingSignal;
         Statement st(s);
         st << "SELECT id, order_ref, chain, chain_version, state, current_step, document, "
-           << db_.dialect().octetLength("document") << ", request_hash, created_at, updated_at, awaiting_signal"
+           << db_.dialect().octetLength("document")
+           << ", request_hash, created_at, updated_at, awaiting_signal, next_attempt, wake_at"
            << " FROM orders WHERE " << column << " = ?",
             bind(value), into(r.id), into(r.orderRef), into(r.chain), into(r.chainVersion),
             into(r.state), into(r.currentStep), into(document), into(documentBytes),
-            into(r.requestHash), into(r.createdAtMs), into(r.updatedAtMs), into(awaitingSignal);
+            into(r.requestHash), into(r.createdAtMs), into(r.updatedAtMs), into(awaitingSignal),
+            into(r.nextAttempt), into(r.wakeAtMs);
         st.execute();
         // execute() returns 1 even when no row matched; rowsExtracted() tells the truth.
         if (st.rowsExtracted() == 0) return std::nullopt;
@@ -183,11 +207,13 @@ void OrderStore::recordStep(const OrderRecord& updated, const std::string& expec
 
 bool OrderStore::updateIfState(Session& s, const OrderRecord& u, const std::string& expectedState) {
     const std::string sql = std::string("UPDATE orders SET state = ?, current_step = ?, document = ") +
-                            Dialect::textParam() + ", updated_at = ?, awaiting_signal = ? WHERE id = ? AND state = ?";
+                            Dialect::textParam() +
+                            ", updated_at = ?, awaiting_signal = ?, next_attempt = ?, wake_at = ? WHERE id = ? AND state = ?";
     return db_.dialect().changesOneRow(s, sql, [&](Statement& st) {
         st, bind(u.state), bind(u.currentStep);
         db_.dialect().bindText(st, u.document);
-        st, bind(u.updatedAtMs), bind(u.awaitingSignal), bind(u.id), bind(expectedState);
+        st, bind(u.updatedAtMs), bind(u.awaitingSignal), bind(u.nextAttempt), bind(u.wakeAtMs), bind(u.id),
+            bind(expectedState);
     });
 }
 

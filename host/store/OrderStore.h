@@ -29,6 +29,8 @@ struct OrderRecord {
     std::string document, requestHash;  // document: JSON, at most kMaxDocumentBytes
     int64_t createdAtMs = 0, updatedAtMs = 0;
     std::string awaitingSignal;  // on_hold orders: the signal that resumes them; else empty
+    int nextAttempt = 1;         // the attempt number the current step runs with next
+    int64_t wakeAtMs = 0;        // retry_wait orders: when they are due; else 0
 };
 
 struct StepRunRecord {
@@ -60,6 +62,11 @@ public:
     std::vector<StepRunRecord> stepRuns(const std::string& orderId);
     // Ids of orders in `state`, oldest first, at most `limit` (crash recovery).
     std::vector<std::string> idsInState(const std::string& state, std::size_t limit);
+    // Ids of orders in `state` whose wake_at is at or before `nowMs`, earliest first.
+    std::vector<std::string> idsDue(const std::string& state, int64_t nowMs, std::size_t limit);
+    // Moves the order from `from` to `to` if it is still in `from`; false if another request
+    // or host got there first. Nothing else changes (a timer firing, for instance).
+    bool transition(const std::string& id, const std::string& from, const std::string& to, int64_t nowMs);
 
     // In ONE transaction: updates the order's state, current_step, document and updated_at
     // from `updated` — only if its state in the database still equals expectedState — and

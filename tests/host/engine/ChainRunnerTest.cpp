@@ -313,3 +313,63 @@ TEST_P(ChainRunnerTest, SuspendingOnASignalNobodyCanSendFailsTheOrder) {
 
 }  // namespace
 }  // namespace orderhost::engine
+
+#include "host/engine/RetryTimer.h"
+
+namespace orderhost::engine {
+namespace {
+
+TEST_P(ChainRunnerTest, ABackoffMakesTheOrderWaitDurablyUntilTheTimerRunsItOn) {
+    auto flaky = step("flaky", R"({"outcome":"retry","succeed_on_attempt":3})", 3);
+    flaky.backoffMs = 1000;
+    flaky.maxBackoffMs = 1500;
+    const auto waiting = runChain({flaky, step("next", "{}")});
+    ASSERT_EQ(waiting.state, states::kRetryWait);
+    EXPECT_EQ(waiting.nextAttempt, 2);
+    EXPECT_GE(waiting.wakeAtMs, 42 + 500);  // first delay: 1000 ms with jitter down to half
+    EXPECT_LE(waiting.wakeAtMs, 42 + 1000);
+
+    std::int64_t now = 42;
+    RetryTimer timer(*store_, chains_, [&] { return now; }, std::chrono::milliseconds(10));
+    EXPECT_EQ(timer.runDue(), 0u);  // not due yet
+    now = waiting.wakeAtMs;
+    EXPECT_EQ(timer.runDue(), 1u);
+    auto second = store_->findById(waiting.id);
+    ASSERT_EQ(second->state, states::kRetryWait);  // attempt 2 retried again: doubled, capped
+    EXPECT_EQ(second->nextAttempt, 3);
+    EXPECT_GE(second->wakeAtMs - now, 750);
+    EXPECT_LE(second->wakeAtMs - now, 1500);
+
+    now = second->wakeAtMs;
+    EXPECT_EQ(timer.runDue(), 1u);
+    const auto done = store_->findById(waiting.id);
+    EXPECT_EQ(done->state, states::kCompleted);
+    EXPECT_EQ(outcomes(waiting.id), (Outcomes{"flaky:retry", "flaky:retry", "flaky:continue", "next:continue"}));
+    const auto runs = store_->stepRuns(waiting.id);
+    EXPECT_EQ(runs[1].attempt, 2);
+    EXPECT_EQ(runs[2].attempt, 3);
+    EXPECT_EQ(done->document, R"({"order_ref":"R-1","trace":["flaky#3","next#1"]})");
+}
+
+TEST_P(ChainRunnerTest, APluginsRetryHintIsALowerBoundOnTheDelay) {
+    const auto waiting = runChain({step("gateway", R"({"outcome":"retry","retry_after_ms":5000})", 2)});
+    ASSERT_EQ(waiting.state, states::kRetryWait);
+    EXPECT_EQ(waiting.wakeAtMs, 42 + 5000);
+}
+
+TEST_P(ChainRunnerTest, TheTimerThreadRunsDueOrdersOnItsOwn) {
+    auto flaky = step("flaky", R"({"outcome":"retry","succeed_on_attempt":2})", 2);
+    flaky.backoffMs = 20;  // at least 10 ms after jitter: never an immediate retry
+    const auto waiting = runChain({flaky});
+    ASSERT_EQ(waiting.state, states::kRetryWait);
+    RetryTimer timer(*store_, chains_, services::systemClockMs, std::chrono::milliseconds(10));
+    timer.start();
+    for (int i = 0; i < 200 && store_->findById(waiting.id)->state != states::kCompleted; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    timer.stop();
+    EXPECT_EQ(store_->findById(waiting.id)->state, states::kCompleted);
+}
+
+}  // namespace
+}  // namespace orderhost::engine
