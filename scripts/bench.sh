@@ -3,22 +3,130 @@
 # prints median ns/call with the ratio to a plain C++ virtual call. Figures: docs/performance.md.
 #
 # Usage: scripts/bench.sh [--callgrind] [extra Google Benchmark flags...]
+#        scripts/bench.sh --throughput
 #   Builds build-bench/ as RelWithDebInfo (the flags scripts/build.sh ships the server with),
 #   runs every case 5 times, interleaved so that machine noise hits all cases alike, and keeps
 #   the raw aggregates in build-bench/abi_call_bench.csv.
 #   --callgrind  also counts instructions per call under valgrind: exact and repeatable where
 #                wall-clock time on a shared VM is not (needs: apt-get install valgrind).
+#   --throughput instead of the ABI cases: orders/s through a 10-step chain of no-op steps
+#                (bench/chain_throughput_bench.cpp) on SQLite and PostgreSQL, 1 and 4 threads,
+#                next to each backend's ceiling measured in the same run (single-row
+#                INSERT + COMMIT through ODBC; PostgreSQL also pgbench TPC-B). Starts the test
+#                cluster (scripts/pg-test-cluster.sh) and stops it again if it was not running.
+#                BENCH_SECONDS (default 10) sets each measurement's length; about 2 minutes in
+#                all at the default. Raw result lines: build-bench/chain_throughput.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 callgrind=false
-if [ "${1:-}" = "--callgrind" ]; then callgrind=true; shift; fi
+throughput=false
+case "${1:-}" in
+  --callgrind) callgrind=true; shift ;;
+  --throughput) throughput=true; shift ;;
+esac
 
 scripts/install-deps.sh
 export CCACHE_DIR="${CCACHE_DIR:-$PWD/.ccache}"
 dir=build-bench
 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORDERHOST_BUILD_TESTS=OFF \
   -DORDERHOST_BUILD_BENCH=ON >/dev/null
+
+# --- --throughput -----------------------------------------------------------------------------
+# Orders/s through the chain next to the backend's ceiling. The ceiling and the engine alternate
+# in 5 slices each (--rounds 5) inside one process, so that a shared VM's drift (this disk's
+# fsync time varies tenfold within a minute) hits both sides of the ratio alike.
+throughput() {
+  cmake --build "$dir" -j "$(nproc)" --target chain_throughput_bench orderhost-noop
+  local bench="$dir/bench/chain_throughput_bench" out="$dir/chain_throughput.txt"
+  local secs="${BENCH_SECONDS:-10}" tmp pg_was_running=false pg_port="${ORDERHOST_PG_PORT:-55432}"
+  local pg_bin; pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+  tmp="$(mktemp -d /tmp/orderhost-bench.XXXXXX)"
+  pg_isready -q -h 127.0.0.1 -p "$pg_port" && pg_was_running=true
+  # shellcheck disable=SC2064  # expand now: the trap must know what this run started
+  trap "rm -rf '$tmp'; $pg_was_running || scripts/pg-test-cluster.sh stop" EXIT
+  eval "$(scripts/pg-test-cluster.sh start)"  # ODBCSYSINI (psqlODBC CommLog off) + ORDERHOST_TEST_PG
+  local psql=("$pg_bin/psql" -q -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres)
+  # The engine's and pgbench's own databases on the test cluster: never the test suite's.
+  local pg="${ORDERHOST_TEST_PG/Database=orderhost_test/Database=orderhost_bench}"
+  "${psql[@]}" -c 'DROP DATABASE IF EXISTS orderhost_bench' -c 'CREATE DATABASE orderhost_bench' \
+    -c 'DROP DATABASE IF EXISTS orderhost_pgbench' -c 'CREATE DATABASE orderhost_pgbench' 2>/dev/null
+  "$pg_bin/pgbench" -i -q -h 127.0.0.1 -p "$pg_port" -U postgres orderhost_pgbench >/dev/null 2>&1
+
+  : > "$out"
+  echo "=== $(nproc) CPU, $(lscpu | sed -n 's/^Model name: *//p' | head -1), load $(cut -d' ' -f1-3 /proc/loadavg), ${secs} s per measurement ===" | tee -a "$out"
+  run() { "$bench" --seconds "$secs" "$@" | tee -a "$out"; }
+  local t
+  for t in 1 4; do
+    local sq="Driver=SQLite3;Database=$tmp/bench-$t.db;"
+    run --backend sqlite --threads "$t" --measure all --rounds 5 --connection "$sq"
+  done
+  for t in 1 4; do
+    run --backend postgresql --threads "$t" --measure all --rounds 5 --connection "$pg"
+    local tps
+    tps="$("$pg_bin/pgbench" -h 127.0.0.1 -p "$pg_port" -U postgres -c "$t" -j "$t" -T "$secs" orderhost_pgbench 2>/dev/null |
+      sed -n 's/^tps = \([0-9.]*\).*/\1/p' | tail -1)"
+    echo "result backend=postgresql measure=pgbench_tpcb threads=$t per_s=${tps:-0}" | tee -a "$out"
+  done
+  # Where one order's time goes (1 thread, shorter), and on PostgreSQL what a step commit costs
+  # with the store's SQL prepared once per session. (On SQLite every variant waits for the same
+  # fsync per commit, and this disk's fsync time drifts more than the variants differ.)
+  local short=$(( secs > 5 ? 5 : secs ))
+  "$bench" --seconds "$short" --backend sqlite --threads 1 --measure phases --connection "Driver=SQLite3;Database=$tmp/phases.db;" | tee -a "$out"
+  "$bench" --seconds "$short" --backend postgresql --threads 1 --measure phases --connection "$pg" | tee -a "$out"
+  "$bench" --seconds "$short" --backend postgresql --threads 1 --measure lean --connection "$pg" | tee -a "$out"
+
+  echo
+  awk '
+    /^result / {
+      delete f
+      for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+      k = f["backend"] SUBSEP f["threads"]
+      m = f["measure"]
+      if (m == "odbc_insert_commit") { ceil_sum[k] += f["per_s"]; ceil_n[k]++ }
+      else if (m == "engine") { orders[k] = f["per_s"]; tx[k] = f["tx_per_s"]; cpo[k] = f["commits_per_order"]; ok[k] = f["verified"]; p50[k] = f["p50_us"] / 1000 }
+      else if (m == "pgbench_tpcb") tps[k] = f["per_s"]
+      else if (m == "lean_step_tx") lean[f["backend"]] = f["per_s"]
+      else if (m == "phases") phase[f["backend"]] = $0
+      if (!(f["backend"] in seen)) { seen[f["backend"]] = 1; order[++nb] = f["backend"] }
+    }
+    END {
+      printf "%-10s %3s %9s %9s %6s %8s %13s %9s %9s %11s %s\n", "backend", "thr", "orders/s", "p50 ms",
+             "tx/ord", "tx/s", "ceiling tx/s", "tx/ceil", "pgbench", "ord/pgb tps", "verified"
+      for (b = 1; b <= nb; b++) for (t = 1; t <= 4; t += 3) {
+        k = order[b] SUBSEP t
+        if (!(k in orders)) continue
+        # (No ">" inside printf arguments: awk would read it as a redirection.)
+        c = ceil_n[k] ? ceil_sum[k] / ceil_n[k] : 0
+        ratio = c ? 100 * tx[k] / c : 0
+        pgb = "-"; per_tps = "-"
+        if ((k in tps) && tps[k] + 0) { pgb = sprintf("%.0f", tps[k]); per_tps = sprintf("%.2f%%", 100 * orders[k] / tps[k]) }
+        printf "%-10s %3d %9.1f %9.1f %6d %8.0f %13.0f %8.1f%% %9s %11s %s\n", order[b], t, orders[k], p50[k], cpo[k],
+               tx[k], c, ratio, pgb, per_tps, ok[k]
+      }
+      print ""
+      print "tx/ord: transactions per order = 1 (insert the order) + 1 per step (state + step run)."
+      print "ceiling tx/s: single-row INSERT + COMMIT through ODBC, same driver, settings and threads;"
+      print "measured in slices alternating with the engine'"'"'s. pgbench: TPC-B tps, same cluster."
+      print ""
+      for (b = 1; b <= nb; b++) {
+        split(phase[order[b]], p, " ")
+        delete g; for (i in p) { split(p[i], kv, "="); g[kv[1]] = kv[2] }
+        if (!("order_us" in g)) continue
+        printf "%s, 1 thread, per order: %.0f us = intake CPU %.0f + insertOrder %.0f + %d x (step %.1f + toJson %.0f + recordStep %.0f); database %s%%\n",
+               order[b], g["order_us"], g["intake_cpu_us"], g["insert_order_us"], g["steps"], g["step_run_us"],
+               g["to_json_us"], g["record_step_us"], g["db_share_pct"]
+        if ((order[b] in lean) && g["record_step_us"])
+          printf "%s, 1 thread: recordStep %.0f tx/s as the store runs it, %.0f tx/s with the same SQL prepared once per session\n",
+                 order[b], 1e6 / g["record_step_us"], lean[order[b]]
+      }
+    }' "$out"
+}
+
+if $throughput; then
+  throughput
+  exit 0
+fi
 cmake --build "$dir" -j "$(nproc)" --target abi_call_bench
 bench="$dir/bench/abi_call_bench"
 csv="$dir/abi_call_bench.csv"
