@@ -11,6 +11,7 @@
 //                             order document before the step and serialize it after
 //
 // Run through scripts/bench.sh, which prints the ratios to BM_DirectVirtualCall.
+#include "bench/BenchOrders.h"
 #include "bench/direct_step.h"
 #include "host/engine/StepInstance.h"
 #include "host/plugins/PluginLibrary.h"
@@ -57,21 +58,6 @@ document::JsonDocument parseOrThrow(const std::string& text) {
 const char kSmallOrder[] =
     R"({"order_ref":"B-1","currency":"EUR","customer":{"id":"C-1"},"lines":[{"sku":"S","quantity":1}]})";
 
-// A realistic stored order (~1 KB): the shape OrderSchema accepts, six lines, an address.
-std::string realisticOrder() {
-    std::string lines;
-    for (int i = 1; i <= 6; ++i) {
-        if (!lines.empty()) lines += ',';
-        lines += R"({"sku":"SKU-10)" + std::to_string(i) + R"(","quantity":)" + std::to_string(i * 3) +
-                 R"(,"unit_price":)" + std::to_string(1250 * i) +
-                 R"(,"kind":"goods","description":"Stainless bracket, size )" + std::to_string(i) + R"("})";
-    }
-    return R"({"order_ref":"ERP-2026-000123","currency":"EUR","customer":{"id":"C-4711",)"
-           R"("name":"Ada Lovelace Engineering Ltd","email":"purchasing@lovelace.example"},)"
-           R"("lines":[)" + lines + R"(],"shipping_address":{"name":"Receiving dock 3",)"
-           R"("line1":"12 Analytical Row","city":"London","postal_code":"EC1A 1BB","country":"GB"},)"
-           R"("attributes":{"erp_channel":"edi","priority":"normal"}})";
-}
 
 void BM_DirectVirtualCall(benchmark::State& state) {
     const std::unique_ptr<bench::DirectStep> owned = bench::makeDirectStep("noop");
@@ -129,7 +115,7 @@ BENCHMARK(BM_StepInstanceRun);
 void BM_StepInstanceRunWithDocumentRoundTrip(benchmark::State& state) {
     engine::StepInstance step(noopPlugin(), noopKind(), noopDefinition(), "bench-chain",
                               services::systemClockMs);
-    const std::string stored = parseOrThrow(realisticOrder()).toJson();  // as OrderIntake stores it
+    const std::string stored = parseOrThrow(orderhost::bench::realisticOrder()).toJson();  // as OrderIntake stores it
     const engine::StepCallInfo info{"order-1", 1, "order-1/noop"};
     for (auto _ : state) {
         document::JsonDocument order = parseOrThrow(stored);
