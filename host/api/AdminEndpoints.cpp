@@ -66,9 +66,15 @@ void listChains(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
     sendJson(response, HTTPResponse::HTTP_OK, body);
 }
 
-void health(Poco::Net::HTTPServerResponse& response) {
-    Poco::JSON::Object body;
+void health(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
+    // Counts, not names: enough for a monitor to notice a host that serves without its chains.
+    std::size_t chains = 0;
+    for (const auto& [name, versions] : context.chains.chains) chains += versions.size();
+    Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
     body.set("status", "ok");
+    body.set("chains", chains);
+    body.set("plugins", context.plugins.plugins().size());
+    body.set("problems", context.plugins.refusals().size() + context.chains.errors.size());
     sendJson(response, HTTPResponse::HTTP_OK, body);
 }
 

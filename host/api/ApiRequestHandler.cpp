@@ -127,7 +127,7 @@ private:
         const std::string& method = request.getMethod();
         if (path == "/v1/health") {
             if (method == HTTPRequest::HTTP_HEAD) return headOk(response);
-            return only(method, HTTPRequest::HTTP_GET, response, [&] { health(response); });
+            return only(method, HTTPRequest::HTTP_GET, response, [&] { health(context_, response); });
         }
         requireToken(context_.settings, request);
         if (path == "/v1/orders") {

@@ -17,6 +17,6 @@ void getOrderByRef(ApiContext& context, const std::string& orderRef, Poco::Net::
 
 void listPlugins(ApiContext& context, Poco::Net::HTTPServerResponse& response);
 void listChains(ApiContext& context, Poco::Net::HTTPServerResponse& response);
-void health(Poco::Net::HTTPServerResponse& response);
+void health(ApiContext& context, Poco::Net::HTTPServerResponse& response);
 
 }  // namespace orderhost::api

@@ -165,6 +165,12 @@ TEST_F(OrderApiTest, AdministratorsSeePluginsAndChains) {
     for (const char* id : {"orderhost.validation", "orderhost.credit", "orderhost.notification", "orderhost.noop"}) {
         EXPECT_NE(plugins.body.find(id), std::string::npos) << id;
     }
+    auto health = json(host_->get("/v1/health"));
+    EXPECT_EQ(health->getValue<std::string>("status"), "ok");
+    EXPECT_EQ(health->getValue<int>("chains"), 2);
+    EXPECT_EQ(health->getValue<int>("plugins"), 4);
+    EXPECT_EQ(health->getValue<int>("problems"), 0);
+
     const HttpReply chains = host_->get("/v1/chains");
     ASSERT_EQ(chains.status, 200);
     EXPECT_NE(chains.body.find("\"place-order\""), std::string::npos);
