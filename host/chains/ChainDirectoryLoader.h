@@ -4,8 +4,7 @@
 //
 //   ChainDirectoryResult loaded = loadChainDirectory("config/chains");
 //   for (const ChainError& e : loaded.errors) std::cerr << e.toString() << "\n";
-//   ChainCatalog catalog;
-//   for (ChainDefinition& chain : loaded.chains) catalog.add(std::move(chain));
+//   engine::buildChains(loaded.chains, registry, clock);  // binds them to plugins, by version
 #pragma once
 
 #include "host/chains/ChainDefinition.h"
