@@ -113,13 +113,6 @@ std::string categoryName(std::int32_t category) {
     return names[category];
 }
 
-const StepKindManifest* PluginManifest::findStepKind(const std::string& name) const {
-    for (const auto& kind : stepKinds) {
-        if (kind.name == name) return &kind;
-    }
-    return nullptr;
-}
-
 std::string PluginManifest::toJson() const {
     Poco::JSON::Object root(Poco::JSON_PRESERVE_KEY_ORDER);
     root.set("file", file);

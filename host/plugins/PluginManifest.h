@@ -35,7 +35,6 @@ struct PluginManifest {
 
     std::string toJson() const;
     static PluginManifest fromJson(const std::string& json);  // throws on malformed input
-    const StepKindManifest* findStepKind(const std::string& name) const;
 };
 
 // "validation", "credit", ...; "other" for categories this host does not know.

@@ -1,5 +1,7 @@
 #include "HostProcess.h"
 
+#include "tests/support/TestDatabase.h"  // makeTempDir
+
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -12,7 +14,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -27,18 +28,9 @@ unsigned short freePort() {
     return socket.address().port();
 }
 
-fs::path uniqueFolder() {
-    static std::atomic<int> counter{0};
-    fs::path folder = fs::temp_directory_path() /
-                      ("orderhost-e2e-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(folder);
-    fs::create_directories(folder);
-    return folder;
-}
-
 }  // namespace
 
-HostProcess::HostProcess(HostOptions options) : folder_(uniqueFolder()), port_(freePort()) {
+HostProcess::HostProcess(HostOptions options) : folder_(makeTempDir("orderhost-e2e")), port_(freePort()) {
     writeConfig(options);
     launch();
 }
