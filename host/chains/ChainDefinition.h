@@ -22,6 +22,27 @@ struct SourceLocation {
     std::string toString() const;
 };
 
+// What happens when a step fails (outcome FAIL, retries exhausted, or timed out).
+enum class FailurePolicy {
+    Compensate,  // undo the completed steps in reverse order, then the order is failed (default)
+    Fail,        // the order is failed at once; nothing is undone
+    Hold,        // the order waits on_hold for the signal "manual_action" (retry/skip/compensate/fail)
+    Continue,    // the failure is recorded and the chain goes on with the next step
+};
+
+// What happens when a suspended step's signal does not arrive in time.
+enum class SignalTimeoutPolicy {
+    Failure,  // the step failed (code signal_timeout): its on_failure policy applies (default)
+    Rerun,    // the step runs again and finds {"timed_out": true} at /signals/<signal>
+    Continue, // the chain goes on with the next step
+};
+
+inline constexpr const char* kFailurePolicies[] = {"compensate", "fail", "hold", "continue"};
+inline constexpr const char* kSignalTimeoutPolicies[] = {"failure", "rerun", "continue"};
+
+// The signal a held order (on_failure: hold) waits for.
+inline constexpr const char* kManualActionSignal = "manual_action";
+
 struct StepDefinition {
     std::string name;        // unique within the chain, [a-z0-9-]+
     std::string plugin;      // plugin id, e.g. "orderhost.validation"
@@ -30,6 +51,10 @@ struct StepDefinition {
     int attempts = 1;        // 1..100
     int backoffMs = 0;       // delay before the 2nd attempt, doubling after; 0 retries at once
     int maxBackoffMs = 600000;  // cap on that delay
+    int timeoutMs = 30000;      // one attempt may take this long, then it counts as failed
+    FailurePolicy onFailure = FailurePolicy::Compensate;
+    int signalTimeoutMs = 0;    // a suspended step waits this long (0: as the plugin says, or forever)
+    SignalTimeoutPolicy onSignalTimeout = SignalTimeoutPolicy::Failure;
     SourceLocation location;        // the step's mapping
     SourceLocation configLocation;  // the "config" value (the step's location when absent)
 };

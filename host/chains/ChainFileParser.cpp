@@ -139,14 +139,9 @@ private:
     }
 
     void chainTrigger(const Node& value, ChainDefinition& chain) {
-        std::string trigger;
-        if (!text(value, "trigger", trigger)) return;
-        if (std::find(std::begin(kChainTriggers), std::end(kChainTriggers), trigger) == std::end(kChainTriggers)) {
-            std::string allowed;
-            for (const char* name : kChainTriggers) allowed += (allowed.empty() ? "" : ", ") + std::string(name);
-            return error(value, "\"trigger\" must be one of " + allowed + ", got \"" + trigger.substr(0, 80) + "\"");
-        }
-        chain.trigger = trigger;
+        std::size_t index = std::size(kChainTriggers);  // stays out of range on an error
+        choice(value, "trigger", kChainTriggers, index);
+        if (index < std::size(kChainTriggers)) chain.trigger = kChainTriggers[index];
     }
 
     void chainDescription(const Node& value, ChainDefinition& chain) { text(value, "description", chain.description); }
@@ -174,6 +169,10 @@ private:
             {"attempts", false, &ChainReader::stepAttempts},
             {"backoff_ms", false, &ChainReader::stepBackoff},
             {"max_backoff_ms", false, &ChainReader::stepMaxBackoff},
+            {"timeout_ms", false, &ChainReader::stepTimeout},
+            {"on_failure", false, &ChainReader::stepOnFailure},
+            {"signal_timeout_ms", false, &ChainReader::stepSignalTimeout},
+            {"on_signal_timeout", false, &ChainReader::stepOnSignalTimeout},
             {"config", false, &ChainReader::stepConfig},
         };
         StepDefinition step;
@@ -207,6 +206,30 @@ private:
     void stepBackoff(const Node& value, StepDefinition& step) { integer(value, "backoff_ms", 0, kDayMs, step.backoffMs); }
     void stepMaxBackoff(const Node& value, StepDefinition& step) {
         integer(value, "max_backoff_ms", 1, kDayMs, step.maxBackoffMs);
+    }
+
+    static constexpr int kHourMs = 3600000;
+    void stepTimeout(const Node& value, StepDefinition& step) { integer(value, "timeout_ms", 1, kHourMs, step.timeoutMs); }
+    void stepSignalTimeout(const Node& value, StepDefinition& step) {
+        integer(value, "signal_timeout_ms", 0, INT_MAX, step.signalTimeoutMs);
+    }
+
+    // One of `allowed` (by position, which the enum follows).
+    template <typename Enum, std::size_t N>
+    void choice(const Node& value, const char* field, const char* const (&allowed)[N], Enum& out) {
+        std::string given;
+        if (!text(value, field, given)) return;
+        for (std::size_t i = 0; i < N; ++i)
+            if (given == allowed[i]) return void(out = static_cast<Enum>(i));
+        std::string list;
+        for (const char* name : allowed) list += (list.empty() ? "" : ", ") + std::string(name);
+        error(value, std::string("\"") + field + "\" must be one of " + list + ", got \"" + given.substr(0, 80) + "\"");
+    }
+    void stepOnFailure(const Node& value, StepDefinition& step) {
+        choice(value, "on_failure", kFailurePolicies, step.onFailure);
+    }
+    void stepOnSignalTimeout(const Node& value, StepDefinition& step) {
+        choice(value, "on_signal_timeout", kSignalTimeoutPolicies, step.onSignalTimeout);
     }
 
     void stepConfig(const Node& value, StepDefinition& step) {

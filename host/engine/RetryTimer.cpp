@@ -58,7 +58,7 @@ bool RetryTimer::runOne(const std::string& id) {
     if (!order) return false;
     const ReadyChain* chain = chains_.find(order->chain, order->chainVersion);
     if (chain == nullptr) return false;  // left waiting for a host that runs its chain version
-    if (!store_.transition(id, states::kRetryWait, states::kInProgress, clock_())) return false;
+    if (!store_.claim(id, states::kRetryWait, states::kInProgress, "", 0, clock_())) return false;
     order->state = states::kInProgress;
     try {
         const auto finished = runner_.run(std::move(*order), *chain);

@@ -32,7 +32,9 @@ std::string oneLine(const std::string& text) {
     return out;
 }
 
-void restoreAutoCommit(Poco::Data::Session& s) noexcept {
+}  // namespace
+
+void Database::restoreAutoCommit(Poco::Data::Session& s) noexcept {
     try {
         s.setFeature("autoCommit", true);
     } catch (...) {
@@ -40,15 +42,13 @@ void restoreAutoCommit(Poco::Data::Session& s) noexcept {
     }
 }
 
-void rollbackQuietly(Poco::Data::Session& s) noexcept {
+void Database::rollbackQuietly(Poco::Data::Session& s) noexcept {
     try {
         s.rollback();
     } catch (...) {
         // The original error matters more; a dead connection has rolled back anyway.
     }
 }
-
-}  // namespace
 
 Database::Database(const std::string& connectionString, DatabaseOptions options)
     : connection_(connectionString), masked_(connection_.masked()), options_(options) {

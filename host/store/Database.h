@@ -77,6 +77,10 @@ public:
         }
     }
 
+    // Transaction plumbing shared with StepTransaction; both never throw.
+    static void restoreAutoCommit(Poco::Data::Session&) noexcept;
+    static void rollbackQuietly(Poco::Data::Session&) noexcept;
+
     // Call inside a catch block: rethrows the current exception, a Poco one as StoreError.
     [[noreturn]] void rethrowAsStoreError(const std::string& what) const;
     // "orderhost store: <what> failed on database [<masked connection string>]: <detail>"

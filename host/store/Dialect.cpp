@@ -49,6 +49,14 @@ std::string Dialect::documentType() const {
                                        : "TEXT";
 }
 
+std::string Dialect::autoIdType() const {
+    return backend_ == Backend::SQLite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY";
+}
+
+std::string Dialect::transactionIdColumn() const {
+    return backend_ == Backend::SQLite ? "" : ", txid BIGINT NOT NULL DEFAULT txid_current()";
+}
+
 std::string Dialect::octetLength(const std::string& expr) const {
     return backend_ == Backend::SQLite ? "length(CAST(" + expr + " AS BLOB))"
                                        : "octet_length(" + expr + ")";

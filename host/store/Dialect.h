@@ -42,6 +42,12 @@ public:
     // sized by MaxLongVarcharSize.
     std::string documentType() const;
 
+    // An auto-increment BIGINT primary key column type.
+    std::string autoIdType() const;
+    // ", txid ..." column defaulting to the writing transaction's id (PostgreSQL); empty on
+    // SQLite, whose single writer commits in id order.
+    std::string transactionIdColumn() const;
+
     // Bytes (not characters) of a text expression, to detect truncated reads.
     std::string octetLength(const std::string& expr) const;
 

@@ -52,6 +52,36 @@ void addRetryTimer(Poco::Data::Session& s, const Dialect&) {
     s << "ALTER TABLE orders ADD COLUMN wake_at BIGINT NOT NULL DEFAULT 0", now;
 }
 
+// v4: several hosts on one database, compensation, and which chain run a step belongs to.
+// lease_owner/lease_until: the host running an order holds it until lease_until (ms); another
+// host may claim it only after that. compensate_to: while compensating, the state the order
+// ends in. step_runs.chain/step_index: compensation undoes the steps of the current chain
+// that completed, read from their step runs.
+void addLeasesAndCompensation(Poco::Data::Session& s, const Dialect&) {
+    s << "ALTER TABLE orders ADD COLUMN lease_owner VARCHAR(64)", now;
+    s << "ALTER TABLE orders ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0", now;
+    s << "ALTER TABLE orders ADD COLUMN compensate_to VARCHAR(32)", now;
+    s << "ALTER TABLE step_runs ADD COLUMN chain VARCHAR(128)", now;
+    s << "ALTER TABLE step_runs ADD COLUMN step_index INTEGER", now;
+    // Timers and lease sweeps look for orders by state and time.
+    s << "CREATE INDEX orders_state_wake_idx ON orders (state, wake_at)", now;
+    s << "CREATE INDEX orders_state_lease_idx ON orders (state, lease_until)", now;
+}
+
+// v5: the outbox. Events are written in the transaction of the step that caused them and
+// leave only after it committed. txid (PostgreSQL) lets readers skip rows whose transaction
+// may still be in flight, so a reader paging by id never misses one.
+void createOutbox(Poco::Data::Session& s, const Dialect& d) {
+    s << "CREATE TABLE outbox ("
+         " id " << d.autoIdType() << ","
+         " order_id VARCHAR(36) NOT NULL,"
+         " event_type VARCHAR(64) NOT NULL,"
+         " payload " << d.documentType() << " NOT NULL,"
+         " created_at BIGINT NOT NULL"
+      << d.transactionIdColumn() << ")", now;
+    s << "CREATE INDEX outbox_order_idx ON outbox (order_id)", now;
+}
+
 void ensureMigrationsTable(Database& db) {
     auto create = [&] {
         db.withSession("create schema_migrations", [](Poco::Data::Session& s) {
@@ -98,6 +128,8 @@ const std::vector<Migration>& schemaMigrations() {
         {1, "orders and step_runs", createOrdersAndStepRuns},
         {2, "orders.awaiting_signal", addAwaitingSignal},
         {3, "orders.next_attempt and wake_at", addRetryTimer},
+        {4, "leases, compensation, step_runs.chain", addLeasesAndCompensation},
+        {5, "outbox", createOutbox},
     };
     return all;
 }

@@ -23,7 +23,8 @@ constexpr Field kId{"id", 36, true}, kOrderRef{"order_ref", 64, true}, kChain{"c
     kDocument{"document", kMaxDocumentBytes, false}, kStepName{"step_name", 128, false},
     kPluginId{"plugin_id", 128, false}, kStepKind{"step_kind", 128, false},
     kOutcome{"outcome", 16, false}, kCode{"code", kMaxStepCodeBytes, false},
-    kAwaitingSignal{"awaiting_signal", 128, false};
+    kAwaitingSignal{"awaiting_signal", 128, false}, kLeaseOwner{"lease_owner", 64, false},
+    kCompensateTo{"compensate_to", 32, false};
 
 // For operation names in messages: user data, so bounded.
 std::string shown(const std::string& value) {
@@ -59,6 +60,9 @@ void checkOrder(const Database& db, const std::string& op, const OrderRecord& o)
     check(db, op, kState, o.state);
     check(db, op, kRequestHash, o.requestHash);
     check(db, op, kDocument, o.document);
+    check(db, op, kAwaitingSignal, o.awaitingSignal);
+    check(db, op, kLeaseOwner, o.leaseOwner);
+    check(db, op, kCompensateTo, o.compensateTo);
 }
 
 void checkRun(const Database& db, const std::string& op, const StepRunRecord& r) {
@@ -67,7 +71,11 @@ void checkRun(const Database& db, const std::string& op, const StepRunRecord& r)
     check(db, op, kStepKind, r.stepKind);
     check(db, op, kOutcome, r.outcome);
     check(db, op, kCode, r.code);
+    check(db, op, kChain, r.chain.empty() ? std::string("-") : r.chain);
 }
+
+// Whoever holds no lease, or one that expired, or the claimer itself, may be claimed.
+const char* const kClaimable = "(COALESCE(lease_owner, '') = '' OR lease_until < ? OR lease_owner = ?)";
 
 }  // namespace
 
@@ -82,13 +90,15 @@ InsertResult OrderStore::insertOrder(const OrderRecord& o) {
         // a PostgreSQL transaction; a duplicate id (not ref) still fails loudly.
         const std::string sql =
             std::string("INSERT INTO orders (id, order_ref, chain, chain_version, state, current_step,"
-                        " document, request_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ") +
-            Dialect::textParam() + ", ?, ?, ?) ON CONFLICT (order_ref) DO NOTHING";
+                        " document, request_hash, created_at, updated_at, lease_owner, lease_until)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ") +
+            Dialect::textParam() + ", ?, ?, ?, ?, ?) ON CONFLICT (order_ref) DO NOTHING";
         inserted = db_.dialect().changesOneRow(s, sql, [&](Statement& st) {
             st, bind(o.id), bind(o.orderRef), bind(o.chain), bind(o.chainVersion), bind(o.state),
                 bind(o.currentStep);
             db_.dialect().bindText(st, o.document);
-            st, bind(o.requestHash), bind(o.createdAtMs), bind(o.updatedAtMs);
+            st, bind(o.requestHash), bind(o.createdAtMs), bind(o.updatedAtMs), bind(o.leaseOwner),
+                bind(o.leaseUntilMs);
         });
     });
     return inserted ? InsertResult::Inserted : InsertResult::DuplicateRef;
@@ -121,15 +131,80 @@ std::vector<std::string> OrderStore::idsDue(const std::string& state, int64_t no
     });
 }
 
-bool OrderStore::transition(const std::string& id, const std::string& from, const std::string& to, int64_t nowMs) {
-    const std::string op = "transition(order " + shown(id) + ", " + from + " -> " + to + ")";
+bool OrderStore::claim(const std::string& id, const std::string& from, const std::string& to,
+                       const std::string& owner, int64_t untilMs, int64_t nowMs) {
+    const std::string op = "claim(order " + shown(id) + ", " + from + " -> " + to + ")";
     check(db_, op, kState, to);
+    check(db_, op, kLeaseOwner, owner);
     bool moved = false;
     db_.withTransaction(op, [&](Session& s) {
-        moved = db_.dialect().changesOneRow(s, "UPDATE orders SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
-                                            [&](Statement& st) { st, bind(to), bind(nowMs), bind(id), bind(from); });
+        moved = db_.dialect().changesOneRow(
+            s,
+            std::string("UPDATE orders SET state = ?, lease_owner = ?, lease_until = ?, updated_at = ?"
+                        " WHERE id = ? AND state = ? AND ") + kClaimable,
+            [&](Statement& st) {
+                st, bind(to), bind(owner), bind(untilMs), bind(nowMs), bind(id), bind(from), bind(nowMs), bind(owner);
+            });
     });
     return moved;
+}
+
+bool OrderStore::renewLease(const std::string& id, const std::string& owner, int64_t untilMs) {
+    bool renewed = false;
+    db_.withTransaction("renew lease on order " + shown(id), [&](Session& s) {
+        renewed = db_.dialect().changesOneRow(s, "UPDATE orders SET lease_until = ? WHERE id = ? AND lease_owner = ?",
+                                              [&](Statement& st) { st, bind(untilMs), bind(id), bind(owner); });
+    });
+    return renewed;
+}
+
+std::vector<std::string> OrderStore::claimExpired(const std::vector<std::string>& states, const std::string& owner,
+                                                  int64_t untilMs, int64_t nowMs, std::size_t limit) {
+    const std::string op = "claim orders with expired leases";
+    check(db_, op, kLeaseOwner, owner);
+    std::string inList;
+    for (std::size_t i = 0; i < states.size(); ++i) inList += i == 0 ? "?" : ", ?";
+    const Poco::UInt64 max = limit;
+    std::vector<std::string> claimed;
+    if (db_.backend() == Backend::PostgreSQL) {
+        // SKIP LOCKED: hosts sweeping at the same moment each take different orders instead
+        // of queueing behind one another's row locks.
+        db_.withTransaction(op, [&](Session& s) {
+            Statement st(s);
+            st << "WITH claimed AS (UPDATE orders SET lease_owner = ?, lease_until = ? WHERE id IN ("
+                  " SELECT id FROM orders WHERE state IN (" << inList << ") AND lease_until < ?"
+                  " ORDER BY lease_until, id LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING id) SELECT id FROM claimed",
+                bind(owner), bind(untilMs);
+            for (const auto& state : states) st, bind(state);
+            st, bind(nowMs), bind(max), into(claimed);
+            st.execute();
+        });
+        return claimed;
+    }
+    // SQLite has one writer at a time: read the candidates, then claim each with a guarded
+    // UPDATE, which another process's claim makes a no-op.
+    std::vector<std::string> candidates = db_.withSession(op, [&](Session& s) {
+        std::vector<std::string> ids;
+        Statement st(s);
+        st << "SELECT id FROM orders WHERE state IN (" << inList << ") AND lease_until < ? ORDER BY lease_until, id LIMIT ?";
+        for (const auto& state : states) st, bind(state);
+        st, bind(nowMs), bind(max), into(ids);
+        st.execute();
+        return ids;
+    });
+    for (const auto& id : candidates) {
+        bool won = false;
+        db_.withTransaction(op, [&](Session& s) {
+            won = db_.dialect().changesOneRow(
+                s, "UPDATE orders SET lease_owner = ?, lease_until = ? WHERE id = ? AND lease_until < ? AND state IN (" + inList + ")",
+                [&](Statement& st) {
+                    st, bind(owner), bind(untilMs), bind(id), bind(nowMs);
+                    for (const auto& state : states) st, bind(state);
+                });
+        });
+        if (won) claimed.push_back(id);
+    }
+    return claimed;
 }
 
 std::optional<OrderRecord> OrderStore::findBy(const char* column, const std::string& value) {
@@ -138,21 +213,24 @@ std::optional<OrderRecord> OrderStore::findBy(const char* column, const std::str
         OrderRecord r;
         Nullable<std::string> document;
         Nullable<Poco::Int64> documentBytes;
-        Nullable<std::string> awaitingSignal;
+        Nullable<std::string> awaitingSignal, leaseOwner, compensateTo;
         Statement st(s);
         st << "SELECT id, order_ref, chain, chain_version, state, current_step, document, "
            << db_.dialect().octetLength("document")
-           << ", request_hash, created_at, updated_at, awaiting_signal, next_attempt, wake_at"
+           << ", request_hash, created_at, updated_at, awaiting_signal, next_attempt, wake_at, lease_owner,"
+              " lease_until, compensate_to"
            << " FROM orders WHERE " << column << " = ?",
             bind(value), into(r.id), into(r.orderRef), into(r.chain), into(r.chainVersion),
             into(r.state), into(r.currentStep), into(document), into(documentBytes),
             into(r.requestHash), into(r.createdAtMs), into(r.updatedAtMs), into(awaitingSignal),
-            into(r.nextAttempt), into(r.wakeAtMs);
+            into(r.nextAttempt), into(r.wakeAtMs), into(leaseOwner), into(r.leaseUntilMs), into(compensateTo);
         st.execute();
         // execute() returns 1 even when no row matched; rowsExtracted() tells the truth.
         if (st.rowsExtracted() == 0) return std::nullopt;
         r.document = text(document);
         r.awaitingSignal = text(awaitingSignal);
+        r.leaseOwner = text(leaseOwner);
+        r.compensateTo = text(compensateTo);
         // Reads truncate silently past the declared size: never hand out a cut document.
         if (static_cast<Poco::Int64>(r.document.size()) != number(documentBytes))
             throw StoreError(db_.errorMessage(
@@ -166,25 +244,26 @@ std::optional<OrderRecord> OrderStore::findBy(const char* column, const std::str
 std::vector<StepRunRecord> OrderStore::stepRuns(const std::string& orderId) {
     return db_.withSession("stepRuns(order " + shown(orderId) + ")", [&](Session& s) {
         std::vector<int> seq;
-        std::vector<Nullable<int>> attempt;
-        std::vector<Nullable<std::string>> name, plugin, kind, outcome, code, message;
+        std::vector<Nullable<int>> attempt, index;
+        std::vector<Nullable<std::string>> name, plugin, kind, outcome, code, message, chain;
         std::vector<Nullable<Poco::Int64>> started, finished;
         s << "SELECT seq, step_name, plugin_id, step_kind, attempt, outcome, code, message,"
-             " started_at, finished_at FROM step_runs WHERE order_id = ? ORDER BY seq",
+             " started_at, finished_at, chain, step_index FROM step_runs WHERE order_id = ? ORDER BY seq",
             bind(orderId), into(seq), into(name), into(plugin), into(kind), into(attempt),
-            into(outcome), into(code), into(message), into(started), into(finished), now;
+            into(outcome), into(code), into(message), into(started), into(finished), into(chain), into(index), now;
         std::vector<StepRunRecord> runs(seq.size());
         for (std::size_t i = 0; i < runs.size(); ++i) {
             runs[i] = {orderId, seq[i], text(name[i]), text(plugin[i]), text(kind[i]),
                        number(attempt[i]), text(outcome[i]), text(code[i]), text(message[i]),
-                       number(started[i]), number(finished[i])};
+                       number(started[i]), number(finished[i]), text(chain[i]),
+                       index[i].isNull() ? -1 : index[i].value()};
         }
         return runs;
     });
 }
 
-void OrderStore::recordStep(const OrderRecord& updated, const std::string& expectedState,
-                            StepRunRecord run) {
+void OrderStore::recordStep(const OrderRecord& updated, const std::string& expectedState, StepRunRecord run,
+                            const CheckpointExtras& extras) {
     const std::string op = "recordStep(order " + shown(updated.id) + ")";
     if (run.orderId.empty()) run.orderId = updated.id;
     if (run.orderId != updated.id)
@@ -193,27 +272,51 @@ void OrderStore::recordStep(const OrderRecord& updated, const std::string& expec
     check(db_, op, kState, updated.state);
     check(db_, op, kDocument, updated.document);
     check(db_, op, kAwaitingSignal, updated.awaitingSignal);
+    check(db_, op, kLeaseOwner, updated.leaseOwner);
+    check(db_, op, kCompensateTo, updated.compensateTo);
     checkRun(db_, op, run);
     run.message = clipUtf8(run.message, kMaxStepMessageBytes);
     run.code = clipUtf8(run.code, kMaxStepCodeBytes);  // a plugin's long code must not fail the step
-    db_.withTransaction(op, [&](Session& s) {
+    auto write = [&](Session& s) {
         // The UPDATE goes first: it takes the write lock before anything is read, so SQLite
         // never has to upgrade a read snapshot (which fails at once with SQLITE_BUSY).
-        if (!updateIfState(s, updated, expectedState))
-            throw StaleOrderError(db_.errorMessage(op, staleMessage(s, updated.id, expectedState)));
+        if (!updateIfState(s, updated, expectedState, extras.expectedLeaseOwner))
+            throw StaleOrderError(db_.errorMessage(op, staleMessage(s, updated.id, expectedState, extras.expectedLeaseOwner)));
         appendStepRun(s, run);
-    });
+        appendOutboxEvents(s, db_.dialect(), extras.events);
+    };
+    if (extras.transaction == nullptr) return db_.withTransaction(op, write);
+    try {
+        write(extras.transaction->session());
+    } catch (...) {
+        extras.transaction->rollback();
+        db_.rethrowAsStoreError(op);
+    }
+    extras.transaction->commit();
 }
 
-bool OrderStore::updateIfState(Session& s, const OrderRecord& u, const std::string& expectedState) {
+bool OrderStore::updateIfState(Session& s, const OrderRecord& u, const std::string& expectedState,
+                               const std::string& expectedOwner) {
     const std::string sql = std::string("UPDATE orders SET state = ?, current_step = ?, document = ") +
                             Dialect::textParam() +
-                            ", updated_at = ?, awaiting_signal = ?, next_attempt = ?, wake_at = ? WHERE id = ? AND state = ?";
+                            ", updated_at = ?, awaiting_signal = ?, next_attempt = ?, wake_at = ?, lease_owner = ?,"
+                            " lease_until = ?, compensate_to = ?"
+                            " WHERE id = ? AND state = ? AND COALESCE(lease_owner, '') = ?";
     return db_.dialect().changesOneRow(s, sql, [&](Statement& st) {
         st, bind(u.state), bind(u.currentStep);
         db_.dialect().bindText(st, u.document);
-        st, bind(u.updatedAtMs), bind(u.awaitingSignal), bind(u.nextAttempt), bind(u.wakeAtMs), bind(u.id),
-            bind(expectedState);
+        st, bind(u.updatedAtMs), bind(u.awaitingSignal), bind(u.nextAttempt), bind(u.wakeAtMs), bind(u.leaseOwner),
+            bind(u.leaseUntilMs), bind(u.compensateTo), bind(u.id), bind(expectedState), bind(expectedOwner);
+    });
+}
+
+std::vector<int> OrderStore::completedSteps(const std::string& orderId, const std::string& chain) {
+    return db_.withSession("completed steps of order " + shown(orderId), [&](Session& s) {
+        std::vector<int> steps;
+        s << "SELECT DISTINCT step_index FROM step_runs WHERE order_id = ? AND chain = ? AND outcome = 'continue'"
+             " AND step_index IS NOT NULL ORDER BY step_index",
+            bind(orderId), bind(chain), into(steps), now;
+        return steps;
     });
 }
 
@@ -221,22 +324,26 @@ void OrderStore::appendStepRun(Session& s, const StepRunRecord& r) {
     Statement st(s);
     // seq = next for this order, computed under the write lock the UPDATE already holds.
     st << "INSERT INTO step_runs (order_id, seq, step_name, plugin_id, step_kind, attempt,"
-          " outcome, code, message, started_at, finished_at)"
+          " outcome, code, message, started_at, finished_at, chain, step_index)"
           " SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, "
-       << Dialect::textParam() << ", ?, ? FROM step_runs WHERE order_id = ?",
+       << Dialect::textParam() << ", ?, ?, ?, ? FROM step_runs WHERE order_id = ?",
         bind(r.orderId), bind(r.stepName), bind(r.pluginId), bind(r.stepKind), bind(r.attempt),
         bind(r.outcome), bind(r.code);
     db_.dialect().bindText(st, r.message);
-    st, bind(r.startedAtMs), bind(r.finishedAtMs), bind(r.orderId);
+    const Nullable<int> index = r.stepIndex < 0 ? Nullable<int>() : Nullable<int>(r.stepIndex);
+    st, bind(r.startedAtMs), bind(r.finishedAtMs), bind(r.chain), bind(index), bind(r.orderId);
     st.execute();
 }
 
-std::string OrderStore::staleMessage(Session& s, const std::string& id, const std::string& expectedState) {
-    Nullable<std::string> actual;
-    s << "SELECT state FROM orders WHERE id = ?", bind(id), into(actual), now;
+std::string OrderStore::staleMessage(Session& s, const std::string& id, const std::string& expectedState,
+                                     const std::string& expectedOwner) {
+    Nullable<std::string> actual, owner;
+    s << "SELECT state, lease_owner FROM orders WHERE id = ?", bind(id), into(actual), into(owner), now;
     if (actual.isNull()) return "order does not exist (expected state '" + expectedState + "'); nothing written";
-    return "order is in state '" + actual.value() + "', not the expected '" + expectedState +
-           "'; nothing written";
+    if (actual.value() != expectedState)
+        return "order is in state '" + actual.value() + "', not the expected '" + expectedState + "'; nothing written";
+    return "order is held by '" + text(owner) + "', not by '" + expectedOwner +
+           "' (its lease expired and another host claimed it); nothing written";
 }
 
 }  // namespace orderhost::store

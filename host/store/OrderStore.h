@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "host/store/Database.h"
+#include "host/store/Outbox.h"
+#include "host/store/StepTransaction.h"
 
 namespace orderhost::store {
 
@@ -30,7 +32,10 @@ struct OrderRecord {
     int64_t createdAtMs = 0, updatedAtMs = 0;
     std::string awaitingSignal;  // on_hold orders: the signal that resumes them; else empty
     int nextAttempt = 1;         // the attempt number the current step runs with next
-    int64_t wakeAtMs = 0;        // retry_wait orders: when they are due; else 0
+    int64_t wakeAtMs = 0;        // retry_wait/on_hold orders: when their timer is due; else 0
+    std::string leaseOwner;      // the host running the order now; empty when nobody does
+    int64_t leaseUntilMs = 0;    // until when leaseOwner holds it; others may claim it after
+    std::string compensateTo;    // compensating (or held while compensating): the final state
 };
 
 struct StepRunRecord {
@@ -40,6 +45,18 @@ struct StepRunRecord {
     int attempt = 1;
     std::string outcome, code, message;
     int64_t startedAtMs = 0, finishedAtMs = 0;
+    std::string chain;   // the chain the step belongs to (orders may run several: cancel, return)
+    int stepIndex = -1;  // the step's position in that chain; -1 for host records (signals)
+};
+
+// What a checkpoint carries besides the order and its step run.
+struct CheckpointExtras {
+    // The guard: the lease the writer must still hold (empty: nobody may hold one).
+    std::string expectedLeaseOwner;
+    // Commit inside this transaction (a plugin wrote in it); otherwise recordStep opens one.
+    StepTransaction* transaction = nullptr;
+    // Appended to the outbox in the same transaction.
+    std::vector<OutboxEvent> events;
 };
 
 inline constexpr std::size_t kMaxStepMessageBytes = 65536;
@@ -64,22 +81,40 @@ public:
     std::vector<std::string> idsInState(const std::string& state, std::size_t limit);
     // Ids of orders in `state` whose wake_at is at or before `nowMs`, earliest first.
     std::vector<std::string> idsDue(const std::string& state, int64_t nowMs, std::size_t limit);
-    // Moves the order from `from` to `to` if it is still in `from`; false if another request
+    // Claims the order for `owner` until `untilMs`, moving it from `from` to `to`, if it is
+    // still in `from` and nobody else holds an unexpired lease on it; false if another request
     // or host got there first. Nothing else changes (a timer firing, for instance).
-    bool transition(const std::string& id, const std::string& from, const std::string& to, int64_t nowMs);
+    bool claim(const std::string& id, const std::string& from, const std::string& to, const std::string& owner,
+               int64_t untilMs, int64_t nowMs);
 
-    // In ONE transaction: updates the order's state, current_step, document and updated_at
-    // from `updated` — only if its state in the database still equals expectedState — and
-    // appends `run` with the next seq. Both rows change or neither. Throws StaleOrderError
-    // when the state differs (or the order is gone), StoreError on any other failure.
+    // Claims up to `limit` orders in one of `states` whose lease expired before `nowMs` (their
+    // host died or lost them), for `owner` until `untilMs`, and returns their ids. Orders
+    // another host is claiming at the same moment are skipped, never taken by both.
+    std::vector<std::string> claimExpired(const std::vector<std::string>& states, const std::string& owner,
+                                          int64_t untilMs, int64_t nowMs, std::size_t limit);
+
+    // Extends `owner`'s lease on an order; false when the lease is no longer theirs.
+    bool renewLease(const std::string& id, const std::string& owner, int64_t untilMs);
+
+    // In ONE transaction: updates the order's state, position, document, timers, lease and
+    // updated_at from `updated` — only if its state in the database still equals expectedState
+    // and its lease owner equals extras.expectedLeaseOwner — appends `run` with the next seq
+    // and extras.events to the outbox. All rows change or none. Throws StaleOrderError when the
+    // guard fails (or the order is gone), StoreError on any other failure.
     // run.orderId may be empty (taken from updated.id) but must not name another order.
-    void recordStep(const OrderRecord& updated, const std::string& expectedState, StepRunRecord run);
+    void recordStep(const OrderRecord& updated, const std::string& expectedState, StepRunRecord run,
+                    const CheckpointExtras& extras = {});
+
+    // Step indexes of `chain` that completed (outcome continue) for the order, ascending.
+    std::vector<int> completedSteps(const std::string& orderId, const std::string& chain);
 
 private:
     std::optional<OrderRecord> findBy(const char* column, const std::string& value);
-    bool updateIfState(Poco::Data::Session&, const OrderRecord&, const std::string& expectedState);
+    bool updateIfState(Poco::Data::Session&, const OrderRecord&, const std::string& expectedState,
+                       const std::string& expectedOwner);
     void appendStepRun(Poco::Data::Session&, const StepRunRecord&);
-    std::string staleMessage(Poco::Data::Session&, const std::string& id, const std::string& expectedState);
+    std::string staleMessage(Poco::Data::Session&, const std::string& id, const std::string& expectedState,
+                             const std::string& expectedOwner);
 
     Database& db_;
 };
