@@ -17,8 +17,26 @@ const std::set<std::string>& knownKeys() {
         "http.keep_alive_s",  "http.read_timeout_s", "http.max_body_bytes", "api.token",
         "database.connection", "database.pool_size", "plugins.folders",     "plugins.allow",
         "plugins.probe",      "chains.folder",       "chains.default",      "engine.retry_poll_ms",
+        "engine.host_id",     "engine.lease_ms",     "events.webhooks",     "events.relay_poll_ms",
         "log.level"};
     return keys;
+}
+
+// "datasource.<name>.connection" / ".pool_size": the name, or "" when `key` is no such key.
+std::string datasourceName(const std::string& key) {
+    static const std::string prefix = "datasource.";
+    if (key.compare(0, prefix.size(), prefix) != 0) return "";
+    const auto dot = key.rfind('.');
+    const std::string field = key.substr(dot + 1);
+    if (dot <= prefix.size() || (field != "connection" && field != "pool_size")) return "";
+    return key.substr(prefix.size(), dot - prefix.size());
+}
+
+bool isDatasourceName(const std::string& name) {
+    if (name.empty() || name.size() > 64) return false;
+    for (char c : name)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+    return true;
 }
 
 void checkKeys(const std::string& file) {
@@ -35,7 +53,12 @@ void checkKeys(const std::string& file) {
         }
         const std::string key = Poco::trim(trimmed.substr(0, separator));
         const std::string where = file + ":" + std::to_string(number) + ": ";
-        if (knownKeys().count(key) == 0) throw SettingsError(where + "unknown setting '" + key + "'");
+        const std::string datasource = datasourceName(key);
+        if (!datasource.empty() && (!isDatasourceName(datasource) || datasource == "orderhost"))
+            throw SettingsError(where + "datasource name '" + datasource +
+                                "' must be 1 to 64 of a-z, 0-9, '_' and '-', and not 'orderhost' (the host's own)");
+        if (knownKeys().count(key) == 0 && datasource.empty())
+            throw SettingsError(where + "unknown setting '" + key + "'");
         // A second value would silently win: say so instead.
         if (!seen.insert(key).second) throw SettingsError(where + "setting '" + key + "' is given twice");
     }
@@ -96,6 +119,19 @@ std::string expandConfigDir(std::string text, const std::string& base) {
     return text;
 }
 
+void readDatasources(const Poco::Util::AbstractConfiguration& config, const std::string& base, HostSettings& s) {
+    Poco::Util::AbstractConfiguration::Keys names;
+    config.keys("datasource", names);
+    for (const auto& name : names) {
+        if (!isDatasourceName(name) || name == "orderhost") continue;  // checkKeys refused it in the file
+        DatasourceSettings d;
+        d.connection = expandConfigDir(config.getString("datasource." + name + ".connection", ""), base);
+        if (d.connection.empty()) throw SettingsError("setting datasource." + name + ".connection is required");
+        d.poolSize = intSetting(config, "datasource." + name + ".pool_size", d.poolSize, 1, 1024);
+        s.datasources[name] = d;
+    }
+}
+
 }  // namespace
 
 HostSettings readHostSettings(const std::string& file, const Poco::Util::AbstractConfiguration& config) {
@@ -124,6 +160,12 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     if (s.chainsFolder.empty()) throw SettingsError("setting chains.folder is required in " + file);
     s.defaultChain = config.getString("chains.default", s.defaultChain);
     s.retryPollMs = intSetting(config, "engine.retry_poll_ms", s.retryPollMs, 10, 60000);
+    s.hostId = config.getString("engine.host_id", "");
+    if (s.hostId.size() > 64) throw SettingsError("setting engine.host_id must be at most 64 characters");
+    s.leaseMs = intSetting(config, "engine.lease_ms", s.leaseMs, 200, 3600000);
+    readDatasources(config, base, s);
+    s.webhookUrls = splitList(config.getString("events.webhooks", ""));
+    s.relayPollMs = intSetting(config, "events.relay_poll_ms", s.relayPollMs, 10, 60000);
     s.logLevel = logLevelSetting(config);
     return s;
 }

@@ -8,6 +8,7 @@
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include <cstddef>
+#include <map>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -18,6 +19,13 @@ namespace orderhost::app {
 class SettingsError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
+};
+
+// A named datasource plugins may query through the orderhost.db extension
+// (`datasource.<name>.connection = ...`). "orderhost" names the host's own database.
+struct DatasourceSettings {
+    std::string connection;
+    int poolSize = 4;
 };
 
 struct HostSettings {
@@ -41,6 +49,15 @@ struct HostSettings {
     std::string defaultChain = "place-order";
 
     int retryPollMs = 250;
+    // Who holds an order's lease while running it. Empty: "<hostname>:<http port>", which
+    // stays the same across restarts, so a restarted host resumes its own orders at once.
+    std::string hostId;
+    int leaseMs = 30000;  // how long another host waits after a host stopped renewing
+
+    std::map<std::string, DatasourceSettings> datasources;  // by name, not including "orderhost"
+
+    std::vector<std::string> webhookUrls;  // events.webhooks: where outbox events are POSTed
+    int relayPollMs = 500;
 
     std::string logLevel = "info";
 };
