@@ -142,6 +142,11 @@ private:
         const std::string ordersPrefix = "/v1/orders/";
         if (path.compare(0, ordersPrefix.size(), ordersPrefix) == 0) {
             const std::string rest = path.substr(ordersPrefix.size());
+            const auto slash = rest.find('/');
+            if (slash != std::string::npos && rest.compare(slash, std::string::npos, "/events") == 0) {
+                return only(method, HTTPRequest::HTTP_GET, response,
+                            [&] { getOrderEvents(context_, rest.substr(0, slash), response); });
+            }
             const std::string signals = "/signals/";
             const auto at = rest.find(signals);
             if (at != std::string::npos) {
@@ -152,6 +157,7 @@ private:
             }
             return only(method, HTTPRequest::HTTP_GET, response, [&] { getOrder(context_, rest, response); });
         }
+        if (path == "/v1/events") return only(method, HTTPRequest::HTTP_GET, response, [&] { getEvents(context_, uri, response); });
         if (path == "/v1/plugins") return only(method, HTTPRequest::HTTP_GET, response, [&] { listPlugins(context_, response); });
         if (path == "/v1/chains") return only(method, HTTPRequest::HTTP_GET, response, [&] { listChains(context_, response); });
         sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no such endpoint: " + path);

@@ -6,6 +6,8 @@
 //   POST /v1/orders/{id}/signals/{name}  resume a held order (body: JSON object payload)
 //   GET  /v1/plugins             loaded plugins and refused plugin files
 //   GET  /v1/chains              loaded chains and chain errors
+//   GET  /v1/events?after=N&limit=L      the outbox events feed, in delivery order
+//   GET  /v1/orders/{id}/events  the events of one order
 //   GET  /v1/health              liveness (no authentication)
 //
 // Every error is a problem document (JsonReply.h) that says what was wrong and where.
@@ -38,6 +40,8 @@ struct ApiContext {
     const engine::ChainSet& chains;
     const plugins::PluginRegistry& plugins;
     ApiSettings settings;
+    // The events feed reads here; null answers /v1/events and /v1/orders/{id}/events with 503.
+    store::OutboxReader* outbox = nullptr;
 };
 
 class ApiRequestHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {

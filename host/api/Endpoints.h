@@ -4,6 +4,7 @@
 #include "host/api/ApiRequestHandler.h"
 
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/URI.h>
 
 #include <string>
 
@@ -14,6 +15,10 @@ void getOrder(ApiContext& context, const std::string& id, Poco::Net::HTTPServerR
 void postSignal(ApiContext& context, const std::string& id, const std::string& signal, const std::string& body,
                 Poco::Net::HTTPServerResponse& response);
 void getOrderByRef(ApiContext& context, const std::string& orderRef, Poco::Net::HTTPServerResponse& response);
+
+// GET /v1/events?after=&limit= and GET /v1/orders/{id}/events (EventEndpoints.cpp).
+void getEvents(ApiContext& context, const Poco::URI& uri, Poco::Net::HTTPServerResponse& response);
+void getOrderEvents(ApiContext& context, const std::string& id, Poco::Net::HTTPServerResponse& response);
 
 void listPlugins(ApiContext& context, Poco::Net::HTTPServerResponse& response);
 void listChains(ApiContext& context, Poco::Net::HTTPServerResponse& response);

@@ -2,8 +2,10 @@
 
 #include "host/chains/ChainDirectoryLoader.h"
 #include "host/engine/OrderRecovery.h"
+#include "host/services/DeclaredMigrations.h"
 #include "host/services/HostServices.h"
 
+#include <Poco/Net/DNS.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
@@ -37,6 +39,55 @@ void HostRuntime::loadPluginsAndChains() {
     }
 }
 
+void HostRuntime::openDatasources() {
+    std::map<std::string, store::DatasourceConfig> configs;
+    for (const auto& [name, datasource] : settings_.datasources) configs[name] = {datasource.connection, datasource.poolSize};
+    // Named datasources open now: one that cannot be reached stops the start, not an order.
+    datasources_ = std::make_unique<store::Datasources>(*database_, configs);
+    for (const auto& applied : services::applyPluginMigrations(*registry_, *datasources_)) {
+        if (applied.versions.empty()) continue;
+        spdlog::info("plugin {}: applied {} migration(s) on datasource '{}'", applied.pluginId, applied.versions.size(),
+                     applied.datasource.empty() ? "orderhost" : applied.datasource);
+    }
+}
+
+void HostRuntime::bindHttp() {
+    // Not Poco's default constructor: it sets SO_REUSEPORT, and a second host started on the
+    // same port would then silently share the ERP's traffic instead of failing.
+    socket_ = std::make_unique<Poco::Net::ServerSocket>();
+    socket_->bind(Poco::Net::SocketAddress(settings_.httpAddress, settings_.httpPort), true, false);
+    socket_->listen();
+}
+
+void HostRuntime::startEngine() {
+    engine::EngineSettings engineSettings;
+    // The default id holds the bound port: no other live process on this machine can have it,
+    // so at start this host may take back the orders its previous run held (OrderRecovery).
+    engineSettings.hostId = !settings_.hostId.empty()
+                                ? settings_.hostId
+                                : Poco::Net::DNS::hostName() + ":" + std::to_string(socket_->address().port());
+    engineSettings.leaseMs = settings_.leaseMs;
+    engine_ = std::make_unique<engine::Engine>(*store_, chains_, services::systemClockMs, engineSettings);
+    engine_->setDatasources(datasources_.get());
+    intake_ = std::make_unique<engine::OrderIntake>(*engine_, settings_.defaultChain);
+    signals_ = std::make_unique<engine::OrderSignals>(*engine_);
+    // Before serving: an ERP that repeats a request lost in the crash then finds it finished.
+    engine::ChainRunner runner(*engine_);
+    const auto recovered = engine::resumeUnfinishedOrders(*engine_, runner);
+    if (recovered.resumed + recovered.skipped > 0) {
+        spdlog::info("recovery: {} order(s) resumed, {} could not be (see the messages above)",
+                     recovered.resumed, recovered.skipped);
+    }
+    poller_ = std::make_unique<engine::OrderPoller>(*engine_, std::chrono::milliseconds(settings_.retryPollMs));
+    poller_->start();
+    spdlog::info("host id {} (leases of {} ms)", engineSettings.hostId, settings_.leaseMs);
+    events::RelayOptions relayOptions;
+    relayOptions.owner = engineSettings.hostId;
+    relayOptions.pollInterval = std::chrono::milliseconds(settings_.relayPollMs);
+    relay_ = std::make_unique<events::OutboxRelay>(*database_, settings_.webhookUrls, relayOptions);
+    relay_->start();
+}
+
 void HostRuntime::startHttp() {
     auto params = Poco::AutoPtr<Poco::Net::HTTPServerParams>(new Poco::Net::HTTPServerParams);
     params->setMaxThreads(settings_.httpMaxThreads);
@@ -49,15 +100,11 @@ void HostRuntime::startHttp() {
 
     apiContext_.reset(new api::ApiContext{*intake_, *signals_, *store_, chains_, *registry_,
                                           api::ApiSettings{settings_.httpMaxBodyBytes, settings_.apiToken}});
-    // Not Poco's default constructor: it sets SO_REUSEPORT, and a second host started on the
-    // same port would then silently share the ERP's traffic instead of failing.
-    Poco::Net::ServerSocket socket;
-    socket.bind(Poco::Net::SocketAddress(settings_.httpAddress, settings_.httpPort), true, false);
-    socket.listen();
+    apiContext_->outbox = outbox_.get();
     // A pool of its own, sized like the server: Poco's default pool holds only 16 threads.
     httpThreads_ = std::make_unique<Poco::ThreadPool>(2, settings_.httpMaxThreads);
     http_ = std::make_unique<Poco::Net::HTTPServer>(new api::ApiRequestHandlerFactory(*apiContext_), *httpThreads_,
-                                                    socket, params);
+                                                    *socket_, params);
     http_->start();
 }
 
@@ -67,18 +114,10 @@ void HostRuntime::start() {
     databaseOptions.maxSessions = settings_.databasePoolSize;
     database_ = std::make_unique<store::Database>(settings_.databaseConnection, databaseOptions);
     store_ = std::make_unique<store::OrderStore>(*database_);
-    intake_ = std::make_unique<engine::OrderIntake>(*store_, chains_, settings_.defaultChain, services::systemClockMs);
-    signals_ = std::make_unique<engine::OrderSignals>(*store_, chains_, services::systemClockMs);
-    // Before serving: an ERP that repeats a request lost in the crash then finds it finished.
-    engine::ChainRunner runner(*store_, services::systemClockMs);
-    const auto recovered = engine::resumeUnfinishedOrders(*store_, chains_, runner);
-    if (recovered.resumed + recovered.skipped > 0) {
-        spdlog::info("recovery: {} order(s) resumed, {} could not be (see the messages above)",
-                     recovered.resumed, recovered.skipped);
-    }
-    retryTimer_ = std::make_unique<engine::RetryTimer>(*store_, chains_, services::systemClockMs,
-                                                       std::chrono::milliseconds(settings_.retryPollMs));
-    retryTimer_->start();
+    outbox_ = std::make_unique<store::OutboxReader>(*database_);
+    openDatasources();
+    bindHttp();
+    startEngine();
     startHttp();
     spdlog::info("orderhost listening on http://{}:{}", settings_.httpAddress, port());
 }
@@ -88,7 +127,8 @@ void HostRuntime::stop() {
         http_->stopAll(true);
         http_.reset();
     }
-    if (retryTimer_) retryTimer_->stop();  // after HTTP: no request can be mid-chain any more
+    if (poller_) poller_->stop();  // after HTTP: no request can be mid-chain any more
+    if (relay_) relay_->stop();    // waits for a delivery in flight, hands its leases over
 }
 
 unsigned short HostRuntime::port() const { return http_ ? http_->port() : 0; }

@@ -1,17 +1,23 @@
 // Everything a serving host owns, assembled in dependency order and torn down in reverse:
-// plugins (probed before any thread starts) → chains → database → intake → HTTP server.
+// plugins (probed before any thread starts) → chains → database → the HTTP port (bound, not
+// yet serving: it makes this host's id unique) → engine → recovery → poller → HTTP server.
 #pragma once
 
 #include "host/api/ApiRequestHandler.h"
 #include "host/app/HostSettings.h"
 #include "host/engine/OrderIntake.h"
 #include "host/engine/ReadyChain.h"
-#include "host/engine/RetryTimer.h"
+#include "host/engine/Engine.h"
+#include "host/events/OutboxRelay.h"
+#include "host/engine/OrderPoller.h"
+#include "host/engine/OrderSignals.h"
 #include "host/plugins/PluginRegistry.h"
 #include "host/store/Database.h"
+#include "host/store/Datasources.h"
 #include "host/store/OrderStore.h"
 
 #include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
 
 #include <memory>
@@ -32,16 +38,24 @@ public:
 
 private:
     void loadPluginsAndChains();
+    void openDatasources();
+    void bindHttp();
+    void startEngine();
     void startHttp();
 
     HostSettings settings_;
     std::unique_ptr<plugins::PluginRegistry> registry_;
     engine::ChainSet chains_;
     std::unique_ptr<store::Database> database_;
+    std::unique_ptr<store::Datasources> datasources_;  // after database_: destroyed first
     std::unique_ptr<store::OrderStore> store_;
+    std::unique_ptr<store::OutboxReader> outbox_;
+    std::unique_ptr<events::OutboxRelay> relay_;
+    std::unique_ptr<engine::Engine> engine_;
     std::unique_ptr<engine::OrderIntake> intake_;
     std::unique_ptr<engine::OrderSignals> signals_;
-    std::unique_ptr<engine::RetryTimer> retryTimer_;
+    std::unique_ptr<engine::OrderPoller> poller_;
+    std::unique_ptr<Poco::Net::ServerSocket> socket_;
     std::unique_ptr<api::ApiContext> apiContext_;
     std::unique_ptr<Poco::ThreadPool> httpThreads_;  // outlives http_
     std::unique_ptr<Poco::Net::HTTPServer> http_;

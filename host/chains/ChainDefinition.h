@@ -7,10 +7,13 @@
 //   steps: [...]
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace orderhost::chains {
+
+struct Condition;  // host/chains/Condition.h
 
 // A place in a chain file. line and column are 1-based; 0 means "unknown" (for example an
 // error about the file as a whole).
@@ -55,6 +58,9 @@ struct StepDefinition {
     FailurePolicy onFailure = FailurePolicy::Compensate;
     int signalTimeoutMs = 0;    // a suspended step waits this long (0: as the plugin says, or forever)
     SignalTimeoutPolicy onSignalTimeout = SignalTimeoutPolicy::Failure;
+    // The step runs only when this holds on the order document (engine/ConditionEvaluator);
+    // null means always. Shared and const: every order on the chain reads the same tree.
+    std::shared_ptr<const Condition> when;
     SourceLocation location;        // the step's mapping
     SourceLocation configLocation;  // the "config" value (the step's location when absent)
 };

@@ -1,5 +1,6 @@
 #include "host/chains/ChainFileParser.h"
 
+#include "host/chains/Condition.h"
 #include "host/chains/YamlToJson.h"
 
 #include <algorithm>
@@ -174,6 +175,7 @@ private:
             {"signal_timeout_ms", false, &ChainReader::stepSignalTimeout},
             {"on_signal_timeout", false, &ChainReader::stepOnSignalTimeout},
             {"config", false, &ChainReader::stepConfig},
+            {"when", false, &ChainReader::stepWhen},
         };
         StepDefinition step;
         step.location = locationOf(item.Mark(), file_);
@@ -238,6 +240,10 @@ private:
         if (value.IsNull()) return;
         if (!value.IsMap()) return error(value, "\"config\" must be a mapping, got " + describeNode(value));
         if (auto json = json_.convert(value)) step.configJson = std::move(*json);
+    }
+
+    void stepWhen(const Node& value, StepDefinition& step) {
+        step.when = readCondition(value, *currentKey_, file_, errors_);
     }
 
     const std::string& file_;

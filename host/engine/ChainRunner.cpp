@@ -1,5 +1,7 @@
 #include "host/engine/ChainRunner.h"
 
+#include "host/engine/ConditionEvaluator.h"
+#include "host/engine/OrderEvents.h"
 #include "host/engine/OrderState.h"
 
 #include <spdlog/spdlog.h>
@@ -21,19 +23,8 @@ const char* outcomeName(oh_outcome_kind kind) {
     }
 }
 
-// Where the order goes after `outcome` on step `index` of a chain of `stepCount` steps.
-std::string nextState(const services::ReportedOutcome& outcome, bool retryLeft, std::size_t index,
-                      std::size_t stepCount, const std::string& current) {
-    switch (outcome.kind) {
-        case OH_OUTCOME_CONTINUE: return index + 1 == stepCount ? states::kCompleted : states::kInProgress;
-        case OH_OUTCOME_REJECT: return states::kRejected;
-        case OH_OUTCOME_SUSPEND: return states::kOnHold;
-        case OH_OUTCOME_RETRY: return retryLeft ? current : states::kFailed;
-        default: return states::kFailed;
-    }
-}
-
-bool keepsDocumentChanges(oh_outcome_kind kind) {
+// Outcomes whose document changes and database writes are kept with the checkpoint.
+bool keepsChanges(oh_outcome_kind kind) {
     return kind == OH_OUTCOME_CONTINUE || kind == OH_OUTCOME_REJECT || kind == OH_OUTCOME_SUSPEND;
 }
 
@@ -54,12 +45,29 @@ std::int64_t retryDelayMs(const chains::StepDefinition& step, std::uint32_t atte
     return std::max(delay, hint);
 }
 
-std::string awaitedSignal(const services::ReportedOutcome& outcome) {
-    return outcome.signal.empty() ? std::string(kDefaultSignal) : outcome.signal;
+document::JsonDocument parseStored(const store::OrderRecord& order) {
+    auto parsed = document::JsonDocument::parse(order.document);
+    if (!parsed.ok()) {
+        throw std::runtime_error("order " + order.id + ": stored document unreadable: " + parsed.error->toString());
+    }
+    return std::move(*parsed.document);
 }
 
-bool isStopped(const std::string& state) {
-    return state != states::kReceived && state != states::kInProgress;
+// The largest step index below `below` that completed and can be undone; -1 when none.
+int previousCompensable(int below, const std::vector<int>& completed, const ReadyChain& chain) {
+    for (auto it = completed.rbegin(); it != completed.rend(); ++it) {
+        if (*it < below && static_cast<std::size_t>(*it) < chain.steps.size() && chain.steps[*it]->canCompensate())
+            return *it;
+    }
+    return -1;
+}
+
+services::ReportedOutcome retryable(std::string code, std::string message) {
+    services::ReportedOutcome outcome;
+    outcome.kind = OH_OUTCOME_RETRY;
+    outcome.code = std::move(code);
+    outcome.message = std::move(message);
+    return outcome;
 }
 
 }  // namespace
@@ -69,94 +77,384 @@ bool isValidSignalName(const std::string& name) {
     return std::regex_match(name, pattern);
 }
 
-ChainRunner::ChainRunner(store::OrderStore& store, services::Clock clock)
-    : store_(store), clock_(std::move(clock)) {}
+// One call into a plugin and the checkpoint that records it.
+struct ChainRunner::Attempt {
+    store::StepRunRecord run;
+    std::shared_ptr<store::StepTransaction> transaction;
+    bool documentLost = false;  // the call timed out and kept the document: re-read it
+};
+
+ChainRunner::ChainRunner(Engine& engine) : engine_(engine) {}
 
 std::string ChainRunner::idempotencyKey(const std::string& orderId, const std::string& stepName) {
     return orderId + "/" + stepName;
 }
 
-namespace {
-
-document::JsonDocument parseStored(const store::OrderRecord& order) {
-    auto parsed = document::JsonDocument::parse(order.document);
-    if (!parsed.ok()) {
-        throw std::runtime_error("order " + order.id + ": stored document unreadable: " + parsed.error->toString());
-    }
-    return std::move(*parsed.document);
+const ReadyChain& ChainRunner::chainOf(const store::OrderRecord& order) const {
+    const ReadyChain* chain = engine_.chains().find(order.chain, order.chainVersion);
+    if (chain == nullptr)
+        throw std::runtime_error("order " + order.id + ": chain " + order.chain + " v" +
+                                 std::to_string(order.chainVersion) + " is not loaded on this host");
+    return *chain;
 }
 
-}  // namespace
-
-store::OrderRecord ChainRunner::run(store::OrderRecord order, const ReadyChain& chain) {
+store::OrderRecord ChainRunner::run(store::OrderRecord order) {
     // Parsed once per run, not per step: parsing costs more than calling a step (see
     // docs/performance.md). It is re-read from the committed text only after a discarded step.
     document::JsonDocument doc = parseStored(order);
-    const std::size_t stepCount = chain.steps.size();
-    while (!isStopped(order.state) && static_cast<std::size_t>(order.currentStep) < stepCount) {
-        // After a retry timer the step goes on with the attempt it was waiting to make.
-        auto attempt = static_cast<std::uint32_t>(std::max(order.nextAttempt, 1));
-        while (runAttempt(order, doc, chain, attempt)) ++attempt;
+    for (;;) {
+        const ReadyChain& chain = chainOf(order);  // a cancel or return switches chains
+        if (!states::isRunning(order.state)) break;
+        keepLease(order, chain);
+        if (order.state == states::kCompensating) {
+            compensateNext(order, doc, chain);
+        } else if (static_cast<std::size_t>(order.currentStep) < chain.steps.size()) {
+            forwardAttempt(order, doc, chain, static_cast<std::uint32_t>(std::max(order.nextAttempt, 1)));
+        } else {
+            break;  // cannot happen through the runner: the last step sets the final state
+        }
     }
     return order;
 }
 
-bool ChainRunner::runAttempt(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain,
-                             std::uint32_t attempt) {
-    const std::size_t index = static_cast<std::size_t>(order.currentStep);
-    StepInstance& step = *chain.steps[index];
+void ChainRunner::keepLease(store::OrderRecord& order, const ReadyChain& chain) {
+    // Checkpoints renew the lease; this covers a claim made with a short one.
+    const std::int64_t needed = engine_.now() + chain.maxStepTimeoutMs + engine_.leaseMs() / 2;
+    if (order.leaseUntilMs >= needed) return;
+    const std::int64_t until = engine_.leaseUntil(chain);
+    if (!engine_.store().renewLease(order.id, engine_.hostId(), until))
+        throw store::StaleOrderError("order " + order.id + ": host " + engine_.hostId() + " no longer holds its lease");
+    order.leaseUntilMs = until;
+}
 
-    store::StepRunRecord run;
-    run.orderId = order.id;
-    run.stepName = step.definition().name;
-    run.pluginId = step.pluginId();
-    run.stepKind = step.definition().stepKind;
-    run.attempt = static_cast<int>(attempt);
-    run.startedAtMs = clock_();
-    services::ReportedOutcome outcome =
-        step.run(doc, StepCallInfo{order.id, attempt, idempotencyKey(order.id, run.stepName)});
-    run.finishedAtMs = clock_();
+services::ReportedOutcome ChainRunner::callPlugin(Attempt& attempt, StepInstance& step, bool compensate,
+                                                  document::JsonDocument& doc) {
+    // Everything the call touches is owned by `call`, so a call that outlives its timeout
+    // harms nothing the runner uses afterwards.
+    struct Call {
+        document::JsonDocument doc;
+        std::shared_ptr<store::StepTransaction> transaction;
+        services::ReportedOutcome outcome;
+    };
+    auto call = std::make_shared<Call>();
+    call->doc = std::move(doc);
+    call->transaction = attempt.transaction;
+    const StepCallInfo info{attempt.run.orderId, static_cast<std::uint32_t>(attempt.run.attempt),
+                            idempotencyKey(attempt.run.orderId, attempt.run.stepName), call->transaction.get(),
+                            engine_.datasources()};
+    const auto timeout = std::chrono::milliseconds(step.definition().timeoutMs);
+    attempt.run.startedAtMs = engine_.now();
+    const auto result = engine_.workers().runWithin(timeout, [call, &step, info, compensate] {
+        try {
+            call->outcome = compensate ? step.compensate(call->doc, info) : step.run(call->doc, info);
+        } catch (const std::exception& e) {
+            call->outcome = services::ReportedOutcome{OH_OUTCOME_FAIL, "host_error", e.what(), 0, {}, 0};
+        }
+    });
+    attempt.run.finishedAtMs = engine_.now();
+    if (result == StepWorkers::Result::Done) {
+        doc = std::move(call->doc);
+        return call->outcome;
+    }
+    attempt.documentLost = true;
+    attempt.transaction.reset();  // still in the plugin's hands; it rolls back when the call ends
+    if (result == StepWorkers::Result::Busy)
+        return retryable("no_step_worker", "every step worker is busy (plugins that do not return?)");
+    return retryable("timeout", "no answer within timeout_ms = " + std::to_string(step.definition().timeoutMs));
+}
+
+void ChainRunner::forwardAttempt(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain,
+                                 std::uint32_t attemptNumber) {
+    const auto index = static_cast<std::size_t>(order.currentStep);
+    StepInstance& step = *chain.steps[index];
+    const chains::StepDefinition& definition = step.definition();
+    if (definition.when && !conditionHolds(*definition.when, doc)) return skip(order, doc, chain, index);
+    Attempt attempt{newRun(order, chain, index, attemptNumber), newTransaction()};
+    services::ReportedOutcome outcome = callPlugin(attempt, step, false, doc);
 
     if (outcome.kind == OH_OUTCOME_SUSPEND && !outcome.signal.empty() && !isValidSignalName(outcome.signal)) {
         // Nobody could ever deliver it through the API: the order would wait forever.
+        outcome = {OH_OUTCOME_FAIL, "invalid_signal", "suspended on an invalid signal name '" + outcome.signal + "'", 0, {}, 0};
+    }
+    const bool retryLeft = static_cast<int>(attemptNumber) < definition.attempts;
+    attempt.run.outcome = outcome.code == "timeout" ? "timeout" : outcomeName(outcome.kind);
+    if (outcome.kind == OH_OUTCOME_RETRY && !retryLeft) {  // the run says retry; the order fails
         outcome.kind = OH_OUTCOME_FAIL;
-        outcome.message = "suspended on an invalid signal name '" + outcome.signal + "'";
-        outcome.code = "invalid_signal";
+        outcome.message = "gave up after " + std::to_string(attemptNumber) + " attempt(s): " + outcome.message;
+        if (outcome.code != "timeout") outcome.code = "retries_exhausted";
     }
-    const bool retryLeft = static_cast<int>(attempt) < step.definition().attempts;
-    if (outcome.kind == OH_OUTCOME_RETRY && !retryLeft) {
-        outcome.code = "retries_exhausted";
-        outcome.message = "gave up after " + std::to_string(attempt) + " attempt(s): " + outcome.message;
-    }
-    run.outcome = outcomeName(outcome.kind);
-    run.code = outcome.code;
-    run.message = outcome.message;
+    attempt.run.code = outcome.code;
+    attempt.run.message = outcome.message;
 
     store::OrderRecord updated = order;
-    updated.state = nextState(outcome, retryLeft, index, chain.steps.size(), order.state);
     updated.nextAttempt = 1;
     updated.wakeAtMs = 0;
-    if (outcome.kind == OH_OUTCOME_RETRY && retryLeft) {
-        const std::int64_t delay = retryDelayMs(step.definition(), attempt, outcome.retryAfterMs);
-        updated.nextAttempt = static_cast<int>(attempt) + 1;
-        if (delay > 0) {  // wait durably instead of sleeping on this thread
-            updated.state = states::kRetryWait;
-            updated.wakeAtMs = run.finishedAtMs + delay;
-        }
+    updated.awaitingSignal.clear();
+    switch (outcome.kind) {
+        case OH_OUTCOME_CONTINUE: advance(updated, chain); break;
+        case OH_OUTCOME_REJECT: beginCompensation(updated, chain, index, states::kRejected, doc); break;
+        case OH_OUTCOME_SUSPEND: suspend(updated, definition, outcome, attempt.run.finishedAtMs); break;
+        case OH_OUTCOME_RETRY: scheduleRetry(updated, definition, attemptNumber, outcome, attempt.run.finishedAtMs); break;
+        default: applyFailure(updated, chain, index, doc); break;
     }
+    commitAttempt(order, updated, attempt, keepsChanges(outcome.kind), doc);
+}
+
+void ChainRunner::skip(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain,
+                       std::size_t index) {
+    Attempt skipped{newRun(order, chain, index, 1), nullptr};
+    skipped.run.outcome = "skipped";
+    skipped.run.message = skipReason(*chain.steps[index]->definition().when);
+    skipped.run.startedAtMs = skipped.run.finishedAtMs = engine_.now();
+    store::OrderRecord updated = order;
+    advance(updated, chain);
+    commitAttempt(order, updated, skipped, true, doc);  // nothing changed; no re-read
+}
+
+void ChainRunner::commitAttempt(store::OrderRecord& order, store::OrderRecord& updated, Attempt& attempt, bool keep,
+                                document::JsonDocument& doc) {
+    if (keep && !attempt.documentLost) updated.document = doc.toJson();
+    if (!keep && attempt.transaction) attempt.transaction->rollback();  // before recordStep takes the lock
+    checkpoint(order, std::move(updated), std::move(attempt.run), keep ? attempt.transaction.get() : nullptr);
+    if (!keep || attempt.documentLost) doc = parseStored(order);  // the next attempt starts from the checkpoint
+}
+
+void ChainRunner::suspend(store::OrderRecord& updated, const chains::StepDefinition& definition,
+                          const services::ReportedOutcome& outcome, std::int64_t nowMs) {
+    updated.state = states::kOnHold;
+    updated.awaitingSignal = outcome.signal.empty() ? std::string(kDefaultSignal) : outcome.signal;
+    const std::int64_t wait = definition.signalTimeoutMs > 0 ? definition.signalTimeoutMs
+                                                             : static_cast<std::int64_t>(outcome.timeoutMs);
+    updated.wakeAtMs = wait > 0 ? nowMs + wait : 0;  // 0: wait for the signal only
+}
+
+void ChainRunner::scheduleRetry(store::OrderRecord& updated, const chains::StepDefinition& definition,
+                                std::uint32_t attemptNumber, const services::ReportedOutcome& outcome,
+                                std::int64_t nowMs) {
+    const std::int64_t delay = retryDelayMs(definition, attemptNumber, outcome.retryAfterMs);
+    updated.nextAttempt = static_cast<int>(attemptNumber) + 1;
+    if (delay > 0) {  // wait durably instead of sleeping on this thread
+        updated.state = states::kRetryWait;
+        updated.wakeAtMs = nowMs + delay;
+    }
+}
+
+void ChainRunner::advance(store::OrderRecord& updated, const ReadyChain& chain) {
+    updated.currentStep += 1;
+    updated.nextAttempt = 1;
+    updated.state = static_cast<std::size_t>(updated.currentStep) >= chain.steps.size() ? chain.successState()
+                                                                                        : states::kInProgress;
+}
+
+void ChainRunner::applyFailure(store::OrderRecord& updated, const ReadyChain& chain, std::size_t index,
+                               const document::JsonDocument& doc) {
+    switch (chain.steps[index]->definition().onFailure) {
+        case chains::FailurePolicy::Fail: updated.state = states::kFailed; break;
+        case chains::FailurePolicy::Compensate: beginCompensation(updated, chain, index, states::kFailed, doc); break;
+        case chains::FailurePolicy::Hold:
+            updated.state = states::kOnHold;
+            updated.awaitingSignal = chains::kManualActionSignal;
+            break;
+        case chains::FailurePolicy::Continue: advance(updated, chain); break;
+    }
+}
+
+void ChainRunner::beginCompensation(store::OrderRecord& updated, const ReadyChain& chain, std::size_t fromIndex,
+                                    const std::string& finalState, const document::JsonDocument& doc) {
+    updated.compensateTo = finalState;
+    updated.currentStep = static_cast<int>(fromIndex);
+    updated.nextAttempt = 1;
+    updated.awaitingSignal.clear();
+    const bool anyUndoable = std::any_of(chain.steps.begin(), chain.steps.begin() + static_cast<long>(fromIndex),
+                                         [](const auto& step) { return step->canCompensate(); });
+    if (anyUndoable) {
+        updated.state = states::kCompensating;
+    } else {
+        finishCompensation(updated, doc);  // nothing to undo: no round trip through compensating
+    }
+}
+
+void ChainRunner::finishCompensation(store::OrderRecord& updated, const document::JsonDocument& doc) {
+    const std::string target = updated.compensateTo;
+    updated.compensateTo.clear();
+    updated.state = target;
+    if (target != states::kCancelled) return;
+    // A cancellation then runs the cancel chain chosen when it was requested (OrderCommands).
+    std::string cancelChain;
+    std::int64_t version = 0;
+    if (doc.getString("/cancellation/chain", cancelChain) != document::Status::Ok ||
+        doc.getInt("/cancellation/chain_version", version) != document::Status::Ok)
+        return;
+    if (engine_.chains().find(cancelChain, static_cast<int>(version)) == nullptr) return;
+    updated.chain = cancelChain;
+    updated.chainVersion = static_cast<int>(version);
+    updated.currentStep = 0;
+    updated.nextAttempt = 1;
+    updated.state = states::kInProgress;
+}
+
+void ChainRunner::compensateNext(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain) {
+    const std::vector<int> completed = engine_.store().completedSteps(order.id, chain.definition.name);
+    const int index = previousCompensable(order.currentStep, completed, chain);
+    store::OrderRecord updated = order;
+    updated.wakeAtMs = 0;
+    if (index < 0) {  // resumed after the last undo was committed, or a skip
+        Attempt done{newRun(order, chain, static_cast<std::size_t>(std::max(order.currentStep, 0)), 1), nullptr};
+        done.run.pluginId = "orderhost";
+        done.run.stepKind = "compensation";
+        done.run.outcome = "compensated";
+        done.run.message = "nothing left to undo";
+        done.run.startedAtMs = done.run.finishedAtMs = engine_.now();
+        finishCompensation(updated, doc);
+        return commitAttempt(order, updated, done, true, doc);
+    }
+    StepInstance& step = *chain.steps[static_cast<std::size_t>(index)];
+    const auto attemptNumber = static_cast<std::uint32_t>(std::max(order.nextAttempt, 1));
+    Attempt attempt{newRun(order, chain, static_cast<std::size_t>(index), attemptNumber), newTransaction()};
+    attempt.run.stepKind = step.definition().stepKind + ".compensate";
+    services::ReportedOutcome outcome = callPlugin(attempt, step, true, doc);
+    if (outcome.kind == OH_OUTCOME_REJECT || outcome.kind == OH_OUTCOME_SUSPEND) {
+        outcome = {OH_OUTCOME_FAIL, "invalid_compensation",
+                   std::string("compensate() may only continue, retry or fail; it reported ") + outcomeName(outcome.kind),
+                   0, {}, 0};
+    }
+    const bool retryLeft = static_cast<int>(attemptNumber) < step.definition().attempts;
+    attempt.run.code = outcome.code;
+    attempt.run.message = outcome.message;
+    updated.nextAttempt = 1;
+    if (outcome.kind == OH_OUTCOME_CONTINUE) {
+        attempt.run.outcome = "compensated";
+        updated.currentStep = index;
+        if (previousCompensable(index, completed, chain) < 0) finishCompensation(updated, doc);
+    } else if (outcome.kind == OH_OUTCOME_RETRY && retryLeft) {
+        attempt.run.outcome = "undo_retry";
+        scheduleRetry(updated, step.definition(), attemptNumber, outcome, attempt.run.finishedAtMs);
+    } else {
+        // An undo that cannot be done needs a person: hold, keeping the compensation's place.
+        attempt.run.outcome = "undo_failed";
+        updated.state = states::kOnHold;
+        updated.awaitingSignal = chains::kManualActionSignal;
+    }
+    commitAttempt(order, updated, attempt, outcome.kind == OH_OUTCOME_CONTINUE, doc);
+}
+
+store::StepRunRecord ChainRunner::newRun(const store::OrderRecord& order, const ReadyChain& chain, std::size_t index,
+                                         std::uint32_t attemptNumber) const {
+    store::StepRunRecord run;
+    run.orderId = order.id;
+    run.chain = chain.definition.name;
+    run.stepIndex = static_cast<int>(index);
+    if (index < chain.steps.size()) {
+        const StepInstance& step = *chain.steps[index];
+        run.stepName = step.definition().name;
+        run.pluginId = step.pluginId();
+        run.stepKind = step.definition().stepKind;
+    }
+    run.attempt = static_cast<int>(attemptNumber);
+    return run;
+}
+
+std::shared_ptr<store::StepTransaction> ChainRunner::newTransaction() const {
+    return std::make_shared<store::StepTransaction>(engine_.store().database());
+}
+
+void ChainRunner::checkpoint(store::OrderRecord& order, store::OrderRecord updated, store::StepRunRecord run,
+                             store::StepTransaction* transaction) {
     if (updated.state != order.state) states::requireTransition(order.state, updated.state);
-    const bool keep = keepsDocumentChanges(outcome.kind);
-    if (keep) updated.document = doc.toJson();
-    if (outcome.kind == OH_OUTCOME_CONTINUE) updated.currentStep = order.currentStep + 1;
-    // A suspended order waits at the same step for this one signal (OrderSignals resumes it).
-    updated.awaitingSignal = outcome.kind == OH_OUTCOME_SUSPEND ? awaitedSignal(outcome) : std::string();
+    if (states::isRunning(updated.state)) {
+        updated.leaseOwner = engine_.hostId();
+        updated.leaseUntilMs = engine_.leaseUntil(chainOf(updated));
+    } else {  // stopped: nobody runs it until a signal, a timer or a request claims it
+        updated.leaseOwner.clear();
+        updated.leaseUntilMs = 0;
+    }
     updated.updatedAtMs = run.finishedAtMs;
-    store_.recordStep(updated, order.state, run);
+    store::CheckpointExtras extras;
+    extras.expectedLeaseOwner = order.leaseOwner;
+    extras.transaction = transaction;
+    extras.events = eventsFor(order, updated, run);
+    spdlog::debug("order {} step {} attempt {}: {} -> {}", order.id, run.stepName, run.attempt, run.outcome,
+                  updated.state);
+    engine_.store().recordStep(updated, order.state, std::move(run), extras);
     order = std::move(updated);
-    if (!keep) doc = parseStored(order);  // the next attempt starts from the committed document
-    spdlog::debug("order {} step {} attempt {}: {} -> {}", order.id, run.stepName, attempt, run.outcome,
-                  order.state);
-    return outcome.kind == OH_OUTCOME_RETRY && retryLeft && order.state != states::kRetryWait;
+}
+
+store::StepRunRecord ChainRunner::hostRun(const store::OrderRecord& order, const ReadyChain& chain, const char* kind,
+                                          const std::string& outcome, const std::string& code,
+                                          const std::string& message) const {
+    store::StepRunRecord run = newRun(order, chain, static_cast<std::size_t>(std::max(order.currentStep, 0)), 1);
+    run.pluginId = "orderhost";
+    run.stepKind = kind;
+    run.outcome = outcome;
+    run.code = code;
+    run.message = message;
+    run.startedAtMs = run.finishedAtMs = engine_.now();
+    return run;
+}
+
+store::OrderRecord ChainRunner::signalTimedOut(store::OrderRecord order) {
+    const ReadyChain& chain = chainOf(order);
+    const auto index = static_cast<std::size_t>(order.currentStep);
+    if (order.state != states::kOnHold || index >= chain.steps.size())
+        throw std::logic_error("order " + order.id + " is not held at a step");
+    const chains::StepDefinition& definition = chain.steps[index]->definition();
+    document::JsonDocument doc = parseStored(order);
+    store::OrderRecord updated = order;
+    updated.wakeAtMs = 0;
+    updated.nextAttempt = 1;
+    const std::string signal = updated.awaitingSignal;
+    updated.awaitingSignal.clear();
+    store::StepRunRecord record = hostRun(order, chain, "signal_timeout", "signal_timeout", "signal_timeout",
+                                          "signal '" + signal + "' did not arrive in time");
+    switch (definition.onSignalTimeout) {
+        case chains::SignalTimeoutPolicy::Rerun:
+            // The step decides: it finds {"timed_out": true} where the payload would be.
+            doc.set("/signals/" + signal, "{\"timed_out\":true}");
+            updated.document = doc.toJson();
+            updated.state = states::kInProgress;
+            break;
+        case chains::SignalTimeoutPolicy::Continue: advance(updated, chain); break;
+        case chains::SignalTimeoutPolicy::Failure: applyFailure(updated, chain, index, doc); break;
+    }
+    checkpoint(order, std::move(updated), std::move(record), nullptr);
+    return run(std::move(order));
+}
+
+store::OrderRecord ChainRunner::applyManualAction(store::OrderRecord order, ManualAction action, const std::string& note) {
+    const ReadyChain& chain = chainOf(order);
+    if (order.state != states::kOnHold || order.awaitingSignal != chains::kManualActionSignal)
+        throw std::logic_error("order " + order.id + " is not held for manual action");
+    document::JsonDocument doc = parseStored(order);
+    store::OrderRecord updated = order;
+    updated.awaitingSignal.clear();
+    updated.wakeAtMs = 0;
+    updated.nextAttempt = 1;
+    const bool undoing = !order.compensateTo.empty();
+    static const char* const names[] = {"retry", "skip", "compensate", "fail"};
+    store::StepRunRecord record = hostRun(order, chain, "manual_action", "manual_action",
+                                          names[static_cast<int>(action)], note);
+    switch (action) {
+        case ManualAction::Retry: updated.state = undoing ? states::kCompensating : states::kInProgress; break;
+        case ManualAction::Skip:
+            if (undoing) {  // leave the step that could not be undone as it is
+                const auto completed = engine_.store().completedSteps(order.id, chain.definition.name);
+                updated.currentStep = std::max(previousCompensable(order.currentStep, completed, chain), 0);
+                updated.state = states::kCompensating;
+            } else {
+                advance(updated, chain);
+            }
+            break;
+        case ManualAction::Compensate:
+            if (undoing) updated.state = states::kCompensating;
+            else beginCompensation(updated, chain, static_cast<std::size_t>(order.currentStep), states::kFailed, doc);
+            break;
+        case ManualAction::Fail:
+            updated.compensateTo.clear();
+            updated.state = states::kFailed;
+            break;
+    }
+    checkpoint(order, std::move(updated), std::move(record), nullptr);
+    return run(std::move(order));
 }
 
 }  // namespace orderhost::engine

@@ -1,15 +1,21 @@
-// Runs an order along its chain, one committed step at a time.
+// Runs an order along its chain, one committed step at a time, and undoes it when it must.
 //
-// After each step the runner commits, in one store transaction, the order's new state,
-// document and position together with the step-run record (OrderStore::recordStep). A step
-// whose outcome is RETRY or FAIL leaves the document as it was before the step, so a retry
-// starts from the same input. A retry runs again at once when the step has no backoff;
-// otherwise the order waits in retry_wait with a durable wake-up time (RetryTimer runs it on).
+// After each step the runner commits, in one store transaction (OrderStore::recordStep), the
+// order's new state, document, position and lease together with the step-run record, the
+// outbox events and whatever the plugin wrote to the host's database during the step. A
+// step whose outcome is RETRY or FAIL leaves the document and the database as they were
+// before it, so a retry starts from the same input.
+//
+// Per step: a timeout (the call runs on a worker; past timeout_ms the attempt counts as a
+// retryable failure), retries with exponential backoff and jitter (short delays at once,
+// others durably in retry_wait), and an on_failure policy once no attempt is left:
+// compensate (undo the completed steps in reverse order, then failed), fail, hold (on_hold
+// for the "manual_action" signal) or continue. A REJECT compensates the completed steps too,
+// then the order is rejected. Compensation is durable: each undone step is a checkpoint, so
+// after a crash it goes on where it stopped; compensate() gets the step's idempotency key.
 #pragma once
 
-#include "host/engine/ReadyChain.h"
-#include "host/services/CallContext.h"
-#include "host/store/OrderStore.h"
+#include "host/engine/Engine.h"
 
 namespace orderhost::engine {
 
@@ -19,26 +25,66 @@ inline constexpr const char* kDefaultSignal = "resume";
 // Signal names: what plugins may put in oh_outcome.signal and the API accepts in a URL.
 bool isValidSignalName(const std::string& name);
 
+// What an administrator may answer to an order held by on_failure: hold ("manual_action").
+enum class ManualAction { Retry, Skip, Compensate, Fail };
+
 class ChainRunner {
 public:
-    ChainRunner(store::OrderStore& store, services::Clock clock);
+    explicit ChainRunner(Engine& engine);
 
-    // Runs from order.currentStep until the order stops (completed, rejected, on_hold,
-    // failed) and returns it as stored. Throws store errors; the order then stays at its
-    // last committed step.
-    store::OrderRecord run(store::OrderRecord order, const ReadyChain& chain);
+    // Runs the order, whose lease this host must hold, until it stops (completed, rejected,
+    // on_hold, failed, retry_wait, cancelled, returned) and returns it as stored. Throws store
+    // errors (the order then stays at its last checkpoint, and its lease runs out) and
+    // StaleOrderError when another host took the order over.
+    store::OrderRecord run(store::OrderRecord order);
+
+    // The held order's suspended step did not get its signal in time: applies the step's
+    // on_signal_timeout policy, then runs on. The caller holds the order's lease.
+    store::OrderRecord signalTimedOut(store::OrderRecord order);
+
+    // Applies an administrator's answer to an order held for manual action and runs on.
+    // The order must be on_hold waiting for "manual_action", its lease held by this host.
+    store::OrderRecord applyManualAction(store::OrderRecord order, ManualAction action, const std::string& note);
 
     // The key handed to plugins: the same for every attempt of one step of one order.
     static std::string idempotencyKey(const std::string& orderId, const std::string& stepName);
 
 private:
-    // Runs one attempt of the current step and commits its result. Returns true when the
-    // same step should be attempted again.
-    bool runAttempt(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain,
-                    std::uint32_t attempt);
+    struct Attempt;
+    const ReadyChain& chainOf(const store::OrderRecord& order) const;
+    void keepLease(store::OrderRecord& order, const ReadyChain& chain);
+    void forwardAttempt(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain,
+                        std::uint32_t attemptNumber);
+    void compensateNext(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain);
+    // The step's `when:` condition is false: recorded as skipped, the chain goes on.
+    void skip(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain, std::size_t index);
+    services::ReportedOutcome callPlugin(Attempt& attempt, StepInstance& step, bool compensate,
+                                         document::JsonDocument& doc);
+    void commitAttempt(store::OrderRecord& order, store::OrderRecord& updated, Attempt& attempt, bool keep,
+                       document::JsonDocument& doc);
 
-    store::OrderStore& store_;
-    services::Clock clock_;
+    // How `updated` changes for each way a step can end.
+    void suspend(store::OrderRecord& updated, const chains::StepDefinition& definition,
+                 const services::ReportedOutcome& outcome, std::int64_t nowMs);
+    void scheduleRetry(store::OrderRecord& updated, const chains::StepDefinition& definition,
+                       std::uint32_t attemptNumber, const services::ReportedOutcome& outcome, std::int64_t nowMs);
+    void advance(store::OrderRecord& updated, const ReadyChain& chain);
+    void applyFailure(store::OrderRecord& updated, const ReadyChain& chain, std::size_t index,
+                      const document::JsonDocument& doc);
+    void beginCompensation(store::OrderRecord& updated, const ReadyChain& chain, std::size_t fromIndex,
+                           const std::string& finalState, const document::JsonDocument& doc);
+    void finishCompensation(store::OrderRecord& updated, const document::JsonDocument& doc);
+
+    store::StepRunRecord newRun(const store::OrderRecord& order, const ReadyChain& chain, std::size_t index,
+                                std::uint32_t attemptNumber) const;
+    std::shared_ptr<store::StepTransaction> newTransaction() const;
+    store::StepRunRecord hostRun(const store::OrderRecord& order, const ReadyChain& chain, const char* kind,
+                                 const std::string& outcome, const std::string& code, const std::string& message) const;
+    // Commits `updated` with `run` (one transaction, guarded by the order's state and lease).
+    void checkpoint(store::OrderRecord& order, store::OrderRecord updated, store::StepRunRecord run,
+                    store::StepTransaction* transaction);
+
+    Engine& engine_;
 };
 
 }  // namespace orderhost::engine

@@ -24,13 +24,8 @@ SubmitResult failed(SubmitResult::Kind kind, std::string message) {
 
 }  // namespace
 
-OrderIntake::OrderIntake(store::OrderStore& store, const ChainSet& chains, std::string defaultChain,
-                         services::Clock clock)
-    : store_(store),
-      chains_(chains),
-      defaultChain_(std::move(defaultChain)),
-      clock_(clock),
-      runner_(store, clock) {}
+OrderIntake::OrderIntake(Engine& engine, std::string defaultChain)
+    : engine_(engine), defaultChain_(std::move(defaultChain)), runner_(engine) {}
 
 SubmitResult OrderIntake::submit(const std::string& body) {
     auto parsed = document::JsonDocument::parse(body);
@@ -43,7 +38,7 @@ SubmitResult OrderIntake::submit(const std::string& body) {
 
     std::string chainName = defaultChain_;
     doc.getString("/chain", chainName);  // optional; the schema checked its type
-    const ReadyChain* chain = chains_.latest(chainName);
+    const ReadyChain* chain = engine_.chains().latest(chainName);
     if (chain == nullptr) {
         return failed(SubmitResult::Kind::NoChain, "chain '" + chainName + "' is not loaded on this host");
     }
@@ -58,19 +53,22 @@ SubmitResult OrderIntake::submit(const std::string& body) {
     order.chain = chain->definition.name;
     order.chainVersion = chain->definition.version;
     order.state = states::kReceived;
-    order.createdAtMs = order.updatedAtMs = clock_();
+    order.createdAtMs = order.updatedAtMs = engine_.now();
+    // Stored already leased to this host, which runs it now: no other host may start it too.
+    order.leaseOwner = engine_.hostId();
+    order.leaseUntilMs = engine_.leaseUntil(*chain);
 
-    if (store_.insertOrder(order) == store::InsertResult::DuplicateRef) {
+    if (engine_.store().insertOrder(order) == store::InsertResult::DuplicateRef) {
         return fromExisting(order.orderRef, order.requestHash);
     }
     result.kind = SubmitResult::Kind::Created;
-    result.order = runner_.run(std::move(order), *chain);
+    result.order = runner_.run(std::move(order));
     return result;
 }
 
 SubmitResult OrderIntake::fromExisting(const std::string& orderRef, const std::string& requestHash) {
     SubmitResult result;
-    auto existing = store_.findByRef(orderRef);
+    auto existing = engine_.store().findByRef(orderRef);
     if (!existing) {
         return failed(SubmitResult::Kind::Conflict, "order_ref '" + orderRef + "' is being created concurrently");
     }

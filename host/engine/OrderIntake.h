@@ -33,18 +33,15 @@ struct SubmitResult {
 
 class OrderIntake {
 public:
-    OrderIntake(store::OrderStore& store, const ChainSet& chains, std::string defaultChain,
-                services::Clock clock);
+    OrderIntake(Engine& engine, std::string defaultChain);
 
     SubmitResult submit(const std::string& body);
 
 private:
     SubmitResult fromExisting(const std::string& orderRef, const std::string& requestHash);
 
-    store::OrderStore& store_;
-    const ChainSet& chains_;
+    Engine& engine_;
     std::string defaultChain_;
-    services::Clock clock_;
     ChainRunner runner_;
 };
 

@@ -9,20 +9,19 @@
 namespace orderhost::engine {
 namespace {
 
-constexpr std::size_t kBatch = 500;
+constexpr std::size_t kBatch = 100;
 
-// Resumes one order; false when its chain version is not available on this host.
-bool resume(store::OrderStore& store, const ChainSet& chains, ChainRunner& runner, const std::string& id) {
-    auto order = store.findById(id);
+// Resumes one claimed order; false when it could not be run here.
+bool resume(Engine& engine, ChainRunner& runner, const std::string& id) {
+    auto order = engine.store().findById(id);
     if (!order) return true;
-    const ReadyChain* chain = chains.find(order->chain, order->chainVersion);
-    if (chain == nullptr) {
-        spdlog::warn("order {} is {} on chain {} v{}, which this host does not run: left as it is", id,
+    if (engine.chains().find(order->chain, order->chainVersion) == nullptr) {
+        spdlog::warn("order {} is {} on chain {} v{}, which this host does not run: left for a host that does", id,
                      order->state, order->chain, order->chainVersion);
         return false;
     }
     try {
-        const auto finished = runner.run(std::move(*order), *chain);
+        const auto finished = runner.run(std::move(*order));
         spdlog::info("order {} resumed after a restart: now {}", id, finished.state);
         return true;
     } catch (const std::exception& e) {
@@ -33,24 +32,22 @@ bool resume(store::OrderStore& store, const ChainSet& chains, ChainRunner& runne
 
 }  // namespace
 
-RecoveryReport resumeUnfinishedOrders(store::OrderStore& store, const ChainSet& chains, ChainRunner& runner) {
+RecoveryReport resumeUnfinishedOrders(Engine& engine, ChainRunner& runner) {
     RecoveryReport report;
-    for (const std::string& state : {states::kReceived, states::kInProgress}) {
-        std::set<std::string> skipped;  // still in `state` after we tried: fetch past them
-        for (;;) {
-            std::size_t tried = 0;
-            for (const auto& id : store.idsInState(state, skipped.size() + kBatch)) {
-                if (skipped.count(id) != 0) continue;
-                ++tried;
-                if (resume(store, chains, runner, id)) {
-                    ++report.resumed;
-                } else {
-                    skipped.insert(id);
-                }
-            }
-            if (tried == 0) break;
+    std::set<std::string> seen;  // an order that could not run stays ours: do not loop on it
+    for (;;) {
+        const std::int64_t now = engine.now();
+        const auto claimed = engine.store().claimExpired({states::kReceived, states::kInProgress, states::kCompensating},
+                                                         engine.hostId(), now + engine.leaseMs(), now,
+                                                         seen.size() + kBatch, true);
+        std::size_t fresh = 0;
+        for (const auto& id : claimed) {
+            if (!seen.insert(id).second) continue;
+            ++fresh;
+            if (resume(engine, runner, id)) ++report.resumed;
+            else ++report.skipped;
         }
-        report.skipped += skipped.size();
+        if (fresh == 0) break;
     }
     return report;
 }

@@ -2,6 +2,9 @@
 
 #include "host/engine/OrderState.h"
 
+#include <algorithm>
+#include <iterator>
+
 
 namespace orderhost::engine {
 namespace {
@@ -31,14 +34,13 @@ store::StepRunRecord signalRun(const store::OrderRecord& order, const ReadyChain
 
 }  // namespace
 
-OrderSignals::OrderSignals(store::OrderStore& store, const ChainSet& chains, services::Clock clock)
-    : store_(store), chains_(chains), clock_(clock), runner_(store, clock) {}
+OrderSignals::OrderSignals(Engine& engine) : engine_(engine), runner_(engine) {}
 
 SignalResult OrderSignals::deliver(const std::string& orderId, const std::string& signal,
                                    const std::string& payloadJson) {
     auto payload = document::JsonDocument::parse(payloadJson.empty() ? "{}" : payloadJson);
     if (!payload.ok()) return refused(SignalResult::Kind::InvalidPayload, payload.error->toString());
-    auto order = store_.findById(orderId);
+    auto order = engine_.store().findById(orderId);
     if (!order) return refused(SignalResult::Kind::UnknownOrder, "no order with id '" + orderId + "'");
     if (order->state != states::kOnHold || order->awaitingSignal != signal) {
         const std::string waiting = order->state == states::kOnHold
@@ -46,11 +48,12 @@ SignalResult OrderSignals::deliver(const std::string& orderId, const std::string
                                         : "it is " + order->state + ", not on_hold";
         return refused(SignalResult::Kind::NotWaiting, "order " + orderId + " cannot take signal '" + signal + "': " + waiting);
     }
-    const ReadyChain* chain = chains_.find(order->chain, order->chainVersion);
+    const ReadyChain* chain = engine_.chains().find(order->chain, order->chainVersion);
     if (chain == nullptr) {
         return refused(SignalResult::Kind::NoChain, "chain " + order->chain + " v" + std::to_string(order->chainVersion) +
                                                         " is not loaded on this host");
     }
+    if (signal == chains::kManualActionSignal) return manualAction(std::move(*order), *payload.document);
     auto doc = document::JsonDocument::parse(order->document);
     if (!doc.ok() || doc.document->set("/signals/" + signal, payload.document->toJson()) != document::Status::Ok) {
         return refused(SignalResult::Kind::InvalidPayload, "the payload cannot be added to the order document");
@@ -58,16 +61,47 @@ SignalResult OrderSignals::deliver(const std::string& orderId, const std::string
     store::OrderRecord resumed = *order;
     resumed.state = states::kInProgress;
     resumed.awaitingSignal.clear();
+    resumed.wakeAtMs = 0;
     resumed.document = doc.document->toJson();
-    resumed.updatedAtMs = clock_();
+    resumed.updatedAtMs = engine_.now();
+    resumed.leaseOwner = engine_.hostId();  // taken with the resume: this host runs it on
+    resumed.leaseUntilMs = engine_.leaseUntil(*chain);
     try {
-        store_.recordStep(resumed, states::kOnHold, signalRun(resumed, *chain, signal, resumed.updatedAtMs));
+        // Guarded by "on_hold and nobody's lease": a timer claiming it at the same moment wins or loses whole.
+        store::CheckpointExtras extras;
+        extras.expectedLeaseOwner = order->leaseOwner;
+        engine_.store().recordStep(resumed, states::kOnHold, signalRun(resumed, *chain, signal, resumed.updatedAtMs),
+                                   extras);
     } catch (const store::StaleOrderError&) {
         return refused(SignalResult::Kind::NotWaiting, "order " + orderId + " was resumed by another request");
     }
     SignalResult result;
     result.kind = SignalResult::Kind::Resumed;
-    result.order = runner_.run(std::move(resumed), *chain);
+    result.order = runner_.run(std::move(resumed));
+    return result;
+}
+
+SignalResult OrderSignals::manualAction(store::OrderRecord order, const document::JsonDocument& payload) {
+    static const std::pair<const char*, ManualAction> actions[] = {
+        {"retry", ManualAction::Retry}, {"skip", ManualAction::Skip},
+        {"compensate", ManualAction::Compensate}, {"fail", ManualAction::Fail}};
+    std::string name = "retry", note;
+    payload.getString("/action", name);
+    payload.getString("/note", note);
+    const auto found = std::find_if(std::begin(actions), std::end(actions),
+                                    [&](const auto& entry) { return name == entry.first; });
+    if (found == std::end(actions))
+        return refused(SignalResult::Kind::InvalidPayload,
+                       "\"action\" must be one of retry, skip, compensate, fail; got \"" + name.substr(0, 40) + "\"");
+    const ReadyChain* chain = engine_.chains().find(order.chain, order.chainVersion);
+    const std::int64_t until = engine_.leaseUntil(*chain);
+    if (!engine_.store().claim(order.id, states::kOnHold, states::kOnHold, engine_.hostId(), until, engine_.now()))
+        return refused(SignalResult::Kind::NotWaiting, "order " + order.id + " was taken up by another request");
+    order.leaseOwner = engine_.hostId();
+    order.leaseUntilMs = until;
+    SignalResult result;
+    result.kind = SignalResult::Kind::Resumed;
+    result.order = runner_.applyManualAction(std::move(order), found->second, note.substr(0, 1000));
     return result;
 }
 

@@ -7,6 +7,10 @@
 // suspended step runs again and sees the payload (the credit step, for instance, continues on
 // {"approved": true} and rejects on {"approved": false}). Delivery is safe under races: of two
 // deliveries at once, one resumes the order and the other finds it no longer waiting.
+//
+// "manual_action" answers an order held by a step's on_failure: hold (or a compensation that
+// failed): {"action": "retry" | "skip" | "compensate" | "fail", "note": "..."}; retry when
+// no action is given.
 #pragma once
 
 #include "host/engine/ChainRunner.h"
@@ -32,15 +36,15 @@ struct SignalResult {
 
 class OrderSignals {
 public:
-    OrderSignals(store::OrderStore& store, const ChainSet& chains, services::Clock clock);
+    explicit OrderSignals(Engine& engine);
 
     // `payloadJson` is a JSON object, or empty for {}.
     SignalResult deliver(const std::string& orderId, const std::string& signal, const std::string& payloadJson);
 
 private:
-    store::OrderStore& store_;
-    const ChainSet& chains_;
-    services::Clock clock_;
+    SignalResult manualAction(store::OrderRecord order, const document::JsonDocument& payload);
+
+    Engine& engine_;
     ChainRunner runner_;
 };
 

@@ -7,11 +7,22 @@ namespace orderhost::engine::states {
 
 bool isAllowedTransition(const std::string& from, const std::string& to) {
     static const std::set<std::pair<std::string, std::string>> allowed = {
-        {kReceived, kInProgress},   {kReceived, kCompleted},   {kReceived, kRejected},
-        {kReceived, kOnHold},       {kReceived, kFailed},      {kInProgress, kInProgress},
-        {kInProgress, kCompleted},  {kInProgress, kRejected},  {kInProgress, kOnHold},
-        {kInProgress, kFailed},     {kOnHold, kInProgress},    {kReceived, kRetryWait},
-        {kInProgress, kRetryWait},  {kRetryWait, kInProgress},
+        // running forward
+        {kReceived, kInProgress}, {kReceived, kCompleted}, {kReceived, kRejected}, {kReceived, kOnHold},
+        {kReceived, kFailed}, {kReceived, kRetryWait}, {kReceived, kCompensating},
+        {kInProgress, kInProgress}, {kInProgress, kCompleted}, {kInProgress, kRejected}, {kInProgress, kOnHold},
+        {kInProgress, kFailed}, {kInProgress, kRetryWait}, {kInProgress, kCompensating},
+        {kInProgress, kCancelled}, {kInProgress, kReturned},
+        // waiting
+        {kRetryWait, kInProgress}, {kRetryWait, kCompensating},
+        {kOnHold, kInProgress}, {kOnHold, kCompensating}, {kOnHold, kFailed}, {kOnHold, kOnHold},
+        {kOnHold, kCompleted}, {kOnHold, kCancelled}, {kOnHold, kReturned}, {kRetryWait, kCancelled},
+        // undoing
+        {kCompensating, kCompensating}, {kCompensating, kRejected}, {kCompensating, kFailed},
+        {kCompensating, kCancelled}, {kCompensating, kOnHold}, {kCompensating, kRetryWait},
+        {kCompensating, kInProgress},
+        // after completion: cancel (compensate, then the cancel chain) and return (its chain)
+        {kCompleted, kCompensating}, {kCompleted, kInProgress}, {kCompleted, kCancelled},
     };
     return allowed.count({from, to}) != 0;
 }
@@ -20,6 +31,14 @@ void requireTransition(const std::string& from, const std::string& to) {
     if (!isAllowedTransition(from, to)) {
         throw std::logic_error("forbidden order state transition: " + from + " -> " + to);
     }
+}
+
+bool isRunning(const std::string& state) {
+    return state == kReceived || state == kInProgress || state == kCompensating;
+}
+
+bool isFinal(const std::string& state) {
+    return state == kRejected || state == kFailed || state == kCancelled || state == kReturned;
 }
 
 }  // namespace orderhost::engine::states

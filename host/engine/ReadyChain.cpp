@@ -1,5 +1,9 @@
 #include "host/engine/ReadyChain.h"
 
+#include "host/engine/OrderState.h"
+
+#include <algorithm>
+
 namespace orderhost::engine {
 namespace {
 
@@ -44,6 +48,20 @@ std::unique_ptr<StepInstance> bindStep(const chains::ChainDefinition& chain,
 
 }  // namespace
 
+const std::string& ReadyChain::successState() const {
+    if (definition.trigger == "cancel_order") return states::kCancelled;
+    if (definition.trigger == "return_order") return states::kReturned;
+    return states::kCompleted;
+}
+
+const ReadyChain* ChainSet::forTrigger(const std::string& trigger) const {
+    for (const auto& [name, versions] : chains) {
+        const ReadyChain* chain = latest(name);
+        if (chain != nullptr && chain->definition.trigger == trigger) return chain;
+    }
+    return nullptr;
+}
+
 const ReadyChain* ChainSet::latest(const std::string& name) const {
     const auto found = chains.find(name);
     return found == chains.end() || found->second.empty() ? nullptr : found->second.rbegin()->second.get();
@@ -67,6 +85,7 @@ ChainSet buildChains(const std::vector<chains::ChainDefinition>& definitions,
             if (auto instance = bindStep(definition, step, registry, clock, set.errors)) {
                 chain->steps.push_back(std::move(instance));
             }
+            chain->maxStepTimeoutMs = std::max<std::int64_t>(chain->maxStepTimeoutMs, step.timeoutMs);
         }
         if (set.errors.size() != errorsBefore) continue;
         if (set.find(definition.name, definition.version) != nullptr) {

@@ -17,6 +17,11 @@ namespace orderhost::engine {
 struct ReadyChain {
     chains::ChainDefinition definition;
     std::vector<std::unique_ptr<StepInstance>> steps;
+    std::int64_t maxStepTimeoutMs = 0;  // the longest timeout_ms of its steps (lease length)
+
+    // The state an order reaches when every step went through: completed, or cancelled /
+    // returned for the chains those requests start.
+    const std::string& successState() const;
 };
 
 // The chains a host runs, by name and version. New orders start on a chain's latest version;
@@ -28,6 +33,8 @@ struct ChainSet {
 
     const ReadyChain* latest(const std::string& name) const;
     const ReadyChain* find(const std::string& name, int version) const;
+    // The latest version of the first chain (by name) started by `trigger`, e.g. cancel_order.
+    const ReadyChain* forTrigger(const std::string& trigger) const;
 };
 
 // Binds every definition to the registry's plugins; a chain with any error is left out and

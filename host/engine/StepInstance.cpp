@@ -56,20 +56,32 @@ oh_context StepInstance::makeContext(document::JsonDocument* order, const std::s
 }
 
 services::ReportedOutcome StepInstance::run(document::JsonDocument& order, const StepCallInfo& info) {
+    return call(kind_.run, "run()", order, info);
+}
+
+services::ReportedOutcome StepInstance::compensate(document::JsonDocument& order, const StepCallInfo& info) {
+    if (kind_.compensate == nullptr) return services::ReportedOutcome{};  // nothing to undo
+    return call(kind_.compensate, "compensate()", order, info);
+}
+
+services::ReportedOutcome StepInstance::call(oh_status (*function)(void*, const oh_step_call*), const char* name,
+                                             document::JsonDocument& order, const StepCallInfo& info) {
     oh_context ctx = makeContext(&order, info.orderId);
+    ctx.transaction = info.transaction;
+    ctx.datasources = info.datasources;
     const oh_step_call call{sizeof(oh_step_call), &ctx,         str(info.orderId),
                             str(chainName_),      str(definition_.name), info.attempt,
                             str(info.idempotencyKey)};
     oh_status status;
     if (threadSafe_) {
-        status = kind_.run(instance_, &call);
+        status = function(instance_, &call);
     } else {
         std::lock_guard<std::mutex> lock(callMutex_);
-        status = kind_.run(instance_, &call);
+        status = function(instance_, &call);
     }
     if (status != OH_STATUS_OK) {
         return failure("plugin_error", ctx.error.empty()
-                                           ? "run() returned status " + std::to_string(status)
+                                           ? std::string(name) + " returned status " + std::to_string(status)
                                            : ctx.error);
     }
     if (!ctx.outcome) return services::ReportedOutcome{};  // no report means CONTINUE

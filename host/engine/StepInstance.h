@@ -30,6 +30,11 @@ struct StepCallInfo {
     std::string orderId;
     std::uint32_t attempt = 1;
     std::string idempotencyKey;
+    // The orderhost.db extension's databases for this call (not owned; nullptr: none).
+    // `transaction` is this attempt's transaction on the host's database: plugin statements
+    // on datasource "orderhost" run in it, and the runner commits it with the checkpoint.
+    store::StepTransaction* transaction = nullptr;
+    store::Datasources* datasources = nullptr;  // named datasources, autocommit
 };
 
 class StepInstance {
@@ -45,11 +50,17 @@ public:
     // misbehaviour: a failing status or an unknown outcome kind becomes a FAIL outcome.
     services::ReportedOutcome run(document::JsonDocument& order, const StepCallInfo& info);
 
+    // Undoes a completed run (compensation). A kind without compensate() reports CONTINUE.
+    services::ReportedOutcome compensate(document::JsonDocument& order, const StepCallInfo& info);
+    bool canCompensate() const { return kind_.compensate != nullptr; }
+
     const chains::StepDefinition& definition() const { return definition_; }
     const std::string& pluginId() const { return pluginId_; }
 
 private:
     oh_context makeContext(document::JsonDocument* order, const std::string& orderId) const;
+    services::ReportedOutcome call(oh_status (*function)(void*, const oh_step_call*), const char* name,
+                                   document::JsonDocument& order, const StepCallInfo& info);
 
     const oh_step_kind& kind_;
     chains::StepDefinition definition_;

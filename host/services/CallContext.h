@@ -16,6 +16,11 @@
 #include <optional>
 #include <string>
 
+namespace orderhost::store {
+class Datasources;
+class StepTransaction;
+}  // namespace orderhost::store
+
 namespace orderhost::services {
 
 // Milliseconds since the Unix epoch; injectable so tests control time.
@@ -47,6 +52,11 @@ struct oh_context {
     const orderhost::document::JsonDocument* config = nullptr;
     orderhost::document::JsonDocument* order = nullptr;  // nullptr during create()
     orderhost::services::Clock clock;
+    // The orderhost.db extension's databases, set for run()/compensate() only. `transaction`
+    // is the step attempt's transaction on the host's own database ("orderhost"); nullptr
+    // means the call has no host database. Both are owned by the runner and outlive the call.
+    orderhost::store::StepTransaction* transaction = nullptr;
+    orderhost::store::Datasources* datasources = nullptr;
 
     std::optional<orderhost::services::ReportedOutcome> outcome;
     std::string error;

@@ -1,10 +1,12 @@
 #include "host/services/HostServices.h"
 
 #include "host/services/CallContext.h"
+#include "host/services/DatabaseExtension.h"
 
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstring>
 #include <string_view>
 
 namespace orderhost::services {
@@ -135,8 +137,10 @@ void reportError(oh_context* ctx, oh_str message) {
     if (ctx != nullptr) ctx->error = std::string(view(message));
 }
 
-// No host extensions in ABI 1.0 yet ("orderhost.db/1" arrives with the durable engine).
-const void* getExtension(const char*) { return nullptr; }
+const void* getExtension(const char* id) {
+    if (id != nullptr && std::strcmp(id, OH_EXT_DB) == 0) return &databaseExtension();
+    return nullptr;
+}
 
 }  // namespace
 

@@ -82,6 +82,25 @@ void createOutbox(Poco::Data::Session& s, const Dialect& d) {
     s << "CREATE INDEX outbox_order_idx ON outbox (order_id)", now;
 }
 
+// v6: where each webhook subscriber's relay stands, and the index PostgreSQL readers page by.
+// One row per subscriber (its URL): the last event it acknowledged with a 2xx, the relay that
+// holds it (lease_owner/lease_until, so hosts sharing the database do not deliver the same
+// events at once), and its backoff after failures (failures, retry_at), durable so that a
+// restarted or other host keeps to it.
+void createRelayCursors(Poco::Data::Session& s, const Dialect& d) {
+    s << "CREATE TABLE relay_cursors ("
+         " subscriber VARCHAR(1000) PRIMARY KEY,"
+         " last_event_id BIGINT NOT NULL DEFAULT 0,"
+         " lease_owner VARCHAR(64),"
+         " lease_until BIGINT NOT NULL DEFAULT 0,"
+         " failures INTEGER NOT NULL DEFAULT 0,"
+         " retry_at BIGINT NOT NULL DEFAULT 0,"
+         " last_error VARCHAR(1000),"
+         " updated_at BIGINT NOT NULL DEFAULT 0)", now;
+    // Outbox readers on PostgreSQL go in (txid, id) order (Outbox.h); SQLite pages by id.
+    if (d.backend() == Backend::PostgreSQL) s << "CREATE INDEX outbox_txid_id_idx ON outbox (txid, id)", now;
+}
+
 void ensureMigrationsTable(Database& db) {
     auto create = [&] {
         db.withSession("create schema_migrations", [](Poco::Data::Session& s) {
@@ -130,6 +149,7 @@ const std::vector<Migration>& schemaMigrations() {
         {3, "orders.next_attempt and wake_at", addRetryTimer},
         {4, "leases, compensation, step_runs.chain", addLeasesAndCompensation},
         {5, "outbox", createOutbox},
+        {6, "relay_cursors, outbox (txid, id) index", createRelayCursors},
     };
     return all;
 }

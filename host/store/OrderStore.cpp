@@ -125,7 +125,7 @@ std::vector<std::string> OrderStore::idsDue(const std::string& state, int64_t no
         std::vector<std::string> ids;
         Poco::UInt64 max = limit;
         Poco::Int64 at = nowMs;
-        s << "SELECT id FROM orders WHERE state = ? AND wake_at <= ? ORDER BY wake_at, id LIMIT ?", bind(state),
+        s << "SELECT id FROM orders WHERE state = ? AND wake_at > 0 AND wake_at <= ? ORDER BY wake_at, id LIMIT ?", bind(state),
             bind(at), bind(max), into(ids), now;
         return ids;
     });
@@ -159,9 +159,13 @@ bool OrderStore::renewLease(const std::string& id, const std::string& owner, int
 }
 
 std::vector<std::string> OrderStore::claimExpired(const std::vector<std::string>& states, const std::string& owner,
-                                                  int64_t untilMs, int64_t nowMs, std::size_t limit) {
+                                                  int64_t untilMs, int64_t nowMs, std::size_t limit,
+                                                  bool includeOwn) {
     const std::string op = "claim orders with expired leases";
     check(db_, op, kLeaseOwner, owner);
+    // Matches no owner when own orders are not wanted: ids never hold a control character.
+    const std::string own = includeOwn ? owner : std::string("\x01");
+    const std::string expired = " AND (lease_until < ? OR lease_owner = ?)";
     std::string inList;
     for (std::size_t i = 0; i < states.size(); ++i) inList += i == 0 ? "?" : ", ?";
     const Poco::UInt64 max = limit;
@@ -172,11 +176,11 @@ std::vector<std::string> OrderStore::claimExpired(const std::vector<std::string>
         db_.withTransaction(op, [&](Session& s) {
             Statement st(s);
             st << "WITH claimed AS (UPDATE orders SET lease_owner = ?, lease_until = ? WHERE id IN ("
-                  " SELECT id FROM orders WHERE state IN (" << inList << ") AND lease_until < ?"
-                  " ORDER BY lease_until, id LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING id) SELECT id FROM claimed",
+                  " SELECT id FROM orders WHERE state IN (" << inList << ")" << expired
+               << " ORDER BY lease_until, id LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING id) SELECT id FROM claimed",
                 bind(owner), bind(untilMs);
             for (const auto& state : states) st, bind(state);
-            st, bind(nowMs), bind(max), into(claimed);
+            st, bind(nowMs), bind(own), bind(max), into(claimed);
             st.execute();
         });
         return claimed;
@@ -186,9 +190,9 @@ std::vector<std::string> OrderStore::claimExpired(const std::vector<std::string>
     std::vector<std::string> candidates = db_.withSession(op, [&](Session& s) {
         std::vector<std::string> ids;
         Statement st(s);
-        st << "SELECT id FROM orders WHERE state IN (" << inList << ") AND lease_until < ? ORDER BY lease_until, id LIMIT ?";
+        st << "SELECT id FROM orders WHERE state IN (" << inList << ")" << expired << " ORDER BY lease_until, id LIMIT ?";
         for (const auto& state : states) st, bind(state);
-        st, bind(nowMs), bind(max), into(ids);
+        st, bind(nowMs), bind(own), bind(max), into(ids);
         st.execute();
         return ids;
     });
@@ -196,9 +200,9 @@ std::vector<std::string> OrderStore::claimExpired(const std::vector<std::string>
         bool won = false;
         db_.withTransaction(op, [&](Session& s) {
             won = db_.dialect().changesOneRow(
-                s, "UPDATE orders SET lease_owner = ?, lease_until = ? WHERE id = ? AND lease_until < ? AND state IN (" + inList + ")",
+                s, "UPDATE orders SET lease_owner = ?, lease_until = ? WHERE id = ?" + expired + " AND state IN (" + inList + ")",
                 [&](Statement& st) {
-                    st, bind(owner), bind(untilMs), bind(id), bind(nowMs);
+                    st, bind(owner), bind(untilMs), bind(id), bind(nowMs), bind(own);
                     for (const auto& state : states) st, bind(state);
                 });
         });

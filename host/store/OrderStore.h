@@ -68,6 +68,8 @@ class OrderStore {
 public:
     explicit OrderStore(Database&);
 
+    Database& database() const { return db_; }
+
     // Inserts the order in one transaction. A second order with the same orderRef inserts
     // nothing and returns DuplicateRef, also when both race from different threads/processes.
     InsertResult insertOrder(const OrderRecord&);
@@ -79,7 +81,7 @@ public:
     std::vector<StepRunRecord> stepRuns(const std::string& orderId);
     // Ids of orders in `state`, oldest first, at most `limit` (crash recovery).
     std::vector<std::string> idsInState(const std::string& state, std::size_t limit);
-    // Ids of orders in `state` whose wake_at is at or before `nowMs`, earliest first.
+    // Ids of orders in `state` with a timer (wake_at > 0) due at or before `nowMs`, earliest first.
     std::vector<std::string> idsDue(const std::string& state, int64_t nowMs, std::size_t limit);
     // Claims the order for `owner` until `untilMs`, moving it from `from` to `to`, if it is
     // still in `from` and nobody else holds an unexpired lease on it; false if another request
@@ -90,8 +92,11 @@ public:
     // Claims up to `limit` orders in one of `states` whose lease expired before `nowMs` (their
     // host died or lost them), for `owner` until `untilMs`, and returns their ids. Orders
     // another host is claiming at the same moment are skipped, never taken by both.
+    // With includeOwn, also orders `owner` itself holds (a restarted host taking back its own:
+    // its previous run is gone, since the host id includes the port it now holds).
     std::vector<std::string> claimExpired(const std::vector<std::string>& states, const std::string& owner,
-                                          int64_t untilMs, int64_t nowMs, std::size_t limit);
+                                          int64_t untilMs, int64_t nowMs, std::size_t limit,
+                                          bool includeOwn = false);
 
     // Extends `owner`'s lease on an order; false when the lease is no longer theirs.
     bool renewLease(const std::string& id, const std::string& owner, int64_t untilMs);

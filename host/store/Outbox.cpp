@@ -2,13 +2,34 @@
 
 #include <Poco/Data/Statement.h>
 
+#include "host/store/Database.h"
+
 using namespace Poco::Data::Keywords;
+using Poco::Data::Session;
+using Poco::Data::Statement;
 
 namespace orderhost::store {
+namespace {
 
-void appendOutboxEvents(Poco::Data::Session& session, const Dialect& dialect, const std::vector<OutboxEvent>& events) {
+void checkEvent(const OutboxEvent& e) {
+    std::string problem;
+    if (e.type.empty() || e.type.size() > kMaxEventTypeBytes)
+        problem = "event type must be 1 to " + std::to_string(kMaxEventTypeBytes) + " bytes";
+    else if (e.orderId.empty() || e.orderId.size() > kMaxEventOrderIdBytes)
+        problem = "event order_id must be 1 to " + std::to_string(kMaxEventOrderIdBytes) + " bytes";
+    else if (e.payloadJson.size() > kMaxDocumentBytes)
+        problem = "event payload is " + std::to_string(e.payloadJson.size()) + " bytes; at most " +
+                  std::to_string(kMaxDocumentBytes) + " fit";
+    if (!problem.empty())
+        throw StoreError("orderhost store: append outbox event '" + e.type.substr(0, 64) + "' failed: " + problem);
+}
+
+}  // namespace
+
+void appendOutboxEvents(Session& session, const Dialect& dialect, const std::vector<OutboxEvent>& events) {
+    for (const OutboxEvent& e : events) checkEvent(e);
     for (const OutboxEvent& e : events) {
-        Poco::Data::Statement st(session);
+        Statement st(session);
         st << "INSERT INTO outbox (order_id, event_type, payload, created_at) VALUES (?, ?, "
            << Dialect::textParam() << ", ?)",
             bind(e.orderId), bind(e.type);
@@ -16,6 +37,65 @@ void appendOutboxEvents(Poco::Data::Session& session, const Dialect& dialect, co
         st, bind(e.createdAtMs);
         st.execute();
     }
+}
+
+OutboxReader::OutboxReader(Database& db) : db_(db) {}
+
+std::vector<OutboxEvent> OutboxReader::eventsAfter(std::int64_t afterId, std::size_t limit) {
+    const std::string op = "read outbox events after " + std::to_string(afterId);
+    if (afterId != 0 && !contains(afterId))
+        throw UnknownEventError(db_.errorMessage(op, "there is no event " + std::to_string(afterId) + " in the outbox"));
+    const Poco::Int64 after = afterId;
+    const Poco::UInt64 max = limit;
+    if (db_.backend() == Backend::SQLite) {
+        return read(op, "WHERE id > ? ORDER BY id LIMIT ?", [&](Statement& st) { st, bind(after), bind(max); });
+    }
+    // Header comment of Outbox.h: (txid, id) order, fenced below the oldest running xid. One
+    // statement, so the fence and the rows read come from the same snapshot. COALESCE: event 0
+    // does not exist and sorts before everything.
+    return read(op,
+                "WHERE (txid, id) > (COALESCE((SELECT txid FROM outbox WHERE id = ?), 0), ?)"
+                " AND txid < txid_snapshot_xmin(txid_current_snapshot()) ORDER BY txid, id LIMIT ?",
+                [&](Statement& st) { st, bind(after), bind(after), bind(max); });
+}
+
+std::vector<OutboxEvent> OutboxReader::eventsOfOrder(const std::string& orderId, std::size_t limit) {
+    const Poco::UInt64 max = limit;
+    return read("read outbox events of order " + orderId.substr(0, 64), "WHERE order_id = ? ORDER BY id LIMIT ?",
+                [&](Statement& st) { st, bind(orderId), bind(max); });
+}
+
+bool OutboxReader::contains(std::int64_t eventId) {
+    return db_.withSession("look up outbox event " + std::to_string(eventId), [&](Session& s) {
+        Poco::Int64 id = eventId;
+        int found = 0;
+        s << "SELECT COUNT(*) FROM outbox WHERE id = ?", bind(id), into(found), now;
+        return found > 0;
+    });
+}
+
+std::vector<OutboxEvent> OutboxReader::read(const std::string& op, const std::string& tail,
+                                            const std::function<void(Statement&)>& bindParams) {
+    return db_.withSession(op, [&](Session& s) {
+        std::vector<Poco::Int64> ids, bytes, created;
+        std::vector<std::string> orderIds, types, payloads;
+        Statement st(s);
+        st << "SELECT id, order_id, event_type, payload, " << db_.dialect().octetLength("payload")
+           << ", created_at FROM outbox " << tail;
+        bindParams(st);
+        st, into(ids), into(orderIds), into(types), into(payloads), into(bytes), into(created);
+        st.execute();
+        std::vector<OutboxEvent> events(ids.size());
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            // Reads truncate silently past the declared size: never hand out a cut payload.
+            if (static_cast<Poco::Int64>(payloads[i].size()) != bytes[i])
+                throw StoreError(db_.errorMessage(op, "payload of event " + std::to_string(ids[i]) + " read back as " +
+                                                          std::to_string(payloads[i].size()) + " of " +
+                                                          std::to_string(bytes[i]) + " bytes"));
+            events[i] = {ids[i], std::move(orderIds[i]), std::move(types[i]), std::move(payloads[i]), created[i]};
+        }
+        return events;
+    });
 }
 
 }  // namespace orderhost::store

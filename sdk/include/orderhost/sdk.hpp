@@ -15,11 +15,13 @@
 //       ORDERHOST_STEP(NoopStep, "noop", OH_CATEGORY_OTHER, "Does nothing", "",
 //                      OH_STEP_THREAD_SAFE));
 //
-// Build it with orderhost_add_plugin() from find_package(OrderHostSDK).
+// Build it with orderhost_add_plugin() from find_package(OrderHostSDK). Steps that keep
+// tables use sdk::Database (db.hpp) and declare them with ORDERHOST_MIGRATIONS (plugin.hpp).
 #ifndef ORDERHOST_SDK_HPP
 #define ORDERHOST_SDK_HPP
 
 #include <orderhost/plugin_api.h>
+#include <orderhost/sdk/db.hpp>
 #include <orderhost/sdk/document.hpp>
 #include <orderhost/sdk/error.hpp>
 #include <orderhost/sdk/json.hpp>

@@ -1,12 +1,8 @@
 // The runner with real pieces: the scripted test plugin through the real loader, a real SQLite
 // database through ODBC. Each test states what an administrator would see in the order.
-#include "host/engine/ChainRunner.h"
+#include "tests/host/engine/EngineTestFixture.h"
+
 #include "host/engine/OrderRecovery.h"
-#include "host/engine/OrderState.h"
-#include "host/plugins/PluginRegistry.h"
-#include "host/services/HostServices.h"
-#include "host/store/Database.h"
-#include "tests/support/TestDatabase.h"
 
 #include <gtest/gtest.h>
 
@@ -16,79 +12,9 @@
 #include <thread>
 
 namespace orderhost::engine {
+
 namespace {
-namespace fs = std::filesystem;
 
-chains::StepDefinition step(const std::string& name, const std::string& configJson, int attempts = 1,
-                            const std::string& kind = "scripted") {
-    chains::StepDefinition s;
-    s.name = name;
-    s.plugin = "test.scripted";
-    s.stepKind = kind;
-    s.configJson = configJson;
-    s.attempts = attempts;
-    s.location = s.configLocation = {"test.yaml", 1, 1};
-    return s;
-}
-
-class ChainRunnerTest : public ::testing::TestWithParam<testing::TestBackend> {
-protected:
-    static void SetUpTestSuite() {
-        registry_ = new plugins::PluginRegistry(services::hostInfo(), {});
-        ASSERT_NE(registry_->loadFile(fs::path(ORDERHOST_SCRIPTED_PLUGIN_DIR) / "scripted.so"), nullptr);
-    }
-
-    void SetUp() override {
-        folder_ = testing::makeTempDir("orderhost-engine");
-        database_ = std::make_unique<testing::TestDatabase>(GetParam(), folder_.string());
-        db_ = std::make_unique<store::Database>(database_->connectionString());
-        store_ = std::make_unique<store::OrderStore>(*db_);
-    }
-    void TearDown() override {
-        store_.reset();
-        db_.reset();
-        database_.reset();
-        fs::remove_all(folder_);
-    }
-
-    // Builds a chain of `steps`, stores a new order and runs it.
-    store::OrderRecord runChain(std::vector<chains::StepDefinition> steps, const std::string& ref = "R-1") {
-        chains::ChainDefinition definition;
-        definition.name = "test-chain";
-        definition.version = 1;
-        definition.trigger = "place_order";
-        definition.steps = std::move(steps);
-        chains_ = buildChains({definition}, *registry_, [] { return std::int64_t{42}; });
-        EXPECT_TRUE(chains_.errors.empty()) << chains_.errors.front().toString();
-        store::OrderRecord order;
-        order.id = "00000000-0000-4000-8000-" + std::string(12 - ref.size(), '0') + ref.substr(2);
-        order.orderRef = ref;
-        order.chain = "test-chain";
-        order.chainVersion = 1;
-        order.state = states::kReceived;
-        order.document = R"({"order_ref":")" + ref + R"("})";
-        order.requestHash = "h";
-        EXPECT_EQ(store_->insertOrder(order), store::InsertResult::Inserted);
-        ChainRunner runner(*store_, [] { return std::int64_t{42}; });
-        return runner.run(order, *chains_.latest("test-chain"));
-    }
-
-    std::vector<std::string> outcomes(const std::string& orderId) {
-        std::vector<std::string> result;
-        for (const auto& run : store_->stepRuns(orderId)) result.push_back(run.stepName + ":" + run.outcome);
-        return result;
-    }
-
-    static plugins::PluginRegistry* registry_;
-    fs::path folder_;
-    std::unique_ptr<testing::TestDatabase> database_;
-    std::unique_ptr<store::Database> db_;
-    std::unique_ptr<store::OrderStore> store_;
-    ChainSet chains_;
-};
-plugins::PluginRegistry* ChainRunnerTest::registry_ = nullptr;
-
-using Outcomes = std::vector<std::string>;
 
 TEST_P(ChainRunnerTest, EveryStepContinuingCompletesTheOrderAndCommitsEachStep) {
     const auto order = runChain({step("a", "{}"), step("b", "{}"), step("c", "{}")});
@@ -192,7 +118,7 @@ TEST_P(ChainRunnerTest, BindingReportsUnknownPluginsKindsAndRefusedConfigWithThe
     ASSERT_EQ(set.errors.size(), 3u);
     EXPECT_EQ(set.errors[0].toString(),
               "broken.yaml:7:5: step 'p': unknown plugin 'no.such.plugin' (loaded plugins: test.scripted)");
-    EXPECT_NE(set.errors[1].toString().find("has no step kind 'nope' (it has: scripted, serial)"), std::string::npos);
+    EXPECT_NE(set.errors[1].toString().find("has no step kind 'nope' (it has: scripted, serial, undoable)"), std::string::npos);
     EXPECT_EQ(set.errors[2].toString(),
               "broken.yaml:12:9: step 'c': plugin test.scripted refused the step: config field 'outcome' refused as asked");
 }
@@ -203,7 +129,9 @@ INSTANTIATE_TEST_SUITE_P(Backends, ChainRunnerTest, ::testing::ValuesIn(testing:
 TEST(OrderStateTest, OnlyTheDrawnTransitionsAreAllowed) {
     EXPECT_NO_THROW(states::requireTransition(states::kReceived, states::kInProgress));
     EXPECT_NO_THROW(states::requireTransition(states::kInProgress, states::kCompleted));
-    EXPECT_THROW(states::requireTransition(states::kCompleted, states::kInProgress), std::logic_error);
+    EXPECT_NO_THROW(states::requireTransition(states::kCompleted, states::kInProgress));  // a return chain
+    EXPECT_THROW(states::requireTransition(states::kCompleted, states::kRejected), std::logic_error);
+    EXPECT_THROW(states::requireTransition(states::kCancelled, states::kInProgress), std::logic_error);
     EXPECT_THROW(states::requireTransition(states::kRejected, states::kCompleted), std::logic_error);
     EXPECT_THROW(states::requireTransition(states::kFailed, states::kReceived), std::logic_error);
 }
@@ -222,7 +150,8 @@ TEST_P(ChainRunnerTest, NewOrdersTakeTheLatestVersionAndUnfinishedOrdersResumeOn
     chains::ChainDefinition v2 = v1;
     v2.version = 2;
     v2.steps = {step("new-a", "{}")};
-    const ChainSet set = buildChains({v2, v1}, *registry_, services::systemClockMs);
+    useChains(buildChains({v2, v1}, *registry_, services::systemClockMs));
+    const ChainSet& set = chains_;
     ASSERT_TRUE(set.errors.empty());
     ASSERT_NE(set.latest("versioned"), nullptr);
     EXPECT_EQ(set.latest("versioned")->definition.version, 2);
@@ -240,8 +169,8 @@ TEST_P(ChainRunnerTest, NewOrdersTakeTheLatestVersionAndUnfinishedOrdersResumeOn
     order.requestHash = "h";
     ASSERT_EQ(store_->insertOrder(order), store::InsertResult::Inserted);
 
-    ChainRunner runner(*store_, services::systemClockMs);
-    const RecoveryReport report = resumeUnfinishedOrders(*store_, set, runner);
+    ChainRunner runner(*engine_);
+    const RecoveryReport report = resumeUnfinishedOrders(*engine_, runner);
     EXPECT_EQ(report.resumed, 1u);
     EXPECT_EQ(report.skipped, 0u);
     const auto resumed = store_->findById(order.id);
@@ -260,8 +189,9 @@ TEST_P(ChainRunnerTest, AnOrderWhoseChainVersionIsGoneIsLeftAsItWas) {
     order.document = "{}";
     order.requestHash = "h";
     ASSERT_EQ(store_->insertOrder(order), store::InsertResult::Inserted);
-    ChainRunner runner(*store_, services::systemClockMs);
-    const RecoveryReport report = resumeUnfinishedOrders(*store_, ChainSet{}, runner);
+    useChains(ChainSet{});
+    ChainRunner runner(*engine_);
+    const RecoveryReport report = resumeUnfinishedOrders(*engine_, runner);
     EXPECT_EQ(report.resumed, 0u);
     EXPECT_EQ(report.skipped, 1u);
     EXPECT_EQ(store_->findById(order.id)->state, states::kReceived);
@@ -280,7 +210,8 @@ TEST_P(ChainRunnerTest, TheAwaitedSignalResumesTheHeldStepWithItsPayload) {
     ASSERT_EQ(held.state, states::kOnHold);
     EXPECT_EQ(store_->findById(held.id)->awaitingSignal, "scripted_signal");
 
-    OrderSignals signals(*store_, chains_, [] { return std::int64_t{43}; });
+    now_ = 43;
+    OrderSignals signals(*engine_);
     EXPECT_EQ(signals.deliver(held.id, "other_signal", "{}").kind, SignalResult::Kind::NotWaiting);
     EXPECT_EQ(signals.deliver(held.id, "scripted_signal", "[1]").kind, SignalResult::Kind::InvalidPayload);
     EXPECT_EQ(signals.deliver("00000000-0000-4000-8000-000000000000", "scripted_signal", "{}").kind,
@@ -299,7 +230,7 @@ TEST_P(ChainRunnerTest, TheAwaitedSignalResumesTheHeldStepWithItsPayload) {
 
 TEST_P(ChainRunnerTest, ASignalPayloadCanEndTheOrder) {
     const auto held = runChain({step("wait", R"({"outcome":"suspend"})"), step("after", "{}")});
-    OrderSignals signals(*store_, chains_, services::systemClockMs);
+    OrderSignals signals(*engine_);
     const SignalResult result = signals.deliver(held.id, "scripted_signal", R"({"go":false})");
     ASSERT_EQ(result.kind, SignalResult::Kind::Resumed);
     EXPECT_EQ(result.order.state, states::kRejected);
@@ -314,7 +245,7 @@ TEST_P(ChainRunnerTest, SuspendingOnASignalNobodyCanSendFailsTheOrder) {
 }  // namespace
 }  // namespace orderhost::engine
 
-#include "host/engine/RetryTimer.h"
+#include "host/engine/OrderPoller.h"
 
 namespace orderhost::engine {
 namespace {
@@ -330,9 +261,9 @@ TEST_P(ChainRunnerTest, ABackoffMakesTheOrderWaitDurablyUntilTheTimerRunsItOn) {
     EXPECT_LE(waiting.wakeAtMs, 42 + 1000);
 
     std::int64_t now = 42;
-    RetryTimer timer(*store_, chains_, [&] { return now; }, std::chrono::milliseconds(10));
+    OrderPoller timer(*engine_, std::chrono::milliseconds(10));
     EXPECT_EQ(timer.runDue(), 0u);  // not due yet
-    now = waiting.wakeAtMs;
+    now = now_ = waiting.wakeAtMs;
     EXPECT_EQ(timer.runDue(), 1u);
     auto second = store_->findById(waiting.id);
     ASSERT_EQ(second->state, states::kRetryWait);  // attempt 2 retried again: doubled, capped
@@ -340,7 +271,7 @@ TEST_P(ChainRunnerTest, ABackoffMakesTheOrderWaitDurablyUntilTheTimerRunsItOn) {
     EXPECT_GE(second->wakeAtMs - now, 750);
     EXPECT_LE(second->wakeAtMs - now, 1500);
 
-    now = second->wakeAtMs;
+    now = now_ = second->wakeAtMs;
     EXPECT_EQ(timer.runDue(), 1u);
     const auto done = store_->findById(waiting.id);
     EXPECT_EQ(done->state, states::kCompleted);
@@ -362,7 +293,8 @@ TEST_P(ChainRunnerTest, TheTimerThreadRunsDueOrdersOnItsOwn) {
     flaky.backoffMs = 20;  // at least 10 ms after jitter: never an immediate retry
     const auto waiting = runChain({flaky});
     ASSERT_EQ(waiting.state, states::kRetryWait);
-    RetryTimer timer(*store_, chains_, services::systemClockMs, std::chrono::milliseconds(10));
+    now_ = services::systemClockMs();
+    OrderPoller timer(*engine_, std::chrono::milliseconds(10));
     timer.start();
     for (int i = 0; i < 200 && store_->findById(waiting.id)->state != states::kCompleted; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -76,6 +76,21 @@ class JsonScanner {
     }
   }
 
+  // Reads a number or a true/false/null literal and returns its text.
+  std::string_view literal() {
+    skipSpace();
+    std::size_t start = pos_;
+    skipScalarRest();
+    if (pos_ == start) fail("expected a value");
+    return text_.substr(start, pos_ - start);
+  }
+
+  // The next non-space character without consuming it; '\0' at the end.
+  char peek() {
+    skipSpace();
+    return pos_ < text_.size() ? text_[pos_] : '\0';
+  }
+
   // Skips one value of any type, nested ones included.
   void skipValue() {
     skipSpace();

@@ -10,9 +10,12 @@
 //   sdk::Error (in run/compensate)    → its status
 //   std::exception                    → OH_STATUS_INTERNAL_ERROR, message what()
 //   anything else                     → OH_STATUS_INTERNAL_ERROR
+//
+// The plugin's get_extension answers "orderhost.migrations/1" when ORDERHOST_MIGRATIONS is used.
 #ifndef ORDERHOST_SDK_PLUGIN_HPP
 #define ORDERHOST_SDK_PLUGIN_HPP
 
+#include <orderhost/ext/db.h>
 #include <orderhost/plugin_api.h>
 #include <orderhost/sdk/error.hpp>
 #include <orderhost/sdk/outcome.hpp>
@@ -127,11 +130,34 @@ constexpr oh_step_kind describeStep(const char* name, oh_step_category category,
                       overridesCompensate<T> ? &compensateStep : nullptr, &destroyStep};
 }
 
-template <std::size_t N>
-constexpr std::array<const oh_step_kind*, N> pointersTo(const oh_step_kind (&kinds)[N]) noexcept {
-  std::array<const oh_step_kind*, N> pointers{};
-  for (std::size_t i = 0; i < N; ++i) pointers[i] = &kinds[i];
+template <class T, std::size_t N>
+constexpr std::array<const T*, N> pointersTo(const T (&items)[N]) noexcept {
+  std::array<const T*, N> pointers{};
+  for (std::size_t i = 0; i < N; ++i) pointers[i] = &items[i];
   return pointers;
+}
+
+// The plugin's migrations (ORDERHOST_MIGRATIONS), set while the library's static objects are
+// initialised, i.e. before the host calls the entry; only read afterwards.
+inline const oh_migrations_ext* g_migrations = nullptr;
+
+inline bool registerMigrations(const oh_migrations_ext* migrations) noexcept {
+  g_migrations = migrations;
+  return true;
+}
+
+// oh_plugin_info.get_extension of every SDK plugin.
+inline const void* pluginExtension(const char* id) noexcept {
+  if (id != nullptr && g_migrations != nullptr && std::strcmp(id, OH_EXT_MIGRATIONS) == 0)
+    return g_migrations;
+  return nullptr;
+}
+
+constexpr oh_migration describeMigration(std::uint32_t version, const char* description,
+                                         const char* sql, const char* sql_sqlite,
+                                         const char* sql_postgresql) noexcept {
+  return oh_migration{sizeof(oh_migration), version, staticStr(description), staticStr(sql),
+                      staticStr(sql_sqlite), staticStr(sql_postgresql)};
 }
 
 template <std::size_t N>
@@ -140,7 +166,7 @@ constexpr oh_plugin_info describePlugin(const char* id, const char* version, con
                                         const std::array<const oh_step_kind*, N>& kinds) noexcept {
   return oh_plugin_info{sizeof(oh_plugin_info), OH_ABI_MAJOR, OH_ABI_MINOR, staticStr(id),
                         staticStr(version), staticStr(vendor), staticStr(description),
-                        static_cast<std::uint32_t>(N), kinds.data(), nullptr};
+                        static_cast<std::uint32_t>(N), kinds.data(), &pluginExtension};
 }
 
 // The negotiation. A host of another ABI major gets the plugin's info but no services are
@@ -189,5 +215,42 @@ inline const oh_plugin_info* negotiate(const oh_host_info* host,
     return ::orderhost::sdk::detail::negotiate(host, &orderhost_sdk_plugin_info_);              \
   }                                                                                             \
   static_assert(true, "ORDERHOST_PLUGIN(...) is used with a trailing semicolon")
+
+// ORDERHOST_MIGRATION(version, description, sql)
+// ORDERHOST_MIGRATION_PER_BACKEND(version, description, sql_sqlite, sql_postgresql)
+//
+// One schema change for ORDERHOST_MIGRATIONS: portable SQL, or one text per backend ("" for
+// nothing to do there). Several statements are separated by ';'. Literals only.
+#define ORDERHOST_MIGRATION(version, description, sql) \
+  ::orderhost::sdk::detail::describeMigration((version), (description), (sql), "", "")
+#define ORDERHOST_MIGRATION_PER_BACKEND(version, description, sql_sqlite, sql_postgresql)         \
+  ::orderhost::sdk::detail::describeMigration((version), (description), "", (sql_sqlite),          \
+                                              (sql_postgresql))
+
+// ORDERHOST_MIGRATIONS(datasource, ORDERHOST_MIGRATION(...), ...)
+//
+// Declares the plugin's schema migrations ("orderhost.migrations/1"), which the host applies
+// at start, each version once, in its own transaction. `datasource` is "" for the host's own
+// database (the usual case) or a configured datasource name. Use at most once per library,
+// at global namespace scope. Only ever append: never change a version that has shipped.
+//
+// Example:
+//   ORDERHOST_MIGRATIONS("",
+//       ORDERHOST_MIGRATION(1, "stock table",
+//                           "CREATE TABLE acme_stock (sku VARCHAR(64) PRIMARY KEY, qty BIGINT)"),
+//       ORDERHOST_MIGRATION(2, "stock index", "CREATE INDEX acme_stock_qty ON acme_stock (qty)"));
+#define ORDERHOST_MIGRATIONS(datasource, ...)                                                   \
+  namespace {                                                                                   \
+  constexpr oh_migration orderhost_sdk_migrations_[] = {__VA_ARGS__};                           \
+  constexpr auto orderhost_sdk_migration_pointers_ =                                            \
+      ::orderhost::sdk::detail::pointersTo(orderhost_sdk_migrations_);                          \
+  constexpr oh_migrations_ext orderhost_sdk_migrations_ext_ = {                                 \
+      sizeof(oh_migrations_ext), ::orderhost::sdk::detail::staticStr(datasource),               \
+      static_cast<std::uint32_t>(orderhost_sdk_migration_pointers_.size()),                     \
+      orderhost_sdk_migration_pointers_.data()};                                                \
+  [[maybe_unused]] const bool orderhost_sdk_migrations_registered_ =                            \
+      ::orderhost::sdk::detail::registerMigrations(&orderhost_sdk_migrations_ext_);             \
+  }                                                                                             \
+  static_assert(true, "ORDERHOST_MIGRATIONS(...) is used with a trailing semicolon")
 
 #endif  // ORDERHOST_SDK_PLUGIN_HPP

@@ -1,0 +1,120 @@
+// The events feed: outbox events over HTTP for consumers that poll instead of taking webhooks.
+// Paging is by event id ("after"), in the outbox's delivery order (host/store/Outbox.h), so a
+// consumer that passes back next_after sees every event once, in order, and never one whose
+// transaction could still be overtaken.
+#include "host/api/Endpoints.h"
+
+#include "host/api/JsonReply.h"
+#include "host/events/EventJson.h"
+
+#include <Poco/Exception.h>
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <regex>
+#include <set>
+
+namespace orderhost::api {
+namespace {
+using Poco::Net::HTTPResponse;
+
+constexpr std::int64_t kDefaultLimit = 100;
+constexpr std::int64_t kMaxLimit = 1000;
+
+// A refusal of the query, naming the parameter at fault.
+struct BadQuery {
+    std::string detail;
+};
+
+// Digits only ("+1", "1e3", " 1" are refused): a non-negative integer that fits 63 bits.
+std::optional<std::int64_t> parseCount(const std::string& text) {
+    if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos) return {};
+    const unsigned long long value = std::stoull(text);
+    if (value > static_cast<unsigned long long>(std::numeric_limits<std::int64_t>::max())) return {};
+    return static_cast<std::int64_t>(value);
+}
+
+struct FeedQuery {
+    std::int64_t after = 0;
+    std::int64_t limit = kDefaultLimit;
+};
+
+FeedQuery parseFeedQuery(const Poco::URI& uri) {
+    Poco::URI::QueryParameters parameters;
+    try {
+        parameters = uri.getQueryParameters();
+    } catch (const Poco::SyntaxException&) {
+        throw BadQuery{"malformed query string"};
+    }
+    FeedQuery query;
+    std::set<std::string> seen;
+    for (const auto& [name, value] : parameters) {
+        if (name != "after" && name != "limit")
+            throw BadQuery{"unknown query parameter '" + name.substr(0, 64) + "' (allowed: after, limit)"};
+        // A misspelt or repeated cursor must not silently restart the feed from the beginning.
+        if (!seen.insert(name).second) throw BadQuery{"query parameter '" + name + "' is given more than once"};
+        const auto number = parseCount(value);
+        if (name == "after") {
+            if (!number) throw BadQuery{"query parameter 'after' must be an event id (a non-negative integer), got '" +
+                                        value.substr(0, 64) + "'"};
+            query.after = *number;
+        } else {
+            if (!number || *number < 1 || *number > kMaxLimit)
+                throw BadQuery{"query parameter 'limit' must be an integer from 1 to " + std::to_string(kMaxLimit) +
+                               ", got '" + value.substr(0, 64) + "'"};
+            query.limit = *number;
+        }
+    }
+    return query;
+}
+
+Poco::JSON::Array::Ptr eventArray(const std::vector<store::OutboxEvent>& events) {
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    for (const auto& event : events) list->add(events::eventJson(event));
+    return list;
+}
+
+bool feedAvailable(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
+    if (context.outbox != nullptr) return true;
+    sendProblem(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "the events feed is not enabled on this host");
+    return false;
+}
+
+}  // namespace
+
+void getEvents(ApiContext& context, const Poco::URI& uri, Poco::Net::HTTPServerResponse& response) {
+    FeedQuery query;
+    try {
+        query = parseFeedQuery(uri);
+    } catch (const BadQuery& bad) {
+        return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST, bad.detail);
+    }
+    if (!feedAvailable(context, response)) return;
+    std::vector<store::OutboxEvent> events;
+    try {
+        events = context.outbox->eventsAfter(query.after, static_cast<std::size_t>(query.limit));
+    } catch (const store::UnknownEventError&) {
+        return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST,
+                           "query parameter 'after': there is no event " + std::to_string(query.after) +
+                               " (pass 0, or an id this feed returned)");
+    }
+    Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
+    body.set("events", eventArray(events));
+    body.set("next_after", events.empty() ? query.after : events.back().id);
+    sendJson(response, HTTPResponse::HTTP_OK, body);
+}
+
+void getOrderEvents(ApiContext& context, const std::string& id, Poco::Net::HTTPServerResponse& response) {
+    static const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    if (!std::regex_match(id, uuid) || !context.store.findById(id)) {
+        return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no order with id '" + id.substr(0, 64) + "'");
+    }
+    if (!feedAvailable(context, response)) return;
+    Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
+    body.set("order_id", id);
+    body.set("events", eventArray(context.outbox->eventsOfOrder(id, static_cast<std::size_t>(kMaxLimit))));
+    sendJson(response, HTTPResponse::HTTP_OK, body);
+}
+
+}  // namespace orderhost::api

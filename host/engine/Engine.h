@@ -1,0 +1,62 @@
+// What every part of the engine on one host shares: the store, the chains, the clock, who
+// this host is (for leases) and the threads plugin calls run on.
+//
+//   engine::Engine engine(store, chains, services::systemClockMs, {"host-a:8080", 30000});
+//   engine::ChainRunner runner(engine);
+//
+// Leases: a host runs an order only while it holds the order's lease (orders.lease_owner and
+// lease_until). Every checkpoint renews it for leaseMs plus the longest step timeout of the
+// chain, so a host that dies stops renewing and, once the lease ran out, any other host may
+// claim the order and run it on from its last checkpoint. Checkpoints are guarded by the
+// lease: a host that lost it (it stalled past the lease) can no longer write.
+#pragma once
+
+#include "host/engine/ReadyChain.h"
+#include "host/engine/StepWorkers.h"
+#include "host/services/CallContext.h"
+#include "host/store/Datasources.h"
+#include "host/store/OrderStore.h"
+
+#include <cstdint>
+#include <string>
+
+namespace orderhost::engine {
+
+struct EngineSettings {
+    std::string hostId = "local";    // unique among the hosts sharing the database
+    std::int64_t leaseMs = 30000;    // how long a lease lasts beyond the step being run
+    std::size_t maxStepThreads = 64; // worker threads for plugin calls (hung calls keep theirs)
+};
+
+class Engine {
+public:
+    Engine(store::OrderStore& store, const ChainSet& chains, services::Clock clock, EngineSettings settings = {})
+        : store_(store), chains_(chains), clock_(std::move(clock)), settings_(std::move(settings)),
+          workers_(settings_.maxStepThreads) {}
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    store::OrderStore& store() const { return store_; }
+    const ChainSet& chains() const { return chains_; }
+    std::int64_t now() const { return clock_(); }
+    const services::Clock& clock() const { return clock_; }
+    const std::string& hostId() const { return settings_.hostId; }
+    std::int64_t leaseMs() const { return settings_.leaseMs; }
+    StepWorkers& workers() { return workers_; }
+    // The named datasources plugins reach through orderhost.db (nullptr: none configured).
+    store::Datasources* datasources() const { return datasources_; }
+    void setDatasources(store::Datasources* datasources) { datasources_ = datasources; }
+
+    // Until when a lease taken now must last for an order on `chain`.
+    std::int64_t leaseUntil(const ReadyChain& chain) const { return now() + settings_.leaseMs + chain.maxStepTimeoutMs; }
+
+private:
+    store::OrderStore& store_;
+    const ChainSet& chains_;
+    services::Clock clock_;
+    EngineSettings settings_;
+    StepWorkers workers_;
+    store::Datasources* datasources_ = nullptr;
+};
+
+}  // namespace orderhost::engine

@@ -1,0 +1,106 @@
+#include "host/engine/OrderPoller.h"
+
+#include "host/engine/OrderState.h"
+
+#include <spdlog/spdlog.h>
+
+namespace orderhost::engine {
+namespace {
+// Small batches: a claimed order's lease starts ticking at the claim, not when it runs.
+constexpr std::size_t kBatch = 20;
+}  // namespace
+
+OrderPoller::OrderPoller(Engine& engine, std::chrono::milliseconds pollInterval)
+    : engine_(engine), runner_(engine), pollInterval_(pollInterval) {}
+
+OrderPoller::~OrderPoller() { stop(); }
+
+void OrderPoller::start() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = false;
+    if (!thread_.joinable()) thread_ = std::thread([this] { loop(); });
+}
+
+void OrderPoller::stop() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+void OrderPoller::loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!stopping_) {
+        lock.unlock();
+        try {
+            runDue();
+        } catch (const std::exception& e) {
+            // A database that is down now may be back at the next tick; the orders wait.
+            spdlog::error("order poller: {}", e.what());
+        }
+        lock.lock();
+        wake_.wait_for(lock, pollInterval_, [this] { return stopping_; });
+    }
+}
+
+std::size_t OrderPoller::runDue() { return runDueRetries() + runSignalTimeouts() + runExpiredLeases(); }
+
+template <class Work>
+bool OrderPoller::claimAndRun(const std::string& id, const std::string& from, Work&& work) {
+    auto order = engine_.store().findById(id);
+    if (!order || order->state != from) return false;
+    const ReadyChain* chain = engine_.chains().find(order->chain, order->chainVersion);
+    if (chain == nullptr) return false;  // left for a host that runs its chain version
+    std::string to = from;
+    if (from == states::kRetryWait) to = order->compensateTo.empty() ? states::kInProgress : states::kCompensating;
+    const std::int64_t until = engine_.leaseUntil(*chain);
+    if (!engine_.store().claim(id, from, to, engine_.hostId(), until, engine_.now())) return false;
+    order->state = to;
+    order->leaseOwner = engine_.hostId();
+    order->leaseUntilMs = until;
+    try {
+        const store::OrderRecord finished = work(std::move(*order));
+        spdlog::info("order {} ran on ({}): now {}", id, from, finished.state);
+    } catch (const std::exception& e) {
+        // Its lease runs out and a poller (this one or another host's) tries again.
+        spdlog::error("order {} could not be run on: {}", id, e.what());
+    }
+    return true;
+}
+
+std::size_t OrderPoller::runDueRetries() {
+    std::size_t ran = 0;
+    for (const auto& id : engine_.store().idsDue(states::kRetryWait, engine_.now(), kBatch))
+        if (claimAndRun(id, states::kRetryWait, [this](store::OrderRecord o) { return runner_.run(std::move(o)); })) ++ran;
+    return ran;
+}
+
+std::size_t OrderPoller::runSignalTimeouts() {
+    std::size_t ran = 0;
+    for (const auto& id : engine_.store().idsDue(states::kOnHold, engine_.now(), kBatch))
+        if (claimAndRun(id, states::kOnHold, [this](store::OrderRecord o) { return runner_.signalTimedOut(std::move(o)); }))
+            ++ran;
+    return ran;
+}
+
+std::size_t OrderPoller::runExpiredLeases() {
+    const std::int64_t now = engine_.now();
+    const auto claimed = engine_.store().claimExpired({states::kReceived, states::kInProgress, states::kCompensating},
+                                                      engine_.hostId(), now + engine_.leaseMs(), now, kBatch);
+    for (const auto& id : claimed) {
+        try {
+            auto order = engine_.store().findById(id);
+            if (!order) continue;
+            spdlog::warn("order {} ({}) had an expired lease held by another host: taking it over", id, order->state);
+            const auto finished = runner_.run(std::move(*order));
+            spdlog::info("order {} taken over: now {}", id, finished.state);
+        } catch (const std::exception& e) {
+            spdlog::error("order {} could not be taken over: {}", id, e.what());
+        }
+    }
+    return claimed.size();
+}
+
+}  // namespace orderhost::engine

@@ -1,0 +1,27 @@
+#include "host/events/OutboxRelay.h"
+
+#include <set>
+#include <stdexcept>
+
+namespace orderhost::events {
+
+OutboxRelay::OutboxRelay(store::Database& db, const std::vector<std::string>& urls, const RelayOptions& options) {
+    std::set<std::string> seen;
+    for (const auto& url : urls) {
+        // The same URL twice would be two workers racing for one lease: deliver once.
+        if (!seen.insert(url).second) continue;
+        subscriptions_.push_back(std::make_unique<WebhookSubscription>(db, url, options));
+    }
+}
+
+OutboxRelay::~OutboxRelay() { stop(); }
+
+void OutboxRelay::start() {
+    for (auto& subscription : subscriptions_) subscription->start();
+}
+
+void OutboxRelay::stop() {
+    for (auto& subscription : subscriptions_) subscription->stop();
+}
+
+}  // namespace orderhost::events

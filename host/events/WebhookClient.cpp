@@ -1,0 +1,89 @@
+#include "host/events/WebhookClient.h"
+
+#include "host/events/EventJson.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPBasicCredentials.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include <stdexcept>
+
+namespace orderhost::events {
+namespace {
+
+// A receiver's reply body is not used; reading a bounded amount keeps the connection reusable
+// without letting a misbehaving receiver make the relay buffer without limit.
+constexpr std::streamsize kMaxReplyBytes = 64 * 1024;
+
+Poco::URI parseHttpUrl(const std::string& url) {
+    Poco::URI uri;
+    try {
+        uri = Poco::URI(url);
+    } catch (const Poco::SyntaxException& e) {
+        throw std::invalid_argument("webhook URL '" + url + "' is malformed: " + e.message());
+    }
+    if (uri.getScheme() != "http" || uri.getHost().empty())
+        throw std::invalid_argument("webhook URL '" + describeUrl(uri) +
+                                    "' must be an absolute http:// URL (https is not supported: put a TLS proxy in front)");
+    return uri;
+}
+
+Poco::Timespan timespan(std::chrono::milliseconds ms) { return Poco::Timespan(ms.count() * 1000); }
+
+}  // namespace
+
+std::string describeUrl(const Poco::URI& uri) {
+    return uri.getScheme() + "://" + uri.getHost() + ":" + std::to_string(uri.getPort()) + uri.getPath();
+}
+
+WebhookClient::WebhookClient(const std::string& url, WebhookTimeouts timeouts)
+    : uri_(parseHttpUrl(url)), timeouts_(timeouts), described_(describeUrl(uri_)) {}
+
+DeliveryResult WebhookClient::deliver(const store::OutboxEvent& event) {
+    const std::string body = eventJsonText(event);
+    try {
+        DeliveryResult result = exchange(event, body);
+        if (!result.delivered) session_.reset();  // start clean after a refusal
+        return result;
+    } catch (const Poco::Exception& e) {
+        session_.reset();
+        return {false, 0, e.displayText()};
+    } catch (const std::exception& e) {
+        session_.reset();
+        return {false, 0, e.what()};
+    }
+}
+
+DeliveryResult WebhookClient::exchange(const store::OutboxEvent& event, const std::string& body) {
+    if (!session_) {
+        session_ = std::make_unique<Poco::Net::HTTPClientSession>(uri_.getHost(), uri_.getPort());
+        session_->setKeepAlive(true);
+        session_->setTimeout(timespan(timeouts_.connect), timespan(timeouts_.io), timespan(timeouts_.io));
+    }
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, uri_.getPathAndQuery(),
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
+    request.setContentType("application/json");
+    request.setContentLength(static_cast<std::streamsize>(body.size()));
+    request.set("Idempotency-Key", std::to_string(event.id));
+    request.set("X-Orderhost-Event-Id", std::to_string(event.id));
+    request.set("X-Orderhost-Event-Type", event.type);
+    request.set("User-Agent", "orderhost-relay/1");
+    if (!uri_.getUserInfo().empty()) {
+        const std::string& info = uri_.getUserInfo();
+        const auto colon = info.find(':');
+        Poco::Net::HTTPBasicCredentials(info.substr(0, colon), colon == std::string::npos ? "" : info.substr(colon + 1))
+            .authenticate(request);
+    }
+    session_->sendRequest(request) << body;
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session_->receiveResponse(response);
+    const int status = static_cast<int>(response.getStatus());
+    in.ignore(kMaxReplyBytes);
+    if (!in.eof()) session_.reset();  // a longer reply: drop the connection instead of reading on
+    if (status >= 200 && status < 300) return {true, status, {}};
+    return {false, status, "HTTP " + std::to_string(status) + " " + response.getReason()};
+}
+
+}  // namespace orderhost::events

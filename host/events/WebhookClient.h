@@ -1,0 +1,60 @@
+// POSTs outbox events to one webhook URL over plain HTTP/1.1 (Poco::Net::HTTPClientSession).
+//
+// Only http:// URLs: there is no TLS client here yet (put a TLS-terminating proxy in front of
+// an https receiver). user:password in the URL is sent as Basic authentication.
+// Each request carries the event as its JSON body (EventJson.h) and the headers receivers need
+// to deduplicate and route without parsing it:
+//   Content-Type: application/json
+//   Idempotency-Key: <event id>       (also X-Orderhost-Event-Id)
+//   X-Orderhost-Event-Type: <type>
+// Redirects are not followed: anything but 2xx is a failed delivery.
+//
+// Not thread-safe: one client per subscriber worker. The connection is kept alive between
+// deliveries and opened again after any failure.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/URI.h>
+
+#include "host/store/Outbox.h"
+
+namespace orderhost::events {
+
+struct WebhookTimeouts {
+    std::chrono::milliseconds connect{2000};
+    std::chrono::milliseconds io{5000};  // each send/receive; a stalled receiver fails after this
+};
+
+struct DeliveryResult {
+    bool delivered = false;  // the receiver answered 2xx
+    int status = 0;          // the HTTP status; 0 when there was no answer
+    std::string error;       // why it failed, for logs (never contains the URL's credentials)
+};
+
+class WebhookClient {
+public:
+    // Throws std::invalid_argument naming the problem when `url` is not an absolute http:// URL.
+    WebhookClient(const std::string& url, WebhookTimeouts timeouts);
+
+    DeliveryResult deliver(const store::OutboxEvent& event);
+
+    // scheme://host:port/path — the URL without credentials or query, for logs.
+    const std::string& describe() const { return described_; }
+
+private:
+    DeliveryResult exchange(const store::OutboxEvent& event, const std::string& body);
+
+    Poco::URI uri_;
+    WebhookTimeouts timeouts_;
+    std::string described_;
+    std::unique_ptr<Poco::Net::HTTPClientSession> session_;
+};
+
+// The URL without user info and query, for messages.
+std::string describeUrl(const Poco::URI& uri);
+
+}  // namespace orderhost::events

@@ -1,0 +1,119 @@
+#include "host/services/DatabaseExtension.h"
+
+#include "host/services/CallContext.h"
+#include "host/services/PluginStatement.h"
+#include "host/store/Datasources.h"
+#include "host/store/StepTransaction.h"
+
+#include <spdlog/spdlog.h>
+
+#include <string_view>
+
+namespace orderhost::services {
+namespace {
+
+std::string_view view(oh_str s) { return s.ptr == nullptr ? std::string_view() : std::string_view(s.ptr, s.len); }
+
+// Why a call failed, before or after reaching a database.
+struct Refusal {
+    oh_status status;
+    std::string message;
+};
+
+std::string nameOf(std::string_view datasource) {
+    return store::Datasources::isHost(datasource) ? store::Datasources::kHostName : std::string(datasource);
+}
+
+std::string knownNames(const store::Datasources& sources) {
+    std::string list;
+    for (const std::string& name : sources.names()) list += (list.empty() ? "" : ", ") + name;
+    return list;
+}
+
+// The database to use, or a Refusal. The host's own needs the step's transaction.
+store::Database& databaseFor(const oh_context& ctx, std::string_view datasource) {
+    if (store::Datasources::isHost(datasource)) {
+        if (ctx.transaction == nullptr)
+            throw Refusal{OH_STATUS_UNAVAILABLE, "the host's database is not available to this call"};
+        return ctx.transaction->database();
+    }
+    store::Database* db = ctx.datasources ? ctx.datasources->find(datasource) : nullptr;
+    if (db == nullptr)
+        throw Refusal{OH_STATUS_NOT_FOUND,
+                      "unknown datasource '" + std::string(datasource) + "' (configured: " +
+                          (ctx.datasources ? knownNames(*ctx.datasources) : "none") + ")"};
+    return *db;
+}
+
+// A failed statement must not doom the step's transaction. SQLite undoes just the statement;
+// psqlODBC does the same by default (statement-level rollback: it wraps each statement in its
+// own savepoint). Savepoints of ours would collide with the driver's: a RELEASE of ours makes
+// the next statement crash inside Poco (measured), so there are none.
+StatementResult runInStepTransaction(store::StepTransaction& tx, std::string_view sql,
+                                     const std::vector<StatementParam>& params) {
+    return runStatement(tx.session(), tx.database().dialect(), sql, params);
+}
+
+StatementResult execute(const oh_context& ctx, std::string_view datasource, std::string_view sql,
+                        std::string_view paramsJson) {
+    const std::vector<StatementParam> params = parseStatementParams(paramsJson);
+    store::Database& db = databaseFor(ctx, datasource);
+    try {
+        if (store::Datasources::isHost(datasource)) return runInStepTransaction(*ctx.transaction, sql, params);
+        return db.withSession("statement", [&](Poco::Data::Session& s) {
+            return runStatement(s, db.dialect(), sql, params);
+        });
+    } catch (const store::StoreError& e) {
+        throw Refusal{OH_STATUS_INTERNAL_ERROR, e.what()};
+    } catch (const Poco::Exception& e) {
+        // Database::errorMessage words it on one line with the connection string masked.
+        throw Refusal{OH_STATUS_INTERNAL_ERROR, db.errorMessage("statement", e.displayText())};
+    }
+}
+
+void handOut(oh_context* ctx, std::string value, oh_str* out) {
+    if (out == nullptr) return;
+    const std::string& kept = ctx->handedOut.emplace_back(std::move(value));
+    *out = oh_str{kept.data(), kept.size()};
+}
+
+oh_status fail(oh_context* ctx, std::string_view datasource, const Refusal& refusal, oh_str* outError) {
+    const std::string message = "orderhost.db: datasource '" + nameOf(datasource) + "': " + refusal.message;
+    spdlog::debug("[{}] {}", ctx->identity.pluginId, message);
+    ctx->error = message;
+    handOut(ctx, message, outError);
+    return refusal.status;
+}
+
+oh_status dbExecute(oh_context* ctx, oh_str datasource, oh_str sql, oh_str paramsJson, oh_str* outRows,
+                    std::int64_t* outChanged, oh_str* outError) {
+    if (ctx == nullptr) return OH_STATUS_INVALID_ARGUMENT;
+    const std::string_view name = view(datasource);
+    try {
+        if (outRows == nullptr) throw Refusal{OH_STATUS_INVALID_ARGUMENT, "out_rows_json is NULL"};
+        if (ctx->order == nullptr)
+            throw Refusal{OH_STATUS_UNAVAILABLE, "the database is available only in run() and compensate()"};
+        StatementResult result = execute(*ctx, name, view(sql), view(paramsJson));
+        handOut(ctx, std::move(result.rowsJson), outRows);
+        if (outChanged != nullptr) *outChanged = result.changed;
+        handOut(ctx, std::string(), outError);
+        return OH_STATUS_OK;
+    } catch (const Refusal& refusal) {
+        return fail(ctx, name, refusal, outError);
+    } catch (const StatementError& e) {
+        return fail(ctx, name, Refusal{e.status(), e.what()}, outError);
+    } catch (const std::exception& e) {
+        return fail(ctx, name, Refusal{OH_STATUS_INTERNAL_ERROR, e.what()}, outError);
+    } catch (...) {
+        return fail(ctx, name, Refusal{OH_STATUS_INTERNAL_ERROR, "unknown error"}, outError);
+    }
+}
+
+}  // namespace
+
+const oh_db_ext& databaseExtension() {
+    static const oh_db_ext table = {sizeof(oh_db_ext), dbExecute};
+    return table;
+}
+
+}  // namespace orderhost::services

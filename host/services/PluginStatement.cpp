@@ -1,0 +1,178 @@
+#include "host/services/PluginStatement.h"
+
+#include "host/document/JsonCodec.h"
+#include "host/services/SqlText.h"
+
+#include <orderhost/ext/db.h>
+
+#include <cctype>
+#include <cmath>
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/Nullable.h>
+
+using namespace Poco::Data::Keywords;
+using Poco::Data::MetaColumn;
+
+namespace orderhost::services {
+namespace {
+
+constexpr std::size_t kSqliteShortText = 255;  // Poco binds longer std::string only as CLOB
+
+[[noreturn]] void refuse(const std::string& message) {
+    throw StatementError(OH_STATUS_INVALID_ARGUMENT, message);
+}
+
+StatementParam toParam(const Poco::Dynamic::Var& value, std::size_t index) {
+    const std::string where = "params_json[" + std::to_string(index) + "]";
+    switch (document::jsonTypeOf(value)) {
+    case document::JsonType::Null: return nullptr;
+    case document::JsonType::Boolean: return value.extract<bool>();
+    case document::JsonType::String: return value.extract<std::string>();
+    case document::JsonType::Integer:
+        if (const auto integer = document::asInt64(value)) return *integer;
+        refuse(where + " is an integer outside the int64 range");
+    default:
+        refuse(where + " is " + document::describeJsonType(document::jsonTypeOf(value)) +
+               "; parameters are strings, integers, true/false or null (money in minor units)");
+    }
+}
+
+// On SQLite, a long text's `?` becomes CAST(? AS TEXT): bound as CLOB it would be stored
+// as a BLOB and never equal a TEXT value.
+std::string withTextCasts(std::string_view sql, const std::vector<std::size_t>& offsets,
+                          const std::vector<StatementParam>& params, const store::Dialect& dialect) {
+    std::string out;
+    std::size_t copied = 0;
+    for (std::size_t i = 0; i < offsets.size(); ++i) {
+        const auto* text = std::get_if<std::string>(&params[i]);
+        if (dialect.backend() != store::Backend::SQLite || !text || text->size() <= kSqliteShortText)
+            continue;
+        out.append(sql.substr(copied, offsets[i] - copied)).append(store::Dialect::textParam());
+        copied = offsets[i] + 1;
+    }
+    return out.append(sql.substr(copied));
+}
+
+void bindAll(Poco::Data::Statement& st, const std::vector<StatementParam>& params,
+             const store::Dialect& dialect) {
+    for (const StatementParam& p : params) {
+        if (std::holds_alternative<std::nullptr_t>(p)) st, bind(Poco::Nullable<std::string>());
+        else if (const auto* i = std::get_if<std::int64_t>(&p)) st, bind(Poco::Int64(*i));
+        else if (const auto* b = std::get_if<bool>(&p)) st, bind(*b);
+        else dialect.bindText(st, std::get<std::string>(p));
+    }
+}
+
+void appendValue(std::string& out, const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row) {
+    if (rs.isNull(col, row)) { out += "null"; return; }
+    const Poco::Dynamic::Var& v = rs.value(col, row);
+    switch (rs.columnType(col)) {
+    case MetaColumn::FDT_BOOL: out += v.convert<bool>() ? "true" : "false"; return;
+    case MetaColumn::FDT_INT8: case MetaColumn::FDT_UINT8: case MetaColumn::FDT_INT16:
+    case MetaColumn::FDT_UINT16: case MetaColumn::FDT_INT32: case MetaColumn::FDT_UINT32:
+    case MetaColumn::FDT_INT64: case MetaColumn::FDT_UINT64: out += v.convert<std::string>(); return;
+    case MetaColumn::FDT_FLOAT: case MetaColumn::FDT_DOUBLE: {
+        const double d = v.convert<double>();
+        out += std::isfinite(d) ? document::toJsonText(Poco::Dynamic::Var(d)) : "null";
+        return;
+    }
+    case MetaColumn::FDT_BLOB:
+        throw StatementError(OH_STATUS_INVALID_ARGUMENT,
+                             "column '" + rs.columnName(col) + "' is binary; select it as hex text");
+    default: document::appendJsonString(out, v.convert<std::string>()); return;
+    }
+}
+
+std::string rowsAsJson(const Poco::Data::RecordSet& rs) {
+    if (rs.rowCount() > OH_DB_MAX_ROWS)
+        refuse("the result has more than " + std::to_string(OH_DB_MAX_ROWS) + " rows; page it with LIMIT");
+    std::vector<std::string> names;
+    for (std::size_t c = 0; c < rs.columnCount(); ++c) {
+        names.emplace_back();
+        document::appendJsonString(names.back(), rs.columnName(c));
+    }
+    std::string out = "[";
+    for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+        out += r == 0 ? "{" : ",{";
+        for (std::size_t c = 0; c < names.size(); ++c) {
+            out.append(c == 0 ? "" : ",").append(names[c]).push_back(':');
+            appendValue(out, rs, c, r);
+        }
+        out.push_back('}');
+        if (out.size() > OH_DB_MAX_RESULT_BYTES)
+            refuse("the result exceeds " + std::to_string(OH_DB_MAX_RESULT_BYTES) + " bytes of JSON");
+    }
+    return out + "]";
+}
+
+bool changesRows(const std::string& keyword) {
+    return keyword == "INSERT" || keyword == "UPDATE" || keyword == "DELETE" || keyword == "REPLACE";
+}
+
+// A statement with its own RETURNING cannot be wrapped in the counting CTE below.
+bool mentionsReturning(std::string_view sql) {
+    std::string upper(sql);
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return upper.find("RETURNING") != std::string::npos;
+}
+
+// PostgreSQL: an INSERT/UPDATE/DELETE wrapped so that it reports how many rows it changed.
+StatementResult runCountedDml(Poco::Data::Session& session, const std::string& sql,
+                              const std::vector<StatementParam>& params, const store::Dialect& dialect) {
+    Poco::Data::Statement st(session);
+    Poco::Int64 changed = 0;
+    st << "WITH oh_changed AS (" << sql << " RETURNING 1) SELECT COUNT(*) FROM oh_changed";
+    bindAll(st, params, dialect);
+    st, into(changed);
+    st.execute();
+    return StatementResult{"[]", changed};
+}
+
+}  // namespace
+
+std::vector<StatementParam> parseStatementParams(std::string_view json) {
+    if (json.find_first_not_of(" \t\r\n") == std::string_view::npos) return {};
+    document::JsonLimits limits;
+    limits.maxBytes = OH_DB_MAX_RESULT_BYTES * 4;  // a few large text values
+    limits.maxDepth = 1;
+    const document::JsonValueResult parsed = document::parseJsonValue(json, limits);
+    if (!parsed.ok()) refuse("params_json is not a flat JSON array: " + parsed.error->toString());
+    if (document::jsonTypeOf(parsed.value) != document::JsonType::Array)
+        refuse("params_json must be a JSON array");
+    std::vector<StatementParam> params;
+    const auto array = parsed.value.extract<Poco::JSON::Array::Ptr>();
+    for (std::size_t i = 0; i < array->size(); ++i) params.push_back(toParam(array->get(static_cast<unsigned>(i)), i));
+    return params;
+}
+
+StatementResult runStatement(Poco::Data::Session& session, const store::Dialect& dialect,
+                             std::string_view sql, const std::vector<StatementParam>& params) {
+    const std::vector<std::size_t> offsets = placeholderOffsets(sql);
+    if (offsets.size() != params.size())
+        refuse("the statement has " + std::to_string(offsets.size()) + " '?' placeholders but params_json has " +
+               std::to_string(params.size()) + " values");
+    const std::string text = withTextCasts(sql, offsets, params, dialect);
+    const std::string keyword = firstKeyword(sql);
+    const bool postgres = dialect.backend() == store::Backend::PostgreSQL;
+    if (postgres && changesRows(keyword) && !mentionsReturning(sql))
+        return runCountedDml(session, text, params, dialect);
+    Poco::Data::Statement st(session);
+    st << text;
+    bindAll(st, params, dialect);
+    st, limit(OH_DB_MAX_ROWS + 1);
+    st.execute();
+    StatementResult result;
+    Poco::Data::RecordSet rs(st);
+    if (rs.columnCount() > 0) result.rowsJson = rowsAsJson(rs);
+    if (!postgres && changesRows(keyword)) {
+        Poco::Int64 changed = 0;
+        session << "SELECT changes()", into(changed), now;
+        result.changed = changed;
+    }
+    return result;
+}
+
+}  // namespace orderhost::services

@@ -1,0 +1,59 @@
+// One SQL statement a plugin sent through the orderhost.db extension: its parameters parsed
+// from JSON, bound portably, run on a session, and its rows turned into JSON text.
+//
+// Kept apart from the C entry point (DatabaseExtension.cpp) so it can be tested with plain
+// sessions. The Poco 1.11 / ODBC traps it works around (measured; see STACK-NOTES.md):
+//  - SQLite refuses std::string parameters over 255 bytes: long ones go through
+//    Dialect::bindText, and their `?` becomes Dialect::textParam() so they stay TEXT.
+//  - Statement::execute() counts bound rows, not changed ones: SQLite asks changes(),
+//    PostgreSQL counts RETURNING rows of the statement wrapped in a CTE.
+//  - Results are read with a RecordSet limited to OH_DB_MAX_ROWS + 1 rows, so a huge result
+//    costs at most that many rows before it is refused.
+//
+//   auto params = parseStatementParams(R"(["A-1", 3])");
+//   StatementResult r = runStatement(session, dialect, "UPDATE t SET q = q - ? ...", params);
+#pragma once
+
+#include <orderhost/plugin_api.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <Poco/Data/Session.h>
+
+#include "host/store/Dialect.h"
+
+namespace orderhost::services {
+
+// A value bound to one `?`: null, integer, boolean or text.
+using StatementParam = std::variant<std::nullptr_t, std::int64_t, bool, std::string>;
+
+// A refusal before or after the database ran anything (bad params, too large a result).
+class StatementError : public std::runtime_error {
+public:
+    StatementError(oh_status status, const std::string& message)
+        : std::runtime_error(message), status_(status) {}
+    oh_status status() const { return status_; }
+
+private:
+    oh_status status_;
+};
+
+struct StatementResult {
+    std::string rowsJson = "[]";
+    std::int64_t changed = -1;  // INSERT/UPDATE/DELETE only
+};
+
+// Parses a JSON array of scalars ("" is []). Throws StatementError(INVALID_ARGUMENT).
+std::vector<StatementParam> parseStatementParams(std::string_view json);
+
+// Runs `sql` with `params` on `session`. Throws StatementError for refusals and lets the
+// driver's Poco::Exception through for the caller to word.
+StatementResult runStatement(Poco::Data::Session& session, const store::Dialect& dialect,
+                             std::string_view sql, const std::vector<StatementParam>& params);
+
+}  // namespace orderhost::services

@@ -1,0 +1,147 @@
+// The events feed and the webhook relay through the real binary: events are written into the
+// host's own SQLite database the way a step's checkpoint writes them (appendOutboxEvents in a
+// transaction), then read back over HTTP and received by a webhook receiver on loopback.
+// Whatever events the engine itself emits for posted orders may be interleaved; the tests look
+// for their own markers only.
+#include "HostProcess.h"
+
+#include "host/store/Database.h"
+#include "host/store/Outbox.h"
+#include "tests/host/events/WebhookReceiver.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace orderhost::testing {
+namespace {
+
+const std::map<std::string, std::string> kAuth{{"Authorization", "Bearer s3cret"}};
+
+Poco::JSON::Object::Ptr json(const HttpReply& reply) {
+    return Poco::JSON::Parser().parse(reply.body).extract<Poco::JSON::Object::Ptr>();
+}
+
+// Appends events of `type` for `orderId` into the host's database, one transaction each.
+void appendEvents(const HostProcess& host, const std::string& orderId, const std::string& type, int count) {
+    store::Database db("Driver=SQLite3;Database=" + (host.folder() / "orderhost.db").string() + ";");
+    for (int i = 0; i < count; ++i) {
+        db.withTransaction("append test events", [&](Poco::Data::Session& s) {
+            const std::string payload = R"({"order_id":")" + orderId + R"(","n":)" + std::to_string(i) + "}";
+            store::appendOutboxEvents(s, db.dialect(), {{0, orderId, type, payload, 1764000000000 + i}});
+        });
+    }
+}
+
+class EventsFeedTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() { host_ = new HostProcess(HostOptions{"", "", "", "s3cret", {}}); }
+    static void TearDownTestSuite() { delete host_; }
+    static HttpReply get(const std::string& path) { return host_->request("GET", path, "", "", kAuth); }
+    static HostProcess* host_;
+};
+HostProcess* EventsFeedTest::host_ = nullptr;
+
+TEST_F(EventsFeedTest, PagingFromNextAfterReturnsEveryEventOnceInOrder) {
+    appendEvents(*host_, "feed-order", "test.paging", 5);
+    std::vector<long> ns, ids;
+    long after = 0;
+    for (int page = 0; page < 100; ++page) {
+        const HttpReply reply = get("/v1/events?after=" + std::to_string(after) + "&limit=2");
+        ASSERT_EQ(reply.status, 200) << reply.body;
+        EXPECT_EQ(reply.headers.at("Content-Type"), "application/json");
+        auto body = json(reply);
+        auto events = body->getArray("events");
+        if (events->size() == 0) {
+            EXPECT_EQ(body->getValue<long>("next_after"), after) << "an empty page keeps the position";
+            break;
+        }
+        ASSERT_LE(events->size(), 2u);
+        for (unsigned i = 0; i < events->size(); ++i) {
+            auto event = events->getObject(i);
+            ids.push_back(event->getValue<long>("id"));
+            if (event->getValue<std::string>("type") != "test.paging") continue;
+            EXPECT_EQ(event->getValue<std::string>("order_id"), "feed-order");
+            ns.push_back(event->getObject("payload")->getValue<long>("n"));
+        }
+        EXPECT_EQ(body->getValue<long>("next_after"), ids.back());
+        after = ids.back();
+    }
+    EXPECT_EQ(ns, (std::vector<long>{0, 1, 2, 3, 4}));
+    for (std::size_t i = 1; i < ids.size(); ++i) EXPECT_LT(ids[i - 1], ids[i]) << "SQLite: id order";
+}
+
+TEST_F(EventsFeedTest, MalformedQueriesAreRefusedNamingTheParameter) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"after=-1", "'after'"},    {"after=abc", "'after'"}, {"after=1.5", "'after'"},
+        {"after=99999999999999999999", "'after'"}, {"after=424242", "no event 424242"},
+        {"limit=0", "'limit'"},     {"limit=1001", "'limit'"}, {"limit=", "'limit'"},
+        {"afer=1", "unknown query parameter 'afer'"}, {"after=1&after=2", "more than once"},
+        {"after=%zz", "malformed query string"}};
+    for (const auto& [query, expected] : cases) {
+        HttpReply reply = get("/v1/events?" + query);
+        EXPECT_EQ(reply.status, 400) << query << ": " << reply.body;
+        EXPECT_EQ(reply.headers["Content-Type"], "application/problem+json") << query;
+        EXPECT_NE(reply.body.find(expected), std::string::npos) << query << ": " << reply.body;
+    }
+    EXPECT_EQ(get("/v1/events?limit=1000").status, 200);
+    EXPECT_EQ(host_->request("POST", "/v1/events", "{}", "application/json", kAuth).status, 405);
+}
+
+TEST_F(EventsFeedTest, TheFeedNeedsTheBearerToken) {
+    const HttpReply reply = host_->get("/v1/events");
+    EXPECT_EQ(reply.status, 401) << reply.body;
+    EXPECT_EQ(host_->get("/v1/orders/00000000-0000-0000-0000-000000000000/events").status, 401);
+}
+
+TEST_F(EventsFeedTest, AnOrdersEventsOldestFirst) {
+    const std::string order = R"({"order_ref":"E2E-EVENTS","currency":"EUR","customer":{"id":"C-1"},)"
+                              R"("lines":[{"sku":"SKU-1","quantity":1}]})";
+    const HttpReply created = host_->request("POST", "/v1/orders", order, "application/json", kAuth);
+    ASSERT_EQ(created.status, 201) << created.body;
+    const std::string id = json(created)->getValue<std::string>("id");
+    appendEvents(*host_, id, "test.order", 2);
+    const HttpReply reply = get("/v1/orders/" + id + "/events");
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    auto body = json(reply);
+    EXPECT_EQ(body->getValue<std::string>("order_id"), id);
+    std::vector<long> ns;
+    auto events = body->getArray("events");
+    for (unsigned i = 0; i < events->size(); ++i) {
+        EXPECT_EQ(events->getObject(i)->getValue<std::string>("order_id"), id);
+        if (events->getObject(i)->getValue<std::string>("type") == "test.order")
+            ns.push_back(events->getObject(i)->getObject("payload")->getValue<long>("n"));
+    }
+    EXPECT_EQ(ns, (std::vector<long>{0, 1}));
+    EXPECT_EQ(get("/v1/orders/00000000-0000-0000-0000-000000000000/events").status, 404);
+    EXPECT_EQ(get("/v1/orders/nope/events").status, 404);
+}
+
+TEST(WebhookRelayE2ETest, TheHostPostsEventsToTheConfiguredWebhookInOrder) {
+    WebhookReceiver receiver;
+    HostOptions options;
+    options.extraSettings = {{"events.webhooks", receiver.url("/erp/events")}, {"events.relay_poll_ms", "50"}};
+    HostProcess host(options);
+    appendEvents(host, "hook-order", "test.webhook", 3);
+    std::vector<long> ns;
+    for (int wait = 0; wait < 100 && ns.size() < 3; ++wait) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        ns.clear();
+        for (const auto& request : receiver.requests()) {
+            auto body = Poco::JSON::Parser().parse(request.body).extract<Poco::JSON::Object::Ptr>();
+            if (body->getValue<std::string>("type") != "test.webhook") continue;
+            EXPECT_EQ(request.path, "/erp/events");
+            EXPECT_EQ(request.headers.at("Idempotency-Key"), std::to_string(body->getValue<long>("id")));
+            ns.push_back(body->getObject("payload")->getValue<long>("n"));
+        }
+    }
+    EXPECT_EQ(ns, (std::vector<long>{0, 1, 2})) << host.log();
+}
+
+}  // namespace
+}  // namespace orderhost::testing

@@ -1,0 +1,216 @@
+// What happens when steps fail, reject, time out or wait too long: compensation in reverse
+// order, the on_failure policies, manual actions, timeouts and signal timeouts — each through
+// the real scripted plugin on a real database (SQLite and PostgreSQL).
+#include "tests/host/engine/EngineTestFixture.h"
+
+#include "host/chains/ChainFileParser.h"
+#include "host/engine/OrderPoller.h"
+#include "host/engine/OrderSignals.h"
+
+#include <Poco/Data/Session.h>
+
+namespace orderhost::engine {
+namespace {
+
+using chains::FailurePolicy;
+using chains::SignalTimeoutPolicy;
+
+chains::StepDefinition undoable(const std::string& name, const std::string& configJson = "{}", int attempts = 1) {
+    return step(name, configJson, attempts, "undoable");
+}
+
+chains::StepDefinition withPolicy(chains::StepDefinition s, FailurePolicy policy) {
+    s.onFailure = policy;
+    return s;
+}
+
+class FailurePolicyTest : public ChainRunnerTest {
+protected:
+    std::string trace(const std::string& orderId) {
+        std::string json;
+        auto doc = document::JsonDocument::parse(store_->findById(orderId)->document);
+        doc.document->getJson("/trace", json);
+        return json;
+    }
+
+    std::vector<std::string> eventTypes(const std::string& orderId) {
+        Poco::Data::Session s = db_->session();
+        std::vector<std::string> types;
+        s << "SELECT event_type FROM outbox WHERE order_id = ? ORDER BY id", Poco::Data::Keywords::bind(orderId),
+            Poco::Data::Keywords::into(types), Poco::Data::Keywords::now;
+        return types;
+    }
+
+    SignalResult manualAction(const std::string& orderId, const std::string& action) {
+        OrderSignals signals(*engine_);
+        return signals.deliver(orderId, "manual_action", R"({"action":")" + action + R"(","note":"by test"})");
+    }
+};
+
+TEST_P(FailurePolicyTest, ARejectionUndoesTheCompletedStepsInReverseOrder) {
+    const auto order = runChain({undoable("reserve"), step("plain", "{}"), undoable("invoice"),
+                                 step("judge", R"({"outcome":"reject"})"), undoable("never")});
+    EXPECT_EQ(order.state, states::kRejected);
+    EXPECT_EQ(order.compensateTo, "");
+    EXPECT_EQ(trace(order.id), R"(["reserve#1","plain#1","invoice#1","judge#1","invoice~undo#1","reserve~undo#1"])");
+    EXPECT_EQ(outcomes(order.id), (Outcomes{"reserve:continue", "plain:continue", "invoice:continue", "judge:reject",
+                                            "invoice:compensated", "reserve:compensated"}));
+    EXPECT_EQ(eventTypes(order.id), (Outcomes{"order.compensating", "order.rejected"}));
+    EXPECT_EQ(order.leaseOwner, "");  // stopped orders hold no lease
+}
+
+TEST_P(FailurePolicyTest, AFailureCompensatesByDefaultAndTheOrderEndsFailed) {
+    const auto order = runChain({undoable("reserve"), step("broken", R"({"outcome":"fail"})")});
+    EXPECT_EQ(order.state, states::kFailed);
+    EXPECT_EQ(trace(order.id), R"(["reserve#1","reserve~undo#1"])");
+}
+
+TEST_P(FailurePolicyTest, NothingToUndoEndsAtOnceWithoutPassingThroughCompensating) {
+    const auto order = runChain({step("plain", "{}"), step("judge", R"({"outcome":"reject"})")});
+    EXPECT_EQ(order.state, states::kRejected);
+    EXPECT_EQ(eventTypes(order.id), (Outcomes{"order.rejected"}));
+}
+
+TEST_P(FailurePolicyTest, FailPolicyUndoesNothing) {
+    const auto order = runChain({undoable("reserve"), withPolicy(step("broken", R"({"outcome":"fail"})"), FailurePolicy::Fail)});
+    EXPECT_EQ(order.state, states::kFailed);
+    EXPECT_EQ(trace(order.id), R"(["reserve#1"])");
+}
+
+TEST_P(FailurePolicyTest, ContinuePolicyRecordsTheFailureAndGoesOn) {
+    const auto order = runChain({withPolicy(step("optional", R"({"outcome":"fail"})"), FailurePolicy::Continue),
+                                 step("next", "{}")});
+    EXPECT_EQ(order.state, states::kCompleted);
+    EXPECT_EQ(outcomes(order.id), (Outcomes{"optional:fail", "next:continue"}));
+    EXPECT_EQ(trace(order.id), R"(["next#1"])");  // the failed step's change was not kept
+}
+
+TEST_P(FailurePolicyTest, HoldPolicyWaitsForAManualActionThatCanSkipTheStep) {
+    const auto held = runChain({withPolicy(step("broken", R"({"outcome":"fail"})"), FailurePolicy::Hold), step("next", "{}")});
+    ASSERT_EQ(held.state, states::kOnHold);
+    EXPECT_EQ(held.awaitingSignal, "manual_action");
+    EXPECT_EQ(manualAction(held.id, "dance").kind, SignalResult::Kind::InvalidPayload);
+    const SignalResult retried = manualAction(held.id, "retry");  // fails again: held again
+    ASSERT_EQ(retried.kind, SignalResult::Kind::Resumed) << retried.message;
+    EXPECT_EQ(retried.order.state, states::kOnHold);
+    const SignalResult skipped = manualAction(held.id, "skip");
+    ASSERT_EQ(skipped.kind, SignalResult::Kind::Resumed) << skipped.message;
+    EXPECT_EQ(skipped.order.state, states::kCompleted);
+    EXPECT_EQ(outcomes(held.id), (Outcomes{"broken:fail", "broken:manual_action", "broken:fail", "broken:manual_action",
+                                           "next:continue"}));
+}
+
+TEST_P(FailurePolicyTest, AManualCompensateUndoesWhatWasDone) {
+    const auto held = runChain({undoable("reserve"), withPolicy(step("broken", R"({"outcome":"fail"})"), FailurePolicy::Hold)});
+    const SignalResult result = manualAction(held.id, "compensate");
+    ASSERT_EQ(result.kind, SignalResult::Kind::Resumed) << result.message;
+    EXPECT_EQ(result.order.state, states::kFailed);
+    EXPECT_EQ(trace(held.id), R"(["reserve#1","reserve~undo#1"])");
+}
+
+TEST_P(FailurePolicyTest, ACompensationThatFailsHoldsTheOrderAndASkipFinishesTheUndo) {
+    const auto held = runChain({undoable("reserve"), undoable("invoice", R"({"compensate":"fail"})"),
+                                step("judge", R"({"outcome":"reject"})")});
+    ASSERT_EQ(held.state, states::kOnHold);
+    EXPECT_EQ(held.awaitingSignal, "manual_action");
+    EXPECT_EQ(held.compensateTo, states::kRejected);
+    const SignalResult result = manualAction(held.id, "skip");
+    ASSERT_EQ(result.kind, SignalResult::Kind::Resumed) << result.message;
+    EXPECT_EQ(result.order.state, states::kRejected);
+    // The failed undo's change is not kept; the skip leaves "invoice" as it is.
+    EXPECT_EQ(trace(held.id), R"(["reserve#1","invoice#1","judge#1","reserve~undo#1"])");
+    EXPECT_EQ(outcomes(held.id).at(3), "invoice:undo_failed");
+}
+
+TEST_P(FailurePolicyTest, ACompensationRetriesWithinItsStepsAttempts) {
+    const auto order = runChain({undoable("reserve", R"({"compensate":"retry","compensate_succeed_on_attempt":2})", 2),
+                                 step("judge", R"({"outcome":"reject"})")});
+    EXPECT_EQ(order.state, states::kRejected);
+    EXPECT_EQ(trace(order.id), R"(["reserve#1","judge#1","reserve~undo#2"])");  // attempt 1's change dropped
+    EXPECT_EQ(outcomes(order.id), (Outcomes{"reserve:continue", "judge:reject", "reserve:undo_retry",
+                                            "reserve:compensated"}));
+}
+
+TEST_P(FailurePolicyTest, CompensationInterruptedByACrashGoesOnFromItsCheckpoint) {
+    // As a killed host leaves it: "invoice" undone, "reserve" not yet, lease expired.
+    const auto held = runChain({undoable("reserve"), undoable("invoice", R"({"compensate":"fail"})"),
+                                step("judge", R"({"outcome":"reject"})")});
+    ASSERT_EQ(held.state, states::kOnHold);
+    ASSERT_TRUE(store_->claim(held.id, states::kOnHold, states::kCompensating, "dead-host", 50, now_));
+    auto order = *store_->findById(held.id);
+    order.currentStep = 1;  // what the undo of "invoice" (index 1) committed
+    store::StepRunRecord run;
+    run.stepName = "invoice";
+    run.outcome = "compensated";
+    store::CheckpointExtras extras;
+    extras.expectedLeaseOwner = "dead-host";
+    store_->recordStep(order, states::kCompensating, run, extras);
+    now_ = 100;
+    OrderPoller poller(*engine_, std::chrono::milliseconds(10));
+    EXPECT_EQ(poller.runDue(), 1u);  // takes over the expired lease
+    const auto done = store_->findById(held.id);
+    EXPECT_EQ(done->state, states::kRejected);
+    // Only "reserve" was left to undo ("invoice" counted as undone by the simulated checkpoint).
+    EXPECT_EQ(trace(held.id), R"(["reserve#1","invoice#1","judge#1","reserve~undo#1"])");
+}
+
+TEST_P(FailurePolicyTest, AStepThatOverrunsItsTimeoutCountsAsAFailedAttempt) {
+    auto slow = step("slow", R"({"sleep_ms":400})", 1);
+    slow.timeoutMs = 50;
+    slow.onFailure = FailurePolicy::Fail;
+    const auto order = runChain({slow, step("never", "{}")});
+    EXPECT_EQ(order.state, states::kFailed);
+    const auto runs = store_->stepRuns(order.id);
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0].outcome, "timeout");
+    EXPECT_EQ(runs[0].code, "timeout");
+    EXPECT_EQ(order.document, R"({"order_ref":"R-1"})");  // the late call's change is dropped
+}
+
+TEST_P(FailurePolicyTest, ASignalThatDoesNotComeInTimeTakesTheTimeoutPath) {
+    auto wait = undoable("wait", R"({"outcome":"suspend"})");
+    wait.signalTimeoutMs = 5000;
+    const auto held = runChain({undoable("reserve"), wait, step("after", "{}")});
+    ASSERT_EQ(held.state, states::kOnHold);
+    EXPECT_EQ(held.wakeAtMs, 42 + 5000);
+    OrderPoller poller(*engine_, std::chrono::milliseconds(10));
+    EXPECT_EQ(poller.runDue(), 0u);
+    now_ = 42 + 5000;
+    EXPECT_EQ(poller.runDue(), 1u);
+    const auto done = store_->findById(held.id);
+    EXPECT_EQ(done->state, states::kFailed);  // on_signal_timeout: failure → on_failure: compensate
+    EXPECT_EQ(trace(held.id), R"(["reserve#1","wait#1","reserve~undo#1"])");
+    EXPECT_EQ(outcomes(held.id).at(2), "wait:signal_timeout");
+}
+
+TEST_P(FailurePolicyTest, ARerunAfterASignalTimeoutLetsTheStepDecide) {
+    auto wait = step("wait", R"({"outcome":"suspend"})");
+    wait.signalTimeoutMs = 10;
+    wait.onSignalTimeout = SignalTimeoutPolicy::Rerun;
+    const auto held = runChain({wait, step("after", "{}")});
+    now_ = 1000;
+    OrderPoller poller(*engine_, std::chrono::milliseconds(10));
+    EXPECT_EQ(poller.runDue(), 1u);
+    const auto done = store_->findById(held.id);
+    EXPECT_EQ(done->state, states::kRejected);  // the scripted step rejects a payload without "go"
+    EXPECT_NE(done->document.find(R"("scripted_signal":{"timed_out":true})"), std::string::npos);
+}
+
+TEST_P(FailurePolicyTest, AStepWhoseConditionIsFalseIsSkippedAndNeverUndone) {
+    auto onlyServices = undoable("provision");
+    const auto parsed = chains::parseChainText(
+        "name: c\nversion: 1\ntrigger: place_order\nsteps:\n  - name: s\n    plugin: p\n    step: k\n"
+        "    when: {path: /lines/*/kind, equals: service}\n",
+        "c.yaml");
+    ASSERT_TRUE(parsed.chain) << parsed.errors.at(0).toString();
+    onlyServices.when = parsed.chain->steps.at(0).when;
+    const auto order = runChain({undoable("reserve"), onlyServices, step("judge", R"({"outcome":"reject"})")});
+    EXPECT_EQ(order.state, states::kRejected);
+    EXPECT_EQ(outcomes(order.id), (Outcomes{"reserve:continue", "provision:skipped", "judge:reject", "reserve:compensated"}));
+    EXPECT_NE(store_->stepRuns(order.id)[1].message.find("/lines/*/kind"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, FailurePolicyTest, ::testing::ValuesIn(testing::testBackends()), testing::backendName);
+
+}  // namespace
+}  // namespace orderhost::engine

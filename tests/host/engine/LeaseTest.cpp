@@ -1,0 +1,118 @@
+// Leases: what lets several hosts share one database. A host runs an order only while it
+// holds its lease; a lease that runs out lets another host take the order over, and the
+// host that lost it can no longer write. Real databases, both backends.
+#include "tests/host/engine/EngineTestFixture.h"
+
+#include "host/engine/OrderPoller.h"
+#include "host/engine/OrderRecovery.h"
+
+#include <set>
+#include <thread>
+
+namespace orderhost::engine {
+namespace {
+
+class LeaseTest : public ChainRunnerTest {
+protected:
+    // An order a host left mid-chain (after step 0 of a two-step chain), leased until `until`.
+    store::OrderRecord leftBy(const std::string& owner, std::int64_t until, const std::string& ref) {
+        chains::ChainDefinition definition;
+        definition.name = "test-chain";
+        definition.version = 1;
+        definition.trigger = "place_order";
+        definition.steps = {step("a", "{}"), step("b", "{}")};
+        if (chains_.chains.empty()) useChains(buildChains({definition}, *registry_, services::systemClockMs));
+        store::OrderRecord order;
+        order.id = "00000000-0000-4000-8000-" + std::string(12 - ref.size(), '0') + ref;
+        order.orderRef = ref;
+        order.chain = "test-chain";
+        order.chainVersion = 1;
+        order.state = states::kInProgress;
+        order.currentStep = 1;
+        order.document = R"({"trace":["a#1"]})";
+        order.requestHash = "h";
+        order.leaseOwner = owner;
+        order.leaseUntilMs = until;
+        EXPECT_EQ(store_->insertOrder(order), store::InsertResult::Inserted);
+        return order;
+    }
+};
+
+TEST_P(LeaseTest, AnUnexpiredLeaseCannotBeClaimedAnExpiredOneCan) {
+    const auto order = leftBy("host-a", 1000, "1");
+    EXPECT_FALSE(store_->claim(order.id, states::kInProgress, states::kInProgress, "host-b", 5000, 999));
+    EXPECT_TRUE(store_->claim(order.id, states::kInProgress, states::kInProgress, "host-a", 5000, 999));  // its own
+    EXPECT_TRUE(store_->claim(order.id, states::kInProgress, states::kInProgress, "host-b", 9000, 5001));
+    EXPECT_EQ(store_->findById(order.id)->leaseOwner, "host-b");
+}
+
+TEST_P(LeaseTest, TheHostThatLostItsLeaseCannotWriteAnyMore) {
+    auto order = leftBy("host-a", 1000, "2");
+    ASSERT_TRUE(store_->claim(order.id, states::kInProgress, states::kInProgress, "host-b", 9000, 2000));
+    store::OrderRecord late = order;
+    late.currentStep = 2;
+    late.state = states::kCompleted;
+    store::StepRunRecord run;
+    run.stepName = "b";
+    run.outcome = "continue";
+    store::CheckpointExtras extras;
+    extras.expectedLeaseOwner = "host-a";
+    try {
+        store_->recordStep(late, states::kInProgress, run, extras);
+        FAIL() << "a host without the lease wrote a checkpoint";
+    } catch (const store::StaleOrderError& e) {
+        EXPECT_NE(std::string(e.what()).find("held by 'host-b', not by 'host-a'"), std::string::npos) << e.what();
+    }
+    EXPECT_TRUE(store_->stepRuns(order.id).empty());
+}
+
+TEST_P(LeaseTest, ThePollerTakesOverOrdersWhoseLeaseExpired) {
+    const auto live = leftBy("host-a", 100000, "3");
+    const auto dead = leftBy("host-dead", 100, "4");
+    now_ = 1000;
+    OrderPoller poller(*engine_, std::chrono::milliseconds(10));
+    EXPECT_EQ(poller.runDue(), 1u);
+    EXPECT_EQ(store_->findById(dead.id)->state, states::kCompleted);
+    EXPECT_EQ(store_->findById(dead.id)->document, R"({"trace":["a#1","b#1"]})");
+    EXPECT_EQ(store_->findById(dead.id)->leaseOwner, "");
+    EXPECT_EQ(store_->findById(live.id)->state, states::kInProgress);  // another host's, still valid
+}
+
+TEST_P(LeaseTest, ARestartedHostTakesBackItsOwnOrdersWithoutWaitingForTheLease) {
+    const auto mine = leftBy("test-host", 100000, "5");
+    const auto theirs = leftBy("host-a", 100000, "6");
+    ChainRunner runner(*engine_);
+    const RecoveryReport report = resumeUnfinishedOrders(*engine_, runner);
+    EXPECT_EQ(report.resumed, 1u);
+    EXPECT_EQ(store_->findById(mine.id)->state, states::kCompleted);
+    EXPECT_EQ(store_->findById(theirs.id)->state, states::kInProgress);
+}
+
+TEST_P(LeaseTest, TwoHostsSweepingAtOnceNeverClaimTheSameOrder) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 40; ++i) ids.push_back(leftBy("host-dead", 10, "9" + std::to_string(100 + i)).id);
+    std::vector<std::string> claimedBy[2];
+    std::vector<std::thread> hosts;
+    for (int h = 0; h < 2; ++h) {
+        hosts.emplace_back([&, h] {
+            for (int round = 0; round < 10; ++round) {
+                const auto got = store_->claimExpired({states::kInProgress}, "host-" + std::to_string(h), 100000, 50, 3);
+                claimedBy[h].insert(claimedBy[h].end(), got.begin(), got.end());
+            }
+        });
+    }
+    for (auto& host : hosts) host.join();
+    std::set<std::string> all(claimedBy[0].begin(), claimedBy[0].end());
+    for (const auto& id : claimedBy[1]) EXPECT_TRUE(all.insert(id).second) << id << " claimed by both hosts";
+    for (const auto& id : all) {
+        const auto owner = store_->findById(id)->leaseOwner;
+        const bool byZero = std::find(claimedBy[0].begin(), claimedBy[0].end(), id) != claimedBy[0].end();
+        EXPECT_EQ(owner, byZero ? "host-0" : "host-1");
+    }
+    EXPECT_EQ(all.size(), 40u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, LeaseTest, ::testing::ValuesIn(testing::testBackends()), testing::backendName);
+
+}  // namespace
+}  // namespace orderhost::engine

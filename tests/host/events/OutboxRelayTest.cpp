@@ -1,0 +1,220 @@
+// The webhook relay against real databases (SQLite, and PostgreSQL when configured) and a real
+// HTTP receiver on loopback. Most tests drive WebhookSubscription::deliverDue() with a fake
+// clock, so backoff and leases are checked without sleeping; the threaded tests use the
+// real clock.
+#include "host/events/OutboxRelay.h"
+
+#include "tests/host/events/WebhookReceiver.h"
+#include "tests/support/TestDatabase.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+using namespace Poco::Data::Keywords;
+
+namespace orderhost::events {
+namespace {
+using orderhost::testing::ReceivedRequest;
+using orderhost::testing::TestBackend;
+using orderhost::testing::WebhookReceiver;
+
+std::vector<std::int64_t> eventIds(const std::vector<ReceivedRequest>& requests) {
+    std::vector<std::int64_t> ids;
+    for (const auto& r : requests) ids.push_back(std::stoll(r.headers.at("Idempotency-Key")));
+    return ids;
+}
+
+class OutboxRelayTest : public ::testing::TestWithParam<TestBackend> {
+protected:
+    void SetUp() override {
+        dir_ = orderhost::testing::makeTempDir("orderhost-events");
+        database_ = std::make_unique<orderhost::testing::TestDatabase>(GetParam(), dir_);
+        db_ = std::make_unique<store::Database>(database_->connectionString());
+        options_.owner = "host-a";
+        options_.retryMin = std::chrono::milliseconds(100);
+        options_.retryMax = std::chrono::milliseconds(400);
+        options_.pollInterval = std::chrono::milliseconds(20);
+        options_.clock = [this] { return clock_.load(); };
+    }
+    void TearDown() override {
+        db_.reset();
+        database_.reset();
+        std::filesystem::remove_all(dir_);
+    }
+    // Appends one event per type (order "o-<i>") in one transaction; returns their ids.
+    std::vector<std::int64_t> append(int count) {
+        db_->withTransaction("append", [&](Poco::Data::Session& s) {
+            std::vector<store::OutboxEvent> events;
+            for (int i = 0; i < count; ++i) {
+                const std::string order = "o-" + std::to_string(appended_ + i);
+                events.push_back({0, order, "order.received", R"({"order_id":")" + order + R"("})", 1764000000000});
+            }
+            store::appendOutboxEvents(s, db_->dialect(), events);
+        });
+        appended_ += count;
+        // PostgreSQL: any transaction running on the server (other tests' too) holds new events
+        // back until it ends (host/store/Outbox.h). Once shown, an event stays readable.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        std::vector<std::int64_t> ids;
+        while (ids.size() < static_cast<std::size_t>(appended_) && std::chrono::steady_clock::now() < deadline) {
+            ids.clear();
+            for (const auto& e : store::OutboxReader(*db_).eventsAfter(0, 100000)) ids.push_back(e.id);
+            if (ids.size() < static_cast<std::size_t>(appended_)) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return ids;
+    }
+    std::unique_ptr<WebhookSubscription> subscription(const std::string& owner = "host-a") {
+        RelayOptions options = options_;
+        options.owner = owner;
+        return std::make_unique<WebhookSubscription>(*db_, receiver_.url(), options);
+    }
+    CursorState cursorRow() {
+        CursorState c;
+        db_->session() << "SELECT last_event_id, failures, retry_at FROM relay_cursors", into(c.lastEventId),
+            into(c.failures), into(c.retryAtMs), now;
+        return c;
+    }
+
+    std::string dir_;
+    std::unique_ptr<orderhost::testing::TestDatabase> database_;
+    std::unique_ptr<store::Database> db_;
+    WebhookReceiver receiver_;
+    RelayOptions options_;
+    std::atomic<std::int64_t> clock_{1764000000000};
+    int appended_ = 0;
+};
+
+TEST_P(OutboxRelayTest, DeliversEveryEventInOrderAsJsonWithItsIdempotencyKey) {
+    const auto ids = append(5);
+    auto relay = subscription();
+    EXPECT_EQ(relay->deliverDue(), 5u);
+    const auto requests = receiver_.requests();
+    ASSERT_EQ(requests.size(), 5u);
+    EXPECT_EQ(eventIds(requests), ids);
+    const ReceivedRequest& first = requests[0];
+    EXPECT_EQ(first.method, "POST");
+    EXPECT_EQ(first.path, "/hooks");
+    EXPECT_EQ(first.headers.at("Content-Type"), "application/json");
+    EXPECT_EQ(first.headers.at("X-Orderhost-Event-Id"), std::to_string(ids[0]));
+    EXPECT_EQ(first.headers.at("X-Orderhost-Event-Type"), "order.received");
+    auto body = Poco::JSON::Parser().parse(first.body).extract<Poco::JSON::Object::Ptr>();
+    EXPECT_EQ(body->getValue<std::int64_t>("id"), ids[0]);
+    EXPECT_EQ(body->getValue<std::string>("type"), "order.received");
+    EXPECT_EQ(body->getObject("payload")->getValue<std::string>("order_id"), "o-0");
+    EXPECT_EQ(cursorRow().lastEventId, ids.back());
+    EXPECT_EQ(relay->deliverDue(), 0u) << "nothing new: nothing sent again";
+    EXPECT_EQ(receiver_.requests().size(), 5u);
+}
+
+TEST_P(OutboxRelayTest, AFailedDeliveryIsRetriedAfterABackoffAndTheCursorWaits) {
+    const auto ids = append(3);
+    receiver_.answerNext({500, 503});
+    auto relay = subscription();
+    EXPECT_EQ(relay->deliverDue(), 0u);
+    CursorState row = cursorRow();
+    EXPECT_EQ(row.lastEventId, 0);
+    EXPECT_EQ(row.failures, 1);
+    EXPECT_EQ(row.retryAtMs, clock_ + 100);
+    EXPECT_EQ(relay->deliverDue(), 0u) << "still backing off";
+    EXPECT_EQ(receiver_.requests().size(), 1u);
+
+    clock_ += 100;
+    EXPECT_EQ(relay->deliverDue(), 0u);
+    row = cursorRow();
+    EXPECT_EQ(row.failures, 2);
+    EXPECT_EQ(row.retryAtMs, clock_ + 200) << "the delay doubles";
+
+    clock_ += 200;
+    EXPECT_EQ(relay->deliverDue(), 3u);
+    EXPECT_EQ(eventIds(receiver_.requests()), (std::vector<std::int64_t>{ids[0], ids[0], ids[0], ids[1], ids[2]}));
+    row = cursorRow();
+    EXPECT_EQ(row.lastEventId, ids.back());
+    EXPECT_EQ(row.failures, 0);
+}
+
+TEST_P(OutboxRelayTest, AReceiverThatIsDownCountsAsAFailure) {
+    append(1);
+    RelayOptions options = options_;
+    options.timeouts.connect = std::chrono::milliseconds(500);
+    WebhookSubscription relay(*db_, "http://127.0.0.1:1/hooks", options);  // nothing listens on port 1
+    EXPECT_EQ(relay.deliverDue(), 0u);
+    EXPECT_EQ(cursorRow().failures, 1);
+    EXPECT_EQ(cursorRow().lastEventId, 0);
+}
+
+TEST_P(OutboxRelayTest, TheCursorSurvivesARestart) {
+    const auto first = append(3);
+    subscription()->deliverDue();
+    db_ = std::make_unique<store::Database>(database_->connectionString());  // as after a restart
+    const auto all = append(2);
+    EXPECT_EQ(subscription()->deliverDue(), 2u);
+    EXPECT_EQ(eventIds(receiver_.requests()), all);
+}
+
+TEST_P(OutboxRelayTest, AnotherHostTakesOverOnlyWhenTheLeaseIsGivenUpOrExpired) {
+    append(2);
+    auto a = subscription("host-a");
+    auto b = subscription("host-b");
+    EXPECT_EQ(a->deliverDue(), 2u);
+    append(1);
+    EXPECT_EQ(b->deliverDue(), 0u) << "host-a holds the lease";
+    clock_ += 30001;  // host-a stopped renewing: as if it died
+    EXPECT_EQ(b->deliverDue(), 1u);
+    append(1);
+    EXPECT_EQ(a->deliverDue(), 0u) << "now host-b holds it";
+    EXPECT_EQ(receiver_.requests().size(), 3u);
+}
+
+TEST_P(OutboxRelayTest, AnIdleRelayRenewsItsLeaseOnlyWhenHalfOfItIsGone) {
+    auto relay = subscription();
+    auto leaseUntil = [&] {
+        Poco::Int64 until = 0;
+        db_->session() << "SELECT lease_until FROM relay_cursors", into(until), now;
+        return until;
+    };
+    const std::int64_t start = clock_;
+    relay->deliverDue();
+    EXPECT_EQ(leaseUntil(), start + 30000);
+    clock_ += 14000;
+    relay->deliverDue();
+    EXPECT_EQ(leaseUntil(), start + 30000) << "no write while idle";
+    clock_ += 2000;
+    relay->deliverDue();
+    EXPECT_EQ(leaseUntil(), clock_ + 30000);
+}
+
+TEST_P(OutboxRelayTest, TwoRunningRelaysDeliverEachEventOnceInOrder) {
+    const auto ids = append(40);
+    options_.clock = nullptr;  // real time: threads
+    OutboxRelay a(*db_, {receiver_.url()}, [&] { auto o = options_; o.owner = "host-a"; return o; }());
+    OutboxRelay b(*db_, {receiver_.url()}, [&] { auto o = options_; o.owner = "host-b"; return o; }());
+    a.start();
+    b.start();
+    ASSERT_TRUE(receiver_.waitFor(ids.size()));
+    a.stop();  // host-b takes over the subscriber at once
+    const auto all = append(5);
+    ASSERT_TRUE(receiver_.waitFor(all.size()));
+    b.stop();
+    EXPECT_EQ(eventIds(receiver_.requests()), all);
+}
+
+TEST_P(OutboxRelayTest, RefusesUrlsItCannotDeliverTo) {
+    EXPECT_THROW(OutboxRelay(*db_, {"https://erp.example/hooks"}, options_), std::invalid_argument);
+    EXPECT_THROW(OutboxRelay(*db_, {"hooks"}, options_), std::invalid_argument);
+    EXPECT_THROW(OutboxRelay(*db_, {"http://[bad"}, options_), std::invalid_argument);
+    RelayOptions anonymous = options_;
+    anonymous.owner.clear();
+    EXPECT_THROW(OutboxRelay(*db_, {receiver_.url()}, anonymous), std::invalid_argument);
+    EXPECT_EQ(OutboxRelay(*db_, {receiver_.url(), receiver_.url()}, options_).subscriberCount(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, OutboxRelayTest, ::testing::ValuesIn(orderhost::testing::testBackends()),
+                         orderhost::testing::backendName);
+
+}  // namespace
+}  // namespace orderhost::events

@@ -1,0 +1,81 @@
+#include "tests/host/events/WebhookReceiver.h"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/StreamCopier.h>
+
+namespace orderhost::testing {
+namespace {
+
+class RecordingHandler : public Poco::Net::HTTPRequestHandler {
+public:
+    explicit RecordingHandler(WebhookReceiver& receiver) : receiver_(receiver) {}
+    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+        ReceivedRequest received{request.getMethod(), request.getURI(), {}, {}};
+        Poco::StreamCopier::copyToString(request.stream(), received.body);
+        for (const auto& [name, value] : request) received.headers[name] = value;
+        const int status = receiver_.record(std::move(received));
+        response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+        response.setContentLength(0);
+        response.send();
+    }
+
+private:
+    WebhookReceiver& receiver_;
+};
+
+class Factory : public Poco::Net::HTTPRequestHandlerFactory {
+public:
+    explicit Factory(WebhookReceiver& receiver) : receiver_(receiver) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+        return new RecordingHandler(receiver_);
+    }
+
+private:
+    WebhookReceiver& receiver_;
+};
+
+}  // namespace
+
+WebhookReceiver::WebhookReceiver() {
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, new Poco::Net::HTTPServerParams);
+    server_->start();
+}
+
+WebhookReceiver::~WebhookReceiver() { server_->stopAll(true); }
+
+std::string WebhookReceiver::url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(server_->port()) + path;
+}
+
+void WebhookReceiver::answerNext(std::vector<int> statuses) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    statuses_.insert(statuses_.end(), statuses.begin(), statuses.end());
+}
+
+bool WebhookReceiver::waitFor(std::size_t count, std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return arrived_.wait_for(lock, timeout, [&] { return requests_.size() >= count; });
+}
+
+std::vector<ReceivedRequest> WebhookReceiver::requests() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return requests_;
+}
+
+int WebhookReceiver::record(ReceivedRequest request) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    requests_.push_back(std::move(request));
+    arrived_.notify_all();
+    if (statuses_.empty()) return 204;
+    const int status = statuses_.front();
+    statuses_.pop_front();
+    return status;
+}
+
+}  // namespace orderhost::testing

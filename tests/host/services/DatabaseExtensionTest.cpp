@@ -1,0 +1,179 @@
+// The orderhost.db extension against real databases through ODBC, on every test backend:
+// what a plugin sees (status, rows, message) and what the database keeps.
+#include "host/services/DatabaseExtension.h"
+
+#include "host/document/JsonDocument.h"
+#include "host/services/CallContext.h"
+#include "host/services/HostServices.h"
+#include "host/store/Datasources.h"
+#include "host/store/StepTransaction.h"
+#include "tests/support/TestDatabase.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+using namespace Poco::Data::Keywords;
+
+namespace orderhost::services {
+namespace {
+
+class DatabaseExtensionTest : public ::testing::TestWithParam<testing::TestBackend> {
+protected:
+    void SetUp() override {
+        folder_ = testing::makeTempDir("orderhost-dbext");
+        database_ = std::make_unique<testing::TestDatabase>(GetParam(), folder_);
+        db_ = std::make_unique<store::Database>(database_->connectionString());
+        side_ = "Driver=SQLite3;Database=" + folder_ + "/side.db;";
+        sources_ = std::make_unique<store::Datasources>(*db_, std::map<std::string, store::DatasourceConfig>{{"side", {side_, 2}}});
+        tx_ = std::make_unique<store::StepTransaction>(*db_);
+        exec(*db_, "CREATE TABLE items (k VARCHAR(16) PRIMARY KEY, n BIGINT, flag SMALLINT, note VARCHAR(200000))");
+        ctx_.order = &order_;
+        ctx_.transaction = tx_.get();
+        ctx_.datasources = sources_.get();
+    }
+    void TearDown() override {
+        tx_.reset();
+        sources_.reset();
+        db_.reset();
+        database_.reset();
+        std::filesystem::remove_all(folder_);
+    }
+
+    static void exec(store::Database& db, const std::string& sql) {
+        Poco::Data::Session s = db.session();
+        s << sql, now;
+    }
+    static int count(store::Database& db, const std::string& table) {
+        int n = -1;
+        Poco::Data::Session s = db.session();
+        s << "SELECT COUNT(*) FROM " + table, into(n), now;
+        return n;
+    }
+
+    // Runs one statement through the extension, as a plugin would.
+    oh_status run(const std::string& sql, const std::string& params = "[]", const std::string& source = "") {
+        oh_str rowsOut{nullptr, 0}, errorOut{nullptr, 0};
+        changed = -2;
+        const oh_status st = databaseExtension().execute(&ctx_, {source.data(), source.size()}, {sql.data(), sql.size()},
+                                                         {params.data(), params.size()}, &rowsOut, &changed, &errorOut);
+        rows = st == OH_STATUS_OK ? std::string(rowsOut.ptr, rowsOut.len) : "";
+        error = std::string(errorOut.ptr, errorOut.len);
+        return st;
+    }
+
+    std::string folder_, side_;
+    std::unique_ptr<testing::TestDatabase> database_;
+    std::unique_ptr<store::Database> db_;
+    std::unique_ptr<store::Datasources> sources_;
+    std::unique_ptr<store::StepTransaction> tx_;
+    document::JsonDocument order_;
+    oh_context ctx_;
+    std::string rows, error;
+    std::int64_t changed = -2;
+};
+
+TEST_P(DatabaseExtensionTest, StatementsOnTheHostDatabaseCommitWithTheStepTransaction) {
+    ASSERT_EQ(run("INSERT INTO items (k, n) VALUES (?, ?)", R"(["a", 1])"), OH_STATUS_OK) << error;
+    EXPECT_EQ(changed, 1);
+    EXPECT_EQ(rows, "[]");
+    EXPECT_EQ(count(*db_, "items"), 0) << "visible before the step's commit";
+    ASSERT_EQ(run("SELECT k, n FROM items"), OH_STATUS_OK) << error;
+    EXPECT_EQ(rows, R"([{"k":"a","n":1}])") << "the transaction reads its own write";
+    EXPECT_EQ(changed, -1);
+    tx_->commit();
+    EXPECT_EQ(count(*db_, "items"), 1);
+}
+
+TEST_P(DatabaseExtensionTest, StatementsOnTheHostDatabaseDisappearWhenTheStepRollsBack) {
+    ASSERT_EQ(run("INSERT INTO items (k, n) VALUES ('a', 1), ('b', 2)"), OH_STATUS_OK) << error;
+    EXPECT_EQ(changed, 2);
+    tx_->rollback();
+    EXPECT_EQ(count(*db_, "items"), 0);
+}
+
+TEST_P(DatabaseExtensionTest, BindsEveryParameterTypeAndReadsThemBack) {
+    ASSERT_EQ(run("INSERT INTO items (k, n, flag, note) VALUES (?, ?, ?, ?)",
+                  R"(["q\"uote", 1099511627776, true, null])"), OH_STATUS_OK) << error;
+    ASSERT_EQ(run("INSERT INTO items (k, n, flag) VALUES (?, ?, ?)", R"(["neg", -5, false])"), OH_STATUS_OK) << error;
+    ASSERT_EQ(run("SELECT k, n, flag, note FROM items WHERE n > ? OR k = ? ORDER BY n", R"([0, "neg"])"), OH_STATUS_OK)
+        << error;
+    EXPECT_EQ(rows, R"([{"k":"neg","n":-5,"flag":0,"note":null},)"
+                    R"({"k":"q\"uote","n":1099511627776,"flag":1,"note":null}])");
+}
+
+TEST_P(DatabaseExtensionTest, TextLongerThan255BytesRoundTripsAndCompares) {
+    const std::string big(100000, 'x');
+    const std::string params = R"(["big", ")" + big + R"("])";
+    ASSERT_EQ(run("INSERT INTO items (k, note) VALUES (?, ?)", params), OH_STATUS_OK) << error;
+    ASSERT_EQ(run("SELECT k, note FROM items WHERE note = ?", R"([")" + big + R"("])"), OH_STATUS_OK) << error;
+    EXPECT_EQ(rows, R"([{"k":"big","note":")" + big + R"("}])");
+}
+
+TEST_P(DatabaseExtensionTest, ReportsChangedRowsOfUpdatesAndDeletes) {
+    ASSERT_EQ(run("INSERT INTO items (k, n) VALUES ('a', 1), ('b', 1), ('c', 2)"), OH_STATUS_OK) << error;
+    ASSERT_EQ(run("UPDATE items SET n = n + 10 WHERE n = ?", "[1]"), OH_STATUS_OK) << error;
+    EXPECT_EQ(changed, 2);
+    ASSERT_EQ(run("UPDATE items SET n = 0 WHERE k = ?", R"(["zz"])"), OH_STATUS_OK) << error;
+    EXPECT_EQ(changed, 0);
+    ASSERT_EQ(run("DELETE FROM items WHERE k <> ?", R"(["a"])"), OH_STATUS_OK) << error;
+    EXPECT_EQ(changed, 2);
+}
+
+TEST_P(DatabaseExtensionTest, AnSqlErrorNamesTheDatasourceAndTheDriverAndLeavesTheTransactionUsable) {
+    ASSERT_EQ(run("INSERT INTO items (k) VALUES ('kept')"), OH_STATUS_OK) << error;
+    EXPECT_EQ(run("SELECT * FROM no_such_table"), OH_STATUS_INTERNAL_ERROR);
+    EXPECT_NE(error.find("datasource 'orderhost'"), std::string::npos) << error;
+    EXPECT_NE(error.find("no_such_table"), std::string::npos) << error;
+    EXPECT_EQ(ctx_.error, error) << "reported with report_error too";
+    ASSERT_EQ(run("INSERT INTO items (k) VALUES ('after')"), OH_STATUS_OK) << error;
+    tx_->commit();
+    EXPECT_EQ(count(*db_, "items"), 2);
+}
+
+TEST_P(DatabaseExtensionTest, RefusesParametersThatAreNotAFlatArrayOfScalars) {
+    EXPECT_EQ(run("SELECT ? AS x", "[1.5]"), OH_STATUS_INVALID_ARGUMENT);
+    EXPECT_NE(error.find("params_json[0] is a number"), std::string::npos) << error;
+    EXPECT_EQ(run("SELECT ? AS x", R"({"a":1})"), OH_STATUS_INVALID_ARGUMENT);
+    EXPECT_EQ(run("SELECT ? AS x", "[[1]]"), OH_STATUS_INVALID_ARGUMENT);
+    EXPECT_EQ(run("SELECT ? AS x", "[1, 2]"), OH_STATUS_INVALID_ARGUMENT);
+    EXPECT_NE(error.find("1 '?' placeholders but params_json has 2"), std::string::npos) << error;
+}
+
+TEST_P(DatabaseExtensionTest, AnUnknownDatasourceIsNotFoundAndTheMessageListsTheConfiguredOnes) {
+    EXPECT_EQ(run("SELECT 1 AS one", "[]", "erp"), OH_STATUS_NOT_FOUND);
+    EXPECT_EQ(error, "orderhost.db: datasource 'erp': unknown datasource 'erp' (configured: orderhost, side)");
+}
+
+TEST_P(DatabaseExtensionTest, ANamedDatasourceRunsInAutocommitOutsideTheStepTransaction) {
+    exec(*sources_->find("side"), "CREATE TABLE notes (id BIGINT PRIMARY KEY, text VARCHAR(100))");
+    ASSERT_EQ(run("INSERT INTO notes (id, text) VALUES (?, ?)", R"([7, "hello"])", "side"), OH_STATUS_OK) << error;
+    EXPECT_EQ(changed, 1);
+    tx_->rollback();  // the step failed: the named datasource's write stays
+    EXPECT_EQ(count(*sources_->find("side"), "notes"), 1);
+    EXPECT_FALSE(tx_->isOpen()) << "the host database was never touched";
+}
+
+TEST_P(DatabaseExtensionTest, IsUnavailableOutsideRunAndCompensate) {
+    ctx_.order = nullptr;  // what create() gets
+    EXPECT_EQ(run("SELECT 1 AS one"), OH_STATUS_UNAVAILABLE);
+    EXPECT_NE(error.find("only in run() and compensate()"), std::string::npos) << error;
+}
+
+TEST_P(DatabaseExtensionTest, RefusesResultsAboveTheRowLimit) {
+    const std::string many = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+                             std::to_string(OH_DB_MAX_ROWS + 1) + ") SELECT i FROM n";
+    EXPECT_EQ(run(many), OH_STATUS_INVALID_ARGUMENT);
+    EXPECT_NE(error.find("more than 10000 rows"), std::string::npos) << error;
+}
+
+TEST_P(DatabaseExtensionTest, IsOfferedThroughGetExtension) {
+    EXPECT_EQ(hostServices().get_extension(OH_EXT_DB), &databaseExtension());
+    EXPECT_EQ(hostServices().get_extension("orderhost.db/2"), nullptr);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, DatabaseExtensionTest, ::testing::ValuesIn(testing::testBackends()),
+                         testing::backendName);
+
+}  // namespace
+}  // namespace orderhost::services
