@@ -147,6 +147,14 @@ private:
                 return only(method, HTTPRequest::HTTP_GET, response,
                             [&] { getOrderEvents(context_, rest.substr(0, slash), response); });
             }
+            for (const char* command : {"cancel", "return"}) {
+                const std::string suffix = std::string("/") + command;
+                if (slash != std::string::npos && rest.compare(slash, std::string::npos, suffix) == 0) {
+                    return only(method, HTTPRequest::HTTP_POST, response, [&] {
+                        postCommand(context_, rest.substr(0, slash), command, readBody(request, response), response);
+                    });
+                }
+            }
             const std::string signals = "/signals/";
             const auto at = rest.find(signals);
             if (at != std::string::npos) {

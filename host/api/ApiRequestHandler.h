@@ -13,6 +13,7 @@
 // Every error is a problem document (JsonReply.h) that says what was wrong and where.
 #pragma once
 
+#include "host/engine/OrderCommands.h"
 #include "host/engine/OrderIntake.h"
 #include "host/engine/OrderSignals.h"
 #include "host/engine/ReadyChain.h"
@@ -42,6 +43,8 @@ struct ApiContext {
     ApiSettings settings;
     // The events feed reads here; null answers /v1/events and /v1/orders/{id}/events with 503.
     store::OutboxReader* outbox = nullptr;
+    // Cancel and return; null answers them with 503.
+    engine::OrderCommands* commands = nullptr;
 };
 
 class ApiRequestHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {

@@ -14,6 +14,9 @@ void postOrder(ApiContext& context, const std::string& body, Poco::Net::HTTPServ
 void getOrder(ApiContext& context, const std::string& id, Poco::Net::HTTPServerResponse& response);
 void postSignal(ApiContext& context, const std::string& id, const std::string& signal, const std::string& body,
                 Poco::Net::HTTPServerResponse& response);
+// POST /v1/orders/{id}/cancel and /return (command "cancel" or "return").
+void postCommand(ApiContext& context, const std::string& id, const std::string& command, const std::string& body,
+                 Poco::Net::HTTPServerResponse& response);
 void getOrderByRef(ApiContext& context, const std::string& orderRef, Poco::Net::HTTPServerResponse& response);
 
 // GET /v1/events?after=&limit= and GET /v1/orders/{id}/events (EventEndpoints.cpp).

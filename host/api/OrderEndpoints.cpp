@@ -70,6 +70,25 @@ void postSignal(ApiContext& context, const std::string& id, const std::string& s
     }
 }
 
+void postCommand(ApiContext& context, const std::string& id, const std::string& command, const std::string& body,
+                 Poco::Net::HTTPServerResponse& response) {
+    using Kind = engine::CommandResult::Kind;
+    if (!looksLikeOrderId(id)) return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no order with id '" + id + "'");
+    if (context.commands == nullptr)
+        return sendProblem(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, command + " is not available on this host");
+    const engine::CommandResult result =
+        command == "cancel" ? context.commands->cancel(id, body) : context.commands->requestReturn(id, body);
+    switch (result.kind) {
+        case Kind::Accepted: return sendOrder(context, result.order, HTTPResponse::HTTP_OK, response);
+        case Kind::AlreadyDone: return sendOrder(context, result.order, HTTPResponse::HTTP_OK, response);
+        case Kind::UnknownOrder: return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, result.message);
+        case Kind::NotAllowed: return sendProblem(response, HTTPResponse::HTTP_CONFLICT, result.message);
+        case Kind::InvalidPayload:
+            return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST, "invalid " + command + " request: " + result.message);
+        case Kind::NoChain: return sendProblem(response, HTTPResponse::HTTP_UNPROCESSABLE_ENTITY, result.message);
+    }
+}
+
 void getOrder(ApiContext& context, const std::string& id, Poco::Net::HTTPServerResponse& response) {
     auto order = looksLikeOrderId(id) ? context.store.findById(id) : std::nullopt;
     if (!order) return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no order with id '" + id + "'");

@@ -71,6 +71,7 @@ void HostRuntime::startEngine() {
     engine_->setDatasources(datasources_.get());
     intake_ = std::make_unique<engine::OrderIntake>(*engine_, settings_.defaultChain);
     signals_ = std::make_unique<engine::OrderSignals>(*engine_);
+    commands_ = std::make_unique<engine::OrderCommands>(*engine_);
     // Before serving: an ERP that repeats a request lost in the crash then finds it finished.
     engine::ChainRunner runner(*engine_);
     const auto recovered = engine::resumeUnfinishedOrders(*engine_, runner);
@@ -101,6 +102,7 @@ void HostRuntime::startHttp() {
     apiContext_.reset(new api::ApiContext{*intake_, *signals_, *store_, chains_, *registry_,
                                           api::ApiSettings{settings_.httpMaxBodyBytes, settings_.apiToken}});
     apiContext_->outbox = outbox_.get();
+    apiContext_->commands = commands_.get();
     // A pool of its own, sized like the server: Poco's default pool holds only 16 threads.
     httpThreads_ = std::make_unique<Poco::ThreadPool>(2, settings_.httpMaxThreads);
     http_ = std::make_unique<Poco::Net::HTTPServer>(new api::ApiRequestHandlerFactory(*apiContext_), *httpThreads_,

@@ -54,6 +54,7 @@ private:
     std::unique_ptr<engine::Engine> engine_;
     std::unique_ptr<engine::OrderIntake> intake_;
     std::unique_ptr<engine::OrderSignals> signals_;
+    std::unique_ptr<engine::OrderCommands> commands_;
     std::unique_ptr<engine::OrderPoller> poller_;
     std::unique_ptr<Poco::Net::ServerSocket> socket_;
     std::unique_ptr<api::ApiContext> apiContext_;

@@ -48,6 +48,17 @@ void HostProcess::killHard() {
     ::kill(process_->id(), SIGKILL);
     process_->wait();
     process_.reset();
+    frozen_ = false;
+}
+
+void HostProcess::freeze() {
+    ::kill(process_->id(), SIGSTOP);
+    frozen_ = true;
+}
+
+void HostProcess::thaw() {
+    ::kill(process_->id(), SIGCONT);
+    frozen_ = false;
 }
 
 void HostProcess::restart() {
@@ -57,6 +68,7 @@ void HostProcess::restart() {
 
 HostProcess::~HostProcess() {
     if (process_) {
+        if (frozen_) thaw();
         ::kill(process_->id(), SIGTERM);
         process_->wait();
     }

@@ -41,6 +41,10 @@ public:
     // folder, database and port.
     void killHard();
     void restart();
+    // SIGSTOP / SIGCONT: the host stalls (a swap storm, a paused VM) past its leases, then goes
+    // on where it was. The destructor resumes a frozen host before stopping it.
+    void freeze();
+    void thaw();
 
     unsigned short port() const { return port_; }
     const std::filesystem::path& folder() const { return folder_; }
@@ -54,6 +58,7 @@ private:
     std::filesystem::path folder_;
     unsigned short port_ = 0;
     std::unique_ptr<Poco::ProcessHandle> process_;
+    bool frozen_ = false;
 };
 
 }  // namespace orderhost::testing

@@ -167,7 +167,7 @@ TEST_F(OrderApiTest, AdministratorsSeePluginsAndChains) {
     }
     auto health = json(host_->get("/v1/health"));
     EXPECT_EQ(health->getValue<std::string>("status"), "ok");
-    EXPECT_EQ(health->getValue<int>("chains"), 2);
+    EXPECT_EQ(health->getValue<int>("chains"), 3);
     EXPECT_EQ(health->getValue<int>("plugins"), 5);
     EXPECT_EQ(health->getValue<int>("problems"), 0);
 
@@ -243,6 +243,33 @@ TEST_F(OrderApiTest, ACreditControllerReleasesOrRefusesAHeldOrderBySignal) {
     EXPECT_EQ(host_->post("/v1/orders/" + refusedId + "/signals/credit_approval", "not json").status, 400);
     EXPECT_EQ(host_->post("/v1/orders/00000000-0000-4000-8000-000000000000/signals/credit_approval", "{}").status, 404);
     EXPECT_EQ(host_->get("/v1/orders/" + approvedId + "/signals/credit_approval").status, 405);
+}
+
+TEST_F(OrderApiTest, TheErpCanCancelAHeldOrderAndAskAgainSafely) {
+    const std::string id = json(host_->post("/v1/orders", order("E2E-CANCEL", "C-SMALL")))->getValue<std::string>("id");
+    EXPECT_EQ(host_->post("/v1/orders/" + id + "/cancel", R"({"reason":7})").status, 400);
+    EXPECT_EQ(host_->get("/v1/orders/" + id + "/cancel").status, 405);
+    const HttpReply cancelled = host_->post("/v1/orders/" + id + "/cancel", R"({"reason":"customer called"})");
+    ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+    auto body = json(cancelled);
+    EXPECT_EQ(body->getValue<std::string>("state"), "cancelled");
+    EXPECT_EQ(body->getValue<std::string>("chain"), "cancel-order");
+    auto doc = body->getObject("document");
+    EXPECT_EQ(doc->getObject("cancellation")->getValue<std::string>("reason"), "customer called");
+    EXPECT_EQ(doc->getArray("notifications")->getObject(0)->getValue<std::string>("template"), "order-cancelled");
+    // A repeated request (the ERP lost the reply) answers with the order as it is.
+    const HttpReply again = host_->post("/v1/orders/" + id + "/cancel", "{}");
+    ASSERT_EQ(again.status, 200) << again.body;
+    EXPECT_EQ(json(again)->getObject("document")->getArray("notifications")->size(), 1u);
+    EXPECT_EQ(host_->post("/v1/orders/" + id + "/return", "{}").status, 409);
+    EXPECT_EQ(host_->post("/v1/orders/00000000-0000-4000-8000-000000000000/cancel", "{}").status, 404);
+}
+
+TEST_F(OrderApiTest, AReturnNeedsAReturnChain) {
+    const std::string id = json(host_->post("/v1/orders", order("E2E-RETURN")))->getValue<std::string>("id");
+    const HttpReply reply = host_->post("/v1/orders/" + id + "/return", R"({"lines":[{"sku":"SKU-1","quantity":1}]})");
+    EXPECT_EQ(reply.status, 422) << reply.body;
+    EXPECT_NE(reply.body.find("no chain with trigger return_order"), std::string::npos) << reply.body;
 }
 
 }  // namespace

@@ -1,0 +1,155 @@
+#include "host/engine/OrderCommands.h"
+
+#include "host/engine/OrderEvents.h"
+#include "host/engine/OrderState.h"
+
+#include <Poco/JSON/Object.h>
+
+#include <sstream>
+
+namespace orderhost::engine {
+namespace {
+
+CommandResult refused(CommandResult::Kind kind, std::string message) {
+    CommandResult result;
+    result.kind = kind;
+    result.message = std::move(message);
+    return result;
+}
+
+CommandResult asItIs(store::OrderRecord order) {
+    CommandResult result;
+    result.kind = CommandResult::Kind::AlreadyDone;
+    result.order = std::move(order);
+    return result;
+}
+
+std::optional<document::JsonDocument> parseObject(const std::string& json, std::string& problem) {
+    auto parsed = document::JsonDocument::parse(json.empty() ? "{}" : json);
+    if (!parsed.ok()) {
+        problem = parsed.error->toString();
+        return std::nullopt;
+    }
+    std::string whole;
+    parsed.document->getJson("", whole);
+    if (whole.empty() || whole[0] != '{') {
+        problem = "the body must be a JSON object";
+        return std::nullopt;
+    }
+    return std::move(*parsed.document);
+}
+
+bool runsChainOfTrigger(const store::OrderRecord& order, const ChainSet& chains, const std::string& trigger) {
+    const ReadyChain* chain = chains.find(order.chain, order.chainVersion);
+    return chain != nullptr && chain->definition.trigger == trigger;
+}
+
+}  // namespace
+
+OrderCommands::OrderCommands(Engine& engine) : engine_(engine), runner_(engine) {}
+
+CommandResult OrderCommands::cancel(const std::string& orderId, const std::string& bodyJson) {
+    std::string problem;
+    auto body = parseObject(bodyJson, problem);
+    if (!body) return refused(CommandResult::Kind::InvalidPayload, problem);
+    std::string reason;
+    if (body->getString("/reason", reason) == document::Status::TypeMismatch)
+        return refused(CommandResult::Kind::InvalidPayload, "\"reason\" must be a string");
+    auto order = engine_.store().findById(orderId);
+    if (!order) return refused(CommandResult::Kind::UnknownOrder, "no order with id '" + orderId + "'");
+    if (order->state == states::kCancelled || order->compensateTo == states::kCancelled ||
+        runsChainOfTrigger(*order, engine_.chains(), "cancel_order"))
+        return asItIs(std::move(*order));
+    if (order->state != states::kOnHold && order->state != states::kRetryWait && order->state != states::kCompleted)
+        return refused(CommandResult::Kind::NotAllowed,
+                       "order " + orderId + " is " + order->state +
+                           (states::isRunning(order->state) ? "; it stops soon: ask again then" : "; it cannot be cancelled"));
+    const ReadyChain* chain = engine_.chains().find(order->chain, order->chainVersion);
+    if (chain == nullptr)
+        return refused(CommandResult::Kind::NoChain, "chain " + order->chain + " v" + std::to_string(order->chainVersion) +
+                                                         " is not loaded on this host");
+    Poco::JSON::Object cancellation;
+    cancellation.set("reason", reason.substr(0, 1000));
+    cancellation.set("requested_at", engine_.now());
+    if (const ReadyChain* cancelChain = engine_.chains().forTrigger("cancel_order")) {
+        cancellation.set("chain", cancelChain->definition.name);
+        cancellation.set("chain_version", cancelChain->definition.version);
+    }
+    std::ostringstream json;
+    cancellation.stringify(json);
+    auto doc = document::JsonDocument::parse(order->document);
+    if (!doc.ok() || doc.document->set("/cancellation", json.str()) != document::Status::Ok)
+        return refused(CommandResult::Kind::InvalidPayload, "the cancellation cannot be added to the order document");
+
+    store::OrderRecord updated = *order;
+    updated.document = doc.document->toJson();
+    updated.state = states::kCompensating;  // undo what the chain did, then the cancel chain
+    updated.compensateTo = states::kCancelled;
+    // Completed: every step may be undone. Waiting: the steps before the one it waits at.
+    updated.currentStep = order->state == states::kCompleted ? static_cast<int>(chain->steps.size()) : order->currentStep;
+    updated.nextAttempt = 1;
+    updated.awaitingSignal.clear();
+    updated.wakeAtMs = 0;
+    return start(*order, std::move(updated), "cancel", reason.empty() ? "cancellation requested" : reason);
+}
+
+CommandResult OrderCommands::requestReturn(const std::string& orderId, const std::string& bodyJson) {
+    std::string problem;
+    auto body = parseObject(bodyJson, problem);
+    if (!body) return refused(CommandResult::Kind::InvalidPayload, problem);
+    auto order = engine_.store().findById(orderId);
+    if (!order) return refused(CommandResult::Kind::UnknownOrder, "no order with id '" + orderId + "'");
+    if (order->state == states::kReturned || runsChainOfTrigger(*order, engine_.chains(), "return_order"))
+        return asItIs(std::move(*order));
+    if (order->state != states::kCompleted)
+        return refused(CommandResult::Kind::NotAllowed,
+                       "order " + orderId + " is " + order->state + "; only a completed order can be returned");
+    const ReadyChain* returnChain = engine_.chains().forTrigger("return_order");
+    if (returnChain == nullptr)
+        return refused(CommandResult::Kind::NoChain, "no chain with trigger return_order is loaded on this host");
+    auto doc = document::JsonDocument::parse(order->document);
+    if (!doc.ok() || doc.document->set("/return", body->toJson()) != document::Status::Ok ||
+        doc.document->set("/return/requested_at", std::to_string(engine_.now())) != document::Status::Ok)
+        return refused(CommandResult::Kind::InvalidPayload, "the return cannot be added to the order document");
+
+    store::OrderRecord updated = *order;
+    updated.document = doc.document->toJson();
+    updated.chain = returnChain->definition.name;
+    updated.chainVersion = returnChain->definition.version;
+    updated.currentStep = 0;
+    updated.nextAttempt = 1;
+    updated.state = states::kInProgress;
+    return start(*order, std::move(updated), "return", "return requested");
+}
+
+CommandResult OrderCommands::start(const store::OrderRecord& order, store::OrderRecord updated,
+                                   const std::string& command, const std::string& message) {
+    states::requireTransition(order.state, updated.state);
+    const ReadyChain* chain = engine_.chains().find(updated.chain, updated.chainVersion);
+    updated.leaseOwner = engine_.hostId();
+    updated.leaseUntilMs = engine_.leaseUntil(*chain);
+    updated.updatedAtMs = engine_.now();
+    store::StepRunRecord run;
+    run.orderId = order.id;
+    run.chain = order.chain;
+    run.stepName = command;
+    run.pluginId = "orderhost";
+    run.stepKind = command;
+    run.outcome = command;
+    run.message = message;
+    run.startedAtMs = run.finishedAtMs = updated.updatedAtMs;
+    store::CheckpointExtras extras;
+    extras.expectedLeaseOwner = order.leaseOwner;  // waiting and completed orders hold none
+    extras.events = eventsFor(order, updated, run);
+    try {
+        engine_.store().recordStep(updated, order.state, run, extras);
+    } catch (const store::StaleOrderError&) {
+        return refused(CommandResult::Kind::NotAllowed, "order " + order.id + " changed meanwhile; ask again");
+    }
+    CommandResult result;
+    result.kind = CommandResult::Kind::Accepted;
+    result.order = runner_.run(std::move(updated));
+    return result;
+}
+
+}  // namespace orderhost::engine

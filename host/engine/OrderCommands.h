@@ -1,0 +1,53 @@
+// What the ERP may ask about an order it already placed: cancel it, or return it.
+//
+// Cancel (allowed while the order waits — on_hold, retry_wait — or once completed): the
+// completed steps of its chain are undone in reverse order (compensation, durable like any
+// other), then the latest chain with trigger cancel_order runs (notify the customer, refund
+// ...), and the order ends cancelled. Without a cancel chain it ends cancelled right after
+// the undo. A running order (received, in_progress, compensating) is refused: it stops soon,
+// the ERP asks again. The reason goes into the document at /cancellation.
+//
+// Return (allowed once completed): the latest chain with trigger return_order runs on the
+// order, whose document gets the request at /return; it ends returned.
+//
+// Both are idempotent for the ERP: asking again for an order already being cancelled (or
+// returned), or done, answers with the order as it is instead of an error.
+#pragma once
+
+#include "host/engine/ChainRunner.h"
+
+namespace orderhost::engine {
+
+struct CommandResult {
+    enum class Kind {
+        Accepted,        // `order` is the order after its chains ran on
+        AlreadyDone,     // asked before: `order` is as it is
+        UnknownOrder,
+        NotAllowed,      // not in a state that allows it; `message` says which
+        InvalidPayload,  // not a JSON object / wrong member types
+        NoChain,         // the chain needed is not loaded on this host
+    };
+    Kind kind = Kind::UnknownOrder;
+    store::OrderRecord order;
+    std::string message;
+};
+
+class OrderCommands {
+public:
+    explicit OrderCommands(Engine& engine);
+
+    // body: {} or {"reason": "..."} (or empty).
+    CommandResult cancel(const std::string& orderId, const std::string& bodyJson);
+    // body: a JSON object describing the return (lines, reason...), stored at /return.
+    CommandResult requestReturn(const std::string& orderId, const std::string& bodyJson);
+
+private:
+    // Commits `updated` (now leased to this host) from `order`'s state, then runs it on.
+    CommandResult start(const store::OrderRecord& order, store::OrderRecord updated, const std::string& command,
+                        const std::string& message);
+
+    Engine& engine_;
+    ChainRunner runner_;
+};
+
+}  // namespace orderhost::engine

@@ -1,0 +1,120 @@
+// Cancel and return through the engine: the ERP's requests about an order it placed, with the
+// scripted plugin's chains on real databases (SQLite and PostgreSQL).
+#include "tests/host/engine/EngineTestFixture.h"
+
+#include "host/engine/OrderCommands.h"
+
+namespace orderhost::engine {
+namespace {
+
+class OrderCommandsTest : public ChainRunnerTest {
+protected:
+    // place-order: reserve (undoable) → wait (suspends) → ship (undoable); plus a cancel and a return chain.
+    void SetUp() override {
+        ChainRunnerTest::SetUp();
+        chains::ChainDefinition place;
+        place.name = "test-chain";
+        place.version = 1;
+        place.trigger = "place_order";
+        place.steps = {step("reserve", "{}", 1, "undoable"), step("wait", R"({"outcome":"suspend"})"),
+                       step("ship", "{}", 1, "undoable")};
+        chains::ChainDefinition cancel;
+        cancel.name = "cancel-order";
+        cancel.version = 3;
+        cancel.trigger = "cancel_order";
+        cancel.steps = {step("refund", "{}")};
+        chains::ChainDefinition giveBack;
+        giveBack.name = "return-order";
+        giveBack.version = 1;
+        giveBack.trigger = "return_order";
+        giveBack.steps = {step("restock", "{}"), step("credit-note", "{}")};
+        definitions_ = {place, cancel, giveBack};
+    }
+
+    store::OrderRecord placed(const std::string& ref) {
+        store::OrderRecord order;
+        order.id = "00000000-0000-4000-8000-" + std::string(12 - ref.size(), '0') + ref;
+        order.orderRef = "R-" + ref;
+        order.chain = "test-chain";
+        order.chainVersion = 1;
+        order.state = states::kReceived;
+        order.document = "{}";
+        order.requestHash = "h";
+        order.leaseOwner = "test-host";
+        order.leaseUntilMs = 1000000;
+        useChains(buildChains(definitions_, *registry_, services::systemClockMs));
+        EXPECT_EQ(store_->insertOrder(order), store::InsertResult::Inserted);
+        return ChainRunner(*engine_).run(order);
+    }
+
+    std::string trace(const std::string& id) {
+        std::string json;
+        document::JsonDocument::parse(store_->findById(id)->document).document->getJson("/trace", json);
+        return json;
+    }
+
+    std::vector<chains::ChainDefinition> definitions_;
+};
+
+TEST_P(OrderCommandsTest, CancellingAHeldOrderUndoesItsStepsThenRunsTheCancelChain) {
+    const auto held = placed("1");
+    ASSERT_EQ(held.state, states::kOnHold);
+    OrderCommands commands(*engine_);
+    const CommandResult result = commands.cancel(held.id, R"({"reason":"customer changed their mind"})");
+    ASSERT_EQ(result.kind, CommandResult::Kind::Accepted) << result.message;
+    EXPECT_EQ(result.order.state, states::kCancelled);
+    EXPECT_EQ(result.order.chain, "cancel-order");
+    EXPECT_EQ(trace(held.id), R"(["reserve#1","wait#1","reserve~undo#1","refund#1"])");
+    EXPECT_NE(result.order.document.find(R"("reason":"customer changed their mind")"), std::string::npos);
+    // The ERP asking again gets the order as it is.
+    EXPECT_EQ(commands.cancel(held.id, "").kind, CommandResult::Kind::AlreadyDone);
+    EXPECT_EQ(commands.requestReturn(held.id, "{}").kind, CommandResult::Kind::NotAllowed);
+}
+
+TEST_P(OrderCommandsTest, ACompletedOrderCanBeReturnedButNotWhileItRuns) {
+    definitions_[0].steps = {step("reserve", "{}", 1, "undoable")};
+    const auto done = placed("2");
+    ASSERT_EQ(done.state, states::kCompleted);
+    OrderCommands commands(*engine_);
+    EXPECT_EQ(commands.requestReturn(done.id, "[1]").kind, CommandResult::Kind::InvalidPayload);
+    const CommandResult result = commands.requestReturn(done.id, R"({"lines":[{"sku":"A","quantity":1}]})");
+    ASSERT_EQ(result.kind, CommandResult::Kind::Accepted) << result.message;
+    EXPECT_EQ(result.order.state, states::kReturned);
+    EXPECT_EQ(trace(done.id), R"(["reserve#1","restock#1","credit-note#1"])");
+    EXPECT_NE(result.order.document.find(R"("return":{"lines":[{"sku":"A","quantity":1}])"), std::string::npos);
+    EXPECT_EQ(commands.requestReturn(done.id, "{}").kind, CommandResult::Kind::AlreadyDone);
+    EXPECT_EQ(commands.cancel(done.id, "{}").kind, CommandResult::Kind::NotAllowed);  // returned is final
+}
+
+TEST_P(OrderCommandsTest, CancellingACompletedOrderUndoesEveryStep) {
+    definitions_[0].steps = {step("reserve", "{}", 1, "undoable"), step("ship", "{}", 1, "undoable")};
+    const auto done = placed("3");
+    ASSERT_EQ(done.state, states::kCompleted);
+    const CommandResult result = OrderCommands(*engine_).cancel(done.id, "{}");
+    ASSERT_EQ(result.kind, CommandResult::Kind::Accepted) << result.message;
+    EXPECT_EQ(result.order.state, states::kCancelled);
+    EXPECT_EQ(trace(done.id), R"(["reserve#1","ship#1","ship~undo#1","reserve~undo#1","refund#1"])");
+}
+
+TEST_P(OrderCommandsTest, WithoutACancelChainTheOrderEndsCancelledAfterTheUndo) {
+    definitions_.erase(definitions_.begin() + 1);
+    const auto held = placed("4");
+    const CommandResult result = OrderCommands(*engine_).cancel(held.id, "{}");
+    ASSERT_EQ(result.kind, CommandResult::Kind::Accepted) << result.message;
+    EXPECT_EQ(result.order.state, states::kCancelled);
+    EXPECT_EQ(trace(held.id), R"(["reserve#1","wait#1","reserve~undo#1"])");
+}
+
+TEST_P(OrderCommandsTest, RequestsForUnknownOrdersOrWithBadBodiesAreRefused) {
+    const auto held = placed("5");
+    OrderCommands commands(*engine_);
+    EXPECT_EQ(commands.cancel("00000000-0000-4000-8000-000000000999", "{}").kind, CommandResult::Kind::UnknownOrder);
+    EXPECT_EQ(commands.cancel(held.id, R"({"reason":5})").kind, CommandResult::Kind::InvalidPayload);
+    EXPECT_EQ(commands.cancel(held.id, "{nope").kind, CommandResult::Kind::InvalidPayload);
+    EXPECT_EQ(store_->findById(held.id)->state, states::kOnHold);  // nothing changed
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, OrderCommandsTest, ::testing::ValuesIn(testing::testBackends()), testing::backendName);
+
+}  // namespace
+}  // namespace orderhost::engine
