@@ -11,6 +11,7 @@ Poco::JSON::Object stepView(const store::StepRunRecord& run) {
     Poco::JSON::Object step(Poco::JSON_PRESERVE_KEY_ORDER);
     step.set("seq", run.seq);
     step.set("step", run.stepName);
+    if (!run.chain.empty()) step.set("chain", run.chain);
     step.set("plugin", run.pluginId);
     step.set("step_kind", run.stepKind);
     step.set("attempt", run.attempt);
@@ -32,6 +33,10 @@ Poco::JSON::Object orderView(const store::OrderRecord& order, const std::vector<
     view.set("chain_version", order.chainVersion);
     view.set("state", order.state);
     view.set("current_step", order.currentStep);
+    // What a waiting order waits for: the signal, its timer, and while compensating the end state.
+    if (!order.awaitingSignal.empty()) view.set("awaiting_signal", order.awaitingSignal);
+    if (order.wakeAtMs > 0) view.set("wake_at", order.wakeAtMs);
+    if (!order.compensateTo.empty()) view.set("compensate_to", order.compensateTo);
     view.set("created_at", order.createdAtMs);
     view.set("updated_at", order.updatedAtMs);
     Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));  // keep the ERP's key order

@@ -64,16 +64,21 @@ SignalResult OrderSignals::deliver(const std::string& orderId, const std::string
     resumed.wakeAtMs = 0;
     resumed.document = doc.document->toJson();
     resumed.updatedAtMs = engine_.now();
-    resumed.leaseOwner = engine_.hostId();  // taken with the resume: this host runs it on
+    resumed.leaseOwner = engine_.hostId();  // this host runs it on
     resumed.leaseUntilMs = engine_.leaseUntil(*chain);
+    // Claimed first, so a poller handling its timeout (or a second delivery) cannot run it too;
+    // a lease a dead host left on it is taken over once expired.
+    const auto resumedBy = refused(SignalResult::Kind::NotWaiting, "order " + orderId + " was resumed by another request");
+    if (!engine_.store().claim(orderId, states::kOnHold, states::kOnHold, engine_.hostId(), resumed.leaseUntilMs,
+                               resumed.updatedAtMs))
+        return resumedBy;
     try {
-        // Guarded by "on_hold and nobody's lease": a timer claiming it at the same moment wins or loses whole.
         store::CheckpointExtras extras;
-        extras.expectedLeaseOwner = order->leaseOwner;
+        extras.expectedLeaseOwner = engine_.hostId();
         engine_.store().recordStep(resumed, states::kOnHold, signalRun(resumed, *chain, signal, resumed.updatedAtMs),
                                    extras);
     } catch (const store::StaleOrderError&) {
-        return refused(SignalResult::Kind::NotWaiting, "order " + orderId + " was resumed by another request");
+        return resumedBy;
     }
     SignalResult result;
     result.kind = SignalResult::Kind::Resumed;
