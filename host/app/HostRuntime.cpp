@@ -63,9 +63,9 @@ void HostRuntime::startEngine() {
     engine::EngineSettings engineSettings;
     // The default id holds the bound port: no other live process on this machine can have it,
     // so at start this host may take back the orders its previous run held (OrderRecovery).
-    engineSettings.hostId = !settings_.hostId.empty()
-                                ? settings_.hostId
-                                : Poco::Net::DNS::hostName() + ":" + std::to_string(socket_->address().port());
+    const std::string port = ":" + std::to_string(socket_->address().port());
+    engineSettings.hostId = !settings_.hostId.empty() ? settings_.hostId
+                                                      : Poco::Net::DNS::hostName().substr(0, 64 - port.size()) + port;
     engineSettings.leaseMs = settings_.leaseMs;
     engine_ = std::make_unique<engine::Engine>(*store_, chains_, services::systemClockMs, engineSettings);
     engine_->setDatasources(datasources_.get());

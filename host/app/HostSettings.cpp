@@ -3,6 +3,7 @@
 #include <Poco/NumberParser.h>
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
+#include <Poco/URI.h>
 
 #include <filesystem>
 #include <fstream>
@@ -119,6 +120,19 @@ std::string expandConfigDir(std::string text, const std::string& base) {
     return text;
 }
 
+// The relay speaks plain HTTP (put a TLS proxy in front for https); refused here, at start,
+// with the setting's name rather than when the relay first tries.
+void checkWebhookUrl(const std::string& url) {
+    try {
+        const Poco::URI uri(url);
+        if (uri.getScheme() == "http" && !uri.getHost().empty()) return;
+    } catch (const Poco::Exception&) {
+        // reported below
+    }
+    throw SettingsError("setting events.webhooks: '" + url.substr(0, 200) +
+                        "' is not an http://host[:port]/path URL (https is not supported; use a local TLS proxy)");
+}
+
 void readDatasources(const Poco::Util::AbstractConfiguration& config, const std::string& base, HostSettings& s) {
     Poco::Util::AbstractConfiguration::Keys names;
     config.keys("datasource", names);
@@ -165,6 +179,7 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     s.leaseMs = intSetting(config, "engine.lease_ms", s.leaseMs, 200, 3600000);
     readDatasources(config, base, s);
     s.webhookUrls = splitList(config.getString("events.webhooks", ""));
+    for (const auto& url : s.webhookUrls) checkWebhookUrl(url);
     s.relayPollMs = intSetting(config, "events.relay_poll_ms", s.relayPollMs, 10, 60000);
     s.logLevel = logLevelSetting(config);
     return s;

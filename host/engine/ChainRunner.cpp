@@ -430,15 +430,20 @@ store::OrderRecord ChainRunner::applyManualAction(store::OrderRecord order, Manu
     updated.wakeAtMs = 0;
     updated.nextAttempt = 1;
     const bool undoing = !order.compensateTo.empty();
+    // While undoing, the step in question is the one whose undo failed, below current_step.
+    const int undoIndex = undoing ? previousCompensable(order.currentStep,
+                                                        engine_.store().completedSteps(order.id, chain.definition.name), chain)
+                                  : -1;
     static const char* const names[] = {"retry", "skip", "compensate", "fail"};
-    store::StepRunRecord record = hostRun(order, chain, "manual_action", "manual_action",
+    store::OrderRecord named = order;
+    if (undoIndex >= 0) named.currentStep = undoIndex;
+    store::StepRunRecord record = hostRun(named, chain, "manual_action", "manual_action",
                                           names[static_cast<int>(action)], note);
     switch (action) {
         case ManualAction::Retry: updated.state = undoing ? states::kCompensating : states::kInProgress; break;
         case ManualAction::Skip:
             if (undoing) {  // leave the step that could not be undone as it is
-                const auto completed = engine_.store().completedSteps(order.id, chain.definition.name);
-                updated.currentStep = std::max(previousCompensable(order.currentStep, completed, chain), 0);
+                updated.currentStep = std::max(undoIndex, 0);
                 updated.state = states::kCompensating;
             } else {
                 advance(updated, chain);

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace orderhost::engine {
 
@@ -46,6 +47,13 @@ public:
     // The named datasources plugins reach through orderhost.db (nullptr: none configured).
     store::Datasources* datasources() const { return datasources_; }
     void setDatasources(store::Datasources* datasources) { datasources_ = datasources; }
+
+    // The names of the chains this host runs: it only takes over orders on these.
+    std::vector<std::string> chainNames() const {
+        std::vector<std::string> names;
+        for (const auto& entry : chains_.chains) names.push_back(entry.first);
+        return names;
+    }
 
     // Until when a lease taken now must last for an order on `chain`.
     std::int64_t leaseUntil(const ReadyChain& chain) const { return now() + settings_.leaseMs + chain.maxStepTimeoutMs; }

@@ -42,6 +42,12 @@ SubmitResult OrderIntake::submit(const std::string& body) {
     if (chain == nullptr) {
         return failed(SubmitResult::Kind::NoChain, "chain '" + chainName + "' is not loaded on this host");
     }
+    const std::string& trigger = chain->definition.trigger;
+    if (trigger == "cancel_order" || trigger == "return_order") {
+        // Those run on an existing order (POST /v1/orders/{id}/cancel or /return).
+        return failed(SubmitResult::Kind::NoChain, "chain '" + chainName + "' has trigger " + trigger +
+                                                       ": it runs on an existing order, not on a new one");
+    }
 
     // The stored document keeps the ERP's member order; the hash uses the canonical form, so
     // "the same body" is independent of whitespace, escaping and member order.

@@ -88,12 +88,13 @@ std::size_t OrderPoller::runSignalTimeouts() {
 std::size_t OrderPoller::runExpiredLeases() {
     const std::int64_t now = engine_.now();
     const auto claimed = engine_.store().claimExpired({states::kReceived, states::kInProgress, states::kCompensating},
-                                                      engine_.hostId(), now + engine_.leaseMs(), now, kBatch);
+                                                      engine_.hostId(), now + engine_.leaseMs(), now, kBatch, false,
+                                                      engine_.chainNames());
     for (const auto& id : claimed) {
         try {
             auto order = engine_.store().findById(id);
             if (!order) continue;
-            spdlog::warn("order {} ({}) had an expired lease held by another host: taking it over", id, order->state);
+            spdlog::warn("order {} ({}) had an expired lease: taking it over", id, order->state);
             const auto finished = runner_.run(std::move(*order));
             spdlog::info("order {} taken over: now {}", id, finished.state);
         } catch (const std::exception& e) {

@@ -39,7 +39,7 @@ RecoveryReport resumeUnfinishedOrders(Engine& engine, ChainRunner& runner) {
         const std::int64_t now = engine.now();
         const auto claimed = engine.store().claimExpired({states::kReceived, states::kInProgress, states::kCompensating},
                                                          engine.hostId(), now + engine.leaseMs(), now,
-                                                         seen.size() + kBatch, true);
+                                                         seen.size() + kBatch, true, engine.chainNames());
         std::size_t fresh = 0;
         for (const auto& id : claimed) {
             if (!seen.insert(id).second) continue;

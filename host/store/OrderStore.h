@@ -94,9 +94,10 @@ public:
     // another host is claiming at the same moment are skipped, never taken by both.
     // With includeOwn, also orders `owner` itself holds (a restarted host taking back its own:
     // its previous run is gone, since the host id includes the port it now holds).
+    // Only orders on one of `chains` (names) are claimed: a host never takes an order it cannot run.
     std::vector<std::string> claimExpired(const std::vector<std::string>& states, const std::string& owner,
                                           int64_t untilMs, int64_t nowMs, std::size_t limit,
-                                          bool includeOwn = false);
+                                          bool includeOwn = false, const std::vector<std::string>& chains = {});
 
     // Extends `owner`'s lease on an order; false when the lease is no longer theirs.
     bool renewLease(const std::string& id, const std::string& owner, int64_t untilMs);

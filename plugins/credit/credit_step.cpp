@@ -4,7 +4,8 @@
 // customer's open balance when the ERP sends one (/customer/open_balance). Over the limit the
 // order is held (SUSPEND) until someone sends the "credit_approval" signal; the host then runs
 // this step again with the payload at /signals/credit_approval: {"approved": true} continues,
-// {"approved": false, "note": "..."} rejects. Within the limit the step records /credit and
+// {"approved": false, "note": "..."} rejects; {"timed_out": true} (the host's re-run after
+// on_signal_timeout: rerun) rejects with credit_approval_timeout. Within the limit the step records /credit and
 // the chain goes on. Limits are read once from the config: a
 // customer's own entry in "limits", else "default_limit", else 0 (no credit without a limit:
 // the safe default for an ERP, since an unconfigured limit must not mean unlimited credit).
@@ -84,6 +85,10 @@ class CreditStep : public sdk::Step {
  private:
   // The credit controller's answer: {"approved": true|false, "by": "...", "note": "..."}.
   static sdk::Outcome decide(sdk::OrderDocument& order) {
+    // The host re-ran the step after the signal timed out (on_signal_timeout: rerun).
+    if (order.optionalBoolean("/signals/credit_approval/timed_out").value_or(false)) {
+      return sdk::Outcome::reject("credit_approval_timeout", "no credit decision arrived in time");
+    }
     const std::optional<bool> approved = order.optionalBoolean("/signals/credit_approval/approved");
     if (!approved) {
       return sdk::Outcome::reject("credit_approval_invalid",

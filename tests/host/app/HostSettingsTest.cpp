@@ -1,0 +1,69 @@
+// The host's configuration file: what an administrator gets for each mistake.
+#include "host/app/HostSettings.h"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/Util/PropertyFileConfiguration.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <unistd.h>
+
+namespace orderhost::app {
+namespace {
+
+class HostSettingsTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char name[] = "/tmp/orderhost-settings-XXXXXX";
+        const int fd = mkstemp(name);
+        ASSERT_GE(fd, 0);
+        close(fd);
+        file_ = name;
+    }
+    void TearDown() override { std::remove(file_.c_str()); }
+
+    HostSettings read(const std::string& extra) {
+        std::ofstream(file_) << "database.connection = Driver=SQLite3;Database=/tmp/x.db;\n"
+                             << "plugins.folders = /tmp\nchains.folder = /tmp\n" << extra;
+        Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> config(new Poco::Util::PropertyFileConfiguration(file_));
+        return readHostSettings(file_, *config);
+    }
+
+    std::string errorOf(const std::string& extra) {
+        try {
+            read(extra);
+        } catch (const SettingsError& e) {
+            return e.what();
+        }
+        return "no error";
+    }
+
+    std::string file_;
+};
+
+TEST_F(HostSettingsTest, NamedDatasourcesLeasesAndWebhooksAreRead) {
+    const HostSettings s = read("datasource.erp.connection = Driver=SQLite3;Database=${config_dir}/erp.db;\n"
+                                "datasource.erp.pool_size = 3\nengine.host_id = host-a\nengine.lease_ms = 1500\n"
+                                "events.webhooks = http://127.0.0.1:9000/hook, http://crm.local/events\n");
+    ASSERT_EQ(s.datasources.count("erp"), 1u);
+    EXPECT_EQ(s.datasources.at("erp").connection, "Driver=SQLite3;Database=/tmp/erp.db;");
+    EXPECT_EQ(s.datasources.at("erp").poolSize, 3);
+    EXPECT_EQ(s.hostId, "host-a");
+    EXPECT_EQ(s.leaseMs, 1500);
+    EXPECT_EQ(s.webhookUrls, (std::vector<std::string>{"http://127.0.0.1:9000/hook", "http://crm.local/events"}));
+}
+
+TEST_F(HostSettingsTest, MistakesNameTheSettingAndWhere) {
+    EXPECT_EQ(errorOf("datasource.orderhost.connection = x\n"),
+              file_ + ":4: datasource name 'orderhost' must be 1 to 64 of a-z, 0-9, '_' and '-', and not 'orderhost' (the host's own)");
+    EXPECT_EQ(errorOf("datasource.erp.user = x\n"), file_ + ":4: unknown setting 'datasource.erp.user'");
+    EXPECT_EQ(errorOf("datasource.erp.pool_size = 2\n"), "setting datasource.erp.connection is required");
+    EXPECT_EQ(errorOf("engine.lease_ms = 10\n"), "setting engine.lease_ms must be between 200 and 3600000, got 10");
+    EXPECT_NE(errorOf("events.webhooks = https://crm.local/events\n").find("is not an http://host[:port]/path URL"),
+              std::string::npos);
+    EXPECT_NE(errorOf("events.webhooks = not a url\n").find("setting events.webhooks: 'not a url'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace orderhost::app
