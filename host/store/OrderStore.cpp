@@ -160,12 +160,18 @@ bool OrderStore::renewLease(const std::string& id, const std::string& owner, int
 
 std::vector<std::string> OrderStore::claimExpired(const std::vector<std::string>& states, const std::string& owner,
                                                   int64_t untilMs, int64_t nowMs, std::size_t limit,
-                                                  bool includeOwn) {
+                                                  bool includeOwn, const std::vector<std::string>& chains) {
     const std::string op = "claim orders with expired leases";
     check(db_, op, kLeaseOwner, owner);
     // Matches no owner when own orders are not wanted: ids never hold a control character.
     const std::string own = includeOwn ? owner : std::string("\x01");
-    const std::string expired = " AND (lease_until < ? OR lease_owner = ?)";
+    std::string expired = " AND (lease_until < ? OR lease_owner = ?)";
+    // Chain names are the host's own configuration (validated [a-z0-9-]), not user input.
+    if (!chains.empty()) {
+        expired += " AND chain IN (";
+        for (std::size_t i = 0; i < chains.size(); ++i) expired += (i == 0 ? "'" : ", '") + chains[i] + "'";
+        expired += ")";
+    }
     std::string inList;
     for (std::size_t i = 0; i < states.size(); ++i) inList += i == 0 ? "?" : ", ?";
     const Poco::UInt64 max = limit;
