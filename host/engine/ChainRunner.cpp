@@ -99,6 +99,10 @@ const ReadyChain& ChainRunner::chainOf(const store::OrderRecord& order) const {
 }
 
 store::OrderRecord ChainRunner::run(store::OrderRecord order) {
+    // Callers claim first; an order read after another host re-claimed it is not ours to run.
+    if (states::isRunning(order.state) && order.leaseOwner != engine_.hostId())
+        throw store::StaleOrderError("order " + order.id + " is held by '" + order.leaseOwner + "', not by this host (" +
+                                     engine_.hostId() + ")");
     // Parsed once per run, not per step: parsing costs more than calling a step (see
     // docs/performance.md). It is re-read from the committed text only after a discarded step.
     document::JsonDocument doc = parseStored(order);
