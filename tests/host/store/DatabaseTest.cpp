@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "host/store/StepTransaction.h"
 #include "tests/host/store/StoreTestSupport.h"
 
 using namespace Poco::Data::Keywords;
@@ -112,6 +113,63 @@ TEST_P(DatabaseTest, SessionsAreBackInAutocommitAfterATransaction) {
                  std::runtime_error);
     db->withTransaction([](Poco::Data::Session&) {});
     EXPECT_TRUE(db->session().getFeature("autoCommit"));
+}
+
+// Transactions run on sessions kept in manual-commit mode and reused (Database.h): each must
+// see what was committed since, through any path, and never hand a snapshot on.
+TEST_P(DatabaseTest, AReusedTransactionSessionSeesFreshData) {
+    auto db = open(DatabaseOptions{1, 2, 60, 1000ms, true});
+    db->withTransaction([](Poco::Data::Session& s) { s << "CREATE TABLE store_scratch (v INTEGER)", now; });
+    db->withTransaction([](Poco::Data::Session& s) { s << "INSERT INTO store_scratch VALUES (1)", now; });
+    auto read = [&] {
+        int sum = -1;
+        db->withTransaction([&](Poco::Data::Session& s) { s << "SELECT SUM(v) FROM store_scratch", into(sum), now; });
+        return sum;
+    };
+    EXPECT_EQ(read(), 1);  // a read-only transaction: it too ends in COMMIT
+    db->session() << "UPDATE store_scratch SET v = 2", now;  // autocommit, another session
+    EXPECT_EQ(read(), 2);
+    {
+        StepTransaction tx(*db);
+        int v = 0;
+        tx.session() << "SELECT SUM(v) FROM store_scratch", into(v), now;
+        EXPECT_EQ(v, 2);
+        tx.commit();
+    }
+    db->session() << "UPDATE store_scratch SET v = 3", now;
+    {
+        StepTransaction tx(*db);
+        int v = 0;
+        tx.session() << "SELECT SUM(v) FROM store_scratch", into(v), now;
+        EXPECT_EQ(v, 3);
+        tx.session() << "UPDATE store_scratch SET v = 4", now;
+    }  // rolled back
+    EXPECT_EQ(read(), 3);
+    int v = 0;
+    db->session() << "SELECT SUM(v) FROM store_scratch", into(v), now;
+    EXPECT_EQ(v, 3);
+}
+
+TEST_P(DatabaseTest, OneSessionServesTransactionsAndAutocommitReadsInTurn) {
+    // The idle transaction session holds the pool's only session: session() takes it back.
+    auto db = open(DatabaseOptions{1, 1, 60, 1000ms, true});
+    db->withTransaction([](Poco::Data::Session& s) { s << "CREATE TABLE store_scratch (v INTEGER)", now; });
+    for (int i = 1; i <= 3; ++i) {
+        db->withTransaction([&](Poco::Data::Session& s) { s << "INSERT INTO store_scratch VALUES (?)", use(i), now; });
+        Poco::Data::Session s = db->session();
+        EXPECT_TRUE(s.getFeature("autoCommit"));
+        int count = 0;
+        s << "SELECT COUNT(*) FROM store_scratch", into(count), now;
+        EXPECT_EQ(count, i);
+    }
+    {
+        StepTransaction tx(*db);
+        tx.session() << "INSERT INTO store_scratch VALUES (9)", now;
+        tx.commit();
+    }
+    int count = 0;
+    db->session() << "SELECT COUNT(*) FROM store_scratch", into(count), now;
+    EXPECT_EQ(count, 4);
 }
 
 TEST_P(DatabaseTest, FullPoolWaitsThenFailsClearly) {

@@ -228,6 +228,55 @@ TEST_P(OrderStoreTest, StepRunsComeBackInSequence) {
     EXPECT_EQ(store_->stepRuns(sampleOrder("R-other").id).at(0).seq, 1);
 }
 
+// recordStep's statements are prepared once per transaction session and re-bound per call:
+// every value must be the call's own, also when a value switches binding (SQLite: text over
+// 255 bytes goes as a CLOB; a NULL step index), after a refused call and in a StepTransaction.
+TEST_P(OrderStoreTest, RepeatedRecordStepsOnOneSessionWriteEachCallsValues) {
+    auto db = open(DatabaseOptions{1, 1, 60, std::chrono::milliseconds(1000), true});
+    OrderStore store(*db);
+    OrderRecord o = sampleOrder("R-reuse");
+    ASSERT_EQ(store.insertOrder(o), InsertResult::Inserted);
+    const std::vector<std::string> documents{utf8Document(1000), "{}", "", utf8Document(300), utf8Document(200),
+                                             utf8Document(70000)};
+    std::vector<StepRunRecord> written;
+    for (std::size_t i = 0; i < documents.size() * 2; ++i) {
+        OrderRecord next = advanced(o, "s" + std::to_string(i));
+        next.document = documents[i % documents.size()];
+        next.awaitingSignal = i % 2 ? "sig-" + std::to_string(i) : "";
+        next.wakeAtMs = static_cast<int64_t>(i) * 7;
+        StepRunRecord run = sampleRun("step-" + std::to_string(i));
+        run.message = i % 3 == 0 ? utf8Document(400 + i) : "short " + std::to_string(i);
+        run.stepIndex = i % 4 == 0 ? -1 : static_cast<int>(i);
+        run.chain = "chain-" + std::to_string(i);
+        if (i == 3) {  // refused (stale), then the same session goes on
+            EXPECT_THROW(store.recordStep(next, "not-" + o.state, run), StaleOrderError);
+        }
+        if (i % 2) {
+            StepTransaction tx(*db);
+            CheckpointExtras extras;
+            extras.transaction = &tx;
+            store.recordStep(next, o.state, run, extras);
+        } else {
+            store.recordStep(next, o.state, run);
+        }
+        const OrderRecord stored = store.findById(o.id).value();
+        expectSameOrder(stored, next);
+        EXPECT_EQ(stored.awaitingSignal, next.awaitingSignal);
+        EXPECT_EQ(stored.wakeAtMs, next.wakeAtMs);
+        written.push_back(run);
+        o = next;
+    }
+    const auto runs = store.stepRuns(o.id);
+    ASSERT_EQ(runs.size(), written.size());
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        EXPECT_EQ(runs[i].seq, static_cast<int>(i + 1));
+        EXPECT_EQ(runs[i].stepName, written[i].stepName);
+        EXPECT_TRUE(runs[i].message == written[i].message) << i;
+        EXPECT_EQ(runs[i].stepIndex, written[i].stepIndex) << i;
+        EXPECT_EQ(runs[i].chain, written[i].chain);
+    }
+}
+
 TEST_P(OrderStoreTest, RecordStepRefusesAStaleExpectedState) {
     const OrderRecord o = sampleOrder("R-stale");
     ASSERT_EQ(store_->insertOrder(o), InsertResult::Inserted);
