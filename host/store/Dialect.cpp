@@ -41,6 +41,11 @@ void Dialect::applyDefaults(Backend backend, ConnectionString& cs) {
         const std::string limit = std::to_string(kMaxDocumentBytes + 1);
         cs.setDefault("MaxVarcharSize", limit);
         cs.setDefault("MaxLongVarcharSize", limit);
+        // A host that stalls (paused VM, SIGSTOP) inside a checkpoint keeps the order's row
+        // locked, and other hosts' lease sweeps skip locked rows: the server ends such a session
+        // after this long, so its orders can be taken over.
+        cs.setDefault("ConnSettings", "{SET idle_in_transaction_session_timeout = " +
+                                          std::to_string(kIdleInTransactionTimeoutMs) + "}");
     }
 }
 

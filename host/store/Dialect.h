@@ -24,6 +24,11 @@ const char* toString(Backend);
 // this is a deliberate ceiling, not "unlimited".
 inline constexpr std::size_t kMaxDocumentBytes = 16u * 1024u * 1024u;
 
+// PostgreSQL: a session idle inside a transaction this long is ended by the server (see
+// Dialect::applyDefaults). It counts the time between statements, so a plugin's step
+// transaction is cut only if the plugin sits idle this long between its own statements.
+inline constexpr int kIdleInTransactionTimeoutMs = 300000;
+
 class Dialect {
 public:
     explicit Dialect(Backend backend) : backend_(backend) {}

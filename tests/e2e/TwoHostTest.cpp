@@ -592,7 +592,9 @@ TEST_F(TwoHostTest, AHostThatStalledPastItsLeasesCannotWriteTheOrdersTakenFromIt
 // UPDATE and the COMMIT of a checkpoint (OrderStore::recordStep) keeps the order's row locked
 // in an "idle in transaction" session. The other host's sweep (claimExpired, FOR UPDATE SKIP
 // LOCKED) skips that row silently, so the order is not taken over for as long as the stall
-// lasts, although its lease expired: no lock or idle-in-transaction timeout bounds it.
+// lasts, although its lease expired. Since then the host's PostgreSQL sessions carry
+// idle_in_transaction_session_timeout = 5 min (Dialect::applyDefaults): the server ends such a
+// session and the order is taken over after at most that long — longer than this test waits.
 TEST_F(TwoHostTest, DISABLED_AHostStalledInsideACommitBlocksTheTakeOver) {
     Load load;
     Clients clients;

@@ -71,6 +71,14 @@ TEST(DatabaseOpenTest, DatabaseThatIsDownIsAClearError) {
 
 class DatabaseTest : public StoreTest {};
 
+TEST_P(DatabaseTest, PostgreSQLEndsSessionsLeftIdleInATransaction) {
+    if (GetParam().name != "PostgreSQL") GTEST_SKIP() << "a PostgreSQL setting";
+    auto db = open();
+    std::string timeout;
+    db->session() << "SHOW idle_in_transaction_session_timeout", into(timeout), now;
+    EXPECT_EQ(timeout, "5min");  // a stalled host's locks do not block the other hosts for good
+}
+
 TEST_P(DatabaseTest, TransactionCommits) {
     auto db = open();
     db->withTransaction([](Poco::Data::Session& s) { s << "CREATE TABLE store_scratch (v INTEGER)", now; });
