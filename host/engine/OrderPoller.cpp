@@ -6,7 +6,7 @@
 
 namespace orderhost::engine {
 namespace {
-// Small batches: a claimed order's lease starts ticking at the claim, not when it runs.
+// Orders taken on per poll and per kind of work, so that one kind cannot starve the others.
 constexpr std::size_t kBatch = 20;
 }  // namespace
 
@@ -86,11 +86,16 @@ std::size_t OrderPoller::runSignalTimeouts() {
 }
 
 std::size_t OrderPoller::runExpiredLeases() {
-    const std::int64_t now = engine_.now();
-    const auto claimed = engine_.store().claimExpired({states::kReceived, states::kInProgress, states::kCompensating},
-                                                      engine_.hostId(), now + engine_.leaseMs(), now, kBatch, false,
-                                                      engine_.chainNames());
-    for (const auto& id : claimed) {
+    // One order per claim: a claim's lease starts ticking at once, so a batch claimed together
+    // and run one after the other could expire before its last order is reached.
+    std::size_t ran = 0;
+    for (; ran < kBatch; ++ran) {
+        const std::int64_t now = engine_.now();
+        const auto claimed = engine_.store().claimExpired({states::kReceived, states::kInProgress, states::kCompensating},
+                                                          engine_.hostId(), now + engine_.leaseMs(), now, 1, false,
+                                                          engine_.chainNames());
+        if (claimed.empty()) break;
+        const std::string& id = claimed.front();
         try {
             auto order = engine_.store().findById(id);
             if (!order) continue;
@@ -101,7 +106,7 @@ std::size_t OrderPoller::runExpiredLeases() {
             spdlog::error("order {} could not be taken over: {}", id, e.what());
         }
     }
-    return claimed.size();
+    return ran;
 }
 
 }  // namespace orderhost::engine
