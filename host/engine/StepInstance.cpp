@@ -71,7 +71,7 @@ services::ReportedOutcome StepInstance::call(oh_status (*function)(void*, const 
     ctx.datasources = info.datasources;
     const oh_step_call call{sizeof(oh_step_call), &ctx,         str(info.orderId),
                             str(chainName_),      str(definition_.name), info.attempt,
-                            str(info.idempotencyKey)};
+                            str(info.idempotencyKey), 0 /* deadline_ms: not yet set */};
     oh_status status;
     if (threadSafe_) {
         status = function(instance_, &call);

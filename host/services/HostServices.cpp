@@ -150,9 +150,11 @@ std::int64_t systemClockMs() {
 }
 
 const oh_host_services& hostServices() {
+    // Until the 1.1 services are implemented, the table announces its 1.0 size.
     static const oh_host_services table = {
-        sizeof(oh_host_services), logMessage, nowMs,     getJson,      getString, getInt,
-        getSize,                  setJson,    reportOutcome, reportError, getExtension,
+        OH_SIZE_1_0_HOST_SERVICES, logMessage, nowMs,   getJson,       getString,    getInt,
+        getSize,                   setJson,    reportOutcome, reportError, getExtension,
+        nullptr,                   nullptr,    nullptr, nullptr,       nullptr,
     };
     return table;
 }

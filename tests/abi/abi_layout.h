@@ -40,12 +40,23 @@
     X(oh_plugin_info, abi_minor, 6) X(oh_plugin_info, id, 8) X(oh_plugin_info, version, 24)   \
     X(oh_plugin_info, vendor, 40) X(oh_plugin_info, description, 56)                          \
     X(oh_plugin_info, step_kind_count, 72) X(oh_plugin_info, step_kinds, 80)                  \
-    X(oh_plugin_info, get_extension, 88)
+    X(oh_plugin_info, get_extension, 88)                                                     \
+    /* since 1.1 */                                                                           \
+    X(oh_host_services, get_bool, 88) X(oh_host_services, get_key, 96)                        \
+    X(oh_host_services, remove_value, 104) X(oh_host_services, is_abandoned, 112)             \
+    X(oh_host_services, log_plugin, 120) X(oh_step_call, deadline_ms, 88)
 
-/* X(type, size) — the 1.0 sizes: what a 1.0 plugin writes into struct_size. */
+/* X(type, size) — the current (1.1) sizes. */
 #define OH_ABI_SIZES(X)                                                                       \
-    X(oh_str, 16) X(oh_outcome, 72) X(oh_host_services, 88) X(oh_host_info, 48)               \
-    X(oh_step_call, 88) X(oh_create_args, 64) X(oh_step_kind, 104) X(oh_plugin_info, 96)
+    X(oh_str, 16) X(oh_outcome, 72) X(oh_host_services, 128) X(oh_host_info, 48)              \
+    X(oh_step_call, 96) X(oh_create_args, 64) X(oh_step_kind, 104) X(oh_plugin_info, 96)
+
+/* X(macro, size) — the 1.0 sizes: what a 1.0 plugin writes into struct_size, and what the
+ * OH_SIZE_1_0_* macros (the minimum a reader accepts) must keep saying forever. */
+#define OH_ABI_SIZES_1_0(X)                                                                   \
+    X(OH_SIZE_1_0_OUTCOME, 72) X(OH_SIZE_1_0_HOST_SERVICES, 88) X(OH_SIZE_1_0_HOST_INFO, 48)  \
+    X(OH_SIZE_1_0_STEP_CALL, 88) X(OH_SIZE_1_0_CREATE_ARGS, 64) X(OH_SIZE_1_0_STEP_KIND, 104) \
+    X(OH_SIZE_1_0_PLUGIN_INFO, 96)
 
 /* X(name, value) — constants that are part of the contract and are never renumbered. */
 #define OH_ABI_CONSTANTS(X)                                                                   \
@@ -55,6 +66,7 @@
     X(OH_LOG_TRACE, 0) X(OH_LOG_ERROR, 4) X(OH_OUTCOME_CONTINUE, 0) X(OH_OUTCOME_REJECT, 1)   \
     X(OH_OUTCOME_RETRY, 2) X(OH_OUTCOME_SUSPEND, 3) X(OH_OUTCOME_FAIL, 4)                     \
     X(OH_DOC_CONFIG, 0) X(OH_DOC_ORDER, 1) X(OH_STEP_THREAD_SAFE, 1)                          \
+    X(OH_STATUS_RETRYABLE, 7) X(OH_STATUS_ABANDONED, 8) X(OH_STEP_NO_EXTERNAL_EFFECTS, 2)     \
     X(OH_CATEGORY_OTHER, 0) X(OH_CATEGORY_VALIDATION, 1) X(OH_CATEGORY_CREDIT, 2)             \
     X(OH_CATEGORY_NOTIFICATION, 11) X(OH_CATEGORY_PUBLICATION, 12)
 

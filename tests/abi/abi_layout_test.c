@@ -19,6 +19,7 @@ static void expect_size(const char *what, size_t actual, size_t expected) {
 #define CHECK_OFFSET(type, field, offset) \
     expect_size("offsetof(" #type ", " #field ")", offsetof(type, field), offset);
 #define CHECK_SIZE(type, size) expect_size("sizeof(" #type ")", sizeof(type), size);
+#define CHECK_SIZE_1_0(macro, size) expect_size(#macro, (size_t)(macro), size);
 #define CHECK_CONSTANT(name, value) expect_size(#name, (size_t)(name), value);
 
 /* A 1.0 reader must see a field only when the other side's struct_size covers it. */
@@ -46,6 +47,7 @@ int main(void) {
     } else {
         OH_ABI_OFFSETS(CHECK_OFFSET)
         OH_ABI_SIZES(CHECK_SIZE)
+        OH_ABI_SIZES_1_0(CHECK_SIZE_1_0)
     }
     OH_ABI_CONSTANTS(CHECK_CONSTANT)
     check_has_field();

@@ -14,6 +14,8 @@
 #define STATIC_CHECK_SIZE(type, size) static_assert(sizeof(type) == (size), "size of " #type " changed");
 OH_ABI_OFFSETS(STATIC_CHECK_OFFSET)
 OH_ABI_SIZES(STATIC_CHECK_SIZE)
+#define STATIC_CHECK_SIZE_1_0(macro, size) static_assert((macro) == (size), #macro " changed");
+OH_ABI_SIZES_1_0(STATIC_CHECK_SIZE_1_0)
 #endif
 #define STATIC_CHECK_CONSTANT(name, value) static_assert((name) == (value), #name " was renumbered");
 OH_ABI_CONSTANTS(STATIC_CHECK_CONSTANT)

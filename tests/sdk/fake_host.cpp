@@ -164,9 +164,11 @@ FakeHost::FakeHost(const std::string& order_json, const std::string& config_json
     : order_(parse(order_json)), config_(parse(config_json)), config_text_(config_json) {}
 
 const oh_host_services& FakeHost::services() {
-  static const oh_host_services table = {sizeof(oh_host_services), logLine, nowMs, getJson,
+  // A 1.0-level table: the SDK must keep working on a host without the 1.1 services.
+  static const oh_host_services table = {OH_SIZE_1_0_HOST_SERVICES, logLine, nowMs, getJson,
                                          getString, getInt, getSize, setJson, reportOutcome,
-                                         reportError, getExtension};
+                                         reportError, getExtension, nullptr, nullptr, nullptr,
+                                         nullptr, nullptr};
   return table;
 }
 
@@ -184,7 +186,7 @@ oh_create_args FakeHost::createArgs() {
 oh_step_call FakeHost::stepCall(std::uint32_t attempt) {
   creating = false;
   return oh_step_call{sizeof(oh_step_call), context(), OH_STR("order-42"), OH_STR("chain-a"),
-                      OH_STR("step-1"), attempt, OH_STR("order-42/step-1")};
+                      OH_STR("step-1"), attempt, OH_STR("order-42/step-1"), 0};
 }
 
 std::optional<std::string> FakeHost::orderJson(const std::string& path) const {

@@ -1,5 +1,5 @@
 /*
- * orderhost plugin ABI, version 1.
+ * orderhost plugin ABI, version 1.1.
  *
  * This header is the whole contract between the orderhost server ("the host") and a step
  * plugin (a shared library). It is plain C99 so that a plugin can be written in C, C++ or any
@@ -16,7 +16,9 @@
  *
  * Rules that keep the ABI stable (see docs/plugin-author-guide.md):
  *   - Every struct begins with uint32_t struct_size. Structs only grow at the end; a reader
- *     checks struct_size before touching a field added after 1.0 (OH_HAS_FIELD).
+ *     accepts any struct at least as large as its 1.0 form (OH_SIZE_1_0_*) and checks
+ *     struct_size before touching a field added after 1.0 (OH_HAS_FIELD). Every field and
+ *     constant added after 1.0 is marked "since 1.N", like sqlite3ext.h does.
  *   - No C++ type, exception or longjmp crosses this boundary.
  *   - Strings are oh_str {ptr,len}, UTF-8, not necessarily NUL-terminated.
  *   - Inputs are borrowed for the duration of the call only. Strings the host hands out
@@ -43,7 +45,7 @@ extern "C" {
  * minor is a feature level: a 1.3 host runs a 1.0 plugin, and a 1.3 plugin can run on a 1.0
  * host as long as it checks host->abi_minor (or struct sizes) before using newer features. */
 #define OH_ABI_MAJOR 1
-#define OH_ABI_MINOR 0
+#define OH_ABI_MINOR 1
 
 /* Name of the single exported entry function, as a string for dlsym-style lookups. */
 #define OH_PLUGIN_ENTRY_NAME "orderhost_plugin_entry"
@@ -52,6 +54,9 @@ extern "C" {
  * Use it before reading any field added after ABI 1.0. */
 #define OH_HAS_FIELD(ptr, type, field) \
     ((ptr)->struct_size >= offsetof(type, field) + sizeof(((type *)0)->field))
+
+/* The size of a struct up to and including FIELD: how the sizes of older forms are written. */
+#define OH_SIZE_THROUGH(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
 
 /* ---------------------------------------------------------------------------------------- */
 /* Basic types                                                                               */
@@ -77,6 +82,16 @@ typedef int32_t oh_status;
 #define OH_STATUS_INVALID_CONFIG 4   /* create(): the step's configuration is refused */
 #define OH_STATUS_UNAVAILABLE 5      /* the service is not available in this context */
 #define OH_STATUS_INTERNAL_ERROR 6   /* anything else; an exception caught by the SDK */
+/* since 1.1: a transient failure (deadlock, serialization failure, lock timeout, a gateway
+ * that did not answer). A service returns it when trying again later can succeed; run() or
+ * compensate() returning it makes the attempt a RETRY (the chain's retry policy applies, and
+ * the step's document and database changes are dropped), where any other failing status is
+ * a FAIL. A 1.0 host treats it as OH_STATUS_INTERNAL_ERROR. */
+#define OH_STATUS_RETRYABLE 7
+/* since 1.1: the host stopped waiting for this call (its deadline passed, or the host is
+ * shutting down). Every service of the call's context returns it from then on, and nothing
+ * the call still does (document changes, statements, events, outcome) is kept. Return soon. */
+#define OH_STATUS_ABANDONED 8
 
 /* Log levels for oh_host_services.log. Unknown values are logged as OH_LOG_INFO. */
 typedef int32_t oh_log_level;
@@ -107,7 +122,11 @@ typedef int32_t oh_step_category;
 /* Outcomes                                                                                  */
 /* ---------------------------------------------------------------------------------------- */
 
-/* What a step decided about the order. Unknown values are treated as OH_OUTCOME_FAIL. */
+/* What a step decided about the order. Unknown values are treated as OH_OUTCOME_FAIL.
+ * From compensate() (since 1.1 this is the documented meaning; 1.0 hosts behaved the same):
+ * CONTINUE = undone; RETRY = try the undo again later (the step's retry policy applies);
+ * FAIL = the undo cannot be done: the order is held for an administrator (manual_action);
+ * REJECT and SUSPEND are not allowed from compensate() and are treated as FAIL. */
 typedef int32_t oh_outcome_kind;
 #define OH_OUTCOME_CONTINUE 0 /* the step is done; the chain goes on */
 #define OH_OUTCOME_REJECT 1   /* business refusal: the order stops here, with code + message */
@@ -116,7 +135,11 @@ typedef int32_t oh_outcome_kind;
 #define OH_OUTCOME_FAIL 4     /* the step cannot succeed; the chain's failure policy applies */
 
 /* A step's result, reported with oh_host_services.report_outcome. The host copies every
- * string before report_outcome returns, so the plugin may pass temporaries. */
+ * string before report_outcome returns, so the plugin may pass temporaries. code and signal
+ * must be printable ASCII; message must be UTF-8 without control characters other than tab
+ * (the host replaces anything else, so what it stores and shows is always valid text).
+ * An outcome whose struct_size is below OH_SIZE_1_0_OUTCOME cannot be read: the host records
+ * a FAIL with code "unreadable_outcome" and logs why. */
 typedef struct oh_outcome {
     uint32_t struct_size;     /* sizeof(oh_outcome) as the plugin was compiled */
     oh_outcome_kind kind;
@@ -127,6 +150,8 @@ typedef struct oh_outcome {
     uint64_t timeout_ms;      /* SUSPEND: how long to wait; 0 lets the chain decide */
 } oh_outcome;
 
+#define OH_SIZE_1_0_OUTCOME OH_SIZE_THROUGH(oh_outcome, timeout_ms)
+
 /* ---------------------------------------------------------------------------------------- */
 /* Host services                                                                             */
 /* ---------------------------------------------------------------------------------------- */
@@ -135,6 +160,9 @@ typedef struct oh_outcome {
  * until that call returns; never store it. Services that need an order (the document) return
  * OH_STATUS_UNAVAILABLE when given the context of create(). */
 typedef struct oh_context oh_context;
+
+/* Declared here, defined under "Negotiation": log_plugin refers to it. */
+struct oh_plugin_info;
 
 /* Which JSON document a read service looks at. Unknown values: OH_STATUS_INVALID_ARGUMENT. */
 typedef int32_t oh_document;
@@ -145,7 +173,11 @@ typedef int32_t oh_document;
  * arrives in oh_host_info and may be kept. Every function may be called from any thread that
  * is currently inside a plugin call, with that call's context. JSON paths are JSON Pointers
  * (RFC 6901): "" is the whole document, "/lines/0/sku" a field, "/notes/-" (set only) appends
- * to an array. Returned oh_str values point to host memory valid until the call returns. */
+ * to an array. Returned oh_str values point to host memory valid until the call returns.
+ *
+ * Functions marked "since 1.1" exist only when the host's table is large enough: check
+ * OH_HAS_FIELD(services, oh_host_services, get_bool) (or the field you need) before calling.
+ * On a 1.0 host a plugin degrades as each function says. */
 typedef struct oh_host_services {
     uint32_t struct_size;
 
@@ -185,7 +217,45 @@ typedef struct oh_host_services {
     /* Looks up an optional host extension by id, e.g. "orderhost.db/1". NULL when the host
      * does not offer it. The returned table lives as long as the process. */
     const void *(*get_extension)(const char *extension_id);
+
+    /* ---- since 1.1 ---------------------------------------------------------------------- */
+
+    /* Reads a boolean (JSON true/false) into *out as 1 or 0. TYPE_MISMATCH for any other type,
+     * including 0/1 numbers and "true" strings. On a 1.0 host: read it with get_json and
+     * compare the text with "true" / "false". */
+    oh_status (*get_bool)(oh_context *ctx, oh_document doc, oh_str path, int32_t *out);
+
+    /* The name of the index-th member of the object at `path`, in document order (members
+     * keep the order in which they were first written). Use with get_size to walk an object:
+     *   for (i = 0; i < n; ++i) get_key(ctx, doc, path, i, &key) ...
+     * NOT_FOUND when index >= the member count, TYPE_MISMATCH when the value is not an object.
+     * The key is unescaped UTF-8 (it may contain '/' or '~': escape them as "~1" / "~0" when
+     * building a JSON Pointer from it). On a 1.0 host: parse the get_json text of the object. */
+    oh_status (*get_key)(oh_context *ctx, oh_document doc, oh_str path, size_t index,
+                         oh_str *out_key);
+
+    /* Removes the value at `path` from the order document (a member of an object, or an
+     * element of an array, whose later elements move down by one). NOT_FOUND when there is no
+     * such value; INVALID_ARGUMENT for "" (the whole document cannot be removed). Like
+     * set_json, the change is kept only if the step's outcome is. On a 1.0 host: set the
+     * value to null with set_json. */
+    oh_status (*remove_value)(oh_context *ctx, oh_str path);
+
+    /* 1 when the host has stopped waiting for this call (see OH_STATUS_ABANDONED), else 0.
+     * A long step may poll it between units of work and return early. On a 1.0 host there
+     * is no way to know: keep calls well under the step's timeout_ms. */
+    int32_t (*is_abandoned)(oh_context *ctx);
+
+    /* Writes one line to the host log without a call context, e.g. from a plugin's own
+     * background thread. `plugin` is the oh_plugin_info the plugin returned from
+     * orderhost_plugin_entry: the host tags the line with that plugin's id (a pointer it did
+     * not receive from an entry function is tagged "unknown plugin"). May be called from any
+     * thread once the entry function has returned, concurrently with anything. The host
+     * replaces control characters in `message`. On a 1.0 host: log only inside calls. */
+    void (*log_plugin)(const struct oh_plugin_info *plugin, oh_log_level level, oh_str message);
 } oh_host_services;
+
+#define OH_SIZE_1_0_HOST_SERVICES OH_SIZE_THROUGH(oh_host_services, get_extension)
 
 /* ---------------------------------------------------------------------------------------- */
 /* Negotiation                                                                               */
@@ -202,6 +272,8 @@ typedef struct oh_host_info {
     const oh_host_services *services;
 } oh_host_info;
 
+#define OH_SIZE_1_0_HOST_INFO OH_SIZE_THROUGH(oh_host_info, services)
+
 /* One run of a step on one order, handed to run() and compensate(). Borrowed for the call. */
 typedef struct oh_step_call {
     uint32_t struct_size;
@@ -213,7 +285,16 @@ typedef struct oh_step_call {
     /* Stable across attempts and restarts for this order + step: hand it to external systems
      * (payment gateways, carriers) so a retried call does not charge or ship twice. */
     oh_str idempotency_key;
+
+    /* ---- since 1.1 ---------------------------------------------------------------------- */
+
+    /* When the host stops waiting for this call, in milliseconds since the Unix epoch on the
+     * host's clock (compare with now_ms()), from the step's timeout_ms. Past it the call is
+     * abandoned (is_abandoned() returns 1). 0 means no deadline. Check OH_HAS_FIELD first. */
+    int64_t deadline_ms;
 } oh_step_call;
+
+#define OH_SIZE_1_0_STEP_CALL OH_SIZE_THROUGH(oh_step_call, idempotency_key)
 
 /* Arguments of create(). Borrowed for the call. */
 typedef struct oh_create_args {
@@ -224,8 +305,15 @@ typedef struct oh_create_args {
     oh_str config_json;     /* the step's "config" from the chain file, as JSON ("{}" if none) */
 } oh_create_args;
 
+#define OH_SIZE_1_0_CREATE_ARGS OH_SIZE_THROUGH(oh_create_args, config_json)
+
 /* Flags of oh_step_kind.flags. Unknown bits are ignored by the host. */
 #define OH_STEP_THREAD_SAFE 0x1u /* run/compensate may be entered concurrently on one instance */
+/* since 1.1: the step has no effect outside the order document and the host's own database
+ * (no gateway, no mail, no named datasource, no background work). The host may then commit
+ * it together with the steps around it in one checkpoint; a crash repeats all of them, which
+ * is harmless exactly because nothing outside saw them. A 1.0 host ignores the bit. */
+#define OH_STEP_NO_EXTERNAL_EFFECTS 0x2u
 
 /* One kind of step a plugin implements (a plugin may implement several).
  *
@@ -251,12 +339,16 @@ typedef struct oh_step_kind {
     oh_status (*run)(void *instance, const oh_step_call *call);
 
     /* Undoes the effect of a completed run (release a reservation, void an invoice) when a
-     * later step fails. Must be idempotent. NULL when the step has nothing to undo. */
+     * later step fails or the order is cancelled. Must be idempotent: after a crash it can be
+     * called again for an undo that already happened. NULL when the step has nothing to undo.
+     * What its outcome means is written next to oh_outcome_kind (CONTINUE = undone). */
     oh_status (*compensate)(void *instance, const oh_step_call *call);
 
     /* Frees an instance made by create(). Called once, after every other call returned. */
     void (*destroy)(void *instance);
 } oh_step_kind;
+
+#define OH_SIZE_1_0_STEP_KIND OH_SIZE_THROUGH(oh_step_kind, destroy)
 
 /* The plugin's answer to the negotiation. Must stay valid (typically static) until the
  * process exits: the host reads it at any time, and never unloads the library. */
@@ -275,6 +367,8 @@ typedef struct oh_plugin_info {
     /* Optional plugin-side extensions by id; may be NULL. */
     const void *(*get_extension)(const char *extension_id);
 } oh_plugin_info;
+
+#define OH_SIZE_1_0_PLUGIN_INFO OH_SIZE_THROUGH(oh_plugin_info, get_extension)
 
 /* The one exported symbol. Called exactly once per load, on the host's main thread, before
  * anything else. Answer with the plugin's info even when host->abi_major differs from

@@ -60,7 +60,7 @@ TEST_F(CommandsTest, InspectPrintsTheManifestOfAReferencePlugin) {
     EXPECT_EQ(result.exitCode, 0) << result.output;
     EXPECT_NE(result.output.find("id:          orderhost.credit"), std::string::npos) << result.output;
     EXPECT_NE(result.output.find("check-credit [credit] thread-safe"), std::string::npos) << result.output;
-    EXPECT_NE(result.output.find("abi:         1.0 (host 1.0)"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("abi:         1.1 (host 1.1)"), std::string::npos) << result.output;
 }
 
 TEST_F(CommandsTest, InspectJsonIsOneParsableLinePerFile) {
