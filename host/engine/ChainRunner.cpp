@@ -126,7 +126,7 @@ void ChainRunner::keepLease(store::OrderRecord& order, const ReadyChain& chain) 
     const std::int64_t needed = engine_.now() + chain.maxStepTimeoutMs + engine_.leaseMs() / 2;
     if (order.leaseUntilMs >= needed) return;
     const std::int64_t until = engine_.leaseUntil(chain);
-    if (!engine_.store().renewLease(order.id, engine_.hostId(), until))
+    if (!engine_.store().renewLease(order.id, engine_.hostId(), order.leaseEpoch, until))
         throw store::StaleOrderError("order " + order.id + ": host " + engine_.hostId() + " no longer holds its lease");
     order.leaseUntilMs = until;
 }
@@ -375,6 +375,7 @@ void ChainRunner::checkpoint(store::OrderRecord& order, store::OrderRecord updat
     updated.updatedAtMs = run.finishedAtMs;
     store::CheckpointExtras extras;
     extras.expectedLeaseOwner = order.leaseOwner;
+    extras.expectedLeaseEpoch = order.leaseEpoch;  // a stale attempt from an earlier claim is refused
     extras.transaction = transaction;
     extras.events = eventsFor(order, updated, run);
     spdlog::debug("order {} step {} attempt {}: {} -> {}", order.id, run.stepName, run.attempt, run.outcome,
