@@ -103,6 +103,7 @@ void HostRuntime::startHttp() {
                                           api::ApiSettings{settings_.httpMaxBodyBytes, settings_.apiToken}});
     apiContext_->outbox = outbox_.get();
     apiContext_->commands = commands_.get();
+    apiContext_->engineProblems = &engine_->problems();
     // A pool of its own, sized like the server: Poco's default pool holds only 16 threads.
     httpThreads_ = std::make_unique<Poco::ThreadPool>(2, settings_.httpMaxThreads);
     http_ = std::make_unique<Poco::Net::HTTPServer>(new api::ApiRequestHandlerFactory(*apiContext_), *httpThreads_,
@@ -112,6 +113,7 @@ void HostRuntime::startHttp() {
 
 void HostRuntime::start() {
     loadPluginsAndChains();
+    databaseLock_ = std::make_unique<SqliteHostLock>(settings_.databaseConnection);  // a second host stops here
     store::DatabaseOptions databaseOptions;
     databaseOptions.maxSessions = settings_.databasePoolSize;
     database_ = std::make_unique<store::Database>(settings_.databaseConnection, databaseOptions);

@@ -11,6 +11,7 @@
 // lease: a host that lost it (it stalled past the lease) can no longer write.
 #pragma once
 
+#include "host/engine/HealthProblems.h"
 #include "host/engine/ReadyChain.h"
 #include "host/engine/StepWorkers.h"
 #include "host/services/CallContext.h"
@@ -44,6 +45,8 @@ public:
     const std::string& hostId() const { return settings_.hostId; }
     std::int64_t leaseMs() const { return settings_.leaseMs; }
     StepWorkers& workers() { return workers_; }
+    // What GET /v1/health reports besides plugin and chain load errors.
+    HealthProblems& problems() { return problems_; }
     // The named datasources plugins reach through orderhost.db (nullptr: none configured).
     store::Datasources* datasources() const { return datasources_; }
     void setDatasources(store::Datasources* datasources) { datasources_ = datasources; }
@@ -64,6 +67,7 @@ private:
     services::Clock clock_;
     EngineSettings settings_;
     StepWorkers workers_;
+    HealthProblems problems_;
     store::Datasources* datasources_ = nullptr;
 };
 
