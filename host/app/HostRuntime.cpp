@@ -67,6 +67,7 @@ void HostRuntime::startEngine() {
     engineSettings.hostId = !settings_.hostId.empty() ? settings_.hostId
                                                       : Poco::Net::DNS::hostName().substr(0, 64 - port.size()) + port;
     engineSettings.leaseMs = settings_.leaseMs;
+    engineSettings.crashLimit = settings_.crashLimit;
     engine_ = std::make_unique<engine::Engine>(*store_, chains_, services::systemClockMs, engineSettings);
     engine_->setDatasources(datasources_.get());
     intake_ = std::make_unique<engine::OrderIntake>(*engine_, settings_.defaultChain);

@@ -28,6 +28,7 @@ struct EngineSettings {
     std::string hostId = "local";    // unique among the hosts sharing the database
     std::int64_t leaseMs = 30000;    // how long a lease lasts beyond the step being run
     std::size_t maxStepThreads = 64; // worker threads for plugin calls (hung calls keep theirs)
+    int crashLimit = 3;              // calls that died with their host before an order is held
 };
 
 class Engine {
@@ -44,6 +45,7 @@ public:
     const services::Clock& clock() const { return clock_; }
     const std::string& hostId() const { return settings_.hostId; }
     std::int64_t leaseMs() const { return settings_.leaseMs; }
+    int crashLimit() const { return settings_.crashLimit; }
     StepWorkers& workers() { return workers_; }
     // What GET /v1/health reports besides plugin and chain load errors.
     HealthProblems& problems() { return problems_; }

@@ -131,6 +131,7 @@ CommandResult OrderCommands::start(const store::OrderRecord& order, store::Order
     updated.leaseOwner = engine_.hostId();
     updated.leaseUntilMs = engine_.leaseUntil(*chain);
     updated.leaseEpoch = order.leaseEpoch + 1;  // this checkpoint is a claim
+    updated.callsPending = 1;                   // and the runner calls a plugin next
     updated.updatedAtMs = engine_.now();
     store::StepRunRecord run;
     run.orderId = order.id;

@@ -70,6 +70,7 @@ bool OrderPoller::claimAndRun(const std::string& id, const std::string& from, Wo
     order->leaseOwner = engine_.hostId();
     order->leaseUntilMs = until;
     order->leaseEpoch = *epoch;
+    order->callsPending += 1;  // as the claim stored it
     try {
         const store::OrderRecord finished = work(std::move(*order));
         spdlog::info("order {} ran on ({}): now {}", id, from, finished.state);

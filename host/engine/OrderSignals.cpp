@@ -73,6 +73,7 @@ SignalResult OrderSignals::deliver(const std::string& orderId, const std::string
                                              resumed.leaseUntilMs, resumed.updatedAtMs);
     if (!epoch) return resumedBy;
     resumed.leaseEpoch = *epoch;
+    resumed.callsPending = 1;  // running again: its next call follows
     try {
         store::CheckpointExtras extras;
         extras.expectedLeaseOwner = engine_.hostId();
@@ -108,6 +109,7 @@ SignalResult OrderSignals::manualAction(store::OrderRecord order, const document
     order.leaseOwner = engine_.hostId();
     order.leaseUntilMs = until;
     order.leaseEpoch = *epoch;
+    order.callsPending += 1;  // as the claim stored it
     SignalResult result;
     result.kind = SignalResult::Kind::Resumed;
     result.order = runner_.applyManualAction(std::move(order), found->second, note.substr(0, 1000));

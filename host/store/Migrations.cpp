@@ -110,6 +110,15 @@ void addLeaseEpoch(Poco::Data::Session& s, const Dialect&) {
     s << "ALTER TABLE orders ADD COLUMN lease_epoch BIGINT NOT NULL DEFAULT 0", now;
 }
 
+// v8: the crash breaker. calls_pending counts plugin calls made for the order since its last
+// checkpoint that have not returned: a checkpoint that leaves the order running sets it to 1
+// (its next call starts right after), a stopped order has 0, and every claim adds 1. So when a
+// host takes an order over, calls_pending - 1 calls died with their host (a plugin that crashed
+// the process, or a host killed mid-step); ChainRunner holds the order past engine.crash_limit.
+void addCallsPending(Poco::Data::Session& s, const Dialect&) {
+    s << "ALTER TABLE orders ADD COLUMN calls_pending INTEGER NOT NULL DEFAULT 0", now;
+}
+
 void ensureMigrationsTable(Database& db) {
     auto create = [&] {
         db.withSession("create schema_migrations", [](Poco::Data::Session& s) {
@@ -160,6 +169,7 @@ const std::vector<Migration>& schemaMigrations() {
         {5, "outbox", createOutbox},
         {6, "relay_cursors, outbox (txid, id) index", createRelayCursors},
         {7, "orders.lease_epoch (fencing token)", addLeaseEpoch},
+        {8, "orders.calls_pending (crash breaker)", addCallsPending},
     };
     return all;
 }

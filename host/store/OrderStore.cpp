@@ -1,5 +1,7 @@
 #include "host/store/OrderStore.h"
 
+#include "host/store/OrderFields.h"
+
 #include <Poco/Data/Statement.h>
 #include <Poco/Nullable.h>
 
@@ -11,25 +13,7 @@ using Poco::Data::Statement;
 namespace orderhost::store {
 namespace {
 
-// Byte limits of the v1 columns (Migrations.cpp). SQLite would store longer values, but reads
-// would then truncate them silently, so they are refused on the way in.
-struct Field {
-    const char* name;
-    std::size_t maxBytes;
-    bool required;
-};
-constexpr Field kId{"id", 36, true}, kOrderRef{"order_ref", 64, true}, kChain{"chain", 128, true},
-    kState{"state", 32, true}, kRequestHash{"request_hash", 64, false},
-    kDocument{"document", kMaxDocumentBytes, false}, kStepName{"step_name", 128, false},
-    kPluginId{"plugin_id", 128, false}, kStepKind{"step_kind", 128, false},
-    kOutcome{"outcome", 16, false}, kCode{"code", kMaxStepCodeBytes, false},
-    kAwaitingSignal{"awaiting_signal", 128, false}, kLeaseOwner{"lease_owner", 64, false},
-    kCompensateTo{"compensate_to", 32, false};
-
-// For operation names in messages: user data, so bounded.
-std::string shown(const std::string& value) {
-    return value.size() <= 64 ? value : value.substr(0, 64) + "...";
-}
+using namespace fields;
 
 // Cuts at most `maxBytes` without splitting a UTF-8 sequence.
 std::string clipUtf8(const std::string& text, std::size_t maxBytes) {
@@ -43,15 +27,6 @@ std::string text(const Nullable<std::string>& v) { return v.isNull() ? std::stri
 
 template <class T>
 T number(const Nullable<T>& v) { return v.isNull() ? T{} : v.value(); }
-
-void check(const Database& db, const std::string& op, const Field& f, const std::string& value) {
-    std::string problem;
-    if (f.required && value.empty()) problem = std::string(f.name) + " is empty";
-    if (value.size() > f.maxBytes)
-        problem = std::string(f.name) + " is " + std::to_string(value.size()) +
-                  " bytes; the column holds at most " + std::to_string(f.maxBytes);
-    if (!problem.empty()) throw StoreError(db.errorMessage(op, problem));
-}
 
 void checkOrder(const Database& db, const std::string& op, const OrderRecord& o) {
     check(db, op, kId, o.id);
@@ -74,9 +49,6 @@ void checkRun(const Database& db, const std::string& op, const StepRunRecord& r)
     check(db, op, kChain, r.chain.empty() ? std::string("-") : r.chain);
 }
 
-// Whoever holds no lease, or one that expired, or the claimer itself, may be claimed.
-const char* const kClaimable = "(COALESCE(lease_owner, '') = '' OR lease_until < ? OR lease_owner = ?)";
-
 }  // namespace
 
 OrderStore::OrderStore(Database& db) : db_(db) {}
@@ -90,15 +62,15 @@ InsertResult OrderStore::insertOrder(const OrderRecord& o) {
         // a PostgreSQL transaction; a duplicate id (not ref) still fails loudly.
         const std::string sql =
             std::string("INSERT INTO orders (id, order_ref, chain, chain_version, state, current_step,"
-                        " document, request_hash, created_at, updated_at, lease_owner, lease_until, lease_epoch)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ") +
-            Dialect::textParam() + ", ?, ?, ?, ?, ?, ?) ON CONFLICT (order_ref) DO NOTHING";
+                        " document, request_hash, created_at, updated_at, lease_owner, lease_until, lease_epoch,"
+                        " calls_pending) VALUES (?, ?, ?, ?, ?, ?, ") +
+            Dialect::textParam() + ", ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_ref) DO NOTHING";
         inserted = db_.dialect().changesOneRow(s, sql, [&](Statement& st) {
             st, bind(o.id), bind(o.orderRef), bind(o.chain), bind(o.chainVersion), bind(o.state),
                 bind(o.currentStep);
             db_.dialect().bindText(st, o.document);
             st, bind(o.requestHash), bind(o.createdAtMs), bind(o.updatedAtMs), bind(o.leaseOwner),
-                bind(o.leaseUntilMs), bind(o.leaseEpoch);
+                bind(o.leaseUntilMs), bind(o.leaseEpoch), bind(o.callsPending);
         });
     });
     return inserted ? InsertResult::Inserted : InsertResult::DuplicateRef;
@@ -131,99 +103,6 @@ std::vector<std::string> OrderStore::idsDue(const std::string& state, int64_t no
     });
 }
 
-std::optional<int64_t> OrderStore::claim(const std::string& id, const std::string& from, const std::string& to,
-                                         const std::string& owner, int64_t untilMs, int64_t nowMs) {
-    const std::string op = "claim(order " + shown(id) + ", " + from + " -> " + to + ")";
-    check(db_, op, kState, to);
-    check(db_, op, kLeaseOwner, owner);
-    std::optional<int64_t> epoch;
-    db_.withTransaction(op, [&](Session& s) {
-        const bool moved = db_.dialect().changesOneRow(
-            s,
-            std::string("UPDATE orders SET state = ?, lease_owner = ?, lease_until = ?, updated_at = ?,"
-                        " lease_epoch = lease_epoch + 1 WHERE id = ? AND state = ? AND ") + kClaimable,
-            [&](Statement& st) {
-                st, bind(to), bind(owner), bind(untilMs), bind(nowMs), bind(id), bind(from), bind(nowMs), bind(owner);
-            });
-        if (moved) epoch = epochOf(s, id);
-    });
-    return epoch;
-}
-
-bool OrderStore::renewLease(const std::string& id, const std::string& owner, int64_t epoch, int64_t untilMs) {
-    bool renewed = false;
-    db_.withTransaction("renew lease on order " + shown(id), [&](Session& s) {
-        renewed = db_.dialect().changesOneRow(
-            s, "UPDATE orders SET lease_until = ? WHERE id = ? AND lease_owner = ? AND lease_epoch = ?",
-            [&](Statement& st) { st, bind(untilMs), bind(id), bind(owner), bind(epoch); });
-    });
-    return renewed;
-}
-
-std::vector<ClaimedOrder> OrderStore::claimExpired(const std::vector<std::string>& states, const std::string& owner,
-                                                  int64_t untilMs, int64_t nowMs, std::size_t limit,
-                                                  bool includeOwn, const std::vector<std::string>& chains) {
-    const std::string op = "claim orders with expired leases";
-    check(db_, op, kLeaseOwner, owner);
-    // Matches no owner when own orders are not wanted: ids never hold a control character.
-    const std::string own = includeOwn ? owner : std::string("\x01");
-    std::string expired = " AND (lease_until < ? OR lease_owner = ?)";
-    // Chain names are the host's own configuration (validated [a-z0-9-]), not user input.
-    if (!chains.empty()) {
-        expired += " AND chain IN (";
-        for (std::size_t i = 0; i < chains.size(); ++i) expired += (i == 0 ? "'" : ", '") + chains[i] + "'";
-        expired += ")";
-    }
-    std::string inList;
-    for (std::size_t i = 0; i < states.size(); ++i) inList += i == 0 ? "?" : ", ?";
-    const Poco::UInt64 max = limit;
-    std::vector<ClaimedOrder> claimed;
-    if (db_.backend() == Backend::PostgreSQL) {
-        // SKIP LOCKED: hosts sweeping at the same moment each take different orders instead
-        // of queueing behind one another's row locks.
-        std::vector<std::string> ids;
-        std::vector<Poco::Int64> epochs;
-        db_.withTransaction(op, [&](Session& s) {
-            Statement st(s);
-            st << "WITH claimed AS (UPDATE orders SET lease_owner = ?, lease_until = ?, lease_epoch = lease_epoch + 1"
-                  " WHERE id IN (SELECT id FROM orders WHERE state IN (" << inList << ")" << expired
-               << " ORDER BY lease_until, id LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING id, lease_epoch)"
-                  " SELECT id, lease_epoch FROM claimed",
-                bind(owner), bind(untilMs);
-            for (const auto& state : states) st, bind(state);
-            st, bind(nowMs), bind(own), bind(max), into(ids), into(epochs);
-            st.execute();
-        });
-        for (std::size_t i = 0; i < ids.size(); ++i) claimed.push_back({ids[i], epochs[i]});
-        return claimed;
-    }
-    // SQLite has one writer at a time: read the candidates, then claim each with a guarded
-    // UPDATE, which another process's claim makes a no-op.
-    std::vector<std::string> candidates = db_.withSession(op, [&](Session& s) {
-        std::vector<std::string> ids;
-        Statement st(s);
-        st << "SELECT id FROM orders WHERE state IN (" << inList << ")" << expired << " ORDER BY lease_until, id LIMIT ?";
-        for (const auto& state : states) st, bind(state);
-        st, bind(nowMs), bind(own), bind(max), into(ids);
-        st.execute();
-        return ids;
-    });
-    for (const auto& id : candidates) {
-        db_.withTransaction(op, [&](Session& s) {
-            const bool won = db_.dialect().changesOneRow(
-                s,
-                "UPDATE orders SET lease_owner = ?, lease_until = ?, lease_epoch = lease_epoch + 1 WHERE id = ?" +
-                    expired + " AND state IN (" + inList + ")",
-                [&](Statement& st) {
-                    st, bind(owner), bind(untilMs), bind(id), bind(nowMs), bind(own);
-                    for (const auto& state : states) st, bind(state);
-                });
-            if (won) claimed.push_back({id, epochOf(s, id)});
-        });
-    }
-    return claimed;
-}
-
 std::optional<OrderRecord> OrderStore::findBy(const char* column, const std::string& value) {
     const std::string op = std::string("find order by ") + column + " " + shown(value);
     return db_.withSession(op, [&](Session& s) -> std::optional<OrderRecord> {
@@ -235,13 +114,13 @@ std::optional<OrderRecord> OrderStore::findBy(const char* column, const std::str
         st << "SELECT id, order_ref, chain, chain_version, state, current_step, document, "
            << db_.dialect().octetLength("document")
            << ", request_hash, created_at, updated_at, awaiting_signal, next_attempt, wake_at, lease_owner,"
-              " lease_until, compensate_to, lease_epoch"
+              " lease_until, compensate_to, lease_epoch, calls_pending"
            << " FROM orders WHERE " << column << " = ?",
             bind(value), into(r.id), into(r.orderRef), into(r.chain), into(r.chainVersion),
             into(r.state), into(r.currentStep), into(document), into(documentBytes),
             into(r.requestHash), into(r.createdAtMs), into(r.updatedAtMs), into(awaitingSignal),
             into(r.nextAttempt), into(r.wakeAtMs), into(leaseOwner), into(r.leaseUntilMs), into(compensateTo),
-            into(r.leaseEpoch);
+            into(r.leaseEpoch), into(r.callsPending);
         st.execute();
         // execute() returns 1 even when no row matched; rowsExtracted() tells the truth.
         if (st.rowsExtracted() == 0) return std::nullopt;
@@ -325,21 +204,16 @@ bool OrderStore::updateIfState(Session& s, const OrderRecord& u, const std::stri
                                         " document = ") +
                             Dialect::textParam() +
                             ", updated_at = ?, awaiting_signal = ?, next_attempt = ?, wake_at = ?, lease_owner = ?,"
-                            " lease_until = ?, compensate_to = ?, lease_epoch = ?"
+                            " lease_until = ?, compensate_to = ?, lease_epoch = ?, calls_pending = ?"
                             " WHERE id = ? AND state = ? AND COALESCE(lease_owner, '') = ? AND lease_epoch = ?";
     return db_.dialect().changesOneRow(s, sql, [&](Statement& st) {
         st, bind(u.chain), bind(u.chainVersion), bind(u.state), bind(u.currentStep);
         db_.dialect().bindText(st, u.document);
         st, bind(u.updatedAtMs), bind(u.awaitingSignal), bind(u.nextAttempt), bind(u.wakeAtMs), bind(u.leaseOwner),
-            bind(u.leaseUntilMs), bind(u.compensateTo), bind(u.leaseEpoch), bind(u.id), bind(expectedState),
+            bind(u.leaseUntilMs), bind(u.compensateTo), bind(u.leaseEpoch), bind(u.callsPending), bind(u.id),
+            bind(expectedState),
             bind(guard.expectedLeaseOwner), bind(guard.expectedLeaseEpoch);
     });
-}
-
-int64_t OrderStore::epochOf(Session& s, const std::string& id) {
-    Poco::Int64 epoch = 0;
-    s << "SELECT lease_epoch FROM orders WHERE id = ?", bind(id), into(epoch), now;
-    return epoch;
 }
 
 std::vector<int> OrderStore::completedSteps(const std::string& orderId, const std::string& chain) {

@@ -39,12 +39,18 @@ struct OrderRecord {
     // The fencing token: incremented by every claim. A writer's checkpoints and renewals must
     // match the epoch it claimed with (an owner string alone is the same on A's two claims).
     int64_t leaseEpoch = 0;
+    // Plugin calls started for the order and not yet followed by a checkpoint (the crash
+    // breaker, Migrations.cpp v8): 1 while it runs, 0 when it stops, +1 by every claim.
+    int callsPending = 0;
 };
 
 // An order claimed for this host, with the epoch the claim gave it.
 struct ClaimedOrder {
     std::string id;
     int64_t leaseEpoch = 0;
+    // Plugin calls started for the order and not yet followed by a checkpoint (the crash
+    // breaker, Migrations.cpp v8): 1 while it runs, 0 when it stops, +1 by every claim.
+    int callsPending = 0;
 };
 
 struct StepRunRecord {
