@@ -74,7 +74,11 @@ void health(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
     body.set("status", "ok");
     body.set("chains", chains);
     body.set("plugins", context.plugins.plugins().size());
-    body.set("problems", context.plugins.refusals().size() + context.chains.errors.size());
+    const auto engineProblems = context.engineProblems ? context.engineProblems->descriptions() : std::vector<std::string>{};
+    body.set("problems", context.plugins.refusals().size() + context.chains.errors.size() + engineProblems.size());
+    Poco::JSON::Array details;
+    for (const auto& problem : engineProblems) details.add(problem);
+    body.set("engine_problems", details);
     sendJson(response, HTTPResponse::HTTP_OK, body);
 }
 

@@ -45,6 +45,8 @@ struct ApiContext {
     store::OutboxReader* outbox = nullptr;
     // Cancel and return; null answers them with 503.
     engine::OrderCommands* commands = nullptr;
+    // Problems the engine found while serving (GET /v1/health); null: none tracked.
+    const engine::HealthProblems* engineProblems = nullptr;
 };
 
 class ApiRequestHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {

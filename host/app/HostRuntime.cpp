@@ -67,6 +67,7 @@ void HostRuntime::startEngine() {
     engineSettings.hostId = !settings_.hostId.empty() ? settings_.hostId
                                                       : Poco::Net::DNS::hostName().substr(0, 64 - port.size()) + port;
     engineSettings.leaseMs = settings_.leaseMs;
+    engineSettings.crashLimit = settings_.crashLimit;
     engine_ = std::make_unique<engine::Engine>(*store_, chains_, services::systemClockMs, engineSettings);
     engine_->setDatasources(datasources_.get());
     intake_ = std::make_unique<engine::OrderIntake>(*engine_, settings_.defaultChain);
@@ -103,6 +104,7 @@ void HostRuntime::startHttp() {
                                           api::ApiSettings{settings_.httpMaxBodyBytes, settings_.apiToken}});
     apiContext_->outbox = outbox_.get();
     apiContext_->commands = commands_.get();
+    apiContext_->engineProblems = &engine_->problems();
     // A pool of its own, sized like the server: Poco's default pool holds only 16 threads.
     httpThreads_ = std::make_unique<Poco::ThreadPool>(2, settings_.httpMaxThreads);
     http_ = std::make_unique<Poco::Net::HTTPServer>(new api::ApiRequestHandlerFactory(*apiContext_), *httpThreads_,
@@ -112,6 +114,7 @@ void HostRuntime::startHttp() {
 
 void HostRuntime::start() {
     loadPluginsAndChains();
+    databaseLock_ = std::make_unique<SqliteHostLock>(settings_.databaseConnection);  // a second host stops here
     store::DatabaseOptions databaseOptions;
     databaseOptions.maxSessions = settings_.databasePoolSize;
     database_ = std::make_unique<store::Database>(settings_.databaseConnection, databaseOptions);

@@ -5,6 +5,7 @@
 
 #include "host/api/ApiRequestHandler.h"
 #include "host/app/HostSettings.h"
+#include "host/app/SqliteHostLock.h"
 #include "host/engine/OrderIntake.h"
 #include "host/engine/ReadyChain.h"
 #include "host/engine/Engine.h"
@@ -46,6 +47,7 @@ private:
     HostSettings settings_;
     std::unique_ptr<plugins::PluginRegistry> registry_;
     engine::ChainSet chains_;
+    std::unique_ptr<SqliteHostLock> databaseLock_;  // before database_: released after it closes
     std::unique_ptr<store::Database> database_;
     std::unique_ptr<store::Datasources> datasources_;  // after database_: destroyed first
     std::unique_ptr<store::OrderStore> store_;

@@ -19,7 +19,7 @@ const std::set<std::string>& knownKeys() {
         "database.connection", "database.pool_size", "plugins.folders",     "plugins.allow",
         "plugins.probe",      "chains.folder",       "chains.default",      "engine.retry_poll_ms",
         "engine.host_id",     "engine.lease_ms",     "events.webhooks",     "events.relay_poll_ms",
-        "log.level"};
+        "engine.crash_limit", "log.level"};
     return keys;
 }
 
@@ -177,6 +177,7 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     s.hostId = config.getString("engine.host_id", "");
     if (s.hostId.size() > 64) throw SettingsError("setting engine.host_id must be at most 64 characters");
     s.leaseMs = intSetting(config, "engine.lease_ms", s.leaseMs, 200, 3600000);
+    s.crashLimit = intSetting(config, "engine.crash_limit", s.crashLimit, 1, 100);
     readDatasources(config, base, s);
     s.webhookUrls = splitList(config.getString("events.webhooks", ""));
     for (const auto& url : s.webhookUrls) checkWebhookUrl(url);

@@ -53,6 +53,7 @@ struct HostSettings {
     // stays the same across restarts, so a restarted host resumes its own orders at once.
     std::string hostId;
     int leaseMs = 30000;  // how long another host waits after a host stopped renewing
+    int crashLimit = 3;   // plugin calls that died with the host before the order is held
 
     std::map<std::string, DatasourceSettings> datasources;  // by name, not including "orderhost"
 

@@ -3,6 +3,7 @@
 #include "host/engine/ConditionEvaluator.h"
 #include "host/engine/OrderEvents.h"
 #include "host/engine/OrderState.h"
+#include "host/engine/RunnerHelpers.h"
 
 #include <spdlog/spdlog.h>
 
@@ -11,6 +12,10 @@
 #include <regex>
 
 namespace orderhost::engine {
+
+using runner::parseStored;
+using runner::previousCompensable;
+
 namespace {
 
 const char* outcomeName(oh_outcome_kind kind) {
@@ -43,23 +48,6 @@ std::int64_t retryDelayMs(const chains::StepDefinition& step, std::uint32_t atte
     }
     const auto hint = static_cast<std::int64_t>(std::min<std::uint64_t>(hintMs, static_cast<std::uint64_t>(cap)));
     return std::max(delay, hint);
-}
-
-document::JsonDocument parseStored(const store::OrderRecord& order) {
-    auto parsed = document::JsonDocument::parse(order.document);
-    if (!parsed.ok()) {
-        throw std::runtime_error("order " + order.id + ": stored document unreadable: " + parsed.error->toString());
-    }
-    return std::move(*parsed.document);
-}
-
-// The largest step index below `below` that completed and can be undone; -1 when none.
-int previousCompensable(int below, const std::vector<int>& completed, const ReadyChain& chain) {
-    for (auto it = completed.rbegin(); it != completed.rend(); ++it) {
-        if (*it < below && static_cast<std::size_t>(*it) < chain.steps.size() && chain.steps[*it]->canCompensate())
-            return *it;
-    }
-    return -1;
 }
 
 services::ReportedOutcome retryable(std::string code, std::string message) {
@@ -105,6 +93,7 @@ store::OrderRecord ChainRunner::run(store::OrderRecord order) {
                                      engine_.hostId() + ")");
     // Parsed once per run, not per step: parsing costs more than calling a step (see
     // docs/performance.md). It is re-read from the committed text only after a discarded step.
+    if (states::isRunning(order.state) && holdAfterCrashes(order, chainOf(order))) return order;
     document::JsonDocument doc = parseStored(order);
     for (;;) {
         const ReadyChain& chain = chainOf(order);  // a cancel or return switches chains
@@ -126,7 +115,7 @@ void ChainRunner::keepLease(store::OrderRecord& order, const ReadyChain& chain) 
     const std::int64_t needed = engine_.now() + chain.maxStepTimeoutMs + engine_.leaseMs() / 2;
     if (order.leaseUntilMs >= needed) return;
     const std::int64_t until = engine_.leaseUntil(chain);
-    if (!engine_.store().renewLease(order.id, engine_.hostId(), until))
+    if (!engine_.store().renewLease(order.id, engine_.hostId(), order.leaseEpoch, until))
         throw store::StaleOrderError("order " + order.id + ": host " + engine_.hostId() + " no longer holds its lease");
     order.leaseUntilMs = until;
 }
@@ -368,102 +357,22 @@ void ChainRunner::checkpoint(store::OrderRecord& order, store::OrderRecord updat
     if (states::isRunning(updated.state)) {
         updated.leaseOwner = engine_.hostId();
         updated.leaseUntilMs = engine_.leaseUntil(chainOf(updated));
+        updated.callsPending = 1;  // the next call starts right after this commit
     } else {  // stopped: nobody runs it until a signal, a timer or a request claims it
         updated.leaseOwner.clear();
         updated.leaseUntilMs = 0;
+        updated.callsPending = 0;
     }
     updated.updatedAtMs = run.finishedAtMs;
     store::CheckpointExtras extras;
     extras.expectedLeaseOwner = order.leaseOwner;
+    extras.expectedLeaseEpoch = order.leaseEpoch;  // a stale attempt from an earlier claim is refused
     extras.transaction = transaction;
     extras.events = eventsFor(order, updated, run);
     spdlog::debug("order {} step {} attempt {}: {} -> {}", order.id, run.stepName, run.attempt, run.outcome,
                   updated.state);
     engine_.store().recordStep(updated, order.state, std::move(run), extras);
     order = std::move(updated);
-}
-
-store::StepRunRecord ChainRunner::hostRun(const store::OrderRecord& order, const ReadyChain& chain, const char* kind,
-                                          const std::string& outcome, const std::string& code,
-                                          const std::string& message) const {
-    store::StepRunRecord run = newRun(order, chain, static_cast<std::size_t>(std::max(order.currentStep, 0)), 1);
-    run.pluginId = "orderhost";
-    run.stepKind = kind;
-    run.outcome = outcome;
-    run.code = code;
-    run.message = message;
-    run.startedAtMs = run.finishedAtMs = engine_.now();
-    return run;
-}
-
-store::OrderRecord ChainRunner::signalTimedOut(store::OrderRecord order) {
-    const ReadyChain& chain = chainOf(order);
-    const auto index = static_cast<std::size_t>(order.currentStep);
-    if (order.state != states::kOnHold || index >= chain.steps.size())
-        throw std::logic_error("order " + order.id + " is not held at a step");
-    const chains::StepDefinition& definition = chain.steps[index]->definition();
-    document::JsonDocument doc = parseStored(order);
-    store::OrderRecord updated = order;
-    updated.wakeAtMs = 0;
-    updated.nextAttempt = 1;
-    const std::string signal = updated.awaitingSignal;
-    updated.awaitingSignal.clear();
-    store::StepRunRecord record = hostRun(order, chain, "signal_timeout", "signal_timeout", "signal_timeout",
-                                          "signal '" + signal + "' did not arrive in time");
-    switch (definition.onSignalTimeout) {
-        case chains::SignalTimeoutPolicy::Rerun:
-            // The step decides: it finds {"timed_out": true} where the payload would be.
-            doc.set("/signals/" + signal, "{\"timed_out\":true}");
-            updated.document = doc.toJson();
-            updated.state = states::kInProgress;
-            break;
-        case chains::SignalTimeoutPolicy::Continue: advance(updated, chain); break;
-        case chains::SignalTimeoutPolicy::Failure: applyFailure(updated, chain, index, doc); break;
-    }
-    checkpoint(order, std::move(updated), std::move(record), nullptr);
-    return run(std::move(order));
-}
-
-store::OrderRecord ChainRunner::applyManualAction(store::OrderRecord order, ManualAction action, const std::string& note) {
-    const ReadyChain& chain = chainOf(order);
-    if (order.state != states::kOnHold || order.awaitingSignal != chains::kManualActionSignal)
-        throw std::logic_error("order " + order.id + " is not held for manual action");
-    document::JsonDocument doc = parseStored(order);
-    store::OrderRecord updated = order;
-    updated.awaitingSignal.clear();
-    updated.wakeAtMs = 0;
-    updated.nextAttempt = 1;
-    const bool undoing = !order.compensateTo.empty();
-    // While undoing, the step in question is the one whose undo failed, below current_step.
-    const int undoIndex = undoing ? previousCompensable(order.currentStep,
-                                                        engine_.store().completedSteps(order.id, chain.definition.name), chain)
-                                  : -1;
-    static const char* const names[] = {"retry", "skip", "compensate", "fail"};
-    store::OrderRecord named = order;
-    if (undoIndex >= 0) named.currentStep = undoIndex;
-    store::StepRunRecord record = hostRun(named, chain, "manual_action", "manual_action",
-                                          names[static_cast<int>(action)], note);
-    switch (action) {
-        case ManualAction::Retry: updated.state = undoing ? states::kCompensating : states::kInProgress; break;
-        case ManualAction::Skip:
-            if (undoing) {  // leave the step that could not be undone as it is
-                updated.currentStep = std::max(undoIndex, 0);
-                updated.state = states::kCompensating;
-            } else {
-                advance(updated, chain);
-            }
-            break;
-        case ManualAction::Compensate:
-            if (undoing) updated.state = states::kCompensating;
-            else beginCompensation(updated, chain, static_cast<std::size_t>(order.currentStep), states::kFailed, doc);
-            break;
-        case ManualAction::Fail:
-            updated.compensateTo.clear();
-            updated.state = states::kFailed;
-            break;
-    }
-    checkpoint(order, std::move(updated), std::move(record), nullptr);
-    return run(std::move(order));
 }
 
 }  // namespace orderhost::engine

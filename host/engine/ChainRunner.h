@@ -53,6 +53,9 @@ private:
     struct Attempt;
     const ReadyChain& chainOf(const store::OrderRecord& order) const;
     void keepLease(store::OrderRecord& order, const ReadyChain& chain);
+    // The crash breaker (CrashBreaker.cpp): holds the order (plugin_crashed) when its last
+    // engine.crash_limit plugin calls died with their host; true when it did.
+    bool holdAfterCrashes(store::OrderRecord& order, const ReadyChain& chain);
     void forwardAttempt(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain,
                         std::uint32_t attemptNumber);
     void compensateNext(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain);

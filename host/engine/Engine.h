@@ -11,6 +11,7 @@
 // lease: a host that lost it (it stalled past the lease) can no longer write.
 #pragma once
 
+#include "host/engine/HealthProblems.h"
 #include "host/engine/ReadyChain.h"
 #include "host/engine/StepWorkers.h"
 #include "host/services/CallContext.h"
@@ -27,6 +28,7 @@ struct EngineSettings {
     std::string hostId = "local";    // unique among the hosts sharing the database
     std::int64_t leaseMs = 30000;    // how long a lease lasts beyond the step being run
     std::size_t maxStepThreads = 64; // worker threads for plugin calls (hung calls keep theirs)
+    int crashLimit = 3;              // calls that died with their host before an order is held
 };
 
 class Engine {
@@ -43,7 +45,10 @@ public:
     const services::Clock& clock() const { return clock_; }
     const std::string& hostId() const { return settings_.hostId; }
     std::int64_t leaseMs() const { return settings_.leaseMs; }
+    int crashLimit() const { return settings_.crashLimit; }
     StepWorkers& workers() { return workers_; }
+    // What GET /v1/health reports besides plugin and chain load errors.
+    HealthProblems& problems() { return problems_; }
     // The named datasources plugins reach through orderhost.db (nullptr: none configured).
     store::Datasources* datasources() const { return datasources_; }
     void setDatasources(store::Datasources* datasources) { datasources_ = datasources; }
@@ -64,6 +69,7 @@ private:
     services::Clock clock_;
     EngineSettings settings_;
     StepWorkers workers_;
+    HealthProblems problems_;
     store::Datasources* datasources_ = nullptr;
 };
 

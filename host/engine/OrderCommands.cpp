@@ -60,7 +60,8 @@ CommandResult OrderCommands::cancel(const std::string& orderId, const std::strin
     if (order->state == states::kCancelled || order->compensateTo == states::kCancelled ||
         runsChainOfTrigger(*order, engine_.chains(), "cancel_order"))
         return asItIs(std::move(*order));
-    if (order->state != states::kOnHold && order->state != states::kRetryWait && order->state != states::kCompleted)
+    if (order->state != states::kOnHold && order->state != states::kRetryWait && order->state != states::kCompleted &&
+        order->state != states::kFailed)
         return refused(CommandResult::Kind::NotAllowed,
                        "order " + orderId + " is " + order->state +
                            (states::isRunning(order->state) ? "; it stops soon: ask again then" : "; it cannot be cancelled"));
@@ -85,7 +86,8 @@ CommandResult OrderCommands::cancel(const std::string& orderId, const std::strin
     updated.document = doc.document->toJson();
     updated.state = states::kCompensating;  // undo what the chain did, then the cancel chain
     updated.compensateTo = states::kCancelled;
-    // Completed: every step may be undone. Waiting: the steps before the one it waits at.
+    // Completed: every step may be undone. Waiting or failed: the steps before the one it
+    // waits or failed at (steps a failure's compensation already undid are not undone again).
     updated.currentStep = order->state == states::kCompleted ? static_cast<int>(chain->steps.size()) : order->currentStep;
     updated.nextAttempt = 1;
     updated.awaitingSignal.clear();
@@ -128,6 +130,8 @@ CommandResult OrderCommands::start(const store::OrderRecord& order, store::Order
     const ReadyChain* chain = engine_.chains().find(updated.chain, updated.chainVersion);
     updated.leaseOwner = engine_.hostId();
     updated.leaseUntilMs = engine_.leaseUntil(*chain);
+    updated.leaseEpoch = order.leaseEpoch + 1;  // this checkpoint is a claim
+    updated.callsPending = 1;                   // and the runner calls a plugin next
     updated.updatedAtMs = engine_.now();
     store::StepRunRecord run;
     run.orderId = order.id;
@@ -140,6 +144,7 @@ CommandResult OrderCommands::start(const store::OrderRecord& order, store::Order
     run.startedAtMs = run.finishedAtMs = updated.updatedAtMs;
     store::CheckpointExtras extras;
     extras.expectedLeaseOwner = order.leaseOwner;  // waiting and completed orders hold none
+    extras.expectedLeaseEpoch = order.leaseEpoch;
     extras.events = eventsFor(order, updated, run);
     try {
         engine_.store().recordStep(updated, order.state, run, extras);

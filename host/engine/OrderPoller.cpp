@@ -1,6 +1,7 @@
 #include "host/engine/OrderPoller.h"
 
 #include "host/engine/OrderState.h"
+#include "host/engine/UnloadedChainCheck.h"
 
 #include <spdlog/spdlog.h>
 
@@ -8,6 +9,8 @@ namespace orderhost::engine {
 namespace {
 // Orders taken on per poll and per kind of work, so that one kind cannot starve the others.
 constexpr std::size_t kBatch = 20;
+// Orders on chains this host does not load are looked for this often (a GROUP BY over orders).
+constexpr auto kUnloadedChainCheckInterval = std::chrono::seconds(10);
 }  // namespace
 
 OrderPoller::OrderPoller(Engine& engine, std::chrono::milliseconds pollInterval)
@@ -32,9 +35,14 @@ void OrderPoller::stop() {
 
 void OrderPoller::loop() {
     std::unique_lock<std::mutex> lock(mutex_);
+    auto nextChainCheck = std::chrono::steady_clock::now();
     while (!stopping_) {
         lock.unlock();
         try {
+            if (std::chrono::steady_clock::now() >= nextChainCheck) {
+                nextChainCheck += kUnloadedChainCheckInterval;
+                checkUnloadedChains(engine_);
+            }
             runDue();
         } catch (const std::exception& e) {
             // A database that is down now may be back at the next tick; the orders wait.
@@ -56,10 +64,13 @@ bool OrderPoller::claimAndRun(const std::string& id, const std::string& from, Wo
     std::string to = from;
     if (from == states::kRetryWait) to = order->compensateTo.empty() ? states::kInProgress : states::kCompensating;
     const std::int64_t until = engine_.leaseUntil(*chain);
-    if (!engine_.store().claim(id, from, to, engine_.hostId(), until, engine_.now())) return false;
+    const auto epoch = engine_.store().claim(id, from, to, engine_.hostId(), until, engine_.now());
+    if (!epoch) return false;
     order->state = to;
     order->leaseOwner = engine_.hostId();
     order->leaseUntilMs = until;
+    order->leaseEpoch = *epoch;
+    order->callsPending += 1;  // as the claim stored it
     try {
         const store::OrderRecord finished = work(std::move(*order));
         spdlog::info("order {} ran on ({}): now {}", id, from, finished.state);
@@ -95,10 +106,11 @@ std::size_t OrderPoller::runExpiredLeases() {
                                                           engine_.hostId(), now + engine_.leaseMs(), now, 1, false,
                                                           engine_.chainNames());
         if (claimed.empty()) break;
-        const std::string& id = claimed.front();
+        const std::string& id = claimed.front().id;
         try {
             auto order = engine_.store().findById(id);
-            if (!order) continue;
+            // Claimed again since (this host stalled past the new lease): not this claim's to run.
+            if (!order || order->leaseEpoch != claimed.front().leaseEpoch) continue;
             spdlog::warn("order {} ({}) had an expired lease: taking it over", id, order->state);
             const auto finished = runner_.run(std::move(*order));
             spdlog::info("order {} taken over: now {}", id, finished.state);

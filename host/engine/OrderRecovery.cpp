@@ -12,9 +12,10 @@ namespace {
 constexpr std::size_t kBatch = 100;
 
 // Resumes one claimed order; false when it could not be run here.
-bool resume(Engine& engine, ChainRunner& runner, const std::string& id) {
+bool resume(Engine& engine, ChainRunner& runner, const store::ClaimedOrder& claimed) {
+    const std::string& id = claimed.id;
     auto order = engine.store().findById(id);
-    if (!order) return true;
+    if (!order || order->leaseEpoch != claimed.leaseEpoch) return true;  // gone, or claimed again since
     if (engine.chains().find(order->chain, order->chainVersion) == nullptr) {
         spdlog::warn("order {} is {} on chain {} v{}, which this host does not run: left for a host that does", id,
                      order->state, order->chain, order->chainVersion);
@@ -41,10 +42,10 @@ RecoveryReport resumeUnfinishedOrders(Engine& engine, ChainRunner& runner) {
                                                          engine.hostId(), now + engine.leaseMs(), now,
                                                          seen.size() + kBatch, true, engine.chainNames());
         std::size_t fresh = 0;
-        for (const auto& id : claimed) {
-            if (!seen.insert(id).second) continue;
+        for (const auto& order : claimed) {
+            if (!seen.insert(order.id).second) continue;
             ++fresh;
-            if (resume(engine, runner, id)) ++report.resumed;
+            if (resume(engine, runner, order)) ++report.resumed;
             else ++report.skipped;
         }
         if (fresh == 0) break;

@@ -69,12 +69,15 @@ SignalResult OrderSignals::deliver(const std::string& orderId, const std::string
     // Claimed first, so a poller handling its timeout (or a second delivery) cannot run it too;
     // a lease a dead host left on it is taken over once expired.
     const auto resumedBy = refused(SignalResult::Kind::NotWaiting, "order " + orderId + " was resumed by another request");
-    if (!engine_.store().claim(orderId, states::kOnHold, states::kOnHold, engine_.hostId(), resumed.leaseUntilMs,
-                               resumed.updatedAtMs))
-        return resumedBy;
+    const auto epoch = engine_.store().claim(orderId, states::kOnHold, states::kOnHold, engine_.hostId(),
+                                             resumed.leaseUntilMs, resumed.updatedAtMs);
+    if (!epoch) return resumedBy;
+    resumed.leaseEpoch = *epoch;
+    resumed.callsPending = 1;  // running again: its next call follows
     try {
         store::CheckpointExtras extras;
         extras.expectedLeaseOwner = engine_.hostId();
+        extras.expectedLeaseEpoch = *epoch;
         engine_.store().recordStep(resumed, states::kOnHold, signalRun(resumed, *chain, signal, resumed.updatedAtMs),
                                    extras);
     } catch (const store::StaleOrderError&) {
@@ -100,10 +103,13 @@ SignalResult OrderSignals::manualAction(store::OrderRecord order, const document
                        "\"action\" must be one of retry, skip, compensate, fail; got \"" + name.substr(0, 40) + "\"");
     const ReadyChain* chain = engine_.chains().find(order.chain, order.chainVersion);
     const std::int64_t until = engine_.leaseUntil(*chain);
-    if (!engine_.store().claim(order.id, states::kOnHold, states::kOnHold, engine_.hostId(), until, engine_.now()))
-        return refused(SignalResult::Kind::NotWaiting, "order " + order.id + " was taken up by another request");
+    const auto epoch =
+        engine_.store().claim(order.id, states::kOnHold, states::kOnHold, engine_.hostId(), until, engine_.now());
+    if (!epoch) return refused(SignalResult::Kind::NotWaiting, "order " + order.id + " was taken up by another request");
     order.leaseOwner = engine_.hostId();
     order.leaseUntilMs = until;
+    order.leaseEpoch = *epoch;
+    order.callsPending += 1;  // as the claim stored it
     SignalResult result;
     result.kind = SignalResult::Kind::Resumed;
     result.order = runner_.applyManualAction(std::move(order), found->second, note.substr(0, 1000));

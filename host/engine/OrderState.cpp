@@ -23,6 +23,8 @@ bool isAllowedTransition(const std::string& from, const std::string& to) {
         {kCompensating, kInProgress},
         // after completion: cancel (compensate, then the cancel chain) and return (its chain)
         {kCompleted, kCompensating}, {kCompleted, kInProgress}, {kCompleted, kCancelled},
+        // a failed order may still be cancelled: what it completed is undone (stock released)
+        {kFailed, kCompensating}, {kFailed, kCancelled},
     };
     return allowed.count({from, to}) != 0;
 }

@@ -8,6 +8,7 @@
 #include <Poco/Data/SessionPool.h>
 
 #include "host/store/Migrations.h"
+#include "host/store/NativeSqlGuard.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -55,6 +56,11 @@ Database::Database(const std::string& connectionString, DatabaseOptions options)
     registerOdbcOnce();
     try {
         dialect_ = Dialect(resolveBackend());
+        // Without the guard, every failing statement on SQLite corrupts the heap.
+        if (dialect_.backend() == Backend::SQLite && !nativeSqlGuardActive())
+            throw StoreError(errorMessage("open database",
+                                          "the SQLNativeSql guard is not in use (another library in the process "
+                                          "defines SQLNativeSql); the SQLite ODBC driver would corrupt memory"));
         Dialect::applyDefaults(dialect_.backend(), connection_);
         masked_ = connection_.masked();
         openPool();

@@ -10,6 +10,8 @@
 //  - SessionPool::get() throws at once when full: session() waits up to acquireTimeout.
 //  - The SQLite driver runs synchronous=NORMAL and ignores REFERENCES unless told: the
 //    connection string gets SyncPragma=FULL and FKSupport=1 unless the operator chose.
+//  - sqliteodbc's SQLNativeSql writes past the caller's input, and Poco calls it for every
+//    failing statement: NativeSqlGuard.cpp interposes a safe SQLNativeSql (heap corruption).
 //  - Driver messages span lines and connection strings hold passwords: a StoreError is one
 //    line and shows the connection string masked.
 #pragma once

@@ -101,6 +101,24 @@ void createRelayCursors(Poco::Data::Session& s, const Dialect& d) {
     if (d.backend() == Backend::PostgreSQL) s << "CREATE INDEX outbox_txid_id_idx ON outbox (txid, id)", now;
 }
 
+// v7: the fencing token. Every claim of an order (intake, a signal, a command, a lease taken
+// over, a host taking back its own) increments lease_epoch, and every checkpoint and lease
+// renewal must match the epoch its writer claimed with: a host that lost an order and later
+// claimed it back cannot have a stale attempt from its first claim overwrite the new one,
+// which the owner string alone (the same on both claims) could not tell apart.
+void addLeaseEpoch(Poco::Data::Session& s, const Dialect&) {
+    s << "ALTER TABLE orders ADD COLUMN lease_epoch BIGINT NOT NULL DEFAULT 0", now;
+}
+
+// v8: the crash breaker. calls_pending counts plugin calls made for the order since its last
+// checkpoint that have not returned: a checkpoint that leaves the order running sets it to 1
+// (its next call starts right after), a stopped order has 0, and every claim adds 1. So when a
+// host takes an order over, calls_pending - 1 calls died with their host (a plugin that crashed
+// the process, or a host killed mid-step); ChainRunner holds the order past engine.crash_limit.
+void addCallsPending(Poco::Data::Session& s, const Dialect&) {
+    s << "ALTER TABLE orders ADD COLUMN calls_pending INTEGER NOT NULL DEFAULT 0", now;
+}
+
 void ensureMigrationsTable(Database& db) {
     auto create = [&] {
         db.withSession("create schema_migrations", [](Poco::Data::Session& s) {
@@ -150,6 +168,8 @@ const std::vector<Migration>& schemaMigrations() {
         {4, "leases, compensation, step_runs.chain", addLeasesAndCompensation},
         {5, "outbox", createOutbox},
         {6, "relay_cursors, outbox (txid, id) index", createRelayCursors},
+        {7, "orders.lease_epoch (fencing token)", addLeaseEpoch},
+        {8, "orders.calls_pending (crash breaker)", addCallsPending},
     };
     return all;
 }

@@ -1,5 +1,7 @@
 #include "host/store/OrderStore.h"
 
+#include "host/store/OrderFields.h"
+
 #include <Poco/Data/Statement.h>
 #include <Poco/Nullable.h>
 
@@ -11,25 +13,7 @@ using Poco::Data::Statement;
 namespace orderhost::store {
 namespace {
 
-// Byte limits of the v1 columns (Migrations.cpp). SQLite would store longer values, but reads
-// would then truncate them silently, so they are refused on the way in.
-struct Field {
-    const char* name;
-    std::size_t maxBytes;
-    bool required;
-};
-constexpr Field kId{"id", 36, true}, kOrderRef{"order_ref", 64, true}, kChain{"chain", 128, true},
-    kState{"state", 32, true}, kRequestHash{"request_hash", 64, false},
-    kDocument{"document", kMaxDocumentBytes, false}, kStepName{"step_name", 128, false},
-    kPluginId{"plugin_id", 128, false}, kStepKind{"step_kind", 128, false},
-    kOutcome{"outcome", 16, false}, kCode{"code", kMaxStepCodeBytes, false},
-    kAwaitingSignal{"awaiting_signal", 128, false}, kLeaseOwner{"lease_owner", 64, false},
-    kCompensateTo{"compensate_to", 32, false};
-
-// For operation names in messages: user data, so bounded.
-std::string shown(const std::string& value) {
-    return value.size() <= 64 ? value : value.substr(0, 64) + "...";
-}
+using namespace fields;
 
 // Cuts at most `maxBytes` without splitting a UTF-8 sequence.
 std::string clipUtf8(const std::string& text, std::size_t maxBytes) {
@@ -43,15 +27,6 @@ std::string text(const Nullable<std::string>& v) { return v.isNull() ? std::stri
 
 template <class T>
 T number(const Nullable<T>& v) { return v.isNull() ? T{} : v.value(); }
-
-void check(const Database& db, const std::string& op, const Field& f, const std::string& value) {
-    std::string problem;
-    if (f.required && value.empty()) problem = std::string(f.name) + " is empty";
-    if (value.size() > f.maxBytes)
-        problem = std::string(f.name) + " is " + std::to_string(value.size()) +
-                  " bytes; the column holds at most " + std::to_string(f.maxBytes);
-    if (!problem.empty()) throw StoreError(db.errorMessage(op, problem));
-}
 
 void checkOrder(const Database& db, const std::string& op, const OrderRecord& o) {
     check(db, op, kId, o.id);
@@ -74,9 +49,6 @@ void checkRun(const Database& db, const std::string& op, const StepRunRecord& r)
     check(db, op, kChain, r.chain.empty() ? std::string("-") : r.chain);
 }
 
-// Whoever holds no lease, or one that expired, or the claimer itself, may be claimed.
-const char* const kClaimable = "(COALESCE(lease_owner, '') = '' OR lease_until < ? OR lease_owner = ?)";
-
 }  // namespace
 
 OrderStore::OrderStore(Database& db) : db_(db) {}
@@ -90,15 +62,15 @@ InsertResult OrderStore::insertOrder(const OrderRecord& o) {
         // a PostgreSQL transaction; a duplicate id (not ref) still fails loudly.
         const std::string sql =
             std::string("INSERT INTO orders (id, order_ref, chain, chain_version, state, current_step,"
-                        " document, request_hash, created_at, updated_at, lease_owner, lease_until)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ") +
-            Dialect::textParam() + ", ?, ?, ?, ?, ?) ON CONFLICT (order_ref) DO NOTHING";
+                        " document, request_hash, created_at, updated_at, lease_owner, lease_until, lease_epoch,"
+                        " calls_pending) VALUES (?, ?, ?, ?, ?, ?, ") +
+            Dialect::textParam() + ", ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_ref) DO NOTHING";
         inserted = db_.dialect().changesOneRow(s, sql, [&](Statement& st) {
             st, bind(o.id), bind(o.orderRef), bind(o.chain), bind(o.chainVersion), bind(o.state),
                 bind(o.currentStep);
             db_.dialect().bindText(st, o.document);
             st, bind(o.requestHash), bind(o.createdAtMs), bind(o.updatedAtMs), bind(o.leaseOwner),
-                bind(o.leaseUntilMs);
+                bind(o.leaseUntilMs), bind(o.leaseEpoch), bind(o.callsPending);
         });
     });
     return inserted ? InsertResult::Inserted : InsertResult::DuplicateRef;
@@ -131,92 +103,6 @@ std::vector<std::string> OrderStore::idsDue(const std::string& state, int64_t no
     });
 }
 
-bool OrderStore::claim(const std::string& id, const std::string& from, const std::string& to,
-                       const std::string& owner, int64_t untilMs, int64_t nowMs) {
-    const std::string op = "claim(order " + shown(id) + ", " + from + " -> " + to + ")";
-    check(db_, op, kState, to);
-    check(db_, op, kLeaseOwner, owner);
-    bool moved = false;
-    db_.withTransaction(op, [&](Session& s) {
-        moved = db_.dialect().changesOneRow(
-            s,
-            std::string("UPDATE orders SET state = ?, lease_owner = ?, lease_until = ?, updated_at = ?"
-                        " WHERE id = ? AND state = ? AND ") + kClaimable,
-            [&](Statement& st) {
-                st, bind(to), bind(owner), bind(untilMs), bind(nowMs), bind(id), bind(from), bind(nowMs), bind(owner);
-            });
-    });
-    return moved;
-}
-
-bool OrderStore::renewLease(const std::string& id, const std::string& owner, int64_t untilMs) {
-    bool renewed = false;
-    db_.withTransaction("renew lease on order " + shown(id), [&](Session& s) {
-        renewed = db_.dialect().changesOneRow(s, "UPDATE orders SET lease_until = ? WHERE id = ? AND lease_owner = ?",
-                                              [&](Statement& st) { st, bind(untilMs), bind(id), bind(owner); });
-    });
-    return renewed;
-}
-
-std::vector<std::string> OrderStore::claimExpired(const std::vector<std::string>& states, const std::string& owner,
-                                                  int64_t untilMs, int64_t nowMs, std::size_t limit,
-                                                  bool includeOwn, const std::vector<std::string>& chains) {
-    const std::string op = "claim orders with expired leases";
-    check(db_, op, kLeaseOwner, owner);
-    // Matches no owner when own orders are not wanted: ids never hold a control character.
-    const std::string own = includeOwn ? owner : std::string("\x01");
-    std::string expired = " AND (lease_until < ? OR lease_owner = ?)";
-    // Chain names are the host's own configuration (validated [a-z0-9-]), not user input.
-    if (!chains.empty()) {
-        expired += " AND chain IN (";
-        for (std::size_t i = 0; i < chains.size(); ++i) expired += (i == 0 ? "'" : ", '") + chains[i] + "'";
-        expired += ")";
-    }
-    std::string inList;
-    for (std::size_t i = 0; i < states.size(); ++i) inList += i == 0 ? "?" : ", ?";
-    const Poco::UInt64 max = limit;
-    std::vector<std::string> claimed;
-    if (db_.backend() == Backend::PostgreSQL) {
-        // SKIP LOCKED: hosts sweeping at the same moment each take different orders instead
-        // of queueing behind one another's row locks.
-        db_.withTransaction(op, [&](Session& s) {
-            Statement st(s);
-            st << "WITH claimed AS (UPDATE orders SET lease_owner = ?, lease_until = ? WHERE id IN ("
-                  " SELECT id FROM orders WHERE state IN (" << inList << ")" << expired
-               << " ORDER BY lease_until, id LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING id) SELECT id FROM claimed",
-                bind(owner), bind(untilMs);
-            for (const auto& state : states) st, bind(state);
-            st, bind(nowMs), bind(own), bind(max), into(claimed);
-            st.execute();
-        });
-        return claimed;
-    }
-    // SQLite has one writer at a time: read the candidates, then claim each with a guarded
-    // UPDATE, which another process's claim makes a no-op.
-    std::vector<std::string> candidates = db_.withSession(op, [&](Session& s) {
-        std::vector<std::string> ids;
-        Statement st(s);
-        st << "SELECT id FROM orders WHERE state IN (" << inList << ")" << expired << " ORDER BY lease_until, id LIMIT ?";
-        for (const auto& state : states) st, bind(state);
-        st, bind(nowMs), bind(own), bind(max), into(ids);
-        st.execute();
-        return ids;
-    });
-    for (const auto& id : candidates) {
-        bool won = false;
-        db_.withTransaction(op, [&](Session& s) {
-            won = db_.dialect().changesOneRow(
-                s, "UPDATE orders SET lease_owner = ?, lease_until = ? WHERE id = ?" + expired + " AND state IN (" + inList + ")",
-                [&](Statement& st) {
-                    st, bind(owner), bind(untilMs), bind(id), bind(nowMs), bind(own);
-                    for (const auto& state : states) st, bind(state);
-                });
-        });
-        if (won) claimed.push_back(id);
-    }
-    return claimed;
-}
-
 std::optional<OrderRecord> OrderStore::findBy(const char* column, const std::string& value) {
     const std::string op = std::string("find order by ") + column + " " + shown(value);
     return db_.withSession(op, [&](Session& s) -> std::optional<OrderRecord> {
@@ -228,12 +114,13 @@ std::optional<OrderRecord> OrderStore::findBy(const char* column, const std::str
         st << "SELECT id, order_ref, chain, chain_version, state, current_step, document, "
            << db_.dialect().octetLength("document")
            << ", request_hash, created_at, updated_at, awaiting_signal, next_attempt, wake_at, lease_owner,"
-              " lease_until, compensate_to"
+              " lease_until, compensate_to, lease_epoch, calls_pending"
            << " FROM orders WHERE " << column << " = ?",
             bind(value), into(r.id), into(r.orderRef), into(r.chain), into(r.chainVersion),
             into(r.state), into(r.currentStep), into(document), into(documentBytes),
             into(r.requestHash), into(r.createdAtMs), into(r.updatedAtMs), into(awaitingSignal),
-            into(r.nextAttempt), into(r.wakeAtMs), into(leaseOwner), into(r.leaseUntilMs), into(compensateTo);
+            into(r.nextAttempt), into(r.wakeAtMs), into(leaseOwner), into(r.leaseUntilMs), into(compensateTo),
+            into(r.leaseEpoch), into(r.callsPending);
         st.execute();
         // execute() returns 1 even when no row matched; rowsExtracted() tells the truth.
         if (st.rowsExtracted() == 0) return std::nullopt;
@@ -287,11 +174,15 @@ void OrderStore::recordStep(const OrderRecord& updated, const std::string& expec
     checkRun(db_, op, run);
     run.message = clipUtf8(run.message, kMaxStepMessageBytes);
     run.code = clipUtf8(run.code, kMaxStepCodeBytes);  // a plugin's long code must not fail the step
+    if (updated.leaseEpoch != extras.expectedLeaseEpoch && updated.leaseEpoch != extras.expectedLeaseEpoch + 1)
+        throw StoreError(db_.errorMessage(op, "lease epoch " + std::to_string(updated.leaseEpoch) +
+                                                  " is neither the guard's " + std::to_string(extras.expectedLeaseEpoch) +
+                                                  " nor the next one (a checkpoint keeps or claims, never skips)"));
     auto write = [&](Session& s) {
         // The UPDATE goes first: it takes the write lock before anything is read, so SQLite
         // never has to upgrade a read snapshot (which fails at once with SQLITE_BUSY).
-        if (!updateIfState(s, updated, expectedState, extras.expectedLeaseOwner))
-            throw StaleOrderError(db_.errorMessage(op, staleMessage(s, updated.id, expectedState, extras.expectedLeaseOwner)));
+        if (!updateIfState(s, updated, expectedState, extras))
+            throw StaleOrderError(db_.errorMessage(op, staleMessage(s, updated.id, expectedState, extras)));
         appendStepRun(s, run);
         appendOutboxEvents(s, db_.dialect(), extras.events);
     };
@@ -306,25 +197,35 @@ void OrderStore::recordStep(const OrderRecord& updated, const std::string& expec
 }
 
 bool OrderStore::updateIfState(Session& s, const OrderRecord& u, const std::string& expectedState,
-                               const std::string& expectedOwner) {
-    const std::string sql = std::string("UPDATE orders SET state = ?, current_step = ?, document = ") +
+                               const CheckpointExtras& guard) {
+    // chain/chain_version too: a cancel or return moves the order onto another chain, and a
+    // restart must go on with that chain, not the one the order was placed with.
+    const std::string sql = std::string("UPDATE orders SET chain = ?, chain_version = ?, state = ?, current_step = ?,"
+                                        " document = ") +
                             Dialect::textParam() +
                             ", updated_at = ?, awaiting_signal = ?, next_attempt = ?, wake_at = ?, lease_owner = ?,"
-                            " lease_until = ?, compensate_to = ?"
-                            " WHERE id = ? AND state = ? AND COALESCE(lease_owner, '') = ?";
+                            " lease_until = ?, compensate_to = ?, lease_epoch = ?, calls_pending = ?"
+                            " WHERE id = ? AND state = ? AND COALESCE(lease_owner, '') = ? AND lease_epoch = ?";
     return db_.dialect().changesOneRow(s, sql, [&](Statement& st) {
-        st, bind(u.state), bind(u.currentStep);
+        st, bind(u.chain), bind(u.chainVersion), bind(u.state), bind(u.currentStep);
         db_.dialect().bindText(st, u.document);
         st, bind(u.updatedAtMs), bind(u.awaitingSignal), bind(u.nextAttempt), bind(u.wakeAtMs), bind(u.leaseOwner),
-            bind(u.leaseUntilMs), bind(u.compensateTo), bind(u.id), bind(expectedState), bind(expectedOwner);
+            bind(u.leaseUntilMs), bind(u.compensateTo), bind(u.leaseEpoch), bind(u.callsPending), bind(u.id),
+            bind(expectedState),
+            bind(guard.expectedLeaseOwner), bind(guard.expectedLeaseEpoch);
     });
 }
 
 std::vector<int> OrderStore::completedSteps(const std::string& orderId, const std::string& chain) {
     return db_.withSession("completed steps of order " + shown(orderId), [&](Session& s) {
         std::vector<int> steps;
-        s << "SELECT DISTINCT step_index FROM step_runs WHERE order_id = ? AND chain = ? AND outcome = 'continue'"
-             " AND step_index IS NOT NULL ORDER BY step_index",
+        // An undo recorded after the step's run (by a plugin, not a host record) means it
+        // was undone already: a failed order that compensated and is then cancelled.
+        s << "SELECT DISTINCT r.step_index FROM step_runs r WHERE r.order_id = ? AND r.chain = ?"
+             " AND r.outcome = 'continue' AND r.step_index IS NOT NULL AND NOT EXISTS ("
+             " SELECT 1 FROM step_runs u WHERE u.order_id = r.order_id AND u.chain = r.chain"
+             " AND u.step_index = r.step_index AND u.outcome = 'compensated' AND u.plugin_id <> 'orderhost'"
+             " AND u.seq > r.seq) ORDER BY r.step_index",
             bind(orderId), bind(chain), into(steps), now;
         return steps;
     });
@@ -346,14 +247,20 @@ void OrderStore::appendStepRun(Session& s, const StepRunRecord& r) {
 }
 
 std::string OrderStore::staleMessage(Session& s, const std::string& id, const std::string& expectedState,
-                                     const std::string& expectedOwner) {
+                                     const CheckpointExtras& guard) {
     Nullable<std::string> actual, owner;
-    s << "SELECT state, lease_owner FROM orders WHERE id = ?", bind(id), into(actual), into(owner), now;
+    Nullable<Poco::Int64> epoch;
+    s << "SELECT state, lease_owner, lease_epoch FROM orders WHERE id = ?", bind(id), into(actual), into(owner),
+        into(epoch), now;
     if (actual.isNull()) return "order does not exist (expected state '" + expectedState + "'); nothing written";
     if (actual.value() != expectedState)
         return "order is in state '" + actual.value() + "', not the expected '" + expectedState + "'; nothing written";
-    return "order is held by '" + text(owner) + "', not by '" + expectedOwner +
-           "' (its lease expired and another host claimed it); nothing written";
+    if (text(owner) != guard.expectedLeaseOwner)
+        return "order is held by '" + text(owner) + "', not by '" + guard.expectedLeaseOwner +
+               "' (its lease expired and another host claimed it); nothing written";
+    return "order is held by '" + text(owner) + "' under lease epoch " + std::to_string(number(epoch)) +
+           ", not the writer's epoch " + std::to_string(guard.expectedLeaseEpoch) +
+           " (its lease expired and it was claimed again since); nothing written";
 }
 
 }  // namespace orderhost::store

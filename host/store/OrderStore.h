@@ -36,6 +36,21 @@ struct OrderRecord {
     std::string leaseOwner;      // the host running the order now; empty when nobody does
     int64_t leaseUntilMs = 0;    // until when leaseOwner holds it; others may claim it after
     std::string compensateTo;    // compensating (or held while compensating): the final state
+    // The fencing token: incremented by every claim. A writer's checkpoints and renewals must
+    // match the epoch it claimed with (an owner string alone is the same on A's two claims).
+    int64_t leaseEpoch = 0;
+    // Plugin calls started for the order and not yet followed by a checkpoint (the crash
+    // breaker, Migrations.cpp v8): 1 while it runs, 0 when it stops, +1 by every claim.
+    int callsPending = 0;
+};
+
+// An order claimed for this host, with the epoch the claim gave it.
+struct ClaimedOrder {
+    std::string id;
+    int64_t leaseEpoch = 0;
+    // Plugin calls started for the order and not yet followed by a checkpoint (the crash
+    // breaker, Migrations.cpp v8): 1 while it runs, 0 when it stops, +1 by every claim.
+    int callsPending = 0;
 };
 
 struct StepRunRecord {
@@ -51,8 +66,12 @@ struct StepRunRecord {
 
 // What a checkpoint carries besides the order and its step run.
 struct CheckpointExtras {
-    // The guard: the lease the writer must still hold (empty: nobody may hold one).
+    // The guard: the lease the writer must still hold (empty: nobody may hold one), and the
+    // epoch of the claim it holds it by. The order's lease_epoch becomes updated.leaseEpoch,
+    // which is expectedLeaseEpoch, or one more when the checkpoint is itself a claim (a
+    // cancel or return taking up a stopped order).
     std::string expectedLeaseOwner;
+    int64_t expectedLeaseEpoch = 0;
     // Commit inside this transaction (a plugin wrote in it); otherwise recordStep opens one.
     StepTransaction* transaction = nullptr;
     // Appended to the outbox in the same transaction.
@@ -84,43 +103,50 @@ public:
     // Ids of orders in `state` with a timer (wake_at > 0) due at or before `nowMs`, earliest first.
     std::vector<std::string> idsDue(const std::string& state, int64_t nowMs, std::size_t limit);
     // Claims the order for `owner` until `untilMs`, moving it from `from` to `to`, if it is
-    // still in `from` and nobody else holds an unexpired lease on it; false if another request
-    // or host got there first. Nothing else changes (a timer firing, for instance).
-    bool claim(const std::string& id, const std::string& from, const std::string& to, const std::string& owner,
+    // still in `from` and nobody else holds an unexpired lease on it, and returns the claim's
+    // lease epoch; nullopt if another request or host got there first. Nothing else changes
+    // (a timer firing, for instance).
+    std::optional<int64_t> claim(const std::string& id, const std::string& from, const std::string& to, const std::string& owner,
                int64_t untilMs, int64_t nowMs);
 
     // Claims up to `limit` orders in one of `states` whose lease expired before `nowMs` (their
-    // host died or lost them), for `owner` until `untilMs`, and returns their ids. Orders
+    // host died or lost them), for `owner` until `untilMs`, and returns them with the epoch of
+    // each claim. Orders
     // another host is claiming at the same moment are skipped, never taken by both.
     // With includeOwn, also orders `owner` itself holds (a restarted host taking back its own:
     // its previous run is gone, since the host id includes the port it now holds).
     // Only orders on one of `chains` (names) are claimed: a host never takes an order it cannot run.
-    std::vector<std::string> claimExpired(const std::vector<std::string>& states, const std::string& owner,
+    std::vector<ClaimedOrder> claimExpired(const std::vector<std::string>& states, const std::string& owner,
                                           int64_t untilMs, int64_t nowMs, std::size_t limit,
                                           bool includeOwn = false, const std::vector<std::string>& chains = {});
 
-    // Extends `owner`'s lease on an order; false when the lease is no longer theirs.
-    bool renewLease(const std::string& id, const std::string& owner, int64_t untilMs);
+    // Extends `owner`'s lease on an order, claimed with `epoch`; false when the lease is no
+    // longer theirs (expired and claimed since, by another host or by `owner` again).
+    bool renewLease(const std::string& id, const std::string& owner, int64_t epoch, int64_t untilMs);
 
-    // In ONE transaction: updates the order's state, position, document, timers, lease and
-    // updated_at from `updated` — only if its state in the database still equals expectedState
-    // and its lease owner equals extras.expectedLeaseOwner — appends `run` with the next seq
+    // In ONE transaction: updates the order's chain and version, state, position, document,
+    // timers, lease and updated_at from `updated` — only if its state in the database still
+    // equals expectedState and its lease owner and epoch equal extras.expectedLeaseOwner and
+    // .expectedLeaseEpoch — appends `run` with the next seq
     // and extras.events to the outbox. All rows change or none. Throws StaleOrderError when the
     // guard fails (or the order is gone), StoreError on any other failure.
     // run.orderId may be empty (taken from updated.id) but must not name another order.
     void recordStep(const OrderRecord& updated, const std::string& expectedState, StepRunRecord run,
                     const CheckpointExtras& extras = {});
 
-    // Step indexes of `chain` that completed (outcome continue) for the order, ascending.
+    // Step indexes of `chain` that completed (outcome continue) for the order and were not
+    // undone since (outcome compensated), ascending.
     std::vector<int> completedSteps(const std::string& orderId, const std::string& chain);
 
 private:
     std::optional<OrderRecord> findBy(const char* column, const std::string& value);
     bool updateIfState(Poco::Data::Session&, const OrderRecord&, const std::string& expectedState,
-                       const std::string& expectedOwner);
+                       const CheckpointExtras& guard);
     void appendStepRun(Poco::Data::Session&, const StepRunRecord&);
+    // Inside the claim's transaction, which holds the row: the epoch it was just given.
+    static int64_t epochOf(Poco::Data::Session&, const std::string& id);
     std::string staleMessage(Poco::Data::Session&, const std::string& id, const std::string& expectedState,
-                             const std::string& expectedOwner);
+                             const CheckpointExtras& guard);
 
     Database& db_;
 };

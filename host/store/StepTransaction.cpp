@@ -6,13 +6,25 @@ namespace orderhost::store {
 
 StepTransaction::~StepTransaction() { rollback(); }
 
+void StepTransaction::takeWriteLock(Poco::Data::Session& s) const {
+    if (db_.backend() != Backend::SQLite) return;  // PostgreSQL locks rows, not the database
+    // The driver begins a deferred transaction (BEGIN, not BEGIN IMMEDIATE). Had its first
+    // statement been a read, a later write would need to upgrade a read snapshot, which fails
+    // at once with SQLITE_BUSY_SNAPSHOT once another connection has committed since; the busy
+    // timeout does not cover that. Any UPDATE takes the write lock, even one that changes no
+    // row, and waits for it under the busy timeout like every other writer.
+    s << "UPDATE orders SET id = id WHERE 1 = 0", Poco::Data::Keywords::now;
+}
+
 Poco::Data::Session& StepTransaction::session() {
     if (!session_) {
         Poco::Data::Session s = db_.session();
         try {
             s.setFeature("autoCommit", false);  // Poco's begin() refuses in autocommit mode
             s.begin();
+            takeWriteLock(s);
         } catch (...) {
+            Database::rollbackQuietly(s);
             Database::restoreAutoCommit(s);
             db_.rethrowAsStoreError("begin step transaction");
         }

@@ -8,6 +8,10 @@
 //   plugin writes:    tx.session() << "INSERT ...", now;   // begins on first use
 //   the checkpoint:   store.recordStep(updated, expected, run, &tx);  // commits
 //
+// On SQLite the transaction takes the database's write lock as it begins (before the plugin's
+// first statement runs), so the checkpoint never has to upgrade a read snapshot: one step
+// transaction at a time holds it, and others wait under the busy timeout.
+//
 // Not thread-safe: one attempt, one thread (the step's plugin call and then the runner).
 #pragma once
 
@@ -39,6 +43,8 @@ public:
     void rollback() noexcept;
 
 private:
+    void takeWriteLock(Poco::Data::Session&) const;
+
     Database& db_;
     std::optional<Poco::Data::Session> session_;
 };

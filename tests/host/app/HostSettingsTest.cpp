@@ -44,13 +44,14 @@ protected:
 
 TEST_F(HostSettingsTest, NamedDatasourcesLeasesAndWebhooksAreRead) {
     const HostSettings s = read("datasource.erp.connection = Driver=SQLite3;Database=${config_dir}/erp.db;\n"
-                                "datasource.erp.pool_size = 3\nengine.host_id = host-a\nengine.lease_ms = 1500\n"
+                                "datasource.erp.pool_size = 3\nengine.host_id = host-a\nengine.lease_ms = 1500\nengine.crash_limit = 5\n"
                                 "events.webhooks = http://127.0.0.1:9000/hook, http://crm.local/events\n");
     ASSERT_EQ(s.datasources.count("erp"), 1u);
     EXPECT_EQ(s.datasources.at("erp").connection, "Driver=SQLite3;Database=/tmp/erp.db;");
     EXPECT_EQ(s.datasources.at("erp").poolSize, 3);
     EXPECT_EQ(s.hostId, "host-a");
     EXPECT_EQ(s.leaseMs, 1500);
+    EXPECT_EQ(s.crashLimit, 5);
     EXPECT_EQ(s.webhookUrls, (std::vector<std::string>{"http://127.0.0.1:9000/hook", "http://crm.local/events"}));
 }
 

@@ -97,7 +97,7 @@ TEST_P(LeaseTest, TwoHostsSweepingAtOnceNeverClaimTheSameOrder) {
         hosts.emplace_back([&, h] {
             for (int round = 0; round < 10; ++round) {
                 const auto got = store_->claimExpired({states::kInProgress}, "host-" + std::to_string(h), 100000, 50, 3);
-                claimedBy[h].insert(claimedBy[h].end(), got.begin(), got.end());
+                for (const auto& claimed : got) claimedBy[h].push_back(claimed.id);
             }
         });
     }
@@ -110,6 +110,73 @@ TEST_P(LeaseTest, TwoHostsSweepingAtOnceNeverClaimTheSameOrder) {
         EXPECT_EQ(owner, byZero ? "host-0" : "host-1");
     }
     EXPECT_EQ(all.size(), 40u);
+}
+
+// Fencing (issue 8, finding 2): A claims, its lease expires, B claims, B's lease expires, A
+// claims again. The owner string is "host-a" on both of A's claims; only the epoch tells A's
+// stale attempt from the first claim apart from its new one.
+TEST_P(LeaseTest, AStaleAttemptFromAnEarlierClaimIsRefusedAfterAToBToA) {
+    const auto order = leftBy("host-dead", 100, "7");
+    const auto first = store_->claim(order.id, states::kInProgress, states::kInProgress, "host-a", 1000, 200);
+    const auto byB = store_->claim(order.id, states::kInProgress, states::kInProgress, "host-b", 2000, 1001);
+    const auto again = store_->claim(order.id, states::kInProgress, states::kInProgress, "host-a", 3000, 2001);
+    ASSERT_TRUE(first && byB && again);
+    EXPECT_LT(*first, *byB);
+    EXPECT_LT(*byB, *again);
+
+    store::OrderRecord stale = order;
+    stale.currentStep = 2;
+    stale.state = states::kCompleted;
+    stale.leaseOwner.clear();
+    stale.leaseEpoch = *first;
+    store::StepRunRecord run;
+    run.stepName = "b";
+    run.outcome = "continue";
+    store::CheckpointExtras extras;
+    extras.expectedLeaseOwner = "host-a";
+    extras.expectedLeaseEpoch = *first;
+    try {
+        store_->recordStep(stale, states::kInProgress, run, extras);
+        FAIL() << "a checkpoint from A's first claim was accepted after A claimed again";
+    } catch (const store::StaleOrderError& e) {
+        EXPECT_NE(std::string(e.what()).find("not the writer's epoch " + std::to_string(*first)), std::string::npos)
+            << e.what();
+    }
+    EXPECT_FALSE(store_->renewLease(order.id, "host-a", *first, 5000)) << "a stale claim renewed the lease";
+    EXPECT_TRUE(store_->stepRuns(order.id).empty());
+
+    store::OrderRecord current = stale;
+    current.leaseEpoch = *again;
+    extras.expectedLeaseEpoch = *again;
+    EXPECT_TRUE(store_->renewLease(order.id, "host-a", *again, 5000));
+    EXPECT_NO_THROW(store_->recordStep(current, states::kInProgress, run, extras));
+    EXPECT_EQ(store_->findById(order.id)->state, states::kCompleted);
+}
+
+// The same through the runner: this host ("test-host") holds a record from its first claim
+// while the order was taken over and then claimed back by this host's poller.
+TEST_P(LeaseTest, TheRunnerRefusesToCheckpointAnAttemptFromAnEarlierClaim) {
+    const auto order = leftBy("host-dead", 100, "8");
+    now_ = 200;
+    const auto first = store_->claimExpired({states::kInProgress}, "test-host", 1000, now_, 1, true);
+    ASSERT_EQ(first.size(), 1u);
+    store::OrderRecord stale = store_->findById(order.id).value();
+    ASSERT_EQ(stale.leaseEpoch, first.front().leaseEpoch);
+    ASSERT_TRUE(store_->claim(order.id, states::kInProgress, states::kInProgress, "host-b", 2000, 1001));
+    now_ = 2001;
+    const auto again = store_->claimExpired({states::kInProgress}, "test-host", 100000, now_, 1, true);
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_GT(again.front().leaseEpoch, stale.leaseEpoch);
+
+    stale.leaseUntilMs = 100000;  // as the stale holder believes: no renewal before the step
+    ChainRunner runner(*engine_);
+    EXPECT_THROW(runner.run(stale), store::StaleOrderError);
+    EXPECT_TRUE(store_->stepRuns(order.id).empty()) << "the stale attempt was recorded";
+    EXPECT_EQ(store_->findById(order.id)->document, R"({"trace":["a#1"]})");
+
+    const store::OrderRecord finished = runner.run(store_->findById(order.id).value());
+    EXPECT_EQ(finished.state, states::kCompleted);
+    EXPECT_EQ(store_->findById(order.id)->document, R"({"trace":["a#1","b#1"]})");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LeaseTest, ::testing::ValuesIn(testing::testBackends()), testing::backendName);

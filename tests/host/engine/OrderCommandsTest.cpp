@@ -64,6 +64,9 @@ TEST_P(OrderCommandsTest, CancellingAHeldOrderUndoesItsStepsThenRunsTheCancelCha
     ASSERT_EQ(result.kind, CommandResult::Kind::Accepted) << result.message;
     EXPECT_EQ(result.order.state, states::kCancelled);
     EXPECT_EQ(result.order.chain, "cancel-order");
+    // Stored too: a restarted host must go on with the cancel chain (issue 8, finding 1).
+    EXPECT_EQ(store_->findById(held.id)->chain, "cancel-order");
+    EXPECT_EQ(store_->findById(held.id)->chainVersion, 3);
     EXPECT_EQ(trace(held.id), R"(["reserve#1","wait#1","reserve~undo#1","refund#1"])");
     EXPECT_NE(result.order.document.find(R"("reason":"customer changed their mind")"), std::string::npos);
     // The ERP asking again gets the order as it is.
@@ -80,6 +83,7 @@ TEST_P(OrderCommandsTest, ACompletedOrderCanBeReturnedButNotWhileItRuns) {
     const CommandResult result = commands.requestReturn(done.id, R"({"lines":[{"sku":"A","quantity":1}]})");
     ASSERT_EQ(result.kind, CommandResult::Kind::Accepted) << result.message;
     EXPECT_EQ(result.order.state, states::kReturned);
+    EXPECT_EQ(store_->findById(done.id)->chain, "return-order");
     EXPECT_EQ(trace(done.id), R"(["reserve#1","restock#1","credit-note#1"])");
     EXPECT_NE(result.order.document.find(R"("return":{"lines":[{"sku":"A","quantity":1}])"), std::string::npos);
     EXPECT_EQ(commands.requestReturn(done.id, "{}").kind, CommandResult::Kind::AlreadyDone);
@@ -103,6 +107,32 @@ TEST_P(OrderCommandsTest, WithoutACancelChainTheOrderEndsCancelledAfterTheUndo) 
     ASSERT_EQ(result.kind, CommandResult::Kind::Accepted) << result.message;
     EXPECT_EQ(result.order.state, states::kCancelled);
     EXPECT_EQ(trace(held.id), R"(["reserve#1","wait#1","reserve~undo#1"])");
+}
+
+// A failed order keeps what its completed steps did (a manual "fail", on_failure: fail):
+// cancelling it undoes them, so its stock is released (issue 8, finding 6).
+TEST_P(OrderCommandsTest, AFailedOrderCanBeCancelledAndItsCompletedStepsAreUndone) {
+    auto pay = step("pay", R"({"outcome":"fail"})");
+    pay.onFailure = chains::FailurePolicy::Fail;
+    definitions_[0].steps = {step("reserve", "{}", 1, "undoable"), pay};
+    const auto failed = placed("6");
+    ASSERT_EQ(failed.state, states::kFailed);
+    const CommandResult result = OrderCommands(*engine_).cancel(failed.id, "{}");
+    ASSERT_EQ(result.kind, CommandResult::Kind::Accepted) << result.message;
+    EXPECT_EQ(result.order.state, states::kCancelled);
+    EXPECT_EQ(trace(failed.id), R"(["reserve#1","reserve~undo#1","refund#1"])");  // a FAIL keeps no change
+}
+
+// A failure that compensated already undid the steps: a later cancel does not undo them twice.
+TEST_P(OrderCommandsTest, CancellingAFailedOrderThatCompensatedUndoesNothingTwice) {
+    definitions_[0].steps = {step("reserve", "{}", 1, "undoable"), step("pay", R"({"outcome":"fail"})")};
+    const auto failed = placed("7");
+    ASSERT_EQ(failed.state, states::kFailed);
+    ASSERT_EQ(trace(failed.id), R"(["reserve#1","reserve~undo#1"])");
+    const CommandResult result = OrderCommands(*engine_).cancel(failed.id, "{}");
+    ASSERT_EQ(result.kind, CommandResult::Kind::Accepted) << result.message;
+    EXPECT_EQ(result.order.state, states::kCancelled);
+    EXPECT_EQ(trace(failed.id), R"(["reserve#1","reserve~undo#1","refund#1"])");
 }
 
 TEST_P(OrderCommandsTest, RequestsForUnknownOrdersOrWithBadBodiesAreRefused) {

@@ -11,7 +11,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 using namespace Poco::Data::Keywords;
 
@@ -161,6 +166,36 @@ TEST_P(SourcingStepTest, CompensateReleasesTheOrdersReservationsOnce) {
     EXPECT_EQ(call(doc, kOrder1, true).kind, OH_OUTCOME_CONTINUE);
     EXPECT_EQ(reserved("A-1"), 1) << "a second compensate released again";
     EXPECT_EQ(reservations(), 1);
+}
+
+// Orders reserving the same SKU at once (issue 8, finding 3): the step reads before it
+// writes, so on SQLite a deferred step transaction would have to upgrade a stale snapshot and
+// fail with SQLITE_BUSY_SNAPSHOT (after the driver spins for its whole busy timeout).
+TEST_P(SourcingStepTest, ConcurrentOrdersOnOneSkuAllReserveWithoutLockErrors) {
+    exec("INSERT INTO sourcing_stock (sku, on_hand, reserved) VALUES ('HOT-1', 1000, 0)");
+    constexpr int kThreads = 8, kOrdersEach = 6;
+    std::vector<std::string> problems;
+    std::mutex mutex;
+    const auto started = std::chrono::steady_clock::now();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kOrdersEach; ++i) {
+                char id[40];
+                std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", t * 100 + i);
+                auto doc = order(R"([{"sku":"HOT-1","quantity":2}])");
+                const ReportedOutcome outcome = call(doc, id);
+                if (outcome.kind != OH_OUTCOME_CONTINUE) {
+                    std::lock_guard<std::mutex> lock(mutex);
+                    problems.push_back(std::string(id) + ": " + outcome.code + ": " + outcome.message);
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_TRUE(problems.empty()) << problems.size() << " failed, first: " << problems.front();
+    EXPECT_EQ(reserved("HOT-1"), 2 * kThreads * kOrdersEach);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(8)) << "steps waited out lock timeouts";
 }
 
 TEST_P(SourcingStepTest, MigrationsAreAppliedOnlyOnce) {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# HTTP load on an SQLite host (issue 8, finding 0): starts the host from BUILD_DIR on a fresh
+# database with the 10-step chain in chains/, stocks the two SKUs, runs CLIENTS concurrent
+# clients for SECONDS, then reports whether the host survived and what the orders became.
+#   bench/http-load/run.sh build 32 90
+# Needs python3 and the sqlite3 shell (Debian: python3, sqlite3).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "$1" && pwd); clients=$2; seconds=$3
+dir=$(mktemp -d /tmp/orderhost-http-load-XXXXXX); port=$((20000 + RANDOM % 20000))
+cat > "$dir/orderhost.properties" <<P
+http.address = 127.0.0.1
+http.port = $port
+database.connection = Driver=SQLite3;Database=$dir/orderhost.db;JournalMode=WAL;SyncPragma=FULL;Timeout=10000;
+plugins.folders = $build/plugins
+chains.folder = $here/chains
+chains.default = place-order
+log.level = info
+P
+"$build/host/app/orderhost" --config "$dir/orderhost.properties" > "$dir/host.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/v1/health" > /dev/null && break; sleep 0.1; done
+sqlite3 "$dir/orderhost.db" "INSERT INTO sourcing_stock (sku, on_hand, reserved) VALUES ('BOLT-M8', 100000000, 0), ('DRILL-18V', 100000000, 0);"
+python3 "$here/load.py" "$port" "$clients" "$seconds"
+if kill -0 "$pid" 2> /dev/null; then
+  kill "$pid"; wait "$pid"; echo "host survived (exit $? after SIGTERM)"
+else
+  wait "$pid"; echo "HOST DIED: exit $?"
+fi
+echo "orders by state:"; sqlite3 "$dir/orderhost.db" "SELECT state, COUNT(*) FROM orders GROUP BY state;"
+echo "step runs other than continue:"
+sqlite3 "$dir/orderhost.db" "SELECT outcome, code, COUNT(*) FROM step_runs WHERE outcome <> 'continue' GROUP BY outcome, code;"
+echo "log and database: $dir"

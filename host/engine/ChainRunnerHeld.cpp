@@ -1,0 +1,98 @@
+// ChainRunner: what moves a held order on (a signal that did not come in time, an
+// administrator's manual action). The rest of the runner is in ChainRunner.cpp.
+#include "host/engine/ChainRunner.h"
+
+#include "host/engine/OrderState.h"
+#include "host/engine/RunnerHelpers.h"
+
+#include <algorithm>
+
+namespace orderhost::engine {
+
+using runner::parseStored;
+using runner::previousCompensable;
+
+store::StepRunRecord ChainRunner::hostRun(const store::OrderRecord& order, const ReadyChain& chain, const char* kind,
+                                          const std::string& outcome, const std::string& code,
+                                          const std::string& message) const {
+    store::StepRunRecord run = newRun(order, chain, static_cast<std::size_t>(std::max(order.currentStep, 0)), 1);
+    run.pluginId = "orderhost";
+    run.stepKind = kind;
+    run.outcome = outcome;
+    run.code = code;
+    run.message = message;
+    run.startedAtMs = run.finishedAtMs = engine_.now();
+    return run;
+}
+
+store::OrderRecord ChainRunner::signalTimedOut(store::OrderRecord order) {
+    const ReadyChain& chain = chainOf(order);
+    const auto index = static_cast<std::size_t>(order.currentStep);
+    if (order.state != states::kOnHold || index >= chain.steps.size())
+        throw std::logic_error("order " + order.id + " is not held at a step");
+    const chains::StepDefinition& definition = chain.steps[index]->definition();
+    document::JsonDocument doc = parseStored(order);
+    store::OrderRecord updated = order;
+    updated.wakeAtMs = 0;
+    updated.nextAttempt = 1;
+    const std::string signal = updated.awaitingSignal;
+    updated.awaitingSignal.clear();
+    store::StepRunRecord record = hostRun(order, chain, "signal_timeout", "signal_timeout", "signal_timeout",
+                                          "signal '" + signal + "' did not arrive in time");
+    switch (definition.onSignalTimeout) {
+        case chains::SignalTimeoutPolicy::Rerun:
+            // The step decides: it finds {"timed_out": true} where the payload would be.
+            doc.set("/signals/" + signal, "{\"timed_out\":true}");
+            updated.document = doc.toJson();
+            updated.state = states::kInProgress;
+            break;
+        case chains::SignalTimeoutPolicy::Continue: advance(updated, chain); break;
+        case chains::SignalTimeoutPolicy::Failure: applyFailure(updated, chain, index, doc); break;
+    }
+    checkpoint(order, std::move(updated), std::move(record), nullptr);
+    return run(std::move(order));
+}
+
+store::OrderRecord ChainRunner::applyManualAction(store::OrderRecord order, ManualAction action, const std::string& note) {
+    const ReadyChain& chain = chainOf(order);
+    if (order.state != states::kOnHold || order.awaitingSignal != chains::kManualActionSignal)
+        throw std::logic_error("order " + order.id + " is not held for manual action");
+    document::JsonDocument doc = parseStored(order);
+    store::OrderRecord updated = order;
+    updated.awaitingSignal.clear();
+    updated.wakeAtMs = 0;
+    updated.nextAttempt = 1;
+    const bool undoing = !order.compensateTo.empty();
+    // While undoing, the step in question is the one whose undo failed, below current_step.
+    const int undoIndex = undoing ? previousCompensable(order.currentStep,
+                                                        engine_.store().completedSteps(order.id, chain.definition.name), chain)
+                                  : -1;
+    static const char* const names[] = {"retry", "skip", "compensate", "fail"};
+    store::OrderRecord named = order;
+    if (undoIndex >= 0) named.currentStep = undoIndex;
+    store::StepRunRecord record = hostRun(named, chain, "manual_action", "manual_action",
+                                          names[static_cast<int>(action)], note);
+    switch (action) {
+        case ManualAction::Retry: updated.state = undoing ? states::kCompensating : states::kInProgress; break;
+        case ManualAction::Skip:
+            if (undoing) {  // leave the step that could not be undone as it is
+                updated.currentStep = std::max(undoIndex, 0);
+                updated.state = states::kCompensating;
+            } else {
+                advance(updated, chain);
+            }
+            break;
+        case ManualAction::Compensate:
+            if (undoing) updated.state = states::kCompensating;
+            else beginCompensation(updated, chain, static_cast<std::size_t>(order.currentStep), states::kFailed, doc);
+            break;
+        case ManualAction::Fail:
+            updated.compensateTo.clear();
+            updated.state = states::kFailed;
+            break;
+    }
+    checkpoint(order, std::move(updated), std::move(record), nullptr);
+    return run(std::move(order));
+}
+
+}  // namespace orderhost::engine

@@ -1,0 +1,59 @@
+// ChainRunner's crash breaker: a plugin that crashes the process in run() or compensate() must
+// not crash-loop the host (issue 8, finding 4).
+//
+// Plugins run in the host's process, so a segfault kills the host before it can record
+// anything. The attempt is therefore counted before the call, durably, without a commit of
+// its own: orders.calls_pending (Migrations.cpp v8) is 1 in every checkpoint that leaves the
+// order running — its next call starts right after — and every claim adds 1. A host taking an
+// order over (after a restart, or another host's poller after the lease expired) thus reads
+// calls_pending - 1 calls that started and never reached a checkpoint: each died with its
+// host. Past engine.crash_limit such calls in a row the order is held for a manual action
+// with code plugin_crashed, the step is reported in /v1/health, and the host serves the rest.
+// A host killed in the middle of a step (SIGKILL, power loss) counts the same way; a call
+// that returns, whatever its outcome, resets the count with its checkpoint.
+#include "host/engine/ChainRunner.h"
+
+#include "host/engine/OrderState.h"
+#include "host/engine/RunnerHelpers.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace orderhost::engine {
+
+bool ChainRunner::holdAfterCrashes(store::OrderRecord& order, const ReadyChain& chain) {
+    const int diedWithHost = order.callsPending - 1;
+    if (diedWithHost < engine_.crashLimit()) return false;
+    // The step whose call died: while undoing, the one being undone (below current_step).
+    int index = std::max(order.currentStep, 0);
+    if (order.state == states::kCompensating) {
+        const auto completed = engine_.store().completedSteps(order.id, chain.definition.name);
+        index = std::max(runner::previousCompensable(order.currentStep, completed, chain), 0);
+    }
+    store::StepRunRecord record = newRun(order, chain, static_cast<std::size_t>(index), 1);
+    const std::string step = record.stepName.empty() ? "#" + std::to_string(index) : record.stepName;
+    const std::string plugin = record.pluginId;
+    record.pluginId = "orderhost";
+    record.stepKind = "crash_breaker";
+    record.outcome = "plugin_crashed";
+    record.code = "plugin_crashed";
+    record.message = std::to_string(diedWithHost) + " call(s) of step " + step + " (plugin " + plugin +
+                     ") never returned: the host died during each (engine.crash_limit = " +
+                     std::to_string(engine_.crashLimit()) + "); held for a manual action";
+    record.startedAtMs = record.finishedAtMs = engine_.now();
+
+    store::OrderRecord held = order;
+    held.state = states::kOnHold;
+    held.awaitingSignal = chains::kManualActionSignal;
+    held.wakeAtMs = 0;
+    spdlog::error("order {}: {}", order.id, record.message);
+    engine_.problems().report("plugin-crashed:" + chain.definition.name + "/" + step,
+                              "step " + step + " of chain " + chain.definition.name + " (plugin " + plugin +
+                                  ") crashed the host " + std::to_string(diedWithHost) + " times in a row on order " +
+                                  order.id + ": the order is on hold (plugin_crashed)");
+    checkpoint(order, std::move(held), std::move(record), nullptr);
+    return true;
+}
+
+}  // namespace orderhost::engine
