@@ -25,16 +25,20 @@ Poco::JSON::Object::Ptr jsonOf(const std::string& reply) {
 
 TEST(HttpRequestTest, APostWithoutBodyOrLengthIsAnsweredAtOnceAndTheConnectionServesOn) {
     HostProcess host;  // http.read_timeout_s = 10: an answer after it would be too late here
-    RawConnection connection(host.port());
-    const auto start = Clock::now();
-    ASSERT_TRUE(connection.send("POST /v1/orders/" + kUnknownOrder + "/cancel HTTP/1.1\r\nHost: x\r\n\r\n"));
-    const std::string reply = connection.read(3s, "}");
-    EXPECT_LT(Clock::now() - start, 1s);
-    EXPECT_EQ(statusOf(reply), 404) << reply;  // the order is unknown: the request itself was fine
-    EXPECT_NE(reply.find(kUnknownOrder), std::string::npos) << reply;
-    // The connection was not poisoned by a body nobody announced.
-    ASSERT_TRUE(connection.send(kSmuggled));
-    EXPECT_EQ(statusOf(connection.read(3s, "}")), 200);
+    // As `curl -X POST` sends it, with and without a Content-Type.
+    for (const std::string type : {"", "Content-Type: application/json\r\n"}) {
+        SCOPED_TRACE(type);
+        RawConnection connection(host.port());
+        const auto start = Clock::now();
+        ASSERT_TRUE(connection.send("POST /v1/orders/" + kUnknownOrder + "/cancel HTTP/1.1\r\nHost: x\r\n" + type + "\r\n"));
+        const std::string reply = connection.read(3s, "}");
+        EXPECT_LT(Clock::now() - start, 1s);
+        EXPECT_EQ(statusOf(reply), 404) << reply;  // the order is unknown: the request itself was fine
+        EXPECT_NE(reply.find(kUnknownOrder), std::string::npos) << reply;
+        // The connection was not poisoned by a body nobody announced.
+        ASSERT_TRUE(connection.send(kSmuggled));
+        EXPECT_EQ(statusOf(connection.read(3s, "}")), 200);
+    }
 }
 
 TEST(HttpRequestTest, AmbiguousOrUnsupportedFramingIsRefusedAndTheConnectionClosed) {
