@@ -83,11 +83,7 @@ void ConnectionGate::run() {
                 if (waiting.refused) {
                     keep = false;
                 } else {
-                    refuse(waiting, HTTPResponse::HTTP_REQUEST_TIMEOUT,
-                           "the request head did not arrive within " +
-                               std::to_string(limits_.timeouts.wholeRequest.count()) + " ms (http.request_timeout_ms)",
-                           now);
-                    ++refusals_["request deadline"];
+                    refuseLate(waiting, now);
                 }
             }
             if (keep) kept.push_back(std::move(waiting));
@@ -119,7 +115,7 @@ void ConnectionGate::acceptConnections(Clock::time_point now) {
             client = "unknown";
         }
         auto* impl = new ClientSocketImpl(fd, client, connections_, limits_.timeouts);
-        Waiting waiting{Poco::Net::StreamSocket(impl), impl, {}, now + limits_.timeouts.wholeRequest, false};
+        Waiting waiting{Poco::Net::StreamSocket(impl), impl, {}, readUntil(*impl, now), false};
         impl->setNoDelay(true);
         const std::size_t open = connections_->total();
         if (open > limits_.maxConnections) {
@@ -147,6 +143,7 @@ bool ConnectionGate::readFrom(Waiting& waiting, Clock::time_point now) {
         if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
         if (waiting.refused) continue;  // what is left of a refused request: read and dropped
         waiting.head.append(buffer, static_cast<std::size_t>(n));
+        waiting.until = readUntil(*waiting.client, now);
         if (headComplete(waiting.head)) return headArrived(waiting, now);
         if (waiting.head.size() > kMaxHeadBytes) {
             refuse(waiting, HTTPResponse::HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE,
@@ -172,6 +169,21 @@ bool ConnectionGate::headArrived(Waiting& waiting, Clock::time_point now) {
     waiting.client->setReadAhead(std::move(waiting.head));
     dispatcher_.enqueue(waiting.socket);
     return false;
+}
+
+ConnectionGate::Clock::time_point ConnectionGate::readUntil(const ClientSocketImpl& client, Clock::time_point now) const {
+    return std::min(client.deadline(), now + limits_.timeouts.perRead);
+}
+
+void ConnectionGate::refuseLate(Waiting& waiting, Clock::time_point now) {
+    const bool deadline = now >= waiting.client->deadline();
+    const std::string detail =
+        deadline ? "the request head did not arrive within " + std::to_string(limits_.timeouts.wholeRequest.count()) +
+                       " ms (http.request_timeout_ms)"
+                 : "the client sent nothing for " + std::to_string(limits_.timeouts.perRead.count() / 1000) +
+                       " s (http.read_timeout_s)";
+    refuse(waiting, HTTPResponse::HTTP_REQUEST_TIMEOUT, detail, now);
+    ++refusals_[deadline ? "request deadline" : "read timeout"];
 }
 
 void ConnectionGate::refuse(Waiting& waiting, HTTPResponse::HTTPStatus status, const std::string& detail,

@@ -8,7 +8,8 @@
 //   429 + Retry-After   the client already has http.max_connections_per_client connections
 //   503 + Retry-After   http.max_connections are open, or the handler queue is full
 //                       (every thread busy and http.max_queued connections waiting)
-//   408                 the head did not arrive within http.request_timeout_ms
+//   408                 the head did not arrive within http.request_timeout_ms, or the
+//                       client sent nothing for http.read_timeout_s
 //   431                 the head is larger than kMaxHeadBytes
 // A refused connection gets its answer, then the gate stops sending and reads what the
 // client still sends for up to a second before closing, so the answer is not lost to a reset.
@@ -70,6 +71,10 @@ private:
     // False when the connection is done with (closed, handed on, or its lingering ended).
     bool readFrom(Waiting& waiting, Clock::time_point now);
     bool headArrived(Waiting& waiting, Clock::time_point now);
+    // Until when the gate waits for the next bytes of a head: the next read timeout, at most
+    // the request's deadline.
+    Clock::time_point readUntil(const ClientSocketImpl& client, Clock::time_point now) const;
+    void refuseLate(Waiting& waiting, Clock::time_point now);
     void refuse(Waiting& waiting, Poco::Net::HTTPResponse::HTTPStatus status, const std::string& detail,
                 Clock::time_point now);
     void reportRefusals(Clock::time_point now);

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -92,6 +93,20 @@ TEST(SlowClientTest, AClientDrippingItsBodyIsCutOffAtTheRequestDeadline) {
     EXPECT_LT(Clock::now() - start, 3s);
 }
 
+TEST(SlowClientTest, AClientThatStopsSendingItsHeadGets408AfterTheReadTimeout) {
+    HostOptions options;
+    options.extraSettings["http.read_timeout_s"] = "1";  // http.request_timeout_ms stays 10 s
+    HostProcess host(options);
+    RawConnection connection(host.port());
+    const auto start = Clock::now();
+    ASSERT_TRUE(connection.send("GET /v1/health HTTP/1.1\r\nHost: x\r\n"));
+    const std::string reply = connection.read(5s);
+    EXPECT_EQ(statusOf(reply), 408) << reply;
+    EXPECT_NE(reply.find("http.read_timeout_s"), std::string::npos) << reply;
+    EXPECT_LT(Clock::now() - start, 3s);
+    EXPECT_TRUE(connection.closedByHost());
+}
+
 TEST(SlowClientTest, OtherClientsAreServedPromptlyWhile150ConnectionsDripBytes) {
     HostOptions options;
     options.extraSettings["http.max_threads"] = "8";
@@ -106,8 +121,10 @@ TEST(SlowClientTest, OtherClientsAreServedPromptlyWhile150ConnectionsDripBytes) 
         slowest = std::max(slowest, Clock::now() - start);
         std::this_thread::sleep_for(100ms);
     }
-    EXPECT_LT(slowest, 2s) << "slowest answer: " << std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count()
-                           << " ms";
+    const auto slowestMs = std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count();
+    EXPECT_LT(slowest, 2s) << "slowest answer: " << slowestMs << " ms";
+    RecordProperty("slowest_answer_ms", static_cast<int>(slowestMs));
+    std::printf("slowest of 40 answers during the attack: %lld ms\n", static_cast<long long>(slowestMs));
     EXPECT_GE(attack.connections(), 150);
 }
 
