@@ -7,6 +7,8 @@
 #include "host/api/JsonReply.h"
 
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/MediaType.h>
 #include <Poco/URI.h>
@@ -48,6 +50,12 @@ void requireToken(const ApiSettings& settings, const HTTPServerRequest& request)
     }
 }
 
+bool readTimedOut(HTTPServerRequest& request) {
+    auto* served = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request);
+    const Poco::Exception* error = served != nullptr ? served->session().networkException() : nullptr;
+    return dynamic_cast<const Poco::TimeoutException*>(error) != nullptr;
+}
+
 std::string readJsonBody(const ApiSettings& settings, HTTPServerRequest& request) {
     const std::string type = request.getContentType();
     if (type.empty() || !Poco::Net::MediaType(type).matches("application", "json")) {
@@ -75,6 +83,10 @@ std::string readJsonBody(const ApiSettings& settings, HTTPServerRequest& request
     if (client != nullptr && client->deadlinePassed()) {
         throw RequestRefused{HTTPResponse::HTTP_REQUEST_TIMEOUT,
                              "the request body did not arrive within the request deadline (http.request_timeout_ms)"};
+    }
+    if (readTimedOut(request)) {
+        throw RequestRefused{HTTPResponse::HTTP_REQUEST_TIMEOUT,
+                             "the client stopped sending the request body (http.read_timeout_s)"};
     }
     if (in.bad() || (request.hasContentLength() && static_cast<Poco::Int64>(body.size()) != request.getContentLength64())) {
         throw RequestRefused{HTTPResponse::HTTP_BAD_REQUEST,

@@ -33,7 +33,7 @@ TEST(HostSignalsTest, SighupIsLoggedAndTheHostServesOn) {
         << host.log();
     const auto start = Clock::now();
     EXPECT_EQ(host.terminate(), 0);
-    EXPECT_LT(Clock::now() - start, 5s);
+    EXPECT_LT(Clock::now() - start, 10s);
     EXPECT_NE(host.log().find("(Terminated) received: stopping"), std::string::npos) << host.log();
 }
 
@@ -61,7 +61,7 @@ TEST(HostSignalsTest, EveryStepWorkerHungMakesHealthDegradedAndSigtermStillEndsT
 
     const auto start = Clock::now();
     EXPECT_EQ(host.terminate(), 70);  // the hung calls would keep it forever: the bound ends it
-    EXPECT_LT(Clock::now() - start, 8s);
+    EXPECT_LT(Clock::now() - start, 15s);
     EXPECT_NE(host.log().find("stopping took longer than 2 s"), std::string::npos) << host.log();
 }
 

@@ -68,12 +68,12 @@ TEST(SlowClientTest, AClientDrippingItsHeadIsCutOffAtTheRequestDeadline) {
     const auto start = Clock::now();
     ASSERT_TRUE(connection.send("GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Drip: "));
     std::string reply;
-    while (reply.empty() && Clock::now() - start < 6s) {
+    while (reply.empty() && Clock::now() - start < 8s) {
         connection.send("a");  // each byte arrives well within the per-read timeout
         reply = connection.read(200ms, "}");
     }
     EXPECT_EQ(statusOf(reply), 408) << reply;
-    EXPECT_LT(Clock::now() - start, 3s);
+    EXPECT_LT(Clock::now() - start, 6s);  // a deadline of 1.5 s, with room for a loaded machine
 }
 
 TEST(SlowClientTest, AClientDrippingItsBodyIsCutOffAtTheRequestDeadline) {
@@ -85,26 +85,31 @@ TEST(SlowClientTest, AClientDrippingItsBodyIsCutOffAtTheRequestDeadline) {
     ASSERT_TRUE(connection.send("POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                                 "Content-Length: 1000\r\n\r\n{"));
     std::string reply;
-    while (reply.empty() && Clock::now() - start < 6s) {
+    while (reply.empty() && Clock::now() - start < 8s) {
         connection.send(" ");
         reply = connection.read(200ms, "}");
     }
     EXPECT_EQ(statusOf(reply), 408) << reply;
-    EXPECT_LT(Clock::now() - start, 3s);
+    EXPECT_LT(Clock::now() - start, 6s);
 }
 
-TEST(SlowClientTest, AClientThatStopsSendingItsHeadGets408AfterTheReadTimeout) {
+TEST(SlowClientTest, AClientThatStopsSendingGets408AfterTheReadTimeout) {
     HostOptions options;
     options.extraSettings["http.read_timeout_s"] = "1";  // http.request_timeout_ms stays 10 s
     HostProcess host(options);
-    RawConnection connection(host.port());
-    const auto start = Clock::now();
-    ASSERT_TRUE(connection.send("GET /v1/health HTTP/1.1\r\nHost: x\r\n"));
-    const std::string reply = connection.read(5s);
-    EXPECT_EQ(statusOf(reply), 408) << reply;
-    EXPECT_NE(reply.find("http.read_timeout_s"), std::string::npos) << reply;
-    EXPECT_LT(Clock::now() - start, 3s);
-    EXPECT_TRUE(connection.closedByHost());
+    for (const std::string request : {"GET /v1/health HTTP/1.1\r\nHost: x\r\n",  // in the head
+                                      "POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                      "Content-Length: 100\r\n\r\n{"}) {  // in the body
+        SCOPED_TRACE(request);
+        RawConnection connection(host.port());
+        const auto start = Clock::now();
+        ASSERT_TRUE(connection.send(request));
+        const std::string reply = connection.read(8s);
+        EXPECT_EQ(statusOf(reply), 408) << reply;
+        EXPECT_NE(reply.find("http.read_timeout_s"), std::string::npos) << reply;
+        EXPECT_LT(Clock::now() - start, 8s);  // before http.request_timeout_ms (10 s)
+        EXPECT_TRUE(connection.closedByHost());
+    }
 }
 
 TEST(SlowClientTest, OtherClientsAreServedPromptlyWhile150ConnectionsDripBytes) {
@@ -122,7 +127,9 @@ TEST(SlowClientTest, OtherClientsAreServedPromptlyWhile150ConnectionsDripBytes) 
         std::this_thread::sleep_for(100ms);
     }
     const auto slowestMs = std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count();
-    EXPECT_LT(slowest, 2s) << "slowest answer: " << slowestMs << " ms";
+    // Without the front door they wait behind the attackers for good (the HTTP client gives up
+    // after 30 s); with it they are answered in milliseconds, here bounded for loaded machines.
+    EXPECT_LT(slowest, 5s) << "slowest answer: " << slowestMs << " ms";
     RecordProperty("slowest_answer_ms", static_cast<int>(slowestMs));
     std::printf("slowest of 40 answers during the attack: %lld ms\n", static_cast<long long>(slowestMs));
     EXPECT_GE(attack.connections(), 150);
@@ -143,11 +150,15 @@ TEST(SlowClientTest, AClientOverItsConnectionCapGets429WithRetryAfter) {
     EXPECT_EQ(headerOf(reply, "Retry-After"), "7") << reply;
     EXPECT_TRUE(fourth.closedByHost());
     EXPECT_EQ(host.get("/v1/health").status, 200);  // from 127.0.0.1: not capped by 127.0.0.7
-    held.clear();
-    std::this_thread::sleep_for(200ms);
-    RawConnection again(host.port(), "127.0.0.7");
-    again.send(kHealth);
-    EXPECT_EQ(statusOf(again.read(3s, "}")), 200);
+    held.clear();  // the host notices the closes and lets the client in again
+    int status = 0;
+    for (const auto start = Clock::now(); status != 200 && Clock::now() - start < 5s;) {
+        std::this_thread::sleep_for(100ms);
+        RawConnection again(host.port(), "127.0.0.7");
+        again.send(kHealth);
+        status = statusOf(again.read(3s, "}"));
+    }
+    EXPECT_EQ(status, 200);
 }
 
 TEST(SlowClientTest, ASaturatedHostAnswers503WithRetryAfterInsteadOfDroppingTheConnection) {
