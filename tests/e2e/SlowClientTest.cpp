@@ -93,6 +93,29 @@ TEST(SlowClientTest, AClientDrippingItsBodyIsCutOffAtTheRequestDeadline) {
     EXPECT_LT(Clock::now() - start, 6s);
 }
 
+TEST(SlowClientTest, EachRequestOnAKeptAliveConnectionHasItsOwnDeadline) {
+    HostOptions options;
+    options.extraSettings["http.request_timeout_ms"] = "1500";
+    HostProcess host(options);
+    RawConnection connection(host.port());
+    // Served requests spread over more than one deadline: each one starts its own.
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_TRUE(connection.send(kHealth));
+        EXPECT_EQ(statusOf(connection.read(5s, "}")), 200);
+        std::this_thread::sleep_for(700ms);
+    }
+    // The next one drips (the connection was handed to a thread long ago): cut off all the same.
+    const auto start = Clock::now();
+    ASSERT_TRUE(connection.send("GET /v1/health HTTP/1.1\r\nX-Drip: "));
+    std::string reply;
+    while (reply.empty() && Clock::now() - start < 8s) {
+        connection.send("a");
+        reply = connection.read(200ms, "}");
+    }
+    EXPECT_EQ(statusOf(reply), 408) << reply;
+    EXPECT_LT(Clock::now() - start, 6s);
+}
+
 TEST(SlowClientTest, AClientThatStopsSendingGets408AfterTheReadTimeout) {
     HostOptions options;
     options.extraSettings["http.read_timeout_s"] = "1";  // http.request_timeout_ms stays 10 s
