@@ -66,6 +66,27 @@ void listChains(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
     sendJson(response, HTTPResponse::HTTP_OK, body);
 }
 
+namespace {
+
+// Why the host cannot do its work now; empty when it can.
+Poco::JSON::Array::Ptr degradedReasons(ApiContext& context, Poco::JSON::Object& body) {
+    Poco::JSON::Array::Ptr reasons = new Poco::JSON::Array;
+    if (context.stepWorkerLoad) {
+        const StepWorkerLoad load = context.stepWorkerLoad();
+        Poco::JSON::Object workers(Poco::JSON_PRESERVE_KEY_ORDER);
+        workers.set("busy", load.busy);
+        workers.set("max", load.max);
+        body.set("step_workers", workers);
+        if (load.max > 0 && load.busy >= load.max) {
+            reasons->add("every step worker is busy (" + std::to_string(load.busy) + " of " + std::to_string(load.max) +
+                         "): steps are refused until a plugin call returns; calls that never return keep theirs");
+        }
+    }
+    return reasons;
+}
+
+}  // namespace
+
 void health(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
     // Counts, not names: enough for a monitor to notice a host that serves without its chains.
     std::size_t chains = 0;
@@ -79,7 +100,20 @@ void health(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
     Poco::JSON::Array details;
     for (const auto& problem : engineProblems) details.add(problem);
     body.set("engine_problems", details);
-    sendJson(response, HTTPResponse::HTTP_OK, body);
+    const Poco::JSON::Array::Ptr reasons = degradedReasons(context, body);
+    if (reasons->size() == 0) return sendJson(response, HTTPResponse::HTTP_OK, body);
+    // 503 so that a load balancer's probe takes the host out of rotation while it cannot work.
+    body.set("status", "degraded");
+    body.set("reasons", reasons);
+    sendJson(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, body, "application/json");
+}
+
+void headHealth(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
+    Poco::JSON::Object ignored;
+    response.setStatusAndReason(degradedReasons(context, ignored)->size() == 0 ? HTTPResponse::HTTP_OK
+                                                                                : HTTPResponse::HTTP_SERVICE_UNAVAILABLE);
+    response.setContentLength(0);
+    response.send();
 }
 
 }  // namespace orderhost::api

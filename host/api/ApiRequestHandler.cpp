@@ -1,9 +1,14 @@
 #include "host/api/ApiRequestHandler.h"
 
+#include "host/api/ClientSocket.h"
+#include "host/api/ClientText.h"
 #include "host/api/Endpoints.h"
+#include "host/api/HttpFraming.h"
 #include "host/api/JsonReply.h"
 
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/MediaType.h>
 #include <Poco/URI.h>
@@ -45,11 +50,17 @@ void requireToken(const ApiSettings& settings, const HTTPServerRequest& request)
     }
 }
 
+bool readTimedOut(HTTPServerRequest& request) {
+    auto* served = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request);
+    const Poco::Exception* error = served != nullptr ? served->session().networkException() : nullptr;
+    return dynamic_cast<const Poco::TimeoutException*>(error) != nullptr;
+}
+
 std::string readJsonBody(const ApiSettings& settings, HTTPServerRequest& request) {
     const std::string type = request.getContentType();
     if (type.empty() || !Poco::Net::MediaType(type).matches("application", "json")) {
         throw RequestRefused{HTTPResponse::HTTP_UNSUPPORTED_MEDIA_TYPE,
-                             "Content-Type must be application/json (got '" + type + "')"};
+                             "Content-Type must be application/json (got '" + clientText(type, 100) + "')"};
     }
     const std::string tooLarge = "the body exceeds " + std::to_string(settings.maxBodyBytes) + " bytes";
     if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(settings.maxBodyBytes)) {
@@ -66,11 +77,23 @@ std::string readJsonBody(const ApiSettings& settings, HTTPServerRequest& request
         body.append(buffer, static_cast<std::size_t>(in.gcount()));
         if (body.size() > settings.maxBodyBytes) throw RequestRefused{HTTPResponse::HTTP_REQUESTENTITYTOOLARGE, tooLarge};
     }
+    // A stream that failed (deadline, reset, bad chunk) or ended early must not pass for a
+    // shorter body: a truncated order could still be well-formed JSON.
+    const ClientSocketImpl* client = clientSocketOf(request);
+    if (client != nullptr && client->deadlinePassed()) {
+        throw RequestRefused{HTTPResponse::HTTP_REQUEST_TIMEOUT,
+                             "the request body did not arrive within the request deadline (http.request_timeout_ms)"};
+    }
+    if (readTimedOut(request)) {
+        throw RequestRefused{HTTPResponse::HTTP_REQUEST_TIMEOUT,
+                             "the client stopped sending the request body (http.read_timeout_s)"};
+    }
+    if (in.bad() || (request.hasContentLength() && static_cast<Poco::Int64>(body.size()) != request.getContentLength64())) {
+        throw RequestRefused{HTTPResponse::HTTP_BAD_REQUEST,
+                             "the request body ended before it was complete (" + std::to_string(body.size()) +
+                                 " bytes read)"};
+    }
     return body;
-}
-
-bool hasBody(const HTTPServerRequest& request) {
-    return request.getChunkedTransferEncoding() || (request.hasContentLength() && request.getContentLength64() > 0);
 }
 
 Poco::URI parseUri(const HTTPServerRequest& request) {
@@ -103,7 +126,7 @@ public:
         // request on this connection. So such a connection closes after the reply, unless
         // readBody() consumed the whole body.
         keepAlive_ = response.getKeepAlive();
-        if (hasBody(request)) response.setKeepAlive(false);
+        if (hasRequestBody(request)) response.setKeepAlive(false);
         try {
             route(request, response);
         } catch (const RequestRefused& refused) {
@@ -111,7 +134,8 @@ public:
             sendProblem(response, refused.status, refused.detail);
         } catch (const std::exception& e) {
             // Details go to the log only: they can hold SQL or file paths.
-            spdlog::error("{} {} failed: {}", request.getMethod(), request.getURI(), e.what());
+            spdlog::error("{} {} failed: {}", loggableText(request.getMethod(), 16), loggableText(request.getURI()),
+                          loggableText(e.what(), 1000));
             if (!response.sent()) {
                 sendProblem(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
                             "the host could not complete the request (see its log); repeating it is safe: an "
@@ -126,7 +150,7 @@ private:
         const std::string& path = uri.getPath();
         const std::string& method = request.getMethod();
         if (path == "/v1/health") {
-            if (method == HTTPRequest::HTTP_HEAD) return headOk(response);
+            if (method == HTTPRequest::HTTP_HEAD) return headHealth(context_, response);
             return only(method, HTTPRequest::HTTP_GET, response, [&] { health(context_, response); });
         }
         requireToken(context_.settings, request);
@@ -168,20 +192,17 @@ private:
         if (path == "/v1/events") return only(method, HTTPRequest::HTTP_GET, response, [&] { getEvents(context_, uri, response); });
         if (path == "/v1/plugins") return only(method, HTTPRequest::HTTP_GET, response, [&] { listPlugins(context_, response); });
         if (path == "/v1/chains") return only(method, HTTPRequest::HTTP_GET, response, [&] { listChains(context_, response); });
-        sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no such endpoint: " + path);
+        sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no such endpoint: " + clientText(path));
     }
 
-    // Reads the whole body; the connection may then carry further requests again.
+    // Reads the whole body; the connection may then carry further requests again. Without
+    // Content-Length and Transfer-Encoding a request has no body (RFC 9112 §6.3): it is not
+    // read until the client closes, and needs no Content-Type (`curl -X POST .../cancel`).
     std::string readBody(HTTPServerRequest& request, HTTPServerResponse& response) {
+        if (!hasRequestBody(request)) return {};
         std::string body = readJsonBody(context_.settings, request);
         response.setKeepAlive(keepAlive_);
         return body;
-    }
-
-    void headOk(HTTPServerResponse& response) {
-        response.setStatusAndReason(HTTPResponse::HTTP_OK);
-        response.setContentLength(0);
-        response.send();
     }
 
     template <typename Handler>

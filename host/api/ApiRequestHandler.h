@@ -8,7 +8,7 @@
 //   GET  /v1/chains              loaded chains and chain errors
 //   GET  /v1/events?after=N&limit=L      the outbox events feed, in delivery order
 //   GET  /v1/orders/{id}/events  the events of one order
-//   GET  /v1/health              liveness (no authentication)
+//   GET  /v1/health              liveness and load (no authentication): 200 "ok", 503 "degraded"
 //
 // Every error is a problem document (JsonReply.h) that says what was wrong and where.
 #pragma once
@@ -24,6 +24,7 @@
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 
 #include <cstddef>
+#include <functional>
 #include <string>
 
 namespace orderhost::api {
@@ -31,6 +32,13 @@ namespace orderhost::api {
 struct ApiSettings {
     std::size_t maxBodyBytes = 1024 * 1024;
     std::string bearerToken;  // empty: no authentication
+};
+
+// How many of the engine's step workers are inside a plugin call (hung calls included), and
+// how many there may be: when all are busy, new steps are refused and health says so.
+struct StepWorkerLoad {
+    std::size_t busy = 0;
+    std::size_t max = 0;
 };
 
 // What the handlers work with; owned by the application, outlives the server.
@@ -47,6 +55,8 @@ struct ApiContext {
     engine::OrderCommands* commands = nullptr;
     // Problems the engine found while serving (GET /v1/health); null: none tracked.
     const engine::HealthProblems* engineProblems = nullptr;
+    // Step worker load for /v1/health; empty: not reported.
+    std::function<StepWorkerLoad()> stepWorkerLoad = nullptr;
 };
 
 class ApiRequestHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {

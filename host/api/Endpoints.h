@@ -25,6 +25,9 @@ void getOrderEvents(ApiContext& context, const std::string& id, Poco::Net::HTTPS
 
 void listPlugins(ApiContext& context, Poco::Net::HTTPServerResponse& response);
 void listChains(ApiContext& context, Poco::Net::HTTPServerResponse& response);
+// GET /v1/health: 200 {"status":"ok",...}, or 503 {"status":"degraded","reasons":[...]} when the
+// host cannot run steps (every step worker busy). HEAD answers with the same status, no body.
 void health(ApiContext& context, Poco::Net::HTTPServerResponse& response);
+void headHealth(ApiContext& context, Poco::Net::HTTPServerResponse& response);
 
 }  // namespace orderhost::api

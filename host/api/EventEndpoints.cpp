@@ -4,6 +4,7 @@
 // transaction could still be overtaken.
 #include "host/api/Endpoints.h"
 
+#include "host/api/ClientText.h"
 #include "host/api/JsonReply.h"
 #include "host/events/EventJson.h"
 
@@ -51,18 +52,18 @@ FeedQuery parseFeedQuery(const Poco::URI& uri) {
     std::set<std::string> seen;
     for (const auto& [name, value] : parameters) {
         if (name != "after" && name != "limit")
-            throw BadQuery{"unknown query parameter '" + name.substr(0, 64) + "' (allowed: after, limit)"};
+            throw BadQuery{"unknown query parameter '" + clientText(name, 64) + "' (allowed: after, limit)"};
         // A misspelt or repeated cursor must not silently restart the feed from the beginning.
-        if (!seen.insert(name).second) throw BadQuery{"query parameter '" + name + "' is given more than once"};
+        if (!seen.insert(name).second) throw BadQuery{"query parameter '" + clientText(name, 64) + "' is given more than once"};
         const auto number = parseCount(value);
         if (name == "after") {
             if (!number) throw BadQuery{"query parameter 'after' must be an event id (a non-negative integer), got '" +
-                                        value.substr(0, 64) + "'"};
+                                        clientText(value, 64) + "'"};
             query.after = *number;
         } else {
             if (!number || *number < 1 || *number > kMaxLimit)
                 throw BadQuery{"query parameter 'limit' must be an integer from 1 to " + std::to_string(kMaxLimit) +
-                               ", got '" + value.substr(0, 64) + "'"};
+                               ", got '" + clientText(value, 64) + "'"};
             query.limit = *number;
         }
     }
@@ -108,7 +109,7 @@ void getEvents(ApiContext& context, const Poco::URI& uri, Poco::Net::HTTPServerR
 void getOrderEvents(ApiContext& context, const std::string& id, Poco::Net::HTTPServerResponse& response) {
     static const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     if (!std::regex_match(id, uuid) || !context.store.findById(id)) {
-        return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no order with id '" + id.substr(0, 64) + "'");
+        return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no order with id '" + clientText(id, 64) + "'");
     }
     if (!feedAvailable(context, response)) return;
     Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);

@@ -1,16 +1,37 @@
 #include "host/api/JsonReply.h"
 
+#include "host/api/ClientText.h"
+
 #include <sstream>
 
 namespace orderhost::api {
+namespace {
 
-void sendJson(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
-              const Poco::JSON::Object& body) {
+Poco::JSON::Object problemObject(Poco::Net::HTTPResponse::HTTPStatus status, const std::string& detail) {
+    Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
+    body.set("type", "about:blank");
+    body.set("title", Poco::Net::HTTPResponse::getReasonForStatus(status));
+    body.set("status", static_cast<int>(status));
+    body.set("detail", detail);
+    return body;
+}
+
+std::string stringified(const Poco::JSON::Object& body) {
     std::ostringstream text;
     body.stringify(text);
-    const std::string payload = text.str();
+    // Poco escapes control characters but copies other bytes as they are; only string
+    // contents can hold such bytes, so replacing them keeps the document's structure.
+    return validUtf8(text.str());
+}
+
+}  // namespace
+
+void sendJson(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
+              const Poco::JSON::Object& body, const char* contentType) {
+    const std::string payload = stringified(body);
     response.setStatusAndReason(status);
-    response.setContentType(status >= 400 ? "application/problem+json" : "application/json");
+    if (contentType == nullptr) contentType = status >= 400 ? "application/problem+json" : "application/json";
+    response.setContentType(contentType);
     response.setContentLength(static_cast<std::streamsize>(payload.size()));
     response.set("Cache-Control", "no-store");
     response.send() << payload;
@@ -18,13 +39,13 @@ void sendJson(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::
 
 void sendProblem(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
                  const std::string& detail, const Poco::JSON::Array::Ptr& errors) {
-    Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
-    body.set("type", "about:blank");
-    body.set("title", Poco::Net::HTTPResponse::getReasonForStatus(status));
-    body.set("status", static_cast<int>(status));
-    body.set("detail", detail);
+    Poco::JSON::Object body = problemObject(status, detail);
     if (errors) body.set("errors", errors);
     sendJson(response, status, body);
+}
+
+std::string problemJson(Poco::Net::HTTPResponse::HTTPStatus status, const std::string& detail) {
+    return stringified(problemObject(status, detail));
 }
 
 }  // namespace orderhost::api

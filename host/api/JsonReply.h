@@ -1,6 +1,10 @@
 // Writing JSON replies, and errors as RFC 7807 problem documents:
 //   {"type":"about:blank","title":"Unprocessable order","status":422,"detail":"...",
 //    "errors":[{"field":"/lines/0/quantity","message":"..."}]}
+//
+// Every reply is valid UTF-8: bytes that are not (a client's "%FF", a plugin's raw message)
+// become U+FFFD on the way out (ClientText.h), so one bad byte cannot make a reply unreadable
+// JSON for every consumer.
 #pragma once
 
 #include <Poco/JSON/Array.h>
@@ -11,11 +15,16 @@
 
 namespace orderhost::api {
 
+// Content-Type: `contentType`, or by default application/json below 400 and
+// application/problem+json from 400 on.
 void sendJson(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
-              const Poco::JSON::Object& body);
+              const Poco::JSON::Object& body, const char* contentType = nullptr);
 
 // `errors` (optional) lists field-level problems as {"field","message"} objects.
 void sendProblem(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
                  const std::string& detail, const Poco::JSON::Array::Ptr& errors = nullptr);
+
+// The problem document's text, for replies written straight to a socket (ConnectionGate).
+std::string problemJson(Poco::Net::HTTPResponse::HTTPStatus status, const std::string& detail);
 
 }  // namespace orderhost::api

@@ -1,5 +1,6 @@
 #include "host/api/Endpoints.h"
 
+#include "host/api/ClientText.h"
 #include "host/api/JsonReply.h"
 #include "host/api/OrderView.h"
 
@@ -24,6 +25,10 @@ void sendOrder(ApiContext& context, const store::OrderRecord& order, HTTPRespons
                Poco::Net::HTTPServerResponse& response) {
     if (status == HTTPResponse::HTTP_CREATED) response.set("Location", "/v1/orders/" + order.id);
     sendJson(response, status, orderView(order, context.store.stepRuns(order.id)));
+}
+
+void sendNoSuchOrder(const std::string& id, Poco::Net::HTTPServerResponse& response) {
+    sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no order with id '" + clientText(id, 64) + "'");
 }
 
 bool looksLikeOrderId(const std::string& id) {
@@ -55,9 +60,9 @@ void postOrder(ApiContext& context, const std::string& body, Poco::Net::HTTPServ
 void postSignal(ApiContext& context, const std::string& id, const std::string& signal, const std::string& body,
                 Poco::Net::HTTPServerResponse& response) {
     using Kind = engine::SignalResult::Kind;
-    if (!looksLikeOrderId(id)) return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no order with id '" + id + "'");
+    if (!looksLikeOrderId(id)) return sendNoSuchOrder(id, response);
     if (!engine::isValidSignalName(signal)) {
-        return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "'" + signal + "' is not a signal name");
+        return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "'" + clientText(signal, 64) + "' is not a signal name");
     }
     const engine::SignalResult result = context.signals.deliver(id, signal, body);
     switch (result.kind) {
@@ -73,7 +78,7 @@ void postSignal(ApiContext& context, const std::string& id, const std::string& s
 void postCommand(ApiContext& context, const std::string& id, const std::string& command, const std::string& body,
                  Poco::Net::HTTPServerResponse& response) {
     using Kind = engine::CommandResult::Kind;
-    if (!looksLikeOrderId(id)) return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no order with id '" + id + "'");
+    if (!looksLikeOrderId(id)) return sendNoSuchOrder(id, response);
     if (context.commands == nullptr)
         return sendProblem(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, command + " is not available on this host");
     const engine::CommandResult result =
@@ -91,7 +96,7 @@ void postCommand(ApiContext& context, const std::string& id, const std::string& 
 
 void getOrder(ApiContext& context, const std::string& id, Poco::Net::HTTPServerResponse& response) {
     auto order = looksLikeOrderId(id) ? context.store.findById(id) : std::nullopt;
-    if (!order) return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no order with id '" + id + "'");
+    if (!order) return sendNoSuchOrder(id, response);
     sendOrder(context, *order, HTTPResponse::HTTP_OK, response);
 }
 
@@ -100,7 +105,7 @@ void getOrderByRef(ApiContext& context, const std::string& orderRef, Poco::Net::
     static const std::regex pattern("[A-Za-z0-9._:-]{1,64}");
     auto order = std::regex_match(orderRef, pattern) ? context.store.findByRef(orderRef) : std::nullopt;
     if (!order) {
-        return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no order with order_ref '" + orderRef + "'");
+        return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no order with order_ref '" + clientText(orderRef, 64) + "'");
     }
     sendOrder(context, *order, HTTPResponse::HTTP_OK, response);
 }

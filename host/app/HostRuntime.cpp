@@ -6,9 +6,7 @@
 #include "host/services/HostServices.h"
 
 #include <Poco/Net/DNS.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
-#include <Poco/ThreadPool.h>
 #include <spdlog/spdlog.h>
 
 namespace orderhost::app {
@@ -68,6 +66,7 @@ void HostRuntime::startEngine() {
                                                       : Poco::Net::DNS::hostName().substr(0, 64 - port.size()) + port;
     engineSettings.leaseMs = settings_.leaseMs;
     engineSettings.crashLimit = settings_.crashLimit;
+    maxStepThreads_ = engineSettings.maxStepThreads;
     engine_ = std::make_unique<engine::Engine>(*store_, chains_, services::systemClockMs, engineSettings);
     engine_->setDatasources(datasources_.get());
     intake_ = std::make_unique<engine::OrderIntake>(*engine_, settings_.defaultChain);
@@ -91,24 +90,24 @@ void HostRuntime::startEngine() {
 }
 
 void HostRuntime::startHttp() {
-    auto params = Poco::AutoPtr<Poco::Net::HTTPServerParams>(new Poco::Net::HTTPServerParams);
-    params->setMaxThreads(settings_.httpMaxThreads);
-    params->setMaxQueued(settings_.httpMaxQueued);
-    params->setKeepAliveTimeout(Poco::Timespan(settings_.httpKeepAliveSeconds, 0));
-    params->setKeepAlive(settings_.httpKeepAliveSeconds > 0);
-    params->setMaxKeepAliveRequests(1000);
-    // Per-read limit: a client that stops sending frees its thread after this long.
-    params->setTimeout(Poco::Timespan(settings_.httpReadTimeoutSeconds, 0));
-
     apiContext_.reset(new api::ApiContext{*intake_, *signals_, *store_, chains_, *registry_,
                                           api::ApiSettings{settings_.httpMaxBodyBytes, settings_.apiToken}});
     apiContext_->outbox = outbox_.get();
     apiContext_->commands = commands_.get();
     apiContext_->engineProblems = &engine_->problems();
-    // A pool of its own, sized like the server: Poco's default pool holds only 16 threads.
-    httpThreads_ = std::make_unique<Poco::ThreadPool>(2, settings_.httpMaxThreads);
-    http_ = std::make_unique<Poco::Net::HTTPServer>(new api::ApiRequestHandlerFactory(*apiContext_), *httpThreads_,
-                                                    *socket_, params);
+    apiContext_->stepWorkerLoad = [engine = engine_.get(), max = maxStepThreads_] {
+        return api::StepWorkerLoad{engine->workers().busyCount(), max};
+    };
+    api::HttpServerSettings http;
+    http.maxThreads = settings_.httpMaxThreads;
+    http.maxQueued = settings_.httpMaxQueued;
+    http.keepAliveSeconds = settings_.httpKeepAliveSeconds;
+    http.readTimeoutSeconds = settings_.httpReadTimeoutSeconds;
+    http.requestTimeoutMs = settings_.httpRequestTimeoutMs;
+    http.maxConnections = settings_.httpMaxConnections;
+    http.maxConnectionsPerClient = settings_.httpMaxConnectionsPerClient;
+    http.retryAfterSeconds = settings_.httpRetryAfterSeconds;
+    http_ = std::make_unique<api::HttpServer>(*socket_, new api::ApiRequestHandlerFactory(*apiContext_), http);
     http_->start();
 }
 
@@ -129,7 +128,7 @@ void HostRuntime::start() {
 
 void HostRuntime::stop() {
     if (http_) {
-        http_->stopAll(true);
+        http_->stop();
         http_.reset();
     }
     if (poller_) poller_->stop();  // after HTTP: no request can be mid-chain any more

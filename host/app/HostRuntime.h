@@ -17,9 +17,9 @@
 #include "host/store/Datasources.h"
 #include "host/store/OrderStore.h"
 
-#include <Poco/Net/HTTPServer.h>
+#include "host/api/HttpServer.h"
+
 #include <Poco/Net/ServerSocket.h>
-#include <Poco/ThreadPool.h>
 
 #include <memory>
 
@@ -60,8 +60,8 @@ private:
     std::unique_ptr<engine::OrderPoller> poller_;
     std::unique_ptr<Poco::Net::ServerSocket> socket_;
     std::unique_ptr<api::ApiContext> apiContext_;
-    std::unique_ptr<Poco::ThreadPool> httpThreads_;  // outlives http_
-    std::unique_ptr<Poco::Net::HTTPServer> http_;
+    std::size_t maxStepThreads_ = 0;  // the engine's, for /v1/health
+    std::unique_ptr<api::HttpServer> http_;
 };
 
 }  // namespace orderhost::app

@@ -16,6 +16,8 @@ const std::set<std::string>& knownKeys() {
     static const std::set<std::string> keys = {
         "http.address",       "http.port",           "http.max_threads",    "http.max_queued",
         "http.keep_alive_s",  "http.read_timeout_s", "http.max_body_bytes", "api.token",
+        "http.request_timeout_ms", "http.max_connections", "http.max_connections_per_client",
+        "http.retry_after_s", "host.shutdown_timeout_s",
         "database.connection", "database.pool_size", "plugins.folders",     "plugins.allow",
         "plugins.probe",      "chains.folder",       "chains.default",      "engine.retry_poll_ms",
         "engine.host_id",     "engine.lease_ms",     "events.webhooks",     "events.relay_poll_ms",
@@ -158,6 +160,11 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     s.httpMaxQueued = intSetting(config, "http.max_queued", s.httpMaxQueued, 1, 100000);
     s.httpKeepAliveSeconds = intSetting(config, "http.keep_alive_s", s.httpKeepAliveSeconds, 0, 3600);
     s.httpReadTimeoutSeconds = intSetting(config, "http.read_timeout_s", s.httpReadTimeoutSeconds, 1, 3600);
+    s.httpRequestTimeoutMs = intSetting(config, "http.request_timeout_ms", s.httpRequestTimeoutMs, 100, 3600000);
+    s.httpMaxConnections = intSetting(config, "http.max_connections", s.httpMaxConnections, 1, 1000000);
+    s.httpMaxConnectionsPerClient =
+        intSetting(config, "http.max_connections_per_client", s.httpMaxConnectionsPerClient, 0, 1000000);
+    s.httpRetryAfterSeconds = intSetting(config, "http.retry_after_s", s.httpRetryAfterSeconds, 1, 3600);
     s.httpMaxBodyBytes = static_cast<std::size_t>(
         intSetting(config, "http.max_body_bytes", static_cast<int>(s.httpMaxBodyBytes), 1024, 64 * 1024 * 1024));
     s.apiToken = config.getString("api.token", "");
@@ -183,6 +190,7 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     for (const auto& url : s.webhookUrls) checkWebhookUrl(url);
     s.relayPollMs = intSetting(config, "events.relay_poll_ms", s.relayPollMs, 10, 60000);
     s.logLevel = logLevelSetting(config);
+    s.shutdownTimeoutSeconds = intSetting(config, "host.shutdown_timeout_s", s.shutdownTimeoutSeconds, 1, 3600);
     return s;
 }
 

@@ -34,7 +34,11 @@ struct HostSettings {
     int httpMaxThreads = 64;
     int httpMaxQueued = 256;
     int httpKeepAliveSeconds = 5;
-    int httpReadTimeoutSeconds = 10;
+    int httpReadTimeoutSeconds = 10;      // longest wait for any one read
+    int httpRequestTimeoutMs = 10000;     // whole request, head and body
+    int httpMaxConnections = 1000;        // open client connections in all
+    int httpMaxConnectionsPerClient = 0;  // per client address; 0: no cap
+    int httpRetryAfterSeconds = 1;        // Retry-After of 503 and 429 refusals
     std::size_t httpMaxBodyBytes = 1024 * 1024;
     std::string apiToken;
 
@@ -61,6 +65,9 @@ struct HostSettings {
     int relayPollMs = 500;
 
     std::string logLevel = "info";
+    // After SIGTERM, how long stopping may take before the process exits anyway (a plugin call
+    // that never returns would otherwise keep it alive).
+    int shutdownTimeoutSeconds = 30;
 };
 
 // Checks `file` for unknown keys (SettingsError with file:line), then reads the settings from

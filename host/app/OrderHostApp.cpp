@@ -2,6 +2,7 @@
 
 #include "host/app/Commands.h"
 #include "host/app/HostRuntime.h"
+#include "host/app/StopSignals.h"
 
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
@@ -94,6 +95,7 @@ int OrderHostApp::serve() {
     }
     const HostSettings settings = loadSettings();
     spdlog::set_level(spdlog::level::from_str(settings.logLevel));
+    blockStopSignals();  // before any thread starts
     HostRuntime runtime(settings);
     try {
         runtime.start();
@@ -104,9 +106,10 @@ int OrderHostApp::serve() {
         spdlog::critical("cannot start: {}", e.what());
         return EXIT_UNAVAILABLE;
     }
-    waitForTerminationRequest();
-    spdlog::info("stopping");
+    waitForStopSignal();
+    exitIfStoppingTakesLonger(std::chrono::seconds(settings.shutdownTimeoutSeconds));
     runtime.stop();
+    spdlog::info("stopped");
     return EXIT_OK;
 }
 

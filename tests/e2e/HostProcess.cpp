@@ -61,6 +61,15 @@ void HostProcess::thaw() {
     frozen_ = false;
 }
 
+void HostProcess::sendSignal(int signal) { ::kill(process_->id(), signal); }
+
+int HostProcess::terminate() {
+    ::kill(process_->id(), SIGTERM);
+    const int code = process_->wait();
+    process_.reset();
+    return code;
+}
+
 void HostProcess::restart() {
     if (process_) killHard();
     launch();

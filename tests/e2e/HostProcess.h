@@ -45,6 +45,10 @@ public:
     // on where it was. The destructor resumes a frozen host before stopping it.
     void freeze();
     void thaw();
+    // Sends `signal` to the host process (it keeps running unless the signal ends it).
+    void sendSignal(int signal);
+    // SIGTERM, then waits for the process to end; returns its exit code.
+    int terminate();
 
     unsigned short port() const { return port_; }
     const std::filesystem::path& folder() const { return folder_; }

@@ -55,6 +55,25 @@ TEST_F(HostSettingsTest, NamedDatasourcesLeasesAndWebhooksAreRead) {
     EXPECT_EQ(s.webhookUrls, (std::vector<std::string>{"http://127.0.0.1:9000/hook", "http://crm.local/events"}));
 }
 
+TEST_F(HostSettingsTest, HttpLimitsAndTheShutdownBoundAreRead) {
+    const HostSettings defaults = read("");
+    EXPECT_EQ(defaults.httpRequestTimeoutMs, 10000);
+    EXPECT_EQ(defaults.httpMaxConnectionsPerClient, 0);
+    EXPECT_EQ(defaults.shutdownTimeoutSeconds, 30);
+    const HostSettings s = read("http.request_timeout_ms = 2500\nhttp.max_connections = 300\n"
+                                "http.max_connections_per_client = 8\nhttp.retry_after_s = 4\n"
+                                "host.shutdown_timeout_s = 5\n");
+    EXPECT_EQ(s.httpRequestTimeoutMs, 2500);
+    EXPECT_EQ(s.httpMaxConnections, 300);
+    EXPECT_EQ(s.httpMaxConnectionsPerClient, 8);
+    EXPECT_EQ(s.httpRetryAfterSeconds, 4);
+    EXPECT_EQ(s.shutdownTimeoutSeconds, 5);
+    EXPECT_EQ(errorOf("http.request_timeout_ms = 10\n"),
+              "setting http.request_timeout_ms must be between 100 and 3600000, got 10");
+    EXPECT_EQ(errorOf("http.max_connections_per_client = -1\n"),
+              "setting http.max_connections_per_client must be between 0 and 1000000, got -1");
+}
+
 TEST_F(HostSettingsTest, MistakesNameTheSettingAndWhere) {
     EXPECT_EQ(errorOf("datasource.orderhost.connection = x\n"),
               file_ + ":4: datasource name 'orderhost' must be 1 to 64 of a-z, 0-9, '_' and '-', and not 'orderhost' (the host's own)");

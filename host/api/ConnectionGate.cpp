@@ -1,0 +1,209 @@
+#include "host/api/ConnectionGate.h"
+
+#include "host/api/JsonReply.h"
+
+#include <Poco/Net/SocketAddress.h>
+#include <spdlog/spdlog.h>
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace orderhost::api {
+namespace {
+using Poco::Net::HTTPResponse;
+
+constexpr auto kLinger = std::chrono::milliseconds(1000);
+constexpr auto kPollAtMost = std::chrono::milliseconds(250);  // how soon stop() is noticed
+constexpr auto kReportEvery = std::chrono::seconds(10);
+constexpr int kAcceptsPerRound = 64;
+
+bool headComplete(const std::string& bytes) {
+    return bytes.find("\r\n\r\n") != std::string::npos || bytes.find("\n\n") != std::string::npos;
+}
+
+std::string rawReply(HTTPResponse::HTTPStatus status, const std::string& detail, int retryAfterSeconds) {
+    const std::string body = problemJson(status, detail);
+    std::string text = "HTTP/1.1 " + std::to_string(static_cast<int>(status)) + " " +
+                       HTTPResponse::getReasonForStatus(status) +
+                       "\r\nContent-Type: application/problem+json\r\nCache-Control: no-store\r\nConnection: close\r\n"
+                       "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    if (status == HTTPResponse::HTTP_SERVICE_UNAVAILABLE || status == HTTPResponse::HTTP_TOO_MANY_REQUESTS) {
+        text += "Retry-After: " + std::to_string(retryAfterSeconds) + "\r\n";
+    }
+    return text + "\r\n" + body;
+}
+
+}  // namespace
+
+ConnectionGate::ConnectionGate(Poco::Net::ServerSocket listener, Poco::Net::TCPServerDispatcher& dispatcher,
+                               std::shared_ptr<ClientConnections> connections, GateLimits limits)
+    : listener_(std::move(listener)), dispatcher_(dispatcher), connections_(std::move(connections)), limits_(limits) {}
+
+ConnectionGate::~ConnectionGate() { stop(); }
+
+void ConnectionGate::start() {
+    listener_.setBlocking(false);
+    thread_ = std::thread([this] { run(); });
+}
+
+void ConnectionGate::stop() {
+    stopping_ = true;
+    if (thread_.joinable()) thread_.join();
+}
+
+void ConnectionGate::run() {
+    lastReport_ = Clock::now() - kReportEvery;
+    std::vector<pollfd> fds;
+    while (!stopping_) {
+        Clock::time_point now = Clock::now();
+        const bool accepting = now >= acceptPausedUntil_;
+        Clock::time_point wake = now + kPollAtMost;
+        if (!accepting) wake = std::min(wake, acceptPausedUntil_);
+        fds.assign(1, pollfd{listener_.impl()->sockfd(), static_cast<short>(accepting ? POLLIN : 0), 0});
+        for (const Waiting& waiting : waiting_) {
+            fds.push_back(pollfd{waiting.client->sockfd(), POLLIN, 0});
+            wake = std::min(wake, waiting.until);
+        }
+        const auto timeout = std::chrono::ceil<std::chrono::milliseconds>(wake - now).count();
+        if (::poll(fds.data(), fds.size(), static_cast<int>(std::max<std::int64_t>(0, timeout))) < 0 && errno != EINTR) {
+            spdlog::error("HTTP gate: poll failed (errno {}); retrying", errno);
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            continue;
+        }
+        now = Clock::now();
+        std::vector<Waiting> kept;
+        kept.reserve(waiting_.size());
+        for (std::size_t i = 0; i < waiting_.size(); ++i) {
+            Waiting& waiting = waiting_[i];
+            bool keep = fds[i + 1].revents == 0 || readFrom(waiting, now);
+            if (keep && now >= waiting.until) {
+                if (waiting.refused) {
+                    keep = false;
+                } else {
+                    refuseLate(waiting, now);
+                }
+            }
+            if (keep) kept.push_back(std::move(waiting));
+        }
+        waiting_.swap(kept);
+        if ((fds[0].revents & POLLIN) != 0) acceptConnections(now);
+        reportRefusals(now);
+    }
+    waiting_.clear();
+}
+
+void ConnectionGate::acceptConnections(Clock::time_point now) {
+    for (int i = 0; i < kAcceptsPerRound; ++i) {
+        sockaddr_storage address{};
+        socklen_t length = sizeof address;
+        const int fd = ::accept4(listener_.impl()->sockfd(), reinterpret_cast<sockaddr*>(&address), &length, SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                // The connection stays in the kernel's backlog; try again shortly.
+                ++refusals_["no file descriptor left (accept paused)"];
+                acceptPausedUntil_ = now + std::chrono::milliseconds(100);
+            }
+            return;
+        }
+        std::string client;
+        try {
+            client = Poco::Net::SocketAddress(reinterpret_cast<sockaddr*>(&address), length).host().toString();
+        } catch (const Poco::Exception&) {
+            client = "unknown";
+        }
+        auto* impl = new ClientSocketImpl(fd, client, connections_, limits_.timeouts);
+        Waiting waiting{Poco::Net::StreamSocket(impl), impl, {}, readUntil(*impl, now), false};
+        impl->setNoDelay(true);
+        const std::size_t open = connections_->total();
+        if (open > limits_.maxConnections) {
+            refuse(waiting, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+                   "the host has " + std::to_string(limits_.maxConnections) +
+                       " connections open (http.max_connections); try again later", now);
+            ++refusals_["connection limit"];
+            continue;  // no lingering at the limit: it would hold more descriptors
+        }
+        if (limits_.maxConnectionsPerClient > 0 && connections_->ofClient(client) > limits_.maxConnectionsPerClient) {
+            refuse(waiting, HTTPResponse::HTTP_TOO_MANY_REQUESTS,
+                   "this client has " + std::to_string(limits_.maxConnectionsPerClient) +
+                       " connections open (http.max_connections_per_client); reuse one or try again later", now);
+            ++refusals_["per-client connection cap"];
+        }
+        waiting_.push_back(std::move(waiting));
+    }
+}
+
+bool ConnectionGate::readFrom(Waiting& waiting, Clock::time_point now) {
+    char buffer[4096];
+    for (int round = 0; round < 16; ++round) {  // bounded: one client must not keep the gate to itself
+        const ssize_t n = ::recv(waiting.client->sockfd(), buffer, sizeof buffer, MSG_DONTWAIT);
+        if (n == 0) return false;  // the client closed
+        if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+        if (waiting.refused) continue;  // what is left of a refused request: read and dropped
+        waiting.head.append(buffer, static_cast<std::size_t>(n));
+        waiting.until = readUntil(*waiting.client, now);
+        if (headComplete(waiting.head)) return headArrived(waiting, now);
+        if (waiting.head.size() > kMaxHeadBytes) {
+            refuse(waiting, HTTPResponse::HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE,
+                   "the request head exceeds " + std::to_string(kMaxHeadBytes) + " bytes", now);
+            ++refusals_["head too large"];
+            return true;
+        }
+        if (static_cast<std::size_t>(n) < sizeof buffer) return true;
+    }
+    return true;
+}
+
+bool ConnectionGate::headArrived(Waiting& waiting, Clock::time_point now) {
+    // Only this thread adds to the queue, so it cannot grow between this check and enqueue():
+    // Poco's own answer to a full queue, a silent close, never happens.
+    if (dispatcher_.queuedConnections() >= limits_.maxQueued) {
+        refuse(waiting, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+               "every HTTP thread is busy and " + std::to_string(limits_.maxQueued) +
+                   " connections are waiting (http.max_threads, http.max_queued); try again later", now);
+        ++refusals_["saturated"];
+        return true;
+    }
+    waiting.client->setReadAhead(std::move(waiting.head));
+    dispatcher_.enqueue(waiting.socket);
+    return false;
+}
+
+ConnectionGate::Clock::time_point ConnectionGate::readUntil(const ClientSocketImpl& client, Clock::time_point now) const {
+    return std::min(client.deadline(), now + limits_.timeouts.perRead);
+}
+
+void ConnectionGate::refuseLate(Waiting& waiting, Clock::time_point now) {
+    const bool deadline = now >= waiting.client->deadline();
+    const std::string detail =
+        deadline ? "the request head did not arrive within " + std::to_string(limits_.timeouts.wholeRequest.count()) +
+                       " ms (http.request_timeout_ms)"
+                 : "the client sent nothing for " + std::to_string(limits_.timeouts.perRead.count() / 1000) +
+                       " s (http.read_timeout_s)";
+    refuse(waiting, HTTPResponse::HTTP_REQUEST_TIMEOUT, detail, now);
+    ++refusals_[deadline ? "request deadline" : "read timeout"];
+}
+
+void ConnectionGate::refuse(Waiting& waiting, HTTPResponse::HTTPStatus status, const std::string& detail,
+                            Clock::time_point now) {
+    const std::string reply = rawReply(status, detail, limits_.retryAfterSeconds);
+    // A new connection's send buffer is empty: the whole short answer fits without waiting.
+    (void)::send(waiting.client->sockfd(), reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    ::shutdown(waiting.client->sockfd(), SHUT_WR);
+    waiting.refused = true;
+    waiting.head.clear();
+    waiting.until = now + kLinger;
+}
+
+void ConnectionGate::reportRefusals(Clock::time_point now) {
+    if (refusals_.empty() || now - lastReport_ < kReportEvery) return;
+    std::string counts;
+    for (const auto& [reason, count] : refusals_) counts += (counts.empty() ? "" : ", ") + reason + ": " + std::to_string(count);
+    spdlog::warn("HTTP: connections refused ({}); {} open", counts, connections_->total());
+    refusals_.clear();
+    lastReport_ = now;
+}
+
+}  // namespace orderhost::api
