@@ -8,6 +8,7 @@
 #include <Poco/Data/SessionPool.h>
 
 #include "host/store/Migrations.h"
+#include "host/store/OdbcFailures.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -17,6 +18,7 @@ namespace {
 void registerOdbcOnce() {
     static std::once_flag once;
     std::call_once(once, [] { Poco::Data::ODBC::Connector::registerConnector(); });
+    keepOdbcNativeSqlFix();
 }
 
 // ODBC diagnostics span many lines framed by "=====" rules; a log line wants one line.
