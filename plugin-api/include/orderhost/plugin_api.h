@@ -77,6 +77,9 @@ typedef int32_t oh_status;
 #define OH_STATUS_INVALID_CONFIG 4   /* create(): the step's configuration is refused */
 #define OH_STATUS_UNAVAILABLE 5      /* the service is not available in this context */
 #define OH_STATUS_INTERNAL_ERROR 6   /* anything else; an exception caught by the SDK */
+/* since 1.1: transient failure (deadlock, serialization failure, lock timeout): try again;
+ * run() returning it makes the attempt a RETRY */
+#define OH_STATUS_RETRYABLE 7 /* since 1.1 */
 
 /* Log levels for oh_host_services.log. Unknown values are logged as OH_LOG_INFO. */
 typedef int32_t oh_log_level;
