@@ -19,8 +19,9 @@ public:
     explicit Tokens(std::vector<SqlToken> tokens) : tokens_(std::move(tokens)) {}
     std::size_t size() const { return tokens_.size(); }
     // The upper-cased word at `i`, or "" (past the end, or not a word).
-    std::string word(std::size_t i) const {
-        return i < tokens_.size() && tokens_[i].kind == Kind::Word ? tokens_[i].text : std::string();
+    const std::string& word(std::size_t i) const {
+        static const std::string none;
+        return i < tokens_.size() && tokens_[i].kind == Kind::Word ? tokens_[i].text : none;
     }
     bool isSymbol(std::size_t i, char c) const {
         return i < tokens_.size() && tokens_[i].kind == Kind::Symbol && tokens_[i].text[0] == c;
@@ -50,7 +51,7 @@ private:
 
 std::string transactionControl(const Tokens& t) {
     static const std::set<std::string> alone = {"BEGIN", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE"};
-    const std::string first = t.word(0), second = t.word(1);
+    const std::string &first = t.word(0), &second = t.word(1);
     if (alone.count(first)) return first;
     if (first == "START" && second == "TRANSACTION") return "START TRANSACTION";
     if (first == "SET" && second == "TRANSACTION") return "SET TRANSACTION";
@@ -79,7 +80,8 @@ std::vector<WriteTarget> writeTargets(const Tokens& t) {
         }
     };
     for (std::size_t i = 0; i < t.size(); ++i) {
-        const std::string w = t.word(i), before = i > 0 ? t.word(i - 1) : std::string();
+        const std::string& w = t.word(i);
+        const std::string& before = i > 0 ? t.word(i - 1) : t.word(t.size());
         if (w == "INSERT" || (w == "REPLACE" && t.word(i + 1) == "INTO")) {
             std::size_t at = i + 1;
             if (t.word(at) == "OR") at += 2;  // INSERT OR REPLACE / OR IGNORE ...
@@ -134,7 +136,7 @@ std::string statementRefusal(std::string_view sql, bool hostDatabase) {
                "the step's transaction, which the host commits or rolls back with the step's checkpoint; on a "
                "datasource every statement commits by itself";
     }
-    const std::string first = t.word(0);
+    const std::string& first = t.word(0);
     if (first == "PRAGMA" || first == "ATTACH" || first == "DETACH" || first == "VACUUM") {
         return first + " is refused: it changes the connection or the database file that the host shares with "
                        "every step";
