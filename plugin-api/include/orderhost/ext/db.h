@@ -76,8 +76,8 @@ typedef struct oh_db_ext {
      *   ATTACH, DETACH, VACUUM, and more than one statement in one text. On the host's own
      *   database also: writes and DDL (INSERT, UPDATE, DELETE, REPLACE, MERGE, TRUNCATE, LOCK,
      *   CREATE/ALTER/DROP) aimed at the host's tables (orders, step_runs, outbox,
-     *   relay_cursors, schema_migrations, plugin_migrations), including inside a WITH or a
-     *   trigger. Reading them is allowed, but their shape is not part of this contract.
+     *   relay_cursors, schema_migrations, plugin_migrations, SQLite's sqlite_*), including
+     *   inside a WITH or a trigger. Reading them is allowed, but their shape is not part of this contract.
      *
      * params_json: borrowed. A JSON array whose elements are bound to the `?` in order:
      *   strings (any length), integers (int64), true/false, null. Other JSON types (numbers
@@ -87,7 +87,9 @@ typedef struct oh_db_ext {
      * out_rows_json: required. Set to a JSON array with one object per row, member names
      *   being the column names: integer, floating and NUMERIC columns and numeric expressions
      *   (COUNT(*), SUM(x), a - b) as JSON numbers, text columns as strings (a text column
-     *   holding "42" or "007" stays a string), NULL as null, on both backends. "[]" for
+     *   holding "42" or "007" stays a string), NULL as null, on both backends. SQLite gives
+     *   expressions no type: there an expression whose value is a number in JSON's syntax
+     *   is a number, even CAST(x AS TEXT). "[]" for
      *   statements without a result. Host memory, valid until the current plugin call
      *   returns: copy what you keep.
      *
