@@ -2,6 +2,10 @@
 // ODBC: refused statements, numbers as JSON numbers, RETURNING, retryable failures, limits.
 #include "tests/host/services/DatabaseExtensionFixture.h"
 
+#include <chrono>
+#include <future>
+#include <thread>
+
 namespace orderhost::services {
 namespace {
 
@@ -102,6 +106,27 @@ TEST_P(DatabaseRulesTest, ALockTimeoutOnPostgreSQLIsRetryable) {
     ASSERT_EQ(run("SET LOCAL lock_timeout = '100ms'"), OH_STATUS_OK) << error;
     EXPECT_EQ(run("SELECT k FROM items"), OH_STATUS_RETRYABLE);
     EXPECT_NE(error.find("transient failure, try again (lock timeout (SQLSTATE 55P03))"), std::string::npos) << error;
+    other.rollback();
+}
+
+// The step's statement waits first, so its deadlock check (deadlock_timeout, 1 s) fires first
+// and it is the one PostgreSQL aborts; the other session waits 10 s before checking.
+TEST_P(DatabaseRulesTest, ADeadlockOnPostgreSQLIsRetryable) {
+    if (!database_->isPostgreSQL()) GTEST_SKIP() << "SQLite has one writer at a time: no deadlock between writers";
+    exec(*db_, "INSERT INTO items (k, n) VALUES ('a', 1), ('b', 2)");
+    store::StepTransaction other(*db_);
+    other.session() << "SET LOCAL deadlock_timeout = '10s'", now;
+    other.session() << "UPDATE items SET n = n + 1 WHERE k = 'b'", now;
+    ASSERT_EQ(run("UPDATE items SET n = n + 1 WHERE k = 'a'"), OH_STATUS_OK) << error;
+    auto ours = std::async(std::launch::async, [this] { return run("UPDATE items SET n = n + 1 WHERE k = 'b'"); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto theirs = std::async(std::launch::async, [&other] {
+        other.session() << "UPDATE items SET n = n + 1 WHERE k = 'a'", now;  // closes the cycle
+    });
+    EXPECT_EQ(ours.get(), OH_STATUS_RETRYABLE);
+    EXPECT_NE(error.find("transient failure, try again (deadlock (SQLSTATE 40P01))"), std::string::npos) << error;
+    tx_->rollback();  // what the host does with a RETRY: the other session goes on
+    theirs.get();
     other.rollback();
 }
 
