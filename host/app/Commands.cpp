@@ -3,6 +3,7 @@
 #include "host/chains/ChainFileParser.h"
 #include "host/engine/ReadyChain.h"
 #include "host/plugins/PluginProbe.h"
+#include "host/plugins/PluginSymbols.h"
 #include "host/services/HostServices.h"
 #include "host/store/Database.h"
 #include "host/store/Migrations.h"
@@ -10,6 +11,7 @@
 #include <Poco/Util/Application.h>
 
 #include <iostream>
+#include <map>
 
 namespace orderhost::app {
 namespace {
@@ -31,6 +33,22 @@ void printManifest(const plugins::PluginManifest& m) {
     }
 }
 
+// Refuses, as the host would, every file of an id that several of the inspected files claim.
+void refuseDuplicateIds(const std::vector<std::string>& files, std::vector<plugins::ProbeResult>& probes) {
+    std::map<std::string, std::vector<std::string>> claims;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        if (probes[i].accepted) claims[probes[i].manifest.id].push_back(files[i]);
+    }
+    for (auto& probe : probes) {
+        if (!probe.accepted || claims[probe.manifest.id].size() < 2) continue;
+        std::string list;
+        for (const auto& file : claims[probe.manifest.id]) list += (list.empty() ? "" : ", ") + file;
+        probe.accepted = false;
+        probe.reason = "duplicate plugin id '" + probe.manifest.id + "': claimed by " + list +
+                       "; a host given these files loads none of them";
+    }
+}
+
 }  // namespace
 
 int inspectPlugins(const std::vector<std::string>& files, bool json) {
@@ -38,14 +56,20 @@ int inspectPlugins(const std::vector<std::string>& files, bool json) {
         std::cerr << "usage: orderhost plugins inspect [--json] FILE...\n";
         return Application::EXIT_USAGE;
     }
+    std::vector<plugins::ProbeResult> probes;
+    for (const auto& file : files) probes.push_back(plugins::probePlugin(file, services::hostInfo()));
+    refuseDuplicateIds(files, probes);
     int exitCode = Application::EXIT_OK;
-    for (const auto& file : files) {
-        const plugins::ProbeResult probe = plugins::probePlugin(file, services::hostInfo());
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        const std::string& file = files[i];
+        const plugins::ProbeResult& probe = probes[i];
         if (!probe.accepted) {
             std::cerr << "plugin " << file << " refused: " << probe.reason << "\n";
             exitCode = Application::EXIT_DATAERR;
             continue;
         }
+        const std::string warning = plugins::extraSymbolsWarning(plugins::readExportedSymbols(file));
+        if (!warning.empty()) std::cerr << "warning: plugin " << file << " " << warning << "\n";
         if (json) {
             std::cout << probe.manifest.toJson() << "\n";
         } else {
@@ -85,9 +109,16 @@ int validateChains(const std::vector<std::string>& files, const std::optional<Ho
         plugins::RegistryOptions options;
         options.allowedIds = settings->pluginAllow;
         registry.emplace(services::hostInfo(), options);
-        for (const auto& folder : settings->pluginFolders) registry->loadFolder(folder);
+        registry->loadFolders({settings->pluginFolders.begin(), settings->pluginFolders.end()});
     }
     int exitCode = Application::EXIT_OK;
+    // A plugin the config's folders hold but the host would refuse fails the check: at start it
+    // would only be a log line, and a chain using it an error only once it is loaded.
+    if (registry && !registry->refusals().empty()) {
+        for (const auto& refusal : registry->refusals())
+            std::cerr << "plugin " << refusal.file << " refused: " << refusal.reason << "\n";
+        exitCode = Application::EXIT_CONFIG;
+    }
     for (const auto& file : files) {
         chains::ChainParseResult parsed = chains::parseChainFile(file);
         std::vector<chains::ChainError> errors = parsed.errors;
@@ -97,7 +128,7 @@ int validateChains(const std::vector<std::string>& files, const std::optional<Ho
         }
         for (const auto& error : errors) std::cerr << error.toString() << "\n";
         if (!errors.empty()) {
-            exitCode = Application::EXIT_DATAERR;
+            if (exitCode == Application::EXIT_OK) exitCode = Application::EXIT_DATAERR;
         } else {
             std::cout << file << ": ok" << (registry ? "" : " (plugins not checked: no --config)") << "\n";
         }

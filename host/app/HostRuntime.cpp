@@ -20,7 +20,7 @@ void HostRuntime::loadPluginsAndChains() {
     options.allowedIds = settings_.pluginAllow;
     options.probeFirst = settings_.pluginProbe;
     registry_ = std::make_unique<plugins::PluginRegistry>(services::hostInfo(), options);
-    for (const auto& folder : settings_.pluginFolders) registry_->loadFolder(folder);
+    registry_->loadFolders({settings_.pluginFolders.begin(), settings_.pluginFolders.end()});
 
     const chains::ChainDirectoryResult loaded = chains::loadChainDirectory(settings_.chainsFolder);
     chains_ = engine::buildChains(loaded.chains, *registry_, services::systemClockMs);

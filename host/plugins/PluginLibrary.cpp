@@ -1,5 +1,7 @@
 #include "host/plugins/PluginLibrary.h"
 
+#include "host/plugins/PluginSymbols.h"
+
 #include <boost/dll/shared_library.hpp>
 
 #include <dlfcn.h>
@@ -79,7 +81,9 @@ std::string checkPluginFile(const fs::path& file) {
     if (!fs::is_regular_file(status)) return "not a regular file";
     if (fs::file_size(file, ec) == 0) return "the file is empty";
     if (!hasElfHeader(file)) return "not a shared library (no ELF header)";
-    return checkPermissions(file);
+    if (auto reason = checkPermissions(file); !reason.empty()) return reason;
+    // Before dlopen: once loaded, a unique symbol is already bound to another plugin's copy.
+    return uniqueSymbolProblem(readExportedSymbols(file));
 }
 
 LoadedPlugin loadPluginInProcess(const fs::path& file, const oh_host_info& host) {

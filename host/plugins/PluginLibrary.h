@@ -36,7 +36,8 @@ struct LoadedPlugin {
 };
 
 // Checks made before the file is handed to the dynamic loader, so that a text file, a
-// directory or a world-writable file gets a plain answer and never reaches dlopen.
+// directory, a world-writable file or a library exporting GNU unique symbols (PluginSymbols.h)
+// gets a plain answer and never reaches dlopen.
 // Returns the reason for refusing, or an empty string.
 std::string checkPluginFile(const std::filesystem::path& file);
 

@@ -5,6 +5,11 @@
 // if it passes, in order: the file checks, the probe in a child process (optional), the
 // allow-list and duplicate-id checks on the probed id (so a refused plugin never runs in the
 // host), the in-process negotiation, and the same two checks on the loaded id.
+//
+// A plugin id that two files claim is refused for BOTH, each refusal naming every file:
+// which copy wins must not depend on folder or file-name order (an integrator's folder
+// listed first would otherwise silently replace a reference plugin). With the probe, neither
+// copy runs in the host; without it both ran (the code is loaded) but neither is registered.
 #pragma once
 
 #include "host/plugins/PluginLibrary.h"
@@ -14,6 +19,7 @@
 #include <chrono>
 #include <deque>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -39,10 +45,13 @@ public:
     PluginRegistry(const PluginRegistry&) = delete;
     PluginRegistry& operator=(const PluginRegistry&) = delete;
 
-    // Loads every "*.so" file of `folder`, in name order. A missing folder is a refusal too.
-    void loadFolder(const std::filesystem::path& folder);
+    // Loads every "*.so" file of the folders, in name order within each folder, refusing
+    // every file of an id claimed more than once. A missing folder is a refusal too.
+    void loadFolders(const std::vector<std::filesystem::path>& folders);
+    void loadFolder(const std::filesystem::path& folder) { loadFolders({folder}); }
 
-    // Loads one file; returns the plugin, or nullptr after recording the refusal.
+    // Loads one file; returns the plugin, or nullptr after recording the refusal. An id
+    // registered before is refused for this file only (the earlier plugin may be in use).
     const LoadedPlugin* loadFile(const std::filesystem::path& file);
 
     const LoadedPlugin* find(const std::string& id) const;
@@ -50,6 +59,16 @@ public:
     const std::vector<PluginRefusal>& refusals() const { return refusals_; }
 
 private:
+    // A file whose id passed the probe's checks (or, without the probe, that loaded).
+    struct Candidate {
+        std::filesystem::path file;
+        std::string name;  // absolute, normal: the name refusals use
+        std::string id;
+        std::optional<LoadedPlugin> loaded;  // without the probe only
+    };
+    std::optional<Candidate> probe(const std::filesystem::path& file);
+    std::optional<Candidate> loadUnregistered(const std::filesystem::path& file);
+    const LoadedPlugin* registerLoaded(const std::string& name, LoadedPlugin plugin);
     // Why `id` may not be registered (not allowed, already loaded), or "".
     std::string idProblem(const std::string& id) const;
     const LoadedPlugin* refuse(const std::string& file, const std::string& reason);

@@ -2,7 +2,9 @@
 
 #include "host/services/CallContext.h"
 #include "host/services/PluginStatement.h"
+#include "host/services/StatementPolicy.h"
 #include "host/store/Datasources.h"
+#include "host/store/OdbcFailures.h"
 #include "host/store/StepTransaction.h"
 
 #include <spdlog/spdlog.h>
@@ -56,18 +58,25 @@ StatementResult runInStepTransaction(store::StepTransaction& tx, std::string_vie
 
 StatementResult execute(const oh_context& ctx, std::string_view datasource, std::string_view sql,
                         std::string_view paramsJson) {
+    if (auto refusal = statementRefusal(sql, store::Datasources::isHost(datasource)); !refusal.empty())
+        throw Refusal{OH_STATUS_INVALID_ARGUMENT, refusal};
     const std::vector<StatementParam> params = parseStatementParams(paramsJson);
     store::Database& db = databaseFor(ctx, datasource);
     try {
         if (store::Datasources::isHost(datasource)) return runInStepTransaction(*ctx.transaction, sql, params);
-        return db.withSession("statement", [&](Poco::Data::Session& s) {
-            return runStatement(s, db.dialect(), sql, params);
-        });
+        // Not withSession(): it turns the driver's exception into a StoreError, and the
+        // diagnostics tell a transient failure from a real one.
+        Poco::Data::Session s = db.session();
+        return runStatement(s, db.dialect(), sql, params);
     } catch (const store::StoreError& e) {
         throw Refusal{OH_STATUS_INTERNAL_ERROR, e.what()};
     } catch (const Poco::Exception& e) {
         // Database::errorMessage words it on one line with the connection string masked.
-        throw Refusal{OH_STATUS_INTERNAL_ERROR, db.errorMessage("statement", e.displayText())};
+        const std::string message = db.errorMessage("statement", e.displayText());
+        // A deadlock or a busy database is no fault of the statement: the step may try again.
+        if (auto transient = store::transientFailure(e); !transient.empty())
+            throw Refusal{OH_STATUS_RETRYABLE, "transient failure, try again (" + transient + "): " + message};
+        throw Refusal{OH_STATUS_INTERNAL_ERROR, message};
     }
 }
 
@@ -112,7 +121,7 @@ oh_status dbExecute(oh_context* ctx, oh_str datasource, oh_str sql, oh_str param
 }  // namespace
 
 const oh_db_ext& databaseExtension() {
-    static const oh_db_ext table = {sizeof(oh_db_ext), dbExecute};
+    static const oh_db_ext table = {sizeof(oh_db_ext), dbExecute, OH_DB_MAX_ROWS, OH_DB_MAX_RESULT_BYTES};
     return table;
 }
 

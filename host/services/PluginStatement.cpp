@@ -1,6 +1,7 @@
 #include "host/services/PluginStatement.h"
 
 #include "host/document/JsonCodec.h"
+#include "host/services/ComputedColumns.h"
 #include "host/services/SqlText.h"
 
 #include <orderhost/ext/db.h>
@@ -20,6 +21,7 @@ namespace orderhost::services {
 namespace {
 
 constexpr std::size_t kSqliteShortText = 255;  // Poco binds longer std::string only as CLOB
+constexpr double kExactDoubleIntegers = 9007199254740992.0;  // 2^53
 
 [[noreturn]] void refuse(const std::string& message) {
     throw StatementError(OH_STATUS_INVALID_ARGUMENT, message);
@@ -66,7 +68,8 @@ void bindAll(Poco::Data::Statement& st, const std::vector<StatementParam>& param
     }
 }
 
-void appendValue(std::string& out, const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row) {
+// asNumber: the column's text values that are JSON numbers are numbers (ComputedColumns.h).
+void appendValue(std::string& out, const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row, bool asNumber) {
     if (rs.isNull(col, row)) { out += "null"; return; }
     const Poco::Dynamic::Var& v = rs.value(col, row);
     switch (rs.columnType(col)) {
@@ -76,17 +79,52 @@ void appendValue(std::string& out, const Poco::Data::RecordSet& rs, std::size_t 
     case MetaColumn::FDT_INT64: case MetaColumn::FDT_UINT64: out += v.convert<std::string>(); return;
     case MetaColumn::FDT_FLOAT: case MetaColumn::FDT_DOUBLE: {
         const double d = v.convert<double>();
-        out += std::isfinite(d) ? document::toJsonText(Poco::Dynamic::Var(d)) : "null";
+        // PostgreSQL's SUM of integers is NUMERIC, read as a double: 3, as SQLite gives, not 3.0.
+        if (std::isfinite(d) && d == std::trunc(d) && std::fabs(d) < kExactDoubleIntegers)
+            out += std::to_string(static_cast<std::int64_t>(d));
+        else
+            out += std::isfinite(d) ? document::toJsonText(Poco::Dynamic::Var(d)) : "null";
         return;
     }
     case MetaColumn::FDT_BLOB:
         throw StatementError(OH_STATUS_INVALID_ARGUMENT,
                              "column '" + rs.columnName(col) + "' is binary; select it as hex text");
-    default: document::appendJsonString(out, v.convert<std::string>()); return;
+    default: {
+        const std::string text = v.convert<std::string>();
+        if (asNumber && isJsonNumber(text)) out += text;
+        else document::appendJsonString(out, text);
+        return;
+    }
     }
 }
 
-std::string rowsAsJson(const Poco::Data::RecordSet& rs) {
+// The SQLite driver's description of a column without a declared type: text, 255 long.
+bool maybeComputedText(const Poco::Data::RecordSet& rs, std::size_t col) {
+    const auto type = rs.columnType(col);
+    return (type == MetaColumn::FDT_STRING || type == MetaColumn::FDT_WSTRING) && rs.columnLength(col) == 255;
+}
+
+// Which columns hold numbers the SQLite driver delivered as text. Asks the driver for the
+// columns' origins only when some value of such a column looks like a number.
+std::vector<bool> numbersAsText(const Poco::Data::RecordSet& rs, Poco::Data::Session& session,
+                                const store::Dialect& dialect, const std::string& sql) {
+    std::vector<bool> candidates(rs.columnCount(), false);
+    if (dialect.backend() != store::Backend::SQLite) return candidates;
+    bool any = false;
+    for (std::size_t c = 0; c < rs.columnCount(); ++c) {
+        if (!maybeComputedText(rs, c)) continue;
+        for (std::size_t r = 0; r < rs.rowCount() && !candidates[c]; ++r) {
+            candidates[c] = !rs.isNull(c, r) && isJsonNumber(rs.value(c, r).convert<std::string>());
+        }
+        any = any || candidates[c];
+    }
+    if (!any) return candidates;
+    const std::vector<bool> computed = computedColumns(session, sql);
+    for (std::size_t c = 0; c < candidates.size(); ++c) candidates[c] = candidates[c] && c < computed.size() && computed[c];
+    return candidates;
+}
+
+std::string rowsAsJson(const Poco::Data::RecordSet& rs, const std::vector<bool>& asNumber) {
     if (rs.rowCount() > OH_DB_MAX_ROWS)
         refuse("the result has more than " + std::to_string(OH_DB_MAX_ROWS) + " rows; page it with LIMIT");
     std::vector<std::string> names;
@@ -99,7 +137,7 @@ std::string rowsAsJson(const Poco::Data::RecordSet& rs) {
         out += r == 0 ? "{" : ",{";
         for (std::size_t c = 0; c < names.size(); ++c) {
             out.append(c == 0 ? "" : ",").append(names[c]).push_back(':');
-            appendValue(out, rs, c, r);
+            appendValue(out, rs, c, r, asNumber[c]);
         }
         out.push_back('}');
         if (out.size() > OH_DB_MAX_RESULT_BYTES)
@@ -112,12 +150,18 @@ bool changesRows(const std::string& keyword) {
     return keyword == "INSERT" || keyword == "UPDATE" || keyword == "DELETE" || keyword == "REPLACE";
 }
 
-// A statement with its own RETURNING cannot be wrapped in the counting CTE below.
-bool mentionsReturning(std::string_view sql) {
-    std::string upper(sql);
-    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return upper.find("RETURNING") != std::string::npos;
+// A RETURNING clause (a token: not inside a literal, comment or quoted name).
+bool hasReturning(std::string_view sql) {
+    for (const SqlToken& token : tokenize(sql)) {
+        if (token.kind == SqlToken::Kind::Word && token.text == "RETURNING") return true;
+    }
+    return false;
 }
+
+// The SQLite driver decides from the first word whether a statement has rows: an INSERT,
+// UPDATE or DELETE ... RETURNING runs but its rows are dropped. A leading WITH (which SQLite
+// accepts before each of them) makes the driver fetch them.
+std::string withReturnedRows(const std::string& sql) { return "WITH oh_returning AS (SELECT 1) " + sql; }
 
 // PostgreSQL: an INSERT/UPDATE/DELETE wrapped so that it reports how many rows it changed.
 StatementResult runCountedDml(Poco::Data::Session& session, const std::string& sql,
@@ -154,11 +198,12 @@ StatementResult runStatement(Poco::Data::Session& session, const store::Dialect&
     if (offsets.size() != params.size())
         refuse("the statement has " + std::to_string(offsets.size()) + " '?' placeholders but params_json has " +
                std::to_string(params.size()) + " values");
-    const std::string text = withTextCasts(sql, offsets, params, dialect);
+    std::string text = withTextCasts(sql, offsets, params, dialect);
     const std::string keyword = firstKeyword(sql);
     const bool postgres = dialect.backend() == store::Backend::PostgreSQL;
-    if (postgres && changesRows(keyword) && !mentionsReturning(sql))
-        return runCountedDml(session, text, params, dialect);
+    const bool returning = changesRows(keyword) && hasReturning(sql);
+    if (postgres && changesRows(keyword) && !returning) return runCountedDml(session, text, params, dialect);
+    if (!postgres && returning) text = withReturnedRows(text);
     Poco::Data::Statement st(session);
     st << text;
     bindAll(st, params, dialect);
@@ -166,7 +211,8 @@ StatementResult runStatement(Poco::Data::Session& session, const store::Dialect&
     st.execute();
     StatementResult result;
     Poco::Data::RecordSet rs(st);
-    if (rs.columnCount() > 0) result.rowsJson = rowsAsJson(rs);
+    if (rs.columnCount() > 0) result.rowsJson = rowsAsJson(rs, numbersAsText(rs, session, dialect, text));
+    if (postgres && returning) result.changed = static_cast<std::int64_t>(rs.rowCount());  // one row per change
     if (!postgres && changesRows(keyword)) {
         Poco::Int64 changed = 0;
         session << "SELECT changes()", into(changed), now;

@@ -6,7 +6,13 @@
 //  - SQLite refuses std::string parameters over 255 bytes: long ones go through
 //    Dialect::bindText, and their `?` becomes Dialect::textParam() so they stay TEXT.
 //  - Statement::execute() counts bound rows, not changed ones: SQLite asks changes(),
-//    PostgreSQL counts RETURNING rows of the statement wrapped in a CTE.
+//    PostgreSQL counts RETURNING rows of the statement wrapped in a CTE (or the rows of the
+//    plugin's own RETURNING).
+//  - The SQLite driver drops the rows of INSERT/UPDATE/DELETE ... RETURNING (it decides from
+//    the first word): such a statement gets a leading no-op WITH, which makes it fetch them.
+//  - The SQLite driver delivers computed columns (COUNT(*), a - b) as text: such a value is
+//    written as a JSON number when it is one and the column has no origin table
+//    (ComputedColumns.h).
 //  - Results are read with a RecordSet limited to OH_DB_MAX_ROWS + 1 rows, so a huge result
 //    costs at most that many rows before it is refused.
 //

@@ -82,3 +82,110 @@ std::vector<std::string> splitStatements(std::string_view script) {
 }
 
 }  // namespace orderhost::services
+
+namespace orderhost::services {
+namespace {
+
+bool isWordStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool isWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$'; }
+
+// End of a quoted run starting at `open` (the opening character): `close` ends it, a doubled
+// `close` is the character itself, and with `backslash` a backslash escapes the next one.
+// An unterminated run ends with the text.
+std::size_t quotedEnd(std::string_view sql, std::size_t open, char close, bool backslash) {
+    std::size_t i = open + 1;
+    while (i < sql.size()) {
+        if (backslash && sql[i] == '\\') { i += 2; continue; }
+        if (sql[i] == close) {
+            if (i + 1 < sql.size() && sql[i + 1] == close && close != ']') { i += 2; continue; }
+            return i + 1;
+        }
+        ++i;
+    }
+    return sql.size();
+}
+
+// PostgreSQL nests block comments.
+std::size_t blockCommentEnd(std::string_view sql, std::size_t open) {
+    int depth = 0;
+    std::size_t i = open;
+    while (i + 1 < sql.size()) {
+        if (sql[i] == '/' && sql[i + 1] == '*') { ++depth; i += 2; continue; }
+        if (sql[i] == '*' && sql[i + 1] == '/') {
+            i += 2;
+            if (--depth == 0) return i;
+            continue;
+        }
+        ++i;
+    }
+    return sql.size();
+}
+
+// A dollar quote's tag ("$$" or "$name$") starting at `i`, or empty when `$` starts none.
+std::string_view dollarTag(std::string_view sql, std::size_t i) {
+    std::size_t j = i + 1;
+    while (j < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '_')) ++j;
+    if (j < sql.size() && sql[j] == '$' && (j == i + 1 || isWordStart(sql[i + 1]))) return sql.substr(i, j - i + 1);
+    return {};
+}
+
+std::string upper(std::string_view word) {
+    std::string out(word);
+    for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+}
+
+}  // namespace
+
+std::vector<SqlToken> tokenize(std::string_view sql) {
+    std::vector<SqlToken> tokens;
+    std::size_t i = 0;
+    while (i < sql.size()) {
+        const char c = sql[i];
+        const char next = i + 1 < sql.size() ? sql[i + 1] : '\0';
+        if (std::isspace(static_cast<unsigned char>(c))) {
+            ++i;
+        } else if (c == '-' && next == '-') {
+            const std::size_t end = sql.find('\n', i);
+            i = end == std::string_view::npos ? sql.size() : end + 1;
+        } else if (c == '/' && next == '*') {
+            i = blockCommentEnd(sql, i);
+        } else if (c == '\'') {
+            i = quotedEnd(sql, i, '\'', false);
+            tokens.push_back({SqlToken::Kind::Literal, {}});
+        } else if ((c == 'E' || c == 'e') && next == '\'') {
+            i = quotedEnd(sql, i + 1, '\'', true);
+            tokens.push_back({SqlToken::Kind::Literal, {}});
+        } else if (c == '"' || c == '`' || c == '[') {
+            const char close = c == '[' ? ']' : c;
+            const std::size_t end = quotedEnd(sql, i, close, false);
+            std::string name;
+            for (std::size_t k = i + 1; k < end; ++k) {
+                if (sql[k] == close && k + 1 == end) break;       // the closing quote
+                if (sql[k] == close && close != ']') ++k;         // a doubled quote: keep one
+                name.push_back(sql[k]);
+            }
+            tokens.push_back({SqlToken::Kind::Identifier, std::move(name)});
+            i = end;
+        } else if (c == '$' && !dollarTag(sql, i).empty()) {
+            const std::string_view tag = dollarTag(sql, i);
+            const std::size_t end = sql.find(tag, i + tag.size());
+            i = end == std::string_view::npos ? sql.size() : end + tag.size();
+            tokens.push_back({SqlToken::Kind::Literal, {}});
+        } else if (isWordStart(c)) {
+            std::size_t end = i + 1;
+            while (end < sql.size() && isWordChar(sql[end])) ++end;
+            tokens.push_back({SqlToken::Kind::Word, upper(sql.substr(i, end - i))});
+            i = end;
+        } else if (std::isdigit(static_cast<unsigned char>(c))) {
+            while (i < sql.size() && (isWordChar(sql[i]) || sql[i] == '.')) ++i;
+            tokens.push_back({SqlToken::Kind::Literal, {}});
+        } else {
+            tokens.push_back({SqlToken::Kind::Symbol, std::string(1, c)});
+            ++i;
+        }
+    }
+    return tokens;
+}
+
+}  // namespace orderhost::services

@@ -1,5 +1,6 @@
 // Just enough SQL lexing for plugin statements: where the `?` placeholders are, which
-// statement it is, and where one statement of a migration ends.
+// statement it is, where one statement of a migration ends, and its tokens (for the checks
+// of StatementPolicy.h).
 //
 // Quoted text ('...', "..."), line comments (-- ...) and block comments (/* ... */) are
 // skipped, so a '?' or ';' inside them counts for nothing. PostgreSQL dollar quoting
@@ -25,5 +26,25 @@ std::string firstKeyword(std::string_view sql);
 
 // The statements of a script separated by ';', trimmed; empty statements are dropped.
 std::vector<std::string> splitStatements(std::string_view script);
+
+// One lexical token of a statement. Comments and whitespace produce none.
+struct SqlToken {
+    enum class Kind {
+        Word,        // a keyword or unquoted identifier, upper-cased: SELECT, ORDERS
+        Identifier,  // a quoted identifier ("x", `x`, [x]), unquoted, case kept
+        Literal,     // a string ('..', E'..', $tag$..$tag$) or a number; text is not kept
+        Symbol,      // one character of punctuation or an operator: ( ) , . ; ? = ...
+    };
+    Kind kind;
+    std::string text;
+};
+
+// The tokens of `sql`, understanding both backends' quoting: '' and "" doubling, PostgreSQL
+// E'..' escapes and $tag$ dollar quotes, SQLite `..` and [..] identifiers, and -- and /* */
+// comments (nested ones too, as PostgreSQL does). An unterminated quote or comment runs to
+// the end of the text.
+//
+//   tokenize("insert into \"Orders\" -- x") == {Word INSERT, Word INTO, Identifier Orders}
+std::vector<SqlToken> tokenize(std::string_view sql);
 
 }  // namespace orderhost::services

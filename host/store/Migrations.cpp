@@ -176,6 +176,13 @@ const std::vector<Migration>& schemaMigrations() {
 
 int latestSchemaVersion() { return schemaMigrations().back().version; }
 
+const std::vector<std::string>& hostTableNames() {
+    // MigrationsTest compares this with the tables a migrated database actually has.
+    static const std::vector<std::string> names = {"orders",        "step_runs",         "outbox",
+                                                   "relay_cursors", "schema_migrations", "plugin_migrations"};
+    return names;
+}
+
 int currentSchemaVersion(Database& db) {
     ensureMigrationsTable(db);
     return db.withSession("read schema version", [](Poco::Data::Session& s) {

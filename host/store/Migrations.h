@@ -31,6 +31,10 @@ struct Migration {
 const std::vector<Migration>& schemaMigrations();
 int latestSchemaVersion();
 
+// Every table the host creates (its schema and the plugin_migrations record), lower-case.
+// Plugins may read them but not write them (services/StatementPolicy.h).
+const std::vector<std::string>& hostTableNames();
+
 // Highest version recorded in the database; 0 for an empty database.
 int currentSchemaVersion(Database&);
 

@@ -25,7 +25,7 @@ TEST(HostRobustnessTest, BrokenPluginFilesAreRefusedAndTheHostServesWithTheRest)
     const fs::path junk = fs::temp_directory_path() / ("orderhost-junk-" + std::to_string(::getpid()));
     fs::create_directories(junk);
     std::ofstream(junk / "readme.so") << "not a library";
-    for (const char* name : {"crash_on_load", "abi_major_2", "entry_null", "no_entry"}) {
+    for (const char* name : {"crash_on_load", "abi_major_2", "entry_null", "no_entry", "gnu_unique", "good", "good_twin"}) {
         fs::copy_file(fs::path(ORDERHOST_TEST_PLUGIN_DIR) / (std::string(name) + ".so"), junk / (std::string(name) + ".so"),
                       fs::copy_options::overwrite_existing);
     }
@@ -36,10 +36,16 @@ TEST(HostRobustnessTest, BrokenPluginFilesAreRefusedAndTheHostServesWithTheRest)
     ASSERT_EQ(host.post("/v1/orders", order("ROBUST-1")).status, 201);
     const HttpReply plugins = host.get("/v1/plugins");
     auto refused = Poco::JSON::Parser().parse(plugins.body).extract<Poco::JSON::Object::Ptr>()->getArray("refused");
-    EXPECT_EQ(refused->size(), 5u) << plugins.body;
+    EXPECT_EQ(refused->size(), 8u) << plugins.body;
     EXPECT_NE(plugins.body.find("crashed while loading"), std::string::npos);
     EXPECT_NE(plugins.body.find("not a shared library"), std::string::npos);
+    EXPECT_NE(plugins.body.find("exports GNU unique symbol(s)"), std::string::npos);
+    EXPECT_NE(plugins.body.find("duplicate plugin id 'test.good': claimed by 2 files"), std::string::npos);
     EXPECT_NE(host.log().find("crash_on_load.so refused"), std::string::npos);
+    EXPECT_NE(host.log().find("good_twin.so refused: duplicate plugin id"), std::string::npos) << host.log();
+    const HttpReply health = host.get("/v1/health");
+    EXPECT_EQ(Poco::JSON::Parser().parse(health.body).extract<Poco::JSON::Object::Ptr>()->getValue<int>("problems"), 8)
+        << health.body;
     fs::remove_all(junk);
 }
 

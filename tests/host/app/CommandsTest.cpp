@@ -100,6 +100,53 @@ TEST_F(CommandsTest, ChainsValidateNamesFileLineAndTheRefusingPlugin) {
         << result.output;
 }
 
+TEST_F(CommandsTest, InspectWarnsAboutExtraExportsAndRefusesGnuUniqueSymbols) {
+    const auto result = runOrderhost("plugins inspect " ORDERHOST_TEST_PLUGIN_DIR "/extra_export.so "
+                                     ORDERHOST_TEST_PLUGIN_DIR "/gnu_unique.so");
+    EXPECT_EQ(result.exitCode, 65) << result.output;
+    EXPECT_NE(result.output.find("warning: plugin " ORDERHOST_TEST_PLUGIN_DIR "/extra_export.so exports 1 symbol(s) "
+                                 "besides orderhost_plugin_entry: fixture_extra_export;"),
+              std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("id:          test.extra"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("plugin " ORDERHOST_TEST_PLUGIN_DIR "/gnu_unique.so refused: exports GNU unique "
+                                 "symbol(s) fixture_header_state::entry_calls"),
+              std::string::npos) << result.output;
+}
+
+TEST_F(CommandsTest, InspectRefusesEveryFileOfAnIdClaimedTwice) {
+    const auto result = runOrderhost("plugins inspect " ORDERHOST_TEST_PLUGIN_DIR "/good.so "
+                                     ORDERHOST_TEST_PLUGIN_DIR "/good_twin.so " ORDERHOST_TEST_PLUGIN_DIR "/other.so");
+    EXPECT_EQ(result.exitCode, 65) << result.output;
+    for (const char* file : {"good.so", "good_twin.so"}) {
+        EXPECT_NE(result.output.find(std::string(file) + " refused: duplicate plugin id 'test.good': claimed by " +
+                                     ORDERHOST_TEST_PLUGIN_DIR "/good.so, " ORDERHOST_TEST_PLUGIN_DIR "/good_twin.so"),
+                  std::string::npos) << result.output;
+    }
+    EXPECT_NE(result.output.find("id:          test.other"), std::string::npos) << result.output;
+}
+
+// An integrator's folder next to the reference plugins, as an administrator would configure it.
+TEST_F(CommandsTest, ChainsValidateFailsNamingEachRefusedPluginOfItsFolders) {
+    fs::create_directories(folder_ / "extra");
+    fs::copy_file(ORDERHOST_TEST_PLUGIN_DIR "/gnu_unique.so", folder_ / "extra" / "gnu_unique.so");
+    fs::copy_file(ORDERHOST_PLUGIN_DIR "/orderhost-credit.so", folder_ / "extra" / "my-credit.so");
+    const auto config = write("host.properties", "database.connection = Driver=SQLite3;Database=${config_dir}/o.db;\n"
+                                                 "plugins.folders = " ORDERHOST_PLUGIN_DIR ", extra\n"
+                                                 "chains.folder = .\n");
+    const auto result = runOrderhost("chains validate --config " + config.string() + " " ORDERHOST_SOURCE_DIR
+                                     "/config/chains/place-order.yaml");
+    EXPECT_EQ(result.exitCode, 78) << result.output;
+    EXPECT_NE(result.output.find("plugin " + (folder_ / "extra" / "gnu_unique.so").string() +
+                                 " refused: exports GNU unique symbol(s)"),
+              std::string::npos) << result.output;
+    const std::string both = "duplicate plugin id 'orderhost.credit': claimed by 2 files (" +
+                             fs::path(ORDERHOST_PLUGIN_DIR "/orderhost-credit.so").lexically_normal().string() + ", " +
+                             (folder_ / "extra" / "my-credit.so").string() + ")";
+    EXPECT_NE(result.output.find("plugin " + (folder_ / "extra" / "my-credit.so").string() + " refused: " + both),
+              std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("orderhost-credit.so refused: " + both), std::string::npos) << result.output;
+}
+
 TEST_F(CommandsTest, ChainsValidateWithoutConfigChecksStructureOnly) {
     const auto chain = write("typo.yaml", "name: t\nversion: 1\ntrigger: place_order\nstepz: []\n");
     const auto result = runOrderhost("chains validate " + chain.string());

@@ -113,17 +113,67 @@ TEST_F(PluginRegistryTest, RefusesAStepKindWithoutRun) {
     EXPECT_NE(refusalFor(copyIn("no_run")).find("lacks create, run or destroy"), std::string::npos);
 }
 
-TEST_F(PluginRegistryTest, RefusesADuplicateIdAndKeepsTheFirst) {
-    copyIn("good", "a-good.so");
-    copyIn("good_twin", "b-twin.so");
+// Which copy wins must not depend on file or folder order: both are refused, each naming both.
+void expectBothRefusedNamingBoth(const PluginRegistry& registry, const fs::path& a, const fs::path& b) {
+    EXPECT_TRUE(registry.plugins().empty());
+    EXPECT_EQ(registry.find("test.good"), nullptr);
+    ASSERT_EQ(registry.refusals().size(), 2u);
+    for (const auto& refusal : registry.refusals()) {
+        EXPECT_NE(refusal.reason.find("duplicate plugin id 'test.good': claimed by 2 files"), std::string::npos)
+            << refusal.reason;
+        EXPECT_NE(refusal.reason.find(a.string()), std::string::npos) << refusal.reason;
+        EXPECT_NE(refusal.reason.find(b.string()), std::string::npos) << refusal.reason;
+    }
+    EXPECT_EQ(registry.refusals()[0].file, a.string());
+    EXPECT_EQ(registry.refusals()[1].file, b.string());
+}
+
+TEST_F(PluginRegistryTest, AnIdClaimedByTwoFilesRefusesBothAndNamesBothPaths) {
+    const fs::path a = copyIn("good", "a-good.so");
+    const fs::path b = copyIn("good_twin", "b-twin.so");
     PluginRegistry registry(services::hostInfo(), {});
     registry.loadFolder(folder_);
-    ASSERT_EQ(registry.plugins().size(), 1u);
-    EXPECT_EQ(registry.plugins().front().manifest.file, (folder_ / "a-good.so").string());
+    expectBothRefusedNamingBoth(registry, a, b);
+}
+
+TEST_F(PluginRegistryTest, AnIdClaimedByTwoFilesRefusesBothWithoutTheProbeToo) {
+    const fs::path a = copyIn("good", "a-good.so");
+    const fs::path b = copyIn("good_twin", "b-twin.so");
+    RegistryOptions options;
+    options.probeFirst = false;
+    PluginRegistry registry(services::hostInfo(), options);
+    registry.loadFolder(folder_);
+    expectBothRefusedNamingBoth(registry, a, b);
+}
+
+TEST_F(PluginRegistryTest, AnIdClaimedInTwoFoldersRefusesBothWhicheverFolderComesFirst) {
+    fs::create_directories(folder_ / "integrator");
+    fs::create_directories(folder_ / "reference");
+    const fs::path mine = folder_ / "integrator" / "z.so";
+    const fs::path theirs = folder_ / "reference" / "a.so";
+    fs::copy_file(fixture("good_twin"), mine);
+    fs::copy_file(fixture("good"), theirs);
+    copyIn("other");
+    PluginRegistry registry(services::hostInfo(), {});
+    registry.loadFolders({folder_ / "integrator", folder_ / "reference", folder_});
+    ASSERT_EQ(registry.plugins().size(), 1u) << "the unrelated plugin still loads";
+    EXPECT_EQ(registry.plugins()[0].manifest.id, "test.other");
+    ASSERT_EQ(registry.refusals().size(), 2u);
+    for (const auto& refusal : registry.refusals()) {
+        EXPECT_NE(refusal.reason.find(mine.string()), std::string::npos) << refusal.reason;
+        EXPECT_NE(refusal.reason.find(theirs.string()), std::string::npos) << refusal.reason;
+    }
+}
+
+TEST_F(PluginRegistryTest, AFileLoadedAfterTheRegistryHoldsItsIdIsRefusedNamingTheFirst) {
+    PluginRegistry registry(services::hostInfo(), {});
+    ASSERT_NE(registry.loadFile(copyIn("good")), nullptr);
+    EXPECT_EQ(registry.loadFile(copyIn("good_twin")), nullptr);
     ASSERT_EQ(registry.refusals().size(), 1u);
-    EXPECT_EQ(registry.refusals()[0].file, (folder_ / "b-twin.so").string());
-    EXPECT_NE(registry.refusals()[0].reason.find("duplicate plugin id 'test.good': already loaded from"),
-              std::string::npos);
+    EXPECT_NE(registry.refusals()[0].reason.find("duplicate plugin id 'test.good': already loaded from " +
+                                                 (folder_ / "good.so").string()),
+              std::string::npos)
+        << registry.refusals()[0].reason;
 }
 
 TEST_F(PluginRegistryTest, ACrashingPluginIsRefusedAndTheHostGoesOn) {

@@ -27,5 +27,36 @@ TEST(SqlTextTest, SplitsAScriptOnSemicolonsOutsideQuotes) {
     EXPECT_TRUE(splitStatements(" ; ;\n").empty());
 }
 
+// "W:" a word, "I:" a quoted identifier, "L" a literal, "S:" a symbol.
+std::string kinds(std::string_view sql) {
+    std::string out;
+    for (const SqlToken& t : tokenize(sql)) {
+        if (!out.empty()) out += ' ';
+        switch (t.kind) {
+        case SqlToken::Kind::Word: out += "W:" + t.text; break;
+        case SqlToken::Kind::Identifier: out += "I:" + t.text; break;
+        case SqlToken::Kind::Literal: out += "L"; break;
+        case SqlToken::Kind::Symbol: out += "S:" + t.text; break;
+        }
+    }
+    return out;
+}
+
+TEST(SqlTextTest, TokenizeUpperCasesWordsAndKeepsQuotedIdentifiers) {
+    EXPECT_EQ(kinds("insert into \"Or\"\"ders\" (a) values (?, 1.5e3)"),
+              "W:INSERT W:INTO I:Or\"ders S:( W:A S:) W:VALUES S:( S:? S:, L S:)");
+    EXPECT_EQ(kinds("DELETE FROM `orders`; DELETE FROM [step runs]"),
+              "W:DELETE W:FROM I:orders S:; W:DELETE W:FROM I:step runs");
+    EXPECT_EQ(kinds("SELECT main.orders.id"), "W:SELECT W:MAIN S:. W:ORDERS S:. W:ID");
+}
+
+TEST(SqlTextTest, TokenizeSkipsCommentsAndLiteralsOfBothBackends) {
+    EXPECT_EQ(kinds("SELECT 'it''s; COMMIT' -- COMMIT\n, x /* a /* nested */ COMMIT */"), "W:SELECT L S:, W:X");
+    EXPECT_EQ(kinds("SELECT E'a\\' COMMIT', $$ COMMIT $$, $f$ x $$ y $f$ FROM t"), "W:SELECT L S:, L S:, L W:FROM W:T");
+    EXPECT_EQ(kinds("SELECT $1, a$b"), "W:SELECT S:$ L S:, W:A$B");
+    EXPECT_EQ(kinds("SELECT 'unterminated COMMIT"), "W:SELECT L");
+    EXPECT_EQ(kinds("SELECT \"open"), "W:SELECT I:open");
+}
+
 }  // namespace
 }  // namespace orderhost::services

@@ -1,5 +1,9 @@
 #include "host/store/Migrations.h"
 
+#include "host/store/PluginMigrations.h"
+
+#include <algorithm>
+
 #include <future>
 
 #include <gtest/gtest.h>
@@ -32,6 +36,23 @@ TEST_P(MigrationsTest, OpenBringsAnEmptyDatabaseToTheLatestVersion) {
     std::string description;
     db->session() << "SELECT description FROM schema_migrations WHERE version = 1", into(description), now;
     EXPECT_EQ(description, schemaMigrations().front().description);
+}
+
+// Plugins may not write the host's tables (services/StatementPolicy.h): the list it checks
+// must name every table the host creates, and nothing else.
+TEST_P(MigrationsTest, HostTableNamesAreExactlyTheTablesTheHostCreates) {
+    auto db = open();
+    appliedPluginMigrations(*db, "test.plugin");  // creates plugin_migrations
+    std::vector<std::string> tables;
+    if (db->backend() == Backend::SQLite) {
+        db->session() << "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name", into(tables), now;
+    } else {
+        db->session() << "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+                         "ORDER BY table_name", into(tables), now;
+    }
+    std::vector<std::string> expected = hostTableNames();
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(tables, expected);
 }
 
 TEST_P(MigrationsTest, RunningTwiceChangesNothingAndKeepsData) {

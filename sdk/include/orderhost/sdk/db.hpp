@@ -74,8 +74,8 @@ class Param {
 // Value
 //
 // One column of a row as the host sent it: null, a boolean, an integer, another number or a
-// string. integer() also accepts a string holding a whole number, because the SQLite driver
-// reports computed columns (COUNT(*), a - b) as text.
+// string. integer() also accepts a string holding a whole number: a 1.0 host returned SQLite's
+// computed columns (COUNT(*), a - b) as text (hosts since 1.1 return numbers).
 class Value {
  public:
   enum class Kind { null, boolean, integer, number, string };

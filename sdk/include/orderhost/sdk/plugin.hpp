@@ -29,12 +29,24 @@
 #include <string>
 #include <type_traits>
 
+// The SDK's per-library state is declared ORDERHOST_SDK_LIBRARY_LOCAL: hidden in the source
+// itself, not only by orderhost_add_plugin's flags. g++ makes an exported namespace-scope
+// `inline` variable an STB_GNU_UNIQUE symbol, which the dynamic loader shares between every
+// library defining it despite RTLD_LOCAL: two plugins built with a plain add_library(SHARED)
+// would then share one services table and one migrations list (and the host refuses a library
+// exporting such a symbol). A hidden symbol never leaves its library, whatever the build flags.
+#if defined(__GNUC__) || defined(__clang__)
+#define ORDERHOST_SDK_LIBRARY_LOCAL __attribute__((visibility("hidden")))
+#else
+#define ORDERHOST_SDK_LIBRARY_LOCAL
+#endif
+
 namespace orderhost::sdk::detail {
 
 // The host's services table. Written once by the entry function, on the host's main thread
 // before any other plugin call; only read afterwards, so it needs no synchronisation.
-// Each plugin library has its own copy: the SDK's symbols are hidden (orderhost_add_plugin).
-inline const oh_host_services* g_services = nullptr;
+// Each plugin library has its own copy (ORDERHOST_SDK_LIBRARY_LOCAL).
+inline ORDERHOST_SDK_LIBRARY_LOCAL const oh_host_services* g_services = nullptr;
 
 // An oh_str over a NUL-terminated string with static storage (the macro arguments).
 constexpr oh_str staticStr(const char* text) noexcept {
@@ -66,8 +78,9 @@ oh_status guarded(oh_context* ctx, bool creating, Body&& body) noexcept {
       return OH_STATUS_INTERNAL_ERROR;
     }
   } catch (...) {  // a non-std exception, or bad_alloc while building a message above
-    static const char kUnknown[] = "unknown exception (not derived from std::exception)";
-    if (g_services != nullptr) g_services->report_error(ctx, OH_STR(kUnknown));
+    // A literal, not a local static: that would be one more GNU unique symbol.
+    if (g_services != nullptr)
+      g_services->report_error(ctx, OH_STR("unknown exception (not derived from std::exception)"));
     return OH_STATUS_INTERNAL_ERROR;
   }
 }
@@ -138,8 +151,9 @@ constexpr std::array<const T*, N> pointersTo(const T (&items)[N]) noexcept {
 }
 
 // The plugin's migrations (ORDERHOST_MIGRATIONS), set while the library's static objects are
-// initialised, i.e. before the host calls the entry; only read afterwards.
-inline const oh_migrations_ext* g_migrations = nullptr;
+// initialised, i.e. before the host calls the entry; only read afterwards. One per library,
+// like g_services.
+inline ORDERHOST_SDK_LIBRARY_LOCAL const oh_migrations_ext* g_migrations = nullptr;
 
 inline bool registerMigrations(const oh_migrations_ext* migrations) noexcept {
   g_migrations = migrations;

@@ -1,0 +1,22 @@
+// What an ODBC failure means, read from its diagnostics rather than its text, and one fix for
+// a driver/Poco pair that would otherwise corrupt the heap on every failed SQLite statement.
+//
+// Transient failures are those a retry of the whole transaction can cure: PostgreSQL's
+// serialization failure (SQLSTATE 40001), deadlock (40P01) and lock timeout (55P03); SQLite's
+// SQLITE_BUSY (5) and SQLITE_LOCKED (6), which the sqliteodbc driver reports as SQLSTATE
+// HY000/S1000 with the SQLite result code as the native error ("database is locked (5)").
+//
+//   catch (const Poco::Exception& e) { if (auto why = transientFailure(e); !why.empty()) ... retry }
+#pragma once
+
+#include <Poco/Exception.h>
+
+#include <string>
+
+namespace orderhost::store {
+
+// A short name of the transient condition ("deadlock (SQLSTATE 40P01)"), or "" when the
+// failure is not transient (or not an ODBC failure at all).
+std::string transientFailure(const Poco::Exception& error);
+
+}  // namespace orderhost::store
