@@ -20,8 +20,12 @@ constexpr auto kPollAtMost = std::chrono::milliseconds(250);  // how soon stop()
 constexpr auto kReportEvery = std::chrono::seconds(10);
 constexpr int kAcceptsPerRound = 64;
 
-bool headComplete(const std::string& bytes) {
-    return bytes.find("\r\n\r\n") != std::string::npos || bytes.find("\n\n") != std::string::npos;
+// How long the request head in `bytes` is, or npos while its end has not arrived.
+std::size_t headLength(const std::string& bytes) {
+    const auto crlf = bytes.find("\r\n\r\n");
+    const auto lf = bytes.find("\n\n");
+    if (crlf == std::string::npos && lf == std::string::npos) return std::string::npos;
+    return crlf < lf ? crlf + 4 : lf + 2;
 }
 
 std::string rawReply(HTTPResponse::HTTPStatus status, const std::string& detail, int retryAfterSeconds) {
@@ -144,7 +148,8 @@ bool ConnectionGate::readFrom(Waiting& waiting, Clock::time_point now) {
         if (waiting.refused) continue;  // what is left of a refused request: read and dropped
         waiting.head.append(buffer, static_cast<std::size_t>(n));
         waiting.until = readUntil(*waiting.client, now);
-        if (headComplete(waiting.head)) return headArrived(waiting, now);
+        const std::size_t length = headLength(waiting.head);
+        if (length <= kMaxHeadBytes) return headArrived(waiting, now);
         if (waiting.head.size() > kMaxHeadBytes) {
             refuse(waiting, HTTPResponse::HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE,
                    "the request head exceeds " + std::to_string(kMaxHeadBytes) + " bytes", now);

@@ -184,6 +184,25 @@ TEST(SlowClientTest, AClientOverItsConnectionCapGets429WithRetryAfter) {
     EXPECT_EQ(status, 200);
 }
 
+TEST(SlowClientTest, TheConnectionLimitAnswers503AndAnOversizedHeadGets431) {
+    HostOptions options;
+    options.extraSettings["http.max_connections"] = "4";
+    HostProcess host(options);
+    std::vector<std::unique_ptr<RawConnection>> held;
+    for (int i = 0; i < 4; ++i) held.push_back(std::make_unique<RawConnection>(host.port(), "127.0.0.3" + std::to_string(i)));
+    std::this_thread::sleep_for(200ms);
+    RawConnection fifth(host.port(), "127.0.0.40");  // sends nothing: the answer does not wait for a request
+    const std::string reply = fifth.read(3s);
+    EXPECT_EQ(statusOf(reply), 503) << reply;
+    EXPECT_EQ(headerOf(reply, "Retry-After"), "1") << reply;
+    EXPECT_NE(bodyOf(reply).find("http.max_connections"), std::string::npos) << reply;
+    held.clear();
+    std::this_thread::sleep_for(300ms);
+    RawConnection large(host.port());
+    large.send("GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'b') + "\r\n\r\n");
+    EXPECT_EQ(statusOf(large.read(3s)), 431);
+}
+
 TEST(SlowClientTest, ASaturatedHostAnswers503WithRetryAfterInsteadOfDroppingTheConnection) {
     HostOptions options;
     options.extraSettings["http.max_threads"] = "2";
