@@ -38,9 +38,11 @@ bool isValidId(const std::string& id) {
 std::string readStepKind(const oh_step_kind* kind, std::uint32_t index, StepKindManifest& out) {
     const std::string where = "step_kinds[" + std::to_string(index) + "]";
     if (kind == nullptr) return where + " is NULL";
-    if (kind->struct_size < sizeof(oh_step_kind)) {
+    // Any struct at least as large as its 1.0 form is readable (DESIGN.md, ABI rule 10);
+    // fields added after 1.0 are read only behind OH_HAS_FIELD.
+    if (kind->struct_size < OH_SIZE_1_0_STEP_KIND) {
         return where + ".struct_size is " + std::to_string(kind->struct_size) +
-               " bytes; ABI 1.0 requires at least " + std::to_string(sizeof(oh_step_kind));
+               " bytes; ABI 1.0 requires at least " + std::to_string(OH_SIZE_1_0_STEP_KIND);
     }
     std::string error;
     out.name = copyString(kind->name, (where + ".name").c_str(), error);
@@ -81,9 +83,9 @@ std::string readManifest(const oh_plugin_info* info, PluginManifest& out) {
         return "the entry function returned NULL: the plugin refused this host (ABI " +
                std::to_string(OH_ABI_MAJOR) + "." + std::to_string(OH_ABI_MINOR) + ")";
     }
-    if (info->struct_size < sizeof(oh_plugin_info)) {
+    if (info->struct_size < OH_SIZE_1_0_PLUGIN_INFO) {
         return "oh_plugin_info.struct_size is " + std::to_string(info->struct_size) +
-               " bytes; ABI 1.0 requires at least " + std::to_string(sizeof(oh_plugin_info));
+               " bytes; ABI 1.0 requires at least " + std::to_string(OH_SIZE_1_0_PLUGIN_INFO);
     }
     out.abiMajor = info->abi_major;
     out.abiMinor = info->abi_minor;
@@ -131,6 +133,7 @@ std::string PluginManifest::toJson() const {
         k.set("description", kind.description);
         k.set("config_schema", kind.configSchema);
         k.set("thread_safe", (kind.flags & OH_STEP_THREAD_SAFE) != 0);
+        k.set("no_external_effects", (kind.flags & OH_STEP_NO_EXTERNAL_EFFECTS) != 0);
         k.set("flags", kind.flags);
         k.set("compensates", kind.canCompensate);
         kinds.add(k);
