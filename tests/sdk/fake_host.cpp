@@ -175,7 +175,7 @@ oh_status getKey(oh_context* ctx, oh_document doc, oh_str path, size_t index, oh
   return OH_STATUS_OK;
 }
 
-oh_status removeValue(oh_context* ctx, oh_str path) { return host(ctx).removeValue(text(path)); }
+oh_status removeValueOf(oh_context* ctx, oh_str path) { return host(ctx).removeValue(text(path)); }
 int32_t isAbandoned(oh_context* ctx) { return host(ctx).abandoned ? 1 : 0; }
 void logPlugin(const oh_plugin_info* plugin, oh_log_level, oh_str message) {
   FakeHost::pluginLogs().emplace_back(plugin, text(message));
@@ -217,7 +217,7 @@ const oh_host_services& FakeHost::services11() {
   static const oh_host_services table = {sizeof(oh_host_services), logLine, nowMs, getJson,
                                          getString, getInt, getSize, setJson, reportOutcome,
                                          reportError, getExtension11, getBool, getKey,
-                                         removeValue, isAbandoned, logPlugin};
+                                         removeValueOf, isAbandoned, logPlugin};
   return table;
 }
 

@@ -22,6 +22,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* An oh_str argument from a literal (OH_STR is an initializer; this is an expression). */
+#define STR(literal) ((oh_str)OH_STR(literal))
+
 #ifndef COMPAT_ID
 #error "COMPAT_ID must name the plugin"
 #endif
@@ -57,11 +60,11 @@ static oh_status read_order(oh_context *ctx) {
     oh_str customer = {NULL, 0};
     int64_t total = 0;
     char quoted[80];
-    oh_status st = services->get_string(ctx, OH_DOC_ORDER, OH_STR("/customer"), &customer);
+    oh_status st = services->get_string(ctx, OH_DOC_ORDER, STR("/customer"), &customer);
     if (st != OH_STATUS_OK || customer.len > 64) return OH_STATUS_INTERNAL_ERROR;
     snprintf(quoted, sizeof quoted, "\"%.*s\"", (int)customer.len, customer.ptr);
     if ((st = put(ctx, "customer", quoted)) != OH_STATUS_OK) return st;
-    if ((st = services->get_int(ctx, OH_DOC_ORDER, OH_STR("/total"), &total)) != OH_STATUS_OK) return st;
+    if ((st = services->get_int(ctx, OH_DOC_ORDER, STR("/total"), &total)) != OH_STATUS_OK) return st;
     return put_int(ctx, "total", (long long)total);
 }
 
@@ -71,7 +74,7 @@ static oh_status query_db(oh_context *ctx) {
     char json[64];
     oh_status st;
     if (db == NULL || !OH_HAS_FIELD(db, oh_db_ext, execute)) return put(ctx, "db_one", "null");
-    st = db->execute(ctx, OH_STR(""), OH_STR("SELECT 1 AS one"), OH_STR("[]"), &rows, NULL, NULL);
+    st = db->execute(ctx, STR(""), STR("SELECT 1 AS one"), STR("[]"), &rows, NULL, NULL);
     if (st != OH_STATUS_OK || rows.len >= sizeof json) return OH_STATUS_INTERNAL_ERROR;
     memcpy(json, rows.ptr, rows.len);
     json[rows.len] = '\0';
@@ -86,7 +89,7 @@ static oh_status use_1_1(oh_context *ctx, const oh_step_call *call) {
         (st = put_int(ctx, "deadline_ms", (long long)call->deadline_ms)) != OH_STATUS_OK)
         return st;
     if (!OH_HAS_FIELD(services, oh_host_services, get_bool)) return put(ctx, "rush", "\"no get_bool\"");
-    st = services->get_bool(ctx, OH_DOC_ORDER, OH_STR("/rush"), &rush);
+    st = services->get_bool(ctx, OH_DOC_ORDER, STR("/rush"), &rush);
     if (st != OH_STATUS_OK) return st;
     return put(ctx, "rush", rush ? "true" : "false");
 }
@@ -109,11 +112,11 @@ static oh_status compat_run(void *instance, const oh_step_call *call) {
     st = put(ctx, "future_call_field", OH_HAS_FIELD(call, oh_step_call, future_call_field) ? "true" : "false");
     if (st != OH_STATUS_OK) return st;
 #endif
-    services->log(ctx, OH_LOG_INFO, OH_STR("compat step ran"));
+    services->log(ctx, OH_LOG_INFO, STR("compat step ran"));
     memset(&outcome, 0, sizeof outcome);
     outcome.struct_size = sizeof outcome; /* the size of THIS header's oh_outcome */
     outcome.kind = OH_OUTCOME_CONTINUE;
-    outcome.code = (oh_str)OH_STR("compat_ok");
+    outcome.code = STR("compat_ok");
     services->report_outcome(ctx, &outcome);
     return OH_STATUS_OK;
 }

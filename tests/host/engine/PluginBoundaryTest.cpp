@@ -150,8 +150,8 @@ TEST_P(PluginBoundaryTest, HostileTextIsCleanedBeforeItIsStoredLoggedOrPublished
                         " esc:\\x1b[31mred\\x1b[0m"),
               std::string::npos)
         << text;
-    EXPECT_NE(text.find("warn [test.boundary]: caf"), std::string::npos) << "log_plugin is tagged with the id";
-    EXPECT_NE(text.find("warn [unknown plugin]: from a pointer the host never saw"), std::string::npos) << text;
+    EXPECT_NE(text.find("warning [test.boundary]: caf"), std::string::npos) << "log_plugin is tagged with the id";
+    EXPECT_NE(text.find("warning [unknown plugin]: from a pointer the host never saw"), std::string::npos) << text;
     EXPECT_NE(text.find("report_outcome: code is not printable ASCII"), std::string::npos) << text;
 }
 
