@@ -1,5 +1,7 @@
 #include "host/plugins/PluginManifest.h"
 
+#include "host/plugins/PluginText.h"
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -46,7 +48,7 @@ std::string readStepKind(const oh_step_kind* kind, std::uint32_t index, StepKind
     }
     std::string error;
     out.name = copyString(kind->name, (where + ".name").c_str(), error);
-    out.description = copyString(kind->description, (where + ".description").c_str(), error);
+    out.description = cleanMessage(copyString(kind->description, (where + ".description").c_str(), error));
     out.configSchema = copyString(kind->config_schema, (where + ".config_schema").c_str(), error);
     if (!error.empty()) return error;
     if (!isValidId(out.name)) return where + ".name '" + out.name + "' is not a valid step kind name";
@@ -97,9 +99,10 @@ std::string readManifest(const oh_plugin_info* info, PluginManifest& out) {
     }
     std::string error;
     out.id = copyString(info->id, "id", error);
-    out.version = copyString(info->version, "version", error);
-    out.vendor = copyString(info->vendor, "vendor", error);
-    out.description = copyString(info->description, "description", error);
+    // Shown by `plugins inspect`, logs and GET /v1/plugins: valid UTF-8, no terminal escapes.
+    out.version = cleanMessage(copyString(info->version, "version", error));
+    out.vendor = cleanMessage(copyString(info->vendor, "vendor", error));
+    out.description = cleanMessage(copyString(info->description, "description", error));
     if (!error.empty()) return error;
     if (!isValidId(out.id)) return "plugin id '" + out.id + "' is empty or has invalid characters";
     return readStepKinds(info, out);

@@ -5,7 +5,7 @@
 #include "host/services/DatabaseExtension.h"
 #include "host/services/DocumentServices.h"
 #include "host/services/EventsExtension.h"
-#include "host/services/PluginText.h"
+#include "host/plugins/PluginText.h"
 
 #include <spdlog/spdlog.h>
 
@@ -33,13 +33,13 @@ void logMessage(oh_context* ctx, oh_log_level level, oh_str message) {
     const auto& who = ctx->identity;
     // Escaped: a "\n" or an ANSI sequence from a plugin must not forge host log lines.
     spdlog::log(spdLevel, "[{}] chain={} step={} order={}: {}", who.pluginId, who.chain, who.step,
-                who.orderId.empty() ? "-" : who.orderId, escapeForLog(textOf(message)));
+                who.orderId.empty() ? "-" : who.orderId, plugins::escapeForLog(textOf(message)));
 }
 
 void logPlugin(const oh_plugin_info* plugin, oh_log_level level, oh_str message) {
     const auto spdLevel = toSpdlog(level);
     if (!spdlog::should_log(spdLevel)) return;
-    spdlog::log(spdLevel, "[{}]: {}", plugins::pluginIdOf(plugin), escapeForLog(textOf(message)));
+    spdlog::log(spdLevel, "[{}]: {}", plugins::pluginIdOf(plugin), plugins::escapeForLog(textOf(message)));
 }
 
 std::int64_t nowMs(oh_context* ctx) { return ctx && ctx->clock ? ctx->clock() : systemClockMs(); }
@@ -54,16 +54,16 @@ ReportedOutcome cleanedOutcome(const oh_context& ctx, const oh_outcome& outcome)
     copy.kind = outcome.kind;
     bool codeChanged = false;
     bool signalChanged = false;
-    copy.code = cleanCode(textOf(outcome.code), codeChanged);
-    copy.message = cleanMessage(textOf(outcome.message));
+    copy.code = plugins::cleanCode(textOf(outcome.code), codeChanged);
+    copy.message = plugins::cleanMessage(textOf(outcome.message));
     copy.retryAfterMs = outcome.retry_after_ms;
-    copy.signal = cleanCode(textOf(outcome.signal), signalChanged);
+    copy.signal = plugins::cleanCode(textOf(outcome.signal), signalChanged);
     copy.timeoutMs = outcome.timeout_ms;
     if (codeChanged || signalChanged) {
         spdlog::warn("[{}] chain={} step={} order={}: report_outcome: {} is not printable ASCII of at most {} "
                      "bytes; kept as '{}'",
                      ctx.identity.pluginId, ctx.identity.chain, ctx.identity.step, ctx.identity.orderId,
-                     codeChanged ? "code" : "signal", kMaxPluginCodeBytes, codeChanged ? copy.code : copy.signal);
+                     codeChanged ? "code" : "signal", plugins::kMaxPluginCodeBytes, codeChanged ? copy.code : copy.signal);
     }
     return copy;
 }
@@ -87,7 +87,7 @@ void reportOutcome(oh_context* ctx, const oh_outcome* outcome) {
 }
 
 void reportError(oh_context* ctx, oh_str message) {
-    if (ctx != nullptr && !ctx->isAbandoned()) ctx->error = cleanMessage(textOf(message));
+    if (ctx != nullptr && !ctx->isAbandoned()) ctx->error = plugins::cleanMessage(textOf(message));
 }
 
 const void* getExtension(const char* id) {

@@ -1,10 +1,10 @@
-#include "host/services/PluginText.h"
+#include "host/plugins/PluginText.h"
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 
-namespace orderhost::services {
+namespace orderhost::plugins {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
@@ -107,4 +107,4 @@ std::string escapeForLog(std::string_view text) {
     return out;
 }
 
-}  // namespace orderhost::services
+}  // namespace orderhost::plugins

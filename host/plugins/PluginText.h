@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-namespace orderhost::services {
+namespace orderhost::plugins {
 
 // Longest outcome code and signal kept (the step_runs column holds 128 bytes).
 inline constexpr std::size_t kMaxPluginCodeBytes = 128;
@@ -40,4 +40,4 @@ std::string cleanMessage(std::string_view text, std::size_t maxBytes = kMaxPlugi
 // At most kMaxPluginLogBytes.
 std::string escapeForLog(std::string_view text);
 
-}  // namespace orderhost::services
+}  // namespace orderhost::plugins

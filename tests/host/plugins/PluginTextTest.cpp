@@ -1,9 +1,11 @@
-// Cleaning of text that comes from plugins (host/services/PluginText.h).
-#include "host/services/PluginText.h"
+// Cleaning of text that comes from plugins (host/plugins/PluginText.h).
+#include "host/plugins/PluginText.h"
+
+#include "host/plugins/PluginManifest.h"
 
 #include <gtest/gtest.h>
 
-namespace orderhost::services {
+namespace orderhost::plugins {
 namespace {
 
 const std::string kFffd = "\xEF\xBF\xBD";
@@ -44,5 +46,35 @@ TEST(PluginText, LogLinesEscapeEveryControlCharacter) {
     EXPECT_EQ(longLine.substr(longLine.size() - 3), "...");
 }
 
+oh_status noCreate(const oh_create_args*, void**) { return OH_STATUS_OK; }
+oh_status noRun(void*, const oh_step_call*) { return OH_STATUS_OK; }
+void noDestroy(void*) {}
+
+TEST(PluginText, ManifestTextIsCleanedWhenItIsRead) {
+    oh_step_kind kind{};
+    kind.struct_size = sizeof kind;
+    kind.name = OH_STR("k");
+    kind.description = OH_STR("kind\x1b[2J");
+    kind.create = noCreate;
+    kind.run = noRun;
+    kind.destroy = noDestroy;
+    const oh_step_kind* kinds[] = {&kind};
+    oh_plugin_info info{};
+    info.struct_size = sizeof info;
+    info.abi_major = OH_ABI_MAJOR;
+    info.id = OH_STR("test.text");
+    info.version = OH_STR("1.0\n");
+    info.vendor = OH_STR("ACME\xFF");
+    info.description = OH_STR("line\nFORGED");
+    info.step_kind_count = 1;
+    info.step_kinds = kinds;
+    PluginManifest manifest;
+    ASSERT_EQ(readManifest(&info, manifest), "");
+    EXPECT_EQ(manifest.version, "1.0" + kFffd);
+    EXPECT_EQ(manifest.vendor, "ACME" + kFffd);
+    EXPECT_EQ(manifest.description, "line" + kFffd + "FORGED");
+    EXPECT_EQ(manifest.stepKinds[0].description, "kind" + kFffd + "[2J");
+}
+
 }  // namespace
-}  // namespace orderhost::services
+}  // namespace orderhost::plugins
