@@ -29,6 +29,7 @@ void printManifest(const plugins::PluginManifest& m) {
     for (const auto& kind : m.stepKinds) {
         std::cout << "  " << kind.name << " [" << plugins::categoryName(kind.category) << "]"
                   << ((kind.flags & OH_STEP_THREAD_SAFE) ? " thread-safe" : "")
+                  << ((kind.flags & OH_STEP_NO_EXTERNAL_EFFECTS) ? " no-external-effects" : "")
                   << (kind.canCompensate ? " compensates" : "") << "\n      " << kind.description << "\n";
     }
 }

@@ -188,6 +188,55 @@ Status JsonDocument::getSize(std::string_view pointer, std::size_t& out) const {
     return Status::Ok;
 }
 
+Status JsonDocument::getBool(std::string_view pointer, bool& out) const {
+    Var value;
+    const Status status = find(pointer, value);
+    if (status != Status::Ok) return status;
+    if (jsonTypeOf(value) != JsonType::Boolean) return Status::TypeMismatch;
+    out = value.extract<bool>();
+    return Status::Ok;
+}
+
+Status JsonDocument::getKey(std::string_view pointer, std::size_t index, std::string& out) const {
+    Var value;
+    const Status status = find(pointer, value);
+    if (status != Status::Ok) return status;
+    if (jsonTypeOf(value) != JsonType::Object) return Status::TypeMismatch;
+    // Objects keep insertion order (JSON_PRESERVE_KEY_ORDER), so this is document order.
+    const Object::NameList names = value.extract<Object::Ptr>()->getNames();
+    if (index >= names.size()) return Status::NotFound;
+    out = names[index];
+    return Status::Ok;
+}
+
+Status JsonDocument::remove(std::string_view pointer) {
+    const auto parsed = JsonPointer::parse(pointer);
+    if (!parsed) return Status::InvalidArgument;
+    const std::vector<std::string>& tokens = parsed->tokens();
+    if (tokens.empty()) return Status::InvalidArgument;  // the root cannot be removed
+    Var parent = root_;
+    for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
+        Var child;
+        const Status status = step(parent, tokens[i], child);
+        if (status != Status::Ok) return status;
+        parent = child;
+    }
+    const std::string& last = tokens.back();
+    if (jsonTypeOf(parent) == JsonType::Object) {
+        Object::Ptr object = parent.extract<Object::Ptr>();
+        if (!object->has(last)) return Status::NotFound;
+        object->remove(last);
+        return Status::Ok;
+    }
+    if (jsonTypeOf(parent) != JsonType::Array) return Status::TypeMismatch;
+    if (last == "-") return Status::InvalidArgument;  // "-" names an element that does not exist yet
+    Array::Ptr array = parent.extract<Array::Ptr>();
+    std::size_t index = 0;
+    const Status status = arrayPosition(*array, last, index);
+    if (status == Status::Ok) array->remove(static_cast<unsigned>(index));
+    return status;
+}
+
 Status JsonDocument::set(std::string_view pointer, std::string_view json) {
     const auto parsed = JsonPointer::parse(pointer);
     if (!parsed) return Status::InvalidArgument;

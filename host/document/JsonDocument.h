@@ -1,6 +1,6 @@
 // A JSON document whose root is an object, read and written through JSON Pointers. It
 // backs the document services of the plugin ABI (get_json, get_string, get_int, get_size,
-// set_json) for both the order document (OH_DOC_ORDER) and a step's configuration
+// set_json; since 1.1 get_bool, get_key, remove_value) for both the order document (OH_DOC_ORDER) and a step's configuration
 // (OH_DOC_CONFIG), so every operation maps 1:1 onto one service and reports a Status that
 // mirrors oh_status instead of throwing: these calls sit behind a C boundary.
 //
@@ -63,6 +63,16 @@ public:
     Status getInt(std::string_view pointer, std::int64_t& out) const;
     // Elements of an array or members of an object. TypeMismatch for scalars.
     Status getSize(std::string_view pointer, std::size_t& out) const;
+    // JSON true/false. TypeMismatch for anything else (0/1 and "true" included).
+    Status getBool(std::string_view pointer, bool& out) const;
+    // The name of the index-th member of the object at `pointer`, in document order (the
+    // order in which members were first written). NotFound past the last member,
+    // TypeMismatch when the value is not an object.
+    Status getKey(std::string_view pointer, std::size_t index, std::string& out) const;
+
+    // Removes the member or array element at `pointer` (later elements move down by one).
+    // NotFound when there is nothing there; InvalidArgument for "" (the root stays) and "-".
+    Status remove(std::string_view pointer);
 
     // Sets the value at `pointer` to the JSON `json`. Missing parent objects are created;
     // "/x/-" appends to array x (created when missing); an existing array index is replaced.

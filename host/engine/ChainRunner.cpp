@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <random>
 #include <regex>
 
@@ -70,6 +71,7 @@ struct ChainRunner::Attempt {
     store::StepRunRecord run;
     std::shared_ptr<store::StepTransaction> transaction;
     bool documentLost = false;  // the call timed out and kept the document: re-read it
+    std::vector<services::EmittedEvent> events{};  // orderhost.events/1: written only if kept
 };
 
 ChainRunner::ChainRunner(Engine& engine) : engine_(engine) {}
@@ -128,15 +130,18 @@ services::ReportedOutcome ChainRunner::callPlugin(Attempt& attempt, StepInstance
         document::JsonDocument doc;
         std::shared_ptr<store::StepTransaction> transaction;
         services::ReportedOutcome outcome;
+        std::atomic<bool> abandoned{false};  // set when the runner stops waiting (ABI 1.1)
     };
     auto call = std::make_shared<Call>();
     call->doc = std::move(doc);
     call->transaction = attempt.transaction;
-    const StepCallInfo info{attempt.run.orderId, static_cast<std::uint32_t>(attempt.run.attempt),
-                            idempotencyKey(attempt.run.orderId, attempt.run.stepName), call->transaction.get(),
-                            engine_.datasources()};
+    StepCallInfo info{attempt.run.orderId, static_cast<std::uint32_t>(attempt.run.attempt),
+                      idempotencyKey(attempt.run.orderId, attempt.run.stepName), call->transaction.get(),
+                      engine_.datasources()};
     const auto timeout = std::chrono::milliseconds(step.definition().timeoutMs);
     attempt.run.startedAtMs = engine_.now();
+    info.deadlineMs = timeout.count() > 0 ? attempt.run.startedAtMs + timeout.count() : 0;
+    info.abandoned = &call->abandoned;  // `call` outlives the plugin call (the lambda owns it)
     const auto result = engine_.workers().runWithin(timeout, [call, &step, info, compensate] {
         try {
             call->outcome = compensate ? step.compensate(call->doc, info) : step.run(call->doc, info);
@@ -147,8 +152,10 @@ services::ReportedOutcome ChainRunner::callPlugin(Attempt& attempt, StepInstance
     attempt.run.finishedAtMs = engine_.now();
     if (result == StepWorkers::Result::Done) {
         doc = std::move(call->doc);
+        attempt.events = std::move(call->outcome.events);
         return call->outcome;
     }
+    call->abandoned.store(true, std::memory_order_release);  // its later service calls are refused
     attempt.documentLost = true;
     attempt.transaction.reset();  // still in the plugin's hands; it rolls back when the call ends
     if (result == StepWorkers::Result::Busy)
@@ -208,7 +215,8 @@ void ChainRunner::commitAttempt(store::OrderRecord& order, store::OrderRecord& u
                                 document::JsonDocument& doc) {
     if (keep && !attempt.documentLost) updated.document = doc.toJson();
     if (!keep && attempt.transaction) attempt.transaction->rollback();  // before recordStep takes the lock
-    checkpoint(order, std::move(updated), std::move(attempt.run), keep ? attempt.transaction.get() : nullptr);
+    checkpoint(order, std::move(updated), std::move(attempt.run), keep ? attempt.transaction.get() : nullptr,
+               keep ? std::move(attempt.events) : std::vector<services::EmittedEvent>{});
     if (!keep || attempt.documentLost) doc = parseStored(order);  // the next attempt starts from the checkpoint
 }
 
@@ -352,7 +360,7 @@ std::shared_ptr<store::StepTransaction> ChainRunner::newTransaction() const {
 }
 
 void ChainRunner::checkpoint(store::OrderRecord& order, store::OrderRecord updated, store::StepRunRecord run,
-                             store::StepTransaction* transaction) {
+                             store::StepTransaction* transaction, std::vector<services::EmittedEvent> pluginEvents) {
     if (updated.state != order.state) states::requireTransition(order.state, updated.state);
     if (states::isRunning(updated.state)) {
         updated.leaseOwner = engine_.hostId();
@@ -369,6 +377,7 @@ void ChainRunner::checkpoint(store::OrderRecord& order, store::OrderRecord updat
     extras.expectedLeaseEpoch = order.leaseEpoch;  // a stale attempt from an earlier claim is refused
     extras.transaction = transaction;
     extras.events = eventsFor(order, updated, run);
+    appendPluginEvents(extras.events, order, run, pluginEvents);  // after the host's own
     spdlog::debug("order {} step {} attempt {}: {} -> {}", order.id, run.stepName, run.attempt, run.outcome,
                   updated.state);
     engine_.store().recordStep(updated, order.state, std::move(run), extras);

@@ -2,6 +2,8 @@
 
 #include "host/engine/OrderState.h"
 
+#include "host/document/JsonCodec.h"
+
 #include <Poco/JSON/Object.h>
 
 #include <sstream>
@@ -46,6 +48,27 @@ std::vector<store::OutboxEvent> eventsFor(const store::OrderRecord& before, cons
     event.payloadJson = json.str();
     event.createdAtMs = run.finishedAtMs;
     return {std::move(event)};
+}
+
+void appendPluginEvents(std::vector<store::OutboxEvent>& out, const store::OrderRecord& before,
+                        const store::StepRunRecord& run, const std::vector<services::EmittedEvent>& emitted) {
+    for (const services::EmittedEvent& e : emitted) {
+        std::string payload = "{\"order_id\":";
+        document::appendJsonString(payload, before.id);
+        payload += ",\"chain\":";
+        document::appendJsonString(payload, run.chain);
+        payload += ",\"chain_version\":" + std::to_string(before.chainVersion) + ",\"step\":";
+        document::appendJsonString(payload, run.stepName);
+        payload += ",\"plugin_id\":";
+        document::appendJsonString(payload, run.pluginId);
+        payload += ",\"data\":" + e.payloadJson + "}";
+        store::OutboxEvent event;
+        event.orderId = before.id;
+        event.type = e.type;
+        event.payloadJson = std::move(payload);
+        event.createdAtMs = run.finishedAtMs;
+        out.push_back(std::move(event));
+    }
 }
 
 }  // namespace orderhost::engine

@@ -1,5 +1,7 @@
 #include "host/engine/StepInstance.h"
 
+#include <spdlog/spdlog.h>
+
 namespace orderhost::engine {
 namespace {
 
@@ -10,6 +12,12 @@ services::ReportedOutcome failure(std::string code, std::string message) {
     outcome.kind = OH_OUTCOME_FAIL;
     outcome.code = std::move(code);
     outcome.message = std::move(message);
+    return outcome;
+}
+
+services::ReportedOutcome retry(std::string code, std::string message) {
+    services::ReportedOutcome outcome = failure(std::move(code), std::move(message));
+    outcome.kind = OH_OUTCOME_RETRY;
     return outcome;
 }
 
@@ -69,9 +77,10 @@ services::ReportedOutcome StepInstance::call(oh_status (*function)(void*, const 
     oh_context ctx = makeContext(&order, info.orderId);
     ctx.transaction = info.transaction;
     ctx.datasources = info.datasources;
+    ctx.abandoned = info.abandoned;
     const oh_step_call call{sizeof(oh_step_call), &ctx,         str(info.orderId),
                             str(chainName_),      str(definition_.name), info.attempt,
-                            str(info.idempotencyKey), 0 /* deadline_ms: not yet set */};
+                            str(info.idempotencyKey), info.deadlineMs};
     oh_status status;
     if (threadSafe_) {
         status = function(instance_, &call);
@@ -79,17 +88,31 @@ services::ReportedOutcome StepInstance::call(oh_status (*function)(void*, const 
         std::lock_guard<std::mutex> lock(callMutex_);
         status = function(instance_, &call);
     }
-    if (status != OH_STATUS_OK) {
-        return failure("plugin_error", ctx.error.empty()
-                                           ? std::string(name) + " returned status " + std::to_string(status)
-                                           : ctx.error);
+    services::ReportedOutcome result = outcomeOf(status, name, ctx);
+    result.events = std::move(ctx.events);
+    return result;
+}
+
+services::ReportedOutcome StepInstance::outcomeOf(oh_status status, const char* name, oh_context& ctx) const {
+    const std::string said = ctx.error.empty() ? std::string(name) + " returned status " + std::to_string(status)
+                                               : ctx.error;
+    if (status == OH_STATUS_RETRYABLE) return retry("plugin_retryable", said);  // transient: retry policy applies
+    if (status != OH_STATUS_OK) return failure("plugin_error", said);
+    if (!ctx.unreadableOutcome.empty()) {
+        spdlog::warn("[{}] chain={} step={} order={}: {}: FAIL", pluginId_, chainName_, definition_.name,
+                     ctx.identity.orderId, ctx.unreadableOutcome);
+        return failure("unreadable_outcome", ctx.unreadableOutcome);
     }
-    if (!ctx.outcome) return services::ReportedOutcome{};  // no report means CONTINUE
+    if (!ctx.outcome) {
+        spdlog::debug("[{}] chain={} step={} order={}: {} returned OK without reporting an outcome: CONTINUE",
+                      pluginId_, chainName_, definition_.name, ctx.identity.orderId, name);
+        return services::ReportedOutcome{};
+    }
     if (!isKnownOutcome(ctx.outcome->kind)) {
         return failure("unknown_outcome", "the plugin reported outcome kind " +
                                               std::to_string(ctx.outcome->kind));
     }
-    return *ctx.outcome;
+    return std::move(*ctx.outcome);
 }
 
 }  // namespace orderhost::engine

@@ -13,6 +13,7 @@
 
 #include <orderhost/plugin_api.h>
 
+#include <atomic>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -35,6 +36,10 @@ struct StepCallInfo {
     // on datasource "orderhost" run in it, and the runner commits it with the checkpoint.
     store::StepTransaction* transaction = nullptr;
     store::Datasources* datasources = nullptr;  // named datasources, autocommit
+    // oh_step_call.deadline_ms (host clock; 0: none), and the flag the runner sets when it
+    // stops waiting (owned by the runner's call state; nullptr: never abandoned).
+    std::int64_t deadlineMs = 0;
+    const std::atomic<bool>* abandoned = nullptr;
 };
 
 class StepInstance {
@@ -47,7 +52,8 @@ public:
     StepInstance& operator=(const StepInstance&) = delete;
 
     // Runs the step on `order` (which the plugin may modify). Never throws for plugin
-    // misbehaviour: a failing status or an unknown outcome kind becomes a FAIL outcome.
+    // misbehaviour: OH_STATUS_RETRYABLE becomes a RETRY outcome; any other failing status,
+    // an unknown outcome kind or an unreadable oh_outcome a FAIL outcome.
     services::ReportedOutcome run(document::JsonDocument& order, const StepCallInfo& info);
 
     // Undoes a completed run (compensation). A kind without compensate() reports CONTINUE.
@@ -61,6 +67,8 @@ private:
     oh_context makeContext(document::JsonDocument* order, const std::string& orderId) const;
     services::ReportedOutcome call(oh_status (*function)(void*, const oh_step_call*), const char* name,
                                    document::JsonDocument& order, const StepCallInfo& info);
+    // What a finished call amounts to: its status, then what it reported through ctx.
+    services::ReportedOutcome outcomeOf(oh_status status, const char* name, oh_context& ctx) const;
 
     const oh_step_kind& kind_;
     chains::StepDefinition definition_;

@@ -1,6 +1,7 @@
 #include "host/plugins/PluginLibrary.h"
 
 #include "host/plugins/PluginSymbols.h"
+#include "host/plugins/PluginIdentities.h"
 
 #include <boost/dll/shared_library.hpp>
 
@@ -111,6 +112,7 @@ LoadedPlugin loadPluginInProcess(const fs::path& file, const oh_host_info& host)
         throw PluginRefused(name, reason);
     }
     plugin.manifest.file = fs::absolute(file).lexically_normal().string();
+    rememberPluginInfo(plugin.info, plugin.manifest.id);  // for log_plugin
     return plugin;
 }
 

@@ -1,5 +1,7 @@
 #include "host/plugins/PluginManifest.h"
 
+#include "host/plugins/PluginText.h"
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -38,13 +40,15 @@ bool isValidId(const std::string& id) {
 std::string readStepKind(const oh_step_kind* kind, std::uint32_t index, StepKindManifest& out) {
     const std::string where = "step_kinds[" + std::to_string(index) + "]";
     if (kind == nullptr) return where + " is NULL";
-    if (kind->struct_size < sizeof(oh_step_kind)) {
+    // Any struct at least as large as its 1.0 form is readable (DESIGN.md, ABI rule 10);
+    // fields added after 1.0 are read only behind OH_HAS_FIELD.
+    if (kind->struct_size < OH_SIZE_1_0_STEP_KIND) {
         return where + ".struct_size is " + std::to_string(kind->struct_size) +
-               " bytes; ABI 1.0 requires at least " + std::to_string(sizeof(oh_step_kind));
+               " bytes; ABI 1.0 requires at least " + std::to_string(OH_SIZE_1_0_STEP_KIND);
     }
     std::string error;
     out.name = copyString(kind->name, (where + ".name").c_str(), error);
-    out.description = copyString(kind->description, (where + ".description").c_str(), error);
+    out.description = cleanMessage(copyString(kind->description, (where + ".description").c_str(), error));
     out.configSchema = copyString(kind->config_schema, (where + ".config_schema").c_str(), error);
     if (!error.empty()) return error;
     if (!isValidId(out.name)) return where + ".name '" + out.name + "' is not a valid step kind name";
@@ -81,9 +85,9 @@ std::string readManifest(const oh_plugin_info* info, PluginManifest& out) {
         return "the entry function returned NULL: the plugin refused this host (ABI " +
                std::to_string(OH_ABI_MAJOR) + "." + std::to_string(OH_ABI_MINOR) + ")";
     }
-    if (info->struct_size < sizeof(oh_plugin_info)) {
+    if (info->struct_size < OH_SIZE_1_0_PLUGIN_INFO) {
         return "oh_plugin_info.struct_size is " + std::to_string(info->struct_size) +
-               " bytes; ABI 1.0 requires at least " + std::to_string(sizeof(oh_plugin_info));
+               " bytes; ABI 1.0 requires at least " + std::to_string(OH_SIZE_1_0_PLUGIN_INFO);
     }
     out.abiMajor = info->abi_major;
     out.abiMinor = info->abi_minor;
@@ -95,9 +99,10 @@ std::string readManifest(const oh_plugin_info* info, PluginManifest& out) {
     }
     std::string error;
     out.id = copyString(info->id, "id", error);
-    out.version = copyString(info->version, "version", error);
-    out.vendor = copyString(info->vendor, "vendor", error);
-    out.description = copyString(info->description, "description", error);
+    // Shown by `plugins inspect`, logs and GET /v1/plugins: valid UTF-8, no terminal escapes.
+    out.version = cleanMessage(copyString(info->version, "version", error));
+    out.vendor = cleanMessage(copyString(info->vendor, "vendor", error));
+    out.description = cleanMessage(copyString(info->description, "description", error));
     if (!error.empty()) return error;
     if (!isValidId(out.id)) return "plugin id '" + out.id + "' is empty or has invalid characters";
     return readStepKinds(info, out);
@@ -131,6 +136,7 @@ std::string PluginManifest::toJson() const {
         k.set("description", kind.description);
         k.set("config_schema", kind.configSchema);
         k.set("thread_safe", (kind.flags & OH_STEP_THREAD_SAFE) != 0);
+        k.set("no_external_effects", (kind.flags & OH_STEP_NO_EXTERNAL_EFFECTS) != 0);
         k.set("flags", kind.flags);
         k.set("compensates", kind.canCompensate);
         kinds.add(k);

@@ -10,11 +10,13 @@
 
 #include <orderhost/plugin_api.h>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace orderhost::store {
 class Datasources;
@@ -27,6 +29,12 @@ namespace orderhost::services {
 using Clock = std::function<std::int64_t()>;
 std::int64_t systemClockMs();
 
+// An event a step added through orderhost.events/1, validated; kept with the step's result.
+struct EmittedEvent {
+    std::string type;
+    std::string payloadJson;  // a JSON object, re-serialised by the host
+};
+
 // A step's outcome, copied out of the plugin's oh_outcome.
 struct ReportedOutcome {
     oh_outcome_kind kind = OH_OUTCOME_CONTINUE;
@@ -35,6 +43,8 @@ struct ReportedOutcome {
     std::uint64_t retryAfterMs = 0;
     std::string signal;
     std::uint64_t timeoutMs = 0;
+    // orderhost.events/1: what the call emitted; the runner keeps them only with the result.
+    std::vector<EmittedEvent> events{};
 };
 
 // Whom a log line is about.
@@ -58,7 +68,16 @@ struct oh_context {
     orderhost::store::StepTransaction* transaction = nullptr;
     orderhost::store::Datasources* datasources = nullptr;
 
+    // Set by the runner (from another thread) when it stops waiting for the call; owned by
+    // the runner's call state, which outlives the call. nullptr: the call is never abandoned.
+    const std::atomic<bool>* abandoned = nullptr;
+
     std::optional<orderhost::services::ReportedOutcome> outcome;
+    std::string unreadableOutcome;  // why the last report_outcome could not be read, or ""
     std::string error;
     std::deque<std::string> handedOut;  // strings returned to the plugin during this call
+    std::vector<orderhost::services::EmittedEvent> events;  // orderhost.events/1, in order
+
+    // From now on every service of this context refuses with OH_STATUS_ABANDONED.
+    bool isAbandoned() const { return abandoned != nullptr && abandoned->load(std::memory_order_acquire); }
 };

@@ -97,6 +97,7 @@ oh_status fail(oh_context* ctx, std::string_view datasource, const Refusal& refu
 oh_status dbExecute(oh_context* ctx, oh_str datasource, oh_str sql, oh_str paramsJson, oh_str* outRows,
                     std::int64_t* outChanged, oh_str* outError) {
     if (ctx == nullptr) return OH_STATUS_INVALID_ARGUMENT;
+    if (ctx->isAbandoned()) return OH_STATUS_ABANDONED;  // the runner rolls back its transaction
     const std::string_view name = view(datasource);
     try {
         if (outRows == nullptr) throw Refusal{OH_STATUS_INVALID_ARGUMENT, "out_rows_json is NULL"};

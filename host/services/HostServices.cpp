@@ -1,7 +1,11 @@
 #include "host/services/HostServices.h"
 
+#include "host/plugins/PluginIdentities.h"
 #include "host/services/CallContext.h"
 #include "host/services/DatabaseExtension.h"
+#include "host/services/DocumentServices.h"
+#include "host/services/EventsExtension.h"
+#include "host/plugins/PluginText.h"
 
 #include <spdlog/spdlog.h>
 
@@ -11,41 +15,6 @@
 
 namespace orderhost::services {
 namespace {
-
-using document::JsonDocument;
-using document::Status;
-
-std::string_view view(oh_str s) {
-    return s.ptr == nullptr ? std::string_view() : std::string_view(s.ptr, s.len);
-}
-
-// Keeps `value` alive until the current call returns and points `out` at it.
-void handOut(oh_context* ctx, std::string value, oh_str* out) {
-    const std::string& kept = ctx->handedOut.emplace_back(std::move(value));
-    *out = oh_str{kept.data(), kept.size()};
-}
-
-oh_status toStatus(Status status) {
-    switch (status) {
-        case Status::Ok: return OH_STATUS_OK;
-        case Status::NotFound: return OH_STATUS_NOT_FOUND;
-        case Status::TypeMismatch: return OH_STATUS_TYPE_MISMATCH;
-        case Status::InvalidArgument: return OH_STATUS_INVALID_ARGUMENT;
-    }
-    return OH_STATUS_INTERNAL_ERROR;
-}
-
-// The document a read refers to, or nullptr (with the status to return) when unavailable.
-const JsonDocument* documentFor(oh_context* ctx, oh_document doc, oh_status& status) {
-    status = OH_STATUS_OK;
-    if (doc == OH_DOC_CONFIG) return ctx->config;
-    if (doc == OH_DOC_ORDER) {
-        if (ctx->order == nullptr) status = OH_STATUS_UNAVAILABLE;
-        return ctx->order;
-    }
-    status = OH_STATUS_INVALID_ARGUMENT;
-    return nullptr;
-}
 
 spdlog::level::level_enum toSpdlog(oh_log_level level) {
     switch (level) {
@@ -58,87 +27,72 @@ spdlog::level::level_enum toSpdlog(oh_log_level level) {
 }
 
 void logMessage(oh_context* ctx, oh_log_level level, oh_str message) {
-    if (ctx == nullptr) return;
+    if (ctx == nullptr || ctx->isAbandoned()) return;
+    const auto spdLevel = toSpdlog(level);
+    if (!spdlog::should_log(spdLevel)) return;
     const auto& who = ctx->identity;
-    spdlog::log(toSpdlog(level), "[{}] chain={} step={} order={}: {}", who.pluginId, who.chain,
-                who.step, who.orderId.empty() ? "-" : who.orderId, view(message));
+    // Escaped: a "\n" or an ANSI sequence from a plugin must not forge host log lines.
+    spdlog::log(spdLevel, "[{}] chain={} step={} order={}: {}", who.pluginId, who.chain, who.step,
+                who.orderId.empty() ? "-" : who.orderId, plugins::escapeForLog(textOf(message)));
+}
+
+void logPlugin(const oh_plugin_info* plugin, oh_log_level level, oh_str message) {
+    const auto spdLevel = toSpdlog(level);
+    if (!spdlog::should_log(spdLevel)) return;
+    spdlog::log(spdLevel, "[{}]: {}", plugins::pluginIdOf(plugin), plugins::escapeForLog(textOf(message)));
 }
 
 std::int64_t nowMs(oh_context* ctx) { return ctx && ctx->clock ? ctx->clock() : systemClockMs(); }
 
-// The four readers share their shape: find the document, read, hand out the result.
-template <typename Read>
-oh_status readValue(oh_context* ctx, oh_document doc, oh_str path, const void* out, Read read) {
-    if (ctx == nullptr || out == nullptr) return OH_STATUS_INVALID_ARGUMENT;
-    oh_status status;
-    const JsonDocument* document = documentFor(ctx, doc, status);
-    if (document == nullptr) return status == OH_STATUS_OK ? OH_STATUS_UNAVAILABLE : status;
-    try {
-        return toStatus(read(*document, std::string(view(path))));
-    } catch (...) {
-        return OH_STATUS_INTERNAL_ERROR;
+std::int32_t isAbandoned(oh_context* ctx) { return ctx != nullptr && ctx->isAbandoned() ? 1 : 0; }
+
+// The outcome as the host keeps it: codes and signals printable ASCII, the message valid
+// UTF-8 without control characters (PluginText.h says why). A code that needed cleaning is
+// kept cleaned and logged: the step's decision stands, its label was damaged.
+ReportedOutcome cleanedOutcome(const oh_context& ctx, const oh_outcome& outcome) {
+    ReportedOutcome copy;
+    copy.kind = outcome.kind;
+    bool codeChanged = false;
+    bool signalChanged = false;
+    copy.code = plugins::cleanCode(textOf(outcome.code), codeChanged);
+    copy.message = plugins::cleanMessage(textOf(outcome.message));
+    copy.retryAfterMs = outcome.retry_after_ms;
+    copy.signal = plugins::cleanCode(textOf(outcome.signal), signalChanged);
+    copy.timeoutMs = outcome.timeout_ms;
+    if (codeChanged || signalChanged) {
+        spdlog::warn("[{}] chain={} step={} order={}: report_outcome: {} is not printable ASCII of at most {} "
+                     "bytes; kept as '{}'",
+                     ctx.identity.pluginId, ctx.identity.chain, ctx.identity.step, ctx.identity.orderId,
+                     codeChanged ? "code" : "signal", plugins::kMaxPluginCodeBytes, codeChanged ? copy.code : copy.signal);
     }
-}
-
-oh_status getJson(oh_context* ctx, oh_document doc, oh_str path, oh_str* out) {
-    return readValue(ctx, doc, path, out, [&](const JsonDocument& d, const std::string& p) {
-        std::string value;
-        const Status s = d.getJson(p, value);
-        if (s == Status::Ok) handOut(ctx, std::move(value), out);
-        return s;
-    });
-}
-
-oh_status getString(oh_context* ctx, oh_document doc, oh_str path, oh_str* out) {
-    return readValue(ctx, doc, path, out, [&](const JsonDocument& d, const std::string& p) {
-        std::string value;
-        const Status s = d.getString(p, value);
-        if (s == Status::Ok) handOut(ctx, std::move(value), out);
-        return s;
-    });
-}
-
-oh_status getInt(oh_context* ctx, oh_document doc, oh_str path, std::int64_t* out) {
-    return readValue(ctx, doc, path, out, [&](const JsonDocument& d, const std::string& p) {
-        return d.getInt(p, *out);
-    });
-}
-
-oh_status getSize(oh_context* ctx, oh_document doc, oh_str path, std::size_t* out) {
-    return readValue(ctx, doc, path, out, [&](const JsonDocument& d, const std::string& p) {
-        return d.getSize(p, *out);
-    });
-}
-
-oh_status setJson(oh_context* ctx, oh_str path, oh_str json) {
-    if (ctx == nullptr) return OH_STATUS_INVALID_ARGUMENT;
-    if (ctx->order == nullptr) return OH_STATUS_UNAVAILABLE;
-    try {
-        return toStatus(ctx->order->set(std::string(view(path)), std::string(view(json))));
-    } catch (...) {
-        return OH_STATUS_INTERNAL_ERROR;
-    }
+    return copy;
 }
 
 void reportOutcome(oh_context* ctx, const oh_outcome* outcome) {
-    // A 1.0 plugin's oh_outcome stays readable when later versions grow the struct.
-    if (ctx == nullptr || outcome == nullptr || !OH_HAS_FIELD(outcome, oh_outcome, timeout_ms)) return;
-    ReportedOutcome copy;
-    copy.kind = outcome->kind;
-    copy.code = std::string(view(outcome->code));
-    copy.message = std::string(view(outcome->message));
-    copy.retryAfterMs = outcome->retry_after_ms;
-    copy.signal = std::string(view(outcome->signal));
-    copy.timeoutMs = outcome->timeout_ms;
-    ctx->outcome = std::move(copy);
+    if (ctx == nullptr || ctx->isAbandoned()) return;
+    if (outcome == nullptr || outcome->struct_size < OH_SIZE_1_0_OUTCOME) {
+        // Unreadable: the host cannot know what the step decided, so it must not continue.
+        ctx->outcome.reset();
+        ctx->unreadableOutcome = outcome == nullptr ? "report_outcome() was given NULL"
+                                                    : "report_outcome() was given an oh_outcome of struct_size " +
+                                                          std::to_string(outcome->struct_size) +
+                                                          "; ABI 1.0 requires at least " +
+                                                          std::to_string(OH_SIZE_1_0_OUTCOME);
+        return;
+    }
+    // A 1.0 plugin's oh_outcome stays readable when later versions grow the struct: nothing
+    // after timeout_ms is read here.
+    ctx->unreadableOutcome.clear();
+    ctx->outcome = cleanedOutcome(*ctx, *outcome);
 }
 
 void reportError(oh_context* ctx, oh_str message) {
-    if (ctx != nullptr) ctx->error = std::string(view(message));
+    if (ctx != nullptr && !ctx->isAbandoned()) ctx->error = plugins::cleanMessage(textOf(message));
 }
 
 const void* getExtension(const char* id) {
     if (id != nullptr && std::strcmp(id, OH_EXT_DB) == 0) return &databaseExtension();
+    if (id != nullptr && std::strcmp(id, OH_EXT_EVENTS) == 0) return &eventsExtension();
     return nullptr;
 }
 
@@ -150,11 +104,24 @@ std::int64_t systemClockMs() {
 }
 
 const oh_host_services& hostServices() {
-    // Until the 1.1 services are implemented, the table announces its 1.0 size.
     static const oh_host_services table = {
-        OH_SIZE_1_0_HOST_SERVICES, logMessage, nowMs,   getJson,       getString,    getInt,
-        getSize,                   setJson,    reportOutcome, reportError, getExtension,
-        nullptr,                   nullptr,    nullptr, nullptr,       nullptr,
+        sizeof(oh_host_services),
+        logMessage,
+        nowMs,
+        getJson,
+        getString,
+        getInt,
+        getSize,
+        setJson,
+        reportOutcome,
+        reportError,
+        getExtension,
+        // since 1.1
+        getBool,
+        getKey,
+        removeValue,
+        isAbandoned,
+        logPlugin,
     };
     return table;
 }

@@ -116,4 +116,4 @@ class CreditStep : public sdk::Step {
 ORDERHOST_PLUGIN("orderhost.credit", "1.0.0", "orderhost", "Credit limit verification",
     ORDERHOST_STEP(CreditStep, "check-credit", OH_CATEGORY_CREDIT,
                    "Holds orders whose exposure exceeds the customer's credit limit",
-                   kConfigSchema, OH_STEP_THREAD_SAFE));
+                   kConfigSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS));

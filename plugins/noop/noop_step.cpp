@@ -15,4 +15,4 @@ class NoopStep : public sdk::Step {
 
 ORDERHOST_PLUGIN("orderhost.noop", "1.0.0", "orderhost", "Does nothing (benchmarks and tests)",
     ORDERHOST_STEP(NoopStep, "noop", OH_CATEGORY_OTHER, "Continues at once without touching the order",
-                   R"({"type":"object"})", OH_STEP_THREAD_SAFE));
+                   R"({"type":"object"})", OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS));

@@ -193,4 +193,4 @@ ORDERHOST_MIGRATIONS("",
 ORDERHOST_PLUGIN("orderhost.sourcing", "1.0.0", "orderhost", "Inventory reservation on the host's database",
     ORDERHOST_STEP(SourcingStep, "reserve-stock", OH_CATEGORY_SOURCING,
                    "Reserves every line's stock, or rejects the order when any SKU is short",
-                   kConfigSchema, OH_STEP_THREAD_SAFE));
+                   kConfigSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS));

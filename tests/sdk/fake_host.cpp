@@ -1,6 +1,8 @@
 // fake_host.cpp — JSON Pointer reads/writes over Poco::JSON and the C callbacks of FakeHost.
 #include "fake_host.hpp"
 
+#include <orderhost/ext/events.h>
+
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -151,6 +153,45 @@ void reportOutcome(oh_context* ctx, const oh_outcome* outcome) {
 void reportError(oh_context* ctx, oh_str message) { host(ctx).errors.push_back(text(message)); }
 const void* getExtension(const char*) { return nullptr; }
 
+// --- the 1.1 callbacks ---
+
+oh_status getBool(oh_context* ctx, oh_document doc, oh_str path, int32_t* out) {
+  Var value;
+  oh_status st = host(ctx).getValue(doc, text(path), value);
+  if (st != OH_STATUS_OK) return st;
+  if (!value.isBoolean()) return OH_STATUS_TYPE_MISMATCH;
+  *out = value.extract<bool>() ? 1 : 0;
+  return OH_STATUS_OK;
+}
+
+oh_status getKey(oh_context* ctx, oh_document doc, oh_str path, size_t index, oh_str* out) {
+  Var value;
+  oh_status st = host(ctx).getValue(doc, text(path), value);
+  if (st != OH_STATUS_OK) return st;
+  if (!isObject(value)) return OH_STATUS_TYPE_MISMATCH;
+  const std::vector<std::string> names = value.extract<Object::Ptr>()->getNames();
+  if (index >= names.size()) return OH_STATUS_NOT_FOUND;
+  *out = host(ctx).keep(names[index]);
+  return OH_STATUS_OK;
+}
+
+oh_status removeValueOf(oh_context* ctx, oh_str path) { return host(ctx).removeValue(text(path)); }
+int32_t isAbandoned(oh_context* ctx) { return host(ctx).abandoned ? 1 : 0; }
+void logPlugin(const oh_plugin_info* plugin, oh_log_level, oh_str message) {
+  FakeHost::pluginLogs().emplace_back(plugin, text(message));
+}
+
+oh_status emitEvent(oh_context* ctx, oh_str type, oh_str payload) {
+  if (type.len == 0) return OH_STATUS_INVALID_ARGUMENT;
+  host(ctx).events.emplace_back(text(type), text(payload));
+  return OH_STATUS_OK;
+}
+
+const void* getExtension11(const char* id) {
+  static const oh_events_ext events = {sizeof(oh_events_ext), emitEvent};
+  return id != nullptr && std::string(id) == OH_EXT_EVENTS ? &events : nullptr;
+}
+
 }  // namespace
 
 std::string toJson(const Var& value) {
@@ -172,6 +213,19 @@ const oh_host_services& FakeHost::services() {
   return table;
 }
 
+const oh_host_services& FakeHost::services11() {
+  static const oh_host_services table = {sizeof(oh_host_services), logLine, nowMs, getJson,
+                                         getString, getInt, getSize, setJson, reportOutcome,
+                                         reportError, getExtension11, getBool, getKey,
+                                         removeValueOf, isAbandoned, logPlugin};
+  return table;
+}
+
+std::vector<std::pair<const oh_plugin_info*, std::string>>& FakeHost::pluginLogs() {
+  static std::vector<std::pair<const oh_plugin_info*, std::string>> logs;
+  return logs;
+}
+
 oh_host_info FakeHost::hostInfo(std::uint16_t abi_major) const {
   return oh_host_info{sizeof(oh_host_info), abi_major, OH_ABI_MINOR, OH_STR("fakehost"),
                       OH_STR("0.0.1"), &services()};
@@ -186,7 +240,7 @@ oh_create_args FakeHost::createArgs() {
 oh_step_call FakeHost::stepCall(std::uint32_t attempt) {
   creating = false;
   return oh_step_call{sizeof(oh_step_call), context(), OH_STR("order-42"), OH_STR("chain-a"),
-                      OH_STR("step-1"), attempt, OH_STR("order-42/step-1"), 0};
+                      OH_STR("step-1"), attempt, OH_STR("order-42/step-1"), deadline_ms};
 }
 
 std::optional<std::string> FakeHost::orderJson(const std::string& path) const {
@@ -240,6 +294,28 @@ oh_status FakeHost::setValue(const std::string& path, const std::string& json) {
     parent = *next;
   }
   return assign(parent, segments.back(), value);
+}
+
+oh_status FakeHost::removeValue(const std::string& path) {
+  if (creating) return OH_STATUS_UNAVAILABLE;
+  std::vector<std::string> segments;
+  if (!splitPointer(path, segments)) return OH_STATUS_INVALID_ARGUMENT;
+  if (segments.empty()) return OH_STATUS_INVALID_ARGUMENT;
+  Var parent = order_;
+  for (std::size_t i = 0; i + 1 < segments.size(); ++i) {
+    std::optional<Var> next = child(parent, segments[i]);
+    if (!next) return OH_STATUS_NOT_FOUND;
+    parent = *next;
+  }
+  if (!child(parent, segments.back())) return OH_STATUS_NOT_FOUND;
+  if (isObject(parent)) {
+    Object::Ptr object = parent.extract<Object::Ptr>();
+    object->remove(segments.back());
+  } else {
+    Array::Ptr array = parent.extract<Array::Ptr>();
+    array->remove(static_cast<unsigned>(*arrayIndex(segments.back())));
+  }
+  return OH_STATUS_OK;
 }
 
 oh_str FakeHost::keep(std::string value) {

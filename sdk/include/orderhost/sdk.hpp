@@ -24,6 +24,7 @@
 #include <orderhost/sdk/db.hpp>
 #include <orderhost/sdk/document.hpp>
 #include <orderhost/sdk/error.hpp>
+#include <orderhost/sdk/events.hpp>
 #include <orderhost/sdk/json.hpp>
 #include <orderhost/sdk/json_keys.hpp>
 #include <orderhost/sdk/log.hpp>

@@ -59,7 +59,8 @@ TEST_F(CommandsTest, InspectPrintsTheManifestOfAReferencePlugin) {
     const auto result = runOrderhost("plugins inspect " ORDERHOST_PLUGIN_DIR "/orderhost-credit.so");
     EXPECT_EQ(result.exitCode, 0) << result.output;
     EXPECT_NE(result.output.find("id:          orderhost.credit"), std::string::npos) << result.output;
-    EXPECT_NE(result.output.find("check-credit [credit] thread-safe"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("check-credit [credit] thread-safe no-external-effects"), std::string::npos)
+        << result.output;
     EXPECT_NE(result.output.find("abi:         1.1 (host 1.1)"), std::string::npos) << result.output;
 }
 
@@ -69,6 +70,11 @@ TEST_F(CommandsTest, InspectJsonIsOneParsableLinePerFile) {
     EXPECT_EQ(result.output.rfind("{\"file\":", 0), 0u) << result.output;
     EXPECT_NE(result.output.find("\"id\":\"orderhost.notification\""), std::string::npos);
     EXPECT_NE(result.output.find("\"category\":\"notification\""), std::string::npos);
+    // A notification reaches the customer: not a step without external effects.
+    EXPECT_NE(result.output.find("\"no_external_effects\":false"), std::string::npos) << result.output;
+    const auto credit = runOrderhost("plugins inspect --json " ORDERHOST_PLUGIN_DIR "/orderhost-credit.so");
+    EXPECT_NE(credit.output.find("\"thread_safe\":true,\"no_external_effects\":true"), std::string::npos)
+        << credit.output;
 }
 
 TEST_F(CommandsTest, InspectRefusesBrokenFilesWithTheReasonAndExit65) {

@@ -221,5 +221,49 @@ TEST(JsonDocumentCanonical, SeesMembersAddedBySet) {
     EXPECT_EQ(doc.canonicalJson(), R"({"a":{"x":2,"y":1},"b":1})");
 }
 
+// ---- since ABI 1.1: get_bool, get_key, remove_value ----
+
+TEST(JsonDocument, GetBoolReadsOnlyJsonBooleans) {
+    JsonDocument doc = parse(kOrder);
+    bool value = false;
+    EXPECT_EQ(doc.getBool("/flag", value), Status::Ok);
+    EXPECT_TRUE(value);
+    EXPECT_EQ(doc.getBool("/lines/0/quantity", value), Status::TypeMismatch);
+    EXPECT_EQ(doc.getBool("/none", value), Status::TypeMismatch);
+    EXPECT_EQ(doc.getBool("/missing", value), Status::NotFound);
+}
+
+TEST(JsonDocument, GetKeyWalksMembersInTheOrderTheyWereFirstWritten) {
+    JsonDocument doc = parse(R"({"z":1,"a":{"m~n":1,"x/y":2},"list":[1]})");
+    ASSERT_EQ(doc.set("/b", "2"), Status::Ok);
+    ASSERT_EQ(doc.set("/z", "3"), Status::Ok);  // a rewrite keeps its place
+    std::vector<std::string> keys;
+    std::string key;
+    for (std::size_t i = 0; doc.getKey("", i, key) == Status::Ok; ++i) keys.push_back(key);
+    EXPECT_EQ(keys, (std::vector<std::string>{"z", "a", "list", "b"}));
+    EXPECT_EQ(doc.getKey("/a", 1, key), Status::Ok);
+    EXPECT_EQ(key, "x/y") << "keys come back unescaped";
+    EXPECT_EQ(doc.getKey("/a", 2, key), Status::NotFound);
+    EXPECT_EQ(doc.getKey("/list", 0, key), Status::TypeMismatch);
+    EXPECT_EQ(doc.getKey("/nope", 0, key), Status::NotFound);
+}
+
+TEST(JsonDocument, RemoveTakesOutMembersAndElements) {
+    JsonDocument doc = parse(R"({"a":{"b":1,"c":2},"list":[1,2,3]})");
+    EXPECT_EQ(doc.remove("/a/b"), Status::Ok);
+    EXPECT_EQ(doc.remove("/list/0"), Status::Ok);
+    EXPECT_EQ(doc.toJson(), R"({"a":{"c":2},"list":[2,3]})");
+    EXPECT_EQ(doc.remove("/a/b"), Status::NotFound);
+    EXPECT_EQ(doc.remove("/list/5"), Status::NotFound);
+    EXPECT_EQ(doc.remove("/list/-"), Status::InvalidArgument);
+    EXPECT_EQ(doc.remove("/list/x"), Status::InvalidArgument);
+    EXPECT_EQ(doc.remove("/a/c/d"), Status::TypeMismatch);
+    EXPECT_EQ(doc.remove(""), Status::InvalidArgument) << "the root stays";
+    EXPECT_EQ(doc.remove("no-slash"), Status::InvalidArgument);
+    std::string key;
+    EXPECT_EQ(doc.getKey("/a", 0, key), Status::Ok);
+    EXPECT_EQ(key, "c") << "a removed member is gone from the key order too";
+}
+
 }  // namespace
 }  // namespace orderhost::document

@@ -52,8 +52,10 @@ protected:
         fs::remove_all(folder_);
     }
 
-    // Builds a chain of `steps`, stores a new order and runs it.
-    store::OrderRecord runChain(std::vector<chains::StepDefinition> steps, const std::string& ref = "R-1") {
+    // Builds a chain of `steps`, stores a new order and runs it. `document` replaces the
+    // default order document ({"order_ref": ref}) when given.
+    store::OrderRecord runChain(std::vector<chains::StepDefinition> steps, const std::string& ref = "R-1",
+                                const std::string& document = "") {
         chains::ChainDefinition definition;
         definition.name = "test-chain";
         definition.version = 1;
@@ -67,7 +69,7 @@ protected:
         order.chain = "test-chain";
         order.chainVersion = 1;
         order.state = states::kReceived;
-        order.document = R"({"order_ref":")" + ref + R"("})";
+        order.document = document.empty() ? R"({"order_ref":")" + ref + R"("})" : document;
         order.requestHash = "h";
         order.leaseOwner = "test-host";
         order.leaseUntilMs = now_ + 60000;

@@ -1,7 +1,10 @@
 // orderhost/sdk/document.hpp — typed reads and writes of the order document and step config.
 //
 // The host owns both JSON documents; a plugin reaches them only through the host services
-// (get_json, get_string, get_int, get_size, set_json) with JSON Pointer paths (RFC 6901).
+// (get_json, get_string, get_int, get_size, set_json; since ABI 1.1 get_bool, get_key,
+// remove_value) with JSON Pointer paths (RFC 6901). On a 1.0 host the 1.1 wrappers fall back
+// to what plugin_api.h says (boolean: the get_json text; keys: parsing the object's JSON;
+// remove: setting null), so one plugin binary runs on both.
 // Document wraps those calls with C++ types: a missing or mistyped value throws sdk::Error
 // carrying the host's status and the path, so the common case needs no status checks.
 //
@@ -21,6 +24,11 @@
 #include <string_view>
 #include <type_traits>
 #include <vector>
+
+// True when the host's services table (a pointer) has `field`, a service added after ABI 1.0,
+// and it is set: ORDERHOST_SDK_HAS_SERVICE(services, get_bool).
+#define ORDERHOST_SDK_HAS_SERVICE(services, field) \
+  (OH_HAS_FIELD((services), oh_host_services, field) && (services)->field != nullptr)
 
 namespace orderhost::sdk {
 
@@ -80,8 +88,13 @@ class Document {
     return out;
   }
 
-  // true/false at `path` (ABI v1 has no get_bool: read through get_json).
+  // true/false at `path` (get_bool; on a 1.0 host the get_json text).
   bool boolean(std::string_view path) const {
+    if (ORDERHOST_SDK_HAS_SERVICE(services_, get_bool)) {
+      std::int32_t out = 0;
+      check(services_->get_bool(ctx_, doc_, toOhStr(path), &out), path, "a boolean");
+      return out != 0;
+    }
     std::string text = json(path);
     if (text == "true") return true;
     if (text == "false") return false;
@@ -89,6 +102,13 @@ class Document {
   }
 
   std::optional<bool> optionalBoolean(std::string_view path) const {
+    if (ORDERHOST_SDK_HAS_SERVICE(services_, get_bool)) {
+      std::int32_t out = 0;
+      oh_status st = services_->get_bool(ctx_, doc_, toOhStr(path), &out);
+      if (absent(st, path)) return std::nullopt;
+      check(st, path, "a boolean");
+      return out != 0;
+    }
     std::optional<std::string> text = optionalJson(path);
     if (!text || *text == "null") return std::nullopt;
     return boolean(path);
@@ -122,8 +142,21 @@ class Document {
   // The JSON type of the value at `path`; throws OH_STATUS_NOT_FOUND when there is none.
   JsonType type(std::string_view path) const { return jsonTypeOf(json(path)); }
 
-  // Member names of the object at `path`, in document order.
+  // Member names of the object at `path`, in document order (get_size + get_key; on a 1.0
+  // host by parsing the object's JSON text).
   std::vector<std::string> keys(std::string_view path) const {
+    if (ORDERHOST_SDK_HAS_SERVICE(services_, get_key)) {
+      std::size_t count = 0;
+      check(services_->get_size(ctx_, doc_, toOhStr(path), &count), path, "an object");
+      std::vector<std::string> names;
+      names.reserve(count);
+      for (std::size_t i = 0; i < count; ++i) {
+        oh_str key{nullptr, 0};
+        check(services_->get_key(ctx_, doc_, toOhStr(path), i, &key), path, "an object");
+        names.emplace_back(toView(key));
+      }
+      return names;
+    }
     try {
       return objectKeys(json(path));
     } catch (const Error& e) {
@@ -183,6 +216,21 @@ class OrderDocument : public Document {
   void set(std::string_view path, const char* value) const { set(path, std::string_view(value)); }
   void set(std::string_view path, bool value) const { setJson(path, value ? "true" : "false"); }
   void setNull(std::string_view path) const { setJson(path, "null"); }
+
+  // Removes the member or array element at `path` (later elements move down); false when
+  // there was nothing to remove. On a 1.0 host (no remove_value) the value is set to null
+  // instead, as plugin_api.h says: read it back with the optional* getters.
+  bool remove(std::string_view path) const {
+    if (ORDERHOST_SDK_HAS_SERVICE(services_, remove_value)) {
+      oh_status st = services_->remove_value(ctx_, toOhStr(path));
+      if (st == OH_STATUS_NOT_FOUND) return false;
+      if (st != OH_STATUS_OK) throw Error(st, std::string(path), std::string("cannot remove: ") + statusName(st));
+      return true;
+    }
+    if (!has(path)) return false;
+    setNull(path);
+    return true;
+  }
 
   // Sets the value at `path` to the JSON text `json` (an object, array or scalar).
   void setJson(std::string_view path, std::string_view json) const {

@@ -63,6 +63,22 @@ class ConfigError : public Error {
   std::string field_;
 };
 
+// Retryable
+//
+// A transient failure (a deadlock, a lock timeout, a gateway that did not answer): the SDK
+// returns OH_STATUS_RETRYABLE (ABI 1.1), which the host makes a RETRY of the step (or of the
+// undo, from compensate()) under the chain's retry policy, instead of a FAIL followed by
+// compensation. The step's document and database changes of the attempt are dropped. A 1.0
+// host treats the status as OH_STATUS_INTERNAL_ERROR, i.e. a FAIL: where that matters, return
+// sdk::Outcome::retry(...) instead, which means the same on every host.
+//
+// Example:
+//   if (gateway.timedOut()) throw sdk::Retryable("payment gateway did not answer");
+class Retryable : public Error {
+ public:
+  explicit Retryable(const std::string& message) : Error(OH_STATUS_RETRYABLE, std::string(), message) {}
+};
+
 // Human-readable name of an oh_status, for messages ("not found", "type mismatch").
 inline const char* statusName(oh_status status) noexcept {
   switch (status) {
@@ -72,6 +88,8 @@ inline const char* statusName(oh_status status) noexcept {
     case OH_STATUS_TYPE_MISMATCH: return "type mismatch";
     case OH_STATUS_INVALID_CONFIG: return "invalid config";
     case OH_STATUS_UNAVAILABLE: return "unavailable";
+    case OH_STATUS_RETRYABLE: return "retryable";
+    case OH_STATUS_ABANDONED: return "abandoned (the host stopped waiting for this call)";
     default: return "internal error";
   }
 }

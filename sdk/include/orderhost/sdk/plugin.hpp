@@ -6,6 +6,7 @@
 // here that converts exceptions into an oh_status plus a report_error() message:
 //
 //   ConfigError                       → OH_STATUS_INVALID_CONFIG
+//   Retryable (in run/compensate)     → OH_STATUS_RETRYABLE (the host retries; ABI 1.1)
 //   sdk::Error (in the constructor)   → OH_STATUS_INVALID_CONFIG when NOT_FOUND/TYPE_MISMATCH
 //   sdk::Error (in run/compensate)    → its status
 //   std::exception                    → OH_STATUS_INTERNAL_ERROR, message what()
@@ -47,6 +48,9 @@ namespace orderhost::sdk::detail {
 // before any other plugin call; only read afterwards, so it needs no synchronisation.
 // Each plugin library has its own copy (ORDERHOST_SDK_LIBRARY_LOCAL).
 inline ORDERHOST_SDK_LIBRARY_LOCAL const oh_host_services* g_services = nullptr;
+// This library's own oh_plugin_info, as returned to the host (log_plugin names the plugin by
+// it). Written and read under the same rules as g_services.
+inline ORDERHOST_SDK_LIBRARY_LOCAL const oh_plugin_info* g_plugin_info = nullptr;
 
 // An oh_str over a NUL-terminated string with static storage (the macro arguments).
 constexpr oh_str staticStr(const char* text) noexcept {
@@ -194,15 +198,26 @@ inline const oh_plugin_info* negotiate(const oh_host_info* host,
   if (host->services == nullptr) return nullptr;
   if (!OH_HAS_FIELD(host->services, oh_host_services, get_extension)) return nullptr;
   g_services = host->services;
+  g_plugin_info = info;
   return info;
 }
 
 }  // namespace orderhost::sdk::detail
 
+namespace orderhost::sdk {
+
+// The plugin's logger that needs no call (log_plugin, ABI 1.1), e.g. for its own threads.
+// Lines are dropped before the entry function ran and on a 1.0 host (see PluginLogger).
+inline PluginLogger pluginLog() noexcept { return PluginLogger(detail::g_services, detail::g_plugin_info); }
+
+}  // namespace orderhost::sdk
+
 // ORDERHOST_STEP(StepClass, name, category, description, config_schema, flags)
 //
 // Describes one step kind for ORDERHOST_PLUGIN. `name` is the kind chains refer to, category
-// an OH_CATEGORY_*, config_schema a JSON Schema string literal ("" for none), flags OH_STEP_*.
+// an OH_CATEGORY_*, config_schema a JSON Schema string literal ("" for none), flags OH_STEP_*
+// combined with |: OH_STEP_THREAD_SAFE, and (since 1.1) OH_STEP_NO_EXTERNAL_EFFECTS for a step
+// whose only effects are on the order document and the host's own database.
 // All strings must be literals (or other static NUL-terminated strings).
 #define ORDERHOST_STEP(StepClass, name, category, description, config_schema, flags)            \
   ::orderhost::sdk::detail::describeStep<StepClass>((name), (category), (description),           \

@@ -16,6 +16,7 @@
 
 #include <orderhost/plugin_api.h>
 #include <orderhost/sdk/document.hpp>
+#include <orderhost/sdk/events.hpp>
 #include <orderhost/sdk/log.hpp>
 #include <orderhost/sdk/outcome.hpp>
 
@@ -90,6 +91,22 @@ class StepCall {
   std::string_view stepName() const noexcept { return toView(call_->step_name); }
   // 1 for the first attempt, 2 for the first retry, ...
   std::uint32_t attempt() const noexcept { return call_->attempt; }
+
+  // When the host stops waiting for this call, in ms since the epoch on the host's clock
+  // (compare with nowMs()); 0 when there is no deadline or the host is 1.0 (which has none).
+  std::int64_t deadlineMs() const noexcept {
+    return OH_HAS_FIELD(call_, oh_step_call, deadline_ms) ? call_->deadline_ms : 0;
+  }
+
+  // True once the host stopped waiting for this call (its deadline passed): every service
+  // then fails with OH_STATUS_ABANDONED and nothing the call does is kept, so a long step
+  // polls this between units of work and returns. Always false on a 1.0 host.
+  bool abandoned() const noexcept {
+    return ORDERHOST_SDK_HAS_SERVICE(services_, is_abandoned) && services_->is_abandoned(call_->ctx) != 0;
+  }
+
+  // orderhost.events/1: events committed with this step's result (see events.hpp).
+  Events events() const noexcept { return Events(*services_, call_->ctx); }
 
   const oh_host_services& services() const noexcept { return *services_; }
   oh_context* rawContext() const noexcept { return call_->ctx; }
