@@ -90,6 +90,8 @@ TEST_P(DatabaseRulesTest, ABusyDatabaseIsRetryable) {
     exec(holder, "CREATE TABLE notes (id BIGINT PRIMARY KEY)");
     store::Datasources sources(*db_, {{"busy", {busy, 1}}});
     ctx_.datasources = &sources;
+    // A step transaction takes SQLite's write lock at once through the host's orders table.
+    exec(holder, "CREATE TABLE orders (id TEXT)");
     store::StepTransaction lock(holder);
     lock.session() << "INSERT INTO notes (id) VALUES (1)", now;  // holds the write lock until rollback
     EXPECT_EQ(run("INSERT INTO notes (id) VALUES (2)", "[]", "busy"), OH_STATUS_RETRYABLE);

@@ -38,7 +38,9 @@ extern "C" {
 /* The datasource name of the host's own database. "" means the same. */
 #define OH_DB_HOST_DATASOURCE "orderhost"
 
-/* Bounds of one result, so that a plugin cannot exhaust the host's memory. A statement whose
+/* The host's DEFAULT bounds of one result, so that a plugin cannot exhaust the host's memory.
+ * The limits a host actually applies are in oh_db_ext.max_rows and max_result_bytes (since
+ * 1.1); these macros stay for source compatibility and describe a 1.0 host. A statement whose
  * result has more rows, or whose rows as JSON text exceed the bytes, fails with
  * OH_STATUS_INVALID_ARGUMENT and nothing is returned: page with LIMIT/OFFSET or keyset. */
 #define OH_DB_MAX_ROWS 10000
@@ -66,8 +68,16 @@ typedef struct oh_db_ext {
      *   oh_step_call.idempotency_key). An unknown name gives OH_STATUS_NOT_FOUND.
      *
      * sql: borrowed. One statement, parameters written as `?`. The SQL dialect is the
-     *   backend's (SQLite or PostgreSQL); portable SQL works on both. Do not use RETURNING
-     *   (the SQLite driver returns no rows for it).
+     *   backend's (SQLite or PostgreSQL); portable SQL works on both. INSERT, UPDATE and
+     *   DELETE ... RETURNING return their rows on both backends. Refused with
+     *   OH_STATUS_INVALID_ARGUMENT and a message naming the statement kind, before anything
+     *   runs, on every datasource: transaction control (BEGIN, START TRANSACTION, COMMIT, END,
+     *   ROLLBACK, ABORT, SAVEPOINT, RELEASE, SET TRANSACTION, PREPARE TRANSACTION), PRAGMA,
+     *   ATTACH, DETACH, VACUUM, and more than one statement in one text. On the host's own
+     *   database also: writes and DDL (INSERT, UPDATE, DELETE, REPLACE, MERGE, TRUNCATE, LOCK,
+     *   CREATE/ALTER/DROP) aimed at the host's tables (orders, step_runs, outbox,
+     *   relay_cursors, schema_migrations, plugin_migrations, SQLite's sqlite_*), including
+     *   inside a WITH or a trigger. Reading them is allowed, but their shape is not part of this contract.
      *
      * params_json: borrowed. A JSON array whose elements are bound to the `?` in order:
      *   strings (any length), integers (int64), true/false, null. Other JSON types (numbers
@@ -75,14 +85,17 @@ typedef struct oh_db_ext {
      *   OH_STATUS_INVALID_ARGUMENT. "" means [].
      *
      * out_rows_json: required. Set to a JSON array with one object per row, member names
-     *   being the column names: integer columns as integers, text as strings, floating and
-     *   NUMERIC columns as numbers, NULL as null. The SQLite driver reports computed
-     *   expressions (COUNT(*), a - b) as text: CAST them in SQL or accept numeric strings.
-     *   "[]" for statements without a result. Host memory, valid until the current plugin
-     *   call returns: copy what you keep.
+     *   being the column names: integer, floating and NUMERIC columns and numeric expressions
+     *   (COUNT(*), SUM(x), a - b) as JSON numbers, text columns as strings (a text column
+     *   holding "42" or "007" stays a string), NULL as null, on both backends. SQLite gives
+     *   expressions no type: there an expression whose value is a number in JSON's syntax
+     *   is a number, even CAST(x AS TEXT). "[]" for
+     *   statements without a result. Host memory, valid until the current plugin call
+     *   returns: copy what you keep.
      *
      * out_changed: may be NULL. Set to the rows inserted, updated or deleted by an INSERT,
-     *   UPDATE or DELETE statement, and to -1 for any other statement (SELECT, DDL, WITH).
+     *   UPDATE or DELETE statement (with or without RETURNING), and to -1 for any other
+     *   statement (SELECT, DDL, WITH).
      *
      * out_error: may be NULL. On failure set to a one-line message (host memory, valid until
      *   the call returns) naming the datasource and the database driver's message; the host
@@ -90,12 +103,22 @@ typedef struct oh_db_ext {
      *   nothing. On success set to "".
      *
      * Returns OH_STATUS_OK, OH_STATUS_INVALID_ARGUMENT (bad params, limits exceeded, NULL
-     * out_rows_json), OH_STATUS_NOT_FOUND (unknown datasource), OH_STATUS_UNAVAILABLE (not in
-     * run/compensate, or no database for this call) or OH_STATUS_INTERNAL_ERROR (the
-     * database refused the statement: syntax, constraint, connection). A failed statement
-     * on the host's database has no effect and leaves the step's transaction usable. */
+     * out_rows_json, a refused statement as listed under sql), OH_STATUS_NOT_FOUND (unknown
+     * datasource), OH_STATUS_UNAVAILABLE (not in run/compensate, or no database for this
+     * call), OH_STATUS_RETRYABLE (since 1.1: a transient failure — deadlock, serialization
+     * failure, lock timeout, database busy — that the same work may pass when tried again:
+     * return it from run() and the host retries the step under its retry policy, rolling
+     * back the step's transaction; a 1.0 host reports these as OH_STATUS_INTERNAL_ERROR) or
+     * OH_STATUS_INTERNAL_ERROR (the database refused the statement: syntax, constraint,
+     * connection). A failed statement on the host's database has no effect and leaves the
+     * step's transaction usable. */
     oh_status (*execute)(oh_context *ctx, oh_str datasource, oh_str sql, oh_str params_json,
                          oh_str *out_rows_json, int64_t *out_changed, oh_str *out_error);
+
+    /* since 1.1 — check OH_HAS_FIELD(db, oh_db_ext, max_result_bytes) before reading; a 1.0
+     * host applies OH_DB_MAX_ROWS and OH_DB_MAX_RESULT_BYTES. */
+    uint32_t max_rows;         /* the most rows one result may have */
+    uint32_t max_result_bytes; /* the most bytes one result's rows may take as JSON text */
 } oh_db_ext;
 
 /* ---------------------------------------------------------------------------------------- */
