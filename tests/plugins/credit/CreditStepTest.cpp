@@ -14,7 +14,9 @@ constexpr char kLimits[] = R"({"default_limit":100000,"limits":{"C-1":500000}})"
 FakeHost checkCredit(const std::string& order, const std::string& config = kLimits) {
     FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
     host.config(config).order(order);
-    if (host.create("check-credit") == OH_STATUS_OK) EXPECT_EQ(host.run(), OH_STATUS_OK) << host.reportedError();
+    if (host.create("check-credit") == OH_STATUS_OK) {
+        EXPECT_EQ(host.run(), OH_STATUS_OK) << host.reportedError();
+    }
     return host;
 }
 

@@ -13,7 +13,9 @@ using orderhost::testkit::HostLevel;
 FakeHost notify(const std::string& order, const std::string& config = "{}", HostLevel level = HostLevel::v1_1) {
     FakeHost host(ORDERHOST_TEST_PLUGIN_SO, level);
     host.config(config).order(order);
-    if (host.create("notify-customer") == OH_STATUS_OK) EXPECT_EQ(host.run(), OH_STATUS_OK) << host.reportedError();
+    if (host.create("notify-customer") == OH_STATUS_OK) {
+        EXPECT_EQ(host.run(), OH_STATUS_OK) << host.reportedError();
+    }
     return host;
 }
 

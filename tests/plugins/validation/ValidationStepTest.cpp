@@ -15,7 +15,9 @@ FakeHost validate(const std::string& order, const std::string& config = "{}") {
     FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
     host.config(config).order(order);
     const oh_status created = host.create("validate");
-    if (created == OH_STATUS_OK) EXPECT_EQ(host.run(), OH_STATUS_OK) << host.reportedError();
+    if (created == OH_STATUS_OK) {
+        EXPECT_EQ(host.run(), OH_STATUS_OK) << host.reportedError();
+    }
     return host;
 }
 
