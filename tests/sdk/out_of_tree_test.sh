@@ -3,10 +3,12 @@
 #
 #   out_of_tree_test.sh install <build-dir> <cmake> <work-dir>
 #       installs everything the build makes (host, SDK, reference plugins) into
-#       <work-dir>/prefix, as `cmake --install` does for a user.
+#       <work-dir>/prefix, as `cmake --install` does for a user, and the SDK component alone
+#       into <work-dir>/sdk-prefix.
 #   out_of_tree_test.sh project <work-dir> <cmake> <ctest> <share-subdir> <name> [sanitize]
-#       copies <prefix>/share/orderhost-sdk/<share-subdir> (a template or an example) to
-#       <work-dir>/<name>, configures it with find_package(OrderHostSDK), builds it, checks that
+#       copies <sdk-prefix>/share/orderhost-sdk/<share-subdir> (a template or an example) to
+#       <work-dir>/<name>, configures it with find_package(OrderHostSDK) from the SDK-only
+#       prefix (so the SDK component is proven self-contained), builds it, checks that
 #       the plugin exports only orderhost_plugin_entry and runs its test-kit test with ctest.
 #   out_of_tree_test.sh scaffold <work-dir> <cmake> <ctest> <lang> [sanitize]
 #       runs the INSTALLED `orderhost plugin new com.acme.fraud-check --lang <lang>`, then
@@ -26,12 +28,12 @@ use_sanitizer_flags() {
   fi
 }
 
-# Configures, builds and tests the project in $1 against $2/prefix.
+# Configures, builds and tests the project in $1 against the installed prefix $2.
 build_and_test() {
-  dir=$1 work=$2 cmake=$3 ctest=$4
+  dir=$1 prefix=$2 cmake=$3 ctest=$4
   generator=""
   if command -v ninja >/dev/null 2>&1; then generator="-GNinja"; fi
-  "$cmake" -S "$dir" -B "$dir/build" $generator -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$work/prefix"
+  "$cmake" -S "$dir" -B "$dir/build" $generator -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix"
   "$cmake" --build "$dir/build" -j2
   plugin=$(find "$dir/build" -maxdepth 1 -name '*.so' -type f)
   [ -n "$plugin" ] || { echo "FAIL: $dir built no .so" >&2; exit 1; }
@@ -45,14 +47,15 @@ install_all() {
   rm -rf "$work"
   mkdir -p "$work"
   "$cmake" --install "$build_dir" --prefix "$work/prefix"
+  "$cmake" --install "$build_dir" --prefix "$work/sdk-prefix" --component sdk
 }
 
 project() {
   work=$1 cmake=$2 ctest=$3 subdir=$4 name=$5
   use_sanitizer_flags "${6:-}"
   rm -rf "${work:?}/$name"
-  cp -R "$work/prefix/share/orderhost-sdk/$subdir" "$work/$name"
-  build_and_test "$work/$name" "$work" "$cmake" "$ctest"
+  cp -R "$work/sdk-prefix/share/orderhost-sdk/$subdir" "$work/$name"
+  build_and_test "$work/$name" "$work/sdk-prefix" "$cmake" "$ctest"
 }
 
 scaffold() {
@@ -64,7 +67,7 @@ scaffold() {
   env -u ORDERHOST_SDK_TEMPLATES "$work/prefix/bin/orderhost" plugin new com.acme.fraud-check --lang "$lang" --dir "$dir"
   grep -q '"com.acme.fraud-check"\|OH_STR("com.acme.fraud-check")' "$dir"/src/fraud_check_step.* ||
     { echo "FAIL: the plugin id was not renamed in $dir/src" >&2; exit 1; }
-  build_and_test "$dir" "$work" "$cmake" "$ctest"
+  build_and_test "$dir" "$work/prefix" "$cmake" "$ctest"
   case "$(cat "$dir/plugin-path")" in
     */fraud-check.so) echo "ok: built fraud-check.so" ;;
     *) echo "FAIL: expected fraud-check.so" >&2; exit 1 ;;
