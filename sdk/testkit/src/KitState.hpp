@@ -67,7 +67,7 @@ struct oh_testkit {
     std::string stepName;
 
     // The current call. The services lock `mutex`: a plugin may call them from its threads.
-    std::mutex mutex;
+    mutable std::mutex mutex;
     bool inCreate = false;
     bool inStep = false;
     bool abandoned = false;

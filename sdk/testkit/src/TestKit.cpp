@@ -35,6 +35,7 @@ void applyMigrations(oh_testkit* kit) {
         kit->setupError = "plugin " + kit->pluginPath + " (" + id + "): " + error;
         return;
     }
+    std::lock_guard<std::mutex> lock(kit->mutex);
     for (const std::string& table : kit->db->tableNames())
         if (table.rfind(kit->tablePrefix, 0) != 0)
             kit->logs.push_back({OH_LOG_WARN, "testkit: table " + table + " does not start with " + kit->tablePrefix +
@@ -243,11 +244,24 @@ int oh_testkit_order_int(oh_testkit* kit, const char* pointer, int64_t* out) {
     return 0;
 }
 
-size_t oh_testkit_log_count(const oh_testkit* kit) { return kit->logs.size(); }
-oh_log_level oh_testkit_log_level(const oh_testkit* kit, size_t i) { return i < kit->logs.size() ? kit->logs[i].level : OH_LOG_INFO; }
-const char* oh_testkit_log_message(const oh_testkit* kit, size_t i) { return i < kit->logs.size() ? kit->logs[i].message.c_str() : ""; }
+// The log getters lock: a plugin may still log_plugin() from its own threads.
+size_t oh_testkit_log_count(const oh_testkit* kit) {
+    std::lock_guard<std::mutex> lock(kit->mutex);
+    return kit->logs.size();
+}
+
+oh_log_level oh_testkit_log_level(const oh_testkit* kit, size_t i) {
+    std::lock_guard<std::mutex> lock(kit->mutex);
+    return i < kit->logs.size() ? kit->logs[i].level : OH_LOG_INFO;
+}
+
+const char* oh_testkit_log_message(const oh_testkit* kit, size_t i) {
+    std::lock_guard<std::mutex> lock(kit->mutex);
+    return i < kit->logs.size() ? kit->logs[i].message.c_str() : "";
+}
 
 size_t oh_testkit_logged(const oh_testkit* kit, const char* text) {
+    std::lock_guard<std::mutex> lock(kit->mutex);
     size_t count = 0;
     for (const auto& line : kit->logs) count += line.message.find(orEmpty(text)) != std::string::npos ? 1 : 0;
     return count;
