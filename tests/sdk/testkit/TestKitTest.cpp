@@ -182,6 +182,13 @@ TEST(TestKit, LogsWithoutAContextThroughLogPlugin) {
     EXPECT_EQ(host.logged("from a background thread"), 1u);
 }
 
+TEST(TestKit, TakesLogLinesFromThePluginsOwnThreads) {
+    FakeHost host = probe(R"({"action":"log_thread"})");
+    host.run();
+    EXPECT_EQ(host.logged("from the plugin's thread"), 100u);
+    EXPECT_EQ(host.logged("from the calling thread"), 100u);
+}
+
 TEST(TestKit, ReportsCreateRefusalsAndUnknownStepKinds) {
     FakeHost host(kProbe);
     host.config(R"({"action":"refuse"})");

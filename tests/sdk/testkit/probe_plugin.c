@@ -12,6 +12,7 @@
 #include <orderhost/plugin_api.h>
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -68,6 +69,22 @@ static void record_services(const oh_step_call *call) {
             svc->set_json(call->ctx, str_of("/probe/key"), str_of(quoted));
         }
     }
+}
+
+/* log_plugin from a thread of the plugin's own, while the calling thread logs with its context. */
+static void *log_from_thread(void *unused) {
+    int i;
+    (void)unused;
+    for (i = 0; i < 100; ++i) svc->log_plugin(&plugin_info, OH_LOG_DEBUG, str_of("from the plugin's thread"));
+    return NULL;
+}
+
+static void log_concurrently(const oh_step_call *call) {
+    pthread_t thread;
+    int i;
+    if (pthread_create(&thread, NULL, log_from_thread, NULL) != 0) return;
+    for (i = 0; i < 100; ++i) svc->log(call->ctx, OH_LOG_DEBUG, str_of("from the calling thread"));
+    pthread_join(thread, NULL);
 }
 
 static oh_status run_sql(const oh_step_call *call, char *outcome) {
@@ -129,6 +146,8 @@ static oh_status probe_run(void *instance, const oh_step_call *call) {
         config_string(call->ctx, "/outcome", outcome);
     } else if (strcmp(action, "log_plugin") == 0) {
         svc->log_plugin(&plugin_info, OH_LOG_WARN, str_of("from a background thread"));
+    } else if (strcmp(action, "log_thread") == 0) {
+        log_concurrently(call);
     } else if (strcmp(action, "retryable") == 0) {
         svc->set_json(call->ctx, str_of("/probe/touched"), str_of("true"));
         return OH_STATUS_RETRYABLE;
