@@ -3,6 +3,7 @@
 #include "host/app/Commands.h"
 #include "host/app/HostRuntime.h"
 #include "host/app/StopSignals.h"
+#include "host/app/PluginScaffold.h"
 
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
@@ -21,6 +22,10 @@ void OrderHostApp::defineOptions(Poco::Util::OptionSet& options) {
                           .required(false).repeatable(false).argument("FILE"));
     options.addOption(Option("json", "j", "plugins inspect: print each manifest as one JSON line")
                           .required(false).repeatable(false));
+    options.addOption(Option("lang", "l", "plugin new: the template's language, c or cxx (default cxx)")
+                          .required(false).repeatable(false).argument("LANG"));
+    options.addOption(Option("dir", "d", "plugin new: the folder to create (default: the plugin's short name)")
+                          .required(false).repeatable(false).argument("DIR"));
 }
 
 void OrderHostApp::handleOption(const std::string& name, const std::string& value) {
@@ -32,6 +37,10 @@ void OrderHostApp::handleOption(const std::string& name, const std::string& valu
         configFile_ = value;
     } else if (name == "json") {
         jsonOutput_ = true;
+    } else if (name == "lang") {
+        pluginLang_ = value;
+    } else if (name == "dir") {
+        pluginDir_ = value;
     }
 }
 
@@ -41,7 +50,8 @@ void OrderHostApp::printHelp() const {
     help.setUsage("[--config FILE] [serve]\n"
                   "       plugins inspect [--json] PLUGIN.so...\n"
                   "       chains validate [--config FILE] CHAIN.yaml...\n"
-                  "       db migrate --config FILE");
+                  "       db migrate --config FILE\n"
+                  "       plugin new NAME [--lang c|cxx] [--dir DIR]");
     help.setHeader("orderhost runs customer orders through chains of plugin steps.");
     help.format(std::cout);
 }
@@ -57,6 +67,7 @@ int OrderHostApp::main(const std::vector<std::string>& args) {
     };
     try {
         if (command("plugins", "inspect")) return inspectPlugins(rest, jsonOutput_);
+        if (command("plugin", "new")) return newPlugin(rest, pluginLang_, pluginDir_);
         if (command("db", "migrate") && rest.empty()) {
             if (configFile_.empty()) {
                 std::cerr << "usage: orderhost db migrate --config FILE\n";

@@ -4,6 +4,7 @@
 //   orderhost plugins inspect [--json] FILE... show what plugin files declare, without serving
 //   orderhost chains validate [--config F] FILE...  check chain files (plugins too, with --config)
 //   orderhost db migrate --config FILE          apply schema migrations to the configured database
+//   orderhost plugin new NAME [--lang c|cxx] [--dir DIR]  a plugin project from the SDK's templates
 #pragma once
 
 #include "host/app/HostSettings.h"
@@ -29,6 +30,8 @@ private:
     std::string configFile_;
     bool helpRequested_ = false;
     bool jsonOutput_ = false;
+    std::string pluginLang_;  // plugin new --lang
+    std::string pluginDir_;   // plugin new --dir
 };
 
 }  // namespace orderhost::app

@@ -1,4 +1,5 @@
-# OrderHostPlugin.cmake — orderhost_add_plugin(), the one way to build an orderhost plugin.
+# OrderHostPlugin.cmake — orderhost_add_plugin(), the one way to build an orderhost plugin, and
+# orderhost_add_plugin_test(), its unit test on the SDK test kit.
 #
 # Used in-tree by plugins/ and installed with the SDK (find_package(OrderHostSDK) includes it),
 # so reference plugins and integrators' plugins are built exactly the same way.
@@ -57,4 +58,25 @@ function(orderhost_add_plugin target)
   elseif(DEFINED ORDERHOST_PLUGIN_OUTPUT_DIR)
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${ORDERHOST_PLUGIN_OUTPUT_DIR}")
   endif()
+endfunction()
+
+#   orderhost_add_plugin_test(<target> PLUGIN <plugin-target> SOURCES <src>... [LIBRARIES <lib>...])
+#
+# Builds a test executable for a plugin: linked with OrderHost::testkit (the fake host of
+# orderhost/testkit.h and testkit.hpp) and LIBRARIES (e.g. GTest::gtest_main), compiled with
+# ORDERHOST_PLUGIN_PATH defined as the plugin's built .so (a string literal), built after the
+# plugin, and registered with ctest as <target>. Call enable_testing() first.
+function(orderhost_add_plugin_test target)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "PLUGIN" "SOURCES;LIBRARIES")
+  if(ARG_UNPARSED_ARGUMENTS OR NOT ARG_PLUGIN OR NOT ARG_SOURCES)
+    message(FATAL_ERROR "usage: orderhost_add_plugin_test(${target} PLUGIN <plugin-target> SOURCES <src>... [LIBRARIES <lib>...])")
+  endif()
+  if(NOT TARGET ${ARG_PLUGIN})
+    message(FATAL_ERROR "orderhost_add_plugin_test(${target}): ${ARG_PLUGIN} is not a target (call orderhost_add_plugin first)")
+  endif()
+  add_executable(${target} ${ARG_SOURCES})
+  target_link_libraries(${target} PRIVATE OrderHost::testkit ${ARG_LIBRARIES})
+  target_compile_definitions(${target} PRIVATE ORDERHOST_PLUGIN_PATH="$<TARGET_FILE:${ARG_PLUGIN}>")
+  add_dependencies(${target} ${ARG_PLUGIN})
+  add_test(NAME ${target} COMMAND ${target})
 endfunction()

@@ -1,0 +1,74 @@
+// orderhost.credit (plugins/credit), loaded from its .so by the test kit.
+#include <orderhost/testkit.hpp>
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace {
+
+using orderhost::testkit::FakeHost;
+
+constexpr char kLimits[] = R"({"default_limit":100000,"limits":{"C-1":500000}})";
+
+FakeHost checkCredit(const std::string& order, const std::string& config = kLimits) {
+    FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
+    host.config(config).order(order);
+    if (host.create("check-credit") == OH_STATUS_OK) {
+        EXPECT_EQ(host.run(), OH_STATUS_OK) << host.reportedError();
+    }
+    return host;
+}
+
+std::string orderWithNet(std::int64_t net) {
+    return R"({"customer":{"id":"C-1"},"totals":{"net":)" + std::to_string(net) + "}}";
+}
+
+TEST(CreditStep, ContinuesWithinTheLimitAndRecordsIt) {
+    FakeHost host = checkCredit(orderWithNet(500000));
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(host.orderInt("/credit/limit"), 500000);
+    EXPECT_EQ(host.orderInt("/credit/exposure"), 500000);
+    EXPECT_EQ(host.orderInt("/credit/checked_at"), host.now());
+}
+
+TEST(CreditStep, RecordsTheHostClockNotTheSystemClock) {
+    FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
+    host.config(kLimits).order(orderWithNet(1)).now(42000).create("check-credit");
+    host.run();
+    EXPECT_EQ(host.orderInt("/credit/checked_at"), 42000);
+}
+
+TEST(CreditStep, SuspendsForApprovalOverTheLimit) {
+    FakeHost host = checkCredit(orderWithNet(500001));
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_SUSPEND);
+    EXPECT_TRUE(host.result().kept);  // the host keeps a suspended step's /credit record
+    EXPECT_EQ(host.result().signal, "credit_approval");
+    EXPECT_EQ(host.result().code, "credit_limit_exceeded");
+    EXPECT_NE(host.result().message.find("500001"), std::string::npos) << host.result().message;
+    EXPECT_NE(host.result().message.find("500000"), std::string::npos) << host.result().message;
+}
+
+TEST(CreditStep, UsesTheDefaultLimitForOtherCustomers) {
+    FakeHost host = checkCredit(R"({"customer":{"id":"C-9"},"totals":{"net":100001}})");
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_SUSPEND);
+    EXPECT_EQ(host.orderInt("/credit/limit"), 100000);
+}
+
+TEST(CreditStep, FailsClearlyWithoutTotals) {
+    FakeHost host = checkCredit(R"({"customer":{"id":"C-1"}})");
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_FAIL);
+    EXPECT_EQ(host.result().code, "totals_missing");
+    EXPECT_NE(host.result().message.find("validation"), std::string::npos);
+}
+
+TEST(CreditStep, RefusesNegativeLimits) {
+    FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
+    host.config(R"({"default_limit":-1})");
+    EXPECT_EQ(host.create("check-credit"), OH_STATUS_INVALID_CONFIG);
+    host.config(R"({"limits":{"C-1":-5}})");
+    EXPECT_EQ(host.create("check-credit"), OH_STATUS_INVALID_CONFIG);
+    EXPECT_NE(host.reportedError().find("limits.C-1"), std::string::npos) << host.reportedError();
+}
+
+}  // namespace

@@ -1,0 +1,130 @@
+// orderhost.validation (plugins/validation), loaded from its .so by the test kit.
+#include <orderhost/testkit.hpp>
+
+#include <gtest/gtest.h>
+
+#include <ostream>
+#include <string>
+
+namespace {
+
+using orderhost::testkit::FakeHost;
+
+// One create + run of "validate" on `order` with `config`.
+FakeHost validate(const std::string& order, const std::string& config = "{}") {
+    FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
+    host.config(config).order(order);
+    const oh_status created = host.create("validate");
+    if (created == OH_STATUS_OK) {
+        EXPECT_EQ(host.run(), OH_STATUS_OK) << host.reportedError();
+    }
+    return host;
+}
+
+std::string orderWithLines(const std::string& lines) {
+    return R"({"order_ref":"ERP-1001","currency":"EUR","customer":{"id":"C-1","name":"Ada",
+    "email":"ada@example.com"},"lines":)" + lines + R"(,"attributes":{}})";
+}
+
+constexpr char kCatalog[] = R"({"catalog":{"SKU-1":{"price":1999},"SKU-2":{"price":500},"SKU-3":{}}})";
+
+TEST(ValidationStep, FillsPricesAndWritesTotals) {
+    FakeHost host = validate(
+        orderWithLines(R"([{"sku":"SKU-1","quantity":2,"unit_price":1999},{"sku":"SKU-2","quantity":3}])"), kCatalog);
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_CONTINUE) << host.result().message;
+    EXPECT_EQ(host.orderJson("/lines/0/total"), "3998");
+    EXPECT_EQ(host.orderJson("/lines/1/unit_price"), "500");
+    EXPECT_EQ(host.orderJson("/lines/1/total"), "1500");
+    EXPECT_EQ(host.orderJson("/totals/net"), "5498");
+    EXPECT_EQ(host.orderJson("/totals/items"), "5");
+    EXPECT_EQ(host.orderJson("/totals/currency"), "\"EUR\"");
+}
+
+struct Rejection {
+    std::string lines;
+    std::string config;
+    std::string code;
+    std::string in_message;
+};
+
+// Short names in test listings (gtest_discover_tests puts GetParam() in the test name).
+void PrintTo(const Rejection& c, std::ostream* os) { *os << c.code; }
+
+class ValidationRejects : public ::testing::TestWithParam<Rejection> {};
+
+TEST_P(ValidationRejects, WithCodeAndMessageAndNoWrites) {
+    const Rejection& c = GetParam();
+    FakeHost host = validate(orderWithLines(c.lines), c.config);
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_REJECT);
+    EXPECT_TRUE(host.result().reported);
+    EXPECT_EQ(host.result().code, c.code);
+    EXPECT_NE(host.result().message.find(c.in_message), std::string::npos) << host.result().message;
+    EXPECT_EQ(host.orderJson("/totals"), std::nullopt);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, ValidationRejects, ::testing::Values(
+    Rejection{"[]", "{}", "no_lines", "no lines"},
+    Rejection{R"({"sku":"SKU-1"})", "{}", "no_lines", "no lines"},
+    Rejection{R"([{"sku":"SKU-1","quantity":1},{"sku":"SKU-1","quantity":1}])", R"({"max_lines":1})",
+              "too_many_lines", "at most 1"},
+    Rejection{R"([{"sku":"SKU-1","quantity":1},{"sku":"SKU-1","quantity":0}])", kCatalog, "invalid_quantity", "line 1"},
+    Rejection{R"([{"sku":"SKU-1","quantity":"2"}])", kCatalog, "invalid_quantity", "line 0"},
+    Rejection{R"([{"quantity":2}])", kCatalog, "invalid_sku", "line 0"},
+    Rejection{R"([{"sku":"SKU-1","quantity":1,"kind":"magic"}])", kCatalog, "invalid_kind", "line 0"},
+    Rejection{R"([{"sku":"SKU-1","quantity":1},{"sku":"NOPE","quantity":1}])", kCatalog,
+              "unknown_sku", "line 1: unknown SKU \"NOPE\""},
+    Rejection{R"([{"sku":"SKU-1","quantity":1,"unit_price":1000}])", kCatalog, "price_mismatch", "1999"},
+    Rejection{R"([{"sku":"SKU-3","quantity":1}])", kCatalog, "missing_price", "SKU-3"},
+    Rejection{R"([{"sku":"X","quantity":1,"unit_price":-1}])", "{}", "invalid_price", "line 0"},
+    Rejection{R"([{"sku":"X","quantity":4611686018427387904,"unit_price":4}])", "{}", "amount_overflow", "line 0"},
+    Rejection{R"([{"sku":"X","quantity":1,"unit_price":9223372036854775807},
+                  {"sku":"Y","quantity":1,"unit_price":1}])", "{}", "amount_overflow", "int64"}),
+    [](const ::testing::TestParamInfo<Rejection>& info) { return info.param.code + "_" + std::to_string(info.index); });
+
+TEST(ValidationStep, UnknownSkusPassWhenAllowed) {
+    FakeHost host = validate(orderWithLines(R"([{"sku":"NEW","quantity":1,"unit_price":7,"kind":"custom"}])"),
+                             R"({"catalog":{"SKU-1":{"price":1}},"allow_unknown_skus":true})");
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_CONTINUE) << host.result().message;
+    EXPECT_EQ(host.orderJson("/totals/net"), "7");
+}
+
+TEST(ValidationStep, RequiresCustomerAndCurrency) {
+    EXPECT_EQ(validate(R"({"currency":"EUR","customer":{},"lines":[{"sku":"X","quantity":1,"unit_price":1}]})")
+                  .result().code, "missing_customer");
+    EXPECT_EQ(validate(R"({"currency":"euro","customer":{"id":"C"},"lines":[{"sku":"X","quantity":1,"unit_price":1}]})")
+                  .result().code, "invalid_currency");
+}
+
+TEST(ValidationStep, RunsTheSameOnA10Host) {
+    FakeHost host(ORDERHOST_TEST_PLUGIN_SO, orderhost::testkit::HostLevel::v1_0);
+    host.config(kCatalog).order(orderWithLines(R"([{"sku":"SKU-2","quantity":2}])")).create("validate");
+    ASSERT_EQ(host.run(), OH_STATUS_OK) << host.reportedError();
+    EXPECT_EQ(host.orderJson("/totals/net"), "1000");
+}
+
+struct BadConfig {
+    std::string config;
+    std::string in_message;
+};
+void PrintTo(const BadConfig& c, std::ostream* os) { *os << c.in_message; }
+
+class ValidationConfig : public ::testing::TestWithParam<BadConfig> {};
+
+TEST_P(ValidationConfig, IsRefusedNamingTheField) {
+    FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
+    host.config(GetParam().config);
+    EXPECT_EQ(host.create("validate"), OH_STATUS_INVALID_CONFIG);
+    EXPECT_NE(host.reportedError().find(GetParam().in_message), std::string::npos) << host.reportedError();
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, ValidationConfig, ::testing::Values(
+    BadConfig{R"({"catalog":[]})", "'catalog'"},
+    BadConfig{R"({"catalog":{"SKU-1":5}})", "'catalog.SKU-1'"},
+    BadConfig{R"({"catalog":{"SKU-1":{"price":-1}}})", "'catalog.SKU-1.price'"},
+    BadConfig{R"({"catalog":{"SKU-1":{"price":"1"}}})", "'catalog.SKU-1.price'"},
+    BadConfig{R"({"max_lines":0})", "'max_lines'"},
+    BadConfig{R"({"max_lines":"ten"})", "/max_lines"},
+    BadConfig{R"({"allow_unknown_skus":"yes"})", "/allow_unknown_skus"}),
+    [](const ::testing::TestParamInfo<BadConfig>& info) { return "case" + std::to_string(info.index); });
+
+}  // namespace
