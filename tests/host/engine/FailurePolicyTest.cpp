@@ -144,6 +144,7 @@ TEST_P(FailurePolicyTest, CompensationInterruptedByACrashGoesOnFromItsCheckpoint
     run.outcome = "compensated";
     store::CheckpointExtras extras;
     extras.expectedLeaseOwner = "dead-host";
+    extras.expectedLeaseEpoch = order.leaseEpoch;  // the dead host's claim
     store_->recordStep(order, states::kCompensating, run, extras);
     now_ = 100;
     OrderPoller poller(*engine_, std::chrono::milliseconds(10));
