@@ -3,6 +3,7 @@
 # database with the 10-step chain in chains/, stocks the two SKUs, runs CLIENTS concurrent
 # clients for SECONDS, then reports whether the host survived and what the orders became.
 #   bench/http-load/run.sh build 32 90
+#   EXTRA_SETTINGS=$'database.pool_size = 64' bench/http-load/run.sh build 64 180
 # Needs python3 and the sqlite3 shell (Debian: python3, sqlite3).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,6 +17,7 @@ plugins.folders = $build/plugins
 chains.folder = $here/chains
 chains.default = place-order
 log.level = info
+${EXTRA_SETTINGS:-}
 P
 "$build/host/app/orderhost" --config "$dir/orderhost.properties" > "$dir/host.log" 2>&1 &
 pid=$!

@@ -93,9 +93,10 @@ store::OrderRecord ChainRunner::run(store::OrderRecord order) {
     if (states::isRunning(order.state) && order.leaseOwner != engine_.hostId())
         throw store::StaleOrderError("order " + order.id + " is held by '" + order.leaseOwner + "', not by this host (" +
                                      engine_.hostId() + ")");
+    // Taken over after calls that died with their host: held instead of run into a crash loop.
+    if (states::isRunning(order.state) && holdAfterCrashes(order, chainOf(order))) return order;
     // Parsed once per run, not per step: parsing costs more than calling a step (see
     // docs/performance.md). It is re-read from the committed text only after a discarded step.
-    if (states::isRunning(order.state) && holdAfterCrashes(order, chainOf(order))) return order;
     document::JsonDocument doc = parseStored(order);
     for (;;) {
         const ReadyChain& chain = chainOf(order);  // a cancel or return switches chains

@@ -104,14 +104,14 @@ public:
     std::vector<std::string> idsDue(const std::string& state, int64_t nowMs, std::size_t limit);
     // Claims the order for `owner` until `untilMs`, moving it from `from` to `to`, if it is
     // still in `from` and nobody else holds an unexpired lease on it, and returns the claim's
-    // lease epoch; nullopt if another request or host got there first. Nothing else changes
-    // (a timer firing, for instance).
+    // lease epoch; nullopt if another request or host got there first. Besides the epoch,
+    // only calls_pending changes (+1: the claimer calls a plugin next); not a timer, say.
     std::optional<int64_t> claim(const std::string& id, const std::string& from, const std::string& to, const std::string& owner,
                int64_t untilMs, int64_t nowMs);
 
     // Claims up to `limit` orders in one of `states` whose lease expired before `nowMs` (their
     // host died or lost them), for `owner` until `untilMs`, and returns them with the epoch of
-    // each claim. Orders
+    // each claim (calls_pending + 1 too: the call that was running never checkpointed). Orders
     // another host is claiming at the same moment are skipped, never taken by both.
     // With includeOwn, also orders `owner` itself holds (a restarted host taking back its own:
     // its previous run is gone, since the host id includes the port it now holds).
