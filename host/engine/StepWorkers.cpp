@@ -59,6 +59,9 @@ void StepWorkers::workerLoop() {
             job->done = true;
         }
         job->finished.notify_one();
+        // An abandoned call's job may hold the last reference to its step transaction: drop it
+        // here, so its ROLLBACK and session hand-back never run under the workers' mutex.
+        job.reset();
         lock.lock();
     }
 }
