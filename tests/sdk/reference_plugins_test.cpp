@@ -192,7 +192,8 @@ std::string creditOrder(std::int64_t net) {
   std::string order = kCreditOrder;
   return order.replace(order.find("%NET%"), 5, std::to_string(net));
 }
-constexpr char kLimits[] = R"({"default_limit":100000,"limits":{"C-1":500000}})";
+// "exposure": "order": the fake host has no orderhost.db (tracked exposure: tests/plugins/credit).
+constexpr char kLimits[] = R"({"default_limit":100000,"limits":{"C-1":500000},"exposure":"order"})";
 
 TEST(CreditPlugin, ContinuesWithinTheLimitAndRecordsIt) {
   StepRun r = runStep(kCredit, "check-credit", creditOrder(500000), kLimits);
