@@ -9,7 +9,10 @@
 //     second order wait for the first one's commit (it then reads the incremented row); on
 //     SQLite the step transaction holds the database's write lock from its start.
 // Tax comes from a rate table (country x tax class -> basis points, from the config or from
-// billing_tax_rates); the rounding rule is in billing_tax.hpp. The invoice and its lines are
+// billing_tax_rates); the rounding rule is in billing_tax.hpp. The country is the order's
+// /shipping_address/country (else config default_country); a line's tax class is
+// /lines/<i>/tax_class when an earlier step set one, else the SKU's entry in config
+// "tax_classes", else config default_tax_class. The invoice and its lines are
 // inserted, the customer's open receivables (billing_accounts) grow by the total, the order
 // gets /billing, and the event "invoice.issued" is published with the step's result.
 // Idempotent: an invoice for the order already exists -> it is reported again, nothing issued.
@@ -25,6 +28,7 @@
 #include <orderhost/sdk.hpp>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +48,7 @@ constexpr char kConfigSchema[] = R"({
     "tax_rates": {"type": "object", "additionalProperties": {
       "type": "object", "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 10000}}},
     "default_tax_class": {"type": "string", "minLength": 1},
+    "tax_classes": {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}},
     "default_country": {"type": "string", "minLength": 2}
   }
 })";
@@ -123,6 +128,19 @@ class BillingStep : public sdk::Step {
       throw sdk::ConfigError("default_tax_class", "must name the tax class of lines without /lines/<i>/tax_class");
     default_tax_class_ = *tax_class;
     default_country_ = config.optionalString("/default_country").value_or("");
+    if (config.has("/tax_classes")) {
+      if (config.type("/tax_classes") != sdk::JsonType::object)
+        throw sdk::ConfigError("tax_classes", "must be an object mapping SKU to tax class");
+      for (const std::string& sku : config.keys("/tax_classes")) {
+        std::optional<std::string> tax_class;
+        try {
+          tax_class = config.optionalString(sdk::path("tax_classes", sku));
+        } catch (const sdk::Error&) {
+        }
+        if (!tax_class || tax_class->empty()) throw sdk::ConfigError("tax_classes." + sku, "must be a tax class name");
+        tax_classes_[sku] = *tax_class;
+      }
+    }
   }
 
   sdk::Outcome run(sdk::StepCall& call) override {
@@ -140,10 +158,10 @@ class BillingStep : public sdk::Step {
     const std::optional<std::string> customer = order.optionalString("/customer/id");
     if (!currency || !customer)
       return sdk::Outcome::fail("order_incomplete", "/currency and /customer/id are required to invoice");
-    const std::string country = order.optionalString("/customer/country").value_or(default_country_);
+    const std::string country = order.optionalString("/shipping_address/country").value_or(default_country_);
     if (country.empty())
       return sdk::Outcome::fail("country_missing",
-                                "/customer/country is missing and the step has no default_country");
+                                "/shipping_address/country is missing and the step has no default_country");
     std::vector<InvoiceLine> lines;
     Totals totals;
     if (std::optional<sdk::Outcome> problem = priceLines(db, order, country, lines, totals)) return *problem;
@@ -231,7 +249,7 @@ class BillingStep : public sdk::Step {
       line.net = *net;
       line.sku = order.optionalString(sdk::path("lines", i, "sku")).value_or("");
       line.quantity = order.optionalInteger(sdk::path("lines", i, "quantity")).value_or(0);
-      line.tax_class = order.optionalString(sdk::path("lines", i, "tax_class")).value_or(default_tax_class_);
+      line.tax_class = order.optionalString(sdk::path("lines", i, "tax_class")).value_or(taxClassOf(line.sku));
       const std::optional<std::int64_t> rate = rateOf(db, country, line.tax_class);
       if (!rate)
         return sdk::Outcome::fail("tax_rate_missing", "no tax rate for country " + country + " and tax class " +
@@ -258,6 +276,12 @@ class BillingStep : public sdk::Step {
     const std::vector<sdk::Row> rows = db.query(
         "SELECT rate_bp FROM billing_tax_rates WHERE country = ? AND tax_class = ?", {country, tax_class});
     return rows.empty() ? std::nullopt : std::optional<std::int64_t>(rows.front().integer("rate_bp"));
+  }
+
+  // The SKU's class from config "tax_classes", else default_tax_class.
+  const std::string& taxClassOf(const std::string& sku) const {
+    auto found = tax_classes_.find(sku);
+    return found != tax_classes_.end() ? found->second : default_tax_class_;
   }
 
   std::string formatNumber(const std::string& series, std::int64_t number) const {
@@ -290,6 +314,7 @@ class BillingStep : public sdk::Step {
   int width_ = 6;
   bool rates_from_table_ = false;
   billing::RateTable rates_;
+  std::map<std::string, std::string> tax_classes_;  // SKU -> tax class
 };
 
 }  // namespace

@@ -14,12 +14,12 @@ namespace {
 
 constexpr char kConfig[] = R"({"series": "INV-2026-", "credit_note_series": "CN-2026-",
   "tax_rates": {"DE": {"standard": 1900, "reduced": 700}, "FR": {"standard": 2000}},
-  "default_tax_class": "standard", "default_country": "DE"})";
+  "default_tax_class": "standard", "default_country": "DE", "tax_classes": {"BOOK-1": "reduced"}})";
 
 // 5 x 19 % = 0.95 -> 1; 1450 x 7 % = 101.5 -> 102 (half away from zero); 2999 x 19 % = 569.81 -> 570.
-constexpr char kOrder[] = R"({"currency": "EUR", "customer": {"id": "C-7", "country": "DE"}, "lines": [
+constexpr char kOrder[] = R"({"currency": "EUR", "customer": {"id": "C-7"}, "lines": [
   {"sku": "BOLT-M8", "quantity": 1, "total": 5},
-  {"sku": "BOOK-1", "quantity": 1, "total": 1450, "tax_class": "reduced"},
+  {"sku": "BOOK-1", "quantity": 1, "total": 1450},
   {"sku": "DRILL-18V", "quantity": 1, "total": 2999}]})";
 
 class BillingStepTest : public PluginStepTest {
@@ -144,12 +144,12 @@ TEST_P(BillingStepTest, RatesFromTheTableAndMissingRatesFail) {
     auto fromTable = makeStep("orderhost.billing", "issue-invoice",
                               R"({"series": "T-", "credit_note_series": "TC-", "tax_rates_source": "table",)"
                               R"( "default_tax_class": "standard", "number_width": 3})");
-    auto doc = parse(R"({"currency": "EUR", "customer": {"id": "C-8", "country": "AT"},
+    auto doc = parse(R"({"currency": "EUR", "customer": {"id": "C-8"}, "shipping_address": {"country": "AT"},
                          "lines": [{"sku": "X", "quantity": 2, "total": 1000}]})");
     ASSERT_EQ(call(*fromTable, doc, orderId(1)).kind, OH_OUTCOME_CONTINUE);
     EXPECT_EQ(at(doc, "/billing/invoice_number"), R"("T-001")");
     EXPECT_EQ(at(doc, "/billing/tax_minor"), "200");
-    auto unknown = parse(R"({"currency": "EUR", "customer": {"id": "C-8", "country": "US"},
+    auto unknown = parse(R"({"currency": "EUR", "customer": {"id": "C-8"}, "shipping_address": {"country": "US"},
                              "lines": [{"sku": "X", "quantity": 2, "total": 1000}]})");
     const auto failed = call(*fromTable, unknown, orderId(2));
     EXPECT_EQ(failed.kind, OH_OUTCOME_FAIL);
@@ -166,6 +166,7 @@ TEST_P(BillingStepTest, RefusesBadConfigNamingTheField) {
              R"({"series": "A-", "credit_note_series": "B-", "tax_rates": {"DE": {"std": 12000}}, "default_tax_class": "std"})",
              R"({"series": "A-", "credit_note_series": "B-", "tax_rates": {}})",
              R"({"series": "A-", "credit_note_series": "B-", "tax_rates_source": "erp", "default_tax_class": "s"})",
+             R"({"series": "A-", "credit_note_series": "B-", "tax_rates": {}, "default_tax_class": "s", "tax_classes": {"X": 7}})",
          }) {
         EXPECT_THROW(makeStep("orderhost.billing", "issue-invoice", config), engine::StepCreateError) << config;
     }

@@ -13,7 +13,7 @@ namespace {
 constexpr char kConfig[] = R"({"default_limit": 50000, "limits": {"C-BIG": 1000000}})";
 
 std::string creditOrder(const std::string& customer, std::int64_t net) {
-    return R"({"currency": "EUR", "customer": {"id": ")" + customer + R"(", "country": "DE"},
+    return R"({"currency": "EUR", "customer": {"id": ")" + customer + R"("},
                "lines": [{"sku": "X", "quantity": 1, "total": )" + std::to_string(net) + R"(}],
                "totals": {"net": )" + std::to_string(net) + "}}";
 }
@@ -94,7 +94,7 @@ TEST_P(CreditExposureTest, ConcurrentOrdersOfOneCustomerCannotBothSlipUnderTheLi
 TEST_P(CreditExposureTest, BillingsOpenReceivablesCountAndInvoicedOrdersAreNotCountedTwice) {
     auto billing = makeStep("orderhost.billing", "issue-invoice",
                             R"({"series": "INV-", "credit_note_series": "CN-", "tax_rates": {"DE": {"standard": 1000}},)"
-                            R"( "default_tax_class": "standard"})");
+                            R"( "default_tax_class": "standard", "default_country": "DE"})");
     auto order = parse(creditOrder("C-1", 20000));
     ASSERT_EQ(call(*step_, order, orderId(1)).kind, OH_OUTCOME_CONTINUE);
     ASSERT_EQ(call(*billing, order, orderId(1)).kind, OH_OUTCOME_CONTINUE);  // 200.00 + 10 % = 220.00 owed
