@@ -69,6 +69,9 @@ TEST_P(CreditExposureTest, ARerunOfAnAcceptedOrderCountsItOnce) {
 
 // The case: 8 orders of 359.96 at once against a 500.00 limit.
 TEST_P(CreditExposureTest, ConcurrentOrdersOfOneCustomerCannotBothSlipUnderTheLimit) {
+    // The customer has ordered before: its credit_limits row exists, so the lock is the
+    // row's UPDATE (a first order's INSERT of the row would serialize them by itself).
+    exec("INSERT INTO credit_limits (customer_id, limit_minor, checked_at_ms) VALUES ('C-RACE', NULL, 0)");
     constexpr int kOrders = 8;
     std::vector<oh_outcome_kind> kinds(kOrders);
     std::vector<std::string> messages(kOrders);
