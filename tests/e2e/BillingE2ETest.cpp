@@ -194,6 +194,7 @@ TEST_P(BillingE2ETest, SigkillsDuringBillingLeaveOneInvoicePerOrderAndNoGap) {
     }
     ASSERT_GT(stored, 10);
     expectGaplessInvoices(stored);
+    EXPECT_NE(host_->log().find("resumed after a restart"), std::string::npos) << "no kill landed mid-chain";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BillingE2ETest, ::testing::ValuesIn(testBackends()), backendName);
