@@ -1,14 +1,32 @@
 // orderhost.credit — credit verification against the customer's limit.
 //
-// Exposure is the order's net total (/totals/net, written by the validation step) plus the
-// customer's open balance when the ERP sends one (/customer/open_balance). Over the limit the
-// order is held (SUSPEND) until someone sends the "credit_approval" signal; the host then runs
-// this step again with the payload at /signals/credit_approval: {"approved": true} continues,
-// {"approved": false, "note": "..."} rejects; {"timed_out": true} (the host's re-run after
-// on_signal_timeout: rerun) rejects with credit_approval_timeout. Within the limit the step records /credit and
-// the chain goes on. Limits are read once from the config: a
-// customer's own entry in "limits", else "default_limit", else 0 (no credit without a limit:
-// the safe default for an ERP, since an unconfigured limit must not mean unlimited credit).
+// Exposure (config "exposure": "tracked", the default) is what the customer owes or will owe:
+//   open receivables   billing_accounts.open_minor of the customer in the order's currency
+//                      (written by orderhost.billing; "receivables": "none" leaves it out)
+// + accepted orders    credit_exposures rows of the customer that are open and not yet
+//                      invoiced (no billing_invoices row for the order)
+// + /customer/open_balance when the ERP sends one
+// + this order's net total (/totals/net, written by the validation step).
+// With "exposure": "order" only the last two count (the 1.0 behaviour, no tables used).
+//
+// Within the limit the order is recorded in credit_exposures and the chain goes on. Over the
+// limit the order is held (SUSPEND) until someone sends the "credit_approval" signal; the host
+// then runs this step again with the payload at /signals/credit_approval: {"approved": true}
+// continues (and records the exposure), {"approved": false, "note": "..."} rejects;
+// {"timed_out": true} (the host's re-run after on_signal_timeout: rerun) rejects with
+// credit_approval_timeout. A held order counts in nobody's exposure.
+//
+// Concurrent orders of one customer cannot both slip under the limit: before reading the
+// exposure the step updates the customer's credit_limits row in the step's transaction. On
+// PostgreSQL that row lock makes a second order of the customer wait until the first one's
+// step committed (it then sees the first one's exposure row; READ COMMITTED reads each
+// statement's snapshot). On SQLite the step transaction holds the database's write lock from
+// its start. (An UPDATE rather than SELECT ... FOR UPDATE: the same lock, and SQLite parses it.)
+//
+// Limits: credit_limits.limit_minor when the ERP or an administrator set it, else the
+// customer's entry in the config's "limits", else "default_limit", else 0 (no credit without a
+// limit: an unconfigured limit must not mean unlimited credit).
+// compensate(): releases the order's exposure (state "released"); repeating it changes nothing.
 #include <orderhost/sdk.hpp>
 
 #include <cstdint>
@@ -24,7 +42,9 @@ constexpr char kConfigSchema[] = R"({
   "type": "object",
   "properties": {
     "default_limit": {"type": "integer", "minimum": 0, "default": 0},
-    "limits": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+    "limits": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+    "exposure": {"enum": ["tracked", "order"], "default": "tracked"},
+    "receivables": {"enum": ["billing", "none"], "default": "billing"}
   }
 })";
 
@@ -41,11 +61,32 @@ std::int64_t nonNegativeLimit(const sdk::Document& config, const std::string& pa
   return limit.value_or(0);
 }
 
+std::string oneOf(const sdk::Document& config, const char* field, const char* first, const char* second) {
+  std::optional<std::string> value;
+  try {
+    value = config.optionalString(std::string("/") + field);
+  } catch (const sdk::Error&) {
+    value = "";
+  }
+  if (value && *value != first && *value != second)
+    throw sdk::ConfigError(field, std::string("must be \"") + first + "\" or \"" + second + "\"");
+  return value.value_or(first);
+}
+
+// What the customer already owes or has been granted, read under the customer's lock.
+struct Exposure {
+  std::int64_t limit = 0;
+  std::int64_t receivables = 0;
+  std::int64_t unbilled = 0;
+};
+
 class CreditStep : public sdk::Step {
  public:
   explicit CreditStep(sdk::CreateContext& ctx) {
     sdk::Document config = ctx.config();
     default_limit_ = nonNegativeLimit(config, "/default_limit", "default_limit");
+    tracked_ = oneOf(config, "exposure", "tracked", "order") == "tracked";
+    from_billing_ = oneOf(config, "receivables", "billing", "none") == "billing";
     if (!config.has("/limits")) return;
     if (config.type("/limits") != sdk::JsonType::object)
       throw sdk::ConfigError("limits", "must be an object mapping customer id to a limit");
@@ -62,27 +103,107 @@ class CreditStep : public sdk::Step {
     std::optional<std::string> customer = order.optionalString("/customer/id");
     if (!customer)
       return sdk::Outcome::fail("customer_missing", "/customer/id is missing");
+    const std::string orderId(call.orderId());
+    Exposure known{limitOf(*customer), 0, 0};
+    if (tracked_) {
+      sdk::Database db(call);
+      if (isRecorded(db, orderId)) return sdk::Outcome::proceed();  // accepted by an earlier run
+      known = lockAndRead(db, call, *customer, order.optionalString("/currency").value_or(""), orderId);
+    }
     std::int64_t exposure = 0;
-    if (__builtin_add_overflow(*net, order.optionalInteger("/customer/open_balance").value_or(0),
-                               &exposure))
+    if (__builtin_add_overflow(*net, order.optionalInteger("/customer/open_balance").value_or(0), &exposure) ||
+        __builtin_add_overflow(exposure, known.receivables, &exposure) ||
+        __builtin_add_overflow(exposure, known.unbilled, &exposure))
       return sdk::Outcome::fail("amount_overflow", "exposure exceeds the int64 range");
-    std::int64_t limit = limitOf(*customer);
     // Recorded in both cases: whoever approves a held order needs the same figures.
     order.setJson("/credit", sdk::JsonObject()
-                                 .add("limit", limit)
+                                 .add("limit", known.limit)
                                  .add("exposure", exposure)
+                                 .add("open_receivables", known.receivables)
+                                 .add("unbilled_orders", known.unbilled)
                                  .add("checked_at", call.nowMs())
                                  .str());
-    if (exposure <= limit) return sdk::Outcome::proceed();
+    if (exposure <= known.limit) return accept(call, *customer, *net);
     // Held before: the host ran this step again because the approval signal arrived.
-    if (order.has("/signals/credit_approval")) return decide(order);
+    if (order.has("/signals/credit_approval")) {
+      sdk::Outcome decision = decide(order);
+      return decision.kind() == OH_OUTCOME_CONTINUE ? accept(call, *customer, *net) : decision;
+    }
     return sdk::Outcome::suspend("credit_approval",
                                  "exposure " + std::to_string(exposure) + " exceeds the credit limit " +
-                                     std::to_string(limit) + " of customer " + *customer)
+                                     std::to_string(known.limit) + " of customer " + *customer)
         .withCode("credit_limit_exceeded");
   }
 
+  sdk::Outcome compensate(sdk::StepCall& call) override {
+    if (!tracked_) return sdk::Outcome::proceed();
+    sdk::Database db(call);
+    if (db.execute("UPDATE credit_exposures SET state = 'released', released_at_ms = ?"
+                   " WHERE order_id = ? AND state = 'open'",
+                   {call.nowMs(), std::string(call.orderId())}) > 0)
+      call.order().set("/credit/status", "released");
+    return sdk::Outcome::proceed();
+  }
+
  private:
+  static bool isRecorded(const sdk::Database& db, const std::string& orderId) {
+    return !db.query("SELECT state FROM credit_exposures WHERE order_id = ? AND state = 'open'", {orderId}).empty();
+  }
+
+  // Takes the customer's lock row, then reads the limit and what counts against it.
+  Exposure lockAndRead(const sdk::Database& db, const sdk::StepCall& call, const std::string& customer,
+                       const std::string& currency, const std::string& orderId) const {
+    db.execute("INSERT INTO credit_limits (customer_id, limit_minor, checked_at_ms) VALUES (?, NULL, 0)"
+               " ON CONFLICT (customer_id) DO NOTHING",
+               {customer});
+    const std::vector<sdk::Row> locked = db.query(
+        "UPDATE credit_limits SET checked_at_ms = ? WHERE customer_id = ? RETURNING limit_minor",
+        {call.nowMs(), customer});
+    Exposure known;
+    known.limit = !locked.empty() && !locked.front().isNull("limit_minor") ? locked.front().integer("limit_minor")
+                                                                          : limitOf(customer);
+    if (!from_billing_) {
+      known.unbilled = db.query("SELECT COALESCE(SUM(amount_minor), 0) AS unbilled FROM credit_exposures"
+                                " WHERE customer_id = ? AND state = 'open' AND order_id <> ?",
+                                {customer, orderId})
+                           .front()
+                           .integer("unbilled");
+      return known;
+    }
+    try {
+      known.receivables = db.query("SELECT COALESCE(SUM(open_minor), 0) AS open FROM billing_accounts"
+                                   " WHERE customer_id = ? AND currency = ?",
+                                   {customer, currency})
+                              .front()
+                              .integer("open");
+      known.unbilled = db.query("SELECT COALESCE(SUM(e.amount_minor), 0) AS unbilled FROM credit_exposures e"
+                                " WHERE e.customer_id = ? AND e.state = 'open' AND e.order_id <> ? AND NOT EXISTS"
+                                " (SELECT 1 FROM billing_invoices i WHERE i.order_id = e.order_id)",
+                                {customer, orderId})
+                           .front()
+                           .integer("unbilled");
+    } catch (const sdk::DatabaseError& e) {
+      throw sdk::DatabaseError(e.status(), std::string(e.what()) +
+                                               " (config receivables is \"billing\": is orderhost.billing installed?"
+                                               " Without it, set receivables: none)");
+    }
+    return known;
+  }
+
+  // The order counts in the customer's exposure from now on (until invoiced or released).
+  sdk::Outcome accept(sdk::StepCall& call, const std::string& customer, std::int64_t net) const {
+    if (tracked_) {
+      sdk::Database db(call);
+      const std::string orderId(call.orderId());
+      db.execute("DELETE FROM credit_exposures WHERE order_id = ? AND state = 'released'", {orderId});
+      db.execute("INSERT INTO credit_exposures (order_id, customer_id, currency, amount_minor, state, created_at_ms)"
+                 " VALUES (?, ?, ?, ?, 'open', ?) ON CONFLICT (order_id) DO NOTHING",
+                 {orderId, customer, call.order().optionalString("/currency").value_or(""), net, call.nowMs()});
+      call.order().set("/credit/status", "accepted");
+    }
+    return sdk::Outcome::proceed();
+  }
+
   // The credit controller's answer: {"approved": true|false, "by": "...", "note": "..."}.
   static sdk::Outcome decide(sdk::OrderDocument& order) {
     // The host re-ran the step after the signal timed out (on_signal_timeout: rerun).
@@ -109,11 +230,29 @@ class CreditStep : public sdk::Step {
   // Read-only after construction (OH_STEP_THREAD_SAFE).
   std::int64_t default_limit_ = 0;
   std::unordered_map<std::string, std::int64_t> limits_;
+  bool tracked_ = true;
+  bool from_billing_ = true;
 };
 
 }  // namespace
 
-ORDERHOST_PLUGIN("orderhost.credit", "1.0.0", "orderhost", "Credit limit verification",
+ORDERHOST_MIGRATIONS("",
+    ORDERHOST_MIGRATION(1, "credit_limits (per-customer limit and lock row) and credit_exposures",
+                        "CREATE TABLE credit_limits ("
+                        " customer_id VARCHAR(128) PRIMARY KEY,"
+                        " limit_minor BIGINT,"
+                        " checked_at_ms BIGINT NOT NULL);"
+                        "CREATE TABLE credit_exposures ("
+                        " order_id VARCHAR(64) PRIMARY KEY,"
+                        " customer_id VARCHAR(128) NOT NULL,"
+                        " currency VARCHAR(3) NOT NULL,"
+                        " amount_minor BIGINT NOT NULL,"
+                        " state VARCHAR(16) NOT NULL,"
+                        " created_at_ms BIGINT NOT NULL,"
+                        " released_at_ms BIGINT);"
+                        "CREATE INDEX credit_exposures_customer ON credit_exposures (customer_id, state)"));
+
+ORDERHOST_PLUGIN("orderhost.credit", "1.1.0", "orderhost", "Credit limit verification",
     ORDERHOST_STEP(CreditStep, "check-credit", OH_CATEGORY_CREDIT,
                    "Holds orders whose exposure exceeds the customer's credit limit",
                    kConfigSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS));

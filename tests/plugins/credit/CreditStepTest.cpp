@@ -9,7 +9,8 @@ namespace {
 
 using orderhost::testkit::FakeHost;
 
-constexpr char kLimits[] = R"({"default_limit":100000,"limits":{"C-1":500000}})";
+// Tracked exposure on the kit's SQLite (credit_exposures); no billing plugin here, so no receivables.
+constexpr char kLimits[] = R"({"default_limit":100000,"limits":{"C-1":500000},"receivables":"none"})";
 
 FakeHost checkCredit(const std::string& order, const std::string& config = kLimits) {
     FakeHost host(ORDERHOST_TEST_PLUGIN_SO);

@@ -1,0 +1,148 @@
+// orderhost.credit with exposure tracking as the host runs it (PluginStepHarness.h), on every
+// backend: accepted orders and billing's open receivables count against the limit, concurrent
+// orders of one customer cannot both slip under it, approval, release on compensation.
+#include "PluginStepHarness.h"
+
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace orderhost::plugintests {
+namespace {
+
+constexpr char kConfig[] = R"({"default_limit": 50000, "limits": {"C-BIG": 1000000}})";
+
+std::string creditOrder(const std::string& customer, std::int64_t net) {
+    return R"({"currency": "EUR", "customer": {"id": ")" + customer + R"("},
+               "lines": [{"sku": "X", "quantity": 1, "total": )" + std::to_string(net) + R"(}],
+               "totals": {"net": )" + std::to_string(net) + "}}";
+}
+
+class CreditExposureTest : public PluginStepTest {
+protected:
+    void SetUp() override {
+        PluginStepTest::SetUp();
+        step_ = makeStep("orderhost.credit", "check-credit", kConfig);
+    }
+    void TearDown() override {
+        step_.reset();
+        PluginStepTest::TearDown();
+    }
+    services::ReportedOutcome check(int n, const std::string& customer, std::int64_t net) {
+        auto doc = parse(creditOrder(customer, net));
+        return call(*step_, doc, orderId(n));
+    }
+    std::int64_t openExposure(const std::string& customer) {
+        return number("SELECT COALESCE(SUM(amount_minor), 0) FROM credit_exposures WHERE state = 'open'"
+                      " AND customer_id = '" + customer + "'");
+    }
+    std::unique_ptr<engine::StepInstance> step_;
+};
+
+TEST_P(CreditExposureTest, AcceptedOrdersCountAgainstTheLimitUntilReleased) {
+    auto first = parse(creditOrder("C-1", 35996));
+    ASSERT_EQ(call(*step_, first, orderId(1)).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(at(first, "/credit/status"), R"("accepted")");
+    EXPECT_EQ(openExposure("C-1"), 35996);
+    auto second = parse(creditOrder("C-1", 35996));
+    const auto held = call(*step_, second, orderId(2));
+    EXPECT_EQ(held.kind, OH_OUTCOME_SUSPEND);
+    EXPECT_EQ(held.code, "credit_limit_exceeded");
+    EXPECT_EQ(at(second, "/credit/exposure"), "71992");
+    EXPECT_EQ(at(second, "/credit/unbilled_orders"), "35996");
+    EXPECT_EQ(openExposure("C-1"), 35996) << "a held order counted";
+    EXPECT_EQ(check(3, "C-2", 35996).kind, OH_OUTCOME_CONTINUE) << "another customer's exposure counted";
+    // The first order is undone: its exposure is released and the second one fits.
+    EXPECT_EQ(call(*step_, first, orderId(1), /*compensating=*/true).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(at(first, "/credit/status"), R"("released")");
+    EXPECT_EQ(call(*step_, first, orderId(1), true).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(openExposure("C-1"), 0);
+    EXPECT_EQ(call(*step_, second, orderId(2)).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(openExposure("C-1"), 35996);
+}
+
+TEST_P(CreditExposureTest, ARerunOfAnAcceptedOrderCountsItOnce) {
+    ASSERT_EQ(check(1, "C-1", 30000).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(check(1, "C-1", 30000).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(openExposure("C-1"), 30000);
+}
+
+// The issue's case: 8 orders of 359.96 at once against a 500.00 limit.
+TEST_P(CreditExposureTest, ConcurrentOrdersOfOneCustomerCannotBothSlipUnderTheLimit) {
+    // The customer has ordered before: its credit_limits row exists, so the lock is the
+    // row's UPDATE (a first order's INSERT of the row would serialize them by itself).
+    exec("INSERT INTO credit_limits (customer_id, limit_minor, checked_at_ms) VALUES ('C-RACE', NULL, 0)");
+    constexpr int kOrders = 8;
+    std::vector<oh_outcome_kind> kinds(kOrders);
+    std::vector<std::string> messages(kOrders);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kOrders; ++i)
+        threads.emplace_back([&, i] {
+            const auto outcome = check(i + 1, "C-RACE", 35996);
+            kinds[i] = outcome.kind;
+            messages[i] = outcome.code + ": " + outcome.message;
+        });
+    for (auto& thread : threads) thread.join();
+    int continued = 0, held = 0;
+    for (int i = 0; i < kOrders; ++i) {
+        if (kinds[i] == OH_OUTCOME_CONTINUE) ++continued;
+        else if (kinds[i] == OH_OUTCOME_SUSPEND) ++held;
+        else ADD_FAILURE() << "order " << i << ": " << messages[i];
+    }
+    EXPECT_EQ(continued, 1);
+    EXPECT_EQ(held, kOrders - 1);
+    EXPECT_EQ(openExposure("C-RACE"), 35996);
+}
+
+TEST_P(CreditExposureTest, BillingsOpenReceivablesCountAndInvoicedOrdersAreNotCountedTwice) {
+    auto billing = makeStep("orderhost.billing", "issue-invoice",
+                            R"({"series": "INV-", "credit_note_series": "CN-", "tax_rates": {"DE": {"standard": 1000}},)"
+                            R"( "default_tax_class": "standard", "default_country": "DE"})");
+    auto order = parse(creditOrder("C-1", 20000));
+    ASSERT_EQ(call(*step_, order, orderId(1)).kind, OH_OUTCOME_CONTINUE);
+    ASSERT_EQ(call(*billing, order, orderId(1)).kind, OH_OUTCOME_CONTINUE);  // 200.00 + 10 % = 220.00 owed
+    auto next = parse(creditOrder("C-1", 28000));
+    ASSERT_EQ(call(*step_, next, orderId(2)).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(at(next, "/credit/open_receivables"), "22000");
+    EXPECT_EQ(at(next, "/credit/unbilled_orders"), "0") << "the invoiced order counted twice";
+    EXPECT_EQ(at(next, "/credit/exposure"), "50000");
+    EXPECT_EQ(check(3, "C-1", 1).kind, OH_OUTCOME_SUSPEND);
+    // The invoice is credited: the receivables fall and a new order fits again.
+    ASSERT_EQ(call(*billing, order, orderId(1), true).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(check(4, "C-1", 1).kind, OH_OUTCOME_CONTINUE);
+}
+
+TEST_P(CreditExposureTest, ApprovalContinuesAndCountsRefusalRejects) {
+    exec("INSERT INTO credit_limits (customer_id, limit_minor, checked_at_ms) VALUES ('C-BIG', 100, 0)");
+    auto order = parse(creditOrder("C-BIG", 5000));
+    ASSERT_EQ(call(*step_, order, orderId(1)).kind, OH_OUTCOME_SUSPEND) << "the table's limit did not win";
+    EXPECT_EQ(at(order, "/credit/limit"), "100");
+    auto refused = parse(creditOrder("C-BIG", 5000));
+    refused.set("/signals/credit_approval", R"({"approved": false, "note": "overdue"})");
+    const auto rejected = call(*step_, refused, orderId(2));
+    EXPECT_EQ(rejected.kind, OH_OUTCOME_REJECT);
+    EXPECT_EQ(rejected.code, "credit_refused");
+    order.set("/signals/credit_approval", R"({"approved": true, "by": "cfo"})");
+    ASSERT_EQ(call(*step_, order, orderId(1)).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(openExposure("C-BIG"), 5000) << "an approved order must count in the exposure";
+}
+
+TEST_P(CreditExposureTest, WithoutBillingAndUntrackedConfigs) {
+    auto noBilling = makeStep("orderhost.credit", "check-credit", R"({"default_limit": 100, "receivables": "none"})");
+    auto a = parse(creditOrder("C-1", 60));
+    ASSERT_EQ(call(*noBilling, a, orderId(1)).kind, OH_OUTCOME_CONTINUE);
+    auto b = parse(creditOrder("C-1", 60));
+    EXPECT_EQ(call(*noBilling, b, orderId(2)).kind, OH_OUTCOME_SUSPEND);
+    auto orderOnly = makeStep("orderhost.credit", "check-credit", R"({"default_limit": 100, "exposure": "order"})");
+    auto c = parse(creditOrder("C-1", 60));
+    EXPECT_EQ(call(*orderOnly, c, orderId(3)).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(openExposure("C-1"), 60) << "exposure: order must not record";
+    for (const char* config : {R"({"exposure": "sometimes"})", R"({"receivables": "erp"})", R"({"default_limit": -1})"})
+        EXPECT_THROW(makeStep("orderhost.credit", "check-credit", config), engine::StepCreateError) << config;
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, CreditExposureTest, ::testing::ValuesIn(testing::testBackends()),
+                         testing::backendName);
+
+}  // namespace
+}  // namespace orderhost::plugintests
