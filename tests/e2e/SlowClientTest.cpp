@@ -184,23 +184,55 @@ TEST(SlowClientTest, AClientOverItsConnectionCapGets429WithRetryAfter) {
     EXPECT_EQ(status, 200);
 }
 
-TEST(SlowClientTest, TheConnectionLimitAnswers503AndAnOversizedHeadGets431) {
+TEST(SlowClientTest, TheConnectionLimitAnswers503UntilConnectionsClose) {
     HostOptions options;
     options.extraSettings["http.max_connections"] = "4";
+    options.extraSettings["http.keep_alive_s"] = "60";  // the held connections stay open throughout
     HostProcess host(options);
+    // Four connections the host has certainly counted: each was answered and is kept alive. Silent
+    // connections would prove nothing: the host may still count the connection of its start-up
+    // health check (closed by the test, not yet noticed by a busy handler thread) and refuse one of
+    // them instead of the fifth, which then gets in and waits for a request that never comes.
     std::vector<std::unique_ptr<RawConnection>> held;
-    for (int i = 0; i < 4; ++i) held.push_back(std::make_unique<RawConnection>(host.port(), "127.0.0.3" + std::to_string(i)));
-    std::this_thread::sleep_for(200ms);
+    for (const auto start = Clock::now(); held.size() < 4 && Clock::now() - start < 10s;) {
+        auto connection = std::make_unique<RawConnection>(host.port(), "127.0.0.3" + std::to_string(held.size()));
+        ASSERT_TRUE(connection->send(kHealth));
+        const std::string reply = connection->read(5s, "}");
+        if (statusOf(reply) == 200) {
+            held.push_back(std::move(connection));
+        } else {
+            ASSERT_EQ(statusOf(reply), 503) << reply;  // an earlier connection is still counted
+            std::this_thread::sleep_for(50ms);
+        }
+    }
+    ASSERT_EQ(held.size(), 4u);
     RawConnection fifth(host.port(), "127.0.0.40");  // sends nothing: the answer does not wait for a request
     const std::string reply = fifth.read(3s);
     EXPECT_EQ(statusOf(reply), 503) << reply;
     EXPECT_EQ(headerOf(reply, "Retry-After"), "1") << reply;
     EXPECT_NE(bodyOf(reply).find("http.max_connections"), std::string::npos) << reply;
+    EXPECT_TRUE(fifth.closedByHost());
     held.clear();
-    std::this_thread::sleep_for(300ms);
+    // The host lets connections in again once it has noticed the closes (soon, but not at once).
+    int status = 0;
+    for (const auto start = Clock::now(); status != 200 && Clock::now() - start < 10s;) {
+        RawConnection again(host.port());
+        again.send(kHealth);
+        status = statusOf(again.read(3s, "}"));
+        if (status != 200) std::this_thread::sleep_for(50ms);
+    }
+    EXPECT_EQ(status, 200);
+}
+
+// On a host of its own: one that has just had held connections closed may still count some
+// of them for a moment, and answer 503 (the connection limit) before reading the head.
+TEST(SlowClientTest, AnOversizedHeadGets431) {
+    HostProcess host;
     RawConnection large(host.port());
     large.send("GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'b') + "\r\n\r\n");
-    EXPECT_EQ(statusOf(large.read(3s)), 431);
+    const std::string reply = large.read(3s);
+    EXPECT_EQ(statusOf(reply), 431) << reply;
+    EXPECT_NE(bodyOf(reply).find("16384 bytes"), std::string::npos) << reply;
 }
 
 TEST(SlowClientTest, ASaturatedHostAnswers503WithRetryAfterInsteadOfDroppingTheConnection) {
@@ -209,22 +241,36 @@ TEST(SlowClientTest, ASaturatedHostAnswers503WithRetryAfterInsteadOfDroppingTheC
     options.extraSettings["http.max_queued"] = "1";
     HostProcess host(options);
     // Complete heads whose bodies never come: two hold both threads, the third waits in the queue.
+    // Each of the first two waits for its 100 Continue, sent by the handler thread that took it:
+    // only then is that thread surely busy (a fixed pause is not enough on a loaded machine, and
+    // a connection still queued would have the second one refused in its place).
+    const std::string head = "POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                             "Content-Length: 100\r\nExpect: 100-continue\r\n\r\n";
     std::vector<std::unique_ptr<RawConnection>> busy;
     for (int i = 0; i < 3; ++i) {
         busy.push_back(std::make_unique<RawConnection>(host.port(), "127.0.0." + std::to_string(20 + i)));
-        busy.back()->send("POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                          "Content-Length: 100\r\n\r\n");
-        std::this_thread::sleep_for(300ms);
+        ASSERT_TRUE(busy.back()->send(head));
+        if (i < 2) {
+            const std::string interim = busy.back()->read(10s, "\r\n\r\n");
+            ASSERT_EQ(statusOf(interim), 100) << interim;
+        }
     }
+    // The third head was sent before this connection opens: the gate queues it first.
     RawConnection refused(host.port());
     refused.send(kHealth);
     const std::string reply = refused.read(3s);
     EXPECT_EQ(statusOf(reply), 503) << reply;
     EXPECT_EQ(headerOf(reply, "Retry-After"), "1") << reply;
     EXPECT_NE(bodyOf(reply).find("http.max_queued"), std::string::npos) << reply;
-    busy.clear();  // the host recovers once they are gone
-    std::this_thread::sleep_for(300ms);
-    EXPECT_EQ(host.get("/v1/health").status, 200);
+    busy.clear();  // the host recovers once it has noticed they are gone
+    int status = 0;
+    for (const auto start = Clock::now(); status != 200 && Clock::now() - start < 10s;) {
+        RawConnection again(host.port());
+        again.send(kHealth);
+        status = statusOf(again.read(3s, "}"));
+        if (status != 200) std::this_thread::sleep_for(50ms);
+    }
+    EXPECT_EQ(status, 200);
 }
 
 }  // namespace
