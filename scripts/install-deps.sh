@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git curl
   libpoco-dev libboost-dev unixodbc unixodbc-dev odbc-postgresql libsqliteodbc
   libspdlog-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql abigail-tools
+  postgresql abigail-tools python3
 )
 
 missing=()
