@@ -14,7 +14,7 @@ only (Debian's python3), because CI installs nothing from PyPI.
   POST /v1/refunds                     {authorization_id, amount_minor, idempotency_key}
   GET  /v1/ledger[?idempotency_key=K]  every effect with amounts, and totals
   GET  /v1/idempotency/{key}           how often a key was used, and its stored answer
-  POST /admin/faults                   {latency_ms, fail_status, fail_count, lose_response_count}
+  POST /admin/faults                   {latency_ms, fail_status, fail_count, lose_response_count, callback_url}
 
 Card tokens: tok_decline_<code> is declined with gateway code <code>; tok_3ds needs the
 customer's confirmation (requires_action); anything else starting with tok_ authorizes.
@@ -250,7 +250,8 @@ class Handler(BaseHTTPRequestHandler):
                     for name in g.faults:
                         if name in body:
                             g.faults[name] = int(body[name])
-                    return self.answer(200, dict(g.faults))
+                    g.callback_url = body.get("callback_url", g.callback_url)
+                    return self.answer(200, dict(g.faults, callback_url=g.callback_url))
             if method == "GET":
                 return self.read(path, query)
             if g.take_fault("fail_count"):
