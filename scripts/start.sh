@@ -19,7 +19,7 @@ orderhost is starting on http://127.0.0.1:8080 — in another terminal, post an 
   }'
 
 and read it back with: curl -s http://127.0.0.1:8080/v1/orders/<id from the reply>
-To pay by card, add  "payment": {"card_token": "tok_visa"}  (tok_decline_insufficient_funds,
+To pay by card, add  "attributes": {"card_token": "tok_visa"}  (tok_decline_insufficient_funds,
 tok_3ds: see docs/simulators.md); the gateway simulator's ledger: curl -s http://127.0.0.1:9100/v1/ledger
 
 TXT

@@ -47,7 +47,7 @@ constexpr char kAuthorizeSchema[] = R"({
     "base_url": {"type": "string", "description": "the gateway, http://host:port"},
     "timeout_ms": {"type": "integer", "minimum": 1, "maximum": 600000, "default": 10000},
     "capture": {"enum": ["at_placement", "later"], "default": "at_placement"},
-    "card_token_path": {"type": "string", "default": "/payment/card_token"},
+    "card_token_path": {"type": "string", "default": "/attributes/card_token"},
     "amount_path": {"type": "string", "description": "default: /billing/total_minor, else /totals/net"},
     "confirmation_timeout_ms": {"type": "integer", "minimum": 0, "default": 0}
   }
@@ -178,7 +178,7 @@ public:
         if (capture != "at_placement" && capture != "later")
             throw sdk::ConfigError("capture", "must be \"at_placement\" or \"later\", got \"" + capture + "\"");
         captureAtPlacement_ = capture == "at_placement";
-        cardTokenPath_ = stringSetting(config, "card_token_path", "/payment/card_token");
+        cardTokenPath_ = stringSetting(config, "card_token_path", "/attributes/card_token");
         amountPath_ = stringSetting(config, "amount_path", "");
         for (const std::string* path : {&cardTokenPath_, &amountPath_})
             if (!path->empty() && path->front() != '/')

@@ -48,7 +48,7 @@ void writeChains(const std::string& folder, const std::string& url) {
 std::string order(const std::string& ref, const std::string& chain, const std::string& token) {
     return R"({"order_ref":")" + ref + R"(","chain":")" + chain +
            R"(","currency":"EUR","customer":{"id":"C-1"},"lines":[{"sku":"SKU-1","quantity":2,"unit_price":1250}],)"
-           R"("payment":{"card_token":")" + token + R"("}})";
+           R"("attributes":{"card_token":")" + token + R"("}})";
 }
 
 Object::Ptr parse(const std::string& body) { return Poco::JSON::Parser().parse(body).extract<Object::Ptr>(); }
@@ -160,6 +160,9 @@ TEST_P(PaymentE2ETest, ExactlyOnceWhenTheGatewayLosesItsAnswersAfterCharging) {
     Poco::JSON::Array::Ptr steps = done->getArray("steps");
     for (unsigned i = 0; i < steps->size(); ++i) retries += steps->getObject(i)->getValue<std::string>("outcome") == "retry";
     EXPECT_EQ(retries, 2) << "both lost answers were retried";
+    // The retries reached the gateway with the same keys and were answered from its record.
+    EXPECT_EQ(simulator_.uses(simulator_.keyOf("authorization")), 3);  // lost, replayed, replayed
+    EXPECT_EQ(simulator_.uses(simulator_.keyOf("capture")), 2);
     EXPECT_EQ(records(done->getValue<std::string>("id")).size(), 2u);
 }
 
@@ -182,6 +185,8 @@ TEST_P(PaymentE2ETest, ExactlyOnceWhenTheHostIsKilledDuringTheGatewayCall) {
     EXPECT_EQ(simulator_.count("authorization"), 1);
     EXPECT_EQ(simulator_.count("capture"), 1);
     EXPECT_EQ(simulator_.netCaptured(), 2500);
+    // The restarted host asked again with the same key: the gateway answered from its record.
+    EXPECT_EQ(simulator_.uses(simulator_.keyOf("authorization")), 2);
 }
 
 TEST_P(PaymentE2ETest, AStepFailingAfterCaptureRefundsTheCharge) {

@@ -92,6 +92,14 @@ int GatewaySimulator::uses(const std::string& idempotencyKey) const {
     return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>()->getValue<int>("uses");
 }
 
+std::string GatewaySimulator::keyOf(const std::string& operation) const {
+    Poco::JSON::Array::Ptr entries = getJson("/v1/ledger")->getArray("entries");
+    for (unsigned i = 0; i < entries->size(); ++i)
+        if (entries->getObject(i)->getValue<std::string>("operation") == operation)
+            return entries->getObject(i)->getValue<std::string>("idempotency_key");
+    return "";
+}
+
 std::string GatewaySimulator::log() const {
     std::ifstream in(folder_ + "/gateway.log");
     std::stringstream text;

@@ -35,6 +35,8 @@ public:
     std::int64_t netCaptured() const;
     // How often a key reached the gateway (1 = once; 2 = once more, answered from the record).
     int uses(const std::string& idempotencyKey) const;
+    // The idempotency key of the first ledger entry of `operation` ("" when none).
+    std::string keyOf(const std::string& operation) const;
     std::string log() const;
 
 private:
