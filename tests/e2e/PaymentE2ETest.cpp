@@ -14,6 +14,9 @@
 #include <Poco/Thread.h>
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -245,6 +248,34 @@ TEST_P(PaymentE2ETest, AnUnconfirmedPaymentIsVoidedWhenTheWaitTimesOut) {
     EXPECT_EQ(payment(rejected, "status"), "voided");
     EXPECT_EQ(simulator_.count("void"), 1);
     EXPECT_EQ(simulator_.netCaptured(), 0);
+}
+
+// A bad gateway configuration is refused by `chains validate`, naming the step and the field.
+TEST(PaymentConfigTest, ChainsValidateRefusesABadGatewayConfigNamingTheField) {
+    const std::string folder = makeTempDir("orderhost-payment-config");
+    std::ofstream(folder + "/host.properties") << "database.connection = Driver=SQLite3;Database=${config_dir}/o.db;\n"
+                                               << "plugins.folders = " ORDERHOST_PLUGIN_DIR "\nchains.folder = .\n";
+    std::ofstream(folder + "/bad.yaml")
+        << "name: bad\nversion: 1\ntrigger: place_order\nsteps:\n"
+           "  - name: pay\n    plugin: orderhost.payment\n    step: authorize\n"
+           "    config: { base_url: \"ftp://127.0.0.1:1\" }\n"
+           "  - name: pay-later\n    plugin: orderhost.payment\n    step: authorize\n"
+           "    config: { base_url: \"http://127.0.0.1:1\", capture: sometimes }\n"
+           "  - name: capture\n    plugin: orderhost.payment\n    step: capture\n    config: {}\n";
+    const std::string command = std::string(ORDERHOST_BINARY) + " chains validate --config " + folder +
+                                "/host.properties " + folder + "/bad.yaml 2>&1";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    std::string output;
+    char buffer[4096];
+    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+    const int status = ::pclose(pipe);
+    EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 65) << output;
+    EXPECT_NE(output.find("step 'pay': plugin orderhost.payment refused"), std::string::npos) << output;
+    EXPECT_NE(output.find("config field 'base_url' must be an http://host[:port] URL"), std::string::npos) << output;
+    EXPECT_NE(output.find("config field 'capture' must be \"at_placement\" or \"later\""), std::string::npos) << output;
+    EXPECT_NE(output.find("config field 'base_url' is required"), std::string::npos) << output;
+    std::filesystem::remove_all(folder);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PaymentE2ETest, ::testing::ValuesIn(testBackends()), backendName);
