@@ -178,9 +178,10 @@ TEST_P(PaymentE2ETest, ExactlyOnceWhenTheHostIsKilledDuringTheGatewayCall) {
         }
     });
     for (int waited = 0; waited < 10000 && simulator_.count("authorization") == 0; waited += 20) Poco::Thread::sleep(20);
-    ASSERT_EQ(simulator_.count("authorization"), 1);
+    const int chargedBeforeTheKill = simulator_.count("authorization");
     host_->killHard();  // charged at the gateway, not yet checkpointed by the host
-    client.join();
+    client.join();      // before any assertion: a joinable thread must not outlive the test
+    ASSERT_EQ(chargedBeforeTheKill, 1);
     simulator_.setFaults(R"({"latency_ms": 0})");
     host_->restart();
     const Object::Ptr done = waitFor("PAY-KILL", "completed");
