@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git curl
   libpoco-dev libboost-dev unixodbc unixodbc-dev odbc-postgresql libsqliteodbc
   libspdlog-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql abigail-tools
+  postgresql abigail-tools python3
   # The SDK's plugin test kit: SQLite's C library and nlohmann/json (header-only); the
   # tutorial reads the host's SQLite database with the sqlite3 shell.
   libsqlite3-dev nlohmann-json3-dev sqlite3

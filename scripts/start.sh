@@ -19,6 +19,14 @@ orderhost is starting on http://127.0.0.1:8080 — in another terminal, post an 
   }'
 
 and read it back with: curl -s http://127.0.0.1:8080/v1/orders/<id from the reply>
+To pay by card, add  "attributes": {"card_token": "tok_visa"}  (tok_decline_insufficient_funds,
+tok_3ds: see docs/simulators.md); the gateway simulator's ledger: curl -s http://127.0.0.1:9100/v1/ledger
 
 TXT
-exec build/host/app/orderhost --config config/orderhost.properties
+# The card gateway simulator for the chain's payment step (docs/simulators.md); it calls the
+# host back when a 3-D Secure payment is confirmed, and stops with the host.
+python3 scripts/simulators/payment_gateway.py --port 9100 --db var/payment-gateway.db \
+  --callback-url 'http://127.0.0.1:8080/v1/orders/{order_id}/signals/payment_confirmed' 2>>var/payment-gateway.log &
+gateway_pid=$!
+trap 'kill "$gateway_pid" 2>/dev/null || true' EXIT
+build/host/app/orderhost --config config/orderhost.properties

@@ -1,0 +1,314 @@
+// orderhost.payment — authorize, capture, void and refund a card payment through a gateway.
+//
+// Step kinds:
+//   authorize  authorizes the order's amount on the card token found in the order, and with
+//              "capture": "at_placement" (services) captures it at once; with "later" (goods)
+//              a `capture` step further down the chain (e.g. at shipment) does.
+//   capture    captures what `authorize` authorized.
+//
+// Exactly once: every gateway call carries "<oh_step_call.idempotency_key>:<operation>". That
+// key is the same for every attempt and every host restart of this order's step, and the
+// gateway answers a repeated key with its original result instead of moving money again. So a
+// RETRY after a lost answer, a host killed between "gateway charged" and "checkpoint
+// committed", or a signal re-running the step charges once. Rows in payment_records (see
+// PaymentRecords.h) are keyed the same way and commit with the step.
+//
+// Outcomes: authorized (and captured) → CONTINUE; declined → REJECT with the gateway's
+// decline code; 5xx / timeout / no answer → RETRY (code gateway_*: the chain's attempts and
+// backoff apply); requires_action (3-D Secure) → SUSPEND on signal "payment_confirmed"; the
+// re-run after the signal asks the gateway how the customer answered; after
+// {"timed_out": true} (on_signal_timeout: rerun) it voids and REJECTs payment_confirmation_timeout.
+// compensate(): voids an uncaptured authorization, refunds a captured one (same keys: safe
+// to repeat). Writes /payment/{authorization_id,status,amount_minor,currency,captured_minor,...}.
+#include "Gateway.h"
+#include "HttpGateway.h"
+#include "PaymentRecords.h"
+
+#include <orderhost/sdk.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace sdk = orderhost::sdk;
+using orderhost::payment::AuthorizeRequest;
+using orderhost::payment::GatewayReply;
+using orderhost::payment::HttpGateway;
+using orderhost::payment::PaymentRecord;
+using Kind = GatewayReply::Kind;
+
+namespace {
+
+constexpr char kAuthorizeSchema[] = R"({
+  "type": "object", "required": ["base_url"],
+  "properties": {
+    "base_url": {"type": "string", "description": "the gateway, http://host:port"},
+    "timeout_ms": {"type": "integer", "minimum": 1, "maximum": 600000, "default": 10000},
+    "capture": {"enum": ["at_placement", "later"], "default": "at_placement"},
+    "card_token_path": {"type": "string", "default": "/attributes/card_token"},
+    "amount_path": {"type": "string", "description": "default: /billing/total_minor, else /totals/net"},
+    "confirmation_timeout_ms": {"type": "integer", "minimum": 0, "default": 0}
+  }
+})";
+
+constexpr char kCaptureSchema[] = R"({
+  "type": "object", "required": ["base_url"],
+  "properties": {
+    "base_url": {"type": "string"},
+    "timeout_ms": {"type": "integer", "minimum": 1, "maximum": 600000, "default": 10000}
+  }
+})";
+
+constexpr char kSignal[] = "payment_confirmed";
+
+std::int64_t integerSetting(const sdk::Document& config, const char* field, std::int64_t fallback,
+                            std::int64_t low, std::int64_t high) {
+    std::optional<std::int64_t> value;
+    try {
+        value = config.optionalInteger(std::string("/") + field);
+    } catch (const sdk::Error&) {
+        throw sdk::ConfigError(field, "must be an integer");
+    }
+    if (value && (*value < low || *value > high))
+        throw sdk::ConfigError(field, "must be between " + std::to_string(low) + " and " + std::to_string(high));
+    return value.value_or(fallback);
+}
+
+std::string stringSetting(const sdk::Document& config, const char* field, const std::string& fallback) {
+    try {
+        return config.optionalString(std::string("/") + field).value_or(fallback);
+    } catch (const sdk::Error&) {
+        throw sdk::ConfigError(field, "must be a string");
+    }
+}
+
+HttpGateway gatewayFrom(const sdk::Document& config) {
+    const std::string url = stringSetting(config, "base_url", "");
+    if (url.empty()) throw sdk::ConfigError("base_url", "is required (the gateway, e.g. http://127.0.0.1:9100)");
+    try {
+        return HttpGateway(url, integerSetting(config, "timeout_ms", 10000, 1, 600000));
+    } catch (const std::invalid_argument& e) {
+        throw sdk::ConfigError("base_url", e.what());
+    }
+}
+
+// The configured timeout, shortened so that the call ends before the host stops waiting.
+HttpGateway forCall(const HttpGateway& gateway, std::int64_t timeoutMs, const sdk::StepCall& call) {
+    if (call.deadlineMs() == 0) return gateway;
+    const std::int64_t left = call.deadlineMs() - call.nowMs() - 100;
+    return gateway.withTimeout(std::max<std::int64_t>(1, std::min(timeoutMs, left)));
+}
+
+std::string keyOf(const sdk::StepCall& call, const char* operation) {
+    return std::string(call.idempotencyKey()) + ":" + operation;
+}
+
+sdk::Outcome retryLater(const GatewayReply& reply, const char* operation) {
+    return sdk::Outcome::retry(std::string("payment gateway, ") + operation + ": " + reply.message)
+        .withCode(reply.errorCode.empty() ? "gateway_unavailable" : reply.errorCode);
+}
+
+sdk::Outcome refusedByGateway(const GatewayReply& reply, const char* operation) {
+    return sdk::Outcome::fail("gateway_refused_" + std::string(operation),
+                              "the gateway refused the " + std::string(operation) + " (" + reply.errorCode +
+                                  "): " + reply.message);
+}
+
+void writeStatus(const sdk::OrderDocument& order, const std::string& status) { order.set("/payment/status", status); }
+
+class PaymentStep : public sdk::Step {
+public:
+    PaymentStep(HttpGateway gateway, std::int64_t timeoutMs) : gateway_(std::move(gateway)), timeoutMs_(timeoutMs) {}
+
+    // Voids an uncaptured authorization or refunds a captured one, deciding by the order's
+    // committed /payment/status; the keys make a repeated undo replay the gateway's answer.
+    sdk::Outcome compensate(sdk::StepCall& call) override {
+        sdk::OrderDocument order = call.order();
+        const std::optional<std::string> id = order.optionalString("/payment/authorization_id");
+        const std::string status = order.optionalString("/payment/status").value_or("");
+        if (!id) return sdk::Outcome::proceed();
+        const HttpGateway gateway = forCall(gateway_, timeoutMs_, call);
+        const std::string currency = order.optionalString("/payment/currency").value_or("");
+        if (status == "authorized" || status == "requires_action") {
+            const GatewayReply voided = gateway.voidAuthorization(*id, keyOf(call, "void"));
+            if (voided.kind == Kind::unavailable) return retryLater(voided, "void");
+            if (voided.kind == Kind::refused) return refusedByGateway(voided, "void");
+            orderhost::payment::savePaymentRecord(
+                call, {"void", keyOf(call, "void"), voided.amountMinor, currency, *id, "voided", ""});
+            writeStatus(order, "voided");
+        } else if (status == "captured") {
+            const std::int64_t captured = order.integer("/payment/captured_minor");
+            const GatewayReply refunded = gateway.refund(*id, captured, keyOf(call, "refund"));
+            if (refunded.kind == Kind::unavailable) return retryLater(refunded, "refund");
+            if (refunded.kind == Kind::refused) return refusedByGateway(refunded, "refund");
+            orderhost::payment::savePaymentRecord(
+                call, {"refund", keyOf(call, "refund"), captured, currency, *id, "refunded", ""});
+            writeStatus(order, "refunded");
+            order.set("/payment/refunded_minor", captured);
+        }
+        return sdk::Outcome::proceed();  // declined, voided, refunded: nothing left to undo
+    }
+
+protected:
+    // Captures `amount` on the authorization, recording it; nullopt when it worked.
+    std::optional<sdk::Outcome> capture(const sdk::StepCall& call, const HttpGateway& gateway, const std::string& id,
+                                        std::int64_t amount, const std::string& currency) const {
+        const GatewayReply captured = gateway.capture(id, amount, keyOf(call, "capture"));
+        if (captured.kind == Kind::unavailable) return retryLater(captured, "capture");
+        if (captured.kind == Kind::refused) return refusedByGateway(captured, "capture");
+        orderhost::payment::savePaymentRecord(call, {"capture", keyOf(call, "capture"), amount, currency, id, "captured", ""});
+        const sdk::OrderDocument order = call.order();
+        writeStatus(order, "captured");
+        order.set("/payment/captured_minor", amount);
+        return std::nullopt;
+    }
+
+    HttpGateway gateway_;
+    std::int64_t timeoutMs_;
+};
+
+class AuthorizeStep : public PaymentStep {
+public:
+    explicit AuthorizeStep(sdk::CreateContext& ctx)
+        : PaymentStep(gatewayFrom(ctx.config()), integerSetting(ctx.config(), "timeout_ms", 10000, 1, 600000)) {
+        const sdk::Document config = ctx.config();
+        const std::string capture = stringSetting(config, "capture", "at_placement");
+        if (capture != "at_placement" && capture != "later")
+            throw sdk::ConfigError("capture", "must be \"at_placement\" or \"later\", got \"" + capture + "\"");
+        captureAtPlacement_ = capture == "at_placement";
+        cardTokenPath_ = stringSetting(config, "card_token_path", "/attributes/card_token");
+        amountPath_ = stringSetting(config, "amount_path", "");
+        for (const std::string* path : {&cardTokenPath_, &amountPath_})
+            if (!path->empty() && path->front() != '/')
+                throw sdk::ConfigError(path == &cardTokenPath_ ? "card_token_path" : "amount_path",
+                                       "must be a JSON Pointer starting with '/'");
+        confirmationTimeoutMs_ = integerSetting(config, "confirmation_timeout_ms", 0, 0, INT32_MAX);
+    }
+
+    sdk::Outcome run(sdk::StepCall& call) override {
+        sdk::OrderDocument order = call.order();
+        const std::optional<std::int64_t> amount = amountOf(order);
+        if (!amount)
+            return sdk::Outcome::fail("amount_missing", amountPath_.empty()
+                                          ? "neither /billing/total_minor nor /totals/net is in the order: run billing or validation first"
+                                          : amountPath_ + " is missing from the order");
+        const std::string currency = order.optionalString("/billing/currency")
+                                         .value_or(order.optionalString("/currency").value_or(""));
+        const std::optional<std::string> token = order.optionalString(cardTokenPath_);
+        if (!token || token->empty())
+            return sdk::Outcome::reject("payment_card_missing", cardTokenPath_ + " (the card token) is missing");
+        if (*amount <= 0) {
+            writeStatus(order, "nothing_due");
+            return sdk::Outcome::proceed();
+        }
+        const HttpGateway gateway = forCall(gateway_, timeoutMs_, call);
+        GatewayReply auth = gateway.authorize(
+            AuthorizeRequest{*amount, currency, *token, std::string(call.orderId()), keyOf(call, "authorize")});
+        if (auth.kind == Kind::unavailable) return retryLater(auth, "authorize");
+        if (auth.kind == Kind::refused) return refusedByGateway(auth, "authorize");
+        order.setJson("/payment/authorization_id", sdk::jsonQuote(auth.id));
+        order.set("/payment/amount_minor", *amount);
+        order.set("/payment/currency", currency);
+        if (auth.kind == Kind::requiresAction) {
+            if (std::optional<sdk::Outcome> waiting = confirmation(call, gateway, auth)) {
+                save(call, auth, *amount, currency);
+                return *waiting;
+            }
+        }
+        save(call, auth, *amount, currency);
+        if (auth.kind == Kind::declined) {
+            writeStatus(order, "declined");
+            order.set("/payment/decline_code", auth.declineCode);
+            return sdk::Outcome::reject(auth.declineCode.empty() ? "card_declined" : auth.declineCode,
+                                        "the card was declined by the gateway (" + auth.declineCode + ")");
+        }
+        writeStatus(order, "authorized");
+        if (captureAtPlacement_)
+            if (std::optional<sdk::Outcome> failed = capture(call, gateway, auth.id, *amount, currency)) return *failed;
+        return sdk::Outcome::proceed();
+    }
+
+private:
+    std::optional<std::int64_t> amountOf(const sdk::OrderDocument& order) const {
+        if (!amountPath_.empty()) return order.optionalInteger(amountPath_);
+        if (std::optional<std::int64_t> billed = order.optionalInteger("/billing/total_minor")) return billed;
+        return order.optionalInteger("/totals/net");
+    }
+
+    void save(const sdk::StepCall& call, const GatewayReply& auth, std::int64_t amount, const std::string& currency) const {
+        orderhost::payment::savePaymentRecord(
+            call, {"authorize", keyOf(call, "authorize"), amount, currency, auth.id, auth.status, auth.declineCode});
+    }
+
+    // 3-D Secure: the first run suspends; the run after the signal (or its timeout) learns the
+    // customer's answer from the gateway and updates `auth`. A value means "return this".
+    std::optional<sdk::Outcome> confirmation(const sdk::StepCall& call, const HttpGateway& gateway,
+                                             GatewayReply& auth) const {
+        const sdk::OrderDocument order = call.order();
+        const std::string signalPath = std::string("/signals/") + kSignal;
+        if (order.optionalBoolean(signalPath + "/timed_out").value_or(false)) {
+            const GatewayReply voided = gateway.voidAuthorization(auth.id, keyOf(call, "void"));
+            if (voided.kind == Kind::unavailable) return retryLater(voided, "void");
+            if (voided.kind == Kind::refused && voided.errorCode != "invalid_state") return refusedByGateway(voided, "void");
+            orderhost::payment::savePaymentRecord(
+                call, {"void", keyOf(call, "void"), order.integer("/payment/amount_minor"),
+                       order.optionalString("/payment/currency").value_or(""), auth.id, "voided", ""});
+            writeStatus(order, "voided");
+            return sdk::Outcome::reject("payment_confirmation_timeout",
+                                        "the customer did not confirm the payment in time; authorization voided");
+        }
+        if (order.has(signalPath)) {
+            const GatewayReply now = gateway.lookup(auth.id);
+            if (now.kind == Kind::unavailable) return retryLater(now, "lookup");
+            if (now.kind == Kind::refused) return refusedByGateway(now, "lookup");
+            auth.kind = now.kind;
+            auth.status = now.status;
+            auth.declineCode = now.declineCode;
+            if (auth.kind != Kind::requiresAction) return std::nullopt;
+        }
+        writeStatus(order, "requires_action");
+        return sdk::Outcome::suspend(kSignal, "waiting for the customer to confirm payment " + auth.id,
+                                     static_cast<std::uint64_t>(confirmationTimeoutMs_))
+            .withCode("payment_requires_action");
+    }
+
+    bool captureAtPlacement_ = true;
+    std::string cardTokenPath_;
+    std::string amountPath_;
+    std::int64_t confirmationTimeoutMs_ = 0;
+};
+
+class CaptureStep : public PaymentStep {
+public:
+    explicit CaptureStep(sdk::CreateContext& ctx)
+        : PaymentStep(gatewayFrom(ctx.config()), integerSetting(ctx.config(), "timeout_ms", 10000, 1, 600000)) {}
+
+    sdk::Outcome run(sdk::StepCall& call) override {
+        sdk::OrderDocument order = call.order();
+        const std::optional<std::string> id = order.optionalString("/payment/authorization_id");
+        const std::string status = order.optionalString("/payment/status").value_or("");
+        if (status == "captured" || status == "nothing_due") return sdk::Outcome::proceed();
+        if (!id || status != "authorized")
+            return sdk::Outcome::fail("payment_not_authorized",
+                                      "/payment/status is \"" + status + "\": run an authorize step before capture");
+        const HttpGateway gateway = forCall(gateway_, timeoutMs_, call);
+        if (std::optional<sdk::Outcome> failed = capture(call, gateway, *id, order.integer("/payment/amount_minor"),
+                                                         order.optionalString("/payment/currency").value_or("")))
+            return *failed;
+        return sdk::Outcome::proceed();
+    }
+};
+
+}  // namespace
+
+ORDERHOST_MIGRATIONS("", ORDERHOST_PAYMENT_MIGRATIONS);
+
+ORDERHOST_PLUGIN("orderhost.payment", "1.0.0", "orderhost", "Card payments through a gateway, exactly once",
+    ORDERHOST_STEP(AuthorizeStep, "authorize", OH_CATEGORY_PAYMENT,
+                   "Authorizes (and with capture: at_placement captures) the order's amount on its card",
+                   kAuthorizeSchema, OH_STEP_THREAD_SAFE),
+    ORDERHOST_STEP(CaptureStep, "capture", OH_CATEGORY_PAYMENT,
+                   "Captures the amount an authorize step authorized (e.g. at shipment)",
+                   kCaptureSchema, OH_STEP_THREAD_SAFE));
