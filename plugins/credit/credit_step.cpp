@@ -171,17 +171,19 @@ class CreditStep : public sdk::Step {
       return known;
     }
     try {
-      known.receivables = db.query("SELECT COALESCE(SUM(open_minor), 0) AS open FROM billing_accounts"
-                                   " WHERE customer_id = ? AND currency = ?",
-                                   {customer, currency})
-                              .front()
-                              .integer("open");
-      known.unbilled = db.query("SELECT COALESCE(SUM(e.amount_minor), 0) AS unbilled FROM credit_exposures e"
-                                " WHERE e.customer_id = ? AND e.state = 'open' AND e.order_id <> ? AND NOT EXISTS"
-                                " (SELECT 1 FROM billing_invoices i WHERE i.order_id = e.order_id)",
-                                {customer, orderId})
-                           .front()
-                           .integer("unbilled");
+      // ONE statement, so one snapshot: billing moves an order from "not yet invoiced" to the
+      // receivables in one commit, and two statements could see neither side (PostgreSQL's
+      // READ COMMITTED takes a snapshot per statement).
+      const sdk::Row row =
+          db.query("SELECT (SELECT COALESCE(SUM(open_minor), 0) FROM billing_accounts"
+                   " WHERE customer_id = ? AND currency = ?) AS open,"
+                   " (SELECT COALESCE(SUM(e.amount_minor), 0) FROM credit_exposures e"
+                   " WHERE e.customer_id = ? AND e.state = 'open' AND e.order_id <> ? AND NOT EXISTS"
+                   " (SELECT 1 FROM billing_invoices i WHERE i.order_id = e.order_id)) AS unbilled",
+                   {customer, currency, customer, orderId})
+              .front();
+      known.receivables = row.integer("open");
+      known.unbilled = row.integer("unbilled");
     } catch (const sdk::DatabaseError& e) {
       throw sdk::DatabaseError(e.status(), std::string(e.what()) +
                                                " (config receivables is \"billing\": is orderhost.billing installed?"
