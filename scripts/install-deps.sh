@@ -8,6 +8,7 @@ PACKAGES=(
   libpoco-dev libboost-dev unixodbc unixodbc-dev odbc-postgresql libsqliteodbc
   libspdlog-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql abigail-tools
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev
 )
 
 missing=()
