@@ -8,6 +8,7 @@
 #                               after another, with FUZZ_JOBS parallel workers (default 1); the
 #                               log of each run goes to build-fuzz/long/<target>.log, new inputs
 #                               to build-fuzz/long/<target>/, crashes to build-fuzz/long/.
+#                               FUZZ_SECONDS caps each target's time (-max_total_time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,14 +30,15 @@ long)
     mapfile -t targets < <(find build-fuzz/tests/fuzz -maxdepth 1 -name 'fuzz_*' -type f -executable -printf '%f\n' | sort)
   fi
   jobs=${FUZZ_JOBS:-1}
-  parallel=()
-  if [ "$jobs" -gt 1 ]; then parallel=(-jobs="$jobs" -workers="$jobs"); fi
+  extra=()
+  if [ "$jobs" -gt 1 ]; then extra=(-jobs="$jobs" -workers="$jobs"); fi
+  if [ -n "${FUZZ_SECONDS:-}" ]; then extra+=(-max_total_time="$FUZZ_SECONDS"); fi
   mkdir -p build-fuzz/long
   for target in "${targets[@]}"; do
     echo "fuzz.sh: $target, $runs runs, $jobs job(s), $(date -u '+%F %T') UTC"
     mkdir -p "build-fuzz/long/$target"
     (cd build-fuzz/long &&
-      "../tests/fuzz/$target" -runs="$runs" "${parallel[@]}" -rss_limit_mb=2048 -timeout=10 \
+      "../tests/fuzz/$target" -runs="$runs" "${extra[@]}" -rss_limit_mb=2048 -timeout=10 \
         -print_final_stats=1 -artifact_prefix="$PWD/$target-" "$target" "../../tests/fuzz/corpus/$target" \
         >"$target.log" 2>&1) || { echo "fuzz.sh: $target FAILED, see build-fuzz/long/$target.log"; exit 1; }
     grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)|cov: ' \

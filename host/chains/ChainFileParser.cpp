@@ -256,20 +256,31 @@ private:
     const Node* currentKey_ = nullptr;  // the key whose value is being read
 };
 
-// Records where each document of a YAML stream starts, building nothing.
+// Records where each document's root node starts, building nothing.
 class DocumentStarts : public YAML::EventHandler {
 public:
-    void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+    void OnDocumentStart(const YAML::Mark&) override { awaitingRoot_ = true; }
     void OnDocumentEnd() override {}
-    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override { node(mark); }
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+        node(mark);
+    }
     void OnSequenceEnd() override {}
-    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+        node(mark);
+    }
     void OnMapEnd() override {}
 
     std::vector<YAML::Mark> marks;
+
+private:
+    void node(const YAML::Mark& mark) {
+        if (awaitingRoot_) marks.push_back(mark);
+        awaitingRoot_ = false;
+    }
+    bool awaitingRoot_ = false;
 };
 
 // The first document of a chain file, and where a second one starts if there is one.
