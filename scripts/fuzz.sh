@@ -34,16 +34,18 @@ long)
   if [ "$jobs" -gt 1 ]; then extra=(-jobs="$jobs" -workers="$jobs"); fi
   if [ -n "${FUZZ_SECONDS:-}" ]; then extra+=(-max_total_time="$FUZZ_SECONDS"); fi
   mkdir -p build-fuzz/long
+  failed=()
   for target in "${targets[@]}"; do
     echo "fuzz.sh: $target, $runs runs, $jobs job(s), $(date -u '+%F %T') UTC"
     mkdir -p "build-fuzz/long/$target"
     (cd build-fuzz/long &&
       "../tests/fuzz/$target" -runs="$runs" "${extra[@]}" -rss_limit_mb=2048 -timeout=10 \
         -print_final_stats=1 -artifact_prefix="$PWD/$target-" "$target" "../../tests/fuzz/corpus/$target" \
-        >"$target.log" 2>&1) || { echo "fuzz.sh: $target FAILED, see build-fuzz/long/$target.log"; exit 1; }
+        >"$target.log" 2>&1) || { echo "fuzz.sh: $target FAILED, see build-fuzz/long/$target.log"; failed+=("$target"); }
     grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)|cov: ' \
       "build-fuzz/long/$target.log" | tail -5
   done
+  if [ ${#failed[@]} -gt 0 ]; then echo "fuzz.sh: FAILED: ${failed[*]}"; exit 1; fi
   ;;
 *) echo "usage: scripts/fuzz.sh [build|short|long [RUNS] [TARGET...]]" >&2; exit 2 ;;
 esac
