@@ -2,6 +2,7 @@
 # The whole test suite: installs what is missing, starts a throw-away PostgreSQL cluster on
 # loopback, then builds and runs every test twice — in the normal build and in the
 # AddressSanitizer + UndefinedBehaviorSanitizer build. Store tests run on SQLite and PostgreSQL.
+# Last, the short fuzz run (scripts/fuzz.sh short: clang-14 build-fuzz/, ctest label fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,5 +28,8 @@ for variant in normal sanitize; do
   echo "=== ctest ($variant) ==="
   ctest --test-dir "$dir" --output-on-failure -j "$(nproc)" --timeout 300
 done
+
+echo "=== fuzz (short run) ==="
+scripts/fuzz.sh short
 
 echo "test.sh: all tests passed in $(( $(date +%s) - started )) s"

@@ -3,10 +3,13 @@
 #include "host/chains/Condition.h"
 #include "host/chains/YamlToJson.h"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <climits>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -253,9 +256,54 @@ private:
     const Node* currentKey_ = nullptr;  // the key whose value is being read
 };
 
-std::vector<Node> loadDocuments(std::string_view text, const std::string& file, std::vector<ChainError>& errors) {
+// Records where each document's root node starts, building nothing.
+class DocumentStarts : public YAML::EventHandler {
+public:
+    void OnDocumentStart(const YAML::Mark&) override { awaitingRoot_ = true; }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override { node(mark); }
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+        node(mark);
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+        node(mark);
+    }
+    void OnMapEnd() override {}
+
+    std::vector<YAML::Mark> marks;
+
+private:
+    void node(const YAML::Mark& mark) {
+        if (awaitingRoot_) marks.push_back(mark);
+        awaitingRoot_ = false;
+    }
+    bool awaitingRoot_ = false;
+};
+
+// The first document of a chain file, and where a second one starts if there is one.
+struct LoadedFile {
+    std::optional<Node> first;
+    std::optional<YAML::Mark> second;
+};
+
+// Not YAML::LoadAll: on some malformed files (one that is just ",") yaml-cpp 0.7's parser
+// reports empty documents forever, and LoadAll builds each of them until memory runs out
+// (found by tests/fuzz/fuzz_chain_file). So the stream is walked as events for at most two
+// documents, and only the first is built.
+LoadedFile loadDocuments(std::string_view text, const std::string& file, std::vector<ChainError>& errors) {
+    LoadedFile loaded;
     try {
-        return YAML::LoadAll(std::string(text));
+        std::istringstream stream{std::string(text)};
+        YAML::Parser parser(stream);
+        DocumentStarts starts;
+        std::size_t documents = 0;
+        while (documents < 2 && parser.HandleNextDocument(starts)) ++documents;
+        if (documents == 0) return loaded;
+        loaded.first = YAML::Load(std::string(text));
+        if (documents > 1) loaded.second = starts.marks.size() > 1 ? starts.marks[1] : YAML::Mark::null_mark();
     } catch (const YAML::DeepRecursion& e) {
         // yaml-cpp's own message for this is just "bad file".
         errors.push_back({locationOf(e.mark, file), "YAML nests too deeply (more than " +
@@ -263,7 +311,7 @@ std::vector<Node> loadDocuments(std::string_view text, const std::string& file, 
     } catch (const YAML::Exception& e) {
         errors.push_back({locationOf(e.mark, file), "YAML syntax error: " + e.msg});
     }
-    return {};
+    return loaded;
 }
 
 }  // namespace
@@ -275,25 +323,26 @@ ChainParseResult parseChainText(std::string_view text, const std::string& fileNa
         result.errors.push_back({{file, 0, 0}, "the file is larger than " + std::to_string(kMaxChainFileBytes) + " bytes"});
         return result;
     }
-    const std::vector<Node> documents = loadDocuments(text, file, result.errors);
+    const LoadedFile loaded = loadDocuments(text, file, result.errors);
     if (!result.errors.empty()) return result;
-    if (documents.empty() || documents[0].IsNull()) {
+    if (!loaded.first || loaded.first->IsNull()) {
         result.errors.push_back({{file, 1, 1}, "the file holds no chain definition"});
         return result;
     }
-    if (documents.size() > 1) {
-        result.errors.push_back({locationOf(documents[1].Mark(), file),
+    const Node& root = *loaded.first;
+    if (loaded.second) {
+        result.errors.push_back({locationOf(*loaded.second, file),
                                  "a chain file holds exactly one YAML document; found a second one"});
     }
-    if (!documents[0].IsMap()) {
-        result.errors.push_back({locationOf(documents[0].Mark(), file),
+    if (!root.IsMap()) {
+        result.errors.push_back({locationOf(root.Mark(), file),
                                  "a chain file must be a mapping (name:, version:, trigger:, steps:), got " +
-                                     describeNode(documents[0])});
+                                     describeNode(root)});
         return result;
     }
     ChainDefinition chain;
     try {
-        ChainReader(file, result.errors).readChain(documents[0], chain);
+        ChainReader(file, result.errors).readChain(root, chain);
     } catch (const YAML::Exception& e) {
         result.errors.push_back({locationOf(e.mark, file), "cannot read the YAML: " + e.msg});
     }

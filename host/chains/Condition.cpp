@@ -1,6 +1,7 @@
 #include "host/chains/Condition.h"
 
 #include "host/chains/YamlToJson.h"
+#include "host/document/JsonCodec.h"
 #include "host/document/JsonPointer.h"
 
 #include <algorithm>
@@ -33,6 +34,16 @@ std::string describePath(const Node& path) {
 }
 
 bool isControl(char c) { return static_cast<unsigned char>(c) < 0x20 || c == '\x7f'; }
+
+// Whether `text` is valid UTF-8, judged by the host's JSON checker. yaml-cpp passes bytes that
+// are not UTF-8 through (and turns a NUL in a plain scalar into a lone 0xA0): such a path or
+// value would reach a step's skip message, stored and served as JSON (found by
+// tests/fuzz/fuzz_condition).
+bool isUtf8(const std::string& text) {
+    std::string quoted;
+    document::appendJsonString(quoted, text);
+    return !document::checkJsonSyntax(quoted, document::JsonLimits{}).has_value();
+}
 
 ConditionKind testKind(const std::string& op) {
     if (op == "equals") return ConditionKind::Equals;
@@ -173,6 +184,7 @@ private:
             return error(value, path.key, "\"path\" must be a JSON Pointer starting with '/', got " + shown);
         if (std::any_of(text.begin(), text.end(), isControl))
             return error(value, path.key, "\"path\" must not contain control characters");
+        if (!isUtf8(text)) return error(value, path.key, "\"path\" is not valid UTF-8");
         const auto pointer = document::JsonPointer::parse(text);
         if (!pointer)
             return error(value, path.key, "\"path\" is not a valid JSON Pointer: '~' must be followed by 0 (for '~') "
@@ -240,6 +252,10 @@ private:
         }
         if (!scalar.error.empty()) {
             error(node, key, scalar.error);
+            return std::nullopt;
+        }
+        if (scalar.kind == ScalarKind::String && !isUtf8(scalar.text)) {
+            error(node, key, what + " is not valid UTF-8");
             return std::nullopt;
         }
         ConditionValue value;

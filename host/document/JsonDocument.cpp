@@ -34,6 +34,17 @@ bool isContainer(const Var& value) {
     return type == JsonType::Object || type == JsonType::Array;
 }
 
+// Whether the syntax check accepts `name` as an object member name (valid UTF-8, no NUL).
+// set() creates members from pointer tokens, which arrive as raw bytes from plugins: without
+// this a name such as "\xff" or "a\0b" would make toJson() text that no longer parses, and
+// the stored order invalid JSON (found by tests/fuzz/fuzz_json_edit).
+bool isAcceptedMemberName(const std::string& name) {
+    std::string probe = "{";
+    appendJsonString(probe, name);
+    probe += ":0}";
+    return !checkJsonSyntax(probe, JsonLimits{}).has_value();
+}
+
 // Resolves one token inside an array: an existing element's index, or the status to report.
 Status arrayPosition(const Array& array, const std::string& token, std::size_t& index) {
     if (token == "-") return Status::NotFound;
@@ -241,6 +252,7 @@ Status JsonDocument::set(std::string_view pointer, std::string_view json) {
     const auto parsed = JsonPointer::parse(pointer);
     if (!parsed) return Status::InvalidArgument;
     const std::vector<std::string>& tokens = parsed->tokens();
+    if (!std::all_of(tokens.begin(), tokens.end(), isAcceptedMemberName)) return Status::InvalidArgument;
     const int maxDepth = std::clamp(limits_.maxDepth, 0, JsonLimits::kMaxSupportedDepth);
     if (tokens.size() > static_cast<std::size_t>(maxDepth)) return Status::InvalidArgument;
 

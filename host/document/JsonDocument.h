@@ -78,7 +78,8 @@ public:
     // "/x/-" appends to array x (created when missing); an existing array index is replaced.
     // A parent that is a scalar is a TypeMismatch. "" replaces the whole document and only
     // accepts an object (TypeMismatch otherwise). A value too deep for the limits, or one
-    // that would make the document larger than limits.maxBytes, is an InvalidArgument.
+    // that would make the document larger than limits.maxBytes, is an InvalidArgument, and
+    // so is a pointer part that is not valid UTF-8 or holds a NUL (no JSON text could name it).
     // On any error the document is unchanged.
     Status set(std::string_view pointer, std::string_view json);
 

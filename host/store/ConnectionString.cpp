@@ -74,15 +74,30 @@ std::string ConnectionString::masked() const {
 }
 
 std::string ConnectionString::scrub(std::string text) const {
+    std::vector<std::string> secrets;
     for (const auto& [name, value] : entries_) {
         if (!isSecretKey(name)) continue;
-        for (const std::string& secret : {value, unbrace(value)}) {
-            if (secret.empty()) continue;
-            for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3))
-                text.replace(at, secret.size(), "***");
+        for (std::string secret : {value, unbrace(value)})
+            if (!secret.empty()) secrets.push_back(std::move(secret));
+    }
+    if (secrets.empty()) return text;
+    // One pass over the original text, longest secret first at each place: a "***" put in is
+    // never searched again, so a password such as "*" cannot multiply the text (found by
+    // tests/fuzz/fuzz_connection_string: each "Pwd=*" entry tripled the message).
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t at = 0; at < text.size();) {
+        std::size_t longest = 0;
+        for (const std::string& secret : secrets)
+            if (secret.size() > longest && text.compare(at, secret.size(), secret) == 0) longest = secret.size();
+        if (longest > 0) {
+            out += "***";
+            at += longest;
+        } else {
+            out += text[at++];
         }
     }
-    return text;
+    return out;
 }
 
 }  // namespace orderhost::store

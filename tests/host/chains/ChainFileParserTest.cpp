@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
+
+#include <unistd.h>
 
 namespace orderhost::chains {
 namespace {
@@ -154,6 +157,21 @@ TEST(ChainFileParser, WholeFileProblems) {
     ASSERT_EQ(big.errors.size(), 1u);
     EXPECT_EQ(big.errors[0].toString(), "big.yaml: the file is larger than 1048576 bytes");
     EXPECT_EQ(parseChainFile(kData + "/does-not-exist.yaml").errors.at(0).message, "cannot read the file");
+}
+
+// Found by tests/fuzz/fuzz_chain_file: yaml-cpp's LoadAll never returned for a file that is
+// just ",", allocating until memory ran out. Run in a child with an alarm so that a
+// regression fails instead of hanging the suite.
+TEST(ChainFileParser, ALeadingCommaEndsWithAnError) {
+    ASSERT_EXIT(
+        {
+            alarm(10);
+            const ChainParseResult result = parseChainText(",x\nsteps:\n", "t.yaml");
+            const bool refused = !result.ok() && !result.errors.empty();
+            std::exit(refused && parseChainText(",", "t.yaml").errors.size() >= 1 ? 0 : 1);
+        },
+        ::testing::ExitedWithCode(0), "");
+    EXPECT_EQ(errorsOf(","), (Errors{"1:1: the file holds no chain definition"}));
 }
 
 TEST(ChainFileParser, HostileNestingIsAnErrorNotACrash) {

@@ -3,6 +3,7 @@
 #include "host/chains/ChainFileParser.h"
 
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include <chrono>
 
@@ -150,6 +151,24 @@ TEST(Condition, BadJsonPointers) {
     for (std::size_t i = 0; i <= kMaxConditionPathParts; ++i) longPath += "/p";
     EXPECT_EQ(errorsOf("\n      path: " + longPath + "\n      exists: true\n"),
               Errors{"9:13: \"path\" may have at most 32 parts, got 33"});
+}
+
+// Found by tests/fuzz/fuzz_condition: bytes that are not UTF-8 (yaml-cpp passes them through,
+// and turns a NUL in a plain scalar into a lone 0xA0) reached describe() and so the skip message
+// stored for the step and served as JSON.
+TEST(Condition, PathsAndStringValuesMustBeUtf8) {
+    EXPECT_EQ(errorsOf(" {path: \"/a\xff\", exists: true}\n"), Errors{"8:18: \"path\" is not valid UTF-8"});
+    // The fuzzer's input: there a NUL in a flow mapping reached the path as a lone 0xA0.
+    const char fuzzed[] = "all:\n  - {path: /nphsigW\0_address, exists: true}\n  - not: {path: /y, greater_than: 10}\n";
+    std::vector<ChainError> errors;
+    EXPECT_EQ(readCondition(YAML::Load(std::string(fuzzed, sizeof fuzzed - 1)), YAML::Node("when"), "t.yaml", errors),
+              nullptr);
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0].message, "\"path\" is not valid UTF-8");
+    EXPECT_EQ(errorsOf(" {path: /a, equals: \"x\xc3\"}\n"), Errors{"8:30: \"equals\" is not valid UTF-8"});
+    EXPECT_EQ(errorsOf(" {path: /a, in: [ok, \"\xed\xa0\x80\"]}\n"),
+              Errors{"8:31: each value of \"in\" is not valid UTF-8"});
+    ASSERT_NE(conditionOf(" {path: /caf\xc3\xa9, equals: \"\xe2\x82\xac\"}\n"), nullptr);  // UTF-8 stays fine
 }
 
 TEST(Condition, EmptyAndWrongLists) {

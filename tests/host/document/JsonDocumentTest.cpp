@@ -40,6 +40,20 @@ TEST(JsonDocument, HundredThousandNestedBracketsIsAnErrorNotACrash) {
     EXPECT_FALSE(JsonDocument::parse(deep).ok());
 }
 
+// Found by tests/fuzz/fuzz_json_edit: a plugin's set_json could create a member whose name is
+// not UTF-8 (or holds a NUL), after which toJson() no longer parsed and the order was stored as
+// invalid JSON.
+TEST(JsonDocument, SetRefusesMemberNamesNoJsonTextCanHold) {
+    JsonDocument doc = parse(R"({"attributes":{}})");
+    const std::string before = doc.toJson();
+    EXPECT_EQ(doc.set("/attributes/\xff\xfe", "1"), Status::InvalidArgument);
+    EXPECT_EQ(doc.set("/\xed\xa0\x80/x", "1"), Status::InvalidArgument);  // a UTF-16 surrogate
+    EXPECT_EQ(doc.set(std::string_view("/attributes/a\0b", 14), "1"), Status::InvalidArgument);
+    EXPECT_EQ(doc.toJson(), before);
+    EXPECT_EQ(doc.set("/attributes/\xc3\xa9", "1"), Status::Ok);  // valid UTF-8 stays fine
+    EXPECT_TRUE(JsonDocument::parse(doc.toJson()).ok()) << doc.toJson();
+}
+
 TEST(JsonDocument, GetJsonAndEscapes) {
     const JsonDocument doc = parse(kOrder);
     std::string out;

@@ -27,6 +27,15 @@ TEST(ConnectionStringTest, ScrubRemovesSecretsEchoedInText) {
     EXPECT_EQ(cs.scrub("login with hunter2 failed (hunter2)"), "login with *** failed (***)");
 }
 
+// Found by tests/fuzz/fuzz_connection_string: every secret was searched again in the text the
+// previous ones had already masked, so each "Pwd=*" tripled the stars (twenty entries hung).
+TEST(ConnectionStringTest, ScrubMasksEachEchoOnceWhateverThePassword) {
+    const ConnectionString stars("Pwd=*;PWD=*;password={*};");
+    EXPECT_EQ(stars.scrub("bad password a*b"), "bad password a***b");
+    const ConnectionString overlapping("Pwd={se;cr}et};Password=se;");
+    EXPECT_EQ(overlapping.scrub("x {se;cr}et} y se;cr z"), "x *** y ***;cr z");
+}
+
 TEST(ConnectionStringTest, DefaultsNeverOverrideTheOperator) {
     ConnectionString cs("Driver=SQLite3;syncpragma=NORMAL;");
     cs.setDefault("SyncPragma", "FULL");

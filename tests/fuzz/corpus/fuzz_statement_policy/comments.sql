@@ -1,0 +1,1 @@
+/* outer /* nested */ still */ SELECT 1 /* unterminated

@@ -1,0 +1,1 @@
+INSERT INTO plugin_sourcing_reservations (order_id, sku, qty) VALUES (?, ?, ?)

@@ -1,0 +1,1 @@
+SELECT 1.5e10, 0x1F, 1_000, .5 FROM sqlite_sequence

@@ -1,0 +1,1 @@
+SELECT E'it\'s', 'a''b', "x""y", `z`, [w], $$dollar ' ; $$, $tag$ x $tag$ FROM t

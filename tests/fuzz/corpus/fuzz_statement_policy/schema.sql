@@ -1,0 +1,1 @@
+delete from main.step_runs; commit

@@ -1,0 +1,1 @@
+TRUNCATE TABLE ONLY plugin_a, ONLY orders

@@ -1,0 +1,1 @@
+UPDATE "Orders" SET state = 'done'

@@ -1,0 +1,1 @@
+INSERT INTO plugin_t (a) VALUES (1) ON CONFLICT (a) DO UPDATE SET a = 2

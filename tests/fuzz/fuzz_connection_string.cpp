@@ -1,0 +1,51 @@
+// Fuzz target: ODBC connection strings from the host configuration (host/store/ConnectionString).
+//
+// Invariants: masked() never shows a password the string holds, and its masked entries read
+// back as "***"; scrub() removes every password from a text that quotes it (for passwords
+// without '*', which the mask itself is made of); str() reads back to the same entries (unless a
+// brace is left open: then the value runs to the end, and a second read appends the ';');
+// setDefault never overrides the operator's value.
+#include "host/store/ConnectionString.h"
+#include "tests/fuzz/FuzzCheck.h"
+
+#include <cstdint>
+
+using orderhost::store::ConnectionString;
+
+namespace {
+
+bool hasOpenBrace(const std::string& text) {
+    int depth = 0;
+    for (const char c : text) {
+        if (c == '{') ++depth;
+        if (c == '}' && depth > 0) --depth;
+    }
+    return depth > 0;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string text(reinterpret_cast<const char*>(data), size);
+    const ConnectionString cs(text);
+    const std::string masked = cs.masked();
+    for (const char* key : {"Pwd", "Password"}) {
+        const std::optional<std::string> secret = cs.get(key);
+        if (!secret) continue;
+        const ConnectionString reread(masked);
+        FUZZ_CHECK(reread.get(key).value_or("***") == "***", "masked() reads back with a password");
+        if (secret->size() >= 4 && secret->find('*') == std::string::npos) {
+            const std::string quoted = "driver said: bad password '" + *secret + "' for user";
+            FUZZ_CHECK(cs.scrub(quoted).find(*secret) == std::string::npos, "scrub() left the password in a message");
+        }
+    }
+    if (!hasOpenBrace(text)) {
+        const ConnectionString again(cs.str());
+        FUZZ_CHECK(again.str() == cs.str(), "str() does not read back to itself: " + cs.str() + " -> " + again.str());
+    }
+    ConnectionString withDefault = cs;
+    withDefault.setDefault("SyncPragma", "FULL");
+    FUZZ_CHECK(withDefault.get("SyncPragma") == (cs.get("SyncPragma") ? cs.get("SyncPragma") : std::string("FULL")),
+               "setDefault overrode the operator's value");
+    return 0;
+}

@@ -1,0 +1,54 @@
+// Fuzz target: JSON text as the ERP posts it (host/document: JsonSyntax, JsonCodec, JsonDocument).
+//
+// Invariants beyond "does not crash":
+//  - the syntax check and Poco agree: a text checkJsonSyntax accepts, Poco parses;
+//  - an error's position lies inside the text;
+//  - serialising is a fixed point: toJsonText(parse(t)) parses again to the same text, and
+//    canonical text is the same for both;
+//  - JsonDocument::parse accepts exactly the texts whose value is an object, and its toJson()
+//    parses again with the same limits (JsonDocument.h promises it).
+#include "host/document/JsonCodec.h"
+#include "host/document/JsonDocument.h"
+#include "tests/fuzz/FuzzCheck.h"
+
+#include <cstdint>
+
+using namespace orderhost::document;
+using orderhost::fuzz::isValidUtf8;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string_view text(reinterpret_cast<const char*>(data), size);
+    const JsonLimits limits;
+
+    const std::optional<JsonParseError> syntax = checkJsonSyntax(text, limits);
+    if (syntax) {
+        FUZZ_CHECK(syntax->offset <= text.size(), "error offset beyond the text: " + syntax->toString());
+        FUZZ_CHECK(syntax->line >= 1 && syntax->column >= 1, "error line/column below 1: " + syntax->toString());
+        FUZZ_CHECK(!syntax->message.empty(), "an error without a message");
+    }
+    const JsonValueResult value = parseJsonValue(text, limits);
+    FUZZ_CHECK(value.ok() == !syntax.has_value(),
+               "syntax check and Poco disagree: " + (value.error ? value.error->toString() : std::string("accepted")));
+    if (!value.ok()) return 0;
+    FUZZ_CHECK(isValidUtf8(text), "accepted text is not valid UTF-8");
+
+    const std::string once = toJsonText(value.value);
+    FUZZ_CHECK(isValidUtf8(once), "serialised text is not valid UTF-8: " + once);
+    const JsonValueResult again = parseJsonValue(once, limits);
+    FUZZ_CHECK(again.ok(), "serialised text does not parse again: " + once + " -> " +
+                               (again.error ? again.error->toString() : std::string()));
+    FUZZ_CHECK(toJsonText(again.value) == once, "serialising is not a fixed point: " + once + " -> " + toJsonText(again.value));
+    FUZZ_CHECK(toCanonicalJsonText(again.value) == toCanonicalJsonText(value.value), "canonical text changed: " + once);
+
+    const JsonDocumentResult document = JsonDocument::parse(text, limits);
+    FUZZ_CHECK(document.ok() == (jsonTypeOf(value.value) == JsonType::Object),
+               "JsonDocument::parse disagrees with the value's type for " + once);
+    if (!document.ok()) return 0;
+    const std::string documentText = document.document->toJson();
+    FUZZ_CHECK(documentText == once, "JsonDocument::toJson differs from toJsonText: " + documentText + " vs " + once);
+    const JsonDocumentResult reparsed = JsonDocument::parse(documentText, limits);
+    FUZZ_CHECK(reparsed.ok(), "toJson() does not parse again with the same limits: " + documentText);
+    FUZZ_CHECK(reparsed.document->canonicalJson() == document.document->canonicalJson(), "canonical JSON changed");
+    FUZZ_CHECK(document.document->clone().toJson() == documentText, "clone() differs");
+    return 0;
+}
