@@ -1,5 +1,7 @@
 #include "host/services/DeclaredMigrations.h"
 
+#include "host/services/StatementPolicy.h"
+
 #include "host/plugins/PluginRegistry.h"
 #include "host/services/SqlText.h"
 #include "host/store/Datasources.h"
@@ -53,6 +55,16 @@ std::vector<store::PluginMigration> forBackend(const DeclaredMigrations& declare
     return result;
 }
 
+void refuseForbiddenStatements(const std::string& pluginId, const std::vector<store::PluginMigration>& migrations,
+                               bool hostDatabase) {
+    for (const store::PluginMigration& migration : migrations) {
+        for (const std::string& statement : migration.statements) {
+            if (const std::string why = statementRefusal(statement, hostDatabase); !why.empty())
+                refuse(pluginId, "version " + std::to_string(migration.version) + ": " + why);
+        }
+    }
+}
+
 std::vector<AppliedPluginMigrations> applyPluginMigrations(const plugins::PluginRegistry& registry,
                                                            store::Datasources& datasources) {
     std::vector<AppliedPluginMigrations> applied;
@@ -64,8 +76,9 @@ std::vector<AppliedPluginMigrations> applyPluginMigrations(const plugins::Plugin
         if (db == nullptr) refuse(id, "its migrations are for datasource '" + declared->datasource +
                                           "', which is not configured (datasource." +
                                           declared->datasource + ".connection)");
-        std::vector<int> versions =
-            store::applyPluginMigrations(*db, id, forBackend(*declared, db->backend()));
+        const std::vector<store::PluginMigration> migrations = forBackend(*declared, db->backend());
+        refuseForbiddenStatements(id, migrations, db == datasources.find(""));
+        std::vector<int> versions = store::applyPluginMigrations(*db, id, migrations);
         applied.push_back({id, declared->datasource, std::move(versions)});
     }
     return applied;

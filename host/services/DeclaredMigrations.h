@@ -65,4 +65,10 @@ struct AppliedPluginMigrations {
 std::vector<AppliedPluginMigrations> applyPluginMigrations(const plugins::PluginRegistry&,
                                                            store::Datasources&);
 
+// Throws PluginMigrationError naming the plugin and version when a statement breaks the rules
+// orderhost.db applies to plugins (StatementPolicy): otherwise a plugin's start-up SQL could
+// rewrite or drop the host's own tables, or end the migration's transaction.
+void refuseForbiddenStatements(const std::string& pluginId, const std::vector<store::PluginMigration>& migrations,
+                               bool hostDatabase);
+
 }  // namespace orderhost::services

@@ -14,6 +14,10 @@ namespace {
 
 using Kind = SqlToken::Kind;
 
+// What tableAt returns for a table named by a string literal: SQLite takes DELETE FROM 'orders'
+// as the table orders, and the tokenizer keeps no literal's text, so it cannot be told apart.
+const std::string kLiteralTable = "'...'";
+
 class Tokens {
 public:
     explicit Tokens(std::vector<SqlToken> tokens) : tokens_(std::move(tokens)) {}
@@ -29,6 +33,7 @@ public:
     bool isName(std::size_t i) const {
         return i < tokens_.size() && (tokens_[i].kind == Kind::Word || tokens_[i].kind == Kind::Identifier);
     }
+    bool isLiteral(std::size_t i) const { return i < tokens_.size() && tokens_[i].kind == Kind::Literal; }
     // Skips the words of `optional` at `i` in order, each only if present.
     std::size_t skip(std::size_t i, std::initializer_list<const char*> optional) const {
         for (const char* w : optional) {
@@ -38,8 +43,9 @@ public:
     }
     // The table a (possibly schema-qualified) name at `i` refers to, lower-cased; "" if none.
     std::string tableAt(std::size_t i) const {
-        if (!isName(i)) return {};
-        while (isSymbol(i + 1, '.') && isName(i + 2)) i += 2;
+        if (!isName(i) && !isLiteral(i)) return {};
+        while (isSymbol(i + 1, '.') && (isName(i + 2) || isLiteral(i + 2))) i += 2;
+        if (isLiteral(i)) return kLiteralTable;
         std::string name = tokens_[i].text;
         for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         return name;
@@ -57,6 +63,11 @@ std::string transactionControl(const Tokens& t) {
     if (first == "SET" && second == "TRANSACTION") return "SET TRANSACTION";
     if (first == "SET" && second == "SESSION" && t.word(2) == "CHARACTERISTICS") return "SET SESSION CHARACTERISTICS";
     if (first == "PREPARE" && second == "TRANSACTION") return "PREPARE TRANSACTION";
+    // Anywhere else ROLLBACK is a conflict clause (INSERT OR ROLLBACK, ON CONFLICT ROLLBACK) or
+    // a trigger's RAISE(ROLLBACK, ...): either ends the step's transaction behind the host's back.
+    for (std::size_t i = 1; i < t.size(); ++i) {
+        if (t.word(i) == "ROLLBACK") return "ROLLBACK inside the statement";
+    }
     return {};
 }
 
@@ -144,6 +155,10 @@ std::string statementRefusal(std::string_view sql, bool hostDatabase) {
     if (hasSecondStatement(t)) return "one statement per call: the text holds more than one (';' followed by more)";
     if (!hostDatabase) return {};
     for (const WriteTarget& target : writeTargets(t)) {
+        if (target.table == kLiteralTable) {
+            return target.kind + " on a table named by a string literal is refused on the host's database (it "
+                                 "could name one of the host's tables): write the name unquoted or in double quotes";
+        }
         if (!isHostTable(target.table)) continue;
         return target.kind + " on the host's own table '" + target.table + "' is refused: the host's tables belong "
                "to the host (a plugin keeps its data in its own tables, created by its migrations)";

@@ -58,5 +58,24 @@ TEST(DeclaredMigrationsTest, RefusesADuplicateVersionNamingThePlugin) {
     }
 }
 
+// Found in review: migrations ran unchecked, so a plugin could rewrite the host's orders at start.
+TEST(DeclaredMigrationsTest, MigrationsFollowTheStatementRulesOfOrderhostDb) {
+    const std::vector<store::PluginMigration> own = {{1, "own", {"CREATE TABLE acme_t (id INTEGER)",
+                                                                 "CREATE INDEX acme_t_id ON acme_t (id)"}}};
+    EXPECT_NO_THROW(refuseForbiddenStatements("com.acme", own, true));
+    const std::vector<store::PluginMigration> hostile = {
+        {1, "own", {"CREATE TABLE acme_t (id INTEGER)"}}, {2, "evil", {"UPDATE orders SET state = 'x'"}}};
+    try {
+        refuseForbiddenStatements("com.acme", hostile, true);
+        FAIL() << "a migration writing the host's orders table was accepted";
+    } catch (const PluginMigrationError& e) {
+        EXPECT_NE(std::string(e.what()).find("plugin com.acme: orderhost.migrations/1: version 2: UPDATE on the host's own table 'orders'"),
+                  std::string::npos) << e.what();
+    }
+    EXPECT_NO_THROW(refuseForbiddenStatements("com.acme", hostile, false));  // a named datasource has no host tables
+    EXPECT_THROW(refuseForbiddenStatements("com.acme", {{1, "pragma", {"PRAGMA foreign_keys = OFF"}}}, false),
+                 PluginMigrationError);
+}
+
 }  // namespace
 }  // namespace orderhost::services

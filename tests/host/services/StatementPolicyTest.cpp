@@ -101,5 +101,25 @@ TEST(StatementPolicyTest, ANamedDatasourceMayWriteATableCalledOrders) {
     EXPECT_EQ(statementRefusal("DELETE FROM outbox", false), "");
 }
 
+// Found in review: SQLite takes a string literal as a table name, and a conflict clause can
+// roll the step's transaction back.
+TEST(StatementPolicyTest, RefusesTablesNamedByStringLiteralsOnTheHostDatabase) {
+    for (const char* sql : {"DELETE FROM 'orders'", "UPDATE 'orders' SET order_ref = 'x'", "INSERT INTO 'outbox' VALUES (1)",
+                            "DROP TABLE 'orders'", "DELETE FROM main.'orders'"}) {
+        EXPECT_NE(statementRefusal(sql, true).find("named by a string literal is refused"), std::string::npos) << sql;
+        EXPECT_EQ(statementRefusal(sql, false), "") << sql;  // a datasource has no host tables
+    }
+    EXPECT_EQ(statementRefusal("INSERT INTO acme_notes (note) VALUES ('orders')", true), "");
+}
+
+TEST(StatementPolicyTest, RefusesConflictClausesAndRaisesThatRollBack) {
+    for (const char* sql : {"INSERT OR ROLLBACK INTO acme_t VALUES (1)", "UPDATE OR ROLLBACK acme_t SET x = 1",
+                            "CREATE TABLE acme_t (id INTEGER PRIMARY KEY ON CONFLICT ROLLBACK)",
+                            "CREATE TRIGGER acme_tr BEFORE INSERT ON acme_t BEGIN SELECT RAISE(ROLLBACK, 'no'); END"}) {
+        EXPECT_EQ(statementRefusal(sql, false).rfind("transaction control (ROLLBACK inside the statement)", 0), 0u) << sql;
+    }
+    EXPECT_EQ(statementRefusal("INSERT OR IGNORE INTO acme_t VALUES (1)", true), "");
+}
+
 }  // namespace
 }  // namespace orderhost::services
