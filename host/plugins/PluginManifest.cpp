@@ -105,7 +105,13 @@ std::string readManifest(const oh_plugin_info* info, PluginManifest& out) {
     out.description = cleanMessage(copyString(info->description, "description", error));
     if (!error.empty()) return error;
     if (!isValidId(out.id)) return "plugin id '" + out.id + "' is empty or has invalid characters";
-    return readStepKinds(info, out);
+    if (auto error = readStepKinds(info, out); !error.empty()) return error;
+    // Bits a 1.0 plugin set were "unknown, ignored" when it was built: only a 1.1 plugin means
+    // OH_STEP_NO_EXTERNAL_EFFECTS (the engine may batch such steps; a stray bit must not).
+    if (out.abiMinor < 1) {
+        for (auto& kind : out.stepKinds) kind.flags &= ~OH_STEP_NO_EXTERNAL_EFFECTS;
+    }
+    return {};
 }
 
 std::string categoryName(std::int32_t category) {

@@ -76,5 +76,32 @@ TEST(PluginText, ManifestTextIsCleanedWhenItIsRead) {
     EXPECT_EQ(manifest.stepKinds[0].description, "kind" + kFffd + "[2J");
 }
 
+// Found in review: a 1.0 plugin's stray 0x2 bit was "unknown, ignored" when it was built; it
+// must not become OH_STEP_NO_EXTERNAL_EFFECTS (which lets the engine batch the step).
+TEST(PluginManifestFlags, NoExternalEffectsCountsOnlyFromA1_1Plugin) {
+    oh_step_kind kind{};
+    kind.struct_size = sizeof kind;
+    kind.name = OH_STR("k");
+    kind.flags = OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS;
+    kind.create = noCreate;
+    kind.run = noRun;
+    kind.destroy = noDestroy;
+    const oh_step_kind* kinds[] = {&kind};
+    oh_plugin_info info{};
+    info.struct_size = sizeof info;
+    info.abi_major = OH_ABI_MAJOR;
+    info.id = OH_STR("test.flags");
+    info.step_kind_count = 1;
+    info.step_kinds = kinds;
+    for (const std::uint16_t minor : {0, 1}) {
+        info.abi_minor = minor;
+        PluginManifest manifest;
+        ASSERT_EQ(readManifest(&info, manifest), "");
+        EXPECT_EQ(manifest.stepKinds[0].flags,
+                  minor == 0 ? OH_STEP_THREAD_SAFE : (OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS))
+            << "abi_minor " << minor;
+    }
+}
+
 }  // namespace
 }  // namespace orderhost::plugins

@@ -14,10 +14,10 @@
  *
  * and, inside run() or compensate():
  *
+ *   static const oh_str host = OH_STR(""), params = OH_STR("[\"A-1\"]");
+ *   static const oh_str sql = OH_STR("SELECT on_hand FROM stock WHERE sku = ?");
  *   oh_str rows; int64_t changed;
- *   oh_status st = db->execute(call->ctx, OH_STR(""),
- *                              OH_STR("SELECT on_hand FROM stock WHERE sku = ?"),
- *                              OH_STR("[\"A-1\"]"), &rows, &changed, NULL);
+ *   oh_status st = db->execute(call->ctx, host, sql, params, &rows, &changed, NULL);
  *   rows is now e.g. [{"on_hand":12}]
  */
 #ifndef ORDERHOST_EXT_DB_H

@@ -16,8 +16,9 @@
  *
  * and inside run() or compensate():
  *
- *   events->emit(call->ctx, OH_STR("invoice.issued"),
- *                OH_STR("{\"invoice\":\"INV-2026-000042\",\"total_minor\":11900}"));
+ *   static const oh_str type = OH_STR("invoice.issued");
+ *   static const oh_str payload = OH_STR("{\"invoice\":\"INV-2026-000042\",\"total_minor\":11900}");
+ *   events->emit(call->ctx, type, payload);
  */
 #ifndef ORDERHOST_EXT_EVENTS_H
 #define ORDERHOST_EXT_EVENTS_H
