@@ -6,6 +6,9 @@
 set -euo pipefail
 binary=$1 seeds=$2 work=$3
 shift 3
+# A fresh work folder each time: with the fixed seed, the run is the same on every machine and
+# every repeat (a crash file left by an earlier run would otherwise be replayed as a seed).
+rm -rf "$work"
 mkdir -p "$work"
 cd "$work"
 exec "$binary" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "$@" "$work" "$seeds"
