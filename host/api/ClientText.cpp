@@ -1,37 +1,17 @@
 #include "host/api/ClientText.h"
 
+#include "host/document/Utf8.h"
+
 #include <algorithm>
 #include <cstdio>
 
 namespace orderhost::api {
 namespace {
 
-// The length of the well-formed UTF-8 sequence starting at text[at], or 0 if there is none.
+// The length of the well-formed UTF-8 character at text[at], or 0 if there is none.
 std::size_t sequenceLength(std::string_view text, std::size_t at) {
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-    const unsigned char lead = byte(at);
-    if (lead < 0x80) return 1;
-    std::size_t length = 0;
-    unsigned char low = 0x80, high = 0xBF;  // allowed range of the second byte
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        length = 3;
-        if (lead == 0xE0) low = 0xA0;   // overlong
-        if (lead == 0xED) high = 0x9F;  // UTF-16 surrogates
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        length = 4;
-        if (lead == 0xF0) low = 0x90;   // overlong
-        if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
-    } else {
-        return 0;
-    }
-    if (at + length > text.size()) return 0;
-    if (byte(at + 1) < low || byte(at + 1) > high) return 0;
-    for (std::size_t i = 2; i < length; ++i) {
-        if (byte(at + i) < 0x80 || byte(at + i) > 0xBF) return 0;
-    }
-    return length;
+    std::uint32_t codePoint = 0;
+    return document::utf8CharAt(text, at, codePoint);
 }
 
 std::string hexEscape(unsigned char c) {

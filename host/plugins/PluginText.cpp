@@ -1,5 +1,7 @@
 #include "host/plugins/PluginText.h"
 
+#include "host/document/Utf8.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -8,30 +10,6 @@ namespace orderhost::plugins {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-
-// Length of the valid UTF-8 sequence at text[pos] (RFC 3629: no overlong forms, no
-// surrogates, nothing above U+10FFFF) and its code point; 0 when the bytes there are invalid.
-std::size_t decodeAt(std::string_view text, std::size_t pos, std::uint32_t& codePoint) {
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[pos + i]); };
-    const unsigned char lead = byte(0);
-    std::size_t length = 0;
-    std::uint32_t min = 0;
-    if (lead < 0x80) {
-        codePoint = lead;
-        return 1;
-    }
-    if (lead >= 0xC2 && lead <= 0xDF) length = 2, min = 0x80, codePoint = lead & 0x1Fu;
-    else if (lead >= 0xE0 && lead <= 0xEF) length = 3, min = 0x800, codePoint = lead & 0x0Fu;
-    else if (lead >= 0xF0 && lead <= 0xF4) length = 4, min = 0x10000, codePoint = lead & 0x07u;
-    else return 0;
-    if (pos + length > text.size()) return 0;
-    for (std::size_t i = 1; i < length; ++i) {
-        if ((byte(i) & 0xC0) != 0x80) return 0;
-        codePoint = (codePoint << 6) | (byte(i) & 0x3Fu);
-    }
-    if (codePoint < min || codePoint > 0x10FFFF || (codePoint >= 0xD800 && codePoint <= 0xDFFF)) return 0;
-    return length;
-}
 
 bool isControl(std::uint32_t codePoint) {
     return codePoint < 0x20 || codePoint == 0x7F || (codePoint >= 0x80 && codePoint <= 0x9F);
@@ -44,7 +22,7 @@ void forEachCharacter(std::string_view text, Emit emit) {
     std::size_t pos = 0;
     while (pos < text.size()) {
         std::uint32_t codePoint = 0;
-        const std::size_t length = decodeAt(text, pos, codePoint);
+        const std::size_t length = document::utf8CharAt(text, pos, codePoint);
         const bool valid = length > 0;
         if (!emit(text.substr(pos, valid ? length : 1), codePoint, valid)) return;
         pos += valid ? length : 1;
