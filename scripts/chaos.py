@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""Chaos run: many orders over HTTP while the host is SIGKILLed again and again, then a
+reconciliation of everything the orders touched. Called by scripts/chaos.sh (which builds and
+starts PostgreSQL); figures go to docs/reliability.md.
+
+What it does, per backend:
+  1. a fresh database (a new SQLite file, or a new PostgreSQL database on the test cluster),
+     the real chains of config/chains/ with the simulators' URLs pointed at their own ports,
+     the payment gateway simulator (and the others when present) as their own processes;
+  2. CLIENTS threads post ORDERS orders (a mix of invoiced and card-paid, a few over the
+     credit limit) and cancel some of them; each request that gets no answer is sent again
+     with the same body, as an ERP would (order_ref makes the placement idempotent);
+  3. a killer SIGKILLs the host KILLS times at random moments and restarts it at once;
+  4. when every order has been posted, the host runs on until no order is mid-chain;
+  5. reconciliation (scripts/chaos_checks.py): every posted order stored once, none stuck,
+     invoice and credit-note numbers gapless, receivables equal invoices minus credit notes,
+     the gateway's ledger equal to what the orders say was captured, each effect once.
+Exit status 0 when every check holds, 1 otherwise (the failed checks are printed).
+"""
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import chaos_checks  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUNNING_STATES = ("received", "in_progress", "compensating", "retry_wait")
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Simulator:
+    """A simulator from scripts/simulators/ on a free port (it prints 'listening on HOST:PORT')."""
+
+    def __init__(self, script, folder, extra=()):
+        self.log = open(os.path.join(folder, os.path.basename(script) + ".log"), "w")
+        self.process = subprocess.Popen(
+            [sys.executable, os.path.join(ROOT, "scripts/simulators", script), "--port", "0", *extra],
+            stdout=subprocess.PIPE, stderr=self.log, text=True)
+        line = self.process.stdout.readline()
+        match = re.search(r":(\d+)\s*$", line)
+        if not match:
+            raise RuntimeError(f"{script} did not say its port: {line!r}")
+        self.port = int(match.group(1))
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def get(self, path):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        connection.request("GET", path)
+        return json.loads(connection.getresponse().read())
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+
+
+class Host:
+    def __init__(self, folder, config):
+        self.folder, self.config = folder, config
+        self.process = None
+        self.port = free_port()
+        self.kills = 0
+
+    def start(self):
+        with open(os.path.join(self.folder, "orderhost.properties"), "w") as f:
+            f.write(self.config.replace("@PORT@", str(self.port)))
+        self.log = open(os.path.join(self.folder, "host.log"), "a")
+        self.process = subprocess.Popen([os.path.join(ROOT, "build/host/app/orderhost"), "--config",
+                                         os.path.join(self.folder, "orderhost.properties")],
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if self.request("GET", "/v1/health")[0] in (200, 503):
+                    return
+            except OSError:
+                pass
+            if self.process.poll() is not None:
+                raise RuntimeError(f"host exited with {self.process.returncode}: see {self.folder}/host.log")
+            time.sleep(0.05)
+        raise RuntimeError("host did not become healthy within 60 s")
+
+    def kill(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+        self.kills += 1
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(60)
+
+    def request(self, method, path, body=None, timeout=60):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            headers = {"Content-Type": "application/json"} if body is not None else {}
+            connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+            reply = connection.getresponse()
+            return reply.status, reply.read()
+        finally:
+            connection.close()
+
+
+def order_body(n, rng):
+    """Order n: 300 customers on the default limit (500.00; unpaid invoices count against it, so
+    some orders wait for credit approval); every 7th card-paid; every 11th the demo's C-200."""
+    customer = "C-200" if n % 11 == 0 else f"CHAOS-{n % 300:03d}"
+    lines = [{"sku": "BOLT-M8", "quantity": rng.randint(1, 40)}]
+    if n % 3 == 0:
+        lines.append({"sku": "DRILL-18V", "quantity": 1})
+    if n % 5 == 0:
+        lines.append({"sku": "SAW-BLADE", "quantity": rng.randint(1, 3)})
+    body = {"order_ref": f"CHAOS-{n:06d}", "currency": "EUR",
+            "customer": {"id": customer, "name": "Chaos Customer"}, "lines": lines}
+    if n % 7 == 0:
+        body["attributes"] = {"card_token": "tok_visa"}
+    return body
+
+
+def run_clients(host, args, rng, posted, cancels, stop_time):
+    """Posts every order (resending until answered) and cancels every 10th one afterwards."""
+    queue = list(range(args.orders))
+    lock = threading.Lock()
+
+    def send(method, path, body):
+        while time.time() < stop_time:
+            try:
+                status, reply = host.request(method, path, body)
+            except OSError:  # the host is down (killed): send the same request again
+                time.sleep(0.1)
+                continue
+            if status in (503, 429) or (status == 409 and path.endswith("/cancel")):
+                time.sleep(0.2)  # full, or the order is running right now: ask again
+                continue
+            return status, reply
+        return None, b""
+
+    def worker():
+        while True:
+            with lock:
+                if not queue:
+                    return
+                n = queue.pop(0)
+            body = order_body(n, rng)
+            status, reply = send("POST", "/v1/orders", body)
+            if status not in (200, 201):
+                print(f"order {n}: placement answered {status}: {reply[:200]!r}", file=sys.stderr)
+                continue
+            order_id = json.loads(reply)["id"]
+            with lock:
+                posted[body["order_ref"]] = order_id
+            if n % 10 == 4:
+                status, reply = send("POST", f"/v1/orders/{order_id}/cancel", {"reason": "chaos"})
+                with lock:
+                    cancels[order_id] = status
+
+    threads = [threading.Thread(target=worker) for _ in range(args.clients)]
+    for t in threads:
+        t.start()
+    return threads
+
+
+def settle(host, db, timeout_s):
+    """Waits until no order is mid-chain (the host recovers and finishes them)."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        rows = db.query("SELECT count(*) FROM orders WHERE state IN ('received','in_progress','compensating','retry_wait')")
+        if int(rows[0][0]) == 0:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--orders", type=int, default=2000)
+    parser.add_argument("--kills", type=int, default=20)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    folder = tempfile.mkdtemp(prefix=f"orderhost-chaos-{args.backend}-")
+    simulators = {"payment": Simulator("payment_gateway.py", folder, ["--db", os.path.join(folder, "gateway.db")])}
+    db = chaos_checks.Database.create(args.backend, folder)
+    chains = os.path.join(folder, "chains")
+    shutil.copytree(os.path.join(ROOT, "config/chains"), chains)
+    for name in os.listdir(chains):  # point the chains at this run's simulators
+        path = os.path.join(chains, name)
+        text = open(path).read().replace("http://127.0.0.1:9100", simulators["payment"].url)
+        open(path, "w").write(text)
+    config = "\n".join([
+        "http.address = 127.0.0.1", "http.port = @PORT@", "http.max_threads = 32",
+        f"database.connection = {db.connection}", "database.pool_size = 16",
+        f"plugins.folders = {ROOT}/build/plugins", f"chains.folder = {chains}", "chains.default = place-order",
+        "engine.retry_poll_ms = 100", "engine.host_id = chaos", "log.level = warning", ""])
+    host = Host(folder, config)
+    host.start()
+    posted, cancels = {}, {}
+    started = time.time()
+    stop_time = started + 3600
+    threads = run_clients(host, args, rng, posted, cancels, stop_time)
+    # Kills spread over the time the clients are expected to take (re-estimated as they go).
+    while any(t.is_alive() for t in threads):
+        done = len(posted)
+        elapsed = time.time() - started
+        remaining = (args.orders - done) * (elapsed / max(done, 1))
+        left = args.kills - host.kills
+        if left > 0 and done > 0:
+            time.sleep(rng.uniform(0.2, 1.8) * min(remaining / left, 10.0))
+            if any(t.is_alive() for t in threads):
+                host.kill()
+                host.start()
+        else:
+            time.sleep(0.2)
+    while host.kills < args.kills:  # the clients were faster than planned: kill the rest now
+        host.kill()
+        host.start()
+        time.sleep(rng.uniform(0.05, 0.3))
+    settled = settle(host, db, 300)
+    elapsed = time.time() - started
+    failures = chaos_checks.run_all(db, posted, cancels, simulators, args)
+    if not settled:
+        failures.insert(0, "orders still mid-chain 300 s after the last order was posted")
+    host.stop()
+    for simulator in simulators.values():
+        simulator.stop()
+    states = db.query("SELECT state, count(*) FROM orders GROUP BY state ORDER BY state")
+    print(f"chaos {args.backend}: {len(posted)} orders, {len(cancels)} cancel requests, {host.kills} SIGKILLs, "
+          f"{elapsed:.0f} s; states: " + ", ".join(f"{s} {c}" for s, c in states))
+    for failure in failures:
+        print(f"  FAILED: {failure}")
+    print(f"chaos {args.backend}: {'all checks hold' if not failures else f'{len(failures)} check(s) failed'}"
+          f" (work folder {folder}{'' if args.keep or failures else ', removed'})")
+    db.drop()
+    if not failures and not args.keep:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

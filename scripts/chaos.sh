@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Chaos run (not part of scripts/test.sh: it takes minutes per backend): orders over HTTP while
+# the host is SIGKILLed again and again, then a reconciliation of orders, numbering,
+# receivables, stock and the simulators' ledgers (scripts/chaos.py, scripts/chaos_checks.py).
+# Figures: docs/reliability.md.
+#
+# Usage: scripts/chaos.sh [sqlite|postgres|both] [--orders N] [--kills K] [--clients C] [--seed S]
+#   defaults: both backends, 2000 orders, 20 SIGKILLs, 8 clients.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+backends="sqlite postgres"
+case "${1:-}" in
+  sqlite|postgres) backends="$1"; shift ;;
+  both) shift ;;
+esac
+
+scripts/install-deps.sh
+scripts/build.sh
+status=0
+for backend in $backends; do
+  if [ "$backend" = postgres ]; then
+    eval "$(scripts/pg-test-cluster.sh start)"
+    export ORDERHOST_PG_PORT="${ORDERHOST_PG_PORT:-55432}"
+  fi
+  python3 scripts/chaos.py --backend "$backend" "$@" || status=1
+done
+exit $status

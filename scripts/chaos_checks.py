@@ -1,0 +1,150 @@
+"""Reconciliation after a chaos run (scripts/chaos.py): reads the host's database and the
+simulators' ledgers and returns the list of what does not add up (empty = all holds).
+
+Each check names what it compares, so a failure says where to look. Checks skip the tables of
+plugins that are not in the chains (a table that does not exist is not an error)."""
+import contextlib
+import json
+import os
+import sqlite3
+import subprocess
+
+FINAL_UNDONE = ("rejected", "failed", "cancelled")
+
+
+class Database:
+    """The run's own database: a fresh SQLite file or a fresh PostgreSQL database."""
+
+    @staticmethod
+    def create(backend, folder):
+        if backend == "sqlite":
+            return SqliteDatabase(os.path.join(folder, "orderhost.db"))
+        return PostgresDatabase(f"orderhost_chaos_{os.getpid()}")
+
+    def has_table(self, name):  # name: a constant of these checks, never outside text
+        return bool(self.query(self.table_query.format(name=name)))
+
+
+class SqliteDatabase(Database):
+    table_query = "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '{name}'"
+
+    def __init__(self, path):
+        self.path = path
+        self.connection = (f"Driver=SQLite3;Database={path};JournalMode=WAL;SyncPragma=FULL;Timeout=10000;")
+
+    def query(self, sql):
+        with contextlib.closing(sqlite3.connect(self.path, timeout=30)) as connection:
+            return [tuple(row) for row in connection.execute(sql).fetchall()]
+
+    def drop(self):
+        pass
+
+
+class PostgresDatabase(Database):
+    table_query = "SELECT tablename FROM pg_tables WHERE tablename = '{name}'"
+
+    def __init__(self, name):
+        self.name = name
+        self.port = os.environ.get("ORDERHOST_PG_PORT", "55432")
+        self.psql("postgres", f"DROP DATABASE IF EXISTS {name}")
+        self.psql("postgres", f"CREATE DATABASE {name}")
+        self.connection = (f"Driver={{PostgreSQL Unicode}};Server=127.0.0.1;Port={self.port};Database={name};"
+                           "Uid=postgres;Pwd=;")
+
+    def psql(self, database, sql):
+        out = subprocess.run(["psql", "-h", "127.0.0.1", "-p", self.port, "-U", "postgres", "-d", database,
+                              "-v", "ON_ERROR_STOP=1", "-AtX", "-F", "\t", "-c", sql],
+                             check=True, capture_output=True, text=True).stdout
+        return [tuple(line.split("\t")) for line in out.splitlines() if line]
+
+    def query(self, sql):
+        return self.psql(self.name, sql)
+
+    def drop(self):
+        self.psql("postgres", f"DROP DATABASE IF EXISTS {self.name}")
+
+
+def documents(db):
+    return {row[0]: (row[1], json.loads(row[2]) if row[2] else {})
+            for row in db.query("SELECT id, state, document FROM orders")}
+
+
+def check_orders(db, posted):
+    failures = []
+    refs = {row[0]: int(row[1]) for row in db.query("SELECT order_ref, count(*) FROM orders GROUP BY order_ref")}
+    missing = [ref for ref in posted if ref not in refs]
+    if missing:
+        failures.append(f"{len(missing)} acknowledged order(s) not stored, e.g. {missing[:3]}")
+    stuck = db.query("SELECT id, state FROM orders WHERE state IN ('received','in_progress','compensating','retry_wait')")
+    if stuck:
+        failures.append(f"{len(stuck)} order(s) mid-chain at the end, e.g. {stuck[:3]}")
+    return failures
+
+
+def check_numbering(db):
+    """Invoice and credit-note numbers: 1..n per series without a gap or a repeat."""
+    failures = []
+    for table in ("billing_invoices", "billing_credit_notes"):
+        if not db.has_table(table):
+            continue
+        for series, count, low, high in db.query(f"SELECT series, count(*), min(number), max(number) FROM {table} GROUP BY series"):
+            count, low, high = int(count), int(low), int(high)
+            if low != 1 or high != count:
+                failures.append(f"{table} series {series}: {count} numbers from {low} to {high} (a gap or a repeat)")
+        if db.has_table("billing_series"):
+            issued = {s: int(h) for s, h in db.query(f"SELECT series, max(number) FROM {table} GROUP BY series")}
+            for series, next_number in db.query("SELECT series, next_number FROM billing_series"):
+                if series in issued and int(next_number) != issued[series] + 1:
+                    failures.append(f"billing_series {series}: next_number {next_number} after {issued[series]} issued")
+    return failures
+
+
+def check_invoices(db, docs):
+    """An order that ended undone has its invoice credited; a completed one has it open."""
+    if not db.has_table("billing_invoices"):
+        return []
+    failures = []
+    credited = {row[0] for row in db.query("SELECT order_id FROM billing_credit_notes")}
+    for order_id, in db.query("SELECT order_id FROM billing_invoices"):
+        state = docs.get(order_id, ("missing", {}))[0]
+        if state in FINAL_UNDONE and order_id not in credited:
+            failures.append(f"order {order_id} is {state} but its invoice was not credited")
+        if state == "completed" and order_id in credited:
+            failures.append(f"order {order_id} is completed but its invoice was credited")
+    return failures
+
+
+def check_payments(simulators, docs):
+    """The gateway's ledger: one authorization per card-paid order at most, and what it
+    captured net equals what the orders' documents say."""
+    if "payment" not in simulators:
+        return []
+    failures = []
+    ledger = simulators["payment"].get("/v1/ledger")
+    authorizations = {}
+    for entry in ledger["entries"]:
+        if entry["operation"] == "authorization" and entry["status"] in ("authorized", "requires_action"):
+            order_id = entry["idempotency_key"].split("/")[0]
+            authorizations[order_id] = authorizations.get(order_id, 0) + 1
+    for order_id, count in authorizations.items():
+        if count > 1:
+            failures.append(f"order {order_id} was authorized {count} times at the gateway")
+    expected = 0
+    for order_id, (state, document) in docs.items():
+        payment = document.get("payment") or {}
+        captured = int(payment.get("captured_minor") or 0) - int(payment.get("refunded_minor") or 0)
+        if state in FINAL_UNDONE and captured:
+            failures.append(f"order {order_id} is {state} but still has {captured} captured")
+        expected += captured
+    if ledger["net_captured_minor"] != expected:
+        failures.append(f"gateway net captured {ledger['net_captured_minor']} != {expected} in the orders' documents")
+    return failures
+
+
+def run_all(db, posted, cancels, simulators, args):
+    docs = documents(db)
+    failures = check_orders(db, posted)
+    failures += check_numbering(db)
+    failures += check_invoices(db, docs)
+    failures += check_payments(simulators, docs)
+    return failures
