@@ -133,19 +133,55 @@ def order_body(n, rng):
     return body
 
 
-def run_clients(host, args, rng, posted, cancels, stop_time):
+class Answers:
+    """What the clients got, by status ('down' = no answer), and during an outage separately."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.outage = False
+        self.counts, self.during_outage = {}, {}
+        self.slowest_during_outage = 0.0
+
+    def record(self, status, seconds):
+        with self.lock:
+            key = str(status) if status else "down"
+            self.counts[key] = self.counts.get(key, 0) + 1
+            if self.outage:
+                self.during_outage[key] = self.during_outage.get(key, 0) + 1
+                self.slowest_during_outage = max(self.slowest_during_outage, seconds)
+
+
+def run_outage(args, answers, posted):
+    """Stops PostgreSQL for --outage-s seconds once a third of the orders are in."""
+    while len(posted) < args.orders // 3:
+        time.sleep(0.1)
+    cluster = os.path.join(ROOT, "scripts/pg-test-cluster.sh")
+    subprocess.run([cluster, "pause"], check=True)
+    answers.outage = True
+    started = time.time()
+    time.sleep(args.outage_s)
+    answers.outage = False
+    subprocess.run([cluster, "resume"], check=True)
+    print(f"outage: PostgreSQL stopped for {time.time() - started:.1f} s; answers meanwhile: {answers.during_outage}, "
+          f"slowest {answers.slowest_during_outage:.1f} s", flush=True)
+
+
+def run_clients(host, args, rng, posted, cancels, stop_time, answers):
     """Posts every order (resending until answered) and cancels every 10th one afterwards."""
     queue = list(range(args.orders))
     lock = threading.Lock()
 
     def send(method, path, body):
         while time.time() < stop_time:
+            sent = time.time()
             try:
                 status, reply = host.request(method, path, body)
+                answers.record(status, time.time() - sent)
             except OSError:  # the host is down (killed): send the same request again
+                answers.record(None, time.time() - sent)
                 time.sleep(0.1)
                 continue
-            if status in (503, 429) or (status == 409 and path.endswith("/cancel")):
+            if status in (500, 503, 429) or (status == 409 and path.endswith("/cancel")):
                 time.sleep(0.2)  # full, or the order is running right now: ask again
                 continue
             return status, reply
@@ -195,6 +231,8 @@ def main():
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--outage-s", type=int, default=0,
+                        help="postgres: also stop the database server for this many seconds mid-run")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     folder = tempfile.mkdtemp(prefix=f"orderhost-chaos-{args.backend}-")
@@ -216,7 +254,12 @@ def main():
     posted, cancels = {}, {}
     started = time.time()
     stop_time = started + 3600
-    threads = run_clients(host, args, rng, posted, cancels, stop_time)
+    answers = Answers()
+    threads = run_clients(host, args, rng, posted, cancels, stop_time, answers)
+    if args.outage_s and args.backend == "postgres":
+        outage = threading.Thread(target=run_outage, args=(args, answers, posted))
+        outage.start()
+        threads.append(outage)
     # Kills spread over the time the clients are expected to take (re-estimated as they go).
     while any(t.is_alive() for t in threads):
         done = len(posted)
@@ -244,7 +287,7 @@ def main():
         simulator.stop()
     states = db.query("SELECT state, count(*) FROM orders GROUP BY state ORDER BY state")
     print(f"chaos {args.backend}: {len(posted)} orders, {len(cancels)} cancel requests, {host.kills} SIGKILLs, "
-          f"{elapsed:.0f} s; states: " + ", ".join(f"{s} {c}" for s, c in states))
+          f"{elapsed:.0f} s; states: " + ", ".join(f"{s} {c}" for s, c in states) + f"; answers: {answers.counts}")
     for failure in failures:
         print(f"  FAILED: {failure}")
     print(f"chaos {args.backend}: {'all checks hold' if not failures else f'{len(failures)} check(s) failed'}"

@@ -22,13 +22,17 @@ as_postgres() {
   else sudo -u postgres "$@"; fi
 }
 
+run_server() {
+  as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -o \
+    "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+}
+
 start() {
   if ! as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" status >/dev/null 2>&1; then
     rm -rf "$PG_DIR"
     install -d -o postgres -g postgres "$PG_DIR"
     as_postgres "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --no-sync >/dev/null
-    as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -o \
-      "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+    run_server
     as_postgres "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$DB"
   fi
   mkdir -p "$PG_DIR/odbc"
@@ -44,6 +48,9 @@ stop() {
 
 case "${1:-}" in
   start) start ;;
+  # An outage (scripts/chaos.py --outage-s): the server stops, its data stays; resume starts it again.
+  pause) as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast stop >/dev/null ;;
+  resume) run_server ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 64 ;;
+  *) echo "usage: $0 start|stop|pause|resume" >&2; exit 64 ;;
 esac

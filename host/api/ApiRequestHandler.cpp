@@ -5,6 +5,7 @@
 #include "host/api/Endpoints.h"
 #include "host/api/HttpFraming.h"
 #include "host/api/JsonReply.h"
+#include "host/store/StoreError.h"
 
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
@@ -132,6 +133,16 @@ public:
         } catch (const RequestRefused& refused) {
             if (refused.status == HTTPResponse::HTTP_UNAUTHORIZED) response.set("WWW-Authenticate", "Bearer");
             sendProblem(response, refused.status, refused.detail);
+        } catch (const store::DatabaseUnavailableError& e) {
+            // The database logged the outage once (OutageLog); a line per request would bury it.
+            if (!response.sent()) {
+                response.set("Retry-After", "5");
+                sendProblem(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+                            std::string(e.reason() == "full" ? "the host's database is full (no space left)"
+                                                             : "the host's database is unreachable") +
+                                " right now; repeat the request later (it is safe: an order is identified by "
+                                "its order_ref)");
+            }
         } catch (const std::exception& e) {
             // Details go to the log only: they can hold SQL or file paths.
             spdlog::error("{} {} failed: {}", loggableText(request.getMethod(), 16), loggableText(request.getURI()),

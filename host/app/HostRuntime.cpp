@@ -9,6 +9,9 @@
 #include <Poco/Net/ServerSocket.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <thread>
+
 namespace orderhost::app {
 
 HostRuntime::HostRuntime(HostSettings settings) : settings_(std::move(settings)) {}
@@ -111,12 +114,30 @@ void HostRuntime::startHttp() {
     http_->start();
 }
 
+// A host started before its database (boot order, a failover in progress) waits for it, up to
+// database.connect_wait_s, instead of exiting; any other failure (bad credentials, a schema too
+// new) ends the start at once.
+std::unique_ptr<store::Database> HostRuntime::openDatabase(const store::DatabaseOptions& options) const {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(settings_.databaseConnectWaitSeconds);
+    for (int attempt = 1;; ++attempt) {
+        try {
+            return std::make_unique<store::Database>(settings_.databaseConnection, options);
+        } catch (const store::DatabaseUnavailableError& e) {
+            if (std::chrono::steady_clock::now() >= deadline) throw;
+            if (attempt == 1)
+                spdlog::warn("waiting up to {} s for the database (database.connect_wait_s)",
+                             settings_.databaseConnectWaitSeconds);
+            std::this_thread::sleep_for(std::chrono::seconds(1));
+        }
+    }
+}
+
 void HostRuntime::start() {
     loadPluginsAndChains();
     databaseLock_ = std::make_unique<SqliteHostLock>(settings_.databaseConnection);  // a second host stops here
     store::DatabaseOptions databaseOptions;
     databaseOptions.maxSessions = settings_.databasePoolSize;
-    database_ = std::make_unique<store::Database>(settings_.databaseConnection, databaseOptions);
+    database_ = openDatabase(databaseOptions);
     store_ = std::make_unique<store::OrderStore>(*database_);
     outbox_ = std::make_unique<store::OutboxReader>(*database_);
     openDatasources();

@@ -39,6 +39,7 @@ public:
 
 private:
     void loadPluginsAndChains();
+    std::unique_ptr<store::Database> openDatabase(const store::DatabaseOptions& options) const;
     void openDatasources();
     void bindHttp();
     void startEngine();

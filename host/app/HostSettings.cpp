@@ -18,7 +18,7 @@ const std::set<std::string>& knownKeys() {
         "http.keep_alive_s",  "http.read_timeout_s", "http.max_body_bytes", "api.token",
         "http.request_timeout_ms", "http.max_connections", "http.max_connections_per_client",
         "http.retry_after_s", "host.shutdown_timeout_s",
-        "database.connection", "database.pool_size", "plugins.folders",     "plugins.allow",
+        "database.connection", "database.pool_size", "database.connect_wait_s", "plugins.folders",     "plugins.allow",
         "plugins.probe",      "chains.folder",       "chains.default",      "engine.retry_poll_ms",
         "engine.host_id",     "engine.lease_ms",     "events.webhooks",     "events.relay_poll_ms",
         "engine.crash_limit", "log.level"};
@@ -171,6 +171,8 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     s.databaseConnection = expandConfigDir(config.getString("database.connection", ""), base);
     if (s.databaseConnection.empty()) throw SettingsError("setting database.connection is required in " + file);
     s.databasePoolSize = intSetting(config, "database.pool_size", s.databasePoolSize, 1, 1024);
+    s.databaseConnectWaitSeconds =
+        intSetting(config, "database.connect_wait_s", s.databaseConnectWaitSeconds, 0, 86400);
     for (const auto& folder : splitList(config.getString("plugins.folders", ""))) {
         s.pluginFolders.push_back(resolvePath(base, folder));
     }

@@ -44,6 +44,8 @@ struct HostSettings {
 
     std::string databaseConnection;
     int databasePoolSize = 16;
+    // At start, how long to wait for a database that cannot be reached yet (0: fail at once).
+    int databaseConnectWaitSeconds = 60;
 
     std::vector<std::string> pluginFolders;
     std::set<std::string> pluginAllow;

@@ -2,6 +2,7 @@
 
 #include "host/engine/OrderState.h"
 #include "host/engine/UnloadedChainCheck.h"
+#include "host/store/StoreError.h"
 
 #include <spdlog/spdlog.h>
 
@@ -44,8 +45,9 @@ void OrderPoller::loop() {
                 checkUnloadedChains(engine_);
             }
             runDue();
+        } catch (const store::DatabaseUnavailableError&) {
+            // Down now, maybe back at the next tick; the orders wait. The database logged it.
         } catch (const std::exception& e) {
-            // A database that is down now may be back at the next tick; the orders wait.
             spdlog::error("order poller: {}", e.what());
         }
         lock.lock();

@@ -1,5 +1,7 @@
 #include "host/store/Database.h"
 
+#include "host/store/OdbcFailures.h"
+
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -52,7 +54,10 @@ void Database::rollbackQuietly(Poco::Data::Session& s) noexcept {
 }
 
 Database::Database(const std::string& connectionString, DatabaseOptions options)
-    : connection_(connectionString), masked_(connection_.masked()), options_(options) {
+    : connection_(connectionString),
+      masked_(connection_.masked()),
+      options_(options),
+      outage_(OutageLog::of(masked_)) {
     registerOdbcOnce();
     try {
         dialect_ = Dialect(resolveBackend());
@@ -144,6 +149,7 @@ void Database::withTransaction(const std::string& what,
         s.begin();
         work(s);
         s.commit();
+        noteCommitted();
     } catch (...) {
         rollbackQuietly(s);
         restoreAutoCommit(s);
@@ -158,6 +164,11 @@ void Database::rethrowAsStoreError(const std::string& what) const {
     } catch (const StoreError&) {
         throw;
     } catch (const Poco::Exception& e) {
+        if (const std::string why = unavailability(e); !why.empty()) {
+            const std::string message = errorMessage(what, e.displayText());
+            outage_.failed(why, message);
+            throw DatabaseUnavailableError(why, message);
+        }
         throw StoreError(errorMessage(what, e.displayText()));
     }
 }

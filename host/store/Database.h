@@ -26,6 +26,7 @@
 
 #include "host/store/ConnectionString.h"
 #include "host/store/Dialect.h"
+#include "host/store/OutageLog.h"
 #include "host/store/StoreError.h"
 
 namespace orderhost::store {
@@ -84,6 +85,9 @@ public:
     static void rollbackQuietly(Poco::Data::Session&) noexcept;
 
     // Call inside a catch block: rethrows the current exception, a Poco one as StoreError.
+    // A transaction committed: the database works (again). Ends an outage in the log.
+    void noteCommitted() { outage_.recovered(); }
+
     [[noreturn]] void rethrowAsStoreError(const std::string& what) const;
     // "orderhost store: <what> failed on database [<masked connection string>]: <detail>"
     std::string errorMessage(const std::string& what, const std::string& detail) const;
@@ -97,6 +101,7 @@ private:
     std::string masked_;
     Dialect dialect_{Backend::SQLite};
     DatabaseOptions options_;
+    OutageLog& outage_;
     std::unique_ptr<Poco::Data::SessionPool> pool_;
 };
 

@@ -19,4 +19,11 @@ namespace orderhost::store {
 // failure is not transient (or not an ODBC failure at all).
 std::string transientFailure(const Poco::Exception& error);
 
+// Why the database cannot do any work right now, a condition that may clear without a change
+// on the host's side: "unreachable" (SQLSTATE class 08 — cannot connect, link lost — or
+// PostgreSQL's 57P01-57P03, the server shutting down or starting) or "full" (SQLite's
+// SQLITE_FULL, PostgreSQL's 53100 disk_full); "" for anything else. Poco reports a failed
+// connection attempt without typed diagnostics, so its text is read as a fallback.
+std::string unavailability(const Poco::Exception& error);
+
 }  // namespace orderhost::store

@@ -43,6 +43,7 @@ void StepTransaction::commit() {
     }
     Database::restoreAutoCommit(*session_);
     session_.reset();
+    db_.noteCommitted();
 }
 
 void StepTransaction::rollback() noexcept {

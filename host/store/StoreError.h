@@ -21,6 +21,20 @@ public:
     using StoreError::StoreError;
 };
 
+// The database cannot work right now — `reason()` "unreachable" (connection refused, link lost,
+// server shutting down) or "full" (no space left) — and the request may succeed later
+// unchanged. The HTTP layer answers 503 with Retry-After; the Database has logged the outage
+// (OutageLog), so callers need not log it again.
+class DatabaseUnavailableError : public StoreError {
+public:
+    DatabaseUnavailableError(std::string reason, const std::string& message)
+        : StoreError(message), reason_(std::move(reason)) {}
+    const std::string& reason() const { return reason_; }
+
+private:
+    std::string reason_;
+};
+
 // The database schema is newer than this build knows: refusing to run old code against it.
 class SchemaTooNewError : public StoreError {
 public:
