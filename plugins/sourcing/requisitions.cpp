@@ -37,7 +37,8 @@ std::optional<std::string> requestPurchase(const sdk::StepCall& call, const sdk:
   // Enough for the shortage, and at least the usual reorder quantity.
   const std::int64_t quantity = std::max(shortage, preferred.front().integer("reorder_quantity"));
   const std::string orderId(call.orderId());
-  const std::string number = "PR-" + sku + "-" + std::to_string(call.nowMs());
+  // Unique without a sequence: the SKU, the time and the order that asked.
+  const std::string number = "PR-" + sku + "-" + std::to_string(call.nowMs()) + "-" + orderId.substr(0, 8);
   const bool created =
       db.execute("INSERT INTO sourcing_requisitions (requisition, sku, supplier, quantity, reason, status,"
                  " order_id, created_at_ms) VALUES (?, ?, ?, ?, ?, 'open', ?, ?) ON CONFLICT DO NOTHING",

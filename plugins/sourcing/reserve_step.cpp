@@ -106,8 +106,11 @@ sdk::Outcome ReserveStep::run(sdk::StepCall& call) {
   Quantities held;
   for (const Allocation& a : ledger.allocations()) held[a.sku] += a.reserved + a.issued;
   Quantities remaining;
-  for (const auto& [sku, quantity] : wanted)
-    if (quantity > held[sku]) remaining[sku] = quantity - held[sku];
+  for (const auto& [sku, quantity] : wanted) {
+    const auto already = held.find(sku);
+    const std::int64_t have = already == held.end() ? 0 : already->second;
+    if (quantity > have) remaining[sku] = quantity - have;
+  }
   const std::vector<StockRow> stock = ledger.lockAndRead(remaining);
   std::vector<std::string> unknown;
   for (auto it = remaining.begin(); it != remaining.end();) {
