@@ -4,8 +4,8 @@
 // What came back is read from /return/received (written by orderhost.returns), else from the
 // goods-received signal's payload (/signals/goods_received/received, then .../lines): a list of
 // {"sku", "quantity", "condition": "resellable" | "damaged"}. Each SKU goes back to the
-// warehouses this order's stock was issued from (highest priority first, never more than was
-// issued there):
+// warehouses this order's stock was issued from (by warehouse code, the plugin's lock order;
+// never more than was issued there):
 //   resellable  on_hand up: available again for the next order (movement "restock")
 //   damaged     quarantined up in that warehouse: kept apart, not on hand, not available
 //               (movement "quarantine"); a person scraps or repairs it outside orderhost

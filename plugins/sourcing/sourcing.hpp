@@ -83,9 +83,9 @@ class StockLedger {
   StockLedger(const sdk::StepCall& call, const sdk::Database& db)
       : db_(db), order_id_(call.orderId()), reference_(call.stepName()), now_ms_(call.nowMs()) {}
 
+  // The order's allocations in (sku, warehouse) order: the lock order of every step.
   std::vector<Allocation> allocations() const;
-  // Locks the SKUs' stock rows (sku order, so two orders never wait on each other in a
-  // cycle), then reads them by warehouse priority.
+  // Locks the SKUs' stock rows in (sku, warehouse) order, then reads them by warehouse priority.
   std::vector<StockRow> lockAndRead(const Quantities& skus) const;
   // Each returns false when the guarded stock row did not allow the change.
   bool reserve(const Placement& p) const;

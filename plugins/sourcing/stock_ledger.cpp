@@ -9,7 +9,8 @@
 // holds; the table's CHECK (reserved <= on_hand) is the last line. Before reading, the step
 // locks its SKUs' rows with a no-op UPDATE (the credit plugin's pattern: PostgreSQL then
 // makes a second order for the same SKU wait until the first one's step committed, and SQLite's
-// step transaction holds the write lock anyway).
+// step transaction holds the write lock anyway). Every step changes stock rows in (sku,
+// warehouse) order, so PostgreSQL never finds two of them waiting for each other.
 #include "sourcing.hpp"
 
 namespace orderhost::sourcing {
@@ -19,8 +20,7 @@ std::vector<Allocation> StockLedger::allocations() const {
   for (const sdk::Row& row : db_.query(
            "SELECT a.warehouse, a.sku, i.bin, a.reserved, a.issued, a.returned FROM sourcing_allocations a"
            " JOIN sourcing_inventory i ON i.sku = a.sku AND i.warehouse = a.warehouse"
-           " JOIN sourcing_warehouses w ON w.warehouse = a.warehouse"
-           " WHERE a.order_id = ? ORDER BY a.sku, w.priority DESC, a.warehouse",
+           " WHERE a.order_id = ? ORDER BY a.sku, a.warehouse",
            {order_id_}))
     out.push_back({row.string("warehouse"), row.string("sku"), row.string("bin"), row.integer("reserved"),
                    row.integer("issued"), row.integer("returned")});
@@ -31,12 +31,18 @@ std::vector<StockRow> StockLedger::lockAndRead(const Quantities& skus) const {
   std::vector<sdk::Param> params;
   std::string marks;
   for (const auto& entry : skus) {
-    db_.execute("UPDATE sourcing_inventory SET reserved = reserved WHERE sku = ?", {entry.first});
     params.emplace_back(entry.first);
     marks += marks.empty() ? "?" : ", ?";
   }
   std::vector<StockRow> rows;
   if (params.empty()) return rows;
+  // One row at a time in (sku, warehouse) order, the order every step of this plugin changes
+  // stock rows in, so two transactions never hold locks the other one waits for.
+  for (const sdk::Row& key : db_.query("SELECT sku, warehouse FROM sourcing_inventory WHERE sku IN (" + marks +
+                                           ") ORDER BY sku, warehouse",
+                                       params))
+    db_.execute("UPDATE sourcing_inventory SET reserved = reserved WHERE sku = ? AND warehouse = ?",
+                {key.string("sku"), key.string("warehouse")});
   for (const sdk::Row& row : db_.query(
            "SELECT i.warehouse, i.sku, i.bin, i.on_hand - i.reserved AS available FROM sourcing_inventory i"
            " JOIN sourcing_warehouses w ON w.warehouse = i.warehouse"
