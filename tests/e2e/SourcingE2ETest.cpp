@@ -105,8 +105,8 @@ TEST_P(SourcingE2ETest, ParallelOrdersForMoreThanThereIsNeverOversell) {
         }
     EXPECT_EQ(completed, 17) << "exactly the stock there was";
     EXPECT_EQ(rejected, 7);
-    EXPECT_EQ(number("SELECT SUM(on_hand) FROM sourcing_inventory WHERE sku = 'LIMITED'"), 0);
-    EXPECT_EQ(number("SELECT SUM(reserved) FROM sourcing_inventory WHERE sku = 'LIMITED'"), 0);
+    EXPECT_EQ(number("SELECT CAST(SUM(on_hand) AS BIGINT) FROM sourcing_inventory WHERE sku = 'LIMITED'"), 0);
+    EXPECT_EQ(number("SELECT CAST(SUM(reserved) AS BIGINT) FROM sourcing_inventory WHERE sku = 'LIMITED'"), 0);
     EXPECT_EQ(number("SELECT COUNT(*) FROM sourcing_movements WHERE movement = 'issue'"), 17);
     EXPECT_EQ(number("SELECT COUNT(*) FROM sourcing_movements WHERE movement = 'receipt'"), 3) << "seeded once";
     EXPECT_EQ(number("SELECT COUNT(*) FROM sourcing_stock_check WHERE reconciled = 0"), 0);
@@ -120,7 +120,7 @@ TEST_P(SourcingE2ETest, ABackorderWaitsForStockArrivedAndTheRequisitionReachesTh
     ASSERT_TRUE(held);
     EXPECT_EQ(held->getValue<std::string>("awaiting_signal"), "stock_arrived");
     const std::string id = held->getValue<std::string>("id");
-    EXPECT_EQ(number("SELECT SUM(reserved) FROM sourcing_inventory WHERE sku = 'SCARCE'"), 0);
+    EXPECT_EQ(number("SELECT CAST(SUM(reserved) AS BIGINT) FROM sourcing_inventory WHERE sku = 'SCARCE'"), 0);
     const HttpReply events = host_->get("/v1/orders/" + id + "/events");
     EXPECT_NE(events.body.find("purchase_requisition.created"), std::string::npos) << events.body;
     EXPECT_NE(events.body.find(R"("supplier":"SUP-1")"), std::string::npos) << events.body;
@@ -140,7 +140,7 @@ TEST_P(SourcingE2ETest, ABackorderWaitsForStockArrivedAndTheRequisitionReachesTh
     EXPECT_EQ(issued->getObject(0)->getValue<int>("quantity"), 1);
     EXPECT_EQ(issued->getObject(1)->getValue<std::string>("bin"), "S-03");
     EXPECT_EQ(issued->getObject(1)->getValue<int>("quantity"), 2);
-    EXPECT_EQ(number("SELECT SUM(on_hand) FROM sourcing_inventory WHERE sku = 'SCARCE'"), 3);
+    EXPECT_EQ(number("SELECT CAST(SUM(on_hand) AS BIGINT) FROM sourcing_inventory WHERE sku = 'SCARCE'"), 3);
     EXPECT_EQ(number("SELECT COUNT(*) FROM sourcing_stock_check WHERE reconciled = 0"), 0);
 }
 
