@@ -37,9 +37,9 @@ std::string choice(const sdk::Document& config, const char* field, const std::ve
   std::string names;
   for (const char* name : allowed) {
     if (*value == name) return *value;
-    names += std::string(names.empty() ? "" : " or ") + "\"" + name + "\"";
+    names += std::string(names.empty() ? "" : ", ") + "\"" + name + "\"";
   }
-  throw sdk::ConfigError(field, "must be " + names);
+  throw sdk::ConfigError(field, "must be one of " + names);
 }
 
 std::string text(const sdk::Document& config, const std::string& path, const std::string& field, bool required) {
