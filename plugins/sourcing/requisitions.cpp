@@ -63,13 +63,17 @@ std::optional<std::string> requestPurchase(const sdk::StepCall& call, const sdk:
 }
 
 std::vector<std::string> reorderBelowPoint(const sdk::StepCall& call, const sdk::Database& db,
-                                           const StockLedger& ledger, const Quantities& reserved) {
+                                           const Quantities& reserved) {
   std::vector<std::string> entries;
   for (const auto& entry : reserved) {
     const std::string& sku = entry.first;
-    const std::vector<sdk::Row> point =
-        db.query("SELECT reorder_point FROM sourcing_sku_suppliers WHERE sku = ?", {sku});
-    if (point.empty() || ledger.availableOf(sku) >= point.front().integer("reorder_point")) continue;
+    // One statement: the point and what is available now (orders on one SKU queue behind its
+    // row lock, so every statement here is paid by each of them in turn).
+    const std::vector<sdk::Row> point = db.query(
+        "SELECT s.reorder_point, (SELECT CAST(COALESCE(SUM(i.on_hand - i.reserved), 0) AS BIGINT)"
+        " FROM sourcing_inventory i WHERE i.sku = s.sku) AS available FROM sourcing_sku_suppliers s WHERE s.sku = ?",
+        {sku});
+    if (point.empty() || point.front().integer("available") >= point.front().integer("reorder_point")) continue;
     if (std::optional<std::string> made = requestPurchase(call, db, sku, 0, "reorder_point"))
       entries.push_back(std::move(*made));
   }

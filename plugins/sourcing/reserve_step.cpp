@@ -159,7 +159,7 @@ sdk::Outcome ReserveStep::run(sdk::StepCall& call) {
     for (const auto& entry : shortBy)
       if (auto made = requestPurchase(call, db, entry.first, entry.second, "shortage")) requisitions.push_back(*made);
     for (const auto& entry : shortBy) reservedSkus.erase(entry.first);  // already requested above
-    for (std::string& made : reorderBelowPoint(call, db, ledger, reservedSkus)) requisitions.push_back(std::move(made));
+    for (std::string& made : reorderBelowPoint(call, db, reservedSkus)) requisitions.push_back(std::move(made));
   }
   order.setJson("/sourcing", sdk::JsonObject()
                                  .add("status", shortBy.empty() ? "reserved" : "partially_reserved")

@@ -94,8 +94,6 @@ class StockLedger {
   bool unissue(const Allocation& a) const;
   void restock(const Placement& p, bool damaged, const std::string& reference) const;
   bool unrestock(const Placement& p, bool damaged, const std::string& reference) const;
-  // Available stock of one SKU over every warehouse.
-  std::int64_t availableOf(const std::string& sku) const;
   void applySeed(const Seed& seed) const;
 
  private:
@@ -123,7 +121,7 @@ std::optional<std::string> requestPurchase(const sdk::StepCall& call, const sdk:
                                            const char* reason);
 // A requisition for every reserved SKU whose available stock fell below its reorder point.
 std::vector<std::string> reorderBelowPoint(const sdk::StepCall& call, const sdk::Database& db,
-                                           const StockLedger& ledger, const Quantities& reserved);
+                                           const Quantities& reserved);
 
 // ---- the steps (reserve_step.cpp, issue_step.cpp, restock_step.cpp) ------------------------
 

@@ -129,14 +129,6 @@ bool StockLedger::unrestock(const Placement& p, bool damaged, const std::string&
   return true;
 }
 
-std::int64_t StockLedger::availableOf(const std::string& sku) const {
-  return db_.query("SELECT CAST(COALESCE(SUM(on_hand - reserved), 0) AS BIGINT) AS available"
-                   " FROM sourcing_inventory WHERE sku = ?",
-                   {sku})
-      .front()
-      .integer("available");
-}
-
 // Demo data only (docs/plugins.md#sourcing): inserted while there is no warehouse at all. Two
 // first orders at once both find the table empty; ON CONFLICT lets the second insert nothing.
 void StockLedger::applySeed(const Seed& seed) const {
