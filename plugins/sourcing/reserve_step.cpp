@@ -59,10 +59,20 @@ std::string joined(const std::vector<std::string>& items) {
   return json + "]";
 }
 
-std::vector<Placement> reservedNow(const StockLedger& ledger) {
+// What the order holds reserved after this run: the earlier runs' allocations plus this one's
+// placements, by (sku, warehouse) like StockLedger::allocations() (no second query under the
+// SKUs' row locks).
+std::vector<Placement> reservedNow(const std::vector<Allocation>& before, const std::vector<Placement>& placed) {
+  std::map<std::pair<std::string, std::string>, Placement> merged;
+  for (const Allocation& a : before)
+    if (a.reserved > 0) merged[{a.sku, a.warehouse}] = {a.warehouse, a.sku, a.bin, a.reserved};
+  for (const Placement& p : placed) {
+    Placement& entry = merged[{p.sku, p.warehouse}];
+    if (entry.sku.empty()) entry = {p.warehouse, p.sku, p.bin, 0};
+    entry.quantity += p.quantity;
+  }
   std::vector<Placement> out;
-  for (const Allocation& a : ledger.allocations())
-    if (a.reserved > 0) out.push_back({a.warehouse, a.sku, a.bin, a.reserved});
+  for (const auto& entry : merged) out.push_back(entry.second);
   return out;
 }
 
@@ -103,8 +113,9 @@ sdk::Outcome ReserveStep::run(sdk::StepCall& call) {
   sdk::OrderDocument order = call.order();
   ledger.applySeed(config_.seed);
   const Quantities wanted = requestedBySku(order);
+  const std::vector<Allocation> before = ledger.allocations();
   Quantities held;
-  for (const Allocation& a : ledger.allocations()) held[a.sku] += a.reserved + a.issued;
+  for (const Allocation& a : before) held[a.sku] += a.reserved + a.issued;
   Quantities remaining;
   for (const auto& [sku, quantity] : wanted) {
     const auto already = held.find(sku);
@@ -163,7 +174,7 @@ sdk::Outcome ReserveStep::run(sdk::StepCall& call) {
   }
   order.setJson("/sourcing", sdk::JsonObject()
                                  .add("status", shortBy.empty() ? "reserved" : "partially_reserved")
-                                 .addJson("reserved", placementArray(reservedNow(ledger)))
+                                 .addJson("reserved", placementArray(reservedNow(before, placements)))
                                  .addJson("backordered", quantityArray(shortBy))
                                  .addJson("unknown_skus", skuArray(unknown))
                                  .addJson("requisitions", joined(requisitions))

@@ -64,6 +64,7 @@ void refuseAnySetting(const sdk::Document& config, const char* stepKind);
 struct StockRow {
   std::string warehouse, sku, bin;
   std::int64_t available = 0;
+  std::int64_t priority = 0;
 };
 
 // One row of sourcing_allocations (an order's stock in one warehouse).

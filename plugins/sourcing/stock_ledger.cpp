@@ -13,6 +13,8 @@
 // warehouse) order, so PostgreSQL never finds two of them waiting for each other.
 #include "sourcing.hpp"
 
+#include <algorithm>
+
 namespace orderhost::sourcing {
 
 std::vector<Allocation> StockLedger::allocations() const {
@@ -37,18 +39,24 @@ std::vector<StockRow> StockLedger::lockAndRead(const Quantities& skus) const {
   std::vector<StockRow> rows;
   if (params.empty()) return rows;
   // One row at a time in (sku, warehouse) order, the order every step of this plugin changes
-  // stock rows in, so two transactions never hold locks the other one waits for.
-  for (const sdk::Row& key : db_.query("SELECT sku, warehouse FROM sourcing_inventory WHERE sku IN (" + marks +
-                                           ") ORDER BY sku, warehouse",
-                                       params))
-    db_.execute("UPDATE sourcing_inventory SET reserved = reserved WHERE sku = ? AND warehouse = ?",
-                {key.string("sku"), key.string("warehouse")});
-  for (const sdk::Row& row : db_.query(
-           "SELECT i.warehouse, i.sku, i.bin, i.on_hand - i.reserved AS available FROM sourcing_inventory i"
-           " JOIN sourcing_warehouses w ON w.warehouse = i.warehouse"
-           " WHERE i.sku IN (" + marks + ") ORDER BY w.priority DESC, i.warehouse, i.sku",
-           params))
-    rows.push_back({row.string("warehouse"), row.string("sku"), row.string("bin"), row.integer("available")});
+  // stock rows in, so two transactions never hold locks the other one waits for. RETURNING
+  // reads the locked row in the same statement (both backends have it, like the credit step).
+  for (const sdk::Row& key : db_.query("SELECT i.sku, i.warehouse, w.priority FROM sourcing_inventory i"
+                                           " JOIN sourcing_warehouses w ON w.warehouse = i.warehouse"
+                                           " WHERE i.sku IN (" + marks + ") ORDER BY i.sku, i.warehouse",
+                                       params)) {
+    const std::vector<sdk::Row> locked =
+        db_.query("UPDATE sourcing_inventory SET reserved = reserved WHERE sku = ? AND warehouse = ?"
+                  " RETURNING bin, on_hand - reserved AS available",
+                  {key.string("sku"), key.string("warehouse")});
+    if (locked.empty()) continue;  // deleted meanwhile
+    rows.push_back({key.string("warehouse"), key.string("sku"), locked.front().string("bin"),
+                    locked.front().integer("available"), key.integer("priority")});
+  }
+  // The warehouses in the order they are chosen: priority first, then by code.
+  std::stable_sort(rows.begin(), rows.end(), [](const StockRow& a, const StockRow& b) {
+    return a.priority != b.priority ? a.priority > b.priority : a.warehouse < b.warehouse;
+  });
   return rows;
 }
 
