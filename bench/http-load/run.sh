@@ -22,7 +22,11 @@ P
 "$build/host/app/orderhost" --config "$dir/orderhost.properties" > "$dir/host.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/v1/health" > /dev/null && break; sleep 0.1; done
-sqlite3 "$dir/orderhost.db" "INSERT INTO sourcing_stock (sku, on_hand, reserved) VALUES ('BOLT-M8', 100000000, 0), ('DRILL-18V', 100000000, 0);"
+# Stock as docs/plugins.md#sourcing loads it: a warehouse, the stock rows and their receipts.
+sqlite3 "$dir/orderhost.db" "INSERT INTO sourcing_warehouses (warehouse, priority) VALUES ('WH-1', 1);
+INSERT INTO sourcing_inventory (sku, warehouse, on_hand) VALUES ('BOLT-M8', 'WH-1', 100000000), ('DRILL-18V', 'WH-1', 100000000);
+INSERT INTO sourcing_movements (reference, sku, warehouse, movement, on_hand_delta)
+  VALUES ('bench', 'BOLT-M8', 'WH-1', 'receipt', 100000000), ('bench', 'DRILL-18V', 'WH-1', 'receipt', 100000000);"
 python3 "$here/load.py" "$port" "$clients" "$seconds"
 if kill -0 "$pid" 2> /dev/null; then
   kill "$pid"; wait "$pid"; echo "host survived (exit $? after SIGTERM)"

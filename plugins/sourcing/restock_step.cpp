@@ -1,0 +1,144 @@
+// orderhost.sourcing · restock — returned goods go back into stock (the return chain, after
+// the goods arrived).
+//
+// What came back is read from /return/received (written by orderhost.returns), else from the
+// goods-received signal's payload (/signals/goods_received/received, then .../lines): a list of
+// {"sku", "quantity", "condition": "resellable" | "damaged"}. Each SKU goes back to the
+// warehouses this order's stock was issued from (by warehouse code, the plugin's lock order;
+// never more than was issued there):
+//   resellable  on_hand up: available again for the next order (movement "restock")
+//   damaged     quarantined up in that warehouse: kept apart, not on hand, not available
+//               (movement "quarantine"); a person scraps or repairs it outside orderhost
+// More than the order was issued (or a SKU it never had) is not restocked: it is listed under
+// /sourcing/unmatched_returns for a person.
+//
+// Once per order and step: the step's idempotency key (order id + step) is claimed in
+// sourcing_restocks first; a second run restocks nothing and rewrites the document from
+// sourcing_restock_lines. compensate(): takes the goods out again (resellable ones only while
+// still available: FAIL restock_consumed when another order reserved them meanwhile, so a
+// person decides), then forgets the claim; repeating it changes nothing.
+#include "sourcing.hpp"
+
+#include <algorithm>
+
+namespace orderhost::sourcing {
+
+namespace {
+
+struct Returned {
+  std::string sku, condition;
+  std::int64_t quantity = 0;
+};
+
+std::vector<Returned> receivedLines(const sdk::OrderDocument& order) {
+  std::string path;
+  for (const char* candidate : {"/return/received", "/signals/goods_received/received", "/signals/goods_received/lines"})
+    if (order.has(candidate)) { path = candidate; break; }
+  if (path.empty())
+    throw sdk::Error(OH_STATUS_NOT_FOUND, "/return/received",
+                     "nothing received: run restock after the goods arrived (orderhost.returns writes /return/received)");
+  std::map<std::pair<std::string, std::string>, std::int64_t> summed;  // (sku, condition)
+  for (std::size_t i = 0; i < order.size(path); ++i) {
+    const std::string at = path + "/" + std::to_string(i);
+    const std::string condition = order.string(at + "/condition");
+    if (condition != "resellable" && condition != "damaged")
+      throw sdk::Error(OH_STATUS_INVALID_ARGUMENT, at + "/condition", "must be \"resellable\" or \"damaged\"");
+    const std::int64_t quantity = order.integer(at + "/quantity");
+    if (quantity <= 0) throw sdk::Error(OH_STATUS_INVALID_ARGUMENT, at + "/quantity", "must be positive");
+    summed[{order.string(at + "/sku"), condition}] += quantity;
+  }
+  std::vector<Returned> lines;
+  for (const auto& [key, quantity] : summed) lines.push_back({key.first, key.second, quantity});
+  return lines;
+}
+
+struct RestockLine {
+  Placement placement;
+  std::string condition;
+};
+
+std::string restockArray(const std::vector<RestockLine>& lines) {
+  std::string json = "[";
+  for (const RestockLine& l : lines)
+    json.append(json.size() > 1 ? "," : "")
+        .append(sdk::JsonObject()
+                    .add("sku", l.placement.sku)
+                    .add("warehouse", l.placement.warehouse)
+                    .add("bin", l.placement.bin)
+                    .add("quantity", l.placement.quantity)
+                    .add("condition", l.condition)
+                    .str());
+  return json + "]";
+}
+
+std::vector<RestockLine> linesOf(const sdk::Database& db, const std::string& key) {
+  std::vector<RestockLine> lines;
+  for (const sdk::Row& row : db.query("SELECT r.sku, r.warehouse, i.bin, r.item_condition, r.quantity"
+                                      " FROM sourcing_restock_lines r JOIN sourcing_inventory i"
+                                      " ON i.sku = r.sku AND i.warehouse = r.warehouse"
+                                      " WHERE r.idempotency_key = ? ORDER BY r.sku, r.item_condition, r.warehouse",
+                                      {key}))
+    lines.push_back({{row.string("warehouse"), row.string("sku"), row.string("bin"), row.integer("quantity")},
+                     row.string("item_condition")});
+  return lines;
+}
+
+}  // namespace
+
+sdk::Outcome RestockStep::run(sdk::StepCall& call) {
+  sdk::Database db(call);
+  const StockLedger ledger(call, db);
+  sdk::OrderDocument order = call.order();
+  const std::string key(call.idempotencyKey());
+  const std::vector<Returned> received = receivedLines(order);
+  std::vector<RestockLine> done;
+  std::string unmatched = "[";
+  if (db.execute("INSERT INTO sourcing_restocks (idempotency_key, order_id, at_ms) VALUES (?, ?, ?)"
+                 " ON CONFLICT (idempotency_key) DO NOTHING",
+                 {key, std::string(call.orderId()), call.nowMs()}) != 1) {
+    done = linesOf(db, key);  // restocked by an earlier run
+  } else {
+    std::vector<Allocation> allocations = ledger.allocations();
+    for (const Returned& line : received) {
+      std::int64_t left = line.quantity;
+      for (Allocation& a : allocations) {
+        const std::int64_t open = a.issued - a.returned;
+        if (a.sku != line.sku || open <= 0 || left == 0) continue;
+        const Placement p{a.warehouse, a.sku, a.bin, std::min(left, open)};
+        ledger.restock(p, line.condition == "damaged", key);
+        db.execute("INSERT INTO sourcing_restock_lines (idempotency_key, sku, warehouse, item_condition, quantity)"
+                   " VALUES (?, ?, ?, ?, ?)",
+                   {key, p.sku, p.warehouse, line.condition, p.quantity});
+        done.push_back({p, line.condition});
+        a.returned += p.quantity;
+        left -= p.quantity;
+      }
+      if (left > 0)
+        unmatched.append(unmatched.size() > 1 ? "," : "")
+            .append(sdk::JsonObject().add("sku", line.sku).add("quantity", left).add("condition", line.condition).str());
+    }
+  }
+  order.set("/sourcing/status", "restocked");
+  order.setJson("/sourcing/restocked", restockArray(done));
+  order.setJson("/sourcing/unmatched_returns", unmatched + "]");
+  return sdk::Outcome::proceed();
+}
+
+sdk::Outcome RestockStep::compensate(sdk::StepCall& call) {
+  sdk::Database db(call);
+  const StockLedger ledger(call, db);
+  const std::string key(call.idempotencyKey());
+  const std::vector<RestockLine> lines = linesOf(db, key);
+  if (db.execute("DELETE FROM sourcing_restocks WHERE idempotency_key = ?", {key}) != 1) return sdk::Outcome::proceed();
+  for (const RestockLine& line : lines)
+    if (!ledger.unrestock(line.placement, line.condition == "damaged", key))
+      return sdk::Outcome::fail("restock_consumed", std::to_string(line.placement.quantity) + " x " +
+                                                        line.placement.sku + " restocked in " +
+                                                        line.placement.warehouse + " are no longer available to take back");
+  db.execute("DELETE FROM sourcing_restock_lines WHERE idempotency_key = ?", {key});
+  call.order().set("/sourcing/status", "restock_undone");
+  call.order().setJson("/sourcing/unrestocked", restockArray(lines));
+  return sdk::Outcome::proceed();
+}
+
+}  // namespace orderhost::sourcing
