@@ -210,3 +210,25 @@ TEST(ChainFileParser, CollectsAllErrorsOfAFile) {
 
 }  // namespace
 }  // namespace orderhost::chains
+
+namespace orderhost::chains {
+namespace {
+
+TEST(ChainFileParser, CancellableUntilNamesAStepOfTheChain) {
+    const auto result = parseChainText(kHead + "cancellable_until: s\nsteps:\n" + kStep, "t.yaml");
+    ASSERT_TRUE(result.ok()) << result.errors.front().toString();
+    EXPECT_EQ(result.chain->cancellableUntil, "s");
+    EXPECT_EQ(parseChainText(kHead + "steps:\n" + kStep, "t.yaml").chain->cancellableUntil, "");
+}
+
+TEST(ChainFileParser, CancellableUntilAnUnknownStepIsRefusedAtItsLine) {
+    // Given after the steps, too: the check runs once every step name is known.
+    EXPECT_EQ(errorsOf(kHead + "steps:\n" + kStep + "cancellable_until: ship\n"),
+              Errors{"7:20: \"cancellable_until\" names no step of this chain: \"ship\""});
+    EXPECT_EQ(errorsOf(kHead + "cancellable_until: Ship!\nsteps:\n" + kStep),
+              Errors{"4:20: \"cancellable_until\" must be 1 to 64 of lowercase letters, digits and '-' (a step name), "
+                     "got \"Ship!\""});
+}
+
+}  // namespace
+}  // namespace orderhost::chains
