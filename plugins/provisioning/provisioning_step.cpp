@@ -115,6 +115,16 @@ void writeAccounts(sdk::OrderDocument& order, const std::vector<sdk::Row>& rows,
   order.setJson("/provisioning", sdk::JsonObject().add("status", status).addJson("accounts", accounts + "]").str());
 }
 
+// The SKU's term in months (1..120); 0 when absent or not such an integer.
+int monthsOf(const sdk::Document& config, const std::string& sku) {
+  try {
+    const std::int64_t months = config.optionalInteger(sdk::path("terms", sku, "months")).value_or(0);
+    return months >= 1 && months <= 120 ? static_cast<int>(months) : 0;
+  } catch (const sdk::Error&) {
+    return 0;
+  }
+}
+
 class ProvisionServiceStep : public sdk::Step {
  public:
   explicit ProvisionServiceStep(sdk::CreateContext& ctx) {
@@ -124,18 +134,13 @@ class ProvisionServiceStep : public sdk::Step {
       throw sdk::ConfigError("terms", "must be an object: SKU -> {\"months\": 1..120, \"renewal\": \"auto\"|\"none\"}");
     for (const std::string& sku : config.keys("/terms")) {
       Term term;
-      std::optional<std::int64_t> months;
-      std::optional<std::string> renewal;
+      term.months = monthsOf(config, sku);
+      if (term.months == 0) throw sdk::ConfigError("terms." + sku + ".months", "must be an integer from 1 to 120");
       try {
-        months = config.optionalInteger(sdk::path("terms", sku, "months"));
-        renewal = config.optionalString(sdk::path("terms", sku, "renewal"));
+        term.renewal = config.optionalString(sdk::path("terms", sku, "renewal")).value_or("none");
       } catch (const sdk::Error&) {
-        months.reset();
+        term.renewal.clear();  // not a string: refused below
       }
-      if (!months || *months < 1 || *months > 120)
-        throw sdk::ConfigError("terms." + sku + ".months", "must be an integer from 1 to 120");
-      term.months = static_cast<int>(*months);
-      term.renewal = renewal.value_or("none");
       if (term.renewal != "auto" && term.renewal != "none")
         throw sdk::ConfigError("terms." + sku + ".renewal", "must be \"auto\" or \"none\"");
       terms_[sku] = term;
@@ -157,24 +162,29 @@ class ProvisionServiceStep : public sdk::Step {
     }
     const std::string customer = order.optionalString("/customer/id").value_or("");
     const std::size_t count = order.has("/lines") ? order.size("/lines") : 0;
-    std::map<std::int64_t, std::string> secrets;
-    const std::int64_t now = call.nowMs();
+    // Every line is checked before anything is written: a REJECT keeps the step's writes.
+    std::map<std::size_t, const Term*> lines;
     for (std::size_t i = 0; i < count; ++i) {
       if (order.optionalString(sdk::path("lines", i, "kind")).value_or("goods") != "service") continue;
       const std::string sku = order.optionalString(sdk::path("lines", i, "sku")).value_or("");
       const auto term = terms_.find(sku);
-      if (term == terms_.end()) {
-        if (skip_unknown_) continue;
-        return sdk::Outcome::reject("unknown_service_sku", "line " + std::to_string(i) + ": no term configured for service SKU '" +
-                                                               sku + "' (config terms)");
-      }
+      if (term != terms_.end()) lines[i] = &term->second;
+      else if (!skip_unknown_)
+        return sdk::Outcome::reject("unknown_service_sku", "line " + std::to_string(i) +
+                                                               ": no term configured for service SKU '" + sku +
+                                                               "' (config terms)");
+    }
+    std::map<std::int64_t, std::string> secrets;
+    const std::int64_t now = call.nowMs();
+    for (const auto& [i, term] : lines) {
+      const std::string sku = order.string(sdk::path("lines", i, "sku"));
       const std::string secret = randomText(24);
       db.execute("INSERT INTO provisioning_accounts (account_id, order_id, line_no, customer_id, sku, seats, status,"
                  " starts_at_ms, ends_at_ms, renewal, credential_hash, provisioned_at_ms)"
                  " VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)",
                  {"acct-" + randomText(12), orderId, static_cast<std::int64_t>(i), customer, sku,
                   order.optionalInteger(sdk::path("lines", i, "quantity")).value_or(1), now,
-                  provisioning::addMonths(now, term->second.months), term->second.renewal, hashSecret(secret), now});
+                  provisioning::addMonths(now, term->months), term->renewal, hashSecret(secret), now});
       secrets[static_cast<std::int64_t>(i)] = secret;
     }
     const std::vector<sdk::Row> accounts = db.query(kAccountColumns, {orderId});
