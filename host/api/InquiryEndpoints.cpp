@@ -99,8 +99,11 @@ store::OutboxEvent inquiryEvent(const std::string& type, const store::OrderRecor
     payload.set("order_ref", order.orderRef);
     try {
         const auto document = Poco::JSON::Parser().parse(order.document).extract<Poco::JSON::Object::Ptr>();
-        if (auto customer = document->getObject("customer")) payload.set("customer", customer);
-        if (auto attributes = document->getObject("attributes"); attributes && attributes->has("language"))
+        auto customer = document->getObject("customer");
+        if (customer) payload.set("customer", customer);
+        // The contract's place for it is /customer/language; the schema may only allow /attributes.
+        if (customer && customer->has("language")) payload.set("language", customer->get("language"));
+        else if (auto attributes = document->getObject("attributes"); attributes && attributes->has("language"))
             payload.set("language", attributes->get("language"));
     } catch (const Poco::Exception&) {
         // The host writes only JSON objects; an event without the customer is still true.

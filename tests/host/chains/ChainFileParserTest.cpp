@@ -69,7 +69,7 @@ TEST(ChainFileParser, YamlSyntaxErrorsHaveALocation) {
 
 TEST(ChainFileParser, UnknownFieldsNameTheAllowedOnes) {
     EXPECT_EQ(errorsOf(kHead + "timeout: 5\nsteps:\n" + kStep + "    atempts: 2\n"),
-              (Errors{"4:1: unknown field \"timeout\" in the chain; allowed fields: name, version, trigger, description, steps",
+              (Errors{"4:1: unknown field \"timeout\" in the chain; allowed fields: name, version, trigger, description, steps, cancellable_until",
                       "9:5: unknown field \"atempts\" in step 1; allowed fields: name, plugin, step, attempts, backoff_ms, max_backoff_ms, timeout_ms, on_failure, signal_timeout_ms, on_signal_timeout, config, when"}));
 }
 
