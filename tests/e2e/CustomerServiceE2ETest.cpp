@@ -62,7 +62,7 @@ protected:
     }
     // The order refs a search returns, in order; `cursor` gets next_cursor ("" on the last page).
     std::vector<std::string> refs(const std::string& query, std::string* cursor = nullptr) {
-        const HttpReply reply = host_->get("/v1/orders?" + query);
+        const HttpReply reply = host_->get(query.empty() ? "/v1/orders" : "/v1/orders?" + query);
         EXPECT_EQ(reply.status, 200) << query << ": " << reply.body;
         std::vector<std::string> found;
         if (reply.status != 200) return found;
@@ -234,6 +234,7 @@ TEST_P(CustomerServiceE2ETest, CancelIsRefusedOnceTheGuardStepCompleted) {
     EXPECT_EQ(json(refused.body)->getValue<std::string>("detail"),
               "order " + id + " already passed step 'ship' (shipped): return it instead");
     EXPECT_EQ(host_->get("/v1/orders/" + id).body, before.body) << "nothing changed";
+    EXPECT_NE(host_->get("/v1/chains").body.find(R"("cancellable_until":"ship")"), std::string::npos);
 }
 
 TEST_P(CustomerServiceE2ETest, CancelIsAllowedBeforeTheGuardStep) {
