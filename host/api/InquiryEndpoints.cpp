@@ -9,6 +9,7 @@
 
 #include "host/api/ClientText.h"
 #include "host/api/JsonReply.h"
+#include "host/store/InquiryStore.h"
 
 #include <Poco/JSON/Parser.h>
 #include <Poco/UUIDGenerator.h>
