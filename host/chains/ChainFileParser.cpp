@@ -158,8 +158,9 @@ private:
 
     void chainCancellableUntil(const Node& value, ChainDefinition& chain) {
         cancellableUntilNode_ = value;
-        word(value, "cancellable_until", 64, isNameChar, "lowercase letters, digits and '-' (a step name)",
-             chain.cancellableUntil);
+        if (!word(value, "cancellable_until", 64, isNameChar, "lowercase letters, digits and '-' (a step name)",
+                  chain.cancellableUntil))
+            chain.cancellableUntil.clear();  // reported once, not again as an unknown step
     }
 
     void chainSteps(const Node& value, ChainDefinition& chain) {

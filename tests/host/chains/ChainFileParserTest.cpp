@@ -224,7 +224,7 @@ TEST(ChainFileParser, CancellableUntilNamesAStepOfTheChain) {
 TEST(ChainFileParser, CancellableUntilAnUnknownStepIsRefusedAtItsLine) {
     // Given after the steps, too: the check runs once every step name is known.
     EXPECT_EQ(errorsOf(kHead + "steps:\n" + kStep + "cancellable_until: ship\n"),
-              Errors{"7:20: \"cancellable_until\" names no step of this chain: \"ship\""});
+              Errors{"8:20: \"cancellable_until\" names no step of this chain: \"ship\""});
     EXPECT_EQ(errorsOf(kHead + "cancellable_until: Ship!\nsteps:\n" + kStep),
               Errors{"4:20: \"cancellable_until\" must be 1 to 64 of lowercase letters, digits and '-' (a step name), "
                      "got \"Ship!\""});
