@@ -51,9 +51,10 @@ protected:
         if (!db_) db_ = std::make_unique<store::Database>(database_->connectionString());
         return db_->session();
     }
+    // Events of `type` on the feed, polled until `expected` show (5 s at most; at least one read).
     std::size_t eventCount(const std::string& type, std::size_t expected) {
         std::size_t count = 0;
-        for (int attempt = 0; attempt < 100 && count < expected; ++attempt) {
+        for (int attempt = 0; attempt < 100 && (attempt == 0 || count < expected); ++attempt) {
             if (attempt > 0) Poco::Thread::sleep(50);
             const auto all = json(host_->get("/v1/events?after=0&limit=1000").body)->getArray("events");
             count = 0;
@@ -107,7 +108,7 @@ TEST_P(ProvisioningE2ETest, ServiceLinesBecomeAccountsAndACancelDeprovisionsThem
     EXPECT_EQ(deprovisioned, 2);
     EXPECT_EQ(eventCount("service.deprovisioned", 2), 2u);
     Poco::Thread::sleep(300);  // a late duplicate would show now
-    EXPECT_EQ(eventCount("service.deprovisioned", 3), 2u) << "each account deprovisioned once";
+    EXPECT_EQ(eventCount("service.deprovisioned", 0), 2u) << "each account deprovisioned once";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ProvisioningE2ETest, ::testing::ValuesIn(testBackends()), backendName);
