@@ -197,7 +197,8 @@ private:
         const std::string answer = "/answer";
         if (rest.empty()) {
             if (request.getMethod() == HTTPRequest::HTTP_POST) postInquiry(context_, id, readBody(request, response), response);
-            else only(request.getMethod(), HTTPRequest::HTTP_GET, response, [&] { getInquiries(context_, id, "", response); });
+            else if (request.getMethod() == HTTPRequest::HTTP_GET) getInquiries(context_, id, "", response);
+            else notAllowed("POST, GET", response);
         } else if (rest[0] != '/' || rest.size() == 1) {
             return false;
         } else if (rest.size() > answer.size() && rest.compare(rest.size() - answer.size(), answer.size(), answer) == 0) {
