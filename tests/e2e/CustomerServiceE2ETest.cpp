@@ -220,6 +220,9 @@ TEST_P(CustomerServiceE2ETest, InquiryRequestsAreValidatedAtTheBoundary) {
                           R"({"question":"Hi","channel":"chat"})").status, 404);
     EXPECT_EQ(host_->post(path + "/00000000-0000-4000-8000-000000000000/answer", R"({"answer":"x","by":"a"})").status,
               404);
+    const HttpReply wrongMethod = host_->request("DELETE", path);
+    EXPECT_EQ(wrongMethod.status, 405);
+    EXPECT_EQ(wrongMethod.headers.count("Allow") ? wrongMethod.headers.at("Allow") : "", "POST, GET");
     EXPECT_EQ(json(host_->get(path).body)->getArray("inquiries")->size(), 0u) << "nothing was recorded";
 }
 
