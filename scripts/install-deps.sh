@@ -11,6 +11,8 @@ PACKAGES=(
   # The SDK's plugin test kit: SQLite's C library and nlohmann/json (header-only); the
   # tutorial reads the host's SQLite database with the sqlite3 shell.
   libsqlite3-dev nlohmann-json3-dev sqlite3
+  # orderhost.provisioning: random credentials and their Argon2id hashes (crypto_pwhash_str)
+  libsodium-dev
   # libFuzzer targets (tests/fuzz, scripts/fuzz.sh)
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
 )

@@ -53,6 +53,7 @@ void listChains(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
             item.set("version", version);
             item.set("latest", chain.get() == context.chains.latest(name));
             item.set("trigger", chain->definition.trigger);
+            if (!chain->definition.cancellableUntil.empty()) item.set("cancellable_until", chain->definition.cancellableUntil);
             item.set("file", chain->definition.location.file);
             item.set("steps", chainSteps(*chain));
             loaded.add(item);

@@ -105,17 +105,12 @@ Poco::URI parseUri(const HTTPServerRequest& request) {
     }
 }
 
-std::string queryValue(const Poco::URI& uri, const std::string& name) {
-    Poco::URI::QueryParameters parameters;
+Poco::URI::QueryParameters queryParameters(const Poco::URI& uri) {
     try {
-        parameters = uri.getQueryParameters();  // decodes lazily: may find bad escapes only now
+        return uri.getQueryParameters();  // decodes lazily: may find bad escapes only now
     } catch (const Poco::SyntaxException&) {
         throw RequestRefused{HTTPResponse::HTTP_BAD_REQUEST, "malformed query string"};
     }
-    for (const auto& [key, value] : parameters) {
-        if (key == name) return value;
-    }
-    return {};
 }
 
 class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
@@ -168,11 +163,7 @@ private:
         if (path == "/v1/orders") {
             if (method == HTTPRequest::HTTP_POST) return postOrder(context_, readBody(request, response), response);
             if (method != HTTPRequest::HTTP_GET) return notAllowed("POST, GET", response);
-            const std::string orderRef = queryValue(uri, "order_ref");
-            if (orderRef.empty()) {
-                throw RequestRefused{HTTPResponse::HTTP_BAD_REQUEST, "GET /v1/orders needs ?order_ref=<the ERP's reference>"};
-            }
-            return getOrderByRef(context_, orderRef, response);
+            return getOrders(context_, queryParameters(uri), response);
         }
         const std::string ordersPrefix = "/v1/orders/";
         if (path.compare(0, ordersPrefix.size(), ordersPrefix) == 0) {
@@ -182,6 +173,8 @@ private:
                 return only(method, HTTPRequest::HTTP_GET, response,
                             [&] { getOrderEvents(context_, rest.substr(0, slash), response); });
             }
+            if (slash != std::string::npos && routeInquiries(request, response, rest.substr(0, slash), rest.substr(slash)))
+                return;
             for (const char* command : {"cancel", "return"}) {
                 const std::string suffix = std::string("/") + command;
                 if (slash != std::string::npos && rest.compare(slash, std::string::npos, suffix) == 0) {
@@ -204,6 +197,31 @@ private:
         if (path == "/v1/plugins") return only(method, HTTPRequest::HTTP_GET, response, [&] { listPlugins(context_, response); });
         if (path == "/v1/chains") return only(method, HTTPRequest::HTTP_GET, response, [&] { listChains(context_, response); });
         sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no such endpoint: " + clientText(path));
+    }
+
+    // /v1/orders/{id}/inquiries[/{iid}[/answer]]; false when `tail` is not an inquiry path.
+    bool routeInquiries(HTTPServerRequest& request, HTTPServerResponse& response, const std::string& id,
+                        const std::string& tail) {
+        const std::string prefix = "/inquiries";
+        if (tail.compare(0, prefix.size(), prefix) != 0) return false;
+        const std::string rest = tail.substr(prefix.size());
+        const std::string answer = "/answer";
+        if (rest.empty()) {
+            if (request.getMethod() == HTTPRequest::HTTP_POST) postInquiry(context_, id, readBody(request, response), response);
+            else if (request.getMethod() == HTTPRequest::HTTP_GET) getInquiries(context_, id, "", response);
+            else notAllowed("POST, GET", response);
+        } else if (rest[0] != '/' || rest.size() == 1) {
+            return false;
+        } else if (rest.size() > answer.size() && rest.compare(rest.size() - answer.size(), answer.size(), answer) == 0) {
+            only(request.getMethod(), HTTPRequest::HTTP_POST, response, [&] {
+                postInquiryAnswer(context_, id, rest.substr(1, rest.size() - 1 - answer.size()), readBody(request, response),
+                                  response);
+            });
+        } else {
+            only(request.getMethod(), HTTPRequest::HTTP_GET, response,
+                 [&] { getInquiries(context_, id, rest.substr(1), response); });
+        }
+        return true;
     }
 
     // Reads the whole body; the connection may then carry further requests again. Without

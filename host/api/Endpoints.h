@@ -18,6 +18,19 @@ void postSignal(ApiContext& context, const std::string& id, const std::string& s
 void postCommand(ApiContext& context, const std::string& id, const std::string& command, const std::string& body,
                  Poco::Net::HTTPServerResponse& response);
 void getOrderByRef(ApiContext& context, const std::string& orderRef, Poco::Net::HTTPServerResponse& response);
+// GET /v1/orders?customer=&order_ref=&state=&created_from=&created_to=&chain=&limit=&cursor=
+// (SearchEndpoints.cpp); order_ref alone answers like getOrderByRef.
+void getOrders(ApiContext& context, const Poco::URI::QueryParameters& parameters,
+               Poco::Net::HTTPServerResponse& response);
+
+// Inquiries (InquiryEndpoints.cpp): POST /v1/orders/{id}/inquiries, POST
+// /v1/orders/{id}/inquiries/{iid}/answer, GET /v1/orders/{id}/inquiries[/{iid}] (inquiryId empty: all).
+void postInquiry(ApiContext& context, const std::string& orderId, const std::string& body,
+                 Poco::Net::HTTPServerResponse& response);
+void postInquiryAnswer(ApiContext& context, const std::string& orderId, const std::string& inquiryId,
+                       const std::string& body, Poco::Net::HTTPServerResponse& response);
+void getInquiries(ApiContext& context, const std::string& orderId, const std::string& inquiryId,
+                  Poco::Net::HTTPServerResponse& response);
 
 // GET /v1/events?after=&limit= and GET /v1/orders/{id}/events (EventEndpoints.cpp).
 void getEvents(ApiContext& context, const Poco::URI& uri, Poco::Net::HTTPServerResponse& response);

@@ -24,7 +24,8 @@ Poco::JSON::Array::Ptr schemaErrors(const std::vector<document::SchemaError>& er
 void sendOrder(ApiContext& context, const store::OrderRecord& order, HTTPResponse::HTTPStatus status,
                Poco::Net::HTTPServerResponse& response) {
     if (status == HTTPResponse::HTTP_CREATED) response.set("Location", "/v1/orders/" + order.id);
-    sendJson(response, status, orderView(order, context.store.stepRuns(order.id)));
+    sendJson(response, status,
+             orderView(order, context.store.stepRuns(order.id), store::InquiryStore(context.store.database()).ofOrder(order.id)));
 }
 
 void sendNoSuchOrder(const std::string& id, Poco::Net::HTTPServerResponse& response) {

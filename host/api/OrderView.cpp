@@ -4,6 +4,8 @@
 #include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
 
+#include <algorithm>
+
 namespace orderhost::api {
 namespace {
 
@@ -23,9 +25,42 @@ Poco::JSON::Object stepView(const store::StepRunRecord& run) {
     return step;
 }
 
+struct TimelineEntry {
+    int64_t at;
+    Poco::JSON::Object entry;
+};
+
+// Steps at their finish, inquiries when opened and when answered; ties keep that order.
+Poco::JSON::Array timeline(const std::vector<store::StepRunRecord>& steps,
+                           const std::vector<store::InquiryRecord>& inquiries) {
+    std::vector<TimelineEntry> entries;
+    auto add = [&](int64_t at, const std::string& type, std::initializer_list<std::pair<const char*, Poco::Dynamic::Var>> fields) {
+        Poco::JSON::Object entry(Poco::JSON_PRESERVE_KEY_ORDER);
+        entry.set("at", at);
+        entry.set("type", type);
+        for (const auto& [name, value] : fields) entry.set(name, value);
+        entries.push_back({at, std::move(entry)});
+    };
+    for (const auto& run : steps)
+        add(run.finishedAtMs, "step", {{"seq", run.seq}, {"step", run.stepName}, {"outcome", run.outcome}});
+    for (const auto& inquiry : inquiries) {
+        add(inquiry.createdAtMs, "inquiry.opened",
+            {{"inquiry_id", inquiry.id}, {"channel", inquiry.channel}, {"question", inquiry.question}});
+        if (inquiry.status == "answered")
+            add(inquiry.answeredAtMs, "inquiry.answered",
+                {{"inquiry_id", inquiry.id}, {"answer", inquiry.answer}, {"by", inquiry.answeredBy}});
+    }
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](const TimelineEntry& a, const TimelineEntry& b) { return a.at < b.at; });
+    Poco::JSON::Array list;
+    for (const auto& e : entries) list.add(e.entry);
+    return list;
+}
+
 }  // namespace
 
-Poco::JSON::Object orderView(const store::OrderRecord& order, const std::vector<store::StepRunRecord>& steps) {
+Poco::JSON::Object orderView(const store::OrderRecord& order, const std::vector<store::StepRunRecord>& steps,
+                             const std::vector<store::InquiryRecord>& inquiries) {
     Poco::JSON::Object view(Poco::JSON_PRESERVE_KEY_ORDER);
     view.set("id", order.id);
     view.set("order_ref", order.orderRef);
@@ -44,6 +79,7 @@ Poco::JSON::Object orderView(const store::OrderRecord& order, const std::vector<
     Poco::JSON::Array history;
     for (const auto& run : steps) history.add(stepView(run));
     view.set("steps", history);
+    view.set("timeline", timeline(steps, inquiries));
     return view;
 }
 

@@ -76,6 +76,10 @@ struct ChainDefinition {
     std::string description;
     std::vector<StepDefinition> steps;  // at least one, in execution order
     SourceLocation location;            // the document's top-level mapping
+    // "cancellable_until: <step name>": once that step completed, POST /cancel is refused (the
+    // order is past the point of no return, e.g. shipped: it is returned instead). Empty: an
+    // order may be cancelled whatever it passed. Names a step of this chain (checked at parse).
+    std::string cancellableUntil;
 };
 
 struct ChainError {

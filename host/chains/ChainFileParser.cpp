@@ -39,8 +39,14 @@ public:
             {"trigger", true, &ChainReader::chainTrigger},
             {"description", false, &ChainReader::chainDescription},
             {"steps", true, &ChainReader::chainSteps},
+            {"cancellable_until", false, &ChainReader::chainCancellableUntil},
         };
         readMapping(root, "the chain", fields, chain);
+        const bool named = std::any_of(chain.steps.begin(), chain.steps.end(),
+                                       [&](const StepDefinition& step) { return step.name == chain.cancellableUntil; });
+        if (cancellableUntilNode_ && !chain.cancellableUntil.empty() && !named)
+            error(*cancellableUntilNode_, "\"cancellable_until\" names no step of this chain: \"" +
+                                              chain.cancellableUntil + "\"");
     }
 
 private:
@@ -150,6 +156,13 @@ private:
 
     void chainDescription(const Node& value, ChainDefinition& chain) { text(value, "description", chain.description); }
 
+    void chainCancellableUntil(const Node& value, ChainDefinition& chain) {
+        cancellableUntilNode_ = value;
+        if (!word(value, "cancellable_until", 64, isNameChar, "lowercase letters, digits and '-' (a step name)",
+                  chain.cancellableUntil))
+            chain.cancellableUntil.clear();  // reported once, not again as an unknown step
+    }
+
     void chainSteps(const Node& value, ChainDefinition& chain) {
         if (!value.IsSequence()) return error(value, "\"steps\" must be a sequence of steps, got " + describeNode(value));
         if (value.size() == 0) return error(value, "\"steps\" is empty: a chain needs at least one step");
@@ -254,6 +267,7 @@ private:
     YamlToJson json_;  // one conversion budget for the whole file
     std::map<std::string, int> stepNameLines_;
     const Node* currentKey_ = nullptr;  // the key whose value is being read
+    std::optional<Node> cancellableUntilNode_;  // checked once every step name is known
 };
 
 // Records where each document's root node starts, building nothing.

@@ -5,6 +5,7 @@
 
 #include <Poco/JSON/Object.h>
 
+#include <algorithm>
 #include <sstream>
 
 namespace orderhost::engine {
@@ -46,6 +47,17 @@ bool runsChainOfTrigger(const store::OrderRecord& order, const ChainSet& chains,
 
 }  // namespace
 
+std::string OrderCommands::passedPointOfNoReturn(const store::OrderRecord& order, const ReadyChain& chain) {
+    const std::string& until = chain.definition.cancellableUntil;
+    if (until.empty()) return {};
+    const auto& steps = chain.definition.steps;
+    const auto step = std::find_if(steps.begin(), steps.end(), [&](const auto& s) { return s.name == until; });
+    if (step == steps.end()) return {};  // the parser refuses such a chain; never guess
+    const int index = static_cast<int>(step - steps.begin());
+    const std::vector<int> completed = engine_.store().completedSteps(order.id, order.chain);
+    return std::binary_search(completed.begin(), completed.end(), index) ? until : std::string();
+}
+
 OrderCommands::OrderCommands(Engine& engine) : engine_(engine), runner_(engine) {}
 
 CommandResult OrderCommands::cancel(const std::string& orderId, const std::string& bodyJson) {
@@ -69,6 +81,9 @@ CommandResult OrderCommands::cancel(const std::string& orderId, const std::strin
     if (chain == nullptr)
         return refused(CommandResult::Kind::NoChain, "chain " + order->chain + " v" + std::to_string(order->chainVersion) +
                                                          " is not loaded on this host");
+    if (const std::string passed = passedPointOfNoReturn(*order, *chain); !passed.empty())
+        return refused(CommandResult::Kind::NotAllowed, "order " + orderId + " already passed step '" + passed +
+                                                            "' (shipped): return it instead");
     Poco::JSON::Object cancellation;
     cancellation.set("reason", reason.substr(0, 1000));
     cancellation.set("requested_at", engine_.now());

@@ -55,6 +55,7 @@ SubmitResult OrderIntake::submit(const std::string& body) {
     order.document = doc.toJson();
     order.requestHash = sha256(doc.canonicalJson());
     doc.getString("/order_ref", order.orderRef);
+    doc.getString("/customer/id", order.customerId);  // the schema requires it: 1 to 64 characters
     order.id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
     order.chain = chain->definition.name;
     order.chainVersion = chain->definition.version;

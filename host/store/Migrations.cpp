@@ -119,6 +119,41 @@ void addCallsPending(Poco::Data::Session& s, const Dialect&) {
     s << "ALTER TABLE orders ADD COLUMN calls_pending INTEGER NOT NULL DEFAULT 0", now;
 }
 
+// v9: order search (GET /v1/orders). The customer's id lives in the document (/customer/id);
+// a column of its own, filled on insert and backfilled here, lets the index find a customer's
+// orders without reading documents (256 bytes: the order schema allows 64 characters). Only a
+// string id is taken (the schema's rule), never an object's JSON text. Searches page by
+// (created_at, id) (keyset), so every filter has an index ending in those two columns.
+void addOrderSearch(Poco::Data::Session& s, const Dialect& d) {
+    s << "ALTER TABLE orders ADD COLUMN customer_id VARCHAR(256)", now;
+    if (d.backend() == Backend::PostgreSQL)
+        s << "UPDATE orders SET customer_id = CAST(document AS jsonb) #>> '{customer,id}'"
+             " WHERE jsonb_typeof(CAST(document AS jsonb) #> '{customer,id}') = 'string'", now;
+    else
+        s << "UPDATE orders SET customer_id = json_extract(document, '$.customer.id')"
+             " WHERE json_valid(document) AND json_type(document, '$.customer.id') = 'text'", now;
+    s << "CREATE INDEX orders_created_idx ON orders (created_at, id)", now;
+    s << "CREATE INDEX orders_customer_created_idx ON orders (customer_id, created_at, id)", now;
+    s << "CREATE INDEX orders_state_created_idx ON orders (state, created_at, id)", now;
+    s << "CREATE INDEX orders_chain_created_idx ON orders (chain, created_at, id)", now;
+}
+
+// v10: customer-service inquiries against an order (InquiryStore.h). Their opening and answer
+// are written with their outbox event in one transaction.
+void createInquiries(Poco::Data::Session& s, const Dialect&) {
+    s << "CREATE TABLE inquiries ("
+         " id VARCHAR(36) PRIMARY KEY,"
+         " order_id VARCHAR(36) NOT NULL REFERENCES orders(id),"
+         " channel VARCHAR(16) NOT NULL,"
+         " question VARCHAR(4000) NOT NULL,"
+         " status VARCHAR(16) NOT NULL,"
+         " answer VARCHAR(4000),"
+         " answered_by VARCHAR(200),"
+         " created_at BIGINT NOT NULL,"
+         " answered_at BIGINT NOT NULL DEFAULT 0)", now;
+    s << "CREATE INDEX inquiries_order_idx ON inquiries (order_id, created_at, id)", now;
+}
+
 void ensureMigrationsTable(Database& db) {
     auto create = [&] {
         db.withSession("create schema_migrations", [](Poco::Data::Session& s) {
@@ -170,6 +205,8 @@ const std::vector<Migration>& schemaMigrations() {
         {6, "relay_cursors, outbox (txid, id) index", createRelayCursors},
         {7, "orders.lease_epoch (fencing token)", addLeaseEpoch},
         {8, "orders.calls_pending (crash breaker)", addCallsPending},
+        {9, "orders.customer_id, order search indexes", addOrderSearch},
+        {10, "inquiries", createInquiries},
     };
     return all;
 }
@@ -179,7 +216,8 @@ int latestSchemaVersion() { return schemaMigrations().back().version; }
 const std::vector<std::string>& hostTableNames() {
     // MigrationsTest compares this with the tables a migrated database actually has.
     static const std::vector<std::string> names = {"orders",        "step_runs",         "outbox",
-                                                   "relay_cursors", "schema_migrations", "plugin_migrations"};
+                                                   "relay_cursors", "schema_migrations", "plugin_migrations",
+                                                   "inquiries"};
     return names;
 }
 

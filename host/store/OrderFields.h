@@ -21,7 +21,7 @@ inline constexpr Field kId{"id", 36, true}, kOrderRef{"order_ref", 64, true}, kC
     kPluginId{"plugin_id", 128, false}, kStepKind{"step_kind", 128, false},
     kOutcome{"outcome", 16, false}, kCode{"code", kMaxStepCodeBytes, false},
     kAwaitingSignal{"awaiting_signal", 128, false}, kLeaseOwner{"lease_owner", 64, false},
-    kCompensateTo{"compensate_to", 32, false};
+    kCompensateTo{"compensate_to", 32, false}, kCustomerId{"customer_id", 256, false};
 
 // For operation names in messages: user data, so bounded.
 inline std::string shown(const std::string& value) {

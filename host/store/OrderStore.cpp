@@ -38,6 +38,7 @@ void checkOrder(const Database& db, const std::string& op, const OrderRecord& o)
     check(db, op, kAwaitingSignal, o.awaitingSignal);
     check(db, op, kLeaseOwner, o.leaseOwner);
     check(db, op, kCompensateTo, o.compensateTo);
+    check(db, op, kCustomerId, o.customerId);
 }
 
 void checkRun(const Database& db, const std::string& op, const StepRunRecord& r) {
@@ -63,14 +64,18 @@ InsertResult OrderStore::insertOrder(const OrderRecord& o) {
         const std::string sql =
             std::string("INSERT INTO orders (id, order_ref, chain, chain_version, state, current_step,"
                         " document, request_hash, created_at, updated_at, lease_owner, lease_until, lease_epoch,"
-                        " calls_pending) VALUES (?, ?, ?, ?, ?, ?, ") +
-            Dialect::textParam() + ", ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_ref) DO NOTHING";
+                        " calls_pending, customer_id) VALUES (?, ?, ?, ?, ?, ?, ") +
+            Dialect::textParam() + ", ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_ref) DO NOTHING";
         inserted = db_.dialect().changesOneRow(s, sql, [&](Statement& st) {
             st, bind(o.id), bind(o.orderRef), bind(o.chain), bind(o.chainVersion), bind(o.state),
                 bind(o.currentStep);
             db_.dialect().bindText(st, o.document);
             st, bind(o.requestHash), bind(o.createdAtMs), bind(o.updatedAtMs), bind(o.leaseOwner),
                 bind(o.leaseUntilMs), bind(o.leaseEpoch), bind(o.callsPending);
+            // NULL, not '', for "no customer": a search by customer never matches it.
+            const Nullable<std::string> customer =
+                o.customerId.empty() ? Nullable<std::string>() : Nullable<std::string>(o.customerId);
+            st, bind(customer);
         });
     });
     return inserted ? InsertResult::Inserted : InsertResult::DuplicateRef;

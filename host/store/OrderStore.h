@@ -42,6 +42,9 @@ struct OrderRecord {
     // Plugin calls started for the order and not yet followed by a checkpoint (the crash
     // breaker, Migrations.cpp v8): 1 while it runs, 0 when it stops, +1 by every claim.
     int callsPending = 0;
+    // The ERP's customer id (/customer/id), a column of its own for order search (Migrations.cpp
+    // v9); written by insertOrder only, at most 256 bytes, empty when the document has none.
+    std::string customerId;
 };
 
 // An order claimed for this host, with the epoch the claim gave it.

@@ -69,7 +69,7 @@ TEST(ChainFileParser, YamlSyntaxErrorsHaveALocation) {
 
 TEST(ChainFileParser, UnknownFieldsNameTheAllowedOnes) {
     EXPECT_EQ(errorsOf(kHead + "timeout: 5\nsteps:\n" + kStep + "    atempts: 2\n"),
-              (Errors{"4:1: unknown field \"timeout\" in the chain; allowed fields: name, version, trigger, description, steps",
+              (Errors{"4:1: unknown field \"timeout\" in the chain; allowed fields: name, version, trigger, description, steps, cancellable_until",
                       "9:5: unknown field \"atempts\" in step 1; allowed fields: name, plugin, step, attempts, backoff_ms, max_backoff_ms, timeout_ms, on_failure, signal_timeout_ms, on_signal_timeout, config, when"}));
 }
 
@@ -206,6 +206,28 @@ TEST(ChainFileParser, BillionLaughsAcrossStepsSharesOneBudget) {
 
 TEST(ChainFileParser, CollectsAllErrorsOfAFile) {
     EXPECT_EQ(errorsOf("name: X\nversion: -1\nsteps:\n  - name: A\n    plugin: p\n    step: k\n    extra: 1\n").size(), 5u);
+}
+
+}  // namespace
+}  // namespace orderhost::chains
+
+namespace orderhost::chains {
+namespace {
+
+TEST(ChainFileParser, CancellableUntilNamesAStepOfTheChain) {
+    const auto result = parseChainText(kHead + "cancellable_until: s\nsteps:\n" + kStep, "t.yaml");
+    ASSERT_TRUE(result.ok()) << result.errors.front().toString();
+    EXPECT_EQ(result.chain->cancellableUntil, "s");
+    EXPECT_EQ(parseChainText(kHead + "steps:\n" + kStep, "t.yaml").chain->cancellableUntil, "");
+}
+
+TEST(ChainFileParser, CancellableUntilAnUnknownStepIsRefusedAtItsLine) {
+    // Given after the steps, too: the check runs once every step name is known.
+    EXPECT_EQ(errorsOf(kHead + "steps:\n" + kStep + "cancellable_until: ship\n"),
+              Errors{"8:20: \"cancellable_until\" names no step of this chain: \"ship\""});
+    EXPECT_EQ(errorsOf(kHead + "cancellable_until: Ship!\nsteps:\n" + kStep),
+              Errors{"4:20: \"cancellable_until\" must be 1 to 64 of lowercase letters, digits and '-' (a step name), "
+                     "got \"Ship!\""});
 }
 
 }  // namespace

@@ -144,6 +144,29 @@ TEST_P(OrderCommandsTest, RequestsForUnknownOrdersOrWithBadBodiesAreRefused) {
     EXPECT_EQ(store_->findById(held.id)->state, states::kOnHold);  // nothing changed
 }
 
+// cancellable_until: past that step a cancel is a return; nothing is undone or written.
+TEST_P(OrderCommandsTest, ACancelIsRefusedOnceTheChainsCancellableUntilStepCompleted) {
+    definitions_[0].cancellableUntil = "reserve";
+    const auto held = placed("8");
+    ASSERT_EQ(held.state, states::kOnHold);
+    const CommandResult result = OrderCommands(*engine_).cancel(held.id, R"({"reason":"late"})");
+    ASSERT_EQ(result.kind, CommandResult::Kind::NotAllowed);
+    EXPECT_EQ(result.message, "order " + held.id + " already passed step 'reserve' (shipped): return it instead");
+    const auto after = store_->findById(held.id);
+    EXPECT_EQ(after->state, states::kOnHold);
+    EXPECT_EQ(after->document, held.document);
+    EXPECT_EQ(after->leaseEpoch, held.leaseEpoch);
+    EXPECT_EQ(store_->stepRuns(held.id).size(), 2u);
+}
+
+TEST_P(OrderCommandsTest, ACancelBeforeTheCancellableUntilStepGoesAhead) {
+    definitions_[0].cancellableUntil = "ship";
+    const auto held = placed("9");
+    const CommandResult result = OrderCommands(*engine_).cancel(held.id, "{}");
+    ASSERT_EQ(result.kind, CommandResult::Kind::Accepted) << result.message;
+    EXPECT_EQ(result.order.state, states::kCancelled);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, OrderCommandsTest, ::testing::ValuesIn(testing::testBackends()), testing::backendName);
 
 }  // namespace
