@@ -95,7 +95,7 @@ class MakeToOrderStep : public sdk::Step {
     }
     std::string signalError;
     if (order.has(kSignalPath)) {
-      if (order.optionalBoolean(std::string(kSignalPath) + "/timed_out").value_or(false)) {
+      if (timedOut(order)) {
         cancelOpen(db, call, orderId, "timeout");
         writeManufacturing(order, loadWorkOrders(db, orderId), "timed_out");
         return sdk::Outcome::reject("manufacturing_timeout",
@@ -138,6 +138,16 @@ class MakeToOrderStep : public sdk::Step {
       return config.optionalString(std::string("/") + field).value_or(fallback);
     } catch (const sdk::Error&) {
       throw sdk::ConfigError(field, "must be a string");
+    }
+  }
+
+  // The host's re-run after signal_timeout_ms; a progress payload's stray "timed_out" of another
+  // type is not a timeout.
+  static bool timedOut(const sdk::OrderDocument& order) {
+    try {
+      return order.optionalBoolean(std::string(kSignalPath) + "/timed_out").value_or(false);
+    } catch (const sdk::Error&) {
+      return false;
     }
   }
 
