@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <sstream>
 #include <string>
 
 namespace orderhost::testing {
@@ -21,6 +22,11 @@ namespace {
 
 Poco::JSON::Object::Ptr json(const std::string& body) {
     return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+}
+std::string text(const Poco::JSON::Object::Ptr& object) {
+    std::ostringstream out;
+    object->stringify(out);
+    return out.str();
 }
 
 // Two oak tables made to order (line 1, with a structured specification) and 20 bolts.
@@ -110,7 +116,7 @@ TEST_P(MakePackE2ETest, ACustomOrderWaitsShowsProgressAndCompletesWhenItsWorkOrd
     EXPECT_EQ(document->getObject("manufacturing")->getValue<std::string>("status"), "completed");
     // The made tables are packed with the bolts: 2 x 9 kg + 20 x 50 g into one LARGE box (600 g tare).
     auto parcels = document->getObject("preparation")->getArray("parcels");
-    ASSERT_EQ(parcels->size(), 1u) << document->getObject("preparation")->toString();
+    ASSERT_EQ(parcels->size(), 1u) << text(document->getObject("preparation"));
     EXPECT_EQ(parcels->getObject(0)->getValue<std::string>("type"), "LARGE");
     EXPECT_EQ(parcels->getObject(0)->getValue<std::int64_t>("weight_g"), 2 * 9000 + 20 * 50 + 600);
     EXPECT_EQ(number("SELECT COUNT(*) FROM manufacturing_work_orders WHERE status = 'completed'"), 1);
@@ -155,19 +161,19 @@ TEST_P(MakePackE2ETest, NoProgressWithinTheSignalTimeoutRejectsAndCancelsTheWork
 
 TEST_P(MakePackE2ETest, AGoodsOrderGetsPickListsInWalkingOrderAndParcels) {
     auto placed = place(goodsOrder("GOODS-1"));
-    ASSERT_EQ(placed->getValue<std::string>("state"), "completed") << placed->toString();
+    ASSERT_EQ(placed->getValue<std::string>("state"), "completed") << text(placed);
     auto document = placed->getObject("document");
     EXPECT_EQ(document->getObject("manufacturing")->getValue<std::string>("status"), "not_needed");
     auto preparation = document->getObject("preparation");
     EXPECT_EQ(preparation->getValue<std::string>("status"), "prepared");
     auto picks = preparation->getArray("pick_lists")->getObject(0)->getArray("picks");
-    ASSERT_EQ(picks->size(), 2u) << preparation->toString();  // the service line is not picked
+    ASSERT_EQ(picks->size(), 2u) << text(preparation);  // the service line is not picked
     EXPECT_EQ(picks->getObject(0)->getValue<std::string>("bin"), "A-2-3");   // bay 2 before bay 10
     EXPECT_EQ(picks->getObject(1)->getValue<std::string>("bin"), "A-10-1");
     // Two drills (7.5 l each) exceed a SMALL box (11.25 l): FFD opens a LARGE box (96 l, 30.9 kg
     // net) for them, the bolts join them there, and no smaller type holds the result.
     auto parcels = preparation->getArray("parcels");
-    ASSERT_EQ(parcels->size(), 1u) << preparation->toString();
+    ASSERT_EQ(parcels->size(), 1u) << text(preparation);
     EXPECT_EQ(parcels->getObject(0)->getValue<std::int64_t>("weight_g"), 2 * 1800 + 100 * 50 + 600);
     EXPECT_EQ(number("SELECT COUNT(*) FROM preparation_pick_lists WHERE warehouse = 'WH-1'"), 1);
     EXPECT_EQ(number("SELECT SUM(quantity) FROM preparation_parcel_lines"), 102);
@@ -176,7 +182,7 @@ TEST_P(MakePackE2ETest, AGoodsOrderGetsPickListsInWalkingOrderAndParcels) {
 TEST_P(MakePackE2ETest, AFailureAfterPreparationCancelsPickListsAndParcels) {
     auto placed = place(R"({"order_ref":"UNDO-1","chain":"make-pack-fail","currency":"EUR","customer":{"id":"C-1"},)"
                         R"("lines":[{"sku":"BOLT","quantity":10,"unit_price":25}]})");
-    ASSERT_EQ(placed->getValue<std::string>("state"), "failed") << placed->toString();
+    ASSERT_EQ(placed->getValue<std::string>("state"), "failed") << text(placed);
     EXPECT_EQ(placed->getObject("document")->getObject("preparation")->getValue<std::string>("status"), "cancelled");
     EXPECT_EQ(number("SELECT COUNT(*) FROM preparation_parcels WHERE status = 'cancelled'"), 1);
     EXPECT_EQ(number("SELECT COUNT(*) FROM preparation_pick_lists WHERE status = 'cancelled'"), 1);
