@@ -18,11 +18,16 @@
 // Idempotent: an invoice for the order already exists -> it is reported again, nothing issued.
 //
 // compensate(): issued invoices are immutable. Undo issues a credit note for the full amount
-// in its own gapless series (same counter mechanism), referencing the invoice, reduces the
-// receivables and publishes "credit_note.issued". At most one credit note per invoice, so a
-// repeated compensate issues nothing more.
+// (less what credit notes of returns credited already) in its own gapless series (same counter
+// mechanism), referencing the invoice, reduces the receivables and publishes
+// "credit_note.issued". At most one credit note per invoice, so a repeated compensate issues
+// nothing more.
+//
+// credit-return (billing_return.hpp): a partial credit note for the returned lines of an RMA.
 //
 // Thread contract: OH_STEP_THREAD_SAFE (members are read-only after construction).
+#include "billing_ledger.hpp"
+#include "billing_return.hpp"
 #include "billing_tax.hpp"
 
 #include <orderhost/sdk.hpp>
@@ -36,6 +41,10 @@
 namespace sdk = orderhost::sdk;
 
 namespace {
+
+using billing::addToReceivables;
+using billing::requiredSeries;
+using billing::takeNumber;
 
 constexpr char kConfigSchema[] = R"({
   "type": "object",
@@ -67,36 +76,6 @@ struct Totals {
   std::int64_t tax = 0;
   std::int64_t total = 0;
 };
-
-std::string requiredSeries(const sdk::Document& config, const char* field) {
-  std::optional<std::string> value;
-  try {
-    value = config.optionalString(std::string("/") + field);
-  } catch (const sdk::Error&) {
-  }
-  if (!value || value->empty() || value->size() > 32)
-    throw sdk::ConfigError(field, "must be a prefix of 1 to 32 characters, e.g. \"INV-2026-\"");
-  return *value;
-}
-
-// The next number of `series`, taken inside the step's transaction (see the file comment).
-std::int64_t takeNumber(const sdk::Database& db, const std::string& series) {
-  db.execute("INSERT INTO billing_series (series, next_number) VALUES (?, 1) ON CONFLICT (series) DO NOTHING",
-             {series});
-  const std::vector<sdk::Row> rows = db.query(
-      "UPDATE billing_series SET next_number = next_number + 1 WHERE series = ? RETURNING next_number", {series});
-  if (rows.size() != 1) throw sdk::Error(OH_STATUS_INTERNAL_ERROR, std::string(), "series row vanished: " + series);
-  return rows.front().integer("next_number") - 1;
-}
-
-void addToReceivables(const sdk::Database& db, const std::string& customer, const std::string& currency,
-                      std::int64_t amount) {
-  db.execute("INSERT INTO billing_accounts (customer_id, currency, open_minor) VALUES (?, ?, 0)"
-             " ON CONFLICT (customer_id, currency) DO NOTHING",
-             {customer, currency});
-  db.execute("UPDATE billing_accounts SET open_minor = open_minor + ? WHERE customer_id = ? AND currency = ?",
-             {amount, customer, currency});
-}
 
 class BillingStep : public sdk::Step {
  public:
@@ -213,12 +192,18 @@ class BillingStep : public sdk::Step {
     const std::int64_t number = takeNumber(db, credit_note_series_);
     const std::string note = formatNumber(credit_note_series_, number);
     const std::string customer = inv.string("customer_id"), currency = inv.string("currency");
-    const std::int64_t total = inv.integer("total_minor");
+    // What the credit notes of returns credited already is not credited twice.
+    const sdk::Row returned = db.query("SELECT COALESCE(SUM(net_minor), 0) AS net, COALESCE(SUM(tax_minor), 0) AS tax"
+                                       " FROM billing_return_credits WHERE invoice_number = ?",
+                                       {invoice}).front();
+    const std::int64_t net = inv.integer("net_minor") - returned.integer("net");
+    const std::int64_t tax = inv.integer("tax_minor") - returned.integer("tax");
+    const std::int64_t total = net + tax;
     db.execute("INSERT INTO billing_credit_notes (credit_note_number, series, number, invoice_number, order_id,"
                " customer_id, currency, net_minor, tax_minor, total_minor, issued_at_ms)"
                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               {note, credit_note_series_, number, invoice, orderId, customer, currency, inv.integer("net_minor"),
-                inv.integer("tax_minor"), total, call.nowMs()});
+               {note, credit_note_series_, number, invoice, orderId, customer, currency, net, tax, total,
+                call.nowMs()});
     addToReceivables(db, customer, currency, -total);
     markCredited(order, note);
     call.events().emit("credit_note.issued", sdk::JsonObject()
@@ -285,9 +270,7 @@ class BillingStep : public sdk::Step {
   }
 
   std::string formatNumber(const std::string& series, std::int64_t number) const {
-    std::string digits = std::to_string(number);
-    if (digits.size() < static_cast<std::size_t>(width_)) digits.insert(0, width_ - digits.size(), '0');
-    return series + digits;
+    return billing::formatNumber(series, number, width_);
   }
 
   static std::string invoiceJson(const std::string& invoice, const std::string& currency, const Totals& t) {
@@ -319,60 +302,12 @@ class BillingStep : public sdk::Step {
 
 }  // namespace
 
-ORDERHOST_MIGRATIONS("",
-    ORDERHOST_MIGRATION(1, "billing series, invoices, lines, credit notes, accounts, tax rates",
-                        "CREATE TABLE billing_series ("
-                        " series VARCHAR(32) PRIMARY KEY,"
-                        " next_number BIGINT NOT NULL);"
-                        "CREATE TABLE billing_invoices ("
-                        " invoice_number VARCHAR(48) PRIMARY KEY,"
-                        " series VARCHAR(32) NOT NULL,"
-                        " number BIGINT NOT NULL,"
-                        " order_id VARCHAR(64) NOT NULL UNIQUE,"
-                        " customer_id VARCHAR(128) NOT NULL,"
-                        " country VARCHAR(8) NOT NULL,"
-                        " currency VARCHAR(3) NOT NULL,"
-                        " net_minor BIGINT NOT NULL,"
-                        " tax_minor BIGINT NOT NULL,"
-                        " total_minor BIGINT NOT NULL,"
-                        " issued_at_ms BIGINT NOT NULL,"
-                        " UNIQUE (series, number));"
-                        "CREATE TABLE billing_invoice_lines ("
-                        " invoice_number VARCHAR(48) NOT NULL,"
-                        " line_no BIGINT NOT NULL,"
-                        " sku VARCHAR(128) NOT NULL,"
-                        " quantity BIGINT NOT NULL,"
-                        " tax_class VARCHAR(32) NOT NULL,"
-                        " tax_rate_bp BIGINT NOT NULL,"
-                        " net_minor BIGINT NOT NULL,"
-                        " tax_minor BIGINT NOT NULL,"
-                        " total_minor BIGINT NOT NULL,"
-                        " PRIMARY KEY (invoice_number, line_no));"
-                        "CREATE TABLE billing_credit_notes ("
-                        " credit_note_number VARCHAR(48) PRIMARY KEY,"
-                        " series VARCHAR(32) NOT NULL,"
-                        " number BIGINT NOT NULL,"
-                        " invoice_number VARCHAR(48) NOT NULL UNIQUE,"
-                        " order_id VARCHAR(64) NOT NULL,"
-                        " customer_id VARCHAR(128) NOT NULL,"
-                        " currency VARCHAR(3) NOT NULL,"
-                        " net_minor BIGINT NOT NULL,"
-                        " tax_minor BIGINT NOT NULL,"
-                        " total_minor BIGINT NOT NULL,"
-                        " issued_at_ms BIGINT NOT NULL,"
-                        " UNIQUE (series, number));"
-                        "CREATE TABLE billing_accounts ("
-                        " customer_id VARCHAR(128) NOT NULL,"
-                        " currency VARCHAR(3) NOT NULL,"
-                        " open_minor BIGINT NOT NULL,"
-                        " PRIMARY KEY (customer_id, currency));"
-                        "CREATE TABLE billing_tax_rates ("
-                        " country VARCHAR(8) NOT NULL,"
-                        " tax_class VARCHAR(32) NOT NULL,"
-                        " rate_bp BIGINT NOT NULL,"
-                        " PRIMARY KEY (country, tax_class))"));
+ORDERHOST_MIGRATIONS("", ORDERHOST_BILLING_MIGRATIONS);
 
-ORDERHOST_PLUGIN("orderhost.billing", "1.0.0", "orderhost", "Invoices, credit notes and receivables",
+ORDERHOST_PLUGIN("orderhost.billing", "1.1.0", "orderhost", "Invoices, credit notes and receivables",
     ORDERHOST_STEP(BillingStep, "issue-invoice", OH_CATEGORY_BILLING,
                    "Issues the order's invoice (gapless number, tax, totals); undo issues a credit note",
-                   kConfigSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS));
+                   kConfigSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS),
+    ORDERHOST_STEP(billing::CreditReturnStep, "credit-return", OH_CATEGORY_BILLING,
+                   "Issues a partial credit note for the returned lines of the order's RMA",
+                   billing::kCreditReturnSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS));

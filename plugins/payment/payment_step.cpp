@@ -18,11 +18,18 @@
 // backoff apply); requires_action (3-D Secure) → SUSPEND on signal "payment_confirmed"; the
 // re-run after the signal asks the gateway how the customer answered; after
 // {"timed_out": true} (on_signal_timeout: rerun) it voids and REJECTs payment_confirmation_timeout.
-// compensate(): voids an uncaptured authorization, refunds a captured one (same keys: safe
-// to repeat). Writes /payment/{authorization_id,status,amount_minor,currency,captured_minor,...}.
+// compensate(): voids an uncaptured authorization, refunds a captured one (less what
+// refund-return refunded already; same keys: safe to repeat). Writes
+// /payment/{authorization_id,status,amount_minor,currency,captured_minor,refunded_minor,...}.
+// Receivables: on an invoiced order (/billing/invoice_number) a capture reduces the customer's
+// open receivables in billing_accounts by the amount captured, and a refund adds back what was
+// paid back (the credit note reduced them): a card-paid invoice is not an open receivable.
+//   refund-return (RefundReturn.h) refunds the returned lines of an RMA, partially.
 #include "Gateway.h"
 #include "HttpGateway.h"
 #include "PaymentRecords.h"
+#include "PaymentSettings.h"
+#include "RefundReturn.h"
 
 #include <orderhost/sdk.hpp>
 
@@ -37,6 +44,14 @@ using orderhost::payment::AuthorizeRequest;
 using orderhost::payment::GatewayReply;
 using orderhost::payment::HttpGateway;
 using orderhost::payment::PaymentRecord;
+using orderhost::payment::forCall;
+using orderhost::payment::gatewayFrom;
+using orderhost::payment::integerSetting;
+using orderhost::payment::keyOf;
+using orderhost::payment::moveReceivable;
+using orderhost::payment::refusedByGateway;
+using orderhost::payment::retryLater;
+using orderhost::payment::stringSetting;
 using Kind = GatewayReply::Kind;
 
 namespace {
@@ -63,59 +78,6 @@ constexpr char kCaptureSchema[] = R"({
 
 constexpr char kSignal[] = "payment_confirmed";
 
-std::int64_t integerSetting(const sdk::Document& config, const char* field, std::int64_t fallback,
-                            std::int64_t low, std::int64_t high) {
-    std::optional<std::int64_t> value;
-    try {
-        value = config.optionalInteger(std::string("/") + field);
-    } catch (const sdk::Error&) {
-        throw sdk::ConfigError(field, "must be an integer");
-    }
-    if (value && (*value < low || *value > high))
-        throw sdk::ConfigError(field, "must be between " + std::to_string(low) + " and " + std::to_string(high));
-    return value.value_or(fallback);
-}
-
-std::string stringSetting(const sdk::Document& config, const char* field, const std::string& fallback) {
-    try {
-        return config.optionalString(std::string("/") + field).value_or(fallback);
-    } catch (const sdk::Error&) {
-        throw sdk::ConfigError(field, "must be a string");
-    }
-}
-
-HttpGateway gatewayFrom(const sdk::Document& config) {
-    const std::string url = stringSetting(config, "base_url", "");
-    if (url.empty()) throw sdk::ConfigError("base_url", "is required (the gateway, e.g. http://127.0.0.1:9100)");
-    try {
-        return HttpGateway(url, integerSetting(config, "timeout_ms", 10000, 1, 600000));
-    } catch (const std::invalid_argument& e) {
-        throw sdk::ConfigError("base_url", e.what());
-    }
-}
-
-// The configured timeout, shortened so that the call ends before the host stops waiting.
-HttpGateway forCall(const HttpGateway& gateway, std::int64_t timeoutMs, const sdk::StepCall& call) {
-    if (call.deadlineMs() == 0) return gateway;
-    const std::int64_t left = call.deadlineMs() - call.nowMs() - 100;
-    return gateway.withTimeout(std::max<std::int64_t>(1, std::min(timeoutMs, left)));
-}
-
-std::string keyOf(const sdk::StepCall& call, const char* operation) {
-    return std::string(call.idempotencyKey()) + ":" + operation;
-}
-
-sdk::Outcome retryLater(const GatewayReply& reply, const char* operation) {
-    return sdk::Outcome::retry(std::string("payment gateway, ") + operation + ": " + reply.message)
-        .withCode(reply.errorCode.empty() ? "gateway_unavailable" : reply.errorCode);
-}
-
-sdk::Outcome refusedByGateway(const GatewayReply& reply, const char* operation) {
-    return sdk::Outcome::fail("gateway_refused_" + std::string(operation),
-                              "the gateway refused the " + std::string(operation) + " (" + reply.errorCode +
-                                  "): " + reply.message);
-}
-
 void writeStatus(const sdk::OrderDocument& order, const std::string& status) { order.set("/payment/status", status); }
 
 class PaymentStep : public sdk::Step {
@@ -138,13 +100,18 @@ public:
             orderhost::payment::savePaymentRecord(
                 call, {"void", keyOf(call, "void"), voided.amountMinor, currency, *id, "voided", ""});
             writeStatus(order, "voided");
-        } else if (status == "captured") {
+        } else if (status == "captured" || status == "partially_refunded") {
+            // What returns refunded already (refund-return) is not refunded twice.
             const std::int64_t captured = order.integer("/payment/captured_minor");
-            const GatewayReply refunded = gateway.refund(*id, captured, keyOf(call, "refund"));
-            if (refunded.kind == Kind::unavailable) return retryLater(refunded, "refund");
-            if (refunded.kind == Kind::refused) return refusedByGateway(refunded, "refund");
-            orderhost::payment::savePaymentRecord(
-                call, {"refund", keyOf(call, "refund"), captured, currency, *id, "refunded", ""});
+            const std::int64_t before = order.optionalInteger("/payment/refunded_minor").value_or(0);
+            if (captured - before > 0) {
+                const GatewayReply refunded = gateway.refund(*id, captured - before, keyOf(call, "refund"));
+                if (refunded.kind == Kind::unavailable) return retryLater(refunded, "refund");
+                if (refunded.kind == Kind::refused) return refusedByGateway(refunded, "refund");
+                orderhost::payment::savePaymentRecord(
+                    call, {"refund", keyOf(call, "refund"), captured - before, currency, *id, "refunded", ""});
+                moveReceivable(call, captured - before);  // paid back: the credit note settles it
+            }
             writeStatus(order, "refunded");
             order.set("/payment/refunded_minor", captured);
         }
@@ -162,6 +129,7 @@ protected:
         const sdk::OrderDocument order = call.order();
         writeStatus(order, "captured");
         order.set("/payment/captured_minor", amount);
+        moveReceivable(call, -amount);  // an invoice paid by card is not an open receivable
         return std::nullopt;
     }
 
@@ -305,10 +273,13 @@ public:
 
 ORDERHOST_MIGRATIONS("", ORDERHOST_PAYMENT_MIGRATIONS);
 
-ORDERHOST_PLUGIN("orderhost.payment", "1.0.0", "orderhost", "Card payments through a gateway, exactly once",
+ORDERHOST_PLUGIN("orderhost.payment", "1.1.0", "orderhost", "Card payments through a gateway, exactly once",
     ORDERHOST_STEP(AuthorizeStep, "authorize", OH_CATEGORY_PAYMENT,
                    "Authorizes (and with capture: at_placement captures) the order's amount on its card",
                    kAuthorizeSchema, OH_STEP_THREAD_SAFE),
     ORDERHOST_STEP(CaptureStep, "capture", OH_CATEGORY_PAYMENT,
                    "Captures the amount an authorize step authorized (e.g. at shipment)",
-                   kCaptureSchema, OH_STEP_THREAD_SAFE));
+                   kCaptureSchema, OH_STEP_THREAD_SAFE),
+    ORDERHOST_STEP(orderhost::payment::RefundReturnStep, "refund-return", OH_CATEGORY_PAYMENT,
+                   "Refunds the returned lines of the order's RMA (partial refunds, never more than captured)",
+                   orderhost::payment::kRefundReturnSchema, OH_STEP_THREAD_SAFE));
