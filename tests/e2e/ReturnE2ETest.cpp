@@ -57,7 +57,8 @@ protected:
             std::stringstream text;
             text << in.rdbuf();
             std::string chain = text.str();
-            chain.replace(chain.find("${GATEWAY_URL}"), 14, simulator_.url());
+            for (auto at = chain.find("${GATEWAY_URL}"); at != std::string::npos; at = chain.find("${GATEWAY_URL}"))
+                chain.replace(at, 14, simulator_.url());
             std::ofstream(folder_ + "/chains/" + name) << chain;
         }
         database_ = std::make_unique<TestDatabase>(GetParam(), folder_);
@@ -86,7 +87,8 @@ protected:
     }
     // Places a card-paid order and waits until it completed; its id.
     std::string placed(const std::string& ref) {
-        EXPECT_EQ(host_->post("/v1/orders", order(ref, "place-order")).status, 201);
+        const HttpReply created = host_->post("/v1/orders", order(ref, "place-order"));
+        EXPECT_EQ(created.status, 201) << created.body;
         return waitFor(ref, "completed")->getValue<std::string>("id");
     }
     HttpReply post(const std::string& id, const std::string& what, const std::string& body) const {
