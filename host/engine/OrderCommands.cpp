@@ -62,13 +62,15 @@ CommandResult OrderCommands::cancel(const std::string& orderId, const std::strin
         return asItIs(std::move(*order));
     if (order->state != states::kOnHold && order->state != states::kRetryWait && order->state != states::kCompleted &&
         order->state != states::kFailed)
-        return refused(CommandResult::Kind::NotAllowed,
-                       "order " + orderId + " is " + order->state +
-                           (states::isRunning(order->state) ? "; it stops soon: ask again then" : "; it cannot be cancelled"));
+        return refused(
+            CommandResult::Kind::NotAllowed,
+            "order " + orderId + " is " + order->state +
+                (states::isRunning(order->state) ? "; it stops soon: ask again then" : "; it cannot be cancelled"));
     const ReadyChain* chain = engine_.chains().find(order->chain, order->chainVersion);
     if (chain == nullptr)
-        return refused(CommandResult::Kind::NoChain, "chain " + order->chain + " v" + std::to_string(order->chainVersion) +
-                                                         " is not loaded on this host");
+        return refused(
+            CommandResult::Kind::NoChain,
+            "chain " + order->chain + " v" + std::to_string(order->chainVersion) + " is not loaded on this host");
     Poco::JSON::Object cancellation;
     cancellation.set("reason", reason.substr(0, 1000));
     cancellation.set("requested_at", engine_.now());
@@ -88,7 +90,8 @@ CommandResult OrderCommands::cancel(const std::string& orderId, const std::strin
     updated.compensateTo = states::kCancelled;
     // Completed: every step may be undone. Waiting or failed: the steps before the one it
     // waits or failed at (steps a failure's compensation already undid are not undone again).
-    updated.currentStep = order->state == states::kCompleted ? static_cast<int>(chain->steps.size()) : order->currentStep;
+    updated.currentStep =
+        order->state == states::kCompleted ? static_cast<int>(chain->steps.size()) : order->currentStep;
     updated.nextAttempt = 1;
     updated.awaitingSignal.clear();
     updated.wakeAtMs = 0;
@@ -135,7 +138,8 @@ CommandResult OrderCommands::requestReturn(const std::string& orderId, const std
     updated.nextAttempt = 1;
     updated.compensateTo.clear();
     updated.state = states::kInProgress;
-    return start(*order, std::move(updated), "return", "return requested" + (returnRef.empty() ? "" : ": " + returnRef));
+    return start(*order, std::move(updated), "return",
+                 "return requested" + (returnRef.empty() ? "" : ": " + returnRef));
 }
 
 bool OrderCommands::startReturnDocument(document::JsonDocument& doc, const store::OrderRecord& order,

@@ -19,7 +19,7 @@ namespace orderhost::payment {
 namespace sdk = orderhost::sdk;
 
 inline std::int64_t integerSetting(const sdk::Document& config, const char* field, std::int64_t fallback,
-                            std::int64_t low, std::int64_t high) {
+                                   std::int64_t low, std::int64_t high) {
     std::optional<std::int64_t> value;
     try {
         value = config.optionalInteger(std::string("/") + field);
@@ -66,9 +66,9 @@ inline sdk::Outcome retryLater(const GatewayReply& reply, const char* operation)
 }
 
 inline sdk::Outcome refusedByGateway(const GatewayReply& reply, const char* operation) {
-    return sdk::Outcome::fail("gateway_refused_" + std::string(operation),
-                              "the gateway refused the " + std::string(operation) + " (" + reply.errorCode +
-                                  "): " + reply.message);
+    return sdk::Outcome::fail(
+        "gateway_refused_" + std::string(operation),
+        "the gateway refused the " + std::string(operation) + " (" + reply.errorCode + "): " + reply.message);
 }
 
 // An invoiced order (/billing/invoice_number) owes its invoice in billing_accounts
@@ -80,9 +80,10 @@ inline void moveReceivable(const sdk::StepCall& call, std::int64_t amount) {
     const std::string currency = order.optionalString("/payment/currency").value_or("");
     if (!order.has("/billing/invoice_number") || !customer || amount == 0) return;
     sdk::Database db(call);
-    db.execute("INSERT INTO billing_accounts (customer_id, currency, open_minor) VALUES (?, ?, 0)"
-               " ON CONFLICT (customer_id, currency) DO NOTHING",
-               {*customer, currency});
+    db.execute(
+        "INSERT INTO billing_accounts (customer_id, currency, open_minor) VALUES (?, ?, 0)"
+        " ON CONFLICT (customer_id, currency) DO NOTHING",
+        {*customer, currency});
     db.execute("UPDATE billing_accounts SET open_minor = open_minor + ? WHERE customer_id = ? AND currency = ?",
                {amount, *customer, currency});
 }

@@ -44,7 +44,8 @@ constexpr char kRefundReturnSchema[] = R"({
 class RefundReturnStep : public sdk::Step {
 public:
     explicit RefundReturnStep(sdk::CreateContext& ctx)
-        : gateway_(gatewayFrom(ctx.config())), timeoutMs_(integerSetting(ctx.config(), "timeout_ms", 10000, 1, 600000)) {}
+        : gateway_(gatewayFrom(ctx.config())),
+          timeoutMs_(integerSetting(ctx.config(), "timeout_ms", 10000, 1, 600000)) {}
 
     sdk::Outcome run(sdk::StepCall& call) override {
         sdk::OrderDocument order = call.order();
@@ -69,11 +70,9 @@ public:
         moveReceivable(call, amount);
         order.set("/payment/refunded_minor", before + amount);
         order.set("/payment/status", before + amount == captured ? "refunded" : "partially_refunded");
-        order.setJson("/payment/refunds/-", sdk::JsonObject()
-                                                .add("rma_number", *rma)
-                                                .add("amount_minor", amount)
-                                                .add("refund_id", refunded.id)
-                                                .str());
+        order.setJson(
+            "/payment/refunds/-",
+            sdk::JsonObject().add("rma_number", *rma).add("amount_minor", amount).add("refund_id", refunded.id).str());
         return sdk::Outcome::proceed();
     }
 
@@ -90,7 +89,8 @@ private:
         std::int64_t sum = 0;
         for (std::size_t i = 0; i < order.size(lines); ++i) {
             const std::string at = lines + "/" + std::to_string(i);
-            sum += order.optionalInteger(at + "/quantity").value_or(0) * order.optionalInteger(at + "/unit_price").value_or(0);
+            sum += order.optionalInteger(at + "/quantity").value_or(0) *
+                   order.optionalInteger(at + "/unit_price").value_or(0);
         }
         return sum;
     }

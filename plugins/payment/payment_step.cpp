@@ -41,14 +41,14 @@
 
 namespace sdk = orderhost::sdk;
 using orderhost::payment::AuthorizeRequest;
-using orderhost::payment::GatewayReply;
-using orderhost::payment::HttpGateway;
-using orderhost::payment::PaymentRecord;
 using orderhost::payment::forCall;
 using orderhost::payment::gatewayFrom;
+using orderhost::payment::GatewayReply;
+using orderhost::payment::HttpGateway;
 using orderhost::payment::integerSetting;
 using orderhost::payment::keyOf;
 using orderhost::payment::moveReceivable;
+using orderhost::payment::PaymentRecord;
 using orderhost::payment::refusedByGateway;
 using orderhost::payment::retryLater;
 using orderhost::payment::stringSetting;
@@ -125,7 +125,8 @@ protected:
         const GatewayReply captured = gateway.capture(id, amount, keyOf(call, "capture"));
         if (captured.kind == Kind::unavailable) return retryLater(captured, "capture");
         if (captured.kind == Kind::refused) return refusedByGateway(captured, "capture");
-        orderhost::payment::savePaymentRecord(call, {"capture", keyOf(call, "capture"), amount, currency, id, "captured", ""});
+        orderhost::payment::savePaymentRecord(
+            call, {"capture", keyOf(call, "capture"), amount, currency, id, "captured", ""});
         const sdk::OrderDocument order = call.order();
         writeStatus(order, "captured");
         order.set("/payment/captured_minor", amount);
@@ -159,11 +160,13 @@ public:
         sdk::OrderDocument order = call.order();
         const std::optional<std::int64_t> amount = amountOf(order);
         if (!amount)
-            return sdk::Outcome::fail("amount_missing", amountPath_.empty()
-                                          ? "neither /billing/total_minor nor /totals/net is in the order: run billing or validation first"
-                                          : amountPath_ + " is missing from the order");
-        const std::string currency = order.optionalString("/billing/currency")
-                                         .value_or(order.optionalString("/currency").value_or(""));
+            return sdk::Outcome::fail(
+                "amount_missing",
+                amountPath_.empty()
+                    ? "neither /billing/total_minor nor /totals/net is in the order: run billing or validation first"
+                    : amountPath_ + " is missing from the order");
+        const std::string currency =
+            order.optionalString("/billing/currency").value_or(order.optionalString("/currency").value_or(""));
         const std::optional<std::string> token = order.optionalString(cardTokenPath_);
         if (!token || token->empty())
             return sdk::Outcome::reject("payment_card_missing", cardTokenPath_ + " (the card token) is missing");
@@ -205,7 +208,8 @@ private:
         return order.optionalInteger("/totals/net");
     }
 
-    void save(const sdk::StepCall& call, const GatewayReply& auth, std::int64_t amount, const std::string& currency) const {
+    void save(const sdk::StepCall& call, const GatewayReply& auth, std::int64_t amount,
+              const std::string& currency) const {
         orderhost::payment::savePaymentRecord(
             call, {"authorize", keyOf(call, "authorize"), amount, currency, auth.id, auth.status, auth.declineCode});
     }
@@ -219,7 +223,8 @@ private:
         if (order.optionalBoolean(signalPath + "/timed_out").value_or(false)) {
             const GatewayReply voided = gateway.voidAuthorization(auth.id, keyOf(call, "void"));
             if (voided.kind == Kind::unavailable) return retryLater(voided, "void");
-            if (voided.kind == Kind::refused && voided.errorCode != "invalid_state") return refusedByGateway(voided, "void");
+            if (voided.kind == Kind::refused && voided.errorCode != "invalid_state")
+                return refusedByGateway(voided, "void");
             orderhost::payment::savePaymentRecord(
                 call, {"void", keyOf(call, "void"), order.integer("/payment/amount_minor"),
                        order.optionalString("/payment/currency").value_or(""), auth.id, "voided", ""});
@@ -273,13 +278,14 @@ public:
 
 ORDERHOST_MIGRATIONS("", ORDERHOST_PAYMENT_MIGRATIONS);
 
-ORDERHOST_PLUGIN("orderhost.payment", "1.1.0", "orderhost", "Card payments through a gateway, exactly once",
+ORDERHOST_PLUGIN(
+    "orderhost.payment", "1.1.0", "orderhost", "Card payments through a gateway, exactly once",
     ORDERHOST_STEP(AuthorizeStep, "authorize", OH_CATEGORY_PAYMENT,
                    "Authorizes (and with capture: at_placement captures) the order's amount on its card",
                    kAuthorizeSchema, OH_STEP_THREAD_SAFE),
     ORDERHOST_STEP(CaptureStep, "capture", OH_CATEGORY_PAYMENT,
-                   "Captures the amount an authorize step authorized (e.g. at shipment)",
-                   kCaptureSchema, OH_STEP_THREAD_SAFE),
+                   "Captures the amount an authorize step authorized (e.g. at shipment)", kCaptureSchema,
+                   OH_STEP_THREAD_SAFE),
     ORDERHOST_STEP(orderhost::payment::RefundReturnStep, "refund-return", OH_CATEGORY_PAYMENT,
                    "Refunds the returned lines of the order's RMA (partial refunds, never more than captured)",
                    orderhost::payment::kRefundReturnSchema, OH_STEP_THREAD_SAFE));

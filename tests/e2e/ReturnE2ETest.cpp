@@ -27,7 +27,7 @@ using Poco::JSON::Object;
 
 // 3 drills at 29.99 and a set of bits at 5.00, 19 % tax: 89.97 + 17.09 + 5.00 + 0.95 = 113.01.
 constexpr std::int64_t kInvoiced = 11301;
-constexpr std::int64_t kOneDrill = 2999 + 570;         // the first drill returned
+constexpr std::int64_t kOneDrill = 2999 + 570;                // the first drill returned
 constexpr std::int64_t kTwoDrills = 8997 + 1709 - kOneDrill;  // the rest of the line, to the cent
 
 std::string order(const std::string& ref, const std::string& chain) {
@@ -79,7 +79,8 @@ protected:
         Object::Ptr found;
         for (int waited = 0; waited < timeoutMs; waited += 50) {
             const HttpReply reply = host_->get("/v1/orders?order_ref=" + ref);
-            if (reply.status == 200 && (found = parse(reply.body))->getValue<std::string>("state") == state) return found;
+            if (reply.status == 200 && (found = parse(reply.body))->getValue<std::string>("state") == state)
+                return found;
             Poco::Thread::sleep(50);
         }
         ADD_FAILURE() << ref << " never reached " << state;
@@ -164,7 +165,8 @@ TEST_P(ReturnE2ETest, AnOverQuantityReturnIsRefusedAndMovesNoMoney) {
     EXPECT_EQ(refused->getValue<std::string>("state"), "rejected");
     EXPECT_EQ(lastCode(refused), "return_quantity_exceeded");
     Poco::JSON::Array::Ptr steps = refused->getArray("steps");
-    EXPECT_NE(steps->getObject(steps->size() - 1)->getValue<std::string>("message").find("SKU DRILL"), std::string::npos);
+    EXPECT_NE(steps->getObject(steps->size() - 1)->getValue<std::string>("message").find("SKU DRILL"),
+              std::string::npos);
     EXPECT_EQ(simulator_.count("refund"), 0);
     EXPECT_EQ(number("SELECT COUNT(*) FROM billing_return_credits"), 0);
     // Corrected under a new return_ref, it goes through.

@@ -32,8 +32,8 @@ protected:
     // The paid order returning under `rma`: its credit note's gross total is `credited`.
     void startReturn(document::JsonDocument& doc, const std::string& rma, std::int64_t credited) {
         doc.set("/return", R"({"rma": {"number": ")" + rma + R"(", "lines": []}})");
-        doc.set("/billing/return_credits/-", R"({"rma_number": ")" + rma + R"(", "total_minor": )" +
-                                                 std::to_string(credited) + "}");
+        doc.set("/billing/return_credits/-",
+                R"({"rma_number": ")" + rma + R"(", "total_minor": )" + std::to_string(credited) + "}");
     }
     std::int64_t receivables() { return number("SELECT open_minor FROM billing_accounts WHERE customer_id = 'C-5'"); }
 

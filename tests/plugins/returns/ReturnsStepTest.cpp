@@ -18,8 +18,8 @@ std::string order(const std::string& request, std::int64_t requestedAt = kComple
            R"(, "lines": [{"sku": "DRILL", "quantity": 3, "unit_price": 2999},
                         {"sku": "GIFT-CARD", "quantity": 1, "unit_price": 5000},
                         {"sku": "SETUP", "quantity": 1, "unit_price": 900, "kind": "service"}],
-              "return": )" + request.substr(0, request.size() - 1) +
-           R"(, "requested_at": )" + std::to_string(requestedAt) + "}}";
+              "return": )" +
+           request.substr(0, request.size() - 1) + R"(, "requested_at": )" + std::to_string(requestedAt) + "}}";
 }
 
 class ReturnsStepTest : public PluginStepTest {
@@ -150,14 +150,13 @@ TEST_P(ReturnsStepTest, ARolledBackAuthorizationConsumesNoNumber) {
 }
 
 TEST_P(ReturnsStepTest, RefusesBadConfigNamingTheField) {
-    for (const char* config : {R"({})", R"({"rma_series": ""})", R"({"rma_series": "R-", "return_window_days": -1})",
-                               R"({"rma_series": "R-", "non_returnable_skus": "X"})",
-                               R"({"rma_series": "R-", "non_returnable_skus": [1]})"})
+    for (const char* config :
+         {R"({})", R"({"rma_series": ""})", R"({"rma_series": "R-", "return_window_days": -1})",
+          R"({"rma_series": "R-", "non_returnable_skus": "X"})", R"({"rma_series": "R-", "non_returnable_skus": [1]})"})
         EXPECT_THROW(makeStep("orderhost.returns", "authorize-return", config), engine::StepCreateError) << config;
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ReturnsStepTest, ::testing::ValuesIn(testing::testBackends()),
-                         testing::backendName);
+INSTANTIATE_TEST_SUITE_P(Backends, ReturnsStepTest, ::testing::ValuesIn(testing::testBackends()), testing::backendName);
 
 }  // namespace
 }  // namespace orderhost::plugintests
