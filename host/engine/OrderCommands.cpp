@@ -74,9 +74,10 @@ CommandResult OrderCommands::cancel(const std::string& orderId, const std::strin
         return asItIs(std::move(*order));
     if (order->state != states::kOnHold && order->state != states::kRetryWait && order->state != states::kCompleted &&
         order->state != states::kFailed)
-        return refused(CommandResult::Kind::NotAllowed,
-                       "order " + orderId + " is " + order->state +
-                           (states::isRunning(order->state) ? "; it stops soon: ask again then" : "; it cannot be cancelled"));
+        return refused(
+            CommandResult::Kind::NotAllowed,
+            "order " + orderId + " is " + order->state +
+                (states::isRunning(order->state) ? "; it stops soon: ask again then" : "; it cannot be cancelled"));
     const ReadyChain* chain = engine_.chains().find(order->chain, order->chainVersion);
     if (chain == nullptr)
         return refused(CommandResult::Kind::NoChain, "chain " + order->chain + " v" + std::to_string(order->chainVersion) +
@@ -103,7 +104,8 @@ CommandResult OrderCommands::cancel(const std::string& orderId, const std::strin
     updated.compensateTo = states::kCancelled;
     // Completed: every step may be undone. Waiting or failed: the steps before the one it
     // waits or failed at (steps a failure's compensation already undid are not undone again).
-    updated.currentStep = order->state == states::kCompleted ? static_cast<int>(chain->steps.size()) : order->currentStep;
+    updated.currentStep =
+        order->state == states::kCompleted ? static_cast<int>(chain->steps.size()) : order->currentStep;
     updated.nextAttempt = 1;
     updated.awaitingSignal.clear();
     updated.wakeAtMs = 0;
@@ -114,19 +116,32 @@ CommandResult OrderCommands::requestReturn(const std::string& orderId, const std
     std::string problem;
     auto body = parseObject(bodyJson, problem);
     if (!body) return refused(CommandResult::Kind::InvalidPayload, problem);
+    std::string returnRef;
+    if (body->getString("/return_ref", returnRef) == document::Status::TypeMismatch)
+        return refused(CommandResult::Kind::InvalidPayload, "\"return_ref\" must be a string");
     auto order = engine_.store().findById(orderId);
     if (!order) return refused(CommandResult::Kind::UnknownOrder, "no order with id '" + orderId + "'");
-    if (order->state == states::kReturned || runsChainOfTrigger(*order, engine_.chains(), "return_order"))
-        return asItIs(std::move(*order));
-    if (order->state != states::kCompleted)
-        return refused(CommandResult::Kind::NotAllowed,
-                       "order " + orderId + " is " + order->state + "; only a completed order can be returned");
+    auto doc = document::JsonDocument::parse(order->document);
+    if (!doc.ok()) return refused(CommandResult::Kind::InvalidPayload, "the order document cannot be read");
+    if (order->state != states::kCompleted) {
+        if (!runsChainOfTrigger(*order, engine_.chains(), "return_order") && order->state != states::kReturned)
+            return refused(CommandResult::Kind::NotAllowed,
+                           "order " + orderId + " is " + order->state + "; only a completed order can be returned");
+        // On its return chain: the same return asked again is answered as it is; another one
+        // (a new return_ref) starts after the last one ended returned, or was refused (rejected).
+        std::string lastRef;
+        doc.document->getString("/return/return_ref", lastRef);
+        if (returnRef == lastRef) return asItIs(std::move(*order));
+        if (order->state != states::kReturned && order->state != states::kRejected)
+            return refused(CommandResult::Kind::NotAllowed,
+                           "order " + orderId + " is " + order->state + " on return " +
+                               (lastRef.empty() ? std::string("(no return_ref)") : "'" + lastRef + "'") +
+                               "; a further return starts when that one has ended");
+    }
     const ReadyChain* returnChain = engine_.chains().forTrigger("return_order");
     if (returnChain == nullptr)
         return refused(CommandResult::Kind::NoChain, "no chain with trigger return_order is loaded on this host");
-    auto doc = document::JsonDocument::parse(order->document);
-    if (!doc.ok() || doc.document->set("/return", body->toJson()) != document::Status::Ok ||
-        doc.document->set("/return/requested_at", std::to_string(engine_.now())) != document::Status::Ok)
+    if (!startReturnDocument(*doc.document, *order, *body))
         return refused(CommandResult::Kind::InvalidPayload, "the return cannot be added to the order document");
 
     store::OrderRecord updated = *order;
@@ -135,8 +150,35 @@ CommandResult OrderCommands::requestReturn(const std::string& orderId, const std
     updated.chainVersion = returnChain->definition.version;
     updated.currentStep = 0;
     updated.nextAttempt = 1;
+    updated.compensateTo.clear();
     updated.state = states::kInProgress;
-    return start(*order, std::move(updated), "return", "return requested");
+    return start(*order, std::move(updated), "return",
+                 "return requested" + (returnRef.empty() ? "" : ": " + returnRef));
+}
+
+bool OrderCommands::startReturnDocument(document::JsonDocument& doc, const store::OrderRecord& order,
+                                        const document::JsonDocument& body) const {
+    // A completed order's record last changed when it completed: the window of a return
+    // starts there when the document names no delivery time.
+    std::string completedAt;
+    if (order.state == states::kCompleted && doc.getJson("/completed_at", completedAt) != document::Status::Ok &&
+        doc.set("/completed_at", std::to_string(order.updatedAtMs)) != document::Status::Ok)
+        return false;
+    // A further return: the previous one stays readable at the end of /returns, with the
+    // signals delivered so far, so that no step of the new run takes an old signal for its own.
+    std::string previous, signals;
+    std::size_t archived = 0;
+    if (doc.getJson("/return", previous) == document::Status::Ok) {
+        if (doc.set("/returns/-", previous) != document::Status::Ok ||
+            doc.getSize("/returns", archived) != document::Status::Ok)
+            return false;
+        if (doc.getJson("/signals", signals) == document::Status::Ok &&
+            (doc.set("/returns/" + std::to_string(archived - 1) + "/signals", signals) != document::Status::Ok ||
+             doc.remove("/signals") != document::Status::Ok))
+            return false;
+    }
+    return doc.set("/return", body.toJson()) == document::Status::Ok &&
+           doc.set("/return/requested_at", std::to_string(engine_.now())) == document::Status::Ok;
 }
 
 CommandResult OrderCommands::start(const store::OrderRecord& order, store::OrderRecord updated,

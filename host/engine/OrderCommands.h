@@ -9,7 +9,11 @@
 // cancellable_until: <step> refuses the cancel once that step completed (NotAllowed: return it).
 //
 // Return (allowed once completed): the latest chain with trigger return_order runs on the
-// order, whose document gets the request at /return; it ends returned.
+// order, whose document gets the request at /return (and /completed_at, the completion time,
+// at its first return); it ends returned. Several partial returns: a request with a new
+// "return_ref" starts the return chain again on an order that ended returned, or whose last
+// return was refused (rejected); the previous /return moves to the end of /returns. The same
+// return_ref (or none, twice) is the same request.
 //
 // Both are idempotent for the ERP: asking again for an order already being cancelled (or
 // returned), or done, answers with the order as it is instead of an error.
@@ -49,6 +53,10 @@ private:
     // Commits `updated` (now leased to this host) from `order`'s state, then runs it on.
     CommandResult start(const store::OrderRecord& order, store::OrderRecord updated, const std::string& command,
                         const std::string& message);
+
+    // Writes the return request into the order's document; false when it cannot.
+    bool startReturnDocument(document::JsonDocument& doc, const store::OrderRecord& order,
+                             const document::JsonDocument& body) const;
 
     Engine& engine_;
     ChainRunner runner_;

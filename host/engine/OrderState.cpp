@@ -25,6 +25,8 @@ bool isAllowedTransition(const std::string& from, const std::string& to) {
         {kCompleted, kCompensating}, {kCompleted, kInProgress}, {kCompleted, kCancelled},
         // a failed order may still be cancelled: what it completed is undone (stock released)
         {kFailed, kCompensating}, {kFailed, kCancelled},
+        // a further partial return (a new return_ref): after the last one, or after a refused one
+        {kReturned, kInProgress}, {kRejected, kInProgress},
     };
     return allowed.count({from, to}) != 0;
 }

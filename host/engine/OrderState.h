@@ -22,7 +22,9 @@
 // compensating: completed steps are being undone in reverse order; compensate_to holds the
 //               final state (rejected, failed or cancelled).
 // cancelled:    the order was cancelled: compensated, then its cancel chain (if any) ran.
-// returned:     a completed order went through its return chain.
+// returned:     a completed order went through its return chain. A further partial return
+//               (POST .../return with a new return_ref) runs the return chain again from
+//               returned, or from rejected when the last return was refused.
 //
 // A transition not drawn above is a bug and throws; it is never silently applied.
 #pragma once
@@ -50,7 +52,8 @@ void requireTransition(const std::string& from, const std::string& to);
 
 // States in which a host is (or should be) running the order: it holds a lease.
 bool isRunning(const std::string& state);
-// States no chain leaves again on its own (cancel and return start from completed).
+// States no chain leaves again on its own (cancel and return start from completed; a further
+// return from returned, or from a refused return's rejected).
 bool isFinal(const std::string& state);
 
 }  // namespace orderhost::engine::states

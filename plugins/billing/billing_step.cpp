@@ -18,11 +18,16 @@
 // Idempotent: an invoice for the order already exists -> it is reported again, nothing issued.
 //
 // compensate(): issued invoices are immutable. Undo issues a credit note for the full amount
-// in its own gapless series (same counter mechanism), referencing the invoice, reduces the
-// receivables and publishes "credit_note.issued". At most one credit note per invoice, so a
-// repeated compensate issues nothing more.
+// (less what credit notes of returns credited already) in its own gapless series (same counter
+// mechanism), referencing the invoice, reduces the receivables and publishes
+// "credit_note.issued". At most one credit note per invoice, so a repeated compensate issues
+// nothing more.
+//
+// credit-return (billing_return.hpp): a partial credit note for the returned lines of an RMA.
 //
 // Thread contract: OH_STEP_THREAD_SAFE (members are read-only after construction).
+#include "billing_ledger.hpp"
+#include "billing_return.hpp"
 #include "billing_tax.hpp"
 
 #include <orderhost/sdk.hpp>
@@ -36,6 +41,10 @@
 namespace sdk = orderhost::sdk;
 
 namespace {
+
+using billing::addToReceivables;
+using billing::requiredSeries;
+using billing::takeNumber;
 
 constexpr char kConfigSchema[] = R"({
   "type": "object",
@@ -54,325 +63,261 @@ constexpr char kConfigSchema[] = R"({
 })";
 
 struct InvoiceLine {
-  std::string sku;
-  std::int64_t quantity = 0;
-  std::string tax_class;
-  std::int64_t rate_bp = 0;
-  std::int64_t net = 0;
-  std::int64_t tax = 0;
+    std::string sku;
+    std::int64_t quantity = 0;
+    std::string tax_class;
+    std::int64_t rate_bp = 0;
+    std::int64_t net = 0;
+    std::int64_t tax = 0;
 };
 
 struct Totals {
-  std::int64_t net = 0;
-  std::int64_t tax = 0;
-  std::int64_t total = 0;
+    std::int64_t net = 0;
+    std::int64_t tax = 0;
+    std::int64_t total = 0;
 };
 
-std::string requiredSeries(const sdk::Document& config, const char* field) {
-  std::optional<std::string> value;
-  try {
-    value = config.optionalString(std::string("/") + field);
-  } catch (const sdk::Error&) {
-  }
-  if (!value || value->empty() || value->size() > 32)
-    throw sdk::ConfigError(field, "must be a prefix of 1 to 32 characters, e.g. \"INV-2026-\"");
-  return *value;
-}
-
-// The next number of `series`, taken inside the step's transaction (see the file comment).
-std::int64_t takeNumber(const sdk::Database& db, const std::string& series) {
-  db.execute("INSERT INTO billing_series (series, next_number) VALUES (?, 1) ON CONFLICT (series) DO NOTHING",
-             {series});
-  const std::vector<sdk::Row> rows = db.query(
-      "UPDATE billing_series SET next_number = next_number + 1 WHERE series = ? RETURNING next_number", {series});
-  if (rows.size() != 1) throw sdk::Error(OH_STATUS_INTERNAL_ERROR, std::string(), "series row vanished: " + series);
-  return rows.front().integer("next_number") - 1;
-}
-
-void addToReceivables(const sdk::Database& db, const std::string& customer, const std::string& currency,
-                      std::int64_t amount) {
-  db.execute("INSERT INTO billing_accounts (customer_id, currency, open_minor) VALUES (?, ?, 0)"
-             " ON CONFLICT (customer_id, currency) DO NOTHING",
-             {customer, currency});
-  db.execute("UPDATE billing_accounts SET open_minor = open_minor + ? WHERE customer_id = ? AND currency = ?",
-             {amount, customer, currency});
-}
-
 class BillingStep : public sdk::Step {
- public:
-  explicit BillingStep(sdk::CreateContext& ctx) {
-    const sdk::Document config = ctx.config();
-    series_ = requiredSeries(config, "series");
-    credit_note_series_ = requiredSeries(config, "credit_note_series");
-    if (credit_note_series_ == series_)
-      throw sdk::ConfigError("credit_note_series", "must differ from series: each series has its own counter");
-    std::optional<std::int64_t> width;
-    try {
-      width = config.optionalInteger("/number_width");
-    } catch (const sdk::Error&) {
-      width = 0;
-    }
-    if (width && (*width < 1 || *width > 12)) throw sdk::ConfigError("number_width", "must be an integer from 1 to 12");
-    width_ = static_cast<int>(width.value_or(6));
-    const std::string source = config.optionalString("/tax_rates_source").value_or("config");
-    if (source != "config" && source != "table")
-      throw sdk::ConfigError("tax_rates_source", "must be \"config\" (rates in tax_rates) or \"table\" (billing_tax_rates)");
-    rates_from_table_ = source == "table";
-    if (!rates_from_table_) {
-      if (!config.has("/tax_rates"))
-        throw sdk::ConfigError("tax_rates", "is required when tax_rates_source is \"config\"");
-      rates_ = billing::readConfigRates(config);
-    }
-    const std::optional<std::string> tax_class = config.optionalString("/default_tax_class");
-    if (!tax_class || tax_class->empty())
-      throw sdk::ConfigError("default_tax_class", "must name the tax class of lines without /lines/<i>/tax_class");
-    default_tax_class_ = *tax_class;
-    default_country_ = config.optionalString("/default_country").value_or("");
-    if (config.has("/tax_classes")) {
-      if (config.type("/tax_classes") != sdk::JsonType::object)
-        throw sdk::ConfigError("tax_classes", "must be an object mapping SKU to tax class");
-      for (const std::string& sku : config.keys("/tax_classes")) {
-        std::optional<std::string> tax_class;
+public:
+    explicit BillingStep(sdk::CreateContext& ctx) {
+        const sdk::Document config = ctx.config();
+        series_ = requiredSeries(config, "series");
+        credit_note_series_ = requiredSeries(config, "credit_note_series");
+        if (credit_note_series_ == series_)
+            throw sdk::ConfigError("credit_note_series", "must differ from series: each series has its own counter");
+        std::optional<std::int64_t> width;
         try {
-          tax_class = config.optionalString(sdk::path("tax_classes", sku));
+            width = config.optionalInteger("/number_width");
         } catch (const sdk::Error&) {
+            width = 0;
         }
-        if (!tax_class || tax_class->empty()) throw sdk::ConfigError("tax_classes." + sku, "must be a tax class name");
-        tax_classes_[sku] = *tax_class;
-      }
+        if (width && (*width < 1 || *width > 12))
+            throw sdk::ConfigError("number_width", "must be an integer from 1 to 12");
+        width_ = static_cast<int>(width.value_or(6));
+        const std::string source = config.optionalString("/tax_rates_source").value_or("config");
+        if (source != "config" && source != "table")
+            throw sdk::ConfigError("tax_rates_source",
+                                   "must be \"config\" (rates in tax_rates) or \"table\" (billing_tax_rates)");
+        rates_from_table_ = source == "table";
+        if (!rates_from_table_) {
+            if (!config.has("/tax_rates"))
+                throw sdk::ConfigError("tax_rates", "is required when tax_rates_source is \"config\"");
+            rates_ = billing::readConfigRates(config);
+        }
+        const std::optional<std::string> tax_class = config.optionalString("/default_tax_class");
+        if (!tax_class || tax_class->empty())
+            throw sdk::ConfigError("default_tax_class",
+                                   "must name the tax class of lines without /lines/<i>/tax_class");
+        default_tax_class_ = *tax_class;
+        default_country_ = config.optionalString("/default_country").value_or("");
+        if (config.has("/tax_classes")) {
+            if (config.type("/tax_classes") != sdk::JsonType::object)
+                throw sdk::ConfigError("tax_classes", "must be an object mapping SKU to tax class");
+            for (const std::string& sku : config.keys("/tax_classes")) {
+                std::optional<std::string> tax_class;
+                try {
+                    tax_class = config.optionalString(sdk::path("tax_classes", sku));
+                } catch (const sdk::Error&) {
+                }
+                if (!tax_class || tax_class->empty())
+                    throw sdk::ConfigError("tax_classes." + sku, "must be a tax class name");
+                tax_classes_[sku] = *tax_class;
+            }
+        }
     }
-  }
 
-  sdk::Outcome run(sdk::StepCall& call) override {
-    sdk::Database db(call);
-    sdk::OrderDocument order = call.order();
-    const std::string orderId(call.orderId());
-    const std::vector<sdk::Row> existing = db.query(
-        "SELECT invoice_number, currency, net_minor, tax_minor, total_minor FROM billing_invoices WHERE order_id = ?",
-        {orderId});
-    if (!existing.empty()) {  // issued by an earlier run whose result was kept
-      writeInvoice(order, existing.front());
-      return sdk::Outcome::proceed();
-    }
-    const std::optional<std::string> currency = order.optionalString("/currency");
-    const std::optional<std::string> customer = order.optionalString("/customer/id");
-    if (!currency || !customer)
-      return sdk::Outcome::fail("order_incomplete", "/currency and /customer/id are required to invoice");
-    const std::string country = order.optionalString("/shipping_address/country").value_or(default_country_);
-    if (country.empty())
-      return sdk::Outcome::fail("country_missing",
-                                "/shipping_address/country is missing and the step has no default_country");
-    std::vector<InvoiceLine> lines;
-    Totals totals;
-    if (std::optional<sdk::Outcome> problem = priceLines(db, order, country, lines, totals)) return *problem;
+    sdk::Outcome run(sdk::StepCall& call) override {
+        sdk::Database db(call);
+        sdk::OrderDocument order = call.order();
+        const std::string orderId(call.orderId());
+        const std::vector<sdk::Row> existing = db.query(
+            "SELECT invoice_number, currency, net_minor, tax_minor, total_minor FROM billing_invoices WHERE order_id = "
+            "?",
+            {orderId});
+        if (!existing.empty()) {  // issued by an earlier run whose result was kept
+            writeInvoice(order, existing.front());
+            return sdk::Outcome::proceed();
+        }
+        const std::optional<std::string> currency = order.optionalString("/currency");
+        const std::optional<std::string> customer = order.optionalString("/customer/id");
+        if (!currency || !customer)
+            return sdk::Outcome::fail("order_incomplete", "/currency and /customer/id are required to invoice");
+        const std::string country = order.optionalString("/shipping_address/country").value_or(default_country_);
+        if (country.empty())
+            return sdk::Outcome::fail("country_missing",
+                                      "/shipping_address/country is missing and the step has no default_country");
+        std::vector<InvoiceLine> lines;
+        Totals totals;
+        if (std::optional<sdk::Outcome> problem = priceLines(db, order, country, lines, totals)) return *problem;
 
-    const std::int64_t number = takeNumber(db, series_);
-    const std::string invoice = formatNumber(series_, number);
-    db.execute("INSERT INTO billing_invoices (invoice_number, series, number, order_id, customer_id, country,"
-               " currency, net_minor, tax_minor, total_minor, issued_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               {invoice, series_, number, orderId, *customer, country, *currency, totals.net, totals.tax,
-                totals.total, call.nowMs()});
-    for (std::size_t i = 0; i < lines.size(); ++i) {
-      const InvoiceLine& l = lines[i];
-      db.execute("INSERT INTO billing_invoice_lines (invoice_number, line_no, sku, quantity, tax_class, tax_rate_bp,"
-                 " net_minor, tax_minor, total_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 {invoice, static_cast<std::int64_t>(i + 1), l.sku, l.quantity, l.tax_class, l.rate_bp, l.net, l.tax,
-                  l.net + l.tax});
-    }
-    addToReceivables(db, *customer, *currency, totals.total);
-    order.setJson("/billing", invoiceJson(invoice, *currency, totals));
-    call.events().emit("invoice.issued", sdk::JsonObject()
-                                             .add("invoice_number", invoice)
-                                             .add("order_id", orderId)
-                                             .add("customer_id", *customer)
-                                             .add("currency", *currency)
-                                             .add("net_minor", totals.net)
-                                             .add("tax_minor", totals.tax)
-                                             .add("total_minor", totals.total)
-                                             .str());
-    return sdk::Outcome::proceed();
-  }
-
-  sdk::Outcome compensate(sdk::StepCall& call) override {
-    sdk::Database db(call);
-    sdk::OrderDocument order = call.order();
-    const std::string orderId(call.orderId());
-    const std::vector<sdk::Row> invoices = db.query(
-        "SELECT invoice_number, customer_id, currency, net_minor, tax_minor, total_minor FROM billing_invoices"
-        " WHERE order_id = ?",
-        {orderId});
-    if (invoices.empty()) return sdk::Outcome::proceed();  // nothing was issued
-    const sdk::Row& inv = invoices.front();
-    const std::string invoice = inv.string("invoice_number");
-    const std::vector<sdk::Row> notes =
-        db.query("SELECT credit_note_number FROM billing_credit_notes WHERE invoice_number = ?", {invoice});
-    if (!notes.empty()) {  // credited by an earlier compensate
-      markCredited(order, notes.front().string("credit_note_number"));
-      return sdk::Outcome::proceed();
-    }
-    const std::int64_t number = takeNumber(db, credit_note_series_);
-    const std::string note = formatNumber(credit_note_series_, number);
-    const std::string customer = inv.string("customer_id"), currency = inv.string("currency");
-    const std::int64_t total = inv.integer("total_minor");
-    db.execute("INSERT INTO billing_credit_notes (credit_note_number, series, number, invoice_number, order_id,"
-               " customer_id, currency, net_minor, tax_minor, total_minor, issued_at_ms)"
-               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               {note, credit_note_series_, number, invoice, orderId, customer, currency, inv.integer("net_minor"),
-                inv.integer("tax_minor"), total, call.nowMs()});
-    addToReceivables(db, customer, currency, -total);
-    markCredited(order, note);
-    call.events().emit("credit_note.issued", sdk::JsonObject()
-                                                 .add("credit_note_number", note)
+        const std::int64_t number = takeNumber(db, series_);
+        const std::string invoice = formatNumber(series_, number);
+        db.execute(
+            "INSERT INTO billing_invoices (invoice_number, series, number, order_id, customer_id, country,"
+            " currency, net_minor, tax_minor, total_minor, issued_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            {invoice, series_, number, orderId, *customer, country, *currency, totals.net, totals.tax, totals.total,
+             call.nowMs()});
+        for (std::size_t i = 0; i < lines.size(); ++i) {
+            const InvoiceLine& l = lines[i];
+            db.execute(
+                "INSERT INTO billing_invoice_lines (invoice_number, line_no, sku, quantity, tax_class, tax_rate_bp,"
+                " net_minor, tax_minor, total_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                {invoice, static_cast<std::int64_t>(i + 1), l.sku, l.quantity, l.tax_class, l.rate_bp, l.net, l.tax,
+                 l.net + l.tax});
+        }
+        addToReceivables(db, *customer, *currency, totals.total);
+        order.setJson("/billing", invoiceJson(invoice, *currency, totals));
+        call.events().emit("invoice.issued", sdk::JsonObject()
                                                  .add("invoice_number", invoice)
                                                  .add("order_id", orderId)
-                                                 .add("customer_id", customer)
-                                                 .add("currency", currency)
-                                                 .add("total_minor", total)
+                                                 .add("customer_id", *customer)
+                                                 .add("currency", *currency)
+                                                 .add("net_minor", totals.net)
+                                                 .add("tax_minor", totals.tax)
+                                                 .add("total_minor", totals.total)
                                                  .str());
-    return sdk::Outcome::proceed();
-  }
-
- private:
-  // Fills `lines` and `totals` from /lines (net = /lines/<i>/total, written by validation);
-  // an outcome when the order cannot be invoiced. Writes nothing.
-  std::optional<sdk::Outcome> priceLines(const sdk::Database& db, const sdk::OrderDocument& order,
-                                         const std::string& country, std::vector<InvoiceLine>& lines,
-                                         Totals& totals) const {
-    const std::size_t count = order.has("/lines") ? order.size("/lines") : 0;
-    if (count == 0) return sdk::Outcome::fail("lines_missing", "/lines is empty: nothing to invoice");
-    for (std::size_t i = 0; i < count; ++i) {
-      InvoiceLine line;
-      const std::optional<std::int64_t> net = order.optionalInteger(sdk::path("lines", i, "total"));
-      if (!net)
-        return sdk::Outcome::fail("totals_missing", sdk::path("lines", i, "total") +
-                                                        " is missing: run the validation step before billing");
-      line.net = *net;
-      line.sku = order.optionalString(sdk::path("lines", i, "sku")).value_or("");
-      line.quantity = order.optionalInteger(sdk::path("lines", i, "quantity")).value_or(0);
-      line.tax_class = order.optionalString(sdk::path("lines", i, "tax_class")).value_or(taxClassOf(line.sku));
-      const std::optional<std::int64_t> rate = rateOf(db, country, line.tax_class);
-      if (!rate)
-        return sdk::Outcome::fail("tax_rate_missing", "no tax rate for country " + country + " and tax class " +
-                                                          line.tax_class + " (line " + std::to_string(i) + ")");
-      line.rate_bp = *rate;
-      const std::optional<std::int64_t> tax = billing::lineTax(line.net, line.rate_bp);
-      if (!tax || __builtin_add_overflow(totals.net, line.net, &totals.net) ||
-          __builtin_add_overflow(totals.tax, *tax, &totals.tax))
-        return sdk::Outcome::fail("amount_overflow", "invoice amounts exceed the int64 range");
-      line.tax = *tax;
-      lines.push_back(std::move(line));
+        return sdk::Outcome::proceed();
     }
-    if (__builtin_add_overflow(totals.net, totals.tax, &totals.total))
-      return sdk::Outcome::fail("amount_overflow", "invoice total exceeds the int64 range");
-    return std::nullopt;
-  }
 
-  std::optional<std::int64_t> rateOf(const sdk::Database& db, const std::string& country,
-                                     const std::string& tax_class) const {
-    if (!rates_from_table_) {
-      auto found = rates_.find({country, tax_class});
-      return found == rates_.end() ? std::nullopt : std::optional<std::int64_t>(found->second);
+    sdk::Outcome compensate(sdk::StepCall& call) override {
+        sdk::Database db(call);
+        sdk::OrderDocument order = call.order();
+        const std::string orderId(call.orderId());
+        const std::vector<sdk::Row> invoices = db.query(
+            "SELECT invoice_number, customer_id, currency, net_minor, tax_minor, total_minor FROM billing_invoices"
+            " WHERE order_id = ?",
+            {orderId});
+        if (invoices.empty()) return sdk::Outcome::proceed();  // nothing was issued
+        const sdk::Row& inv = invoices.front();
+        const std::string invoice = inv.string("invoice_number");
+        const std::vector<sdk::Row> notes =
+            db.query("SELECT credit_note_number FROM billing_credit_notes WHERE invoice_number = ?", {invoice});
+        if (!notes.empty()) {  // credited by an earlier compensate
+            markCredited(order, notes.front().string("credit_note_number"));
+            return sdk::Outcome::proceed();
+        }
+        const std::int64_t number = takeNumber(db, credit_note_series_);
+        const std::string note = formatNumber(credit_note_series_, number);
+        const std::string customer = inv.string("customer_id"), currency = inv.string("currency");
+        // What the credit notes of returns credited already is not credited twice.
+        const sdk::Row returned = db.query(
+                                        "SELECT COALESCE(SUM(net_minor), 0) AS net, COALESCE(SUM(tax_minor), 0) AS tax"
+                                        " FROM billing_return_credits WHERE invoice_number = ?",
+                                        {invoice})
+                                      .front();
+        const std::int64_t net = inv.integer("net_minor") - returned.integer("net");
+        const std::int64_t tax = inv.integer("tax_minor") - returned.integer("tax");
+        const std::int64_t total = net + tax;
+        db.execute(
+            "INSERT INTO billing_credit_notes (credit_note_number, series, number, invoice_number, order_id,"
+            " customer_id, currency, net_minor, tax_minor, total_minor, issued_at_ms)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            {note, credit_note_series_, number, invoice, orderId, customer, currency, net, tax, total, call.nowMs()});
+        addToReceivables(db, customer, currency, -total);
+        markCredited(order, note);
+        call.events().emit("credit_note.issued", sdk::JsonObject()
+                                                     .add("credit_note_number", note)
+                                                     .add("invoice_number", invoice)
+                                                     .add("order_id", orderId)
+                                                     .add("customer_id", customer)
+                                                     .add("currency", currency)
+                                                     .add("total_minor", total)
+                                                     .str());
+        return sdk::Outcome::proceed();
     }
-    const std::vector<sdk::Row> rows = db.query(
-        "SELECT rate_bp FROM billing_tax_rates WHERE country = ? AND tax_class = ?", {country, tax_class});
-    return rows.empty() ? std::nullopt : std::optional<std::int64_t>(rows.front().integer("rate_bp"));
-  }
 
-  // The SKU's class from config "tax_classes", else default_tax_class.
-  const std::string& taxClassOf(const std::string& sku) const {
-    auto found = tax_classes_.find(sku);
-    return found != tax_classes_.end() ? found->second : default_tax_class_;
-  }
+private:
+    // Fills `lines` and `totals` from /lines (net = /lines/<i>/total, written by validation);
+    // an outcome when the order cannot be invoiced. Writes nothing.
+    std::optional<sdk::Outcome> priceLines(const sdk::Database& db, const sdk::OrderDocument& order,
+                                           const std::string& country, std::vector<InvoiceLine>& lines,
+                                           Totals& totals) const {
+        const std::size_t count = order.has("/lines") ? order.size("/lines") : 0;
+        if (count == 0) return sdk::Outcome::fail("lines_missing", "/lines is empty: nothing to invoice");
+        for (std::size_t i = 0; i < count; ++i) {
+            InvoiceLine line;
+            const std::optional<std::int64_t> net = order.optionalInteger(sdk::path("lines", i, "total"));
+            if (!net)
+                return sdk::Outcome::fail("totals_missing", sdk::path("lines", i, "total") +
+                                                                " is missing: run the validation step before billing");
+            line.net = *net;
+            line.sku = order.optionalString(sdk::path("lines", i, "sku")).value_or("");
+            line.quantity = order.optionalInteger(sdk::path("lines", i, "quantity")).value_or(0);
+            line.tax_class = order.optionalString(sdk::path("lines", i, "tax_class")).value_or(taxClassOf(line.sku));
+            const std::optional<std::int64_t> rate = rateOf(db, country, line.tax_class);
+            if (!rate)
+                return sdk::Outcome::fail("tax_rate_missing", "no tax rate for country " + country + " and tax class " +
+                                                                  line.tax_class + " (line " + std::to_string(i) + ")");
+            line.rate_bp = *rate;
+            const std::optional<std::int64_t> tax = billing::lineTax(line.net, line.rate_bp);
+            if (!tax || __builtin_add_overflow(totals.net, line.net, &totals.net) ||
+                __builtin_add_overflow(totals.tax, *tax, &totals.tax))
+                return sdk::Outcome::fail("amount_overflow", "invoice amounts exceed the int64 range");
+            line.tax = *tax;
+            lines.push_back(std::move(line));
+        }
+        if (__builtin_add_overflow(totals.net, totals.tax, &totals.total))
+            return sdk::Outcome::fail("amount_overflow", "invoice total exceeds the int64 range");
+        return std::nullopt;
+    }
 
-  std::string formatNumber(const std::string& series, std::int64_t number) const {
-    std::string digits = std::to_string(number);
-    if (digits.size() < static_cast<std::size_t>(width_)) digits.insert(0, width_ - digits.size(), '0');
-    return series + digits;
-  }
+    std::optional<std::int64_t> rateOf(const sdk::Database& db, const std::string& country,
+                                       const std::string& tax_class) const {
+        if (!rates_from_table_) {
+            auto found = rates_.find({country, tax_class});
+            return found == rates_.end() ? std::nullopt : std::optional<std::int64_t>(found->second);
+        }
+        const std::vector<sdk::Row> rows =
+            db.query("SELECT rate_bp FROM billing_tax_rates WHERE country = ? AND tax_class = ?", {country, tax_class});
+        return rows.empty() ? std::nullopt : std::optional<std::int64_t>(rows.front().integer("rate_bp"));
+    }
 
-  static std::string invoiceJson(const std::string& invoice, const std::string& currency, const Totals& t) {
-    return sdk::JsonObject()
-        .add("status", "invoiced")
-        .add("invoice_number", invoice)
-        .add("currency", currency)
-        .add("net_minor", t.net)
-        .add("tax_minor", t.tax)
-        .add("total_minor", t.total)
-        .str();
-  }
-  static void writeInvoice(sdk::OrderDocument& order, const sdk::Row& row) {
-    order.setJson("/billing", invoiceJson(row.string("invoice_number"), row.string("currency"),
-                                          {row.integer("net_minor"), row.integer("tax_minor"), row.integer("total_minor")}));
-  }
-  static void markCredited(sdk::OrderDocument& order, const std::string& note) {
-    order.set("/billing/status", "credited");
-    order.set("/billing/credit_note_number", note);
-  }
+    // The SKU's class from config "tax_classes", else default_tax_class.
+    const std::string& taxClassOf(const std::string& sku) const {
+        auto found = tax_classes_.find(sku);
+        return found != tax_classes_.end() ? found->second : default_tax_class_;
+    }
 
-  // Read-only after construction (OH_STEP_THREAD_SAFE).
-  std::string series_, credit_note_series_, default_tax_class_, default_country_;
-  int width_ = 6;
-  bool rates_from_table_ = false;
-  billing::RateTable rates_;
-  std::map<std::string, std::string> tax_classes_;  // SKU -> tax class
+    std::string formatNumber(const std::string& series, std::int64_t number) const {
+        return billing::formatNumber(series, number, width_);
+    }
+
+    static std::string invoiceJson(const std::string& invoice, const std::string& currency, const Totals& t) {
+        return sdk::JsonObject()
+            .add("status", "invoiced")
+            .add("invoice_number", invoice)
+            .add("currency", currency)
+            .add("net_minor", t.net)
+            .add("tax_minor", t.tax)
+            .add("total_minor", t.total)
+            .str();
+    }
+    static void writeInvoice(sdk::OrderDocument& order, const sdk::Row& row) {
+        order.setJson("/billing",
+                      invoiceJson(row.string("invoice_number"), row.string("currency"),
+                                  {row.integer("net_minor"), row.integer("tax_minor"), row.integer("total_minor")}));
+    }
+    static void markCredited(sdk::OrderDocument& order, const std::string& note) {
+        order.set("/billing/status", "credited");
+        order.set("/billing/credit_note_number", note);
+    }
+
+    // Read-only after construction (OH_STEP_THREAD_SAFE).
+    std::string series_, credit_note_series_, default_tax_class_, default_country_;
+    int width_ = 6;
+    bool rates_from_table_ = false;
+    billing::RateTable rates_;
+    std::map<std::string, std::string> tax_classes_;  // SKU -> tax class
 };
 
 }  // namespace
 
-ORDERHOST_MIGRATIONS("",
-    ORDERHOST_MIGRATION(1, "billing series, invoices, lines, credit notes, accounts, tax rates",
-                        "CREATE TABLE billing_series ("
-                        " series VARCHAR(32) PRIMARY KEY,"
-                        " next_number BIGINT NOT NULL);"
-                        "CREATE TABLE billing_invoices ("
-                        " invoice_number VARCHAR(48) PRIMARY KEY,"
-                        " series VARCHAR(32) NOT NULL,"
-                        " number BIGINT NOT NULL,"
-                        " order_id VARCHAR(64) NOT NULL UNIQUE,"
-                        " customer_id VARCHAR(128) NOT NULL,"
-                        " country VARCHAR(8) NOT NULL,"
-                        " currency VARCHAR(3) NOT NULL,"
-                        " net_minor BIGINT NOT NULL,"
-                        " tax_minor BIGINT NOT NULL,"
-                        " total_minor BIGINT NOT NULL,"
-                        " issued_at_ms BIGINT NOT NULL,"
-                        " UNIQUE (series, number));"
-                        "CREATE TABLE billing_invoice_lines ("
-                        " invoice_number VARCHAR(48) NOT NULL,"
-                        " line_no BIGINT NOT NULL,"
-                        " sku VARCHAR(128) NOT NULL,"
-                        " quantity BIGINT NOT NULL,"
-                        " tax_class VARCHAR(32) NOT NULL,"
-                        " tax_rate_bp BIGINT NOT NULL,"
-                        " net_minor BIGINT NOT NULL,"
-                        " tax_minor BIGINT NOT NULL,"
-                        " total_minor BIGINT NOT NULL,"
-                        " PRIMARY KEY (invoice_number, line_no));"
-                        "CREATE TABLE billing_credit_notes ("
-                        " credit_note_number VARCHAR(48) PRIMARY KEY,"
-                        " series VARCHAR(32) NOT NULL,"
-                        " number BIGINT NOT NULL,"
-                        " invoice_number VARCHAR(48) NOT NULL UNIQUE,"
-                        " order_id VARCHAR(64) NOT NULL,"
-                        " customer_id VARCHAR(128) NOT NULL,"
-                        " currency VARCHAR(3) NOT NULL,"
-                        " net_minor BIGINT NOT NULL,"
-                        " tax_minor BIGINT NOT NULL,"
-                        " total_minor BIGINT NOT NULL,"
-                        " issued_at_ms BIGINT NOT NULL,"
-                        " UNIQUE (series, number));"
-                        "CREATE TABLE billing_accounts ("
-                        " customer_id VARCHAR(128) NOT NULL,"
-                        " currency VARCHAR(3) NOT NULL,"
-                        " open_minor BIGINT NOT NULL,"
-                        " PRIMARY KEY (customer_id, currency));"
-                        "CREATE TABLE billing_tax_rates ("
-                        " country VARCHAR(8) NOT NULL,"
-                        " tax_class VARCHAR(32) NOT NULL,"
-                        " rate_bp BIGINT NOT NULL,"
-                        " PRIMARY KEY (country, tax_class))"));
+ORDERHOST_MIGRATIONS("", ORDERHOST_BILLING_MIGRATIONS);
 
-ORDERHOST_PLUGIN("orderhost.billing", "1.0.0", "orderhost", "Invoices, credit notes and receivables",
-    ORDERHOST_STEP(BillingStep, "issue-invoice", OH_CATEGORY_BILLING,
-                   "Issues the order's invoice (gapless number, tax, totals); undo issues a credit note",
-                   kConfigSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS));
+ORDERHOST_PLUGIN("orderhost.billing", "1.1.0", "orderhost", "Invoices, credit notes and receivables",
+                 ORDERHOST_STEP(BillingStep, "issue-invoice", OH_CATEGORY_BILLING,
+                                "Issues the order's invoice (gapless number, tax, totals); undo issues a credit note",
+                                kConfigSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS),
+                 ORDERHOST_STEP(billing::CreditReturnStep, "credit-return", OH_CATEGORY_BILLING,
+                                "Issues a partial credit note for the returned lines of the order's RMA",
+                                billing::kCreditReturnSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS));

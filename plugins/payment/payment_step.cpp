@@ -18,11 +18,18 @@
 // backoff apply); requires_action (3-D Secure) → SUSPEND on signal "payment_confirmed"; the
 // re-run after the signal asks the gateway how the customer answered; after
 // {"timed_out": true} (on_signal_timeout: rerun) it voids and REJECTs payment_confirmation_timeout.
-// compensate(): voids an uncaptured authorization, refunds a captured one (same keys: safe
-// to repeat). Writes /payment/{authorization_id,status,amount_minor,currency,captured_minor,...}.
+// compensate(): voids an uncaptured authorization, refunds a captured one (less what
+// refund-return refunded already; same keys: safe to repeat). Writes
+// /payment/{authorization_id,status,amount_minor,currency,captured_minor,refunded_minor,...}.
+// Receivables: on an invoiced order (/billing/invoice_number) a capture reduces the customer's
+// open receivables in billing_accounts by the amount captured, and a refund adds back what was
+// paid back (the credit note reduced them): a card-paid invoice is not an open receivable.
+//   refund-return (RefundReturn.h) refunds the returned lines of an RMA, partially.
 #include "Gateway.h"
 #include "HttpGateway.h"
 #include "PaymentRecords.h"
+#include "PaymentSettings.h"
+#include "RefundReturn.h"
 
 #include <orderhost/sdk.hpp>
 
@@ -34,9 +41,17 @@
 
 namespace sdk = orderhost::sdk;
 using orderhost::payment::AuthorizeRequest;
+using orderhost::payment::forCall;
+using orderhost::payment::gatewayFrom;
 using orderhost::payment::GatewayReply;
 using orderhost::payment::HttpGateway;
+using orderhost::payment::integerSetting;
+using orderhost::payment::keyOf;
+using orderhost::payment::moveReceivable;
 using orderhost::payment::PaymentRecord;
+using orderhost::payment::refusedByGateway;
+using orderhost::payment::retryLater;
+using orderhost::payment::stringSetting;
 using Kind = GatewayReply::Kind;
 
 namespace {
@@ -63,59 +78,6 @@ constexpr char kCaptureSchema[] = R"({
 
 constexpr char kSignal[] = "payment_confirmed";
 
-std::int64_t integerSetting(const sdk::Document& config, const char* field, std::int64_t fallback,
-                            std::int64_t low, std::int64_t high) {
-    std::optional<std::int64_t> value;
-    try {
-        value = config.optionalInteger(std::string("/") + field);
-    } catch (const sdk::Error&) {
-        throw sdk::ConfigError(field, "must be an integer");
-    }
-    if (value && (*value < low || *value > high))
-        throw sdk::ConfigError(field, "must be between " + std::to_string(low) + " and " + std::to_string(high));
-    return value.value_or(fallback);
-}
-
-std::string stringSetting(const sdk::Document& config, const char* field, const std::string& fallback) {
-    try {
-        return config.optionalString(std::string("/") + field).value_or(fallback);
-    } catch (const sdk::Error&) {
-        throw sdk::ConfigError(field, "must be a string");
-    }
-}
-
-HttpGateway gatewayFrom(const sdk::Document& config) {
-    const std::string url = stringSetting(config, "base_url", "");
-    if (url.empty()) throw sdk::ConfigError("base_url", "is required (the gateway, e.g. http://127.0.0.1:9100)");
-    try {
-        return HttpGateway(url, integerSetting(config, "timeout_ms", 10000, 1, 600000));
-    } catch (const std::invalid_argument& e) {
-        throw sdk::ConfigError("base_url", e.what());
-    }
-}
-
-// The configured timeout, shortened so that the call ends before the host stops waiting.
-HttpGateway forCall(const HttpGateway& gateway, std::int64_t timeoutMs, const sdk::StepCall& call) {
-    if (call.deadlineMs() == 0) return gateway;
-    const std::int64_t left = call.deadlineMs() - call.nowMs() - 100;
-    return gateway.withTimeout(std::max<std::int64_t>(1, std::min(timeoutMs, left)));
-}
-
-std::string keyOf(const sdk::StepCall& call, const char* operation) {
-    return std::string(call.idempotencyKey()) + ":" + operation;
-}
-
-sdk::Outcome retryLater(const GatewayReply& reply, const char* operation) {
-    return sdk::Outcome::retry(std::string("payment gateway, ") + operation + ": " + reply.message)
-        .withCode(reply.errorCode.empty() ? "gateway_unavailable" : reply.errorCode);
-}
-
-sdk::Outcome refusedByGateway(const GatewayReply& reply, const char* operation) {
-    return sdk::Outcome::fail("gateway_refused_" + std::string(operation),
-                              "the gateway refused the " + std::string(operation) + " (" + reply.errorCode +
-                                  "): " + reply.message);
-}
-
 void writeStatus(const sdk::OrderDocument& order, const std::string& status) { order.set("/payment/status", status); }
 
 class PaymentStep : public sdk::Step {
@@ -138,13 +100,18 @@ public:
             orderhost::payment::savePaymentRecord(
                 call, {"void", keyOf(call, "void"), voided.amountMinor, currency, *id, "voided", ""});
             writeStatus(order, "voided");
-        } else if (status == "captured") {
+        } else if (status == "captured" || status == "partially_refunded") {
+            // What returns refunded already (refund-return) is not refunded twice.
             const std::int64_t captured = order.integer("/payment/captured_minor");
-            const GatewayReply refunded = gateway.refund(*id, captured, keyOf(call, "refund"));
-            if (refunded.kind == Kind::unavailable) return retryLater(refunded, "refund");
-            if (refunded.kind == Kind::refused) return refusedByGateway(refunded, "refund");
-            orderhost::payment::savePaymentRecord(
-                call, {"refund", keyOf(call, "refund"), captured, currency, *id, "refunded", ""});
+            const std::int64_t before = order.optionalInteger("/payment/refunded_minor").value_or(0);
+            if (captured - before > 0) {
+                const GatewayReply refunded = gateway.refund(*id, captured - before, keyOf(call, "refund"));
+                if (refunded.kind == Kind::unavailable) return retryLater(refunded, "refund");
+                if (refunded.kind == Kind::refused) return refusedByGateway(refunded, "refund");
+                orderhost::payment::savePaymentRecord(
+                    call, {"refund", keyOf(call, "refund"), captured - before, currency, *id, "refunded", ""});
+                moveReceivable(call, captured - before);  // paid back: the credit note settles it
+            }
             writeStatus(order, "refunded");
             order.set("/payment/refunded_minor", captured);
         }
@@ -158,10 +125,12 @@ protected:
         const GatewayReply captured = gateway.capture(id, amount, keyOf(call, "capture"));
         if (captured.kind == Kind::unavailable) return retryLater(captured, "capture");
         if (captured.kind == Kind::refused) return refusedByGateway(captured, "capture");
-        orderhost::payment::savePaymentRecord(call, {"capture", keyOf(call, "capture"), amount, currency, id, "captured", ""});
+        orderhost::payment::savePaymentRecord(
+            call, {"capture", keyOf(call, "capture"), amount, currency, id, "captured", ""});
         const sdk::OrderDocument order = call.order();
         writeStatus(order, "captured");
         order.set("/payment/captured_minor", amount);
+        moveReceivable(call, -amount);  // an invoice paid by card is not an open receivable
         return std::nullopt;
     }
 
@@ -191,11 +160,13 @@ public:
         sdk::OrderDocument order = call.order();
         const std::optional<std::int64_t> amount = amountOf(order);
         if (!amount)
-            return sdk::Outcome::fail("amount_missing", amountPath_.empty()
-                                          ? "neither /billing/total_minor nor /totals/net is in the order: run billing or validation first"
-                                          : amountPath_ + " is missing from the order");
-        const std::string currency = order.optionalString("/billing/currency")
-                                         .value_or(order.optionalString("/currency").value_or(""));
+            return sdk::Outcome::fail(
+                "amount_missing",
+                amountPath_.empty()
+                    ? "neither /billing/total_minor nor /totals/net is in the order: run billing or validation first"
+                    : amountPath_ + " is missing from the order");
+        const std::string currency =
+            order.optionalString("/billing/currency").value_or(order.optionalString("/currency").value_or(""));
         const std::optional<std::string> token = order.optionalString(cardTokenPath_);
         if (!token || token->empty())
             return sdk::Outcome::reject("payment_card_missing", cardTokenPath_ + " (the card token) is missing");
@@ -237,7 +208,8 @@ private:
         return order.optionalInteger("/totals/net");
     }
 
-    void save(const sdk::StepCall& call, const GatewayReply& auth, std::int64_t amount, const std::string& currency) const {
+    void save(const sdk::StepCall& call, const GatewayReply& auth, std::int64_t amount,
+              const std::string& currency) const {
         orderhost::payment::savePaymentRecord(
             call, {"authorize", keyOf(call, "authorize"), amount, currency, auth.id, auth.status, auth.declineCode});
     }
@@ -251,7 +223,8 @@ private:
         if (order.optionalBoolean(signalPath + "/timed_out").value_or(false)) {
             const GatewayReply voided = gateway.voidAuthorization(auth.id, keyOf(call, "void"));
             if (voided.kind == Kind::unavailable) return retryLater(voided, "void");
-            if (voided.kind == Kind::refused && voided.errorCode != "invalid_state") return refusedByGateway(voided, "void");
+            if (voided.kind == Kind::refused && voided.errorCode != "invalid_state")
+                return refusedByGateway(voided, "void");
             orderhost::payment::savePaymentRecord(
                 call, {"void", keyOf(call, "void"), order.integer("/payment/amount_minor"),
                        order.optionalString("/payment/currency").value_or(""), auth.id, "voided", ""});
@@ -305,10 +278,14 @@ public:
 
 ORDERHOST_MIGRATIONS("", ORDERHOST_PAYMENT_MIGRATIONS);
 
-ORDERHOST_PLUGIN("orderhost.payment", "1.0.0", "orderhost", "Card payments through a gateway, exactly once",
+ORDERHOST_PLUGIN(
+    "orderhost.payment", "1.1.0", "orderhost", "Card payments through a gateway, exactly once",
     ORDERHOST_STEP(AuthorizeStep, "authorize", OH_CATEGORY_PAYMENT,
                    "Authorizes (and with capture: at_placement captures) the order's amount on its card",
                    kAuthorizeSchema, OH_STEP_THREAD_SAFE),
     ORDERHOST_STEP(CaptureStep, "capture", OH_CATEGORY_PAYMENT,
-                   "Captures the amount an authorize step authorized (e.g. at shipment)",
-                   kCaptureSchema, OH_STEP_THREAD_SAFE));
+                   "Captures the amount an authorize step authorized (e.g. at shipment)", kCaptureSchema,
+                   OH_STEP_THREAD_SAFE),
+    ORDERHOST_STEP(orderhost::payment::RefundReturnStep, "refund-return", OH_CATEGORY_PAYMENT,
+                   "Refunds the returned lines of the order's RMA (partial refunds, never more than captured)",
+                   orderhost::payment::kRefundReturnSchema, OH_STEP_THREAD_SAFE));

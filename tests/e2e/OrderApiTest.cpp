@@ -164,13 +164,13 @@ TEST_F(OrderApiTest, AdministratorsSeePluginsAndChains) {
     ASSERT_EQ(plugins.status, 200);
     for (const char* id : {"orderhost.validation", "orderhost.credit", "orderhost.notification", "orderhost.noop",
                            "orderhost.sourcing", "orderhost.billing", "orderhost.payment", "orderhost.provisioning",
-                           "orderhost.preparation", "orderhost.manufacturing"}) {
+                           "orderhost.preparation", "orderhost.manufacturing", "orderhost.returns"}) {
         EXPECT_NE(plugins.body.find(id), std::string::npos) << id;
     }
     auto health = json(host_->get("/v1/health"));
     EXPECT_EQ(health->getValue<std::string>("status"), "ok");
     EXPECT_EQ(health->getValue<int>("chains"), 3);
-    EXPECT_EQ(health->getValue<int>("plugins"), 10);
+    EXPECT_EQ(health->getValue<int>("plugins"), 11);
     EXPECT_EQ(health->getValue<int>("problems"), 0);
 
     const HttpReply chains = host_->get("/v1/chains");

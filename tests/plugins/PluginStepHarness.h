@@ -31,7 +31,7 @@ protected:
         plugins::RegistryOptions options;
         options.probeFirst = false;
         registry_ = new plugins::PluginRegistry(services::hostInfo(), options);
-        for (const char* file : {"orderhost-billing.so", "orderhost-credit.so"})
+        for (const char* file : {"orderhost-billing.so", "orderhost-credit.so", "orderhost-returns.so", "orderhost-payment.so"})
             ASSERT_NE(registry_->loadFile(std::filesystem::path(ORDERHOST_PLUGIN_DIR) / file), nullptr)
                 << registry_->refusals().front().reason;
     }

@@ -3,6 +3,7 @@
 #include "tests/host/engine/EngineTestFixture.h"
 
 #include "host/engine/OrderCommands.h"
+#include "host/engine/OrderSignals.h"
 
 namespace orderhost::engine {
 namespace {
@@ -88,6 +89,46 @@ TEST_P(OrderCommandsTest, ACompletedOrderCanBeReturnedButNotWhileItRuns) {
     EXPECT_NE(result.order.document.find(R"("return":{"lines":[{"sku":"A","quantity":1}])"), std::string::npos);
     EXPECT_EQ(commands.requestReturn(done.id, "{}").kind, CommandResult::Kind::AlreadyDone);
     EXPECT_EQ(commands.cancel(done.id, "{}").kind, CommandResult::Kind::NotAllowed);  // returned is final
+}
+
+// Several partial returns (issue 11): a new return_ref runs the return chain again after a
+// return ended, or after one was refused; the same return_ref is the same request; one return
+// at a time; the previous return and its signals move to /returns.
+TEST_P(OrderCommandsTest, ANewReturnRefStartsAFurtherReturnAfterAReturnedOrARefusedOne) {
+    definitions_[0].steps = {step("reserve", "{}", 1, "undoable")};
+    definitions_[2].steps = {step("gate", R"({"outcome":"suspend"})")};  // the signal's "go" decides
+    const auto done = placed("8");
+    ASSERT_EQ(done.state, states::kCompleted);
+    OrderCommands commands(*engine_);
+    OrderSignals signals(*engine_);
+    auto returnWith = [&](const std::string& ref) {
+        return commands.requestReturn(done.id, R"({"return_ref":")" + ref + R"(","lines":[]})");
+    };
+    ASSERT_EQ(returnWith("R1").order.state, states::kOnHold);
+    EXPECT_EQ(returnWith("R1").kind, CommandResult::Kind::AlreadyDone);
+    EXPECT_EQ(returnWith("R2").kind, CommandResult::Kind::NotAllowed) << "one return at a time";
+    EXPECT_EQ(signals.deliver(done.id, "scripted_signal", R"({"go":false})").order.state, states::kRejected);
+
+    const CommandResult second = returnWith("R2");  // the refused return does not end the order's returns
+    ASSERT_EQ(second.kind, CommandResult::Kind::Accepted) << second.message;
+    ASSERT_EQ(second.order.state, states::kOnHold) << "the refused return's signal was taken for the new one";
+    EXPECT_EQ(signals.deliver(done.id, "scripted_signal", R"({"go":true})").order.state, states::kReturned);
+    EXPECT_EQ(returnWith("R2").kind, CommandResult::Kind::AlreadyDone);
+    ASSERT_EQ(returnWith("R3").kind, CommandResult::Kind::Accepted);
+
+    auto doc = document::JsonDocument::parse(store_->findById(done.id)->document);
+    std::string json;
+    std::int64_t completedAt = 0;
+    EXPECT_EQ(doc.document->getInt("/completed_at", completedAt), document::Status::Ok);
+    EXPECT_EQ(completedAt, done.updatedAtMs);
+    doc.document->getJson("/returns/0/signals", json);
+    EXPECT_EQ(json, R"({"scripted_signal":{"go":false}})");
+    doc.document->getJson("/returns/1/return_ref", json);
+    EXPECT_EQ(json, R"("R2")");
+    doc.document->getJson("/return/return_ref", json);
+    EXPECT_EQ(json, R"("R3")");
+    EXPECT_EQ(commands.requestReturn(done.id, R"({"return_ref":7})").kind, CommandResult::Kind::InvalidPayload);
+    EXPECT_EQ(trace(done.id), R"(["reserve#1","gate#1","gate#1","gate#1","gate#1","gate#1"])");
 }
 
 TEST_P(OrderCommandsTest, CancellingACompletedOrderUndoesEveryStep) {

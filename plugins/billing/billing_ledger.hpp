@@ -1,0 +1,145 @@
+// billing_ledger.hpp — what the steps of orderhost.billing share: the gapless number series,
+// the customer's receivables (billing_accounts) and the plugin's tables.
+//
+// Gapless numbers: the counter is a row of billing_series that a step increments in its own
+// transaction through orderhost.db, so a step that is retried, fails or crashes rolls the
+// increment back with its document, and two orders never get the same number (on PostgreSQL
+// the UPDATE's row lock makes the second order wait for the first one's commit; on SQLite the
+// step transaction holds the database's write lock from its start).
+#ifndef ORDERHOST_PLUGINS_BILLING_LEDGER_HPP
+#define ORDERHOST_PLUGINS_BILLING_LEDGER_HPP
+
+#include <orderhost/sdk.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace billing {
+
+namespace sdk = orderhost::sdk;
+
+inline std::string requiredSeries(const sdk::Document& config, const char* field) {
+    std::optional<std::string> value;
+    try {
+        value = config.optionalString(std::string("/") + field);
+    } catch (const sdk::Error&) {
+    }
+    if (!value || value->empty() || value->size() > 32)
+        throw sdk::ConfigError(field, "must be a prefix of 1 to 32 characters, e.g. \"INV-2026-\"");
+    return *value;
+}
+
+// The next number of `series`, taken inside the step's transaction (see the file comment).
+inline std::int64_t takeNumber(const sdk::Database& db, const std::string& series) {
+    db.execute("INSERT INTO billing_series (series, next_number) VALUES (?, 1) ON CONFLICT (series) DO NOTHING",
+               {series});
+    const std::vector<sdk::Row> rows = db.query(
+        "UPDATE billing_series SET next_number = next_number + 1 WHERE series = ? RETURNING next_number", {series});
+    if (rows.size() != 1) throw sdk::Error(OH_STATUS_INTERNAL_ERROR, std::string(), "series row vanished: " + series);
+    return rows.front().integer("next_number") - 1;
+}
+
+inline void addToReceivables(const sdk::Database& db, const std::string& customer, const std::string& currency,
+                             std::int64_t amount) {
+    db.execute(
+        "INSERT INTO billing_accounts (customer_id, currency, open_minor) VALUES (?, ?, 0)"
+        " ON CONFLICT (customer_id, currency) DO NOTHING",
+        {customer, currency});
+    db.execute("UPDATE billing_accounts SET open_minor = open_minor + ? WHERE customer_id = ? AND currency = ?",
+               {amount, customer, currency});
+}
+
+// "INV-2026-" + number zero-padded to `width` digits.
+inline std::string formatNumber(const std::string& series, std::int64_t number, int width) {
+    std::string digits = std::to_string(number);
+    if (digits.size() < static_cast<std::size_t>(width)) digits.insert(0, width - digits.size(), '0');
+    return series + digits;
+}
+
+}  // namespace billing
+
+// The plugin's tables (host database). Appended only: never change a shipped version.
+#define ORDERHOST_BILLING_MIGRATIONS                                                             \
+    ORDERHOST_MIGRATION(1, "billing series, invoices, lines, credit notes, accounts, tax rates", \
+                        "CREATE TABLE billing_series ("                                          \
+                        " series VARCHAR(32) PRIMARY KEY,"                                       \
+                        " next_number BIGINT NOT NULL);"                                         \
+                        "CREATE TABLE billing_invoices ("                                        \
+                        " invoice_number VARCHAR(48) PRIMARY KEY,"                               \
+                        " series VARCHAR(32) NOT NULL,"                                          \
+                        " number BIGINT NOT NULL,"                                               \
+                        " order_id VARCHAR(64) NOT NULL UNIQUE,"                                 \
+                        " customer_id VARCHAR(128) NOT NULL,"                                    \
+                        " country VARCHAR(8) NOT NULL,"                                          \
+                        " currency VARCHAR(3) NOT NULL,"                                         \
+                        " net_minor BIGINT NOT NULL,"                                            \
+                        " tax_minor BIGINT NOT NULL,"                                            \
+                        " total_minor BIGINT NOT NULL,"                                          \
+                        " issued_at_ms BIGINT NOT NULL,"                                         \
+                        " UNIQUE (series, number));"                                             \
+                        "CREATE TABLE billing_invoice_lines ("                                   \
+                        " invoice_number VARCHAR(48) NOT NULL,"                                  \
+                        " line_no BIGINT NOT NULL,"                                              \
+                        " sku VARCHAR(128) NOT NULL,"                                            \
+                        " quantity BIGINT NOT NULL,"                                             \
+                        " tax_class VARCHAR(32) NOT NULL,"                                       \
+                        " tax_rate_bp BIGINT NOT NULL,"                                          \
+                        " net_minor BIGINT NOT NULL,"                                            \
+                        " tax_minor BIGINT NOT NULL,"                                            \
+                        " total_minor BIGINT NOT NULL,"                                          \
+                        " PRIMARY KEY (invoice_number, line_no));"                               \
+                        "CREATE TABLE billing_credit_notes ("                                    \
+                        " credit_note_number VARCHAR(48) PRIMARY KEY,"                           \
+                        " series VARCHAR(32) NOT NULL,"                                          \
+                        " number BIGINT NOT NULL,"                                               \
+                        " invoice_number VARCHAR(48) NOT NULL UNIQUE,"                           \
+                        " order_id VARCHAR(64) NOT NULL,"                                        \
+                        " customer_id VARCHAR(128) NOT NULL,"                                    \
+                        " currency VARCHAR(3) NOT NULL,"                                         \
+                        " net_minor BIGINT NOT NULL,"                                            \
+                        " tax_minor BIGINT NOT NULL,"                                            \
+                        " total_minor BIGINT NOT NULL,"                                          \
+                        " issued_at_ms BIGINT NOT NULL,"                                         \
+                        " UNIQUE (series, number));"                                             \
+                        "CREATE TABLE billing_accounts ("                                        \
+                        " customer_id VARCHAR(128) NOT NULL,"                                    \
+                        " currency VARCHAR(3) NOT NULL,"                                         \
+                        " open_minor BIGINT NOT NULL,"                                           \
+                        " PRIMARY KEY (customer_id, currency));"                                 \
+                        "CREATE TABLE billing_tax_rates ("                                       \
+                        " country VARCHAR(8) NOT NULL,"                                          \
+                        " tax_class VARCHAR(32) NOT NULL,"                                       \
+                        " rate_bp BIGINT NOT NULL,"                                              \
+                        " PRIMARY KEY (country, tax_class))")                                    \
+    , ORDERHOST_MIGRATION(2, "credit notes of returns: one per RMA, with their lines",           \
+                          "CREATE TABLE billing_return_credits ("                                \
+                          " credit_note_number VARCHAR(48) PRIMARY KEY,"                         \
+                          " series VARCHAR(32) NOT NULL,"                                        \
+                          " number BIGINT NOT NULL,"                                             \
+                          " invoice_number VARCHAR(48) NOT NULL,"                                \
+                          " order_id VARCHAR(64) NOT NULL,"                                      \
+                          " rma_number VARCHAR(48) NOT NULL,"                                    \
+                          " customer_id VARCHAR(128) NOT NULL,"                                  \
+                          " currency VARCHAR(3) NOT NULL,"                                       \
+                          " net_minor BIGINT NOT NULL,"                                          \
+                          " tax_minor BIGINT NOT NULL,"                                          \
+                          " total_minor BIGINT NOT NULL,"                                        \
+                          " issued_at_ms BIGINT NOT NULL,"                                       \
+                          " UNIQUE (series, number),"                                            \
+                          " UNIQUE (order_id, rma_number));"                                     \
+                          "CREATE TABLE billing_return_credit_lines ("                           \
+                          " credit_note_number VARCHAR(48) NOT NULL,"                            \
+                          " line_no BIGINT NOT NULL,"                                            \
+                          " invoice_number VARCHAR(48) NOT NULL,"                                \
+                          " invoice_line_no BIGINT NOT NULL,"                                    \
+                          " sku VARCHAR(128) NOT NULL,"                                          \
+                          " quantity BIGINT NOT NULL,"                                           \
+                          " tax_rate_bp BIGINT NOT NULL,"                                        \
+                          " net_minor BIGINT NOT NULL,"                                          \
+                          " tax_minor BIGINT NOT NULL,"                                          \
+                          " total_minor BIGINT NOT NULL,"                                        \
+                          " PRIMARY KEY (credit_note_number, line_no))")
+
+#endif  // ORDERHOST_PLUGINS_BILLING_LEDGER_HPP

@@ -1,0 +1,102 @@
+// refund-return: the step of orderhost.payment that pays back a return (return chain).
+//
+// The amount is the gross total of the return's credit note, /billing/return_credits/<i>
+// /total_minor of the entry whose rma_number is the order's /return/rma/number (billing's
+// credit-return runs first). Without one (no billing in the chains) it is the sum of quantity x
+// unit_price of the returned lines (/return/received/lines, else /return/rma/lines): the prices
+// as the order was charged (authorize charges /totals/net when there is no invoice). It never
+// refunds more than was captured and not refunded yet (/payment/captured_minor minus
+// /payment/refunded_minor); several partial returns refund part after part.
+//
+// Exactly once: the gateway call carries "<idempotency_key>:refund:<RMA number>", the same for
+// every attempt and restart of this return, and different for the next return of the order
+// (the host's key is per order and step, and the return chain runs once per return). Its
+// payment_records row (same key) commits with the step, so a re-run after a commit finds it.
+//
+// An order without a captured card payment (paid by invoice: no /payment; or nothing captured)
+// continues with nothing to refund. Writes /payment/refunded_minor, /payment/status
+// ("partially_refunded", or "refunded" once everything captured was paid back) and appends
+// {rma_number, amount_minor, refund_id} to /payment/refunds; an invoiced order's receivables
+// grow by the amount (the credit note reduced them). 5xx / timeout -> RETRY; the gateway
+// refusing -> FAIL gateway_refused_refund.
+// compensate(): money paid back cannot be taken back: it does nothing and CONTINUEs.
+#pragma once
+
+#include "PaymentRecords.h"
+#include "PaymentSettings.h"
+
+#include <orderhost/sdk.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace orderhost::payment {
+
+constexpr char kRefundReturnSchema[] = R"({
+  "type": "object", "required": ["base_url"],
+  "properties": {
+    "base_url": {"type": "string", "description": "the gateway, http://host:port"},
+    "timeout_ms": {"type": "integer", "minimum": 1, "maximum": 600000, "default": 10000}
+  }
+})";
+
+class RefundReturnStep : public sdk::Step {
+public:
+    explicit RefundReturnStep(sdk::CreateContext& ctx)
+        : gateway_(gatewayFrom(ctx.config())),
+          timeoutMs_(integerSetting(ctx.config(), "timeout_ms", 10000, 1, 600000)) {}
+
+    sdk::Outcome run(sdk::StepCall& call) override {
+        sdk::OrderDocument order = call.order();
+        const std::optional<std::string> rma = order.optionalString("/return/rma/number");
+        if (!rma) return sdk::Outcome::fail("rma_missing", "/return/rma/number is missing: run authorize-return first");
+        const std::optional<std::string> id = order.optionalString("/payment/authorization_id");
+        const std::string status = order.optionalString("/payment/status").value_or("");
+        if (!id || (status != "captured" && status != "partially_refunded")) return sdk::Outcome::proceed();
+        const std::string key = keyOf(call, ("refund:" + *rma).c_str());
+        sdk::Database db(call);
+        if (!db.query("SELECT status FROM payment_records WHERE idempotency_key = ?", {key}).empty())
+            return sdk::Outcome::proceed();  // refunded by an earlier run whose document was kept
+        const std::int64_t captured = order.integer("/payment/captured_minor");
+        const std::int64_t before = order.optionalInteger("/payment/refunded_minor").value_or(0);
+        const std::int64_t amount = std::min(amountOf(order, *rma), captured - before);
+        if (amount <= 0) return sdk::Outcome::proceed();
+        const GatewayReply refunded = forCall(gateway_, timeoutMs_, call).refund(*id, amount, key);
+        if (refunded.kind == GatewayReply::Kind::unavailable) return retryLater(refunded, "refund");
+        if (refunded.kind != GatewayReply::Kind::done) return refusedByGateway(refunded, "refund");
+        const std::string currency = order.optionalString("/payment/currency").value_or("");
+        savePaymentRecord(call, {"refund", key, amount, currency, *id, "refunded", ""});
+        moveReceivable(call, amount);
+        order.set("/payment/refunded_minor", before + amount);
+        order.set("/payment/status", before + amount == captured ? "refunded" : "partially_refunded");
+        order.setJson(
+            "/payment/refunds/-",
+            sdk::JsonObject().add("rma_number", *rma).add("amount_minor", amount).add("refund_id", refunded.id).str());
+        return sdk::Outcome::proceed();
+    }
+
+    sdk::Outcome compensate(sdk::StepCall&) override { return sdk::Outcome::proceed(); }
+
+private:
+    // The credit note's gross total for `rma`, else quantity x unit_price of the returned lines.
+    static std::int64_t amountOf(const sdk::OrderDocument& order, const std::string& rma) {
+        const std::size_t credits = order.has("/billing/return_credits") ? order.size("/billing/return_credits") : 0;
+        for (std::size_t i = 0; i < credits; ++i)
+            if (order.optionalString(sdk::path("billing", "return_credits", i, "rma_number")).value_or("") == rma)
+                return order.integer(sdk::path("billing", "return_credits", i, "total_minor"));
+        const std::string lines = order.has("/return/received/lines") ? "/return/received/lines" : "/return/rma/lines";
+        std::int64_t sum = 0;
+        for (std::size_t i = 0; i < order.size(lines); ++i) {
+            const std::string at = lines + "/" + std::to_string(i);
+            sum += order.optionalInteger(at + "/quantity").value_or(0) *
+                   order.optionalInteger(at + "/unit_price").value_or(0);
+        }
+        return sum;
+    }
+
+    HttpGateway gateway_;
+    std::int64_t timeoutMs_;
+};
+
+}  // namespace orderhost::payment

@@ -1,0 +1,102 @@
+// orderhost.payment's refund-return and the receivables of card payments, as the host runs
+// them (PluginStepHarness.h) against the gateway simulator process, on every backend: partial
+// refunds per RMA exactly once, never more than captured, nothing for orders paid by invoice,
+// and an invoiced order's receivables settled by the capture and reopened by refunds.
+#include "PluginStepHarness.h"
+#include "tests/support/GatewaySimulator.h"
+
+namespace orderhost::plugintests {
+namespace {
+
+using orderhost::testing::GatewaySimulator;
+
+// Invoiced (11301 gross) and paid by card; billing_accounts holds the invoice.
+constexpr char kOrder[] = R"({"currency": "EUR", "customer": {"id": "C-5"}, "attributes": {"card_token": "tok_visa"},
+  "lines": [{"sku": "DRILL", "quantity": 3, "unit_price": 2999}],
+  "billing": {"status": "invoiced", "invoice_number": "INV-000001", "currency": "EUR", "total_minor": 11301}})";
+
+class RefundReturnStepTest : public PluginStepTest {
+protected:
+    void SetUp() override {
+        PluginStepTest::SetUp();
+        const std::string gateway = R"({"base_url": ")" + simulator_.url() + R"(", "timeout_ms": 5000})";
+        pay_ = makeStep("orderhost.payment", "authorize", gateway);
+        refund_ = makeStep("orderhost.payment", "refund-return", gateway);
+        exec("INSERT INTO billing_accounts (customer_id, currency, open_minor) VALUES ('C-5', 'EUR', 11301)");
+    }
+    void TearDown() override {
+        pay_.reset();
+        refund_.reset();
+        PluginStepTest::TearDown();
+    }
+    // The paid order returning under `rma`: its credit note's gross total is `credited`.
+    void startReturn(document::JsonDocument& doc, const std::string& rma, std::int64_t credited) {
+        doc.set("/return", R"({"rma": {"number": ")" + rma + R"(", "lines": []}})");
+        doc.set("/billing/return_credits/-",
+                R"({"rma_number": ")" + rma + R"(", "total_minor": )" + std::to_string(credited) + "}");
+    }
+    std::int64_t receivables() { return number("SELECT open_minor FROM billing_accounts WHERE customer_id = 'C-5'"); }
+
+    GatewaySimulator simulator_;
+    std::unique_ptr<engine::StepInstance> pay_, refund_;
+};
+
+TEST_P(RefundReturnStepTest, PartialRefundsPerRmaExactlyOnceAndNeverMoreThanCaptured) {
+    auto doc = parse(kOrder);
+    ASSERT_EQ(call(*pay_, doc, orderId(1)).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(simulator_.netCaptured(), 11301);
+    EXPECT_EQ(receivables(), 0) << "the card paid the invoice";
+
+    startReturn(doc, "RMA-1", 3569);  // the credit note reduced the receivables by as much
+    exec("UPDATE billing_accounts SET open_minor = open_minor - 3569");
+    const auto first = call(*refund_, doc, orderId(1));
+    ASSERT_EQ(first.kind, OH_OUTCOME_CONTINUE) << first.code << ": " << first.message;
+    EXPECT_EQ(at(doc, "/payment/status"), R"("partially_refunded")");
+    EXPECT_EQ(at(doc, "/payment/refunded_minor"), "3569");
+    EXPECT_EQ(at(doc, "/payment/refunds/0/rma_number"), R"("RMA-1")");
+    EXPECT_EQ(simulator_.netCaptured(), 11301 - 3569);
+    EXPECT_EQ(receivables(), 0);
+    // Run again (a restart after the checkpoint): no second refund.
+    ASSERT_EQ(call(*refund_, doc, orderId(1)).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(simulator_.count("refund"), 1);
+
+    startReturn(doc, "RMA-2", 99999);  // more than is left: only what was captured and not refunded
+    const auto second = call(*refund_, doc, orderId(1));
+    ASSERT_EQ(second.kind, OH_OUTCOME_CONTINUE) << second.message;
+    EXPECT_EQ(at(doc, "/payment/status"), R"("refunded")");
+    EXPECT_EQ(at(doc, "/payment/refunded_minor"), "11301");
+    EXPECT_EQ(simulator_.netCaptured(), 0);
+    EXPECT_EQ(simulator_.count("refund"), 2);
+    // Undoing the payment afterwards refunds nothing more.
+    ASSERT_EQ(call(*pay_, doc, orderId(1), /*compensating=*/true).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(simulator_.count("refund"), 2);
+}
+
+TEST_P(RefundReturnStepTest, ALostGatewayAnswerIsRetriedWithTheSameKey) {
+    auto doc = parse(kOrder);
+    ASSERT_EQ(call(*pay_, doc, orderId(2)).kind, OH_OUTCOME_CONTINUE);
+    startReturn(doc, "RMA-1", 1000);
+    simulator_.setFaults(R"({"lose_response_count": 1})");
+    const auto lost = call(*refund_, doc, orderId(2));  // refunded at the gateway, answer lost
+    ASSERT_EQ(lost.kind, OH_OUTCOME_RETRY);
+    ASSERT_EQ(call(*refund_, doc, orderId(2)).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(simulator_.count("refund"), 1);
+    EXPECT_EQ(simulator_.uses(simulator_.keyOf("refund")), 2);
+    EXPECT_EQ(simulator_.netCaptured(), 11301 - 1000);
+}
+
+TEST_P(RefundReturnStepTest, AnOrderPaidByInvoiceHasNothingToRefund) {
+    auto doc = parse(R"({"currency": "EUR", "customer": {"id": "C-5"}, "return": {"rma": {"number": "RMA-1",
+                         "lines": [{"sku": "DRILL", "quantity": 1, "unit_price": 2999}]}}})");
+    EXPECT_EQ(call(*refund_, doc, orderId(3)).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(at(doc, "/payment"), "");
+    EXPECT_EQ(simulator_.count("refund"), 0);
+    auto noRma = parse(kOrder);
+    EXPECT_EQ(call(*refund_, noRma, orderId(3)).code, "rma_missing");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, RefundReturnStepTest, ::testing::ValuesIn(testing::testBackends()),
+                         testing::backendName);
+
+}  // namespace
+}  // namespace orderhost::plugintests

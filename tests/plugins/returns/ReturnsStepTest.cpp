@@ -1,0 +1,162 @@
+// orderhost.returns as the host runs it (PluginStepHarness.h), on every backend: an RMA from a
+// gapless series, the rules that refuse a return (naming the line), several partial returns of
+// one order, the goods-received signal, and idempotent re-runs and undo.
+#include "PluginStepHarness.h"
+
+namespace orderhost::plugintests {
+namespace {
+
+constexpr char kConfig[] = R"({"rma_series": "RMA-", "number_width": 4, "return_window_days": 30,
+  "non_returnable_skus": ["GIFT-CARD"]})";
+
+constexpr std::int64_t kDay = 24LL * 3600 * 1000;
+constexpr std::int64_t kCompleted = 1767225600000;  // the harness's clock, too
+
+// An order delivered at kCompleted; `request` is what the host stores at /return.
+std::string order(const std::string& request, std::int64_t requestedAt = kCompleted + kDay) {
+    return R"({"currency": "EUR", "customer": {"id": "C-7"}, "completed_at": )" + std::to_string(kCompleted) +
+           R"(, "lines": [{"sku": "DRILL", "quantity": 3, "unit_price": 2999},
+                        {"sku": "GIFT-CARD", "quantity": 1, "unit_price": 5000},
+                        {"sku": "SETUP", "quantity": 1, "unit_price": 900, "kind": "service"}],
+              "return": )" +
+           request.substr(0, request.size() - 1) + R"(, "requested_at": )" + std::to_string(requestedAt) + "}}";
+}
+
+class ReturnsStepTest : public PluginStepTest {
+protected:
+    void SetUp() override {
+        PluginStepTest::SetUp();
+        step_ = makeStep("orderhost.returns", "authorize-return", kConfig);
+    }
+    void TearDown() override {
+        step_.reset();
+        PluginStepTest::TearDown();
+    }
+    // Authorizes `request` for order n; the document as the step left it.
+    document::JsonDocument authorize(int n, const std::string& request, services::ReportedOutcome& outcome,
+                                     std::int64_t requestedAt = kCompleted + kDay) {
+        auto doc = parse(order(request, requestedAt));
+        outcome = call(*step_, doc, orderId(n));
+        return doc;
+    }
+    // The goods arrive: the signal's payload at /signals/goods_received, then the re-run.
+    services::ReportedOutcome receive(document::JsonDocument& doc, int n, const std::string& payload) {
+        doc.set("/signals/goods_received", payload);
+        return call(*step_, doc, orderId(n));
+    }
+    std::unique_ptr<engine::StepInstance> step_;
+};
+
+TEST_P(ReturnsStepTest, AuthorizesAnRmaAndWaitsForTheGoods) {
+    services::ReportedOutcome outcome;
+    auto doc = authorize(1, R"({"reason": "broken", "lines": [{"sku": "DRILL", "quantity": 2}]})", outcome);
+    ASSERT_EQ(outcome.kind, OH_OUTCOME_SUSPEND) << outcome.code << ": " << outcome.message;
+    EXPECT_EQ(outcome.signal, "goods_received");
+    EXPECT_EQ(at(doc, "/return/rma"), R"({"number":"RMA-0001","lines":[{"sku":"DRILL","quantity":2,)"
+                                      R"("unit_price":2999,"reason":"broken"}],"status":"authorized"})");
+    EXPECT_EQ(text("SELECT status FROM returns_rmas WHERE rma_number = 'RMA-0001'"), "authorized");
+    EXPECT_EQ(number("SELECT quantity FROM returns_rma_lines WHERE rma_number = 'RMA-0001'"), 2);
+    ASSERT_EQ(outcome.events.size(), 1u);
+    EXPECT_EQ(outcome.events[0].type, "return.authorized");
+
+    const auto got = receive(doc, 1, R"({"lines": [{"sku": "DRILL", "quantity": 1, "condition": "resellable"},
+                                                  {"sku": "DRILL", "quantity": 1, "condition": "damaged"}]})");
+    ASSERT_EQ(got.kind, OH_OUTCOME_CONTINUE) << got.code << ": " << got.message;
+    EXPECT_EQ(at(doc, "/return/received"),
+              R"({"number":"RMA-0001","lines":[{"sku":"DRILL","quantity":1,"unit_price":2999,"reason":"broken",)"
+              R"("condition":"resellable"},{"sku":"DRILL","quantity":1,"unit_price":2999,"reason":"broken",)"
+              R"("condition":"damaged"}],"status":"received"})");
+    EXPECT_EQ(at(doc, "/return/rma/status"), R"("received")");
+    EXPECT_EQ(number("SELECT received_quantity FROM returns_rma_lines WHERE rma_number = 'RMA-0001'"), 2);
+    // Run again (a restart before the next step): nothing new.
+    EXPECT_EQ(call(*step_, doc, orderId(1)).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(number("SELECT COUNT(*) FROM returns_rmas"), 1);
+}
+
+TEST_P(ReturnsStepTest, RefusalsNameTheLine) {
+    struct Case {
+        const char* request;
+        const char* code;
+        const char* named;
+    };
+    for (const Case& c : {
+             Case{R"({"lines": [{"sku": "DRILL", "quantity": 4}]})", "return_quantity_exceeded", "SKU DRILL"},
+             Case{R"({"lines": [{"sku": "GIFT-CARD", "quantity": 1}]})", "return_sku_not_returnable", "GIFT-CARD"},
+             Case{R"({"lines": [{"line": 2, "quantity": 1}]})", "return_line_not_goods", "SETUP"},
+             Case{R"({"lines": [{"sku": "NOPE", "quantity": 1}]})", "return_line_unknown", "NOPE"},
+             Case{R"({"lines": [{"sku": "DRILL", "quantity": 0}]})", "return_quantity_invalid", "return line 0"},
+             Case{R"({"lines": []})", "return_lines_missing", "/return/lines"},
+         }) {
+        services::ReportedOutcome outcome;
+        authorize(2, c.request, outcome);
+        EXPECT_EQ(outcome.kind, OH_OUTCOME_REJECT) << c.request;
+        EXPECT_EQ(outcome.code, c.code) << c.request;
+        EXPECT_NE(outcome.message.find(c.named), std::string::npos) << outcome.message;
+    }
+    services::ReportedOutcome late;
+    authorize(2, R"({"lines": [{"sku": "DRILL", "quantity": 1}]})", late, kCompleted + 31 * kDay);
+    EXPECT_EQ(late.code, "return_window_expired");
+    EXPECT_EQ(number("SELECT COUNT(*) FROM returns_rmas"), 0);
+    EXPECT_EQ(number("SELECT COUNT(*) FROM returns_series"), 0) << "a refusal took an RMA number";
+}
+
+TEST_P(ReturnsStepTest, SeveralPartialReturnsNeverExceedWhatWasDelivered) {
+    services::ReportedOutcome first, second, third;
+    auto one = authorize(3, R"({"lines": [{"sku": "DRILL", "quantity": 2}]})", first, kCompleted + kDay);
+    ASSERT_EQ(first.kind, OH_OUTCOME_SUSPEND);
+    ASSERT_EQ(receive(one, 3, R"({"lines": [{"sku": "DRILL", "quantity": 1, "condition": "resellable"}]})").kind,
+              OH_OUTCOME_CONTINUE);  // one of the two came back: one counts as returned
+    authorize(3, R"({"lines": [{"line": 0, "quantity": 3}]})", second, kCompleted + 2 * kDay);
+    EXPECT_EQ(second.code, "return_quantity_exceeded");
+    EXPECT_NE(second.message.find("3 requested, 2 returnable (3 delivered, 1 returned before)"), std::string::npos)
+        << second.message;
+    auto two = authorize(3, R"({"lines": [{"line": 0, "quantity": 2}]})", third, kCompleted + 3 * kDay);
+    ASSERT_EQ(third.kind, OH_OUTCOME_SUSPEND) << third.message;
+    EXPECT_EQ(at(two, "/return/rma/number"), R"("RMA-0002")");
+    // Undone (a later step of the return chain gave up): its quantities are returnable again.
+    ASSERT_EQ(call(*step_, two, orderId(3), /*compensating=*/true).kind, OH_OUTCOME_CONTINUE);
+    ASSERT_EQ(call(*step_, two, orderId(3), true).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(at(two, "/return/rma/status"), R"("cancelled")");
+    EXPECT_EQ(text("SELECT status FROM returns_rmas WHERE rma_number = 'RMA-0002'"), "cancelled");
+    services::ReportedOutcome fourth;
+    authorize(3, R"({"lines": [{"sku": "DRILL", "quantity": 2}]})", fourth, kCompleted + 4 * kDay);
+    EXPECT_EQ(fourth.kind, OH_OUTCOME_SUSPEND) << fourth.message;
+    EXPECT_EQ(number("SELECT MAX(number) FROM returns_rmas"), 3) << "numbers are consecutive";
+}
+
+TEST_P(ReturnsStepTest, AWrongGoodsSignalKeepsWaitingAndATimeoutCancelsTheRma) {
+    services::ReportedOutcome outcome;
+    auto doc = authorize(4, R"({"lines": [{"sku": "DRILL", "quantity": 1}]})", outcome);
+    const auto tooMany = receive(doc, 4, R"({"lines": [{"sku": "DRILL", "quantity": 2, "condition": "resellable"}]})");
+    EXPECT_EQ(tooMany.kind, OH_OUTCOME_SUSPEND);
+    EXPECT_EQ(tooMany.code, "goods_received_exceeds_rma");
+    EXPECT_NE(tooMany.message.find("2 received, only 1 authorized"), std::string::npos) << tooMany.message;
+    const auto badCondition = receive(doc, 4, R"({"lines": [{"sku": "DRILL", "quantity": 1, "condition": "wet"}]})");
+    EXPECT_EQ(badCondition.code, "goods_received_invalid");
+    EXPECT_EQ(text("SELECT status FROM returns_rmas"), "authorized");
+    const auto timedOut = receive(doc, 4, R"({"timed_out": true})");
+    EXPECT_EQ(timedOut.kind, OH_OUTCOME_REJECT);
+    EXPECT_EQ(timedOut.code, "return_goods_not_received");
+    EXPECT_EQ(text("SELECT status FROM returns_rmas"), "cancelled");
+}
+
+TEST_P(ReturnsStepTest, ARolledBackAuthorizationConsumesNoNumber) {
+    auto doc = parse(order(R"({"lines": [{"sku": "DRILL", "quantity": 1}]})"));
+    call(*step_, doc, orderId(5), false, /*keep=*/false);  // the host died before its checkpoint
+    services::ReportedOutcome outcome;
+    auto again = authorize(5, R"({"lines": [{"sku": "DRILL", "quantity": 1}]})", outcome);
+    EXPECT_EQ(at(again, "/return/rma/number"), R"("RMA-0001")");
+    EXPECT_EQ(number("SELECT COUNT(*) FROM returns_rmas"), 1);
+}
+
+TEST_P(ReturnsStepTest, RefusesBadConfigNamingTheField) {
+    for (const char* config :
+         {R"({})", R"({"rma_series": ""})", R"({"rma_series": "R-", "return_window_days": -1})",
+          R"({"rma_series": "R-", "non_returnable_skus": "X"})", R"({"rma_series": "R-", "non_returnable_skus": [1]})"})
+        EXPECT_THROW(makeStep("orderhost.returns", "authorize-return", config), engine::StepCreateError) << config;
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ReturnsStepTest, ::testing::ValuesIn(testing::testBackends()), testing::backendName);
+
+}  // namespace
+}  // namespace orderhost::plugintests
