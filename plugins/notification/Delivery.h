@@ -10,7 +10,7 @@
 namespace orderhost::notification {
 
 struct Message {
-    std::string event;           // order-confirmation, order-shipped, ...
+    std::string event;  // order-confirmation, order-shipped, ...
     std::string orderId;
     std::string idempotencyKey;  // "<order id>/<step name>:<event>": the same for every attempt
     std::string messageId;       // "<hash of the key@domain>": the same for every attempt

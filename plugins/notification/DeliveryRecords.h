@@ -22,32 +22,34 @@ namespace orderhost::notification {
 
 inline bool alreadyDelivered(const sdk::StepCall& call, const std::string& idempotencyKey) {
     sdk::Database db(call);
-    return !db.query("SELECT message_id FROM notification_deliveries WHERE idempotency_key = ?", {idempotencyKey}).empty();
+    return !db.query("SELECT message_id FROM notification_deliveries WHERE idempotency_key = ?", {idempotencyKey})
+                .empty();
 }
 
 inline void saveDelivery(const sdk::StepCall& call, const Message& message, const char* channel) {
     sdk::Database db(call);
-    db.execute("INSERT INTO notification_deliveries (idempotency_key, order_id, step_name, event, channel, recipient,"
-               " language, message_id, attempt, sent_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               {message.idempotencyKey, call.orderId(), call.stepName(), message.event, channel,
-                message.to.empty() ? sdk::Param::null() : sdk::Param(message.to), message.language, message.messageId,
-                static_cast<std::int64_t>(call.attempt()), call.nowMs()});
+    db.execute(
+        "INSERT INTO notification_deliveries (idempotency_key, order_id, step_name, event, channel, recipient,"
+        " language, message_id, attempt, sent_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        {message.idempotencyKey, call.orderId(), call.stepName(), message.event, channel,
+         message.to.empty() ? sdk::Param::null() : sdk::Param(message.to), message.language, message.messageId,
+         static_cast<std::int64_t>(call.attempt()), call.nowMs()});
 }
 
 }  // namespace orderhost::notification
 
 // The plugin's tables (host database). Appended only: never change a shipped version.
-#define ORDERHOST_NOTIFICATION_MIGRATIONS                                                       \
-    ORDERHOST_MIGRATION(1, "notification_deliveries",                                          \
-                        "CREATE TABLE notification_deliveries ("                               \
-                        " idempotency_key VARCHAR(250) PRIMARY KEY,"                           \
-                        " order_id VARCHAR(36) NOT NULL,"                                       \
-                        " step_name VARCHAR(100) NOT NULL,"                                    \
-                        " event VARCHAR(64) NOT NULL,"                                          \
-                        " channel VARCHAR(16) NOT NULL,"                                        \
-                        " recipient VARCHAR(300),"                                              \
-                        " language VARCHAR(16) NOT NULL,"                                       \
-                        " message_id VARCHAR(200) NOT NULL,"                                   \
-                        " attempt INTEGER NOT NULL,"                                            \
-                        " sent_at_ms BIGINT NOT NULL);"                                         \
+#define ORDERHOST_NOTIFICATION_MIGRATIONS                            \
+    ORDERHOST_MIGRATION(1, "notification_deliveries",                \
+                        "CREATE TABLE notification_deliveries ("     \
+                        " idempotency_key VARCHAR(250) PRIMARY KEY," \
+                        " order_id VARCHAR(36) NOT NULL,"            \
+                        " step_name VARCHAR(100) NOT NULL,"          \
+                        " event VARCHAR(64) NOT NULL,"               \
+                        " channel VARCHAR(16) NOT NULL,"             \
+                        " recipient VARCHAR(300),"                   \
+                        " language VARCHAR(16) NOT NULL,"            \
+                        " message_id VARCHAR(200) NOT NULL,"         \
+                        " attempt INTEGER NOT NULL,"                 \
+                        " sent_at_ms BIGINT NOT NULL);"              \
                         "CREATE INDEX notification_deliveries_order ON notification_deliveries (order_id)")

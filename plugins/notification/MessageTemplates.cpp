@@ -23,14 +23,14 @@ using Poco::Dynamic::Var;
 const std::set<std::string> kMoneyNames = {"net", "items", "total", "unit_price", "amount"};
 
 bool isMoney(const std::string& name) {
-    return kMoneyNames.count(name) != 0 ||
-           (name.size() > 6 && name.compare(name.size() - 6, 6, "_minor") == 0);
+    return kMoneyNames.count(name) != 0 || (name.size() > 6 && name.compare(name.size() - 6, 6, "_minor") == 0);
 }
 
 // 12345 → "123.45", -5 → "-0.05": two decimals, the exponent of most currencies.
 std::string moneyText(std::int64_t minor) {
     const bool negative = minor < 0;
-    const std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(minor) : static_cast<std::uint64_t>(minor);
+    const std::uint64_t magnitude =
+        negative ? 0 - static_cast<std::uint64_t>(minor) : static_cast<std::uint64_t>(minor);
     std::string cents = std::to_string(magnitude % 100);
     if (cents.size() < 2) cents.insert(0, "0");
     return (negative ? "-" : "") + std::to_string(magnitude / 100) + "." + cents;
@@ -82,7 +82,8 @@ MessageTemplates::MessageTemplates(const std::string& folder, const std::string&
     namespace fs = std::filesystem;
     std::error_code error;
     if (!fs::is_directory(folder, error))
-        throw std::invalid_argument("templates_dir " + folder + " is not a folder (a relative path is taken from the host's working directory)");
+        throw std::invalid_argument("templates_dir " + folder +
+                                    " is not a folder (a relative path is taken from the host's working directory)");
     const std::string prefix = event + ".";
     const std::string suffix = ".mustache";
     for (const fs::directory_entry& entry : fs::directory_iterator(folder)) {
@@ -105,8 +106,10 @@ MessageTemplates::MessageTemplates(const std::string& folder, const std::string&
         while (!parsed.subject.empty() && (parsed.subject.back() == '\r' || parsed.subject.back() == ' '))
             parsed.subject.pop_back();
         std::size_t bodyStart = firstLineEnd + 1;
-        if (text.compare(bodyStart, 1, "\n") == 0) bodyStart += 1;
-        else if (text.compare(bodyStart, 2, "\r\n") == 0) bodyStart += 2;
+        if (text.compare(bodyStart, 1, "\n") == 0)
+            bodyStart += 1;
+        else if (text.compare(bodyStart, 2, "\r\n") == 0)
+            bodyStart += 2;
         parsed.body = text.substr(bodyStart);
         checkTemplate(parsed.subject, entry.path().string() + " (subject)");
         checkTemplate(parsed.body, entry.path().string());

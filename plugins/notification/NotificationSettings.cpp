@@ -14,8 +14,8 @@ std::string text(const sdk::Document& config, const std::string& field, const st
     }
 }
 
-std::int64_t integer(const sdk::Document& config, const std::string& field, std::int64_t fallback,
-                     std::int64_t low, std::int64_t high) {
+std::int64_t integer(const sdk::Document& config, const std::string& field, std::int64_t fallback, std::int64_t low,
+                     std::int64_t high) {
     std::optional<std::int64_t> value;
     try {
         value = config.optionalInteger("/" + field);
@@ -84,7 +84,8 @@ WebhookSettings readWebhook(const sdk::Document& config) {
         throw sdk::ConfigError("webhook.url", "is required for channel webhook: an http:// or https:// URL");
     webhook.secret = secret(config, "webhook/secret");
     if (webhook.secret.empty())
-        throw sdk::ConfigError("webhook.secret", "is required for channel webhook: the HMAC-SHA256 key receivers check");
+        throw sdk::ConfigError("webhook.secret",
+                               "is required for channel webhook: the HMAC-SHA256 key receivers check");
     webhook.timeoutMs = integer(config, "webhook/timeout_ms", 10000, 1, 600000);
     return webhook;
 }
@@ -93,9 +94,12 @@ WebhookSettings readWebhook(const sdk::Document& config) {
 
 const char* channelName(Channel channel) {
     switch (channel) {
-        case Channel::email: return "email";
-        case Channel::webhook: return "webhook";
-        case Channel::record: return "record";
+        case Channel::email:
+            return "email";
+        case Channel::webhook:
+            return "webhook";
+        case Channel::record:
+            return "record";
     }
     return "email";
 }
@@ -110,10 +114,14 @@ NotificationSettings readSettings(const sdk::Document& config) {
     if (!isEventName(settings.event))
         throw sdk::ConfigError("event", "must be a template name of a-z, 0-9, '-' and '_' (e.g. order-shipped)");
     const std::string channel = text(config, "channel", "email");
-    if (channel == "email") settings.channel = Channel::email;
-    else if (channel == "webhook") settings.channel = Channel::webhook;
-    else if (channel == "record") settings.channel = Channel::record;
-    else throw sdk::ConfigError("channel", "must be email, webhook or record, got \"" + channel + "\"");
+    if (channel == "email")
+        settings.channel = Channel::email;
+    else if (channel == "webhook")
+        settings.channel = Channel::webhook;
+    else if (channel == "record")
+        settings.channel = Channel::record;
+    else
+        throw sdk::ConfigError("channel", "must be email, webhook or record, got \"" + channel + "\"");
     settings.defaultLanguage = text(config, "default_language", "en");
     if (!isLanguageTag(settings.defaultLanguage))
         throw sdk::ConfigError("default_language", "must be a lower-case language tag such as en or pt-br");

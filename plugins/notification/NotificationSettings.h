@@ -14,11 +14,11 @@ enum class Channel { email, webhook, record };
 struct SmtpSettings {
     std::string host;
     std::uint16_t port = 25;
-    std::string from;          // sender address, e.g. orders@example.com
-    std::string fromName;      // display name, optional
-    std::string username;      // AUTH only when set
-    std::string password;      // from smtp.password or the variable named by smtp.password_env
-    std::string authMethod = "plain";  // plain | login | cram-md5
+    std::string from;                     // sender address, e.g. orders@example.com
+    std::string fromName;                 // display name, optional
+    std::string username;                 // AUTH only when set
+    std::string password;                 // from smtp.password or the variable named by smtp.password_env
+    std::string authMethod = "plain";     // plain | login | cram-md5
     std::string starttls = "if_offered";  // if_offered | required | never
     std::int64_t timeoutMs = 10000;
 };
@@ -32,7 +32,7 @@ struct WebhookSettings {
 struct NotificationSettings {
     std::string event = "order-confirmation";  // config "event" (or its older name "template")
     Channel channel = Channel::email;
-    std::string templatesDir;                 // <dir>/<event>.<language>.mustache
+    std::string templatesDir;  // <dir>/<event>.<language>.mustache
     std::string defaultLanguage = "en";
     std::string recipientPath = "/customer/email";
     SmtpSettings smtp;

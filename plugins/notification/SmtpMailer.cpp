@@ -25,7 +25,8 @@ int replyCode(const Poco::Exception& e) {
     for (std::size_t i = 0; i + 3 <= text.size(); ++i) {
         const bool startsWord = i == 0 || !std::isdigit(static_cast<unsigned char>(text[i - 1]));
         const bool endsWord = i + 3 == text.size() || !std::isdigit(static_cast<unsigned char>(text[i + 3]));
-        if (startsWord && endsWord && text[i] >= '2' && text[i] <= '5' && std::isdigit(static_cast<unsigned char>(text[i + 1])) &&
+        if (startsWord && endsWord && text[i] >= '2' && text[i] <= '5' &&
+            std::isdigit(static_cast<unsigned char>(text[i + 1])) &&
             std::isdigit(static_cast<unsigned char>(text[i + 2])))
             return std::stoi(text.substr(i, 3));
     }
@@ -44,11 +45,13 @@ SMTPClientSession::LoginMethod loginMethod(const std::string& name) {
 
 // Fills `mail` (MailMessage cannot be copied or returned).
 void fill(Poco::Net::MailMessage& mail, const Message& message, const SmtpSettings& settings) {
-    const std::string sender = settings.fromName.empty()
-                                   ? settings.from
-                                   : Poco::Net::MailMessage::encodeWord(settings.fromName, "UTF-8") + " <" + settings.from + ">";
+    const std::string sender =
+        settings.fromName.empty()
+            ? settings.from
+            : Poco::Net::MailMessage::encodeWord(settings.fromName, "UTF-8") + " <" + settings.from + ">";
     mail.setSender(sender);
-    mail.addRecipient(Poco::Net::MailRecipient(Poco::Net::MailRecipient::PRIMARY_RECIPIENT, message.to, message.toName));
+    mail.addRecipient(
+        Poco::Net::MailRecipient(Poco::Net::MailRecipient::PRIMARY_RECIPIENT, message.to, message.toName));
     mail.setSubject(Poco::Net::MailMessage::encodeWord(message.subject, "UTF-8"));
     mail.set("Message-ID", message.messageId);
     mail.set("Content-Language", message.language);

@@ -73,7 +73,8 @@ DeliveryResult WebhookSender::send(const Message& message, std::int64_t timeoutM
             session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
         }
         session->setTimeout(Poco::Timespan(timeoutMs * 1000));
-        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, uri.getPathAndQuery().empty() ? "/" : uri.getPathAndQuery(),
+        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST,
+                                       uri.getPathAndQuery().empty() ? "/" : uri.getPathAndQuery(),
                                        Poco::Net::HTTPMessage::HTTP_1_1);
         request.setContentType("application/json");
         request.setContentLength(static_cast<std::streamsize>(payload.size()));
@@ -88,14 +89,16 @@ DeliveryResult WebhookSender::send(const Message& message, std::int64_t timeoutM
         const int status = static_cast<int>(response.getStatus());
         if (status >= 200 && status < 300) return delivered();
         const bool transient = status >= 500 || status == 408 || status == 429;
-        return failure(transient ? DeliveryResult::Kind::transient : DeliveryResult::Kind::permanent,
-                       "webhook_http_" + std::to_string(status),
-                       "the webhook " + settings_.url + " answered HTTP " + std::to_string(status) + ": " + answer.substr(0, 200));
+        return failure(
+            transient ? DeliveryResult::Kind::transient : DeliveryResult::Kind::permanent,
+            "webhook_http_" + std::to_string(status),
+            "the webhook " + settings_.url + " answered HTTP " + std::to_string(status) + ": " + answer.substr(0, 200));
     } catch (const Poco::TimeoutException&) {
         return failure(DeliveryResult::Kind::transient, "webhook_timeout",
                        "the webhook " + settings_.url + " did not answer within " + std::to_string(timeoutMs) + " ms");
     } catch (const Poco::Exception& e) {
-        return failure(DeliveryResult::Kind::transient, "webhook_unreachable", "the webhook " + settings_.url + ": " + e.displayText());
+        return failure(DeliveryResult::Kind::transient, "webhook_unreachable",
+                       "the webhook " + settings_.url + ": " + e.displayText());
     }
 }
 

@@ -75,7 +75,8 @@ std::string messageIdFor(const std::string& key, const std::string& event, const
     sha.update(key);
     const std::string hash = Poco::DigestEngine::digestToHex(sha.digest()).substr(0, 32);
     const std::size_t at = from.find('@');
-    const std::string domain = at == std::string::npos || at + 1 == from.size() ? "orderhost.invalid" : from.substr(at + 1);
+    const std::string domain =
+        at == std::string::npos || at + 1 == from.size() ? "orderhost.invalid" : from.substr(at + 1);
     return "<" + hash + "." + event + "@" + domain + ">";
 }
 
@@ -134,7 +135,8 @@ public:
             message.body = std::move(rendered.body);
         }
         if (settings_.channel == Channel::email && message.to.empty()) {
-            call.log().warn("no e-mail address at ", settings_.recipientPath, ": notification ", settings_.event, " not sent");
+            call.log().warn("no e-mail address at ", settings_.recipientPath, ": notification ", settings_.event,
+                            " not sent");
             writeRecord(call, message, "no_address");
             return sdk::Outcome::proceed();
         }
@@ -165,18 +167,25 @@ private:
 
     DeliveryResult deliver(const sdk::StepCall& call, const Message& message) const {
         switch (settings_.channel) {
-            case Channel::email: return mailer_->send(message, timeoutFor(call, settings_.smtp.timeoutMs));
-            case Channel::webhook: return webhook_->send(message, timeoutFor(call, settings_.webhook.timeoutMs));
-            case Channel::record: break;
+            case Channel::email:
+                return mailer_->send(message, timeoutFor(call, settings_.smtp.timeoutMs));
+            case Channel::webhook:
+                return webhook_->send(message, timeoutFor(call, settings_.webhook.timeoutMs));
+            case Channel::record:
+                break;
         }
         return delivered();
     }
 
     void writeRecord(const sdk::StepCall& call, const Message& message, const char* status) const {
         sdk::JsonObject record;
-        record.add("channel", channelName(settings_.channel)).add("template", settings_.event).add("language", message.language);
-        if (message.to.empty()) record.addJson("to", "null");
-        else record.add("to", message.to);
+        record.add("channel", channelName(settings_.channel))
+            .add("template", settings_.event)
+            .add("language", message.language);
+        if (message.to.empty())
+            record.addJson("to", "null");
+        else
+            record.add("to", message.to);
         if (templates_) record.add("subject", message.subject);
         record.add("message_id", message.messageId).add("idempotency_key", message.idempotencyKey);
         record.add("at", call.nowMs()).add("status", status);
@@ -195,8 +204,8 @@ ORDERHOST_MIGRATIONS("", ORDERHOST_NOTIFICATION_MIGRATIONS);
 
 ORDERHOST_PLUGIN("orderhost.notification", "2.0.0", "orderhost",
                  "Customer notifications: e-mail over SMTP and signed webhooks from mustache templates, sent once",
-    ORDERHOST_STEP(NotifyStep, "notify", OH_CATEGORY_NOTIFICATION,
-                   "Sends one notification (event) by e-mail or webhook, in the customer's language", kSchema,
-                   OH_STEP_THREAD_SAFE),
-    ORDERHOST_STEP(NotifyStep, "notify-customer", OH_CATEGORY_NOTIFICATION,
-                   "The older name of notify (same step, same config)", kSchema, OH_STEP_THREAD_SAFE));
+                 ORDERHOST_STEP(NotifyStep, "notify", OH_CATEGORY_NOTIFICATION,
+                                "Sends one notification (event) by e-mail or webhook, in the customer's language",
+                                kSchema, OH_STEP_THREAD_SAFE),
+                 ORDERHOST_STEP(NotifyStep, "notify-customer", OH_CATEGORY_NOTIFICATION,
+                                "The older name of notify (same step, same config)", kSchema, OH_STEP_THREAD_SAFE));

@@ -24,7 +24,8 @@ bool isArray(const Var& v) { return v.type() == typeid(Array::Ptr); }
 std::string pointerAt(const Var& value, const std::string& where) {
     if (!value.isString()) refuse(where, "must be a JSON Pointer string such as /order_ref");
     const std::string pointer = value.extract<std::string>();
-    if (pointer.empty() || pointer.front() != '/') refuse(where, "must be a JSON Pointer starting with '/', got \"" + pointer + "\"");
+    if (pointer.empty() || pointer.front() != '/')
+        refuse(where, "must be a JSON Pointer starting with '/', got \"" + pointer + "\"");
     return pointer;
 }
 
@@ -65,15 +66,18 @@ std::vector<FieldSpec> parseFields(const Var& value, const std::string& where, b
     const Object::Ptr object = value.extract<Object::Ptr>();
     if (object->size() == 0) refuse(where, "must name at least one field");
     std::vector<FieldSpec> fields;
-    for (const auto& member : *object) fields.push_back(parseField(member.first, member.second, where + "/" + member.first, nested));
+    for (const auto& member : *object)
+        fields.push_back(parseField(member.first, member.second, where + "/" + member.first, nested));
     return fields;
 }
 
 // RFC 6901 unescaping of one reference token.
 std::string unescape(std::string token) {
     for (std::size_t at = token.find('~'); at != std::string::npos; at = token.find('~', at + 1)) {
-        if (at + 1 < token.size() && token[at + 1] == '1') token.replace(at, 2, "/");
-        else if (at + 1 < token.size() && token[at + 1] == '0') token.replace(at, 2, "~");
+        if (at + 1 < token.size() && token[at + 1] == '1')
+            token.replace(at, 2, "/");
+        else if (at + 1 < token.size() && token[at + 1] == '0')
+            token.replace(at, 2, "~");
     }
     return token;
 }
@@ -81,7 +85,8 @@ std::string unescape(std::string token) {
 Var fieldValue(const FieldSpec& field, const Var& root, const std::string& where) {
     if (field.eachPath.empty()) {
         Var value = valueAt(root, field.path);
-        if (value.isEmpty() && field.required) throw std::runtime_error(where + field.path + " is required but missing");
+        if (value.isEmpty() && field.required)
+            throw std::runtime_error(where + field.path + " is required but missing");
         return value;
     }
     const Var list = valueAt(root, field.eachPath);
@@ -117,7 +122,8 @@ Var valueAt(const Var& root, const std::string& pointer) {
     std::size_t start = 1;
     while (start <= pointer.size()) {
         const std::size_t end = pointer.find('/', start);
-        const std::string token = unescape(pointer.substr(start, end == std::string::npos ? std::string::npos : end - start));
+        const std::string token =
+            unescape(pointer.substr(start, end == std::string::npos ? std::string::npos : end - start));
         if (isObject(current)) {
             const Object::Ptr object = current.extract<Object::Ptr>();
             if (!object->has(token)) return Var();
@@ -139,7 +145,8 @@ Var valueAt(const Var& root, const std::string& pointer) {
 
 std::vector<ViewSpec> parseViews(const std::string& configJson) {
     // Keeps the config's member order, so payload fields come in the order the administrator wrote.
-    const Var config = Poco::JSON::Parser(new Poco::JSON::ParseHandler(true)).parse(configJson.empty() ? "{}" : configJson);
+    const Var config =
+        Poco::JSON::Parser(new Poco::JSON::ParseHandler(true)).parse(configJson.empty() ? "{}" : configJson);
     const Var views = isObject(config) ? valueAt(config, "/views") : Var();
     if (!isArray(views) || views.extract<Array::Ptr>()->size() == 0)
         refuse("views", "is required: a list of {event, fields}, one per subscribing system");
@@ -154,9 +161,11 @@ std::vector<ViewSpec> parseViews(const std::string& configJson) {
         const Var event = valueAt(view, "/event");
         spec.event = event.isString() ? event.extract<std::string>() : std::string();
         if (!isPluginEventType(spec.event))
-            refuse(where + "/event", "must be an event type of a-z, 0-9, '.', '_', '-' (at most 64, starting with a letter; "
-                                     "\"order.\" and \"step.\" belong to the host), e.g. sales_order.for_inventory");
-        if (!events.insert(spec.event).second) refuse(where + "/event", "\"" + spec.event + "\" is published by an earlier view too");
+            refuse(where + "/event",
+                   "must be an event type of a-z, 0-9, '.', '_', '-' (at most 64, starting with a letter; "
+                   "\"order.\" and \"step.\" belong to the host), e.g. sales_order.for_inventory");
+        if (!events.insert(spec.event).second)
+            refuse(where + "/event", "\"" + spec.event + "\" is published by an earlier view too");
         spec.fields = parseFields(valueAt(view, "/fields"), where + "/fields", false);
         parsed.push_back(std::move(spec));
     }

@@ -26,7 +26,7 @@ namespace orderhost::publication {
 
 struct FieldSpec {
     std::string name;
-    std::string path;      // JSON Pointer in the order (or, inside `each`, in the element)
+    std::string path;  // JSON Pointer in the order (or, inside `each`, in the element)
     bool required = false;
     std::string eachPath;  // set: an array of elements, each reduced to `fields`
     std::vector<FieldSpec> fields;

@@ -51,7 +51,8 @@ class PublishOrderStep : public sdk::Step {
 public:
     explicit PublishOrderStep(sdk::CreateContext& ctx) {
         if (ctx.services().get_extension(OH_EXT_EVENTS) == nullptr)
-            throw sdk::ConfigError("views", "cannot be published: the host does not offer " OH_EXT_EVENTS " (an ABI 1.0 host)");
+            throw sdk::ConfigError("views",
+                                   "cannot be published: the host does not offer " OH_EXT_EVENTS " (an ABI 1.0 host)");
         try {
             views_ = orderhost::publication::parseViews(std::string(ctx.configJson()));
         } catch (const std::invalid_argument& e) {
@@ -60,7 +61,8 @@ public:
         }
         withdrawnEvent_ = ctx.config().optionalString("/withdrawn_event").value_or("sales_order.withdrawn");
         if (!orderhost::publication::isPluginEventType(withdrawnEvent_))
-            throw sdk::ConfigError("withdrawn_event", "must be an event type such as sales_order.withdrawn (not order.* or step.*)");
+            throw sdk::ConfigError("withdrawn_event",
+                                   "must be an event type such as sales_order.withdrawn (not order.* or step.*)");
     }
 
     sdk::Outcome run(sdk::StepCall& call) override {
@@ -112,6 +114,6 @@ private:
 
 ORDERHOST_PLUGIN("orderhost.publication", "1.0.0", "orderhost",
                  "Publishes the order to subscribing systems as events through the host's outbox",
-    ORDERHOST_STEP(PublishOrderStep, "publish-order", OH_CATEGORY_PUBLICATION,
-                   "One event per subscribing system's view of the order, in the step's transaction", kSchema,
-                   OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS));
+                 ORDERHOST_STEP(PublishOrderStep, "publish-order", OH_CATEGORY_PUBLICATION,
+                                "One event per subscribing system's view of the order, in the step's transaction",
+                                kSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS));

@@ -50,7 +50,8 @@ std::string order(const std::string& ref, const std::string& chain, const std::s
            R"(","currency":"EUR","customer":{"id":"C-1","name":"Ada Lovelace","email":"ada@example.com"},)"
            R"("lines":[{"sku":"SKU-1","quantity":2,"unit_price":1250}],)"
            R"("shipping_address":{"name":"Ada","line1":"1 Main St","city":"Berlin","postal_code":"10115","country":"DE"},)"
-           R"("attributes":{"language":")" + language + R"("}})";
+           R"("attributes":{"language":")" +
+           language + R"("}})";
 }
 
 class NotificationE2ETest : public ::testing::TestWithParam<TestBackend> {
@@ -114,7 +115,8 @@ protected:
     static int retries(const Object::Ptr& order) {
         int count = 0;
         const Poco::JSON::Array::Ptr steps = order->getArray("steps");
-        for (unsigned i = 0; i < steps->size(); ++i) count += steps->getObject(i)->getValue<std::string>("outcome") == "retry";
+        for (unsigned i = 0; i < steps->size(); ++i)
+            count += steps->getObject(i)->getValue<std::string>("outcome") == "retry";
         return count;
     }
 
@@ -183,9 +185,17 @@ TEST_P(NotificationE2ETest, PublishedViewsAppearOnTheEventFeed) {
     EXPECT_EQ(data->getValue<std::string>("order_ref"), "PUB-1");
     EXPECT_EQ(data->getArray("lines")->getObject(0)->getValue<std::string>("sku"), "SKU-1");
     EXPECT_EQ(data->getArray("lines")->getObject(0)->getValue<int>("quantity"), 2);
-    EXPECT_EQ(events(id, "sales_order.for_billing").at(0)->getObject("payload")->getObject("data")->getValue<std::string>("customer"),
+    EXPECT_EQ(events(id, "sales_order.for_billing")
+                  .at(0)
+                  ->getObject("payload")
+                  ->getObject("data")
+                  ->getValue<std::string>("customer"),
               "C-1");
-    EXPECT_EQ(events(id, "sales_order.for_supply_chain").at(0)->getObject("payload")->getObject("data")->getValue<std::string>("ship_to"),
+    EXPECT_EQ(events(id, "sales_order.for_supply_chain")
+                  .at(0)
+                  ->getObject("payload")
+                  ->getObject("data")
+                  ->getValue<std::string>("ship_to"),
               "DE");
     EXPECT_EQ(done->getObject("document")->getObject("publication")->getArray("published")->size(), 3u);
 }

@@ -34,8 +34,10 @@ SmtpSink::SmtpSink() : folder_(Poco::TemporaryFile::tempName() + "-smtp-sink") {
     // Debian's interpreter, for which python3-aiosmtpd is installed (a python3 earlier on the
     // PATH, e.g. pyenv's, would not find it). exec: the handle is the Python process itself.
     const std::string command = "exec " ORDERHOST_SMTP_SINK_PYTHON " '" ORDERHOST_SMTP_SINK
-                                "' --port 0 --http-port 0 --maildir '" + folder_ + "/maildir' 2>>'" + folder_ + "/sink.log'";
-    process_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch("/bin/sh", {"-c", command}, nullptr, &out, nullptr));
+                                "' --port 0 --http-port 0 --maildir '" +
+                                folder_ + "/maildir' 2>>'" + folder_ + "/sink.log'";
+    process_ = std::make_unique<Poco::ProcessHandle>(
+        Poco::Process::launch("/bin/sh", {"-c", command}, nullptr, &out, nullptr));
     Poco::PipeInputStream in(out);
     std::string line;
     std::getline(in, line);
@@ -70,15 +72,22 @@ std::string SmtpSink::request(const std::string& method, const std::string& path
 }
 
 Poco::JSON::Array::Ptr SmtpSink::messages() const {
-    return Poco::JSON::Parser().parse(request("GET", "/messages", "")).extract<Poco::JSON::Object::Ptr>()->getArray("messages");
+    return Poco::JSON::Parser()
+        .parse(request("GET", "/messages", ""))
+        .extract<Poco::JSON::Object::Ptr>()
+        ->getArray("messages");
 }
 
 int SmtpSink::refused() const {
-    return Poco::JSON::Parser().parse(request("GET", "/messages", "")).extract<Poco::JSON::Object::Ptr>()->getValue<int>("refused");
+    return Poco::JSON::Parser()
+        .parse(request("GET", "/messages", ""))
+        .extract<Poco::JSON::Object::Ptr>()
+        ->getValue<int>("refused");
 }
 
 void SmtpSink::refuseNext(int count, int code) const {
-    request("POST", "/admin/faults", R"({"refuse_count":)" + std::to_string(count) + R"(,"refuse_code":)" + std::to_string(code) + "}");
+    request("POST", "/admin/faults",
+            R"({"refuse_count":)" + std::to_string(count) + R"(,"refuse_code":)" + std::to_string(code) + "}");
 }
 
 std::string SmtpSink::log() const {

@@ -37,13 +37,18 @@ TEST(NotificationConfig, RefusesUnknownChannelsAndSettings) {
     EXPECT_NE(refusal(R"({"event":"a","template":"b","channel":"record"})").find("'event'"), std::string::npos);
     EXPECT_NE(refusal(emailConfig(2525, "order-confirmation", R"(,"starttls":"maybe")")).find("'smtp.starttls'"),
               std::string::npos);
-    EXPECT_NE(refusal(R"({"channel":"webhook","templates_dir":")" ORDERHOST_TEMPLATES_DIR R"(","webhook":{"url":"ftp://x"}})")
-                  .find("'webhook.url'"), std::string::npos);
-    EXPECT_NE(refusal(R"({"channel":"webhook","templates_dir":")" ORDERHOST_TEMPLATES_DIR R"(","webhook":{"url":"http://x"}})")
-                  .find("'webhook.secret'"), std::string::npos);
+    EXPECT_NE(
+        refusal(R"({"channel":"webhook","templates_dir":")" ORDERHOST_TEMPLATES_DIR R"(","webhook":{"url":"ftp://x"}})")
+            .find("'webhook.url'"),
+        std::string::npos);
+    EXPECT_NE(refusal(R"({"channel":"webhook","templates_dir":")" ORDERHOST_TEMPLATES_DIR
+                      R"(","webhook":{"url":"http://x"}})")
+                  .find("'webhook.secret'"),
+              std::string::npos);
     EXPECT_NE(refusal(R"({"channel":"webhook","templates_dir":")" ORDERHOST_TEMPLATES_DIR
                       R"(","webhook":{"url":"http://x","secret_env":"ORDERHOST_TEST_UNSET_SECRET"}})")
-                  .find("ORDERHOST_TEST_UNSET_SECRET"), std::string::npos);
+                  .find("ORDERHOST_TEST_UNSET_SECRET"),
+              std::string::npos);
 }
 
 TEST(NotificationConfig, NamesAMissingOrBrokenTemplateFile) {
@@ -58,8 +63,9 @@ TEST(NotificationConfig, NamesAMissingOrBrokenTemplateFile) {
     EXPECT_NE(refusal(config).find("welcome.en.mustache"), std::string::npos) << refusal(config);
     std::ofstream(folder / "welcome.en.mustache") << "Subject: Hi {{customer.name}}\n\nHello\n";
     EXPECT_EQ(refusal(config), "");
-    EXPECT_NE(refusal(R"({"channel":"record","templates_dir":"/nonexistent/templates"})").find("/nonexistent/templates"),
-              std::string::npos);
+    EXPECT_NE(
+        refusal(R"({"channel":"record","templates_dir":"/nonexistent/templates"})").find("/nonexistent/templates"),
+        std::string::npos);
     std::filesystem::remove_all(folder);
 }
 
@@ -67,7 +73,8 @@ TEST(NotificationConfig, ThePluginOffersBothKindNames) {
     FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
     ASSERT_EQ(host.plugin().step_kind_count, 2u);
     EXPECT_EQ(std::string(host.plugin().step_kinds[0]->name.ptr, host.plugin().step_kinds[0]->name.len), "notify");
-    EXPECT_EQ(std::string(host.plugin().step_kinds[1]->name.ptr, host.plugin().step_kinds[1]->name.len), "notify-customer");
+    EXPECT_EQ(std::string(host.plugin().step_kinds[1]->name.ptr, host.plugin().step_kinds[1]->name.len),
+              "notify-customer");
     EXPECT_EQ(host.plugin().step_kinds[0]->category, OH_CATEGORY_NOTIFICATION);
 }
 

@@ -13,7 +13,9 @@ namespace {
 
 using orderhost::testkit::FakeHost;
 
-std::string body(const SmtpSink& sink, unsigned index = 0) { return sink.message(index)->getValue<std::string>("body"); }
+std::string body(const SmtpSink& sink, unsigned index = 0) {
+    return sink.message(index)->getValue<std::string>("body");
+}
 std::string field(const SmtpSink& sink, const std::string& name, unsigned index = 0) {
     return sink.message(index)->getValue<std::string>(name);
 }
@@ -47,7 +49,8 @@ TEST_F(NotificationEmailTest, SendsOneConfirmationInTheCustomersLanguage) {
     EXPECT_EQ(host.orderString("/notifications/0/idempotency_key"), "0f6c-order/notify:order-confirmation");
     EXPECT_EQ(host.orderString("/notifications/0/message_id"), field(sink_, "message_id"));
     EXPECT_EQ(host.queryInt("SELECT COUNT(*) FROM notification_deliveries WHERE idempotency_key = "
-                            "'0f6c-order/notify:order-confirmation' AND channel = 'email' AND language = 'de'"), 1);
+                            "'0f6c-order/notify:order-confirmation' AND channel = 'email' AND language = 'de'"),
+              1);
 }
 
 TEST_F(NotificationEmailTest, ALanguageWithoutTemplatesGetsTheDefaultLanguage) {
@@ -110,7 +113,7 @@ TEST_F(NotificationEmailTest, AResendAfterALostCommitCarriesTheSameMessageId) {
     FakeHost second = create(emailConfig(sink_.smtpPort()), notifyOrder());
     first.run();
     second.run();
-    ASSERT_EQ(sink_.count(), 2u);  // at least once: the second mail is sent
+    ASSERT_EQ(sink_.count(), 2u);                                             // at least once: the second mail is sent
     EXPECT_EQ(field(sink_, "message_id", 0), field(sink_, "message_id", 1));  // ... with the same dedupe key
     EXPECT_EQ(field(sink_, "message_id", 0).back(), '>');
     EXPECT_NE(field(sink_, "message_id", 0).find("@shop.example>"), std::string::npos);
@@ -127,7 +130,8 @@ TEST_F(NotificationEmailTest, AnotherEventOfTheSameStepIsAnotherMessage) {
 }
 
 TEST_F(NotificationEmailTest, StartTlsRequiredRefusesAServerWithoutIt) {
-    FakeHost host = create(emailConfig(sink_.smtpPort(), "order-confirmation", R"(,"starttls":"required")"), notifyOrder());
+    FakeHost host =
+        create(emailConfig(sink_.smtpPort(), "order-confirmation", R"(,"starttls":"required")"), notifyOrder());
     host.run();
     EXPECT_EQ(host.result().kind, OH_OUTCOME_FAIL);
     EXPECT_EQ(host.result().code, "smtp_starttls_refused") << host.result().message;
@@ -161,8 +165,10 @@ TEST_F(NotificationEmailTest, CredentialsListWhatProvisioningWrote) {
     FakeHost host = create(emailConfig(sink_.smtpPort(), "service-credentials"), order);
     host.run();
     ASSERT_EQ(sink_.count(), 1u) << host.result().message;
-    EXPECT_NE(body(sink_).find("SUPPORT-1Y: account ACC-9, user name ada, set your password at https://portal.example/setup/x1"),
-              std::string::npos) << body(sink_);
+    EXPECT_NE(body(sink_).find(
+                  "SUPPORT-1Y: account ACC-9, user name ada, set your password at https://portal.example/setup/x1"),
+              std::string::npos)
+        << body(sink_);
 }
 
 }  // namespace

@@ -32,7 +32,8 @@ std::string hmacHex(const std::string& key, const std::string& body) {
 
 std::string webhookConfig(const std::string& url) {
     return R"({"event":"order-shipped","channel":"webhook","templates_dir":")" ORDERHOST_TEMPLATES_DIR
-           R"(","webhook":{"url":")" + url + R"(","secret":"whsec-test","timeout_ms":5000}})";
+           R"(","webhook":{"url":")" +
+           url + R"(","secret":"whsec-test","timeout_ms":5000}})";
 }
 
 TEST(NotificationWebhook, PostsTheRenderedMessageSignedWithTheSecret) {

@@ -15,14 +15,17 @@ inline std::string notifyOrder(const std::string& language = "", const std::stri
     return R"({"order_ref":"ERP-7","currency":"EUR","customer":)" + customer +
            R"(,"lines":[{"sku":"BOLT-M8","quantity":100,"unit_price":25,"total":2500},)"
            R"({"sku":"DRILL-18V","quantity":1,"unit_price":8999,"total":8999}],)"
-           R"("totals":{"net":11499,"items":2,"currency":"EUR"})" + attributes + "}";
+           R"("totals":{"net":11499,"items":2,"currency":"EUR"})" +
+           attributes + "}";
 }
 
 inline std::string emailConfig(unsigned short port, const std::string& event = "order-confirmation",
                                const std::string& extra = "") {
-    return R"({"event":")" + event + R"(","channel":"email","templates_dir":")" ORDERHOST_TEMPLATES_DIR R"(",)"
-           R"("smtp":{"host":"127.0.0.1","port":)" + std::to_string(port) +
-           R"(,"from":"orders@shop.example","from_name":"Shop","timeout_ms":5000)" + extra + "}}";
+    return R"({"event":")" + event +
+           R"(","channel":"email","templates_dir":")" ORDERHOST_TEMPLATES_DIR R"(",)"
+           R"("smtp":{"host":"127.0.0.1","port":)" +
+           std::to_string(port) + R"(,"from":"orders@shop.example","from_name":"Shop","timeout_ms":5000)" + extra +
+           "}}";
 }
 
 }  // namespace orderhost::testing

@@ -39,7 +39,8 @@ TEST(PublicationStep, PublishesOneEventPerViewWithItsFields) {
     EXPECT_EQ(host.events()[0].payload,
               R"({"lines":[{"qty":2,"sku":"A"},{"qty":1,"sku":"B"}],"order_ref":"ERP-9","warehouse":"WH-1"})");
     EXPECT_EQ(host.events()[1].type, "sales_order.for_billing");
-    EXPECT_EQ(host.events()[1].payload, R"({"customer":"C-1","invoice":"INV-7","totals":{"currency":"EUR","net":200}})");
+    EXPECT_EQ(host.events()[1].payload,
+              R"({"customer":"C-1","invoice":"INV-7","totals":{"currency":"EUR","net":200}})");
     EXPECT_EQ(host.orderJson("/publication/published"), R"(["sales_order.for_inventory","sales_order.for_billing"])");
     EXPECT_EQ(host.orderInt("/publication/at"), host.now());
 }
@@ -96,17 +97,23 @@ TEST(PublicationStep, RefusesViewsItCannotPublish) {
         return host.reportedError();
     };
     EXPECT_NE(refusal("{}").find("'views'"), std::string::npos);
-    EXPECT_NE(refusal(R"({"views":[{"event":"order.for_x","fields":{"a":"/a"}}]})").find("'views/0/event'"), std::string::npos);
-    EXPECT_NE(refusal(R"({"views":[{"event":"Bad Type","fields":{"a":"/a"}}]})").find("'views/0/event'"), std::string::npos);
-    EXPECT_NE(refusal(R"({"views":[{"event":"x.a","fields":{"a":"/a"}},{"event":"x.a","fields":{"a":"/a"}}]})")
-                  .find("'views/1/event'"), std::string::npos);
-    EXPECT_NE(refusal(R"({"views":[{"event":"x.a","fields":{"a":"a"}}]})").find("'views/0/fields/a'"), std::string::npos);
-    EXPECT_NE(refusal(R"({"views":[{"event":"x.a","fields":{}}]})").find("'views/0/fields'"), std::string::npos);
-    EXPECT_NE(refusal(R"({"views":[{"event":"x.a","fields":{"l":{"each":"/lines"}}}]})").find("'views/0/fields/l/fields'"),
+    EXPECT_NE(refusal(R"({"views":[{"event":"order.for_x","fields":{"a":"/a"}}]})").find("'views/0/event'"),
               std::string::npos);
+    EXPECT_NE(refusal(R"({"views":[{"event":"Bad Type","fields":{"a":"/a"}}]})").find("'views/0/event'"),
+              std::string::npos);
+    EXPECT_NE(refusal(R"({"views":[{"event":"x.a","fields":{"a":"/a"}},{"event":"x.a","fields":{"a":"/a"}}]})")
+                  .find("'views/1/event'"),
+              std::string::npos);
+    EXPECT_NE(refusal(R"({"views":[{"event":"x.a","fields":{"a":"a"}}]})").find("'views/0/fields/a'"),
+              std::string::npos);
+    EXPECT_NE(refusal(R"({"views":[{"event":"x.a","fields":{}}]})").find("'views/0/fields'"), std::string::npos);
+    EXPECT_NE(
+        refusal(R"({"views":[{"event":"x.a","fields":{"l":{"each":"/lines"}}}]})").find("'views/0/fields/l/fields'"),
+        std::string::npos);
     EXPECT_NE(refusal(R"({"views":[{"event":"x.a","fields":{"l":{"path":"/x","colour":1}}}]})").find("colour"),
               std::string::npos);
-    EXPECT_NE(refusal(R"({"views":[{"event":"x.a","fields":{"a":"/a"}}],"withdrawn_event":"step.x"})").find("'withdrawn_event'"),
+    EXPECT_NE(refusal(R"({"views":[{"event":"x.a","fields":{"a":"/a"}}],"withdrawn_event":"step.x"})")
+                  .find("'withdrawn_event'"),
               std::string::npos);
 }
 
