@@ -6,8 +6,10 @@ outside world saw (exactly one confirmation, to whom, in which language). The SM
 Debian's python3-aiosmtpd (scripts/install-deps.sh); the rest is the Python 3 standard
 library. The shebang names Debian's interpreter because aiosmtpd is installed for it.
 
-  SMTP on 127.0.0.1:--port              EHLO, MAIL, RCPT, DATA (no AUTH, no STARTTLS: it answers
-                                        STARTTLS with 454, so a client falls back to plain text)
+  SMTP on 127.0.0.1:--port              EHLO, MAIL, RCPT, DATA; with --auth USER:PASSWORD also AUTH
+                                        PLAIN/LOGIN, required before MAIL (535 for a wrong password).
+                                        No STARTTLS: a client asking for it is refused and goes on
+                                        in plain text
   GET    /messages                      {"messages": [...], "refused": N} every accepted message,
                                         decoded: mail_from, rcpt_tos, subject, message_id,
                                         content_language, headers, body, received_at_ms
@@ -30,9 +32,10 @@ import socket
 import sys
 import threading
 import time
+import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 class Recorder:
@@ -89,6 +92,20 @@ class SinkHandler:
         return "250 2.0.0 OK: recorded"
 
 
+def authenticator_for(credentials):
+    """AUTH PLAIN/LOGIN accepting exactly USER:PASSWORD (None: no AUTH offered)."""
+    if not credentials:
+        return None
+    user, _, password = credentials.partition(":")
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user
+              and auth_data.password.decode() == password)
+        return AuthResult(success=ok)
+
+    return authenticate
+
+
 def http_handler(recorder):
     class Handler(BaseHTTPRequestHandler):
         def reply(self, status, body):
@@ -137,6 +154,7 @@ def main():
     parser.add_argument("--port", type=int, default=2525, help="SMTP port (0: a free one)")
     parser.add_argument("--http-port", type=int, default=9102, help="HTTP port of /messages (0: a free one)")
     parser.add_argument("--maildir", help="also store every message in this Maildir folder")
+    parser.add_argument("--auth", help="USER:PASSWORD: offer AUTH PLAIN/LOGIN and require it before MAIL")
     args = parser.parse_args()
 
     recorder = Recorder(args.maildir)
@@ -150,8 +168,15 @@ def main():
     listener.bind(("127.0.0.1", args.port))
     loop = asyncio.new_event_loop()
     handler = SinkHandler(recorder)
-    server = loop.run_until_complete(
-        loop.create_server(lambda: SMTP(handler, hostname="smtp-sink.localhost", loop=loop), sock=listener))
+    authenticator = authenticator_for(args.auth)
+    warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+
+    def session():
+        # Plain-text AUTH is allowed: this is a loopback test server without TLS.
+        return SMTP(handler, hostname="smtp-sink.localhost", loop=loop, authenticator=authenticator,
+                    auth_required=authenticator is not None, auth_require_tls=False)
+
+    server = loop.run_until_complete(loop.create_server(session, sock=listener))
     print(f"smtp_sink smtp 127.0.0.1:{listener.getsockname()[1]} http 127.0.0.1:{web.server_address[1]}", flush=True)
     try:
         loop.run_forever()

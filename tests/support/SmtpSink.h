@@ -14,7 +14,8 @@ namespace orderhost::testing {
 
 class SmtpSink {
 public:
-    SmtpSink();
+    // `auth` "USER:PASSWORD": the sink offers AUTH PLAIN/LOGIN and requires it ("" = no AUTH).
+    explicit SmtpSink(const std::string& auth = "");
     ~SmtpSink();
     SmtpSink(const SmtpSink&) = delete;
     SmtpSink& operator=(const SmtpSink&) = delete;
