@@ -33,10 +33,9 @@ SmtpSink::SmtpSink(const std::string& auth) : folder_(Poco::TemporaryFile::tempN
     Poco::Pipe out;
     // Debian's interpreter, for which python3-aiosmtpd is installed (a python3 earlier on the
     // PATH, e.g. pyenv's, would not find it). exec: the handle is the Python process itself.
-    const std::string command = "exec " ORDERHOST_SMTP_SINK_PYTHON " '" ORDERHOST_SMTP_SINK
-                                "' --port 0 --http-port 0 --maildir '" +
-                                folder_ + "/maildir'" + (auth.empty() ? "" : " --auth '" + auth + "'") + " 2>>'" +
-                                folder_ + "/sink.log'";
+    const std::string command =
+        "exec " ORDERHOST_SMTP_SINK_PYTHON " '" ORDERHOST_SMTP_SINK "' --port 0 --http-port 0 --maildir '" + folder_ +
+        "/maildir'" + (auth.empty() ? "" : " --auth '" + auth + "'") + " 2>>'" + folder_ + "/sink.log'";
     process_ = std::make_unique<Poco::ProcessHandle>(
         Poco::Process::launch("/bin/sh", {"-c", command}, nullptr, &out, nullptr));
     Poco::PipeInputStream in(out);

@@ -148,8 +148,9 @@ TEST(NotificationEmailAuth, LogsInWhenAUserIsConfiguredAndFailsOnAWrongPassword)
     EXPECT_EQ(noLogin.result().code, "smtp_530") << noLogin.result().message;
     for (const char* method : {"plain", "login"}) {
         FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
-        host.config(emailConfig(sink.smtpPort(), "order-confirmation",
-                                std::string(R"(,"username":"shop","password":"s3cret","auth_method":")") + method + "\""))
+        host.config(
+                emailConfig(sink.smtpPort(), "order-confirmation",
+                            std::string(R"(,"username":"shop","password":"s3cret","auth_method":")") + method + "\""))
             .order(notifyOrder());
         ASSERT_EQ(host.create("notify"), OH_STATUS_OK) << host.reportedError();
         host.run();
