@@ -100,8 +100,21 @@ protected:
         return count;
     }
 
-    // The order's events of `type` on the feed (GET /v1/events), oldest first.
-    std::vector<Object::Ptr> events(const std::string& orderId, const std::string& type) const {
+    // The order's events of `type` on the feed (GET /v1/events), oldest first, once at least
+    // `expected` are there (or after 10 s): on PostgreSQL the feed shows an event only once no
+    // earlier outbox id can still commit, a moment after the order's state changed.
+    std::vector<Object::Ptr> events(const std::string& orderId, const std::string& type,
+                                    std::size_t expected = 1) const {
+        std::vector<Object::Ptr> found;
+        for (int waited = 0; waited < 10000; waited += 50) {
+            found = eventsNow(orderId, type);
+            if (found.size() >= expected) break;
+            Poco::Thread::sleep(50);
+        }
+        return found;
+    }
+
+    std::vector<Object::Ptr> eventsNow(const std::string& orderId, const std::string& type) const {
         std::vector<Object::Ptr> found;
         const Poco::JSON::Array::Ptr all = parse(host_->get("/v1/events?limit=1000").body)->getArray("events");
         for (unsigned i = 0; i < all->size(); ++i) {
