@@ -15,6 +15,9 @@ PACKAGES=(
   libsodium-dev
   # libFuzzer targets (tests/fuzz, scripts/fuzz.sh)
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
+  # Notification: mustache templates (header-only) for the plugin, and the SMTP listener the
+  # tests and the Quick start run (scripts/simulators/smtp_sink.py).
+  libkainjow-mustache-dev python3-aiosmtpd
 )
 
 missing=()

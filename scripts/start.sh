@@ -21,6 +21,9 @@ orderhost is starting on http://127.0.0.1:8080 — in another terminal, post an 
 and read it back with: curl -s http://127.0.0.1:8080/v1/orders/<id from the reply>
 To pay by card, add  "attributes": {"card_token": "tok_visa"}  (tok_decline_insufficient_funds,
 tok_3ds: see docs/simulators.md); the gateway simulator's ledger: curl -s http://127.0.0.1:9100/v1/ledger
+The confirmation mail goes to the local SMTP listener (nothing leaves this machine); read it with
+  curl -s http://127.0.0.1:9102/messages      (or the files in var/mail/new/)
+Add  "attributes": {"language": "de"}  to the order for the German template (config/templates).
 
 TXT
 # The card gateway simulator for the chain's payment step (docs/simulators.md); it calls the
@@ -28,5 +31,10 @@ TXT
 python3 scripts/simulators/payment_gateway.py --port 9100 --db var/payment-gateway.db \
   --callback-url 'http://127.0.0.1:8080/v1/orders/{order_id}/signals/payment_confirmed' 2>>var/payment-gateway.log &
 gateway_pid=$!
-trap 'kill "$gateway_pid" 2>/dev/null || true' EXIT
+# The SMTP listener the confirm step mails (docs/simulators.md#smtp-sink): SMTP on 2525, what it
+# received on http://127.0.0.1:9102/messages and in var/mail. Debian's python3 (python3-aiosmtpd).
+/usr/bin/python3 scripts/simulators/smtp_sink.py --port 2525 --http-port 9102 --maildir var/mail \
+  >/dev/null 2>>var/smtp-sink.log &
+sink_pid=$!
+trap 'kill "$gateway_pid" "$sink_pid" 2>/dev/null || true' EXIT
 build/host/app/orderhost --config config/orderhost.properties

@@ -44,10 +44,11 @@ TEST_F(OrderApiTest, APostedOrderRunsTheWholeChainAndReadsBack) {
     auto stored = json(read);
     auto doc = stored->getObject("document");
     EXPECT_EQ(doc->getObject("totals")->getValue<long>("net"), 2 * 1000 + 4 * 250);
-    // The C plugin appended the confirmation with the step's idempotency key.
+    // The notification plugin (record channel here) appended the confirmation with the step's
+    // idempotency key and the event.
     auto note = doc->getArray("notifications")->getObject(0);
     EXPECT_EQ(note->getValue<std::string>("to"), "ada@example.com");
-    EXPECT_EQ(note->getValue<std::string>("idempotency_key"), id + "/confirm");
+    EXPECT_EQ(note->getValue<std::string>("idempotency_key"), id + "/confirm:order-confirmation");
     auto steps = stored->getArray("steps");
     ASSERT_EQ(steps->size(), 3u);
     EXPECT_EQ(steps->getObject(0)->getValue<std::string>("step"), "validate");
@@ -164,13 +165,14 @@ TEST_F(OrderApiTest, AdministratorsSeePluginsAndChains) {
     ASSERT_EQ(plugins.status, 200);
     for (const char* id : {"orderhost.validation", "orderhost.credit", "orderhost.notification", "orderhost.noop",
                            "orderhost.sourcing", "orderhost.billing", "orderhost.payment", "orderhost.provisioning",
-                           "orderhost.preparation", "orderhost.manufacturing", "orderhost.returns"}) {
+                           "orderhost.preparation", "orderhost.manufacturing", "orderhost.returns",
+                           "orderhost.publication", "orderhost.shipping"}) {
         EXPECT_NE(plugins.body.find(id), std::string::npos) << id;
     }
     auto health = json(host_->get("/v1/health"));
     EXPECT_EQ(health->getValue<std::string>("status"), "ok");
     EXPECT_EQ(health->getValue<int>("chains"), 3);
-    EXPECT_EQ(health->getValue<int>("plugins"), 11);
+    EXPECT_EQ(health->getValue<int>("plugins"), 13);
     EXPECT_EQ(health->getValue<int>("problems"), 0);
 
     const HttpReply chains = host_->get("/v1/chains");

@@ -21,9 +21,12 @@ struct CommandResult {
     std::string output;  // stdout and stderr
 };
 
-CommandResult runOrderhost(const std::string& arguments) {
+// `workingDir`: where the command runs ("" = here). The shipped chain names its mail templates
+// relative to the repository (config/templates), where scripts/start.sh runs the host.
+CommandResult runOrderhost(const std::string& arguments, const std::string& workingDir = "") {
     CommandResult result;
-    FILE* pipe = ::popen((std::string(ORDERHOST_BINARY) + " " + arguments + " 2>&1").c_str(), "r");
+    const std::string cd = workingDir.empty() ? "" : "cd '" + workingDir + "' && ";
+    FILE* pipe = ::popen((cd + ORDERHOST_BINARY + " " + arguments + " 2>&1").c_str(), "r");
     char buffer[4096];
     while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) result.output.append(buffer, n);
     const int status = ::pclose(pipe);
@@ -88,7 +91,7 @@ TEST_F(CommandsTest, InspectRefusesBrokenFilesWithTheReasonAndExit65) {
 
 TEST_F(CommandsTest, ChainsValidateAcceptsTheShippedChainWithItsPlugins) {
     const auto result = runOrderhost("chains validate --config " + configWith().string() + " " ORDERHOST_SOURCE_DIR
-                                     "/config/chains/place-order.yaml");
+                                     "/config/chains/place-order.yaml", ORDERHOST_SOURCE_DIR);
     EXPECT_EQ(result.exitCode, 0) << result.output;
     EXPECT_NE(result.output.find("place-order.yaml: ok"), std::string::npos) << result.output;
 }
@@ -140,7 +143,7 @@ TEST_F(CommandsTest, ChainsValidateFailsNamingEachRefusedPluginOfItsFolders) {
                                                  "plugins.folders = " ORDERHOST_PLUGIN_DIR ", extra\n"
                                                  "chains.folder = .\n");
     const auto result = runOrderhost("chains validate --config " + config.string() + " " ORDERHOST_SOURCE_DIR
-                                     "/config/chains/place-order.yaml");
+                                     "/config/chains/place-order.yaml", ORDERHOST_SOURCE_DIR);
     EXPECT_EQ(result.exitCode, 78) << result.output;
     EXPECT_NE(result.output.find("plugin " + (folder_ / "extra" / "gnu_unique.so").string() +
                                  " refused: exports GNU unique symbol(s)"),

@@ -1,0 +1,112 @@
+#include "SmtpMailer.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/MailMessage.h>
+#include <Poco/Net/MailRecipient.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/NetSSL.h>
+#include <Poco/Net/SecureSMTPClientSession.h>
+#include <Poco/Timespan.h>
+
+#include <cctype>
+#include <utility>
+
+namespace orderhost::notification {
+namespace {
+
+using Poco::Net::SecureSMTPClientSession;
+using Poco::Net::SMTPClientSession;
+
+// The SMTP reply code in a Poco SMTPException ("Recipient rejected: 450 4.2.0 busy"), or 0.
+int replyCode(const Poco::Exception& e) {
+    if (e.code() >= 200 && e.code() < 600) return e.code();
+    const std::string text = e.displayText();
+    for (std::size_t i = 0; i + 3 <= text.size(); ++i) {
+        const bool startsWord = i == 0 || !std::isdigit(static_cast<unsigned char>(text[i - 1]));
+        const bool endsWord = i + 3 == text.size() || !std::isdigit(static_cast<unsigned char>(text[i + 3]));
+        if (startsWord && endsWord && text[i] >= '2' && text[i] <= '5' &&
+            std::isdigit(static_cast<unsigned char>(text[i + 1])) &&
+            std::isdigit(static_cast<unsigned char>(text[i + 2])))
+            return std::stoi(text.substr(i, 3));
+    }
+    return 0;
+}
+
+DeliveryResult failure(DeliveryResult::Kind kind, std::string code, std::string message) {
+    return {kind, std::move(code), std::move(message)};
+}
+
+SMTPClientSession::LoginMethod loginMethod(const std::string& name) {
+    if (name == "login") return SMTPClientSession::AUTH_LOGIN;
+    if (name == "cram-md5") return SMTPClientSession::AUTH_CRAM_MD5;
+    return SMTPClientSession::AUTH_PLAIN;
+}
+
+// Fills `mail` (MailMessage cannot be copied or returned).
+void fill(Poco::Net::MailMessage& mail, const Message& message, const SmtpSettings& settings) {
+    const std::string sender =
+        settings.fromName.empty()
+            ? settings.from
+            : Poco::Net::MailMessage::encodeWord(settings.fromName, "UTF-8") + " <" + settings.from + ">";
+    mail.setSender(sender);
+    mail.addRecipient(
+        Poco::Net::MailRecipient(Poco::Net::MailRecipient::PRIMARY_RECIPIENT, message.to, message.toName));
+    mail.setSubject(Poco::Net::MailMessage::encodeWord(message.subject, "UTF-8"));
+    mail.set("Message-ID", message.messageId);
+    mail.set("Content-Language", message.language);
+    mail.set("X-Orderhost-Idempotency-Key", message.idempotencyKey);
+    mail.set("X-Orderhost-Event", message.event);
+    mail.setContentType("text/plain; charset=UTF-8");
+    mail.setContent(message.body, Poco::Net::MailMessage::ENCODING_QUOTED_PRINTABLE);
+}
+
+}  // namespace
+
+SmtpMailer::SmtpMailer(SmtpSettings settings) : settings_(std::move(settings)) {
+    Poco::Net::initializeSSL();  // reference counted: one per mailer, undone in the destructor
+}
+
+SmtpMailer::~SmtpMailer() { Poco::Net::uninitializeSSL(); }
+
+DeliveryResult SmtpMailer::send(const Message& message, std::int64_t timeoutMs) const {
+    const std::string where = "SMTP server " + settings_.host + ":" + std::to_string(settings_.port);
+    bool accepted = false;
+    try {
+        SecureSMTPClientSession session(settings_.host, settings_.port);
+        session.setTimeout(Poco::Timespan(timeoutMs * 1000));
+        session.login();  // EHLO
+        if (settings_.starttls != "never") {
+            Poco::Net::Context::Ptr tls = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", "",
+                                                                 Poco::Net::Context::VERIFY_RELAXED, 9, true);
+            const bool secured = session.startTLS(tls);
+            if (!secured && settings_.starttls == "required")
+                return failure(DeliveryResult::Kind::permanent, "smtp_starttls_refused",
+                               where + " refused STARTTLS and smtp.starttls is \"required\"");
+            if (secured) session.login();  // EHLO again, over TLS (RFC 3207)
+        }
+        if (!settings_.username.empty())
+            session.login(loginMethod(settings_.authMethod), settings_.username, settings_.password);
+        Poco::Net::MailMessage mail;
+        fill(mail, message, settings_);
+        session.sendMessage(mail);
+        accepted = true;
+        session.close();
+        return delivered();
+    } catch (const Poco::Net::SMTPException& e) {
+        if (accepted) return delivered();
+        const int code = replyCode(e);
+        const bool transient = code == 0 || (code >= 400 && code < 500);
+        return failure(transient ? DeliveryResult::Kind::transient : DeliveryResult::Kind::permanent,
+                       code == 0 ? "smtp_error" : "smtp_" + std::to_string(code), where + ": " + e.displayText());
+    } catch (const Poco::TimeoutException& e) {
+        if (accepted) return delivered();
+        return failure(DeliveryResult::Kind::transient, "smtp_timeout",
+                       where + " did not answer within " + std::to_string(timeoutMs) + " ms");
+    } catch (const Poco::Exception& e) {
+        if (accepted) return delivered();
+        return failure(DeliveryResult::Kind::transient, "smtp_unreachable", where + ": " + e.displayText());
+    }
+}
+
+}  // namespace orderhost::notification

@@ -1,0 +1,192 @@
+// orderhost.notification's e-mail channel, loaded from its .so by the test kit, sending to the
+// real SMTP listener (scripts/simulators/smtp_sink.py) on loopback.
+#include "NotifyFixture.h"
+#include "tests/support/SmtpSink.h"
+
+#include <Poco/Net/ServerSocket.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace orderhost::testing {
+namespace {
+
+using orderhost::testkit::FakeHost;
+
+std::string body(const SmtpSink& sink, unsigned index = 0) {
+    return sink.message(index)->getValue<std::string>("body");
+}
+std::string field(const SmtpSink& sink, const std::string& name, unsigned index = 0) {
+    return sink.message(index)->getValue<std::string>(name);
+}
+
+class NotificationEmailTest : public ::testing::Test {
+protected:
+    FakeHost create(const std::string& config, const std::string& order) {
+        FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
+        host.config(config).order(order).orderId("0f6c-order");
+        EXPECT_EQ(host.create("notify"), OH_STATUS_OK) << host.reportedError();
+        return host;
+    }
+    SmtpSink sink_;
+};
+
+TEST_F(NotificationEmailTest, SendsOneConfirmationInTheCustomersLanguage) {
+    FakeHost host = create(emailConfig(sink_.smtpPort()), notifyOrder("de"));
+    ASSERT_EQ(host.run(), OH_STATUS_OK) << host.reportedError();
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_CONTINUE) << host.result().message;
+    ASSERT_EQ(sink_.count(), 1u);
+    EXPECT_EQ(sink_.message(0)->getArray("rcpt_tos")->getElement<std::string>(0), "ada@example.com");
+    EXPECT_EQ(field(sink_, "mail_from"), "orders@shop.example");
+    EXPECT_EQ(field(sink_, "subject"), "Bestellung ERP-7 bestätigt");
+    EXPECT_EQ(field(sink_, "content_language"), "de");
+    EXPECT_NE(body(sink_).find("Hallo Ada Lovelace"), std::string::npos) << body(sink_);
+    EXPECT_NE(body(sink_).find("100 x BOLT-M8  25.00 EUR"), std::string::npos) << body(sink_);
+    EXPECT_NE(body(sink_).find("Summe: 114.99 EUR"), std::string::npos) << body(sink_);
+    // The document and the table record the delivery under the step's key.
+    EXPECT_EQ(host.orderString("/notifications/0/status"), "sent");
+    EXPECT_EQ(host.orderString("/notifications/0/language"), "de");
+    EXPECT_EQ(host.orderString("/notifications/0/idempotency_key"), "0f6c-order/notify:order-confirmation");
+    EXPECT_EQ(host.orderString("/notifications/0/message_id"), field(sink_, "message_id"));
+    EXPECT_EQ(host.queryInt("SELECT COUNT(*) FROM notification_deliveries WHERE idempotency_key = "
+                            "'0f6c-order/notify:order-confirmation' AND channel = 'email' AND language = 'de'"),
+              1);
+}
+
+TEST_F(NotificationEmailTest, ALanguageWithoutTemplatesGetsTheDefaultLanguage) {
+    FakeHost host = create(emailConfig(sink_.smtpPort()), notifyOrder("fr"));
+    host.run();
+    ASSERT_EQ(sink_.count(), 1u);
+    EXPECT_EQ(field(sink_, "subject"), "Order ERP-7 confirmed");
+    EXPECT_EQ(field(sink_, "content_language"), "en");
+    EXPECT_NE(body(sink_).find("Total: 114.99 EUR"), std::string::npos) << body(sink_);
+}
+
+TEST_F(NotificationEmailTest, ARefusalWith4xxRetriesAndTheNextAttemptSendsOnce) {
+    sink_.refuseNext(1, 451);
+    FakeHost host = create(emailConfig(sink_.smtpPort()), notifyOrder());
+    host.run(1);
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_RETRY);
+    EXPECT_EQ(host.result().code, "smtp_451") << host.result().message;
+    EXPECT_EQ(sink_.count(), 0u);
+    EXPECT_EQ(host.queryInt("SELECT COUNT(*) FROM notification_deliveries"), 0);  // dropped with the attempt
+    host.run(2);
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(sink_.count(), 1u);
+    EXPECT_EQ(sink_.refused(), 1);
+    EXPECT_EQ(host.queryInt("SELECT attempt FROM notification_deliveries"), 2);
+}
+
+TEST_F(NotificationEmailTest, ARefusalWith5xxFails) {
+    sink_.refuseNext(1, 550);
+    FakeHost host = create(emailConfig(sink_.smtpPort()), notifyOrder());
+    host.run();
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_FAIL);
+    EXPECT_EQ(host.result().code, "smtp_550") << host.result().message;
+    EXPECT_EQ(sink_.count(), 0u);
+}
+
+TEST_F(NotificationEmailTest, AnUnreachableServerRetries) {
+    unsigned short closedPort = 0;
+    {
+        Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+        closedPort = socket.address().port();
+    }  // closed again: nothing listens there now
+    FakeHost host = create(emailConfig(closedPort), notifyOrder());
+    host.run();
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_RETRY);
+    EXPECT_EQ(host.result().code, "smtp_unreachable") << host.result().message;
+}
+
+TEST_F(NotificationEmailTest, ADeliveryRecordedBeforeIsNotSentAgain) {
+    FakeHost host = create(emailConfig(sink_.smtpPort()), notifyOrder());
+    host.run();
+    host.run();  // e.g. an administrator re-runs the completed step
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(sink_.count(), 1u);
+    EXPECT_EQ(host.queryInt("SELECT COUNT(*) FROM notification_deliveries"), 1);
+}
+
+TEST_F(NotificationEmailTest, AResendAfterALostCommitCarriesTheSameMessageId) {
+    // Two hosts without each other's table row: what a crash between send and commit leaves.
+    FakeHost first = create(emailConfig(sink_.smtpPort()), notifyOrder());
+    FakeHost second = create(emailConfig(sink_.smtpPort()), notifyOrder());
+    first.run();
+    second.run();
+    ASSERT_EQ(sink_.count(), 2u);                                             // at least once: the second mail is sent
+    EXPECT_EQ(field(sink_, "message_id", 0), field(sink_, "message_id", 1));  // ... with the same dedupe key
+    EXPECT_EQ(field(sink_, "message_id", 0).back(), '>');
+    EXPECT_NE(field(sink_, "message_id", 0).find("@shop.example>"), std::string::npos);
+}
+
+TEST_F(NotificationEmailTest, AnotherEventOfTheSameStepIsAnotherMessage) {
+    FakeHost confirm = create(emailConfig(sink_.smtpPort()), notifyOrder());
+    FakeHost cancel = create(emailConfig(sink_.smtpPort(), "order-cancelled"), notifyOrder());
+    confirm.run();
+    cancel.run();
+    ASSERT_EQ(sink_.count(), 2u);
+    EXPECT_NE(field(sink_, "message_id", 0), field(sink_, "message_id", 1));
+    EXPECT_EQ(field(sink_, "subject", 1), "Order ERP-7 cancelled");
+}
+
+TEST_F(NotificationEmailTest, StartTlsRequiredRefusesAServerWithoutIt) {
+    FakeHost host =
+        create(emailConfig(sink_.smtpPort(), "order-confirmation", R"(,"starttls":"required")"), notifyOrder());
+    host.run();
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_FAIL);
+    EXPECT_EQ(host.result().code, "smtp_starttls_refused") << host.result().message;
+    EXPECT_EQ(sink_.count(), 0u);
+}
+
+TEST(NotificationEmailAuth, LogsInWithAuthPlainWhenAUserIsConfigured) {
+    SmtpSink sink("shop:s3cret");
+    FakeHost noLogin(ORDERHOST_TEST_PLUGIN_SO);
+    noLogin.config(emailConfig(sink.smtpPort())).order(notifyOrder());
+    ASSERT_EQ(noLogin.create("notify"), OH_STATUS_OK) << noLogin.reportedError();
+    noLogin.run();
+    EXPECT_EQ(noLogin.result().kind, OH_OUTCOME_FAIL) << "530: the server requires AUTH";
+    EXPECT_EQ(noLogin.result().code, "smtp_530") << noLogin.result().message;
+    FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
+    host.config(emailConfig(sink.smtpPort(), "order-confirmation", R"(,"username":"shop","password":"s3cret")"))
+        .order(notifyOrder());
+    ASSERT_EQ(host.create("notify"), OH_STATUS_OK) << host.reportedError();
+    host.run();
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_CONTINUE) << host.result().message;
+    EXPECT_EQ(sink.count(), 1u);
+}
+
+TEST_F(NotificationEmailTest, WithoutAnAddressNothingIsSentAndTheRecordSaysWhy) {
+    FakeHost host = create(emailConfig(sink_.smtpPort()), notifyOrder("", ""));
+    host.run();
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(sink_.count(), 0u);
+    EXPECT_EQ(host.orderString("/notifications/0/status"), "no_address");
+    EXPECT_EQ(host.orderJson("/notifications/0/to"), "null");
+}
+
+TEST_F(NotificationEmailTest, TheShipmentMailCarriesTheTrackingNumber) {
+    std::string order = notifyOrder("en");
+    order.insert(order.size() - 1, R"(,"shipping":{"carrier":"DHL","tracking_number":"JD0146000012345"})");
+    FakeHost host = create(emailConfig(sink_.smtpPort(), "order-shipped"), order);
+    host.run();
+    ASSERT_EQ(sink_.count(), 1u) << host.result().message;
+    EXPECT_EQ(field(sink_, "subject"), "Order ERP-7 has shipped");
+    EXPECT_NE(body(sink_).find("Tracking number: JD0146000012345"), std::string::npos) << body(sink_);
+    EXPECT_NE(body(sink_).find("with DHL"), std::string::npos) << body(sink_);
+}
+
+TEST_F(NotificationEmailTest, CredentialsListWhatProvisioningWrote) {
+    std::string order = notifyOrder("en");
+    order.insert(order.size() - 1, R"(,"provisioning":{"accounts":[{"sku":"SUPPORT-1Y","account_id":"ACC-9",)"
+                                   R"("username":"ada","setup_url":"https://portal.example/setup/x1"}]})");
+    FakeHost host = create(emailConfig(sink_.smtpPort(), "service-credentials"), order);
+    host.run();
+    ASSERT_EQ(sink_.count(), 1u) << host.result().message;
+    EXPECT_NE(body(sink_).find(
+                  "SUPPORT-1Y: account ACC-9, user name ada, set your password at https://portal.example/setup/x1"),
+              std::string::npos)
+        << body(sink_);
+}
+
+}  // namespace
+}  // namespace orderhost::testing
