@@ -21,6 +21,7 @@ orderhost is starting on http://127.0.0.1:8080 — in another terminal, post an 
 and read it back with: curl -s http://127.0.0.1:8080/v1/orders/<id from the reply>
 To pay by card, add  "attributes": {"card_token": "tok_visa"}  (tok_decline_insufficient_funds,
 tok_3ds: see docs/simulators.md); the gateway simulator's ledger: curl -s http://127.0.0.1:9100/v1/ledger
+The carrier simulator (shipping steps) is on http://127.0.0.1:9200: curl -s http://127.0.0.1:9200/v1/ledger
 
 TXT
 # The card gateway simulator for the chain's payment step (docs/simulators.md); it calls the
@@ -28,5 +29,11 @@ TXT
 python3 scripts/simulators/payment_gateway.py --port 9100 --db var/payment-gateway.db \
   --callback-url 'http://127.0.0.1:8080/v1/orders/{order_id}/signals/payment_confirmed' 2>>var/payment-gateway.log &
 gateway_pid=$!
-trap 'kill "$gateway_pid" 2>/dev/null || true' EXIT
+# The carrier simulator for the chain's shipping steps (docs/simulators.md#carrier): it picks
+# up, carries and delivers every shipment by itself within 20 s, and posts each tracking event
+# to the host as the signal shipment_tracking. It stops with the host too.
+python3 scripts/simulators/carrier.py --port 9200 --db var/carrier.db \
+  --schedule picked_up=5000,in_transit=10000,out_for_delivery=15000,delivered=20000 2>>var/carrier.log &
+carrier_pid=$!
+trap 'kill "$gateway_pid" "$carrier_pid" 2>/dev/null || true' EXIT
 build/host/app/orderhost --config config/orderhost.properties
