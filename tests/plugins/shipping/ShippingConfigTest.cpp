@@ -47,7 +47,7 @@ TEST_F(ShippingConfig, CarriersAndTheirUrlsAndTimeouts) {
 TEST_F(ShippingConfig, TheCallbackBase) {
     EXPECT_NE(refusal(with("\"callback_base\": \"http://127.0.0.1:9\",", "")).find("'callback_base' is required"),
               std::string::npos) << host_.reportedError();
-    EXPECT_NE(refusal(with("http://127.0.0.1:9\"", "127.0.0.1:9\"")).find("'callback_base' must be an http"),
+    EXPECT_NE(refusal(with("http://127.0.0.1:9\"", "ftp://127.0.0.1:9\"")).find("'callback_base' must be an http"),
               std::string::npos) << host_.reportedError();
 }
 
