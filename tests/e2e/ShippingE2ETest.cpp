@@ -14,6 +14,10 @@
 #include <Poco/Thread.h>
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
+#include <cstdio>
+
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -186,6 +190,31 @@ TEST_P(ShippingE2ETest, ACarrierExceptionHoldsTheOrderUntilAPersonResolvesIt) {
     EXPECT_EQ(resolved.status, 200) << resolved.body;
     const Object::Ptr done = waitFor("SHIP-EXC", "completed");
     EXPECT_EQ(shipping(done, "resolution"), "delivered to a neighbour");
+}
+
+// A bad shipping configuration is refused by `chains validate`, naming the step and the field.
+TEST(ShippingConfigTest, ChainsValidateRefusesABadCarrierConfigNamingTheField) {
+    const std::string folder = makeTempDir("orderhost-shipping-config");
+    std::ofstream(folder + "/host.properties") << "database.connection = Driver=SQLite3;Database=${config_dir}/o.db;\n"
+                                               << "plugins.folders = " ORDERHOST_PLUGIN_DIR "\nchains.folder = .\n";
+    std::ofstream(folder + "/bad.yaml")
+        << "name: bad\nversion: 1\ntrigger: place_order\nsteps:\n"
+           "  - name: ship\n    plugin: orderhost.shipping\n    step: book-shipment\n"
+           "    config: { carriers: { c: { base_url: \"ftp://127.0.0.1:1\" } } }\n"
+           "  - name: deliver\n    plugin: orderhost.shipping\n    step: await-delivery\n    config: {}\n";
+    const std::string command = std::string(ORDERHOST_BINARY) + " chains validate --config " + folder +
+                                "/host.properties " + folder + "/bad.yaml 2>&1";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    std::string output;
+    char buffer[4096];
+    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+    const int status = ::pclose(pipe);
+    EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 65) << output;
+    EXPECT_NE(output.find("step 'ship': plugin orderhost.shipping refused"), std::string::npos) << output;
+    EXPECT_NE(output.find("config field 'carriers.c.base_url' must be an http://host[:port] URL"), std::string::npos) << output;
+    EXPECT_NE(output.find("config field 'carriers' is required"), std::string::npos) << output;
+    std::filesystem::remove_all(folder);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ShippingE2ETest, ::testing::ValuesIn(testBackends()), backendName);
