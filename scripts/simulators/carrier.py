@@ -11,17 +11,16 @@ library only (Debian's python3), because CI installs nothing from PyPI.
   POST /v1/shipments/{id}/cancel      Idempotency-Key header; refused (409) once picked up
   POST /admin/shipments/{id}/advance  {status: picked_up|in_transit|out_for_delivery|delivered|exception, detail?}
   POST /admin/schedule                {steps: [{status, after_ms}]}: advance every shipment booked afterwards
-  POST /admin/faults                  {latency_ms, fail_status, fail_count, lose_response_count,
-                                       refuse_count, refuse_code, callback_attempts, callback_interval_ms}
+  POST /admin/faults                  {latency_ms, fail_status, fail_count, lose_response_count, refuse_count, ...}
   GET  /v1/ledger                     bookings, cancellations, tracking events and callback deliveries
   GET  /v1/idempotency/{key}          how often a key was used, and its stored answer
 
-Tracking callbacks: each tracking event is POSTed to
-{callback.base_url}/v1/orders/{callback.order_id}/signals/{callback.signal} as given at booking.
-The host answers 409 while the order does not wait for that signal; the simulator then tries
-again every callback_interval_ms, at most callback_attempts times, and records every try.
+Each tracking event is POSTed to {callback.base_url}/v1/orders/{callback.order_id}/signals/{callback.signal}
+(given at booking). The host answers 409 while the order does not wait for that signal: the
+simulator tries again every callback_interval_ms, at most callback_attempts times, recording each try.
 """
 import argparse
+import collections
 import hashlib
 import json
 import re
@@ -85,11 +84,11 @@ class Carrier:
         self.callback_token = callback_token
 
     def take_fault(self, name):
-        with self.lock:
-            if self.faults[name] > 0:
-                self.faults[name] -= 1
-                return True
-            return False
+        """Consumes one occurrence of a counted fault; True when it applies. The caller holds the lock."""
+        if self.faults[name] > 0:
+            self.faults[name] -= 1
+            return True
+        return False
 
     def idempotent(self, key, body, effect):
         """Runs effect() once per key; returns (http_status, answer, replayed)."""
@@ -148,7 +147,7 @@ class Carrier:
             if weight > MAX_PARCEL_WEIGHT_G:
                 raise CarrierError(422, "parcel_too_heavy", "parcels[%d] weighs %d g; the limit is %d g"
                                    % (i, weight, MAX_PARCEL_WEIGHT_G))
-        if self.take_fault_locked("refuse_count"):
+        if self.take_fault("refuse_count"):
             raise CarrierError(422, self.refuse_code, "the carrier refuses this booking (injected refusal)")
         shipment_id = "shp_" + uuid.uuid4().hex[:16]
         tracking = "SC" + str(uuid.uuid4().int)[:12]
@@ -161,12 +160,6 @@ class Carrier:
         for status, after_ms in self.schedule:
             self.timers.append((now_ms() + after_ms, shipment_id, status))
         return 201, self.shipment(shipment_id)
-
-    def take_fault_locked(self, name):  # the caller holds self.lock
-        if self.faults[name] > 0:
-            self.faults[name] -= 1
-            return True
-        return False
 
     def cancel(self, shipment_id, key):
         shipment = self.shipment(shipment_id)
@@ -256,11 +249,8 @@ class Carrier:
     def ledger(self):
         entries = [dict(r) for r in self.db.execute("SELECT * FROM ledger ORDER BY seq")]
         deliveries = [dict(r) for r in self.db.execute("SELECT * FROM deliveries ORDER BY seq")]
-        totals = {}
-        for e in entries:
-            totals[e["operation"]] = totals.get(e["operation"], 0) + 1
-        return {"entries": entries, "deliveries": deliveries, "totals": totals,
-                "pending_callbacks": len(self.outbox)}
+        return {"entries": entries, "deliveries": deliveries, "pending_callbacks": len(self.outbox),
+                "totals": dict(collections.Counter(e["operation"] for e in entries))}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -280,10 +270,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def body(self):
         length = int(self.headers.get("Content-Length") or 0)
-        if length == 0:
-            return {}
         try:
-            parsed = json.loads(self.rfile.read(length))
+            parsed = json.loads(self.rfile.read(length)) if length else {}
         except ValueError:
             raise CarrierError(400, "invalid_json", "the body is not JSON")
         if not isinstance(parsed, dict):
@@ -305,10 +293,14 @@ class Handler(BaseHTTPRequestHandler):
                 return self.read(path)
             if path.startswith("/admin/"):
                 return self.admin(path, body)
-            if c.take_fault("fail_count"):
+            with c.lock:
+                failing = c.take_fault("fail_count")
+            if failing:
                 raise CarrierError(c.faults["fail_status"] or 503, "carrier_unavailable", "injected failure")
             status, answer, replayed = self.effect(path, body, self.headers.get("Idempotency-Key"))
-            if not replayed and c.take_fault("lose_response_count"):
+            with c.lock:
+                losing = not replayed and c.take_fault("lose_response_count")
+            if losing:
                 self.close_connection = True  # the effect is recorded; the caller never hears of it
                 return
             if c.faults["latency_ms"] > 0:
@@ -383,21 +375,15 @@ def main():
     parser.add_argument("--db", default=":memory:", help="SQLite file of the carrier's ledger")
     parser.add_argument("--schedule", default="",
                         help="advance every new shipment by itself, e.g. picked_up=2000,in_transit=4000,delivered=8000 (ms after booking)")
-    parser.add_argument("--latency-ms", type=int, default=0)
-    parser.add_argument("--fail-status", type=int, default=503, help="status of injected failures (500 or 503)")
-    parser.add_argument("--fail-count", type=int, default=0)
-    parser.add_argument("--lose-response-count", type=int, default=0)
-    parser.add_argument("--callback-attempts", type=int, default=40, help="tries per tracking callback")
-    parser.add_argument("--callback-interval-ms", type=int, default=500, help="wait between tries")
+    for flag, default in (("latency-ms", 0), ("fail-status", 503), ("fail-count", 0), ("lose-response-count", 0),
+                          ("callback-attempts", 40), ("callback-interval-ms", 500)):
+        parser.add_argument("--" + flag, type=int, default=default, help="see docs/simulators.md (default %d)" % default)
     parser.add_argument("--callback-token", default="", help="bearer token for the callbacks")
     args = parser.parse_args()
 
-    carrier = Carrier(args.db, args.callback_token)
+    carrier = Handler.carrier = Carrier(args.db, args.callback_token)
     carrier.schedule = parse_schedule(args.schedule)
-    carrier.faults.update(latency_ms=args.latency_ms, fail_status=args.fail_status, fail_count=args.fail_count,
-                          lose_response_count=args.lose_response_count, callback_attempts=args.callback_attempts,
-                          callback_interval_ms=args.callback_interval_ms)
-    Handler.carrier = carrier
+    carrier.faults.update({name: getattr(args, name) for name in carrier.faults if hasattr(args, name)})
     threading.Thread(target=carrier.tick_forever, daemon=True).start()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
