@@ -122,6 +122,20 @@ TEST_F(ShippingStep, AWakeUpBeforePickupWaitsAgain) {
     EXPECT_EQ(carrier_.count("booking"), 1);
 }
 
+TEST_F(ShippingStep, NoPickupInTimeCancelsTheBookingAndRejects) {
+    const std::string id = bookAndWait();
+    signal("shipment_tracking", R"({"timed_out": true})");  // the host's on_signal_timeout: rerun
+    host_.run(2);
+    EXPECT_EQ(host_.result().kind, OH_OUTCOME_REJECT);
+    EXPECT_EQ(host_.result().code, "pickup_timeout");
+    EXPECT_EQ(carrier_.count("cancellation"), 1);
+    EXPECT_EQ(carrier_.shipment(id)->getValue<std::string>("status"), "cancelled");
+    EXPECT_EQ(host_.query("SELECT status FROM shipping_shipments"), R"([{"status":"cancelled"}])");
+    host_.compensate();  // a later undo finds it cancelled and leaves it alone
+    EXPECT_EQ(host_.result().kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(carrier_.count("cancellation"), 1);
+}
+
 TEST_F(ShippingStep, ALostBookingAnswerIsRetriedWithTheSameKeyAndBooksOnce) {
     carrier_.setFaults(R"({"lose_response_count": 1})");
     host_.order(order());
