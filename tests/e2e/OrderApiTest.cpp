@@ -163,13 +163,13 @@ TEST_F(OrderApiTest, AdministratorsSeePluginsAndChains) {
     const HttpReply plugins = host_->get("/v1/plugins");
     ASSERT_EQ(plugins.status, 200);
     for (const char* id : {"orderhost.validation", "orderhost.credit", "orderhost.notification", "orderhost.noop",
-                           "orderhost.sourcing", "orderhost.billing", "orderhost.payment"}) {
+                           "orderhost.sourcing", "orderhost.billing", "orderhost.payment", "orderhost.shipping"}) {
         EXPECT_NE(plugins.body.find(id), std::string::npos) << id;
     }
     auto health = json(host_->get("/v1/health"));
     EXPECT_EQ(health->getValue<std::string>("status"), "ok");
     EXPECT_EQ(health->getValue<int>("chains"), 3);
-    EXPECT_EQ(health->getValue<int>("plugins"), 7);
+    EXPECT_EQ(health->getValue<int>("plugins"), 8);
     EXPECT_EQ(health->getValue<int>("problems"), 0);
 
     const HttpReply chains = host_->get("/v1/chains");
