@@ -32,7 +32,7 @@ struct TrackingEvent {
 struct Shipment {
     std::string id;
     std::string trackingNumber;
-    std::string status;  // booked, picked_up, in_transit, out_for_delivery, delivered, exception, cancelled
+    std::string status;              // booked, picked_up, in_transit, out_for_delivery, delivered, exception, cancelled
     std::int64_t pickedUpAtMs = 0;   // 0: not picked up (yet)
     std::int64_t deliveredAtMs = 0;  // 0: not delivered (yet)
     std::vector<TrackingEvent> events;

@@ -57,12 +57,14 @@ Shipment shipmentFrom(const Object::Ptr& object) {
 // 5xx unavailable.
 CarrierReply interpret(int status, const std::string& body) {
     if (status >= 500)
-        return unavailable("carrier_http_" + std::to_string(status), "the carrier answered HTTP " + std::to_string(status));
+        return unavailable("carrier_http_" + std::to_string(status),
+                           "the carrier answered HTTP " + std::to_string(status));
     Object::Ptr object;
     try {
         object = Poco::JSON::Parser().parse(body).extract<Object::Ptr>();
     } catch (const std::exception&) {
-        return unavailable("carrier_bad_answer", "the carrier answered HTTP " + std::to_string(status) + " without a JSON object");
+        return unavailable("carrier_bad_answer",
+                           "the carrier answered HTTP " + std::to_string(status) + " without a JSON object");
     }
     CarrierReply reply;
     if (object->has("error") || status >= 400) {
@@ -125,7 +127,8 @@ CarrierReply HttpCarrier::exchange(const std::string& method, const std::string&
         Poco::StreamCopier::copyToString(in, answer);
         return interpret(static_cast<int>(response.getStatus()), answer);
     } catch (const Poco::TimeoutException&) {
-        return unavailable("carrier_timeout", "no answer from the carrier within " + std::to_string(timeoutMs_) + " ms");
+        return unavailable("carrier_timeout",
+                           "no answer from the carrier within " + std::to_string(timeoutMs_) + " ms");
     } catch (const Poco::Net::NoMessageException&) {
         return unavailable("carrier_no_answer", "the carrier closed the connection without an answer");
     } catch (const Poco::Exception& e) {

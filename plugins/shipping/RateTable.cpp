@@ -66,20 +66,24 @@ RateTable RateTable::fromConfig(const sdk::Document& config, const std::vector<s
         Rate rate;
         rate.carrier = requiredString(config, pointer + "/carrier", fieldAt("rates", i, "carrier"));
         if (std::find(carriers.begin(), carriers.end(), rate.carrier) == carriers.end())
-            throw sdk::ConfigError(fieldAt("rates", i, "carrier"), "names \"" + rate.carrier + "\", which \"carriers\" does not define");
+            throw sdk::ConfigError(fieldAt("rates", i, "carrier"),
+                                   "names \"" + rate.carrier + "\", which \"carriers\" does not define");
         rate.service = requiredString(config, pointer + "/service", fieldAt("rates", i, "service"));
         rate.zone = requiredString(config, pointer + "/zone", fieldAt("rates", i, "zone"));
         if (std::none_of(table.zones_.begin(), table.zones_.end(), [&](const auto& z) { return z.first == rate.zone; }))
-            throw sdk::ConfigError(fieldAt("rates", i, "zone"), "names \"" + rate.zone + "\", which \"zones\" does not define");
+            throw sdk::ConfigError(fieldAt("rates", i, "zone"),
+                                   "names \"" + rate.zone + "\", which \"zones\" does not define");
         rate.transitDays = positiveInteger(config, pointer + "/transit_days", fieldAt("rates", i, "transit_days"), 0);
         const std::string brackets = fieldAt("rates", i, "brackets");
         const std::size_t bracketCount = arraySize(config, pointer + "/brackets", brackets);
         for (std::size_t b = 0; b < bracketCount; ++b) {
             const std::string at = pointer + "/brackets/" + std::to_string(b);
-            WeightBracket bracket{positiveInteger(config, at + "/max_weight_g", fieldAt(brackets, b, "max_weight_g"), 1),
-                                  positiveInteger(config, at + "/price_minor", fieldAt(brackets, b, "price_minor"), 0)};
+            WeightBracket bracket{
+                positiveInteger(config, at + "/max_weight_g", fieldAt(brackets, b, "max_weight_g"), 1),
+                positiveInteger(config, at + "/price_minor", fieldAt(brackets, b, "price_minor"), 0)};
             if (!rate.brackets.empty() && bracket.maxWeightG <= rate.brackets.back().maxWeightG)
-                throw sdk::ConfigError(fieldAt(brackets, b, "max_weight_g"), "must be larger than the bracket before it");
+                throw sdk::ConfigError(fieldAt(brackets, b, "max_weight_g"),
+                                       "must be larger than the bracket before it");
             rate.brackets.push_back(bracket);
         }
         table.rates_.push_back(std::move(rate));
@@ -109,8 +113,8 @@ std::optional<RateChoice> RateTable::choose(const std::string& zone, const std::
         }
         if (!fits) continue;
         const RateChoice candidate{rate, cost, rate.transitDays <= maxTransitDays};
-        if (candidate.meetsPromise &&
-            (!onTime || cost < onTime->costMinor || (cost == onTime->costMinor && rate.transitDays < onTime->rate.transitDays)))
+        if (candidate.meetsPromise && (!onTime || cost < onTime->costMinor ||
+                                       (cost == onTime->costMinor && rate.transitDays < onTime->rate.transitDays)))
             onTime = candidate;
         if (!fastest || rate.transitDays < fastest->rate.transitDays ||
             (rate.transitDays == fastest->rate.transitDays && cost < fastest->costMinor))

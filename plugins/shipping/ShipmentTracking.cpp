@@ -21,7 +21,8 @@ Wake consumeSignals(const sdk::OrderDocument& order) {
     return wake;
 }
 
-std::optional<HttpCarrier> carrierForCall(const CarrierMap& carriers, const std::string& name, const sdk::StepCall& call) {
+std::optional<HttpCarrier> carrierForCall(const CarrierMap& carriers, const std::string& name,
+                                          const sdk::StepCall& call) {
     const auto found = carriers.find(name);
     if (found == carriers.end()) return std::nullopt;
     if (call.deadlineMs() == 0) return found->second;

@@ -28,15 +28,16 @@ inline constexpr char kExceptionSignal[] = "shipment_exception_resolved";
 // Why the step runs again. Signal payloads are removed from the order as they are read, so
 // a payload never wakes a later run (or the next shipping step) a second time.
 struct Wake {
-    bool timedOut = false;            // the host's signal timeout (on_signal_timeout: rerun)
-    bool resolvedByPerson = false;    // shipment_exception_resolved with resolution "continue"
-    std::string note;                 // the person's note, if any
+    bool timedOut = false;          // the host's signal timeout (on_signal_timeout: rerun)
+    bool resolvedByPerson = false;  // shipment_exception_resolved with resolution "continue"
+    std::string note;               // the person's note, if any
 };
 Wake consumeSignals(const sdk::OrderDocument& order);
 
 // The carrier named in the order's /shipping/carrier (or `name`), with a timeout that ends
 // before the host stops waiting for this call; std::nullopt when the config has no such carrier.
-std::optional<HttpCarrier> carrierForCall(const CarrierMap& carriers, const std::string& name, const sdk::StepCall& call);
+std::optional<HttpCarrier> carrierForCall(const CarrierMap& carriers, const std::string& name,
+                                          const sdk::StepCall& call);
 
 // Stores the carrier's view: new tracking events appended to /shipping/events and
 // shipping_events, the status and pickup/delivery times to /shipping and shipping_shipments.

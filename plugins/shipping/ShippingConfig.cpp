@@ -43,7 +43,8 @@ CarrierMap carriersFrom(const sdk::Document& config) {
         const std::string field = "carriers." + name;
         if (!isObject(config, pointer)) throw sdk::ConfigError(field, "must be an object {base_url, timeout_ms?}");
         const std::string url = optionalString(config, pointer + "/base_url", field + ".base_url");
-        if (url.empty()) throw sdk::ConfigError(field + ".base_url", "is required (the carrier, e.g. http://127.0.0.1:9200)");
+        if (url.empty())
+            throw sdk::ConfigError(field + ".base_url", "is required (the carrier, e.g. http://127.0.0.1:9200)");
         const std::int64_t timeout =
             optionalInteger(config, pointer + "/timeout_ms", field + ".timeout_ms", 1, 600000).value_or(defaultTimeout);
         try {
@@ -63,7 +64,8 @@ BookingSettings bookingSettingsFrom(const sdk::Document& config) {
 
     settings.callbackBase = optionalString(config, "/callback_base", "callback_base");
     if (settings.callbackBase.empty())
-        throw sdk::ConfigError("callback_base", "is required: the host's URL as the carrier reaches it, e.g. http://127.0.0.1:8080");
+        throw sdk::ConfigError("callback_base",
+                               "is required: the host's URL as the carrier reaches it, e.g. http://127.0.0.1:8080");
     try {
         HttpCarrier(settings.callbackBase, 1);  // the same URL rules as a carrier's base_url
     } catch (const std::invalid_argument& e) {
@@ -84,10 +86,12 @@ BookingSettings bookingSettingsFrom(const sdk::Document& config) {
     settings.defaultWeightG = optionalInteger(config, "/default_weight_g", "default_weight_g", 1, 1000000000);
 
     if (config.has("/sku_weights_g")) {
-        if (!isObject(config, "/sku_weights_g")) throw sdk::ConfigError("sku_weights_g", "must be an object of SKU -> grams");
+        if (!isObject(config, "/sku_weights_g"))
+            throw sdk::ConfigError("sku_weights_g", "must be an object of SKU -> grams");
         for (const std::string& sku : config.keys("/sku_weights_g"))
             settings.skuWeightsG[sku] =
-                optionalInteger(config, sdk::path("sku_weights_g", sku), "sku_weights_g." + sku, 0, 1000000000).value_or(0);
+                optionalInteger(config, sdk::path("sku_weights_g", sku), "sku_weights_g." + sku, 0, 1000000000)
+                    .value_or(0);
     }
     if (config.has("/default_parcel_mm")) {
         if (!isObject(config, "/default_parcel_mm"))

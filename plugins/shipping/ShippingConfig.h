@@ -23,13 +23,13 @@ CarrierMap carriersFrom(const sdk::Document& config);
 struct BookingSettings {
     CarrierMap carriers;
     RateTable rates;
-    std::string callbackBase;           // the host's base URL as the carrier reaches it
-    std::string currency;               // of the rate table; "" = the order's /currency
+    std::string callbackBase;             // the host's base URL as the carrier reaches it
+    std::string currency;                 // of the rate table; "" = the order's /currency
     std::int64_t defaultTransitDays = 5;  // the promise when the order has no /attributes/promised_date
     std::map<std::string, std::int64_t> skuWeightsG;
     std::optional<std::int64_t> defaultWeightG;  // unknown SKUs; none: the step fails on them
     Parcel defaultParcel;                        // dimensions of a parcel computed from the lines
-    bool waitForPickup = true;  // false: CONTINUE once booked (await-delivery then waits for it all)
+    bool waitForPickup = true;                   // false: CONTINUE once booked (await-delivery then waits for it all)
 };
 BookingSettings bookingSettingsFrom(const sdk::Document& config);
 

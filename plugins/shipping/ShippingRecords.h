@@ -59,34 +59,34 @@ inline void saveEvent(const sdk::StepCall& call, const std::string& shipmentId, 
 }  // namespace orderhost::shipping
 
 // The plugin's tables (host database). Appended only: never change a shipped version.
-#define ORDERHOST_SHIPPING_MIGRATIONS                                                           \
-    ORDERHOST_MIGRATION(1, "shipping_shipments and shipping_events",                          \
-                        "CREATE TABLE shipping_shipments ("                                    \
-                        " booking_key VARCHAR(200) PRIMARY KEY,"                               \
-                        " order_id VARCHAR(36) NOT NULL,"                                       \
-                        " step_name VARCHAR(100) NOT NULL,"                                    \
-                        " carrier VARCHAR(64) NOT NULL,"                                        \
-                        " service VARCHAR(64) NOT NULL,"                                        \
-                        " shipment_id VARCHAR(100) NOT NULL,"                                  \
-                        " tracking_number VARCHAR(100) NOT NULL,"                              \
-                        " status VARCHAR(32) NOT NULL,"                                         \
-                        " cost_minor BIGINT NOT NULL,"                                          \
-                        " currency VARCHAR(3) NOT NULL,"                                        \
-                        " parcel_count INTEGER NOT NULL,"                                       \
-                        " weight_g BIGINT NOT NULL,"                                            \
-                        " promised_date VARCHAR(10) NOT NULL,"                                  \
-                        " booked_at_ms BIGINT NOT NULL,"                                        \
-                        " picked_up_at_ms BIGINT,"                                              \
-                        " delivered_at_ms BIGINT,"                                              \
-                        " updated_at_ms BIGINT NOT NULL);"                                      \
-                        "CREATE INDEX shipping_shipments_order ON shipping_shipments (order_id);" \
+#define ORDERHOST_SHIPPING_MIGRATIONS                                                                    \
+    ORDERHOST_MIGRATION(1, "shipping_shipments and shipping_events",                                     \
+                        "CREATE TABLE shipping_shipments ("                                              \
+                        " booking_key VARCHAR(200) PRIMARY KEY,"                                         \
+                        " order_id VARCHAR(36) NOT NULL,"                                                \
+                        " step_name VARCHAR(100) NOT NULL,"                                              \
+                        " carrier VARCHAR(64) NOT NULL,"                                                 \
+                        " service VARCHAR(64) NOT NULL,"                                                 \
+                        " shipment_id VARCHAR(100) NOT NULL,"                                            \
+                        " tracking_number VARCHAR(100) NOT NULL,"                                        \
+                        " status VARCHAR(32) NOT NULL,"                                                  \
+                        " cost_minor BIGINT NOT NULL,"                                                   \
+                        " currency VARCHAR(3) NOT NULL,"                                                 \
+                        " parcel_count INTEGER NOT NULL,"                                                \
+                        " weight_g BIGINT NOT NULL,"                                                     \
+                        " promised_date VARCHAR(10) NOT NULL,"                                           \
+                        " booked_at_ms BIGINT NOT NULL,"                                                 \
+                        " picked_up_at_ms BIGINT,"                                                       \
+                        " delivered_at_ms BIGINT,"                                                       \
+                        " updated_at_ms BIGINT NOT NULL);"                                               \
+                        "CREATE INDEX shipping_shipments_order ON shipping_shipments (order_id);"        \
                         "CREATE UNIQUE INDEX shipping_shipments_id ON shipping_shipments (shipment_id);" \
-                        "CREATE TABLE shipping_events ("                                       \
-                        " shipment_id VARCHAR(100) NOT NULL,"                                  \
-                        " seq INTEGER NOT NULL,"                                                \
-                        " order_id VARCHAR(36) NOT NULL,"                                       \
-                        " status VARCHAR(32) NOT NULL,"                                         \
-                        " detail VARCHAR(500),"                                                 \
-                        " at_ms BIGINT NOT NULL,"                                               \
-                        " recorded_at_ms BIGINT NOT NULL,"                                      \
+                        "CREATE TABLE shipping_events ("                                                 \
+                        " shipment_id VARCHAR(100) NOT NULL,"                                            \
+                        " seq INTEGER NOT NULL,"                                                         \
+                        " order_id VARCHAR(36) NOT NULL,"                                                \
+                        " status VARCHAR(32) NOT NULL,"                                                  \
+                        " detail VARCHAR(500),"                                                          \
+                        " at_ms BIGINT NOT NULL,"                                                        \
+                        " recorded_at_ms BIGINT NOT NULL,"                                               \
                         " PRIMARY KEY (shipment_id, seq))")

@@ -112,7 +112,8 @@ public:
         if (shipment.status == "exception") return shipping::heldForException(shipment);
         if (wake.timedOut) return cancelAfterTimeout(call, shipment);
         return sdk::Outcome::suspend(shipping::kTrackingSignal, "waiting for the carrier to pick up shipment " +
-                                                                    shipment.id + " (tracking " + shipment.trackingNumber + ")")
+                                                                    shipment.id + " (tracking " +
+                                                                    shipment.trackingNumber + ")")
             .withCode("awaiting_pickup");
     }
 
@@ -129,8 +130,10 @@ public:
         if (cancelled.kind == Kind::unavailable) return shipping::retryLater(cancelled, "cancel");
         if (cancelled.kind == Kind::refused && cancelled.errorCode == "already_picked_up")
             return sdk::Outcome::fail("shipment_already_picked_up",
-                                      "shipment " + *id + " (tracking " + order.optionalString("/shipping/tracking_number").value_or("") +
-                                          ") was picked up by " + name + " and can no longer be cancelled: recall or "
+                                      "shipment " + *id + " (tracking " +
+                                          order.optionalString("/shipping/tracking_number").value_or("") +
+                                          ") was picked up by " + name +
+                                          " and can no longer be cancelled: recall or "
                                           "return the parcel by hand, then answer the held order with manual_action");
         if (cancelled.kind == Kind::refused) return shipping::refusedByCarrier(cancelled, "cancel");
         shipping::recordShipment(call, cancelled.shipment);
@@ -145,10 +148,11 @@ private:
             for (std::size_t i = 0; i < order.size("/preparation/parcels"); ++i) {
                 const std::string at = sdk::path("preparation", "parcels", i);
                 const std::optional<std::string> reference = order.optionalString(at + "/parcel");
-                parcels.push_back({reference.value_or(std::to_string(i + 1)), order.integer(at + "/weight_g"),
-                                   order.optionalInteger(at + "/length_mm").value_or(settings_.defaultParcel.lengthMm),
-                                   order.optionalInteger(at + "/width_mm").value_or(settings_.defaultParcel.widthMm),
-                                   order.optionalInteger(at + "/height_mm").value_or(settings_.defaultParcel.heightMm)});
+                parcels.push_back(
+                    {reference.value_or(std::to_string(i + 1)), order.integer(at + "/weight_g"),
+                     order.optionalInteger(at + "/length_mm").value_or(settings_.defaultParcel.lengthMm),
+                     order.optionalInteger(at + "/width_mm").value_or(settings_.defaultParcel.widthMm),
+                     order.optionalInteger(at + "/height_mm").value_or(settings_.defaultParcel.heightMm)});
             }
             return parcels;
         }
@@ -159,12 +163,14 @@ private:
             const std::string sku = order.string(sdk::path("lines", i, "sku"));
             const auto known = settings_.skuWeightsG.find(sku);
             if (known == settings_.skuWeightsG.end() && !settings_.defaultWeightG)
-                return sdk::Outcome::fail("sku_weight_unknown", "line " + std::to_string(i) + ": SKU \"" + sku +
-                                                                     "\" has no weight in sku_weights_g (and no default_weight_g)");
+                return sdk::Outcome::fail("sku_weight_unknown",
+                                          "line " + std::to_string(i) + ": SKU \"" + sku +
+                                              "\" has no weight in sku_weights_g (and no default_weight_g)");
             parcel.weightG += order.integer(sdk::path("lines", i, "quantity")) *
                               (known != settings_.skuWeightsG.end() ? known->second : *settings_.defaultWeightG);
         }
-        if (parcel.weightG <= 0) return sdk::Outcome::fail("nothing_to_ship", "the order has no goods lines with a weight");
+        if (parcel.weightG <= 0)
+            return sdk::Outcome::fail("nothing_to_ship", "the order has no goods lines with a weight");
         parcels.push_back(parcel);
         return parcels;
     }
@@ -176,31 +182,39 @@ private:
         if (auto* outcome = std::get_if<sdk::Outcome>(&found)) return *outcome;
         const std::vector<Parcel>& parcels = std::get<std::vector<Parcel>>(found);
         const std::string country = order.optionalString("/shipping_address/country").value_or("");
-        if (country.empty()) return sdk::Outcome::reject("shipping_address_missing", "/shipping_address/country is missing");
+        if (country.empty())
+            return sdk::Outcome::reject("shipping_address_missing", "/shipping_address/country is missing");
         const std::string zone = settings_.rates.zoneOf(country);
-        if (zone.empty()) return sdk::Outcome::reject("destination_not_served", "no zone of the rate table lists " + country);
+        if (zone.empty())
+            return sdk::Outcome::reject("destination_not_served", "no zone of the rate table lists " + country);
 
         const std::int64_t today = call.nowMs() / 86400000;
         const std::optional<std::string> promised = order.optionalString("/attributes/promised_date");
         const std::optional<std::int64_t> promisedDay =
-            promised ? shipping::daysFromIsoDate(*promised) : std::optional<std::int64_t>(today + settings_.defaultTransitDays);
+            promised ? shipping::daysFromIsoDate(*promised)
+                     : std::optional<std::int64_t>(today + settings_.defaultTransitDays);
         if (!promisedDay)
-            return sdk::Outcome::reject("promised_date_invalid", "/attributes/promised_date \"" + *promised + "\" is not a YYYY-MM-DD date");
+            return sdk::Outcome::reject("promised_date_invalid",
+                                        "/attributes/promised_date \"" + *promised + "\" is not a YYYY-MM-DD date");
         std::vector<std::int64_t> weights;
         std::int64_t totalWeight = 0;
         for (const Parcel& p : parcels) weights.push_back(p.weightG), totalWeight += p.weightG;
         const std::optional<shipping::RateChoice> choice = settings_.rates.choose(zone, weights, *promisedDay - today);
         if (!choice)
-            return sdk::Outcome::reject("no_shipping_rate", "no rate of zone \"" + zone + "\" takes " + std::to_string(parcels.size()) +
-                                                                " parcel(s) of " + std::to_string(totalWeight) + " g");
-        const std::optional<shipping::HttpCarrier> carrier = shipping::carrierForCall(settings_.carriers, choice->rate.carrier, call);
-        const CarrierReply reply = carrier->book({choice->rate.service, order.optionalString("/order_ref").value_or(""), parcels,
-                                                  order.json("/shipping_address"), settings_.callbackBase,
-                                                  std::string(call.orderId()), shipping::kTrackingSignal, keyOf(call, "book")});
+            return sdk::Outcome::reject("no_shipping_rate", "no rate of zone \"" + zone + "\" takes " +
+                                                                std::to_string(parcels.size()) + " parcel(s) of " +
+                                                                std::to_string(totalWeight) + " g");
+        const std::optional<shipping::HttpCarrier> carrier =
+            shipping::carrierForCall(settings_.carriers, choice->rate.carrier, call);
+        const CarrierReply reply =
+            carrier->book({choice->rate.service, order.optionalString("/order_ref").value_or(""), parcels,
+                           order.json("/shipping_address"), settings_.callbackBase, std::string(call.orderId()),
+                           shipping::kTrackingSignal, keyOf(call, "book")});
         if (reply.kind == Kind::unavailable) return shipping::retryLater(reply, "booking");
         if (reply.kind == Kind::refused) return shipping::refusedByCarrier(reply, "booking");
 
-        const std::string currency = settings_.currency.empty() ? order.optionalString("/currency").value_or("") : settings_.currency;
+        const std::string currency =
+            settings_.currency.empty() ? order.optionalString("/currency").value_or("") : settings_.currency;
         const std::string promisedDate = shipping::isoDateOfDay(*promisedDay);
         shipping::saveBooking(call, {keyOf(call, "book"), choice->rate.carrier, choice->rate.service, reply.shipment.id,
                                      reply.shipment.trackingNumber, reply.shipment.status, choice->costMinor, currency,
@@ -225,14 +239,14 @@ private:
     }
 
     sdk::Outcome cancelAfterTimeout(const sdk::StepCall& call, const Shipment& shipment) const {
-        const std::optional<shipping::HttpCarrier> carrier =
-            shipping::carrierForCall(settings_.carriers, call.order().optionalString("/shipping/carrier").value_or(""), call);
+        const std::optional<shipping::HttpCarrier> carrier = shipping::carrierForCall(
+            settings_.carriers, call.order().optionalString("/shipping/carrier").value_or(""), call);
         const CarrierReply cancelled = carrier->cancel(shipment.id, keyOf(call, "cancel"));
         if (cancelled.kind == Kind::unavailable) return shipping::retryLater(cancelled, "cancel");
         if (cancelled.kind == Kind::refused) return shipping::refusedByCarrier(cancelled, "cancel");
         shipping::recordShipment(call, cancelled.shipment);
-        return sdk::Outcome::reject("pickup_timeout", "the carrier did not pick up shipment " + shipment.id +
-                                                          " in time; it was cancelled");
+        return sdk::Outcome::reject(
+            "pickup_timeout", "the carrier did not pick up shipment " + shipment.id + " in time; it was cancelled");
     }
 
     shipping::BookingSettings settings_;
@@ -255,8 +269,8 @@ public:
             return sdk::Outcome::fail("shipment_cancelled", "the carrier cancelled shipment " + shipment.id);
         if (shipment.status == "exception") return shipping::heldForException(shipment);
         if (wake.timedOut)
-            return sdk::Outcome::fail("delivery_timeout", "shipment " + shipment.id + " was not delivered in time (" +
-                                                              shipment.status + ")");
+            return sdk::Outcome::fail(
+                "delivery_timeout", "shipment " + shipment.id + " was not delivered in time (" + shipment.status + ")");
         return sdk::Outcome::suspend(shipping::kTrackingSignal, "waiting for the carrier to deliver shipment " +
                                                                     shipment.id + " (" + shipment.status + ")")
             .withCode("awaiting_delivery");
@@ -270,10 +284,12 @@ private:
 
 ORDERHOST_MIGRATIONS("", ORDERHOST_SHIPPING_MIGRATIONS);
 
-ORDERHOST_PLUGIN("orderhost.shipping", "1.0.0", "orderhost", "Parcel shipping: rate choice, carrier booking, tracking to delivery",
-    ORDERHOST_STEP(BookShipmentStep, "book-shipment", OH_CATEGORY_SHIPPING,
-                   "Books the order's parcels with the cheapest carrier service that meets the promised date; waits for pickup",
-                   kBookSchema, OH_STEP_THREAD_SAFE),
+ORDERHOST_PLUGIN(
+    "orderhost.shipping", "1.0.0", "orderhost", "Parcel shipping: rate choice, carrier booking, tracking to delivery",
+    ORDERHOST_STEP(
+        BookShipmentStep, "book-shipment", OH_CATEGORY_SHIPPING,
+        "Books the order's parcels with the cheapest carrier service that meets the promised date; waits for pickup",
+        kBookSchema, OH_STEP_THREAD_SAFE),
     ORDERHOST_STEP(AwaitDeliveryStep, "await-delivery", OH_CATEGORY_SHIPPING,
                    "Waits until the carrier reports the shipment delivered; an exception holds the order for a person",
                    kAwaitSchema, OH_STEP_THREAD_SAFE));

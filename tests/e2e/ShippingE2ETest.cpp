@@ -37,14 +37,17 @@ void copyChains(const std::string& folder, const std::string& carrierUrl, const 
         std::stringstream text;
         text << in.rdbuf();
         std::string chain = text.str();
-        for (const auto& [from, to] : {std::pair<std::string, std::string>{"@CARRIER_URL@", carrierUrl}, {"@HOST_URL@", hostUrl}})
-            for (std::size_t at = chain.find(from); at != std::string::npos; at = chain.find(from, at)) chain.replace(at, from.size(), to);
+        for (const auto& [from, to] :
+             {std::pair<std::string, std::string>{"@CARRIER_URL@", carrierUrl}, {"@HOST_URL@", hostUrl}})
+            for (std::size_t at = chain.find(from); at != std::string::npos; at = chain.find(from, at))
+                chain.replace(at, from.size(), to);
         std::ofstream(folder + "/" + entry.path().filename().string()) << chain;
     }
 }
 
 std::string order(const std::string& ref, const std::string& chain) {
-    return R"({"order_ref":")" + ref + R"(","chain":")" + chain + R"(","currency":"EUR","customer":{"id":"C-1"},)"
+    return R"({"order_ref":")" + ref + R"(","chain":")" + chain +
+           R"(","currency":"EUR","customer":{"id":"C-1"},)"
            R"("shipping_address":{"name":"Ada","line1":"1 rue X","city":"Paris","postal_code":"75001","country":"FR"},)"
            R"("lines":[{"sku":"BOLT-M8","quantity":100,"unit_price":25},{"sku":"DRILL-18V","quantity":1,"unit_price":8999}]})";
 }
@@ -79,20 +82,26 @@ protected:
             if (reply.status == 200 && done(order = parse(reply.body))) return order;
             Poco::Thread::sleep(50);
         }
-        ADD_FAILURE() << ref << " never " << what << ": " << (order ? order->getValue<std::string>("state") : "(no order)")
-                      << "\ncarrier log:\n" << carrier_.log();
+        ADD_FAILURE() << ref << " never " << what << ": "
+                      << (order ? order->getValue<std::string>("state") : "(no order)") << "\ncarrier log:\n"
+                      << carrier_.log();
         return order;
     }
     Object::Ptr waitFor(const std::string& ref, const std::string& state) const {
-        return waitUntil(ref, [&](const Object::Ptr& o) { return o->getValue<std::string>("state") == state; }, "became " + state);
+        return waitUntil(
+            ref, [&](const Object::Ptr& o) { return o->getValue<std::string>("state") == state; }, "became " + state);
     }
     // On hold at `step`, waiting for `signal`.
     Object::Ptr waitHeld(const std::string& ref, const std::string& step, const std::string& signal) const {
-        return waitUntil(ref, [&](const Object::Ptr& o) {
-            Poco::JSON::Array::Ptr steps = o->getArray("steps");
-            return o->getValue<std::string>("state") == "on_hold" && o->optValue<std::string>("awaiting_signal", "") == signal &&
-                   steps->getObject(steps->size() - 1)->getValue<std::string>("step") == step;
-        }, "was held at " + step + " for " + signal);
+        return waitUntil(
+            ref,
+            [&](const Object::Ptr& o) {
+                Poco::JSON::Array::Ptr steps = o->getArray("steps");
+                return o->getValue<std::string>("state") == "on_hold" &&
+                       o->optValue<std::string>("awaiting_signal", "") == signal &&
+                       steps->getObject(steps->size() - 1)->getValue<std::string>("step") == step;
+            },
+            "was held at " + step + " for " + signal);
     }
 
     static std::string shipping(const Object::Ptr& order, const std::string& field) {
@@ -127,8 +136,10 @@ TEST_P(ShippingE2ETest, AnOrderIsBookedOnceFollowedByTheCarriersSignalsAndComple
     const Object::Ptr done = waitFor("SHIP-1", "completed");
     const std::string id = done->getValue<std::string>("id");
     EXPECT_EQ(shipping(done, "status"), "delivered");
-    EXPECT_EQ(shipping(done, "tracking_number"), carrier_.shipment(shipmentId)->getValue<std::string>("tracking_number"));
-    EXPECT_EQ(column("SELECT status FROM shipping_shipments WHERE order_id = ?", id), std::vector<std::string>{"delivered"});
+    EXPECT_EQ(shipping(done, "tracking_number"),
+              carrier_.shipment(shipmentId)->getValue<std::string>("tracking_number"));
+    EXPECT_EQ(column("SELECT status FROM shipping_shipments WHERE order_id = ?", id),
+              std::vector<std::string>{"delivered"});
     EXPECT_EQ(column("SELECT status FROM shipping_events WHERE order_id = ? ORDER BY seq", id),
               (std::vector<std::string>{"picked_up", "in_transit", "delivered"}));
     EXPECT_EQ(carrier_.count("booking"), 1);
@@ -139,9 +150,13 @@ TEST_P(ShippingE2ETest, AnOrderIsBookedOnceFollowedByTheCarriersSignalsAndComple
 
 TEST_P(ShippingE2ETest, TheCarriersOwnScheduleDrivesTheOrderToCompletion) {
     std::string body;
-    ASSERT_EQ(carrier_.request("POST", "/admin/schedule",
-                               R"({"steps":[{"status":"picked_up","after_ms":300},{"status":"out_for_delivery","after_ms":600},)"
-                               R"({"status":"delivered","after_ms":900}]})", body), 200) << body;
+    ASSERT_EQ(carrier_.request(
+                  "POST", "/admin/schedule",
+                  R"({"steps":[{"status":"picked_up","after_ms":300},{"status":"out_for_delivery","after_ms":600},)"
+                  R"({"status":"delivered","after_ms":900}]})",
+                  body),
+              200)
+        << body;
     host_->post("/v1/orders", order("SHIP-AUTO", "ship-and-deliver"));
     const Object::Ptr done = waitFor("SHIP-AUTO", "completed");
     EXPECT_EQ(shipping(done, "status"), "delivered");
@@ -169,11 +184,13 @@ TEST_P(ShippingE2ETest, ABookingWhoseAnswerIsLostIsMadeExactlyOnce) {
     carrier_.advance(shipping(booked, "shipment_id"), "delivered");  // picked up and delivered at once
     const Object::Ptr done = waitFor("SHIP-LOST", "completed");
     EXPECT_EQ(carrier_.count("booking"), 1);
-    EXPECT_EQ(column("SELECT shipment_id FROM shipping_shipments WHERE order_id = ?", done->getValue<std::string>("id")),
-              std::vector<std::string>{carrier_.firstShipmentId()});
+    EXPECT_EQ(
+        column("SELECT shipment_id FROM shipping_shipments WHERE order_id = ?", done->getValue<std::string>("id")),
+        std::vector<std::string>{carrier_.firstShipmentId()});
     int retries = 0;
     Poco::JSON::Array::Ptr steps = done->getArray("steps");
-    for (unsigned i = 0; i < steps->size(); ++i) retries += steps->getObject(i)->getValue<std::string>("outcome") == "retry";
+    for (unsigned i = 0; i < steps->size(); ++i)
+        retries += steps->getObject(i)->getValue<std::string>("outcome") == "retry";
     EXPECT_EQ(retries, 1) << "the lost answer was retried with the same key";
 }
 
@@ -185,8 +202,9 @@ TEST_P(ShippingE2ETest, ACarrierExceptionHoldsTheOrderUntilAPersonResolvesIt) {
     carrier_.advance(shipmentId, "exception", "address not found");
     const Object::Ptr held = waitHeld("SHIP-EXC", "deliver", "shipment_exception_resolved");
     EXPECT_EQ(shipping(held, "status"), "exception");
-    const HttpReply resolved = host_->post("/v1/orders/" + held->getValue<std::string>("id") + "/signals/shipment_exception_resolved",
-                                           R"({"resolution":"continue","note":"delivered to a neighbour"})");
+    const HttpReply resolved =
+        host_->post("/v1/orders/" + held->getValue<std::string>("id") + "/signals/shipment_exception_resolved",
+                    R"({"resolution":"continue","note":"delivered to a neighbour"})");
     EXPECT_EQ(resolved.status, 200) << resolved.body;
     const Object::Ptr done = waitFor("SHIP-EXC", "completed");
     EXPECT_EQ(shipping(done, "resolution"), "delivered to a neighbour");
@@ -212,7 +230,8 @@ TEST(ShippingConfigTest, ChainsValidateRefusesABadCarrierConfigNamingTheField) {
     const int status = ::pclose(pipe);
     EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 65) << output;
     EXPECT_NE(output.find("step 'ship': plugin orderhost.shipping refused"), std::string::npos) << output;
-    EXPECT_NE(output.find("config field 'carriers.c.base_url' must be an http://host[:port] URL"), std::string::npos) << output;
+    EXPECT_NE(output.find("config field 'carriers.c.base_url' must be an http://host[:port] URL"), std::string::npos)
+        << output;
     EXPECT_NE(output.find("config field 'carriers' is required"), std::string::npos) << output;
     std::filesystem::remove_all(folder);
 }

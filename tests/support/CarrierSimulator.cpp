@@ -36,11 +36,14 @@ std::string CarrierSimulator::firstShipmentId() const {
     return "";
 }
 
-Poco::JSON::Object::Ptr CarrierSimulator::shipment(const std::string& id) const { return getJson("/v1/shipments/" + id); }
+Poco::JSON::Object::Ptr CarrierSimulator::shipment(const std::string& id) const {
+    return getJson("/v1/shipments/" + id);
+}
 
 void CarrierSimulator::advance(const std::string& id, const std::string& status, const std::string& detail) const {
     std::string body;
-    const std::string json = "{\"status\":\"" + status + "\"" + (detail.empty() ? "" : ",\"detail\":\"" + detail + "\"") + "}";
+    const std::string json =
+        "{\"status\":\"" + status + "\"" + (detail.empty() ? "" : ",\"detail\":\"" + detail + "\"") + "}";
     if (request("POST", "/admin/shipments/" + id + "/advance", json, body) != 200)
         throw std::runtime_error("the carrier refused to advance " + id + " to " + status + ": " + body);
 }

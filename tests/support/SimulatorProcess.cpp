@@ -52,7 +52,8 @@ int SimulatorProcess::request(const std::string& method, const std::string& path
     std::istringstream lines(headers);
     for (std::string header; std::getline(lines, header);) {
         const auto colon = header.find(':');
-        if (colon != std::string::npos) request.set(header.substr(0, colon), header.substr(header.find_first_not_of(' ', colon + 1)));
+        if (colon != std::string::npos)
+            request.set(header.substr(0, colon), header.substr(header.find_first_not_of(' ', colon + 1)));
     }
     request.setContentType("application/json");
     request.setContentLength(static_cast<std::streamsize>(json.size()));
@@ -67,8 +68,9 @@ int SimulatorProcess::request(const std::string& method, const std::string& path
 Poco::JSON::Object::Ptr SimulatorProcess::getJson(const std::string& path) const {
     std::string body;
     const int status = request("GET", path, "", body);
-    if (status != 200) throw std::runtime_error("the " + name_ + " simulator answered GET " + path + " with " +
-                                                std::to_string(status) + ": " + body);
+    if (status != 200)
+        throw std::runtime_error("the " + name_ + " simulator answered GET " + path + " with " +
+                                 std::to_string(status) + ": " + body);
     return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
 }
 

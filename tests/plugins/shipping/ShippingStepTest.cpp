@@ -19,7 +19,10 @@ using shippingtest::order;
 
 class ShippingStep : public ::testing::Test {
 protected:
-    void SetUp() override { ASSERT_EQ(host_.config(shippingtest::bookConfig(carrier_.url())).create("book-shipment"), OH_STATUS_OK) << host_.reportedError(); }
+    void SetUp() override {
+        ASSERT_EQ(host_.config(shippingtest::bookConfig(carrier_.url())).create("book-shipment"), OH_STATUS_OK)
+            << host_.reportedError();
+    }
 
     // Books the default order and checks it waits for pickup; returns the shipment id.
     std::string bookAndWait(const std::string& attributes = "{}", const std::string& extra = "") {
@@ -48,15 +51,17 @@ TEST_F(ShippingStep, BooksTheCheapestServiceThatMeetsTheDefaultPromiseAndWaitsFo
     EXPECT_EQ(host_.result().signal, "shipment_tracking");
     EXPECT_EQ(host_.result().code, "awaiting_pickup");
     EXPECT_EQ(host_.orderString("/shipping/carrier"), "simcarrier");
-    EXPECT_EQ(host_.orderString("/shipping/service"), "economy");       // 3 days <= 5, cheaper than express
-    EXPECT_EQ(host_.orderInt("/shipping/cost_minor"), 1290);            // 3100 g: the second bracket
+    EXPECT_EQ(host_.orderString("/shipping/service"), "economy");           // 3 days <= 5, cheaper than express
+    EXPECT_EQ(host_.orderInt("/shipping/cost_minor"), 1290);                // 3100 g: the second bracket
     EXPECT_EQ(host_.orderString("/shipping/promised_date"), "2026-01-06");  // the kit's today + 5 days
     EXPECT_EQ(host_.orderString("/shipping/status"), "booked");
-    EXPECT_EQ(host_.orderString("/shipping/tracking_number"), carrier_.shipment(id)->getValue<std::string>("tracking_number"));
-    EXPECT_EQ(host_.query("SELECT order_id, carrier, service, status, cost_minor, currency, parcel_count, weight_g"
-                          " FROM shipping_shipments"),
-              R"([{"order_id":"order-1","carrier":"simcarrier","service":"economy","status":"booked","cost_minor":1290,)"
-              R"("currency":"EUR","parcel_count":1,"weight_g":3100}])");
+    EXPECT_EQ(host_.orderString("/shipping/tracking_number"),
+              carrier_.shipment(id)->getValue<std::string>("tracking_number"));
+    EXPECT_EQ(
+        host_.query("SELECT order_id, carrier, service, status, cost_minor, currency, parcel_count, weight_g"
+                    " FROM shipping_shipments"),
+        R"([{"order_id":"order-1","carrier":"simcarrier","service":"economy","status":"booked","cost_minor":1290,)"
+        R"("currency":"EUR","parcel_count":1,"weight_g":3100}])");
     EXPECT_EQ(carrier_.count("booking"), 1);
     EXPECT_EQ(carrier_.shipment(id)->getObject("callback")->getValue<std::string>("order_id"), "order-1");
 }
@@ -93,7 +98,8 @@ TEST_F(ShippingStep, AnSkuWithoutWeightFailsAndANonFrenchAddressUsesTheWorldZone
     EXPECT_NE(host_.result().message.find("NEW-1"), std::string::npos) << host_.result().message;
     EXPECT_EQ(carrier_.count("booking"), 0);
 
-    host_.order(R"({"order_ref":"ERP-3","shipping_address":{"country":"JP"},"lines":[{"sku":"BOLT-M8","quantity":5}]})");
+    host_.order(
+        R"({"order_ref":"ERP-3","shipping_address":{"country":"JP"},"lines":[{"sku":"BOLT-M8","quantity":5}]})");
     host_.run();
     EXPECT_EQ(host_.result().kind, OH_OUTCOME_SUSPEND) << host_.result().message;
     EXPECT_EQ(host_.orderInt("/shipping/cost_minor"), 2900);
@@ -208,7 +214,9 @@ TEST_F(ShippingStep, AwaitDeliveryContinuesOnDeliveredWithEveryEventRecorded) {
     EXPECT_TRUE(host_.orderInt("/shipping/delivered_at").has_value());
     EXPECT_EQ(host_.orderString("/shipping/events/3/status"), "delivered");
     EXPECT_EQ(host_.queryInt("SELECT COUNT(*) FROM shipping_events"), 4);
-    EXPECT_EQ(host_.queryInt("SELECT COUNT(*) FROM shipping_shipments WHERE status = 'delivered' AND delivered_at_ms IS NOT NULL"), 1);
+    EXPECT_EQ(host_.queryInt(
+                  "SELECT COUNT(*) FROM shipping_shipments WHERE status = 'delivered' AND delivered_at_ms IS NOT NULL"),
+              1);
 }
 
 TEST_F(ShippingStep, AnExceptionHoldsTheOrderForAPersonWhoResolvesIt) {

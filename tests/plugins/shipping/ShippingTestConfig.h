@@ -30,7 +30,8 @@ inline std::string awaitConfig(const std::string& carrierUrl) {
 inline std::string order(const std::string& attributes = "{}", const std::string& extra = "") {
     return R"({"order_ref": "ERP-1", "currency": "EUR", "attributes": )" + attributes +
            R"(, "shipping_address": {"name": "Ada", "line1": "1 rue X", "city": "Paris", "postal_code": "75001", "country": "FR"},
-           "lines": [{"sku": "BOLT-M8", "quantity": 100}, {"sku": "DRILL-18V", "quantity": 1}])" + extra + "}";
+           "lines": [{"sku": "BOLT-M8", "quantity": 100}, {"sku": "DRILL-18V", "quantity": 1}])" +
+           extra + "}";
 }
 
 }  // namespace shippingtest
