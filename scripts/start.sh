@@ -24,6 +24,7 @@ tok_3ds: see docs/simulators.md); the gateway simulator's ledger: curl -s http:/
 The confirmation mail goes to the local SMTP listener (nothing leaves this machine); read it with
   curl -s http://127.0.0.1:9102/messages      (or the files in var/mail/new/)
 Add  "attributes": {"language": "de"}  to the order for the German template (config/templates).
+The carrier simulator (shipping steps) is on http://127.0.0.1:9200: curl -s http://127.0.0.1:9200/v1/ledger
 
 TXT
 # The card gateway simulator for the chain's payment step (docs/simulators.md); it calls the
@@ -36,5 +37,11 @@ gateway_pid=$!
 /usr/bin/python3 scripts/simulators/smtp_sink.py --port 2525 --http-port 9102 --maildir var/mail \
   >/dev/null 2>>var/smtp-sink.log &
 sink_pid=$!
-trap 'kill "$gateway_pid" "$sink_pid" 2>/dev/null || true' EXIT
+# The carrier simulator for the chain's shipping steps (docs/simulators.md#carrier): it picks
+# up, carries and delivers every shipment by itself within 20 s, and posts each tracking event
+# to the host as the signal shipment_tracking. It stops with the host too.
+python3 scripts/simulators/carrier.py --port 9200 --db var/carrier.db \
+  --schedule picked_up=5000,in_transit=10000,out_for_delivery=15000,delivered=20000 2>>var/carrier.log &
+carrier_pid=$!
+trap 'kill "$gateway_pid" "$sink_pid" "$carrier_pid" 2>/dev/null || true' EXIT
 build/host/app/orderhost --config config/orderhost.properties

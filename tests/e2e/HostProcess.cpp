@@ -21,16 +21,13 @@
 namespace orderhost::testing {
 namespace fs = std::filesystem;
 
-namespace {
-
-unsigned short freePort() {
+unsigned short freeLoopbackPort() {
     Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
     return socket.address().port();
 }
 
-}  // namespace
-
-HostProcess::HostProcess(HostOptions options) : folder_(makeTempDir("orderhost-e2e")), port_(freePort()) {
+HostProcess::HostProcess(HostOptions options)
+    : folder_(makeTempDir("orderhost-e2e")), port_(options.port != 0 ? options.port : freeLoopbackPort()) {
     writeConfig(options);
     launch();
 }

@@ -24,7 +24,13 @@ struct HostOptions {
     std::string databaseConnection;      // default: SQLite in the host's temporary folder
     std::string apiToken;
     std::map<std::string, std::string> extraSettings;
+    // 0: a free loopback port. Set it when the chains must name the host's URL before it
+    // starts (a carrier's callback base): take one from freeLoopbackPort().
+    unsigned short port = 0;
 };
+
+// A loopback port nobody listens on right now.
+unsigned short freeLoopbackPort();
 
 class HostProcess {
 public:
