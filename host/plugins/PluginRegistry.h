@@ -19,6 +19,7 @@
 #include <chrono>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -37,6 +38,15 @@ struct RegistryOptions {
     // Try every file in a child process first (see PluginProbe.h).
     bool probeFirst = true;
     std::chrono::milliseconds probeTimeout = std::chrono::seconds(10);
+    // plugins.isolate: the ids run out of process ("*": every plugin). Their files are never
+    // loaded here: the probe reads the id, then `loadIsolated` starts the plugin's workers
+    // and returns it (throwing PluginRefused). Isolation implies the probe.
+    std::set<std::string> isolatedIds;
+    bool isolateAll = false;
+    std::function<LoadedPlugin(const std::filesystem::path&)> loadIsolated;
+
+    bool isolates(const std::string& id) const { return isolateAll || isolatedIds.count(id) != 0; }
+    bool isolatesAny() const { return isolateAll || !isolatedIds.empty(); }
 };
 
 class PluginRegistry {
@@ -68,10 +78,13 @@ private:
     };
     std::optional<Candidate> probe(const std::filesystem::path& file);
     std::optional<Candidate> loadUnregistered(const std::filesystem::path& file);
+    // The probed candidate loaded: out of process when its id is isolated, else in this one.
+    std::optional<Candidate> loadProbed(const Candidate& probed);
     const LoadedPlugin* registerLoaded(const std::string& name, LoadedPlugin plugin);
     // Why `id` may not be registered (not allowed, already loaded), or "".
     std::string idProblem(const std::string& id) const;
     const LoadedPlugin* refuse(const std::string& file, const std::string& reason);
+    bool probeFirst() const { return options_.probeFirst || options_.isolatesAny(); }
 
     const oh_host_info& host_;
     RegistryOptions options_;
