@@ -146,8 +146,13 @@ int main(int argc, char** argv) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() == 1) return 0;
     ::signal(SIGPIPE, SIG_IGN);
+    // A sanitizer's or other runtime's crash handler would turn the plugin's own signal into
+    // an abort or an exit code: the host reports the signal the plugin died of (as the probe).
+    for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGSYS}) ::signal(sig, SIG_DFL);
     const int fd = orderhost::isolation::kWorkerSocketFd;
     plugins::LoadedPlugin plugin;
-    if (!load(argv[1], fd, plugin)) return 0;
-    return serve(fd, plugin);
+    // _exit: instances the host did not destroy and the plugin's statics are not ours to tear
+    // down (the library is never unloaded either).
+    if (!load(argv[1], fd, plugin)) ::_exit(0);
+    ::_exit(serve(fd, plugin));
 }

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace orderhost::testing {
 namespace {
@@ -93,7 +94,11 @@ protected:
         const bool billingMapped = maps.find("billing") != std::string::npos;
         EXPECT_EQ(billingMapped, isolate.empty()) << "isolate = '" << isolate << "': the host maps the billing plugin: "
                                                   << billingMapped;
-        if (!isolate.empty()) EXPECT_NE(host.log().find("runs isolated"), std::string::npos) << host.log();
+        if (!isolate.empty()) {
+            EXPECT_NE(host.log().find("runs isolated"), std::string::npos) << host.log();
+        }
+        const std::string plugins = host.get("/v1/plugins").body;
+        EXPECT_NE(plugins.find(isolate.empty() ? R"("isolated":false)" : R"("isolated":true)"), std::string::npos) << plugins;
         return out.str();
     }
 
@@ -104,7 +109,7 @@ TEST_P(IsolationTest, TheBillingChainGivesTheSameResultsIsolatedAndInProcess) {
     const std::string inProcess = billingResults("");
     const std::string isolated = billingResults("*");
     EXPECT_EQ(isolated, inProcess);
-    EXPECT_NE(inProcess.find("KEEP-1: completed invoice INV-000001 issued net 39698 tax 3223 total 42921"),
+    EXPECT_NE(inProcess.find("KEEP-1: completed invoice INV-000001 invoiced net 39698 tax 3223 total 42921"),
               std::string::npos) << inProcess;
     EXPECT_NE(inProcess.find("UNDO-1: failed invoice INV-000002 credited"), std::string::npos) << inProcess;
     EXPECT_NE(inProcess.find("event_type IN ('invoice.issued', 'credit_note.issued') = 3"), std::string::npos) << inProcess;
