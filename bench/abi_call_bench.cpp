@@ -17,7 +17,7 @@
 //                             worker's time is not this process's CPU time)
 //   BM_ValidationStep, BM_ValidationStepIsolated
 //                             the reference validation step on the ~1 KB order, in-process and
-//                             isolated: a real step, whose ~40 document reads each cross the
+//                             isolated: a real step, whose document reads (several per line) each cross the
 //                             socket when isolated (wall clock)
 //
 // Run through scripts/bench.sh, which prints the ratios to BM_DirectVirtualCall and of each
