@@ -61,6 +61,9 @@ pid_t spawnWorker(const std::string& binary, const std::string& pluginFile, int 
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, childEnd, kWorkerSocketFd);  // clears close-on-exec
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    // Nothing else of the host's: Poco opens its sockets without close-on-exec, and a worker
+    // holding the HTTP port or a client's connection would outlive their closing in the host.
+    posix_spawn_file_actions_addclosefrom_np(&actions, kWorkerSocketFd + 1);
     posix_spawnattr_t attributes;
     posix_spawnattr_init(&attributes);
     // The host blocks its stop signals and ignores others; a plugin's SIGSEGV must kill the

@@ -4,7 +4,9 @@
 // lists them) and the host carries on with the plugins that passed. A plugin is accepted only
 // if it passes, in order: the file checks, the probe in a child process (optional), the
 // allow-list and duplicate-id checks on the probed id (so a refused plugin never runs in the
-// host), the in-process negotiation, and the same two checks on the loaded id.
+// host), the in-process negotiation, and the same two checks on the loaded id. A plugin whose
+// id is isolated (plugins.isolate) skips the in-process negotiation: RegistryOptions::
+// loadIsolated starts its worker processes, which negotiate in their own process.
 //
 // A plugin id that two files claim is refused for BOTH, each refusal naming every file:
 // which copy wins must not depend on folder or file-name order (an integrator's folder

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -140,6 +141,23 @@ TEST_F(IsolatedStepTest, AnAbandonedCallKillsTheWorkerAndReturnsAtOnce) {
 
     document::JsonDocument after = emptyOrder();
     EXPECT_EQ(run(*fine, after).kind, OH_OUTCOME_CONTINUE) << "the worker was not restarted";
+}
+
+TEST_F(IsolatedStepTest, AWorkerInheritsNoDescriptorOfTheHost) {
+    // Like a Poco socket: no close-on-exec. A worker started now must not hold it open.
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    auto crashing = step(R"({"outcome":"crash"})");
+    auto fine = step(R"({"outcome":"continue"})");
+    document::JsonDocument doc = emptyOrder();
+    ASSERT_EQ(run(*crashing, doc).code, "plugin_worker_crashed");
+    ASSERT_EQ(run(*fine, doc).kind, OH_OUTCOME_CONTINUE);  // a new worker, started after the pipe
+    ::close(fds[1]);
+    pollfd reader{fds[0], POLLIN, 0};
+    ASSERT_EQ(::poll(&reader, 1, 2000), 1) << "the worker holds the pipe's write end";
+    char byte;
+    EXPECT_EQ(::read(fds[0], &byte, 1), 0);  // EOF: nobody else has it
+    ::close(fds[0]);
 }
 
 }  // namespace
