@@ -34,8 +34,10 @@ int waitReadable(int fd, SteadyClock::time_point deadline, const std::function<b
         if (giveUp && giveUp()) return ETIMEDOUT;
         int sliceMs = giveUp ? kGiveUpSliceMs : -1;
         if (deadline != SteadyClock::time_point::max()) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
-            if (left <= 0) return ETIMEDOUT;
+            const auto now = SteadyClock::now();
+            if (now >= deadline) return ETIMEDOUT;
+            // Rounded up: a wait must never end before the deadline it was given.
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
             sliceMs = sliceMs < 0 ? static_cast<int>(std::min<long long>(left, 60000))
                                   : static_cast<int>(std::min<long long>(left, sliceMs));
         }
