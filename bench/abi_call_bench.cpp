@@ -10,10 +10,22 @@
 //                             + what ChainRunner does around each step: parse the stored ~1 KB
 //                             order document before the step and serialize it after
 //
-// Run through scripts/bench.sh, which prints the ratios to BM_DirectVirtualCall.
+//   BM_StepInstanceRunWallClock  BM_StepInstanceRun, timed by the wall clock
+//   BM_StepInstanceRunIsolated   the same step with the plugin isolated (plugins.isolate): the
+//                             call and its report_outcome cross a socket to an
+//                             orderhost-plugin-worker process and back (wall clock: the
+//                             worker's time is not this process's CPU time)
+//   BM_ValidationStep, BM_ValidationStepIsolated
+//                             the reference validation step on the ~1 KB order, in-process and
+//                             isolated: a real step, whose document reads (several per line) each cross the
+//                             socket when isolated (wall clock)
+//
+// Run through scripts/bench.sh, which prints the ratios to BM_DirectVirtualCall and of each
+// isolated case to its in-process twin.
 #include "bench/BenchOrders.h"
 #include "bench/direct_step.h"
 #include "host/engine/StepInstance.h"
+#include "host/isolation/IsolatedPlugin.h"
 #include "host/plugins/PluginLibrary.h"
 #include "host/services/HostServices.h"
 
@@ -128,6 +140,74 @@ void BM_StepInstanceRunWithDocumentRoundTrip(benchmark::State& state) {
     state.SetLabel(std::to_string(stored.size()) + "-byte document");
 }
 BENCHMARK(BM_StepInstanceRunWithDocumentRoundTrip);
+
+// A plugin run out of process, as the host does for plugins.isolate: one worker process.
+plugins::LoadedPlugin isolatedPlugin(const char* file) {
+    plugins::LoadedPlugin plugin;
+    plugin.isolated = isolation::IsolatedPlugin::start(file, isolation::IsolationSettings{ORDERHOST_BENCH_WORKER, 1});
+    plugin.manifest = plugin.isolated->manifest();
+    return plugin;
+}
+
+std::unique_ptr<engine::StepInstance> isolatedStep(const plugins::LoadedPlugin& plugin,
+                                                   const chains::StepDefinition& definition) {
+    for (const auto& kind : plugin.manifest.stepKinds) {
+        if (kind.name == definition.stepKind)
+            return std::make_unique<engine::StepInstance>(plugin, kind, definition, "bench-chain", services::systemClockMs);
+    }
+    throw std::runtime_error(plugin.manifest.file + " has no step kind " + definition.stepKind);
+}
+
+void runSteps(benchmark::State& state, engine::StepInstance& step, const std::string& orderText) {
+    document::JsonDocument order = parseOrThrow(orderText);
+    const engine::StepCallInfo info{"order-1", 1, "order-1/step"};
+    for (auto _ : state) {
+        services::ReportedOutcome outcome = step.run(order, info);
+        if (outcome.kind != OH_OUTCOME_CONTINUE) {
+            state.SkipWithError(("the step did not continue: " + outcome.code + " " + outcome.message).c_str());
+            return;
+        }
+        benchmark::DoNotOptimize(outcome);
+    }
+}
+
+void BM_StepInstanceRunWallClock(benchmark::State& state) {
+    engine::StepInstance step(noopPlugin(), noopKind(), noopDefinition(), "bench-chain", services::systemClockMs);
+    runSteps(state, step, kSmallOrder);
+}
+BENCHMARK(BM_StepInstanceRunWallClock)->UseRealTime();
+
+void BM_StepInstanceRunIsolated(benchmark::State& state) {
+    static const plugins::LoadedPlugin plugin = isolatedPlugin(ORDERHOST_BENCH_NOOP_SO);
+    auto step = isolatedStep(plugin, noopDefinition());
+    runSteps(state, *step, kSmallOrder);
+}
+BENCHMARK(BM_StepInstanceRunIsolated)->UseRealTime();
+
+chains::StepDefinition validationDefinition() {
+    chains::StepDefinition step;
+    step.name = "validate";
+    step.plugin = "orderhost.validation";
+    step.stepKind = "validate";
+    step.configJson = "{}";
+    return step;
+}
+
+void BM_ValidationStep(benchmark::State& state) {
+    static const plugins::LoadedPlugin plugin =
+        plugins::loadPluginInProcess(ORDERHOST_BENCH_VALIDATION_SO, services::hostInfo());
+    const oh_step_kind* kind = plugin.findStepKind("validate");
+    engine::StepInstance step(plugin, *kind, validationDefinition(), "bench-chain", services::systemClockMs);
+    runSteps(state, step, orderhost::bench::realisticOrder());
+}
+BENCHMARK(BM_ValidationStep)->UseRealTime();
+
+void BM_ValidationStepIsolated(benchmark::State& state) {
+    static const plugins::LoadedPlugin plugin = isolatedPlugin(ORDERHOST_BENCH_VALIDATION_SO);
+    auto step = isolatedStep(plugin, validationDefinition());
+    runSteps(state, *step, orderhost::bench::realisticOrder());
+}
+BENCHMARK(BM_ValidationStepIsolated)->UseRealTime();
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures what a step call costs through the plugin boundary (bench/abi_call_bench.cpp) and
-# prints median ns/call with the ratio to a plain C++ virtual call. Figures: docs/performance.md.
+# prints median ns/call with the ratio to a plain C++ virtual call, then what the same call
+# costs isolated in a worker process against in-process. Figures: docs/performance.md.
 #
 # Usage: scripts/bench.sh [--callgrind] [extra Google Benchmark flags...]
 #        scripts/bench.sh --throughput
@@ -170,6 +171,26 @@ awk -F, '
     }
     if (direct > 0 && ("BM_AbiRawCall" in median))
       printf "ABI + SDK over direct: %.1f ns per step call\n", median["BM_AbiRawCall"] - direct
+  }' "$csv"
+
+# Isolation (plugins.isolate): wall-clock medians, because the worker process's CPU time is not
+# the benchmark's; each isolated case next to its in-process twin from the same run.
+awk -F, '
+  /^name,/ { for (i = 1; i <= NF; i++) col[$i] = i; next }
+  !("name" in col) { next }
+  {
+    name = $col["name"]; gsub(/"/, "", name)
+    if (name ~ /\/real_time_median$/) { sub(/\/real_time_median$/, "", name); median[name] = $col["real_time"] }
+  }
+  END {
+    if (!("BM_StepInstanceRunIsolated" in median) && !("BM_ValidationStepIsolated" in median)) exit
+    printf "\n%-42s %12s %14s %10s\n", "wall clock (median of 5)", "in-process ns", "isolated ns", "x"
+    n = split("BM_StepInstanceRunWallClock:BM_StepInstanceRunIsolated BM_ValidationStep:BM_ValidationStepIsolated", pairs, " ")
+    for (i = 1; i <= n; i++) {
+      split(pairs[i], p, ":")
+      if (!(p[1] in median) || !(p[2] in median)) continue
+      printf "%-42s %12.0f %14.0f %10.1f\n", p[2], median[p[1]], median[p[2]], median[p[2]] / median[p[1]]
+    }
   }' "$csv"
 
 if $callgrind; then

@@ -29,7 +29,9 @@ void listPlugins(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
     Poco::JSON::Array loaded;
     for (const auto& plugin : context.plugins.plugins()) {
         Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
-        loaded.add(parser.parse(plugin.manifest.toJson()));
+        auto manifest = parser.parse(plugin.manifest.toJson()).extract<Poco::JSON::Object::Ptr>();
+        manifest->set("isolated", plugin.isolated != nullptr);  // plugins.isolate: runs in worker processes
+        loaded.add(manifest);
     }
     Poco::JSON::Array refused;
     for (const auto& refusal : context.plugins.refusals()) {

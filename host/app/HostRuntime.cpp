@@ -2,6 +2,7 @@
 
 #include "host/chains/ChainDirectoryLoader.h"
 #include "host/engine/OrderRecovery.h"
+#include "host/isolation/IsolatedPlugin.h"
 #include "host/services/DeclaredMigrations.h"
 #include "host/services/HostServices.h"
 
@@ -13,6 +14,24 @@
 #include <thread>
 
 namespace orderhost::app {
+namespace {
+
+// orderhost-plugin-worker is installed (and built) next to the orderhost executable.
+std::string workerBinaryPath() {
+    std::error_code ec;
+    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return (ec ? std::filesystem::path("orderhost-plugin-worker") : self.parent_path() / "orderhost-plugin-worker").string();
+}
+
+plugins::LoadedPlugin loadIsolated(const std::filesystem::path& file, const isolation::IsolationSettings& settings) {
+    plugins::LoadedPlugin plugin;
+    plugin.isolated = isolation::IsolatedPlugin::start(file, settings);
+    plugin.manifest = plugin.isolated->manifest();
+    plugin.isolatedMigrations = plugin.isolated->migrations();
+    return plugin;
+}
+
+}  // namespace
 
 HostRuntime::HostRuntime(HostSettings settings) : settings_(std::move(settings)) {}
 
@@ -22,6 +41,10 @@ void HostRuntime::loadPluginsAndChains() {
     plugins::RegistryOptions options;
     options.allowedIds = settings_.pluginAllow;
     options.probeFirst = settings_.pluginProbe;
+    options.isolatedIds = settings_.pluginIsolate;
+    options.isolateAll = settings_.pluginIsolateAll;
+    isolation::IsolationSettings isolation{workerBinaryPath(), static_cast<std::size_t>(settings_.pluginIsolateWorkers)};
+    options.loadIsolated = [isolation](const std::filesystem::path& file) { return loadIsolated(file, isolation); };
     registry_ = std::make_unique<plugins::PluginRegistry>(services::hostInfo(), options);
     registry_->loadFolders({settings_.pluginFolders.begin(), settings_.pluginFolders.end()});
 
@@ -69,6 +92,7 @@ void HostRuntime::startEngine() {
                                                       : Poco::Net::DNS::hostName().substr(0, 64 - port.size()) + port;
     engineSettings.leaseMs = settings_.leaseMs;
     engineSettings.crashLimit = settings_.crashLimit;
+    engineSettings.maxStepThreads = static_cast<std::size_t>(settings_.stepWorkers);
     maxStepThreads_ = engineSettings.maxStepThreads;
     engine_ = std::make_unique<engine::Engine>(*store_, chains_, services::systemClockMs, engineSettings);
     engine_->setDatasources(datasources_.get());

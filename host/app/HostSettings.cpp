@@ -21,7 +21,8 @@ const std::set<std::string>& knownKeys() {
         "database.connection", "database.pool_size", "database.connect_wait_s", "plugins.folders",     "plugins.allow",
         "plugins.probe",      "chains.folder",       "chains.default",      "engine.retry_poll_ms",
         "engine.host_id",     "engine.lease_ms",     "events.webhooks",     "events.relay_poll_ms",
-        "engine.crash_limit", "log.level"};
+        "engine.crash_limit", "log.level",          "plugins.isolate",     "plugins.isolate_workers",
+        "engine.step_workers"};
     return keys;
 }
 
@@ -179,6 +180,11 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     if (s.pluginFolders.empty()) throw SettingsError("setting plugins.folders is required in " + file);
     for (const auto& id : splitList(config.getString("plugins.allow", ""))) s.pluginAllow.insert(id);
     s.pluginProbe = boolSetting(config, "plugins.probe", true);
+    for (const auto& id : splitList(config.getString("plugins.isolate", ""))) {
+        if (id == "*") s.pluginIsolateAll = true;
+        else s.pluginIsolate.insert(id);
+    }
+    s.pluginIsolateWorkers = intSetting(config, "plugins.isolate_workers", s.pluginIsolateWorkers, 1, 64);
     s.chainsFolder = resolvePath(base, config.getString("chains.folder", ""));
     if (s.chainsFolder.empty()) throw SettingsError("setting chains.folder is required in " + file);
     s.defaultChain = config.getString("chains.default", s.defaultChain);
@@ -187,6 +193,7 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     if (s.hostId.size() > 64) throw SettingsError("setting engine.host_id must be at most 64 characters");
     s.leaseMs = intSetting(config, "engine.lease_ms", s.leaseMs, 200, 3600000);
     s.crashLimit = intSetting(config, "engine.crash_limit", s.crashLimit, 1, 100);
+    s.stepWorkers = intSetting(config, "engine.step_workers", s.stepWorkers, 1, 4096);
     readDatasources(config, base, s);
     s.webhookUrls = splitList(config.getString("events.webhooks", ""));
     for (const auto& url : s.webhookUrls) checkWebhookUrl(url);

@@ -50,6 +50,10 @@ struct HostSettings {
     std::vector<std::string> pluginFolders;
     std::set<std::string> pluginAllow;
     bool pluginProbe = true;
+    // plugins.isolate: ids of plugins run in worker processes; "*" isolates every plugin.
+    std::set<std::string> pluginIsolate;
+    bool pluginIsolateAll = false;
+    int pluginIsolateWorkers = 1;  // worker processes per isolated plugin
 
     std::string chainsFolder;
     std::string defaultChain = "place-order";
@@ -60,6 +64,7 @@ struct HostSettings {
     std::string hostId;
     int leaseMs = 30000;  // how long another host waits after a host stopped renewing
     int crashLimit = 3;   // plugin calls that died with the host before the order is held
+    int stepWorkers = 64;  // threads plugin calls run on (engine.step_workers)
 
     std::map<std::string, DatasourceSettings> datasources;  // by name, not including "orderhost"
 

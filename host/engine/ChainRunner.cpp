@@ -182,7 +182,9 @@ void ChainRunner::forwardAttempt(store::OrderRecord& order, document::JsonDocume
     if (outcome.kind == OH_OUTCOME_RETRY && !retryLeft) {  // the run says retry; the order fails
         outcome.kind = OH_OUTCOME_FAIL;
         outcome.message = "gave up after " + std::to_string(attemptNumber) + " attempt(s): " + outcome.message;
-        if (outcome.code != "timeout") outcome.code = "retries_exhausted";
+        // What happened to the host's call (a timeout, an isolated worker that died) stays the
+        // code: it says more than that attempts ran out.
+        if (outcome.code != "timeout" && outcome.code.rfind("plugin_worker_", 0) != 0) outcome.code = "retries_exhausted";
     }
     attempt.run.code = outcome.code;
     attempt.run.message = outcome.message;

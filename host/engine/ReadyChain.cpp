@@ -19,6 +19,30 @@ std::string joinKinds(const plugins::PluginManifest& manifest) {
     return names;
 }
 
+void unknownKind(const chains::StepDefinition& step, const plugins::LoadedPlugin& plugin,
+                 std::vector<chains::ChainError>& errors) {
+    errors.push_back({step.location, "step '" + step.name + "': plugin '" + step.plugin + "' has no step kind '" +
+                                         step.stepKind + "' (it has: " + joinKinds(plugin.manifest) + ")"});
+}
+
+// A step of an isolated plugin: the kind comes from the manifest its worker sent.
+std::unique_ptr<StepInstance> bindIsolatedStep(const chains::ChainDefinition& chain,
+                                               const chains::StepDefinition& step,
+                                               const plugins::LoadedPlugin& plugin, const services::Clock& clock,
+                                               std::vector<chains::ChainError>& errors) {
+    for (const auto& kind : plugin.manifest.stepKinds) {
+        if (kind.name != step.stepKind) continue;
+        try {
+            return std::make_unique<StepInstance>(plugin, kind, step, chain.name, clock);
+        } catch (const StepCreateError& e) {
+            errors.push_back({step.configLocation, "step '" + step.name + "': " + e.what()});
+            return nullptr;
+        }
+    }
+    unknownKind(step, plugin, errors);
+    return nullptr;
+}
+
 // Binds one step; returns nullptr after recording an error.
 std::unique_ptr<StepInstance> bindStep(const chains::ChainDefinition& chain,
                                        const chains::StepDefinition& step,
@@ -31,11 +55,10 @@ std::unique_ptr<StepInstance> bindStep(const chains::ChainDefinition& chain,
                                              "' (loaded plugins: " + joinIds(registry) + ")"});
         return nullptr;
     }
+    if (plugin->isolated) return bindIsolatedStep(chain, step, *plugin, clock, errors);
     const oh_step_kind* kind = plugin->findStepKind(step.stepKind);
     if (kind == nullptr) {
-        errors.push_back({step.location, "step '" + step.name + "': plugin '" + step.plugin +
-                                             "' has no step kind '" + step.stepKind +
-                                             "' (it has: " + joinKinds(plugin->manifest) + ")"});
+        unknownKind(step, *plugin, errors);
         return nullptr;
     }
     try {

@@ -30,19 +30,18 @@ bool isKnownOutcome(oh_outcome_kind kind) {
 StepInstance::StepInstance(const plugins::LoadedPlugin& plugin, const oh_step_kind& kind,
                            const chains::StepDefinition& definition, const std::string& chainName,
                            services::Clock clock)
-    : kind_(kind),
+    : kind_(&kind),
       definition_(definition),
       chainName_(chainName),
       pluginId_(plugin.manifest.id),
       clock_(std::move(clock)),
-      threadSafe_((kind.flags & OH_STEP_THREAD_SAFE) != 0) {
-    auto parsed = document::JsonDocument::parse(definition.configJson);
-    if (!parsed.ok()) throw StepCreateError("the step's config is not valid JSON: " + parsed.error->toString());
-    config_ = std::move(*parsed.document);
+      threadSafe_((kind.flags & OH_STEP_THREAD_SAFE) != 0),
+      canCompensate_(kind.compensate != nullptr) {
+    parseConfig();
     oh_context ctx = makeContext(nullptr, {});
     const oh_create_args args{sizeof(oh_create_args), &ctx, str(chainName_), str(definition_.name),
                               str(definition_.configJson)};
-    const oh_status status = kind_.create(&args, &instance_);
+    const oh_status status = kind_->create(&args, &instance_);
     if (status != OH_STATUS_OK) {
         const std::string why = ctx.error.empty() ? "create() returned status " + std::to_string(status)
                                                   : ctx.error;
@@ -50,8 +49,37 @@ StepInstance::StepInstance(const plugins::LoadedPlugin& plugin, const oh_step_ki
     }
 }
 
+StepInstance::StepInstance(const plugins::LoadedPlugin& plugin, const plugins::StepKindManifest& kind,
+                           const chains::StepDefinition& definition, const std::string& chainName,
+                           services::Clock clock)
+    : definition_(definition),
+      chainName_(chainName),
+      pluginId_(plugin.manifest.id),
+      clock_(std::move(clock)),
+      isolated_(plugin.isolated),
+      threadSafe_((kind.flags & OH_STEP_THREAD_SAFE) != 0),
+      canCompensate_(kind.canCompensate) {
+    parseConfig();
+    isolatedSpec_ = {isolated_->newInstanceId(), kind.name, chainName_, definition_.name, definition_.configJson};
+    oh_context ctx = makeContext(nullptr, {});
+    const isolation::CallResult created = isolated_->create(isolatedSpec_, &ctx);
+    if (!created.done) throw StepCreateError("plugin " + pluginId_ + " could not create the step: " + created.message);
+    if (created.status != OH_STATUS_OK) {
+        const std::string why = ctx.error.empty() ? "create() returned status " + std::to_string(created.status)
+                                                  : ctx.error;
+        throw StepCreateError("plugin " + pluginId_ + " refused the step: " + why);
+    }
+}
+
 StepInstance::~StepInstance() {
-    if (instance_ != nullptr) kind_.destroy(instance_);
+    if (isolated_) isolated_->destroy(isolatedSpec_);
+    else if (instance_ != nullptr) kind_->destroy(instance_);
+}
+
+void StepInstance::parseConfig() {
+    auto parsed = document::JsonDocument::parse(definition_.configJson);
+    if (!parsed.ok()) throw StepCreateError("the step's config is not valid JSON: " + parsed.error->toString());
+    config_ = std::move(*parsed.document);
 }
 
 oh_context StepInstance::makeContext(document::JsonDocument* order, const std::string& orderId) const {
@@ -64,16 +92,16 @@ oh_context StepInstance::makeContext(document::JsonDocument* order, const std::s
 }
 
 services::ReportedOutcome StepInstance::run(document::JsonDocument& order, const StepCallInfo& info) {
-    return call(kind_.run, "run()", order, info);
+    return call(false, order, info);
 }
 
 services::ReportedOutcome StepInstance::compensate(document::JsonDocument& order, const StepCallInfo& info) {
-    if (kind_.compensate == nullptr) return services::ReportedOutcome{};  // nothing to undo
-    return call(kind_.compensate, "compensate()", order, info);
+    if (!canCompensate_) return services::ReportedOutcome{};  // nothing to undo
+    return call(true, order, info);
 }
 
-services::ReportedOutcome StepInstance::call(oh_status (*function)(void*, const oh_step_call*), const char* name,
-                                             document::JsonDocument& order, const StepCallInfo& info) {
+services::ReportedOutcome StepInstance::call(bool compensate, document::JsonDocument& order, const StepCallInfo& info) {
+    const char* name = compensate ? "compensate()" : "run()";
     oh_context ctx = makeContext(&order, info.orderId);
     ctx.transaction = info.transaction;
     ctx.datasources = info.datasources;
@@ -81,16 +109,36 @@ services::ReportedOutcome StepInstance::call(oh_status (*function)(void*, const 
     const oh_step_call call{sizeof(oh_step_call), &ctx,         str(info.orderId),
                             str(chainName_),      str(definition_.name), info.attempt,
                             str(info.idempotencyKey), info.deadlineMs};
-    oh_status status;
-    if (threadSafe_) {
-        status = function(instance_, &call);
+    oh_status status = OH_STATUS_OK;
+    std::unique_lock<std::mutex> lock(callMutex_, std::defer_lock);
+    if (!threadSafe_) lock.lock();
+    if (isolated_) {
+        if (auto failed = callIsolated(compensate, ctx, info, status)) return std::move(*failed);
     } else {
-        std::lock_guard<std::mutex> lock(callMutex_);
-        status = function(instance_, &call);
+        status = (compensate ? kind_->compensate : kind_->run)(instance_, &call);
     }
+    if (lock.owns_lock()) lock.unlock();
     services::ReportedOutcome result = outcomeOf(status, name, ctx);
     result.events = std::move(ctx.events);
     return result;
+}
+
+std::optional<services::ReportedOutcome> StepInstance::callIsolated(bool compensate, oh_context& ctx,
+                                                                   const StepCallInfo& info, oh_status& status) {
+    // No deadline of its own: the runner sets `abandoned` when timeout_ms passes, and the
+    // worker is killed then (a call without a runner, as in tests, waits for the answer).
+    const auto deadline = isolation::WorkerProcess::Deadline::max();
+    const std::string request = isolation::callRequest(compensate, isolatedSpec_.id, info.orderId, info.attempt,
+                                                       info.idempotencyKey, info.deadlineMs);
+    const isolation::CallResult result = isolated_->call(
+        isolatedSpec_, [this] { return makeContext(nullptr, {}); }, request, &ctx, deadline, info.abandoned);
+    if (result.done) {
+        status = result.status;
+        return std::nullopt;
+    }
+    spdlog::error("[{}] chain={} step={} order={}: {} ({})", pluginId_, chainName_, definition_.name, info.orderId,
+                  result.message, result.code);
+    return retry(result.code, result.message);  // the chain's retry and failure policy apply
 }
 
 services::ReportedOutcome StepInstance::outcomeOf(oh_status status, const char* name, oh_context& ctx) const {

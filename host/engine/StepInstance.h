@@ -4,16 +4,24 @@
 // one C call into a host-side ReportedOutcome. This is the only place that calls a step
 // kind's function pointers, so the ABI's thread contract is kept here: unless the step kind
 // declares OH_STEP_THREAD_SAFE, calls into one instance are serialized by a mutex.
+//
+// A step of an isolated plugin (plugins.isolate) has no function pointers in this process:
+// the same calls go to the plugin's worker processes (host/isolation/IsolatedPlugin.h) with
+// the same oh_context, so everything after the call (outcome, cleaning, events) is shared.
+// A worker that crashed, hung past the deadline or broke the protocol makes the attempt a
+// RETRY with code plugin_worker_crashed, timeout or plugin_worker_protocol.
 #pragma once
 
 #include "host/chains/ChainDefinition.h"
 #include "host/document/JsonDocument.h"
+#include "host/isolation/IsolatedPlugin.h"
 #include "host/plugins/PluginLibrary.h"
 #include "host/services/CallContext.h"
 
 #include <orderhost/plugin_api.h>
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -47,6 +55,10 @@ public:
     StepInstance(const plugins::LoadedPlugin& plugin, const oh_step_kind& kind,
                  const chains::StepDefinition& definition, const std::string& chainName,
                  services::Clock clock);
+    // A step of an isolated plugin (plugin.isolated is set): create() runs in a worker.
+    StepInstance(const plugins::LoadedPlugin& plugin, const plugins::StepKindManifest& kind,
+                 const chains::StepDefinition& definition, const std::string& chainName,
+                 services::Clock clock);
     ~StepInstance();
     StepInstance(const StepInstance&) = delete;
     StepInstance& operator=(const StepInstance&) = delete;
@@ -58,26 +70,32 @@ public:
 
     // Undoes a completed run (compensation). A kind without compensate() reports CONTINUE.
     services::ReportedOutcome compensate(document::JsonDocument& order, const StepCallInfo& info);
-    bool canCompensate() const { return kind_.compensate != nullptr; }
+    bool canCompensate() const { return canCompensate_; }
 
     const chains::StepDefinition& definition() const { return definition_; }
     const std::string& pluginId() const { return pluginId_; }
 
 private:
+    void parseConfig();
     oh_context makeContext(document::JsonDocument* order, const std::string& orderId) const;
-    services::ReportedOutcome call(oh_status (*function)(void*, const oh_step_call*), const char* name,
-                                   document::JsonDocument& order, const StepCallInfo& info);
+    services::ReportedOutcome call(bool compensate, document::JsonDocument& order, const StepCallInfo& info);
+    // The call in a worker process; a worker failure is the outcome (RETRY), else nothing.
+    std::optional<services::ReportedOutcome> callIsolated(bool compensate, oh_context& ctx, const StepCallInfo& info,
+                                                          oh_status& status);
     // What a finished call amounts to: its status, then what it reported through ctx.
     services::ReportedOutcome outcomeOf(oh_status status, const char* name, oh_context& ctx) const;
 
-    const oh_step_kind& kind_;
+    const oh_step_kind* kind_ = nullptr;  // in-process only
     chains::StepDefinition definition_;
     std::string chainName_;
     std::string pluginId_;
     services::Clock clock_;
     document::JsonDocument config_;
     void* instance_ = nullptr;
+    std::shared_ptr<isolation::IsolatedPlugin> isolated_;  // isolated only, with:
+    isolation::InstanceSpec isolatedSpec_;
     bool threadSafe_ = false;
+    bool canCompensate_ = false;
     std::mutex callMutex_;
 };
 

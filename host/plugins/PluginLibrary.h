@@ -5,13 +5,20 @@
 // process exits. Every function here reports a refusal as PluginRefused naming file and reason.
 #pragma once
 
+#include "host/plugins/MigrationDeclarations.h"
 #include "host/plugins/PluginManifest.h"
 
 #include <orderhost/plugin_api.h>
 
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+
+namespace orderhost::isolation {
+class IsolatedPlugin;
+}
 
 namespace orderhost::plugins {
 
@@ -28,9 +35,14 @@ private:
 
 // A plugin negotiated and checked in this process. `info` points into the plugin's memory,
 // which stays mapped for the life of the process.
+//
+// An isolated plugin (plugins.isolate) is never loaded here: `info` is nullptr and `isolated`
+// runs it in worker processes (host/isolation); its manifest and migrations came from there.
 struct LoadedPlugin {
     PluginManifest manifest;
     const oh_plugin_info* info = nullptr;
+    std::shared_ptr<isolation::IsolatedPlugin> isolated;
+    std::optional<DeclaredMigrations> isolatedMigrations;
 
     const oh_step_kind* findStepKind(const std::string& name) const;
 };

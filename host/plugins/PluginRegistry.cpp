@@ -55,7 +55,7 @@ void PluginRegistry::loadFolders(const std::vector<fs::path>& folders) {
         }
         for (const auto& file : libraryFiles(folder, ec)) {
             if (!seen.insert(fs::absolute(file).lexically_normal()).second) continue;
-            auto candidate = options_.probeFirst ? probe(file) : loadUnregistered(file);
+            auto candidate = probeFirst() ? probe(file) : loadUnregistered(file);
             if (candidate) candidates.push_back(std::move(*candidate));
         }
     }
@@ -67,15 +67,19 @@ void PluginRegistry::loadFolders(const std::vector<fs::path>& folders) {
             refuse(candidate.name, duplicateReason(candidate.id, files));
         } else if (candidate.loaded) {
             registerLoaded(candidate.name, std::move(*candidate.loaded));
-        } else if (auto loaded = loadUnregistered(candidate.file)) {
+        } else if (auto loaded = loadProbed(candidate)) {
             registerLoaded(loaded->name, std::move(*loaded->loaded));
         }
     }
 }
 
 const LoadedPlugin* PluginRegistry::loadFile(const fs::path& file) {
-    if (options_.probeFirst && !probe(file)) return nullptr;
-    auto candidate = loadUnregistered(file);
+    std::optional<Candidate> candidate;
+    if (probeFirst()) {
+        if (auto probed = probe(file)) candidate = loadProbed(*probed);
+    } else {
+        candidate = loadUnregistered(file);
+    }
     return candidate ? registerLoaded(candidate->name, std::move(*candidate->loaded)) : nullptr;
 }
 
@@ -110,6 +114,23 @@ std::optional<PluginRegistry::Candidate> PluginRegistry::loadUnregistered(const 
         return Candidate{file, name, std::move(id), std::move(plugin)};
     } catch (const PluginRefused& refused) {
         refuse(name, refused.reason());
+        return std::nullopt;
+    }
+}
+
+std::optional<PluginRegistry::Candidate> PluginRegistry::loadProbed(const Candidate& probed) {
+    if (!options_.isolates(probed.id) || !options_.loadIsolated) return loadUnregistered(probed.file);
+    try {
+        LoadedPlugin plugin = options_.loadIsolated(probed.file);
+        // The worker loaded the file again: it may have been replaced since the probe.
+        if (auto reason = idProblem(plugin.manifest.id); !reason.empty()) {
+            refuse(probed.name, reason);
+            return std::nullopt;
+        }
+        spdlog::info("plugin {} runs isolated, in worker processes", plugin.manifest.id);
+        return Candidate{probed.file, probed.name, plugin.manifest.id, std::move(plugin)};
+    } catch (const PluginRefused& refused) {
+        refuse(probed.name, refused.reason());
         return std::nullopt;
     }
 }

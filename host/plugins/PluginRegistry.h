@@ -4,7 +4,9 @@
 // lists them) and the host carries on with the plugins that passed. A plugin is accepted only
 // if it passes, in order: the file checks, the probe in a child process (optional), the
 // allow-list and duplicate-id checks on the probed id (so a refused plugin never runs in the
-// host), the in-process negotiation, and the same two checks on the loaded id.
+// host), the in-process negotiation, and the same two checks on the loaded id. A plugin whose
+// id is isolated (plugins.isolate) skips the in-process negotiation: RegistryOptions::
+// loadIsolated starts its worker processes, which negotiate in their own process.
 //
 // A plugin id that two files claim is refused for BOTH, each refusal naming every file:
 // which copy wins must not depend on folder or file-name order (an integrator's folder
@@ -19,6 +21,7 @@
 #include <chrono>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -37,6 +40,15 @@ struct RegistryOptions {
     // Try every file in a child process first (see PluginProbe.h).
     bool probeFirst = true;
     std::chrono::milliseconds probeTimeout = std::chrono::seconds(10);
+    // plugins.isolate: the ids run out of process ("*": every plugin). Their files are never
+    // loaded here: the probe reads the id, then `loadIsolated` starts the plugin's workers
+    // and returns it (throwing PluginRefused). Isolation implies the probe.
+    std::set<std::string> isolatedIds;
+    bool isolateAll = false;
+    std::function<LoadedPlugin(const std::filesystem::path&)> loadIsolated;
+
+    bool isolates(const std::string& id) const { return isolateAll || isolatedIds.count(id) != 0; }
+    bool isolatesAny() const { return isolateAll || !isolatedIds.empty(); }
 };
 
 class PluginRegistry {
@@ -68,10 +80,13 @@ private:
     };
     std::optional<Candidate> probe(const std::filesystem::path& file);
     std::optional<Candidate> loadUnregistered(const std::filesystem::path& file);
+    // The probed candidate loaded: out of process when its id is isolated, else in this one.
+    std::optional<Candidate> loadProbed(const Candidate& probed);
     const LoadedPlugin* registerLoaded(const std::string& name, LoadedPlugin plugin);
     // Why `id` may not be registered (not allowed, already loaded), or "".
     std::string idProblem(const std::string& id) const;
     const LoadedPlugin* refuse(const std::string& file, const std::string& reason);
+    bool probeFirst() const { return options_.probeFirst || options_.isolatesAny(); }
 
     const oh_host_info& host_;
     RegistryOptions options_;

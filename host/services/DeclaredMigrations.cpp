@@ -6,45 +6,15 @@
 #include "host/services/SqlText.h"
 #include "host/store/Datasources.h"
 
-#include <set>
 
 namespace orderhost::services {
 namespace {
-
-std::string copy(oh_str s) { return s.ptr == nullptr ? std::string() : std::string(s.ptr, s.len); }
 
 [[noreturn]] void refuse(const std::string& pluginId, const std::string& why) {
     throw PluginMigrationError("plugin " + pluginId + ": " + OH_EXT_MIGRATIONS + ": " + why);
 }
 
-DeclaredMigration readOne(const oh_migration* m, const std::string& pluginId, std::size_t index) {
-    const std::string which = "migrations[" + std::to_string(index) + "]";
-    if (m == nullptr || !OH_HAS_FIELD(m, oh_migration, sql_postgresql))
-        refuse(pluginId, which + " is NULL or smaller than ABI 1.0's oh_migration");
-    if (m->version == 0 || m->version > 1000000000u)
-        refuse(pluginId, which + " has version " + std::to_string(m->version) + "; versions are 1, 2, 3...");
-    return DeclaredMigration{static_cast<int>(m->version), copy(m->description), copy(m->sql),
-                             copy(m->sql_sqlite), copy(m->sql_postgresql)};
-}
-
 }  // namespace
-
-std::optional<DeclaredMigrations> readDeclaredMigrations(const oh_plugin_info& info, const std::string& pluginId) {
-    if (!OH_HAS_FIELD(&info, oh_plugin_info, get_extension) || info.get_extension == nullptr) return std::nullopt;
-    const auto* ext = static_cast<const oh_migrations_ext*>(info.get_extension(OH_EXT_MIGRATIONS));
-    if (ext == nullptr) return std::nullopt;
-    if (!OH_HAS_FIELD(ext, oh_migrations_ext, migrations))
-        refuse(pluginId, "the table is smaller than ABI 1.0's oh_migrations_ext");
-    if (ext->migration_count > 0 && ext->migrations == nullptr) refuse(pluginId, "migrations is NULL");
-    DeclaredMigrations declared{copy(ext->datasource), {}};
-    std::set<int> versions;
-    for (std::uint32_t i = 0; i < ext->migration_count; ++i) {
-        declared.migrations.push_back(readOne(ext->migrations[i], pluginId, i));
-        if (!versions.insert(declared.migrations.back().version).second)
-            refuse(pluginId, "version " + std::to_string(declared.migrations.back().version) + " is declared twice");
-    }
-    return declared;
-}
 
 std::vector<store::PluginMigration> forBackend(const DeclaredMigrations& declared, store::Backend backend) {
     std::vector<store::PluginMigration> result;
@@ -70,7 +40,9 @@ std::vector<AppliedPluginMigrations> applyPluginMigrations(const plugins::Plugin
     std::vector<AppliedPluginMigrations> applied;
     for (const plugins::LoadedPlugin& plugin : registry.plugins()) {
         const std::string& id = plugin.manifest.id;
-        const std::optional<DeclaredMigrations> declared = readDeclaredMigrations(*plugin.info, id);
+        // An isolated plugin's worker read the declaration in its own process.
+        const std::optional<DeclaredMigrations> declared =
+            plugin.info != nullptr ? readDeclaredMigrations(*plugin.info, id) : plugin.isolatedMigrations;
         if (!declared) continue;
         store::Database* db = datasources.find(declared->datasource);
         if (db == nullptr) refuse(id, "its migrations are for datasource '" + declared->datasource +

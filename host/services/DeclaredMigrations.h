@@ -11,10 +11,10 @@
 #include <orderhost/ext/db.h>
 
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "host/plugins/MigrationDeclarations.h"
 #include "host/store/Dialect.h"
 #include "host/store/PluginMigrations.h"
 
@@ -27,29 +27,12 @@ class Datasources;
 
 namespace orderhost::services {
 
-// A plugin declared its migrations wrongly (sizes, versions) or names an unknown datasource.
-class PluginMigrationError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-
-// One migration as the plugin declared it, copied out of plugin memory.
-struct DeclaredMigration {
-    int version = 0;
-    std::string description;
-    std::string sql;
-    std::string sqlSqlite;
-    std::string sqlPostgresql;
-};
-
-struct DeclaredMigrations {
-    std::string datasource;  // "" is the host's own database
-    std::vector<DeclaredMigration> migrations;
-};
-
-// The plugin's declared migrations, or nothing when it declares none. Throws
-// PluginMigrationError naming `pluginId` for a malformed declaration.
-std::optional<DeclaredMigrations> readDeclaredMigrations(const oh_plugin_info&, const std::string& pluginId);
+// The declaration itself is read in host/plugins (MigrationDeclarations.h), so that an
+// isolated plugin's worker process can read it too.
+using plugins::DeclaredMigration;
+using plugins::DeclaredMigrations;
+using plugins::PluginMigrationError;
+using plugins::readDeclaredMigrations;
 
 // The statements to run on `backend`: its own SQL if given, else the portable SQL, split.
 std::vector<store::PluginMigration> forBackend(const DeclaredMigrations&, store::Backend);

@@ -58,6 +58,8 @@ void HostProcess::thaw() {
     frozen_ = false;
 }
 
+int HostProcess::pid() const { return process_ ? process_->id() : -1; }
+
 void HostProcess::sendSignal(int signal) { ::kill(process_->id(), signal); }
 
 int HostProcess::terminate() {

@@ -57,6 +57,7 @@ public:
     int terminate();
 
     unsigned short port() const { return port_; }
+    int pid() const;
     const std::filesystem::path& folder() const { return folder_; }
     std::string log() const;  // what the host printed so far
 

@@ -74,6 +74,24 @@ TEST_F(HostSettingsTest, HttpLimitsAndTheShutdownBoundAreRead) {
               "setting http.max_connections_per_client must be between 0 and 1000000, got -1");
 }
 
+TEST_F(HostSettingsTest, IsolationAndTheStepWorkerCountAreRead) {
+    const HostSettings defaults = read("");
+    EXPECT_EQ(defaults.stepWorkers, 64);
+    EXPECT_TRUE(defaults.pluginIsolate.empty());
+    EXPECT_FALSE(defaults.pluginIsolateAll);
+    EXPECT_EQ(defaults.pluginIsolateWorkers, 1);
+    const HostSettings s = read("engine.step_workers = 8\nplugins.isolate = com.vendor.pay, orderhost.billing\n"
+                                "plugins.isolate_workers = 3\n");
+    EXPECT_EQ(s.stepWorkers, 8);
+    EXPECT_EQ(s.pluginIsolate, (std::set<std::string>{"com.vendor.pay", "orderhost.billing"}));
+    EXPECT_FALSE(s.pluginIsolateAll);
+    EXPECT_EQ(s.pluginIsolateWorkers, 3);
+    EXPECT_TRUE(read("plugins.isolate = *\n").pluginIsolateAll);
+    EXPECT_EQ(errorOf("engine.step_workers = 0\n"), "setting engine.step_workers must be between 1 and 4096, got 0");
+    EXPECT_EQ(errorOf("engine.step_workers = lots\n"), "setting engine.step_workers must be an integer, got 'lots'");
+    EXPECT_EQ(errorOf("plugins.isolate_workers = 0\n"), "setting plugins.isolate_workers must be between 1 and 64, got 0");
+}
+
 TEST_F(HostSettingsTest, MistakesNameTheSettingAndWhere) {
     EXPECT_EQ(errorOf("datasource.orderhost.connection = x\n"),
               file_ + ":4: datasource name 'orderhost' must be 1 to 64 of a-z, 0-9, '_' and '-', and not 'orderhost' (the host's own)");
