@@ -141,15 +141,23 @@ public:
     }
 
 private:
+    // The parcel's reference for the carrier: orderhost.preparation numbers its parcels (1, 2,
+    // ...), another packer may name them ("P-1"); without one, its position.
+    static std::string parcelReference(const sdk::OrderDocument& order, const std::string& at, std::size_t i) {
+        const auto json = order.optionalJson(at + "/parcel");
+        if (!json || json->empty()) return std::to_string(i + 1);
+        if ((*json)[0] == '"') return order.string(at + "/parcel");
+        return std::to_string(order.integer(at + "/parcel"));
+    }
+
     // Parcels from /preparation/parcels, else one parcel weighing the goods lines.
     std::variant<std::vector<Parcel>, sdk::Outcome> parcelsOf(const sdk::OrderDocument& order) const {
         std::vector<Parcel> parcels;
         if (order.has("/preparation/parcels") && order.size("/preparation/parcels") > 0) {
             for (std::size_t i = 0; i < order.size("/preparation/parcels"); ++i) {
                 const std::string at = sdk::path("preparation", "parcels", i);
-                const std::optional<std::string> reference = order.optionalString(at + "/parcel");
                 parcels.push_back(
-                    {reference.value_or(std::to_string(i + 1)), order.integer(at + "/weight_g"),
+                    {parcelReference(order, at, i), order.integer(at + "/weight_g"),
                      order.optionalInteger(at + "/length_mm").value_or(settings_.defaultParcel.lengthMm),
                      order.optionalInteger(at + "/width_mm").value_or(settings_.defaultParcel.widthMm),
                      order.optionalInteger(at + "/height_mm").value_or(settings_.defaultParcel.heightMm)});

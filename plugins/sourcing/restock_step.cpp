@@ -1,8 +1,9 @@
 // orderhost.sourcing · restock — returned goods go back into stock (the return chain, after
 // the goods arrived).
 //
-// What came back is read from /return/received (written by orderhost.returns), else from the
-// goods-received signal's payload (/signals/goods_received/received, then .../lines): a list of
+// What came back is read from /return/received/lines (orderhost.returns writes /return/received
+// = {"number", "lines", "status"}), else /return/received as a list, else from the goods-received
+// signal's payload (/signals/goods_received/received, then .../lines): a list of
 // {"sku", "quantity", "condition": "resellable" | "damaged"}. Each SKU goes back to the
 // warehouses this order's stock was issued from (by warehouse code, the plugin's lock order;
 // never more than was issued there):
@@ -32,7 +33,8 @@ struct Returned {
 
 std::vector<Returned> receivedLines(const sdk::OrderDocument& order) {
   std::string path;
-  for (const char* candidate : {"/return/received", "/signals/goods_received/received", "/signals/goods_received/lines"})
+  for (const char* candidate : {"/return/received/lines", "/return/received", "/signals/goods_received/received",
+                                "/signals/goods_received/lines"})
     if (order.has(candidate)) { path = candidate; break; }
   if (path.empty())
     throw sdk::Error(OH_STATUS_NOT_FOUND, "/return/received",
