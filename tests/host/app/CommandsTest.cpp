@@ -96,6 +96,17 @@ TEST_F(CommandsTest, ChainsValidateAcceptsTheShippedChainWithItsPlugins) {
     EXPECT_NE(result.output.find("place-order.yaml: ok"), std::string::npos) << result.output;
 }
 
+TEST_F(CommandsTest, ChainsValidateAcceptsEveryShippedChain) {
+    const std::string dir = ORDERHOST_SOURCE_DIR "/config/chains/";
+    std::string files;
+    for (const char* name : {"place-order", "place-goods", "place-service", "place-custom", "cancel-order", "return-order"})
+        files += " " + dir + name + ".yaml";
+    const auto result = runOrderhost("chains validate --config " + configWith().string() + files, ORDERHOST_SOURCE_DIR);
+    EXPECT_EQ(result.exitCode, 0) << result.output;
+    for (const char* name : {"place-goods", "place-service", "place-custom", "cancel-order", "return-order"})
+        EXPECT_NE(result.output.find(std::string(name) + ".yaml: ok"), std::string::npos) << name << "\n" << result.output;
+}
+
 TEST_F(CommandsTest, ChainsValidateNamesFileLineAndTheRefusingPlugin) {
     const auto chain = write("bad.yaml", "name: bad\nversion: 1\ntrigger: place_order\nsteps:\n"
                                          "  - name: validate\n    plugin: orderhost.validation\n    step: validate\n"
