@@ -34,8 +34,16 @@ struct Returned {
 std::vector<Returned> receivedLines(const sdk::OrderDocument& order) {
   std::string path;
   for (const char* candidate : {"/return/received/lines", "/return/received", "/signals/goods_received/received",
-                                "/signals/goods_received/lines"})
+                                "/signals/goods_received/lines"}) {
+    // "/return/received/lines" cannot be asked of a /return/received that is a list.
+    const std::string text = std::string(candidate);
+    const std::string parent = text.substr(0, text.rfind('/'));
+    if (text.compare(text.size() - 6, 6, "/lines") == 0) {
+      const auto json = order.optionalJson(parent);
+      if (!json || json->empty() || (*json)[0] != '{') continue;
+    }
     if (order.has(candidate)) { path = candidate; break; }
+  }
   if (path.empty())
     throw sdk::Error(OH_STATUS_NOT_FOUND, "/return/received",
                      "nothing received: run restock after the goods arrived (orderhost.returns writes /return/received)");

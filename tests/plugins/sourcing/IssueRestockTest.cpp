@@ -55,6 +55,15 @@ TEST_F(IssueRestock, UndoingAnIssuePutsTheGoodsBackAsReservedOnceThenTheReservat
     expectReconciled();
 }
 
+TEST_F(IssueRestock, RestockReadsTheLinesOfWhatOrderhostReturnsRecorded) {
+    issue();
+    // orderhost.returns writes /return/received as {"number", "lines", "status"}.
+    received(R"({"number":"RMA-1","status":"received","lines":[{"sku":"A-1","quantity":2,"condition":"resellable"}]})");
+    ASSERT_EQ(runAs("restock"), OH_OUTCOME_CONTINUE) << host_.result().message;
+    EXPECT_EQ(onHand("WH-A", "A-1") + onHand("WH-B", "A-1"), 2 + 7);
+    expectReconciled();
+}
+
 TEST_F(IssueRestock, RestockPutsResellableGoodsBackWhereTheyCameFromAndDamagedOnesInQuarantine) {
     issue();
     received(R"([{"sku":"A-1","quantity":3,"condition":"resellable"},{"sku":"A-1","quantity":1,"condition":"damaged"}])");
