@@ -80,12 +80,13 @@ TEST_F(ShippingStep, APromisedDateTooCloseForEconomyTakesExpressAndAnImpossibleO
 
 TEST_F(ShippingStep, ParcelsFromPreparationArePricedOneByOne) {
     const std::string id = bookAndWait("{}", R"(, "preparation": {"parcels": [
-        {"parcel": "P1", "weight_g": 1500, "length_mm": 300, "width_mm": 200, "height_mm": 100, "lines": [0]},
+        {"parcel": 1, "weight_g": 1500, "length_mm": 300, "width_mm": 200, "height_mm": 100, "lines": [0]},
         {"parcel": "P2", "weight_g": 2500, "length_mm": 400, "width_mm": 300, "height_mm": 200, "lines": [1]}]})");
     EXPECT_EQ(host_.orderInt("/shipping/cost_minor"), 590 + 1290);
     EXPECT_EQ(host_.orderInt("/shipping/parcel_count"), 2);
     Poco::JSON::Array::Ptr parcels = carrier_.shipment(id)->getArray("parcels");
     ASSERT_EQ(parcels->size(), 2u);
+    EXPECT_EQ(parcels->getObject(0)->getValue<std::string>("reference"), "1");  // orderhost.preparation numbers them
     EXPECT_EQ(parcels->getObject(1)->getValue<std::string>("reference"), "P2");
     EXPECT_EQ(parcels->getObject(1)->getValue<int>("weight_g"), 2500);
 }
