@@ -13,8 +13,9 @@ What it does, per backend:
   3. a killer SIGKILLs the host KILLS times at random moments and restarts it at once;
   4. when every order has been posted, the host runs on until no order is mid-chain;
   5. reconciliation (scripts/chaos_checks.py): every posted order stored once, none stuck,
-     invoice and credit-note numbers gapless, receivables equal invoices minus credit notes,
-     the gateway's ledger equal to what the orders say was captured, each effect once.
+     invoice and credit-note numbers gapless, invoices of undone orders credited, the gateway's
+     ledger equal to what the orders say was captured, each authorization once, stock equal to
+     its ledger and its allocations, no reservation left by an undone order.
 Exit status 0 when every check holds, 1 otherwise (the failed checks are printed).
 """
 import argparse

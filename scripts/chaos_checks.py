@@ -141,10 +141,28 @@ def check_payments(simulators, docs):
     return failures
 
 
+def check_stock(db, docs):
+    """Stock reconciles with its ledger and allocations (the sourcing plugin's own check view),
+    and no order that ended undone still holds a reservation."""
+    if not db.has_table("sourcing_inventory"):
+        return []
+    failures = []
+    for row in db.query("SELECT sku, warehouse, on_hand, reserved, ledger_on_hand, ledger_reserved, allocated "
+                        "FROM sourcing_stock_check WHERE reconciled <> 1"):
+        failures.append(f"stock {row[0]}@{row[1]} does not reconcile (on_hand, reserved, ledger on_hand, "
+                        f"ledger reserved, allocated = {row[2:]})")
+    for order_id, reserved in db.query("SELECT order_id, SUM(reserved) FROM sourcing_allocations GROUP BY order_id"):
+        state = docs.get(order_id, ("missing", {}))[0]
+        if int(reserved) > 0 and state in FINAL_UNDONE:
+            failures.append(f"order {order_id} is {state} but still holds {reserved} reserved")
+    return failures
+
+
 def run_all(db, posted, cancels, simulators, args):
     docs = documents(db)
     failures = check_orders(db, posted)
     failures += check_numbering(db)
     failures += check_invoices(db, docs)
     failures += check_payments(simulators, docs)
+    failures += check_stock(db, docs)
     return failures
