@@ -25,14 +25,9 @@ std::string sqliteTransient(const std::string& state, long nativeError) {
     return {};
 }
 
-template <class Diagnostics>
-std::string firstTransient(const Diagnostics& diagnostics) {
-    for (int i = 0; i < diagnostics.count(); ++i) {
-        const std::string state = diagnostics.sqlState(i);
-        if (auto why = postgresTransient(state); !why.empty()) return why;
-        if (auto why = sqliteTransient(state, diagnostics.nativeError(i)); !why.empty()) return why;
-    }
-    return {};
+std::string transientState(const std::string& state, long nativeError) {
+    if (auto why = postgresTransient(state); !why.empty()) return why;
+    return sqliteTransient(state, nativeError);
 }
 
 std::string unavailableState(const std::string& state, long nativeError) {
@@ -43,19 +38,26 @@ std::string unavailableState(const std::string& state, long nativeError) {
 }
 
 template <class Diagnostics>
-std::string firstUnavailable(const Diagnostics& diagnostics) {
+std::string firstOf(const Diagnostics& diagnostics, std::string (*classify)(const std::string&, long)) {
     for (int i = 0; i < diagnostics.count(); ++i)
-        if (auto why = unavailableState(diagnostics.sqlState(i), diagnostics.nativeError(i)); !why.empty()) return why;
+        if (auto why = classify(diagnostics.sqlState(i), diagnostics.nativeError(i)); !why.empty()) return why;
+    return {};
+}
+
+// The first diagnostic record of an ODBC exception that `classify` names ("" when none, or not
+// an ODBC exception with records).
+std::string classifyDiagnostics(const Poco::Exception& error, std::string (*classify)(const std::string&, long)) {
+    if (const auto* e = dynamic_cast<const Poco::Data::ODBC::StatementException*>(&error))
+        return firstOf(e->diagnostics(), classify);
+    if (const auto* e = dynamic_cast<const Poco::Data::ODBC::ConnectionException*>(&error))
+        return firstOf(e->diagnostics(), classify);
     return {};
 }
 
 }  // namespace
 
 std::string unavailability(const Poco::Exception& error) {
-    if (const auto* e = dynamic_cast<const Poco::Data::ODBC::StatementException*>(&error))
-        if (auto why = firstUnavailable(e->diagnostics()); !why.empty()) return why;
-    if (const auto* e = dynamic_cast<const Poco::Data::ODBC::ConnectionException*>(&error))
-        if (auto why = firstUnavailable(e->diagnostics()); !why.empty()) return why;
+    if (auto why = classifyDiagnostics(error, unavailableState); !why.empty()) return why;
     const std::string text = error.displayText();
     for (const char* marker : {"SQLSTATE = 08", "SQLSTATE = 57P01", "SQLSTATE = 57P02", "SQLSTATE = 57P03"})
         if (text.find(marker) != std::string::npos) return "unreachable";
@@ -63,12 +65,6 @@ std::string unavailability(const Poco::Exception& error) {
     return {};
 }
 
-std::string transientFailure(const Poco::Exception& error) {
-    if (const auto* e = dynamic_cast<const Poco::Data::ODBC::StatementException*>(&error))
-        return firstTransient(e->diagnostics());
-    if (const auto* e = dynamic_cast<const Poco::Data::ODBC::ConnectionException*>(&error))
-        return firstTransient(e->diagnostics());
-    return {};
-}
+std::string transientFailure(const Poco::Exception& error) { return classifyDiagnostics(error, transientState); }
 
 }  // namespace orderhost::store
