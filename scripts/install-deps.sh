@@ -8,6 +8,8 @@ PACKAGES=(
   libpoco-dev libboost-dev unixodbc unixodbc-dev odbc-postgresql libsqliteodbc
   libspdlog-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql abigail-tools python3
+  # scripts/pg-test-cluster.sh waits for its port with ss
+  iproute2
   # The SDK's plugin test kit: SQLite's C library and nlohmann/json (header-only); the
   # tutorial reads the host's SQLite database with the sqlite3 shell.
   libsqlite3-dev nlohmann-json3-dev sqlite3

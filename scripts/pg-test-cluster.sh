@@ -22,9 +22,39 @@ as_postgres() {
   else sudo -u postgres "$@"; fi
 }
 
+# True while something listens on 127.0.0.1:$PG_PORT (a server that is still going away, or
+# another run's cluster on the same port).
+port_taken() {
+  [ -n "$(ss -Hltn "sport = :$PG_PORT" 2>/dev/null)" ]
+}
+
+# Waits up to $1 seconds for the port to be free; false if it never was.
+wait_for_port() {
+  local tenths=$(( $1 * 10 ))
+  while port_taken; do
+    [ "$tenths" -gt 0 ] || return 1
+    sleep 0.1
+    tenths=$(( tenths - 1 ))
+  done
+}
+
+# Starting right after a stop can fail with "could not bind 127.0.0.1:PORT: Address already in
+# use" (the previous server, or another run, still holds the port): wait for the port, and try
+# again a few times before giving up with the server's log.
 run_server() {
-  as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -o \
-    "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    wait_for_port "${ORDERHOST_PG_PORT_WAIT_S:-30}" || true
+    if as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -o \
+      "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null; then
+      return 0
+    fi
+    echo "pg-test-cluster.sh: the server did not start on port $PG_PORT (attempt $attempt of 5)" >&2
+    sleep 1
+  done
+  echo "pg-test-cluster.sh: giving up; the end of $PG_DIR/server.log:" >&2
+  tail -n 5 "$PG_DIR/server.log" >&2 || true
+  return 1
 }
 
 start() {
