@@ -2,12 +2,12 @@
 
 #include "host/store/OdbcFailures.h"
 
+#include <algorithm>
+#include <exception>
 #include <mutex>
 #include <sstream>
-#include <thread>
 
 #include <Poco/Data/ODBC/Connector.h>
-#include <Poco/Data/SessionPool.h>
 
 #include "host/store/Migrations.h"
 #include "host/store/NativeSqlGuard.h"
@@ -37,20 +37,42 @@ std::string oneLine(const std::string& text) {
 
 }  // namespace
 
-void Database::restoreAutoCommit(Poco::Data::Session& s) noexcept {
+bool Database::restoreAutoCommit(Poco::Data::Session& s) noexcept {
     try {
         s.setFeature("autoCommit", true);
+        return true;
     } catch (...) {
-        // A broken connection: acquire() checks autocommit again before the next use.
+        return false;  // a broken connection: the caller discards it
     }
 }
 
-void Database::rollbackQuietly(Poco::Data::Session& s) noexcept {
+bool Database::rollbackQuietly(Poco::Data::Session& s) noexcept {
     try {
         s.rollback();
+        return true;
     } catch (...) {
-        // The original error matters more; a dead connection has rolled back anyway.
+        return false;  // the original error matters more; the caller discards the connection
     }
+}
+
+void Database::discardIfUnusable(Poco::Data::Session& s, bool certainlyBroken) noexcept {
+    bool broken = certainlyBroken;
+    if (!broken && std::current_exception()) {
+        try {
+            throw;
+        } catch (const Poco::Exception& e) {
+            broken = leavesConnectionUnusable(e);
+        } catch (...) {
+            // Not the driver's: the connection is as good as before.
+        }
+    }
+    if (broken) ConnectionPool::discard(s);
+}
+
+void Database::abandonTransaction(Poco::Data::Session& s, bool commitFailed) noexcept {
+    const bool rolledBack = rollbackQuietly(s);
+    const bool autoCommit = restoreAutoCommit(s);
+    discardIfUnusable(s, commitFailed || !rolledBack || !autoCommit);
 }
 
 Database::Database(const std::string& connectionString, DatabaseOptions options)
@@ -75,9 +97,7 @@ Database::Database(const std::string& connectionString, DatabaseOptions options)
     if (options_.migrate) migrateSchema(*this);
 }
 
-Database::~Database() {
-    if (pool_) pool_->shutdown();
-}
+Database::~Database() = default;
 
 Backend Database::resolveBackend() {
     if (const auto driver = connection_.get("Driver")) {
@@ -97,36 +117,33 @@ Backend Database::resolveBackend() {
 }
 
 void Database::openPool() {
-    pool_ = std::make_unique<Poco::Data::SessionPool>(
-        "ODBC", connection_.str(), options_.minSessions, options_.maxSessions, options_.idleSeconds);
-    // Pool settings must be made before the first session exists (Poco refuses later). The
-    // +1 is the terminating NUL Poco counts inside maxFieldSize.
-    pool_->setProperty("maxFieldSize", Poco::Any(std::size_t(kMaxDocumentBytes + 1)));
+    ConnectionPoolSettings settings;
+    settings.connection = connection_.str();
+    settings.minIdle = static_cast<std::size_t>(std::max(options_.minSessions, 0));
+    settings.maxOpen = static_cast<std::size_t>(std::max(options_.maxSessions, 1));
+    settings.idleTimeout = std::chrono::seconds(options_.idleSeconds);
+    // The +1 is the terminating NUL Poco counts inside maxFieldSize.
+    settings.properties["maxFieldSize"] = Poco::Any(std::size_t(kMaxDocumentBytes + 1));
+    pool_ = std::make_unique<ConnectionPool>(std::move(settings));
     Poco::Data::Session first = acquire();
     int one = 0;
     first << "SELECT 1", into(one), now;
 }
 
 Poco::Data::Session Database::acquire() {
-    using Clock = std::chrono::steady_clock;
-    const auto deadline = Clock::now() + options_.acquireTimeout;
-    auto pause = std::chrono::milliseconds(1);
-    for (;;) {
-        try {
-            Poco::Data::Session s = pool_->get();
-            if (!s.getFeature("autoCommit")) s.setFeature("autoCommit", true);
-            return s;
-        } catch (const Poco::Data::SessionPoolExhaustedException&) {
-            if (Clock::now() >= deadline)
-                throw StoreError(errorMessage(
-                    "acquire session",
-                    "all " + std::to_string(options_.maxSessions) + " pooled sessions stayed busy for " +
-                        std::to_string(options_.acquireTimeout.count()) +
-                        " ms (raise maxSessions, or a caller holds sessions too long)"));
-            std::this_thread::sleep_for(pause);  // Poco offers no wake-up on put-back
-            pause = std::min(pause * 2, std::chrono::milliseconds(20));
-        }
+    std::optional<Poco::Data::Session> s = pool_->acquire(options_.acquireTimeout);
+    if (!s)
+        throw StoreError(errorMessage("acquire session",
+                                      "all " + std::to_string(options_.maxSessions) + " pooled sessions stayed busy for " +
+                                          std::to_string(options_.acquireTimeout.count()) +
+                                          " ms (raise maxSessions, or a caller holds sessions too long)"));
+    try {
+        if (!s->getFeature("autoCommit")) s->setFeature("autoCommit", true);
+    } catch (...) {
+        ConnectionPool::discard(*s);
+        throw;
     }
+    return *s;
 }
 
 Poco::Data::Session Database::session() {
@@ -144,18 +161,19 @@ void Database::withTransaction(const std::function<void(Poco::Data::Session&)>& 
 void Database::withTransaction(const std::string& what,
                                const std::function<void(Poco::Data::Session&)>& work) {
     Poco::Data::Session s = session();
+    bool committing = false;
     try {
         s.setFeature("autoCommit", false);  // Poco's begin() refuses in autocommit mode
         s.begin();
         work(s);
+        committing = true;
         s.commit();
         noteCommitted();
     } catch (...) {
-        rollbackQuietly(s);
-        restoreAutoCommit(s);
+        abandonTransaction(s, committing);
         rethrowAsStoreError(what);
     }
-    restoreAutoCommit(s);
+    if (!restoreAutoCommit(s)) ConnectionPool::discard(s);
 }
 
 void Database::rethrowAsStoreError(const std::string& what) const {

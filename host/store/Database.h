@@ -7,7 +7,9 @@
 //  - A pooled session with autoCommit off keeps its implicit read transaction open (stale
 //    snapshots for the next user) and Poco restores nothing on put-back: sessions stay in
 //    autocommit; withTransaction() switches it off for its duration and always restores it.
-//  - SessionPool::get() throws at once when full: session() waits up to acquireTimeout.
+//  - Poco's SessionPool cannot drop a connection that broke (a COMMIT that failed with
+//    SQLITE_FULL leaves sqliteodbc's connection failing every later transaction): the host
+//    uses its own ConnectionPool, and a transaction that ended in doubt discards its connection.
 //  - The SQLite driver runs synchronous=NORMAL and ignores REFERENCES unless told: the
 //    connection string gets SyncPragma=FULL and FKSupport=1 unless the operator chose.
 //  - sqliteodbc's SQLNativeSql writes past the caller's input, and Poco calls it for every
@@ -21,9 +23,11 @@
 #include <memory>
 #include <string>
 
-#include <Poco/Data/Session.h>
-#include <Poco/Data/SessionPool.h>
+#include <optional>
 
+#include <Poco/Data/Session.h>
+
+#include "host/store/ConnectionPool.h"
 #include "host/store/ConnectionString.h"
 #include "host/store/Dialect.h"
 #include "host/store/OutageLog.h"
@@ -72,17 +76,30 @@ public:
     // Runs `work` on a pooled autocommit session, driver errors as StoreError naming `what`.
     template <class Work>
     auto withSession(const std::string& what, Work&& work) {
+        std::optional<Poco::Data::Session> s;
         try {
-            Poco::Data::Session s = session();
-            return work(s);
+            s.emplace(session());
+            return work(*s);
         } catch (...) {
+            if (s) discardIfUnusable(*s, false);
             rethrowAsStoreError(what);
         }
     }
 
-    // Transaction plumbing shared with StepTransaction; both never throw.
-    static void restoreAutoCommit(Poco::Data::Session&) noexcept;
-    static void rollbackQuietly(Poco::Data::Session&) noexcept;
+    // Transaction plumbing shared with StepTransaction; none of them throws. The first two
+    // say whether they succeeded (a connection that cannot roll back is not reused).
+    static bool restoreAutoCommit(Poco::Data::Session&) noexcept;
+    static bool rollbackQuietly(Poco::Data::Session&) noexcept;
+    // Call inside a catch block, after a failure on `s`: rolls back, restores autocommit, and
+    // discards the connection (closed when given back, never reused) when the transaction ended
+    // in doubt — its COMMIT failed (`commitFailed`), the rollback failed, or the failure says the
+    // connection is unusable (OdbcFailures: link lost, SQLite file full or failing).
+    static void abandonTransaction(Poco::Data::Session& s, bool commitFailed) noexcept;
+    // The same decision without a transaction to roll back (autocommit statements).
+    static void discardIfUnusable(Poco::Data::Session& s, bool certainlyBroken) noexcept;
+
+    // Connections closed because a failure left them unusable (tests, health).
+    std::size_t discardedConnections() const { return pool_ ? pool_->discardedCount() : 0; }
 
     // Call inside a catch block: rethrows the current exception, a Poco one as StoreError.
     // A transaction committed: the database works (again). Ends an outage in the log.
@@ -102,7 +119,7 @@ private:
     Dialect dialect_{Backend::SQLite};
     DatabaseOptions options_;
     OutageLog& outage_;
-    std::unique_ptr<Poco::Data::SessionPool> pool_;
+    std::unique_ptr<ConnectionPool> pool_;
 };
 
 }  // namespace orderhost::store

@@ -37,6 +37,18 @@ std::string unavailableState(const std::string& state, long nativeError) {
     return {};
 }
 
+std::string unusableState(const std::string& state, long nativeError) {
+    if (!unavailableState(state, nativeError).empty()) return "unavailable";
+    if (state != "HY000" && state != "S1000") return {};
+    switch (nativeError & 0xff) {
+        case 10: return "SQLITE_IOERR";
+        case 11: return "SQLITE_CORRUPT";
+        case 14: return "SQLITE_CANTOPEN";
+        case 26: return "SQLITE_NOTADB";
+        default: return {};
+    }
+}
+
 template <class Diagnostics>
 std::string firstOf(const Diagnostics& diagnostics, std::string (*classify)(const std::string&, long)) {
     for (int i = 0; i < diagnostics.count(); ++i)
@@ -63,6 +75,10 @@ std::string unavailability(const Poco::Exception& error) {
         if (text.find(marker) != std::string::npos) return "unreachable";
     if (text.find("SQLSTATE = 53100") != std::string::npos) return "full";
     return {};
+}
+
+bool leavesConnectionUnusable(const Poco::Exception& error) {
+    return !unavailability(error).empty() || !classifyDiagnostics(error, unusableState).empty();
 }
 
 std::string transientFailure(const Poco::Exception& error) { return classifyDiagnostics(error, transientState); }

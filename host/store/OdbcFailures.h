@@ -26,4 +26,11 @@ std::string transientFailure(const Poco::Exception& error);
 // connection attempt without typed diagnostics, so its text is read as a fallback.
 std::string unavailability(const Poco::Exception& error);
 
+// True when the connection that raised `error` must not be used again: the database is
+// unavailable (above; the link may be dead, and a new connection is cheap next to an outage),
+// or SQLite said its file failed under it (SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL,
+// SQLITE_CANTOPEN, SQLITE_NOTADB): sqliteodbc then keeps the connection in a state where every
+// later transaction fails, even after the cause is gone.
+bool leavesConnectionUnusable(const Poco::Exception& error);
+
 }  // namespace orderhost::store

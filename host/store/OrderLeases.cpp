@@ -50,6 +50,17 @@ bool OrderStore::renewLease(const std::string& id, const std::string& owner, int
     return renewed;
 }
 
+bool OrderStore::forgiveCalls(const std::string& id, int64_t epoch, int count) {
+    bool forgiven = false;
+    const Poco::Int64 calls = count;
+    db_.withTransaction("forgive excused calls of order " + shown(id), [&](Session& s) {
+        forgiven = db_.dialect().changesOneRow(
+            s, "UPDATE orders SET calls_pending = calls_pending - ? WHERE id = ? AND lease_epoch = ? AND calls_pending > ?",
+            [&](Statement& st) { st, bind(calls), bind(id), bind(epoch), bind(calls); });
+    });
+    return forgiven;
+}
+
 std::vector<ClaimedOrder> OrderStore::claimExpired(const std::vector<std::string>& states, const std::string& owner,
                                                   int64_t untilMs, int64_t nowMs, std::size_t limit,
                                                   bool includeOwn, const std::vector<std::string>& chains) {

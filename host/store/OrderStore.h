@@ -127,6 +127,11 @@ public:
     // longer theirs (expired and claimed since, by another host or by `owner` again).
     bool renewLease(const std::string& id, const std::string& owner, int64_t epoch, int64_t untilMs);
 
+    // Takes `count` calls off calls_pending of the order claimed with `epoch`: calls that
+    // returned though their checkpoint failed (the crash breaker's excused calls). False
+    // when the order was claimed again since.
+    bool forgiveCalls(const std::string& id, int64_t epoch, int count);
+
     // In ONE transaction: updates the order's chain and version, state, position, document,
     // timers, lease and updated_at from `updated` — only if its state in the database still
     // equals expectedState and its lease owner and epoch equal extras.expectedLeaseOwner and

@@ -24,8 +24,7 @@ Poco::Data::Session& StepTransaction::session() {
             s.begin();
             takeWriteLock(s);
         } catch (...) {
-            Database::rollbackQuietly(s);
-            Database::restoreAutoCommit(s);
+            Database::abandonTransaction(s, false);
             db_.rethrowAsStoreError("begin step transaction");
         }
         session_.emplace(std::move(s));
@@ -38,18 +37,22 @@ void StepTransaction::commit() {
     try {
         session_->commit();
     } catch (...) {
-        rollback();
+        // A COMMIT that failed leaves the connection in doubt (after SQLITE_FULL sqliteodbc
+        // fails every later transaction on it): it is closed, never reused.
+        Database::abandonTransaction(*session_, true);
+        session_.reset();
         db_.rethrowAsStoreError("commit step transaction");
     }
-    Database::restoreAutoCommit(*session_);
+    if (!Database::restoreAutoCommit(*session_)) ConnectionPool::discard(*session_);
     session_.reset();
     db_.noteCommitted();
 }
 
 void StepTransaction::rollback() noexcept {
     if (!session_) return;
-    Database::rollbackQuietly(*session_);
-    Database::restoreAutoCommit(*session_);
+    const bool rolledBack = Database::rollbackQuietly(*session_);
+    const bool autoCommit = Database::restoreAutoCommit(*session_);
+    if (!rolledBack || !autoCommit) ConnectionPool::discard(*session_);
     session_.reset();
 }
 

@@ -173,11 +173,11 @@ private:
     bool mounted_ = false;
 };
 
-// DISABLED: a known open hole (docs/reliability.md, "Database outages"): after a COMMIT that hit
-// SQLITE_FULL, sqliteodbc connections in the pool stay in a state where every later
-// transaction fails ("Transaction in progress", then "cannot commit - no transaction is
-// active") until the host restarts. Run it with --gtest_also_run_disabled_tests.
-TEST(DatabaseFullTest, DISABLED_ASqliteDiskThatFillsUpGets503AndEveryOrderCompletesOnceThereIsSpaceAgain) {
+// The SQLite disk-full hole (docs/reliability.md, "Database outages"): after a COMMIT that hit
+// SQLITE_FULL, sqliteodbc kept the pooled connection in a state where every later transaction
+// failed ("Transaction in progress", then "cannot commit - no transaction is active"), so the
+// host answered 503 until restarted. The store's ConnectionPool now closes such a connection.
+TEST(DatabaseFullTest, ASqliteDiskThatFillsUpGets503AndEveryOrderCompletesOnceThereIsSpaceAgain) {
     if (::geteuid() != 0) GTEST_SKIP() << "mounting a small disk needs root";
     SmallDisk disk;
     if (!disk.mounted()) GTEST_SKIP() << "tmpfs cannot be mounted here";
