@@ -88,7 +88,7 @@ const ReadyChain& ChainRunner::chainOf(const store::OrderRecord& order) const {
     return *chain;
 }
 
-store::OrderRecord ChainRunner::run(store::OrderRecord order) {
+store::OrderRecord ChainRunner::runClaimed(store::OrderRecord order) {
     // Callers claim first; an order read after another host re-claimed it is not ours to run.
     if (states::isRunning(order.state) && order.leaseOwner != engine_.hostId())
         throw store::StaleOrderError("order " + order.id + " is held by '" + order.leaseOwner + "', not by this host (" +

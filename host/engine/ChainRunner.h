@@ -53,8 +53,11 @@ private:
     struct Attempt;
     const ReadyChain& chainOf(const store::OrderRecord& order) const;
     void keepLease(store::OrderRecord& order, const ReadyChain& chain);
+    // run() without the crash breaker's bookkeeping of a run that ends by an exception.
+    store::OrderRecord runClaimed(store::OrderRecord order);
     // The crash breaker (CrashBreaker.cpp): holds the order (plugin_crashed) when its last
-    // engine.crash_limit plugin calls died with their host; true when it did.
+    // engine.crash_limit plugin calls died with their host; true when it did. Calls excused
+    // by this host (their checkpoint failed, the host alive: ExcusedCalls) do not count.
     bool holdAfterCrashes(store::OrderRecord& order, const ReadyChain& chain);
     void forwardAttempt(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain,
                         std::uint32_t attemptNumber);

@@ -11,6 +11,12 @@
 // with code plugin_crashed, the step is reported in /v1/health, and the host serves the rest.
 // A host killed in the middle of a step (SIGKILL, power loss) counts the same way; a call
 // that returns, whatever its outcome, resets the count with its checkpoint.
+//
+// A call that returned but whose checkpoint failed (the database unavailable or full) did not
+// die with its host, though calls_pending still counts it: run() leaving by an exception proves
+// the host alive, so it is excused (ExcusedCalls), and the next claim on this host forgives it,
+// durably. Without that, an order that met a database outage a few times was held with
+// plugin_crashed, though its plugin never crashed.
 #include "host/engine/ChainRunner.h"
 
 #include "host/engine/OrderState.h"
@@ -22,7 +28,26 @@
 
 namespace orderhost::engine {
 
+store::OrderRecord ChainRunner::run(store::OrderRecord order) {
+    const std::string id = order.id;
+    const std::int64_t epoch = order.leaseEpoch;
+    try {
+        return runClaimed(std::move(order));
+    } catch (...) {
+        engine_.excusedCalls().excuse(id, epoch);  // the host lives: no call died with it
+        throw;
+    }
+}
+
 bool ChainRunner::holdAfterCrashes(store::OrderRecord& order, const ReadyChain& chain) {
+    const int excused = std::min(engine_.excusedCalls().excusedAt(order.id, order.leaseEpoch), order.callsPending - 1);
+    if (excused > 0) {
+        // Now that the database answers, the count forgets them for good (a restart included).
+        // Throws while it still does not: run() then excuses this claim's call too.
+        engine_.store().forgiveCalls(order.id, order.leaseEpoch, excused);
+        order.callsPending -= excused;
+        engine_.excusedCalls().forget(order.id);
+    }
     const int diedWithHost = order.callsPending - 1;
     if (diedWithHost < engine_.crashLimit()) return false;
     // The step whose call died: while undoing, the one being undone (below current_step).

@@ -11,6 +11,7 @@
 // lease: a host that lost it (it stalled past the lease) can no longer write.
 #pragma once
 
+#include "host/engine/ExcusedCalls.h"
 #include "host/engine/HealthProblems.h"
 #include "host/engine/ReadyChain.h"
 #include "host/engine/StepWorkers.h"
@@ -49,6 +50,8 @@ public:
     StepWorkers& workers() { return workers_; }
     // What GET /v1/health reports besides plugin and chain load errors.
     HealthProblems& problems() { return problems_; }
+    // Calls that returned though their checkpoint failed: not crashes (ExcusedCalls.h).
+    ExcusedCalls& excusedCalls() { return excusedCalls_; }
     // The named datasources plugins reach through orderhost.db (nullptr: none configured).
     store::Datasources* datasources() const { return datasources_; }
     void setDatasources(store::Datasources* datasources) { datasources_ = datasources; }
@@ -70,6 +73,7 @@ private:
     EngineSettings settings_;
     StepWorkers workers_;
     HealthProblems problems_;
+    ExcusedCalls excusedCalls_;
     store::Datasources* datasources_ = nullptr;
 };
 
