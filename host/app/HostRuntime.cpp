@@ -43,7 +43,15 @@ void HostRuntime::loadPluginsAndChains() {
     options.probeFirst = settings_.pluginProbe;
     options.isolatedIds = settings_.pluginIsolate;
     options.isolateAll = settings_.pluginIsolateAll;
-    isolation::IsolationSettings isolation{workerBinaryPath(), static_cast<std::size_t>(settings_.pluginIsolateWorkers)};
+    isolation::IsolationSettings isolation;
+    isolation.workerBinary = workerBinaryPath();
+    isolation.processesPerPlugin = static_cast<std::size_t>(settings_.pluginIsolateWorkers);
+    isolation.restartBackoff = std::chrono::milliseconds(settings_.pluginRestartBackoffMs);
+    isolation.restartBackoffMax = std::chrono::milliseconds(settings_.pluginRestartBackoffMaxMs);
+    isolation.healthReport = [problems = &problems_](const std::string& key, const std::string& problem) {
+        if (problem.empty()) problems->clear(key);
+        else problems->report(key, problem);
+    };
     options.loadIsolated = [isolation](const std::filesystem::path& file) { return loadIsolated(file, isolation); };
     registry_ = std::make_unique<plugins::PluginRegistry>(services::hostInfo(), options);
     registry_->loadFolders({settings_.pluginFolders.begin(), settings_.pluginFolders.end()});
@@ -93,6 +101,7 @@ void HostRuntime::startEngine() {
     engineSettings.leaseMs = settings_.leaseMs;
     engineSettings.crashLimit = settings_.crashLimit;
     engineSettings.maxStepThreads = static_cast<std::size_t>(settings_.stepWorkers);
+    engineSettings.problems = &problems_;
     maxStepThreads_ = engineSettings.maxStepThreads;
     engine_ = std::make_unique<engine::Engine>(*store_, chains_, services::systemClockMs, engineSettings);
     engine_->setDatasources(datasources_.get());
@@ -171,13 +180,24 @@ void HostRuntime::start() {
     spdlog::info("orderhost listening on http://{}:{}", settings_.httpAddress, port());
 }
 
-void HostRuntime::stop() {
+std::size_t HostRuntime::stop() {
+    // First: no plugin call starts from now on, and waits for running ones end after the grace,
+    // so neither a request nor the poller below can keep the host waiting for a hung plugin.
+    if (engine_) engine_->workers().stop(std::chrono::milliseconds(settings_.shutdownGraceMs));
     if (http_) {
         http_->stop();
         http_.reset();
     }
     if (poller_) poller_->stop();  // after HTTP: no request can be mid-chain any more
     if (relay_) relay_->stop();    // waits for a delivery in flight, hands its leases over
+    const std::size_t left = engine_ ? engine_->workers().busyCount() : 0;
+    if (left > 0) {
+        spdlog::warn("stopping without {} plugin call(s) still running after engine.shutdown_grace_ms = {} ms: their "
+                     "orders resume from their last checkpoint when their lease expires (at once when this host "
+                     "starts again with the same id)",
+                     left, settings_.shutdownGraceMs);
+    }
+    return left;
 }
 
 unsigned short HostRuntime::port() const { return http_ ? http_->port() : 0; }

@@ -33,7 +33,9 @@ public:
     // Loads plugins and chains, opens (and migrates) the database, starts HTTP.
     // Throws with a message for the administrator when the host cannot serve.
     void start();
-    void stop();
+    // Stops serving: running plugin calls get engine.shutdown_grace_ms to return, then the
+    // host goes without them. Returns how many plugin calls it left running.
+    std::size_t stop();
 
     unsigned short port() const;
 
@@ -46,6 +48,9 @@ private:
     void startHttp();
 
     HostSettings settings_;
+    // What /v1/health reports from the engine and from isolated plugins' workers (these start
+    // before the engine): declared first, so it outlives both.
+    engine::HealthProblems problems_;
     std::unique_ptr<plugins::PluginRegistry> registry_;
     engine::ChainSet chains_;
     std::unique_ptr<SqliteHostLock> databaseLock_;  // before database_: released after it closes

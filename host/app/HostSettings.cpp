@@ -22,7 +22,8 @@ const std::set<std::string>& knownKeys() {
         "plugins.probe",      "chains.folder",       "chains.default",      "engine.retry_poll_ms",
         "engine.host_id",     "engine.lease_ms",     "events.webhooks",     "events.relay_poll_ms",
         "engine.crash_limit", "log.level",          "plugins.isolate",     "plugins.isolate_workers",
-        "engine.step_workers"};
+        "engine.step_workers", "plugins.isolate_restart_backoff_ms", "plugins.isolate_restart_backoff_max_ms",
+        "engine.shutdown_grace_ms"};
     return keys;
 }
 
@@ -185,6 +186,15 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
         else s.pluginIsolate.insert(id);
     }
     s.pluginIsolateWorkers = intSetting(config, "plugins.isolate_workers", s.pluginIsolateWorkers, 1, 64);
+    s.pluginRestartBackoffMs =
+        intSetting(config, "plugins.isolate_restart_backoff_ms", s.pluginRestartBackoffMs, 10, 600000);
+    s.pluginRestartBackoffMaxMs =
+        intSetting(config, "plugins.isolate_restart_backoff_max_ms", s.pluginRestartBackoffMaxMs, 10, 3600000);
+    if (s.pluginRestartBackoffMaxMs < s.pluginRestartBackoffMs)
+        throw SettingsError("setting plugins.isolate_restart_backoff_max_ms (" +
+                            std::to_string(s.pluginRestartBackoffMaxMs) +
+                            ") must not be below plugins.isolate_restart_backoff_ms (" +
+                            std::to_string(s.pluginRestartBackoffMs) + ") in " + file);
     s.chainsFolder = resolvePath(base, config.getString("chains.folder", ""));
     if (s.chainsFolder.empty()) throw SettingsError("setting chains.folder is required in " + file);
     s.defaultChain = config.getString("chains.default", s.defaultChain);
@@ -194,6 +204,7 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     s.leaseMs = intSetting(config, "engine.lease_ms", s.leaseMs, 200, 3600000);
     s.crashLimit = intSetting(config, "engine.crash_limit", s.crashLimit, 1, 100);
     s.stepWorkers = intSetting(config, "engine.step_workers", s.stepWorkers, 1, 4096);
+    s.shutdownGraceMs = intSetting(config, "engine.shutdown_grace_ms", s.shutdownGraceMs, 0, 3600000);
     readDatasources(config, base, s);
     s.webhookUrls = splitList(config.getString("events.webhooks", ""));
     for (const auto& url : s.webhookUrls) checkWebhookUrl(url);

@@ -54,6 +54,10 @@ struct HostSettings {
     std::set<std::string> pluginIsolate;
     bool pluginIsolateAll = false;
     int pluginIsolateWorkers = 1;  // worker processes per isolated plugin
+    // A worker that fails to start is not started again before this, doubling per failure
+    // in a row up to the max (plugins.isolate_restart_backoff_ms / _max_ms).
+    int pluginRestartBackoffMs = 250;
+    int pluginRestartBackoffMaxMs = 30000;
 
     std::string chainsFolder;
     std::string defaultChain = "place-order";
@@ -65,6 +69,9 @@ struct HostSettings {
     int leaseMs = 30000;  // how long another host waits after a host stopped renewing
     int crashLimit = 3;   // plugin calls that died with the host before the order is held
     int stepWorkers = 64;  // threads plugin calls run on (engine.step_workers)
+    // After SIGTERM, how long running plugin calls may take to return before the host stops
+    // without them (their orders resume from their last checkpoint when their lease expires).
+    int shutdownGraceMs = 5000;
 
     std::map<std::string, DatasourceSettings> datasources;  // by name, not including "orderhost"
 

@@ -10,6 +10,7 @@
 #include <Poco/Util/OptionSet.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <iostream>
 
 namespace orderhost::app {
@@ -119,8 +120,15 @@ int OrderHostApp::serve() {
     }
     waitForStopSignal();
     exitIfStoppingTakesLonger(std::chrono::seconds(settings.shutdownTimeoutSeconds));
-    runtime.stop();
+    const std::size_t abandoned = runtime.stop();
     spdlog::info("stopped");
+    if (abandoned > 0) {
+        // Threads are still inside plugin calls that use the runtime's chains and plugins:
+        // destroying those under them would be a use after free. Nothing is left to save (every
+        // checkpoint is committed), so the process ends here, without destructors.
+        spdlog::shutdown();
+        std::_Exit(EXIT_OK);
+    }
     return EXIT_OK;
 }
 

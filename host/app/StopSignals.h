@@ -1,6 +1,7 @@
 // How the serving process meets signals.
 //
-//   SIGTERM, SIGINT, SIGQUIT  stop: finish or abandon requests, stop the engine, exit 0. If
+//   SIGTERM, SIGINT, SIGQUIT  stop: finish or abandon requests, stop the engine (plugin calls
+//                             still running after engine.shutdown_grace_ms are left), exit 0. If
 //                             stopping takes longer than host.shutdown_timeout_s (a plugin
 //                             call that never returns), the process logs it and exits 70:
 //                             orders mid-chain resume at the next start, as after a crash.

@@ -30,13 +30,17 @@ struct EngineSettings {
     std::int64_t leaseMs = 30000;    // how long a lease lasts beyond the step being run
     std::size_t maxStepThreads = 64; // worker threads for plugin calls (hung calls keep theirs)
     int crashLimit = 3;              // calls that died with their host before an order is held
+    // Where problems() reports; nullptr: the engine's own. The host passes one it shares with
+    // the parts that start before the engine (isolated plugins' workers).
+    HealthProblems* problems = nullptr;
 };
 
 class Engine {
 public:
     Engine(store::OrderStore& store, const ChainSet& chains, services::Clock clock, EngineSettings settings = {})
         : store_(store), chains_(chains), clock_(std::move(clock)), settings_(std::move(settings)),
-          workers_(settings_.maxStepThreads) {}
+          workers_(settings_.maxStepThreads),
+          problems_(settings_.problems != nullptr ? *settings_.problems : ownProblems_) {}
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
 
@@ -72,7 +76,8 @@ private:
     services::Clock clock_;
     EngineSettings settings_;
     StepWorkers workers_;
-    HealthProblems problems_;
+    HealthProblems ownProblems_;
+    HealthProblems& problems_;
     ExcusedCalls excusedCalls_;
     store::Datasources* datasources_ = nullptr;
 };

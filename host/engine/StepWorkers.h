@@ -11,50 +11,59 @@
 //   if (workers.runWithin(std::chrono::milliseconds(500), [task] { task->call(); })
 //           == StepWorkers::Result::TimedOut) { /* record a timeout */ }
 //
+// Shutdown is bounded (engine.shutdown_grace_ms): after stop(grace), no call starts (Stopped),
+// and callers still waiting when the grace ends get Stopped too, so the host can go without
+// them; their orders resume from their last checkpoint when their lease expires. Threads still
+// inside a plugin then are left to end with the process instead of being joined.
+//
 // Thread-safe. Workers are started on demand and kept for reuse; at most maxThreads exist,
 // so plugins that hang forever can use up the pool, after which calls are refused (Busy)
 // instead of piling up threads.
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
 namespace orderhost::engine {
 
+// A step was not run, or not waited for, because the host is stopping (StepWorkers::stop).
+struct HostStoppingError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 class StepWorkers {
 public:
-    enum class Result { Done, TimedOut, Busy };
+    enum class Result { Done, TimedOut, Busy, Stopped };
 
     explicit StepWorkers(std::size_t maxThreads = 64);
-    ~StepWorkers();  // waits for calls still running (a hung plugin blocks shutdown; see above)
+    // Waits for calls still running, unless stop() was called: then threads still inside a
+    // plugin call are detached (they share the workers' state, so nothing they touch is freed).
+    ~StepWorkers();
     StepWorkers(const StepWorkers&) = delete;
     StepWorkers& operator=(const StepWorkers&) = delete;
 
     // Runs `work` on a worker and waits until it returns or `timeout` passes. `work` must own
-    // (or share) everything it uses: after TimedOut it may still be running.
+    // (or share) everything it uses: after TimedOut or Stopped it may still be running.
     Result runWithin(std::chrono::milliseconds timeout, std::function<void()> work);
+
+    // Shutdown: refuses new calls from now on, and ends every wait `grace` from now. Returns at once.
+    void stop(std::chrono::milliseconds grace);
 
     // Workers currently inside a call (hung ones included).
     std::size_t busyCount() const;
 
 private:
     struct Job;
-    void workerLoop();
+    struct Shared;
+    static void workerLoop(const std::shared_ptr<Shared>& shared, std::size_t index);
 
-    const std::size_t maxThreads_;
-    mutable std::mutex mutex_;
-    std::condition_variable wake_;
-    std::deque<std::shared_ptr<Job>> queue_;
-    std::vector<std::thread> threads_;
-    std::size_t idle_ = 0;
-    bool stopping_ = false;
+    std::shared_ptr<Shared> shared_;
+    std::vector<std::thread> threads_;  // guarded by shared_->mutex
 };
 
 }  // namespace orderhost::engine

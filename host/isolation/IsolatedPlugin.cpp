@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace orderhost::isolation {
 namespace {
 
@@ -66,11 +68,55 @@ void IsolatedPlugin::release(int index) {
 
 std::optional<CallResult> IsolatedPlugin::ensureRunning(WorkerProcess& worker) {
     if (worker.running()) return std::nullopt;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto now = SteadyClock::now();
+        if (failedStarts_ > 0 && now < restartAllowed_) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(restartAllowed_ - now).count();
+            return CallResult{false, OH_STATUS_INTERNAL_ERROR, "plugin_worker_start_failed",
+                              "the worker of plugin " + hello_.manifest.id + " (" + file_ + ") failed to start " +
+                                  std::to_string(failedStarts_) + " time(s) in a row; next try in " +
+                                  std::to_string(left) + " ms (last failure: " + lastStartFailure_ + ")"};
+        }
+    }
     const WorkerHello hello = worker.start(settings_.startTimeout);
-    if (hello.accepted && hello.manifest.id == hello_.manifest.id) return std::nullopt;
-    const std::string why = hello.accepted ? "the file now holds plugin " + hello.manifest.id : hello.refusal;
+    if (hello.accepted && hello.manifest.id == hello_.manifest.id) return std::nullopt;  // a success once it serves
+    return startFailed(hello.accepted ? "the file now holds plugin " + hello.manifest.id : hello.refusal);
+}
+
+CallResult IsolatedPlugin::startFailed(const std::string& why) {
+    std::string problem;
+    std::chrono::milliseconds backoff{0};
+    int failures = 0;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        failures = ++failedStarts_;
+        backoff = settings_.restartBackoff;
+        for (int i = 1; i < failures && backoff < settings_.restartBackoffMax; ++i) backoff *= 2;
+        backoff = std::min(backoff, settings_.restartBackoffMax);
+        restartAllowed_ = SteadyClock::now() + backoff;
+        lastStartFailure_ = why;
+    }
+    problem = "the worker of plugin " + hello_.manifest.id + " (" + file_ + ") failed to start " +
+              std::to_string(failures) + " time(s) in a row: " + why + "; its steps fail until it starts (next try in " +
+              std::to_string(backoff.count()) + " ms)";
+    spdlog::error("{}", problem);
+    if (settings_.healthReport) settings_.healthReport("plugin-worker:" + hello_.manifest.id, problem);
     return CallResult{false, OH_STATUS_INTERNAL_ERROR, "plugin_worker_start_failed",
                       "cannot restart the worker of plugin " + hello_.manifest.id + " (" + file_ + "): " + why};
+}
+
+void IsolatedPlugin::startSucceeded() {
+    int failures = 0;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        failures = failedStarts_;
+        failedStarts_ = 0;
+    }
+    if (failures == 0) return;
+    spdlog::info("the worker of plugin {} ({}) started again after {} failed start(s)", hello_.manifest.id, file_,
+                 failures);
+    if (settings_.healthReport) settings_.healthReport("plugin-worker:" + hello_.manifest.id, "");
 }
 
 CallResult IsolatedPlugin::create(const InstanceSpec& spec, oh_context* ctx) {
@@ -95,6 +141,7 @@ CallResult IsolatedPlugin::call(const InstanceSpec& spec, const std::function<oh
         return CallResult{false, OH_STATUS_INTERNAL_ERROR, "timeout",
                           "every worker of plugin " + hello_.manifest.id + " stayed busy until the deadline"};
     WorkerProcess& worker = *workers_[static_cast<std::size_t>(index)];
+    const bool fresh = !worker.running();
     std::optional<CallResult> failed = ensureRunning(worker);
     if (!failed && worker.instances().count(spec.id) == 0) {
         // A new or restarted worker: make the instance again, from the step's own config.
@@ -107,11 +154,14 @@ CallResult IsolatedPlugin::call(const InstanceSpec& spec, const std::function<oh
             failed = CallResult{false, OH_STATUS_INTERNAL_ERROR, "plugin_worker_start_failed",
                                 "create() refused the step in a new worker of plugin " + hello_.manifest.id + ": " +
                                     (createCtx.error.empty() ? "status " + std::to_string(created.status) : createCtx.error)};
+        } else if (fresh && created.code == "plugin_worker_crashed") {
+            failed = startFailed(created.message);  // died in create() right after starting: a failed start
         } else {
             failed = created;
         }
     }
     CallResult result = failed ? *failed : worker.call(request, ctx, deadline, abandoned);
+    if (fresh && !failed) startSucceeded();
     release(index);
     return result;
 }

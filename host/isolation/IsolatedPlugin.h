@@ -13,6 +13,14 @@
 // crash costs the attempt that was running and nothing else. The host never loads the
 // library itself: the manifest and migrations come from the first worker's Hello.
 //
+// A worker that cannot be started again (the plugin aborts while loading or in create(), the
+// file was replaced by a broken one) would otherwise be re-spawned by every call, in a tight
+// loop under load. Restarts therefore back off: after the n-th failed start in a row, no start
+// is tried for min(restartBackoff * 2^(n-1), restartBackoffMax), and calls meanwhile fail at
+// once with plugin_worker_start_failed (the step's retry policy applies). The plugin is
+// reported unhealthy through `healthReport` (GET /v1/health) and logged, once per failed
+// start; the first start that succeeds clears both.
+//
 // Thread-safe.
 #pragma once
 
@@ -33,6 +41,11 @@ struct IsolationSettings {
     std::string workerBinary;            // the orderhost-plugin-worker executable
     std::size_t processesPerPlugin = 1;  // plugins.isolate_workers
     std::chrono::milliseconds startTimeout = std::chrono::seconds(10);
+    std::chrono::milliseconds restartBackoff{250};       // plugins.isolate_restart_backoff_ms
+    std::chrono::milliseconds restartBackoffMax{30000};  // plugins.isolate_restart_backoff_max_ms
+    // Called with (key, problem) when the plugin's worker failed to start, and with (key, "")
+    // when it starts again. May be empty. Called from the calling thread, under no lock.
+    std::function<void(const std::string& key, const std::string& problem)> healthReport{};
 };
 
 // What a step instance is made from, kept so that a restarted worker can make it again.
@@ -77,8 +90,12 @@ private:
     // came first.
     int acquire(WorkerProcess::Deadline deadline, const std::atomic<bool>* abandoned, int wanted = -1);
     void release(int index);
-    // Starts `worker` if it is not running; a failure is the call's result.
+    // Starts `worker` if it is not running (unless restarts are backed off); a failure is the
+    // call's result.
     std::optional<CallResult> ensureRunning(WorkerProcess& worker);
+    // Bookkeeping of (re)starts: a failure backs the next one off, a success ends that.
+    CallResult startFailed(const std::string& why);
+    void startSucceeded();
 
     std::string file_;
     IsolationSettings settings_;
@@ -88,6 +105,10 @@ private:
     std::vector<std::unique_ptr<WorkerProcess>> workers_;
     std::vector<bool> busy_;
     std::uint64_t nextInstanceId_ = 1;
+    // Guarded by mutex_: failed starts in a row, and no start before restartAllowed_.
+    int failedStarts_ = 0;
+    std::chrono::steady_clock::time_point restartAllowed_{};
+    std::string lastStartFailure_;
 };
 
 }  // namespace orderhost::isolation

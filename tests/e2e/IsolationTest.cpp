@@ -197,7 +197,61 @@ TEST_P(IsolationTest, TheStepWorkerCountIsASetting) {
     const HttpReply health = host.get("/v1/health");
     EXPECT_EQ(health.status, 503) << health.body;
     EXPECT_NE(health.body.find("every step worker is busy (2 of 2)"), std::string::npos) << health.body;
-    EXPECT_EQ(host.terminate(), 70);  // the hung calls outlive the shutdown bound
+    EXPECT_EQ(host.terminate(), 0);  // the hung calls are left behind (engine.shutdown_grace_ms)
+}
+
+// A worker that dies at every start (its plugin aborts in create()): restarts back off instead
+// of one new process per call, the plugin is reported in /v1/health, and both end once it
+// starts again. SQLite only: nothing here depends on the database.
+TEST(IsolatedRestartTest, AWorkerThatDiesAtEveryStartIsRestartedWithBackoffAndReportedInHealth) {
+    const std::filesystem::path folder = makeTempDir("orderhost-restart-backoff");
+    const std::string flag = (folder / "broken").string();
+    std::filesystem::create_directories(folder / "chains");
+    const std::string config = "{ abort_on_create_if: \"" + flag + "\"";
+    std::ofstream(folder / "chains" / "crashy.yaml")
+        << "name: crashy\nversion: 1\ntrigger: place_order\nsteps:\n  - name: segfault\n    plugin: test.scripted\n"
+        << "    step: scripted\n    config: " << config << ", outcome: crash }\n";
+    std::ofstream(folder / "chains" / "place-order.yaml")
+        << "name: place-order\nversion: 1\ntrigger: place_order\nsteps:\n  - name: fine\n    plugin: test.scripted\n"
+        << "    step: scripted\n    config: " << config << " }\n";
+    HostOptions options;
+    options.pluginFolders = ORDERHOST_SCRIPTED_PLUGIN_DIR;
+    options.chainsFolder = (folder / "chains").string();
+    options.extraSettings["plugins.isolate"] = "test.scripted";
+    options.extraSettings["plugins.isolate_restart_backoff_ms"] = "500";
+    options.extraSettings["plugins.isolate_restart_backoff_max_ms"] = "1000";
+    HostProcess host(options);
+
+    std::ofstream(flag) << "from now on the plugin aborts in create()\n";
+    ASSERT_EQ(host.post("/v1/orders", scriptedOrder("CRASH-1", "crashy")).status, 201);  // the worker dies
+    int refusedWithoutStart = 0;
+    for (int i = 0; i < 20; ++i) {
+        const HttpReply reply = host.post("/v1/orders", scriptedOrder("DOWN-" + std::to_string(i)));
+        ASSERT_EQ(reply.status, 201) << reply.body;
+        const auto order = json(reply.body);
+        EXPECT_EQ(order->getValue<std::string>("state"), "failed") << reply.body;
+        const auto steps = order->getArray("steps");
+        const auto last = steps->getObject(steps->size() - 1);
+        EXPECT_EQ(last->getValue<std::string>("code"), "plugin_worker_start_failed") << reply.body;
+        if (last->getValue<std::string>("message").find("next try in") != std::string::npos) ++refusedWithoutStart;
+    }
+    EXPECT_GE(refusedWithoutStart, 15) << "a new worker was started for most calls:\n" << host.log();
+    const HttpReply unhealthy = host.get("/v1/health");
+    EXPECT_NE(unhealthy.body.find("the worker of plugin test.scripted"), std::string::npos) << unhealthy.body;
+    EXPECT_NE(unhealthy.body.find("failed to start"), std::string::npos) << unhealthy.body;
+
+    std::filesystem::remove(flag);  // the administrator fixed the plugin
+    std::string state;
+    for (int i = 0; i < 40 && state != "completed"; ++i) {
+        std::this_thread::sleep_for(100ms);
+        state = json(host.post("/v1/orders", scriptedOrder("UP-" + std::to_string(i))).body)->getValue<std::string>("state");
+    }
+    EXPECT_EQ(state, "completed") << host.log();
+    const HttpReply healthy = host.get("/v1/health");
+    EXPECT_EQ(healthy.body.find("failed to start"), std::string::npos) << healthy.body;
+    EXPECT_NE(host.log().find("started again after"), std::string::npos) << host.log();
+    EXPECT_EQ(host.terminate(), 0);
+    std::filesystem::remove_all(folder);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, IsolationTest, ::testing::ValuesIn(testBackends()), backendName);
