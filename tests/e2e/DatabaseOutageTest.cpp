@@ -16,10 +16,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <thread>
 #include <vector>
@@ -153,12 +155,13 @@ TEST_F(DatabaseOutageTest, AHostStartedBeforeItsDatabaseWaitsForIt) {
 namespace orderhost::testing {
 namespace {
 
-// A size-limited tmpfs for the SQLite file, grown again with a remount: a disk that fills up
-// and an administrator who frees space. Needs root (mount), as CI has.
+// A size-limited tmpfs for the SQLite file, filled by a filler file once the host has started
+// (its schema and every plugin's tables fit whatever plugins the build holds), and freed again
+// by removing it: a disk that fills up and an administrator who frees space. Needs root (mount).
 class SmallDisk {
 public:
     SmallDisk() : folder_(makeTempDir("orderhost-full")) {
-        mounted_ = std::system(("mount -t tmpfs -o size=1m tmpfs '" + folder_ + "' 2>/dev/null").c_str()) == 0;
+        mounted_ = std::system(("mount -t tmpfs -o size=32m tmpfs '" + folder_ + "' 2>/dev/null").c_str()) == 0;
     }
     ~SmallDisk() {
         if (mounted_) std::system(("umount -l '" + folder_ + "'").c_str());
@@ -166,7 +169,20 @@ public:
     }
     bool mounted() const { return mounted_; }
     const std::string& folder() const { return folder_; }
-    bool grow() { return std::system(("mount -o remount,size=64m '" + folder_ + "'").c_str()) == 0; }
+    // Leaves about `freeBytes` free.
+    bool fillUpTo(std::uintmax_t freeBytes) {
+        const std::uintmax_t available = std::filesystem::space(folder_).available;
+        if (available <= freeBytes) return true;
+        std::ofstream filler(folder_ + "/filler", std::ios::binary);
+        const std::string block(64 * 1024, 'x');
+        for (std::uintmax_t left = available - freeBytes; left > 0 && filler;) {
+            const std::size_t n = static_cast<std::size_t>(std::min<std::uintmax_t>(left, block.size()));
+            filler.write(block.data(), static_cast<std::streamsize>(n));
+            left -= n;
+        }
+        return static_cast<bool>(filler);
+    }
+    bool grow() { return std::filesystem::remove(folder_ + "/filler"); }
 
 private:
     std::string folder_;
@@ -187,6 +203,7 @@ TEST(DatabaseFullTest, ASqliteDiskThatFillsUpGets503AndEveryOrderCompletesOnceTh
     options.extraSettings["engine.retry_poll_ms"] = "50";
     options.extraSettings["engine.lease_ms"] = "1000";  // an order whose checkpoint failed runs on soon
     HostProcess host(options);
+    ASSERT_TRUE(disk.fillUpTo(512 * 1024));
 
     std::vector<std::string> refused;
     int acknowledged = 0;
@@ -202,7 +219,7 @@ TEST(DatabaseFullTest, ASqliteDiskThatFillsUpGets503AndEveryOrderCompletesOnceTh
         EXPECT_NE(reply.body.find("database is full"), std::string::npos) << reply.body;
         refused.push_back(ref);
     }
-    ASSERT_EQ(refused.size(), 5u) << "the 1 MB disk never filled up";
+    ASSERT_EQ(refused.size(), 5u) << "the disk never filled up";
     ASSERT_GT(acknowledged, 0);
     ASSERT_TRUE(disk.grow());
 
