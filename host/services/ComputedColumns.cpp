@@ -1,7 +1,8 @@
 #include "host/services/ComputedColumns.h"
 
+#include "host/store/ConnectionPool.h"
+
 #include <Poco/Data/ODBC/SessionImpl.h>
-#include <Poco/Data/PooledSessionImpl.h>
 
 #include <sql.h>
 #include <sqlext.h>
@@ -11,18 +12,10 @@
 namespace orderhost::services {
 namespace {
 
-// Poco keeps a pooled session's own connection behind a protected accessor; a derived class
-// may name it.
-struct PooledSessionAccess : Poco::Data::PooledSessionImpl {
-    static Poco::Data::SessionImpl* inner(Poco::Data::PooledSessionImpl& pooled) {
-        return (pooled.*&PooledSessionAccess::impl)();
-    }
-};
-
+// The host's sessions come from store::ConnectionPool, which hands out a decorator: the ODBC
+// handle is on the driver's session behind it.
 SQLHDBC connectionOf(Poco::Data::Session& session) {
-    Poco::Data::SessionImpl* impl = session.impl();
-    if (auto* pooled = dynamic_cast<Poco::Data::PooledSessionImpl*>(impl)) impl = PooledSessionAccess::inner(*pooled);
-    auto* odbc = dynamic_cast<Poco::Data::ODBC::SessionImpl*>(impl);
+    auto* odbc = dynamic_cast<Poco::Data::ODBC::SessionImpl*>(store::ConnectionPool::driverSession(session));
     return odbc == nullptr ? SQL_NULL_HDBC : odbc->dbc().handle();
 }
 

@@ -96,6 +96,7 @@ public:
     ~Leased() override { pool_->giveBack(connection_, !discard_.load()); }
 
     void discard() noexcept { discard_.store(true); }
+    Poco::Data::SessionImpl* driverSession() const { return impl(); }
 
     Poco::SharedPtr<Poco::Data::StatementImpl> createStatementImpl() override { return impl()->createStatementImpl(); }
     void open(const std::string& connect) override { impl()->open(connect); }
@@ -181,6 +182,11 @@ std::optional<Poco::Data::Session> ConnectionPool::acquire(std::chrono::millisec
 
 void ConnectionPool::discard(Poco::Data::Session& session) noexcept {
     if (auto* leased = dynamic_cast<Leased*>(session.impl())) leased->discard();
+}
+
+Poco::Data::SessionImpl* ConnectionPool::driverSession(Poco::Data::Session& session) {
+    if (auto* leased = dynamic_cast<Leased*>(session.impl())) return leased->driverSession();
+    return session.impl();
 }
 
 std::size_t ConnectionPool::openCount() const {

@@ -54,6 +54,9 @@ public:
     // The connection behind `session` (one of this pool's) is closed when given back, not
     // reused. Call it when a transaction on it ended in doubt. No effect on other sessions.
     static void discard(Poco::Data::Session& session) noexcept;
+    // The driver's own session behind `session` (for ODBC handles); `session.impl()` when it is
+    // not one of a pool's.
+    static Poco::Data::SessionImpl* driverSession(Poco::Data::Session& session);
 
     std::size_t openCount() const;  // connections open now, in use or idle
     std::size_t idleCount() const;
