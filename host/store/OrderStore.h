@@ -140,6 +140,10 @@ public:
     // Step indexes of `chain` that completed (outcome continue) for the order and were not
     // undone since (outcome compensated), ascending.
     std::vector<int> completedSteps(const std::string& orderId, const std::string& chain);
+    // Step indexes of `chain` whose effects are still in place: the step completed (continue)
+    // or suspended (suspend: it may have booked a shipment or opened work orders before it
+    // waited) and was not undone since, ascending. What compensation undoes.
+    std::vector<int> stepsWithEffects(const std::string& orderId, const std::string& chain);
 
 private:
     std::optional<OrderRecord> findBy(const char* column, const std::string& value);
