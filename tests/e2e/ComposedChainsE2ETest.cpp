@@ -65,10 +65,9 @@ TEST_P(ComposedChainsE2ETest, AGoodsOrderIsPaidShippedDeliveredAndEveryPartyAgre
 }
 
 TEST_P(ComposedChainsE2ETest, AServiceOrderIsChargedAtOnceProvisionedWithHashedCredentialsAndMailed) {
-    const std::string id = place(order(
-        "SERVICE-1", "place-service",
-        R"([{"sku":"SUPPORT-1Y","quantity":1,"unit_price":12000,"kind":"service"},)"
-        R"({"sku":"SAAS-PRO","quantity":3,"unit_price":4900,"kind":"service"}])"));
+    const std::string id = place(order("SERVICE-1", "place-service",
+                                       R"([{"sku":"SUPPORT-1Y","quantity":1,"unit_price":12000,"kind":"service"},)"
+                                       R"({"sku":"SAAS-PRO","quantity":3,"unit_price":4900,"kind":"service"}])"));
     const Object::Ptr done = waitForState(*host_, "SERVICE-1", "completed");
     ASSERT_TRUE(done);
     const std::int64_t total = rows_->number("SELECT total_minor FROM billing_invoices WHERE order_id = ?", id);
@@ -90,11 +89,11 @@ TEST_P(ComposedChainsE2ETest, AServiceOrderIsChargedAtOnceProvisionedWithHashedC
 }
 
 TEST_P(ComposedChainsE2ETest, ACustomOrderWaitsForItsWorkOrderThenShipsAndCompletes) {
-    const std::string id = place(
-        order("CUSTOM-1", "place-custom",
-              R"([{"sku":"TABLE-OAK","quantity":1,"unit_price":89000,"kind":"custom","description":"Oak table"},)"
-              R"({"sku":"SAW-BLADE","quantity":2,"unit_price":1450}])",
-              R"(,"specs":{"0":{"finish":"oiled","legs":4}})"));
+    const std::string id =
+        place(order("CUSTOM-1", "place-custom",
+                    R"([{"sku":"TABLE-OAK","quantity":1,"unit_price":89000,"kind":"custom","description":"Oak table"},)"
+                    R"({"sku":"SAW-BLADE","quantity":2,"unit_price":1450}])",
+                    R"(,"specs":{"0":{"finish":"oiled","legs":4}})"));
     waitHeldAt(*host_, "CUSTOM-1", "manufacture", "work_order_progress");
     EXPECT_EQ(rows_->column("SELECT status FROM manufacturing_work_orders WHERE order_id = ?", id),
               std::vector<std::string>{"open"});
@@ -139,8 +138,8 @@ TEST_P(ComposedChainsE2ETest, ACarrierRefusingTheBookingUndoesStockInvoicePaymen
     EXPECT_EQ(stockTotal("on_hand", "BOLT-M8"), kBoltsSeeded);
     EXPECT_EQ(stockTotal("reserved", "BOLT-M8") + stockTotal("reserved", "DRILL-18V"), 0);
     EXPECT_EQ(unreconciledStock(), 0);
-    EXPECT_EQ(rows_->number("SELECT CAST(SUM(reserved_delta) AS BIGINT) FROM sourcing_movements WHERE order_id = ?", id),
-              0);
+    EXPECT_EQ(
+        rows_->number("SELECT CAST(SUM(reserved_delta) AS BIGINT) FROM sourcing_movements WHERE order_id = ?", id), 0);
     EXPECT_EQ(rows_->number("SELECT COUNT(*) FROM sourcing_allocations WHERE order_id = ? AND reserved <> 0", id), 0);
     // The invoice stays; one credit note of the same total, numbered first in its series.
     const std::int64_t total = rows_->number("SELECT total_minor FROM billing_invoices WHERE order_id = ?", id);

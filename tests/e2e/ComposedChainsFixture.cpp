@@ -78,8 +78,8 @@ std::string ComposedChainsFixture::place(const std::string& body) const {
 }
 
 std::int64_t ComposedChainsFixture::stockTotal(const std::string& column, const std::string& sku) const {
-    return rows_->number("SELECT CAST(COALESCE(SUM(" + column + "), 0) AS BIGINT) FROM sourcing_inventory WHERE sku = ?",
-                         sku);
+    return rows_->number(
+        "SELECT CAST(COALESCE(SUM(" + column + "), 0) AS BIGINT) FROM sourcing_inventory WHERE sku = ?", sku);
 }
 
 std::int64_t ComposedChainsFixture::unreconciledStock() const {

@@ -13,13 +13,10 @@ namespace orderhost::testing {
 
 using Poco::JSON::Object;
 
-Object::Ptr parseObject(const std::string& json) {
-    return Poco::JSON::Parser().parse(json).extract<Object::Ptr>();
-}
+Object::Ptr parseObject(const std::string& json) { return Poco::JSON::Parser().parse(json).extract<Object::Ptr>(); }
 
 Object::Ptr waitForOrder(const HostProcess& host, const std::string& ref,
-                         const std::function<bool(const Object::Ptr&)>& done, const std::string& what,
-                         int timeoutMs) {
+                         const std::function<bool(const Object::Ptr&)>& done, const std::string& what, int timeoutMs) {
     Object::Ptr order;
     for (int waited = 0; waited < timeoutMs; waited += 50) {
         const HttpReply reply = host.get("/v1/orders?order_ref=" + ref);
@@ -45,8 +42,8 @@ Object::Ptr waitForOrder(const HostProcess& host, const std::string& ref,
 
 Object::Ptr waitForState(const HostProcess& host, const std::string& ref, const std::string& state, int timeoutMs) {
     return waitForOrder(
-        host, ref, [&](const Object::Ptr& o) { return o->getValue<std::string>("state") == state; },
-        "became " + state, timeoutMs);
+        host, ref, [&](const Object::Ptr& o) { return o->getValue<std::string>("state") == state; }, "became " + state,
+        timeoutMs);
 }
 
 Object::Ptr waitHeldAt(const HostProcess& host, const std::string& ref, const std::string& step,

@@ -153,7 +153,8 @@ TEST_P(OrderCommandsTest, WithoutACancelChainTheOrderEndsCancelledAfterTheUndo) 
 // A step that acted and then waits (a booked shipment waiting for the pickup) is undone by a
 // cancel too, first, then the completed steps before it; and only once on a repeated cancel.
 TEST_P(OrderCommandsTest, CancellingAnOrderWaitingAtAStepThatActedUndoesThatStepFirst) {
-    definitions_[0].steps = {step("reserve", "{}", 1, "undoable"), step("book", R"({"outcome":"suspend"})", 1, "undoable"),
+    definitions_[0].steps = {step("reserve", "{}", 1, "undoable"),
+                             step("book", R"({"outcome":"suspend"})", 1, "undoable"),
                              step("ship", "{}", 1, "undoable")};
     const auto held = placed("8");
     ASSERT_EQ(held.state, states::kOnHold);
@@ -224,7 +225,8 @@ TEST_P(OrderCommandsTest, ACancelBeforeTheCancellableUntilStepGoesAhead) {
     EXPECT_EQ(result.order.state, states::kCancelled);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, OrderCommandsTest, ::testing::ValuesIn(testing::testBackends()), testing::backendName);
+INSTANTIATE_TEST_SUITE_P(Backends, OrderCommandsTest, ::testing::ValuesIn(testing::testBackends()),
+                         testing::backendName);
 
 }  // namespace
 }  // namespace orderhost::engine
