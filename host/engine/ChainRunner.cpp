@@ -267,8 +267,8 @@ void ChainRunner::applyFailure(store::OrderRecord& updated, const ReadyChain& ch
 void ChainRunner::beginCompensation(store::OrderRecord& updated, const ReadyChain& chain, std::size_t fromIndex,
                                     const std::string& finalState, const document::JsonDocument& doc) {
     updated.compensateTo = finalState;
-    updated.currentStep = compensationStart(
-        static_cast<int>(fromIndex), engine_.store().stepsWithEffects(updated.id, chain.definition.name));
+    updated.currentStep =
+        compensationStart(engine_.store(), updated.id, chain.definition.name, static_cast<int>(fromIndex));
     updated.nextAttempt = 1;
     updated.awaitingSignal.clear();
     const auto below = std::min(static_cast<std::size_t>(updated.currentStep), chain.steps.size());

@@ -4,8 +4,8 @@
 #include "host/engine/ReadyChain.h"
 #include "host/store/OrderStore.h"
 
-#include <algorithm>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace orderhost::engine::runner {
@@ -33,8 +33,9 @@ inline int previousCompensable(int below, const std::vector<int>& withEffects, c
 // booked a shipment, opened work orders, then waited for a signal) has effects although it
 // never completed, so it is undone too: current_step one past it. Persisted with the
 // compensating state, so a host killed during that undo runs it again after the restart.
-inline int compensationStart(int index, const std::vector<int>& withEffects) {
-    return std::binary_search(withEffects.begin(), withEffects.end(), index) ? index + 1 : index;
+inline int compensationStart(store::OrderStore& store, const std::string& orderId, const std::string& chain,
+                             int index) {
+    return store.suspendedInCurrentPass(orderId, chain, index) ? index + 1 : index;
 }
 
 }  // namespace orderhost::engine::runner

@@ -127,7 +127,9 @@ class MakeToOrderStep : public sdk::Step {
   sdk::Outcome compensate(sdk::StepCall& call) override {
     sdk::Database db(call);
     const std::string orderId(call.orderId());
-    cancelOpen(db, call, orderId, "compensation");
+    // Nothing open (a repeated undo, or the run cancelled them itself on a timeout or a failed
+    // work order and REJECTed): /manufacturing keeps saying why (timed_out, failed).
+    if (cancelOpen(db, call, orderId, "compensation") == 0) return sdk::Outcome::proceed();
     const std::vector<WorkOrder> orders = loadWorkOrders(db, orderId);
     sdk::OrderDocument order = call.order();
     if (!orders.empty()) writeManufacturing(order, orders, overallStatus(orders));
