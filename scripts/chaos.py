@@ -118,9 +118,49 @@ class Host:
             connection.close()
 
 
-def order_body(n, rng):
+class SmtpSink:
+    """scripts/simulators/smtp_sink.py on free ports (it prints 'smtp HOST:PORT http HOST:PORT')."""
+
+    def __init__(self, folder):
+        self.log = open(os.path.join(folder, "smtp_sink.log"), "w")
+        self.process = subprocess.Popen(
+            # Debian's interpreter: python3-aiosmtpd is installed for it (tests/support/SmtpSink.cpp).
+            ["/usr/bin/python3", os.path.join(ROOT, "scripts/simulators/smtp_sink.py"), "--port", "0", "--http-port", "0"],
+            stdout=subprocess.PIPE, stderr=self.log, text=True)
+        line = self.process.stdout.readline()
+        match = re.search(r"smtp 127\.0\.0\.1:(\d+) http 127\.0\.0\.1:(\d+)", line)
+        if not match:
+            raise RuntimeError(f"smtp_sink.py did not say its ports: {line!r}")
+        self.smtp_port, self.port = int(match.group(1)), int(match.group(2))
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+
+
+def write_chains(chains, simulators, host_port):
+    """config/chains/ into `chains`, pointed at this run's simulators and host."""
+    shutil.copytree(os.path.join(ROOT, "config/chains"), chains)
+    replacements = {"http://127.0.0.1:9100": simulators["payment"].url,
+                    "http://127.0.0.1:8080": f"http://127.0.0.1:{host_port}",
+                    "templates_dir: config/templates": f"templates_dir: {ROOT}/config/templates"}
+    if "carrier" in simulators:
+        replacements["http://127.0.0.1:9200"] = simulators["carrier"].url
+        replacements["port: 2525"] = f"port: {simulators['smtp'].smtp_port}"
+    for name in os.listdir(chains):
+        path = os.path.join(chains, name)
+        text = open(path).read()
+        for demo, real in replacements.items():
+            text = text.replace(demo, real)
+        # A thousand times the demo's stock, so that most orders find stock and run every step.
+        text = re.sub(r"on_hand: (\d+)", lambda m: f"on_hand: {int(m.group(1)) * 1000}", text)
+        open(path, "w").write(text)
+
+
+def order_body(n, rng, chain="place-order"):
     """Order n: 300 customers on the default limit (500.00; unpaid invoices count against it, so
-    some orders wait for credit approval); every 7th card-paid; every 11th the demo's C-200."""
+    some orders wait for credit approval); every 7th card-paid; every 11th the demo's C-200.
+    On place-goods with a shipping address and an e-mail address (every step runs)."""
     customer = "C-200" if n % 11 == 0 else f"CHAOS-{n % 300:03d}"
     lines = [{"sku": "BOLT-M8", "quantity": rng.randint(1, 40)}]
     if n % 3 == 0:
@@ -131,6 +171,11 @@ def order_body(n, rng):
             "customer": {"id": customer, "name": "Chaos Customer"}, "lines": lines}
     if n % 7 == 0:
         body["attributes"] = {"card_token": "tok_visa"}
+    if chain != "place-order":
+        body["chain"] = chain
+        body["customer"]["email"] = f"chaos-{n % 300:03d}@example.com"
+        body["shipping_address"] = {"name": "Chaos Customer", "line1": "Chaosweg 1", "city": "Berlin",
+                                    "postal_code": "10115", "country": "DE"}
     return body
 
 
@@ -199,7 +244,7 @@ def run_clients(host, args, rng, posted, cancels, stop_time, answers):
                 if not queue:
                     return
                 n = queue.pop(0)
-            body = order_body(n, rng)
+            body = order_body(n, rng, args.chain)
             status, reply = send("POST", "/v1/orders", body)
             if status not in (200, 201):
                 print(f"order {n}: placement answered {status}: {reply[:200]!r}", file=sys.stderr)
@@ -218,12 +263,15 @@ def run_clients(host, args, rng, posted, cancels, stop_time, answers):
     return threads
 
 
-def settle(host, db, timeout_s):
-    """Waits until no order is mid-chain (the host recovers and finishes them)."""
+def settle(host, db, timeout_s, carrier=None):
+    """Waits until no order is mid-chain (the host recovers and finishes them) and, with a
+    carrier, until it has sent every tracking callback and no order waits for one any more
+    (its schedule picks up and delivers every shipment not cancelled)."""
     deadline = time.time() + timeout_s
     while time.time() < deadline:
-        rows = db.query("SELECT count(*) FROM orders WHERE state IN ('received','in_progress','compensating','retry_wait')")
-        if int(rows[0][0]) == 0:
+        rows = db.query("SELECT count(*) FROM orders WHERE state IN ('received','in_progress','compensating','retry_wait')"
+                        " OR (state = 'on_hold' AND awaiting_signal = 'shipment_tracking')")
+        if int(rows[0][0]) == 0 and (carrier is None or carrier.get("/v1/ledger")["pending_callbacks"] == 0):
             return True
         time.sleep(0.5)
     return False
@@ -237,27 +285,29 @@ def main():
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--chain", choices=["place-order", "place-goods"], default="place-order",
+                        help="place-goods: also the carrier (picking up and delivering by its own schedule) "
+                             "and the SMTP listener")
     parser.add_argument("--outage-s", type=int, default=0,
                         help="postgres: also stop the database server for this many seconds mid-run")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     folder = tempfile.mkdtemp(prefix=f"orderhost-chaos-{args.backend}-")
     simulators = {"payment": Simulator("payment_gateway.py", folder, ["--db", os.path.join(folder, "gateway.db")])}
+    if args.chain == "place-goods":  # picked up and delivered by the carrier's own schedule
+        simulators["carrier"] = Simulator("carrier.py", folder, [
+            "--db", os.path.join(folder, "carrier.db"), "--callback-interval-ms", "200",
+            "--schedule", "picked_up=300,in_transit=600,delivered=900"])
+        simulators["smtp"] = SmtpSink(folder)
     db = chaos_checks.Database.create(args.backend, folder)
     chains = os.path.join(folder, "chains")
-    shutil.copytree(os.path.join(ROOT, "config/chains"), chains)
-    for name in os.listdir(chains):  # point the chains at this run's simulators
-        path = os.path.join(chains, name)
-        text = open(path).read().replace("http://127.0.0.1:9100", simulators["payment"].url)
-        # A thousand times the demo's stock, so that most orders find stock and run every step.
-        text = re.sub(r"on_hand: (\d+)", lambda m: f"on_hand: {int(m.group(1)) * 1000}", text)
-        open(path, "w").write(text)
     config = "\n".join([
         "http.address = 127.0.0.1", "http.port = @PORT@", "http.max_threads = 32",
         f"database.connection = {db.connection}", "database.pool_size = 16",
         f"plugins.folders = {ROOT}/build/plugins", f"chains.folder = {chains}", "chains.default = place-order",
         "engine.retry_poll_ms = 100", "engine.host_id = chaos", "log.level = warning", ""])
     host = Host(folder, config)
+    write_chains(chains, simulators, host.port)
     host.start()
     posted, cancels = {}, {}
     started = time.time()
@@ -285,11 +335,12 @@ def main():
         host.kill()
         host.start()
         time.sleep(rng.uniform(0.05, 0.3))
-    settled = settle(host, db, 300)
+    settled = settle(host, db, 300, simulators.get("carrier"))
     elapsed = time.time() - started
     failures = chaos_checks.run_all(db, posted, cancels, simulators, args)
     if not settled:
-        failures.insert(0, "orders still mid-chain 300 s after the last order was posted")
+        failures.insert(0, "orders still mid-chain (or waiting for the carrier's tracking) 300 s after the last "
+                           "order was posted")
     host.stop()
     for simulator in simulators.values():
         simulator.stop()

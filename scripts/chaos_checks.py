@@ -158,6 +158,34 @@ def check_stock(db, docs):
     return failures
 
 
+def check_shipments(simulators, docs):
+    """The carrier's ledger: one shipment per order at most; every shipment of an order that
+    ended undone was cancelled at the carrier (none left booked), and every completed order's
+    shipment was delivered."""
+    if "carrier" not in simulators:
+        return []
+    failures = []
+    entries = simulators["carrier"].get("/v1/ledger")["entries"]
+    cancelled = {e["shipment_id"] for e in entries if e["operation"] == "cancellation"}
+    delivered = {e["shipment_id"] for e in entries if e["operation"] == "tracking" and e["status"] == "delivered"}
+    booked = {}
+    for entry in entries:
+        if entry["operation"] == "booking":
+            booked.setdefault(entry["idempotency_key"].split("/")[0], set()).add(entry["shipment_id"])
+    for order_id, shipments in booked.items():
+        state = docs.get(order_id, ("missing", {}))[0]
+        if len(shipments) > 1:
+            failures.append(f"order {order_id} has {len(shipments)} shipments at the carrier")
+        if state in FINAL_UNDONE and shipments - cancelled:
+            failures.append(f"order {order_id} is {state} but shipment {sorted(shipments - cancelled)} is still booked")
+        if state == "completed" and shipments - delivered:
+            failures.append(f"order {order_id} is completed but shipment {sorted(shipments - delivered)} was not delivered")
+    for order_id, (state, document) in docs.items():
+        if state == "completed" and document.get("shipping") and order_id not in booked:
+            failures.append(f"order {order_id} is completed and shipped, but the carrier never booked it")
+    return failures
+
+
 def run_all(db, posted, cancels, simulators, args):
     docs = documents(db)
     failures = check_orders(db, posted)
@@ -165,4 +193,5 @@ def run_all(db, posted, cancels, simulators, args):
     failures += check_invoices(db, docs)
     failures += check_payments(simulators, docs)
     failures += check_stock(db, docs)
+    failures += check_shipments(simulators, docs)
     return failures

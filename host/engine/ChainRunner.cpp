@@ -14,6 +14,7 @@
 
 namespace orderhost::engine {
 
+using runner::compensationStart;
 using runner::parseStored;
 using runner::previousCompensable;
 
@@ -269,10 +270,12 @@ void ChainRunner::applyFailure(store::OrderRecord& updated, const ReadyChain& ch
 void ChainRunner::beginCompensation(store::OrderRecord& updated, const ReadyChain& chain, std::size_t fromIndex,
                                     const std::string& finalState, const document::JsonDocument& doc) {
     updated.compensateTo = finalState;
-    updated.currentStep = static_cast<int>(fromIndex);
+    updated.currentStep =
+        compensationStart(engine_.store(), updated.id, chain.definition.name, static_cast<int>(fromIndex));
     updated.nextAttempt = 1;
     updated.awaitingSignal.clear();
-    const bool anyUndoable = std::any_of(chain.steps.begin(), chain.steps.begin() + static_cast<long>(fromIndex),
+    const auto below = std::min(static_cast<std::size_t>(updated.currentStep), chain.steps.size());
+    const bool anyUndoable = std::any_of(chain.steps.begin(), chain.steps.begin() + static_cast<long>(below),
                                          [](const auto& step) { return step->canCompensate(); });
     if (anyUndoable) {
         updated.state = states::kCompensating;
@@ -301,7 +304,7 @@ void ChainRunner::finishCompensation(store::OrderRecord& updated, const document
 }
 
 void ChainRunner::compensateNext(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain) {
-    const std::vector<int> completed = engine_.store().completedSteps(order.id, chain.definition.name);
+    const std::vector<int> completed = engine_.store().stepsWithEffects(order.id, chain.definition.name);
     const int index = previousCompensable(order.currentStep, completed, chain);
     store::OrderRecord updated = order;
     updated.wakeAtMs = 0;

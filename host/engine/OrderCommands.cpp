@@ -2,6 +2,7 @@
 
 #include "host/engine/OrderEvents.h"
 #include "host/engine/OrderState.h"
+#include "host/engine/RunnerHelpers.h"
 
 #include <Poco/JSON/Object.h>
 
@@ -103,9 +104,12 @@ CommandResult OrderCommands::cancel(const std::string& orderId, const std::strin
     updated.state = states::kCompensating;  // undo what the chain did, then the cancel chain
     updated.compensateTo = states::kCancelled;
     // Completed: every step may be undone. Waiting or failed: the steps before the one it
-    // waits or failed at (steps a failure's compensation already undid are not undone again).
-    updated.currentStep =
-        order->state == states::kCompleted ? static_cast<int>(chain->steps.size()) : order->currentStep;
+    // waits or failed at, and that step itself when it suspended with effects (a booked
+    // shipment, open work orders: runner::compensationStart). Steps a failure's compensation
+    // already undid are not undone again.
+    updated.currentStep = order->state == states::kCompleted
+                              ? static_cast<int>(chain->steps.size())
+                              : runner::compensationStart(engine_.store(), order->id, order->chain, order->currentStep);
     updated.nextAttempt = 1;
     updated.awaitingSignal.clear();
     updated.wakeAtMs = 0;

@@ -221,18 +221,44 @@ bool OrderStore::updateIfState(Session& s, const OrderRecord& u, const std::stri
     });
 }
 
-std::vector<int> OrderStore::completedSteps(const std::string& orderId, const std::string& chain) {
-    return db_.withSession("completed steps of order " + shown(orderId), [&](Session& s) {
+namespace {
+
+// Step indexes with a run of one of `outcomes` (an SQL list) not undone since by the plugin.
+std::vector<int> stepsWithOutcome(Database& db, const std::string& orderId, const std::string& chain,
+                                  const char* outcomes, const std::string& what) {
+    return db.withSession(what, [&](Session& s) {
         std::vector<int> steps;
         // An undo recorded after the step's run (by a plugin, not a host record) means it
         // was undone already: a failed order that compensated and is then cancelled.
         s << "SELECT DISTINCT r.step_index FROM step_runs r WHERE r.order_id = ? AND r.chain = ?"
-             " AND r.outcome = 'continue' AND r.step_index IS NOT NULL AND NOT EXISTS ("
+             " AND r.outcome IN (" << outcomes << ") AND r.step_index IS NOT NULL AND NOT EXISTS ("
              " SELECT 1 FROM step_runs u WHERE u.order_id = r.order_id AND u.chain = r.chain"
              " AND u.step_index = r.step_index AND u.outcome = 'compensated' AND u.plugin_id <> 'orderhost'"
              " AND u.seq > r.seq) ORDER BY r.step_index",
             bind(orderId), bind(chain), into(steps), now;
         return steps;
+    });
+}
+
+}  // namespace
+
+std::vector<int> OrderStore::completedSteps(const std::string& orderId, const std::string& chain) {
+    return stepsWithOutcome(db_, orderId, chain, "'continue'", "completed steps of order " + shown(orderId));
+}
+
+std::vector<int> OrderStore::stepsWithEffects(const std::string& orderId, const std::string& chain) {
+    return stepsWithOutcome(db_, orderId, chain, "'continue', 'suspend'", "steps with effects of order " + shown(orderId));
+}
+
+bool OrderStore::suspendedInCurrentPass(const std::string& orderId, const std::string& chain, int index) {
+    return db_.withSession("suspended step of order " + shown(orderId), [&](Session& s) {
+        Poco::Int64 count = 0;
+        s << "SELECT COUNT(*) FROM step_runs r WHERE r.order_id = ? AND r.chain = ? AND r.step_index = ?"
+             " AND r.outcome = 'suspend' AND NOT EXISTS (SELECT 1 FROM step_runs u WHERE u.order_id = r.order_id"
+             " AND u.seq > r.seq AND (u.chain <> r.chain OR u.step_index IS NULL OR u.step_index <> r.step_index"
+             " OR (u.outcome = 'compensated' AND u.plugin_id <> 'orderhost')))",
+            bind(orderId), bind(chain), bind(index), into(count), now;
+        return count > 0;
     });
 }
 

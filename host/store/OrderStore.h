@@ -145,6 +145,15 @@ public:
     // Step indexes of `chain` that completed (outcome continue) for the order and were not
     // undone since (outcome compensated), ascending.
     std::vector<int> completedSteps(const std::string& orderId, const std::string& chain);
+    // Step indexes of `chain` whose effects are still in place: the step completed (continue)
+    // or suspended (suspend: it may have booked a shipment or opened work orders before it
+    // waited) and was not undone since, ascending. What compensation undoes.
+    std::vector<int> stepsWithEffects(const std::string& orderId, const std::string& chain);
+    // Whether step `index` of `chain` suspended since the order last arrived at it (no later
+    // run of another step, no host record without a step, no undo): the step the order waits
+    // or failed at acted in this pass. A return chain runs again with the same step indexes, so
+    // an earlier return's runs do not count.
+    bool suspendedInCurrentPass(const std::string& orderId, const std::string& chain, int index);
 
 private:
     std::optional<OrderRecord> findBy(const char* column, const std::string& value);

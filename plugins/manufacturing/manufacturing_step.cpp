@@ -22,9 +22,11 @@
 //     the same commit, and the earlier steps are undone just as after a FAIL.
 // compensate(): cancels the open work orders (reason "compensation", event
 // "work_order.cancelled"); completed ones stay completed. Repeating it cancels nothing more.
-// A suspended step is not compensated when the ORDER is cancelled while it waits (the host
-// undoes completed steps only), so the cancel chain runs cancel-work-orders, which cancels
-// what is still open (reason "order_cancelled").
+// The host also compensates this step when the ORDER is cancelled while it waits for the
+// factory (a suspended step has effects: docs/architecture.md#compensation), so the work orders
+// are cancelled with reason "compensation". cancel-work-orders in the cancel chain stays a
+// safety net for hosts before that change: it cancels what is still open (reason
+// "order_cancelled"), which is then nothing.
 //
 // Thread contract: OH_STEP_THREAD_SAFE (members are read-only after construction).
 #include "work_orders.hpp"
@@ -125,7 +127,9 @@ class MakeToOrderStep : public sdk::Step {
   sdk::Outcome compensate(sdk::StepCall& call) override {
     sdk::Database db(call);
     const std::string orderId(call.orderId());
-    cancelOpen(db, call, orderId, "compensation");
+    // Nothing open (a repeated undo, or the run cancelled them itself on a timeout or a failed
+    // work order and REJECTed): /manufacturing keeps saying why (timed_out, failed).
+    if (cancelOpen(db, call, orderId, "compensation") == 0) return sdk::Outcome::proceed();
     const std::vector<WorkOrder> orders = loadWorkOrders(db, orderId);
     sdk::OrderDocument order = call.order();
     if (!orders.empty()) writeManufacturing(order, orders, overallStatus(orders));

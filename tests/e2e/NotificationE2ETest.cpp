@@ -3,6 +3,7 @@
 // on SQLite and PostgreSQL. The listener's record is what the customer got: exactly one
 // confirmation, also when the server refused the first try; the events feed is what the
 // subscribing systems get.
+#include "HostObservation.h"
 #include "HostProcess.h"
 #include "tests/host/events/WebhookReceiver.h"
 #include "tests/support/SmtpSink.h"
@@ -77,17 +78,7 @@ protected:
     }
 
     Object::Ptr waitFor(const std::string& ref, const std::string& state) const {
-        Object::Ptr found;
-        for (int waited = 0; waited < 20000; waited += 50) {
-            const HttpReply reply = host_->get("/v1/orders?order_ref=" + ref);
-            if (reply.status == 200) {
-                found = parse(reply.body);
-                if (found->getValue<std::string>("state") == state) return found;
-            }
-            Poco::Thread::sleep(50);
-        }
-        ADD_FAILURE() << ref << " never reached " << state << "\n" << host_->log();
-        return found;
+        return waitForState(*host_, ref, state, 20000);
     }
 
     int deliveries(const std::string& orderId) const {
@@ -100,29 +91,9 @@ protected:
         return count;
     }
 
-    // The order's events of `type` on the feed (GET /v1/events), oldest first, once at least
-    // `expected` are there (or after 10 s): on PostgreSQL the feed shows an event only once no
-    // earlier outbox id can still commit, a moment after the order's state changed.
     std::vector<Object::Ptr> events(const std::string& orderId, const std::string& type,
                                     std::size_t expected = 1) const {
-        std::vector<Object::Ptr> found;
-        for (int waited = 0; waited < 10000; waited += 50) {
-            found = eventsNow(orderId, type);
-            if (found.size() >= expected) break;
-            Poco::Thread::sleep(50);
-        }
-        return found;
-    }
-
-    std::vector<Object::Ptr> eventsNow(const std::string& orderId, const std::string& type) const {
-        std::vector<Object::Ptr> found;
-        const Poco::JSON::Array::Ptr all = parse(host_->get("/v1/events?limit=1000").body)->getArray("events");
-        for (unsigned i = 0; i < all->size(); ++i) {
-            const Object::Ptr event = all->getObject(i);
-            if (event->getValue<std::string>("order_id") == orderId && event->getValue<std::string>("type") == type)
-                found.push_back(event);
-        }
-        return found;
+        return feedEvents(*host_, orderId, type, expected);
     }
 
     static int retries(const Object::Ptr& order) {

@@ -2,16 +2,13 @@
 // simulator as its own process calling the host back with tracking signals, on SQLite and
 // PostgreSQL. The carrier's ledger is what the outside world saw: each test proves how often
 // a shipment was booked or cancelled, also when the carrier's answer is lost after booking.
+#include "HostObservation.h"
 #include "HostProcess.h"
 #include "tests/support/CarrierSimulator.h"
 #include "tests/support/TestDatabase.h"
 
-#include <Poco/Data/ODBC/Connector.h>
-#include <Poco/Data/Session.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-#include <Poco/Thread.h>
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -20,15 +17,12 @@
 
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <sstream>
 
 namespace orderhost::testing {
 namespace {
 
 using Poco::JSON::Object;
-
-Object::Ptr parse(const std::string& body) { return Poco::JSON::Parser().parse(body).extract<Object::Ptr>(); }
 
 // tests/e2e/shipping-chains with the carrier's and the host's URLs filled in.
 void copyChains(const std::string& folder, const std::string& carrierUrl, const std::string& hostUrl) {
@@ -73,35 +67,11 @@ protected:
         std::filesystem::remove_all(folder_);
     }
 
-    // Polls until `done` holds for the order view (signals and retries run on their own).
-    Object::Ptr waitUntil(const std::string& ref, const std::function<bool(const Object::Ptr&)>& done,
-                          const std::string& what, int timeoutMs = 20000) const {
-        Object::Ptr order;
-        for (int waited = 0; waited < timeoutMs; waited += 50) {
-            const HttpReply reply = host_->get("/v1/orders?order_ref=" + ref);
-            if (reply.status == 200 && done(order = parse(reply.body))) return order;
-            Poco::Thread::sleep(50);
-        }
-        ADD_FAILURE() << ref << " never " << what << ": "
-                      << (order ? order->getValue<std::string>("state") : "(no order)") << "\ncarrier log:\n"
-                      << carrier_.log();
-        return order;
-    }
     Object::Ptr waitFor(const std::string& ref, const std::string& state) const {
-        return waitUntil(
-            ref, [&](const Object::Ptr& o) { return o->getValue<std::string>("state") == state; }, "became " + state);
+        return waitForState(*host_, ref, state, 20000);
     }
-    // On hold at `step`, waiting for `signal`.
     Object::Ptr waitHeld(const std::string& ref, const std::string& step, const std::string& signal) const {
-        return waitUntil(
-            ref,
-            [&](const Object::Ptr& o) {
-                Poco::JSON::Array::Ptr steps = o->getArray("steps");
-                return o->getValue<std::string>("state") == "on_hold" &&
-                       o->optValue<std::string>("awaiting_signal", "") == signal &&
-                       steps->getObject(steps->size() - 1)->getValue<std::string>("step") == step;
-            },
-            "was held at " + step + " for " + signal);
+        return waitHeldAt(*host_, ref, step, signal, 20000);
     }
 
     static std::string shipping(const Object::Ptr& order, const std::string& field) {
@@ -110,12 +80,7 @@ protected:
 
     // One column of the order's rows in a plugin table, read from the host's database itself.
     std::vector<std::string> column(const std::string& sql, const std::string& orderId) const {
-        Poco::Data::ODBC::Connector::registerConnector();
-        Poco::Data::Session session("ODBC", database_->connectionString());
-        std::vector<std::string> values;
-        std::string id = orderId;
-        session << sql, Poco::Data::Keywords::use(id), Poco::Data::Keywords::into(values), Poco::Data::Keywords::now;
-        return values;
+        return DatabaseRows(database_->connectionString()).column(sql, orderId);
     }
 
     std::string folder_;

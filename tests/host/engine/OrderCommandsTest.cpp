@@ -150,6 +150,23 @@ TEST_P(OrderCommandsTest, WithoutACancelChainTheOrderEndsCancelledAfterTheUndo) 
     EXPECT_EQ(trace(held.id), R"(["reserve#1","wait#1","reserve~undo#1"])");
 }
 
+// A step that acted and then waits (a booked shipment waiting for the pickup) is undone by a
+// cancel too, first, then the completed steps before it; and only once on a repeated cancel.
+TEST_P(OrderCommandsTest, CancellingAnOrderWaitingAtAStepThatActedUndoesThatStepFirst) {
+    definitions_[0].steps = {step("reserve", "{}", 1, "undoable"),
+                             step("book", R"({"outcome":"suspend"})", 1, "undoable"),
+                             step("ship", "{}", 1, "undoable")};
+    const auto held = placed("8");
+    ASSERT_EQ(held.state, states::kOnHold);
+    OrderCommands commands(*engine_);
+    const CommandResult result = commands.cancel(held.id, "{}");
+    ASSERT_EQ(result.kind, CommandResult::Kind::Accepted) << result.message;
+    EXPECT_EQ(result.order.state, states::kCancelled);
+    EXPECT_EQ(trace(held.id), R"(["reserve#1","book#1","book~undo#1","reserve~undo#1","refund#1"])");
+    EXPECT_EQ(commands.cancel(held.id, "").kind, CommandResult::Kind::AlreadyDone);
+    EXPECT_EQ(trace(held.id), R"(["reserve#1","book#1","book~undo#1","reserve~undo#1","refund#1"])");
+}
+
 // A failed order keeps what its completed steps did (a manual "fail", on_failure: fail):
 // cancelling it undoes them, so its stock is released (issue 8, finding 6).
 TEST_P(OrderCommandsTest, AFailedOrderCanBeCancelledAndItsCompletedStepsAreUndone) {
@@ -208,7 +225,8 @@ TEST_P(OrderCommandsTest, ACancelBeforeTheCancellableUntilStepGoesAhead) {
     EXPECT_EQ(result.order.state, states::kCancelled);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, OrderCommandsTest, ::testing::ValuesIn(testing::testBackends()), testing::backendName);
+INSTANTIATE_TEST_SUITE_P(Backends, OrderCommandsTest, ::testing::ValuesIn(testing::testBackends()),
+                         testing::backendName);
 
 }  // namespace
 }  // namespace orderhost::engine

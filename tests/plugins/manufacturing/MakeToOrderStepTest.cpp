@@ -154,6 +154,12 @@ TEST_F(MakeToOrderStep, TheSignalTimeoutRejectsAndCancelsTheOpenWorkOrders) {
     EXPECT_EQ(host_.query("SELECT status, cancel_reason FROM manufacturing_work_orders WHERE work_order = 'WO-0002'"),
               R"([{"status":"cancelled","cancel_reason":"timeout"}])");
     EXPECT_EQ(host_.orderString("/manufacturing/status"), "timed_out");
+    // The host then undoes this step too (it suspended before): nothing is open, so the
+    // document keeps saying why the order was rejected.
+    ASSERT_EQ(host_.compensate(2), OH_STATUS_OK) << host_.reportedError();
+    EXPECT_EQ(host_.result().kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(host_.orderString("/manufacturing/status"), "timed_out");
+    EXPECT_EQ(eventsOf("work_order.cancelled"), 1u);
 }
 
 TEST_F(MakeToOrderStep, CompensationCancelsOpenWorkOrdersOnce) {
