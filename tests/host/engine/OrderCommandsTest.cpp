@@ -108,7 +108,7 @@ TEST_P(OrderCommandsTest, ANewReturnRefStartsAFurtherReturnAfterAReturnedOrARefu
     EXPECT_EQ(returnWith("R1").kind, CommandResult::Kind::AlreadyDone);
     EXPECT_EQ(returnWith("R2").kind, CommandResult::Kind::NotAllowed) << "one return at a time";
     // A refused return ends the return, not the order: it is completed again (ReturnSettlement.h).
-    const CommandResult refusedOne = signals.deliver(done.id, "scripted_signal", R"({"go":false})");
+    const auto refusedOne = signals.deliver(done.id, "scripted_signal", R"({"go":false})");
     EXPECT_EQ(refusedOne.order.state, states::kCompleted);
     EXPECT_EQ(refusedOne.order.chain, "test-chain");
     EXPECT_EQ(returnWith("R1").kind, CommandResult::Kind::AlreadyDone) << "the refused return asked again";

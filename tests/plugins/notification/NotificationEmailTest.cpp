@@ -188,7 +188,7 @@ TEST(NotificationEmailTls, StartTlsThenAuthLoginWithTheServersCertificateTrusted
     FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
     host.config(emailConfig(sink.smtpPort(), "order-confirmation",
                             R"(,"starttls":"required","auth_method":"login","username":"shop","password":"s3cret",)"
-                            R"("ca_file":")" + sink.certificatePath() + """))
+                            R"("ca_file":")" + sink.certificatePath() + "\""))
         .order(notifyOrder());
     ASSERT_EQ(host.create("notify"), OH_STATUS_OK) << host.reportedError();
     ASSERT_EQ(host.run(), OH_STATUS_OK) << host.reportedError();
