@@ -189,6 +189,23 @@ TEST_P(ReturnE2ETest, AnOverQuantityReturnIsRefusedAndMovesNoMoney) {
     EXPECT_EQ(parse(post(id, "return", drills("R-2", 3)).body)->getValue<std::string>("state"), "on_hold");
 }
 
+// All three drills back in one return, split by condition (2 resellable, 1 damaged): the credit
+// note and the refund are the drills' invoice line to the cent (each credit line taxed on its
+// own credited 17.10 tax against 17.09 invoiced).
+TEST_P(ReturnE2ETest, AReturnSplitByConditionCreditsAndRefundsTheLineToTheCent) {
+    const std::string id = placed("RET-SPLIT");
+    ASSERT_EQ(parse(post(id, "return", drills("R-1", 3)).body)->getValue<std::string>("state"), "on_hold");
+    const HttpReply reply = post(id, "signals/goods_received",
+                                 R"({"lines":[{"sku":"DRILL","quantity":2,"condition":"resellable"},)"
+                                 R"({"sku":"DRILL","quantity":1,"condition":"damaged"}]})");
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    ASSERT_EQ(parse(reply.body)->getValue<std::string>("state"), "returned") << reply.body;
+    EXPECT_EQ(number("SELECT total_minor FROM billing_return_credits"), 8997 + 1709);
+    EXPECT_EQ(number("SELECT SUM(tax_minor) FROM billing_return_credit_lines"), 1709);
+    EXPECT_EQ(simulator_.netCaptured(), kInvoiced - (8997 + 1709)) << "the bits stay paid";
+    EXPECT_EQ(receivables(), 0);
+}
+
 // A return whose refund keeps failing: its steps are undone (the RMA cancelled; the credit
 // note, a legal document, stays), the order is completed again — not failed — with the failure
 // at /return and in the timeline, and a further return may start.
