@@ -18,8 +18,9 @@ PACKAGES=(
   # libFuzzer targets (tests/fuzz, scripts/fuzz.sh)
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
   # Notification: mustache templates (header-only) for the plugin, and the SMTP listener the
-  # tests and the Quick start run (scripts/simulators/smtp_sink.py).
-  libkainjow-mustache-dev python3-aiosmtpd
+  # tests and the Quick start run (scripts/simulators/smtp_sink.py); openssl makes the SMTP
+  # sink's self-signed certificate in the STARTTLS tests (tests/support/SmtpSink.cpp).
+  libkainjow-mustache-dev python3-aiosmtpd openssl
 )
 
 missing=()

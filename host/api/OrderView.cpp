@@ -5,6 +5,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include <algorithm>
+#include <functional>
 
 namespace orderhost::api {
 namespace {
@@ -30,9 +31,31 @@ struct TimelineEntry {
     Poco::JSON::Object entry;
 };
 
-// Steps at their finish, inquiries when opened and when answered; ties keep that order.
+// The returns the document records as ended (/returns/<n> and /return with status and
+// settled_at, engine/ReturnSettlement.h): "return.returned", "return.refused", "return.failed".
+void addReturns(const Poco::Dynamic::Var& document,
+                const std::function<void(int64_t, const std::string&, const Poco::JSON::Object::Ptr&)>& add) {
+    const auto object = document.type() == typeid(Poco::JSON::Object::Ptr) ? document.extract<Poco::JSON::Object::Ptr>()
+                                                                             : Poco::JSON::Object::Ptr();
+    if (!object) return;
+    std::vector<Poco::JSON::Object::Ptr> ended;
+    if (const auto archived = object->getArray("returns"))
+        for (std::size_t i = 0; i < archived->size(); ++i)
+            if (const auto one = archived->getObject(static_cast<unsigned>(i))) ended.push_back(one);
+    if (const auto last = object->getObject("return")) ended.push_back(last);
+    for (const auto& one : ended) {
+        if (!one->has("status") || !one->has("settled_at")) continue;
+        try {
+            add(one->getValue<int64_t>("settled_at"), "return." + one->getValue<std::string>("status"), one);
+        } catch (const Poco::Exception&) {  // not written by the host: not a settled return
+        }
+    }
+}
+
+// Steps at their finish, inquiries when opened and when answered, returns when they ended;
+// ties keep that order.
 Poco::JSON::Array timeline(const std::vector<store::StepRunRecord>& steps,
-                           const std::vector<store::InquiryRecord>& inquiries) {
+                           const std::vector<store::InquiryRecord>& inquiries, const Poco::Dynamic::Var& document) {
     std::vector<TimelineEntry> entries;
     auto add = [&](int64_t at, const std::string& type, std::initializer_list<std::pair<const char*, Poco::Dynamic::Var>> fields) {
         Poco::JSON::Object entry(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -50,6 +73,13 @@ Poco::JSON::Array timeline(const std::vector<store::StepRunRecord>& steps,
             add(inquiry.answeredAtMs, "inquiry.answered",
                 {{"inquiry_id", inquiry.id}, {"answer", inquiry.answer}, {"by", inquiry.answeredBy}});
     }
+    addReturns(document, [&](int64_t at, const std::string& type, const Poco::JSON::Object::Ptr& ended) {
+        const auto failure = ended->getObject("failure");
+        add(at, type,
+            {{"return_ref", ended->optValue<std::string>("return_ref", "")},
+             {"code", failure ? failure->optValue<std::string>("code", "") : std::string()},
+             {"message", failure ? failure->optValue<std::string>("message", "") : std::string()}});
+    });
     std::stable_sort(entries.begin(), entries.end(),
                      [](const TimelineEntry& a, const TimelineEntry& b) { return a.at < b.at; });
     Poco::JSON::Array list;
@@ -75,11 +105,12 @@ Poco::JSON::Object orderView(const store::OrderRecord& order, const std::vector<
     view.set("created_at", order.createdAtMs);
     view.set("updated_at", order.updatedAtMs);
     Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));  // keep the ERP's key order
-    view.set("document", parser.parse(order.document));
+    const Poco::Dynamic::Var document = parser.parse(order.document);
+    view.set("document", document);
     Poco::JSON::Array history;
     for (const auto& run : steps) history.add(stepView(run));
     view.set("steps", history);
-    view.set("timeline", timeline(steps, inquiries));
+    view.set("timeline", timeline(steps, inquiries, document));
     return view;
 }
 

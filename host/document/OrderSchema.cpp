@@ -61,6 +61,25 @@ constexpr StringRule kOrderRef{1, 64, isOrderRefChar, "may only contain letters,
 constexpr StringRule kChainName{1, 64, isChainNameChar, "may only contain lowercase letters, digits and -"};
 constexpr StringRule kCurrency{3, 3, isUpper, "may only contain uppercase letters (ISO 4217, e.g. EUR)"};
 constexpr StringRule kCountry{2, 2, isUpper, "may only contain uppercase letters (ISO 3166-1 alpha-2, e.g. DE)"};
+// A short BCP 47-like tag: "de", "de-CH", "pt-BR", "zh-Hant-TW"; at most 16 characters (what
+// the notification plugin picks templates by).
+bool isLanguageTag(const std::string& tag) {
+    if (tag.size() > 16) return false;
+    std::size_t start = 0;
+    for (bool first = true;; first = false) {
+        const std::size_t end = std::min(tag.find('-', start), tag.size());
+        const std::size_t length = end - start;
+        const auto part = tag.begin() + static_cast<long>(start), stop = tag.begin() + static_cast<long>(end);
+        const bool letters = std::all_of(part, stop, [](char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; });
+        const bool alnum = std::all_of(part, stop, [](char c) {
+            return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9');
+        });
+        if (first ? !(letters && length >= 2 && length <= 3) : !(alnum && length >= 2 && length <= 8)) return false;
+        if (end == tag.size()) return true;
+        start = end + 1;
+    }
+}
+
 // 10^13 in a currency's main unit: more than any real balance, yet far below int64's 9.2e18,
 // so a typo'd or hostile value is refused here instead of overflowing the exposure sum.
 constexpr std::int64_t kMaxOpenBalance = 1'000'000'000'000'000;  // 10^15
@@ -181,7 +200,7 @@ private:
     void customer(const Object& order) {
         const Object* customer = object(order, "", "customer", true);
         if (!customer) return;
-        rejectUnknown(*customer, "/customer", {"id", "name", "email", "open_balance"});
+        rejectUnknown(*customer, "/customer", {"id", "name", "email", "open_balance", "language"});
         string(*customer, "/customer", "id", true, kId);
         // What the customer already owes, as the ERP knows it; the credit step adds it to
         // the order's exposure.
@@ -194,6 +213,13 @@ private:
             if (std::count(text.begin(), text.end(), '@') != 1)
                 add("/customer/email", "must contain exactly one '@'");
         }
+        // The language the customer is written to in (notification templates per language).
+        const std::optional<Var> language = member(*customer, "/customer", "language", false);
+        if (language && expect(*language, "/customer/language", JsonType::String) &&
+            !isLanguageTag(language->extract<std::string>()))
+            add("/customer/language", "must be a short BCP 47 language tag such as \"de\" or \"pt-BR\" (2 or 3 "
+                                      "letters, then optional -subtags of 2 to 8 letters or digits; at most 16 "
+                                      "characters)");
     }
 
     void lines(const Object& order) {

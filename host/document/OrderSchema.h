@@ -8,7 +8,9 @@
 //   currency          required, 3 uppercase letters (ISO 4217)
 //   customer          required object: id (string 1..64), name (string <=200),
 //                     email (string <=254 with exactly one '@'), open_balance (optional
-//                     integer 0..10^15, minor units: what the customer owes already)
+//                     integer 0..10^15, minor units: what the customer owes already),
+//                     language (optional short BCP 47 tag: 2-3 letters, then -subtags of 2-8
+//                     letters or digits, at most 16 characters, e.g. "de", "pt-BR")
 //   lines             required array of 1..1000 objects: sku (string 1..64), quantity
 //                     (integer 1..1000000), unit_price (integer >= 0, minor units),
 //                     kind (goods|service|custom), description (string <=500)

@@ -3,6 +3,7 @@
 #include "host/engine/ConditionEvaluator.h"
 #include "host/engine/OrderEvents.h"
 #include "host/engine/OrderState.h"
+#include "host/engine/ReturnSettlement.h"
 #include "host/engine/RunnerHelpers.h"
 
 #include <spdlog/spdlog.h>
@@ -222,9 +223,10 @@ void ChainRunner::commitAttempt(store::OrderRecord& order, store::OrderRecord& u
                                 document::JsonDocument& doc) {
     if (keep && !attempt.documentLost) updated.document = doc.toJson();
     if (!keep && attempt.transaction) attempt.transaction->rollback();  // before recordStep takes the lock
-    checkpoint(order, std::move(updated), std::move(attempt.run), keep ? attempt.transaction.get() : nullptr,
-               keep ? std::move(attempt.events) : std::vector<services::EmittedEvent>{});
-    if (!keep || attempt.documentLost) doc = parseStored(order);  // the next attempt starts from the checkpoint
+    const bool rewritten =
+        checkpoint(order, std::move(updated), std::move(attempt.run), keep ? attempt.transaction.get() : nullptr,
+                   keep ? std::move(attempt.events) : std::vector<services::EmittedEvent>{});
+    if (!keep || attempt.documentLost || rewritten) doc = parseStored(order);  // the next attempt starts from the checkpoint
 }
 
 void ChainRunner::suspend(store::OrderRecord& updated, const chains::StepDefinition& definition,
@@ -368,8 +370,10 @@ std::shared_ptr<store::StepTransaction> ChainRunner::newTransaction() const {
     return std::make_shared<store::StepTransaction>(engine_.store().database());
 }
 
-void ChainRunner::checkpoint(store::OrderRecord& order, store::OrderRecord updated, store::StepRunRecord run,
+bool ChainRunner::checkpoint(store::OrderRecord& order, store::OrderRecord updated, store::StepRunRecord run,
                              store::StepTransaction* transaction, std::vector<services::EmittedEvent> pluginEvents) {
+    // A return ends as a return: a refused or failed one puts the order back (ReturnSettlement.h).
+    const std::string settled = returns::settle(chainOf(order), updated, run);
     if (updated.state != order.state) states::requireTransition(order.state, updated.state);
     if (states::isRunning(updated.state)) {
         updated.leaseOwner = engine_.hostId();
@@ -386,11 +390,14 @@ void ChainRunner::checkpoint(store::OrderRecord& order, store::OrderRecord updat
     extras.expectedLeaseEpoch = order.leaseEpoch;  // a stale attempt from an earlier claim is refused
     extras.transaction = transaction;
     extras.events = eventsFor(order, updated, run);
+    if ((settled == "refused" || settled == "failed") && !extras.events.empty())
+        extras.events.front().type = "order.return_" + settled;  // not news of a completion
     appendPluginEvents(extras.events, order, run, pluginEvents);  // after the host's own
     spdlog::debug("order {} step {} attempt {}: {} -> {}", order.id, run.stepName, run.attempt, run.outcome,
                   updated.state);
     engine_.store().recordStep(updated, order.state, std::move(run), extras);
     order = std::move(updated);
+    return !settled.empty();
 }
 
 }  // namespace orderhost::engine

@@ -87,8 +87,9 @@ private:
     store::StepRunRecord hostRun(const store::OrderRecord& order, const ReadyChain& chain, const char* kind,
                                  const std::string& outcome, const std::string& code, const std::string& message) const;
     // Commits `updated` with `run` (one transaction, guarded by the order's state and lease).
-    // `pluginEvents` (orderhost.events/1) follow the host's own events in the outbox.
-    void checkpoint(store::OrderRecord& order, store::OrderRecord updated, store::StepRunRecord run,
+    // `pluginEvents` (orderhost.events/1) follow the host's own events in the outbox. True when
+    // it rewrote the document (a return settled, ReturnSettlement.h): callers re-read it.
+    bool checkpoint(store::OrderRecord& order, store::OrderRecord updated, store::StepRunRecord run,
                     store::StepTransaction* transaction, std::vector<services::EmittedEvent> pluginEvents = {});
 
     Engine& engine_;

@@ -3,6 +3,7 @@
 #include "host/engine/OrderEvents.h"
 #include "host/engine/OrderState.h"
 #include "host/engine/RunnerHelpers.h"
+#include "host/engine/ReturnSettlement.h"
 
 #include <Poco/JSON/Object.h>
 
@@ -56,7 +57,19 @@ std::string OrderCommands::passedPointOfNoReturn(const store::OrderRecord& order
     if (step == steps.end()) return {};  // the parser refuses such a chain; never guess
     const int index = static_cast<int>(step - steps.begin());
     const std::vector<int> completed = engine_.store().completedSteps(order.id, order.chain);
-    return std::binary_search(completed.begin(), completed.end(), index) ? until : std::string();
+    return std::binary_search(completed.begin(), completed.end(), index) ? stepNamed(*step) : std::string();
+}
+
+std::string OrderCommands::stepNamed(const chains::StepDefinition& step) {
+    return "'" + step.name + "' (" + step.plugin + " " + step.stepKind + ")";
+}
+
+std::string OrderCommands::reachedStep(const store::OrderRecord& order, const ReadyChain& chain) {
+    const auto& steps = chain.definition.steps;
+    if (steps.empty()) return "is " + order.state;
+    if (order.state == states::kCompleted || order.currentStep >= static_cast<int>(steps.size()))
+        return "is " + order.state + " after its last step " + stepNamed(steps.back());
+    return "is " + order.state + " at step " + stepNamed(steps[static_cast<std::size_t>(std::max(order.currentStep, 0))]);
 }
 
 OrderCommands::OrderCommands(Engine& engine) : engine_(engine), runner_(engine) {}
@@ -84,8 +97,9 @@ CommandResult OrderCommands::cancel(const std::string& orderId, const std::strin
         return refused(CommandResult::Kind::NoChain, "chain " + order->chain + " v" + std::to_string(order->chainVersion) +
                                                          " is not loaded on this host");
     if (const std::string passed = passedPointOfNoReturn(*order, *chain); !passed.empty())
-        return refused(CommandResult::Kind::NotAllowed, "order " + orderId + " already passed step '" + passed +
-                                                            "' (shipped): return it instead");
+        return refused(CommandResult::Kind::NotAllowed, "order " + orderId + " already passed step " + passed +
+                                                            ", its chain's cancellable_until, and " +
+                                                            reachedStep(*order, *chain) + ": return it instead");
     Poco::JSON::Object cancellation;
     cancellation.set("reason", reason.substr(0, 1000));
     cancellation.set("requested_at", engine_.now());
@@ -127,15 +141,21 @@ CommandResult OrderCommands::requestReturn(const std::string& orderId, const std
     if (!order) return refused(CommandResult::Kind::UnknownOrder, "no order with id '" + orderId + "'");
     auto doc = document::JsonDocument::parse(order->document);
     if (!doc.ok()) return refused(CommandResult::Kind::InvalidPayload, "the order document cannot be read");
+    // The same return asked again (also one that was refused or failed, after which the order
+    // is completed again) is answered as it is; a new return_ref starts a further return.
+    std::string lastRef, lastReturn;
+    const bool hadReturn = doc.document->getJson("/return", lastReturn) == document::Status::Ok;
+    doc.document->getString("/return/return_ref", lastRef);
+    if (hadReturn && returnRef == lastRef &&
+        (order->state != states::kCompleted || runsChainOfTrigger(*order, engine_.chains(), "return_order") ||
+         doc.document->getString("/return/status", lastReturn) == document::Status::Ok))
+        return asItIs(std::move(*order));
     if (order->state != states::kCompleted) {
         if (!runsChainOfTrigger(*order, engine_.chains(), "return_order") && order->state != states::kReturned)
             return refused(CommandResult::Kind::NotAllowed,
                            "order " + orderId + " is " + order->state + "; only a completed order can be returned");
-        // On its return chain: the same return asked again is answered as it is; another one
-        // (a new return_ref) starts after the last one ended returned, or was refused (rejected).
-        std::string lastRef;
-        doc.document->getString("/return/return_ref", lastRef);
-        if (returnRef == lastRef) return asItIs(std::move(*order));
+        // On its return chain: another return starts after the last one ended returned (or
+        // rejected: refused before refused returns were settled, ReturnSettlement.h).
         if (order->state != states::kReturned && order->state != states::kRejected)
             return refused(CommandResult::Kind::NotAllowed,
                            "order " + orderId + " is " + order->state + " on return " +
@@ -145,7 +165,7 @@ CommandResult OrderCommands::requestReturn(const std::string& orderId, const std
     const ReadyChain* returnChain = engine_.chains().forTrigger("return_order");
     if (returnChain == nullptr)
         return refused(CommandResult::Kind::NoChain, "no chain with trigger return_order is loaded on this host");
-    if (!startReturnDocument(*doc.document, *order, *body))
+    if (!startReturnDocument(*doc.document, *order, *body) || !returns::rememberOrderBefore(*doc.document, *order))
         return refused(CommandResult::Kind::InvalidPayload, "the return cannot be added to the order document");
 
     store::OrderRecord updated = *order;

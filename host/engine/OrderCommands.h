@@ -6,7 +6,8 @@
 // ...), and the order ends cancelled. Without a cancel chain it ends cancelled right after
 // the undo. A running order (received, in_progress, compensating) is refused: it stops soon,
 // the ERP asks again. The reason goes into the document at /cancellation. A chain that declares
-// cancellable_until: <step> refuses the cancel once that step completed (NotAllowed: return it).
+// cancellable_until: <step> refuses the cancel once that step completed (NotAllowed: return it;
+// the message names that step and the step the order is at, with plugin and step kind).
 //
 // Return (allowed once completed): the latest chain with trigger return_order runs on the
 // order, whose document gets the request at /return (and /completed_at, the completion time,
@@ -47,9 +48,13 @@ public:
     CommandResult requestReturn(const std::string& orderId, const std::string& bodyJson);
 
 private:
-    // The chain's cancellable_until step when the order completed it (and it was not undone
-    // since): the cancel is refused. Empty when the order may still be cancelled.
+    // The chain's cancellable_until step (named by stepNamed) when the order completed it (and
+    // it was not undone since): the cancel is refused. Empty when the order may still be cancelled.
     std::string passedPointOfNoReturn(const store::OrderRecord& order, const ReadyChain& chain);
+    // "'ship' (orderhost.shipping book-shipment)": a step as the ERP's messages name it.
+    static std::string stepNamed(const chains::StepDefinition& step);
+    // Where the order is on `chain`, for the refusal: "is on_hold at step 'deliver' (...)".
+    static std::string reachedStep(const store::OrderRecord& order, const ReadyChain& chain);
     // Commits `updated` (now leased to this host) from `order`'s state, then runs it on.
     CommandResult start(const store::OrderRecord& order, store::OrderRecord updated, const std::string& command,
                         const std::string& message);

@@ -26,7 +26,10 @@ bool isAllowedTransition(const std::string& from, const std::string& to) {
         // a failed order may still be cancelled: what it completed is undone (stock released)
         {kFailed, kCompensating}, {kFailed, kCancelled},
         // a further partial return (a new return_ref): after the last one, or after a refused one
+        // (rejected: returns started before refused returns were settled, ReturnSettlement.h)
         {kReturned, kInProgress}, {kRejected, kInProgress},
+        // a refused or failed return whose steps were undone: the order is as before it
+        {kCompensating, kCompleted}, {kCompensating, kReturned},
     };
     return allowed.count({from, to}) != 0;
 }

@@ -24,7 +24,9 @@
 // cancelled:    the order was cancelled: compensated, then its cancel chain (if any) ran.
 // returned:     a completed order went through its return chain. A further partial return
 //               (POST .../return with a new return_ref) runs the return chain again from
-//               returned, or from rejected when the last return was refused.
+//               returned. A return that is refused or fails ends the return, not the order:
+//               the order goes back to completed (or returned) as it was before that return,
+//               also from compensating (ReturnSettlement.h).
 //
 // A transition not drawn above is a bug and throws; it is never silently applied.
 #pragma once
@@ -53,7 +55,7 @@ void requireTransition(const std::string& from, const std::string& to);
 // States in which a host is (or should be) running the order: it holds a lease.
 bool isRunning(const std::string& state);
 // States no chain leaves again on its own (cancel and return start from completed; a further
-// return from returned, or from a refused return's rejected).
+// return from returned).
 bool isFinal(const std::string& state);
 
 }  // namespace orderhost::engine::states

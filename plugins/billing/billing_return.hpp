@@ -4,11 +4,16 @@
 // partial credit note in the credit-note series (config credit_note_series: give it the same
 // series as issue-invoice, so invoices' and returns' credit notes share one gapless counter).
 // The lines are the goods received (/return/received/lines), else the authorized ones
-// (/return/rma/lines). Each is matched by SKU to a line of the order's invoice and priced
-// quantity x unit_price with that invoice line's tax rate, rounded per line half away from zero
-// (billing_tax.hpp); the note's total is the sum of its lines. The return that brings a line's
-// credited quantity up to its invoiced quantity credits the rest of that line's net and tax
-// instead, so the credit notes of several partial returns add up to the invoice to the cent.
+// (/return/rma/lines). Each is matched by SKU to a line of the order's invoice and credited by
+// the rounding rule of returns (docs/plugins.md, "billing"): once k of the invoice line's Q units
+// are credited (by every note of the invoice, and the lines before it in this note — the same
+// SKU twice, one resellable and one damaged), the credited net and tax are the line's net and
+// tax x k / Q, each rounded half away from zero (proratedShare, billing_tax.hpp); a credit
+// line is that cumulative share minus what was credited before. So the credits of an invoice
+// line never exceed it, returning all of it credits exactly its net and tax, and the notes
+// of all returns of an invoice add up to at most, and finally exactly, the invoice total. (Pricing
+// each credit line on its own and rounding its tax over-credited a return split by condition
+// by a cent.) The note's total is the sum of its lines.
 // More than invoiced (quantity) is REJECTed with credit_exceeds_invoice. The customer's
 // receivables (billing_accounts) shrink by the total; /billing/return_credits gets
 // {credit_note_number, rma_number, currency, net_minor, tax_minor, total_minor}; event
@@ -143,7 +148,6 @@ private:
             const std::string at = linesPath + "/" + std::to_string(i);
             line.sku = order.optionalString(at + "/sku").value_or("");
             line.quantity = order.optionalInteger(at + "/quantity").value_or(0);
-            const std::int64_t price = order.optionalInteger(at + "/unit_price").value_or(0);
             if (line.quantity <= 0) continue;
             const std::string named = at + " (SKU " + line.sku + ")";
             const std::vector<sdk::Row> invoiced = db.query(
@@ -159,25 +163,28 @@ private:
             if (invoiced.empty())
                 return sdk::Outcome::reject("credit_line_not_invoiced", named + " is not on invoice " + invoice);
             const sdk::Row& inv = invoiced.front();
-            std::int64_t alreadyHere = 0;  // credited earlier in this note (the same SKU twice)
-            for (const CreditLine& l : out)
-                if (l.invoice_line == inv.integer("line_no")) alreadyHere += l.quantity;
-            const std::int64_t left = inv.integer("quantity") - inv.integer("credited_quantity") - alreadyHere;
+            // Credited before: by earlier notes, and earlier in this note (the same SKU twice,
+            // e.g. one resellable and one damaged).
+            std::int64_t creditedQuantity = inv.integer("credited_quantity"), creditedNet = inv.integer("credited_net"),
+                         creditedTax = inv.integer("credited_tax");
+            for (const CreditLine& l : out) {
+                if (l.invoice_line != inv.integer("line_no")) continue;
+                creditedQuantity += l.quantity;
+                creditedNet += l.net;
+                creditedTax += l.tax;
+            }
+            const std::int64_t left = inv.integer("quantity") - creditedQuantity;
             if (line.quantity > left)
                 return sdk::Outcome::reject("credit_exceeds_invoice", named + ": " + std::to_string(line.quantity) +
                                                                           " to credit, " + std::to_string(left) +
                                                                           " invoiced and not credited yet");
             line.invoice_line = inv.integer("line_no");
             line.rate_bp = inv.integer("tax_rate_bp");
-            if (line.quantity == left && alreadyHere == 0) {  // the last of the line: its rest, to the cent
-                line.net = inv.integer("net_minor") - inv.integer("credited_net");
-                line.tax = inv.integer("tax_minor") - inv.integer("credited_tax");
-            } else {
-                line.net = line.quantity * price;
-                const std::optional<std::int64_t> tax = lineTax(line.net, line.rate_bp);
-                if (!tax) return sdk::Outcome::fail("amount_overflow", named + ": the amount exceeds the int64 range");
-                line.tax = *tax;
-            }
+            // The cumulative share of the invoice line once this line is credited, minus what
+            // was credited before (file comment): never above the line, all of it at the end.
+            const std::int64_t upTo = creditedQuantity + line.quantity, invoicedQuantity = inv.integer("quantity");
+            line.net = proratedShare(inv.integer("net_minor"), upTo, invoicedQuantity) - creditedNet;
+            line.tax = proratedShare(inv.integer("tax_minor"), upTo, invoicedQuantity) - creditedTax;
             out.push_back(std::move(line));
         }
         return std::nullopt;

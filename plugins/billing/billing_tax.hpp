@@ -30,6 +30,17 @@ inline std::optional<std::int64_t> lineTax(std::int64_t net_minor, std::int64_t 
   return static_cast<std::int64_t>(tax);
 }
 
+// The share of `amount` (an invoice line's net or tax) for `part` of its `whole` units,
+// rounded half away from zero: the cumulative credit of returns (billing_return.hpp). With
+// 0 <= part <= whole it lies between 0 and amount, and is amount at part == whole.
+inline std::int64_t proratedShare(std::int64_t amount, std::int64_t part, std::int64_t whole) {
+  if (whole <= 0 || part >= whole) return amount;
+  const __int128 product = static_cast<__int128>(amount) * part;
+  const __int128 magnitude = product < 0 ? -product : product;
+  const __int128 rounded = (magnitude + whole / 2) / whole;
+  return static_cast<std::int64_t>(product < 0 ? -rounded : rounded);
+}
+
 // country -> tax_class -> basis points (1900 = 19 %), as given in the step's config.
 using RateTable = std::map<std::pair<std::string, std::string>, std::int64_t>;
 

@@ -1,6 +1,7 @@
 #include "NotificationSettings.h"
 
 #include <cstdlib>
+#include <fstream>
 #include <optional>
 
 namespace orderhost::notification {
@@ -73,6 +74,9 @@ SmtpSettings readSmtp(const sdk::Document& config) {
     smtp.starttls = text(config, "smtp/starttls", "if_offered");
     if (smtp.starttls != "if_offered" && smtp.starttls != "required" && smtp.starttls != "never")
         throw sdk::ConfigError("smtp.starttls", "must be if_offered, required or never, got \"" + smtp.starttls + "\"");
+    smtp.caFile = text(config, "smtp/ca_file", "");
+    if (!smtp.caFile.empty() && !std::ifstream(smtp.caFile).good())
+        throw sdk::ConfigError("smtp.ca_file", "cannot be read: \"" + smtp.caFile + "\" (a PEM certificate file)");
     smtp.timeoutMs = integer(config, "smtp/timeout_ms", 10000, 1, 600000);
     return smtp;
 }

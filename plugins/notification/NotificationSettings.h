@@ -20,6 +20,7 @@ struct SmtpSettings {
     std::string password;                 // from smtp.password or the variable named by smtp.password_env
     std::string authMethod = "plain";     // plain | login | cram-md5
     std::string starttls = "if_offered";  // if_offered | required | never
+    std::string caFile;                   // PEM trusted for STARTTLS instead of the system's CAs
     std::int64_t timeoutMs = 10000;
 };
 

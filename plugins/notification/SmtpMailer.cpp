@@ -1,15 +1,18 @@
 #include "SmtpMailer.h"
 
+#include <Poco/Base64Encoder.h>
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/MailMessage.h>
 #include <Poco/Net/MailRecipient.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/NetSSL.h>
+#include <Poco/Net/SSLException.h>
 #include <Poco/Net/SecureSMTPClientSession.h>
 #include <Poco/Timespan.h>
 
 #include <cctype>
+#include <sstream>
 #include <utility>
 
 namespace orderhost::notification {
@@ -35,6 +38,29 @@ int replyCode(const Poco::Exception& e) {
 
 DeliveryResult failure(DeliveryResult::Kind kind, std::string code, std::string message) {
     return {kind, std::move(code), std::move(message)};
+}
+
+std::string base64(const std::string& text) {
+    std::ostringstream encoded;
+    Poco::Base64Encoder encoder(encoded);
+    encoder.rdbuf()->setLineLength(0);
+    encoder << text;
+    encoder.close();
+    return encoded.str();
+}
+
+// AUTH LOGIN (draft-murchison-sasl-login): 334, the user name, 334, the password, 235. Poco's
+// own LOGIN reads the server's challenge text and expects "Username:"; aiosmtpd (and other
+// servers) say "User Name", so Poco answered it with something else (501). The challenge
+// texts are not part of the mechanism: the order of the two 334s is.
+void loginWithAuthLogin(SMTPClientSession& session, const std::string& user, const std::string& password) {
+    std::string response;
+    for (const std::string& line : {std::string("AUTH LOGIN"), base64(user)}) {
+        const int status = session.sendCommand(line, response);
+        if (status != 334) throw Poco::Net::SMTPException("AUTH LOGIN was not accepted", response, status);
+    }
+    const int status = session.sendCommand(base64(password), response);
+    if (status / 100 != 2) throw Poco::Net::SMTPException("AUTH LOGIN failed", response, status);
 }
 
 SMTPClientSession::LoginMethod loginMethod(const std::string& name) {
@@ -77,15 +103,18 @@ DeliveryResult SmtpMailer::send(const Message& message, std::int64_t timeoutMs) 
         session.setTimeout(Poco::Timespan(timeoutMs * 1000));
         session.login();  // EHLO
         if (settings_.starttls != "never") {
-            Poco::Net::Context::Ptr tls = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", "",
-                                                                 Poco::Net::Context::VERIFY_RELAXED, 9, true);
+            Poco::Net::Context::Ptr tls =
+                new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", settings_.caFile,
+                                       Poco::Net::Context::VERIFY_RELAXED, 9, settings_.caFile.empty());
             const bool secured = session.startTLS(tls);
             if (!secured && settings_.starttls == "required")
                 return failure(DeliveryResult::Kind::permanent, "smtp_starttls_refused",
                                where + " refused STARTTLS and smtp.starttls is \"required\"");
             if (secured) session.login();  // EHLO again, over TLS (RFC 3207)
         }
-        if (!settings_.username.empty())
+        if (!settings_.username.empty() && settings_.authMethod == "login")
+            loginWithAuthLogin(session, settings_.username, settings_.password);
+        else if (!settings_.username.empty())
             session.login(loginMethod(settings_.authMethod), settings_.username, settings_.password);
         Poco::Net::MailMessage mail;
         fill(mail, message, settings_);
@@ -99,6 +128,12 @@ DeliveryResult SmtpMailer::send(const Message& message, std::int64_t timeoutMs) 
         const bool transient = code == 0 || (code >= 400 && code < 500);
         return failure(transient ? DeliveryResult::Kind::transient : DeliveryResult::Kind::permanent,
                        code == 0 ? "smtp_error" : "smtp_" + std::to_string(code), where + ": " + e.displayText());
+    } catch (const Poco::Net::SSLException& e) {  // before NetException, its base
+        if (accepted) return delivered();
+        return failure(DeliveryResult::Kind::permanent, "smtp_tls_failed",
+                       where + ": STARTTLS failed (" + e.displayText() + "); the server's certificate is checked " +
+                           (settings_.caFile.empty() ? std::string("against the system's CA store (smtp.ca_file unset)")
+                                                     : "against smtp.ca_file " + settings_.caFile));
     } catch (const Poco::TimeoutException& e) {
         if (accepted) return delivered();
         return failure(DeliveryResult::Kind::transient, "smtp_timeout",

@@ -5,7 +5,10 @@
 // STARTTLS: with "if_offered" the mailer sends STARTTLS after EHLO and continues over TLS
 // when the server accepts it, in plain text when the server refuses it; "required" refuses
 // to send in plain text (a permanent failure); "never" does not ask. The server's certificate
-// is checked against the system's CA store (VERIFY_RELAXED: a self-signed server fails).
+// and host name are checked against the system's CA store, or only against smtp.ca_file
+// (PEM: a private CA, or a self-signed server's own certificate) when that is set. A TLS
+// handshake or certificate that fails is a permanent failure (smtp_tls_failed): retrying
+// changes nothing until someone fixes the server or smtp.ca_file.
 //
 // Replies: 4xx and connection trouble (refused, reset, timeout) are transient — the step
 // RETRYs; 5xx are permanent — the step FAILs. A message the server accepted (250 after DATA)

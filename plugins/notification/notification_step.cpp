@@ -12,7 +12,8 @@
 // language without a template of its own gets the default language's.
 //
 // Once: the notification's key is "<oh_step_call.idempotency_key>:<event>" (order id / step
-// name : event). A delivery is recorded under it in notification_deliveries in the step's
+// name : event), followed by "@<requested_at>" while the order is on a return (/return/
+// requested_at): a return chain runs once per partial return, and each return's mail is news. A delivery is recorded under it in notification_deliveries in the step's
 // transaction, and a step that finds its key there sends nothing. The Message-ID is derived
 // from the key, so a re-send after a crash between send and commit (the one case the table
 // cannot cover, see DeliveryRecords.h) carries the same Message-ID: at-least-once delivery
@@ -61,6 +62,7 @@ constexpr char kSchema[] = R"({
       "username": {"type": "string"}, "password": {"type": "string"}, "password_env": {"type": "string"},
       "auth_method": {"enum": ["plain", "login", "cram-md5"], "default": "plain"},
       "starttls": {"enum": ["if_offered", "required", "never"], "default": "if_offered"},
+      "ca_file": {"type": "string", "description": "PEM trusted for STARTTLS instead of the system's CAs"},
       "timeout_ms": {"type": "integer", "minimum": 1, "maximum": 600000, "default": 10000}}},
     "webhook": {"type": "object", "properties": {
       "url": {"type": "string"}, "secret": {"type": "string"}, "secret_env": {"type": "string"},
@@ -78,6 +80,16 @@ std::string messageIdFor(const std::string& key, const std::string& event, const
     const std::string domain =
         at == std::string::npos || at + 1 == from.size() ? "orderhost.invalid" : from.substr(at + 1);
     return "<" + hash + "." + event + "@" + domain + ">";
+}
+
+// "@<requested_at>" of the order's current return, "" when none (see the file comment).
+std::string returnSuffix(const sdk::OrderDocument& order) {
+    try {
+        if (const std::optional<std::int64_t> at = order.optionalInteger("/return/requested_at"))
+            return "@" + std::to_string(*at);
+    } catch (const sdk::Error&) {  // not an integer: not the host's
+    }
+    return {};
 }
 
 // A language tag from the order, lower-cased; nullopt when absent or not a tag.
@@ -118,7 +130,7 @@ public:
         Message message;
         message.event = settings_.event;
         message.orderId = std::string(call.orderId());
-        message.idempotencyKey = std::string(call.idempotencyKey()) + ":" + settings_.event;
+        message.idempotencyKey = std::string(call.idempotencyKey()) + ":" + settings_.event + returnSuffix(order);
         message.messageId = messageIdFor(message.idempotencyKey, settings_.event, settings_.smtp.from);
         if (alreadyDelivered(call, message.idempotencyKey)) {
             call.log().info("notification ", message.idempotencyKey, " was delivered before: not sent again");

@@ -13,7 +13,8 @@
 // More than the order was issued (or a SKU it never had) is not restocked: it is listed under
 // /sourcing/unmatched_returns for a person.
 //
-// Once per order and step: the step's idempotency key (order id + step) is claimed in
+// Once per return: the step's idempotency key (order id + step) and the return's
+// /return/requested_at (each partial return of an order has its own) is claimed in
 // sourcing_restocks first; a second run restocks nothing and rewrites the document from
 // sourcing_restock_lines. compensate(): takes the goods out again (resellable ones only while
 // still available: FAIL restock_consumed when another order reserved them meanwhile, so a
@@ -21,6 +22,7 @@
 #include "sourcing.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace orderhost::sourcing {
 
@@ -93,13 +95,27 @@ std::vector<RestockLine> linesOf(const sdk::Database& db, const std::string& key
   return lines;
 }
 
+// The claim of one return: the step's key (order id + step), and the return's request time
+// when the host recorded one, since a return chain runs once per partial return of the order
+// with the same step (one key for all of them restocked only the first).
+std::string restockKey(sdk::StepCall& call) {
+  std::string key(call.idempotencyKey());
+  std::optional<std::int64_t> requestedAt;
+  try {
+    requestedAt = call.order().optionalInteger("/return/requested_at");
+  } catch (const sdk::Error&) {
+  }
+  if (requestedAt) key += "@" + std::to_string(*requestedAt);
+  return key;
+}
+
 }  // namespace
 
 sdk::Outcome RestockStep::run(sdk::StepCall& call) {
   sdk::Database db(call);
   const StockLedger ledger(call, db);
   sdk::OrderDocument order = call.order();
-  const std::string key(call.idempotencyKey());
+  const std::string key = restockKey(call);
   const std::vector<Returned> received = receivedLines(order);
   std::vector<RestockLine> done;
   std::string unmatched = "[";
@@ -137,7 +153,7 @@ sdk::Outcome RestockStep::run(sdk::StepCall& call) {
 sdk::Outcome RestockStep::compensate(sdk::StepCall& call) {
   sdk::Database db(call);
   const StockLedger ledger(call, db);
-  const std::string key(call.idempotencyKey());
+  const std::string key = restockKey(call);
   const std::vector<RestockLine> lines = linesOf(db, key);
   if (db.execute("DELETE FROM sourcing_restocks WHERE idempotency_key = ?", {key}) != 1) return sdk::Outcome::proceed();
   for (const RestockLine& line : lines)

@@ -8,11 +8,15 @@ library. The shebang names Debian's interpreter because aiosmtpd is installed fo
 
   SMTP on 127.0.0.1:--port              EHLO, MAIL, RCPT, DATA; with --auth USER:PASSWORD also AUTH
                                         PLAIN/LOGIN, required before MAIL (535 for a wrong password).
-                                        No STARTTLS: a client asking for it is refused and goes on
-                                        in plain text
+                                        Without --tls-cert no STARTTLS: a client asking for it is
+                                        refused and goes on in plain text. With --tls-cert CERT
+                                        --tls-key KEY (PEM) STARTTLS is offered, and AUTH is then
+                                        only accepted over TLS
   GET    /messages                      {"messages": [...], "refused": N} every accepted message,
                                         decoded: mail_from, rcpt_tos, subject, message_id,
-                                        content_language, headers, body, received_at_ms
+                                        content_language, headers, body, received_at_ms, tls
+                                        (true when it came over STARTTLS), auth_mechanism
+                                        ("PLAIN", "LOGIN" or null)
   DELETE /messages                      forgets them
   POST   /admin/faults                  {"refuse_count": N, "refuse_code": 451}: the next N
                                         messages are refused at the end of DATA (4xx: the client
@@ -29,6 +33,7 @@ import email.policy
 import json
 import mailbox
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -57,7 +62,7 @@ class Recorder:
             self.refused += 1
             return self.refuse_code
 
-    def add(self, envelope):
+    def add(self, envelope, tls, auth_mechanism):
         parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         part = parsed.get_body(preferencelist=("plain",))
         entry = {
@@ -69,6 +74,8 @@ class Recorder:
             "headers": {name: str(value) for name, value in parsed.items()},
             "body": part.get_content() if part is not None else "",
             "received_at_ms": int(time.time() * 1000),
+            "tls": tls,
+            "auth_mechanism": auth_mechanism,
         }
         with self.lock:
             entry["seq"] = len(self.messages) + 1
@@ -88,7 +95,8 @@ class SinkHandler:
         if code is not None:
             kind = "4.3.0 try again later" if code < 500 else "5.3.0 rejected"
             return f"{code} {kind} (smtp_sink fault injection)"
-        self.recorder.add(envelope)
+        self.recorder.add(envelope, session.ssl is not None,
+                          session.auth_data if isinstance(session.auth_data, str) else None)
         return "250 2.0.0 OK: recorded"
 
 
@@ -101,7 +109,7 @@ def authenticator_for(credentials):
     def authenticate(server, session, envelope, mechanism, auth_data):
         ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user
               and auth_data.password.decode() == password)
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, auth_data=mechanism if ok else None)
 
     return authenticate
 
@@ -155,6 +163,8 @@ def main():
     parser.add_argument("--http-port", type=int, default=9102, help="HTTP port of /messages (0: a free one)")
     parser.add_argument("--maildir", help="also store every message in this Maildir folder")
     parser.add_argument("--auth", help="USER:PASSWORD: offer AUTH PLAIN/LOGIN and require it before MAIL")
+    parser.add_argument("--tls-cert", help="PEM certificate: offer STARTTLS (with --tls-key)")
+    parser.add_argument("--tls-key", help="PEM private key of --tls-cert")
     args = parser.parse_args()
 
     recorder = Recorder(args.maildir)
@@ -171,10 +181,15 @@ def main():
     authenticator = authenticator_for(args.auth)
     warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
 
+    tls = None
+    if args.tls_cert:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(args.tls_cert, args.tls_key)
+
     def session():
-        # Plain-text AUTH is allowed: this is a loopback test server without TLS.
+        # Without TLS, plain-text AUTH is allowed: a loopback test server. With TLS, AUTH needs it.
         return SMTP(handler, hostname="smtp-sink.localhost", loop=loop, authenticator=authenticator,
-                    auth_required=authenticator is not None, auth_require_tls=False)
+                    auth_required=authenticator is not None, auth_require_tls=tls is not None, tls_context=tls)
 
     server = loop.run_until_complete(loop.create_server(session, sock=listener))
     print(f"smtp_sink smtp 127.0.0.1:{listener.getsockname()[1]} http 127.0.0.1:{web.server_address[1]}", flush=True)

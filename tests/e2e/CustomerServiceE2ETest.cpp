@@ -235,7 +235,9 @@ TEST_P(CustomerServiceE2ETest, CancelIsRefusedOnceTheGuardStepCompleted) {
     ASSERT_EQ(refused.status, 409) << refused.body;
     EXPECT_EQ(refused.headers.at("Content-Type"), "application/problem+json");
     EXPECT_EQ(json(refused.body)->getValue<std::string>("detail"),
-              "order " + id + " already passed step 'ship' (shipped): return it instead");
+              "order " + id +
+                  " already passed step 'ship' (test.scripted undoable), its chain's cancellable_until, and is "
+                  "completed after its last step 'ship' (test.scripted undoable): return it instead");
     EXPECT_EQ(host_->get("/v1/orders/" + id).body, before.body) << "nothing changed";
     EXPECT_NE(host_->get("/v1/chains").body.find(R"("cancellable_until":"ship")"), std::string::npos);
 }

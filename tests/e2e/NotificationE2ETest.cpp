@@ -46,13 +46,15 @@ void writeChains(const std::string& folder, const std::map<std::string, std::str
     }
 }
 
+// The customer's language at /customer/language (the schema accepts it); /attributes/language,
+// the older place, says "en": the plugin prefers the customer's.
 std::string order(const std::string& ref, const std::string& chain, const std::string& language) {
     return R"({"order_ref":")" + ref + R"(","chain":")" + chain +
-           R"(","currency":"EUR","customer":{"id":"C-1","name":"Ada Lovelace","email":"ada@example.com"},)"
+           R"(","currency":"EUR","customer":{"id":"C-1","name":"Ada Lovelace","email":"ada@example.com","language":")" +
+           language + R"("},)"
            R"("lines":[{"sku":"SKU-1","quantity":2,"unit_price":1250}],)"
            R"("shipping_address":{"name":"Ada","line1":"1 Main St","city":"Berlin","postal_code":"10115","country":"DE"},)"
-           R"("attributes":{"language":")" +
-           language + R"("}})";
+           R"("attributes":{"language":"en"}})";
 }
 
 class NotificationE2ETest : public ::testing::TestWithParam<TestBackend> {
@@ -126,6 +128,10 @@ TEST_P(NotificationE2ETest, AnOrderSendsExactlyOneConfirmationInItsLanguage) {
     EXPECT_EQ(note->getValue<std::string>("status"), "sent");
     EXPECT_EQ(note->getValue<std::string>("message_id"), mail->getValue<std::string>("message_id"));
     EXPECT_EQ(deliveries(done->getValue<std::string>("id")), 1);
+    // A language that is no language tag is refused at the door, naming the field.
+    const HttpReply refused = host_->post("/v1/orders", order("MAIL-BAD", "notify-order", "German"));
+    EXPECT_EQ(refused.status, 422) << refused.body;
+    EXPECT_NE(refused.body.find("/customer/language"), std::string::npos) << refused.body;
 }
 
 TEST_P(NotificationE2ETest, AStepRetriedAfterA4xxSendsOnce) {

@@ -149,10 +149,11 @@ TEST_P(ReturnE2ETest, TwoPartialReturnsOfACardPaidOrderCreditAndRefundToTheCent)
     EXPECT_EQ(number("SELECT COUNT(DISTINCT number) FROM billing_return_credits"), 2);
     EXPECT_EQ(receivables(), 0) << "credit notes and refunds of a card-paid order cancel out";
 
-    // No drill is left to return: refused, naming the line; the order can still take others.
+    // No drill is left to return: refused, naming the line; the order stays returned.
     const Object::Ptr refused = parse(post(id, "return", drills("R-3", 1)).body);
-    EXPECT_EQ(refused->getValue<std::string>("state"), "rejected");
+    EXPECT_EQ(refused->getValue<std::string>("state"), "returned");
     EXPECT_EQ(lastCode(refused), "return_quantity_exceeded");
+    EXPECT_EQ(doc(refused)->getObject("return")->getValue<std::string>("status"), "refused");
     EXPECT_EQ(simulator_.count("refund"), 2);
     EXPECT_EQ(number("SELECT COUNT(*) FROM returns_rmas"), 2);
 }
@@ -162,15 +163,76 @@ TEST_P(ReturnE2ETest, AnOverQuantityReturnIsRefusedAndMovesNoMoney) {
     const HttpReply reply = post(id, "return", drills("R-1", 4));
     ASSERT_EQ(reply.status, 200) << reply.body;
     const Object::Ptr refused = parse(reply.body);
-    EXPECT_EQ(refused->getValue<std::string>("state"), "rejected");
+    // A refused return ends the return, not the order: it is completed, as before, on its chain.
+    EXPECT_EQ(refused->getValue<std::string>("state"), "completed");
+    EXPECT_EQ(refused->getValue<std::string>("chain"), "place-order");
     EXPECT_EQ(lastCode(refused), "return_quantity_exceeded");
     Poco::JSON::Array::Ptr steps = refused->getArray("steps");
     EXPECT_NE(steps->getObject(steps->size() - 1)->getValue<std::string>("message").find("SKU DRILL"),
               std::string::npos);
+    const Object::Ptr recorded = doc(refused)->getObject("return");
+    EXPECT_EQ(recorded->getValue<std::string>("status"), "refused");
+    EXPECT_EQ(recorded->getObject("failure")->getValue<std::string>("code"), "return_quantity_exceeded");
+    EXPECT_FALSE(recorded->has("order_before"));
+    // The same on GET, with the refusal in the timeline.
+    const Object::Ptr viewed = parse(host_->get("/v1/orders/" + id).body);
+    Poco::JSON::Array::Ptr timeline = viewed->getArray("timeline");
+    const Object::Ptr last = timeline->getObject(timeline->size() - 1);
+    EXPECT_EQ(last->getValue<std::string>("type"), "return.refused");
+    EXPECT_EQ(last->getValue<std::string>("return_ref"), "R-1");
+    EXPECT_EQ(last->getValue<std::string>("code"), "return_quantity_exceeded");
     EXPECT_EQ(simulator_.count("refund"), 0);
     EXPECT_EQ(number("SELECT COUNT(*) FROM billing_return_credits"), 0);
+    EXPECT_EQ(parse(post(id, "return", drills("R-1", 4)).body)->getValue<std::string>("state"), "completed")
+        << "the refused return asked again is answered as it is";
     // Corrected under a new return_ref, it goes through.
     EXPECT_EQ(parse(post(id, "return", drills("R-2", 3)).body)->getValue<std::string>("state"), "on_hold");
+}
+
+// All three drills back in one return, split by condition (2 resellable, 1 damaged): the credit
+// note and the refund are the drills' invoice line to the cent (each credit line taxed on its
+// own credited 17.10 tax against 17.09 invoiced).
+TEST_P(ReturnE2ETest, AReturnSplitByConditionCreditsAndRefundsTheLineToTheCent) {
+    const std::string id = placed("RET-SPLIT");
+    ASSERT_EQ(parse(post(id, "return", drills("R-1", 3)).body)->getValue<std::string>("state"), "on_hold");
+    const HttpReply reply = post(id, "signals/goods_received",
+                                 R"({"lines":[{"sku":"DRILL","quantity":2,"condition":"resellable"},)"
+                                 R"({"sku":"DRILL","quantity":1,"condition":"damaged"}]})");
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    ASSERT_EQ(parse(reply.body)->getValue<std::string>("state"), "returned") << reply.body;
+    EXPECT_EQ(number("SELECT total_minor FROM billing_return_credits"), 8997 + 1709);
+    EXPECT_EQ(number("SELECT SUM(tax_minor) FROM billing_return_credit_lines"), 1709);
+    EXPECT_EQ(simulator_.netCaptured(), kInvoiced - (8997 + 1709)) << "the bits stay paid";
+    EXPECT_EQ(receivables(), 0);
+}
+
+// A return whose refund keeps failing: its steps are undone (the RMA cancelled; the credit
+// note, a legal document, stays), the order is completed again — not failed — with the failure
+// at /return and in the timeline, and a further return may start.
+TEST_P(ReturnE2ETest, AReturnWhoseRefundFailsLeavesTheOrderCompleted) {
+    const std::string id = placed("RET-FAIL");
+    ASSERT_EQ(parse(post(id, "return", drills("R-1", 1)).body)->getValue<std::string>("state"), "on_hold");
+    simulator_.setFaults(R"({"fail_status": 503, "fail_count": 100})");
+    const HttpReply reply = post(id, "signals/goods_received", received(1));
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    const Object::Ptr failed = waitFor("RET-FAIL", "completed");
+    ASSERT_TRUE(failed);
+    EXPECT_EQ(failed->getValue<std::string>("chain"), "place-order");
+    const Object::Ptr recorded = doc(failed)->getObject("return");
+    EXPECT_EQ(recorded->getValue<std::string>("status"), "failed");
+    EXPECT_EQ(recorded->getObject("failure")->getValue<std::string>("step"), "refund-return");
+    EXPECT_EQ(recorded->getObject("rma")->getValue<std::string>("status"), "cancelled");
+    EXPECT_EQ(number("SELECT COUNT(*) FROM returns_rmas WHERE status = 'cancelled'"), 1);
+    EXPECT_EQ(simulator_.count("refund"), 0);
+    EXPECT_EQ(simulator_.netCaptured(), kInvoiced);
+    const Object::Ptr viewed = parse(host_->get("/v1/orders/" + id).body);
+    Poco::JSON::Array::Ptr timeline = viewed->getArray("timeline");
+    EXPECT_EQ(timeline->getObject(timeline->size() - 1)->getValue<std::string>("type"), "return.failed");
+
+    simulator_.setFaults(R"({"fail_status": 0, "fail_count": 0})");
+    const Object::Ptr again = parse(post(id, "return", drills("R-2", 1)).body);
+    EXPECT_EQ(again->getValue<std::string>("state"), "on_hold") << "a further return starts";
+    EXPECT_EQ(doc(again)->getArray("returns")->getObject(0)->getValue<std::string>("status"), "failed");
 }
 
 TEST_P(ReturnE2ETest, CancellingAPaidUnshippedOrderRefundsCreditsAndClearsReceivables) {

@@ -11,6 +11,7 @@
 
 #include <signal.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -28,14 +29,22 @@ unsigned short portAfter(const std::string& line, const std::string& word) {
 
 }  // namespace
 
-SmtpSink::SmtpSink(const std::string& auth) : folder_(Poco::TemporaryFile::tempName() + "-smtp-sink") {
+SmtpSink::SmtpSink(const std::string& auth, bool tls) : folder_(Poco::TemporaryFile::tempName() + "-smtp-sink") {
     std::filesystem::create_directories(folder_);
+    std::string tlsArgs;
+    if (tls) {  // a throw-away self-signed certificate, valid for the names a test connects by
+        const std::string make = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost"
+                                 " -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout '" +
+                                 folder_ + "/key.pem' -out '" + folder_ + "/cert.pem' 2>>'" + folder_ + "/sink.log'";
+        if (std::system(make.c_str()) != 0) throw std::runtime_error("openssl could not make a certificate:\n" + log());
+        tlsArgs = " --tls-cert '" + folder_ + "/cert.pem' --tls-key '" + folder_ + "/key.pem'";
+    }
     Poco::Pipe out;
     // Debian's interpreter, for which python3-aiosmtpd is installed (a python3 earlier on the
     // PATH, e.g. pyenv's, would not find it). exec: the handle is the Python process itself.
     const std::string command =
         "exec " ORDERHOST_SMTP_SINK_PYTHON " '" ORDERHOST_SMTP_SINK "' --port 0 --http-port 0 --maildir '" + folder_ +
-        "/maildir'" + (auth.empty() ? "" : " --auth '" + auth + "'") + " 2>>'" + folder_ + "/sink.log'";
+        "/maildir'" + (auth.empty() ? "" : " --auth '" + auth + "'") + tlsArgs + " 2>>'" + folder_ + "/sink.log'";
     process_ = std::make_unique<Poco::ProcessHandle>(
         Poco::Process::launch("/bin/sh", {"-c", command}, nullptr, &out, nullptr));
     Poco::PipeInputStream in(out);

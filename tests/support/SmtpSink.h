@@ -15,16 +15,19 @@ namespace orderhost::testing {
 class SmtpSink {
 public:
     // `auth` "USER:PASSWORD": the sink offers AUTH PLAIN/LOGIN and requires it ("" = no AUTH).
-    explicit SmtpSink(const std::string& auth = "");
+    // `tls`: the sink makes itself a self-signed certificate for localhost / 127.0.0.1 with
+    // openssl and offers STARTTLS (AUTH then only over TLS); certificatePath() is its PEM.
+    explicit SmtpSink(const std::string& auth = "", bool tls = false);
     ~SmtpSink();
     SmtpSink(const SmtpSink&) = delete;
     SmtpSink& operator=(const SmtpSink&) = delete;
 
     unsigned short smtpPort() const { return smtpPort_; }
     unsigned short httpPort() const { return httpPort_; }
+    std::string certificatePath() const { return folder_ + "/cert.pem"; }
 
     // Every accepted message, oldest first: {mail_from, rcpt_tos, subject, message_id,
-    // content_language, headers, body, received_at_ms, seq}.
+    // content_language, headers, body, received_at_ms, seq, tls, auth_mechanism}.
     Poco::JSON::Array::Ptr messages() const;
     std::size_t count() const { return messages()->size(); }
     Poco::JSON::Object::Ptr message(unsigned index) const { return messages()->getObject(index); }

@@ -87,6 +87,23 @@ TEST(OrderSchema, Customer) {
               "/customer: must be an object, got a string");
 }
 
+// /customer/language (issue 11): the notification plugin writes to the customer in it.
+TEST(OrderSchema, CustomerLanguage) {
+    const auto language = [](const std::string& value) {
+        return with("\"email\": \"ada@example.com\"", "\"email\": \"ada@example.com\", \"language\": " + value);
+    };
+    for (const char* tag : {R"("de")", R"("fil")", R"("de-CH")", R"("pt-BR")", R"("zh-Hant-TW")", R"("EN-gb")",
+                            R"("sr-Latn-RS")"})
+        EXPECT_TRUE(validateOrderText(language(tag)).empty()) << tag;
+    const std::string tagRule = "/customer/language: must be a short BCP 47 language tag such as \"de\" or "
+                                "\"pt-BR\" (2 or 3 letters, then optional -subtags of 2 to 8 letters or digits; "
+                                "at most 16 characters)";
+    for (const char* bad : {R"("")", R"("d")", R"("deut")", R"("de-")", R"("de_CH")", R"("de-C")", R"("1d")",
+                            R"("de-CH-x-abcdefghi")", R"("de-verylongsubtag")", R"("de CH")", R"("en-GB-oxendict-x")"})
+        EXPECT_EQ(onlyError(language(bad)), tagRule) << bad;
+    EXPECT_EQ(onlyError(language("7")), "/customer/language: must be a string, got an integer");
+}
+
 // The credit step adds /customer/open_balance (integer minor units) to the order's exposure.
 TEST(OrderSchema, CustomerOpenBalance) {
     const auto balance = [](const std::string& value) {

@@ -107,7 +107,11 @@ TEST_P(OrderCommandsTest, ANewReturnRefStartsAFurtherReturnAfterAReturnedOrARefu
     ASSERT_EQ(returnWith("R1").order.state, states::kOnHold);
     EXPECT_EQ(returnWith("R1").kind, CommandResult::Kind::AlreadyDone);
     EXPECT_EQ(returnWith("R2").kind, CommandResult::Kind::NotAllowed) << "one return at a time";
-    EXPECT_EQ(signals.deliver(done.id, "scripted_signal", R"({"go":false})").order.state, states::kRejected);
+    // A refused return ends the return, not the order: it is completed again (ReturnSettlement.h).
+    const auto refusedOne = signals.deliver(done.id, "scripted_signal", R"({"go":false})");
+    EXPECT_EQ(refusedOne.order.state, states::kCompleted);
+    EXPECT_EQ(refusedOne.order.chain, "test-chain");
+    EXPECT_EQ(returnWith("R1").kind, CommandResult::Kind::AlreadyDone) << "the refused return asked again";
 
     const CommandResult second = returnWith("R2");  // the refused return does not end the order's returns
     ASSERT_EQ(second.kind, CommandResult::Kind::Accepted) << second.message;
@@ -123,12 +127,54 @@ TEST_P(OrderCommandsTest, ANewReturnRefStartsAFurtherReturnAfterAReturnedOrARefu
     EXPECT_EQ(completedAt, done.updatedAtMs);
     doc.document->getJson("/returns/0/signals", json);
     EXPECT_EQ(json, R"({"scripted_signal":{"go":false}})");
+    doc.document->getJson("/returns/0/status", json);
+    EXPECT_EQ(json, R"("refused")");
     doc.document->getJson("/returns/1/return_ref", json);
     EXPECT_EQ(json, R"("R2")");
+    doc.document->getJson("/returns/1/status", json);
+    EXPECT_EQ(json, R"("returned")");
     doc.document->getJson("/return/return_ref", json);
     EXPECT_EQ(json, R"("R3")");
     EXPECT_EQ(commands.requestReturn(done.id, R"({"return_ref":7})").kind, CommandResult::Kind::InvalidPayload);
     EXPECT_EQ(trace(done.id), R"(["reserve#1","gate#1","gate#1","gate#1","gate#1","gate#1"])");
+}
+
+// A return whose later step fails (issue 11): the return's completed steps are undone, and the
+// order is completed again on its own chain — not failed — with the failure recorded at /return;
+// a new return may start, and a cancel undoes the placement's steps, not the return's.
+TEST_P(OrderCommandsTest, AFailedReturnLeavesTheOrderAsItWasWithTheFailureRecorded) {
+    definitions_[0].steps = {step("reserve", "{}", 1, "undoable")};
+    definitions_[2].steps = {step("restock", "{}", 1, "undoable"),
+                             step("credit-note", R"({"outcome":"fail"})")};
+    const auto done = placed("A");
+    ASSERT_EQ(done.state, states::kCompleted);
+    OrderCommands commands(*engine_);
+    const CommandResult failed = commands.requestReturn(done.id, R"({"return_ref":"R1","lines":[]})");
+    ASSERT_EQ(failed.kind, CommandResult::Kind::Accepted) << failed.message;
+    EXPECT_EQ(failed.order.state, states::kCompleted);
+    const auto stored = store_->findById(done.id);
+    EXPECT_EQ(stored->state, states::kCompleted);
+    EXPECT_EQ(stored->chain, "test-chain");
+    EXPECT_EQ(stored->currentStep, 1);
+    EXPECT_TRUE(stored->compensateTo.empty());
+    auto doc = document::JsonDocument::parse(stored->document);
+    std::string status, step, json;
+    doc.document->getString("/return/status", status);
+    doc.document->getString("/return/failure/step", step);
+    EXPECT_EQ(status, "failed");
+    EXPECT_EQ(step, "credit-note");
+    EXPECT_NE(doc.document->getJson("/return/order_before", json), document::Status::Ok) << "settled: removed";
+    EXPECT_EQ(trace(done.id), R"(["reserve#1","restock#1","restock~undo#1"])");  // a FAIL keeps no change
+    EXPECT_EQ(store_->stepRuns(done.id).back().outcome, "compensated");
+
+    EXPECT_EQ(commands.requestReturn(done.id, R"({"return_ref":"R1"})").kind, CommandResult::Kind::AlreadyDone);
+    EXPECT_EQ(commands.requestReturn(done.id, R"({"return_ref":"R2"})").order.state, states::kCompleted)
+        << "a new return runs (and fails the same way)";
+    const CommandResult cancelled = commands.cancel(done.id, "{}");
+    ASSERT_EQ(cancelled.kind, CommandResult::Kind::Accepted) << cancelled.message;
+    EXPECT_EQ(cancelled.order.state, states::kCancelled);
+    EXPECT_EQ(trace(done.id), R"(["reserve#1","restock#1","restock~undo#1",)"
+                              R"("restock#1","restock~undo#1","reserve~undo#1","refund#1"])");
 }
 
 TEST_P(OrderCommandsTest, CancellingACompletedOrderUndoesEveryStep) {
@@ -209,12 +255,30 @@ TEST_P(OrderCommandsTest, ACancelIsRefusedOnceTheChainsCancellableUntilStepCompl
     ASSERT_EQ(held.state, states::kOnHold);
     const CommandResult result = OrderCommands(*engine_).cancel(held.id, R"({"reason":"late"})");
     ASSERT_EQ(result.kind, CommandResult::Kind::NotAllowed);
-    EXPECT_EQ(result.message, "order " + held.id + " already passed step 'reserve' (shipped): return it instead");
+    // The message names the step passed and the step reached, with plugin and step kind.
+    EXPECT_EQ(result.message, "order " + held.id +
+                                  " already passed step 'reserve' (test.scripted undoable), its chain's "
+                                  "cancellable_until, and is on_hold at step 'wait' (test.scripted scripted): "
+                                  "return it instead");
     const auto after = store_->findById(held.id);
     EXPECT_EQ(after->state, states::kOnHold);
     EXPECT_EQ(after->document, held.document);
     EXPECT_EQ(after->leaseEpoch, held.leaseEpoch);
     EXPECT_EQ(store_->stepRuns(held.id).size(), 2u);
+}
+
+TEST_P(OrderCommandsTest, ACancelOfACompletedOrderPastCancellableUntilNamesItsLastStep) {
+    definitions_[0].steps = {step("reserve", "{}", 1, "undoable"), step("ship", "{}", 1, "undoable")};
+    definitions_[0].cancellableUntil = "reserve";
+    const auto done = placed("B");
+    ASSERT_EQ(done.state, states::kCompleted);
+    const CommandResult result = OrderCommands(*engine_).cancel(done.id, "{}");
+    ASSERT_EQ(result.kind, CommandResult::Kind::NotAllowed);
+    EXPECT_EQ(result.message, "order " + done.id +
+                                  " already passed step 'reserve' (test.scripted undoable), its chain's "
+                                  "cancellable_until, and is completed after its last step 'ship' (test.scripted "
+                                  "undoable): return it instead");
+    EXPECT_EQ(result.message.find("shipped"), std::string::npos) << "no kind it did not reach";
 }
 
 TEST_P(OrderCommandsTest, ACancelBeforeTheCancellableUntilStepGoesAhead) {

@@ -53,6 +53,32 @@ TEST_F(NotificationEmailTest, SendsOneConfirmationInTheCustomersLanguage) {
               1);
 }
 
+// /customer/language (accepted by the host's order schema) comes first; /attributes/language
+// is the fallback for orders that carry it there.
+TEST_F(NotificationEmailTest, TheCustomersLanguageIsPreferredToTheAttributesOne) {
+    std::string order = notifyOrder("en");
+    order.replace(order.find(R"("email":"ada@example.com")"), 25, R"("email":"ada@example.com","language":"de")");
+    FakeHost host = create(emailConfig(sink_.smtpPort()), order);
+    ASSERT_EQ(host.run(), OH_STATUS_OK) << host.reportedError();
+    ASSERT_EQ(sink_.count(), 1u);
+    EXPECT_EQ(field(sink_, "subject"), "Bestellung ERP-7 bestätigt");
+    EXPECT_EQ(field(sink_, "content_language"), "de");
+}
+
+// A return chain runs once per partial return of an order: each return's mail is sent once.
+TEST_F(NotificationEmailTest, EachPartialReturnSendsItsOwnMailOnce) {
+    std::string order = notifyOrder("en");
+    order.pop_back();
+    FakeHost host = create(emailConfig(sink_.smtpPort(), "order-refunded"), order + R"(,"return":{"requested_at":1000}})");
+    ASSERT_EQ(host.run(), OH_STATUS_OK) << host.reportedError();
+    EXPECT_EQ(host.orderString("/notifications/0/idempotency_key"), "0f6c-order/notify:order-refunded@1000");
+    host.order(order + R"(,"return":{"requested_at":2000}})");
+    ASSERT_EQ(host.run(), OH_STATUS_OK) << host.reportedError();
+    host.run(2);  // the second return's step again
+    EXPECT_EQ(sink_.count(), 2u);
+    EXPECT_NE(sink_.message(0)->getValue<std::string>("message_id"), sink_.message(1)->getValue<std::string>("message_id"));
+}
+
 TEST_F(NotificationEmailTest, ALanguageWithoutTemplatesGetsTheDefaultLanguage) {
     FakeHost host = create(emailConfig(sink_.smtpPort()), notifyOrder("fr"));
     host.run();
@@ -153,6 +179,47 @@ TEST(NotificationEmailAuth, LogsInWithAuthPlainWhenAUserIsConfigured) {
     host.run();
     EXPECT_EQ(host.result().kind, OH_OUTCOME_CONTINUE) << host.result().message;
     EXPECT_EQ(sink.count(), 1u);
+}
+
+// STARTTLS against a real TLS listener (the sink with a self-signed certificate made by
+// openssl), then AUTH LOGIN over the encrypted connection: the sink records both.
+TEST(NotificationEmailTls, StartTlsThenAuthLoginWithTheServersCertificateTrusted) {
+    SmtpSink sink("shop:s3cret", /*tls=*/true);
+    FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
+    host.config(emailConfig(sink.smtpPort(), "order-confirmation",
+                            R"(,"starttls":"required","auth_method":"login","username":"shop","password":"s3cret",)"
+                            R"("ca_file":")" + sink.certificatePath() + "\""))
+        .order(notifyOrder());
+    ASSERT_EQ(host.create("notify"), OH_STATUS_OK) << host.reportedError();
+    ASSERT_EQ(host.run(), OH_STATUS_OK) << host.reportedError();
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_CONTINUE) << host.result().code << ": " << host.result().message;
+    ASSERT_EQ(sink.count(), 1u) << sink.log();
+    EXPECT_TRUE(sink.message(0)->getValue<bool>("tls"));
+    EXPECT_EQ(sink.message(0)->getValue<std::string>("auth_mechanism"), "LOGIN");
+    EXPECT_EQ(host.orderString("/notifications/0/status"), "sent");
+}
+
+// The same server without its certificate trusted: nothing is sent in plain text and the
+// failure is permanent (retrying changes nothing), naming what the certificate was checked against.
+TEST(NotificationEmailTls, AnUntrustedCertificateFailsForGoodAndSendsNothing) {
+    SmtpSink sink("shop:s3cret", /*tls=*/true);
+    FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
+    host.config(emailConfig(sink.smtpPort(), "order-confirmation",
+                            R"(,"auth_method":"login","username":"shop","password":"s3cret")"))
+        .order(notifyOrder());
+    ASSERT_EQ(host.create("notify"), OH_STATUS_OK) << host.reportedError();
+    host.run();
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_FAIL) << host.result().code << ": " << host.result().message;
+    EXPECT_EQ(host.result().code, "smtp_tls_failed") << host.result().message;
+    EXPECT_NE(host.result().message.find("smtp.ca_file"), std::string::npos) << host.result().message;
+    EXPECT_EQ(sink.count(), 0u);
+}
+
+TEST(NotificationEmailTls, AnUnreadableCaFileIsRefusedAtCreation) {
+    FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
+    host.config(emailConfig(2525, "order-confirmation", R"(,"ca_file":"/nonexistent/ca.pem")"));
+    EXPECT_EQ(host.create("notify"), OH_STATUS_INVALID_CONFIG);
+    EXPECT_NE(host.reportedError().find("smtp.ca_file"), std::string::npos) << host.reportedError();
 }
 
 TEST_F(NotificationEmailTest, WithoutAnAddressNothingIsSentAndTheRecordSaysWhy) {

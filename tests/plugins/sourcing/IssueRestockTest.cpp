@@ -86,6 +86,25 @@ TEST_F(IssueRestock, RestockPutsResellableGoodsBackWhereTheyCameFromAndDamagedOn
     EXPECT_EQ(host_.queryInt("SELECT COUNT(*) FROM sourcing_restock_lines"), 3);
 }
 
+// Two partial returns of one order run the same restock step: each restocks its own goods
+// (one claim per order and step restocked only the first return's).
+TEST_F(IssueRestock, EachPartialReturnOfAnOrderRestocksItsOwnGoods) {
+    issue();
+    const auto returning = [&](const std::string& requestedAt, int quantity) {
+        host_.order(R"({"lines":[{"sku":"A-1","quantity":5}],"sourcing":{"status":"issued"},"return":{"requested_at":)" +
+                    requestedAt + R"(,"received":[{"sku":"A-1","quantity":)" + std::to_string(quantity) +
+                    R"(,"condition":"resellable"}]}})");
+        ASSERT_EQ(runAs("restock"), OH_OUTCOME_CONTINUE) << host_.result().message;
+    };
+    returning("1000", 1);
+    returning("2000", 2);
+    EXPECT_EQ(onHand("WH-A", "A-1") + onHand("WH-B", "A-1"), 7 + 3);
+    returning("2000", 2);  // the second return's step again: nothing twice
+    EXPECT_EQ(onHand("WH-A", "A-1") + onHand("WH-B", "A-1"), 7 + 3);
+    EXPECT_EQ(host_.queryInt("SELECT COUNT(*) FROM sourcing_restocks"), 2);
+    expectReconciled();
+}
+
 TEST_F(IssueRestock, MoreThanWasIssuedIsListedForAPersonNotRestocked) {
     issue();
     received(R"([{"sku":"A-1","quantity":7,"condition":"resellable"},{"sku":"X-9","quantity":1,"condition":"resellable"}])");
