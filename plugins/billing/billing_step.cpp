@@ -165,7 +165,8 @@ public:
                 {invoice, static_cast<std::int64_t>(i + 1), l.sku, l.quantity, l.tax_class, l.rate_bp, l.net, l.tax,
                  l.net + l.tax});
         }
-        addToReceivables(db, *customer, *currency, totals.total);
+        addToReceivables(db, *customer, *currency, totals.total - billing::paidBeforeInvoice(order, totals.total));
+        billing::closeExposure(db, order, orderId, totals.net, true, call.nowMs());
         order.setJson("/billing", invoiceJson(invoice, *currency, totals));
         call.events().emit("invoice.issued", sdk::JsonObject()
                                                  .add("invoice_number", invoice)

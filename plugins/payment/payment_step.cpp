@@ -142,6 +142,7 @@ protected:
         writeStatus(order, "captured");
         order.set("/payment/captured_minor", amount);
         moveReceivable(call, -amount);  // an invoice paid by card is not an open receivable
+        orderhost::payment::closePaidExposure(call);
         return std::nullopt;
     }
 
