@@ -169,6 +169,28 @@ inline std::string formatNumber(const std::string& series, std::int64_t number, 
                           " net_minor BIGINT NOT NULL,"                                          \
                           " tax_minor BIGINT NOT NULL,"                                          \
                           " total_minor BIGINT NOT NULL,"                                        \
-                          " PRIMARY KEY (credit_note_number, line_no))")
+                          " PRIMARY KEY (credit_note_number, line_no))")                         \
+    , ORDERHOST_MIGRATION(3, "invoices per shipment: billing_invoices.shipment, unique per order and shipment", \
+                          "CREATE TABLE billing_invoices_v3 ("                                   \
+                          " invoice_number VARCHAR(48) PRIMARY KEY,"                             \
+                          " series VARCHAR(32) NOT NULL,"                                        \
+                          " number BIGINT NOT NULL,"                                             \
+                          " order_id VARCHAR(64) NOT NULL,"                                      \
+                          " shipment VARCHAR(64) NOT NULL DEFAULT '',"                           \
+                          " customer_id VARCHAR(128) NOT NULL,"                                  \
+                          " country VARCHAR(8) NOT NULL,"                                        \
+                          " currency VARCHAR(3) NOT NULL,"                                       \
+                          " net_minor BIGINT NOT NULL,"                                          \
+                          " tax_minor BIGINT NOT NULL,"                                          \
+                          " total_minor BIGINT NOT NULL,"                                        \
+                          " issued_at_ms BIGINT NOT NULL,"                                       \
+                          " UNIQUE (series, number),"                                            \
+                          " UNIQUE (order_id, shipment));"                                       \
+                          "INSERT INTO billing_invoices_v3 (invoice_number, series, number, order_id, shipment," \
+                          " customer_id, country, currency, net_minor, tax_minor, total_minor, issued_at_ms)" \
+                          " SELECT invoice_number, series, number, order_id, '', customer_id, country, currency," \
+                          " net_minor, tax_minor, total_minor, issued_at_ms FROM billing_invoices;" \
+                          "DROP TABLE billing_invoices;"                                         \
+                          "ALTER TABLE billing_invoices_v3 RENAME TO billing_invoices")
 
 #endif  // ORDERHOST_PLUGINS_BILLING_LEDGER_HPP
