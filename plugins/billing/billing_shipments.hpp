@@ -58,16 +58,20 @@ inline void addLine(InvoiceDraft& draft, const InvoiceLine& line) {
 }
 
 // The order's priced lines (`lines`, per-order rounding applied) split over its shipments.
-inline std::vector<InvoiceDraft> splitByShipment(const sdk::OrderDocument& order, const std::vector<InvoiceLine>& lines) {
-    std::vector<std::string> warehouses;                             // in order of appearance
+inline std::vector<InvoiceDraft> splitByShipment(const sdk::OrderDocument& order,
+                                                 const std::vector<InvoiceLine>& lines) {
+    std::vector<std::string> warehouses;                              // in order of appearance
     std::map<std::string, std::map<std::string, std::int64_t>> left;  // sku -> warehouse -> reserved, unassigned
     const std::size_t reserved = order.has("/sourcing/reserved") ? order.size("/sourcing/reserved") : 0;
     for (std::size_t i = 0; i < reserved; ++i) {
-        const std::string warehouse = order.optionalString(sdk::path("sourcing", "reserved", i, "warehouse")).value_or("");
+        const std::string warehouse =
+            order.optionalString(sdk::path("sourcing", "reserved", i, "warehouse")).value_or("");
         const std::string sku = order.optionalString(sdk::path("sourcing", "reserved", i, "sku")).value_or("");
-        const std::int64_t quantity = order.optionalInteger(sdk::path("sourcing", "reserved", i, "quantity")).value_or(0);
+        const std::int64_t quantity =
+            order.optionalInteger(sdk::path("sourcing", "reserved", i, "quantity")).value_or(0);
         if (warehouse.empty() || quantity <= 0) continue;
-        if (std::find(warehouses.begin(), warehouses.end(), warehouse) == warehouses.end()) warehouses.push_back(warehouse);
+        if (std::find(warehouses.begin(), warehouses.end(), warehouse) == warehouses.end())
+            warehouses.push_back(warehouse);
         left[sku][warehouse] += quantity;
     }
     if (warehouses.size() <= 1) {

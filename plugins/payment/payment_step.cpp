@@ -131,9 +131,12 @@ protected:
     std::optional<sdk::Outcome> capture(const sdk::StepCall& call, const HttpGateway& gateway, const std::string& id,
                                         std::int64_t amount, const std::string& currency, bool settle = false) const {
         GatewayReply captured = gateway.capture(id, amount, keyOf(call, "capture"));
-        if (captured.kind == Kind::unavailable) captured = gateway.capture(id, amount, keyOf(call, "capture"));
+        if (captured.kind == Kind::unavailable)
+            captured = forCall(gateway_, timeoutMs_, call).capture(id, amount, keyOf(call, "capture"));
         if (captured.kind == Kind::unavailable && settle)
-            if (std::optional<sdk::Outcome> settled = voidUnknownCapture(call, gateway, id, captured)) return settled;
+            if (std::optional<sdk::Outcome> settled =
+                    voidUnknownCapture(call, forCall(gateway_, timeoutMs_, call), id, captured))
+                return settled;
         if (captured.kind == Kind::unavailable && !settle) return retryLater(captured, "capture");
         if (captured.kind == Kind::refused) return refusedByGateway(captured, "capture");
         orderhost::payment::savePaymentRecord(
@@ -205,8 +208,11 @@ public:
         const HttpGateway gateway = forCall(gateway_, timeoutMs_, call);
         const AuthorizeRequest request{*amount, currency, *token, std::string(call.orderId()), keyOf(call, "authorize")};
         GatewayReply auth = gateway.authorize(request);
-        if (auth.kind == Kind::unavailable) auth = gateway.authorize(request);  // the gateway replays what it did
-        if (auth.kind == Kind::unavailable) return cancelUnknownAuthorization(call, gateway, auth);
+        // Each further request gets what is left of the step's deadline, not the first one's timeout.
+        if (auth.kind == Kind::unavailable)
+            auth = forCall(gateway_, timeoutMs_, call).authorize(request);  // the gateway replays what it did
+        if (auth.kind == Kind::unavailable)
+            return cancelUnknownAuthorization(call, forCall(gateway_, timeoutMs_, call), auth);
         if (auth.kind == Kind::refused) return refusedByGateway(auth, "authorize");
         order.setJson("/payment/authorization_id", sdk::jsonQuote(auth.id));
         order.set("/payment/amount_minor", *amount);

@@ -94,14 +94,14 @@ protected:
 };
 
 TEST_P(OrderToCashE2ETest, AfterAMixOfOrdersTheExposureIsExactlyOpenReceivablesPlusUninvoicedOrders) {
-    place("MIX-PAID", "place-order", "completed");                                  // invoiced, paid
-    place("MIX-DECLINED", "place-order", "rejected", "tok_decline_do_not_honor");   // credited, released
-    place("MIX-FAILED", "fail-after-pay", "failed");                                // refunded, credited, released
-    place("MIX-UNPAID", "invoice-unpaid", "on_hold");                               // an open receivable
-    place("MIX-WAITING", "before-invoice", "on_hold");                              // accepted, not invoiced
+    place("MIX-PAID", "place-order", "completed");                                 // invoiced, paid
+    place("MIX-DECLINED", "place-order", "rejected", "tok_decline_do_not_honor");  // credited, released
+    place("MIX-FAILED", "fail-after-pay", "failed");                               // refunded, credited, released
+    place("MIX-UNPAID", "invoice-unpaid", "on_hold");                              // an open receivable
+    place("MIX-WAITING", "before-invoice", "on_hold");                             // accepted, not invoiced
     const Object::Ptr resumed = place("MIX-RESUMED", "before-invoice", "on_hold");
     ASSERT_EQ(post(resumed, "signals/scripted_signal", R"({"go": true})").status, 200);
-    waitFor("MIX-RESUMED", "completed");                                            // invoiced, paid
+    waitFor("MIX-RESUMED", "completed");  // invoiced, paid
     const Object::Ptr paidThenCancelled = place("MIX-CANCEL-PAID", "unshipped", "on_hold");
     ASSERT_EQ(post(paidThenCancelled, "cancel", R"({"reason":"changed their mind"})").status, 200);
     const Object::Ptr cancelledEarly = place("MIX-CANCEL-EARLY", "before-invoice", "on_hold");

@@ -21,8 +21,8 @@ CustomerBooks readBooks(const std::string& connectionString, const std::string& 
     Poco::Data::ODBC::Connector::registerConnector();
     Poco::Data::Session session("ODBC", connectionString);
     CustomerBooks books;
-    books.invoiced = sum(session, "SELECT COALESCE(SUM(total_minor), 0) FROM billing_invoices WHERE customer_id = ?",
-                         customer);
+    books.invoiced =
+        sum(session, "SELECT COALESCE(SUM(total_minor), 0) FROM billing_invoices WHERE customer_id = ?", customer);
     books.credited =
         sum(session, "SELECT COALESCE(SUM(total_minor), 0) FROM billing_credit_notes WHERE customer_id = ?", customer) +
         sum(session, "SELECT COALESCE(SUM(total_minor), 0) FROM billing_return_credits WHERE customer_id = ?",
@@ -49,8 +49,8 @@ CustomerBooks readBooks(const std::string& connectionString, const std::string& 
 
 void expectBooksBalance(const CustomerBooks& books, bool gatewayIsThisCustomers) {
     EXPECT_EQ(books.receivables, books.invoiced - books.credited - books.paidRecorded)
-        << "receivables " << books.receivables << " != invoiced " << books.invoiced << " - credited "
-        << books.credited << " - paid " << books.paidRecorded;
+        << "receivables " << books.receivables << " != invoiced " << books.invoiced << " - credited " << books.credited
+        << " - paid " << books.paidRecorded;
     if (gatewayIsThisCustomers) {
         EXPECT_EQ(books.paidAtGateway, books.paidRecorded) << "the gateway's ledger and payment_records disagree";
     }

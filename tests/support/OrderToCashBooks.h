@@ -12,11 +12,11 @@
 namespace orderhost::testing {
 
 struct CustomerBooks {
-    std::int64_t invoiced = 0;      // Σ billing_invoices.total_minor
-    std::int64_t credited = 0;      // Σ credit notes: full (billing_credit_notes) and of returns
-    std::int64_t paidRecorded = 0;  // Σ payment_records captures − refunds of the customer's orders
-    std::int64_t receivables = 0;   // Σ billing_accounts.open_minor: what the customer owes
-    std::int64_t unbilled = 0;      // Σ open credit_exposures: accepted, not yet invoiced
+    std::int64_t invoiced = 0;       // Σ billing_invoices.total_minor
+    std::int64_t credited = 0;       // Σ credit notes: full (billing_credit_notes) and of returns
+    std::int64_t paidRecorded = 0;   // Σ payment_records captures − refunds of the customer's orders
+    std::int64_t receivables = 0;    // Σ billing_accounts.open_minor: what the customer owes
+    std::int64_t unbilled = 0;       // Σ open credit_exposures: accepted, not yet invoiced
     std::int64_t paidAtGateway = 0;  // the gateway's net captured (all its customers)
     int heldAtGateway = 0;           // authorizations the gateway still holds (all its customers)
 };

@@ -32,10 +32,11 @@ TEST_P(BillingShipmentsTest, OneGaplessInvoicePerShipmentAddingUpToTheOrderAndOn
     EXPECT_EQ(outcome.events.size(), 3u);
     EXPECT_EQ(at(doc, "/billing/total_minor"), "4416");
     EXPECT_EQ(at(doc, "/billing/tax_minor"), "402") << "not the per-order invoice's tax";
-    EXPECT_EQ(at(doc, "/billing/invoices"),
-              R"([{"invoice_number":"INV-000001","shipment":"WH-A","net_minor":1005,"tax_minor":101,"total_minor":1106},)"
-              R"({"invoice_number":"INV-000002","shipment":"WH-B","net_minor":1504,"tax_minor":151,"total_minor":1655},)"
-              R"({"invoice_number":"INV-000003","shipment":"WH-C","net_minor":1505,"tax_minor":150,"total_minor":1655}])");
+    EXPECT_EQ(
+        at(doc, "/billing/invoices"),
+        R"([{"invoice_number":"INV-000001","shipment":"WH-A","net_minor":1005,"tax_minor":101,"total_minor":1106},)"
+        R"({"invoice_number":"INV-000002","shipment":"WH-B","net_minor":1504,"tax_minor":151,"total_minor":1655},)"
+        R"({"invoice_number":"INV-000003","shipment":"WH-C","net_minor":1505,"tax_minor":150,"total_minor":1655}])");
     EXPECT_EQ(number("SELECT SUM(total_minor) FROM billing_invoice_lines"), 4416) << "lines and invoices disagree";
     EXPECT_EQ(number("SELECT SUM(tax_minor) FROM billing_invoice_lines WHERE sku = 'NUT'"), 2);
     EXPECT_EQ(number("SELECT SUM(quantity) FROM billing_invoice_lines WHERE sku = 'DRILL'"), 2);
