@@ -11,6 +11,7 @@
 
 #include <orderhost/sdk.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -49,6 +50,34 @@ inline void addToReceivables(const sdk::Database& db, const std::string& custome
         {customer, currency});
     db.execute("UPDATE billing_accounts SET open_minor = open_minor + ? WHERE customer_id = ? AND currency = ?",
                {amount, customer, currency});
+}
+
+// orderhost.credit counts an accepted order (its credit_exposures row in state "open") until
+// it is invoiced; from this commit on the invoice counts through the receivables instead, so
+// the row is closed here, in the invoice's transaction. `net` is what this invoice invoiced
+// of the order; `last` closes the row whatever is left (the order's last invoice). Only when
+// the credit step recorded the order (/credit/status "accepted"): without orderhost.credit the
+// table does not exist, and a failing statement would abort the step's transaction.
+inline void closeExposure(const sdk::Database& db, const sdk::OrderDocument& order, const std::string& orderId,
+                          std::int64_t net, bool last, std::int64_t nowMs) {
+    if (order.optionalString("/credit/status").value_or("") != "accepted") return;
+    db.execute("UPDATE credit_exposures SET invoiced_minor = invoiced_minor + ? WHERE order_id = ? AND state = 'open'",
+               {net, orderId});
+    db.execute("UPDATE credit_exposures SET state = 'invoiced', closed_at_ms = ? WHERE order_id = ? AND state = 'open'"
+               " AND (? = 1 OR invoiced_minor >= amount_minor)",
+               {nowMs, orderId, static_cast<std::int64_t>(last ? 1 : 0)});
+}
+
+// What the card paid before this invoice existed (a chain that captures before it invoices):
+// orderhost.payment could not settle a receivable that was not there yet, so the invoice
+// adds only the rest. At most `total`.
+inline std::int64_t paidBeforeInvoice(const sdk::OrderDocument& order, std::int64_t total) {
+    if (order.has("/billing/invoice_number")) return 0;  // captured after an invoice: settled there
+    const std::string status = order.optionalString("/payment/status").value_or("");
+    if (status != "captured" && status != "partially_refunded") return 0;
+    const std::int64_t paid = order.optionalInteger("/payment/captured_minor").value_or(0) -
+                              order.optionalInteger("/payment/refunded_minor").value_or(0);
+    return std::max<std::int64_t>(0, std::min(paid, total));
 }
 
 // "INV-2026-" + number zero-padded to `width` digits.
@@ -140,6 +169,28 @@ inline std::string formatNumber(const std::string& series, std::int64_t number, 
                           " net_minor BIGINT NOT NULL,"                                          \
                           " tax_minor BIGINT NOT NULL,"                                          \
                           " total_minor BIGINT NOT NULL,"                                        \
-                          " PRIMARY KEY (credit_note_number, line_no))")
+                          " PRIMARY KEY (credit_note_number, line_no))")                         \
+    , ORDERHOST_MIGRATION(3, "invoices per shipment: billing_invoices.shipment, unique per order and shipment", \
+                          "CREATE TABLE billing_invoices_v3 ("                                   \
+                          " invoice_number VARCHAR(48) PRIMARY KEY,"                             \
+                          " series VARCHAR(32) NOT NULL,"                                        \
+                          " number BIGINT NOT NULL,"                                             \
+                          " order_id VARCHAR(64) NOT NULL,"                                      \
+                          " shipment VARCHAR(64) NOT NULL DEFAULT '',"                           \
+                          " customer_id VARCHAR(128) NOT NULL,"                                  \
+                          " country VARCHAR(8) NOT NULL,"                                        \
+                          " currency VARCHAR(3) NOT NULL,"                                       \
+                          " net_minor BIGINT NOT NULL,"                                          \
+                          " tax_minor BIGINT NOT NULL,"                                          \
+                          " total_minor BIGINT NOT NULL,"                                        \
+                          " issued_at_ms BIGINT NOT NULL,"                                       \
+                          " UNIQUE (series, number),"                                            \
+                          " UNIQUE (order_id, shipment));"                                       \
+                          "INSERT INTO billing_invoices_v3 (invoice_number, series, number, order_id, shipment," \
+                          " customer_id, country, currency, net_minor, tax_minor, total_minor, issued_at_ms)" \
+                          " SELECT invoice_number, series, number, order_id, '', customer_id, country, currency," \
+                          " net_minor, tax_minor, total_minor, issued_at_ms FROM billing_invoices;" \
+                          "DROP TABLE billing_invoices;"                                         \
+                          "ALTER TABLE billing_invoices_v3 RENAME TO billing_invoices")
 
 #endif  // ORDERHOST_PLUGINS_BILLING_LEDGER_HPP

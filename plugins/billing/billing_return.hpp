@@ -84,6 +84,11 @@ public:
         const std::vector<sdk::Row> invoices = db.query(
             "SELECT invoice_number, customer_id, currency FROM billing_invoices WHERE order_id = ?", {orderId});
         if (invoices.empty()) return sdk::Outcome::proceed();  // never invoiced: nothing to credit
+        if (invoices.size() > 1)  // invoiced per shipment: which invoice a returned unit was on is not known
+            return sdk::Outcome::fail("credit_return_split_invoices",
+                                      "the order has " + std::to_string(invoices.size()) +
+                                          " invoices (invoice: per_shipment); credit-return credits orders with one"
+                                          " invoice only: credit this return by hand");
         const std::string invoice = invoices.front().string("invoice_number");
         const std::string lines = order.has("/return/received/lines") ? "/return/received/lines" : "/return/rma/lines";
         std::vector<CreditLine> credit;

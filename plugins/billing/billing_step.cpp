@@ -1,6 +1,8 @@
 // orderhost.billing — the invoice of an order, its credit note, and the customer's receivables.
 //
-// run(): issues ONE invoice per order, numbered without gaps in the configured series
+// run(): issues ONE invoice per order (config invoice: per_order, the default), or one per
+// shipment (per_shipment: the warehouses of /sourcing/reserved, billing_shipments.hpp, with its
+// rounding rule so that they add up to the per-order invoice), each numbered without gaps in the configured series
 // ("INV-2026-" + a zero-padded counter). The counter is a row of billing_series that the step
 // increments in its own transaction through orderhost.db, so:
 //   - a step that is retried, fails or crashes rolls the increment back with the invoice: no
@@ -17,7 +19,7 @@
 // gets /billing, and the event "invoice.issued" is published with the step's result.
 // Idempotent: an invoice for the order already exists -> it is reported again, nothing issued.
 //
-// compensate(): issued invoices are immutable. Undo issues a credit note for the full amount
+// compensate(): issued invoices are immutable. Undo issues, per invoice, a credit note for the full amount
 // (less what credit notes of returns credited already) in its own gapless series (same counter
 // mechanism), referencing the invoice, reduces the receivables and publishes
 // "credit_note.issued". At most one credit note per invoice, so a repeated compensate issues
@@ -28,6 +30,7 @@
 // Thread contract: OH_STEP_THREAD_SAFE (members are read-only after construction).
 #include "billing_ledger.hpp"
 #include "billing_return.hpp"
+#include "billing_shipments.hpp"
 #include "billing_tax.hpp"
 
 #include <orderhost/sdk.hpp>
@@ -58,24 +61,14 @@ constexpr char kConfigSchema[] = R"({
       "type": "object", "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 10000}}},
     "default_tax_class": {"type": "string", "minLength": 1},
     "tax_classes": {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}},
-    "default_country": {"type": "string", "minLength": 2}
+    "default_country": {"type": "string", "minLength": 2},
+    "invoice": {"enum": ["per_order", "per_shipment"], "default": "per_order"}
   }
 })";
 
-struct InvoiceLine {
-    std::string sku;
-    std::int64_t quantity = 0;
-    std::string tax_class;
-    std::int64_t rate_bp = 0;
-    std::int64_t net = 0;
-    std::int64_t tax = 0;
-};
-
-struct Totals {
-    std::int64_t net = 0;
-    std::int64_t tax = 0;
-    std::int64_t total = 0;
-};
+using billing::InvoiceDraft;
+using billing::InvoiceLine;
+using billing::Totals;
 
 class BillingStep : public sdk::Step {
 public:
@@ -110,6 +103,15 @@ public:
                                    "must name the tax class of lines without /lines/<i>/tax_class");
         default_tax_class_ = *tax_class;
         default_country_ = config.optionalString("/default_country").value_or("");
+        std::optional<std::string> invoice;
+        try {
+            invoice = config.optionalString("/invoice");
+        } catch (const sdk::Error&) {
+            invoice = "";
+        }
+        if (invoice && *invoice != "per_order" && *invoice != "per_shipment")
+            throw sdk::ConfigError("invoice", "must be \"per_order\" or \"per_shipment\" (billing_shipments.hpp)");
+        per_shipment_ = invoice.value_or("per_order") == "per_shipment";
         if (config.has("/tax_classes")) {
             if (config.type("/tax_classes") != sdk::JsonType::object)
                 throw sdk::ConfigError("tax_classes", "must be an object mapping SKU to tax class");
@@ -131,11 +133,11 @@ public:
         sdk::OrderDocument order = call.order();
         const std::string orderId(call.orderId());
         const std::vector<sdk::Row> existing = db.query(
-            "SELECT invoice_number, currency, net_minor, tax_minor, total_minor FROM billing_invoices WHERE order_id = "
-            "?",
+            "SELECT invoice_number, shipment, currency, net_minor, tax_minor, total_minor FROM billing_invoices"
+            " WHERE order_id = ? ORDER BY number",
             {orderId});
         if (!existing.empty()) {  // issued by an earlier run whose result was kept
-            writeInvoice(order, existing.front());
+            writeInvoices(order, existing);
             return sdk::Outcome::proceed();
         }
         const std::optional<std::string> currency = order.optionalString("/currency");
@@ -150,32 +152,31 @@ public:
         Totals totals;
         if (std::optional<sdk::Outcome> problem = priceLines(db, order, country, lines, totals)) return *problem;
 
-        const std::int64_t number = takeNumber(db, series_);
-        const std::string invoice = formatNumber(series_, number);
-        db.execute(
-            "INSERT INTO billing_invoices (invoice_number, series, number, order_id, customer_id, country,"
-            " currency, net_minor, tax_minor, total_minor, issued_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            {invoice, series_, number, orderId, *customer, country, *currency, totals.net, totals.tax, totals.total,
-             call.nowMs()});
-        for (std::size_t i = 0; i < lines.size(); ++i) {
-            const InvoiceLine& l = lines[i];
-            db.execute(
-                "INSERT INTO billing_invoice_lines (invoice_number, line_no, sku, quantity, tax_class, tax_rate_bp,"
-                " net_minor, tax_minor, total_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                {invoice, static_cast<std::int64_t>(i + 1), l.sku, l.quantity, l.tax_class, l.rate_bp, l.net, l.tax,
-                 l.net + l.tax});
+        std::vector<InvoiceDraft> drafts =
+            per_shipment_ ? billing::splitByShipment(order, lines) : std::vector<InvoiceDraft>{{"", lines, totals}};
+        // Paid by card before this step (a chain that captures first): owed by nobody.
+        std::int64_t prepaid = billing::paidBeforeInvoice(order, totals.total);
+        std::vector<sdk::Row> issued;
+        for (const InvoiceDraft& draft : drafts) {
+            const std::string invoice = issue(db, call, draft, *customer, country, *currency);
+            const std::int64_t settled = std::min(prepaid, draft.totals.total);
+            prepaid -= settled;
+            addToReceivables(db, *customer, *currency, draft.totals.total - settled);
+            billing::closeExposure(db, order, orderId, draft.totals.net, &draft == &drafts.back(), call.nowMs());
+            call.events().emit("invoice.issued", sdk::JsonObject()
+                                                     .add("invoice_number", invoice)
+                                                     .add("order_id", orderId)
+                                                     .add("customer_id", *customer)
+                                                     .add("shipment", draft.shipment)
+                                                     .add("currency", *currency)
+                                                     .add("net_minor", draft.totals.net)
+                                                     .add("tax_minor", draft.totals.tax)
+                                                     .add("total_minor", draft.totals.total)
+                                                     .str());
         }
-        addToReceivables(db, *customer, *currency, totals.total);
-        order.setJson("/billing", invoiceJson(invoice, *currency, totals));
-        call.events().emit("invoice.issued", sdk::JsonObject()
-                                                 .add("invoice_number", invoice)
-                                                 .add("order_id", orderId)
-                                                 .add("customer_id", *customer)
-                                                 .add("currency", *currency)
-                                                 .add("net_minor", totals.net)
-                                                 .add("tax_minor", totals.tax)
-                                                 .add("total_minor", totals.total)
-                                                 .str());
+        writeInvoices(order, db.query("SELECT invoice_number, shipment, currency, net_minor, tax_minor, total_minor"
+                                      " FROM billing_invoices WHERE order_id = ? ORDER BY number",
+                                      {orderId}));
         return sdk::Outcome::proceed();
     }
 
@@ -185,21 +186,47 @@ public:
         const std::string orderId(call.orderId());
         const std::vector<sdk::Row> invoices = db.query(
             "SELECT invoice_number, customer_id, currency, net_minor, tax_minor, total_minor FROM billing_invoices"
-            " WHERE order_id = ?",
+            " WHERE order_id = ? ORDER BY number",
             {orderId});
         if (invoices.empty()) return sdk::Outcome::proceed();  // nothing was issued
-        const sdk::Row& inv = invoices.front();
+        std::string last;
+        for (const sdk::Row& inv : invoices) last = creditInvoice(db, call, inv);
+        markCredited(order, last);
+        return sdk::Outcome::proceed();
+    }
+
+private:
+    // Inserts one invoice (a gapless number of the series) and its lines; its number.
+    std::string issue(const sdk::Database& db, const sdk::StepCall& call, const InvoiceDraft& draft,
+                      const std::string& customer, const std::string& country, const std::string& currency) const {
+        const std::int64_t number = takeNumber(db, series_);
+        const std::string invoice = formatNumber(series_, number);
+        db.execute(
+            "INSERT INTO billing_invoices (invoice_number, series, number, order_id, shipment, customer_id, country,"
+            " currency, net_minor, tax_minor, total_minor, issued_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            {invoice, series_, number, std::string(call.orderId()), draft.shipment, customer, country, currency,
+             draft.totals.net, draft.totals.tax, draft.totals.total, call.nowMs()});
+        for (std::size_t i = 0; i < draft.lines.size(); ++i) {
+            const InvoiceLine& l = draft.lines[i];
+            db.execute(
+                "INSERT INTO billing_invoice_lines (invoice_number, line_no, sku, quantity, tax_class, tax_rate_bp,"
+                " net_minor, tax_minor, total_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                {invoice, static_cast<std::int64_t>(i + 1), l.sku, l.quantity, l.tax_class, l.rate_bp, l.net, l.tax,
+                 l.net + l.tax});
+        }
+        return invoice;
+    }
+
+    // The credit note of one invoice (less what credit notes of returns credited already), or
+    // the one an earlier compensate issued; its number.
+    std::string creditInvoice(const sdk::Database& db, const sdk::StepCall& call, const sdk::Row& inv) const {
         const std::string invoice = inv.string("invoice_number");
         const std::vector<sdk::Row> notes =
             db.query("SELECT credit_note_number FROM billing_credit_notes WHERE invoice_number = ?", {invoice});
-        if (!notes.empty()) {  // credited by an earlier compensate
-            markCredited(order, notes.front().string("credit_note_number"));
-            return sdk::Outcome::proceed();
-        }
+        if (!notes.empty()) return notes.front().string("credit_note_number");  // credited by an earlier compensate
         const std::int64_t number = takeNumber(db, credit_note_series_);
         const std::string note = formatNumber(credit_note_series_, number);
         const std::string customer = inv.string("customer_id"), currency = inv.string("currency");
-        // What the credit notes of returns credited already is not credited twice.
         const sdk::Row returned = db.query(
                                         "SELECT COALESCE(SUM(net_minor), 0) AS net, COALESCE(SUM(tax_minor), 0) AS tax"
                                         " FROM billing_return_credits WHERE invoice_number = ?",
@@ -207,26 +234,25 @@ public:
                                       .front();
         const std::int64_t net = inv.integer("net_minor") - returned.integer("net");
         const std::int64_t tax = inv.integer("tax_minor") - returned.integer("tax");
-        const std::int64_t total = net + tax;
+        const std::string orderId(call.orderId());
         db.execute(
             "INSERT INTO billing_credit_notes (credit_note_number, series, number, invoice_number, order_id,"
             " customer_id, currency, net_minor, tax_minor, total_minor, issued_at_ms)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            {note, credit_note_series_, number, invoice, orderId, customer, currency, net, tax, total, call.nowMs()});
-        addToReceivables(db, customer, currency, -total);
-        markCredited(order, note);
+            {note, credit_note_series_, number, invoice, orderId, customer, currency, net, tax, net + tax,
+             call.nowMs()});
+        addToReceivables(db, customer, currency, -(net + tax));
         call.events().emit("credit_note.issued", sdk::JsonObject()
                                                      .add("credit_note_number", note)
                                                      .add("invoice_number", invoice)
                                                      .add("order_id", orderId)
                                                      .add("customer_id", customer)
                                                      .add("currency", currency)
-                                                     .add("total_minor", total)
+                                                     .add("total_minor", net + tax)
                                                      .str());
-        return sdk::Outcome::proceed();
+        return note;
     }
 
-private:
     // Fills `lines` and `totals` from /lines (net = /lines/<i>/total, written by validation);
     // an outcome when the order cannot be invoiced. Writes nothing.
     std::optional<sdk::Outcome> priceLines(const sdk::Database& db, const sdk::OrderDocument& order,
@@ -292,10 +318,26 @@ private:
             .add("total_minor", t.total)
             .str();
     }
-    static void writeInvoice(sdk::OrderDocument& order, const sdk::Row& row) {
-        order.setJson("/billing",
-                      invoiceJson(row.string("invoice_number"), row.string("currency"),
-                                  {row.integer("net_minor"), row.integer("tax_minor"), row.integer("total_minor")}));
+    // /billing: the first invoice's number and the order's totals; with more than one invoice
+    // (per shipment) also "invoices": [{invoice_number, shipment, net_minor, tax_minor, total_minor}].
+    static void writeInvoices(sdk::OrderDocument& order, const std::vector<sdk::Row>& rows) {
+        Totals sum;
+        for (const sdk::Row& row : rows) {
+            sum.net += row.integer("net_minor");
+            sum.tax += row.integer("tax_minor");
+            sum.total += row.integer("total_minor");
+        }
+        order.setJson("/billing", invoiceJson(rows.front().string("invoice_number"), rows.front().string("currency"), sum));
+        if (rows.size() < 2) return;
+        order.setJson("/billing/invoices", "[]");
+        for (const sdk::Row& row : rows)
+            order.setJson("/billing/invoices/-", sdk::JsonObject()
+                                                     .add("invoice_number", row.string("invoice_number"))
+                                                     .add("shipment", row.string("shipment"))
+                                                     .add("net_minor", row.integer("net_minor"))
+                                                     .add("tax_minor", row.integer("tax_minor"))
+                                                     .add("total_minor", row.integer("total_minor"))
+                                                     .str());
     }
     static void markCredited(sdk::OrderDocument& order, const std::string& note) {
         order.set("/billing/status", "credited");
@@ -306,6 +348,7 @@ private:
     std::string series_, credit_note_series_, default_tax_class_, default_country_;
     int width_ = 6;
     bool rates_from_table_ = false;
+    bool per_shipment_ = false;
     billing::RateTable rates_;
     std::map<std::string, std::string> tax_classes_;  // SKU -> tax class
 };

@@ -3,8 +3,8 @@
 // Exposure (config "exposure": "tracked", the default) is what the customer owes or will owe:
 //   open receivables   billing_accounts.open_minor of the customer in the order's currency
 //                      (written by orderhost.billing; "receivables": "none" leaves it out)
-// + accepted orders    credit_exposures rows of the customer that are open and not yet
-//                      invoiced (no billing_invoices row for the order)
+// + accepted orders    credit_exposures rows of the customer in state "open": what of their
+//                      amount is not invoiced yet (amount_minor - invoiced_minor)
 // + /customer/open_balance when the ERP sends one
 // + this order's net total (/totals/net, written by the validation step).
 // With "exposure": "order" only the last two count (the 1.0 behaviour, no tables used).
@@ -27,6 +27,13 @@
 // customer's entry in the config's "limits", else "default_limit", else 0 (no credit without a
 // limit: an unconfigured limit must not mean unlimited credit).
 // compensate(): releases the order's exposure (state "released"); repeating it changes nothing.
+//
+// A row's life: "open" (accepted) → "invoiced" (orderhost.billing invoiced all of it, in the
+// invoice's transaction; per shipment it adds to invoiced_minor until the last one) or "paid"
+// (orderhost.payment captured before all of it was invoiced) → "released" (undone: rejected
+// by a later step, failed, cancelled). Only "open" rows count; an invoiced amount counts
+// through the receivables from the same commit on. Rows that billing of an older version
+// invoiced without closing them (invoiced_minor 0 and an invoice) are not counted either.
 #include <orderhost/sdk.hpp>
 
 #include <cstdint>
@@ -139,7 +146,7 @@ class CreditStep : public sdk::Step {
     if (!tracked_) return sdk::Outcome::proceed();
     sdk::Database db(call);
     if (db.execute("UPDATE credit_exposures SET state = 'released', released_at_ms = ?"
-                   " WHERE order_id = ? AND state = 'open'",
+                   " WHERE order_id = ? AND state <> 'released'",
                    {call.nowMs(), std::string(call.orderId())}) > 0)
       call.order().set("/credit/status", "released");
     return sdk::Outcome::proceed();
@@ -147,7 +154,8 @@ class CreditStep : public sdk::Step {
 
  private:
   static bool isRecorded(const sdk::Database& db, const std::string& orderId) {
-    return !db.query("SELECT state FROM credit_exposures WHERE order_id = ? AND state = 'open'", {orderId}).empty();
+    return !db.query("SELECT state FROM credit_exposures WHERE order_id = ? AND state <> 'released'", {orderId})
+                .empty();
   }
 
   // Takes the customer's lock row, then reads the limit and what counts against it.
@@ -163,7 +171,7 @@ class CreditStep : public sdk::Step {
     known.limit = !locked.empty() && !locked.front().isNull("limit_minor") ? locked.front().integer("limit_minor")
                                                                           : limitOf(customer);
     if (!from_billing_) {
-      known.unbilled = db.query("SELECT COALESCE(SUM(amount_minor), 0) AS unbilled FROM credit_exposures"
+      known.unbilled = db.query("SELECT COALESCE(SUM(amount_minor - invoiced_minor), 0) AS unbilled FROM credit_exposures"
                                 " WHERE customer_id = ? AND state = 'open' AND order_id <> ?",
                                 {customer, orderId})
                            .front()
@@ -177,9 +185,9 @@ class CreditStep : public sdk::Step {
       const sdk::Row row =
           db.query("SELECT (SELECT COALESCE(SUM(open_minor), 0) FROM billing_accounts"
                    " WHERE customer_id = ? AND currency = ?) AS open,"
-                   " (SELECT COALESCE(SUM(e.amount_minor), 0) FROM credit_exposures e"
-                   " WHERE e.customer_id = ? AND e.state = 'open' AND e.order_id <> ? AND NOT EXISTS"
-                   " (SELECT 1 FROM billing_invoices i WHERE i.order_id = e.order_id)) AS unbilled",
+                   " (SELECT COALESCE(SUM(e.amount_minor - e.invoiced_minor), 0) FROM credit_exposures e"
+                   " WHERE e.customer_id = ? AND e.state = 'open' AND e.order_id <> ? AND (e.invoiced_minor > 0"
+                   " OR NOT EXISTS (SELECT 1 FROM billing_invoices i WHERE i.order_id = e.order_id))) AS unbilled",
                    {customer, currency, customer, orderId})
               .front();
       known.receivables = row.integer("open");
@@ -252,7 +260,10 @@ ORDERHOST_MIGRATIONS("",
                         " state VARCHAR(16) NOT NULL,"
                         " created_at_ms BIGINT NOT NULL,"
                         " released_at_ms BIGINT);"
-                        "CREATE INDEX credit_exposures_customer ON credit_exposures (customer_id, state)"));
+                        "CREATE INDEX credit_exposures_customer ON credit_exposures (customer_id, state)"),
+    ORDERHOST_MIGRATION(2, "credit_exposures close when invoiced or paid: invoiced_minor, closed_at_ms",
+                        "ALTER TABLE credit_exposures ADD COLUMN invoiced_minor BIGINT NOT NULL DEFAULT 0;"
+                        "ALTER TABLE credit_exposures ADD COLUMN closed_at_ms BIGINT"));
 
 ORDERHOST_PLUGIN("orderhost.credit", "1.1.0", "orderhost", "Credit limit verification",
     ORDERHOST_STEP(CreditStep, "check-credit", OH_CATEGORY_CREDIT,

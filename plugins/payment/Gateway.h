@@ -50,6 +50,11 @@ public:
                                            const std::string& idempotencyKey) const = 0;
     virtual GatewayReply refund(const std::string& authorizationId, std::int64_t amountMinor,
                                 const std::string& idempotencyKey) const = 0;
+    // Technical cancel: voids whatever the authorize call with `authorizationKey` did, for a
+    // caller that never learnt the authorization's id (the answer was lost). done with status
+    // "voided" (or "declined": nothing was held) or "nothing_to_cancel" (no such call arrived;
+    // the gateway refuses it if it still arrives); refused when it was captured already.
+    virtual GatewayReply cancelByKey(const std::string& authorizationKey, const std::string& idempotencyKey) const = 0;
     // The authorization as the gateway sees it now (after a 3-D Secure answer, or to decide
     // how to undo it).
     virtual GatewayReply lookup(const std::string& authorizationId) const = 0;

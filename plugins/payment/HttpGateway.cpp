@@ -148,6 +148,13 @@ GatewayReply HttpGateway::refund(const std::string& authorizationId, std::int64_
     return exchange("POST", "/v1/refunds", stringify(body));
 }
 
+GatewayReply HttpGateway::cancelByKey(const std::string& authorizationKey, const std::string& idempotencyKey) const {
+    Poco::JSON::Object body;
+    body.set("authorization_key", authorizationKey);
+    body.set("idempotency_key", idempotencyKey);
+    return exchange("POST", "/v1/technical_cancels", stringify(body));
+}
+
 GatewayReply HttpGateway::lookup(const std::string& authorizationId) const {
     return exchange("GET", "/v1/authorizations/" + authorizationId, std::string());
 }

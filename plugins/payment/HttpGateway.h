@@ -26,6 +26,7 @@ public:
                                    const std::string& idempotencyKey) const override;
     GatewayReply refund(const std::string& authorizationId, std::int64_t amountMinor,
                         const std::string& idempotencyKey) const override;
+    GatewayReply cancelByKey(const std::string& authorizationKey, const std::string& idempotencyKey) const override;
     GatewayReply lookup(const std::string& authorizationId) const override;
 
     // A shorter timeout for one call (the step's deadline is nearer than the configured one).

@@ -88,4 +88,16 @@ inline void moveReceivable(const sdk::StepCall& call, std::int64_t amount) {
                {amount, *customer, currency});
 }
 
+// orderhost.credit counts an accepted order (credit_exposures, state "open") until it is
+// invoiced. What the card paid is owed by nobody, so a capture closes what is still open
+// (state "paid": a chain that captures before it invoices, or the rest of an order invoiced
+// per shipment). Only when the credit step recorded the order: without orderhost.credit the
+// table does not exist, and a failing statement would abort the step's transaction.
+inline void closePaidExposure(const sdk::StepCall& call) {
+    if (call.order().optionalString("/credit/status").value_or("") != "accepted") return;
+    sdk::Database db(call);
+    db.execute("UPDATE credit_exposures SET state = 'paid', closed_at_ms = ? WHERE order_id = ? AND state = 'open'",
+               {call.nowMs(), std::string(call.orderId())});
+}
+
 }  // namespace orderhost::payment

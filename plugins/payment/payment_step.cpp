@@ -15,7 +15,13 @@
 //
 // Outcomes: authorized (and captured) → CONTINUE; declined → REJECT with the gateway's
 // decline code; 5xx / timeout / no answer → RETRY (code gateway_*: the chain's attempts and
-// backoff apply); requires_action (3-D Secure) → SUSPEND on signal "payment_confirmed"; the
+// backoff apply), except that `authorize` never ends an attempt not knowing whether money is
+// held: a step that failed for good is not undone by the host, so an authorization it could
+// not learn of would stay open. An authorize (or capture at placement) without an answer is
+// asked again at once with the same key (the gateway replays what it did); still no answer →
+// the step cancels it by key (technical cancel; a capture: void by id) and FAILs
+// payment_outcome_unknown with nothing held; only when that gets no answer either → RETRY
+// (the next attempt's replay learns the outcome). requires_action (3-D Secure) → SUSPEND on signal "payment_confirmed"; the
 // re-run after the signal asks the gateway how the customer answered; after
 // {"timed_out": true} (on_signal_timeout: rerun) it voids and REJECTs payment_confirmation_timeout.
 // compensate(): voids an uncaptured authorization, refunds a captured one (less what
@@ -120,10 +126,18 @@ public:
 
 protected:
     // Captures `amount` on the authorization, recording it; nullopt when it worked.
+    // `settle`: the authorize step captures at placement, and a step of its own that fails is
+    // not undone, so an unknown capture is resolved here (void, or find it captured).
     std::optional<sdk::Outcome> capture(const sdk::StepCall& call, const HttpGateway& gateway, const std::string& id,
-                                        std::int64_t amount, const std::string& currency) const {
-        const GatewayReply captured = gateway.capture(id, amount, keyOf(call, "capture"));
-        if (captured.kind == Kind::unavailable) return retryLater(captured, "capture");
+                                        std::int64_t amount, const std::string& currency, bool settle = false) const {
+        GatewayReply captured = gateway.capture(id, amount, keyOf(call, "capture"));
+        if (captured.kind == Kind::unavailable)
+            captured = forCall(gateway_, timeoutMs_, call).capture(id, amount, keyOf(call, "capture"));
+        if (captured.kind == Kind::unavailable && settle)
+            if (std::optional<sdk::Outcome> settled =
+                    voidUnknownCapture(call, forCall(gateway_, timeoutMs_, call), id, captured))
+                return settled;
+        if (captured.kind == Kind::unavailable && !settle) return retryLater(captured, "capture");
         if (captured.kind == Kind::refused) return refusedByGateway(captured, "capture");
         orderhost::payment::savePaymentRecord(
             call, {"capture", keyOf(call, "capture"), amount, currency, id, "captured", ""});
@@ -131,11 +145,28 @@ protected:
         writeStatus(order, "captured");
         order.set("/payment/captured_minor", amount);
         moveReceivable(call, -amount);  // an invoice paid by card is not an open receivable
+        orderhost::payment::closePaidExposure(call);
         return std::nullopt;
     }
 
     HttpGateway gateway_;
     std::int64_t timeoutMs_;
+
+private:
+    // A capture at placement went unanswered twice. Void the authorization: the void works →
+    // FAIL with nothing held; the gateway refuses it and shows the authorization captured →
+    // nullopt (the capture happened, go on); otherwise RETRY.
+    static std::optional<sdk::Outcome> voidUnknownCapture(const sdk::StepCall& call, const HttpGateway& gateway,
+                                                          const std::string& id, const GatewayReply& lost) {
+        const GatewayReply voided = gateway.voidAuthorization(id, keyOf(call, "void"));
+        if (voided.kind == Kind::done)
+            return sdk::Outcome::fail("payment_outcome_unknown", "the gateway did not answer the capture (" +
+                                                                     lost.message + "); authorization " + id +
+                                                                     " voided: nothing is held or charged");
+        const GatewayReply now = voided.kind == Kind::refused ? gateway.lookup(id) : voided;
+        if (now.kind == Kind::done && now.status == "captured") return std::nullopt;
+        return retryLater(lost, "capture");
+    }
 };
 
 class AuthorizeStep : public PaymentStep {
@@ -175,9 +206,13 @@ public:
             return sdk::Outcome::proceed();
         }
         const HttpGateway gateway = forCall(gateway_, timeoutMs_, call);
-        GatewayReply auth = gateway.authorize(
-            AuthorizeRequest{*amount, currency, *token, std::string(call.orderId()), keyOf(call, "authorize")});
-        if (auth.kind == Kind::unavailable) return retryLater(auth, "authorize");
+        const AuthorizeRequest request{*amount, currency, *token, std::string(call.orderId()), keyOf(call, "authorize")};
+        GatewayReply auth = gateway.authorize(request);
+        // Each further request gets what is left of the step's deadline, not the first one's timeout.
+        if (auth.kind == Kind::unavailable)
+            auth = forCall(gateway_, timeoutMs_, call).authorize(request);  // the gateway replays what it did
+        if (auth.kind == Kind::unavailable)
+            return cancelUnknownAuthorization(call, forCall(gateway_, timeoutMs_, call), auth);
         if (auth.kind == Kind::refused) return refusedByGateway(auth, "authorize");
         order.setJson("/payment/authorization_id", sdk::jsonQuote(auth.id));
         order.set("/payment/amount_minor", *amount);
@@ -197,11 +232,25 @@ public:
         }
         writeStatus(order, "authorized");
         if (captureAtPlacement_)
-            if (std::optional<sdk::Outcome> failed = capture(call, gateway, auth.id, *amount, currency)) return *failed;
+            if (std::optional<sdk::Outcome> failed = capture(call, gateway, auth.id, *amount, currency, true))
+                return *failed;
         return sdk::Outcome::proceed();
     }
 
 private:
+    // The authorize call went unanswered twice: the gateway may hold money under our key that
+    // nobody would release (see the file comment). Cancel it by key and fail for good; RETRY
+    // only when the cancel is unanswered too (then the next attempt's replay tells).
+    static sdk::Outcome cancelUnknownAuthorization(const sdk::StepCall& call, const HttpGateway& gateway,
+                                                   const GatewayReply& lost) {
+        const GatewayReply cancelled = gateway.cancelByKey(keyOf(call, "authorize"), keyOf(call, "cancel"));
+        if (cancelled.kind != Kind::done) return retryLater(lost, "authorize");
+        return sdk::Outcome::fail("payment_outcome_unknown",
+                                  "the gateway did not answer the authorization (" + lost.message +
+                                      "); cancelled by its key " + keyOf(call, "authorize") + " (" + cancelled.status +
+                                      "): nothing is held");
+    }
+
     std::optional<std::int64_t> amountOf(const sdk::OrderDocument& order) const {
         if (!amountPath_.empty()) return order.optionalInteger(amountPath_);
         if (std::optional<std::int64_t> billed = order.optionalInteger("/billing/total_minor")) return billed;

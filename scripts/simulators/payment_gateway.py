@@ -12,16 +12,20 @@ only (Debian's python3), because CI installs nothing from PyPI.
   POST /v1/authorizations/{id}/void    {idempotency_key}
   POST /v1/authorizations/{id}/confirm {result: "succeeded"|"failed"}  (the customer's 3-D Secure answer)
   POST /v1/refunds                     {authorization_id, amount_minor, idempotency_key}
+  POST /v1/technical_cancels           {authorization_key, idempotency_key}  (void by the authorize call's key)
   GET  /v1/ledger[?idempotency_key=K]  every effect with amounts, and totals
   GET  /v1/idempotency/{key}           how often a key was used, and its stored answer
-  POST /admin/faults                   {latency_ms, fail_status, fail_count, lose_response_count, callback_url}
+  POST /admin/faults                   {latency_ms, fail_status, fail_count, lose_response_count, drop_count,
+                                        skip_count, callback_url}
 
 Card tokens: tok_decline_<code> is declined with gateway code <code>; tok_3ds needs the
 customer's confirmation (requires_action); anything else starting with tok_ authorizes.
 Idempotency: the same key with the same body answers the stored result without a second
 effect; the same key with another body answers 409 idempotency_key_reused.
 Faults: fail_status answers 500/503 BEFORE any effect; lose_response records the effect and
-then closes the connection without an answer; latency_ms sleeps after the effect and before
+then closes the connection without an answer; drop_count does the same to the next money
+requests whether new or replayed (the network is down after the gateway acted); skip_count
+lets that many money requests through untouched before fail_count and drop_count apply; latency_ms sleeps after the effect and before
 the answer (so a host killed during the sleep finds the effect done when it retries).
 """
 import argparse
@@ -46,6 +50,8 @@ CREATE TABLE IF NOT EXISTS ledger (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, operation TEXT NOT NULL, authorization_id TEXT,
   amount_minor INTEGER NOT NULL, currency TEXT NOT NULL, status TEXT NOT NULL,
   decline_code TEXT, idempotency_key TEXT NOT NULL, at_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS cancelled_keys (
+  authorization_key TEXT PRIMARY KEY, at_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS idempotency (
   key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, http_status INTEGER NOT NULL,
   body TEXT NOT NULL, uses INTEGER NOT NULL DEFAULT 1);
@@ -66,7 +72,8 @@ class Gateway:
         self.db.row_factory = sqlite3.Row
         self.db.executescript(SCHEMA)
         self.lock = threading.Lock()
-        self.faults = {"latency_ms": 0, "fail_status": 0, "fail_count": 0, "lose_response_count": 0}
+        self.faults = {"latency_ms": 0, "fail_status": 0, "fail_count": 0, "lose_response_count": 0, "drop_count": 0,
+                       "skip_count": 0}
         self.callback_url, self.callback_token = callback_url, callback_token
 
     def take_fault(self, name):
@@ -121,6 +128,10 @@ class Gateway:
         amount, currency, token = body.get("amount_minor"), body.get("currency"), body.get("card_token")
         if not isinstance(amount, int) or amount <= 0 or not isinstance(currency, str) or not isinstance(token, str):
             raise GatewayError(400, "invalid_request", "amount_minor (positive integer), currency and card_token are required")
+        if self.db.execute("SELECT 1 FROM cancelled_keys WHERE authorization_key = ?",
+                           (body["idempotency_key"],)).fetchone() is not None:
+            raise GatewayError(409, "authorization_cancelled",
+                               "a technical cancel for idempotency_key %s came first" % body["idempotency_key"])
         auth_id = "auth_" + uuid.uuid4().hex[:20]
         status, code = "authorized", None
         if token.startswith("tok_decline_"):
@@ -152,6 +163,28 @@ class Gateway:
         self.db.execute("UPDATE authorizations SET status = 'voided' WHERE id = ?", (auth_id,))
         self.record("void", auth_id, auth["amount_minor"], auth["currency"], "succeeded", body["idempotency_key"])
         return 200, self.authorization(auth_id)
+
+    def technical_cancel(self, body):
+        """Voids whatever the authorize call with `authorization_key` did, for a caller that never
+        learnt the authorization's id (its answer was lost). A key not seen yet is remembered, so
+        an authorize request with it that arrives later (still in flight) is refused."""
+        key = body.get("authorization_key")
+        if not isinstance(key, str) or not key:
+            raise GatewayError(400, "invalid_request", "authorization_key is required")
+        row = self.db.execute("SELECT body FROM idempotency WHERE key = ?", (key,)).fetchone()
+        auth_id = json.loads(row["body"]).get("id") if row is not None else None
+        if auth_id is None:  # never authorized (or refused): nothing is held; refuse it from now on
+            self.db.execute("INSERT OR IGNORE INTO cancelled_keys (authorization_key, at_ms) VALUES (?, ?)",
+                            (key, int(time.time() * 1000)))
+            return 200, {"authorization_key": key, "authorization_id": None, "status": "nothing_to_cancel"}
+        auth = self.authorization(auth_id)
+        if auth["status"] in ("authorized", "requires_action"):
+            self.db.execute("UPDATE authorizations SET status = 'voided' WHERE id = ?", (auth_id,))
+            self.record("void", auth_id, auth["amount_minor"], auth["currency"], "succeeded", body["idempotency_key"])
+        elif auth["status"] not in ("voided", "declined"):
+            raise GatewayError(409, "invalid_state", "authorization %s is %s: a captured one is refunded, not cancelled"
+                               % (auth_id, auth["status"]))
+        return 200, dict(self.authorization(auth_id), authorization_key=key)
 
     def refund(self, body):
         auth = self.authorization(body.get("authorization_id"))
@@ -204,7 +237,9 @@ class Gateway:
             if e["status"] in ("authorized", "succeeded", "requires_action"):
                 totals[e["operation"]] = totals.get(e["operation"], 0) + e["amount_minor"]
         net = totals.get("capture", 0) - totals.get("refund", 0)
-        return {"entries": entries, "totals": totals, "net_captured_minor": net}
+        held = [r["id"] for r in self.db.execute(
+            "SELECT id FROM authorizations WHERE status IN ('authorized', 'requires_action') ORDER BY id")]
+        return {"entries": entries, "totals": totals, "net_captured_minor": net, "open_authorizations": held}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -254,9 +289,13 @@ class Handler(BaseHTTPRequestHandler):
                     return self.answer(200, dict(g.faults, callback_url=g.callback_url))
             if method == "GET":
                 return self.read(path, query)
-            if g.take_fault("fail_count"):
+            skipped = g.take_fault("skip_count")  # answered normally: the faults start after it
+            if not skipped and g.take_fault("fail_count"):
                 raise GatewayError(g.faults["fail_status"] or 503, "gateway_unavailable", "injected failure")
             status, answer, replayed = self.effect(path, body)
+            if not skipped and g.take_fault("drop_count"):
+                self.close_connection = True  # done or replayed, but the answer never leaves
+                return
             if not replayed and g.take_fault("lose_response_count"):
                 self.close_connection = True  # the effect is recorded; the caller never hears of it
                 return
@@ -273,6 +312,8 @@ class Handler(BaseHTTPRequestHandler):
             return g.idempotent(key, body, lambda: g.authorize(body))
         if path == "/v1/refunds":
             return g.idempotent(key, body, lambda: g.refund(body))
+        if path == "/v1/technical_cancels":
+            return g.idempotent(key, body, lambda: g.technical_cancel(body))
         match = re.fullmatch(r"/v1/authorizations/([A-Za-z0-9_]+)/(capture|void|confirm)", path)
         if match is None:
             raise GatewayError(404, "not_found", "no such endpoint: POST " + path)
@@ -313,6 +354,8 @@ def main():
     parser.add_argument("--fail-count", type=int, default=0, help="answer that many effect requests with --fail-status")
     parser.add_argument("--lose-response-count", type=int, default=0,
                         help="record that many effects, then close the connection without an answer")
+    parser.add_argument("--drop-count", type=int, default=0,
+                        help="answer that many money requests (new or replayed) with a closed connection after the effect")
     parser.add_argument("--callback-url", default="",
                         help="POSTed after a 3-D Secure confirmation; {order_id} is the authorization's metadata.order_id")
     parser.add_argument("--callback-token", default="", help="bearer token for the callback")
@@ -320,7 +363,8 @@ def main():
 
     Handler.gateway = Gateway(args.db, args.callback_url, args.callback_token)
     Handler.gateway.faults.update(latency_ms=args.latency_ms, fail_status=args.fail_status,
-                                  fail_count=args.fail_count, lose_response_count=args.lose_response_count)
+                                  fail_count=args.fail_count, lose_response_count=args.lose_response_count,
+                                  drop_count=args.drop_count)
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     # Tests read this line to learn the port.

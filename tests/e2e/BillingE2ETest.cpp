@@ -97,7 +97,8 @@ TEST_P(BillingE2ETest, AnOrderGetsAnInvoiceWithTaxAndTotals) {
     EXPECT_EQ(billing->getValue<std::int64_t>("total_minor"), 42921);
     EXPECT_EQ(number("SELECT open_minor FROM billing_accounts WHERE customer_id = 'C-1'"), 42921);
     EXPECT_EQ(number("SELECT COUNT(*) FROM billing_invoice_lines"), 2);
-    EXPECT_EQ(number("SELECT COUNT(*) FROM credit_exposures WHERE state = 'open'"), 1);
+    EXPECT_EQ(number("SELECT COUNT(*) FROM credit_exposures WHERE state = 'invoiced'"), 1) << "invoicing closes the exposure";
+    EXPECT_EQ(number("SELECT COUNT(*) FROM credit_exposures WHERE state = 'open'"), 0);
     // The event left through the outbox with the step's checkpoint.
     EXPECT_TRUE(feedShows("invoice.issued")) << host_->get("/v1/events?after=0").body;
 }

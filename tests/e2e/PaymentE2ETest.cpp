@@ -40,6 +40,11 @@ void writeChains(const std::string& folder, const std::string& url) {
     const std::string capture = "  - name: capture\n    plugin: orderhost.payment\n    step: capture\n    attempts: 3\n"
                                 "    backoff_ms: 50\n    config: { base_url: \"" + url + "\" }\n";
     std::ofstream(folder + "/place-order.yaml") << "name: place-order\n" << head << pay("at_placement", "");
+    // One attempt: the first attempt is the last, so nothing after it could release a hold.
+    std::ofstream(folder + "/pay-once.yaml")
+        << "name: pay-once\n" << head
+        << "  - name: pay\n    plugin: orderhost.payment\n    step: authorize\n    attempts: 1\n"
+           "    config: { base_url: \"" + url + "\", timeout_ms: 5000, capture: at_placement }\n";
     std::ofstream(folder + "/goods.yaml") << "name: goods\n" << head << pay("later", "") << capture;
     std::ofstream(folder + "/fail-after-capture.yaml") << "name: fail-after-capture\n" << head << pay("at_placement", "") << boom;
     std::ofstream(folder + "/fail-after-auth.yaml") << "name: fail-after-auth\n" << head << pay("later", "") << boom;
@@ -162,11 +167,56 @@ TEST_P(PaymentE2ETest, ExactlyOnceWhenTheGatewayLosesItsAnswersAfterCharging) {
     int retries = 0;
     Poco::JSON::Array::Ptr steps = done->getArray("steps");
     for (unsigned i = 0; i < steps->size(); ++i) retries += steps->getObject(i)->getValue<std::string>("outcome") == "retry";
-    EXPECT_EQ(retries, 2) << "both lost answers were retried";
-    // The retries reached the gateway with the same keys and were answered from its record.
-    EXPECT_EQ(simulator_.uses(simulator_.keyOf("authorization")), 3);  // lost, replayed, replayed
+    EXPECT_EQ(retries, 0) << "each lost answer was asked again within the attempt";
+    // Asked again with the same keys, and answered from the gateway's record.
+    EXPECT_EQ(simulator_.uses(simulator_.keyOf("authorization")), 2);  // lost, replayed
     EXPECT_EQ(simulator_.uses(simulator_.keyOf("capture")), 2);
+    EXPECT_EQ(simulator_.openAuthorizations(), 0);
     EXPECT_EQ(records(done->getValue<std::string>("id")).size(), 2u);
+}
+
+// The gateway authorizes but no answer gets through on the step's last attempt: the step
+// cancels by its key and fails for good, and the gateway holds nothing for the failed order.
+TEST_P(PaymentE2ETest, AnAuthorizationWhoseAnswersAreLostOnTheLastAttemptIsCancelledByKey) {
+    simulator_.setFaults(R"({"drop_count": 2})");  // the authorization, then its replay
+    host_->post("/v1/orders", order("PAY-DROP", "pay-once", "tok_visa"));
+    const Object::Ptr failed = waitFor("PAY-DROP", "failed");
+    EXPECT_EQ(simulator_.count("authorization"), 1);
+    EXPECT_EQ(simulator_.count("void"), 1);
+    EXPECT_EQ(simulator_.openAuthorizations(), 0) << "the failed order's authorization is still held";
+    EXPECT_EQ(simulator_.count("capture"), 0);
+    EXPECT_EQ(simulator_.netCaptured(), 0);
+    std::string code;
+    Poco::JSON::Array::Ptr steps = failed->getArray("steps");
+    for (unsigned i = 0; i < steps->size(); ++i)
+        if (steps->getObject(i)->getValue<std::string>("outcome") == "fail")
+            code = steps->getObject(i)->optValue<std::string>("code", "");
+    EXPECT_EQ(code, "payment_outcome_unknown");
+    EXPECT_TRUE(records(failed->getValue<std::string>("id")).empty()) << "a failed attempt keeps no rows";
+}
+
+// The capture at placement charged, but no answer gets through on the last attempt: the
+// step finds it captured (the void is refused) and goes on; nothing is charged twice.
+TEST_P(PaymentE2ETest, ACaptureWhoseAnswersAreLostOnTheLastAttemptIsFoundCaptured) {
+    simulator_.setFaults(R"({"skip_count": 1, "drop_count": 2})");  // the capture, then its replay
+    host_->post("/v1/orders", order("PAY-DROP-CAPTURE", "pay-once", "tok_visa"));
+    const Object::Ptr done = waitFor("PAY-DROP-CAPTURE", "completed");
+    EXPECT_EQ(payment(done, "status"), "captured");
+    EXPECT_EQ(simulator_.count("capture"), 1);
+    EXPECT_EQ(simulator_.netCaptured(), 2500);
+    EXPECT_EQ(simulator_.openAuthorizations(), 0);
+}
+
+// The capture at placement is refused before it happened and again when asked: the step
+// voids the authorization and fails for good with nothing held and nothing charged.
+TEST_P(PaymentE2ETest, ACaptureThatCannotBeMadeOnTheLastAttemptVoidsTheAuthorization) {
+    simulator_.setFaults(R"({"skip_count": 1, "fail_count": 2, "fail_status": 503})");
+    host_->post("/v1/orders", order("PAY-FAIL-CAPTURE", "pay-once", "tok_visa"));
+    waitFor("PAY-FAIL-CAPTURE", "failed");
+    EXPECT_EQ(simulator_.count("authorization"), 1);
+    EXPECT_EQ(simulator_.count("void"), 1);
+    EXPECT_EQ(simulator_.openAuthorizations(), 0) << "the failed order's authorization is still held";
+    EXPECT_EQ(simulator_.netCaptured(), 0);
 }
 
 TEST_P(PaymentE2ETest, ExactlyOnceWhenTheHostIsKilledDuringTheGatewayCall) {

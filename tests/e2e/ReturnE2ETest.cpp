@@ -5,6 +5,7 @@
 // Chains: tests/e2e/return-chains (${GATEWAY_URL} replaced by the simulator's address).
 #include "HostProcess.h"
 #include "tests/support/GatewaySimulator.h"
+#include "tests/support/OrderToCashBooks.h"
 #include "tests/support/TestDatabase.h"
 
 #include <Poco/Data/ODBC/Connector.h>
@@ -148,6 +149,7 @@ TEST_P(ReturnE2ETest, TwoPartialReturnsOfACardPaidOrderCreditAndRefundToTheCent)
     EXPECT_EQ(number("SELECT SUM(total_minor) FROM billing_return_credits"), kOneDrill + kTwoDrills);
     EXPECT_EQ(number("SELECT COUNT(DISTINCT number) FROM billing_return_credits"), 2);
     EXPECT_EQ(receivables(), 0) << "credit notes and refunds of a card-paid order cancel out";
+    expectBooksBalance(readBooks(database_->connectionString(), "C-RET", &simulator_));
 
     // No drill is left to return: refused, naming the line; the order stays returned.
     const Object::Ptr refused = parse(post(id, "return", drills("R-3", 1)).body);
@@ -250,6 +252,7 @@ TEST_P(ReturnE2ETest, CancellingAPaidUnshippedOrderRefundsCreditsAndClearsReceiv
     EXPECT_EQ(number("SELECT total_minor FROM billing_credit_notes"), kInvoiced);
     EXPECT_EQ(receivables(), 0);
     EXPECT_EQ(number("SELECT COUNT(*) FROM credit_exposures WHERE state = 'open'"), 0);
+    expectBooksBalance(readBooks(database_->connectionString(), "C-RET", &simulator_));
 }
 
 TEST_P(ReturnE2ETest, ASigkillInTheReturnChainLeavesEachEffectOnce) {

@@ -21,6 +21,10 @@ std::int64_t GatewaySimulator::netCaptured() const {
     return getJson("/v1/ledger")->getValue<std::int64_t>("net_captured_minor");
 }
 
+int GatewaySimulator::openAuthorizations() const {
+    return static_cast<int>(getJson("/v1/ledger")->getArray("open_authorizations")->size());
+}
+
 std::string GatewaySimulator::keyOf(const std::string& operation) const {
     Poco::JSON::Array::Ptr entries = getJson("/v1/ledger")->getArray("entries");
     for (unsigned i = 0; i < entries->size(); ++i)

@@ -18,6 +18,9 @@ public:
     int count(const std::string& operation) const;
     // Captured minus refunded, in minor units: what the customer was charged in the end.
     std::int64_t netCaptured() const;
+    // Authorizations the gateway still holds (authorized or awaiting 3-D Secure): money a
+    // customer cannot spend although no order will capture it.
+    int openAuthorizations() const;
     // The idempotency key of the first ledger entry of `operation` ("" when none).
     std::string keyOf(const std::string& operation) const;
 };

@@ -112,6 +112,46 @@ TEST_P(CreditExposureTest, BillingsOpenReceivablesCountAndInvoicedOrdersAreNotCo
     EXPECT_EQ(check(4, "C-1", 1).kind, OH_OUTCOME_CONTINUE);
 }
 
+// The exposure row of an order closes in the commit that moves its amount elsewhere: the
+// invoice (receivables) or the undo (released). Afterwards the figures a new order sees are
+// exactly what the tables say: open receivables + the open rows' uninvoiced amounts.
+TEST_P(CreditExposureTest, RowsCloseWhenInvoicedOrReleasedAndTheExposureIsExact) {
+    auto billing = makeStep("orderhost.billing", "issue-invoice",
+                            R"({"series": "INV-", "credit_note_series": "CN-", "tax_rates": {"DE": {"standard": 1000}},)"
+                            R"( "default_tax_class": "standard", "default_country": "DE"})");
+    auto invoiced = parse(creditOrder("C-1", 10000));
+    ASSERT_EQ(call(*step_, invoiced, orderId(1)).kind, OH_OUTCOME_CONTINUE);
+    ASSERT_EQ(call(*billing, invoiced, orderId(1)).kind, OH_OUTCOME_CONTINUE);  // 110.00 owed
+    auto credited = parse(creditOrder("C-1", 5000));
+    ASSERT_EQ(call(*step_, credited, orderId(2)).kind, OH_OUTCOME_CONTINUE);
+    ASSERT_EQ(call(*billing, credited, orderId(2)).kind, OH_OUTCOME_CONTINUE);
+    ASSERT_EQ(call(*billing, credited, orderId(2), true).kind, OH_OUTCOME_CONTINUE);  // credit note
+    ASSERT_EQ(call(*step_, credited, orderId(2), true).kind, OH_OUTCOME_CONTINUE);    // released
+    auto waiting = parse(creditOrder("C-1", 7000));  // accepted, not invoiced yet
+    ASSERT_EQ(call(*step_, waiting, orderId(3)).kind, OH_OUTCOME_CONTINUE);
+    auto undone = parse(creditOrder("C-1", 3000));  // accepted, then undone before its invoice
+    ASSERT_EQ(call(*step_, undone, orderId(4)).kind, OH_OUTCOME_CONTINUE);
+    ASSERT_EQ(call(*step_, undone, orderId(4), true).kind, OH_OUTCOME_CONTINUE);
+
+    EXPECT_EQ(number("SELECT COUNT(*) FROM credit_exposures WHERE state = 'open'"), 1) << "only the waiting order";
+    EXPECT_EQ(number("SELECT COUNT(*) FROM credit_exposures WHERE state = 'invoiced' AND invoiced_minor = 10000"
+                     " AND closed_at_ms IS NOT NULL AND order_id = '" + orderId(1) + "'"), 1);
+    EXPECT_EQ(number("SELECT COUNT(*) FROM credit_exposures WHERE state = 'released'"), 2);
+    const std::int64_t receivables = number("SELECT open_minor FROM billing_accounts WHERE customer_id = 'C-1'");
+    EXPECT_EQ(receivables, 11000);
+    auto probe = parse(creditOrder("C-1", 1));
+    ASSERT_EQ(call(*step_, probe, orderId(5)).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(at(probe, "/credit/open_receivables"), std::to_string(receivables));
+    EXPECT_EQ(at(probe, "/credit/unbilled_orders"), "7000");
+    EXPECT_EQ(at(probe, "/credit/exposure"), std::to_string(receivables + 7000 + 1));
+    // The waiting order is invoiced at last: its amount moves to the receivables in one commit.
+    ASSERT_EQ(call(*billing, waiting, orderId(3)).kind, OH_OUTCOME_CONTINUE);
+    auto after = parse(creditOrder("C-1", 1));
+    ASSERT_EQ(call(*step_, after, orderId(6)).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(at(after, "/credit/unbilled_orders"), "1") << "only the probe is open";
+    EXPECT_EQ(at(after, "/credit/open_receivables"), std::to_string(11000 + 7700));
+}
+
 TEST_P(CreditExposureTest, ApprovalContinuesAndCountsRefusalRejects) {
     exec("INSERT INTO credit_limits (customer_id, limit_minor, checked_at_ms) VALUES ('C-BIG', 100, 0)");
     auto order = parse(creditOrder("C-BIG", 5000));

@@ -121,6 +121,29 @@ TEST(HttpGatewayTest, VoidAndRefundAreRecordedAndStateIsChecked) {
     EXPECT_EQ(simulator.netCaptured(), 0);
 }
 
+// Technical cancel: the caller knows only the key of an authorization whose answer it lost.
+TEST(HttpGatewayTest, ATechnicalCancelVoidsByKeyAndRefusesAnAuthorizationArrivingLater) {
+    GatewaySimulator simulator;
+    const HttpGateway gateway(simulator.url(), 5000);
+    simulator.setFaults(R"({"drop_count": 2})");  // the answer and the replay's are both lost
+    EXPECT_EQ(gateway.authorize(card("tok_visa", "lost")).kind, Kind::unavailable);
+    EXPECT_EQ(gateway.authorize(card("tok_visa", "lost")).kind, Kind::unavailable);
+    EXPECT_EQ(simulator.openAuthorizations(), 1);
+    const GatewayReply cancelled = gateway.cancelByKey("lost", "lost:cancel");
+    ASSERT_EQ(cancelled.kind, Kind::done) << cancelled.message;
+    EXPECT_EQ(cancelled.status, "voided");
+    EXPECT_EQ(gateway.cancelByKey("lost", "lost:cancel").status, "voided");  // replayed
+    EXPECT_EQ(simulator.openAuthorizations(), 0);
+    EXPECT_EQ(simulator.count("void"), 1);
+    // A key that never reached the gateway: nothing to cancel, and it is refused from now on.
+    EXPECT_EQ(gateway.cancelByKey("never", "never:cancel").status, "nothing_to_cancel");
+    const GatewayReply late = gateway.authorize(card("tok_visa", "never"));
+    EXPECT_EQ(late.kind, Kind::refused);
+    EXPECT_EQ(late.errorCode, "authorization_cancelled");
+    EXPECT_EQ(simulator.count("authorization"), 1);
+    EXPECT_EQ(simulator.openAuthorizations(), 0);
+}
+
 TEST(HttpGatewayTest, RequiresActionThenTheCustomersAnswerIsVisibleByLookup) {
     GatewaySimulator simulator;
     const HttpGateway gateway(simulator.url(), 5000);

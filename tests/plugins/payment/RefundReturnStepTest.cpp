@@ -95,6 +95,33 @@ TEST_P(RefundReturnStepTest, AnOrderPaidByInvoiceHasNothingToRefund) {
     EXPECT_EQ(call(*refund_, noRma, orderId(3)).code, "rma_missing");
 }
 
+// A chain that captures before it invoices: the capture closes the order's credit exposure
+// (state paid), the invoice then owes only what the card did not pay, and the undo of all
+// three leaves nothing owed and nothing charged.
+TEST_P(RefundReturnStepTest, ACaptureBeforeTheInvoiceClosesTheExposureAndTheInvoiceOwesOnlyTheRest) {
+    auto credit = makeStep("orderhost.credit", "check-credit", R"({"default_limit": 100000000})");
+    auto billing = makeStep("orderhost.billing", "issue-invoice",
+                            R"({"series": "INV-", "credit_note_series": "CN-", "tax_rates": {"DE": {"standard": 1900}},)"
+                            R"( "default_tax_class": "standard", "default_country": "DE"})");
+    auto doc = parse(R"({"currency": "EUR", "customer": {"id": "C-6"}, "attributes": {"card_token": "tok_visa"},
+      "lines": [{"sku": "DRILL", "quantity": 1, "total": 10000}], "totals": {"net": 10000}})");
+    ASSERT_EQ(call(*credit, doc, orderId(1)).kind, OH_OUTCOME_CONTINUE);
+    ASSERT_EQ(call(*pay_, doc, orderId(1)).kind, OH_OUTCOME_CONTINUE);  // the net, before any invoice
+    EXPECT_EQ(simulator_.netCaptured(), 10000);
+    EXPECT_EQ(text("SELECT state FROM credit_exposures WHERE customer_id = 'C-6'"), "paid");
+    ASSERT_EQ(call(*billing, doc, orderId(1)).kind, OH_OUTCOME_CONTINUE);  // 100.00 + 19.00 tax
+    EXPECT_EQ(number("SELECT open_minor FROM billing_accounts WHERE customer_id = 'C-6'"), 1900)
+        << "the invoice owes what the card paid already";
+    EXPECT_EQ(text("SELECT state FROM credit_exposures WHERE customer_id = 'C-6'"), "paid");
+    // Undone in reverse: the credit note, the refund, the exposure.
+    ASSERT_EQ(call(*billing, doc, orderId(1), true).kind, OH_OUTCOME_CONTINUE);
+    ASSERT_EQ(call(*pay_, doc, orderId(1), true).kind, OH_OUTCOME_CONTINUE);
+    ASSERT_EQ(call(*credit, doc, orderId(1), true).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(number("SELECT open_minor FROM billing_accounts WHERE customer_id = 'C-6'"), 0);
+    EXPECT_EQ(simulator_.netCaptured(), 0);
+    EXPECT_EQ(text("SELECT state FROM credit_exposures WHERE customer_id = 'C-6'"), "released");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, RefundReturnStepTest, ::testing::ValuesIn(testing::testBackends()),
                          testing::backendName);
 

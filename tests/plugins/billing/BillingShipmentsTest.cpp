@@ -1,0 +1,81 @@
+// orderhost.billing with invoice: per_shipment (billing_shipments.hpp) as the host runs it
+// (PluginStepHarness.h), on every backend: one gapless invoice per warehouse the order ships
+// from, the split lines rounded so that the invoices add up to the per-order invoice to the
+// minor unit, and a credit note for each on compensation.
+#include "PluginStepHarness.h"
+
+namespace orderhost::plugintests {
+namespace {
+
+constexpr char kConfig[] = R"({"series": "INV-", "credit_note_series": "CN-", "invoice": "per_shipment",
+  "tax_rates": {"DE": {"standard": 1000}}, "default_tax_class": "standard", "default_country": "DE"})";
+
+// Three warehouses. NUT 3 x 0.05 at 10 %: the line's tax is 0.015 -> 0.02; one nut per
+// shipment: 0.01 + 0.01 + the rest 0.00 (three separately rounded lines would make 0.03).
+// DRILL 2 for 29.99: 14.99 + the rest 15.00. SERVICE reserved nowhere: the first shipment.
+// A: 10.05 + 1.01 = 11.06; B: 15.04 + 1.51 = 16.55; C: 15.05 + 1.50 = 16.55; order: 44.16.
+constexpr char kOrder[] = R"({"currency": "EUR", "customer": {"id": "C-S"}, "lines": [
+  {"sku": "NUT", "quantity": 3, "total": 15},
+  {"sku": "DRILL", "quantity": 2, "total": 2999},
+  {"sku": "SERVICE", "quantity": 1, "total": 1000}],
+  "sourcing": {"reserved": [{"sku": "NUT", "warehouse": "WH-A", "quantity": 1},
+    {"sku": "NUT", "warehouse": "WH-B", "quantity": 1}, {"sku": "DRILL", "warehouse": "WH-B", "quantity": 1},
+    {"sku": "NUT", "warehouse": "WH-C", "quantity": 1}, {"sku": "DRILL", "warehouse": "WH-C", "quantity": 1}]}})";
+
+class BillingShipmentsTest : public PluginStepTest {};
+
+TEST_P(BillingShipmentsTest, OneGaplessInvoicePerShipmentAddingUpToTheOrderAndOneCreditNoteEach) {
+    auto step = makeStep("orderhost.billing", "issue-invoice", kConfig);
+    auto doc = parse(kOrder);
+    const auto outcome = call(*step, doc, orderId(1));
+    ASSERT_EQ(outcome.kind, OH_OUTCOME_CONTINUE) << outcome.code << ": " << outcome.message;
+    EXPECT_EQ(outcome.events.size(), 3u);
+    EXPECT_EQ(at(doc, "/billing/total_minor"), "4416");
+    EXPECT_EQ(at(doc, "/billing/tax_minor"), "402") << "not the per-order invoice's tax";
+    EXPECT_EQ(
+        at(doc, "/billing/invoices"),
+        R"([{"invoice_number":"INV-000001","shipment":"WH-A","net_minor":1005,"tax_minor":101,"total_minor":1106},)"
+        R"({"invoice_number":"INV-000002","shipment":"WH-B","net_minor":1504,"tax_minor":151,"total_minor":1655},)"
+        R"({"invoice_number":"INV-000003","shipment":"WH-C","net_minor":1505,"tax_minor":150,"total_minor":1655}])");
+    EXPECT_EQ(number("SELECT SUM(total_minor) FROM billing_invoice_lines"), 4416) << "lines and invoices disagree";
+    EXPECT_EQ(number("SELECT SUM(tax_minor) FROM billing_invoice_lines WHERE sku = 'NUT'"), 2);
+    EXPECT_EQ(number("SELECT SUM(quantity) FROM billing_invoice_lines WHERE sku = 'DRILL'"), 2);
+    EXPECT_EQ(number("SELECT open_minor FROM billing_accounts WHERE customer_id = 'C-S'"), 4416);
+    // A re-run issues nothing and reports the same invoices.
+    auto again = parse(kOrder);
+    ASSERT_EQ(call(*step, again, orderId(1)).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(at(again, "/billing/invoices"), at(doc, "/billing/invoices"));
+    // One warehouse (or none): one invoice, as per_order, and the numbers go on without a gap.
+    auto single = parse(R"({"currency": "EUR", "customer": {"id": "C-S"}, "lines": [
+      {"sku": "NUT", "quantity": 3, "total": 15}], "sourcing": {"reserved": [{"sku": "NUT", "warehouse": "WH-A", "quantity": 3}]}})");
+    ASSERT_EQ(call(*step, single, orderId(2)).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(at(single, "/billing/invoice_number"), R"("INV-000004")");
+    EXPECT_EQ(at(single, "/billing/invoices"), "") << "one invoice needs no list";
+    EXPECT_EQ(number("SELECT COUNT(*) FROM billing_invoices"), 4);
+    EXPECT_EQ(number("SELECT MAX(number) FROM billing_invoices"), 4);
+
+    // Undone: every invoice of the order gets its own credit note, numbered without a gap.
+    const auto undo = call(*step, doc, orderId(1), /*compensating=*/true);
+    ASSERT_EQ(undo.kind, OH_OUTCOME_CONTINUE) << undo.message;
+    EXPECT_EQ(undo.events.size(), 3u);
+    EXPECT_EQ(number("SELECT COUNT(*) FROM billing_credit_notes c JOIN billing_invoices i ON i.invoice_number ="
+                     " c.invoice_number WHERE c.total_minor = i.total_minor"),
+              3);
+    EXPECT_EQ(number("SELECT MAX(number) FROM billing_credit_notes"), 3);
+    EXPECT_EQ(number("SELECT open_minor FROM billing_accounts WHERE customer_id = 'C-S'"), 17);  // the single one
+    ASSERT_EQ(call(*step, doc, orderId(1), true).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(number("SELECT COUNT(*) FROM billing_credit_notes"), 3) << "a second compensate credited again";
+}
+
+TEST_P(BillingShipmentsTest, RefusesAnUnknownInvoiceModeNamingTheField) {
+    EXPECT_THROW(makeStep("orderhost.billing", "issue-invoice",
+                          R"({"series": "INV-", "credit_note_series": "CN-", "invoice": "per_parcel",)"
+                          R"( "tax_rates": {"DE": {"standard": 1000}}, "default_tax_class": "standard"})"),
+                 engine::StepCreateError);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, BillingShipmentsTest, ::testing::ValuesIn(testing::testBackends()),
+                         testing::backendName);
+
+}  // namespace
+}  // namespace orderhost::plugintests
