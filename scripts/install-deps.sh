@@ -18,6 +18,10 @@ PACKAGES=(
   # Notification: mustache templates (header-only) for the plugin, and the SMTP listener the
   # tests and the Quick start run (scripts/simulators/smtp_sink.py).
   libkainjow-mustache-dev python3-aiosmtpd
+  # promtool validates GET /metrics in the tests (tests/e2e/OperationsEndpointsTest.cpp). Debian
+  # ships it only inside the whole Prometheus server (~96 MB installed, a service that is not
+  # started in containers); the tests run nothing but promtool from it.
+  prometheus
 )
 
 missing=()

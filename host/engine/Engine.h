@@ -14,6 +14,7 @@
 #include "host/engine/HealthProblems.h"
 #include "host/engine/ReadyChain.h"
 #include "host/engine/StepWorkers.h"
+#include "host/metrics/StepMetrics.h"
 #include "host/services/CallContext.h"
 #include "host/store/Datasources.h"
 #include "host/store/OrderStore.h"
@@ -49,6 +50,8 @@ public:
     StepWorkers& workers() { return workers_; }
     // What GET /v1/health reports besides plugin and chain load errors.
     HealthProblems& problems() { return problems_; }
+    // Step latencies, outcomes, retries, compensations and holds, for GET /metrics.
+    metrics::StepMetrics& stepMetrics() { return stepMetrics_; }
     // The named datasources plugins reach through orderhost.db (nullptr: none configured).
     store::Datasources* datasources() const { return datasources_; }
     void setDatasources(store::Datasources* datasources) { datasources_ = datasources; }
@@ -70,6 +73,7 @@ private:
     EngineSettings settings_;
     StepWorkers workers_;
     HealthProblems problems_;
+    metrics::StepMetrics stepMetrics_;
     store::Datasources* datasources_ = nullptr;
 };
 
