@@ -1,5 +1,6 @@
 #include "host/logging/LogContext.h"
 
+#include <iterator>
 #include <random>
 
 namespace orderhost::logging {
@@ -7,9 +8,9 @@ namespace {
 
 thread_local LogFields current;
 
-void overlay(std::string& field, const std::string& value) {
-    if (!value.empty()) field = value;
-}
+// The fields in one order, so a scope can set and restore them by index.
+std::string LogFields::*const kFields[] = {&LogFields::requestId, &LogFields::orderId, &LogFields::chain,
+                                           &LogFields::step,      &LogFields::plugin,  &LogFields::eventId};
 
 }  // namespace
 
@@ -22,16 +23,22 @@ LogFields fieldsForStep(const std::string& step, const std::string& plugin) {
     return fields;
 }
 
-LogScope::LogScope(const LogFields& fields) : previous_(current) {
-    overlay(current.requestId, fields.requestId);
-    overlay(current.orderId, fields.orderId);
-    overlay(current.chain, fields.chain);
-    overlay(current.step, fields.step);
-    overlay(current.plugin, fields.plugin);
-    overlay(current.eventId, fields.eventId);
+// Saves and restores only what it sets: a scope opens per step, and copying all six strings
+// each time was a measurable share of the step's bookkeeping.
+LogScope::LogScope(const LogFields& fields) {
+    for (unsigned i = 0; i < std::size(kFields); ++i) {
+        const std::string& value = fields.*kFields[i];
+        if (value.empty()) continue;
+        previous_.*kFields[i] = std::move(current.*kFields[i]);
+        current.*kFields[i] = value;
+        changed_ |= 1u << i;
+    }
 }
 
-LogScope::~LogScope() { current = std::move(previous_); }
+LogScope::~LogScope() {
+    for (unsigned i = 0; i < std::size(kFields); ++i)
+        if (changed_ & (1u << i)) current.*kFields[i] = std::move(previous_.*kFields[i]);
+}
 
 std::string newRequestId() {
     thread_local std::mt19937_64 random{std::random_device{}()};

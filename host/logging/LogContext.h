@@ -38,7 +38,8 @@ public:
     LogScope& operator=(const LogScope&) = delete;
 
 private:
-    LogFields previous_;
+    LogFields previous_;  // only the fields this scope set (changed_) hold anything
+    unsigned changed_ = 0;
 };
 
 // A request id for a request that came without a usable X-Request-Id: 32 random hex digits.

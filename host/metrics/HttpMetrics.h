@@ -20,7 +20,7 @@ namespace orderhost::metrics {
 
 // The route a path belongs to, with its variable parts named: "/v1/orders/{id}/signals/{signal}".
 // A path that is no route of the API is "other".
-std::string routeTemplate(std::string_view path);
+std::string_view routeTemplate(std::string_view path);
 
 class HttpMetrics {
 public:

@@ -96,6 +96,9 @@ TEST(LoggingTest, PluginLinesHaveThePluginsLoggerAndStepAndCannotForgeJsonLines)
         if (field(line, "msg").find("FORGED host line") == std::string::npos) continue;
         if (field(line, "logger") != "test.boundary") continue;  // the host's own report of the outcome
         ++pluginLines;
+        std::ostringstream text;
+        line->stringify(text);
+        SCOPED_TRACE(text.str());
         EXPECT_EQ(field(line, "plugin"), "test.boundary");
         EXPECT_EQ(field(line, "step"), "hostile");
         EXPECT_EQ(field(line, "request_id"), "r-77");

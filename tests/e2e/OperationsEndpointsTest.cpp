@@ -81,14 +81,14 @@ TEST(OperationsEndpointsTest, AScrapeAfterOrdersShowsWhatTheyDidAndPassesPromtoo
     EXPECT_EQ(scrape.headers.at("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
     EXPECT_EQ(valueOf(after, R"(orderhost_orders{chain="place-order",state="completed"})"), 2) << scrape.body;
     EXPECT_EQ(valueOf(after, R"(orderhost_orders{chain="place-order",state="on_hold"})"), 1) << scrape.body;
-    const std::string validation = R"(plugin="orderhost.validation",step_kind="validation")";
+    const std::string validation = R"(plugin="orderhost.validation",step_kind="validate")";
     EXPECT_EQ(valueOf(after, "orderhost_step_runs_total{" + validation + R"(,outcome="continue"})") -
                   valueOf(before, "orderhost_step_runs_total{" + validation + R"(,outcome="continue"})"),
               3)
         << scrape.body;
     EXPECT_EQ(valueOf(after, "orderhost_step_duration_seconds_count{" + validation + "}"), 3) << scrape.body;
     EXPECT_GT(valueOf(after, "orderhost_step_duration_seconds_sum{" + validation + "}"), 0) << scrape.body;
-    EXPECT_EQ(valueOf(after, R"(orderhost_step_runs_total{plugin="orderhost.credit",step_kind="credit",outcome="suspend"})"),
+    EXPECT_EQ(valueOf(after, R"(orderhost_step_runs_total{plugin="orderhost.credit",step_kind="check-credit",outcome="suspend"})"),
               1)
         << scrape.body;
     EXPECT_NE(scrape.body.find("orderhost_holds_total{chain=\"place-order\",signal="), std::string::npos) << scrape.body;
