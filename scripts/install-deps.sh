@@ -21,6 +21,10 @@ PACKAGES=(
   # tests and the Quick start run (scripts/simulators/smtp_sink.py); openssl makes the SMTP
   # sink's self-signed certificate in the STARTTLS tests (tests/support/SmtpSink.cpp).
   libkainjow-mustache-dev python3-aiosmtpd openssl
+  # promtool validates GET /metrics in the tests (tests/e2e/OperationsEndpointsTest.cpp). Debian
+  # ships it only inside the whole Prometheus server (~96 MB installed, a service that is not
+  # started in containers); the tests run nothing but promtool from it.
+  prometheus
 )
 
 missing=()

@@ -5,6 +5,7 @@
 #include "host/api/Endpoints.h"
 #include "host/api/HttpFraming.h"
 #include "host/api/JsonReply.h"
+#include "host/logging/LogContext.h"
 #include "host/store/StoreError.h"
 
 #include <Poco/Net/HTTPServerRequest.h>
@@ -16,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 
 namespace orderhost::api {
@@ -113,6 +115,26 @@ Poco::URI::QueryParameters queryParameters(const Poco::URI& uri) {
     }
 }
 
+// Counts the request in GET /metrics when it ends, however it ends.
+class RequestObservation {
+public:
+    RequestObservation(ApiContext& context, const HTTPServerRequest& request, const HTTPServerResponse& response)
+        : context_(context), request_(request), response_(response), began_(std::chrono::steady_clock::now()) {}
+    ~RequestObservation() {
+        if (context_.operations == nullptr) return;
+        const std::string& uri = request_.getURI();
+        context_.operations->http.record(request_.getMethod(), std::string_view(uri).substr(0, uri.find('?')),
+                                         static_cast<int>(response_.getStatus()),
+                                         std::chrono::steady_clock::now() - began_);
+    }
+
+private:
+    ApiContext& context_;
+    const HTTPServerRequest& request_;
+    const HTTPServerResponse& response_;
+    std::chrono::steady_clock::time_point began_;
+};
+
 class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
 public:
     explicit ApiRequestHandler(ApiContext& context) : context_(context) {}
@@ -123,6 +145,13 @@ public:
         // readBody() consumed the whole body.
         keepAlive_ = response.getKeepAlive();
         if (hasRequestBody(request)) response.setKeepAlive(false);
+        // The request's id, kept from X-Request-Id or made here: in every log line written
+        // for it (and the order's first ones), and in the reply, so a client can quote it.
+        const std::string clientId = request.get("X-Request-Id", "");
+        const std::string requestId = logging::isUsableRequestId(clientId) ? clientId : logging::newRequestId();
+        response.set("X-Request-Id", requestId);
+        const logging::LogScope logFields({requestId, "", "", "", "", ""});
+        const RequestObservation observed(context_, request, response);
         try {
             route(request, response);
         } catch (const RequestRefused& refused) {
@@ -155,6 +184,12 @@ private:
         const Poco::URI uri = parseUri(request);
         const std::string& path = uri.getPath();
         const std::string& method = request.getMethod();
+        if (path == "/v1/health/live" || path == "/v1/health/ready") {
+            const bool head = method == HTTPRequest::HTTP_HEAD;
+            if (!head && method != HTTPRequest::HTTP_GET) return notAllowed("GET, HEAD", response);
+            if (path == "/v1/health/live") return healthLive(context_, response, !head);
+            return healthReady(context_, response, !head);
+        }
         if (path == "/v1/health") {
             if (method == HTTPRequest::HTTP_HEAD) return headHealth(context_, response);
             return only(method, HTTPRequest::HTTP_GET, response, [&] { health(context_, response); });
@@ -193,6 +228,7 @@ private:
             }
             return only(method, HTTPRequest::HTTP_GET, response, [&] { getOrder(context_, rest, response); });
         }
+        if (path == "/metrics") return only(method, HTTPRequest::HTTP_GET, response, [&] { getMetrics(context_, response); });
         if (path == "/v1/events") return only(method, HTTPRequest::HTTP_GET, response, [&] { getEvents(context_, uri, response); });
         if (path == "/v1/plugins") return only(method, HTTPRequest::HTTP_GET, response, [&] { listPlugins(context_, response); });
         if (path == "/v1/chains") return only(method, HTTPRequest::HTTP_GET, response, [&] { listChains(context_, response); });

@@ -9,10 +9,12 @@
 //   GET  /v1/events?after=N&limit=L      the outbox events feed, in delivery order
 //   GET  /v1/orders/{id}/events  the events of one order
 //   GET  /v1/health              liveness and load (no authentication): 200 "ok", 503 "degraded"
+//   GET  /v1/health/live, /v1/health/ready, /metrics   (OperationsEndpoints.h)
 //
 // Every error is a problem document (JsonReply.h) that says what was wrong and where.
 #pragma once
 
+#include "host/api/OperationsEndpoints.h"
 #include "host/engine/OrderCommands.h"
 #include "host/engine/OrderIntake.h"
 #include "host/engine/OrderSignals.h"
@@ -57,6 +59,8 @@ struct ApiContext {
     const engine::HealthProblems* engineProblems = nullptr;
     // Step worker load for /v1/health; empty: not reported.
     std::function<StepWorkerLoad()> stepWorkerLoad = nullptr;
+    // GET /metrics and readiness; null: /metrics answers 503, requests are not counted.
+    Operations* operations = nullptr;
 };
 
 class ApiRequestHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {

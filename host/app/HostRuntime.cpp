@@ -134,6 +134,12 @@ void HostRuntime::startHttp() {
     apiContext_->stepWorkerLoad = [engine = engine_.get(), max = maxStepThreads_] {
         return api::StepWorkerLoad{engine->workers().busyCount(), max};
     };
+    operations_ = std::make_unique<api::Operations>();
+    operations_->steps = &engine_->stepMetrics();
+    operations_->database = database_.get();
+    operations_->subscribers = settings_.webhookUrls;
+    operations_->defaultChain = settings_.defaultChain;
+    apiContext_->operations = operations_.get();
     api::HttpServerSettings http;
     http.maxThreads = settings_.httpMaxThreads;
     http.maxQueued = settings_.httpMaxQueued;

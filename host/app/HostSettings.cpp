@@ -23,7 +23,7 @@ const std::set<std::string>& knownKeys() {
         "engine.host_id",     "engine.lease_ms",     "events.webhooks",     "events.relay_poll_ms",
         "engine.crash_limit", "log.level",          "plugins.isolate",     "plugins.isolate_workers",
         "engine.step_workers", "plugins.isolate_restart_backoff_ms", "plugins.isolate_restart_backoff_max_ms",
-        "engine.shutdown_grace_ms"};
+        "engine.shutdown_grace_ms", "log.format", "log.file", "log.max_size_mb", "log.max_files"};
     return keys;
 }
 
@@ -210,6 +210,12 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     for (const auto& url : s.webhookUrls) checkWebhookUrl(url);
     s.relayPollMs = intSetting(config, "events.relay_poll_ms", s.relayPollMs, 10, 60000);
     s.logLevel = logLevelSetting(config);
+    s.logFormat = config.getString("log.format", s.logFormat);
+    if (s.logFormat != "text" && s.logFormat != "json")
+        throw SettingsError("setting log.format must be text or json, got '" + s.logFormat + "'");
+    s.logFile = resolvePath(base, config.getString("log.file", ""));
+    s.logMaxSizeMb = intSetting(config, "log.max_size_mb", s.logMaxSizeMb, 1, 1024 * 1024);
+    s.logMaxFiles = intSetting(config, "log.max_files", s.logMaxFiles, 1, 1000);
     s.shutdownTimeoutSeconds = intSetting(config, "host.shutdown_timeout_s", s.shutdownTimeoutSeconds, 1, 3600);
     return s;
 }

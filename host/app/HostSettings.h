@@ -79,6 +79,12 @@ struct HostSettings {
     int relayPollMs = 500;
 
     std::string logLevel = "info";
+    std::string logFormat = "text";  // log.format: text | json
+    // log.file: a rotating log file instead of stdout (required with --daemon, whose stdout is
+    // /dev/null); rotated at log.max_size_mb, keeping log.max_files old files.
+    std::string logFile;
+    int logMaxSizeMb = 100;
+    int logMaxFiles = 5;
     // After SIGTERM, how long stopping may take before the process exits anyway (a plugin call
     // that never returns would otherwise keep it alive).
     int shutdownTimeoutSeconds = 30;

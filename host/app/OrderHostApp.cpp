@@ -4,6 +4,7 @@
 #include "host/app/HostRuntime.h"
 #include "host/app/StopSignals.h"
 #include "host/app/PluginScaffold.h"
+#include "host/logging/LogSetup.h"
 
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
@@ -106,7 +107,21 @@ int OrderHostApp::serve() {
         return EXIT_USAGE;
     }
     const HostSettings settings = loadSettings();
-    spdlog::set_level(spdlog::level::from_str(settings.logLevel));
+    try {
+        // --daemon leaves no stdout (Poco points it at /dev/null): log.file, or else syslog.
+        const bool daemon = config().getBool("application.runAsDaemon", false);
+        logging::LogSettings log;
+        log.format = settings.logFormat;
+        log.file = settings.logFile;
+        log.syslog = daemon && settings.logFile.empty();
+        log.maxSizeMb = static_cast<std::size_t>(settings.logMaxSizeMb);
+        log.maxFiles = static_cast<std::size_t>(settings.logMaxFiles);
+        log.level = settings.logLevel;
+        logging::configure(log);
+    } catch (const std::exception& e) {
+        std::cerr << "configuration error: log.file " << settings.logFile << ": " << e.what() << "\n";
+        return EXIT_CONFIG;
+    }
     blockStopSignals();  // before any thread starts
     HostRuntime runtime(settings);
     try {

@@ -5,11 +5,13 @@
 #include "host/engine/OrderState.h"
 #include "host/engine/ReturnSettlement.h"
 #include "host/engine/RunnerHelpers.h"
+#include "host/logging/LogContext.h"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <random>
 #include <regex>
 
@@ -100,6 +102,7 @@ store::OrderRecord ChainRunner::runClaimed(store::OrderRecord order) {
     // Parsed once per run, not per step: parsing costs more than calling a step (see
     // docs/performance.md). It is re-read from the committed text only after a discarded step.
     document::JsonDocument doc = parseStored(order);
+    const logging::LogScope logFields({"", order.id, order.chain, "", "", ""});
     for (;;) {
         const ReadyChain& chain = chainOf(order);  // a cancel or return switches chains
         if (!states::isRunning(order.state)) break;
@@ -145,7 +148,10 @@ services::ReportedOutcome ChainRunner::callPlugin(Attempt& attempt, StepInstance
     attempt.run.startedAtMs = engine_.now();
     info.deadlineMs = timeout.count() > 0 ? attempt.run.startedAtMs + timeout.count() : 0;
     info.abandoned = &call->abandoned;  // `call` outlives the plugin call (the lambda owns it)
-    const auto result = engine_.workers().runWithin(timeout, [call, &step, info, compensate] {
+    const logging::LogFields fields = logging::fieldsForStep(attempt.run.stepName, attempt.run.pluginId);
+    const auto began = std::chrono::steady_clock::now();  // the clock above counts whole ms
+    const auto result = engine_.workers().runWithin(timeout, [call, &step, info, compensate, fields] {
+        const logging::LogScope scope(fields);
         try {
             call->outcome = compensate ? step.compensate(call->doc, info) : step.run(call->doc, info);
         } catch (const std::exception& e) {
@@ -153,6 +159,7 @@ services::ReportedOutcome ChainRunner::callPlugin(Attempt& attempt, StepInstance
         }
     });
     attempt.run.finishedAtMs = engine_.now();
+    engine_.stepMetrics().observeCall(attempt.run.pluginId, attempt.run.stepKind, std::chrono::steady_clock::now() - began);
     if (result == StepWorkers::Result::Done) {
         doc = std::move(call->doc);
         attempt.events = std::move(call->outcome.events);
@@ -395,6 +402,8 @@ bool ChainRunner::checkpoint(store::OrderRecord& order, store::OrderRecord updat
     appendPluginEvents(extras.events, order, run, pluginEvents);  // after the host's own
     spdlog::debug("order {} step {} attempt {}: {} -> {}", order.id, run.stepName, run.attempt, run.outcome,
                   updated.state);
+    engine_.stepMetrics().recordCheckpoint({run.chain, run.pluginId, run.stepKind, run.outcome, run.attempt, order.state,
+                                            updated.state, updated.awaitingSignal});
     engine_.store().recordStep(updated, order.state, std::move(run), extras);
     order = std::move(updated);
     return !settled.empty();

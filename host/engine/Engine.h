@@ -15,6 +15,7 @@
 #include "host/engine/HealthProblems.h"
 #include "host/engine/ReadyChain.h"
 #include "host/engine/StepWorkers.h"
+#include "host/metrics/StepMetrics.h"
 #include "host/services/CallContext.h"
 #include "host/store/Datasources.h"
 #include "host/store/OrderStore.h"
@@ -56,6 +57,8 @@ public:
     HealthProblems& problems() { return problems_; }
     // Calls that returned though their checkpoint failed: not crashes (ExcusedCalls.h).
     ExcusedCalls& excusedCalls() { return excusedCalls_; }
+    // Step latencies, outcomes, retries, compensations and holds, for GET /metrics.
+    metrics::StepMetrics& stepMetrics() { return stepMetrics_; }
     // The named datasources plugins reach through orderhost.db (nullptr: none configured).
     store::Datasources* datasources() const { return datasources_; }
     void setDatasources(store::Datasources* datasources) { datasources_ = datasources; }
@@ -79,6 +82,7 @@ private:
     HealthProblems ownProblems_;
     HealthProblems& problems_;
     ExcusedCalls excusedCalls_;
+    metrics::StepMetrics stepMetrics_;
     store::Datasources* datasources_ = nullptr;
 };
 

@@ -1,10 +1,12 @@
 #include "host/engine/OrderIntake.h"
 
 #include "host/engine/OrderState.h"
+#include "host/logging/LogContext.h"
 
 #include <Poco/DigestEngine.h>
 #include <Poco/SHA2Engine.h>
 #include <Poco/UUIDGenerator.h>
+#include <spdlog/spdlog.h>
 
 namespace orderhost::engine {
 namespace {
@@ -71,6 +73,10 @@ SubmitResult OrderIntake::submit(const std::string& body) {
         return fromExisting(order.orderRef, order.requestHash);
     }
     result.kind = SubmitResult::Kind::Created;
+    // The line that ties the HTTP request's id (in the log fields) to the new order's.
+    const logging::LogScope fields({"", order.id, order.chain, "", "", ""});
+    spdlog::info("order {} accepted: order_ref {}, chain {} v{}", order.id, order.orderRef, order.chain,
+                 order.chainVersion);
     result.order = runner_.run(std::move(order));
     return result;
 }

@@ -1,5 +1,7 @@
 #include "host/events/WebhookSubscription.h"
 
+#include "host/logging/LogContext.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -94,6 +96,7 @@ std::size_t WebhookSubscription::deliverDue() {
     std::size_t delivered = 0;
     for (const store::OutboxEvent& event : reader_.eventsAfter(state->lastEventId, options_.batch)) {
         if (stopping()) break;
+        const logging::LogScope logFields({"", event.orderId, "", "", "", std::to_string(event.id)});
         const DeliveryResult result = client_.deliver(event);
         if (!result.delivered) {
             fail(event, result);

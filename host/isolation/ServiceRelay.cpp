@@ -5,6 +5,8 @@
 #include "host/services/EventsExtension.h"
 #include "host/services/HostServices.h"
 
+#include "host/logging/LogSetup.h"
+
 #include <spdlog/spdlog.h>
 
 namespace orderhost::isolation {
@@ -96,8 +98,9 @@ void logPlugin(FrameReader& request, const std::string& pluginId) {
                           : level == OH_LOG_DEBUG ? spdlog::level::debug
                           : level == OH_LOG_TRACE ? spdlog::level::trace
                                                   : spdlog::level::info;
-    if (!spdlog::should_log(spdLevel)) return;
-    spdlog::log(spdLevel, "[{}]: {}", known ? pluginId : "unknown plugin", plugins::escapeForLog(message));
+    const auto logger = known ? logging::pluginLogger(pluginId) : spdlog::default_logger();
+    if (!logger->should_log(spdLevel)) return;
+    logger->log(spdLevel, "[{}]: {}", known ? pluginId : "unknown plugin", plugins::escapeForLog(message));
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include "host/services/DocumentServices.h"
 #include "host/services/EventsExtension.h"
 #include "host/plugins/PluginText.h"
+#include "host/logging/LogContext.h"
+#include "host/logging/LogSetup.h"
 
 #include <spdlog/spdlog.h>
 
@@ -29,17 +31,23 @@ spdlog::level::level_enum toSpdlog(oh_log_level level) {
 void logMessage(oh_context* ctx, oh_log_level level, oh_str message) {
     if (ctx == nullptr || ctx->isAbandoned()) return;
     const auto spdLevel = toSpdlog(level);
-    if (!spdlog::should_log(spdLevel)) return;
     const auto& who = ctx->identity;
+    const auto logger = logging::pluginLogger(who.pluginId);  // named by plugin id
+    if (!logger->should_log(spdLevel)) return;
+    // The call's identity as JSON fields too (on a worker thread of an isolated plugin's relay
+    // the runner's fields are not there).
+    const logging::LogScope fields({"", who.orderId, who.chain, who.step, who.pluginId, ""});
     // Escaped: a "\n" or an ANSI sequence from a plugin must not forge host log lines.
-    spdlog::log(spdLevel, "[{}] chain={} step={} order={}: {}", who.pluginId, who.chain, who.step,
+    logger->log(spdLevel, "[{}] chain={} step={} order={}: {}", who.pluginId, who.chain, who.step,
                 who.orderId.empty() ? "-" : who.orderId, plugins::escapeForLog(textOf(message)));
 }
 
 void logPlugin(const oh_plugin_info* plugin, oh_log_level level, oh_str message) {
     const auto spdLevel = toSpdlog(level);
-    if (!spdlog::should_log(spdLevel)) return;
-    spdlog::log(spdLevel, "[{}]: {}", plugins::pluginIdOf(plugin), plugins::escapeForLog(textOf(message)));
+    const std::string pluginId = plugins::pluginIdOf(plugin);
+    const auto logger = logging::pluginLogger(pluginId);
+    if (!logger->should_log(spdLevel)) return;
+    logger->log(spdLevel, "[{}]: {}", pluginId, plugins::escapeForLog(textOf(message)));
 }
 
 std::int64_t nowMs(oh_context* ctx) { return ctx && ctx->clock ? ctx->clock() : systemClockMs(); }

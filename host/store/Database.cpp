@@ -130,6 +130,11 @@ void Database::openPool() {
     first << "SELECT 1", into(one), now;
 }
 
+Database::PoolUsage Database::poolUsage() const {
+    if (!pool_) return {0, 0, options_.maxSessions};
+    return {pool_->used(), pool_->idle(), options_.maxSessions};
+}
+
 Poco::Data::Session Database::acquire() {
     std::optional<Poco::Data::Session> s = pool_->acquire(options_.acquireTimeout);
     if (!s)

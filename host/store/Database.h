@@ -105,6 +105,12 @@ public:
     // A transaction committed: the database works (again). Ends an outage in the log.
     void noteCommitted() { outage_.recovered(); }
 
+    // The pool's sessions right now, for GET /metrics.
+    struct PoolUsage {
+        int inUse = 0, idle = 0, max = 0;
+    };
+    PoolUsage poolUsage() const;
+
     [[noreturn]] void rethrowAsStoreError(const std::string& what) const;
     // "orderhost store: <what> failed on database [<masked connection string>]: <detail>"
     std::string errorMessage(const std::string& what, const std::string& detail) const;

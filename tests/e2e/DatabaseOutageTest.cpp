@@ -131,6 +131,30 @@ TEST_F(DatabaseOutageTest, RequestsGet503WithRetryAfterMeanwhileAndEveryOrderCom
     EXPECT_EQ(occurrences(log, "POST /v1/orders failed"), 0) << log;  // not one per request
 }
 
+// Issue 14: readiness follows the database, liveness does not (a probe must not get a host
+// restarted for its database's outage), and a scrape still answers, saying the database is down.
+TEST_F(DatabaseOutageTest, WhileTheDatabaseIsDownTheHostIsLiveButNotReadyAndMetricsSaySo) {
+    HostProcess host(options_);
+    EXPECT_EQ(host.get("/v1/health/ready").status, 200);
+    cluster_->pause();
+    const HttpReply ready = host.get("/v1/health/ready");
+    EXPECT_EQ(ready.status, 503) << ready.body;
+    EXPECT_NE(ready.body.find(R"("database":"failed")"), std::string::npos) << ready.body;
+    EXPECT_NE(ready.body.find("the database does not answer"), std::string::npos) << ready.body;
+    EXPECT_EQ(ready.body.find("Server="), std::string::npos) << "no connection string without a token: " << ready.body;
+    EXPECT_EQ(host.get("/v1/health/live").status, 200);
+    const HttpReply scrape = host.get("/metrics");
+    EXPECT_EQ(scrape.status, 200);
+    EXPECT_NE(scrape.body.find("\norderhost_database_up 0\n"), std::string::npos) << scrape.body;
+    cluster_->resume();
+    int status = 0;
+    for (int i = 0; i < 100 && status != 200; ++i) {
+        status = host.get("/v1/health/ready").status;
+        if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_EQ(status, 200);
+}
+
 TEST_F(DatabaseOutageTest, AHostStartedBeforeItsDatabaseWaitsForIt) {
     cluster_->pause();
     std::thread later([this] {

@@ -74,6 +74,21 @@ TEST_F(HostSettingsTest, HttpLimitsAndTheShutdownBoundAreRead) {
               "setting http.max_connections_per_client must be between 0 and 1000000, got -1");
 }
 
+// Issue 14: log.format was "unknown setting"; the log file is relative to the config file.
+TEST_F(HostSettingsTest, LogFormatAndTheRotatingLogFileAreRead) {
+    const HostSettings defaults = read("");
+    EXPECT_EQ(defaults.logFormat, "text");
+    EXPECT_EQ(defaults.logFile, "");
+    const HostSettings s = read("log.format = json\nlog.file = logs/orderhost.log\nlog.max_size_mb = 20\n"
+                                "log.max_files = 3\n");
+    EXPECT_EQ(s.logFormat, "json");
+    EXPECT_EQ(s.logFile, "/tmp/logs/orderhost.log");
+    EXPECT_EQ(s.logMaxSizeMb, 20);
+    EXPECT_EQ(s.logMaxFiles, 3);
+    EXPECT_EQ(errorOf("log.format = xml\n"), "setting log.format must be text or json, got 'xml'");
+    EXPECT_EQ(errorOf("log.max_files = 0\n"), "setting log.max_files must be between 1 and 1000, got 0");
+}
+
 TEST_F(HostSettingsTest, IsolationAndTheStepWorkerCountAreRead) {
     const HostSettings defaults = read("");
     EXPECT_EQ(defaults.stepWorkers, 64);

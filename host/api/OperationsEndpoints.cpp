@@ -1,0 +1,169 @@
+#include "host/api/OperationsEndpoints.h"
+
+#include "host/api/ApiRequestHandler.h"
+#include "host/api/JsonReply.h"
+#include "host/metrics/TextExposition.h"
+
+#include <Poco/Data/Statement.h>
+#include <spdlog/spdlog.h>
+
+#include <ostream>
+
+using namespace Poco::Data::Keywords;
+
+namespace orderhost::api {
+namespace {
+using Poco::Net::HTTPResponse;
+using metrics::TextExposition;
+
+// Orders by chain and state, from the cache while it is fresh (Operations says why).
+std::vector<store::OrderCount> orderCounts(Operations& operations) {
+    std::lock_guard<std::mutex> lock(operations.ordersMutex);  // one scraper queries, the others wait
+    const auto began = std::chrono::steady_clock::now();
+    if (began < operations.ordersFreshUntil) return operations.orders;
+    operations.orders = store::ordersByChainAndState(*operations.database);
+    const auto took = std::chrono::steady_clock::now() - began;
+    operations.ordersFreshUntil = began + 11 * took;
+    return operations.orders;
+}
+
+void databaseMetrics(Operations& operations, TextExposition& out) {
+    bool up = true;
+    try {
+        const auto counts = orderCounts(operations);
+        out.family("orderhost_orders", "gauge", "Orders in the database, by chain and state.");
+        for (const auto& count : counts)
+            out.sample("orderhost_orders", {{"chain", count.chain}, {"state", count.state}},
+                       static_cast<double>(count.orders));
+        if (!operations.subscribers.empty()) {
+            const auto lags = store::outboxLagBySubscriber(*operations.database, operations.subscribers);
+            out.family("orderhost_outbox_pending_events", "gauge",
+                       "Outbox events a webhook subscriber has not acknowledged yet.");
+            for (const auto& lag : lags)
+                out.sample("orderhost_outbox_pending_events", {{"subscriber", lag.subscriber}},
+                           static_cast<double>(lag.pendingEvents));
+            out.family("orderhost_outbox_oldest_pending_timestamp_seconds", "gauge",
+                       "When the oldest event a subscriber has not acknowledged was written (0: none pending).");
+            for (const auto& lag : lags)
+                out.sample("orderhost_outbox_oldest_pending_timestamp_seconds", {{"subscriber", lag.subscriber}},
+                           static_cast<double>(lag.oldestPendingMs) / 1000.0);
+        }
+    } catch (const std::exception& e) {
+        up = false;  // the families above are left out; the rest of the scrape still helps
+        spdlog::debug("metrics: database figures unavailable: {}", e.what());
+    }
+    out.family("orderhost_database_up", "gauge", "1 when the scrape could read the database, else 0.");
+    out.sample("orderhost_database_up", {}, up ? 1 : 0);
+    const auto pool = operations.database->poolUsage();
+    out.family("orderhost_db_pool_sessions", "gauge", "Pooled database sessions by state (in_use, idle).");
+    out.sample("orderhost_db_pool_sessions", {{"state", "in_use"}}, pool.inUse);
+    out.sample("orderhost_db_pool_sessions", {{"state", "idle"}}, pool.idle);
+    out.family("orderhost_db_pool_max_sessions", "gauge", "The pool's limit (database.pool_size).");
+    out.sample("orderhost_db_pool_max_sessions", {}, pool.max);
+}
+
+void hostMetrics(ApiContext& context, TextExposition& out) {
+    if (context.stepWorkerLoad) {
+        const StepWorkerLoad load = context.stepWorkerLoad();
+        out.family("orderhost_step_workers_busy", "gauge", "Step workers inside a plugin call (hung calls included).");
+        out.sample("orderhost_step_workers_busy", {}, static_cast<double>(load.busy));
+        out.family("orderhost_step_workers_max", "gauge", "Step workers there may be (engine.step_workers).");
+        out.sample("orderhost_step_workers_max", {}, static_cast<double>(load.max));
+    }
+    std::size_t chains = 0;
+    for (const auto& entry : context.chains.chains) chains += entry.second.size();
+    out.family("orderhost_chains_loaded", "gauge", "Chain versions loaded.");
+    out.sample("orderhost_chains_loaded", {}, static_cast<double>(chains));
+    out.family("orderhost_plugins_loaded", "gauge", "Plugins loaded.");
+    out.sample("orderhost_plugins_loaded", {}, static_cast<double>(context.plugins.plugins().size()));
+}
+
+void sendStatusDocument(Poco::Net::HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
+                        const Poco::JSON::Object& body, bool sendBody) {
+    response.set("Cache-Control", "no-store");
+    if (sendBody) return sendJson(response, status, body, "application/json");
+    response.setStatusAndReason(status);
+    response.setContentLength(0);
+    response.send();
+}
+
+// Why the host cannot take orders now, one reason per failed check.
+std::vector<std::string> notReadyReasons(ApiContext& context, Poco::JSON::Object& checks) {
+    std::vector<std::string> reasons;
+    const auto check = [&](const char* name, const std::string& problem) {
+        checks.set(name, problem.empty() ? "ok" : "failed");
+        if (!problem.empty()) reasons.push_back(problem);
+    };
+    std::string database;
+    try {
+        context.store.database().withSession("readiness check", [](Poco::Data::Session& s) {
+            int one = 0;
+            s << "SELECT 1", into(one), now;
+            return one;
+        });
+    } catch (const store::DatabaseUnavailableError& e) {
+        // No connection string here: this endpoint needs no token. The outage is in the log.
+        database = e.reason() == "full" ? "the database is full (no space left)" : "the database does not answer";
+    } catch (const std::exception& e) {
+        database = "the database does not answer";
+        spdlog::debug("readiness: {}", e.what());
+    }
+    check("database", database);
+    std::string chains;
+    const std::string defaultChain = context.operations ? context.operations->defaultChain : "";
+    if (context.chains.chains.empty()) {
+        chains = "no chain is loaded (see GET /v1/chains for the chain files' errors)";
+    } else if (!defaultChain.empty() && context.chains.latest(defaultChain) == nullptr) {
+        chains = "the default chain '" + defaultChain + "' (chains.default) is not loaded";
+    }
+    check("chains", chains);
+    std::string workers;
+    if (context.stepWorkerLoad) {
+        const StepWorkerLoad load = context.stepWorkerLoad();
+        if (load.max > 0 && load.busy >= load.max)
+            workers = "every step worker is busy (" + std::to_string(load.busy) + " of " + std::to_string(load.max) +
+                      "): steps are refused until a plugin call returns";
+    }
+    check("step_workers", workers);
+    return reasons;
+}
+
+}  // namespace
+
+void getMetrics(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
+    if (context.operations == nullptr)
+        return sendProblem(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "metrics are not collected by this host");
+    Operations& operations = *context.operations;
+    TextExposition out;
+    if (operations.database != nullptr) databaseMetrics(operations, out);
+    hostMetrics(context, out);
+    if (operations.steps != nullptr) operations.steps->writeTo(out);
+    operations.http.writeTo(out);
+    response.setStatusAndReason(HTTPResponse::HTTP_OK);
+    response.setContentType(metrics::kExpositionContentType);
+    response.set("Cache-Control", "no-store");
+    response.setContentLength(static_cast<std::streamsize>(out.text().size()));
+    response.send() << out.text();
+}
+
+void healthLive(ApiContext&, Poco::Net::HTTPServerResponse& response, bool sendBody) {
+    Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
+    body.set("status", "live");
+    sendStatusDocument(response, HTTPResponse::HTTP_OK, body, sendBody);
+}
+
+void healthReady(ApiContext& context, Poco::Net::HTTPServerResponse& response, bool sendBody) {
+    Poco::JSON::Object checks(Poco::JSON_PRESERVE_KEY_ORDER);
+    const std::vector<std::string> reasons = notReadyReasons(context, checks);
+    Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
+    body.set("status", reasons.empty() ? "ready" : "not_ready");
+    body.set("checks", checks);
+    if (reasons.empty()) return sendStatusDocument(response, HTTPResponse::HTTP_OK, body, sendBody);
+    Poco::JSON::Array list;
+    for (const auto& reason : reasons) list.add(reason);
+    body.set("reasons", list);
+    response.set("Retry-After", "5");
+    sendStatusDocument(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, body, sendBody);
+}
+
+}  // namespace orderhost::api
