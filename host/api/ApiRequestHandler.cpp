@@ -5,6 +5,7 @@
 #include "host/api/Endpoints.h"
 #include "host/api/HttpFraming.h"
 #include "host/api/JsonReply.h"
+#include "host/api/OpenApiDocument.h"
 #include "host/store/StoreError.h"
 
 #include <Poco/Net/HTTPServerRequest.h>
@@ -196,6 +197,8 @@ private:
         if (path == "/v1/events") return only(method, HTTPRequest::HTTP_GET, response, [&] { getEvents(context_, uri, response); });
         if (path == "/v1/plugins") return only(method, HTTPRequest::HTTP_GET, response, [&] { listPlugins(context_, response); });
         if (path == "/v1/chains") return only(method, HTTPRequest::HTTP_GET, response, [&] { listChains(context_, response); });
+        if (path == "/v1/openapi.json")
+            return only(method, HTTPRequest::HTTP_GET, response, [&] { getOpenApiDescription(response); });
         sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no such endpoint: " + clientText(path));
     }
 

@@ -9,6 +9,7 @@
 //   GET  /v1/events?after=N&limit=L      the outbox events feed, in delivery order
 //   GET  /v1/orders/{id}/events  the events of one order
 //   GET  /v1/health              liveness and load (no authentication): 200 "ok", 503 "degraded"
+//   GET  /v1/openapi.json        this API's OpenAPI 3.1 description (docs/openapi.yaml)
 //
 // Every error is a problem document (JsonReply.h) that says what was wrong and where.
 #pragma once
