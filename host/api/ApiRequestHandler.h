@@ -19,6 +19,7 @@
 #include "host/engine/OrderSignals.h"
 #include "host/engine/ReadyChain.h"
 #include "host/plugins/PluginRegistry.h"
+#include "host/store/IdempotencyStore.h"
 #include "host/store/OrderStore.h"
 
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -33,6 +34,7 @@ namespace orderhost::api {
 struct ApiSettings {
     std::size_t maxBodyBytes = 1024 * 1024;
     std::string bearerToken;  // empty: no authentication
+    int idempotencyTtlSeconds = 86400;  // http.idempotency_ttl_s (IdempotentRequests.h)
 };
 
 // How many of the engine's step workers are inside a plugin call (hung calls included), and
@@ -58,6 +60,8 @@ struct ApiContext {
     const engine::HealthProblems* engineProblems = nullptr;
     // Step worker load for /v1/health; empty: not reported.
     std::function<StepWorkerLoad()> stepWorkerLoad = nullptr;
+    // Idempotency-Key on POSTs (IdempotentRequests.h); null: the header is ignored.
+    store::IdempotencyStore* idempotency = nullptr;
 };
 
 class ApiRequestHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
