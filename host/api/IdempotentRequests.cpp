@@ -89,11 +89,23 @@ void runClaimed(store::IdempotencyStore& keys, const store::KeyId& id, Poco::Net
         keys.release(id);  // the request failed: a repeat must run it, not replay a failure
         throw;
     }
-    if (captured.getStatus() >= 500) {
-        keys.release(id);
-    } else {
-        keys.complete(id, {static_cast<int>(captured.getStatus()), captured.getContentType(),
-                           captured.get("Location", ""), captured.body()});
+    try {
+        if (captured.getStatus() >= 500) {
+            keys.release(id);
+        } else {
+            keys.complete(id, {static_cast<int>(captured.getStatus()), captured.getContentType(),
+                               captured.get("Location", ""), captured.body()});
+        }
+    } catch (const std::exception& e) {
+        // The request did its work: its client gets the reply. A repeat then runs it again
+        // (once the claim is released or abandoned), as without a key.
+        spdlog::warn("the reply to {} with Idempotency-Key '{}' could not be kept: {}", id.route,
+                     loggableText(id.key, 64), loggableText(e.what(), 1000));
+        try {
+            keys.release(id);
+        } catch (const std::exception&) {
+            // The claim is abandoned after store::kAbandonedClaimMs.
+        }
     }
     sendCaptured(captured, response);
 }

@@ -5,6 +5,7 @@
 // returns the original reply. Every exchange is validated against docs/openapi.yaml.
 #include "ContractRecorder.h"
 #include "HostProcess.h"
+#include "RawConnection.h"
 #include "tests/support/TestDatabase.h"
 
 #include <Poco/JSON/Array.h>
@@ -13,6 +14,7 @@
 #include <Poco/Thread.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <thread>
@@ -131,6 +133,14 @@ TEST_P(IdempotencyE2ETest, TheSameKeyWithAnotherRequestIsRefusedNamingTheKey) {
     EXPECT_EQ(post("/v1/orders", order("M-3"), std::string(256, 'k')).status, 400);
     EXPECT_EQ(post("/v1/orders", order("M-3"), "two words").status, 400);
     EXPECT_EQ(post("/v1/orders", order("M-3"), "\"quoted-key\"").status, 201);
+    // Two keys on one request: which one counts would be a guess.
+    RawConnection raw(host_->port());
+    const std::string body = order("M-4");
+    raw.send("POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nIdempotency-Key: a\r\n"
+             "Idempotency-Key: b\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+    const std::string reply = raw.read(std::chrono::seconds(10), "}");
+    EXPECT_EQ(statusOf(reply), 400) << reply;
+    EXPECT_NE(bodyOf(reply).find("more than once"), std::string::npos) << reply;
 }
 
 TEST_P(IdempotencyE2ETest, KeysExpireAfterTheConfiguredTime) {
