@@ -4,6 +4,7 @@
 #include "host/api/ClientText.h"
 #include "host/api/JsonReply.h"
 #include "host/store/IdempotencyStore.h"
+#include "host/store/StoreError.h"
 
 #include <Poco/DigestEngine.h>
 #include <Poco/SHA2Engine.h>
@@ -124,7 +125,20 @@ void runIdempotent(ApiContext& context, const Poco::Net::HTTPServerRequest& requ
     const int64_t started = nowMs();
     purgeNowAndThen(*context.idempotency, started);
     for (int64_t pause = 5;; pause = std::min<int64_t>(pause * 2, 100)) {
-        const store::KeyClaim claim = context.idempotency->claim(id, hash, nowMs(), ttlMs);
+        store::KeyClaim claim;
+        try {
+            claim = context.idempotency->claim(id, hash, nowMs(), ttlMs);
+        } catch (const store::DatabaseUnavailableError&) {
+            throw;  // 503 with Retry-After (ApiRequestHandler)
+        } catch (const store::StoreError& e) {
+            // Many requests with one key queue for the write lock (SQLite) or a session while
+            // the first one runs its chain: a claim that timed out there waits like one that
+            // found the key in progress, within the same deadline.
+            if (nowMs() - started >= kWaitForFirstMs) throw;
+            spdlog::debug("claiming Idempotency-Key '{}' failed, trying again: {}", loggableText(key, 64),
+                          loggableText(e.what(), 1000));
+            claim.outcome = store::ClaimOutcome::InProgress;
+        }
         switch (claim.outcome) {
             case store::ClaimOutcome::Claimed: return runClaimed(*context.idempotency, id, response, endpoint);
             case store::ClaimOutcome::Replay: return sendReplay(claim.reply, response);
