@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+# The npm tools the tests use (OpenAPI linter, response validator), pinned by package-lock.json.
+scripts/install-test-tools.sh
 started=$(date +%s)
 
 # Before the builds: test discovery, which runs at build time, lists the PostgreSQL cases only

@@ -4,7 +4,9 @@
 #include "host/api/ClientText.h"
 #include "host/api/Endpoints.h"
 #include "host/api/HttpFraming.h"
+#include "host/api/IdempotentRequests.h"
 #include "host/api/JsonReply.h"
+#include "host/api/OpenApiDocument.h"
 #include "host/logging/LogContext.h"
 #include "host/store/StoreError.h"
 
@@ -196,7 +198,11 @@ private:
         }
         requireToken(context_.settings, request);
         if (path == "/v1/orders") {
-            if (method == HTTPRequest::HTTP_POST) return postOrder(context_, readBody(request, response), response);
+            if (method == HTTPRequest::HTTP_POST) {
+                const std::string body = readBody(request, response);
+                return idempotent(request, response, "POST /v1/orders", path, body,
+                                  [&](HTTPServerResponse& out) { postOrder(context_, body, out); });
+            }
             if (method != HTTPRequest::HTTP_GET) return notAllowed("POST, GET", response);
             return getOrders(context_, queryParameters(uri), response);
         }
@@ -214,7 +220,11 @@ private:
                 const std::string suffix = std::string("/") + command;
                 if (slash != std::string::npos && rest.compare(slash, std::string::npos, suffix) == 0) {
                     return only(method, HTTPRequest::HTTP_POST, response, [&] {
-                        postCommand(context_, rest.substr(0, slash), command, readBody(request, response), response);
+                        const std::string body = readBody(request, response);
+                        idempotent(request, response, std::string("POST /v1/orders/{id}/") + command, path, body,
+                                   [&](HTTPServerResponse& out) {
+                                       postCommand(context_, rest.substr(0, slash), command, body, out);
+                                   });
                     });
                 }
             }
@@ -222,8 +232,11 @@ private:
             const auto at = rest.find(signals);
             if (at != std::string::npos) {
                 return only(method, HTTPRequest::HTTP_POST, response, [&] {
-                    postSignal(context_, rest.substr(0, at), rest.substr(at + signals.size()),
-                               readBody(request, response), response);
+                    const std::string body = readBody(request, response);
+                    idempotent(request, response, "POST /v1/orders/{id}/signals/{name}", path, body,
+                               [&](HTTPServerResponse& out) {
+                                   postSignal(context_, rest.substr(0, at), rest.substr(at + signals.size()), body, out);
+                               });
                 });
             }
             return only(method, HTTPRequest::HTTP_GET, response, [&] { getOrder(context_, rest, response); });
@@ -232,6 +245,8 @@ private:
         if (path == "/v1/events") return only(method, HTTPRequest::HTTP_GET, response, [&] { getEvents(context_, uri, response); });
         if (path == "/v1/plugins") return only(method, HTTPRequest::HTTP_GET, response, [&] { listPlugins(context_, response); });
         if (path == "/v1/chains") return only(method, HTTPRequest::HTTP_GET, response, [&] { listChains(context_, response); });
+        if (path == "/v1/openapi.json")
+            return only(method, HTTPRequest::HTTP_GET, response, [&] { getOpenApiDescription(response); });
         sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no such endpoint: " + clientText(path));
     }
 
@@ -243,15 +258,21 @@ private:
         const std::string rest = tail.substr(prefix.size());
         const std::string answer = "/answer";
         if (rest.empty()) {
-            if (request.getMethod() == HTTPRequest::HTTP_POST) postInquiry(context_, id, readBody(request, response), response);
-            else if (request.getMethod() == HTTPRequest::HTTP_GET) getInquiries(context_, id, "", response);
+            if (request.getMethod() == HTTPRequest::HTTP_POST) {
+                const std::string body = readBody(request, response);
+                idempotent(request, response, "POST /v1/orders/{id}/inquiries", "/v1/orders/" + id + tail, body,
+                           [&](HTTPServerResponse& out) { postInquiry(context_, id, body, out); });
+            } else if (request.getMethod() == HTTPRequest::HTTP_GET) getInquiries(context_, id, "", response);
             else notAllowed("POST, GET", response);
         } else if (rest[0] != '/' || rest.size() == 1) {
             return false;
         } else if (rest.size() > answer.size() && rest.compare(rest.size() - answer.size(), answer.size(), answer) == 0) {
             only(request.getMethod(), HTTPRequest::HTTP_POST, response, [&] {
-                postInquiryAnswer(context_, id, rest.substr(1, rest.size() - 1 - answer.size()), readBody(request, response),
-                                  response);
+                const std::string body = readBody(request, response);
+                idempotent(request, response, "POST /v1/orders/{id}/inquiries/{iid}/answer", "/v1/orders/" + id + tail, body,
+                           [&](HTTPServerResponse& out) {
+                               postInquiryAnswer(context_, id, rest.substr(1, rest.size() - 1 - answer.size()), body, out);
+                           });
             });
         } else {
             only(request.getMethod(), HTTPRequest::HTTP_GET, response,
@@ -268,6 +289,13 @@ private:
         std::string body = readJsonBody(context_.settings, request);
         response.setKeepAlive(keepAlive_);
         return body;
+    }
+
+    // POSTs go through Idempotency-Key handling (IdempotentRequests.h).
+    void idempotent(const HTTPServerRequest& request, HTTPServerResponse& response, const std::string& route,
+                    const std::string& path, const std::string& body,
+                    const std::function<void(HTTPServerResponse&)>& endpoint) {
+        runIdempotent(context_, request, route, path, body, response, endpoint);
     }
 
     template <typename Handler>

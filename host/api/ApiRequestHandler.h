@@ -10,6 +10,7 @@
 //   GET  /v1/orders/{id}/events  the events of one order
 //   GET  /v1/health              liveness and load (no authentication): 200 "ok", 503 "degraded"
 //   GET  /v1/health/live, /v1/health/ready, /metrics   (OperationsEndpoints.h)
+//   GET  /v1/openapi.json        this API's OpenAPI 3.1 description (docs/openapi.yaml)
 //
 // Every error is a problem document (JsonReply.h) that says what was wrong and where.
 #pragma once
@@ -20,6 +21,7 @@
 #include "host/engine/OrderSignals.h"
 #include "host/engine/ReadyChain.h"
 #include "host/plugins/PluginRegistry.h"
+#include "host/store/IdempotencyStore.h"
 #include "host/store/OrderStore.h"
 
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -34,6 +36,7 @@ namespace orderhost::api {
 struct ApiSettings {
     std::size_t maxBodyBytes = 1024 * 1024;
     std::string bearerToken;  // empty: no authentication
+    int idempotencyTtlSeconds = 86400;  // http.idempotency_ttl_s (IdempotentRequests.h)
 };
 
 // How many of the engine's step workers are inside a plugin call (hung calls included), and
@@ -61,6 +64,8 @@ struct ApiContext {
     std::function<StepWorkerLoad()> stepWorkerLoad = nullptr;
     // GET /metrics and readiness; null: /metrics answers 503, requests are not counted.
     Operations* operations = nullptr;
+    // Idempotency-Key on POSTs (IdempotentRequests.h); null: the header is ignored.
+    store::IdempotencyStore* idempotency = nullptr;
 };
 
 class ApiRequestHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {

@@ -127,7 +127,10 @@ void HostRuntime::startEngine() {
 
 void HostRuntime::startHttp() {
     apiContext_.reset(new api::ApiContext{*intake_, *signals_, *store_, chains_, *registry_,
-                                          api::ApiSettings{settings_.httpMaxBodyBytes, settings_.apiToken}});
+                                          api::ApiSettings{settings_.httpMaxBodyBytes, settings_.apiToken,
+                                                           settings_.httpIdempotencyTtlSeconds}});
+    idempotency_ = std::make_unique<store::IdempotencyStore>(*database_);
+    apiContext_->idempotency = idempotency_.get();
     apiContext_->outbox = outbox_.get();
     apiContext_->commands = commands_.get();
     apiContext_->engineProblems = &engine_->problems();

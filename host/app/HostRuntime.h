@@ -66,6 +66,7 @@ private:
     std::unique_ptr<engine::OrderPoller> poller_;
     std::unique_ptr<Poco::Net::ServerSocket> socket_;
     std::unique_ptr<api::Operations> operations_;  // GET /metrics, readiness
+    std::unique_ptr<store::IdempotencyStore> idempotency_;  // Idempotency-Key replies, for the API
     std::unique_ptr<api::ApiContext> apiContext_;
     std::size_t maxStepThreads_ = 0;  // the engine's, for /v1/health
     std::unique_ptr<api::HttpServer> http_;

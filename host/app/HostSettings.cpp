@@ -17,7 +17,7 @@ const std::set<std::string>& knownKeys() {
         "http.address",       "http.port",           "http.max_threads",    "http.max_queued",
         "http.keep_alive_s",  "http.read_timeout_s", "http.max_body_bytes", "api.token",
         "http.request_timeout_ms", "http.max_connections", "http.max_connections_per_client",
-        "http.retry_after_s", "host.shutdown_timeout_s",
+        "http.retry_after_s", "http.idempotency_ttl_s", "host.shutdown_timeout_s",
         "database.connection", "database.pool_size", "database.connect_wait_s", "plugins.folders",     "plugins.allow",
         "plugins.probe",      "chains.folder",       "chains.default",      "engine.retry_poll_ms",
         "engine.host_id",     "engine.lease_ms",     "events.webhooks",     "events.relay_poll_ms",
@@ -169,6 +169,8 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     s.httpRetryAfterSeconds = intSetting(config, "http.retry_after_s", s.httpRetryAfterSeconds, 1, 3600);
     s.httpMaxBodyBytes = static_cast<std::size_t>(
         intSetting(config, "http.max_body_bytes", static_cast<int>(s.httpMaxBodyBytes), 1024, 64 * 1024 * 1024));
+    s.httpIdempotencyTtlSeconds =
+        intSetting(config, "http.idempotency_ttl_s", s.httpIdempotencyTtlSeconds, 1, 30 * 86400);
     s.apiToken = config.getString("api.token", "");
     s.databaseConnection = expandConfigDir(config.getString("database.connection", ""), base);
     if (s.databaseConnection.empty()) throw SettingsError("setting database.connection is required in " + file);

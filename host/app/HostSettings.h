@@ -40,6 +40,7 @@ struct HostSettings {
     int httpMaxConnectionsPerClient = 0;  // per client address; 0: no cap
     int httpRetryAfterSeconds = 1;        // Retry-After of 503 and 429 refusals
     std::size_t httpMaxBodyBytes = 1024 * 1024;
+    int httpIdempotencyTtlSeconds = 86400;  // how long an Idempotency-Key's reply is kept
     std::string apiToken;
 
     std::string databaseConnection;

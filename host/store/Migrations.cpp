@@ -154,6 +154,29 @@ void createInquiries(Poco::Data::Session& s, const Dialect&) {
     s << "CREATE INDEX inquiries_order_idx ON inquiries (order_id, created_at, id)", now;
 }
 
+// v11 ("idempotency keys", issue 13; another branch may also have taken v11 — renumber this
+// one on merge, keeping its description): the HTTP API's Idempotency-Key (IdempotencyStore.h).
+// One row per (client, route, key): the request's fingerprint, 'pending' while the first
+// request runs (until claimed_until, then abandoned), 'done' with the reply it got, kept until
+// expires_at. client is "*" until API clients have keys of their own.
+void createIdempotencyKeys(Poco::Data::Session& s, const Dialect& d) {
+    s << "CREATE TABLE idempotency_keys ("
+         " client VARCHAR(200) NOT NULL,"
+         " route VARCHAR(100) NOT NULL,"
+         " idem_key VARCHAR(255) NOT NULL,"
+         " request_hash VARCHAR(64) NOT NULL,"
+         " state VARCHAR(16) NOT NULL,"
+         " status INTEGER,"
+         " content_type VARCHAR(200),"
+         " location VARCHAR(1000),"
+         " body " << d.documentType() << ","
+         " created_at BIGINT NOT NULL,"
+         " claimed_until BIGINT NOT NULL,"
+         " expires_at BIGINT NOT NULL,"
+         " PRIMARY KEY (client, route, idem_key))", now;
+    s << "CREATE INDEX idempotency_keys_expires_idx ON idempotency_keys (expires_at)", now;
+}
+
 void ensureMigrationsTable(Database& db) {
     auto create = [&] {
         db.withSession("create schema_migrations", [](Poco::Data::Session& s) {
@@ -207,6 +230,7 @@ const std::vector<Migration>& schemaMigrations() {
         {8, "orders.calls_pending (crash breaker)", addCallsPending},
         {9, "orders.customer_id, order search indexes", addOrderSearch},
         {10, "inquiries", createInquiries},
+        {11, "idempotency keys", createIdempotencyKeys},
     };
     return all;
 }
@@ -217,7 +241,7 @@ const std::vector<std::string>& hostTableNames() {
     // MigrationsTest compares this with the tables a migrated database actually has.
     static const std::vector<std::string> names = {"orders",        "step_runs",         "outbox",
                                                    "relay_cursors", "schema_migrations", "plugin_migrations",
-                                                   "inquiries"};
+                                                   "inquiries",     "idempotency_keys"};
     return names;
 }
 

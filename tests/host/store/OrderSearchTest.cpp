@@ -149,7 +149,9 @@ TEST_P(OrderSearchTest, TheMigrationBackfillsTheCustomerOfExistingOrders) {
     oldOrder("WITH", R"({"customer":{"id":"C-OLD","name":"Old"},"lines":[]})");
     oldOrder("NUMBER", R"({"customer":{"id":42}})");
     oldOrder("WITHOUT", R"({"lines":[]})");
-    EXPECT_EQ(migrateSchema(*old), (std::vector<int>{9, 10}));
+    std::vector<int> fromNine;  // 9 and every later version (later branches add their own)
+    for (int version = 9; version <= latestSchemaVersion(); ++version) fromNine.push_back(version);
+    EXPECT_EQ(migrateSchema(*old), fromNine);
     OrderQuery query;
     query.customerId = "C-OLD";
     EXPECT_EQ(OrderSearch(*old).find(query).orders.size(), 1u);
