@@ -132,7 +132,8 @@ void Database::openPool() {
 
 Database::PoolUsage Database::poolUsage() const {
     if (!pool_) return {0, 0, options_.maxSessions};
-    return {pool_->used(), pool_->idle(), options_.maxSessions};
+    const std::size_t open = pool_->openCount(), idle = pool_->idleCount();
+    return {static_cast<int>(open > idle ? open - idle : 0), static_cast<int>(idle), options_.maxSessions};
 }
 
 Poco::Data::Session Database::acquire() {
