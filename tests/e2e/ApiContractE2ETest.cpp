@@ -72,6 +72,12 @@ TEST_P(ApiContractE2ETest, EveryOperationAnswersAsDescribed) {
     EXPECT_EQ(status("GET", "/v1/health"), 200);
     EXPECT_EQ(status("HEAD", "/v1/health"), 200);
     EXPECT_EQ(status("GET", "/v1/openapi.json"), 200);
+    EXPECT_EQ(status("GET", "/v1/health/live"), 200);
+    EXPECT_EQ(status("HEAD", "/v1/health/live"), 200);
+    EXPECT_EQ(status("GET", "/v1/health/ready"), 200);
+    EXPECT_EQ(status("HEAD", "/v1/health/ready"), 200);
+    EXPECT_EQ(status("GET", "/metrics"), 200);
+    EXPECT_EQ(status("POST", "/v1/health/ready"), 405);
     EXPECT_EQ(status("GET", "/v1/plugins"), 200);
     EXPECT_EQ(status("GET", "/v1/chains"), 200);
 
