@@ -1,73 +1,17 @@
 #include "host/app/HostSettings.h"
 
+#include "host/app/ConfigLayers.h"
+
 #include <Poco/NumberParser.h>
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
 #include <Poco/URI.h>
 
 #include <filesystem>
-#include <fstream>
 
 namespace orderhost::app {
 namespace {
 namespace fs = std::filesystem;
-
-const std::set<std::string>& knownKeys() {
-    static const std::set<std::string> keys = {
-        "http.address",       "http.port",           "http.max_threads",    "http.max_queued",
-        "http.keep_alive_s",  "http.read_timeout_s", "http.max_body_bytes", "api.token",
-        "http.request_timeout_ms", "http.max_connections", "http.max_connections_per_client",
-        "http.retry_after_s", "http.idempotency_ttl_s", "host.shutdown_timeout_s",
-        "database.connection", "database.pool_size", "database.connect_wait_s", "plugins.folders",     "plugins.allow",
-        "plugins.probe",      "chains.folder",       "chains.default",      "engine.retry_poll_ms",
-        "engine.host_id",     "engine.lease_ms",     "events.webhooks",     "events.relay_poll_ms",
-        "engine.crash_limit", "log.level",          "plugins.isolate",     "plugins.isolate_workers",
-        "engine.step_workers", "plugins.isolate_restart_backoff_ms", "plugins.isolate_restart_backoff_max_ms",
-        "engine.shutdown_grace_ms", "log.format", "log.file", "log.max_size_mb", "log.max_files"};
-    return keys;
-}
-
-// "datasource.<name>.connection" / ".pool_size": the name, or "" when `key` is no such key.
-std::string datasourceName(const std::string& key) {
-    static const std::string prefix = "datasource.";
-    if (key.compare(0, prefix.size(), prefix) != 0) return "";
-    const auto dot = key.rfind('.');
-    const std::string field = key.substr(dot + 1);
-    if (dot <= prefix.size() || (field != "connection" && field != "pool_size")) return "";
-    return key.substr(prefix.size(), dot - prefix.size());
-}
-
-bool isDatasourceName(const std::string& name) {
-    if (name.empty() || name.size() > 64) return false;
-    for (char c : name)
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
-    return true;
-}
-
-void checkKeys(const std::string& file) {
-    std::ifstream in(file);
-    if (!fs::is_regular_file(file) || !in) throw SettingsError("cannot read config file " + file);
-    std::set<std::string> seen;
-    std::string line;
-    for (int number = 1; std::getline(in, line); ++number) {
-        const std::string trimmed = Poco::trim(line);
-        if (trimmed.empty() || trimmed[0] == '#' || trimmed[0] == '!') continue;
-        const auto separator = trimmed.find_first_of("=:");
-        if (separator == std::string::npos) {
-            throw SettingsError(file + ":" + std::to_string(number) + ": expected 'key = value'");
-        }
-        const std::string key = Poco::trim(trimmed.substr(0, separator));
-        const std::string where = file + ":" + std::to_string(number) + ": ";
-        const std::string datasource = datasourceName(key);
-        if (!datasource.empty() && (!isDatasourceName(datasource) || datasource == "orderhost"))
-            throw SettingsError(where + "datasource name '" + datasource +
-                                "' must be 1 to 64 of a-z, 0-9, '_' and '-', and not 'orderhost' (the host's own)");
-        if (knownKeys().count(key) == 0 && datasource.empty())
-            throw SettingsError(where + "unknown setting '" + key + "'");
-        // A second value would silently win: say so instead.
-        if (!seen.insert(key).second) throw SettingsError(where + "setting '" + key + "' is given twice");
-    }
-}
 
 std::string resolvePath(const std::string& base, const std::string& path) {
     if (path.empty() || fs::path(path).is_absolute()) return path;
@@ -141,7 +85,7 @@ void readDatasources(const Poco::Util::AbstractConfiguration& config, const std:
     Poco::Util::AbstractConfiguration::Keys names;
     config.keys("datasource", names);
     for (const auto& name : names) {
-        if (!isDatasourceName(name) || name == "orderhost") continue;  // checkKeys refused it in the file
+        if (!isDatasourceName(name)) continue;  // checkedKeys refused it in the file
         DatasourceSettings d;
         d.connection = expandConfigDir(config.getString("datasource." + name + ".connection", ""), base);
         if (d.connection.empty()) throw SettingsError("setting datasource." + name + ".connection is required");
@@ -153,7 +97,7 @@ void readDatasources(const Poco::Util::AbstractConfiguration& config, const std:
 }  // namespace
 
 HostSettings readHostSettings(const std::string& file, const Poco::Util::AbstractConfiguration& config) {
-    checkKeys(file);
+    checkedKeys(file);
     const std::string base = fs::absolute(file).parent_path().string();
     HostSettings s;
     s.httpAddress = config.getString("http.address", s.httpAddress);

@@ -1,6 +1,7 @@
 #include "host/app/OrderHostApp.h"
 
 #include "host/app/Commands.h"
+#include "host/app/ConfigLayers.h"
 #include "host/app/HostRuntime.h"
 #include "host/app/StopSignals.h"
 #include "host/app/PluginScaffold.h"
@@ -22,6 +23,8 @@ void OrderHostApp::defineOptions(Poco::Util::OptionSet& options) {
     options.addOption(Option("help", "h", "print this help and exit").required(false).repeatable(false));
     options.addOption(Option("config", "c", "host configuration file (properties format)")
                           .required(false).repeatable(false).argument("FILE"));
+    options.addOption(Option("define", "D", "override a setting: -D key=value (repeatable; over the files and the environment)")
+                          .required(false).repeatable(true).argument("KEY=VALUE"));
     options.addOption(Option("json", "j", "plugins inspect: print each manifest as one JSON line")
                           .required(false).repeatable(false));
     options.addOption(Option("lang", "l", "plugin new: the template's language, c or cxx (default cxx)")
@@ -37,6 +40,8 @@ void OrderHostApp::handleOption(const std::string& name, const std::string& valu
         stopOptionsProcessing();
     } else if (name == "config") {
         configFile_ = value;
+    } else if (name == "define") {
+        defines_.push_back(value);
     } else if (name == "json") {
         jsonOutput_ = true;
     } else if (name == "lang") {
@@ -53,6 +58,7 @@ void OrderHostApp::printHelp() const {
                   "       plugins inspect [--json] PLUGIN.so...\n"
                   "       chains validate [--config FILE] CHAIN.yaml...\n"
                   "       db migrate --config FILE\n"
+                  "       config show --config FILE [-D key=value]...\n"
                   "       plugin new NAME [--lang c|cxx] [--dir DIR]");
     help.setHeader("orderhost runs customer orders through chains of plugin steps.");
     help.format(std::cout);
@@ -77,6 +83,16 @@ int OrderHostApp::main(const std::vector<std::string>& args) {
             }
             return migrateDatabase(loadSettings());
         }
+        if (command("config", "show") && rest.empty()) {
+            if (configFile_.empty()) {
+                std::cerr << "usage: orderhost config show --config FILE [-D key=value]...\n";
+                return EXIT_USAGE;
+            }
+            const ConfigLayers layers = loadLayers();
+            readHostSettings(layers.mainFile(), *layers.configuration());  // the same checks as serve
+            std::cout << describeSettings(layers);
+            return EXIT_OK;
+        }
         if (command("chains", "validate")) {
             if (configFile_.empty()) return validateChains(rest, std::nullopt);
             return validateChains(rest, loadSettings());
@@ -92,13 +108,13 @@ int OrderHostApp::main(const std::vector<std::string>& args) {
     return EXIT_USAGE;
 }
 
+ConfigLayers OrderHostApp::loadLayers() {
+    return ConfigLayers::load(configFile_, ConfigLayers::processEnvironment(), defines_);
+}
+
 HostSettings OrderHostApp::loadSettings() {
-    try {
-        loadConfiguration(configFile_);
-    } catch (const Poco::Exception& e) {
-        throw SettingsError("cannot load config file " + configFile_ + ": " + e.displayText());
-    }
-    return readHostSettings(configFile_, config());
+    const ConfigLayers layers = loadLayers();
+    return readHostSettings(layers.mainFile(), *layers.configuration());
 }
 
 int OrderHostApp::serve() {

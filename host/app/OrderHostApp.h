@@ -4,9 +4,12 @@
 //   orderhost plugins inspect [--json] FILE... show what plugin files declare, without serving
 //   orderhost chains validate [--config F] FILE...  check chain files (plugins too, with --config)
 //   orderhost db migrate --config FILE          apply schema migrations to the configured database
+//   orderhost config show --config FILE [-D k=v]...  the effective settings and where each came from
+// Settings are layered (ConfigLayers.h): FILE, conf.d/*.properties, ORDERHOST_* variables, -D.
 //   orderhost plugin new NAME [--lang c|cxx] [--dir DIR]  a plugin project from the SDK's templates
 #pragma once
 
+#include "host/app/ConfigLayers.h"
 #include "host/app/HostSettings.h"
 
 #include <Poco/Util/ServerApplication.h>
@@ -24,10 +27,12 @@ protected:
 
 private:
     int serve();
+    ConfigLayers loadLayers();    // throws SettingsError
     HostSettings loadSettings();  // throws SettingsError
     void printHelp() const;
 
     std::string configFile_;
+    std::vector<std::string> defines_;  // -D key=value, in command-line order
     bool helpRequested_ = false;
     bool jsonOutput_ = false;
     std::string pluginLang_;  // plugin new --lang

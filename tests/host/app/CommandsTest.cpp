@@ -181,6 +181,25 @@ TEST_F(CommandsTest, AnUnknownSettingIsRefusedWithFileAndLine) {
     EXPECT_NE(result.output.find(config.string() + ":5: unknown setting 'http.prot'"), std::string::npos) << result.output;
 }
 
+// Issue 14: -D was "Unknown option"; `config show` prints what the host would run with.
+TEST_F(CommandsTest, ConfigShowPrintsTheEffectiveSettingsWithTheirOrigin) {
+    const auto config = configWith("http.port = 9100\n");
+    fs::create_directories(folder_ / "conf.d");
+    write("conf.d/50-node.properties", "log.level = debug\n");
+    const auto result = runOrderhost("config show --config " + config.string() + " -D http.port=9200 --define=engine.lease_ms=900");
+    EXPECT_EQ(result.exitCode, 0) << result.output;
+    EXPECT_NE(result.output.find("http.port = 9200    # -D http.port\n"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("engine.lease_ms = 900    # -D engine.lease_ms\n"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("log.level = debug    # " + (folder_ / "conf.d/50-node.properties").string() + ":1\n"),
+              std::string::npos)
+        << result.output;
+    const auto refused = runOrderhost("config show --config " + config.string() + " -D engine.lease_ms=5");
+    EXPECT_EQ(refused.exitCode, 78) << refused.output;
+    EXPECT_NE(refused.output.find("setting engine.lease_ms must be between 200"), std::string::npos) << refused.output;
+    const auto environment = runOrderhost("config show --config " + config.string());
+    EXPECT_EQ(environment.exitCode, 0) << environment.output;
+}
+
 TEST_F(CommandsTest, UnknownCommandsAndHelp) {
     EXPECT_EQ(runOrderhost("frobnicate").exitCode, 64);
     const auto help = runOrderhost("--help");
