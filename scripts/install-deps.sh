@@ -15,6 +15,9 @@ PACKAGES=(
   libsqlite3-dev nlohmann-json3-dev sqlite3
   # orderhost.provisioning: random credentials and their Argon2id hashes (crypto_pwhash_str)
   libsodium-dev
+  # OpenSSL headers (libpoco-dev pulls them in too): the webhook signature test checks the
+  # host's HMAC (libsodium) against OpenSSL's.
+  libssl-dev
   # libFuzzer targets (tests/fuzz, scripts/fuzz.sh)
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
   # Notification: mustache templates (header-only) for the plugin, and the SMTP listener the

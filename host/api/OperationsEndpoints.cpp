@@ -2,6 +2,7 @@
 
 #include "host/api/ApiRequestHandler.h"
 #include "host/api/JsonReply.h"
+#include "host/events/WebhookClient.h"
 #include "host/metrics/TextExposition.h"
 
 #include <Poco/Data/Statement.h>
@@ -27,6 +28,16 @@ std::vector<store::OrderCount> orderCounts(Operations& operations) {
     return operations.orders;
 }
 
+// The subscriber's URL without user:password and query: /metrics may be read by more people
+// than the host's configuration.
+std::string subscriberLabel(const std::string& url) {
+    try {
+        return events::describeUrl(Poco::URI(url));
+    } catch (const Poco::Exception&) {
+        return "(unparsable URL)";
+    }
+}
+
 void databaseMetrics(Operations& operations, TextExposition& out) {
     bool up = true;
     try {
@@ -40,12 +51,13 @@ void databaseMetrics(Operations& operations, TextExposition& out) {
             out.family("orderhost_outbox_pending_events", "gauge",
                        "Outbox events a webhook subscriber has not acknowledged yet.");
             for (const auto& lag : lags)
-                out.sample("orderhost_outbox_pending_events", {{"subscriber", lag.subscriber}},
+                out.sample("orderhost_outbox_pending_events", {{"subscriber", subscriberLabel(lag.subscriber)}},
                            static_cast<double>(lag.pendingEvents));
             out.family("orderhost_outbox_oldest_pending_timestamp_seconds", "gauge",
                        "When the oldest event a subscriber has not acknowledged was written (0: none pending).");
             for (const auto& lag : lags)
-                out.sample("orderhost_outbox_oldest_pending_timestamp_seconds", {{"subscriber", lag.subscriber}},
+                out.sample("orderhost_outbox_oldest_pending_timestamp_seconds",
+                           {{"subscriber", subscriberLabel(lag.subscriber)}},
                            static_cast<double>(lag.oldestPendingMs) / 1000.0);
         }
     } catch (const std::exception& e) {

@@ -45,7 +45,7 @@ const std::set<std::string>& fixedKeys() {
                                                "engine.host_id",
                                                "engine.lease_ms",
                                                "events.webhooks",
-                                               "events.relay_poll_ms",
+                                               "events.relay_poll_ms", "events.webhook_secret",
                                                "engine.crash_limit",
                                                "log.level",
                                                "plugins.isolate",
@@ -98,7 +98,7 @@ std::string datasourceKeyOf(const std::string& variable) {
     return "";
 }
 
-bool isSecret(const std::string& key) { return key == "api.token"; }
+bool isSecret(const std::string& key) { return key == "api.token" || key == "events.webhook_secret"; }
 
 // PWD=… and Password=… of an ODBC connection string replaced by ***.
 std::string maskConnection(const std::string& connection) {

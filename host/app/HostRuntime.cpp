@@ -121,6 +121,7 @@ void HostRuntime::startEngine() {
     events::RelayOptions relayOptions;
     relayOptions.owner = engineSettings.hostId;
     relayOptions.pollInterval = std::chrono::milliseconds(settings_.relayPollMs);
+    relayOptions.signingSecrets = settings_.webhookSecrets;
     relay_ = std::make_unique<events::OutboxRelay>(*database_, settings_.webhookUrls, relayOptions);
     relay_->start();
 }

@@ -155,6 +155,11 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     s.webhookUrls = splitList(config.getString("events.webhooks", ""));
     for (const auto& url : s.webhookUrls) checkWebhookUrl(url);
     s.relayPollMs = intSetting(config, "events.relay_poll_ms", s.relayPollMs, 10, 60000);
+    s.webhookSecrets = splitList(config.getString("events.webhook_secret", ""));
+    for (const auto& secret : s.webhookSecrets)
+        if (secret.size() < 16)  // a short key is guessable offline from one signed request
+            throw SettingsError("setting events.webhook_secret: each secret must have at least 16 characters (one has " +
+                                std::to_string(secret.size()) + ")");
     s.logLevel = logLevelSetting(config);
     s.logFormat = config.getString("log.format", s.logFormat);
     if (s.logFormat != "text" && s.logFormat != "json")

@@ -78,6 +78,9 @@ struct HostSettings {
 
     std::vector<std::string> webhookUrls;  // events.webhooks: where outbox events are POSTed
     int relayPollMs = 500;
+    // events.webhook_secret: HMAC keys the relay signs each delivery with (several while one is
+    // rotated); empty: deliveries are not signed.
+    std::vector<std::string> webhookSecrets;
 
     std::string logLevel = "info";
     std::string logFormat = "text";  // log.format: text | json

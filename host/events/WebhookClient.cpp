@@ -1,6 +1,7 @@
 #include "host/events/WebhookClient.h"
 
 #include "host/events/EventJson.h"
+#include "host/events/WebhookSignature.h"
 
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPBasicCredentials.h>
@@ -8,6 +9,7 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
 
+#include <chrono>
 #include <stdexcept>
 
 namespace orderhost::events {
@@ -38,8 +40,8 @@ std::string describeUrl(const Poco::URI& uri) {
     return uri.getScheme() + "://" + uri.getHost() + ":" + std::to_string(uri.getPort()) + uri.getPath();
 }
 
-WebhookClient::WebhookClient(const std::string& url, WebhookTimeouts timeouts)
-    : uri_(parseHttpUrl(url)), timeouts_(timeouts), described_(describeUrl(uri_)) {}
+WebhookClient::WebhookClient(const std::string& url, WebhookTimeouts timeouts, std::vector<std::string> secrets)
+    : uri_(parseHttpUrl(url)), timeouts_(timeouts), secrets_(std::move(secrets)), described_(describeUrl(uri_)) {}
 
 DeliveryResult WebhookClient::deliver(const store::OutboxEvent& event) {
     const std::string body = eventJsonText(event);
@@ -70,6 +72,13 @@ DeliveryResult WebhookClient::exchange(const store::OutboxEvent& event, const st
     request.set("X-Orderhost-Event-Id", std::to_string(event.id));
     request.set("X-Orderhost-Event-Type", event.type);
     request.set("User-Agent", "orderhost-relay/1");
+    if (!secrets_.empty()) {
+        // Signed at each attempt: the receiver's replay window counts from the attempt.
+        const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+        request.set("X-Orderhost-Signature", webhookSignature(secrets_, seconds, body));
+    }
     if (!uri_.getUserInfo().empty()) {
         const std::string& info = uri_.getUserInfo();
         const auto colon = info.find(':');

@@ -7,6 +7,7 @@
 //   Content-Type: application/json
 //   Idempotency-Key: <event id>       (also X-Orderhost-Event-Id)
 //   X-Orderhost-Event-Type: <type>
+//   X-Orderhost-Signature: t=…,v1=…  (when secrets are configured: WebhookSignature.h)
 // Redirects are not followed: anything but 2xx is a failed delivery.
 //
 // Not thread-safe: one client per subscriber worker. The connection is kept alive between
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/URI.h>
@@ -38,7 +40,8 @@ struct DeliveryResult {
 class WebhookClient {
 public:
     // Throws std::invalid_argument naming the problem when `url` is not an absolute http:// URL.
-    WebhookClient(const std::string& url, WebhookTimeouts timeouts);
+    // `secrets`: events.webhook_secret; empty: requests are not signed.
+    WebhookClient(const std::string& url, WebhookTimeouts timeouts, std::vector<std::string> secrets = {});
 
     DeliveryResult deliver(const store::OutboxEvent& event);
 
@@ -50,6 +53,7 @@ private:
 
     Poco::URI uri_;
     WebhookTimeouts timeouts_;
+    std::vector<std::string> secrets_;
     std::string described_;
     std::unique_ptr<Poco::Net::HTTPClientSession> session_;
 };

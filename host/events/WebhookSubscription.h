@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "host/events/RelayCursor.h"
 #include "host/events/WebhookClient.h"
@@ -31,6 +32,7 @@ struct RelayOptions {
     std::chrono::milliseconds retryMin{1000};     // backoff after the first failure, doubling…
     std::chrono::milliseconds retryMax{300000};   // …up to this
     WebhookTimeouts timeouts;
+    std::vector<std::string> signingSecrets;      // events.webhook_secret; empty: unsigned
     std::size_t batch = 100;                      // events read per query
     std::function<std::int64_t()> clock;          // ms since the epoch; empty: the system clock
 };

@@ -59,9 +59,11 @@ std::pair<int, std::string> promtoolCheck(const fs::path& folder, const std::str
 
 TEST(OperationsEndpointsTest, AScrapeAfterOrdersShowsWhatTheyDidAndPassesPromtool) {
     HostOptions options;
-    // Nobody listens here: every event stays pending for this subscriber.
-    const std::string subscriber = "http://127.0.0.1:" + std::to_string(freeLoopbackPort()) + "/hooks";
-    options.extraSettings["events.webhooks"] = subscriber;
+    // Nobody listens here: every event stays pending for this subscriber. Its credentials must
+    // not reach the scrape: the label is the URL without them.
+    const std::string port = std::to_string(freeLoopbackPort());
+    const std::string subscriber = "http://127.0.0.1:" + port + "/hooks";
+    options.extraSettings["events.webhooks"] = "http://relay:s3cret-pass@127.0.0.1:" + port + "/hooks?token=q-secret";
     HostProcess host(options);
     const auto before = samples(host.get("/metrics").body);
 
@@ -99,6 +101,8 @@ TEST(OperationsEndpointsTest, AScrapeAfterOrdersShowsWhatTheyDidAndPassesPromtoo
     EXPECT_GT(valueOf(after, R"(orderhost_outbox_oldest_pending_timestamp_seconds{subscriber=")" + subscriber + "\"}"),
               1.7e9)
         << scrape.body;
+    EXPECT_EQ(scrape.body.find("s3cret-pass"), std::string::npos) << scrape.body;
+    EXPECT_EQ(scrape.body.find("q-secret"), std::string::npos) << scrape.body;
     EXPECT_EQ(valueOf(after, "orderhost_database_up"), 1);
     EXPECT_EQ(valueOf(after, "orderhost_db_pool_max_sessions"), 16);
     EXPECT_GE(valueOf(after, R"(orderhost_db_pool_sessions{state="idle"})"), 1);

@@ -103,8 +103,14 @@ TEST_F(ConfigLayersTest, MistakesAreRefusedWithTheirPlace) {
 }
 
 TEST_F(ConfigLayersTest, TheDescriptionMasksSecretsAndNamesEveryOrigin) {
-    const ConfigLayers layers = ConfigLayers::load(main_, {}, {"log.format=json"});
+    const ConfigLayers layers =
+        ConfigLayers::load(main_, {}, {"log.format=json", "events.webhook_secret=hook-secret-0123456789"});
     const std::string text = describeSettings(layers);
+    EXPECT_EQ(text.find("hook-secret"), std::string::npos) << text;
+    EXPECT_EQ(readHostSettings(layers.mainFile(), *layers.configuration()).webhookSecrets,
+              std::vector<std::string>{"hook-secret-0123456789"});
+    const ConfigLayers shortSecret = ConfigLayers::load(main_, {}, {"events.webhook_secret=short"});
+    EXPECT_THROW(readHostSettings(shortSecret.mainFile(), *shortSecret.configuration()), SettingsError);
     EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
     EXPECT_EQ(text.find("tok-123"), std::string::npos) << text;
     EXPECT_NE(text.find("database.connection = Driver=SQLite3;Database=${config_dir}/o.db;Uid=u;PWD=***;    # " +

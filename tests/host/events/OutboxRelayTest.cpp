@@ -3,6 +3,7 @@
 // clock, so backoff and leases are checked without sleeping; the threaded tests use the
 // real clock.
 #include "host/events/OutboxRelay.h"
+#include "host/events/WebhookSignature.h"
 
 #include "tests/host/events/WebhookReceiver.h"
 #include "tests/support/TestDatabase.h"
@@ -10,6 +11,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
+#include <openssl/hmac.h>
 
 #include <atomic>
 #include <filesystem>
@@ -22,6 +24,21 @@ namespace {
 using orderhost::testing::ReceivedRequest;
 using orderhost::testing::TestBackend;
 using orderhost::testing::WebhookReceiver;
+
+// HMAC-SHA256 in hex by OpenSSL: a second implementation to check the host's (libsodium) against.
+std::string opensslHmacHex(const std::string& key, const std::string& message) {
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
+         message.size(), mac, &length);
+    static const char* digits = "0123456789abcdef";
+    std::string hex;
+    for (unsigned int i = 0; i < length; ++i) {
+        hex += digits[mac[i] >> 4];
+        hex += digits[mac[i] & 15];
+    }
+    return hex;
+}
 
 std::vector<std::int64_t> eventIds(const std::vector<ReceivedRequest>& requests) {
     std::vector<std::int64_t> ids;
@@ -201,6 +218,40 @@ TEST_P(OutboxRelayTest, TwoRunningRelaysDeliverEachEventOnceInOrder) {
     ASSERT_TRUE(receiver_.waitFor(all.size()));
     b.stop();
     EXPECT_EQ(eventIds(receiver_.requests()), all);
+}
+
+// Issue 13: webhooks were unsigned. A receiver verifies v1 = HMAC-SHA256(secret, "t.body") as
+// docs/api.md#webhooks shows; two secrets (a rotation) give two v1 values.
+TEST_P(OutboxRelayTest, SignedDeliveriesCarryAnHmacOverTheTimestampAndTheBody) {
+    append(2);
+    options_.signingSecrets = {"first-secret-0123456789", "second-secret-0123456789"};
+    const auto before = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+    EXPECT_EQ(subscription()->deliverDue(), 2u);
+    const auto requests = receiver_.requests();
+    ASSERT_EQ(requests.size(), 2u);
+    for (const auto& request : requests) {
+        const std::string header = request.headers.at("X-Orderhost-Signature");
+        ASSERT_EQ(header.compare(0, 2, "t="), 0) << header;
+        const auto comma = header.find(',');
+        const std::string stamp = header.substr(2, comma - 2);
+        EXPECT_GE(std::stoll(stamp), before);
+        EXPECT_EQ(header.substr(comma), ",v1=" + opensslHmacHex("first-secret-0123456789", stamp + "." + request.body) +
+                                            ",v1=" + opensslHmacHex("second-secret-0123456789", stamp + "." + request.body));
+        // A changed body or timestamp does not verify.
+        EXPECT_EQ(header.find(opensslHmacHex("first-secret-0123456789", stamp + "." + request.body + " ")),
+                  std::string::npos);
+    }
+    // RFC 4231 test case 2, against the host's own function.
+    EXPECT_EQ(hmacSha256Hex("Jefe", "what do ya want for nothing?"),
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST_P(OutboxRelayTest, UnsignedWithoutASecret) {
+    append(1);
+    EXPECT_EQ(subscription()->deliverDue(), 1u);
+    ASSERT_EQ(receiver_.requests().size(), 1u);
+    EXPECT_EQ(receiver_.requests()[0].headers.count("X-Orderhost-Signature"), 0u);
 }
 
 TEST_P(OutboxRelayTest, RefusesUrlsItCannotDeliverTo) {
