@@ -2,6 +2,7 @@
 
 #include "host/chains/ChainDirectoryLoader.h"
 #include "host/engine/OrderRecovery.h"
+#include "host/events/WebhookClient.h"
 #include "host/isolation/IsolatedPlugin.h"
 #include "host/services/DeclaredMigrations.h"
 #include "host/services/HostServices.h"
@@ -122,6 +123,11 @@ void HostRuntime::startEngine() {
     relayOptions.owner = engineSettings.hostId;
     relayOptions.pollInterval = std::chrono::milliseconds(settings_.relayPollMs);
     relayOptions.signingSecrets = settings_.webhookSecrets;
+    relayOptions.tls.caFile = settings_.webhookCaFile;
+    for (const auto& url : settings_.webhookUrls)
+        if (url.rfind("http://", 0) == 0 && url.find('@') != std::string::npos)
+            spdlog::warn("webhook {}: its Basic credentials cross the network in clear text (use https://)",
+                         events::describeUrl(Poco::URI(url)));
     relay_ = std::make_unique<events::OutboxRelay>(*database_, settings_.webhookUrls, relayOptions);
     relay_->start();
 }

@@ -68,17 +68,16 @@ std::string expandConfigDir(std::string text, const std::string& base) {
     return text;
 }
 
-// The relay speaks plain HTTP (put a TLS proxy in front for https); refused here, at start,
-// with the setting's name rather than when the relay first tries.
+// Refused here, at start, with the setting's name rather than when the relay first tries.
 void checkWebhookUrl(const std::string& url) {
     try {
         const Poco::URI uri(url);
-        if (uri.getScheme() == "http" && !uri.getHost().empty()) return;
+        if ((uri.getScheme() == "http" || uri.getScheme() == "https") && !uri.getHost().empty()) return;
     } catch (const Poco::Exception&) {
         // reported below
     }
     throw SettingsError("setting events.webhooks: '" + url.substr(0, 200) +
-                        "' is not an http://host[:port]/path URL (https is not supported; use a local TLS proxy)");
+                        "' is not an http:// or https://host[:port]/path URL");
 }
 
 void readDatasources(const Poco::Util::AbstractConfiguration& config, const std::string& base, HostSettings& s) {
@@ -155,6 +154,9 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     s.webhookUrls = splitList(config.getString("events.webhooks", ""));
     for (const auto& url : s.webhookUrls) checkWebhookUrl(url);
     s.relayPollMs = intSetting(config, "events.relay_poll_ms", s.relayPollMs, 10, 60000);
+    s.webhookCaFile = resolvePath(base, config.getString("events.webhook_ca_file", ""));
+    if (!s.webhookCaFile.empty() && !fs::is_regular_file(s.webhookCaFile))
+        throw SettingsError("setting events.webhook_ca_file: " + s.webhookCaFile + " is not a readable file");
     s.webhookSecrets = splitList(config.getString("events.webhook_secret", ""));
     for (const auto& secret : s.webhookSecrets)
         if (secret.size() < 16)  // a short key is guessable offline from one signed request

@@ -7,6 +7,8 @@
 #include <Poco/Net/HTTPBasicCredentials.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/SSLManager.h>
 #include <Poco/StreamCopier.h>
 
 #include <chrono>
@@ -26,9 +28,8 @@ Poco::URI parseHttpUrl(const std::string& url) {
     } catch (const Poco::SyntaxException& e) {
         throw std::invalid_argument("webhook URL '" + url + "' is malformed: " + e.message());
     }
-    if (uri.getScheme() != "http" || uri.getHost().empty())
-        throw std::invalid_argument("webhook URL '" + describeUrl(uri) +
-                                    "' must be an absolute http:// URL (https is not supported: put a TLS proxy in front)");
+    if ((uri.getScheme() != "http" && uri.getScheme() != "https") || uri.getHost().empty())
+        throw std::invalid_argument("webhook URL '" + describeUrl(uri) + "' must be an absolute http:// or https:// URL");
     return uri;
 }
 
@@ -40,8 +41,30 @@ std::string describeUrl(const Poco::URI& uri) {
     return uri.getScheme() + "://" + uri.getHost() + ":" + std::to_string(uri.getPort()) + uri.getPath();
 }
 
-WebhookClient::WebhookClient(const std::string& url, WebhookTimeouts timeouts, std::vector<std::string> secrets)
-    : uri_(parseHttpUrl(url)), timeouts_(timeouts), secrets_(std::move(secrets)), described_(describeUrl(uri_)) {}
+WebhookClient::WebhookClient(const std::string& url, WebhookTimeouts timeouts, std::vector<std::string> secrets,
+                             WebhookTls tls)
+    : uri_(parseHttpUrl(url)), timeouts_(timeouts), secrets_(std::move(secrets)), described_(describeUrl(uri_)) {
+    if (uri_.getScheme() != "https") return;
+    Poco::Net::initializeSSL();  // reference counted; undone in the destructor
+    try {
+        // VERIFY_RELAXED on a client: the server's chain must verify (OpenSSL's
+        // SSL_VERIFY_PEER), and Poco checks that the certificate names the host.
+        tls_ = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", tls.caFile,
+                                      Poco::Net::Context::VERIFY_RELAXED, 9, tls.caFile.empty());
+    } catch (const Poco::Exception& e) {
+        Poco::Net::uninitializeSSL();
+        throw std::invalid_argument("webhook " + described_ + ": cannot use the CA file '" + tls.caFile +
+                                    "': " + e.displayText());
+    }
+}
+
+WebhookClient::~WebhookClient() {
+    session_.reset();
+    if (tls_) {
+        tls_.reset();
+        Poco::Net::uninitializeSSL();
+    }
+}
 
 DeliveryResult WebhookClient::deliver(const store::OutboxEvent& event) {
     const std::string body = eventJsonText(event);
@@ -60,7 +83,10 @@ DeliveryResult WebhookClient::deliver(const store::OutboxEvent& event) {
 
 DeliveryResult WebhookClient::exchange(const store::OutboxEvent& event, const std::string& body) {
     if (!session_) {
-        session_ = std::make_unique<Poco::Net::HTTPClientSession>(uri_.getHost(), uri_.getPort());
+        if (tls_)
+            session_ = std::make_unique<Poco::Net::HTTPSClientSession>(uri_.getHost(), uri_.getPort(), tls_);
+        else
+            session_ = std::make_unique<Poco::Net::HTTPClientSession>(uri_.getHost(), uri_.getPort());
         session_->setKeepAlive(true);
         session_->setTimeout(timespan(timeouts_.connect), timespan(timeouts_.io), timespan(timeouts_.io));
     }

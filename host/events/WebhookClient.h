@@ -1,7 +1,9 @@
-// POSTs outbox events to one webhook URL over plain HTTP/1.1 (Poco::Net::HTTPClientSession).
+// POSTs outbox events to one webhook URL over HTTP/1.1, plain (http://) or over TLS (https://,
+// Poco NetSSL with OpenSSL: the server's certificate must chain to the system's CAs, or to
+// events.webhook_ca_file when set, and name the URL's host).
 //
-// Only http:// URLs: there is no TLS client here yet (put a TLS-terminating proxy in front of
-// an https receiver). user:password in the URL is sent as Basic authentication.
+// user:password in the URL is sent as Basic authentication — over https only, unless the
+// administrator accepted clear text for an http:// URL (the settings warn at start).
 // Each request carries the event as its JSON body (EventJson.h) and the headers receivers need
 // to deduplicate and route without parsing it:
 //   Content-Type: application/json
@@ -19,12 +21,18 @@
 #include <string>
 #include <vector>
 
+#include <Poco/AutoPtr.h>
+#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/URI.h>
 
 #include "host/store/Outbox.h"
 
 namespace orderhost::events {
+
+struct WebhookTls {
+    std::string caFile;  // PEM file of the CAs to trust for https:// URLs; empty: the system's
+};
 
 struct WebhookTimeouts {
     std::chrono::milliseconds connect{2000};
@@ -39,9 +47,12 @@ struct DeliveryResult {
 
 class WebhookClient {
 public:
-    // Throws std::invalid_argument naming the problem when `url` is not an absolute http:// URL.
-    // `secrets`: events.webhook_secret; empty: requests are not signed.
-    WebhookClient(const std::string& url, WebhookTimeouts timeouts, std::vector<std::string> secrets = {});
+    // Throws std::invalid_argument naming the problem when `url` is not an absolute http:// or
+    // https:// URL, or the CA file cannot be used. `secrets`: events.webhook_secret; empty:
+    // requests are not signed.
+    WebhookClient(const std::string& url, WebhookTimeouts timeouts, std::vector<std::string> secrets = {},
+                  WebhookTls tls = {});
+    ~WebhookClient();
 
     DeliveryResult deliver(const store::OutboxEvent& event);
 
@@ -54,6 +65,7 @@ private:
     Poco::URI uri_;
     WebhookTimeouts timeouts_;
     std::vector<std::string> secrets_;
+    Poco::AutoPtr<Poco::Net::Context> tls_;  // https:// only
     std::string described_;
     std::unique_ptr<Poco::Net::HTTPClientSession> session_;
 };

@@ -17,7 +17,7 @@ std::int64_t systemClockMs() {
 }  // namespace
 
 WebhookSubscription::WebhookSubscription(store::Database& db, const std::string& url, const RelayOptions& options)
-    : reader_(db), cursor_(db, url, options.owner), client_(url, options.timeouts, options.signingSecrets), options_(options) {
+    : reader_(db), cursor_(db, url, options.owner), client_(url, options.timeouts, options.signingSecrets, options.tls), options_(options) {
     if (!options_.clock) options_.clock = systemClockMs;
     // A delivery must end well within the lease, or another host would start delivering too.
     if (options_.lease <= 2 * (options_.timeouts.connect + 2 * options_.timeouts.io))

@@ -33,6 +33,7 @@ struct RelayOptions {
     std::chrono::milliseconds retryMax{300000};   // …up to this
     WebhookTimeouts timeouts;
     std::vector<std::string> signingSecrets;      // events.webhook_secret; empty: unsigned
+    WebhookTls tls;                               // events.webhook_ca_file
     std::size_t batch = 100;                      // events read per query
     std::function<std::int64_t()> clock;          // ms since the epoch; empty: the system clock
 };

@@ -247,6 +247,36 @@ TEST_P(OutboxRelayTest, SignedDeliveriesCarryAnHmacOverTheTimestampAndTheBody) {
               "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+// Issue 13: https:// webhooks. The receiver's certificate is trusted only through
+// events.webhook_ca_file; without it the delivery fails and the cursor waits.
+TEST_P(OutboxRelayTest, HttpsWebhooksVerifyTheReceiversCertificate) {
+    orderhost::testing::makeSelfSignedCertificate(dir_);
+    WebhookReceiver secure(dir_ + "/cert.pem", dir_ + "/key.pem");
+    const auto ids = append(2);
+    RelayOptions untrusting = options_;
+    WebhookSubscription refused(*db_, secure.url(), untrusting);
+    EXPECT_EQ(refused.deliverDue(), 0u);
+    EXPECT_TRUE(secure.requests().empty());
+    EXPECT_EQ(cursorRow().failures, 1);
+    EXPECT_EQ(cursorRow().lastEventId, 0);
+
+    RelayOptions trusting = options_;
+    trusting.tls.caFile = dir_ + "/cert.pem";
+    trusting.owner = "host-b";
+    clock_ += 3600 * 1000;  // past the backoff and host-a's lease
+    WebhookSubscription relay(*db_, secure.url(), trusting);
+    EXPECT_EQ(relay.deliverDue(), 2u);
+    ASSERT_EQ(secure.requests().size(), 2u);
+    EXPECT_EQ(eventIds(secure.requests()), ids);
+    EXPECT_EQ(cursorRow().lastEventId, ids.back());
+    EXPECT_THROW(WebhookSubscription(*db_, secure.url(), [&] {
+                     RelayOptions missing = options_;
+                     missing.tls.caFile = dir_ + "/no-such-ca.pem";
+                     return missing;
+                 }()),
+                 std::invalid_argument);
+}
+
 TEST_P(OutboxRelayTest, UnsignedWithoutASecret) {
     append(1);
     EXPECT_EQ(subscription()->deliverDue(), 1u);
@@ -255,7 +285,7 @@ TEST_P(OutboxRelayTest, UnsignedWithoutASecret) {
 }
 
 TEST_P(OutboxRelayTest, RefusesUrlsItCannotDeliverTo) {
-    EXPECT_THROW(OutboxRelay(*db_, {"https://erp.example/hooks"}, options_), std::invalid_argument);
+    EXPECT_THROW(OutboxRelay(*db_, {"ftp://erp.example/hooks"}, options_), std::invalid_argument);
     EXPECT_THROW(OutboxRelay(*db_, {"hooks"}, options_), std::invalid_argument);
     EXPECT_THROW(OutboxRelay(*db_, {"http://[bad"}, options_), std::invalid_argument);
     RelayOptions anonymous = options_;

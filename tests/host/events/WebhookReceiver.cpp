@@ -5,8 +5,13 @@
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
+
+#include <cstdlib>
+#include <stdexcept>
 
 namespace orderhost::testing {
 namespace {
@@ -47,10 +52,30 @@ WebhookReceiver::WebhookReceiver() {
     server_->start();
 }
 
-WebhookReceiver::~WebhookReceiver() { server_->stopAll(true); }
+WebhookReceiver::WebhookReceiver(const std::string& certificateFile, const std::string& keyFile) : scheme_("https") {
+    Poco::Net::initializeSSL();
+    Poco::Net::Context::Ptr context = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, keyFile,
+                                                             certificateFile, "", Poco::Net::Context::VERIFY_NONE);
+    Poco::Net::SecureServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0), 64, context);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, new Poco::Net::HTTPServerParams);
+    server_->start();
+}
+
+WebhookReceiver::~WebhookReceiver() {
+    server_->stopAll(true);
+    server_.reset();
+    if (scheme_ == "https") Poco::Net::uninitializeSSL();
+}
 
 std::string WebhookReceiver::url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(server_->port()) + path;
+    return scheme_ + "://127.0.0.1:" + std::to_string(server_->port()) + path;
+}
+
+void makeSelfSignedCertificate(const std::string& folder) {
+    const std::string make = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost"
+                             " -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout '" +
+                             folder + "/key.pem' -out '" + folder + "/cert.pem' 2>/dev/null";
+    if (std::system(make.c_str()) != 0) throw std::runtime_error("openssl could not make a certificate in " + folder);
 }
 
 void WebhookReceiver::answerNext(std::vector<int> statuses) {

@@ -23,6 +23,8 @@ struct ReceivedRequest {
 class WebhookReceiver {
 public:
     WebhookReceiver();
+    // Over TLS: `certificateFile`/`keyFile` are PEM files (makeSelfSignedCertificate()).
+    WebhookReceiver(const std::string& certificateFile, const std::string& keyFile);
     ~WebhookReceiver();
 
     std::string url(const std::string& path = "/hooks") const;
@@ -40,7 +42,12 @@ private:
     std::condition_variable arrived_;
     std::vector<ReceivedRequest> requests_;
     std::deque<int> statuses_;
+    std::string scheme_ = "http";
     std::unique_ptr<Poco::Net::HTTPServer> server_;
 };
+
+// A throw-away self-signed certificate for CN=localhost, IP 127.0.0.1, made with the openssl
+// command in `folder` (cert.pem, key.pem); throws when openssl fails.
+void makeSelfSignedCertificate(const std::string& folder);
 
 }  // namespace orderhost::testing
