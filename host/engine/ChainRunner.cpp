@@ -12,47 +12,21 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <random>
 #include <regex>
 
 namespace orderhost::engine {
 
 using runner::compensationStart;
+using runner::outcomeName;
 using runner::parseStored;
 using runner::previousCompensable;
+using runner::retryDelayMs;
 
 namespace {
-
-const char* outcomeName(oh_outcome_kind kind) {
-    switch (kind) {
-        case OH_OUTCOME_CONTINUE: return "continue";
-        case OH_OUTCOME_REJECT: return "reject";
-        case OH_OUTCOME_RETRY: return "retry";
-        case OH_OUTCOME_SUSPEND: return "suspend";
-        default: return "fail";
-    }
-}
 
 // Outcomes whose document changes and database writes are kept with the checkpoint.
 bool keepsChanges(oh_outcome_kind kind) {
     return kind == OH_OUTCOME_CONTINUE || kind == OH_OUTCOME_REJECT || kind == OH_OUTCOME_SUSPEND;
-}
-
-// Exponential backoff with jitter: backoff_ms, then doubling, capped at max_backoff_ms, each
-// delay drawn from [50%, 100%] so that orders failing together do not retry together. A
-// plugin's retry_after_ms hint is a lower bound (a gateway said when to come back).
-std::int64_t retryDelayMs(const chains::StepDefinition& step, std::uint32_t attempt, std::uint64_t hintMs) {
-    const std::int64_t cap = step.maxBackoffMs;
-    std::int64_t delay = 0;
-    if (step.backoffMs > 0) {
-        delay = step.backoffMs;
-        for (std::uint32_t i = 1; i < attempt && delay < cap; ++i) delay *= 2;
-        delay = std::min(delay, cap);
-        thread_local std::mt19937_64 random{std::random_device{}()};
-        delay = std::uniform_int_distribution<std::int64_t>(delay / 2, delay)(random);
-    }
-    const auto hint = static_cast<std::int64_t>(std::min<std::uint64_t>(hintMs, static_cast<std::uint64_t>(cap)));
-    return std::max(delay, hint);
 }
 
 services::ReportedOutcome retryable(std::string code, std::string message) {
@@ -201,13 +175,18 @@ void ChainRunner::forwardAttempt(store::OrderRecord& order, document::JsonDocume
     attempt.run.code = outcome.code;
     attempt.run.message = outcome.message;
 
+    // Changes that are not kept go now, before a failure policy reads the step history: the
+    // step's session (and on SQLite the write lock) is not held while another one is used.
+    if (!keepsChanges(outcome.kind) && attempt.transaction) attempt.transaction->rollback();
     store::OrderRecord updated = order;
     updated.nextAttempt = 1;
     updated.wakeAtMs = 0;
     updated.awaitingSignal.clear();
     switch (outcome.kind) {
         case OH_OUTCOME_CONTINUE: advance(updated, chain); break;
-        case OH_OUTCOME_REJECT: beginCompensation(updated, chain, index, states::kRejected, doc); break;
+        case OH_OUTCOME_REJECT:
+            beginCompensation(updated, chain, index, states::kRejected, doc, attempt.transaction.get());
+            break;
         case OH_OUTCOME_SUSPEND: suspend(updated, definition, outcome, attempt.run.finishedAtMs); break;
         case OH_OUTCOME_RETRY: scheduleRetry(updated, definition, attemptNumber, outcome, attempt.run.finishedAtMs); break;
         default: applyFailure(updated, chain, index, doc); break;
@@ -277,10 +256,12 @@ void ChainRunner::applyFailure(store::OrderRecord& updated, const ReadyChain& ch
 }
 
 void ChainRunner::beginCompensation(store::OrderRecord& updated, const ReadyChain& chain, std::size_t fromIndex,
-                                    const std::string& finalState, const document::JsonDocument& doc) {
+                                    const std::string& finalState, const document::JsonDocument& doc,
+                                    store::StepTransaction* open) {
     updated.compensateTo = finalState;
-    updated.currentStep =
-        compensationStart(engine_.store(), updated.id, chain.definition.name, static_cast<int>(fromIndex));
+    updated.currentStep = compensationStart(engine_.store(), updated.id, chain.definition.name,
+                                            static_cast<int>(fromIndex),
+                                            open != nullptr && open->isOpen() ? &open->session() : nullptr);
     updated.nextAttempt = 1;
     updated.awaitingSignal.clear();
     const auto below = std::min(static_cast<std::size_t>(updated.currentStep), chain.steps.size());

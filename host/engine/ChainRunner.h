@@ -77,8 +77,11 @@ private:
     void advance(store::OrderRecord& updated, const ReadyChain& chain);
     void applyFailure(store::OrderRecord& updated, const ReadyChain& chain, std::size_t index,
                       const document::JsonDocument& doc);
+    // `open`: the step's transaction, when it stays open until the checkpoint (a REJECT keeps
+    // the plugin's writes): the lookup of where the undo starts runs on its session.
     void beginCompensation(store::OrderRecord& updated, const ReadyChain& chain, std::size_t fromIndex,
-                           const std::string& finalState, const document::JsonDocument& doc);
+                           const std::string& finalState, const document::JsonDocument& doc,
+                           store::StepTransaction* open = nullptr);
     void finishCompensation(store::OrderRecord& updated, const document::JsonDocument& doc);
 
     store::StepRunRecord newRun(const store::OrderRecord& order, const ReadyChain& chain, std::size_t index,

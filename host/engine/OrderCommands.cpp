@@ -86,6 +86,13 @@ CommandResult OrderCommands::cancel(const std::string& orderId, const std::strin
     if (order->state == states::kCancelled || order->compensateTo == states::kCancelled ||
         runsChainOfTrigger(*order, engine_.chains(), "cancel_order"))
         return asItIs(std::move(*order));
+    // A cancel would undo the return's steps and then run the cancel chain over an order that
+    // was delivered and paid: the return ends by its own chain (ReturnSettlement.h).
+    if (runsChainOfTrigger(*order, engine_.chains(), "return_order"))
+        return refused(CommandResult::Kind::NotAllowed,
+                       "order " + orderId + " is being returned (chain " + order->chain + ", " + order->state +
+                           (order->awaitingSignal.empty() ? "" : ", waiting for signal '" + order->awaitingSignal + "'") +
+                           "); it cannot be cancelled: the return ends by its own chain");
     if (order->state != states::kOnHold && order->state != states::kRetryWait && order->state != states::kCompleted &&
         order->state != states::kFailed)
         return refused(

@@ -4,6 +4,9 @@
 #include "host/engine/ReadyChain.h"
 #include "host/store/OrderStore.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -34,8 +37,36 @@ inline int previousCompensable(int below, const std::vector<int>& withEffects, c
 // never completed, so it is undone too: current_step one past it. Persisted with the
 // compensating state, so a host killed during that undo runs it again after the restart.
 inline int compensationStart(store::OrderStore& store, const std::string& orderId, const std::string& chain,
-                             int index) {
-    return store.suspendedInCurrentPass(orderId, chain, index) ? index + 1 : index;
+                             int index, Poco::Data::Session* within = nullptr) {
+    return store.suspendedInCurrentPass(orderId, chain, index, within) ? index + 1 : index;
+}
+
+// The step_runs.outcome of what a plugin answered.
+inline const char* outcomeName(oh_outcome_kind kind) {
+    switch (kind) {
+        case OH_OUTCOME_CONTINUE: return "continue";
+        case OH_OUTCOME_REJECT: return "reject";
+        case OH_OUTCOME_RETRY: return "retry";
+        case OH_OUTCOME_SUSPEND: return "suspend";
+        default: return "fail";
+    }
+}
+
+// Exponential backoff with jitter: backoff_ms, then doubling, capped at max_backoff_ms, each
+// delay drawn from [50%, 100%] so that orders failing together do not retry together. A
+// plugin's retry_after_ms hint is a lower bound (a gateway said when to come back).
+inline std::int64_t retryDelayMs(const chains::StepDefinition& step, std::uint32_t attempt, std::uint64_t hintMs) {
+    const std::int64_t cap = step.maxBackoffMs;
+    std::int64_t delay = 0;
+    if (step.backoffMs > 0) {
+        delay = step.backoffMs;
+        for (std::uint32_t i = 1; i < attempt && delay < cap; ++i) delay *= 2;
+        delay = std::min(delay, cap);
+        thread_local std::mt19937_64 random{std::random_device{}()};
+        delay = std::uniform_int_distribution<std::int64_t>(delay / 2, delay)(random);
+    }
+    const auto hint = static_cast<std::int64_t>(std::min<std::uint64_t>(hintMs, static_cast<std::uint64_t>(cap)));
+    return std::max(delay, hint);
 }
 
 }  // namespace orderhost::engine::runner

@@ -250,16 +250,20 @@ std::vector<int> OrderStore::stepsWithEffects(const std::string& orderId, const 
     return stepsWithOutcome(db_, orderId, chain, "'continue', 'suspend'", "steps with effects of order " + shown(orderId));
 }
 
-bool OrderStore::suspendedInCurrentPass(const std::string& orderId, const std::string& chain, int index) {
-    return db_.withSession("suspended step of order " + shown(orderId), [&](Session& s) {
+bool OrderStore::suspendedInCurrentPass(const std::string& orderId, const std::string& chain, int index,
+                                        Session* within) {
+    const auto query = [&](Session& s) {
         Poco::Int64 count = 0;
         s << "SELECT COUNT(*) FROM step_runs r WHERE r.order_id = ? AND r.chain = ? AND r.step_index = ?"
              " AND r.outcome = 'suspend' AND NOT EXISTS (SELECT 1 FROM step_runs u WHERE u.order_id = r.order_id"
-             " AND u.seq > r.seq AND (u.chain <> r.chain OR u.step_index IS NULL OR u.step_index <> r.step_index"
+             " AND u.seq > r.seq AND NOT (u.plugin_id = 'orderhost' AND u.outcome = 'signal')"
+             " AND (u.chain <> r.chain OR u.step_index IS NULL OR u.step_index <> r.step_index"
              " OR (u.outcome = 'compensated' AND u.plugin_id <> 'orderhost')))",
             bind(orderId), bind(chain), bind(index), into(count), now;
         return count > 0;
-    });
+    };
+    if (within != nullptr) return query(*within);
+    return db_.withSession("suspended step of order " + shown(orderId), query);
 }
 
 void OrderStore::appendStepRun(Session& s, const StepRunRecord& r) {

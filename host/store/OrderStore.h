@@ -153,7 +153,11 @@ public:
     // run of another step, no host record without a step, no undo): the step the order waits
     // or failed at acted in this pass. A return chain runs again with the same step indexes, so
     // an earlier return's runs do not count.
-    bool suspendedInCurrentPass(const std::string& orderId, const std::string& chain, int index);
+    // A host record of a delivered signal does not end the pass: the step runs again after it.
+    // `within`: the caller's open transaction's session (a second pooled session while it holds
+    // one could wait for a session held by a step that waits for this one's lock).
+    bool suspendedInCurrentPass(const std::string& orderId, const std::string& chain, int index,
+                                Poco::Data::Session* within = nullptr);
 
 private:
     std::optional<OrderRecord> findBy(const char* column, const std::string& value);

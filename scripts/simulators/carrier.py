@@ -11,7 +11,8 @@ library only (Debian's python3), because CI installs nothing from PyPI.
   POST /v1/shipments/{id}/cancel      Idempotency-Key header; refused (409) once picked up
   POST /admin/shipments/{id}/advance  {status: picked_up|in_transit|out_for_delivery|delivered|exception, detail?}
   POST /admin/schedule                {steps: [{status, after_ms}]}: advance every shipment booked afterwards
-  POST /admin/faults                  {latency_ms, fail_status, fail_count, lose_response_count, refuse_count, ...}
+  POST /admin/faults                  {latency_ms, fail_status, fail_count, lose_response_count, refuse_count,
+                                       read_fail_count (GET /v1/shipments/… fails), ...}
   GET  /v1/ledger                     bookings, cancellations, tracking events and callback deliveries
   GET  /v1/idempotency/{key}          how often a key was used, and its stored answer
 
@@ -76,7 +77,7 @@ class Carrier:
         self.db.executescript(SCHEMA)
         self.lock = threading.Lock()
         self.faults = {"latency_ms": 0, "fail_status": 503, "fail_count": 0, "lose_response_count": 0,
-                       "refuse_count": 0, "callback_attempts": 40, "callback_interval_ms": 500}
+                       "refuse_count": 0, "read_fail_count": 0, "callback_attempts": 40, "callback_interval_ms": 500}
         self.refuse_code = "service_unavailable"
         self.schedule = []     # [(status, after_ms)] applied to shipments booked from now on
         self.timers = []       # [(due_ms, shipment_id, status)]
@@ -290,6 +291,10 @@ class Handler(BaseHTTPRequestHandler):
             body = self.body() if method == "POST" else {}
             path = self.path.partition("?")[0]
             if method == "GET":
+                with c.lock:  # a shipment read fails like an unavailable carrier (the ledger never does)
+                    failing = path.startswith("/v1/shipments/") and c.take_fault("read_fail_count")
+                if failing:
+                    raise CarrierError(c.faults["fail_status"] or 503, "carrier_unavailable", "injected failure")
                 return self.read(path)
             if path.startswith("/admin/"):
                 return self.admin(path, body)

@@ -60,6 +60,23 @@ TEST_P(CancelSuspendedStepE2ETest, CancellingAnOrderWaitingForPickupCancelsItsBo
     EXPECT_EQ(carrier_.count("cancellation"), 1);
 }
 
+// A signal woke the waiting step, whose rerun could not reach the carrier (retry_wait): the step
+// still booked the parcels, and a cancel undoes it. The host's record of the signal once ended
+// "the step's pass", and the booking stayed at the carrier.
+TEST_P(CancelSuspendedStepE2ETest, CancellingAfterASignalWhoseRerunWaitsToRetryStillCancelsTheBooking) {
+    const std::string id = placeAndBook("CANCEL-AFTER-SIGNAL");
+    const std::string shipment = shipmentIdOf("CANCEL-AFTER-SIGNAL");
+    carrier_.setFaults(R"({"read_fail_count": 1000, "fail_status": 503})");
+    const HttpReply woken = host_->post("/v1/orders/" + id + "/signals/shipment_tracking", "{}");
+    ASSERT_EQ(woken.status, 200) << woken.body;
+    ASSERT_TRUE(waitForState(*host_, "CANCEL-AFTER-SIGNAL", "retry_wait"));
+    carrier_.setFaults(R"({"read_fail_count": 0})");
+    const HttpReply reply = host_->post("/v1/orders/" + id + "/cancel", R"({"reason":"changed my mind"})");
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    ASSERT_TRUE(waitForState(*host_, "CANCEL-AFTER-SIGNAL", "cancelled"));
+    expectEverythingUndone(id, shipment);
+}
+
 TEST_P(CancelSuspendedStepE2ETest, AHostKilledWhileUndoingTheWaitingStepFinishesTheUndoAfterItsRestart) {
     const std::string id = placeAndBook("CANCEL-KILLED");
     const std::string shipment = shipmentIdOf("CANCEL-KILLED");

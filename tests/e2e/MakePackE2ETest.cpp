@@ -148,8 +148,9 @@ TEST_P(MakePackE2ETest, NoProgressWithinTheSignalTimeoutRejectsAndCancelsTheWork
     ASSERT_EQ(placed->getValue<std::string>("state"), "on_hold");
     const std::string id = placed->getValue<std::string>("id");
     std::string state = "on_hold";
-    // The host's timer fires after 1.5 s; the step then runs again (in_progress) and rejects.
-    for (int i = 0; i < 300 && (state == "on_hold" || state == "in_progress"); ++i) {
+    // The host's timer fires after 1.5 s; the step then runs again (in_progress), rejects, and
+    // its own work orders are undone (compensating) before the order ends rejected.
+    for (int i = 0; i < 300 && (state == "on_hold" || state == "in_progress" || state == "compensating"); ++i) {
         Poco::Thread::sleep(50);
         state = json(host_->get("/v1/orders/" + id).body)->getValue<std::string>("state");
     }

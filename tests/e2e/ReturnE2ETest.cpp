@@ -130,6 +130,10 @@ TEST_P(ReturnE2ETest, TwoPartialReturnsOfACardPaidOrderCreditAndRefundToTheCent)
     EXPECT_EQ(held->getValue<std::string>("state"), "on_hold");
     EXPECT_EQ(held->getValue<std::string>("awaiting_signal"), "goods_received");
     EXPECT_EQ(doc(held)->getObject("return")->getObject("rma")->getValue<std::string>("number"), "RMA-000001");
+    // A cancel now would undo the return's steps and then cancel a delivered, paid order.
+    const HttpReply cancel = post(id, "cancel", R"({"reason":"changed my mind"})");
+    EXPECT_EQ(cancel.status, 409) << cancel.body;
+    EXPECT_NE(cancel.body.find("is being returned"), std::string::npos) << cancel.body;
     const HttpReply first = post(id, "signals/goods_received", received(1));
     ASSERT_EQ(first.status, 200) << first.body;
     const Object::Ptr once = parse(first.body);
