@@ -80,21 +80,26 @@ void sendReplay(const store::StoredReply& reply, Poco::Net::HTTPServerResponse& 
     response.send() << reply.body;
 }
 
-// Runs the claimed request, keeps its reply unless it is a 5xx, and sends it.
-void runClaimed(store::IdempotencyStore& keys, const store::KeyId& id, Poco::Net::HTTPServerResponse& response,
+// Runs the claimed request, keeps its reply unless it is a 409 or a 5xx, and sends it.
+void runClaimed(store::IdempotencyStore& keys, const store::KeyId& id, int64_t claimedAtMs,
+                Poco::Net::HTTPServerResponse& response,
                 const std::function<void(Poco::Net::HTTPServerResponse&)>& endpoint) {
     CapturedResponse captured;
     try {
         endpoint(captured);
     } catch (...) {
-        keys.release(id);  // the request failed: a repeat must run it, not replay a failure
+        keys.release(id, claimedAtMs);  // the request failed: a repeat must run it, not replay a failure
         throw;
     }
     try {
-        if (captured.getStatus() >= 500) {
-            keys.release(id);
+        // Kept: what the request did (2xx) or a refusal of the request itself (4xx). Not kept:
+        // a 409, which refused it for the order's state at that moment (running, not waiting
+        // for this signal...) and nothing ran — a repeat asks again, as Stripe's keys do — and
+        // a 5xx, after which a repeat must run it.
+        if (captured.getStatus() >= 500 || captured.getStatus() == Poco::Net::HTTPResponse::HTTP_CONFLICT) {
+            keys.release(id, claimedAtMs);
         } else {
-            keys.complete(id, {static_cast<int>(captured.getStatus()), captured.getContentType(),
+            keys.complete(id, claimedAtMs, {static_cast<int>(captured.getStatus()), captured.getContentType(),
                                captured.get("Location", ""), captured.body()});
         }
     } catch (const std::exception& e) {
@@ -103,7 +108,7 @@ void runClaimed(store::IdempotencyStore& keys, const store::KeyId& id, Poco::Net
         spdlog::warn("the reply to {} with Idempotency-Key '{}' could not be kept: {}", id.route,
                      loggableText(id.key, 64), loggableText(e.what(), 1000));
         try {
-            keys.release(id);
+            keys.release(id, claimedAtMs);
         } catch (const std::exception&) {
             // The claim is abandoned after store::kAbandonedClaimMs.
         }
@@ -140,7 +145,7 @@ void runIdempotent(ApiContext& context, const Poco::Net::HTTPServerRequest& requ
             claim.outcome = store::ClaimOutcome::InProgress;
         }
         switch (claim.outcome) {
-            case store::ClaimOutcome::Claimed: return runClaimed(*context.idempotency, id, response, endpoint);
+            case store::ClaimOutcome::Claimed: return runClaimed(*context.idempotency, id, claim.claimedAtMs, response, endpoint);
             case store::ClaimOutcome::Replay: return sendReplay(claim.reply, response);
             case store::ClaimOutcome::Mismatch:
                 return sendProblem(response, HTTPResponse::HTTP_UNPROCESSABLE_ENTITY,

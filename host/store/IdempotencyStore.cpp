@@ -49,7 +49,9 @@ std::optional<KeyClaim> IdempotencyStore::classify(Session& s, const std::string
     st, into(hash), into(state), into(status), into(contentType), into(location), into(body), into(bodyBytes),
         into(claimedUntil), into(expiresAt);
     st.execute();
-    if (st.rowsExtracted() == 0 || expiresAt <= nowMs || (state != "done" && claimedUntil <= nowMs)) return std::nullopt;
+    // A reply expires; a claim still running is free only once abandoned.
+    if (st.rowsExtracted() == 0 || (state == "done" && expiresAt <= nowMs) || (state != "done" && claimedUntil <= nowMs))
+        return std::nullopt;
     KeyClaim result;
     if (hash != requestHash) {
         result.outcome = ClaimOutcome::Mismatch;
@@ -78,7 +80,7 @@ KeyClaim IdempotencyStore::claim(const KeyId& id, const std::string& requestHash
             // An expired key, or a claim its host never finished, no longer holds the key.
             Statement st(s);
             st << "DELETE FROM idempotency_keys" << kWhereId
-               << " AND (expires_at <= ? OR (state = 'pending' AND claimed_until <= ?))";
+               << " AND ((state = 'done' AND expires_at <= ?) OR (state = 'pending' AND claimed_until <= ?))";
             bindId(st, id);
             st, bind(static_cast<Poco::Int64>(nowMs)), bind(static_cast<Poco::Int64>(nowMs));
             st.execute();
@@ -93,7 +95,10 @@ KeyClaim IdempotencyStore::claim(const KeyId& id, const std::string& requestHash
                     bind(static_cast<Poco::Int64>(nowMs + kAbandonedClaimMs)),
                     bind(static_cast<Poco::Int64>(nowMs + ttlMs));
             });
-        if (inserted) return;
+        if (inserted) {
+            result.claimedAtMs = nowMs;  // created_at: a later claim of the abandoned key has another
+            return;
+        }
         // Another request claimed it between our read and our insert.
         const auto known = classify(s, op, id, requestHash, nowMs);
         if (!known) throw StoreError(db_.errorMessage(op, "the key's row vanished during the claim"));
@@ -102,7 +107,7 @@ KeyClaim IdempotencyStore::claim(const KeyId& id, const std::string& requestHash
     return result;
 }
 
-void IdempotencyStore::complete(const KeyId& id, const StoredReply& reply) {
+void IdempotencyStore::complete(const KeyId& id, int64_t claimedAtMs, const StoredReply& reply) {
     const std::string op = "keep the reply of idempotency key " + shown(id.key) + " on " + id.route;
     checkId(db_, op, id);
     check(db_, op, kContentType, reply.contentType);
@@ -111,28 +116,33 @@ void IdempotencyStore::complete(const KeyId& id, const StoredReply& reply) {
     db_.withTransaction(op, [&](Session& s) {
         Statement st(s);
         st << "UPDATE idempotency_keys SET state = 'done', status = ?, content_type = ?, location = ?, body = "
-           << Dialect::textParam() << kWhereId,
+           << Dialect::textParam() << kWhereId << " AND state = 'pending' AND created_at = ?",
             bind(reply.status), bind(reply.contentType), bind(reply.location);
         db_.dialect().bindText(st, reply.body);
         bindId(st, id);
+        st, bind(static_cast<Poco::Int64>(claimedAtMs));
         st.execute();
     });
 }
 
-void IdempotencyStore::release(const KeyId& id) {
+void IdempotencyStore::release(const KeyId& id, int64_t claimedAtMs) {
     const std::string op = "release idempotency key " + shown(id.key) + " on " + id.route;
     checkId(db_, op, id);
     db_.withTransaction(op, [&](Session& s) {
         Statement st(s);
-        st << "DELETE FROM idempotency_keys" << kWhereId << " AND state = 'pending'";
+        st << "DELETE FROM idempotency_keys" << kWhereId << " AND state = 'pending' AND created_at = ?";
         bindId(st, id);
+        st, bind(static_cast<Poco::Int64>(claimedAtMs));
         st.execute();
     });
 }
 
 void IdempotencyStore::purgeExpired(int64_t nowMs) {
     db_.withSession("purge expired idempotency keys", [&](Session& s) {
-        s << "DELETE FROM idempotency_keys WHERE expires_at <= ?", bind(static_cast<Poco::Int64>(nowMs)), now;
+        const auto at = static_cast<Poco::Int64>(nowMs);
+        s << "DELETE FROM idempotency_keys WHERE (state = 'done' AND expires_at <= ?)"
+             " OR (state = 'pending' AND claimed_until <= ?)",
+            bind(at), bind(at), now;
     });
 }
 

@@ -52,7 +52,8 @@ enum class ClaimOutcome {
 
 struct KeyClaim {
     ClaimOutcome outcome = ClaimOutcome::Claimed;
-    StoredReply reply;  // Replay only
+    StoredReply reply;        // Replay only
+    int64_t claimedAtMs = 0;  // Claimed only: names this claim for complete() and release()
 };
 
 class IdempotencyStore {
@@ -60,15 +61,17 @@ public:
     explicit IdempotencyStore(Database& db) : db_(db) {}
 
     // Claims `id` for a request whose fingerprint is `requestHash` (64 bytes at most), or says
-    // why not. An expired key (older than `ttlMs`) or an abandoned claim is replaced.
+    // why not. An expired key (a reply older than `ttlMs`) or an abandoned claim is replaced; a
+    // claim still running never expires before it is abandoned (kAbandonedClaimMs).
     KeyClaim claim(const KeyId& id, const std::string& requestHash, int64_t nowMs, int64_t ttlMs);
 
-    // Keeps the claimed request's reply; repeats get it until the key expires.
-    void complete(const KeyId& id, const StoredReply& reply);
+    // Keeps the claimed request's reply; repeats get it until the key expires. `claimedAtMs`:
+    // the claim's (KeyClaim); a claim abandoned and taken by another request since is left alone.
+    void complete(const KeyId& id, int64_t claimedAtMs, const StoredReply& reply);
 
     // Forgets a claim whose request ended without a reply worth keeping (a 5xx, an
-    // exception): a repeat runs the request again.
-    void release(const KeyId& id);
+    // exception): a repeat runs the request again. Only this claim (`claimedAtMs`).
+    void release(const KeyId& id, int64_t claimedAtMs);
 
     // Deletes every key that expired at or before `nowMs`.
     void purgeExpired(int64_t nowMs);

@@ -93,6 +93,13 @@ TEST_P(IdempotencyE2ETest, TheSameKeyAndBodyReplayTheOriginalReplyOnEveryPost) {
     EXPECT_TRUE(replayed(approvedAgain));
     EXPECT_EQ(approvedAgain.body, approved.body);
     EXPECT_EQ(contract_->post(*host_, signal, R"({"approved":true})").status, 409);
+    // A 409 is not kept: it refused the request for the order's state at that moment.
+    const HttpReply refused = post(signal, R"({"approved":true})", "signal-late");
+    EXPECT_EQ(refused.status, 409);
+    EXPECT_FALSE(replayed(refused));
+    const HttpReply refusedAgain = post(signal, R"({"approved":true})", "signal-late");
+    EXPECT_EQ(refusedAgain.status, 409);
+    EXPECT_FALSE(replayed(refusedAgain)) << "asked again, not replayed";
 
     const std::string inquiries = "/v1/orders/" + id + "/inquiries";
     const std::string question = R"({"question":"Where is it?","channel":"chat"})";

@@ -30,11 +30,13 @@ protected:
 };
 
 TEST_P(IdempotencyStoreTest, TheFirstRequestClaimsAndRepeatsGetItsReply) {
-    EXPECT_EQ(keys_->claim(kKey, "hash-a", 1000, kDay).outcome, ClaimOutcome::Claimed);
+    const KeyClaim first = keys_->claim(kKey, "hash-a", 1000, kDay);
+    EXPECT_EQ(first.outcome, ClaimOutcome::Claimed);
+    EXPECT_EQ(first.claimedAtMs, 1000);
     EXPECT_EQ(keys_->claim(kKey, "hash-a", 1001, kDay).outcome, ClaimOutcome::InProgress);
     // Longer than SQLite's 255-byte bind limit, with bytes JSON escapes.
     const StoredReply reply{201, "application/json", "/v1/orders/x", "{\"a\":\"" + std::string(5000, 'z') + "\\n\"}"};
-    keys_->complete(kKey, reply);
+    keys_->complete(kKey, first.claimedAtMs, reply);
     const KeyClaim replay = keys_->claim(kKey, "hash-a", 1002, kDay);
     ASSERT_EQ(replay.outcome, ClaimOutcome::Replay);
     EXPECT_EQ(replay.reply.status, 201);
@@ -45,7 +47,7 @@ TEST_P(IdempotencyStoreTest, TheFirstRequestClaimsAndRepeatsGetItsReply) {
 
 TEST_P(IdempotencyStoreTest, AnotherRequestWithTheKeyIsAMismatchButOtherScopesAreFree) {
     ASSERT_EQ(keys_->claim(kKey, "hash-a", 1000, kDay).outcome, ClaimOutcome::Claimed);
-    keys_->complete(kKey, {200, "application/json", "", "{}"});
+    keys_->complete(kKey, 1000, {200, "application/json", "", "{}"});
     EXPECT_EQ(keys_->claim(kKey, "hash-b", 1001, kDay).outcome, ClaimOutcome::Mismatch);
     EXPECT_EQ(keys_->claim({"*", "POST /v1/orders/{id}/cancel", "key-1"}, "hash-b", 1001, kDay).outcome,
               ClaimOutcome::Claimed);
@@ -55,9 +57,10 @@ TEST_P(IdempotencyStoreTest, AnotherRequestWithTheKeyIsAMismatchButOtherScopesAr
 
 TEST_P(IdempotencyStoreTest, AnExpiredKeyIsClaimedAfreshAndPurged) {
     ASSERT_EQ(keys_->claim(kKey, "hash-a", 1000, 500).outcome, ClaimOutcome::Claimed);
-    keys_->complete(kKey, {200, "application/json", "", "{}"});
+    keys_->complete(kKey, 1000, {200, "application/json", "", "{}"});
     EXPECT_EQ(keys_->claim(kKey, "hash-b", 1499, 500).outcome, ClaimOutcome::Mismatch);
     EXPECT_EQ(keys_->claim(kKey, "hash-b", 1500, 500).outcome, ClaimOutcome::Claimed);
+    keys_->complete(kKey, 1500, {200, "application/json", "", "{}"});
     keys_->purgeExpired(2000);
     EXPECT_EQ(keys_->claim(kKey, "hash-c", 2001, 500).outcome, ClaimOutcome::Claimed);
 }
@@ -66,8 +69,27 @@ TEST_P(IdempotencyStoreTest, AnAbandonedOrReleasedClaimIsClaimedAgain) {
     ASSERT_EQ(keys_->claim(kKey, "hash-a", 1000, kDay).outcome, ClaimOutcome::Claimed);
     EXPECT_EQ(keys_->claim(kKey, "hash-a", 1000 + kAbandonedClaimMs - 1, kDay).outcome, ClaimOutcome::InProgress);
     EXPECT_EQ(keys_->claim(kKey, "hash-a", 1000 + kAbandonedClaimMs, kDay).outcome, ClaimOutcome::Claimed);
-    keys_->release(kKey);
+    keys_->release(kKey, 1000 + kAbandonedClaimMs);
     EXPECT_EQ(keys_->claim(kKey, "hash-b", 1000 + kAbandonedClaimMs + 1, kDay).outcome, ClaimOutcome::Claimed);
+}
+
+// Review findings: a claim outliving the key's lifetime is still running (a repeat must not run
+// it a second time), and the abandoned first request must not end the claim that replaced it.
+TEST_P(IdempotencyStoreTest, ARunningClaimOutlivesTheTtlAndOnlyItsOwnerEndsIt) {
+    ASSERT_EQ(keys_->claim(kKey, "hash-a", 1000, 500).outcome, ClaimOutcome::Claimed);
+    EXPECT_EQ(keys_->claim(kKey, "hash-a", 1600, 500).outcome, ClaimOutcome::InProgress) << "past the TTL, still running";
+    keys_->purgeExpired(1700);
+    EXPECT_EQ(keys_->claim(kKey, "hash-a", 1701, 500).outcome, ClaimOutcome::InProgress) << "not purged while running";
+    // Abandoned; a second request claims the key; the first one then ends: nothing of it counts.
+    const std::int64_t later = 1000 + kAbandonedClaimMs;
+    ASSERT_EQ(keys_->claim(kKey, "hash-a", later, kDay).outcome, ClaimOutcome::Claimed);
+    keys_->complete(kKey, 1000, {201, "application/json", "", "{\"stale\":true}"});
+    keys_->release(kKey, 1000);
+    EXPECT_EQ(keys_->claim(kKey, "hash-a", later + 1, kDay).outcome, ClaimOutcome::InProgress);
+    keys_->complete(kKey, later, {200, "application/json", "", "{}"});
+    const KeyClaim replay = keys_->claim(kKey, "hash-a", later + 2, kDay);
+    ASSERT_EQ(replay.outcome, ClaimOutcome::Replay);
+    EXPECT_EQ(replay.reply.body, "{}");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, IdempotencyStoreTest, ::testing::ValuesIn(testBackends()), backendName);
