@@ -105,6 +105,10 @@ inline std::vector<InvoiceDraft> splitByShipment(const sdk::OrderDocument& order
             } else {
                 part.net = static_cast<std::int64_t>(static_cast<__int128>(line.net) * parts[w] / line.quantity);
                 part.tax = lineTax(part.net, line.rate_bp).value_or(0);
+                // Never more than the line has left: rounded-up parts could otherwise leave the
+                // last one a negative tax (4 x 0.05 at 10 % over four shipments: 1, 1, 1, -1).
+                part.tax = line.tax >= 0 ? std::clamp<std::int64_t>(part.tax, 0, taxLeft)
+                                         : std::clamp<std::int64_t>(part.tax, taxLeft, 0);
             }
             netLeft -= part.net;
             taxLeft -= part.tax;
