@@ -113,7 +113,11 @@ TEST_F(HostSettingsTest, MistakesNameTheSettingAndWhere) {
     EXPECT_EQ(errorOf("datasource.erp.user = x\n"), file_ + ":4: unknown setting 'datasource.erp.user'");
     EXPECT_EQ(errorOf("datasource.erp.pool_size = 2\n"), "setting datasource.erp.connection is required");
     EXPECT_EQ(errorOf("engine.lease_ms = 10\n"), "setting engine.lease_ms must be between 200 and 3600000, got 10");
-    EXPECT_NE(errorOf("events.webhooks = https://crm.local/events\n").find("is not an http://host[:port]/path URL"),
+    EXPECT_NE(errorOf("events.webhooks = ftp://crm.local/events\n").find("is not an http:// or https://host[:port]/path URL"),
+              std::string::npos);
+    EXPECT_EQ(read("events.webhooks = https://crm.local/events\n").webhookUrls,
+              std::vector<std::string>{"https://crm.local/events"});
+    EXPECT_NE(errorOf("events.webhook_ca_file = no-such-ca.pem\n").find("setting events.webhook_ca_file: /tmp/no-such-ca.pem is not a readable file"),
               std::string::npos);
     EXPECT_NE(errorOf("events.webhooks = not a url\n").find("setting events.webhooks: 'not a url'"), std::string::npos);
 }
