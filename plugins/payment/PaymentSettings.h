@@ -56,6 +56,15 @@ inline HttpGateway forCall(const HttpGateway& gateway, std::int64_t timeoutMs, c
     return gateway.withTimeout(std::max<std::int64_t>(1, std::min(timeoutMs, left)));
 }
 
+// A gateway whose timeout is a `1/parts` share of what is left of the step's deadline, so the
+// requests still to come (a repeat, a technical cancel) keep time of their own.
+inline HttpGateway forCallShare(const HttpGateway& gateway, std::int64_t timeoutMs, const sdk::StepCall& call,
+                                std::int64_t parts) {
+    if (call.deadlineMs() == 0) return gateway;
+    const std::int64_t left = call.deadlineMs() - call.nowMs() - 100;
+    return gateway.withTimeout(std::max<std::int64_t>(1, std::min(timeoutMs, left / std::max<std::int64_t>(parts, 1))));
+}
+
 inline std::string keyOf(const sdk::StepCall& call, const char* operation) {
     return std::string(call.idempotencyKey()) + ":" + operation;
 }

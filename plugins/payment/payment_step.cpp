@@ -20,8 +20,11 @@
 // not learn of would stay open. An authorize (or capture at placement) without an answer is
 // asked again at once with the same key (the gateway replays what it did); still no answer →
 // the step cancels it by key (technical cancel; a capture: void by id) and FAILs
-// payment_outcome_unknown with nothing held; only when that gets no answer either → RETRY
-// (the next attempt's replay learns the outcome). requires_action (3-D Secure) → SUSPEND on signal "payment_confirmed"; the
+// payment_outcome_unknown with nothing held; only when that gets no answer either → RETRY:
+// the next attempt's authorize is refused (the cancel came first: FAIL payment_outcome_unknown)
+// or replayed, and a replay on a retried attempt is looked up, since it answers "authorized"
+// also when the cancel voided it since (then FAIL payment_outcome_unknown, nothing held). The
+// authorize, its repeat and the cancel each get a share of the step's deadline. requires_action (3-D Secure) → SUSPEND on signal "payment_confirmed"; the
 // re-run after the signal asks the gateway how the customer answered; after
 // {"timed_out": true} (on_signal_timeout: rerun) it voids and REJECTs payment_confirmation_timeout.
 // compensate(): voids an uncaptured authorization, refunds a captured one (less what
@@ -207,13 +210,23 @@ public:
         }
         const HttpGateway gateway = forCall(gateway_, timeoutMs_, call);
         const AuthorizeRequest request{*amount, currency, *token, std::string(call.orderId()), keyOf(call, "authorize")};
-        GatewayReply auth = gateway.authorize(request);
-        // Each further request gets what is left of the step's deadline, not the first one's timeout.
+        // A third of the deadline each for the authorize, its repeat and the technical cancel:
+        // the cancel must not be left a millisecond (its answer lost, the money stays held).
+        GatewayReply auth = forCallShare(gateway_, timeoutMs_, call, 3).authorize(request);
         if (auth.kind == Kind::unavailable)
-            auth = forCall(gateway_, timeoutMs_, call).authorize(request);  // the gateway replays what it did
+            auth = forCallShare(gateway_, timeoutMs_, call, 2).authorize(request);  // the gateway replays what it did
         if (auth.kind == Kind::unavailable)
             return cancelUnknownAuthorization(call, forCall(gateway_, timeoutMs_, call), auth);
+        if (auth.kind == Kind::refused && auth.errorCode == "authorization_cancelled")
+            return cancelledEarlier("an earlier attempt cancelled its key before the authorization arrived");
         if (auth.kind == Kind::refused) return refusedByGateway(auth, "authorize");
+        if (call.attempt() > 1 && auth.kind != Kind::declined) {
+            // A replayed authorize answers as it did then, also when an earlier attempt's
+            // technical cancel (its answer lost) voided it since: ask how it stands now.
+            const GatewayReply now = forCall(gateway_, timeoutMs_, call).lookup(auth.id);
+            if (now.kind == Kind::unavailable) return retryLater(now, "lookup");
+            if (now.status == "voided") return cancelledEarlier("an earlier attempt's technical cancel voided " + auth.id);
+        }
         order.setJson("/payment/authorization_id", sdk::jsonQuote(auth.id));
         order.set("/payment/amount_minor", *amount);
         order.set("/payment/currency", currency);
@@ -249,6 +262,12 @@ private:
                                   "the gateway did not answer the authorization (" + lost.message +
                                       "); cancelled by its key " + keyOf(call, "authorize") + " (" + cancelled.status +
                                       "): nothing is held");
+    }
+
+    // What a technical cancel of an earlier attempt (whose answer was lost) left: nothing held.
+    static sdk::Outcome cancelledEarlier(const std::string& what) {
+        return sdk::Outcome::fail("payment_outcome_unknown",
+                                  what + ": nothing is held; place the order again to pay it");
     }
 
     std::optional<std::int64_t> amountOf(const sdk::OrderDocument& order) const {

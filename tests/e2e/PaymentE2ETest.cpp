@@ -195,6 +195,27 @@ TEST_P(PaymentE2ETest, AnAuthorizationWhoseAnswersAreLostOnTheLastAttemptIsCance
     EXPECT_TRUE(records(failed->getValue<std::string>("id")).empty()) << "a failed attempt keeps no rows";
 }
 
+// Review finding: the technical cancel reached the gateway but its answer was lost too, so the
+// step retried; the next attempt's authorize was answered from the gateway's record
+// ("authorized") and the order went on with a voided authorization. Now the retried attempt
+// looks the authorization up, finds it voided, and the order fails with nothing held.
+TEST_P(PaymentE2ETest, AnAuthorizationCancelledByAnAttemptThatNeverHeardBackIsNotTrustedOnTheNext) {
+    simulator_.setFaults(R"({"drop_count": 3})");  // the authorization, its replay, the technical cancel
+    host_->post("/v1/orders", order("PAY-CANCEL-LOST", "place-order", "tok_visa"));
+    const Object::Ptr failed = waitFor("PAY-CANCEL-LOST", "failed");
+    EXPECT_EQ(simulator_.count("authorization"), 1);
+    EXPECT_EQ(simulator_.count("void"), 1) << "the technical cancel, once";
+    EXPECT_EQ(simulator_.count("capture"), 0) << "nothing captured on a voided authorization";
+    EXPECT_EQ(simulator_.openAuthorizations(), 0);
+    EXPECT_EQ(simulator_.netCaptured(), 0);
+    std::string code;
+    Poco::JSON::Array::Ptr steps = failed->getArray("steps");
+    for (unsigned i = 0; i < steps->size(); ++i)
+        if (steps->getObject(i)->getValue<std::string>("outcome") == "fail")
+            code = steps->getObject(i)->optValue<std::string>("code", "");
+    EXPECT_EQ(code, "payment_outcome_unknown");
+}
+
 // The capture at placement charged, but no answer gets through on the last attempt: the
 // step finds it captured (the void is refused) and goes on; nothing is charged twice.
 TEST_P(PaymentE2ETest, ACaptureWhoseAnswersAreLostOnTheLastAttemptIsFoundCaptured) {
