@@ -17,6 +17,7 @@
 
 #include <memory>
 #include <sstream>
+#include <chrono>
 #include <utility>
 
 namespace orderhost::notification {
@@ -35,10 +36,11 @@ DeliveryResult failure(DeliveryResult::Kind kind, std::string code, std::string 
 
 }  // namespace
 
-std::string webhookSignature(const std::string& secret, const std::string& body) {
+std::string webhookSignature(const std::string& secret, std::int64_t unixSeconds, const std::string& body) {
+    const std::string stamp = std::to_string(unixSeconds);
     Poco::HMACEngine<Sha256> hmac(secret);
-    hmac.update(body);
-    return "sha256=" + Poco::DigestEngine::digestToHex(hmac.digest());
+    hmac.update(stamp + "." + body);
+    return "t=" + stamp + ",v1=" + Poco::DigestEngine::digestToHex(hmac.digest());
 }
 
 std::string webhookBody(const Message& message) {
@@ -80,7 +82,10 @@ DeliveryResult WebhookSender::send(const Message& message, std::int64_t timeoutM
         request.setContentLength(static_cast<std::streamsize>(payload.size()));
         request.set("Idempotency-Key", message.idempotencyKey);
         request.set("X-Orderhost-Event", message.event);
-        request.set("X-Orderhost-Signature", webhookSignature(settings_.secret, payload));
+        const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+        request.set("X-Orderhost-Signature", webhookSignature(settings_.secret, seconds, payload));
         session->sendRequest(request) << payload;
         Poco::Net::HTTPResponse response;
         std::istream& in = session->receiveResponse(response);

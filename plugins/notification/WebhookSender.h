@@ -16,12 +16,14 @@
 #include "Delivery.h"
 #include "NotificationSettings.h"
 
+#include <cstdint>
 #include <string>
 
 namespace orderhost::notification {
 
-// "sha256=" + lower-case hex of HMAC-SHA256(secret, body): what X-Orderhost-Signature carries.
-std::string webhookSignature(const std::string& secret, const std::string& body);
+// What X-Orderhost-Signature carries, the scheme of the host's event webhooks (docs/api.md#webhooks):
+// "t=<unixSeconds>,v1=" + lower-case hex of HMAC-SHA256(secret, "<unixSeconds>.<body>").
+std::string webhookSignature(const std::string& secret, std::int64_t unixSeconds, const std::string& body);
 
 // The JSON body the webhook channel posts for `message`.
 std::string webhookBody(const Message& message);

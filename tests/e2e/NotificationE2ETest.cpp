@@ -155,9 +155,12 @@ TEST_P(NotificationE2ETest, TheWebhookChannelSignsItsBody) {
         enum { BLOCK_SIZE = 64, DIGEST_SIZE = 32 };
         Sha256() : Poco::SHA2Engine(Poco::SHA2Engine::SHA_256) {}
     };
+    const std::string signature = request.headers.at("X-Orderhost-Signature");
+    ASSERT_EQ(signature.compare(0, 2, "t="), 0) << signature;
+    const std::string stamp = signature.substr(2, signature.find(',') - 2);
     Poco::HMACEngine<Sha256> hmac(std::string("e2e-secret"));
-    hmac.update(request.body);
-    EXPECT_EQ(request.headers.at("X-Orderhost-Signature"), "sha256=" + Poco::DigestEngine::digestToHex(hmac.digest()));
+    hmac.update(stamp + "." + request.body);
+    EXPECT_EQ(signature, "t=" + stamp + ",v1=" + Poco::DigestEngine::digestToHex(hmac.digest()));
     EXPECT_EQ(request.headers.at("Idempotency-Key"), done->getValue<std::string>("id") + "/confirm:order-confirmation");
     EXPECT_EQ(parse(request.body)->getValue<std::string>("subject"), "Order HOOK-1 confirmed");
 }

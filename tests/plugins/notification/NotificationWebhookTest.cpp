@@ -49,8 +49,12 @@ TEST(NotificationWebhook, PostsTheRenderedMessageSignedWithTheSecret) {
     const ReceivedRequest request = receiver.requests().at(0);
     EXPECT_EQ(request.method, "POST");
     EXPECT_EQ(request.path, "/notify");
-    EXPECT_EQ(request.headers.at("X-Orderhost-Signature"), "sha256=" + hmacHex("whsec-test", request.body));
-    EXPECT_NE(request.headers.at("X-Orderhost-Signature"), "sha256=" + hmacHex("another-secret", request.body));
+    // t=<unix seconds>,v1=HMAC(secret, "t.body"): the scheme of the host's event webhooks.
+    const std::string signature = request.headers.at("X-Orderhost-Signature");
+    ASSERT_EQ(signature.compare(0, 2, "t="), 0) << signature;
+    const std::string stamp = signature.substr(2, signature.find(',') - 2);
+    EXPECT_EQ(signature, "t=" + stamp + ",v1=" + hmacHex("whsec-test", stamp + "." + request.body));
+    EXPECT_NE(signature, "t=" + stamp + ",v1=" + hmacHex("another-secret", stamp + "." + request.body));
     EXPECT_EQ(request.headers.at("Idempotency-Key"), "o-1/notify:order-shipped");
     EXPECT_EQ(request.headers.at("X-Orderhost-Event"), "order-shipped");
     const auto body = Poco::JSON::Parser().parse(request.body).extract<Poco::JSON::Object::Ptr>();
