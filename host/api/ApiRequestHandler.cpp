@@ -241,6 +241,19 @@ private:
             }
             return only(method, HTTPRequest::HTTP_GET, response, [&] { getOrder(context_, rest, response); });
         }
+        if (path == "/v1/dead-letters")
+            return only(method, HTTPRequest::HTTP_GET, response,
+                        [&] { getDeadLetters(context_, queryParameters(uri), response); });
+        const std::string deadPrefix = "/v1/dead-letters/", replaySuffix = "/replay";
+        if (path.size() > deadPrefix.size() + replaySuffix.size() && path.compare(0, deadPrefix.size(), deadPrefix) == 0 &&
+            path.compare(path.size() - replaySuffix.size(), replaySuffix.size(), replaySuffix) == 0) {
+            const std::string id = path.substr(deadPrefix.size(), path.size() - deadPrefix.size() - replaySuffix.size());
+            return only(method, HTTPRequest::HTTP_POST, response, [&] {
+                const std::string body = readBody(request, response);
+                idempotent(request, response, "POST /v1/dead-letters/{id}/replay", path, body,
+                           [&](HTTPServerResponse& out) { postDeadLetterReplay(context_, id, out); });
+            });
+        }
         if (path == "/metrics") return only(method, HTTPRequest::HTTP_GET, response, [&] { getMetrics(context_, response); });
         if (path == "/v1/events") return only(method, HTTPRequest::HTTP_GET, response, [&] { getEvents(context_, uri, response); });
         if (path == "/v1/plugins") return only(method, HTTPRequest::HTTP_GET, response, [&] { listPlugins(context_, response); });

@@ -11,6 +11,7 @@
 //   GET  /v1/health              liveness and load (no authentication): 200 "ok", 503 "degraded"
 //   GET  /v1/health/live, /v1/health/ready, /metrics   (OperationsEndpoints.h)
 //   GET  /v1/openapi.json        this API's OpenAPI 3.1 description (docs/openapi.yaml)
+//   GET  /v1/dead-letters, POST /v1/dead-letters/{id}/replay   webhook events set aside
 //
 // Every error is a problem document (JsonReply.h) that says what was wrong and where.
 #pragma once

@@ -36,6 +36,11 @@ void getInquiries(ApiContext& context, const std::string& orderId, const std::st
 void getEvents(ApiContext& context, const Poco::URI& uri, Poco::Net::HTTPServerResponse& response);
 void getOrderEvents(ApiContext& context, const std::string& id, Poco::Net::HTTPServerResponse& response);
 
+// GET /v1/dead-letters?state= and POST /v1/dead-letters/{id}/replay (DeadLetterEndpoints.cpp).
+void getDeadLetters(ApiContext& context, const Poco::URI::QueryParameters& parameters,
+                    Poco::Net::HTTPServerResponse& response);
+void postDeadLetterReplay(ApiContext& context, const std::string& id, Poco::Net::HTTPServerResponse& response);
+
 void listPlugins(ApiContext& context, Poco::Net::HTTPServerResponse& response);
 void listChains(ApiContext& context, Poco::Net::HTTPServerResponse& response);
 // GET /v1/health: 200 {"status":"ok",...}, or 503 {"status":"degraded","reasons":[...]} when the

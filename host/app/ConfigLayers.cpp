@@ -45,7 +45,7 @@ const std::set<std::string>& fixedKeys() {
                                                "engine.host_id",
                                                "engine.lease_ms",
                                                "events.webhooks",
-                                               "events.relay_poll_ms", "events.webhook_secret", "events.webhook_ca_file",
+                                               "events.relay_poll_ms", "events.webhook_secret", "events.webhook_ca_file", "events.webhook_max_attempts",
                                                "engine.crash_limit",
                                                "log.level",
                                                "plugins.isolate",

@@ -124,6 +124,7 @@ void HostRuntime::startEngine() {
     relayOptions.pollInterval = std::chrono::milliseconds(settings_.relayPollMs);
     relayOptions.signingSecrets = settings_.webhookSecrets;
     relayOptions.tls.caFile = settings_.webhookCaFile;
+    relayOptions.maxAttempts = settings_.webhookMaxAttempts;
     for (const auto& url : settings_.webhookUrls)
         if (url.rfind("http://", 0) == 0 && url.find('@') != std::string::npos)
             spdlog::warn("webhook {}: its Basic credentials cross the network in clear text (use https://)",

@@ -157,6 +157,7 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     s.webhookCaFile = resolvePath(base, config.getString("events.webhook_ca_file", ""));
     if (!s.webhookCaFile.empty() && !fs::is_regular_file(s.webhookCaFile))
         throw SettingsError("setting events.webhook_ca_file: " + s.webhookCaFile + " is not a readable file");
+    s.webhookMaxAttempts = intSetting(config, "events.webhook_max_attempts", s.webhookMaxAttempts, 0, 1000);
     s.webhookSecrets = splitList(config.getString("events.webhook_secret", ""));
     for (const auto& secret : s.webhookSecrets)
         if (secret.size() < 16)  // a short key is guessable offline from one signed request

@@ -81,7 +81,8 @@ struct HostSettings {
     // events.webhook_secret: HMAC keys the relay signs each delivery with (several while one is
     // rotated); empty: deliveries are not signed.
     std::vector<std::string> webhookSecrets;
-    std::string webhookCaFile;  // events.webhook_ca_file: CAs for https:// webhooks; empty: the system's
+    std::string webhookCaFile;
+    int webhookMaxAttempts = 0;  // events.webhook_max_attempts: then a dead letter; 0: never  // events.webhook_ca_file: CAs for https:// webhooks; empty: the system's
 
     std::string logLevel = "info";
     std::string logFormat = "text";  // log.format: text | json

@@ -1,5 +1,7 @@
 #include "host/events/RelayCursor.h"
 
+#include "host/store/DeadLetters.h"
+
 #include <Poco/Data/Statement.h>
 
 #include <stdexcept>
@@ -82,12 +84,22 @@ bool RelayCursor::recordFailure(int failures, std::int64_t retryAtMs, const std:
                        });
 }
 
+bool RelayCursor::deadLetter(std::int64_t eventId, int attempts, const std::string& error, std::int64_t nowMs,
+                             std::int64_t untilMs) {
+    return updateOwned(
+        "set a dead letter aside",
+        "last_event_id = ?, failures = 0, retry_at = 0, last_error = NULL, lease_until = ?, updated_at = ?",
+        [&](Statement& st) { st, bind(eventId), bind(untilMs), bind(nowMs); },
+        [&](Session& s) { store::DeadLetters::add(s, db_.dialect(), subscriber_, eventId, attempts, error, nowMs); });
+}
+
 void RelayCursor::release() {
     updateOwned("release relay cursor", "lease_owner = NULL, lease_until = 0", [](Statement&) {});
 }
 
 bool RelayCursor::updateOwned(const std::string& op, const std::string& assignments,
-                              const std::function<void(Statement&)>& bindAssignments) {
+                              const std::function<void(Statement&)>& bindAssignments,
+                              const std::function<void(Session&)>& alsoWhenOurs) {
     bool changed = false;
     db_.withTransaction(op, [&](Session& s) {
         changed = db_.dialect().changesOneRow(
@@ -99,6 +111,7 @@ bool RelayCursor::updateOwned(const std::string& op, const std::string& assignme
                 db_.dialect().bindText(st, subscriber_);
                 st, bind(owner_);
             });
+        if (changed && alsoWhenOurs) alsoWhenOurs(s);
     });
     return changed;
 }

@@ -45,14 +45,21 @@ public:
     bool advance(std::int64_t eventId, std::int64_t nowMs, std::int64_t untilMs);
     // After a failed delivery: the failure count, when to try again and why it failed.
     bool recordFailure(int failures, std::int64_t retryAtMs, const std::string& error, std::int64_t nowMs);
+    // After `attempts` failed deliveries of `eventId` (events.webhook_max_attempts): sets it
+    // aside (store/DeadLetters.h) and moves the cursor past it, in one transaction. False when
+    // the lease is no longer ours (nothing changed then).
+    bool deadLetter(std::int64_t eventId, int attempts, const std::string& error, std::int64_t nowMs,
+                    std::int64_t untilMs);
     // Gives the lease up, so that another host may take over at once (at shutdown).
     void release();
 
     const std::string& subscriber() const { return subscriber_; }
 
 private:
+    // `alsoWhenOurs`: more work in the same transaction, when the row was ours.
     bool updateOwned(const std::string& op, const std::string& assignments,
-                     const std::function<void(Poco::Data::Statement&)>& bindAssignments);
+                     const std::function<void(Poco::Data::Statement&)>& bindAssignments,
+                     const std::function<void(Poco::Data::Session&)>& alsoWhenOurs = nullptr);
 
     store::Database& db_;
     std::string subscriber_, owner_;

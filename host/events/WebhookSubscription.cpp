@@ -17,7 +17,7 @@ std::int64_t systemClockMs() {
 }  // namespace
 
 WebhookSubscription::WebhookSubscription(store::Database& db, const std::string& url, const RelayOptions& options)
-    : reader_(db), cursor_(db, url, options.owner), client_(url, options.timeouts, options.signingSecrets, options.tls), options_(options) {
+    : reader_(db), deadLetters_(db), cursor_(db, url, options.owner), client_(url, options.timeouts, options.signingSecrets, options.tls), options_(options) {
     if (!options_.clock) options_.clock = systemClockMs;
     // A delivery must end well within the lease, or another host would start delivering too.
     if (options_.lease <= 2 * (options_.timeouts.connect + 2 * options_.timeouts.io))
@@ -92,7 +92,9 @@ std::optional<CursorState> WebhookSubscription::holdLease() {
 
 std::size_t WebhookSubscription::deliverDue() {
     const auto state = holdLease();
-    if (!state || state->retryAtMs > now()) return 0;  // another host delivers, or backing off
+    if (!state) return 0;  // another host delivers
+    deliverReplays();
+    if (state->retryAtMs > now()) return 0;  // backing off
     std::size_t delivered = 0;
     for (const store::OutboxEvent& event : reader_.eventsAfter(state->lastEventId, options_.batch)) {
         if (stopping()) break;
@@ -116,8 +118,43 @@ std::size_t WebhookSubscription::deliverDue() {
     return delivered;
 }
 
+// Once per pass, under the lease: what an administrator asked to deliver again. A refusal puts
+// it back among the dead letters (no backoff of its own: it waits for the next request).
+void WebhookSubscription::deliverReplays() {
+    for (const store::DeadLetter& letter : deadLetters_.replaysDue(cursor_.subscriber(), options_.batch)) {
+        if (stopping()) return;
+        const std::optional<store::OutboxEvent> event = reader_.event(letter.eventId);
+        if (!event) {
+            deadLetters_.settleReplay(letter.id, false, "the event is no longer in the outbox", now());
+            continue;
+        }
+        const logging::LogScope logFields({"", event->orderId, "", "", "", std::to_string(event->id)});
+        const DeliveryResult result = client_.deliver(*event);
+        if (result.delivered)
+            spdlog::info("webhook {}: dead letter {} (event {}) delivered on replay", client_.describe(), letter.id,
+                         event->id);
+        else
+            spdlog::warn("webhook {}: dead letter {} (event {}) refused again on replay: {}", client_.describe(),
+                         letter.id, event->id, result.error);
+        deadLetters_.settleReplay(letter.id, result.delivered, result.error, now());
+    }
+}
+
 void WebhookSubscription::fail(const store::OutboxEvent& event, const DeliveryResult& result) {
     const int failures = held_->failures + 1;
+    if (options_.maxAttempts > 0 && failures >= options_.maxAttempts) {
+        const std::int64_t until = now() + options_.lease.count();
+        spdlog::error("webhook {}: event {} ({}) refused {} times, the last: {}; set aside as a dead letter "
+                      "(GET /v1/dead-letters), the events after it go on",
+                      client_.describe(), event.id, event.type, failures, result.error);
+        if (cursor_.deadLetter(event.id, failures, result.error, now(), until)) {
+            held_ = CursorState{event.id, 0, 0};
+            heldUntilMs_ = until;
+        } else {
+            held_.reset();  // the lease went to another host meanwhile
+        }
+        return;
+    }
     const std::int64_t delay = backoffMs(failures);
     const std::int64_t retryAt = now() + delay;
     spdlog::warn("webhook {}: event {} ({}) not delivered (attempt {}): {}; retrying in {} ms", client_.describe(),

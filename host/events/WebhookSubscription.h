@@ -5,7 +5,10 @@
 // the cursor update, or when a relay lost its lease mid-delivery (a stall longer than the
 // lease) and another host took over. Receivers deduplicate by the Idempotency-Key header.
 // A failed delivery (no answer, timeout, any non-2xx) blocks the subscriber — later events wait,
-// so order holds — and is retried after an exponential backoff kept in the database.
+// so order holds — and is retried after an exponential backoff kept in the database; with
+// maxAttempts set, an event refused that often is set aside as a dead letter
+// (store/DeadLetters.h) and the events after it flow. Dead letters an administrator asked to
+// replay are delivered before new events.
 #pragma once
 
 #include <chrono>
@@ -21,6 +24,7 @@
 
 #include "host/events/RelayCursor.h"
 #include "host/events/WebhookClient.h"
+#include "host/store/DeadLetters.h"
 #include "host/store/Outbox.h"
 
 namespace orderhost::events {
@@ -34,6 +38,7 @@ struct RelayOptions {
     WebhookTimeouts timeouts;
     std::vector<std::string> signingSecrets;      // events.webhook_secret; empty: unsigned
     WebhookTls tls;                               // events.webhook_ca_file
+    int maxAttempts = 0;                          // events.webhook_max_attempts; 0: never set aside
     std::size_t batch = 100;                      // events read per query
     std::function<std::int64_t()> clock;          // ms since the epoch; empty: the system clock
 };
@@ -61,8 +66,10 @@ private:
     std::int64_t backoffMs(int failures) const;
     std::optional<CursorState> holdLease();
     void fail(const store::OutboxEvent& event, const DeliveryResult& result);
+    void deliverReplays();
 
     store::OutboxReader reader_;
+    store::DeadLetters deadLetters_;
     RelayCursor cursor_;
     WebhookClient client_;
     RelayOptions options_;

@@ -177,6 +177,22 @@ void createIdempotencyKeys(Poco::Data::Session& s, const Dialect& d) {
     s << "CREATE INDEX idempotency_keys_expires_idx ON idempotency_keys (expires_at)", now;
 }
 
+// v12: events a webhook subscriber refused events.webhook_max_attempts times in a row, set
+// aside so the events after them flow (DeadLetters.h). state: dead, replay (an administrator
+// asked for one more delivery), replayed (it was acknowledged).
+void createDeadLetters(Poco::Data::Session& s, const Dialect& d) {
+    s << "CREATE TABLE relay_dead_letters ("
+         " id " << d.autoIdType() << ","
+         " subscriber VARCHAR(1000) NOT NULL,"
+         " event_id BIGINT NOT NULL,"
+         " attempts INTEGER NOT NULL,"
+         " last_error VARCHAR(1000),"
+         " state VARCHAR(16) NOT NULL,"
+         " dead_at BIGINT NOT NULL,"
+         " replayed_at BIGINT,"
+         " UNIQUE (subscriber, event_id))", now;
+}
+
 void ensureMigrationsTable(Database& db) {
     auto create = [&] {
         db.withSession("create schema_migrations", [](Poco::Data::Session& s) {
@@ -231,6 +247,7 @@ const std::vector<Migration>& schemaMigrations() {
         {9, "orders.customer_id, order search indexes", addOrderSearch},
         {10, "inquiries", createInquiries},
         {11, "idempotency keys", createIdempotencyKeys},
+        {12, "relay dead letters", createDeadLetters},
     };
     return all;
 }
@@ -241,7 +258,7 @@ const std::vector<std::string>& hostTableNames() {
     // MigrationsTest compares this with the tables a migrated database actually has.
     static const std::vector<std::string> names = {"orders",        "step_runs",         "outbox",
                                                    "relay_cursors", "schema_migrations", "plugin_migrations",
-                                                   "inquiries",     "idempotency_keys"};
+                                                   "inquiries",     "idempotency_keys",  "relay_dead_letters"};
     return names;
 }
 

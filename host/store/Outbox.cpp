@@ -74,6 +74,13 @@ bool OutboxReader::contains(std::int64_t eventId) {
     });
 }
 
+std::optional<OutboxEvent> OutboxReader::event(std::int64_t eventId) {
+    auto found = read("read outbox event " + std::to_string(eventId), "WHERE id = ?",
+                      [&](Statement& st) { st, bind(eventId); });
+    if (found.empty()) return std::nullopt;
+    return std::move(found.front());
+}
+
 std::vector<OutboxEvent> OutboxReader::read(const std::string& op, const std::string& tail,
                                             const std::function<void(Statement&)>& bindParams) {
     return db_.withSession(op, [&](Session& s) {

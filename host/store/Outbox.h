@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,9 @@ public:
     std::vector<OutboxEvent> eventsOfOrder(const std::string& orderId, std::size_t limit);
 
     bool contains(std::int64_t eventId);
+
+    // One event by its id (a dead letter replayed); nullopt when there is none.
+    std::optional<OutboxEvent> event(std::int64_t eventId);
 
 private:
     // Runs "SELECT <event columns> FROM outbox <tail>" with the parameters `bindParams` adds.

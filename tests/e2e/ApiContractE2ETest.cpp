@@ -11,6 +11,9 @@
 #include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -39,6 +42,10 @@ protected:
         options.chainsFolder = ORDERHOST_CONTRACT_CHAINS;
         options.apiToken = kToken;
         options.extraSettings["http.max_body_bytes"] = "4096";
+        // Nobody listens there: the first event is refused once and set aside (a dead letter).
+        options.extraSettings["events.webhooks"] = "http://127.0.0.1:" + std::to_string(freeLoopbackPort()) + "/hooks";
+        options.extraSettings["events.webhook_max_attempts"] = "1";
+        options.extraSettings["events.relay_poll_ms"] = "50";
         host_ = std::make_unique<HostProcess>(options);
         contract_ = std::make_unique<ContractRecorder>(std::filesystem::path(folder_) / "exchanges.jsonl",
                                                        std::map<std::string, std::string>{
@@ -137,6 +144,23 @@ TEST_P(ApiContractE2ETest, EveryOperationAnswersAsDescribed) {
     EXPECT_EQ(status("GET", "/v1/events?after=0&limit=5"), 200);
     EXPECT_EQ(status("GET", "/v1/events?limit=0"), 400);
     EXPECT_EQ(status("GET", "/v1/orders/" + completed + "/events"), 200);
+
+    // Dead letters: the unreachable subscriber's first event, set aside; a replay of it.
+    HttpReply dead;
+    for (int i = 0; i < 200; ++i) {
+        dead = contract_->get(*host_, "/v1/dead-letters");
+        if (dead.status != 200 || json(dead.body)->getArray("dead_letters")->size() > 0) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    ASSERT_EQ(dead.status, 200) << dead.body;
+    ASSERT_GT(json(dead.body)->getArray("dead_letters")->size(), 0u) << dead.body;
+    const auto letter = json(dead.body)->getArray("dead_letters")->getObject(0);
+    EXPECT_EQ(letter->getValue<std::string>("subscriber").find("/hooks") != std::string::npos, true);
+    const std::string replay = "/v1/dead-letters/" + std::to_string(letter->getValue<std::int64_t>("id")) + "/replay";
+    EXPECT_EQ(status("POST", replay), 202);
+    EXPECT_EQ(status("POST", "/v1/dead-letters/999999/replay"), 404);
+    EXPECT_EQ(status("GET", "/v1/dead-letters?state=zombie"), 400);
+    EXPECT_EQ(status("GET", "/v1/dead-letters?state=dead"), 200);
 
     // Whatever the route: a wrong token, a method or a path that does not exist.
     EXPECT_EQ(contract_->send(*host_, "GET", "/v1/chains", "", "", {{"Authorization", "Bearer wrong"}}).status, 401);

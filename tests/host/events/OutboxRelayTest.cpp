@@ -4,6 +4,7 @@
 // real clock.
 #include "host/events/OutboxRelay.h"
 #include "host/events/WebhookSignature.h"
+#include "host/store/DeadLetters.h"
 
 #include "tests/host/events/WebhookReceiver.h"
 #include "tests/support/TestDatabase.h"
@@ -152,6 +153,42 @@ TEST_P(OutboxRelayTest, AFailedDeliveryIsRetriedAfterABackoffAndTheCursorWaits) 
     row = cursorRow();
     EXPECT_EQ(row.lastEventId, ids.back());
     EXPECT_EQ(row.failures, 0);
+}
+
+// Issue 13: with events.webhook_max_attempts an event refused that often is set aside (a dead
+// letter) and the events after it flow; a replay delivers it once more, before new events.
+TEST_P(OutboxRelayTest, AnEventRefusedMaxAttemptsTimesBecomesADeadLetterAndCanBeReplayed) {
+    const auto ids = append(3);
+    receiver_.answerNext({500, 422});
+    options_.maxAttempts = 2;
+    auto relay = subscription();
+    EXPECT_EQ(relay->deliverDue(), 0u);
+    clock_ += 100;
+    EXPECT_EQ(relay->deliverDue(), 0u) << "the second refusal sets it aside";
+    EXPECT_EQ(cursorRow().lastEventId, ids[0]);
+    EXPECT_EQ(cursorRow().failures, 0);
+    store::DeadLetters letters(*db_);
+    auto dead = letters.list("", 10);
+    ASSERT_EQ(dead.size(), 1u);
+    EXPECT_EQ(dead[0].eventId, ids[0]);
+    EXPECT_EQ(dead[0].attempts, 2);
+    EXPECT_EQ(dead[0].state, "dead");
+    EXPECT_EQ(dead[0].eventType, "order.received");
+    EXPECT_NE(dead[0].lastError.find("422"), std::string::npos) << dead[0].lastError;
+
+    EXPECT_EQ(relay->deliverDue(), 2u) << "the events after it flow";
+    EXPECT_EQ(letters.requestReplay(dead[0].id), store::ReplayRequest::Requested);
+    EXPECT_EQ(letters.requestReplay(dead[0].id), store::ReplayRequest::AlreadyRequested);
+    EXPECT_EQ(letters.requestReplay(dead[0].id + 1000), store::ReplayRequest::Unknown);
+    EXPECT_EQ(relay->deliverDue(), 0u);  // nothing new; the replay went out first
+    EXPECT_EQ(eventIds(receiver_.requests()),
+              (std::vector<std::int64_t>{ids[0], ids[0], ids[1], ids[2], ids[0]}));
+    dead = letters.list("", 10);
+    EXPECT_EQ(dead[0].state, "replayed");
+    EXPECT_GT(dead[0].replayedAtMs, 0);
+    EXPECT_EQ(letters.requestReplay(dead[0].id), store::ReplayRequest::AlreadyReplayed);
+    EXPECT_EQ(relay->deliverDue(), 0u);
+    EXPECT_EQ(receiver_.requests().size(), 5u) << "a replayed letter is not delivered again";
 }
 
 TEST_P(OutboxRelayTest, AReceiverThatIsDownCountsAsAFailure) {
