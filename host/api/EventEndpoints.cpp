@@ -10,11 +10,13 @@
 
 #include <Poco/Exception.h>
 
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <regex>
 #include <set>
+#include <thread>
 
 namespace orderhost::api {
 namespace {
@@ -22,6 +24,10 @@ using Poco::Net::HTTPResponse;
 
 constexpr std::int64_t kDefaultLimit = 100;
 constexpr std::int64_t kMaxLimit = 1000;
+// Long-poll: how long a request may wait for events, and how often it looks meanwhile. Each
+// waiting request holds an HTTP thread (http.max_threads), hence the cap.
+constexpr std::int64_t kMaxWaitMs = 20000;
+constexpr auto kWaitPoll = std::chrono::milliseconds(100);
 
 // A refusal of the query, naming the parameter at fault.
 struct BadQuery {
@@ -39,6 +45,7 @@ std::optional<std::int64_t> parseCount(const std::string& text) {
 struct FeedQuery {
     std::int64_t after = 0;
     std::int64_t limit = kDefaultLimit;
+    std::int64_t waitMs = 0;  // long-poll: wait up to this long when nothing is there yet
 };
 
 FeedQuery parseFeedQuery(const Poco::URI& uri) {
@@ -51,8 +58,8 @@ FeedQuery parseFeedQuery(const Poco::URI& uri) {
     FeedQuery query;
     std::set<std::string> seen;
     for (const auto& [name, value] : parameters) {
-        if (name != "after" && name != "limit")
-            throw BadQuery{"unknown query parameter '" + clientText(name, 64) + "' (allowed: after, limit)"};
+        if (name != "after" && name != "limit" && name != "wait_ms")
+            throw BadQuery{"unknown query parameter '" + clientText(name, 64) + "' (allowed: after, limit, wait_ms)"};
         // A misspelt or repeated cursor must not silently restart the feed from the beginning.
         if (!seen.insert(name).second) throw BadQuery{"query parameter '" + clientText(name, 64) + "' is given more than once"};
         const auto number = parseCount(value);
@@ -60,6 +67,11 @@ FeedQuery parseFeedQuery(const Poco::URI& uri) {
             if (!number) throw BadQuery{"query parameter 'after' must be an event id (a non-negative integer), got '" +
                                         clientText(value, 64) + "'"};
             query.after = *number;
+        } else if (name == "wait_ms") {
+            if (!number || *number > kMaxWaitMs)
+                throw BadQuery{"query parameter 'wait_ms' must be an integer from 0 to " + std::to_string(kMaxWaitMs) +
+                               ", got '" + clientText(value, 64) + "'"};
+            query.waitMs = *number;
         } else {
             if (!number || *number < 1 || *number > kMaxLimit)
                 throw BadQuery{"query parameter 'limit' must be an integer from 1 to " + std::to_string(kMaxLimit) +
@@ -94,7 +106,12 @@ void getEvents(ApiContext& context, const Poco::URI& uri, Poco::Net::HTTPServerR
     if (!feedAvailable(context, response)) return;
     std::vector<store::OutboxEvent> events;
     try {
-        events = context.outbox->eventsAfter(query.after, static_cast<std::size_t>(query.limit));
+        const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(query.waitMs);
+        for (;;) {
+            events = context.outbox->eventsAfter(query.after, static_cast<std::size_t>(query.limit));
+            if (!events.empty() || std::chrono::steady_clock::now() + kWaitPoll > until) break;
+            std::this_thread::sleep_for(kWaitPoll);
+        }
     } catch (const store::UnknownEventError&) {
         return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST,
                            "query parameter 'after': there is no event " + std::to_string(query.after) +

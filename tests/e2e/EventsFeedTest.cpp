@@ -93,6 +93,30 @@ TEST_F(EventsFeedTest, MalformedQueriesAreRefusedNamingTheParameter) {
     EXPECT_EQ(host_->request("POST", "/v1/events", "{}", "application/json", kAuth).status, 405);
 }
 
+// Issue 13: long-poll. A consumer at the end of the feed asks with wait_ms and gets the next
+// events as soon as they are committed, instead of an empty page.
+TEST_F(EventsFeedTest, ALongPollReturnsAsSoonAsEventsArriveAndAnEmptyPageWhenNoneDo) {
+    long end = 0;
+    for (auto page = json(get("/v1/events?limit=1000")); page->getArray("events")->size() > 0;
+         page = json(get("/v1/events?limit=1000&after=" + std::to_string(end))))
+        end = page->getValue<long>("next_after");
+    HttpReply waited;
+    std::thread poll([&] { waited = get("/v1/events?after=" + std::to_string(end) + "&wait_ms=15000"); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    appendEvents(*host_, "long-poll", "test.long_poll", 1);
+    poll.join();
+    ASSERT_EQ(waited.status, 200) << waited.body;
+    auto events = json(waited)->getArray("events");
+    ASSERT_EQ(events->size(), 1u) << waited.body;
+    EXPECT_EQ(events->getObject(0)->getValue<std::string>("type"), "test.long_poll");
+    const long next = json(waited)->getValue<long>("next_after");
+    const HttpReply empty = get("/v1/events?after=" + std::to_string(next) + "&wait_ms=200");
+    ASSERT_EQ(empty.status, 200) << empty.body;
+    EXPECT_EQ(json(empty)->getArray("events")->size(), 0u);
+    EXPECT_EQ(json(empty)->getValue<long>("next_after"), next);
+    EXPECT_EQ(get("/v1/events?wait_ms=20001").status, 400);
+}
+
 TEST_F(EventsFeedTest, TheFeedNeedsTheBearerToken) {
     const HttpReply reply = host_->get("/v1/events");
     EXPECT_EQ(reply.status, 401) << reply.body;
