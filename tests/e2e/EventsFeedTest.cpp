@@ -14,6 +14,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -165,6 +168,46 @@ TEST(WebhookRelayE2ETest, TheHostPostsEventsToTheConfiguredWebhookInOrder) {
         }
     }
     EXPECT_EQ(ns, (std::vector<long>{0, 1, 2})) << host.log();
+}
+
+// The verification snippet docs/api.md#webhooks gives receivers, run as it is printed there
+// (python3) against a real signed delivery: it accepts it, and refuses a changed body, another
+// secret and an old timestamp.
+TEST(WebhookRelayE2ETest, TheDocumentedVerificationAcceptsTheHostsSignature) {
+    std::ifstream doc(ORDERHOST_SOURCE_DIR "/docs/api.md");
+    const std::string text((std::istreambuf_iterator<char>(doc)), std::istreambuf_iterator<char>());
+    const auto begin = text.find("```python\n", text.find("### Webhooks"));
+    ASSERT_NE(begin, std::string::npos) << "docs/api.md has no python snippet under Webhooks";
+    const auto end = text.find("```", begin + 10);
+    std::string snippet = text.substr(begin + 10, end - begin - 10);
+    for (std::size_t at = 0; (at = snippet.find("\n  ", at)) != std::string::npos; ++at) snippet.erase(at + 1, 2);
+    if (snippet.compare(0, 2, "  ") == 0) snippet.erase(0, 2);
+
+    WebhookReceiver receiver;
+    HostOptions options;
+    options.extraSettings = {{"events.webhooks", receiver.url("/erp/events")},
+                             {"events.relay_poll_ms", "50"},
+                             {"events.webhook_secret", "whsec-0123456789abcdef"}};
+    HostProcess host(options);
+    appendEvents(host, "signed-order", "test.signed", 1);
+    ASSERT_TRUE(receiver.waitFor(1)) << host.log();
+    const ReceivedRequest request = receiver.requests().at(0);
+    const std::string folder = host.folder().string();
+    std::ofstream(folder + "/body.bin", std::ios::binary) << request.body;
+    std::ofstream(folder + "/check.py")
+        << snippet << "\nimport sys\nbody = open(sys.argv[1], 'rb').read()\nheader = sys.argv[2]\n"
+        << "print(verify(b'whsec-0123456789abcdef', header, body), verify(b'whsec-0123456789abcdef', header, body + b' '),"
+        << " verify(b'another-secret-0123456', header, body),"
+        << " verify(b'whsec-0123456789abcdef', header.replace('t=', 't=1', 1), body))\n";
+    const std::string command = "python3 '" + folder + "/check.py' '" + folder + "/body.bin' '" +
+                                request.headers.at("X-Orderhost-Signature") + "' 2>&1";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    char buffer[512];
+    std::string output;
+    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+    ::pclose(pipe);
+    EXPECT_EQ(output, "True False False False\n") << snippet;
 }
 
 }  // namespace
