@@ -28,6 +28,9 @@ PACKAGES=(
   # ships it only inside the whole Prometheus server (~96 MB installed, a service that is not
   # started in containers); the tests run nothing but promtool from it.
   prometheus
+  # AMQP publishing of outbox events (host/events/AmqpPublisher) with librabbitmq; the tests
+  # start a private RabbitMQ node of their own (tests/host/events/RabbitMqBroker.cpp).
+  librabbitmq-dev rabbitmq-server
 )
 
 missing=()

@@ -50,9 +50,9 @@ void getDeadLetters(ApiContext& context, const Poco::URI::QueryParameters& param
             return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST,
                                "unknown query parameter '" + clientText(name, 64) + "' (state is the only one)");
         if (value != "dead" && value != "replay" && value != "replayed")
-            return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST,
-                               "query parameter 'state' must be dead, replay or replayed (got '" +
-                                   clientText(value, 64) + "')");
+            return sendProblem(
+                response, HTTPResponse::HTTP_BAD_REQUEST,
+                "query parameter 'state' must be dead, replay or replayed (got '" + clientText(value, 64) + "')");
         state = value;
     }
     Poco::JSON::Array list;

@@ -45,7 +45,7 @@ const std::set<std::string>& fixedKeys() {
                                                "engine.host_id",
                                                "engine.lease_ms",
                                                "events.webhooks",
-                                               "events.relay_poll_ms", "events.webhook_secret", "events.webhook_ca_file", "events.webhook_max_attempts",
+                                               "events.relay_poll_ms", "events.webhook_secret", "events.webhook_ca_file", "events.webhook_max_attempts", "events.amqp_url", "events.amqp_exchange",
                                                "engine.crash_limit",
                                                "log.level",
                                                "plugins.isolate",
@@ -115,6 +115,18 @@ std::string maskConnection(const std::string& connection) {
     }
     if (!connection.empty() && connection.back() == ';') out += ";";
     return out;
+}
+
+// scheme://user:password@host… → scheme://user:***@host… for each URL of a list.
+std::string maskUrlPasswords(std::string text) {
+    for (std::size_t at = 0; (at = text.find("://", at)) != std::string::npos; at += 3) {
+        const std::size_t end = text.find_first_of("/,", at + 3);
+        const std::size_t atSign = text.find('@', at + 3);
+        if (atSign == std::string::npos || (end != std::string::npos && atSign > end)) continue;
+        const std::size_t colon = text.find(':', at + 3);
+        if (colon != std::string::npos && colon < atSign) text.replace(colon + 1, atSign - colon - 1, "***");
+    }
+    return text;
 }
 
 }  // namespace
@@ -250,6 +262,8 @@ std::string describeSettings(const ConfigLayers& layers) {
             value = "***";
         else if (key == "database.connection" || datasourceName(key) != "")
             value = maskConnection(value);
+        else if (key == "events.webhooks" || key == "events.amqp_url")
+            value = maskUrlPasswords(value);
         out << key << " = " << value << "    # " << setting.origin << "\n";
     }
     for (const auto& key : fixedKeys())

@@ -125,6 +125,8 @@ void HostRuntime::startEngine() {
     relayOptions.signingSecrets = settings_.webhookSecrets;
     relayOptions.tls.caFile = settings_.webhookCaFile;
     relayOptions.maxAttempts = settings_.webhookMaxAttempts;
+    relayOptions.amqpUrl = settings_.amqpUrl;
+    relayOptions.amqpExchange = settings_.amqpExchange;
     for (const auto& url : settings_.webhookUrls)
         if (url.rfind("http://", 0) == 0 && url.find('@') != std::string::npos)
             spdlog::warn("webhook {}: its Basic credentials cross the network in clear text (use https://)",

@@ -158,6 +158,12 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     if (!s.webhookCaFile.empty() && !fs::is_regular_file(s.webhookCaFile))
         throw SettingsError("setting events.webhook_ca_file: " + s.webhookCaFile + " is not a readable file");
     s.webhookMaxAttempts = intSetting(config, "events.webhook_max_attempts", s.webhookMaxAttempts, 0, 1000);
+    s.amqpUrl = config.getString("events.amqp_url", "");
+    if (!s.amqpUrl.empty() && s.amqpUrl.rfind("amqp://", 0) != 0)
+        throw SettingsError("setting events.amqp_url must be an amqp://user:password@host:port/vhost URL");
+    s.amqpExchange = config.getString("events.amqp_exchange", s.amqpExchange);
+    if (s.amqpExchange.empty() || s.amqpExchange.size() > 255)
+        throw SettingsError("setting events.amqp_exchange must be 1 to 255 characters");
     s.webhookSecrets = splitList(config.getString("events.webhook_secret", ""));
     for (const auto& secret : s.webhookSecrets)
         if (secret.size() < 16)  // a short key is guessable offline from one signed request

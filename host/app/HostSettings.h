@@ -82,7 +82,9 @@ struct HostSettings {
     // rotated); empty: deliveries are not signed.
     std::vector<std::string> webhookSecrets;
     std::string webhookCaFile;
-    int webhookMaxAttempts = 0;  // events.webhook_max_attempts: then a dead letter; 0: never  // events.webhook_ca_file: CAs for https:// webhooks; empty: the system's
+    int webhookMaxAttempts = 0;
+    std::string amqpUrl;                           // events.amqp_url: publish every event there too
+    std::string amqpExchange = "orderhost.events";  // events.amqp_exchange  // events.webhook_max_attempts: then a dead letter; 0: never  // events.webhook_ca_file: CAs for https:// webhooks; empty: the system's
 
     std::string logLevel = "info";
     std::string logFormat = "text";  // log.format: text | json

@@ -1,5 +1,7 @@
 #include "host/events/OutboxRelay.h"
 
+#include "host/events/AmqpPublisher.h"
+
 #include <set>
 #include <stdexcept>
 
@@ -11,6 +13,11 @@ OutboxRelay::OutboxRelay(store::Database& db, const std::vector<std::string>& ur
         // The same URL twice would be two workers racing for one lease: deliver once.
         if (!seen.insert(url).second) continue;
         subscriptions_.push_back(std::make_unique<WebhookSubscription>(db, url, options));
+    }
+    if (!options.amqpUrl.empty()) {
+        auto publisher = std::make_unique<AmqpPublisher>(AmqpSettings{options.amqpUrl, options.amqpExchange, options.timeouts.io});
+        const std::string subscriber = publisher->describe();  // the cursor's name: no credentials
+        subscriptions_.push_back(std::make_unique<WebhookSubscription>(db, std::move(publisher), subscriber, options));
     }
 }
 

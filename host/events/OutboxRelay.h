@@ -1,5 +1,5 @@
-// The outbox relay: delivers every outbox event to every webhook URL of `events.webhooks`,
-// each subscriber in its own thread (WebhookSubscription.h) so that a slow or failing receiver
+// The outbox relay: delivers every outbox event to every webhook URL of `events.webhooks` and to
+// the AMQP exchange of `events.amqp_url` (AmqpPublisher.h), each subscriber in its own thread (WebhookSubscription.h) so that a slow or failing receiver
 // delays no other. It only reads the outbox and writes relay_cursors, on pooled sessions of
 // its own: the engine never waits for it.
 //

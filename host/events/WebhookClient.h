@@ -26,6 +26,7 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/URI.h>
 
+#include "host/events/EventSink.h"
 #include "host/store/Outbox.h"
 
 namespace orderhost::events {
@@ -39,13 +40,7 @@ struct WebhookTimeouts {
     std::chrono::milliseconds io{5000};  // each send/receive; a stalled receiver fails after this
 };
 
-struct DeliveryResult {
-    bool delivered = false;  // the receiver answered 2xx
-    int status = 0;          // the HTTP status; 0 when there was no answer
-    std::string error;       // why it failed, for logs (never contains the URL's credentials)
-};
-
-class WebhookClient {
+class WebhookClient : public EventSink {
 public:
     // Throws std::invalid_argument naming the problem when `url` is not an absolute http:// or
     // https:// URL, or the CA file cannot be used. `secrets`: events.webhook_secret; empty:
@@ -54,10 +49,10 @@ public:
                   WebhookTls tls = {});
     ~WebhookClient();
 
-    DeliveryResult deliver(const store::OutboxEvent& event);
+    DeliveryResult deliver(const store::OutboxEvent& event) override;
 
     // scheme://host:port/path — the URL without credentials or query, for logs.
-    const std::string& describe() const { return described_; }
+    const std::string& describe() const override { return described_; }
 
 private:
     DeliveryResult exchange(const store::OutboxEvent& event, const std::string& body);

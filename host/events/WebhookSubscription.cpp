@@ -17,7 +17,13 @@ std::int64_t systemClockMs() {
 }  // namespace
 
 WebhookSubscription::WebhookSubscription(store::Database& db, const std::string& url, const RelayOptions& options)
-    : reader_(db), deadLetters_(db), cursor_(db, url, options.owner), client_(url, options.timeouts, options.signingSecrets, options.tls), options_(options) {
+    : WebhookSubscription(db, std::make_unique<WebhookClient>(url, options.timeouts, options.signingSecrets, options.tls),
+                          url, options) {}
+
+WebhookSubscription::WebhookSubscription(store::Database& db, std::unique_ptr<EventSink> sink,
+                                         const std::string& subscriber, const RelayOptions& options)
+    : reader_(db), deadLetters_(db), cursor_(db, subscriber, options.owner), sink_(std::move(sink)),
+      options_(options) {
     if (!options_.clock) options_.clock = systemClockMs;
     // A delivery must end well within the lease, or another host would start delivering too.
     if (options_.lease <= 2 * (options_.timeouts.connect + 2 * options_.timeouts.io))
@@ -45,7 +51,7 @@ void WebhookSubscription::stop() {
         cursor_.release();
     } catch (const std::exception& e) {
         spdlog::warn("webhook {}: could not release its lease (another host takes over when it expires): {}",
-                     client_.describe(), e.what());
+                     sink_->describe(), e.what());
     }
 }
 
@@ -73,7 +79,7 @@ void WebhookSubscription::loop() {
             // The database may be back at the next tick. Whether the last write committed is
             // unknown: read the cursor again rather than trust the cached one.
             held_.reset();
-            spdlog::error("webhook {}: {}", client_.describe(), e.what());
+            spdlog::error("webhook {}: {}", sink_->describe(), e.what());
         }
         lock.lock();
         // A full batch means more may be waiting: go on at once.
@@ -99,14 +105,14 @@ std::size_t WebhookSubscription::deliverDue() {
     for (const store::OutboxEvent& event : reader_.eventsAfter(state->lastEventId, options_.batch)) {
         if (stopping()) break;
         const logging::LogScope logFields({"", event.orderId, "", "", "", std::to_string(event.id)});
-        const DeliveryResult result = client_.deliver(event);
+        const DeliveryResult result = sink_->deliver(event);
         if (!result.delivered) {
             fail(event, result);
             break;
         }
         const std::int64_t until = now() + options_.lease.count();
         if (!cursor_.advance(event.id, now(), until)) {
-            spdlog::warn("webhook {}: lost its lease after event {}; another host delivers now", client_.describe(),
+            spdlog::warn("webhook {}: lost its lease after event {}; another host delivers now", sink_->describe(),
                          event.id);
             held_.reset();
             break;
@@ -129,12 +135,12 @@ void WebhookSubscription::deliverReplays() {
             continue;
         }
         const logging::LogScope logFields({"", event->orderId, "", "", "", std::to_string(event->id)});
-        const DeliveryResult result = client_.deliver(*event);
+        const DeliveryResult result = sink_->deliver(*event);
         if (result.delivered)
-            spdlog::info("webhook {}: dead letter {} (event {}) delivered on replay", client_.describe(), letter.id,
+            spdlog::info("webhook {}: dead letter {} (event {}) delivered on replay", sink_->describe(), letter.id,
                          event->id);
         else
-            spdlog::warn("webhook {}: dead letter {} (event {}) refused again on replay: {}", client_.describe(),
+            spdlog::warn("webhook {}: dead letter {} (event {}) refused again on replay: {}", sink_->describe(),
                          letter.id, event->id, result.error);
         deadLetters_.settleReplay(letter.id, result.delivered, result.error, now());
     }
@@ -146,7 +152,7 @@ void WebhookSubscription::fail(const store::OutboxEvent& event, const DeliveryRe
         const std::int64_t until = now() + options_.lease.count();
         spdlog::error("webhook {}: event {} ({}) refused {} times, the last: {}; set aside as a dead letter "
                       "(GET /v1/dead-letters), the events after it go on",
-                      client_.describe(), event.id, event.type, failures, result.error);
+                      sink_->describe(), event.id, event.type, failures, result.error);
         if (cursor_.deadLetter(event.id, failures, result.error, now(), until)) {
             held_ = CursorState{event.id, 0, 0};
             heldUntilMs_ = until;
@@ -157,7 +163,7 @@ void WebhookSubscription::fail(const store::OutboxEvent& event, const DeliveryRe
     }
     const std::int64_t delay = backoffMs(failures);
     const std::int64_t retryAt = now() + delay;
-    spdlog::warn("webhook {}: event {} ({}) not delivered (attempt {}): {}; retrying in {} ms", client_.describe(),
+    spdlog::warn("webhook {}: event {} ({}) not delivered (attempt {}): {}; retrying in {} ms", sink_->describe(),
                  event.id, event.type, failures, result.error, delay);
     if (cursor_.recordFailure(failures, retryAt, "event " + std::to_string(event.id) + ": " + result.error, now())) {
         held_->failures = failures;

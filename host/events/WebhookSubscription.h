@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -39,6 +40,8 @@ struct RelayOptions {
     std::vector<std::string> signingSecrets;      // events.webhook_secret; empty: unsigned
     WebhookTls tls;                               // events.webhook_ca_file
     int maxAttempts = 0;                          // events.webhook_max_attempts; 0: never set aside
+    std::string amqpUrl;                          // events.amqp_url; empty: no AMQP subscriber
+    std::string amqpExchange = "orderhost.events";  // events.amqp_exchange
     std::size_t batch = 100;                      // events read per query
     std::function<std::int64_t()> clock;          // ms since the epoch; empty: the system clock
 };
@@ -47,6 +50,9 @@ class WebhookSubscription {
 public:
     // Throws std::invalid_argument for a URL the client cannot use.
     WebhookSubscription(store::Database& db, const std::string& url, const RelayOptions& options);
+    // Any other sink (an AMQP exchange); `subscriber` names its cursor row (no credentials).
+    WebhookSubscription(store::Database& db, std::unique_ptr<EventSink> sink, const std::string& subscriber,
+                        const RelayOptions& options);
     ~WebhookSubscription();
     WebhookSubscription(const WebhookSubscription&) = delete;
     WebhookSubscription& operator=(const WebhookSubscription&) = delete;
@@ -71,7 +77,7 @@ private:
     store::OutboxReader reader_;
     store::DeadLetters deadLetters_;
     RelayCursor cursor_;
-    WebhookClient client_;
+    std::unique_ptr<EventSink> sink_;
     RelayOptions options_;
     // The cursor as this relay last wrote it, valid while it holds the lease (nobody else can
     // move it then). Spares an idle relay a write transaction per poll: it renews only when

@@ -58,16 +58,20 @@ std::vector<DeadLetter> DeadLetters::select(const std::string& op, const std::st
 }
 
 std::vector<DeadLetter> DeadLetters::list(const std::string& state, std::size_t limit) {
-    if (state.empty()) return select("list dead letters", "", [](Statement&) {}, limit, "DESC");
+    if (state.empty())
+        return select(
+            "list dead letters", "", [](Statement&) {}, limit, "DESC");
     std::string bound = state;
-    return select("list dead letters", "WHERE d.state = ?", [&](Statement& st) { st, bind(bound); }, limit, "DESC");
+    return select(
+        "list dead letters", "WHERE d.state = ?", [&](Statement& st) { st, bind(bound); }, limit, "DESC");
 }
 
 ReplayRequest DeadLetters::requestReplay(std::int64_t id) {
     ReplayRequest result = ReplayRequest::Unknown;
     db_.withTransaction("request the replay of dead letter " + std::to_string(id), [&](Session& s) {
-        if (db_.dialect().changesOneRow(s, "UPDATE relay_dead_letters SET state = 'replay' WHERE id = ? AND state = 'dead'",
-                                        [&](Statement& st) { st, bind(id); })) {
+        if (db_.dialect().changesOneRow(
+                s, "UPDATE relay_dead_letters SET state = 'replay' WHERE id = ? AND state = 'dead'",
+                [&](Statement& st) { st, bind(id); })) {
             result = ReplayRequest::Requested;
             return;
         }
@@ -81,7 +85,8 @@ ReplayRequest DeadLetters::requestReplay(std::int64_t id) {
 
 std::vector<DeadLetter> DeadLetters::replaysDue(const std::string& subscriber, std::size_t limit) {
     return select(
-        "read dead letters to replay", "WHERE d.state = 'replay' AND d.subscriber = " + std::string(Dialect::textParam()),
+        "read dead letters to replay",
+        "WHERE d.state = 'replay' AND d.subscriber = " + std::string(Dialect::textParam()),
         [&](Statement& st) { db_.dialect().bindText(st, subscriber); }, limit, "ASC");
 }
 

@@ -26,11 +26,11 @@ struct DeadLetter {
     std::int64_t id = 0;
     std::string subscriber;  // as stored: the webhook URL (callers show it without credentials)
     std::int64_t eventId = 0;
-    std::string eventType;   // from the outbox ("" when the event is gone)
+    std::string eventType;  // from the outbox ("" when the event is gone)
     std::string orderId;
-    int attempts = 0;        // failed deliveries, the replays' included
+    int attempts = 0;  // failed deliveries, the replays' included
     std::string lastError;
-    std::string state;       // dead | replay | replayed
+    std::string state;  // dead | replay | replayed
     std::int64_t deadAtMs = 0;
     std::int64_t replayedAtMs = 0;  // 0: not yet
 };

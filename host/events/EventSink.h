@@ -1,0 +1,28 @@
+// Where a relay subscription delivers outbox events: a webhook URL (WebhookClient.h) or an AMQP
+// exchange (AmqpPublisher.h). The subscription (WebhookSubscription.h) keeps the cursor, the
+// lease, the backoff and the dead letters; a sink only makes one delivery and says whether the
+// receiver took it.
+#pragma once
+
+#include <string>
+
+#include "host/store/Outbox.h"
+
+namespace orderhost::events {
+
+struct DeliveryResult {
+    bool delivered = false;  // the receiver acknowledged it (HTTP 2xx, AMQP publisher confirm)
+    int status = 0;          // the HTTP status; 0 when there was none
+    std::string error;       // why it failed, for logs (never contains credentials)
+};
+
+class EventSink {
+public:
+    virtual ~EventSink() = default;
+    // One delivery; never throws: a failure is a result.
+    virtual DeliveryResult deliver(const store::OutboxEvent& event) = 0;
+    // The destination without credentials, for logs and metrics.
+    virtual const std::string& describe() const = 0;
+};
+
+}  // namespace orderhost::events

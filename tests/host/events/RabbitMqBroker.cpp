@@ -1,0 +1,82 @@
+#include "tests/host/events/RabbitMqBroker.h"
+
+#include <Poco/Net/ServerSocket.h>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace orderhost::testing {
+namespace {
+
+unsigned short freePort() {
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+    return socket.address().port();
+}
+
+int run(const std::string& command) { return std::system(command.c_str()); }
+
+}  // namespace
+
+RabbitMqBroker::RabbitMqBroker() {
+    static std::atomic<int> counter{0};
+    const std::string name = "ohtest" + std::to_string(::getpid()) + "x" + std::to_string(counter++);
+    folder_ = (std::filesystem::temp_directory_path() / ("orderhost-" + name)).string();
+    std::filesystem::remove_all(folder_);
+    std::filesystem::create_directories(folder_);
+    std::ofstream(folder_ + "/enabled_plugins") << "[].\n";
+    node_ = name + "@localhost";
+    amqpPort_ = freePort();
+    distPort_ = freePort();
+    epmdPort_ = freePort();
+    start();
+}
+
+RabbitMqBroker::~RabbitMqBroker() {
+    stop();
+    run("epmd -port " + std::to_string(epmdPort_) + " -kill >/dev/null 2>&1");
+    std::filesystem::remove_all(folder_);
+}
+
+std::string RabbitMqBroker::environment() const {
+    const std::string f = "'" + folder_ + "'";
+    return "HOME=" + f + " RABBITMQ_NODENAME=" + node_ +
+           " RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT=" + std::to_string(amqpPort_) +
+           " RABBITMQ_DIST_PORT=" + std::to_string(distPort_) + " ERL_EPMD_PORT=" + std::to_string(epmdPort_) +
+           " RABBITMQ_MNESIA_BASE=" + f + "/mnesia" + " RABBITMQ_LOG_BASE=" + f + "/log RABBITMQ_CONFIG_FILE=" + f +
+           "/rabbitmq" + " RABBITMQ_ENABLED_PLUGINS_FILE=" + f + "/enabled_plugins RABBITMQ_PID_FILE=" + f + "/pid ";
+}
+
+void RabbitMqBroker::start() {
+    if (running_) return;
+    std::filesystem::remove(folder_ + "/pid");
+    run("cd '" + folder_ + "' && " + environment() + "setsid /usr/lib/rabbitmq/bin/rabbitmq-server >>'" + folder_ +
+        "/server.log' 2>&1 &");
+    // rabbitmqctl wait: the pid file, the Erlang node, then the rabbit application.
+    if (run(environment() + "/usr/lib/rabbitmq/bin/rabbitmqctl -n " + node_ + " wait --timeout 90 '" + folder_ +
+            "/pid' >>'" + folder_ + "/server.log' 2>&1") != 0)
+        throw std::runtime_error("RabbitMQ did not start:\n" + log());
+    running_ = true;
+}
+
+void RabbitMqBroker::stop() {
+    if (!running_) return;
+    run(environment() + "/usr/lib/rabbitmq/bin/rabbitmqctl -n " + node_ + " stop >>'" + folder_ + "/server.log' 2>&1");
+    running_ = false;
+}
+
+std::string RabbitMqBroker::url() const { return "amqp://guest:guest@127.0.0.1:" + std::to_string(amqpPort_) + "/%2F"; }
+
+std::string RabbitMqBroker::log() const {
+    std::ifstream in(folder_ + "/server.log");
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+}  // namespace orderhost::testing
