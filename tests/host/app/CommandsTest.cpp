@@ -172,7 +172,7 @@ TEST_F(CommandsTest, PinRefusesWhatTheHostWouldRefuseAndStillPrintsTheOthers) {
     fs::create_directories(folder_ / "p");
     fs::copy_file(ORDERHOST_TEST_PLUGIN_DIR "/good.so", folder_ / "p" / "good.so");
     fs::copy_file(ORDERHOST_TEST_PLUGIN_DIR "/other.so", folder_ / "p" / "other.so");
-    fs::permissions(folder_ / "p" / "other.so", fs::perms::group_write, fs::perm_options::add);
+    fs::permissions(folder_ / "p" / "other.so", static_cast<fs::perms>(0664));
     std::ofstream(folder_ / "p" / "notes.so") << "not a library";
     auto result = runOrderhost("plugins pin " + (folder_ / "p").string() + " " + (folder_ / "missing").string());
     EXPECT_EQ(result.exitCode, 65) << result.output;
