@@ -2,14 +2,21 @@
 
 #include "host/chains/ChainFileParser.h"
 #include "host/engine/ReadyChain.h"
+#include "host/plugins/PluginPermissions.h"
+#include "host/plugins/PluginPins.h"
 #include "host/plugins/PluginProbe.h"
 #include "host/plugins/PluginSymbols.h"
+#include "host/plugins/SealedPluginCopy.h"
 #include "host/services/HostServices.h"
 #include "host/store/Database.h"
 #include "host/store/Migrations.h"
 
 #include <Poco/Util/Application.h>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <map>
 
@@ -50,15 +57,76 @@ void refuseDuplicateIds(const std::vector<std::string>& files, std::vector<plugi
     }
 }
 
+// The files `plugins pin` hashes: each FILE, and the "*.so" of each FOLDER in name order.
+// False when a path does not exist (reported on stderr).
+bool pinTargets(const std::vector<std::string>& paths, std::vector<std::filesystem::path>& files) {
+    namespace fs = std::filesystem;
+    bool allFound = true;
+    for (const auto& path : paths) {
+        std::error_code ec;
+        if (!fs::is_directory(path, ec)) {
+            if (fs::exists(path, ec)) {
+                files.emplace_back(path);
+            } else {
+                std::cerr << "plugins pin: " << path << " does not exist\n";
+                allFound = false;
+            }
+            continue;
+        }
+        std::vector<fs::path> found;
+        for (const auto& entry : fs::directory_iterator(path, ec)) {
+            if (entry.path().extension() == ".so") found.push_back(entry.path());
+        }
+        std::sort(found.begin(), found.end());
+        files.insert(files.end(), found.begin(), found.end());
+    }
+    return allFound;
+}
+
+// The pin line of one file, or "" after printing why it gets none.
+std::string pinLineOf(const std::filesystem::path& file, bool checkPermissions) {
+    const std::string name = std::filesystem::absolute(file).lexically_normal().string();
+    std::string problem = checkPermissions ? plugins::permissionProblem(file, ::geteuid()) : "";
+    std::optional<plugins::SealedPluginCopy> copy;
+    if (problem.empty()) copy = plugins::SealedPluginCopy::of(file, problem);
+    if (copy) {
+        const plugins::ProbeResult probe = plugins::probePlugin(copy->path(), services::hostInfo());
+        if (probe.accepted) return plugins::pinLine(copy->sha256(), probe.manifest.id, name);
+        problem = probe.reason;
+    }
+    std::cerr << "plugin " << name << " refused: " << problem << "\n";
+    return "";
+}
+
 }  // namespace
 
-int inspectPlugins(const std::vector<std::string>& files, bool json) {
+int pinPlugins(const std::vector<std::string>& paths, bool checkPermissions) {
+    if (paths.empty()) {
+        std::cerr << "usage: orderhost plugins pin FOLDER|PLUGIN.so...\n";
+        return Application::EXIT_USAGE;
+    }
+    std::vector<std::filesystem::path> files;
+    int exitCode = pinTargets(paths, files) ? Application::EXIT_OK : Application::EXIT_DATAERR;
+    for (const auto& file : files) {
+        const std::string line = pinLineOf(file, checkPermissions);
+        if (line.empty()) exitCode = Application::EXIT_DATAERR;
+        else std::cout << line << "\n";
+    }
+    return exitCode;
+}
+
+int inspectPlugins(const std::vector<std::string>& files, bool json, bool checkPermissions) {
     if (files.empty()) {
         std::cerr << "usage: orderhost plugins inspect [--json] FILE...\n";
         return Application::EXIT_USAGE;
     }
     std::vector<plugins::ProbeResult> probes;
-    for (const auto& file : files) probes.push_back(plugins::probePlugin(file, services::hostInfo()));
+    for (const auto& file : files) {
+        // Who may write the file is checked first, as the host does, before any code runs.
+        const std::string problem = checkPermissions ? plugins::permissionProblem(file, ::geteuid()) : "";
+        probes.push_back(problem.empty() ? plugins::probePlugin(file, services::hostInfo())
+                                         : plugins::ProbeResult{false, {}, problem + " (plugins.check_permissions)"});
+    }
     refuseDuplicateIds(files, probes);
     int exitCode = Application::EXIT_OK;
     for (std::size_t i = 0; i < files.size(); ++i) {
@@ -109,6 +177,8 @@ int validateChains(const std::vector<std::string>& files, const std::optional<Ho
     if (settings) {
         plugins::RegistryOptions options;
         options.allowedIds = settings->pluginAllow;
+        options.checkPermissions = settings->pluginCheckPermissions;
+        options.pins = settings->pluginPins;
         registry.emplace(services::hostInfo(), options);
         registry->loadFolders({settings->pluginFolders.begin(), settings->pluginFolders.end()});
     }

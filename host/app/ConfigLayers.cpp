@@ -39,6 +39,8 @@ const std::set<std::string>& fixedKeys() {
                                                "plugins.folders",
                                                "plugins.allow",
                                                "plugins.probe",
+                                               "plugins.pins",
+                                               "plugins.check_permissions",
                                                "chains.folder",
                                                "chains.default",
                                                "engine.retry_poll_ms",

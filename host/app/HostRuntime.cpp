@@ -42,6 +42,8 @@ void HostRuntime::loadPluginsAndChains() {
     plugins::RegistryOptions options;
     options.allowedIds = settings_.pluginAllow;
     options.probeFirst = settings_.pluginProbe;
+    options.checkPermissions = settings_.pluginCheckPermissions;
+    options.pins = settings_.pluginPins;
     options.isolatedIds = settings_.pluginIsolate;
     options.isolateAll = settings_.pluginIsolateAll;
     isolation::IsolationSettings isolation;
@@ -53,7 +55,11 @@ void HostRuntime::loadPluginsAndChains() {
         if (problem.empty()) problems->clear(key);
         else problems->report(key, problem);
     };
-    options.loadIsolated = [isolation](const std::filesystem::path& file) { return loadIsolated(file, isolation); };
+    options.loadIsolated = [isolation](const std::filesystem::path& file, const std::filesystem::path& loadFrom) {
+        isolation::IsolationSettings settings = isolation;
+        if (loadFrom != file) settings.loadFrom = loadFrom.string();
+        return loadIsolated(file, settings);
+    };
     registry_ = std::make_unique<plugins::PluginRegistry>(services::hostInfo(), options);
     registry_->loadFolders({settings_.pluginFolders.begin(), settings_.pluginFolders.end()});
 

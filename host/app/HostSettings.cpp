@@ -126,6 +126,15 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     if (s.pluginFolders.empty()) throw SettingsError("setting plugins.folders is required in " + file);
     for (const auto& id : splitList(config.getString("plugins.allow", ""))) s.pluginAllow.insert(id);
     s.pluginProbe = boolSetting(config, "plugins.probe", true);
+    s.pluginCheckPermissions = boolSetting(config, "plugins.check_permissions", true);
+    s.pluginPinsFile = resolvePath(base, config.getString("plugins.pins", ""));
+    if (!s.pluginPinsFile.empty()) {
+        try {
+            s.pluginPins = std::make_shared<const plugins::PluginPins>(plugins::PluginPins::readFile(s.pluginPinsFile));
+        } catch (const plugins::PinFileError& e) {
+            throw SettingsError(std::string("setting plugins.pins: ") + e.what());
+        }
+    }
     for (const auto& id : splitList(config.getString("plugins.isolate", ""))) {
         if (id == "*") s.pluginIsolateAll = true;
         else s.pluginIsolate.insert(id);

@@ -5,10 +5,13 @@
 // relative to the file's own folder, so a config folder can be moved as a whole.
 #pragma once
 
+#include "host/plugins/PluginPins.h"
+
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -51,6 +54,12 @@ struct HostSettings {
     std::vector<std::string> pluginFolders;
     std::set<std::string> pluginAllow;
     bool pluginProbe = true;
+    // plugins.pins: the pin file (relative to the config folder), read at start; when set,
+    // only files whose SHA-256 it lists load (host/plugins/PluginPins.h).
+    std::string pluginPinsFile;
+    std::shared_ptr<const plugins::PluginPins> pluginPins;
+    // plugins.check_permissions: refuse files others than the host's user and root could change.
+    bool pluginCheckPermissions = true;
     // plugins.isolate: ids of plugins run in worker processes; "*" isolates every plugin.
     std::set<std::string> pluginIsolate;
     bool pluginIsolateAll = false;

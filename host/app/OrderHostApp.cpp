@@ -55,7 +55,8 @@ void OrderHostApp::printHelp() const {
     Poco::Util::HelpFormatter help(options());
     help.setCommand(commandName());
     help.setUsage("[--config FILE] [serve]\n"
-                  "       plugins inspect [--json] PLUGIN.so...\n"
+                  "       plugins inspect [--config FILE] [--json] PLUGIN.so...\n"
+                  "       plugins pin [--config FILE] FOLDER|PLUGIN.so...\n"
                   "       chains validate [--config FILE] CHAIN.yaml...\n"
                   "       db migrate --config FILE\n"
                   "       config show --config FILE [-D key=value]...\n"
@@ -74,7 +75,10 @@ int OrderHostApp::main(const std::vector<std::string>& args) {
         return args.size() >= 2 && args[0] == a && args[1] == b;
     };
     try {
-        if (command("plugins", "inspect")) return inspectPlugins(rest, jsonOutput_);
+        // With --config, its plugins.check_permissions applies (the host's own view).
+        const auto checkPermissions = [&] { return configFile_.empty() || loadSettings().pluginCheckPermissions; };
+        if (command("plugins", "inspect")) return inspectPlugins(rest, jsonOutput_, checkPermissions());
+        if (command("plugins", "pin")) return pinPlugins(rest, checkPermissions());
         if (command("plugin", "new")) return newPlugin(rest, pluginLang_, pluginDir_);
         if (command("db", "migrate") && rest.empty()) {
             if (configFile_.empty()) {

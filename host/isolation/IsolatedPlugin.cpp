@@ -22,7 +22,8 @@ IsolatedPlugin::IsolatedPlugin(std::filesystem::path file, IsolationSettings set
     if (settings_.processesPerPlugin == 0) settings_.processesPerPlugin = 1;
     for (std::size_t i = 0; i < settings_.processesPerPlugin; ++i) {
         // The id is not known before the first Hello: the file names the plugin until then.
-        workers_.push_back(std::make_unique<WorkerProcess>(settings_.workerBinary, file_, file_));
+        const std::string& loadFrom = settings_.loadFrom.empty() ? file_ : settings_.loadFrom;
+        workers_.push_back(std::make_unique<WorkerProcess>(settings_.workerBinary, loadFrom, file_));
         busy_.push_back(false);
     }
 }

@@ -46,6 +46,9 @@ struct IsolationSettings {
     // Called with (key, problem) when the plugin's worker failed to start, and with (key, "")
     // when it starts again. May be empty. Called from the calling thread, under no lock.
     std::function<void(const std::string& key, const std::string& problem)> healthReport{};
+    // What the workers load when it is not the file itself: with plugins.pins, the host's
+    // sealed copy of the pinned bytes (/proc/<host pid>/fd/N). Messages still name the file.
+    std::string loadFrom{};
 };
 
 // What a step instance is made from, kept so that a restarted worker can make it again.

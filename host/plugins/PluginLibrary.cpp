@@ -6,7 +6,6 @@
 #include <boost/dll/shared_library.hpp>
 
 #include <dlfcn.h>
-#include <sys/stat.h>
 
 #include <array>
 #include <fstream>
@@ -34,19 +33,6 @@ bool hasElfHeader(const fs::path& file) {
     std::array<char, 4> magic{};
     in.read(magic.data(), magic.size());
     return in.gcount() == 4 && magic == std::array<char, 4>{'\x7f', 'E', 'L', 'F'};
-}
-
-// Anyone who can write the file or its folder can run code inside the host.
-std::string checkPermissions(const fs::path& file) {
-    struct stat st {};
-    if (::stat(file.c_str(), &st) != 0) return "cannot stat the file";
-    if (st.st_mode & S_IWOTH) return "the file is world-writable (chmod o-w it)";
-    struct stat dir {};
-    const fs::path folder = file.parent_path().empty() ? fs::path(".") : file.parent_path();
-    if (::stat(folder.c_str(), &dir) == 0 && (dir.st_mode & S_IWOTH) && !(dir.st_mode & S_ISVTX)) {
-        return "its folder " + folder.string() + " is world-writable";
-    }
-    return {};
 }
 
 // The loader's own explanation (missing symbol, wrong architecture, file too short...), or "".
@@ -82,7 +68,6 @@ std::string checkPluginFile(const fs::path& file) {
     if (!fs::is_regular_file(status)) return "not a regular file";
     if (fs::file_size(file, ec) == 0) return "the file is empty";
     if (!hasElfHeader(file)) return "not a shared library (no ELF header)";
-    if (auto reason = checkPermissions(file); !reason.empty()) return reason;
     // Before dlopen: once loaded, a unique symbol is already bound to another plugin's copy.
     return uniqueSymbolProblem(readExportedSymbols(file));
 }

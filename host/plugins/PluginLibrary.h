@@ -48,8 +48,9 @@ struct LoadedPlugin {
 };
 
 // Checks made before the file is handed to the dynamic loader, so that a text file, a
-// directory, a world-writable file or a library exporting GNU unique symbols (PluginSymbols.h)
-// gets a plain answer and never reaches dlopen.
+// directory or a library exporting GNU unique symbols (PluginSymbols.h) gets a plain answer
+// and never reaches dlopen. Who may write the file is checked by the registry before this
+// (PluginPermissions.h, plugins.check_permissions).
 // Returns the reason for refusing, or an empty string.
 std::string checkPluginFile(const std::filesystem::path& file);
 

@@ -1,9 +1,12 @@
 #include "host/plugins/PluginRegistry.h"
 
+#include "host/plugins/PluginPermissions.h"
 #include "host/plugins/PluginProbe.h"
 #include "host/plugins/PluginSymbols.h"
 
 #include <spdlog/spdlog.h>
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <map>
@@ -55,20 +58,25 @@ void PluginRegistry::loadFolders(const std::vector<fs::path>& folders) {
         }
         for (const auto& file : libraryFiles(folder, ec)) {
             if (!seen.insert(fs::absolute(file).lexically_normal()).second) continue;
-            auto candidate = probeFirst() ? probe(file) : loadUnregistered(file);
+            std::optional<Candidate> candidate;
+            if (probeFirst()) {
+                candidate = probe(file);
+            } else if (auto admitted = admit(file)) {
+                candidate = loadUnregistered(std::move(*admitted));
+            }
             if (candidate) candidates.push_back(std::move(*candidate));
         }
     }
     std::map<std::string, std::vector<std::string>> claims;
-    for (const auto& candidate : candidates) claims[candidate.id].push_back(candidate.name);
+    for (const auto& candidate : candidates) claims[candidate.id].push_back(candidate.admitted.name);
     for (auto& candidate : candidates) {
         const auto& files = claims[candidate.id];
         if (files.size() > 1) {
-            refuse(candidate.name, duplicateReason(candidate.id, files));
+            refuse(candidate.admitted.name, duplicateReason(candidate.id, files));
         } else if (candidate.loaded) {
-            registerLoaded(candidate.name, std::move(*candidate.loaded));
+            registerLoaded(candidate.admitted.name, std::move(*candidate.loaded));
         } else if (auto loaded = loadProbed(candidate)) {
-            registerLoaded(loaded->name, std::move(*loaded->loaded));
+            registerLoaded(loaded->admitted.name, std::move(*loaded->loaded));
         }
     }
 }
@@ -77,60 +85,98 @@ const LoadedPlugin* PluginRegistry::loadFile(const fs::path& file) {
     std::optional<Candidate> candidate;
     if (probeFirst()) {
         if (auto probed = probe(file)) candidate = loadProbed(*probed);
-    } else {
-        candidate = loadUnregistered(file);
+    } else if (auto admitted = admit(file)) {
+        candidate = loadUnregistered(std::move(*admitted));
     }
-    return candidate ? registerLoaded(candidate->name, std::move(*candidate->loaded)) : nullptr;
+    return candidate ? registerLoaded(candidate->admitted.name, std::move(*candidate->loaded)) : nullptr;
+}
+
+std::optional<PluginRegistry::Admitted> PluginRegistry::admit(const fs::path& file) {
+    Admitted admitted{file, normalName(file), std::nullopt, nullptr};
+    if (options_.checkPermissions) {
+        if (auto problem = permissionProblem(file, ::geteuid()); !problem.empty()) {
+            refuse(admitted.name, problem + " (plugins.check_permissions)");
+            return std::nullopt;
+        }
+    }
+    if (!options_.pins) return admitted;
+    std::string problem;
+    admitted.copy = SealedPluginCopy::of(file, problem);
+    if (!admitted.copy) {
+        refuse(admitted.name, problem);
+        return std::nullopt;
+    }
+    admitted.pin = options_.pins->find(admitted.copy->sha256());
+    if (admitted.pin == nullptr) {
+        refuse(admitted.name, "its SHA-256 " + admitted.copy->sha256() + " is not listed in plugins.pins (" +
+                                  options_.pins->source() + "); none of its code ran. If this file is trusted, "
+                                  "review `orderhost plugins pin` on it and add the line");
+        return std::nullopt;
+    }
+    return admitted;
 }
 
 std::optional<PluginRegistry::Candidate> PluginRegistry::probe(const fs::path& file) {
-    const std::string name = normalName(file);
-    const ProbeResult probe = probePlugin(file, host_, options_.probeTimeout);
+    auto admitted = admit(file);
+    if (!admitted) return std::nullopt;
+    const ProbeResult probe = probePlugin(admitted->loadFrom(), host_, options_.probeTimeout);
     if (!probe.accepted) {
-        refuse(name, probe.reason);
+        refuse(admitted->name, probe.reason);
         return std::nullopt;
     }
     // The probe already read the id: a plugin the admin did not allow, or a second copy,
     // is refused before any of its code runs in the host process.
-    if (auto reason = idProblem(probe.manifest.id); !reason.empty()) {
-        refuse(name, reason);
+    if (auto reason = idProblem(probe.manifest.id, admitted->pin); !reason.empty()) {
+        refuse(admitted->name, reason);
         return std::nullopt;
     }
-    return Candidate{file, name, probe.manifest.id, std::nullopt};
+    return Candidate{std::move(*admitted), probe.manifest.id, std::nullopt};
 }
 
-std::optional<PluginRegistry::Candidate> PluginRegistry::loadUnregistered(const fs::path& file) {
-    const std::string name = normalName(file);
+std::optional<PluginRegistry::Candidate> PluginRegistry::loadUnregistered(Admitted admitted) {
+    // A library dlopen()ed from the copy stays loaded under its /proc/self/fd name.
+    if (admitted.copy) admitted.copy->keepOpenForever();
     try {
-        LoadedPlugin plugin = loadPluginInProcess(file, host_);
-        warnAboutExports(file, name);
+        LoadedPlugin plugin = loadPluginInProcess(admitted.loadFrom(), host_);
+        plugin.manifest.file = admitted.name;
+        warnAboutExports(admitted.loadFrom(), admitted.name);
         // Without a probe this is the first time the id is known; with one, the file may
-        // have been replaced since the probe read it.
-        if (auto reason = idProblem(plugin.manifest.id); !reason.empty()) {
-            refuse(name, reason);
+        // have been replaced since the probe read it (not with pins: the copy is sealed).
+        if (auto reason = idProblem(plugin.manifest.id, admitted.pin); !reason.empty()) {
+            refuse(admitted.name, reason);
             return std::nullopt;
         }
         std::string id = plugin.manifest.id;
-        return Candidate{file, name, std::move(id), std::move(plugin)};
+        return Candidate{std::move(admitted), std::move(id), std::move(plugin)};
     } catch (const PluginRefused& refused) {
-        refuse(name, refused.reason());
+        refuse(admitted.name, refused.reason());
         return std::nullopt;
     }
 }
 
-std::optional<PluginRegistry::Candidate> PluginRegistry::loadProbed(const Candidate& probed) {
-    if (!options_.isolates(probed.id) || !options_.loadIsolated) return loadUnregistered(probed.file);
+std::optional<PluginRegistry::Candidate> PluginRegistry::loadProbed(Candidate& probed) {
+    Admitted& admitted = probed.admitted;
+    if (!options_.isolates(probed.id) || !options_.loadIsolated) return loadUnregistered(std::move(admitted));
     try {
-        LoadedPlugin plugin = options_.loadIsolated(probed.file);
+        // Workers are other processes: they reach the copy through the host's /proc entry,
+        // which must stay open for every later restart of a worker.
+        fs::path loadFrom = admitted.file;
+        if (admitted.copy) {
+            admitted.copy->keepOpenForever();
+            loadFrom = admitted.copy->pathForOtherProcesses();
+        }
+        LoadedPlugin plugin = options_.loadIsolated(admitted.file, loadFrom);
+        plugin.manifest.file = admitted.name;
         // The worker loaded the file again: it may have been replaced since the probe.
-        if (auto reason = idProblem(plugin.manifest.id); !reason.empty()) {
-            refuse(probed.name, reason);
+        if (auto reason = idProblem(plugin.manifest.id, admitted.pin); !reason.empty()) {
+            refuse(admitted.name, reason);
             return std::nullopt;
         }
         spdlog::info("plugin {} runs isolated, in worker processes", plugin.manifest.id);
-        return Candidate{probed.file, probed.name, plugin.manifest.id, std::move(plugin)};
+        std::string id = plugin.manifest.id;
+        return Candidate{std::move(admitted), std::move(id), std::move(plugin)};
     } catch (const PluginRefused& refused) {
-        refuse(probed.name, refused.reason());
+        refuse(admitted.name, refused.reason());
         return std::nullopt;
     }
 }
@@ -150,7 +196,11 @@ const LoadedPlugin* PluginRegistry::find(const std::string& id) const {
     return nullptr;
 }
 
-std::string PluginRegistry::idProblem(const std::string& id) const {
+std::string PluginRegistry::idProblem(const std::string& id, const PluginPin* pin) const {
+    if (pin != nullptr && pin->id != id) {
+        return "it declares plugin id '" + id + "', but its SHA-256 " + pin->sha256 + " is pinned for '" + pin->id +
+               "' (" + options_.pins->source() + ":" + std::to_string(pin->line) + ")";
+    }
     if (!options_.allowedIds.empty() && options_.allowedIds.count(id) == 0) {
         return "plugin id '" + id + "' is not in plugins.allow";
     }

@@ -15,6 +15,8 @@
 #pragma once
 
 #include "host/plugins/PluginLibrary.h"
+#include "host/plugins/PluginPins.h"
+#include "host/plugins/SealedPluginCopy.h"
 
 #include <orderhost/plugin_api.h>
 
@@ -22,6 +24,7 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -37,15 +40,22 @@ struct PluginRefusal {
 struct RegistryOptions {
     // Plugin ids allowed to load; empty allows every id.
     std::set<std::string> allowedIds;
+    // plugins.check_permissions: refuse files and folders others than the host's user and
+    // root could change (PluginPermissions.h).
+    bool checkPermissions = true;
+    // plugins.pins: when set, only a file whose SHA-256 is listed loads, and only if it
+    // declares the id pinned with it.
+    std::shared_ptr<const PluginPins> pins;
     // Try every file in a child process first (see PluginProbe.h).
     bool probeFirst = true;
     std::chrono::milliseconds probeTimeout = std::chrono::seconds(10);
     // plugins.isolate: the ids run out of process ("*": every plugin). Their files are never
     // loaded here: the probe reads the id, then `loadIsolated` starts the plugin's workers
-    // and returns it (throwing PluginRefused). Isolation implies the probe.
+    // and returns it (throwing PluginRefused). Isolation implies the probe. The workers load
+    // `loadFrom`: the file itself, or with pins its sealed copy (a /proc/<pid>/fd/N path).
     std::set<std::string> isolatedIds;
     bool isolateAll = false;
-    std::function<LoadedPlugin(const std::filesystem::path&)> loadIsolated;
+    std::function<LoadedPlugin(const std::filesystem::path& file, const std::filesystem::path& loadFrom)> loadIsolated;
 
     bool isolates(const std::string& id) const { return isolateAll || isolatedIds.count(id) != 0; }
     bool isolatesAny() const { return isolateAll || !isolatedIds.empty(); }
@@ -71,20 +81,29 @@ public:
     const std::vector<PluginRefusal>& refusals() const { return refusals_; }
 
 private:
-    // A file whose id passed the probe's checks (or, without the probe, that loaded).
-    struct Candidate {
+    // A file that passed the checks made before its code runs: what to load, and its pin.
+    struct Admitted {
         std::filesystem::path file;
         std::string name;  // absolute, normal: the name refusals use
+        std::optional<SealedPluginCopy> copy;  // with pins: the bytes that were hashed
+        const PluginPin* pin = nullptr;        // with pins
+        std::filesystem::path loadFrom() const { return copy ? std::filesystem::path(copy->path()) : file; }
+    };
+    // A file whose id passed the probe's checks (or, without the probe, that loaded).
+    struct Candidate {
+        Admitted admitted;
         std::string id;
         std::optional<LoadedPlugin> loaded;  // without the probe only
     };
+    // Permissions, then the pin: refused (nullopt) before any of the file's code runs.
+    std::optional<Admitted> admit(const std::filesystem::path& file);
     std::optional<Candidate> probe(const std::filesystem::path& file);
-    std::optional<Candidate> loadUnregistered(const std::filesystem::path& file);
+    std::optional<Candidate> loadUnregistered(Admitted admitted);
     // The probed candidate loaded: out of process when its id is isolated, else in this one.
-    std::optional<Candidate> loadProbed(const Candidate& probed);
+    std::optional<Candidate> loadProbed(Candidate& probed);
     const LoadedPlugin* registerLoaded(const std::string& name, LoadedPlugin plugin);
-    // Why `id` may not be registered (not allowed, already loaded), or "".
-    std::string idProblem(const std::string& id) const;
+    // Why `id` may not be registered (not the pinned id, not allowed, already loaded), or "".
+    std::string idProblem(const std::string& id, const PluginPin* pin) const;
     const LoadedPlugin* refuse(const std::string& file, const std::string& reason);
     bool probeFirst() const { return options_.probeFirst || options_.isolatesAny(); }
 

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -143,6 +144,65 @@ TEST_F(CommandsTest, InspectRefusesEveryFileOfAnIdClaimedTwice) {
                   std::string::npos) << result.output;
     }
     EXPECT_NE(result.output.find("id:          test.other"), std::string::npos) << result.output;
+}
+
+// `plugins pin`: one line per plugin of the folder, with the hash sha256sum computes and the
+// id the plugin declares, ready for plugins.pins; a config using the lines loads the plugins.
+TEST_F(CommandsTest, PinPrintsOneReviewableLinePerPluginThatTheHostAccepts) {
+    const auto result = runOrderhost("plugins pin " ORDERHOST_PLUGIN_DIR);
+    EXPECT_EQ(result.exitCode, 0) << result.output;
+    // coreutils' sha256sum: another implementation than the host's libsodium.
+    FILE* sha256sum = ::popen("sha256sum " ORDERHOST_PLUGIN_DIR "/orderhost-credit.so", "r");
+    char hash[65] = {};
+    ASSERT_EQ(std::fread(hash, 1, 64, sha256sum), 64u);
+    ::pclose(sha256sum);
+    const std::string creditLine = std::string(hash) + "  orderhost.credit  " ORDERHOST_PLUGIN_DIR "/orderhost-credit.so\n";
+    EXPECT_NE(result.output.find(creditLine), std::string::npos) << result.output;
+    EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 13) << result.output;
+    EXPECT_LT(result.output.find("orderhost-billing.so"), result.output.find("orderhost-validation.so"));
+
+    write("plugins.pins", result.output);
+    const auto check = runOrderhost("chains validate --config " + configWith("plugins.pins = plugins.pins\n").string() +
+                                        " " ORDERHOST_SOURCE_DIR "/config/chains/place-order.yaml",
+                                    ORDERHOST_SOURCE_DIR);
+    EXPECT_EQ(check.exitCode, 0) << check.output;
+}
+
+TEST_F(CommandsTest, PinRefusesWhatTheHostWouldRefuseAndStillPrintsTheOthers) {
+    fs::create_directories(folder_ / "p");
+    fs::copy_file(ORDERHOST_TEST_PLUGIN_DIR "/good.so", folder_ / "p" / "good.so");
+    fs::copy_file(ORDERHOST_TEST_PLUGIN_DIR "/other.so", folder_ / "p" / "other.so");
+    fs::permissions(folder_ / "p" / "other.so", static_cast<fs::perms>(0664));
+    std::ofstream(folder_ / "p" / "notes.so") << "not a library";
+    auto result = runOrderhost("plugins pin " + (folder_ / "p").string() + " " + (folder_ / "missing").string());
+    EXPECT_EQ(result.exitCode, 65) << result.output;
+    EXPECT_NE(result.output.find("  test.good  " + (folder_ / "p" / "good.so").string() + "\n"), std::string::npos)
+        << result.output;
+    EXPECT_NE(result.output.find("plugins pin: " + (folder_ / "missing").string() + " does not exist"),
+              std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("plugin " + (folder_ / "p" / "notes.so").string() +
+                                 " refused: not a shared library (no ELF header)"),
+              std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("plugin " + (folder_ / "p" / "other.so").string() +
+                                 " refused: the file is writable by its group (mode 0664)"),
+              std::string::npos) << result.output;
+    EXPECT_EQ(result.output.find("test.other"), std::string::npos) << result.output;
+
+    // A host configured without the permission checks pins what it would load.
+    result = runOrderhost("plugins pin --config " + configWith("plugins.check_permissions = false\n").string() + " " +
+                          (folder_ / "p" / "other.so").string());
+    EXPECT_EQ(result.exitCode, 0) << result.output;
+    EXPECT_NE(result.output.find("  test.other  "), std::string::npos) << result.output;
+    EXPECT_EQ(runOrderhost("plugins pin").exitCode, 64);
+}
+
+TEST_F(CommandsTest, AMalformedPinFileIsAConfigurationErrorNamingTheLine) {
+    write("plugins.pins", "# pins\nnot-a-hash orderhost.credit\n");
+    const auto result = runOrderhost("config show --config " + configWith("plugins.pins = plugins.pins\n").string());
+    EXPECT_EQ(result.exitCode, 78) << result.output;
+    EXPECT_NE(result.output.find("configuration error: setting plugins.pins: " + (folder_ / "plugins.pins").string() +
+                                 ":2: 'not-a-hash' is not a SHA-256"),
+              std::string::npos) << result.output;
 }
 
 // An integrator's folder next to the reference plugins, as an administrator would configure it.

@@ -107,6 +107,26 @@ TEST_F(HostSettingsTest, IsolationAndTheStepWorkerCountAreRead) {
     EXPECT_EQ(errorOf("plugins.isolate_workers = 0\n"), "setting plugins.isolate_workers must be between 1 and 64, got 0");
 }
 
+// Issue 13: the pin file is relative to the config file's folder and read at start.
+TEST_F(HostSettingsTest, PinsAndPermissionChecksAreRead) {
+    const HostSettings defaults = read("");
+    EXPECT_TRUE(defaults.pluginCheckPermissions);
+    EXPECT_EQ(defaults.pluginPins, nullptr);
+    const std::string pins = "/tmp/orderhost-settings-pins-" + std::to_string(::getpid());
+    std::ofstream(pins) << std::string(64, 'a') << "  orderhost.credit  credit.so\n";
+    const HostSettings s = read("plugins.pins = " + pins.substr(5) + "\nplugins.check_permissions = false\n");
+    std::remove(pins.c_str());
+    EXPECT_FALSE(s.pluginCheckPermissions);
+    EXPECT_EQ(s.pluginPinsFile, pins);
+    ASSERT_NE(s.pluginPins, nullptr);
+    ASSERT_NE(s.pluginPins->find(std::string(64, 'A')), nullptr);
+    EXPECT_EQ(s.pluginPins->find(std::string(64, 'a'))->id, "orderhost.credit");
+    EXPECT_EQ(errorOf("plugins.pins = /nonexistent/plugins.pins\n"),
+              "setting plugins.pins: cannot read the pin file /nonexistent/plugins.pins (plugins.pins)");
+    EXPECT_EQ(errorOf("plugins.check_permissions = sometimes\n"),
+              "setting plugins.check_permissions must be true or false, got 'sometimes'");
+}
+
 TEST_F(HostSettingsTest, MistakesNameTheSettingAndWhere) {
     EXPECT_EQ(errorOf("datasource.orderhost.connection = x\n"),
               file_ + ":4: datasource name 'orderhost' must be 1 to 64 of a-z, 0-9, '_' and '-', and not 'orderhost' (the host's own)");

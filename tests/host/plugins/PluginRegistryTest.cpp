@@ -210,7 +210,16 @@ TEST_F(PluginRegistryTest, APluginThatClosesThePipeAndHangsIsStillKilledAtTheDea
 TEST_F(PluginRegistryTest, RefusesAWorldWritableFile) {
     const fs::path file = copyIn("good");
     ::chmod(file.c_str(), 0666);
-    EXPECT_EQ(refusalFor(file), "the file is world-writable (chmod o-w it)");
+    EXPECT_EQ(refusalFor(file), "the file is writable by everyone (mode 0666): they could replace the plugin's code "
+                                "(chmod go-w " + file.string() + ") (plugins.check_permissions)");
+}
+
+TEST_F(PluginRegistryTest, PermissionChecksCanBeTurnedOff) {
+    const fs::path file = copyIn("good");
+    ::chmod(file.c_str(), 0664);
+    RegistryOptions options;
+    options.checkPermissions = false;
+    EXPECT_EQ(refusalFor(file, options), "");
 }
 
 TEST_F(PluginRegistryTest, RefusesAnIdOutsideTheAllowList) {
