@@ -10,6 +10,7 @@
 
 #include <Poco/Exception.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <limits>
@@ -25,8 +26,12 @@ using Poco::Net::HTTPResponse;
 constexpr std::int64_t kDefaultLimit = 100;
 constexpr std::int64_t kMaxLimit = 1000;
 // Long-poll: how long a request may wait for events, and how often it looks meanwhile. Each
-// waiting request holds an HTTP thread (http.max_threads), hence the cap.
-constexpr std::int64_t kMaxWaitMs = 20000;
+// waiting request holds an HTTP thread (http.max_threads) and polls the database, so at most
+// kMaxWaiters wait at once (more answer at once), and never longer than the HTTP server's
+// drain at shutdown (5 s), so no waiter outlives the host's store.
+constexpr std::int64_t kMaxWaitMs = 4000;
+constexpr int kMaxWaiters = 8;
+std::atomic<int> waiters{0};
 constexpr auto kWaitPoll = std::chrono::milliseconds(100);
 
 // A refusal of the query, naming the parameter at fault.
@@ -106,6 +111,17 @@ void getEvents(ApiContext& context, const Poco::URI& uri, Poco::Net::HTTPServerR
     if (!feedAvailable(context, response)) return;
     std::vector<store::OutboxEvent> events;
     try {
+        struct Waiting {  // counts this request among the waiters while it waits
+            bool counted = false;
+            ~Waiting() {
+                if (counted) --waiters;
+            }
+        } waiting;
+        if (query.waitMs > 0) waiting.counted = ++waiters <= kMaxWaiters;
+        if (query.waitMs > 0 && !waiting.counted) {
+            --waiters;
+            query.waitMs = 0;
+        }
         const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(query.waitMs);
         for (;;) {
             events = context.outbox->eventsAfter(query.after, static_cast<std::size_t>(query.limit));

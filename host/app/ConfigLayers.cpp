@@ -119,19 +119,24 @@ std::string maskConnection(const std::string& connection) {
     return out;
 }
 
-// scheme://user:password@host… → scheme://user:***@host… for each URL of a list.
-std::string maskUrlPasswords(std::string text) {
+}  // namespace
+
+std::string maskUrlCredentials(std::string text) {
     for (std::size_t at = 0; (at = text.find("://", at)) != std::string::npos; at += 3) {
-        const std::size_t end = text.find_first_of("/,", at + 3);
-        const std::size_t atSign = text.find('@', at + 3);
-        if (atSign == std::string::npos || (end != std::string::npos && atSign > end)) continue;
-        const std::size_t colon = text.find(':', at + 3);
-        if (colon != std::string::npos && colon < atSign) text.replace(colon + 1, atSign - colon - 1, "***");
+        const std::size_t urlEnd = std::min(text.find_first_of(", \t", at + 3), text.size());
+        const std::size_t hostEnd = std::min(text.find_first_of("/?#", at + 3), urlEnd);
+        const std::size_t atSign = text.rfind('@', hostEnd);
+        if (atSign != std::string::npos && atSign > at + 2) {  // user[:password]@: a token or a password
+            const std::size_t colon = text.find(':', at + 3);
+            const std::size_t from = colon != std::string::npos && colon < atSign ? colon + 1 : at + 3;
+            text.replace(from, atSign - from, "***");
+        }
+        const std::size_t end = std::min(text.find_first_of(", \t", at + 3), text.size());
+        const std::size_t query = text.find('?', at + 3);
+        if (query != std::string::npos && query < end) text.replace(query + 1, end - query - 1, "***");
     }
     return text;
 }
-
-}  // namespace
 
 bool isDatasourceName(const std::string& name) {
     if (name.empty() || name.size() > 64 || name == "orderhost") return false;
@@ -162,8 +167,12 @@ std::vector<std::pair<std::string, int>> checkedKeys(const std::string& file) {
     std::string line;
     bool continued = false;  // the previous line ended in '\': this one is part of its value
     for (int number = 1; std::getline(in, line); ++number) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();  // CRLF files
         const bool wasContinued = continued;
-        continued = !line.empty() && line.back() == '\\';
+        // An odd number of trailing backslashes continues the line; "\\" is a backslash.
+        const std::size_t lastKept = line.find_last_not_of('\\');
+        const std::size_t backslashes = line.size() - (lastKept == std::string::npos ? 0 : lastKept + 1);
+        continued = backslashes % 2 == 1;
         if (wasContinued) continue;
         const std::string trimmed = Poco::trim(line);
         if (trimmed.empty() || trimmed[0] == '#' || trimmed[0] == '!') {
@@ -229,7 +238,7 @@ ConfigLayers ConfigLayers::load(const std::string& mainFile, const std::map<std:
     for (const auto& define : defines) {
         const auto eq = define.find('=');
         const std::string key = Poco::trim(define.substr(0, eq));
-        const std::string shown = "-D " + define.substr(0, 200);
+        const std::string shown = "-D " + Poco::trim(define.substr(0, std::min(eq, std::size_t{200})));  // no value: it may be a secret
         if (eq == std::string::npos || key.empty()) throw SettingsError(shown + ": expected -D key=value");
         std::string why;
         if (!isKnownSetting(key, why)) throw SettingsError(shown + ": " + why);
@@ -265,7 +274,7 @@ std::string describeSettings(const ConfigLayers& layers) {
         else if (key == "database.connection" || datasourceName(key) != "")
             value = maskConnection(value);
         else if (key == "events.webhooks" || key == "events.amqp_url")
-            value = maskUrlPasswords(value);
+            value = maskUrlCredentials(value);
         out << key << " = " << value << "    # " << setting.origin << "\n";
     }
     for (const auto& key : fixedKeys())

@@ -39,6 +39,9 @@ bool isDatasourceName(const std::string& name);
 // The keys of a properties file with their line numbers, each checked: SettingsError with
 // FILE:LINE for an unknown key, a key given twice or a line that is not `key = value`.
 std::vector<std::pair<std::string, int>> checkedKeys(const std::string& file);
+// Each URL of `text` with its user info (user:password@ → user:***@, token@ → ***@) and its
+// query (?***) masked, for messages and config show.
+std::string maskUrlCredentials(std::string text);
 
 class ConfigLayers {
 public:

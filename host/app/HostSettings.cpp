@@ -76,7 +76,7 @@ void checkWebhookUrl(const std::string& url) {
     } catch (const Poco::Exception&) {
         // reported below
     }
-    throw SettingsError("setting events.webhooks: '" + url.substr(0, 200) +
+    throw SettingsError("setting events.webhooks: '" + maskUrlCredentials(url.substr(0, 200)) +
                         "' is not an http:// or https://host[:port]/path URL");
 }
 

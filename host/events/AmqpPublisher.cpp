@@ -132,11 +132,11 @@ DeliveryResult AmqpPublisher::publish(const store::OutboxEvent& event) {
     properties.type = bytesOf(event.type);
     properties.timestamp = static_cast<uint64_t>(event.createdAtMs / 1000);
     properties.app_id = amqp_cstring_bytes("orderhost");
-    const int sent = amqp_basic_publish(connection_, kChannel, bytesOf(settings_.exchange), bytesOf(event.type), 1, 0,
+    const int sent = amqp_basic_publish(connection_, kChannel, bytesOf(settings_.exchange), bytesOf(event.type), 0, 0,
                                         &properties, bytesOf(body));
     if (sent != AMQP_STATUS_OK) return {false, 0, std::string("cannot publish: ") + amqp_error_string2(sent)};
     const std::uint64_t tag = ++published_;
-    bool returned = false;  // mandatory and no queue bound: basic.return comes before the ack
+    bool returned = false;  // not mandatory, so never expected; handled should a broker send one
     const auto deadline = std::chrono::steady_clock::now() + settings_.timeout;
     for (;;) {
         const auto left =
@@ -153,7 +153,8 @@ DeliveryResult AmqpPublisher::publish(const store::OutboxEvent& event) {
         switch (frame.payload.method.id) {
             case AMQP_BASIC_ACK_METHOD: {
                 const auto* ack = static_cast<amqp_basic_ack_t*>(frame.payload.method.decoded);
-                if (ack->delivery_tag < tag && !ack->multiple) continue;
+                if (ack->delivery_tag < tag) continue;  // an earlier message's (cannot happen: one in flight)
+                amqp_maybe_release_buffers(connection_);  // frames are pooled per channel until released
                 if (returned)
                     return {false, 0,
                             "unroutable: no queue is bound to exchange '" + settings_.exchange + "' for routing key '" +

@@ -5,9 +5,10 @@
 // (declared at connect), routing key = the event type ("order.completed"), message_id = the
 // event id (consumers deduplicate by it: at least once), type = the event type, content_type
 // application/json, the body the same JSON as the feed and the webhooks (EventJson.h). Publisher
-// confirms make "delivered" mean "the broker took responsibility for it"; mandatory publishing
-// makes an event no queue is bound for a failure ("unroutable"), so nothing is dropped silently:
-// it waits (backoff) until a subscriber binds a queue, or becomes a dead letter.
+// confirms make "delivered" mean "the broker took responsibility for it". Not mandatory: as on
+// any topic exchange, an event no queue is bound for is dropped by the broker — subscribers
+// bind the routing keys they want (a mandatory publish would stall the whole stream on the
+// first event type nobody bound).
 //
 // The connection is kept between deliveries (heartbeats off: it idles between events) and
 // opened again after any failure. A publish whose confirm was lost is published again on the

@@ -14,6 +14,10 @@ struct DeliveryResult {
     bool delivered = false;  // the receiver acknowledged it (HTTP 2xx, AMQP publisher confirm)
     int status = 0;          // the HTTP status; 0 when there was none
     std::string error;       // why it failed, for logs (never contains credentials)
+    // The receiver answered and refused this event (HTTP 4xx but 408/429; AMQP nack): what
+    // events.webhook_max_attempts counts. No answer, a timeout or a 5xx is an outage, retried
+    // for as long as it lasts, so an outage never turns a run of events into dead letters.
+    bool refused = false;
 };
 
 class EventSink {

@@ -118,7 +118,8 @@ DeliveryResult WebhookClient::exchange(const store::OutboxEvent& event, const st
     in.ignore(kMaxReplyBytes);
     if (!in.eof()) session_.reset();  // a longer reply: drop the connection instead of reading on
     if (status >= 200 && status < 300) return {true, status, {}};
-    return {false, status, "HTTP " + std::to_string(status) + " " + response.getReason()};
+    const bool refused = status >= 400 && status < 500 && status != 408 && status != 429;
+    return {false, status, "HTTP " + std::to_string(status) + " " + response.getReason(), refused};
 }
 
 }  // namespace orderhost::events

@@ -124,10 +124,10 @@ std::size_t WebhookSubscription::deliverDue() {
     return delivered;
 }
 
-// Once per pass, under the lease: what an administrator asked to deliver again. A refusal puts
+// One per pass, under the lease (a pass renews it): what an administrator asked to deliver again. A refusal puts
 // it back among the dead letters (no backoff of its own: it waits for the next request).
 void WebhookSubscription::deliverReplays() {
-    for (const store::DeadLetter& letter : deadLetters_.replaysDue(cursor_.subscriber(), options_.batch)) {
+    for (const store::DeadLetter& letter : deadLetters_.replaysDue(cursor_.subscriber(), 1)) {
         if (stopping()) return;
         const std::optional<store::OutboxEvent> event = reader_.event(letter.eventId);
         if (!event) {
@@ -148,7 +148,9 @@ void WebhookSubscription::deliverReplays() {
 
 void WebhookSubscription::fail(const store::OutboxEvent& event, const DeliveryResult& result) {
     const int failures = held_->failures + 1;
-    if (options_.maxAttempts > 0 && failures >= options_.maxAttempts) {
+    // Only refusals make a dead letter: the count of an outage's failures may pass the limit,
+    // but the event is set aside only when the receiver, answering again, still refuses it.
+    if (options_.maxAttempts > 0 && failures >= options_.maxAttempts && result.refused) {
         const std::int64_t until = now() + options_.lease.count();
         spdlog::error("webhook {}: event {} ({}) refused {} times, the last: {}; set aside as a dead letter "
                       "(GET /v1/dead-letters), the events after it go on",

@@ -5,6 +5,7 @@
 // described operation was answered with a 2xx once and that /v1/openapi.json serves the file.
 #include "ContractRecorder.h"
 #include "HostProcess.h"
+#include "tests/host/events/WebhookReceiver.h"
 #include "tests/support/TestDatabase.h"
 
 #include <Poco/JSON/Object.h>
@@ -42,8 +43,9 @@ protected:
         options.chainsFolder = ORDERHOST_CONTRACT_CHAINS;
         options.apiToken = kToken;
         options.extraSettings["http.max_body_bytes"] = "4096";
-        // Nobody listens there: the first event is refused once and set aside (a dead letter).
-        options.extraSettings["events.webhooks"] = "http://127.0.0.1:" + std::to_string(freeLoopbackPort()) + "/hooks";
+        // The subscriber refuses the first event (422): with one attempt allowed it is set aside.
+        receiver_.answerNext({422});
+        options.extraSettings["events.webhooks"] = receiver_.url("/hooks");
         options.extraSettings["events.webhook_max_attempts"] = "1";
         options.extraSettings["events.relay_poll_ms"] = "50";
         host_ = std::make_unique<HostProcess>(options);
@@ -68,6 +70,7 @@ protected:
         return contract_->send(*host_, method, target, body).status;
     }
 
+    orderhost::testing::WebhookReceiver receiver_;
     std::string folder_;
     std::unique_ptr<TestDatabase> database_;
     std::unique_ptr<HostProcess> host_;

@@ -104,7 +104,7 @@ TEST_F(EventsFeedTest, ALongPollReturnsAsSoonAsEventsArriveAndAnEmptyPageWhenNon
          page = json(get("/v1/events?limit=1000&after=" + std::to_string(end))))
         end = page->getValue<long>("next_after");
     HttpReply waited;
-    std::thread poll([&] { waited = get("/v1/events?after=" + std::to_string(end) + "&wait_ms=15000"); });
+    std::thread poll([&] { waited = get("/v1/events?after=" + std::to_string(end) + "&wait_ms=4000"); });
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     appendEvents(*host_, "long-poll", "test.long_poll", 1);
     poll.join();
@@ -117,7 +117,7 @@ TEST_F(EventsFeedTest, ALongPollReturnsAsSoonAsEventsArriveAndAnEmptyPageWhenNon
     ASSERT_EQ(empty.status, 200) << empty.body;
     EXPECT_EQ(json(empty)->getArray("events")->size(), 0u);
     EXPECT_EQ(json(empty)->getValue<long>("next_after"), next);
-    EXPECT_EQ(get("/v1/events?wait_ms=20001").status, 400);
+    EXPECT_EQ(get("/v1/events?wait_ms=4001").status, 400);
 }
 
 TEST_F(EventsFeedTest, TheFeedNeedsTheBearerToken) {

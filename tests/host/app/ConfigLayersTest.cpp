@@ -92,8 +92,12 @@ TEST_F(ConfigLayersTest, MistakesAreRefusedWithTheirPlace) {
     const std::string twice = write("conf.d/40-twice.properties", "http.port = 1\nhttp.port = 2\n");
     EXPECT_EQ(errorOf({}, {}), twice + ":2: setting 'http.port' is given twice");
     fs::remove(twice);
-    EXPECT_EQ(errorOf({}, {"http.prot=9000"}), "-D http.prot=9000: unknown setting 'http.prot'");
+    EXPECT_EQ(errorOf({}, {"http.prot=9000"}), "-D http.prot: unknown setting 'http.prot'");
     EXPECT_EQ(errorOf({}, {"http.port"}), "-D http.port: expected -D key=value");
+    // "\\" at a line's end is a backslash, not a continuation: the next key still counts.
+    const std::string slash = write("conf.d/50-slash.properties", "api.token = a\\\\\nlog.levl = x\r\n");
+    EXPECT_EQ(errorOf({}, {}), slash + ":2: unknown setting 'log.levl'");
+    std::filesystem::remove(slash);
     EXPECT_EQ(errorOf({{"ORDERHOST_DATASOURCE_ORDERHOST_CONNECTION", "x"}}, {}),
               "environment ORDERHOST_DATASOURCE_ORDERHOST_CONNECTION: datasource name 'orderhost' must be 1 to 64 of "
               "a-z, 0-9, '_' and '-', and not 'orderhost' (the host's own)");
@@ -114,6 +118,7 @@ TEST_F(ConfigLayersTest, TheDescriptionMasksSecretsAndNamesEveryOrigin) {
     EXPECT_EQ(shown.find("pw-1"), std::string::npos) << shown;
     EXPECT_EQ(shown.find("pw-2"), std::string::npos) << shown;
     EXPECT_NE(shown.find("http://relay:***@erp.example/hooks, https://crm.example/in"), std::string::npos) << shown;
+    EXPECT_EQ(maskUrlCredentials("https://tok3n@erp.example/in?key=k3y"), "https://***@erp.example/in?***");
     EXPECT_EQ(readHostSettings(layers.mainFile(), *layers.configuration()).webhookSecrets,
               std::vector<std::string>{"hook-secret-0123456789"});
     const ConfigLayers shortSecret = ConfigLayers::load(main_, {}, {"events.webhook_secret=short"});

@@ -191,6 +191,23 @@ TEST_P(OutboxRelayTest, AnEventRefusedMaxAttemptsTimesBecomesADeadLetterAndCanBe
     EXPECT_EQ(receiver_.requests().size(), 5u) << "a replayed letter is not delivered again";
 }
 
+// An outage (5xx, no answer) is retried for as long as it lasts: only a refusal makes a dead
+// letter, so a receiver that is down does not get its events set aside one after another.
+TEST_P(OutboxRelayTest, AnOutageNeverMakesDeadLetters) {
+    const auto ids = append(1);
+    receiver_.answerNext({503, 503, 503});
+    options_.maxAttempts = 2;
+    auto relay = subscription();
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        EXPECT_EQ(relay->deliverDue(), 0u);
+        clock_ += 1000;
+    }
+    EXPECT_EQ(store::DeadLetters(*db_).list("", 10).size(), 0u);
+    EXPECT_EQ(cursorRow().failures, 3);
+    EXPECT_EQ(relay->deliverDue(), 1u) << "back: delivered in order";
+    EXPECT_EQ(cursorRow().lastEventId, ids.back());
+}
+
 TEST_P(OutboxRelayTest, AReceiverThatIsDownCountsAsAFailure) {
     append(1);
     RelayOptions options = options_;
