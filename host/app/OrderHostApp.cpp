@@ -25,7 +25,7 @@ void OrderHostApp::defineOptions(Poco::Util::OptionSet& options) {
                           .required(false).repeatable(false).argument("FILE"));
     options.addOption(Option("define", "D", "override a setting: -D key=value (repeatable; over the files and the environment)")
                           .required(false).repeatable(true).argument("KEY=VALUE"));
-    options.addOption(Option("json", "j", "plugins inspect: print each manifest as one JSON line")
+    options.addOption(Option("json", "j", "plugins inspect, orders, chains/plugins list: one JSON object per line")
                           .required(false).repeatable(false));
     options.addOption(Option("lang", "l", "plugin new: the template's language, c or cxx (default cxx)")
                           .required(false).repeatable(false).argument("LANG"));
