@@ -25,12 +25,13 @@ void OrderHostApp::defineOptions(Poco::Util::OptionSet& options) {
                           .required(false).repeatable(false).argument("FILE"));
     options.addOption(Option("define", "D", "override a setting: -D key=value (repeatable; over the files and the environment)")
                           .required(false).repeatable(true).argument("KEY=VALUE"));
-    options.addOption(Option("json", "j", "plugins inspect: print each manifest as one JSON line")
+    options.addOption(Option("json", "j", "plugins inspect, orders, chains/plugins list: one JSON object per line")
                           .required(false).repeatable(false));
     options.addOption(Option("lang", "l", "plugin new: the template's language, c or cxx (default cxx)")
                           .required(false).repeatable(false).argument("LANG"));
     options.addOption(Option("dir", "d", "plugin new: the folder to create (default: the plugin's short name)")
                           .required(false).repeatable(false).argument("DIR"));
+    cli::defineHostCommandOptions(options);
 }
 
 void OrderHostApp::handleOption(const std::string& name, const std::string& value) {
@@ -48,6 +49,8 @@ void OrderHostApp::handleOption(const std::string& name, const std::string& valu
         pluginLang_ = value;
     } else if (name == "dir") {
         pluginDir_ = value;
+    } else if (cli::isHostCommandOption(name)) {
+        cliOptions_.values[name] = value;
     }
 }
 
@@ -60,7 +63,15 @@ void OrderHostApp::printHelp() const {
                   "       chains validate [--config FILE] CHAIN.yaml...\n"
                   "       db migrate --config FILE\n"
                   "       config show --config FILE [-D key=value]...\n"
-                  "       plugin new NAME [--lang c|cxx] [--dir DIR]");
+                  "       plugin new NAME [--lang c|cxx] [--dir DIR]\n"
+                  "  against a running host ([--url URL] [--token TOKEN] | [--config FILE]):\n"
+                  "       orders list [--state S] [--customer C] [--chain X] [--limit N] [--page-size N] [--json]\n"
+                  "       orders show ID | --ref ORDER_REF [--json]\n"
+                  "       orders retry|release ID [--note TEXT]    orders cancel ID [--reason TEXT]\n"
+                  "       chains list [--json]    plugins list [--json]\n"
+                  "  exit codes: 0 ok, 64 usage (and orders hold: the API cannot hold an order), 65 refused by the\n"
+                  "  host (4xx), 69 host unreachable, 75 try again (503/429), 76 unexpected reply, 77 token refused,\n"
+                  "  78 bad configuration");
     help.setHeader("orderhost runs customer orders through chains of plugin steps.");
     help.format(std::cout);
 }
@@ -101,6 +112,11 @@ int OrderHostApp::main(const std::vector<std::string>& args) {
             if (configFile_.empty()) return validateChains(rest, std::nullopt);
             return validateChains(rest, loadSettings());
         }
+        if (cli::isHostCommand(args)) {
+            cli::CliOptions options = cliOptions_;
+            options.json = jsonOutput_;
+            return cli::runHostCommand(args, options, hostTarget());
+        }
         if (args.empty() || (args.size() == 1 && args[0] == "serve")) return serve();
     } catch (const SettingsError& e) {
         std::cerr << "configuration error: " << e.what() << "\n";
@@ -119,6 +135,25 @@ ConfigLayers OrderHostApp::loadLayers() {
 HostSettings OrderHostApp::loadSettings() {
     const ConfigLayers layers = loadLayers();
     return readHostSettings(layers.mainFile(), *layers.configuration());
+}
+
+cli::HostTarget OrderHostApp::hostTarget() {
+    cli::HostTarget target;
+    if (!configFile_.empty()) {
+        // The raw keys, not readHostSettings: a CLI on an admin's machine need not see the database.
+        const auto config = loadLayers().configuration();
+        std::string address = config->getString("http.address", "127.0.0.1");
+        if (address.empty() || address == "0.0.0.0") address = "127.0.0.1";  // listening everywhere: ask loopback
+        if (address == "::") address = "::1";
+        if (address.find(':') != std::string::npos) address = "[" + address + "]";
+        target.url = "http://" + address + ":" + config->getString("http.port", "8080");
+        target.token = config->getString("api.token", "");  // ORDERHOST_API_TOKEN is layered over it
+    } else if (const char* token = std::getenv("ORDERHOST_API_TOKEN")) {
+        target.token = token;
+    }
+    if (const auto url = cliOptions_.value("url")) target.url = *url;
+    if (const auto token = cliOptions_.value("token")) target.token = *token;
+    return target;
 }
 
 int OrderHostApp::serve() {

@@ -7,10 +7,13 @@
 //   orderhost config show --config FILE [-D k=v]...  the effective settings and where each came from
 // Settings are layered (ConfigLayers.h): FILE, conf.d/*.properties, ORDERHOST_* variables, -D.
 //   orderhost plugin new NAME [--lang c|cxx] [--dir DIR]  a plugin project from the SDK's templates
+// and the commands that talk to a running host's API (host/cli/HostCommands.h):
+//   orderhost orders list|show|retry|release|hold|cancel ..., chains list, plugins list
 #pragma once
 
 #include "host/app/ConfigLayers.h"
 #include "host/app/HostSettings.h"
+#include "host/cli/HostCommands.h"
 
 #include <Poco/Util/ServerApplication.h>
 
@@ -30,6 +33,8 @@ private:
     ConfigLayers loadLayers();    // throws SettingsError
     HostSettings loadSettings();  // throws SettingsError
     void printHelp() const;
+    // --url/--token, else the config's http.address/http.port/api.token (and ORDERHOST_API_TOKEN).
+    cli::HostTarget hostTarget();  // throws SettingsError
 
     std::string configFile_;
     std::vector<std::string> defines_;  // -D key=value, in command-line order
@@ -37,6 +42,7 @@ private:
     bool jsonOutput_ = false;
     std::string pluginLang_;  // plugin new --lang
     std::string pluginDir_;   // plugin new --dir
+    cli::CliOptions cliOptions_;  // orders/chains list/plugins list: --url, --token, --state, ...
 };
 
 }  // namespace orderhost::app
