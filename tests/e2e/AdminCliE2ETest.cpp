@@ -4,12 +4,15 @@
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/StreamSocket.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,6 +45,17 @@ std::vector<std::string> lines(const std::string& text) {
     return result;
 }
 
+// Runs `orderhost ARGUMENTS` with stdout and stderr apart (files in `folder`); no
+// ORDERHOST_API_TOKEN unless `env` sets it.
+CliRun runOrderhost(const std::string& arguments, const std::filesystem::path& folder, const std::string& env = "") {
+    const auto out = folder / "cli.out";
+    const auto err = folder / "cli.err";
+    const std::string command = "env -u ORDERHOST_API_TOKEN " + env + " " + ORDERHOST_BINARY + " " + arguments + " >'" +
+                                out.string() + "' 2>'" + err.string() + "'";
+    const int status = std::system(command.c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, readFile(out), readFile(err)};
+}
+
 // cli-chains/ plus "flaky": a step that fails while `cause` exists and is then held for an
 // administrator (on_failure: hold); once the cause is gone, a manual retry completes it.
 std::filesystem::path chainsWithFlakyStep(const std::filesystem::path& folder, const std::filesystem::path& cause) {
@@ -71,14 +85,8 @@ protected:
           }()) {}
     ~AdminCliTest() override { std::filesystem::remove_all(chains_); }
 
-    // Runs `orderhost ARGUMENTS` with stdout and stderr apart; no ORDERHOST_API_TOKEN unless `env` sets it.
     CliRun run(const std::string& arguments, const std::string& env = "") const {
-        const auto out = host_.folder() / "cli.out";
-        const auto err = host_.folder() / "cli.err";
-        const std::string command = "env -u ORDERHOST_API_TOKEN " + env + " " + ORDERHOST_BINARY + " " + arguments +
-                                    " >'" + out.string() + "' 2>'" + err.string() + "'";
-        const int status = std::system(command.c_str());
-        return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, readFile(out), readFile(err)};
+        return runOrderhost(arguments, host_.folder(), env);
     }
     // The same against this test's host, with its URL and token.
     CliRun cli(const std::string& arguments) const {
@@ -233,6 +241,73 @@ TEST_F(AdminCliTest, ListingFollowsTheCursorOverSeveralPagesWithProgressOnStderr
     ASSERT_EQ(limited.exitCode, 0) << limited.err;
     EXPECT_EQ(lines(limited.out).size(), 5u) << limited.out;
     EXPECT_NE(limited.err.find("stopped at --limit 5; more orders match"), std::string::npos) << limited.err;
+}
+
+// Reads one request (head and Content-Length body) from `socket`; returns its head.
+std::string readRequest(Poco::Net::StreamSocket& socket) {
+    std::string data;
+    char buffer[4096];
+    std::size_t headEnd = std::string::npos;
+    while ((headEnd = data.find("\r\n\r\n")) == std::string::npos) {
+        const int n = socket.receiveBytes(buffer, sizeof buffer);
+        if (n <= 0) return data;
+        data.append(buffer, static_cast<std::size_t>(n));
+    }
+    const auto lengthAt = data.find("Content-Length: ");
+    const std::size_t length = lengthAt == std::string::npos ? 0 : std::stoul(data.substr(lengthAt + 16));
+    while (data.size() < headEnd + 4 + length) {
+        const int n = socket.receiveBytes(buffer, sizeof buffer);
+        if (n <= 0) break;
+        data.append(buffer, static_cast<std::size_t>(n));
+    }
+    return data.substr(0, headEnd);
+}
+
+std::string headerValue(const std::string& head, const std::string& name) {
+    const auto at = head.find("\r\n" + name + ": ");
+    if (at == std::string::npos) return "";
+    const auto start = at + name.size() + 4;
+    return head.substr(start, head.find("\r\n", start) - start);
+}
+
+// A connection that breaks after the request went out: the CLI sends it again with the same
+// Idempotency-Key (the host would replay its first reply instead of acting twice). The far end
+// is a plain loopback socket so that the first connection can be cut at exactly that point.
+TEST(AdminCliRepeatTest, ABrokenConnectionIsRepeatedWithTheSameIdempotencyKey) {
+    Poco::Net::ServerSocket listener(Poco::Net::SocketAddress("127.0.0.1", 0));
+    std::vector<std::string> heads;
+    std::thread server([&] {
+        for (int connection = 0; connection < 2; ++connection) {
+            Poco::Net::StreamSocket socket = listener.acceptConnection();
+            heads.push_back(readRequest(socket));
+            if (connection == 0) {
+                socket.close();  // the request arrived; the reply never leaves
+                continue;
+            }
+            const std::string body = R"({"id":"5cb5792b-d22c-4c60-89fa-57437691226a","order_ref":"R-1",)"
+                                     R"("chain":"cancel-order","chain_version":1,"state":"cancelled"})";
+            const std::string reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                                      std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+            socket.sendBytes(reply.data(), static_cast<int>(reply.size()));
+            socket.shutdownSend();
+        }
+    });
+    const auto folder = std::filesystem::temp_directory_path() / ("orderhost-cli-repeat-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(folder);
+    const CliRun cancelled = runOrderhost("orders cancel 5cb5792b-d22c-4c60-89fa-57437691226a --url http://127.0.0.1:" +
+                                              std::to_string(listener.address().port()),
+                                          folder);
+    server.join();
+    std::filesystem::remove_all(folder);
+    EXPECT_EQ(cancelled.exitCode, 0) << cancelled.err;
+    EXPECT_EQ(cancelled.out, "5cb5792b-d22c-4c60-89fa-57437691226a (R-1): cancelled on cancel-order v1\n");
+    ASSERT_EQ(heads.size(), 2u);
+    const std::string key = headerValue(heads[0], "Idempotency-Key");
+    EXPECT_EQ(key.size(), 36u) << heads[0];  // a UUID
+    EXPECT_EQ(headerValue(heads[1], "Idempotency-Key"), key) << heads[1];
+    EXPECT_EQ(heads[0].rfind("POST /v1/orders/5cb5792b-d22c-4c60-89fa-57437691226a/cancel HTTP/1.1", 0), 0u) << heads[0];
+    EXPECT_NE(cancelled.err.find("sending the request again (Idempotency-Key " + key + ")"), std::string::npos)
+        << cancelled.err;
 }
 
 }  // namespace
