@@ -7,6 +7,7 @@
 #include "host/api/IdempotentRequests.h"
 #include "host/api/JsonReply.h"
 #include "host/api/OpenApiDocument.h"
+#include "host/api/RequestAuthorization.h"
 #include "host/logging/LogContext.h"
 #include "host/store/StoreError.h"
 
@@ -34,26 +35,6 @@ struct RequestRefused {
     HTTPResponse::HTTPStatus status;
     std::string detail;
 };
-
-// Compares without an early exit, so response timing does not reveal the token's prefix.
-bool sameSecret(const std::string& a, const std::string& b) {
-    std::size_t diff = a.size() ^ b.size();
-    for (std::size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
-        const char x = i < a.size() ? a[i] : 0;
-        const char y = i < b.size() ? b[i] : 0;
-        diff |= static_cast<unsigned char>(x ^ y);
-    }
-    return diff == 0;
-}
-
-void requireToken(const ApiSettings& settings, const HTTPServerRequest& request) {
-    if (settings.bearerToken.empty()) return;
-    const std::string header = request.get("Authorization", "");
-    const std::string prefix = "Bearer ";
-    if (header.compare(0, prefix.size(), prefix) != 0 || !sameSecret(header.substr(prefix.size()), settings.bearerToken)) {
-        throw RequestRefused{HTTPResponse::HTTP_UNAUTHORIZED, "missing or wrong bearer token"};
-    }
-}
 
 bool readTimedOut(HTTPServerRequest& request) {
     auto* served = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request);
@@ -139,7 +120,7 @@ private:
 
 class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
 public:
-    explicit ApiRequestHandler(ApiContext& context) : context_(context) {}
+    ApiRequestHandler(ApiContext& context, ApiKeyCache& keys) : context_(context), keys_(keys) {}
 
     void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
         // A refusal can leave the body unread, and its bytes would then be parsed as the next
@@ -157,8 +138,10 @@ public:
         try {
             route(request, response);
         } catch (const RequestRefused& refused) {
-            if (refused.status == HTTPResponse::HTTP_UNAUTHORIZED) response.set("WWW-Authenticate", "Bearer");
             sendProblem(response, refused.status, refused.detail);
+        } catch (const AccessRefused& refused) {
+            if (refused.status == HTTPResponse::HTTP_UNAUTHORIZED) response.set("WWW-Authenticate", "Bearer");
+            sendProblem(response, static_cast<HTTPResponse::HTTPStatus>(refused.status), refused.detail);
         } catch (const store::DatabaseUnavailableError& e) {
             // The database logged the outage once (OutageLog); a line per request would bury it.
             if (!response.sent()) {
@@ -186,30 +169,44 @@ private:
         const Poco::URI uri = parseUri(request);
         const std::string& path = uri.getPath();
         const std::string& method = request.getMethod();
-        if (path == "/v1/health/live" || path == "/v1/health/ready") {
+        // Liveness needs no key: a process supervisor asks it.
+        if (path == "/v1/health/live") {
             const bool head = method == HTTPRequest::HTTP_HEAD;
             if (!head && method != HTTPRequest::HTTP_GET) return notAllowed("GET, HEAD", response);
-            if (path == "/v1/health/live") return healthLive(context_, response, !head);
-            return healthReady(context_, response, !head);
+            return healthLive(context_, response, !head);
         }
         if (path == "/v1/health") {
             if (method == HTTPRequest::HTTP_HEAD) return headHealth(context_, response);
             return only(method, HTTPRequest::HTTP_GET, response, [&] { health(context_, response); });
         }
-        requireToken(context_.settings, request);
+        const Caller caller = authenticateRequest(keys_, request);
+        if (path == "/v1/health/ready") {
+            permit(caller, Access::Read);
+            const bool head = method == HTTPRequest::HTTP_HEAD;
+            if (!head && method != HTTPRequest::HTTP_GET) return notAllowed("GET, HEAD", response);
+            return healthReady(context_, response, !head);
+        }
         if (path == "/v1/orders") {
             if (method == HTTPRequest::HTTP_POST) {
+                permit(caller, Access::Act);
                 const std::string body = readBody(request, response);
+                permitPlacement(context_, caller, body);
                 return idempotent(request, response, "POST /v1/orders", path, body,
                                   [&](HTTPServerResponse& out) { postOrder(context_, body, out); });
             }
             if (method != HTTPRequest::HTTP_GET) return notAllowed("POST, GET", response);
-            return getOrders(context_, queryParameters(uri), response);
+            permit(caller, Access::Read);
+            Poco::URI::QueryParameters parameters = queryParameters(uri);
+            limitSearch(context_, caller, parameters);
+            return getOrders(context_, parameters, response);
         }
         const std::string ordersPrefix = "/v1/orders/";
         if (path.compare(0, ordersPrefix.size(), ordersPrefix) == 0) {
             const std::string rest = path.substr(ordersPrefix.size());
             const auto slash = rest.find('/');
+            // Every route below acts on one order: the role first, then the key's chains.
+            permit(caller, orderAccess(method, rest, slash));
+            permitOrder(context_, caller, rest.substr(0, slash));
             if (slash != std::string::npos && rest.compare(slash, std::string::npos, "/events") == 0) {
                 return only(method, HTTPRequest::HTTP_GET, response,
                             [&] { getOrderEvents(context_, rest.substr(0, slash), response); });
@@ -241,6 +238,9 @@ private:
             }
             return only(method, HTTPRequest::HTTP_GET, response, [&] { getOrder(context_, rest, response); });
         }
+        if (path == "/metrics" || path == "/v1/openapi.json" || path == "/v1/events") permit(caller, Access::Read);
+        if (path == "/v1/plugins" || path == "/v1/chains" || path.compare(0, 16, "/v1/dead-letters") == 0)
+            permit(caller, Access::Administer);
         if (path == "/v1/dead-letters")
             return only(method, HTTPRequest::HTTP_GET, response,
                         [&] { getDeadLetters(context_, queryParameters(uri), response); });
@@ -255,12 +255,24 @@ private:
             });
         }
         if (path == "/metrics") return only(method, HTTPRequest::HTTP_GET, response, [&] { getMetrics(context_, response); });
-        if (path == "/v1/events") return only(method, HTTPRequest::HTTP_GET, response, [&] { getEvents(context_, uri, response); });
+        if (path == "/v1/events") {
+            permitWholeFeed(caller);
+            return only(method, HTTPRequest::HTTP_GET, response, [&] { getEvents(context_, uri, response); });
+        }
         if (path == "/v1/plugins") return only(method, HTTPRequest::HTTP_GET, response, [&] { listPlugins(context_, response); });
         if (path == "/v1/chains") return only(method, HTTPRequest::HTTP_GET, response, [&] { listChains(context_, response); });
         if (path == "/v1/openapi.json")
             return only(method, HTTPRequest::HTTP_GET, response, [&] { getOpenApiDescription(response); });
         sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no such endpoint: " + clientText(path));
+    }
+
+    // What a route under /v1/orders/{id} needs: reading for GETs, acting for POSTs, and the
+    // admin role for the manual_action signal (the answer to a step's on_failure: hold).
+    static Access orderAccess(const std::string& method, const std::string& rest, std::size_t slash) {
+        if (method != HTTPRequest::HTTP_POST) return Access::Read;
+        if (slash != std::string::npos && rest.compare(slash, std::string::npos, "/signals/manual_action") == 0)
+            return Access::Administer;
+        return Access::Act;
     }
 
     // /v1/orders/{id}/inquiries[/{iid}[/answer]]; false when `tail` is not an inquiry path.
@@ -323,13 +335,14 @@ private:
     }
 
     ApiContext& context_;
+    ApiKeyCache& keys_;
     bool keepAlive_ = true;  // what Poco decided before we knew whether the body gets read
 };
 
 }  // namespace
 
 Poco::Net::HTTPRequestHandler* ApiRequestHandlerFactory::createRequestHandler(const HTTPServerRequest&) {
-    return new ApiRequestHandler(context_);
+    return new ApiRequestHandler(context_, keys_);
 }
 
 }  // namespace orderhost::api

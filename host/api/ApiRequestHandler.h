@@ -16,6 +16,7 @@
 // Every error is a problem document (JsonReply.h) that says what was wrong and where.
 #pragma once
 
+#include "host/api/ApiKeyCache.h"
 #include "host/api/OperationsEndpoints.h"
 #include "host/engine/OrderCommands.h"
 #include "host/engine/OrderIntake.h"
@@ -36,8 +37,9 @@ namespace orderhost::api {
 
 struct ApiSettings {
     std::size_t maxBodyBytes = 1024 * 1024;
-    std::string bearerToken;  // empty: no authentication
+    std::string bearerToken;  // api.token: a shared key with every role; empty: none
     int idempotencyTtlSeconds = 86400;  // http.idempotency_ttl_s (IdempotentRequests.h)
+    bool requireKeys = false;  // keys required even before the first key exists (ApiKeyCache.h)
 };
 
 // How many of the engine's step workers are inside a plugin call (hung calls included), and
@@ -65,17 +67,21 @@ struct ApiContext {
     std::function<StepWorkerLoad()> stepWorkerLoad = nullptr;
     // GET /metrics and readiness; null: /metrics answers 503, requests are not counted.
     Operations* operations = nullptr;
+    // API keys (ApiKeyCache.h); null: only settings.bearerToken.
+    store::ApiKeyStore* apiKeys = nullptr;
     // Idempotency-Key on POSTs (IdempotentRequests.h); null: the header is ignored.
     store::IdempotencyStore* idempotency = nullptr;
 };
 
 class ApiRequestHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
 public:
-    explicit ApiRequestHandlerFactory(ApiContext& context) : context_(context) {}
+    explicit ApiRequestHandlerFactory(ApiContext& context)
+        : context_(context), keys_(context.apiKeys, context.settings.bearerToken, context.settings.requireKeys) {}
     Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
 
 private:
     ApiContext& context_;
+    ApiKeyCache keys_;
 };
 
 }  // namespace orderhost::api

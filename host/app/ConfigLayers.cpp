@@ -27,6 +27,7 @@ const std::set<std::string>& fixedKeys() {
                                                "http.read_timeout_s",
                                                "http.max_body_bytes",
                                                "api.token",
+                                               "api.require_keys",
                                                "http.request_timeout_ms",
                                                "http.max_connections",
                                                "http.max_connections_per_client",

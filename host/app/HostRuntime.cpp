@@ -8,6 +8,7 @@
 #include "host/services/HostServices.h"
 
 #include <Poco/Net/DNS.h>
+#include <Poco/Net/IPAddress.h>
 #include <Poco/Net/ServerSocket.h>
 #include <spdlog/spdlog.h>
 
@@ -90,6 +91,30 @@ void HostRuntime::openDatasources() {
     }
 }
 
+bool HostRuntime::listensOnLoopbackOnly() const {
+    Poco::Net::IPAddress address;
+    if (Poco::Net::IPAddress::tryParse(settings_.httpAddress, address)) return address.isLoopback();
+    return settings_.httpAddress == "localhost";
+}
+
+void HostRuntime::checkAuthentication() {
+    std::size_t active = 0;
+    for (const auto& key : apiKeys_->list()) active += key.revokedAtMs == 0 ? 1 : 0;
+    if (!listensOnLoopbackOnly() && active == 0 && settings_.apiToken.empty()) {
+        throw std::runtime_error("refusing to listen on " + settings_.httpAddress +
+                                 " (beyond loopback) without an API key: anyone who reaches the port could place and "
+                                 "cancel orders. Create one with `orderhost keys create --config FILE --name NAME "
+                                 "--role erp`, or set http.address = 127.0.0.1");
+    }
+    if (!settings_.apiToken.empty())
+        spdlog::warn("api.token is one shared key with every role; prefer API keys with roles (orderhost keys create)");
+    if (active == 0 && settings_.apiToken.empty() && !settings_.apiRequireKeys)
+        spdlog::warn("no API keys yet: every caller on this machine has every role until the first key is created "
+                     "(orderhost keys create), or api.require_keys = true");
+    else
+        spdlog::info("API keys required ({} active key(s))", active);
+}
+
 void HostRuntime::bindHttp() {
     // Not Poco's default constructor: it sets SO_REUSEPORT, and a second host started on the
     // same port would then silently share the ERP's traffic instead of failing.
@@ -145,6 +170,8 @@ void HostRuntime::startHttp() {
     apiContext_.reset(new api::ApiContext{*intake_, *signals_, *store_, chains_, *registry_,
                                           api::ApiSettings{settings_.httpMaxBodyBytes, settings_.apiToken,
                                                            settings_.httpIdempotencyTtlSeconds}});
+    apiContext_->settings.requireKeys = settings_.apiRequireKeys || !listensOnLoopbackOnly();
+    apiContext_->apiKeys = apiKeys_.get();
     idempotency_ = std::make_unique<store::IdempotencyStore>(*database_);
     apiContext_->idempotency = idempotency_.get();
     apiContext_->outbox = outbox_.get();
@@ -199,6 +226,8 @@ void HostRuntime::start() {
     store_ = std::make_unique<store::OrderStore>(*database_);
     outbox_ = std::make_unique<store::OutboxReader>(*database_);
     openDatasources();
+    apiKeys_ = std::make_unique<store::ApiKeyStore>(*database_);
+    checkAuthentication();
     bindHttp();
     startEngine();
     startHttp();

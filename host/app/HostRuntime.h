@@ -13,6 +13,7 @@
 #include "host/engine/OrderPoller.h"
 #include "host/engine/OrderSignals.h"
 #include "host/plugins/PluginRegistry.h"
+#include "host/store/ApiKeyStore.h"
 #include "host/store/Database.h"
 #include "host/store/Datasources.h"
 #include "host/store/OrderStore.h"
@@ -44,6 +45,9 @@ private:
     std::unique_ptr<store::Database> openDatabase(const store::DatabaseOptions& options) const;
     void openDatasources();
     void bindHttp();
+    // Refuses to serve beyond loopback without a key; says how the API is protected.
+    void checkAuthentication();
+    bool listensOnLoopbackOnly() const;
     void startEngine();
     void startHttp();
 
@@ -66,6 +70,7 @@ private:
     std::unique_ptr<engine::OrderPoller> poller_;
     std::unique_ptr<Poco::Net::ServerSocket> socket_;
     std::unique_ptr<api::Operations> operations_;  // GET /metrics, readiness
+    std::unique_ptr<store::ApiKeyStore> apiKeys_;  // API keys (api/ApiKeyCache.h)
     std::unique_ptr<store::IdempotencyStore> idempotency_;  // Idempotency-Key replies, for the API
     std::unique_ptr<api::ApiContext> apiContext_;
     std::size_t maxStepThreads_ = 0;  // the engine's, for /v1/health

@@ -115,6 +115,7 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     s.httpIdempotencyTtlSeconds =
         intSetting(config, "http.idempotency_ttl_s", s.httpIdempotencyTtlSeconds, 1, 30 * 86400);
     s.apiToken = config.getString("api.token", "");
+    s.apiRequireKeys = boolSetting(config, "api.require_keys", false);
     s.databaseConnection = expandConfigDir(config.getString("database.connection", ""), base);
     if (s.databaseConnection.empty()) throw SettingsError("setting database.connection is required in " + file);
     s.databasePoolSize = intSetting(config, "database.pool_size", s.databasePoolSize, 1, 1024);

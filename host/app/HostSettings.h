@@ -44,7 +44,10 @@ struct HostSettings {
     int httpRetryAfterSeconds = 1;        // Retry-After of 503 and 429 refusals
     std::size_t httpMaxBodyBytes = 1024 * 1024;
     int httpIdempotencyTtlSeconds = 86400;  // how long an Idempotency-Key's reply is kept
-    std::string apiToken;
+    std::string apiToken;  // api.token: one shared key with every role (prefer API keys)
+    // api.require_keys: a key is needed even before the first one exists. Always so when the
+    // host listens beyond loopback (and it refuses to start there without a key).
+    bool apiRequireKeys = false;
 
     std::string databaseConnection;
     int databasePoolSize = 16;

@@ -3,6 +3,7 @@
 #include "host/app/Commands.h"
 #include "host/app/ConfigLayers.h"
 #include "host/app/HostRuntime.h"
+#include "host/app/KeyCommands.h"
 #include "host/app/StopSignals.h"
 #include "host/app/PluginScaffold.h"
 #include "host/logging/LogSetup.h"
@@ -31,6 +32,11 @@ void OrderHostApp::defineOptions(Poco::Util::OptionSet& options) {
                           .required(false).repeatable(false).argument("LANG"));
     options.addOption(Option("dir", "d", "plugin new: the folder to create (default: the plugin's short name)")
                           .required(false).repeatable(false).argument("DIR"));
+    options.addOption(Option("name", "", "keys create: who or what holds the key").required(false).repeatable(false).argument("NAME"));
+    options.addOption(Option("role", "", "keys create: the key's roles, erp, viewer, admin (comma-separated)")
+                          .required(false).repeatable(false).argument("ROLES"));
+    options.addOption(Option("chains", "", "keys create: limit the key to these chains (comma-separated)")
+                          .required(false).repeatable(false).argument("LIST"));
     cli::defineHostCommandOptions(options);
 }
 
@@ -49,6 +55,12 @@ void OrderHostApp::handleOption(const std::string& name, const std::string& valu
         pluginLang_ = value;
     } else if (name == "dir") {
         pluginDir_ = value;
+    } else if (name == "name") {
+        keyOptions_.name = value;
+    } else if (name == "role") {
+        keyOptions_.roles = value;
+    } else if (name == "chains") {
+        keyOptions_.chains = value;
     } else if (cli::isHostCommandOption(name)) {
         cliOptions_.values[name] = value;
     }
@@ -63,6 +75,8 @@ void OrderHostApp::printHelp() const {
                   "       chains validate [--config FILE] CHAIN.yaml...\n"
                   "       db migrate --config FILE\n"
                   "       config show --config FILE [-D key=value]...\n"
+                  "       keys create --config FILE --name NAME --role erp|viewer|admin[,...] [--chains A,B]\n"
+                  "       keys list --config FILE [--json]    keys revoke --config FILE KEY_ID\n"
                   "       plugin new NAME [--lang c|cxx] [--dir DIR]\n"
                   "  against a running host ([--url URL] [--token TOKEN] | [--config FILE]):\n"
                   "       orders list [--state S] [--customer C] [--chain X] [--limit N] [--page-size N] [--json]\n"
@@ -107,6 +121,15 @@ int OrderHostApp::main(const std::vector<std::string>& args) {
             readHostSettings(layers.mainFile(), *layers.configuration());  // the same checks as serve
             std::cout << describeSettings(layers);
             return EXIT_OK;
+        }
+        if (!args.empty() && args[0] == "keys") {
+            if (configFile_.empty()) {
+                std::cerr << "usage: orderhost keys create|list|revoke --config FILE (see --help)\n";
+                return EXIT_USAGE;
+            }
+            KeyOptions options = keyOptions_;
+            options.json = jsonOutput_;
+            return runKeyCommand(std::vector<std::string>(args.begin() + 1, args.end()), options, loadSettings());
         }
         if (command("chains", "validate")) {
             if (configFile_.empty()) return validateChains(rest, std::nullopt);

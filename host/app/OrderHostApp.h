@@ -12,6 +12,7 @@
 #pragma once
 
 #include "host/app/ConfigLayers.h"
+#include "host/app/KeyCommands.h"
 #include "host/app/HostSettings.h"
 #include "host/cli/HostCommands.h"
 
@@ -42,6 +43,7 @@ private:
     bool jsonOutput_ = false;
     std::string pluginLang_;  // plugin new --lang
     std::string pluginDir_;   // plugin new --dir
+    KeyOptions keyOptions_;       // keys create: --name, --role, --chains
     cli::CliOptions cliOptions_;  // orders/chains list/plugins list: --url, --token, --state, ...
 };
 

@@ -36,6 +36,8 @@ public:
     OrderIntake(Engine& engine, std::string defaultChain);
 
     SubmitResult submit(const std::string& body);
+    // Where an order without "chain" goes (chains.default).
+    const std::string& defaultChain() const { return defaultChain_; }
 
 private:
     SubmitResult fromExisting(const std::string& orderRef, const std::string& requestHash);

@@ -193,6 +193,19 @@ void createDeadLetters(Poco::Data::Session& s, const Dialect& d) {
          " UNIQUE (subscriber, event_id))", now;
 }
 
+// v13: API keys (ApiKeyStore.h): the secret is stored as a hash only; roles and the chains a
+// key is limited to as comma-separated names.
+void createApiKeys(Poco::Data::Session& s, const Dialect&) {
+    s << "CREATE TABLE api_keys ("
+         " id VARCHAR(32) PRIMARY KEY,"
+         " name VARCHAR(200) NOT NULL,"
+         " secret_hash VARCHAR(128) NOT NULL,"
+         " roles VARCHAR(100) NOT NULL,"
+         " chains VARCHAR(2000) NOT NULL,"
+         " created_at BIGINT NOT NULL,"
+         " revoked_at BIGINT)", now;
+}
+
 void ensureMigrationsTable(Database& db) {
     auto create = [&] {
         db.withSession("create schema_migrations", [](Poco::Data::Session& s) {
@@ -248,6 +261,7 @@ const std::vector<Migration>& schemaMigrations() {
         {10, "inquiries", createInquiries},
         {11, "idempotency keys", createIdempotencyKeys},
         {12, "relay dead letters", createDeadLetters},
+        {13, "api keys", createApiKeys},
     };
     return all;
 }

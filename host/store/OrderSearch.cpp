@@ -67,4 +67,21 @@ OrderPage OrderSearch::find(const OrderQuery& query) {
     });
 }
 
+std::vector<std::string> OrderSearch::chainsOf(const std::string& id) {
+    return db_.withSession("read the chains of order " + id, [&](Poco::Data::Session& s) {
+        std::string bound = id;
+        std::vector<std::string> current;
+        std::vector<Poco::Nullable<std::string>> first;
+        s << "SELECT o.chain, (SELECT r.chain FROM step_runs r WHERE r.order_id = o.id ORDER BY r.seq LIMIT 1)"
+             " FROM orders o WHERE o.id = ?",
+            Poco::Data::Keywords::bind(bound), Poco::Data::Keywords::into(current),
+            Poco::Data::Keywords::into(first), Poco::Data::Keywords::now;
+        std::vector<std::string> chains;
+        if (current.empty()) return chains;
+        chains.push_back(current.front());
+        if (!first.front().isNull() && first.front().value() != current.front()) chains.push_back(first.front().value());
+        return chains;
+    });
+}
+
 }  // namespace orderhost::store

@@ -65,6 +65,12 @@ public:
     // Throws StoreError when limit is 0 or above kMaxOrderPageSize, or the database fails.
     OrderPage find(const OrderQuery& query);
 
+    // The chains order `id` has run on that say which chain it belongs to: its current one and
+    // the chain of its first step run (the one it was placed on, when a cancel or return chain
+    // has replaced it since). Empty when there is no such order. For API keys limited to
+    // chains (api/ApiKeyCache.h).
+    std::vector<std::string> chainsOf(const std::string& id);
+
 private:
     Database& db_;
 };

@@ -85,8 +85,9 @@ HostProcess::~HostProcess() {
 
 void HostProcess::writeConfig(const HostOptions& options) {
     std::ofstream out(folder_ / "orderhost.properties");
-    out << "http.address = 127.0.0.1\n"
-        << "http.port = " << port_ << "\n"
+    // extraSettings may choose the address (a refused start beyond loopback); a key twice is refused.
+    if (options.extraSettings.count("http.address") == 0) out << "http.address = 127.0.0.1\n";
+    out << "http.port = " << port_ << "\n"
         << "api.token = " << options.apiToken << "\n"
         << "database.connection = "
         << (options.databaseConnection.empty()
