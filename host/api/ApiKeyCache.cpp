@@ -55,13 +55,14 @@ Caller ApiKeyCache::authenticate(const std::string& authorization) {
     if (!legacyToken_.empty() && sameSecret(presented, legacyToken_)) return Caller{"", "api.token", kAllRoles, {}};
     std::string id, secret;
     if (!splitApiKey(presented, id, secret)) throw Unauthenticated{"missing or wrong API key"};
+    const std::string hash = hashSecret(secret);  // before the lookup: known and unknown ids take as long
     auto found = active_.find(id);
     if (found == active_.end()) {
         refreshIfOlder(kMissRefreshMs);  // made a moment ago, perhaps on another host
         found = active_.find(id);
     }
     // The same answer for an unknown, revoked or wrong key: a caller learns nothing about ids.
-    if (found == active_.end() || !sameSecret(hashSecret(secret), found->second.record.secretHash))
+    if (found == active_.end() || !sameSecret(hash, found->second.record.secretHash))
         throw Unauthenticated{"missing or wrong API key"};
     return Caller{id, found->second.record.name, found->second.roles, found->second.chains};
 }

@@ -52,10 +52,14 @@ std::vector<std::string> splitList(const std::string& text) {
 unsigned parseRoles(const std::string& text) {
     unsigned roles = 0;
     for (const std::string& role : splitList(text)) {
-        if (role == "erp") roles |= kRoleErp;
-        else if (role == "viewer") roles |= kRoleViewer;
-        else if (role == "admin") roles |= kRoleAdmin;
-        else throw std::invalid_argument("unknown role '" + role.substr(0, 40) + "' (roles: erp, viewer, admin)");
+        if (role == "erp")
+            roles |= kRoleErp;
+        else if (role == "viewer")
+            roles |= kRoleViewer;
+        else if (role == "admin")
+            roles |= kRoleAdmin;
+        else
+            throw std::invalid_argument("unknown role '" + role.substr(0, 40) + "' (roles: erp, viewer, admin)");
     }
     if (roles == 0) throw std::invalid_argument("a key needs at least one role (erp, viewer, admin)");
     return roles;
@@ -83,14 +87,14 @@ std::vector<std::string> parseChainList(const std::string& text) {
     std::vector<std::string> chains = splitList(text);
     for (const std::string& chain : chains) {
         if (!std::regex_match(chain, chainName)) {
-            throw std::invalid_argument("'" + chain.substr(0, 70) + "' is not a chain name (lowercase letters, digits and -)");
+            throw std::invalid_argument("'" + chain.substr(0, 70) +
+                                        "' is not a chain name (lowercase letters, digits and -)");
         }
     }
     return chains;
 }
 
-NewApiKey makeApiKey(const std::string& name, const std::string& roles, const std::string& chains,
-                     std::int64_t nowMs) {
+NewApiKey makeApiKey(const std::string& name, const std::string& roles, const std::string& chains, std::int64_t nowMs) {
     initSodium();
     if (name.empty() || name.size() > 200 ||
         !std::all_of(name.begin(), name.end(), [](char c) { return c >= 0x20 && c < 0x7f; })) {

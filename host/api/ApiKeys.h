@@ -46,8 +46,7 @@ struct NewApiKey {
 };
 
 // A new key; throws std::invalid_argument for a bad name, roles or chains.
-NewApiKey makeApiKey(const std::string& name, const std::string& roles, const std::string& chains,
-                     std::int64_t nowMs);
+NewApiKey makeApiKey(const std::string& name, const std::string& roles, const std::string& chains, std::int64_t nowMs);
 
 // Splits "ohk_<id>_<secret>"; false when `token` does not have that shape.
 bool splitApiKey(const std::string& token, std::string& id, std::string& secret);

@@ -39,8 +39,8 @@ Caller authenticateRequest(ApiKeyCache& keys, const Poco::Net::HTTPServerRequest
 
 void permit(const Caller& caller, Access access) {
     if ((caller.roles & static_cast<unsigned>(access)) != 0) return;
-    throw AccessRefused{403, whoIs(caller) + " has the roles " + rolesText(caller.roles) + "; this needs " +
-                                 describeAccess(access)};
+    throw AccessRefused{
+        403, whoIs(caller) + " has the roles " + rolesText(caller.roles) + "; this needs " + describeAccess(access)};
 }
 
 void permitOrder(ApiContext& context, const Caller& caller, const std::string& id) {
@@ -64,7 +64,8 @@ void permitPlacement(ApiContext& context, const Caller& caller, const std::strin
 void limitSearch(ApiContext& context, const Caller& caller, Poco::URI::QueryParameters& parameters) {
     if (caller.chains.empty()) return;
     if (parameters.size() == 1 && parameters.front().first == "order_ref") {
-        if (const auto order = context.store.findByRef(parameters.front().second)) permitOrder(context, caller, order->id);
+        if (const auto order = context.store.findByRef(parameters.front().second))
+            permitOrder(context, caller, order->id);
         return;
     }
     bool named = false;

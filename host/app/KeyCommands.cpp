@@ -42,8 +42,8 @@ int create(store::ApiKeyStore& keys, const KeyOptions& options) {
     keys.insert(key.record);
     // The key alone on stdout, for `KEY=$(orderhost keys create ...)`; the rest on stderr.
     std::cout << key.token << "\n";
-    std::cerr << "API key " << key.record.id << " (" << key.record.name << ") created with roles "
-              << key.record.roles << (key.record.chains.empty() ? "" : ", limited to chains " + key.record.chains)
+    std::cerr << "API key " << key.record.id << " (" << key.record.name << ") created with roles " << key.record.roles
+              << (key.record.chains.empty() ? "" : ", limited to chains " + key.record.chains)
               << ". It is shown only now: the host keeps only its hash.\n";
     return Application::EXIT_OK;
 }
@@ -88,7 +88,8 @@ int revoke(store::ApiKeyStore& keys, const std::string& id) {
 int runKeyCommand(const std::vector<std::string>& args, const KeyOptions& options, const HostSettings& settings) {
     if (args.empty()) return usage("which keys command?");
     const std::string& command = args[0];
-    if (command != "create" && command != "list" && command != "revoke") return usage("unknown command '" + command + "'");
+    if (command != "create" && command != "list" && command != "revoke")
+        return usage("unknown command '" + command + "'");
     if ((command == "revoke") != (args.size() == 2) || args.size() > 2)
         return usage(command == "revoke" ? "revoke takes one KEY_ID" : command + " takes no arguments");
     try {

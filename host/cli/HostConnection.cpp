@@ -139,7 +139,9 @@ int reportProblem(const HostReply& reply) {
         // Not problem+json (a proxy's error page): the status line says enough.
     }
     std::cerr << "orderhost: " << title << ": " << detail << "\n";
-    if (reply.status == 401) std::cerr << "orderhost: pass the host's api.token with --token, ORDERHOST_API_TOKEN or --config\n";
+    if (reply.status == 401)
+        std::cerr << "orderhost: pass an API key (orderhost keys create) or the host's api.token with --token, "
+                     "ORDERHOST_API_TOKEN or --config\n";
     return exitCodeFor(reply);
 }
 

@@ -23,13 +23,18 @@ std::vector<ApiKeyRecord> ApiKeyStore::list() {
         std::vector<Poco::Nullable<std::string>> chains;  // SQLite's driver reads '' back as NULL
         std::vector<Poco::Int64> created;
         std::vector<Poco::Nullable<Poco::Int64>> revoked;
-        s << "SELECT id, name, secret_hash, roles, chains, created_at, revoked_at FROM api_keys ORDER BY created_at, id",
+        s << "SELECT id, name, secret_hash, roles, chains, created_at, revoked_at FROM api_keys ORDER BY created_at, "
+             "id",
             into(ids), into(names), into(hashes), into(roles), into(chains), into(created), into(revoked), now;
         std::vector<ApiKeyRecord> keys(ids.size());
         for (std::size_t i = 0; i < ids.size(); ++i) {
-            keys[i] = {ids[i],      names[i],   hashes[i],
-                       roles[i],    chains[i].isNull() ? "" : chains[i].value(),
-                       created[i],  revoked[i].isNull() ? 0 : revoked[i].value()};
+            keys[i] = {ids[i],
+                       names[i],
+                       hashes[i],
+                       roles[i],
+                       chains[i].isNull() ? "" : chains[i].value(),
+                       created[i],
+                       revoked[i].isNull() ? 0 : revoked[i].value()};
         }
         return keys;
     });
@@ -39,8 +44,9 @@ bool ApiKeyStore::revoke(const std::string& id, std::int64_t nowMs) {
     bool revoked = false;
     db_.withTransaction("revoke API key " + id, [&](Session& s) {
         std::string bound = id;
-        revoked = db_.dialect().changesOneRow(s, "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                                              [&](Statement& st) { st, bind(nowMs), bind(bound); });
+        revoked =
+            db_.dialect().changesOneRow(s, "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                                        [&](Statement& st) { st, bind(nowMs), bind(bound); });
     });
     return revoked;
 }

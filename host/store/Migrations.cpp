@@ -272,7 +272,7 @@ const std::vector<std::string>& hostTableNames() {
     // MigrationsTest compares this with the tables a migrated database actually has.
     static const std::vector<std::string> names = {"orders",        "step_runs",         "outbox",
                                                    "relay_cursors", "schema_migrations", "plugin_migrations",
-                                                   "inquiries",     "idempotency_keys",  "relay_dead_letters"};
+                                                   "inquiries",     "idempotency_keys",  "relay_dead_letters", "api_keys"};
     return names;
 }
 

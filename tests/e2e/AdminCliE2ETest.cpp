@@ -186,7 +186,7 @@ TEST_F(AdminCliTest, TheTokenComesFromTheOptionTheEnvironmentOrTheConfig) {
     const std::string url = " --url http://127.0.0.1:" + std::to_string(host_.port());
     const CliRun wrong = run("chains list --token wrong" + url);
     EXPECT_EQ(wrong.exitCode, 77);
-    EXPECT_EQ(wrong.err.rfind("orderhost: Unauthorized: missing or wrong bearer token\n", 0), 0u) << wrong.err;
+    EXPECT_EQ(wrong.err.rfind("orderhost: Unauthorized: missing or wrong API key\n", 0), 0u) << wrong.err;
     EXPECT_EQ(run("orders list" + url).exitCode, 77);  // no token at all
 
     const CliRun fromEnv = run("chains list" + url, "ORDERHOST_API_TOKEN=" + kToken);

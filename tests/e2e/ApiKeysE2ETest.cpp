@@ -11,13 +11,13 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <sys/wait.h>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <thread>
-#include <sys/wait.h>
 
 namespace orderhost::testing {
 namespace {
@@ -71,7 +71,8 @@ protected:
     }
 
     std::string createKey(const std::string& name, const std::string& roles, const std::string& chains = "") {
-        const CliRun run = keys("create --name " + name + " --role " + roles + (chains.empty() ? "" : " --chains " + chains));
+        const CliRun run =
+            keys("create --name " + name + " --role " + roles + (chains.empty() ? "" : " --chains " + chains));
         EXPECT_EQ(run.exitCode, 0) << run.err;
         std::string token = run.out.substr(0, run.out.find('\n'));
         EXPECT_EQ(token.rfind("ohk_", 0), 0u) << run.out;
@@ -125,7 +126,8 @@ std::string concrete(const std::string& templ, const std::string& orderId) {
     const auto put = [&](const std::string& from, const std::string& to) {
         if (const auto at = path.find(from); at != std::string::npos) path.replace(at, from.size(), to);
     };
-    put(templ.rfind("/v1/dead-letters", 0) == 0 ? "{id}" : "{id}", templ.rfind("/v1/dead-letters", 0) == 0 ? "1" : orderId);
+    put(templ.rfind("/v1/dead-letters", 0) == 0 ? "{id}" : "{id}",
+        templ.rfind("/v1/dead-letters", 0) == 0 ? "1" : orderId);
     put("{name}", "credit_approval");
     put("{inquiryId}", "no-such-inquiry");
     return path;
