@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake ninja-build ccache pkg-config git curl
+  build-essential cmake ninja-build ccache pkg-config git curl jq
   libpoco-dev libboost-dev unixodbc unixodbc-dev odbc-postgresql libsqliteodbc
   libspdlog-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql abigail-tools python3
