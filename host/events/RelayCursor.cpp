@@ -1,6 +1,7 @@
 #include "host/events/RelayCursor.h"
 
 #include "host/store/DeadLetters.h"
+#include "host/store/TextClip.h"
 
 #include <Poco/Data/Statement.h>
 
@@ -15,13 +16,6 @@ namespace {
 
 constexpr std::size_t kMaxErrorBytes = 1000;  // relay_cursors.last_error
 
-// Cuts without splitting a UTF-8 sequence: the column is sized in bytes.
-std::string clipUtf8(const std::string& text, std::size_t maxBytes) {
-    if (text.size() <= maxBytes) return text;
-    std::size_t cut = maxBytes;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-    return text.substr(0, cut);
-}
 
 }  // namespace
 
@@ -73,7 +67,7 @@ bool RelayCursor::advance(std::int64_t eventId, std::int64_t nowMs, std::int64_t
 
 bool RelayCursor::recordFailure(int failures, std::int64_t retryAtMs, const std::string& error,
                                 std::int64_t nowMs) {
-    const std::string clipped = clipUtf8(error, kMaxErrorBytes);
+    const std::string clipped = store::clipUtf8(error, kMaxErrorBytes);
     return updateOwned("record relay failure",
                        std::string("failures = ?, retry_at = ?, last_error = ") + store::Dialect::textParam() +
                            ", updated_at = ?",

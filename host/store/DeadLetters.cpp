@@ -1,4 +1,5 @@
 #include "host/store/DeadLetters.h"
+#include "host/store/TextClip.h"
 
 #include <Poco/Data/Statement.h>
 #include <Poco/Nullable.h>
@@ -13,12 +14,6 @@ namespace {
 
 constexpr std::size_t kMaxErrorBytes = 1000;  // relay_dead_letters.last_error
 
-std::string clipUtf8(const std::string& text, std::size_t maxBytes) {
-    if (text.size() <= maxBytes) return text;
-    std::size_t cut = maxBytes;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-    return text.substr(0, cut);
-}
 
 }  // namespace
 
