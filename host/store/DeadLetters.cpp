@@ -14,7 +14,6 @@ namespace {
 
 constexpr std::size_t kMaxErrorBytes = 1000;  // relay_dead_letters.last_error
 
-
 }  // namespace
 
 std::vector<DeadLetter> DeadLetters::select(const std::string& op, const std::string& where,
