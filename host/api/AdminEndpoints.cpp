@@ -90,7 +90,7 @@ Poco::JSON::Array::Ptr degradedReasons(ApiContext& context, Poco::JSON::Object& 
 
 }  // namespace
 
-void health(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
+void health(ApiContext& context, Poco::Net::HTTPServerResponse& response, bool withProblems) {
     // Counts, not names: enough for a monitor to notice a host that serves without its chains.
     std::size_t chains = 0;
     for (const auto& [name, versions] : context.chains.chains) chains += versions.size();
@@ -101,7 +101,9 @@ void health(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
     const auto engineProblems = context.engineProblems ? context.engineProblems->descriptions() : std::vector<std::string>{};
     body.set("problems", context.plugins.refusals().size() + context.chains.errors.size() + engineProblems.size());
     Poco::JSON::Array details;
-    for (const auto& problem : engineProblems) details.add(problem);
+    // The texts name chains, steps, plugins and orders: not for anyone who can reach the port.
+    if (withProblems)
+        for (const auto& problem : engineProblems) details.add(problem);
     body.set("engine_problems", details);
     const Poco::JSON::Array::Ptr reasons = degradedReasons(context, body);
     if (reasons->size() == 0) return sendJson(response, HTTPResponse::HTTP_OK, body);

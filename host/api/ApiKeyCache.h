@@ -7,9 +7,12 @@
 // before keys existed.
 //
 // Freshness: the table is read again when the copy is older than kRefreshMs (kMissRefreshMs
-// while the host is open), and at once (at most every kMissRefreshMs) when a key id is not in
-// the copy. So a new key works at once, the first key closes an open host within 0.2 s, and a
-// revoked key stops working within kRefreshMs, on every host sharing the database.
+// while the host is open, and at once when a key is shown to an open host), and a key id that
+// is not in the copy is looked up by itself. So a new key works at once, the first key closes
+// an open host within 0.2 s, and a
+// revoked key stops working within kRefreshMs, on every host sharing the database. When the
+// table cannot be read, the copy read before stays in use (retried every second); before any
+// successful read, requests get 503.
 #pragma once
 
 #include "host/api/ApiKeys.h"
@@ -59,6 +62,8 @@ private:
     // Under mutex_: reads the table when the copy is older than `maxAge`.
     void refreshIfOlder(std::chrono::milliseconds maxAge);
     bool required() const;  // under mutex_
+    // Roles and chains parsed; nullopt (and a warning) for a row that does not parse.
+    static std::optional<Entry> entryOf(store::ApiKeyRecord record);
 
     store::ApiKeyStore* keys_;
     const std::string legacyToken_;

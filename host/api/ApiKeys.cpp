@@ -109,6 +109,9 @@ NewApiKey makeApiKey(const std::string& name, const std::string& roles, const st
     key.record.roles = rolesText(parseRoles(roles));
     std::string chainText;
     for (const std::string& chain : parseChainList(chains)) chainText += (chainText.empty() ? "" : ",") + chain;
+    // "--chains ','" or an empty variable must not make a key for every chain by mistake.
+    if (chainText.empty() && chains.find_first_not_of(" \t") != std::string::npos)
+        throw std::invalid_argument("--chains '" + chains.substr(0, 40) + "' names no chain");
     key.record.chains = chainText;
     key.record.createdAtMs = nowMs;
     return key;

@@ -177,9 +177,10 @@ private:
         }
         if (path == "/v1/health") {
             if (method == HTTPRequest::HTTP_HEAD) return headHealth(context_, response);
-            return only(method, HTTPRequest::HTTP_GET, response, [&] { health(context_, response); });
+            return only(method, HTTPRequest::HTTP_GET, response, [&] { health(context_, response, knownCaller(request)); });
         }
-        const Caller caller = authenticateRequest(keys_, request);
+        caller_ = authenticateRequest(keys_, request);
+        const Caller& caller = caller_;
         if (path == "/v1/health/ready") {
             permit(caller, Access::Read);
             const bool head = method == HTTPRequest::HTTP_HEAD;
@@ -268,6 +269,16 @@ private:
         sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no such endpoint: " + clientText(path));
     }
 
+    // Whether the request carries a valid key (or needs none): for the public /v1/health.
+    bool knownCaller(const HTTPServerRequest& request) {
+        try {
+            authenticateRequest(keys_, request);
+            return true;
+        } catch (...) {
+            return false;
+        }
+    }
+
     // What a route under /v1/orders/{id} needs: reading for GETs, acting for POSTs, and the
     // admin role for the manual_action signal (the answer to a step's on_failure: hold).
     static Access orderAccess(const std::string& method, const std::string& rest, std::size_t slash) {
@@ -322,7 +333,8 @@ private:
     void idempotent(const HTTPServerRequest& request, HTTPServerResponse& response, const std::string& route,
                     const std::string& path, const std::string& body,
                     const std::function<void(HTTPServerResponse&)>& endpoint) {
-        runIdempotent(context_, request, route, path, body, response, endpoint);
+        runIdempotent(context_, request, caller_.keyId.empty() ? "*" : caller_.keyId, route, path, body, response,
+                      endpoint);
     }
 
     template <typename Handler>
@@ -338,6 +350,7 @@ private:
 
     ApiContext& context_;
     ApiKeyCache& keys_;
+    Caller caller_;  // who is asking, once authenticateRequest said
     bool keepAlive_ = true;  // what Poco decided before we knew whether the body gets read
 };
 

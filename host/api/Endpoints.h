@@ -45,7 +45,9 @@ void listPlugins(ApiContext& context, Poco::Net::HTTPServerResponse& response);
 void listChains(ApiContext& context, Poco::Net::HTTPServerResponse& response);
 // GET /v1/health: 200 {"status":"ok",...}, or 503 {"status":"degraded","reasons":[...]} when the
 // host cannot run steps (every step worker busy). HEAD answers with the same status, no body.
-void health(ApiContext& context, Poco::Net::HTTPServerResponse& response);
+// `withProblems` false (a caller without a key while keys are required): engine_problems is
+// empty, its count stays in problems.
+void health(ApiContext& context, Poco::Net::HTTPServerResponse& response, bool withProblems = true);
 void headHealth(ApiContext& context, Poco::Net::HTTPServerResponse& response);
 
 }  // namespace orderhost::api

@@ -20,9 +20,6 @@ namespace orderhost::api {
 namespace {
 using Poco::Net::HTTPResponse;
 
-// Until API clients have keys of their own (issue 13 item 3), every caller shares one scope;
-// then this becomes the authenticated client's id, so that two clients' keys never meet.
-const char* const kAnyClient = "*";
 constexpr std::size_t kMaxKeyBytes = 255;
 constexpr int64_t kPurgeEveryMs = 60000;
 
@@ -118,13 +115,14 @@ void runClaimed(store::IdempotencyStore& keys, const store::KeyId& id, int64_t c
 
 }  // namespace
 
-void runIdempotent(ApiContext& context, const Poco::Net::HTTPServerRequest& request, const std::string& route,
+void runIdempotent(ApiContext& context, const Poco::Net::HTTPServerRequest& request, const std::string& client,
+                   const std::string& route,
                    const std::string& path, const std::string& body, Poco::Net::HTTPServerResponse& response,
                    const std::function<void(Poco::Net::HTTPServerResponse&)>& endpoint) {
     if (context.idempotency == nullptr || !request.has("Idempotency-Key")) return endpoint(response);
     const std::string key = keyOf(request, response);
     if (key.empty()) return;
-    const store::KeyId id{kAnyClient, route, key};
+    const store::KeyId id{client, route, key};
     const std::string hash = fingerprint(path, body);
     const int64_t ttlMs = int64_t{context.settings.idempotencyTtlSeconds} * 1000;
     const int64_t started = nowMs();

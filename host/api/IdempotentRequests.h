@@ -29,10 +29,12 @@ namespace orderhost::api {
 // How long a request waits for the reply of the first request with its key.
 inline constexpr int64_t kWaitForFirstMs = 30000;
 
-// Runs `endpoint` once per key: see above. `route` names the scope of keys (the method and
-// path template); `path` and `body` are the request's fingerprint. Without an
+// Runs `endpoint` once per key: see above. `client` and `route` name the scope of keys (the
+// caller's API key id, "*" for api.token and an open host; the method and path template), so
+// two clients' keys never meet; `path` and `body` are the request's fingerprint. Without an
 // Idempotency-Key header (or without a key store) it just runs `endpoint` on `response`.
-void runIdempotent(ApiContext& context, const Poco::Net::HTTPServerRequest& request, const std::string& route,
+void runIdempotent(ApiContext& context, const Poco::Net::HTTPServerRequest& request, const std::string& client,
+                   const std::string& route,
                    const std::string& path, const std::string& body, Poco::Net::HTTPServerResponse& response,
                    const std::function<void(Poco::Net::HTTPServerResponse&)>& endpoint);
 

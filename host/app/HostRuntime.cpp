@@ -91,11 +91,8 @@ void HostRuntime::openDatasources() {
     }
 }
 
-bool HostRuntime::listensOnLoopbackOnly() const {
-    Poco::Net::IPAddress address;
-    if (Poco::Net::IPAddress::tryParse(settings_.httpAddress, address)) return address.isLoopback();
-    return settings_.httpAddress == "localhost";
-}
+// What the socket is bound to, not what the setting says: a host name resolves at bind time.
+bool HostRuntime::listensOnLoopbackOnly() const { return socket_->address().host().isLoopback(); }
 
 void HostRuntime::checkAuthentication() {
     std::size_t active = 0;
@@ -227,8 +224,8 @@ void HostRuntime::start() {
     outbox_ = std::make_unique<store::OutboxReader>(*database_);
     openDatasources();
     apiKeys_ = std::make_unique<store::ApiKeyStore>(*database_);
+    bindHttp();  // nothing is served before startHttp; a refusal below closes the socket
     checkAuthentication();
-    bindHttp();
     startEngine();
     startHttp();
     spdlog::info("orderhost listening on http://{}:{}", settings_.httpAddress, port());

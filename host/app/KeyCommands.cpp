@@ -32,6 +32,8 @@ int usage(const std::string& why) {
 int create(store::ApiKeyStore& keys, const KeyOptions& options) {
     if (options.name.empty()) return usage("create needs --name (who or what holds the key)");
     if (options.roles.empty()) return usage("create needs --role (erp, viewer, admin; several with commas)");
+    if (options.chainsGiven && options.chains.find_first_not_of(" \t,") == std::string::npos)
+        return usage("--chains names no chain (leave it out for a key that may use every chain)");
     api::NewApiKey key;
     try {
         key = api::makeApiKey(options.name, options.roles, options.chains, nowMs());

@@ -14,10 +14,11 @@
 namespace orderhost::app {
 
 struct KeyOptions {
-    std::string name;    // --name
-    std::string roles;   // --role erp,viewer,admin
-    std::string chains;  // --chains a,b: limits the key to these chains
-    bool json = false;   // list: one JSON object per line
+    std::string name;          // --name
+    std::string roles;         // --role erp,viewer,admin
+    std::string chains;        // --chains a,b: limits the key to these chains
+    bool chainsGiven = false;  // --chains was there, even empty
+    bool json = false;         // list: one JSON object per line
 };
 
 // args: what follows "keys" ("create", "list", "revoke ID").

@@ -61,6 +61,7 @@ void OrderHostApp::handleOption(const std::string& name, const std::string& valu
         keyOptions_.roles = value;
     } else if (name == "chains") {
         keyOptions_.chains = value;
+        keyOptions_.chainsGiven = true;
     } else if (cli::isHostCommandOption(name)) {
         cliOptions_.values[name] = value;
     }

@@ -111,11 +111,15 @@ std::vector<WriteTarget> writeTargets(const Tokens& t) {
             add(w, t.skip(i + 1, {"TABLE", "ONLY"}));
         } else if ((w == "DROP" || w == "ALTER") && t.word(i + 1) == "TABLE") {
             addList(w + " TABLE", t.skip(i + 2, {"IF", "EXISTS", "ONLY"}));
+        } else if (w == "RENAME" && t.word(i + 1) == "TO") {
+            add("RENAME TO", i + 2);  // ALTER TABLE|VIEW mine RENAME TO <a host table's name>
         } else if (w == "CREATE") {
-            // CREATE [TEMP] TABLE name (a temporary one would hide the host's table), or
+            // CREATE [TEMP] TABLE|VIEW name (a temporary one would hide the host's table from
+            // the host's own unqualified queries on that pooled connection), or
             // CREATE INDEX / TRIGGER / RULE ... ON table.
             for (std::size_t k = i + 1; k < t.size() && !t.isSymbol(k, '('); ++k) {
                 if (t.word(k) == "TABLE") { add("CREATE TABLE", t.skip(k + 1, {"IF", "NOT", "EXISTS"})); break; }
+                if (t.word(k) == "VIEW") { add("CREATE VIEW", t.skip(k + 1, {"IF", "NOT", "EXISTS"})); break; }
                 if (t.word(k) == "ON") { add("CREATE ... ON", t.skip(k + 1, {"ONLY"})); break; }
                 if (t.word(k) == "AS") break;
             }

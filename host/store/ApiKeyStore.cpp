@@ -17,15 +17,27 @@ void ApiKeyStore::insert(const ApiKeyRecord& key) {
     });
 }
 
-std::vector<ApiKeyRecord> ApiKeyStore::list() {
-    return db_.withSession("read API keys", [&](Session& s) {
+std::vector<ApiKeyRecord> ApiKeyStore::list() { return read("read API keys", ""); }
+
+std::optional<ApiKeyRecord> ApiKeyStore::find(const std::string& id) {
+    std::vector<ApiKeyRecord> found = read("read API key " + id, id);
+    if (found.empty()) return std::nullopt;
+    return found.front();
+}
+
+std::vector<ApiKeyRecord> ApiKeyStore::read(const std::string& what, const std::string& id) {
+    return db_.withSession(what, [&](Session& s) {
         std::vector<std::string> ids, names, hashes, roles;
         std::vector<Poco::Nullable<std::string>> chains;  // SQLite's driver reads '' back as NULL
         std::vector<Poco::Int64> created;
         std::vector<Poco::Nullable<Poco::Int64>> revoked;
-        s << "SELECT id, name, secret_hash, roles, chains, created_at, revoked_at FROM api_keys ORDER BY created_at, "
-             "id",
-            into(ids), into(names), into(hashes), into(roles), into(chains), into(created), into(revoked), now;
+        std::string bound = id;
+        Statement st(s);
+        st << "SELECT id, name, secret_hash, roles, chains, created_at, revoked_at FROM api_keys"
+           << (id.empty() ? "" : " WHERE id = ?") << " ORDER BY created_at, id";
+        if (!id.empty()) st, bind(bound);
+        st, into(ids), into(names), into(hashes), into(roles), into(chains), into(created), into(revoked);
+        st.execute();
         std::vector<ApiKeyRecord> keys(ids.size());
         for (std::size_t i = 0; i < ids.size(); ++i) {
             keys[i] = {ids[i],

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,10 +32,15 @@ public:
     void insert(const ApiKeyRecord& key);
     // Every key, revoked ones included, oldest first.
     std::vector<ApiKeyRecord> list();
+    // The key with this id, revoked or not; nullopt when there is none.
+    std::optional<ApiKeyRecord> find(const std::string& id);
     // Sets revoked_at; false when no active key has this id.
     bool revoke(const std::string& id, std::int64_t nowMs);
 
 private:
+    // Every key, or the one with `id` when it is not empty.
+    std::vector<ApiKeyRecord> read(const std::string& what, const std::string& id);
+
     Database& db_;
 };
 

@@ -27,8 +27,8 @@ namespace orderhost::store {
 // How long a claim whose request has not finished keeps others out.
 inline constexpr int64_t kAbandonedClaimMs = 5 * 60 * 1000;
 
-// Which key: scoped by the API client (one scope, "*", until clients have API keys of their
-// own: issue 13 item 3 gives each key its client id) and by the route ("POST /v1/orders").
+// Which key: scoped by the API client (its API key's id; "*" for api.token and an open host)
+// and by the route ("POST /v1/orders").
 struct KeyId {
     std::string client;
     std::string route;

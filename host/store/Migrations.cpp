@@ -158,7 +158,7 @@ void createInquiries(Poco::Data::Session& s, const Dialect&) {
 // one on merge, keeping its description): the HTTP API's Idempotency-Key (IdempotencyStore.h).
 // One row per (client, route, key): the request's fingerprint, 'pending' while the first
 // request runs (until claimed_until, then abandoned), 'done' with the reply it got, kept until
-// expires_at. client is "*" until API clients have keys of their own.
+// expires_at. client: the API key's id ("*" for api.token and an open host).
 void createIdempotencyKeys(Poco::Data::Session& s, const Dialect& d) {
     s << "CREATE TABLE idempotency_keys ("
          " client VARCHAR(200) NOT NULL,"

@@ -166,6 +166,16 @@ TEST_P(ApiKeysE2ETest, EveryOperationNeedsAKeyWithOneOfItsRoles) {
             }
         }
     }
+    // Idempotency-Keys are per API key: another client's key of the same name never meets it.
+    const auto placeKeyed = [&](const std::string& token, const std::string& ref) {
+        return host_->request("POST", "/v1/orders", order(ref), "application/json",
+                              {{"Authorization", "Bearer " + token}, {"Idempotency-Key", "same-key"}});
+    };
+    const std::string second = createKey("second-erp", "erp");
+    EXPECT_EQ(placeKeyed(key.at("erp"), "K-2").status, 201);
+    EXPECT_EQ(placeKeyed(second, "K-3").status, 201) << "not 422: the first client's key is not the second's";
+    EXPECT_EQ(placeKeyed(key.at("erp"), "K-2").headers["Idempotent-Replayed"], "true");
+
     // One signal is an administrator's: the answer to a step's on_failure: hold.
     const std::string manual = "/v1/orders/" + orderId + "/signals/manual_action";
     EXPECT_EQ(call("POST", manual, key.at("erp"), R"({"action":"retry"})").status, 403);
@@ -214,6 +224,7 @@ TEST_P(ApiKeysE2ETest, WrongRevokedAndMalformedKeysAreRefusedAndANewKeyWorksAtOn
     EXPECT_NE(keys("list").out.find(id), std::string::npos);
     EXPECT_EQ(keys("create --name x --role superuser").exitCode, 65);
     EXPECT_EQ(keys("create --role erp").exitCode, 64);
+    EXPECT_EQ(keys("create --name x --role erp --chains ''").exitCode, 64) << "no key for every chain by mistake";
 }
 
 TEST_P(ApiKeysE2ETest, AKeyLimitedToAChainSeesAndActsOnThatChainOnly) {

@@ -50,6 +50,7 @@ TEST(ApiKeysTest, BadRolesNamesAndChainsAreRefusedWithTheReason) {
     EXPECT_NE(refusal([] { makeApiKey("tab\there", "erp", "", 1); }).find("printable"), std::string::npos);
     EXPECT_NE(refusal([] { makeApiKey("x", "erp", "Place Order", 1); }).find("'Place Order' is not a chain name"),
               std::string::npos);
+    EXPECT_NE(refusal([] { makeApiKey("x", "erp", " , ", 1); }).find("names no chain"), std::string::npos);
     EXPECT_EQ(describeAccess(Access::Read), "erp, viewer or admin");
     EXPECT_EQ(describeAccess(Access::Administer), "admin");
 }
