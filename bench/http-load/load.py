@@ -17,6 +17,7 @@ import argparse
 import collections
 import http.client
 import json
+import resource
 import threading
 import time
 
@@ -102,7 +103,8 @@ if args.result:
     def pct(p):
         return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1e6 if latencies else 0
 
+    cpu = resource.getrusage(resource.RUSAGE_SELF)  # the load generator shares the machine's CPUs
     others = sum(n for k, n in counts.items() if k != "201:completed")
     print(f"result measure=http clients={args.clients} rate={args.rate:g} completed={len(latencies)} "
           f"per_s={len(latencies) / elapsed:.1f} p50_us={pct(0.5):.0f} p99_us={pct(0.99):.0f} "
-          f"other={others} elapsed_s={elapsed:.1f}")
+          f"other={others} elapsed_s={elapsed:.1f} client_cpu_s={cpu.ru_utime + cpu.ru_stime:.2f}")

@@ -58,10 +58,14 @@ print(f"\n{head.get('nproc')} CPU ({head.get('cpu', '').strip(chr(34))}), kernel
 loads = [num(d, "load") for d in results if "load" in d]
 if loads:
     print(f"load average (1 min) at the end of the points: {min(loads):.1f}-{max(loads):.1f}")
-print(f"rows per order (bare writer): {info.get('', {}).get('rows_per_order', '?')}\n")
+rows_spec = info.get("", {}).get("rows_per_order", "")
+print(f"rows per order (bare writer): {rows_spec or '?'}\n")
+# An order commits once at intake and once per step (docs/performance.md); the steps are the
+# step_runs rows an order adds.
+commits_per_order = 1 + next((int(t.split(":")[1]) for t in rows_spec.split(",") if t.startswith("step_runs:")), 10)
 
 cols = ("backend", "clients", "orders/s", "bare/s", "% bare", "pgbench", "% pgb", "p50 ms", "p99 ms",
-        "host ms/o", "PG ms/o", "bare PG ms/o", "PG x bare", "commits/o", "load")
+        "host ms/o", "PG ms/o", "bare PG ms/o", "PG x bare", "xact/o", "load")
 print("  ".join(f"{c:>12}" if i else f"{c:<13}" for i, c in enumerate(cols)))
 for b in backends:
     for c in sorted({int(d["clients"]) for d in results if d["backend"] == b and d["measure"] == "http"
@@ -99,14 +103,19 @@ for b in backends:
         if at8 and at64:
             text += f"; 64 clients / 8 clients = {ratio(num(at64, 'per_s'), num(at8, 'per_s'))}"
     if ceiling and best:
-        text += (f"; single-row commit ceiling (1 client) {num(ceiling, 'per_s'):.0f} tx/s, best orders/s "
-                 f"= {ratio(num(best, 'per_s'), num(ceiling, 'per_s'))} of it")
+        tx = num(best, "per_s") * commits_per_order
+        text += (f"; single-row commit ceiling (1 client) {num(ceiling, 'per_s'):.0f} tx/s: best orders/s "
+                 f"= {ratio(num(best, 'per_s'), num(ceiling, 'per_s'))} of it, x {commits_per_order} commits "
+                 f"= {ratio(tx, num(ceiling, 'per_s'))}")
     print(text)
     rss = [f"{k[4:-3]} {int(i[k]) / 1024:.0f} MiB" for k in ("rss_idle_kb", "rss_after_load_kb", "rss_with_held_kb")
            if k in i]
     if rss:
         extra = f" ({i['held_orders']} held orders; replies {i.get('held_reply')})" if "held_orders" in i else ""
         print(f"  host RSS: {', '.join(rss)}{extra}")
+    client = [num(d, "client_cpu_s") / num(d, "completed") for d in https if num(d, "completed")]
+    if client:
+        print(f"  load generator (python) CPU per order: {1000 * min(client):.2f}-{1000 * max(client):.2f} ms")
     errors = [f"{d['measure']}@{d.get('clients')}: {d.get('other') or d.get('errors')}" for d in results
               if d["backend"] == b and (num(d, "other") or num(d, "errors"))]
     if errors:
@@ -117,4 +126,5 @@ bare/s: the bare ODBC writer (bench/bare_odbc_writer.cpp) writing the rows one o
 transaction per order, statements prepared once, same driver and settings. pgbench: TPC-B tps on
 the same cluster. host ms/o: the host process's CPU per order (with the ODBC driver's client side
 and, on SQLite, the database engine). PG ms/o: CPU of all the cluster's processes per order.
-commits/o: transactions committed in the host's database per order (pg_stat_database).""")
+xact/o: transactions committed in the host's database per order (pg_stat_database.xact_commit:
+read-only autocommit statements count too). ceiling: single-row INSERT + COMMIT, 1 client.""")
