@@ -15,6 +15,9 @@
 #   BENCH_HELD           held orders posted on the last backend (default 10000; 0: none)
 #   BENCH_PG_PORT, BENCH_PG_DIR   the throw-away cluster (default 55499, /tmp/orderhost-http-bench-pg)
 #   BENCH_PGBENCH_SCALE  pgbench -i scale (default 1, i.e. plain "pgbench -i")
+#   BENCH_STORED         on the last backend if it is PostgreSQL: copy one completed order this
+#                        many times (orders + its step_runs, by SQL), then measure 8 clients again
+#                        (default 0: skipped; 1000000 takes several minutes and some GB of disk)
 # Raw lines: BUILD_DIR/http_bench.txt; host logs and databases in a temporary folder (printed).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +30,7 @@ secs=${BENCH_SECONDS:-10}
 clients=${BENCH_CLIENTS:-"1 8 32 64"}
 backends=${BENCH_BACKENDS:-"sqlite pg-fsync-on pg-fsync-off"}
 held=${BENCH_HELD:-10000}
+stored=${BENCH_STORED:-0}
 if $smoke; then
   secs=${BENCH_SECONDS:-2}; backends=${BENCH_BACKENDS:-sqlite}; held=${BENCH_HELD:-200}
 fi
@@ -51,9 +55,10 @@ cpu_of() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 # PostgreSQL's CPU: the postmaster with its reaped children (cutime, cstime: backends that
 # exited) plus every live child, so a connection that closes during a point still counts.
+# (cat fails for a process that ended while it read: that is not an error here.)
 pg_cpu() {
   local pm; pm=$(head -n 1 "$ORDERHOST_PG_DIR/data/postmaster.pid")
-  cat /proc/[0-9]*/stat 2>/dev/null | awk -v pm="$pm" '{ pid = $1; sub(/^.*\) /, "") }
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pm="$pm" '{ pid = $1; sub(/^.*\) /, "") }
     pid == pm { total += $12 + $13 + $14 + $15; next }
     $2 == pm { total += $12 + $13 }
     END { print total + 0 }'
@@ -101,13 +106,13 @@ stop_host() {
 }
 
 # One point of orderhost over HTTP: orders/s, latency, host and PostgreSQL CPU.
-http_point() {  # $1 clients, $2 extra load.py flags
+http_point() {  # $1 clients, $2 extra load.py flags, $3 extra words for the result line
   local h0 p0=0 h1 p1=0 x0=0 x1=0 line
   h0=$(cpu_of "$host_pid"); $pg && p0=$(pg_cpu) && x0=$(pg_commits)
   line=$(python3 "$here/load.py" "$host_port" "$1" "$secs" --prefix "$backend-$1-$RANDOM" --result $2 | grep '^result')
   h1=$(cpu_of "$host_pid"); $pg && p1=$(pg_cpu) && sleep 1 && x1=$(pg_commits)
   record "$line backend=$backend host_cpu_s=$(echo "$h0 $h1 $tck" | awk '{ printf "%.2f", ($2 - $1) / $3 }')" \
-    "db_cpu_s=$(echo "$p0 $p1 $tck" | awk '{ printf "%.2f", ($2 - $1) / $3 }') commits=$((x1 - x0)) load=$(load1)"
+    "db_cpu_s=$(echo "$p0 $p1 $tck" | awk '{ printf "%.2f", ($2 - $1) / $3 }') commits=$((x1 - x0)) load=$(load1) ${3:-}"
 }
 
 # The bare writer of the rows one order needs, at the same concurrency, on its own tables.
@@ -126,6 +131,29 @@ pgbench_point() {  # $1 clients
     sed -n 's/^tps = \([0-9.]*\).*/\1/p' | tail -n 1)
   p1=$(pg_cpu)
   record "result measure=pgbench clients=$1 per_s=${tps:-0} backend=$backend db_cpu_s=$(echo "$p0 $p1 $tck" | awk '{ printf "%.2f", ($2 - $1) / $3 }') load=$(load1)"
+}
+
+# Stored orders: copies of one completed order (new id and order_ref) with its step runs, so
+# that the tables and their indexes hold $1 more orders. Plugin tables and the outbox are not
+# filled. Columns are read from the catalog, so a new column needs no change here.
+store_orders() {  # $1 how many
+  "$pg_bin/psql" -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$ORDERHOST_PG_PORT" -U postgres -d bench_host <<SQL
+DO \$\$ DECLARE template text; cols text; sel text; BEGIN
+  SELECT id INTO template FROM orders WHERE state = 'completed' LIMIT 1;
+  FOR t IN 1..2 LOOP
+    SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position),
+           string_agg(CASE WHEN column_name IN ('id', 'order_id') THEN 'lpad(g::text, 36, ''s'')'
+                           WHEN column_name = 'order_ref' THEN '''stored-'' || g'
+                           ELSE 't.' || quote_ident(column_name) END, ', ' ORDER BY ordinal_position)
+      INTO cols, sel FROM information_schema.columns
+      WHERE table_schema = 'public' AND table_name = (ARRAY['orders', 'step_runs'])[t];
+    EXECUTE format('INSERT INTO %I (%s) SELECT %s FROM generate_series(1, \$1) g, %I t WHERE t.%I = \$2',
+                   (ARRAY['orders', 'step_runs'])[t], cols, sel, (ARRAY['orders', 'step_runs'])[t],
+                   (ARRAY['id', 'order_id'])[t]) USING $1, template;
+  END LOOP;
+END \$\$;
+ANALYZE orders; ANALYZE step_runs;
+SQL
 }
 
 # The rows one order adds to each table of the host's database (SQLite, after the warm-up's
@@ -196,6 +224,13 @@ run_backend() {
   if [ "$held" -gt 0 ] && [ "$backend" = "${backends##* }" ]; then
     python3 "$here/load.py" "$host_port" 32 600 --count "$held" --customer C-HOLD --prefix "$backend-hold" | tee -a "$tmp/held.txt"
     record "info backend=$backend held_orders=$held held_reply=$(tail -n 1 "$tmp/held.txt" | tr -d ' ') rss_with_held_kb=$(rss_kb "$host_pid")"
+  fi
+  if [ "$stored" -gt 0 ] && $pg && [ "$backend" = "${backends##* }" ]; then
+    local t0=$SECONDS
+    store_orders "$stored"
+    record "info backend=$backend stored_orders=$stored store_s=$((SECONDS - t0)) orders_in_db=$("$pg_bin/psql" -At -h 127.0.0.1 \
+      -p "$ORDERHOST_PG_PORT" -U postgres -d bench_host -c 'SELECT COUNT(*) FROM orders')"
+    http_point 8 "" "phase=stored"
   fi
   stop_host
 }

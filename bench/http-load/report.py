@@ -24,7 +24,8 @@ def num(d, key):
 
 
 lines = [fields(l) for l in open(sys.argv[1]) if l.startswith(("result ", "info "))]
-results = [d for d in lines if "measure" in d]
+results = [d for d in lines if "measure" in d and "phase" not in d]
+stored = [d for d in lines if d.get("phase") == "stored"]
 info = {}
 for d in lines:
     if "measure" not in d:
@@ -116,6 +117,16 @@ for b in backends:
     client = [num(d, "client_cpu_s") / num(d, "completed") for d in https if num(d, "completed")]
     if client:
         print(f"  load generator (python) CPU per order: {1000 * min(client):.2f}-{1000 * max(client):.2f} ms")
+    for d in stored:
+        if d["backend"] == b:
+            before = find(b, "http", 8)
+            text = (f"  with {int(i.get('orders_in_db', 0)):,} orders stored ({i.get('stored_orders')} copied in "
+                    f"{i.get('store_s')} s), 8 clients: {num(d, 'per_s'):.1f} orders/s, p99 "
+                    f"{num(d, 'p99_us') / 1000:.1f} ms")
+            if before:
+                text += (f"; before: {num(before, 'per_s'):.1f} orders/s, p99 {num(before, 'p99_us') / 1000:.1f} ms "
+                         f"({ratio(num(d, 'per_s'), num(before, 'per_s'))})")
+            print(text)
     errors = [f"{d['measure']}@{d.get('clients')}: {d.get('other') or d.get('errors')}" for d in results
               if d["backend"] == b and (num(d, "other") or num(d, "errors"))]
     if errors:
