@@ -45,7 +45,8 @@ host_pid=""
 cleanup() {
   [ -n "$host_pid" ] && kill "$host_pid" 2>/dev/null && wait "$host_pid" 2>/dev/null
   "$repo/scripts/pg-test-cluster.sh" stop
-  echo "http_bench: host logs and databases in $tmp" >&2
+  rm -rf "$ORDERHOST_PG_DIR"  # the throw-away cluster: GBs after BENCH_STORED
+  echo "http_bench: host logs and SQLite databases in $tmp" >&2
 }
 trap cleanup EXIT
 
