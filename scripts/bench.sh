@@ -5,6 +5,7 @@
 #
 # Usage: scripts/bench.sh [--callgrind] [extra Google Benchmark flags...]
 #        scripts/bench.sh --throughput
+#        scripts/bench.sh --http [--smoke]
 #   Builds build-bench/ as RelWithDebInfo (the flags scripts/build.sh ships the server with),
 #   runs every case 5 times, interleaved so that machine noise hits all cases alike, and keeps
 #   the raw aggregates in build-bench/abi_call_bench.csv.
@@ -17,14 +18,21 @@
 #                cluster (scripts/pg-test-cluster.sh) and stops it again if it was not running.
 #                BENCH_SECONDS (default 10) sets each measurement's length; about 2 minutes in
 #                all at the default. Raw result lines: build-bench/chain_throughput.txt.
+#   --http       orders/s over HTTP: the real host with a 10-step chain of the reference
+#                plugins on SQLite and on PostgreSQL with fsync on and off, at 1, 8, 32 and 64
+#                clients, next to a bare ODBC writer of the same rows and pgbench TPC-B in the
+#                same run (bench/http-load/http_bench.sh has the knobs; about 10 minutes).
+#                --smoke: SQLite only, 2 s per point (under a minute).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 callgrind=false
 throughput=false
+http=false
 case "${1:-}" in
   --callgrind) callgrind=true; shift ;;
   --throughput) throughput=true; shift ;;
+  --http) http=true; shift ;;
 esac
 
 scripts/install-deps.sh
@@ -133,6 +141,11 @@ throughput() {
 if $throughput; then
   throughput
   exit 0
+fi
+if $http; then
+  cmake --build "$dir" -j "$(nproc)" --target orderhost orderhost-plugin-worker bare_odbc_writer orderhost-validation orderhost-credit \
+    orderhost-sourcing orderhost-billing orderhost-notification orderhost-preparation orderhost-publication
+  exec bench/http-load/http_bench.sh "$dir" "$@"
 fi
 cmake --build "$dir" -j "$(nproc)" --target abi_call_bench
 bench="$dir/bench/abi_call_bench"

@@ -6,13 +6,15 @@
 #
 # The cluster lives in $ORDERHOST_PG_DIR (default /tmp/orderhost-pg), listens on 127.0.0.1 at
 # $ORDERHOST_PG_PORT (default 55432) and is owned by the `postgres` system user that Debian's
-# package creates. fsync is off: tests need correctness, not durability of the test database.
+# package creates. fsync is off: tests need correctness, not durability of the test database
+# (ORDERHOST_PG_FSYNC=on starts a new cluster with durable commits: scripts/bench.sh --http).
 # ODBCSYSINI points at a copy of odbcinst.ini with CommLog=0, because Debian's default makes
 # psqlODBC write a log file per process into /tmp.
 set -euo pipefail
 
 PG_DIR="${ORDERHOST_PG_DIR:-/tmp/orderhost-pg}"
 PG_PORT="${ORDERHOST_PG_PORT:-55432}"
+PG_FSYNC="${ORDERHOST_PG_FSYNC:-off}"
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
 DB=orderhost_test
 
@@ -46,7 +48,7 @@ run_server() {
   for attempt in 1 2 3 4 5; do
     wait_for_port "${ORDERHOST_PG_PORT_WAIT_S:-30}" || true
     if as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -o \
-      "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null; then
+      "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=$PG_FSYNC -c max_connections=200" start >/dev/null; then
       return 0
     fi
     echo "pg-test-cluster.sh: the server did not start on port $PG_PORT (attempt $attempt of 5)" >&2
