@@ -40,9 +40,15 @@ foreach(chain IN LISTS _orderhost_chain_files)
   string(APPEND _orderhost_conffiles "/etc/orderhost/chains/${name}\n")
 endforeach()
 file(WRITE "${CMAKE_BINARY_DIR}/packaging/conffiles" "${_orderhost_conffiles}")
-foreach(script postinst prerm postrm)
+foreach(script postinst prerm postrm triggers)
   configure_file(packaging/debian/${script} "${CMAKE_BINARY_DIR}/packaging/${script}" COPYONLY)
 endforeach()
+# Debian policy: /usr/share/doc/<package>/changelog.Debian.gz, compressed with -n (no timestamp).
+configure_file(packaging/debian/changelog.in "${CMAKE_BINARY_DIR}/packaging/changelog.Debian" @ONLY)
+execute_process(COMMAND gzip -9nc "${CMAKE_BINARY_DIR}/packaging/changelog.Debian"
+                OUTPUT_FILE "${CMAKE_BINARY_DIR}/packaging/changelog.Debian.gz" COMMAND_ERROR_IS_FATAL ANY)
+install(FILES "${CMAKE_BINARY_DIR}/packaging/changelog.Debian.gz" DESTINATION share/doc/orderhost
+        COMPONENT system EXCLUDE_FROM_ALL)
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME orderhost)
@@ -51,11 +57,13 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "orderhost maintainers <maintainers@orderhost.example>")
 set(CPACK_PACKAGING_INSTALL_PREFIX ${ORDERHOST_PACKAGE_PREFIX})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "order chains of plugin steps for an ERP")
+# Lines under 80 characters (lintian: extended-description-line-too-long).
 set(CPACK_PACKAGE_DESCRIPTION
-    "orderhost runs an ERP's customer orders through chains of plugin steps (validation, credit,
-sourcing, billing, payment, shipping, notification and more) loaded from shared libraries
-through a stable C ABI, and keeps every order's state in a database reached through ODBC
-(SQLite by default, PostgreSQL for scale-out). The package holds the server, its reference
+    "orderhost runs an ERP's customer orders through chains of plugin steps
+(validation, credit, sourcing, billing, payment, shipping, notification and
+more) loaded from shared libraries through a stable C ABI, and keeps every
+order's state in a database reached through ODBC (SQLite by default,
+PostgreSQL for scale-out). The package holds the server, its reference
 plugins, example chains, a systemd unit and the C/C++ SDK for plugin authors.")
 # Strip the RelWithDebInfo binaries: the package is for running, not debugging.
 set(CPACK_STRIP_FILES ON)
@@ -84,7 +92,8 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     "${CMAKE_BINARY_DIR}/packaging/conffiles"
     "${CMAKE_BINARY_DIR}/packaging/postinst"
     "${CMAKE_BINARY_DIR}/packaging/prerm"
-    "${CMAKE_BINARY_DIR}/packaging/postrm")
+    "${CMAKE_BINARY_DIR}/packaging/postrm"
+    "${CMAKE_BINARY_DIR}/packaging/triggers")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
 include(CPack)

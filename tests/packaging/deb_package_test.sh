@@ -2,7 +2,7 @@
 # Builds the orderhost .deb from a build tree with cpack and checks it without installing it:
 # its control fields, that it holds everything a running host needs, that the systemd unit
 # verifies, and that the extracted host runs and accepts the shipped config and chains with the
-# shipped plugins. Then lintian, when installed (findings printed; errors fail).
+# shipped plugins. Then lintian, when installed (findings printed; errors and warnings fail).
 # Usage: deb_package_test.sh BUILD_DIR VERSION PLUGIN_TARGET[,PLUGIN_TARGET...]
 set -euo pipefail
 
@@ -76,10 +76,15 @@ for script in postinst prerm postrm; do
 done
 
 if systemd-analyze --version >/dev/null 2>&1; then
-  # --root resolves ExecStart= (/usr/bin/orderhost) inside the extracted tree.
-  if systemd-analyze verify --root="$root" /lib/systemd/system/orderhost.service >"$work/verify" 2>&1; then
+  # Against this machine's units (the targets the unit names), with ExecStart= pointing at the
+  # extracted binary: verify checks that the command exists and is executable.
+  mkdir -p "$work/unit"
+  sed "s#^ExecStart=/usr/bin/orderhost #ExecStart=$root/usr/bin/orderhost #" \
+    "$root/lib/systemd/system/orderhost.service" >"$work/unit/orderhost.service"
+  if systemd-analyze verify "$work/unit/orderhost.service" >"$work/verify" 2>&1 && ! grep -q . "$work/verify"; then
     pass "systemd-analyze verify orderhost.service"
-  elif grep -qiE "Failed to (connect|initialize)|Operation not permitted|No such file or directory.*manager" "$work/verify"; then
+  elif grep -qE "Failed to (connect|initialize)|Operation not permitted|Unit [^ ]+\.target not found" "$work/verify" &&
+       ! grep -q "orderhost.service:[0-9]" "$work/verify"; then
     echo "skipped: systemd-analyze verify cannot run here: $(head -1 "$work/verify")"
   else
     fail "systemd-analyze verify: $(cat "$work/verify")"
@@ -112,15 +117,19 @@ fi
 
 # --- lintian --------------------------------------------------------------------------------
 if command -v lintian >/dev/null; then
-  # Tags that follow from choices made on purpose (cmake/Packaging.cmake, docs/admin-guide.md
-  # "Debian package") are suppressed; everything else is printed, and errors fail the test.
-  suppress=package-name-doesnt-match-sonames,no-manual-page,non-dev-pkg-with-shlib-symlink
-  suppress+=,debian-changelog-file-missing,no-copyright-file,copyright-without-copyright-notice
-  suppress+=,shared-library-lacks-prerequisites
-  lintian --no-tag-display-limit --suppress-tags "$suppress" "$deb" >"$work/lintian" 2>&1 || true
+  # Tags that follow from choices made on purpose are suppressed: one package holds the host
+  # and the SDK, so the SDK's test kit library is not in a package of its own
+  # (package-name-doesnt-match-sonames, link-to-shared-library-in-wrong-package); there are
+  # no manual pages yet (`orderhost --help`); it is not uploaded to Debian, so its changelog
+  # closes no bugs (initial-upload-closes-no-bugs). Everything else is printed; errors and
+  # warnings fail the test.
+  suppress=package-name-doesnt-match-sonames,link-to-shared-library-in-wrong-package,no-manual-page
+  suppress+=,initial-upload-closes-no-bugs
+  lintian --tag-display-limit 0 --suppress-tags "$suppress" "$deb" 2>&1 |
+    grep -v '^running with root privileges' >"$work/lintian" || true
   echo "lintian findings (suppressed: $suppress):"
   sed 's/^/  /' "$work/lintian"
-  if grep -q '^E:' "$work/lintian"; then fail "lintian reports errors"; else pass "lintian: no errors"; fi
+  if grep -qE "^[EW]:" "$work/lintian"; then fail "lintian reports errors or warnings"; else pass "lintian: no errors or warnings"; fi
 else
   echo "skipped: lintian is not installed (apt-get install lintian)"
 fi
