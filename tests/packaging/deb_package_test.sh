@@ -2,7 +2,7 @@
 # Builds the orderhost .deb from a build tree with cpack and checks it without installing it:
 # its control fields, that it holds everything a running host needs, that the systemd unit
 # verifies, and that the extracted host runs and accepts the shipped config and chains with the
-# shipped plugins. Then lintian, when installed (findings printed; errors and warnings fail).
+# shipped plugins, and starts on them and answers /v1/health. Then lintian, when installed (findings printed; errors and warnings fail).
 # Usage: deb_package_test.sh BUILD_DIR VERSION PLUGIN_TARGET[,PLUGIN_TARGET...]
 set -euo pipefail
 
@@ -114,6 +114,30 @@ if "$root/usr/bin/orderhost" chains validate --config "$root/etc/orderhost/order
 else
   fail "chains validate --config (shipped config, chains and plugins): $(cat "$work/validate")"
 fi
+
+# The extracted host starts on that config (SQLite under the temporary root, a free port) and
+# answers /v1/health: what `systemctl start orderhost` does after installing, minus systemd.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+sed -i "s/^http.port = .*/http.port = $port/" "$root/etc/orderhost/orderhost.properties"
+"$root/usr/bin/orderhost" --config "$root/etc/orderhost/orderhost.properties" >"$work/host.log" 2>&1 &
+host_pid=$!
+health=""
+for _ in $(seq 1 100); do
+  health=$(curl -s --max-time 1 "http://127.0.0.1:$port/v1/health" || true)
+  [ -n "$health" ] && break
+  kill -0 "$host_pid" 2>/dev/null || break
+  sleep 0.2
+done
+if grep -q '"status":"ok"' <<<"$health" && grep -q '"chains":6' <<<"$health" &&
+   grep -q "\"plugins\":${#plugins[@]}," <<<"$health"; then
+  pass "extracted host started on the shipped config: $health"
+else
+  fail "extracted host did not answer /v1/health with status ok, 6 chains and ${#plugins[@]} plugins (got '$health'): $(cat "$work/host.log")"
+fi
+kill -TERM "$host_pid" 2>/dev/null || true
+wait "$host_pid" 2>/dev/null || true
+[ -f "$root/var/lib/orderhost/orderhost.db" ] && pass "the database is in the state directory" ||
+  fail "no database at /var/lib/orderhost/orderhost.db"
 
 # --- lintian --------------------------------------------------------------------------------
 if command -v lintian >/dev/null; then
