@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the orderhost .deb from a build tree with cpack and checks it without installing it:
 # its control fields, that it holds everything a running host needs, that the systemd unit
-# verifies, and that the extracted host runs and accepts the shipped config and chains with the
-# shipped plugins, and starts on them and answers /v1/health. Then lintian, when installed (findings printed; errors and warnings fail).
+# verifies, that the extracted host accepts the shipped config and chains with the shipped
+# plugins and starts on them and answers /v1/health. Then lintian, when installed (findings
+# printed; errors and warnings fail).
 # Usage: deb_package_test.sh BUILD_DIR VERSION PLUGIN_TARGET[,PLUGIN_TARGET...]
 set -euo pipefail
 
