@@ -68,7 +68,8 @@ plugins, example chains, a systemd unit and the C/C++ SDK for plugin authors.")
 # Strip the RelWithDebInfo binaries: the package is for running, not debugging.
 set(CPACK_STRIP_FILES ON)
 
-# Every component, in one package.
+# Every component, in one package. "Unspecified" holds orderhost and orderhost-plugin-worker
+# (host/app, host/worker install them without a component); the package test checks both are in.
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_GROUPING ALL_COMPONENTS_IN_ONE)
 set(CPACK_COMPONENTS_ALL Unspecified plugins sdk system)
