@@ -31,6 +31,9 @@ PACKAGES=(
   # AMQP publishing of outbox events (host/events/AmqpPublisher) with librabbitmq; the tests
   # start a private RabbitMQ node of their own (tests/host/events/RabbitMqBroker.cpp).
   librabbitmq-dev rabbitmq-server
+  # The Debian package (scripts/package.sh, ctest -L package): cpack's DEB generator computes
+  # Depends with dpkg-shlibdeps (dpkg-dev); the package test runs lintian on the .deb.
+  dpkg-dev lintian
 )
 
 missing=()

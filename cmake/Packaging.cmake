@@ -1,0 +1,100 @@
+# The orderhost Debian package (CPack DEB): `scripts/package.sh`, or `cpack -G DEB` in a build tree.
+# One package holds what a running host needs — orderhost, orderhost-plugin-worker (beside it,
+# where the host looks), the reference plugins — plus the SDK for plugin authors (headers, CMake
+# package, test kit, templates), the systemd unit, the service user (maintainer scripts) and the
+# configuration in /etc/orderhost (conffiles). Layout: docs/admin-guide.md "Debian package".
+#
+# The system files (/etc, the unit) are installed by the component "system", which is
+# EXCLUDE_FROM_ALL: a plain `cmake --install` into a prefix never writes to /etc; the package
+# names every component and so gets them.
+
+set(ORDERHOST_PACKAGE_PREFIX /usr)
+set(ORDERHOST_PACKAGE_TEMPLATES_DIR ${ORDERHOST_PACKAGE_PREFIX}/share/orderhost/templates)
+
+# Mail templates the example chains' notification steps render (not conffiles: copy them to
+# /etc/orderhost and point templates_dir there to change them).
+install(DIRECTORY config/templates/ DESTINATION share/orderhost/templates COMPONENT system EXCLUDE_FROM_ALL)
+install(FILES README.md docs/admin-guide.md docs/plugin-author-guide.md docs/api.md docs/plugins.md
+        DESTINATION share/doc/orderhost COMPONENT system EXCLUDE_FROM_ALL)
+install(FILES packaging/copyright DESTINATION share/doc/orderhost COMPONENT system EXCLUDE_FROM_ALL)
+
+install(FILES packaging/orderhost.properties DESTINATION /etc/orderhost COMPONENT system EXCLUDE_FROM_ALL)
+install(FILES packaging/orderhost.service DESTINATION /lib/systemd/system COMPONENT system EXCLUDE_FROM_ALL)
+
+# The example chains, with templates_dir pointing at the installed templates instead of the
+# repository's config/templates (relative to a host started from the clone).
+file(GLOB _orderhost_chain_files CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/config/chains/*.yaml")
+set(_orderhost_conffiles "/etc/orderhost/orderhost.properties\n")
+foreach(chain IN LISTS _orderhost_chain_files)
+  get_filename_component(name "${chain}" NAME)
+  file(READ "${chain}" text)
+  string(REGEX REPLACE "templates_dir: config/templates[^\n]*"
+         "templates_dir: ${ORDERHOST_PACKAGE_TEMPLATES_DIR}  # the package's templates" text "${text}")
+  file(WRITE "${CMAKE_BINARY_DIR}/packaging/chains/${name}.new" "${text}")
+  # Rewritten only on change, so cpack's install step sees a stable file.
+  file(COPY_FILE "${CMAKE_BINARY_DIR}/packaging/chains/${name}.new" "${CMAKE_BINARY_DIR}/packaging/chains/${name}"
+       ONLY_IF_DIFFERENT)
+  file(REMOVE "${CMAKE_BINARY_DIR}/packaging/chains/${name}.new")
+  install(FILES "${CMAKE_BINARY_DIR}/packaging/chains/${name}" DESTINATION /etc/orderhost/chains
+          COMPONENT system EXCLUDE_FROM_ALL)
+  string(APPEND _orderhost_conffiles "/etc/orderhost/chains/${name}\n")
+endforeach()
+file(WRITE "${CMAKE_BINARY_DIR}/packaging/conffiles" "${_orderhost_conffiles}")
+foreach(script postinst prerm postrm triggers)
+  configure_file(packaging/debian/${script} "${CMAKE_BINARY_DIR}/packaging/${script}" COPYONLY)
+endforeach()
+# Debian policy: /usr/share/doc/<package>/changelog.Debian.gz, compressed with -n (no timestamp).
+configure_file(packaging/debian/changelog.in "${CMAKE_BINARY_DIR}/packaging/changelog.Debian" @ONLY)
+execute_process(COMMAND gzip -9nc "${CMAKE_BINARY_DIR}/packaging/changelog.Debian"
+                OUTPUT_FILE "${CMAKE_BINARY_DIR}/packaging/changelog.Debian.gz" COMMAND_ERROR_IS_FATAL ANY)
+install(FILES "${CMAKE_BINARY_DIR}/packaging/changelog.Debian.gz" DESTINATION share/doc/orderhost
+        COMPONENT system EXCLUDE_FROM_ALL)
+
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME orderhost)
+set(CPACK_PACKAGE_VENDOR "orderhost")
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_CONTACT "orderhost maintainers <maintainers@orderhost.example>")
+set(CPACK_PACKAGING_INSTALL_PREFIX ${ORDERHOST_PACKAGE_PREFIX})
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "order chains of plugin steps for an ERP")
+# Lines under 80 characters (lintian: extended-description-line-too-long).
+set(CPACK_PACKAGE_DESCRIPTION
+    "orderhost runs an ERP's customer orders through chains of plugin steps
+(validation, credit, sourcing, billing, payment, shipping, notification and
+more) loaded from shared libraries through a stable C ABI, and keeps every
+order's state in a database reached through ODBC (SQLite by default,
+PostgreSQL for scale-out). The package holds the server, its reference
+plugins, example chains, a systemd unit and the C/C++ SDK for plugin authors.")
+# Strip the RelWithDebInfo binaries: the package is for running, not debugging.
+set(CPACK_STRIP_FILES ON)
+
+# Every component, in one package. "Unspecified" holds orderhost and orderhost-plugin-worker
+# (host/app, host/worker install them without a component); the package test checks both are in.
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_GROUPING ALL_COMPONENTS_IN_ONE)
+set(CPACK_COMPONENTS_ALL Unspecified plugins sdk system)
+
+set(CPACK_DEBIAN_PACKAGE_NAME orderhost)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
+set(CPACK_DEBIAN_PACKAGE_SECTION net)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://orderhost.example")
+# Shared-library dependencies from dpkg-shlibdeps (Poco, spdlog, yaml-cpp, unixODBC, libsodium…),
+# plus what the host needs at run time without linking it: the SQLite ODBC driver of the default
+# config (registered by odbcinst), adduser for the postinst.
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libsqliteodbc, odbcinst, unixodbc, adduser")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "odbc-postgresql")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql")
+# The SDK's test kit (liborderhost-testkit.so.N) gets a shlibs file and an ldconfig trigger.
+set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+    "${CMAKE_BINARY_DIR}/packaging/conffiles"
+    "${CMAKE_BINARY_DIR}/packaging/postinst"
+    "${CMAKE_BINARY_DIR}/packaging/prerm"
+    "${CMAKE_BINARY_DIR}/packaging/postrm"
+    "${CMAKE_BINARY_DIR}/packaging/triggers")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+
+include(CPack)
