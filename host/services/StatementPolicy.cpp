@@ -156,6 +156,14 @@ std::string statementRefusal(std::string_view sql, bool hostDatabase) {
         return first + " is refused: it changes the connection or the database file that the host shares with "
                        "every step";
     }
+    // PostgreSQL session state outlives the step on the pooled connection: the host's prepared
+    // statements (DEALLOCATE ALL, DISCARD ALL would drop them), its search_path and timeouts.
+    // SET LOCAL ends with the step's transaction and stays allowed.
+    if (first == "DEALLOCATE" || first == "DISCARD" || first == "PREPARE" || first == "RESET" ||
+        (first == "SET" && t.word(1) != "LOCAL")) {
+        return first + " is refused: it changes the session the host shares with every step (use SET LOCAL for "
+                       "a setting of this step's transaction)";
+    }
     if (hasSecondStatement(t)) return "one statement per call: the text holds more than one (';' followed by more)";
     if (!hostDatabase) return {};
     for (const WriteTarget& target : writeTargets(t)) {

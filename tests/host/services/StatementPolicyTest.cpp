@@ -48,6 +48,7 @@ TEST(StatementPolicyTest, RefusesASecondStatementButNotATrailingSemicolon) {
     EXPECT_EQ(statementRefusal("SELECT 1;", true), "");
     EXPECT_EQ(statementRefusal("SELECT 1; -- only a comment", true), "");
     EXPECT_EQ(statementRefusal("SELECT ';COMMIT'", true), "");
+    EXPECT_EQ(statementRefusal("SET LOCAL statement_timeout = 1000", true), "");
 }
 
 TEST(StatementPolicyTest, RefusesWritesToTheHostsTablesHoweverTheyAreSpelt) {
@@ -66,6 +67,10 @@ TEST(StatementPolicyTest, RefusesWritesToTheHostsTablesHoweverTheyAreSpelt) {
         {"ALTER TABLE orders ADD COLUMN mine INT", "ALTER TABLE on the host's own table 'orders'"},
         {"CREATE INDEX my_idx ON orders (state)", "CREATE ... ON on the host's own table 'orders'"},
         {"CREATE TEMP TABLE orders (id INT)", "CREATE TABLE on the host's own table 'orders'"},
+        {"DEALLOCATE ALL", "DEALLOCATE is refused"},
+        {"discard all", "DISCARD is refused"},
+        {"SET search_path = mine, public", "SET is refused"},
+        {"RESET ALL", "RESET is refused"},
         {"CREATE TEMP VIEW api_keys AS SELECT * FROM main.api_keys UNION ALL SELECT 'x', 'admin'",
          "CREATE VIEW on the host's own table 'api_keys'"},
         {"CREATE VIEW IF NOT EXISTS \"Orders\" AS SELECT 1", "CREATE VIEW on the host's own table 'orders'"},
