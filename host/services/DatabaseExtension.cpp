@@ -5,6 +5,7 @@
 #include "host/services/StatementPolicy.h"
 #include "host/store/Datasources.h"
 #include "host/store/OdbcFailures.h"
+#include "host/store/SimpleCommand.h"
 #include "host/store/StepTransaction.h"
 
 #include <spdlog/spdlog.h>
@@ -47,13 +48,28 @@ store::Database& databaseFor(const oh_context& ctx, std::string_view datasource)
     return *db;
 }
 
-// A failed statement must not doom the step's transaction. SQLite undoes just the statement;
-// psqlODBC does the same by default (statement-level rollback: it wraps each statement in its
-// own savepoint). Savepoints of ours would collide with the driver's: a RELEASE of ours makes
-// the next statement crash inside Poco (measured), so there are none.
+// A failed statement must not doom the step's transaction: StepTransaction undoes just the
+// statement (SQLite itself, psqlODBC's or the host's savepoint, see StatementUndo).
+//
+// With the host's savepoints one more trap: psqlODBC describes a statement (Parse/Describe)
+// before Poco executes it, and Poco ignores a describe that failed; the execute then reports
+// only "current transaction is aborted" (25P02), which names no cause and is not retryable.
+// The statement is described again behind a fresh savepoint, which reports the real cause (a
+// lock timeout: retryable); a describe that now succeeds means the cause went away by itself.
 StatementResult runInStepTransaction(store::StepTransaction& tx, std::string_view sql,
                                      const std::vector<StatementParam>& params) {
-    return runStatement(tx.session(), tx.database().dialect(), sql, params);
+    try {
+        return tx.runPluginStatement(
+            [&](Poco::Data::Session& s) { return runStatement(s, tx.database().dialect(), sql, params); });
+    } catch (const Poco::Exception& e) {
+        if (tx.database().statementUndo() != store::StatementUndo::Host || tx.doomed() ||
+            !store::failedInAbortedTransaction(e))
+            throw;
+        tx.runPluginStatement([&](Poco::Data::Session& s) { store::describeStatement(s, std::string(sql)); });
+        throw Refusal{OH_STATUS_RETRYABLE,
+                      "transient failure, try again (the statement's preparation failed, then succeeded): " +
+                          tx.database().errorMessage("statement", e.displayText())};
+    }
 }
 
 StatementResult execute(const oh_context& ctx, std::string_view datasource, std::string_view sql,

@@ -7,6 +7,8 @@
 
 #include <Poco/Data/SessionImpl.h>
 
+#include "host/store/PreparedStatements.h"
+
 namespace orderhost::store {
 
 using SteadyClock = std::chrono::steady_clock;
@@ -34,13 +36,23 @@ bool isGood(Poco::Data::Session& connection) noexcept {
 struct ConnectionPool::State {
     explicit State(ConnectionPoolSettings s) : settings(std::move(s)) {}
 
+    using Statements = std::shared_ptr<PreparedStatements>;
+
+    // A connection's prepared statements go wherever it goes, and before it when it closes:
+    // a statement must not outlive its connection.
     struct Idle {
         Poco::Data::Session connection;
         SteadyClock::time_point since;
+        Statements statements;
     };
 
+    static void close(Poco::Data::Session& connection, Statements& statements) noexcept {
+        statements.reset();
+        closeQuietly(connection);
+    }
+
     // Takes the connection back: idle again, or closed when it must not be reused.
-    void giveBack(Poco::Data::Session connection, bool reusable) noexcept {
+    void giveBack(Poco::Data::Session connection, Statements statements, bool reusable) noexcept {
         bool keep = reusable;
         try {
             keep = keep && connection.isConnected();
@@ -50,7 +62,7 @@ struct ConnectionPool::State {
         {
             std::lock_guard<std::mutex> lock(mutex);
             if (keep && !closed) {
-                idle.push_front(Idle{connection, SteadyClock::now()});  // most recent first: the oldest expire
+                idle.push_front(Idle{connection, SteadyClock::now(), std::move(statements)});  // most recent first
                 closeExpiredLocked();
             } else {
                 --open;
@@ -59,14 +71,14 @@ struct ConnectionPool::State {
             }
         }
         freed.notify_one();
-        if (!keep) closeQuietly(connection);
+        if (!keep) close(connection, statements);
     }
 
     // Closes idle connections beyond minIdle that idled longer than idleTimeout.
     void closeExpiredLocked() {
         const auto cutoff = SteadyClock::now() - settings.idleTimeout;
         while (idle.size() > settings.minIdle && idle.back().since < cutoff) {
-            closeQuietly(idle.back().connection);
+            close(idle.back().connection, idle.back().statements);
             idle.pop_back();
             --open;
         }
@@ -91,9 +103,12 @@ struct ConnectionPool::State {
 // copy goes, the connection goes back to the pool (or is closed, when discarded).
 class ConnectionPool::Leased : public Poco::Data::SessionImpl {
 public:
-    Leased(Poco::Data::Session connection, std::shared_ptr<State> pool)
-        : SessionImpl(connection.impl()->connectionString()), connection_(connection), pool_(std::move(pool)) {}
-    ~Leased() override { pool_->giveBack(connection_, !discard_.load()); }
+    Leased(Poco::Data::Session connection, State::Statements statements, std::shared_ptr<State> pool)
+        : SessionImpl(connection.impl()->connectionString()),
+          connection_(connection),
+          statements_(std::move(statements)),
+          pool_(std::move(pool)) {}
+    ~Leased() override { pool_->giveBack(connection_, std::move(statements_), !discard_.load()); }
 
     void discard() noexcept { discard_.store(true); }
     Poco::Data::SessionImpl* driverSession() const { return impl(); }
@@ -119,12 +134,16 @@ public:
     void setFeature(const std::string& name, bool state) override { impl()->setFeature(name, state); }
     bool getFeature(const std::string& name) override { return impl()->getFeature(name); }
     void setProperty(const std::string& name, const Poco::Any& value) override { impl()->setProperty(name, value); }
-    Poco::Any getProperty(const std::string& name) override { return impl()->getProperty(name); }
+    Poco::Any getProperty(const std::string& name) override {
+        if (name == PreparedStatements::kSessionProperty) return Poco::Any(statements_.get());
+        return impl()->getProperty(name);
+    }
 
 private:
     Poco::Data::SessionImpl* impl() const { return const_cast<Poco::Data::Session&>(connection_).impl(); }
 
     Poco::Data::Session connection_;
+    State::Statements statements_;
     std::shared_ptr<State> pool_;
     std::atomic<bool> discard_{false};
 };
@@ -141,7 +160,7 @@ ConnectionPool::~ConnectionPool() {
         idle.swap(state_->idle);
         state_->open -= idle.size();
     }
-    for (auto& entry : idle) closeQuietly(entry.connection);
+    for (auto& entry : idle) State::close(entry.connection, entry.statements);
 }
 
 std::optional<Poco::Data::Session> ConnectionPool::acquire(std::chrono::milliseconds timeout) {
@@ -151,12 +170,14 @@ std::optional<Poco::Data::Session> ConnectionPool::acquire(std::chrono::millisec
     for (;;) {
         if (!s.idle.empty()) {
             Poco::Data::Session connection = s.idle.front().connection;
+            State::Statements statements = std::move(s.idle.front().statements);
             s.idle.pop_front();
             lock.unlock();
             // As Poco's pool does: a connection the driver knows is dead is not handed out.
             if (isGood(connection))
-                return Poco::Data::Session(Poco::AutoPtr<Poco::Data::SessionImpl>(new Leased(connection, state_)));
-            closeQuietly(connection);
+                return Poco::Data::Session(
+                    Poco::AutoPtr<Poco::Data::SessionImpl>(new Leased(connection, std::move(statements), state_)));
+            State::close(connection, statements);
             lock.lock();
             --s.open;
             continue;
@@ -169,7 +190,8 @@ std::optional<Poco::Data::Session> ConnectionPool::acquire(std::chrono::millisec
     ++s.open;  // the slot is taken while connecting, outside the lock (PostgreSQL takes a while)
     lock.unlock();
     try {
-        return Poco::Data::Session(Poco::AutoPtr<Poco::Data::SessionImpl>(new Leased(s.connect(), state_)));
+        return Poco::Data::Session(Poco::AutoPtr<Poco::Data::SessionImpl>(
+            new Leased(s.connect(), std::make_shared<PreparedStatements>(), state_)));
     } catch (...) {
         {
             std::lock_guard<std::mutex> relock(s.mutex);

@@ -89,6 +89,7 @@ Database::Database(const std::string& connectionString, DatabaseOptions options)
                                           "the SQLNativeSql guard is not in use (another library in the process "
                                           "defines SQLNativeSql); the SQLite ODBC driver would corrupt memory"));
         Dialect::applyDefaults(dialect_.backend(), connection_);
+        statementUndo_ = Dialect::statementUndo(dialect_.backend(), connection_);
         masked_ = connection_.masked();
         openPool();
     } catch (...) {

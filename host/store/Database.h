@@ -60,6 +60,8 @@ public:
 
     Backend backend() const { return dialect_.backend(); }
     const Dialect& dialect() const { return dialect_; }
+    // What undoes a failed statement inside a transaction on this database's driver settings.
+    StatementUndo statementUndo() const { return statementUndo_; }
     // The connection string with secrets masked, for messages and logs.
     const std::string& describe() const { return masked_; }
 
@@ -123,6 +125,7 @@ private:
     ConnectionString connection_;
     std::string masked_;
     Dialect dialect_{Backend::SQLite};
+    StatementUndo statementUndo_ = StatementUndo::Database;
     DatabaseOptions options_;
     OutageLog& outage_;
     std::unique_ptr<ConnectionPool> pool_;

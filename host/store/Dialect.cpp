@@ -46,7 +46,25 @@ void Dialect::applyDefaults(Backend backend, ConnectionString& cs) {
         // after this long, so its orders can be taken over.
         cs.setDefault("ConnSettings", "{SET idle_in_transaction_session_timeout = " +
                                           std::to_string(kIdleInTransactionTimeoutMs) + "}");
+        // Rollback level 0: psqlODBC leaves a failed statement's transaction to the host, which
+        // rolls it back (its own statements) or back to a savepoint (a plugin's statements,
+        // StepTransaction). The driver's default (7.4-2) wraps EVERY statement in a savepoint of
+        // its own: two more round trips per statement (measured: docs/performance.md); 7.4-1
+        // would roll the whole step transaction back when a plugin statement fails.
+        cs.setDefault("Protocol", "7.4-0");
     }
+}
+
+StatementUndo Dialect::statementUndo(Backend backend, const ConnectionString& cs) {
+    if (backend == Backend::SQLite) return StatementUndo::Database;
+    // "7.4-N": N is the rollback level; "7.4" alone (or no Protocol) is the driver's default, 2.
+    const std::string protocol = cs.get("Protocol").value_or("7.4");
+    const auto dash = protocol.find('-');
+    if (dash == std::string::npos) return StatementUndo::Driver;
+    const std::string level = protocol.substr(dash + 1);
+    if (level == "0") return StatementUndo::Host;
+    if (level == "2") return StatementUndo::Driver;
+    return StatementUndo::Nothing;  // 1, or a level this build does not know: never commit half a step
 }
 
 std::string Dialect::documentType() const {

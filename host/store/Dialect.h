@@ -17,6 +17,16 @@ namespace orderhost::store {
 
 enum class Backend { SQLite, PostgreSQL };
 
+// What undoes a statement that failed inside a transaction, so that the transaction can go on
+// (StepTransaction::runPluginStatement; the host's own statements roll the transaction back).
+enum class StatementUndo {
+    Database,  // SQLite: a failed statement leaves no trace
+    Driver,    // psqlODBC Protocol=7.4-2: a savepoint around every statement, set and released
+    Host,      // psqlODBC Protocol=7.4-0 (the host's default): a savepoint of the host's around
+               // each of a plugin's statements, none around the host's own
+    Nothing,   // psqlODBC Protocol=7.4-1: the driver rolls the whole transaction back
+};
+
 const char* toString(Backend);
 
 // Largest order document the store accepts. Reads allocate a buffer of the declared column
@@ -39,8 +49,11 @@ public:
     // path, ...); nullopt for any other driver.
     static std::optional<Backend> fromDriverName(const std::string& driver);
 
-    // Adds the connection options that avoid silent data loss, unless the operator set them.
+    // Adds the connection options that avoid silent data loss or needless round trips, unless
+    // the operator set them.
     static void applyDefaults(Backend, ConnectionString&);
+    // What undoes a failed statement with these connection options (after applyDefaults).
+    static StatementUndo statementUndo(Backend, const ConnectionString&);
 
     // Column type that round-trips kMaxDocumentBytes exactly. SQLite: the driver sizes its read
     // buffer from the declared VARCHAR(N) (TEXT reads truncate at 64 KiB). PostgreSQL: TEXT,

@@ -83,4 +83,10 @@ bool leavesConnectionUnusable(const Poco::Exception& error) {
 
 std::string transientFailure(const Poco::Exception& error) { return classifyDiagnostics(error, transientState); }
 
+bool failedInAbortedTransaction(const Poco::Exception& error) {
+    return !classifyDiagnostics(error, [](const std::string& state, long) {
+                return state == "25P02" ? std::string("aborted") : std::string();
+            }).empty();
+}
+
 }  // namespace orderhost::store

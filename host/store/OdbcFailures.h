@@ -33,4 +33,8 @@ std::string unavailability(const Poco::Exception& error);
 // later transaction fails, even after the cause is gone.
 bool leavesConnectionUnusable(const Poco::Exception& error);
 
+// True when PostgreSQL refused the statement because its transaction had already failed
+// (SQLSTATE 25P02, "current transaction is aborted"): the failure that aborted it came earlier.
+bool failedInAbortedTransaction(const Poco::Exception& error);
+
 }  // namespace orderhost::store

@@ -3,6 +3,7 @@
 #include "host/store/OrderStore.h"
 
 #include "host/store/OrderFields.h"
+#include "host/store/OrderStatements.h"
 
 #include <Poco/Data/Statement.h>
 
@@ -41,11 +42,21 @@ std::optional<int64_t> OrderStore::claim(const std::string& id, const std::strin
 }
 
 bool OrderStore::renewLease(const std::string& id, const std::string& owner, int64_t epoch, int64_t untilMs) {
+    const std::string op = "renew lease on order " + shown(id);
+    if (db_.backend() == Backend::PostgreSQL) {
+        // One statement, prepared once per session: atomic in autocommit.
+        const std::optional<bool> kept =
+            db_.withSession(op, [&](Session& s) { return orderstatements::renewLease(s, id, owner, epoch, untilMs); });
+        if (kept) {
+            db_.noteCommitted();
+            return *kept;
+        }
+    }
     bool renewed = false;
-    db_.withTransaction("renew lease on order " + shown(id), [&](Session& s) {
-        renewed = db_.dialect().changesOneRow(
-            s, "UPDATE orders SET lease_until = ? WHERE id = ? AND lease_owner = ? AND lease_epoch = ?",
-            [&](Statement& st) { st, bind(untilMs), bind(id), bind(owner), bind(epoch); });
+    db_.withTransaction(op, [&](Session& s) {
+        renewed = db_.dialect().changesOneRow(s, orderstatements::kRenewLeaseSql, [&](Statement& st) {
+            st, bind(untilMs), bind(id), bind(owner), bind(epoch);
+        });
     });
     return renewed;
 }

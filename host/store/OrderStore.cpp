@@ -1,6 +1,7 @@
 #include "host/store/OrderStore.h"
 
 #include "host/store/OrderFields.h"
+#include "host/store/OrderStatements.h"
 
 #include <Poco/Data/Statement.h>
 #include <Poco/Nullable.h>
@@ -57,16 +58,19 @@ OrderStore::OrderStore(Database& db) : db_(db) {}
 InsertResult OrderStore::insertOrder(const OrderRecord& o) {
     const std::string op = "insertOrder(order_ref " + shown(o.orderRef) + ")";
     checkOrder(db_, op, o);
+    if (db_.backend() == Backend::PostgreSQL) {
+        // One statement, prepared once per session: atomic in autocommit, so no BEGIN and
+        // COMMIT round trips around it.
+        const std::optional<bool> kept =
+            db_.withSession(op, [&](Session& s) { return orderstatements::insertOrder(s, o); });
+        if (kept) {
+            db_.noteCommitted();
+            return *kept ? InsertResult::Inserted : InsertResult::DuplicateRef;
+        }
+    }
     bool inserted = false;
     db_.withTransaction(op, [&](Session& s) {
-        // ON CONFLICT makes a racing duplicate a no-op instead of an error that would abort
-        // a PostgreSQL transaction; a duplicate id (not ref) still fails loudly.
-        const std::string sql =
-            std::string("INSERT INTO orders (id, order_ref, chain, chain_version, state, current_step,"
-                        " document, request_hash, created_at, updated_at, lease_owner, lease_until, lease_epoch,"
-                        " calls_pending, customer_id) VALUES (?, ?, ?, ?, ?, ?, ") +
-            Dialect::textParam() + ", ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_ref) DO NOTHING";
-        inserted = db_.dialect().changesOneRow(s, sql, [&](Statement& st) {
+        inserted = db_.dialect().changesOneRow(s, orderstatements::kOrderInsertSql, [&](Statement& st) {
             st, bind(o.id), bind(o.orderRef), bind(o.chain), bind(o.chainVersion), bind(o.state),
                 bind(o.currentStep);
             db_.dialect().bindText(st, o.document);
@@ -203,14 +207,11 @@ void OrderStore::recordStep(const OrderRecord& updated, const std::string& expec
 
 bool OrderStore::updateIfState(Session& s, const OrderRecord& u, const std::string& expectedState,
                                const CheckpointExtras& guard) {
-    // chain/chain_version too: a cancel or return moves the order onto another chain, and a
-    // restart must go on with that chain, not the one the order was placed with.
-    const std::string sql = std::string("UPDATE orders SET chain = ?, chain_version = ?, state = ?, current_step = ?,"
-                                        " document = ") +
-                            Dialect::textParam() +
-                            ", updated_at = ?, awaiting_signal = ?, next_attempt = ?, wake_at = ?, lease_owner = ?,"
-                            " lease_until = ?, compensate_to = ?, lease_epoch = ?, calls_pending = ?"
-                            " WHERE id = ? AND state = ? AND COALESCE(lease_owner, '') = ? AND lease_epoch = ?";
+    if (db_.backend() == Backend::PostgreSQL)
+        if (const std::optional<bool> kept = orderstatements::updateCheckpoint(
+                s, u, expectedState, guard.expectedLeaseOwner, guard.expectedLeaseEpoch))
+            return *kept;
+    const std::string& sql = orderstatements::kCheckpointUpdateSql;
     return db_.dialect().changesOneRow(s, sql, [&](Statement& st) {
         st, bind(u.chain), bind(u.chainVersion), bind(u.state), bind(u.currentStep);
         db_.dialect().bindText(st, u.document);
@@ -267,14 +268,10 @@ bool OrderStore::suspendedInCurrentPass(const std::string& orderId, const std::s
 }
 
 void OrderStore::appendStepRun(Session& s, const StepRunRecord& r) {
+    if (db_.backend() == Backend::PostgreSQL && orderstatements::appendStepRun(s, r)) return;
     Statement st(s);
-    // seq = next for this order, computed under the write lock the UPDATE already holds.
-    st << "INSERT INTO step_runs (order_id, seq, step_name, plugin_id, step_kind, attempt,"
-          " outcome, code, message, started_at, finished_at, chain, step_index)"
-          " SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, "
-       << Dialect::textParam() << ", ?, ?, ?, ? FROM step_runs WHERE order_id = ?",
-        bind(r.orderId), bind(r.stepName), bind(r.pluginId), bind(r.stepKind), bind(r.attempt),
-        bind(r.outcome), bind(r.code);
+    st << orderstatements::kStepRunInsertSql, bind(r.orderId), bind(r.stepName), bind(r.pluginId), bind(r.stepKind),
+        bind(r.attempt), bind(r.outcome), bind(r.code);
     db_.dialect().bindText(st, r.message);
     const Nullable<int> index = r.stepIndex < 0 ? Nullable<int>() : Nullable<int>(r.stepIndex);
     st, bind(r.startedAtMs), bind(r.finishedAtMs), bind(r.chain), bind(index), bind(r.orderId);

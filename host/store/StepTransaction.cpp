@@ -1,8 +1,15 @@
 #include "host/store/StepTransaction.h"
 
 #include "host/store/Database.h"
+#include "host/store/SimpleCommand.h"
 
 namespace orderhost::store {
+namespace {
+
+// One name, set again before each plugin statement: a transaction holds at most one of them.
+constexpr const char* kSavepoint = "oh_plugin_statement";
+
+}  // namespace
 
 StepTransaction::~StepTransaction() { rollback(); }
 
@@ -32,8 +39,49 @@ Poco::Data::Session& StepTransaction::session() {
     return *session_;
 }
 
+void StepTransaction::markStatementStart(Poco::Data::Session& s) {
+    if (db_.statementUndo() != StatementUndo::Host) return;
+    // The previous statement's savepoint is released in the same round trip: a savepoint left
+    // standing would nest the next one under it, and COMMIT releases the last one anyway.
+    const std::string set = std::string("SAVEPOINT ") + kSavepoint;
+    try {
+        runSimpleCommand(s, savepointSet_ ? std::string("RELEASE SAVEPOINT ") + kSavepoint + "; " + set : set);
+    } catch (...) {
+        doomed_ = true;  // the transaction is in an unknown state: it must not commit
+        savepointSet_ = false;
+        throw;
+    }
+    savepointSet_ = true;
+}
+
+void StepTransaction::undoStatement(Poco::Data::Session& s) noexcept {
+    switch (db_.statementUndo()) {
+        case StatementUndo::Database:
+        case StatementUndo::Driver:
+            return;
+        case StatementUndo::Nothing:
+            doomed_ = true;
+            return;
+        case StatementUndo::Host:
+            try {
+                // ROLLBACK TO keeps the savepoint: the next statement releases and sets it again.
+                runSimpleCommand(s, std::string("ROLLBACK TO SAVEPOINT ") + kSavepoint);
+            } catch (...) {
+                doomed_ = true;
+            }
+            return;
+    }
+}
+
 void StepTransaction::commit() {
     if (!session_) return;
+    if (doomed_) {
+        rollback();
+        throw StoreError(db_.errorMessage("commit step transaction",
+                                          "a plugin statement failed and could not be undone on its own (the driver "
+                                          "rolled the transaction back, or the host's savepoint failed); nothing of "
+                                          "the step is committed"));
+    }
     try {
         session_->commit();
     } catch (...) {
@@ -45,6 +93,7 @@ void StepTransaction::commit() {
     }
     if (!Database::restoreAutoCommit(*session_)) ConnectionPool::discard(*session_);
     session_.reset();
+    savepointSet_ = false;
     db_.noteCommitted();
 }
 
@@ -54,6 +103,8 @@ void StepTransaction::rollback() noexcept {
     const bool autoCommit = Database::restoreAutoCommit(*session_);
     if (!rolledBack || !autoCommit) ConnectionPool::discard(*session_);
     session_.reset();
+    savepointSet_ = false;
+    doomed_ = false;
 }
 
 }  // namespace orderhost::store

@@ -5,17 +5,22 @@
 // commits exactly when the step's result does, and rolls back with it otherwise.
 //
 //   store::StepTransaction tx(db);
-//   plugin writes:    tx.session() << "INSERT ...", now;   // begins on first use
+//   plugin writes:    tx.runPluginStatement([&](Session& s) { s << "INSERT ...", now; });  // begins on first use
 //   the checkpoint:   store.recordStep(updated, expected, run, &tx);  // commits
 //
 // On SQLite the transaction takes the database's write lock as it begins (before the plugin's
 // first statement runs), so the checkpoint never has to upgrade a read snapshot: one step
 // transaction at a time holds it, and others wait under the busy timeout.
 //
+// A plugin statement that fails undoes only itself; the transaction goes on (see
+// runPluginStatement). The host's own statements need no such care: any failure of theirs
+// rolls the whole transaction back.
+//
 // Not thread-safe: one attempt, one thread (the step's plugin call and then the runner).
 #pragma once
 
 #include <optional>
+#include <utility>
 
 #include <Poco/Data/Session.h>
 
@@ -37,16 +42,43 @@ public:
     Poco::Data::Session& session();
     bool isOpen() const { return session_.has_value(); }
 
-    // Commits and gives the session back. Throws StoreError (after rolling back) on failure.
+    // Runs `statement(session())`, one of a plugin's statements, so that when it throws only its
+    // own effects are undone and the transaction stays usable for the plugin's next statements
+    // and the checkpoint. Who undoes it depends on the driver (Dialect's StatementUndo): SQLite
+    // itself; psqlODBC with statement-level rollback (Protocol=7.4-2) through its savepoint
+    // around every statement; with the host's default (Protocol=7.4-0) a savepoint of the host's
+    // around this statement only. When nothing can undo it alone (Protocol=7.4-1: the driver
+    // rolls the whole transaction back), or the savepoint itself failed, the transaction is
+    // doomed: commit() refuses, so no part of the step commits without the rest.
+    template <class Statement>
+    auto runPluginStatement(Statement&& statement) -> decltype(statement(std::declval<Poco::Data::Session&>())) {
+        Poco::Data::Session& s = session();
+        markStatementStart(s);
+        try {
+            return statement(s);
+        } catch (...) {
+            undoStatement(s);
+            throw;
+        }
+    }
+    // A plugin statement failed and could not be undone alone (see runPluginStatement).
+    bool doomed() const { return doomed_; }
+
+    // Commits and gives the session back. Throws StoreError (after rolling back) on failure,
+    // and when the transaction is doomed.
     void commit();
     // Rolls back (quietly: the caller is already handling a failure) and gives the session back.
     void rollback() noexcept;
 
 private:
     void takeWriteLock(Poco::Data::Session&) const;
+    void markStatementStart(Poco::Data::Session&);
+    void undoStatement(Poco::Data::Session&) noexcept;
 
     Database& db_;
     std::optional<Poco::Data::Session> session_;
+    bool savepointSet_ = false;  // the host's savepoint of the last plugin statement exists
+    bool doomed_ = false;
 };
 
 }  // namespace orderhost::store

@@ -1,0 +1,40 @@
+// OrderStore's hot statements on PostgreSQL, prepared once per pooled connection
+// (PreparedStatements): a step's checkpoint (the guarded order UPDATE and the step-run INSERT),
+// the order INSERT and the lease renewal. Call them on PostgreSQL only. Each returns nullopt
+// when `session` keeps no prepared statements (a session that is not a pool's): the caller then
+// runs the same SQL prepared per call, as it does on SQLite.
+//
+// Why PostgreSQL only: there each prepare costs a Parse/Describe round trip and a DEALLOCATE
+// (docs/performance.md, "The statement path"). SQLite prepares in the process, and its text
+// parameters over 255 bytes must be bound as a CLOB per call (Dialect::bindText).
+//
+// The SQL is the same on both paths (the kSql constants below); a changed-row check is the
+// statement wrapped in a CTE counting its RETURNING rows, as Dialect::changesOneRow does.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <Poco/Data/Session.h>
+
+#include "host/store/OrderStore.h"
+
+namespace orderhost::store::orderstatements {
+
+// The guarded UPDATE of a checkpoint: 18 parameters, see OrderStore::updateIfState.
+extern const std::string kCheckpointUpdateSql;
+// The step-run INSERT with the next seq: 13 parameters, see OrderStore::appendStepRun.
+extern const std::string kStepRunInsertSql;
+// The order INSERT that a duplicate order_ref turns into a no-op: 15 parameters.
+extern const std::string kOrderInsertSql;
+extern const std::string kRenewLeaseSql;
+
+std::optional<bool> updateCheckpoint(Poco::Data::Session&, const OrderRecord& updated, const std::string& expectedState,
+                                     const std::string& expectedOwner, int64_t expectedEpoch);
+// false when not kept (the caller inserts per call); throws what the INSERT throws.
+bool appendStepRun(Poco::Data::Session&, const StepRunRecord&);
+std::optional<bool> insertOrder(Poco::Data::Session&, const OrderRecord&);
+std::optional<bool> renewLease(Poco::Data::Session&, const std::string& id, const std::string& owner, int64_t epoch,
+                               int64_t untilMs);
+
+}  // namespace orderhost::store::orderstatements

@@ -1,0 +1,25 @@
+#include "host/store/PreparedStatements.h"
+
+#include <Poco/Any.h>
+#include <Poco/Exception.h>
+
+namespace orderhost::store {
+
+PreparedStatements* PreparedStatements::of(Poco::Data::Session& session) {
+    try {
+        return Poco::AnyCast<PreparedStatements*>(session.getProperty(kSessionProperty));
+    } catch (const Poco::Exception&) {
+        return nullptr;  // a session that is not a pool's: the driver knows no such property
+    }
+}
+
+std::size_t PreparedStatements::execute(const std::string& key, Poco::Data::Statement& statement) {
+    try {
+        return statement.execute();
+    } catch (...) {
+        forget(key);  // frees `statement`: the caller must not touch its entry again
+        throw;
+    }
+}
+
+}  // namespace orderhost::store

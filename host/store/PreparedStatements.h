@@ -1,0 +1,64 @@
+// Statements prepared once on one pooled connection and executed again and again with new
+// values: the store's hot statements (a step's checkpoint, the order insert, a lease renewal).
+//
+// Why: Poco prepares a Statement when it first executes it and frees it when it goes. On
+// psqlODBC that is, per statement, a Parse/Describe round trip for a named server-side plan
+// and its DEALLOCATE afterwards, on top of the Bind/Execute round trip that does the work
+// (measured in PostgreSQL's statement log: docs/performance.md). Kept, a statement costs its
+// Bind/Execute round trip only. Poco re-binds `use()` references on every execute (its binder
+// is reset in between), so an entry holds its statement together with the values it binds.
+//
+//   struct Renew : PreparedStatements::Entry { Poco::Int64 until = 0; ...; Poco::Data::Statement st; };
+//   if (PreparedStatements* kept = PreparedStatements::of(session)) {
+//       Renew& r = kept->get<Renew>("renew", [&] { return std::make_unique<Renew>(session); });
+//       r.until = untilMs; kept->execute("renew", r.st);
+//   }
+//
+// One set per connection, owned by the pool beside it: the statements are freed before their
+// connection closes, and never outlive it. A connection is used by one thread at a time, so a
+// set needs no lock.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
+
+namespace orderhost::store {
+
+class PreparedStatements {
+public:
+    // What a caller keeps under a key: a statement and the values it binds by reference.
+    struct Entry {
+        virtual ~Entry() = default;
+    };
+
+    // The set of the pooled connection behind `session`; nullptr when it is not a pool's.
+    static PreparedStatements* of(Poco::Data::Session& session);
+    // How `of` finds it: a pooled session answers this property (ConnectionPool.cpp), so the
+    // pool's interface needs nothing more.
+    static constexpr const char* kSessionProperty = "orderhost.preparedStatements";
+
+    // The entry kept under `key`, made by `make()` (a std::unique_ptr<T>) on first use.
+    template <class T, class Make>
+    T& get(const std::string& key, Make&& make) {
+        auto it = entries_.find(key);
+        if (it == entries_.end()) it = entries_.emplace(key, make()).first;
+        return static_cast<T&>(*it->second);
+    }
+
+    // Executes `statement` (an entry's) and returns what Statement::execute returns. When it
+    // throws, the entry is forgotten: Poco leaves a statement that failed half-way in a state
+    // in which it refuses to execute again, so the next use prepares it anew.
+    std::size_t execute(const std::string& key, Poco::Data::Statement& statement);
+
+    void forget(const std::string& key) { entries_.erase(key); }
+    std::size_t size() const { return entries_.size(); }
+
+private:
+    std::unordered_map<std::string, std::unique_ptr<Entry>> entries_;
+};
+
+}  // namespace orderhost::store

@@ -1,0 +1,114 @@
+// The store's hot statements are prepared once per pooled connection and reused (PostgreSQL):
+// what the server holds (pg_prepared_statements of that very connection), what a reused
+// statement writes, and that one which failed is prepared again. The pool keeps a connection's
+// statements with it and drops them with it.
+#include "host/store/PreparedStatements.h"
+
+#include <gtest/gtest.h>
+
+#include "host/store/ConnectionPool.h"
+#include "tests/host/store/StoreTestSupport.h"
+
+using namespace Poco::Data::Keywords;
+using namespace std::chrono_literals;
+
+namespace orderhost::store::testing {
+namespace {
+
+using PreparedStatementsTest = StoreTest;
+
+// Plans the server holds for the one pooled connection, whose SQL starts with `prefix`.
+int plansStartingWith(Database& db, const std::string& prefix) {
+    int n = -1;
+    Poco::Data::Session s = db.session();
+    s << "SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE ?", bind(prefix + "%"), into(n), now;
+    return n;
+}
+
+TEST_P(PreparedStatementsTest, ACheckpointsStatementsArePreparedOnceAndReusedOnTheConnection) {
+    if (GetParam().connectionString.empty()) GTEST_SKIP() << "SQLite prepares in the process: nothing is kept";
+    DatabaseOptions one;
+    one.maxSessions = 1;  // every call takes the same connection
+    auto db = open(one);
+    OrderStore store(*db);
+    OrderRecord order = sampleOrder("R-kept");
+    ASSERT_EQ(store.insertOrder(order), InsertResult::Inserted);
+    for (int step = 1; step <= 3; ++step) {
+        OrderRecord next = order;
+        next.state = "step-" + std::to_string(step);
+        next.currentStep = step;
+        next.document = R"({"step":)" + std::to_string(step) + "}";
+        ASSERT_NO_THROW(store.recordStep(next, order.state, sampleRun("s" + std::to_string(step))));
+        order = next;
+    }
+    EXPECT_FALSE(store.renewLease(order.id, "host-b", 0, 99)) << "host-b holds no lease on it";
+    EXPECT_EQ(plansStartingWith(*db, "WITH changed AS (UPDATE orders SET chain"), 1);
+    EXPECT_EQ(plansStartingWith(*db, "INSERT INTO step_runs"), 1);
+    EXPECT_EQ(plansStartingWith(*db, "WITH changed AS (INSERT INTO orders"), 1);
+    EXPECT_EQ(plansStartingWith(*db, "WITH changed AS (UPDATE orders SET lease_until"), 1);
+
+    const auto runs = store.stepRuns(order.id);
+    ASSERT_EQ(runs.size(), 3u);
+    EXPECT_EQ(runs[2].seq, 3);
+    EXPECT_EQ(runs[2].stepName, "s3");
+    EXPECT_EQ(runs[2].message, "all good");
+    const OrderRecord stored = store.findById(order.id).value();
+    EXPECT_EQ(stored.state, "step-3");
+    EXPECT_EQ(stored.document, R"({"step":3})");
+    EXPECT_THROW(store.recordStep(order, "step-1", sampleRun("late")), StaleOrderError)
+        << "the reused guarded UPDATE still checks the state";
+}
+
+// A duplicate id fails the kept INSERT; the next order must still insert (Poco refuses to run
+// a statement again that failed half-way: the store prepares it anew).
+TEST_P(PreparedStatementsTest, AKeptStatementThatFailedIsPreparedAgain) {
+    DatabaseOptions one;
+    one.maxSessions = 1;
+    auto db = open(one);
+    OrderStore store(*db);
+    ASSERT_EQ(store.insertOrder(sampleOrder("R-1")), InsertResult::Inserted);
+    OrderRecord sameId = sampleOrder("R-2");
+    sameId.id = sampleOrder("R-1").id;
+    EXPECT_THROW(store.insertOrder(sameId), StoreError);
+    EXPECT_EQ(store.insertOrder(sampleOrder("R-3")), InsertResult::Inserted);
+    EXPECT_EQ(store.insertOrder(sampleOrder("R-3")), InsertResult::DuplicateRef);
+    EXPECT_TRUE(store.findByRef("R-3").has_value());
+}
+
+struct Marker : PreparedStatements::Entry {
+    explicit Marker(int v) : value(v) {}
+    int value;
+};
+
+TEST_P(PreparedStatementsTest, APooledConnectionKeepsItsStatementsUntilItIsDiscarded) {
+    open();
+    ConnectionPoolSettings settings;
+    settings.connection = connectionString_;
+    settings.maxOpen = 1;
+    ConnectionPool pool(settings);
+    {
+        auto s = pool.acquire(1s);
+        ASSERT_TRUE(s);
+        PreparedStatements* kept = PreparedStatements::of(*s);
+        ASSERT_NE(kept, nullptr);
+        kept->get<Marker>("marker", [] { return std::make_unique<Marker>(7); });
+    }
+    {
+        auto s = pool.acquire(1s);
+        PreparedStatements* kept = PreparedStatements::of(*s);
+        ASSERT_NE(kept, nullptr);
+        EXPECT_EQ(kept->get<Marker>("marker", [] { return std::make_unique<Marker>(0); }).value, 7)
+            << "the same connection comes back with its statements";
+        ConnectionPool::discard(*s);
+    }
+    auto s = pool.acquire(1s);
+    ASSERT_NE(PreparedStatements::of(*s), nullptr);
+    EXPECT_EQ(PreparedStatements::of(*s)->size(), 0u) << "a new connection starts with none";
+    Poco::Data::Session plain("ODBC", connectionString_);
+    EXPECT_EQ(PreparedStatements::of(plain), nullptr) << "a session that is not a pool's keeps none";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, PreparedStatementsTest, ::testing::ValuesIn(testBackends()), backendName);
+
+}  // namespace
+}  // namespace orderhost::store::testing
