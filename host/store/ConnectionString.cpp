@@ -34,6 +34,9 @@ ConnectionString::ConnectionString(const std::string& text) {
     // ODBC allows ';' inside braced values ("Pwd={a;b}"), so split by hand.
     std::size_t pos = 0;
     while (pos < text.size()) {
+        // Empty segments (";;", a trailing ";" before an appended "Key=Value") name nothing.
+        while (pos < text.size() && (text[pos] == ';' || text[pos] == ' ' || text[pos] == '\t')) ++pos;
+        if (pos >= text.size()) break;
         const auto eq = text.find('=', pos);
         if (eq == std::string::npos) break;
         std::string key = trim(text.substr(pos, eq - pos));

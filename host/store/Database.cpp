@@ -90,6 +90,8 @@ Database::Database(const std::string& connectionString, DatabaseOptions options)
                                           "defines SQLNativeSql); the SQLite ODBC driver would corrupt memory"));
         Dialect::applyDefaults(dialect_.backend(), connection_);
         statementUndo_ = Dialect::statementUndo(dialect_.backend(), connection_);
+        keepsStatements_ = dialect_.backend() == Backend::PostgreSQL &&
+                           connection_.get("UseServerSidePrepare").value_or("1") != "0";
         masked_ = connection_.masked();
         openPool();
     } catch (...) {

@@ -62,6 +62,11 @@ public:
     const Dialect& dialect() const { return dialect_; }
     // What undoes a failed statement inside a transaction on this database's driver settings.
     StatementUndo statementUndo() const { return statementUndo_; }
+    // Whether the store keeps its hot statements prepared per connection (OrderStatements.h):
+    // PostgreSQL, unless the connection string turns server-side prepare off
+    // (UseServerSidePrepare=0: psqlODBC then reports a kept UPDATE's row count wrongly on its
+    // second execution, docs/performance.md, and a fencing UPDATE must count right).
+    bool keepsStatements() const { return keepsStatements_; }
     // The connection string with secrets masked, for messages and logs.
     const std::string& describe() const { return masked_; }
 
@@ -126,6 +131,7 @@ private:
     std::string masked_;
     Dialect dialect_{Backend::SQLite};
     StatementUndo statementUndo_ = StatementUndo::Database;
+    bool keepsStatements_ = false;
     DatabaseOptions options_;
     OutageLog& outage_;
     std::unique_ptr<ConnectionPool> pool_;

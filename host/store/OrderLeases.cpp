@@ -43,7 +43,7 @@ std::optional<int64_t> OrderStore::claim(const std::string& id, const std::strin
 
 bool OrderStore::renewLease(const std::string& id, const std::string& owner, int64_t epoch, int64_t untilMs) {
     const std::string op = "renew lease on order " + shown(id);
-    if (db_.backend() == Backend::PostgreSQL) {
+    if (db_.keepsStatements()) {
         // One statement, prepared once per session: atomic in autocommit.
         const std::optional<bool> kept =
             db_.withSession(op, [&](Session& s) { return orderstatements::renewLease(s, id, owner, epoch, untilMs); });

@@ -58,7 +58,7 @@ OrderStore::OrderStore(Database& db) : db_(db) {}
 InsertResult OrderStore::insertOrder(const OrderRecord& o) {
     const std::string op = "insertOrder(order_ref " + shown(o.orderRef) + ")";
     checkOrder(db_, op, o);
-    if (db_.backend() == Backend::PostgreSQL) {
+    if (db_.keepsStatements()) {
         // One statement, prepared once per session: atomic in autocommit, so no BEGIN and
         // COMMIT round trips around it.
         const std::optional<bool> kept =
@@ -207,7 +207,7 @@ void OrderStore::recordStep(const OrderRecord& updated, const std::string& expec
 
 bool OrderStore::updateIfState(Session& s, const OrderRecord& u, const std::string& expectedState,
                                const CheckpointExtras& guard) {
-    if (db_.backend() == Backend::PostgreSQL)
+    if (db_.keepsStatements())
         if (const std::optional<bool> kept = orderstatements::updateCheckpoint(
                 s, u, expectedState, guard.expectedLeaseOwner, guard.expectedLeaseEpoch))
             return *kept;
@@ -268,7 +268,7 @@ bool OrderStore::suspendedInCurrentPass(const std::string& orderId, const std::s
 }
 
 void OrderStore::appendStepRun(Session& s, const StepRunRecord& r) {
-    if (db_.backend() == Backend::PostgreSQL && orderstatements::appendStepRun(s, r)) return;
+    if (db_.keepsStatements() && orderstatements::appendStepRun(s, r)) return;
     Statement st(s);
     st << orderstatements::kStepRunInsertSql, bind(r.orderId), bind(r.stepName), bind(r.pluginId), bind(r.stepKind),
         bind(r.attempt), bind(r.outcome), bind(r.code);

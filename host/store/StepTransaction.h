@@ -19,6 +19,8 @@
 // Not thread-safe: one attempt, one thread (the step's plugin call and then the runner).
 #pragma once
 
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <utility>
 
@@ -50,8 +52,11 @@ public:
     // around this statement only. When nothing can undo it alone (Protocol=7.4-1: the driver
     // rolls the whole transaction back), or the savepoint itself failed, the transaction is
     // doomed: commit() refuses, so no part of the step commits without the rest.
+    // One statement at a time: a plugin may call orderhost.db from several threads inside its
+    // call, and one thread's ROLLBACK TO must not undo another's statement that reported success.
     template <class Statement>
     auto runPluginStatement(Statement&& statement) -> decltype(statement(std::declval<Poco::Data::Session&>())) {
+        const std::lock_guard<std::mutex> oneAtATime(*pluginStatements_);
         Poco::Data::Session& s = session();
         markStatementStart(s);
         try {
@@ -79,6 +84,7 @@ private:
     std::optional<Poco::Data::Session> session_;
     bool savepointSet_ = false;  // the host's savepoint of the last plugin statement exists
     bool doomed_ = false;
+    std::unique_ptr<std::mutex> pluginStatements_ = std::make_unique<std::mutex>();  // runPluginStatement
 };
 
 }  // namespace orderhost::store

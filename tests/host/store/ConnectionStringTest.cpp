@@ -11,6 +11,10 @@ TEST(ConnectionStringTest, ParsesKeysCaseInsensitivelyAndUnbraces) {
     EXPECT_EQ(cs.get("SERVER"), "db");
     EXPECT_EQ(cs.get("Pwd"), "a;b=c");
     EXPECT_FALSE(cs.get("Database"));
+    // An empty segment, as "…;" + ";Key=Value" makes, names nothing and hides nothing.
+    ConnectionString doubled("Driver=SQLite3;;UseServerSidePrepare=0; ;Database=x");
+    EXPECT_EQ(doubled.get("UseServerSidePrepare"), "0");
+    EXPECT_EQ(doubled.get("Database"), "x");
 }
 
 TEST(ConnectionStringTest, MasksPasswordsWhateverTheirSpelling) {

@@ -59,6 +59,30 @@ TEST_P(PreparedStatementsTest, ACheckpointsStatementsArePreparedOnceAndReusedOnT
         << "the reused guarded UPDATE still checks the state";
 }
 
+// UseServerSidePrepare=0 made psqlODBC report a kept UPDATE's row count wrongly on its second
+// execution (docs/performance.md): an admin who sets it gets statements prepared per call, and
+// the fencing UPDATE still counts right.
+TEST_P(PreparedStatementsTest, WithoutServerSidePrepareNothingIsKeptAndCheckpointsStillCount) {
+    if (GetParam().connectionString.empty()) GTEST_SKIP() << "PostgreSQL's driver setting";
+    DatabaseOptions one;
+    one.maxSessions = 1;
+    Database db(connectionString_ + ";UseServerSidePrepare=0", one);
+    EXPECT_FALSE(db.keepsStatements());
+    OrderStore store(db);
+    OrderRecord order = sampleOrder("R-unkept");
+    ASSERT_EQ(store.insertOrder(order), InsertResult::Inserted);
+    for (int step = 1; step <= 3; ++step) {
+        OrderRecord next = order;
+        next.state = "step-" + std::to_string(step);
+        next.currentStep = step;
+        ASSERT_NO_THROW(store.recordStep(next, order.state, sampleRun("s" + std::to_string(step)))) << step;
+        order = next;
+    }
+    EXPECT_THROW(store.recordStep(order, "step-1", sampleRun("late")), StaleOrderError);
+    EXPECT_EQ(plansStartingWith(db, "WITH changed AS (UPDATE orders SET chain"), 0);
+    EXPECT_EQ(store.findById(order.id).value().state, "step-3");
+}
+
 // A duplicate id fails the kept INSERT; the next order must still insert (Poco refuses to run
 // a statement again that failed half-way: the store prepares it anew).
 TEST_P(PreparedStatementsTest, AKeptStatementThatFailedIsPreparedAgain) {
