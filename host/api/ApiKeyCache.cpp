@@ -52,12 +52,6 @@ void ApiKeyCache::refreshIfOlder(std::chrono::milliseconds maxAge) {
 
 bool ApiKeyCache::required() const { return alwaysRequired_ || !legacyToken_.empty() || anyKeyEver_; }
 
-std::size_t ApiKeyCache::activeKeys() {
-    const std::lock_guard<std::mutex> lock(mutex_);
-    refreshIfOlder(kRefreshMs);
-    return active_.size();
-}
-
 Caller ApiKeyCache::authenticate(const std::string& authorization) {
     const std::string prefix = "bearer ";  // the scheme name is case-insensitive (RFC 9110 §11.1)
     const bool bearer =
@@ -65,7 +59,7 @@ Caller ApiKeyCache::authenticate(const std::string& authorization) {
     const std::string presented = bearer ? authorization.substr(prefix.size()) : std::string();
     const std::lock_guard<std::mutex> lock(mutex_);
     // Open, the host looks for a first key more often: it must not stay open long after one.
-    refreshIfOlder(required() ? kRefreshMs : kMissRefreshMs);
+    refreshIfOlder(required() ? kRefreshMs : kOpenRefreshMs);
     // A key shown to a host that looks open is a key made a moment ago: read the table now,
     // so that key gets its own roles and chains, not the open host's "everything".
     if (!required() && presented.rfind("ohk_", 0) == 0) refreshIfOlder(std::chrono::milliseconds(0));

@@ -6,7 +6,7 @@
 // Otherwise (a fresh host on loopback, before its first key) every caller has every role, as
 // before keys existed.
 //
-// Freshness: the table is read again when the copy is older than kRefreshMs (kMissRefreshMs
+// Freshness: the table is read again when the copy is older than kRefreshMs (kOpenRefreshMs
 // while the host is open, and at once when a key is shown to an open host), and a key id that
 // is not in the copy is looked up by itself. So a new key works at once, the first key closes
 // an open host within 0.2 s, and a
@@ -27,7 +27,7 @@
 
 namespace orderhost::api {
 
-inline constexpr std::chrono::milliseconds kRefreshMs{2000}, kMissRefreshMs{200};
+inline constexpr std::chrono::milliseconds kRefreshMs{2000}, kOpenRefreshMs{200};
 
 struct Caller {
     std::string keyId;  // "" for the open host and for api.token
@@ -49,9 +49,6 @@ public:
     // The caller of a request with this Authorization header ("" when absent); throws
     // Unauthenticated, or StoreError when the table cannot be read.
     Caller authenticate(const std::string& authorization);
-
-    // Active keys in the table (reads it when the copy is stale).
-    std::size_t activeKeys();
 
 private:
     struct Entry {

@@ -1,5 +1,6 @@
 #include "host/api/ApiKeys.h"
 
+#include <Poco/StringTokenizer.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -32,19 +33,11 @@ bool isLowerHex(const std::string& text) {
                        [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
+// "a, b,,c" → {"a", "b", "c"}, as HostSettings reads its lists.
 std::vector<std::string> splitList(const std::string& text) {
-    std::vector<std::string> items;
-    std::size_t begin = 0;
-    while (begin <= text.size()) {
-        std::size_t end = text.find(',', begin);
-        if (end == std::string::npos) end = text.size();
-        std::string item = text.substr(begin, end - begin);
-        item.erase(0, item.find_first_not_of(" \t"));
-        item.erase(item.find_last_not_of(" \t") + 1);
-        if (!item.empty()) items.push_back(item);
-        begin = end + 1;
-    }
-    return items;
+    const Poco::StringTokenizer tokens(text, ",", Poco::StringTokenizer::TOK_TRIM |
+                                                      Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+    return {tokens.begin(), tokens.end()};
 }
 
 }  // namespace

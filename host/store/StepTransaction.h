@@ -19,7 +19,6 @@
 // Not thread-safe: one attempt, one thread (the step's plugin call and then the runner).
 #pragma once
 
-#include <memory>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -56,7 +55,7 @@ public:
     // call, and one thread's ROLLBACK TO must not undo another's statement that reported success.
     template <class Statement>
     auto runPluginStatement(Statement&& statement) -> decltype(statement(std::declval<Poco::Data::Session&>())) {
-        const std::lock_guard<std::mutex> oneAtATime(*pluginStatements_);
+        const std::lock_guard<std::mutex> oneAtATime(pluginStatements_);
         Poco::Data::Session& s = session();
         markStatementStart(s);
         try {
@@ -84,7 +83,7 @@ private:
     std::optional<Poco::Data::Session> session_;
     bool savepointSet_ = false;  // the host's savepoint of the last plugin statement exists
     bool doomed_ = false;
-    std::unique_ptr<std::mutex> pluginStatements_ = std::make_unique<std::mutex>();  // runPluginStatement
+    std::mutex pluginStatements_;  // runPluginStatement: one at a time
 };
 
 }  // namespace orderhost::store

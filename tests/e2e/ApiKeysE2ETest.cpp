@@ -126,8 +126,7 @@ std::string concrete(const std::string& templ, const std::string& orderId) {
     const auto put = [&](const std::string& from, const std::string& to) {
         if (const auto at = path.find(from); at != std::string::npos) path.replace(at, from.size(), to);
     };
-    put(templ.rfind("/v1/dead-letters", 0) == 0 ? "{id}" : "{id}",
-        templ.rfind("/v1/dead-letters", 0) == 0 ? "1" : orderId);
+    put("{id}", templ.rfind("/v1/dead-letters", 0) == 0 ? "1" : orderId);  // a dead letter's id, or the order's
     put("{name}", "credit_approval");
     put("{inquiryId}", "no-such-inquiry");
     return path;
