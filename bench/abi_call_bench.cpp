@@ -102,7 +102,7 @@ void BM_AbiRawCall(benchmark::State& state) {
     ctx.identity.orderId = "order-1";
     ctx.order = &order;
     const oh_step_call call{sizeof(oh_step_call), &ctx, OH_STR("order-1"), OH_STR("bench-chain"),
-                            OH_STR("noop"), 1, OH_STR("order-1/noop"), 0};
+                            OH_STR("noop"), 1, OH_STR("order-1/noop"), 0, OH_CALL_RUN};
     for (auto _ : state) {
         oh_status status = kind.run(instance, &call);
         benchmark::DoNotOptimize(status);

@@ -36,7 +36,8 @@ StepInstance::StepInstance(const plugins::LoadedPlugin& plugin, const oh_step_ki
       pluginId_(plugin.manifest.id),
       clock_(std::move(clock)),
       threadSafe_((kind.flags & OH_STEP_THREAD_SAFE) != 0),
-      canCompensate_(kind.compensate != nullptr) {
+      canCompensate_(kind.compensate != nullptr),
+      answersQuotes_((kind.flags & OH_STEP_ANSWERS_QUOTES) != 0) {
     parseConfig();
     oh_context ctx = makeContext(nullptr, {});
     const oh_create_args args{sizeof(oh_create_args), &ctx, str(chainName_), str(definition_.name),
@@ -58,7 +59,8 @@ StepInstance::StepInstance(const plugins::LoadedPlugin& plugin, const plugins::S
       clock_(std::move(clock)),
       isolated_(plugin.isolated),
       threadSafe_((kind.flags & OH_STEP_THREAD_SAFE) != 0),
-      canCompensate_(kind.canCompensate) {
+      canCompensate_(kind.canCompensate),
+      answersQuotes_((kind.flags & OH_STEP_ANSWERS_QUOTES) != 0) {
     parseConfig();
     isolatedSpec_ = {isolated_->newInstanceId(), kind.name, chainName_, definition_.name, definition_.configJson};
     oh_context ctx = makeContext(nullptr, {});
@@ -106,9 +108,15 @@ services::ReportedOutcome StepInstance::call(bool compensate, document::JsonDocu
     ctx.transaction = info.transaction;
     ctx.datasources = info.datasources;
     ctx.abandoned = info.abandoned;
-    const oh_step_call call{sizeof(oh_step_call), &ctx,         str(info.orderId),
-                            str(chainName_),      str(definition_.name), info.attempt,
-                            str(info.idempotencyKey), info.deadlineMs};
+    const oh_step_call call{sizeof(oh_step_call),
+                            &ctx,
+                            str(info.orderId),
+                            str(chainName_),
+                            str(definition_.name),
+                            info.attempt,
+                            str(info.idempotencyKey),
+                            info.deadlineMs,
+                            info.quoting ? OH_CALL_QUOTE : OH_CALL_RUN};
     oh_status status = OH_STATUS_OK;
     std::unique_lock<std::mutex> lock(callMutex_, std::defer_lock);
     if (!threadSafe_) lock.lock();
@@ -129,7 +137,7 @@ std::optional<services::ReportedOutcome> StepInstance::callIsolated(bool compens
     // worker is killed then (a call without a runner, as in tests, waits for the answer).
     const auto deadline = isolation::WorkerProcess::Deadline::max();
     const std::string request = isolation::callRequest(compensate, isolatedSpec_.id, info.orderId, info.attempt,
-                                                       info.idempotencyKey, info.deadlineMs);
+                                                       info.idempotencyKey, info.deadlineMs, info.quoting);
     const isolation::CallResult result = isolated_->call(
         isolatedSpec_, [this] { return makeContext(nullptr, {}); }, request, &ctx, deadline, info.abandoned);
     if (result.done) {

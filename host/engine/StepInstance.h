@@ -48,6 +48,8 @@ struct StepCallInfo {
     // stops waiting (owned by the runner's call state; nullptr: never abandoned).
     std::int64_t deadlineMs = 0;
     const std::atomic<bool>* abandoned = nullptr;
+    // oh_step_call.mode is OH_CALL_QUOTE (ABI 1.2): a what-if run for POST /v1/quotes.
+    bool quoting = false;
 };
 
 class StepInstance {
@@ -71,6 +73,8 @@ public:
     // Undoes a completed run (compensation). A kind without compensate() reports CONTINUE.
     services::ReportedOutcome compensate(document::JsonDocument& order, const StepCallInfo& info);
     bool canCompensate() const { return canCompensate_; }
+    // The step kind sets OH_STEP_ANSWERS_QUOTES: run() may be called in quote mode.
+    bool answersQuotes() const { return answersQuotes_; }
 
     const chains::StepDefinition& definition() const { return definition_; }
     const std::string& pluginId() const { return pluginId_; }
@@ -96,6 +100,7 @@ private:
     isolation::InstanceSpec isolatedSpec_;
     bool threadSafe_ = false;
     bool canCompensate_ = false;
+    bool answersQuotes_ = false;
     std::mutex callMutex_;
 };
 

@@ -229,9 +229,10 @@ std::string createRequest(std::uint64_t instance, const std::string& kind, const
 }
 
 std::string callRequest(bool compensate, std::uint64_t instance, const std::string& orderId, std::uint32_t attempt,
-                        const std::string& idempotencyKey, std::int64_t deadlineMs) {
+                        const std::string& idempotencyKey, std::int64_t deadlineMs, bool quoting) {
     return FrameWriter(compensate ? Op::Compensate : Op::Run)
-        .u64(instance).str(orderId).u32(attempt).str(idempotencyKey).i64(deadlineMs).bytes();
+        .u64(instance).str(orderId).u32(attempt).str(idempotencyKey).i64(deadlineMs)
+        .u32(quoting ? OH_CALL_QUOTE : OH_CALL_RUN).bytes();
 }
 
 std::string destroyRequest(std::uint64_t instance) { return FrameWriter(Op::Destroy).u64(instance).bytes(); }

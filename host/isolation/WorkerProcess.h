@@ -85,7 +85,7 @@ private:
 std::string createRequest(std::uint64_t instance, const std::string& kind, const std::string& chain,
                           const std::string& step, const std::string& configJson);
 std::string callRequest(bool compensate, std::uint64_t instance, const std::string& orderId, std::uint32_t attempt,
-                        const std::string& idempotencyKey, std::int64_t deadlineMs);
+                        const std::string& idempotencyKey, std::int64_t deadlineMs, bool quoting = false);
 std::string destroyRequest(std::uint64_t instance);
 
 // "signal 11 (Segmentation fault)", "exit status 3": how a waitpid() status ended a process.

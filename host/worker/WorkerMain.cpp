@@ -94,12 +94,13 @@ oh_status call(Op op, FrameReader& request, std::map<std::uint64_t, Instance>& i
     const std::uint32_t attempt = request.u32();
     const std::string idempotencyKey = request.str();
     const std::int64_t deadlineMs = request.i64();
+    const auto mode = static_cast<oh_call_mode>(request.u32());
     if (found == instances.end()) return OH_STATUS_INVALID_ARGUMENT;
     const Instance& instance = found->second;
     auto function = op == Op::Run ? instance.kind->run : instance.kind->compensate;
     if (function == nullptr) return OH_STATUS_INVALID_ARGUMENT;
     const oh_step_call stepCall{sizeof(oh_step_call), worker::beginCall(), str(orderId), str(instance.chain),
-                                str(instance.step), attempt, str(idempotencyKey), deadlineMs};
+                                str(instance.step), attempt, str(idempotencyKey), deadlineMs, mode};
     const oh_status status = function(instance.pointer, &stepCall);
     worker::endCall();
     return status;

@@ -1,6 +1,6 @@
 // ABI stability as a tested property (DESIGN.md, ABI rule 10): plugins built from a FROZEN copy
 // of every released header (tests/abi/frozen/1.0, 1.1) and from a made-up "future minor"
-// (tests/abi/future: 1.2, larger oh_plugin_info, oh_step_kind, oh_outcome and oh_step_call)
+// (tests/abi/future: 1.3, larger oh_plugin_info, oh_step_kind, oh_outcome and oh_step_call)
 // load through the real loader and run in one real chain, on every test backend. The plugin
 // (plugins/abi_compat_plugin.c) writes what it saw into the order; the test reads it back.
 #include "tests/host/engine/EngineTestFixture.h"
@@ -39,7 +39,7 @@ protected:
 
 TEST_P(AbiCompatibilityTest, TheManifestsOfEveryVersionAreAccepted) {
     for (const auto& [id, minor] : std::vector<std::pair<std::string, int>>{
-             {"test.abi10", 0}, {"test.abi11", 1}, {"test.abifuture", 2}}) {
+             {"test.abi10", 0}, {"test.abi11", 1}, {"test.abifuture", 3}}) {
         const plugins::LoadedPlugin* plugin = registry_->find(id);
         ASSERT_NE(plugin, nullptr) << id;
         EXPECT_EQ(plugin->manifest.abiMajor, 1) << id;
@@ -72,7 +72,7 @@ TEST_P(AbiCompatibilityTest, PluginsOfTheFrozenAndFutureHeadersRunInOneChain) {
     EXPECT_EQ(read(doc, "/compat/test.abi11/deadline_ms"), "5042");
     EXPECT_EQ(read(doc, "/compat/test.abi11/rush"), "true");
     // The future minor: larger structs accepted; the host's smaller oh_step_call is detected.
-    EXPECT_EQ(read(doc, "/compat/test.abifuture/abi"), "2");
+    EXPECT_EQ(read(doc, "/compat/test.abifuture/abi"), "3");
     EXPECT_EQ(read(doc, "/compat/test.abifuture/rush"), "true");
     EXPECT_EQ(read(doc, "/compat/test.abifuture/future_call_field"), "false");
 }

@@ -34,7 +34,7 @@ struct OldPlugin {
 };
 
 TEST(FutureHostManifest, TheHeaderReallyIsLargerThan10) {
-    static_assert(OH_ABI_MINOR == 2, "built against tests/abi/future");
+    static_assert(OH_ABI_MINOR == 3, "built against tests/abi/future");
     EXPECT_GT(sizeof(oh_plugin_info), OH_SIZE_1_0_PLUGIN_INFO);
     EXPECT_GT(sizeof(oh_step_kind), OH_SIZE_1_0_STEP_KIND);
 }

@@ -44,19 +44,21 @@
     /* since 1.1 */                                                                           \
     X(oh_host_services, get_bool, 88) X(oh_host_services, get_key, 96)                        \
     X(oh_host_services, remove_value, 104) X(oh_host_services, is_abandoned, 112)             \
-    X(oh_host_services, log_plugin, 120) X(oh_step_call, deadline_ms, 88)
+    X(oh_host_services, log_plugin, 120) X(oh_step_call, deadline_ms, 88)                     \
+    /* since 1.2 */                                                                           \
+    X(oh_step_call, mode, 96)
 
-/* X(type, size) — the current (1.1) sizes. */
+/* X(type, size) — the current (1.2) sizes. */
 #define OH_ABI_SIZES(X)                                                                       \
     X(oh_str, 16) X(oh_outcome, 72) X(oh_host_services, 128) X(oh_host_info, 48)              \
-    X(oh_step_call, 96) X(oh_create_args, 64) X(oh_step_kind, 104) X(oh_plugin_info, 96)
+    X(oh_step_call, 104) X(oh_create_args, 64) X(oh_step_kind, 104) X(oh_plugin_info, 96)
 
 /* X(macro, size) — the 1.0 sizes: what a 1.0 plugin writes into struct_size, and what the
  * OH_SIZE_1_0_* macros (the minimum a reader accepts) must keep saying forever. */
 #define OH_ABI_SIZES_1_0(X)                                                                   \
     X(OH_SIZE_1_0_OUTCOME, 72) X(OH_SIZE_1_0_HOST_SERVICES, 88) X(OH_SIZE_1_0_HOST_INFO, 48)  \
     X(OH_SIZE_1_0_STEP_CALL, 88) X(OH_SIZE_1_0_CREATE_ARGS, 64) X(OH_SIZE_1_0_STEP_KIND, 104) \
-    X(OH_SIZE_1_0_PLUGIN_INFO, 96)
+    X(OH_SIZE_1_0_PLUGIN_INFO, 96) X(OH_SIZE_1_1_STEP_CALL, 96)
 
 /* X(name, value) — constants that are part of the contract and are never renumbered. */
 #define OH_ABI_CONSTANTS(X)                                                                   \
@@ -68,6 +70,7 @@
     X(OH_DOC_CONFIG, 0) X(OH_DOC_ORDER, 1) X(OH_STEP_THREAD_SAFE, 1)                          \
     X(OH_STATUS_RETRYABLE, 7) X(OH_STATUS_ABANDONED, 8) X(OH_STEP_NO_EXTERNAL_EFFECTS, 2)     \
     X(OH_CATEGORY_OTHER, 0) X(OH_CATEGORY_VALIDATION, 1) X(OH_CATEGORY_CREDIT, 2)             \
-    X(OH_CATEGORY_NOTIFICATION, 11) X(OH_CATEGORY_PUBLICATION, 12)
+    X(OH_CATEGORY_NOTIFICATION, 11) X(OH_CATEGORY_PUBLICATION, 12)                           \
+    X(OH_CALL_RUN, 0) X(OH_CALL_QUOTE, 1) X(OH_STEP_ANSWERS_QUOTES, 4)
 
 #endif /* ORDERHOST_TESTS_ABI_LAYOUT_H */

@@ -240,7 +240,7 @@ oh_create_args FakeHost::createArgs() {
 oh_step_call FakeHost::stepCall(std::uint32_t attempt) {
   creating = false;
   return oh_step_call{sizeof(oh_step_call), context(), OH_STR("order-42"), OH_STR("chain-a"),
-                      OH_STR("step-1"), attempt, OH_STR("order-42/step-1"), deadline_ms};
+                      OH_STR("step-1"), attempt, OH_STR("order-42/step-1"), deadline_ms, OH_CALL_RUN};
 }
 
 std::optional<std::string> FakeHost::orderJson(const std::string& path) const {

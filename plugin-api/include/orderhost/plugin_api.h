@@ -1,5 +1,5 @@
 /*
- * orderhost plugin ABI, version 1.1.
+ * orderhost plugin ABI, version 1.2.
  *
  * This header is the whole contract between the orderhost server ("the host") and a step
  * plugin (a shared library). It is plain C99 so that a plugin can be written in C, C++ or any
@@ -45,7 +45,7 @@ extern "C" {
  * minor is a feature level: a 1.3 host runs a 1.0 plugin, and a 1.3 plugin can run on a 1.0
  * host as long as it checks host->abi_minor (or struct sizes) before using newer features. */
 #define OH_ABI_MAJOR 1
-#define OH_ABI_MINOR 1
+#define OH_ABI_MINOR 2
 
 /* Name of the single exported entry function, as a string for dlsym-style lookups. */
 #define OH_PLUGIN_ENTRY_NAME "orderhost_plugin_entry"
@@ -274,6 +274,11 @@ typedef struct oh_host_info {
 
 #define OH_SIZE_1_0_HOST_INFO OH_SIZE_THROUGH(oh_host_info, services)
 
+/* since 1.2: what a call of run() is for (oh_step_call.mode). compensate() is always a run. */
+typedef int32_t oh_call_mode;
+#define OH_CALL_RUN 0   /* the order runs: the step's effects are real */
+#define OH_CALL_QUOTE 1 /* a what-if run: answer, change nothing (see oh_step_call.mode) */
+
 /* One run of a step on one order, handed to run() and compensate(). Borrowed for the call. */
 typedef struct oh_step_call {
     uint32_t struct_size;
@@ -292,9 +297,24 @@ typedef struct oh_step_call {
      * host's clock (compare with now_ms()), from the step's timeout_ms. Past it the call is
      * abandoned (is_abandoned() returns 1). 0 means no deadline. Check OH_HAS_FIELD first. */
     int64_t deadline_ms;
+
+    /* ---- since 1.2 ---------------------------------------------------------------------- */
+
+    /* What the call is for: OH_CALL_RUN (the order runs) or OH_CALL_QUOTE (a what-if run for
+     * POST /v1/quotes). Read it with OH_HAS_FIELD(call, oh_step_call, mode): a call from an
+     * older host is always a run. The host calls a step in quote mode only when its kind sets
+     * OH_STEP_ANSWERS_QUOTES. In quote mode the step answers from the same rules (prices, tax,
+     * stock, rates, credit) but changes nothing: it writes what it would decide into the order
+     * document (which becomes the quote), must not call an outside system (gateway, carrier,
+     * mail) or take anything (a number, a reservation), and its database statements run in a
+     * transaction the host always rolls back. A SUSPEND means "this order would wait here"; the
+     * quote goes on with the next step. A plugin that meets an unknown value reports FAIL
+     * (taking it for a run could have real effects). compensate() always gets OH_CALL_RUN. */
+    oh_call_mode mode;
 } oh_step_call;
 
 #define OH_SIZE_1_0_STEP_CALL OH_SIZE_THROUGH(oh_step_call, idempotency_key)
+#define OH_SIZE_1_1_STEP_CALL OH_SIZE_THROUGH(oh_step_call, deadline_ms)
 
 /* Arguments of create(). Borrowed for the call. */
 typedef struct oh_create_args {
@@ -314,6 +334,9 @@ typedef struct oh_create_args {
  * it together with the steps around it in one checkpoint; a crash repeats all of them, which
  * is harmless exactly because nothing outside saw them. A 1.0 host ignores the bit. */
 #define OH_STEP_NO_EXTERNAL_EFFECTS 0x2u
+/* since 1.2: run() can answer a quote (oh_step_call.mode == OH_CALL_QUOTE). Steps without the
+ * bit, and every step of a plugin built before 1.2, are skipped when the host quotes. */
+#define OH_STEP_ANSWERS_QUOTES 0x4u
 
 /* One kind of step a plugin implements (a plugin may implement several).
  *

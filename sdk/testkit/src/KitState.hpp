@@ -45,7 +45,7 @@ struct ResultText {
 }  // namespace orderhost::testkit
 
 struct oh_testkit {
-    int level = OH_TESTKIT_HOST_1_1;
+    int level = OH_TESTKIT_HOST_1_2;
     std::string pluginPath;
     const oh_plugin_info* plugin = nullptr;
     std::string setupError;

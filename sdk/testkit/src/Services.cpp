@@ -267,7 +267,9 @@ const oh_host_info& hostInfo(int level) {
                                         OH_STR("1.0"), &services10};
     static const oh_host_info info11 = {sizeof(oh_host_info), OH_ABI_MAJOR, 1, OH_STR("orderhost-testkit"),
                                         OH_STR("1.1"), &services11};
-    return level == OH_TESTKIT_HOST_1_0 ? info10 : info11;
+    static const oh_host_info info12 = {sizeof(oh_host_info), OH_ABI_MAJOR, 2, OH_STR("orderhost-testkit"),
+                                        OH_STR("1.2"), &services11};  // 1.2 added no service
+    return level == OH_TESTKIT_HOST_1_0 ? info10 : level == OH_TESTKIT_HOST_1_1 ? info11 : info12;
 }
 
 void registerKit(oh_testkit* kit) {

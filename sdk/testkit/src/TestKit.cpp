@@ -97,7 +97,14 @@ void decide(oh_testkit* kit, oh_status status, bool compensating, const char* na
     r.view.kept = kind == OH_OUTCOME_CONTINUE || (!compensating && (kind == OH_OUTCOME_REJECT || kind == OH_OUTCOME_SUSPEND));
 }
 
-oh_status stepCall(oh_testkit* kit, bool compensating, uint32_t attempt) {
+// The size of oh_step_call a host of the kit's level hands out.
+uint32_t stepCallSize(int level) {
+    if (level == OH_TESTKIT_HOST_1_0) return static_cast<uint32_t>(OH_SIZE_1_0_STEP_CALL);
+    if (level == OH_TESTKIT_HOST_1_1) return static_cast<uint32_t>(OH_SIZE_1_1_STEP_CALL);
+    return static_cast<uint32_t>(sizeof(oh_step_call));
+}
+
+oh_status stepCall(oh_testkit* kit, bool compensating, uint32_t attempt, bool quoting = false) {
     startCall(kit);
     if (kit->instance == nullptr) {
         kit->setupError = "no step instance: call oh_testkit_create() first (or it failed)";
@@ -109,11 +116,15 @@ oh_status stepCall(oh_testkit* kit, bool compensating, uint32_t attempt) {
     kit->db->begin();
     kit->deadline = kit->level >= OH_TESTKIT_HOST_1_1 && kit->timeoutMs > 0
                         ? kit->now + static_cast<std::int64_t>(kit->timeoutMs) : 0;
-    const oh_step_call call{kit->level >= OH_TESTKIT_HOST_1_1 ? static_cast<uint32_t>(sizeof(oh_step_call))
-                                                              : static_cast<uint32_t>(OH_SIZE_1_0_STEP_CALL),
-                            reinterpret_cast<oh_context*>(kit), {kit->orderId.data(), kit->orderId.size()},
-                            OH_STR("test-chain"), {kit->stepName.data(), kit->stepName.size()}, attempt,
-                            {key.data(), key.size()}, kit->deadline};
+    const oh_step_call call{stepCallSize(kit->level),
+                            reinterpret_cast<oh_context*>(kit),
+                            {kit->orderId.data(), kit->orderId.size()},
+                            OH_STR("test-chain"),
+                            {kit->stepName.data(), kit->stepName.size()},
+                            attempt,
+                            {key.data(), key.size()},
+                            kit->deadline,
+                            quoting ? OH_CALL_QUOTE : OH_CALL_RUN};
     {
         std::lock_guard<std::mutex> lock(kit->mutex);
         kit->inStep = true;
@@ -125,8 +136,13 @@ oh_status stepCall(oh_testkit* kit, bool compensating, uint32_t attempt) {
         kit->inStep = false;
     }
     decide(kit, status, compensating, compensating ? "compensate()" : "run()");
-    const bool kept = kit->result.view.kept != 0;
-    kit->db->finish(kept);
+    const bool kept = kit->result.view.kept != 0 || (quoting && kit->result.view.kind == OH_OUTCOME_SUSPEND);
+    kit->db->finish(kept && !quoting);  // a quote never keeps its statements
+    if (quoting) {
+        if (!kept) kit->order = std::move(before);
+        kit->result.view.kept = 0;  // nothing of a quote is kept but the answer in the document
+        return status;  // and its events are dropped
+    }
     if (!kept) kit->order = std::move(before);
     else kit->events.insert(kit->events.end(), kit->callEvents.begin(), kit->callEvents.end());
     return status;
@@ -152,7 +168,8 @@ extern "C" {
 oh_testkit* oh_testkit_new(const char* plugin_path, int host_level) {
     oh_testkit* kit = new (std::nothrow) oh_testkit;
     if (kit == nullptr) return nullptr;
-    kit->level = host_level == OH_TESTKIT_HOST_1_0 ? OH_TESTKIT_HOST_1_0 : OH_TESTKIT_HOST_1_1;
+    kit->level = host_level == OH_TESTKIT_HOST_1_0 || host_level == OH_TESTKIT_HOST_1_1 ? host_level
+                                                                                        : OH_TESTKIT_HOST_1_2;
     kit->pluginPath = orEmpty(plugin_path);
     kit_ns::registerKit(kit);
     try {
@@ -221,6 +238,21 @@ oh_status oh_testkit_create(oh_testkit* kit, const char* step_kind) {
 
 oh_status oh_testkit_run(oh_testkit* kit, uint32_t attempt) { return stepCall(kit, false, attempt); }
 oh_status oh_testkit_compensate(oh_testkit* kit, uint32_t attempt) { return stepCall(kit, true, attempt); }
+
+oh_status oh_testkit_quote(oh_testkit* kit) {
+    if (kit->level < OH_TESTKIT_HOST_1_2) {
+        startCall(kit);
+        kit->setupError = "quotes need host level OH_TESTKIT_HOST_1_2 (ABI 1.2)";
+        return OH_STATUS_UNAVAILABLE;
+    }
+    if (kit->kind != nullptr && (kit->kind->flags & OH_STEP_ANSWERS_QUOTES) == 0) {
+        startCall(kit);
+        kit->setupError = "step kind '" + kit->stepName +
+                          "' does not set OH_STEP_ANSWERS_QUOTES: the host skips it in quotes";
+        return OH_STATUS_UNAVAILABLE;
+    }
+    return stepCall(kit, false, 1, true);
+}
 
 const oh_testkit_result* oh_testkit_last_result(const oh_testkit* kit) { return &kit->result.view; }
 const char* oh_testkit_reported_error(const oh_testkit* kit) { return kit->reportedError.c_str(); }

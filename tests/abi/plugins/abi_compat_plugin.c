@@ -2,7 +2,7 @@
  * One C source built three times against three copies of the ABI header (tests/abi/CMakeLists):
  *   abi_compat_1_0     tests/abi/frozen/1.0  — the released 1.0 header, frozen
  *   abi_compat_1_1     tests/abi/frozen/1.1  — the released 1.1 header, frozen
- *   abi_compat_future  tests/abi/future      — a made-up 1.2 with larger structs
+ *   abi_compat_future  tests/abi/future      — a made-up 1.3 with larger structs
  * Each must load in today's host and run in a real chain (engine test AbiCompatibilityTest).
  *
  * Its step "compat" uses what its header offers, the way a plugin of that version would, and

@@ -222,4 +222,46 @@ TEST(TestKit, RefusesAnOrderThatIsNotAnObject) {
     EXPECT_THROW(host.order("{bad"), std::runtime_error);
 }
 
+// ABI 1.2: quote mode. The call says so, the statements are rolled back, the events dropped,
+// and the document keeps the answer.
+TEST(TestKit, QuoteModeKeepsTheAnswerAndRollsBackEverythingElse) {
+    FakeHost host(kProbe, HostLevel::v1_2);
+    host.config(R"({"action":"services"})").create("probe");
+    ASSERT_EQ(host.run(), OH_STATUS_OK);
+    EXPECT_EQ(host.orderInt("/probe/mode"), OH_CALL_RUN);
+    ASSERT_EQ(host.quote(), OH_STATUS_OK) << host.setupError();
+    EXPECT_EQ(host.orderInt("/probe/mode"), OH_CALL_QUOTE);
+    EXPECT_FALSE(host.result().kept);
+
+    const std::string insert = R"x("sql":"INSERT INTO test_probe_items (sku, quantity, flag, note) VALUES (?, ?, ?, ?)")x";
+    host.order("{}").config("{\"action\":\"sql\"," + insert + "}").create("probe");
+    ASSERT_EQ(host.quote(), OH_STATUS_OK) << host.setupError();
+    EXPECT_EQ(host.orderInt("/probe/changed"), 1);  // the statement ran, and the answer stays
+    EXPECT_EQ(host.queryInt("SELECT COUNT(*) FROM test_probe_items"), 0);  // but nothing was kept
+
+    host.order("{}").config(R"({"action":"emit","event_type":"invoice.issued"})").create("probe");
+    ASSERT_EQ(host.quote(), OH_STATUS_OK);
+    EXPECT_TRUE(host.events().empty());
+
+    host.order("{}").config("{\"action\":\"sql\",\"outcome\":\"fail\"," + insert + "}").create("probe");
+    ASSERT_EQ(host.quote(), OH_STATUS_OK);
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_FAIL);
+    EXPECT_FALSE(host.orderJson("/probe"));  // a failed quote step leaves no answer
+}
+
+TEST(TestKit, QuotesNeedA12HostAndAStepThatAnswersThem) {
+    FakeHost old(kProbe, HostLevel::v1_1);
+    old.config(R"({"action":"services"})").create("probe");
+    EXPECT_EQ(old.quote(), OH_STATUS_UNAVAILABLE);
+    EXPECT_NE(old.setupError().find("OH_TESTKIT_HOST_1_2"), std::string::npos) << old.setupError();
+    ASSERT_EQ(old.run(), OH_STATUS_OK);
+    EXPECT_EQ(old.orderInt("/probe/mode"), -1);  // a 1.1 host's oh_step_call ends before mode
+
+    FakeHost host(kProbe, HostLevel::v1_2);
+    host.config(R"({"action":"services"})").create("plain");
+    EXPECT_EQ(host.quote(), OH_STATUS_UNAVAILABLE);
+    EXPECT_NE(host.setupError().find("OH_STEP_ANSWERS_QUOTES"), std::string::npos) << host.setupError();
+    EXPECT_FALSE(host.orderJson("/probe"));
+}
+
 }  // namespace

@@ -60,6 +60,7 @@ static void record_services(const oh_step_call *call) {
     set_number(call->ctx, "/probe/has_events", events != NULL);
     set_number(call->ctx, "/probe/has_db", svc->get_extension(OH_EXT_DB) != NULL);
     if (OH_HAS_FIELD(call, oh_step_call, deadline_ms)) set_number(call->ctx, "/probe/deadline", call->deadline_ms);
+    set_number(call->ctx, "/probe/mode", OH_HAS_FIELD(call, oh_step_call, mode) ? call->mode : -1);
     set_number(call->ctx, "/probe/attempt", call->attempt);
     svc->set_json(call->ctx, str_of("/probe/key"), str_of("\"see idempotency_key\""));
     {
@@ -190,9 +191,14 @@ static void probe_destroy(void *instance) { (void)instance; }
 
 static const oh_step_kind probe_kind = {
     sizeof(oh_step_kind), OH_STR("probe"), OH_CATEGORY_OTHER, OH_STR("Exercises the services"),
+    OH_STR(""), OH_STEP_ANSWERS_QUOTES, probe_create, probe_run, probe_compensate, probe_destroy,
+};
+/* The same step without OH_STEP_ANSWERS_QUOTES: the host (and the kit) never quote with it. */
+static const oh_step_kind plain_kind = {
+    sizeof(oh_step_kind), OH_STR("plain"), OH_CATEGORY_OTHER, OH_STR("Does not answer quotes"),
     OH_STR(""), 0, probe_create, probe_run, probe_compensate, probe_destroy,
 };
-static const oh_step_kind *const kinds[] = {&probe_kind};
+static const oh_step_kind *const kinds[] = {&probe_kind, &plain_kind};
 
 static const oh_migration migration_1 = {
     sizeof(oh_migration), 1, OH_STR("items"),
@@ -209,7 +215,7 @@ static const void *plugin_extension(const char *id) {
 
 static const oh_plugin_info plugin_info = {
     sizeof(oh_plugin_info), OH_ABI_MAJOR, OH_ABI_MINOR, OH_STR("org.test.probe"), OH_STR("1.0.0"),
-    OH_STR("tests"), OH_STR("Probes the test kit"), 1, kinds, plugin_extension,
+    OH_STR("tests"), OH_STR("Probes the test kit"), 2, kinds, plugin_extension,
 };
 
 OH_PLUGIN_ENTRY {

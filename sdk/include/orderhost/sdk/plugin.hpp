@@ -96,6 +96,14 @@ inline oh_status callStep(void* instance, const oh_step_call* call,
       !OH_HAS_FIELD(call, oh_step_call, idempotency_key))
     return OH_STATUS_INVALID_ARGUMENT;
   return guarded(call->ctx, false, [&] {
+    if (OH_HAS_FIELD(call, oh_step_call, mode) && call->mode != OH_CALL_RUN && call->mode != OH_CALL_QUOTE) {
+      // A mode of a later minor: taking it for a run could have real effects.
+      const Outcome refused = Outcome::fail("unknown_call_mode", "the host asked for call mode " +
+                                                                     std::to_string(call->mode));
+      oh_outcome raw = refused.toC();  // points into `refused`, which outlives the report
+      g_services->report_outcome(call->ctx, &raw);
+      return OH_STATUS_OK;
+    }
     StepCall stepCall(*g_services, *call);
     Outcome outcome = (static_cast<Step*>(instance)->*method)(stepCall);
     oh_outcome raw = outcome.toC();

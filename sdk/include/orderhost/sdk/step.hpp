@@ -105,6 +105,16 @@ class StepCall {
     return ORDERHOST_SDK_HAS_SERVICE(services_, is_abandoned) && services_->is_abandoned(call_->ctx) != 0;
   }
 
+  // True when the host asks for a quote (ABI 1.2, POST /v1/quotes), which it does only for
+  // steps whose flags include OH_STEP_ANSWERS_QUOTES. Answer from the same rules as a run and
+  // write what you would decide into the order document, but change nothing: no outside
+  // system (gateway, carrier, mail), nothing taken (numbers, reservations). Statements still
+  // run, in a transaction the host always rolls back; events are dropped. A SUSPEND means
+  // "the order would wait here" and the quote goes on. Always false on an older host.
+  //
+  //   if (call.quoting()) { call.order().set("/availability", available); return sdk::Outcome::proceed(); }
+  bool quoting() const noexcept { return OH_HAS_FIELD(call_, oh_step_call, mode) && call_->mode == OH_CALL_QUOTE; }
+
   // orderhost.events/1: events committed with this step's result (see events.hpp).
   Events events() const noexcept { return Events(*services_, call_->ctx); }
 

@@ -61,9 +61,11 @@ typedef struct oh_testkit oh_testkit;
 /* The host level a kit pretends to be: the abi_minor it offers and the size of the services
  * table, oh_step_call and extensions it hands out. At OH_TESTKIT_HOST_1_0 the 1.1 services
  * (get_bool, get_key, remove_value, is_abandoned, log_plugin) are absent, oh_step_call ends
- * before deadline_ms, and "orderhost.events/1" is not offered. */
+ * before deadline_ms, and "orderhost.events/1" is not offered. At OH_TESTKIT_HOST_1_1
+ * oh_step_call ends before mode, and oh_testkit_quote() is refused. */
 #define OH_TESTKIT_HOST_1_0 0
 #define OH_TESTKIT_HOST_1_1 1
+#define OH_TESTKIT_HOST_1_2 2 /* since the 1.2 kit */
 
 /* ---- the kit ---------------------------------------------------------------------------- */
 
@@ -129,6 +131,14 @@ OH_TESTKIT_API oh_status oh_testkit_create(oh_testkit *kit, const char *step_kin
  * step kind without compensate is OH_STATUS_OK with a CONTINUE result, as in the host. */
 OH_TESTKIT_API oh_status oh_testkit_run(oh_testkit *kit, uint32_t attempt);
 OH_TESTKIT_API oh_status oh_testkit_compensate(oh_testkit *kit, uint32_t attempt);
+
+/* Runs the current instance in quote mode (oh_step_call.mode = OH_CALL_QUOTE), as the host
+ * does for POST /v1/quotes: the call's database statements are always rolled back, its events
+ * dropped, and its document changes kept when the host would keep them in a quote (CONTINUE,
+ * SUSPEND: the quote goes on; REJECT: the quote's verdict), so the test can read the answer.
+ * OH_STATUS_UNAVAILABLE (with oh_testkit_setup_error() saying why) below OH_TESTKIT_HOST_1_2,
+ * and when the step kind does not set OH_STEP_ANSWERS_QUOTES: the host skips such a step. */
+OH_TESTKIT_API oh_status oh_testkit_quote(oh_testkit *kit);
 
 /* ---- results ---------------------------------------------------------------------------- */
 

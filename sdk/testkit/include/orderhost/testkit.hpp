@@ -31,7 +31,7 @@
 namespace orderhost::testkit {
 
 // The host level FakeHost pretends to be (see OH_TESTKIT_HOST_*).
-enum class HostLevel { v1_0 = OH_TESTKIT_HOST_1_0, v1_1 = OH_TESTKIT_HOST_1_1 };
+enum class HostLevel { v1_0 = OH_TESTKIT_HOST_1_0, v1_1 = OH_TESTKIT_HOST_1_1, v1_2 = OH_TESTKIT_HOST_1_2 };
 
 // What the host records for the last run()/compensate() (see oh_testkit_last_result).
 struct Result {
@@ -58,7 +58,7 @@ struct Event {
 
 class FakeHost {
 public:
-    explicit FakeHost(const std::string& plugin_path, HostLevel level = HostLevel::v1_1)
+    explicit FakeHost(const std::string& plugin_path, HostLevel level = HostLevel::v1_2)
         : kit_(oh_testkit_new(plugin_path.c_str(), static_cast<int>(level))) {
         if (kit_ == nullptr) throw std::runtime_error("test kit: out of memory");
         if (*oh_testkit_setup_error(kit_) != '\0') {
@@ -94,6 +94,8 @@ public:
     oh_status create(const std::string& step_kind) { return oh_testkit_create(kit_, step_kind.c_str()); }
     oh_status run(std::uint32_t attempt = 1) { return oh_testkit_run(kit_, attempt); }
     oh_status compensate(std::uint32_t attempt = 1) { return oh_testkit_compensate(kit_, attempt); }
+    // A what-if run for a quote (oh_testkit_quote): nothing in the database is kept.
+    oh_status quote() { return oh_testkit_quote(kit_); }
 
     // ---- results ----
     Result result() const {

@@ -1,10 +1,10 @@
 /*
- * TEST COPY — a "future minor" of the orderhost plugin ABI (1.2) that does not exist. It is
- * the 1.1 header (plugin-api/include/orderhost/plugin_api.h) with OH_ABI_MINOR 2 and one made-up
+ * TEST COPY — a "future minor" of the orderhost plugin ABI (1.3) that does not exist. It is
+ * the 1.2 header (plugin-api/include/orderhost/plugin_api.h) with OH_ABI_MINOR 3 and one made-up
  * field appended to oh_outcome, oh_host_services, oh_step_call, oh_step_kind and oh_plugin_info.
  * A plugin built from it must load and run in today's host (DESIGN.md, ABI rule 10): tests/abi.
  *
- * orderhost plugin ABI, version 1.1.
+ * orderhost plugin ABI, version 1.2.
  *
  * This header is the whole contract between the orderhost server ("the host") and a step
  * plugin (a shared library). It is plain C99 so that a plugin can be written in C, C++ or any
@@ -50,7 +50,7 @@ extern "C" {
  * minor is a feature level: a 1.3 host runs a 1.0 plugin, and a 1.3 plugin can run on a 1.0
  * host as long as it checks host->abi_minor (or struct sizes) before using newer features. */
 #define OH_ABI_MAJOR 1
-#define OH_ABI_MINOR 2
+#define OH_ABI_MINOR 3
 
 /* Name of the single exported entry function, as a string for dlsym-style lookups. */
 #define OH_PLUGIN_ENTRY_NAME "orderhost_plugin_entry"
@@ -153,7 +153,7 @@ typedef struct oh_outcome {
     uint64_t retry_after_ms;  /* RETRY: suggested delay; 0 lets the chain's policy decide */
     oh_str signal;            /* SUSPEND: name of the signal that resumes the order */
     uint64_t timeout_ms;      /* SUSPEND: how long to wait; 0 lets the chain decide */
-    /* ---- since 1.2 (made up) ---- */
+    /* ---- since 1.3 (made up) ---- */
     uint64_t future_outcome_field;
 } oh_outcome;
 
@@ -261,7 +261,7 @@ typedef struct oh_host_services {
      * replaces control characters in `message`. On a 1.0 host: log only inside calls. */
     void (*log_plugin)(const struct oh_plugin_info *plugin, oh_log_level level, oh_str message);
 
-    /* ---- since 1.2 (made up) ---- */
+    /* ---- since 1.3 (made up) ---- */
     int64_t (*future_service)(oh_context *ctx);
 } oh_host_services;
 
@@ -284,6 +284,11 @@ typedef struct oh_host_info {
 
 #define OH_SIZE_1_0_HOST_INFO OH_SIZE_THROUGH(oh_host_info, services)
 
+/* since 1.2: what a call of run() is for (oh_step_call.mode). compensate() is always a run. */
+typedef int32_t oh_call_mode;
+#define OH_CALL_RUN 0   /* the order runs: the step's effects are real */
+#define OH_CALL_QUOTE 1 /* a what-if run: answer, change nothing (see oh_step_call.mode) */
+
 /* One run of a step on one order, handed to run() and compensate(). Borrowed for the call. */
 typedef struct oh_step_call {
     uint32_t struct_size;
@@ -303,11 +308,26 @@ typedef struct oh_step_call {
      * abandoned (is_abandoned() returns 1). 0 means no deadline. Check OH_HAS_FIELD first. */
     int64_t deadline_ms;
 
-    /* ---- since 1.2 (made up) ---- */
+    /* ---- since 1.2 ---------------------------------------------------------------------- */
+
+    /* What the call is for: OH_CALL_RUN (the order runs) or OH_CALL_QUOTE (a what-if run for
+     * POST /v1/quotes). Read it with OH_HAS_FIELD(call, oh_step_call, mode): a call from an
+     * older host is always a run. The host calls a step in quote mode only when its kind sets
+     * OH_STEP_ANSWERS_QUOTES. In quote mode the step answers from the same rules (prices, tax,
+     * stock, rates, credit) but changes nothing: it writes what it would decide into the order
+     * document (which becomes the quote), must not call an outside system (gateway, carrier,
+     * mail) or take anything (a number, a reservation), and its database statements run in a
+     * transaction the host always rolls back. A SUSPEND means "this order would wait here"; the
+     * quote goes on with the next step. A plugin that meets an unknown value reports FAIL
+     * (taking it for a run could have real effects). compensate() always gets OH_CALL_RUN. */
+    oh_call_mode mode;
+
+    /* ---- since 1.3 (made up) ---- */
     uint64_t future_call_field;
 } oh_step_call;
 
 #define OH_SIZE_1_0_STEP_CALL OH_SIZE_THROUGH(oh_step_call, idempotency_key)
+#define OH_SIZE_1_1_STEP_CALL OH_SIZE_THROUGH(oh_step_call, deadline_ms)
 
 /* Arguments of create(). Borrowed for the call. */
 typedef struct oh_create_args {
@@ -327,6 +347,9 @@ typedef struct oh_create_args {
  * it together with the steps around it in one checkpoint; a crash repeats all of them, which
  * is harmless exactly because nothing outside saw them. A 1.0 host ignores the bit. */
 #define OH_STEP_NO_EXTERNAL_EFFECTS 0x2u
+/* since 1.2: run() can answer a quote (oh_step_call.mode == OH_CALL_QUOTE). Steps without the
+ * bit, and every step of a plugin built before 1.2, are skipped when the host quotes. */
+#define OH_STEP_ANSWERS_QUOTES 0x4u
 
 /* One kind of step a plugin implements (a plugin may implement several).
  *
@@ -360,7 +383,7 @@ typedef struct oh_step_kind {
     /* Frees an instance made by create(). Called once, after every other call returned. */
     void (*destroy)(void *instance);
 
-    /* ---- since 1.2 (made up) ---- */
+    /* ---- since 1.3 (made up) ---- */
     uint64_t future_kind_field;
 } oh_step_kind;
 
@@ -383,7 +406,7 @@ typedef struct oh_plugin_info {
     /* Optional plugin-side extensions by id; may be NULL. */
     const void *(*get_extension)(const char *extension_id);
 
-    /* ---- since 1.2 (made up) ---- */
+    /* ---- since 1.3 (made up) ---- */
     oh_str future_info_field;
 } oh_plugin_info;
 
