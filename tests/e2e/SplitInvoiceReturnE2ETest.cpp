@@ -1,7 +1,7 @@
 // Returns of an order invoiced per shipment (issue 9) and a refund that fails after its credit
 // notes (issue 11), end to end: the real host over HTTP, the sourcing, billing, payment and
 // returns plugins, the gateway simulator as its own process, on SQLite and PostgreSQL. The
-// order ships 2 drills from WH-N and 1 drill + the bits from WH-S (two invoices); partial
+// order ships 1 drill + the bits from WH-S and 2 drills from WH-N (two invoices); partial
 // returns are credited against the right invoices with gapless credit-note numbers, and the
 // simulator's ledger, the credit notes and the receivables reconcile to the cent.
 // Chains: tests/e2e/return-chains/place-split.yaml and return-held.yaml.
@@ -27,11 +27,13 @@ namespace {
 
 using Poco::JSON::Object;
 
-// 3 drills at 29.99 and bits at 5.00, 19 %: 113.01. INV-000001 (WH-N): 2 drills, 59.98 + 11.40
-// = 71.38; INV-000002 (WH-S): 1 drill, 29.99 + 5.69 (the rest of the line's tax), bits 5.95 = 41.63.
+// 3 drills at 29.99 and bits at 5.00, 19 %: 113.01. WH-S comes first in /sourcing/reserved (the
+// bits), so INV-000001 (WH-S): 1 drill, 29.99 + 5.70, bits 5.95 = 41.64; INV-000002 (WH-N): 2
+// drills, the rest of the line: 59.98 + 11.39 = 71.37.
 constexpr std::int64_t kInvoiced = 11301;
-constexpr std::int64_t kWhnDrill = 2999 + 570;  // half of WH-N's drill line, rounded half away from zero
-constexpr std::int64_t kWhsDrill = 2999 + 569;  // WH-S's drill, all of its line
+constexpr std::int64_t kWhsDrill = 2999 + 570;  // WH-S's drill, all of its line
+constexpr std::int64_t kWhnHalf = 2999 + 570;   // one of WH-N's two: half of 59.98 and 11.39, half away from zero
+constexpr std::int64_t kWhnRest = 2999 + 569;   // the other: the rest of WH-N's line
 
 std::string order(const std::string& ref) {
     return R"({"order_ref":")" + ref +
@@ -130,32 +132,37 @@ TEST_P(SplitInvoiceReturnE2ETest, PartialReturnsAreCreditedAgainstTheShipmentInv
     const Object::Ptr invoiced = parse(host_->get("/v1/orders/" + id).body);
     Poco::JSON::Array::Ptr invoices = doc(invoiced)->getObject("billing")->getArray("invoices");
     ASSERT_EQ(invoices->size(), 2u) << "one invoice per warehouse";
-    EXPECT_EQ(invoices->getObject(0)->getValue<std::string>("shipment"), "WH-N");
-    EXPECT_EQ(invoices->getObject(0)->getValue<std::int64_t>("total_minor"), 7138);
-    EXPECT_EQ(invoices->getObject(1)->getValue<std::int64_t>("total_minor"), 4163);
+    EXPECT_EQ(invoices->getObject(0)->getValue<std::string>("shipment"), "WH-S");
+    EXPECT_EQ(invoices->getObject(0)->getValue<std::int64_t>("total_minor"), 4164);
+    EXPECT_EQ(invoices->getObject(1)->getValue<std::string>("shipment"), "WH-N");
+    EXPECT_EQ(invoices->getObject(1)->getValue<std::int64_t>("total_minor"), 7137);
     EXPECT_EQ(simulator_.netCaptured(), kInvoiced);
 
-    // Two drills: WH-S's (the latest invoice) and one of WH-N's — a note on each invoice.
-    const Object::Ptr first = returnDrills(id, "R-1", 2);
+    // One drill: from the latest invoice, WH-N's.
+    const Object::Ptr first = returnDrills(id, "R-1", 1);
     ASSERT_EQ(first->getValue<std::string>("state"), "returned");
     Poco::JSON::Array::Ptr notes = doc(first)->getObject("billing")->getArray("return_credits");
-    ASSERT_EQ(notes->size(), 2u);
+    ASSERT_EQ(notes->size(), 1u);
     EXPECT_EQ(notes->getObject(0)->getValue<std::string>("credit_note_number"), "CN-000001");
-    EXPECT_EQ(notes->getObject(0)->getValue<std::string>("invoice_number"), "INV-000001");
-    EXPECT_EQ(notes->getObject(0)->getValue<std::int64_t>("total_minor"), kWhnDrill);
-    EXPECT_EQ(notes->getObject(1)->getValue<std::string>("invoice_number"), "INV-000002");
-    EXPECT_EQ(notes->getObject(1)->getValue<std::int64_t>("total_minor"), kWhsDrill);
-    EXPECT_EQ(simulator_.count("refund"), 1) << "one refund for the return's two notes";
-    EXPECT_EQ(simulator_.netCaptured(), kInvoiced - kWhnDrill - kWhsDrill);
+    EXPECT_EQ(notes->getObject(0)->getValue<std::string>("invoice_number"), "INV-000002");
+    EXPECT_EQ(notes->getObject(0)->getValue<std::int64_t>("total_minor"), kWhnHalf);
+    EXPECT_EQ(simulator_.netCaptured(), kInvoiced - kWhnHalf);
 
-    // The last drill: the rest of WH-N's line.
-    const Object::Ptr second = returnDrills(id, "R-2", 1);
+    // Two drills: the rest of WH-N's line, then WH-S's drill — a note on each invoice.
+    const Object::Ptr second = returnDrills(id, "R-2", 2);
     ASSERT_EQ(second->getValue<std::string>("state"), "returned");
-    EXPECT_EQ(number("SELECT number FROM billing_return_credits WHERE rma_number = 'RMA-000002'"), 3);
-    EXPECT_EQ(creditedOn("INV-000001"), 7138) << "WH-N's invoice credited in full, to the cent";
-    EXPECT_EQ(creditedOn("INV-000002"), kWhsDrill) << "the bits stay invoiced";
+    notes = doc(second)->getObject("billing")->getArray("return_credits");
+    ASSERT_EQ(notes->size(), 3u);
+    EXPECT_EQ(notes->getObject(1)->getValue<std::string>("credit_note_number"), "CN-000002");
+    EXPECT_EQ(notes->getObject(1)->getValue<std::string>("invoice_number"), "INV-000001");
+    EXPECT_EQ(notes->getObject(1)->getValue<std::int64_t>("total_minor"), kWhsDrill);
+    EXPECT_EQ(notes->getObject(2)->getValue<std::string>("credit_note_number"), "CN-000003");
+    EXPECT_EQ(notes->getObject(2)->getValue<std::string>("invoice_number"), "INV-000002");
+    EXPECT_EQ(notes->getObject(2)->getValue<std::int64_t>("total_minor"), kWhnRest);
+    EXPECT_EQ(creditedOn("INV-000002"), 7137) << "WH-N's invoice credited in full, to the cent";
+    EXPECT_EQ(creditedOn("INV-000001"), kWhsDrill) << "the bits stay invoiced";
     EXPECT_EQ(number("SELECT SUM(total_minor) FROM billing_return_credit_lines"), 8997 + 1709) << "the drills' line";
-    EXPECT_EQ(simulator_.count("refund"), 2);
+    EXPECT_EQ(simulator_.count("refund"), 2) << "one refund per return, for all of its notes";
     EXPECT_EQ(simulator_.netCaptured(), 500 + 95);
     EXPECT_EQ(receivables(), 0);
 
@@ -176,15 +183,15 @@ TEST_P(SplitInvoiceReturnE2ETest, PartialReturnsAreCreditedAgainstTheShipmentInv
 // replays the key), and the books balance again.
 TEST_P(SplitInvoiceReturnE2ETest, ARefundLostAfterItsCreditNotesIsRefundedOnceByARetry) {
     const std::string id = placed("SPLIT-HOLD");
-    post(id, "return", drills("R-1", 2));
+    post(id, "return", drills("R-1", 3));
     simulator_.setFaults(R"({"drop_count": 100})");
-    post(id, "signals/goods_received", received(2));
+    post(id, "signals/goods_received", received(3));
     const Object::Ptr held = waitFor("SPLIT-HOLD", "on_hold");
     ASSERT_TRUE(held);
     EXPECT_EQ(held->getValue<std::string>("awaiting_signal"), "manual_action");
     EXPECT_EQ(number("SELECT COUNT(*) FROM billing_return_credits"), 2) << "the notes stand";
     EXPECT_FALSE(doc(held)->getObject("payment")->has("refunds")) << "no refund the host knows of";
-    EXPECT_EQ(receivables(), -(kWhnDrill + kWhsDrill)) << "the customer is owed the outstanding refund";
+    EXPECT_EQ(receivables(), -(8997 + 1709)) << "the customer is owed the outstanding refund";
     EXPECT_EQ(simulator_.count("refund"), 1) << "the gateway refunded although nobody heard it";
 
     simulator_.setFaults(R"({"drop_count": 0})");
@@ -192,10 +199,10 @@ TEST_P(SplitInvoiceReturnE2ETest, ARefundLostAfterItsCreditNotesIsRefundedOnceBy
     const Object::Ptr done = retried->getValue<std::string>("state") == "returned" ? retried
                                                                                    : waitFor("SPLIT-HOLD", "returned");
     ASSERT_TRUE(done);
-    EXPECT_EQ(doc(done)->getObject("payment")->getValue<std::int64_t>("refunded_minor"), kWhnDrill + kWhsDrill);
+    EXPECT_EQ(doc(done)->getObject("payment")->getValue<std::int64_t>("refunded_minor"), 8997 + 1709);
     EXPECT_EQ(simulator_.count("refund"), 1) << "refunded exactly once";
     EXPECT_GE(simulator_.uses(simulator_.keyOf("refund")), 3) << "each attempt asked with the same key";
-    EXPECT_EQ(simulator_.netCaptured(), kInvoiced - kWhnDrill - kWhsDrill);
+    EXPECT_EQ(simulator_.netCaptured(), 500 + 95);
     EXPECT_EQ(number("SELECT COUNT(*) FROM billing_return_credits"), 2) << "no second credit note";
     EXPECT_EQ(receivables(), 0);
     expectBooksBalance(readBooks(database_->connectionString(), "C-SPLIT", &simulator_));
