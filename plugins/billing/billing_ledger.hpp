@@ -192,7 +192,7 @@ inline std::string formatNumber(const std::string& series, std::int64_t number, 
                           " net_minor, tax_minor, total_minor, issued_at_ms FROM billing_invoices;" \
                           "DROP TABLE billing_invoices;"                                         \
                           "ALTER TABLE billing_invoices_v3 RENAME TO billing_invoices")          \
-    , ORDERHOST_MIGRATION(4, "credit notes of returns: one per RMA and invoice; claims on notes of undone returns", \
+    , ORDERHOST_MIGRATION(4, "credit notes of returns: one per RMA and invoice; claims on notes of undone returns; the view billing_invoice_line_credits", \
                           "CREATE TABLE billing_return_credits_v4 ("                             \
                           " credit_note_number VARCHAR(48) PRIMARY KEY,"                         \
                           " series VARCHAR(32) NOT NULL,"                                        \
@@ -223,6 +223,17 @@ inline std::string formatNumber(const std::string& series, std::int64_t number, 
                           " sku VARCHAR(128) NOT NULL,"                                          \
                           " quantity BIGINT NOT NULL,"                                           \
                           " claimed_at_ms BIGINT NOT NULL,"                                      \
-                          " PRIMARY KEY (order_id, rma_number, credit_note_number, credit_line_no))")
+                          " PRIMARY KEY (order_id, rma_number, credit_note_number, credit_line_no));" \
+                          "CREATE VIEW billing_invoice_line_credits AS SELECT i.invoice_number, v.order_id," \
+                          " v.customer_id, v.shipment, i.line_no, i.sku, i.quantity, i.net_minor, i.tax_minor," \
+                          " COALESCE(c.quantity, 0) AS credited_quantity, COALESCE(c.net, 0) AS credited_net_minor," \
+                          " COALESCE(c.tax, 0) AS credited_tax_minor,"                            \
+                          " CASE WHEN COALESCE(c.quantity, 0) <= i.quantity AND COALESCE(c.net, 0) <= i.net_minor" \
+                          " AND COALESCE(c.tax, 0) <= i.tax_minor THEN 1 ELSE 0 END AS reconciled" \
+                          " FROM billing_invoice_lines i JOIN billing_invoices v ON v.invoice_number = i.invoice_number" \
+                          " LEFT JOIN (SELECT invoice_number, invoice_line_no, CAST(SUM(quantity) AS BIGINT) AS quantity," \
+                          " CAST(SUM(net_minor) AS BIGINT) AS net, CAST(SUM(tax_minor) AS BIGINT) AS tax" \
+                          " FROM billing_return_credit_lines GROUP BY invoice_number, invoice_line_no) c" \
+                          " ON c.invoice_number = i.invoice_number AND c.invoice_line_no = i.line_no")
 
 #endif  // ORDERHOST_PLUGINS_BILLING_LEDGER_HPP

@@ -46,14 +46,9 @@ CustomerBooks readBooks(const std::string& connectionString, const std::string& 
                          "SELECT COALESCE(SUM(amount_minor - invoiced_minor), 0) FROM credit_exposures"
                          " WHERE customer_id = ? AND state = 'open'",
                          customer);
-    const std::string creditedLines = " FROM billing_return_credit_lines c WHERE c.invoice_number = i.invoice_number"
-                                      " AND c.invoice_line_no = i.line_no)";
     books.overCreditedLines = sum(session,
-                                  "SELECT COUNT(*) FROM billing_invoice_lines i JOIN billing_invoices v ON"
-                                  " v.invoice_number = i.invoice_number WHERE v.customer_id = ? AND ("
-                                  "(SELECT COALESCE(SUM(c.quantity), 0)" + creditedLines + " > i.quantity OR"
-                                  "(SELECT COALESCE(SUM(c.net_minor), 0)" + creditedLines + " > i.net_minor OR"
-                                  "(SELECT COALESCE(SUM(c.tax_minor), 0)" + creditedLines + " > i.tax_minor)",
+                                  "SELECT COUNT(*) FROM billing_invoice_line_credits WHERE customer_id = ? AND"
+                                  " reconciled = 0",
                                   customer);
     books.seriesWithGaps = count(session,
                                "SELECT COUNT(*) FROM billing_series s WHERE s.next_number - 1 <>"
