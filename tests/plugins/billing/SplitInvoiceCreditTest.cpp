@@ -91,6 +91,11 @@ TEST_P(SplitInvoiceCreditTest, PartialReturnsAreCreditedAgainstTheLatestShipment
     const auto again = credit(returning("RMA-1", drills(2)));
     ASSERT_EQ(again.kind, OH_OUTCOME_CONTINUE);
     EXPECT_TRUE(again.events.empty());
+    // A run rolled back (the host died before its checkpoint) took no number and left no note.
+    auto lost = parse(returning("RMA-2", drills(1)));
+    call(*credit_, lost, orderId(1), false, /*keep=*/false);
+    EXPECT_EQ(number("SELECT next_number FROM billing_series WHERE series = 'CN-'"), 3);
+    EXPECT_EQ(number("SELECT COUNT(*) FROM billing_return_credits WHERE rma_number = 'RMA-2'"), 0);
 
     // The last drill: the rest of WH-A's line, so the drills are credited exactly as invoiced.
     document::JsonDocument second;
