@@ -13,7 +13,8 @@
 // never made (the refund failed and the return was undone around the note, which stays; or the
 // refund was skipped) is refunded first, by any later run of this step on the order — an
 // administrator's retry of a held refund, or the next return. So credit notes of returns =
-// refunds made + refunds outstanding, and the outstanding ones go to zero without a person.
+// refunds made + refunds outstanding, and the next run pays the outstanding ones without a
+// person settling them by hand (nothing runs the step on a timer: see docs/plugins.md).
 //
 // Exactly once: the gateway call for a return carries "<idempotency_key>:refund:<RMA number>",
 // the same for every attempt and restart of that return and for a later run that pays it as
