@@ -135,7 +135,8 @@ private:
         const std::int64_t number = takeNumber(db, series_);
         const std::string note = formatNumber(series_, number, width_);
         const std::string orderId(call.orderId()), invoice = inv.string("invoice_number"),
-            customer = inv.string("customer_id"), currency = inv.string("currency");
+                                                   customer = inv.string("customer_id"),
+                                                   currency = inv.string("currency");
         db.execute(
             "INSERT INTO billing_return_credits (credit_note_number, series, number, invoice_number, order_id,"
             " rma_number, customer_id, currency, net_minor, tax_minor, total_minor, issued_at_ms)"

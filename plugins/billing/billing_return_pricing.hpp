@@ -91,8 +91,8 @@ inline std::optional<sdk::Outcome> allocateCredit(const sdk::Database& db, const
         wanted -= take;
     }
     if (wanted > 0)
-        return sdk::Outcome::reject("credit_exceeds_invoice", named + ": " + std::to_string(quantity) +
-                                                                  " to credit, " + std::to_string(uncredited) +
+        return sdk::Outcome::reject("credit_exceeds_invoice", named + ": " + std::to_string(quantity) + " to credit, " +
+                                                                  std::to_string(uncredited) +
                                                                   " invoiced and not credited yet");
     return std::nullopt;
 }

@@ -196,8 +196,8 @@ TEST_P(SplitInvoiceReturnE2ETest, ARefundLostAfterItsCreditNotesIsRefundedOnceBy
 
     simulator_.setFaults(R"({"drop_count": 0})");
     const Object::Ptr retried = post(id, "signals/manual_action", R"({"action":"retry","note":"gateway back"})");
-    const Object::Ptr done = retried->getValue<std::string>("state") == "returned" ? retried
-                                                                                   : waitFor("SPLIT-HOLD", "returned");
+    const Object::Ptr done =
+        retried->getValue<std::string>("state") == "returned" ? retried : waitFor("SPLIT-HOLD", "returned");
     ASSERT_TRUE(done);
     EXPECT_EQ(doc(done)->getObject("payment")->getValue<std::int64_t>("refunded_minor"), 8997 + 1709);
     EXPECT_EQ(simulator_.count("refund"), 1) << "refunded exactly once";

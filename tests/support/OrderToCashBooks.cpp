@@ -51,10 +51,10 @@ CustomerBooks readBooks(const std::string& connectionString, const std::string& 
                                   " reconciled = 0",
                                   customer);
     books.seriesWithGaps = count(session,
-                               "SELECT COUNT(*) FROM billing_series s WHERE s.next_number - 1 <>"
-                               " (SELECT COUNT(*) FROM billing_invoices d WHERE d.series = s.series) +"
-                               " (SELECT COUNT(*) FROM billing_credit_notes d WHERE d.series = s.series) +"
-                               " (SELECT COUNT(*) FROM billing_return_credits d WHERE d.series = s.series)");
+                                 "SELECT COUNT(*) FROM billing_series s WHERE s.next_number - 1 <>"
+                                 " (SELECT COUNT(*) FROM billing_invoices d WHERE d.series = s.series) +"
+                                 " (SELECT COUNT(*) FROM billing_credit_notes d WHERE d.series = s.series) +"
+                                 " (SELECT COUNT(*) FROM billing_return_credits d WHERE d.series = s.series)");
     if (gateway != nullptr) {
         books.paidAtGateway = gateway->netCaptured();
         books.heldAtGateway = gateway->openAuthorizations();
