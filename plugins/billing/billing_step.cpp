@@ -25,7 +25,8 @@
 // "credit_note.issued". At most one credit note per invoice, so a repeated compensate issues
 // nothing more.
 //
-// credit-return (billing_return.hpp): a partial credit note for the returned lines of an RMA.
+// credit-return (billing_return.hpp): partial credit notes for the returned lines of an RMA, one per
+// invoice that carried them (billing_return_pricing.hpp: which invoice, and the rounding).
 //
 // Thread contract: OH_STEP_THREAD_SAFE (members are read-only after construction).
 #include "billing_ledger.hpp"
@@ -362,5 +363,6 @@ ORDERHOST_PLUGIN("orderhost.billing", "1.1.0", "orderhost", "Invoices, credit no
                                 "Issues the order's invoice (gapless number, tax, totals); undo issues a credit note",
                                 kConfigSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS),
                  ORDERHOST_STEP(billing::CreditReturnStep, "credit-return", OH_CATEGORY_BILLING,
-                                "Issues a partial credit note for the returned lines of the order's RMA",
+                                "Issues partial credit notes (one per invoice concerned) for the returned lines of"
+                                " the order's RMA",
                                 billing::kCreditReturnSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS));

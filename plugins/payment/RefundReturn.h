@@ -1,24 +1,33 @@
 // refund-return: the step of orderhost.payment that pays back a return (return chain).
 //
-// The amount is the gross total of the return's credit note, /billing/return_credits/<i>
-// /total_minor of the entry whose rma_number is the order's /return/rma/number (billing's
-// credit-return runs first). Without one (no billing in the chains) it is the sum of quantity x
-// unit_price of the returned lines (/return/received/lines, else /return/rma/lines): the prices
-// as the order was charged (authorize charges /totals/net when there is no invoice). It never
-// refunds more than was captured and not refunded yet (/payment/captured_minor minus
-// /payment/refunded_minor); several partial returns refund part after part.
+// The amount is the gross total of the return's credit notes, the /billing/return_credits
+// entries whose rma_number is the order's /return/rma/number (billing's credit-return runs
+// first; an order invoiced per shipment may get one note per invoice). Without one (no billing
+// in the chains) it is the sum of quantity x unit_price of the returned lines
+// (/return/received/lines, else /return/rma/lines): the prices as the order was charged
+// (authorize charges /totals/net when there is no invoice). It never refunds more than was
+// captured and not refunded yet (/payment/captured_minor minus /payment/refunded_minor);
+// several partial returns refund part after part.
 //
-// Exactly once: the gateway call carries "<idempotency_key>:refund:<RMA number>", the same for
-// every attempt and restart of this return, and different for the next return of the order
-// (the host's key is per order and step, and the return chain runs once per return). Its
-// payment_records row (same key) commits with the step, so a re-run after a commit finds it.
+// Refunds follow credit notes: a credit note of an earlier return of the order whose refund was
+// never made (the refund failed and the return was undone around the note, which stays; or the
+// refund was skipped) is refunded first, by any later run of this step on the order — an
+// administrator's retry of a held refund, or the next return. So credit notes of returns =
+// refunds made + refunds outstanding, and the next run pays the outstanding ones without a
+// person settling them by hand (nothing runs the step on a timer: see docs/plugins.md).
+//
+// Exactly once: the gateway call for a return carries "<idempotency_key>:refund:<RMA number>",
+// the same for every attempt and restart of that return and for a later run that pays it as
+// outstanding (the host's key is per order and step), and different for each return of the
+// order. So a refund the gateway made although its answer was lost is replayed, not repeated.
+// Its payment_records row (same key) commits with the step, so a re-run after a commit finds it.
 //
 // An order without a captured card payment (paid by invoice: no /payment; or nothing captured)
 // continues with nothing to refund. Writes /payment/refunded_minor, /payment/status
 // ("partially_refunded", or "refunded" once everything captured was paid back) and appends
-// {rma_number, amount_minor, refund_id} to /payment/refunds; an invoiced order's receivables
-// grow by the amount (the credit note reduced them). 5xx / timeout -> RETRY; the gateway
-// refusing -> FAIL gateway_refused_refund.
+// {rma_number, amount_minor, refund_id} to /payment/refunds per refund; an invoiced order's
+// receivables grow by the amount (the credit note reduced them). 5xx / timeout -> RETRY; the
+// gateway refusing -> FAIL gateway_refused_refund.
 // compensate(): money paid back cannot be taken back: it does nothing and CONTINUEs.
 #pragma once
 
@@ -27,9 +36,11 @@
 
 #include <orderhost/sdk.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace orderhost::payment {
 
@@ -54,37 +65,92 @@ public:
         const std::optional<std::string> id = order.optionalString("/payment/authorization_id");
         const std::string status = order.optionalString("/payment/status").value_or("");
         if (!id || (status != "captured" && status != "partially_refunded")) return sdk::Outcome::proceed();
-        const std::string key = keyOf(call, ("refund:" + *rma).c_str());
-        sdk::Database db(call);
-        if (!db.query("SELECT status FROM payment_records WHERE idempotency_key = ?", {key}).empty())
-            return sdk::Outcome::proceed();  // refunded by an earlier run whose document was kept
-        const std::int64_t captured = order.integer("/payment/captured_minor");
-        const std::int64_t before = order.optionalInteger("/payment/refunded_minor").value_or(0);
-        const std::int64_t amount = std::min(amountOf(order, *rma), captured - before);
-        if (amount <= 0) return sdk::Outcome::proceed();
-        const GatewayReply refunded = forCall(gateway_, timeoutMs_, call).refund(*id, amount, key);
-        if (refunded.kind == GatewayReply::Kind::unavailable) return retryLater(refunded, "refund");
-        if (refunded.kind != GatewayReply::Kind::done) return refusedByGateway(refunded, "refund");
-        const std::string currency = order.optionalString("/payment/currency").value_or("");
-        savePaymentRecord(call, {"refund", key, amount, currency, *id, "refunded", ""});
-        moveReceivable(call, amount);
-        order.set("/payment/refunded_minor", before + amount);
-        order.set("/payment/status", before + amount == captured ? "refunded" : "partially_refunded");
-        order.setJson(
-            "/payment/refunds/-",
-            sdk::JsonObject().add("rma_number", *rma).add("amount_minor", amount).add("refund_id", refunded.id).str());
+        // Credit notes of earlier returns whose refund was never made (outstanding) first, then this return's.
+        for (const std::string& owed : outstandingRmas(order, *rma))
+            if (std::optional<sdk::Outcome> stop = refundOnce(call, *id, owed, creditedTo(order, owed).value_or(0)))
+                return *stop;
+        if (std::optional<sdk::Outcome> stop = refundOnce(call, *id, *rma, amountOf(order, *rma))) return *stop;
         return sdk::Outcome::proceed();
     }
 
     sdk::Outcome compensate(sdk::StepCall&) override { return sdk::Outcome::proceed(); }
 
 private:
-    // The credit note's gross total for `rma`, else quantity x unit_price of the returned lines.
-    static std::int64_t amountOf(const sdk::OrderDocument& order, const std::string& rma) {
+    // Refunds `amount` (at most what is captured and not refunded yet) for `rma` under its own
+    // key, unless that refund is recorded already; an outcome when the step must stop there.
+    std::optional<sdk::Outcome> refundOnce(const sdk::StepCall& call, const std::string& id, const std::string& rma,
+                                           std::int64_t wanted) const {
+        const sdk::OrderDocument order = call.order();
+        const std::string key = keyOf(call, ("refund:" + rma).c_str());
+        sdk::Database db(call);
+        if (!db.query("SELECT status FROM payment_records WHERE idempotency_key = ?", {key}).empty())
+            return std::nullopt;  // refunded by an earlier run whose document was kept
+        const std::int64_t captured = order.integer("/payment/captured_minor");
+        const std::int64_t before = order.optionalInteger("/payment/refunded_minor").value_or(0);
+        const std::int64_t amount = std::min(wanted, captured - before);
+        if (amount <= 0) return std::nullopt;
+        const GatewayReply refunded = forCall(gateway_, timeoutMs_, call).refund(id, amount, key);
+        if (refunded.kind == GatewayReply::Kind::unavailable) return retryLater(refunded, "refund");
+        if (refunded.kind != GatewayReply::Kind::done) return refusedByGateway(refunded, "refund");
+        const std::string currency = order.optionalString("/payment/currency").value_or("");
+        savePaymentRecord(call, {"refund", key, amount, currency, id, "refunded", ""});
+        moveReceivable(call, amount);
+        order.set("/payment/refunded_minor", before + amount);
+        order.set("/payment/status", before + amount == captured ? "refunded" : "partially_refunded");
+        order.setJson(
+            "/payment/refunds/-",
+            sdk::JsonObject().add("rma_number", rma).add("amount_minor", amount).add("refund_id", refunded.id).str());
+        return std::nullopt;
+    }
+
+    // The RMAs other than `current` with credit notes in /billing/return_credits and no refund
+    // in /payment/refunds: returns whose refund failed (the credit note stood when the return
+    // was undone), was skipped, or never ran. In the order their notes were issued.
+    static std::vector<std::string> outstandingRmas(const sdk::OrderDocument& order, const std::string& current) {
+        std::vector<std::string> owed;
+        const std::size_t credits = order.has("/billing/return_credits") ? order.size("/billing/return_credits") : 0;
+        for (std::size_t i = 0; i < credits; ++i) {
+            const std::string rma =
+                order.optionalString(sdk::path("billing", "return_credits", i, "rma_number")).value_or("");
+            if (rma.empty() || rma == current || refundedFor(order, rma) ||
+                std::find(owed.begin(), owed.end(), rma) != owed.end())
+                continue;
+            owed.push_back(rma);
+        }
+        return owed;
+    }
+
+    static bool refundedFor(const sdk::OrderDocument& order, const std::string& rma) {
+        const std::size_t refunds = order.has("/payment/refunds") ? order.size("/payment/refunds") : 0;
+        for (std::size_t i = 0; i < refunds; ++i)
+            if (order.optionalString(sdk::path("payment", "refunds", i, "rma_number")).value_or("") == rma) return true;
+        return false;
+    }
+
+    // The gross total of the credit notes of `rma` (one per invoice concerned); nullopt without one.
+    static std::optional<std::int64_t> creditedTo(const sdk::OrderDocument& order, const std::string& rma) {
+        std::optional<std::int64_t> total;
         const std::size_t credits = order.has("/billing/return_credits") ? order.size("/billing/return_credits") : 0;
         for (std::size_t i = 0; i < credits; ++i)
             if (order.optionalString(sdk::path("billing", "return_credits", i, "rma_number")).value_or("") == rma)
-                return order.integer(sdk::path("billing", "return_credits", i, "total_minor"));
+                total = total.value_or(0) + order.integer(sdk::path("billing", "return_credits", i, "total_minor"));
+        return total;
+    }
+
+    // Whether billing's credit-return found every unit of `rma` credited already by the standing
+    // note of an undone return (/billing/return_claims) and issued no note of its own.
+    static bool claimsStandingCredit(const sdk::OrderDocument& order, const std::string& rma) {
+        const std::size_t claims = order.has("/billing/return_claims") ? order.size("/billing/return_claims") : 0;
+        for (std::size_t i = 0; i < claims; ++i)
+            if (order.optionalString(sdk::path("billing", "return_claims", i, "rma_number")).value_or("") == rma)
+                return true;
+        return false;
+    }
+
+    // The credit notes' gross total for `rma`, else quantity x unit_price of the returned lines.
+    static std::int64_t amountOf(const sdk::OrderDocument& order, const std::string& rma) {
+        if (std::optional<std::int64_t> credited = creditedTo(order, rma)) return *credited;
+        if (claimsStandingCredit(order, rma)) return 0;  // credited by an undone return's note: paid as outstanding
         const std::string lines = order.has("/return/received/lines") ? "/return/received/lines" : "/return/rma/lines";
         std::int64_t sum = 0;
         for (std::size_t i = 0; i < order.size(lines); ++i) {

@@ -14,6 +14,12 @@ std::int64_t sum(Poco::Data::Session& session, const std::string& sql, const std
     return value;
 }
 
+std::int64_t count(Poco::Data::Session& session, const std::string& sql) {
+    Poco::Int64 value = 0;
+    session << sql, Poco::Data::Keywords::into(value), Poco::Data::Keywords::now;
+    return value;
+}
+
 }  // namespace
 
 CustomerBooks readBooks(const std::string& connectionString, const std::string& customer,
@@ -40,6 +46,15 @@ CustomerBooks readBooks(const std::string& connectionString, const std::string& 
                          "SELECT COALESCE(SUM(amount_minor - invoiced_minor), 0) FROM credit_exposures"
                          " WHERE customer_id = ? AND state = 'open'",
                          customer);
+    books.overCreditedLines = sum(session,
+                                  "SELECT COUNT(*) FROM billing_invoice_line_credits WHERE customer_id = ? AND"
+                                  " reconciled = 0",
+                                  customer);
+    books.seriesWithGaps = count(session,
+                                 "SELECT COUNT(*) FROM billing_series s WHERE s.next_number - 1 <>"
+                                 " (SELECT COUNT(*) FROM billing_invoices d WHERE d.series = s.series) +"
+                                 " (SELECT COUNT(*) FROM billing_credit_notes d WHERE d.series = s.series) +"
+                                 " (SELECT COUNT(*) FROM billing_return_credits d WHERE d.series = s.series)");
     if (gateway != nullptr) {
         books.paidAtGateway = gateway->netCaptured();
         books.heldAtGateway = gateway->openAuthorizations();
@@ -55,6 +70,8 @@ void expectBooksBalance(const CustomerBooks& books, bool gatewayIsThisCustomers)
         EXPECT_EQ(books.paidAtGateway, books.paidRecorded) << "the gateway's ledger and payment_records disagree";
     }
     EXPECT_EQ(books.heldAtGateway, 0) << "the gateway holds authorizations that nothing will capture or void";
+    EXPECT_EQ(books.overCreditedLines, 0) << "an invoice line was credited beyond what it carried";
+    EXPECT_EQ(books.seriesWithGaps, 0) << "a number series has a gap or a reused number";
 }
 
 }  // namespace orderhost::testing

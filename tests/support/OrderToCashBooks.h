@@ -19,6 +19,12 @@ struct CustomerBooks {
     std::int64_t unbilled = 0;       // Σ open credit_exposures: accepted, not yet invoiced
     std::int64_t paidAtGateway = 0;  // the gateway's net captured (all its customers)
     int heldAtGateway = 0;           // authorizations the gateway still holds (all its customers)
+    // Invoice lines of the customer that credit notes of returns credited beyond what they
+    // carried, in units, net or tax (per invoice: an order invoiced per shipment has several).
+    std::int64_t overCreditedLines = 0;
+    // Number series (all customers) whose counter is not the count of the documents numbered in
+    // them: invoices, credit notes of undos and of returns (billing_series.next_number - 1).
+    std::int64_t seriesWithGaps = 0;
 };
 
 // Reads the books of `customer` from the host's database at `connectionString` and from
@@ -28,7 +34,8 @@ CustomerBooks readBooks(const std::string& connectionString, const std::string& 
 
 // The books balance: receivables = invoiced − credited − paid (payment_records, and the
 // gateway's ledger agrees when every card payment it saw is this customer's:
-// `gatewayIsThisCustomers`), and the gateway holds no authorization nobody will capture.
+// `gatewayIsThisCustomers`), the gateway holds no authorization nobody will capture, no
+// invoice line is credited beyond itself, and every number series is gapless.
 void expectBooksBalance(const CustomerBooks& books, bool gatewayIsThisCustomers = true);
 
 }  // namespace orderhost::testing

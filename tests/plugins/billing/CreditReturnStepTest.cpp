@@ -103,6 +103,44 @@ TEST_P(CreditReturnStepTest, UndoingTheInvoiceCreditsOnlyWhatReturnsDidNotAndSha
     EXPECT_EQ(receivables(), 0);
 }
 
+// Issue 11: RMA-1 was credited, then its return was undone (the refund failed; the RMA
+// cancelled, the note stands). The same drills returned again are claimed on that note — no
+// second note — until a return that claimed them went through; beyond that, refused.
+TEST_P(CreditReturnStepTest, UnitsAStandingNoteOfAnUndoneReturnCreditsAreClaimedNotCreditedAgain) {
+    invoiceOrder(5);
+    ASSERT_EQ(credit(5, returning("RMA-1", 3)).kind, OH_OUTCOME_CONTINUE);
+    const auto undone = [](const std::string& json, const std::string& rmas) {
+        return json.substr(0, json.size() - 1) + R"(, "returns": [)" + rmas + "]}";
+    };
+    const std::string rma1 = R"({"rma": {"number": "RMA-1", "status": "cancelled"}, "status": "failed"})";
+    document::JsonDocument second;
+    const auto claimed = credit(5, undone(returning("RMA-2", 3), rma1), &second);
+    ASSERT_EQ(claimed.kind, OH_OUTCOME_CONTINUE) << claimed.code << ": " << claimed.message;
+    EXPECT_TRUE(claimed.events.empty()) << "no second credit note";
+    EXPECT_EQ(at(second, "/billing/return_claims"),
+              R"([{"rma_number":"RMA-2","credit_note_number":"CN-000001","claimed_rma":"RMA-1","sku":"DRILL",)"
+              R"("quantity":3}])");
+    EXPECT_EQ(at(second, "/billing/return_credits"), "");
+    EXPECT_EQ(number("SELECT COUNT(*) FROM billing_return_credits"), 1);
+    ASSERT_EQ(credit(5, undone(returning("RMA-2", 3), rma1)).kind, OH_OUTCOME_CONTINUE) << "a re-run";
+    EXPECT_EQ(number("SELECT COUNT(*) FROM billing_return_claims"), 1);
+    // RMA-2 undone as well: RMA-3 claims the same note again.
+    const std::string both = rma1 + R"(, {"rma": {"number": "RMA-2", "status": "cancelled"}, "status": "failed"})";
+    ASSERT_EQ(credit(5, undone(returning("RMA-3", 2), both)).kind, OH_OUTCOME_CONTINUE);
+    // RMA-3 went through: one drill is left to claim, two are not.
+    const auto over = credit(5, undone(returning("RMA-4", 2), both));
+    EXPECT_EQ(over.kind, OH_OUTCOME_REJECT);
+    EXPECT_EQ(over.code, "credit_exceeds_invoice");
+    ASSERT_EQ(credit(5, undone(returning("RMA-4", 1), both)).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(number("SELECT COUNT(*) FROM billing_return_credits"), 1);
+    EXPECT_EQ(number("SELECT SUM(quantity) FROM billing_return_claims WHERE rma_number IN ('RMA-3', 'RMA-4')"), 3);
+    EXPECT_EQ(receivables(), 500 + 95) << "the drills credited once";
+    // Without knowing RMA-1 was undone (its return still counts), the drills are credited already.
+    const auto refused = credit(5, returning("RMA-5", 1));
+    EXPECT_EQ(refused.kind, OH_OUTCOME_REJECT);
+    EXPECT_EQ(refused.code, "credit_exceeds_invoice");
+}
+
 TEST_P(CreditReturnStepTest, NothingToCreditWithoutAnInvoiceOrReturnedGoods) {
     EXPECT_EQ(credit(4, returning("RMA-1", 1)).kind, OH_OUTCOME_CONTINUE);  // never invoiced
     invoiceOrder(4);

@@ -85,6 +85,38 @@ TEST_P(RefundReturnStepTest, ALostGatewayAnswerIsRetriedWithTheSameKey) {
     EXPECT_EQ(simulator_.netCaptured(), 11301 - 1000);
 }
 
+// Issue 11: the gateway refunded RMA-1 but its answer never came back, the return ended
+// (undone around its credit note, which stays). The next return's run pays RMA-1's note as
+// outstanding under RMA-1's own key (the gateway replays it: refunded once) and then its own
+// notes, summed over the invoices they credit.
+TEST_P(RefundReturnStepTest, ACreditNoteWhoseRefundFailedIsRefundedOnceByTheNextRun) {
+    auto doc = parse(kOrder);
+    ASSERT_EQ(call(*pay_, doc, orderId(4)).kind, OH_OUTCOME_CONTINUE);
+    startReturn(doc, "RMA-1", 3569);
+    exec("UPDATE billing_accounts SET open_minor = open_minor - 3569");
+    simulator_.setFaults(R"({"drop_count": 1})");
+    ASSERT_EQ(call(*refund_, doc, orderId(4)).kind, OH_OUTCOME_RETRY);  // the step's writes roll back
+    EXPECT_EQ(simulator_.count("refund"), 1) << "the gateway refunded although nobody heard it";
+    EXPECT_EQ(at(doc, "/payment/refunds"), "");
+
+    startReturn(doc, "RMA-2", 2000);  // two notes for RMA-2 (two shipment invoices)
+    doc.set("/billing/return_credits/-", R"({"rma_number": "RMA-2", "total_minor": 500})");
+    exec("UPDATE billing_accounts SET open_minor = open_minor - 2500");
+    const auto next = call(*refund_, doc, orderId(4));
+    ASSERT_EQ(next.kind, OH_OUTCOME_CONTINUE) << next.code << ": " << next.message;
+    EXPECT_EQ(at(doc, "/payment/refunds/0/rma_number"), R"("RMA-1")");
+    EXPECT_EQ(at(doc, "/payment/refunds/0/amount_minor"), "3569");
+    EXPECT_EQ(at(doc, "/payment/refunds/1/rma_number"), R"("RMA-2")");
+    EXPECT_EQ(at(doc, "/payment/refunds/1/amount_minor"), "2500");
+    EXPECT_EQ(simulator_.count("refund"), 2) << "RMA-1's refund replayed, not repeated";
+    EXPECT_EQ(simulator_.uses(simulator_.keyOf("refund")), 2);
+    EXPECT_EQ(simulator_.netCaptured(), 11301 - 3569 - 2500);
+    EXPECT_EQ(receivables(), 0) << "credit notes = refunds: nothing outstanding";
+    // Nothing is outstanding any more: a further run refunds nothing.
+    ASSERT_EQ(call(*refund_, doc, orderId(4)).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(simulator_.count("refund"), 2);
+}
+
 TEST_P(RefundReturnStepTest, AnOrderPaidByInvoiceHasNothingToRefund) {
     auto doc = parse(R"({"currency": "EUR", "customer": {"id": "C-5"}, "return": {"rma": {"number": "RMA-1",
                          "lines": [{"sku": "DRILL", "quantity": 1, "unit_price": 2999}]}}})");
