@@ -127,7 +127,7 @@ TEST_F(TlsListenerTest, PocosHttpsClientIsServedOverOneKeptAliveConnection) {
 TEST_F(TlsListenerTest, CurlVerifiesTheHostAndReusesItsConnection) {
     HostProcess host(tlsHost());
     const std::string url = "https://127.0.0.1:" + std::to_string(host.port()) + "/v1/health";
-    const std::string output = outputOf("curl -sS --http1.1 --cacert '" + certs().ca + "' -o /dev/null -w " +
+    const std::string output = outputOf("curl -sS --http1.1 --cacert '" + certs().ca + "' -o /dev/null -o /dev/null -w " +
                                         "'%{http_code} %{num_connects}\\n' '" + url + "' '" + url + "' 2>&1");
     EXPECT_EQ(output, "200 1\n200 0\n");  // the second request on the first connection
     // Without the CA, curl refuses the host's certificate: the host's TLS is real.
@@ -155,7 +155,9 @@ TEST_F(TlsListenerTest, UnfinishedHandshakesAreDroppedAtTheDeadlineWithoutHoldin
     const auto opened = Clock::now();
     for (int i = 0; i < 10; ++i) {
         stalled.push_back(std::make_unique<RawConnection>(host.port(), "127.0.0." + std::to_string(2 + i)));
-        if (i % 2 == 1) ASSERT_TRUE(stalled.back()->send(std::string("\x16\x03\x01\x02\x00\x01", 6)));
+        if (i % 2 == 1) {
+            ASSERT_TRUE(stalled.back()->send(std::string("\x16\x03\x01\x02\x00\x01", 6)));
+        }
     }
     // Meanwhile another client is served.
     const std::string reply = requestOverTls(host.port(), certs().ca, kHealth);
