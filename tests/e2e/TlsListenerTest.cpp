@@ -16,6 +16,8 @@
 #include <Poco/StreamCopier.h>
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -31,6 +33,18 @@ const std::string kHealth = "GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: c
 std::string order(const std::string& ref) {
     return R"({"order_ref":")" + ref +
            R"(","currency":"EUR","customer":{"id":"C-1"},"lines":[{"sku":"SKU-1","quantity":1}]})";
+}
+
+// `orderhost ARGUMENTS`: its exit code, and what it printed (stdout and stderr together).
+std::pair<int, std::string> runCli(const std::string& arguments) {
+    std::string output;
+    int status = -1;
+    if (FILE* pipe = ::popen((std::string(ORDERHOST_BINARY) + " " + arguments + " 2>&1").c_str(), "r")) {
+        char buffer[4096];
+        while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+        status = ::pclose(pipe);
+    }
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
 // What `command` printed on stdout.
@@ -222,6 +236,27 @@ TEST_F(TlsListenerTest, ThePerClientCapIsAnsweredAfterTheHandshake) {
     const std::string reply = second.read(5s);
     EXPECT_EQ(statusOf(reply), 429) << reply;
     EXPECT_EQ(headerOf(reply, "Retry-After"), "1");
+}
+
+TEST_F(TlsListenerTest, TheCliTalksHttpsWithItsCaAndClientCertificate) {
+    HostProcess host(tlsHost(true));
+    const std::string url = " --url https://127.0.0.1:" + std::to_string(host.port());
+    const std::string trust = " --cacert " + certs().ca;
+    const std::string identity = " --cert " + certs().clientCertificate + " --key " + certs().clientKey;
+    const auto listed = runCli("chains list" + url + trust + identity);
+    EXPECT_EQ(listed.first, 0) << listed.second;
+    EXPECT_NE(listed.second.find("place-order"), std::string::npos) << listed.second;
+    // --config: https because the file sets api.tls.certificate.
+    const auto fromConfig = runCli("chains list --config " + (host.folder() / "orderhost.properties").string() + trust +
+                                   identity);
+    EXPECT_EQ(fromConfig.first, 0) << fromConfig.second;
+    // Without the CA the host's certificate is not trusted; without a client certificate the host refuses.
+    const auto untrusted = runCli("chains list" + url + identity);
+    EXPECT_EQ(untrusted.first, 69) << untrusted.second;
+    const auto anonymous = runCli("chains list" + url + trust);
+    EXPECT_EQ(anonymous.first, 69) << anonymous.second;
+    EXPECT_NE(anonymous.second.find("cannot reach the host at https://127.0.0.1:"), std::string::npos)
+        << anonymous.second;
 }
 
 TEST_F(TlsListenerTest, BadFilesRefuseTheStartNamingTheSettingAndTheFile) {
