@@ -30,7 +30,7 @@ struct HostOptions {
     unsigned short port = 0;
     // How start-up tells the host serves; default: GET /v1/health over plain HTTP answers 200.
     // A host that speaks only TLS needs a client of the test's own.
-    std::function<bool(unsigned short port)> healthy;
+    std::function<bool(unsigned short port)> healthy = nullptr;
 };
 
 // A loopback port nobody listens on right now.
