@@ -105,7 +105,11 @@ int TlsSession::readSome(void* buffer, int length, Step& step) {
     return std::max(n, 0);
 }
 
-bool TlsSession::hasBuffered() const { return SSL_has_pending(ssl_) == 1; }
+// SSL_pending, not SSL_has_pending: the latter also counts the first bytes of a record still
+// arriving, and a client sending a record slowly would then keep the gate's poll from waiting.
+// Without read-ahead (the default) OpenSSL reads no further than the record it works on, so
+// every other byte is still the socket's, where poll() sees it.
+bool TlsSession::hasBuffered() const { return SSL_pending(ssl_) > 0; }
 
 int TlsSession::receive(void* buffer, int length, bool peek, std::chrono::milliseconds timeout) {
     const Clock::time_point until = Clock::now() + timeout;

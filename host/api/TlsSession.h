@@ -43,7 +43,7 @@ public:
     bool established() const { return established_; }
     // Up to `length` decrypted bytes (> 0), or 0 with `step` saying what to wait for or why not.
     int readSome(void* buffer, int length, Step& step);
-    // Decrypted bytes, or bytes of a record, that OpenSSL holds: poll() on the socket misses them.
+    // Decrypted bytes that OpenSSL holds and nobody has read yet: poll() on the socket misses them.
     bool hasBuffered() const;
 
     // Waiting versions, for handler threads. receive() returns 0 when the client closed; both
