@@ -84,6 +84,10 @@ bool TlsClient::send(const std::string& bytes) {
     return false;
 }
 
+bool TlsClient::sendRaw(const std::string& bytes) {
+    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+}
+
 std::string TlsClient::read(std::chrono::milliseconds timeout, const std::string& marker) {
     const auto until = std::chrono::steady_clock::now() + timeout;
     std::string received;

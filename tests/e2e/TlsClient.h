@@ -30,6 +30,8 @@ public:
     // certificate shows only at the first read, as an alert.
     bool handshake();
     bool send(const std::string& bytes);
+    // Bytes straight onto the socket, past TLS: to play a client whose TLS record arrives in part.
+    bool sendRaw(const std::string& bytes);
     // Reads until `marker` has arrived (empty: until the host closes), or `timeout` passes.
     std::string read(std::chrono::milliseconds timeout, const std::string& marker = "");
     bool closedByHost() const { return closedByHost_; }

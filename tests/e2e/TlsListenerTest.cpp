@@ -18,9 +18,15 @@
 
 #include <sys/wait.h>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <memory>
+#include <thread>
 #include <vector>
 
 namespace orderhost::testing {
@@ -45,6 +51,19 @@ std::pair<int, std::string> runCli(const std::string& arguments) {
         status = ::pclose(pipe);
     }
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+// CPU time the process `pid` has used so far (all its threads), from /proc.
+std::chrono::milliseconds cpuTimeOf(int pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream fields(text.substr(text.rfind(')') + 2));  // after "pid (comm) "
+    std::string field;
+    long ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+        if (i >= 14) ticks += std::stol(field);  // utime, stime
+    }
+    return std::chrono::milliseconds(ticks * 1000 / ::sysconf(_SC_CLK_TCK));
 }
 
 // What `command` printed on stdout.
@@ -183,6 +202,22 @@ TEST_F(TlsListenerTest, UnfinishedHandshakesAreDroppedAtTheDeadlineWithoutHoldin
     }
     EXPECT_LT(Clock::now() - opened, 9s);  // a deadline of 3 s, with room for a loaded machine
     EXPECT_EQ(host.terminate(), 0) << host.log();
+}
+
+TEST_F(TlsListenerTest, ARecordArrivingInPartsDoesNotKeepTheFrontDoorBusy) {
+    HostOptions options = tlsHost();
+    options.extraSettings["http.request_timeout_ms"] = "4000";
+    HostProcess host(options);
+    TlsClient client(host.port(), certs().ca);
+    ASSERT_TRUE(client.handshake()) << client.failure();
+    // The header of an application-data record of 100 bytes, and 10 of them; the rest never comes.
+    ASSERT_TRUE(client.sendRaw(std::string("\x17\x03\x03\x00\x64", 5) + std::string(10, 'x')));
+    std::this_thread::sleep_for(200ms);
+    const auto before = cpuTimeOf(host.pid());
+    std::this_thread::sleep_for(2s);
+    const auto used = cpuTimeOf(host.pid()) - before;
+    // An idle host uses a few ms; a front door polling without waiting would use the 2 s.
+    EXPECT_LT(used, 500ms) << used.count() << " ms of CPU in 2 s";
 }
 
 TEST_F(TlsListenerTest, ClientCertificatesAreRequiredAndVerifiedAgainstTheClientCa) {
