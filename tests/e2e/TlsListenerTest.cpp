@@ -273,6 +273,27 @@ TEST_F(TlsListenerTest, ThePerClientCapIsAnsweredAfterTheHandshake) {
     EXPECT_EQ(headerOf(reply, "Retry-After"), "1");
 }
 
+TEST_F(TlsListenerTest, AtTheConnectionLimitANewConnectionIsClosedWithoutAHandshake) {
+    HostOptions options = tlsHost();
+    options.extraSettings["http.max_connections"] = "2";
+    HostProcess host(options);
+    std::this_thread::sleep_for(300ms);  // the start-up check's connection is gone
+    const std::string keepAlive = "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
+    std::vector<std::unique_ptr<TlsClient>> open;
+    for (int i = 0; i < 2; ++i) {
+        open.push_back(std::make_unique<TlsClient>(host.port(), certs().ca));
+        ASSERT_TRUE(open.back()->handshake()) << open.back()->failure();
+        ASSERT_TRUE(open.back()->send(keepAlive));
+        EXPECT_EQ(statusOf(open.back()->read(5s, "}")), 200);
+    }
+    TlsClient third(host.port(), certs().ca);
+    EXPECT_FALSE(third.handshake());  // closed at accept: answering would take a handshake
+    for (auto& client : open) {  // the two open connections are still served
+        ASSERT_TRUE(client->send(keepAlive));
+        EXPECT_EQ(statusOf(client->read(5s, "}")), 200);
+    }
+}
+
 TEST_F(TlsListenerTest, TheCliTalksHttpsWithItsCaAndClientCertificate) {
     HostProcess host(tlsHost(true));
     const std::string url = " --url https://127.0.0.1:" + std::to_string(host.port());
