@@ -14,7 +14,8 @@
 // the gate's read-ahead and request deadlines. The socket stays non-blocking for the whole
 // session; OpenSSL reads and writes it through a small BIO of ours that sends with
 // MSG_NOSIGNAL, because OpenSSL's own socket BIO uses write(), and a client resetting its
-// connection at the wrong moment would end the host with SIGPIPE.
+// connection at the wrong moment would raise SIGPIPE, fatal to a process that has not blocked
+// or ignored it (the orderhost binary happens to block it; this class does not rely on that).
 //
 // One thread at a time uses a session.
 #pragma once

@@ -84,6 +84,12 @@ bool TlsClient::send(const std::string& bytes) {
     return false;
 }
 
+void TlsClient::reset() {
+    const linger abort{1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+    release();
+}
+
 bool TlsClient::sendRaw(const std::string& bytes) {
     return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
 }

@@ -35,6 +35,8 @@ public:
     // Reads until `marker` has arrived (empty: until the host closes), or `timeout` passes.
     std::string read(std::chrono::milliseconds timeout, const std::string& marker = "");
     bool closedByHost() const { return closedByHost_; }
+    // Closes the connection with a TCP reset (SO_LINGER 0), as a client that crashed would.
+    void reset();
     const std::string& failure() const { return failure_; }
 
 private:

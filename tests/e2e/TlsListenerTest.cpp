@@ -220,6 +220,21 @@ TEST_F(TlsListenerTest, ARecordArrivingInPartsDoesNotKeepTheFrontDoorBusy) {
     EXPECT_LT(used, 500ms) << used.count() << " ms of CPU in 2 s";
 }
 
+TEST_F(TlsListenerTest, ClientsThatResetTheirConnectionDoNotEndTheHost) {
+    HostProcess host(tlsHost());
+    // Each reset arrives while the host reads or answers: the write of the answer or of its
+    // close_notify fails (ECONNRESET, EPIPE), and the host serves on.
+    for (int i = 0; i < 20; ++i) {
+        TlsClient client(host.port(), certs().ca);
+        ASSERT_TRUE(client.handshake()) << client.failure();
+        ASSERT_TRUE(client.send("GET /v1/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n"));
+        client.reset();
+    }
+    const std::string reply = requestOverTls(host.port(), certs().ca, kHealth);
+    EXPECT_EQ(statusOf(reply), 200) << host.log();
+    EXPECT_EQ(host.terminate(), 0) << host.log();  // still running, and it stops cleanly
+}
+
 TEST_F(TlsListenerTest, ClientCertificatesAreRequiredAndVerifiedAgainstTheClientCa) {
     HostProcess host(tlsHost(true));
     {
