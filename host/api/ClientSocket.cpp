@@ -51,7 +51,20 @@ ClientSocketImpl::ClientSocketImpl(poco_socket_t fd, std::string clientAddress,
     setSendTimeout(Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(timeouts.wholeRequest).count()));
 }
 
-ClientSocketImpl::~ClientSocketImpl() { connections_->remove(*this); }
+ClientSocketImpl::~ClientSocketImpl() {
+    if (tls_ && sockfd() != POCO_INVALID_SOCKET) tls_->closeNotify();
+    connections_->remove(*this);
+}
+
+void ClientSocketImpl::startTls(const TlsContext& context) {
+    setBlocking(false);
+    tls_ = std::make_unique<TlsSession>(context, sockfd());
+}
+
+void ClientSocketImpl::close() {
+    if (tls_ && sockfd() != POCO_INVALID_SOCKET) tls_->closeNotify();
+    Poco::Net::StreamSocketImpl::close();
+}
 
 int ClientSocketImpl::receiveBytes(void* buffer, int length, int flags) {
     if (readAheadAt_ < readAhead_.size() && length > 0) {
@@ -64,6 +77,19 @@ int ClientSocketImpl::receiveBytes(void* buffer, int length, int flags) {
         }
         return static_cast<int>(n);
     }
+    const std::chrono::milliseconds wait = receiveWait();
+    try {
+        if (tls_) return tls_->receive(buffer, length, (flags & MSG_PEEK) != 0, wait);
+        setReceiveTimeout(Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(wait).count()));
+        return Poco::Net::StreamSocketImpl::receiveBytes(buffer, length, flags);
+    } catch (const Poco::TimeoutException&) {
+        if (Clock::now() >= deadline_) deadlinePassed_ = true;
+        throw;
+    }
+}
+
+// How long the next receive may wait: the per-read timeout, at most until the deadline.
+std::chrono::milliseconds ClientSocketImpl::receiveWait() {
     const Clock::time_point now = Clock::now();
     if (!requestOpen_) {  // the first byte of the next request on a kept-alive connection
         requestOpen_ = true;
@@ -73,24 +99,18 @@ int ClientSocketImpl::receiveBytes(void* buffer, int length, int flags) {
         deadlinePassed_ = true;
         throw Poco::TimeoutException("the request did not arrive within the request deadline");
     }
-    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline_ - now);
-    const auto perRead = std::chrono::duration_cast<std::chrono::microseconds>(timeouts_.perRead);
-    setReceiveTimeout(Poco::Timespan(std::max<std::int64_t>(1000, std::min(left, perRead).count())));
-    try {
-        return Poco::Net::StreamSocketImpl::receiveBytes(buffer, length, flags);
-    } catch (const Poco::TimeoutException&) {
-        if (Clock::now() >= deadline_) deadlinePassed_ = true;
-        throw;
-    }
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_ - now);
+    return std::max(std::chrono::milliseconds(1), std::min(left, timeouts_.perRead));
 }
 
 int ClientSocketImpl::sendBytes(const void* buffer, int length, int flags) {
     requestOpen_ = false;  // answering: the request is over (its deadline with it)
+    if (tls_) return tls_->send(buffer, length, timeouts_.wholeRequest);  // what the send timeout is below
     return Poco::Net::StreamSocketImpl::sendBytes(buffer, length, flags | MSG_NOSIGNAL);
 }
 
 bool ClientSocketImpl::poll(const Poco::Timespan& timeout, int mode) {
-    if ((mode & SELECT_READ) != 0 && readAheadAt_ < readAhead_.size()) return true;
+    if ((mode & SELECT_READ) != 0 && (readAheadAt_ < readAhead_.size() || (tls_ && tls_->hasBuffered()))) return true;
     return Poco::Net::StreamSocketImpl::poll(timeout, mode);
 }
 

@@ -12,9 +12,14 @@
 // It also returns first the bytes the ConnectionGate read ahead (the request head), and
 // counts itself in ClientConnections from accept to close.
 //
+// On a TLS listener it carries the connection's TlsSession (TlsSession.h) from accept on:
+// receives and sends go through it, with the same deadlines, and the socket is non-blocking.
+//
 // One thread at a time uses a socket (the gate, then one handler thread); ClientConnections
 // may shut any socket down from another thread.
 #pragma once
+
+#include "host/api/TlsSession.h"
 
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/StreamSocketImpl.h>
@@ -67,17 +72,25 @@ public:
     bool deadlinePassed() const { return deadlinePassed_; }
     // Bytes already read from the connection (by the gate); receives return them first.
     void setReadAhead(std::string bytes) { readAhead_ = std::move(bytes); }
+    // Makes the socket non-blocking and speaks TLS on it from now on (the gate, at accept).
+    void startTls(const TlsContext& context);
+    // The connection's TLS, or nullptr on a plain connection.
+    TlsSession* tls() const { return tls_.get(); }
 
     using Poco::Net::StreamSocketImpl::receiveBytes;
     using Poco::Net::StreamSocketImpl::sendBytes;
     int receiveBytes(void* buffer, int length, int flags = 0) override;
     int sendBytes(const void* buffer, int length, int flags = 0) override;
     bool poll(const Poco::Timespan& timeout, int mode) override;
+    bool secure() const override { return tls_ != nullptr; }
+    void close() override;
 
 protected:
     ~ClientSocketImpl() override;
 
 private:
+    std::chrono::milliseconds receiveWait();
+
     const std::string clientAddress_;
     const std::shared_ptr<ClientConnections> connections_;
     const RequestTimeouts timeouts_;
@@ -86,6 +99,7 @@ private:
     bool requestOpen_ = true;  // a request is being received: the deadline runs
     bool deadlinePassed_ = false;
     Clock::time_point deadline_;
+    std::unique_ptr<TlsSession> tls_;
 };
 
 // The ClientSocketImpl behind a request served by HttpServer, or nullptr for any other.

@@ -162,7 +162,8 @@ HttpServer::HttpServer(Poco::Net::ServerSocket listener, Poco::Net::HTTPRequestH
     const auto params = serverParams(settings);
     dispatcher_ = new Poco::Net::TCPServerDispatcher(new HttpConnectionFactory(params, std::move(factory)), threads_,
                                                      params);
-    gate_ = std::make_unique<ConnectionGate>(std::move(listener), *dispatcher_, connections_, gateLimits(settings));
+    gate_ = std::make_unique<ConnectionGate>(std::move(listener), *dispatcher_, connections_, gateLimits(settings),
+                                             settings.tls);
 }
 
 HttpServer::~HttpServer() { stop(); }

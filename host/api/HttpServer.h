@@ -7,7 +7,8 @@
 //   - refusing ambiguous framing (two Content-Lengths, Transfer-Encoding with Content-Length,
 //     an unparsable length) with 400 and closing, instead of guessing or dropping the
 //     connection without a status (HttpFraming.h);
-//   - JSON problem documents for every refusal, including malformed request heads.
+//   - JSON problem documents for every refusal, including malformed request heads;
+//   - TLS whose handshake does not hold a thread (TlsSession.h), with the same limits.
 //
 //   HttpServer server(boundSocket, new ApiRequestHandlerFactory(context), settings);
 //   server.start();
@@ -37,6 +38,7 @@ struct HttpServerSettings {
     int maxConnections = 1000;      // open client connections in all
     int maxConnectionsPerClient = 0;  // 0: no cap
     int retryAfterSeconds = 1;
+    std::shared_ptr<const TlsContext> tls;  // null: plain HTTP; else only TLS is spoken
 };
 
 class HttpServer {

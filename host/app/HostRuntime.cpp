@@ -103,6 +103,11 @@ void HostRuntime::checkAuthentication() {
                                  "cancel orders. Create one with `orderhost keys create --config FILE --name NAME "
                                  "--role erp`, or set http.address = 127.0.0.1");
     }
+    if (!listensOnLoopbackOnly() && !settings_.apiTls)
+        spdlog::warn("listening on {} (beyond loopback) without TLS: API keys and orders cross the network in clear "
+                     "text. Set api.tls.certificate and api.tls.private_key, or listen on loopback behind a reverse "
+                     "proxy that terminates TLS",
+                     settings_.httpAddress);
     if (!settings_.apiToken.empty())
         spdlog::warn("api.token is one shared key with every role; prefer API keys with roles (orderhost keys create)");
     if (active == 0 && settings_.apiToken.empty() && !settings_.apiRequireKeys)
@@ -192,6 +197,13 @@ void HostRuntime::startHttp() {
     http.maxConnections = settings_.httpMaxConnections;
     http.maxConnectionsPerClient = settings_.httpMaxConnectionsPerClient;
     http.retryAfterSeconds = settings_.httpRetryAfterSeconds;
+    http.tls = settings_.apiTls;
+    if (http.tls) {
+        spdlog::info("TLS on the HTTP listener: certificate {}; {}", http.tls->describeCertificate(),
+                     http.tls->requiresClientCertificates()
+                         ? "client certificates required (CAs from " + http.tls->files().clientCa + ")"
+                         : "no client certificates asked for");
+    }
     http_ = std::make_unique<api::HttpServer>(*socket_, new api::ApiRequestHandlerFactory(*apiContext_), http);
     http_->start();
 }
@@ -228,7 +240,7 @@ void HostRuntime::start() {
     checkAuthentication();
     startEngine();
     startHttp();
-    spdlog::info("orderhost listening on http://{}:{}", settings_.httpAddress, port());
+    spdlog::info("orderhost listening on {}://{}:{}", settings_.apiTls ? "https" : "http", settings_.httpAddress, port());
 }
 
 std::size_t HostRuntime::stop() {

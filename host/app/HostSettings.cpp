@@ -80,6 +80,26 @@ void checkWebhookUrl(const std::string& url) {
                         "' is not an http:// or https://host[:port]/path URL");
 }
 
+// Both files or neither; the CA only with them. Loaded here, so `config show` checks them too.
+void readTls(const Poco::Util::AbstractConfiguration& config, const std::string& base, HostSettings& s) {
+    s.apiTlsFiles.certificate = resolvePath(base, config.getString("api.tls.certificate", ""));
+    s.apiTlsFiles.privateKey = resolvePath(base, config.getString("api.tls.private_key", ""));
+    s.apiTlsFiles.clientCa = resolvePath(base, config.getString("api.tls.client_ca", ""));
+    const bool certificate = !s.apiTlsFiles.certificate.empty();
+    const bool key = !s.apiTlsFiles.privateKey.empty();
+    if (!certificate && !key && s.apiTlsFiles.clientCa.empty()) return;
+    if (!certificate && !key)
+        throw SettingsError("setting api.tls.client_ca needs api.tls.certificate and api.tls.private_key (client "
+                            "certificates are asked for in the TLS handshake)");
+    if (!key) throw SettingsError("setting api.tls.private_key is required with api.tls.certificate");
+    if (!certificate) throw SettingsError("setting api.tls.certificate is required with api.tls.private_key");
+    try {
+        s.apiTls = std::make_shared<const api::TlsContext>(s.apiTlsFiles);
+    } catch (const api::TlsConfigError& e) {
+        throw SettingsError(e.what());
+    }
+}
+
 void readDatasources(const Poco::Util::AbstractConfiguration& config, const std::string& base, HostSettings& s) {
     Poco::Util::AbstractConfiguration::Keys names;
     config.keys("datasource", names);
@@ -116,6 +136,7 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
         intSetting(config, "http.idempotency_ttl_s", s.httpIdempotencyTtlSeconds, 1, 30 * 86400);
     s.apiToken = config.getString("api.token", "");
     s.apiRequireKeys = boolSetting(config, "api.require_keys", false);
+    readTls(config, base, s);
     s.databaseConnection = expandConfigDir(config.getString("database.connection", ""), base);
     if (s.databaseConnection.empty()) throw SettingsError("setting database.connection is required in " + file);
     s.databasePoolSize = intSetting(config, "database.pool_size", s.databasePoolSize, 1, 1024);

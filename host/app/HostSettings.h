@@ -5,6 +5,7 @@
 // relative to the file's own folder, so a config folder can be moved as a whole.
 #pragma once
 
+#include "host/api/TlsContext.h"
 #include "host/plugins/PluginPins.h"
 
 #include <Poco/Util/AbstractConfiguration.h>
@@ -48,6 +49,10 @@ struct HostSettings {
     // api.require_keys: a key is needed even before the first one exists. Always so when the
     // host listens beyond loopback (and it refuses to start there without a key).
     bool apiRequireKeys = false;
+    // api.tls.certificate / .private_key / .client_ca (paths relative to the config folder):
+    // loaded and checked at start (api/TlsContext.h); null: the listener speaks plain HTTP.
+    api::TlsFiles apiTlsFiles;
+    std::shared_ptr<const api::TlsContext> apiTls;
 
     std::string databaseConnection;
     int databasePoolSize = 16;

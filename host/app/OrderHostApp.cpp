@@ -170,13 +170,17 @@ cli::HostTarget OrderHostApp::hostTarget() {
         if (address.empty() || address == "0.0.0.0") address = "127.0.0.1";  // listening everywhere: ask loopback
         if (address == "::") address = "::1";
         if (address.find(':') != std::string::npos) address = "[" + address + "]";
-        target.url = "http://" + address + ":" + config->getString("http.port", "8080");
+        const bool tls = !config->getString("api.tls.certificate", "").empty();
+        target.url = (tls ? "https://" : "http://") + address + ":" + config->getString("http.port", "8080");
         target.token = config->getString("api.token", "");  // ORDERHOST_API_TOKEN is layered over it
     } else if (const char* token = std::getenv("ORDERHOST_API_TOKEN")) {
         target.token = token;
     }
     if (const auto url = cliOptions_.value("url")) target.url = *url;
     if (const auto token = cliOptions_.value("token")) target.token = *token;
+    target.caFile = cliOptions_.value("cacert").value_or("");
+    target.certificate = cliOptions_.value("cert").value_or("");
+    target.key = cliOptions_.value("key").value_or("");
     return target;
 }
 

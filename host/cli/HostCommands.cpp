@@ -23,7 +23,10 @@ struct OptionSpec {
 
 const OptionSpec kOptions[] = {
     {"url", "URL", "orders/chains list/plugins list: the host's API (default: http.address and http.port of --config, "
-                   "else http://127.0.0.1:8080)"},
+                   "https when it sets api.tls.certificate; else http://127.0.0.1:8080)"},
+    {"cacert", "FILE", "https: the CAs (PEM) the host's certificate must chain to (default: the system's)"},
+    {"cert", "FILE", "https: a client certificate (PEM), when the host requires one (api.tls.client_ca)"},
+    {"key", "FILE", "https: the client certificate's private key (PEM)"},
     {"token", "TOKEN", "the host's api.token (default: ORDERHOST_API_TOKEN, else api.token of --config)"},
     {"state", "STATE", "orders list: only orders in this state (on_hold, failed, ...)"},
     {"customer", "ID", "orders list: only this customer's orders"},
@@ -41,7 +44,7 @@ const char* const kUsage =
     "       orderhost orders retry|release ID [--note TEXT]\n"
     "       orderhost orders cancel ID [--reason TEXT]\n"
     "       orderhost chains list [--json] | plugins list [--json]\n"
-    "       each with [--url URL] [--token TOKEN] or [--config FILE]\n";
+    "       each with [--url URL] [--token TOKEN] or [--config FILE]; https: [--cacert FILE] [--cert FILE --key FILE]\n";
 
 // GET `path` and print it: a table, or with --json each member of `listName` on a line.
 int printListing(const HostConnection& host, const std::string& path, const std::string& listName,

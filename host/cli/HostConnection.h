@@ -12,6 +12,7 @@
 #pragma once
 
 #include <Poco/JSON/Object.h>
+#include <Poco/Net/Context.h>
 
 #include <stdexcept>
 #include <string>
@@ -20,8 +21,13 @@ namespace orderhost::cli {
 
 // Where the host is and how to authenticate: --url/--token, else the config and environment.
 struct HostTarget {
-    std::string url = "http://127.0.0.1:8080";
+    std::string url = "http://127.0.0.1:8080";  // or https://
     std::string token;  // empty: no Authorization header
+    // https: the CAs the host's certificate must chain to (--cacert; empty: the system's), and
+    // the client certificate and key to present when the host requires one (--cert, --key).
+    std::string caFile;
+    std::string certificate;
+    std::string key;
 };
 
 struct HostReply {
@@ -54,8 +60,12 @@ class UsageError : public std::runtime_error {
 
 class HostConnection {
 public:
-    // Throws UsageError when the URL is not http://HOST[:PORT][/prefix].
+    // Throws UsageError when the URL is not http(s)://HOST[:PORT][/prefix], or its TLS files
+    // cannot be used.
     explicit HostConnection(HostTarget target);
+    ~HostConnection();
+    HostConnection(const HostConnection&) = delete;
+    HostConnection& operator=(const HostConnection&) = delete;
 
     const std::string& url() const { return target_.url; }
 
@@ -73,6 +83,7 @@ private:
     std::string host_;
     unsigned short port_ = 80;
     std::string prefix_;  // a path the host's API sits under behind a proxy, without trailing '/'
+    Poco::Net::Context::Ptr tls_;  // https only
 };
 
 // Exit code for a reply that is not 2xx (see the table at the top).

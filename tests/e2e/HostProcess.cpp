@@ -27,7 +27,8 @@ unsigned short freeLoopbackPort() {
 }
 
 HostProcess::HostProcess(HostOptions options)
-    : folder_(makeTempDir("orderhost-e2e")), port_(options.port != 0 ? options.port : freeLoopbackPort()) {
+    : folder_(makeTempDir("orderhost-e2e")), port_(options.port != 0 ? options.port : freeLoopbackPort()),
+      healthy_(options.healthy) {
     writeConfig(options);
     launch();
 }
@@ -105,7 +106,7 @@ void HostProcess::writeConfig(const HostOptions& options) {
 void HostProcess::waitUntilHealthy() {
     for (int i = 0; i < 300; ++i) {
         try {
-            if (get("/v1/health").status == 200) return;
+            if (healthy_ ? healthy_(port_) : get("/v1/health").status == 200) return;
         } catch (const std::exception&) {
         }
         int status = 0;

@@ -6,6 +6,7 @@
 #include <Poco/Process.h>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -27,6 +28,9 @@ struct HostOptions {
     // 0: a free loopback port. Set it when the chains must name the host's URL before it
     // starts (a carrier's callback base): take one from freeLoopbackPort().
     unsigned short port = 0;
+    // How start-up tells the host serves; default: GET /v1/health over plain HTTP answers 200.
+    // A host that speaks only TLS needs a client of the test's own.
+    std::function<bool(unsigned short port)> healthy = nullptr;
 };
 
 // A loopback port nobody listens on right now.
@@ -68,6 +72,7 @@ private:
 
     std::filesystem::path folder_;
     unsigned short port_ = 0;
+    std::function<bool(unsigned short port)> healthy_;
     std::unique_ptr<Poco::ProcessHandle> process_;
     bool frozen_ = false;
 };

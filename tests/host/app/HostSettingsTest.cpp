@@ -142,5 +142,19 @@ TEST_F(HostSettingsTest, MistakesNameTheSettingAndWhere) {
     EXPECT_NE(errorOf("events.webhooks = not a url\n").find("setting events.webhooks: 'not a url'"), std::string::npos);
 }
 
+TEST_F(HostSettingsTest, TlsFilesComeInPairsAndAreResolvedAgainstTheConfigFolder) {
+    EXPECT_FALSE(read("").apiTls);  // plain HTTP unless configured
+    EXPECT_EQ(errorOf("api.tls.certificate = tls/chain.pem\n"),
+              "setting api.tls.private_key is required with api.tls.certificate");
+    EXPECT_EQ(errorOf("api.tls.private_key = tls/key.pem\n"),
+              "setting api.tls.certificate is required with api.tls.private_key");
+    EXPECT_EQ(errorOf("api.tls.client_ca = tls/ca.pem\n"),
+              "setting api.tls.client_ca needs api.tls.certificate and api.tls.private_key (client certificates are "
+              "asked for in the TLS handshake)");
+    // Checked at start, relative to the config file's folder (/tmp here).
+    EXPECT_EQ(errorOf("api.tls.certificate = orderhost-no-such-dir/chain.pem\napi.tls.private_key = k.pem\n"),
+              "setting api.tls.certificate: /tmp/orderhost-no-such-dir/chain.pem does not exist");
+}
+
 }  // namespace
 }  // namespace orderhost::app

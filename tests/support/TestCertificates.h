@@ -1,0 +1,28 @@
+// Certificates made at test time with the openssl command, so that no key is ever committed:
+// a CA, a server certificate for 127.0.0.1 and localhost signed by it, a client certificate
+// signed by it, and a second CA with a client certificate of its own (one a host that trusts
+// only the first CA must refuse). Keys are EC P-256: quick to make.
+//
+//   const TestCertificates certificates(folder);  // throws std::runtime_error with openssl's output
+//   settings["api.tls.certificate"] = certificates.serverCertificate;
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace orderhost::testing {
+
+struct TestCertificates {
+    explicit TestCertificates(const std::filesystem::path& folder);
+
+    std::string ca;                 // PEM: the CA that signed the server and client certificates
+    std::string serverCertificate;  // CN=localhost, subjectAltName localhost and 127.0.0.1
+    std::string serverKey;
+    std::string clientCertificate;  // CN=erp-client, signed by `ca`
+    std::string clientKey;
+    std::string otherCa;            // another CA, which nothing here trusts
+    std::string strangerCertificate;  // CN=stranger, signed by `otherCa`
+    std::string strangerKey;
+};
+
+}  // namespace orderhost::testing
