@@ -51,7 +51,7 @@ export function problemBox(error) {
     : error.status === 403 ? ' Ask for a key with the role this needs.' : '';
   return el('p', { className: 'problem', role: 'alert' },
     el('strong', {}, error.status ? `${error.status} ${error.title}` : error.title || 'Error'),
-    `: ${error.detail || error.message}.${hint}`);
+    `: ${String(error.detail || error.message).replace(/\.$/, '')}.${hint}`);
 }
 
 // headers: ['a', 'b']; rows: arrays of cells (text or nodes).

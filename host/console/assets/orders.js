@@ -26,7 +26,10 @@ function searchForm(query) {
       event.preventDefault();
       const params = new URLSearchParams();
       for (const [name, value] of new FormData(event.target)) if (value.trim()) params.set(name, value.trim());
-      location.hash = `#/orders?${params}`;
+      const hash = `#/orders?${params}`;
+      // The same search again: no hashchange, so ask for it.
+      if (location.hash === hash) window.dispatchEvent(new HashChangeEvent('hashchange'));
+      else location.hash = hash;
     },
   }, input('order_ref', 'order_ref'), input('customer', 'customer id'), el('label', {}, 'state', state),
   input('chain', 'chain'), el('button', { type: 'submit', className: 'primary', id: 'search-button' }, 'Find'));
@@ -50,7 +53,8 @@ async function searchPage(query, cursor) {
 }
 
 export async function renderOrders(view, query) {
-  const results = el('div', { id: 'search-results' });
+  // data-query: which search these results answer (a test or a person can tell them apart).
+  const results = el('div', { id: 'search-results', 'data-query': query.toString() });
   view.append(el('h2', {}, 'Orders'), searchForm(query), results);
   // One page, and a button that loads the next one in its place (keyset paging: next_cursor).
   const showPage = async (cursor) => {

@@ -99,6 +99,16 @@ function watch(page) {
   return problems;
 }
 
+// Goes to a view by its hash; resolves once the console has rendered its start (the app's
+// hashchange listener, registered first, runs before this one).
+async function go(page, hash) {
+  await page.evaluate((target) => new Promise((resolve) => {
+    if (location.hash === target) return resolve();
+    window.addEventListener('hashchange', () => setTimeout(resolve, 0), { once: true });
+    location.hash = target;
+  }), hash);
+}
+
 const textOf = (page, selector) => page.$eval(selector, (node) => node.textContent);
 
 async function waitForText(page, selector, text) {
@@ -121,13 +131,14 @@ async function signOut(page) {
 
 // Finds the order by order_ref in the search view and opens it.
 async function openBySearch(page, orderRef) {
-  await page.evaluate(() => { location.hash = '#/orders'; });
+  await go(page, '#/orders');
   await page.waitForSelector('#search-order_ref', WAIT);
   await page.type('#search-order_ref', orderRef);
   await page.click('#search-button');
-  await waitForText(page, '#search-results a', orderRef);
-  await page.evaluate((ref) => [...document.querySelectorAll('#search-results a')].find((a) => a.textContent === ref).click(),
-    orderRef);
+  // The results of this search (not the unfiltered list shown before it).
+  const link = `#search-results[data-query="order_ref=${orderRef}"] a`;
+  await waitForText(page, link, orderRef);
+  await page.click(link);
   await waitForText(page, '#order-ref', orderRef);
 }
 
@@ -138,7 +149,7 @@ async function viewerSeesNoApproval(page, held) {
   assert.equal(await page.$('button[data-action="approve"]'), null, 'a viewer has no approve button');
   assert.match(await textOf(page, '.refusal'), /needs a key with the erp role; this key has viewer/);
   // An admin view: the API's 403, in its own words.
-  await page.evaluate(() => { location.hash = '#/plugins'; });
+  await go(page, '#/plugins');
   await waitForText(page, '.problem', '403');
   assert.match(await textOf(page, '.problem'), /has the roles viewer; this needs admin/);
   // Forced anyway (as a crafted page could): the API refuses the viewer's approval.
@@ -168,7 +179,7 @@ async function operatorApproves(page, held) {
   await signIn(page, operatorKey);
   await waitForText(page, '#who-text', 'erp, admin');
   // The held list shows it, with what it waits for.
-  await page.evaluate(() => { location.hash = '#/attention'; });
+  await go(page, '#/attention');
   await waitForText(page, '#attention-on_hold a', held.order_ref);
   await waitForText(page, '#attention-on_hold td', 'credit_approval');
   await openBySearch(page, held.order_ref);
@@ -191,13 +202,13 @@ async function operatorApproves(page, held) {
 }
 
 async function operatorViews(page) {
-  await page.evaluate(() => { location.hash = '#/plugins'; });
+  await go(page, '#/plugins');
   await waitForText(page, 'td', 'orderhost.credit');
   await waitForText(page, 'td', 'place-order');
-  await page.evaluate(() => { location.hash = '#/dead-letters'; });
+  await go(page, '#/dead-letters');
   await page.waitForSelector('#dead-letter-state', WAIT);
   await waitForText(page, 'main', 'No dead letter');
-  await page.evaluate(() => { location.hash = '#/health'; });
+  await go(page, '#/health');
   await waitForText(page, '#health-status', 'ok');
   await waitForText(page, '#ready-status', 'ready');
   await waitForText(page, '#metric-figures', 'orders completed');
