@@ -1,7 +1,7 @@
 // The console's entry point: sign-in, navigation and the routes (location.hash), each
 // rendered by a view module from the /v1 API.
 import { describeSession, forgetKey, onUnauthorized, signIn, storedKey } from './api.js';
-import { clear, el, problemBox } from './dom.js';
+import { add, clear, el, problemBox } from './dom.js';
 import { renderAttention, renderOrders } from './orders.js';
 import { renderOrder } from './order.js';
 import { renderDeadLetters, renderHealth, renderPlugins } from './system.js';
@@ -46,7 +46,7 @@ function route() {
   }
   const view = clear($('view'));
   view.dataset.route = name;
-  render(view, rest, query).catch((error) => clear(view).appendChild(problemBox(error)));
+  render(view, rest, query).catch((error) => add(clear(view), problemBox(error)));
 }
 
 function signedIn() {

@@ -23,6 +23,12 @@ function append(node, children) {
   }
 }
 
+// node.append() writes null as the text "null"; this skips null, undefined and false.
+export function add(node, ...children) {
+  append(node, children);
+  return node;
+}
+
 export function clear(node) {
   while (node.firstChild) node.removeChild(node.firstChild);
   return node;

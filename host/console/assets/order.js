@@ -2,7 +2,7 @@
 // outcomes (signals and manual actions included), inquiries, returns and the events it
 // published — then its inquiries and its document.
 import { api } from './api.js';
-import { clear, el, facts, problemBox, stateBadge, table, time } from './dom.js';
+import { add, clear, el, facts, problemBox, stateBadge, table, time } from './dom.js';
 import { actionPanel } from './actions.js';
 
 function stepEntry(step) {
@@ -73,8 +73,8 @@ export async function renderOrder(view, id, message) {
   const [order, events, inquiries] = await Promise.all([api(path), optional(() => api(`${path}/events`)),
     optional(() => api(`${path}/inquiries`))]);
   clear(view);
-  const refresh = (text) => renderOrder(view, id, text).catch((error) => clear(view).append(problemBox(error)));
-  view.append(
+  const refresh = (text) => renderOrder(view, id, text).catch((error) => add(clear(view), problemBox(error)));
+  add(view,
     el('h2', {}, 'Order ', el('span', { id: 'order-ref' }, order.order_ref), ' ', stateBadge(order.state)),
     message ? el('p', { className: 'ok', role: 'status', id: 'action-message' }, message) : null,
     el('div', { className: 'panel' }, summary(order)),

@@ -1,7 +1,7 @@
 // Finding orders (GET /v1/orders search) and the orders that need a person: held, failed and
 // waiting to retry, each with what it waits for and the actions the key may take.
 import { api } from './api.js';
-import { clear, el, loadInto, orderLink, problemBox, stateBadge, table, time } from './dom.js';
+import { add, clear, el, loadInto, orderLink, problemBox, stateBadge, table, time } from './dom.js';
 import { actionPanel } from './actions.js';
 
 export const STATES = ['received', 'in_progress', 'completed', 'rejected', 'on_hold', 'failed', 'retry_wait',
@@ -55,7 +55,7 @@ async function searchPage(query, cursor) {
 export async function renderOrders(view, query) {
   // data-query: which search these results answer (a test or a person can tell them apart).
   const results = el('div', { id: 'search-results', 'data-query': query.toString() });
-  view.append(el('h2', {}, 'Orders'), searchForm(query), results);
+  add(view, el('h2', {}, 'Orders'), searchForm(query), results);
   // One page, and a button that loads the next one in its place (keyset paging: next_cursor).
   const showPage = async (cursor) => {
     const page = await searchPage(query, cursor);
@@ -99,12 +99,12 @@ async function attentionSection(state, title) {
 }
 
 export async function renderAttention(view) {
-  view.append(el('h2', {}, 'Held and failed orders'),
+  add(view, el('h2', {}, 'Held and failed orders'),
     el('p', { className: 'note' }, 'Orders that wait for a person or a timer. Open one for its whole timeline.'));
   try {
-    view.append(await attentionSection('on_hold', 'On hold'), await attentionSection('failed', 'Failed'),
+    add(view, await attentionSection('on_hold', 'On hold'), await attentionSection('failed', 'Failed'),
       await attentionSection('retry_wait', 'Waiting to retry'));
   } catch (error) {
-    clear(view).append(problemBox(error));
+    add(clear(view), problemBox(error));
   }
 }

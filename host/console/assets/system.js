@@ -1,11 +1,11 @@
 // The host itself: plugins and chains with their versions and refusals (admin), dead letters
 // with replay (admin), and health, readiness and key metrics (any role).
 import { api, can, newIdempotencyKey } from './api.js';
-import { el, facts, loadInto, orderLink, problemBox, table, time } from './dom.js';
+import { add, el, facts, loadInto, orderLink, problemBox, table, time } from './dom.js';
 
 export async function renderPlugins(view) {
   const body = el('div');
-  view.append(el('h2', {}, 'Plugins and chains'), body);
+  add(view, el('h2', {}, 'Plugins and chains'), body);
   await loadInto(body, async () => {
     const [plugins, chains] = await Promise.all([api('/v1/plugins'), api('/v1/chains')]);
     return el('div', {},
@@ -57,7 +57,7 @@ export async function renderDeadLetters(view) {
         time(d.replayed_at), replayButton(d, load)]),
       'No dead letter: every subscriber took its events.');
   });
-  view.append(el('h2', {}, 'Dead letters'),
+  add(view, el('h2', {}, 'Dead letters'),
     el('p', { className: 'note' }, 'Webhook events set aside after events.webhook_max_attempts refusals. A replay ' +
       'delivers one once more, before the subscriber\'s new events.'),
     el('form', { className: 'inline', onsubmit: (e) => e.preventDefault() }, el('label', {}, 'state', filter)), body);
@@ -118,7 +118,7 @@ export async function renderHealth(view) {
       el('h3', {}, 'Key metrics'), metricFigures(metrics),
       el('p', { className: 'note' }, 'From /metrics (Prometheus text format); every series is listed in the admin guide.'));
   });
-  view.append(el('h2', {}, 'Health and metrics'),
+  add(view, el('h2', {}, 'Health and metrics'),
     el('button', { type: 'button', id: 'refresh-health', onclick: () => load() }, 'Refresh'), body);
   await load();
 }

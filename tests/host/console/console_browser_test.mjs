@@ -173,6 +173,9 @@ async function hostileTextStaysText(page) {
   assert.ok((await textOf(page, '.facts')).includes(hostileName), 'the customer name is shown as written');
   assert.equal(await page.$$eval('main img, main script, main b', (nodes) => nodes.length), 0, 'no element from data');
   assert.equal(await page.evaluate(() => window.__xss), undefined, 'nothing from the order ran');
+  const stray = await page.$eval('#view', (view) => [...view.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE)
+    .map((n) => n.textContent.trim()).filter(Boolean));
+  assert.deepEqual(stray, [], 'no stray text (such as "null") between the sections');
 }
 
 async function operatorApproves(page, held) {
