@@ -11,7 +11,7 @@ export async function renderPlugins(view) {
     return el('div', {},
       el('h3', {}, 'Plugins'),
       table(['id', 'version', 'vendor', 'ABI', 'step kinds', 'isolated', 'file'], plugins.plugins.map((p) =>
-        [p.id, p.version, p.vendor, `${p.abi_major}.${p.abi_minor}`, p.step_kinds.join(', '), p.isolated ? 'yes' : 'no', p.file]),
+        [p.id, p.version, p.vendor, `${p.abi_major}.${p.abi_minor}`, p.step_kinds.map((k) => `${k.name} (${k.category})`).join(', '), p.isolated ? 'yes' : 'no', p.file]),
       'No plugin loaded.'),
       el('h3', {}, 'Refused plugin files'),
       table(['file', 'reason'], plugins.refused.map((r) => [r.file, r.reason]), 'None refused.'),

@@ -207,6 +207,8 @@ async function operatorApproves(page, held) {
 async function operatorViews(page) {
   await go(page, '#/plugins');
   await waitForText(page, 'td', 'orderhost.credit');
+  await waitForText(page, 'td', 'check-credit (credit)');  // step kinds by name and category
+  assert.ok(!(await textOf(page, '#view')).includes('[object'), 'no object shown as "[object Object]"');
   await waitForText(page, 'td', 'place-order');
   await go(page, '#/dead-letters');
   await page.waitForSelector('#dead-letter-state', WAIT);
