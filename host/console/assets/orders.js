@@ -1,6 +1,6 @@
 // Finding orders (GET /v1/orders search) and the orders that need a person: held, failed and
 // waiting to retry, each with what it waits for and the actions the key may take.
-import { api } from './api.js';
+import { api, session } from './api.js';
 import { add, clear, el, loadInto, orderLink, problemBox, stateBadge, table, time } from './dom.js';
 import { actionPanel } from './actions.js';
 
@@ -86,8 +86,12 @@ function attentionRow(order, refresh) {
 async function attentionSection(state, title) {
   const section = el('div', { id: `attention-${state}` });
   const load = async () => {
-    const page = await api(`/v1/orders?state=${state}&limit=100`);
-    // The summaries lack what the order waits for: read each order (at most 100).
+    // A key limited to several chains must name one per search (a single one is implied).
+    const chains = session.chains.length > 1 ? session.chains : [''];
+    const pages = await Promise.all(chains.map((chain) =>
+      api(`/v1/orders?state=${state}&limit=100${chain ? `&chain=${encodeURIComponent(chain)}` : ''}`)));
+    const page = { orders: pages.flatMap((p) => p.orders), next_cursor: pages.some((p) => p.next_cursor) };
+    // The summaries lack what the order waits for: read each order (at most 100 a chain).
     const orders = await Promise.all(page.orders.map((o) => api(`/v1/orders/${encodeURIComponent(o.id)}`)));
     const rows = orders.map((order) => attentionRow(order, () => loadInto(section, load)));
     return el('div', {}, table(['order_ref', 'chain', 'state', 'waits for', 'last step', 'actions'], rows,

@@ -15,7 +15,8 @@ const puppeteer = require('puppeteer-core');
 const base = process.env.ORDERHOST_URL;
 const operatorKey = process.env.OPERATOR_KEY;
 const viewerKey = process.env.VIEWER_KEY;
-assert.ok(base && operatorKey && viewerKey, 'ORDERHOST_URL, OPERATOR_KEY and VIEWER_KEY are needed');
+const limitedKey = process.env.LIMITED_KEY;  // viewer, limited to place-order and place-goods
+assert.ok(base && operatorKey && viewerKey && limitedKey, 'ORDERHOST_URL and the three keys are needed');
 const WAIT = { timeout: 15000 };
 const started = Date.now();
 
@@ -161,6 +162,15 @@ async function viewerSeesNoApproval(page, held) {
   await signOut(page);
 }
 
+// A key limited to several chains must name one per search: the held list asks each chain.
+async function limitedKeySeesItsHeldOrders(page, held) {
+  await signIn(page, limitedKey);
+  await waitForText(page, '#who-text', 'chains place-order, place-goods');
+  await go(page, '#/attention');
+  await waitForText(page, '#attention-on_hold a', held.order_ref);
+  await signOut(page);
+}
+
 async function wrongKeyIsRefused(page) {
   await signIn(page, `ohk_000000000000_${'0'.repeat(64)}`);
   await waitForText(page, '#sign-in-error', '401');
@@ -252,6 +262,8 @@ try {
   step('a wrong key is refused at sign-in');
   await viewerSeesNoApproval(page, held);
   step('a viewer sees no approve button and a clear refusal');
+  await limitedKeySeesItsHeldOrders(page, held);
+  step('a key limited to two chains sees the held order');
   await operatorApproves(page, held);
   step('the operator approved the held order and it completed; hostile text stayed text');
   await operatorViews(page);

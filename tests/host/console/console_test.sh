@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Starts a host from the Quick start's configuration (config/orderhost.properties and its
-# chains, a fresh SQLite database, a free port, a webhook subscriber that refuses every event), makes an operator key (erp,admin) and a
-# viewer key with the real CLI, and runs console_browser_test.mjs against it in headless
-# Chromium.
+# chains, a fresh SQLite database, a free port, a webhook subscriber that refuses every event),
+# makes an operator key (erp,admin), a viewer key and a viewer key limited to two chains with
+# the real CLI, and runs console_browser_test.mjs against it in headless Chromium.
 #   tests/host/console/console_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd); source=$(cd "$2" && pwd)
@@ -39,7 +39,9 @@ trap 'status=$?; kill $host $subscriber 2> /dev/null; wait $host $subscriber 2> 
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/v1/health/live" > /dev/null && break; sleep 0.1; done
 operator=$("$build/host/app/orderhost" keys create "${settings[@]}" --name console-operator --role erp,admin 2> /dev/null)
 viewer=$("$build/host/app/orderhost" keys create "${settings[@]}" --name console-viewer --role viewer 2> /dev/null)
-if ! ORDERHOST_URL="http://127.0.0.1:$port" OPERATOR_KEY="$operator" VIEWER_KEY="$viewer" CHROMIUM="$chromium" \
+limited=$("$build/host/app/orderhost" keys create "${settings[@]}" --name console-two-chains --role viewer \
+  --chains place-order,place-goods 2> /dev/null)
+if ! ORDERHOST_URL="http://127.0.0.1:$port" OPERATOR_KEY="$operator" VIEWER_KEY="$viewer" LIMITED_KEY="$limited" CHROMIUM="$chromium" \
     CHROMIUM_PROFILE="$dir/profile" node "$here/console_browser_test.mjs"; then
   echo "--- host log (last lines):"; tail -20 "$dir/host.log"; exit 1
 fi
