@@ -34,6 +34,9 @@ PACKAGES=(
   # The Debian package (scripts/package.sh, ctest -L package): cpack's DEB generator computes
   # Depends with dpkg-shlibdeps (dpkg-dev); the package test runs lintian on the .deb.
   dpkg-dev lintian
+  # The web console's test (tests/console) drives Debian's headless Chromium with puppeteer-core
+  # (tests/tools/package.json): a real browser, with its CSP and module loading.
+  chromium
 )
 
 missing=()

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the npm tools the test command uses — the OpenAPI linter (@redocly/cli) and the
-# response validator's libraries (ajv, ajv-formats, yaml) — into tests/tools/node_modules,
+# Installs the npm tools the test command uses — the OpenAPI linter (@redocly/cli), the
+# response validator's libraries (ajv, ajv-formats, yaml) and the web console test's browser
+# driver (puppeteer-core, which downloads no browser: it drives Debian's chromium) — into
+# tests/tools/node_modules,
 # exactly the versions pinned in tests/tools/package-lock.json (`npm ci`). Idempotent: when
 # the installed tree matches the lock file it touches nothing (and needs no network).
 # Needs Node.js >= 20.19 with npm (the nodesource `nodejs` package, or nodejs.org's build;

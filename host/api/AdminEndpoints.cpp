@@ -25,6 +25,22 @@ Poco::JSON::Array chainSteps(const engine::ReadyChain& chain) {
 
 }  // namespace
 
+void getWhoAmI(const Caller& caller, Poco::Net::HTTPServerResponse& response) {
+    Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
+    // No id on the open host and for the legacy api.token: neither is a key of api_keys.
+    if (!caller.keyId.empty()) body.set("key_id", caller.keyId);
+    if (!caller.name.empty()) body.set("name", caller.name);
+    Poco::JSON::Array roles;
+    for (const auto& [bit, name] : {std::pair{kRoleErp, "erp"}, {kRoleViewer, "viewer"}, {kRoleAdmin, "admin"}}) {
+        if ((caller.roles & bit) != 0) roles.add(std::string(name));
+    }
+    body.set("roles", roles);
+    Poco::JSON::Array chains;
+    for (const std::string& chain : caller.chains) chains.add(chain);
+    body.set("chains", chains);
+    sendJson(response, HTTPResponse::HTTP_OK, body);
+}
+
 void listPlugins(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
     Poco::JSON::Array loaded;
     for (const auto& plugin : context.plugins.plugins()) {

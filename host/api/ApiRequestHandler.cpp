@@ -8,6 +8,7 @@
 #include "host/api/JsonReply.h"
 #include "host/api/OpenApiDocument.h"
 #include "host/api/RequestAuthorization.h"
+#include "host/console/ConsoleAssets.h"
 #include "host/logging/LogContext.h"
 #include "host/store/StoreError.h"
 
@@ -169,6 +170,8 @@ private:
         const Poco::URI uri = parseUri(request);
         const std::string& path = uri.getPath();
         const std::string& method = request.getMethod();
+        // The console's static files need no key: they hold no data (ConsoleAssets.h).
+        if (console::isConsolePath(path)) return console::serveConsole(request, path, response);
         // Liveness needs no key: a process supervisor asks it.
         if (path == "/v1/health/live") {
             const bool head = method == HTTPRequest::HTTP_HEAD;
@@ -240,6 +243,10 @@ private:
                 });
             }
             return only(method, HTTPRequest::HTTP_GET, response, [&] { getOrder(context_, rest, response); });
+        }
+        if (path == "/v1/whoami") {
+            permit(caller, Access::Read);
+            return only(method, HTTPRequest::HTTP_GET, response, [&] { getWhoAmI(caller, response); });
         }
         if (path == "/metrics" || path == "/v1/openapi.json" || path == "/v1/events") permit(caller, Access::Read);
         if (path == "/v1/plugins" || path == "/v1/chains" || path.compare(0, 16, "/v1/dead-letters") == 0)

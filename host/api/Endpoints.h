@@ -1,6 +1,7 @@
 // The endpoint functions behind ApiRequestHandler's routes. Each one writes a complete reply.
 #pragma once
 
+#include "host/api/ApiKeyCache.h"
 #include "host/api/ApiRequestHandler.h"
 
 #include <Poco/Net/HTTPServerResponse.h>
@@ -40,6 +41,10 @@ void getOrderEvents(ApiContext& context, const std::string& id, Poco::Net::HTTPS
 void getDeadLetters(ApiContext& context, const Poco::URI::QueryParameters& parameters,
                     Poco::Net::HTTPServerResponse& response);
 void postDeadLetterReplay(ApiContext& context, const std::string& id, Poco::Net::HTTPServerResponse& response);
+
+// GET /v1/whoami: the calling key's id, name, roles and chains (AdminEndpoints.cpp), so a
+// client such as the web console can offer only what the key may do.
+void getWhoAmI(const Caller& caller, Poco::Net::HTTPServerResponse& response);
 
 void listPlugins(ApiContext& context, Poco::Net::HTTPServerResponse& response);
 void listChains(ApiContext& context, Poco::Net::HTTPServerResponse& response);

@@ -49,10 +49,9 @@ std::string_view methodLabel(std::string_view method) {
 }  // namespace
 
 std::string_view routeTemplate(std::string_view path) {
-    static const std::array<std::string_view, 10> fixed = {"/metrics",   "/v1/health", "/v1/health/live",
-                                                           "/v1/health/ready", "/v1/orders", "/v1/events",
-                                                           "/v1/plugins", "/v1/chains", "/v1/openapi.json",
-                                                           "/v1/dead-letters"};
+    static const std::array<std::string_view, 11> fixed = {
+        "/metrics",    "/v1/health", "/v1/health/live",  "/v1/health/ready", "/v1/orders", "/v1/events",
+        "/v1/plugins", "/v1/chains", "/v1/openapi.json", "/v1/dead-letters", "/v1/whoami"};
     for (const auto& route : fixed)
         if (path == route) return route;
     const Segments segments = segmentsOf(path);
@@ -60,6 +59,8 @@ std::string_view routeTemplate(std::string_view path) {
         segments.part[3] == "replay")
         return "/v1/dead-letters/{id}/replay";
     if (segments.count >= 3 && segments.part[0] == "v1" && segments.part[1] == "orders") return orderRoute(segments);
+    // The web console's static files: one series for all of them (their names are the client's).
+    if (path == "/console" || (segments.count == 2 && segments.part[0] == "console")) return "/console/{file}";
     return "other";
 }
 

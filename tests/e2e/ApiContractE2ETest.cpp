@@ -82,6 +82,7 @@ TEST_P(ApiContractE2ETest, EveryOperationAnswersAsDescribed) {
     EXPECT_EQ(status("GET", "/v1/health"), 200);
     EXPECT_EQ(status("HEAD", "/v1/health"), 200);
     EXPECT_EQ(status("GET", "/v1/openapi.json"), 200);
+    EXPECT_EQ(status("GET", "/v1/whoami"), 200);
     EXPECT_EQ(status("GET", "/v1/health/live"), 200);
     EXPECT_EQ(status("HEAD", "/v1/health/live"), 200);
     EXPECT_EQ(status("GET", "/v1/health/ready"), 200);

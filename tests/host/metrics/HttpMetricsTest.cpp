@@ -16,12 +16,19 @@ TEST(HttpMetricsTest, PathsMapToTheirRouteTemplates) {
     EXPECT_EQ(routeTemplate("/v1/orders/0b7c-11/inquiries/q1/answer"), "/v1/orders/{id}/inquiries/{inquiry_id}/answer");
     EXPECT_EQ(routeTemplate("/v1/health/ready"), "/v1/health/ready");
     EXPECT_EQ(routeTemplate("/metrics"), "/metrics");
+    EXPECT_EQ(routeTemplate("/v1/whoami"), "/v1/whoami");
+    // The console's files share one series, whatever name a client asks for.
+    EXPECT_EQ(routeTemplate("/console"), "/console/{file}");
+    EXPECT_EQ(routeTemplate("/console/"), "/console/{file}");
+    EXPECT_EQ(routeTemplate("/console/app.js"), "/console/{file}");
+    EXPECT_EQ(routeTemplate("/console/no-such-file-1"), "/console/{file}");
 }
 
 TEST(HttpMetricsTest, UnknownPathsAllCountAsOther) {
     EXPECT_EQ(routeTemplate("/wp-admin/login.php"), "other");
     EXPECT_EQ(routeTemplate("/v1/orders/x/y/z/w/v"), "other");
     EXPECT_EQ(routeTemplate("/v1/orders/"), "other");
+    EXPECT_EQ(routeTemplate("/console/a/b"), "other");
     EXPECT_EQ(routeTemplate(""), "other");
 }
 
