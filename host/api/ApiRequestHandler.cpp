@@ -204,6 +204,15 @@ private:
             limitSearch(context_, caller, parameters);
             return getOrders(context_, parameters, response);
         }
+        if (path == "/v1/quotes") {
+            return only(method, HTTPRequest::HTTP_POST, response, [&] {
+                permit(caller, Access::Act);
+                const std::string body = readBody(request, response);
+                permitPlacement(context_, caller, body);  // a key limited to chains quotes only on them
+                idempotent(request, response, "POST /v1/quotes", path, body,
+                           [&](HTTPServerResponse& out) { postQuote(context_, body, out); });
+            });
+        }
         const std::string ordersPrefix = "/v1/orders/";
         if (path.compare(0, ordersPrefix.size(), ordersPrefix) == 0) {
             const std::string rest = path.substr(ordersPrefix.size());

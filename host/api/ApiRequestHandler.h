@@ -3,6 +3,7 @@
 //   POST /v1/orders              submit an order (201 created, 200 repeated, 4xx refused)
 //   GET  /v1/orders/{id}         an order with its step history
 //   GET  /v1/orders?order_ref=R  the same, found by the ERP's reference
+//   POST /v1/quotes              a what-if run of a chain for a draft order; nothing is stored
 //   POST /v1/orders/{id}/signals/{name}  resume a held order (body: JSON object payload)
 //   GET  /v1/plugins             loaded plugins and refused plugin files
 //   GET  /v1/chains              loaded chains and chain errors
@@ -21,6 +22,7 @@
 #include "host/engine/OrderCommands.h"
 #include "host/engine/OrderIntake.h"
 #include "host/engine/OrderSignals.h"
+#include "host/engine/QuoteRunner.h"
 #include "host/engine/ReadyChain.h"
 #include "host/plugins/PluginRegistry.h"
 #include "host/store/IdempotencyStore.h"
@@ -69,6 +71,8 @@ struct ApiContext {
     Operations* operations = nullptr;
     // API keys (ApiKeyCache.h); null: only settings.bearerToken.
     store::ApiKeyStore* apiKeys = nullptr;
+    // POST /v1/quotes (engine/QuoteRunner.h); null: 503.
+    engine::QuoteRunner* quotes = nullptr;
     // Idempotency-Key on POSTs (IdempotentRequests.h); null: the header is ignored.
     store::IdempotencyStore* idempotency = nullptr;
 };

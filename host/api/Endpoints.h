@@ -12,6 +12,8 @@
 namespace orderhost::api {
 
 void postOrder(ApiContext& context, const std::string& body, Poco::Net::HTTPServerResponse& response);
+// POST /v1/quotes (QuoteEndpoints.cpp): a what-if run of a chain; nothing is stored.
+void postQuote(ApiContext& context, const std::string& body, Poco::Net::HTTPServerResponse& response);
 void getOrder(ApiContext& context, const std::string& id, Poco::Net::HTTPServerResponse& response);
 void postSignal(ApiContext& context, const std::string& id, const std::string& signal, const std::string& body,
                 Poco::Net::HTTPServerResponse& response);

@@ -140,6 +140,7 @@ void HostRuntime::startEngine() {
     engine_ = std::make_unique<engine::Engine>(*store_, chains_, services::systemClockMs, engineSettings);
     engine_->setDatasources(datasources_.get());
     intake_ = std::make_unique<engine::OrderIntake>(*engine_, settings_.defaultChain);
+    quotes_ = std::make_unique<engine::QuoteRunner>(*engine_, settings_.defaultChain);
     signals_ = std::make_unique<engine::OrderSignals>(*engine_);
     commands_ = std::make_unique<engine::OrderCommands>(*engine_);
     // Before serving: an ERP that repeats a request lost in the crash then finds it finished.
@@ -176,6 +177,7 @@ void HostRuntime::startHttp() {
     apiContext_->apiKeys = apiKeys_.get();
     idempotency_ = std::make_unique<store::IdempotencyStore>(*database_);
     apiContext_->idempotency = idempotency_.get();
+    apiContext_->quotes = quotes_.get();
     apiContext_->outbox = outbox_.get();
     apiContext_->commands = commands_.get();
     apiContext_->engineProblems = &engine_->problems();

@@ -65,6 +65,7 @@ private:
     std::unique_ptr<events::OutboxRelay> relay_;
     std::unique_ptr<engine::Engine> engine_;
     std::unique_ptr<engine::OrderIntake> intake_;
+    std::unique_ptr<engine::QuoteRunner> quotes_;
     std::unique_ptr<engine::OrderSignals> signals_;
     std::unique_ptr<engine::OrderCommands> commands_;
     std::unique_ptr<engine::OrderPoller> poller_;

@@ -49,9 +49,9 @@ std::string_view methodLabel(std::string_view method) {
 }  // namespace
 
 std::string_view routeTemplate(std::string_view path) {
-    static const std::array<std::string_view, 11> fixed = {
+    static const std::array<std::string_view, 12> fixed = {
         "/metrics",    "/v1/health", "/v1/health/live",  "/v1/health/ready", "/v1/orders", "/v1/events",
-        "/v1/plugins", "/v1/chains", "/v1/openapi.json", "/v1/dead-letters", "/v1/whoami"};
+        "/v1/plugins", "/v1/chains", "/v1/openapi.json", "/v1/dead-letters", "/v1/whoami", "/v1/quotes"};
     for (const auto& route : fixed)
         if (path == route) return route;
     const Segments segments = segmentsOf(path);

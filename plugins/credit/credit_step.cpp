@@ -268,4 +268,4 @@ ORDERHOST_MIGRATIONS("",
 ORDERHOST_PLUGIN("orderhost.credit", "1.1.0", "orderhost", "Credit limit verification",
     ORDERHOST_STEP(CreditStep, "check-credit", OH_CATEGORY_CREDIT,
                    "Holds orders whose exposure exceeds the customer's credit limit",
-                   kConfigSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS));
+                   kConfigSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS | OH_STEP_ANSWERS_QUOTES));

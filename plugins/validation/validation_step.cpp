@@ -211,4 +211,4 @@ class ValidateStep : public sdk::Step {
 ORDERHOST_PLUGIN("orderhost.validation", "1.0.0", "orderhost", "Order entry validation",
     ORDERHOST_STEP(ValidateStep, "validate", OH_CATEGORY_VALIDATION,
                    "Checks customer, currency, lines, SKUs and prices; computes totals",
-                   kConfigSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS));
+                   kConfigSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS | OH_STEP_ANSWERS_QUOTES));

@@ -105,6 +105,11 @@ TEST_P(ApiContractE2ETest, EveryOperationAnswersAsDescribed) {
     EXPECT_EQ(contract_->send(*host_, "POST", "/v1/orders", order("C-3", "C-100"), "text/plain").status, 415);
     EXPECT_EQ(status("POST", "/v1/orders", std::string(5000, ' ')), 413);
 
+    // Quotes: answered (nothing stored), malformed, invalid.
+    EXPECT_EQ(status("POST", "/v1/quotes", order("Q-1", "C-100")), 200);
+    EXPECT_EQ(status("POST", "/v1/quotes", "{\"order_ref\":"), 400);
+    EXPECT_EQ(status("POST", "/v1/quotes", R"({"order_ref":"bad ref","currency":"eur"})"), 422);
+
     // Reading and searching.
     EXPECT_EQ(status("GET", "/v1/orders/" + completed), 200);
     EXPECT_EQ(status("GET", "/v1/orders/nope"), 404);

@@ -65,7 +65,7 @@ TEST_F(CommandsTest, InspectPrintsTheManifestOfAReferencePlugin) {
     EXPECT_NE(result.output.find("id:          orderhost.credit"), std::string::npos) << result.output;
     EXPECT_NE(result.output.find("check-credit [credit] thread-safe no-external-effects"), std::string::npos)
         << result.output;
-    EXPECT_NE(result.output.find("abi:         1.1 (host 1.1)"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("abi:         1.2 (host 1.2)"), std::string::npos) << result.output;
 }
 
 TEST_F(CommandsTest, InspectJsonIsOneParsableLinePerFile) {

@@ -98,8 +98,12 @@ inline oh_status callStep(void* instance, const oh_step_call* call,
   return guarded(call->ctx, false, [&] {
     if (OH_HAS_FIELD(call, oh_step_call, mode) && call->mode != OH_CALL_RUN && call->mode != OH_CALL_QUOTE) {
       // A mode of a later minor: taking it for a run could have real effects.
-      const Outcome refused = Outcome::fail("unknown_call_mode", "the host asked for call mode " +
-                                                                     std::to_string(call->mode));
+      // Digits by hand: std::to_string would instantiate a GNU unique symbol in the plugin.
+      std::string mode;
+      for (std::int64_t n = call->mode < 0 ? -std::int64_t{call->mode} : call->mode; mode.empty() || n > 0; n /= 10)
+        mode.insert(mode.begin(), static_cast<char>('0' + n % 10));
+      if (call->mode < 0) mode.insert(mode.begin(), '-');
+      const Outcome refused = Outcome::fail("unknown_call_mode", "the host asked for call mode " + mode);
       oh_outcome raw = refused.toC();  // points into `refused`, which outlives the report
       g_services->report_outcome(call->ctx, &raw);
       return OH_STATUS_OK;

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# POST /v1/quotes end to end (issue 15 items 1-2): a real host on the Quick start's chains,
+# plugins and demo data, over HTTP, on SQLite and (when ORDERHOST_TEST_PG is set) PostgreSQL.
+#   - a quote answers from the steps that answer quotes (validation's prices, credit's verdict)
+#     and lists every other step as skipped;
+#   - quotes change nothing: every table's rows (pg_dump / sqlite3 .dump, data only) are the
+#     same before and after a burst of concurrent quotes, beside placements that do change them;
+#   - a draft over the customer's credit says the order would wait for credit_approval;
+#   - a bad draft, an unknown chain and a cancel chain are refused with the reason.
+# Usage: quote_test.sh BUILD_DIR SOURCE_DIR sqlite|postgresql
+set -euo pipefail
+build=$(cd "$1" && pwd); source=$(cd "$2" && pwd); backend=$3
+command -v jq > /dev/null || { echo "jq is missing (scripts/install-deps.sh installs it)"; exit 1; }
+dir=$(mktemp -d /tmp/orderhost-quotes-XXXXXX)
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+if [ "$backend" = postgresql ]; then
+  [ -n "${ORDERHOST_TEST_PG:-}" ] || { echo "ORDERHOST_TEST_PG is not set: skipped"; exit 77; }
+  pg_port=$(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<<"$ORDERHOST_TEST_PG")
+  db="quotes_$(basename "$dir" | tr -dc 'a-z0-9')"
+  psql=(psql -h 127.0.0.1 -p "$pg_port" -U postgres -v ON_ERROR_STOP=1 -q)
+  "${psql[@]}" -d postgres -c "CREATE DATABASE $db"
+  connection="${ORDERHOST_TEST_PG/Database=orderhost_test/Database=$db}"
+  dump() { pg_dump -h 127.0.0.1 -p "$pg_port" -U postgres --data-only --inserts --no-comments "$db" | grep '^INSERT' | sort; }
+  drop() { "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true; }
+else
+  connection="Driver=SQLite3;Database=$dir/orderhost.db;JournalMode=WAL;SyncPragma=FULL;Timeout=10000;"
+  dump() { sqlite3 "$dir/orderhost.db" .dump | grep '^INSERT' | sort; }
+  drop() { :; }
+fi
+settings=(--config "$source/config/orderhost.properties" -D "http.port=$port" -D "plugins.folders=$build/plugins"
+          -D "database.connection=$connection")
+cd "$source"  # the chains' templates_dir is relative to the working directory, as in scripts/start.sh
+"$build/host/app/orderhost" "${settings[@]}" > "$dir/host.log" 2>&1 &
+host=$!
+trap 'kill $host 2> /dev/null; wait $host 2> /dev/null; drop; rm -rf "$dir"' EXIT
+for _ in $(seq 150); do curl -sf "http://127.0.0.1:$port/v1/health/live" > /dev/null && break; sleep 0.1; done
+key=$("$build/host/app/orderhost" keys create "${settings[@]}" --name quotes --role erp 2> /dev/null)
+url="http://127.0.0.1:$port"
+fail() { echo "FAIL: $*"; echo "--- host log (last lines):"; tail -20 "$dir/host.log"; exit 1; }
+post() {  # path body -> "status body"
+  curl -sS -o "$dir/reply" -w '%{http_code}' -X POST "$url$1" -H "Authorization: Bearer $key" \
+    -H 'Content-Type: application/json' -d "$2"
+}
+draft='{"order_ref": "Q-1", "currency": "EUR", "customer": {"id": "C-100"},
+        "lines": [{"sku": "BOLT-M8", "quantity": 100}, {"sku": "DRILL-18V", "quantity": 1}]}'
+
+# An order placed first, so that the tables the quotes must not touch are not empty.
+[ "$(post /v1/orders '{"order_ref": "P-0", "currency": "EUR", "customer": {"id": "C-100"},
+     "lines": [{"sku": "BOLT-M8", "quantity": 10}]}')" = 201 ] || fail "placement: $(cat "$dir/reply")"
+before=$(dump)
+[ -n "$before" ] || fail "the database dump is empty"
+
+# One quote, read closely.
+status=$(post /v1/quotes "$draft")
+[ "$status" = 200 ] || fail "quote answered $status: $(cat "$dir/reply")"
+jq -e '.verdict == "quoted" and .chain == "place-order"' "$dir/reply" > /dev/null || fail "verdict: $(cat "$dir/reply")"
+jq -e '[.steps[] | select(.answered)] | map(.plugin) | index("orderhost.validation") != null' "$dir/reply" > /dev/null \
+  || fail "validation did not answer: $(jq -c .steps "$dir/reply")"
+jq -e '[.steps[] | select(.answered | not)] | length > 0 and all(.skipped | length > 0)' "$dir/reply" > /dev/null \
+  || fail "steps that do not answer quotes are not listed as skipped: $(jq -c .steps "$dir/reply")"
+jq -e '.order.lines[0].unit_price > 0 and .order.lines[0].total == .order.lines[0].unit_price * 100' "$dir/reply" > /dev/null \
+  || fail "the quote has no priced lines: $(jq -c .order.lines "$dir/reply")"
+jq -e '.order | has("billing") | not' "$dir/reply" > /dev/null || fail "billing answered a quote it does not answer"
+
+# Over the customer's credit (C-200, as in docs/api.md): the order would wait for credit control.
+status=$(post /v1/quotes '{"order_ref": "Q-2", "currency": "EUR", "customer": {"id": "C-200"},
+                           "lines": [{"sku": "DRILL-18V", "quantity": 7}]}')
+[ "$status" = 200 ] || fail "credit quote answered $status: $(cat "$dir/reply")"
+jq -e '.verdict == "quoted" and any(.steps[]; .outcome == "suspend" and .signal == "credit_approval")' "$dir/reply" \
+  > /dev/null || fail "the credit hold is not in the quote: $(jq -c .steps "$dir/reply")"
+
+# Refusals say what was wrong.
+[ "$(post /v1/quotes '{"order_ref": "Q-3"')" = 400 ] || fail "malformed JSON: $(cat "$dir/reply")"
+[ "$(post /v1/quotes '{"order_ref": "Q-3", "currency": "EUR", "customer": {"id": "C-100"}, "lines": []}')" = 422 ] \
+  || fail "an empty draft: $(cat "$dir/reply")"
+[ "$(post /v1/quotes "$(jq -c '.chain = "cancel-order"' <<<"$draft")")" = 422 ] || fail "cancel chain: $(cat "$dir/reply")"
+grep -q "only a chain that places orders" "$dir/reply" || fail "cancel chain reason: $(cat "$dir/reply")"
+[ "$(post /v1/quotes "$(jq -c '.chain = "no-such-chain"' <<<"$draft")")" = 422 ] || fail "unknown chain: $(cat "$dir/reply")"
+
+# A burst of concurrent quotes changes no row.
+pids=()
+for i in $(seq 24); do
+  (curl -sS -o /dev/null -w '%{http_code}\n' -X POST "$url/v1/quotes" -H "Authorization: Bearer $key" \
+     -H 'Content-Type: application/json' -d "$(jq -c ".order_ref = \"QB-$i\"" <<<"$draft")" >> "$dir/burst") &
+  pids+=($!)
+done
+wait "${pids[@]}"
+[ "$(sort -u "$dir/burst")" = 200 ] || fail "a burst quote did not answer 200: $(sort "$dir/burst" | uniq -c)"
+after=$(dump)
+if [ "$before" != "$after" ]; then
+  diff <(echo "$before") <(echo "$after") | head -20
+  fail "quotes changed the database"
+fi
+
+# Quotes beside placements: the placements change the tables, the quotes add nothing of theirs.
+pids=()
+for i in 1 2 3; do
+  (curl -sS -o /dev/null -w '%{http_code}\n' -X POST "$url/v1/quotes" -H "Authorization: Bearer $key" \
+     -H 'Content-Type: application/json' -d "$draft" >> "$dir/beside") &
+  pids+=($!)
+  [ "$(post /v1/orders "$(jq -c ".order_ref = \"P-$i\"" <<<"$draft")")" = 201 ] || fail "placement $i: $(cat "$dir/reply")"
+done
+wait "${pids[@]}"  # not the host's
+[ "$(sort -u "$dir/beside")" = 200 ] || fail "a quote beside placements did not answer 200: $(sort "$dir/beside" | uniq -c)"
+[ "$(dump | wc -l)" -gt "$(echo "$after" | wc -l)" ] || fail "the placements beside the quotes wrote nothing?"
+dump | grep -c "Q-1\|QB-\|quote-" > /dev/null && fail "a quote left a row"
+echo "quotes on $backend: answered, refused with reasons, and no row changed"
