@@ -209,8 +209,9 @@ private:
                 permit(caller, Access::Act);
                 const std::string body = readBody(request, response);
                 permitPlacement(context_, caller, body);  // a key limited to chains quotes only on them
-                idempotent(request, response, "POST /v1/quotes", path, body,
-                           [&](HTTPServerResponse& out) { postQuote(context_, body, out); });
+                // No Idempotency-Key handling: a quote changes nothing, so a repeat is safe, and a
+                // stored reply would replay old prices (and be a row a quote promises not to write).
+                postQuote(context_, body, response);
             });
         }
         const std::string ordersPrefix = "/v1/orders/";

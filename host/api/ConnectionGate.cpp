@@ -271,6 +271,9 @@ void ConnectionGate::refuse(Waiting& waiting, HTTPResponse::HTTPStatus status, c
     const TlsSession* tls = waiting.client->tls();
     if (tls != nullptr && !tls->established()) {
         waiting.replyAfterHandshake = std::move(reply);  // nothing can be said before TLS is up
+        // But a refused connection gets no more time than a plain one lingers: over its cap, a
+        // client that stalls its handshake must not hold a descriptor for the whole head deadline.
+        waiting.until = std::min(waiting.until, now + kLinger);
         return;
     }
     answerAndLinger(waiting, reply, now);

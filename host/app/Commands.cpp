@@ -37,6 +37,7 @@ void printManifest(const plugins::PluginManifest& m) {
         std::cout << "  " << kind.name << " [" << plugins::categoryName(kind.category) << "]"
                   << ((kind.flags & OH_STEP_THREAD_SAFE) ? " thread-safe" : "")
                   << ((kind.flags & OH_STEP_NO_EXTERNAL_EFFECTS) ? " no-external-effects" : "")
+                  << ((kind.flags & OH_STEP_ANSWERS_QUOTES) ? " answers-quotes" : "")
                   << (kind.canCompensate ? " compensates" : "") << "\n      " << kind.description << "\n";
     }
 }

@@ -32,6 +32,17 @@ struct QuoteCall {
 }  // namespace
 
 QuoteResult QuoteRunner::quote(const std::string& body) {
+    // A quote holds a pooled session (and on SQLite the write lock) from its first statement
+    // to its last answering step: a burst of them must not starve the orders' steps.
+    if (running_.fetch_add(1) >= maxConcurrent_) {
+        running_.fetch_sub(1);
+        return refused(QuoteResult::Kind::Unavailable, "too many quotes at once (at most " +
+                                                           std::to_string(maxConcurrent_) + "): ask again shortly");
+    }
+    struct Leave {
+        std::atomic<int>& count;
+        ~Leave() { count.fetch_sub(1); }
+    } leave{running_};
     auto parsed = document::JsonDocument::parse(body);
     if (!parsed.ok()) return refused(QuoteResult::Kind::MalformedJson, parsed.error->toString());
     QuoteResult result;
@@ -87,12 +98,25 @@ QuoteResult QuoteRunner::quote(const std::string& body) {
         });
         if (ran != StepWorkers::Result::Done) {
             call->abandoned.store(true, std::memory_order_release);  // the plugin's later service calls are refused
-            return refused(QuoteResult::Kind::Unavailable, "step " + definition.name + " did not answer within timeout_ms = " +
-                                                               std::to_string(definition.timeoutMs));
+            const std::string why = ran == StepWorkers::Result::Busy      ? "every step worker is busy"
+                                    : ran == StepWorkers::Result::Stopped ? "the host is stopping"
+                                                                          : "no answer within timeout_ms = " +
+                                                                                std::to_string(definition.timeoutMs);
+            return refused(QuoteResult::Kind::Unavailable, "step " + definition.name + " could not answer: " + why);
+        }
+        if (transaction->doomed()) {  // a statement failed and took more than itself with it
+            return refused(QuoteResult::Kind::Unavailable, "step " + definition.name +
+                                                               ": the quote's transaction failed; ask again");
         }
         quoted.answered = true;
         quoted.outcome = std::move(call->outcome);
         quoted.outcome.events.clear();  // a quote publishes nothing
+        if (quoted.outcome.kind == OH_OUTCOME_SUSPEND && !quoted.outcome.signal.empty() &&
+            !isValidSignalName(quoted.outcome.signal)) {  // as a run: nobody could deliver it
+            quoted.outcome = {OH_OUTCOME_FAIL, "invalid_signal",
+                              "suspended on an invalid signal name '" + quoted.outcome.signal + "'", 0, {}, 0};
+        }
+        if (quoted.outcome.kind == OH_OUTCOME_SUSPEND && quoted.outcome.signal.empty()) quoted.outcome.signal = kDefaultSignal;
         const oh_outcome_kind kind = quoted.outcome.kind;
         if (kind == OH_OUTCOME_RETRY) {
             return refused(QuoteResult::Kind::Unavailable, "step " + definition.name + " cannot answer now: " +
@@ -100,6 +124,8 @@ QuoteResult QuoteRunner::quote(const std::string& body) {
         }
         if (kind != OH_OUTCOME_FAIL) doc = std::move(call->doc);  // a failed step's changes are not kept, as in a run
         result.steps.push_back(quoted);
+        // A failure the chain lets pass (on_failure: continue) does not stop the order either.
+        if (kind == OH_OUTCOME_FAIL && definition.onFailure == chains::FailurePolicy::Continue) continue;
         if (kind == OH_OUTCOME_REJECT || kind == OH_OUTCOME_FAIL) {
             result.verdict = kind == OH_OUTCOME_REJECT ? "rejected" : "failed";
             result.atStep = definition.name;

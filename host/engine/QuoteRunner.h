@@ -9,8 +9,10 @@
 //     rolled back (on SQLite it holds the write lock while the quote runs, as a step does); named
 //     datasources are not offered (they are other systems); events are dropped;
 //   - a SUSPEND means "the order would wait here": the quote goes on with the next step;
-//     a REJECT or FAIL ends it with that verdict; a RETRY (or a timeout) makes the whole quote
-//     unavailable for now.
+//     a REJECT or FAIL ends it with that verdict (a FAIL the chain lets pass, on_failure:
+//     continue, does not); a RETRY (or a timeout) makes the whole quote unavailable for now;
+//   - a quote holds a pooled session, and on SQLite the write lock, from its first statement
+//     to its last answering step, so at most maxConcurrent run at once (more: Unavailable).
 // Nothing is stored: no order row, no step run, no outbox event.
 //
 // Not built yet (issue 15 items 3-4): quote ids with a validity, quote to order, benchmarks.
@@ -19,6 +21,7 @@
 #include "host/document/OrderSchema.h"
 #include "host/engine/Engine.h"
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -55,13 +58,16 @@ struct QuoteResult {
 
 class QuoteRunner {
 public:
-    QuoteRunner(Engine& engine, std::string defaultChain)
-        : engine_(engine), defaultChain_(std::move(defaultChain)) {}
+    // At most `maxConcurrent` quotes run at once; more are answered Unavailable (503).
+    QuoteRunner(Engine& engine, std::string defaultChain, int maxConcurrent = 4)
+        : engine_(engine), defaultChain_(std::move(defaultChain)), maxConcurrent_(maxConcurrent) {}
     QuoteResult quote(const std::string& body);
 
 private:
     Engine& engine_;
     std::string defaultChain_;
+    const int maxConcurrent_;
+    std::atomic<int> running_{0};
 };
 
 }  // namespace orderhost::engine

@@ -37,7 +37,8 @@ StepInstance::StepInstance(const plugins::LoadedPlugin& plugin, const oh_step_ki
       clock_(std::move(clock)),
       threadSafe_((kind.flags & OH_STEP_THREAD_SAFE) != 0),
       canCompensate_(kind.compensate != nullptr),
-      answersQuotes_((kind.flags & OH_STEP_ANSWERS_QUOTES) != 0) {
+      // Only a plugin built against 1.2 or later knows the bit (and can tell a quote by mode).
+      answersQuotes_((kind.flags & OH_STEP_ANSWERS_QUOTES) != 0 && plugin.manifest.abiMinor >= 2) {
     parseConfig();
     oh_context ctx = makeContext(nullptr, {});
     const oh_create_args args{sizeof(oh_create_args), &ctx, str(chainName_), str(definition_.name),
@@ -60,7 +61,7 @@ StepInstance::StepInstance(const plugins::LoadedPlugin& plugin, const plugins::S
       isolated_(plugin.isolated),
       threadSafe_((kind.flags & OH_STEP_THREAD_SAFE) != 0),
       canCompensate_(kind.canCompensate),
-      answersQuotes_((kind.flags & OH_STEP_ANSWERS_QUOTES) != 0) {
+      answersQuotes_((kind.flags & OH_STEP_ANSWERS_QUOTES) != 0 && plugin.manifest.abiMinor >= 2) {
     parseConfig();
     isolatedSpec_ = {isolated_->newInstanceId(), kind.name, chainName_, definition_.name, definition_.configJson};
     oh_context ctx = makeContext(nullptr, {});
@@ -108,7 +109,7 @@ services::ReportedOutcome StepInstance::call(bool compensate, document::JsonDocu
     ctx.transaction = info.transaction;
     ctx.datasources = info.datasources;
     ctx.abandoned = info.abandoned;
-    const oh_step_call call{sizeof(oh_step_call),
+    const oh_step_call call{OH_SIZE_1_2_STEP_CALL,
                             &ctx,
                             str(info.orderId),
                             str(chainName_),

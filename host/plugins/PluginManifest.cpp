@@ -111,6 +111,11 @@ std::string readManifest(const oh_plugin_info* info, PluginManifest& out) {
     if (out.abiMinor < 1) {
         for (auto& kind : out.stepKinds) kind.flags &= ~OH_STEP_NO_EXTERNAL_EFFECTS;
     }
+    // Likewise OH_STEP_ANSWERS_QUOTES from a plugin built before 1.2: its oh_step_call has no
+    // mode, so a "quote" would be a real run with real effects.
+    if (out.abiMinor < 2) {
+        for (auto& kind : out.stepKinds) kind.flags &= ~OH_STEP_ANSWERS_QUOTES;
+    }
     return {};
 }
 
@@ -143,6 +148,7 @@ std::string PluginManifest::toJson() const {
         k.set("config_schema", kind.configSchema);
         k.set("thread_safe", (kind.flags & OH_STEP_THREAD_SAFE) != 0);
         k.set("no_external_effects", (kind.flags & OH_STEP_NO_EXTERNAL_EFFECTS) != 0);
+        k.set("answers_quotes", (kind.flags & OH_STEP_ANSWERS_QUOTES) != 0);
         k.set("flags", kind.flags);
         k.set("compensates", kind.canCompensate);
         kinds.add(k);

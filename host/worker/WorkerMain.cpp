@@ -99,7 +99,7 @@ oh_status call(Op op, FrameReader& request, std::map<std::uint64_t, Instance>& i
     const Instance& instance = found->second;
     auto function = op == Op::Run ? instance.kind->run : instance.kind->compensate;
     if (function == nullptr) return OH_STATUS_INVALID_ARGUMENT;
-    const oh_step_call stepCall{sizeof(oh_step_call), worker::beginCall(), str(orderId), str(instance.chain),
+    const oh_step_call stepCall{OH_SIZE_1_2_STEP_CALL, worker::beginCall(), str(orderId), str(instance.chain),
                                 str(instance.step), attempt, str(idempotencyKey), deadlineMs, mode};
     const oh_status status = function(instance.pointer, &stepCall);
     worker::endCall();

@@ -46,6 +46,9 @@ TEST_P(AbiCompatibilityTest, TheManifestsOfEveryVersionAreAccepted) {
         EXPECT_EQ(plugin->manifest.abiMinor, minor) << id;
         ASSERT_EQ(plugin->manifest.stepKinds.size(), 1u) << id;
         EXPECT_EQ(plugin->manifest.stepKinds[0].name, "compat") << id;
+        // Bit 0x4 (OH_STEP_ANSWERS_QUOTES since 1.2) is set by every build; only a plugin built
+        // against 1.2 or later means it, so only that one may be called in quote mode.
+        EXPECT_EQ((plugin->manifest.stepKinds[0].flags & OH_STEP_ANSWERS_QUOTES) != 0, minor >= 2) << id;
     }
 }
 
@@ -55,6 +58,12 @@ TEST_P(AbiCompatibilityTest, PluginsOfTheFrozenAndFutureHeadersRunInOneChain) {
                  R"({"order_ref":"R-1","customer":"C-7","total":11900,"rush":true})");
     ASSERT_EQ(order.state, states::kCompleted) << order.document;
     EXPECT_EQ(outcomes(order.id), (Outcomes{"test.abi10:continue", "test.abi11:continue", "test.abifuture:continue"}));
+    // In-process steps too: only the step of a plugin built against 1.2 or later answers quotes.
+    const ReadyChain* chain = chains_.latest("test-chain");
+    ASSERT_NE(chain, nullptr);
+    EXPECT_FALSE(chain->steps[0]->answersQuotes());
+    EXPECT_FALSE(chain->steps[1]->answersQuotes());
+    EXPECT_TRUE(chain->steps[2]->answersQuotes());
     for (const auto& run : store_->stepRuns(order.id)) EXPECT_EQ(run.code, "compat_ok") << run.stepName;
 
     auto parsed = document::JsonDocument::parse(order.document);

@@ -58,7 +58,7 @@
 #define OH_ABI_SIZES_1_0(X)                                                                   \
     X(OH_SIZE_1_0_OUTCOME, 72) X(OH_SIZE_1_0_HOST_SERVICES, 88) X(OH_SIZE_1_0_HOST_INFO, 48)  \
     X(OH_SIZE_1_0_STEP_CALL, 88) X(OH_SIZE_1_0_CREATE_ARGS, 64) X(OH_SIZE_1_0_STEP_KIND, 104) \
-    X(OH_SIZE_1_0_PLUGIN_INFO, 96) X(OH_SIZE_1_1_STEP_CALL, 96)
+    X(OH_SIZE_1_0_PLUGIN_INFO, 96) X(OH_SIZE_1_1_STEP_CALL, 96) X(OH_SIZE_1_2_STEP_CALL, 100)
 
 /* X(name, value) — constants that are part of the contract and are never renumbered. */
 #define OH_ABI_CONSTANTS(X)                                                                   \

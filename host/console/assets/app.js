@@ -8,9 +8,19 @@ import { renderDeadLetters, renderHealth, renderPlugins } from './system.js';
 
 const $ = (id) => document.getElementById(id);
 
+// A malformed link (#/order/%E0%A4) must not throw before the view's error handling: the id
+// is then used as written, and the API answers that there is no such order.
+function decodedOrRaw(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 const routes = {
   orders: (view, rest, query) => renderOrders(view, query),
-  order: (view, rest) => renderOrder(view, decodeURIComponent(rest)),
+  order: (view, rest) => renderOrder(view, decodedOrRaw(rest)),
   attention: (view) => renderAttention(view),
   plugins: (view) => renderPlugins(view),
   'dead-letters': (view) => renderDeadLetters(view),

@@ -101,7 +101,7 @@ void decide(oh_testkit* kit, oh_status status, bool compensating, const char* na
 uint32_t stepCallSize(int level) {
     if (level == OH_TESTKIT_HOST_1_0) return static_cast<uint32_t>(OH_SIZE_1_0_STEP_CALL);
     if (level == OH_TESTKIT_HOST_1_1) return static_cast<uint32_t>(OH_SIZE_1_1_STEP_CALL);
-    return static_cast<uint32_t>(sizeof(oh_step_call));
+    return static_cast<uint32_t>(OH_SIZE_1_2_STEP_CALL);
 }
 
 oh_status stepCall(oh_testkit* kit, bool compensating, uint32_t attempt, bool quoting = false) {
@@ -245,7 +245,8 @@ oh_status oh_testkit_quote(oh_testkit* kit) {
         kit->setupError = "quotes need host level OH_TESTKIT_HOST_1_2 (ABI 1.2)";
         return OH_STATUS_UNAVAILABLE;
     }
-    if (kit->kind != nullptr && (kit->kind->flags & OH_STEP_ANSWERS_QUOTES) == 0) {
+    // As the host: the bit counts only from a plugin built against 1.2 or later.
+    if (kit->kind != nullptr && ((kit->kind->flags & OH_STEP_ANSWERS_QUOTES) == 0 || kit->plugin->abi_minor < 2)) {
         startCall(kit);
         kit->setupError = "step kind '" + kit->stepName +
                           "' does not set OH_STEP_ANSWERS_QUOTES: the host skips it in quotes";

@@ -125,7 +125,9 @@ static void compat_destroy(void *instance) { (void)instance; }
 
 static const oh_step_kind compat_kind = {
     sizeof(oh_step_kind), OH_STR("compat"), OH_CATEGORY_OTHER, OH_STR("records what the ABI offers"),
-    OH_STR(""), OH_STEP_THREAD_SAFE, compat_create, compat_run, NULL, compat_destroy,
+    /* 0x4 is OH_STEP_ANSWERS_QUOTES since 1.2 and an unknown bit before: from the 1.0 and 1.1
+     * builds the host must ignore it (their calls could not tell a quote from a run). */
+    OH_STR(""), OH_STEP_THREAD_SAFE | 0x4u, compat_create, compat_run, NULL, compat_destroy,
 #if OH_ABI_MINOR >= 2
     42u, /* future_kind_field */
 #endif

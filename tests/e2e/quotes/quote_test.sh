@@ -16,11 +16,14 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 if [ "$backend" = postgresql ]; then
   [ -n "${ORDERHOST_TEST_PG:-}" ] || { echo "ORDERHOST_TEST_PG is not set: skipped"; exit 77; }
   pg_port=$(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<<"$ORDERHOST_TEST_PG")
-  db="quotes_$(basename "$dir" | tr -dc 'a-z0-9')"
+  db="quotes_$(basename "$dir" | tr 'A-Z' 'a-z' | tr -dc 'a-z0-9')_$$"
   psql=(psql -h 127.0.0.1 -p "$pg_port" -U postgres -v ON_ERROR_STOP=1 -q)
+  trap '"${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" > /dev/null 2>&1; rm -rf "$dir"' EXIT
   "${psql[@]}" -d postgres -c "CREATE DATABASE $db"
   connection="${ORDERHOST_TEST_PG/Database=orderhost_test/Database=$db}"
-  dump() { pg_dump -h 127.0.0.1 -p "$pg_port" -U postgres --data-only --inserts --no-comments "$db" | grep '^INSERT' | sort; }
+  # Rows and sequence positions (a nextval is not rolled back with a transaction).
+  dump() { pg_dump -h 127.0.0.1 -p "$pg_port" -U postgres --data-only --inserts --no-comments "$db" |
+             grep -E '^(INSERT|SELECT pg_catalog.setval)' | sort; }
   drop() { "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true; }
 else
   connection="Driver=SQLite3;Database=$dir/orderhost.db;JournalMode=WAL;SyncPragma=FULL;Timeout=10000;"
@@ -85,7 +88,9 @@ for i in $(seq 24); do
   pids+=($!)
 done
 wait "${pids[@]}"
-[ "$(sort -u "$dir/burst")" = 200 ] || fail "a burst quote did not answer 200: $(sort "$dir/burst" | uniq -c)"
+# At most 4 quotes run at once (QuoteRunner): the rest are told to come back (503), none fail.
+[ -z "$(grep -vx '200\|503' "$dir/burst")" ] || fail "a burst quote answered neither 200 nor 503: $(sort "$dir/burst" | uniq -c)"
+[ "$(grep -cx 200 "$dir/burst")" -ge 4 ] || fail "fewer than 4 burst quotes were answered: $(sort "$dir/burst" | uniq -c)"
 after=$(dump)
 if [ "$before" != "$after" ]; then
   diff <(echo "$before") <(echo "$after") | head -20
@@ -102,6 +107,19 @@ for i in 1 2 3; do
 done
 wait "${pids[@]}"  # not the host's
 [ "$(sort -u "$dir/beside")" = 200 ] || fail "a quote beside placements did not answer 200: $(sort "$dir/beside" | uniq -c)"
+# Over the limit the answer says why and when to come back.
+pids=()
+for i in $(seq 12); do
+  curl -sS -D "$dir/head-$i" -o "$dir/body-$i" -X POST "$url/v1/quotes" -H "Authorization: Bearer $key" \
+    -H 'Content-Type: application/json' -d "$draft" &
+  pids+=($!)
+done
+wait "${pids[@]}"
+for i in $(seq 12); do
+  grep -q "^HTTP/1.1 503" "$dir/head-$i" || continue
+  grep -qi "^Retry-After: 1" "$dir/head-$i" || fail "a refused quote has no Retry-After: $(cat "$dir/head-$i")"
+  grep -q "too many quotes at once" "$dir/body-$i" || fail "a refused quote does not say why: $(cat "$dir/body-$i")"
+done
 [ "$(dump | wc -l)" -gt "$(echo "$after" | wc -l)" ] || fail "the placements beside the quotes wrote nothing?"
 dump | grep -c "Q-1\|QB-\|quote-" > /dev/null && fail "a quote left a row"
 echo "quotes on $backend: answered, refused with reasons, and no row changed"

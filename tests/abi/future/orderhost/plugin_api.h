@@ -328,6 +328,10 @@ typedef struct oh_step_call {
 
 #define OH_SIZE_1_0_STEP_CALL OH_SIZE_THROUGH(oh_step_call, idempotency_key)
 #define OH_SIZE_1_1_STEP_CALL OH_SIZE_THROUGH(oh_step_call, deadline_ms)
+/* What a 1.2 host writes into struct_size: through `mode`, not sizeof(oh_step_call), which
+ * counts 4 bytes of tail padding where a later minor's 4-byte field would go (a plugin of that
+ * minor would then read padding as the field). */
+#define OH_SIZE_1_2_STEP_CALL OH_SIZE_THROUGH(oh_step_call, mode)
 
 /* Arguments of create(). Borrowed for the call. */
 typedef struct oh_create_args {
