@@ -37,6 +37,17 @@ void sendJson(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::
     response.send() << payload;
 }
 
+Poco::JSON::Array::Ptr schemaErrors(const std::vector<document::SchemaError>& errors) {
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    for (const auto& error : errors) {
+        Poco::JSON::Object item(Poco::JSON_PRESERVE_KEY_ORDER);
+        item.set("field", error.path);
+        item.set("message", error.message);
+        list->add(item);
+    }
+    return list;
+}
+
 void sendProblem(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
                  const std::string& detail, const Poco::JSON::Array::Ptr& errors) {
     Poco::JSON::Object body = problemObject(status, detail);

@@ -11,7 +11,10 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
+#include "host/document/OrderSchema.h"
+
 #include <string>
+#include <vector>
 
 namespace orderhost::api {
 
@@ -23,6 +26,9 @@ void sendJson(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::
 // `errors` (optional) lists field-level problems as {"field","message"} objects.
 void sendProblem(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
                  const std::string& detail, const Poco::JSON::Array::Ptr& errors = nullptr);
+
+// Order schema errors as the `errors` of a problem: [{"field","message"}, ...].
+Poco::JSON::Array::Ptr schemaErrors(const std::vector<document::SchemaError>& errors);
 
 // The problem document's text, for replies written straight to a socket (ConnectionGate).
 std::string problemJson(Poco::Net::HTTPResponse::HTTPStatus status, const std::string& detail);

@@ -10,17 +10,6 @@ namespace orderhost::api {
 namespace {
 using Poco::Net::HTTPResponse;
 
-Poco::JSON::Array::Ptr schemaErrors(const std::vector<document::SchemaError>& errors) {
-    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
-    for (const auto& error : errors) {
-        Poco::JSON::Object item(Poco::JSON_PRESERVE_KEY_ORDER);
-        item.set("field", error.path);
-        item.set("message", error.message);
-        list->add(item);
-    }
-    return list;
-}
-
 void sendOrder(ApiContext& context, const store::OrderRecord& order, HTTPResponse::HTTPStatus status,
                Poco::Net::HTTPServerResponse& response) {
     if (status == HTTPResponse::HTTP_CREATED) response.set("Location", "/v1/orders/" + order.id);

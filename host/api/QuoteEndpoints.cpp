@@ -22,7 +22,7 @@ Poco::JSON::Object stepView(const engine::QuotedStep& step) {
     item.set("outcome", std::string(step.outcome.kind == OH_OUTCOME_CONTINUE ? "continue"
                                     : step.outcome.kind == OH_OUTCOME_SUSPEND ? "suspend"
                                     : step.outcome.kind == OH_OUTCOME_REJECT  ? "reject"
-                                                                              : "fail"));
+                                                                              : "fail"));  // a RETRY is a 503
     if (!step.outcome.code.empty()) item.set("code", step.outcome.code);
     if (!step.outcome.message.empty()) item.set("message", step.outcome.message);
     if (step.outcome.kind == OH_OUTCOME_SUSPEND) item.set("signal", step.outcome.signal);
@@ -38,19 +38,11 @@ void postQuote(ApiContext& context, const std::string& body, Poco::Net::HTTPServ
     switch (result.kind) {
         case Kind::MalformedJson:
             return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST, "malformed JSON: " + result.message);
-        case Kind::Invalid: {
-            Poco::JSON::Array::Ptr errors = new Poco::JSON::Array;
-            for (const auto& error : result.errors) {
-                Poco::JSON::Object item(Poco::JSON_PRESERVE_KEY_ORDER);
-                item.set("field", error.path);
-                item.set("message", error.message);
-                errors->add(item);
-            }
+        case Kind::Invalid:
             return sendProblem(response, HTTPResponse::HTTP_UNPROCESSABLE_ENTITY,
                                "the draft order does not match the order schema (" +
                                    std::to_string(result.errors.size()) + " error(s))",
-                               errors);
-        }
+                               schemaErrors(result.errors));
         case Kind::NoChain: return sendProblem(response, HTTPResponse::HTTP_UNPROCESSABLE_ENTITY, result.message);
         case Kind::Unavailable:
             response.set("Retry-After", "1");
