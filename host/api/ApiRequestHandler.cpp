@@ -196,7 +196,7 @@ private:
                 const std::string body = readBody(request, response);
                 permitPlacement(context_, caller, body);
                 return idempotent(request, response, "POST /v1/orders", path, body,
-                                  [&](HTTPServerResponse& out) { postOrder(context_, body, out); });
+                                  [&](HTTPServerResponse& out) { postOrder(context_, body, clientOf(caller), out); });
             }
             if (method != HTTPRequest::HTTP_GET) return notAllowed("POST, GET", response);
             permit(caller, Access::Read);
@@ -211,7 +211,7 @@ private:
                 permitPlacement(context_, caller, body);  // a key limited to chains quotes only on them
                 // No Idempotency-Key handling: a quote changes nothing, so a repeat is safe, and a
                 // stored reply would replay old prices (and be a row a quote promises not to write).
-                postQuote(context_, body, response);
+                postQuote(context_, body, clientOf(caller), response);
             });
         }
         const std::string ordersPrefix = "/v1/orders/";

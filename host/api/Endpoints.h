@@ -11,9 +11,16 @@
 
 namespace orderhost::api {
 
-void postOrder(ApiContext& context, const std::string& body, Poco::Net::HTTPServerResponse& response);
-// POST /v1/quotes (QuoteEndpoints.cpp): a what-if run of a chain; nothing is stored.
-void postQuote(ApiContext& context, const std::string& body, Poco::Net::HTTPServerResponse& response);
+// Who is asking, for what belongs to a client (quotes, Idempotency-Key replies): the API key's
+// id, "*" for api.token and an open host.
+inline std::string clientOf(const Caller& caller) { return caller.keyId.empty() ? "*" : caller.keyId; }
+
+// `client`: an order may name only a quote the same client asked for.
+void postOrder(ApiContext& context, const std::string& body, const std::string& client,
+               Poco::Net::HTTPServerResponse& response);
+// POST /v1/quotes (QuoteEndpoints.cpp): a what-if run of a chain; only the quote is stored.
+void postQuote(ApiContext& context, const std::string& body, const std::string& client,
+               Poco::Net::HTTPServerResponse& response);
 void getOrder(ApiContext& context, const std::string& id, Poco::Net::HTTPServerResponse& response);
 void postSignal(ApiContext& context, const std::string& id, const std::string& signal, const std::string& body,
                 Poco::Net::HTTPServerResponse& response);

@@ -28,13 +28,18 @@ bool looksLikeOrderId(const std::string& id) {
 
 }  // namespace
 
-void postOrder(ApiContext& context, const std::string& body, Poco::Net::HTTPServerResponse& response) {
+void postOrder(ApiContext& context, const std::string& body, const std::string& client,
+               Poco::Net::HTTPServerResponse& response) {
     using Kind = engine::SubmitResult::Kind;
-    const engine::SubmitResult result = context.intake.submit(body);
+    const engine::SubmitResult result = context.intake.submit(body, client);
     switch (result.kind) {
         case Kind::Created: return sendOrder(context, result.order, HTTPResponse::HTTP_CREATED, response);
         case Kind::Repeated: return sendOrder(context, result.order, HTTPResponse::HTTP_OK, response);
         case Kind::Conflict: return sendProblem(response, HTTPResponse::HTTP_CONFLICT, result.message);
+        case Kind::QuoteUsed: return sendProblem(response, HTTPResponse::HTTP_CONFLICT, result.message);
+        case Kind::QuoteRefused:
+            return sendProblem(response, HTTPResponse::HTTP_UNPROCESSABLE_ENTITY, result.message,
+                               result.errors.empty() ? nullptr : schemaErrors(result.errors));
         case Kind::MalformedJson:
             return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST, "malformed JSON: " + result.message);
         case Kind::NoChain:

@@ -1,4 +1,4 @@
-// POST /v1/quotes: a what-if run of a placement chain (engine/QuoteRunner.h). Nothing is stored.
+// POST /v1/quotes: a what-if run of a placement chain (engine/QuoteRunner.h). Only the quote is stored.
 #include "host/api/Endpoints.h"
 
 #include "host/api/JsonReply.h"
@@ -31,10 +31,11 @@ Poco::JSON::Object stepView(const engine::QuotedStep& step) {
 
 }  // namespace
 
-void postQuote(ApiContext& context, const std::string& body, Poco::Net::HTTPServerResponse& response) {
+void postQuote(ApiContext& context, const std::string& body, const std::string& client,
+               Poco::Net::HTTPServerResponse& response) {
     using Kind = engine::QuoteResult::Kind;
     if (context.quotes == nullptr) return sendProblem(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "quotes are not offered by this host");
-    const engine::QuoteResult result = context.quotes->quote(body);
+    const engine::QuoteResult result = context.quotes->quote(body, client);
     switch (result.kind) {
         case Kind::MalformedJson:
             return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST, "malformed JSON: " + result.message);
@@ -50,6 +51,10 @@ void postQuote(ApiContext& context, const std::string& body, Poco::Net::HTTPServ
         case Kind::Quoted: break;
     }
     Poco::JSON::Object reply(Poco::JSON_PRESERVE_KEY_ORDER);
+    if (!result.quoteId.empty()) {  // verdict "quoted": an order may name it until valid_until
+        reply.set("quote_id", result.quoteId);
+        reply.set("valid_until", result.validUntilMs);
+    }
     reply.set("chain", result.chain);
     reply.set("chain_version", result.chainVersion);
     reply.set("verdict", result.verdict);

@@ -47,6 +47,7 @@ const std::set<std::string>& fixedKeys() {
                                                "plugins.check_permissions",
                                                "chains.folder",
                                                "chains.default",
+                                               "quotes.valid_for_s",
                                                "engine.retry_poll_ms",
                                                "engine.host_id",
                                                "engine.lease_ms",

@@ -140,7 +140,8 @@ void HostRuntime::startEngine() {
     engine_ = std::make_unique<engine::Engine>(*store_, chains_, services::systemClockMs, engineSettings);
     engine_->setDatasources(datasources_.get());
     intake_ = std::make_unique<engine::OrderIntake>(*engine_, settings_.defaultChain);
-    quotes_ = std::make_unique<engine::QuoteRunner>(*engine_, settings_.defaultChain);
+    quotes_ = std::make_unique<engine::QuoteRunner>(*engine_, settings_.defaultChain,
+                                                    int64_t{settings_.quoteValidForSeconds} * 1000);
     signals_ = std::make_unique<engine::OrderSignals>(*engine_);
     commands_ = std::make_unique<engine::OrderCommands>(*engine_);
     // Before serving: an ERP that repeats a request lost in the crash then finds it finished.

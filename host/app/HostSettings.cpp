@@ -174,6 +174,7 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     s.chainsFolder = resolvePath(base, config.getString("chains.folder", ""));
     if (s.chainsFolder.empty()) throw SettingsError("setting chains.folder is required in " + file);
     s.defaultChain = config.getString("chains.default", s.defaultChain);
+    s.quoteValidForSeconds = intSetting(config, "quotes.valid_for_s", s.quoteValidForSeconds, 1, 90 * 86400);
     s.retryPollMs = intSetting(config, "engine.retry_poll_ms", s.retryPollMs, 10, 60000);
     s.hostId = config.getString("engine.host_id", "");
     if (s.hostId.size() > 64) throw SettingsError("setting engine.host_id must be at most 64 characters");

@@ -79,6 +79,7 @@ struct HostSettings {
 
     std::string chainsFolder;
     std::string defaultChain = "place-order";
+    int quoteValidForSeconds = 86400;  // how long an order may use a quote (quotes.valid_for_s)
 
     int retryPollMs = 250;
     // Who holds an order's lease while running it. Empty: "<hostname>:<http port>", which

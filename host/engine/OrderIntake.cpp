@@ -1,6 +1,7 @@
 #include "host/engine/OrderIntake.h"
 
 #include "host/engine/OrderState.h"
+#include "host/engine/QuotedOrder.h"
 #include "host/logging/LogContext.h"
 
 #include <Poco/DigestEngine.h>
@@ -29,10 +30,10 @@ SubmitResult failed(SubmitResult::Kind kind, std::string message) {
 OrderIntake::OrderIntake(Engine& engine, std::string defaultChain)
     : engine_(engine), defaultChain_(std::move(defaultChain)), runner_(engine) {}
 
-SubmitResult OrderIntake::submit(const std::string& body) {
+SubmitResult OrderIntake::submit(const std::string& body, const std::string& client) {
     auto parsed = document::JsonDocument::parse(body);
     if (!parsed.ok()) return failed(SubmitResult::Kind::MalformedJson, parsed.error->toString());
-    const document::JsonDocument& doc = *parsed.document;
+    document::JsonDocument& doc = *parsed.document;
 
     SubmitResult result;
     result.errors = document::validateOrder(doc);
@@ -54,23 +55,46 @@ SubmitResult OrderIntake::submit(const std::string& body) {
     // The stored document keeps the ERP's member order; the hash uses the canonical form, so
     // "the same body" is independent of whitespace, escaping and member order.
     store::OrderRecord order;
-    order.document = doc.toJson();
-    order.requestHash = sha256(doc.canonicalJson());
+    order.requestHash = sha256(doc.canonicalJson());  // of the body as sent: a repeat matches it
     doc.getString("/order_ref", order.orderRef);
+    std::string quoteId;
+    doc.getString("/quote_id", quoteId);  // optional; the schema checked its form
+    const int64_t now = engine_.now();
+    store::QuoteStore quotes(engine_.store().database());
+    if (!quoteId.empty()) {
+        const QuoteCheck check = applyQuote(quotes, doc, quoteId, client, chain->definition.name, now);
+        if (check.kind == QuoteCheck::Kind::Used) {
+            // The same order posted again (its reply was lost) is a repeat, not a second use.
+            const auto user = engine_.store().findById(check.usedByOrder);
+            if (user && user->orderRef == order.orderRef) return fromExisting(order.orderRef, order.requestHash);
+            return failed(SubmitResult::Kind::QuoteUsed, check.message);
+        }
+        if (check.kind != QuoteCheck::Kind::Honoured) {
+            SubmitResult refused = failed(SubmitResult::Kind::QuoteRefused, check.message);
+            refused.errors = check.errors;
+            if (refused.errors.empty()) refused.errors.push_back({"/quote_id", check.message});
+            return refused;
+        }
+    }
+    order.document = doc.toJson();
     doc.getString("/customer/id", order.customerId);  // the schema requires it: 1 to 64 characters
     order.id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
     order.chain = chain->definition.name;
     order.chainVersion = chain->definition.version;
     order.state = states::kReceived;
-    order.createdAtMs = order.updatedAtMs = engine_.now();
+    order.createdAtMs = order.updatedAtMs = now;
     // Stored already leased to this host, which runs it now: no other host may start it too.
     order.leaseOwner = engine_.hostId();
     order.leaseUntilMs = engine_.leaseUntil(*chain);
     order.leaseEpoch = 1;  // the insert is the order's first claim
     order.callsPending = 1;  // and its first plugin call follows (the crash breaker counts it)
 
-    if (engine_.store().insertOrder(order) == store::InsertResult::DuplicateRef) {
-        return fromExisting(order.orderRef, order.requestHash);
+    const store::InsertResult inserted = engine_.store().insertOrder(order, quoteId);
+    if (inserted == store::InsertResult::DuplicateRef) return fromExisting(order.orderRef, order.requestHash);
+    if (inserted == store::InsertResult::QuoteUnavailable) {  // another order took it a moment ago
+        const QuoteCheck gone = quoteGoneAtInsert(quotes, quoteId, now);
+        return failed(gone.kind == QuoteCheck::Kind::Used ? SubmitResult::Kind::QuoteUsed : SubmitResult::Kind::QuoteRefused,
+                      gone.message);
     }
     result.kind = SubmitResult::Kind::Created;
     // The line that ties the HTTP request's id (in the log fields) to the new order's.

@@ -3,13 +3,14 @@
 // Nothing is written unless the body is valid JSON that passes the schema and names a chain
 // the host runs. Submitting the same order_ref again is safe: the same body returns the
 // existing order (the ERP can retry a request whose reply it lost), a different body is a
-// conflict and changes nothing.
+// conflict and changes nothing. An order may name a quote (quote_id): QuotedOrder.h.
 #pragma once
 
 #include "host/document/OrderSchema.h"
 #include "host/engine/ChainRunner.h"
 #include "host/engine/ReadyChain.h"
 #include "host/store/OrderStore.h"
+#include "host/store/QuoteStore.h"
 
 #include <string>
 #include <vector>
@@ -24,6 +25,8 @@ struct SubmitResult {
         MalformedJson,
         Invalid,      // schema errors in `errors`
         NoChain,      // the chain is unknown or not runnable; `message` says which
+        QuoteUsed,    // quote_id names a quote another order used; `message` says which
+        QuoteRefused, // quote_id is unknown, expired or the order differs from it (`errors`)
     };
     Kind kind = Kind::Invalid;
     store::OrderRecord order;
@@ -35,7 +38,8 @@ class OrderIntake {
 public:
     OrderIntake(Engine& engine, std::string defaultChain);
 
-    SubmitResult submit(const std::string& body);
+    // `client`: who places it (QuotedOrder.h: an order may use only its client's quotes).
+    SubmitResult submit(const std::string& body, const std::string& client = "*");
     // Where an order without "chain" goes (chains.default).
     const std::string& defaultChain() const { return defaultChain_; }
 

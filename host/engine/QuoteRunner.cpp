@@ -2,6 +2,7 @@
 
 #include "host/engine/ConditionEvaluator.h"
 #include "host/engine/ChainRunner.h"
+#include "host/store/QuoteStore.h"
 #include "host/store/StepTransaction.h"
 
 #include <Poco/UUIDGenerator.h>
@@ -31,7 +32,7 @@ struct QuoteCall {
 
 }  // namespace
 
-QuoteResult QuoteRunner::quote(const std::string& body) {
+QuoteResult QuoteRunner::quote(const std::string& body, const std::string& client) {
     // A quote holds a pooled session (and on SQLite the write lock) from its first statement
     // to its last answering step: a burst of them must not starve the orders' steps.
     if (running_.fetch_add(1) >= maxConcurrent_) {
@@ -47,6 +48,9 @@ QuoteResult QuoteRunner::quote(const std::string& body) {
     if (!parsed.ok()) return refused(QuoteResult::Kind::MalformedJson, parsed.error->toString());
     QuoteResult result;
     result.errors = document::validateOrder(*parsed.document);
+    std::string namedQuote;  // the schema checked its type
+    if (parsed.document->getString("/quote_id", namedQuote) == document::Status::Ok)
+        result.errors.push_back({"/quote_id", "a draft to quote cannot name a quote; leave quote_id out"});
     if (!result.errors.empty()) return result;
 
     std::string chainName = defaultChain_;
@@ -64,7 +68,8 @@ QuoteResult QuoteRunner::quote(const std::string& body) {
 
     // Plugins see a quote's own id where an order's would be, so nothing they might key on
     // it can collide with a real order.
-    const std::string quoteId = "quote-" + Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+    const std::string storedId = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+    const std::string quoteId = "quote-" + storedId;
     // One transaction for the whole quote, always rolled back. On SQLite it takes the write
     // lock like a step's (answering steps may write, e.g. credit's exposure row, and a read
     // snapshot upgraded to a write fails at once under concurrent writers), so quotes queue
@@ -137,6 +142,13 @@ QuoteResult QuoteRunner::quote(const std::string& body) {
     transaction->rollback();  // always: a quote changes nothing
     result.kind = QuoteResult::Kind::Quoted;
     result.documentJson = doc.toJson();
+    if (result.verdict == "quoted") {  // only an order the chain would take can be placed from it
+        const int64_t at = engine_.now();
+        store::QuoteStore(engine_.store().database())
+            .save({storedId, client, result.chain, result.chainVersion, result.documentJson, at, at + validForMs_, {}, 0});
+        result.quoteId = storedId;
+        result.validUntilMs = at + validForMs_;
+    }
     return result;
 }
 

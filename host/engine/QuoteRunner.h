@@ -13,9 +13,9 @@
 //     continue, does not); a RETRY (or a timeout) makes the whole quote unavailable for now;
 //   - a quote holds a pooled session, and on SQLite the write lock, from its first statement
 //     to its last answering step, so at most maxConcurrent run at once (more: Unavailable).
-// Nothing is stored: no order row, no step run, no outbox event.
-//
-// Not built yet (issue 15 items 3-4): quote ids with a validity, quote to order, benchmarks.
+// Nothing else is stored — no order row, no step run, no outbox event — except, when the
+// verdict is "quoted", the quote itself (QuoteStore: id, the asking client, the answered draft,
+// valid until now + validForMs), so that an order naming it gets its prices (OrderIntake).
 #pragma once
 
 #include "host/document/OrderSchema.h"
@@ -53,19 +53,27 @@ struct QuoteResult {
     std::string verdict;
     std::string atStep, code, text;
     std::string documentJson;  // the draft as the answering steps left it
+    std::string quoteId;       // verdict "quoted" only: the stored quote's id
+    int64_t validUntilMs = 0;  // and until when an order may use it
     std::vector<QuotedStep> steps;
 };
 
 class QuoteRunner {
 public:
     // At most `maxConcurrent` quotes run at once; more are answered Unavailable (503).
-    QuoteRunner(Engine& engine, std::string defaultChain, int maxConcurrent = 4)
-        : engine_(engine), defaultChain_(std::move(defaultChain)), maxConcurrent_(maxConcurrent) {}
-    QuoteResult quote(const std::string& body);
+    // A quote stays usable for `validForMs` after it was answered (quotes.valid_for_s).
+    QuoteRunner(Engine& engine, std::string defaultChain, int64_t validForMs, int maxConcurrent = 4)
+        : engine_(engine),
+          defaultChain_(std::move(defaultChain)),
+          validForMs_(validForMs),
+          maxConcurrent_(maxConcurrent) {}
+    // `client`: who asks (the API key's id, "*" without keys); only that client's orders may use it.
+    QuoteResult quote(const std::string& body, const std::string& client = "*");
 
 private:
     Engine& engine_;
     std::string defaultChain_;
+    const int64_t validForMs_;
     const int maxConcurrent_;
     std::atomic<int> running_{0};
 };

@@ -206,6 +206,24 @@ void createApiKeys(Poco::Data::Session& s, const Dialect&) {
          " revoked_at BIGINT)", now;
 }
 
+// v14: quotes (QuoteStore.h, issue 15): what POST /v1/quotes answered, so an order that
+// names the quote within valid_until gets its prices. used_by_order is set in the order's
+// insert transaction: a quote places at most one order.
+void createQuotes(Poco::Data::Session& s, const Dialect& d) {
+    s << "CREATE TABLE quotes ("
+         " id VARCHAR(36) PRIMARY KEY,"
+         " client VARCHAR(64) NOT NULL,"
+         " chain VARCHAR(128) NOT NULL,"
+         " chain_version INTEGER NOT NULL,"
+         " document " << d.documentType() << ","
+         " created_at BIGINT NOT NULL,"
+         " valid_until BIGINT NOT NULL,"
+         " used_by_order VARCHAR(36),"
+         " used_at BIGINT)", now;
+    // Purging old quotes looks them up by age.
+    s << "CREATE INDEX quotes_valid_until_idx ON quotes (valid_until)", now;
+}
+
 void ensureMigrationsTable(Database& db) {
     auto create = [&] {
         db.withSession("create schema_migrations", [](Poco::Data::Session& s) {
@@ -262,6 +280,7 @@ const std::vector<Migration>& schemaMigrations() {
         {11, "idempotency keys", createIdempotencyKeys},
         {12, "relay dead letters", createDeadLetters},
         {13, "api keys", createApiKeys},
+        {14, "quotes", createQuotes},
     };
     return all;
 }
@@ -272,7 +291,8 @@ const std::vector<std::string>& hostTableNames() {
     // MigrationsTest compares this with the tables a migrated database actually has.
     static const std::vector<std::string> names = {"orders",        "step_runs",         "outbox",
                                                    "relay_cursors", "schema_migrations", "plugin_migrations",
-                                                   "inquiries",     "idempotency_keys",  "relay_dead_letters", "api_keys"};
+                                                   "inquiries",     "idempotency_keys",  "relay_dead_letters", "api_keys",
+                                                   "quotes"};
     return names;
 }
 

@@ -55,10 +55,12 @@ void checkRun(const Database& db, const std::string& op, const StepRunRecord& r)
 
 OrderStore::OrderStore(Database& db) : db_(db) {}
 
-InsertResult OrderStore::insertOrder(const OrderRecord& o) {
+InsertResult OrderStore::insertOrder(const OrderRecord& o) { return insertOrder(o, std::string()); }
+
+InsertResult OrderStore::insertOrder(const OrderRecord& o, const std::string& quoteId) {
     const std::string op = "insertOrder(order_ref " + shown(o.orderRef) + ")";
     checkOrder(db_, op, o);
-    if (db_.keepsStatements()) {
+    if (db_.keepsStatements() && quoteId.empty()) {
         // One statement, prepared once per session: atomic in autocommit, so no BEGIN and
         // COMMIT round trips around it.
         const std::optional<bool> kept =
@@ -68,20 +70,39 @@ InsertResult OrderStore::insertOrder(const OrderRecord& o) {
             return *kept ? InsertResult::Inserted : InsertResult::DuplicateRef;
         }
     }
-    bool inserted = false;
-    db_.withTransaction(op, [&](Session& s) {
-        inserted = db_.dialect().changesOneRow(s, orderstatements::kOrderInsertSql, [&](Statement& st) {
-            st, bind(o.id), bind(o.orderRef), bind(o.chain), bind(o.chainVersion), bind(o.state),
-                bind(o.currentStep);
-            db_.dialect().bindText(st, o.document);
-            st, bind(o.requestHash), bind(o.createdAtMs), bind(o.updatedAtMs), bind(o.leaseOwner),
-                bind(o.leaseUntilMs), bind(o.leaseEpoch), bind(o.callsPending);
-            // NULL, not '', for "no customer": a search by customer never matches it.
-            const Nullable<std::string> customer =
-                o.customerId.empty() ? Nullable<std::string>() : Nullable<std::string>(o.customerId);
-            st, bind(customer);
+    // Thrown to roll back a quote's use when the order turns out to be a duplicate.
+    struct DuplicateWithQuote {};
+    bool inserted = false, quoteTaken = false;
+    try {
+        db_.withTransaction(op, [&](Session& s) {
+            if (!quoteId.empty()) {
+                // First, so that of two orders naming one quote the second waits here and then
+                // finds it used (PostgreSQL re-checks the row; SQLite serialises the writers).
+                quoteTaken = db_.dialect().changesOneRow(
+                    s, "UPDATE quotes SET used_by_order = ?, used_at = ? WHERE id = ? AND used_by_order IS NULL"
+                       " AND valid_until > ?",
+                    [&](Statement& st) {
+                        st, bind(o.id), bind(o.createdAtMs), bind(quoteId), bind(o.createdAtMs);
+                    });
+                if (!quoteTaken) return;
+            }
+            inserted = db_.dialect().changesOneRow(s, orderstatements::kOrderInsertSql, [&](Statement& st) {
+                st, bind(o.id), bind(o.orderRef), bind(o.chain), bind(o.chainVersion), bind(o.state),
+                    bind(o.currentStep);
+                db_.dialect().bindText(st, o.document);
+                st, bind(o.requestHash), bind(o.createdAtMs), bind(o.updatedAtMs), bind(o.leaseOwner),
+                    bind(o.leaseUntilMs), bind(o.leaseEpoch), bind(o.callsPending);
+                // NULL, not '', for "no customer": a search by customer never matches it.
+                const Nullable<std::string> customer =
+                    o.customerId.empty() ? Nullable<std::string>() : Nullable<std::string>(o.customerId);
+                st, bind(customer);
+            });
+            if (!inserted && quoteTaken) throw DuplicateWithQuote{};
         });
-    });
+    } catch (const DuplicateWithQuote&) {
+        return InsertResult::DuplicateRef;  // rolled back: the quote stays unused
+    }
+    if (!quoteId.empty() && !quoteTaken) return InsertResult::QuoteUnavailable;
     return inserted ? InsertResult::Inserted : InsertResult::DuplicateRef;
 }
 

@@ -84,7 +84,9 @@ struct CheckpointExtras {
 inline constexpr std::size_t kMaxStepMessageBytes = 65536;
 inline constexpr std::size_t kMaxStepCodeBytes = 128;  // outcome codes are clipped, like messages
 
-enum class InsertResult { Inserted, DuplicateRef };
+// QuoteUnavailable: the order named a quote (insertOrder's quoteId) that another order used
+// or whose validity ended by then; nothing was inserted.
+enum class InsertResult { Inserted, DuplicateRef, QuoteUnavailable };
 
 class OrderStore {
 public:
@@ -95,6 +97,9 @@ public:
     // Inserts the order in one transaction. A second order with the same orderRef inserts
     // nothing and returns DuplicateRef, also when both race from different threads/processes.
     InsertResult insertOrder(const OrderRecord&);
+    // The same, and marks quote `quoteId` used by this order in the same transaction, if it is
+    // unused and still valid at o.createdAtMs (QuoteStore.h); otherwise inserts nothing.
+    InsertResult insertOrder(const OrderRecord& o, const std::string& quoteId);
 
     std::optional<OrderRecord> findById(const std::string& id);
     std::optional<OrderRecord> findByRef(const std::string& orderRef);

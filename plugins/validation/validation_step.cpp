@@ -7,6 +7,9 @@
 // passes, so a rejected order keeps the document exactly as the ERP sent it.
 // Without a "catalog" in the config, SKUs are only checked for shape, and every line needs
 // its own unit_price; with one, unknown SKUs are refused unless allow_unknown_skus is true.
+// An order placed from a quote (the host wrote /quote after checking that the lines are the
+// quoted ones) is priced at the quote's unit prices, /quote/order/lines/<i>/unit_price, even
+// when the catalog changed since: that is what the customer was quoted.
 #include <orderhost/sdk.hpp>
 
 #include <cstdint>
@@ -162,7 +165,13 @@ class ValidateStep : public sdk::Step {
   std::optional<sdk::Outcome> checkPrice(const sdk::OrderDocument& order, std::size_t i,
                                          const std::string& sku, Line& line) const {
     std::optional<std::int64_t> catalog_price;
-    if (has_catalog_) {
+    Field<std::int64_t> quoted = integerField(order, sdk::path("quote", "order", "lines", i, "unit_price"));
+    if (quoted.state == Field<std::int64_t>::present) {
+      Field<std::string> quoted_sku = stringField(order, sdk::path("quote", "order", "lines", i, "sku"));
+      if (quoted_sku.state != Field<std::string>::present || quoted_sku.value != sku || quoted.value < 0)
+        return lineReject("quote_mismatch", i, "the quote's line does not match SKU \"" + sku + "\"");
+      catalog_price = quoted.value;  // the quoted price stands in for the catalog's
+    } else if (has_catalog_) {
       auto entry = catalog_.find(sku);
       if (entry == catalog_.end() && !allow_unknown_skus_)
         return lineReject("unknown_sku", i, "unknown SKU \"" + sku + "\"");
@@ -174,7 +183,8 @@ class ValidateStep : public sdk::Step {
     if (price.state == Field<std::int64_t>::present) {
       if (catalog_price && *catalog_price != price.value)
         return lineReject("price_mismatch", i, "unit_price " + std::to_string(price.value) +
-                          " differs from the catalog price " + std::to_string(*catalog_price) +
+                          " differs from the " + (quoted.state == Field<std::int64_t>::present ? "quoted" : "catalog") +
+                          " price " + std::to_string(*catalog_price) +
                           " of SKU \"" + sku + "\"");
       line.unit_price = price.value;
       return std::nullopt;

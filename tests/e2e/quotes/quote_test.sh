@@ -3,47 +3,17 @@
 # plugins and demo data, over HTTP, on SQLite and (when ORDERHOST_TEST_PG is set) PostgreSQL.
 #   - a quote answers from the steps that answer quotes (validation's prices, credit's verdict)
 #     and lists every other step as skipped;
-#   - quotes change nothing: every table's rows (pg_dump / sqlite3 .dump, data only) are the
-#     same before and after a burst of concurrent quotes, beside placements that do change them;
+#   - quotes change nothing but their own table: every other table's rows (pg_dump / sqlite3
+#     .dump, data only) are the same before and after a burst of concurrent quotes, beside
+#     placements that do change them, and `quotes` gains one row per quote answered "quoted";
 #   - a draft over the customer's credit says the order would wait for credit_approval;
 #   - a bad draft, an unknown chain and a cancel chain are refused with the reason.
 # Usage: quote_test.sh BUILD_DIR SOURCE_DIR sqlite|postgresql
 set -euo pipefail
 build=$(cd "$1" && pwd); source=$(cd "$2" && pwd); backend=$3
-command -v jq > /dev/null || { echo "jq is missing (scripts/install-deps.sh installs it)"; exit 1; }
-dir=$(mktemp -d /tmp/orderhost-quotes-XXXXXX)
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-if [ "$backend" = postgresql ]; then
-  [ -n "${ORDERHOST_TEST_PG:-}" ] || { echo "ORDERHOST_TEST_PG is not set: skipped"; exit 77; }
-  pg_port=$(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<<"$ORDERHOST_TEST_PG")
-  db="quotes_$(basename "$dir" | tr 'A-Z' 'a-z' | tr -dc 'a-z0-9')_$$"
-  psql=(psql -h 127.0.0.1 -p "$pg_port" -U postgres -v ON_ERROR_STOP=1 -q)
-  trap '"${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" > /dev/null 2>&1; rm -rf "$dir"' EXIT
-  "${psql[@]}" -d postgres -c "CREATE DATABASE $db"
-  connection="${ORDERHOST_TEST_PG/Database=orderhost_test/Database=$db}"
-  # Rows and sequence positions (a nextval is not rolled back with a transaction).
-  dump() { pg_dump -h 127.0.0.1 -p "$pg_port" -U postgres --data-only --inserts --no-comments "$db" |
-             grep -E '^(INSERT|SELECT pg_catalog.setval)' | sort; }
-  drop() { "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true; }
-else
-  connection="Driver=SQLite3;Database=$dir/orderhost.db;JournalMode=WAL;SyncPragma=FULL;Timeout=10000;"
-  dump() { sqlite3 "$dir/orderhost.db" .dump | grep '^INSERT' | sort; }
-  drop() { :; }
-fi
-settings=(--config "$source/config/orderhost.properties" -D "http.port=$port" -D "plugins.folders=$build/plugins"
-          -D "database.connection=$connection")
-cd "$source"  # the chains' templates_dir is relative to the working directory, as in scripts/start.sh
-"$build/host/app/orderhost" "${settings[@]}" > "$dir/host.log" 2>&1 &
-host=$!
-trap 'kill $host 2> /dev/null; wait $host 2> /dev/null; drop; rm -rf "$dir"' EXIT
-for _ in $(seq 150); do curl -sf "http://127.0.0.1:$port/v1/health/live" > /dev/null && break; sleep 0.1; done
-key=$("$build/host/app/orderhost" keys create "${settings[@]}" --name quotes --role erp 2> /dev/null)
-url="http://127.0.0.1:$port"
-fail() { echo "FAIL: $*"; echo "--- host log (last lines):"; tail -20 "$dir/host.log"; exit 1; }
-post() {  # path body -> "status body"
-  curl -sS -o "$dir/reply" -w '%{http_code}' -X POST "$url$1" -H "Authorization: Bearer $key" \
-    -H 'Content-Type: application/json' -d "$2"
-}
+source "$(dirname "$0")/quote_host.sh"
+start_host
+key=$(new_key quotes)
 draft='{"order_ref": "Q-1", "currency": "EUR", "customer": {"id": "C-100"},
         "lines": [{"sku": "BOLT-M8", "quantity": 100}, {"sku": "DRILL-18V", "quantity": 1}]}'
 
@@ -56,7 +26,7 @@ before=$(dump)
 # One quote, read closely.
 status=$(post /v1/quotes "$draft")
 [ "$status" = 200 ] || fail "quote answered $status: $(cat "$dir/reply")"
-jq -e '.verdict == "quoted" and .chain == "place-order"' "$dir/reply" > /dev/null || fail "verdict: $(cat "$dir/reply")"
+jq -e '.verdict == "quoted" and .chain == "place-order" and (.quote_id | length) == 36 and .valid_until > now * 1000' "$dir/reply" > /dev/null || fail "verdict: $(cat "$dir/reply")"
 jq -e '[.steps[] | select(.answered)] | map(.plugin) | index("orderhost.validation") != null' "$dir/reply" > /dev/null \
   || fail "validation did not answer: $(jq -c .steps "$dir/reply")"
 jq -e '[.steps[] | select(.answered | not)] | length > 0 and all(.skipped | length > 0)' "$dir/reply" > /dev/null \
@@ -92,6 +62,9 @@ wait "${pids[@]}"
 [ -z "$(grep -vx '200\|503' "$dir/burst")" ] || fail "a burst quote answered neither 200 nor 503: $(sort "$dir/burst" | uniq -c)"
 [ "$(grep -cx 200 "$dir/burst")" -ge 4 ] || fail "fewer than 4 burst quotes were answered: $(sort "$dir/burst" | uniq -c)"
 after=$(dump)
+# One stored quote per "quoted" answer: the first one, the credit one, and the burst's 200s.
+quoted=$(( 2 + $(grep -cx 200 "$dir/burst") ))
+[ "$(sql 'SELECT COUNT(*) FROM quotes')" = "$quoted" ] || fail "quotes holds $(sql 'SELECT COUNT(*) FROM quotes') rows, not $quoted"
 if [ "$before" != "$after" ]; then
   diff <(echo "$before") <(echo "$after") | head -20
   fail "quotes changed the database"

@@ -1,0 +1,79 @@
+#include "host/store/QuoteStore.h"
+
+#include "host/store/OrderFields.h"
+
+#include <Poco/Data/Statement.h>
+#include <Poco/Nullable.h>
+
+#include <atomic>
+
+using namespace Poco::Data::Keywords;
+using Poco::Nullable;
+using Poco::Data::Session;
+using Poco::Data::Statement;
+
+namespace orderhost::store {
+namespace {
+
+using namespace fields;
+
+constexpr Field kQuoteId{"quote id", 36, true}, kClient{"client", 64, true};
+
+// When this process last purged old quotes (ms); 0: never.
+std::atomic<int64_t> lastPurgeMs{0};
+constexpr int64_t kPurgeEveryMs = 60 * 1000;
+
+}  // namespace
+
+void QuoteStore::save(const QuoteRecord& q) {
+    const std::string op = "save quote " + shown(q.id);
+    check(db_, op, kQuoteId, q.id);
+    check(db_, op, kClient, q.client);
+    check(db_, op, kChain, q.chain);
+    check(db_, op, kDocument, q.document);
+    db_.withSession(op, [&](Session& s) {
+        Statement st(s);
+        st << "INSERT INTO quotes (id, client, chain, chain_version, document, created_at, valid_until)"
+              " VALUES (?, ?, ?, ?, "
+           << Dialect::textParam() << ", ?, ?)",
+            bind(q.id), bind(q.client), bind(q.chain), bind(q.chainVersion);
+        db_.dialect().bindText(st, q.document);
+        st, bind(static_cast<Poco::Int64>(q.createdAtMs)), bind(static_cast<Poco::Int64>(q.validUntilMs));
+        st.execute();
+    });
+    int64_t last = lastPurgeMs.load();
+    if (q.createdAtMs - last >= kPurgeEveryMs && lastPurgeMs.compare_exchange_strong(last, q.createdAtMs)) {
+        db_.withSession("purge old quotes", [&](Session& s) {
+            const Poco::Int64 before = q.createdAtMs - kQuoteRetentionMs;
+            s << "DELETE FROM quotes WHERE valid_until < ?", bind(before), now;
+        });
+    }
+}
+
+std::optional<QuoteRecord> QuoteStore::find(const std::string& id) {
+    const std::string op = "find quote " + shown(id);
+    return db_.withSession(op, [&](Session& s) -> std::optional<QuoteRecord> {
+        QuoteRecord q;
+        Nullable<std::string> document, usedBy;
+        Nullable<Poco::Int64> documentBytes, usedAt;
+        Poco::Int64 created = 0, validUntil = 0;
+        Statement st(s);
+        st << "SELECT id, client, chain, chain_version, document, " << db_.dialect().octetLength("document")
+           << ", created_at, valid_until, used_by_order, used_at FROM quotes WHERE id = ?",
+            bind(id), into(q.id), into(q.client), into(q.chain), into(q.chainVersion), into(document),
+            into(documentBytes), into(created), into(validUntil), into(usedBy), into(usedAt);
+        st.execute();
+        if (st.rowsExtracted() == 0) return std::nullopt;
+        q.document = document.isNull() ? std::string() : document.value();
+        // Reads truncate silently past the declared size: never hand out a cut document.
+        if (documentBytes.isNull() || static_cast<Poco::Int64>(q.document.size()) != documentBytes.value())
+            throw StoreError(db_.errorMessage(op, "the quote's document read back truncated"));
+        q.createdAtMs = created;
+        q.validUntilMs = validUntil;
+        q.usedByOrder = usedBy.isNull() ? std::string() : usedBy.value();
+        q.usedAtMs = usedAt.isNull() ? 0 : usedAt.value();
+        return q;
+    });
+}
+
+}  // namespace orderhost::store
