@@ -105,10 +105,18 @@ TEST_P(ApiContractE2ETest, EveryOperationAnswersAsDescribed) {
     EXPECT_EQ(contract_->send(*host_, "POST", "/v1/orders", order("C-3", "C-100"), "text/plain").status, 415);
     EXPECT_EQ(status("POST", "/v1/orders", std::string(5000, ' ')), 413);
 
-    // Quotes: answered (nothing stored), malformed, invalid.
+    // Quotes: answered, malformed, invalid.
     EXPECT_EQ(status("POST", "/v1/quotes", order("Q-1", "C-100")), 200);
     EXPECT_EQ(status("POST", "/v1/quotes", "{\"order_ref\":"), 400);
     EXPECT_EQ(status("POST", "/v1/quotes", R"({"order_ref":"bad ref","currency":"eur"})"), 422);
+    // An order from a quote: created; a second use 409; an unknown quote 422.
+    const HttpReply quoted = contract_->post(*host_, "/v1/quotes", order("Q-2", "C-100"));
+    ASSERT_EQ(quoted.status, 200) << quoted.body;
+    const std::string quoteId = json(quoted.body)->getValue<std::string>("quote_id");
+    const auto fromQuote = [](const std::string& id, const std::string& body) { return "{\"quote_id\":\"" + id + "\"," + body.substr(1); };
+    place(fromQuote(quoteId, order("Q-2", "C-100")));
+    place(fromQuote(quoteId, order("Q-3", "C-100")), 409);
+    place(fromQuote("00000000-0000-0000-0000-000000000000", order("Q-4", "C-100")), 422);
 
     // Reading and searching.
     EXPECT_EQ(status("GET", "/v1/orders/" + completed), 200);
