@@ -127,4 +127,33 @@ INSTANTIATE_TEST_SUITE_P(Cases, ValidationConfig, ::testing::Values(
     BadConfig{R"({"allow_unknown_skus":"yes"})", "/allow_unknown_skus"}),
     [](const ::testing::TestParamInfo<BadConfig>& info) { return "case" + std::to_string(info.index); });
 
+// An order placed from a quote: the host wrote /quote; the quoted unit prices stand in for the
+// catalog's, so a price change after the quote does not reach the quoted customer.
+std::string quotedOrder(const std::string& lines, const std::string& quotedLines) {
+    std::string order = orderWithLines(lines);
+    order.pop_back();  // the closing brace
+    return order + R"(,"quote":{"id":"q","valid_until":1,"chain":"c","chain_version":1,"order":{"lines":)" +
+           quotedLines + "}}}";
+}
+
+TEST(ValidationStep, PricesAnOrderFromAQuoteAtTheQuotedPrices) {
+    FakeHost host = validate(quotedOrder(R"([{"sku":"SKU-1","quantity":2},{"sku":"SKU-2","quantity":1}])",
+                                         R"([{"sku":"SKU-1","unit_price":1800},{"sku":"SKU-2","unit_price":500}])"),
+                             kCatalog);
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_CONTINUE) << host.result().message;
+    EXPECT_EQ(host.orderJson("/lines/0/unit_price"), "1800");  // the catalog says 1999 now
+    EXPECT_EQ(host.orderJson("/totals/net"), "4100");
+}
+
+TEST(ValidationStep, RefusesAPriceOrSkuThatDiffersFromTheQuote) {
+    FakeHost price = validate(quotedOrder(R"([{"sku":"SKU-1","quantity":1,"unit_price":1999}])",
+                                          R"([{"sku":"SKU-1","unit_price":1800}])"),
+                              kCatalog);
+    EXPECT_EQ(price.result().code, "price_mismatch");
+    EXPECT_NE(price.result().message.find("quoted price 1800"), std::string::npos) << price.result().message;
+    FakeHost sku = validate(quotedOrder(R"([{"sku":"SKU-1","quantity":1}])", R"([{"sku":"SKU-2","unit_price":1}])"),
+                            kCatalog);
+    EXPECT_EQ(sku.result().code, "quote_mismatch");
+}
+
 }  // namespace
