@@ -6,6 +6,7 @@
 # Usage: scripts/bench.sh [--callgrind] [extra Google Benchmark flags...]
 #        scripts/bench.sh --throughput
 #        scripts/bench.sh --http [--smoke]
+#        scripts/bench.sh --quotes
 #   Builds build-bench/ as RelWithDebInfo (the flags scripts/build.sh ships the server with),
 #   runs every case 5 times, interleaved so that machine noise hits all cases alike, and keeps
 #   the raw aggregates in build-bench/abi_call_bench.csv.
@@ -23,16 +24,21 @@
 #                clients, next to a bare ODBC writer of the same rows and pgbench TPC-B in the
 #                same run (bench/http-load/http_bench.sh has the knobs; about 10 minutes).
 #                --smoke: SQLite only, 2 s per point (under a minute).
+#   --quotes     quotes/s beside orders/s over HTTP (issue 15): the same host and chain on
+#                SQLite and PostgreSQL (fsync on), 1 and 4 clients, back to back
+#                (bench/http-load/quote_bench.sh has the knobs; about 2 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 callgrind=false
 throughput=false
 http=false
+quotes=false
 case "${1:-}" in
   --callgrind) callgrind=true; shift ;;
   --throughput) throughput=true; shift ;;
   --http) http=true; shift ;;
+  --quotes) quotes=true; shift ;;
 esac
 
 scripts/install-deps.sh
@@ -146,6 +152,11 @@ if $http; then
   cmake --build "$dir" -j "$(nproc)" --target orderhost orderhost-plugin-worker bare_odbc_writer orderhost-validation orderhost-credit \
     orderhost-sourcing orderhost-billing orderhost-notification orderhost-preparation orderhost-publication
   exec bench/http-load/http_bench.sh "$dir" "$@"
+fi
+if $quotes; then
+  cmake --build "$dir" -j "$(nproc)" --target orderhost orderhost-plugin-worker orderhost-validation orderhost-credit \
+    orderhost-sourcing orderhost-billing orderhost-notification orderhost-preparation orderhost-publication
+  exec bench/http-load/quote_bench.sh "$dir" "$@"
 fi
 cmake --build "$dir" -j "$(nproc)" --target abi_call_bench
 bench="$dir/bench/abi_call_bench"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Concurrent ERP clients over HTTP: each POSTs orders in a loop on its own keep-alive connection.
 
-usage: load.py PORT CLIENTS SECONDS [--rate R] [--count N] [--customer ID] [--prefix P] [--result]
+usage: load.py PORT CLIENTS SECONDS [--rate R] [--count N] [--customer ID] [--prefix P] [--quotes] [--result]
   closed loop (default): each client sends its next order as soon as the last one is answered
   --rate R     paced: R orders/s in all, spread evenly over the clients; a latency counts from
                the moment the order was due, so a late send is not hidden (coordinated omission)
@@ -9,6 +9,8 @@ usage: load.py PORT CLIENTS SECONDS [--rate R] [--count N] [--customer ID] [--pr
   --customer   the customer of every order (default: C-<client number>, one per client, so that
                orders of different clients do not queue on one customer's credit lock)
   --prefix     start of every order_ref (default L); order_refs are <prefix>-<client>-<n>-<ms>
+  --quotes     POST the same drafts to /v1/quotes instead (issue 15): a quote counts when it
+               answers 200 with verdict "quoted" ("200:quoted"); measure=quote in the result line
   --result     also print one line "result measure=http ... per_s=... p50_us=... p99_us=..."
 prints {"<status>[:<order state>]": count, ...} (and the result line).
 Used by bench/http-load/run.sh and scripts/bench.sh --http (bench/http-load/http_bench.sh).
@@ -30,8 +32,10 @@ parser.add_argument("--count", type=int, default=0)
 parser.add_argument("--customer", default="")
 parser.add_argument("--prefix", default="L")
 parser.add_argument("--result", action="store_true")
+parser.add_argument("--quotes", action="store_true")
 args = parser.parse_args()
 
+path, done = ("/v1/quotes", "200:quoted") if args.quotes else ("/v1/orders", "201:completed")
 counts = collections.Counter()
 latencies = []  # seconds, of orders that completed
 lock = threading.Lock()
@@ -73,12 +77,14 @@ def client(number):
         else:
             began = time.monotonic()
         try:
-            conn.request("POST", "/v1/orders", order_body(number, i), {"Content-Type": "application/json"})
+            conn.request("POST", path, order_body(number, i), {"Content-Type": "application/json"})
             reply = conn.getresponse()
             data = reply.read()
             key = str(reply.status)
             if reply.status == 201:
                 key += ":" + json.loads(data)["state"]
+            elif reply.status == 200 and args.quotes:
+                key += ":" + json.loads(data)["verdict"]
         except Exception as error:  # the host died or closed the connection
             key = "error:" + type(error).__name__
             conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
@@ -86,7 +92,7 @@ def client(number):
         took = time.monotonic() - began
         with lock:
             counts[key] += 1
-            if key == "201:completed":
+            if key == done:
                 latencies.append(took)
 
 
@@ -104,7 +110,7 @@ if args.result:
         return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1e6 if latencies else 0
 
     cpu = resource.getrusage(resource.RUSAGE_SELF)  # the load generator shares the machine's CPUs
-    others = sum(n for k, n in counts.items() if k != "201:completed")
-    print(f"result measure=http clients={args.clients} rate={args.rate:g} completed={len(latencies)} "
+    others = sum(n for k, n in counts.items() if k != done)
+    print(f"result measure={'quote' if args.quotes else 'http'} clients={args.clients} rate={args.rate:g} completed={len(latencies)} "
           f"per_s={len(latencies) / elapsed:.1f} p50_us={pct(0.5):.0f} p99_us={pct(0.99):.0f} "
           f"other={others} elapsed_s={elapsed:.1f} client_cpu_s={cpu.ru_utime + cpu.ru_stime:.2f}")
