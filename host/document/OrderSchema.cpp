@@ -59,7 +59,8 @@ constexpr StringRule kId{1, 64, isNotControl, "must not contain control characte
 constexpr StringRule kText200{0, 200, nullptr, ""};
 constexpr StringRule kOrderRef{1, 64, isOrderRefChar, "may only contain letters, digits and . _ : -"};
 constexpr StringRule kChainName{1, 64, isChainNameChar, "may only contain lowercase letters, digits and -"};
-constexpr StringRule kQuoteId{36, 36, isChainNameChar, "must be an id as POST /v1/quotes returned it (36 lowercase hex digits and -)"};
+bool isLowerHexOrDash(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-'; }
+constexpr StringRule kQuoteId{36, 36, isLowerHexOrDash, "must be an id as POST /v1/quotes returned it (36 lowercase hex digits and -)"};
 constexpr StringRule kCurrency{3, 3, isUpper, "may only contain uppercase letters (ISO 4217, e.g. EUR)"};
 constexpr StringRule kCountry{2, 2, isUpper, "may only contain uppercase letters (ISO 3166-1 alpha-2, e.g. DE)"};
 // A short BCP 47-like tag: "de", "de-CH", "pt-BR", "zh-Hant-TW"; at most 16 characters (what

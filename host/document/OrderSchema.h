@@ -5,7 +5,7 @@
 // Schema v1 (all lengths in Unicode code points):
 //   order_ref         required string 1..64, [A-Za-z0-9._:-]
 //   chain             optional string 1..64, [a-z0-9-]
-//   quote_id          optional string of 36 [a-z0-9-]: the id POST /v1/quotes returned; the
+//   quote_id          optional string of 36 [0-9a-f-]: the id POST /v1/quotes returned; the
 //                     order gets the quoted prices (OrderIntake checks it against the quote)
 //   currency          required, 3 uppercase letters (ISO 4217)
 //   customer          required object: id (string 1..64), name (string <=200),

@@ -62,11 +62,13 @@ SubmitResult OrderIntake::submit(const std::string& body, const std::string& cli
     const int64_t now = engine_.now();
     store::QuoteStore quotes(engine_.store().database());
     if (!quoteId.empty()) {
+        // An order_ref already stored is a repeat (its reply was lost) or a conflict, whatever
+        // became of its quote since (used by it, expired, purged): the same answer as without one.
+        if (engine_.store().findByRef(order.orderRef)) return fromExisting(order.orderRef, order.requestHash);
         const QuoteCheck check = applyQuote(quotes, doc, quoteId, client, chain->definition.name, now);
         if (check.kind == QuoteCheck::Kind::Used) {
-            // The same order posted again (its reply was lost) is a repeat, not a second use.
-            const auto user = engine_.store().findById(check.usedByOrder);
-            if (user && user->orderRef == order.orderRef) return fromExisting(order.orderRef, order.requestHash);
+            // Used since the look-up above, perhaps by this very order posted twice at once.
+            if (engine_.store().findByRef(order.orderRef)) return fromExisting(order.orderRef, order.requestHash);
             return failed(SubmitResult::Kind::QuoteUsed, check.message);
         }
         if (check.kind != QuoteCheck::Kind::Honoured) {
@@ -92,9 +94,13 @@ SubmitResult OrderIntake::submit(const std::string& body, const std::string& cli
     const store::InsertResult inserted = engine_.store().insertOrder(order, quoteId);
     if (inserted == store::InsertResult::DuplicateRef) return fromExisting(order.orderRef, order.requestHash);
     if (inserted == store::InsertResult::QuoteUnavailable) {  // another order took it a moment ago
+        // That order may be this one, posted twice at once (a retry overlapping the original).
+        if (engine_.store().findByRef(order.orderRef)) return fromExisting(order.orderRef, order.requestHash);
         const QuoteCheck gone = quoteGoneAtInsert(quotes, quoteId, now);
-        return failed(gone.kind == QuoteCheck::Kind::Used ? SubmitResult::Kind::QuoteUsed : SubmitResult::Kind::QuoteRefused,
-                      gone.message);
+        if (gone.kind == QuoteCheck::Kind::Used) return failed(SubmitResult::Kind::QuoteUsed, gone.message);
+        SubmitResult refused = failed(SubmitResult::Kind::QuoteRefused, gone.message);
+        refused.errors.push_back({"/quote_id", gone.message});
+        return refused;
     }
     result.kind = SubmitResult::Kind::Created;
     // The line that ties the HTTP request's id (in the log fields) to the new order's.

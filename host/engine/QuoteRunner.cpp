@@ -75,6 +75,7 @@ QuoteResult QuoteRunner::quote(const std::string& body, const std::string& clien
     // snapshot upgraded to a write fails at once under concurrent writers), so quotes queue
     // with the steps for it; on PostgreSQL they lock only the rows they write.
     auto transaction = std::make_shared<store::StepTransaction>(engine_.store().database());
+    const std::string draftJson = parsed.document->toJson();  // what an order from the quote must repeat
     document::JsonDocument doc = std::move(*parsed.document);
     for (const auto& step : chain->steps) {
         const chains::StepDefinition& definition = step->definition();
@@ -145,7 +146,8 @@ QuoteResult QuoteRunner::quote(const std::string& body, const std::string& clien
     if (result.verdict == "quoted") {  // only an order the chain would take can be placed from it
         const int64_t at = engine_.now();
         store::QuoteStore(engine_.store().database())
-            .save({storedId, client, result.chain, result.chainVersion, result.documentJson, at, at + validForMs_, {}, 0});
+            .save({storedId, client, result.chain, result.chainVersion, draftJson, result.documentJson, at,
+                   at + validForMs_, {}, 0});
         result.quoteId = storedId;
         result.validUntilMs = at + validForMs_;
     }

@@ -6,6 +6,8 @@
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Timestamp.h>
 
+#include <set>
+
 namespace orderhost::engine {
 namespace {
 
@@ -32,26 +34,61 @@ std::string valueAt(const JsonDocument& doc, const std::string& pointer) {
     return parsed.ok() ? parsed.document->canonicalJson() : json;
 }
 
-// Where the order differs from the quoted draft, as schema-style errors.
-std::vector<document::SchemaError> differences(const JsonDocument& order, const JsonDocument& quoted) {
+std::set<std::string> memberNames(const JsonDocument& doc, const std::string& pointer) {
+    std::set<std::string> names;
+    std::size_t count = 0;
+    std::string name;
+    if (doc.getSize(pointer, count) != Status::Ok) return names;
+    for (std::size_t i = 0; i < count; ++i)
+        if (doc.getKey(pointer, i, name) == Status::Ok) names.insert(name);
+    return names;
+}
+
+// Where the order differs from the draft that was quoted, as schema-style errors. Everything
+// but order_ref, quote_id and chain (compared by name by the caller) must be the same, so that
+// every step and every `when:` sees the order as it saw the draft. A line may add the
+// unit_price it was quoted (`answered`: the quote's answer), nothing else.
+std::vector<document::SchemaError> differences(const JsonDocument& order, const JsonDocument& draft,
+                                               const JsonDocument& answered) {
     std::vector<document::SchemaError> errors;
-    auto compare = [&](const std::string& pointer) {
-        const std::string mine = valueAt(order, pointer), theirs = valueAt(quoted, pointer);
-        if (mine == theirs) return;
-        errors.push_back({pointer, "differs from the quote (quoted: " + (theirs.empty() ? std::string("absent") : theirs) +
-                                       ")"});
+    auto add = [&](const std::string& pointer, const std::string& quoted) {
+        if (errors.size() < document::kMaxSchemaErrors)
+            errors.push_back({pointer, "differs from the quote (quoted: " + (quoted.empty() ? "absent" : quoted) + ")"});
     };
-    for (const char* pointer : {"/currency", "/customer/id", "/shipping_address"}) compare(pointer);
-    std::size_t lines = 0, quotedLines = 0;
-    order.getSize("/lines", lines);
-    quoted.getSize("/lines", quotedLines);
-    if (lines != quotedLines) {
-        errors.push_back({"/lines", "the order has " + std::to_string(lines) + " lines, the quote " +
-                                        std::to_string(quotedLines)});
-        return errors;
-    }
-    for (std::size_t i = 0; i < lines && errors.size() < document::kMaxSchemaErrors; ++i) {
-        for (const char* field : {"sku", "quantity", "kind"}) compare("/lines/" + std::to_string(i) + "/" + field);
+    auto compare = [&](const std::string& pointer) {
+        const std::string mine = valueAt(order, pointer), theirs = valueAt(draft, pointer);
+        if (mine != theirs) add(pointer, theirs);
+    };
+    std::set<std::string> top = memberNames(order, "");
+    top.merge(memberNames(draft, ""));
+    for (const std::string& name : top) {
+        if (name == "order_ref" || name == "quote_id" || name == "chain") continue;
+        if (name != "lines") {
+            compare("/" + name);
+            continue;
+        }
+        std::size_t lines = 0, quotedLines = 0;
+        order.getSize("/lines", lines);
+        draft.getSize("/lines", quotedLines);
+        if (lines != quotedLines) {
+            errors.push_back({"/lines", "the order has " + std::to_string(lines) + " lines, the quote " +
+                                            std::to_string(quotedLines)});
+            continue;
+        }
+        for (std::size_t i = 0; i < lines; ++i) {
+            const std::string line = "/lines/" + std::to_string(i);
+            std::set<std::string> fields = memberNames(order, line);
+            fields.merge(memberNames(draft, line));
+            for (const std::string& field : fields) {
+                const std::string pointer = line + "/" + field;
+                if (field != "unit_price" || !valueAt(draft, pointer).empty()) {
+                    compare(pointer);
+                } else if (const std::string price = valueAt(order, pointer), quoted = valueAt(answered, pointer);
+                           price != quoted) {
+                    add(pointer, quoted);  // the order sent a price: it must be the quoted one
+                }
+            }
+        }
     }
     return errors;
 }
@@ -79,9 +116,10 @@ QuoteCheck applyQuote(store::QuoteStore& quotes, JsonDocument& doc, const std::s
                        "quote '" + quoteId + "' was made for chain " + quote->chain + ", this order is for " + chain);
     }
     auto quoted = JsonDocument::parse(quote->document);
-    if (!quoted.ok()) throw std::runtime_error("quote " + quoteId + " holds a document that does not parse");
+    auto draft = JsonDocument::parse(quote->draft);
+    if (!quoted.ok() || !draft.ok()) throw std::runtime_error("quote " + quoteId + " holds a document that does not parse");
     QuoteCheck check;
-    check.errors = differences(doc, *quoted.document);
+    check.errors = differences(doc, *draft.document, *quoted.document);
     if (!check.errors.empty()) {
         check.kind = QuoteCheck::Kind::Mismatch;
         check.message = "the order differs from quote '" + quoteId + "' (" + std::to_string(check.errors.size()) +
@@ -110,8 +148,9 @@ QuoteCheck quoteGoneAtInsert(store::QuoteStore& quotes, const std::string& quote
         used.usedByOrder = quote->usedByOrder;
         return used;
     }
-    return refusal(QuoteCheck::Kind::Expired, "quote '" + quoteId + "' expired while the order was placed (" +
-                                                  std::to_string(nowMs) + "); ask for a new one");
+    return refusal(QuoteCheck::Kind::Expired,
+                   "quote '" + quoteId + "' expired at " + isoTime(quote ? quote->validUntilMs : nowMs) +
+                       " while the order was placed (quotes.valid_for_s); ask for a new one");
 }
 
 }  // namespace orderhost::engine

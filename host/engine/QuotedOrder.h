@@ -1,9 +1,9 @@
 // An order that names a quote (issue 15 item 3): the checks before it is stored, and what it
 // carries of the quote.
 //
-// The order must be the draft that was quoted — same chain, currency, customer id, shipping
-// address, and the same lines (sku, quantity, kind) in the same order — placed by the client
-// that asked, unused, before valid_until. It then carries the quote at /quote:
+// The order must be the draft that was quoted — the same body but for order_ref and quote_id
+// (chain by name; a line may add the unit_price it was quoted) — placed by the client that
+// asked, unused, before valid_until. It then carries the quote at /quote:
 //   {"id": ..., "valid_until": ms, "chain": ..., "chain_version": n, "order": <the answered draft>}
 // and the steps that answered the quote honour what they answered there (validation's unit
 // prices: docs/plugins.md). The client cannot write /quote itself: the order schema refuses it.

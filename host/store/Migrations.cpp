@@ -206,15 +206,16 @@ void createApiKeys(Poco::Data::Session& s, const Dialect&) {
          " revoked_at BIGINT)", now;
 }
 
-// v14: quotes (QuoteStore.h, issue 15): what POST /v1/quotes answered, so an order that
-// names the quote within valid_until gets its prices. used_by_order is set in the order's
-// insert transaction: a quote places at most one order.
+// v14: quotes (QuoteStore.h, issue 15): the draft as the client sent it and what POST
+// /v1/quotes answered, so an order that names the quote within valid_until gets its prices.
+// used_by_order is set in the order's insert transaction: a quote places at most one order.
 void createQuotes(Poco::Data::Session& s, const Dialect& d) {
     s << "CREATE TABLE quotes ("
          " id VARCHAR(36) PRIMARY KEY,"
          " client VARCHAR(64) NOT NULL,"
          " chain VARCHAR(128) NOT NULL,"
          " chain_version INTEGER NOT NULL,"
+         " draft " << d.documentType() << ","
          " document " << d.documentType() << ","
          " created_at BIGINT NOT NULL,"
          " valid_until BIGINT NOT NULL,"

@@ -4,6 +4,7 @@
 
 #include <Poco/Data/Statement.h>
 #include <Poco/Nullable.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 
@@ -31,22 +32,28 @@ void QuoteStore::save(const QuoteRecord& q) {
     check(db_, op, kClient, q.client);
     check(db_, op, kChain, q.chain);
     check(db_, op, kDocument, q.document);
+    check(db_, op, kDocument, q.draft);
     db_.withSession(op, [&](Session& s) {
         Statement st(s);
-        st << "INSERT INTO quotes (id, client, chain, chain_version, document, created_at, valid_until)"
+        st << "INSERT INTO quotes (id, client, chain, chain_version, draft, document, created_at, valid_until)"
               " VALUES (?, ?, ?, ?, "
-           << Dialect::textParam() << ", ?, ?)",
+           << Dialect::textParam() << ", " << Dialect::textParam() << ", ?, ?)",
             bind(q.id), bind(q.client), bind(q.chain), bind(q.chainVersion);
+        db_.dialect().bindText(st, q.draft);
         db_.dialect().bindText(st, q.document);
         st, bind(static_cast<Poco::Int64>(q.createdAtMs)), bind(static_cast<Poco::Int64>(q.validUntilMs));
         st.execute();
     });
     int64_t last = lastPurgeMs.load();
     if (q.createdAtMs - last >= kPurgeEveryMs && lastPurgeMs.compare_exchange_strong(last, q.createdAtMs)) {
-        db_.withSession("purge old quotes", [&](Session& s) {
-            const Poco::Int64 before = q.createdAtMs - kQuoteRetentionMs;
-            s << "DELETE FROM quotes WHERE valid_until < ?", bind(before), now;
-        });
+        try {
+            db_.withSession("purge old quotes", [&](Session& s) {
+                const Poco::Int64 before = q.createdAtMs - kQuoteRetentionMs;
+                s << "DELETE FROM quotes WHERE valid_until < ? AND used_by_order IS NULL", bind(before), now;
+            });
+        } catch (const StoreError& e) {  // the quote is saved; the next purge tries again
+            spdlog::warn("purging old quotes failed: {}", e.what());
+        }
     }
 }
 
@@ -54,20 +61,23 @@ std::optional<QuoteRecord> QuoteStore::find(const std::string& id) {
     const std::string op = "find quote " + shown(id);
     return db_.withSession(op, [&](Session& s) -> std::optional<QuoteRecord> {
         QuoteRecord q;
-        Nullable<std::string> document, usedBy;
-        Nullable<Poco::Int64> documentBytes, usedAt;
+        Nullable<std::string> draft, document, usedBy;
+        Nullable<Poco::Int64> draftBytes, documentBytes, usedAt;
         Poco::Int64 created = 0, validUntil = 0;
         Statement st(s);
-        st << "SELECT id, client, chain, chain_version, document, " << db_.dialect().octetLength("document")
+        st << "SELECT id, client, chain, chain_version, draft, " << db_.dialect().octetLength("draft")
+           << ", document, " << db_.dialect().octetLength("document")
            << ", created_at, valid_until, used_by_order, used_at FROM quotes WHERE id = ?",
-            bind(id), into(q.id), into(q.client), into(q.chain), into(q.chainVersion), into(document),
-            into(documentBytes), into(created), into(validUntil), into(usedBy), into(usedAt);
+            bind(id), into(q.id), into(q.client), into(q.chain), into(q.chainVersion), into(draft), into(draftBytes),
+            into(document), into(documentBytes), into(created), into(validUntil), into(usedBy), into(usedAt);
         st.execute();
         if (st.rowsExtracted() == 0) return std::nullopt;
+        q.draft = draft.isNull() ? std::string() : draft.value();
         q.document = document.isNull() ? std::string() : document.value();
         // Reads truncate silently past the declared size: never hand out a cut document.
-        if (documentBytes.isNull() || static_cast<Poco::Int64>(q.document.size()) != documentBytes.value())
-            throw StoreError(db_.errorMessage(op, "the quote's document read back truncated"));
+        if (documentBytes.isNull() || static_cast<Poco::Int64>(q.document.size()) != documentBytes.value() ||
+            draftBytes.isNull() || static_cast<Poco::Int64>(q.draft.size()) != draftBytes.value())
+            throw StoreError(db_.errorMessage(op, "the quote's documents read back truncated"));
         q.createdAtMs = created;
         q.validUntilMs = validUntil;
         q.usedByOrder = usedBy.isNull() ? std::string() : usedBy.value();

@@ -30,7 +30,7 @@ settings=(--config "$source/config/orderhost.properties" -D "http.port=$port" -D
           -D "database.connection=$connection")
 host=
 stop_host() { [ -z "$host" ] || { kill "$host" 2> /dev/null; wait "$host" 2> /dev/null || true; host=; }; }
-trap 'stop_host; drop; rm -rf "$dir"' EXIT
+trap 'stop_host; drop; [ -n "${KEEP_DIR:-}" ] || rm -rf "$dir"' EXIT
 start_host() {
   stop_host
   # The chains' templates_dir is relative to the working directory, as in scripts/start.sh.

@@ -3,10 +3,12 @@
 # plugins and demo data, over HTTP, on SQLite and (when ORDERHOST_TEST_PG is set) PostgreSQL.
 #   - an order naming a quote gets the quoted prices, also after the catalog changed (a new
 #     chain version with another price, loaded by a restart), and carries the quote at /quote;
-#   - the quote is then used: the same order again is a repeat (200), another order naming it
-#     is a 409 naming the order that used it; of 8 concurrent orders naming one quote one wins;
+#   - the quote is then used: the same order again is a repeat (200), also when four copies
+#     race; another order naming it is a 409 naming the order that used it; of 8 concurrent
+#     orders naming one quote one wins;
 #   - an expired quote, an unknown one, another client's and an order that differs from the
-#     quoted draft are 422s that say why and where; nothing is stored for them.
+#     quoted draft (quantity, customer, attributes, a unit_price other than the quoted one)
+#     are 422s that say why and where; nothing is stored for them and the quote stays unused.
 # Usage: quote_to_order_test.sh BUILD_DIR SOURCE_DIR sqlite|postgresql
 set -euo pipefail
 build=$(cd "$1" && pwd); source=$(cd "$2" && pwd); backend=$3
@@ -66,6 +68,11 @@ jq -e 'any(.errors[]; .field == "/quote_id")' "$dir/reply" > /dev/null || fail "
 [ "$(post /v1/orders "$(jq -c '.lines[0].quantity = 101' <<<"$with_q2")")" = 422 ] || fail "a changed quantity: $(cat "$dir/reply")"
 jq -e 'any(.errors[]; .field == "/lines/0/quantity")' "$dir/reply" > /dev/null || fail "changed quantity field: $(cat "$dir/reply")"
 [ "$(post /v1/orders "$(jq -c '.customer.id = "C-200"' <<<"$with_q2")")" = 422 ] || fail "another customer: $(cat "$dir/reply")"
+[ "$(post /v1/orders "$(jq -c '.lines[0].unit_price = 25' <<<"$with_q2")")" = 422 ] || fail "a price other than the quoted one: $(cat "$dir/reply")"
+jq -e 'any(.errors[]; .field == "/lines/0/unit_price" and (.message | contains("quoted: 30")))' "$dir/reply" > /dev/null \
+  || fail "unit_price field: $(cat "$dir/reply")"
+[ "$(post /v1/orders "$(jq -c '.attributes = {"priority": "rush"}' <<<"$with_q2")")" = 422 ] || fail "other attributes: $(cat "$dir/reply")"
+jq -e 'any(.errors[]; .field == "/attributes")' "$dir/reply" > /dev/null || fail "attributes field: $(cat "$dir/reply")"
 [ "$(post /v1/orders "$(jq -c '.chain = "place-goods"' <<<"$with_q2")")" = 422 ] || fail "another chain: $(cat "$dir/reply")"
 grep -q "was made for chain place-order" "$dir/reply" || fail "chain reason: $(cat "$dir/reply")"
 [ "$(post /v1/quotes "$with_q2")" = 422 ] || fail "a draft naming a quote: $(cat "$dir/reply")"
@@ -88,5 +95,21 @@ wait "${pids[@]}"
 [ "$(cat "$dir"/race-[0-9] | grep -cx 201)" = 1 ] || fail "orders racing for one quote: $(cat "$dir"/race-[0-9] | sort | uniq -c)"
 [ "$(cat "$dir"/race-[0-9] | grep -cx 409)" = 7 ] || fail "the losers were not 409s: $(cat "$dir"/race-[0-9] | sort | uniq -c)"
 [ "$(sql "SELECT COUNT(*) FROM orders WHERE order_ref LIKE 'O-3-%'")" = 1 ] || fail "more than one order from one quote"
-[ "$(sql "SELECT COUNT(*) FROM quotes WHERE used_by_order IS NOT NULL")" = 2 ] || fail "quotes used: $(sql 'SELECT id, used_by_order FROM quotes')"
+
+# One order posted four times at once (a retry overlapping the original): one order, every
+# answer is that order (201 for the first, 200 for the repeats), never "quote used". Its line
+# names the unit_price it was quoted (v2's 30), which an order may add.
+q4=$(quote "$(jq -c '.order_ref = "O-4"' <<<"$draft")")
+with_q4=$(jq -c --arg q "$q4" '.order_ref = "O-4" | .quote_id = $q | .lines[0].unit_price = 30' <<<"$draft")
+pids=()
+for i in 1 2 3 4; do
+  curl -sS -o "$dir/retry-body-$i" -w '%{http_code}\n' -X POST "$url/v1/orders" -H "Authorization: Bearer $key" \
+    -H 'Content-Type: application/json' -d "$with_q4" > "$dir/retry-$i" &
+  pids+=($!)
+done
+wait "${pids[@]}"
+[ "$(cat "$dir"/retry-[0-9] | grep -cx 201)" = 1 ] || fail "overlapping retries: $(cat "$dir"/retry-[0-9] | sort | uniq -c)"
+[ "$(cat "$dir"/retry-[0-9] | grep -cx 200)" = 3 ] || fail "overlapping retries: $(cat "$dir"/retry-[0-9] | sort | uniq -c)"
+[ "$(jq -r .id "$dir"/retry-body-[0-9] | sort -u | wc -l)" = 1 ] || fail "the retries answered different orders"
+[ "$(sql "SELECT COUNT(*) FROM quotes WHERE used_by_order IS NOT NULL")" = 3 ] || fail "quotes used: $(sql 'SELECT id, used_by_order FROM quotes')"
 echo "quote to order on $backend: quoted prices honoured, used and expired quotes refused, one order per quote"
