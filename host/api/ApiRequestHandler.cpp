@@ -196,7 +196,10 @@ private:
                 const std::string body = readBody(request, response);
                 permitPlacement(context_, caller, body);
                 return idempotent(request, response, "POST /v1/orders", path, body,
-                                  [&](HTTPServerResponse& out) { postOrder(context_, body, clientOf(caller), out); });
+                                  [&](HTTPServerResponse& out) {
+                                      postOrder(context_, body, clientOf(caller),
+                                                prefersRespondAsync(request.get("Prefer", "")), out);
+                                  });
             }
             if (method != HTTPRequest::HTTP_GET) return notAllowed("POST, GET", response);
             permit(caller, Access::Read);

@@ -15,9 +15,12 @@ namespace orderhost::api {
 // id, "*" for api.token and an open host.
 inline std::string clientOf(const Caller& caller) { return caller.keyId.empty() ? "*" : caller.keyId; }
 
-// `client`: an order may name only a quote the same client asked for.
-void postOrder(ApiContext& context, const std::string& body, const std::string& client,
+// `client`: an order may name only a quote the same client asked for. `respondAsync` (the
+// request's `Prefer: respond-async`): 202 once stored, the chain runs on (engine/AsyncRuns.h).
+void postOrder(ApiContext& context, const std::string& body, const std::string& client, bool respondAsync,
                Poco::Net::HTTPServerResponse& response);
+// Whether a Prefer header (RFC 7240) asks for respond-async.
+bool prefersRespondAsync(const std::string& prefer);
 // POST /v1/quotes (QuoteEndpoints.cpp): a what-if run of a chain; only the quote is stored.
 void postQuote(ApiContext& context, const std::string& body, const std::string& client,
                Poco::Net::HTTPServerResponse& response);

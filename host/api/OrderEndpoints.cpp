@@ -4,6 +4,9 @@
 #include "host/api/JsonReply.h"
 #include "host/api/OrderView.h"
 
+#include <Poco/String.h>
+
+#include <algorithm>
 #include <regex>
 
 namespace orderhost::api {
@@ -12,7 +15,8 @@ using Poco::Net::HTTPResponse;
 
 void sendOrder(ApiContext& context, const store::OrderRecord& order, HTTPResponse::HTTPStatus status,
                Poco::Net::HTTPServerResponse& response) {
-    if (status == HTTPResponse::HTTP_CREATED) response.set("Location", "/v1/orders/" + order.id);
+    if (status == HTTPResponse::HTTP_CREATED || status == HTTPResponse::HTTP_ACCEPTED)
+        response.set("Location", "/v1/orders/" + order.id);
     sendJson(response, status,
              orderView(order, context.store.stepRuns(order.id), store::InquiryStore(context.store.database()).ofOrder(order.id)));
 }
@@ -28,12 +32,32 @@ bool looksLikeOrderId(const std::string& id) {
 
 }  // namespace
 
-void postOrder(ApiContext& context, const std::string& body, const std::string& client,
+bool prefersRespondAsync(const std::string& prefer) {
+    // Comma-separated preferences, each a token with optional "=value" and ";" parameters.
+    std::size_t start = 0;
+    while (start <= prefer.size()) {
+        const std::size_t end = std::min(prefer.find(',', start), prefer.size());
+        std::string token = prefer.substr(start, end - start);
+        token = token.substr(0, std::min(token.find(';'), token.find('=')));
+        const auto first = token.find_first_not_of(" \t"), last = token.find_last_not_of(" \t");
+        if (first != std::string::npos && Poco::icompare(token.substr(first, last - first + 1), "respond-async") == 0)
+            return true;
+        start = end + 1;
+    }
+    return false;
+}
+
+void postOrder(ApiContext& context, const std::string& body, const std::string& client, bool respondAsync,
                Poco::Net::HTTPServerResponse& response) {
     using Kind = engine::SubmitResult::Kind;
-    const engine::SubmitResult result = context.intake.submit(body, client);
+    const engine::SubmitResult result = context.intake.submit(body, client, respondAsync);
     switch (result.kind) {
-        case Kind::Created: return sendOrder(context, result.order, HTTPResponse::HTTP_CREATED, response);
+        case Kind::Created:
+            if (result.runsAsync) {
+                response.set("Preference-Applied", "respond-async");
+                return sendOrder(context, result.order, HTTPResponse::HTTP_ACCEPTED, response);
+            }
+            return sendOrder(context, result.order, HTTPResponse::HTTP_CREATED, response);
         case Kind::Repeated: return sendOrder(context, result.order, HTTPResponse::HTTP_OK, response);
         case Kind::Conflict: return sendProblem(response, HTTPResponse::HTTP_CONFLICT, result.message);
         case Kind::QuoteUsed: return sendProblem(response, HTTPResponse::HTTP_CONFLICT, result.message);

@@ -254,6 +254,7 @@ std::size_t HostRuntime::stop() {
         http_->stop();
         http_.reset();
     }
+    if (intake_) intake_->stopAsyncRuns();  // after HTTP: no order can be handed to them any more
     if (poller_) poller_->stop();  // after HTTP: no request can be mid-chain any more
     if (relay_) relay_->stop();    // waits for a delivery in flight, hands its leases over
     const std::size_t left = engine_ ? engine_->workers().busyCount() : 0;

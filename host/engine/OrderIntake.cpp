@@ -18,6 +18,11 @@ std::string sha256(const std::string& text) {
     return Poco::DigestEngine::digestToHex(engine.digest());
 }
 
+// Orders accepted with respond-async: how many chains run at once for them, and how many may
+// wait (more run on the request's thread, as without respond-async).
+constexpr std::size_t kAsyncRunThreads = 4;
+constexpr std::size_t kAsyncRunQueue = 1024;
+
 SubmitResult failed(SubmitResult::Kind kind, std::string message) {
     SubmitResult result;
     result.kind = kind;
@@ -28,9 +33,19 @@ SubmitResult failed(SubmitResult::Kind kind, std::string message) {
 }  // namespace
 
 OrderIntake::OrderIntake(Engine& engine, std::string defaultChain)
-    : engine_(engine), defaultChain_(std::move(defaultChain)), runner_(engine) {}
+    : engine_(engine),
+      defaultChain_(std::move(defaultChain)),
+      runner_(engine),
+      async_(
+          [this](store::OrderRecord order) {
+              // Waited in the queue past its lease: another host (or this one's poller) may have
+              // claimed it; running it here too could repeat a step. The poller takes it over.
+              if (engine_.now() >= order.leaseUntilMs) return;
+              runner_.run(std::move(order));
+          },
+          kAsyncRunThreads, kAsyncRunQueue) {}
 
-SubmitResult OrderIntake::submit(const std::string& body, const std::string& client) {
+SubmitResult OrderIntake::submit(const std::string& body, const std::string& client, bool respondAsync) {
     auto parsed = document::JsonDocument::parse(body);
     if (!parsed.ok()) return failed(SubmitResult::Kind::MalformedJson, parsed.error->toString());
     document::JsonDocument& doc = *parsed.document;
@@ -107,6 +122,11 @@ SubmitResult OrderIntake::submit(const std::string& body, const std::string& cli
     const logging::LogScope fields({"", order.id, order.chain, "", "", ""});
     spdlog::info("order {} accepted: order_ref {}, chain {} v{}", order.id, order.orderRef, order.chain,
                  order.chainVersion);
+    if (respondAsync && async_.submit(order)) {
+        result.runsAsync = true;
+        result.order = std::move(order);
+        return result;
+    }
     result.order = runner_.run(std::move(order));
     return result;
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "host/document/OrderSchema.h"
+#include "host/engine/AsyncRuns.h"
 #include "host/engine/ChainRunner.h"
 #include "host/engine/ReadyChain.h"
 #include "host/store/OrderStore.h"
@@ -29,6 +30,8 @@ struct SubmitResult {
         QuoteRefused, // quote_id is unknown, expired or the order differs from it (`errors`)
     };
     Kind kind = Kind::Invalid;
+    // Created only: the chain was handed to AsyncRuns (respond-async); `order` is as stored.
+    bool runsAsync = false;
     store::OrderRecord order;
     std::vector<document::SchemaError> errors;
     std::string message;
@@ -39,7 +42,11 @@ public:
     OrderIntake(Engine& engine, std::string defaultChain);
 
     // `client`: who places it (QuotedOrder.h: an order may use only its client's quotes).
-    SubmitResult submit(const std::string& body, const std::string& client = "*");
+    // `respondAsync`: return once the order is stored and run its chain on AsyncRuns (when
+    // they have room; else here, as without it).
+    SubmitResult submit(const std::string& body, const std::string& client = "*", bool respondAsync = false);
+    // At host stop, after HTTP: waits for the asynchronous runs in progress (AsyncRuns::stop).
+    void stopAsyncRuns() { async_.stop(); }
     // Where an order without "chain" goes (chains.default).
     const std::string& defaultChain() const { return defaultChain_; }
 
@@ -49,6 +56,7 @@ private:
     Engine& engine_;
     std::string defaultChain_;
     ChainRunner runner_;
+    AsyncRuns async_;  // after runner_, which its threads use
 };
 
 }  // namespace orderhost::engine

@@ -105,6 +105,9 @@ TEST_P(ApiContractE2ETest, EveryOperationAnswersAsDescribed) {
     EXPECT_EQ(contract_->send(*host_, "POST", "/v1/orders", order("C-3", "C-100"), "text/plain").status, 415);
     EXPECT_EQ(status("POST", "/v1/orders", std::string(5000, ' ')), 413);
 
+    // Accepted at once with Prefer: respond-async.
+    EXPECT_EQ(contract_->post(*host_, "/v1/orders", order("C-4", "C-100"), {{"Prefer", "respond-async"}}).status, 202);
+
     // Quotes: answered, malformed, invalid.
     EXPECT_EQ(status("POST", "/v1/quotes", order("Q-1", "C-100")), 200);
     EXPECT_EQ(status("POST", "/v1/quotes", "{\"order_ref\":"), 400);
