@@ -86,7 +86,14 @@ TEST_P(ComposedChainsE2ETest, AServiceOrderIsChargedAtOnceProvisionedWithHashedC
     EXPECT_EQ(rows_->number("SELECT COUNT(*) FROM sourcing_movements WHERE order_id = ?", id), 0) << "no stock";
     EXPECT_EQ(carrier_.count("booking"), 0);
     EXPECT_EQ(mailsTo("ada@example.com"), 2) << "credentials and confirmation\n" << smtp_.log();
-    EXPECT_EQ(feedEvents(*host_, id, "order.completed").size(), 1u);  // place-service has no publish step
+    EXPECT_EQ(feedEvents(*host_, id, "order.completed").size(), 1u);
+    EXPECT_EQ(feedEvents(*host_, id, "sales_order.for_billing").size(), 1u);
+    const auto desk = feedEvents(*host_, id, "sales_order.for_service_desk");
+    ASSERT_EQ(desk.size(), 1u);
+    // The view names its fields: the credentials' plaintext (forgotten by then anyway) is not in it.
+    const Object::Ptr view = desk.front()->getObject("payload")->getObject("data");
+    ASSERT_EQ(view->getArray("accounts")->size(), 2u);
+    EXPECT_EQ(view->getArray("accounts")->getObject(0)->getNames().size(), 4u);
 }
 
 TEST_P(ComposedChainsE2ETest, ACustomOrderWaitsForItsWorkOrderThenShipsAndCompletes) {
