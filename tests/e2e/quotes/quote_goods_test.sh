@@ -15,11 +15,15 @@ build=$(cd "$1" && pwd); source=$(cd "$2" && pwd); backend=$3
 command -v jq > /dev/null || { echo "jq is missing (scripts/install-deps.sh installs it)"; exit 1; }
 [ "$backend" != postgresql ] || [ -n "${ORDERHOST_TEST_PG:-}" ] || { echo "ORDERHOST_TEST_PG is not set: skipped"; exit 77; }
 dir=$(mktemp -d /tmp/orderhost-quotes-goods-XXXXXX)
-pids=()
+pids=()  # this script's host and simulators, stopped (in reverse) on exit
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null; wait "$pid" 2> /dev/null; done
-  [ "$backend" != postgresql ] || "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" > /dev/null 2>&1 || true
+  local status=$? i
+  set +e  # a killed process's wait answers 143: clean up everything, keep the script's status
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[i]}" 2> /dev/null; wait "${pids[i]}" 2> /dev/null; done
+  [ "$backend" != postgresql ] || [ -z "${db:-}" ] ||
+    "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" > /dev/null 2>&1
   rm -rf "$dir"
+  exit "$status"
 }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
