@@ -24,6 +24,7 @@
 
 #include <orderhost/sdk.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -234,7 +235,9 @@ class PickPackStep : public sdk::Step {
                             .add("width_mm", type.width_mm).add("height_mm", type.height_mm)
                             .addJson("lines", arrayOf(lines)).str());
     }
-    for (const auto& [sku, quantity] : plan.shortages)
+    std::vector<std::pair<std::string, std::int64_t>> shortBySku = plan.shortages;
+    std::sort(shortBySku.begin(), shortBySku.end());  // as writeFromTables reads them
+    for (const auto& [sku, quantity] : shortBySku)
       shortages.push_back(sdk::JsonObject().add("sku", sku).add("quantity", quantity).str());
     sdk::JsonObject out;
     out.add("status", "quoted").addJson("pick_lists", arrayOf(lists)).addJson("parcels", arrayOf(parcels));

@@ -1,6 +1,7 @@
 // orderhost.preparation · pick-pack in quote mode (ABI 1.2, host.quote()): the parcels a quote's
-// shipping rates are priced on, packed by the same code as a run, with nothing stored — triggers
-// that abort any write to the plugin's tables are armed while it answers.
+// shipping rates are priced on (and what the planned reservation leaves short), packed by the
+// same code as a run, with nothing stored — triggers that abort any write to the plugin's
+// tables are armed while it answers.
 #include <orderhost/testkit.hpp>
 
 #include <gtest/gtest.h>
@@ -17,8 +18,8 @@ constexpr char kConfig[] = R"({"default_warehouse":"WH-1",
   "parcel_types":[{"type":"SMALL","length_mm":350,"width_mm":250,"height_mm":150,"max_weight_g":5000,"tare_g":150},
                   {"type":"LARGE","length_mm":600,"width_mm":400,"height_mm":400,"max_weight_g":31500,"tare_g":600}]})";
 constexpr char kOrder[] = R"({"lines":[{"sku":"DRILL","quantity":3},{"sku":"BOLT","quantity":100}],
-  "sourcing":{"status":"available","reserved":[{"sku":"BOLT","warehouse":"WH-2","bin":"K-12","quantity":100},
-                                               {"sku":"DRILL","warehouse":"WH-2","bin":"M-2","quantity":3}]}})";
+  "sourcing":{"status":"partially_available","reserved":[{"sku":"BOLT","warehouse":"WH-2","bin":"K-12","quantity":90},
+                                                         {"sku":"DRILL","warehouse":"WH-2","bin":"M-2","quantity":2}]}})";
 constexpr const char* kTables[] = {"preparation_pick_lists", "preparation_picks", "preparation_parcels",
                                    "preparation_parcel_lines", "preparation_shortages"};
 
@@ -34,6 +35,7 @@ TEST(PickPackQuote, PacksTheParcelsAsARunWouldAndStoresNothing) {
     EXPECT_EQ(host.orderString("/preparation/status"), "quoted");
     const std::string quoted = *host.orderJson("/preparation/parcels");
     const std::string picks = *host.orderJson("/preparation/pick_lists");
+    const std::string shortages = *host.orderJson("/preparation/short");
     EXPECT_EQ(host.orderJson("/preparation/pick_lists/0/warehouse"), R"("WH-2")") << "from the planned reservation";
 
     host.orderId("order-1").order(kOrder);
@@ -44,6 +46,8 @@ TEST(PickPackQuote, PacksTheParcelsAsARunWouldAndStoresNothing) {
     ASSERT_EQ(host.result().kind, OH_OUTCOME_CONTINUE) << host.result().message;
     EXPECT_EQ(host.orderJson("/preparation/parcels"), quoted) << "a run packs what the quote priced";
     EXPECT_EQ(host.orderJson("/preparation/pick_lists"), picks);
+    EXPECT_EQ(host.orderJson("/preparation/short"), shortages);
+    EXPECT_EQ(shortages, R"([{"sku":"BOLT","quantity":10},{"sku":"DRILL","quantity":1}])");
     EXPECT_EQ(host.queryInt("SELECT COUNT(*) FROM preparation_parcels WHERE order_id = 'quote-1'"), 0);
 }
 
