@@ -6,6 +6,7 @@
 #     and totals, no invoice number), preparation (parcels) and shipping (the rate table's
 #     options, the chosen one marked); payment and every other step are skipped;
 #   - a draft the stock cannot serve is "rejected" at the reserve step with out_of_stock;
+#   - on PostgreSQL a quote answers while another transaction holds the stock and series rows;
 #   - after a burst of concurrent quotes every table row and sequence, the carrier's ledger
 #     and the gateway's ledger are what they were: no reservation, no invoice number, no
 #     booking, no authorization.
@@ -127,6 +128,23 @@ status=$(post /v1/quotes "$(jq -c '.lines = [{"sku": "DRILL-18V", "quantity": 50
 jq -e '.verdict == "rejected" and .step == "reserve" and .code == "out_of_stock" and .order.sourcing.status == "out_of_stock"
        and .order.sourcing.availability[0].backorder > 0 and .order.sourcing.availability[0].earliest_date == null' \
   "$dir/reply" > /dev/null || fail "short quote: $(jq -c '{verdict, step, code, message, sourcing: .order.sourcing}' "$dir/reply")"
+
+# PostgreSQL: a quote reads, it does not lock. While another transaction holds the stock rows
+# and the invoice series row (as a placement's reserve and invoice steps do until their commit),
+# a quote still answers at once: sourcing reads with a plain SELECT, billing leaves the series alone.
+if [ "$backend" = postgresql ]; then
+  { echo "BEGIN; UPDATE sourcing_inventory SET reserved = reserved; UPDATE billing_series SET next_number = next_number;"
+    echo "\\! touch $dir/locked"
+    echo "SELECT pg_sleep(5); COMMIT;"; } | "${psql[@]}" -d "$db" > "$dir/locker.log" 2>&1 &
+  locker=$!
+  for _ in $(seq 100); do [ -f "$dir/locked" ] && break; sleep 0.1; done
+  [ -f "$dir/locked" ] || fail "the locking transaction did not start: $(cat "$dir/locker.log")"
+  status=$(curl -sS --max-time 3 -o "$dir/reply" -w '%{http_code}' -X POST "$url/v1/quotes" \
+             -H "Authorization: Bearer $key" -H 'Content-Type: application/json' -d "$draft") \
+    || fail "a quote waited for the rows a placement holds (curl: $?)"
+  [ "$status" = 200 ] && jq -e '.verdict == "quoted"' "$dir/reply" > /dev/null || fail "quote beside locks: $status $(cat "$dir/reply")"
+  wait "$locker" || fail "the locking transaction failed: $(cat "$dir/locker.log")"
+fi
 
 # A burst of concurrent quotes changes no row, no sequence and neither simulator's ledger.
 burst=()
