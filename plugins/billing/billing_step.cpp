@@ -25,11 +25,15 @@
 // "credit_note.issued". At most one credit note per invoice, so a repeated compensate issues
 // nothing more.
 //
+// In a quote (billing_document.hpp: writeQuote) run() prices and taxes the lines by the same code and writes
+// /billing with status "quoted": no number, no row, no receivable, no event.
+//
 // credit-return (billing_return.hpp): partial credit notes for the returned lines of an RMA, one per
 // invoice that carried them (billing_return_pricing.hpp: which invoice, and the rounding).
 //
 // Thread contract: OH_STEP_THREAD_SAFE (members are read-only after construction).
 #include "billing_ledger.hpp"
+#include "billing_document.hpp"
 #include "billing_return.hpp"
 #include "billing_shipments.hpp"
 #include "billing_tax.hpp"
@@ -47,6 +51,8 @@ namespace sdk = orderhost::sdk;
 namespace {
 
 using billing::addToReceivables;
+using billing::markCredited;
+using billing::writeInvoices;
 using billing::requiredSeries;
 using billing::takeNumber;
 
@@ -70,6 +76,12 @@ constexpr char kConfigSchema[] = R"({
 using billing::InvoiceDraft;
 using billing::InvoiceLine;
 using billing::Totals;
+
+struct Pricing {
+    std::string currency, customer, country;
+    std::vector<InvoiceLine> lines;  // one per /lines entry, in order
+    Totals totals;
+};
 
 class BillingStep : public sdk::Step {
 public:
@@ -130,6 +142,7 @@ public:
     }
 
     sdk::Outcome run(sdk::StepCall& call) override {
+        if (call.quoting()) return quote(call);
         sdk::Database db(call);
         sdk::OrderDocument order = call.order();
         const std::string orderId(call.orderId());
@@ -141,35 +154,26 @@ public:
             writeInvoices(order, existing);
             return sdk::Outcome::proceed();
         }
-        const std::optional<std::string> currency = order.optionalString("/currency");
-        const std::optional<std::string> customer = order.optionalString("/customer/id");
-        if (!currency || !customer)
-            return sdk::Outcome::fail("order_incomplete", "/currency and /customer/id are required to invoice");
-        const std::string country = order.optionalString("/shipping_address/country").value_or(default_country_);
-        if (country.empty())
-            return sdk::Outcome::fail("country_missing",
-                                      "/shipping_address/country is missing and the step has no default_country");
-        std::vector<InvoiceLine> lines;
-        Totals totals;
-        if (std::optional<sdk::Outcome> problem = priceLines(db, order, country, lines, totals)) return *problem;
-
-        std::vector<InvoiceDraft> drafts =
-            per_shipment_ ? billing::splitByShipment(order, lines) : std::vector<InvoiceDraft>{{"", lines, totals}};
+        Pricing priced;
+        if (std::optional<sdk::Outcome> problem = price(db, order, priced)) return *problem;
+        const std::string &currency = priced.currency, &customer = priced.customer, &country = priced.country;
+        const Totals& totals = priced.totals;
+        std::vector<InvoiceDraft> drafts = draftsOf(order, priced);
         // Paid by card before this step (a chain that captures first): owed by nobody.
         std::int64_t prepaid = billing::paidBeforeInvoice(order, totals.total);
         std::vector<sdk::Row> issued;
         for (const InvoiceDraft& draft : drafts) {
-            const std::string invoice = issue(db, call, draft, *customer, country, *currency);
+            const std::string invoice = issue(db, call, draft, customer, country, currency);
             const std::int64_t settled = std::min(prepaid, draft.totals.total);
             prepaid -= settled;
-            addToReceivables(db, *customer, *currency, draft.totals.total - settled);
+            addToReceivables(db, customer, currency, draft.totals.total - settled);
             billing::closeExposure(db, order, orderId, draft.totals.net, &draft == &drafts.back(), call.nowMs());
             call.events().emit("invoice.issued", sdk::JsonObject()
                                                      .add("invoice_number", invoice)
                                                      .add("order_id", orderId)
-                                                     .add("customer_id", *customer)
+                                                     .add("customer_id", customer)
                                                      .add("shipment", draft.shipment)
-                                                     .add("currency", *currency)
+                                                     .add("currency", currency)
                                                      .add("net_minor", draft.totals.net)
                                                      .add("tax_minor", draft.totals.tax)
                                                      .add("total_minor", draft.totals.total)
@@ -197,6 +201,42 @@ public:
     }
 
 private:
+    // Quote mode (ABI 1.2): the invoice the order would get — the same price() and draftsOf()
+    // as run(), so the same tax per line and rounding — without a number, a row, a receivable
+    // or an event. The series counter is not even read: on PostgreSQL its UPDATE would lock
+    // the row (placements would queue behind a quote) although the rollback undoes it, and no
+    // sequence is involved anywhere (billing_ledger.hpp), so no number can be lost.
+    sdk::Outcome quote(sdk::StepCall& call) const {
+        sdk::Database db(call);
+        sdk::OrderDocument order = call.order();
+        Pricing priced;
+        if (std::optional<sdk::Outcome> problem = price(db, order, priced)) return *problem;
+        billing::writeQuote(order, priced.currency, priced.country, priced.lines, priced.totals,
+                            draftsOf(order, priced));
+        return sdk::Outcome::proceed();
+    }
+
+    // What the invoice needs before a number is taken; an outcome when the order cannot be
+    // invoiced. Reads tax rates only.
+    std::optional<sdk::Outcome> price(const sdk::Database& db, const sdk::OrderDocument& order, Pricing& out) const {
+        const std::optional<std::string> currency = order.optionalString("/currency");
+        const std::optional<std::string> customer = order.optionalString("/customer/id");
+        if (!currency || !customer)
+            return sdk::Outcome::fail("order_incomplete", "/currency and /customer/id are required to invoice");
+        out.currency = *currency;
+        out.customer = *customer;
+        out.country = order.optionalString("/shipping_address/country").value_or(default_country_);
+        if (out.country.empty())
+            return sdk::Outcome::fail("country_missing",
+                                      "/shipping_address/country is missing and the step has no default_country");
+        return priceLines(db, order, out.country, out.lines, out.totals);
+    }
+
+    std::vector<InvoiceDraft> draftsOf(const sdk::OrderDocument& order, const Pricing& priced) const {
+        return per_shipment_ ? billing::splitByShipment(order, priced.lines)
+                             : std::vector<InvoiceDraft>{{"", priced.lines, priced.totals}};
+    }
+
     // Inserts one invoice (a gapless number of the series) and its lines; its number.
     std::string issue(const sdk::Database& db, const sdk::StepCall& call, const InvoiceDraft& draft,
                       const std::string& customer, const std::string& country, const std::string& currency) const {
@@ -309,42 +349,6 @@ private:
         return billing::formatNumber(series, number, width_);
     }
 
-    static std::string invoiceJson(const std::string& invoice, const std::string& currency, const Totals& t) {
-        return sdk::JsonObject()
-            .add("status", "invoiced")
-            .add("invoice_number", invoice)
-            .add("currency", currency)
-            .add("net_minor", t.net)
-            .add("tax_minor", t.tax)
-            .add("total_minor", t.total)
-            .str();
-    }
-    // /billing: the first invoice's number and the order's totals; with more than one invoice
-    // (per shipment) also "invoices": [{invoice_number, shipment, net_minor, tax_minor, total_minor}].
-    static void writeInvoices(sdk::OrderDocument& order, const std::vector<sdk::Row>& rows) {
-        Totals sum;
-        for (const sdk::Row& row : rows) {
-            sum.net += row.integer("net_minor");
-            sum.tax += row.integer("tax_minor");
-            sum.total += row.integer("total_minor");
-        }
-        order.setJson("/billing", invoiceJson(rows.front().string("invoice_number"), rows.front().string("currency"), sum));
-        if (rows.size() < 2) return;
-        order.setJson("/billing/invoices", "[]");
-        for (const sdk::Row& row : rows)
-            order.setJson("/billing/invoices/-", sdk::JsonObject()
-                                                     .add("invoice_number", row.string("invoice_number"))
-                                                     .add("shipment", row.string("shipment"))
-                                                     .add("net_minor", row.integer("net_minor"))
-                                                     .add("tax_minor", row.integer("tax_minor"))
-                                                     .add("total_minor", row.integer("total_minor"))
-                                                     .str());
-    }
-    static void markCredited(sdk::OrderDocument& order, const std::string& note) {
-        order.set("/billing/status", "credited");
-        order.set("/billing/credit_note_number", note);
-    }
-
     // Read-only after construction (OH_STEP_THREAD_SAFE).
     std::string series_, credit_note_series_, default_tax_class_, default_country_;
     int width_ = 6;
@@ -360,8 +364,10 @@ ORDERHOST_MIGRATIONS("", ORDERHOST_BILLING_MIGRATIONS);
 
 ORDERHOST_PLUGIN("orderhost.billing", "1.1.0", "orderhost", "Invoices, credit notes and receivables",
                  ORDERHOST_STEP(BillingStep, "issue-invoice", OH_CATEGORY_BILLING,
-                                "Issues the order's invoice (gapless number, tax, totals); undo issues a credit note",
-                                kConfigSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS),
+                                "Issues the order's invoice (gapless number, tax, totals); undo issues a credit note;"
+                                " a quote gets the tax and totals, no number",
+                                kConfigSchema,
+                                OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS | OH_STEP_ANSWERS_QUOTES),
                  ORDERHOST_STEP(billing::CreditReturnStep, "credit-return", OH_CATEGORY_BILLING,
                                 "Issues partial credit notes (one per invoice concerned) for the returned lines of"
                                 " the order's RMA",

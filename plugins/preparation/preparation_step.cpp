@@ -12,6 +12,8 @@
 // and dimensions (item_dimensions_missing), no bin (bin_missing), fits no parcel type
 // (item_too_large) or needs more than max_parcels parcels (too_many_parcels); the codes' messages
 // name the SKU. Idempotent: when the order already has rows, they are reported again.
+// In a quote (ABI 1.2) run() plans and packs the same way and writes /preparation with
+// "status": "quoted" from the plan, storing nothing: book-shipment's quote prices these parcels.
 // compensate(): the order's pick lists and parcels become "cancelled" (rows kept, with the time);
 // /preparation/status = "cancelled". Repeating it changes nothing.
 //
@@ -22,6 +24,7 @@
 
 #include <orderhost/sdk.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -111,7 +114,7 @@ class PickPackStep : public sdk::Step {
     sdk::Database db(call);
     sdk::OrderDocument order = call.order();
     const std::string orderId(call.orderId());
-    if (hasRows(db, orderId)) {  // prepared by an earlier run whose result was kept
+    if (!call.quoting() && hasRows(db, orderId)) {  // prepared by an earlier run whose result was kept
       writeFromTables(db, order, orderId);
       return sdk::Outcome::proceed();
     }
@@ -125,6 +128,10 @@ class PickPackStep : public sdk::Step {
     sortForWalking(plan.lists);
     const PackResult packed = pack(plan.toPack, config_.parcel_types, static_cast<std::size_t>(config_.max_parcels));
     if (!packed.error_code.empty()) return sdk::Outcome::fail(packed.error_code, packed.error_message);
+    if (call.quoting()) {  // the parcels a quote's shipping rates need; no pick list is stored
+      writeQuote(order, plan, packed);
+      return sdk::Outcome::proceed();
+    }
     store(db, orderId, call.nowMs(), plan, packed);
     writeFromTables(db, order, orderId);
     return sdk::Outcome::proceed();
@@ -205,6 +212,37 @@ class PickPackStep : public sdk::Step {
   static sdk::Outcome binMissing(const std::string& sku) {
     return sdk::Outcome::fail("bin_missing", "SKU " + sku + " has no bin: the reservation names none, and neither"
                                              " config items." + sku + ".bin nor default_bin is set");
+  }
+
+  // /preparation of a quote, from the plan itself: the shape writeFromTables gives a run, with
+  // "status": "quoted" (the parcels as they would be packed now; nothing is stored).
+  void writeQuote(sdk::OrderDocument& order, const Plan& plan, const PackResult& packed) const {
+    std::vector<std::string> lists, parcels, shortages;
+    for (const PickList& list : plan.lists) {
+      std::vector<std::string> picks;
+      for (const Pick& pick : list.picks)
+        picks.push_back(sdk::JsonObject().add("bin", pick.bin).add("sku", pick.sku).add("quantity", pick.quantity).str());
+      lists.push_back(sdk::JsonObject().add("warehouse", list.warehouse).addJson("picks", arrayOf(picks)).str());
+    }
+    for (std::size_t n = 0; n < packed.parcels.size(); ++n) {
+      const Parcel& parcel = packed.parcels[n];
+      const ParcelType& type = config_.parcel_types[parcel.type];
+      std::vector<std::string> lines;
+      for (const auto& [sku, quantity] : parcel.lines)
+        lines.push_back(sdk::JsonObject().add("sku", sku).add("quantity", quantity).str());
+      parcels.push_back(sdk::JsonObject().add("parcel", static_cast<std::int64_t>(n + 1)).add("type", type.type)
+                            .add("weight_g", parcel.contents_g + type.tare_g).add("length_mm", type.length_mm)
+                            .add("width_mm", type.width_mm).add("height_mm", type.height_mm)
+                            .addJson("lines", arrayOf(lines)).str());
+    }
+    std::vector<std::pair<std::string, std::int64_t>> shortBySku = plan.shortages;
+    std::sort(shortBySku.begin(), shortBySku.end());  // as writeFromTables reads them
+    for (const auto& [sku, quantity] : shortBySku)
+      shortages.push_back(sdk::JsonObject().add("sku", sku).add("quantity", quantity).str());
+    sdk::JsonObject out;
+    out.add("status", "quoted").addJson("pick_lists", arrayOf(lists)).addJson("parcels", arrayOf(parcels));
+    if (!shortages.empty()) out.addJson("short", arrayOf(shortages));
+    order.setJson("/preparation", out.str());
   }
 
   void store(const sdk::Database& db, const std::string& orderId, std::int64_t now, const Plan& plan,
@@ -293,5 +331,5 @@ ORDERHOST_MIGRATIONS("",
 ORDERHOST_PLUGIN("orderhost.preparation", "1.0.0", "orderhost", "Pick lists in walking order and parcel packing",
     ORDERHOST_STEP(PickPackStep, "pick-pack", OH_CATEGORY_PREPARATION,
                    "Pick lists per warehouse in walking order; parcels by first-fit decreasing volume with a weight"
-                   " limit; undo cancels them",
-                   kConfigSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS));
+                   " limit; undo cancels them; a quote gets the parcels, nothing stored",
+                   kConfigSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS | OH_STEP_ANSWERS_QUOTES));

@@ -99,10 +99,11 @@ std::string RateTable::zoneOf(const std::string& country) const {
     return "";
 }
 
-std::optional<RateChoice> RateTable::choose(const std::string& zone, const std::vector<std::int64_t>& parcelWeightsG,
-                                            std::int64_t maxTransitDays) const {
-    std::optional<RateChoice> onTime, fastest;
-    for (const Rate& rate : rates_) {
+std::vector<RateChoice> RateTable::candidates(const std::string& zone, const std::vector<std::int64_t>& parcelWeightsG,
+                                              std::int64_t maxTransitDays) const {
+    std::vector<RateChoice> out;
+    for (std::size_t i = 0; i < rates_.size(); ++i) {
+        const Rate& rate = rates_[i];
         if (rate.zone != zone) continue;
         std::int64_t cost = 0;
         bool fits = true;
@@ -111,13 +112,20 @@ std::optional<RateChoice> RateTable::choose(const std::string& zone, const std::
             fits = fits && price.has_value();
             cost += price.value_or(0);
         }
-        if (!fits) continue;
-        const RateChoice candidate{rate, cost, rate.transitDays <= maxTransitDays};
-        if (candidate.meetsPromise && (!onTime || cost < onTime->costMinor ||
-                                       (cost == onTime->costMinor && rate.transitDays < onTime->rate.transitDays)))
+        if (fits) out.push_back({rate, cost, rate.transitDays <= maxTransitDays, i});
+    }
+    return out;
+}
+
+std::optional<RateChoice> RateTable::choose(const std::string& zone, const std::vector<std::int64_t>& parcelWeightsG,
+                                            std::int64_t maxTransitDays) const {
+    std::optional<RateChoice> onTime, fastest;
+    for (const RateChoice& candidate : candidates(zone, parcelWeightsG, maxTransitDays)) {
+        const std::int64_t cost = candidate.costMinor, days = candidate.rate.transitDays;
+        if (candidate.meetsPromise &&
+            (!onTime || cost < onTime->costMinor || (cost == onTime->costMinor && days < onTime->rate.transitDays)))
             onTime = candidate;
-        if (!fastest || rate.transitDays < fastest->rate.transitDays ||
-            (rate.transitDays == fastest->rate.transitDays && cost < fastest->costMinor))
+        if (!fastest || days < fastest->rate.transitDays || (days == fastest->rate.transitDays && cost < fastest->costMinor))
             fastest = candidate;
     }
     if (onTime) return onTime;

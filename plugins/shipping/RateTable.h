@@ -35,6 +35,7 @@ struct RateChoice {
     Rate rate;
     std::int64_t costMinor = 0;
     bool meetsPromise = true;
+    std::size_t position = 0;  // of the rate in the config's "rates"
 };
 
 class RateTable {
@@ -50,6 +51,11 @@ public:
     // std::nullopt when no rate of the zone takes every parcel.
     std::optional<RateChoice> choose(const std::string& zone, const std::vector<std::int64_t>& parcelWeightsG,
                                      std::int64_t maxTransitDays) const;
+
+    // Every rate of `zone` that takes every parcel, priced, in the config's order: what
+    // choose() chooses from (a quote lists them all, ShippingQuote.h).
+    std::vector<RateChoice> candidates(const std::string& zone, const std::vector<std::int64_t>& parcelWeightsG,
+                                       std::int64_t maxTransitDays) const;
 
 private:
     std::vector<std::pair<std::string, std::vector<std::string>>> zones_;  // in config order

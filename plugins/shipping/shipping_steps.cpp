@@ -15,6 +15,10 @@
 // A signal is only a wake-up: every run asks the carrier for the shipment (GET) and records
 // the new tracking events, so the order and number of callbacks do not matter.
 //
+// In a quote (ABI 1.2) book-shipment answers from the rate table only: every option for the
+// order's parcels with cost and delivery date, the one the rule would book marked
+// (ShippingQuote.h); no carrier is called, nothing is stored. await-delivery does not answer.
+//
 // Outcomes: picked up (book-shipment) / delivered (await-delivery) → CONTINUE; not yet →
 // SUSPEND shipment_tracking; carrier exception → SUSPEND shipment_exception_resolved (held for a
 // person); carrier away → RETRY (code carrier_*); carrier refusal → FAIL carrier_refused_*;
@@ -24,6 +28,7 @@
 #include "HttpCarrier.h"
 #include "ShipmentTracking.h"
 #include "ShippingConfig.h"
+#include "ShippingQuote.h"
 #include "ShippingRecords.h"
 
 #include <orderhost/sdk.hpp>
@@ -97,6 +102,7 @@ public:
     explicit BookShipmentStep(sdk::CreateContext& ctx) : settings_(shipping::bookingSettingsFrom(ctx.config())) {}
 
     sdk::Outcome run(sdk::StepCall& call) override {
+        if (call.quoting()) return quote(call);
         const sdk::OrderDocument order = call.order();
         const shipping::Wake wake = shipping::consumeSignals(order);
         std::variant<Shipment, sdk::Outcome> now =
@@ -183,35 +189,61 @@ private:
         return parcels;
     }
 
-    // Chooses the rate, books, and records the booking; the shipment as booked, or the outcome.
-    std::variant<Shipment, sdk::Outcome> book(const sdk::StepCall& call) const {
+    // The parcels, zone and promise of the order: what booking and quoting share.
+    std::variant<shipping::RateRequest, sdk::Outcome> rateRequest(const sdk::StepCall& call) const {
         const sdk::OrderDocument order = call.order();
         std::variant<std::vector<Parcel>, sdk::Outcome> found = parcelsOf(order);
         if (auto* outcome = std::get_if<sdk::Outcome>(&found)) return *outcome;
-        const std::vector<Parcel>& parcels = std::get<std::vector<Parcel>>(found);
+        shipping::RateRequest request;
+        request.parcels = std::move(std::get<std::vector<Parcel>>(found));
         const std::string country = order.optionalString("/shipping_address/country").value_or("");
         if (country.empty())
             return sdk::Outcome::reject("shipping_address_missing", "/shipping_address/country is missing");
-        const std::string zone = settings_.rates.zoneOf(country);
-        if (zone.empty())
+        request.zone = settings_.rates.zoneOf(country);
+        if (request.zone.empty())
             return sdk::Outcome::reject("destination_not_served", "no zone of the rate table lists " + country);
 
-        const std::int64_t today = call.nowMs() / 86400000;
+        request.today = call.nowMs() / 86400000;
         const std::optional<std::string> promised = order.optionalString("/attributes/promised_date");
         const std::optional<std::int64_t> promisedDay =
             promised ? shipping::daysFromIsoDate(*promised)
-                     : std::optional<std::int64_t>(today + settings_.defaultTransitDays);
+                     : std::optional<std::int64_t>(request.today + settings_.defaultTransitDays);
         if (!promisedDay)
             return sdk::Outcome::reject("promised_date_invalid",
                                         "/attributes/promised_date \"" + *promised + "\" is not a YYYY-MM-DD date");
-        std::vector<std::int64_t> weights;
-        std::int64_t totalWeight = 0;
-        for (const Parcel& p : parcels) weights.push_back(p.weightG), totalWeight += p.weightG;
-        const std::optional<shipping::RateChoice> choice = settings_.rates.choose(zone, weights, *promisedDay - today);
-        if (!choice)
-            return sdk::Outcome::reject("no_shipping_rate", "no rate of zone \"" + zone + "\" takes " +
-                                                                std::to_string(parcels.size()) + " parcel(s) of " +
-                                                                std::to_string(totalWeight) + " g");
+        request.promisedDay = *promisedDay;
+        for (const Parcel& p : request.parcels) request.weightsG.push_back(p.weightG), request.totalWeightG += p.weightG;
+        return request;
+    }
+
+    std::string currencyOf(const sdk::OrderDocument& order) const {
+        return settings_.currency.empty() ? order.optionalString("/currency").value_or("") : settings_.currency;
+    }
+
+    // Quote mode: the rate table's options for the parcels and the one a booking would choose;
+    // no carrier is called (docs/plugins.md#shipping, "In a quote").
+    sdk::Outcome quote(const sdk::StepCall& call) const {
+        std::variant<shipping::RateRequest, sdk::Outcome> found = rateRequest(call);
+        if (auto* outcome = std::get_if<sdk::Outcome>(&found)) return *outcome;
+        const shipping::RateRequest& request = std::get<shipping::RateRequest>(found);
+        const std::optional<shipping::RateChoice> choice =
+            settings_.rates.choose(request.zone, request.weightsG, request.promisedDay - request.today);
+        if (!choice) return shipping::noShippingRate(request);
+        sdk::OrderDocument order = call.order();
+        shipping::writeShippingQuote(order, settings_.rates, request, *choice, currencyOf(order));
+        return sdk::Outcome::proceed();
+    }
+
+    // Chooses the rate, books, and records the booking; the shipment as booked, or the outcome.
+    std::variant<Shipment, sdk::Outcome> book(const sdk::StepCall& call) const {
+        const sdk::OrderDocument order = call.order();
+        std::variant<shipping::RateRequest, sdk::Outcome> found = rateRequest(call);
+        if (auto* outcome = std::get_if<sdk::Outcome>(&found)) return *outcome;
+        const shipping::RateRequest& request = std::get<shipping::RateRequest>(found);
+        const std::vector<Parcel>& parcels = request.parcels;
+        const std::optional<shipping::RateChoice> choice =
+            settings_.rates.choose(request.zone, request.weightsG, request.promisedDay - request.today);
+        if (!choice) return shipping::noShippingRate(request);
         const std::optional<shipping::HttpCarrier> carrier =
             shipping::carrierForCall(settings_.carriers, choice->rate.carrier, call);
         const CarrierReply reply =
@@ -221,12 +253,11 @@ private:
         if (reply.kind == Kind::unavailable) return shipping::retryLater(reply, "booking");
         if (reply.kind == Kind::refused) return shipping::refusedByCarrier(reply, "booking");
 
-        const std::string currency =
-            settings_.currency.empty() ? order.optionalString("/currency").value_or("") : settings_.currency;
-        const std::string promisedDate = shipping::isoDateOfDay(*promisedDay);
+        const std::string currency = currencyOf(order);
+        const std::string promisedDate = shipping::isoDateOfDay(request.promisedDay);
         shipping::saveBooking(call, {keyOf(call, "book"), choice->rate.carrier, choice->rate.service, reply.shipment.id,
                                      reply.shipment.trackingNumber, reply.shipment.status, choice->costMinor, currency,
-                                     static_cast<std::int64_t>(parcels.size()), totalWeight, promisedDate});
+                                     static_cast<std::int64_t>(parcels.size()), request.totalWeightG, promisedDate});
         order.setJson("/shipping", sdk::JsonObject()
                                        .add("carrier", choice->rate.carrier)
                                        .add("service", choice->rate.service)
@@ -239,7 +270,7 @@ private:
                                        .add("transit_days", choice->rate.transitDays)
                                        .add("late", !choice->meetsPromise)
                                        .add("parcel_count", static_cast<std::int64_t>(parcels.size()))
-                                       .add("weight_g", totalWeight)
+                                       .add("weight_g", request.totalWeightG)
                                        .addJson("events", "[]")
                                        .str());
         shipping::recordShipment(call, reply.shipment);
@@ -296,8 +327,9 @@ ORDERHOST_PLUGIN(
     "orderhost.shipping", "1.0.0", "orderhost", "Parcel shipping: rate choice, carrier booking, tracking to delivery",
     ORDERHOST_STEP(
         BookShipmentStep, "book-shipment", OH_CATEGORY_SHIPPING,
-        "Books the order's parcels with the cheapest carrier service that meets the promised date; waits for pickup",
-        kBookSchema, OH_STEP_THREAD_SAFE),
+        "Books the order's parcels with the cheapest carrier service that meets the promised date; waits for pickup;"
+        " a quote gets the rate table's options, no carrier called",
+        kBookSchema, OH_STEP_THREAD_SAFE | OH_STEP_ANSWERS_QUOTES),
     ORDERHOST_STEP(AwaitDeliveryStep, "await-delivery", OH_CATEGORY_SHIPPING,
                    "Waits until the carrier reports the shipment delivered; an exception holds the order for a person",
                    kAwaitSchema, OH_STEP_THREAD_SAFE));

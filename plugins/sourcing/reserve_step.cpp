@@ -25,9 +25,14 @@ namespace orderhost::sourcing {
 
 namespace {
 
-constexpr char kStockArrived[] = "stock_arrived";
+std::string joined(const std::vector<std::string>& items) {
+  std::string json = "[";
+  for (const std::string& item : items) json.append(json.size() > 1 ? "," : "").append(item);
+  return json + "]";
+}
 
-// The order's goods lines summed by SKU.
+}  // namespace
+
 Quantities requestedBySku(const sdk::OrderDocument& order) {
   Quantities wanted;
   const std::size_t lines = order.has("/lines") ? order.size("/lines") : 0;
@@ -53,15 +58,6 @@ std::string shortageArray(const Quantities& remaining, const Quantities& shortBy
   return json + "]";
 }
 
-std::string joined(const std::vector<std::string>& items) {
-  std::string json = "[";
-  for (const std::string& item : items) json.append(json.size() > 1 ? "," : "").append(item);
-  return json + "]";
-}
-
-// What the order holds reserved after this run: the earlier runs' allocations plus this one's
-// placements, by (sku, warehouse) like StockLedger::allocations() (no second query under the
-// SKUs' row locks).
 std::vector<Placement> reservedNow(const std::vector<Allocation>& before, const std::vector<Placement>& placed) {
   std::map<std::pair<std::string, std::string>, Placement> merged;
   for (const Allocation& a : before)
@@ -76,7 +72,24 @@ std::vector<Placement> reservedNow(const std::vector<Allocation>& before, const 
   return out;
 }
 
-}  // namespace
+std::vector<std::string> removeUnknown(Quantities& remaining, const Quantities& held, const std::vector<StockRow>& stock) {
+  std::vector<std::string> unknown;
+  for (auto it = remaining.begin(); it != remaining.end();) {
+    const bool known = held.count(it->first) != 0 ||
+                       std::any_of(stock.begin(), stock.end(), [&](const StockRow& r) { return r.sku == it->first; });
+    if (known) { ++it; continue; }
+    unknown.push_back(it->first);
+    it = remaining.erase(it);
+  }
+  return unknown;
+}
+
+sdk::Outcome rejectUnknown(sdk::OrderDocument& order, const std::vector<std::string>& unknown) {
+  order.setJson("/sourcing", sdk::JsonObject().add("status", "unknown_sku").addJson("unknown_skus", skuArray(unknown)).str());
+  std::string names;
+  for (const std::string& sku : unknown) names += (names.empty() ? "" : ", ") + sku;
+  return sdk::Outcome::reject("unknown_sku", "no stock record for: " + names);
+}
 
 std::vector<Placement> ReserveStep::plan(const Quantities& remaining, const std::vector<StockRow>& stock,
                                          Quantities& shortBy) const {
@@ -108,6 +121,7 @@ std::vector<Placement> ReserveStep::plan(const Quantities& remaining, const std:
 }
 
 sdk::Outcome ReserveStep::run(sdk::StepCall& call) {
+  if (call.quoting()) return quote(call);
   sdk::Database db(call);
   const StockLedger ledger(call, db);
   sdk::OrderDocument order = call.order();
@@ -123,20 +137,8 @@ sdk::Outcome ReserveStep::run(sdk::StepCall& call) {
     if (quantity > have) remaining[sku] = quantity - have;
   }
   const std::vector<StockRow> stock = ledger.lockAndRead(remaining);
-  std::vector<std::string> unknown;
-  for (auto it = remaining.begin(); it != remaining.end();) {
-    const bool known = held.count(it->first) != 0 ||
-                       std::any_of(stock.begin(), stock.end(), [&](const StockRow& r) { return r.sku == it->first; });
-    if (known) { ++it; continue; }
-    unknown.push_back(it->first);
-    it = remaining.erase(it);
-  }
-  if (!unknown.empty() && !config_.ignore_unknown) {
-    order.setJson("/sourcing", sdk::JsonObject().add("status", "unknown_sku").addJson("unknown_skus", skuArray(unknown)).str());
-    std::string names;
-    for (const std::string& sku : unknown) names += (names.empty() ? "" : ", ") + sku;
-    return sdk::Outcome::reject("unknown_sku", "no stock record for: " + names);
-  }
+  const std::vector<std::string> unknown = removeUnknown(remaining, held, stock);
+  if (!unknown.empty() && !config_.ignore_unknown) return rejectUnknown(order, unknown);
   Quantities shortBy;
   const std::vector<Placement> placements = plan(remaining, stock, shortBy);
   std::vector<std::string> requisitions;

@@ -88,6 +88,8 @@ class StockLedger {
   std::vector<Allocation> allocations() const;
   // Locks the SKUs' stock rows in (sku, warehouse) order, then reads them by warehouse priority.
   std::vector<StockRow> lockAndRead(const Quantities& skus) const;
+  // The same rows in the same order, only read: no lock, no write (a quote, reserve_quote.cpp).
+  std::vector<StockRow> read(const Quantities& skus) const;
   // Each returns false when the guarded stock row did not allow the change.
   bool reserve(const Placement& p) const;
   bool release(const Allocation& a) const;
@@ -107,9 +109,33 @@ class StockLedger {
   std::int64_t now_ms_;
 };
 
+// Sorts stock rows into the order warehouses are chosen in: priority first, then by code.
+void sortByChoice(std::vector<StockRow>& rows);
+// The seed's stock rows of these SKUs as read() would return them once the seed is applied
+// (a quote on a demo database no order has seeded yet reads them, and writes nothing).
+std::vector<StockRow> seedStock(const Seed& seed, const Quantities& skus);
+
 std::string placementArray(const std::vector<Placement>& placements);
 std::string quantityArray(const Quantities& quantities);
 std::string skuArray(const std::vector<std::string>& skus);
+
+// ---- what reserve-stock's run and quote share (reserve_step.cpp) --------------------------
+
+constexpr char kStockArrived[] = "stock_arrived";  // the signal a backordered order waits for
+
+// The order's goods lines (kind "goods" or none) summed by SKU; throws on a quantity <= 0.
+Quantities requestedBySku(const sdk::OrderDocument& order);
+// [{"sku", "requested", "available"}] of the short SKUs; appends "SKU (requested n, available
+// m)" per SKU to `message`, the reason text of out_of_stock and backordered.
+std::string shortageArray(const Quantities& remaining, const Quantities& shortBy, std::string& message);
+// Removes from `remaining` the SKUs without a stock row that the order does not hold either;
+// returns them. rejectUnknown: REJECT unknown_sku, with /sourcing naming them.
+std::vector<std::string> removeUnknown(Quantities& remaining, const Quantities& held, const std::vector<StockRow>& stock);
+sdk::Outcome rejectUnknown(sdk::OrderDocument& order, const std::vector<std::string>& unknown);
+// What the order holds reserved after a run: the earlier runs' allocations plus this one's
+// placements, by (sku, warehouse) like StockLedger::allocations() (no second query under the
+// SKUs' row locks).
+std::vector<Placement> reservedNow(const std::vector<Allocation>& before, const std::vector<Placement>& placed);
 
 // ---- purchase requisitions (requisitions.cpp) ----------------------------------------------
 
@@ -133,6 +159,8 @@ class ReserveStep : public sdk::Step {
   sdk::Outcome compensate(sdk::StepCall& call) override;
 
  private:
+  // Quote mode (reserve_quote.cpp): availability per line by the same plan, nothing taken.
+  sdk::Outcome quote(sdk::StepCall& call) const;
   std::vector<Placement> plan(const Quantities& remaining, const std::vector<StockRow>& stock,
                               Quantities& shortBy) const;
 

@@ -6,6 +6,7 @@
 //   stock_ledger.cpp      stock rows + movements   requisitions.cpp     purchase requisitions
 //   reserve_step.cpp      reserve-stock            issue_step.cpp       issue-stock
 //   restock_step.cpp      restock                  this file            tables and registration
+//   reserve_quote.cpp     reserve-stock's answer to a quote (availability per line, read only)
 // docs/plugins.md#sourcing is the administrator's description of all of it.
 #include "sourcing.hpp"
 
@@ -148,8 +149,9 @@ ORDERHOST_MIGRATIONS("",
 ORDERHOST_PLUGIN("orderhost.sourcing", "2.0.0", "orderhost",
                  "Inventory and sourcing: warehouses, reservation ledger, backorders, purchase requisitions, restock",
     ORDERHOST_STEP(ReserveStep, "reserve-stock", OH_CATEGORY_SOURCING,
-                   "Reserves the goods lines in the warehouses; a shortage rejects, backorders or splits",
-                   kReserveSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS),
+                   "Reserves the goods lines in the warehouses; a shortage rejects, backorders or splits;"
+                   " a quote gets the availability per line, nothing reserved",
+                   kReserveSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS | OH_STEP_ANSWERS_QUOTES),
     ORDERHOST_STEP(IssueStep, "issue-stock", OH_CATEGORY_SOURCING,
                    "Issues the order's reserved stock at shipment (on hand and reserved go down)",
                    kNoSettings, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS),

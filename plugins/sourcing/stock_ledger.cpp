@@ -53,10 +53,52 @@ std::vector<StockRow> StockLedger::lockAndRead(const Quantities& skus) const {
     rows.push_back({key.string("warehouse"), key.string("sku"), locked.front().string("bin"),
                     locked.front().integer("available"), key.integer("priority")});
   }
-  // The warehouses in the order they are chosen: priority first, then by code.
+  sortByChoice(rows);
+  return rows;
+}
+
+std::vector<StockRow> StockLedger::read(const Quantities& skus) const {
+  std::vector<sdk::Param> params;
+  std::string marks;
+  for (const auto& entry : skus) {
+    params.emplace_back(entry.first);
+    marks += marks.empty() ? "?" : ", ?";
+  }
+  std::vector<StockRow> rows;
+  if (params.empty()) return rows;
+  for (const sdk::Row& row : db_.query("SELECT i.sku, i.warehouse, i.bin, i.on_hand - i.reserved AS available,"
+                                       " w.priority FROM sourcing_inventory i"
+                                       " JOIN sourcing_warehouses w ON w.warehouse = i.warehouse"
+                                       " WHERE i.sku IN (" + marks + ") ORDER BY i.sku, i.warehouse",
+                                       params))
+    rows.push_back({row.string("warehouse"), row.string("sku"), row.string("bin"), row.integer("available"),
+                    row.integer("priority")});
+  sortByChoice(rows);
+  return rows;
+}
+
+void sortByChoice(std::vector<StockRow>& rows) {
   std::stable_sort(rows.begin(), rows.end(), [](const StockRow& a, const StockRow& b) {
     return a.priority != b.priority ? a.priority > b.priority : a.warehouse < b.warehouse;
   });
+}
+
+std::vector<StockRow> seedStock(const Seed& seed, const Quantities& skus) {
+  std::vector<StockRow> rows;
+  for (const SeedStock& s : seed.stock) {
+    const bool repeated = std::any_of(rows.begin(), rows.end(), [&](const StockRow& r) {
+      return r.sku == s.sku && r.warehouse == s.warehouse;  // applySeed keeps the first (ON CONFLICT DO NOTHING)
+    });
+    if (skus.count(s.sku) == 0 || repeated) continue;
+    std::int64_t priority = 0;
+    for (const SeedWarehouse& w : seed.warehouses)
+      if (w.warehouse == s.warehouse) priority = w.priority;
+    rows.push_back({s.warehouse, s.sku, s.bin, s.on_hand, priority});
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const StockRow& a, const StockRow& b) {
+    return a.sku != b.sku ? a.sku < b.sku : a.warehouse < b.warehouse;  // as read() fetches them
+  });
+  sortByChoice(rows);
   return rows;
 }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # POST /v1/quotes end to end (issue 15 items 1-2): a real host on the Quick start's chains,
 # plugins and demo data, over HTTP, on SQLite and (when ORDERHOST_TEST_PG is set) PostgreSQL.
-#   - a quote answers from the steps that answer quotes (validation's prices, credit's verdict)
-#     and lists every other step as skipped;
+#   - a quote answers from the steps that answer quotes (validation's prices, credit's verdict,
+#     sourcing's availability, billing's tax without an invoice number) and lists every other
+#     step (payment, notification) as skipped;
 #   - quotes change nothing but their own table: every other table's rows (pg_dump / sqlite3
 #     .dump, data only) are the same before and after a burst of concurrent quotes, beside
 #     placements that do change them, and `quotes` gains one row per quote answered "quoted";
@@ -33,7 +34,11 @@ jq -e '[.steps[] | select(.answered | not)] | length > 0 and all(.skipped | leng
   || fail "steps that do not answer quotes are not listed as skipped: $(jq -c .steps "$dir/reply")"
 jq -e '.order.lines[0].unit_price > 0 and .order.lines[0].total == .order.lines[0].unit_price * 100' "$dir/reply" > /dev/null \
   || fail "the quote has no priced lines: $(jq -c .order.lines "$dir/reply")"
-jq -e '.order | has("billing") | not' "$dir/reply" > /dev/null || fail "billing answered a quote it does not answer"
+jq -e '.order.billing.status == "quoted" and (.order.billing | has("invoice_number") | not)
+       and .order.billing.total_minor == .order.billing.net_minor + .order.billing.tax_minor
+       and .order.sourcing.status == "available"' "$dir/reply" > /dev/null \
+  || fail "billing's tax or sourcing's availability is missing: $(jq -c '{billing: .order.billing, sourcing: .order.sourcing}' "$dir/reply")"
+jq -e '.order | has("payment") | not' "$dir/reply" > /dev/null || fail "payment answered a quote"
 
 # Over the customer's credit (C-200, as in docs/api.md): the order would wait for credit control.
 status=$(post /v1/quotes '{"order_ref": "Q-2", "currency": "EUR", "customer": {"id": "C-200"},
