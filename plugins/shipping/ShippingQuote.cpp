@@ -40,4 +40,18 @@ void writeShippingQuote(sdk::OrderDocument& order, const RateTable& rates, const
                                    .str());
 }
 
+std::optional<RateChoice> quotedChoice(const sdk::OrderDocument& order, const RateTable& rates,
+                                       const RateRequest& request) {
+    const std::optional<std::string> carrier = order.optionalString("/quote/order/shipping/carrier");
+    const std::optional<std::string> service = order.optionalString("/quote/order/shipping/service");
+    const std::optional<std::int64_t> cost = order.optionalInteger("/quote/order/shipping/cost_minor");
+    if (!carrier || !service || !cost || *cost < 0) return std::nullopt;
+    for (RateChoice option : rates.candidates(request.zone, request.weightsG, request.promisedDay - request.today)) {
+        if (option.rate.carrier != *carrier || option.rate.service != *service) continue;
+        option.costMinor = *cost;  // what the customer was quoted, whatever the table says now
+        return option;
+    }
+    return std::nullopt;
+}
+
 }  // namespace orderhost::shipping

@@ -9,6 +9,7 @@
 #include <orderhost/sdk.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,5 +36,12 @@ sdk::Outcome noShippingRate(const RateRequest& request);
 // currency, transit_days, delivery_date (today + transit_days), meets_promise, chosen}.
 void writeShippingQuote(sdk::OrderDocument& order, const RateTable& rates, const RateRequest& request,
                         const RateChoice& chosen, const std::string& currency);
+
+// An order placed from a quote (the host wrote /quote; docs/api.md "An order from a quote"):
+// the rate the quote chose, /quote/order/shipping/{carrier, service}, at the quoted
+// cost_minor, when the rate table still has that carrier and service for these parcels;
+// nullopt otherwise (no quote, or the rate is gone: the rule chooses as without a quote).
+std::optional<RateChoice> quotedChoice(const sdk::OrderDocument& order, const RateTable& rates,
+                                       const RateRequest& request);
 
 }  // namespace orderhost::shipping

@@ -18,6 +18,8 @@
 // In a quote (ABI 1.2) book-shipment answers from the rate table only: every option for the
 // order's parcels with cost and delivery date, the one the rule would book marked
 // (ShippingQuote.h); no carrier is called, nothing is stored. await-delivery does not answer.
+// An order placed from a quote books the quoted carrier and service at the quoted cost while
+// the rate table still offers them (/shipping/cost_source "quote", else "rate_table").
 //
 // Outcomes: picked up (book-shipment) / delivered (await-delivery) → CONTINUE; not yet →
 // SUSPEND shipment_tracking; carrier exception → SUSPEND shipment_exception_resolved (held for a
@@ -241,8 +243,10 @@ private:
         if (auto* outcome = std::get_if<sdk::Outcome>(&found)) return *outcome;
         const shipping::RateRequest& request = std::get<shipping::RateRequest>(found);
         const std::vector<Parcel>& parcels = request.parcels;
-        const std::optional<shipping::RateChoice> choice =
-            settings_.rates.choose(request.zone, request.weightsG, request.promisedDay - request.today);
+        // From a quote: the quoted carrier and service at the quoted cost, while the table has them.
+        std::optional<shipping::RateChoice> choice = shipping::quotedChoice(order, settings_.rates, request);
+        const bool quoted = choice.has_value();
+        if (!choice) choice = settings_.rates.choose(request.zone, request.weightsG, request.promisedDay - request.today);
         if (!choice) return shipping::noShippingRate(request);
         const std::optional<shipping::HttpCarrier> carrier =
             shipping::carrierForCall(settings_.carriers, choice->rate.carrier, call);
@@ -271,6 +275,7 @@ private:
                                        .add("late", !choice->meetsPromise)
                                        .add("parcel_count", static_cast<std::int64_t>(parcels.size()))
                                        .add("weight_g", request.totalWeightG)
+                                       .add("cost_source", quoted ? "quote" : "rate_table")
                                        .addJson("events", "[]")
                                        .str());
         shipping::recordShipment(call, reply.shipment);

@@ -7,6 +7,7 @@
 #     options, the chosen one marked); payment and every other step are skipped;
 #   - a draft the stock cannot serve is "rejected" at the reserve step with out_of_stock;
 #   - on PostgreSQL a quote answers while another transaction holds the stock and series rows;
+#   - an order placed from the quote books the quoted carrier and service at the quoted cost;
 #   - after a burst of concurrent quotes every table row and sequence, the carrier's ledger
 #     and the gateway's ledger are what they were: no reservation, no invoice number, no
 #     booking, no authorization.
@@ -163,4 +164,15 @@ if [ "$before" != "$after" ]; then
   fail "quotes changed the database"
 fi
 [ "$ledgers_before" = "$(ledgers)" ] || fail "quotes reached a simulator: $(diff <(echo "$ledgers_before") <(ledgers) | head -20)"
-echo "goods quotes on $backend: availability, tax and totals, shipping options; no row, sequence or ledger changed"
+
+# The first quote, placed: the booking takes the quoted carrier, service and cost, the lines
+# the quoted prices (the host's /quote and the plugins agree on its shape).
+order=$(jq -c --arg q "$(jq -r .quote_id "$dir/quote.json")" '.order_ref = "QG-from-quote" | .quote_id = $q' <<<"$draft")
+status=$(post /v1/orders "$order")
+[ "$status" = 201 ] || fail "the order from the quote answered $status: $(cat "$dir/reply")"
+jq -e --slurpfile q "$dir/quote.json" '.document.shipping.cost_source == "quote"
+      and .document.shipping.service == $q[0].order.shipping.service
+      and .document.shipping.cost_minor == $q[0].order.shipping.cost_minor
+      and .document.lines[0].unit_price == $q[0].order.lines[0].unit_price' "$dir/reply" > /dev/null \
+  || fail "the order did not get the quoted shipping: $(jq -c '{state, shipping: .document.shipping}' "$dir/reply")"
+echo "goods quotes on $backend: availability, tax and totals, shipping options; no row, sequence or ledger changed; an order from a quote books the quoted shipping"

@@ -91,6 +91,29 @@ TEST_F(ShippingQuote, NoRateRejectsWithTheRunsCodeAndReason) {
     EXPECT_EQ(carrierLedger(), 0u);
 }
 
+TEST_F(ShippingQuote, AnOrderFromAQuoteBooksTheQuotedServiceAtTheQuotedCost) {
+    // The quote chose express at 3500 (say the table was cheaper then); the rule would now
+    // choose economy at 1290. The order placed from the quote gets what was quoted.
+    const std::string fromQuote = R"(, "quote": {"id": "q", "order": {"shipping":
+        {"status": "quoted", "carrier": "simcarrier", "service": "express", "cost_minor": 3500}}})";
+    host_.order(order("{}", fromQuote));
+    ASSERT_EQ(host_.run(), OH_STATUS_OK) << host_.reportedError();
+    EXPECT_EQ(host_.orderString("/shipping/service"), "express");
+    EXPECT_EQ(host_.orderInt("/shipping/cost_minor"), 3500);
+    EXPECT_EQ(host_.orderString("/shipping/cost_source"), "quote");
+    EXPECT_EQ(host_.queryInt("SELECT cost_minor FROM shipping_shipments"), 3500);
+    EXPECT_EQ(carrier_.count("booking"), 1);
+}
+
+TEST_F(ShippingQuote, AQuotedServiceTheTableNoLongerOffersFallsBackToTheRule) {
+    host_.order(order("{}", R"(, "quote": {"id": "q", "order": {"shipping":
+        {"carrier": "simcarrier", "service": "overnight", "cost_minor": 1}}})"));
+    ASSERT_EQ(host_.run(), OH_STATUS_OK) << host_.reportedError();
+    EXPECT_EQ(host_.orderString("/shipping/service"), "economy");
+    EXPECT_EQ(host_.orderInt("/shipping/cost_minor"), 1290);
+    EXPECT_EQ(host_.orderString("/shipping/cost_source"), "rate_table");
+}
+
 TEST_F(ShippingQuote, AwaitDeliveryDoesNotAnswerQuotes) {
     ASSERT_EQ(host_.config(shippingtest::awaitConfig(carrier_.url())).create("await-delivery"), OH_STATUS_OK)
         << host_.reportedError();
