@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Quotes beside placements over HTTP (issue 15 item 4, docs/performance.md "Quotes"): the real
+# Quotes beside placements over HTTP (issue 15 item 4, docs/performance.md "Quotes beside orders over HTTP"): the real
 # host with the 10-step placement chain (placement/place-order.yaml) on SQLite (WAL, FULL) and
 # PostgreSQL (fsync on), and at each concurrency, back to back: orders placed (load.py) and
 # the same drafts quoted (load.py --quotes). A quote runs only the steps that answer quotes,
