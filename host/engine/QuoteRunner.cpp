@@ -71,9 +71,9 @@ QuoteResult QuoteRunner::quote(const std::string& body, const std::string& clien
     const std::string storedId = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
     const std::string quoteId = "quote-" + storedId;
     // One transaction for the whole quote, always rolled back. On SQLite it takes the write
-    // lock like a step's (answering steps may write, e.g. credit's exposure row, and a read
-    // snapshot upgraded to a write fails at once under concurrent writers), so quotes queue
-    // with the steps for it; on PostgreSQL they lock only the rows they write.
+    // lock like a step's (an integrator's answering step may write — the reference plugins only
+    // read — and a read snapshot upgraded to a write fails at once under concurrent writers),
+    // so quotes queue with the steps for it; on PostgreSQL they lock only the rows they write.
     auto transaction = std::make_shared<store::StepTransaction>(engine_.store().database());
     const std::string draftJson = parsed.document->toJson();  // what an order from the quote must repeat
     document::JsonDocument doc = std::move(*parsed.document);

@@ -114,8 +114,11 @@ class CreditStep : public sdk::Step {
     Exposure known{limitOf(*customer), 0, 0};
     if (tracked_) {
       sdk::Database db(call);
-      if (isRecorded(db, orderId)) return sdk::Outcome::proceed();  // accepted by an earlier run
-      known = lockAndRead(db, call, *customer, order.optionalString("/currency").value_or(""), orderId);
+      // A quote only reads: no lock row taken, nothing recorded, so a quote never makes a
+      // placement of the same customer wait (and does not rely on the host's rollback).
+      const bool quoting = call.quoting();
+      if (!quoting && isRecorded(db, orderId)) return sdk::Outcome::proceed();  // accepted by an earlier run
+      known = read(db, call, *customer, order.optionalString("/currency").value_or(""), orderId, !quoting);
     }
     std::int64_t exposure = 0;
     if (__builtin_add_overflow(*net, order.optionalInteger("/customer/open_balance").value_or(0), &exposure) ||
@@ -158,15 +161,20 @@ class CreditStep : public sdk::Step {
                 .empty();
   }
 
-  // Takes the customer's lock row, then reads the limit and what counts against it.
-  Exposure lockAndRead(const sdk::Database& db, const sdk::StepCall& call, const std::string& customer,
-                       const std::string& currency, const std::string& orderId) const {
-    db.execute("INSERT INTO credit_limits (customer_id, limit_minor, checked_at_ms) VALUES (?, NULL, 0)"
-               " ON CONFLICT (customer_id) DO NOTHING",
-               {customer});
-    const std::vector<sdk::Row> locked = db.query(
-        "UPDATE credit_limits SET checked_at_ms = ? WHERE customer_id = ? RETURNING limit_minor",
-        {call.nowMs(), customer});
+  // With `lock`, takes the customer's lock row first (so two orders of one customer are checked
+  // one after the other); then reads the limit and what counts against it.
+  Exposure read(const sdk::Database& db, const sdk::StepCall& call, const std::string& customer,
+                const std::string& currency, const std::string& orderId, bool lock) const {
+    std::vector<sdk::Row> locked;
+    if (lock) {
+      db.execute("INSERT INTO credit_limits (customer_id, limit_minor, checked_at_ms) VALUES (?, NULL, 0)"
+                 " ON CONFLICT (customer_id) DO NOTHING",
+                 {customer});
+      locked = db.query("UPDATE credit_limits SET checked_at_ms = ? WHERE customer_id = ? RETURNING limit_minor",
+                        {call.nowMs(), customer});
+    } else {
+      locked = db.query("SELECT limit_minor FROM credit_limits WHERE customer_id = ?", {customer});
+    }
     Exposure known;
     known.limit = !locked.empty() && !locked.front().isNull("limit_minor") ? locked.front().integer("limit_minor")
                                                                           : limitOf(customer);
@@ -202,7 +210,9 @@ class CreditStep : public sdk::Step {
 
   // The order counts in the customer's exposure from now on (until invoiced or released).
   sdk::Outcome accept(sdk::StepCall& call, const std::string& customer, std::int64_t net) const {
-    if (tracked_) {
+    if (tracked_ && call.quoting()) {
+      call.order().set("/credit/status", "accepted");  // what a placement would record
+    } else if (tracked_) {
       sdk::Database db(call);
       const std::string orderId(call.orderId());
       db.execute("DELETE FROM credit_exposures WHERE order_id = ? AND state = 'released'", {orderId});

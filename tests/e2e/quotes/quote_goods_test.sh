@@ -130,11 +130,13 @@ jq -e '.verdict == "rejected" and .step == "reserve" and .code == "out_of_stock"
        and .order.sourcing.availability[0].backorder > 0 and .order.sourcing.availability[0].earliest_date == null' \
   "$dir/reply" > /dev/null || fail "short quote: $(jq -c '{verdict, step, code, message, sourcing: .order.sourcing}' "$dir/reply")"
 
-# PostgreSQL: a quote reads, it does not lock. While another transaction holds the stock rows
-# and the invoice series row (as a placement's reserve and invoice steps do until their commit),
-# a quote still answers at once: sourcing reads with a plain SELECT, billing leaves the series alone.
+# PostgreSQL: a quote reads, it does not lock. While another transaction holds the stock rows,
+# the invoice series row and the customers' credit rows (as a placement's reserve, invoice and
+# credit steps do until their commit), a quote still answers at once: sourcing and credit read
+# with plain SELECTs, billing leaves the series alone.
 if [ "$backend" = postgresql ]; then
   { echo "BEGIN; UPDATE sourcing_inventory SET reserved = reserved; UPDATE billing_series SET next_number = next_number;"
+    echo "UPDATE credit_limits SET checked_at_ms = checked_at_ms;"
     echo "\\! touch $dir/locked"
     echo "SELECT pg_sleep(5); COMMIT;"; } | "${psql[@]}" -d "$db" > "$dir/locker.log" 2>&1 &
   locker=$!

@@ -72,4 +72,31 @@ TEST(CreditStep, RefusesNegativeLimits) {
     EXPECT_NE(host.reportedError().find("limits.C-1"), std::string::npos) << host.reportedError();
 }
 
+// A quote reads only: with triggers that abort any write to credit's tables armed, the quote
+// answers as a run would (accepted within the limit, held over it, counting what earlier runs
+// recorded), and the guard is real (a run under it fails).
+TEST(CreditStep, AQuoteReadsTheExposureAndWritesNothing) {
+    FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
+    host.config(kLimits).order(orderWithNet(300000)).orderId("order-1");
+    ASSERT_EQ(host.create("check-credit"), OH_STATUS_OK) << host.reportedError();
+    ASSERT_EQ(host.run(), OH_STATUS_OK) << host.reportedError();  // an accepted order: 300000 of C-1's 500000
+    ASSERT_EQ(host.result().kind, OH_OUTCOME_CONTINUE);
+    for (const char* table : {"credit_limits", "credit_exposures"})
+        for (const char* op : {"INSERT", "UPDATE", "DELETE"})
+            host.sql(std::string("CREATE TRIGGER guard_") + op + "_" + table + " BEFORE " + op + " ON " + table +
+                     " BEGIN SELECT RAISE(ABORT, 'a quote wrote " + table + "'); END");
+    host.order(orderWithNet(150000)).orderId("quote-1");
+    ASSERT_EQ(host.quote(), OH_STATUS_OK) << host.reportedError();
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_CONTINUE) << host.result().message;
+    EXPECT_EQ(host.orderString("/credit/status"), "accepted");
+    EXPECT_EQ(host.orderInt("/credit/exposure"), 450000);
+    host.order(orderWithNet(250000));
+    ASSERT_EQ(host.quote(), OH_STATUS_OK) << host.reportedError();
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_SUSPEND);
+    EXPECT_EQ(host.result().code, "credit_limit_exceeded");
+    host.order(orderWithNet(1)).orderId("order-2");
+    host.run();
+    EXPECT_NE(host.result().kind, OH_OUTCOME_CONTINUE) << "the write guard did not stop a run";
+}
+
 }  // namespace
