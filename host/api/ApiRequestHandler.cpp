@@ -13,6 +13,7 @@
 #include "host/store/StoreError.h"
 
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/String.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/HTTPServerResponse.h>
@@ -26,6 +27,14 @@
 
 namespace orderhost::api {
 namespace {
+
+// Every Prefer header of the request as one list (RFC 7240 allows several fields).
+std::string preferences(const Poco::Net::HTTPServerRequest& request) {
+    std::string all;
+    for (auto it = request.find("Prefer"); it != request.end() && Poco::icompare(it->first, "Prefer") == 0; ++it)
+        all += (all.empty() ? "" : ",") + it->second;
+    return all;
+}
 using Poco::Net::HTTPRequest;
 using Poco::Net::HTTPResponse;
 using Poco::Net::HTTPServerRequest;
@@ -198,7 +207,7 @@ private:
                 return idempotent(request, response, "POST /v1/orders", path, body,
                                   [&](HTTPServerResponse& out) {
                                       postOrder(context_, body, clientOf(caller),
-                                                prefersRespondAsync(request.get("Prefer", "")), out);
+                                                prefersRespondAsync(preferences(request)), out);
                                   });
             }
             if (method != HTTPRequest::HTTP_GET) return notAllowed("POST, GET", response);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <regex>
+#include <vector>
 
 namespace orderhost::api {
 namespace {
@@ -15,8 +16,7 @@ using Poco::Net::HTTPResponse;
 
 void sendOrder(ApiContext& context, const store::OrderRecord& order, HTTPResponse::HTTPStatus status,
                Poco::Net::HTTPServerResponse& response) {
-    if (status == HTTPResponse::HTTP_CREATED || status == HTTPResponse::HTTP_ACCEPTED)
-        response.set("Location", "/v1/orders/" + order.id);
+    if (status == HTTPResponse::HTTP_CREATED) response.set("Location", "/v1/orders/" + order.id);
     sendJson(response, status,
              orderView(order, context.store.stepRuns(order.id), store::InquiryStore(context.store.database()).ofOrder(order.id)));
 }
@@ -33,18 +33,28 @@ bool looksLikeOrderId(const std::string& id) {
 }  // namespace
 
 bool prefersRespondAsync(const std::string& prefer) {
-    // Comma-separated preferences, each a token with optional "=value" and ";" parameters.
-    std::size_t start = 0;
-    while (start <= prefer.size()) {
-        const std::size_t end = std::min(prefer.find(',', start), prefer.size());
-        std::string token = prefer.substr(start, end - start);
-        token = token.substr(0, std::min(token.find(';'), token.find('=')));
-        const auto first = token.find_first_not_of(" \t"), last = token.find_last_not_of(" \t");
-        if (first != std::string::npos && Poco::icompare(token.substr(first, last - first + 1), "respond-async") == 0)
-            return true;
-        start = end + 1;
+    // Comma-separated preferences, each a token with optional "=value" and ";" parameters;
+    // a value may be a quoted string, whose commas separate nothing.
+    std::vector<std::string> tokens(1);
+    bool quoted = false, inToken = true;
+    for (std::size_t i = 0; i < prefer.size(); ++i) {
+        const char c = prefer[i];
+        if (quoted) {
+            if (c == '\\') ++i;
+            else if (c == '"') quoted = false;
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == ',') {
+            tokens.emplace_back();
+            inToken = true;
+        } else if (c == ';' || c == '=') {
+            inToken = false;  // the rest of this preference is its value and parameters
+        } else if (inToken && c != ' ' && c != '\t') {
+            tokens.back() += c;
+        }
     }
-    return false;
+    return std::any_of(tokens.begin(), tokens.end(),
+                       [](const std::string& token) { return Poco::icompare(token, "respond-async") == 0; });
 }
 
 void postOrder(ApiContext& context, const std::string& body, const std::string& client, bool respondAsync,
@@ -53,9 +63,10 @@ void postOrder(ApiContext& context, const std::string& body, const std::string& 
     const engine::SubmitResult result = context.intake.submit(body, client, respondAsync);
     switch (result.kind) {
         case Kind::Created:
-            if (result.runsAsync) {
+            if (result.runsAsync) {  // as stored: no step ran before this reply (whatever runs now)
                 response.set("Preference-Applied", "respond-async");
-                return sendOrder(context, result.order, HTTPResponse::HTTP_ACCEPTED, response);
+                response.set("Location", "/v1/orders/" + result.order.id);
+                return sendJson(response, HTTPResponse::HTTP_ACCEPTED, orderView(result.order, {}, {}));
             }
             return sendOrder(context, result.order, HTTPResponse::HTTP_CREATED, response);
         case Kind::Repeated: return sendOrder(context, result.order, HTTPResponse::HTTP_OK, response);

@@ -249,12 +249,13 @@ void HostRuntime::start() {
 std::size_t HostRuntime::stop() {
     // First: no plugin call starts from now on, and waits for running ones end after the grace,
     // so neither a request nor the poller below can keep the host waiting for a hung plugin.
+    if (intake_) intake_->closeAsyncRuns();  // queued respond-async orders: handed back, not failed
     if (engine_) engine_->workers().stop(std::chrono::milliseconds(settings_.shutdownGraceMs));
     if (http_) {
         http_->stop();
         http_.reset();
     }
-    if (intake_) intake_->stopAsyncRuns();  // after HTTP: no order can be handed to them any more
+    if (intake_) intake_->stopAsyncRuns();  // after HTTP: waits for the runs in progress
     if (poller_) poller_->stop();  // after HTTP: no request can be mid-chain any more
     if (relay_) relay_->stop();    // waits for a delivery in flight, hands its leases over
     const std::size_t left = engine_ ? engine_->workers().busyCount() : 0;

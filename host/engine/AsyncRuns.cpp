@@ -4,39 +4,51 @@
 
 namespace orderhost::engine {
 
-AsyncRuns::AsyncRuns(Run run, std::size_t threads, std::size_t capacity) : run_(std::move(run)), capacity_(capacity) {
+AsyncRuns::AsyncRuns(Work run, Work handBack, std::size_t threads, std::size_t capacity)
+    : run_(std::move(run)), handBack_(std::move(handBack)), capacity_(capacity) {
     for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { loop(); });
 }
 
 AsyncRuns::~AsyncRuns() { stop(); }
 
-bool AsyncRuns::submit(store::OrderRecord order) {
+bool AsyncRuns::submit(Job job) {
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (stopping_ || queue_.size() >= capacity_) return false;
-        queue_.push_back(std::move(order));
+        if (closed_ || queue_.size() >= capacity_) return false;
+        queue_.push_back(std::move(job));
     }
     wake_.notify_one();
     return true;
 }
 
-void AsyncRuns::stop() {
-    std::size_t left = 0;
+void AsyncRuns::close() {
+    std::deque<Job> left;
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (stopping_ && threads_.empty()) return;
-        stopping_ = true;
-        left = queue_.size();
-        queue_.clear();
+        closed_ = true;
+        left.swap(queue_);
     }
     wake_.notify_all();
+    if (left.empty()) return;
+    std::size_t handed = 0;
+    for (const Job& job : left) {
+        try {
+            handBack_(job);
+            ++handed;
+        } catch (const std::exception& e) {  // then it counts as a crash once; it still resumes
+            spdlog::warn("order {} (respond-async, not started) could not be handed back: {}", job.orderId, e.what());
+        }
+    }
+    spdlog::warn("{} order(s) accepted with respond-async had not started their chain ({} handed back): they are "
+                 "stored and resume at this host's next start, or on another host once their lease expires",
+                 left.size(), handed);
+}
+
+void AsyncRuns::stop() {
+    close();
     for (auto& thread : threads_)
         if (thread.joinable()) thread.join();
     threads_.clear();
-    if (left > 0)
-        spdlog::warn("{} order(s) accepted with respond-async had not started their chain: they are stored and "
-                     "resume at this host's next start (or on another host once their lease expires)",
-                     left);
 }
 
 std::size_t AsyncRuns::queued() const {
@@ -46,20 +58,19 @@ std::size_t AsyncRuns::queued() const {
 
 void AsyncRuns::loop() {
     for (;;) {
-        store::OrderRecord order;
+        Job job;
         {
             std::unique_lock<std::mutex> lock(mutex_);
-            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-            if (stopping_) return;
-            order = std::move(queue_.front());
+            wake_.wait(lock, [this] { return closed_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // closed
+            job = std::move(queue_.front());
             queue_.pop_front();
         }
-        const std::string id = order.id;
         try {
-            run_(std::move(order));
+            run_(job);
         } catch (const std::exception& e) {
             // Its lease runs out and a poller (this host's or another's) runs it on.
-            spdlog::error("order {} (respond-async) could not be run: {}", id, e.what());
+            spdlog::error("order {} (respond-async) could not be run: {}", job.orderId, e.what());
         }
     }
 }

@@ -1,20 +1,25 @@
 // Orders accepted with `Prefer: respond-async` (RFC 7240, issue 12 item 3): the reply is 202
 // as soon as the order is stored, and its chain runs here, on a few threads of its own.
 //
-//   AsyncRuns runs([&](store::OrderRecord o) { runner.run(std::move(o)); }, 4, 1024);
-//   if (!runs.submit(order)) ... run it on the caller's thread instead (queue full, stopping)
+//   AsyncRuns runs(run, handBack, 4, 1024);
+//   if (!runs.submit({order.id, order.leaseEpoch})) ... run it on the caller's thread instead
 //
+// Only the order's id and lease epoch wait in the queue (not its document): `run` reads the
+// order again, and first renews the lease fenced by that epoch, so an order another host (or
+// this one's poller) claimed while it waited is not run twice.
 // Nothing here needs to survive a crash: a submitted order is already stored, leased to this
-// host, so if the host dies (or stops) before its chain ran, the host's next start resumes it
-// (OrderRecovery) and another host takes it over once the lease expires (OrderPoller).
+// host, so if the host dies before its chain ran, the host's next start resumes it
+// (OrderRecovery) and another host takes it over once the lease expires (OrderPoller). At a
+// graceful stop, close() hands every queued order to `handBack` (which says, durably, that no
+// plugin call of it started), so the crash breaker does not count it as a crash.
 #pragma once
 
-#include "host/store/OrderStore.h"
-
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -22,29 +27,35 @@ namespace orderhost::engine {
 
 class AsyncRuns {
 public:
-    using Run = std::function<void(store::OrderRecord)>;
-    AsyncRuns(Run run, std::size_t threads, std::size_t capacity);
+    struct Job {
+        std::string orderId;
+        std::int64_t leaseEpoch = 0;
+    };
+    using Work = std::function<void(const Job&)>;
+    AsyncRuns(Work run, Work handBack, std::size_t threads, std::size_t capacity);
     ~AsyncRuns();
     AsyncRuns(const AsyncRuns&) = delete;
     AsyncRuns& operator=(const AsyncRuns&) = delete;
 
-    // Queues the order's run; false when `capacity` orders already wait or stop() was called
-    // (the caller runs it itself: the client waits, nothing is lost).
-    bool submit(store::OrderRecord order);
-    // Takes no more, forgets the queued orders (stored and leased: see above) and waits for the
-    // runs in progress. Idempotent.
+    // Queues the job; false when `capacity` jobs already wait or close() was called (the
+    // caller runs the order itself: the client waits, nothing is lost).
+    bool submit(Job job);
+    // Takes no more jobs and hands every queued one to `handBack`, on this thread. Call it
+    // before the step workers stop, so that no queued order is started only to fail.
+    void close();
+    // close(), then waits for the runs in progress. Idempotent; not for concurrent callers.
     void stop();
     std::size_t queued() const;
 
 private:
     void loop();
 
-    const Run run_;
+    const Work run_, handBack_;
     const std::size_t capacity_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
-    std::deque<store::OrderRecord> queue_;
-    bool stopping_ = false;
+    std::deque<Job> queue_;
+    bool closed_ = false;
     std::vector<std::thread> threads_;
 };
 

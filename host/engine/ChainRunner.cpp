@@ -142,9 +142,14 @@ services::ReportedOutcome ChainRunner::callPlugin(Attempt& attempt, StepInstance
     call->abandoned.store(true, std::memory_order_release);  // its later service calls are refused
     attempt.documentLost = true;
     attempt.transaction.reset();  // still in the plugin's hands; it rolls back when the call ends
-    if (result == StepWorkers::Result::Stopped)  // no checkpoint: the order resumes when its lease expires
+    if (result == StepWorkers::Result::NotStarted)  // no checkpoint: the order resumes later (run() uncounts the call)
         throw HostStoppingError("order " + attempt.run.orderId + ": the host is stopping; step " + attempt.run.stepName +
-                                " was left running past engine.shutdown_grace_ms or not started");
+                                    " was not started",
+                                true);
+    if (result == StepWorkers::Result::Stopped)
+        throw HostStoppingError("order " + attempt.run.orderId + ": the host is stopping; step " + attempt.run.stepName +
+                                    " was left running past engine.shutdown_grace_ms",
+                                false);
     if (result == StepWorkers::Result::Busy)
         return retryable("no_step_worker", "every step worker is busy (plugins that do not return?)");
     return retryable("timeout", "no answer within timeout_ms = " + std::to_string(step.definition().timeoutMs));

@@ -33,6 +33,18 @@ store::OrderRecord ChainRunner::run(store::OrderRecord order) {
     const std::int64_t epoch = order.leaseEpoch;
     try {
         return runClaimed(std::move(order));
+    } catch (const HostStoppingError& stopping) {
+        // A call refused at a stop never ran: say so durably while the database still answers,
+        // or the next start (which has no memory of excuses) would count it as a crash.
+        bool uncounted = false;
+        if (stopping.notStarted) {
+            try {
+                uncounted = engine_.store().uncountCall(id, engine_.hostId(), epoch);
+            } catch (const std::exception&) {
+            }
+        }
+        if (!uncounted) engine_.excusedCalls().excuse(id, epoch);
+        throw;
     } catch (...) {
         engine_.excusedCalls().excuse(id, epoch);  // the host lives: no call died with it
         throw;

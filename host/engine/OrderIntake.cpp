@@ -36,14 +36,26 @@ OrderIntake::OrderIntake(Engine& engine, std::string defaultChain)
     : engine_(engine),
       defaultChain_(std::move(defaultChain)),
       runner_(engine),
-      async_(
-          [this](store::OrderRecord order) {
-              // Waited in the queue past its lease: another host (or this one's poller) may have
-              // claimed it; running it here too could repeat a step. The poller takes it over.
-              if (engine_.now() >= order.leaseUntilMs) return;
-              runner_.run(std::move(order));
-          },
-          kAsyncRunThreads, kAsyncRunQueue) {}
+      async_([this](const AsyncRuns::Job& job) { runQueued(job); },
+             [this](const AsyncRuns::Job& job) {
+                 engine_.store().uncountCall(job.orderId, engine_.hostId(), job.leaseEpoch);
+             },
+             kAsyncRunThreads, kAsyncRunQueue) {}
+
+void OrderIntake::runQueued(const AsyncRuns::Job& job) {
+    auto order = engine_.store().findById(job.orderId);
+    if (!order || order->leaseEpoch != job.leaseEpoch || order->state != states::kReceived) return;
+    const ReadyChain* chain = engine_.chains().find(order->chain, order->chainVersion);
+    // Still ours? It may have waited past its lease and been claimed by another host or by
+    // this host's poller: the renewal is fenced by the epoch of the insert's claim.
+    if (chain == nullptr ||
+        !engine_.store().renewLease(job.orderId, engine_.hostId(), job.leaseEpoch, engine_.leaseUntil(*chain))) {
+        spdlog::info("order {} (respond-async) was taken over while it waited; not run here", job.orderId);
+        return;
+    }
+    order->leaseUntilMs = engine_.leaseUntil(*chain);
+    runner_.run(std::move(*order));
+}
 
 SubmitResult OrderIntake::submit(const std::string& body, const std::string& client, bool respondAsync) {
     auto parsed = document::JsonDocument::parse(body);
@@ -122,7 +134,7 @@ SubmitResult OrderIntake::submit(const std::string& body, const std::string& cli
     const logging::LogScope fields({"", order.id, order.chain, "", "", ""});
     spdlog::info("order {} accepted: order_ref {}, chain {} v{}", order.id, order.orderRef, order.chain,
                  order.chainVersion);
-    if (respondAsync && async_.submit(order)) {
+    if (respondAsync && async_.submit({order.id, order.leaseEpoch})) {
         result.runsAsync = true;
         result.order = std::move(order);
         return result;

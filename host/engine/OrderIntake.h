@@ -45,13 +45,17 @@ public:
     // `respondAsync`: return once the order is stored and run its chain on AsyncRuns (when
     // they have room; else here, as without it).
     SubmitResult submit(const std::string& body, const std::string& client = "*", bool respondAsync = false);
-    // At host stop, after HTTP: waits for the asynchronous runs in progress (AsyncRuns::stop).
+    // At host stop: before the step workers stop, hands the queued respond-async orders back
+    // (AsyncRuns::close); after HTTP, waits for the runs in progress (AsyncRuns::stop).
+    void closeAsyncRuns() { async_.close(); }
     void stopAsyncRuns() { async_.stop(); }
     // Where an order without "chain" goes (chains.default).
     const std::string& defaultChain() const { return defaultChain_; }
 
 private:
     SubmitResult fromExisting(const std::string& orderRef, const std::string& requestHash);
+    // A respond-async order's run, on an AsyncRuns thread.
+    void runQueued(const AsyncRuns::Job& job);
 
     Engine& engine_;
     std::string defaultChain_;

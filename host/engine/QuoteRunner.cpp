@@ -105,7 +105,8 @@ QuoteResult QuoteRunner::quote(const std::string& body, const std::string& clien
         if (ran != StepWorkers::Result::Done) {
             call->abandoned.store(true, std::memory_order_release);  // the plugin's later service calls are refused
             const std::string why = ran == StepWorkers::Result::Busy      ? "every step worker is busy"
-                                    : ran == StepWorkers::Result::Stopped ? "the host is stopping"
+                                    : ran == StepWorkers::Result::Stopped || ran == StepWorkers::Result::NotStarted
+                                        ? "the host is stopping"
                                                                           : "no answer within timeout_ms = " +
                                                                                 std::to_string(definition.timeoutMs);
             return refused(QuoteResult::Kind::Unavailable, "step " + definition.name + " could not answer: " + why);

@@ -75,7 +75,7 @@ StepWorkers::Result StepWorkers::runWithin(std::chrono::milliseconds timeout, st
     std::optional<SteadyClock::time_point> stopWaits;
     {
         std::lock_guard<std::mutex> lock(shared_->mutex);
-        if (shared_->stopWaits || shared_->stopping) return Result::Stopped;
+        if (shared_->stopWaits || shared_->stopping) return Result::NotStarted;
         const std::size_t waiting = shared_->queue.size();
         if (shared_->idle <= waiting) {
             if (threads_.size() >= shared_->maxThreads) return Result::Busy;

@@ -33,12 +33,16 @@ namespace orderhost::engine {
 
 // A step was not run, or not waited for, because the host is stopping (StepWorkers::stop).
 struct HostStoppingError : std::runtime_error {
-    using std::runtime_error::runtime_error;
+    // true: the call was refused before it started (no plugin code ran); false: the host
+    // stopped waiting for a call still running past engine.shutdown_grace_ms.
+    HostStoppingError(const std::string& what, bool notStarted) : std::runtime_error(what), notStarted(notStarted) {}
+    bool notStarted;
 };
 
 class StepWorkers {
 public:
-    enum class Result { Done, TimedOut, Busy, Stopped };
+    // NotStarted: refused, the host is stopping; Stopped: still running when the grace ended.
+    enum class Result { Done, TimedOut, Busy, NotStarted, Stopped };
 
     explicit StepWorkers(std::size_t maxThreads = 64);
     // Waits for calls still running, unless stop() was called: then threads still inside a

@@ -72,6 +72,18 @@ bool OrderStore::forgiveCalls(const std::string& id, int64_t epoch, int count) {
     return forgiven;
 }
 
+bool OrderStore::uncountCall(const std::string& id, const std::string& owner, int64_t epoch) {
+    bool handed = false;
+    db_.withTransaction("uncount a call never made on order " + shown(id), [&](Session& s) {
+        handed = db_.dialect().changesOneRow(
+            s,
+            "UPDATE orders SET calls_pending = calls_pending - 1 WHERE id = ? AND lease_owner = ? AND lease_epoch = ?"
+            " AND calls_pending > 0",
+            [&](Statement& st) { st, bind(id), bind(owner), bind(epoch); });
+    });
+    return handed;
+}
+
 std::vector<ClaimedOrder> OrderStore::claimExpired(const std::vector<std::string>& states, const std::string& owner,
                                                   int64_t untilMs, int64_t nowMs, std::size_t limit,
                                                   bool includeOwn, const std::vector<std::string>& chains) {

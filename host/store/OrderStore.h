@@ -136,6 +136,12 @@ public:
     // returned though their checkpoint failed (the crash breaker's excused calls). False
     // when the order was claimed again since.
     bool forgiveCalls(const std::string& id, int64_t epoch, int count);
+    // Takes one call off calls_pending of the order `owner` holds under `epoch`: the call the
+    // last checkpoint (or the insert) counted ahead was never made — the host is stopping and
+    // refused it, or a respond-async order queued at a stop never started. Without this the
+    // next claim would count it as a call that died with the host (the crash breaker). The
+    // lease stays. False when the order was claimed again since.
+    bool uncountCall(const std::string& id, const std::string& owner, int64_t epoch);
 
     // In ONE transaction: updates the order's chain and version, state, position, document,
     // timers, lease and updated_at from `updated` — only if its state in the database still

@@ -41,13 +41,16 @@ void writeShippingQuote(sdk::OrderDocument& order, const RateTable& rates, const
 }
 
 std::optional<RateChoice> quotedChoice(const sdk::OrderDocument& order, const RateTable& rates,
-                                       const RateRequest& request) {
+                                       const RateRequest& request, const std::string& currency) {
     const std::optional<std::string> carrier = order.optionalString("/quote/order/shipping/carrier");
     const std::optional<std::string> service = order.optionalString("/quote/order/shipping/service");
     const std::optional<std::int64_t> cost = order.optionalInteger("/quote/order/shipping/cost_minor");
+    const std::optional<std::int64_t> days = order.optionalInteger("/quote/order/shipping/transit_days");
     if (!carrier || !service || !cost || *cost < 0) return std::nullopt;
+    if (order.optionalString("/quote/order/shipping/currency").value_or(currency) != currency) return std::nullopt;
     for (RateChoice option : rates.candidates(request.zone, request.weightsG, request.promisedDay - request.today)) {
         if (option.rate.carrier != *carrier || option.rate.service != *service) continue;
+        if (days && option.rate.transitDays != *days) continue;  // another rate of the same service
         option.costMinor = *cost;  // what the customer was quoted, whatever the table says now
         return option;
     }

@@ -38,10 +38,11 @@ void writeShippingQuote(sdk::OrderDocument& order, const RateTable& rates, const
                         const RateChoice& chosen, const std::string& currency);
 
 // An order placed from a quote (the host wrote /quote; docs/api.md "An order from a quote"):
-// the rate the quote chose, /quote/order/shipping/{carrier, service}, at the quoted
-// cost_minor, when the rate table still has that carrier and service for these parcels;
-// nullopt otherwise (no quote, or the rate is gone: the rule chooses as without a quote).
+// the rate the quote chose, /quote/order/shipping/{carrier, service, transit_days}, at the
+// quoted cost_minor, when the rate table still has that rate for these parcels and the quote's
+// currency is `currency` (the one a booking records now); nullopt otherwise (no quote, or the
+// rate or currency changed: the rule chooses as without a quote).
 std::optional<RateChoice> quotedChoice(const sdk::OrderDocument& order, const RateTable& rates,
-                                       const RateRequest& request);
+                                       const RateRequest& request, const std::string& currency);
 
 }  // namespace orderhost::shipping

@@ -244,7 +244,8 @@ private:
         const shipping::RateRequest& request = std::get<shipping::RateRequest>(found);
         const std::vector<Parcel>& parcels = request.parcels;
         // From a quote: the quoted carrier and service at the quoted cost, while the table has them.
-        std::optional<shipping::RateChoice> choice = shipping::quotedChoice(order, settings_.rates, request);
+        const std::string currency = currencyOf(order);
+        std::optional<shipping::RateChoice> choice = shipping::quotedChoice(order, settings_.rates, request, currency);
         const bool quoted = choice.has_value();
         if (!choice) choice = settings_.rates.choose(request.zone, request.weightsG, request.promisedDay - request.today);
         if (!choice) return shipping::noShippingRate(request);
@@ -257,7 +258,6 @@ private:
         if (reply.kind == Kind::unavailable) return shipping::retryLater(reply, "booking");
         if (reply.kind == Kind::refused) return shipping::refusedByCarrier(reply, "booking");
 
-        const std::string currency = currencyOf(order);
         const std::string promisedDate = shipping::isoDateOfDay(request.promisedDay);
         shipping::saveBooking(call, {keyOf(call, "book"), choice->rate.carrier, choice->rate.service, reply.shipment.id,
                                      reply.shipment.trackingNumber, reply.shipment.status, choice->costMinor, currency,

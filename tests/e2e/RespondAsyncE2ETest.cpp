@@ -104,6 +104,33 @@ TEST_P(RespondAsyncE2ETest, AnOrderAcceptedBeforeACrashRunsAtTheNextStartEachSte
     EXPECT_EQ(steps[1].substr(0, steps[1].find('#')), "second");
 }
 
+// A graceful stop with respond-async orders still queued (4 run at once, each chain 1.4 s):
+// the queued ones are handed back, not started only to fail, so with engine.crash_limit = 1 the
+// restarted host runs every order to its end instead of holding some as crashed.
+TEST_P(RespondAsyncE2ETest, OrdersQueuedAtAGracefulStopAreHandedBackAndCompleteAfterTheRestart) {
+    host_.reset();
+    HostOptions options;
+    options.databaseConnection = database_->connectionString();
+    options.chainsFolder = ORDERHOST_ASYNC_CHAINS;
+    options.pluginFolders = ORDERHOST_SCRIPTED_PLUGIN_DIR;
+    options.extraSettings["engine.crash_limit"] = "1";
+    host_ = std::make_unique<HostProcess>(options);
+    std::vector<std::string> ids;
+    for (int i = 1; i <= 8; ++i) {
+        const HttpReply accepted =
+            host_->request("POST", "/v1/orders", order("Q-" + std::to_string(i)), "application/json", kAsync);
+        ASSERT_EQ(accepted.status, 202) << accepted.body;
+        ids.push_back(json(accepted.body)->getValue<std::string>("id"));
+    }
+    host_->terminate();  // SIGTERM: 4 chains running, 4 queued
+    EXPECT_NE(host_->log().find("had not started their chain (4 handed back)"), std::string::npos) << host_->log();
+    host_->restart();
+    for (const std::string& id : ids) {
+        const auto done = finished(id);
+        EXPECT_EQ(done->getValue<std::string>("state"), "completed") << id << ": " << host_->get("/v1/orders/" + id).body;
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, RespondAsyncE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace

@@ -105,6 +105,14 @@ TEST_F(ShippingQuote, AnOrderFromAQuoteBooksTheQuotedServiceAtTheQuotedCost) {
     EXPECT_EQ(carrier_.count("booking"), 1);
 }
 
+TEST_F(ShippingQuote, AQuoteInAnotherCurrencyIsNotTakenAsThisOnesCost) {
+    host_.order(order("{}", R"(, "quote": {"id": "q", "order": {"shipping":
+        {"carrier": "simcarrier", "service": "express", "cost_minor": 10, "currency": "CHF"}}})"));
+    ASSERT_EQ(host_.run(), OH_STATUS_OK) << host_.reportedError();
+    EXPECT_EQ(host_.orderString("/shipping/cost_source"), "rate_table");
+    EXPECT_EQ(host_.orderInt("/shipping/cost_minor"), 1290);
+}
+
 TEST_F(ShippingQuote, AQuotedServiceTheTableNoLongerOffersFallsBackToTheRule) {
     host_.order(order("{}", R"(, "quote": {"id": "q", "order": {"shipping":
         {"carrier": "simcarrier", "service": "overnight", "cost_minor": 1}}})"));
