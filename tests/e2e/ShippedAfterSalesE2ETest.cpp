@@ -267,6 +267,58 @@ TEST_P(ShippedAfterSalesE2ETest, AReturnSurvivesKillsWhileWaitingAndRestockingAn
     EXPECT_EQ(sink_.count(), 4u);
 }
 
+// A return whose refund cannot be made is held; the operator undoes it (manual_action
+// compensate). The drill physically came back, so its restock stands: on hand, in the ledger,
+// reconciled. The return redone later claims that restock instead of restocking it twice, and
+// the standing credit note is refunded once (issue 11: undoing a failed return undid its restock).
+TEST_P(ShippedAfterSalesE2ETest, AnUndoneReturnLeavesItsGoodsInStockAndARedoneOneClaimsThem) {
+    const std::string id = placedAndShipped("RET-U");
+    carrier_.advance(shipment_, "delivered");
+    waitFor("RET-U", "completed");
+    const std::string berlin = "SELECT on_hand FROM sourcing_inventory WHERE sku = 'DRILL-18V' AND warehouse = 'WH-BERLIN'";
+    const std::int64_t before = number(berlin);
+    const std::string one = R"({"lines":[{"sku":"DRILL-18V","quantity":1,"condition":"resellable"}]})";
+    const std::string request = R"(","reason":"broken","lines":[{"sku":"DRILL-18V","quantity":1}]})";
+
+    gateway_.setFaults(R"({"fail_count": 1000})");  // every refund attempt gets a 503
+    ASSERT_EQ(host_->post("/v1/orders/" + id + "/return", R"({"return_ref":"R-1)" + request).status, 200);
+    ASSERT_EQ(host_->post("/v1/orders/" + id + "/signals/goods_received", one).status, 200);
+    waitHeld("RET-U", "refund-return", "manual_action");
+    EXPECT_EQ(number(berlin), before + 1);
+    gateway_.setFaults(R"({"fail_count": 0})");  // the undo pays the standing note (refund-return)
+    const HttpReply undo = host_->post("/v1/orders/" + id + "/signals/manual_action",
+                                       R"({"action":"compensate","note":"refund impossible: undo the return"})");
+    ASSERT_EQ(undo.status, 200) << undo.body;
+    const Object::Ptr undone = waitUntil(
+        "RET-U", [](const Object::Ptr& o) { return o->getObject("document")->getObject("return")->has("settled_at"); },
+        "settled its return");
+    ASSERT_TRUE(undone);
+    EXPECT_EQ(undone->getValue<std::string>("state"), "completed");
+    EXPECT_EQ(undone->getObject("document")->getObject("return")->getValue<std::string>("status"), "failed");
+    EXPECT_EQ(undone->getObject("document")->getObject("sourcing")->getValue<std::string>("status"), "restock_stands");
+    EXPECT_EQ(number(berlin), before + 1) << "the undo took the returned drill off the shelf";
+    EXPECT_EQ(number("SELECT COUNT(*) FROM sourcing_movements WHERE movement IN ('unrestock', 'unquarantine')"), 0);
+    EXPECT_EQ(number("SELECT COUNT(*) FROM sourcing_restocks WHERE undone_at_ms IS NOT NULL"), 1);
+    EXPECT_EQ(number("SELECT COUNT(*) FROM sourcing_inventory i WHERE i.on_hand <> (SELECT SUM(m.on_hand_delta)"
+                     " FROM sourcing_movements m WHERE m.sku = i.sku AND m.warehouse = i.warehouse)"),
+              0);
+    expectStockReconciled();
+
+    // The same drill's return redone.
+    ASSERT_EQ(host_->post("/v1/orders/" + id + "/return", R"({"return_ref":"R-2)" + request).status, 200);
+    ASSERT_EQ(host_->post("/v1/orders/" + id + "/signals/goods_received", one).status, 200);
+    const Object::Ptr returned = waitFor("RET-U", "returned");
+    ASSERT_TRUE(returned);
+    EXPECT_EQ(returned->getObject("document")->getObject("sourcing")->getArray("claimed")->size(), 1u);
+    EXPECT_EQ(number(berlin), before + 1) << "restocked twice";
+    EXPECT_EQ(number("SELECT COUNT(*) FROM sourcing_movements WHERE movement = 'restock'"), 1);
+    expectStockReconciled();
+    expectCreditNotesGapless(1);
+    EXPECT_EQ(gateway_.count("refund"), 1);
+    EXPECT_EQ(gateway_.netCaptured(), kInvoiced - kOneDrill);
+    EXPECT_EQ(number("SELECT COALESCE(SUM(open_minor), 0) FROM billing_accounts WHERE customer_id = 'C-100'"), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ShippedAfterSalesE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
