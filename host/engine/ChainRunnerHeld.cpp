@@ -65,7 +65,7 @@ store::OrderRecord ChainRunner::applyManualAction(store::OrderRecord order, Manu
     const bool undoing = !order.compensateTo.empty();
     // While undoing, the step in question is the one whose undo failed, below current_step.
     const int undoIndex = undoing ? previousCompensable(order.currentStep,
-                                                        engine_.store().stepsWithEffects(order.id, chain.definition.name), chain)
+                                                        runner::stepsToUndo(engine_.store(), order.id, chain), chain)
                                   : -1;
     static const char* const names[] = {"retry", "skip", "compensate", "fail"};
     store::OrderRecord named = order;
