@@ -53,6 +53,9 @@ protected:
         HostOptions options;
         options.port = freeLoopbackPort();
         const std::string repository = ORDERHOST_SOURCE_DIR;
+        // The delivery wait is 14 days; the test that waits it out gets 1.5 s, the others 60 s.
+        const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+        const std::string deliveryWaitMs = test.find("PastTheDeliveryWait") != std::string::npos ? "1500" : "60000";
         for (const char* name : {"place-goods.yaml", "cancel-order.yaml", "return-order.yaml"}) {
             std::ifstream in(repository + "/config/chains/" + name);
             std::stringstream text;
@@ -63,7 +66,8 @@ protected:
                      {"http://127.0.0.1:9200", carrier_.url()},
                      {"http://127.0.0.1:8080", "http://127.0.0.1:" + std::to_string(options.port)},
                      {"port: 2525", "port: " + std::to_string(sink_.smtpPort())},
-                     {"templates_dir: config/templates", "templates_dir: " + repository + "/config/templates"}})
+                     {"templates_dir: config/templates", "templates_dir: " + repository + "/config/templates"},
+                     {"signal_timeout_ms: 1209600000      # 14 days", "signal_timeout_ms: " + deliveryWaitMs}})
                 for (auto at = chain.find(from); at != std::string::npos; at = chain.find(from, at + to.size()))
                     chain.replace(at, from.size(), to);
             std::ofstream(folder_ + "/chains/" + name) << chain;
@@ -317,6 +321,37 @@ TEST_P(ShippedAfterSalesE2ETest, AnUndoneReturnLeavesItsGoodsInStockAndARedoneOn
     EXPECT_EQ(gateway_.count("refund"), 1);
     EXPECT_EQ(gateway_.netCaptured(), kInvoiced - kOneDrill);
     EXPECT_EQ(number("SELECT COALESCE(SUM(open_minor), 0) FROM billing_accounts WHERE customer_id = 'C-100'"), 0);
+}
+
+// Issue 10: a carrier exception holds the order for a person, also past the delivery wait
+// (signal_timeout_ms, 1.5 s here instead of 14 days): the shipped chain re-runs the step on the
+// timeout, which holds it again, instead of failing it into an undo (a refund and a restock of
+// goods that are out there). A person's resolution then completes it.
+TEST_P(ShippedAfterSalesE2ETest, ACarrierExceptionStaysHeldForAPersonPastTheDeliveryWait) {
+    const std::string id = placedAndShipped("EXC-1");
+    carrier_.advance(shipment_, "exception", "address not found");
+    waitHeld("EXC-1", "deliver", "shipment_exception_resolved");
+    const Object::Ptr waited = waitUntil(
+        "EXC-1",
+        [](const Object::Ptr& o) {
+            Poco::JSON::Array::Ptr steps = o->getArray("steps");
+            for (unsigned i = 0; i < steps->size(); ++i)
+                if (steps->getObject(i)->getValue<std::string>("outcome") == "signal_timeout") return true;
+            return o->getValue<std::string>("state") != "on_hold";
+        },
+        "passed its delivery wait");
+    ASSERT_TRUE(waited);
+    const Object::Ptr held = waitHeld("EXC-1", "deliver", "shipment_exception_resolved");
+    ASSERT_TRUE(held);
+    EXPECT_EQ(held->getValue<std::string>("state"), "on_hold");
+    EXPECT_EQ(gateway_.count("refund"), 0);
+    EXPECT_EQ(gateway_.netCaptured(), kInvoiced) << "nothing undone";
+    EXPECT_EQ(number("SELECT COUNT(*) FROM sourcing_movements WHERE movement = 'unissue'"), 0);
+    const HttpReply resolved = host_->post("/v1/orders/" + id + "/signals/shipment_exception_resolved",
+                                           R"({"resolution":"continue","note":"left with a neighbour"})");
+    ASSERT_EQ(resolved.status, 200) << resolved.body;
+    EXPECT_TRUE(waitFor("EXC-1", "completed"));
+    expectStockReconciled();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ShippedAfterSalesE2ETest, ::testing::ValuesIn(testBackends()), backendName);
