@@ -12,8 +12,9 @@
 // compensate (undo the completed steps in reverse order, then failed), fail, hold (on_hold
 // for the "manual_action" signal) or continue. A REJECT compensates the completed steps too,
 // then the order is rejected. A step that reaches outside and gave up not knowing what it did
-// (RETRY out of attempts, a timeout) is undone with them (runner::stepsToUndo). Compensation is durable: each undone step is a checkpoint, so
-// after a crash it goes on where it stopped; compensate() gets the step's idempotency key.
+// (RETRY out of attempts, a timeout) is undone with them (runner::stepsToUndo). Compensation
+// is durable: each undone step is a checkpoint, so after a crash it goes on where it stopped;
+// compensate() gets the step's idempotency key.
 #pragma once
 
 #include "host/engine/Engine.h"

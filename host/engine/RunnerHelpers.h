@@ -63,14 +63,12 @@ inline std::vector<int> stepsToUndo(store::OrderStore& store, const std::string&
 // compensating state, so a host killed during that undo runs it again after the restart.
 // `latestUnknown`: set by a caller whose attempt of step `index` just ended (not recorded yet):
 // whether it gave up not knowing what it did. Unset: the step's recorded runs tell.
-inline int compensationStart(store::OrderStore& store, const std::string& orderId, const ReadyChain& chain,
-                             int index, Poco::Data::Session* within = nullptr,
-                             std::optional<bool> latestUnknown = std::nullopt) {
+inline int compensationStart(store::OrderStore& store, const std::string& orderId, const ReadyChain& chain, int index,
+                             Poco::Data::Session* within = nullptr, std::optional<bool> latestUnknown = std::nullopt) {
     const std::string& name = chain.definition.name;
     if (store.suspendedInCurrentPass(orderId, name, index, within)) return index + 1;
-    const std::vector<int> unknown =
-        latestUnknown ? (*latestUnknown ? std::vector<int>{index} : std::vector<int>{})
-                      : store.stepsLeftUnknown(orderId, name, within);
+    const std::vector<int> unknown = latestUnknown ? (*latestUnknown ? std::vector<int>{index} : std::vector<int>{})
+                                                   : store.stepsLeftUnknown(orderId, name, within);
     return leftUnknown(unknown, chain, index) ? index + 1 : index;
 }
 

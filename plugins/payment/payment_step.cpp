@@ -259,7 +259,8 @@ public:
     // the order (manual_action retry once the gateway is back). The rest: by /payment/status.
     sdk::Outcome compensate(sdk::StepCall& call) override {
         const sdk::OrderDocument order = call.order();
-        if (order.has("/payment/authorization_id") || order.has("/payment/status")) return PaymentStep::compensate(call);
+        if (order.has("/payment/authorization_id") || order.has("/payment/status"))
+            return PaymentStep::compensate(call);
         const GatewayReply cancelled =
             forCall(gateway_, timeoutMs_, call).cancelByKey(keyOf(call, "authorize"), keyOf(call, "cancel"));
         if (cancelled.kind == Kind::unavailable) return retryLater(cancelled, "cancel");

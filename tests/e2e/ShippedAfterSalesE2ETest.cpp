@@ -279,7 +279,8 @@ TEST_P(ShippedAfterSalesE2ETest, AnUndoneReturnLeavesItsGoodsInStockAndARedoneOn
     const std::string id = placedAndShipped("RET-U");
     carrier_.advance(shipment_, "delivered");
     waitFor("RET-U", "completed");
-    const std::string berlin = "SELECT on_hand FROM sourcing_inventory WHERE sku = 'DRILL-18V' AND warehouse = 'WH-BERLIN'";
+    const std::string berlin =
+        "SELECT on_hand FROM sourcing_inventory WHERE sku = 'DRILL-18V' AND warehouse = 'WH-BERLIN'";
     const std::int64_t before = number(berlin);
     const std::string one = R"({"lines":[{"sku":"DRILL-18V","quantity":1,"condition":"resellable"}]})";
     const std::string request = R"(","reason":"broken","lines":[{"sku":"DRILL-18V","quantity":1}]})";

@@ -138,8 +138,8 @@ TEST_P(FailurePolicyTest, AStepThatGaveUpNotKnowingWhatItDidIsUndoneToo) {
     const auto order = runChain({undoable("reserve"), undoable("pay", R"({"outcome":"retry"})", 2)});
     EXPECT_EQ(order.state, states::kFailed);
     EXPECT_EQ(trace(order.id), R"(["reserve#1","pay~undo#1","reserve~undo#1"])");
-    EXPECT_EQ(outcomes(order.id), (Outcomes{"reserve:continue", "pay:retry", "pay:retry", "pay:compensated",
-                                            "reserve:compensated"}));
+    EXPECT_EQ(outcomes(order.id),
+              (Outcomes{"reserve:continue", "pay:retry", "pay:retry", "pay:compensated", "reserve:compensated"}));
 }
 
 // A step that said what happened (FAIL) is not undone.
@@ -151,7 +151,8 @@ TEST_P(FailurePolicyTest, AStepThatFailedKnowinglyIsNotUndone) {
 
 // One held after giving up not knowing is undone when a person chooses compensate.
 TEST_P(FailurePolicyTest, AStepHeldAfterGivingUpNotKnowingIsUndoneOnAManualCompensate) {
-    const auto held = runChain({undoable("reserve"), withPolicy(undoable("pay", R"({"outcome":"retry"})"), FailurePolicy::Hold)});
+    const auto held =
+        runChain({undoable("reserve"), withPolicy(undoable("pay", R"({"outcome":"retry"})"), FailurePolicy::Hold)});
     ASSERT_EQ(held.state, states::kOnHold);
     const SignalResult result = manualAction(held.id, "compensate");
     ASSERT_EQ(result.kind, SignalResult::Kind::Resumed) << result.message;

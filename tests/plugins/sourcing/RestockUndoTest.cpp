@@ -18,8 +18,9 @@ protected:
     }
     // One return of the order (its own /return/requested_at) received with `lines`.
     void returning(const std::string& requestedAt, const std::string& lines) {
-        host_.order(R"({"lines":[{"sku":"A-1","quantity":5}],"sourcing":{"status":"issued"},"return":{"requested_at":)" +
-                    requestedAt + R"(,"received":)" + lines + "}}");
+        host_.order(
+            R"({"lines":[{"sku":"A-1","quantity":5}],"sourcing":{"status":"issued"},"return":{"requested_at":)" +
+            requestedAt + R"(,"received":)" + lines + "}}");
         ASSERT_EQ(runAs("restock"), OH_OUTCOME_CONTINUE) << host_.result().message;
     }
     void undo() {
@@ -31,7 +32,9 @@ protected:
 };
 
 TEST_F(RestockUndo, UndoingARestockLeavesTheGoodsWhereTheyAreOnce) {
-    returning("1000", R"([{"sku":"A-1","quantity":2,"condition":"resellable"},{"sku":"A-1","quantity":1,"condition":"damaged"}])");
+    returning(
+        "1000",
+        R"([{"sku":"A-1","quantity":2,"condition":"resellable"},{"sku":"A-1","quantity":1,"condition":"damaged"}])");
     const std::int64_t before = movements();
     undo();
     EXPECT_EQ(onHand("WH-A", "A-1"), 1);  // damaged first: 1 quarantined in WH-A, then 1 + 1 resellable
@@ -56,8 +59,10 @@ TEST_F(RestockUndo, UndoingARestockWhoseGoodsWereSoldAgainStillLeavesThem) {
     returning("1000", R"([{"sku":"A-1","quantity":2,"condition":"resellable"}])");
     host_.orderId("order-2").order(R"({"lines":[{"sku":"A-1","quantity":9}]})");
     ASSERT_EQ(runAs("reserve-stock"), OH_OUTCOME_CONTINUE);  // everything there, restocked units included
-    host_.orderId("order-1").order(
-        R"({"lines":[{"sku":"A-1","quantity":5}],"return":{"requested_at":1000}})").config("{}").create("restock");
+    host_.orderId("order-1")
+        .order(R"({"lines":[{"sku":"A-1","quantity":5}],"return":{"requested_at":1000}})")
+        .config("{}")
+        .create("restock");
     undo();
     EXPECT_EQ(onHandTotal(), 9);
     EXPECT_EQ(reserved("WH-A", "A-1") + reserved("WH-B", "A-1"), 9);
@@ -84,7 +89,8 @@ TEST_F(RestockUndo, ALaterReturnOfTheSameUnitsClaimsTheStandingRestockInsteadOfR
     returning("3000", R"([{"sku":"A-1","quantity":6,"condition":"resellable"}])");
     EXPECT_EQ(onHandTotal(), 12) << "the third return restocked goods already on the shelf";
     EXPECT_EQ(host_.queryInt("SELECT SUM(quantity) FROM sourcing_restock_claims"), 5);
-    EXPECT_EQ(host_.orderJson("/sourcing/unmatched_returns"), R"([{"sku":"A-1","quantity":1,"condition":"resellable"}])");
+    EXPECT_EQ(host_.orderJson("/sourcing/unmatched_returns"),
+              R"([{"sku":"A-1","quantity":1,"condition":"resellable"}])");
     expectReconciled();
 }
 
