@@ -170,7 +170,8 @@ void ChainRunner::forwardAttempt(store::OrderRecord& order, document::JsonDocume
     }
     const bool retryLeft = static_cast<int>(attemptNumber) < definition.attempts;
     attempt.run.outcome = outcome.code == "timeout" ? "timeout" : outcomeName(outcome.kind);
-    if (outcome.kind == OH_OUTCOME_RETRY && !retryLeft) {  // the run says retry; the order fails
+    const bool gaveUpUnknown = outcome.kind == OH_OUTCOME_RETRY && !retryLeft;
+    if (gaveUpUnknown) {  // the run says retry; the order fails
         outcome.kind = OH_OUTCOME_FAIL;
         outcome.message = "gave up after " + std::to_string(attemptNumber) + " attempt(s): " + outcome.message;
         // What happened to the host's call (a timeout, an isolated worker that died) stays the
@@ -190,11 +191,11 @@ void ChainRunner::forwardAttempt(store::OrderRecord& order, document::JsonDocume
     switch (outcome.kind) {
         case OH_OUTCOME_CONTINUE: advance(updated, chain); break;
         case OH_OUTCOME_REJECT:
-            beginCompensation(updated, chain, index, states::kRejected, doc, attempt.transaction.get());
+            beginCompensation(updated, chain, index, states::kRejected, doc, attempt.transaction.get(), false);
             break;
         case OH_OUTCOME_SUSPEND: suspend(updated, definition, outcome, attempt.run.finishedAtMs); break;
         case OH_OUTCOME_RETRY: scheduleRetry(updated, definition, attemptNumber, outcome, attempt.run.finishedAtMs); break;
-        default: applyFailure(updated, chain, index, doc); break;
+        default: applyFailure(updated, chain, index, doc, gaveUpUnknown); break;
     }
     commitAttempt(order, updated, attempt, keepsChanges(outcome.kind), doc);
 }
@@ -248,10 +249,12 @@ void ChainRunner::advance(store::OrderRecord& updated, const ReadyChain& chain) 
 }
 
 void ChainRunner::applyFailure(store::OrderRecord& updated, const ReadyChain& chain, std::size_t index,
-                               const document::JsonDocument& doc) {
+                               const document::JsonDocument& doc, std::optional<bool> unknown) {
     switch (chain.steps[index]->definition().onFailure) {
         case chains::FailurePolicy::Fail: updated.state = states::kFailed; break;
-        case chains::FailurePolicy::Compensate: beginCompensation(updated, chain, index, states::kFailed, doc); break;
+        case chains::FailurePolicy::Compensate:
+            beginCompensation(updated, chain, index, states::kFailed, doc, nullptr, unknown);
+            break;
         case chains::FailurePolicy::Hold:
             updated.state = states::kOnHold;
             updated.awaitingSignal = chains::kManualActionSignal;
@@ -262,11 +265,10 @@ void ChainRunner::applyFailure(store::OrderRecord& updated, const ReadyChain& ch
 
 void ChainRunner::beginCompensation(store::OrderRecord& updated, const ReadyChain& chain, std::size_t fromIndex,
                                     const std::string& finalState, const document::JsonDocument& doc,
-                                    store::StepTransaction* open) {
+                                    store::StepTransaction* open, std::optional<bool> unknown) {
     updated.compensateTo = finalState;
-    updated.currentStep = compensationStart(engine_.store(), updated.id, chain.definition.name,
-                                            static_cast<int>(fromIndex),
-                                            open != nullptr && open->isOpen() ? &open->session() : nullptr);
+    updated.currentStep = compensationStart(engine_.store(), updated.id, chain, static_cast<int>(fromIndex),
+                                            open != nullptr && open->isOpen() ? &open->session() : nullptr, unknown);
     updated.nextAttempt = 1;
     updated.awaitingSignal.clear();
     const auto below = std::min(static_cast<std::size_t>(updated.currentStep), chain.steps.size());
@@ -299,7 +301,7 @@ void ChainRunner::finishCompensation(store::OrderRecord& updated, const document
 }
 
 void ChainRunner::compensateNext(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain) {
-    const std::vector<int> completed = engine_.store().stepsWithEffects(order.id, chain.definition.name);
+    const std::vector<int> completed = runner::stepsToUndo(engine_.store(), order.id, chain);
     const int index = previousCompensable(order.currentStep, completed, chain);
     store::OrderRecord updated = order;
     updated.wakeAtMs = 0;

@@ -11,11 +11,15 @@
 // others durably in retry_wait), and an on_failure policy once no attempt is left:
 // compensate (undo the completed steps in reverse order, then failed), fail, hold (on_hold
 // for the "manual_action" signal) or continue. A REJECT compensates the completed steps too,
-// then the order is rejected. Compensation is durable: each undone step is a checkpoint, so
-// after a crash it goes on where it stopped; compensate() gets the step's idempotency key.
+// then the order is rejected. A step that reaches outside and gave up not knowing what it did
+// (RETRY out of attempts, a timeout) is undone with them (runner::stepsToUndo). Compensation
+// is durable: each undone step is a checkpoint, so after a crash it goes on where it stopped;
+// compensate() gets the step's idempotency key.
 #pragma once
 
 #include "host/engine/Engine.h"
+
+#include <optional>
 
 namespace orderhost::engine {
 
@@ -75,13 +79,15 @@ private:
     void scheduleRetry(store::OrderRecord& updated, const chains::StepDefinition& definition,
                        std::uint32_t attemptNumber, const services::ReportedOutcome& outcome, std::int64_t nowMs);
     void advance(store::OrderRecord& updated, const ReadyChain& chain);
+    // `unknown`: from the attempt that just ended the step (not recorded yet): whether it gave
+    // up not knowing what it did (RETRY with no attempt left); unset: read the step's runs.
     void applyFailure(store::OrderRecord& updated, const ReadyChain& chain, std::size_t index,
-                      const document::JsonDocument& doc);
+                      const document::JsonDocument& doc, std::optional<bool> unknown = std::nullopt);
     // `open`: the step's transaction, when it stays open until the checkpoint (a REJECT keeps
     // the plugin's writes): the lookup of where the undo starts runs on its session.
     void beginCompensation(store::OrderRecord& updated, const ReadyChain& chain, std::size_t fromIndex,
                            const std::string& finalState, const document::JsonDocument& doc,
-                           store::StepTransaction* open = nullptr);
+                           store::StepTransaction* open = nullptr, std::optional<bool> unknown = std::nullopt);
     void finishCompensation(store::OrderRecord& updated, const document::JsonDocument& doc);
 
     store::StepRunRecord newRun(const store::OrderRecord& order, const ReadyChain& chain, std::size_t index,

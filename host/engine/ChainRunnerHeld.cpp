@@ -64,9 +64,9 @@ store::OrderRecord ChainRunner::applyManualAction(store::OrderRecord order, Manu
     updated.nextAttempt = 1;
     const bool undoing = !order.compensateTo.empty();
     // While undoing, the step in question is the one whose undo failed, below current_step.
-    const int undoIndex = undoing ? previousCompensable(order.currentStep,
-                                                        engine_.store().stepsWithEffects(order.id, chain.definition.name), chain)
-                                  : -1;
+    const int undoIndex =
+        undoing ? previousCompensable(order.currentStep, runner::stepsToUndo(engine_.store(), order.id, chain), chain)
+                : -1;
     static const char* const names[] = {"retry", "skip", "compensate", "fail"};
     store::OrderRecord named = order;
     if (undoIndex >= 0) named.currentStep = undoIndex;

@@ -65,7 +65,7 @@ bool ChainRunner::holdAfterCrashes(store::OrderRecord& order, const ReadyChain& 
     // The step whose call died: while undoing, the one being undone (below current_step).
     int index = std::max(order.currentStep, 0);
     if (order.state == states::kCompensating) {
-        const auto completed = engine_.store().stepsWithEffects(order.id, chain.definition.name);
+        const auto completed = runner::stepsToUndo(engine_.store(), order.id, chain);
         index = std::max(runner::previousCompensable(order.currentStep, completed, chain), 0);
     }
     store::StepRunRecord record = newRun(order, chain, static_cast<std::size_t>(index), 1);

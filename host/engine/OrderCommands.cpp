@@ -130,7 +130,7 @@ CommandResult OrderCommands::cancel(const std::string& orderId, const std::strin
     // already undid are not undone again.
     updated.currentStep = order->state == states::kCompleted
                               ? static_cast<int>(chain->steps.size())
-                              : runner::compensationStart(engine_.store(), order->id, order->chain, order->currentStep);
+                              : runner::compensationStart(engine_.store(), order->id, *chain, order->currentStep);
     updated.nextAttempt = 1;
     updated.awaitingSignal.clear();
     updated.wakeAtMs = 0;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -31,14 +32,44 @@ inline int previousCompensable(int below, const std::vector<int>& withEffects, c
     return -1;
 }
 
+// Whether step `index` of `chain` reaches outside and its latest run ended not knowing what it
+// did (OrderStore::stepsLeftUnknown): its effect may exist although it never completed.
+inline bool leftUnknown(const std::vector<int>& unknown, const ReadyChain& chain, int index) {
+    return index >= 0 && static_cast<std::size_t>(index) < chain.steps.size() &&
+           chain.steps[static_cast<std::size_t>(index)]->reachesOutside() &&
+           std::find(unknown.begin(), unknown.end(), index) != unknown.end();
+}
+
+// What compensation undoes: the steps whose effects are in place (OrderStore::stepsWithEffects),
+// and those that reach outside and whose latest run ended not knowing what it did (a RETRY,
+// also the last one the host gave up after, or a timeout): a gateway may hold an authorization,
+// a carrier a booking, that nothing else would release. Their compensate() finds the order as
+// before that run and undoes by the step's idempotency key. Ascending.
+inline std::vector<int> stepsToUndo(store::OrderStore& store, const std::string& orderId, const ReadyChain& chain) {
+    std::vector<int> steps = store.stepsWithEffects(orderId, chain.definition.name);
+    const std::vector<int> unknown = store.stepsLeftUnknown(orderId, chain.definition.name);
+    for (const int index : unknown)
+        if (leftUnknown(unknown, chain, index) && std::find(steps.begin(), steps.end(), index) == steps.end())
+            steps.push_back(index);
+    std::sort(steps.begin(), steps.end());
+    return steps;
+}
+
 // Where an undo that starts at step `index` (the step the order waits, failed or was refused at)
 // sets current_step: compensation undoes the steps below it. A step that suspended before (it
 // booked a shipment, opened work orders, then waited for a signal) has effects although it
-// never completed, so it is undone too: current_step one past it. Persisted with the
+// never completed, so it is undone too: current_step one past it; so is one that reaches
+// outside and whose last attempt did not learn what it did (stepsToUndo). Persisted with the
 // compensating state, so a host killed during that undo runs it again after the restart.
-inline int compensationStart(store::OrderStore& store, const std::string& orderId, const std::string& chain,
-                             int index, Poco::Data::Session* within = nullptr) {
-    return store.suspendedInCurrentPass(orderId, chain, index, within) ? index + 1 : index;
+// `latestUnknown`: set by a caller whose attempt of step `index` just ended (not recorded yet):
+// whether it gave up not knowing what it did. Unset: the step's recorded runs tell.
+inline int compensationStart(store::OrderStore& store, const std::string& orderId, const ReadyChain& chain, int index,
+                             Poco::Data::Session* within = nullptr, std::optional<bool> latestUnknown = std::nullopt) {
+    const std::string& name = chain.definition.name;
+    if (store.suspendedInCurrentPass(orderId, name, index, within)) return index + 1;
+    const std::vector<int> unknown = latestUnknown ? (*latestUnknown ? std::vector<int>{index} : std::vector<int>{})
+                                                   : store.stepsLeftUnknown(orderId, name, within);
+    return leftUnknown(unknown, chain, index) ? index + 1 : index;
 }
 
 // The step_runs.outcome of what a plugin answered.

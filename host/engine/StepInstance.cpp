@@ -37,6 +37,7 @@ StepInstance::StepInstance(const plugins::LoadedPlugin& plugin, const oh_step_ki
       clock_(std::move(clock)),
       threadSafe_((kind.flags & OH_STEP_THREAD_SAFE) != 0),
       canCompensate_(kind.compensate != nullptr),
+      reachesOutside_((kind.flags & OH_STEP_NO_EXTERNAL_EFFECTS) == 0 || plugin.manifest.abiMinor < 1),
       // Only a plugin built against 1.2 or later knows the bit (and can tell a quote by mode).
       answersQuotes_((kind.flags & OH_STEP_ANSWERS_QUOTES) != 0 && plugin.manifest.abiMinor >= 2) {
     parseConfig();
@@ -61,6 +62,7 @@ StepInstance::StepInstance(const plugins::LoadedPlugin& plugin, const plugins::S
       isolated_(plugin.isolated),
       threadSafe_((kind.flags & OH_STEP_THREAD_SAFE) != 0),
       canCompensate_(kind.canCompensate),
+      reachesOutside_((kind.flags & OH_STEP_NO_EXTERNAL_EFFECTS) == 0 || plugin.manifest.abiMinor < 1),
       answersQuotes_((kind.flags & OH_STEP_ANSWERS_QUOTES) != 0 && plugin.manifest.abiMinor >= 2) {
     parseConfig();
     isolatedSpec_ = {isolated_->newInstanceId(), kind.name, chainName_, definition_.name, definition_.configJson};

@@ -73,6 +73,9 @@ public:
     // Undoes a completed run (compensation). A kind without compensate() reports CONTINUE.
     services::ReportedOutcome compensate(document::JsonDocument& order, const StepCallInfo& info);
     bool canCompensate() const { return canCompensate_; }
+    // The kind does not promise OH_STEP_NO_EXTERNAL_EFFECTS: a call may act outside the host's
+    // database (a gateway, a carrier), which a RETRY does not roll back.
+    bool reachesOutside() const { return reachesOutside_; }
     // The step kind sets OH_STEP_ANSWERS_QUOTES: run() may be called in quote mode.
     bool answersQuotes() const { return answersQuotes_; }
 
@@ -100,6 +103,7 @@ private:
     isolation::InstanceSpec isolatedSpec_;
     bool threadSafe_ = false;
     bool canCompensate_ = false;
+    bool reachesOutside_ = true;
     bool answersQuotes_ = false;
     std::mutex callMutex_;
 };

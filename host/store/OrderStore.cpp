@@ -288,6 +288,21 @@ bool OrderStore::suspendedInCurrentPass(const std::string& orderId, const std::s
     return db_.withSession("suspended step of order " + shown(orderId), query);
 }
 
+std::vector<int> OrderStore::stepsLeftUnknown(const std::string& orderId, const std::string& chain, Session* within) {
+    const auto query = [&](Session& s) {
+        std::vector<int> steps;
+        s << "SELECT DISTINCT r.step_index FROM step_runs r WHERE r.order_id = ? AND r.chain = ?"
+             " AND r.step_index IS NOT NULL AND r.outcome IN ('retry', 'timeout') AND r.plugin_id <> 'orderhost'"
+             " AND NOT EXISTS (SELECT 1 FROM step_runs u WHERE u.order_id = r.order_id AND u.chain = r.chain"
+             " AND u.step_index = r.step_index AND u.seq > r.seq AND u.plugin_id <> 'orderhost'"
+             " AND u.outcome NOT IN ('undo_retry', 'undo_failed')) ORDER BY r.step_index",
+            bind(orderId), bind(chain), into(steps), now;
+        return steps;
+    };
+    if (within != nullptr) return query(*within);
+    return db_.withSession("steps of order " + shown(orderId) + " left unknown", query);
+}
+
 void OrderStore::appendStepRun(Session& s, const StepRunRecord& r) {
     if (db_.keepsStatements() && orderstatements::appendStepRun(s, r)) return;
     Statement st(s);

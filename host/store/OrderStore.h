@@ -169,6 +169,11 @@ public:
     // one could wait for a session held by a step that waits for this one's lock).
     bool suspendedInCurrentPass(const std::string& orderId, const std::string& chain, int index,
                                 Poco::Data::Session* within = nullptr);
+    // Step indexes of `chain` whose latest run ended not knowing what it did: RETRY (also the
+    // one the host gave up after) or a timeout, with no later run of that step but unfinished
+    // undos. A gateway may have authorized, a carrier booked: compensation undoes them by key.
+    std::vector<int> stepsLeftUnknown(const std::string& orderId, const std::string& chain,
+                                      Poco::Data::Session* within = nullptr);
 
 private:
     std::optional<OrderRecord> findBy(const char* column, const std::string& value);

@@ -10,11 +10,11 @@
 // several partial returns refund part after part.
 //
 // Refunds follow credit notes: a credit note of an earlier return of the order whose refund was
-// never made (the refund failed and the return was undone around the note, which stays; or the
-// refund was skipped) is refunded first, by any later run of this step on the order — an
-// administrator's retry of a held refund, or the next return. So credit notes of returns =
-// refunds made + refunds outstanding, and the next run pays the outstanding ones without a
-// person settling them by hand (nothing runs the step on a timer: see docs/plugins.md).
+// never made (the gateway refused it and the return was undone around the note, which stays;
+// or the refund was skipped) is refunded first, by any later run of this step on the order —
+// an administrator's retry of a held refund, or the next return. So credit notes of returns =
+// refunds made + refunds outstanding. A refund the gateway could not be asked for is not left
+// outstanding: the undo pays it (compensate(), below), holding the order until it can.
 //
 // Exactly once: the gateway call for a return carries "<idempotency_key>:refund:<RMA number>",
 // the same for every attempt and restart of that return and for a later run that pays it as
@@ -28,7 +28,10 @@
 // {rma_number, amount_minor, refund_id} to /payment/refunds per refund; an invoiced order's
 // receivables grow by the amount (the credit note reduced them). 5xx / timeout -> RETRY; the
 // gateway refusing -> FAIL gateway_refused_refund.
-// compensate(): money paid back cannot be taken back: it does nothing and CONTINUEs.
+// compensate(): money paid back cannot be taken back, and the notes of an undone return stand,
+// so the undo pays them: the same refunds as run(), under the same keys (nothing twice). While
+// the gateway is away the undo RETRYs, then the host holds the order for manual_action retry:
+// a return is not undone around an unpaid credit note.
 #pragma once
 
 #include "PaymentRecords.h"
@@ -59,23 +62,38 @@ public:
           timeoutMs_(integerSetting(ctx.config(), "timeout_ms", 10000, 1, 600000)) {}
 
     sdk::Outcome run(sdk::StepCall& call) override {
-        sdk::OrderDocument order = call.order();
-        const std::optional<std::string> rma = order.optionalString("/return/rma/number");
+        const std::optional<std::string> rma = call.order().optionalString("/return/rma/number");
         if (!rma) return sdk::Outcome::fail("rma_missing", "/return/rma/number is missing: run authorize-return first");
+        return refundOwed(call, *rma);
+    }
+
+    // Undoing a return leaves its credit notes standing (legal documents), so it must not leave
+    // them unpaid either: the undo pays what run() would have, under the same keys (a refund the
+    // gateway made already is replayed, a recorded one skipped). The host undoes this step when
+    // its run gave up (gateway away, answers lost) or completed. Gateway still away → RETRY, then
+    // the host holds the order (undo_failed) until a manual_action retry: the outstanding refund's
+    // trigger. Refused → FAIL: held for a person as well.
+    sdk::Outcome compensate(sdk::StepCall& call) override {
+        const std::optional<std::string> rma = call.order().optionalString("/return/rma/number");
+        return rma ? refundOwed(call, *rma) : sdk::Outcome::proceed();
+    }
+
+private:
+    // Refunds the credit notes of earlier returns whose refund was never made (outstanding),
+    // then this return's; CONTINUE when everything is paid (or nothing was paid by card).
+    sdk::Outcome refundOwed(const sdk::StepCall& call, const std::string& rma) const {
+        const sdk::OrderDocument order = call.order();
         const std::optional<std::string> id = order.optionalString("/payment/authorization_id");
         const std::string status = order.optionalString("/payment/status").value_or("");
         if (!id || (status != "captured" && status != "partially_refunded")) return sdk::Outcome::proceed();
         // Credit notes of earlier returns whose refund was never made (outstanding) first, then this return's.
-        for (const std::string& owed : outstandingRmas(order, *rma))
+        for (const std::string& owed : outstandingRmas(order, rma))
             if (std::optional<sdk::Outcome> stop = refundOnce(call, *id, owed, creditedTo(order, owed).value_or(0)))
                 return *stop;
-        if (std::optional<sdk::Outcome> stop = refundOnce(call, *id, *rma, amountOf(order, *rma))) return *stop;
+        if (std::optional<sdk::Outcome> stop = refundOnce(call, *id, rma, amountOf(order, rma))) return *stop;
         return sdk::Outcome::proceed();
     }
 
-    sdk::Outcome compensate(sdk::StepCall&) override { return sdk::Outcome::proceed(); }
-
-private:
     // Refunds `amount` (at most what is captured and not refunded yet) for `rma` under its own
     // key, unless that refund is recorded already; an outcome when the step must stop there.
     std::optional<sdk::Outcome> refundOnce(const sdk::StepCall& call, const std::string& id, const std::string& rma,

@@ -28,7 +28,8 @@
 // re-run after the signal asks the gateway how the customer answered; after
 // {"timed_out": true} (on_signal_timeout: rerun) it voids and REJECTs payment_confirmation_timeout.
 // compensate(): voids an uncaptured authorization, refunds a captured one (less what
-// refund-return refunded already; same keys: safe to repeat). Writes
+// refund-return refunded already; same keys: safe to repeat); after a run that gave up not
+// knowing (the host undoes it too), `authorize` cancels by the authorize call's key. Writes
 // /payment/{authorization_id,status,amount_minor,currency,captured_minor,refunded_minor,...}.
 // Receivables: on an invoiced order (/billing/invoice_number) a capture reduces the customer's
 // open receivables in billing_accounts by the amount captured, and a refund adds back what was
@@ -247,6 +248,31 @@ public:
         if (captureAtPlacement_)
             if (std::optional<sdk::Outcome> failed = capture(call, gateway, auth.id, *amount, currency, true))
                 return *failed;
+        return sdk::Outcome::proceed();
+    }
+
+    // A run whose last attempt gave up not knowing whether the gateway authorized (every answer
+    // lost, even the technical cancel's) committed nothing, so the order has no /payment; the
+    // host undoes such a step too (docs/plugins.md#payment). Whatever that call may have held
+    // is cancelled by its key; the gateway replays a cancel that arrived before. A gateway still
+    // unreachable → RETRY: the host tries again by the step's attempts and backoff, then holds
+    // the order (manual_action retry once the gateway is back). The rest: by /payment/status.
+    sdk::Outcome compensate(sdk::StepCall& call) override {
+        const sdk::OrderDocument order = call.order();
+        if (order.has("/payment/authorization_id") || order.has("/payment/status"))
+            return PaymentStep::compensate(call);
+        const GatewayReply cancelled =
+            forCall(gateway_, timeoutMs_, call).cancelByKey(keyOf(call, "authorize"), keyOf(call, "cancel"));
+        if (cancelled.kind == Kind::unavailable) return retryLater(cancelled, "cancel");
+        if (cancelled.kind == Kind::refused) return refusedByGateway(cancelled, "cancel");
+        order.set("/payment/technical_cancel", cancelled.status);  // voided, declined or nothing_to_cancel
+        if (cancelled.id.empty()) return sdk::Outcome::proceed();
+        const std::string currency =
+            order.optionalString("/billing/currency").value_or(order.optionalString("/currency").value_or(""));
+        orderhost::payment::savePaymentRecord(
+            call, {"void", keyOf(call, "cancel"), cancelled.amountMinor, currency, cancelled.id, cancelled.status, ""});
+        order.setJson("/payment/authorization_id", sdk::jsonQuote(cancelled.id));
+        writeStatus(order, cancelled.status);
         return sdk::Outcome::proceed();
     }
 

@@ -7,7 +7,7 @@
 //   sourcing_allocations     per order, SKU and warehouse: reserved, issued, returned
 //   sourcing_movements       the ledger: every change of on_hand / reserved / quarantined
 //   sourcing_suppliers, sourcing_sku_suppliers, sourcing_requisitions, sourcing_restocks,
-//   sourcing_restock_lines, and the view sourcing_stock_check (reconciliation).
+//   sourcing_restock_lines, sourcing_restock_claims, and the view sourcing_stock_check (reconciliation).
 // Every statement runs in the step's transaction: a movement exists exactly when the step's
 // result was kept, so the ledger and the stock columns always agree.
 #pragma once
@@ -96,7 +96,6 @@ class StockLedger {
   bool issue(const Allocation& a) const;
   bool unissue(const Allocation& a) const;
   void restock(const Placement& p, bool damaged, const std::string& reference) const;
-  bool unrestock(const Placement& p, bool damaged, const std::string& reference) const;
   void applySeed(const Seed& seed) const;
 
  private:

@@ -144,9 +144,21 @@ ORDERHOST_MIGRATIONS("",
     ORDERHOST_MIGRATION_PER_BACKEND(
         2, "warehouses, stock per warehouse, allocations, movement ledger, suppliers, requisitions, restocks",
         SOURCING_V2_TABLES(" id INTEGER PRIMARY KEY AUTOINCREMENT") SOURCING_V2_MOVE_V1_DATA,
-        SOURCING_V2_TABLES(" id BIGSERIAL PRIMARY KEY") SOURCING_V2_MOVE_V1_DATA));
+        SOURCING_V2_TABLES(" id BIGSERIAL PRIMARY KEY") SOURCING_V2_MOVE_V1_DATA),
+    // 2.1: undoing a return leaves its restocked goods where they are (restock_step.cpp): the
+    // restock is marked standing, and a later return of the same units claims it.
+    ORDERHOST_MIGRATION(3, "standing restocks of undone returns, and the claims on them",
+                        "ALTER TABLE sourcing_restocks ADD COLUMN undone_at_ms BIGINT;"
+                        "CREATE TABLE sourcing_restock_claims ("
+                        " idempotency_key VARCHAR(160) NOT NULL,"
+                        " from_key VARCHAR(160) NOT NULL,"
+                        " sku VARCHAR(64) NOT NULL,"
+                        " warehouse VARCHAR(32) NOT NULL,"
+                        " item_condition VARCHAR(16) NOT NULL,"
+                        " quantity BIGINT NOT NULL,"
+                        " PRIMARY KEY (idempotency_key, from_key, sku, warehouse, item_condition))"));
 
-ORDERHOST_PLUGIN("orderhost.sourcing", "2.0.0", "orderhost",
+ORDERHOST_PLUGIN("orderhost.sourcing", "2.1.0", "orderhost",
                  "Inventory and sourcing: warehouses, reservation ledger, backorders, purchase requisitions, restock",
     ORDERHOST_STEP(ReserveStep, "reserve-stock", OH_CATEGORY_SOURCING,
                    "Reserves the goods lines in the warehouses; a shortage rejects, backorders or splits;"

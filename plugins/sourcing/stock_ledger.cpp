@@ -164,21 +164,6 @@ void StockLedger::restock(const Placement& p, bool damaged, const std::string& r
   else record(p.warehouse, p.sku, "restock", p.quantity, 0, 0, reference);
 }
 
-bool StockLedger::unrestock(const Placement& p, bool damaged, const std::string& reference) const {
-  // Resellable goods may have been reserved by another order since: then they cannot be taken back.
-  if (db_.execute(damaged ? "UPDATE sourcing_inventory SET quarantined = quarantined - ?"
-                            " WHERE sku = ? AND warehouse = ? AND quarantined >= ?"
-                          : "UPDATE sourcing_inventory SET on_hand = on_hand - ?"
-                            " WHERE sku = ? AND warehouse = ? AND on_hand - reserved >= ?",
-                  {p.quantity, p.sku, p.warehouse, p.quantity}) != 1)
-    return false;
-  db_.execute("UPDATE sourcing_allocations SET returned = returned - ? WHERE order_id = ? AND sku = ? AND warehouse = ?",
-              {p.quantity, order_id_, p.sku, p.warehouse});
-  if (damaged) record(p.warehouse, p.sku, "unquarantine", 0, 0, -p.quantity, reference);
-  else record(p.warehouse, p.sku, "unrestock", -p.quantity, 0, 0, reference);
-  return true;
-}
-
 // Demo data only (docs/plugins.md#sourcing): inserted while there is no warehouse at all. Two
 // first orders at once both find the table empty; ON CONFLICT lets the second insert nothing.
 void StockLedger::applySeed(const Seed& seed) const {

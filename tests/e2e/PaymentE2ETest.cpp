@@ -195,6 +195,32 @@ TEST_P(PaymentE2ETest, AnAuthorizationWhoseAnswersAreLostOnTheLastAttemptIsCance
     EXPECT_TRUE(records(failed->getValue<std::string>("id")).empty()) << "a failed attempt keeps no rows";
 }
 
+// Issue 9: the gateway authorized, then was unreachable for the whole (last) attempt, even for
+// the technical cancel. The host undoes the step that gave up not knowing: its compensation
+// cancels by key, holds the order while the gateway stays away (undo_failed, manual_action),
+// and a retry once it is back leaves nothing held.
+TEST_P(PaymentE2ETest, AnAuthorizationLeftUnknownWhileTheGatewayIsAwayIsCancelledWhenItComesBack) {
+    simulator_.setFaults(R"({"skip_count": 1, "lose_response_count": 1, "fail_count": 1000})");
+    host_->post("/v1/orders", order("PAY-AWAY", "pay-once", "tok_visa"));
+    const Object::Ptr held = waitFor("PAY-AWAY", "on_hold");
+    EXPECT_EQ(held->getValue<std::string>("awaiting_signal"), "manual_action");
+    Poco::JSON::Array::Ptr steps = held->getArray("steps");
+    EXPECT_EQ(steps->getObject(steps->size() - 1)->getValue<std::string>("outcome"), "undo_failed");
+    EXPECT_EQ(simulator_.openAuthorizations(), 1) << "the authorization the host never heard of";
+
+    simulator_.setFaults(R"({"fail_count": 0})");
+    const std::string id = held->getValue<std::string>("id");
+    const HttpReply retried = host_->post("/v1/orders/" + id + "/signals/manual_action", R"({"action":"retry"})");
+    ASSERT_EQ(retried.status, 200) << retried.body;
+    const Object::Ptr failed = waitFor("PAY-AWAY", "failed");
+    EXPECT_EQ(simulator_.count("authorization"), 1);
+    EXPECT_EQ(simulator_.count("void"), 1);
+    EXPECT_EQ(simulator_.openAuthorizations(), 0) << "the failed order's authorization is still held";
+    EXPECT_EQ(simulator_.netCaptured(), 0);
+    EXPECT_EQ(payment(failed, "status"), "voided");
+    EXPECT_EQ(records(id), std::vector<std::string>{"void:voided"});
+}
+
 // Review finding: the technical cancel reached the gateway but its answer was lost too, so the
 // step retried; the next attempt's authorize was answered from the gateway's record
 // ("authorized") and the order went on with a voided authorization. Now the retried attempt

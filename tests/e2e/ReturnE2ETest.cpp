@@ -212,19 +212,27 @@ TEST_P(ReturnE2ETest, AReturnSplitByConditionCreditsAndRefundsTheLineToTheCent) 
     EXPECT_EQ(receivables(), 0);
 }
 
-// A return whose refund keeps failing: its steps are undone (the RMA cancelled; the credit
-// note, a legal document, stays), the order is completed again — not failed — with the failure
-// at /return and in the timeline, and a further return may start. Here the gateway refunded on
-// the first attempt and every answer was lost (issue 11): the note's refund is outstanding, the
-// customer owed it in the receivables. The same drill returned again claims the standing note
-// (no second credit note) and its refund is asked again under the first return's key: the
-// gateway replays it, so the customer is refunded exactly once and the books balance.
-TEST_P(ReturnE2ETest, AReturnWhoseRefundFailsIsUndoneAndTheNextReturnRefundsItsCreditNoteOnce) {
+// Issues 9/11: the gateway refunds but no answer gets through, for every attempt: the return is
+// undone, but its credit note stands, so the undo pays it and holds the order (undo_failed)
+// while the gateway stays away, instead of completing with the refund outstanding. A
+// manual_action retry once it is back pays it under the return's own key (the gateway replays:
+// refunded once); the next return of the same drill claims the note and refunds nothing more.
+TEST_P(ReturnE2ETest, AReturnWhoseRefundFailsIsHeldUntilItsCreditNoteIsRefundedOnce) {
     const std::string id = placed("RET-FAIL");
     ASSERT_EQ(parse(post(id, "return", drills("R-1", 1)).body)->getValue<std::string>("state"), "on_hold");
     simulator_.setFaults(R"({"drop_count": 100})");
     const HttpReply reply = post(id, "signals/goods_received", received(1));
     ASSERT_EQ(reply.status, 200) << reply.body;
+    const Object::Ptr held = waitFor("RET-FAIL", "on_hold");
+    ASSERT_TRUE(held);
+    EXPECT_EQ(held->getValue<std::string>("awaiting_signal"), "manual_action");
+    EXPECT_EQ(held->getValue<std::string>("chain"), "return-order") << "held in the return, not completed";
+    EXPECT_EQ(lastCode(held), "gateway_no_answer");
+    EXPECT_EQ(simulator_.count("refund"), 1) << "the gateway refunded; no answer reached the host";
+    EXPECT_EQ(receivables(), -kOneDrill) << "the note's refund is owed to the customer while held";
+
+    simulator_.setFaults(R"({"drop_count": 0})");
+    ASSERT_EQ(post(id, "signals/manual_action", R"({"action":"retry","note":"gateway back"})").status, 200);
     const Object::Ptr failed = waitFor("RET-FAIL", "completed");
     ASSERT_TRUE(failed);
     EXPECT_EQ(failed->getValue<std::string>("chain"), "place-order");
@@ -233,13 +241,18 @@ TEST_P(ReturnE2ETest, AReturnWhoseRefundFailsIsUndoneAndTheNextReturnRefundsItsC
     EXPECT_EQ(recorded->getObject("failure")->getValue<std::string>("step"), "refund-return");
     EXPECT_EQ(recorded->getObject("rma")->getValue<std::string>("status"), "cancelled");
     EXPECT_EQ(number("SELECT COUNT(*) FROM returns_rmas WHERE status = 'cancelled'"), 1);
-    EXPECT_EQ(simulator_.count("refund"), 1) << "the gateway refunded; no answer reached the host";
-    EXPECT_EQ(receivables(), -kOneDrill) << "the standing note's refund is owed to the customer";
+    const Object::Ptr paid = doc(failed)->getObject("payment")->getArray("refunds")->getObject(0);
+    EXPECT_EQ(paid->getValue<std::string>("rma_number"), "RMA-000001");
+    EXPECT_EQ(paid->getValue<std::int64_t>("amount_minor"), kOneDrill);
+    EXPECT_EQ(simulator_.count("refund"), 1) << "replayed, not repeated";
+    EXPECT_EQ(number("SELECT COALESCE(SUM(total_minor), 0) FROM billing_return_credits"),
+              kInvoiced - simulator_.netCaptured())
+        << "credit notes = refunds at the gateway";
+    EXPECT_EQ(receivables(), 0);
     const Object::Ptr viewed = parse(host_->get("/v1/orders/" + id).body);
     Poco::JSON::Array::Ptr timeline = viewed->getArray("timeline");
     EXPECT_EQ(timeline->getObject(timeline->size() - 1)->getValue<std::string>("type"), "return.failed");
 
-    simulator_.setFaults(R"({"drop_count": 0})");
     const Object::Ptr again = parse(post(id, "return", drills("R-2", 1)).body);
     ASSERT_EQ(again->getValue<std::string>("state"), "on_hold") << "a further return starts";
     EXPECT_EQ(doc(again)->getArray("returns")->getObject(0)->getValue<std::string>("status"), "failed");
@@ -249,9 +262,6 @@ TEST_P(ReturnE2ETest, AReturnWhoseRefundFailsIsUndoneAndTheNextReturnRefundsItsC
     EXPECT_EQ(claim->getValue<std::string>("rma_number"), "RMA-000002");
     EXPECT_EQ(claim->getValue<std::string>("claimed_rma"), "RMA-000001");
     EXPECT_EQ(number("SELECT COUNT(*) FROM billing_return_credits"), 1) << "no second credit note";
-    const Object::Ptr refund = doc(returned)->getObject("payment")->getArray("refunds")->getObject(0);
-    EXPECT_EQ(refund->getValue<std::string>("rma_number"), "RMA-000001");
-    EXPECT_EQ(refund->getValue<std::int64_t>("amount_minor"), kOneDrill);
     EXPECT_EQ(doc(returned)->getObject("payment")->getArray("refunds")->size(), 1u);
     EXPECT_EQ(simulator_.count("refund"), 1) << "refunded exactly once";
     EXPECT_GE(simulator_.uses(simulator_.keyOf("refund")), 2) << "asked again under the same key";

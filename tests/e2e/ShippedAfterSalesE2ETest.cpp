@@ -53,6 +53,9 @@ protected:
         HostOptions options;
         options.port = freeLoopbackPort();
         const std::string repository = ORDERHOST_SOURCE_DIR;
+        // The delivery wait is 14 days; the test that waits it out gets 1.5 s, the others 60 s.
+        const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+        const std::string deliveryWaitMs = test.find("PastTheDeliveryWait") != std::string::npos ? "1500" : "60000";
         for (const char* name : {"place-goods.yaml", "cancel-order.yaml", "return-order.yaml"}) {
             std::ifstream in(repository + "/config/chains/" + name);
             std::stringstream text;
@@ -63,7 +66,8 @@ protected:
                      {"http://127.0.0.1:9200", carrier_.url()},
                      {"http://127.0.0.1:8080", "http://127.0.0.1:" + std::to_string(options.port)},
                      {"port: 2525", "port: " + std::to_string(sink_.smtpPort())},
-                     {"templates_dir: config/templates", "templates_dir: " + repository + "/config/templates"}})
+                     {"templates_dir: config/templates", "templates_dir: " + repository + "/config/templates"},
+                     {"signal_timeout_ms: 1209600000      # 14 days", "signal_timeout_ms: " + deliveryWaitMs}})
                 for (auto at = chain.find(from); at != std::string::npos; at = chain.find(from, at + to.size()))
                     chain.replace(at, from.size(), to);
             std::ofstream(folder_ + "/chains/" + name) << chain;
@@ -265,6 +269,90 @@ TEST_P(ShippedAfterSalesE2ETest, AReturnSurvivesKillsWhileWaitingAndRestockingAn
     // Mails: confirmation, shipped, delivered, refunded — each once.
     EXPECT_EQ(mailsAbout("Refund"), 1);
     EXPECT_EQ(sink_.count(), 4u);
+}
+
+// A return whose refund cannot be made is held; the operator undoes it (manual_action
+// compensate). The drill physically came back, so its restock stands: on hand, in the ledger,
+// reconciled. The return redone later claims that restock instead of restocking it twice, and
+// the standing credit note is refunded once (issue 11: undoing a failed return undid its restock).
+TEST_P(ShippedAfterSalesE2ETest, AnUndoneReturnLeavesItsGoodsInStockAndARedoneOneClaimsThem) {
+    const std::string id = placedAndShipped("RET-U");
+    carrier_.advance(shipment_, "delivered");
+    waitFor("RET-U", "completed");
+    const std::string berlin =
+        "SELECT on_hand FROM sourcing_inventory WHERE sku = 'DRILL-18V' AND warehouse = 'WH-BERLIN'";
+    const std::int64_t before = number(berlin);
+    const std::string one = R"({"lines":[{"sku":"DRILL-18V","quantity":1,"condition":"resellable"}]})";
+    const std::string request = R"(","reason":"broken","lines":[{"sku":"DRILL-18V","quantity":1}]})";
+
+    gateway_.setFaults(R"({"fail_count": 1000})");  // every refund attempt gets a 503
+    ASSERT_EQ(host_->post("/v1/orders/" + id + "/return", R"({"return_ref":"R-1)" + request).status, 200);
+    ASSERT_EQ(host_->post("/v1/orders/" + id + "/signals/goods_received", one).status, 200);
+    waitHeld("RET-U", "refund-return", "manual_action");
+    EXPECT_EQ(number(berlin), before + 1);
+    gateway_.setFaults(R"({"fail_count": 0})");  // the undo pays the standing note (refund-return)
+    const HttpReply undo = host_->post("/v1/orders/" + id + "/signals/manual_action",
+                                       R"({"action":"compensate","note":"refund impossible: undo the return"})");
+    ASSERT_EQ(undo.status, 200) << undo.body;
+    const Object::Ptr undone = waitUntil(
+        "RET-U", [](const Object::Ptr& o) { return o->getObject("document")->getObject("return")->has("settled_at"); },
+        "settled its return");
+    ASSERT_TRUE(undone);
+    EXPECT_EQ(undone->getValue<std::string>("state"), "completed");
+    EXPECT_EQ(undone->getObject("document")->getObject("return")->getValue<std::string>("status"), "failed");
+    EXPECT_EQ(undone->getObject("document")->getObject("sourcing")->getValue<std::string>("status"), "restock_stands");
+    EXPECT_EQ(number(berlin), before + 1) << "the undo took the returned drill off the shelf";
+    EXPECT_EQ(number("SELECT COUNT(*) FROM sourcing_movements WHERE movement IN ('unrestock', 'unquarantine')"), 0);
+    EXPECT_EQ(number("SELECT COUNT(*) FROM sourcing_restocks WHERE undone_at_ms IS NOT NULL"), 1);
+    EXPECT_EQ(number("SELECT COUNT(*) FROM sourcing_inventory i WHERE i.on_hand <> (SELECT SUM(m.on_hand_delta)"
+                     " FROM sourcing_movements m WHERE m.sku = i.sku AND m.warehouse = i.warehouse)"),
+              0);
+    expectStockReconciled();
+
+    // The same drill's return redone.
+    ASSERT_EQ(host_->post("/v1/orders/" + id + "/return", R"({"return_ref":"R-2)" + request).status, 200);
+    ASSERT_EQ(host_->post("/v1/orders/" + id + "/signals/goods_received", one).status, 200);
+    const Object::Ptr returned = waitFor("RET-U", "returned");
+    ASSERT_TRUE(returned);
+    EXPECT_EQ(returned->getObject("document")->getObject("sourcing")->getArray("claimed")->size(), 1u);
+    EXPECT_EQ(number(berlin), before + 1) << "restocked twice";
+    EXPECT_EQ(number("SELECT COUNT(*) FROM sourcing_movements WHERE movement = 'restock'"), 1);
+    expectStockReconciled();
+    expectCreditNotesGapless(1);
+    EXPECT_EQ(gateway_.count("refund"), 1);
+    EXPECT_EQ(gateway_.netCaptured(), kInvoiced - kOneDrill);
+    EXPECT_EQ(number("SELECT COALESCE(SUM(open_minor), 0) FROM billing_accounts WHERE customer_id = 'C-100'"), 0);
+}
+
+// Issue 10: a carrier exception holds the order for a person, also past the delivery wait
+// (signal_timeout_ms, 1.5 s here instead of 14 days): the shipped chain re-runs the step on the
+// timeout, which holds it again, instead of failing it into an undo (a refund and a restock of
+// goods that are out there). A person's resolution then completes it.
+TEST_P(ShippedAfterSalesE2ETest, ACarrierExceptionStaysHeldForAPersonPastTheDeliveryWait) {
+    const std::string id = placedAndShipped("EXC-1");
+    carrier_.advance(shipment_, "exception", "address not found");
+    waitHeld("EXC-1", "deliver", "shipment_exception_resolved");
+    const Object::Ptr waited = waitUntil(
+        "EXC-1",
+        [](const Object::Ptr& o) {
+            Poco::JSON::Array::Ptr steps = o->getArray("steps");
+            for (unsigned i = 0; i < steps->size(); ++i)
+                if (steps->getObject(i)->getValue<std::string>("outcome") == "signal_timeout") return true;
+            return o->getValue<std::string>("state") != "on_hold";
+        },
+        "passed its delivery wait");
+    ASSERT_TRUE(waited);
+    const Object::Ptr held = waitHeld("EXC-1", "deliver", "shipment_exception_resolved");
+    ASSERT_TRUE(held);
+    EXPECT_EQ(held->getValue<std::string>("state"), "on_hold");
+    EXPECT_EQ(gateway_.count("refund"), 0);
+    EXPECT_EQ(gateway_.netCaptured(), kInvoiced) << "nothing undone";
+    EXPECT_EQ(number("SELECT COUNT(*) FROM sourcing_movements WHERE movement = 'unissue'"), 0);
+    const HttpReply resolved = host_->post("/v1/orders/" + id + "/signals/shipment_exception_resolved",
+                                           R"({"resolution":"continue","note":"left with a neighbour"})");
+    ASSERT_EQ(resolved.status, 200) << resolved.body;
+    EXPECT_TRUE(waitFor("EXC-1", "completed"));
+    expectStockReconciled();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ShippedAfterSalesE2ETest, ::testing::ValuesIn(testBackends()), backendName);

@@ -6,6 +6,7 @@
 // kit (OrderHost::testkit) once that has landed.
 #pragma once
 
+#include "host/engine/ChainRunner.h"
 #include "host/engine/StepInstance.h"
 #include "host/plugins/PluginRegistry.h"
 #include "host/services/DeclaredMigrations.h"
@@ -70,7 +71,8 @@ protected:
         store::StepTransaction tx(*db_);
         engine::StepCallInfo info;
         info.orderId = orderId;
-        info.idempotencyKey = orderId + ":" + (compensating ? "undo" : "run");
+        // As the host: one key per order and step, the same for run() and compensate().
+        info.idempotencyKey = engine::ChainRunner::idempotencyKey(orderId, step.definition().name);
         info.transaction = &tx;
         info.datasources = sources_.get();
         services::ReportedOutcome outcome = compensating ? step.compensate(order, info) : step.run(order, info);

@@ -131,6 +131,35 @@ TEST_P(FailurePolicyTest, ACompensationRetriesWithinItsStepsAttempts) {
                                             "reserve:compensated"}));
 }
 
+// Issue 9: a step that may act outside (no OH_STEP_NO_EXTERNAL_EFFECTS) and gave up not
+// knowing what it did (RETRY out of attempts) is undone with the completed ones: a gateway may
+// hold what its lost answers said. Its compensate() sees the order as before that run.
+TEST_P(FailurePolicyTest, AStepThatGaveUpNotKnowingWhatItDidIsUndoneToo) {
+    const auto order = runChain({undoable("reserve"), undoable("pay", R"({"outcome":"retry"})", 2)});
+    EXPECT_EQ(order.state, states::kFailed);
+    EXPECT_EQ(trace(order.id), R"(["reserve#1","pay~undo#1","reserve~undo#1"])");
+    EXPECT_EQ(outcomes(order.id),
+              (Outcomes{"reserve:continue", "pay:retry", "pay:retry", "pay:compensated", "reserve:compensated"}));
+}
+
+// A step that said what happened (FAIL) is not undone.
+TEST_P(FailurePolicyTest, AStepThatFailedKnowinglyIsNotUndone) {
+    const auto failed = runChain({undoable("reserve"), undoable("pay", R"({"outcome":"fail"})")});
+    EXPECT_EQ(failed.state, states::kFailed);
+    EXPECT_EQ(trace(failed.id), R"(["reserve#1","reserve~undo#1"])");
+}
+
+// One held after giving up not knowing is undone when a person chooses compensate.
+TEST_P(FailurePolicyTest, AStepHeldAfterGivingUpNotKnowingIsUndoneOnAManualCompensate) {
+    const auto held =
+        runChain({undoable("reserve"), withPolicy(undoable("pay", R"({"outcome":"retry"})"), FailurePolicy::Hold)});
+    ASSERT_EQ(held.state, states::kOnHold);
+    const SignalResult result = manualAction(held.id, "compensate");
+    ASSERT_EQ(result.kind, SignalResult::Kind::Resumed) << result.message;
+    EXPECT_EQ(result.order.state, states::kFailed);
+    EXPECT_EQ(trace(held.id), R"(["reserve#1","pay~undo#1","reserve~undo#1"])");
+}
+
 TEST_P(FailurePolicyTest, CompensationInterruptedByACrashGoesOnFromItsCheckpoint) {
     // As a killed host leaves it: "invoice" undone, "reserve" not yet, lease expired.
     const auto held = runChain({undoable("reserve"), undoable("invoice", R"({"compensate":"fail"})"),

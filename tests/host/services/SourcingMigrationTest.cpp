@@ -59,12 +59,12 @@ protected:
 
 TEST_P(SourcingMigrationTest, Version2MovesTheStockOf1_0IntoWarehouseMain) {
     std::vector<store::PluginMigration> all = declared();
-    ASSERT_EQ(all.size(), 2u);
+    ASSERT_EQ(all.size(), 3u);
     ASSERT_EQ(store::applyPluginMigrations(*db_, "orderhost.sourcing", {all[0]}), std::vector<int>{1});
     exec("INSERT INTO sourcing_stock (sku, on_hand, reserved) VALUES ('A-1', 10, 3), ('B-2', 4, 0)");
     exec("INSERT INTO sourcing_reservations (order_id, sku, quantity) VALUES ('order-1', 'A-1', 3)");
 
-    ASSERT_EQ(store::applyPluginMigrations(*db_, "orderhost.sourcing", all), std::vector<int>{2});
+    ASSERT_EQ(store::applyPluginMigrations(*db_, "orderhost.sourcing", all), (std::vector<int>{2, 3}));
     EXPECT_EQ(number("SELECT COUNT(*) FROM sourcing_warehouses WHERE warehouse = 'MAIN'"), 1);
     EXPECT_EQ(number("SELECT on_hand FROM sourcing_inventory WHERE warehouse = 'MAIN' AND sku = 'A-1'"), 10);
     EXPECT_EQ(number("SELECT reserved FROM sourcing_inventory WHERE warehouse = 'MAIN' AND sku = 'A-1'"), 3);
@@ -72,10 +72,13 @@ TEST_P(SourcingMigrationTest, Version2MovesTheStockOf1_0IntoWarehouseMain) {
     EXPECT_EQ(number("SELECT COUNT(*) FROM sourcing_movements WHERE movement = 'opening'"), 2);
     EXPECT_EQ(number("SELECT COUNT(*) FROM sourcing_stock_check WHERE reconciled = 1"), 2);
     EXPECT_ANY_THROW(number("SELECT COUNT(*) FROM sourcing_stock")) << "the 1.0 table is gone";
+    // Version 3 (2.1): restocks of undone returns stand, and later returns claim them.
+    EXPECT_EQ(number("SELECT COUNT(*) FROM sourcing_restocks WHERE undone_at_ms IS NOT NULL"), 0);
+    EXPECT_EQ(number("SELECT COUNT(*) FROM sourcing_restock_claims"), 0);
 }
 
 TEST_P(SourcingMigrationTest, Version2OnAnEmpty1_0DatabaseCreatesNoWarehouse) {
-    ASSERT_EQ(store::applyPluginMigrations(*db_, "orderhost.sourcing", declared()), (std::vector<int>{1, 2}));
+    ASSERT_EQ(store::applyPluginMigrations(*db_, "orderhost.sourcing", declared()), (std::vector<int>{1, 2, 3}));
     EXPECT_EQ(number("SELECT COUNT(*) FROM sourcing_warehouses"), 0) << "the demo seed needs an empty table";
 }
 

@@ -42,7 +42,7 @@ protected:
         sources_ = std::make_unique<store::Datasources>(*db_, std::map<std::string, store::DatasourceConfig>{});
         const auto applied = applyPluginMigrations(*registry_, *sources_);
         ASSERT_EQ(applied.size(), 1u);
-        EXPECT_EQ(applied[0].versions, (std::vector<int>{1, 2}));
+        EXPECT_EQ(applied[0].versions, (std::vector<int>{1, 2, 3}));
         exec("INSERT INTO sourcing_warehouses (warehouse, priority) VALUES ('WH-1', 1)");
         receive("A-1", 5);
         receive("B-2", 3);
@@ -248,7 +248,7 @@ TEST_P(SourcingStepTest, MigrationsAreAppliedOnlyOnce) {
     const auto again = applyPluginMigrations(*registry_, *sources_);
     ASSERT_EQ(again.size(), 1u);
     EXPECT_TRUE(again[0].versions.empty());
-    EXPECT_EQ(store::appliedPluginMigrations(*db_, "orderhost.sourcing"), (std::vector<int>{1, 2}));
+    EXPECT_EQ(store::appliedPluginMigrations(*db_, "orderhost.sourcing"), (std::vector<int>{1, 2, 3}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SourcingStepTest, ::testing::ValuesIn(testing::testBackends()),

@@ -117,6 +117,30 @@ TEST_P(RefundReturnStepTest, ACreditNoteWhoseRefundFailedIsRefundedOnceByTheNext
     EXPECT_EQ(simulator_.count("refund"), 2);
 }
 
+// Issue 9/11: the refund gave up not knowing (the gateway refunded, every answer lost), so the
+// host undoes the return. Its credit note stands, so the undo pays it: RETRY while the gateway
+// is away (the host holds the order after the step's attempts), then the refund under the
+// return's own key, replayed by the gateway: once. Repeating the undo pays nothing more.
+TEST_P(RefundReturnStepTest, UndoingAReturnWhoseRefundGaveUpPaysItsCreditNoteOnce) {
+    auto doc = parse(kOrder);
+    ASSERT_EQ(call(*pay_, doc, orderId(6)).kind, OH_OUTCOME_CONTINUE);
+    startReturn(doc, "RMA-1", 3569);
+    exec("UPDATE billing_accounts SET open_minor = open_minor - 3569");
+    simulator_.setFaults(R"({"drop_count": 1})");
+    ASSERT_EQ(call(*refund_, doc, orderId(6)).kind, OH_OUTCOME_RETRY);  // refunded, nobody heard it
+    simulator_.setFaults(R"({"fail_count": 1, "fail_status": 503})");
+    ASSERT_EQ(call(*refund_, doc, orderId(6), /*compensating=*/true).kind, OH_OUTCOME_RETRY) << "the gateway is away";
+    const auto undone = call(*refund_, doc, orderId(6), /*compensating=*/true);
+    ASSERT_EQ(undone.kind, OH_OUTCOME_CONTINUE) << undone.code << ": " << undone.message;
+    EXPECT_EQ(at(doc, "/payment/refunds/0/rma_number"), R"("RMA-1")");
+    EXPECT_EQ(at(doc, "/payment/refunds/0/amount_minor"), "3569");
+    EXPECT_EQ(simulator_.count("refund"), 1) << "replayed, not repeated";
+    EXPECT_EQ(simulator_.netCaptured(), 11301 - 3569);
+    EXPECT_EQ(receivables(), 0) << "credit note = refund";
+    ASSERT_EQ(call(*refund_, doc, orderId(6), /*compensating=*/true).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(simulator_.count("refund"), 1);
+}
+
 TEST_P(RefundReturnStepTest, AnOrderPaidByInvoiceHasNothingToRefund) {
     auto doc = parse(R"({"currency": "EUR", "customer": {"id": "C-5"}, "return": {"rma": {"number": "RMA-1",
                          "lines": [{"sku": "DRILL", "quantity": 1, "unit_price": 2999}]}}})");

@@ -114,34 +114,6 @@ TEST_F(IssueRestock, MoreThanWasIssuedIsListedForAPersonNotRestocked) {
               R"([{"sku":"A-1","quantity":2,"condition":"resellable"},{"sku":"X-9","quantity":1,"condition":"resellable"}])");
 }
 
-TEST_F(IssueRestock, UndoingARestockTakesTheGoodsOutOnce) {
-    issue();
-    received(R"([{"sku":"A-1","quantity":2,"condition":"resellable"},{"sku":"A-1","quantity":1,"condition":"damaged"}])");
-    ASSERT_EQ(runAs("restock"), OH_OUTCOME_CONTINUE);
-    ASSERT_EQ(host_.compensate(), OH_STATUS_OK);
-    EXPECT_EQ(host_.result().kind, OH_OUTCOME_CONTINUE) << host_.result().message;
-    EXPECT_EQ(onHand("WH-A", "A-1"), 0);
-    EXPECT_EQ(column("quarantined", "WH-A", "A-1"), 0);
-    host_.compensate(2);
-    EXPECT_EQ(host_.result().kind, OH_OUTCOME_CONTINUE);
-    EXPECT_EQ(onHand("WH-A", "A-1"), 0);
-    EXPECT_EQ(host_.queryInt("SELECT COUNT(*) FROM sourcing_restocks"), 0);
-    expectReconciled();
-}
-
-TEST_F(IssueRestock, UndoingARestockWhoseGoodsWereSoldAgainFailsForAPerson) {
-    issue();
-    received(R"([{"sku":"A-1","quantity":2,"condition":"resellable"}])");
-    ASSERT_EQ(runAs("restock"), OH_OUTCOME_CONTINUE);
-    host_.orderId("order-2").order(R"({"lines":[{"sku":"A-1","quantity":9}]})");
-    ASSERT_EQ(runAs("reserve-stock"), OH_OUTCOME_CONTINUE);  // takes everything, WH-A first
-    host_.orderId("order-1").config("{}").create("restock");
-    ASSERT_EQ(host_.compensate(), OH_STATUS_OK);
-    EXPECT_EQ(host_.result().kind, OH_OUTCOME_FAIL);
-    EXPECT_EQ(host_.result().code, "restock_consumed");
-    expectReconciled();
-}
-
 TEST_F(IssueRestock, RestockBeforeTheGoodsArrivedFailsNamingThePath) {
     EXPECT_EQ(runAs("restock"), OH_OUTCOME_FAIL);
     EXPECT_NE(host_.result().message.find("/return/received"), std::string::npos) << host_.result().message;

@@ -9,10 +9,10 @@ namespace {
 
 class ReserveStock : public SourcingTest {};
 
-TEST_F(ReserveStock, ItsTablesFollowTheNamingConventionAndAreAtVersion2) {
+TEST_F(ReserveStock, ItsTablesFollowTheNamingConventionAndAreAtVersion3) {
     EXPECT_EQ(host_.tablePrefix(), "sourcing_");
     EXPECT_EQ(host_.logged("does not start with"), 0u);
-    EXPECT_EQ(host_.queryInt("SELECT MAX(version) FROM plugin_migrations WHERE plugin_id = 'orderhost.sourcing'"), 2);
+    EXPECT_EQ(host_.queryInt("SELECT MAX(version) FROM plugin_migrations WHERE plugin_id = 'orderhost.sourcing'"), 3);
 }
 
 TEST_F(ReserveStock, PriorityRuleTakesTheHighestPriorityWarehouseFirstThenTheNext) {
