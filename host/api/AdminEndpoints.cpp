@@ -63,13 +63,16 @@ void listPlugins(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
 }
 
 void listChains(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
+    const std::shared_ptr<const engine::ChainSet> set = context.chains.current();
     Poco::JSON::Array loaded;
-    for (const auto& [name, versions] : context.chains.chains) {
+    for (const auto& [name, versions] : set->chains) {
         for (const auto& [version, chain] : versions) {
             Poco::JSON::Object item(Poco::JSON_PRESERVE_KEY_ORDER);
             item.set("name", name);
             item.set("version", version);
-            item.set("latest", chain.get() == context.chains.latest(name));
+            item.set("latest", chain == set->latest(name));
+            // Its file was removed: loaded only for the orders still on it (admin-guide, Reload).
+            item.set("retired", set->isRetired(name, version));
             item.set("trigger", chain->definition.trigger);
             if (!chain->definition.cancellableUntil.empty()) item.set("cancellable_until", chain->definition.cancellableUntil);
             item.set("file", chain->definition.location.file);
@@ -78,7 +81,7 @@ void listChains(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
         }
     }
     Poco::JSON::Array errors;
-    for (const auto& error : context.chains.errors) errors.add(error.toString());
+    for (const auto& error : set->errors) errors.add(error.toString());
     Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
     body.set("chains", loaded);
     body.set("errors", errors);
@@ -108,14 +111,14 @@ Poco::JSON::Array::Ptr degradedReasons(ApiContext& context, Poco::JSON::Object& 
 
 void health(ApiContext& context, Poco::Net::HTTPServerResponse& response, bool withProblems) {
     // Counts, not names: enough for a monitor to notice a host that serves without its chains.
-    std::size_t chains = 0;
-    for (const auto& [name, versions] : context.chains.chains) chains += versions.size();
+    const std::shared_ptr<const engine::ChainSet> set = context.chains.current();
+    const std::size_t chains = set->versionCount();
     Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
     body.set("status", "ok");
     body.set("chains", chains);
     body.set("plugins", context.plugins.plugins().size());
     const auto engineProblems = context.engineProblems ? context.engineProblems->descriptions() : std::vector<std::string>{};
-    body.set("problems", context.plugins.refusals().size() + context.chains.errors.size() + engineProblems.size());
+    body.set("problems", context.plugins.refusals().size() + set->errors.size() + engineProblems.size());
     Poco::JSON::Array details;
     // The texts name chains, steps, plugins and orders: not for anyone who can reach the port.
     if (withProblems)

@@ -40,7 +40,7 @@ SubmitResult OrderIntake::submit(const std::string& body) {
 
     std::string chainName = defaultChain_;
     doc.getString("/chain", chainName);  // optional; the schema checked its type
-    const ReadyChain* chain = engine_.chains().latest(chainName);
+    const std::shared_ptr<const ReadyChain> chain = engine_.chains()->latest(chainName);
     if (chain == nullptr) {
         return failed(SubmitResult::Kind::NoChain, "chain '" + chainName + "' is not loaded on this host");
     }

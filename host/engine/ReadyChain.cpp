@@ -77,24 +77,33 @@ const std::string& ReadyChain::successState() const {
     return states::kCompleted;
 }
 
-const ReadyChain* ChainSet::forTrigger(const std::string& trigger) const {
+std::shared_ptr<const ReadyChain> ChainSet::forTrigger(const std::string& trigger) const {
     for (const auto& [name, versions] : chains) {
-        const ReadyChain* chain = latest(name);
+        auto chain = latest(name);
         if (chain != nullptr && chain->definition.trigger == trigger) return chain;
     }
     return nullptr;
 }
 
-const ReadyChain* ChainSet::latest(const std::string& name) const {
+std::shared_ptr<const ReadyChain> ChainSet::latest(const std::string& name) const {
     const auto found = chains.find(name);
-    return found == chains.end() || found->second.empty() ? nullptr : found->second.rbegin()->second.get();
+    if (found == chains.end()) return nullptr;
+    for (auto it = found->second.rbegin(); it != found->second.rend(); ++it)
+        if (!isRetired(name, it->first)) return it->second;
+    return nullptr;
 }
 
-const ReadyChain* ChainSet::find(const std::string& name, int version) const {
+std::shared_ptr<const ReadyChain> ChainSet::find(const std::string& name, int version) const {
     const auto found = chains.find(name);
     if (found == chains.end()) return nullptr;
     const auto exact = found->second.find(version);
-    return exact == found->second.end() ? nullptr : exact->second.get();
+    return exact == found->second.end() ? nullptr : exact->second;
+}
+
+std::size_t ChainSet::versionCount() const {
+    std::size_t count = 0;
+    for (const auto& entry : chains) count += entry.second.size();
+    return count;
 }
 
 ChainSet buildChains(const std::vector<chains::ChainDefinition>& definitions,
