@@ -96,7 +96,13 @@ void hostMetrics(ApiContext& context, TextExposition& out) {
                    static_cast<double>(context.reloadCounts->refused.load()));
     }
     out.family("orderhost_plugins_loaded", "gauge", "Plugins loaded.");
-    out.sample("orderhost_plugins_loaded", {}, static_cast<double>(context.plugins.plugins().size()));
+    std::size_t current = 0;
+    const auto builds = context.plugins.snapshot();
+    for (const auto* plugin : builds) current += context.plugins.isCurrent(*plugin) ? 1 : 0;
+    out.sample("orderhost_plugins_loaded", {}, static_cast<double>(current));
+    out.family("orderhost_plugin_builds_loaded", "gauge",
+               "Plugin builds loaded: older builds of an id stay for the chain versions bound to them.");
+    out.sample("orderhost_plugin_builds_loaded", {}, static_cast<double>(builds.size()));
 }
 
 void sendStatusDocument(Poco::Net::HTTPServerResponse& response, HTTPResponse::HTTPStatus status,

@@ -194,7 +194,7 @@ void HostRuntime::startHttp() {
     operations_->subscribers = settings_.webhookUrls;
     operations_->defaultChain = settings_.defaultChain;
     apiContext_->operations = operations_.get();
-    reload_ = std::make_unique<HostReload>(settings_, *registry_, chains_, *database_);
+    reload_ = std::make_unique<HostReload>(settings_, *registry_, chains_, *database_, datasources_.get());
     apiContext_->reload = [this](const std::string& requestedBy) { return reload_->reload(requestedBy); };
     apiContext_->reloadCounts = &reload_->counts();
     api::HttpServerSettings http;

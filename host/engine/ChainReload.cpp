@@ -39,7 +39,8 @@ std::string chainFingerprint(const chains::ChainDefinition& chain) {
 
 ChainReloadPlan planChainReload(const ChainSet& current, const chains::ChainDirectoryResult& loaded,
                                 const plugins::PluginRegistry& registry, const services::Clock& clock,
-                                const std::function<std::vector<store::ChainInUse>()>& census) {
+                                const std::function<std::vector<store::ChainInUse>()>& census,
+                                const plugins::StagedPlugins* staged) {
     ChainReloadPlan plan;
     plan.errors = loaded.errors;
     std::vector<chains::ChainDefinition> fresh;
@@ -63,7 +64,7 @@ ChainReloadPlan planChainReload(const ChainSet& current, const chains::ChainDire
                      "orders run on it)"});
         }
     }
-    ChainSet built = buildChains(fresh, registry, clock);
+    ChainSet built = buildChains(fresh, registry, clock, staged);
     plan.errors.insert(plan.errors.end(), built.errors.begin(), built.errors.end());
     for (auto& [name, versions] : built.chains) {
         for (auto& [version, chain] : versions) {

@@ -69,9 +69,11 @@ struct ChainReloadPlan {
 
 // `census` (unfinished orders per chain version; may throw) is asked once, after the holders
 // of the removed versions were counted.
+// New versions bind to `staged` plugin builds first (the same reload's), then the registry's.
 ChainReloadPlan planChainReload(const ChainSet& current, const chains::ChainDirectoryResult& loaded,
                                 const plugins::PluginRegistry& registry, const services::Clock& clock,
-                                const std::function<std::vector<store::ChainInUse>()>& census);
+                                const std::function<std::vector<store::ChainInUse>()>& census,
+                                const plugins::StagedPlugins* staged = nullptr);
 
 // The parts of a chain definition orders depend on (trigger, steps with their plugins,
 // configs, retries, timeouts, policies and conditions), as text: equal texts, same chain.

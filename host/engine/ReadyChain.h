@@ -51,9 +51,11 @@ struct ChainSet {
     std::size_t versionCount() const;
 };
 
-// Binds every definition to the registry's plugins; a chain with any error is left out and
-// its errors are collected, so one broken chain file does not stop the others.
+// Binds every definition to the registry's plugins (each id's current build; with `staged`, a
+// reload's new builds first); a chain with any error is left out and its errors are
+// collected, so one broken chain file does not stop the others.
 ChainSet buildChains(const std::vector<chains::ChainDefinition>& definitions,
-                     const plugins::PluginRegistry& registry, const services::Clock& clock);
+                     const plugins::PluginRegistry& registry, const services::Clock& clock,
+                     const plugins::StagedPlugins* staged = nullptr);
 
 }  // namespace orderhost::engine

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -269,7 +270,107 @@ TEST_P(HotReloadE2ETest, ReloadsUnderConcurrentPlacementsFailAndLoseNoOrder) {
     EXPECT_EQ(json(listed.body)->getArray("orders")->size(), accepted.size());
 }
 
+// The stamp chain: both test.stamp steps around the credit hold, so an order held on the old
+// chain version runs its second stamp after the plugin's file was swapped.
+std::string stampChain(int version) {
+    return "name: place-order\nversion: " + std::to_string(version) +
+           "\ntrigger: place_order\nsteps:\n"
+           "  - name: validate\n    plugin: orderhost.validation\n    step: validate\n"
+           "    config:\n      catalog:\n        SKU-1: { price: 1000 }\n"
+           "  - name: stamp-a\n    plugin: test.stamp\n    step: stamp\n"
+           "  - name: credit\n    plugin: orderhost.credit\n    step: check-credit\n"
+           "    config:\n      exposure: order\n      default_limit: 100000\n      limits:\n        C-SMALL: 500\n"
+           "  - name: stamp-b\n    plugin: test.stamp\n    step: stamp\n";
+}
+
+// Replaces `target` the way an installer must (a new file renamed over it): the running build
+// was loaded from the old file, whose pages stay mapped.
+void installFile(const fs::path& source, const fs::path& target) {
+    const fs::path temporary = target.string() + ".new";
+    fs::copy_file(source, temporary, fs::copy_options::overwrite_existing);
+    fs::rename(temporary, target);
+}
+
+// In process, or isolated in worker processes (plugins.isolate): the new build's workers load
+// the reload's sealed copy, the old build's workers go on serving the old chain version.
+class HotReloadPluginE2ETest : public HotReloadE2ETest {
+protected:
+    void swapBuildsUnderRunningOrders(const std::map<std::string, std::string>& settings);
+};
+
+TEST_P(HotReloadPluginE2ETest, ANewPluginBuildLoadsBesideTheOldOneAndOrdersOnTheOldVersionKeepTheOldBuild) {
+    swapBuildsUnderRunningOrders({});
+}
+
+TEST_P(HotReloadPluginE2ETest, AnIsolatedPluginsNewBuildRunsInItsOwnWorkersBesideTheOldOnes) {
+    swapBuildsUnderRunningOrders({{"plugins.isolate", "test.stamp"}});
+    EXPECT_NE(host_->log().find("plugin test.stamp runs isolated"), std::string::npos) << host_->log();
+}
+
+void HotReloadPluginE2ETest::swapBuildsUnderRunningOrders(const std::map<std::string, std::string>& settings) {
+    host_.reset();
+    const fs::path stampFolder = fs::path(folder_) / "stamp-plugins";
+    fs::create_directories(stampFolder);
+    installFile(fs::path(ORDERHOST_STAMP_PLUGIN_DIR) / "stamp_build1.so", stampFolder / "test-stamp.so");
+    fs::remove(chains_ / "place-order-v1.yaml");
+    write("place-order-v1.yaml", stampChain(1));
+    HostOptions options;
+    options.databaseConnection = database_->connectionString();
+    options.chainsFolder = chains_.string();
+    options.pluginFolders = std::string(ORDERHOST_PLUGIN_DIR) + "," + stampFolder.string();
+    options.extraSettings = settings;
+    host_ = std::make_unique<HostProcess>(options);
+
+    const std::string heldId = place("STAMP-HELD", "C-SMALL")->getValue<std::string>("id");
+    ASSERT_EQ(orderView(heldId)->getValue<std::string>("state"), "on_hold");
+    EXPECT_EQ(orderView(heldId)->getObject("document")->getObject("stamps")->getValue<std::string>("stamp-a"), "build-1");
+
+    // The new build under the same file name, and a chain version to use it.
+    installFile(fs::path(ORDERHOST_STAMP_PLUGIN_DIR) / "stamp_build2.so", stampFolder / "test-stamp.so");
+    write("place-order-v2.yaml", stampChain(2));
+    const HttpReply swapped = reload();
+    ASSERT_EQ(swapped.status, 200) << swapped.body;
+    const auto loaded = json(swapped.body)->getObject("plugins")->getArray("loaded");
+    ASSERT_EQ(loaded->size(), 1u) << swapped.body;
+    EXPECT_EQ(loaded->getElement<std::string>(0).rfind("test.stamp 1.0.2 (" + (stampFolder / "test-stamp.so").string(), 0), 0u)
+        << swapped.body;
+    std::set<std::string> builds;
+    const auto plugins = json(host_->get("/v1/plugins").body)->getArray("plugins");
+    for (std::size_t i = 0; i < plugins->size(); ++i) {
+        const auto plugin = plugins->getObject(i);
+        if (plugin->getValue<std::string>("id") == "test.stamp")
+            builds.insert(plugin->getValue<std::string>("version") + (plugin->getValue<bool>("current") ? " current" : ""));
+    }
+    EXPECT_EQ(builds, (std::set<std::string>{"1.0.1", "1.0.2 current"}));
+
+    const auto fresh = orderView(place("STAMP-NEW")->getValue<std::string>("id"));
+    EXPECT_EQ(fresh->getValue<int>("chain_version"), 2);
+    EXPECT_EQ(fresh->getObject("document")->getObject("stamps")->getValue<std::string>("stamp-a"), "build-2");
+    EXPECT_EQ(fresh->getObject("document")->getObject("stamps")->getValue<std::string>("stamp-b"), "build-2");
+
+    // The held order resumes on v1, and v1's steps still run the build v1 was bound to.
+    ASSERT_EQ(host_->post("/v1/orders/" + heldId + "/signals/credit_approval", R"({"approved":true})").status, 200);
+    const auto finished = orderView(heldId);
+    EXPECT_EQ(finished->getValue<std::string>("state"), "completed");
+    EXPECT_EQ(finished->getObject("document")->getObject("stamps")->getValue<std::string>("stamp-b"), "build-1");
+
+    // Unchanged files are not loaded again; a refused file refuses the whole reload.
+    const HttpReply again = reload();
+    ASSERT_EQ(again.status, 200) << again.body;
+    EXPECT_EQ(json(again.body)->getObject("plugins")->getArray("loaded")->size(), 0u) << again.body;
+    const fs::path writable = stampFolder / "zz-writable.so";
+    fs::copy_file(fs::path(ORDERHOST_STAMP_PLUGIN_DIR) / "stamp_build1.so", writable);
+    fs::permissions(writable, fs::perms::others_write, fs::perm_options::add);
+    write("place-order-v3.yaml", stampChain(3));
+    const HttpReply refused = reload();
+    ASSERT_EQ(refused.status, 422) << refused.body;
+    EXPECT_NE(refused.body.find("\"field\":\"" + writable.string() + "\""), std::string::npos) << refused.body;
+    EXPECT_NE(refused.body.find("plugins.check_permissions"), std::string::npos) << refused.body;
+    EXPECT_EQ(place("STAMP-AFTER")->getValue<int>("chain_version"), 2);  // v3 was not taken either
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, HotReloadE2ETest, ::testing::ValuesIn(testBackends()), backendName);
+INSTANTIATE_TEST_SUITE_P(Backends, HotReloadPluginE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
 }  // namespace orderhost::testing
