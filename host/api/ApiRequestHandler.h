@@ -60,7 +60,7 @@ struct ApiContext {
     engine::OrderSignals& signals;
     store::OrderStore& store;
     const engine::ChainCatalog& chains;  // read a snapshot: a reload may swap it at any time
-    const plugins::PluginRegistry& plugins;
+    const plugins::PluginRegistry& plugins;  // read snapshot(): a reload may add builds at any time
     ApiSettings settings;
     // The events feed reads here; null answers /v1/events and /v1/orders/{id}/events with 503.
     store::OutboxReader* outbox = nullptr;

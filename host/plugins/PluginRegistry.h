@@ -12,6 +12,10 @@
 // which copy wins must not depend on folder or file-name order (an integrator's folder
 // listed first would otherwise silently replace a reference plugin). With the probe, neither
 // copy runs in the host; without it both ran (the code is loaded) but neither is registered.
+//
+// A reload (stageReload, then commit; PluginReload.cpp) loads new builds of ids beside the
+// builds before them; find(id) then answers the newest, the older ones stay for the chain
+// versions bound to them. Nothing is ever unloaded.
 #pragma once
 
 #include "host/plugins/PluginLibrary.h"
