@@ -38,7 +38,8 @@ Totals engineSlice(const Options& o, store::OrderStore& store, Engine& engine, c
     // One engine (store, chains, clock, the StepWorkers every plugin call runs on) and one
     // OrderIntake per thread over it (the store is thread-safe, the no-op step kind is
     // declared thread-safe).
-    engine::Engine shared(store, engine.chains, services::systemClockMs);
+    const engine::ChainCatalog catalog(engine.chains);
+    engine::Engine shared(store, catalog, services::systemClockMs);
     std::vector<std::unique_ptr<engine::OrderIntake>> intakes(static_cast<std::size_t>(o.threads));
     return runFor(o.threads, seconds, warmup, [&](int thread) {
         auto& intake = intakes[static_cast<std::size_t>(thread)];

@@ -43,14 +43,18 @@ void getWhoAmI(const Caller& caller, Poco::Net::HTTPServerResponse& response) {
 
 void listPlugins(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
     Poco::JSON::Array loaded;
-    for (const auto& plugin : context.plugins.plugins()) {
+    for (const auto* plugin : context.plugins.snapshot()) {
         Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
-        auto manifest = parser.parse(plugin.manifest.toJson()).extract<Poco::JSON::Object::Ptr>();
-        manifest->set("isolated", plugin.isolated != nullptr);  // plugins.isolate: runs in worker processes
+        auto manifest = parser.parse(plugin->manifest.toJson()).extract<Poco::JSON::Object::Ptr>();
+        manifest->set("isolated", plugin->isolated != nullptr);  // plugins.isolate: runs in worker processes
+        manifest->set("sha256", plugin->sha256);
+        // After a reload loaded a new build of the id, the older build is listed too: chain
+        // versions bound to it still run it.
+        manifest->set("current", context.plugins.isCurrent(*plugin));
         loaded.add(manifest);
     }
     Poco::JSON::Array refused;
-    for (const auto& refusal : context.plugins.refusals()) {
+    for (const auto& refusal : context.plugins.refusalsSnapshot()) {
         Poco::JSON::Object item(Poco::JSON_PRESERVE_KEY_ORDER);
         item.set("file", refusal.file);
         item.set("reason", refusal.reason);
@@ -63,13 +67,16 @@ void listPlugins(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
 }
 
 void listChains(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
+    const std::shared_ptr<const engine::ChainSet> set = context.chains.current();
     Poco::JSON::Array loaded;
-    for (const auto& [name, versions] : context.chains.chains) {
+    for (const auto& [name, versions] : set->chains) {
         for (const auto& [version, chain] : versions) {
             Poco::JSON::Object item(Poco::JSON_PRESERVE_KEY_ORDER);
             item.set("name", name);
             item.set("version", version);
-            item.set("latest", chain.get() == context.chains.latest(name));
+            item.set("latest", chain == set->latest(name));
+            // Its file was removed: loaded only for the orders still on it (admin-guide, Reload).
+            item.set("retired", set->isRetired(name, version));
             item.set("trigger", chain->definition.trigger);
             if (!chain->definition.cancellableUntil.empty()) item.set("cancellable_until", chain->definition.cancellableUntil);
             item.set("file", chain->definition.location.file);
@@ -78,7 +85,7 @@ void listChains(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
         }
     }
     Poco::JSON::Array errors;
-    for (const auto& error : context.chains.errors) errors.add(error.toString());
+    for (const auto& error : set->errors) errors.add(error.toString());
     Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
     body.set("chains", loaded);
     body.set("errors", errors);
@@ -86,6 +93,13 @@ void listChains(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
 }
 
 namespace {
+
+// Plugin ids loaded (a reload's new build replaces its id's current build, not adds a plugin).
+std::size_t currentPluginCount(const plugins::PluginRegistry& registry) {
+    std::size_t count = 0;
+    for (const auto* plugin : registry.snapshot()) count += registry.isCurrent(*plugin) ? 1 : 0;
+    return count;
+}
 
 // Why the host cannot do its work now; empty when it can.
 Poco::JSON::Array::Ptr degradedReasons(ApiContext& context, Poco::JSON::Object& body) {
@@ -108,14 +122,14 @@ Poco::JSON::Array::Ptr degradedReasons(ApiContext& context, Poco::JSON::Object& 
 
 void health(ApiContext& context, Poco::Net::HTTPServerResponse& response, bool withProblems) {
     // Counts, not names: enough for a monitor to notice a host that serves without its chains.
-    std::size_t chains = 0;
-    for (const auto& [name, versions] : context.chains.chains) chains += versions.size();
+    const std::shared_ptr<const engine::ChainSet> set = context.chains.current();
+    const std::size_t chains = set->versionCount();
     Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
     body.set("status", "ok");
     body.set("chains", chains);
-    body.set("plugins", context.plugins.plugins().size());
+    body.set("plugins", currentPluginCount(context.plugins));
     const auto engineProblems = context.engineProblems ? context.engineProblems->descriptions() : std::vector<std::string>{};
-    body.set("problems", context.plugins.refusals().size() + context.chains.errors.size() + engineProblems.size());
+    body.set("problems", context.plugins.refusalsSnapshot().size() + set->errors.size() + engineProblems.size());
     Poco::JSON::Array details;
     // The texts name chains, steps, plugins and orders: not for anyone who can reach the port.
     if (withProblems)

@@ -286,6 +286,13 @@ private:
                            [&](HTTPServerResponse& out) { postDeadLetterReplay(context_, id, out); });
             });
         }
+        if (path == "/v1/admin/reload") {
+            permit(caller, Access::Administer);
+            return only(method, HTTPRequest::HTTP_POST, response, [&] {
+                readBody(request, response);  // none is needed; one that is there must be JSON
+                postReload(context_, caller, response);
+            });
+        }
         if (path == "/metrics") return only(method, HTTPRequest::HTTP_GET, response, [&] { getMetrics(context_, response); });
         if (path == "/v1/events") {
             permitWholeFeed(caller);

@@ -7,6 +7,7 @@
 //   POST /v1/orders/{id}/signals/{name}  resume a held order (body: JSON object payload)
 //   GET  /v1/plugins             loaded plugins and refused plugin files
 //   GET  /v1/chains              loaded chains and chain errors
+//   POST /v1/admin/reload        reload chains and plugins from their folders (admin role)
 //   GET  /v1/events?after=N&limit=L      the outbox events feed, in delivery order
 //   GET  /v1/orders/{id}/events  the events of one order
 //   GET  /v1/health              liveness and load (no authentication): 200 "ok", 503 "degraded"
@@ -19,6 +20,8 @@
 
 #include "host/api/ApiKeyCache.h"
 #include "host/api/OperationsEndpoints.h"
+#include "host/engine/ChainCatalog.h"
+#include "host/engine/ChainReload.h"
 #include "host/engine/OrderCommands.h"
 #include "host/engine/OrderIntake.h"
 #include "host/engine/OrderSignals.h"
@@ -56,8 +59,8 @@ struct ApiContext {
     engine::OrderIntake& intake;
     engine::OrderSignals& signals;
     store::OrderStore& store;
-    const engine::ChainSet& chains;
-    const plugins::PluginRegistry& plugins;
+    const engine::ChainCatalog& chains;  // read a snapshot: a reload may swap it at any time
+    const plugins::PluginRegistry& plugins;  // read snapshot(): a reload may add builds at any time
     ApiSettings settings;
     // The events feed reads here; null answers /v1/events and /v1/orders/{id}/events with 503.
     store::OutboxReader* outbox = nullptr;
@@ -75,6 +78,9 @@ struct ApiContext {
     engine::QuoteRunner* quotes = nullptr;
     // Idempotency-Key on POSTs (IdempotentRequests.h); null: the header is ignored.
     store::IdempotencyStore* idempotency = nullptr;
+    // POST /v1/admin/reload (app/HostReload.h), given who asked; empty: 503.
+    std::function<engine::ReloadReport(const std::string& requestedBy)> reload = nullptr;
+    const engine::ReloadCounts* reloadCounts = nullptr;  // for GET /metrics; null: not reported
 };
 
 class ApiRequestHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {

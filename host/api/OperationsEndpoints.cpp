@@ -82,12 +82,27 @@ void hostMetrics(ApiContext& context, TextExposition& out) {
         out.family("orderhost_step_workers_max", "gauge", "Step workers there may be (engine.step_workers).");
         out.sample("orderhost_step_workers_max", {}, static_cast<double>(load.max));
     }
-    std::size_t chains = 0;
-    for (const auto& entry : context.chains.chains) chains += entry.second.size();
+    const std::shared_ptr<const engine::ChainSet> set = context.chains.current();
     out.family("orderhost_chains_loaded", "gauge", "Chain versions loaded.");
-    out.sample("orderhost_chains_loaded", {}, static_cast<double>(chains));
+    out.sample("orderhost_chains_loaded", {}, static_cast<double>(set->versionCount()));
+    out.family("orderhost_chains_retired", "gauge",
+               "Chain versions whose files were removed, loaded for the orders still on them.");
+    out.sample("orderhost_chains_retired", {}, static_cast<double>(set->retired.size()));
+    if (context.reloadCounts != nullptr) {
+        out.family("orderhost_reloads_total", "counter", "Reloads of chains and plugins, by result.");
+        out.sample("orderhost_reloads_total", {{"result", "applied"}},
+                   static_cast<double>(context.reloadCounts->applied.load()));
+        out.sample("orderhost_reloads_total", {{"result", "refused"}},
+                   static_cast<double>(context.reloadCounts->refused.load()));
+    }
     out.family("orderhost_plugins_loaded", "gauge", "Plugins loaded.");
-    out.sample("orderhost_plugins_loaded", {}, static_cast<double>(context.plugins.plugins().size()));
+    std::size_t current = 0;
+    const auto builds = context.plugins.snapshot();
+    for (const auto* plugin : builds) current += context.plugins.isCurrent(*plugin) ? 1 : 0;
+    out.sample("orderhost_plugins_loaded", {}, static_cast<double>(current));
+    out.family("orderhost_plugin_builds_loaded", "gauge",
+               "Plugin builds loaded: older builds of an id stay for the chain versions bound to them.");
+    out.sample("orderhost_plugin_builds_loaded", {}, static_cast<double>(builds.size()));
 }
 
 void sendStatusDocument(Poco::Net::HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
@@ -123,9 +138,10 @@ std::vector<std::string> notReadyReasons(ApiContext& context, Poco::JSON::Object
     check("database", database);
     std::string chains;
     const std::string defaultChain = context.operations ? context.operations->defaultChain : "";
-    if (context.chains.chains.empty()) {
+    const std::shared_ptr<const engine::ChainSet> set = context.chains.current();
+    if (set->chains.empty()) {
         chains = "no chain is loaded (see GET /v1/chains for the chain files' errors)";
-    } else if (!defaultChain.empty() && context.chains.latest(defaultChain) == nullptr) {
+    } else if (!defaultChain.empty() && set->latest(defaultChain) == nullptr) {
         chains = "the default chain '" + defaultChain + "' (chains.default) is not loaded";
     }
     check("chains", chains);

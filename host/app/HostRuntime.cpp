@@ -64,16 +64,20 @@ void HostRuntime::loadPluginsAndChains() {
     registry_ = std::make_unique<plugins::PluginRegistry>(services::hostInfo(), options);
     registry_->loadFolders({settings_.pluginFolders.begin(), settings_.pluginFolders.end()});
 
+    // At start a broken chain file leaves out its chain only (the others serve); a reload
+    // is all or nothing (HostReload.h).
     const chains::ChainDirectoryResult loaded = chains::loadChainDirectory(settings_.chainsFolder);
-    chains_ = engine::buildChains(loaded.chains, *registry_, services::systemClockMs);
-    chains_.errors.insert(chains_.errors.begin(), loaded.errors.begin(), loaded.errors.end());
-    for (const auto& error : chains_.errors) spdlog::error("chain error: {}", error.toString());
-    for (const auto& [name, versions] : chains_.chains) {
+    engine::ChainSet chains = engine::buildChains(loaded.chains, *registry_, services::systemClockMs);
+    chains.errors.insert(chains.errors.begin(), loaded.errors.begin(), loaded.errors.end());
+    for (const auto& error : chains.errors) spdlog::error("chain error: {}", error.toString());
+    for (const auto& [name, versions] : chains.chains) {
         for (const auto& [version, chain] : versions) {
             spdlog::info("chain {} v{} ready ({} steps)", name, version, chain->steps.size());
         }
     }
-    if (!chains_.latest(settings_.defaultChain)) {
+    const bool defaultLoaded = chains.latest(settings_.defaultChain) != nullptr;
+    chains_.replace(std::make_shared<const engine::ChainSet>(std::move(chains)));
+    if (!defaultLoaded) {
         spdlog::warn("default chain '{}' is not loaded: orders without a \"chain\" field will be refused",
                      settings_.defaultChain);
     }
@@ -191,6 +195,9 @@ void HostRuntime::startHttp() {
     operations_->subscribers = settings_.webhookUrls;
     operations_->defaultChain = settings_.defaultChain;
     apiContext_->operations = operations_.get();
+    reload_ = std::make_unique<HostReload>(settings_, *registry_, chains_, *database_, datasources_.get());
+    apiContext_->reload = [this](const std::string& requestedBy) { return reload_->reload(requestedBy); };
+    apiContext_->reloadCounts = &reload_->counts();
     api::HttpServerSettings http;
     http.maxThreads = settings_.httpMaxThreads;
     http.maxQueued = settings_.httpMaxQueued;
@@ -266,6 +273,11 @@ std::size_t HostRuntime::stop() {
                      left, settings_.shutdownGraceMs);
     }
     return left;
+}
+
+engine::ReloadReport HostRuntime::reload(const std::string& requestedBy) {
+    if (!reload_) throw std::logic_error("reload before the host started");
+    return reload_->reload(requestedBy);
 }
 
 unsigned short HostRuntime::port() const { return http_ ? http_->port() : 0; }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "host/api/ApiRequestHandler.h"
+#include "host/app/HostReload.h"
 #include "host/app/HostSettings.h"
 #include "host/app/SqliteHostLock.h"
 #include "host/engine/OrderIntake.h"
@@ -40,6 +41,9 @@ public:
 
     unsigned short port() const;
 
+    // Reloads chains (and plugins) from their folders; see HostReload.h. Call after start().
+    engine::ReloadReport reload(const std::string& requestedBy);
+
 private:
     void loadPluginsAndChains();
     std::unique_ptr<store::Database> openDatabase(const store::DatabaseOptions& options) const;
@@ -56,7 +60,7 @@ private:
     // before the engine): declared first, so it outlives both.
     engine::HealthProblems problems_;
     std::unique_ptr<plugins::PluginRegistry> registry_;
-    engine::ChainSet chains_;
+    engine::ChainCatalog chains_;  // swapped whole by reload_
     std::unique_ptr<SqliteHostLock> databaseLock_;  // before database_: released after it closes
     std::unique_ptr<store::Database> database_;
     std::unique_ptr<store::Datasources> datasources_;  // after database_: destroyed first
@@ -70,6 +74,7 @@ private:
     std::unique_ptr<engine::OrderCommands> commands_;
     std::unique_ptr<engine::OrderPoller> poller_;
     std::unique_ptr<Poco::Net::ServerSocket> socket_;
+    std::unique_ptr<HostReload> reload_;  // SIGHUP and POST /v1/admin/reload
     std::unique_ptr<api::Operations> operations_;  // GET /metrics, readiness
     std::unique_ptr<store::ApiKeyStore> apiKeys_;  // API keys (api/ApiKeyCache.h)
     std::unique_ptr<store::IdempotencyStore> idempotency_;  // Idempotency-Key replies, for the API

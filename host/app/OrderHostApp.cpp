@@ -83,7 +83,7 @@ void OrderHostApp::printHelp() const {
                   "       orders list [--state S] [--customer C] [--chain X] [--limit N] [--page-size N] [--json]\n"
                   "       orders show ID | --ref ORDER_REF [--json]\n"
                   "       orders retry|release ID [--note TEXT]    orders cancel ID [--reason TEXT]\n"
-                  "       chains list [--json]    plugins list [--json]\n"
+                  "       chains list [--json]    plugins list [--json]    reload\n"
                   "  exit codes: 0 ok, 64 usage (and orders hold: the API cannot hold an order), 65 refused by the\n"
                   "  host (4xx), 69 host unreachable, 75 try again (503/429), 76 unexpected reply, 77 token refused,\n"
                   "  78 bad configuration");
@@ -216,7 +216,13 @@ int OrderHostApp::serve() {
         spdlog::critical("cannot start: {}", e.what());
         return EXIT_UNAVAILABLE;
     }
-    waitForStopSignal();
+    waitForStopSignal([&runtime] {
+        try {
+            runtime.reload("SIGHUP");  // logs what changed, or why nothing did
+        } catch (const std::exception& e) {
+            spdlog::error("reload on SIGHUP failed: {}", e.what());
+        }
+    });
     exitIfStoppingTakesLonger(std::chrono::seconds(settings.shutdownTimeoutSeconds));
     const std::size_t abandoned = runtime.stop();
     spdlog::info("stopped");

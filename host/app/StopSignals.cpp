@@ -38,13 +38,14 @@ void blockStopSignals() {
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-int waitForStopSignal() {
+int waitForStopSignal(const std::function<void()>& onHangup) {
     const sigset_t set = handledSignals();
     for (;;) {
         int signal = 0;
         if (sigwait(&set, &signal) != 0) continue;
         if (signal == SIGHUP) {
-            spdlog::warn("SIGHUP received: reloading is not implemented yet; ignoring it and serving on");
+            spdlog::info("SIGHUP received: reloading chains and plugins");
+            if (onHangup) onHangup();
             continue;
         }
         spdlog::info("signal {} ({}) received: stopping", signal, strsignal(signal));

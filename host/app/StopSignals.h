@@ -5,26 +5,31 @@
 //                             stopping takes longer than host.shutdown_timeout_s (a plugin
 //                             call that never returns), the process logs it and exits 70:
 //                             orders mid-chain resume at the next start, as after a crash.
-//   SIGHUP                    logged and ignored: administrators send it to reload, and until
-//                             the host can reload it must not die of it (its default action).
+//   SIGHUP                    reload: chains and plugins are read again from their folders
+//                             (HostReload.h); a refused reload is logged and changes nothing.
+//                             Reloads run one after another in the waiting thread, so a stop
+//                             signal sent during one is taken when it ends.
 //
 //   blockStopSignals();              // first, in the main thread
 //   ... start serving ...
-//   const int signal = waitForStopSignal();
+//   const int signal = waitForStopSignal([&] { runtime.reload("SIGHUP"); });
 //   exitIfStoppingTakesLonger(std::chrono::seconds(30));
 //   ... stop ...
 #pragma once
 
 #include <chrono>
+#include <functional>
 
 namespace orderhost::app {
 
 // Blocks the stop signals and SIGHUP in the calling thread, which then receives them through
-// waitForStopSignal(); installs a handler that ignores a SIGHUP another thread receives.
+// waitForStopSignal(); installs a handler that ignores a SIGHUP another thread receives (it
+// must not kill the host, SIGHUP's default action).
 void blockStopSignals();
 
-// Waits for SIGTERM, SIGINT or SIGQUIT and returns it; logs every SIGHUP on the way.
-int waitForStopSignal();
+// Waits for SIGTERM, SIGINT or SIGQUIT and returns it; calls `onHangup` for every SIGHUP on
+// the way (in this thread).
+int waitForStopSignal(const std::function<void()>& onHangup);
 
 // Starts a watchdog that ends the process (exit code 70) if it is still running `bound` from now.
 void exitIfStoppingTakesLonger(std::chrono::seconds bound);

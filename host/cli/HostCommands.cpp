@@ -44,6 +44,7 @@ const char* const kUsage =
     "       orderhost orders retry|release ID [--note TEXT]\n"
     "       orderhost orders cancel ID [--reason TEXT]\n"
     "       orderhost chains list [--json] | plugins list [--json]\n"
+    "       orderhost reload   (chains and plugins, as SIGHUP does)\n"
     "       each with [--url URL] [--token TOKEN] or [--config FILE]; https: [--cacert FILE] [--cert FILE --key FILE]\n";
 
 // GET `path` and print it: a table, or with --json each member of `listName` on a line.
@@ -84,6 +85,33 @@ int printListing(const HostConnection& host, const std::string& path, const std:
     return Application::EXIT_OK;
 }
 
+// POST /v1/admin/reload: what changed on stdout, or every problem that refused it on stderr.
+int reload(const HostConnection& host, const CliOptions& options) {
+    const HostReply reply = host.post("/v1/admin/reload", "");
+    if (!reply.ok()) return reportProblem(reply);
+    if (options.json) {
+        std::cout << reply.body << "\n";
+        return Application::EXIT_OK;
+    }
+    try {
+        const auto report = Poco::JSON::Parser().parse(reply.body).extract<Poco::JSON::Object::Ptr>();
+        const auto chains = report->getObject("chains");
+        for (const char* what : {"added", "kept", "retired", "dropped"}) {
+            const auto list = chains ? chains->getArray(what) : nullptr;
+            std::string names;
+            for (std::size_t i = 0; list && i < list->size(); ++i)
+                names += (names.empty() ? "" : ", ") + list->getElement<std::string>(static_cast<unsigned>(i));
+            std::cout << "chains " << what << ": " << (names.empty() ? "none" : names) << "\n";
+        }
+        const auto plugins = report->getObject("plugins") ? report->getObject("plugins")->getArray("loaded") : nullptr;
+        for (std::size_t i = 0; plugins && i < plugins->size(); ++i)
+            std::cout << "plugin build loaded: " << plugins->getElement<std::string>(static_cast<unsigned>(i)) << "\n";
+    } catch (const Poco::Exception& e) {
+        throw BadReply("the host's reply to POST /v1/admin/reload is not a reload report: " + e.displayText());
+    }
+    return Application::EXIT_OK;
+}
+
 int runOrdersCommand(const HostConnection& host, const std::string& verb, const CliOptions& options,
                      const std::vector<std::string>& rest) {
     if (verb == "list") return listOrders(host, options, rest);
@@ -119,12 +147,16 @@ bool isHostCommandOption(const std::string& name) {
 }
 
 bool isHostCommand(const std::vector<std::string>& args) {
-    if (!args.empty() && args[0] == "orders") return true;
+    if (!args.empty() && (args[0] == "orders" || args[0] == "reload")) return true;
     return args.size() >= 2 && (args[0] == "chains" || args[0] == "plugins") && args[1] == "list";
 }
 
 int runHostCommand(const std::vector<std::string>& args, const CliOptions& options, const HostTarget& target) {
     try {
+        if (args[0] == "reload") {
+            if (args.size() > 1) throw UsageError("reload takes no arguments");
+            return reload(HostConnection(target), options);
+        }
         if (args.size() < 2) throw UsageError("which orders command?");
         const std::vector<std::string> rest(args.begin() + 2, args.end());
         const HostConnection host(target);

@@ -7,6 +7,7 @@
 //   orderhost orders hold ID            (refused: the API has no such request, exit 64)
 //   orderhost chains list [--json]
 //   orderhost plugins list [--json]
+//   orderhost reload                    (POST /v1/admin/reload: chains and plugins)
 //
 // each with [--url URL] [--token TOKEN] (or --config FILE for both). Exit codes: HostConnection.h.
 #pragma once
@@ -34,7 +35,7 @@ struct CliOptions {
 void defineHostCommandOptions(Poco::Util::OptionSet& options);
 bool isHostCommandOption(const std::string& name);
 
-// True for `orders ...`, `chains list` and `plugins list`.
+// True for `orders ...`, `chains list`, `plugins list` and `reload`.
 bool isHostCommand(const std::vector<std::string>& args);
 
 // Runs one of them against the host at `target`; returns the exit code.

@@ -58,12 +58,12 @@ std::string ChainRunner::idempotencyKey(const std::string& orderId, const std::s
     return orderId + "/" + stepName;
 }
 
-const ReadyChain& ChainRunner::chainOf(const store::OrderRecord& order) const {
-    const ReadyChain* chain = engine_.chains().find(order.chain, order.chainVersion);
+std::shared_ptr<const ReadyChain> ChainRunner::chainOf(const store::OrderRecord& order) const {
+    auto chain = engine_.chains()->find(order.chain, order.chainVersion);
     if (chain == nullptr)
         throw std::runtime_error("order " + order.id + ": chain " + order.chain + " v" +
                                  std::to_string(order.chainVersion) + " is not loaded on this host");
-    return *chain;
+    return chain;
 }
 
 store::OrderRecord ChainRunner::runClaimed(store::OrderRecord order) {
@@ -72,13 +72,16 @@ store::OrderRecord ChainRunner::runClaimed(store::OrderRecord order) {
         throw store::StaleOrderError("order " + order.id + " is held by '" + order.leaseOwner + "', not by this host (" +
                                      engine_.hostId() + ")");
     // Taken over after calls that died with their host: held instead of run into a crash loop.
-    if (states::isRunning(order.state) && holdAfterCrashes(order, chainOf(order))) return order;
+    if (states::isRunning(order.state) && holdAfterCrashes(order, *chainOf(order))) return order;
     // Parsed once per run, not per step: parsing costs more than calling a step (see
     // docs/performance.md). It is re-read from the committed text only after a discarded step.
     document::JsonDocument doc = parseStored(order);
     const logging::LogScope logFields({"", order.id, order.chain, "", "", ""});
     for (;;) {
-        const ReadyChain& chain = chainOf(order);  // a cancel or return switches chains
+        // Looked up per step: a cancel or return switches chains. Held until the step's
+        // checkpoint, so a reload that drops this version meanwhile does not free it.
+        const std::shared_ptr<const ReadyChain> held = chainOf(order);
+        const ReadyChain& chain = *held;
         if (!states::isRunning(order.state)) break;
         keepLease(order, chain);
         if (order.state == states::kCompensating) {
@@ -102,10 +105,10 @@ void ChainRunner::keepLease(store::OrderRecord& order, const ReadyChain& chain) 
     order.leaseUntilMs = until;
 }
 
-services::ReportedOutcome ChainRunner::callPlugin(Attempt& attempt, StepInstance& step, bool compensate,
-                                                  document::JsonDocument& doc) {
-    // Everything the call touches is owned by `call`, so a call that outlives its timeout
-    // harms nothing the runner uses afterwards.
+services::ReportedOutcome ChainRunner::callPlugin(Attempt& attempt, const std::shared_ptr<StepInstance>& step,
+                                                  bool compensate, document::JsonDocument& doc) {
+    // Everything the call touches is owned by `call` or shared with it (the step), so a call
+    // that outlives its timeout harms nothing the runner uses afterwards, nor a reload.
     struct Call {
         document::JsonDocument doc;
         std::shared_ptr<store::StepTransaction> transaction;
@@ -118,16 +121,16 @@ services::ReportedOutcome ChainRunner::callPlugin(Attempt& attempt, StepInstance
     StepCallInfo info{attempt.run.orderId, static_cast<std::uint32_t>(attempt.run.attempt),
                       idempotencyKey(attempt.run.orderId, attempt.run.stepName), call->transaction.get(),
                       engine_.datasources()};
-    const auto timeout = std::chrono::milliseconds(step.definition().timeoutMs);
+    const auto timeout = std::chrono::milliseconds(step->definition().timeoutMs);
     attempt.run.startedAtMs = engine_.now();
     info.deadlineMs = timeout.count() > 0 ? attempt.run.startedAtMs + timeout.count() : 0;
     info.abandoned = &call->abandoned;  // `call` outlives the plugin call (the lambda owns it)
     const logging::LogFields fields = logging::fieldsForStep(attempt.run.stepName, attempt.run.pluginId);
     const auto began = std::chrono::steady_clock::now();  // the clock above counts whole ms
-    const auto result = engine_.workers().runWithin(timeout, [call, &step, info, compensate, fields] {
+    const auto result = engine_.workers().runWithin(timeout, [call, step, info, compensate, fields] {
         const logging::LogScope scope(fields);
         try {
-            call->outcome = compensate ? step.compensate(call->doc, info) : step.run(call->doc, info);
+            call->outcome = compensate ? step->compensate(call->doc, info) : step->run(call->doc, info);
         } catch (const std::exception& e) {
             call->outcome = services::ReportedOutcome{OH_OUTCOME_FAIL, "host_error", e.what(), 0, {}, 0};
         }
@@ -152,14 +155,14 @@ services::ReportedOutcome ChainRunner::callPlugin(Attempt& attempt, StepInstance
                                 false);
     if (result == StepWorkers::Result::Busy)
         return retryable("no_step_worker", "every step worker is busy (plugins that do not return?)");
-    return retryable("timeout", "no answer within timeout_ms = " + std::to_string(step.definition().timeoutMs));
+    return retryable("timeout", "no answer within timeout_ms = " + std::to_string(step->definition().timeoutMs));
 }
 
 void ChainRunner::forwardAttempt(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain,
                                  std::uint32_t attemptNumber) {
     const auto index = static_cast<std::size_t>(order.currentStep);
-    StepInstance& step = *chain.steps[index];
-    const chains::StepDefinition& definition = step.definition();
+    const std::shared_ptr<StepInstance>& step = chain.steps[index];
+    const chains::StepDefinition& definition = step->definition();
     if (definition.when && !conditionHolds(*definition.when, doc)) return skip(order, doc, chain, index);
     Attempt attempt{newRun(order, chain, index, attemptNumber), newTransaction()};
     services::ReportedOutcome outcome = callPlugin(attempt, step, false, doc);
@@ -292,7 +295,7 @@ void ChainRunner::finishCompensation(store::OrderRecord& updated, const document
     if (doc.getString("/cancellation/chain", cancelChain) != document::Status::Ok ||
         doc.getInt("/cancellation/chain_version", version) != document::Status::Ok)
         return;
-    if (engine_.chains().find(cancelChain, static_cast<int>(version)) == nullptr) return;
+    if (engine_.chains()->find(cancelChain, static_cast<int>(version)) == nullptr) return;
     updated.chain = cancelChain;
     updated.chainVersion = static_cast<int>(version);
     updated.currentStep = 0;
@@ -315,17 +318,17 @@ void ChainRunner::compensateNext(store::OrderRecord& order, document::JsonDocume
         finishCompensation(updated, doc);
         return commitAttempt(order, updated, done, true, doc);
     }
-    StepInstance& step = *chain.steps[static_cast<std::size_t>(index)];
+    const std::shared_ptr<StepInstance>& step = chain.steps[static_cast<std::size_t>(index)];
     const auto attemptNumber = static_cast<std::uint32_t>(std::max(order.nextAttempt, 1));
     Attempt attempt{newRun(order, chain, static_cast<std::size_t>(index), attemptNumber), newTransaction()};
-    attempt.run.stepKind = step.definition().stepKind + ".compensate";
+    attempt.run.stepKind = step->definition().stepKind + ".compensate";
     services::ReportedOutcome outcome = callPlugin(attempt, step, true, doc);
     if (outcome.kind == OH_OUTCOME_REJECT || outcome.kind == OH_OUTCOME_SUSPEND) {
         outcome = {OH_OUTCOME_FAIL, "invalid_compensation",
                    std::string("compensate() may only continue, retry or fail; it reported ") + outcomeName(outcome.kind),
                    0, {}, 0};
     }
-    const bool retryLeft = static_cast<int>(attemptNumber) < step.definition().attempts;
+    const bool retryLeft = static_cast<int>(attemptNumber) < step->definition().attempts;
     attempt.run.code = outcome.code;
     attempt.run.message = outcome.message;
     updated.nextAttempt = 1;
@@ -335,7 +338,7 @@ void ChainRunner::compensateNext(store::OrderRecord& order, document::JsonDocume
         if (previousCompensable(index, completed, chain) < 0) finishCompensation(updated, doc);
     } else if (outcome.kind == OH_OUTCOME_RETRY && retryLeft) {
         attempt.run.outcome = "undo_retry";
-        scheduleRetry(updated, step.definition(), attemptNumber, outcome, attempt.run.finishedAtMs);
+        scheduleRetry(updated, step->definition(), attemptNumber, outcome, attempt.run.finishedAtMs);
     } else {
         // An undo that cannot be done needs a person: hold, keeping the compensation's place.
         attempt.run.outcome = "undo_failed";
@@ -368,11 +371,11 @@ std::shared_ptr<store::StepTransaction> ChainRunner::newTransaction() const {
 bool ChainRunner::checkpoint(store::OrderRecord& order, store::OrderRecord updated, store::StepRunRecord run,
                              store::StepTransaction* transaction, std::vector<services::EmittedEvent> pluginEvents) {
     // A return ends as a return: a refused or failed one puts the order back (ReturnSettlement.h).
-    const std::string settled = returns::settle(chainOf(order), updated, run);
+    const std::string settled = returns::settle(*chainOf(order), updated, run);
     if (updated.state != order.state) states::requireTransition(order.state, updated.state);
     if (states::isRunning(updated.state)) {
         updated.leaseOwner = engine_.hostId();
-        updated.leaseUntilMs = engine_.leaseUntil(chainOf(updated));
+        updated.leaseUntilMs = engine_.leaseUntil(*chainOf(updated));
         updated.callsPending = 1;  // the next call starts right after this commit
     } else {  // stopped: nobody runs it until a signal, a timer or a request claims it
         updated.leaseOwner.clear();

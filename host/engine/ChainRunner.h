@@ -55,7 +55,8 @@ public:
 
 private:
     struct Attempt;
-    const ReadyChain& chainOf(const store::OrderRecord& order) const;
+    // The chain version the order runs on, held for as long as the caller works with it.
+    std::shared_ptr<const ReadyChain> chainOf(const store::OrderRecord& order) const;
     void keepLease(store::OrderRecord& order, const ReadyChain& chain);
     // run() without the crash breaker's bookkeeping of a run that ends by an exception.
     store::OrderRecord runClaimed(store::OrderRecord order);
@@ -68,7 +69,7 @@ private:
     void compensateNext(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain);
     // The step's `when:` condition is false: recorded as skipped, the chain goes on.
     void skip(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain, std::size_t index);
-    services::ReportedOutcome callPlugin(Attempt& attempt, StepInstance& step, bool compensate,
+    services::ReportedOutcome callPlugin(Attempt& attempt, const std::shared_ptr<StepInstance>& step, bool compensate,
                                          document::JsonDocument& doc);
     void commitAttempt(store::OrderRecord& order, store::OrderRecord& updated, Attempt& attempt, bool keep,
                        document::JsonDocument& doc);

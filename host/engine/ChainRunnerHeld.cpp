@@ -26,7 +26,8 @@ store::StepRunRecord ChainRunner::hostRun(const store::OrderRecord& order, const
 }
 
 store::OrderRecord ChainRunner::signalTimedOut(store::OrderRecord order) {
-    const ReadyChain& chain = chainOf(order);
+    const std::shared_ptr<const ReadyChain> held = chainOf(order);
+    const ReadyChain& chain = *held;
     const auto index = static_cast<std::size_t>(order.currentStep);
     if (order.state != states::kOnHold || index >= chain.steps.size())
         throw std::logic_error("order " + order.id + " is not held at a step");
@@ -54,7 +55,8 @@ store::OrderRecord ChainRunner::signalTimedOut(store::OrderRecord order) {
 }
 
 store::OrderRecord ChainRunner::applyManualAction(store::OrderRecord order, ManualAction action, const std::string& note) {
-    const ReadyChain& chain = chainOf(order);
+    const std::shared_ptr<const ReadyChain> held = chainOf(order);
+    const ReadyChain& chain = *held;
     if (order.state != states::kOnHold || order.awaitingSignal != chains::kManualActionSignal)
         throw std::logic_error("order " + order.id + " is not held for manual action");
     document::JsonDocument doc = parseStored(order);

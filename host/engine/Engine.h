@@ -1,7 +1,7 @@
 // What every part of the engine on one host shares: the store, the chains, the clock, who
 // this host is (for leases) and the threads plugin calls run on.
 //
-//   engine::Engine engine(store, chains, services::systemClockMs, {"host-a:8080", 30000});
+//   engine::Engine engine(store, catalog, services::systemClockMs, {"host-a:8080", 30000});
 //   engine::ChainRunner runner(engine);
 //
 // Leases: a host runs an order only while it holds the order's lease (orders.lease_owner and
@@ -11,6 +11,7 @@
 // lease: a host that lost it (it stalled past the lease) can no longer write.
 #pragma once
 
+#include "host/engine/ChainCatalog.h"
 #include "host/engine/ExcusedCalls.h"
 #include "host/engine/HealthProblems.h"
 #include "host/engine/ReadyChain.h"
@@ -38,7 +39,7 @@ struct EngineSettings {
 
 class Engine {
 public:
-    Engine(store::OrderStore& store, const ChainSet& chains, services::Clock clock, EngineSettings settings = {})
+    Engine(store::OrderStore& store, const ChainCatalog& chains, services::Clock clock, EngineSettings settings = {})
         : store_(store), chains_(chains), clock_(std::move(clock)), settings_(std::move(settings)),
           workers_(settings_.maxStepThreads),
           problems_(settings_.problems != nullptr ? *settings_.problems : ownProblems_) {}
@@ -46,7 +47,9 @@ public:
     Engine& operator=(const Engine&) = delete;
 
     store::OrderStore& store() const { return store_; }
-    const ChainSet& chains() const { return chains_; }
+    // The chains served now: a snapshot to hold while working on one order, not to keep
+    // (a reload may replace it at any time; ChainCatalog.h).
+    std::shared_ptr<const ChainSet> chains() const { return chains_.current(); }
     std::int64_t now() const { return clock_(); }
     const services::Clock& clock() const { return clock_; }
     const std::string& hostId() const { return settings_.hostId; }
@@ -66,7 +69,7 @@ public:
     // The names of the chains this host runs: it only takes over orders on these.
     std::vector<std::string> chainNames() const {
         std::vector<std::string> names;
-        for (const auto& entry : chains_.chains) names.push_back(entry.first);
+        for (const auto& entry : chains_.current()->chains) names.push_back(entry.first);
         return names;
     }
 
@@ -75,7 +78,7 @@ public:
 
 private:
     store::OrderStore& store_;
-    const ChainSet& chains_;
+    const ChainCatalog& chains_;
     services::Clock clock_;
     EngineSettings settings_;
     StepWorkers workers_;

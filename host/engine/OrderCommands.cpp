@@ -43,7 +43,7 @@ std::optional<document::JsonDocument> parseObject(const std::string& json, std::
 }
 
 bool runsChainOfTrigger(const store::OrderRecord& order, const ChainSet& chains, const std::string& trigger) {
-    const ReadyChain* chain = chains.find(order.chain, order.chainVersion);
+    const std::shared_ptr<const ReadyChain> chain = chains.find(order.chain, order.chainVersion);
     return chain != nullptr && chain->definition.trigger == trigger;
 }
 
@@ -84,11 +84,11 @@ CommandResult OrderCommands::cancel(const std::string& orderId, const std::strin
     auto order = engine_.store().findById(orderId);
     if (!order) return refused(CommandResult::Kind::UnknownOrder, "no order with id '" + orderId + "'");
     if (order->state == states::kCancelled || order->compensateTo == states::kCancelled ||
-        runsChainOfTrigger(*order, engine_.chains(), "cancel_order"))
+        runsChainOfTrigger(*order, *engine_.chains(), "cancel_order"))
         return asItIs(std::move(*order));
     // A cancel would undo the return's steps and then run the cancel chain over an order that
     // was delivered and paid: the return ends by its own chain (ReturnSettlement.h).
-    if (runsChainOfTrigger(*order, engine_.chains(), "return_order"))
+    if (runsChainOfTrigger(*order, *engine_.chains(), "return_order"))
         return refused(CommandResult::Kind::NotAllowed,
                        "order " + orderId + " is being returned (chain " + order->chain + ", " + order->state +
                            (order->awaitingSignal.empty() ? "" : ", waiting for signal '" + order->awaitingSignal + "'") +
@@ -99,7 +99,7 @@ CommandResult OrderCommands::cancel(const std::string& orderId, const std::strin
             CommandResult::Kind::NotAllowed,
             "order " + orderId + " is " + order->state +
                 (states::isRunning(order->state) ? "; it stops soon: ask again then" : "; it cannot be cancelled"));
-    const ReadyChain* chain = engine_.chains().find(order->chain, order->chainVersion);
+    const std::shared_ptr<const ReadyChain> chain = engine_.chains()->find(order->chain, order->chainVersion);
     if (chain == nullptr)
         return refused(CommandResult::Kind::NoChain, "chain " + order->chain + " v" + std::to_string(order->chainVersion) +
                                                          " is not loaded on this host");
@@ -110,7 +110,7 @@ CommandResult OrderCommands::cancel(const std::string& orderId, const std::strin
     Poco::JSON::Object cancellation;
     cancellation.set("reason", reason.substr(0, 1000));
     cancellation.set("requested_at", engine_.now());
-    if (const ReadyChain* cancelChain = engine_.chains().forTrigger("cancel_order")) {
+    if (const auto cancelChain = engine_.chains()->forTrigger("cancel_order")) {
         cancellation.set("chain", cancelChain->definition.name);
         cancellation.set("chain_version", cancelChain->definition.version);
     }
@@ -154,11 +154,11 @@ CommandResult OrderCommands::requestReturn(const std::string& orderId, const std
     const bool hadReturn = doc.document->getJson("/return", lastReturn) == document::Status::Ok;
     doc.document->getString("/return/return_ref", lastRef);
     if (hadReturn && returnRef == lastRef &&
-        (order->state != states::kCompleted || runsChainOfTrigger(*order, engine_.chains(), "return_order") ||
+        (order->state != states::kCompleted || runsChainOfTrigger(*order, *engine_.chains(), "return_order") ||
          doc.document->getString("/return/status", lastReturn) == document::Status::Ok))
         return asItIs(std::move(*order));
     if (order->state != states::kCompleted) {
-        if (!runsChainOfTrigger(*order, engine_.chains(), "return_order") && order->state != states::kReturned)
+        if (!runsChainOfTrigger(*order, *engine_.chains(), "return_order") && order->state != states::kReturned)
             return refused(CommandResult::Kind::NotAllowed,
                            "order " + orderId + " is " + order->state + "; only a completed order can be returned");
         // On its return chain: another return starts after the last one ended returned (or
@@ -169,7 +169,7 @@ CommandResult OrderCommands::requestReturn(const std::string& orderId, const std
                                (lastRef.empty() ? std::string("(no return_ref)") : "'" + lastRef + "'") +
                                "; a further return starts when that one has ended");
     }
-    const ReadyChain* returnChain = engine_.chains().forTrigger("return_order");
+    const std::shared_ptr<const ReadyChain> returnChain = engine_.chains()->forTrigger("return_order");
     if (returnChain == nullptr)
         return refused(CommandResult::Kind::NoChain, "no chain with trigger return_order is loaded on this host");
     if (!startReturnDocument(*doc.document, *order, *body) || !returns::rememberOrderBefore(*doc.document, *order))
@@ -215,7 +215,11 @@ bool OrderCommands::startReturnDocument(document::JsonDocument& doc, const store
 CommandResult OrderCommands::start(const store::OrderRecord& order, store::OrderRecord updated,
                                    const std::string& command, const std::string& message) {
     states::requireTransition(order.state, updated.state);
-    const ReadyChain* chain = engine_.chains().find(updated.chain, updated.chainVersion);
+    const std::shared_ptr<const ReadyChain> chain = engine_.chains()->find(updated.chain, updated.chainVersion);
+    if (chain == nullptr)  // dropped by a reload since the caller looked
+        return refused(CommandResult::Kind::NoChain, "chain " + updated.chain + " v" +
+                                                         std::to_string(updated.chainVersion) +
+                                                         " is not loaded on this host");
     updated.leaseOwner = engine_.hostId();
     updated.leaseUntilMs = engine_.leaseUntil(*chain);
     updated.leaseEpoch = order.leaseEpoch + 1;  // this checkpoint is a claim

@@ -45,7 +45,7 @@ OrderIntake::OrderIntake(Engine& engine, std::string defaultChain)
 void OrderIntake::runQueued(const AsyncRuns::Job& job) {
     auto order = engine_.store().findById(job.orderId);
     if (!order || order->leaseEpoch != job.leaseEpoch || order->state != states::kReceived) return;
-    const ReadyChain* chain = engine_.chains().find(order->chain, order->chainVersion);
+    const std::shared_ptr<const ReadyChain> chain = engine_.chains()->find(order->chain, order->chainVersion);
     // Still ours? It may have waited past its lease and been claimed by another host or by
     // this host's poller: the renewal is fenced by the epoch of the insert's claim.
     if (chain == nullptr ||
@@ -68,7 +68,7 @@ SubmitResult OrderIntake::submit(const std::string& body, const std::string& cli
 
     std::string chainName = defaultChain_;
     doc.getString("/chain", chainName);  // optional; the schema checked its type
-    const ReadyChain* chain = engine_.chains().latest(chainName);
+    const std::shared_ptr<const ReadyChain> chain = engine_.chains()->latest(chainName);
     if (chain == nullptr) {
         return failed(SubmitResult::Kind::NoChain, "chain '" + chainName + "' is not loaded on this host");
     }

@@ -61,7 +61,7 @@ template <class Work>
 bool OrderPoller::claimAndRun(const std::string& id, const std::string& from, Work&& work) {
     auto order = engine_.store().findById(id);
     if (!order || order->state != from) return false;
-    const ReadyChain* chain = engine_.chains().find(order->chain, order->chainVersion);
+    const std::shared_ptr<const ReadyChain> chain = engine_.chains()->find(order->chain, order->chainVersion);
     if (chain == nullptr) return false;  // left for a host that runs its chain version
     std::string to = from;
     if (from == states::kRetryWait) to = order->compensateTo.empty() ? states::kInProgress : states::kCompensating;

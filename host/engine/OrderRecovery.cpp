@@ -16,7 +16,7 @@ bool resume(Engine& engine, ChainRunner& runner, const store::ClaimedOrder& clai
     const std::string& id = claimed.id;
     auto order = engine.store().findById(id);
     if (!order || order->leaseEpoch != claimed.leaseEpoch) return true;  // gone, or claimed again since
-    if (engine.chains().find(order->chain, order->chainVersion) == nullptr) {
+    if (engine.chains()->find(order->chain, order->chainVersion) == nullptr) {
         spdlog::warn("order {} is {} on chain {} v{}, which this host does not run: left for a host that does", id,
                      order->state, order->chain, order->chainVersion);
         return false;

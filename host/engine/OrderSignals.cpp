@@ -48,7 +48,7 @@ SignalResult OrderSignals::deliver(const std::string& orderId, const std::string
                                         : "it is " + order->state + ", not on_hold";
         return refused(SignalResult::Kind::NotWaiting, "order " + orderId + " cannot take signal '" + signal + "': " + waiting);
     }
-    const ReadyChain* chain = engine_.chains().find(order->chain, order->chainVersion);
+    const std::shared_ptr<const ReadyChain> chain = engine_.chains()->find(order->chain, order->chainVersion);
     if (chain == nullptr) {
         return refused(SignalResult::Kind::NoChain, "chain " + order->chain + " v" + std::to_string(order->chainVersion) +
                                                         " is not loaded on this host");
@@ -101,7 +101,10 @@ SignalResult OrderSignals::manualAction(store::OrderRecord order, const document
     if (found == std::end(actions))
         return refused(SignalResult::Kind::InvalidPayload,
                        "\"action\" must be one of retry, skip, compensate, fail; got \"" + name.substr(0, 40) + "\"");
-    const ReadyChain* chain = engine_.chains().find(order.chain, order.chainVersion);
+    const std::shared_ptr<const ReadyChain> chain = engine_.chains()->find(order.chain, order.chainVersion);
+    if (chain == nullptr)  // dropped by a reload since the caller looked
+        return refused(SignalResult::Kind::NoChain, "chain " + order.chain + " v" + std::to_string(order.chainVersion) +
+                                                        " is not loaded on this host");
     const std::int64_t until = engine_.leaseUntil(*chain);
     const auto epoch =
         engine_.store().claim(order.id, states::kOnHold, states::kOnHold, engine_.hostId(), until, engine_.now());

@@ -55,7 +55,7 @@ QuoteResult QuoteRunner::quote(const std::string& body, const std::string& clien
 
     std::string chainName = defaultChain_;
     parsed.document->getString("/chain", chainName);
-    const ReadyChain* chain = engine_.chains().latest(chainName);
+    const std::shared_ptr<const ReadyChain> chain = engine_.chains()->latest(chainName);
     if (chain == nullptr) return refused(QuoteResult::Kind::NoChain, "chain '" + chainName + "' is not loaded on this host");
     const std::string& trigger = chain->definition.trigger;
     if (trigger == "cancel_order" || trigger == "return_order") {
@@ -94,7 +94,7 @@ QuoteResult QuoteRunner::quote(const std::string& body, const std::string& clien
         const auto timeout = std::chrono::milliseconds(definition.timeoutMs);
         info.deadlineMs = timeout.count() > 0 ? engine_.now() + timeout.count() : 0;
         info.abandoned = &call->abandoned;
-        StepInstance* instance = step.get();
+        std::shared_ptr<StepInstance> instance = step;  // a call that outlives its timeout keeps it
         const auto ran = engine_.workers().runWithin(timeout, [call, instance, info] {
             try {
                 call->outcome = instance->run(call->doc, info);

@@ -3,13 +3,18 @@
 #include "host/engine/OrderState.h"
 
 #include <algorithm>
+#include <set>
 
 namespace orderhost::engine {
 namespace {
 
-std::string joinIds(const plugins::PluginRegistry& registry) {
+std::string joinIds(const plugins::PluginRegistry& registry, const plugins::StagedPlugins* staged) {
+    std::set<std::string> unique;
+    for (const auto* plugin : registry.snapshot()) unique.insert(plugin->manifest.id);
+    if (staged != nullptr)
+        for (const auto& build : staged->builds) unique.insert(build.manifest.id);
     std::string ids;
-    for (const auto& plugin : registry.plugins()) ids += (ids.empty() ? "" : ", ") + plugin.manifest.id;
+    for (const auto& id : unique) ids += (ids.empty() ? "" : ", ") + id;
     return ids.empty() ? "none" : ids;
 }
 
@@ -47,12 +52,13 @@ std::unique_ptr<StepInstance> bindIsolatedStep(const chains::ChainDefinition& ch
 std::unique_ptr<StepInstance> bindStep(const chains::ChainDefinition& chain,
                                        const chains::StepDefinition& step,
                                        const plugins::PluginRegistry& registry,
+                                       const plugins::StagedPlugins* staged,
                                        const services::Clock& clock,
                                        std::vector<chains::ChainError>& errors) {
-    const plugins::LoadedPlugin* plugin = registry.find(step.plugin);
+    const plugins::LoadedPlugin* plugin = registry.find(step.plugin, staged);
     if (plugin == nullptr) {
         errors.push_back({step.location, "step '" + step.name + "': unknown plugin '" + step.plugin +
-                                             "' (loaded plugins: " + joinIds(registry) + ")"});
+                                             "' (loaded plugins: " + joinIds(registry, staged) + ")"});
         return nullptr;
     }
     if (plugin->isolated) return bindIsolatedStep(chain, step, *plugin, clock, errors);
@@ -77,35 +83,45 @@ const std::string& ReadyChain::successState() const {
     return states::kCompleted;
 }
 
-const ReadyChain* ChainSet::forTrigger(const std::string& trigger) const {
+std::shared_ptr<const ReadyChain> ChainSet::forTrigger(const std::string& trigger) const {
     for (const auto& [name, versions] : chains) {
-        const ReadyChain* chain = latest(name);
+        auto chain = latest(name);
         if (chain != nullptr && chain->definition.trigger == trigger) return chain;
     }
     return nullptr;
 }
 
-const ReadyChain* ChainSet::latest(const std::string& name) const {
+std::shared_ptr<const ReadyChain> ChainSet::latest(const std::string& name) const {
     const auto found = chains.find(name);
-    return found == chains.end() || found->second.empty() ? nullptr : found->second.rbegin()->second.get();
+    if (found == chains.end()) return nullptr;
+    for (auto it = found->second.rbegin(); it != found->second.rend(); ++it)
+        if (!isRetired(name, it->first)) return it->second;
+    return nullptr;
 }
 
-const ReadyChain* ChainSet::find(const std::string& name, int version) const {
+std::shared_ptr<const ReadyChain> ChainSet::find(const std::string& name, int version) const {
     const auto found = chains.find(name);
     if (found == chains.end()) return nullptr;
     const auto exact = found->second.find(version);
-    return exact == found->second.end() ? nullptr : exact->second.get();
+    return exact == found->second.end() ? nullptr : exact->second;
+}
+
+std::size_t ChainSet::versionCount() const {
+    std::size_t count = 0;
+    for (const auto& entry : chains) count += entry.second.size();
+    return count;
 }
 
 ChainSet buildChains(const std::vector<chains::ChainDefinition>& definitions,
-                     const plugins::PluginRegistry& registry, const services::Clock& clock) {
+                     const plugins::PluginRegistry& registry, const services::Clock& clock,
+                     const plugins::StagedPlugins* staged) {
     ChainSet set;
     for (const auto& definition : definitions) {
         auto chain = std::make_shared<ReadyChain>();
         chain->definition = definition;
         const std::size_t errorsBefore = set.errors.size();
         for (const auto& step : definition.steps) {
-            if (auto instance = bindStep(definition, step, registry, clock, set.errors)) {
+            if (auto instance = bindStep(definition, step, registry, staged, clock, set.errors)) {
                 chain->steps.push_back(std::move(instance));
             }
             chain->maxStepTimeoutMs = std::max<std::int64_t>(chain->maxStepTimeoutMs, step.timeoutMs);

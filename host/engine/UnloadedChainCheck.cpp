@@ -14,8 +14,9 @@ const std::string kKeyPrefix = "unloaded-chain:";
 std::int64_t checkUnloadedChains(Engine& engine) {
     std::int64_t waiting = 0;
     std::set<std::string> current;
+    const std::shared_ptr<const ChainSet> chains = engine.chains();
     for (const store::ChainInUse& used : store::unfinishedOrdersByChain(engine.store().database())) {
-        if (engine.chains().find(used.chain, used.version) != nullptr) continue;
+        if (chains->find(used.chain, used.version) != nullptr) continue;
         waiting += used.orders;
         const std::string name = used.chain + " v" + std::to_string(used.version);
         const std::string key = kKeyPrefix + name;

@@ -40,6 +40,7 @@ private:
 // runs it in worker processes (host/isolation); its manifest and migrations came from there.
 struct LoadedPlugin {
     PluginManifest manifest;
+    std::string sha256;  // of the bytes loaded (lowercase hex): tells builds of one id apart
     const oh_plugin_info* info = nullptr;
     std::shared_ptr<isolation::IsolatedPlugin> isolated;
     std::optional<DeclaredMigrations> isolatedMigrations;

@@ -1,5 +1,6 @@
 #include "host/plugins/PluginRegistry.h"
 
+#include "host/plugins/PluginFolder.h"
 #include "host/plugins/PluginPermissions.h"
 #include "host/plugins/PluginProbe.h"
 #include "host/plugins/PluginSymbols.h"
@@ -15,8 +16,7 @@
 namespace orderhost::plugins {
 namespace fs = std::filesystem;
 
-namespace {
-
+// Shared with PluginReload.cpp (PluginFolder.h).
 std::string normalName(const fs::path& file) { return fs::absolute(file).lexically_normal().string(); }
 
 std::vector<fs::path> libraryFiles(const fs::path& folder, std::error_code& ec) {
@@ -28,18 +28,27 @@ std::vector<fs::path> libraryFiles(const fs::path& folder, std::error_code& ec) 
     return files;
 }
 
-// Extra exports are not refused (many plain builds have them) but an administrator should
-// hear about them; GNU unique ones are refused by checkPluginFile.
-void warnAboutExports(const fs::path& file, const std::string& name) {
-    const std::string warning = extraSymbolsWarning(readExportedSymbols(file));
-    if (!warning.empty()) spdlog::warn("plugin {}: {}", name, warning);
-}
-
 std::string duplicateReason(const std::string& id, const std::vector<std::string>& files) {
     std::string list;
     for (const auto& file : files) list += (list.empty() ? "" : ", ") + file;
     return "duplicate plugin id '" + id + "': claimed by " + std::to_string(files.size()) + " files (" + list +
            "); none of them is loaded: remove all but one";
+}
+
+namespace {
+
+// The SHA-256 a build is known by: of the sealed copy when there is one (the bytes loaded).
+std::string buildHash(const std::optional<SealedPluginCopy>& copy, const fs::path& file) {
+    if (copy) return copy->sha256();
+    std::string problem;
+    return sha256OfFile(file, problem);  // "" if unreadable now: then it never matches a file
+}
+
+// Extra exports are not refused (many plain builds have them) but an administrator should
+// hear about them; GNU unique ones are refused by checkPluginFile.
+void warnAboutExports(const fs::path& file, const std::string& name) {
+    const std::string warning = extraSymbolsWarning(readExportedSymbols(file));
+    if (!warning.empty()) spdlog::warn("plugin {}: {}", name, warning);
 }
 
 }  // namespace
@@ -99,13 +108,16 @@ std::optional<PluginRegistry::Admitted> PluginRegistry::admit(const fs::path& fi
             return std::nullopt;
         }
     }
-    if (!options_.pins) return admitted;
+    // A reload seals every file: a new build at an old build's path must not be found by the
+    // loader under that path (it would hand back the old build).
+    if (!options_.pins && staging_ == nullptr) return admitted;
     std::string problem;
     admitted.copy = SealedPluginCopy::of(file, problem);
     if (!admitted.copy) {
         refuse(admitted.name, problem);
         return std::nullopt;
     }
+    if (!options_.pins) return admitted;
     admitted.pin = options_.pins->find(admitted.copy->sha256());
     if (admitted.pin == nullptr) {
         refuse(admitted.name, "its SHA-256 " + admitted.copy->sha256() + " is not listed in plugins.pins (" +
@@ -139,6 +151,7 @@ std::optional<PluginRegistry::Candidate> PluginRegistry::loadUnregistered(Admitt
     try {
         LoadedPlugin plugin = loadPluginInProcess(admitted.loadFrom(), host_);
         plugin.manifest.file = admitted.name;
+        plugin.sha256 = buildHash(admitted.copy, admitted.file);
         warnAboutExports(admitted.loadFrom(), admitted.name);
         // Without a probe this is the first time the id is known; with one, the file may
         // have been replaced since the probe read it (not with pins: the copy is sealed).
@@ -167,6 +180,7 @@ std::optional<PluginRegistry::Candidate> PluginRegistry::loadProbed(Candidate& p
         }
         LoadedPlugin plugin = options_.loadIsolated(admitted.file, loadFrom);
         plugin.manifest.file = admitted.name;
+        plugin.sha256 = buildHash(admitted.copy, admitted.file);
         // The worker loaded the file again: it may have been replaced since the probe.
         if (auto reason = idProblem(plugin.manifest.id, admitted.pin); !reason.empty()) {
             refuse(admitted.name, reason);
@@ -185,15 +199,36 @@ const LoadedPlugin* PluginRegistry::registerLoaded(const std::string& name, Load
     spdlog::info("plugin {} {} loaded from {} ({} step kind(s), ABI {}.{})", plugin.manifest.id,
                  plugin.manifest.version, name, plugin.manifest.stepKinds.size(), plugin.manifest.abiMajor,
                  plugin.manifest.abiMinor);
+    std::lock_guard<std::mutex> lock(mutex_);
     plugins_.push_back(std::move(plugin));
+    current_[plugins_.back().manifest.id] = plugins_.size() - 1;
     return &plugins_.back();
 }
 
-const LoadedPlugin* PluginRegistry::find(const std::string& id) const {
-    for (const auto& plugin : plugins_) {
-        if (plugin.manifest.id == id) return &plugin;
-    }
-    return nullptr;
+const LoadedPlugin* PluginRegistry::find(const std::string& id, const StagedPlugins* staged) const {
+    if (staged != nullptr)
+        if (const LoadedPlugin* build = staged->find(id)) return build;
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto found = current_.find(id);
+    return found == current_.end() ? nullptr : &plugins_[found->second];
+}
+
+std::vector<const LoadedPlugin*> PluginRegistry::snapshot() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<const LoadedPlugin*> all;
+    for (const auto& plugin : plugins_) all.push_back(&plugin);
+    return all;
+}
+
+std::vector<PluginRefusal> PluginRegistry::refusalsSnapshot() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return refusals_;
+}
+
+bool PluginRegistry::isCurrent(const LoadedPlugin& plugin) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto found = current_.find(plugin.manifest.id);
+    return found != current_.end() && &plugins_[found->second] == &plugin;
 }
 
 std::string PluginRegistry::idProblem(const std::string& id, const PluginPin* pin) const {
@@ -204,7 +239,9 @@ std::string PluginRegistry::idProblem(const std::string& id, const PluginPin* pi
     if (!options_.allowedIds.empty() && options_.allowedIds.count(id) == 0) {
         return "plugin id '" + id + "' is not in plugins.allow";
     }
-    if (const LoadedPlugin* first = find(id)) {
+    // In a reload an id loaded before is the point (a new build); two files claiming one id
+    // in the folders are still refused (stageReload counts the claims).
+    if (const LoadedPlugin* first = staging_ == nullptr ? find(id) : nullptr) {
         return "duplicate plugin id '" + id + "': already loaded from " + first->manifest.file;
     }
     return {};
@@ -212,6 +249,11 @@ std::string PluginRegistry::idProblem(const std::string& id, const PluginPin* pi
 
 const LoadedPlugin* PluginRegistry::refuse(const std::string& file, const std::string& reason) {
     spdlog::error("plugin {} refused: {}", file, reason);
+    if (staging_ != nullptr) {  // a reload's refusal: the reload is refused, the registry unchanged
+        staging_->refusals.push_back({file, reason});
+        return nullptr;
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
     refusals_.push_back({file, reason});
     return nullptr;
 }

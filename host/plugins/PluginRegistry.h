@@ -12,6 +12,10 @@
 // which copy wins must not depend on folder or file-name order (an integrator's folder
 // listed first would otherwise silently replace a reference plugin). With the probe, neither
 // copy runs in the host; without it both ran (the code is loaded) but neither is registered.
+//
+// A reload (stageReload, then commit; PluginReload.cpp) loads new builds of ids beside the
+// builds before them; find(id) then answers the newest, the older ones stay for the chain
+// versions bound to them. Nothing is ever unloaded.
 #pragma once
 
 #include "host/plugins/PluginLibrary.h"
@@ -24,7 +28,9 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -61,6 +67,18 @@ struct RegistryOptions {
     bool isolatesAny() const { return isolateAll || !isolatedIds.empty(); }
 };
 
+// What a reload found in the plugin folders (PluginRegistry::stageReload): the new builds,
+// loaded and checked but not yet registered, or why the reload must be refused.
+struct StagedPlugins {
+    std::deque<LoadedPlugin> builds;       // new or changed files, one per id
+    std::vector<PluginRefusal> refusals;   // any: the reload is refused
+    std::shared_ptr<const PluginPins> pins;  // the pin file as read for this reload (plugins.pins)
+    const LoadedPlugin* find(const std::string& id) const;
+};
+
+// "orderhost.credit 1.0.2 (/path/orderhost-credit.so, sha256 0123456789ab)".
+std::string describeBuild(const LoadedPlugin& plugin);
+
 class PluginRegistry {
 public:
     PluginRegistry(const oh_host_info& host, RegistryOptions options);
@@ -76,11 +94,34 @@ public:
     // registered before is refused for this file only (the earlier plugin may be in use).
     const LoadedPlugin* loadFile(const std::filesystem::path& file);
 
-    const LoadedPlugin* find(const std::string& id) const;
+    // The current build of `id`: the one new chain versions bind to (the last one loaded).
+    // With `staged`, a build staged for a reload comes first. Thread-safe.
+    const LoadedPlugin* find(const std::string& id, const StagedPlugins* staged = nullptr) const;
+    // Every build, in load order (older builds of an id stay: chain versions bound to them
+    // still run them; a library is never unloaded). Not while a reload may run: see snapshot().
     const std::deque<LoadedPlugin>& plugins() const { return plugins_; }
     const std::vector<PluginRefusal>& refusals() const { return refusals_; }
+    // Thread-safe copies for readers while a reload may run (HTTP handlers).
+    std::vector<const LoadedPlugin*> snapshot() const;
+    std::vector<PluginRefusal> refusalsSnapshot() const;
+    bool isCurrent(const LoadedPlugin& plugin) const;
+
+    // Hot reload, step 1: every "*.so" of the folders whose content differs from the current
+    // build loaded from that file (or that no build came from) goes through every check a file
+    // goes through at start — permissions, `pins` (the pin file read again; null: the start's),
+    // the probe, the allow-list, isolation — and is loaded from a sealed copy of its bytes (so
+    // the loader cannot hand back the old build under the same path), beside the old build.
+    // Unchanged files run none of their code again. Nothing is registered: see commit().
+    // Any refusal (also two files claiming one id) is in the result; the registry is unchanged.
+    StagedPlugins stageReload(const std::vector<std::filesystem::path>& folders,
+                              std::shared_ptr<const PluginPins> pins = nullptr);
+    // Step 2, once the whole reload checked out: the staged builds become their ids' current
+    // builds. The builds they replace stay loaded (until the process ends).
+    void commit(StagedPlugins staged);
 
 private:
+    struct Staging;
+    const LoadedPlugin* currentBuildFrom(const std::string& name) const;
     // A file that passed the checks made before its code runs: what to load, and its pin.
     struct Admitted {
         std::filesystem::path file;
@@ -109,8 +150,11 @@ private:
 
     const oh_host_info& host_;
     RegistryOptions options_;
+    mutable std::mutex mutex_;  // plugins_, current_, refusals_: HTTP threads read during a reload
     std::deque<LoadedPlugin> plugins_;  // deque: pointers handed out stay valid
+    std::map<std::string, std::size_t> current_;  // id → index in plugins_ of its current build
     std::vector<PluginRefusal> refusals_;
+    StagedPlugins* staging_ = nullptr;  // during stageReload (one at a time: the caller's lock)
 };
 
 }  // namespace orderhost::plugins

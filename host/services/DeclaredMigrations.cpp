@@ -38,22 +38,26 @@ void refuseForbiddenStatements(const std::string& pluginId, const std::vector<st
 std::vector<AppliedPluginMigrations> applyPluginMigrations(const plugins::PluginRegistry& registry,
                                                            store::Datasources& datasources) {
     std::vector<AppliedPluginMigrations> applied;
-    for (const plugins::LoadedPlugin& plugin : registry.plugins()) {
-        const std::string& id = plugin.manifest.id;
-        // An isolated plugin's worker read the declaration in its own process.
-        const std::optional<DeclaredMigrations> declared =
-            plugin.info != nullptr ? readDeclaredMigrations(*plugin.info, id) : plugin.isolatedMigrations;
-        if (!declared) continue;
-        store::Database* db = datasources.find(declared->datasource);
-        if (db == nullptr) refuse(id, "its migrations are for datasource '" + declared->datasource +
-                                          "', which is not configured (datasource." +
-                                          declared->datasource + ".connection)");
-        const std::vector<store::PluginMigration> migrations = forBackend(*declared, db->backend());
-        refuseForbiddenStatements(id, migrations, db == datasources.find(""));
-        std::vector<int> versions = store::applyPluginMigrations(*db, id, migrations);
-        applied.push_back({id, declared->datasource, std::move(versions)});
-    }
+    for (const plugins::LoadedPlugin& plugin : registry.plugins())
+        if (auto done = applyMigrationsOf(plugin, datasources)) applied.push_back(std::move(*done));
     return applied;
+}
+
+std::optional<AppliedPluginMigrations> applyMigrationsOf(const plugins::LoadedPlugin& plugin,
+                                                        store::Datasources& datasources) {
+    const std::string& id = plugin.manifest.id;
+    // An isolated plugin's worker read the declaration in its own process.
+    const std::optional<DeclaredMigrations> declared =
+        plugin.info != nullptr ? readDeclaredMigrations(*plugin.info, id) : plugin.isolatedMigrations;
+    if (!declared) return std::nullopt;
+    store::Database* db = datasources.find(declared->datasource);
+    if (db == nullptr) refuse(id, "its migrations are for datasource '" + declared->datasource +
+                                      "', which is not configured (datasource." + declared->datasource +
+                                      ".connection)");
+    const std::vector<store::PluginMigration> migrations = forBackend(*declared, db->backend());
+    refuseForbiddenStatements(id, migrations, db == datasources.find(""));
+    std::vector<int> versions = store::applyPluginMigrations(*db, id, migrations);
+    return AppliedPluginMigrations{id, declared->datasource, std::move(versions)};
 }
 
 }  // namespace orderhost::services

@@ -20,6 +20,7 @@
 
 namespace orderhost::plugins {
 class PluginRegistry;
+struct LoadedPlugin;
 }
 namespace orderhost::store {
 class Datasources;
@@ -47,6 +48,9 @@ struct AppliedPluginMigrations {
 // PluginMigrationError or store::StoreError (naming plugin, version and driver message).
 std::vector<AppliedPluginMigrations> applyPluginMigrations(const plugins::PluginRegistry&,
                                                            store::Datasources&);
+// The same for one plugin build (a reload's new build); nullopt when it declares none.
+std::optional<AppliedPluginMigrations> applyMigrationsOf(const plugins::LoadedPlugin& plugin,
+                                                        store::Datasources& datasources);
 
 // Throws PluginMigrationError naming the plugin and version when a statement breaks the rules
 // orderhost.db applies to plugins (StatementPolicy): otherwise a plugin's start-up SQL could

@@ -59,7 +59,7 @@ TEST_P(AbiCompatibilityTest, PluginsOfTheFrozenAndFutureHeadersRunInOneChain) {
     ASSERT_EQ(order.state, states::kCompleted) << order.document;
     EXPECT_EQ(outcomes(order.id), (Outcomes{"test.abi10:continue", "test.abi11:continue", "test.abifuture:continue"}));
     // In-process steps too: only the step of a plugin built against 1.2 or later answers quotes.
-    const ReadyChain* chain = chains_.latest("test-chain");
+    const auto chain = chains_.latest("test-chain");
     ASSERT_NE(chain, nullptr);
     EXPECT_FALSE(chain->steps[0]->answersQuotes());
     EXPECT_FALSE(chain->steps[1]->answersQuotes());

@@ -206,6 +206,22 @@ TEST_F(AdminCliTest, TheTokenComesFromTheOptionTheEnvironmentOrTheConfig) {
     EXPECT_TRUE(ids.count("orderhost.credit") && ids.count("test.scripted")) << fromConfig.out;
 }
 
+// orderhost reload: POST /v1/admin/reload; a refused reload names the file and exits 65.
+TEST_F(AdminCliTest, ReloadSaysWhatChangedOrWhyNothingDid) {
+    const CliRun kept = cli("reload");
+    ASSERT_EQ(kept.exitCode, 0) << kept.err;
+    EXPECT_NE(kept.out.find("chains added: none\n"), std::string::npos) << kept.out;
+    EXPECT_NE(kept.out.find("chains kept: "), std::string::npos) << kept.out;
+    EXPECT_NE(kept.out.find("place-order v"), std::string::npos) << kept.out;
+
+    std::ofstream(chains_ / "zz-broken.yaml") << "name: broken\nversion: x\n";
+    const CliRun refused = cli("reload");
+    std::filesystem::remove(chains_ / "zz-broken.yaml");
+    EXPECT_EQ(refused.exitCode, 65) << refused.err;
+    EXPECT_NE(refused.err.find("reload refused, nothing changed"), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("\n  " + (chains_ / "zz-broken.yaml").string() + ":2"), std::string::npos) << refused.err;
+}
+
 TEST_F(AdminCliTest, AHostThatIsDownOrAnUnknownOrderGetTheirExitCodes) {
     const CliRun down = run("orders list --url http://127.0.0.1:" + std::to_string(freeLoopbackPort()));
     EXPECT_EQ(down.exitCode, 69);

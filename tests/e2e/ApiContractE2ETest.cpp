@@ -91,6 +91,7 @@ TEST_P(ApiContractE2ETest, EveryOperationAnswersAsDescribed) {
     EXPECT_EQ(status("POST", "/v1/health/ready"), 405);
     EXPECT_EQ(status("GET", "/v1/plugins"), 200);
     EXPECT_EQ(status("GET", "/v1/chains"), 200);
+    EXPECT_EQ(status("POST", "/v1/admin/reload"), 200);  // the same files: every chain kept
 
     // Placement: created, repeated, conflicting, malformed, invalid, wrong type, too large.
     const std::string completed = place(order("C-1", "C-100"));

@@ -82,7 +82,8 @@ protected:
     void useChains(ChainSet chains) {
         engine_.reset();
         chains_ = std::move(chains);
-        engine_ = std::make_unique<Engine>(*store_, chains_, [this] { return now_.load(); },
+        catalog_.replace(std::make_shared<const ChainSet>(chains_));  // shares the chains
+        engine_ = std::make_unique<Engine>(*store_, catalog_, [this] { return now_.load(); },
                                            EngineSettings{"test-host", 30000, 8});
     }
 
@@ -97,7 +98,8 @@ protected:
     std::unique_ptr<testing::TestDatabase> database_;
     std::unique_ptr<store::Database> db_;
     std::unique_ptr<store::OrderStore> store_;
-    ChainSet chains_;
+    ChainSet chains_;      // what the test built
+    ChainCatalog catalog_;  // what the engine serves: a copy of chains_
     std::atomic<std::int64_t> now_{42};
     std::unique_ptr<Engine> engine_;
 };

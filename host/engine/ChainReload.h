@@ -1,0 +1,83 @@
+// What a reload (SIGHUP, POST /v1/admin/reload) makes of the chain set being served and the
+// chain files now in the folder: the next set, or the reasons it is refused. Nothing is
+// swapped here; the caller replaces the catalog's set only when `errors` is empty, so a
+// reload that fails validation changes nothing.
+//
+//   ChainReloadPlan plan = planChainReload(*catalog.current(), loadChainDirectory(folder), registry,
+//                                          clock, [&] { return store::unfinishedOrdersByChain(db); });
+//   if (plan.errors.empty()) catalog.replace(std::make_shared<const ChainSet>(std::move(plan.next)));
+//
+// The rules, per chain version (name, version):
+//   - in the folder and loaded, same steps: kept as it is (the same ReadyChain: the same plugin
+//     builds and step instances; its description and file stay as first loaded). A plugin build
+//     loaded by the same reload is used by new versions only;
+//   - in the folder and loaded, other steps: refused. Orders keep the steps of the version they
+//     started on, so a change needs a new version number;
+//   - in the folder, not loaded: bound to the plugins now (the newest build of each id);
+//     any error (unknown plugin, config refused) refuses the whole reload;
+//   - loaded, file removed: kept as retired, for the orders still on it (no new order starts on
+//     a retired version); dropped at a later reload that finds it retired already, held by
+//     nobody but the catalog, and no unfinished order on it — in that order: once retired, only
+//     a request that took the version before can still store an order on it, and it holds the
+//     version until its order is stored, so the census that follows sees that order.
+#pragma once
+
+#include "host/chains/ChainDirectoryLoader.h"
+#include "host/engine/ReadyChain.h"
+#include "host/store/ChainCensus.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace orderhost::engine {
+
+// What one reload did, or why it changed nothing: the admin endpoint's reply, the log's lines.
+struct ReloadProblem {
+    std::string where;  // "chains/x.yaml:3:5", a plugin file, "database"
+    std::string message;
+    std::string toString() const { return where.empty() ? message : where + ": " + message; }
+};
+
+struct ReloadReport {
+    bool applied = false;
+    std::vector<ReloadProblem> errors;  // any: refused, nothing changed
+    bool databaseUnavailable = false;   // refused because the census of orders failed: ask again
+    std::vector<std::string> added, kept, retired, dropped;  // chain versions (ChainReloadPlan)
+    std::vector<std::string> pluginBuilds;  // plugin builds loaded by this reload
+    std::uint64_t generation = 0;           // the catalog's, after the reload
+    std::int64_t tookMs = 0;
+};
+
+// Reloads since the host started, for GET /metrics.
+struct ReloadCounts {
+    std::atomic<std::uint64_t> applied{0};
+    std::atomic<std::uint64_t> refused{0};
+};
+
+struct ChainReloadPlan {
+    std::vector<chains::ChainError> errors;  // any: the reload is refused
+    ChainSet next;
+    // "place-order v2", for the reply and the log.
+    std::vector<std::string> added;
+    std::vector<std::string> kept;
+    std::vector<std::string> retired;  // "place-order v1 (3 unfinished orders)"
+    std::vector<std::string> dropped;
+};
+
+// `census` (unfinished orders per chain version; may throw) is asked once, after the holders
+// of the removed versions were counted.
+// New versions bind to `staged` plugin builds first (the same reload's), then the registry's.
+ChainReloadPlan planChainReload(const ChainSet& current, const chains::ChainDirectoryResult& loaded,
+                                const plugins::PluginRegistry& registry, const services::Clock& clock,
+                                const std::function<std::vector<store::ChainInUse>()>& census,
+                                const plugins::StagedPlugins* staged = nullptr);
+
+// The parts of a chain definition orders depend on (trigger, steps with their plugins,
+// configs, retries, timeouts, policies and conditions), as text: equal texts, same chain.
+// The description and the file's name and layout are not part of it.
+std::string chainFingerprint(const chains::ChainDefinition& chain);
+
+}  // namespace orderhost::engine

@@ -1,0 +1,101 @@
+// planChainReload (engine/ChainReload.h) with the scripted test plugin: what a reload keeps,
+// adds, refuses, retires and drops, and that a removed version someone still holds is not
+// dropped even when no unfinished order is on it yet (an order being placed on it).
+#include "host/engine/ChainReload.h"
+#include "host/services/HostServices.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace orderhost::engine {
+namespace {
+
+chains::ChainDefinition chain(const std::string& name, int version, const std::string& config = "{}") {
+    chains::StepDefinition step;
+    step.name = "only";
+    step.plugin = "test.scripted";
+    step.stepKind = "scripted";
+    step.configJson = config;
+    step.location = step.configLocation = {name + ".yaml", 5, 5};
+    chains::ChainDefinition definition;
+    definition.name = name;
+    definition.version = version;
+    definition.trigger = "place_order";
+    definition.steps = {step};
+    definition.location = {name + "-v" + std::to_string(version) + ".yaml", 1, 1};
+    return definition;
+}
+
+class ChainReloadTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        if (registry_ != nullptr) return;  // never dlclose
+        registry_ = new plugins::PluginRegistry(services::hostInfo(), {});
+        ASSERT_NE(registry_->loadFile(std::filesystem::path(ORDERHOST_SCRIPTED_PLUGIN_DIR) / "scripted.so"), nullptr);
+    }
+    static ChainReloadPlan plan(const ChainSet& current, std::vector<chains::ChainDefinition> files,
+                                std::vector<store::ChainInUse> unfinished = {}) {
+        chains::ChainDirectoryResult loaded;
+        loaded.chains = std::move(files);
+        return planChainReload(current, loaded, *registry_, services::systemClockMs,
+                               [unfinished] { return unfinished; });
+    }
+    static inline plugins::PluginRegistry* registry_ = nullptr;
+};
+
+TEST_F(ChainReloadTest, UnchangedVersionsAreKeptAsTheyAreAndNewOnesAdded) {
+    const ChainSet current = buildChains({chain("place", 1)}, *registry_, services::systemClockMs);
+    const ChainReloadPlan next = plan(current, {chain("place", 1), chain("place", 2)});
+    ASSERT_TRUE(next.errors.empty()) << next.errors.front().toString();
+    EXPECT_EQ(next.kept, std::vector<std::string>{"place v1"});
+    EXPECT_EQ(next.added, std::vector<std::string>{"place v2"});
+    EXPECT_EQ(next.next.find("place", 1), current.find("place", 1)) << "the same chain, step instances and all";
+    EXPECT_EQ(next.next.latest("place")->definition.version, 2);
+}
+
+TEST_F(ChainReloadTest, ALoadedVersionWithOtherStepsIsRefusedAskingForTheNextVersion) {
+    const ChainSet current = buildChains({chain("place", 1), chain("place", 2)}, *registry_, services::systemClockMs);
+    const ChainReloadPlan next = plan(current, {chain("place", 1, R"({"outcome":"fail"})"), chain("place", 2)});
+    ASSERT_EQ(next.errors.size(), 1u);
+    EXPECT_EQ(next.errors[0].location.file, "place-v1.yaml");
+    EXPECT_NE(next.errors[0].message.find("give this file version 3"), std::string::npos) << next.errors[0].message;
+}
+
+TEST_F(ChainReloadTest, ARemovedVersionIsRetiredThenDroppedOnlyWhenNoOrderAndNobodyHoldsIt) {
+    // The set served before goes once the reload swapped: it must not count as a holder.
+    const ChainReloadPlan first =
+        plan(buildChains({chain("place", 1), chain("place", 2)}, *registry_, services::systemClockMs), {chain("place", 2)});
+    ASSERT_TRUE(first.errors.empty());
+    EXPECT_EQ(first.retired, std::vector<std::string>{"place v1 (0 unfinished order(s))"});
+    EXPECT_TRUE(first.next.isRetired("place", 1));
+    EXPECT_NE(first.next.find("place", 1), nullptr) << "orders on it still find it";
+    EXPECT_EQ(first.next.latest("place")->definition.version, 2);
+
+    // Retired, but an order on it is unfinished: kept.
+    EXPECT_EQ(plan(first.next, {chain("place", 2)}, {{"place", 1, 1}}).retired,
+              std::vector<std::string>{"place v1 (1 unfinished order(s))"});
+    // Retired, no order yet, but a request still holds it (it is storing an order on it): kept.
+    {
+        const std::shared_ptr<const ReadyChain> placing = first.next.find("place", 1);
+        ASSERT_NE(placing, nullptr);
+        const ChainReloadPlan held = plan(first.next, {chain("place", 2)});
+        EXPECT_TRUE(held.dropped.empty());
+        EXPECT_TRUE(held.next.isRetired("place", 1));
+    }
+    const ChainReloadPlan dropped = plan(first.next, {chain("place", 2)});
+    EXPECT_EQ(dropped.dropped, std::vector<std::string>{"place v1"});
+    EXPECT_EQ(dropped.next.find("place", 1), nullptr);
+}
+
+TEST_F(ChainReloadTest, AnUnknownPluginRefusesThePlanWithTheStepsLine) {
+    chains::ChainDefinition broken = chain("other", 1);
+    broken.steps[0].plugin = "acme.nowhere";
+    const ChainReloadPlan next = plan(ChainSet{}, {chain("place", 1), broken});
+    ASSERT_EQ(next.errors.size(), 1u);
+    EXPECT_EQ(next.errors[0].location.toString(), "other.yaml:5:5");
+    EXPECT_NE(next.errors[0].message.find("unknown plugin 'acme.nowhere'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace orderhost::engine
