@@ -72,21 +72,13 @@ ChainReloadPlan planChainReload(const ChainSet& current, const chains::ChainDire
             plan.added.push_back(label(name, version));
         }
     }
-    // Removed versions: who holds them first (beyond `current`, a request or an older set a
-    // request still reads), then the census; see the header for why in this order.
-    std::set<ChainSet::Key> held;
-    for (const auto& [name, versions] : current.chains)
-        for (const auto& [version, chain] : versions)
-            if (inFolder.count({name, version}) == 0 && chain.use_count() > 1) held.insert({name, version});
+    // Removed versions stay, retired, until the host restarts (the header says why); the
+    // census only says how many unfinished orders are on each.
     const std::vector<store::ChainInUse> unfinished = census();
     for (const auto& [name, versions] : current.chains) {
         for (const auto& [version, chain] : versions) {
             if (inFolder.count({name, version}) != 0) continue;
             const std::int64_t orders = unfinishedOn(unfinished, name, version);
-            if (orders == 0 && current.isRetired(name, version) && held.count({name, version}) == 0) {
-                plan.dropped.push_back(label(name, version));
-                continue;
-            }
             plan.next.chains[name][version] = chain;
             plan.next.retired.insert({name, version});
             plan.retired.push_back(label(name, version) + " (" + std::to_string(orders) + " unfinished order(s))");

@@ -15,11 +15,12 @@
 //     started on, so a change needs a new version number;
 //   - in the folder, not loaded: bound to the plugins now (the newest build of each id);
 //     any error (unknown plugin, config refused) refuses the whole reload;
-//   - loaded, file removed: kept as retired, for the orders still on it (no new order starts on
-//     a retired version); dropped at a later reload that finds it retired already, held by
-//     nobody but the catalog, and no unfinished order on it — in that order: once retired, only
-//     a request that took the version before can still store an order on it, and it holds the
-//     version until its order is stored, so the census that follows sees that order.
+//   - loaded, file removed: kept as retired (no new order starts on a retired version) until
+//     the host restarts. Never dropped while the host runs: besides the unfinished orders on
+//     it, a failed order may still be cancelled (its undo runs this version's steps), a
+//     completed one cancelled before cancellable_until, and a cancel may have recorded this
+//     version of a cancel chain in an order still undoing (the census sees none of those).
+//     A restart loads only the files in the folder, as before hot reload.
 #pragma once
 
 #include "host/chains/ChainDirectoryLoader.h"
