@@ -25,8 +25,20 @@ HostReload::HostReload(const HostSettings& settings, plugins::PluginRegistry& re
                        store::Database& database, store::Datasources* datasources)
     : settings_(settings), registry_(registry), catalog_(catalog), database_(database), datasources_(datasources) {}
 
+void HostReload::close() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+}
+
 engine::ReloadReport HostReload::reload(const std::string& requestedBy) {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_) {
+        engine::ReloadReport stopping;
+        stopping.databaseUnavailable = true;  // answered 503: a host that starts again reads the folders anyway
+        stopping.errors.push_back({"", "the host is stopping"});
+        spdlog::warn("reload requested by {} refused: the host is stopping", requestedBy);
+        return stopping;
+    }
     const auto began = std::chrono::steady_clock::now();
     spdlog::info("reload requested by {}: reading the plugin folders and {}", requestedBy, settings_.chainsFolder);
     engine::ReloadReport report = apply();

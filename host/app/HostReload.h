@@ -37,6 +37,10 @@ public:
 
     const engine::ReloadCounts& counts() const { return counts_; }
 
+    // At host stop, before what a reload uses is freed: waits for a reload in progress (an HTTP
+    // request the drain gave up on may still run one), then refuses every later one (503).
+    void close();
+
 private:
     engine::ReloadReport apply();
     // Plans the chains against `staged`; false with report.errors set when refused.
@@ -51,6 +55,7 @@ private:
     store::Database& database_;
     store::Datasources* datasources_;  // for new builds' migrations; null: none run
     std::mutex mutex_;
+    bool closed_ = false;  // under mutex_
     engine::ReloadCounts counts_;
 };
 

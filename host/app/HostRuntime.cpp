@@ -263,6 +263,7 @@ std::size_t HostRuntime::stop() {
         http_.reset();
     }
     if (intake_) intake_->stopAsyncRuns();  // after HTTP: waits for the runs in progress
+    if (reload_) reload_->close();  // after HTTP: a reload the drain gave up on ends before anything is freed
     if (poller_) poller_->stop();  // after HTTP: no request can be mid-chain any more
     if (relay_) relay_->stop();    // waits for a delivery in flight, hands its leases over
     const std::size_t left = engine_ ? engine_->workers().busyCount() : 0;
