@@ -30,11 +30,7 @@ bool keepsChanges(oh_outcome_kind kind) {
 }
 
 services::ReportedOutcome retryable(std::string code, std::string message) {
-    services::ReportedOutcome outcome;
-    outcome.kind = OH_OUTCOME_RETRY;
-    outcome.code = std::move(code);
-    outcome.message = std::move(message);
-    return outcome;
+    return services::ReportedOutcome{OH_OUTCOME_RETRY, std::move(code), std::move(message), 0, {}, 0};
 }
 
 }  // namespace
@@ -145,14 +141,12 @@ services::ReportedOutcome ChainRunner::callPlugin(Attempt& attempt, const std::s
     call->abandoned.store(true, std::memory_order_release);  // its later service calls are refused
     attempt.documentLost = true;
     attempt.transaction.reset();  // still in the plugin's hands; it rolls back when the call ends
-    if (result == StepWorkers::Result::NotStarted)  // no checkpoint: the order resumes later (run() uncounts the call)
+    // No checkpoint: the order resumes later (run() uncounts a call that was not started).
+    const bool notStarted = result == StepWorkers::Result::NotStarted;
+    if (notStarted || result == StepWorkers::Result::Stopped)
         throw HostStoppingError("order " + attempt.run.orderId + ": the host is stopping; step " + attempt.run.stepName +
-                                    " was not started",
-                                true);
-    if (result == StepWorkers::Result::Stopped)
-        throw HostStoppingError("order " + attempt.run.orderId + ": the host is stopping; step " + attempt.run.stepName +
-                                    " was left running past engine.shutdown_grace_ms",
-                                false);
+                                    (notStarted ? " was not started" : " was left running past engine.shutdown_grace_ms"),
+                                notStarted);
     if (result == StepWorkers::Result::Busy)
         return retryable("no_step_worker", "every step worker is busy (plugins that do not return?)");
     return retryable("timeout", "no answer within timeout_ms = " + std::to_string(step->definition().timeoutMs));
