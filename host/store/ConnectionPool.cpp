@@ -11,6 +11,12 @@
 
 namespace orderhost::store {
 
+Poco::Data::Session openOdbcSession(const std::string& connection) {
+    static std::mutex connecting;
+    std::lock_guard<std::mutex> lock(connecting);
+    return Poco::Data::Session("ODBC", connection);
+}
+
 using SteadyClock = std::chrono::steady_clock;
 
 namespace {
@@ -85,7 +91,7 @@ struct ConnectionPool::State {
     }
 
     Poco::Data::Session connect() const {
-        Poco::Data::Session connection("ODBC", settings.connection);
+        Poco::Data::Session connection = openOdbcSession(settings.connection);
         for (const auto& [name, value] : settings.properties) connection.setProperty(name, value);
         return connection;
     }

@@ -31,6 +31,13 @@
 
 namespace orderhost::store {
 
+// Opens an ODBC session, one connect at a time in the whole process. Why: psqlODBC's connect
+// reads and sets the C locale (setlocale), which is not thread-safe: two connects at once freed
+// a locale string the other was reading (AddressSanitizer, heap-use-after-free inside
+// SQLDriverConnect, OrderStoreTest.ConcurrentDuplicateInsertsYieldExactlyOneInserted). Pooled
+// connections are opened rarely, so the serialization costs nothing measurable.
+Poco::Data::Session openOdbcSession(const std::string& connection);
+
 struct ConnectionPoolSettings {
     std::string connection;   // the ODBC connection string
     std::size_t minIdle = 1;  // idle connections kept however long they idle

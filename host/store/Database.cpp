@@ -109,7 +109,7 @@ Backend Database::resolveBackend() {
                                                            "'; orderhost supports SQLite3 and PostgreSQL"));
     }
     // "DSN=name": ask the database itself. sqlite_version() exists only in SQLite.
-    Poco::Data::Session probe("ODBC", connection_.str());
+    Poco::Data::Session probe = openOdbcSession(connection_.str());
     try {
         std::string version;
         probe << "SELECT sqlite_version()", into(version), now;
