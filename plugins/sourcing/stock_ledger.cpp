@@ -29,13 +29,19 @@ std::vector<Allocation> StockLedger::allocations() const {
   return out;
 }
 
-std::vector<StockRow> StockLedger::lockAndRead(const Quantities& skus) const {
-  std::vector<sdk::Param> params;
+// "?, ?, ..." for the SKUs of `skus`, their values appended to `params` (an IN list).
+static std::string skuPlaceholders(const Quantities& skus, std::vector<sdk::Param>& params) {
   std::string marks;
   for (const auto& entry : skus) {
     params.emplace_back(entry.first);
     marks += marks.empty() ? "?" : ", ?";
   }
+  return marks;
+}
+
+std::vector<StockRow> StockLedger::lockAndRead(const Quantities& skus) const {
+  std::vector<sdk::Param> params;
+  const std::string marks = skuPlaceholders(skus, params);
   std::vector<StockRow> rows;
   if (params.empty()) return rows;
   // One row at a time in (sku, warehouse) order, the order every step of this plugin changes
@@ -59,11 +65,7 @@ std::vector<StockRow> StockLedger::lockAndRead(const Quantities& skus) const {
 
 std::vector<StockRow> StockLedger::read(const Quantities& skus) const {
   std::vector<sdk::Param> params;
-  std::string marks;
-  for (const auto& entry : skus) {
-    params.emplace_back(entry.first);
-    marks += marks.empty() ? "?" : ", ?";
-  }
+  const std::string marks = skuPlaceholders(skus, params);
   std::vector<StockRow> rows;
   if (params.empty()) return rows;
   for (const sdk::Row& row : db_.query("SELECT i.sku, i.warehouse, i.bin, i.on_hand - i.reserved AS available,"
