@@ -33,6 +33,7 @@ struct Options {
     std::string measure = "all";
     int steps = 10;
     int rounds = 1;
+    int stepsPerCommit = 16;  // engine.steps_per_commit (the no-op step promises no external effect)
 };
 
 [[noreturn]] inline void usage(const std::string& problem) {
@@ -57,12 +58,13 @@ inline Options parseArgs(int argc, char** argv) {
         else if (arg == "--measure") o.measure = value();
         else if (arg == "--steps") o.steps = std::stoi(value());
         else if (arg == "--rounds") o.rounds = std::stoi(value());
+        else if (arg == "--steps-per-commit") o.stepsPerCommit = std::stoi(value());
         else usage("unknown argument " + arg);
     }
     if (o.backend != "sqlite" && o.backend != "postgresql") usage("--backend must be sqlite or postgresql");
     if (o.connection.empty()) usage("--connection is required");
-    if (o.threads < 1 || o.seconds <= 0 || o.steps < 1 || o.rounds < 1)
-        usage("--threads, --seconds, --steps and --rounds must be positive");
+    if (o.threads < 1 || o.seconds <= 0 || o.steps < 1 || o.rounds < 1 || o.stepsPerCommit < 1)
+        usage("--threads, --seconds, --steps, --rounds and --steps-per-commit must be positive");
     return o;
 }
 
@@ -89,6 +91,8 @@ struct Totals {
     long long errors = 0;
     double seconds = 0;
     std::vector<double> latenciesUs;  // per operation
+    long long submitted = 0;  // engine: orders run, warm-up included
+    long long commits = 0;    // engine: transactions the store committed meanwhile
 };
 
 inline double percentile(std::vector<double>& v, double p) {
@@ -106,6 +110,8 @@ inline void merge(Totals& into, Totals& from) {
     into.count += from.count;
     into.errors += from.errors;
     into.seconds += from.seconds;
+    into.submitted += from.submitted;
+    into.commits += from.commits;
     into.latenciesUs.insert(into.latenciesUs.end(), from.latenciesUs.begin(), from.latenciesUs.end());
 }
 

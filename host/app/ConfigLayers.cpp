@@ -54,6 +54,7 @@ const std::set<std::string>& fixedKeys() {
                                                "events.webhooks",
                                                "events.relay_poll_ms", "events.webhook_secret", "events.webhook_ca_file", "events.webhook_max_attempts", "events.amqp_url", "events.amqp_exchange",
                                                "engine.crash_limit",
+                                               "engine.steps_per_commit",
                                                "log.level",
                                                "plugins.isolate",
                                                "plugins.isolate_workers",

@@ -138,6 +138,7 @@ void HostRuntime::startEngine() {
                                                       : Poco::Net::DNS::hostName().substr(0, 64 - port.size()) + port;
     engineSettings.leaseMs = settings_.leaseMs;
     engineSettings.crashLimit = settings_.crashLimit;
+    engineSettings.stepsPerCommit = settings_.stepsPerCommit;
     engineSettings.maxStepThreads = static_cast<std::size_t>(settings_.stepWorkers);
     engineSettings.problems = &problems_;
     maxStepThreads_ = engineSettings.maxStepThreads;

@@ -40,14 +40,6 @@ bool isValidSignalName(const std::string& name) {
     return std::regex_match(name, pattern);
 }
 
-// One call into a plugin and the checkpoint that records it.
-struct ChainRunner::Attempt {
-    store::StepRunRecord run;
-    std::shared_ptr<store::StepTransaction> transaction;
-    bool documentLost = false;  // the call timed out and kept the document: re-read it
-    std::vector<services::EmittedEvent> events{};  // orderhost.events/1: written only if kept
-};
-
 ChainRunner::ChainRunner(Engine& engine) : engine_(engine) {}
 
 std::string ChainRunner::idempotencyKey(const std::string& orderId, const std::string& stepName) {
@@ -73,21 +65,28 @@ store::OrderRecord ChainRunner::runClaimed(store::OrderRecord order) {
     // docs/performance.md). It is re-read from the committed text only after a discarded step.
     document::JsonDocument doc = parseStored(order);
     const logging::LogScope logFields({"", order.id, order.chain, "", "", ""});
+    // Taken over after calls died with their host: one commit per step, so that a crash is
+    // counted against the step that crashed (ChainRunnerCommit.cpp).
+    StepBatch batch;
+    batch.off = engine_.stepsPerCommit() <= 1 || order.callsPending > 1;
     for (;;) {
         // Looked up per step: a cancel or return switches chains. Held until the step's
         // checkpoint, so a reload that drops this version meanwhile does not free it.
         const std::shared_ptr<const ReadyChain> held = chainOf(order);
         const ReadyChain& chain = *held;
         if (!states::isRunning(order.state)) break;
+        keepBatchWithinLease(order, chain, batch);
         keepLease(order, chain);
         if (order.state == states::kCompensating) {
+            commitBatch(order, batch);  // never open here: a step that starts an undo commits
             compensateNext(order, doc, chain);
         } else if (static_cast<std::size_t>(order.currentStep) < chain.steps.size()) {
-            forwardAttempt(order, doc, chain, static_cast<std::uint32_t>(std::max(order.nextAttempt, 1)));
+            forwardAttempt(order, doc, chain, static_cast<std::uint32_t>(std::max(order.nextAttempt, 1)), batch);
         } else {
             break;  // cannot happen through the runner: the last step sets the final state
         }
     }
+    commitBatch(order, batch);  // never open here either: a step that stops the order commits
     return order;
 }
 
@@ -153,12 +152,13 @@ services::ReportedOutcome ChainRunner::callPlugin(Attempt& attempt, const std::s
 }
 
 void ChainRunner::forwardAttempt(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain,
-                                 std::uint32_t attemptNumber) {
+                                 std::uint32_t attemptNumber, StepBatch& batch) {
     const auto index = static_cast<std::size_t>(order.currentStep);
     const std::shared_ptr<StepInstance>& step = chain.steps[index];
     const chains::StepDefinition& definition = step->definition();
-    if (definition.when && !conditionHolds(*definition.when, doc)) return skip(order, doc, chain, index);
-    Attempt attempt{newRun(order, chain, index, attemptNumber), newTransaction()};
+    if (definition.when && !conditionHolds(*definition.when, doc)) return skip(order, doc, chain, index, batch);
+    // In an open batch the step writes into the batch's transaction, after the steps before it.
+    Attempt attempt{newRun(order, chain, index, attemptNumber), batch.open() ? batch.transaction : newTransaction()};
     services::ReportedOutcome outcome = callPlugin(attempt, step, false, doc);
 
     if (outcome.kind == OH_OUTCOME_SUSPEND && !outcome.signal.empty() && !isValidSignalName(outcome.signal)) {
@@ -177,6 +177,8 @@ void ChainRunner::forwardAttempt(store::OrderRecord& order, document::JsonDocume
     }
     attempt.run.code = outcome.code;
     attempt.run.message = outcome.message;
+    if (batch.open() && !keepsChanges(outcome.kind))  // recorded after the batch's steps commit alone
+        return discardBatch(order, doc, batch, index, attempt.documentLost);
 
     // Changes that are not kept go now, before a failure policy reads the step history: the
     // step's session (and on SQLite the write lock) is not held while another one is used.
@@ -194,28 +196,19 @@ void ChainRunner::forwardAttempt(store::OrderRecord& order, document::JsonDocume
         case OH_OUTCOME_RETRY: scheduleRetry(updated, definition, attemptNumber, outcome, attempt.run.finishedAtMs); break;
         default: applyFailure(updated, chain, index, doc, gaveUpUnknown); break;
     }
-    commitAttempt(order, updated, attempt, keepsChanges(outcome.kind), doc);
+    commitAttempt(order, updated, attempt, keepsChanges(outcome.kind), doc, &batch,
+                  outcome.kind == OH_OUTCOME_CONTINUE && !step->reachesOutside());
 }
 
 void ChainRunner::skip(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain,
-                       std::size_t index) {
-    Attempt skipped{newRun(order, chain, index, 1), nullptr};
+                       std::size_t index, StepBatch& batch) {
+    Attempt skipped{newRun(order, chain, index, 1), batch.transaction};  // an open batch's, or none
     skipped.run.outcome = "skipped";
     skipped.run.message = skipReason(*chain.steps[index]->definition().when);
     skipped.run.startedAtMs = skipped.run.finishedAtMs = engine_.now();
     store::OrderRecord updated = order;
     advance(updated, chain);
-    commitAttempt(order, updated, skipped, true, doc);  // nothing changed; no re-read
-}
-
-void ChainRunner::commitAttempt(store::OrderRecord& order, store::OrderRecord& updated, Attempt& attempt, bool keep,
-                                document::JsonDocument& doc) {
-    if (keep && !attempt.documentLost) updated.document = doc.toJson();
-    if (!keep && attempt.transaction) attempt.transaction->rollback();  // before recordStep takes the lock
-    const bool rewritten =
-        checkpoint(order, std::move(updated), std::move(attempt.run), keep ? attempt.transaction.get() : nullptr,
-                   keep ? std::move(attempt.events) : std::vector<services::EmittedEvent>{});
-    if (!keep || attempt.documentLost || rewritten) doc = parseStored(order);  // the next attempt starts from the checkpoint
+    commitAttempt(order, updated, skipped, true, doc, &batch, true);  // nothing changed; no re-read
 }
 
 void ChainRunner::suspend(store::OrderRecord& updated, const chains::StepDefinition& definition,
@@ -360,38 +353,6 @@ store::StepRunRecord ChainRunner::newRun(const store::OrderRecord& order, const 
 
 std::shared_ptr<store::StepTransaction> ChainRunner::newTransaction() const {
     return std::make_shared<store::StepTransaction>(engine_.store().database());
-}
-
-bool ChainRunner::checkpoint(store::OrderRecord& order, store::OrderRecord updated, store::StepRunRecord run,
-                             store::StepTransaction* transaction, std::vector<services::EmittedEvent> pluginEvents) {
-    // A return ends as a return: a refused or failed one puts the order back (ReturnSettlement.h).
-    const std::string settled = returns::settle(*chainOf(order), updated, run);
-    if (updated.state != order.state) states::requireTransition(order.state, updated.state);
-    if (states::isRunning(updated.state)) {
-        updated.leaseOwner = engine_.hostId();
-        updated.leaseUntilMs = engine_.leaseUntil(*chainOf(updated));
-        updated.callsPending = 1;  // the next call starts right after this commit
-    } else {  // stopped: nobody runs it until a signal, a timer or a request claims it
-        updated.leaseOwner.clear();
-        updated.leaseUntilMs = 0;
-        updated.callsPending = 0;
-    }
-    updated.updatedAtMs = run.finishedAtMs;
-    store::CheckpointExtras extras;
-    extras.expectedLeaseOwner = order.leaseOwner;
-    extras.expectedLeaseEpoch = order.leaseEpoch;  // a stale attempt from an earlier claim is refused
-    extras.transaction = transaction;
-    extras.events = eventsFor(order, updated, run);
-    if ((settled == "refused" || settled == "failed") && !extras.events.empty())
-        extras.events.front().type = "order.return_" + settled;  // not news of a completion
-    appendPluginEvents(extras.events, order, run, pluginEvents);  // after the host's own
-    spdlog::debug("order {} step {} attempt {}: {} -> {}", order.id, run.stepName, run.attempt, run.outcome,
-                  updated.state);
-    engine_.stepMetrics().recordCheckpoint({run.chain, run.pluginId, run.stepKind, run.outcome, run.attempt, order.state,
-                                            updated.state, updated.awaitingSignal});
-    engine_.store().recordStep(updated, order.state, std::move(run), extras);
-    order = std::move(updated);
-    return !settled.empty();
 }
 
 }  // namespace orderhost::engine

@@ -15,6 +15,10 @@
 // (RETRY out of attempts, a timeout) is undone with them (runner::stepsToUndo). Compensation
 // is durable: each undone step is a checkpoint, so after a crash it goes on where it stopped;
 // compensate() gets the step's idempotency key.
+//
+// Steps whose plugins promise OH_STEP_NO_EXTERNAL_EFFECTS run back to back in one transaction
+// and commit as one checkpoint (at most engine.steps_per_commit of them; ChainRunnerBatch.cpp):
+// a crash repeats them all, which nothing outside saw.
 #pragma once
 
 #include "host/engine/Engine.h"
@@ -54,7 +58,22 @@ public:
     static std::string idempotencyKey(const std::string& orderId, const std::string& stepName);
 
 private:
-    struct Attempt;
+    // One call into a plugin and the checkpoint that records it.
+    struct Attempt {
+        store::StepRunRecord run;
+        std::shared_ptr<store::StepTransaction> transaction;
+        bool documentLost = false;  // the call timed out and kept the document: re-read it
+        std::vector<services::EmittedEvent> events{};  // orderhost.events/1: written only if kept
+    };
+    // The steps of one run committed together (ChainRunnerBatch.cpp). Local to one run().
+    struct StepBatch {
+        std::shared_ptr<store::StepTransaction> transaction;  // holds the checkpoints not committed yet
+        int deferred = 0;                                     // how many
+        std::int64_t committedLeaseUntilMs = 0;               // the lease as the database has it
+        int unbatchedThrough = -1;  // after a discarded batch: steps up to here commit alone
+        bool off = false;           // every step commits alone in this run
+        bool open() const { return deferred > 0; }
+    };
     // The chain version the order runs on, held for as long as the caller works with it.
     std::shared_ptr<const ReadyChain> chainOf(const store::OrderRecord& order) const;
     void keepLease(store::OrderRecord& order, const ReadyChain& chain);
@@ -65,14 +84,26 @@ private:
     // by this host (their checkpoint failed, the host alive: ExcusedCalls) do not count.
     bool holdAfterCrashes(store::OrderRecord& order, const ReadyChain& chain);
     void forwardAttempt(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain,
-                        std::uint32_t attemptNumber);
+                        std::uint32_t attemptNumber, StepBatch& batch);
     void compensateNext(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain);
     // The step's `when:` condition is false: recorded as skipped, the chain goes on.
-    void skip(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain, std::size_t index);
+    void skip(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain, std::size_t index,
+              StepBatch& batch);
     services::ReportedOutcome callPlugin(Attempt& attempt, const std::shared_ptr<StepInstance>& step, bool compensate,
                                          document::JsonDocument& doc);
+    // `batch`: the attempt's step may stay uncommitted, with the ones after it (ChainRunnerBatch.cpp).
     void commitAttempt(store::OrderRecord& order, store::OrderRecord& updated, Attempt& attempt, bool keep,
-                       document::JsonDocument& doc);
+                       document::JsonDocument& doc, StepBatch* batch = nullptr, bool batchable = false);
+    // Batching (ChainRunnerBatch.cpp): whether the checkpoint to `updated` may stay open for the
+    // next step; committing what is open; and giving up a batch whose step did not continue.
+    bool mayDefer(const store::OrderRecord& updated, const ReadyChain& chain, const StepBatch& batch,
+                  const document::JsonDocument& doc) const;
+    void commitBatch(store::OrderRecord& order, StepBatch& batch);
+    void keepBatchWithinLease(store::OrderRecord& order, const ReadyChain& chain, StepBatch& batch);
+    // `stillInCall`: the timed-out call still holds the batch's transaction; it rolls back when
+    // the call ends.
+    void discardBatch(store::OrderRecord& order, document::JsonDocument& doc, StepBatch& batch, std::size_t index,
+                      bool stillInCall);
 
     // How `updated` changes for each way a step can end.
     void suspend(store::OrderRecord& updated, const chains::StepDefinition& definition,
@@ -99,8 +130,10 @@ private:
     // Commits `updated` with `run` (one transaction, guarded by the order's state and lease).
     // `pluginEvents` (orderhost.events/1) follow the host's own events in the outbox. True when
     // it rewrote the document (a return settled, ReturnSettlement.h): callers re-read it.
+    // `keepOpen`: write into `transaction` without committing (a batch; see commitAttempt).
     bool checkpoint(store::OrderRecord& order, store::OrderRecord updated, store::StepRunRecord run,
-                    store::StepTransaction* transaction, std::vector<services::EmittedEvent> pluginEvents = {});
+                    store::StepTransaction* transaction, std::vector<services::EmittedEvent> pluginEvents = {},
+                    bool keepOpen = false);
 
     Engine& engine_;
 };

@@ -32,6 +32,9 @@ struct EngineSettings {
     std::int64_t leaseMs = 30000;    // how long a lease lasts beyond the step being run
     std::size_t maxStepThreads = 64; // worker threads for plugin calls (hung calls keep theirs)
     int crashLimit = 3;              // calls that died with their host before an order is held
+    // Consecutive steps that promise OH_STEP_NO_EXTERNAL_EFFECTS committed as one transaction,
+    // at most this many (1: every step commits alone). ChainRunnerBatch.cpp.
+    int stepsPerCommit = 16;
     // Where problems() reports; nullptr: the engine's own. The host passes one it shares with
     // the parts that start before the engine (isolated plugins' workers).
     HealthProblems* problems = nullptr;
@@ -55,6 +58,7 @@ public:
     const std::string& hostId() const { return settings_.hostId; }
     std::int64_t leaseMs() const { return settings_.leaseMs; }
     int crashLimit() const { return settings_.crashLimit; }
+    int stepsPerCommit() const { return settings_.stepsPerCommit; }
     StepWorkers& workers() { return workers_; }
     // What GET /v1/health reports besides plugin and chain load errors.
     HealthProblems& problems() { return problems_; }

@@ -18,7 +18,9 @@
 //    line and shows the connection string masked.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -110,7 +112,13 @@ public:
 
     // Call inside a catch block: rethrows the current exception, a Poco one as StoreError.
     // A transaction committed: the database works (again). Ends an outage in the log.
-    void noteCommitted() { outage_.recovered(); }
+    void noteCommitted() {
+        outage_.recovered();
+        commits_.fetch_add(1, std::memory_order_relaxed);
+    }
+    // Transactions the host committed through this Database since it was opened (not the
+    // autocommit statements): how tests and the benchmark see commits per order.
+    std::uint64_t commits() const { return commits_.load(std::memory_order_relaxed); }
 
     // The pool's sessions right now, for GET /metrics.
     struct PoolUsage {
@@ -135,6 +143,7 @@ private:
     DatabaseOptions options_;
     OutageLog& outage_;
     std::unique_ptr<ConnectionPool> pool_;
+    std::atomic<std::uint64_t> commits_{0};
 };
 
 }  // namespace orderhost::store

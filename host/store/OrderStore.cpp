@@ -223,7 +223,7 @@ void OrderStore::recordStep(const OrderRecord& updated, const std::string& expec
         extras.transaction->rollback();
         db_.rethrowAsStoreError(op);
     }
-    extras.transaction->commit();
+    if (!extras.keepOpen) extras.transaction->commit();
 }
 
 bool OrderStore::updateIfState(Session& s, const OrderRecord& u, const std::string& expectedState,

@@ -77,6 +77,9 @@ struct CheckpointExtras {
     int64_t expectedLeaseEpoch = 0;
     // Commit inside this transaction (a plugin wrote in it); otherwise recordStep opens one.
     StepTransaction* transaction = nullptr;
+    // Write into `transaction` but leave it open: the checkpoint commits with the steps after it
+    // (steps without external effects batched into one commit, ChainRunnerBatch.cpp).
+    bool keepOpen = false;
     // Appended to the outbox in the same transaction.
     std::vector<OutboxEvent> events;
 };

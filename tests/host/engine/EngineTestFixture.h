@@ -56,6 +56,14 @@ protected:
     // default order document ({"order_ref": ref}) when given.
     store::OrderRecord runChain(std::vector<chains::StepDefinition> steps, const std::string& ref = "R-1",
                                 const std::string& document = "") {
+        const store::OrderRecord order = insertChainOrder(std::move(steps), ref, document);
+        ChainRunner runner(*engine_);
+        return runner.run(order);
+    }
+
+    // runChain without the run: the chain built and served, the order stored.
+    store::OrderRecord insertChainOrder(std::vector<chains::StepDefinition> steps, const std::string& ref = "R-1",
+                                        const std::string& document = "") {
         chains::ChainDefinition definition;
         definition.name = "test-chain";
         definition.version = 1;
@@ -74,8 +82,7 @@ protected:
         order.leaseOwner = "test-host";
         order.leaseUntilMs = now_ + 60000;
         EXPECT_EQ(store_->insertOrder(order), store::InsertResult::Inserted);
-        ChainRunner runner(*engine_);
-        return runner.run(order);
+        return order;
     }
 
     // The chains the engine runs from now on (an Engine is built over them).
@@ -83,8 +90,9 @@ protected:
         engine_.reset();
         chains_ = std::move(chains);
         catalog_.replace(std::make_shared<const ChainSet>(chains_));  // shares the chains
-        engine_ = std::make_unique<Engine>(*store_, catalog_, [this] { return now_.load(); },
-                                           EngineSettings{"test-host", 30000, 8});
+        EngineSettings settings{"test-host", 30000, 8};
+        settings.stepsPerCommit = stepsPerCommit_;
+        engine_ = std::make_unique<Engine>(*store_, catalog_, [this] { return now_.load(); }, settings);
     }
 
     std::vector<std::string> outcomes(const std::string& orderId) const {
@@ -101,6 +109,7 @@ protected:
     ChainSet chains_;      // what the test built
     ChainCatalog catalog_;  // what the engine serves: a copy of chains_
     std::atomic<std::int64_t> now_{42};
+    int stepsPerCommit_ = 16;  // EngineSettings::stepsPerCommit of the next useChains()
     std::unique_ptr<Engine> engine_;
 };
 

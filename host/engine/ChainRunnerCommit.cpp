@@ -1,0 +1,142 @@
+// ChainRunner: how a step's result is committed. Each step's checkpoint is one transaction with
+// the order, its step run, its outbox events and the plugin's own writes (OrderStore::recordStep)
+// — except that steps whose plugins promise OH_STEP_NO_EXTERNAL_EFFECTS share one transaction
+// with the steps after them (issue 12 item 2), up to engine.steps_per_commit of them:
+//
+// - a checkpoint stays open (written, not committed) only when the step continued, and both it
+//   and the next step promise no external effect; a step that reaches outside (a gateway, a
+//   carrier, mail) therefore starts only after everything before it is committed, and its own
+//   checkpoint commits at once, so nothing that could be seen outside is ever repeated by it;
+// - a crash, a lost lease or a store error before the commit loses the batch as a whole: the
+//   order resumes from the last commit and runs those steps again, as it would any step a crash
+//   interrupted — harmless because nothing outside the host's database saw them, and their
+//   database writes were in the transaction that was lost;
+// - a step in an open batch that does not continue (retry, fail, a timeout) discards the batch
+//   and the order runs again from the last commit, each step up to that one committed alone,
+//   so the failure is recorded and handled (retried, undone) against committed predecessors;
+// - a reject or a suspend keeps its changes: it commits the batch with itself;
+// - the lease as committed must cover the next step, or the batch commits first;
+// - an order taken over after calls died with their host runs one commit per step, so the crash
+//   breaker (CrashBreaker.cpp) counts the crashing step and no other.
+#include "host/engine/ChainRunner.h"
+
+#include "host/engine/ConditionEvaluator.h"
+#include "host/engine/OrderEvents.h"
+#include "host/engine/OrderState.h"
+#include "host/engine/ReturnSettlement.h"
+#include "host/engine/RunnerHelpers.h"
+
+#include <spdlog/spdlog.h>
+
+namespace orderhost::engine {
+
+using runner::parseStored;
+
+void ChainRunner::commitAttempt(store::OrderRecord& order, store::OrderRecord& updated, Attempt& attempt, bool keep,
+                                document::JsonDocument& doc, StepBatch* batch, bool batchable) {
+    if (keep && !attempt.documentLost) updated.document = doc.toJson();
+    if (!keep && attempt.transaction) attempt.transaction->rollback();  // before recordStep takes the lock
+    const bool defer =
+        batch != nullptr && batchable && keep && !attempt.documentLost && mayDefer(updated, *chainOf(order), *batch, doc);
+    if (defer && !attempt.transaction) attempt.transaction = newTransaction();  // a skip: nothing ran
+    const bool rewritten =
+        checkpoint(order, std::move(updated), std::move(attempt.run), keep ? attempt.transaction.get() : nullptr,
+                   keep ? std::move(attempt.events) : std::vector<services::EmittedEvent>{}, defer);
+    if (batch != nullptr) {
+        if (defer) {
+            batch->transaction = attempt.transaction;
+            ++batch->deferred;
+        } else {  // committed, with whatever the batch held
+            batch->transaction.reset();
+            batch->deferred = 0;
+            batch->committedLeaseUntilMs = order.leaseUntilMs;
+        }
+    }
+    if (!keep || attempt.documentLost || rewritten) doc = parseStored(order);  // the next attempt starts from the checkpoint
+}
+
+bool ChainRunner::mayDefer(const store::OrderRecord& updated, const ReadyChain& chain, const StepBatch& batch,
+                           const document::JsonDocument& doc) const {
+    if (batch.off || batch.deferred + 1 >= engine_.stepsPerCommit()) return false;
+    if (updated.state != states::kInProgress || !updated.compensateTo.empty()) return false;
+    const auto next = static_cast<std::size_t>(updated.currentStep);
+    if (next >= chain.steps.size() || updated.currentStep <= batch.unbatchedThrough) return false;
+    // A step whose `when:` is false on the document as it now is will be skipped: nothing runs.
+    const StepInstance& step = *chain.steps[next];
+    const auto& when = step.definition().when;
+    return !step.reachesOutside() || (when && !conditionHolds(*when, doc));
+}
+
+void ChainRunner::commitBatch(store::OrderRecord& order, StepBatch& batch) {
+    if (!batch.open()) return;
+    const std::shared_ptr<store::StepTransaction> transaction = std::move(batch.transaction);
+    batch.deferred = 0;
+    transaction->commit();  // throws StoreError: the order stays at its last commit
+    batch.committedLeaseUntilMs = order.leaseUntilMs;
+}
+
+void ChainRunner::keepBatchWithinLease(store::OrderRecord& order, const ReadyChain& chain, StepBatch& batch) {
+    if (!batch.open()) {  // nothing uncommitted: the order as held is the order as stored
+        batch.committedLeaseUntilMs = order.leaseUntilMs;
+        return;
+    }
+    // The lease other hosts see is the committed one: it must outlast the next step, as
+    // keepLease makes sure for an order with nothing uncommitted.
+    const std::int64_t needed = engine_.now() + chain.maxStepTimeoutMs + engine_.leaseMs() / 2;
+    if (batch.committedLeaseUntilMs < needed) commitBatch(order, batch);
+}
+
+void ChainRunner::discardBatch(store::OrderRecord& order, document::JsonDocument& doc, StepBatch& batch,
+                               std::size_t index, bool stillInCall) {
+    spdlog::info("order {}: step {} did not continue; the {} step(s) before it, not committed yet, run again, each "
+                 "committed alone",
+                 order.id, index, batch.deferred);
+    if (!stillInCall) batch.transaction->rollback();
+    batch.transaction.reset();
+    batch.deferred = 0;
+    batch.unbatchedThrough = std::max(batch.unbatchedThrough, static_cast<int>(index));
+    const std::optional<store::OrderRecord> stored = engine_.store().findById(order.id);
+    if (!stored || stored->leaseOwner != engine_.hostId() || stored->leaseEpoch != order.leaseEpoch ||
+        !states::isRunning(stored->state))
+        throw store::StaleOrderError("order " + order.id + ": host " + engine_.hostId() +
+                                     " no longer holds its lease (a batch of steps was discarded)");
+    order = *stored;
+    doc = parseStored(order);
+    batch.committedLeaseUntilMs = order.leaseUntilMs;
+}
+
+bool ChainRunner::checkpoint(store::OrderRecord& order, store::OrderRecord updated, store::StepRunRecord run,
+                             store::StepTransaction* transaction, std::vector<services::EmittedEvent> pluginEvents,
+                             bool keepOpen) {
+    // A return ends as a return: a refused or failed one puts the order back (ReturnSettlement.h).
+    const std::string settled = returns::settle(*chainOf(order), updated, run);
+    if (updated.state != order.state) states::requireTransition(order.state, updated.state);
+    if (states::isRunning(updated.state)) {
+        updated.leaseOwner = engine_.hostId();
+        updated.leaseUntilMs = engine_.leaseUntil(*chainOf(updated));
+        updated.callsPending = 1;  // the next call starts right after this commit
+    } else {  // stopped: nobody runs it until a signal, a timer or a request claims it
+        updated.leaseOwner.clear();
+        updated.leaseUntilMs = 0;
+        updated.callsPending = 0;
+    }
+    updated.updatedAtMs = run.finishedAtMs;
+    store::CheckpointExtras extras;
+    extras.expectedLeaseOwner = order.leaseOwner;
+    extras.expectedLeaseEpoch = order.leaseEpoch;  // a stale attempt from an earlier claim is refused
+    extras.transaction = transaction;
+    extras.keepOpen = keepOpen && transaction != nullptr;
+    extras.events = eventsFor(order, updated, run);
+    if ((settled == "refused" || settled == "failed") && !extras.events.empty())
+        extras.events.front().type = "order.return_" + settled;  // not news of a completion
+    appendPluginEvents(extras.events, order, run, pluginEvents);  // after the host's own
+    spdlog::debug("order {} step {} attempt {}: {} -> {}{}", order.id, run.stepName, run.attempt, run.outcome,
+                  updated.state, extras.keepOpen ? " (committed with the next step)" : "");
+    engine_.stepMetrics().recordCheckpoint({run.chain, run.pluginId, run.stepKind, run.outcome, run.attempt, order.state,
+                                            updated.state, updated.awaitingSignal});
+    engine_.store().recordStep(updated, order.state, std::move(run), extras);
+    order = std::move(updated);
+    return !settled.empty();
+}
+
+}  // namespace orderhost::engine

@@ -1,0 +1,133 @@
+// Steps batched into one commit (issue 12 item 2; ChainRunnerCommit.cpp): consecutive steps
+// whose plugins promise OH_STEP_NO_EXTERNAL_EFFECTS (the scripted plugin's "internal" kind)
+// share one transaction, so an order makes fewer commits with the same outcome; a step that
+// may act outside commits alone and only after what came before it; a step that does not
+// continue gives the batch up and everything is recorded as if each step had committed alone.
+#include "tests/host/engine/EngineTestFixture.h"
+
+#include "host/chains/Condition.h"
+
+#include <Poco/Data/Session.h>
+
+namespace orderhost::engine {
+namespace {
+
+chains::StepDefinition internal(const std::string& name, const std::string& configJson = "{}", int attempts = 1) {
+    return step(name, configJson, attempts, "internal");
+}
+
+class StepBatchTest : public ChainRunnerTest {
+protected:
+    // Runs `steps` and answers how many transactions the run committed (the order's insert not
+    // counted).
+    std::uint64_t commitsOfRun(std::vector<chains::StepDefinition> steps, store::OrderRecord* out = nullptr,
+                               const std::string& ref = "R-1") {
+        const store::OrderRecord stored = insertChainOrder(std::move(steps), ref);
+        const std::uint64_t before = db_->commits();
+        const auto order = ChainRunner(*engine_).run(stored);
+        if (out != nullptr) *out = order;
+        return db_->commits() - before;
+    }
+};
+
+TEST_P(StepBatchTest, StepsWithoutExternalEffectsCommitTogether) {
+    store::OrderRecord order;
+    const auto commits = commitsOfRun({internal("a"), internal("b"), internal("c"), internal("d")}, &order);
+    EXPECT_EQ(order.state, states::kCompleted);
+    EXPECT_EQ(outcomes(order.id), (Outcomes{"a:continue", "b:continue", "c:continue", "d:continue"}));
+    EXPECT_EQ(store_->findById(order.id)->document, R"({"order_ref":"R-1","trace":["a#1","b#1","c#1","d#1"]})");
+    EXPECT_EQ(commits, 1u);
+}
+
+TEST_P(StepBatchTest, OneStepPerCommitWhenTheSettingSaysSo) {
+    stepsPerCommit_ = 1;
+    EXPECT_EQ(commitsOfRun({internal("a"), internal("b"), internal("c"), internal("d")}), 4u);
+}
+
+TEST_P(StepBatchTest, ABatchHoldsAtMostStepsPerCommitSteps) {
+    stepsPerCommit_ = 3;
+    EXPECT_EQ(commitsOfRun({internal("a"), internal("b"), internal("c"), internal("d"), internal("e")}), 2u);
+}
+
+TEST_P(StepBatchTest, AStepThatMayActOutsideStartsAfterACommitAndCommitsAlone) {
+    store::OrderRecord order;
+    // [a b] commit before "outside" runs; "outside" commits alone; [c d] commit together.
+    const auto commits =
+        commitsOfRun({internal("a"), internal("b"), step("outside", "{}"), internal("c"), internal("d")}, &order);
+    EXPECT_EQ(order.state, states::kCompleted);
+    EXPECT_EQ(commits, 3u);
+}
+
+TEST_P(StepBatchTest, AFailureInsideABatchIsRecordedAfterTheStepsBeforeItCommitAlone) {
+    store::OrderRecord order;
+    auto broken = internal("broken", R"({"outcome":"fail"})");
+    broken.onFailure = chains::FailurePolicy::Fail;
+    const auto commits = commitsOfRun({internal("a"), internal("b"), broken, internal("never")}, &order);
+    EXPECT_EQ(order.state, states::kFailed);
+    EXPECT_EQ(outcomes(order.id), (Outcomes{"a:continue", "b:continue", "broken:fail"}));
+    EXPECT_EQ(store_->findById(order.id)->document, R"({"order_ref":"R-1","trace":["a#1","b#1"]})");
+    EXPECT_EQ(commits, 3u);  // a, b, then the failure: the discarded batch committed nothing
+}
+
+TEST_P(StepBatchTest, ARetryInsideABatchKeepsOnlyTheSuccessfulAttempt) {
+    store::OrderRecord order;
+    commitsOfRun({internal("a"), internal("flaky", R"({"outcome":"retry","succeed_on_attempt":2})", 2), internal("c"),
+                  internal("d")},
+                 &order);
+    EXPECT_EQ(order.state, states::kCompleted);
+    EXPECT_EQ(outcomes(order.id), (Outcomes{"a:continue", "flaky:retry", "flaky:continue", "c:continue", "d:continue"}));
+    EXPECT_EQ(store_->findById(order.id)->document, R"({"order_ref":"R-1","trace":["a#1","flaky#2","c#1","d#1"]})");
+}
+
+TEST_P(StepBatchTest, ARejectInsideABatchCommitsWithItAndEndsTheOrder) {
+    store::OrderRecord order;
+    const auto commits =
+        commitsOfRun({internal("a"), internal("b"), internal("judge", R"({"outcome":"reject"})"), internal("never")}, &order);
+    EXPECT_EQ(order.state, states::kRejected);
+    EXPECT_EQ(outcomes(order.id), (Outcomes{"a:continue", "b:continue", "judge:reject"}));
+    EXPECT_EQ(commits, 1u);
+}
+
+TEST_P(StepBatchTest, ATimeoutInsideABatchIsRecordedAgainstCommittedPredecessors) {
+    auto slow = internal("slow", R"({"sleep_ms":400})");
+    slow.timeoutMs = 50;
+    slow.onFailure = chains::FailurePolicy::Fail;
+    store::OrderRecord order;
+    commitsOfRun({internal("a"), slow, internal("never")}, &order);
+    EXPECT_EQ(order.state, states::kFailed);
+    EXPECT_EQ(outcomes(order.id), (Outcomes{"a:continue", "slow:timeout"}));
+    EXPECT_EQ(store_->findById(order.id)->document, R"({"order_ref":"R-1","trace":["a#1"]})");
+}
+
+TEST_P(StepBatchTest, ASkippedStepJoinsTheBatch) {
+    auto skipped = step("outside-skipped", "{}");
+    auto absent = std::make_shared<chains::Condition>();  // "/nothing exists: true": false here
+    absent->kind = chains::ConditionKind::Exists;
+    absent->path = "/nothing";
+    absent->pathParts = {"nothing"};
+    skipped.when = absent;
+    store::OrderRecord order;
+    const auto commits = commitsOfRun({internal("a"), skipped, internal("b")}, &order);
+    EXPECT_EQ(order.state, states::kCompleted);
+    EXPECT_EQ(outcomes(order.id), (Outcomes{"a:continue", "outside-skipped:skipped", "b:continue"}));
+    EXPECT_EQ(commits, 1u);
+}
+
+// Taken over after a call died with its host: one commit per step, so that the next crash is
+// counted against the step that crashed, not the first step of its batch.
+TEST_P(StepBatchTest, AnOrderTakenOverAfterACrashRunsOneCommitPerStep) {
+    store::OrderRecord order = insertChainOrder({internal("a"), internal("b"), internal("c")});
+    db_->withSession("a call died", [&](Poco::Data::Session& s) {
+        s << "UPDATE orders SET calls_pending = 2 WHERE id = ?", Poco::Data::Keywords::bind(order.id),
+            Poco::Data::Keywords::now;
+    });
+    order.callsPending = 2;
+    const std::uint64_t before = db_->commits();
+    EXPECT_EQ(ChainRunner(*engine_).run(order).state, states::kCompleted);
+    EXPECT_EQ(db_->commits() - before, 3u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StepBatchTest, ::testing::ValuesIn(testing::testBackends()), testing::backendName);
+
+}  // namespace
+}  // namespace orderhost::engine
