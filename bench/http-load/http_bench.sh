@@ -69,6 +69,10 @@ pg_commits() {
   "$pg_bin/psql" -At -h 127.0.0.1 -p "$ORDERHOST_PG_PORT" -U postgres -d postgres \
     -c "SELECT xact_commit FROM pg_stat_database WHERE datname = 'bench_host'"
 }
+# Commits the host made on its database (its /metrics counter; on SQLite too).
+host_commits() {
+  curl -sf "http://127.0.0.1:$host_port/metrics" | awk '$1 == "orderhost_db_commits_total" { printf "%d", $2 }'
+}
 load1() { cut -d' ' -f1 /proc/loadavg; }
 record() { echo "$*" | tee -a "$out"; }
 
@@ -108,12 +112,15 @@ stop_host() {
 
 # One point of orderhost over HTTP: orders/s, latency, host and PostgreSQL CPU.
 http_point() {  # $1 clients, $2 extra load.py flags, $3 extra words for the result line
-  local h0 p0=0 h1 p1=0 x0=0 x1=0 line
+  local h0 p0=0 h1 p1=0 x0=0 x1=0 c0 c1 line
+  c0=$(host_commits)
   h0=$(cpu_of "$host_pid"); $pg && p0=$(pg_cpu) && x0=$(pg_commits)
   line=$(python3 "$here/load.py" "$host_port" "$1" "$secs" --prefix "$backend-$1-$RANDOM" --result $2 | grep '^result')
   h1=$(cpu_of "$host_pid"); $pg && p1=$(pg_cpu) && sleep 1 && x1=$(pg_commits)
+  c1=$(host_commits)
   record "$line backend=$backend host_cpu_s=$(echo "$h0 $h1 $tck" | awk '{ printf "%.2f", ($2 - $1) / $3 }')" \
-    "db_cpu_s=$(echo "$p0 $p1 $tck" | awk '{ printf "%.2f", ($2 - $1) / $3 }') commits=$((x1 - x0)) load=$(load1) ${3:-}"
+    "db_cpu_s=$(echo "$p0 $p1 $tck" | awk '{ printf "%.2f", ($2 - $1) / $3 }') commits=$((x1 - x0))" \
+    "host_commits=$(( ${c1:-0} - ${c0:-0} )) load=$(load1) ${3:-}"
 }
 
 # The bare writer of the rows one order needs, at the same concurrency, on its own tables.

@@ -61,9 +61,11 @@ if loads:
     print(f"load average (1 min) at the end of the points: {min(loads):.1f}-{max(loads):.1f}")
 rows_spec = info.get("", {}).get("rows_per_order", "")
 print(f"rows per order (bare writer): {rows_spec or '?'}\n")
-# An order commits once at intake and once per step (docs/performance.md); the steps are the
-# step_runs rows an order adds.
-commits_per_order = 1 + next((int(t.split(":")[1]) for t in rows_spec.split(",") if t.startswith("step_runs:")), 10)
+
+def commits_per_order(point):
+    """The host's own count (orderhost_db_commits_total over the point) per completed order."""
+    done = num(point, "completed")
+    return num(point, "host_commits") / done if done and "host_commits" in point else 0
 
 cols = ("backend", "clients", "orders/s", "bare/s", "% bare", "pgbench", "% pgb", "p50 ms", "p99 ms",
         "host ms/o", "PG ms/o", "bare PG ms/o", "PG x bare", "xact/o", "load")
@@ -104,9 +106,10 @@ for b in backends:
         if at8 and at64:
             text += f"; 64 clients / 8 clients = {ratio(num(at64, 'per_s'), num(at8, 'per_s'))}"
     if ceiling and best:
-        tx = num(best, "per_s") * commits_per_order
+        cpo = commits_per_order(best)
+        tx = num(best, "per_s") * cpo
         text += (f"; single-row commit ceiling (1 client) {num(ceiling, 'per_s'):.0f} tx/s: best orders/s "
-                 f"= {ratio(num(best, 'per_s'), num(ceiling, 'per_s'))} of it, x {commits_per_order} commits "
+                 f"= {ratio(num(best, 'per_s'), num(ceiling, 'per_s'))} of it, x {cpo:.2f} commits "
                  f"= {ratio(tx, num(ceiling, 'per_s'))}")
     print(text)
     rss = [f"{k[4:-3]} {int(i[k]) / 1024:.0f} MiB" for k in ("rss_idle_kb", "rss_after_load_kb", "rss_with_held_kb")

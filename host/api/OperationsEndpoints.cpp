@@ -72,6 +72,9 @@ void databaseMetrics(Operations& operations, TextExposition& out) {
     out.sample("orderhost_db_pool_sessions", {{"state", "idle"}}, pool.idle);
     out.family("orderhost_db_pool_max_sessions", "gauge", "The pool's limit (database.pool_size).");
     out.sample("orderhost_db_pool_max_sessions", {}, pool.max);
+    out.family("orderhost_db_commits_total", "counter",
+               "Commits on the host's database: checkpoints (steps committed together count once), inserts, leases.");
+    out.sample("orderhost_db_commits_total", {}, static_cast<double>(operations.database->commits()));
 }
 
 void hostMetrics(ApiContext& context, TextExposition& out) {

@@ -66,9 +66,10 @@ store::OrderRecord ChainRunner::runClaimed(store::OrderRecord order) {
     document::JsonDocument doc = parseStored(order);
     const logging::LogScope logFields({"", order.id, order.chain, "", "", ""});
     // Taken over after calls died with their host: one commit per step, so that a crash is
-    // counted against the step that crashed (ChainRunnerCommit.cpp).
+    // counted against the step that crashed (ChainRunnerCommit.cpp). With crash_limit 1 the
+    // first crash holds the order, so it must already be counted against the right step.
     StepBatch batch;
-    batch.off = engine_.stepsPerCommit() <= 1 || order.callsPending > 1;
+    batch.off = engine_.stepsPerCommit() <= 1 || engine_.crashLimit() <= 1 || order.callsPending > 1;
     for (;;) {
         // Looked up per step: a cancel or return switches chains. Held until the step's
         // checkpoint, so a reload that drops this version meanwhile does not free it.
@@ -139,7 +140,11 @@ services::ReportedOutcome ChainRunner::callPlugin(Attempt& attempt, const std::s
     }
     call->abandoned.store(true, std::memory_order_release);  // its later service calls are refused
     attempt.documentLost = true;
-    attempt.transaction.reset();  // still in the plugin's hands; it rolls back when the call ends
+    // A call still running keeps the transaction; it is rolled back now, so its locks (SQLite's
+    // write lock, an open batch's row locks) go at the deadline, not when the plugin returns.
+    if (attempt.transaction && (result == StepWorkers::Result::TimedOut || result == StepWorkers::Result::Stopped))
+        attempt.transaction->abandon();
+    attempt.transaction.reset();
     // No checkpoint: the order resumes later (run() uncounts a call that was not started).
     const bool notStarted = result == StepWorkers::Result::NotStarted;
     if (notStarted || result == StepWorkers::Result::Stopped)
@@ -159,7 +164,14 @@ void ChainRunner::forwardAttempt(store::OrderRecord& order, document::JsonDocume
     if (definition.when && !conditionHolds(*definition.when, doc)) return skip(order, doc, chain, index, batch);
     // In an open batch the step writes into the batch's transaction, after the steps before it.
     Attempt attempt{newRun(order, chain, index, attemptNumber), batch.open() ? batch.transaction : newTransaction()};
-    services::ReportedOutcome outcome = callPlugin(attempt, step, false, doc);
+    services::ReportedOutcome outcome;
+    try {
+        outcome = callPlugin(attempt, step, false, doc);
+    } catch (const HostStoppingError& stopping) {
+        // Refused at a stop before it began: the steps before it all returned, so they stay.
+        if (stopping.notStarted) commitBatchQuietly(order, batch);
+        throw;
+    }
 
     if (outcome.kind == OH_OUTCOME_SUSPEND && !outcome.signal.empty() && !isValidSignalName(outcome.signal)) {
         // Nobody could ever deliver it through the API: the order would wait forever.

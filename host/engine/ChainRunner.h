@@ -17,7 +17,7 @@
 // compensate() gets the step's idempotency key.
 //
 // Steps whose plugins promise OH_STEP_NO_EXTERNAL_EFFECTS run back to back in one transaction
-// and commit as one checkpoint (at most engine.steps_per_commit of them; ChainRunnerBatch.cpp):
+// and commit as one checkpoint (at most engine.steps_per_commit of them; ChainRunnerCommit.cpp):
 // a crash repeats them all, which nothing outside saw.
 #pragma once
 
@@ -65,13 +65,20 @@ private:
         bool documentLost = false;  // the call timed out and kept the document: re-read it
         std::vector<services::EmittedEvent> events{};  // orderhost.events/1: written only if kept
     };
-    // The steps of one run committed together (ChainRunnerBatch.cpp). Local to one run().
+    // A step run's metrics sample, kept until its checkpoint commits (metrics count committed runs).
+    struct PendingSample {
+        std::string chain, pluginId, stepKind, outcome, fromState, toState, awaitingSignal;
+        int attempt = 1;
+    };
+    // The steps of one run committed together (ChainRunnerCommit.cpp). Local to one run().
     struct StepBatch {
         std::shared_ptr<store::StepTransaction> transaction;  // holds the checkpoints not committed yet
         int deferred = 0;                                     // how many
+        std::int64_t openedAtMs = 0;                          // when the first of them was written
         std::int64_t committedLeaseUntilMs = 0;               // the lease as the database has it
         int unbatchedThrough = -1;  // after a discarded batch: steps up to here commit alone
         bool off = false;           // every step commits alone in this run
+        std::vector<PendingSample> samples;
         bool open() const { return deferred > 0; }
     };
     // The chain version the order runs on, held for as long as the caller works with it.
@@ -91,14 +98,15 @@ private:
               StepBatch& batch);
     services::ReportedOutcome callPlugin(Attempt& attempt, const std::shared_ptr<StepInstance>& step, bool compensate,
                                          document::JsonDocument& doc);
-    // `batch`: the attempt's step may stay uncommitted, with the ones after it (ChainRunnerBatch.cpp).
+    // `batch`: the attempt's step may stay uncommitted, with the ones after it (ChainRunnerCommit.cpp).
     void commitAttempt(store::OrderRecord& order, store::OrderRecord& updated, Attempt& attempt, bool keep,
                        document::JsonDocument& doc, StepBatch* batch = nullptr, bool batchable = false);
-    // Batching (ChainRunnerBatch.cpp): whether the checkpoint to `updated` may stay open for the
+    // Batching (ChainRunnerCommit.cpp): whether the checkpoint to `updated` may stay open for the
     // next step; committing what is open; and giving up a batch whose step did not continue.
     bool mayDefer(const store::OrderRecord& updated, const ReadyChain& chain, const StepBatch& batch,
                   const document::JsonDocument& doc) const;
     void commitBatch(store::OrderRecord& order, StepBatch& batch);
+    void commitBatchQuietly(store::OrderRecord& order, StepBatch& batch) noexcept;  // failures logged
     void keepBatchWithinLease(store::OrderRecord& order, const ReadyChain& chain, StepBatch& batch);
     // `stillInCall`: the timed-out call still holds the batch's transaction; it rolls back when
     // the call ends.
@@ -130,10 +138,12 @@ private:
     // Commits `updated` with `run` (one transaction, guarded by the order's state and lease).
     // `pluginEvents` (orderhost.events/1) follow the host's own events in the outbox. True when
     // it rewrote the document (a return settled, ReturnSettlement.h): callers re-read it.
-    // `keepOpen`: write into `transaction` without committing (a batch; see commitAttempt).
+    // `keepOpenIn`: write into `transaction` without committing, the metrics sample kept in the
+    // batch until it commits (see commitAttempt).
     bool checkpoint(store::OrderRecord& order, store::OrderRecord updated, store::StepRunRecord run,
                     store::StepTransaction* transaction, std::vector<services::EmittedEvent> pluginEvents = {},
-                    bool keepOpen = false);
+                    StepBatch* keepOpenIn = nullptr);
+    void recordSamples(StepBatch& batch);  // the batch committed: its runs count
 
     Engine& engine_;
 };

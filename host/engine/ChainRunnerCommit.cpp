@@ -15,9 +15,16 @@
 //   and the order runs again from the last commit, each step up to that one committed alone,
 //   so the failure is recorded and handled (retried, undone) against committed predecessors;
 // - a reject or a suspend keeps its changes: it commits the batch with itself;
-// - the lease as committed must cover the next step, or the batch commits first;
+// - the lease as committed must cover the next step, or the batch commits first; and a batch
+//   older than kBatchMaxAgeMs commits before its next step: on SQLite it holds the database's
+//   write lock, on PostgreSQL its rows' locks, for as long as it is open;
+// - a step that times out in a batch has its transaction rolled back at the deadline
+//   (StepTransaction::abandon), not when the plugin returns;
 // - an order taken over after calls died with their host runs one commit per step, so the crash
-//   breaker (CrashBreaker.cpp) counts the crashing step and no other.
+//   breaker (CrashBreaker.cpp) counts the crashing step and no other: the first crash may be
+//   counted against the batch's first step, but that step's commit in the next run clears it
+//   (with engine.crash_limit = 1 the first crash holds, so nothing is batched then);
+// - the metrics count a step run when its checkpoint commits (PendingSample).
 #include "host/engine/ChainRunner.h"
 
 #include "host/engine/ConditionEvaluator.h"
@@ -32,6 +39,14 @@ namespace orderhost::engine {
 
 using runner::parseStored;
 
+namespace {
+
+// How long a batch may stay open before its next step: the locks it holds (SQLite's write lock)
+// keep every other writer waiting meanwhile.
+constexpr std::int64_t kBatchMaxAgeMs = 200;
+
+}  // namespace
+
 void ChainRunner::commitAttempt(store::OrderRecord& order, store::OrderRecord& updated, Attempt& attempt, bool keep,
                                 document::JsonDocument& doc, StepBatch* batch, bool batchable) {
     if (keep && !attempt.documentLost) updated.document = doc.toJson();
@@ -41,15 +56,17 @@ void ChainRunner::commitAttempt(store::OrderRecord& order, store::OrderRecord& u
     if (defer && !attempt.transaction) attempt.transaction = newTransaction();  // a skip: nothing ran
     const bool rewritten =
         checkpoint(order, std::move(updated), std::move(attempt.run), keep ? attempt.transaction.get() : nullptr,
-                   keep ? std::move(attempt.events) : std::vector<services::EmittedEvent>{}, defer);
+                   keep ? std::move(attempt.events) : std::vector<services::EmittedEvent>{}, defer ? batch : nullptr);
     if (batch != nullptr) {
         if (defer) {
+            if (batch->deferred == 0) batch->openedAtMs = engine_.now();
             batch->transaction = attempt.transaction;
             ++batch->deferred;
         } else {  // committed, with whatever the batch held
             batch->transaction.reset();
             batch->deferred = 0;
             batch->committedLeaseUntilMs = order.leaseUntilMs;
+            recordSamples(*batch);
         }
     }
     if (!keep || attempt.documentLost || rewritten) doc = parseStored(order);  // the next attempt starts from the checkpoint
@@ -58,6 +75,7 @@ void ChainRunner::commitAttempt(store::OrderRecord& order, store::OrderRecord& u
 bool ChainRunner::mayDefer(const store::OrderRecord& updated, const ReadyChain& chain, const StepBatch& batch,
                            const document::JsonDocument& doc) const {
     if (batch.off || batch.deferred + 1 >= engine_.stepsPerCommit()) return false;
+    if (batch.open() && engine_.now() - batch.openedAtMs >= kBatchMaxAgeMs) return false;
     if (updated.state != states::kInProgress || !updated.compensateTo.empty()) return false;
     const auto next = static_cast<std::size_t>(updated.currentStep);
     if (next >= chain.steps.size() || updated.currentStep <= batch.unbatchedThrough) return false;
@@ -71,8 +89,30 @@ void ChainRunner::commitBatch(store::OrderRecord& order, StepBatch& batch) {
     if (!batch.open()) return;
     const std::shared_ptr<store::StepTransaction> transaction = std::move(batch.transaction);
     batch.deferred = 0;
-    transaction->commit();  // throws StoreError: the order stays at its last commit
+    try {
+        transaction->commit();  // throws StoreError: the order stays at its last commit
+    } catch (...) {
+        batch.samples.clear();
+        throw;
+    }
     batch.committedLeaseUntilMs = order.leaseUntilMs;
+    recordSamples(batch);
+}
+
+void ChainRunner::commitBatchQuietly(store::OrderRecord& order, StepBatch& batch) noexcept {
+    try {
+        commitBatch(order, batch);
+    } catch (const std::exception& e) {
+        spdlog::warn("order {}: the steps committed together could not be committed ({}); they run again", order.id,
+                     e.what());
+    }
+}
+
+void ChainRunner::recordSamples(StepBatch& batch) {
+    for (const PendingSample& s : batch.samples)
+        engine_.stepMetrics().recordCheckpoint(
+            {s.chain, s.pluginId, s.stepKind, s.outcome, s.attempt, s.fromState, s.toState, s.awaitingSignal});
+    batch.samples.clear();
 }
 
 void ChainRunner::keepBatchWithinLease(store::OrderRecord& order, const ReadyChain& chain, StepBatch& batch) {
@@ -83,7 +123,8 @@ void ChainRunner::keepBatchWithinLease(store::OrderRecord& order, const ReadyCha
     // The lease other hosts see is the committed one: it must outlast the next step, as
     // keepLease makes sure for an order with nothing uncommitted.
     const std::int64_t needed = engine_.now() + chain.maxStepTimeoutMs + engine_.leaseMs() / 2;
-    if (batch.committedLeaseUntilMs < needed) commitBatch(order, batch);
+    if (batch.committedLeaseUntilMs < needed || engine_.now() - batch.openedAtMs >= kBatchMaxAgeMs)
+        commitBatch(order, batch);
 }
 
 void ChainRunner::discardBatch(store::OrderRecord& order, document::JsonDocument& doc, StepBatch& batch,
@@ -91,9 +132,10 @@ void ChainRunner::discardBatch(store::OrderRecord& order, document::JsonDocument
     spdlog::info("order {}: step {} did not continue; the {} step(s) before it, not committed yet, run again, each "
                  "committed alone",
                  order.id, index, batch.deferred);
-    if (!stillInCall) batch.transaction->rollback();
+    if (!stillInCall) batch.transaction->rollback();  // else abandoned at the call's deadline
     batch.transaction.reset();
     batch.deferred = 0;
+    batch.samples.clear();  // none of them committed
     batch.unbatchedThrough = std::max(batch.unbatchedThrough, static_cast<int>(index));
     const std::optional<store::OrderRecord> stored = engine_.store().findById(order.id);
     if (!stored || stored->leaseOwner != engine_.hostId() || stored->leaseEpoch != order.leaseEpoch ||
@@ -107,7 +149,7 @@ void ChainRunner::discardBatch(store::OrderRecord& order, document::JsonDocument
 
 bool ChainRunner::checkpoint(store::OrderRecord& order, store::OrderRecord updated, store::StepRunRecord run,
                              store::StepTransaction* transaction, std::vector<services::EmittedEvent> pluginEvents,
-                             bool keepOpen) {
+                             StepBatch* keepOpenIn) {
     // A return ends as a return: a refused or failed one puts the order back (ReturnSettlement.h).
     const std::string settled = returns::settle(*chainOf(order), updated, run);
     if (updated.state != order.state) states::requireTransition(order.state, updated.state);
@@ -125,16 +167,23 @@ bool ChainRunner::checkpoint(store::OrderRecord& order, store::OrderRecord updat
     extras.expectedLeaseOwner = order.leaseOwner;
     extras.expectedLeaseEpoch = order.leaseEpoch;  // a stale attempt from an earlier claim is refused
     extras.transaction = transaction;
-    extras.keepOpen = keepOpen && transaction != nullptr;
+    extras.keepOpen = keepOpenIn != nullptr && transaction != nullptr;
     extras.events = eventsFor(order, updated, run);
     if ((settled == "refused" || settled == "failed") && !extras.events.empty())
         extras.events.front().type = "order.return_" + settled;  // not news of a completion
     appendPluginEvents(extras.events, order, run, pluginEvents);  // after the host's own
     spdlog::debug("order {} step {} attempt {}: {} -> {}{}", order.id, run.stepName, run.attempt, run.outcome,
                   updated.state, extras.keepOpen ? " (committed with the next step)" : "");
-    engine_.stepMetrics().recordCheckpoint({run.chain, run.pluginId, run.stepKind, run.outcome, run.attempt, order.state,
-                                            updated.state, updated.awaitingSignal});
+    PendingSample sample{run.chain,     run.pluginId,  run.stepKind,           run.outcome,
+                         order.state,   updated.state, updated.awaitingSignal, run.attempt};
     engine_.store().recordStep(updated, order.state, std::move(run), extras);
+    if (extras.keepOpen) {
+        keepOpenIn->samples.push_back(std::move(sample));
+    } else {
+        engine_.stepMetrics().recordCheckpoint({sample.chain, sample.pluginId, sample.stepKind, sample.outcome,
+                                                sample.attempt, sample.fromState, sample.toState,
+                                                sample.awaitingSignal});
+    }
     order = std::move(updated);
     return !settled.empty();
 }

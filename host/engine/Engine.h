@@ -33,7 +33,7 @@ struct EngineSettings {
     std::size_t maxStepThreads = 64; // worker threads for plugin calls (hung calls keep theirs)
     int crashLimit = 3;              // calls that died with their host before an order is held
     // Consecutive steps that promise OH_STEP_NO_EXTERNAL_EFFECTS committed as one transaction,
-    // at most this many (1: every step commits alone). ChainRunnerBatch.cpp.
+    // at most this many (1: every step commits alone). ChainRunnerCommit.cpp.
     int stepsPerCommit = 16;
     // Where problems() reports; nullptr: the engine's own. The host passes one it shares with
     // the parts that start before the engine (isolated plugins' workers).

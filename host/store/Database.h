@@ -116,8 +116,9 @@ public:
         outage_.recovered();
         commits_.fetch_add(1, std::memory_order_relaxed);
     }
-    // Transactions the host committed through this Database since it was opened (not the
-    // autocommit statements): how tests and the benchmark see commits per order.
+    // Commits through this Database since it was opened: transactions, and the single-statement
+    // writes that run in autocommit on purpose (an order's insert, a lease renewal), not other
+    // autocommit statements. How tests, /metrics and the benchmark see commits per order.
     std::uint64_t commits() const { return commits_.load(std::memory_order_relaxed); }
 
     // The pool's sessions right now, for GET /metrics.

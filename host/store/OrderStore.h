@@ -78,7 +78,7 @@ struct CheckpointExtras {
     // Commit inside this transaction (a plugin wrote in it); otherwise recordStep opens one.
     StepTransaction* transaction = nullptr;
     // Write into `transaction` but leave it open: the checkpoint commits with the steps after it
-    // (steps without external effects batched into one commit, ChainRunnerBatch.cpp).
+    // (steps without external effects batched into one commit, ChainRunnerCommit.cpp).
     bool keepOpen = false;
     // Appended to the outbox in the same transaction.
     std::vector<OutboxEvent> events;

@@ -24,6 +24,9 @@ void StepTransaction::takeWriteLock(Poco::Data::Session& s) const {
 }
 
 Poco::Data::Session& StepTransaction::session() {
+    if (abandoned_.load(std::memory_order_acquire))
+        throw StoreError(db_.errorMessage("step transaction", "the host stopped waiting for this step (timeout_ms) and "
+                                                              "rolled its transaction back; nothing more runs in it"));
     if (!session_) {
         Poco::Data::Session s = db_.session();
         try {
@@ -95,6 +98,12 @@ void StepTransaction::commit() {
     session_.reset();
     savepointSet_ = false;
     db_.noteCommitted();
+}
+
+void StepTransaction::abandon() noexcept {
+    const std::lock_guard<std::mutex> noStatementRunning(pluginStatements_);
+    abandoned_.store(true, std::memory_order_release);
+    rollback();
 }
 
 void StepTransaction::rollback() noexcept {

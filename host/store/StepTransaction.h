@@ -19,6 +19,7 @@
 // Not thread-safe: one attempt, one thread (the step's plugin call and then the runner).
 #pragma once
 
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -73,6 +74,12 @@ public:
     void commit();
     // Rolls back (quietly: the caller is already handling a failure) and gives the session back.
     void rollback() noexcept;
+    // The runner stopped waiting for the plugin call that holds this transaction (its timeout):
+    // rolls back now — after the plugin statement running, if one is — so the transaction's
+    // locks (SQLite's write lock, PostgreSQL's row locks) go at the deadline, not when the plugin
+    // returns; every later statement of the call is refused (session() throws StoreError).
+    // Thread-safe against the call's own runPluginStatement.
+    void abandon() noexcept;
 
 private:
     void takeWriteLock(Poco::Data::Session&) const;
@@ -83,6 +90,7 @@ private:
     std::optional<Poco::Data::Session> session_;
     bool savepointSet_ = false;  // the host's savepoint of the last plugin statement exists
     bool doomed_ = false;
+    std::atomic<bool> abandoned_{false};
     std::mutex pluginStatements_;  // runPluginStatement: one at a time
 };
 

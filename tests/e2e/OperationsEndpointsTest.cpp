@@ -105,6 +105,7 @@ TEST(OperationsEndpointsTest, AScrapeAfterOrdersShowsWhatTheyDidAndPassesPromtoo
     EXPECT_EQ(scrape.body.find("q-secret"), std::string::npos) << scrape.body;
     EXPECT_EQ(valueOf(after, "orderhost_database_up"), 1);
     EXPECT_EQ(valueOf(after, "orderhost_db_pool_max_sessions"), 16);
+    EXPECT_GE(valueOf(after, "orderhost_db_commits_total"), 3);  // at least a checkpoint per order
     EXPECT_GE(valueOf(after, R"(orderhost_db_pool_sessions{state="idle"})"), 1);
     EXPECT_EQ(valueOf(after, "orderhost_step_workers_max"), 64);
     EXPECT_EQ(valueOf(after, "orderhost_step_workers_busy"), 0);

@@ -118,7 +118,7 @@ TEST_P(ChainRunnerTest, BindingReportsUnknownPluginsKindsAndRefusedConfigWithThe
     ASSERT_EQ(set.errors.size(), 3u);
     EXPECT_EQ(set.errors[0].toString(),
               "broken.yaml:7:5: step 'p': unknown plugin 'no.such.plugin' (loaded plugins: test.scripted)");
-    EXPECT_NE(set.errors[1].toString().find("has no step kind 'nope' (it has: scripted, serial, undoable, quoting)"), std::string::npos);
+    EXPECT_NE(set.errors[1].toString().find("has no step kind 'nope' (it has: scripted, internal, serial, undoable, quoting)"), std::string::npos);
     EXPECT_EQ(set.errors[2].toString(),
               "broken.yaml:12:9: step 'c': plugin test.scripted refused the step: config field 'outcome' refused as asked");
 }

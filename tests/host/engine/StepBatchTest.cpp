@@ -9,6 +9,8 @@
 
 #include <Poco/Data/Session.h>
 
+#include <chrono>
+
 namespace orderhost::engine {
 namespace {
 
@@ -88,12 +90,18 @@ TEST_P(StepBatchTest, ARejectInsideABatchCommitsWithItAndEndsTheOrder) {
     EXPECT_EQ(commits, 1u);
 }
 
+// The timed-out call still holds the batch's transaction (with a's uncommitted checkpoint, the
+// order row's lock on PostgreSQL, the write lock on SQLite): it is rolled back at the deadline,
+// so a's second run commits at once instead of waiting the 2.5 s the plugin sleeps.
 TEST_P(StepBatchTest, ATimeoutInsideABatchIsRecordedAgainstCommittedPredecessors) {
-    auto slow = internal("slow", R"({"sleep_ms":400})");
+    auto slow = internal("slow", R"({"sleep_ms":2500})");
     slow.timeoutMs = 50;
     slow.onFailure = chains::FailurePolicy::Fail;
     store::OrderRecord order;
+    const auto began = std::chrono::steady_clock::now();
     commitsOfRun({internal("a"), slow, internal("never")}, &order);
+    EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::milliseconds(2000))
+        << "the abandoned call's transaction was not rolled back at its deadline";
     EXPECT_EQ(order.state, states::kFailed);
     EXPECT_EQ(outcomes(order.id), (Outcomes{"a:continue", "slow:timeout"}));
     EXPECT_EQ(store_->findById(order.id)->document, R"({"order_ref":"R-1","trace":["a#1"]})");
