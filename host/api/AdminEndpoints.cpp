@@ -1,6 +1,7 @@
 #include "host/api/Endpoints.h"
 
 #include "host/api/JsonReply.h"
+#include "host/api/OperationsEndpoints.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/ParseHandler.h>
@@ -114,6 +115,12 @@ Poco::JSON::Array::Ptr degradedReasons(ApiContext& context, Poco::JSON::Object& 
             reasons->add("every step worker is busy (" + std::to_string(load.busy) + " of " + std::to_string(load.max) +
                          "): steps are refused until a plugin call returns; calls that never return keep theirs");
         }
+    }
+    std::size_t left = 0;
+    const std::string recovering = recoveringReason(context, left);
+    if (left > 0) {
+        body.set("recovering", left);
+        reasons->add(recovering);
     }
     return reasons;
 }

@@ -70,6 +70,9 @@ struct ApiContext {
     const engine::HealthProblems* engineProblems = nullptr;
     // Step worker load for /v1/health; empty: not reported.
     std::function<StepWorkerLoad()> stepWorkerLoad = nullptr;
+    // Orders a restarted host still has to resume (engine/OrderRecovery.h), for health and
+    // readiness; empty: none.
+    std::function<std::size_t()> recoveryLeft = nullptr;
     // GET /metrics and readiness; null: /metrics answers 503, requests are not counted.
     Operations* operations = nullptr;
     // API keys (ApiKeyCache.h); null: only settings.bearerToken.

@@ -118,7 +118,8 @@ void sendStatusDocument(Poco::Net::HTTPServerResponse& response, HTTPResponse::H
 }
 
 // Why the host cannot take orders now, one reason per failed check.
-std::vector<std::string> notReadyReasons(ApiContext& context, Poco::JSON::Object& checks) {
+// `recovering`: orders still to resume (recoveringReason).
+std::vector<std::string> notReadyReasons(ApiContext& context, Poco::JSON::Object& checks, std::size_t& recovering) {
     std::vector<std::string> reasons;
     const auto check = [&](const char* name, const std::string& problem) {
         checks.set(name, problem.empty() ? "ok" : "failed");
@@ -156,10 +157,18 @@ std::vector<std::string> notReadyReasons(ApiContext& context, Poco::JSON::Object
                       "): steps are refused until a plugin call returns";
     }
     check("step_workers", workers);
+    check("recovery", recoveringReason(context, recovering));
     return reasons;
 }
 
 }  // namespace
+
+std::string recoveringReason(const ApiContext& context, std::size_t& left) {
+    left = context.recoveryLeft ? context.recoveryLeft() : 0;
+    if (left == 0) return {};
+    return "resuming " + std::to_string(left) +
+           " unfinished order(s) left by this host's previous run, in the background (requests are served meanwhile)";
+}
 
 void getMetrics(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
     if (context.operations == nullptr)
@@ -185,10 +194,12 @@ void healthLive(ApiContext&, Poco::Net::HTTPServerResponse& response, bool sendB
 
 void healthReady(ApiContext& context, Poco::Net::HTTPServerResponse& response, bool sendBody) {
     Poco::JSON::Object checks(Poco::JSON_PRESERVE_KEY_ORDER);
-    const std::vector<std::string> reasons = notReadyReasons(context, checks);
+    std::size_t recovering = 0;
+    const std::vector<std::string> reasons = notReadyReasons(context, checks, recovering);
     Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
     body.set("status", reasons.empty() ? "ready" : "not_ready");
     body.set("checks", checks);
+    if (recovering > 0) body.set("recovering", recovering);
     if (reasons.empty()) return sendStatusDocument(response, HTTPResponse::HTTP_OK, body, sendBody);
     Poco::JSON::Array list;
     for (const auto& reason : reasons) list.add(reason);

@@ -3,8 +3,9 @@
 //   GET /metrics           Prometheus text format 0.0.4 (docs/admin-guide.md lists every metric)
 //   GET /v1/health/live    200 while the process serves HTTP at all (a liveness probe)
 //   GET /v1/health/ready   200 when it can take orders: the database answers, chains are loaded
-//                          (the default chain among them) and a step worker is free; else 503
-//                          with the reasons (a readiness probe / load balancer check)
+//                          (the default chain among them), a step worker is free and the orders
+//                          its previous run left are resumed; else 503 with the reasons (a
+//                          readiness probe / load balancer check)
 //
 // GET /v1/health (AdminEndpoints.cpp) stays as it was: load and problems in one document.
 #pragma once
@@ -40,6 +41,10 @@ struct Operations {
     std::vector<store::OrderCount> orders;
     std::chrono::steady_clock::time_point ordersFreshUntil{};
 };
+
+// While the host resumes the orders its previous run left: how many are left (`left`) and
+// why it is not ready yet, for health and readiness; empty (and 0) once it is over.
+std::string recoveringReason(const ApiContext& context, std::size_t& left);
 
 void getMetrics(ApiContext& context, Poco::Net::HTTPServerResponse& response);
 // `sendBody` false answers HEAD: the same status, no body.

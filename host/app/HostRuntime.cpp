@@ -18,6 +18,9 @@
 namespace orderhost::app {
 namespace {
 
+// Orders a restarted host resumes at once, in the background (as many as respond-async runs).
+constexpr std::size_t kRecoveryThreads = 4;
+
 // orderhost-plugin-worker is installed (and built) next to the orderhost executable.
 std::string workerBinaryPath() {
     std::error_code ec;
@@ -149,13 +152,9 @@ void HostRuntime::startEngine() {
                                                     int64_t{settings_.quoteValidForSeconds} * 1000);
     signals_ = std::make_unique<engine::OrderSignals>(*engine_);
     commands_ = std::make_unique<engine::OrderCommands>(*engine_);
-    // Before serving: an ERP that repeats a request lost in the crash then finds it finished.
-    engine::ChainRunner runner(*engine_);
-    const auto recovered = engine::resumeUnfinishedOrders(*engine_, runner);
-    if (recovered.resumed + recovered.skipped > 0) {
-        spdlog::info("recovery: {} order(s) resumed, {} could not be (see the messages above)",
-                     recovered.resumed, recovered.skipped);
-    }
+    // Lists what the previous run left before the poller or a request can claim an order, and
+    // resumes it in the background: the host serves (liveness first) while it does.
+    recovery_ = std::make_unique<engine::OrderRecovery>(*engine_, kRecoveryThreads);
     poller_ = std::make_unique<engine::OrderPoller>(*engine_, std::chrono::milliseconds(settings_.retryPollMs));
     poller_->start();
     spdlog::info("host id {} (leases of {} ms)", engineSettings.hostId, settings_.leaseMs);
@@ -187,6 +186,7 @@ void HostRuntime::startHttp() {
     apiContext_->outbox = outbox_.get();
     apiContext_->commands = commands_.get();
     apiContext_->engineProblems = &engine_->problems();
+    apiContext_->recoveryLeft = [recovery = recovery_.get()] { return recovery->left(); };
     apiContext_->stepWorkerLoad = [engine = engine_.get(), max = maxStepThreads_] {
         return api::StepWorkerLoad{engine->workers().busyCount(), max};
     };
@@ -258,12 +258,14 @@ std::size_t HostRuntime::stop() {
     // First: no plugin call starts from now on, and waits for running ones end after the grace,
     // so neither a request nor the poller below can keep the host waiting for a hung plugin.
     if (intake_) intake_->closeAsyncRuns();  // queued respond-async orders: handed back, not failed
+    if (recovery_) recovery_->close();       // orders not resumed yet: left as they are, not failed
     if (engine_) engine_->workers().stop(std::chrono::milliseconds(settings_.shutdownGraceMs));
     if (http_) {
         http_->stop();
         http_.reset();
     }
     if (intake_) intake_->stopAsyncRuns();  // after HTTP: waits for the runs in progress
+    if (recovery_) recovery_->stop();       // likewise, for the orders being resumed
     if (reload_) reload_->close();  // after HTTP: a reload the drain gave up on ends before anything is freed
     if (poller_) poller_->stop();  // after HTTP: no request can be mid-chain any more
     if (relay_) relay_->stop();    // waits for a delivery in flight, hands its leases over

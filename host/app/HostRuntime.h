@@ -1,6 +1,7 @@
 // Everything a serving host owns, assembled in dependency order and torn down in reverse:
 // plugins (probed before any thread starts) → chains → database → the HTTP port (bound, not
-// yet serving: it makes this host's id unique) → engine → recovery → poller → HTTP server.
+// yet serving: it makes this host's id unique) → engine → recovery (listed, then resumed in
+// the background) → poller → HTTP server.
 #pragma once
 
 #include "host/api/ApiRequestHandler.h"
@@ -12,6 +13,7 @@
 #include "host/engine/Engine.h"
 #include "host/events/OutboxRelay.h"
 #include "host/engine/OrderPoller.h"
+#include "host/engine/OrderRecovery.h"
 #include "host/engine/OrderSignals.h"
 #include "host/plugins/PluginRegistry.h"
 #include "host/store/ApiKeyStore.h"
@@ -72,6 +74,7 @@ private:
     std::unique_ptr<engine::QuoteRunner> quotes_;
     std::unique_ptr<engine::OrderSignals> signals_;
     std::unique_ptr<engine::OrderCommands> commands_;
+    std::unique_ptr<engine::OrderRecovery> recovery_;  // after engine_ and commands_: stopped first
     std::unique_ptr<engine::OrderPoller> poller_;
     std::unique_ptr<Poco::Net::ServerSocket> socket_;
     std::unique_ptr<HostReload> reload_;  // SIGHUP and POST /v1/admin/reload

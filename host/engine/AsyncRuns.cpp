@@ -4,8 +4,8 @@
 
 namespace orderhost::engine {
 
-AsyncRuns::AsyncRuns(Work run, Work handBack, std::size_t threads, std::size_t capacity)
-    : run_(std::move(run)), handBack_(std::move(handBack)), capacity_(capacity) {
+AsyncRuns::AsyncRuns(Work run, Work handBack, std::size_t threads, std::size_t capacity, std::string what)
+    : run_(std::move(run)), handBack_(std::move(handBack)), capacity_(capacity), what_(std::move(what)) {
     for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { loop(); });
 }
 
@@ -36,12 +36,12 @@ void AsyncRuns::close() {
             handBack_(job);
             ++handed;
         } catch (const std::exception& e) {  // then it counts as a crash once; it still resumes
-            spdlog::warn("order {} (respond-async, not started) could not be handed back: {}", job.orderId, e.what());
+            spdlog::warn("order {} ({}, not started) could not be handed back: {}", job.orderId, what_, e.what());
         }
     }
-    spdlog::warn("{} order(s) accepted with respond-async had not started their chain ({} handed back): they are "
-                 "stored and resume at this host's next start, or on another host once their lease expires",
-                 left.size(), handed);
+    spdlog::warn("{} order(s) ({}) had not started their chain ({} handed back): they are stored and resume at "
+                 "this host's next start, or on another host once their lease expires",
+                 left.size(), what_, handed);
 }
 
 void AsyncRuns::stop() {
@@ -70,7 +70,7 @@ void AsyncRuns::loop() {
             run_(job);
         } catch (const std::exception& e) {
             // Its lease runs out and a poller (this host's or another's) runs it on.
-            spdlog::error("order {} (respond-async) could not be run: {}", job.orderId, e.what());
+            spdlog::error("order {} ({}) could not be run: {}", job.orderId, what_, e.what());
         }
     }
 }

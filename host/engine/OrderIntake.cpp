@@ -40,7 +40,7 @@ OrderIntake::OrderIntake(Engine& engine, std::string defaultChain)
              [this](const AsyncRuns::Job& job) {
                  engine_.store().uncountCall(job.orderId, engine_.hostId(), job.leaseEpoch);
              },
-             kAsyncRunThreads, kAsyncRunQueue) {}
+             kAsyncRunThreads, kAsyncRunQueue, "respond-async") {}
 
 void OrderIntake::runQueued(const AsyncRuns::Job& job) {
     auto order = engine_.store().findById(job.orderId);

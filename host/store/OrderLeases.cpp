@@ -19,6 +19,25 @@ using namespace fields;
 // Whoever holds no lease, or one that expired, or the claimer itself, may be claimed.
 const char* const kClaimable = "(COALESCE(lease_owner, '') = '' OR lease_until < ? OR lease_owner = ?)";
 
+// claimExpired's condition past the states: lease expired (or held by the second parameter),
+// chain among `chains` (none: any). Chain names are the host's own configuration (validated
+// [a-z0-9-]), not user input.
+std::string expiredOnChains(const std::vector<std::string>& chains) {
+    std::string expired = " AND (lease_until < ? OR lease_owner = ?)";
+    if (!chains.empty()) {
+        expired += " AND chain IN (";
+        for (std::size_t i = 0; i < chains.size(); ++i) expired += (i == 0 ? "'" : ", '") + chains[i] + "'";
+        expired += ")";
+    }
+    return expired;
+}
+
+std::string placeholders(std::size_t count) {
+    std::string list;
+    for (std::size_t i = 0; i < count; ++i) list += i == 0 ? "?" : ", ?";
+    return list;
+}
+
 }  // namespace
 
 std::optional<int64_t> OrderStore::claim(const std::string& id, const std::string& from, const std::string& to,
@@ -91,15 +110,8 @@ std::vector<ClaimedOrder> OrderStore::claimExpired(const std::vector<std::string
     check(db_, op, kLeaseOwner, owner);
     // Matches no owner when own orders are not wanted: ids never hold a control character.
     const std::string own = includeOwn ? owner : std::string("\x01");
-    std::string expired = " AND (lease_until < ? OR lease_owner = ?)";
-    // Chain names are the host's own configuration (validated [a-z0-9-]), not user input.
-    if (!chains.empty()) {
-        expired += " AND chain IN (";
-        for (std::size_t i = 0; i < chains.size(); ++i) expired += (i == 0 ? "'" : ", '") + chains[i] + "'";
-        expired += ")";
-    }
-    std::string inList;
-    for (std::size_t i = 0; i < states.size(); ++i) inList += i == 0 ? "?" : ", ?";
+    const std::string expired = expiredOnChains(chains);
+    const std::string inList = placeholders(states.size());
     const Poco::UInt64 max = limit;
     std::vector<ClaimedOrder> claimed;
     if (db_.backend() == Backend::PostgreSQL) {
@@ -148,6 +160,47 @@ std::vector<ClaimedOrder> OrderStore::claimExpired(const std::vector<std::string
         });
     }
     return claimed;
+}
+
+std::vector<ClaimedOrder> OrderStore::listReclaimable(const std::vector<std::string>& states, const std::string& owner,
+                                                      int64_t nowMs, const std::vector<std::string>& chains) {
+    const std::string op = "list orders to resume";
+    check(db_, op, kLeaseOwner, owner);
+    return db_.withSession(op, [&](Session& s) {
+        std::vector<std::string> ids;
+        std::vector<Poco::Int64> epochs;
+        std::vector<int> calls;
+        Statement st(s);
+        st << "SELECT id, lease_epoch, calls_pending FROM orders WHERE state IN (" << placeholders(states.size())
+           << ")" << expiredOnChains(chains) << " ORDER BY lease_until, id";
+        for (const auto& state : states) st, bind(state);
+        st, bind(nowMs), bind(owner), into(ids), into(epochs), into(calls);
+        st.execute();
+        std::vector<ClaimedOrder> listed;
+        for (std::size_t i = 0; i < ids.size(); ++i) listed.push_back({ids[i], epochs[i], calls[i]});
+        return listed;
+    });
+}
+
+std::optional<int64_t> OrderStore::claimListed(const std::string& id, int64_t epoch, const std::vector<std::string>& states,
+                                               const std::string& owner, int64_t untilMs, int64_t nowMs) {
+    const std::string op = "claim order " + shown(id) + " to resume it";
+    check(db_, op, kLeaseOwner, owner);
+    bool won = false;
+    db_.withTransaction(op, [&](Session& s) {
+        won = db_.dialect().changesOneRow(
+            s,
+            "UPDATE orders SET lease_owner = ?, lease_until = ?, lease_epoch = lease_epoch + 1,"
+            " calls_pending = calls_pending + 1 WHERE id = ? AND lease_epoch = ? AND state IN (" +
+                placeholders(states.size()) + ")" + expiredOnChains({}),
+            [&](Statement& st) {
+                const Poco::Int64 listedEpoch = epoch;
+                st, bind(owner), bind(untilMs), bind(id), bind(listedEpoch);
+                for (const auto& state : states) st, bind(state);
+                st, bind(nowMs), bind(owner);
+            });
+    });
+    return won ? std::optional<int64_t>(epoch + 1) : std::nullopt;
 }
 
 int64_t OrderStore::epochOf(Session& s, const std::string& id) {

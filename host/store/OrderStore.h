@@ -131,6 +131,19 @@ public:
                                           int64_t untilMs, int64_t nowMs, std::size_t limit,
                                           bool includeOwn = false, const std::vector<std::string>& chains = {});
 
+    // Crash recovery at start, in two parts so that the orders can be claimed one by one as a
+    // thread is free to run each (a claim's lease ticks from the claim). First the orders
+    // claimExpired(..., includeOwn = true, chains) would take, with their epoch and calls_pending
+    // as they are now, oldest lease first; nothing is claimed. List them before anything of
+    // this run can claim an order: later, orders `owner` holds include the ones it runs now.
+    std::vector<ClaimedOrder> listReclaimable(const std::vector<std::string>& states, const std::string& owner,
+                                              int64_t nowMs, const std::vector<std::string>& chains);
+    // Then claims one of them as claimExpired would, only if its lease epoch is still `epoch`
+    // (nobody claimed it since it was listed: not this host's poller, a request or another
+    // host); returns the claim's epoch, nullopt if it is no longer there to take.
+    std::optional<int64_t> claimListed(const std::string& id, int64_t epoch, const std::vector<std::string>& states,
+                                       const std::string& owner, int64_t untilMs, int64_t nowMs);
+
     // Extends `owner`'s lease on an order, claimed with `epoch`; false when the lease is no
     // longer theirs (expired and claimed since, by another host or by `owner` again).
     bool renewLease(const std::string& id, const std::string& owner, int64_t epoch, int64_t untilMs);

@@ -169,8 +169,7 @@ TEST_P(ChainRunnerTest, NewOrdersTakeTheLatestVersionAndUnfinishedOrdersResumeOn
     order.requestHash = "h";
     ASSERT_EQ(store_->insertOrder(order), store::InsertResult::Inserted);
 
-    ChainRunner runner(*engine_);
-    const RecoveryReport report = resumeUnfinishedOrders(*engine_, runner);
+    const RecoveryReport report = resumeUnfinishedOrders(*engine_);
     EXPECT_EQ(report.resumed, 1u);
     EXPECT_EQ(report.skipped, 0u);
     const auto resumed = store_->findById(order.id);
@@ -190,8 +189,7 @@ TEST_P(ChainRunnerTest, AnOrderWhoseChainVersionIsGoneIsLeftAsItWas) {
     order.requestHash = "h";
     ASSERT_EQ(store_->insertOrder(order), store::InsertResult::Inserted);
     useChains(ChainSet{});
-    ChainRunner runner(*engine_);
-    const RecoveryReport report = resumeUnfinishedOrders(*engine_, runner);
+    const RecoveryReport report = resumeUnfinishedOrders(*engine_);
     EXPECT_EQ(report.resumed, 0u);
     EXPECT_EQ(report.skipped, 1u);
     EXPECT_EQ(store_->findById(order.id)->state, states::kReceived);

@@ -85,6 +85,32 @@ protected:
         return order;
     }
 
+    // An order a host left mid-chain (after step "a" of the two-step chain "a", "b"; `secondStep`
+    // is b's config), leased to `owner` until `until`, with `callsPending` calls counted.
+    store::OrderRecord leftBy(const std::string& owner, std::int64_t until, const std::string& ref,
+                              const std::string& secondStep = "{}", int callsPending = 0) {
+        chains::ChainDefinition definition;
+        definition.name = "test-chain";
+        definition.version = 1;
+        definition.trigger = "place_order";
+        definition.steps = {step("a", "{}"), step("b", secondStep)};
+        if (chains_.chains.empty()) useChains(buildChains({definition}, *registry_, services::systemClockMs));
+        store::OrderRecord order;
+        order.id = "00000000-0000-4000-8000-" + std::string(12 - ref.size(), '0') + ref;
+        order.orderRef = ref;
+        order.chain = "test-chain";
+        order.chainVersion = 1;
+        order.state = states::kInProgress;
+        order.currentStep = 1;
+        order.document = R"({"trace":["a#1"]})";
+        order.requestHash = "h";
+        order.leaseOwner = owner;
+        order.leaseUntilMs = until;
+        order.callsPending = callsPending;
+        EXPECT_EQ(store_->insertOrder(order), store::InsertResult::Inserted);
+        return order;
+    }
+
     // The chains the engine runs from now on (an Engine is built over them).
     void useChains(ChainSet chains) {
         engine_.reset();

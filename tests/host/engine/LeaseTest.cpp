@@ -12,31 +12,7 @@
 namespace orderhost::engine {
 namespace {
 
-class LeaseTest : public ChainRunnerTest {
-protected:
-    // An order a host left mid-chain (after step 0 of a two-step chain), leased until `until`.
-    store::OrderRecord leftBy(const std::string& owner, std::int64_t until, const std::string& ref) {
-        chains::ChainDefinition definition;
-        definition.name = "test-chain";
-        definition.version = 1;
-        definition.trigger = "place_order";
-        definition.steps = {step("a", "{}"), step("b", "{}")};
-        if (chains_.chains.empty()) useChains(buildChains({definition}, *registry_, services::systemClockMs));
-        store::OrderRecord order;
-        order.id = "00000000-0000-4000-8000-" + std::string(12 - ref.size(), '0') + ref;
-        order.orderRef = ref;
-        order.chain = "test-chain";
-        order.chainVersion = 1;
-        order.state = states::kInProgress;
-        order.currentStep = 1;
-        order.document = R"({"trace":["a#1"]})";
-        order.requestHash = "h";
-        order.leaseOwner = owner;
-        order.leaseUntilMs = until;
-        EXPECT_EQ(store_->insertOrder(order), store::InsertResult::Inserted);
-        return order;
-    }
-};
+using LeaseTest = ChainRunnerTest;
 
 TEST_P(LeaseTest, AnUnexpiredLeaseCannotBeClaimedAnExpiredOneCan) {
     const auto order = leftBy("host-a", 1000, "1");
@@ -81,8 +57,7 @@ TEST_P(LeaseTest, ThePollerTakesOverOrdersWhoseLeaseExpired) {
 TEST_P(LeaseTest, ARestartedHostTakesBackItsOwnOrdersWithoutWaitingForTheLease) {
     const auto mine = leftBy("test-host", 100000, "5");
     const auto theirs = leftBy("host-a", 100000, "6");
-    ChainRunner runner(*engine_);
-    const RecoveryReport report = resumeUnfinishedOrders(*engine_, runner);
+    const RecoveryReport report = resumeUnfinishedOrders(*engine_);
     EXPECT_EQ(report.resumed, 1u);
     EXPECT_EQ(store_->findById(mine.id)->state, states::kCompleted);
     EXPECT_EQ(store_->findById(theirs.id)->state, states::kInProgress);
