@@ -69,7 +69,7 @@ cleanup() {
     # shellcheck disable=SC2046
     apt purge $(cat "$work/extra-packages") >/dev/null
   fi
-  [ "$user_existed" = yes ] || ! getent passwd orderhost >/dev/null || deluser --quiet --system orderhost
+  [ "$user_existed" = yes ] || ! getent passwd orderhost >/dev/null || deluser --quiet --system orderhost 2>/dev/null
   [ "$group_existed" = yes ] || ! getent group orderhost >/dev/null || delgroup --quiet --system orderhost
   rm -rf "$work"
 }
@@ -146,12 +146,15 @@ start_service() {
   local -a cmd
   read -r -a cmd <<<"$(unit_value ExecStart)"
   (
-    cd "$(unit_value WorkingDirectory)" && umask "$(unit_value UMask)" && ulimit -n "$(unit_value LimitNOFILE)" &&
+    # LimitNOFILE, or this container's hard limit when that is lower.
+    ulimit -n "$(unit_value LimitNOFILE)" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+    cd "$(unit_value WorkingDirectory)" && umask "$(unit_value UMask)" &&
       exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin HOME="$home" USER=orderhost \
         LOGNAME=orderhost SHELL="$shell" setpriv --reuid="$(unit_value User)" --regid="$(unit_value Group)" \
         --init-groups --no-new-privs --bounding-set=-all "${cmd[@]}"
   ) >"$work/host-$1.log" 2>&1 &
   host_pid=$!
+  host_log="$work/host-$1.log"
 }
 # stop_service NAME: SIGTERM (systemctl stop) → exit status 0 within TimeoutStopSec, or the
 # unit would count as failed (and Restart=on-failure would start it again).
@@ -161,14 +164,14 @@ stop_service() {
   wait "$host_pid" || status=$?
   host_pid=""
   [ "$status" = 0 ] && pass "$1: SIGTERM stops the host with status 0" ||
-    fail "$1: the host exited with $status on SIGTERM: $(tail -5 "$work/host-$1.log")"
+    fail "$1: the host exited with $status on SIGTERM: $(tail -5 "$host_log")"
 }
 # expect_health NAME: the host answers on the port of the (edited) config.
 expect_health() {
   local health
   health=$(wait_health "$port" "$host_pid")
   healthy "$health" "${#plugins[@]}" && pass "$1: /v1/health $health" ||
-    fail "$1: /v1/health is '$health', want ok, 6 chains, ${#plugins[@]} plugins: $(cat "$work/host-$1.log")"
+    fail "$1: /v1/health is '$health', want ok, 6 chains, ${#plugins[@]} plugins: $(cat "$host_log")"
 }
 
 # The administrator's edit of a conffile: another port (8080 may be taken on this machine).
@@ -205,9 +208,9 @@ mode /var/lib/orderhost/orderhost.db orderhost:orderhost 640
 
 # ExecReload: SIGHUP reads chains and plugins again; the host keeps serving.
 kill -HUP "$host_pid"
-for _ in $(seq 1 50); do grep -q 'reload requested by .* done' "$work/host-first.log" && break; sleep 0.2; done
-grep -q 'reload requested by .* done' "$work/host-first.log" && pass "SIGHUP reloads" ||
-  fail "no reload done after SIGHUP: $(tail -5 "$work/host-first.log")"
+for _ in $(seq 1 50); do grep -q 'reload requested by .* done' "$host_log" && break; sleep 0.2; done
+grep -q 'reload requested by .* done' "$host_log" && pass "SIGHUP reloads" ||
+  fail "no reload done after SIGHUP: $(tail -5 "$host_log")"
 expect_health "after SIGHUP"
 stop_service "first start"
 # ProtectSystem=strict lets the service write only its state and log directories.
