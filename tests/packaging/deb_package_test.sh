@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
-# Builds the orderhost .deb from a build tree with cpack and checks it without installing it:
+# Checks the orderhost .deb (built by build_deb.sh, the ctest fixture) without installing it:
 # its control fields, that it holds everything a running host needs, that the systemd unit
 # verifies, that the extracted host accepts the shipped config and chains with the shipped
 # plugins and starts on them and answers /v1/health. Then lintian, when installed (findings
 # printed; errors and warnings fail).
-# Usage: deb_package_test.sh BUILD_DIR VERSION PLUGIN_TARGET[,PLUGIN_TARGET...]
+# deb_install_test.sh installs it for real. Usage:
+#   deb_package_test.sh DEB_DIR VERSION PLUGIN_TARGET[,PLUGIN_TARGET...]
 set -euo pipefail
 
-build=$1
+deb=$(ls "$1"/orderhost_*.deb)
 version=$2
 IFS=, read -r -a plugins <<<"$3"
 
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/orderhost-deb-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -21,10 +21,7 @@ trap 'rm -rf "$work"' EXIT
 # others could write to.
 chmod 0755 "$work"
 
-cpack --config "$build/CPackConfig.cmake" -G DEB -B "$work/cpack" >"$work/cpack.log" 2>&1 ||
-  { cat "$work/cpack.log" >&2; echo "FAIL: cpack -G DEB" >&2; exit 1; }
-deb=$(ls "$work"/cpack/orderhost_*.deb)
-echo "package: $deb ($(stat -c %s "$deb") bytes)"
+echo "package: $deb"
 
 # --- control fields -------------------------------------------------------------------------
 dpkg-deb --info "$deb" >"$work/info"
@@ -118,19 +115,12 @@ fi
 
 # The extracted host starts on that config (SQLite under the temporary root, a free port) and
 # answers /v1/health: what `systemctl start orderhost` does after installing, minus systemd.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 sed -i "s/^http.port = .*/http.port = $port/" "$root/etc/orderhost/orderhost.properties"
 "$root/usr/bin/orderhost" --config "$root/etc/orderhost/orderhost.properties" >"$work/host.log" 2>&1 &
 host_pid=$!
-health=""
-for _ in $(seq 1 100); do
-  health=$(curl -s --max-time 1 "http://127.0.0.1:$port/v1/health" || true)
-  [ -n "$health" ] && break
-  kill -0 "$host_pid" 2>/dev/null || break
-  sleep 0.2
-done
-if grep -q '"status":"ok"' <<<"$health" && grep -q '"chains":6' <<<"$health" &&
-   grep -q "\"plugins\":${#plugins[@]}," <<<"$health"; then
+health=$(wait_health "$port" "$host_pid")
+if healthy "$health" "${#plugins[@]}"; then
   pass "extracted host started on the shipped config: $health"
 else
   fail "extracted host did not answer /v1/health with status ok, 6 chains and ${#plugins[@]} plugins (got '$health'): $(cat "$work/host.log")"
@@ -159,8 +149,4 @@ else
   echo "skipped: lintian is not installed (apt-get install lintian)"
 fi
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures check(s) failed" >&2
-  exit 1
-fi
-echo "package.deb: all checks passed"
+finish package.deb
