@@ -290,7 +290,7 @@ private:
             permit(caller, Access::Administer);
             return only(method, HTTPRequest::HTTP_POST, response, [&] {
                 readBody(request, response);  // none is needed; one that is there must be JSON
-                postReload(context_, caller, response);
+                postReload(context_, caller, queryParameters(uri), response);
             });
         }
         if (path == "/metrics") return only(method, HTTPRequest::HTTP_GET, response, [&] { getMetrics(context_, response); });

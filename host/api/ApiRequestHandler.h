@@ -81,8 +81,8 @@ struct ApiContext {
     engine::QuoteRunner* quotes = nullptr;
     // Idempotency-Key on POSTs (IdempotentRequests.h); null: the header is ignored.
     store::IdempotencyStore* idempotency = nullptr;
-    // POST /v1/admin/reload (app/HostReload.h), given who asked; empty: 503.
-    std::function<engine::ReloadReport(const std::string& requestedBy)> reload = nullptr;
+    // POST /v1/admin/reload (app/HostReload.h), given who asked and ?retire_all=true; empty: 503.
+    std::function<engine::ReloadReport(const std::string& requestedBy, bool retireAll)> reload = nullptr;
     const engine::ReloadCounts* reloadCounts = nullptr;  // for GET /metrics; null: not reported
 };
 

@@ -60,9 +60,11 @@ void getWhoAmI(const Caller& caller, Poco::Net::HTTPServerResponse& response);
 
 void listPlugins(ApiContext& context, Poco::Net::HTTPServerResponse& response);
 void listChains(ApiContext& context, Poco::Net::HTTPServerResponse& response);
-// POST /v1/admin/reload (ReloadEndpoint.cpp): 200 with what changed; 422 problem+json listing
-// each file (file:line) or plugin that refused the reload, which then changed nothing.
-void postReload(ApiContext& context, const Caller& caller, Poco::Net::HTTPServerResponse& response);
+// POST /v1/admin/reload[?retire_all=true] (ReloadEndpoint.cpp): 200 with what changed; 422
+// problem+json listing each file (file:line) or plugin that refused the reload, which then
+// changed nothing; 503 when the host is stopping (or the database did not answer).
+void postReload(ApiContext& context, const Caller& caller, const Poco::URI::QueryParameters& parameters,
+                Poco::Net::HTTPServerResponse& response);
 // GET /v1/health: 200 {"status":"ok",...}, or 503 {"status":"degraded","reasons":[...]} when the
 // host cannot run steps (every step worker busy). HEAD answers with the same status, no body.
 // `withProblems` false (a caller without a key while keys are required): engine_problems is

@@ -1,5 +1,7 @@
 #include "host/app/HostRuntime.h"
 
+#include "host/app/StopSignals.h"
+
 #include "host/chains/ChainDirectoryLoader.h"
 #include "host/engine/OrderRecovery.h"
 #include "host/events/WebhookClient.h"
@@ -196,8 +198,11 @@ void HostRuntime::startHttp() {
     operations_->subscribers = settings_.webhookUrls;
     operations_->defaultChain = settings_.defaultChain;
     apiContext_->operations = operations_.get();
-    reload_ = std::make_unique<HostReload>(settings_, *registry_, chains_, *database_, datasources_.get());
-    apiContext_->reload = [this](const std::string& requestedBy) { return reload_->reload(requestedBy); };
+    reload_ = std::make_unique<HostReload>(settings_, *registry_, chains_, *database_, datasources_.get(),
+                                           stopSignalPending);  // a SIGHUP reload sees SIGTERM waiting
+    apiContext_->reload = [this](const std::string& requestedBy, bool retireAll) {
+        return reload_->reload(requestedBy, retireAll);
+    };
     apiContext_->reloadCounts = &reload_->counts();
     api::HttpServerSettings http;
     http.maxThreads = settings_.httpMaxThreads;
@@ -255,6 +260,7 @@ void HostRuntime::start() {
 }
 
 std::size_t HostRuntime::stop() {
+    if (reload_) reload_->interrupt();  // a reload in progress (POST) gives up before it changes anything
     // First: no plugin call starts from now on, and waits for running ones end after the grace,
     // so neither a request nor the poller below can keep the host waiting for a hung plugin.
     if (intake_) intake_->closeAsyncRuns();  // queued respond-async orders: handed back, not failed

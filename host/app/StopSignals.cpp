@@ -53,6 +53,15 @@ int waitForStopSignal(const std::function<void()>& onHangup) {
     }
 }
 
+bool stopSignalPending() {
+    sigset_t pending;
+    sigemptyset(&pending);
+    if (sigpending(&pending) != 0) return false;
+    for (int signal : {SIGTERM, SIGINT, SIGQUIT})
+        if (sigismember(&pending, signal) == 1) return true;
+    return false;
+}
+
 void exitIfStoppingTakesLonger(std::chrono::seconds bound) {
     std::thread([bound] {
         std::this_thread::sleep_for(bound);

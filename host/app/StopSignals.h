@@ -7,8 +7,9 @@
 //                             orders mid-chain resume at the next start, as after a crash.
 //   SIGHUP                    reload: chains and plugins are read again from their folders
 //                             (HostReload.h); a refused reload is logged and changes nothing.
-//                             Reloads run one after another in the waiting thread, so a stop
-//                             signal sent during one is taken when it ends.
+//                             Reloads run one after another in the waiting thread; a stop
+//                             signal sent during one stays pending, the reload sees it
+//                             (stopSignalPending) and gives up unless its migrations began.
 //
 //   blockStopSignals();              // first, in the main thread
 //   ... start serving ...
@@ -30,6 +31,10 @@ void blockStopSignals();
 // Waits for SIGTERM, SIGINT or SIGQUIT and returns it; calls `onHangup` for every SIGHUP on
 // the way (in this thread).
 int waitForStopSignal(const std::function<void()>& onHangup);
+
+// True when SIGTERM, SIGINT or SIGQUIT waits to be taken by waitForStopSignal (sent while it
+// runs a SIGHUP reload). Call from the thread that blocked them.
+bool stopSignalPending();
 
 // Starts a watchdog that ends the process (exit code 70) if it is still running `bound` from now.
 void exitIfStoppingTakesLonger(std::chrono::seconds bound);

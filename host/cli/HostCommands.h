@@ -31,7 +31,8 @@ struct CliOptions {
 };
 
 // Adds --url, --token, --state, --customer, --chain, --limit, --page-size, --ref, --reason,
-// --note to the executable's options; isHostCommandOption says whether one of them was seen.
+// --note and the flag --retire-all to the executable's options; isHostCommandOption says
+// whether one of them was seen.
 void defineHostCommandOptions(Poco::Util::OptionSet& options);
 bool isHostCommandOption(const std::string& name);
 

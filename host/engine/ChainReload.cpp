@@ -1,7 +1,8 @@
 #include "host/engine/ChainReload.h"
 
-#include "host/engine/ConditionEvaluator.h"
+#include "host/chains/Condition.h"
 
+#include <algorithm>
 #include <map>
 
 namespace orderhost::engine {
@@ -21,18 +22,44 @@ std::int64_t unfinishedOn(const std::vector<store::ChainInUse>& unfinished, cons
     return 0;
 }
 
+// Each field as "<length>:<bytes>", so no field's text can pass for two fields (a condition's
+// string value may hold any character).
+void add(std::string& text, const std::string& field) {
+    text += std::to_string(field.size()) + ":" + field;
+}
+
+void addCondition(std::string& text, const chains::Condition& condition) {
+    add(text, std::to_string(static_cast<int>(condition.kind)));
+    add(text, condition.path);
+    add(text, std::to_string(condition.values.size()));
+    for (const auto& value : condition.values) {
+        add(text, std::to_string(static_cast<int>(value.type)));
+        add(text, value.type == chains::ConditionValue::Type::String    ? value.string
+                  : value.type == chains::ConditionValue::Type::Integer ? std::to_string(value.integer)
+                                                                        : (value.boolean ? "true" : "false"));
+    }
+    add(text, std::to_string(condition.operands.size()));
+    for (const auto& operand : condition.operands) addCondition(text, operand);
+}
+
 }  // namespace
 
 std::string chainFingerprint(const chains::ChainDefinition& chain) {
-    std::string text = chain.name + "\n" + std::to_string(chain.version) + "\n" + chain.trigger + "\n" +
-                       chain.cancellableUntil + "\n";
+    std::string text;
+    add(text, chain.name);
+    add(text, std::to_string(chain.version));
+    add(text, chain.trigger);
+    add(text, chain.cancellableUntil);
     for (const auto& step : chain.steps) {
-        text += step.name + "\n" + step.plugin + "\n" + step.stepKind + "\n" + step.configJson + "\n" +
-                std::to_string(step.attempts) + " " + std::to_string(step.backoffMs) + " " +
-                std::to_string(step.maxBackoffMs) + " " + std::to_string(step.timeoutMs) + " " +
-                std::to_string(static_cast<int>(step.onFailure)) + " " + std::to_string(step.signalTimeoutMs) + " " +
-                std::to_string(static_cast<int>(step.onSignalTimeout)) + "\n" +
-                (step.when ? skipReason(*step.when) : std::string()) + "\n";
+        for (const std::string* field : {&step.name, &step.plugin, &step.stepKind, &step.configJson}) add(text, *field);
+        for (const int number : {step.attempts, step.backoffMs, step.maxBackoffMs, step.timeoutMs,
+                                 static_cast<int>(step.onFailure), step.signalTimeoutMs,
+                                 static_cast<int>(step.onSignalTimeout)})
+            add(text, std::to_string(number));
+        // The whole tree, not describe()'s text: that is clipped to kMaxDescriptionBytes, so two
+        // long conditions with the same beginning would look the same.
+        if (step.when) addCondition(text, *step.when);
+        else add(text, "always");
     }
     return text;
 }
@@ -72,6 +99,16 @@ ChainReloadPlan planChainReload(const ChainSet& current, const chains::ChainDire
             plan.added.push_back(label(name, version));
         }
     }
+    // A problem the served set was loaded with, word for word, is no change (ChainReload.h).
+    std::vector<chains::ChainError> problems = std::move(plan.errors);
+    plan.errors.clear();
+    for (auto& problem : problems) {
+        const bool known = std::any_of(current.errors.begin(), current.errors.end(), [&](const chains::ChainError& e) {
+            return e.toString() == problem.toString();
+        });
+        (known ? plan.leftovers : plan.errors).push_back(std::move(problem));
+    }
+    plan.next.errors = plan.leftovers;
     // Removed versions stay, retired, until the host restarts (the header says why); the
     // census only says how many unfinished orders are on each.
     const std::vector<store::ChainInUse> unfinished = census();

@@ -15,6 +15,9 @@
 //     started on, so a change needs a new version number;
 //   - in the folder, not loaded: bound to the plugins now (the newest build of each id);
 //     any error (unknown plugin, config refused) refuses the whole reload;
+//   - a problem the set being served was loaded with, word for word (a file broken since the
+//     start, left as it was): no change, so it does not refuse the reload; it is reported in
+//     `leftovers` and stays in the next set's errors (the chain stays out, as at start);
 //   - loaded, file removed: kept as retired (no new order starts on a retired version) until
 //     the host restarts. Never dropped while the host runs: besides the unfinished orders on
 //     it, a failed order may still be cancelled (its undo runs this version's steps), a
@@ -45,6 +48,9 @@ struct ReloadProblem {
 struct ReloadReport {
     bool applied = false;
     std::vector<ReloadProblem> errors;  // any: refused, nothing changed
+    // Problems the host already had (a file refused at start and left as it was): they do
+    // not refuse the reload; what they left out stays out.
+    std::vector<ReloadProblem> stillRefused;
     bool databaseUnavailable = false;   // refused because the census of orders failed: ask again
     std::vector<std::string> added, kept, retired, dropped;  // chain versions (ChainReloadPlan)
     std::vector<std::string> pluginBuilds;  // plugin builds loaded by this reload
@@ -60,6 +66,7 @@ struct ReloadCounts {
 
 struct ChainReloadPlan {
     std::vector<chains::ChainError> errors;  // any: the reload is refused
+    std::vector<chains::ChainError> leftovers;  // in current.errors already: reported, not refusing
     ChainSet next;
     // "place-order v2", for the reply and the log.
     std::vector<std::string> added;
@@ -76,9 +83,9 @@ ChainReloadPlan planChainReload(const ChainSet& current, const chains::ChainDire
                                 const std::function<std::vector<store::ChainInUse>()>& census,
                                 const plugins::StagedPlugins* staged = nullptr);
 
-// The parts of a chain definition orders depend on (trigger, steps with their plugins,
-// configs, retries, timeouts, policies and conditions), as text: equal texts, same chain.
-// The description and the file's name and layout are not part of it.
+// The parts of a chain definition orders depend on (trigger, cancellable_until, steps with
+// their plugins, configs, retries, timeouts, policies and their whole `when:` trees), as
+// text: equal texts, same chain. The description and the file's name and layout are not.
 std::string chainFingerprint(const chains::ChainDefinition& chain);
 
 }  // namespace orderhost::engine

@@ -22,6 +22,8 @@ class IsolatedPlugin;
 
 namespace orderhost::plugins {
 
+class SealedPluginCopy;
+
 class PluginRefused : public std::runtime_error {
 public:
     PluginRefused(std::string file, std::string reason);
@@ -42,6 +44,9 @@ struct LoadedPlugin {
     PluginManifest manifest;
     std::string sha256;  // of the bytes loaded (lowercase hex): tells builds of one id apart
     const oh_plugin_info* info = nullptr;
+    // An isolated build's workers load this copy (/proc/<host pid>/fd/N) at every (re)start:
+    // it stays open while the build does. Declared before `isolated`, so the workers end first.
+    std::shared_ptr<const SealedPluginCopy> sealedCopy;
     std::shared_ptr<isolation::IsolatedPlugin> isolated;
     std::optional<DeclaredMigrations> isolatedMigrations;
 

@@ -50,18 +50,21 @@ void restoreDefaultCrashSignals() {
 
 using Clock = std::chrono::steady_clock;
 
-// Reads until EOF. Returns 0 at EOF, ETIMEDOUT at the deadline, or the errno of a failed
-// poll/read (a failure must not pass for "finished": the child may still be running).
-int readUntilEof(int fd, std::string& out, Clock::time_point deadline) {
+// Reads until EOF. Returns 0 at EOF, ETIMEDOUT at the deadline, ECANCELED when `abandon`
+// said stop, or the errno of a failed poll/read (a failure must not pass for "finished": the
+// child may still be running).
+int readUntilEof(int fd, std::string& out, Clock::time_point deadline, const std::function<bool()>& abandon) {
     char buffer[4096];
     for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (abandon && abandon()) return ECANCELED;
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         if (left.count() <= 0) return ETIMEDOUT;
+        if (abandon) left = std::min(left, std::chrono::milliseconds(100));
         pollfd pfd{fd, POLLIN, 0};
         const int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));
         if (ready < 0 && errno == EINTR) continue;
         if (ready < 0) return errno;
-        if (ready == 0) return ETIMEDOUT;
+        if (ready == 0) continue;  // the deadline (or `abandon`) is checked at the top
         const ssize_t n = ::read(fd, buffer, sizeof buffer);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return errno;
@@ -122,7 +125,7 @@ ProbeResult interpret(const std::string& message, int status) {
 }  // namespace
 
 ProbeResult probePlugin(const std::filesystem::path& file, const oh_host_info& host,
-                        std::chrono::milliseconds timeout) {
+                        std::chrono::milliseconds timeout, const std::function<bool()>& abandon) {
     // Files that are not even libraries never need a child process.
     if (auto reason = checkPluginFile(file); !reason.empty()) return ProbeResult{false, {}, reason};
 
@@ -142,9 +145,13 @@ ProbeResult probePlugin(const std::filesystem::path& file, const oh_host_info& h
     }
     ::close(fds[1]);
     std::string message;
-    const int readError = readUntilEof(fds[0], message, deadline);
+    const int readError = readUntilEof(fds[0], message, deadline, abandon);
     ::close(fds[0]);
     int status = 0;
+    if (readError == ECANCELED) {
+        killAndReap(child);
+        return ProbeResult{false, {}, "abandoned while loading: the host is stopping (killed)"};
+    }
     if (readError != 0 && readError != ETIMEDOUT) {
         killAndReap(child);
         return ProbeResult{false, {}, std::string("cannot read the probe's answer: ") + ::strerror(readError)};

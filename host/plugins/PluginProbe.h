@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace orderhost::plugins {
@@ -26,7 +27,10 @@ struct ProbeResult {
     std::string reason;       // when refused
 };
 
+// `abandon` (may be empty) is asked every 100 ms while the child runs: when it says stop, the
+// child is killed and the file refused as "abandoned" (a reload the host's stop interrupts).
 ProbeResult probePlugin(const std::filesystem::path& file, const oh_host_info& host,
-                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                        std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                        const std::function<bool()>& abandon = {});
 
 }  // namespace orderhost::plugins

@@ -131,7 +131,8 @@ std::optional<PluginRegistry::Admitted> PluginRegistry::admit(const fs::path& fi
 std::optional<PluginRegistry::Candidate> PluginRegistry::probe(const fs::path& file) {
     auto admitted = admit(file);
     if (!admitted) return std::nullopt;
-    const ProbeResult probe = probePlugin(admitted->loadFrom(), host_, options_.probeTimeout);
+    const ProbeResult probe = probePlugin(admitted->loadFrom(), host_, options_.probeTimeout,
+                                          interrupted_ != nullptr ? *interrupted_ : std::function<bool()>());
     if (!probe.accepted) {
         refuse(admitted->name, probe.reason);
         return std::nullopt;
@@ -172,15 +173,19 @@ std::optional<PluginRegistry::Candidate> PluginRegistry::loadProbed(Candidate& p
     if (!options_.isolates(probed.id) || !options_.loadIsolated) return loadUnregistered(std::move(admitted));
     try {
         // Workers are other processes: they reach the copy through the host's /proc entry,
-        // which must stay open for every later restart of a worker.
+        // which must stay open for every later restart of a worker. The build holds it: it
+        // closes only when the build ends (a refused reload's build: PluginRegistry::release).
         fs::path loadFrom = admitted.file;
+        std::shared_ptr<const SealedPluginCopy> copy;
         if (admitted.copy) {
-            admitted.copy->keepOpenForever();
             loadFrom = admitted.copy->pathForOtherProcesses();
+            copy = std::make_shared<const SealedPluginCopy>(std::move(*admitted.copy));
+            admitted.copy.reset();
         }
         LoadedPlugin plugin = options_.loadIsolated(admitted.file, loadFrom);
+        plugin.sealedCopy = std::move(copy);
         plugin.manifest.file = admitted.name;
-        plugin.sha256 = buildHash(admitted.copy, admitted.file);
+        plugin.sha256 = plugin.sealedCopy ? plugin.sealedCopy->sha256() : buildHash(std::nullopt, admitted.file);
         // The worker loaded the file again: it may have been replaced since the probe.
         if (auto reason = idProblem(plugin.manifest.id, admitted.pin); !reason.empty()) {
             refuse(admitted.name, reason);
@@ -248,12 +253,22 @@ std::string PluginRegistry::idProblem(const std::string& id, const PluginPin* pi
 }
 
 const LoadedPlugin* PluginRegistry::refuse(const std::string& file, const std::string& reason) {
-    spdlog::error("plugin {} refused: {}", file, reason);
+    std::lock_guard<std::mutex> lock(mutex_);
     if (staging_ != nullptr) {  // a reload's refusal: the reload is refused, the registry unchanged
-        staging_->refusals.push_back({file, reason});
+        // ... unless the registry lists it already: then the reload does not change it.
+        const bool listed = std::any_of(refusals_.begin(), refusals_.end(), [&](const PluginRefusal& r) {
+            return r.file == file && r.reason == reason;
+        });
+        if (listed) {
+            spdlog::warn("plugin {} still refused, as before (this does not refuse the reload): {}", file, reason);
+            staging_->leftovers.push_back({file, reason});
+        } else {
+            spdlog::error("plugin {} refused: {}", file, reason);
+            staging_->refusals.push_back({file, reason});
+        }
         return nullptr;
     }
-    std::lock_guard<std::mutex> lock(mutex_);
+    spdlog::error("plugin {} refused: {}", file, reason);
     refusals_.push_back({file, reason});
     return nullptr;
 }

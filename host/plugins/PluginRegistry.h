@@ -15,7 +15,9 @@
 //
 // A reload (stageReload, then commit; PluginReload.cpp) loads new builds of ids beside the
 // builds before them; find(id) then answers the newest, the older ones stay for the chain
-// versions bound to them. Nothing is ever unloaded.
+// versions bound to them. Nothing that ran in this process is ever unloaded: a refused
+// reload's in-process builds are kept aside (release) and taken again by a later reload of the
+// same bytes, so retrying a refused reload maps no new copy.
 #pragma once
 
 #include "host/plugins/PluginLibrary.h"
@@ -72,6 +74,10 @@ struct RegistryOptions {
 struct StagedPlugins {
     std::deque<LoadedPlugin> builds;       // new or changed files, one per id
     std::vector<PluginRefusal> refusals;   // any: the reload is refused
+    // Refused again exactly as the registry already lists them (a file refused at start and
+    // left in the folder): the reload changes nothing about them, so they do not refuse it.
+    std::vector<PluginRefusal> leftovers;
+    bool interrupted = false;  // `interrupted` said stop: files after it were not read
     std::shared_ptr<const PluginPins> pins;  // the pin file as read for this reload (plugins.pins)
     const LoadedPlugin* find(const std::string& id) const;
 };
@@ -113,15 +119,28 @@ public:
     // the loader cannot hand back the old build under the same path), beside the old build.
     // Unchanged files run none of their code again. Nothing is registered: see commit().
     // Any refusal (also two files claiming one id) is in the result; the registry is unchanged.
+    // A refusal the registry already lists (same file, same reason) goes to `leftovers`.
+    // `interrupted` (may be empty) is asked before each file and while a probe waits; when it
+    // says stop, staging ends (a probe child is killed) and the result says so.
     StagedPlugins stageReload(const std::vector<std::filesystem::path>& folders,
-                              std::shared_ptr<const PluginPins> pins = nullptr);
+                              std::shared_ptr<const PluginPins> pins = nullptr,
+                              const std::function<bool()>& interrupted = {});
     // Step 2, once the whole reload checked out: the staged builds become their ids' current
-    // builds. The builds they replace stay loaded (until the process ends).
+    // builds. The builds they replace stay loaded (until the process ends). The registry's
+    // refusals become the reload's leftovers: the ones still standing.
     void commit(StagedPlugins staged);
+    // Instead of commit, for a refused reload: isolated builds end (their workers stop, their
+    // sealed copy closes). An in-process build cannot be unloaded (its code ran; plugin_api.h
+    // promises a library is never unloaded), so it is kept aside by SHA-256 and a later
+    // stageReload finding a file with those bytes takes it (after the checks made before a
+    // file's code runs: permissions, pins, allow-list) instead of loading another copy.
+    void release(StagedPlugins staged);
+    std::size_t releasedBuilds() const { return released_.size(); }  // kept aside, for tests
 
 private:
     struct Staging;
     const LoadedPlugin* currentBuildFrom(const std::string& name) const;
+
     // A file that passed the checks made before its code runs: what to load, and its pin.
     struct Admitted {
         std::filesystem::path file;
@@ -139,6 +158,9 @@ private:
     // Permissions, then the pin: refused (nullopt) before any of the file's code runs.
     std::optional<Admitted> admit(const std::filesystem::path& file);
     std::optional<Candidate> probe(const std::filesystem::path& file);
+    // A build release() kept aside for `file`'s bytes, after the checks made before a file's
+    // code runs (nullopt: refused, the refusal recorded).
+    std::optional<Candidate> takeReleased(const std::filesystem::path& file);
     std::optional<Candidate> loadUnregistered(Admitted admitted);
     // The probed candidate loaded: out of process when its id is isolated, else in this one.
     std::optional<Candidate> loadProbed(Candidate& probed);
@@ -155,6 +177,8 @@ private:
     std::map<std::string, std::size_t> current_;  // id → index in plugins_ of its current build
     std::vector<PluginRefusal> refusals_;
     StagedPlugins* staging_ = nullptr;  // during stageReload (one at a time: the caller's lock)
+    const std::function<bool()>* interrupted_ = nullptr;  // during stageReload: the caller's
+    std::map<std::string, LoadedPlugin> released_;  // sha256 → a refused reload's in-process build
 };
 
 }  // namespace orderhost::plugins

@@ -45,6 +45,13 @@ std::vector<AppliedPluginMigrations> applyPluginMigrations(const plugins::Plugin
 
 std::optional<AppliedPluginMigrations> applyMigrationsOf(const plugins::LoadedPlugin& plugin,
                                                         store::Datasources& datasources) {
+    const std::optional<PreparedMigrations> prepared = prepareMigrationsOf(plugin, datasources);
+    if (!prepared) return std::nullopt;
+    return applyPrepared(*prepared);
+}
+
+std::optional<PreparedMigrations> prepareMigrationsOf(const plugins::LoadedPlugin& plugin,
+                                                      store::Datasources& datasources) {
     const std::string& id = plugin.manifest.id;
     // An isolated plugin's worker read the declaration in its own process.
     const std::optional<DeclaredMigrations> declared =
@@ -54,10 +61,14 @@ std::optional<AppliedPluginMigrations> applyMigrationsOf(const plugins::LoadedPl
     if (db == nullptr) refuse(id, "its migrations are for datasource '" + declared->datasource +
                                       "', which is not configured (datasource." + declared->datasource +
                                       ".connection)");
-    const std::vector<store::PluginMigration> migrations = forBackend(*declared, db->backend());
+    std::vector<store::PluginMigration> migrations = forBackend(*declared, db->backend());
     refuseForbiddenStatements(id, migrations, db == datasources.find(""));
-    std::vector<int> versions = store::applyPluginMigrations(*db, id, migrations);
-    return AppliedPluginMigrations{id, declared->datasource, std::move(versions)};
+    return PreparedMigrations{id, declared->datasource, db, std::move(migrations)};
+}
+
+AppliedPluginMigrations applyPrepared(const PreparedMigrations& prepared) {
+    std::vector<int> versions = store::applyPluginMigrations(*prepared.database, prepared.pluginId, prepared.migrations);
+    return AppliedPluginMigrations{prepared.pluginId, prepared.datasource, std::move(versions)};
 }
 
 }  // namespace orderhost::services

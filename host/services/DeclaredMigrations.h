@@ -23,6 +23,7 @@ class PluginRegistry;
 struct LoadedPlugin;
 }
 namespace orderhost::store {
+class Database;
 class Datasources;
 }
 
@@ -51,6 +52,19 @@ std::vector<AppliedPluginMigrations> applyPluginMigrations(const plugins::Plugin
 // The same for one plugin build (a reload's new build); nullopt when it declares none.
 std::optional<AppliedPluginMigrations> applyMigrationsOf(const plugins::LoadedPlugin& plugin,
                                                         store::Datasources& datasources);
+
+// applyMigrationsOf in two steps, so that a reload checks every new build before any runs:
+// prepare reads the declaration, finds the datasource and refuses forbidden statements
+// (throws PluginMigrationError; nullopt when the build declares none); apply runs them.
+struct PreparedMigrations {
+    std::string pluginId;
+    std::string datasource;
+    store::Database* database = nullptr;
+    std::vector<store::PluginMigration> migrations;
+};
+std::optional<PreparedMigrations> prepareMigrationsOf(const plugins::LoadedPlugin& plugin,
+                                                      store::Datasources& datasources);
+AppliedPluginMigrations applyPrepared(const PreparedMigrations& prepared);
 
 // Throws PluginMigrationError naming the plugin and version when a statement breaks the rules
 // orderhost.db applies to plugins (StatementPolicy): otherwise a plugin's start-up SQL could

@@ -4,6 +4,7 @@
 // it (also after its file was removed), a broken file refuses the reload and changes nothing,
 // and reloads under concurrent placements lose or fail no order.
 #include "HostProcess.h"
+#include "ReloadTestKit.h"
 #include "tests/support/TestDatabase.h"
 
 #include <Poco/JSON/Array.h>
@@ -27,27 +28,7 @@ namespace orderhost::testing {
 namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-Poco::JSON::Object::Ptr json(const std::string& body) {
-    return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
-}
-
-std::string order(const std::string& ref, const std::string& customer = "C-100") {
-    return R"({"order_ref":")" + ref + R"(","currency":"EUR","customer":{"id":")" + customer +
-           R"("},"lines":[{"sku":"SKU-1","quantity":1}]})";
-}
-
-// place-order at `version`: validation, credit (C-SMALL waits for credit_approval) and a last
-// step named after the version, so an order's step history tells which version it ran.
-std::string placeOrderChain(int version) {
-    return "name: place-order\nversion: " + std::to_string(version) +
-           "\ntrigger: place_order\nsteps:\n"
-           "  - name: validate\n    plugin: orderhost.validation\n    step: validate\n"
-           "    config:\n      catalog:\n        SKU-1: { price: 1000 }\n"
-           "  - name: credit\n    plugin: orderhost.credit\n    step: check-credit\n"
-           "    config:\n      exposure: order\n      default_limit: 100000\n      limits:\n        C-SMALL: 500\n"
-           "  - name: done-v" + std::to_string(version) + "\n    plugin: orderhost.noop\n    step: noop\n";
-}
+using namespace reloadkit;
 
 // The host's [error] and [critical] lines: why a request failed.
 std::string errorLines(const std::string& log) {
@@ -63,68 +44,7 @@ std::string errorLines(const std::string& log) {
     return lines;
 }
 
-class HotReloadE2ETest : public ::testing::TestWithParam<TestBackend> {
-protected:
-    void SetUp() override {
-        folder_ = makeTempDir("orderhost-reload-e2e");
-        chains_ = fs::path(folder_) / "chains";
-        fs::create_directories(chains_);
-        write("place-order-v1.yaml", placeOrderChain(1));
-        database_ = std::make_unique<TestDatabase>(GetParam(), folder_);
-        HostOptions options;
-        options.databaseConnection = database_->connectionString();
-        options.chainsFolder = chains_.string();
-        host_ = std::make_unique<HostProcess>(options);
-    }
-    void TearDown() override {
-        host_.reset();
-        database_.reset();
-        fs::remove_all(folder_);
-    }
-
-    void write(const std::string& name, const std::string& text) const { std::ofstream(chains_ / name) << text; }
-
-    HttpReply reload() const { return host_->post("/v1/admin/reload", ""); }
-
-    // Places an order and returns its view; expects 201.
-    Poco::JSON::Object::Ptr place(const std::string& ref, const std::string& customer = "C-100") const {
-        const HttpReply reply = host_->post("/v1/orders", order(ref, customer));
-        EXPECT_EQ(reply.status, 201) << reply.body;
-        return reply.status == 201 ? json(reply.body) : Poco::JSON::Object::Ptr(new Poco::JSON::Object);
-    }
-
-    Poco::JSON::Object::Ptr orderView(const std::string& id) const {
-        const HttpReply reply = host_->get("/v1/orders/" + id);
-        EXPECT_EQ(reply.status, 200) << reply.body;
-        return json(reply.body);
-    }
-
-    static std::string lastStep(const Poco::JSON::Object::Ptr& view) {
-        const auto steps = view->getArray("steps");
-        return steps->size() == 0 ? "" : steps->getObject(steps->size() - 1)->getValue<std::string>("step");
-    }
-
-    // "place-order v1 (latest)" for each loaded version, "(retired)" for retired ones.
-    std::set<std::string> loadedChains() const {
-        const HttpReply reply = host_->get("/v1/chains");
-        EXPECT_EQ(reply.status, 200) << reply.body;
-        std::set<std::string> names;
-        const auto chains = json(reply.body)->getArray("chains");
-        for (std::size_t i = 0; i < chains->size(); ++i) {
-            const auto chain = chains->getObject(i);
-            std::string name = chain->getValue<std::string>("name") + " v" + std::to_string(chain->getValue<int>("version"));
-            if (chain->getValue<bool>("latest")) name += " (latest)";
-            if (chain->getValue<bool>("retired")) name += " (retired)";
-            names.insert(name);
-        }
-        return names;
-    }
-
-    std::string folder_;
-    fs::path chains_;
-    std::unique_ptr<TestDatabase> database_;
-    std::unique_ptr<HostProcess> host_;
-};
+class HotReloadE2ETest : public ReloadHostTest {};
 
 TEST_P(HotReloadE2ETest, ANewVersionTakesNewOrdersWhileASuspendedOrderFinishesOnItsOwnEvenAfterItsFileWent) {
     const auto held = place("HELD-1", "C-SMALL");
@@ -280,27 +200,6 @@ TEST_P(HotReloadE2ETest, ReloadsUnderConcurrentPlacementsFailAndLoseNoOrder) {
     EXPECT_EQ(json(listed.body)->getArray("orders")->size(), std::min<std::size_t>(accepted.size(), 500));
 }
 
-// The stamp chain: both test.stamp steps around the credit hold, so an order held on the old
-// chain version runs its second stamp after the plugin's file was swapped.
-std::string stampChain(int version) {
-    return "name: place-order\nversion: " + std::to_string(version) +
-           "\ntrigger: place_order\nsteps:\n"
-           "  - name: validate\n    plugin: orderhost.validation\n    step: validate\n"
-           "    config:\n      catalog:\n        SKU-1: { price: 1000 }\n"
-           "  - name: stamp-a\n    plugin: test.stamp\n    step: stamp\n"
-           "  - name: credit\n    plugin: orderhost.credit\n    step: check-credit\n"
-           "    config:\n      exposure: order\n      default_limit: 100000\n      limits:\n        C-SMALL: 500\n"
-           "  - name: stamp-b\n    plugin: test.stamp\n    step: stamp\n";
-}
-
-// Replaces `target` the way an installer must (a new file renamed over it): the running build
-// was loaded from the old file, whose pages stay mapped.
-void installFile(const fs::path& source, const fs::path& target) {
-    const fs::path temporary = target.string() + ".new";
-    fs::copy_file(source, temporary, fs::copy_options::overwrite_existing);
-    fs::rename(temporary, target);
-}
-
 // In process, or isolated in worker processes (plugins.isolate): the new build's workers load
 // the reload's sealed copy, the old build's workers go on serving the old chain version.
 class HotReloadPluginE2ETest : public HotReloadE2ETest {
@@ -318,18 +217,12 @@ TEST_P(HotReloadPluginE2ETest, AnIsolatedPluginsNewBuildRunsInItsOwnWorkersBesid
 }
 
 void HotReloadPluginE2ETest::swapBuildsUnderRunningOrders(const std::map<std::string, std::string>& settings) {
-    host_.reset();
     const fs::path stampFolder = fs::path(folder_) / "stamp-plugins";
     fs::create_directories(stampFolder);
     installFile(fs::path(ORDERHOST_STAMP_PLUGIN_DIR) / "stamp_build1.so", stampFolder / "test-stamp.so");
     fs::remove(chains_ / "place-order-v1.yaml");
     write("place-order-v1.yaml", stampChain(1));
-    HostOptions options;
-    options.databaseConnection = database_->connectionString();
-    options.chainsFolder = chains_.string();
-    options.pluginFolders = std::string(ORDERHOST_PLUGIN_DIR) + "," + stampFolder.string();
-    options.extraSettings = settings;
-    host_ = std::make_unique<HostProcess>(options);
+    restartWith(stampFolder, settings);
 
     const std::string heldId = place("STAMP-HELD", "C-SMALL")->getValue<std::string>("id");
     ASSERT_EQ(orderView(heldId)->getValue<std::string>("state"), "on_hold");

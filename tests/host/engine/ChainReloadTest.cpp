@@ -1,8 +1,11 @@
 // planChainReload (engine/ChainReload.h) with the scripted test plugin: what a reload keeps,
 // adds, refuses and retires, and that a retired version is never dropped while the host runs
 // (failed or completed orders on it may still be cancelled; a cancel chain version may be
-// recorded in an order still undoing).
+// recorded in an order still undoing); that a problem the served set was loaded with is a
+// leftover, not a refusal; and that a `when:` counts whole, not as its clipped description.
+#include "host/chains/Condition.h"
 #include "host/engine/ChainReload.h"
+#include "host/engine/ConditionEvaluator.h"
 #include "host/services/HostServices.h"
 
 #include <gtest/gtest.h>
@@ -87,6 +90,47 @@ TEST_F(ChainReloadTest, AnUnknownPluginRefusesThePlanWithTheStepsLine) {
     ASSERT_EQ(next.errors.size(), 1u);
     EXPECT_EQ(next.errors[0].location.toString(), "other.yaml:5:5");
     EXPECT_NE(next.errors[0].message.find("unknown plugin 'acme.nowhere'"), std::string::npos);
+}
+
+// "when /attributes/aaa…a<last> == "x"": two paths that differ only past the description's clip.
+chains::ChainDefinition chainWhen(int version, const std::string& last) {
+    chains::ChainDefinition definition = chain("place", version);
+    auto when = std::make_shared<chains::Condition>();
+    when->kind = chains::ConditionKind::Equals;
+    when->path = "/attributes/" + std::string(2 * kMaxDescriptionBytes, 'a') + last;
+    when->pathParts = {"attributes", when->path.substr(12)};
+    when->values = {chains::ConditionValue{chains::ConditionValue::Type::String, "x", 0, false}};
+    definition.steps[0].when = when;
+    return definition;
+}
+
+TEST_F(ChainReloadTest, AConditionChangedPastItsDescriptionsClipIsAChangedVersion) {
+    const chains::ChainDefinition loaded = chainWhen(1, "b"), edited = chainWhen(1, "c");
+    ASSERT_EQ(describe(*loaded.steps[0].when), describe(*edited.steps[0].when)) << "the test needs a clipped text";
+    const ChainReloadPlan next = plan(buildChains({loaded}, *registry_, services::systemClockMs), {edited});
+    ASSERT_EQ(next.errors.size(), 1u);
+    EXPECT_NE(next.errors[0].message.find("give this file version 2"), std::string::npos) << next.errors[0].message;
+    EXPECT_TRUE(plan(buildChains({loaded}, *registry_, services::systemClockMs), {chainWhen(1, "b")}).errors.empty());
+}
+
+TEST_F(ChainReloadTest, AProblemTheServedSetWasLoadedWithIsALeftoverAndANewOneARefusal) {
+    chains::ChainDefinition broken = chain("other", 1);
+    broken.steps[0].plugin = "acme.nowhere";
+    const ChainSet current = buildChains({chain("place", 1), broken}, *registry_, services::systemClockMs);
+    ASSERT_EQ(current.errors.size(), 1u);  // as at start: "other" left out, "place" serves
+
+    const ChainReloadPlan next = plan(current, {chain("place", 1), broken, chain("place", 2)});
+    EXPECT_TRUE(next.errors.empty()) << next.errors.front().toString();
+    ASSERT_EQ(next.leftovers.size(), 1u);
+    EXPECT_EQ(next.leftovers[0].toString(), current.errors[0].toString());
+    EXPECT_EQ(next.next.errors.size(), 1u) << "still a leftover for the reload after";
+    EXPECT_EQ(next.added, std::vector<std::string>{"place v2"});
+
+    chains::ChainDefinition otherwise = broken;
+    otherwise.steps[0].plugin = "acme.elsewhere";
+    const ChainReloadPlan refused = plan(current, {chain("place", 1), otherwise});
+    ASSERT_EQ(refused.errors.size(), 1u);
+    EXPECT_NE(refused.errors[0].message.find("acme.elsewhere"), std::string::npos);
 }
 
 }  // namespace

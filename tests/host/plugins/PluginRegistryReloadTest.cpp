@@ -1,6 +1,8 @@
 // PluginRegistry's reload (stageReload, commit): a changed file loads beside its old build and
 // becomes current only on commit; an unchanged file runs none of its code again; a new build
-// passes the pins read for the reload, and any refusal leaves the registry as it was.
+// passes the pins read for the reload, and any refusal leaves the registry as it was. A refused
+// reload's build is kept aside and taken again by the next reload of the same bytes (no new
+// mapping); a file refused at start and left as it is is a leftover, not a new refusal.
 #include "host/plugins/PluginRegistry.h"
 #include "host/plugins/SealedPluginCopy.h"
 #include "host/services/HostServices.h"
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 namespace orderhost::plugins {
 namespace {
@@ -39,6 +42,21 @@ protected:
     }
     static std::shared_ptr<const PluginPins> pins(const std::string& lines) {
         return std::make_shared<const PluginPins>(PluginPins::parse(lines, "/etc/orderhost/plugins.pins"));
+    }
+
+    // Sealed copies of plugin files (what a reload loads from) mapped into, or open in, this process.
+    static std::size_t sealedCopyMappings() {
+        std::ifstream maps("/proc/self/maps");
+        std::size_t count = 0;
+        for (std::string line; std::getline(maps, line);) count += line.find("memfd:orderhost-plugin:") != std::string::npos;
+        return count;
+    }
+    static std::size_t sealedCopyDescriptors() {
+        std::size_t count = 0;
+        std::error_code ec;
+        for (const auto& entry : fs::directory_iterator("/proc/self/fd", ec))
+            count += fs::read_symlink(entry.path(), ec).string().find("memfd:orderhost-plugin:") != std::string::npos;
+        return count;
     }
 
     fs::path folder_;
@@ -119,6 +137,61 @@ TEST_F(PluginRegistryReloadTest, TwoFilesClaimingOneIdAndAFileNotAllowedAreRefus
     EXPECT_NE(staged.refusals[1].reason.find("duplicate plugin id 'test.stamp'"), std::string::npos)
         << staged.refusals[1].reason;
     EXPECT_EQ(registry.find("test.stamp")->manifest.version, "1.0.1");
+}
+
+TEST_F(PluginRegistryReloadTest, ARefusedReloadsBuildIsTakenAgainByTheNextReloadInsteadOfMappedAnew) {
+    install(1);
+    PluginRegistry registry(services::hostInfo(), {});
+    registry.loadFolder(folder_);
+    install(2);
+    StagedPlugins first = registry.stageReload({folder_});
+    ASSERT_EQ(first.builds.size(), 1u);
+    const oh_step_kind* kind = first.builds[0].findStepKind("stamp");
+    registry.release(std::move(first));  // the reload was refused (a chain did not validate, say)
+    EXPECT_EQ(registry.snapshot().size(), 1u);
+    EXPECT_EQ(registry.find("test.stamp")->manifest.version, "1.0.1");
+    EXPECT_EQ(registry.releasedBuilds(), 1u);
+    const std::size_t mappings = sealedCopyMappings(), descriptors = sealedCopyDescriptors();
+    EXPECT_GT(mappings, 0u);
+
+    for (int retry = 0; retry < 3; ++retry) {
+        StagedPlugins again = registry.stageReload({folder_});
+        ASSERT_TRUE(again.refusals.empty()) << again.refusals.front().reason;
+        ASSERT_EQ(again.builds.size(), 1u);
+        EXPECT_EQ(again.builds[0].findStepKind("stamp"), kind) << "the same library, not another copy";
+        EXPECT_EQ(registry.releasedBuilds(), 0u);
+        registry.release(std::move(again));
+        EXPECT_EQ(sealedCopyMappings(), mappings);
+        EXPECT_EQ(sealedCopyDescriptors(), descriptors);
+    }
+    StagedPlugins accepted = registry.stageReload({folder_});
+    registry.commit(std::move(accepted));
+    EXPECT_EQ(registry.find("test.stamp")->findStepKind("stamp"), kind);
+    EXPECT_EQ(registry.snapshot().size(), 2u);
+    EXPECT_EQ(sealedCopyMappings(), mappings);
+}
+
+TEST_F(PluginRegistryReloadTest, AFileRefusedAtStartAndLeftAsItWasIsALeftoverNotARefusal) {
+    install(1);
+    const fs::path writable = folder_ / "writable.so";
+    fs::copy_file(fs::path(ORDERHOST_TEST_PLUGIN_DIR) / "good.so", writable);
+    fs::permissions(writable, fs::perms::others_write, fs::perm_options::add);
+    PluginRegistry registry(services::hostInfo(), {});
+    registry.loadFolder(folder_);
+    ASSERT_EQ(registry.refusals().size(), 1u);
+
+    install(2);
+    StagedPlugins staged = registry.stageReload({folder_});
+    EXPECT_TRUE(staged.refusals.empty()) << staged.refusals.front().reason;
+    ASSERT_EQ(staged.leftovers.size(), 1u);
+    EXPECT_EQ(staged.leftovers[0].file, writable.string());
+    EXPECT_EQ(staged.builds.size(), 1u);
+    registry.commit(std::move(staged));
+    EXPECT_EQ(registry.refusalsSnapshot().size(), 1u) << "still refused, still listed";
+
+    fs::remove(writable);  // gone: no longer listed after the next reload
+    registry.commit(registry.stageReload({folder_}));
+    EXPECT_TRUE(registry.refusalsSnapshot().empty());
 }
 
 }  // namespace
