@@ -190,7 +190,7 @@ void ChainRunner::forwardAttempt(store::OrderRecord& order, document::JsonDocume
     attempt.run.code = outcome.code;
     attempt.run.message = outcome.message;
     if (batch.open() && !keepsChanges(outcome.kind))  // recorded after the batch's steps commit alone
-        return discardBatch(order, doc, batch, index, attempt.documentLost);
+        return discardBatch(order, doc, batch, index);
 
     // Changes that are not kept go now, before a failure policy reads the step history: the
     // step's session (and on SQLite the write lock) is not held while another one is used.

@@ -108,10 +108,7 @@ private:
     void commitBatch(store::OrderRecord& order, StepBatch& batch);
     void commitBatchQuietly(store::OrderRecord& order, StepBatch& batch) noexcept;  // failures logged
     void keepBatchWithinLease(store::OrderRecord& order, const ReadyChain& chain, StepBatch& batch);
-    // `stillInCall`: the timed-out call still holds the batch's transaction; it rolls back when
-    // the call ends.
-    void discardBatch(store::OrderRecord& order, document::JsonDocument& doc, StepBatch& batch, std::size_t index,
-                      bool stillInCall);
+    void discardBatch(store::OrderRecord& order, document::JsonDocument& doc, StepBatch& batch, std::size_t index);
 
     // How `updated` changes for each way a step can end.
     void suspend(store::OrderRecord& updated, const chains::StepDefinition& definition,

@@ -128,11 +128,12 @@ void ChainRunner::keepBatchWithinLease(store::OrderRecord& order, const ReadyCha
 }
 
 void ChainRunner::discardBatch(store::OrderRecord& order, document::JsonDocument& doc, StepBatch& batch,
-                               std::size_t index, bool stillInCall) {
+                               std::size_t index) {
     spdlog::info("order {}: step {} did not continue; the {} step(s) before it, not committed yet, run again, each "
                  "committed alone",
                  order.id, index, batch.deferred);
-    if (!stillInCall) batch.transaction->rollback();  // else abandoned at the call's deadline
+    // A call that timed out has already rolled it back (StepTransaction::abandon): then a no-op.
+    batch.transaction->rollback();
     batch.transaction.reset();
     batch.deferred = 0;
     batch.samples.clear();  // none of them committed
