@@ -35,7 +35,7 @@ std::atomic<int> waiters{0};
 constexpr auto kWaitPoll = std::chrono::milliseconds(100);
 
 // A refusal of the query, naming the parameter at fault.
-struct BadQuery {
+struct BadEventQuery {
     std::string detail;
 };
 
@@ -58,28 +58,28 @@ FeedQuery parseFeedQuery(const Poco::URI& uri) {
     try {
         parameters = uri.getQueryParameters();
     } catch (const Poco::SyntaxException&) {
-        throw BadQuery{"malformed query string"};
+        throw BadEventQuery{"malformed query string"};
     }
     FeedQuery query;
     std::set<std::string> seen;
     for (const auto& [name, value] : parameters) {
         if (name != "after" && name != "limit" && name != "wait_ms")
-            throw BadQuery{"unknown query parameter '" + clientText(name, 64) + "' (allowed: after, limit, wait_ms)"};
+            throw BadEventQuery{"unknown query parameter '" + clientText(name, 64) + "' (allowed: after, limit, wait_ms)"};
         // A misspelt or repeated cursor must not silently restart the feed from the beginning.
-        if (!seen.insert(name).second) throw BadQuery{"query parameter '" + clientText(name, 64) + "' is given more than once"};
+        if (!seen.insert(name).second) throw BadEventQuery{"query parameter '" + clientText(name, 64) + "' is given more than once"};
         const auto number = parseCount(value);
         if (name == "after") {
-            if (!number) throw BadQuery{"query parameter 'after' must be an event id (a non-negative integer), got '" +
+            if (!number) throw BadEventQuery{"query parameter 'after' must be an event id (a non-negative integer), got '" +
                                         clientText(value, 64) + "'"};
             query.after = *number;
         } else if (name == "wait_ms") {
             if (!number || *number > kMaxWaitMs)
-                throw BadQuery{"query parameter 'wait_ms' must be an integer from 0 to " + std::to_string(kMaxWaitMs) +
+                throw BadEventQuery{"query parameter 'wait_ms' must be an integer from 0 to " + std::to_string(kMaxWaitMs) +
                                ", got '" + clientText(value, 64) + "'"};
             query.waitMs = *number;
         } else {
             if (!number || *number < 1 || *number > kMaxLimit)
-                throw BadQuery{"query parameter 'limit' must be an integer from 1 to " + std::to_string(kMaxLimit) +
+                throw BadEventQuery{"query parameter 'limit' must be an integer from 1 to " + std::to_string(kMaxLimit) +
                                ", got '" + clientText(value, 64) + "'"};
             query.limit = *number;
         }
@@ -105,7 +105,7 @@ void getEvents(ApiContext& context, const Poco::URI& uri, Poco::Net::HTTPServerR
     FeedQuery query;
     try {
         query = parseFeedQuery(uri);
-    } catch (const BadQuery& bad) {
+    } catch (const BadEventQuery& bad) {
         return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST, bad.detail);
     }
     if (!feedAvailable(context, response)) return;

@@ -3,6 +3,7 @@
 #include "host/api/CapturedResponse.h"
 #include "host/api/ClientText.h"
 #include "host/api/JsonReply.h"
+#include "host/store/Clock.h"
 #include "host/store/IdempotencyStore.h"
 #include "host/store/StoreError.h"
 
@@ -23,10 +24,7 @@ using Poco::Net::HTTPResponse;
 constexpr std::size_t kMaxKeyBytes = 255;
 constexpr int64_t kPurgeEveryMs = 60000;
 
-int64_t nowMs() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
+using store::nowMs;
 
 // The header's key, or an empty string after answering 400. Accepts a bare token and the
 // structured-field string of the IETF draft (`"8e03978e-..."`).

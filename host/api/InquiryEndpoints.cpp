@@ -9,6 +9,7 @@
 
 #include "host/api/ClientText.h"
 #include "host/api/JsonReply.h"
+#include "host/store/Clock.h"
 #include "host/store/InquiryStore.h"
 
 #include <Poco/JSON/Parser.h>
@@ -34,10 +35,7 @@ bool isUuid(const std::string& id) {
     return std::regex_match(id, uuid);
 }
 
-int64_t nowMs() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
+using store::nowMs;
 
 Poco::JSON::Object::Ptr parseBody(const std::string& body, const std::vector<std::string>& members) {
     Poco::Dynamic::Var parsed;

@@ -23,7 +23,7 @@ namespace orderhost::api {
 namespace {
 using Poco::Net::HTTPResponse;
 
-struct BadQuery {
+struct BadSearchQuery {
     std::string detail;
 };
 
@@ -71,7 +71,7 @@ std::string encodeCursor(const store::OrderPosition& position) {
 }
 
 store::OrderPosition decodeCursor(const std::string& cursor) {
-    const BadQuery bad{"query parameter 'cursor' is not a cursor this host handed out (pass next_cursor back unchanged)"};
+    const BadSearchQuery bad{"query parameter 'cursor' is not a cursor this host handed out (pass next_cursor back unchanged)"};
     std::string text;
     try {
         std::istringstream in(cursor);
@@ -102,7 +102,7 @@ std::string parameterList() {
 
 void setParameter(store::OrderQuery& query, const std::string& name, const std::string& value) {
     auto refuse = [&](const std::string& rule) {
-        throw BadQuery{"query parameter '" + name + "' " + rule + ", got '" + clientText(value, 64) + "'"};
+        throw BadSearchQuery{"query parameter '" + name + "' " + rule + ", got '" + clientText(value, 64) + "'"};
     };
     static const std::regex refPattern("[A-Za-z0-9._:-]{1,64}"), chainPattern("[a-z0-9-]{1,64}");
     if (name == "customer") {
@@ -133,7 +133,7 @@ void setParameter(store::OrderQuery& query, const std::string& name, const std::
     } else if (name == "cursor") {
         query.after = decodeCursor(value);
     } else {
-        throw BadQuery{"unknown query parameter '" + clientText(name, 64) + "' (allowed: " + parameterList() + ")"};
+        throw BadSearchQuery{"unknown query parameter '" + clientText(name, 64) + "' (allowed: " + parameterList() + ")"};
     }
 }
 
@@ -162,12 +162,12 @@ void getOrders(ApiContext& context, const Poco::URI::QueryParameters& parameters
         std::set<std::string> seen;
         for (const auto& [name, value] : parameters) {
             if (!seen.insert(name).second)
-                throw BadQuery{"query parameter '" + clientText(name, 64) + "' is given more than once"};
+                throw BadSearchQuery{"query parameter '" + clientText(name, 64) + "' is given more than once"};
             setParameter(query, name, value);
         }
         if (query.createdFromMs && query.createdToMs && *query.createdFromMs >= *query.createdToMs)
-            throw BadQuery{"query parameter 'created_to' must be after 'created_from' (the range is [from, to))"};
-    } catch (const BadQuery& bad) {
+            throw BadSearchQuery{"query parameter 'created_to' must be after 'created_from' (the range is [from, to))"};
+    } catch (const BadSearchQuery& bad) {
         return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST, bad.detail);
     }
     const store::OrderPage page = store::OrderSearch(context.store.database()).find(query);

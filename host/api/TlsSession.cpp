@@ -23,7 +23,7 @@ using Clock = std::chrono::steady_clock;
 
 int socketOf(BIO* bio) { return static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(bio))); }
 
-bool wouldBlock(int error) { return error == EAGAIN || error == EWOULDBLOCK || error == EINTR; }
+bool tlsWouldBlock(int error) { return error == EAGAIN || error == EWOULDBLOCK || error == EINTR; }
 
 // Before each OpenSSL call: SSL_get_error reads this thread's error queue, and a failed
 // socket call's errno, so nothing older may be left in either.
@@ -35,14 +35,14 @@ void clearErrors() {
 int bioWrite(BIO* bio, const char* data, int length) {
     BIO_clear_retry_flags(bio);
     const ssize_t n = ::send(socketOf(bio), data, static_cast<std::size_t>(length), MSG_NOSIGNAL);
-    if (n < 0 && wouldBlock(errno)) BIO_set_retry_write(bio);
+    if (n < 0 && tlsWouldBlock(errno)) BIO_set_retry_write(bio);
     return static_cast<int>(n);
 }
 
 int bioRead(BIO* bio, char* data, int length) {
     BIO_clear_retry_flags(bio);
     const ssize_t n = ::recv(socketOf(bio), data, static_cast<std::size_t>(length), 0);
-    if (n < 0 && wouldBlock(errno)) BIO_set_retry_read(bio);
+    if (n < 0 && tlsWouldBlock(errno)) BIO_set_retry_read(bio);
     if (n == 0) BIO_set_flags(bio, BIO_FLAGS_IN_EOF);  // OpenSSL asks BIO_CTRL_EOF to tell EOF from an error
     return static_cast<int>(n);
 }

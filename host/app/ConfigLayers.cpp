@@ -12,7 +12,8 @@
 #include <set>
 #include <sstream>
 
-extern char** environ;
+#include <unistd.h>  // environ
+
 
 namespace orderhost::app {
 namespace {

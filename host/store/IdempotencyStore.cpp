@@ -15,12 +15,12 @@ namespace {
 
 using namespace fields;
 
-constexpr Field kClient{"client", 200, true}, kRoute{"route", 100, true}, kKey{"idempotency key", 255, true},
+constexpr Field kKeyClient{"client", 200, true}, kRoute{"route", 100, true}, kKey{"idempotency key", 255, true},
     kHash{"request_hash", 64, true}, kContentType{"content_type", 200, false}, kLocation{"location", 1000, false},
     kBody{"reply body", kMaxDocumentBytes, false};
 
 void checkId(const Database& db, const std::string& op, const KeyId& id) {
-    check(db, op, kClient, id.client);
+    check(db, op, kKeyClient, id.client);
     check(db, op, kRoute, id.route);
     check(db, op, kKey, id.key);
 }
@@ -29,7 +29,6 @@ const char* const kWhereId = " WHERE client = ? AND route = ? AND idem_key = ?";
 
 void bindId(Statement& st, const KeyId& id) { st, bind(id.client), bind(id.route), bind(id.key); }
 
-std::string text(const Nullable<std::string>& v) { return v.isNull() ? std::string() : v.value(); }
 
 }  // namespace
 

@@ -19,7 +19,6 @@ constexpr Field kInquiryId{"inquiry id", 36, true}, kChannel{"channel", 16, true
     kQuestion{"question", kMaxInquiryTextBytes, true}, kStatus{"status", 16, true},
     kAnswer{"answer", kMaxInquiryTextBytes, true}, kAnsweredBy{"answered_by", kMaxInquiryByBytes, true};
 
-std::string text(const Nullable<std::string>& v) { return v.isNull() ? std::string() : v.value(); }
 
 }  // namespace
 

@@ -1,7 +1,6 @@
 #include "host/store/Migrations.h"
 
-#include <chrono>
-
+#include "host/store/Clock.h"
 #include "host/store/Database.h"
 
 using namespace Poco::Data::Keywords;
@@ -241,11 +240,6 @@ void ensureMigrationsTable(Database& db) {
         // one fails on a catalog unique index. The table exists now; a second try sees it.
         create();
     }
-}
-
-Poco::Int64 nowMs() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 // Claims `m` by inserting its row first (which also takes the write lock), then applies it.

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include <Poco/Nullable.h>
+
 #include "host/store/Database.h"
 #include "host/store/OrderStore.h"
 
@@ -27,6 +29,9 @@ inline constexpr Field kId{"id", 36, true}, kOrderRef{"order_ref", 64, true}, kC
 inline std::string shown(const std::string& value) {
     return value.size() <= 64 ? value : value.substr(0, 64) + "...";
 }
+
+// A nullable text column as read: NULL reads as empty.
+inline std::string text(const Poco::Nullable<std::string>& v) { return v.isNull() ? std::string() : v.value(); }
 
 inline void check(const Database& db, const std::string& op, const Field& f, const std::string& value) {
     std::string problem;

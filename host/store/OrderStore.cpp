@@ -2,6 +2,7 @@
 
 #include "host/store/OrderFields.h"
 #include "host/store/OrderStatements.h"
+#include "host/store/TextClip.h"
 
 #include <Poco/Data/Statement.h>
 #include <Poco/Nullable.h>
@@ -15,16 +16,6 @@ namespace orderhost::store {
 namespace {
 
 using namespace fields;
-
-// Cuts at most `maxBytes` without splitting a UTF-8 sequence.
-std::string clipUtf8(const std::string& text, std::size_t maxBytes) {
-    if (text.size() <= maxBytes) return text;
-    std::size_t cut = maxBytes;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-    return text.substr(0, cut);
-}
-
-std::string text(const Nullable<std::string>& v) { return v.isNull() ? std::string() : v.value(); }
 
 template <class T>
 T number(const Nullable<T>& v) { return v.isNull() ? T{} : v.value(); }

@@ -1,8 +1,8 @@
 #include "host/store/PluginMigrations.h"
 
 #include <algorithm>
-#include <chrono>
 
+#include "host/store/Clock.h"
 #include "host/store/Database.h"
 
 using namespace Poco::Data::Keywords;
@@ -28,11 +28,6 @@ void ensurePluginMigrationsTable(Database& db) {
         // unique index; the table exists now and a second try sees it.
         create();
     }
-}
-
-Poco::Int64 nowMs() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 std::string describe(const std::string& pluginId, const PluginMigration& m) {

@@ -18,7 +18,7 @@ namespace {
 
 using namespace fields;
 
-constexpr Field kQuoteId{"quote id", 36, true}, kClient{"client", 64, true};
+constexpr Field kQuoteId{"quote id", 36, true}, kQuoteClient{"client", 64, true};
 
 // When this process last purged old quotes (ms); 0: never.
 std::atomic<int64_t> lastPurgeMs{0};
@@ -29,7 +29,7 @@ constexpr int64_t kPurgeEveryMs = 60 * 1000;
 void QuoteStore::save(const QuoteRecord& q) {
     const std::string op = "save quote " + shown(q.id);
     check(db_, op, kQuoteId, q.id);
-    check(db_, op, kClient, q.client);
+    check(db_, op, kQuoteClient, q.client);
     check(db_, op, kChain, q.chain);
     check(db_, op, kDocument, q.document);
     check(db_, op, kDocument, q.draft);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace orderhost::notification {
 
@@ -29,5 +30,9 @@ struct DeliveryResult {
 };
 
 inline DeliveryResult delivered() { return {DeliveryResult::Kind::sent, "", ""}; }
+
+inline DeliveryResult failure(DeliveryResult::Kind kind, std::string code, std::string message) {
+    return {kind, std::move(code), std::move(message)};
+}
 
 }  // namespace orderhost::notification

@@ -36,10 +36,6 @@ int replyCode(const Poco::Exception& e) {
     return 0;
 }
 
-DeliveryResult failure(DeliveryResult::Kind kind, std::string code, std::string message) {
-    return {kind, std::move(code), std::move(message)};
-}
-
 std::string base64(const std::string& text) {
     std::ostringstream encoded;
     Poco::Base64Encoder encoder(encoded);

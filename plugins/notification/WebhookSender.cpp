@@ -30,10 +30,6 @@ public:
     Sha256() : Poco::SHA2Engine(Poco::SHA2Engine::SHA_256) {}
 };
 
-DeliveryResult failure(DeliveryResult::Kind kind, std::string code, std::string message) {
-    return {kind, std::move(code), std::move(message)};
-}
-
 }  // namespace
 
 std::string webhookSignature(const std::string& secret, std::int64_t unixSeconds, const std::string& body) {

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-namespace orderhost::testing {
+namespace orderhost::testing::admin_cli_e2e_test {
 namespace {
 
 const std::string kToken = "cli-s3cret";
@@ -327,4 +327,4 @@ TEST(AdminCliRepeatTest, ABrokenConnectionIsRepeatedWithTheSameIdempotencyKey) {
 }
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::admin_cli_e2e_test

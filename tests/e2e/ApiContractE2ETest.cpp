@@ -19,7 +19,7 @@
 #include <iostream>
 #include <memory>
 
-namespace orderhost::testing {
+namespace orderhost::testing::api_contract_e2e_test {
 namespace {
 
 const char* const kToken = "contract-token";
@@ -215,4 +215,4 @@ TEST_P(ApiContractE2ETest, AReplyThatDriftsFromTheDescriptionFailsValidation) {
 INSTANTIATE_TEST_SUITE_P(Backends, ApiContractE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::api_contract_e2e_test

@@ -19,7 +19,7 @@
 #include <sstream>
 #include <thread>
 
-namespace orderhost::testing {
+namespace orderhost::testing::api_keys_e2e_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -275,4 +275,4 @@ TEST_P(ApiKeysE2ETest, AHostBeyondLoopbackRefusesToStartWithoutAKey) {
 INSTANTIATE_TEST_SUITE_P(Backends, ApiKeysE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::api_keys_e2e_test

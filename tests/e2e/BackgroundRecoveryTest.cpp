@@ -23,7 +23,7 @@
 #include <iostream>
 #include <memory>
 
-namespace orderhost::testing {
+namespace orderhost::testing::background_recovery_test {
 namespace {
 
 constexpr int kOrders = 8;  // four resume at a time: two rounds of the 4 s step
@@ -159,4 +159,4 @@ TEST_P(BackgroundRecoveryTest, AStopDuringRecoveryLeavesTheOrdersNotStartedUncou
 INSTANTIATE_TEST_SUITE_P(Backends, BackgroundRecoveryTest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::background_recovery_test

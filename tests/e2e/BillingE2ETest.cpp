@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-namespace orderhost::testing {
+namespace orderhost::testing::billing_e2e_test {
 namespace {
 
 Poco::JSON::Object::Ptr json(const std::string& body) {
@@ -209,4 +209,4 @@ TEST_P(BillingE2ETest, SigkillsDuringBillingLeaveOneInvoicePerOrderAndNoGap) {
 INSTANTIATE_TEST_SUITE_P(Backends, BillingE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::billing_e2e_test

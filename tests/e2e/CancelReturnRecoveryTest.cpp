@@ -19,7 +19,7 @@
 
 using namespace Poco::Data::Keywords;
 
-namespace orderhost::testing {
+namespace orderhost::testing::cancel_return_recovery_test {
 namespace {
 
 Poco::JSON::Object::Ptr parse(const std::string& body) {
@@ -127,4 +127,4 @@ TEST_P(CancelReturnRecoveryTest, AKillDuringTheReturnChainEndsReturnedWithEachEf
 INSTANTIATE_TEST_SUITE_P(Backends, CancelReturnRecoveryTest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::cancel_return_recovery_test

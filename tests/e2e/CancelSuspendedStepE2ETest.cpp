@@ -8,7 +8,7 @@
 
 #include <thread>
 
-namespace orderhost::testing {
+namespace orderhost::testing::cancel_suspended_step_e2e_test {
 namespace {
 
 using Poco::JSON::Object;
@@ -107,4 +107,4 @@ TEST_P(CancelSuspendedStepE2ETest, AHostKilledWhileUndoingTheWaitingStepFinishes
 INSTANTIATE_TEST_SUITE_P(Backends, CancelSuspendedStepE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::cancel_suspended_step_e2e_test

@@ -6,7 +6,7 @@
 
 #include <Poco/JSON/Array.h>
 
-namespace orderhost::testing {
+namespace orderhost::testing::composed_chains_e2e_test {
 namespace {
 
 using Poco::JSON::Object;
@@ -172,4 +172,4 @@ TEST_P(ComposedChainsE2ETest, ACarrierRefusingTheBookingUndoesStockInvoicePaymen
 INSTANTIATE_TEST_SUITE_P(Backends, ComposedChainsE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::composed_chains_e2e_test

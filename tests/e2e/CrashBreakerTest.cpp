@@ -11,7 +11,7 @@
 
 #include <filesystem>
 
-namespace orderhost::testing {
+namespace orderhost::testing::crash_breaker_test {
 namespace {
 
 Poco::JSON::Object::Ptr json(const HttpReply& reply) {
@@ -70,4 +70,4 @@ TEST_P(CrashBreakerTest, ASegfaultingStepEndsOnHoldAfterTheCrashLimitAndTheHostS
 INSTANTIATE_TEST_SUITE_P(Backends, CrashBreakerTest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::crash_breaker_test

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-namespace orderhost::testing {
+namespace orderhost::testing::crash_recovery_test {
 namespace {
 
 std::string order(const std::string& ref) {
@@ -149,4 +149,4 @@ TEST_P(CrashRecoveryTest, ARetryDelayIsDurableAcrossAKill) {
 INSTANTIATE_TEST_SUITE_P(Backends, CrashRecoveryTest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::crash_recovery_test

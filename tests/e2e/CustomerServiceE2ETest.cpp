@@ -16,7 +16,7 @@
 #include <set>
 #include <vector>
 
-namespace orderhost::testing {
+namespace orderhost::testing::customer_service_e2e_test {
 namespace {
 
 Poco::JSON::Object::Ptr json(const std::string& body) {
@@ -253,4 +253,4 @@ TEST_P(CustomerServiceE2ETest, CancelIsAllowedBeforeTheGuardStep) {
 INSTANTIATE_TEST_SUITE_P(Backends, CustomerServiceE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::customer_service_e2e_test

@@ -26,7 +26,7 @@
 #include <thread>
 #include <vector>
 
-namespace orderhost::testing {
+namespace orderhost::testing::database_outage_test {
 namespace {
 
 // The test's own cluster: a folder and a free port, the project's script doing the work.
@@ -174,9 +174,9 @@ TEST_F(DatabaseOutageTest, AHostStartedBeforeItsDatabaseWaitsForIt) {
 }
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::database_outage_test
 
-namespace orderhost::testing {
+namespace orderhost::testing::database_outage_test {
 namespace {
 
 // A size-limited tmpfs for the SQLite file, filled by a filler file once the host has started
@@ -282,4 +282,4 @@ TEST(DatabaseFullTest, ASqliteDiskThatFillsUpGets503AndEveryOrderCompletesOnceTh
 }
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::database_outage_test

@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-namespace orderhost::testing {
+namespace orderhost::testing::events_feed_test {
 namespace {
 
 const std::map<std::string, std::string> kAuth{{"Authorization", "Bearer s3cret"}};
@@ -211,4 +211,4 @@ TEST(WebhookRelayE2ETest, TheDocumentedVerificationAcceptsTheHostsSignature) {
 }
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::events_feed_test

@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-namespace orderhost::testing {
+namespace orderhost::testing::host_robustness_test {
 namespace {
 namespace fs = std::filesystem;
 
@@ -84,7 +84,7 @@ TEST(HostRobustnessTest, ConcurrentErpRequestsAllSucceedAndAnOrderIsCreatedOnce)
 }
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::host_robustness_test
 
 #include <Poco/Net/StreamSocket.h>
 
@@ -92,7 +92,7 @@ TEST(HostRobustnessTest, ConcurrentErpRequestsAllSucceedAndAnOrderIsCreatedOnce)
 
 #include <cstdio>
 
-namespace orderhost::testing {
+namespace orderhost::testing::host_robustness_test {
 namespace {
 
 // Sends raw bytes on one connection and returns everything the host answers before closing.
@@ -144,4 +144,4 @@ TEST(HostRobustnessTest, MalformedUrisAndHeadRequestsGetProperAnswers) {
 }
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::host_robustness_test

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-namespace orderhost::testing {
+namespace orderhost::testing::host_signals_test {
 namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -135,4 +135,4 @@ TEST(HostSignalsTest, SigtermLeavesAHungCallAfterTheGraceAndTheRestartedHostResu
 }
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::host_signals_test

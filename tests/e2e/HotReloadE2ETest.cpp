@@ -24,7 +24,7 @@
 #include <thread>
 #include <vector>
 
-namespace orderhost::testing {
+namespace orderhost::testing::hot_reload_e2e_test {
 namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -276,4 +276,4 @@ INSTANTIATE_TEST_SUITE_P(Backends, HotReloadE2ETest, ::testing::ValuesIn(testBac
 INSTANTIATE_TEST_SUITE_P(Backends, HotReloadPluginE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::hot_reload_e2e_test

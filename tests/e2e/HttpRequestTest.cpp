@@ -10,7 +10,7 @@
 
 #include <chrono>
 
-namespace orderhost::testing {
+namespace orderhost::testing::http_request_test {
 namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -116,4 +116,4 @@ TEST(HttpRequestTest, AClientCannotForgeLogLinesThroughTheRequestLine) {
 }
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::http_request_test

@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-namespace orderhost::testing {
+namespace orderhost::testing::idempotency_e2e_test {
 namespace {
 
 Poco::JSON::Object::Ptr json(const std::string& body) {
@@ -215,4 +215,4 @@ TEST_P(IdempotencyE2ETest, AReplayAfterAHostRestartReturnsTheOriginalReply) {
 INSTANTIATE_TEST_SUITE_P(Backends, IdempotencyE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::idempotency_e2e_test

@@ -18,7 +18,7 @@
 #include <sstream>
 #include <thread>
 
-namespace orderhost::testing {
+namespace orderhost::testing::isolation_test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -257,4 +257,4 @@ TEST(IsolatedRestartTest, AWorkerThatDiesAtEveryStartIsRestartedWithBackoffAndRe
 INSTANTIATE_TEST_SUITE_P(Backends, IsolationTest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::isolation_test

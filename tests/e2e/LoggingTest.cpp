@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-namespace orderhost::testing {
+namespace orderhost::testing::logging_test {
 namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -163,4 +163,4 @@ TEST(LoggingTest, ADaemonWritesItsLogToTheConfiguredFile) {
 }
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::logging_test

@@ -17,7 +17,7 @@
 #include <sstream>
 #include <string>
 
-namespace orderhost::testing {
+namespace orderhost::testing::make_pack_e2e_test {
 namespace {
 
 Poco::JSON::Object::Ptr json(const std::string& body) {
@@ -194,4 +194,4 @@ TEST_P(MakePackE2ETest, AFailureAfterPreparationCancelsPickListsAndParcels) {
 INSTANTIATE_TEST_SUITE_P(Backends, MakePackE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::make_pack_e2e_test

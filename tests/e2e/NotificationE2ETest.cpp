@@ -25,7 +25,7 @@
 #include <map>
 #include <sstream>
 
-namespace orderhost::testing {
+namespace orderhost::testing::notification_e2e_test {
 namespace {
 
 using Poco::JSON::Object;
@@ -208,4 +208,4 @@ TEST_P(NotificationE2ETest, AFailureAfterPublicationWithdrawsItOnce) {
 INSTANTIATE_TEST_SUITE_P(Backends, NotificationE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::notification_e2e_test

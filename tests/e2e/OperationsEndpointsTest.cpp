@@ -14,7 +14,7 @@
 #include <sstream>
 #include <thread>
 
-namespace orderhost::testing {
+namespace orderhost::testing::operations_endpoints_test {
 namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -166,4 +166,4 @@ TEST(OperationsEndpointsTest, EveryStepWorkerHungMakesTheHostNotReady) {
 }
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::operations_endpoints_test

@@ -8,7 +8,7 @@
 
 #include <string>
 
-namespace orderhost::testing {
+namespace orderhost::testing::order_api_test {
 namespace {
 
 Poco::JSON::Object::Ptr json(const HttpReply& reply) {
@@ -182,13 +182,13 @@ TEST_F(OrderApiTest, AdministratorsSeePluginsAndChains) {
 }
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::order_api_test
 
 #include "tests/support/TestDatabase.h"
 
 #include <filesystem>
 
-namespace orderhost::testing {
+namespace orderhost::testing::order_api_test {
 namespace {
 
 // The ERP's essential path on every backend: create, read back, repeat, conflict.
@@ -220,9 +220,9 @@ TEST_P(OrderApiBackendTest, CreateReadRepeatAndConflictBehaveTheSame) {
 INSTANTIATE_TEST_SUITE_P(Backends, OrderApiBackendTest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::order_api_test
 
-namespace orderhost::testing {
+namespace orderhost::testing::order_api_test {
 namespace {
 
 TEST_F(OrderApiTest, ACreditControllerReleasesOrRefusesAHeldOrderBySignal) {
@@ -277,4 +277,4 @@ TEST_F(OrderApiTest, AReturnNeedsAReturnChain) {
 }
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::order_api_test

@@ -19,7 +19,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace orderhost::testing {
+namespace orderhost::testing::order_to_cash_e2e_test {
 namespace {
 
 using Poco::JSON::Object;
@@ -128,4 +128,4 @@ TEST_P(OrderToCashE2ETest, AfterAMixOfOrdersTheExposureIsExactlyOpenReceivablesP
 INSTANTIATE_TEST_SUITE_P(Backends, OrderToCashE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::order_to_cash_e2e_test

@@ -21,7 +21,7 @@
 #include <fstream>
 #include <thread>
 
-namespace orderhost::testing {
+namespace orderhost::testing::payment_e2e_test {
 namespace {
 
 using Poco::JSON::Object;
@@ -379,4 +379,4 @@ TEST(PaymentConfigTest, ChainsValidateRefusesABadGatewayConfigNamingTheField) {
 INSTANTIATE_TEST_SUITE_P(Backends, PaymentE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::payment_e2e_test

@@ -10,7 +10,7 @@
 #include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
-namespace orderhost::testing {
+namespace orderhost::testing::plugin_boundary_e2e_test {
 namespace {
 
 Poco::JSON::Object::Ptr strictJson(const HttpReply& reply) {
@@ -69,4 +69,4 @@ TEST(PluginBoundaryE2ETest, HostileTextAndPluginEventsReachClientsAsValidJson) {
 }
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::plugin_boundary_e2e_test

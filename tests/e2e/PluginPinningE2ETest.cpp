@@ -16,7 +16,7 @@
 #include <fstream>
 #include <string>
 
-namespace orderhost::testing {
+namespace orderhost::testing::plugin_pinning_e2e_test {
 namespace {
 namespace fs = std::filesystem;
 
@@ -121,4 +121,4 @@ TEST_F(PluginPinningE2ETest, AnIsolatedPinnedPluginRunsInItsWorkerFromTheHashedC
 }
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::plugin_pinning_e2e_test

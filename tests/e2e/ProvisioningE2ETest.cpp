@@ -15,7 +15,7 @@
 
 #include <filesystem>
 
-namespace orderhost::testing {
+namespace orderhost::testing::provisioning_e2e_test {
 namespace {
 using namespace Poco::Data::Keywords;
 
@@ -114,4 +114,4 @@ TEST_P(ProvisioningE2ETest, ServiceLinesBecomeAccountsAndACancelDeprovisionsThem
 INSTANTIATE_TEST_SUITE_P(Backends, ProvisioningE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::provisioning_e2e_test

@@ -16,7 +16,7 @@
 #include <chrono>
 #include <thread>
 
-namespace orderhost::testing {
+namespace orderhost::testing::reload_refusal_e2e_test {
 namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -167,4 +167,4 @@ TEST_P(ReloadRefusalE2ETest, SigtermDuringALongSighupReloadStopsTheHostWithoutWa
 INSTANTIATE_TEST_SUITE_P(Backends, ReloadRefusalE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::reload_refusal_e2e_test

@@ -15,7 +15,7 @@
 #include <filesystem>
 #include <memory>
 
-namespace orderhost::testing {
+namespace orderhost::testing::respond_async_e2e_test {
 namespace {
 
 Poco::JSON::Object::Ptr json(const std::string& body) {
@@ -134,4 +134,4 @@ TEST_P(RespondAsyncE2ETest, OrdersQueuedAtAGracefulStopAreHandedBackAndCompleteA
 INSTANTIATE_TEST_SUITE_P(Backends, RespondAsyncE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::respond_async_e2e_test

@@ -21,7 +21,7 @@
 #include <sstream>
 #include <thread>
 
-namespace orderhost::testing {
+namespace orderhost::testing::return_e2e_test {
 namespace {
 
 using Poco::JSON::Object;
@@ -318,4 +318,4 @@ TEST_P(ReturnE2ETest, ASigkillInTheReturnChainLeavesEachEffectOnce) {
 INSTANTIATE_TEST_SUITE_P(Backends, ReturnE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::return_e2e_test

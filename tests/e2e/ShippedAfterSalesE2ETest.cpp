@@ -26,7 +26,7 @@
 #include <sstream>
 #include <thread>
 
-namespace orderhost::testing {
+namespace orderhost::testing::shipped_after_sales_e2e_test {
 namespace {
 
 using Poco::JSON::Object;
@@ -358,4 +358,4 @@ TEST_P(ShippedAfterSalesE2ETest, ACarrierExceptionStaysHeldForAPersonPastTheDeli
 INSTANTIATE_TEST_SUITE_P(Backends, ShippedAfterSalesE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::shipped_after_sales_e2e_test

@@ -19,7 +19,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace orderhost::testing {
+namespace orderhost::testing::shipping_e2e_test {
 namespace {
 
 using Poco::JSON::Object;
@@ -204,4 +204,4 @@ TEST(ShippingConfigTest, ChainsValidateRefusesABadCarrierConfigNamingTheField) {
 INSTANTIATE_TEST_SUITE_P(Backends, ShippingE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::shipping_e2e_test

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-namespace orderhost::testing {
+namespace orderhost::testing::slow_client_test {
 namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -274,4 +274,4 @@ TEST(SlowClientTest, ASaturatedHostAnswers503WithRetryAfterInsteadOfDroppingTheC
 }
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::slow_client_test

@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-namespace orderhost::testing {
+namespace orderhost::testing::sourcing_e2e_test {
 namespace {
 
 using Poco::JSON::Object;
@@ -147,4 +147,4 @@ TEST_P(SourcingE2ETest, ABackorderWaitsForStockArrivedAndTheRequisitionReachesTh
 INSTANTIATE_TEST_SUITE_P(Backends, SourcingE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::sourcing_e2e_test

@@ -22,7 +22,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace orderhost::testing {
+namespace orderhost::testing::split_invoice_return_e2e_test {
 namespace {
 
 using Poco::JSON::Object;
@@ -211,4 +211,4 @@ TEST_P(SplitInvoiceReturnE2ETest, ARefundLostAfterItsCreditNotesIsRefundedOnceBy
 INSTANTIATE_TEST_SUITE_P(Backends, SplitInvoiceReturnE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::split_invoice_return_e2e_test

@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
-namespace orderhost::testing {
+namespace orderhost::testing::sqlite_host_test {
 namespace {
 namespace fs = std::filesystem;
 
@@ -86,4 +86,4 @@ TEST(SqliteHostTest, OrdersOnAChainTheHostDoesNotLoadAreAProblemInHealth) {
 }
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::sqlite_host_test

@@ -17,7 +17,7 @@
 
 using namespace Poco::Data::Keywords;
 
-namespace orderhost::testing {
+namespace orderhost::testing::sqlite_load_test {
 namespace {
 
 TEST(SqliteLoadTest, ConcurrentOrdersWhoseStepsHitSqlErrorsLeaveTheHostServing) {
@@ -63,4 +63,4 @@ TEST(SqliteLoadTest, ConcurrentOrdersWhoseStepsHitSqlErrorsLeaveTheHostServing) 
 }
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::sqlite_load_test

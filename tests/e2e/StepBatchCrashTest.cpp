@@ -20,7 +20,7 @@
 
 using namespace Poco::Data::Keywords;
 
-namespace orderhost::testing {
+namespace orderhost::testing::step_batch_crash_test {
 namespace {
 
 Poco::JSON::Object::Ptr parse(const std::string& body) {
@@ -135,4 +135,4 @@ TEST_P(StepBatchCrashTest, WithOneStepPerCommitEachStepIsCommittedAlone) {
 INSTANTIATE_TEST_SUITE_P(Backends, StepBatchCrashTest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::step_batch_crash_test

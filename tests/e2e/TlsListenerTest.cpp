@@ -29,7 +29,7 @@
 #include <thread>
 #include <vector>
 
-namespace orderhost::testing {
+namespace orderhost::testing::tls_listener_test {
 namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -366,4 +366,4 @@ TEST_F(TlsListenerTest, BeyondLoopbackWithoutTlsTheHostWarns) {
 }
 
 }  // namespace
-}  // namespace orderhost::testing
+}  // namespace orderhost::testing::tls_listener_test

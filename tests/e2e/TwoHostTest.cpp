@@ -13,7 +13,7 @@
 
 #include <gtest/gtest.h>
 
-namespace orderhost::testing::twohost {
+namespace orderhost::testing::twohost::two_host_test {
 
 TEST_F(TwoHostTest, SharedLoadRunsEveryStepOfEveryOrderOnce) {
     const std::int64_t started = nowMs();
@@ -199,4 +199,4 @@ TEST_F(TwoHostTest, DISABLED_AHostStalledInsideACommitBlocksTheTakeOver) {
 }
 
 
-}  // namespace orderhost::testing::twohost
+}  // namespace orderhost::testing::twohost::two_host_test

@@ -15,7 +15,7 @@ using orderhost::testing::FakeHost;
 
 namespace {
 
-constexpr char kOrder[] = R"({"flag":true,"off":false,"nothing":null,"count":1,"text":"true",
+constexpr char kAbi11Order[] = R"({"flag":true,"off":false,"nothing":null,"count":1,"text":"true",
   "attrs":{"a":1,"b/c":2},"lines":["x","y","z"]})";
 
 struct HostLevel {
@@ -27,7 +27,7 @@ void PrintTo(const HostLevel& level, std::ostream* os) { *os << level.name; }
 
 class SdkOnEachHost : public ::testing::TestWithParam<HostLevel> {
  protected:
-  SdkOnEachHost() : host_(kOrder) {
+  SdkOnEachHost() : host_(kAbi11Order) {
     host_.deadline_ms = 1700000005000;
     call_ = host_.stepCall();
   }
@@ -105,7 +105,7 @@ TEST_P(SdkOnEachHost, EventsAreEmittedOrRefusedAsUnavailable) {
 }
 
 TEST_P(SdkOnEachHost, ThePluginLoggerNeedsNoCallAndIsSilentOnA10Host) {
-  static const oh_plugin_info* const info = reinterpret_cast<const oh_plugin_info*>(&kOrder);
+  static const oh_plugin_info* const info = reinterpret_cast<const oh_plugin_info*>(&kAbi11Order);
   FakeHost::pluginLogs().clear();
   sdk::PluginLogger log(&services(), info);
   EXPECT_EQ(log.available(), GetParam().is11);

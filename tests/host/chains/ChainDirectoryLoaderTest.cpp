@@ -5,10 +5,10 @@
 namespace orderhost::chains {
 namespace {
 
-const std::string kData = ORDERHOST_CHAINS_TEST_DATA;
+const std::string kChainDirs = ORDERHOST_CHAINS_TEST_DATA;
 
 TEST(ChainDirectoryLoader, LoadsYamlAndYmlFilesInNameOrder) {
-    const ChainDirectoryResult loaded = loadChainDirectory(kData + "/valid");
+    const ChainDirectoryResult loaded = loadChainDirectory(kChainDirs + "/valid");
     EXPECT_TRUE(loaded.ok()) << loaded.errors.at(0).toString();
     ASSERT_EQ(loaded.chains.size(), 3u);  // README.txt is ignored
     EXPECT_EQ(loaded.chains[0].name, "cancel-order");
@@ -18,7 +18,7 @@ TEST(ChainDirectoryLoader, LoadsYamlAndYmlFilesInNameOrder) {
 }
 
 TEST(ChainDirectoryLoader, AggregatesErrorsOfAllFiles) {
-    const std::string dir = kData + "/mixed";
+    const std::string dir = kChainDirs + "/mixed";
     const ChainDirectoryResult loaded = loadChainDirectory(dir);
     ASSERT_EQ(loaded.chains.size(), 1u);
     EXPECT_EQ(loaded.chains[0].location.file, dir + "/a-cancel.yaml");
@@ -36,7 +36,7 @@ TEST(ChainDirectoryLoader, AggregatesErrorsOfAllFiles) {
 }
 
 TEST(ChainDirectoryLoader, MissingFolderIsOneError) {
-    const ChainDirectoryResult loaded = loadChainDirectory(kData + "/nope");
+    const ChainDirectoryResult loaded = loadChainDirectory(kChainDirs + "/nope");
     ASSERT_EQ(loaded.errors.size(), 1u);
     EXPECT_NE(loaded.errors[0].message.find("cannot list the chain folder"), std::string::npos);
 }

@@ -13,13 +13,13 @@ namespace {
 using Errors = std::vector<std::string>;
 
 // A one-step chain whose "when" (line 8) takes `when`; conditions start on line 9, column 7.
-const std::string kHead =
+const std::string kWhenHead =
     "name: c\nversion: 1\ntrigger: place_order\nsteps:\n  - name: s\n    plugin: p.q\n    step: k\n    when:";
 
-ChainParseResult parseWhen(const std::string& when) { return parseChainText(kHead + when, "t.yaml"); }
+ChainParseResult parseWhen(const std::string& when) { return parseChainText(kWhenHead + when, "t.yaml"); }
 
 // The errors as "line:column: message".
-Errors errorsOf(const std::string& when) {
+Errors whenErrorsOf(const std::string& when) {
     const ChainParseResult result = parseWhen(when);
     Errors errors;
     for (const ChainError& e : result.errors)
@@ -36,7 +36,7 @@ std::shared_ptr<const Condition> conditionOf(const std::string& when) {
 }
 
 TEST(Condition, StepsWithoutWhenAlwaysRun) {
-    const ChainParseResult result = parseChainText(kHead.substr(0, kHead.rfind("    when:")), "t.yaml");
+    const ChainParseResult result = parseChainText(kWhenHead.substr(0, kWhenHead.rfind("    when:")), "t.yaml");
     ASSERT_TRUE(result.ok()) << result.errors.at(0).toString();
     EXPECT_EQ(result.chain->steps.at(0).when, nullptr);
 }
@@ -89,15 +89,15 @@ TEST(Condition, ReadsEveryOperator) {
 }
 
 TEST(Condition, UnknownOperatorsNameTheAllowedOnes) {
-    EXPECT_EQ(errorsOf("\n      path: /x\n      equal: 1\n"),
+    EXPECT_EQ(whenErrorsOf("\n      path: /x\n      equal: 1\n"),
               Errors{"10:7: unknown field \"equal\" in a condition; allowed fields: all, any, not, path, equals, "
                      "not_equals, in, exists, greater_than, less_than"});
-    EXPECT_EQ(errorsOf("\n      path: /x\n      path: /y\n      exists: true\n"),
+    EXPECT_EQ(whenErrorsOf("\n      path: /x\n      path: /y\n      exists: true\n"),
               Errors{"10:7: duplicate field \"path\" (first given at line 9)"});
 }
 
 TEST(Condition, WrongValueTypes) {
-    EXPECT_EQ(errorsOf(R"(
+    EXPECT_EQ(whenErrorsOf(R"(
       all:
         - path: /a
           equals: [1]
@@ -124,7 +124,7 @@ TEST(Condition, WrongValueTypes) {
 }
 
 TEST(Condition, BadJsonPointers) {
-    EXPECT_EQ(errorsOf(R"(
+    EXPECT_EQ(whenErrorsOf(R"(
       any:
         - path: lines/kind
           exists: true
@@ -149,7 +149,7 @@ TEST(Condition, BadJsonPointers) {
                       "20:17: \"path\" must not contain control characters"}));
     std::string longPath;
     for (std::size_t i = 0; i <= kMaxConditionPathParts; ++i) longPath += "/p";
-    EXPECT_EQ(errorsOf("\n      path: " + longPath + "\n      exists: true\n"),
+    EXPECT_EQ(whenErrorsOf("\n      path: " + longPath + "\n      exists: true\n"),
               Errors{"9:13: \"path\" may have at most 32 parts, got 33"});
 }
 
@@ -157,7 +157,7 @@ TEST(Condition, BadJsonPointers) {
 // and turns a NUL in a plain scalar into a lone 0xA0) reached describe() and so the skip message
 // stored for the step and served as JSON.
 TEST(Condition, PathsAndStringValuesMustBeUtf8) {
-    EXPECT_EQ(errorsOf(" {path: \"/a\xff\", exists: true}\n"), Errors{"8:18: \"path\" is not valid UTF-8"});
+    EXPECT_EQ(whenErrorsOf(" {path: \"/a\xff\", exists: true}\n"), Errors{"8:18: \"path\" is not valid UTF-8"});
     // The fuzzer's input: there a NUL in a flow mapping reached the path as a lone 0xA0.
     const char fuzzed[] = "all:\n  - {path: /nphsigW\0_address, exists: true}\n  - not: {path: /y, greater_than: 10}\n";
     std::vector<ChainError> errors;
@@ -165,45 +165,45 @@ TEST(Condition, PathsAndStringValuesMustBeUtf8) {
               nullptr);
     ASSERT_EQ(errors.size(), 1u);
     EXPECT_EQ(errors[0].message, "\"path\" is not valid UTF-8");
-    EXPECT_EQ(errorsOf(" {path: /a, equals: \"x\xc3\"}\n"), Errors{"8:30: \"equals\" is not valid UTF-8"});
-    EXPECT_EQ(errorsOf(" {path: /a, in: [ok, \"\xed\xa0\x80\"]}\n"),
+    EXPECT_EQ(whenErrorsOf(" {path: /a, equals: \"x\xc3\"}\n"), Errors{"8:30: \"equals\" is not valid UTF-8"});
+    EXPECT_EQ(whenErrorsOf(" {path: /a, in: [ok, \"\xed\xa0\x80\"]}\n"),
               Errors{"8:31: each value of \"in\" is not valid UTF-8"});
     ASSERT_NE(conditionOf(" {path: /caf\xc3\xa9, equals: \"\xe2\x82\xac\"}\n"), nullptr);  // UTF-8 stays fine
 }
 
 TEST(Condition, EmptyAndWrongLists) {
-    EXPECT_EQ(errorsOf(" {all: []}\n"), Errors{"8:17: \"all\" is empty: list at least one condition"});
-    EXPECT_EQ(errorsOf("\n      path: /a\n      in: []\n"), Errors{"10:11: \"in\" is empty: list at least one value"});
-    EXPECT_EQ(errorsOf("\n      any: {path: /a, exists: true}\n"),
+    EXPECT_EQ(whenErrorsOf(" {all: []}\n"), Errors{"8:17: \"all\" is empty: list at least one condition"});
+    EXPECT_EQ(whenErrorsOf("\n      path: /a\n      in: []\n"), Errors{"10:11: \"in\" is empty: list at least one value"});
+    EXPECT_EQ(whenErrorsOf("\n      any: {path: /a, exists: true}\n"),
               Errors{"9:12: \"any\" must be a sequence of conditions, got a mapping"});
-    EXPECT_EQ(errorsOf("\n      path: /a\n      in: vip\n"),
+    EXPECT_EQ(whenErrorsOf("\n      path: /a\n      in: vip\n"),
               Errors{"10:11: \"in\" must be a sequence of values such as [a, b], got a string"});
     std::string many = "\n      path: /a\n      in: [0";
     for (std::size_t i = 1; i <= kMaxConditionInValues; ++i) many += ", " + std::to_string(i);
-    EXPECT_EQ(errorsOf(many + "]\n"), Errors{"10:11: \"in\" may list at most 100 values, got 101"});
+    EXPECT_EQ(whenErrorsOf(many + "]\n"), Errors{"10:11: \"in\" may list at most 100 values, got 101"});
 }
 
 TEST(Condition, OneOperatorPerCondition) {
-    EXPECT_EQ(errorsOf("\n      path: /a\n      equals: 1\n      in: [1]\n"),
+    EXPECT_EQ(whenErrorsOf("\n      path: /a\n      equals: 1\n      in: [1]\n"),
               Errors{"11:7: a condition takes exactly one operator, got \"equals\" and \"in\"; combine tests with "
                      "all: or any:"});
-    EXPECT_EQ(errorsOf("\n      path: /a\n      not:\n        path: /b\n        exists: true\n"),
+    EXPECT_EQ(whenErrorsOf("\n      path: /a\n      not:\n        path: /b\n        exists: true\n"),
               Errors{"9:7: \"path\" cannot be used together with \"not\": give each test inside it its own path"});
-    EXPECT_EQ(errorsOf("\n      equals: 1\n"), Errors{"9:7: \"equals\" needs a \"path\" in the same condition"});
-    EXPECT_EQ(errorsOf("\n      path: /a\n"),
+    EXPECT_EQ(whenErrorsOf("\n      equals: 1\n"), Errors{"9:7: \"equals\" needs a \"path\" in the same condition"});
+    EXPECT_EQ(whenErrorsOf("\n      path: /a\n"),
               Errors{"9:7: the test on path \"/a\" needs an operator: equals, not_equals, in, exists, greater_than "
                      "or less_than"});
-    EXPECT_EQ(errorsOf(" {}\n"), Errors{"8:11: a condition needs all:, any:, not:, or a path: with an operator"});
+    EXPECT_EQ(whenErrorsOf(" {}\n"), Errors{"8:11: a condition needs all:, any:, not:, or a path: with an operator"});
 }
 
 TEST(Condition, WhenMustBeAMapping) {
-    EXPECT_EQ(errorsOf("\n"),
+    EXPECT_EQ(whenErrorsOf("\n"),
               Errors{"8:5: a condition must be a mapping (all:, any:, not:, or path: with an operator), got null "
                      "(an empty value)"});
-    EXPECT_EQ(errorsOf(" always\n"),
+    EXPECT_EQ(whenErrorsOf(" always\n"),
               Errors{"8:11: a condition must be a mapping (all:, any:, not:, or path: with an operator), got a "
                      "string"});
-    EXPECT_EQ(errorsOf("\n      not:\n"),
+    EXPECT_EQ(whenErrorsOf("\n      not:\n"),
               Errors{"9:7: a condition must be a mapping (all:, any:, not:, or path: with an operator), got null "
                      "(an empty value)"});
 }
@@ -221,10 +221,10 @@ TEST(Condition, NestingIsLimited) {
     ASSERT_TRUE(deepest);
     EXPECT_EQ(deepest->kind, ConditionKind::Not);
     // 8 levels of not: put the test on level 9, line 17, indented 22.
-    EXPECT_EQ(errorsOf(nestedNots(kMaxConditionDepth)),
+    EXPECT_EQ(whenErrorsOf(nestedNots(kMaxConditionDepth)),
               Errors{"17:23: conditions nest too deeply: all/any/not may nest at most 8 levels"});
     // An alias that contains itself is cut by the same limit.
-    EXPECT_EQ(errorsOf(" &loop {not: *loop}\n").size(), 1u);
+    EXPECT_EQ(whenErrorsOf(" &loop {not: *loop}\n").size(), 1u);
 }
 
 TEST(Condition, AliasesCannotBlowUpTheSize) {
@@ -236,7 +236,7 @@ TEST(Condition, AliasesCannotBlowUpTheSize) {
         yaml += "]}\n";
     }
     const auto start = std::chrono::steady_clock::now();
-    const Errors errors = errorsOf(yaml);
+    const Errors errors = whenErrorsOf(yaml);
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
     ASSERT_EQ(errors.size(), 1u);
     EXPECT_NE(errors[0].find("the condition is too large: at most 100 conditions"), std::string::npos) << errors[0];

@@ -16,7 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // Set by the marks_on_load fixture's constructor in whichever process runs it.
-constexpr const char* kRanMarker = "ORDERHOST_TEST_PLUGIN_RAN";
+constexpr const char* kConstructorRanMarker = "ORDERHOST_TEST_PLUGIN_RAN";
 
 class PluginRegistryPinsTest : public ::testing::Test {
 protected:
@@ -62,11 +62,11 @@ TEST_F(PluginRegistryPinsTest, APinnedPluginLoadsUnderItsOwnFileName) {
 TEST_F(PluginRegistryPinsTest, AnUnpinnedFileIsRefusedWithItsHashBeforeAnyOfItsCodeRuns) {
     const fs::path good = copyIn("good");
     const fs::path marks = copyIn("marks_on_load");
-    ::unsetenv(kRanMarker);
+    ::unsetenv(kConstructorRanMarker);
     // Without the probe, the host itself would be the first to run it.
     PluginRegistry registry(services::hostInfo(), pinned(hashOf(good) + "  test.good\n", false));
     registry.loadFolder(folder_);
-    EXPECT_EQ(std::getenv(kRanMarker), nullptr) << "the unpinned plugin's constructor ran in the host";
+    EXPECT_EQ(std::getenv(kConstructorRanMarker), nullptr) << "the unpinned plugin's constructor ran in the host";
     ASSERT_EQ(registry.refusals().size(), 1u);
     EXPECT_EQ(registry.refusals()[0].file, marks.string());
     EXPECT_EQ(registry.refusals()[0].reason,

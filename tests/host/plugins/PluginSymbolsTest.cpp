@@ -18,12 +18,12 @@ namespace orderhost::plugins {
 namespace {
 namespace fs = std::filesystem;
 
-fs::path fixture(const std::string& name) { return fs::path(ORDERHOST_TEST_PLUGIN_DIR) / (name + ".so"); }
+fs::path fixturePath(const std::string& name) { return fs::path(ORDERHOST_TEST_PLUGIN_DIR) / (name + ".so"); }
 
 constexpr const char* kUniqueName = "fixture_header_state::entry_calls (_ZN20fixture_header_state11entry_callsE)";
 
 TEST(PluginSymbolsTest, FindsTheGnuUniqueSymbolOfAnInlineVariable) {
-    const ExportedSymbols symbols = readExportedSymbols(fixture("gnu_unique"));
+    const ExportedSymbols symbols = readExportedSymbols(fixturePath("gnu_unique"));
     EXPECT_EQ(symbols.error, "");
     EXPECT_EQ(symbols.gnuUnique, std::vector<std::string>{kUniqueName});
     EXPECT_NE(uniqueSymbolProblem(symbols).find(std::string("exports GNU unique symbol(s) ") + kUniqueName),
@@ -31,7 +31,7 @@ TEST(PluginSymbolsTest, FindsTheGnuUniqueSymbolOfAnInlineVariable) {
 }
 
 TEST(PluginSymbolsTest, ReportsAnExtraExportedFunctionButNotTheEntryOrLinkerNoise) {
-    const ExportedSymbols symbols = readExportedSymbols(fixture("extra_export"));
+    const ExportedSymbols symbols = readExportedSymbols(fixturePath("extra_export"));
     EXPECT_EQ(symbols.error, "");
     EXPECT_TRUE(symbols.gnuUnique.empty());
     EXPECT_EQ(symbols.extra, std::vector<std::string>{"fixture_extra_export"});
@@ -42,7 +42,7 @@ TEST(PluginSymbolsTest, ReportsAnExtraExportedFunctionButNotTheEntryOrLinkerNois
 }
 
 TEST(PluginSymbolsTest, AHiddenVisibilityPluginExportsNothingElse) {
-    const ExportedSymbols symbols = readExportedSymbols(fixture("good"));
+    const ExportedSymbols symbols = readExportedSymbols(fixturePath("good"));
     EXPECT_EQ(symbols.error, "");
     EXPECT_TRUE(symbols.gnuUnique.empty());
     EXPECT_TRUE(symbols.extra.empty()) << symbols.extra.front();
@@ -51,7 +51,7 @@ TEST(PluginSymbolsTest, AHiddenVisibilityPluginExportsNothingElse) {
 
 TEST(PluginSymbolsTest, APlainBuiltSdkPluginHasNoGnuUniqueSymbol) {
     for (const char* name : {"plain_sdk_alpha", "plain_sdk_beta"}) {
-        const ExportedSymbols symbols = readExportedSymbols(fixture(name));
+        const ExportedSymbols symbols = readExportedSymbols(fixturePath(name));
         EXPECT_EQ(symbols.error, "") << name;
         EXPECT_TRUE(symbols.gnuUnique.empty()) << name << ": " << symbols.gnuUnique.front();
         EXPECT_FALSE(symbols.extra.empty()) << name << ": a plain build exports the SDK's inline functions";
@@ -59,7 +59,7 @@ TEST(PluginSymbolsTest, APlainBuiltSdkPluginHasNoGnuUniqueSymbol) {
 }
 
 TEST(PluginSymbolsTest, ATruncatedLibraryIsAnErrorNotACrash) {
-    std::ifstream in(fixture("good"), std::ios::binary);
+    std::ifstream in(fixturePath("good"), std::ios::binary);
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const fs::path cut = fs::temp_directory_path() / ("orderhost-cut-" + std::to_string(::getpid()) + ".so");
     for (const std::size_t size : {std::size_t(20), std::size_t(64), bytes.size() / 2}) {
@@ -73,10 +73,10 @@ TEST(PluginSymbolsTest, ATruncatedLibraryIsAnErrorNotACrash) {
 
 TEST(PluginSymbolsTest, TheLoaderRefusesAGnuUniqueLibraryBeforeOpeningIt) {
     try {
-        loadPluginInProcess(fixture("gnu_unique"), services::hostInfo());
+        loadPluginInProcess(fixturePath("gnu_unique"), services::hostInfo());
         FAIL() << "loaded a library exporting a GNU unique symbol";
     } catch (const PluginRefused& refused) {
-        EXPECT_EQ(refused.file(), fixture("gnu_unique").string());
+        EXPECT_EQ(refused.file(), fixturePath("gnu_unique").string());
         EXPECT_NE(refused.reason().find(std::string("exports GNU unique symbol(s) ") + kUniqueName),
                   std::string::npos)
             << refused.reason();
@@ -88,16 +88,16 @@ TEST(PluginSymbolsTest, TheRegistryRefusesAGnuUniqueLibraryWithAndWithoutTheProb
         RegistryOptions options;
         options.probeFirst = probe;
         PluginRegistry registry(services::hostInfo(), options);
-        EXPECT_EQ(registry.loadFile(fixture("gnu_unique")), nullptr);
+        EXPECT_EQ(registry.loadFile(fixturePath("gnu_unique")), nullptr);
         ASSERT_EQ(registry.refusals().size(), 1u);
-        EXPECT_EQ(registry.refusals()[0].file, fixture("gnu_unique").string());
+        EXPECT_EQ(registry.refusals()[0].file, fixturePath("gnu_unique").string());
         EXPECT_NE(registry.refusals()[0].reason.find("GNU unique"), std::string::npos) << registry.refusals()[0].reason;
     }
 }
 
 TEST(PluginSymbolsTest, AnExtraExportIsLoadedAnyway) {
     PluginRegistry registry(services::hostInfo(), {});
-    const LoadedPlugin* plugin = registry.loadFile(fixture("extra_export"));
+    const LoadedPlugin* plugin = registry.loadFile(fixturePath("extra_export"));
     ASSERT_NE(plugin, nullptr) << registry.refusals().front().reason;
     EXPECT_EQ(plugin->manifest.id, "test.extra");
 }

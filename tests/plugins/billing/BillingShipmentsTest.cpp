@@ -4,7 +4,7 @@
 // minor unit, and a credit note for each on compensation.
 #include "PluginStepHarness.h"
 
-namespace orderhost::plugintests {
+namespace orderhost::plugintests::billing_shipments {
 namespace {
 
 constexpr char kConfig[] = R"({"series": "INV-", "credit_note_series": "CN-", "invoice": "per_shipment",
@@ -94,4 +94,4 @@ INSTANTIATE_TEST_SUITE_P(Backends, BillingShipmentsTest, ::testing::ValuesIn(tes
                          testing::backendName);
 
 }  // namespace
-}  // namespace orderhost::plugintests
+}  // namespace orderhost::plugintests::billing_shipments

@@ -3,7 +3,7 @@
 // credit-note series with the invoice's undo, receivables, idempotent re-runs and refusals.
 #include "PluginStepHarness.h"
 
-namespace orderhost::plugintests {
+namespace orderhost::plugintests::credit_return_step {
 namespace {
 
 constexpr char kInvoiceConfig[] = R"({"series": "INV-", "credit_note_series": "CN-",
@@ -156,4 +156,4 @@ INSTANTIATE_TEST_SUITE_P(Backends, CreditReturnStepTest, ::testing::ValuesIn(tes
                          testing::backendName);
 
 }  // namespace
-}  // namespace orderhost::plugintests
+}  // namespace orderhost::plugintests::credit_return_step

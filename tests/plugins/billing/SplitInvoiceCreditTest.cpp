@@ -5,7 +5,7 @@
 // lines to the minor unit over several returns, and nothing credited beyond what was invoiced.
 #include "PluginStepHarness.h"
 
-namespace orderhost::plugintests {
+namespace orderhost::plugintests::split_invoice_credit {
 namespace {
 
 constexpr char kInvoiceConfig[] = R"({"series": "INV-", "credit_note_series": "CN-", "invoice": "per_shipment",
@@ -147,4 +147,4 @@ INSTANTIATE_TEST_SUITE_P(Backends, SplitInvoiceCreditTest, ::testing::ValuesIn(t
                          testing::backendName);
 
 }  // namespace
-}  // namespace orderhost::plugintests
+}  // namespace orderhost::plugintests::split_invoice_credit

@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-namespace orderhost::plugintests {
+namespace orderhost::plugintests::credit_exposure {
 namespace {
 
 constexpr char kConfig[] = R"({"default_limit": 50000, "limits": {"C-BIG": 1000000}})";
@@ -185,4 +185,4 @@ INSTANTIATE_TEST_SUITE_P(Backends, CreditExposureTest, ::testing::ValuesIn(testi
                          testing::backendName);
 
 }  // namespace
-}  // namespace orderhost::plugintests
+}  // namespace orderhost::plugintests::credit_exposure

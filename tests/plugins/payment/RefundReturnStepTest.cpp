@@ -5,7 +5,7 @@
 #include "PluginStepHarness.h"
 #include "tests/support/GatewaySimulator.h"
 
-namespace orderhost::plugintests {
+namespace orderhost::plugintests::refund_return_step {
 namespace {
 
 using orderhost::testing::GatewaySimulator;
@@ -182,4 +182,4 @@ INSTANTIATE_TEST_SUITE_P(Backends, RefundReturnStepTest, ::testing::ValuesIn(tes
                          testing::backendName);
 
 }  // namespace
-}  // namespace orderhost::plugintests
+}  // namespace orderhost::plugintests::refund_return_step

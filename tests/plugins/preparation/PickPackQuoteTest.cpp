@@ -12,7 +12,7 @@ namespace {
 
 using orderhost::testkit::FakeHost;
 
-constexpr char kConfig[] = R"({"default_warehouse":"WH-1",
+constexpr char kQuoteConfig[] = R"({"default_warehouse":"WH-1",
   "items":{"DRILL":{"weight_g":2100,"length_mm":320,"width_mm":260,"height_mm":110,"bin":"C-4"},
            "BOLT":{"weight_g":10,"length_mm":40,"width_mm":10,"height_mm":10,"bin":"A-1"}},
   "parcel_types":[{"type":"SMALL","length_mm":350,"width_mm":250,"height_mm":150,"max_weight_g":5000,"tare_g":150},
@@ -25,7 +25,7 @@ constexpr const char* kTables[] = {"preparation_pick_lists", "preparation_picks"
 
 TEST(PickPackQuote, PacksTheParcelsAsARunWouldAndStoresNothing) {
     FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
-    ASSERT_EQ(host.config(kConfig).create("pick-pack"), OH_STATUS_OK) << host.reportedError();
+    ASSERT_EQ(host.config(kQuoteConfig).create("pick-pack"), OH_STATUS_OK) << host.reportedError();
     for (const char* table : kTables)
         host.sql(std::string("CREATE TRIGGER guard_") + table + " BEFORE INSERT ON " + table +
                  " BEGIN SELECT RAISE(ABORT, 'a quote wrote " + table + "'); END");

@@ -3,7 +3,7 @@
 // one order, the goods-received signal, and idempotent re-runs and undo.
 #include "PluginStepHarness.h"
 
-namespace orderhost::plugintests {
+namespace orderhost::plugintests::returns_step {
 namespace {
 
 constexpr char kConfig[] = R"({"rma_series": "RMA-", "number_width": 4, "return_window_days": 30,
@@ -159,4 +159,4 @@ TEST_P(ReturnsStepTest, RefusesBadConfigNamingTheField) {
 INSTANTIATE_TEST_SUITE_P(Backends, ReturnsStepTest, ::testing::ValuesIn(testing::testBackends()), testing::backendName);
 
 }  // namespace
-}  // namespace orderhost::plugintests
+}  // namespace orderhost::plugintests::returns_step
