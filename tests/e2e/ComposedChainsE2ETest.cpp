@@ -131,6 +131,14 @@ TEST_P(ComposedChainsE2ETest, ACustomOrderWaitsForItsWorkOrderThenShipsAndComple
     EXPECT_EQ(rows_->column("SELECT status FROM shipping_shipments WHERE order_id = ?", id),
               std::vector<std::string>{"delivered"});
     EXPECT_EQ(mailsTo("ada@example.com"), 3) << smtp_.log();  // confirmation, shipped, delivered
+    for (const char* type : {"sales_order.for_inventory", "sales_order.for_billing", "sales_order.for_supply_chain"})
+        EXPECT_EQ(feedEvents(*host_, id, type).size(), 1u) << type;
+    const auto factory = feedEvents(*host_, id, "sales_order.for_manufacturing");
+    ASSERT_EQ(factory.size(), 1u);
+    const auto workOrders = factory[0]->getObject("payload")->getObject("data")->getArray("work_orders");
+    ASSERT_EQ(workOrders->size(), 1u);
+    EXPECT_EQ(workOrders->getObject(0)->getValue<std::string>("work_order"), "WO-000001");
+    EXPECT_EQ(workOrders->getObject(0)->getValue<std::string>("status"), "completed");
 }
 
 // Shipping fails late: the carrier refuses the booking after the stock was reserved, the

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace orderhost::chains {
@@ -299,7 +300,10 @@ TEST(Condition, TheShippedExampleChainIsValid) {
     const ChainParseResult result =
         parseChainFile(std::string(ORDERHOST_CHAINS_TEST_DATA) + "/../../../../config/chains/place-order.yaml");
     ASSERT_TRUE(result.ok()) << result.errors.at(0).toString();
-    const StepDefinition& confirm = result.chain->steps.back();
+    const auto& steps = result.chain->steps;
+    const auto confirmAt = std::find_if(steps.begin(), steps.end(), [](const StepDefinition& s) { return s.name == "confirm"; });
+    ASSERT_NE(confirmAt, steps.end());
+    const StepDefinition& confirm = *confirmAt;
     ASSERT_NE(confirm.when, nullptr);
     EXPECT_EQ(confirm.when->path, "/customer/email");
 }
