@@ -79,16 +79,23 @@ void eachSeedEntry(const sdk::Document& config, const char* name, const std::set
   }
 }
 
+// Refuses a second seed entry with the same key (the table's primary key): inserting it would
+// fail the first order with a constraint violation instead of naming the entry.
+void refuseDuplicate(std::set<std::string>& seen, const std::string& key, const std::string& field,
+                     const std::string& what) {
+  if (!seen.insert(key).second) throw sdk::ConfigError(field, "repeats " + what + "; each may appear once");
+}
+
 Seed readSeed(const sdk::Document& config) {
   Seed seed;
   if (!config.has("/seed")) return seed;
   requireObject(config, "/seed", "seed");
   refuseUnknownKeys(config, "/seed", "seed", {"warehouses", "stock", "suppliers", "sku_suppliers"});
-  std::set<std::string> warehouses, suppliers;
+  std::set<std::string> warehouses, suppliers, stockKeys, skuKeys;
   eachSeedEntry(config, "warehouses", {"warehouse", "name", "priority"}, [&](const std::string& p, const std::string& f) {
     SeedWarehouse w{text(config, p + "/warehouse", f + ".warehouse", true), text(config, p + "/name", f + ".name", false),
                     count(config, p + "/priority", f + ".priority")};
-    warehouses.insert(w.warehouse);
+    refuseDuplicate(warehouses, w.warehouse, f + ".warehouse", "warehouse \"" + w.warehouse + "\"");
     seed.warehouses.push_back(std::move(w));
   });
   eachSeedEntry(config, "stock", {"warehouse", "sku", "bin", "on_hand"}, [&](const std::string& p, const std::string& f) {
@@ -96,12 +103,14 @@ Seed readSeed(const sdk::Document& config) {
                 text(config, p + "/bin", f + ".bin", false), count(config, p + "/on_hand", f + ".on_hand")};
     if (warehouses.count(s.warehouse) == 0)
       throw sdk::ConfigError(f + ".warehouse", "names \"" + s.warehouse + "\", which is not in seed.warehouses");
+    refuseDuplicate(stockKeys, s.sku + '\n' + s.warehouse, f + ".sku",
+                    "SKU \"" + s.sku + "\" in warehouse \"" + s.warehouse + "\"");
     seed.stock.push_back(std::move(s));
   });
   eachSeedEntry(config, "suppliers", {"supplier", "name", "email"}, [&](const std::string& p, const std::string& f) {
     SeedSupplier s{text(config, p + "/supplier", f + ".supplier", true), text(config, p + "/name", f + ".name", false),
                    text(config, p + "/email", f + ".email", false)};
-    suppliers.insert(s.supplier);
+    refuseDuplicate(suppliers, s.supplier, f + ".supplier", "supplier \"" + s.supplier + "\"");
     seed.suppliers.push_back(std::move(s));
   });
   eachSeedEntry(config, "sku_suppliers", {"sku", "supplier", "reorder_point", "reorder_quantity"},
@@ -112,6 +121,8 @@ Seed readSeed(const sdk::Document& config) {
                                     count(config, p + "/reorder_quantity", f + ".reorder_quantity")};
                   if (suppliers.count(s.supplier) == 0)
                     throw sdk::ConfigError(f + ".supplier", "names \"" + s.supplier + "\", which is not in seed.suppliers");
+                  // One preferred supplier per SKU (sourcing_sku_suppliers' key is the SKU).
+                  refuseDuplicate(skuKeys, s.sku, f + ".sku", "SKU \"" + s.sku + "\"");
                   seed.sku_suppliers.push_back(std::move(s));
                 });
   if (seed.warehouses.empty() && (!seed.stock.empty() || !seed.sku_suppliers.empty()))

@@ -144,6 +144,14 @@ TEST_F(ReserveStock, RefusesBadSettingsNamingTheField) {
          "'seed.stock[0].on_hand'"},
         {R"({"seed":{"warehouses":[{"warehouse":"W"}],"stock":[{"warehouse":"X","sku":"A"}]}})",
          "'seed.stock[0].warehouse' names \"X\""},
+        {R"({"seed":{"warehouses":[{"warehouse":"W"},{"warehouse":"V"},{"warehouse":"W"}]}})",
+         "'seed.warehouses[2].warehouse' repeats warehouse \"W\""},
+        {R"({"seed":{"warehouses":[{"warehouse":"W"}],"stock":[{"warehouse":"W","sku":"A"},{"warehouse":"W","sku":"A"}]}})",
+         "'seed.stock[1].sku' repeats SKU \"A\" in warehouse \"W\""},
+        {R"({"seed":{"suppliers":[{"supplier":"S"},{"supplier":"S"}]}})", "'seed.suppliers[1].supplier'"},
+        {R"({"seed":{"warehouses":[{"warehouse":"W"}],"suppliers":[{"supplier":"S"},{"supplier":"T"}],)"
+         R"("sku_suppliers":[{"sku":"A","supplier":"S"},{"sku":"A","supplier":"T"}]}})",
+         "'seed.sku_suppliers[1].sku' repeats SKU \"A\""},
     };
     for (const auto& [config, expected] : cases) {
         host_.config(config);
