@@ -104,6 +104,11 @@ apt install -s "$deb" | awk '/^Inst / && $2 != "orderhost" {print $2}' >"$work/e
 run_logged "$work/install.log" apt install "$deb" || exit 1
 [ "$(status_of)" = installed ] && pass "dpkg: orderhost installed" || fail "dpkg status is $(status_of)"
 dpkg -L orderhost >"$work/dpkg-L"
+# The SDK as a build without CMake finds it: pkg-config's default path, /usr relative to the file.
+got=$(pkg-config --libs orderhost-testkit 2>&1)
+include=$(realpath -m "$(pkg-config --variable=includedir orderhost-sdk 2>&1)")
+[[ "$got" == *-lorderhost-testkit* ]] && [ "$include" = /usr/include ] &&
+  pass "pkg-config finds the SDK in /usr (libs: $got)" || fail "pkg-config gave libs '$got', includedir '$include'"
 
 # The service user: a system account with the documented home and no login shell.
 IFS=: read -r _ _ uid gid _ home shell <<<"$(getent passwd orderhost)"

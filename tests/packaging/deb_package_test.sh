@@ -51,6 +51,8 @@ has usr/share/orderhost/templates/order-confirmation.en.mustache
 has usr/include/orderhost/plugin_api.h
 has usr/include/orderhost/sdk.hpp
 has usr/lib/cmake/OrderHostSDK/OrderHostSDKConfig.cmake
+for pc in orderhost-plugin-api orderhost-sdk; do has "usr/share/pkgconfig/$pc.pc"; done
+has "usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/pkgconfig/orderhost-testkit.pc"
 has usr/share/doc/orderhost/copyright
 # Root's files, writable by root only: what plugins.check_permissions accepts.
 bad_owner=$(awk '$2 != "root/root"' "$work/contents")

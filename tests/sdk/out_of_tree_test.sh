@@ -13,6 +13,10 @@
 #   out_of_tree_test.sh scaffold <work-dir> <cmake> <ctest> <lang> [sanitize]
 #       runs the INSTALLED `orderhost plugin new com.acme.fraud-check --lang <lang>`, then
 #       builds the new folder and runs its test.
+#   out_of_tree_test.sh pkgconfig <work-dir> [sanitize]
+#       builds the installed examples without CMake, with pkg-config's flags from the SDK-only
+#       prefix (relocated: PKG_CONFIG_PATH only): the C example and its test-kit test, which
+#       it runs, and the C++ example's plugin; checks that each exports only the entry point.
 #   out_of_tree_test.sh inspect <work-dir> <orderhost-binary>
 #       runs `orderhost plugins inspect` on the C++ template's plugin (exit 77: host not built).
 #
@@ -74,6 +78,38 @@ scaffold() {
   esac
 }
 
+pkgconfig_build() {
+  work=$1
+  use_sanitizer_flags "${2:-}"
+  dir="$work/pkgconfig"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  sdk=$work/sdk-prefix
+  PKG_CONFIG_PATH="$sdk/share/pkgconfig:$(find "$sdk/lib" -type d -name pkgconfig | tr '\n' :)"
+  export PKG_CONFIG_PATH
+  examples="$work/sdk-prefix/share/orderhost-sdk/examples"
+  map=$(pkg-config --variable=plugin_map orderhost-plugin-api)
+  [ -f "$map" ] || { echo "FAIL: plugin_map '$map' is not a file" >&2; exit 1; }
+  # The C plugin, as a Makefile would build it.
+  cc -std=c99 -Wall -Wextra -pedantic -Werror -fPIC -fvisibility=hidden ${CFLAGS:-} \
+    $(pkg-config --cflags orderhost-plugin-api) -shared -Wl,--version-script="$map" ${LDFLAGS:-} \
+    -o "$dir/minimum-order.so" "$examples/minimum-order-c/src/minimum_order_step.c"
+  sh "$here/check_exports.sh" "$dir/minimum-order.so"
+  # Its test, linked with the test kit and run against the plugin.
+  cc -std=c99 -Wall -Wextra -Werror ${CFLAGS:-} $(pkg-config --cflags orderhost-testkit) \
+    -DORDERHOST_PLUGIN_PATH="\"$dir/minimum-order.so\"" -o "$dir/minimum-order-test" \
+    "$examples/minimum-order-c/tests/minimum_order_step_test.c" ${LDFLAGS:-} $(pkg-config --libs orderhost-testkit)
+  LD_LIBRARY_PATH="$work/sdk-prefix/lib" "$dir/minimum-order-test"
+  # The C++ plugin: the header-only SDK.
+  c++ -std=c++17 -Wall -Wextra -Werror -fPIC -fvisibility=hidden -fvisibility-inlines-hidden ${CXXFLAGS:-} \
+    $(pkg-config --cflags orderhost-sdk) -shared -Wl,--version-script="$(pkg-config --variable=plugin_map orderhost-sdk)" \
+    ${LDFLAGS:-} -o "$dir/minimum-order-cxx.so" "$examples/minimum-order-cxx/src/minimum_order_step.cpp"
+  sh "$here/check_exports.sh" "$dir/minimum-order-cxx.so"
+  [ "$(pkg-config --modversion orderhost-sdk)" = "$(pkg-config --modversion orderhost-testkit)" ] ||
+    { echo "FAIL: orderhost-sdk and orderhost-testkit disagree on the version" >&2; exit 1; }
+  echo "ok: built and tested the examples with pkg-config $(pkg-config --modversion orderhost-sdk)"
+}
+
 inspect() {
   work=$1 host=$2
   if [ ! -x "$host" ]; then
@@ -96,5 +132,6 @@ case "$mode" in
   project) project "$@" ;;
   scaffold) scaffold "$@" ;;
   inspect) inspect "$@" ;;
-  *) echo "usage: $0 install|project|scaffold|inspect ..." >&2; exit 2 ;;
+  pkgconfig) pkgconfig_build "$@" ;;
+  *) echo "usage: $0 install|project|scaffold|inspect|pkgconfig ..." >&2; exit 2 ;;
 esac
