@@ -285,8 +285,11 @@ std::vector<int> OrderStore::stepsLeftUnknown(const std::string& orderId, const 
         s << "SELECT DISTINCT r.step_index FROM step_runs r WHERE r.order_id = ? AND r.chain = ?"
              " AND r.step_index IS NOT NULL AND r.outcome IN ('retry', 'timeout') AND r.plugin_id <> 'orderhost'"
              " AND NOT EXISTS (SELECT 1 FROM step_runs u WHERE u.order_id = r.order_id AND u.chain = r.chain"
-             " AND u.step_index = r.step_index AND u.seq > r.seq AND u.plugin_id <> 'orderhost'"
-             " AND u.outcome NOT IN ('undo_retry', 'undo_failed')) ORDER BY r.step_index",
+             " AND u.step_index = r.step_index AND u.seq > r.seq AND ((u.plugin_id <> 'orderhost'"
+             " AND u.outcome NOT IN ('undo_retry', 'undo_failed'))"
+             // A manual skip leaves the step as it is: never undone (admin guide, manual actions).
+             " OR (u.plugin_id = 'orderhost' AND u.outcome = 'manual_action' AND u.code = 'skip')))"
+             " ORDER BY r.step_index",
             bind(orderId), bind(chain), into(steps), now;
         return steps;
     };

@@ -187,7 +187,8 @@ public:
                                 Poco::Data::Session* within = nullptr);
     // Step indexes of `chain` whose latest run ended not knowing what it did: RETRY (also the
     // one the host gave up after) or a timeout, with no later run of that step but unfinished
-    // undos. A gateway may have authorized, a carrier booked: compensation undoes them by key.
+    // undos, and not skipped by a person since (a skip leaves the step as it is). A gateway may
+    // have authorized, a carrier booked: compensation undoes them by key.
     std::vector<int> stepsLeftUnknown(const std::string& orderId, const std::string& chain,
                                       Poco::Data::Session* within = nullptr);
 

@@ -160,6 +160,20 @@ TEST_P(FailurePolicyTest, AStepHeldAfterGivingUpNotKnowingIsUndoneOnAManualCompe
     EXPECT_EQ(trace(held.id), R"(["reserve#1","pay~undo#1","reserve~undo#1"])");
 }
 
+// A person who skips it has said it is left as it is (admin guide, manual actions): a later
+// compensation does not undo it, only what completed before it.
+TEST_P(FailurePolicyTest, AStepSkippedAfterGivingUpNotKnowingIsNotUndoneByALaterCompensation) {
+    const auto held = runChain({undoable("reserve"), withPolicy(undoable("pay", R"({"outcome":"retry"})"), FailurePolicy::Hold),
+                                step("judge", R"({"outcome":"reject"})")});
+    ASSERT_EQ(held.state, states::kOnHold);
+    const SignalResult result = manualAction(held.id, "skip");
+    ASSERT_EQ(result.kind, SignalResult::Kind::Resumed) << result.message;
+    EXPECT_EQ(result.order.state, states::kRejected);  // judge rejected; the undo ran
+    EXPECT_EQ(trace(held.id), R"(["reserve#1","judge#1","reserve~undo#1"])");
+    EXPECT_EQ(outcomes(held.id), (Outcomes{"reserve:continue", "pay:retry", "pay:manual_action", "judge:reject",
+                                           "reserve:compensated"}));
+}
+
 TEST_P(FailurePolicyTest, CompensationInterruptedByACrashGoesOnFromItsCheckpoint) {
     // As a killed host leaves it: "invoice" undone, "reserve" not yet, lease expired.
     const auto held = runChain({undoable("reserve"), undoable("invoice", R"({"compensate":"fail"})"),
