@@ -56,6 +56,7 @@ const std::set<std::string>& fixedKeys() {
                                                "events.relay_poll_ms", "events.webhook_secret", "events.webhook_ca_file", "events.webhook_max_attempts", "events.amqp_url", "events.amqp_exchange",
                                                "engine.crash_limit",
                                                "engine.steps_per_commit",
+                                               "engine.background_runs",
                                                "log.level",
                                                "plugins.isolate",
                                                "plugins.isolate_workers",

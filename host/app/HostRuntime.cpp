@@ -20,9 +20,6 @@
 namespace orderhost::app {
 namespace {
 
-// Orders a restarted host resumes at once, in the background (as many as respond-async runs).
-constexpr std::size_t kRecoveryThreads = 4;
-
 // orderhost-plugin-worker is installed (and built) next to the orderhost executable.
 std::string workerBinaryPath() {
     std::error_code ec;
@@ -144,6 +141,7 @@ void HostRuntime::startEngine() {
     engineSettings.leaseMs = settings_.leaseMs;
     engineSettings.crashLimit = settings_.crashLimit;
     engineSettings.stepsPerCommit = settings_.stepsPerCommit;
+    engineSettings.backgroundRuns = settings_.backgroundRuns;
     engineSettings.maxStepThreads = static_cast<std::size_t>(settings_.stepWorkers);
     engineSettings.problems = &problems_;
     maxStepThreads_ = engineSettings.maxStepThreads;
@@ -156,7 +154,7 @@ void HostRuntime::startEngine() {
     commands_ = std::make_unique<engine::OrderCommands>(*engine_);
     // Lists what the previous run left before the poller or a request can claim an order, and
     // resumes it in the background: the host serves (liveness first) while it does.
-    recovery_ = std::make_unique<engine::OrderRecovery>(*engine_, kRecoveryThreads);
+    recovery_ = std::make_unique<engine::OrderRecovery>(*engine_, static_cast<std::size_t>(settings_.backgroundRuns));
     poller_ = std::make_unique<engine::OrderPoller>(*engine_, std::chrono::milliseconds(settings_.retryPollMs));
     poller_->start();
     spdlog::info("host id {} (leases of {} ms)", engineSettings.hostId, settings_.leaseMs);

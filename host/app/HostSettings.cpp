@@ -181,6 +181,7 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     s.leaseMs = intSetting(config, "engine.lease_ms", s.leaseMs, 200, 3600000);
     s.crashLimit = intSetting(config, "engine.crash_limit", s.crashLimit, 1, 100);
     s.stepsPerCommit = intSetting(config, "engine.steps_per_commit", s.stepsPerCommit, 1, 1000);
+    s.backgroundRuns = intSetting(config, "engine.background_runs", s.backgroundRuns, 1, 256);
     s.stepWorkers = intSetting(config, "engine.step_workers", s.stepWorkers, 1, 4096);
     s.shutdownGraceMs = intSetting(config, "engine.shutdown_grace_ms", s.shutdownGraceMs, 0, 3600000);
     readDatasources(config, base, s);

@@ -88,6 +88,7 @@ struct HostSettings {
     int leaseMs = 30000;  // how long another host waits after a host stopped renewing
     int crashLimit = 3;   // plugin calls that died with the host before the order is held
     int stepsPerCommit = 16;  // steps without external effects committed together (1: each alone)
+    int backgroundRuns = 4;   // threads for respond-async runs, and for resuming orders after a restart
     int stepWorkers = 64;  // threads plugin calls run on (engine.step_workers)
     // After SIGTERM, how long running plugin calls may take to return before the host stops
     // without them (their orders resume from their last checkpoint when their lease expires).

@@ -35,6 +35,9 @@ struct EngineSettings {
     // Consecutive steps that promise OH_STEP_NO_EXTERNAL_EFFECTS committed as one transaction,
     // at most this many (1: every step commits alone). ChainRunnerCommit.cpp.
     int stepsPerCommit = 16;
+    // Threads that run orders in the background: respond-async placements (OrderIntake) and,
+    // separately, the orders a restarted host resumes (OrderRecovery). engine.background_runs.
+    int backgroundRuns = 4;
     // Where problems() reports; nullptr: the engine's own. The host passes one it shares with
     // the parts that start before the engine (isolated plugins' workers).
     HealthProblems* problems = nullptr;
@@ -59,6 +62,7 @@ public:
     std::int64_t leaseMs() const { return settings_.leaseMs; }
     int crashLimit() const { return settings_.crashLimit; }
     int stepsPerCommit() const { return settings_.stepsPerCommit; }
+    int backgroundRuns() const { return settings_.backgroundRuns; }
     StepWorkers& workers() { return workers_; }
     // What GET /v1/health reports besides plugin and chain load errors.
     HealthProblems& problems() { return problems_; }

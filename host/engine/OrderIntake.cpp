@@ -9,6 +9,8 @@
 #include <Poco/UUIDGenerator.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace orderhost::engine {
 namespace {
 
@@ -20,7 +22,6 @@ std::string sha256(const std::string& text) {
 
 // Orders accepted with respond-async: how many chains run at once for them, and how many may
 // wait (more run on the request's thread, as without respond-async).
-constexpr std::size_t kAsyncRunThreads = 4;
 constexpr std::size_t kAsyncRunQueue = 1024;
 
 SubmitResult failed(SubmitResult::Kind kind, std::string message) {
@@ -40,7 +41,7 @@ OrderIntake::OrderIntake(Engine& engine, std::string defaultChain)
              [this](const AsyncRuns::Job& job) {
                  engine_.store().uncountCall(job.orderId, engine_.hostId(), job.leaseEpoch);
              },
-             kAsyncRunThreads, kAsyncRunQueue, "respond-async") {}
+             static_cast<std::size_t>(std::max(1, engine.backgroundRuns())), kAsyncRunQueue, "respond-async") {}
 
 void OrderIntake::runQueued(const AsyncRuns::Job& job) {
     auto order = engine_.store().findById(job.orderId);

@@ -105,6 +105,9 @@ TEST_F(HostSettingsTest, IsolationAndTheStepWorkerCountAreRead) {
     EXPECT_EQ(errorOf("engine.step_workers = 0\n"), "setting engine.step_workers must be between 1 and 4096, got 0");
     EXPECT_EQ(errorOf("engine.step_workers = lots\n"), "setting engine.step_workers must be an integer, got 'lots'");
     EXPECT_EQ(errorOf("plugins.isolate_workers = 0\n"), "setting plugins.isolate_workers must be between 1 and 64, got 0");
+    EXPECT_EQ(defaults.backgroundRuns, 4);
+    EXPECT_EQ(read("engine.background_runs = 12\n").backgroundRuns, 12);
+    EXPECT_EQ(errorOf("engine.background_runs = 0\n"), "setting engine.background_runs must be between 1 and 256, got 0");
 }
 
 // Issue 13: the pin file is relative to the config file's folder and read at start.
