@@ -96,7 +96,7 @@ StatementResult execute(const oh_context& ctx, std::string_view datasource, std:
     }
 }
 
-void handOut(oh_context* ctx, std::string value, oh_str* out) {
+void handOutText(oh_context* ctx, std::string value, oh_str* out) {
     if (out == nullptr) return;
     const std::string& kept = ctx->handedOut.emplace_back(std::move(value));
     *out = oh_str{kept.data(), kept.size()};
@@ -106,7 +106,7 @@ oh_status fail(oh_context* ctx, std::string_view datasource, const Refusal& refu
     const std::string message = "orderhost.db: datasource '" + nameOf(datasource) + "': " + refusal.message;
     spdlog::debug("[{}] {}", ctx->identity.pluginId, message);
     ctx->error = message;
-    handOut(ctx, message, outError);
+    handOutText(ctx, message, outError);
     return refusal.status;
 }
 
@@ -120,9 +120,9 @@ oh_status dbExecute(oh_context* ctx, oh_str datasource, oh_str sql, oh_str param
         if (ctx->order == nullptr)
             throw Refusal{OH_STATUS_UNAVAILABLE, "the database is available only in run() and compensate()"};
         StatementResult result = execute(*ctx, name, view(sql), view(paramsJson));
-        handOut(ctx, std::move(result.rowsJson), outRows);
+        handOutText(ctx, std::move(result.rowsJson), outRows);
         if (outChanged != nullptr) *outChanged = result.changed;
-        handOut(ctx, std::string(), outError);
+        handOutText(ctx, std::string(), outError);
         return OH_STATUS_OK;
     } catch (const Refusal& refusal) {
         return fail(ctx, name, refusal, outError);

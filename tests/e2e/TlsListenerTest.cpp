@@ -330,6 +330,30 @@ TEST_F(TlsListenerTest, TheCliTalksHttpsWithItsCaAndClientCertificate) {
         << anonymous.second;
 }
 
+// A certificate from the trusted CA that names another host is refused by the CLI: the chain
+// verifies, the name does not (a stolen certificate of another service must not pass).
+TEST_F(TlsListenerTest, TheCliRefusesACertificateOfTheRightCaThatNamesAnotherHost) {
+    HostOptions options = tlsHost();
+    options.extraSettings["api.tls.certificate"] = certs().elsewhereCertificate;
+    options.extraSettings["api.tls.private_key"] = certs().elsewhereKey;
+    options.healthy = [](unsigned short port) {  // TlsClient checks the name too: only the listener here
+        try {
+            RawConnection probe(port);
+            return probe.send(std::string("\x16", 1));
+        } catch (const std::exception&) {
+            return false;
+        }
+    };
+    HostProcess host(options);
+    const std::string trust = " --cacert " + certs().ca;
+    for (const std::string& name : {std::string("127.0.0.1"), std::string("localhost")}) {
+        const auto refused = runCli("chains list --url https://" + name + ":" + std::to_string(host.port()) + trust);
+        EXPECT_EQ(refused.first, 69) << name << ": " << refused.second;
+        EXPECT_NE(refused.second.find("cannot reach the host at https://" + name), std::string::npos) << refused.second;
+        EXPECT_EQ(refused.second.find("place-order"), std::string::npos) << refused.second;
+    }
+}
+
 TEST_F(TlsListenerTest, BadFilesRefuseTheStartNamingTheSettingAndTheFile) {
     HostOptions missing = tlsHost();
     const std::string nowhere = (folder_ / "nowhere.pem").string();

@@ -41,12 +41,15 @@ TestCertificates::TestCertificates(const fs::path& folder) {
     makeCa(folder, "test-ca");
     makeCa(folder, "other-ca");
     makeSigned(folder, "localhost", "test-ca", "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+    makeSigned(folder, "elsewhere.example", "test-ca", "subjectAltName=DNS:elsewhere.example\nextendedKeyUsage=serverAuth\n");
     makeSigned(folder, "erp-client", "test-ca", "extendedKeyUsage=clientAuth\n");
     makeSigned(folder, "stranger", "other-ca", "extendedKeyUsage=clientAuth\n");
     const auto file = [&folder](const std::string& name) { return (folder / name).string(); };
     ca = file("test-ca.pem");
     serverCertificate = file("localhost.pem");
     serverKey = file("localhost.key");
+    elsewhereCertificate = file("elsewhere.example.pem");
+    elsewhereKey = file("elsewhere.example.key");
     clientCertificate = file("erp-client.pem");
     clientKey = file("erp-client.key");
     otherCa = file("other-ca.pem");

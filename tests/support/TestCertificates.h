@@ -18,6 +18,8 @@ struct TestCertificates {
     std::string ca;                 // PEM: the CA that signed the server and client certificates
     std::string serverCertificate;  // CN=localhost, subjectAltName localhost and 127.0.0.1
     std::string serverKey;
+    std::string elsewhereCertificate;  // CN=elsewhere.example, subjectAltName elsewhere.example only, signed by `ca`
+    std::string elsewhereKey;
     std::string clientCertificate;  // CN=erp-client, signed by `ca`
     std::string clientKey;
     std::string otherCa;            // another CA, which nothing here trusts
