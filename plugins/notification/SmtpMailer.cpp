@@ -99,9 +99,11 @@ DeliveryResult SmtpMailer::send(const Message& message, std::int64_t timeoutMs) 
         session.setTimeout(Poco::Timespan(timeoutMs * 1000));
         session.login();  // EHLO
         if (settings_.starttls != "never") {
+            // STRICT: the certificate must name the server, also on 127.0.0.1/localhost (RELAXED
+            // skips the name check there).
             Poco::Net::Context::Ptr tls =
                 new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", settings_.caFile,
-                                       Poco::Net::Context::VERIFY_RELAXED, 9, settings_.caFile.empty());
+                                       Poco::Net::Context::VERIFY_STRICT, 9, settings_.caFile.empty());
             const bool secured = session.startTLS(tls);
             if (!secured && settings_.starttls == "required")
                 return failure(DeliveryResult::Kind::permanent, "smtp_starttls_refused",

@@ -64,8 +64,9 @@ DeliveryResult WebhookSender::send(const Message& message, std::int64_t timeoutM
         const Poco::URI uri(settings_.url);
         std::unique_ptr<Poco::Net::HTTPClientSession> session;
         if (uri.getScheme() == "https") {
+            // STRICT: the certificate must name the server, also on 127.0.0.1/localhost.
             Poco::Net::Context::Ptr tls = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", "",
-                                                                 Poco::Net::Context::VERIFY_RELAXED, 9, true);
+                                                                 Poco::Net::Context::VERIFY_STRICT, 9, true);
             session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), tls);
         } else {
             session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());

@@ -331,6 +331,21 @@ TEST_P(OutboxRelayTest, HttpsWebhooksVerifyTheReceiversCertificate) {
                  std::invalid_argument);
 }
 
+// A trusted certificate that names another host is refused, also on 127.0.0.1 (Poco's
+// VERIFY_RELAXED would skip the name there; the client uses VERIFY_STRICT).
+TEST_P(OutboxRelayTest, AHttpsReceiverWhoseCertificateNamesAnotherHostGetsNothing) {
+    orderhost::testing::makeSelfSignedCertificate(dir_, "elsewhere.example");
+    WebhookReceiver secure(dir_ + "/cert.pem", dir_ + "/key.pem");
+    append(1);
+    RelayOptions trusting = options_;
+    trusting.tls.caFile = dir_ + "/cert.pem";
+    WebhookSubscription relay(*db_, secure.url(), trusting);
+    EXPECT_EQ(relay.deliverDue(), 0u);
+    EXPECT_TRUE(secure.requests().empty());
+    EXPECT_EQ(cursorRow().failures, 1);
+    EXPECT_EQ(cursorRow().lastEventId, 0);
+}
+
 TEST_P(OutboxRelayTest, UnsignedWithoutASecret) {
     append(1);
     EXPECT_EQ(subscription()->deliverDue(), 1u);

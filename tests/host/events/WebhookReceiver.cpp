@@ -71,10 +71,11 @@ std::string WebhookReceiver::url(const std::string& path) const {
     return scheme_ + "://127.0.0.1:" + std::to_string(server_->port()) + path;
 }
 
-void makeSelfSignedCertificate(const std::string& folder) {
-    const std::string make = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost"
-                             " -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout '" +
-                             folder + "/key.pem' -out '" + folder + "/cert.pem' 2>/dev/null";
+void makeSelfSignedCertificate(const std::string& folder, const std::string& name) {
+    const std::string names = name == "localhost" ? "DNS:localhost,IP:127.0.0.1" : "DNS:" + name;
+    const std::string make = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=" + name +
+                             " -addext subjectAltName=" + names + " -keyout '" + folder + "/key.pem' -out '" + folder +
+                             "/cert.pem' 2>/dev/null";
     if (std::system(make.c_str()) != 0) throw std::runtime_error("openssl could not make a certificate in " + folder);
 }
 

@@ -46,8 +46,8 @@ private:
     std::unique_ptr<Poco::Net::HTTPServer> server_;
 };
 
-// A throw-away self-signed certificate for CN=localhost, IP 127.0.0.1, made with the openssl
-// command in `folder` (cert.pem, key.pem); throws when openssl fails.
-void makeSelfSignedCertificate(const std::string& folder);
+// A throw-away self-signed certificate for CN=`name` (localhost: also IP 127.0.0.1), made with
+// the openssl command in `folder` (cert.pem, key.pem); throws when openssl fails.
+void makeSelfSignedCertificate(const std::string& folder, const std::string& name = "localhost");
 
 }  // namespace orderhost::testing
