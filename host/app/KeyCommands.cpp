@@ -3,23 +3,20 @@
 #include "host/api/ApiKeys.h"
 #include "host/cli/TextTable.h"
 #include "host/store/ApiKeyStore.h"
+#include "host/store/Clock.h"
 #include "host/store/Database.h"
 #include "host/store/StoreError.h"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/Util/Application.h>
 
-#include <chrono>
 #include <iostream>
 
 namespace orderhost::app {
 namespace {
 using Poco::Util::Application;
 
-std::int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
+using store::nowMs;
 
 int usage(const std::string& why) {
     std::cerr << "orderhost keys: " << why << "\n"

@@ -87,11 +87,8 @@ void sortByChoice(std::vector<StockRow>& rows) {
 
 std::vector<StockRow> seedStock(const Seed& seed, const Quantities& skus) {
   std::vector<StockRow> rows;
-  for (const SeedStock& s : seed.stock) {
-    const bool repeated = std::any_of(rows.begin(), rows.end(), [&](const StockRow& r) {
-      return r.sku == s.sku && r.warehouse == s.warehouse;  // applySeed keeps the first (ON CONFLICT DO NOTHING)
-    });
-    if (skus.count(s.sku) == 0 || repeated) continue;
+  for (const SeedStock& s : seed.stock) {  // no repeats: readSeed refuses them
+    if (skus.count(s.sku) == 0) continue;
     std::int64_t priority = 0;
     for (const SeedWarehouse& w : seed.warehouses)
       if (w.warehouse == s.warehouse) priority = w.priority;
