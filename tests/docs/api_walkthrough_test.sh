@@ -15,7 +15,11 @@ cd "$source"  # the chains' templates_dir is relative to the working directory, 
 "$build/host/app/orderhost" "${settings[@]}" > "$dir/host.log" 2>&1 &
 host=$!
 trap 'kill $host 2> /dev/null; wait $host 2> /dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/v1/health/live" > /dev/null && break; sleep 0.1; done
+# Its own "listening" line too: a host of a test beside this one may hold the port and answer.
+for _ in $(seq 100); do
+  curl -sf "http://127.0.0.1:$port/v1/health/live" > /dev/null && grep -q "orderhost listening on" "$dir/host.log" && break
+  sleep 0.1
+done
 key=$("$build/host/app/orderhost" keys create "${settings[@]}" --name walkthrough --role erp 2> /dev/null)
 
 block() {  # the fenced block between <!-- $1:begin --> and <!-- $1:end -->, without its fences

@@ -29,13 +29,27 @@ unsigned short freeLoopbackPort() {
 HostProcess::HostProcess(HostOptions options)
     : folder_(makeTempDir("orderhost-e2e")), port_(options.port != 0 ? options.port : freeLoopbackPort()),
       healthy_(options.healthy) {
-    writeConfig(options);
-    launch();
+    // freeLoopbackPort() closes its socket, so a test running beside this one may be handed
+    // the same port before this host binds it. The host that loses refuses to start: take
+    // another port then, unless the test chose this one.
+    for (int attempt = 1;; ++attempt) {
+        writeConfig(options);
+        try {
+            launch();
+            return;
+        } catch (const std::runtime_error&) {
+            if (options.port != 0 || attempt == 5 || log().find("Address already in use", logAtLaunch_) == std::string::npos) throw;
+        }
+        port_ = freeLoopbackPort();
+    }
 }
 
 void HostProcess::launch() {
     const std::string logFile = (folder_ / "host.log").string();
     const std::string config = (folder_ / "orderhost.properties").string();
+    std::error_code missing;
+    const auto logged = fs::file_size(logFile, missing);
+    logAtLaunch_ = missing ? 0 : static_cast<std::size_t>(logged);
     // The shell redirect appends the host's output for log() without a reader thread.
     process_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch(
         "/bin/sh", {"-c", "exec \"$0\" \"$@\" >>" + logFile + " 2>&1", ORDERHOST_BINARY, "--config", config}));
@@ -106,7 +120,11 @@ void HostProcess::writeConfig(const HostOptions& options) {
 void HostProcess::waitUntilHealthy() {
     for (int i = 0; i < 300; ++i) {
         try {
-            if (healthy_ ? healthy_(port_) : get("/v1/health").status == 200) return;
+            // Healthy, and this process says it listens: another test's host that took the
+            // port first would answer the health check too, and the test would talk to it.
+            if ((healthy_ ? healthy_(port_) : get("/v1/health").status == 200) &&
+                log().find("orderhost listening on", logAtLaunch_) != std::string::npos)
+                return;
         } catch (const std::exception&) {
         }
         int status = 0;

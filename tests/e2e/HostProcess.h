@@ -72,6 +72,7 @@ private:
 
     std::filesystem::path folder_;
     unsigned short port_ = 0;
+    std::size_t logAtLaunch_ = 0;  // the log's size when this run started (restart appends)
     std::function<bool(unsigned short port)> healthy_;
     std::unique_ptr<Poco::ProcessHandle> process_;
     bool frozen_ = false;

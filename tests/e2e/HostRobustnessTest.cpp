@@ -135,6 +135,21 @@ TEST(HostRobustnessTest, ASecondHostOnTheSamePortFailsInsteadOfSharingIt) {
     EXPECT_EQ(first.get("/v1/health").status, 200);
 }
 
+// The test harness itself: a host whose port another test's host took first must not pass
+// for started because the other host answers the health check (CI stop 24 saw two tests
+// run their orders on one host that way).
+TEST(HostRobustnessTest, AHarnessHostWhosePortIsTakenFailsToStartInsteadOfBorrowingTheOther) {
+    HostProcess first;
+    HostOptions options;
+    options.port = first.port();
+    try {
+        HostProcess second(options);
+        ADD_FAILURE() << "the second host passed for started:\n" << second.log();
+    } catch (const std::runtime_error& refused) {
+        EXPECT_NE(std::string(refused.what()).find("Address already in use"), std::string::npos) << refused.what();
+    }
+}
+
 TEST(HostRobustnessTest, MalformedUrisAndHeadRequestsGetProperAnswers) {
     HostProcess host;
     EXPECT_EQ(host.get("/v1/orders/%zz").status, 400);

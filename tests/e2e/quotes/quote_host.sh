@@ -36,7 +36,13 @@ start_host() {
   # The chains' templates_dir is relative to the working directory, as in scripts/start.sh.
   (cd "$source" && exec "$build/host/app/orderhost" "${settings[@]}" "$@") >> "$dir/host.log" 2>&1 &
   host=$!
-  for _ in $(seq 150); do curl -sf "http://127.0.0.1:$port/v1/health/live" > /dev/null && return; sleep 0.1; done
+  # Its own "listening" line too: a host of a test beside this one may hold the port and answer.
+  local logged; logged=$(grep -c "orderhost listening on" "$dir/host.log" 2> /dev/null || true)
+  for _ in $(seq 150); do
+    curl -sf "http://127.0.0.1:$port/v1/health/live" > /dev/null &&
+      [ "$(grep -c "orderhost listening on" "$dir/host.log")" -gt "${logged:-0}" ] && return
+    sleep 0.1
+  done
   fail "the host did not start"
 }
 url="http://127.0.0.1:$port"

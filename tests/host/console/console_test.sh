@@ -36,7 +36,11 @@ cd "$source"  # the chains' templates_dir is relative to the working directory, 
 host=$!
 # The script's own status is the test's, not the killed subscriber's 143 (which set -e would take).
 trap 'status=$?; kill $host $subscriber 2> /dev/null; wait $host $subscriber 2> /dev/null || true; rm -rf "$dir"; exit $status' EXIT
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/v1/health/live" > /dev/null && break; sleep 0.1; done
+# Its own "listening" line too: a host of a test beside this one may hold the port and answer.
+for _ in $(seq 100); do
+  curl -sf "http://127.0.0.1:$port/v1/health/live" > /dev/null && grep -q "orderhost listening on" "$dir/host.log" && break
+  sleep 0.1
+done
 operator=$("$build/host/app/orderhost" keys create "${settings[@]}" --name console-operator --role erp,admin 2> /dev/null)
 viewer=$("$build/host/app/orderhost" keys create "${settings[@]}" --name console-viewer --role viewer 2> /dev/null)
 limited=$("$build/host/app/orderhost" keys create "${settings[@]}" --name console-two-chains --role viewer \
