@@ -1,12 +1,16 @@
-# The orderhost Debian package (CPack DEB): `scripts/package.sh`, or `cpack -G DEB` in a build tree.
-# One package holds what a running host needs — orderhost, orderhost-plugin-worker (beside it,
-# where the host looks), the reference plugins — plus the SDK for plugin authors (headers, CMake
-# package, test kit, templates), the systemd unit, the service user (maintainer scripts) and the
-# configuration in /etc/orderhost (conffiles). Layout: docs/admin-guide.md "Debian package".
+# The orderhost Debian packages (CPack DEB): `scripts/package.sh`, or `cpack -G DEB` in a build tree.
+# Two packages, one per component group:
+#   orderhost      what a running host needs — orderhost, orderhost-plugin-worker (beside it,
+#                  where the host looks), the reference plugins, the systemd unit, the service
+#                  user (maintainer scripts), the configuration in /etc/orderhost (conffiles);
+#   orderhost-dev  the SDK for plugin authors — headers, CMake package, pkg-config files, the
+#                  test kit library, templates and examples. It needs no host to build and test
+#                  a plugin, so it only recommends orderhost.
+# Layout: docs/admin-guide.md "Debian package".
 #
-# The system files (/etc, the unit) are installed by the component "system", which is
-# EXCLUDE_FROM_ALL: a plain `cmake --install` into a prefix never writes to /etc; the package
-# names every component and so gets them.
+# The system files (/etc, the unit, /usr/share/doc) are installed by the components "system"
+# and "sdk_docs", which are EXCLUDE_FROM_ALL: a plain `cmake --install` into a prefix never
+# writes to /etc; the packages name every component and so get them.
 
 set(ORDERHOST_PACKAGE_PREFIX /usr)
 set(ORDERHOST_PACKAGE_TEMPLATES_DIR ${ORDERHOST_PACKAGE_PREFIX}/share/orderhost/templates)
@@ -40,8 +44,11 @@ foreach(chain IN LISTS _orderhost_chain_files)
   string(APPEND _orderhost_conffiles "/etc/orderhost/chains/${name}\n")
 endforeach()
 file(WRITE "${CMAKE_BINARY_DIR}/packaging/conffiles" "${_orderhost_conffiles}")
-foreach(script postinst prerm postrm triggers)
+foreach(script postinst prerm postrm)
   configure_file(packaging/debian/${script} "${CMAKE_BINARY_DIR}/packaging/${script}" COPYONLY)
+endforeach()
+foreach(script postinst postrm triggers)
+  configure_file(packaging/debian/dev/${script} "${CMAKE_BINARY_DIR}/packaging/dev/${script}" COPYONLY)
 endforeach()
 # Debian policy: /usr/share/doc/<package>/changelog.Debian.gz, compressed with -n (no timestamp).
 configure_file(packaging/debian/changelog.in "${CMAKE_BINARY_DIR}/packaging/changelog.Debian" @ONLY)
@@ -49,6 +56,9 @@ execute_process(COMMAND gzip -9nc "${CMAKE_BINARY_DIR}/packaging/changelog.Debia
                 OUTPUT_FILE "${CMAKE_BINARY_DIR}/packaging/changelog.Debian.gz" COMMAND_ERROR_IS_FATAL ANY)
 install(FILES "${CMAKE_BINARY_DIR}/packaging/changelog.Debian.gz" DESTINATION share/doc/orderhost
         COMPONENT system EXCLUDE_FROM_ALL)
+# Every package has its own /usr/share/doc/<package> (Debian policy 12.5, 12.7).
+install(FILES packaging/copyright "${CMAKE_BINARY_DIR}/packaging/changelog.Debian.gz"
+        DESTINATION share/doc/orderhost-dev COMPONENT sdk_docs EXCLUDE_FROM_ALL)
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME orderhost)
@@ -56,45 +66,76 @@ set(CPACK_PACKAGE_VENDOR "orderhost")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "orderhost maintainers <maintainers@orderhost.example>")
 set(CPACK_PACKAGING_INSTALL_PREFIX ${ORDERHOST_PACKAGE_PREFIX})
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "order chains of plugin steps for an ERP")
+# CPack's own default on purpose: with any other summary CPackDeb puts it in front of each
+# package's description, whose first line is that package's synopsis.
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${CMAKE_PROJECT_NAME} built using CMake")
+# Strip the RelWithDebInfo binaries: the packages are for running, not debugging.
+set(CPACK_STRIP_FILES ON)
+
+# One package per component group. "Unspecified" holds orderhost and orderhost-plugin-worker
+# (host/app, host/worker install them without a component); the package test checks both are in.
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_GROUPING ONE_PER_GROUP)
+set(CPACK_COMPONENTS_ALL Unspecified plugins system sdk sdk_docs)
+
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://orderhost.example")
+# Both come from one source (one changelog, one version): the Source field says so.
+set(CPACK_DEBIAN_PACKAGE_SOURCE orderhost)
+# Shared-library dependencies from dpkg-shlibdeps: Poco, spdlog, yaml-cpp, unixODBC, libsodium...
+# for the host; SQLite for the test kit.
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# The test kit (liborderhost-testkit.so.N) gets a shlibs file and an ldconfig trigger.
+set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+
+# orderhost: plus what the host needs at run time without linking it — the SQLite ODBC driver
+# of the default config (registered by odbcinst), adduser for the postinst.
+set(CPACK_DEBIAN_HOST_PACKAGE_NAME orderhost)
+set(CPACK_DEBIAN_HOST_PACKAGE_SECTION net)
+set(CPACK_DEBIAN_HOST_PACKAGE_DEPENDS "libsqliteodbc, odbcinst, unixodbc, adduser")
+set(CPACK_DEBIAN_HOST_PACKAGE_RECOMMENDS "odbc-postgresql")
+set(CPACK_DEBIAN_HOST_PACKAGE_SUGGESTS "postgresql, orderhost-dev")
 # Lines under 80 characters (lintian: extended-description-line-too-long).
-set(CPACK_PACKAGE_DESCRIPTION
-    "orderhost runs an ERP's customer orders through chains of plugin steps
+set(CPACK_DEBIAN_HOST_DESCRIPTION
+    "order chains of plugin steps for an ERP
+orderhost runs an ERP's customer orders through chains of plugin steps
 (validation, credit, sourcing, billing, payment, shipping, notification and
 more) loaded from shared libraries through a stable C ABI, and keeps every
 order's state in a database reached through ODBC (SQLite by default,
 PostgreSQL for scale-out). The package holds the server, its reference
-plugins, example chains, a systemd unit and the C/C++ SDK for plugin authors.")
-# Strip the RelWithDebInfo binaries: the package is for running, not debugging.
-set(CPACK_STRIP_FILES ON)
-
-# Every component, in one package. "Unspecified" holds orderhost and orderhost-plugin-worker
-# (host/app, host/worker install them without a component); the package test checks both are in.
-set(CPACK_DEB_COMPONENT_INSTALL ON)
-set(CPACK_COMPONENTS_GROUPING ALL_COMPONENTS_IN_ONE)
-set(CPACK_COMPONENTS_ALL Unspecified plugins sdk system)
-
-set(CPACK_DEBIAN_PACKAGE_NAME orderhost)
-set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
-set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
-set(CPACK_DEBIAN_PACKAGE_SECTION net)
-set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://orderhost.example")
-# Shared-library dependencies from dpkg-shlibdeps (Poco, spdlog, yaml-cpp, unixODBC, libsodium…),
-# plus what the host needs at run time without linking it: the SQLite ODBC driver of the default
-# config (registered by odbcinst), adduser for the postinst.
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libsqliteodbc, odbcinst, unixodbc, adduser")
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "odbc-postgresql")
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql")
-# The SDK's test kit (liborderhost-testkit.so.N) gets a shlibs file and an ldconfig trigger.
-set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
-set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+plugins, example chains and a systemd unit; the SDK for plugin authors is
+in orderhost-dev.")
+set(CPACK_DEBIAN_HOST_PACKAGE_CONTROL_EXTRA
     "${CMAKE_BINARY_DIR}/packaging/conffiles"
     "${CMAKE_BINARY_DIR}/packaging/postinst"
     "${CMAKE_BINARY_DIR}/packaging/prerm"
-    "${CMAKE_BINARY_DIR}/packaging/postrm"
-    "${CMAKE_BINARY_DIR}/packaging/triggers")
-set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+    "${CMAKE_BINARY_DIR}/packaging/postrm")
+
+# orderhost-dev: builds and tests plugins without a host; `orderhost plugin new` (in orderhost)
+# reads its templates, hence the recommendation.
+set(CPACK_DEBIAN_DEV_PACKAGE_NAME orderhost-dev)
+set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
+set(CPACK_DEBIAN_DEV_PACKAGE_RECOMMENDS "orderhost (= ${PROJECT_VERSION}-1), cmake, g++, pkg-config")
+set(CPACK_DEBIAN_DEV_DESCRIPTION
+    "SDK for orderhost plugins
+Headers of the stable C plugin ABI and the C++ SDK over it, a CMake package
+(find_package(OrderHostSDK)) and pkg-config files, the plugin test kit (a
+library that loads a plugin's shared object and runs its steps without a
+host), and the templates and examples of `orderhost plugin new`.")
+set(CPACK_DEBIAN_DEV_PACKAGE_CONTROL_EXTRA
+    "${CMAKE_BINARY_DIR}/packaging/dev/postinst"
+    "${CMAKE_BINARY_DIR}/packaging/dev/postrm"
+    "${CMAKE_BINARY_DIR}/packaging/dev/triggers")
 
 include(CPack)
+cpack_add_component_group(host)
+cpack_add_component_group(dev)
+foreach(component Unspecified plugins system)
+  cpack_add_component(${component} GROUP host)
+endforeach()
+foreach(component sdk sdk_docs)
+  cpack_add_component(${component} GROUP dev)
+endforeach()

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Builds the orderhost Debian package: scripts/package.sh [BUILD_DIR] [OUTPUT_DIR]
+# Builds the orderhost Debian packages: scripts/package.sh [BUILD_DIR] [OUTPUT_DIR]
 #   BUILD_DIR   a RelWithDebInfo build tree (default build/, configured and built by
 #               scripts/build.sh when it is missing or out of date)
-#   OUTPUT_DIR  where the .deb goes (default: BUILD_DIR)
-# Prints the path of the .deb as its last line. Install it with `apt install ./orderhost_*.deb`
-# (docs/admin-guide.md "Debian package").
+#   OUTPUT_DIR  where the .debs go (default: BUILD_DIR)
+# Prints the paths of orderhost-dev_*.deb (the SDK) and orderhost_*.deb (the host), the host's
+# last. Install with `apt install ./orderhost_*.deb` (docs/admin-guide.md "Debian package").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +34,7 @@ mkdir -p "$out"
 work=$(mktemp -d "${TMPDIR:-/tmp}/orderhost-cpack.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cpack --config "$dir/CPackConfig.cmake" -G DEB -B "$work" >&2
-deb=$(ls "$work"/orderhost_*.deb)
-mv "$deb" "$out/"
-echo "$(cd "$out" && pwd)/$(basename "$deb")"
+for deb in "$work"/orderhost-dev_*.deb "$work"/orderhost_*.deb; do
+  mv "$deb" "$out/"
+  echo "$(cd "$out" && pwd)/$(basename "$deb")"
+done

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The ctest fixture of the package tests: builds the orderhost .deb from a build tree with cpack
-# into OUT_DIR (emptied first), once for deb_package_test.sh and deb_install_test.sh.
+# (orderhost and orderhost-dev) into OUT_DIR (emptied first), once for deb_package_test.sh and deb_install_test.sh.
 # Usage: build_deb.sh BUILD_DIR OUT_DIR
 set -euo pipefail
 
@@ -13,7 +13,8 @@ if ! cpack --config "$build/CPackConfig.cmake" -G DEB -B "$out/cpack" >"$out/cpa
   echo "FAIL: cpack -G DEB" >&2
   exit 1
 fi
-mv "$out"/cpack/orderhost_*.deb "$out/"
+mv "$out"/cpack/orderhost_*.deb "$out"/cpack/orderhost-dev_*.deb "$out/"
 rm -rf "$out/cpack"
-deb=$(ls "$out"/orderhost_*.deb)
-echo "package: $deb ($(stat -c %s "$deb") bytes)"
+for deb in "$out"/orderhost_*.deb "$out"/orderhost-dev_*.deb; do
+  echo "package: $deb ($(stat -c %s "$deb") bytes)"
+done

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs the orderhost .deb (built by build_deb.sh, the ctest fixture) on this machine the way
-# an administrator does — `apt-get install ./orderhost_*.deb` — so the maintainer scripts run for
+# Installs the orderhost and orderhost-dev .debs (built by build_deb.sh, the ctest fixture) on
+# this machine the way an administrator does — `apt-get install ./orderhost_*.deb
+# ./orderhost-dev_*.deb` — so the maintainer scripts run for
 # real, and checks what they leave: the service user, the state and log directories and their
 # modes, the conffiles, the unit enabled without a running systemd; the host started as the unit
 # starts it (its User, Group, WorkingDirectory, UMask, ExecStart, a clean environment, no
 # capabilities) answering /v1/health on the shipped config, chains and plugins; the admin CLI;
 # SIGHUP (ExecReload) and SIGTERM (stop); an edited conffile kept by a reinstall and an upgrade;
-# `apt-get remove` keeping config and data; `apt-get purge` leaving none of the package's files.
+# `apt-get remove` keeping config and data; `apt-get purge` leaving none of the packages' files;
+# the SDK found by pkg-config and a C compiler.
 #
 # Needs root (the CI runner is): otherwise, or when the machine already has an orderhost
 # package, /etc/orderhost or /var/lib/orderhost of its own, it prints SKIP and exits 77
@@ -24,6 +26,7 @@ for tool in apt-get dpkg setpriv runuser deluser curl flock; do
 done
 
 src_deb=$(ls "$1"/orderhost_*.deb)
+src_dev=$(ls "$1"/orderhost-dev_*.deb)
 version=$2
 IFS=, read -r -a plugins <<<"$3"
 conf=/etc/orderhost/orderhost.properties
@@ -33,9 +36,12 @@ unit=/lib/systemd/system/orderhost.service
 exec 9>/run/lock/orderhost-deb-install-test.lock
 flock -w 300 9 || { echo "FAIL: another deb_install_test.sh held its lock for 300 s" >&2; exit 1; }
 
-status_of() { dpkg-query -W -f '${db:Status-Status}' orderhost 2>/dev/null || echo not-installed; }
-[ "$(status_of)" = not-installed ] ||
-  skip "this machine has an orderhost package ($(status_of)): the test would replace and purge it"
+# status_of [PACKAGE]: dpkg's status of orderhost (or PACKAGE).
+status_of() { dpkg-query -W -f '${db:Status-Status}' "${1:-orderhost}" 2>/dev/null || echo not-installed; }
+for package in orderhost orderhost-dev; do
+  [ "$(status_of $package)" = not-installed ] ||
+    skip "this machine has an $package package ($(status_of $package)): the test would replace and purge it"
+done
 for dir in /etc/orderhost /var/lib/orderhost /var/log/orderhost; do
   [ ! -e "$dir" ] || skip "$dir exists: the test's purge would delete it"
 done
@@ -45,14 +51,19 @@ getent group orderhost >/dev/null && group_existed=yes || group_existed=no
 apt() { DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=120 "$@"; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/orderhost-deb-install.XXXXXX")
 chmod 0755 "$work"  # apt's _apt user reads the .deb from here
-cp "$src_deb" "$work/"
+cp "$src_deb" "$src_dev" "$work/"
 deb="$work/$(basename "$src_deb")"
-chmod 0644 "$deb"
+dev="$work/$(basename "$src_dev")"
+chmod 0644 "$deb" "$dev"
 host_pid=""
 
 cleanup() {
   set +e
   if [ -n "$host_pid" ]; then kill -TERM "$host_pid" 2>/dev/null; wait "$host_pid" 2>/dev/null; fi
+  if [ "$(status_of orderhost-dev)" != not-installed ]; then
+    echo "cleanup: purging the orderhost-dev package"
+    dpkg --purge orderhost-dev >"$work/cleanup-dev.log" 2>&1 || cat "$work/cleanup-dev.log" >&2
+  fi
   if [ "$(status_of)" != not-installed ]; then
     echo "cleanup: purging the orderhost package"
     if ! dpkg --purge orderhost >"$work/cleanup.log" 2>&1; then
@@ -81,8 +92,9 @@ orderhost_names() {
     -o -path /var/log/apt -o -path /var/tmp \) -prune -o -name '*orderhost*' -print 2>/dev/null | sort || true
 }
 orderhost_names >"$work/names.before"
-# The package's paths and whether each was there before (/usr/bin is; /usr/lib/orderhost is not).
-dpkg-deb --fsys-tarfile "$deb" | tar -t | sed -e 's#^\.##' -e 's#/$##' | grep . |
+# The packages' paths and whether each was there before (/usr/bin is; /usr/lib/orderhost is not).
+{ dpkg-deb --fsys-tarfile "$deb" | tar -t; dpkg-deb --fsys-tarfile "$dev" | tar -t; } |
+  sed -e 's#^\.##' -e 's#/$##' | grep . | sort -u |
   while read -r path; do [ -e "$path" ] && echo "had $path" || echo "new $path"; done >"$work/paths.before"
 
 # install_deb LOG DEB... with apt-get or dpkg: the maintainer scripts must finish and print no
@@ -99,20 +111,49 @@ run_logged() {
 # --- install ----------------------------------------------------------------------------------
 # What apt-get would pull besides the package (nothing on a machine set up by install-deps.sh):
 # installed too, and purged by the cleanup.
-apt install -s "$deb" | awk '/^Inst / && $2 != "orderhost" {print $2}' >"$work/extra-packages"
+apt install -s "$deb" "$dev" | awk '/^Inst / && $2 != "orderhost" && $2 != "orderhost-dev" {print $2}' \
+  >"$work/extra-packages"
 [ -s "$work/extra-packages" ] && echo "note: apt-get also installs: $(tr '\n' ' ' <"$work/extra-packages")"
-run_logged "$work/install.log" apt install "$deb" || exit 1
+run_logged "$work/install.log" apt install "$deb" "$dev" || exit 1
 [ "$(status_of)" = installed ] && pass "dpkg: orderhost installed" || fail "dpkg status is $(status_of)"
+[ "$(status_of orderhost-dev)" = installed ] && pass "dpkg: orderhost-dev installed" ||
+  fail "orderhost-dev's dpkg status is $(status_of orderhost-dev)"
 dpkg -L orderhost >"$work/dpkg-L"
-# The SDK as a build without CMake finds it: pkg-config's default path, /usr relative to the file.
+# The SDK as a build without CMake finds it: pkg-config's default path, /usr relative to the
+# file; the test kit is known to the dynamic linker (the ldconfig trigger ran).
 if command -v pkg-config >/dev/null; then
   got=$(pkg-config --libs orderhost-testkit 2>&1)
   include=$(realpath -m "$(pkg-config --variable=includedir orderhost-sdk 2>&1)")
   [[ "$got" == *-lorderhost-testkit* ]] && [ "$include" = /usr/include ] &&
     pass "pkg-config finds the SDK in /usr (libs: $got)" || fail "pkg-config gave libs '$got', includedir '$include'"
+  if command -v cc >/dev/null; then
+    # A C99 test program built against the installed test kit, run on an installed plugin.
+    cat >"$work/kit.c" <<'C'
+#include <orderhost/testkit.h>
+#include <stdio.h>
+int main(void) {
+    oh_testkit *kit = oh_testkit_new("/usr/lib/orderhost/plugins/orderhost-noop.so", OH_TESTKIT_HOST_1_1);
+    const char *error = oh_testkit_setup_error(kit);
+    int ok = error[0] == '\0' && oh_testkit_plugin(kit) != NULL;
+    if (ok) printf("loaded %.*s\n", (int)oh_testkit_plugin(kit)->id.len, oh_testkit_plugin(kit)->id.ptr);
+    else printf("not loaded: %s\n", error);
+    oh_testkit_free(kit);
+    return ok ? 0 : 1;
+}
+C
+    # shellcheck disable=SC2046
+    if cc -std=c99 $(pkg-config --cflags orderhost-testkit) "$work/kit.c" -o "$work/kit" \
+         $(pkg-config --libs orderhost-testkit) >"$work/cc.log" 2>&1 && "$work/kit" >>"$work/cc.log" 2>&1; then
+      pass "a C99 program built with pkg-config runs the installed test kit on an installed plugin: $(tail -1 "$work/cc.log")"
+    else
+      fail "building or running a program against the installed test kit: $(cat "$work/cc.log")"
+    fi
+  fi
 else
   echo "note: pkg-config is not installed; the SDK's .pc files are not checked"
 fi
+ldconfig -p | grep -q 'liborderhost-testkit.so.0 ' && pass "ldconfig knows liborderhost-testkit.so.0" ||
+  fail "liborderhost-testkit.so.0 is not in the dynamic linker's cache"
 
 # The service user: a system account with the documented home and no login shell.
 IFS=: read -r _ _ uid gid _ home shell <<<"$(getent passwd orderhost)"
@@ -275,8 +316,9 @@ run_logged "$work/install-again.log" apt install "$next"
   fail "install after remove: $(ls -l /etc/systemd/system/orderhost.service "$wants" 2>&1)"
 
 # --- purge leaves nothing ---------------------------------------------------------------------
-run_logged "$work/purge.log" apt purge orderhost
-[ "$(status_of)" = not-installed ] && pass "purge: not installed" || fail "status after purge: $(status_of)"
+run_logged "$work/purge.log" apt purge orderhost orderhost-dev
+[ "$(status_of)" = not-installed ] && [ "$(status_of orderhost-dev)" = not-installed ] &&
+  pass "purge: neither package is installed" || fail "status after purge: $(status_of), $(status_of orderhost-dev)"
 left=$(awk '$1 == "new" {print $2}' "$work/paths.before" | while read -r p; do [ ! -e "$p" ] || echo "$p"; done)
 [ -z "$left" ] && pass "purge: none of the package's files is left" || fail "purge left: $left"
 gone=$(awk '$1 == "had" {print $2}' "$work/paths.before" | while read -r p; do [ -e "$p" ] || echo "$p"; done)

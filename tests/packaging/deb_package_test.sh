@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Checks the orderhost .deb (built by build_deb.sh, the ctest fixture) without installing it:
-# its control fields, that it holds everything a running host needs, that the systemd unit
-# verifies, that the extracted host accepts the shipped config and chains with the shipped
-# plugins and starts on them and answers /v1/health. Then lintian, when installed (findings
-# printed; errors and warnings fail).
+# Checks the orderhost and orderhost-dev .debs (built by build_deb.sh, the ctest fixture)
+# without installing them: their control fields, that orderhost holds everything a running host
+# needs and orderhost-dev the SDK, that the systemd unit verifies, that the extracted host
+# accepts the shipped config and chains with the shipped plugins and starts on them and answers
+# /v1/health. Then lintian, when installed (findings printed; errors and warnings fail).
 # deb_install_test.sh installs it for real. Usage:
 #   deb_package_test.sh DEB_DIR VERSION PLUGIN_TARGET[,PLUGIN_TARGET...]
 set -euo pipefail
 
 deb=$(ls "$1"/orderhost_*.deb)
+dev=$(ls "$1"/orderhost-dev_*.deb)
 version=$2
 IFS=, read -r -a plugins <<<"$3"
 
@@ -21,7 +22,7 @@ trap 'rm -rf "$work"' EXIT
 # others could write to.
 chmod 0755 "$work"
 
-echo "package: $deb"
+echo "packages: $deb $dev"
 
 # --- control fields -------------------------------------------------------------------------
 dpkg-deb --info "$deb" >"$work/info"
@@ -37,10 +38,26 @@ grep -q odbc-postgresql <<<"$(field Recommends)" && pass "Recommends odbc-postgr
 for script in postinst prerm postrm conffiles; do
   grep -qw "$script" "$work/info" && pass "control has $script" || fail "control lacks $script"
 done
+# orderhost-dev: the same version from the same source; the test kit's libraries from
+# dpkg-shlibdeps; an ldconfig trigger and a shlibs file for liborderhost-testkit.so.N.
+dev_field() { dpkg-deb --field "$dev" "$1"; }
+[ "$(dev_field Package)" = orderhost-dev ] && pass "Package: orderhost-dev" || fail "Package is '$(dev_field Package)'"
+[ "$(dev_field Version)" = "$version-1" ] && [ "$(dev_field Source)" = orderhost ] &&
+  pass "orderhost-dev: Version $version-1, Source orderhost" || fail "orderhost-dev: Version '$(dev_field Version)', Source '$(dev_field Source)'"
+grep -q libsqlite3 <<<"$(dev_field Depends)" && pass "orderhost-dev Depends names libsqlite3" ||
+  fail "orderhost-dev Depends lacks libsqlite3: $(dev_field Depends)"
+grep -q "orderhost (= $version-1)" <<<"$(dev_field Recommends)" && pass "orderhost-dev Recommends orderhost (= $version-1)" ||
+  fail "orderhost-dev Recommends: $(dev_field Recommends)"
+dpkg-deb --ctrl-tarfile "$dev" | tar -x -O ./triggers | grep -qx 'activate-noawait ldconfig' &&
+  pass "orderhost-dev: ldconfig trigger" || fail "orderhost-dev has no ldconfig trigger"
+dpkg-deb --ctrl-tarfile "$dev" | tar -x -O ./shlibs | grep -q '^liborderhost-testkit 0 orderhost-dev' &&
+  pass "orderhost-dev: shlibs names liborderhost-testkit 0" || fail "orderhost-dev: no shlibs entry for the test kit"
 
 # --- contents -------------------------------------------------------------------------------
 dpkg-deb --contents "$deb" >"$work/contents"
+dpkg-deb --contents "$dev" >"$work/dev-contents"
 has() { grep -qE " \./$1\$" "$work/contents" && pass "contains /$1" || fail "does not contain /$1"; }
+dev_has() { grep -qE " \./$1\$" "$work/dev-contents" && pass "orderhost-dev contains /$1" || fail "orderhost-dev does not contain /$1"; }
 has usr/bin/orderhost
 has usr/bin/orderhost-plugin-worker
 for plugin in "${plugins[@]}"; do has "usr/lib/orderhost/plugins/$plugin.so"; done
@@ -48,16 +65,27 @@ has lib/systemd/system/orderhost.service
 has etc/orderhost/orderhost.properties
 for chain in place-order cancel-order return-order; do has "etc/orderhost/chains/$chain.yaml"; done
 has usr/share/orderhost/templates/order-confirmation.en.mustache
-has usr/include/orderhost/plugin_api.h
-has usr/include/orderhost/sdk.hpp
-has usr/lib/cmake/OrderHostSDK/OrderHostSDKConfig.cmake
-for pc in orderhost-plugin-api orderhost-sdk; do has "usr/share/pkgconfig/$pc.pc"; done
-has "usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/pkgconfig/orderhost-testkit.pc"
 has usr/share/doc/orderhost/copyright
+dev_has usr/include/orderhost/plugin_api.h
+dev_has usr/include/orderhost/sdk.hpp
+dev_has usr/include/orderhost/testkit.hpp
+dev_has usr/lib/cmake/OrderHostSDK/OrderHostSDKConfig.cmake
+dev_has "usr/lib/liborderhost-testkit.so.$version"
+for pc in orderhost-plugin-api orderhost-sdk; do dev_has "usr/share/pkgconfig/$pc.pc"; done
+dev_has "usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/pkgconfig/orderhost-testkit.pc"
+dev_has usr/share/orderhost-sdk/templates/cxx/CMakeLists.txt
+dev_has usr/share/doc/orderhost-dev/copyright
+dev_has usr/share/doc/orderhost-dev/changelog.Debian.gz
+# Each file in exactly one package: the host package has no SDK file, and the reverse.
+grep -qE ' \./usr/(include|share/orderhost-sdk|lib/cmake)/' "$work/contents" &&
+  fail "orderhost holds SDK files: $(grep -E ' \./usr/(include|share/orderhost-sdk|lib/cmake)/' "$work/contents" | head -3)" ||
+  pass "orderhost holds no SDK file"
+shared=$(comm -12 <(awk '$1 !~ /^d/ {print $6}' "$work/contents" | sort) <(awk '$1 !~ /^d/ {print $6}' "$work/dev-contents" | sort))
+[ -z "$shared" ] && pass "no file is in both packages" || fail "in both packages: $shared"
 # Root's files, writable by root only: what plugins.check_permissions accepts.
-bad_owner=$(awk '$2 != "root/root"' "$work/contents")
+bad_owner=$(awk '$2 != "root/root"' "$work/contents" "$work/dev-contents")
 [ -z "$bad_owner" ] && pass "every file is root/root" || fail "files not owned by root: $bad_owner"
-writable=$(awk 'substr($1,1,1) != "l" && (substr($1,6,1) == "w" || substr($1,9,1) == "w")' "$work/contents")
+writable=$(awk 'substr($1,1,1) != "l" && (substr($1,6,1) == "w" || substr($1,9,1) == "w")' "$work/contents" "$work/dev-contents")
 [ -z "$writable" ] && pass "no file is group- or world-writable" || fail "group/world-writable: $writable"
 
 # Every file of /etc is a conffile, so local changes survive upgrades.
@@ -134,15 +162,17 @@ wait "$host_pid" 2>/dev/null || true
 
 # --- lintian --------------------------------------------------------------------------------
 if command -v lintian >/dev/null; then
-  # Tags that follow from choices made on purpose are suppressed: one package holds the host
-  # and the SDK, so the SDK's test kit library is not in a package of its own
-  # (package-name-doesnt-match-sonames, link-to-shared-library-in-wrong-package); there are
-  # no manual pages yet (`orderhost --help`); it is not uploaded to Debian, so its changelog
-  # closes no bugs (initial-upload-closes-no-bugs). Everything else is printed; errors and
-  # warnings fail the test.
+  # Tags that follow from choices made on purpose are suppressed: the SDK's test kit library
+  # is in orderhost-dev, not in a liborderhost-testkit0 package of its own — it is only ever
+  # linked by plugin authors' tests (package-name-doesnt-match-sonames,
+  # link-to-shared-library-in-wrong-package); orderhost-dev's postinst and postrm do nothing,
+  # and exist only so that CPack does not write ones that call ldconfig instead of the trigger
+  # (maintainer-script-empty); there are no manual pages yet (`orderhost --help`); it is not
+  # uploaded to Debian, so its changelog closes no bugs (initial-upload-closes-no-bugs).
+  # Everything else is printed; errors and warnings fail the test.
   suppress=package-name-doesnt-match-sonames,link-to-shared-library-in-wrong-package,no-manual-page
-  suppress+=,initial-upload-closes-no-bugs
-  lintian --tag-display-limit 0 --suppress-tags "$suppress" "$deb" 2>&1 |
+  suppress+=,initial-upload-closes-no-bugs,maintainer-script-empty
+  lintian --tag-display-limit 0 --suppress-tags "$suppress" "$deb" "$dev" 2>&1 |
     grep -v '^running with root privileges' >"$work/lintian" || true
   echo "lintian findings (suppressed: $suppress):"
   sed 's/^/  /' "$work/lintian"
