@@ -13,6 +13,9 @@
 # writes to /etc; the packages name every component and so get them.
 
 set(ORDERHOST_PACKAGE_PREFIX /usr)
+# The Debian revision: 2 since the SDK left the orderhost package for orderhost-dev (1 held
+# both). The package tests take "<version>-<revision>" from here.
+set(ORDERHOST_DEB_RELEASE 2)
 set(ORDERHOST_PACKAGE_TEMPLATES_DIR ${ORDERHOST_PACKAGE_PREFIX}/share/orderhost/templates)
 
 # Mail templates the example chains' notification steps render (not conffiles: copy them to
@@ -79,7 +82,7 @@ set(CPACK_COMPONENTS_GROUPING ONE_PER_GROUP)
 set(CPACK_COMPONENTS_ALL Unspecified plugins system sdk sdk_docs)
 
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
-set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
+set(CPACK_DEBIAN_PACKAGE_RELEASE ${ORDERHOST_DEB_RELEASE})
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://orderhost.example")
 # Both come from one source (one changelog, one version): the Source field says so.
@@ -118,7 +121,10 @@ set(CPACK_DEBIAN_HOST_PACKAGE_CONTROL_EXTRA
 # reads its templates, hence the recommendation.
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME orderhost-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
-set(CPACK_DEBIAN_DEV_PACKAGE_RECOMMENDS "orderhost (= ${PROJECT_VERSION}-1), cmake, g++, pkg-config")
+set(CPACK_DEBIAN_DEV_PACKAGE_RECOMMENDS "orderhost (= ${PROJECT_VERSION}-${ORDERHOST_DEB_RELEASE}), cmake, g++, pkg-config")
+# Its files were orderhost's up to revision 1: an upgrade from there moves them over.
+set(CPACK_DEBIAN_DEV_PACKAGE_BREAKS "orderhost (<< ${PROJECT_VERSION}-2)")
+set(CPACK_DEBIAN_DEV_PACKAGE_REPLACES "orderhost (<< ${PROJECT_VERSION}-2)")
 set(CPACK_DEBIAN_DEV_DESCRIPTION
     "SDK for orderhost plugins
 Headers of the stable C plugin ABI and the C++ SDK over it, a CMake package

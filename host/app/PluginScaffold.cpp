@@ -144,8 +144,8 @@ int newPlugin(const std::vector<std::string>& args, const std::string& lang, con
     }
     const std::string templateDir = findPluginTemplate(language);
     if (templateDir.empty()) {
-        std::cerr << "no " << language << " plugin template found: install the SDK (cmake --install) next to this "
-                  << "orderhost, or set ORDERHOST_SDK_TEMPLATES to its share/orderhost-sdk/templates folder\n";
+        std::cerr << "no " << language << " plugin template found: install the SDK (apt install orderhost-dev, or "
+                  << "cmake --install next to this orderhost), or set ORDERHOST_SDK_TEMPLATES to its share/orderhost-sdk/templates folder\n";
         return Application::EXIT_CONFIG;
     }
     const fs::path destination = dir.empty() ? fs::path(names->shortName) : fs::path(dir);

@@ -20,6 +20,7 @@ for _ in $(seq 100); do
   curl -sf "http://127.0.0.1:$port/v1/health/live" > /dev/null && grep -q "orderhost listening on" "$dir/host.log" && break
   sleep 0.1
 done
+grep -q "orderhost listening on" "$dir/host.log" || { echo "FAIL: the host did not start:" >&2; cat "$dir/host.log" >&2; exit 1; }
 key=$("$build/host/app/orderhost" keys create "${settings[@]}" --name walkthrough --role erp 2> /dev/null)
 
 block() {  # the fenced block between <!-- $1:begin --> and <!-- $1:end -->, without its fences

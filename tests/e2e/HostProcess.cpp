@@ -38,8 +38,15 @@ HostProcess::HostProcess(HostOptions options)
             launch();
             return;
         } catch (const std::runtime_error&) {
-            if (options.port != 0 || attempt == 5 || log().find("Address already in use", logAtLaunch_) == std::string::npos) throw;
+            const bool taken = options.port == 0 && attempt < 5 &&
+                               log().find("Address already in use", logAtLaunch_) != std::string::npos;
+            if (!taken) {
+                std::error_code ignored;  // no destructor runs for a constructor that throws
+                fs::remove_all(folder_, ignored);
+                throw;
+            }
         }
+        std::ofstream(folder_ / "host.log", std::ios::trunc);  // log() shows this host's start only
         port_ = freeLoopbackPort();
     }
 }
@@ -134,6 +141,9 @@ void HostProcess::waitUntilHealthy() {
         }
         Poco::Thread::sleep(50);
     }
+    ::kill(process_->id(), SIGKILL);  // nothing else would stop it: the caller gets no HostProcess
+    process_->wait();
+    process_.reset();
     throw std::runtime_error("orderhost did not become healthy:\n" + log());
 }
 

@@ -14,7 +14,7 @@
 # package, /etc/orderhost or /var/lib/orderhost of its own, it prints SKIP and exits 77
 # (ctest: skipped). Whatever happens, the exit trap purges the package and deletes the service
 # user it created, so a failed run leaves the machine as it found it.
-# Usage: deb_install_test.sh DEB_DIR VERSION PLUGIN_TARGET[,PLUGIN_TARGET...]
+# Usage: deb_install_test.sh DEB_DIR VERSION-REVISION PLUGIN_TARGET[,PLUGIN_TARGET...]
 set -euo pipefail
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
@@ -27,7 +27,9 @@ done
 
 src_deb=$(ls "$1"/orderhost_*.deb)
 src_dev=$(ls "$1"/orderhost-dev_*.deb)
-version=$2
+full=$2                         # the Debian version, e.g. 0.1.0-2
+version=${full%-*}              # the upstream part
+next_full=$version-$((${full##*-} + 1))  # the upgrade's version
 IFS=, read -r -a plugins <<<"$3"
 conf=/etc/orderhost/orderhost.properties
 unit=/lib/systemd/system/orderhost.service
@@ -62,7 +64,11 @@ cleanup() {
   if [ -n "$host_pid" ]; then kill -TERM "$host_pid" 2>/dev/null; wait "$host_pid" 2>/dev/null; fi
   if [ "$(status_of orderhost-dev)" != not-installed ]; then
     echo "cleanup: purging the orderhost-dev package"
-    dpkg --purge orderhost-dev >"$work/cleanup-dev.log" 2>&1 || cat "$work/cleanup-dev.log" >&2
+    if ! dpkg --purge orderhost-dev >"$work/cleanup-dev.log" 2>&1; then
+      cat "$work/cleanup-dev.log" >&2
+      rm -f /var/lib/dpkg/info/orderhost-dev.postrm
+      dpkg --purge --force-remove-reinstreq orderhost-dev
+    fi
   fi
   if [ "$(status_of)" != not-installed ]; then
     echo "cleanup: purging the orderhost package"
@@ -118,7 +124,6 @@ run_logged "$work/install.log" apt install "$deb" "$dev" || exit 1
 [ "$(status_of)" = installed ] && pass "dpkg: orderhost installed" || fail "dpkg status is $(status_of)"
 [ "$(status_of orderhost-dev)" = installed ] && pass "dpkg: orderhost-dev installed" ||
   fail "orderhost-dev's dpkg status is $(status_of orderhost-dev)"
-dpkg -L orderhost >"$work/dpkg-L"
 # The SDK as a build without CMake finds it: pkg-config's default path, /usr relative to the
 # file; the test kit is known to the dynamic linker (the ldconfig trigger ran).
 if command -v pkg-config >/dev/null; then
@@ -152,7 +157,9 @@ C
 else
   echo "note: pkg-config is not installed; the SDK's .pc files are not checked"
 fi
-ldconfig -p | grep -q 'liborderhost-testkit.so.0 ' && pass "ldconfig knows liborderhost-testkit.so.0" ||
+# (Not a pipe into grep -q: ldconfig would die of SIGPIPE when grep stops early, and pipefail.)
+ldconfig -p >"$work/ldconfig"
+grep -q 'liborderhost-testkit.so.0 ' "$work/ldconfig" && pass "ldconfig knows liborderhost-testkit.so.0" ||
   fail "liborderhost-testkit.so.0 is not in the dynamic linker's cache"
 
 # The service user: a system account with the documented home and no login shell.
@@ -279,20 +286,20 @@ kept_edit() {
 run_logged "$work/reinstall.log" dpkg -i "$deb"
 kept_edit "reinstall (dpkg -i, same version)"
 
-# An upgrade to $version-2, whose place-order.yaml differs (a new comment): dpkg replaces the
+# An upgrade to $next_full, whose place-order.yaml differs (a new comment): dpkg replaces the
 # unedited conffile and keeps the edited one without asking.
 dpkg-deb -R "$deb" "$work/next"
-sed -i "s/^Version: .*/Version: $version-2/" "$work/next/DEBIAN/control"
+sed -i "s/^Version: .*/Version: $next_full/" "$work/next/DEBIAN/control"
 echo "# upgraded" >>"$work/next/etc/orderhost/chains/place-order.yaml"
 (cd "$work/next" && md5sum etc/orderhost/chains/place-order.yaml) >"$work/sum"
 sed -i "s#^[0-9a-f]*  etc/orderhost/chains/place-order.yaml\$#$(cat "$work/sum")#" "$work/next/DEBIAN/md5sums"
-next="$work/orderhost_${version}-2.deb"
+next="$work/orderhost_${next_full}.deb"
 dpkg-deb --root-owner-group -Zgzip -z1 -b "$work/next" "$next" >/dev/null
 chmod 0644 "$next"
 run_logged "$work/upgrade.log" apt install "$next"
-[ "$(dpkg-query -W -f '${Version}' orderhost)" = "$version-2" ] && pass "upgraded to $version-2" ||
+[ "$(dpkg-query -W -f '${Version}' orderhost)" = "$next_full" ] && pass "upgraded to $next_full" ||
   fail "version after the upgrade: $(dpkg-query -W -f '${Version}' orderhost)"
-kept_edit "upgrade (apt-get install, $version-2)"
+kept_edit "upgrade (apt-get install, $next_full)"
 tail -1 /etc/orderhost/chains/place-order.yaml | grep -qx '# upgraded' &&
   pass "upgrade: the unedited conffile place-order.yaml is the new one" || fail "upgrade: place-order.yaml not replaced"
 start_service upgraded

@@ -5,12 +5,13 @@
 # accepts the shipped config and chains with the shipped plugins and starts on them and answers
 # /v1/health. Then lintian, when installed (findings printed; errors and warnings fail).
 # deb_install_test.sh installs it for real. Usage:
-#   deb_package_test.sh DEB_DIR VERSION PLUGIN_TARGET[,PLUGIN_TARGET...]
+#   deb_package_test.sh DEB_DIR VERSION-REVISION PLUGIN_TARGET[,PLUGIN_TARGET...]
 set -euo pipefail
 
 deb=$(ls "$1"/orderhost_*.deb)
 dev=$(ls "$1"/orderhost-dev_*.deb)
-version=$2
+full=$2           # the Debian version, e.g. 0.1.0-2
+version=${full%-*}  # the upstream part
 IFS=, read -r -a plugins <<<"$3"
 
 # shellcheck source=common.sh
@@ -28,7 +29,7 @@ echo "packages: $deb $dev"
 dpkg-deb --info "$deb" >"$work/info"
 field() { dpkg-deb --field "$deb" "$1"; }
 [ "$(field Package)" = orderhost ] && pass "Package: orderhost" || fail "Package is '$(field Package)'"
-[ "$(field Version)" = "$version-1" ] && pass "Version: $version-1" || fail "Version is '$(field Version)', want $version-1"
+[ "$(field Version)" = "$full" ] && pass "Version: $full" || fail "Version is '$(field Version)', want $full"
 depends=$(field Depends)
 # From dpkg-shlibdeps (the host links Poco and unixODBC) and the ones the host needs at run time.
 for needed in libpoconet libodbc libsqliteodbc odbcinst adduser; do
@@ -42,12 +43,16 @@ done
 # dpkg-shlibdeps; an ldconfig trigger and a shlibs file for liborderhost-testkit.so.N.
 dev_field() { dpkg-deb --field "$dev" "$1"; }
 [ "$(dev_field Package)" = orderhost-dev ] && pass "Package: orderhost-dev" || fail "Package is '$(dev_field Package)'"
-[ "$(dev_field Version)" = "$version-1" ] && [ "$(dev_field Source)" = orderhost ] &&
-  pass "orderhost-dev: Version $version-1, Source orderhost" || fail "orderhost-dev: Version '$(dev_field Version)', Source '$(dev_field Source)'"
+[ "$(dev_field Version)" = "$full" ] && [ "$(dev_field Source)" = orderhost ] &&
+  pass "orderhost-dev: Version $full, Source orderhost" || fail "orderhost-dev: Version '$(dev_field Version)', Source '$(dev_field Source)'"
 grep -q libsqlite3 <<<"$(dev_field Depends)" && pass "orderhost-dev Depends names libsqlite3" ||
   fail "orderhost-dev Depends lacks libsqlite3: $(dev_field Depends)"
-grep -q "orderhost (= $version-1)" <<<"$(dev_field Recommends)" && pass "orderhost-dev Recommends orderhost (= $version-1)" ||
+grep -q "orderhost (= $full)" <<<"$(dev_field Recommends)" && pass "orderhost-dev Recommends orderhost (= $full)" ||
   fail "orderhost-dev Recommends: $(dev_field Recommends)"
+# The SDK was in orderhost up to revision 1: an upgrade from there moves its files over.
+[ "$(dev_field Breaks)" = "orderhost (<< $version-2)" ] && [ "$(dev_field Replaces)" = "orderhost (<< $version-2)" ] &&
+  pass "orderhost-dev Breaks and Replaces orderhost (<< $version-2)" ||
+  fail "orderhost-dev Breaks '$(dev_field Breaks)', Replaces '$(dev_field Replaces)'"
 dpkg-deb --ctrl-tarfile "$dev" | tar -x -O ./triggers | grep -qx 'activate-noawait ldconfig' &&
   pass "orderhost-dev: ldconfig trigger" || fail "orderhost-dev has no ldconfig trigger"
 dpkg-deb --ctrl-tarfile "$dev" | tar -x -O ./shlibs | grep -q '^liborderhost-testkit 0 orderhost-dev' &&

@@ -33,11 +33,12 @@ stop_host() { [ -z "$host" ] || { kill "$host" 2> /dev/null; wait "$host" 2> /de
 trap 'stop_host; drop; [ -n "${KEEP_DIR:-}" ] || rm -rf "$dir"' EXIT
 start_host() {
   stop_host
+  # Its own "listening" line too (counted before it starts): a host of a test beside this one
+  # may hold the port and answer.
+  local logged; logged=$(grep -c "orderhost listening on" "$dir/host.log" 2> /dev/null || true)
   # The chains' templates_dir is relative to the working directory, as in scripts/start.sh.
   (cd "$source" && exec "$build/host/app/orderhost" "${settings[@]}" "$@") >> "$dir/host.log" 2>&1 &
   host=$!
-  # Its own "listening" line too: a host of a test beside this one may hold the port and answer.
-  local logged; logged=$(grep -c "orderhost listening on" "$dir/host.log" 2> /dev/null || true)
   for _ in $(seq 150); do
     curl -sf "http://127.0.0.1:$port/v1/health/live" > /dev/null &&
       [ "$(grep -c "orderhost listening on" "$dir/host.log")" -gt "${logged:-0}" ] && return

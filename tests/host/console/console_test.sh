@@ -41,6 +41,7 @@ for _ in $(seq 100); do
   curl -sf "http://127.0.0.1:$port/v1/health/live" > /dev/null && grep -q "orderhost listening on" "$dir/host.log" && break
   sleep 0.1
 done
+grep -q "orderhost listening on" "$dir/host.log" || { echo "FAIL: the host did not start:" >&2; cat "$dir/host.log" >&2; exit 1; }
 operator=$("$build/host/app/orderhost" keys create "${settings[@]}" --name console-operator --role erp,admin 2> /dev/null)
 viewer=$("$build/host/app/orderhost" keys create "${settings[@]}" --name console-viewer --role viewer 2> /dev/null)
 limited=$("$build/host/app/orderhost" keys create "${settings[@]}" --name console-two-chains --role viewer \
