@@ -85,8 +85,12 @@ std::string Dialect::octetLength(const std::string& expr) const {
                                        : "octet_length(" + expr + ")";
 }
 
+bool Dialect::bindsAsClob(const std::string& value) const {
+    return backend_ == Backend::SQLite && value.size() > kSqliteStringBindLimit;
+}
+
 void Dialect::bindText(Poco::Data::Statement& st, const std::string& value) const {
-    if (backend_ == Backend::SQLite && value.size() > kSqliteStringBindLimit)
+    if (bindsAsClob(value))
         st, bind(Poco::Data::CLOB(value));
     else
         st, bind(value);  // copies: the statement may outlive the caller's string

@@ -81,7 +81,15 @@ bool leavesConnectionUnusable(const Poco::Exception& error) {
     return !unavailability(error).empty() || !classifyDiagnostics(error, unusableState).empty();
 }
 
-std::string transientFailure(const Poco::Exception& error) { return classifyDiagnostics(error, transientState); }
+std::string transientFailure(const Poco::Exception& error) {
+    if (auto why = classifyDiagnostics(error, transientState); !why.empty()) return why;
+    // PostgreSQL: a table changed under a statement kept prepared (PreparedStatements.h) by
+    // someone the host did not see (an administrator's ALTER). The failure forgot the kept
+    // statement, so the next try prepares it anew.
+    if (error.displayText().find("cached plan must not change result type") != std::string::npos)
+        return "a table changed under a prepared statement";
+    return {};
+}
 
 bool failedInAbortedTransaction(const Poco::Exception& error) {
     return !classifyDiagnostics(error, [](const std::string& state, long) {

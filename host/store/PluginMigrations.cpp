@@ -4,6 +4,7 @@
 
 #include "host/store/Clock.h"
 #include "host/store/Database.h"
+#include "host/store/PreparedStatements.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -48,6 +49,7 @@ bool applyOne(Database& db, const std::string& pluginId, const PluginMigration& 
                 st, bind(pluginId), bind(m.version), bind(description), bind(nowMs());
             });
         if (!claimed) return;
+        PreparedStatements::noteSchemaChange();  // also when a statement fails half-way
         for (const std::string& sql : m.statements) s << sql, now;
     });
     return claimed;

@@ -13,6 +13,14 @@ PreparedStatements* PreparedStatements::of(Poco::Data::Session& session) {
     }
 }
 
+void PreparedStatements::forgetAfterSchemaChange(std::string_view prefix) {
+    const std::uint64_t now = schemaGeneration_.load(std::memory_order_relaxed);
+    if (now == seenGeneration_) return;
+    seenGeneration_ = now;
+    for (auto it = entries_.begin(); it != entries_.end();)
+        it = it->first.compare(0, prefix.size(), prefix) == 0 ? entries_.erase(it) : std::next(it);
+}
+
 std::size_t PreparedStatements::execute(const std::string& key, Poco::Data::Statement& statement) {
     try {
         return statement.execute();

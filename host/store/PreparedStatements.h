@@ -19,8 +19,11 @@
 // set needs no lock.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include <Poco/Data/Session.h>
@@ -54,11 +57,22 @@ public:
     // in which it refuses to execute again, so the next use prepares it anew.
     std::size_t execute(const std::string& key, Poco::Data::Statement& statement);
 
+    bool has(const std::string& key) const { return entries_.count(key) != 0; }
     void forget(const std::string& key) { entries_.erase(key); }
     std::size_t size() const { return entries_.size(); }
 
+    // A schema changed (a migration, a plugin's DDL): statements prepared before may describe
+    // columns that are gone or miss new ones (SQLite re-prepares silently, and the rows a
+    // kept SELECT * reads keep the old columns). Any thread may call it.
+    static void noteSchemaChange() { schemaGeneration_.fetch_add(1, std::memory_order_relaxed); }
+    // Forgets this connection's entries whose key starts with `prefix` if a schema changed
+    // since it last looked.
+    void forgetAfterSchemaChange(std::string_view prefix);
+
 private:
     std::unordered_map<std::string, std::unique_ptr<Entry>> entries_;
+    std::uint64_t seenGeneration_ = 0;
+    static inline std::atomic<std::uint64_t> schemaGeneration_{0};
 };
 
 }  // namespace orderhost::store

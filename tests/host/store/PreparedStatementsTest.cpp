@@ -132,6 +132,24 @@ TEST_P(PreparedStatementsTest, APooledConnectionKeepsItsStatementsUntilItIsDisca
     EXPECT_EQ(PreparedStatements::of(plain), nullptr) << "a session that is not a pool's keeps none";
 }
 
+// A schema change forgets the kept entries of one prefix (plugins' statements) on each
+// connection as it next looks, once, and leaves the others (the host's).
+TEST(PreparedStatementsSchemaTest, ASchemaChangeForgetsThePrefixsEntriesOnceAndKeepsTheOthers) {
+    PreparedStatements kept;
+    kept.forgetAfterSchemaChange("plugin:");  // catches up with changes noted before this test
+    kept.get<Marker>("plugin:a", [] { return std::make_unique<Marker>(1); });
+    kept.get<Marker>("host:b", [] { return std::make_unique<Marker>(2); });
+    kept.forgetAfterSchemaChange("plugin:");
+    EXPECT_EQ(kept.size(), 2u) << "no change noted: nothing forgotten";
+    PreparedStatements::noteSchemaChange();
+    kept.forgetAfterSchemaChange("plugin:");
+    EXPECT_FALSE(kept.has("plugin:a"));
+    EXPECT_TRUE(kept.has("host:b"));
+    kept.get<Marker>("plugin:c", [] { return std::make_unique<Marker>(3); });
+    kept.forgetAfterSchemaChange("plugin:");
+    EXPECT_TRUE(kept.has("plugin:c")) << "kept after the change it already saw";
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, PreparedStatementsTest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace

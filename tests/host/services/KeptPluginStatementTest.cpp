@@ -1,0 +1,132 @@
+// A plugin's statements are kept prepared on the pooled connection (PluginStatement.cpp): run
+// again with new values they read and write what they should, a value of another kind gets a
+// statement of its own, a failed one is prepared again, SELECT * is not kept, a column changed
+// under a kept statement costs one retryable failure at most, and a connection keeps a bounded
+// number of them.
+#include "tests/host/services/DatabaseExtensionFixture.h"
+
+namespace orderhost::services {
+namespace {
+
+using KeptPluginStatementTest = DatabaseExtensionTest;
+
+// Plans the server holds for this test's pooled connection whose SQL contains `text`
+// (PostgreSQL; -1 elsewhere). The pool has one connection per caller here, so the step
+// transaction's connection is asked through the transaction itself.
+int plans(store::StepTransaction& tx, const std::string& text) {
+    if (tx.database().dialect().backend() != store::Backend::PostgreSQL) return -1;
+    int n = -1;
+    tx.runPluginStatement([&](Poco::Data::Session& s) {
+        s << "SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE ?", bind("%" + text + "%"), into(n), now;
+        return 0;
+    });
+    return n;
+}
+
+TEST_P(KeptPluginStatementTest, RunAgainWithNewValuesItReadsAndWritesWhatItShould) {
+    for (int i = 1; i <= 3; ++i) {
+        ASSERT_EQ(run("INSERT INTO items (k, n) VALUES (?, ?)", R"(["k)" + std::to_string(i) + R"(", )" +
+                                                                   std::to_string(i * 10) + "]"),
+                  OH_STATUS_OK) << error;
+        EXPECT_EQ(changed, 1);
+    }
+    for (int i = 1; i <= 3; ++i) {
+        ASSERT_EQ(run("SELECT k, n FROM items WHERE n >= ? ORDER BY n", "[" + std::to_string(i * 10) + "]"), OH_STATUS_OK)
+            << error;
+        std::string expected = "[";
+        for (int j = i; j <= 3; ++j)
+            expected += std::string(j == i ? "" : ",") + R"({"k":"k)" + std::to_string(j) + R"(","n":)" +
+                        std::to_string(j * 10) + "}";
+        EXPECT_EQ(rows, expected + "]") << "after " << i << " runs";
+    }
+    ASSERT_EQ(run("UPDATE items SET n = n + 1 WHERE n > ?", "[15]"), OH_STATUS_OK) << error;
+    EXPECT_EQ(changed, 2);
+    ASSERT_EQ(run("UPDATE items SET n = n + 1 WHERE n > ?", "[25]"), OH_STATUS_OK) << error;
+    EXPECT_EQ(changed, 1) << "the kept counted UPDATE counts this run's rows only";
+    if (GetParam().connectionString.empty()) return;  // SQLite: nothing on a server to count
+    EXPECT_EQ(plans(*tx_, "SELECT k, n FROM items WHERE n >="), 1) << "prepared once, run three times";
+    EXPECT_EQ(plans(*tx_, "INSERT INTO items (k, n)"), 1);
+    EXPECT_EQ(plans(*tx_, "UPDATE items SET n = n + 1"), 1);
+}
+
+TEST_P(KeptPluginStatementTest, AValueOfAnotherKindGetsAStatementOfItsOwn) {
+    const std::string big(300, 'b');  // a CLOB on SQLite
+    ASSERT_EQ(run("INSERT INTO items (k, n, note) VALUES (?, ?, ?)", R"(["a", 1, null])"), OH_STATUS_OK) << error;
+    ASSERT_EQ(run("INSERT INTO items (k, n, note) VALUES (?, ?, ?)", R"(["b", null, "short"])"), OH_STATUS_OK) << error;
+    ASSERT_EQ(run("INSERT INTO items (k, n, note) VALUES (?, ?, ?)", R"(["c", 3, ")" + big + R"("])"), OH_STATUS_OK)
+        << error;
+    ASSERT_EQ(run("INSERT INTO items (k, n, note) VALUES (?, ?, ?)", R"(["d", 4, "short"])"), OH_STATUS_OK) << error;
+    ASSERT_EQ(run("SELECT k, n, note FROM items WHERE note = ? OR k = ? ORDER BY k", R"([")" + big + R"(", "a"])"),
+              OH_STATUS_OK) << error;
+    EXPECT_EQ(rows, R"([{"k":"a","n":1,"note":null},{"k":"c","n":3,"note":")" + big + R"("}])");
+    ASSERT_EQ(run("SELECT k, n, note FROM items WHERE note = ? OR k = ? ORDER BY k", R"(["short", null])"),
+              OH_STATUS_OK) << error;
+    EXPECT_EQ(rows, R"([{"k":"b","n":null,"note":"short"},{"k":"d","n":4,"note":"short"}])");
+}
+
+TEST_P(KeptPluginStatementTest, AKeptStatementThatFailedIsPreparedAgain) {
+    const std::string insert = "INSERT INTO items (k, n) VALUES (?, ?)";
+    ASSERT_EQ(run(insert, R"(["dup", 1])"), OH_STATUS_OK) << error;
+    EXPECT_EQ(run(insert, R"(["dup", 2])"), OH_STATUS_INTERNAL_ERROR) << "a second key 'dup'";
+    ASSERT_EQ(run(insert, R"(["other", 3])"), OH_STATUS_OK) << error;
+    ASSERT_EQ(run("SELECT k, n FROM items ORDER BY k"), OH_STATUS_OK) << error;
+    EXPECT_EQ(rows, R"([{"k":"dup","n":1},{"k":"other","n":3}])");
+    tx_->commit();
+    EXPECT_EQ(count(*db_, "items"), 2);
+}
+
+// SELECT * is never kept: its columns are those of the table now, also right after a change.
+TEST_P(KeptPluginStatementTest, ASelectStarSeesAColumnAddedAfterItsFirstRun) {
+    ASSERT_EQ(run("INSERT INTO items (k, n) VALUES ('a', 1)"), OH_STATUS_OK) << error;
+    tx_->commit();
+    tx_ = std::make_unique<store::StepTransaction>(*db_);
+    ctx_.transaction = tx_.get();
+    ASSERT_EQ(run("SELECT * FROM items WHERE k = ?", R"(["a"])"), OH_STATUS_OK) << error;
+    ASSERT_EQ(run("SELECT i.* FROM items i WHERE k = ?", R"(["a"])"), OH_STATUS_OK) << error;
+    tx_->commit();
+    exec(*db_, "ALTER TABLE items ADD COLUMN extra INTEGER DEFAULT 7");
+    tx_ = std::make_unique<store::StepTransaction>(*db_);
+    ctx_.transaction = tx_.get();
+    ASSERT_EQ(run("SELECT * FROM items WHERE k = ?", R"(["a"])"), OH_STATUS_OK) << error;
+    EXPECT_NE(rows.find(R"("extra":7)"), std::string::npos) << rows;
+    ASSERT_EQ(run("SELECT i.* FROM items i WHERE k = ?", R"(["a"])"), OH_STATUS_OK) << error;
+    EXPECT_NE(rows.find(R"("extra":7)"), std::string::npos) << rows;
+}
+
+// An administrator changes a column's type under a kept statement (PostgreSQL): one run may
+// fail, as "try again", and the next reads the new type.
+TEST_P(KeptPluginStatementTest, AColumnTypeChangedUnderAKeptStatementCostsOneRetryAtMost) {
+    if (GetParam().connectionString.empty()) GTEST_SKIP() << "SQLite has no ALTER COLUMN ... TYPE";
+    ASSERT_EQ(run("INSERT INTO items (k, n) VALUES ('a', 1)"), OH_STATUS_OK) << error;
+    ASSERT_EQ(run("SELECT k, n FROM items WHERE k = ?", R"(["a"])"), OH_STATUS_OK) << error;
+    tx_->commit();
+    exec(*db_, "ALTER TABLE items ALTER COLUMN n TYPE TEXT");
+    tx_ = std::make_unique<store::StepTransaction>(*db_);
+    ctx_.transaction = tx_.get();
+    oh_status first = run("SELECT k, n FROM items WHERE k = ?", R"(["a"])");
+    if (first != OH_STATUS_OK) {
+        EXPECT_EQ(first, OH_STATUS_RETRYABLE) << error;
+        first = run("SELECT k, n FROM items WHERE k = ?", R"(["a"])");
+    }
+    ASSERT_EQ(first, OH_STATUS_OK) << error;
+    EXPECT_EQ(rows, R"([{"k":"a","n":"1"}])");
+}
+
+TEST_P(KeptPluginStatementTest, AConnectionKeepsABoundedNumberOfPluginStatements) {
+    for (int i = 0; i < 140; ++i) {
+        ASSERT_EQ(run("SELECT " + std::to_string(i) + " AS v_" + std::to_string(i) + " FROM items WHERE k = ?", R"(["x"])"),
+                  OH_STATUS_OK) << error;
+    }
+    ASSERT_EQ(run("SELECT 139 AS v_139 FROM items WHERE k = ?", R"(["x"])"), OH_STATUS_OK) << error;
+    EXPECT_EQ(rows, "[]");
+    if (GetParam().connectionString.empty()) return;
+    const int kept = plans(*tx_, " AS v_");
+    EXPECT_GT(kept, 100);
+    EXPECT_LE(kept, 128) << "beyond the bound, statements are prepared per call and freed";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, KeptPluginStatementTest, ::testing::ValuesIn(testing::testBackends()),
+                         testing::backendName);
+
+}  // namespace
+}  // namespace orderhost::services
