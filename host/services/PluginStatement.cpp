@@ -3,6 +3,7 @@
 #include "host/document/JsonCodec.h"
 #include "host/services/ComputedColumns.h"
 #include "host/services/SqlText.h"
+#include "host/services/KeptPluginStatements.h"
 #include "host/store/PreparedStatements.h"
 
 #include <orderhost/ext/db.h>
@@ -22,10 +23,6 @@ namespace orderhost::services {
 namespace {
 
 constexpr std::size_t kSqliteShortText = 255;  // Poco binds longer std::string only as CLOB
-// Plugin statements kept per connection, at most (beyond: prepared per call). Bounds what a
-// plugin that builds its SQL text per call (values in the text, IN lists of any length) costs
-// the host and the server.
-constexpr std::size_t kMaxKeptStatements = 128;
 constexpr double kExactDoubleIntegers = 9007199254740992.0;  // 2^53
 
 [[noreturn]] void refuse(const std::string& message) {
@@ -71,102 +68,6 @@ void bindAll(Poco::Data::Statement& st, const std::vector<StatementParam>& param
         else if (const auto* b = std::get_if<bool>(&p)) st, bind(*b);
         else dialect.bindText(st, std::get<std::string>(p));
     }
-}
-
-// A plugin's statement kept prepared on its pooled connection (store/PreparedStatements.h):
-// on PostgreSQL a call then costs its Bind/Execute round trip only, instead of Parse/Describe,
-// Bind/Execute and the DEALLOCATE after it (docs/performance.md). Kept under its final text and
-// the kinds of its values, so a value of another kind (null, a long text on SQLite) gets a
-// statement of its own; the values are bound by reference to the entry's slots, which each
-// call overwrites.
-struct KeptPluginStatement : store::PreparedStatements::Entry {
-    struct Slot {
-        Poco::Nullable<std::string> null;
-        Poco::Int64 integer = 0;
-        bool boolean = false;
-        std::string text;
-        Poco::Data::CLOB clob;
-    };
-
-    // kinds: one letter per value, from kindsOf(). counted: the statement's one column is the
-    // number of rows it changed (runCountedDml's wrapping).
-    KeptPluginStatement(Poco::Data::Session& session, const std::string& sql, const std::string& kinds, bool counted)
-        : slots(kinds.size()), statement(session) {
-        statement << sql;
-        for (std::size_t i = 0; i < kinds.size(); ++i) {
-            Slot& slot = slots[i];  // slots never grow: the references below stay valid
-            switch (kinds[i]) {
-            case 'n': statement, use(slot.null); break;
-            case 'i': statement, use(slot.integer); break;
-            case 'b': statement, use(slot.boolean); break;
-            case 'c': statement, use(slot.clob); break;
-            default: statement, use(slot.text); break;
-            }
-        }
-        if (counted) statement, into(changed);
-        else statement, limit(OH_DB_MAX_ROWS + 1);
-    }
-
-    void assign(const std::vector<StatementParam>& params) {
-        for (std::size_t i = 0; i < params.size(); ++i) {
-            if (const auto* integer = std::get_if<std::int64_t>(&params[i])) slots[i].integer = *integer;
-            else if (const auto* boolean = std::get_if<bool>(&params[i])) slots[i].boolean = *boolean;
-            else if (const auto* text = std::get_if<std::string>(&params[i])) {
-                slots[i].text = *text;
-                slots[i].clob = Poco::Data::CLOB(*text);
-            }
-        }
-    }
-
-    std::vector<Slot> slots;
-    Poco::Int64 changed = 0;
-    Poco::Data::Statement statement;
-};
-
-// A `*` that stands for columns (SELECT *, t.*, RETURNING *), not COUNT(*) or a product: the
-// columns such a statement returns change with its tables, and a kept statement would go on
-// delivering the ones it was prepared with (SQLite) or fail (PostgreSQL), so it is not kept.
-bool selectsStar(std::string_view sql) {
-    const std::vector<SqlToken> tokens = tokenize(sql);
-    for (std::size_t i = 1; i < tokens.size(); ++i) {
-        if (tokens[i].kind != SqlToken::Kind::Symbol || tokens[i].text != "*") continue;
-        const SqlToken& before = tokens[i - 1];
-        if (before.kind == SqlToken::Kind::Symbol && (before.text == "," || before.text == ".")) return true;
-        if (before.kind == SqlToken::Kind::Word &&
-            (before.text == "SELECT" || before.text == "DISTINCT" || before.text == "ALL" || before.text == "RETURNING"))
-            return true;
-    }
-    return false;
-}
-
-// One letter per value: n(ull), i(nteger), b(oolean), c (a text SQLite must get as a CLOB), s(tring).
-std::string kindsOf(const std::vector<StatementParam>& params, const store::Dialect& dialect) {
-    std::string kinds;
-    for (const StatementParam& p : params) {
-        if (std::holds_alternative<std::nullptr_t>(p)) kinds += 'n';
-        else if (std::holds_alternative<std::int64_t>(p)) kinds += 'i';
-        else if (std::holds_alternative<bool>(p)) kinds += 'b';
-        else kinds += dialect.bindsAsClob(std::get<std::string>(p)) ? 'c' : 's';
-    }
-    return kinds;
-}
-
-// The kept statement for `sql` with `params` on this connection, bound and executed; nullptr
-// when the session keeps none (not a pool's) or the connection keeps its maximum already.
-KeptPluginStatement* runKept(Poco::Data::Session& session, const store::Dialect& dialect, const std::string& sql,
-                             const std::vector<StatementParam>& params, bool counted) {
-    store::PreparedStatements* kept = store::PreparedStatements::of(session);
-    if (kept == nullptr) return nullptr;
-    kept->forgetAfterSchemaChange("plugin:");
-    if (selectsStar(sql)) return nullptr;
-    const std::string kinds = kindsOf(params, dialect);
-    const std::string key = "plugin:" + kinds + (counted ? ":counted:" : ":") + sql;
-    if (!kept->has(key) && kept->size() >= kMaxKeptStatements) return nullptr;
-    auto& entry = kept->get<KeptPluginStatement>(
-        key, [&] { return std::make_unique<KeptPluginStatement>(session, sql, kinds, counted); });
-    entry.assign(params);
-    kept->execute(key, entry.statement);  // a failure forgets the entry: the next call prepares anew
-    return &entry;
 }
 
 // asNumber: the column's text values that are JSON numbers are numbers (ComputedColumns.h).
@@ -268,7 +169,7 @@ std::string withReturnedRows(const std::string& sql) { return "WITH oh_returning
 StatementResult runCountedDml(Poco::Data::Session& session, const std::string& sql,
                               const std::vector<StatementParam>& params, const store::Dialect& dialect) {
     const std::string counted = "WITH oh_changed AS (" + sql + " RETURNING 1) SELECT COUNT(*) FROM oh_changed";
-    if (KeptPluginStatement* kept = runKept(session, dialect, counted, params, true))
+    if (std::optional<KeptRun> kept = runKept(session, dialect, counted, params, true))
         return StatementResult{"[]", kept->changed};
     Poco::Data::Statement st(session);
     Poco::Int64 changed = 0;
@@ -305,24 +206,32 @@ StatementResult runStatement(Poco::Data::Session& session, const store::Dialect&
     std::string text = withTextCasts(sql, offsets, params, dialect);
     const std::string keyword = firstKeyword(sql);
     if (keyword == "CREATE" || keyword == "ALTER" || keyword == "DROP")
-        store::PreparedStatements::noteSchemaChange();  // a plugin changes its own tables
+        store::PreparedStatements::noteSchemaChange();  // a plugin changes its own tables (not kept)
     const bool postgres = dialect.backend() == store::Backend::PostgreSQL;
     const bool returning = changesRows(keyword) && hasReturning(sql);
     if (postgres && changesRows(keyword) && !returning) return runCountedDml(session, text, params, dialect);
     if (!postgres && returning) text = withReturnedRows(text);
-    Poco::Data::Statement st(session);
-    if (KeptPluginStatement* kept = runKept(session, dialect, text, params, false)) {
-        st = kept->statement;
-    } else {
-        st << text;
-        bindAll(st, params, dialect);
-        st, limit(OH_DB_MAX_ROWS + 1);
-        st.execute();
-    }
+    const bool ddl = keyword == "CREATE" || keyword == "ALTER" || keyword == "DROP";
+    std::optional<KeptRun> kept = ddl ? std::nullopt : runKept(session, dialect, text, params, false);
     StatementResult result;
-    Poco::Data::RecordSet rs(st);
-    if (rs.columnCount() > 0) result.rowsJson = rowsAsJson(rs, numbersAsText(rs, session, dialect, text));
-    if (postgres && returning) result.changed = static_cast<std::int64_t>(rs.rowCount());  // one row per change
+    try {
+        Poco::Data::Statement st(session);
+        if (kept) {
+            st = kept->statement;
+        } else {
+            st << text;
+            bindAll(st, params, dialect);
+            st, limit(OH_DB_MAX_ROWS + 1);
+            st.execute();
+        }
+        Poco::Data::RecordSet rs(st);
+        if (rs.columnCount() > 0) result.rowsJson = rowsAsJson(rs, numbersAsText(rs, session, dialect, text));
+        if (postgres && returning) result.changed = static_cast<std::int64_t>(rs.rowCount());  // one per change
+    } catch (...) {
+        if (kept) kept->forget();  // refused (too large): its rows are not kept with it either
+        throw;
+    }
+    if (kept && result.rowsJson.size() > kKeptResultBytes) kept->forget();  // nor are many rows
     if (!postgres && changesRows(keyword)) {
         Poco::Int64 changed = 0;
         session << "SELECT changes()", into(changed), now;

@@ -13,12 +13,16 @@ PreparedStatements* PreparedStatements::of(Poco::Data::Session& session) {
     }
 }
 
+void PreparedStatements::forgetPrefix(std::string_view prefix) {
+    for (auto it = entries_.begin(); it != entries_.end();)
+        it = it->first.compare(0, prefix.size(), prefix) == 0 ? entries_.erase(it) : std::next(it);
+}
+
 void PreparedStatements::forgetAfterSchemaChange(std::string_view prefix) {
     const std::uint64_t now = schemaGeneration_.load(std::memory_order_relaxed);
     if (now == seenGeneration_) return;
     seenGeneration_ = now;
-    for (auto it = entries_.begin(); it != entries_.end();)
-        it = it->first.compare(0, prefix.size(), prefix) == 0 ? entries_.erase(it) : std::next(it);
+    forgetPrefix(prefix);
 }
 
 std::size_t PreparedStatements::execute(const std::string& key, Poco::Data::Statement& statement) {

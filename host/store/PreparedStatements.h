@@ -59,6 +59,7 @@ public:
 
     bool has(const std::string& key) const { return entries_.count(key) != 0; }
     void forget(const std::string& key) { entries_.erase(key); }
+    void forgetPrefix(std::string_view prefix);
     std::size_t size() const { return entries_.size(); }
 
     // A schema changed (a migration, a plugin's DDL): statements prepared before may describe
