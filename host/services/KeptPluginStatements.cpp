@@ -36,25 +36,41 @@ struct KeptPluginStatement : store::PreparedStatements::Entry {
         for (std::size_t i = 0; i < kinds.size(); ++i) {
             Slot& slot = slots[i];  // slots never grow: the references below stay valid
             switch (kinds[i]) {
-            case 'n': statement, use(slot.null); break;
-            case 'i': statement, use(slot.integer); break;
-            case 'b': statement, use(slot.boolean); break;
-            case 'c': statement, use(slot.clob); break;
-            default: statement, use(slot.text); break;
+                case 'n':
+                    statement, use(slot.null);
+                    break;
+                case 'i':
+                    statement, use(slot.integer);
+                    break;
+                case 'b':
+                    statement, use(slot.boolean);
+                    break;
+                case 'c':
+                    statement, use(slot.clob);
+                    break;
+                default:
+                    statement, use(slot.text);
+                    break;
             }
         }
-        if (counted) statement, into(changed);
-        else statement, limit(OH_DB_MAX_ROWS + 1);
+        if (counted)
+            statement, into(changed);
+        else
+            statement, limit(OH_DB_MAX_ROWS + 1);
     }
 
     // The values of this run, into the slots of their kinds (the key guarantees the kinds).
     void assign(const std::vector<StatementParam>& params) {
         for (std::size_t i = 0; i < params.size(); ++i) {
-            if (const auto* integer = std::get_if<std::int64_t>(&params[i])) slots[i].integer = *integer;
-            else if (const auto* boolean = std::get_if<bool>(&params[i])) slots[i].boolean = *boolean;
+            if (const auto* integer = std::get_if<std::int64_t>(&params[i]))
+                slots[i].integer = *integer;
+            else if (const auto* boolean = std::get_if<bool>(&params[i]))
+                slots[i].boolean = *boolean;
             else if (const auto* text = std::get_if<std::string>(&params[i])) {
-                if (kinds[i] == 'c') slots[i].clob = Poco::Data::CLOB(*text);
-                else slots[i].text = *text;
+                if (kinds[i] == 'c')
+                    slots[i].clob = Poco::Data::CLOB(*text);
+                else
+                    slots[i].text = *text;
             }
         }
     }
@@ -62,8 +78,10 @@ struct KeptPluginStatement : store::PreparedStatements::Entry {
     // Frees the texts of the run that just ended (they may be large; the next run sets its own).
     void release() {
         for (std::size_t i = 0; i < slots.size(); ++i) {
-            if (kinds[i] == 'c') slots[i].clob = Poco::Data::CLOB();
-            else if (kinds[i] == 's') std::string().swap(slots[i].text);
+            if (kinds[i] == 'c')
+                slots[i].clob = Poco::Data::CLOB();
+            else if (kinds[i] == 's')
+                std::string().swap(slots[i].text);
         }
     }
 
@@ -77,10 +95,14 @@ struct KeptPluginStatement : store::PreparedStatements::Entry {
 std::string kindsOf(const std::vector<StatementParam>& params, const store::Dialect& dialect) {
     std::string kinds;
     for (const StatementParam& p : params) {
-        if (std::holds_alternative<std::nullptr_t>(p)) kinds += 'n';
-        else if (std::holds_alternative<std::int64_t>(p)) kinds += 'i';
-        else if (std::holds_alternative<bool>(p)) kinds += 'b';
-        else kinds += dialect.bindsAsClob(std::get<std::string>(p)) ? 'c' : 's';
+        if (std::holds_alternative<std::nullptr_t>(p))
+            kinds += 'n';
+        else if (std::holds_alternative<std::int64_t>(p))
+            kinds += 'i';
+        else if (std::holds_alternative<bool>(p))
+            kinds += 'b';
+        else
+            kinds += dialect.bindsAsClob(std::get<std::string>(p)) ? 'c' : 's';
     }
     return kinds;
 }
@@ -95,8 +117,8 @@ bool selectsStar(std::string_view sql) {
         if (tokens[i].kind != SqlToken::Kind::Symbol || tokens[i].text != "*") continue;
         const SqlToken& before = tokens[i - 1];
         if (before.kind == SqlToken::Kind::Symbol && (before.text == "," || before.text == ".")) return true;
-        if (before.kind == SqlToken::Kind::Word &&
-            (before.text == "SELECT" || before.text == "DISTINCT" || before.text == "ALL" || before.text == "RETURNING"))
+        if (before.kind == SqlToken::Kind::Word && (before.text == "SELECT" || before.text == "DISTINCT" ||
+                                                    before.text == "ALL" || before.text == "RETURNING"))
             return true;
     }
     return false;
@@ -104,6 +126,9 @@ bool selectsStar(std::string_view sql) {
 
 std::optional<KeptRun> runKept(Poco::Data::Session& session, const store::Dialect& dialect, const std::string& sql,
                                const std::vector<StatementParam>& params, bool counted) {
+    // PostgreSQL only, as the store's hot statements: SQLite prepares in the process, so there
+    // is no round trip to save, and kept there they made orders slower (docs/performance.md).
+    if (dialect.backend() != store::Backend::PostgreSQL) return std::nullopt;
     store::PreparedStatements* kept = store::PreparedStatements::of(session);
     if (kept == nullptr || selectsStar(sql)) return std::nullopt;
     kept->forgetAfterSchemaChange(kPrefix);

@@ -5,8 +5,9 @@
 //
 // Kept under the statement's final text and the kinds of its values, so a value of another
 // kind (a null, a long text on SQLite) gets a statement of its own; the values are bound by
-// reference to the entry's slots, which each run overwrites. Not kept: `SELECT *`-like
-// statements (their columns follow the table), and nothing on a session that is not a pool's.
+// reference to the entry's slots, which each run overwrites. PostgreSQL only (SQLite prepares in
+// the process: nothing to save). Not kept: `SELECT *`-like statements (their columns follow the
+// table), and nothing on a session that is not a pool's.
 // A schema change noted by the store drops them (PreparedStatements::noteSchemaChange). When a
 // connection holds kKeptStatementsPerConnection entries, its plugin statements are dropped and
 // kept afresh, so statements built per call cannot crowd out the hot ones for good.

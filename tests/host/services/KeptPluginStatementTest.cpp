@@ -25,13 +25,15 @@ int plans(store::StepTransaction& tx, const std::string& text) {
 
 TEST_P(KeptPluginStatementTest, RunAgainWithNewValuesItReadsAndWritesWhatItShould) {
     for (int i = 1; i <= 3; ++i) {
-        ASSERT_EQ(run("INSERT INTO items (k, n) VALUES (?, ?)", R"(["k)" + std::to_string(i) + R"(", )" +
-                                                                   std::to_string(i * 10) + "]"),
-                  OH_STATUS_OK) << error;
+        ASSERT_EQ(run("INSERT INTO items (k, n) VALUES (?, ?)",
+                      R"(["k)" + std::to_string(i) + R"(", )" + std::to_string(i * 10) + "]"),
+                  OH_STATUS_OK)
+            << error;
         EXPECT_EQ(changed, 1);
     }
     for (int i = 1; i <= 3; ++i) {
-        ASSERT_EQ(run("SELECT k, n FROM items WHERE n >= ? ORDER BY n", "[" + std::to_string(i * 10) + "]"), OH_STATUS_OK)
+        ASSERT_EQ(run("SELECT k, n FROM items WHERE n >= ? ORDER BY n", "[" + std::to_string(i * 10) + "]"),
+                  OH_STATUS_OK)
             << error;
         std::string expected = "[";
         for (int j = i; j <= 3; ++j)
@@ -57,10 +59,12 @@ TEST_P(KeptPluginStatementTest, AValueOfAnotherKindGetsAStatementOfItsOwn) {
         << error;
     ASSERT_EQ(run("INSERT INTO items (k, n, note) VALUES (?, ?, ?)", R"(["d", 4, "short"])"), OH_STATUS_OK) << error;
     ASSERT_EQ(run("SELECT k, n, note FROM items WHERE note = ? OR k = ? ORDER BY k", R"([")" + big + R"(", "a"])"),
-              OH_STATUS_OK) << error;
+              OH_STATUS_OK)
+        << error;
     EXPECT_EQ(rows, R"([{"k":"a","n":1,"note":null},{"k":"c","n":3,"note":")" + big + R"("}])");
     ASSERT_EQ(run("SELECT k, n, note FROM items WHERE note = ? OR k = ? ORDER BY k", R"(["short", null])"),
-              OH_STATUS_OK) << error;
+              OH_STATUS_OK)
+        << error;
     EXPECT_EQ(rows, R"([{"k":"b","n":null,"note":"short"},{"k":"d","n":4,"note":"short"}])");
 }
 
@@ -130,8 +134,10 @@ TEST_P(KeptPluginStatementTest, AResultOverTheRowLimitIsRefusedAndTheNextRunRuns
 
 TEST_P(KeptPluginStatementTest, AConnectionKeepsABoundedNumberOfPluginStatements) {
     for (int i = 0; i < 140; ++i) {
-        ASSERT_EQ(run("SELECT " + std::to_string(i) + " AS v_" + std::to_string(i) + " FROM items WHERE k = ?", R"(["x"])"),
-                  OH_STATUS_OK) << error;
+        ASSERT_EQ(
+            run("SELECT " + std::to_string(i) + " AS v_" + std::to_string(i) + " FROM items WHERE k = ?", R"(["x"])"),
+            OH_STATUS_OK)
+            << error;
     }
     ASSERT_EQ(run("SELECT 139 AS v_139 FROM items WHERE k = ?", R"(["x"])"), OH_STATUS_OK) << error;
     EXPECT_EQ(rows, "[]");
