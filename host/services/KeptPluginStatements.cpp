@@ -5,7 +5,6 @@
 #include <memory>
 #include <variant>
 
-#include <Poco/Data/LOB.h>
 #include <Poco/Nullable.h>
 
 #include "host/services/SqlText.h"
@@ -25,13 +24,12 @@ struct KeptPluginStatement : store::PreparedStatements::Entry {
         Poco::Int64 integer = 0;
         bool boolean = false;
         std::string text;
-        Poco::Data::CLOB clob;
     };
 
     // kinds: one letter per value, from kindsOf(). counted: the statement's one column is the
     // number of rows it changed (runCountedDml's wrapping).
     KeptPluginStatement(Poco::Data::Session& session, const std::string& sql, const std::string& kinds, bool counted)
-        : kinds(kinds), slots(kinds.size()), statement(session) {
+        : slots(kinds.size()), statement(session) {
         statement << sql;
         for (std::size_t i = 0; i < kinds.size(); ++i) {
             Slot& slot = slots[i];  // slots never grow: the references below stay valid
@@ -44,9 +42,6 @@ struct KeptPluginStatement : store::PreparedStatements::Entry {
                     break;
                 case 'b':
                     statement, use(slot.boolean);
-                    break;
-                case 'c':
-                    statement, use(slot.clob);
                     break;
                 default:
                     statement, use(slot.text);
@@ -66,33 +61,23 @@ struct KeptPluginStatement : store::PreparedStatements::Entry {
                 slots[i].integer = *integer;
             else if (const auto* boolean = std::get_if<bool>(&params[i]))
                 slots[i].boolean = *boolean;
-            else if (const auto* text = std::get_if<std::string>(&params[i])) {
-                if (kinds[i] == 'c')
-                    slots[i].clob = Poco::Data::CLOB(*text);
-                else
-                    slots[i].text = *text;
-            }
+            else if (const auto* text = std::get_if<std::string>(&params[i]))
+                slots[i].text = *text;
         }
     }
 
     // Frees the texts of the run that just ended (they may be large; the next run sets its own).
     void release() {
-        for (std::size_t i = 0; i < slots.size(); ++i) {
-            if (kinds[i] == 'c')
-                slots[i].clob = Poco::Data::CLOB();
-            else if (kinds[i] == 's')
-                std::string().swap(slots[i].text);
-        }
+        for (Slot& slot : slots) std::string().swap(slot.text);
     }
 
-    std::string kinds;
     std::vector<Slot> slots;
     Poco::Int64 changed = 0;
     Poco::Data::Statement statement;
 };
 
-// One letter per value: n(ull), i(nteger), b(oolean), c (a text SQLite must get as a CLOB), s(tring).
-std::string kindsOf(const std::vector<StatementParam>& params, const store::Dialect& dialect) {
+// One letter per value: n(ull), i(nteger), b(oolean), s(tring).
+std::string kindsOf(const std::vector<StatementParam>& params) {
     std::string kinds;
     for (const StatementParam& p : params) {
         if (std::holds_alternative<std::nullptr_t>(p))
@@ -102,7 +87,7 @@ std::string kindsOf(const std::vector<StatementParam>& params, const store::Dial
         else if (std::holds_alternative<bool>(p))
             kinds += 'b';
         else
-            kinds += dialect.bindsAsClob(std::get<std::string>(p)) ? 'c' : 's';
+            kinds += 's';
     }
     return kinds;
 }
@@ -132,7 +117,7 @@ std::optional<KeptRun> runKept(Poco::Data::Session& session, const store::Dialec
     store::PreparedStatements* kept = store::PreparedStatements::of(session);
     if (kept == nullptr || selectsStar(sql)) return std::nullopt;
     kept->forgetAfterSchemaChange(kPrefix);
-    const std::string kinds = kindsOf(params, dialect);
+    const std::string kinds = kindsOf(params);
     const std::string key = kPrefix + kinds + (counted ? ":counted:" : ":") + sql;
     if (!kept->has(key) && kept->size() >= kKeptStatementsPerConnection) kept->forgetPrefix(kPrefix);
     auto& entry = kept->get<KeptPluginStatement>(

@@ -4,7 +4,7 @@
 // statements kept prepared").
 //
 // Kept under the statement's final text and the kinds of its values, so a value of another
-// kind (a null, a long text on SQLite) gets a statement of its own; the values are bound by
+// kind (a null where a number was) gets a statement of its own; the values are bound by
 // reference to the entry's slots, which each run overwrites. PostgreSQL only (SQLite prepares in
 // the process: nothing to save). Not kept: `SELECT *`-like statements (their columns follow the
 // table), and nothing on a session that is not a pool's.

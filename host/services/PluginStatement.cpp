@@ -205,13 +205,12 @@ StatementResult runStatement(Poco::Data::Session& session, const store::Dialect&
                std::to_string(params.size()) + " values");
     std::string text = withTextCasts(sql, offsets, params, dialect);
     const std::string keyword = firstKeyword(sql);
-    if (keyword == "CREATE" || keyword == "ALTER" || keyword == "DROP")
-        store::PreparedStatements::noteSchemaChange();  // a plugin changes its own tables (not kept)
+    const bool ddl = keyword == "CREATE" || keyword == "ALTER" || keyword == "DROP";
+    if (ddl) store::PreparedStatements::noteSchemaChange();  // a plugin changes its own tables (not kept)
     const bool postgres = dialect.backend() == store::Backend::PostgreSQL;
     const bool returning = changesRows(keyword) && hasReturning(sql);
     if (postgres && changesRows(keyword) && !returning) return runCountedDml(session, text, params, dialect);
     if (!postgres && returning) text = withReturnedRows(text);
-    const bool ddl = keyword == "CREATE" || keyword == "ALTER" || keyword == "DROP";
     std::optional<KeptRun> kept = ddl ? std::nullopt : runKept(session, dialect, text, params, false);
     StatementResult result;
     try {

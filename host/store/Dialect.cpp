@@ -85,12 +85,8 @@ std::string Dialect::octetLength(const std::string& expr) const {
                                        : "octet_length(" + expr + ")";
 }
 
-bool Dialect::bindsAsClob(const std::string& value) const {
-    return backend_ == Backend::SQLite && value.size() > kSqliteStringBindLimit;
-}
-
 void Dialect::bindText(Poco::Data::Statement& st, const std::string& value) const {
-    if (bindsAsClob(value))
+    if (backend_ == Backend::SQLite && value.size() > kSqliteStringBindLimit)
         st, bind(Poco::Data::CLOB(value));
     else
         st, bind(value);  // copies: the statement may outlive the caller's string

@@ -75,8 +75,6 @@ public:
     // so short values stay std::string.
     static const char* textParam() { return "CAST(? AS TEXT)"; }
     void bindText(Poco::Data::Statement&, const std::string& value) const;
-    // Whether bindText binds `value` as a CLOB (SQLite, over 255 bytes).
-    bool bindsAsClob(const std::string& value) const;
 
     // Runs a single-row INSERT/UPDATE `sql` (no RETURNING) with the parameters `bindParams`
     // adds, and says whether it changed a row. Statement::execute() counts bound rows, not
