@@ -177,6 +177,16 @@ void ChainRunner::forwardAttempt(store::OrderRecord& order, document::JsonDocume
         // Nobody could ever deliver it through the API: the order would wait forever.
         outcome = {OH_OUTCOME_FAIL, "invalid_signal", "suspended on an invalid signal name '" + outcome.signal + "'", 0, {}, 0};
     }
+    if (attempt.transaction && attempt.transaction->doomed()) {
+        // A statement took the step's transaction with it (SQLite's whole-transaction rollback,
+        // psqlODBC's at Protocol=7.4-1): whatever the plugin answered, nothing of it can commit,
+        // and the statements it was refused since may be why it failed. Another attempt.
+        outcome = {OH_OUTCOME_RETRY, "step_transaction_lost",
+                   "a statement of the step failed and the database rolled the step's transaction back with it; "
+                   "nothing of the attempt is kept (the plugin answered " + std::string(outcomeName(outcome.kind)) +
+                       (outcome.message.empty() ? "" : ": " + outcome.message) + ")",
+                   0, {}, 0};
+    }
     const bool retryLeft = static_cast<int>(attemptNumber) < definition.attempts;
     attempt.run.outcome = outcome.code == "timeout" ? "timeout" : outcomeName(outcome.kind);
     const bool gaveUpUnknown = outcome.kind == OH_OUTCOME_RETRY && !retryLeft;

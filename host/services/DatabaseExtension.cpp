@@ -60,7 +60,8 @@ StatementResult runInStepTransaction(store::StepTransaction& tx, std::string_vie
                                      const std::vector<StatementParam>& params) {
     try {
         return tx.runPluginStatement(
-            [&](Poco::Data::Session& s) { return runStatement(s, tx.database().dialect(), sql, params); });
+            [&](Poco::Data::Session& s) { return runStatement(s, tx.database().dialect(), sql, params); },
+            returnsWrittenRows(sql));
     } catch (const Poco::Exception& e) {
         if (tx.database().statementUndo() != store::StatementUndo::Host || tx.doomed() ||
             !store::failedInAbortedTransaction(e))

@@ -182,6 +182,8 @@ StatementResult runCountedDml(Poco::Data::Session& session, const std::string& s
 
 }  // namespace
 
+bool returnsWrittenRows(std::string_view sql) { return hasReturning(sql); }
+
 std::vector<StatementParam> parseStatementParams(std::string_view json) {
     if (json.find_first_not_of(" \t\r\n") == std::string_view::npos) return {};
     document::JsonLimits limits;

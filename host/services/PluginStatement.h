@@ -57,6 +57,10 @@ struct StatementResult {
 // Parses a JSON array of scalars ("" is []). Throws StatementError(INVALID_ARGUMENT).
 std::vector<StatementParam> parseStatementParams(std::string_view json);
 
+// Whether `sql` may write rows and return them (a RETURNING clause): such a statement may be
+// refused after the database ran it (too many rows), so its writes need undoing by savepoint.
+bool returnsWrittenRows(std::string_view sql);
+
 // Runs `sql` with `params` on `session`. Throws StatementError for refusals and lets the
 // driver's Poco::Exception through for the caller to word.
 StatementResult runStatement(Poco::Data::Session& session, const store::Dialect& dialect,

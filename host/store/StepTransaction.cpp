@@ -27,6 +27,11 @@ Poco::Data::Session& StepTransaction::session() {
     if (abandoned_.load(std::memory_order_acquire))
         throw StoreError(db_.errorMessage("step transaction", "the host stopped waiting for this step (timeout_ms) and "
                                                               "rolled its transaction back; nothing more runs in it"));
+    if (doomed_)
+        throw StoreError(db_.errorMessage("step transaction",
+                                          "an earlier plugin statement failed and could not be undone on its own (the "
+                                          "database or driver rolled the transaction back, or the host's savepoint "
+                                          "failed); nothing more runs in it and nothing of the step is committed"));
     if (!session_) {
         Poco::Data::Session s = db_.session();
         try {
@@ -42,38 +47,71 @@ Poco::Data::Session& StepTransaction::session() {
     return *session_;
 }
 
-void StepTransaction::markStatementStart(Poco::Data::Session& s) {
-    if (db_.statementUndo() != StatementUndo::Host) return;
+void StepTransaction::markStatementStart(Poco::Data::Session& s, bool mayFailAfterWriting) {
+    const StatementUndo undo = db_.statementUndo();
+    statementSavepoint_ = undo == StatementUndo::Host || (mayFailAfterWriting && undo != StatementUndo::Nothing);
+    if (!statementSavepoint_) return;
     // The previous statement's savepoint is released in the same round trip: a savepoint left
     // standing would nest the next one under it, and COMMIT releases the last one anyway.
+    // (sqliteodbc runs only the first statement of a text: two commands there.)
+    const std::string release = std::string("RELEASE SAVEPOINT ") + kSavepoint;
     const std::string set = std::string("SAVEPOINT ") + kSavepoint;
     try {
-        runSimpleCommand(s, savepointSet_ ? std::string("RELEASE SAVEPOINT ") + kSavepoint + "; " + set : set);
+        if (savepointSet_ && undo == StatementUndo::Host) {
+            runSimpleCommand(s, release + "; " + set);
+        } else {
+            if (savepointSet_) runSimpleCommand(s, release);
+            runSimpleCommand(s, set);
+        }
     } catch (...) {
         doomed_ = true;  // the transaction is in an unknown state: it must not commit
-        savepointSet_ = false;
+        savepointSet_ = statementSavepoint_ = false;
         throw;
     }
     savepointSet_ = true;
 }
 
 void StepTransaction::undoStatement(Poco::Data::Session& s) noexcept {
-    switch (db_.statementUndo()) {
-        case StatementUndo::Database:
-        case StatementUndo::Driver:
-            return;
-        case StatementUndo::Nothing:
-            doomed_ = true;
-            return;
-        case StatementUndo::Host:
-            try {
-                // ROLLBACK TO keeps the savepoint: the next statement releases and sets it again.
-                runSimpleCommand(s, std::string("ROLLBACK TO SAVEPOINT ") + kSavepoint);
-            } catch (...) {
-                doomed_ = true;
-            }
-            return;
+    if (db_.statementUndo() == StatementUndo::Nothing) {
+        doomed_ = true;
+        return;
     }
+    if (statementSavepoint_) {
+        try {
+            // ROLLBACK TO keeps the savepoint: the next statement releases and sets it again.
+            runSimpleCommand(s, std::string("ROLLBACK TO SAVEPOINT ") + kSavepoint);
+        } catch (...) {
+            doomed_ = true;
+        }
+        return;
+    }
+    if (db_.statementUndo() == StatementUndo::Database && !transactionSurvived(s)) doomed_ = true;
+}
+
+void StepTransaction::statementSucceeded(Poco::Data::Session& s) {
+    // Only the host's own undo keeps the savepoint standing until the next statement (released
+    // in the same round trip). Elsewhere it is released now: SQLite copies every page written
+    // under an open savepoint into a sub-journal, for the rest of the transaction.
+    if (!statementSavepoint_ || db_.statementUndo() == StatementUndo::Host) return;
+    try {
+        runSimpleCommand(s, std::string("RELEASE SAVEPOINT ") + kSavepoint);
+    } catch (...) {
+        doomed_ = true;
+        throw;
+    } 
+    savepointSet_ = statementSavepoint_ = false;
+}
+
+bool StepTransaction::transactionSurvived(Poco::Data::Session& s) noexcept {
+    // BEGIN fails inside a transaction ("cannot start a transaction within a transaction"); it
+    // succeeds only when SQLite ended ours, and what it began is rolled back with the doomed one.
+    try {
+        runSimpleCommand(s, "BEGIN");
+    } catch (...) {
+        return true;
+    }
+    savepointSet_ = false;
+    return false;
 }
 
 void StepTransaction::commit() {
@@ -110,9 +148,12 @@ void StepTransaction::rollback() noexcept {
     if (!session_) return;
     const bool rolledBack = Database::rollbackQuietly(*session_);
     const bool autoCommit = Database::restoreAutoCommit(*session_);
-    if (!rolledBack || !autoCommit) ConnectionPool::discard(*session_);
+    // A doomed SQLite transaction ended under the driver, which still believes it open: the
+    // connection is not trusted again. (PostgreSQL's rollback leaves a sound connection.)
+    const bool sqliteDoomed = doomed_ && db_.backend() == Backend::SQLite;
+    if (!rolledBack || !autoCommit || sqliteDoomed) ConnectionPool::discard(*session_);
     session_.reset();
-    savepointSet_ = false;
+    savepointSet_ = statementSavepoint_ = false;
     doomed_ = false;
 }
 

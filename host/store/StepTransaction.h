@@ -22,6 +22,7 @@
 #include <atomic>
 #include <mutex>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include <Poco/Data/Session.h>
@@ -54,20 +55,40 @@ public:
     // doomed: commit() refuses, so no part of the step commits without the rest.
     // One statement at a time: a plugin may call orderhost.db from several threads inside its
     // call, and one thread's ROLLBACK TO must not undo another's statement that reported success.
+    //
+    // `mayFailAfterWriting`: `statement` may throw after the database ran it (the host refuses a
+    // write whose returned rows are over the limit). Neither SQLite nor psqlODBC's own savepoint
+    // undoes a statement that succeeded in the database, so such a statement gets the host's
+    // savepoint on every driver.
+    //
+    // SQLite may roll the whole transaction back while failing one statement (SQLITE_FULL,
+    // IOERR, BUSY, NOMEM; RAISE(ROLLBACK) in a trigger), and sqliteodbc does not notice: the
+    // statements after it would each commit at once. After a failed statement the host asks
+    // (transactionSurvived); if it ended, the transaction is doomed.
     template <class Statement>
-    auto runPluginStatement(Statement&& statement) -> decltype(statement(std::declval<Poco::Data::Session&>())) {
+    auto runPluginStatement(Statement&& statement, bool mayFailAfterWriting = false)
+        -> decltype(statement(std::declval<Poco::Data::Session&>())) {
         const std::lock_guard<std::mutex> oneAtATime(pluginStatements_);
         Poco::Data::Session& s = session();
-        markStatementStart(s);
+        markStatementStart(s, mayFailAfterWriting);
         try {
-            return statement(s);
+            if constexpr (std::is_void_v<decltype(statement(s))>) {
+                statement(s);
+                statementSucceeded(s);
+            } else {
+                auto result = statement(s);
+                statementSucceeded(s);
+                return result;
+            }
         } catch (...) {
             undoStatement(s);
             throw;
         }
     }
-    // A plugin statement failed and could not be undone alone (see runPluginStatement).
-    bool doomed() const { return doomed_; }
+    // A plugin statement failed and could not be undone alone (see runPluginStatement). From
+    // then on session() refuses: nothing more may run in a transaction that cannot commit, and on
+    // SQLite it would run outside any transaction.
+    bool doomed() const { return doomed_.load(std::memory_order_acquire); }
 
     // Commits and gives the session back. Throws StoreError (after rolling back) on failure,
     // and when the transaction is doomed.
@@ -83,13 +104,16 @@ public:
 
 private:
     void takeWriteLock(Poco::Data::Session&) const;
-    void markStatementStart(Poco::Data::Session&);
+    void markStatementStart(Poco::Data::Session&, bool mayFailAfterWriting);
+    void statementSucceeded(Poco::Data::Session&);
     void undoStatement(Poco::Data::Session&) noexcept;
+    bool transactionSurvived(Poco::Data::Session&) noexcept;  // SQLite: see runPluginStatement
 
     Database& db_;
     std::optional<Poco::Data::Session> session_;
-    bool savepointSet_ = false;  // the host's savepoint of the last plugin statement exists
-    bool doomed_ = false;
+    bool savepointSet_ = false;        // the host's savepoint of the last plugin statement exists
+    bool statementSavepoint_ = false;  // ... and was set for the statement running now
+    std::atomic<bool> doomed_{false};  // read by the runner and the extension beside the call
     std::atomic<bool> abandoned_{false};
     std::mutex pluginStatements_;  // runPluginStatement: one at a time
 };

@@ -135,6 +135,39 @@ TEST_P(StepBatchTest, AnOrderTakenOverAfterACrashRunsOneCommitPerStep) {
     EXPECT_EQ(db_->commits() - before, 3u);
 }
 
+// SQLite rolled the whole transaction back while failing one statement (here a trigger's
+// RAISE(ROLLBACK)), taking a's checkpoint in the batch with it; the plugin ignored the error.
+// Its later statement must not commit on its own, nor may its CONTINUE: the attempt is a
+// RETRY (step_transaction_lost), the batch runs again step by step, and when every attempt
+// ends so, the step fails with nothing of it kept.
+TEST_P(StepBatchTest, AStatementThatEndedTheTransactionMakesTheAttemptARetryAndKeepsNothing) {
+    if (database_->isPostgreSQL()) GTEST_SKIP() << "PostgreSQL never ends a transaction inside a statement";
+    db_->withSession("probe table", [](Poco::Data::Session& s) {
+        s << "CREATE TABLE doom_probe (k VARCHAR(16))", Poco::Data::Keywords::now;
+        s << "CREATE TRIGGER doom BEFORE INSERT ON doom_probe WHEN NEW.k = 'boom' BEGIN SELECT RAISE(ROLLBACK, 'boom'); "
+             "END",
+            Poco::Data::Keywords::now;
+    });
+    auto doomed = internal("doomed", R"json({"sql": ["INSERT INTO doom_probe (k) VALUES ('boom')",
+                                                      "INSERT INTO doom_probe (k) VALUES ('after')"]})json",
+                           2);
+    doomed.onFailure = chains::FailurePolicy::Fail;
+    store::OrderRecord order;
+    commitsOfRun({internal("a"), doomed, internal("never")}, &order);
+    EXPECT_EQ(order.state, states::kFailed);
+    EXPECT_EQ(outcomes(order.id), (Outcomes{"a:continue", "doomed:retry", "doomed:retry"}));  // the last gave up
+    EXPECT_EQ(store_->findById(order.id)->document, R"({"order_ref":"R-1","trace":["a#1"]})");
+    int after = -1;
+    std::string code;
+    db_->withSession("read", [&](Poco::Data::Session& s) {
+        s << "SELECT COUNT(*) FROM doom_probe", Poco::Data::Keywords::into(after), Poco::Data::Keywords::now;
+        s << "SELECT code FROM step_runs WHERE order_id = ? AND step_name = 'doomed' AND attempt = 1",
+            Poco::Data::Keywords::bind(order.id), Poco::Data::Keywords::into(code), Poco::Data::Keywords::now;
+    });
+    EXPECT_EQ(after, 0) << "a statement after the rollback committed on its own";
+    EXPECT_EQ(code, "step_transaction_lost");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StepBatchTest, ::testing::ValuesIn(testing::testBackends()), testing::backendName);
 
 }  // namespace
