@@ -106,7 +106,7 @@ public:
         if (status == "authorized" || status == "requires_action") {
             const GatewayReply voided = gateway.voidAuthorization(*id, keyOf(call, "void"));
             if (voided.kind == Kind::unavailable) return retryLater(voided, "void");
-            if (voided.kind == Kind::refused) return refusedByGateway(voided, "void");
+            if (voided.kind == Kind::refused) return refundUnknownCapture(call, gateway, *id, currency, voided);
             orderhost::payment::savePaymentRecord(
                 call, {"void", keyOf(call, "void"), voided.amountMinor, currency, *id, "voided", ""});
             writeStatus(order, "voided");
@@ -157,6 +157,36 @@ protected:
     std::int64_t timeoutMs_;
 
 private:
+    // The void of an authorization the order knows as uncaptured was refused: a capture step
+    // that gave up not knowing (every answer lost) may have captured it, and the host undoes
+    // such a step. Ask the gateway: captured → refund the capture (the capture never reached
+    // the order, nor the receivables, so neither does its refund); voided → nothing to do.
+    // Always the whole capture, never "what is left": a repeated undo (its answer lost, a crash
+    // before the checkpoint) must send the same body under the same key to get the replay.
+    static sdk::Outcome refundUnknownCapture(const sdk::StepCall& call, const HttpGateway& gateway,
+                                             const std::string& id, const std::string& currency,
+                                             const GatewayReply& refusal) {
+        const GatewayReply now = gateway.lookup(id);
+        if (now.kind == Kind::unavailable) return retryLater(now, "lookup");
+        const sdk::OrderDocument order = call.order();
+        if (now.kind == Kind::done && now.status == "voided") {
+            writeStatus(order, "voided");
+            return sdk::Outcome::proceed();
+        }
+        if (now.kind != Kind::done || now.capturedMinor <= 0) return refusedByGateway(refusal, "void");
+        orderhost::payment::savePaymentRecord(
+            call, {"capture", keyOf(call, "capture"), now.capturedMinor, currency, id, "captured", ""});
+        const GatewayReply refunded = gateway.refund(id, now.capturedMinor, keyOf(call, "refund"));
+        if (refunded.kind == Kind::unavailable) return retryLater(refunded, "refund");
+        if (refunded.kind == Kind::refused) return refusedByGateway(refunded, "refund");
+        orderhost::payment::savePaymentRecord(
+            call, {"refund", keyOf(call, "refund"), now.capturedMinor, currency, id, "refunded", ""});
+        writeStatus(order, "refunded");
+        order.set("/payment/captured_minor", now.capturedMinor);
+        order.set("/payment/refunded_minor", now.capturedMinor);
+        return sdk::Outcome::proceed();
+    }
+
     // A capture at placement went unanswered twice. Void the authorization: the void works →
     // FAIL with nothing held; the gateway refuses it and shows the authorization captured →
     // nullopt (the capture happened, go on); otherwise RETRY.

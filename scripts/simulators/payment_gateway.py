@@ -16,7 +16,7 @@ only (Debian's python3), because CI installs nothing from PyPI.
   GET  /v1/ledger[?idempotency_key=K]  every effect with amounts, and totals
   GET  /v1/idempotency/{key}           how often a key was used, and its stored answer
   POST /admin/faults                   {latency_ms, fail_status, fail_count, lose_response_count, drop_count,
-                                        skip_count, callback_url}
+                                        skip_count, lookup_fail_count, callback_url}
 
 Card tokens: tok_decline_<code> is declined with gateway code <code>; tok_3ds needs the
 customer's confirmation (requires_action); anything else starting with tok_ authorizes.
@@ -25,7 +25,8 @@ effect; the same key with another body answers 409 idempotency_key_reused.
 Faults: fail_status answers 500/503 BEFORE any effect; lose_response records the effect and
 then closes the connection without an answer; drop_count does the same to the next money
 requests whether new or replayed (the network is down after the gateway acted); skip_count
-lets that many money requests through untouched before fail_count and drop_count apply; latency_ms sleeps after the effect and before
+lets that many money requests through untouched before fail_count and drop_count apply;
+lookup_fail_count answers that many GET /v1/authorizations/{id} with 503; latency_ms sleeps after the effect and before
 the answer (so a host killed during the sleep finds the effect done when it retries).
 """
 import argparse
@@ -73,7 +74,7 @@ class Gateway:
         self.db.executescript(SCHEMA)
         self.lock = threading.Lock()
         self.faults = {"latency_ms": 0, "fail_status": 0, "fail_count": 0, "lose_response_count": 0, "drop_count": 0,
-                       "skip_count": 0}
+                       "skip_count": 0, "lookup_fail_count": 0}
         self.callback_url, self.callback_token = callback_url, callback_token
 
     def take_fault(self, name):
@@ -327,6 +328,8 @@ class Handler(BaseHTTPRequestHandler):
     def read(self, path, query):
         g = self.gateway
         params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+        if path.startswith("/v1/authorizations/") and g.take_fault("lookup_fail_count"):  # takes the lock itself
+            raise GatewayError(503, "gateway_unavailable", "injected lookup failure")
         with g.lock:
             if path == "/v1/ledger":
                 return self.answer(200, g.ledger(params.get("idempotency_key")))
