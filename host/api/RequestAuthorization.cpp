@@ -43,12 +43,14 @@ void permit(const Caller& caller, Access access) {
         403, whoIs(caller) + " has the roles " + rolesText(caller.roles) + "; this needs " + describeAccess(access)};
 }
 
-void permitOrder(ApiContext& context, const Caller& caller, const std::string& id) {
+// An order on another chain is answered as one that does not exist, word for word: a 403
+// would tell a chain-limited key (another shop's) that the id or order_ref is in use.
+void permitOrder(ApiContext& context, const Caller& caller, const std::string& id, const std::string& asNamed) {
     if (caller.chains.empty()) return;
     const std::vector<std::string> chains = store::OrderSearch(context.store.database()).chainsOf(id);
     if (chains.empty() || std::any_of(chains.begin(), chains.end(), [&](const auto& c) { return allowed(caller, c); }))
         return;
-    refuseChain(caller, "order " + clientText(id, 64) + " is on chain " + chains.back());
+    throw AccessRefused{404, asNamed.empty() ? "no order with id '" + clientText(id, 64) + "'" : asNamed};
 }
 
 void permitPlacement(ApiContext& context, const Caller& caller, const std::string& body) {
@@ -65,7 +67,8 @@ void limitSearch(ApiContext& context, const Caller& caller, Poco::URI::QueryPara
     if (caller.chains.empty()) return;
     if (parameters.size() == 1 && parameters.front().first == "order_ref") {
         if (const auto order = context.store.findByRef(parameters.front().second))
-            permitOrder(context, caller, order->id);
+            permitOrder(context, caller, order->id,
+                        "no order with order_ref '" + clientText(parameters.front().second, 64) + "'");
         return;
     }
     bool named = false;

@@ -26,8 +26,9 @@ Caller authenticateRequest(ApiKeyCache& keys, const Poco::Net::HTTPServerRequest
 void permit(const Caller& caller, Access access);
 
 // For keys limited to chains: order `id` must be on one of them (its current chain or the one
-// it was placed on). An order that does not exist passes: the endpoint answers 404.
-void permitOrder(ApiContext& context, const Caller& caller, const std::string& id);
+// it was placed on), else AccessRefused 404 worded as the endpoint's own "no order" (`asNamed`,
+// or "no order with id '<id>'"). An order that does not exist passes: the endpoint answers 404.
+void permitOrder(ApiContext& context, const Caller& caller, const std::string& id, const std::string& asNamed = "");
 
 // For keys limited to chains: the order in `body` must be placed on one of them ("chain", or
 // the host's default chain). A body that is not a JSON object passes: the intake refuses it.

@@ -20,6 +20,13 @@ namespace {
 constexpr char kCertificateSetting[] = "api.tls.certificate";
 constexpr char kPrivateKeySetting[] = "api.tls.private_key";
 constexpr char kClientCaSetting[] = "api.tls.client_ca";
+constexpr char kClientCrlSetting[] = "api.tls.client_crl";
+// TLS 1.2 suites: Mozilla's "intermediate" configuration (ECDHE/DHE key exchange, AES-GCM or
+// ChaCha20-Poly1305): no CBC, no RSA key exchange, nothing without forward secrecy.
+constexpr char kTls12Ciphers[] =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305";
 
 // Sessions resumed with a client certificate need an id context (OpenSSL refuses them otherwise).
 constexpr unsigned char kSessionIdContext[] = "orderhost";
@@ -76,6 +83,8 @@ TlsContext::TlsContext(const TlsFiles& files) : files_(files), context_(SSL_CTX_
     if (context_ == nullptr) throw TlsConfigError("TLS: OpenSSL could not make a context: " + takeOpenSslErrors());
     try {
         SSL_CTX_set_min_proto_version(context_, TLS1_2_VERSION);
+        if (SSL_CTX_set_cipher_list(context_, kTls12Ciphers) != 1)
+            throw TlsConfigError("TLS: OpenSSL refused the cipher list: " + takeOpenSslErrors());
         // No renegotiation (a client could make the host redo handshakes at will); a client
         // that closes without close_notify is a normal end once its answer is complete,
         // because every answer has a Content-Length.
@@ -85,6 +94,7 @@ TlsContext::TlsContext(const TlsFiles& files) : files_(files), context_(SSL_CTX_
         SSL_CTX_set_session_id_context(context_, kSessionIdContext, sizeof kSessionIdContext - 1);
         loadCertificateAndKey();
         if (!files_.clientCa.empty()) loadClientCa();
+        if (!files_.clientCrl.empty()) loadClientCrl();
     } catch (...) {
         SSL_CTX_free(context_);
         throw;
@@ -137,6 +147,32 @@ void TlsContext::loadClientCa() {
     }
     SSL_CTX_set_client_CA_list(context_, names);  // the names a client is told to choose a certificate by
     SSL_CTX_set_verify(context_, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+}
+
+// Every CRL in the file goes into the store; each client certificate is then checked against
+// its issuer's CRL, and a CA without one in the file fails every client it signed ("unable to
+// get certificate CRL"): a forgotten CRL refuses, it does not let revoked ones in. Read at
+// start: a new CRL takes a restart (tickets die with it: their keys are made per start).
+void TlsContext::loadClientCrl() {
+    checkReadable(kClientCrlSetting, files_.clientCrl);
+    std::unique_ptr<BIO, decltype(&BIO_free)> in(BIO_new_file(files_.clientCrl.c_str(), "r"), BIO_free);
+    X509_STORE* store = SSL_CTX_get_cert_store(context_);
+    int loaded = 0;
+    ERR_clear_error();
+    while (in) {
+        X509_CRL* crl = PEM_read_bio_X509_CRL(in.get(), nullptr, refusePassphrase, nullptr);
+        if (crl == nullptr) break;
+        const int added = X509_STORE_add_crl(store, crl);
+        X509_CRL_free(crl);
+        if (added != 1) throw configError(kClientCrlSetting, files_.clientCrl + ": " + takeOpenSslErrors());
+        ++loaded;
+    }
+    if (loaded == 0)
+        throw configError(kClientCrlSetting, files_.clientCrl + " holds no PEM CRL OpenSSL can use (" +
+                                                 takeOpenSslErrors("no CRL found") + ")");
+    ERR_clear_error();  // the end of the file reads as an error
+    X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+    crls_ = loaded;
 }
 
 std::string TlsContext::describeCertificate() const {

@@ -32,6 +32,7 @@ const std::set<std::string>& fixedKeys() {
                                                "api.tls.certificate",
                                                "api.tls.private_key",
                                                "api.tls.client_ca",
+                                               "api.tls.client_crl",
                                                "http.request_timeout_ms",
                                                "http.max_connections",
                                                "http.max_connections_per_client",

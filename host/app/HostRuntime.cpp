@@ -215,7 +215,11 @@ void HostRuntime::startHttp() {
     if (http.tls) {
         spdlog::info("TLS on the HTTP listener: certificate {}; {}", http.tls->describeCertificate(),
                      http.tls->requiresClientCertificates()
-                         ? "client certificates required (CAs from " + http.tls->files().clientCa + ")"
+                         ? "client certificates required (CAs from " + http.tls->files().clientCa +
+                               (http.tls->clientCrls() > 0 ? "; " + std::to_string(http.tls->clientCrls()) +
+                                                                 " CRL(s) from " + http.tls->files().clientCrl
+                                                           : std::string()) +
+                               ")"
                          : "no client certificates asked for");
     }
     http_ = std::make_unique<api::HttpServer>(*socket_, new api::ApiRequestHandlerFactory(*apiContext_), http);

@@ -81,10 +81,15 @@ void checkWebhookUrl(const std::string& url) {
 }
 
 // Both files or neither; the CA only with them. Loaded here, so `config show` checks them too.
-void readTls(const Poco::Util::AbstractConfiguration& config, const std::string& base, HostSettings& s) {
+void readTls(const Poco::Util::AbstractConfiguration& config, const std::string& base, HostSettings& s,
+             bool loadFiles) {
     s.apiTlsFiles.certificate = resolvePath(base, config.getString("api.tls.certificate", ""));
     s.apiTlsFiles.privateKey = resolvePath(base, config.getString("api.tls.private_key", ""));
     s.apiTlsFiles.clientCa = resolvePath(base, config.getString("api.tls.client_ca", ""));
+    s.apiTlsFiles.clientCrl = resolvePath(base, config.getString("api.tls.client_crl", ""));
+    if (!s.apiTlsFiles.clientCrl.empty() && s.apiTlsFiles.clientCa.empty())
+        throw SettingsError("setting api.tls.client_crl needs api.tls.client_ca (it revokes client certificates "
+                            "those CAs signed)");
     const bool certificate = !s.apiTlsFiles.certificate.empty();
     const bool key = !s.apiTlsFiles.privateKey.empty();
     if (!certificate && !key && s.apiTlsFiles.clientCa.empty()) return;
@@ -93,6 +98,7 @@ void readTls(const Poco::Util::AbstractConfiguration& config, const std::string&
                             "certificates are asked for in the TLS handshake)");
     if (!key) throw SettingsError("setting api.tls.private_key is required with api.tls.certificate");
     if (!certificate) throw SettingsError("setting api.tls.certificate is required with api.tls.private_key");
+    if (!loadFiles) return;
     try {
         s.apiTls = std::make_shared<const api::TlsContext>(s.apiTlsFiles);
     } catch (const api::TlsConfigError& e) {
@@ -115,7 +121,8 @@ void readDatasources(const Poco::Util::AbstractConfiguration& config, const std:
 
 }  // namespace
 
-HostSettings readHostSettings(const std::string& file, const Poco::Util::AbstractConfiguration& config) {
+HostSettings readHostSettings(const std::string& file, const Poco::Util::AbstractConfiguration& config,
+                              bool tlsFiles) {
     checkedKeys(file);
     const std::string base = fs::absolute(file).parent_path().string();
     HostSettings s;
@@ -136,7 +143,7 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
         intSetting(config, "http.idempotency_ttl_s", s.httpIdempotencyTtlSeconds, 1, 30 * 86400);
     s.apiToken = config.getString("api.token", "");
     s.apiRequireKeys = boolSetting(config, "api.require_keys", false);
-    readTls(config, base, s);
+    readTls(config, base, s, tlsFiles);
     s.databaseConnection = expandConfigDir(config.getString("database.connection", ""), base);
     if (s.databaseConnection.empty()) throw SettingsError("setting database.connection is required in " + file);
     s.databasePoolSize = intSetting(config, "database.pool_size", s.databasePoolSize, 1, 1024);

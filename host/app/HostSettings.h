@@ -49,7 +49,7 @@ struct HostSettings {
     // api.require_keys: a key is needed even before the first one exists. Always so when the
     // host listens beyond loopback (and it refuses to start there without a key).
     bool apiRequireKeys = false;
-    // api.tls.certificate / .private_key / .client_ca (paths relative to the config folder):
+    // api.tls.certificate / .private_key / .client_ca / .client_crl (paths relative to the config folder):
     // loaded and checked at start (api/TlsContext.h); null: the listener speaks plain HTTP.
     api::TlsFiles apiTlsFiles;
     std::shared_ptr<const api::TlsContext> apiTls;
@@ -119,7 +119,10 @@ struct HostSettings {
 };
 
 // Checks `file` for unknown keys (SettingsError with file:line), then reads the settings from
-// `config` (which may layer command-line overrides over the file).
-HostSettings readHostSettings(const std::string& file, const Poco::Util::AbstractConfiguration& config);
+// `config` (which may layer command-line overrides over the file). `tlsFiles`: load the TLS
+// certificate and key (apiTls) — serve and `config show` do; other commands (keys, db migrate)
+// check only that the settings pair up, so an admin who may not read the 0600 key can run them.
+HostSettings readHostSettings(const std::string& file, const Poco::Util::AbstractConfiguration& config,
+                              bool tlsFiles = true);
 
 }  // namespace orderhost::app

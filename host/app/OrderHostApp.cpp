@@ -156,9 +156,9 @@ ConfigLayers OrderHostApp::loadLayers() {
     return ConfigLayers::load(configFile_, ConfigLayers::processEnvironment(), defines_);
 }
 
-HostSettings OrderHostApp::loadSettings() {
+HostSettings OrderHostApp::loadSettings(bool tlsFiles) {
     const ConfigLayers layers = loadLayers();
-    return readHostSettings(layers.mainFile(), *layers.configuration());
+    return readHostSettings(layers.mainFile(), *layers.configuration(), tlsFiles);
 }
 
 cli::HostTarget OrderHostApp::hostTarget() {
@@ -189,7 +189,7 @@ int OrderHostApp::serve() {
         std::cerr << "orderhost: --config FILE is required to serve (see config/orderhost.properties)\n";
         return EXIT_USAGE;
     }
-    const HostSettings settings = loadSettings();
+    const HostSettings settings = loadSettings(true);
     try {
         // --daemon leaves no stdout (Poco points it at /dev/null): log.file, or else syslog.
         const bool daemon = config().getBool("application.runAsDaemon", false);

@@ -32,7 +32,8 @@ protected:
 private:
     int serve();
     ConfigLayers loadLayers();    // throws SettingsError
-    HostSettings loadSettings();  // throws SettingsError
+    // Throws SettingsError; `tlsFiles`: see readHostSettings (serve needs them loaded).
+    HostSettings loadSettings(bool tlsFiles = false);
     void printHelp() const;
     // --url/--token, else the config's http.address/http.port/api.token (and ORDERHOST_API_TOKEN).
     cli::HostTarget hostTarget();  // throws SettingsError

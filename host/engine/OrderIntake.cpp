@@ -152,8 +152,8 @@ SubmitResult OrderIntake::fromExisting(const std::string& orderRef, const std::s
     }
     if (existing->requestHash != requestHash) {
         result.kind = SubmitResult::Kind::Conflict;
-        result.message = "order_ref '" + orderRef + "' already exists with different content (order " +
-                         existing->id + ")";
+        // Not naming the order: a key limited to other chains must not learn its id this way.
+        result.message = "order_ref '" + orderRef + "' already exists with different content";
     } else {
         result.kind = SubmitResult::Kind::Repeated;
     }

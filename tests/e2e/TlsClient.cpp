@@ -70,6 +70,12 @@ void TlsClient::release() {
     fd_ = -1;
 }
 
+void TlsClient::restrict(int maxVersion, const std::string& ciphers) {
+    SSL_set_security_level(ssl_, 0);  // OpenSSL 3 itself refuses TLS 1.1 and SHA-1 suites above level 0
+    SSL_set_max_proto_version(ssl_, maxVersion);
+    if (SSL_set_cipher_list(ssl_, ciphers.c_str()) != 1) throw std::runtime_error("cipher list: " + openSslErrors());
+}
+
 bool TlsClient::handshake() {
     ERR_clear_error();
     if (SSL_connect(ssl_) == 1) return true;

@@ -26,6 +26,9 @@ public:
     TlsClient(const TlsClient&) = delete;
     TlsClient& operator=(const TlsClient&) = delete;
 
+    // Before handshake(): offer at most `maxVersion` (TLS1_1_VERSION, ...) and, for TLS 1.2 and
+    // older, only the suites in `ciphers` (OpenSSL's format) — a client the host must refuse.
+    void restrict(int maxVersion, const std::string& ciphers);
     // False when the handshake failed (failure() says why). With TLS 1.3 a refused client
     // certificate shows only at the first read, as an alert.
     bool handshake();

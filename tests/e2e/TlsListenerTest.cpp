@@ -1,12 +1,7 @@
 // Issue 13, item 4: TLS on the HTTP listener, with optional client certificates. The real
 // host binary with certificates the openssl command makes at test time; clients are Poco's
 // HTTPS client, curl, and a raw OpenSSL client of the test's own (TlsClient.h) for exact bytes.
-#include "HostProcess.h"
-#include "RawConnection.h"
-#include "TlsClient.h"
-
-#include "tests/support/TestCertificates.h"
-#include "tests/support/TestDatabase.h"  // makeTempDir
+#include "TlsListenerFixture.h"
 
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -31,10 +26,8 @@
 
 namespace orderhost::testing::tls_listener_test {
 namespace {
-using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-const std::string kHealth = "GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
 
 std::string order(const std::string& ref) {
     return R"({"order_ref":")" + ref +
@@ -77,49 +70,6 @@ std::string outputOf(const std::string& command) {
     return output;
 }
 
-class TlsListenerTest : public ::testing::Test {
-protected:
-    static void SetUpTestSuite() {
-        folder_ = makeTempDir("orderhost-tls");
-        certificates_ = std::make_unique<TestCertificates>(folder_);
-    }
-    static void TearDownTestSuite() {
-        certificates_.reset();
-        std::filesystem::remove_all(folder_);
-    }
-
-    static const TestCertificates& certs() { return *certificates_; }
-
-    // A host that speaks TLS only; with `clientCertificates`, it requires ones signed by the test CA.
-    static HostOptions tlsHost(bool clientCertificates = false) {
-        HostOptions options;
-        options.extraSettings["api.tls.certificate"] = certs().serverCertificate;
-        options.extraSettings["api.tls.private_key"] = certs().serverKey;
-        if (clientCertificates) options.extraSettings["api.tls.client_ca"] = certs().ca;
-        options.healthy = [clientCertificates](unsigned short port) {
-            TlsClient client(port, certs().ca, clientCertificates ? certs().clientCertificate : "",
-                             clientCertificates ? certs().clientKey : "");
-            return client.handshake() && client.send(kHealth) && statusOf(client.read(5s)) == 200;
-        };
-        return options;
-    }
-
-    // What starting a host with `options` fails with ("started" when it does not fail).
-    static std::string startFailure(const HostOptions& options) {
-        try {
-            HostProcess host(options);
-        } catch (const std::runtime_error& e) {
-            return e.what();
-        }
-        return "started";
-    }
-
-    static std::filesystem::path folder_;
-    static std::unique_ptr<TestCertificates> certificates_;
-};
-
-std::filesystem::path TlsListenerTest::folder_;
-std::unique_ptr<TestCertificates> TlsListenerTest::certificates_;
 
 TEST_F(TlsListenerTest, PocosHttpsClientIsServedOverOneKeptAliveConnection) {
     HostProcess host(tlsHost());

@@ -34,6 +34,18 @@ void makeSigned(const fs::path& folder, const std::string& name, const std::stri
                     "-days 2 -extfile " + name + ".ext -out " + name + ".pem");
 }
 
+// `ca`.crl: the CA's CRL with `revoked` listed, made by `openssl ca` with a minimal database.
+void makeCrl(const fs::path& folder, const std::string& ca, const std::string& revoked) {
+    std::ofstream(folder / (ca + ".cnf")) << "[ca]\ndefault_ca = own\n[own]\ndatabase = " << ca
+                                         << ".index\ncrlnumber = " << ca << ".crlnumber\ndefault_md = sha256\n"
+                                         << "default_crl_days = 2\n";
+    std::ofstream(folder / (ca + ".index"));
+    std::ofstream(folder / (ca + ".crlnumber")) << "01\n";
+    const std::string common = "openssl ca -config " + ca + ".cnf -keyfile " + ca + ".key -cert " + ca + ".pem";
+    run(folder, common + " -revoke " + revoked + ".pem");
+    run(folder, common + " -gencrl -out " + ca + ".crl");
+}
+
 }  // namespace
 
 TestCertificates::TestCertificates(const fs::path& folder) {
@@ -44,6 +56,8 @@ TestCertificates::TestCertificates(const fs::path& folder) {
     makeSigned(folder, "elsewhere.example", "test-ca", "subjectAltName=DNS:elsewhere.example\nextendedKeyUsage=serverAuth\n");
     makeSigned(folder, "erp-client", "test-ca", "extendedKeyUsage=clientAuth\n");
     makeSigned(folder, "stranger", "other-ca", "extendedKeyUsage=clientAuth\n");
+    makeSigned(folder, "revoked-client", "test-ca", "extendedKeyUsage=clientAuth\n");
+    makeCrl(folder, "test-ca", "revoked-client");
     const auto file = [&folder](const std::string& name) { return (folder / name).string(); };
     ca = file("test-ca.pem");
     serverCertificate = file("localhost.pem");
@@ -52,6 +66,9 @@ TestCertificates::TestCertificates(const fs::path& folder) {
     elsewhereKey = file("elsewhere.example.key");
     clientCertificate = file("erp-client.pem");
     clientKey = file("erp-client.key");
+    revokedCertificate = file("revoked-client.pem");
+    revokedKey = file("revoked-client.key");
+    caCrl = file("test-ca.crl");
     otherCa = file("other-ca.pem");
     strangerCertificate = file("stranger.pem");
     strangerKey = file("stranger.key");
