@@ -54,7 +54,7 @@ const std::set<std::string>& fixedKeys() {
                                                "engine.host_id",
                                                "engine.lease_ms",
                                                "events.webhooks",
-                                               "events.relay_poll_ms", "events.webhook_secret", "events.webhook_ca_file", "events.webhook_max_attempts", "events.amqp_url", "events.amqp_exchange",
+                                               "events.relay_poll_ms", "events.webhook_secret", "events.webhook_ca_file", "events.webhook_max_attempts", "events.amqp_url", "events.amqp_exchange", "events.amqp_ca_file",
                                                "engine.crash_limit",
                                                "engine.steps_per_commit",
                                                "engine.background_runs",

@@ -12,6 +12,7 @@
 #include <Poco/Net/DNS.h>
 #include <Poco/Net/IPAddress.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/URI.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -19,6 +20,14 @@
 
 namespace orderhost::app {
 namespace {
+
+// Whether `url`'s host is this machine: a password sent there never crosses a network.
+bool namesThisMachine(const std::string& url) {
+    const std::string host = Poco::URI(url).getHost();
+    Poco::Net::IPAddress address;
+    if (Poco::Net::IPAddress::tryParse(host, address)) return address.isLoopback();
+    return host == "localhost";
+}
 
 // orderhost-plugin-worker is installed (and built) next to the orderhost executable.
 std::string workerBinaryPath() {
@@ -166,6 +175,9 @@ void HostRuntime::startEngine() {
     relayOptions.maxAttempts = settings_.webhookMaxAttempts;
     relayOptions.amqpUrl = settings_.amqpUrl;
     relayOptions.amqpExchange = settings_.amqpExchange;
+    relayOptions.amqpCaFile = settings_.amqpCaFile;
+    if (settings_.amqpUrl.rfind("amqp://", 0) == 0 && !namesThisMachine(settings_.amqpUrl))
+        spdlog::warn("events.amqp_url: the broker's password crosses the network in clear text (use amqps://)");
     for (const auto& url : settings_.webhookUrls)
         if (url.rfind("http://", 0) == 0 && url.find('@') != std::string::npos)
             spdlog::warn("webhook {}: its Basic credentials cross the network in clear text (use https://)",
@@ -193,7 +205,7 @@ void HostRuntime::startHttp() {
     operations_ = std::make_unique<api::Operations>();
     operations_->steps = &engine_->stepMetrics();
     operations_->database = database_.get();
-    operations_->subscribers = settings_.webhookUrls;
+    for (const auto& url : settings_.webhookUrls) operations_->subscribers.push_back(events::subscriberName(url));
     operations_->defaultChain = settings_.defaultChain;
     apiContext_->operations = operations_.get();
     reload_ = std::make_unique<HostReload>(settings_, *registry_, chains_, *database_, datasources_.get(),

@@ -200,8 +200,11 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
         throw SettingsError("setting events.webhook_ca_file: " + s.webhookCaFile + " is not a readable file");
     s.webhookMaxAttempts = intSetting(config, "events.webhook_max_attempts", s.webhookMaxAttempts, 0, 1000);
     s.amqpUrl = config.getString("events.amqp_url", "");
-    if (!s.amqpUrl.empty() && s.amqpUrl.rfind("amqp://", 0) != 0)
-        throw SettingsError("setting events.amqp_url must be an amqp://user:password@host:port/vhost URL");
+    if (!s.amqpUrl.empty() && s.amqpUrl.rfind("amqp://", 0) != 0 && s.amqpUrl.rfind("amqps://", 0) != 0)
+        throw SettingsError("setting events.amqp_url must be an amqp[s]://user:password@host:port/vhost URL");
+    s.amqpCaFile = resolvePath(base, config.getString("events.amqp_ca_file", ""));
+    if (!s.amqpCaFile.empty() && !fs::is_regular_file(s.amqpCaFile))
+        throw SettingsError("setting events.amqp_ca_file: " + s.amqpCaFile + " is not a readable file");
     s.amqpExchange = config.getString("events.amqp_exchange", s.amqpExchange);
     if (s.amqpExchange.empty() || s.amqpExchange.size() > 255)
         throw SettingsError("setting events.amqp_exchange must be 1 to 255 characters");

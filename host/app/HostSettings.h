@@ -104,7 +104,8 @@ struct HostSettings {
     std::string webhookCaFile;
     int webhookMaxAttempts = 0;
     std::string amqpUrl;                           // events.amqp_url: publish every event there too
-    std::string amqpExchange = "orderhost.events";  // events.amqp_exchange  // events.webhook_max_attempts: then a dead letter; 0: never  // events.webhook_ca_file: CAs for https:// webhooks; empty: the system's
+    std::string amqpExchange = "orderhost.events";  // events.amqp_exchange
+    std::string amqpCaFile;  // events.amqp_ca_file: CAs of an amqps:// broker; empty: the system's  // events.webhook_max_attempts: then a dead letter; 0: never  // events.webhook_ca_file: CAs for https:// webhooks; empty: the system's
 
     std::string logLevel = "info";
     std::string logFormat = "text";  // log.format: text | json

@@ -29,6 +29,9 @@ bool keepsChanges(oh_outcome_kind kind) {
     return kind == OH_OUTCOME_CONTINUE || kind == OH_OUTCOME_REJECT || kind == OH_OUTCOME_SUSPEND;
 }
 
+// compensate() not called: the step's abandoned call is still running (LingeringCalls.h).
+constexpr char kCallStillRunning[] = "call_still_running";
+
 services::ReportedOutcome retryable(std::string code, std::string message) {
     return services::ReportedOutcome{OH_OUTCOME_RETRY, std::move(code), std::move(message), 0, {}, 0};
 }
@@ -111,8 +114,17 @@ services::ReportedOutcome ChainRunner::callPlugin(Attempt& attempt, const std::s
         services::ReportedOutcome outcome;
         std::atomic<bool> abandoned{false};  // set when the runner stops waiting (ABI 1.1)
     };
+    if (compensate && engine_.lingeringCalls().stillRunning(attempt.run.orderId, attempt.run.stepName)) {
+        attempt.run.startedAtMs = attempt.run.finishedAtMs = engine_.now();
+        services::ReportedOutcome waiting =
+            retryable(kCallStillRunning, "the step's earlier call, abandoned at its timeout_ms, has not returned: it "
+                                         "may still act, so its undo waits for it (checked again every second)");
+        waiting.retryAfterMs = 1000;
+        return waiting;
+    }
     auto call = std::make_shared<Call>();
     call->doc = std::move(doc);
+    auto returned = std::make_shared<std::atomic<bool>>(false);
     call->transaction = attempt.transaction;
     StepCallInfo info{attempt.run.orderId, static_cast<std::uint32_t>(attempt.run.attempt),
                       idempotencyKey(attempt.run.orderId, attempt.run.stepName), call->transaction.get(),
@@ -123,13 +135,14 @@ services::ReportedOutcome ChainRunner::callPlugin(Attempt& attempt, const std::s
     info.abandoned = &call->abandoned;  // `call` outlives the plugin call (the lambda owns it)
     const logging::LogFields fields = logging::fieldsForStep(attempt.run.stepName, attempt.run.pluginId);
     const auto began = std::chrono::steady_clock::now();  // the clock above counts whole ms
-    const auto result = engine_.workers().runWithin(timeout, [call, step, info, compensate, fields] {
+    const auto result = engine_.workers().runWithin(timeout, [call, step, info, compensate, fields, returned] {
         const logging::LogScope scope(fields);
         try {
             call->outcome = compensate ? step->compensate(call->doc, info) : step->run(call->doc, info);
         } catch (const std::exception& e) {
             call->outcome = services::ReportedOutcome{OH_OUTCOME_FAIL, "host_error", e.what(), 0, {}, 0};
         }
+        returned->store(true, std::memory_order_release);
     });
     attempt.run.finishedAtMs = engine_.now();
     engine_.stepMetrics().observeCall(attempt.run.pluginId, attempt.run.stepKind, std::chrono::steady_clock::now() - began);
@@ -139,6 +152,8 @@ services::ReportedOutcome ChainRunner::callPlugin(Attempt& attempt, const std::s
         return call->outcome;
     }
     call->abandoned.store(true, std::memory_order_release);  // its later service calls are refused
+    if (result == StepWorkers::Result::TimedOut)
+        engine_.lingeringCalls().add(attempt.run.orderId, attempt.run.stepName, std::move(returned));
     attempt.documentLost = true;
     // A call still running keeps the transaction; it is rolled back now, so its locks (SQLite's
     // write lock, an open batch's row locks) go at the deadline, not when the plugin returns.
@@ -345,9 +360,11 @@ void ChainRunner::compensateNext(store::OrderRecord& order, document::JsonDocume
         attempt.run.outcome = "compensated";
         updated.currentStep = index;
         if (previousCompensable(index, completed, chain) < 0) finishCompensation(updated, doc);
-    } else if (outcome.kind == OH_OUTCOME_RETRY && retryLeft) {
+    } else if (outcome.kind == OH_OUTCOME_RETRY && (retryLeft || outcome.code == kCallStillRunning)) {
         attempt.run.outcome = "undo_retry";
         scheduleRetry(updated, step->definition(), attemptNumber, outcome, attempt.run.finishedAtMs);
+        // Waiting for the abandoned call is no attempt of the undo: it has not run.
+        if (outcome.code == kCallStillRunning) updated.nextAttempt = static_cast<int>(attemptNumber);
     } else {
         // An undo that cannot be done needs a person: hold, keeping the compensation's place.
         attempt.run.outcome = "undo_failed";

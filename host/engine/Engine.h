@@ -13,6 +13,7 @@
 
 #include "host/engine/ChainCatalog.h"
 #include "host/engine/ExcusedCalls.h"
+#include "host/engine/LingeringCalls.h"
 #include "host/engine/HealthProblems.h"
 #include "host/engine/ReadyChain.h"
 #include "host/engine/StepWorkers.h"
@@ -68,6 +69,8 @@ public:
     HealthProblems& problems() { return problems_; }
     // Calls that returned though their checkpoint failed: not crashes (ExcusedCalls.h).
     ExcusedCalls& excusedCalls() { return excusedCalls_; }
+    // Timed-out in-process calls still running: their step's undo waits for them (LingeringCalls.h).
+    LingeringCalls& lingeringCalls() { return lingeringCalls_; }
     // Step latencies, outcomes, retries, compensations and holds, for GET /metrics.
     metrics::StepMetrics& stepMetrics() { return stepMetrics_; }
     // The named datasources plugins reach through orderhost.db (nullptr: none configured).
@@ -93,6 +96,7 @@ private:
     HealthProblems ownProblems_;
     HealthProblems& problems_;
     ExcusedCalls excusedCalls_;
+    LingeringCalls lingeringCalls_;
     metrics::StepMetrics stepMetrics_;
     store::Datasources* datasources_ = nullptr;
 };

@@ -3,7 +3,9 @@
 #include "host/events/EventJson.h"
 
 #include <amqp.h>
+#include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
+#include <openssl/ssl.h>
 
 #include <stdexcept>
 #include <vector>
@@ -63,8 +65,8 @@ AmqpPublisher::AmqpPublisher(AmqpSettings settings) : settings_(std::move(settin
     amqp_connection_info info;
     amqp_default_connection_info(&info);
     if (amqp_parse_url(url.data(), &info) != AMQP_STATUS_OK)
-        throw std::invalid_argument("AMQP URL must be amqp://user:password@host:port/vhost");
-    if (info.ssl) throw std::invalid_argument("amqps:// is not supported yet: use amqp:// on a trusted network");
+        throw std::invalid_argument("AMQP URL must be amqp[s]://user:password@host:port/vhost");
+    tls_ = info.ssl != 0;
     host_ = info.host;
     port_ = info.port;
     user_ = info.user;
@@ -72,7 +74,7 @@ AmqpPublisher::AmqpPublisher(AmqpSettings settings) : settings_(std::move(settin
     vhost_ = info.vhost;
     if (settings_.exchange.empty() || settings_.exchange.size() > 255)
         throw std::invalid_argument("AMQP exchange name must be 1 to 255 bytes");
-    described_ = "amqp://" + host_ + ":" + std::to_string(port_) + "/" + vhost_ + " exchange " + settings_.exchange;
+    described_ = (tls_ ? "amqps://" : "amqp://") + host_ + ":" + std::to_string(port_) + "/" + vhost_ + " exchange " + settings_.exchange;
 }
 
 AmqpPublisher::~AmqpPublisher() { disconnect(); }
@@ -80,7 +82,7 @@ AmqpPublisher::~AmqpPublisher() { disconnect(); }
 void AmqpPublisher::connect() {
     connection_ = amqp_new_connection();
     if (connection_ == nullptr) throw std::runtime_error("cannot allocate an AMQP connection");
-    amqp_socket_t* socket = amqp_tcp_socket_new(connection_);
+    amqp_socket_t* socket = tls_ ? tlsSocket() : amqp_tcp_socket_new(connection_);
     if (socket == nullptr) throw std::runtime_error("cannot create a socket");
     const timeval timeout = timevalOf(settings_.timeout);
     const int opened = amqp_socket_open_noblock(socket, host_.c_str(), port_, &timeout);
@@ -99,6 +101,22 @@ void AmqpPublisher::connect() {
     amqp_confirm_select(connection_, kChannel);
     check(amqp_get_rpc_reply(connection_), "turn on publisher confirms");
     published_ = 0;
+}
+
+amqp_socket_t* AmqpPublisher::tlsSocket() {
+    amqp_socket_t* socket = amqp_ssl_socket_new(connection_);
+    if (socket == nullptr) return nullptr;
+    amqp_ssl_socket_set_verify_peer(socket, 1);
+    amqp_ssl_socket_set_verify_hostname(socket, 1);
+    if (amqp_ssl_socket_set_ssl_versions(socket, AMQP_TLSv1_2, AMQP_TLSvLATEST) != AMQP_STATUS_OK)
+        throw std::runtime_error("cannot require TLS 1.2 or later");
+    if (!settings_.caFile.empty()) {
+        if (amqp_ssl_socket_set_cacert(socket, settings_.caFile.c_str()) != AMQP_STATUS_OK)
+            throw std::runtime_error("cannot load the CA certificates in " + settings_.caFile);
+    } else if (SSL_CTX_set_default_verify_paths(static_cast<SSL_CTX*>(amqp_ssl_socket_get_context(socket))) != 1) {
+        throw std::runtime_error("cannot load the system's CA certificates");
+    }
+    return socket;
 }
 
 void AmqpPublisher::disconnect() {

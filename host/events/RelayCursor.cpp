@@ -4,6 +4,7 @@
 #include "host/store/TextClip.h"
 
 #include <Poco/Data/Statement.h>
+#include <spdlog/spdlog.h>
 
 #include <stdexcept>
 
@@ -18,6 +19,31 @@ constexpr std::size_t kMaxErrorBytes = 1000;  // relay_cursors.last_error
 
 
 }  // namespace
+
+void RelayCursor::renameFrom(const std::string& legacy) {
+    const store::Dialect& d = db_.dialect();
+    const std::string key = store::Dialect::textParam();
+    try {
+        db_.withTransaction("rename relay cursor", [&](Session& s) {
+            int taken = 0;
+            Statement mine(s);
+            mine << "SELECT COUNT(*) FROM relay_cursors WHERE subscriber = " << key;
+            d.bindText(mine, subscriber_);
+            mine, into(taken);
+            mine.execute();
+            if (taken > 0) return;
+            for (const char* table : {"relay_cursors", "relay_dead_letters"}) {
+                Statement rename(s);
+                rename << "UPDATE " << table << " SET subscriber = " << key << " WHERE subscriber = " << key;
+                d.bindText(rename, subscriber_);
+                d.bindText(rename, legacy);
+                rename.execute();
+            }
+        });
+    } catch (const std::exception& e) {
+        spdlog::warn("webhook {}: its cursor could not be renamed (it starts afresh): {}", subscriber_, e.what());
+    }
+}
 
 RelayCursor::RelayCursor(store::Database& db, std::string subscriber, std::string owner)
     : db_(db), subscriber_(std::move(subscriber)), owner_(std::move(owner)) {

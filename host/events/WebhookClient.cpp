@@ -9,6 +9,7 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/SSLManager.h>
+#include <Poco/SHA2Engine.h>
 #include <Poco/StreamCopier.h>
 
 #include <chrono>
@@ -39,6 +40,24 @@ Poco::Timespan timespan(std::chrono::milliseconds ms) { return Poco::Timespan(ms
 
 std::string describeUrl(const Poco::URI& uri) {
     return uri.getScheme() + "://" + uri.getHost() + ":" + std::to_string(uri.getPort()) + uri.getPath();
+}
+
+std::string subscriberName(const std::string& url) {
+    Poco::URI uri;
+    try {
+        uri = Poco::URI(url);
+    } catch (const Poco::Exception& e) {
+        throw std::invalid_argument("webhook URL is not a URL: " + e.displayText());
+    }
+    const std::string user = uri.getUserInfo().substr(0, uri.getUserInfo().find(':'));
+    std::string name = uri.getScheme() + "://" + (user.empty() ? "" : user + "@") + uri.getHost() + ":" +
+                       std::to_string(uri.getPort()) + uri.getPath();
+    if (!uri.getRawQuery().empty()) {
+        Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
+        engine.update(uri.getRawQuery());
+        name += "?sha256:" + Poco::DigestEngine::digestToHex(engine.digest()).substr(0, 16);
+    }
+    return name;
 }
 
 WebhookClient::WebhookClient(const std::string& url, WebhookTimeouts timeouts, std::vector<std::string> secrets,

@@ -18,7 +18,10 @@ std::int64_t systemClockMs() {
 
 WebhookSubscription::WebhookSubscription(store::Database& db, const std::string& url, const RelayOptions& options)
     : WebhookSubscription(db, std::make_unique<WebhookClient>(url, options.timeouts, options.signingSecrets, options.tls),
-                          url, options) {}
+                          subscriberName(url), options) {
+    // Before subscriberName, the cursor was kept under the whole URL, secrets and all: take it over.
+    if (subscriberName(url) != url) cursor_.renameFrom(url);
+}
 
 WebhookSubscription::WebhookSubscription(store::Database& db, std::unique_ptr<EventSink> sink,
                                          const std::string& subscriber, const RelayOptions& options)

@@ -42,6 +42,7 @@ struct RelayOptions {
     int maxAttempts = 0;                          // events.webhook_max_attempts; 0: never set aside
     std::string amqpUrl;                          // events.amqp_url; empty: no AMQP subscriber
     std::string amqpExchange = "orderhost.events";  // events.amqp_exchange
+    std::string amqpCaFile;                       // events.amqp_ca_file (amqps://); empty: the system's CAs
     std::size_t batch = 100;                      // events read per query
     std::function<std::int64_t()> clock;          // ms since the epoch; empty: the system clock
 };

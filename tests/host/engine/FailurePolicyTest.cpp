@@ -9,6 +9,9 @@
 
 #include <Poco/Data/Session.h>
 
+#include <chrono>
+#include <thread>
+
 namespace orderhost::engine {
 namespace {
 
@@ -209,6 +212,26 @@ TEST_P(FailurePolicyTest, AStepThatOverrunsItsTimeoutCountsAsAFailedAttempt) {
     EXPECT_EQ(runs[0].outcome, "timeout");
     EXPECT_EQ(runs[0].code, "timeout");
     EXPECT_EQ(order.document, R"({"order_ref":"R-1"})");  // the late call's change is dropped
+}
+
+// Issue 9: the run's call overran its timeout and has not returned (it may still charge a
+// card): the step's undo waits for it rather than running beside it, without using up the
+// undo's attempts, and runs once the call has returned.
+TEST_P(FailurePolicyTest, TheUndoOfAStepWhoseCallOverranItsTimeoutWaitsUntilTheCallReturns) {
+    auto slow = undoable("pay", R"({"sleep_ms":600})");
+    slow.timeoutMs = 50;
+    const auto waiting = runChain({undoable("reserve"), slow});
+    EXPECT_EQ(waiting.state, states::kRetryWait);
+    EXPECT_EQ(outcomes(waiting.id), (Outcomes{"reserve:continue", "pay:timeout", "pay:undo_retry"}));
+    EXPECT_EQ(store_->stepRuns(waiting.id).back().code, "call_still_running");
+    EXPECT_EQ(trace(waiting.id), R"(["reserve#1"])") << "nothing undone beside the running call";
+    EXPECT_EQ(waiting.nextAttempt, 1) << "waiting is no attempt of the undo";
+    std::this_thread::sleep_for(std::chrono::milliseconds(900));  // the abandoned call returns
+    now_ = waiting.wakeAtMs;
+    OrderPoller poller(*engine_, std::chrono::milliseconds(10));
+    EXPECT_EQ(poller.runDue(), 1u);
+    EXPECT_EQ(store_->findById(waiting.id)->state, states::kFailed);
+    EXPECT_EQ(trace(waiting.id), R"(["reserve#1","pay~undo#1","reserve~undo#1"])");
 }
 
 TEST_P(FailurePolicyTest, ASignalThatDoesNotComeInTimeTakesTheTimeoutPath) {

@@ -6,6 +6,7 @@
 #include "host/events/WebhookSubscription.h"
 
 #include "tests/host/events/RabbitMqBroker.h"
+#include "tests/support/TestCertificates.h"
 #include "tests/support/TestDatabase.h"
 
 #include <Poco/JSON/Object.h>
@@ -86,8 +87,17 @@ private:
 
 class AmqpRelayTest : public ::testing::TestWithParam<TestBackend> {
 protected:
-    static void SetUpTestSuite() { broker_ = new RabbitMqBroker(); }
-    static void TearDownTestSuite() { delete broker_; }
+    // One broker for the suite, listening for amqp:// and amqps:// (certificates made now).
+    static void SetUpTestSuite() {
+        certificatesDir_ = orderhost::testing::makeTempDir("orderhost-amqp-tls");
+        certificates_ = new orderhost::testing::TestCertificates(certificatesDir_);
+        broker_ = new RabbitMqBroker({certificates_->ca, certificates_->serverCertificate, certificates_->serverKey});
+    }
+    static void TearDownTestSuite() {
+        delete broker_;
+        delete certificates_;
+        std::filesystem::remove_all(certificatesDir_);
+    }
     void SetUp() override {
         dir_ = orderhost::testing::makeTempDir("orderhost-amqp");
         database_ = std::make_unique<orderhost::testing::TestDatabase>(GetParam(), dir_);
@@ -117,9 +127,9 @@ protected:
         for (const auto& e : store::OutboxReader(*db_).eventsAfter(0, 1000)) ids.push_back(e.id);
         return ids;
     }
-    std::unique_ptr<WebhookSubscription> subscription() {
-        auto publisher =
-            std::make_unique<AmqpPublisher>(AmqpSettings{broker_->url(), exchange_, std::chrono::seconds(5)});
+    std::unique_ptr<WebhookSubscription> subscription(const std::string& url = "", const std::string& caFile = "") {
+        auto publisher = std::make_unique<AmqpPublisher>(
+            AmqpSettings{url.empty() ? broker_->url() : url, exchange_, std::chrono::seconds(5), caFile});
         const std::string name = publisher->describe();
         return std::make_unique<WebhookSubscription>(*db_, std::move(publisher), name, options_);
     }
@@ -131,6 +141,8 @@ protected:
     }
 
     static RabbitMqBroker* broker_;
+    static orderhost::testing::TestCertificates* certificates_;
+    static std::string certificatesDir_;
     std::string dir_, exchange_;
     std::unique_ptr<orderhost::testing::TestDatabase> database_;
     std::unique_ptr<store::Database> db_;
@@ -138,6 +150,8 @@ protected:
     std::atomic<std::int64_t> clock_{1764000000000};
 };
 RabbitMqBroker* AmqpRelayTest::broker_ = nullptr;
+orderhost::testing::TestCertificates* AmqpRelayTest::certificates_ = nullptr;
+std::string AmqpRelayTest::certificatesDir_;
 
 TEST_P(AmqpRelayTest, EventsArePublishedPersistentlyWithTheirIdAndTypeInOrder) {
     Consumer erp(broker_->port(), exchange_, exchange_ + ".erp");
@@ -191,6 +205,32 @@ TEST_P(AmqpRelayTest, ABrokerThatWasDownGetsEverythingOncePerIdWhenItIsBack) {
     // The first event survived the restart in the durable queue; the other two came after it.
     EXPECT_EQ(ids, (std::vector<std::string>{std::to_string(all[0]), std::to_string(all[1]), std::to_string(all[2])}));
     EXPECT_EQ(first.front(), all.front());
+}
+
+// amqps://: the broker's certificate is verified against the configured CA (and names
+// "localhost", the URL's host); the cursor's name carries no credentials.
+TEST_P(AmqpRelayTest, OverAmqpsEventsArriveFromABrokerWhoseCertificateVerifies) {
+    Consumer erp(broker_->port(), exchange_, exchange_ + ".erp");
+    const auto ids = append(2);
+    auto relay = subscription(broker_->tlsUrl(), certificates_->ca);
+    EXPECT_EQ(relay->deliverDue(), 2u);
+    const auto messages = erp.drain();
+    ASSERT_EQ(messages.size(), 2u);
+    EXPECT_EQ(messages[1].messageId, std::to_string(ids[1]));
+    std::string cursor;
+    db_->session() << "SELECT subscriber FROM relay_cursors", into(cursor), now;
+    EXPECT_EQ(cursor.rfind("amqps://localhost:", 0), 0u) << cursor;
+    EXPECT_EQ(cursor.find("guest"), std::string::npos) << cursor;
+}
+
+TEST_P(AmqpRelayTest, AnAmqpsBrokerWhoseCertificateDoesNotVerifyGetsNothing) {
+    Consumer erp(broker_->port(), exchange_, exchange_ + ".erp");
+    append(1);
+    EXPECT_EQ(subscription(broker_->tlsUrl(), certificates_->otherCa)->deliverDue(), 0u);
+    EXPECT_EQ(cursorRow().failures, 1);
+    EXPECT_TRUE(erp.drain().empty());
+    EXPECT_EQ(subscription(broker_->tlsUrl(), "")->deliverDue(), 0u) << "the system's CAs do not know the test CA";
+    EXPECT_TRUE(erp.drain().empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AmqpRelayTest, ::testing::ValuesIn(orderhost::testing::testBackends()),

@@ -23,7 +23,7 @@ int run(const std::string& command) { return std::system(command.c_str()); }
 
 }  // namespace
 
-RabbitMqBroker::RabbitMqBroker() {
+RabbitMqBroker::RabbitMqBroker(const BrokerTls& tls) {
     static std::atomic<int> counter{0};
     const std::string name = "ohtest" + std::to_string(::getpid()) + "x" + std::to_string(counter++);
     folder_ = (std::filesystem::temp_directory_path() / ("orderhost-" + name)).string();
@@ -34,6 +34,14 @@ RabbitMqBroker::RabbitMqBroker() {
     amqpPort_ = freePort();
     distPort_ = freePort();
     epmdPort_ = freePort();
+    std::ofstream config(folder_ + "/rabbitmq.conf");  // RABBITMQ_CONFIG_FILE names it without .conf
+    if (!tls.certificate.empty()) {
+        tlsPort_ = freePort();
+        config << "listeners.ssl.local = 127.0.0.1:" << tlsPort_ << "\nssl_options.cacertfile = " << tls.ca
+               << "\nssl_options.certfile = " << tls.certificate << "\nssl_options.keyfile = " << tls.key
+               << "\nssl_options.verify = verify_none\nssl_options.fail_if_no_peer_cert = false\n";
+    }
+    config.close();
     start();
 }
 
@@ -71,6 +79,10 @@ void RabbitMqBroker::stop() {
 }
 
 std::string RabbitMqBroker::url() const { return "amqp://guest:guest@127.0.0.1:" + std::to_string(amqpPort_) + "/%2F"; }
+
+std::string RabbitMqBroker::tlsUrl() const {
+    return "amqps://guest:guest@localhost:" + std::to_string(tlsPort_) + "/%2F";
+}
 
 std::string RabbitMqBroker::log() const {
     std::ifstream in(folder_ + "/server.log");

@@ -9,9 +9,15 @@
 
 namespace orderhost::testing {
 
+// With TLS files the broker also listens for amqps:// (TLS, no client certificates asked).
+struct BrokerTls {
+    std::string ca, certificate, key;  // PEM files
+};
+
 class RabbitMqBroker {
 public:
-    RabbitMqBroker();  // starts it; throws std::runtime_error with its log when it does not come up
+    // Starts it; throws std::runtime_error with its log when it does not come up.
+    explicit RabbitMqBroker(const BrokerTls& tls = {});
     ~RabbitMqBroker();
     RabbitMqBroker(const RabbitMqBroker&) = delete;
     RabbitMqBroker& operator=(const RabbitMqBroker&) = delete;
@@ -21,13 +27,15 @@ public:
     // amqp://guest:guest@127.0.0.1:<port>/%2F (guest may log in over loopback).
     std::string url() const;
     unsigned short port() const { return amqpPort_; }
+    // amqps://guest:guest@localhost:<tls port>/%2F (with BrokerTls only).
+    std::string tlsUrl() const;
     std::string log() const;
 
 private:
     std::string environment() const;  // the VAR=value prefix of every rabbitmq command
 
     std::string folder_, node_;
-    unsigned short amqpPort_ = 0, distPort_ = 0, epmdPort_ = 0;
+    unsigned short amqpPort_ = 0, tlsPort_ = 0, distPort_ = 0, epmdPort_ = 0;
     bool running_ = false;
 };
 
