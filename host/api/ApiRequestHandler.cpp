@@ -10,6 +10,7 @@
 #include "host/api/RequestAuthorization.h"
 #include "host/console/ConsoleAssets.h"
 #include "host/logging/LogContext.h"
+#include "host/store/HiddenOrder.h"
 #include "host/store/StoreError.h"
 
 #include <Poco/Net/HTTPServerRequest.h>
@@ -24,6 +25,8 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <optional>
+#include <utility>
 
 namespace orderhost::api {
 namespace {
@@ -213,7 +216,8 @@ private:
             if (method != HTTPRequest::HTTP_GET) return notAllowed("POST, GET", response);
             permit(caller, Access::Read);
             Poco::URI::QueryParameters parameters = queryParameters(uri);
-            limitSearch(context_, caller, parameters);
+            std::optional<store::HiddenOrder> hidden;
+            if (std::string id = limitSearch(context_, caller, parameters); !id.empty()) hidden.emplace(std::move(id));
             return getOrders(context_, parameters, response);
         }
         if (path == "/v1/quotes") {
@@ -232,7 +236,9 @@ private:
             const auto slash = rest.find('/');
             // Every route below acts on one order: the role first, then the key's chains.
             permit(caller, orderAccess(method, rest, slash));
-            permitOrder(context_, caller, rest.substr(0, slash));
+            // Another chain's order (for a key limited to chains) is not found, by every check below.
+            std::optional<store::HiddenOrder> hidden;
+            if (!maySee(context_, caller, rest.substr(0, slash))) hidden.emplace(rest.substr(0, slash));
             if (slash != std::string::npos && rest.compare(slash, std::string::npos, "/events") == 0) {
                 return only(method, HTTPRequest::HTTP_GET, response,
                             [&] { getOrderEvents(context_, rest.substr(0, slash), response); });
@@ -293,7 +299,10 @@ private:
                 postReload(context_, caller, queryParameters(uri), response);
             });
         }
-        if (path == "/metrics") return only(method, HTTPRequest::HTTP_GET, response, [&] { getMetrics(context_, response); });
+        if (path == "/metrics") {
+            permitEveryChainFigures(caller);
+            return only(method, HTTPRequest::HTTP_GET, response, [&] { getMetrics(context_, response); });
+        }
         if (path == "/v1/events") {
             permitWholeFeed(caller);
             return only(method, HTTPRequest::HTTP_GET, response, [&] { getEvents(context_, uri, response); });

@@ -43,14 +43,10 @@ void permit(const Caller& caller, Access access) {
         403, whoIs(caller) + " has the roles " + rolesText(caller.roles) + "; this needs " + describeAccess(access)};
 }
 
-// An order on another chain is answered as one that does not exist, word for word: a 403
-// would tell a chain-limited key (another shop's) that the id or order_ref is in use.
-void permitOrder(ApiContext& context, const Caller& caller, const std::string& id, const std::string& asNamed) {
-    if (caller.chains.empty()) return;
+bool maySee(ApiContext& context, const Caller& caller, const std::string& id) {
+    if (caller.chains.empty()) return true;
     const std::vector<std::string> chains = store::OrderSearch(context.store.database()).chainsOf(id);
-    if (chains.empty() || std::any_of(chains.begin(), chains.end(), [&](const auto& c) { return allowed(caller, c); }))
-        return;
-    throw AccessRefused{404, asNamed.empty() ? "no order with id '" + clientText(id, 64) + "'" : asNamed};
+    return chains.empty() || std::any_of(chains.begin(), chains.end(), [&](const auto& c) { return allowed(caller, c); });
 }
 
 void permitPlacement(ApiContext& context, const Caller& caller, const std::string& body) {
@@ -63,13 +59,11 @@ void permitPlacement(ApiContext& context, const Caller& caller, const std::strin
     if (!allowed(caller, chain)) refuseChain(caller, "this order is for chain " + clientText(chain, 64));
 }
 
-void limitSearch(ApiContext& context, const Caller& caller, Poco::URI::QueryParameters& parameters) {
-    if (caller.chains.empty()) return;
+std::string limitSearch(ApiContext& context, const Caller& caller, Poco::URI::QueryParameters& parameters) {
+    if (caller.chains.empty()) return "";
     if (parameters.size() == 1 && parameters.front().first == "order_ref") {
-        if (const auto order = context.store.findByRef(parameters.front().second))
-            permitOrder(context, caller, order->id,
-                        "no order with order_ref '" + clientText(parameters.front().second, 64) + "'");
-        return;
+        const auto order = context.store.findByRef(parameters.front().second);
+        return order && !maySee(context, caller, order->id) ? order->id : "";
     }
     bool named = false;
     for (const auto& [name, value] : parameters) {
@@ -77,13 +71,18 @@ void limitSearch(ApiContext& context, const Caller& caller, Poco::URI::QueryPara
         if (!allowed(caller, value)) refuseChain(caller, "it cannot search chain " + clientText(value, 64));
         named = true;
     }
-    if (named) return;
+    if (named) return "";
     if (caller.chains.size() > 1) refuseChain(caller, "name one of them with chain=");
     parameters.emplace_back("chain", caller.chains.front());
+    return "";
 }
 
 void permitWholeFeed(const Caller& caller) {
     if (!caller.chains.empty()) refuseChain(caller, "read the events of its orders at /v1/orders/{id}/events");
+}
+
+void permitEveryChainFigures(const Caller& caller) {
+    if (!caller.chains.empty()) refuseChain(caller, "/metrics counts the orders of every chain");
 }
 
 }  // namespace orderhost::api

@@ -85,6 +85,7 @@ TlsContext::TlsContext(const TlsFiles& files) : files_(files), context_(SSL_CTX_
         SSL_CTX_set_min_proto_version(context_, TLS1_2_VERSION);
         if (SSL_CTX_set_cipher_list(context_, kTls12Ciphers) != 1)
             throw TlsConfigError("TLS: OpenSSL refused the cipher list: " + takeOpenSslErrors());
+        SSL_CTX_set_dh_auto(context_, 1);  // the DHE suites need parameters; OpenSSL 3 has none by default
         // No renegotiation (a client could make the host redo handshakes at will); a client
         // that closes without close_notify is a normal end once its answer is complete,
         // because every answer has a Content-Length.

@@ -363,8 +363,14 @@ void ChainRunner::compensateNext(store::OrderRecord& order, document::JsonDocume
     } else if (outcome.kind == OH_OUTCOME_RETRY && (retryLeft || outcome.code == kCallStillRunning)) {
         attempt.run.outcome = "undo_retry";
         scheduleRetry(updated, step->definition(), attemptNumber, outcome, attempt.run.finishedAtMs);
-        // Waiting for the abandoned call is no attempt of the undo: it has not run.
-        if (outcome.code == kCallStillRunning) updated.nextAttempt = static_cast<int>(attemptNumber);
+        if (outcome.code == kCallStillRunning) {
+            // Waiting for the abandoned call is no attempt of the undo (it has not run); it is
+            // checked again each second, and only this host knows the call: it keeps the lease.
+            updated.nextAttempt = static_cast<int>(attemptNumber);
+            updated.state = states::kRetryWait;
+            updated.wakeAtMs = attempt.run.finishedAtMs + 1000;
+            keepLeaseUntilMs_ = updated.wakeAtMs + engine_.leaseMs();
+        }
     } else {
         // An undo that cannot be done needs a person: hold, keeping the compensation's place.
         attempt.run.outcome = "undo_failed";

@@ -143,6 +143,9 @@ private:
     void recordSamples(StepBatch& batch);  // the batch committed: its runs count
 
     Engine& engine_;
+    // Set for the checkpoint of an undo that waits for this host's abandoned call: the order
+    // stays leased to this host until then, so no other host undoes it beside the call.
+    std::int64_t keepLeaseUntilMs_ = 0;
 };
 
 }  // namespace orderhost::engine

@@ -35,6 +35,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <utility>
+
 namespace orderhost::engine {
 
 using runner::parseStored;
@@ -158,6 +160,10 @@ bool ChainRunner::checkpoint(store::OrderRecord& order, store::OrderRecord updat
         updated.leaseOwner = engine_.hostId();
         updated.leaseUntilMs = engine_.leaseUntil(*chainOf(updated));
         updated.callsPending = 1;  // the next call starts right after this commit
+    } else if (keepLeaseUntilMs_ > 0) {  // waits for this host's abandoned call (LingeringCalls.h)
+        updated.leaseOwner = engine_.hostId();
+        updated.leaseUntilMs = std::exchange(keepLeaseUntilMs_, 0);
+        updated.callsPending = 0;
     } else {  // stopped: nobody runs it until a signal, a timer or a request claims it
         updated.leaseOwner.clear();
         updated.leaseUntilMs = 0;

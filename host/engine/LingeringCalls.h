@@ -4,7 +4,9 @@
 // has returned, and its undo then sees whatever the call did. Isolated plugins need none of
 // this: their worker is killed at the deadline.
 //
-// Only this process's calls: a host that dies takes its lingering calls with it.
+// Only this process's calls: a host that dies takes its lingering calls with it. Other hosts do
+// not know them, so the runner keeps a waiting order leased to this host (ChainRunner.h,
+// keepLeaseUntilMs_). Several abandoned calls of one step (a retry that timed out too) each count.
 //
 //   auto returned = lingering.add(order.id, step.name);  // when the call is abandoned
 //   ... the call's thread, at its very end: returned->store(true);
@@ -29,7 +31,7 @@ public:
     void add(const std::string& orderId, const std::string& step, Returned returned) {
         const std::lock_guard<std::mutex> lock(mutex_);
         prune();
-        calls_[orderId + '\n' + step] = std::move(returned);
+        calls_.emplace(orderId + '\n' + step, std::move(returned));  // a later attempt's too: each counts
     }
 
     bool stillRunning(const std::string& orderId, const std::string& step) {
@@ -45,7 +47,7 @@ private:
     }
 
     std::mutex mutex_;
-    std::map<std::string, Returned> calls_;
+    std::multimap<std::string, Returned> calls_;
 };
 
 }  // namespace orderhost::engine

@@ -6,6 +6,8 @@
 #include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <Poco/Net/IPAddress.h>
 
 #include <stdexcept>
 #include <vector>
@@ -107,7 +109,15 @@ amqp_socket_t* AmqpPublisher::tlsSocket() {
     amqp_socket_t* socket = amqp_ssl_socket_new(connection_);
     if (socket == nullptr) return nullptr;
     amqp_ssl_socket_set_verify_peer(socket, 1);
-    amqp_ssl_socket_set_verify_hostname(socket, 1);
+    // The name check is OpenSSL's own, set on the context: librabbitmq's matches DNS names only,
+    // so a broker reached by its IP address (with that address in the certificate) would fail.
+    amqp_ssl_socket_set_verify_hostname(socket, 0);
+    X509_VERIFY_PARAM* param = SSL_CTX_get0_param(static_cast<SSL_CTX*>(amqp_ssl_socket_get_context(socket)));
+    Poco::Net::IPAddress address;
+    const bool named = Poco::Net::IPAddress::tryParse(host_, address)
+                           ? X509_VERIFY_PARAM_set1_ip_asc(param, host_.c_str()) == 1
+                           : X509_VERIFY_PARAM_set1_host(param, host_.c_str(), host_.size()) == 1;
+    if (!named) throw std::runtime_error("cannot check the broker's certificate for " + host_);
     if (amqp_ssl_socket_set_ssl_versions(socket, AMQP_TLSv1_2, AMQP_TLSvLATEST) != AMQP_STATUS_OK)
         throw std::runtime_error("cannot require TLS 1.2 or later");
     if (!settings_.caFile.empty()) {

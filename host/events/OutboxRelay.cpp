@@ -1,6 +1,9 @@
 #include "host/events/OutboxRelay.h"
 
 #include "host/events/AmqpPublisher.h"
+#include "host/events/WebhookClient.h"
+
+#include <spdlog/spdlog.h>
 
 #include <set>
 #include <stdexcept>
@@ -10,8 +13,12 @@ namespace orderhost::events {
 OutboxRelay::OutboxRelay(store::Database& db, const std::vector<std::string>& urls, const RelayOptions& options) {
     std::set<std::string> seen;
     for (const auto& url : urls) {
-        // The same URL twice would be two workers racing for one lease: deliver once.
-        if (!seen.insert(url).second) continue;
+        // The same subscriber twice (the same URL, or one that differs in password, default port
+        // or the host's case) would be two workers racing for one cursor: deliver once.
+        if (!seen.insert(subscriberName(url)).second) {
+            spdlog::warn("webhook {}: listed twice in events.webhooks; delivered once", describeUrl(Poco::URI(url)));
+            continue;
+        }
         subscriptions_.push_back(std::make_unique<WebhookSubscription>(db, url, options));
     }
     if (!options.amqpUrl.empty()) {

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
+#include <vector>
 
 using namespace Poco::Data::Keywords;
 using Poco::Data::Session;
@@ -31,13 +32,27 @@ void RelayCursor::renameFrom(const std::string& legacy) {
             d.bindText(mine, subscriber_);
             mine, into(taken);
             mine.execute();
-            if (taken > 0) return;
+            // The cursor's place is taken over unless this name has one (a host of this version
+            // ran already); dead letters are moved unless this name has the same event's. What
+            // is left under the old name goes: it holds the URL's secrets.
+            const std::vector<std::string> moves = {
+                taken > 0 ? std::string() : "UPDATE relay_cursors SET subscriber = " + key + " WHERE subscriber = " + key,
+                "UPDATE relay_dead_letters SET subscriber = " + key + " WHERE subscriber = " + key +
+                    " AND event_id NOT IN (SELECT event_id FROM relay_dead_letters WHERE subscriber = " + key + ")"};
+            for (const std::string& move : moves) {
+                if (move.empty()) continue;
+                Statement update(s);
+                update << move;
+                d.bindText(update, subscriber_);
+                d.bindText(update, legacy);
+                if (move.find("NOT IN") != std::string::npos) d.bindText(update, subscriber_);
+                update.execute();
+            }
             for (const char* table : {"relay_cursors", "relay_dead_letters"}) {
-                Statement rename(s);
-                rename << "UPDATE " << table << " SET subscriber = " << key << " WHERE subscriber = " << key;
-                d.bindText(rename, subscriber_);
-                d.bindText(rename, legacy);
-                rename.execute();
+                Statement forget(s);
+                forget << "DELETE FROM " << table << " WHERE subscriber = " << key;
+                d.bindText(forget, legacy);
+                forget.execute();
             }
         });
     } catch (const std::exception& e) {

@@ -55,8 +55,9 @@ public:
 
     const std::string& subscriber() const { return subscriber_; }
     // Takes over the cursor and dead letters kept under `legacy` (an older name of the same
-    // subscriber), unless this name has its own already. Failures are logged: the relay then
-    // starts this name's cursor afresh (at least once: nothing is lost).
+    // subscriber) — the cursor unless this name has its own already — and deletes what is left
+    // under `legacy`. Failures are logged: the relay then starts this name's cursor afresh (at
+    // least once: nothing is lost).
     void renameFrom(const std::string& legacy);
 
 private:

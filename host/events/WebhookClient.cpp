@@ -39,7 +39,9 @@ Poco::Timespan timespan(std::chrono::milliseconds ms) { return Poco::Timespan(ms
 }  // namespace
 
 std::string describeUrl(const Poco::URI& uri) {
-    return uri.getScheme() + "://" + uri.getHost() + ":" + std::to_string(uri.getPort()) + uri.getPath();
+    const std::string& host = uri.getHost();  // an IPv6 address comes without its brackets
+    return uri.getScheme() + "://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+           std::to_string(uri.getPort()) + uri.getPath();
 }
 
 std::string subscriberName(const std::string& url) {
@@ -49,12 +51,12 @@ std::string subscriberName(const std::string& url) {
     } catch (const Poco::Exception& e) {
         throw std::invalid_argument("webhook URL is not a URL: " + e.displayText());
     }
+    // The user may be a token (Basic with an empty password): hashed with the query.
     const std::string user = uri.getUserInfo().substr(0, uri.getUserInfo().find(':'));
-    std::string name = uri.getScheme() + "://" + (user.empty() ? "" : user + "@") + uri.getHost() + ":" +
-                       std::to_string(uri.getPort()) + uri.getPath();
-    if (!uri.getRawQuery().empty()) {
+    std::string name = describeUrl(uri);
+    if (!user.empty() || !uri.getRawQuery().empty()) {
         Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
-        engine.update(uri.getRawQuery());
+        engine.update(user + "\n" + uri.getRawQuery());
         name += "?sha256:" + Poco::DigestEngine::digestToHex(engine.digest()).substr(0, 16);
     }
     return name;

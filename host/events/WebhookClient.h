@@ -68,11 +68,12 @@ private:
 // The URL without user info and query, for messages.
 std::string describeUrl(const Poco::URI& uri);
 
-// The name a webhook subscriber's cursor and dead letters are kept under: the URL without its
-// password (scheme://[user@]host:port/path), and when it has a query (which may carry a token),
-// "?sha256:" and the first 16 hex digits of the query's SHA-256 instead of the query. A secret
-// is never stored in clear, two URLs that differ in their query stay two subscribers, and a
-// rotated password keeps its cursor. Throws std::invalid_argument for an unparsable URL.
+// The name a webhook subscriber's cursor and dead letters are kept under: describeUrl (no user
+// info, no query), and when the URL has a user or a query (either may be a token), "?sha256:"
+// and the first 16 hex digits of the SHA-256 of both. A password or token is never stored in
+// clear (a secret in the path is: the path names the subscriber), URLs that differ in user or
+// query stay two subscribers, and a rotated password keeps its cursor. Throws
+// std::invalid_argument for an unparsable URL.
 std::string subscriberName(const std::string& url);
 
 }  // namespace orderhost::events

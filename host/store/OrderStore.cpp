@@ -1,5 +1,6 @@
 #include "host/store/OrderStore.h"
 
+#include "host/store/HiddenOrder.h"
 #include "host/store/OrderFields.h"
 #include "host/store/OrderStatements.h"
 #include "host/store/TextClip.h"
@@ -97,10 +98,15 @@ InsertResult OrderStore::insertOrder(const OrderRecord& o, const std::string& qu
     return inserted ? InsertResult::Inserted : InsertResult::DuplicateRef;
 }
 
-std::optional<OrderRecord> OrderStore::findById(const std::string& id) { return findBy("id", id); }
+// An order hidden from this thread's request (HiddenOrder.h) is not found.
+std::optional<OrderRecord> OrderStore::findById(const std::string& id) {
+    auto order = findBy("id", id);
+    return order && HiddenOrder::hides(order->id) ? std::nullopt : order;
+}
 
 std::optional<OrderRecord> OrderStore::findByRef(const std::string& orderRef) {
-    return findBy("order_ref", orderRef);
+    auto order = findBy("order_ref", orderRef);
+    return order && HiddenOrder::hides(order->id) ? std::nullopt : order;
 }
 
 std::vector<std::string> OrderStore::idsInState(const std::string& state, std::size_t limit) {

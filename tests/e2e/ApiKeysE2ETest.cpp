@@ -19,6 +19,7 @@
 #include <memory>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 namespace orderhost::testing::api_keys_e2e_test {
 namespace {
@@ -252,6 +253,13 @@ TEST_P(ApiKeysE2ETest, AKeyLimitedToAChainSeesAndActsOnThatChainOnly) {
         EXPECT_EQ(masked, absent.body) << "a 404 that differs tells the order exists";
     }
     EXPECT_EQ(call("POST", "/v1/orders/" + other + "/cancel", limited, "{}").status, 404);
+    // Nor do the checks before the lookup tell: a wrong method, a malformed body, a bad signal.
+    for (const auto& [verb, tail, body] : std::vector<std::tuple<std::string, std::string, std::string>>{
+             {"DELETE", "", ""}, {"POST", "/cancel", "[]"}, {"POST", "/signals/Not%20A%20Name", "{}"}}) {
+        const HttpReply hidden = call(verb, "/v1/orders/" + other + tail, limited, body);
+        const HttpReply absent = call(verb, "/v1/orders/" + missing + tail, limited, body);
+        EXPECT_EQ(hidden.status, absent.status) << verb << " " << tail << ": " << hidden.body << " / " << absent.body;
+    }
     const HttpReply byRef = call("GET", "/v1/orders?order_ref=L-1", limited);
     EXPECT_EQ(byRef.status, 404);
     std::string absentRef = call("GET", "/v1/orders?order_ref=L-9", limited).body;
@@ -263,6 +271,8 @@ TEST_P(ApiKeysE2ETest, AKeyLimitedToAChainSeesAndActsOnThatChainOnly) {
     EXPECT_EQ(call("GET", "/v1/orders?order_ref=L-2", limited).status, 200);
     EXPECT_EQ(call("GET", "/v1/orders?chain=quick", limited).status, 403);
     EXPECT_EQ(call("GET", "/v1/events", limited).status, 403);
+    EXPECT_EQ(call("GET", "/metrics", limited).status, 403) << "it counts every chain's orders";
+    EXPECT_EQ(call("GET", "/metrics", all).status, 200);
     EXPECT_EQ(call("GET", "/v1/events", all).status, 200);
 
     // A search without chain= is limited to the key's one chain.

@@ -226,6 +226,8 @@ TEST_P(FailurePolicyTest, TheUndoOfAStepWhoseCallOverranItsTimeoutWaitsUntilTheC
     EXPECT_EQ(store_->stepRuns(waiting.id).back().code, "call_still_running");
     EXPECT_EQ(trace(waiting.id), R"(["reserve#1"])") << "nothing undone beside the running call";
     EXPECT_EQ(waiting.nextAttempt, 1) << "waiting is no attempt of the undo";
+    EXPECT_EQ(waiting.leaseOwner, engine_->hostId()) << "only this host knows the call: no other may undo it";
+    EXPECT_GT(waiting.leaseUntilMs, waiting.wakeAtMs);
     std::this_thread::sleep_for(std::chrono::milliseconds(900));  // the abandoned call returns
     now_ = waiting.wakeAtMs;
     OrderPoller poller(*engine_, std::chrono::milliseconds(10));

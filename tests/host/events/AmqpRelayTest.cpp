@@ -221,6 +221,10 @@ TEST_P(AmqpRelayTest, OverAmqpsEventsArriveFromABrokerWhoseCertificateVerifies) 
     db_->session() << "SELECT subscriber FROM relay_cursors", into(cursor), now;
     EXPECT_EQ(cursor.rfind("amqps://localhost:", 0), 0u) << cursor;
     EXPECT_EQ(cursor.find("guest"), std::string::npos) << cursor;
+    // By its IP address, which the certificate names too.
+    append(1);
+    EXPECT_EQ(subscription(broker_->tlsUrl("127.0.0.1"), certificates_->ca)->deliverDue(), 3u);
+    EXPECT_EQ(erp.drain().size(), 3u) << "a new cursor (another URL) starts from the first event";
 }
 
 TEST_P(AmqpRelayTest, AnAmqpsBrokerWhoseCertificateDoesNotVerifyGetsNothing) {

@@ -80,8 +80,8 @@ void RabbitMqBroker::stop() {
 
 std::string RabbitMqBroker::url() const { return "amqp://guest:guest@127.0.0.1:" + std::to_string(amqpPort_) + "/%2F"; }
 
-std::string RabbitMqBroker::tlsUrl() const {
-    return "amqps://guest:guest@localhost:" + std::to_string(tlsPort_) + "/%2F";
+std::string RabbitMqBroker::tlsUrl(const std::string& host) const {
+    return "amqps://guest:guest@" + host + ":" + std::to_string(tlsPort_) + "/%2F";
 }
 
 std::string RabbitMqBroker::log() const {

@@ -27,8 +27,8 @@ public:
     // amqp://guest:guest@127.0.0.1:<port>/%2F (guest may log in over loopback).
     std::string url() const;
     unsigned short port() const { return amqpPort_; }
-    // amqps://guest:guest@localhost:<tls port>/%2F (with BrokerTls only).
-    std::string tlsUrl() const;
+    // amqps://guest:guest@<host>:<tls port>/%2F (with BrokerTls only).
+    std::string tlsUrl(const std::string& host = "localhost") const;
     std::string log() const;
 
 private:
