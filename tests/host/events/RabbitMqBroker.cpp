@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <system_error>
 
 namespace orderhost::testing {
 namespace {
@@ -48,7 +49,14 @@ RabbitMqBroker::RabbitMqBroker(const BrokerTls& tls) {
 RabbitMqBroker::~RabbitMqBroker() {
     stop();
     run("epmd -port " + std::to_string(epmdPort_) + " -kill >/dev/null 2>&1");
-    std::filesystem::remove_all(folder_);
+    // The node may still be removing its own files (its pid file) as rabbitmqctl stop returns:
+    // never throw from here (that ends the test process), try again for a moment instead.
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        std::error_code error;
+        std::filesystem::remove_all(folder_, error);
+        if (!error) return;
+        ::usleep(100 * 1000);
+    }
 }
 
 std::string RabbitMqBroker::environment() const {
@@ -62,7 +70,8 @@ std::string RabbitMqBroker::environment() const {
 
 void RabbitMqBroker::start() {
     if (running_) return;
-    std::filesystem::remove(folder_ + "/pid");
+    std::error_code ignored;  // gone already, or going: the node removes it as it stops
+    std::filesystem::remove(folder_ + "/pid", ignored);
     run("cd '" + folder_ + "' && " + environment() + "setsid /usr/lib/rabbitmq/bin/rabbitmq-server >>'" + folder_ +
         "/server.log' 2>&1 &");
     // rabbitmqctl wait: the pid file, the Erlang node, then the rabbit application.
