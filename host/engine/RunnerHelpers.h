@@ -14,6 +14,9 @@
 
 namespace orderhost::engine::runner {
 
+// compensate() not called: the step's abandoned call is still running (LingeringCalls.h).
+inline constexpr char kCallStillRunning[] = "call_still_running";
+
 inline document::JsonDocument parseStored(const store::OrderRecord& order) {
     auto parsed = document::JsonDocument::parse(order.document);
     if (!parsed.ok()) {

@@ -1,0 +1,94 @@
+// Reading what a request carries: its body, URI and query, its Prefer header; a problem with
+// any of them ends the request with a RequestRefused.
+#include "host/api/RequestReading.h"
+
+#include "host/api/ClientSocket.h"
+#include "host/api/ClientText.h"
+
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPServerSession.h>
+#include <Poco/Net/MediaType.h>
+#include <Poco/String.h>
+
+#include <limits>
+
+namespace orderhost::api {
+
+using Poco::Net::HTTPResponse;
+using Poco::Net::HTTPServerRequest;
+
+std::string preferences(const Poco::Net::HTTPServerRequest& request) {
+    std::string all;
+    for (auto it = request.find("Prefer"); it != request.end() && Poco::icompare(it->first, "Prefer") == 0; ++it)
+        all += (all.empty() ? "" : ",") + it->second;
+    return all;
+}
+
+namespace {
+
+bool readTimedOut(HTTPServerRequest& request) {
+    auto* served = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request);
+    const Poco::Exception* error = served != nullptr ? served->session().networkException() : nullptr;
+    return dynamic_cast<const Poco::TimeoutException*>(error) != nullptr;
+}
+
+}  // namespace
+
+std::string readJsonBody(const ApiSettings& settings, HTTPServerRequest& request) {
+    const std::string type = request.getContentType();
+    if (type.empty() || !Poco::Net::MediaType(type).matches("application", "json")) {
+        throw RequestRefused{HTTPResponse::HTTP_UNSUPPORTED_MEDIA_TYPE,
+                             "Content-Type must be application/json (got '" + clientText(type, 100) + "')"};
+    }
+    const std::string tooLarge = "the body exceeds " + std::to_string(settings.maxBodyBytes) + " bytes";
+    if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(settings.maxBodyBytes)) {
+        // Reading a moderately oversized body lets the client see the 413 instead of a reset.
+        if (request.getContentLength64() <= static_cast<Poco::Int64>(8 * settings.maxBodyBytes)) {
+            request.stream().ignore(std::numeric_limits<std::streamsize>::max());
+        }
+        throw RequestRefused{HTTPResponse::HTTP_REQUESTENTITYTOOLARGE, tooLarge};
+    }
+    std::string body;
+    char buffer[16384];
+    std::istream& in = request.stream();
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+        body.append(buffer, static_cast<std::size_t>(in.gcount()));
+        if (body.size() > settings.maxBodyBytes)
+            throw RequestRefused{HTTPResponse::HTTP_REQUESTENTITYTOOLARGE, tooLarge};
+    }
+    // A stream that failed (deadline, reset, bad chunk) or ended early must not pass for a
+    // shorter body: a truncated order could still be well-formed JSON.
+    const ClientSocketImpl* client = clientSocketOf(request);
+    if (client != nullptr && client->deadlinePassed()) {
+        throw RequestRefused{HTTPResponse::HTTP_REQUEST_TIMEOUT,
+                             "the request body did not arrive within the request deadline (http.request_timeout_ms)"};
+    }
+    if (readTimedOut(request)) {
+        throw RequestRefused{HTTPResponse::HTTP_REQUEST_TIMEOUT,
+                             "the client stopped sending the request body (http.read_timeout_s)"};
+    }
+    if (in.bad() ||
+        (request.hasContentLength() && static_cast<Poco::Int64>(body.size()) != request.getContentLength64())) {
+        throw RequestRefused{HTTPResponse::HTTP_BAD_REQUEST, "the request body ended before it was complete (" +
+                                                                 std::to_string(body.size()) + " bytes read)"};
+    }
+    return body;
+}
+
+Poco::URI parseUri(const HTTPServerRequest& request) {
+    try {
+        return Poco::URI(request.getURI());
+    } catch (const Poco::SyntaxException&) {
+        throw RequestRefused{HTTPResponse::HTTP_BAD_REQUEST, "malformed request URI"};
+    }
+}
+
+Poco::URI::QueryParameters queryParameters(const Poco::URI& uri) {
+    try {
+        return uri.getQueryParameters();  // decodes lazily: may find bad escapes only now
+    } catch (const Poco::SyntaxException&) {
+        throw RequestRefused{HTTPResponse::HTTP_BAD_REQUEST, "malformed query string"};
+    }
+}
+
+}  // namespace orderhost::api
