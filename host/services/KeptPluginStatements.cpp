@@ -1,4 +1,5 @@
 #include "host/services/KeptPluginStatements.h"
+#include "host/services/TextMemo.h"
 
 #include <orderhost/ext/db.h>
 
@@ -115,7 +116,8 @@ std::optional<KeptRun> runKept(Poco::Data::Session& session, const store::Dialec
     // is no round trip to save, and kept there they made orders slower (docs/performance.md).
     if (dialect.backend() != store::Backend::PostgreSQL) return std::nullopt;
     store::PreparedStatements* kept = store::PreparedStatements::of(session);
-    if (kept == nullptr || selectsStar(sql)) return std::nullopt;
+    static thread_local TextMemo<bool> starMemo;
+    if (kept == nullptr || starMemo.get(sql, [&] { return selectsStar(sql); })) return std::nullopt;
     kept->forgetAfterSchemaChange(kPrefix);
     const std::string kinds = kindsOf(params);
     const std::string key = kPrefix + kinds + (counted ? ":counted:" : ":") + sql;

@@ -3,6 +3,7 @@
 #include "host/document/JsonCodec.h"
 #include "host/services/ComputedColumns.h"
 #include "host/services/SqlText.h"
+#include "host/services/TextMemo.h"
 #include "host/services/KeptPluginStatements.h"
 #include "host/store/PreparedStatements.h"
 
@@ -182,7 +183,10 @@ StatementResult runCountedDml(Poco::Data::Session& session, const std::string& s
 
 }  // namespace
 
-bool returnsWrittenRows(std::string_view sql) { return hasReturning(sql); }
+bool returnsWrittenRows(std::string_view sql) {
+    static thread_local TextMemo<bool> memo;
+    return memo.get(sql, [&] { return hasReturning(sql); });
+}
 
 std::vector<StatementParam> parseStatementParams(std::string_view json) {
     if (json.find_first_not_of(" \t\r\n") == std::string_view::npos) return {};
@@ -210,16 +214,17 @@ StatementResult runStatement(Poco::Data::Session& session, const store::Dialect&
     const bool ddl = keyword == "CREATE" || keyword == "ALTER" || keyword == "DROP";
     if (ddl) store::PreparedStatements::noteSchemaChange();  // a plugin changes its own tables (not kept)
     const bool postgres = dialect.backend() == store::Backend::PostgreSQL;
-    const bool returning = changesRows(keyword) && hasReturning(sql);
+    const bool returning = changesRows(keyword) && returnsWrittenRows(sql);
     if (postgres && changesRows(keyword) && !returning) return runCountedDml(session, text, params, dialect);
     if (!postgres && returning) text = withReturnedRows(text);
     std::optional<KeptRun> kept = ddl ? std::nullopt : runKept(session, dialect, text, params, false);
     StatementResult result;
     try {
-        Poco::Data::Statement st(session);
-        if (kept) {
-            st = kept->statement;
-        } else {
+        // Not a Statement(session) overwritten by the kept one: each costs a statement handle
+        // (SimpleCommand.cpp says why handles are dear).
+        std::optional<Poco::Data::Statement> fresh;
+        Poco::Data::Statement& st = kept ? kept->statement : fresh.emplace(session);
+        if (!kept) {
             st << text;
             bindAll(st, params, dialect);
             st, limit(OH_DB_MAX_ROWS + 1);

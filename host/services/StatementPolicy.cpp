@@ -1,6 +1,7 @@
 #include "host/services/StatementPolicy.h"
 
 #include "host/services/SqlText.h"
+#include "host/services/TextMemo.h"
 #include "host/store/Migrations.h"
 
 #include <algorithm>
@@ -142,9 +143,7 @@ bool hasSecondStatement(const Tokens& t) {
     return false;
 }
 
-}  // namespace
-
-std::string statementRefusal(std::string_view sql, bool hostDatabase) {
+std::string refusalOf(std::string_view sql, bool hostDatabase) {
     const Tokens t(tokenize(sql));
     if (const std::string kind = transactionControl(t); !kind.empty()) {
         return "transaction control (" + kind + ") is refused: on the host's database every statement runs inside "
@@ -176,6 +175,13 @@ std::string statementRefusal(std::string_view sql, bool hostDatabase) {
                "to the host (a plugin keeps its data in its own tables, created by its migrations)";
     }
     return {};
+}
+
+}  // namespace
+
+std::string statementRefusal(std::string_view sql, bool hostDatabase) {
+    static thread_local TextMemo<std::string> onHost, onDatasource;
+    return (hostDatabase ? onHost : onDatasource).get(sql, [&] { return refusalOf(sql, hostDatabase); });
 }
 
 }  // namespace orderhost::services

@@ -37,7 +37,7 @@ void InquiryStore::open(const InquiryRecord& inquiry, const OutboxEvent& event) 
         db_.dialect().bindText(st, inquiry.question);
         st, bind(inquiry.status), bind(static_cast<Poco::Int64>(inquiry.createdAtMs));
         st.execute();
-        appendOutboxEvents(s, db_.dialect(), {event});
+        appendOutboxEvents(s, db_, {event});
     });
 }
 
@@ -64,7 +64,7 @@ AnswerResult InquiryStore::answer(const std::string& orderId, const std::string&
             result = count == 0 ? AnswerResult::UnknownInquiry : AnswerResult::AlreadyAnswered;
             return;
         }
-        appendOutboxEvents(s, db_.dialect(), {event});
+        appendOutboxEvents(s, db_, {event});
     });
     return result;
 }

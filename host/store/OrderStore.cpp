@@ -211,7 +211,7 @@ void OrderStore::recordStep(const OrderRecord& updated, const std::string& expec
         if (!updateIfState(s, updated, expectedState, extras))
             throw StaleOrderError(db_.errorMessage(op, staleMessage(s, updated.id, expectedState, extras)));
         appendStepRun(s, run);
-        appendOutboxEvents(s, db_.dialect(), extras.events);
+        appendOutboxEvents(s, db_, extras.events);
     };
     if (extras.transaction == nullptr) return db_.withTransaction(op, write);
     try {

@@ -3,6 +3,9 @@
 #include <Poco/Data/Statement.h>
 
 #include "host/store/Database.h"
+#include "host/store/PreparedStatements.h"
+
+#include <memory>
 
 using namespace Poco::Data::Keywords;
 using Poco::Data::Session;
@@ -24,11 +27,33 @@ void checkEvent(const OutboxEvent& e) {
         throw StoreError("orderhost store: append outbox event '" + e.type.substr(0, 64) + "' failed: " + problem);
 }
 
+// The insert kept prepared on its connection (PostgreSQL: PreparedStatements.h), its values
+// bound by reference to `event`.
+constexpr char kKeptOutboxInsert[] = "outbox insert";
+struct KeptOutboxInsert : PreparedStatements::Entry {
+    explicit KeptOutboxInsert(Session& s) : statement(s) {
+        statement << "INSERT INTO outbox (order_id, event_type, payload, created_at) VALUES (?, ?, "
+                  << Dialect::textParam() << ", ?)",
+            use(event.orderId), use(event.type), use(event.payloadJson), use(event.createdAtMs);
+    }
+    OutboxEvent event;
+    Statement statement;
+};
+
 }  // namespace
 
-void appendOutboxEvents(Session& session, const Dialect& dialect, const std::vector<OutboxEvent>& events) {
+void appendOutboxEvents(Session& session, const Database& db, const std::vector<OutboxEvent>& events) {
     for (const OutboxEvent& e : events) checkEvent(e);
+    PreparedStatements* kept = db.keepsStatements() ? PreparedStatements::of(session) : nullptr;
     for (const OutboxEvent& e : events) {
+        if (kept != nullptr) {
+            auto& insert = kept->get<KeptOutboxInsert>(
+                kKeptOutboxInsert, [&] { return std::make_unique<KeptOutboxInsert>(session); });
+            insert.event = e;
+            kept->execute(kKeptOutboxInsert, insert.statement);
+            continue;
+        }
+        const Dialect& dialect = db.dialect();
         Statement st(session);
         st << "INSERT INTO outbox (order_id, event_type, payload, created_at) VALUES (?, ?, "
            << Dialect::textParam() << ", ?)",

@@ -49,7 +49,7 @@ inline constexpr std::size_t kMaxEventTypeBytes = 64;
 
 // Appends `events` on `session`, inside the caller's open transaction. Throws StoreError for
 // a field longer than its column (reads would truncate it silently) or an empty type.
-void appendOutboxEvents(Poco::Data::Session& session, const Dialect& dialect, const std::vector<OutboxEvent>& events);
+void appendOutboxEvents(Poco::Data::Session& session, const Database& db, const std::vector<OutboxEvent>& events);
 
 // eventsAfter() was given an id that is not in the outbox: the reader's position is unknown,
 // and guessing one could skip events or replay them all.

@@ -36,7 +36,7 @@ void appendEvents(const HostProcess& host, const std::string& orderId, const std
     for (int i = 0; i < count; ++i) {
         db.withTransaction("append test events", [&](Poco::Data::Session& s) {
             const std::string payload = R"({"order_id":")" + orderId + R"(","n":)" + std::to_string(i) + "}";
-            store::appendOutboxEvents(s, db.dialect(), {{0, orderId, type, payload, 1764000000000 + i}});
+            store::appendOutboxEvents(s, db, {{0, orderId, type, payload, 1764000000000 + i}});
         });
     }
 }

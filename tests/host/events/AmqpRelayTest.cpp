@@ -121,7 +121,7 @@ protected:
             for (int i = 0; i < count; ++i)
                 events.push_back({0, "o-" + std::to_string(i), "order.completed", R"({"n":)" + std::to_string(i) + "}",
                                   1764000000000});
-            store::appendOutboxEvents(s, db_->dialect(), events);
+            store::appendOutboxEvents(s, *db_, events);
         });
         std::vector<std::int64_t> ids;
         for (const auto& e : store::OutboxReader(*db_).eventsAfter(0, 1000)) ids.push_back(e.id);

@@ -72,7 +72,7 @@ protected:
                 const std::string order = "o-" + std::to_string(appended_ + i);
                 events.push_back({0, order, "order.received", R"({"order_id":")" + order + R"("})", 1764000000000});
             }
-            store::appendOutboxEvents(s, db_->dialect(), events);
+            store::appendOutboxEvents(s, *db_, events);
         });
         appended_ += count;
         // PostgreSQL: any transaction running on the server (other tests' too) holds new events

@@ -43,7 +43,7 @@ public:
         Poco::Int64 xid = 0;
         session_ << "SELECT txid_current()", into(xid), now;
     }
-    void append(const OutboxEvent& e) { appendOutboxEvents(session_, db_.dialect(), {e}); }
+    void append(const OutboxEvent& e) { appendOutboxEvents(session_, db_, {e}); }
     void commit() { session_.commit(); }
 
 private:
@@ -64,7 +64,7 @@ protected:
         StoreTest::TearDown();
     }
     void append(const std::vector<OutboxEvent>& events) {
-        db_->withTransaction("append", [&](Session& s) { appendOutboxEvents(s, db_->dialect(), events); });
+        db_->withTransaction("append", [&](Session& s) { appendOutboxEvents(s, *db_, events); });
         appended_ += events.size();
         visibleAfter(0, appended_);
     }
@@ -143,7 +143,7 @@ TEST_P(OutboxTest, EventsOfOneOrderOldestFirst) {
 
 TEST_P(OutboxTest, EventsOfARolledBackTransactionNeverAppear) {
     EXPECT_THROW(db_->withTransaction([&](Session& s) {
-        appendOutboxEvents(s, db_->dialect(), {event("o-1", "order.received")});
+        appendOutboxEvents(s, *db_, {event("o-1", "order.received")});
         throw std::runtime_error("the step failed after writing its event");
     }),
                  std::runtime_error);
