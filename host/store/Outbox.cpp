@@ -47,16 +47,16 @@ void appendOutboxEvents(Session& session, const Database& db, const std::vector<
     PreparedStatements* kept = db.keepsStatements() ? PreparedStatements::of(session) : nullptr;
     for (const OutboxEvent& e : events) {
         if (kept != nullptr) {
-            auto& insert = kept->get<KeptOutboxInsert>(
-                kKeptOutboxInsert, [&] { return std::make_unique<KeptOutboxInsert>(session); });
+            auto& insert = kept->get<KeptOutboxInsert>(kKeptOutboxInsert,
+                                                       [&] { return std::make_unique<KeptOutboxInsert>(session); });
             insert.event = e;
             kept->execute(kKeptOutboxInsert, insert.statement);
             continue;
         }
         const Dialect& dialect = db.dialect();
         Statement st(session);
-        st << "INSERT INTO outbox (order_id, event_type, payload, created_at) VALUES (?, ?, "
-           << Dialect::textParam() << ", ?)",
+        st << "INSERT INTO outbox (order_id, event_type, payload, created_at) VALUES (?, ?, " << Dialect::textParam()
+           << ", ?)",
             bind(e.orderId), bind(e.type);
         dialect.bindText(st, e.payloadJson);
         st, bind(e.createdAtMs);
@@ -69,7 +69,8 @@ OutboxReader::OutboxReader(Database& db) : db_(db) {}
 std::vector<OutboxEvent> OutboxReader::eventsAfter(std::int64_t afterId, std::size_t limit) {
     const std::string op = "read outbox events after " + std::to_string(afterId);
     if (afterId != 0 && !contains(afterId))
-        throw UnknownEventError(db_.errorMessage(op, "there is no event " + std::to_string(afterId) + " in the outbox"));
+        throw UnknownEventError(
+            db_.errorMessage(op, "there is no event " + std::to_string(afterId) + " in the outbox"));
     const Poco::Int64 after = afterId;
     const Poco::UInt64 max = limit;
     if (db_.backend() == Backend::SQLite) {
@@ -100,8 +101,8 @@ bool OutboxReader::contains(std::int64_t eventId) {
 }
 
 std::optional<OutboxEvent> OutboxReader::event(std::int64_t eventId) {
-    auto found = read("read outbox event " + std::to_string(eventId), "WHERE id = ?",
-                      [&](Statement& st) { st, bind(eventId); });
+    auto found =
+        read("read outbox event " + std::to_string(eventId), "WHERE id = ?", [&](Statement& st) { st, bind(eventId); });
     if (found.empty()) return std::nullopt;
     return std::move(found.front());
 }
