@@ -2,7 +2,9 @@
 
 #include "host/services/CallContext.h"
 #include "host/services/PluginStatement.h"
+#include "host/services/SqlText.h"
 #include "host/services/StatementPolicy.h"
+#include "host/services/TextMemo.h"
 #include "host/store/Datasources.h"
 #include "host/store/OdbcFailures.h"
 #include "host/store/SimpleCommand.h"
@@ -59,9 +61,10 @@ store::Database& databaseFor(const oh_context& ctx, std::string_view datasource)
 StatementResult runInStepTransaction(store::StepTransaction& tx, std::string_view sql,
                                      const std::vector<StatementParam>& params) {
     try {
+        static thread_local TextMemo<bool> reads;
         return tx.runPluginStatement(
             [&](Poco::Data::Session& s) { return runStatement(s, tx.database().dialect(), sql, params); },
-            returnsWrittenRows(sql));
+            returnsWrittenRows(sql), reads.get(sql, [&] { return readsOnly(sql); }));
     } catch (const Poco::Exception& e) {
         if (tx.database().statementUndo() != store::StatementUndo::Host || tx.doomed() ||
             !store::failedInAbortedTransaction(e))

@@ -1,6 +1,8 @@
 #include "host/services/SqlText.h"
 
 #include <cctype>
+#include <functional>
+#include <set>
 
 namespace orderhost::services {
 namespace {
@@ -60,8 +62,10 @@ std::string firstKeyword(std::string_view sql) {
     scanCode(sql, [&](std::size_t i) {
         const auto c = static_cast<unsigned char>(sql[i]);
         if (ended) return;
-        if (std::isalpha(c)) word.push_back(static_cast<char>(std::toupper(c)));
-        else if (!word.empty() || !std::isspace(c)) ended = true;
+        if (std::isalpha(c))
+            word.push_back(static_cast<char>(std::toupper(c)));
+        else if (!word.empty() || !std::isspace(c))
+            ended = true;
     });
     return word;
 }
@@ -95,9 +99,15 @@ bool isWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || 
 std::size_t quotedEnd(std::string_view sql, std::size_t open, char close, bool backslash) {
     std::size_t i = open + 1;
     while (i < sql.size()) {
-        if (backslash && sql[i] == '\\') { i += 2; continue; }
+        if (backslash && sql[i] == '\\') {
+            i += 2;
+            continue;
+        }
         if (sql[i] == close) {
-            if (i + 1 < sql.size() && sql[i + 1] == close && close != ']') { i += 2; continue; }
+            if (i + 1 < sql.size() && sql[i + 1] == close && close != ']') {
+                i += 2;
+                continue;
+            }
             return i + 1;
         }
         ++i;
@@ -110,7 +120,11 @@ std::size_t blockCommentEnd(std::string_view sql, std::size_t open) {
     int depth = 0;
     std::size_t i = open;
     while (i + 1 < sql.size()) {
-        if (sql[i] == '/' && sql[i + 1] == '*') { ++depth; i += 2; continue; }
+        if (sql[i] == '/' && sql[i + 1] == '*') {
+            ++depth;
+            i += 2;
+            continue;
+        }
         if (sql[i] == '*' && sql[i + 1] == '/') {
             i += 2;
             if (--depth == 0) return i;
@@ -161,8 +175,8 @@ std::vector<SqlToken> tokenize(std::string_view sql) {
             const std::size_t end = quotedEnd(sql, i, close, false);
             std::string name;
             for (std::size_t k = i + 1; k < end; ++k) {
-                if (sql[k] == close && k + 1 == end) break;       // the closing quote
-                if (sql[k] == close && close != ']') ++k;         // a doubled quote: keep one
+                if (sql[k] == close && k + 1 == end) break;  // the closing quote
+                if (sql[k] == close && close != ']') ++k;    // a doubled quote: keep one
                 name.push_back(sql[k]);
             }
             tokens.push_back({SqlToken::Kind::Identifier, std::move(name)});
@@ -186,6 +200,28 @@ std::vector<SqlToken> tokenize(std::string_view sql) {
         }
     }
     return tokens;
+}
+
+bool readsOnly(std::string_view sql) {
+    // Words a '(' may follow in a read: clauses and operators (a subquery, a list), and the
+    // built-in functions that change nothing.
+    static const std::set<std::string, std::less<>> beforeParenthesis = {
+        "ABS",       "ALL",   "AND",   "ANY",    "AS",     "AVG",    "BETWEEN", "BY",       "CASE",   "CAST",
+        "COALESCE",  "COUNT", "ELSE",  "EXCEPT", "EXISTS", "FILTER", "FROM",    "GREATEST", "HAVING", "IN",
+        "INTERSECT", "IS",    "JOIN",  "LEAST",  "LENGTH", "LIKE",   "LOWER",   "MAX",      "MIN",    "NOT",
+        "NULLIF",    "ON",    "OR",    "OVER",   "ROUND",  "SELECT", "SOME",    "SUBSTR",   "SUM",    "THEN",
+        "UNION",     "UPPER", "USING", "VALUES", "WHEN",   "WHERE"};
+    const std::vector<SqlToken> tokens = tokenize(sql);
+    if (tokens.empty() || tokens[0].kind != SqlToken::Kind::Word || tokens[0].text != "SELECT") return false;
+    for (std::size_t i = 1; i < tokens.size(); ++i) {
+        const SqlToken& token = tokens[i];
+        if (token.kind == SqlToken::Kind::Word && (token.text == "FOR" || token.text == "INTO")) return false;
+        if (token.kind != SqlToken::Kind::Symbol || token.text != "(") continue;
+        const SqlToken& before = tokens[i - 1];
+        if (before.kind == SqlToken::Kind::Identifier) return false;  // "my_function"(...)
+        if (before.kind == SqlToken::Kind::Word && beforeParenthesis.count(before.text) == 0) return false;
+    }
+    return true;
 }
 
 }  // namespace orderhost::services

@@ -47,4 +47,13 @@ struct SqlToken {
 //   tokenize("insert into \"Orders\" -- x") == {Word INSERT, Word INTO, Identifier Orders}
 std::vector<SqlToken> tokenize(std::string_view sql);
 
+// Whether `sql` only reads: a SELECT (not WITH: a CTE may write) without FOR UPDATE/SHARE
+// (row locks a rollback to a savepoint would drop), INTO, or a call of any function but a few
+// built-in pure ones (a plugin's function may write). Errs on "no": a statement it answers
+// true for changes nothing that ROLLBACK TO SAVEPOINT would undo.
+//
+//   readsOnly("SELECT COUNT(*) FROM t WHERE x IN (?, ?)") == true
+//   readsOnly("SELECT nextval('s')") == false
+bool readsOnly(std::string_view sql);
+
 }  // namespace orderhost::services

@@ -24,6 +24,12 @@ void StepTransaction::takeWriteLock(Poco::Data::Session& s) const {
 }
 
 Poco::Data::Session& StepTransaction::session() {
+    Poco::Data::Session& s = openSession();
+    savepointCurrent_ = false;  // the host's own writes (a checkpoint) are not under the savepoint
+    return s;
+}
+
+Poco::Data::Session& StepTransaction::openSession() {
     if (abandoned_.load(std::memory_order_acquire))
         throw StoreError(db_.errorMessage("step transaction", "the host stopped waiting for this step (timeout_ms) and "
                                                               "rolled its transaction back; nothing more runs in it"));
@@ -54,6 +60,11 @@ void StepTransaction::markStatementStart(Poco::Data::Session& s, bool mayFailAft
     // The previous statement's savepoint is released in the same round trip: a savepoint left
     // standing would nest the next one under it, and COMMIT releases the last one anyway.
     // (sqliteodbc runs only the first statement of a text: two commands there.)
+    if (savepointSet_ && savepointCurrent_ && undo == StatementUndo::Host) {
+        savepointCurrent_ = false;  // the standing savepoint marks the transaction as it is now
+        return;
+    }
+    savepointCurrent_ = false;
     const std::string release = std::string("RELEASE SAVEPOINT ") + kSavepoint;
     const std::string set = std::string("SAVEPOINT ") + kSavepoint;
     try {
@@ -78,8 +89,10 @@ void StepTransaction::undoStatement(Poco::Data::Session& s) noexcept {
     }
     if (statementSavepoint_) {
         try {
-            // ROLLBACK TO keeps the savepoint: the next statement releases and sets it again.
+            // ROLLBACK TO keeps the savepoint, and the transaction is now as it marks: the next
+            // statement needs no new one.
             runSimpleCommand(s, std::string("ROLLBACK TO SAVEPOINT ") + kSavepoint);
+            savepointCurrent_ = savepointSet_ && db_.statementUndo() == StatementUndo::Host;
         } catch (...) {
             doomed_ = true;
         }
@@ -88,10 +101,11 @@ void StepTransaction::undoStatement(Poco::Data::Session& s) noexcept {
     if (db_.statementUndo() == StatementUndo::Database && !transactionSurvived(s)) doomed_ = true;
 }
 
-void StepTransaction::statementSucceeded(Poco::Data::Session& s) {
+void StepTransaction::statementSucceeded(Poco::Data::Session& s, bool writesNothing) {
     // Only the host's own undo keeps the savepoint standing until the next statement (released
     // in the same round trip). Elsewhere it is released now: SQLite copies every page written
     // under an open savepoint into a sub-journal, for the rest of the transaction.
+    if (db_.statementUndo() == StatementUndo::Host) savepointCurrent_ = savepointSet_ && writesNothing;
     if (!statementSavepoint_ || db_.statementUndo() == StatementUndo::Host) return;
     try {
         runSimpleCommand(s, std::string("RELEASE SAVEPOINT ") + kSavepoint);

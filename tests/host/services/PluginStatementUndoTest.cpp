@@ -71,6 +71,43 @@ TEST_P(DatabaseExtensionTest, AFailedPluginStatementUndoesOnlyItselfAndTheCheckp
     EXPECT_EQ(orders.stepRuns(order.id).size(), 1u);
 }
 
+// After a read the host sets no new savepoint (the standing one still marks the transaction
+// as it is); after the host's own write (a checkpoint of steps committed together) it must.
+// A failure then undoes only itself, never the statements or the checkpoint before the read.
+TEST_P(DatabaseExtensionTest, AfterAReadOrACheckpointAFailedStatementStillUndoesOnlyItself) {
+    store::OrderStore orders(*db_);
+    store::OrderRecord order = leasedOrder();
+    ASSERT_EQ(orders.insertOrder(order), store::InsertResult::Inserted);
+
+    ASSERT_EQ(run("INSERT INTO items (k, n) VALUES ('kept', 1)"), OH_STATUS_OK) << error;
+    ASSERT_EQ(run("SELECT COUNT(*) AS c FROM items WHERE n IN (1, 2)"), OH_STATUS_OK) << error;
+    EXPECT_EQ(run("INSERT INTO items (k, n) VALUES ('half', 2), ('kept', 3)"), OH_STATUS_INTERNAL_ERROR);
+    EXPECT_EQ(run("SELECT nothing FROM no_such_table"), OH_STATUS_INTERNAL_ERROR) << "a failure right after one";
+    ASSERT_EQ(run("UPDATE items SET n = 5 WHERE k = 'kept'"), OH_STATUS_OK) << error;
+    ASSERT_EQ(run("SELECT n FROM items"), OH_STATUS_OK) << error;  // the step's last statement
+
+    store::OrderRecord next = order;
+    next.state = "validated";
+    next.currentStep = 1;
+    store::CheckpointExtras extras;
+    extras.expectedLeaseOwner = "host-a";
+    extras.expectedLeaseEpoch = 1;
+    extras.transaction = tx_.get();
+    extras.keepOpen = true;  // the next step runs in the same transaction
+    ASSERT_NO_THROW(orders.recordStep(next, order.state, runOf("validate"), extras));
+    EXPECT_EQ(run("INSERT INTO items (k, n) VALUES ('kept', 6)"), OH_STATUS_INTERNAL_ERROR);  // the next step's
+    EXPECT_FALSE(tx_->doomed()) << error;
+    tx_->commit();
+
+    EXPECT_EQ(count(*db_, "items"), 1);
+    int fives = 0;
+    Poco::Data::Session s = db_->session();
+    s << "SELECT COUNT(*) FROM items WHERE k = 'kept' AND n = 5", into(fives), now;
+    EXPECT_EQ(fives, 1);
+    EXPECT_EQ(orders.findById(order.id).value().state, "validated") << "the checkpoint was undone";
+    EXPECT_EQ(orders.stepRuns(order.id).size(), 1u);
+}
+
 TEST_P(DatabaseExtensionTest, TheHostUndoesPluginStatementsWhereTheDriverDoesNot) {
     EXPECT_EQ(db_->statementUndo(),
               database_->isPostgreSQL() ? store::StatementUndo::Host : store::StatementUndo::Database);

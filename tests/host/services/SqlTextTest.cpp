@@ -27,6 +27,25 @@ TEST(SqlTextTest, SplitsAScriptOnSemicolonsOutsideQuotes) {
     EXPECT_TRUE(splitStatements(" ; ;\n").empty());
 }
 
+// readsOnly decides whether a failure after the statement may roll back to the savepoint set
+// before it: a "true" for a statement that writes or locks would lose that write or lock.
+TEST(SqlTextTest, OnlyPlainSelectsOfBuiltInFunctionsReadOnly) {
+    EXPECT_TRUE(readsOnly("select a, COUNT(*) FROM t WHERE x IN (?, ?) AND y = (SELECT MAX(z) FROM u)"));
+    EXPECT_TRUE(readsOnly("SELECT COALESCE(SUM(q), 0) FROM t JOIN u ON (t.id = u.id) -- for update"));
+    EXPECT_TRUE(readsOnly("SELECT 'nextval(x)' AS text_not_a_call"));
+    EXPECT_FALSE(readsOnly("SELECT q FROM t WHERE id = ? FOR UPDATE"));
+    EXPECT_FALSE(readsOnly("SELECT q FROM t FOR SHARE"));
+    EXPECT_FALSE(readsOnly("SELECT nextval('s')"));
+    EXPECT_FALSE(readsOnly("SELECT my_function(?)"));
+    EXPECT_FALSE(readsOnly("SELECT \"MyFunction\"(1)"));
+    EXPECT_FALSE(readsOnly("SELECT * FROM reserve_stock(?)"));
+    EXPECT_FALSE(readsOnly("SELECT pg_advisory_xact_lock(1)"));
+    EXPECT_FALSE(readsOnly("SELECT a INTO new_table FROM t"));
+    EXPECT_FALSE(readsOnly("WITH x AS (DELETE FROM t RETURNING a) SELECT a FROM x"));
+    EXPECT_FALSE(readsOnly("UPDATE t SET a = 1"));
+    EXPECT_FALSE(readsOnly(""));
+}
+
 // "W:" a word, "I:" a quoted identifier, "L" a literal, "S:" a symbol.
 std::string kinds(std::string_view sql) {
     std::string out;
