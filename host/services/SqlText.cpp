@@ -211,15 +211,33 @@ bool readsOnly(std::string_view sql) {
         "INTERSECT", "IS",    "JOIN",  "LEAST",  "LENGTH", "LIKE",   "LOWER",   "MAX",      "MIN",    "NOT",
         "NULLIF",    "ON",    "OR",    "OVER",   "ROUND",  "SELECT", "SOME",    "SUBSTR",   "SUM",    "THEN",
         "UNION",     "UPPER", "USING", "VALUES", "WHEN",   "WHERE"};
+    // Symbols of plain comparisons and arithmetic; any other (a user-defined operator such as
+    // +++, PostgreSQL's :: cast, a [subscript] the tokenizer reads as a quoted name) says no.
+    static const std::string plainSymbols = "(),.=<>*?+-/%!";
     const std::vector<SqlToken> tokens = tokenize(sql);
     if (tokens.empty() || tokens[0].kind != SqlToken::Kind::Word || tokens[0].text != "SELECT") return false;
+    if (sql.find('[') != std::string_view::npos) return false;  // ARRAY[f(x)] hides the call
+    // Operators of several characters (+++, a user's) but the plain comparisons.
+    std::string run;
+    std::size_t last = std::string_view::npos;
+    bool otherOperator = false;
+    scanCode(sql, [&](std::size_t i) {
+        if (std::string_view("+-*/<>=%!").find(sql[i]) == std::string_view::npos) return;
+        if (last == std::string_view::npos || i != last + 1) run.clear();
+        run.push_back(sql[i]);
+        last = i;
+        if (run.size() > 1 && run != "<=" && run != ">=" && run != "<>" && run != "!=") otherOperator = true;
+    });
+    if (otherOperator) return false;
     for (std::size_t i = 1; i < tokens.size(); ++i) {
         const SqlToken& token = tokens[i];
         if (token.kind == SqlToken::Kind::Word && (token.text == "FOR" || token.text == "INTO")) return false;
+        if (token.kind == SqlToken::Kind::Symbol && plainSymbols.find(token.text[0]) == std::string::npos) return false;
         if (token.kind != SqlToken::Kind::Symbol || token.text != "(") continue;
         const SqlToken& before = tokens[i - 1];
         if (before.kind == SqlToken::Kind::Identifier) return false;  // "my_function"(...)
         if (before.kind == SqlToken::Kind::Word && beforeParenthesis.count(before.text) == 0) return false;
+        if (i >= 2 && tokens[i - 2].kind == SqlToken::Kind::Symbol && tokens[i - 2].text == ".") return false;  // s.lower(
     }
     return true;
 }

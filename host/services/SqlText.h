@@ -49,8 +49,10 @@ std::vector<SqlToken> tokenize(std::string_view sql);
 
 // Whether `sql` only reads: a SELECT (not WITH: a CTE may write) without FOR UPDATE/SHARE
 // (row locks a rollback to a savepoint would drop), INTO, or a call of any function but a few
-// built-in pure ones (a plugin's function may write). Errs on "no": a statement it answers
-// true for changes nothing that ROLLBACK TO SAVEPOINT would undo.
+// built-in pure ones (a plugin's function may write), an operator or cast beyond plain
+// arithmetic and comparison, or a '['. Errs on "no". It is lexical: a view, or a plugin's
+// overload of a built-in, that runs a writing function is beyond what it sees (docs/reliability.md,
+// "No savepoint after a read").
 //
 //   readsOnly("SELECT COUNT(*) FROM t WHERE x IN (?, ?)") == true
 //   readsOnly("SELECT nextval('s')") == false

@@ -6,7 +6,8 @@
 //   static thread_local TextMemo<bool> memo;
 //   const bool returning = memo.get(sql, [&] { return hasReturning(sql); });
 //
-// Bounded: past kMaxEntries texts (statements built per call) it starts afresh.
+// Bounded: past kMaxEntries texts (statements built per call) it starts afresh, and texts
+// over kMaxTextBytes are not kept at all.
 #pragma once
 
 #include <cstddef>
@@ -21,8 +22,11 @@ class TextMemo {
 public:
     static constexpr std::size_t kMaxEntries = 512;
 
+    static constexpr std::size_t kMaxTextBytes = 4096;  // longer texts (built per call) are not kept
+
     template <class Compute>
     Value get(std::string_view text, Compute&& compute) {
+        if (text.size() > kMaxTextBytes) return compute();
         if (auto it = values_.find(text); it != values_.end()) return it->second;
         if (values_.size() >= kMaxEntries) values_.clear();
         Value value = compute();

@@ -25,7 +25,11 @@ void StepTransaction::takeWriteLock(Poco::Data::Session& s) const {
 
 Poco::Data::Session& StepTransaction::session() {
     Poco::Data::Session& s = openSession();
-    savepointCurrent_ = false;  // the host's own writes (a checkpoint) are not under the savepoint
+    // The host's own writes (a checkpoint) are not under the savepoint. Counted too, for a
+    // plugin statement still running on another thread (a call past its deadline): see
+    // keepSavepointCurrent.
+    hostTurns_.fetch_add(1);
+    savepointCurrent_ = false;
     return s;
 }
 
@@ -62,9 +66,11 @@ void StepTransaction::markStatementStart(Poco::Data::Session& s, bool mayFailAft
     // (sqliteodbc runs only the first statement of a text: two commands there.)
     if (savepointSet_ && savepointCurrent_ && undo == StatementUndo::Host) {
         savepointCurrent_ = false;  // the standing savepoint marks the transaction as it is now
+        hostTurnsAtStatement_ = hostTurns_.load();
         return;
     }
     savepointCurrent_ = false;
+    hostTurnsAtStatement_ = hostTurns_.load();
     const std::string release = std::string("RELEASE SAVEPOINT ") + kSavepoint;
     const std::string set = std::string("SAVEPOINT ") + kSavepoint;
     try {
@@ -92,7 +98,7 @@ void StepTransaction::undoStatement(Poco::Data::Session& s) noexcept {
             // ROLLBACK TO keeps the savepoint, and the transaction is now as it marks: the next
             // statement needs no new one.
             runSimpleCommand(s, std::string("ROLLBACK TO SAVEPOINT ") + kSavepoint);
-            savepointCurrent_ = savepointSet_ && db_.statementUndo() == StatementUndo::Host;
+            if (savepointSet_ && db_.statementUndo() == StatementUndo::Host) keepSavepointCurrent();
         } catch (...) {
             doomed_ = true;
         }
@@ -101,11 +107,20 @@ void StepTransaction::undoStatement(Poco::Data::Session& s) noexcept {
     if (db_.statementUndo() == StatementUndo::Database && !transactionSurvived(s)) doomed_ = true;
 }
 
+// Marks the standing savepoint as current unless the host took the session since this
+// statement began (session() counts and clears in that order; checking after the store, one
+// of the two always leaves it cleared).
+void StepTransaction::keepSavepointCurrent() {
+    if (hostTurns_.load() != hostTurnsAtStatement_) return;
+    savepointCurrent_ = true;
+    if (hostTurns_.load() != hostTurnsAtStatement_) savepointCurrent_ = false;
+}
+
 void StepTransaction::statementSucceeded(Poco::Data::Session& s, bool writesNothing) {
     // Only the host's own undo keeps the savepoint standing until the next statement (released
     // in the same round trip). Elsewhere it is released now: SQLite copies every page written
     // under an open savepoint into a sub-journal, for the rest of the transaction.
-    if (db_.statementUndo() == StatementUndo::Host) savepointCurrent_ = savepointSet_ && writesNothing;
+    if (db_.statementUndo() == StatementUndo::Host && savepointSet_ && writesNothing) keepSavepointCurrent();
     if (!statementSavepoint_ || db_.statementUndo() == StatementUndo::Host) return;
     try {
         runSimpleCommand(s, std::string("RELEASE SAVEPOINT ") + kSavepoint);

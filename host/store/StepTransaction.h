@@ -20,6 +20,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <type_traits>
@@ -112,6 +113,7 @@ private:
     Poco::Data::Session& openSession();
     void markStatementStart(Poco::Data::Session&, bool mayFailAfterWriting);
     void statementSucceeded(Poco::Data::Session&, bool writesNothing);
+    void keepSavepointCurrent();
     void undoStatement(Poco::Data::Session&) noexcept;
     bool transactionSurvived(Poco::Data::Session&) noexcept;  // SQLite: see runPluginStatement
 
@@ -120,6 +122,8 @@ private:
     bool savepointSet_ = false;        // the host's savepoint of the last plugin statement exists
     bool statementSavepoint_ = false;  // ... and was set for the statement running now
     std::atomic<bool> savepointCurrent_{false};  // ... and nothing has changed since it was set
+    std::atomic<std::uint64_t> hostTurns_{0};       // session() calls: the host may have written
+    std::uint64_t hostTurnsAtStatement_ = 0;        // hostTurns_ when the running statement began
     std::atomic<bool> doomed_{false};  // read by the runner and the extension beside the call
     std::atomic<bool> abandoned_{false};
     std::mutex pluginStatements_;  // runPluginStatement: one at a time

@@ -33,6 +33,7 @@ TEST(SqlTextTest, OnlyPlainSelectsOfBuiltInFunctionsReadOnly) {
     EXPECT_TRUE(readsOnly("select a, COUNT(*) FROM t WHERE x IN (?, ?) AND y = (SELECT MAX(z) FROM u)"));
     EXPECT_TRUE(readsOnly("SELECT COALESCE(SUM(q), 0) FROM t JOIN u ON (t.id = u.id) -- for update"));
     EXPECT_TRUE(readsOnly("SELECT 'nextval(x)' AS text_not_a_call"));
+    EXPECT_TRUE(readsOnly("SELECT a FROM t WHERE b <= ? AND c <> 'x+++y' AND d != -1 /* a +++ b */"));
     EXPECT_FALSE(readsOnly("SELECT q FROM t WHERE id = ? FOR UPDATE"));
     EXPECT_FALSE(readsOnly("SELECT q FROM t FOR SHARE"));
     EXPECT_FALSE(readsOnly("SELECT nextval('s')"));
@@ -41,6 +42,13 @@ TEST(SqlTextTest, OnlyPlainSelectsOfBuiltInFunctionsReadOnly) {
     EXPECT_FALSE(readsOnly("SELECT * FROM reserve_stock(?)"));
     EXPECT_FALSE(readsOnly("SELECT pg_advisory_xact_lock(1)"));
     EXPECT_FALSE(readsOnly("SELECT a INTO new_table FROM t"));
+    EXPECT_FALSE(readsOnly("SELECT ARRAY[pg_advisory_xact_lock(7)]"));
+    EXPECT_FALSE(readsOnly("SELECT a[writer()] FROM t"));
+    EXPECT_FALSE(readsOnly("SELECT myschema.lower(x) FROM t"));
+    EXPECT_FALSE(readsOnly("SELECT 1 +++ 2"));
+    EXPECT_FALSE(readsOnly("SELECT x::regclass FROM t"));
+    EXPECT_FALSE(readsOnly("SELECT q FROM t FOR NO KEY UPDATE"));
+    EXPECT_FALSE(readsOnly("SELECT q FROM t FOR KEY SHARE"));
     EXPECT_FALSE(readsOnly("WITH x AS (DELETE FROM t RETURNING a) SELECT a FROM x"));
     EXPECT_FALSE(readsOnly("UPDATE t SET a = 1"));
     EXPECT_FALSE(readsOnly(""));
