@@ -87,7 +87,14 @@ StatementResult execute(const oh_context& ctx, std::string_view datasource, std:
         // Not withSession(): it turns the driver's exception into a StoreError, and the
         // diagnostics tell a transient failure from a real one.
         Poco::Data::Session s = db.session();
-        return runStatement(s, db.dialect(), sql, params);
+        try {
+            return runStatement(s, db.dialect(), sql, params);
+        } catch (...) {
+            // A lost link, or a SQLite file failing or replaced, leaves the connection unusable:
+            // closed when given back, so the datasource's next statement gets a fresh one.
+            store::Database::discardIfUnusable(s, false);
+            throw;
+        }
     } catch (const store::StoreError& e) {
         throw Refusal{OH_STATUS_INTERNAL_ERROR, e.what()};
     } catch (const Poco::Exception& e) {

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <vector>
 
 #include <Poco/Data/SessionImpl.h>
 
@@ -65,11 +66,12 @@ struct ConnectionPool::State {
         } catch (...) {
             keep = false;
         }
+        std::vector<Idle> expired;
         {
             std::lock_guard<std::mutex> lock(mutex);
             if (keep && !closed) {
                 idle.push_front(Idle{connection, SteadyClock::now(), std::move(statements)});  // most recent first
-                closeExpiredLocked();
+                takeExpiredLocked(expired);
             } else {
                 --open;
                 if (!reusable) ++discarded;
@@ -78,15 +80,25 @@ struct ConnectionPool::State {
         }
         freed.notify_one();
         if (!keep) close(connection, statements);
+        // Closed outside the lock: closing talks to the server (PostgreSQL's Terminate), and
+        // every lease and give-back would wait for it.
+        // They count as open until closed, so the pool never has more than maxOpen at once.
+        if (expired.empty()) return;
+        for (Idle& gone : expired) close(gone.connection, gone.statements);
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            open -= expired.size();
+        }
+        freed.notify_all();
     }
 
-    // Closes idle connections beyond minIdle that idled longer than idleTimeout.
-    void closeExpiredLocked() {
+    // Takes out the idle connections beyond minIdle that idled longer than idleTimeout; the
+    // caller closes them after unlocking.
+    void takeExpiredLocked(std::vector<Idle>& expired) {
         const auto cutoff = SteadyClock::now() - settings.idleTimeout;
         while (idle.size() > settings.minIdle && idle.back().since < cutoff) {
-            close(idle.back().connection, idle.back().statements);
+            expired.push_back(std::move(idle.back()));
             idle.pop_back();
-            --open;
         }
     }
 

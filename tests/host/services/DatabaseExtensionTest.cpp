@@ -2,6 +2,9 @@
 // what a plugin sees (status, rows, message) and what the database keeps.
 #include "tests/host/services/DatabaseExtensionFixture.h"
 
+#include <chrono>
+#include <thread>
+
 #include "host/services/HostServices.h"
 
 namespace orderhost::services {
@@ -86,6 +89,32 @@ TEST_P(DatabaseExtensionTest, ANamedDatasourceRunsInAutocommitOutsideTheStepTran
     tx_->rollback();  // the step failed: the named datasource's write stays
     EXPECT_EQ(count(*sources_->find("side"), "notes"), 1);
     EXPECT_FALSE(tx_->isOpen()) << "the host database was never touched";
+}
+
+// A datasource statement that fails because its connection is unusable (here: PostgreSQL
+// ended the backend) discards that connection, so the next statement gets a fresh one; one that
+// fails for its own sake (no such table) keeps it.
+TEST_P(DatabaseExtensionTest, ANamedDatasourceConnectionLeftUnusableIsDiscarded) {
+    if (!database_->isPostgreSQL()) GTEST_SKIP() << "ends a PostgreSQL backend";
+    store::Datasources sources(*db_, std::map<std::string, store::DatasourceConfig>{
+                                         {"remote", {database_->connectionString(), 1}}});
+    ctx_.datasources = &sources;
+    store::Database& remote = *sources.find("remote");
+    EXPECT_EQ(run("SELECT nothing FROM no_such_table", "[]", "remote"), OH_STATUS_INTERNAL_ERROR);
+    EXPECT_EQ(remote.discardedConnections(), 0u) << "a bad statement leaves the connection usable";
+    ASSERT_EQ(run("SELECT pg_backend_pid() AS pid", "[]", "remote"), OH_STATUS_OK) << error;
+    const std::string pid = rows.substr(rows.find(':') + 1, rows.find('}') - rows.find(':') - 1);
+    {
+        Poco::Data::Session admin = db_->session();
+        bool ended = false;
+        admin << "SELECT pg_terminate_backend(" + pid + ")", into(ended), now;
+        ASSERT_TRUE(ended) << rows;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_NE(run("SELECT 1 AS one", "[]", "remote"), OH_STATUS_OK) << "its backend is gone";
+    EXPECT_EQ(remote.discardedConnections(), 1u) << "the dead connection went back to the pool";
+    EXPECT_EQ(run("SELECT 1 AS one", "[]", "remote"), OH_STATUS_OK) << error;
+    ctx_.datasources = sources_.get();
 }
 
 TEST_P(DatabaseExtensionTest, IsUnavailableOutsideRunAndCompensate) {

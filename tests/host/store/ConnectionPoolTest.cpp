@@ -99,6 +99,32 @@ TEST_P(ConnectionPoolTest, ASessionThatOutlivesItsPoolClosesItsConnection) {
     kept.reset();  // closed, no crash (ASan watches)
 }
 
+// Idle connections beyond minIdle that idled past idleTimeout are closed when one comes back
+// (outside the pool's lock), and count as open until they are: the pool then opens new ones
+// up to maxOpen again.
+TEST_P(ConnectionPoolTest, IdleConnectionsPastTheirTimeoutAreClosedAndTheirSlotsFreed) {
+    open();
+    ConnectionPoolSettings expiring = settings(3);
+    expiring.minIdle = 1;
+    expiring.idleTimeout = std::chrono::seconds(0);
+    ConnectionPool pool(expiring);
+    {
+        auto a = pool.acquire(1s), b = pool.acquire(1s), c = pool.acquire(1s);
+        ASSERT_TRUE(a && b && c);
+        EXPECT_EQ(pool.openCount(), 3u);
+        EXPECT_FALSE(pool.acquire(100ms)) << "maxOpen is 3";
+        a.reset();
+        std::this_thread::sleep_for(5ms);
+        b.reset();
+        std::this_thread::sleep_for(5ms);
+        c.reset();
+    }
+    EXPECT_EQ(pool.idleCount(), 1u);
+    EXPECT_EQ(pool.openCount(), 1u) << "the expired ones are closed";
+    auto d = pool.acquire(1s), e = pool.acquire(1s), f = pool.acquire(1s);
+    EXPECT_TRUE(d && e && f) << "their slots are free again";
+}
+
 // A COMMIT that fails (here a deferred foreign key; on a full disk SQLITE_FULL) discards the
 // connection: without that, the host kept it, and sqliteodbc failed every later transaction on it.
 TEST_P(ConnectionPoolTest, ATransactionWhoseCommitFailedDiscardsItsConnection) {
