@@ -30,8 +30,10 @@ TEST_P(DatabaseExtensionTest, StatementsOnTheHostDatabaseDisappearWhenTheStepRol
 }
 
 TEST_P(DatabaseExtensionTest, BindsEveryParameterTypeAndReadsThemBack) {
-    ASSERT_EQ(run("INSERT INTO items (k, n, flag, note) VALUES (?, ?, ?, ?)",
-                  R"(["q\"uote", 1099511627776, true, null])"), OH_STATUS_OK) << error;
+    ASSERT_EQ(
+        run("INSERT INTO items (k, n, flag, note) VALUES (?, ?, ?, ?)", R"(["q\"uote", 1099511627776, true, null])"),
+        OH_STATUS_OK)
+        << error;
     ASSERT_EQ(run("INSERT INTO items (k, n, flag) VALUES (?, ?, ?)", R"(["neg", -5, false])"), OH_STATUS_OK) << error;
     ASSERT_EQ(run("SELECT k, n, flag, note FROM items WHERE n > ? OR k = ? ORDER BY n", R"([0, "neg"])"), OH_STATUS_OK)
         << error;
@@ -96,8 +98,8 @@ TEST_P(DatabaseExtensionTest, ANamedDatasourceRunsInAutocommitOutsideTheStepTran
 // fails for its own sake (no such table) keeps it.
 TEST_P(DatabaseExtensionTest, ANamedDatasourceConnectionLeftUnusableIsDiscarded) {
     if (!database_->isPostgreSQL()) GTEST_SKIP() << "ends a PostgreSQL backend";
-    store::Datasources sources(*db_, std::map<std::string, store::DatasourceConfig>{
-                                         {"remote", {database_->connectionString(), 1}}});
+    store::Datasources sources(
+        *db_, std::map<std::string, store::DatasourceConfig>{{"remote", {database_->connectionString(), 1}}});
     ctx_.datasources = &sources;
     store::Database& remote = *sources.find("remote");
     EXPECT_EQ(run("SELECT nothing FROM no_such_table", "[]", "remote"), OH_STATUS_INTERNAL_ERROR);
