@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Two builds of the host, alternated point by point on the same machine, so that its drift hits
+# both alike (docs/performance.md, "Statement handles and statement text"): orders/s, p50 and
+# the host's CPU per order for each, ROUNDS times. The HTTP benchmark's placement chain and
+# settings; each point on a fresh database.
+#
+# usage: bench/http-load/alternate.sh BEFORE_BUILD AFTER_BUILD pg|sqlite CLIENTS SECONDS ROUNDS
+#   BEFORE_BUILD, AFTER_BUILD: build folders (e.g. a worktree's: git worktree add /tmp/before
+#   <commit> && cmake -S /tmp/before -B /tmp/before/build ... && cmake --build /tmp/before/build).
+#   pg: the test cluster (scripts/pg-test-cluster.sh), started if it is not running.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+before=$(cd "$1" && pwd) after=$(cd "$2" && pwd) backend=$3 clients=$4 secs=$5 rounds=$6
+tmp=$(mktemp -d /tmp/orderhost-alternate.XXXXXX)
+pid=""
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+if [ "$backend" = pg ]; then
+  eval "$("$repo/scripts/pg-test-cluster.sh" start)"
+  pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+fi
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+for round in $(seq "$rounds"); do
+  for which in before after; do
+    build=$before; [ "$which" = after ] && build=$after
+    if [ "$backend" = pg ]; then
+      "$pg_bin/psql" -q -h 127.0.0.1 -p "${ORDERHOST_PG_PORT:-55432}" -U postgres -d postgres \
+        -c "DROP DATABASE IF EXISTS alternate_host" -c "CREATE DATABASE alternate_host" 2>/dev/null
+      connection=${ORDERHOST_TEST_PG/Database=orderhost_test/Database=alternate_host}
+    else
+      rm -f "$tmp"/host.db*
+      connection="Driver=SQLite3;Database=$tmp/host.db;JournalMode=WAL;SyncPragma=FULL;Timeout=10000;"
+    fi
+    cat > "$tmp/orderhost.properties" <<P
+http.address = 127.0.0.1
+http.port = $port
+http.max_threads = 64
+http.keep_alive_s = 5
+database.connection = $connection
+database.pool_size = 16
+plugins.folders = $build/plugins
+chains.folder = $here/placement
+chains.default = place-order
+log.level = warn
+P
+    "$build/host/app/orderhost" --config "$tmp/orderhost.properties" >> "$tmp/host-$which.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.1; done
+    python3 "$here/load.py" "$port" "$clients" 3 --prefix "warm$RANDOM" >/dev/null
+    cpu0=$(sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')
+    line=$(python3 "$here/load.py" "$port" "$clients" "$secs" --prefix "alt$RANDOM" --result | grep '^result')
+    cpu1=$(sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')
+    done_orders=$(echo "$line" | sed 's/.*completed=\([0-9]*\).*/\1/')
+    echo "round=$round build=$which backend=$backend clients=$clients $(echo "$line" | grep -o 'per_s=[0-9.]*')" \
+      "$(echo "$line" | grep -o 'p50_us=[0-9]*') host_cpu_ms_per_order=$(echo "$cpu0 $cpu1 $done_orders $(getconf CLK_TCK)" |
+        awk '{ printf "%.1f", ($2 - $1) * 1000 / $4 / ($3 > 0 ? $3 : 1) }') load=$(cut -d' ' -f1 /proc/loadavg)"
+    kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+  done
+done
