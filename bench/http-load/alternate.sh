@@ -11,6 +11,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=bench/http-load/host_settings.sh
+source "$here/host_settings.sh"
 before=$(cd "$1" && pwd) after=$(cd "$2" && pwd) backend=$3 clients=$4 secs=$5 rounds=$6
 tmp=$(mktemp -d /tmp/orderhost-alternate.XXXXXX)
 pid=""
@@ -31,18 +33,7 @@ for round in $(seq "$rounds"); do
       rm -f "$tmp"/host.db*
       connection="Driver=SQLite3;Database=$tmp/host.db;JournalMode=WAL;SyncPragma=FULL;Timeout=10000;"
     fi
-    cat > "$tmp/orderhost.properties" <<P
-http.address = 127.0.0.1
-http.port = $port
-http.max_threads = 64
-http.keep_alive_s = 5
-database.connection = $connection
-database.pool_size = 16
-plugins.folders = $build/plugins
-chains.folder = $here/placement
-chains.default = place-order
-log.level = warn
-P
+    host_settings "$port" "$connection" "$build" > "$tmp/orderhost.properties"
     "$build/host/app/orderhost" --config "$tmp/orderhost.properties" >> "$tmp/host-$which.log" 2>&1 &
     pid=$!
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.1; done

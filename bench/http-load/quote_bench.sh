@@ -15,6 +15,8 @@
 # Raw lines: BUILD_DIR/quote_bench.txt.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/http-load/host_settings.sh
+source "$here/host_settings.sh"
 repo=$(cd "$here/../.." && pwd)
 build=$(cd "$1" && pwd)
 secs=${BENCH_SECONDS:-10}
@@ -37,17 +39,7 @@ record() { echo "$*" | tee -a "$out"; }
 
 start_host() {  # $1 connection string
   host_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  cat > "$tmp/orderhost.properties" <<P
-http.address = 127.0.0.1
-http.port = $host_port
-http.max_threads = 64
-database.connection = $1
-database.pool_size = 16
-plugins.folders = $build/plugins
-chains.folder = $here/placement
-chains.default = place-order
-log.level = warning
-P
+  host_settings "$host_port" "$1" "$build" > "$tmp/orderhost.properties"
   "$build/host/app/orderhost" --config "$tmp/orderhost.properties" >> "$tmp/host-$backend.log" 2>&1 &
   host_pid=$!
   for _ in $(seq 300); do
