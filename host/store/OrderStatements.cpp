@@ -1,7 +1,9 @@
 #include "host/store/OrderStatements.h"
 
 #include <memory>
+#include <vector>
 
+#include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Nullable.h>
 
@@ -37,6 +39,10 @@ const std::string kOrderInsertSql =
                 " document, request_hash, created_at, updated_at, lease_owner, lease_until, lease_epoch,"
                 " calls_pending, customer_id) VALUES (?, ?, ?, ?, ?, ?, ") +
     Dialect::textParam() + ", ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_ref) DO NOTHING";
+
+const std::string kStepRunsSelectSql =
+    "SELECT seq, step_name, plugin_id, step_kind, attempt, outcome, code, message,"
+    " started_at, finished_at, chain, step_index FROM step_runs WHERE order_id = ? ORDER BY seq";
 
 const std::string kRenewLeaseSql = "UPDATE orders SET lease_until = ? WHERE id = ? AND lease_owner = ? AND lease_epoch = ?";
 
@@ -94,6 +100,13 @@ struct LeaseRenewal : PreparedStatements::Entry {
     Statement statement;
 };
 
+// Read through a RecordSet (no into(): Poco's vector extractions are not reset between runs).
+struct StepRunsSelect : PreparedStatements::Entry {
+    explicit StepRunsSelect(Session& s) : statement(s) { statement << kStepRunsSelectSql, use(orderId); }
+    std::string orderId;
+    Statement statement;
+};
+
 // The entry of type T kept under `key` on `kept`, made on first use.
 template <class T>
 T& entry(PreparedStatements& kept, Session& s, const char* key) {
@@ -147,6 +160,38 @@ std::optional<bool> renewLease(Session& s, const std::string& id, const std::str
     e.epoch = epoch;
     kept->execute("lease renewal", e.statement);
     return e.changed == 1;
+}
+
+std::optional<std::vector<StepRunRecord>> stepRuns(Session& s, const std::string& orderId) {
+    PreparedStatements* kept = keptOn(s);
+    if (kept == nullptr) return std::nullopt;
+    auto& e = entry<StepRunsSelect>(*kept, s, "step runs select");
+    e.orderId = orderId;
+    kept->execute("step runs select", e.statement);
+    const Poco::Data::RecordSet rows(e.statement);
+    auto textAt = [&](std::size_t column, std::size_t row) {
+        return rows.isNull(column, row) ? std::string() : rows.value(column, row).convert<std::string>();
+    };
+    auto numberAt = [&](std::size_t column, std::size_t row, Poco::Int64 null) {
+        return rows.isNull(column, row) ? null : rows.value(column, row).convert<Poco::Int64>();
+    };
+    std::vector<StepRunRecord> runs(rows.rowCount());
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        runs[i] = {orderId,
+                   static_cast<int>(numberAt(0, i, 0)),
+                   textAt(1, i),
+                   textAt(2, i),
+                   textAt(3, i),
+                   static_cast<int>(numberAt(4, i, 0)),
+                   textAt(5, i),
+                   textAt(6, i),
+                   textAt(7, i),
+                   numberAt(8, i, 0),
+                   numberAt(9, i, 0),
+                   textAt(10, i),
+                   static_cast<int>(numberAt(11, i, -1))};
+    }
+    return runs;
 }
 
 }  // namespace orderhost::store::orderstatements

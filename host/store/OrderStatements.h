@@ -1,6 +1,6 @@
 // OrderStore's hot statements on PostgreSQL, prepared once per pooled connection
 // (PreparedStatements): a step's checkpoint (the guarded order UPDATE and the step-run INSERT),
-// the order INSERT and the lease renewal. Call them on PostgreSQL only. Each returns nullopt
+// the order INSERT, the lease renewal and the read of an order's step runs. Call them on PostgreSQL only. Each returns nullopt
 // when `session` keeps no prepared statements (a session that is not a pool's): the caller then
 // runs the same SQL prepared per call, as it does on SQLite.
 //
@@ -14,6 +14,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <Poco/Data/Session.h>
 
@@ -34,6 +35,8 @@ std::optional<bool> updateCheckpoint(Poco::Data::Session&, const OrderRecord& up
 // false when not kept (the caller inserts per call); throws what the INSERT throws.
 bool appendStepRun(Poco::Data::Session&, const StepRunRecord&);
 std::optional<bool> insertOrder(Poco::Data::Session&, const OrderRecord&);
+// An order's step runs in seq order (OrderStore::stepRuns: the reply and GET read them).
+std::optional<std::vector<StepRunRecord>> stepRuns(Poco::Data::Session&, const std::string& orderId);
 std::optional<bool> renewLease(Poco::Data::Session&, const std::string& id, const std::string& owner, int64_t epoch,
                                int64_t untilMs);
 

@@ -167,6 +167,9 @@ std::optional<OrderRecord> OrderStore::findBy(const char* column, const std::str
 
 std::vector<StepRunRecord> OrderStore::stepRuns(const std::string& orderId) {
     return db_.withSession("stepRuns(order " + shown(orderId) + ")", [&](Session& s) {
+        if (db_.keepsStatements())
+            if (std::optional<std::vector<StepRunRecord>> kept = orderstatements::stepRuns(s, orderId))
+                return std::move(*kept);
         std::vector<int> seq;
         std::vector<Nullable<int>> attempt, index;
         std::vector<Nullable<std::string>> name, plugin, kind, outcome, code, message, chain;

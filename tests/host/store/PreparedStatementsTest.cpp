@@ -59,6 +59,45 @@ TEST_P(PreparedStatementsTest, ACheckpointsStatementsArePreparedOnceAndReusedOnT
         << "the reused guarded UPDATE still checks the state";
 }
 
+// The read of an order's step runs is kept too: run again for another order, and for one
+// with no runs, it gives each its own rows (no rows left over from the run before), with
+// NULLs as the per-call read gives them.
+TEST_P(PreparedStatementsTest, TheKeptStepRunsReadGivesEachOrderItsOwnRows) {
+    if (GetParam().connectionString.empty()) GTEST_SKIP() << "SQLite prepares in the process: nothing is kept";
+    DatabaseOptions one;
+    one.maxSessions = 1;
+    auto db = open(one);
+    OrderStore store(*db);
+    OrderRecord a = sampleOrder("R-runs-a"), b = sampleOrder("R-runs-b"), none = sampleOrder("R-runs-none");
+    for (OrderRecord* o : {&a, &b, &none}) ASSERT_EQ(store.insertOrder(*o), InsertResult::Inserted);
+    for (const std::string step : {"a1", "a2", "a3"}) {
+        OrderRecord next = a;
+        next.currentStep = a.currentStep + 1;
+        ASSERT_NO_THROW(store.recordStep(next, a.state, sampleRun(step)));
+        a = next;
+    }
+    StepRunRecord signal = sampleRun("b-signal");
+    signal.stepIndex = -1;  // a host record: step_index NULL
+    signal.code.clear();
+    ASSERT_NO_THROW(store.recordStep(b, b.state, signal));
+
+    for (int pass = 0; pass < 2; ++pass) {
+        const auto runsA = store.stepRuns(a.id);
+        ASSERT_EQ(runsA.size(), 3u);
+        EXPECT_EQ(runsA[0].stepName, "a1");
+        EXPECT_EQ(runsA[2].seq, 3);
+        EXPECT_EQ(runsA[2].orderId, a.id);
+        const auto runsB = store.stepRuns(b.id);
+        ASSERT_EQ(runsB.size(), 1u) << "rows of the run before were left over";
+        EXPECT_EQ(runsB[0].stepName, "b-signal");
+        EXPECT_EQ(runsB[0].stepIndex, -1);
+        EXPECT_EQ(runsB[0].code, "");
+        EXPECT_EQ(runsB[0].startedAtMs, signal.startedAtMs);
+        EXPECT_TRUE(store.stepRuns(none.id).empty());
+    }
+    EXPECT_EQ(plansStartingWith(*db, "SELECT seq, step_name"), 1);
+}
+
 // UseServerSidePrepare=0 made psqlODBC report a kept UPDATE's row count wrongly on its second
 // execution (docs/performance.md): an admin who sets it gets statements prepared per call, and
 // the fencing UPDATE still counts right.
