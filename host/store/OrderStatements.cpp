@@ -100,7 +100,9 @@ struct LeaseRenewal : PreparedStatements::Entry {
     Statement statement;
 };
 
-// Read through a RecordSet (no into(): Poco's vector extractions are not reset between runs).
+constexpr std::size_t kKeptStepRunsBytes = 64 * 1024;
+
+// Read through a RecordSet after each run, as kept plugin statements are (KeptPluginStatements.h).
 struct StepRunsSelect : PreparedStatements::Entry {
     explicit StepRunsSelect(Session& s) : statement(s) { statement << kStepRunsSelectSql, use(orderId); }
     std::string orderId;
@@ -176,6 +178,7 @@ std::optional<std::vector<StepRunRecord>> stepRuns(Session& s, const std::string
         return rows.isNull(column, row) ? null : rows.value(column, row).convert<Poco::Int64>();
     };
     std::vector<StepRunRecord> runs(rows.rowCount());
+    std::size_t textBytes = 0;
     for (std::size_t i = 0; i < runs.size(); ++i) {
         runs[i] = {orderId,
                    static_cast<int>(numberAt(0, i, 0)),
@@ -190,7 +193,11 @@ std::optional<std::vector<StepRunRecord>> stepRuns(Session& s, const std::string
                    numberAt(9, i, 0),
                    textAt(10, i),
                    static_cast<int>(numberAt(11, i, -1))};
+        textBytes += runs[i].message.size() + runs[i].code.size();
     }
+    // The statement holds its last rows until it runs again: a long history (retries with long
+    // messages) is not kept with it on an idle connection.
+    if (textBytes > kKeptStepRunsBytes) kept->forget("step runs select");
     return runs;
 }
 

@@ -112,7 +112,12 @@ TEST_P(DatabaseExtensionTest, ANamedDatasourceConnectionLeftUnusableIsDiscarded)
         admin << "SELECT pg_terminate_backend(" + pid + ")", into(ended), now;
         ASSERT_TRUE(ended) << rows;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // pg_terminate_backend only signals: wait until the backend is gone.
+    for (int waited = 0, alive = 1; alive != 0 && waited < 100; ++waited) {
+        Poco::Data::Session admin = db_->session();
+        admin << "SELECT COUNT(*) FROM pg_stat_activity WHERE pid = " + pid, into(alive), now;
+        if (alive != 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
     EXPECT_NE(run("SELECT 1 AS one", "[]", "remote"), OH_STATUS_OK) << "its backend is gone";
     EXPECT_EQ(remote.discardedConnections(), 1u) << "the dead connection went back to the pool";
     EXPECT_EQ(run("SELECT 1 AS one", "[]", "remote"), OH_STATUS_OK) << error;

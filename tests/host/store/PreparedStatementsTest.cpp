@@ -96,6 +96,19 @@ TEST_P(PreparedStatementsTest, TheKeptStepRunsReadGivesEachOrderItsOwnRows) {
         EXPECT_TRUE(store.stepRuns(none.id).empty());
     }
     EXPECT_EQ(plansStartingWith(*db, "SELECT seq, step_name"), 1);
+
+    // A long history is read, but not kept with the statement on the idle connection.
+    OrderRecord chatty = sampleOrder("R-runs-chatty");
+    ASSERT_EQ(store.insertOrder(chatty), InsertResult::Inserted);
+    for (int attempt = 1; attempt <= 3; ++attempt) {
+        StepRunRecord retry = sampleRun("c1");
+        retry.attempt = attempt;
+        retry.message = std::string(30 * 1024, 'm');
+        ASSERT_NO_THROW(store.recordStep(chatty, chatty.state, retry));
+    }
+    ASSERT_EQ(store.stepRuns(chatty.id).size(), 3u);
+    EXPECT_EQ(plansStartingWith(*db, "SELECT seq, step_name"), 0) << "90 KiB of messages stayed with the statement";
+    EXPECT_EQ(store.stepRuns(b.id).size(), 1u) << "prepared again";
 }
 
 // UseServerSidePrepare=0 made psqlODBC report a kept UPDATE's row count wrongly on its second
