@@ -14,9 +14,12 @@ inline std::string realisticOrder(const std::string& orderRef = "ERP-2026-000123
                  R"(,"unit_price":)" + std::to_string(1250 * i) +
                  R"(,"kind":"goods","description":"Stainless bracket, size )" + std::to_string(i) + R"("})";
     }
-    return R"({"order_ref":")" + orderRef + R"(","currency":"EUR","customer":{"id":"C-4711",)"
+    return R"({"order_ref":")" + orderRef +
+           R"(","currency":"EUR","customer":{"id":"C-4711",)"
            R"("name":"Ada Lovelace Engineering Ltd","email":"purchasing@lovelace.example"},)"
-           R"("lines":[)" + lines + R"(],"shipping_address":{"name":"Receiving dock 3",)"
+           R"("lines":[)" +
+           lines +
+           R"(],"shipping_address":{"name":"Receiving dock 3",)"
            R"("line1":"12 Analytical Row","city":"London","postal_code":"EC1A 1BB","country":"GB"},)"
            R"("attributes":{"erp_channel":"edi","priority":"normal"}})";
 }

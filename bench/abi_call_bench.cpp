@@ -70,7 +70,6 @@ document::JsonDocument parseOrThrow(const std::string& text) {
 const char kSmallOrder[] =
     R"({"order_ref":"B-1","currency":"EUR","customer":{"id":"C-1"},"lines":[{"sku":"S","quantity":1}]})";
 
-
 void BM_DirectVirtualCall(benchmark::State& state) {
     const std::unique_ptr<bench::DirectStep> owned = bench::makeDirectStep("noop");
     bench::DirectStep* step = owned.get();
@@ -92,8 +91,7 @@ void BM_AbiRawCall(benchmark::State& state) {
     ctx.identity = {"orderhost.noop", "bench-chain", "noop", ""};
     ctx.config = &config;
     ctx.clock = services::systemClockMs;
-    const oh_create_args args{sizeof(oh_create_args), &ctx, OH_STR("bench-chain"), OH_STR("noop"),
-                              OH_STR("{}")};
+    const oh_create_args args{sizeof(oh_create_args), &ctx, OH_STR("bench-chain"), OH_STR("noop"), OH_STR("{}")};
     void* instance = nullptr;
     if (kind.create(&args, &instance) != OH_STATUS_OK) {
         state.SkipWithError("create() failed");
@@ -101,8 +99,8 @@ void BM_AbiRawCall(benchmark::State& state) {
     }
     ctx.identity.orderId = "order-1";
     ctx.order = &order;
-    const oh_step_call call{sizeof(oh_step_call), &ctx, OH_STR("order-1"), OH_STR("bench-chain"),
-                            OH_STR("noop"), 1, OH_STR("order-1/noop"), 0, OH_CALL_RUN};
+    const oh_step_call call{sizeof(oh_step_call),   &ctx, OH_STR("order-1"), OH_STR("bench-chain"), OH_STR("noop"), 1,
+                            OH_STR("order-1/noop"), 0,    OH_CALL_RUN};
     for (auto _ : state) {
         oh_status status = kind.run(instance, &call);
         benchmark::DoNotOptimize(status);
@@ -113,8 +111,7 @@ void BM_AbiRawCall(benchmark::State& state) {
 BENCHMARK(BM_AbiRawCall);
 
 void BM_StepInstanceRun(benchmark::State& state) {
-    engine::StepInstance step(noopPlugin(), noopKind(), noopDefinition(), "bench-chain",
-                              services::systemClockMs);
+    engine::StepInstance step(noopPlugin(), noopKind(), noopDefinition(), "bench-chain", services::systemClockMs);
     document::JsonDocument order = parseOrThrow(kSmallOrder);
     const engine::StepCallInfo info{"order-1", 1, "order-1/noop"};
     for (auto _ : state) {
@@ -125,8 +122,7 @@ void BM_StepInstanceRun(benchmark::State& state) {
 BENCHMARK(BM_StepInstanceRun);
 
 void BM_StepInstanceRunWithDocumentRoundTrip(benchmark::State& state) {
-    engine::StepInstance step(noopPlugin(), noopKind(), noopDefinition(), "bench-chain",
-                              services::systemClockMs);
+    engine::StepInstance step(noopPlugin(), noopKind(), noopDefinition(), "bench-chain", services::systemClockMs);
     const std::string stored = parseOrThrow(orderhost::bench::realisticOrder()).toJson();  // as OrderIntake stores it
     const engine::StepCallInfo info{"order-1", 1, "order-1/noop"};
     for (auto _ : state) {
@@ -153,7 +149,8 @@ std::unique_ptr<engine::StepInstance> isolatedStep(const plugins::LoadedPlugin& 
                                                    const chains::StepDefinition& definition) {
     for (const auto& kind : plugin.manifest.stepKinds) {
         if (kind.name == definition.stepKind)
-            return std::make_unique<engine::StepInstance>(plugin, kind, definition, "bench-chain", services::systemClockMs);
+            return std::make_unique<engine::StepInstance>(plugin, kind, definition, "bench-chain",
+                                                          services::systemClockMs);
     }
     throw std::runtime_error(plugin.manifest.file + " has no step kind " + definition.stepKind);
 }

@@ -73,12 +73,18 @@ Options parseOptions(int argc, char** argv) {
             if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
             return argv[++i];
         };
-        if (arg == "--connection") o.connection = value();
-        else if (arg == "--rows") o.tables = parseRows(value());
-        else if (arg == "--clients") o.clients = std::max(1, std::atoi(value().c_str()));
-        else if (arg == "--seconds") o.seconds = std::atof(value().c_str());
-        else if (arg == "--setup") o.setup = true;
-        else throw std::invalid_argument("unknown argument " + arg);
+        if (arg == "--connection")
+            o.connection = value();
+        else if (arg == "--rows")
+            o.tables = parseRows(value());
+        else if (arg == "--clients")
+            o.clients = std::max(1, std::atoi(value().c_str()));
+        else if (arg == "--seconds")
+            o.seconds = std::atof(value().c_str());
+        else if (arg == "--setup")
+            o.setup = true;
+        else
+            throw std::invalid_argument("unknown argument " + arg);
     }
     if (o.connection.empty() || o.tables.empty()) throw std::invalid_argument("--connection and --rows are required");
     return o;
@@ -104,8 +110,8 @@ public:
     Writer(SQLHENV env, const Options& options) : tables_(options.tables) {
         check(SQLAllocHandle(SQL_HANDLE_DBC, env, &dbc_), SQL_HANDLE_ENV, env, "SQLAllocHandle(DBC)");
         auto* text = reinterpret_cast<SQLCHAR*>(const_cast<char*>(options.connection.c_str()));
-        check(SQLDriverConnect(dbc_, nullptr, text, SQL_NTS, nullptr, 0, nullptr, SQL_DRIVER_NOPROMPT),
-              SQL_HANDLE_DBC, dbc_, "connect");
+        check(SQLDriverConnect(dbc_, nullptr, text, SQL_NTS, nullptr, 0, nullptr, SQL_DRIVER_NOPROMPT), SQL_HANDLE_DBC,
+              dbc_, "connect");
         connected_ = true;
         check(SQLSetConnectAttr(dbc_, SQL_ATTR_AUTOCOMMIT, reinterpret_cast<SQLPOINTER>(SQL_AUTOCOMMIT_OFF), 0),
               SQL_HANDLE_DBC, dbc_, "autocommit off");
@@ -142,18 +148,19 @@ public:
             check(SQLAllocHandle(SQL_HANDLE_STMT, dbc_, &s), SQL_HANDLE_DBC, dbc_, "SQLAllocHandle(STMT)");
             statements_.push_back(s);
             const std::string sql = "INSERT INTO bare_" + t.name + " (order_key, seq, payload) VALUES (?, ?, ?)";
-            check(SQLPrepare(s, reinterpret_cast<SQLCHAR*>(const_cast<char*>(sql.c_str())), SQL_NTS),
-                  SQL_HANDLE_STMT, s, "prepare");
+            check(SQLPrepare(s, reinterpret_cast<SQLCHAR*>(const_cast<char*>(sql.c_str())), SQL_NTS), SQL_HANDLE_STMT,
+                  s, "prepare");
             check(SQLBindParameter(s, 1, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR, sizeof key_ - 1, 0, key_,
-                                   sizeof key_, &keyLength_), SQL_HANDLE_STMT, s, "bind order_key");
+                                   sizeof key_, &keyLength_),
+                  SQL_HANDLE_STMT, s, "bind order_key");
             check(SQLBindParameter(s, 2, SQL_PARAM_INPUT, SQL_C_SLONG, SQL_INTEGER, 0, 0, &seq_, 0, nullptr),
                   SQL_HANDLE_STMT, s, "bind seq");
             payloadLengths_.push_back(t.bytes);
         }
         // The payload parameter points into one buffer; its length is set per table before executing.
         for (std::size_t i = 0; i < statements_.size(); ++i)
-            check(SQLBindParameter(statements_[i], 3, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_LONGVARCHAR,
-                                   payload_.size(), 0, payload_.data(), payload_.size(), &payloadLength_),
+            check(SQLBindParameter(statements_[i], 3, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_LONGVARCHAR, payload_.size(), 0,
+                                   payload_.data(), payload_.size(), &payloadLength_),
                   SQL_HANDLE_STMT, statements_[i], "bind payload");
     }
 
@@ -208,13 +215,14 @@ void client(SQLHENV env, const Options& options, int number, std::chrono::steady
     try {
         Writer w(env, options);
         w.prepare();
-        const std::string prefix = std::to_string(std::chrono::system_clock::now().time_since_epoch().count()) +
-                                   "-" + std::to_string(number) + "-";
+        const std::string prefix = std::to_string(std::chrono::system_clock::now().time_since_epoch().count()) + "-" +
+                                   std::to_string(number) + "-";
         for (long i = 0; std::chrono::steady_clock::now() < deadline; ++i) {
             const auto start = std::chrono::steady_clock::now();
             try {
                 w.writeOrder(prefix + std::to_string(i));
-                latencies.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+                latencies.push_back(
+                    std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
             } catch (const std::exception& e) {  // e.g. SQLite busy past its timeout: counted, not fatal
                 w.rollback();
                 if (errors++ == 0) firstError = e.what();
@@ -241,7 +249,8 @@ int main(int argc, char** argv) {
     try {
         const Options options = parseOptions(argc, argv);
         SQLHENV env = nullptr;
-        if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &env))) throw std::runtime_error("no ODBC environment");
+        if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &env)))
+            throw std::runtime_error("no ODBC environment");
         SQLSetEnvAttr(env, SQL_ATTR_ODBC_VERSION, reinterpret_cast<SQLPOINTER>(SQL_OV_ODBC3), 0);
         if (options.setup) createTables(env, options);
 
@@ -259,11 +268,13 @@ int main(int argc, char** argv) {
         std::sort(totals.latenciesUs.begin(), totals.latenciesUs.end());
         int rows = 0;
         for (const TableSpec& t : options.tables) rows += t.rows;
-        std::printf("result measure=bare_writer clients=%d orders=%zu per_s=%.1f p50_us=%.0f p99_us=%.0f "
-                    "rows_per_order=%d errors=%ld\n",
-                    options.clients, totals.latenciesUs.size(), totals.latenciesUs.size() / elapsed,
-                    percentile(totals.latenciesUs, 0.50), percentile(totals.latenciesUs, 0.99), rows, totals.errors);
-        if (!totals.firstError.empty()) std::fprintf(stderr, "bare_odbc_writer: first error: %s\n", totals.firstError.c_str());
+        std::printf(
+            "result measure=bare_writer clients=%d orders=%zu per_s=%.1f p50_us=%.0f p99_us=%.0f "
+            "rows_per_order=%d errors=%ld\n",
+            options.clients, totals.latenciesUs.size(), totals.latenciesUs.size() / elapsed,
+            percentile(totals.latenciesUs, 0.50), percentile(totals.latenciesUs, 0.99), rows, totals.errors);
+        if (!totals.firstError.empty())
+            std::fprintf(stderr, "bare_odbc_writer: first error: %s\n", totals.firstError.c_str());
         return totals.latenciesUs.empty() ? 1 : 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bare_odbc_writer: %s\n", e.what());

@@ -13,9 +13,8 @@
 namespace {
 using namespace orderhost;
 
-const std::string kPlugin = "orderhost.validation", kKind = "validate", kChain = "place-order",
-                  kOutcome = "continue", kOrder = "0b7c4d2e-1111-2222-3333-444455556666", kStep = "validate",
-                  kState = "in_progress";
+const std::string kPlugin = "orderhost.validation", kKind = "validate", kChain = "place-order", kOutcome = "continue",
+                  kOrder = "0b7c4d2e-1111-2222-3333-444455556666", kStep = "validate", kState = "in_progress";
 
 // Everything ChainRunner adds per step: the order's log scope (once per run, here per step:
 // the worst case), the fields handed to the worker and set there, the latency and the outcome.
@@ -34,8 +33,7 @@ BENCHMARK(BM_StepHooks)->ThreadRange(1, 8);
 // What ApiRequestHandler adds per request: the route template, the counter and the histogram.
 void BM_HttpRecord(benchmark::State& state) {
     static metrics::HttpMetrics http;
-    for (auto _ : state)
-        http.record("POST", "/v1/orders/0b7c4d2e/signals/resume", 201, std::chrono::microseconds(900));
+    for (auto _ : state) http.record("POST", "/v1/orders/0b7c4d2e/signals/resume", 201, std::chrono::microseconds(900));
 }
 BENCHMARK(BM_HttpRecord)->ThreadRange(1, 8);
 

@@ -20,6 +20,8 @@ PACKAGES=(
   libssl-dev
   # libFuzzer targets (tests/fuzz, scripts/fuzz.sh)
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
+  # The one code style (.clang-format), checked by scripts/test.sh (scripts/format-check.sh)
+  clang-format-14
   # Notification: mustache templates (header-only) for the plugin, and the SMTP listener the
   # tests and the Quick start run (scripts/simulators/smtp_sink.py); openssl makes the SMTP
   # sink's self-signed certificate in the STARTTLS tests (tests/support/SmtpSink.cpp).

@@ -2,7 +2,8 @@
 # The whole test suite: installs what is missing, starts a throw-away PostgreSQL cluster on
 # loopback, then builds and runs every test twice — in the normal build and in the
 # AddressSanitizer + UndefinedBehaviorSanitizer build. Store tests run on SQLite and PostgreSQL.
-# Last, the short fuzz run (scripts/fuzz.sh short: clang-14 build-fuzz/, ctest label fuzz).
+# First the code style (scripts/format-check.sh --strict); last, the short fuzz run
+# (scripts/fuzz.sh short: clang-14 build-fuzz/, ctest label fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,9 @@ scripts/install-deps.sh
 # The npm tools the tests use (OpenAPI linter, response validator), pinned by package-lock.json.
 scripts/install-test-tools.sh
 started=$(date +%s)
+
+# One code style: every C/C++ file as .clang-format (and sdk/.clang-format) lays it out.
+scripts/format-check.sh --strict
 
 # Before the builds: test discovery, which runs at build time, lists the PostgreSQL cases only
 # when ORDERHOST_TEST_PG is set.

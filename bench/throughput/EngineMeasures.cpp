@@ -33,8 +33,8 @@ std::string verify(store::Database& db, const std::string& tag, long long expect
            " not_completed=" + std::to_string(other) + " step_runs=" + std::to_string(runs);
 }
 
-Totals engineSlice(const Options& o, store::OrderStore& store, Engine& engine, const std::string& tag,
-                   double seconds, int warmup) {
+Totals engineSlice(const Options& o, store::OrderStore& store, Engine& engine, const std::string& tag, double seconds,
+                   int warmup) {
     // One engine (store, chains, clock, the StepWorkers every plugin call runs on) and one
     // OrderIntake per thread over it (the store is thread-safe, the no-op step kind is
     // declared thread-safe).
@@ -138,7 +138,8 @@ void measurePhases(const Options& o, const std::string& connection, Engine& engi
                 outcome = step.run(doc, engine::StepCallInfo{order.id, 1, order.id + "/" + run.stepName});
             });
             stepHandoff += since(t0);
-            if (handed != engine::StepWorkers::Result::Done) throw std::runtime_error("phases: step worker did not answer");
+            if (handed != engine::StepWorkers::Result::Done)
+                throw std::runtime_error("phases: step worker did not answer");
             run.finishedAtMs = services::systemClockMs();
             run.outcome = outcome.kind == OH_OUTCOME_CONTINUE ? "continue" : "fail";
             store::OrderRecord updated = order;
@@ -159,11 +160,12 @@ void measurePhases(const Options& o, const std::string& connection, Engine& engi
     if (orders == 0) return;
     const double k = static_cast<double>(chain.steps.size());
     const double per = static_cast<double>(orders);
-    std::printf("result backend=%s measure=phases threads=1 orders=%lld order_us=%.1f intake_cpu_us=%.1f "
-                "insert_order_us=%.1f step_run_us=%.2f step_on_worker_us=%.2f to_json_us=%.1f record_step_us=%.1f steps=%d "
-                "db_share_pct=%.1f\n",
-                o.backend.c_str(), orders, total / per, intakeCpu / per, insert / per, stepRun / per / k, stepHandoff / per / k,
-                toJson / per / k, record / per / k, static_cast<int>(k), 100.0 * (insert + record) / total);
+    std::printf(
+        "result backend=%s measure=phases threads=1 orders=%lld order_us=%.1f intake_cpu_us=%.1f "
+        "insert_order_us=%.1f step_run_us=%.2f step_on_worker_us=%.2f to_json_us=%.1f record_step_us=%.1f steps=%d "
+        "db_share_pct=%.1f\n",
+        o.backend.c_str(), orders, total / per, intakeCpu / per, insert / per, stepRun / per / k, stepHandoff / per / k,
+        toJson / per / k, record / per / k, static_cast<int>(k), 100.0 * (insert + record) / total);
     std::fflush(stdout);
 }
 

@@ -24,7 +24,6 @@ namespace orderhost::bench {
 
 using SteadyClock = std::chrono::steady_clock;
 
-
 struct Options {
     std::string backend = "sqlite";
     int threads = 1;
@@ -51,15 +50,24 @@ inline Options parseArgs(int argc, char** argv) {
             if (i + 1 >= argc) usage(arg + " needs a value");
             return argv[++i];
         };
-        if (arg == "--backend") o.backend = value();
-        else if (arg == "--threads") o.threads = std::stoi(value());
-        else if (arg == "--seconds") o.seconds = std::stod(value());
-        else if (arg == "--connection") o.connection = value();
-        else if (arg == "--measure") o.measure = value();
-        else if (arg == "--steps") o.steps = std::stoi(value());
-        else if (arg == "--rounds") o.rounds = std::stoi(value());
-        else if (arg == "--steps-per-commit") o.stepsPerCommit = std::stoi(value());
-        else usage("unknown argument " + arg);
+        if (arg == "--backend")
+            o.backend = value();
+        else if (arg == "--threads")
+            o.threads = std::stoi(value());
+        else if (arg == "--seconds")
+            o.seconds = std::stod(value());
+        else if (arg == "--connection")
+            o.connection = value();
+        else if (arg == "--measure")
+            o.measure = value();
+        else if (arg == "--steps")
+            o.steps = std::stoi(value());
+        else if (arg == "--rounds")
+            o.rounds = std::stoi(value());
+        else if (arg == "--steps-per-commit")
+            o.stepsPerCommit = std::stoi(value());
+        else
+            usage("unknown argument " + arg);
     }
     if (o.backend != "sqlite" && o.backend != "postgresql") usage("--backend must be sqlite or postgresql");
     if (o.connection.empty()) usage("--connection is required");
@@ -83,7 +91,9 @@ inline std::string withStoreDefaults(const std::string& text) {
 inline std::string runTag() {
     return std::to_string(::getpid()) + "-" +
            std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch()).count() % 100000000);
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count() %
+                          100000000);
 }
 
 struct Totals {
@@ -91,8 +101,8 @@ struct Totals {
     long long errors = 0;
     double seconds = 0;
     std::vector<double> latenciesUs;  // per operation
-    long long submitted = 0;  // engine: orders run, warm-up included
-    long long commits = 0;    // engine: transactions the store committed meanwhile
+    long long submitted = 0;          // engine: orders run, warm-up included
+    long long commits = 0;            // engine: transactions the store committed meanwhile
 };
 
 inline double percentile(std::vector<double>& v, double p) {
@@ -118,7 +128,7 @@ inline void merge(Totals& into, Totals& from) {
 // Runs `op(thread, n)` on `threads` threads for `seconds`: every thread first does
 // `warmup` operations (not counted), then all start the clock together. n is unique per call.
 inline Totals runFor(int threads, double seconds, int warmup,
-              const std::function<std::function<void(long long)>(int)>& makeWorker) {
+                     const std::function<std::function<void(long long)>(int)>& makeWorker) {
     std::atomic<long long>& next = gNextOperation;
     std::atomic<int> ready{0};
     std::atomic<bool> go{false}, stop{false};
@@ -177,11 +187,11 @@ inline Totals runFor(int threads, double seconds, int warmup,
 
 inline void printResult(const Options& o, const std::string& measure, Totals& t, const std::string& extra = "") {
     const double rate = t.seconds > 0 ? static_cast<double>(t.count) / t.seconds : 0;
-    std::printf("result backend=%s measure=%s threads=%d seconds=%.2f count=%lld per_s=%.1f p50_us=%.0f p99_us=%.0f "
-                "errors=%lld%s%s\n",
-                o.backend.c_str(), measure.c_str(), o.threads, t.seconds, t.count, rate,
-                percentile(t.latenciesUs, 0.50), percentile(t.latenciesUs, 0.99), t.errors,
-                extra.empty() ? "" : " ", extra.c_str());
+    std::printf(
+        "result backend=%s measure=%s threads=%d seconds=%.2f count=%lld per_s=%.1f p50_us=%.0f p99_us=%.0f "
+        "errors=%lld%s%s\n",
+        o.backend.c_str(), measure.c_str(), o.threads, t.seconds, t.count, rate, percentile(t.latenciesUs, 0.50),
+        percentile(t.latenciesUs, 0.99), t.errors, extra.empty() ? "" : " ", extra.c_str());
     std::fflush(stdout);
 }
 

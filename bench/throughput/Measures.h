@@ -53,7 +53,6 @@ struct Engine {
     }
 };
 
-
 Totals engineSlice(const Options& o, store::OrderStore& store, Engine& engine, const std::string& tag, double seconds,
                    int warmup);
 void printEngine(const Options& o, store::Database& db, const std::string& tag, Totals& t);

@@ -79,7 +79,8 @@ void listChains(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
             // Its file was removed: loaded only for the orders still on it (admin-guide, Reload).
             item.set("retired", set->isRetired(name, version));
             item.set("trigger", chain->definition.trigger);
-            if (!chain->definition.cancellableUntil.empty()) item.set("cancellable_until", chain->definition.cancellableUntil);
+            if (!chain->definition.cancellableUntil.empty())
+                item.set("cancellable_until", chain->definition.cancellableUntil);
             item.set("file", chain->definition.location.file);
             item.set("steps", chainSteps(*chain));
             loaded.add(item);
@@ -135,7 +136,8 @@ void health(ApiContext& context, Poco::Net::HTTPServerResponse& response, bool w
     body.set("status", "ok");
     body.set("chains", chains);
     body.set("plugins", currentPluginCount(context.plugins));
-    const auto engineProblems = context.engineProblems ? context.engineProblems->descriptions() : std::vector<std::string>{};
+    const auto engineProblems =
+        context.engineProblems ? context.engineProblems->descriptions() : std::vector<std::string>{};
     body.set("problems", context.plugins.refusalsSnapshot().size() + set->errors.size() + engineProblems.size());
     Poco::JSON::Array details;
     // The texts name chains, steps, plugins and orders: not for anyone who can reach the port.
@@ -152,8 +154,9 @@ void health(ApiContext& context, Poco::Net::HTTPServerResponse& response, bool w
 
 void headHealth(ApiContext& context, Poco::Net::HTTPServerResponse& response) {
     Poco::JSON::Object ignored;
-    response.setStatusAndReason(degradedReasons(context, ignored)->size() == 0 ? HTTPResponse::HTTP_OK
-                                                                                : HTTPResponse::HTTP_SERVICE_UNAVAILABLE);
+    response.setStatusAndReason(degradedReasons(context, ignored)->size() == 0
+                                    ? HTTPResponse::HTTP_OK
+                                    : HTTPResponse::HTTP_SERVICE_UNAVAILABLE);
     response.setContentLength(0);
     response.send();
 }

@@ -35,8 +35,8 @@ bool isLowerHex(const std::string& text) {
 
 // "a, b,,c" → {"a", "b", "c"}, as HostSettings reads its lists.
 std::vector<std::string> splitList(const std::string& text) {
-    const Poco::StringTokenizer tokens(text, ",", Poco::StringTokenizer::TOK_TRIM |
-                                                      Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+    const Poco::StringTokenizer tokens(text, ",",
+                                       Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
     return {tokens.begin(), tokens.end()};
 }
 

@@ -15,8 +15,8 @@
 #include "host/store/StoreError.h"
 
 #include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/String.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/String.h>
 #include <Poco/URI.h>
 #include <spdlog/spdlog.h>
 
@@ -114,7 +114,8 @@ private:
         }
         if (path == "/v1/health") {
             if (method == HTTPRequest::HTTP_HEAD) return headHealth(context_, response);
-            return only(method, HTTPRequest::HTTP_GET, response, [&] { health(context_, response, knownCaller(request)); });
+            return only(method, HTTPRequest::HTTP_GET, response,
+                        [&] { health(context_, response, knownCaller(request)); });
         }
         caller_ = authenticateRequest(keys_, request);
         const Caller& caller = caller_;
@@ -129,11 +130,9 @@ private:
                 permit(caller, Access::Act);
                 const std::string body = readBody(request, response);
                 permitPlacement(context_, caller, body);
-                return idempotent(request, response, "POST /v1/orders", path, body,
-                                  [&](HTTPServerResponse& out) {
-                                      postOrder(context_, body, clientOf(caller),
-                                                prefersRespondAsync(preferences(request)), out);
-                                  });
+                return idempotent(request, response, "POST /v1/orders", path, body, [&](HTTPServerResponse& out) {
+                    postOrder(context_, body, clientOf(caller), prefersRespondAsync(preferences(request)), out);
+                });
             }
             if (method != HTTPRequest::HTTP_GET) return notAllowed("POST, GET", response);
             permit(caller, Access::Read);
@@ -165,7 +164,8 @@ private:
                 return only(method, HTTPRequest::HTTP_GET, response,
                             [&] { getOrderEvents(context_, rest.substr(0, slash), response); });
             }
-            if (slash != std::string::npos && routeInquiries(request, response, rest.substr(0, slash), rest.substr(slash)))
+            if (slash != std::string::npos &&
+                routeInquiries(request, response, rest.substr(0, slash), rest.substr(slash)))
                 return;
             for (const char* command : {"cancel", "return"}) {
                 const std::string suffix = std::string("/") + command;
@@ -188,7 +188,8 @@ private:
                     const std::string body = readBody(request, response);
                     idempotent(request, response, "POST /v1/orders/{id}/signals/{name}", path, body,
                                [&](HTTPServerResponse& out) {
-                                   postSignal(context_, rest.substr(0, at), rest.substr(at + signals.size()), body, out);
+                                   postSignal(context_, rest.substr(0, at), rest.substr(at + signals.size()), body,
+                                              out);
                                });
                 });
             }
@@ -205,9 +206,11 @@ private:
             return only(method, HTTPRequest::HTTP_GET, response,
                         [&] { getDeadLetters(context_, queryParameters(uri), response); });
         const std::string deadPrefix = "/v1/dead-letters/", replaySuffix = "/replay";
-        if (path.size() > deadPrefix.size() + replaySuffix.size() && path.compare(0, deadPrefix.size(), deadPrefix) == 0 &&
+        if (path.size() > deadPrefix.size() + replaySuffix.size() &&
+            path.compare(0, deadPrefix.size(), deadPrefix) == 0 &&
             path.compare(path.size() - replaySuffix.size(), replaySuffix.size(), replaySuffix) == 0) {
-            const std::string id = path.substr(deadPrefix.size(), path.size() - deadPrefix.size() - replaySuffix.size());
+            const std::string id =
+                path.substr(deadPrefix.size(), path.size() - deadPrefix.size() - replaySuffix.size());
             return only(method, HTTPRequest::HTTP_POST, response, [&] {
                 const std::string body = readBody(request, response);
                 idempotent(request, response, "POST /v1/dead-letters/{id}/replay", path, body,
@@ -229,8 +232,10 @@ private:
             permitWholeFeed(caller);
             return only(method, HTTPRequest::HTTP_GET, response, [&] { getEvents(context_, uri, response); });
         }
-        if (path == "/v1/plugins") return only(method, HTTPRequest::HTTP_GET, response, [&] { listPlugins(context_, response); });
-        if (path == "/v1/chains") return only(method, HTTPRequest::HTTP_GET, response, [&] { listChains(context_, response); });
+        if (path == "/v1/plugins")
+            return only(method, HTTPRequest::HTTP_GET, response, [&] { listPlugins(context_, response); });
+        if (path == "/v1/chains")
+            return only(method, HTTPRequest::HTTP_GET, response, [&] { listChains(context_, response); });
         if (path == "/v1/openapi.json")
             return only(method, HTTPRequest::HTTP_GET, response, [&] { getOpenApiDescription(response); });
         sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no such endpoint: " + clientText(path));
@@ -267,16 +272,20 @@ private:
                 const std::string body = readBody(request, response);
                 idempotent(request, response, "POST /v1/orders/{id}/inquiries", "/v1/orders/" + id + tail, body,
                            [&](HTTPServerResponse& out) { postInquiry(context_, id, body, out); });
-            } else if (request.getMethod() == HTTPRequest::HTTP_GET) getInquiries(context_, id, "", response);
-            else notAllowed("POST, GET", response);
+            } else if (request.getMethod() == HTTPRequest::HTTP_GET)
+                getInquiries(context_, id, "", response);
+            else
+                notAllowed("POST, GET", response);
         } else if (rest[0] != '/' || rest.size() == 1) {
             return false;
-        } else if (rest.size() > answer.size() && rest.compare(rest.size() - answer.size(), answer.size(), answer) == 0) {
+        } else if (rest.size() > answer.size() &&
+                   rest.compare(rest.size() - answer.size(), answer.size(), answer) == 0) {
             only(request.getMethod(), HTTPRequest::HTTP_POST, response, [&] {
                 const std::string body = readBody(request, response);
-                idempotent(request, response, "POST /v1/orders/{id}/inquiries/{iid}/answer", "/v1/orders/" + id + tail, body,
-                           [&](HTTPServerResponse& out) {
-                               postInquiryAnswer(context_, id, rest.substr(1, rest.size() - 1 - answer.size()), body, out);
+                idempotent(request, response, "POST /v1/orders/{id}/inquiries/{iid}/answer", "/v1/orders/" + id + tail,
+                           body, [&](HTTPServerResponse& out) {
+                               postInquiryAnswer(context_, id, rest.substr(1, rest.size() - 1 - answer.size()), body,
+                                                 out);
                            });
             });
         } else {
@@ -317,7 +326,7 @@ private:
 
     ApiContext& context_;
     ApiKeyCache& keys_;
-    Caller caller_;  // who is asking, once authenticateRequest said
+    Caller caller_;          // who is asking, once authenticateRequest said
     bool keepAlive_ = true;  // what Poco decided before we knew whether the body gets read
 };
 

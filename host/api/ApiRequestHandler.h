@@ -42,9 +42,9 @@ namespace orderhost::api {
 
 struct ApiSettings {
     std::size_t maxBodyBytes = 1024 * 1024;
-    std::string bearerToken;  // api.token: a shared key with every role; empty: none
+    std::string bearerToken;            // api.token: a shared key with every role; empty: none
     int idempotencyTtlSeconds = 86400;  // http.idempotency_ttl_s (IdempotentRequests.h)
-    bool requireKeys = false;  // keys required even before the first key exists (ApiKeyCache.h)
+    bool requireKeys = false;           // keys required even before the first key exists (ApiKeyCache.h)
 };
 
 // How many of the engine's step workers are inside a plugin call (hung calls included), and
@@ -59,7 +59,7 @@ struct ApiContext {
     engine::OrderIntake& intake;
     engine::OrderSignals& signals;
     store::OrderStore& store;
-    const engine::ChainCatalog& chains;  // read a snapshot: a reload may swap it at any time
+    const engine::ChainCatalog& chains;      // read a snapshot: a reload may swap it at any time
     const plugins::PluginRegistry& plugins;  // read snapshot(): a reload may add builds at any time
     ApiSettings settings;
     // The events feed reads here; null answers /v1/events and /v1/orders/{id}/events with 503.

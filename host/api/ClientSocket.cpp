@@ -44,11 +44,15 @@ void ClientConnections::remove(ClientSocketImpl& socket) {
 
 ClientSocketImpl::ClientSocketImpl(poco_socket_t fd, std::string clientAddress,
                                    std::shared_ptr<ClientConnections> connections, RequestTimeouts timeouts)
-    : Poco::Net::StreamSocketImpl(fd), clientAddress_(std::move(clientAddress)), connections_(std::move(connections)),
-      timeouts_(timeouts), deadline_(Clock::now() + timeouts.wholeRequest) {
+    : Poco::Net::StreamSocketImpl(fd),
+      clientAddress_(std::move(clientAddress)),
+      connections_(std::move(connections)),
+      timeouts_(timeouts),
+      deadline_(Clock::now() + timeouts.wholeRequest) {
     connections_->add(*this);
     // A client that stops reading its answer must not hold a thread for longer either.
-    setSendTimeout(Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(timeouts.wholeRequest).count()));
+    setSendTimeout(
+        Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(timeouts.wholeRequest).count()));
 }
 
 ClientSocketImpl::~ClientSocketImpl() {

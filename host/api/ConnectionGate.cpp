@@ -36,7 +36,8 @@ std::string rawReply(HTTPResponse::HTTPStatus status, const std::string& detail,
     std::string text = "HTTP/1.1 " + std::to_string(static_cast<int>(status)) + " " +
                        HTTPResponse::getReasonForStatus(status) +
                        "\r\nContent-Type: application/problem+json\r\nCache-Control: no-store\r\nConnection: close\r\n"
-                       "Content-Length: " + std::to_string(body.size()) + "\r\n";
+                       "Content-Length: " +
+                       std::to_string(body.size()) + "\r\n";
     if (status == HTTPResponse::HTTP_SERVICE_UNAVAILABLE || status == HTTPResponse::HTTP_TOO_MANY_REQUESTS) {
         text += "Retry-After: " + std::to_string(retryAfterSeconds) + "\r\n";
     }
@@ -54,7 +55,10 @@ bool ConnectionGate::tlsHoldsBytes(const Waiting& waiting) {
 ConnectionGate::ConnectionGate(Poco::Net::ServerSocket listener, Poco::Net::TCPServerDispatcher& dispatcher,
                                std::shared_ptr<ClientConnections> connections, GateLimits limits,
                                std::shared_ptr<const TlsContext> tls)
-    : listener_(std::move(listener)), dispatcher_(dispatcher), connections_(std::move(connections)), limits_(limits),
+    : listener_(std::move(listener)),
+      dispatcher_(dispatcher),
+      connections_(std::move(connections)),
+      limits_(limits),
       tls_(std::move(tls)) {}
 
 ConnectionGate::~ConnectionGate() { stop(); }
@@ -79,11 +83,13 @@ void ConnectionGate::run() {
         if (!accepting) wake = std::min(wake, acceptPausedUntil_);
         fds.assign(1, pollfd{listener_.impl()->sockfd(), static_cast<short>(accepting ? POLLIN : 0), 0});
         for (const Waiting& waiting : waiting_) {
-            fds.push_back(pollfd{waiting.client->sockfd(), static_cast<short>(waiting.wantsWrite ? POLLOUT : POLLIN), 0});
+            fds.push_back(
+                pollfd{waiting.client->sockfd(), static_cast<short>(waiting.wantsWrite ? POLLOUT : POLLIN), 0});
             wake = std::min(wake, tlsHoldsBytes(waiting) ? now : waiting.until);
         }
         const auto timeout = std::chrono::ceil<std::chrono::milliseconds>(wake - now).count();
-        if (::poll(fds.data(), fds.size(), static_cast<int>(std::max<std::int64_t>(0, timeout))) < 0 && errno != EINTR) {
+        if (::poll(fds.data(), fds.size(), static_cast<int>(std::max<std::int64_t>(0, timeout))) < 0 &&
+            errno != EINTR) {
             spdlog::error("HTTP gate: poll failed (errno {}); retrying", errno);
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
             continue;
@@ -108,7 +114,8 @@ void ConnectionGate::acceptConnections(Clock::time_point now) {
     for (int i = 0; i < kAcceptsPerRound; ++i) {
         sockaddr_storage address{};
         socklen_t length = sizeof address;
-        const int fd = ::accept4(listener_.impl()->sockfd(), reinterpret_cast<sockaddr*>(&address), &length, SOCK_CLOEXEC);
+        const int fd =
+            ::accept4(listener_.impl()->sockfd(), reinterpret_cast<sockaddr*>(&address), &length, SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
                 // The connection stays in the kernel's backlog; try again shortly.
@@ -138,14 +145,16 @@ void ConnectionGate::acceptConnections(Clock::time_point now) {
         if (open > limits_.maxConnections) {
             refuse(waiting, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
                    "the host has " + std::to_string(limits_.maxConnections) +
-                       " connections open (http.max_connections); try again later", now);
+                       " connections open (http.max_connections); try again later",
+                   now);
             ++refusals_["connection limit"];
             continue;  // no lingering at the limit: it would hold more descriptors (nor a TLS handshake)
         }
         if (limits_.maxConnectionsPerClient > 0 && connections_->ofClient(client) > limits_.maxConnectionsPerClient) {
             refuse(waiting, HTTPResponse::HTTP_TOO_MANY_REQUESTS,
                    "this client has " + std::to_string(limits_.maxConnectionsPerClient) +
-                       " connections open (http.max_connections_per_client); reuse one or try again later", now);
+                       " connections open (http.max_connections_per_client); reuse one or try again later",
+                   now);
             ++refusals_["per-client connection cap"];
         }
         waiting_.push_back(std::move(waiting));
@@ -161,8 +170,8 @@ bool ConnectionGate::readFrom(Waiting& waiting, Clock::time_point now) {
     char buffer[4096];
     for (int round = 0; round < 16; ++round) {  // bounded: one client must not keep the gate to itself
         const long n = receiveSome(waiting, buffer, sizeof buffer);
-        if (n == 0) return false;  // the client closed
-        if (n < 0) return true;    // nothing more for now
+        if (n == 0) return false;       // the client closed
+        if (n < 0) return true;         // nothing more for now
         if (waiting.refused) continue;  // what is left of a refused request: read and dropped
         waiting.head.append(buffer, static_cast<std::size_t>(n));
         waiting.until = readUntil(*waiting.client, now);
@@ -218,13 +227,15 @@ bool ConnectionGate::continueHandshake(Waiting& waiting, TlsSession& tls, Clock:
             if (!waiting.replyAfterHandshake.empty()) answerAndLinger(waiting, waiting.replyAfterHandshake, now);
             return true;
         case TlsSession::Step::wantRead:
-        case TlsSession::Step::wantWrite: return true;
+        case TlsSession::Step::wantWrite:
+            return true;
         case TlsSession::Step::failed:
             spdlog::debug("HTTP: TLS handshake with {} failed: {}", waiting.client->clientAddress(), tls.failure());
             ++refusals_["TLS handshake failed"];
             answerAndLinger(waiting, "", now);  // OpenSSL's alert is out: let it arrive before the close
             return true;
-        case TlsSession::Step::closed: break;
+        case TlsSession::Step::closed:
+            break;
     }
     return false;
 }
@@ -235,7 +246,8 @@ bool ConnectionGate::headArrived(Waiting& waiting, Clock::time_point now) {
     if (dispatcher_.queuedConnections() >= limits_.maxQueued) {
         refuse(waiting, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
                "every HTTP thread is busy and " + std::to_string(limits_.maxQueued) +
-                   " connections are waiting (http.max_threads, http.max_queued); try again later", now);
+                   " connections are waiting (http.max_threads, http.max_queued); try again later",
+               now);
         ++refusals_["saturated"];
         return true;
     }
@@ -244,7 +256,8 @@ bool ConnectionGate::headArrived(Waiting& waiting, Clock::time_point now) {
     return false;
 }
 
-ConnectionGate::Clock::time_point ConnectionGate::readUntil(const ClientSocketImpl& client, Clock::time_point now) const {
+ConnectionGate::Clock::time_point ConnectionGate::readUntil(const ClientSocketImpl& client,
+                                                            Clock::time_point now) const {
     return std::min(client.deadline(), now + limits_.timeouts.perRead);
 }
 
@@ -297,7 +310,8 @@ void ConnectionGate::answerAndLinger(Waiting& waiting, const std::string& reply,
 void ConnectionGate::reportRefusals(Clock::time_point now) {
     if (refusals_.empty() || now - lastReport_ < kReportEvery) return;
     std::string counts;
-    for (const auto& [reason, count] : refusals_) counts += (counts.empty() ? "" : ", ") + reason + ": " + std::to_string(count);
+    for (const auto& [reason, count] : refusals_)
+        counts += (counts.empty() ? "" : ", ") + reason + ": " + std::to_string(count);
     spdlog::warn("HTTP: connections refused ({}); {} open", counts, connections_->total());
     refusals_.clear();
     lastReport_ = now;

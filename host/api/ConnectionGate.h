@@ -77,8 +77,8 @@ private:
         ClientSocketImpl* client;
         std::string head;
         Clock::time_point until;
-        bool refused;  // answered; reading what is left until the client closes or `until`
-        bool wantsWrite = false;         // the TLS handshake waits to send, not to receive
+        bool refused;                     // answered; reading what is left until the client closes or `until`
+        bool wantsWrite = false;          // the TLS handshake waits to send, not to receive
         std::string replyAfterHandshake;  // a refusal to send once TLS is up
     };
 

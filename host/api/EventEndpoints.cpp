@@ -64,23 +64,26 @@ FeedQuery parseFeedQuery(const Poco::URI& uri) {
     std::set<std::string> seen;
     for (const auto& [name, value] : parameters) {
         if (name != "after" && name != "limit" && name != "wait_ms")
-            throw BadEventQuery{"unknown query parameter '" + clientText(name, 64) + "' (allowed: after, limit, wait_ms)"};
+            throw BadEventQuery{"unknown query parameter '" + clientText(name, 64) +
+                                "' (allowed: after, limit, wait_ms)"};
         // A misspelt or repeated cursor must not silently restart the feed from the beginning.
-        if (!seen.insert(name).second) throw BadEventQuery{"query parameter '" + clientText(name, 64) + "' is given more than once"};
+        if (!seen.insert(name).second)
+            throw BadEventQuery{"query parameter '" + clientText(name, 64) + "' is given more than once"};
         const auto number = parseCount(value);
         if (name == "after") {
-            if (!number) throw BadEventQuery{"query parameter 'after' must be an event id (a non-negative integer), got '" +
-                                        clientText(value, 64) + "'"};
+            if (!number)
+                throw BadEventQuery{"query parameter 'after' must be an event id (a non-negative integer), got '" +
+                                    clientText(value, 64) + "'"};
             query.after = *number;
         } else if (name == "wait_ms") {
             if (!number || *number > kMaxWaitMs)
-                throw BadEventQuery{"query parameter 'wait_ms' must be an integer from 0 to " + std::to_string(kMaxWaitMs) +
-                               ", got '" + clientText(value, 64) + "'"};
+                throw BadEventQuery{"query parameter 'wait_ms' must be an integer from 0 to " +
+                                    std::to_string(kMaxWaitMs) + ", got '" + clientText(value, 64) + "'"};
             query.waitMs = *number;
         } else {
             if (!number || *number < 1 || *number > kMaxLimit)
-                throw BadEventQuery{"query parameter 'limit' must be an integer from 1 to " + std::to_string(kMaxLimit) +
-                               ", got '" + clientText(value, 64) + "'"};
+                throw BadEventQuery{"query parameter 'limit' must be an integer from 1 to " +
+                                    std::to_string(kMaxLimit) + ", got '" + clientText(value, 64) + "'"};
             query.limit = *number;
         }
     }

@@ -35,7 +35,8 @@ std::optional<FramingProblem> checkFraming(const Poco::Net::HTTPRequest& request
         return badRequest("the request has both Transfer-Encoding and Content-Length; send only one of them");
     }
     if (encodings.size() > 1 || (encodings.size() == 1 && Poco::icompare(encodings[0], "chunked") != 0)) {
-        return badRequest("Transfer-Encoding '" + clientText(encodings.size() == 1 ? encodings[0] : "(several fields)") +
+        return badRequest("Transfer-Encoding '" +
+                          clientText(encodings.size() == 1 ? encodings[0] : "(several fields)") +
                           "' is not supported; send Content-Length, or Transfer-Encoding: chunked alone");
     }
     if (lengths.size() > 1) return badRequest("the request has more than one Content-Length header");

@@ -160,8 +160,8 @@ HttpServer::HttpServer(Poco::Net::ServerSocket listener, Poco::Net::HTTPRequestH
       threads_(std::min(2, settings.maxThreads), settings.maxThreads),
       port_(listener.address().port()) {
     const auto params = serverParams(settings);
-    dispatcher_ = new Poco::Net::TCPServerDispatcher(new HttpConnectionFactory(params, std::move(factory)), threads_,
-                                                     params);
+    dispatcher_ =
+        new Poco::Net::TCPServerDispatcher(new HttpConnectionFactory(params, std::move(factory)), threads_, params);
     gate_ = std::make_unique<ConnectionGate>(std::move(listener), *dispatcher_, connections_, gateLimits(settings),
                                              settings.tls);
 }

@@ -30,12 +30,12 @@
 namespace orderhost::api {
 
 struct HttpServerSettings {
-    int maxThreads = 64;            // handler threads
-    int maxQueued = 256;            // connections with a complete head waiting for a thread
-    int keepAliveSeconds = 5;       // 0: one request per connection
-    int readTimeoutSeconds = 10;    // longest wait for any one read
-    int requestTimeoutMs = 10000;   // whole request: head and body
-    int maxConnections = 1000;      // open client connections in all
+    int maxThreads = 64;              // handler threads
+    int maxQueued = 256;              // connections with a complete head waiting for a thread
+    int keepAliveSeconds = 5;         // 0: one request per connection
+    int readTimeoutSeconds = 10;      // longest wait for any one read
+    int requestTimeoutMs = 10000;     // whole request: head and body
+    int maxConnections = 1000;        // open client connections in all
     int maxConnectionsPerClient = 0;  // 0: no cap
     int retryAfterSeconds = 1;
     std::shared_ptr<const TlsContext> tls;  // null: plain HTTP; else only TLS is spoken

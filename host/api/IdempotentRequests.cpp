@@ -94,8 +94,9 @@ void runClaimed(store::IdempotencyStore& keys, const store::KeyId& id, int64_t c
         if (captured.getStatus() >= 500 || captured.getStatus() == Poco::Net::HTTPResponse::HTTP_CONFLICT) {
             keys.release(id, claimedAtMs);
         } else {
-            keys.complete(id, claimedAtMs, {static_cast<int>(captured.getStatus()), captured.getContentType(),
-                               captured.get("Location", ""), captured.body()});
+            keys.complete(id, claimedAtMs,
+                          {static_cast<int>(captured.getStatus()), captured.getContentType(),
+                           captured.get("Location", ""), captured.body()});
         }
     } catch (const std::exception& e) {
         // The request did its work: its client gets the reply. A repeat then runs it again
@@ -114,8 +115,8 @@ void runClaimed(store::IdempotencyStore& keys, const store::KeyId& id, int64_t c
 }  // namespace
 
 void runIdempotent(ApiContext& context, const Poco::Net::HTTPServerRequest& request, const std::string& client,
-                   const std::string& route,
-                   const std::string& path, const std::string& body, Poco::Net::HTTPServerResponse& response,
+                   const std::string& route, const std::string& path, const std::string& body,
+                   Poco::Net::HTTPServerResponse& response,
                    const std::function<void(Poco::Net::HTTPServerResponse&)>& endpoint) {
     if (context.idempotency == nullptr || !request.has("Idempotency-Key")) return endpoint(response);
     const std::string key = keyOf(request, response);
@@ -141,13 +142,16 @@ void runIdempotent(ApiContext& context, const Poco::Net::HTTPServerRequest& requ
             claim.outcome = store::ClaimOutcome::InProgress;
         }
         switch (claim.outcome) {
-            case store::ClaimOutcome::Claimed: return runClaimed(*context.idempotency, id, claim.claimedAtMs, response, endpoint);
-            case store::ClaimOutcome::Replay: return sendReplay(claim.reply, response);
+            case store::ClaimOutcome::Claimed:
+                return runClaimed(*context.idempotency, id, claim.claimedAtMs, response, endpoint);
+            case store::ClaimOutcome::Replay:
+                return sendReplay(claim.reply, response);
             case store::ClaimOutcome::Mismatch:
                 return sendProblem(response, HTTPResponse::HTTP_UNPROCESSABLE_ENTITY,
                                    "Idempotency-Key '" + clientText(key, 64) + "' was already used for a different " +
                                        route + " request (another path or body); send a new key for a new request");
-            case store::ClaimOutcome::InProgress: break;
+            case store::ClaimOutcome::InProgress:
+                break;
         }
         if (nowMs() - started >= kWaitForFirstMs) {
             response.set("Retry-After", "1");

@@ -34,8 +34,8 @@ inline constexpr int64_t kWaitForFirstMs = 30000;
 // two clients' keys never meet; `path` and `body` are the request's fingerprint. Without an
 // Idempotency-Key header (or without a key store) it just runs `endpoint` on `response`.
 void runIdempotent(ApiContext& context, const Poco::Net::HTTPServerRequest& request, const std::string& client,
-                   const std::string& route,
-                   const std::string& path, const std::string& body, Poco::Net::HTTPServerResponse& response,
+                   const std::string& route, const std::string& path, const std::string& body,
+                   Poco::Net::HTTPServerResponse& response,
                    const std::function<void(Poco::Net::HTTPServerResponse&)>& endpoint);
 
 }  // namespace orderhost::api

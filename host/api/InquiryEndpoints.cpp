@@ -101,7 +101,8 @@ store::OutboxEvent inquiryEvent(const std::string& type, const store::OrderRecor
         auto customer = document->getObject("customer");
         if (customer) payload.set("customer", customer);
         // The contract's place for it is /customer/language; the schema may only allow /attributes.
-        if (customer && customer->has("language")) payload.set("language", customer->get("language"));
+        if (customer && customer->has("language"))
+            payload.set("language", customer->get("language"));
         else if (auto attributes = document->getObject("attributes"); attributes && attributes->has("language"))
             payload.set("language", attributes->get("language"));
     } catch (const Poco::Exception&) {
@@ -136,7 +137,8 @@ void postInquiry(ApiContext& context, const std::string& orderId, const std::str
         const auto object = parseBody(body, {"question", "channel"});
         inquiry.question = customerText(*object, "question", store::kMaxInquiryTextBytes, true);
         inquiry.channel = customerText(*object, "channel", 16, false);
-        if (std::none_of(std::begin(kChannels), std::end(kChannels), [&](const char* c) { return inquiry.channel == c; }))
+        if (std::none_of(std::begin(kChannels), std::end(kChannels),
+                         [&](const char* c) { return inquiry.channel == c; }))
             throw BadInquiry{"\"channel\" must be one of email, phone, chat, portal, got \"" +
                              clientText(inquiry.channel, 16) + "\""};
     } catch (const BadInquiry& bad) {
@@ -169,9 +171,12 @@ void postInquiryAnswer(ApiContext& context, const std::string& orderId, const st
     inquiry->answeredAtMs = nowMs();
     switch (inquiries.answer(order->id, inquiry->id, inquiry->answer, inquiry->answeredBy, inquiry->answeredAtMs,
                              inquiryEvent("inquiry.answered", *order, *inquiry))) {
-        case store::AnswerResult::Answered: return sendJson(response, HTTPResponse::HTTP_OK, inquiryView(*inquiry));
-        case store::AnswerResult::UnknownInquiry: return sendNoSuchInquiry(order->id, inquiryId, response);
-        case store::AnswerResult::AlreadyAnswered: break;
+        case store::AnswerResult::Answered:
+            return sendJson(response, HTTPResponse::HTTP_OK, inquiryView(*inquiry));
+        case store::AnswerResult::UnknownInquiry:
+            return sendNoSuchInquiry(order->id, inquiryId, response);
+        case store::AnswerResult::AlreadyAnswered:
+            break;
     }
     const auto stored = inquiries.find(order->id, inquiry->id);
     // The same answer again (a client's retry) is the answer it got; another one is a conflict.

@@ -14,8 +14,8 @@ using namespace Poco::Data::Keywords;
 
 namespace orderhost::api {
 namespace {
-using Poco::Net::HTTPResponse;
 using metrics::TextExposition;
+using Poco::Net::HTTPResponse;
 
 // Orders by chain and state, from the cache while it is fresh (Operations says why).
 std::vector<store::OrderCount> orderCounts(Operations& operations) {

@@ -28,7 +28,7 @@ struct ApiContext;
 
 // What the operations endpoints read besides ApiContext; owned by the application.
 struct Operations {
-    metrics::HttpMetrics http;                   // the request handler records into it
+    metrics::HttpMetrics http;                    // the request handler records into it
     const metrics::StepMetrics* steps = nullptr;  // the engine's
     store::Database* database = nullptr;
     std::vector<std::string> subscribers;  // events.webhooks, for the outbox lag

@@ -18,7 +18,8 @@ void sendOrder(ApiContext& context, const store::OrderRecord& order, HTTPRespons
                Poco::Net::HTTPServerResponse& response) {
     if (status == HTTPResponse::HTTP_CREATED) response.set("Location", "/v1/orders/" + order.id);
     sendJson(response, status,
-             orderView(order, context.store.stepRuns(order.id), store::InquiryStore(context.store.database()).ofOrder(order.id)));
+             orderView(order, context.store.stepRuns(order.id),
+                       store::InquiryStore(context.store.database()).ofOrder(order.id)));
 }
 
 void sendNoSuchOrder(const std::string& id, Poco::Net::HTTPServerResponse& response) {
@@ -40,8 +41,10 @@ bool prefersRespondAsync(const std::string& prefer) {
     for (std::size_t i = 0; i < prefer.size(); ++i) {
         const char c = prefer[i];
         if (quoted) {
-            if (c == '\\') ++i;
-            else if (c == '"') quoted = false;
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                quoted = false;
         } else if (c == '"') {
             quoted = true;
         } else if (c == ',') {
@@ -69,9 +72,12 @@ void postOrder(ApiContext& context, const std::string& body, const std::string& 
                 return sendJson(response, HTTPResponse::HTTP_ACCEPTED, orderView(result.order, {}, {}));
             }
             return sendOrder(context, result.order, HTTPResponse::HTTP_CREATED, response);
-        case Kind::Repeated: return sendOrder(context, result.order, HTTPResponse::HTTP_OK, response);
-        case Kind::Conflict: return sendProblem(response, HTTPResponse::HTTP_CONFLICT, result.message);
-        case Kind::QuoteUsed: return sendProblem(response, HTTPResponse::HTTP_CONFLICT, result.message);
+        case Kind::Repeated:
+            return sendOrder(context, result.order, HTTPResponse::HTTP_OK, response);
+        case Kind::Conflict:
+            return sendProblem(response, HTTPResponse::HTTP_CONFLICT, result.message);
+        case Kind::QuoteUsed:
+            return sendProblem(response, HTTPResponse::HTTP_CONFLICT, result.message);
         case Kind::QuoteRefused:
             return sendProblem(response, HTTPResponse::HTTP_UNPROCESSABLE_ENTITY, result.message,
                                result.errors.empty() ? nullptr : schemaErrors(result.errors));
@@ -80,10 +86,10 @@ void postOrder(ApiContext& context, const std::string& body, const std::string& 
         case Kind::NoChain:
             return sendProblem(response, HTTPResponse::HTTP_UNPROCESSABLE_ENTITY, result.message);
         case Kind::Invalid:
-            return sendProblem(response, HTTPResponse::HTTP_UNPROCESSABLE_ENTITY,
-                               "the order does not match the order schema (" +
-                                   std::to_string(result.errors.size()) + " error(s))",
-                               schemaErrors(result.errors));
+            return sendProblem(
+                response, HTTPResponse::HTTP_UNPROCESSABLE_ENTITY,
+                "the order does not match the order schema (" + std::to_string(result.errors.size()) + " error(s))",
+                schemaErrors(result.errors));
     }
 }
 
@@ -92,16 +98,21 @@ void postSignal(ApiContext& context, const std::string& id, const std::string& s
     using Kind = engine::SignalResult::Kind;
     if (!looksLikeOrderId(id)) return sendNoSuchOrder(id, response);
     if (!engine::isValidSignalName(signal)) {
-        return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "'" + clientText(signal, 64) + "' is not a signal name");
+        return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND,
+                           "'" + clientText(signal, 64) + "' is not a signal name");
     }
     const engine::SignalResult result = context.signals.deliver(id, signal, body);
     switch (result.kind) {
-        case Kind::Resumed: return sendOrder(context, result.order, HTTPResponse::HTTP_OK, response);
-        case Kind::UnknownOrder: return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, result.message);
-        case Kind::NotWaiting: return sendProblem(response, HTTPResponse::HTTP_CONFLICT, result.message);
+        case Kind::Resumed:
+            return sendOrder(context, result.order, HTTPResponse::HTTP_OK, response);
+        case Kind::UnknownOrder:
+            return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, result.message);
+        case Kind::NotWaiting:
+            return sendProblem(response, HTTPResponse::HTTP_CONFLICT, result.message);
         case Kind::InvalidPayload:
             return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST, "invalid signal payload: " + result.message);
-        case Kind::NoChain: return sendProblem(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, result.message);
+        case Kind::NoChain:
+            return sendProblem(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, result.message);
     }
 }
 
@@ -110,17 +121,24 @@ void postCommand(ApiContext& context, const std::string& id, const std::string& 
     using Kind = engine::CommandResult::Kind;
     if (!looksLikeOrderId(id)) return sendNoSuchOrder(id, response);
     if (context.commands == nullptr)
-        return sendProblem(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, command + " is not available on this host");
+        return sendProblem(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+                           command + " is not available on this host");
     const engine::CommandResult result =
         command == "cancel" ? context.commands->cancel(id, body) : context.commands->requestReturn(id, body);
     switch (result.kind) {
-        case Kind::Accepted: return sendOrder(context, result.order, HTTPResponse::HTTP_OK, response);
-        case Kind::AlreadyDone: return sendOrder(context, result.order, HTTPResponse::HTTP_OK, response);
-        case Kind::UnknownOrder: return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, result.message);
-        case Kind::NotAllowed: return sendProblem(response, HTTPResponse::HTTP_CONFLICT, result.message);
+        case Kind::Accepted:
+            return sendOrder(context, result.order, HTTPResponse::HTTP_OK, response);
+        case Kind::AlreadyDone:
+            return sendOrder(context, result.order, HTTPResponse::HTTP_OK, response);
+        case Kind::UnknownOrder:
+            return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, result.message);
+        case Kind::NotAllowed:
+            return sendProblem(response, HTTPResponse::HTTP_CONFLICT, result.message);
         case Kind::InvalidPayload:
-            return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST, "invalid " + command + " request: " + result.message);
-        case Kind::NoChain: return sendProblem(response, HTTPResponse::HTTP_UNPROCESSABLE_ENTITY, result.message);
+            return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST,
+                               "invalid " + command + " request: " + result.message);
+        case Kind::NoChain:
+            return sendProblem(response, HTTPResponse::HTTP_UNPROCESSABLE_ENTITY, result.message);
     }
 }
 
@@ -135,7 +153,8 @@ void getOrderByRef(ApiContext& context, const std::string& orderRef, Poco::Net::
     static const std::regex pattern("[A-Za-z0-9._:-]{1,64}");
     auto order = std::regex_match(orderRef, pattern) ? context.store.findByRef(orderRef) : std::nullopt;
     if (!order) {
-        return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no order with order_ref '" + clientText(orderRef, 64) + "'");
+        return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND,
+                           "no order with order_ref '" + clientText(orderRef, 64) + "'");
     }
     sendOrder(context, *order, HTTPResponse::HTTP_OK, response);
 }

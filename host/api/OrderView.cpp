@@ -36,7 +36,7 @@ struct TimelineEntry {
 void addReturns(const Poco::Dynamic::Var& document,
                 const std::function<void(int64_t, const std::string&, const Poco::JSON::Object::Ptr&)>& add) {
     const auto object = document.type() == typeid(Poco::JSON::Object::Ptr) ? document.extract<Poco::JSON::Object::Ptr>()
-                                                                             : Poco::JSON::Object::Ptr();
+                                                                           : Poco::JSON::Object::Ptr();
     if (!object) return;
     std::vector<Poco::JSON::Object::Ptr> ended;
     if (const auto archived = object->getArray("returns"))
@@ -57,7 +57,8 @@ void addReturns(const Poco::Dynamic::Var& document,
 Poco::JSON::Array timeline(const std::vector<store::StepRunRecord>& steps,
                            const std::vector<store::InquiryRecord>& inquiries, const Poco::Dynamic::Var& document) {
     std::vector<TimelineEntry> entries;
-    auto add = [&](int64_t at, const std::string& type, std::initializer_list<std::pair<const char*, Poco::Dynamic::Var>> fields) {
+    auto add = [&](int64_t at, const std::string& type,
+                   std::initializer_list<std::pair<const char*, Poco::Dynamic::Var>> fields) {
         Poco::JSON::Object entry(Poco::JSON_PRESERVE_KEY_ORDER);
         entry.set("at", at);
         entry.set("type", type);

@@ -19,7 +19,7 @@ Poco::JSON::Object stepView(const engine::QuotedStep& step) {
         item.set("skipped", step.skipped);
         return item;
     }
-    item.set("outcome", std::string(step.outcome.kind == OH_OUTCOME_CONTINUE ? "continue"
+    item.set("outcome", std::string(step.outcome.kind == OH_OUTCOME_CONTINUE  ? "continue"
                                     : step.outcome.kind == OH_OUTCOME_SUSPEND ? "suspend"
                                     : step.outcome.kind == OH_OUTCOME_REJECT  ? "reject"
                                                                               : "fail"));  // a RETRY is a 503
@@ -34,7 +34,8 @@ Poco::JSON::Object stepView(const engine::QuotedStep& step) {
 void postQuote(ApiContext& context, const std::string& body, const std::string& client,
                Poco::Net::HTTPServerResponse& response) {
     using Kind = engine::QuoteResult::Kind;
-    if (context.quotes == nullptr) return sendProblem(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "quotes are not offered by this host");
+    if (context.quotes == nullptr)
+        return sendProblem(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "quotes are not offered by this host");
     const engine::QuoteResult result = context.quotes->quote(body, client);
     switch (result.kind) {
         case Kind::MalformedJson:
@@ -44,11 +45,13 @@ void postQuote(ApiContext& context, const std::string& body, const std::string& 
                                "the draft order does not match the order schema (" +
                                    std::to_string(result.errors.size()) + " error(s))",
                                schemaErrors(result.errors));
-        case Kind::NoChain: return sendProblem(response, HTTPResponse::HTTP_UNPROCESSABLE_ENTITY, result.message);
+        case Kind::NoChain:
+            return sendProblem(response, HTTPResponse::HTTP_UNPROCESSABLE_ENTITY, result.message);
         case Kind::Unavailable:
             response.set("Retry-After", "1");
             return sendProblem(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, result.message);
-        case Kind::Quoted: break;
+        case Kind::Quoted:
+            break;
     }
     Poco::JSON::Object reply(Poco::JSON_PRESERVE_KEY_ORDER);
     if (!result.quoteId.empty()) {  // verdict "quoted": an order may name it until valid_until

@@ -42,21 +42,23 @@ void postReload(ApiContext& context, const Caller& caller, const Poco::URI::Quer
             return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST,
                                "unknown query parameter '" + clientText(name, 64) + "' (retire_all is the only one)");
         if (value != "true" && value != "false")
-            return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST,
-                               "query parameter 'retire_all' must be true or false (got '" + clientText(value, 64) + "')");
+            return sendProblem(
+                response, HTTPResponse::HTTP_BAD_REQUEST,
+                "query parameter 'retire_all' must be true or false (got '" + clientText(value, 64) + "')");
         retireAll = value == "true";
     }
-    if (!context.reload) return sendProblem(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "this host cannot reload");
+    if (!context.reload)
+        return sendProblem(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "this host cannot reload");
     const engine::ReloadReport report = context.reload(requester(caller), retireAll);
     if (!report.applied) {
         const Poco::JSON::Array::Ptr errors = problems(report.errors);
         const std::string first = report.errors.empty() ? std::string("unknown") : report.errors.front().toString();
-        return sendProblem(response,
-                           report.databaseUnavailable ? HTTPResponse::HTTP_SERVICE_UNAVAILABLE
-                                                      : HTTPResponse::HTTP_UNPROCESSABLE_ENTITY,
-                           "reload refused, nothing changed (" + std::to_string(report.errors.size()) +
-                               " problem(s)): " + first,
-                           errors);
+        return sendProblem(
+            response,
+            report.databaseUnavailable ? HTTPResponse::HTTP_SERVICE_UNAVAILABLE
+                                       : HTTPResponse::HTTP_UNPROCESSABLE_ENTITY,
+            "reload refused, nothing changed (" + std::to_string(report.errors.size()) + " problem(s)): " + first,
+            errors);
     }
     Poco::JSON::Object chains(Poco::JSON_PRESERVE_KEY_ORDER);
     chains.set("added", list(report.added));

@@ -46,7 +46,8 @@ void permit(const Caller& caller, Access access) {
 bool maySee(ApiContext& context, const Caller& caller, const std::string& id) {
     if (caller.chains.empty()) return true;
     const std::vector<std::string> chains = store::OrderSearch(context.store.database()).chainsOf(id);
-    return chains.empty() || std::any_of(chains.begin(), chains.end(), [&](const auto& c) { return allowed(caller, c); });
+    return chains.empty() ||
+           std::any_of(chains.begin(), chains.end(), [&](const auto& c) { return allowed(caller, c); });
 }
 
 void permitPlacement(ApiContext& context, const Caller& caller, const std::string& body) {

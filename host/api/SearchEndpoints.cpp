@@ -27,8 +27,8 @@ struct BadSearchQuery {
     std::string detail;
 };
 
-const char* const kParameters[] = {"customer", "order_ref", "state", "created_from", "created_to",
-                                   "chain",    "limit",     "cursor"};
+const char* const kParameters[] = {"customer",   "order_ref", "state", "created_from",
+                                   "created_to", "chain",     "limit", "cursor"};
 
 // RFC 3339 date-time ("2026-11-30T17:00:00Z", "...T17:00:00.250+01:00") -> ms since the
 // epoch. Strict: no date without time, no missing offset (a local time would be a guess).
@@ -71,7 +71,8 @@ std::string encodeCursor(const store::OrderPosition& position) {
 }
 
 store::OrderPosition decodeCursor(const std::string& cursor) {
-    const BadSearchQuery bad{"query parameter 'cursor' is not a cursor this host handed out (pass next_cursor back unchanged)"};
+    const BadSearchQuery bad{
+        "query parameter 'cursor' is not a cursor this host handed out (pass next_cursor back unchanged)"};
     std::string text;
     try {
         std::istringstream in(cursor);
@@ -115,7 +116,8 @@ void setParameter(store::OrderQuery& query, const std::string& name, const std::
         if (!std::regex_match(value, refPattern)) refuse("must be 1 to 64 of letters, digits and . _ : -");
         query.orderRef = value;
     } else if (name == "state") {
-        if (!isKnownState(value)) refuse("must be an order state (completed, on_hold, cancelled, ...: see the order view)");
+        if (!isKnownState(value))
+            refuse("must be an order state (completed, on_hold, cancelled, ...: see the order view)");
         query.state = value;
     } else if (name == "chain") {
         if (!std::regex_match(value, chainPattern)) refuse("must be a chain name (lowercase letters, digits and -)");
@@ -125,7 +127,8 @@ void setParameter(store::OrderQuery& query, const std::string& name, const std::
         if (!ms) refuse("must be an RFC 3339 date-time with offset, e.g. 2026-11-30T17:00:00Z");
         (name == "created_from" ? query.createdFromMs : query.createdToMs) = ms;
     } else if (name == "limit") {
-        const bool digits = !value.empty() && value.size() <= 4 && value.find_first_not_of("0123456789") == std::string::npos;
+        const bool digits =
+            !value.empty() && value.size() <= 4 && value.find_first_not_of("0123456789") == std::string::npos;
         const long limit = digits ? std::stol(value) : 0;
         if (limit < 1 || limit > static_cast<long>(store::kMaxOrderPageSize))
             refuse("must be an integer from 1 to " + std::to_string(store::kMaxOrderPageSize));
@@ -133,7 +136,8 @@ void setParameter(store::OrderQuery& query, const std::string& name, const std::
     } else if (name == "cursor") {
         query.after = decodeCursor(value);
     } else {
-        throw BadSearchQuery{"unknown query parameter '" + clientText(name, 64) + "' (allowed: " + parameterList() + ")"};
+        throw BadSearchQuery{"unknown query parameter '" + clientText(name, 64) + "' (allowed: " + parameterList() +
+                             ")"};
     }
 }
 

@@ -41,7 +41,8 @@ void checkReadable(const std::string& setting, const std::string& path) {
     if (path.empty()) throw configError(setting, "no file named");
     std::error_code error;
     if (!std::filesystem::is_regular_file(path, error)) {
-        throw configError(setting, path + (std::filesystem::exists(path, error) ? " is not a file" : " does not exist"));
+        throw configError(setting,
+                          path + (std::filesystem::exists(path, error) ? " is not a file" : " does not exist"));
     }
     std::FILE* file = std::fopen(path.c_str(), "r");
     if (file == nullptr) throw configError(setting, "cannot read " + path + ": " + std::strerror(errno));
@@ -89,8 +90,8 @@ TlsContext::TlsContext(const TlsFiles& files) : files_(files), context_(SSL_CTX_
         // No renegotiation (a client could make the host redo handshakes at will); a client
         // that closes without close_notify is a normal end once its answer is complete,
         // because every answer has a Content-Length.
-        SSL_CTX_set_options(context_, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF |
-                                          SSL_OP_CIPHER_SERVER_PREFERENCE);
+        SSL_CTX_set_options(context_,
+                            SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_CIPHER_SERVER_PREFERENCE);
         SSL_CTX_set_default_passwd_cb(context_, refusePassphrase);
         SSL_CTX_set_session_id_context(context_, kSessionIdContext, sizeof kSessionIdContext - 1);
         loadCertificateAndKey();
@@ -124,8 +125,10 @@ void TlsContext::loadCertificateAndKey() {
                                                       files_.certificate + " (" + kCertificateSetting + ")");
         }
         if (fileMentions(files_.privateKey, "ENCRYPTED")) {
-            throw configError(kPrivateKeySetting, files_.privateKey + " is encrypted, and the host cannot ask for its "
-                                                  "passphrase: store it decrypted, readable by the host's user only");
+            throw configError(kPrivateKeySetting,
+                              files_.privateKey +
+                                  " is encrypted, and the host cannot ask for its "
+                                  "passphrase: store it decrypted, readable by the host's user only");
         }
         throw configError(kPrivateKeySetting, files_.privateKey + " holds no PEM private key OpenSSL can use (" +
                                                   takeOpenSslErrors() + ")");
@@ -178,10 +181,10 @@ void TlsContext::loadClientCrl() {
 
 std::string TlsContext::describeCertificate() const {
     const X509* certificate = SSL_CTX_get0_certificate(context_);
-    const std::string subject = printed([certificate](BIO* bio) {
-        X509_NAME_print_ex(bio, X509_get_subject_name(certificate), 0, XN_FLAG_RFC2253);
-    });
-    const std::string until = printed([certificate](BIO* bio) { ASN1_TIME_print(bio, X509_get0_notAfter(certificate)); });
+    const std::string subject = printed(
+        [certificate](BIO* bio) { X509_NAME_print_ex(bio, X509_get_subject_name(certificate), 0, XN_FLAG_RFC2253); });
+    const std::string until =
+        printed([certificate](BIO* bio) { ASN1_TIME_print(bio, X509_get0_notAfter(certificate)); });
     return subject + ", valid until " + until;
 }
 

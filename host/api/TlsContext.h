@@ -23,9 +23,9 @@
 namespace orderhost::api {
 
 struct TlsFiles {
-    std::string certificate;  // api.tls.certificate: PEM, the host's certificate, then intermediates
-    std::string privateKey;   // api.tls.private_key: PEM, not encrypted
-    std::string clientCa;     // api.tls.client_ca: PEM CA certificates; empty: no client certificates
+    std::string certificate;     // api.tls.certificate: PEM, the host's certificate, then intermediates
+    std::string privateKey;      // api.tls.private_key: PEM, not encrypted
+    std::string clientCa;        // api.tls.client_ca: PEM CA certificates; empty: no client certificates
     std::string clientCrl = "";  // api.tls.client_crl: PEM CRLs of those CAs; revoked client certificates refused
 };
 

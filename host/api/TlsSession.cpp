@@ -49,9 +49,12 @@ int bioRead(BIO* bio, char* data, int length) {
 
 long bioControl(BIO* bio, int command, long, void*) {
     switch (command) {
-        case BIO_CTRL_FLUSH: return 1;  // nothing is buffered here
-        case BIO_CTRL_EOF: return BIO_test_flags(bio, BIO_FLAGS_IN_EOF) != 0 ? 1 : 0;
-        default: return 0;
+        case BIO_CTRL_FLUSH:
+            return 1;  // nothing is buffered here
+        case BIO_CTRL_EOF:
+            return BIO_test_flags(bio, BIO_FLAGS_IN_EOF) != 0 ? 1 : 0;
+        default:
+            return 0;
     }
 }
 
@@ -165,9 +168,12 @@ void TlsSession::closeNotify() {
 TlsSession::Step TlsSession::stepOf(int result) {
     const int error = errno;  // of the socket call that failed, if one did
     switch (SSL_get_error(ssl_, result)) {
-        case SSL_ERROR_WANT_READ: return Step::wantRead;
-        case SSL_ERROR_WANT_WRITE: return Step::wantWrite;
-        case SSL_ERROR_ZERO_RETURN: return Step::closed;
+        case SSL_ERROR_WANT_READ:
+            return Step::wantRead;
+        case SSL_ERROR_WANT_WRITE:
+            return Step::wantWrite;
+        case SSL_ERROR_ZERO_RETURN:
+            return Step::closed;
         case SSL_ERROR_SYSCALL:
             broken_ = true;
             failure_ = takeOpenSslErrors(error != 0 ? std::strerror(error) : "the connection ended");
@@ -186,7 +192,8 @@ void TlsSession::waitFor(Step step, Clock::time_point until) const {
         if (left <= 0) throw Poco::TimeoutException("TLS: the connection made no progress in time");
         const int n = ::poll(&ready, 1, static_cast<int>(left));
         if (n > 0) return;  // ready, or hung up / failed: the next OpenSSL call says which
-        if (n < 0 && errno != EINTR) throw Poco::Net::NetException("TLS: poll failed: " + std::string(std::strerror(errno)));
+        if (n < 0 && errno != EINTR)
+            throw Poco::Net::NetException("TLS: poll failed: " + std::string(std::strerror(errno)));
     }
 }
 

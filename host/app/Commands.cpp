@@ -30,8 +30,8 @@ void printManifest(const plugins::PluginManifest& m) {
               << "version:     " << m.version << "\n"
               << "vendor:      " << m.vendor << "\n"
               << "description: " << m.description << "\n"
-              << "abi:         " << m.abiMajor << "." << m.abiMinor << " (host " << OH_ABI_MAJOR << "."
-              << OH_ABI_MINOR << ")\n"
+              << "abi:         " << m.abiMajor << "." << m.abiMinor << " (host " << OH_ABI_MAJOR << "." << OH_ABI_MINOR
+              << ")\n"
               << "step kinds:\n";
     for (const auto& kind : m.stepKinds) {
         std::cout << "  " << kind.name << " [" << plugins::categoryName(kind.category) << "]"
@@ -110,8 +110,10 @@ int pinPlugins(const std::vector<std::string>& paths, bool checkPermissions) {
     int exitCode = pinTargets(paths, files) ? Application::EXIT_OK : Application::EXIT_DATAERR;
     for (const auto& file : files) {
         const std::string line = pinLineOf(file, checkPermissions);
-        if (line.empty()) exitCode = Application::EXIT_DATAERR;
-        else std::cout << line << "\n";
+        if (line.empty())
+            exitCode = Application::EXIT_DATAERR;
+        else
+            std::cout << line << "\n";
     }
     return exitCode;
 }

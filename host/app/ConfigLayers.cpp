@@ -14,7 +14,6 @@
 
 #include <unistd.h>  // environ
 
-
 namespace orderhost::app {
 namespace {
 namespace fs = std::filesystem;
@@ -54,7 +53,13 @@ const std::set<std::string>& fixedKeys() {
                                                "engine.host_id",
                                                "engine.lease_ms",
                                                "events.webhooks",
-                                               "events.relay_poll_ms", "events.webhook_secret", "events.webhook_ca_file", "events.webhook_max_attempts", "events.amqp_url", "events.amqp_exchange", "events.amqp_ca_file",
+                                               "events.relay_poll_ms",
+                                               "events.webhook_secret",
+                                               "events.webhook_ca_file",
+                                               "events.webhook_max_attempts",
+                                               "events.amqp_url",
+                                               "events.amqp_exchange",
+                                               "events.amqp_ca_file",
                                                "engine.crash_limit",
                                                "engine.steps_per_commit",
                                                "engine.background_runs",
@@ -247,7 +252,8 @@ ConfigLayers ConfigLayers::load(const std::string& mainFile, const std::map<std:
     for (const auto& define : defines) {
         const auto eq = define.find('=');
         const std::string key = Poco::trim(define.substr(0, eq));
-        const std::string shown = "-D " + Poco::trim(define.substr(0, std::min(eq, std::size_t{200})));  // no value: it may be a secret
+        const std::string shown =
+            "-D " + Poco::trim(define.substr(0, std::min(eq, std::size_t{200})));  // no value: it may be a secret
         if (eq == std::string::npos || key.empty()) throw SettingsError(shown + ": expected -D key=value");
         std::string why;
         if (!isKnownSetting(key, why)) throw SettingsError(shown + ": " + why);

@@ -80,8 +80,8 @@ engine::ReloadReport HostReload::apply(bool retireAll) {
             return report;
         }
     }
-    plugins::StagedPlugins staged = registry_.stageReload({settings_.pluginFolders.begin(), settings_.pluginFolders.end()},
-                                                          pins, [this] { return stopping(); });
+    plugins::StagedPlugins staged = registry_.stageReload(
+        {settings_.pluginFolders.begin(), settings_.pluginFolders.end()}, pins, [this] { return stopping(); });
     for (const auto& refusal : staged.refusals) report.errors.push_back({refusal.file, refusal.reason});
     for (const auto& refusal : staged.leftovers) report.stillRefused.push_back({refusal.file, refusal.reason});
     if (staged.interrupted || stopping()) {
@@ -117,11 +117,13 @@ bool HostReload::planChains(const plugins::StagedPlugins& staged, bool retireAll
     const std::shared_ptr<const engine::ChainSet> current = catalog_.current();
     const chains::ChainDirectoryResult loaded = chains::loadChainDirectory(settings_.chainsFolder);
     try {
-        plan = engine::planChainReload(*current, loaded, registry_, services::systemClockMs,
-                                       [this] { return store::unfinishedOrdersByChain(database_); }, &staged);
+        plan = engine::planChainReload(
+            *current, loaded, registry_, services::systemClockMs,
+            [this] { return store::unfinishedOrdersByChain(database_); }, &staged);
     } catch (const store::StoreError& e) {
         // Without the census a removed chain version could be dropped under its orders.
-        report.errors.push_back({"database", std::string("cannot count the unfinished orders per chain version: ") + e.what()});
+        report.errors.push_back(
+            {"database", std::string("cannot count the unfinished orders per chain version: ") + e.what()});
         report.databaseUnavailable = true;
         return false;
     }
@@ -166,7 +168,8 @@ bool HostReload::migrate(const plugins::StagedPlugins& staged, engine::ReloadRep
             for (const int version : applied.versions) ran.push_back(applied.pluginId + " " + std::to_string(version));
         } catch (const std::exception& e) {
             report.errors.push_back(
-                {build->manifest.file, std::string(e.what()) + "; the chains and plugin builds loaded before serve on; "
+                {build->manifest.file, std::string(e.what()) +
+                                           "; the chains and plugin builds loaded before serve on; "
                                            "migrations this reload ran before it stay (they are forward-only): " +
                                            joined(ran)});
             return false;

@@ -44,8 +44,7 @@ namespace orderhost::app {
 class HostReload {
 public:
     HostReload(const HostSettings& settings, plugins::PluginRegistry& registry, engine::ChainCatalog& catalog,
-               store::Database& database, store::Datasources* datasources,
-               std::function<bool()> stopPending = {});
+               store::Database& database, store::Datasources* datasources, std::function<bool()> stopPending = {});
 
     // Thread-safe; logs what it did or why it refused. `requestedBy` names who asked, for the log.
     engine::ReloadReport reload(const std::string& requestedBy, bool retireAll = false);

@@ -33,7 +33,8 @@ bool namesThisMachine(const std::string& url) {
 std::string workerBinaryPath() {
     std::error_code ec;
     const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    return (ec ? std::filesystem::path("orderhost-plugin-worker") : self.parent_path() / "orderhost-plugin-worker").string();
+    return (ec ? std::filesystem::path("orderhost-plugin-worker") : self.parent_path() / "orderhost-plugin-worker")
+        .string();
 }
 
 plugins::LoadedPlugin loadIsolated(const std::filesystem::path& file, const isolation::IsolationSettings& settings) {
@@ -64,8 +65,10 @@ void HostRuntime::loadPluginsAndChains() {
     isolation.restartBackoff = std::chrono::milliseconds(settings_.pluginRestartBackoffMs);
     isolation.restartBackoffMax = std::chrono::milliseconds(settings_.pluginRestartBackoffMaxMs);
     isolation.healthReport = [problems = &problems_](const std::string& key, const std::string& problem) {
-        if (problem.empty()) problems->clear(key);
-        else problems->report(key, problem);
+        if (problem.empty())
+            problems->clear(key);
+        else
+            problems->report(key, problem);
     };
     options.loadIsolated = [isolation](const std::filesystem::path& file, const std::filesystem::path& loadFrom) {
         isolation::IsolationSettings settings = isolation;
@@ -96,7 +99,8 @@ void HostRuntime::loadPluginsAndChains() {
 
 void HostRuntime::openDatasources() {
     std::map<std::string, store::DatasourceConfig> configs;
-    for (const auto& [name, datasource] : settings_.datasources) configs[name] = {datasource.connection, datasource.poolSize};
+    for (const auto& [name, datasource] : settings_.datasources)
+        configs[name] = {datasource.connection, datasource.poolSize};
     // Named datasources open now: one that cannot be reached stops the start, not an order.
     datasources_ = std::make_unique<store::Datasources>(*database_, configs);
     for (const auto& applied : services::applyPluginMigrations(*registry_, *datasources_)) {
@@ -119,15 +123,17 @@ void HostRuntime::checkAuthentication() {
                                  "--role erp`, or set http.address = 127.0.0.1");
     }
     if (!listensOnLoopbackOnly() && !settings_.apiTls)
-        spdlog::warn("listening on {} (beyond loopback) without TLS: API keys and orders cross the network in clear "
-                     "text. Set api.tls.certificate and api.tls.private_key, or listen on loopback behind a reverse "
-                     "proxy that terminates TLS",
-                     settings_.httpAddress);
+        spdlog::warn(
+            "listening on {} (beyond loopback) without TLS: API keys and orders cross the network in clear "
+            "text. Set api.tls.certificate and api.tls.private_key, or listen on loopback behind a reverse "
+            "proxy that terminates TLS",
+            settings_.httpAddress);
     if (!settings_.apiToken.empty())
         spdlog::warn("api.token is one shared key with every role; prefer API keys with roles (orderhost keys create)");
     if (active == 0 && settings_.apiToken.empty() && !settings_.apiRequireKeys)
-        spdlog::warn("no API keys yet: every caller on this machine has every role until the first key is created "
-                     "(orderhost keys create), or api.require_keys = true");
+        spdlog::warn(
+            "no API keys yet: every caller on this machine has every role until the first key is created "
+            "(orderhost keys create), or api.require_keys = true");
     else
         spdlog::info("API keys required ({} active key(s))", active);
 }
@@ -145,8 +151,8 @@ void HostRuntime::startEngine() {
     // The default id holds the bound port: no other live process on this machine can have it,
     // so at start this host may take back the orders its previous run held (OrderRecovery).
     const std::string port = ":" + std::to_string(socket_->address().port());
-    engineSettings.hostId = !settings_.hostId.empty() ? settings_.hostId
-                                                      : Poco::Net::DNS::hostName().substr(0, 64 - port.size()) + port;
+    engineSettings.hostId =
+        !settings_.hostId.empty() ? settings_.hostId : Poco::Net::DNS::hostName().substr(0, 64 - port.size()) + port;
     engineSettings.leaseMs = settings_.leaseMs;
     engineSettings.crashLimit = settings_.crashLimit;
     engineSettings.stepsPerCommit = settings_.stepsPerCommit;
@@ -187,9 +193,9 @@ void HostRuntime::startEngine() {
 }
 
 void HostRuntime::startHttp() {
-    apiContext_.reset(new api::ApiContext{*intake_, *signals_, *store_, chains_, *registry_,
-                                          api::ApiSettings{settings_.httpMaxBodyBytes, settings_.apiToken,
-                                                           settings_.httpIdempotencyTtlSeconds}});
+    apiContext_.reset(new api::ApiContext{
+        *intake_, *signals_, *store_, chains_, *registry_,
+        api::ApiSettings{settings_.httpMaxBodyBytes, settings_.apiToken, settings_.httpIdempotencyTtlSeconds}});
     apiContext_->settings.requireKeys = settings_.apiRequireKeys || !listensOnLoopbackOnly();
     apiContext_->apiKeys = apiKeys_.get();
     idempotency_ = std::make_unique<store::IdempotencyStore>(*database_);
@@ -270,7 +276,8 @@ void HostRuntime::start() {
     checkAuthentication();
     startEngine();
     startHttp();
-    spdlog::info("orderhost listening on {}://{}:{}", settings_.apiTls ? "https" : "http", settings_.httpAddress, port());
+    spdlog::info("orderhost listening on {}://{}:{}", settings_.apiTls ? "https" : "http", settings_.httpAddress,
+                 port());
 }
 
 std::size_t HostRuntime::stop() {
@@ -286,15 +293,16 @@ std::size_t HostRuntime::stop() {
     }
     if (intake_) intake_->stopAsyncRuns();  // after HTTP: waits for the runs in progress
     if (recovery_) recovery_->stop();       // likewise, for the orders being resumed
-    if (reload_) reload_->close();  // after HTTP: a reload the drain gave up on ends before anything is freed
-    if (poller_) poller_->stop();  // after HTTP: no request can be mid-chain any more
-    if (relay_) relay_->stop();    // waits for a delivery in flight, hands its leases over
+    if (reload_) reload_->close();          // after HTTP: a reload the drain gave up on ends before anything is freed
+    if (poller_) poller_->stop();           // after HTTP: no request can be mid-chain any more
+    if (relay_) relay_->stop();             // waits for a delivery in flight, hands its leases over
     const std::size_t left = engine_ ? engine_->workers().busyCount() : 0;
     if (left > 0) {
-        spdlog::warn("stopping without {} plugin call(s) still running after engine.shutdown_grace_ms = {} ms: their "
-                     "orders resume from their last checkpoint when their lease expires (at once when this host "
-                     "starts again with the same id)",
-                     left, settings_.shutdownGraceMs);
+        spdlog::warn(
+            "stopping without {} plugin call(s) still running after engine.shutdown_grace_ms = {} ms: their "
+            "orders resume from their last checkpoint when their lease expires (at once when this host "
+            "starts again with the same id)",
+            left, settings_.shutdownGraceMs);
     }
     return left;
 }

@@ -8,13 +8,13 @@
 #include "host/app/HostReload.h"
 #include "host/app/HostSettings.h"
 #include "host/app/SqliteHostLock.h"
-#include "host/engine/OrderIntake.h"
-#include "host/engine/ReadyChain.h"
 #include "host/engine/Engine.h"
-#include "host/events/OutboxRelay.h"
+#include "host/engine/OrderIntake.h"
 #include "host/engine/OrderPoller.h"
 #include "host/engine/OrderRecovery.h"
 #include "host/engine/OrderSignals.h"
+#include "host/engine/ReadyChain.h"
+#include "host/events/OutboxRelay.h"
 #include "host/plugins/PluginRegistry.h"
 #include "host/store/ApiKeyStore.h"
 #include "host/store/Database.h"
@@ -62,7 +62,7 @@ private:
     // before the engine): declared first, so it outlives both.
     engine::HealthProblems problems_;
     std::unique_ptr<plugins::PluginRegistry> registry_;
-    engine::ChainCatalog chains_;  // swapped whole by reload_
+    engine::ChainCatalog chains_;                   // swapped whole by reload_
     std::unique_ptr<SqliteHostLock> databaseLock_;  // before database_: released after it closes
     std::unique_ptr<store::Database> database_;
     std::unique_ptr<store::Datasources> datasources_;  // after database_: destroyed first
@@ -77,9 +77,9 @@ private:
     std::unique_ptr<engine::OrderRecovery> recovery_;  // after engine_ and commands_: stopped first
     std::unique_ptr<engine::OrderPoller> poller_;
     std::unique_ptr<Poco::Net::ServerSocket> socket_;
-    std::unique_ptr<HostReload> reload_;  // SIGHUP and POST /v1/admin/reload
-    std::unique_ptr<api::Operations> operations_;  // GET /metrics, readiness
-    std::unique_ptr<store::ApiKeyStore> apiKeys_;  // API keys (api/ApiKeyCache.h)
+    std::unique_ptr<HostReload> reload_;                    // SIGHUP and POST /v1/admin/reload
+    std::unique_ptr<api::Operations> operations_;           // GET /metrics, readiness
+    std::unique_ptr<store::ApiKeyStore> apiKeys_;           // API keys (api/ApiKeyCache.h)
     std::unique_ptr<store::IdempotencyStore> idempotency_;  // Idempotency-Key replies, for the API
     std::unique_ptr<api::ApiContext> apiContext_;
     std::size_t maxStepThreads_ = 0;  // the engine's, for /v1/health

@@ -27,7 +27,8 @@ std::vector<std::string> splitList(const std::string& text) {
     return items;
 }
 
-int intSetting(const Poco::Util::AbstractConfiguration& config, const std::string& key, int fallback, int min, int max) {
+int intSetting(const Poco::Util::AbstractConfiguration& config, const std::string& key, int fallback, int min,
+               int max) {
     int value = fallback;
     try {
         value = config.getInt(key, fallback);
@@ -53,8 +54,8 @@ std::string logLevelSetting(const Poco::Util::AbstractConfiguration& config) {
     static const std::set<std::string> levels = {"trace", "debug", "info", "warning", "error", "critical", "off"};
     const std::string level = config.getString("log.level", "info");
     if (levels.count(level) == 0) {
-        throw SettingsError("setting log.level must be one of trace, debug, info, warning, error, critical, off; got '" +
-                            level + "'");
+        throw SettingsError(
+            "setting log.level must be one of trace, debug, info, warning, error, critical, off; got '" + level + "'");
     }
     return level;
 }
@@ -88,14 +89,16 @@ void readTls(const Poco::Util::AbstractConfiguration& config, const std::string&
     s.apiTlsFiles.clientCa = resolvePath(base, config.getString("api.tls.client_ca", ""));
     s.apiTlsFiles.clientCrl = resolvePath(base, config.getString("api.tls.client_crl", ""));
     if (!s.apiTlsFiles.clientCrl.empty() && s.apiTlsFiles.clientCa.empty())
-        throw SettingsError("setting api.tls.client_crl needs api.tls.client_ca (it revokes client certificates "
-                            "those CAs signed)");
+        throw SettingsError(
+            "setting api.tls.client_crl needs api.tls.client_ca (it revokes client certificates "
+            "those CAs signed)");
     const bool certificate = !s.apiTlsFiles.certificate.empty();
     const bool key = !s.apiTlsFiles.privateKey.empty();
     if (!certificate && !key && s.apiTlsFiles.clientCa.empty()) return;
     if (!certificate && !key)
-        throw SettingsError("setting api.tls.client_ca needs api.tls.certificate and api.tls.private_key (client "
-                            "certificates are asked for in the TLS handshake)");
+        throw SettingsError(
+            "setting api.tls.client_ca needs api.tls.certificate and api.tls.private_key (client "
+            "certificates are asked for in the TLS handshake)");
     if (!key) throw SettingsError("setting api.tls.private_key is required with api.tls.certificate");
     if (!certificate) throw SettingsError("setting api.tls.certificate is required with api.tls.private_key");
     if (!loadFiles) return;
@@ -121,8 +124,7 @@ void readDatasources(const Poco::Util::AbstractConfiguration& config, const std:
 
 }  // namespace
 
-HostSettings readHostSettings(const std::string& file, const Poco::Util::AbstractConfiguration& config,
-                              bool tlsFiles) {
+HostSettings readHostSettings(const std::string& file, const Poco::Util::AbstractConfiguration& config, bool tlsFiles) {
     checkedKeys(file);
     const std::string base = fs::absolute(file).parent_path().string();
     HostSettings s;
@@ -165,8 +167,10 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
         }
     }
     for (const auto& id : splitList(config.getString("plugins.isolate", ""))) {
-        if (id == "*") s.pluginIsolateAll = true;
-        else s.pluginIsolate.insert(id);
+        if (id == "*")
+            s.pluginIsolateAll = true;
+        else
+            s.pluginIsolate.insert(id);
     }
     s.pluginIsolateWorkers = intSetting(config, "plugins.isolate_workers", s.pluginIsolateWorkers, 1, 64);
     s.pluginRestartBackoffMs =
@@ -211,8 +215,9 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     s.webhookSecrets = splitList(config.getString("events.webhook_secret", ""));
     for (const auto& secret : s.webhookSecrets)
         if (secret.size() < 16)  // a short key is guessable offline from one signed request
-            throw SettingsError("setting events.webhook_secret: each secret must have at least 16 characters (one has " +
-                                std::to_string(secret.size()) + ")");
+            throw SettingsError(
+                "setting events.webhook_secret: each secret must have at least 16 characters (one has " +
+                std::to_string(secret.size()) + ")");
     s.logLevel = logLevelSetting(config);
     s.logFormat = config.getString("log.format", s.logFormat);
     if (s.logFormat != "text" && s.logFormat != "json")

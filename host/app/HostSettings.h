@@ -45,7 +45,7 @@ struct HostSettings {
     int httpRetryAfterSeconds = 1;        // Retry-After of 503 and 429 refusals
     std::size_t httpMaxBodyBytes = 1024 * 1024;
     int httpIdempotencyTtlSeconds = 86400;  // how long an Idempotency-Key's reply is kept
-    std::string apiToken;  // api.token: one shared key with every role (prefer API keys)
+    std::string apiToken;                   // api.token: one shared key with every role (prefer API keys)
     // api.require_keys: a key is needed even before the first one exists. Always so when the
     // host listens beyond loopback (and it refuses to start there without a key).
     bool apiRequireKeys = false;
@@ -85,11 +85,11 @@ struct HostSettings {
     // Who holds an order's lease while running it. Empty: "<hostname>:<http port>", which
     // stays the same across restarts, so a restarted host resumes its own orders at once.
     std::string hostId;
-    int leaseMs = 30000;  // how long another host waits after a host stopped renewing
-    int crashLimit = 3;   // plugin calls that died with the host before the order is held
+    int leaseMs = 30000;      // how long another host waits after a host stopped renewing
+    int crashLimit = 3;       // plugin calls that died with the host before the order is held
     int stepsPerCommit = 16;  // steps without external effects committed together (1: each alone)
     int backgroundRuns = 4;   // threads for respond-async runs, and for resuming orders after a restart
-    int stepWorkers = 64;  // threads plugin calls run on (engine.step_workers)
+    int stepWorkers = 64;     // threads plugin calls run on (engine.step_workers)
     // After SIGTERM, how long running plugin calls may take to return before the host stops
     // without them (their orders resume from their last checkpoint when their lease expires).
     int shutdownGraceMs = 5000;
@@ -103,9 +103,11 @@ struct HostSettings {
     std::vector<std::string> webhookSecrets;
     std::string webhookCaFile;
     int webhookMaxAttempts = 0;
-    std::string amqpUrl;                           // events.amqp_url: publish every event there too
+    std::string amqpUrl;                            // events.amqp_url: publish every event there too
     std::string amqpExchange = "orderhost.events";  // events.amqp_exchange
-    std::string amqpCaFile;  // events.amqp_ca_file: CAs of an amqps:// broker; empty: the system's  // events.webhook_max_attempts: then a dead letter; 0: never  // events.webhook_ca_file: CAs for https:// webhooks; empty: the system's
+    std::string amqpCaFile;  // events.amqp_ca_file: CAs of an amqps:// broker; empty: the system's  //
+                             // events.webhook_max_attempts: then a dead letter; 0: never  // events.webhook_ca_file:
+                             // CAs for https:// webhooks; empty: the system's
 
     std::string logLevel = "info";
     std::string logFormat = "text";  // log.format: text | json

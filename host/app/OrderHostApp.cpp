@@ -4,8 +4,8 @@
 #include "host/app/ConfigLayers.h"
 #include "host/app/HostRuntime.h"
 #include "host/app/KeyCommands.h"
-#include "host/app/StopSignals.h"
 #include "host/app/PluginScaffold.h"
+#include "host/app/StopSignals.h"
 #include "host/logging/LogSetup.h"
 
 #include <Poco/Util/HelpFormatter.h>
@@ -23,20 +23,37 @@ void OrderHostApp::defineOptions(Poco::Util::OptionSet& options) {
     ServerApplication::defineOptions(options);
     options.addOption(Option("help", "h", "print this help and exit").required(false).repeatable(false));
     options.addOption(Option("config", "c", "host configuration file (properties format)")
-                          .required(false).repeatable(false).argument("FILE"));
-    options.addOption(Option("define", "D", "override a setting: -D key=value (repeatable; over the files and the environment)")
-                          .required(false).repeatable(true).argument("KEY=VALUE"));
+                          .required(false)
+                          .repeatable(false)
+                          .argument("FILE"));
+    options.addOption(
+        Option("define", "D", "override a setting: -D key=value (repeatable; over the files and the environment)")
+            .required(false)
+            .repeatable(true)
+            .argument("KEY=VALUE"));
     options.addOption(Option("json", "j", "plugins inspect, orders, chains/plugins list: one JSON object per line")
-                          .required(false).repeatable(false));
+                          .required(false)
+                          .repeatable(false));
     options.addOption(Option("lang", "l", "plugin new: the template's language, c or cxx (default cxx)")
-                          .required(false).repeatable(false).argument("LANG"));
+                          .required(false)
+                          .repeatable(false)
+                          .argument("LANG"));
     options.addOption(Option("dir", "d", "plugin new: the folder to create (default: the plugin's short name)")
-                          .required(false).repeatable(false).argument("DIR"));
-    options.addOption(Option("name", "", "keys create: who or what holds the key").required(false).repeatable(false).argument("NAME"));
+                          .required(false)
+                          .repeatable(false)
+                          .argument("DIR"));
+    options.addOption(Option("name", "", "keys create: who or what holds the key")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("NAME"));
     options.addOption(Option("role", "", "keys create: the key's roles, erp, viewer, admin (comma-separated)")
-                          .required(false).repeatable(false).argument("ROLES"));
+                          .required(false)
+                          .repeatable(false)
+                          .argument("ROLES"));
     options.addOption(Option("chains", "", "keys create: limit the key to these chains (comma-separated)")
-                          .required(false).repeatable(false).argument("LIST"));
+                          .required(false)
+                          .repeatable(false)
+                          .argument("LIST"));
     cli::defineHostCommandOptions(options);
 }
 
@@ -70,23 +87,24 @@ void OrderHostApp::handleOption(const std::string& name, const std::string& valu
 void OrderHostApp::printHelp() const {
     Poco::Util::HelpFormatter help(options());
     help.setCommand(commandName());
-    help.setUsage("[--config FILE] [serve]\n"
-                  "       plugins inspect [--config FILE] [--json] PLUGIN.so...\n"
-                  "       plugins pin [--config FILE] FOLDER|PLUGIN.so...\n"
-                  "       chains validate [--config FILE] CHAIN.yaml...\n"
-                  "       db migrate --config FILE\n"
-                  "       config show --config FILE [-D key=value]...\n"
-                  "       keys create --config FILE --name NAME --role erp|viewer|admin[,...] [--chains A,B]\n"
-                  "       keys list --config FILE [--json]    keys revoke --config FILE KEY_ID\n"
-                  "       plugin new NAME [--lang c|cxx] [--dir DIR]\n"
-                  "  against a running host ([--url URL] [--token TOKEN] | [--config FILE]):\n"
-                  "       orders list [--state S] [--customer C] [--chain X] [--limit N] [--page-size N] [--json]\n"
-                  "       orders show ID | --ref ORDER_REF [--json]\n"
-                  "       orders retry|release ID [--note TEXT]    orders cancel ID [--reason TEXT]\n"
-                  "       chains list [--json]    plugins list [--json]    reload\n"
-                  "  exit codes: 0 ok, 64 usage (and orders hold: the API cannot hold an order), 65 refused by the\n"
-                  "  host (4xx), 69 host unreachable, 75 try again (503/429), 76 unexpected reply, 77 token refused,\n"
-                  "  78 bad configuration");
+    help.setUsage(
+        "[--config FILE] [serve]\n"
+        "       plugins inspect [--config FILE] [--json] PLUGIN.so...\n"
+        "       plugins pin [--config FILE] FOLDER|PLUGIN.so...\n"
+        "       chains validate [--config FILE] CHAIN.yaml...\n"
+        "       db migrate --config FILE\n"
+        "       config show --config FILE [-D key=value]...\n"
+        "       keys create --config FILE --name NAME --role erp|viewer|admin[,...] [--chains A,B]\n"
+        "       keys list --config FILE [--json]    keys revoke --config FILE KEY_ID\n"
+        "       plugin new NAME [--lang c|cxx] [--dir DIR]\n"
+        "  against a running host ([--url URL] [--token TOKEN] | [--config FILE]):\n"
+        "       orders list [--state S] [--customer C] [--chain X] [--limit N] [--page-size N] [--json]\n"
+        "       orders show ID | --ref ORDER_REF [--json]\n"
+        "       orders retry|release ID [--note TEXT]    orders cancel ID [--reason TEXT]\n"
+        "       chains list [--json]    plugins list [--json]    reload\n"
+        "  exit codes: 0 ok, 64 usage (and orders hold: the API cannot hold an order), 65 refused by the\n"
+        "  host (4xx), 69 host unreachable, 75 try again (503/429), 76 unexpected reply, 77 token refused,\n"
+        "  78 bad configuration");
     help.setHeader("orderhost runs customer orders through chains of plugin steps.");
     help.format(std::cout);
 }
@@ -97,9 +115,7 @@ int OrderHostApp::main(const std::vector<std::string>& args) {
         return EXIT_OK;
     }
     const std::vector<std::string> rest(args.size() > 2 ? args.begin() + 2 : args.end(), args.end());
-    const auto command = [&](const char* a, const char* b) {
-        return args.size() >= 2 && args[0] == a && args[1] == b;
-    };
+    const auto command = [&](const char* a, const char* b) { return args.size() >= 2 && args[0] == a && args[1] == b; };
     try {
         // With --config, its plugins.check_permissions applies (the host's own view).
         const auto checkPermissions = [&] { return configFile_.empty() || loadSettings().pluginCheckPermissions; };

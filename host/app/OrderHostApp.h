@@ -12,8 +12,8 @@
 #pragma once
 
 #include "host/app/ConfigLayers.h"
-#include "host/app/KeyCommands.h"
 #include "host/app/HostSettings.h"
+#include "host/app/KeyCommands.h"
 #include "host/cli/HostCommands.h"
 
 #include <Poco/Util/ServerApplication.h>
@@ -31,7 +31,7 @@ protected:
 
 private:
     int serve();
-    ConfigLayers loadLayers();    // throws SettingsError
+    ConfigLayers loadLayers();  // throws SettingsError
     // Throws SettingsError; `tlsFiles`: see readHostSettings (serve needs them loaded).
     HostSettings loadSettings(bool tlsFiles = false);
     void printHelp() const;
@@ -42,8 +42,8 @@ private:
     std::vector<std::string> defines_;  // -D key=value, in command-line order
     bool helpRequested_ = false;
     bool jsonOutput_ = false;
-    std::string pluginLang_;  // plugin new --lang
-    std::string pluginDir_;   // plugin new --dir
+    std::string pluginLang_;      // plugin new --lang
+    std::string pluginDir_;       // plugin new --dir
     KeyOptions keyOptions_;       // keys create: --name, --role, --chains
     cli::CliOptions cliOptions_;  // orders/chains list/plugins list: --url, --token, --state, ...
 };

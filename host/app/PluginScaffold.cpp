@@ -59,8 +59,9 @@ std::string readFile(const fs::path& file) {
 }  // namespace
 
 std::optional<PluginNames> pluginNamesFor(const std::string& name, std::string& error) {
-    const std::string hint = "use a plugin id such as com.acme.fraud-check, or a short name such as fraud-check "
-                             "(lower-case letters and digits, words joined by single '-', a letter first)";
+    const std::string hint =
+        "use a plugin id such as com.acme.fraud-check, or a short name such as fraud-check "
+        "(lower-case letters and digits, words joined by single '-', a letter first)";
     std::vector<std::string> labels;
     std::stringstream parts(name);
     for (std::string label; std::getline(parts, label, '.');) labels.push_back(label);
@@ -101,7 +102,8 @@ std::string findPluginTemplate(const std::string& lang) {
     if (const char* override = std::getenv("ORDERHOST_SDK_TEMPLATES"); override && *override)
         candidates.push_back(fs::path(override) / lang);
     const fs::path binary = runningBinary();
-    if (!binary.empty()) candidates.push_back(binary.parent_path().parent_path() / "share/orderhost-sdk/templates" / lang);
+    if (!binary.empty())
+        candidates.push_back(binary.parent_path().parent_path() / "share/orderhost-sdk/templates" / lang);
     candidates.push_back(fs::path(ORDERHOST_SOURCE_SDK_DIR) / (lang == "c" ? "template-c" : "template"));
     for (const fs::path& candidate : candidates) {
         std::error_code ignored;
@@ -145,7 +147,8 @@ int newPlugin(const std::vector<std::string>& args, const std::string& lang, con
     const std::string templateDir = findPluginTemplate(language);
     if (templateDir.empty()) {
         std::cerr << "no " << language << " plugin template found: install the SDK (apt install orderhost-dev, or "
-                  << "cmake --install next to this orderhost), or set ORDERHOST_SDK_TEMPLATES to its share/orderhost-sdk/templates folder\n";
+                  << "cmake --install next to this orderhost), or set ORDERHOST_SDK_TEMPLATES to its "
+                     "share/orderhost-sdk/templates folder\n";
         return Application::EXIT_CONFIG;
     }
     const fs::path destination = dir.empty() ? fs::path(names->shortName) : fs::path(dir);
@@ -169,8 +172,8 @@ int newPlugin(const std::vector<std::string>& args, const std::string& lang, con
               << "  step kind:  " << names->shortName << " (" << d << "/build/" << names->shortName << ".so)\n"
               << "  tables:     prefix them with " << names->tablePrefix << "\n"
               << "build and test it against the installed SDK:\n"
-              << "  cmake -S " << d << " -B " << d << "/build -DCMAKE_PREFIX_PATH="
-              << (installed ? prefix.string() : "<SDK install prefix>") << "\n"
+              << "  cmake -S " << d << " -B " << d
+              << "/build -DCMAKE_PREFIX_PATH=" << (installed ? prefix.string() : "<SDK install prefix>") << "\n"
               << "  cmake --build " << d << "/build\n"
               << "  ctest --test-dir " << d << "/build --output-on-failure\n";
     return Application::EXIT_OK;

@@ -33,8 +33,8 @@ SqliteHostLock::SqliteHostLock(const std::string& connectionString) {
     const std::string path = *file + ".host-lock";
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0)
-        throw std::runtime_error("cannot open the host lock file " + path + " next to the SQLite database: " +
-                                 std::strerror(errno));
+        throw std::runtime_error("cannot open the host lock file " + path +
+                                 " next to the SQLite database: " + std::strerror(errno));
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
         const int error = errno;
         const std::string holder = readHolder(fd_);

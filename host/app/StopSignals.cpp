@@ -65,9 +65,10 @@ bool stopSignalPending() {
 void exitIfStoppingTakesLonger(std::chrono::seconds bound) {
     std::thread([bound] {
         std::this_thread::sleep_for(bound);
-        spdlog::critical("stopping took longer than {} s (host.shutdown_timeout_s), probably a plugin call that does "
-                         "not return: exiting now; orders mid-chain resume at the next start",
-                         bound.count());
+        spdlog::critical(
+            "stopping took longer than {} s (host.shutdown_timeout_s), probably a plugin call that does "
+            "not return: exiting now; orders mid-chain resume at the next start",
+            bound.count());
         spdlog::shutdown();
         std::_Exit(kExitStopTooSlow);
     }).detach();

@@ -35,9 +35,9 @@ enum class FailurePolicy {
 
 // What happens when a suspended step's signal does not arrive in time.
 enum class SignalTimeoutPolicy {
-    Failure,  // the step failed (code signal_timeout): its on_failure policy applies (default)
-    Rerun,    // the step runs again and finds {"timed_out": true} at /signals/<signal>
-    Continue, // the chain goes on with the next step
+    Failure,   // the step failed (code signal_timeout): its on_failure policy applies (default)
+    Rerun,     // the step runs again and finds {"timed_out": true} at /signals/<signal>
+    Continue,  // the chain goes on with the next step
 };
 
 inline constexpr const char* kFailurePolicies[] = {"compensate", "fail", "hold", "continue"};
@@ -47,16 +47,16 @@ inline constexpr const char* kSignalTimeoutPolicies[] = {"failure", "rerun", "co
 inline constexpr const char* kManualActionSignal = "manual_action";
 
 struct StepDefinition {
-    std::string name;        // unique within the chain, [a-z0-9-]+
-    std::string plugin;      // plugin id, e.g. "orderhost.validation"
-    std::string stepKind;    // the step kind's name inside that plugin (YAML field "step")
-    std::string configJson;  // the step's "config" as compact JSON; "{}" when absent
-    int attempts = 1;        // 1..100
-    int backoffMs = 0;       // delay before the 2nd attempt, doubling after; 0 retries at once
+    std::string name;           // unique within the chain, [a-z0-9-]+
+    std::string plugin;         // plugin id, e.g. "orderhost.validation"
+    std::string stepKind;       // the step kind's name inside that plugin (YAML field "step")
+    std::string configJson;     // the step's "config" as compact JSON; "{}" when absent
+    int attempts = 1;           // 1..100
+    int backoffMs = 0;          // delay before the 2nd attempt, doubling after; 0 retries at once
     int maxBackoffMs = 600000;  // cap on that delay
     int timeoutMs = 30000;      // one attempt may take this long, then it counts as failed
     FailurePolicy onFailure = FailurePolicy::Compensate;
-    int signalTimeoutMs = 0;    // a suspended step waits this long (0: as the plugin says, or forever)
+    int signalTimeoutMs = 0;  // a suspended step waits this long (0: as the plugin says, or forever)
     SignalTimeoutPolicy onSignalTimeout = SignalTimeoutPolicy::Failure;
     // The step runs only when this holds on the order document (engine/ConditionEvaluator);
     // null means always. Shared and const: every order on the chain reads the same tree.
@@ -66,8 +66,8 @@ struct StepDefinition {
 };
 
 // The trigger values a chain may declare.
-inline constexpr const char* kChainTriggers[] = {"place_order", "cancel_order", "return_order",
-                                                 "service_order", "custom_order"};
+inline constexpr const char* kChainTriggers[] = {"place_order", "cancel_order", "return_order", "service_order",
+                                                 "custom_order"};
 
 struct ChainDefinition {
     std::string name;     // [a-z0-9-]+, at most 64 characters

@@ -45,8 +45,8 @@ public:
         const bool named = std::any_of(chain.steps.begin(), chain.steps.end(),
                                        [&](const StepDefinition& step) { return step.name == chain.cancellableUntil; });
         if (cancellableUntilNode_ && !chain.cancellableUntil.empty() && !named)
-            error(*cancellableUntilNode_, "\"cancellable_until\" names no step of this chain: \"" +
-                                              chain.cancellableUntil + "\"");
+            error(*cancellableUntilNode_,
+                  "\"cancellable_until\" names no step of this chain: \"" + chain.cancellableUntil + "\"");
     }
 
 private:
@@ -164,7 +164,8 @@ private:
     }
 
     void chainSteps(const Node& value, ChainDefinition& chain) {
-        if (!value.IsSequence()) return error(value, "\"steps\" must be a sequence of steps, got " + describeNode(value));
+        if (!value.IsSequence())
+            return error(value, "\"steps\" must be a sequence of steps, got " + describeNode(value));
         if (value.size() == 0) return error(value, "\"steps\" is empty: a chain needs at least one step");
         if (value.size() > kMaxChainSteps)
             return error(value, "a chain may have at most " + std::to_string(kMaxChainSteps) + " steps");
@@ -221,13 +222,17 @@ private:
     void stepAttempts(const Node& value, StepDefinition& step) { integer(value, "attempts", 1, 100, step.attempts); }
 
     static constexpr int kDayMs = 86400000;
-    void stepBackoff(const Node& value, StepDefinition& step) { integer(value, "backoff_ms", 0, kDayMs, step.backoffMs); }
+    void stepBackoff(const Node& value, StepDefinition& step) {
+        integer(value, "backoff_ms", 0, kDayMs, step.backoffMs);
+    }
     void stepMaxBackoff(const Node& value, StepDefinition& step) {
         integer(value, "max_backoff_ms", 1, kDayMs, step.maxBackoffMs);
     }
 
     static constexpr int kHourMs = 3600000;
-    void stepTimeout(const Node& value, StepDefinition& step) { integer(value, "timeout_ms", 1, kHourMs, step.timeoutMs); }
+    void stepTimeout(const Node& value, StepDefinition& step) {
+        integer(value, "timeout_ms", 1, kHourMs, step.timeoutMs);
+    }
     void stepSignalTimeout(const Node& value, StepDefinition& step) {
         integer(value, "signal_timeout_ms", 0, INT_MAX, step.signalTimeoutMs);
     }
@@ -266,7 +271,7 @@ private:
     std::vector<ChainError>& errors_;
     YamlToJson json_;  // one conversion budget for the whole file
     std::map<std::string, int> stepNameLines_;
-    const Node* currentKey_ = nullptr;  // the key whose value is being read
+    const Node* currentKey_ = nullptr;          // the key whose value is being read
     std::optional<Node> cancellableUntilNode_;  // checked once every step name is known
 };
 
@@ -277,8 +282,11 @@ public:
     void OnDocumentEnd() override {}
     void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
     void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
-    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override { node(mark); }
-    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override {
+        node(mark);
+    }
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {
         node(mark);
     }
     void OnSequenceEnd() override {}
@@ -320,8 +328,8 @@ LoadedFile loadDocuments(std::string_view text, const std::string& file, std::ve
         if (documents > 1) loaded.second = starts.marks.size() > 1 ? starts.marks[1] : YAML::Mark::null_mark();
     } catch (const YAML::DeepRecursion& e) {
         // yaml-cpp's own message for this is just "bad file".
-        errors.push_back({locationOf(e.mark, file), "YAML nests too deeply (more than " +
-                                                        std::to_string(e.depth() - 1) + " levels)"});
+        errors.push_back({locationOf(e.mark, file),
+                          "YAML nests too deeply (more than " + std::to_string(e.depth() - 1) + " levels)"});
     } catch (const YAML::Exception& e) {
         errors.push_back({locationOf(e.mark, file), "YAML syntax error: " + e.msg});
     }
@@ -334,7 +342,8 @@ ChainParseResult parseChainText(std::string_view text, const std::string& fileNa
     ChainParseResult result;
     const std::string& file = fileNameForMessages;
     if (text.size() > kMaxChainFileBytes) {
-        result.errors.push_back({{file, 0, 0}, "the file is larger than " + std::to_string(kMaxChainFileBytes) + " bytes"});
+        result.errors.push_back(
+            {{file, 0, 0}, "the file is larger than " + std::to_string(kMaxChainFileBytes) + " bytes"});
         return result;
     }
     const LoadedFile loaded = loadDocuments(text, file, result.errors);
@@ -345,13 +354,13 @@ ChainParseResult parseChainText(std::string_view text, const std::string& fileNa
     }
     const Node& root = *loaded.first;
     if (loaded.second) {
-        result.errors.push_back({locationOf(*loaded.second, file),
-                                 "a chain file holds exactly one YAML document; found a second one"});
+        result.errors.push_back(
+            {locationOf(*loaded.second, file), "a chain file holds exactly one YAML document; found a second one"});
     }
     if (!root.IsMap()) {
-        result.errors.push_back({locationOf(root.Mark(), file),
-                                 "a chain file must be a mapping (name:, version:, trigger:, steps:), got " +
-                                     describeNode(root)});
+        result.errors.push_back(
+            {locationOf(root.Mark(), file),
+             "a chain file must be a mapping (name:, version:, trigger:, steps:), got " + describeNode(root)});
         return result;
     }
     ChainDefinition chain;
@@ -369,7 +378,8 @@ ChainParseResult parseChainFile(const std::filesystem::path& path) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
     if (!ec && size > kMaxChainFileBytes) {
-        return {std::nullopt, {{{file, 0, 0}, "the file is larger than " + std::to_string(kMaxChainFileBytes) + " bytes"}}};
+        return {std::nullopt,
+                {{{file, 0, 0}, "the file is larger than " + std::to_string(kMaxChainFileBytes) + " bytes"}}};
     }
     std::ifstream in(path, std::ios::binary);
     std::ostringstream content;

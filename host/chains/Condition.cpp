@@ -16,10 +16,9 @@ namespace {
 using YAML::Node;
 
 // The keys that give a condition its meaning; "path" is the only other allowed key.
-constexpr const char* kOperators[] = {"all", "any", "not", "equals", "not_equals",
-                                      "in", "exists", "greater_than", "less_than"};
-constexpr const char* kAllowedFields =
-    "all, any, not, path, equals, not_equals, in, exists, greater_than, less_than";
+constexpr const char* kOperators[] = {"all", "any",    "not",          "equals",   "not_equals",
+                                      "in",  "exists", "greater_than", "less_than"};
+constexpr const char* kAllowedFields = "all, any, not, path, equals, not_equals, in, exists, greater_than, less_than";
 constexpr const char* kValueTypes = "a string, an integer or a boolean";
 
 bool isOperator(const std::string& name) {
@@ -69,19 +68,22 @@ public:
     std::optional<Condition> read(const Node& node, const Node& key, int depth) {
         if (exhausted_) return std::nullopt;
         if (depth > kMaxConditionDepth) {
-            error(node, key, "conditions nest too deeply: all/any/not may nest at most " +
-                                 std::to_string(kMaxConditionDepth) + " levels");
+            error(node, key,
+                  "conditions nest too deeply: all/any/not may nest at most " + std::to_string(kMaxConditionDepth) +
+                      " levels");
             return std::nullopt;
         }
         if (++size_ > kMaxConditionSize) {
             exhausted_ = true;  // said once: every later condition would exceed it too
-            error(node, key, "the condition is too large: at most " + std::to_string(kMaxConditionSize) +
-                                 " conditions (tests and all/any/not) per step, counted after aliases are expanded");
+            error(node, key,
+                  "the condition is too large: at most " + std::to_string(kMaxConditionSize) +
+                      " conditions (tests and all/any/not) per step, counted after aliases are expanded");
             return std::nullopt;
         }
         if (!node.IsMap()) {
-            error(node, key, "a condition must be a mapping (all:, any:, not:, or path: with an operator), got " +
-                                 describeNode(node));
+            error(node, key,
+                  "a condition must be a mapping (all:, any:, not:, or path: with an operator), got " +
+                      describeNode(node));
             return std::nullopt;
         }
         const std::size_t errorsBefore = errors_.size();
@@ -97,10 +99,11 @@ private:
         if (!collectFields(node, fields, op)) return std::nullopt;
         const auto path = fields.find("path");
         if (!op) {
-            error(node, node, path == fields.end() ? "a condition needs all:, any:, not:, or a path: with an operator"
-                                                   : "the test on " + describePath(path->second.value) +
-                                                         " needs an operator: equals, not_equals, in, exists, "
-                                                         "greater_than or less_than");
+            error(node, node,
+                  path == fields.end() ? "a condition needs all:, any:, not:, or a path: with an operator"
+                                       : "the test on " + describePath(path->second.value) +
+                                             " needs an operator: equals, not_equals, in, exists, "
+                                             "greater_than or less_than");
             return std::nullopt;
         }
         Condition condition;
@@ -109,8 +112,7 @@ private:
         if (isCombinator(name)) {
             if (path != fields.end()) {
                 error(path->second.key, path->second.key,
-                      "\"path\" cannot be used together with \"" + name +
-                          "\": give each test inside it its own path");
+                      "\"path\" cannot be used together with \"" + name + "\": give each test inside it its own path");
                 return std::nullopt;
             }
             readCombinator(name, *op, depth, condition);
@@ -137,17 +139,20 @@ private:
             }
             const std::string name = key.Scalar();
             if (name != "path" && !isOperator(name)) {
-                ok = fail(key, key, "unknown field \"" + name + "\" in a condition; allowed fields: " +
-                                        std::string(kAllowedFields));
+                ok = fail(
+                    key, key,
+                    "unknown field \"" + name + "\" in a condition; allowed fields: " + std::string(kAllowedFields));
                 continue;
             }
             const auto [entry, isNew] = fields.emplace(name, Entry{key, value});
             if (!isNew) {
-                ok = fail(key, key, "duplicate field \"" + name + "\" (first given at line " +
-                                        std::to_string(locationOf(entry->second.key.Mark(), file_).line) + ")");
+                ok = fail(key, key,
+                          "duplicate field \"" + name + "\" (first given at line " +
+                              std::to_string(locationOf(entry->second.key.Mark(), file_).line) + ")");
             } else if (isOperator(name) && op) {
-                ok = fail(key, key, "a condition takes exactly one operator, got \"" + op->key.Scalar() +
-                                        "\" and \"" + name + "\"; combine tests with all: or any:");
+                ok = fail(key, key,
+                          "a condition takes exactly one operator, got \"" + op->key.Scalar() + "\" and \"" + name +
+                              "\"; combine tests with all: or any:");
             } else if (isOperator(name)) {
                 op = &entry->second;
             }
@@ -163,21 +168,21 @@ private:
         }
         condition.kind = name == "all" ? ConditionKind::All : ConditionKind::Any;
         if (!op.value.IsSequence())
-            return error(op.value, op.key, "\"" + name + "\" must be a sequence of conditions, got " +
-                                               describeNode(op.value));
+            return error(op.value, op.key,
+                         "\"" + name + "\" must be a sequence of conditions, got " + describeNode(op.value));
         if (op.value.size() == 0)
             return error(op.value, op.key, "\"" + name + "\" is empty: list at least one condition");
         for (std::size_t i = 0; i < op.value.size() && !exhausted_; ++i) {
-            if (auto operand = read(op.value[i], op.key, depth + 1))
-                condition.operands.push_back(std::move(*operand));
+            if (auto operand = read(op.value[i], op.key, depth + 1)) condition.operands.push_back(std::move(*operand));
         }
     }
 
     void readPath(const Entry& path, Condition& condition) {
         const Node& value = path.value;
         if (!value.IsScalar() || resolveScalar(value).kind != ScalarKind::String)
-            return error(value, path.key, "\"path\" must be a string (a JSON Pointer such as /lines/*/kind), got " +
-                                              describeNode(value));
+            return error(
+                value, path.key,
+                "\"path\" must be a string (a JSON Pointer such as /lines/*/kind), got " + describeNode(value));
         const std::string& text = value.Scalar();
         const std::string shown = "\"" + text.substr(0, 80) + "\"";
         if (text.empty() || text.front() != '/')
@@ -187,15 +192,19 @@ private:
         if (!isUtf8(text)) return error(value, path.key, "\"path\" is not valid UTF-8");
         const auto pointer = document::JsonPointer::parse(text);
         if (!pointer)
-            return error(value, path.key, "\"path\" is not a valid JSON Pointer: '~' must be followed by 0 (for '~') "
-                                          "or 1 (for '/'), got " + shown);
+            return error(value, path.key,
+                         "\"path\" is not a valid JSON Pointer: '~' must be followed by 0 (for '~') "
+                         "or 1 (for '/'), got " +
+                             shown);
         const std::vector<std::string>& parts = pointer->tokens();
         if (parts.size() > kMaxConditionPathParts)
-            return error(value, path.key, "\"path\" may have at most " + std::to_string(kMaxConditionPathParts) +
-                                              " parts, got " + std::to_string(parts.size()));
+            return error(value, path.key,
+                         "\"path\" may have at most " + std::to_string(kMaxConditionPathParts) + " parts, got " +
+                             std::to_string(parts.size()));
         if (std::find(parts.begin(), parts.end(), "-") != parts.end())
-            return error(value, path.key, "\"path\" cannot contain the part \"-\": it names the position after the "
-                                          "last array element, where there is never a value");
+            return error(value, path.key,
+                         "\"path\" cannot contain the part \"-\": it names the position after the "
+                         "last array element, where there is never a value");
         condition.path = text;
         condition.pathParts = parts;
     }
@@ -210,15 +219,15 @@ private:
 
     void readInList(const Entry& op, Condition& condition) {
         if (!op.value.IsSequence())
-            return error(op.value, op.key, "\"in\" must be a sequence of values such as [a, b], got " +
-                                               describeNode(op.value));
+            return error(op.value, op.key,
+                         "\"in\" must be a sequence of values such as [a, b], got " + describeNode(op.value));
         if (op.value.size() == 0) return error(op.value, op.key, "\"in\" is empty: list at least one value");
         if (op.value.size() > kMaxConditionInValues)
-            return error(op.value, op.key, "\"in\" may list at most " + std::to_string(kMaxConditionInValues) +
-                                               " values, got " + std::to_string(op.value.size()));
+            return error(op.value, op.key,
+                         "\"in\" may list at most " + std::to_string(kMaxConditionInValues) + " values, got " +
+                             std::to_string(op.value.size()));
         for (std::size_t i = 0; i < op.value.size(); ++i) {
-            if (auto value = readValue(op.value[i], op.key, "each value of \"in\""))
-                condition.values.push_back(*value);
+            if (auto value = readValue(op.value[i], op.key, "each value of \"in\"")) condition.values.push_back(*value);
         }
     }
 
@@ -243,9 +252,9 @@ private:
     // A string, integer or boolean; `what` names the place in messages.
     std::optional<ConditionValue> readValue(const Node& node, const Node& key, const std::string& what) {
         const ResolvedScalar scalar = node.IsScalar() ? resolveScalar(node) : ResolvedScalar{};
-        const bool usable = node.IsScalar() && (scalar.kind == ScalarKind::String ||
-                                                scalar.kind == ScalarKind::Integer ||
-                                                scalar.kind == ScalarKind::Boolean);
+        const bool usable =
+            node.IsScalar() && (scalar.kind == ScalarKind::String || scalar.kind == ScalarKind::Integer ||
+                                scalar.kind == ScalarKind::Boolean);
         if (!usable) {
             error(node, key, what + " must be " + kValueTypes + ", got " + describeNode(node));
             return std::nullopt;

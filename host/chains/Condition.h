@@ -73,17 +73,17 @@ struct ConditionValue {
 
 struct Condition {
     ConditionKind kind = ConditionKind::All;
-    std::vector<Condition> operands;      // All/Any: 1 or more; Not: exactly 1; tests: none
-    std::string path;                     // tests: the JSON Pointer as written
-    std::vector<std::string> pathParts;   // tests: its unescaped parts; "*" is the wildcard
-    std::vector<ConditionValue> values;   // Equals/NotEquals/GreaterThan/LessThan: 1; In: 1+
-    SourceLocation location;              // the condition's mapping in the chain file
+    std::vector<Condition> operands;     // All/Any: 1 or more; Not: exactly 1; tests: none
+    std::string path;                    // tests: the JSON Pointer as written
+    std::vector<std::string> pathParts;  // tests: its unescaped parts; "*" is the wildcard
+    std::vector<ConditionValue> values;  // Equals/NotEquals/GreaterThan/LessThan: 1; In: 1+
+    SourceLocation location;             // the condition's mapping in the chain file
 };
 
 // Reads the value of a step's "when" field. Returns null after appending every problem to
 // `errors` (each at file:line:col). `key` is the "when" key itself: errors about an empty
 // value point at it, because yaml-cpp marks an empty value at the next token.
-std::shared_ptr<const Condition> readCondition(const YAML::Node& value, const YAML::Node& key,
-                                               const std::string& file, std::vector<ChainError>& errors);
+std::shared_ptr<const Condition> readCondition(const YAML::Node& value, const YAML::Node& key, const std::string& file,
+                                               std::vector<ChainError>& errors);
 
 }  // namespace orderhost::chains

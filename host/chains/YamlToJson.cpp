@@ -134,11 +134,16 @@ std::string describeNode(const YAML::Node& node) {
     if (node.IsMap()) return "a mapping";
     if (node.IsSequence()) return "a sequence";
     switch (resolveScalar(node).kind) {
-    case ScalarKind::Null: return "null (an empty value)";
-    case ScalarKind::Boolean: return "a boolean";
-    case ScalarKind::Integer: return "an integer";
-    case ScalarKind::Float: return "a floating-point number";
-    case ScalarKind::String: break;
+        case ScalarKind::Null:
+            return "null (an empty value)";
+        case ScalarKind::Boolean:
+            return "a boolean";
+        case ScalarKind::Integer:
+            return "an integer";
+        case ScalarKind::Float:
+            return "a floating-point number";
+        case ScalarKind::String:
+            break;
     }
     return node.Tag() == "!" ? "a quoted string" : "a string";
 }
@@ -176,7 +181,7 @@ bool YamlToJson::exhausted(const YAML::Node& node, const std::string& message) {
 bool YamlToJson::append(const YAML::Node& node, int depth, std::string& out) {
     if (++values_ > limits_.maxValues)
         return exhausted(node, "the configuration is too large once aliases are expanded (more than " +
-                              std::to_string(limits_.maxValues) + " values in this file)");
+                                   std::to_string(limits_.maxValues) + " values in this file)");
     if (depth > limits_.maxDepth)
         return fail(node, "the configuration nests deeper than " + std::to_string(limits_.maxDepth) +
                               " levels (or an alias refers to itself)");
@@ -187,7 +192,7 @@ bool YamlToJson::append(const YAML::Node& node, int depth, std::string& out) {
     bytes_ += scalar.json.size();
     if (bytes_ > limits_.maxBytes)
         return exhausted(node, "the configuration is too large once aliases are expanded (more than " +
-                              std::to_string(limits_.maxBytes) + " bytes of JSON in this file)");
+                                   std::to_string(limits_.maxBytes) + " bytes of JSON in this file)");
     out += scalar.json;
     return true;
 }

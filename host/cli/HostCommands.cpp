@@ -3,8 +3,8 @@
 #include "host/cli/OrderCommands.h"
 #include "host/cli/OrderDisplay.h"
 
-#include <Poco/JSON/Parser.h>
 #include <Poco/JSON/ParseHandler.h>
+#include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 #include <Poco/Util/Application.h>
 #include <Poco/Util/Option.h>
@@ -22,8 +22,9 @@ struct OptionSpec {
 };
 
 const OptionSpec kOptions[] = {
-    {"url", "URL", "orders/chains list/plugins list: the host's API (default: http.address and http.port of --config, "
-                   "https when it sets api.tls.certificate; else http://127.0.0.1:8080)"},
+    {"url", "URL",
+     "orders/chains list/plugins list: the host's API (default: http.address and http.port of --config, "
+     "https when it sets api.tls.certificate; else http://127.0.0.1:8080)"},
     {"cacert", "FILE", "https: the CAs (PEM) the host's certificate must chain to (default: the system's)"},
     {"cert", "FILE", "https: a client certificate (PEM), when the host requires one (api.tls.client_ca)"},
     {"key", "FILE", "https: the client certificate's private key (PEM)"},
@@ -46,7 +47,8 @@ const char* const kUsage =
     "       orderhost orders cancel ID [--reason TEXT]\n"
     "       orderhost chains list [--json] | plugins list [--json]\n"
     "       orderhost reload [--retire-all]   (chains and plugins, as SIGHUP does)\n"
-    "       each with [--url URL] [--token TOKEN] or [--config FILE]; https: [--cacert FILE] [--cert FILE --key FILE]\n";
+    "       each with [--url URL] [--token TOKEN] or [--config FILE]; https: [--cacert FILE] [--cert FILE --key "
+    "FILE]\n";
 
 // GET `path` and print it: a table, or with --json each member of `listName` on a line.
 int printListing(const HostConnection& host, const std::string& path, const std::string& listName,

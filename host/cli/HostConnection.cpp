@@ -6,8 +6,8 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
-#include <Poco/Net/SSLManager.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/SSLManager.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 #include <Poco/UUIDGenerator.h>
@@ -49,7 +49,8 @@ Poco::JSON::Object::Ptr HostReply::json() const {
         Poco::JSON::Parser parser;
         return parser.parse(body).extract<Poco::JSON::Object::Ptr>();
     } catch (const Poco::Exception& e) {
-        throw BadReply("the host's reply (HTTP " + std::to_string(status) + ") is not a JSON object: " + e.displayText());
+        throw BadReply("the host's reply (HTTP " + std::to_string(status) +
+                       ") is not a JSON object: " + e.displayText());
     }
 }
 
@@ -157,7 +158,9 @@ int reportProblem(const HostReply& reply) {
         if (const auto errors = problem->getArray("errors")) {
             for (std::size_t i = 0; i < errors->size(); ++i) {
                 const auto error = errors->getObject(static_cast<unsigned>(i));
-                if (error) detail += "\n  " + error->optValue<std::string>("field", "") + ": " + error->optValue<std::string>("message", "");
+                if (error)
+                    detail += "\n  " + error->optValue<std::string>("field", "") + ": " +
+                              error->optValue<std::string>("message", "");
             }
         }
     } catch (const Poco::Exception&) {

@@ -22,7 +22,7 @@ namespace orderhost::cli {
 // Where the host is and how to authenticate: --url/--token, else the config and environment.
 struct HostTarget {
     std::string url = "http://127.0.0.1:8080";  // or https://
-    std::string token;  // empty: no Authorization header
+    std::string token;                          // empty: no Authorization header
     // https: the CAs the host's certificate must chain to (--cacert; empty: the system's), and
     // the client certificate and key to present when the host requires one (--cert, --key).
     std::string caFile;
@@ -82,7 +82,7 @@ private:
     HostTarget target_;
     std::string host_;
     unsigned short port_ = 80;
-    std::string prefix_;  // a path the host's API sits under behind a proxy, without trailing '/'
+    std::string prefix_;           // a path the host's API sits under behind a proxy, without trailing '/'
     Poco::Net::Context::Ptr tls_;  // https only
 };
 

@@ -2,8 +2,8 @@
 
 #include "host/cli/OrderDisplay.h"
 
-#include <Poco/JSON/Parser.h>
 #include <Poco/JSON/ParseHandler.h>
+#include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 #include <Poco/Util/Application.h>
 
@@ -30,7 +30,8 @@ long long countOption(const CliOptions& options, const std::string& name, long l
         if (used == given->size() && value >= 1 && value <= max) return value;
     } catch (const std::exception&) {
     }
-    throw UsageError("--" + name + " must be a whole number from 1 to " + std::to_string(max) + ", got '" + *given + "'");
+    throw UsageError("--" + name + " must be a whole number from 1 to " + std::to_string(max) + ", got '" + *given +
+                     "'");
 }
 
 std::string stringify(const Poco::JSON::Object& object) {
@@ -89,7 +90,8 @@ int reportOutcome(const HostReply& reply, const CliOptions& options) {
     return Application::EXIT_OK;
 }
 
-int manualAction(const HostConnection& host, const std::string& id, const std::string& action, const CliOptions& options) {
+int manualAction(const HostConnection& host, const std::string& id, const std::string& action,
+                 const CliOptions& options) {
     Poco::JSON::Object body = noteBody(options);
     body.set("action", action);
     return reportOutcome(host.post("/v1/orders/" + encodeComponent(id) + "/signals/manual_action", stringify(body)),
@@ -125,7 +127,8 @@ int release(const HostConnection& host, const std::string& id, const CliOptions&
 }  // namespace
 
 int listOrders(const HostConnection& host, const CliOptions& options, const std::vector<std::string>& arguments) {
-    if (!arguments.empty()) throw UsageError("orders list takes no arguments; filter with --state, --customer, --chain");
+    if (!arguments.empty())
+        throw UsageError("orders list takes no arguments; filter with --state, --customer, --chain");
     const long long limit = countOption(options, "limit", 0, 1'000'000'000);  // 0: every matching order
     const long long pageSize = countOption(options, "page-size", kDefaultPageSize, kMaxPageSize);
     std::string filters;

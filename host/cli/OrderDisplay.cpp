@@ -14,7 +14,8 @@ long long number(const Poco::JSON::Object& object, const std::string& name) {
 }
 
 // The name of step `index` of chain `name` version `version`, from GET /v1/chains.
-std::string stepName(const Poco::JSON::Object::Ptr& chains, const std::string& name, long long version, long long index) {
+std::string stepName(const Poco::JSON::Object::Ptr& chains, const std::string& name, long long version,
+                     long long index) {
     if (!chains || !chains->has("chains")) return "";
     const auto list = chains->getArray("chains");
     for (std::size_t i = 0; i < list->size(); ++i) {
@@ -42,9 +43,9 @@ void printSteps(std::ostream& out, const Poco::JSON::Object& order) {
     TextTable table({"SEQ", "FINISHED (UTC)", "CHAIN", "STEP", "PLUGIN", "ATTEMPT", "OUTCOME", "CODE", "MESSAGE"});
     for (std::size_t i = 0; i < steps->size(); ++i) {
         const auto step = steps->getObject(static_cast<unsigned>(i));
-        table.add({text(*step, "seq"), formatTime(number(*step, "finished_at")), text(*step, "chain"), text(*step, "step"),
-                   text(*step, "plugin") + " " + text(*step, "step_kind"), text(*step, "attempt"), text(*step, "outcome"),
-                   text(*step, "code"), text(*step, "message")});
+        table.add({text(*step, "seq"), formatTime(number(*step, "finished_at")), text(*step, "chain"),
+                   text(*step, "step"), text(*step, "plugin") + " " + text(*step, "step_kind"), text(*step, "attempt"),
+                   text(*step, "outcome"), text(*step, "code"), text(*step, "message")});
     }
     out << "\nsteps:\n";
     table.print(out);
@@ -130,8 +131,8 @@ void printPlugins(std::ostream& out, const Poco::JSON::Object& plugins) {
         for (std::size_t k = 0; kindList && k < kindList->size(); ++k) {
             kinds += (k ? "," : "") + text(*kindList->getObject(static_cast<unsigned>(k)), "name");
         }
-        table.add({text(*plugin, "id"), text(*plugin, "version"), plugin->optValue<bool>("isolated", false) ? "yes" : "no",
-                   kinds, text(*plugin, "file")});
+        table.add({text(*plugin, "id"), text(*plugin, "version"),
+                   plugin->optValue<bool>("isolated", false) ? "yes" : "no", kinds, text(*plugin, "file")});
     }
     table.print(out);
 }

@@ -53,13 +53,20 @@ JsonType jsonTypeOf(const Var& value) {
 
 const char* describeJsonType(JsonType type) {
     switch (type) {
-    case JsonType::Null: return "null";
-    case JsonType::Boolean: return "a boolean";
-    case JsonType::Integer: return "an integer";
-    case JsonType::Number: return "a number with a fraction or exponent";
-    case JsonType::String: return "a string";
-    case JsonType::Array: return "an array";
-    case JsonType::Object: return "an object";
+        case JsonType::Null:
+            return "null";
+        case JsonType::Boolean:
+            return "a boolean";
+        case JsonType::Integer:
+            return "an integer";
+        case JsonType::Number:
+            return "a number with a fraction or exponent";
+        case JsonType::String:
+            return "a string";
+        case JsonType::Array:
+            return "an array";
+        case JsonType::Object:
+            return "an object";
     }
     return "an unknown type";
 }
@@ -68,8 +75,7 @@ std::optional<std::int64_t> asInt64(const Var& value) {
     if (jsonTypeOf(value) != JsonType::Integer) return std::nullopt;
     if (value.isSigned()) return value.convert<Poco::Int64>();
     const auto unsignedValue = value.convert<Poco::UInt64>();
-    if (unsignedValue > static_cast<Poco::UInt64>(std::numeric_limits<std::int64_t>::max()))
-        return std::nullopt;
+    if (unsignedValue > static_cast<Poco::UInt64>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
     return static_cast<std::int64_t>(unsignedValue);
 }
 
@@ -78,20 +84,34 @@ void appendJsonString(std::string& out, std::string_view text) {
     out.push_back('"');
     for (const char c : text) {
         switch (c) {
-        case '"': out.append("\\\""); break;
-        case '\\': out.append("\\\\"); break;
-        case '\n': out.append("\\n"); break;
-        case '\r': out.append("\\r"); break;
-        case '\t': out.append("\\t"); break;
-        case '\b': out.append("\\b"); break;
-        case '\f': out.append("\\f"); break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) {
-                out.append("\\u00").push_back(hex[(c >> 4) & 0xf]);
-                out.push_back(hex[c & 0xf]);
-            } else {
-                out.push_back(c);
-            }
+            case '"':
+                out.append("\\\"");
+                break;
+            case '\\':
+                out.append("\\\\");
+                break;
+            case '\n':
+                out.append("\\n");
+                break;
+            case '\r':
+                out.append("\\r");
+                break;
+            case '\t':
+                out.append("\\t");
+                break;
+            case '\b':
+                out.append("\\b");
+                break;
+            case '\f':
+                out.append("\\f");
+                break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) {
+                    out.append("\\u00").push_back(hex[(c >> 4) & 0xf]);
+                    out.push_back(hex[c & 0xf]);
+                } else {
+                    out.push_back(c);
+                }
         }
     }
     out.push_back('"');
@@ -151,16 +171,28 @@ void appendArray(std::string& out, const Array& array, MemberOrder order) {
 
 void appendValue(std::string& out, const Var& value, MemberOrder order) {
     switch (jsonTypeOf(value)) {
-    case JsonType::Null: out.append("null"); return;
-    case JsonType::Boolean: out.append(value.extract<bool>() ? "true" : "false"); return;
-    case JsonType::String: appendJsonString(out, value.extract<std::string>()); return;
-    case JsonType::Object: appendObject(out, *value.extract<Object::Ptr>(), order); return;
-    case JsonType::Array: appendArray(out, *value.extract<Array::Ptr>(), order); return;
-    case JsonType::Integer:
-        out.append(value.isSigned() ? std::to_string(value.convert<Poco::Int64>())
-                                    : std::to_string(value.convert<Poco::UInt64>()));
-        return;
-    case JsonType::Number: appendDouble(out, value.convert<double>()); return;
+        case JsonType::Null:
+            out.append("null");
+            return;
+        case JsonType::Boolean:
+            out.append(value.extract<bool>() ? "true" : "false");
+            return;
+        case JsonType::String:
+            appendJsonString(out, value.extract<std::string>());
+            return;
+        case JsonType::Object:
+            appendObject(out, *value.extract<Object::Ptr>(), order);
+            return;
+        case JsonType::Array:
+            appendArray(out, *value.extract<Array::Ptr>(), order);
+            return;
+        case JsonType::Integer:
+            out.append(value.isSigned() ? std::to_string(value.convert<Poco::Int64>())
+                                        : std::to_string(value.convert<Poco::UInt64>()));
+            return;
+        case JsonType::Number:
+            appendDouble(out, value.convert<double>());
+            return;
     }
 }
 

@@ -17,10 +17,14 @@ using Poco::JSON::Object;
 
 const char* toString(Status status) {
     switch (status) {
-    case Status::Ok: return "ok";
-    case Status::InvalidArgument: return "invalid argument";
-    case Status::NotFound: return "not found";
-    case Status::TypeMismatch: return "type mismatch";
+        case Status::Ok:
+            return "ok";
+        case Status::InvalidArgument:
+            return "invalid argument";
+        case Status::NotFound:
+            return "not found";
+        case Status::TypeMismatch:
+            return "type mismatch";
     }
     return "unknown status";
 }
@@ -121,9 +125,9 @@ JsonDocumentResult JsonDocument::parse(std::string_view text, const JsonLimits& 
         return result;
     }
     if (jsonTypeOf(parsed.value) != JsonType::Object) {
-        result.error = JsonParseError{"the document must be a JSON object, not " +
-                                          std::string(describeJsonType(jsonTypeOf(parsed.value))),
-                                      0, 1, 1};
+        result.error = JsonParseError{
+            "the document must be a JSON object, not " + std::string(describeJsonType(jsonTypeOf(parsed.value))), 0, 1,
+            1};
         return result;
     }
     result.document.emplace(limits);
@@ -193,9 +197,12 @@ Status JsonDocument::getSize(std::string_view pointer, std::size_t& out) const {
     Var value;
     const Status status = find(pointer, value);
     if (status != Status::Ok) return status;
-    if (jsonTypeOf(value) == JsonType::Object) out = value.extract<Object::Ptr>()->size();
-    else if (jsonTypeOf(value) == JsonType::Array) out = value.extract<Array::Ptr>()->size();
-    else return Status::TypeMismatch;
+    if (jsonTypeOf(value) == JsonType::Object)
+        out = value.extract<Object::Ptr>()->size();
+    else if (jsonTypeOf(value) == JsonType::Array)
+        out = value.extract<Array::Ptr>()->size();
+    else
+        return Status::TypeMismatch;
     return Status::Ok;
 }
 

@@ -1,8 +1,8 @@
 // A JSON document whose root is an object, read and written through JSON Pointers. It
 // backs the document services of the plugin ABI (get_json, get_string, get_int, get_size,
-// set_json; since 1.1 get_bool, get_key, remove_value) for both the order document (OH_DOC_ORDER) and a step's configuration
-// (OH_DOC_CONFIG), so every operation maps 1:1 onto one service and reports a Status that
-// mirrors oh_status instead of throwing: these calls sit behind a C boundary.
+// set_json; since 1.1 get_bool, get_key, remove_value) for both the order document (OH_DOC_ORDER) and a step's
+// configuration (OH_DOC_CONFIG), so every operation maps 1:1 onto one service and reports a Status that mirrors
+// oh_status instead of throwing: these calls sit behind a C boundary.
 //
 //   auto parsed = JsonDocument::parse(R"({"lines":[{"sku":"A","quantity":2}]})");
 //   JsonDocument& order = *parsed.document;

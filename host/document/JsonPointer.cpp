@@ -35,9 +35,12 @@ std::optional<std::size_t> JsonPointer::arrayIndex(std::string_view token) {
 std::string JsonPointer::escapeToken(std::string_view name) {
     std::string escaped;
     for (const char c : name) {
-        if (c == '~') escaped.append("~0");
-        else if (c == '/') escaped.append("~1");
-        else escaped.push_back(c);
+        if (c == '~')
+            escaped.append("~0");
+        else if (c == '/')
+            escaped.append("~1");
+        else
+            escaped.push_back(c);
     }
     return escaped;
 }

@@ -66,27 +66,31 @@ private:
     }
 
     void skipWhitespace() {
-        while (!atEnd() && (peek() == ' ' || peek() == '\t' || peek() == '\n' || peek() == '\r'))
-            ++pos_;
+        while (!atEnd() && (peek() == ' ' || peek() == '\t' || peek() == '\n' || peek() == '\r')) ++pos_;
     }
 
     bool value(int depth) {
         switch (peek()) {
-        case '{': return object(depth + 1);
-        case '[': return array(depth + 1);
-        case '"': return string(nullptr);
-        case 't': return literal("true");
-        case 'f': return literal("false");
-        case 'n': return literal("null");
-        default:
-            if (peek() == '-' || (peek() >= '0' && peek() <= '9')) return number();
-            return failed("unexpected " + describeHere() + ": expected a JSON value");
+            case '{':
+                return object(depth + 1);
+            case '[':
+                return array(depth + 1);
+            case '"':
+                return string(nullptr);
+            case 't':
+                return literal("true");
+            case 'f':
+                return literal("false");
+            case 'n':
+                return literal("null");
+            default:
+                if (peek() == '-' || (peek() >= '0' && peek() <= '9')) return number();
+                return failed("unexpected " + describeHere() + ": expected a JSON value");
         }
     }
 
     bool enter(int depth) {
-        if (depth > maxDepth_)
-            return failed("nesting deeper than " + std::to_string(maxDepth_) + " levels");
+        if (depth > maxDepth_) return failed("nesting deeper than " + std::to_string(maxDepth_) + " levels");
         ++pos_;
         skipWhitespace();
         return true;
@@ -276,10 +280,14 @@ private:
         const auto lead = static_cast<unsigned char>(peek());
         int length = 0;
         std::uint32_t code = 0, minimum = 0;
-        if (lead >= 0xC2 && lead <= 0xDF) length = 2, code = lead & 0x1F, minimum = 0x80;
-        else if (lead >= 0xE0 && lead <= 0xEF) length = 3, code = lead & 0x0F, minimum = 0x800;
-        else if (lead >= 0xF0 && lead <= 0xF4) length = 4, code = lead & 0x07, minimum = 0x10000;
-        else return failed("invalid UTF-8 " + describeHere());
+        if (lead >= 0xC2 && lead <= 0xDF)
+            length = 2, code = lead & 0x1F, minimum = 0x80;
+        else if (lead >= 0xE0 && lead <= 0xEF)
+            length = 3, code = lead & 0x0F, minimum = 0x800;
+        else if (lead >= 0xF0 && lead <= 0xF4)
+            length = 4, code = lead & 0x07, minimum = 0x10000;
+        else
+            return failed("invalid UTF-8 " + describeHere());
         for (int i = 1; i < length; ++i) {
             if (pos_ + i >= text_.size()) return failed("truncated UTF-8 sequence");
             const auto next = static_cast<unsigned char>(text_[pos_ + i]);
@@ -304,8 +312,8 @@ private:
 std::optional<JsonParseError> checkJsonSyntax(std::string_view text, const JsonLimits& limits) {
     if (text.size() > limits.maxBytes) {
         JsonParseError error;
-        error.message = "input is " + std::to_string(text.size()) + " bytes; the limit is " +
-                        std::to_string(limits.maxBytes);
+        error.message =
+            "input is " + std::to_string(text.size()) + " bytes; the limit is " + std::to_string(limits.maxBytes);
         error.offset = limits.maxBytes;
         return error;
     }

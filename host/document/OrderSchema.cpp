@@ -21,9 +21,7 @@ namespace {
 
 bool isUpper(char c) { return c >= 'A' && c <= 'Z'; }
 bool isLowerOrDigit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-bool isOrderRefChar(char c) {
-    return isUpper(c) || isLowerOrDigit(c) || c == '.' || c == '_' || c == ':' || c == '-';
-}
+bool isOrderRefChar(char c) { return isUpper(c) || isLowerOrDigit(c) || c == '.' || c == '_' || c == ':' || c == '-'; }
 bool isChainNameChar(char c) { return isLowerOrDigit(c) || c == '-'; }
 // U+0000-U+001F and U+007F. In UTF-8 these bytes only ever stand for themselves, so a
 // byte test is exact.
@@ -33,9 +31,8 @@ bool hasNul(const std::string& text) { return text.find('\0') != std::string::np
 
 // Texts are valid UTF-8 (the parser checks), so code points are the non-continuation bytes.
 std::size_t codePoints(const std::string& text) {
-    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    }));
+    return static_cast<std::size_t>(
+        std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 // NUL is refused in every string of the order: the document itself survives it (JSON
@@ -43,7 +40,8 @@ std::size_t codePoints(const std::string& text) {
 // a C ABI, and the SQLite ODBC binding truncates at NUL, so "BOLT-M8\0EVIL" would be stored
 // and processed as "BOLT-M8" while the order says otherwise.
 constexpr char kNoNul[] = "must not contain the NUL character (U+0000)";
-constexpr char kMinorUnits[] = "must be an integer amount in minor units (1999 for 19.99), never a floating-point number";
+constexpr char kMinorUnits[] =
+    "must be an integer amount in minor units (1999 for 19.99), never a floating-point number";
 
 // What a string field must look like. NUL is refused before these rules are applied.
 struct StringRule {
@@ -60,7 +58,8 @@ constexpr StringRule kText200{0, 200, nullptr, ""};
 constexpr StringRule kOrderRef{1, 64, isOrderRefChar, "may only contain letters, digits and . _ : -"};
 constexpr StringRule kChainName{1, 64, isChainNameChar, "may only contain lowercase letters, digits and -"};
 bool isLowerHexOrDash(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-'; }
-constexpr StringRule kQuoteId{36, 36, isLowerHexOrDash, "must be an id as POST /v1/quotes returned it (36 lowercase hex digits and -)"};
+constexpr StringRule kQuoteId{36, 36, isLowerHexOrDash,
+                              "must be an id as POST /v1/quotes returned it (36 lowercase hex digits and -)"};
 constexpr StringRule kCurrency{3, 3, isUpper, "may only contain uppercase letters (ISO 4217, e.g. EUR)"};
 constexpr StringRule kCountry{2, 2, isUpper, "may only contain uppercase letters (ISO 3166-1 alpha-2, e.g. DE)"};
 // A short BCP 47-like tag: "de", "de-CH", "pt-BR", "zh-Hant-TW"; at most 16 characters (what
@@ -73,9 +72,8 @@ bool isLanguageTag(const std::string& tag) {
         const std::size_t length = end - start;
         const auto part = tag.begin() + static_cast<long>(start), stop = tag.begin() + static_cast<long>(end);
         const bool letters = std::all_of(part, stop, [](char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; });
-        const bool alnum = std::all_of(part, stop, [](char c) {
-            return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9');
-        });
+        const bool alnum = std::all_of(
+            part, stop, [](char c) { return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9'); });
         if (first ? !(letters && length >= 2 && length <= 3) : !(alnum && length >= 2 && length <= 8)) return false;
         if (end == tag.size()) return true;
         start = end + 1;
@@ -94,8 +92,9 @@ public:
             return errors_;
         }
         const Object& order = *body.extract<Object::Ptr>();
-        rejectUnknown(order, "", {"order_ref", "chain", "quote_id", "currency", "customer", "lines",
-                                  "shipping_address", "attributes"});
+        rejectUnknown(
+            order, "",
+            {"order_ref", "chain", "quote_id", "currency", "customer", "lines", "shipping_address", "attributes"});
         string(order, "", "order_ref", true, kOrderRef);
         string(order, "", "chain", false, kChainName);
         string(order, "", "quote_id", false, kQuoteId);
@@ -111,8 +110,10 @@ public:
 
 private:
     void add(const std::string& path, const std::string& message) {
-        if (errors_.size() < kMaxSchemaErrors) errors_.push_back({path, message});
-        else if (errors_.size() == kMaxSchemaErrors) errors_.push_back({"", "too many errors; the rest are not listed"});
+        if (errors_.size() < kMaxSchemaErrors)
+            errors_.push_back({path, message});
+        else if (errors_.size() == kMaxSchemaErrors)
+            errors_.push_back({"", "too many errors; the rest are not listed"});
     }
 
     static std::string join(const std::string& parent, const std::string& name) {
@@ -131,21 +132,22 @@ private:
     // cannot hold them.) The parser's depth limit bounds the recursion.
     void rejectNul(const Var& value, const std::string& path) {
         switch (jsonTypeOf(value)) {
-        case JsonType::String:
-            if (hasNul(value.extract<std::string>())) add(path, kNoNul);
-            return;
-        case JsonType::Array: {
-            const Array& array = *value.extract<Array::Ptr>();
-            for (std::size_t i = 0; i < array.size(); ++i)
-                rejectNul(array.get(static_cast<unsigned>(i)), path + "/" + std::to_string(i));
-            return;
-        }
-        case JsonType::Object: {
-            const Object& object = *value.extract<Object::Ptr>();
-            for (const std::string& name : object.getNames()) rejectNul(object.get(name), join(path, name));
-            return;
-        }
-        default: return;
+            case JsonType::String:
+                if (hasNul(value.extract<std::string>())) add(path, kNoNul);
+                return;
+            case JsonType::Array: {
+                const Array& array = *value.extract<Array::Ptr>();
+                for (std::size_t i = 0; i < array.size(); ++i)
+                    rejectNul(array.get(static_cast<unsigned>(i)), path + "/" + std::to_string(i));
+                return;
+            }
+            case JsonType::Object: {
+                const Object& object = *value.extract<Object::Ptr>();
+                for (const std::string& name : object.getNames()) rejectNul(object.get(name), join(path, name));
+                return;
+            }
+            default:
+                return;
         }
     }
 
@@ -174,15 +176,15 @@ private:
         } else if (length < rule.minLength || length > rule.maxLength) {
             add(path, rule.minLength == rule.maxLength
                           ? "must be exactly " + std::to_string(rule.minLength) + " characters long"
-                          : "must be " + std::to_string(rule.minLength) + " to " +
-                                std::to_string(rule.maxLength) + " characters long, got " + std::to_string(length));
+                          : "must be " + std::to_string(rule.minLength) + " to " + std::to_string(rule.maxLength) +
+                                " characters long, got " + std::to_string(length));
         } else if (rule.allowed && !std::all_of(text.begin(), text.end(), rule.allowed)) {
             add(path, rule.refusal);
         }
     }
 
-    void integer(const Object& object, const std::string& parent, const char* name, bool required,
-                 std::int64_t minimum, std::int64_t maximum, const char* notFloat) {
+    void integer(const Object& object, const std::string& parent, const char* name, bool required, std::int64_t minimum,
+                 std::int64_t maximum, const char* notFloat) {
         const std::optional<Var> value = member(object, parent, name, required);
         const std::string path = join(parent, name);
         if (!value) return;
@@ -213,16 +215,16 @@ private:
         const std::optional<Var> email = member(*customer, "/customer", "email", false);
         if (email && jsonTypeOf(*email) == JsonType::String) {
             const std::string& text = email->extract<std::string>();
-            if (std::count(text.begin(), text.end(), '@') != 1)
-                add("/customer/email", "must contain exactly one '@'");
+            if (std::count(text.begin(), text.end(), '@') != 1) add("/customer/email", "must contain exactly one '@'");
         }
         // The language the customer is written to in (notification templates per language).
         const std::optional<Var> language = member(*customer, "/customer", "language", false);
         if (language && expect(*language, "/customer/language", JsonType::String) &&
             !isLanguageTag(language->extract<std::string>()))
-            add("/customer/language", "must be a short BCP 47 language tag such as \"de\" or \"pt-BR\" (2 or 3 "
-                                      "letters, then optional -subtags of 2 to 8 letters or digits; at most 16 "
-                                      "characters)");
+            add("/customer/language",
+                "must be a short BCP 47 language tag such as \"de\" or \"pt-BR\" (2 or 3 "
+                "letters, then optional -subtags of 2 to 8 letters or digits; at most 16 "
+                "characters)");
     }
 
     void lines(const Object& order) {
@@ -231,7 +233,8 @@ private:
         const Array& lines = *value->extract<Array::Ptr>();
         if (lines.size() == 0) return add("/lines", "must contain at least one line");
         if (lines.size() > 1000) return add("/lines", "must not contain more than 1000 lines");
-        for (std::size_t i = 0; i < lines.size(); ++i) line(lines.get(static_cast<unsigned>(i)), "/lines/" + std::to_string(i));
+        for (std::size_t i = 0; i < lines.size(); ++i)
+            line(lines.get(static_cast<unsigned>(i)), "/lines/" + std::to_string(i));
     }
 
     void line(const Var& value, const std::string& path) {

@@ -11,10 +11,14 @@ std::size_t utf8CharAt(std::string_view text, std::size_t pos, std::uint32_t& co
         codePoint = lead;
         return 1;
     }
-    if (lead >= 0xC2 && lead <= 0xDF) length = 2, min = 0x80, codePoint = lead & 0x1Fu;
-    else if (lead >= 0xE0 && lead <= 0xEF) length = 3, min = 0x800, codePoint = lead & 0x0Fu;
-    else if (lead >= 0xF0 && lead <= 0xF4) length = 4, min = 0x10000, codePoint = lead & 0x07u;
-    else return 0;
+    if (lead >= 0xC2 && lead <= 0xDF)
+        length = 2, min = 0x80, codePoint = lead & 0x1Fu;
+    else if (lead >= 0xE0 && lead <= 0xEF)
+        length = 3, min = 0x800, codePoint = lead & 0x0Fu;
+    else if (lead >= 0xF0 && lead <= 0xF4)
+        length = 4, min = 0x10000, codePoint = lead & 0x07u;
+    else
+        return 0;
     if (pos + length > text.size()) return 0;
     for (std::size_t i = 1; i < length; ++i) {
         if ((byte(i) & 0xC0) != 0x80) return 0;

@@ -39,9 +39,10 @@ void AsyncRuns::close() {
             spdlog::warn("order {} ({}, not started) could not be handed back: {}", job.orderId, what_, e.what());
         }
     }
-    spdlog::warn("{} order(s) ({}) had not started their chain ({} handed back): they are stored and resume at "
-                 "this host's next start, or on another host once their lease expires",
-                 left.size(), what_, handed);
+    spdlog::warn(
+        "{} order(s) ({}) had not started their chain ({} handed back): they are stored and resume at "
+        "this host's next start, or on another host once their lease expires",
+        left.size(), what_, handed);
 }
 
 void AsyncRuns::stop() {

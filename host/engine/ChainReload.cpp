@@ -24,9 +24,7 @@ std::int64_t unfinishedOn(const std::vector<store::ChainInUse>& unfinished, cons
 
 // Each field as "<length>:<bytes>", so no field's text can pass for two fields (a condition's
 // string value may hold any character).
-void add(std::string& text, const std::string& field) {
-    text += std::to_string(field.size()) + ":" + field;
-}
+void add(std::string& text, const std::string& field) { text += std::to_string(field.size()) + ":" + field; }
 
 void addCondition(std::string& text, const chains::Condition& condition) {
     add(text, std::to_string(static_cast<int>(condition.kind)));
@@ -52,14 +50,16 @@ std::string chainFingerprint(const chains::ChainDefinition& chain) {
     add(text, chain.cancellableUntil);
     for (const auto& step : chain.steps) {
         for (const std::string* field : {&step.name, &step.plugin, &step.stepKind, &step.configJson}) add(text, *field);
-        for (const int number : {step.attempts, step.backoffMs, step.maxBackoffMs, step.timeoutMs,
-                                 static_cast<int>(step.onFailure), step.signalTimeoutMs,
-                                 static_cast<int>(step.onSignalTimeout)})
+        for (const int number :
+             {step.attempts, step.backoffMs, step.maxBackoffMs, step.timeoutMs, static_cast<int>(step.onFailure),
+              step.signalTimeoutMs, static_cast<int>(step.onSignalTimeout)})
             add(text, std::to_string(number));
         // The whole tree, not describe()'s text: that is clipped to kMaxDescriptionBytes, so two
         // long conditions with the same beginning would look the same.
-        if (step.when) addCondition(text, *step.when);
-        else add(text, "always");
+        if (step.when)
+            addCondition(text, *step.when);
+        else
+            add(text, "always");
     }
     return text;
 }
@@ -87,7 +87,9 @@ ChainReloadPlan planChainReload(const ChainSet& current, const chains::ChainDire
                  "chain '" + definition.name + "' version " + std::to_string(definition.version) +
                      " is loaded with other steps (from " + existing->definition.location.file +
                      "); orders keep the steps of the version they started on, so a changed chain needs a new "
-                     "version: give this file version " + std::to_string(next) + " (and keep the old file while "
+                     "version: give this file version " +
+                     std::to_string(next) +
+                     " (and keep the old file while "
                      "orders run on it)"});
         }
     }
@@ -103,9 +105,8 @@ ChainReloadPlan planChainReload(const ChainSet& current, const chains::ChainDire
     std::vector<chains::ChainError> problems = std::move(plan.errors);
     plan.errors.clear();
     for (auto& problem : problems) {
-        const bool known = std::any_of(current.errors.begin(), current.errors.end(), [&](const chains::ChainError& e) {
-            return e.toString() == problem.toString();
-        });
+        const bool known = std::any_of(current.errors.begin(), current.errors.end(),
+                                       [&](const chains::ChainError& e) { return e.toString() == problem.toString(); });
         (known ? plan.leftovers : plan.errors).push_back(std::move(problem));
     }
     plan.next.errors = plan.leftovers;

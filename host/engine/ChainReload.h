@@ -51,10 +51,10 @@ struct ReloadReport {
     // Problems the host already had (a file refused at start and left as it was): they do
     // not refuse the reload; what they left out stays out.
     std::vector<ReloadProblem> stillRefused;
-    bool databaseUnavailable = false;   // refused because the census of orders failed: ask again
+    bool databaseUnavailable = false;                        // refused because the census of orders failed: ask again
     std::vector<std::string> added, kept, retired, dropped;  // chain versions (ChainReloadPlan)
-    std::vector<std::string> pluginBuilds;  // plugin builds loaded by this reload
-    std::uint64_t generation = 0;           // the catalog's, after the reload
+    std::vector<std::string> pluginBuilds;                   // plugin builds loaded by this reload
+    std::uint64_t generation = 0;                            // the catalog's, after the reload
     std::int64_t tookMs = 0;
 };
 
@@ -65,7 +65,7 @@ struct ReloadCounts {
 };
 
 struct ChainReloadPlan {
-    std::vector<chains::ChainError> errors;  // any: the reload is refused
+    std::vector<chains::ChainError> errors;     // any: the reload is refused
     std::vector<chains::ChainError> leftovers;  // in current.errors already: reported, not refusing
     ChainSet next;
     // "place-order v2", for the reply and the log.

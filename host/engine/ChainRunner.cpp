@@ -56,8 +56,8 @@ std::shared_ptr<const ReadyChain> ChainRunner::chainOf(const store::OrderRecord&
 store::OrderRecord ChainRunner::runClaimed(store::OrderRecord order) {
     // Callers claim first; an order read after another host re-claimed it is not ours to run.
     if (states::isRunning(order.state) && order.leaseOwner != engine_.hostId())
-        throw store::StaleOrderError("order " + order.id + " is held by '" + order.leaseOwner + "', not by this host (" +
-                                     engine_.hostId() + ")");
+        throw store::StaleOrderError("order " + order.id + " is held by '" + order.leaseOwner +
+                                     "', not by this host (" + engine_.hostId() + ")");
     // Taken over after calls that died with their host: held instead of run into a crash loop.
     if (states::isRunning(order.state) && holdAfterCrashes(order, *chainOf(order))) return order;
     // Parsed once per run, not per step: parsing costs more than calling a step (see
@@ -113,8 +113,9 @@ services::ReportedOutcome ChainRunner::callPlugin(Attempt& attempt, const std::s
     if (compensate && engine_.lingeringCalls().stillRunning(attempt.run.orderId, attempt.run.stepName)) {
         attempt.run.startedAtMs = attempt.run.finishedAtMs = engine_.now();
         services::ReportedOutcome waiting =
-            retryable(kCallStillRunning, "the step's earlier call, abandoned at its timeout_ms, has not returned: it "
-                                         "may still act, so its undo waits for it (checked again every second)");
+            retryable(kCallStillRunning,
+                      "the step's earlier call, abandoned at its timeout_ms, has not returned: it "
+                      "may still act, so its undo waits for it (checked again every second)");
         waiting.retryAfterMs = 1000;
         return waiting;
     }
@@ -141,7 +142,8 @@ services::ReportedOutcome ChainRunner::callPlugin(Attempt& attempt, const std::s
         returned->store(true, std::memory_order_release);
     });
     attempt.run.finishedAtMs = engine_.now();
-    engine_.stepMetrics().observeCall(attempt.run.pluginId, attempt.run.stepKind, std::chrono::steady_clock::now() - began);
+    engine_.stepMetrics().observeCall(attempt.run.pluginId, attempt.run.stepKind,
+                                      std::chrono::steady_clock::now() - began);
     if (result == StepWorkers::Result::Done) {
         doc = std::move(call->doc);
         attempt.events = std::move(call->outcome.events);
@@ -159,9 +161,10 @@ services::ReportedOutcome ChainRunner::callPlugin(Attempt& attempt, const std::s
     // No checkpoint: the order resumes later (run() uncounts a call that was not started).
     const bool notStarted = result == StepWorkers::Result::NotStarted;
     if (notStarted || result == StepWorkers::Result::Stopped)
-        throw HostStoppingError("order " + attempt.run.orderId + ": the host is stopping; step " + attempt.run.stepName +
-                                    (notStarted ? " was not started" : " was left running past engine.shutdown_grace_ms"),
-                                notStarted);
+        throw HostStoppingError(
+            "order " + attempt.run.orderId + ": the host is stopping; step " + attempt.run.stepName +
+                (notStarted ? " was not started" : " was left running past engine.shutdown_grace_ms"),
+            notStarted);
     if (result == StepWorkers::Result::Busy)
         return retryable("no_step_worker", "every step worker is busy (plugins that do not return?)");
     return retryable("timeout", "no answer within timeout_ms = " + std::to_string(step->definition().timeoutMs));
@@ -186,17 +189,26 @@ void ChainRunner::forwardAttempt(store::OrderRecord& order, document::JsonDocume
 
     if (outcome.kind == OH_OUTCOME_SUSPEND && !outcome.signal.empty() && !isValidSignalName(outcome.signal)) {
         // Nobody could ever deliver it through the API: the order would wait forever.
-        outcome = {OH_OUTCOME_FAIL, "invalid_signal", "suspended on an invalid signal name '" + outcome.signal + "'", 0, {}, 0};
+        outcome = {OH_OUTCOME_FAIL,
+                   "invalid_signal",
+                   "suspended on an invalid signal name '" + outcome.signal + "'",
+                   0,
+                   {},
+                   0};
     }
     if (attempt.transaction && attempt.transaction->doomed()) {
         // A statement took the step's transaction with it (SQLite's whole-transaction rollback,
         // psqlODBC's at Protocol=7.4-1): whatever the plugin answered, nothing of it can commit,
         // and the statements it was refused since may be why it failed. Another attempt.
-        outcome = {OH_OUTCOME_RETRY, "step_transaction_lost",
+        outcome = {OH_OUTCOME_RETRY,
+                   "step_transaction_lost",
                    "a statement of the step failed and the database rolled the step's transaction back with it; "
-                   "nothing of the attempt is kept (the plugin answered " + std::string(outcomeName(outcome.kind)) +
+                   "nothing of the attempt is kept (the plugin answered " +
+                       std::string(outcomeName(outcome.kind)) +
                        (outcome.message.empty() ? "" : ": " + outcome.message) + ")",
-                   0, {}, 0};
+                   0,
+                   {},
+                   0};
     }
     const bool retryLeft = static_cast<int>(attemptNumber) < definition.attempts;
     attempt.run.outcome = outcome.code == "timeout" ? "timeout" : outcomeName(outcome.kind);
@@ -206,7 +218,8 @@ void ChainRunner::forwardAttempt(store::OrderRecord& order, document::JsonDocume
         outcome.message = "gave up after " + std::to_string(attemptNumber) + " attempt(s): " + outcome.message;
         // What happened to the host's call (a timeout, an isolated worker that died) stays the
         // code: it says more than that attempts ran out.
-        if (outcome.code != "timeout" && outcome.code.rfind("plugin_worker_", 0) != 0) outcome.code = "retries_exhausted";
+        if (outcome.code != "timeout" && outcome.code.rfind("plugin_worker_", 0) != 0)
+            outcome.code = "retries_exhausted";
     }
     attempt.run.code = outcome.code;
     attempt.run.message = outcome.message;
@@ -221,13 +234,21 @@ void ChainRunner::forwardAttempt(store::OrderRecord& order, document::JsonDocume
     updated.wakeAtMs = 0;
     updated.awaitingSignal.clear();
     switch (outcome.kind) {
-        case OH_OUTCOME_CONTINUE: advance(updated, chain); break;
+        case OH_OUTCOME_CONTINUE:
+            advance(updated, chain);
+            break;
         case OH_OUTCOME_REJECT:
             beginCompensation(updated, chain, index, states::kRejected, doc, attempt.transaction.get(), false);
             break;
-        case OH_OUTCOME_SUSPEND: suspend(updated, definition, outcome, attempt.run.finishedAtMs); break;
-        case OH_OUTCOME_RETRY: scheduleRetry(updated, definition, attemptNumber, outcome, attempt.run.finishedAtMs); break;
-        default: applyFailure(updated, chain, index, doc, gaveUpUnknown); break;
+        case OH_OUTCOME_SUSPEND:
+            suspend(updated, definition, outcome, attempt.run.finishedAtMs);
+            break;
+        case OH_OUTCOME_RETRY:
+            scheduleRetry(updated, definition, attemptNumber, outcome, attempt.run.finishedAtMs);
+            break;
+        default:
+            applyFailure(updated, chain, index, doc, gaveUpUnknown);
+            break;
     }
     commitAttempt(order, updated, attempt, keepsChanges(outcome.kind), doc, &batch,
                   outcome.kind == OH_OUTCOME_CONTINUE && !step->reachesOutside());
@@ -248,8 +269,8 @@ void ChainRunner::suspend(store::OrderRecord& updated, const chains::StepDefinit
                           const services::ReportedOutcome& outcome, std::int64_t nowMs) {
     updated.state = states::kOnHold;
     updated.awaitingSignal = outcome.signal.empty() ? std::string(kDefaultSignal) : outcome.signal;
-    const std::int64_t wait = definition.signalTimeoutMs > 0 ? definition.signalTimeoutMs
-                                                             : static_cast<std::int64_t>(outcome.timeoutMs);
+    const std::int64_t wait =
+        definition.signalTimeoutMs > 0 ? definition.signalTimeoutMs : static_cast<std::int64_t>(outcome.timeoutMs);
     updated.wakeAtMs = wait > 0 ? nowMs + wait : 0;  // 0: wait for the signal only
 }
 

@@ -62,7 +62,7 @@ private:
     struct Attempt {
         store::StepRunRecord run;
         std::shared_ptr<store::StepTransaction> transaction;
-        bool documentLost = false;  // the call timed out and kept the document: re-read it
+        bool documentLost = false;                     // the call timed out and kept the document: re-read it
         std::vector<services::EmittedEvent> events{};  // orderhost.events/1: written only if kept
     };
     // A step run's metrics sample, kept until its checkpoint commits (metrics count committed runs).
@@ -76,8 +76,8 @@ private:
         int deferred = 0;                                     // how many
         std::int64_t openedAtMs = 0;                          // when the first of them was written
         std::int64_t committedLeaseUntilMs = 0;               // the lease as the database has it
-        int unbatchedThrough = -1;  // after a discarded batch: steps up to here commit alone
-        bool off = false;           // every step commits alone in this run
+        int unbatchedThrough = -1;                            // after a discarded batch: steps up to here commit alone
+        bool off = false;                                     // every step commits alone in this run
         std::vector<PendingSample> samples;
         bool open() const { return deferred > 0; }
     };

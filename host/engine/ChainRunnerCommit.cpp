@@ -53,8 +53,8 @@ void ChainRunner::commitAttempt(store::OrderRecord& order, store::OrderRecord& u
                                 document::JsonDocument& doc, StepBatch* batch, bool batchable) {
     if (keep && !attempt.documentLost) updated.document = doc.toJson();
     if (!keep && attempt.transaction) attempt.transaction->rollback();  // before recordStep takes the lock
-    const bool defer =
-        batch != nullptr && batchable && keep && !attempt.documentLost && mayDefer(updated, *chainOf(order), *batch, doc);
+    const bool defer = batch != nullptr && batchable && keep && !attempt.documentLost &&
+                       mayDefer(updated, *chainOf(order), *batch, doc);
     if (defer && !attempt.transaction) attempt.transaction = newTransaction();  // a skip: nothing ran
     const bool rewritten =
         checkpoint(order, std::move(updated), std::move(attempt.run), keep ? attempt.transaction.get() : nullptr,
@@ -71,7 +71,8 @@ void ChainRunner::commitAttempt(store::OrderRecord& order, store::OrderRecord& u
             recordSamples(*batch);
         }
     }
-    if (!keep || attempt.documentLost || rewritten) doc = parseStored(order);  // the next attempt starts from the checkpoint
+    if (!keep || attempt.documentLost || rewritten)
+        doc = parseStored(order);  // the next attempt starts from the checkpoint
 }
 
 bool ChainRunner::mayDefer(const store::OrderRecord& updated, const ReadyChain& chain, const StepBatch& batch,
@@ -131,9 +132,10 @@ void ChainRunner::keepBatchWithinLease(store::OrderRecord& order, const ReadyCha
 
 void ChainRunner::discardBatch(store::OrderRecord& order, document::JsonDocument& doc, StepBatch& batch,
                                std::size_t index) {
-    spdlog::info("order {}: step {} did not continue; the {} step(s) before it, not committed yet, run again, each "
-                 "committed alone",
-                 order.id, index, batch.deferred);
+    spdlog::info(
+        "order {}: step {} did not continue; the {} step(s) before it, not committed yet, run again, each "
+        "committed alone",
+        order.id, index, batch.deferred);
     // A call that timed out has already rolled it back (StepTransaction::abandon): then a no-op.
     batch.transaction->rollback();
     batch.transaction.reset();
@@ -159,7 +161,7 @@ bool ChainRunner::checkpoint(store::OrderRecord& order, store::OrderRecord updat
     if (states::isRunning(updated.state)) {
         updated.leaseOwner = engine_.hostId();
         updated.leaseUntilMs = engine_.leaseUntil(*chainOf(updated));
-        updated.callsPending = 1;  // the next call starts right after this commit
+        updated.callsPending = 1;        // the next call starts right after this commit
     } else if (keepLeaseUntilMs_ > 0) {  // waits for this host's abandoned call (LingeringCalls.h)
         updated.leaseOwner = engine_.hostId();
         updated.leaseUntilMs = std::exchange(keepLeaseUntilMs_, 0);
@@ -177,12 +179,12 @@ bool ChainRunner::checkpoint(store::OrderRecord& order, store::OrderRecord updat
     extras.keepOpen = keepOpenIn != nullptr && transaction != nullptr;
     extras.events = eventsFor(order, updated, run);
     if ((settled == "refused" || settled == "failed") && !extras.events.empty())
-        extras.events.front().type = "order.return_" + settled;  // not news of a completion
+        extras.events.front().type = "order.return_" + settled;   // not news of a completion
     appendPluginEvents(extras.events, order, run, pluginEvents);  // after the host's own
     spdlog::debug("order {} step {} attempt {}: {} -> {}{}", order.id, run.stepName, run.attempt, run.outcome,
                   updated.state, extras.keepOpen ? " (committed with the next step)" : "");
-    PendingSample sample{run.chain,     run.pluginId,  run.stepKind,           run.outcome,
-                         order.state,   updated.state, updated.awaitingSignal, run.attempt};
+    PendingSample sample{run.chain,   run.pluginId,  run.stepKind,           run.outcome,
+                         order.state, updated.state, updated.awaitingSignal, run.attempt};
     engine_.store().recordStep(updated, order.state, std::move(run), extras);
     if (extras.keepOpen) {
         keepOpenIn->samples.push_back(std::move(sample));

@@ -47,14 +47,19 @@ store::OrderRecord ChainRunner::signalTimedOut(store::OrderRecord order) {
             updated.document = doc.toJson();
             updated.state = states::kInProgress;
             break;
-        case chains::SignalTimeoutPolicy::Continue: advance(updated, chain); break;
-        case chains::SignalTimeoutPolicy::Failure: applyFailure(updated, chain, index, doc); break;
+        case chains::SignalTimeoutPolicy::Continue:
+            advance(updated, chain);
+            break;
+        case chains::SignalTimeoutPolicy::Failure:
+            applyFailure(updated, chain, index, doc);
+            break;
     }
     checkpoint(order, std::move(updated), std::move(record), nullptr);
     return run(std::move(order));
 }
 
-store::OrderRecord ChainRunner::applyManualAction(store::OrderRecord order, ManualAction action, const std::string& note) {
+store::OrderRecord ChainRunner::applyManualAction(store::OrderRecord order, ManualAction action,
+                                                  const std::string& note) {
     const std::shared_ptr<const ReadyChain> held = chainOf(order);
     const ReadyChain& chain = *held;
     if (order.state != states::kOnHold || order.awaitingSignal != chains::kManualActionSignal)
@@ -72,10 +77,12 @@ store::OrderRecord ChainRunner::applyManualAction(store::OrderRecord order, Manu
     static const char* const names[] = {"retry", "skip", "compensate", "fail"};
     store::OrderRecord named = order;
     if (undoIndex >= 0) named.currentStep = undoIndex;
-    store::StepRunRecord record = hostRun(named, chain, "manual_action", "manual_action",
-                                          names[static_cast<int>(action)], note);
+    store::StepRunRecord record =
+        hostRun(named, chain, "manual_action", "manual_action", names[static_cast<int>(action)], note);
     switch (action) {
-        case ManualAction::Retry: updated.state = undoing ? states::kCompensating : states::kInProgress; break;
+        case ManualAction::Retry:
+            updated.state = undoing ? states::kCompensating : states::kInProgress;
+            break;
         case ManualAction::Skip:
             if (undoing) {  // leave the step that could not be undone as it is
                 updated.currentStep = std::max(undoIndex, 0);
@@ -85,8 +92,10 @@ store::OrderRecord ChainRunner::applyManualAction(store::OrderRecord order, Manu
             }
             break;
         case ManualAction::Compensate:
-            if (undoing) updated.state = states::kCompensating;
-            else beginCompensation(updated, chain, static_cast<std::size_t>(order.currentStep), states::kFailed, doc);
+            if (undoing)
+                updated.state = states::kCompensating;
+            else
+                beginCompensation(updated, chain, static_cast<std::size_t>(order.currentStep), states::kFailed, doc);
             break;
         case ManualAction::Fail:
             updated.compensateTo.clear();

@@ -25,14 +25,14 @@ using Poco::JSON::Object;
 // Same JSON type and same value; the type check comes first, so extract() cannot throw.
 bool sameValue(const Var& value, const ConditionValue& expected) {
     switch (expected.type) {
-    case ConditionValue::Type::String:
-        return jsonTypeOf(value) == JsonType::String && value.extract<std::string>() == expected.string;
-    case ConditionValue::Type::Integer: {
-        const auto integer = document::asInt64(value);
-        return integer && *integer == expected.integer;
-    }
-    case ConditionValue::Type::Boolean:
-        return jsonTypeOf(value) == JsonType::Boolean && value.extract<bool>() == expected.boolean;
+        case ConditionValue::Type::String:
+            return jsonTypeOf(value) == JsonType::String && value.extract<std::string>() == expected.string;
+        case ConditionValue::Type::Integer: {
+            const auto integer = document::asInt64(value);
+            return integer && *integer == expected.integer;
+        }
+        case ConditionValue::Type::Boolean:
+            return jsonTypeOf(value) == JsonType::Boolean && value.extract<bool>() == expected.boolean;
     }
     return false;
 }
@@ -98,25 +98,40 @@ bool holds(const Condition& condition, const Var& root) {
     const auto operandHolds = [&](const Condition& operand) { return holds(operand, root); };
     const std::vector<Condition>& operands = condition.operands;
     switch (condition.kind) {
-    case ConditionKind::All: return std::all_of(operands.begin(), operands.end(), operandHolds);
-    case ConditionKind::Any: return std::any_of(operands.begin(), operands.end(), operandHolds);
-    case ConditionKind::Not: return std::none_of(operands.begin(), operands.end(), operandHolds);
-    case ConditionKind::Equals:
-    case ConditionKind::In: return equalsAny(condition, root);
-    case ConditionKind::NotEquals: return !equalsAny(condition, root);
-    case ConditionKind::Exists: return exists(condition, root);
-    case ConditionKind::Missing: return !exists(condition, root);
-    case ConditionKind::GreaterThan: return compares(condition, root, 1);
-    case ConditionKind::LessThan: return compares(condition, root, -1);
+        case ConditionKind::All:
+            return std::all_of(operands.begin(), operands.end(), operandHolds);
+        case ConditionKind::Any:
+            return std::any_of(operands.begin(), operands.end(), operandHolds);
+        case ConditionKind::Not:
+            return std::none_of(operands.begin(), operands.end(), operandHolds);
+        case ConditionKind::Equals:
+        case ConditionKind::In:
+            return equalsAny(condition, root);
+        case ConditionKind::NotEquals:
+            return !equalsAny(condition, root);
+        case ConditionKind::Exists:
+            return exists(condition, root);
+        case ConditionKind::Missing:
+            return !exists(condition, root);
+        case ConditionKind::GreaterThan:
+            return compares(condition, root, 1);
+        case ConditionKind::LessThan:
+            return compares(condition, root, -1);
     }
     return false;
 }
 
 void appendValue(std::string& out, const ConditionValue& value) {
     switch (value.type) {
-    case ConditionValue::Type::String: document::appendJsonString(out, value.string); return;
-    case ConditionValue::Type::Integer: out += std::to_string(value.integer); return;
-    case ConditionValue::Type::Boolean: out += value.boolean ? "true" : "false"; return;
+        case ConditionValue::Type::String:
+            document::appendJsonString(out, value.string);
+            return;
+        case ConditionValue::Type::Integer:
+            out += std::to_string(value.integer);
+            return;
+        case ConditionValue::Type::Boolean:
+            out += value.boolean ? "true" : "false";
+            return;
     }
 }
 
@@ -147,16 +162,28 @@ void appendTest(std::string& out, const Condition& condition, const char* op) {
 void appendCondition(std::string& out, const Condition& condition) {
     if (out.size() > kMaxDescriptionBytes) return;
     switch (condition.kind) {
-    case ConditionKind::All: return appendList(out, "all", condition.operands);
-    case ConditionKind::Any: return appendList(out, "any", condition.operands);
-    case ConditionKind::Not: return appendList(out, "not", condition.operands);
-    case ConditionKind::Equals: return appendTest(out, condition, " == ");
-    case ConditionKind::NotEquals: return appendTest(out, condition, " != ");
-    case ConditionKind::In: return appendTest(out, condition, " in ");
-    case ConditionKind::Exists: out += "exists(" + condition.path + ")"; return;
-    case ConditionKind::Missing: out += "not exists(" + condition.path + ")"; return;
-    case ConditionKind::GreaterThan: return appendTest(out, condition, " > ");
-    case ConditionKind::LessThan: return appendTest(out, condition, " < ");
+        case ConditionKind::All:
+            return appendList(out, "all", condition.operands);
+        case ConditionKind::Any:
+            return appendList(out, "any", condition.operands);
+        case ConditionKind::Not:
+            return appendList(out, "not", condition.operands);
+        case ConditionKind::Equals:
+            return appendTest(out, condition, " == ");
+        case ConditionKind::NotEquals:
+            return appendTest(out, condition, " != ");
+        case ConditionKind::In:
+            return appendTest(out, condition, " in ");
+        case ConditionKind::Exists:
+            out += "exists(" + condition.path + ")";
+            return;
+        case ConditionKind::Missing:
+            out += "not exists(" + condition.path + ")";
+            return;
+        case ConditionKind::GreaterThan:
+            return appendTest(out, condition, " > ");
+        case ConditionKind::LessThan:
+            return appendTest(out, condition, " < ");
     }
 }
 

@@ -75,9 +75,10 @@ bool ChainRunner::holdAfterCrashes(store::OrderRecord& order, const ReadyChain& 
     record.stepKind = "crash_breaker";
     record.outcome = "plugin_crashed";
     record.code = "plugin_crashed";
-    record.message = std::to_string(diedWithHost) + " call(s) of step " + step + " (plugin " + plugin +
-                     ") never returned: the host died during each (engine.crash_limit = " +
-                     std::to_string(engine_.crashLimit()) + "); held for a manual action";
+    record.message =
+        std::to_string(diedWithHost) + " call(s) of step " + step + " (plugin " + plugin +
+        ") never returned: the host died during each (engine.crash_limit = " + std::to_string(engine_.crashLimit()) +
+        "); held for a manual action";
     record.startedAtMs = record.finishedAtMs = engine_.now();
 
     store::OrderRecord held = order;

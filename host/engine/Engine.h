@@ -13,8 +13,8 @@
 
 #include "host/engine/ChainCatalog.h"
 #include "host/engine/ExcusedCalls.h"
-#include "host/engine/LingeringCalls.h"
 #include "host/engine/HealthProblems.h"
+#include "host/engine/LingeringCalls.h"
 #include "host/engine/ReadyChain.h"
 #include "host/engine/StepWorkers.h"
 #include "host/metrics/StepMetrics.h"
@@ -29,10 +29,10 @@
 namespace orderhost::engine {
 
 struct EngineSettings {
-    std::string hostId = "local";    // unique among the hosts sharing the database
-    std::int64_t leaseMs = 30000;    // how long a lease lasts beyond the step being run
-    std::size_t maxStepThreads = 64; // worker threads for plugin calls (hung calls keep theirs)
-    int crashLimit = 3;              // calls that died with their host before an order is held
+    std::string hostId = "local";     // unique among the hosts sharing the database
+    std::int64_t leaseMs = 30000;     // how long a lease lasts beyond the step being run
+    std::size_t maxStepThreads = 64;  // worker threads for plugin calls (hung calls keep theirs)
+    int crashLimit = 3;               // calls that died with their host before an order is held
     // Consecutive steps that promise OH_STEP_NO_EXTERNAL_EFFECTS committed as one transaction,
     // at most this many (1: every step commits alone). ChainRunnerCommit.cpp.
     int stepsPerCommit = 16;
@@ -47,7 +47,10 @@ struct EngineSettings {
 class Engine {
 public:
     Engine(store::OrderStore& store, const ChainCatalog& chains, services::Clock clock, EngineSettings settings = {})
-        : store_(store), chains_(chains), clock_(std::move(clock)), settings_(std::move(settings)),
+        : store_(store),
+          chains_(chains),
+          clock_(std::move(clock)),
+          settings_(std::move(settings)),
           workers_(settings_.maxStepThreads),
           problems_(settings_.problems != nullptr ? *settings_.problems : ownProblems_) {}
     Engine(const Engine&) = delete;
@@ -85,7 +88,9 @@ public:
     }
 
     // Until when a lease taken now must last for an order on `chain`.
-    std::int64_t leaseUntil(const ReadyChain& chain) const { return now() + settings_.leaseMs + chain.maxStepTimeoutMs; }
+    std::int64_t leaseUntil(const ReadyChain& chain) const {
+        return now() + settings_.leaseMs + chain.maxStepTimeoutMs;
+    }
 
 private:
     store::OrderStore& store_;

@@ -2,8 +2,8 @@
 
 #include "host/engine/OrderEvents.h"
 #include "host/engine/OrderState.h"
-#include "host/engine/RunnerHelpers.h"
 #include "host/engine/ReturnSettlement.h"
+#include "host/engine/RunnerHelpers.h"
 
 #include <Poco/JSON/Object.h>
 
@@ -69,7 +69,8 @@ std::string OrderCommands::reachedStep(const store::OrderRecord& order, const Re
     if (steps.empty()) return "is " + order.state;
     if (order.state == states::kCompleted || order.currentStep >= static_cast<int>(steps.size()))
         return "is " + order.state + " after its last step " + stepNamed(steps.back());
-    return "is " + order.state + " at step " + stepNamed(steps[static_cast<std::size_t>(std::max(order.currentStep, 0))]);
+    return "is " + order.state + " at step " +
+           stepNamed(steps[static_cast<std::size_t>(std::max(order.currentStep, 0))]);
 }
 
 OrderCommands::OrderCommands(Engine& engine) : engine_(engine), runner_(engine) {}
@@ -89,10 +90,11 @@ CommandResult OrderCommands::cancel(const std::string& orderId, const std::strin
     // A cancel would undo the return's steps and then run the cancel chain over an order that
     // was delivered and paid: the return ends by its own chain (ReturnSettlement.h).
     if (runsChainOfTrigger(*order, *engine_.chains(), "return_order"))
-        return refused(CommandResult::Kind::NotAllowed,
-                       "order " + orderId + " is being returned (chain " + order->chain + ", " + order->state +
-                           (order->awaitingSignal.empty() ? "" : ", waiting for signal '" + order->awaitingSignal + "'") +
-                           "); it cannot be cancelled: the return ends by its own chain");
+        return refused(
+            CommandResult::Kind::NotAllowed,
+            "order " + orderId + " is being returned (chain " + order->chain + ", " + order->state +
+                (order->awaitingSignal.empty() ? "" : ", waiting for signal '" + order->awaitingSignal + "'") +
+                "); it cannot be cancelled: the return ends by its own chain");
     if (order->state != states::kOnHold && order->state != states::kRetryWait && order->state != states::kCompleted &&
         order->state != states::kFailed)
         return refused(
@@ -101,8 +103,9 @@ CommandResult OrderCommands::cancel(const std::string& orderId, const std::strin
                 (states::isRunning(order->state) ? "; it stops soon: ask again then" : "; it cannot be cancelled"));
     const std::shared_ptr<const ReadyChain> chain = engine_.chains()->find(order->chain, order->chainVersion);
     if (chain == nullptr)
-        return refused(CommandResult::Kind::NoChain, "chain " + order->chain + " v" + std::to_string(order->chainVersion) +
-                                                         " is not loaded on this host");
+        return refused(
+            CommandResult::Kind::NoChain,
+            "chain " + order->chain + " v" + std::to_string(order->chainVersion) + " is not loaded on this host");
     if (const std::string passed = passedPointOfNoReturn(*order, *chain); !passed.empty())
         return refused(CommandResult::Kind::NotAllowed, "order " + orderId + " already passed step " + passed +
                                                             ", its chain's cancellable_until, and " +
@@ -217,9 +220,9 @@ CommandResult OrderCommands::start(const store::OrderRecord& order, store::Order
     states::requireTransition(order.state, updated.state);
     const std::shared_ptr<const ReadyChain> chain = engine_.chains()->find(updated.chain, updated.chainVersion);
     if (chain == nullptr)  // dropped by a reload since the caller looked
-        return refused(CommandResult::Kind::NoChain, "chain " + updated.chain + " v" +
-                                                         std::to_string(updated.chainVersion) +
-                                                         " is not loaded on this host");
+        return refused(
+            CommandResult::Kind::NoChain,
+            "chain " + updated.chain + " v" + std::to_string(updated.chainVersion) + " is not loaded on this host");
     updated.leaseOwner = engine_.hostId();
     updated.leaseUntilMs = engine_.leaseUntil(*chain);
     updated.leaseEpoch = order.leaseEpoch + 1;  // this checkpoint is a claim

@@ -26,8 +26,8 @@ namespace orderhost::engine {
 
 struct CommandResult {
     enum class Kind {
-        Accepted,        // `order` is the order after its chains ran on
-        AlreadyDone,     // asked before: `order` is as it is
+        Accepted,     // `order` is the order after its chains ran on
+        AlreadyDone,  // asked before: `order` is as it is
         UnknownOrder,
         NotAllowed,      // not in a state that allows it; `message` says which
         InvalidPayload,  // not a JSON object / wrong member types

@@ -116,7 +116,7 @@ SubmitResult OrderIntake::submit(const std::string& body, const std::string& cli
     // Stored already leased to this host, which runs it now: no other host may start it too.
     order.leaseOwner = engine_.hostId();
     order.leaseUntilMs = engine_.leaseUntil(*chain);
-    order.leaseEpoch = 1;  // the insert is the order's first claim
+    order.leaseEpoch = 1;    // the insert is the order's first claim
     order.callsPending = 1;  // and its first plugin call follows (the crash breaker counts it)
 
     const store::InsertResult inserted = engine_.store().insertOrder(order, quoteId);

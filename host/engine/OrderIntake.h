@@ -20,14 +20,14 @@ namespace orderhost::engine {
 
 struct SubmitResult {
     enum class Kind {
-        Created,      // stored and run; `order` is its state after the run
-        Repeated,     // the same order_ref with the same body: `order` is the existing one
-        Conflict,     // the same order_ref with another body; nothing changed
+        Created,   // stored and run; `order` is its state after the run
+        Repeated,  // the same order_ref with the same body: `order` is the existing one
+        Conflict,  // the same order_ref with another body; nothing changed
         MalformedJson,
-        Invalid,      // schema errors in `errors`
-        NoChain,      // the chain is unknown or not runnable; `message` says which
-        QuoteUsed,    // quote_id names a quote another order used; `message` says which
-        QuoteRefused, // quote_id is unknown, expired or the order differs from it (`errors`)
+        Invalid,       // schema errors in `errors`
+        NoChain,       // the chain is unknown or not runnable; `message` says which
+        QuoteUsed,     // quote_id names a quote another order used; `message` says which
+        QuoteRefused,  // quote_id is unknown, expired or the order differs from it (`errors`)
     };
     Kind kind = Kind::Invalid;
     // Created only: the chain was handed to AsyncRuns (respond-async); `order` is as stored.

@@ -86,14 +86,16 @@ bool OrderPoller::claimAndRun(const std::string& id, const std::string& from, Wo
 std::size_t OrderPoller::runDueRetries() {
     std::size_t ran = 0;
     for (const auto& id : engine_.store().idsDue(states::kRetryWait, engine_.now(), kBatch))
-        if (claimAndRun(id, states::kRetryWait, [this](store::OrderRecord o) { return runner_.run(std::move(o)); })) ++ran;
+        if (claimAndRun(id, states::kRetryWait, [this](store::OrderRecord o) { return runner_.run(std::move(o)); }))
+            ++ran;
     return ran;
 }
 
 std::size_t OrderPoller::runSignalTimeouts() {
     std::size_t ran = 0;
     for (const auto& id : engine_.store().idsDue(states::kOnHold, engine_.now(), kBatch))
-        if (claimAndRun(id, states::kOnHold, [this](store::OrderRecord o) { return runner_.signalTimedOut(std::move(o)); }))
+        if (claimAndRun(id, states::kOnHold,
+                        [this](store::OrderRecord o) { return runner_.signalTimedOut(std::move(o)); }))
             ++ran;
     return ran;
 }
@@ -104,9 +106,9 @@ std::size_t OrderPoller::runExpiredLeases() {
     std::size_t ran = 0;
     for (; ran < kBatch; ++ran) {
         const std::int64_t now = engine_.now();
-        const auto claimed = engine_.store().claimExpired({states::kReceived, states::kInProgress, states::kCompensating},
-                                                          engine_.hostId(), now + engine_.leaseMs(), now, 1, false,
-                                                          engine_.chainNames());
+        const auto claimed = engine_.store().claimExpired(
+            {states::kReceived, states::kInProgress, states::kCompensating}, engine_.hostId(), now + engine_.leaseMs(),
+            now, 1, false, engine_.chainNames());
         if (claimed.empty()) break;
         const std::string& id = claimed.front().id;
         try {

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <iterator>
 
-
 namespace orderhost::engine {
 namespace {
 
@@ -46,12 +45,14 @@ SignalResult OrderSignals::deliver(const std::string& orderId, const std::string
         const std::string waiting = order->state == states::kOnHold
                                         ? "it waits for signal '" + order->awaitingSignal + "'"
                                         : "it is " + order->state + ", not on_hold";
-        return refused(SignalResult::Kind::NotWaiting, "order " + orderId + " cannot take signal '" + signal + "': " + waiting);
+        return refused(SignalResult::Kind::NotWaiting,
+                       "order " + orderId + " cannot take signal '" + signal + "': " + waiting);
     }
     const std::shared_ptr<const ReadyChain> chain = engine_.chains()->find(order->chain, order->chainVersion);
     if (chain == nullptr) {
-        return refused(SignalResult::Kind::NoChain, "chain " + order->chain + " v" + std::to_string(order->chainVersion) +
-                                                        " is not loaded on this host");
+        return refused(
+            SignalResult::Kind::NoChain,
+            "chain " + order->chain + " v" + std::to_string(order->chainVersion) + " is not loaded on this host");
     }
     if (signal == chains::kManualActionSignal) return manualAction(std::move(*order), *payload.document);
     auto doc = document::JsonDocument::parse(order->document);
@@ -68,7 +69,8 @@ SignalResult OrderSignals::deliver(const std::string& orderId, const std::string
     resumed.leaseUntilMs = engine_.leaseUntil(*chain);
     // Claimed first, so a poller handling its timeout (or a second delivery) cannot run it too;
     // a lease a dead host left on it is taken over once expired.
-    const auto resumedBy = refused(SignalResult::Kind::NotWaiting, "order " + orderId + " was resumed by another request");
+    const auto resumedBy =
+        refused(SignalResult::Kind::NotWaiting, "order " + orderId + " was resumed by another request");
     const auto epoch = engine_.store().claim(orderId, states::kOnHold, states::kOnHold, engine_.hostId(),
                                              resumed.leaseUntilMs, resumed.updatedAtMs);
     if (!epoch) return resumedBy;
@@ -90,14 +92,15 @@ SignalResult OrderSignals::deliver(const std::string& orderId, const std::string
 }
 
 SignalResult OrderSignals::manualAction(store::OrderRecord order, const document::JsonDocument& payload) {
-    static const std::pair<const char*, ManualAction> actions[] = {
-        {"retry", ManualAction::Retry}, {"skip", ManualAction::Skip},
-        {"compensate", ManualAction::Compensate}, {"fail", ManualAction::Fail}};
+    static const std::pair<const char*, ManualAction> actions[] = {{"retry", ManualAction::Retry},
+                                                                   {"skip", ManualAction::Skip},
+                                                                   {"compensate", ManualAction::Compensate},
+                                                                   {"fail", ManualAction::Fail}};
     std::string name = "retry", note;
     payload.getString("/action", name);
     payload.getString("/note", note);
-    const auto found = std::find_if(std::begin(actions), std::end(actions),
-                                    [&](const auto& entry) { return name == entry.first; });
+    const auto found =
+        std::find_if(std::begin(actions), std::end(actions), [&](const auto& entry) { return name == entry.first; });
     if (found == std::end(actions))
         return refused(SignalResult::Kind::InvalidPayload,
                        "\"action\" must be one of retry, skip, compensate, fail; got \"" + name.substr(0, 40) + "\"");
@@ -108,7 +111,8 @@ SignalResult OrderSignals::manualAction(store::OrderRecord order, const document
     const std::int64_t until = engine_.leaseUntil(*chain);
     const auto epoch =
         engine_.store().claim(order.id, states::kOnHold, states::kOnHold, engine_.hostId(), until, engine_.now());
-    if (!epoch) return refused(SignalResult::Kind::NotWaiting, "order " + order.id + " was taken up by another request");
+    if (!epoch)
+        return refused(SignalResult::Kind::NotWaiting, "order " + order.id + " was taken up by another request");
     order.leaseOwner = engine_.hostId();
     order.leaseUntilMs = until;
     order.leaseEpoch = *epoch;

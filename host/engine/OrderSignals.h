@@ -23,7 +23,7 @@ namespace orderhost::engine {
 
 struct SignalResult {
     enum class Kind {
-        Resumed,         // `order` is the order after its chain ran on
+        Resumed,  // `order` is the order after its chain ran on
         UnknownOrder,
         NotWaiting,      // not on_hold, or waiting for another signal; `message` says which
         InvalidPayload,  // not a JSON object; `message` says why

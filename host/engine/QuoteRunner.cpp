@@ -1,7 +1,7 @@
 #include "host/engine/QuoteRunner.h"
 
-#include "host/engine/ConditionEvaluator.h"
 #include "host/engine/ChainRunner.h"
+#include "host/engine/ConditionEvaluator.h"
 #include "host/store/QuoteStore.h"
 #include "host/store/StepTransaction.h"
 
@@ -37,8 +37,8 @@ QuoteResult QuoteRunner::quote(const std::string& body, const std::string& clien
     // to its last answering step: a burst of them must not starve the orders' steps.
     if (running_.fetch_add(1) >= maxConcurrent_) {
         running_.fetch_sub(1);
-        return refused(QuoteResult::Kind::Unavailable, "too many quotes at once (at most " +
-                                                           std::to_string(maxConcurrent_) + "): ask again shortly");
+        return refused(QuoteResult::Kind::Unavailable,
+                       "too many quotes at once (at most " + std::to_string(maxConcurrent_) + "): ask again shortly");
     }
     struct Leave {
         std::atomic<int>& count;
@@ -56,7 +56,8 @@ QuoteResult QuoteRunner::quote(const std::string& body, const std::string& clien
     std::string chainName = defaultChain_;
     parsed.document->getString("/chain", chainName);
     const std::shared_ptr<const ReadyChain> chain = engine_.chains()->latest(chainName);
-    if (chain == nullptr) return refused(QuoteResult::Kind::NoChain, "chain '" + chainName + "' is not loaded on this host");
+    if (chain == nullptr)
+        return refused(QuoteResult::Kind::NoChain, "chain '" + chainName + "' is not loaded on this host");
     const std::string& trigger = chain->definition.trigger;
     if (trigger == "cancel_order" || trigger == "return_order") {
         return refused(QuoteResult::Kind::NoChain, "chain '" + chainName + "' has trigger " + trigger +
@@ -80,8 +81,10 @@ QuoteResult QuoteRunner::quote(const std::string& body, const std::string& clien
     for (const auto& step : chain->steps) {
         const chains::StepDefinition& definition = step->definition();
         QuotedStep quoted{definition.name, step->pluginId(), false, {}, {}};
-        if (!step->answersQuotes()) quoted.skipped = "does not answer quotes";
-        else if (definition.when && !conditionHolds(*definition.when, doc)) quoted.skipped = skipReason(*definition.when);
+        if (!step->answersQuotes())
+            quoted.skipped = "does not answer quotes";
+        else if (definition.when && !conditionHolds(*definition.when, doc))
+            quoted.skipped = skipReason(*definition.when);
         if (!quoted.skipped.empty()) {
             result.steps.push_back(std::move(quoted));
             continue;
@@ -89,7 +92,8 @@ QuoteResult QuoteRunner::quote(const std::string& body, const std::string& clien
         auto call = std::make_shared<QuoteCall>();
         call->doc = doc.clone();
         call->transaction = transaction;
-        StepCallInfo info{quoteId, 1, ChainRunner::idempotencyKey(quoteId, definition.name), transaction.get(), nullptr};
+        StepCallInfo info{quoteId, 1, ChainRunner::idempotencyKey(quoteId, definition.name), transaction.get(),
+                          nullptr};
         info.quoting = true;
         const auto timeout = std::chrono::milliseconds(definition.timeoutMs);
         info.deadlineMs = timeout.count() > 0 ? engine_.now() + timeout.count() : 0;
@@ -104,26 +108,30 @@ QuoteResult QuoteRunner::quote(const std::string& body, const std::string& clien
         });
         if (ran != StepWorkers::Result::Done) {
             call->abandoned.store(true, std::memory_order_release);  // the plugin's later service calls are refused
-            const std::string why = ran == StepWorkers::Result::Busy      ? "every step worker is busy"
+            const std::string why = ran == StepWorkers::Result::Busy ? "every step worker is busy"
                                     : ran == StepWorkers::Result::Stopped || ran == StepWorkers::Result::NotStarted
                                         ? "the host is stopping"
-                                                                          : "no answer within timeout_ms = " +
-                                                                                std::to_string(definition.timeoutMs);
+                                        : "no answer within timeout_ms = " + std::to_string(definition.timeoutMs);
             return refused(QuoteResult::Kind::Unavailable, "step " + definition.name + " could not answer: " + why);
         }
         if (transaction->doomed()) {  // a statement failed and took more than itself with it
-            return refused(QuoteResult::Kind::Unavailable, "step " + definition.name +
-                                                               ": the quote's transaction failed; ask again");
+            return refused(QuoteResult::Kind::Unavailable,
+                           "step " + definition.name + ": the quote's transaction failed; ask again");
         }
         quoted.answered = true;
         quoted.outcome = std::move(call->outcome);
         quoted.outcome.events.clear();  // a quote publishes nothing
         if (quoted.outcome.kind == OH_OUTCOME_SUSPEND && !quoted.outcome.signal.empty() &&
             !isValidSignalName(quoted.outcome.signal)) {  // as a run: nobody could deliver it
-            quoted.outcome = {OH_OUTCOME_FAIL, "invalid_signal",
-                              "suspended on an invalid signal name '" + quoted.outcome.signal + "'", 0, {}, 0};
+            quoted.outcome = {OH_OUTCOME_FAIL,
+                              "invalid_signal",
+                              "suspended on an invalid signal name '" + quoted.outcome.signal + "'",
+                              0,
+                              {},
+                              0};
         }
-        if (quoted.outcome.kind == OH_OUTCOME_SUSPEND && quoted.outcome.signal.empty()) quoted.outcome.signal = kDefaultSignal;
+        if (quoted.outcome.kind == OH_OUTCOME_SUSPEND && quoted.outcome.signal.empty())
+            quoted.outcome.signal = kDefaultSignal;
         const oh_outcome_kind kind = quoted.outcome.kind;
         if (kind == OH_OUTCOME_RETRY) {
             return refused(QuoteResult::Kind::Unavailable, "step " + definition.name + " cannot answer now: " +
@@ -147,8 +155,16 @@ QuoteResult QuoteRunner::quote(const std::string& body, const std::string& clien
     if (result.verdict == "quoted") {  // only an order the chain would take can be placed from it
         const int64_t at = engine_.now();
         store::QuoteStore(engine_.store().database())
-            .save({storedId, client, result.chain, result.chainVersion, draftJson, result.documentJson, at,
-                   at + validForMs_, {}, 0});
+            .save({storedId,
+                   client,
+                   result.chain,
+                   result.chainVersion,
+                   draftJson,
+                   result.documentJson,
+                   at,
+                   at + validForMs_,
+                   {},
+                   0});
         result.quoteId = storedId;
         result.validUntilMs = at + validForMs_;
     }

@@ -37,7 +37,7 @@ struct QuotedStep {
 
 struct QuoteResult {
     enum class Kind {
-        Quoted,       // the chain answered; `verdict` says how
+        Quoted,  // the chain answered; `verdict` says how
         MalformedJson,
         Invalid,      // schema errors in `errors`
         NoChain,      // the chain is unknown or not a placement chain; `message` says which

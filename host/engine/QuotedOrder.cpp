@@ -53,7 +53,8 @@ std::vector<document::SchemaError> differences(const JsonDocument& order, const 
     std::vector<document::SchemaError> errors;
     auto add = [&](const std::string& pointer, const std::string& quoted) {
         if (errors.size() < document::kMaxSchemaErrors)
-            errors.push_back({pointer, "differs from the quote (quoted: " + (quoted.empty() ? "absent" : quoted) + ")"});
+            errors.push_back(
+                {pointer, "differs from the quote (quoted: " + (quoted.empty() ? "absent" : quoted) + ")"});
     };
     auto compare = [&](const std::string& pointer) {
         const std::string mine = valueAt(order, pointer), theirs = valueAt(draft, pointer);
@@ -117,7 +118,8 @@ QuoteCheck applyQuote(store::QuoteStore& quotes, JsonDocument& doc, const std::s
     }
     auto quoted = JsonDocument::parse(quote->document);
     auto draft = JsonDocument::parse(quote->draft);
-    if (!quoted.ok() || !draft.ok()) throw std::runtime_error("quote " + quoteId + " holds a document that does not parse");
+    if (!quoted.ok() || !draft.ok())
+        throw std::runtime_error("quote " + quoteId + " holds a document that does not parse");
     QuoteCheck check;
     check.errors = differences(doc, *draft.document, *quoted.document);
     if (!check.errors.empty()) {
@@ -127,8 +129,9 @@ QuoteCheck applyQuote(store::QuoteStore& quotes, JsonDocument& doc, const std::s
         return check;
     }
     const std::string carried = "{\"id\":\"" + quoteId + "\",\"valid_until\":" + std::to_string(quote->validUntilMs) +
-                                ",\"chain\":\"" + quote->chain + "\",\"chain_version\":" +
-                                std::to_string(quote->chainVersion) + ",\"order\":" + quote->document + "}";
+                                ",\"chain\":\"" + quote->chain +
+                                "\",\"chain_version\":" + std::to_string(quote->chainVersion) +
+                                ",\"order\":" + quote->document + "}";
     if (doc.set("/quote", carried) != Status::Ok) {
         return refusal(QuoteCheck::Kind::TooLarge, "the order with quote '" + quoteId + "' does not fit in a document");
     }

@@ -31,8 +31,7 @@ void unknownKind(const chains::StepDefinition& step, const plugins::LoadedPlugin
 }
 
 // A step of an isolated plugin: the kind comes from the manifest its worker sent.
-std::unique_ptr<StepInstance> bindIsolatedStep(const chains::ChainDefinition& chain,
-                                               const chains::StepDefinition& step,
+std::unique_ptr<StepInstance> bindIsolatedStep(const chains::ChainDefinition& chain, const chains::StepDefinition& step,
                                                const plugins::LoadedPlugin& plugin, const services::Clock& clock,
                                                std::vector<chains::ChainError>& errors) {
     for (const auto& kind : plugin.manifest.stepKinds) {
@@ -49,12 +48,9 @@ std::unique_ptr<StepInstance> bindIsolatedStep(const chains::ChainDefinition& ch
 }
 
 // Binds one step; returns nullptr after recording an error.
-std::unique_ptr<StepInstance> bindStep(const chains::ChainDefinition& chain,
-                                       const chains::StepDefinition& step,
-                                       const plugins::PluginRegistry& registry,
-                                       const plugins::StagedPlugins* staged,
-                                       const services::Clock& clock,
-                                       std::vector<chains::ChainError>& errors) {
+std::unique_ptr<StepInstance> bindStep(const chains::ChainDefinition& chain, const chains::StepDefinition& step,
+                                       const plugins::PluginRegistry& registry, const plugins::StagedPlugins* staged,
+                                       const services::Clock& clock, std::vector<chains::ChainError>& errors) {
     const plugins::LoadedPlugin* plugin = registry.find(step.plugin, staged);
     if (plugin == nullptr) {
         errors.push_back({step.location, "step '" + step.name + "': unknown plugin '" + step.plugin +
@@ -112,9 +108,8 @@ std::size_t ChainSet::versionCount() const {
     return count;
 }
 
-ChainSet buildChains(const std::vector<chains::ChainDefinition>& definitions,
-                     const plugins::PluginRegistry& registry, const services::Clock& clock,
-                     const plugins::StagedPlugins* staged) {
+ChainSet buildChains(const std::vector<chains::ChainDefinition>& definitions, const plugins::PluginRegistry& registry,
+                     const services::Clock& clock, const plugins::StagedPlugins* staged) {
     ChainSet set;
     for (const auto& definition : definitions) {
         auto chain = std::make_shared<ReadyChain>();

@@ -40,7 +40,7 @@ struct ChainSet {
     using Key = std::pair<std::string, int>;
     std::map<std::string, std::map<int, std::shared_ptr<const ReadyChain>>> chains;
     std::vector<chains::ChainError> errors;  // chains listed here were not loaded
-    std::set<Key> retired;  // loaded for the orders on them only: their files were removed
+    std::set<Key> retired;                   // loaded for the orders on them only: their files were removed
 
     bool isRetired(const std::string& name, int version) const { return retired.count({name, version}) != 0; }
     // The highest version that is not retired: what new orders start on.
@@ -54,8 +54,7 @@ struct ChainSet {
 // Binds every definition to the registry's plugins (each id's current build; with `staged`, a
 // reload's new builds first); a chain with any error is left out and its errors are
 // collected, so one broken chain file does not stop the others.
-ChainSet buildChains(const std::vector<chains::ChainDefinition>& definitions,
-                     const plugins::PluginRegistry& registry, const services::Clock& clock,
-                     const plugins::StagedPlugins* staged = nullptr);
+ChainSet buildChains(const std::vector<chains::ChainDefinition>& definitions, const plugins::PluginRegistry& registry,
+                     const services::Clock& clock, const plugins::StagedPlugins* staged = nullptr);
 
 }  // namespace orderhost::engine

@@ -78,11 +78,16 @@ inline int compensationStart(store::OrderStore& store, const std::string& orderI
 // The step_runs.outcome of what a plugin answered.
 inline const char* outcomeName(oh_outcome_kind kind) {
     switch (kind) {
-        case OH_OUTCOME_CONTINUE: return "continue";
-        case OH_OUTCOME_REJECT: return "reject";
-        case OH_OUTCOME_RETRY: return "retry";
-        case OH_OUTCOME_SUSPEND: return "suspend";
-        default: return "fail";
+        case OH_OUTCOME_CONTINUE:
+            return "continue";
+        case OH_OUTCOME_REJECT:
+            return "reject";
+        case OH_OUTCOME_RETRY:
+            return "retry";
+        case OH_OUTCOME_SUSPEND:
+            return "suspend";
+        default:
+            return "fail";
     }
 }
 

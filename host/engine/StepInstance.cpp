@@ -21,9 +21,7 @@ services::ReportedOutcome retry(std::string code, std::string message) {
     return outcome;
 }
 
-bool isKnownOutcome(oh_outcome_kind kind) {
-    return kind >= OH_OUTCOME_CONTINUE && kind <= OH_OUTCOME_FAIL;
-}
+bool isKnownOutcome(oh_outcome_kind kind) { return kind >= OH_OUTCOME_CONTINUE && kind <= OH_OUTCOME_FAIL; }
 
 }  // namespace
 
@@ -46,8 +44,7 @@ StepInstance::StepInstance(const plugins::LoadedPlugin& plugin, const oh_step_ki
                               str(definition_.configJson)};
     const oh_status status = kind_->create(&args, &instance_);
     if (status != OH_STATUS_OK) {
-        const std::string why = ctx.error.empty() ? "create() returned status " + std::to_string(status)
-                                                  : ctx.error;
+        const std::string why = ctx.error.empty() ? "create() returned status " + std::to_string(status) : ctx.error;
         throw StepCreateError("plugin " + pluginId_ + " refused the step: " + why);
     }
 }
@@ -70,15 +67,17 @@ StepInstance::StepInstance(const plugins::LoadedPlugin& plugin, const plugins::S
     const isolation::CallResult created = isolated_->create(isolatedSpec_, &ctx);
     if (!created.done) throw StepCreateError("plugin " + pluginId_ + " could not create the step: " + created.message);
     if (created.status != OH_STATUS_OK) {
-        const std::string why = ctx.error.empty() ? "create() returned status " + std::to_string(created.status)
-                                                  : ctx.error;
+        const std::string why =
+            ctx.error.empty() ? "create() returned status " + std::to_string(created.status) : ctx.error;
         throw StepCreateError("plugin " + pluginId_ + " refused the step: " + why);
     }
 }
 
 StepInstance::~StepInstance() {
-    if (isolated_) isolated_->destroy(isolatedSpec_);
-    else if (instance_ != nullptr) kind_->destroy(instance_);
+    if (isolated_)
+        isolated_->destroy(isolatedSpec_);
+    else if (instance_ != nullptr)
+        kind_->destroy(instance_);
 }
 
 void StepInstance::parseConfig() {
@@ -135,7 +134,7 @@ services::ReportedOutcome StepInstance::call(bool compensate, document::JsonDocu
 }
 
 std::optional<services::ReportedOutcome> StepInstance::callIsolated(bool compensate, oh_context& ctx,
-                                                                   const StepCallInfo& info, oh_status& status) {
+                                                                    const StepCallInfo& info, oh_status& status) {
     // No deadline of its own: the runner sets `abandoned` when timeout_ms passes, and the
     // worker is killed then (a call without a runner, as in tests, waits for the answer).
     const auto deadline = isolation::WorkerProcess::Deadline::max();
@@ -153,8 +152,8 @@ std::optional<services::ReportedOutcome> StepInstance::callIsolated(bool compens
 }
 
 services::ReportedOutcome StepInstance::outcomeOf(oh_status status, const char* name, oh_context& ctx) const {
-    const std::string said = ctx.error.empty() ? std::string(name) + " returned status " + std::to_string(status)
-                                               : ctx.error;
+    const std::string said =
+        ctx.error.empty() ? std::string(name) + " returned status " + std::to_string(status) : ctx.error;
     if (status == OH_STATUS_RETRYABLE) return retry("plugin_retryable", said);  // transient: retry policy applies
     if (status != OH_STATUS_OK) return failure("plugin_error", said);
     if (!ctx.unreadableOutcome.empty()) {
@@ -168,8 +167,7 @@ services::ReportedOutcome StepInstance::outcomeOf(oh_status status, const char* 
         return services::ReportedOutcome{};
     }
     if (!isKnownOutcome(ctx.outcome->kind)) {
-        return failure("unknown_outcome", "the plugin reported outcome kind " +
-                                              std::to_string(ctx.outcome->kind));
+        return failure("unknown_outcome", "the plugin reported outcome kind " + std::to_string(ctx.outcome->kind));
     }
     return std::move(*ctx.outcome);
 }

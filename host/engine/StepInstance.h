@@ -55,12 +55,10 @@ struct StepCallInfo {
 class StepInstance {
 public:
     StepInstance(const plugins::LoadedPlugin& plugin, const oh_step_kind& kind,
-                 const chains::StepDefinition& definition, const std::string& chainName,
-                 services::Clock clock);
+                 const chains::StepDefinition& definition, const std::string& chainName, services::Clock clock);
     // A step of an isolated plugin (plugin.isolated is set): create() runs in a worker.
     StepInstance(const plugins::LoadedPlugin& plugin, const plugins::StepKindManifest& kind,
-                 const chains::StepDefinition& definition, const std::string& chainName,
-                 services::Clock clock);
+                 const chains::StepDefinition& definition, const std::string& chainName, services::Clock clock);
     ~StepInstance();
     StepInstance(const StepInstance&) = delete;
     StepInstance& operator=(const StepInstance&) = delete;

@@ -2,12 +2,12 @@
 
 #include "host/events/EventJson.h"
 
+#include <Poco/Net/IPAddress.h>
 #include <amqp.h>
 #include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-#include <Poco/Net/IPAddress.h>
 
 #include <stdexcept>
 #include <vector>
@@ -76,7 +76,8 @@ AmqpPublisher::AmqpPublisher(AmqpSettings settings) : settings_(std::move(settin
     vhost_ = info.vhost;
     if (settings_.exchange.empty() || settings_.exchange.size() > 255)
         throw std::invalid_argument("AMQP exchange name must be 1 to 255 bytes");
-    described_ = (tls_ ? "amqps://" : "amqp://") + host_ + ":" + std::to_string(port_) + "/" + vhost_ + " exchange " + settings_.exchange;
+    described_ = (tls_ ? "amqps://" : "amqp://") + host_ + ":" + std::to_string(port_) + "/" + vhost_ + " exchange " +
+                 settings_.exchange;
 }
 
 AmqpPublisher::~AmqpPublisher() { disconnect(); }
@@ -181,7 +182,7 @@ DeliveryResult AmqpPublisher::publish(const store::OutboxEvent& event) {
         switch (frame.payload.method.id) {
             case AMQP_BASIC_ACK_METHOD: {
                 const auto* ack = static_cast<amqp_basic_ack_t*>(frame.payload.method.decoded);
-                if (ack->delivery_tag < tag) continue;  // an earlier message's (cannot happen: one in flight)
+                if (ack->delivery_tag < tag) continue;    // an earlier message's (cannot happen: one in flight)
                 amqp_maybe_release_buffers(connection_);  // frames are pooled per channel until released
                 if (returned)
                     return {false, 0,

@@ -22,7 +22,8 @@ OutboxRelay::OutboxRelay(store::Database& db, const std::vector<std::string>& ur
         subscriptions_.push_back(std::make_unique<WebhookSubscription>(db, url, options));
     }
     if (!options.amqpUrl.empty()) {
-        auto publisher = std::make_unique<AmqpPublisher>(AmqpSettings{options.amqpUrl, options.amqpExchange, options.timeouts.io, options.amqpCaFile});
+        auto publisher = std::make_unique<AmqpPublisher>(
+            AmqpSettings{options.amqpUrl, options.amqpExchange, options.timeouts.io, options.amqpCaFile});
         const std::string subscriber = publisher->describe();  // the cursor's name: no credentials
         subscriptions_.push_back(std::make_unique<WebhookSubscription>(db, std::move(publisher), subscriber, options));
     }

@@ -1,7 +1,7 @@
 // The outbox relay: delivers every outbox event to every webhook URL of `events.webhooks` and to
-// the AMQP exchange of `events.amqp_url` (AmqpPublisher.h), each subscriber in its own thread (WebhookSubscription.h) so that a slow or failing receiver
-// delays no other. It only reads the outbox and writes relay_cursors, on pooled sessions of
-// its own: the engine never waits for it.
+// the AMQP exchange of `events.amqp_url` (AmqpPublisher.h), each subscriber in its own thread (WebhookSubscription.h)
+// so that a slow or failing receiver delays no other. It only reads the outbox and writes relay_cursors, on pooled
+// sessions of its own: the engine never waits for it.
 //
 // Several hosts on one database each run a relay for the same URLs; a lease per subscriber
 // (RelayCursor.h) lets one of them deliver at a time, another taking over when it stops.

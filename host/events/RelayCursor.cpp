@@ -18,7 +18,6 @@ namespace {
 
 constexpr std::size_t kMaxErrorBytes = 1000;  // relay_cursors.last_error
 
-
 }  // namespace
 
 void RelayCursor::renameFrom(const std::string& legacy) {
@@ -36,7 +35,8 @@ void RelayCursor::renameFrom(const std::string& legacy) {
             // ran already); dead letters are moved unless this name has the same event's. What
             // is left under the old name goes: it holds the URL's secrets.
             const std::vector<std::string> moves = {
-                taken > 0 ? std::string() : "UPDATE relay_cursors SET subscriber = " + key + " WHERE subscriber = " + key,
+                taken > 0 ? std::string()
+                          : "UPDATE relay_cursors SET subscriber = " + key + " WHERE subscriber = " + key,
                 "UPDATE relay_dead_letters SET subscriber = " + key + " WHERE subscriber = " + key +
                     " AND event_id NOT IN (SELECT event_id FROM relay_dead_letters WHERE subscriber = " + key + ")"};
             for (const std::string& move : moves) {
@@ -79,15 +79,15 @@ std::optional<CursorState> RelayCursor::claim(std::int64_t nowMs, std::int64_t u
         d.bindText(create, subscriber_);
         create, bind(nowMs);
         create.execute();
-        const bool ours = d.changesOneRow(
-            s,
-            "UPDATE relay_cursors SET lease_owner = ?, lease_until = ? WHERE subscriber = " + key +
-                " AND (COALESCE(lease_owner, '') = '' OR lease_until < ? OR lease_owner = ?)",
-            [&](Statement& st) {
-                st, bind(owner_), bind(untilMs);
-                d.bindText(st, subscriber_);
-                st, bind(nowMs), bind(owner_);
-            });
+        const bool ours =
+            d.changesOneRow(s,
+                            "UPDATE relay_cursors SET lease_owner = ?, lease_until = ? WHERE subscriber = " + key +
+                                " AND (COALESCE(lease_owner, '') = '' OR lease_until < ? OR lease_owner = ?)",
+                            [&](Statement& st) {
+                                st, bind(owner_), bind(untilMs);
+                                d.bindText(st, subscriber_);
+                                st, bind(nowMs), bind(owner_);
+                            });
         if (!ours) return;
         CursorState c;
         Statement read(s);
@@ -101,22 +101,22 @@ std::optional<CursorState> RelayCursor::claim(std::int64_t nowMs, std::int64_t u
 }
 
 bool RelayCursor::advance(std::int64_t eventId, std::int64_t nowMs, std::int64_t untilMs) {
-    return updateOwned("advance relay cursor",
-                       "last_event_id = ?, failures = 0, retry_at = 0, last_error = NULL, lease_until = ?, updated_at = ?",
-                       [&](Statement& st) { st, bind(eventId), bind(untilMs), bind(nowMs); });
+    return updateOwned(
+        "advance relay cursor",
+        "last_event_id = ?, failures = 0, retry_at = 0, last_error = NULL, lease_until = ?, updated_at = ?",
+        [&](Statement& st) { st, bind(eventId), bind(untilMs), bind(nowMs); });
 }
 
-bool RelayCursor::recordFailure(int failures, std::int64_t retryAtMs, const std::string& error,
-                                std::int64_t nowMs) {
+bool RelayCursor::recordFailure(int failures, std::int64_t retryAtMs, const std::string& error, std::int64_t nowMs) {
     const std::string clipped = store::clipUtf8(error, kMaxErrorBytes);
-    return updateOwned("record relay failure",
-                       std::string("failures = ?, retry_at = ?, last_error = ") + store::Dialect::textParam() +
-                           ", updated_at = ?",
-                       [&](Statement& st) {
-                           st, bind(failures), bind(retryAtMs);
-                           db_.dialect().bindText(st, clipped);
-                           st, bind(nowMs);
-                       });
+    return updateOwned(
+        "record relay failure",
+        std::string("failures = ?, retry_at = ?, last_error = ") + store::Dialect::textParam() + ", updated_at = ?",
+        [&](Statement& st) {
+            st, bind(failures), bind(retryAtMs);
+            db_.dialect().bindText(st, clipped);
+            st, bind(nowMs);
+        });
 }
 
 bool RelayCursor::deadLetter(std::int64_t eventId, int attempts, const std::string& error, std::int64_t nowMs,
@@ -137,15 +137,14 @@ bool RelayCursor::updateOwned(const std::string& op, const std::string& assignme
                               const std::function<void(Session&)>& alsoWhenOurs) {
     bool changed = false;
     db_.withTransaction(op, [&](Session& s) {
-        changed = db_.dialect().changesOneRow(
-            s,
-            "UPDATE relay_cursors SET " + assignments + " WHERE subscriber = " + store::Dialect::textParam() +
-                " AND lease_owner = ?",
-            [&](Statement& st) {
-                bindAssignments(st);
-                db_.dialect().bindText(st, subscriber_);
-                st, bind(owner_);
-            });
+        changed = db_.dialect().changesOneRow(s,
+                                              "UPDATE relay_cursors SET " + assignments + " WHERE subscriber = " +
+                                                  store::Dialect::textParam() + " AND lease_owner = ?",
+                                              [&](Statement& st) {
+                                                  bindAssignments(st);
+                                                  db_.dialect().bindText(st, subscriber_);
+                                                  st, bind(owner_);
+                                              });
         if (changed && alsoWhenOurs) alsoWhenOurs(s);
     });
     return changed;

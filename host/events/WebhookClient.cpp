@@ -30,7 +30,8 @@ Poco::URI parseHttpUrl(const std::string& url) {
         throw std::invalid_argument("webhook URL '" + url + "' is malformed: " + e.message());
     }
     if ((uri.getScheme() != "http" && uri.getScheme() != "https") || uri.getHost().empty())
-        throw std::invalid_argument("webhook URL '" + describeUrl(uri) + "' must be an absolute http:// or https:// URL");
+        throw std::invalid_argument("webhook URL '" + describeUrl(uri) +
+                                    "' must be an absolute http:// or https:// URL");
     return uri;
 }
 
@@ -121,9 +122,9 @@ DeliveryResult WebhookClient::exchange(const store::OutboxEvent& event, const st
     request.set("User-Agent", "orderhost-relay/1");
     if (!secrets_.empty()) {
         // Signed at each attempt: the receiver's replay window counts from the attempt.
-        const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
+        const auto seconds =
+            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
         request.set("X-Orderhost-Signature", webhookSignature(secrets_, seconds, body));
     }
     if (!uri_.getUserInfo().empty()) {

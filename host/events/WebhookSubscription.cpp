@@ -17,7 +17,8 @@ std::int64_t systemClockMs() {
 }  // namespace
 
 WebhookSubscription::WebhookSubscription(store::Database& db, const std::string& url, const RelayOptions& options)
-    : WebhookSubscription(db, std::make_unique<WebhookClient>(url, options.timeouts, options.signingSecrets, options.tls),
+    : WebhookSubscription(db,
+                          std::make_unique<WebhookClient>(url, options.timeouts, options.signingSecrets, options.tls),
                           subscriberName(url), options) {
     // Before subscriberName, the cursor was kept under the whole URL, secrets and all: take it over.
     if (subscriberName(url) != url) cursor_.renameFrom(url);
@@ -25,8 +26,7 @@ WebhookSubscription::WebhookSubscription(store::Database& db, const std::string&
 
 WebhookSubscription::WebhookSubscription(store::Database& db, std::unique_ptr<EventSink> sink,
                                          const std::string& subscriber, const RelayOptions& options)
-    : reader_(db), deadLetters_(db), cursor_(db, subscriber, options.owner), sink_(std::move(sink)),
-      options_(options) {
+    : reader_(db), deadLetters_(db), cursor_(db, subscriber, options.owner), sink_(std::move(sink)), options_(options) {
     if (!options_.clock) options_.clock = systemClockMs;
     // A delivery must end well within the lease, or another host would start delivering too.
     if (options_.lease <= 2 * (options_.timeouts.connect + 2 * options_.timeouts.io))
@@ -155,9 +155,10 @@ void WebhookSubscription::fail(const store::OutboxEvent& event, const DeliveryRe
     // but the event is set aside only when the receiver, answering again, still refuses it.
     if (options_.maxAttempts > 0 && failures >= options_.maxAttempts && result.refused) {
         const std::int64_t until = now() + options_.lease.count();
-        spdlog::error("webhook {}: event {} ({}) refused {} times, the last: {}; set aside as a dead letter "
-                      "(GET /v1/dead-letters), the events after it go on",
-                      sink_->describe(), event.id, event.type, failures, result.error);
+        spdlog::error(
+            "webhook {}: event {} ({}) refused {} times, the last: {}; set aside as a dead letter "
+            "(GET /v1/dead-letters), the events after it go on",
+            sink_->describe(), event.id, event.type, failures, result.error);
         if (cursor_.deadLetter(event.id, failures, result.error, now(), until)) {
             held_ = CursorState{event.id, 0, 0};
             heldUntilMs_ = until;

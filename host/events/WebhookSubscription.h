@@ -37,14 +37,14 @@ struct RelayOptions {
     std::chrono::milliseconds retryMin{1000};     // backoff after the first failure, doubling…
     std::chrono::milliseconds retryMax{300000};   // …up to this
     WebhookTimeouts timeouts;
-    std::vector<std::string> signingSecrets;      // events.webhook_secret; empty: unsigned
-    WebhookTls tls;                               // events.webhook_ca_file
-    int maxAttempts = 0;                          // events.webhook_max_attempts; 0: never set aside
-    std::string amqpUrl;                          // events.amqp_url; empty: no AMQP subscriber
+    std::vector<std::string> signingSecrets;        // events.webhook_secret; empty: unsigned
+    WebhookTls tls;                                 // events.webhook_ca_file
+    int maxAttempts = 0;                            // events.webhook_max_attempts; 0: never set aside
+    std::string amqpUrl;                            // events.amqp_url; empty: no AMQP subscriber
     std::string amqpExchange = "orderhost.events";  // events.amqp_exchange
-    std::string amqpCaFile;                       // events.amqp_ca_file (amqps://); empty: the system's CAs
-    std::size_t batch = 100;                      // events read per query
-    std::function<std::int64_t()> clock;          // ms since the epoch; empty: the system clock
+    std::string amqpCaFile;                         // events.amqp_ca_file (amqps://); empty: the system's CAs
+    std::size_t batch = 100;                        // events read per query
+    std::function<std::int64_t()> clock;            // ms since the epoch; empty: the system clock
 };
 
 class WebhookSubscription {

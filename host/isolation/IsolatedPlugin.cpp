@@ -99,8 +99,8 @@ CallResult IsolatedPlugin::startFailed(const std::string& why) {
         lastStartFailure_ = why;
     }
     problem = "the worker of plugin " + hello_.manifest.id + " (" + file_ + ") failed to start " +
-              std::to_string(failures) + " time(s) in a row: " + why + "; its steps fail until it starts (next try in " +
-              std::to_string(backoff.count()) + " ms)";
+              std::to_string(failures) + " time(s) in a row: " + why +
+              "; its steps fail until it starts (next try in " + std::to_string(backoff.count()) + " ms)";
     spdlog::error("{}", problem);
     if (settings_.healthReport) settings_.healthReport("plugin-worker:" + hello_.manifest.id, problem);
     return CallResult{false, OH_STATUS_INTERNAL_ERROR, "plugin_worker_start_failed",
@@ -152,9 +152,10 @@ CallResult IsolatedPlugin::call(const InstanceSpec& spec, const std::function<oh
         if (created.done && created.status == OH_STATUS_OK) {
             worker.instances().insert(spec.id);
         } else if (created.done) {
-            failed = CallResult{false, OH_STATUS_INTERNAL_ERROR, "plugin_worker_start_failed",
-                                "create() refused the step in a new worker of plugin " + hello_.manifest.id + ": " +
-                                    (createCtx.error.empty() ? "status " + std::to_string(created.status) : createCtx.error)};
+            failed = CallResult{
+                false, OH_STATUS_INTERNAL_ERROR, "plugin_worker_start_failed",
+                "create() refused the step in a new worker of plugin " + hello_.manifest.id + ": " +
+                    (createCtx.error.empty() ? "status " + std::to_string(created.status) : createCtx.error)};
         } else if (fresh && created.code == "plugin_worker_crashed") {
             failed = startFailed(created.message);  // died in create() right after starting: a failed start
         } else {

@@ -93,8 +93,8 @@ void logPlugin(FrameReader& request, const std::string& pluginId) {
     const bool known = request.u8() != 0;
     const oh_log_level level = request.i32();
     const std::string message = request.str();
-    const auto spdLevel = level >= OH_LOG_ERROR ? spdlog::level::err
-                          : level == OH_LOG_WARN ? spdlog::level::warn
+    const auto spdLevel = level >= OH_LOG_ERROR   ? spdlog::level::err
+                          : level == OH_LOG_WARN  ? spdlog::level::warn
                           : level == OH_LOG_DEBUG ? spdlog::level::debug
                           : level == OH_LOG_TRACE ? spdlog::level::trace
                                                   : spdlog::level::info;
@@ -120,13 +120,16 @@ std::optional<std::string> serveServiceRequest(Op op, FrameReader& request, oh_c
             services().log(ctx, level, str(message));
             return std::nullopt;
         }
-        case Op::NowMs: return reply(OH_STATUS_OK, services().now_ms(ctx));
+        case Op::NowMs:
+            return reply(OH_STATUS_OK, services().now_ms(ctx));
         case Op::GetJson:
         case Op::GetString:
-        case Op::GetKey: return readText(op, request, ctx);
+        case Op::GetKey:
+            return readText(op, request, ctx);
         case Op::GetInt:
         case Op::GetSize:
-        case Op::GetBool: return readNumber(op, request, ctx);
+        case Op::GetBool:
+            return readNumber(op, request, ctx);
         case Op::SetJson: {
             const std::string path = request.str();
             const std::string json = request.str();
@@ -136,21 +139,28 @@ std::optional<std::string> serveServiceRequest(Op op, FrameReader& request, oh_c
             const std::string path = request.str();
             return reply(services().remove_value(ctx, str(path)));
         }
-        case Op::ReportOutcome: reportOutcome(request, ctx); return std::nullopt;
+        case Op::ReportOutcome:
+            reportOutcome(request, ctx);
+            return std::nullopt;
         case Op::ReportError: {
             const std::string message = request.str();
             services().report_error(ctx, str(message));
             return std::nullopt;
         }
-        case Op::IsAbandoned: return reply(OH_STATUS_OK, services().is_abandoned(ctx));
-        case Op::DbExecute: return dbExecute(request, ctx);
+        case Op::IsAbandoned:
+            return reply(OH_STATUS_OK, services().is_abandoned(ctx));
+        case Op::DbExecute:
+            return dbExecute(request, ctx);
         case Op::EventsEmit: {
             const std::string type = request.str();
             const std::string payload = request.str();
             return reply(services::eventsExtension().emit(ctx, str(type), str(payload)));
         }
-        case Op::LogPlugin: logPlugin(request, pluginId); return std::nullopt;
-        default: throw FrameError("message " + std::to_string(static_cast<int>(op)) + " is not a service request");
+        case Op::LogPlugin:
+            logPlugin(request, pluginId);
+            return std::nullopt;
+        default:
+            throw FrameError("message " + std::to_string(static_cast<int>(op)) + " is not a service request");
     }
 }
 

@@ -92,7 +92,8 @@ FrameWriter& FrameWriter::u64(std::uint64_t value) {
 }
 
 FrameWriter& FrameWriter::str(std::string_view value) {
-    if (value.size() > kMaxFrameBytes) throw FrameError("a string of " + std::to_string(value.size()) + " bytes is too long for a frame");
+    if (value.size() > kMaxFrameBytes)
+        throw FrameError("a string of " + std::to_string(value.size()) + " bytes is too long for a frame");
     u32(static_cast<std::uint32_t>(value.size()));
     bytes_.append(value.data(), value.size());
     return *this;
@@ -133,14 +134,16 @@ bool writeFrame(int fd, std::string_view body) {
     return true;
 }
 
-ReadResult readFrame(int fd, std::string& body, SteadyClock::time_point deadline,
-                     const std::function<bool()>& giveUp, std::string* problem) {
+ReadResult readFrame(int fd, std::string& body, SteadyClock::time_point deadline, const std::function<bool()>& giveUp,
+                     std::string* problem) {
     char header[4];
     ReadResult result = readExactly(fd, header, sizeof header, deadline, giveUp, problem);
     if (result != ReadResult::Frame) return result;
     const auto length = static_cast<std::uint32_t>(getLittleEndian(std::string_view(header, 4)));
     if (length == 0 || length > kMaxFrameBytes) {
-        if (problem) *problem = "a frame of " + std::to_string(length) + " bytes (at most " + std::to_string(kMaxFrameBytes) + ")";
+        if (problem)
+            *problem =
+                "a frame of " + std::to_string(length) + " bytes (at most " + std::to_string(kMaxFrameBytes) + ")";
         return ReadResult::Failed;
     }
     body.assign(length, '\0');

@@ -46,7 +46,7 @@ enum class Op : std::uint8_t {
     Done = 21,
     LogPlugin = 22,  // no answer
     // worker -> host: a host service called by the plugin during a call
-    Log = 40,        // no answer
+    Log = 40,  // no answer
     NowMs = 41,
     GetJson = 42,
     GetString = 43,

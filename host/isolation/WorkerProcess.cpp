@@ -154,13 +154,15 @@ WorkerHello WorkerProcess::start(std::chrono::milliseconds timeout) {
     if (read == ReadResult::Closed) return WorkerHello{false, died("loading").message, {}, {}};
     killAndReap();
     if (read == ReadResult::TimedOut)
-        return WorkerHello{false, "did not finish loading within " + std::to_string(timeout.count()) + " ms (killed)", {}, {}};
+        return WorkerHello{
+            false, "did not finish loading within " + std::to_string(timeout.count()) + " ms (killed)", {}, {}};
     return WorkerHello{false, "the worker's answer was unreadable: " + problem, {}, {}};
 }
 
 CallResult WorkerProcess::call(const std::string& request, oh_context* ctx, Deadline deadline,
                                const std::atomic<bool>* abandoned) {
-    if (!running()) return CallResult{false, OH_STATUS_INTERNAL_ERROR, "plugin_worker_crashed", "the worker is not running"};
+    if (!running())
+        return CallResult{false, OH_STATUS_INTERNAL_ERROR, "plugin_worker_crashed", "the worker is not running"};
     if (!writeFrame(fd_, request)) return died("a call");
     const auto giveUp = [abandoned] { return abandoned != nullptr && abandoned->load(std::memory_order_acquire); };
     for (;;) {
@@ -169,8 +171,9 @@ CallResult WorkerProcess::call(const std::string& request, oh_context* ctx, Dead
         const ReadResult read = readFrame(fd_, body, deadline, giveUp, &problem);
         if (read == ReadResult::Closed) return died("a call");
         if (read == ReadResult::TimedOut)
-            return killed("timeout", "plugin " + pluginId_ + " (" + pluginFile_ + ") did not answer in time: its worker "
-                                     "process was killed and is restarted for the next call");
+            return killed("timeout", "plugin " + pluginId_ + " (" + pluginFile_ +
+                                         ") did not answer in time: its worker "
+                                         "process was killed and is restarted for the next call");
         if (read == ReadResult::Failed) return killed("plugin_worker_protocol", problem);
         try {
             FrameReader reader(body);
@@ -195,8 +198,8 @@ CallResult WorkerProcess::died(const std::string& during) {
         reapBefore(pid_, status, SteadyClock::time_point::max());
     }
     const std::string message = "the worker process of plugin " + pluginId_ + " (" + pluginFile_ + ", pid " +
-                                std::to_string(pid_.load()) + ") died during " + during + ": " + describeExitStatus(status) +
-                                "; it is restarted for the next call";
+                                std::to_string(pid_.load()) + ") died during " + during + ": " +
+                                describeExitStatus(status) + "; it is restarted for the next call";
     pid_ = -1;
     instances_.clear();
     return CallResult{false, OH_STATUS_INTERNAL_ERROR, "plugin_worker_crashed", message};
@@ -231,8 +234,13 @@ std::string createRequest(std::uint64_t instance, const std::string& kind, const
 std::string callRequest(bool compensate, std::uint64_t instance, const std::string& orderId, std::uint32_t attempt,
                         const std::string& idempotencyKey, std::int64_t deadlineMs, bool quoting) {
     return FrameWriter(compensate ? Op::Compensate : Op::Run)
-        .u64(instance).str(orderId).u32(attempt).str(idempotencyKey).i64(deadlineMs)
-        .u32(quoting ? OH_CALL_QUOTE : OH_CALL_RUN).bytes();
+        .u64(instance)
+        .str(orderId)
+        .u32(attempt)
+        .str(idempotencyKey)
+        .i64(deadlineMs)
+        .u32(quoting ? OH_CALL_QUOTE : OH_CALL_RUN)
+        .bytes();
 }
 
 std::string destroyRequest(std::uint64_t instance) { return FrameWriter(Op::Destroy).u64(instance).bytes(); }

@@ -35,10 +35,10 @@ struct WorkerHello {
 };
 
 struct CallResult {
-    bool done = false;               // the worker answered: `status` is the plugin's
+    bool done = false;  // the worker answered: `status` is the plugin's
     oh_status status = OH_STATUS_OK;
-    std::string code;                // when not done
-    std::string message;             // when not done: what happened, naming plugin file and signal
+    std::string code;     // when not done
+    std::string message;  // when not done: what happened, naming plugin file and signal
 };
 
 class WorkerProcess {
@@ -61,8 +61,7 @@ public:
     // Sends `request` and serves the plugin's service requests with `ctx` until the worker
     // says Done. Gives up, kills the worker and answers code "timeout" at `deadline` or as
     // soon as `abandoned` is set.
-    CallResult call(const std::string& request, oh_context* ctx, Deadline deadline,
-                    const std::atomic<bool>* abandoned);
+    CallResult call(const std::string& request, oh_context* ctx, Deadline deadline, const std::atomic<bool>* abandoned);
 
     // Instance ids created in the current process (cleared when it goes away).
     std::set<std::uint64_t>& instances() { return instances_; }

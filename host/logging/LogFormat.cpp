@@ -16,8 +16,11 @@ void append(spdlog::memory_buf_t& dest, std::string_view text) { dest.append(tex
 // The length of the valid UTF-8 sequence at text[i], or 0 when it is not one.
 std::size_t utf8Length(std::string_view text, std::size_t i) {
     const auto c = static_cast<unsigned char>(text[i]);
-    const std::size_t length = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
-                                         : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+    const std::size_t length = c < 0x80                   ? 1
+                               : (c >= 0xC2 && c <= 0xDF) ? 2
+                               : (c >= 0xE0 && c <= 0xEF) ? 3
+                               : (c >= 0xF0 && c <= 0xF4) ? 4
+                                                          : 0;
     if (length == 0 || i + length > text.size()) return 0;
     for (std::size_t k = 1; k < length; ++k)
         if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return 0;

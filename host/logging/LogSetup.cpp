@@ -30,14 +30,16 @@ void configure(const LogSettings& settings) {
     spdlog::sink_ptr sink;
     if (!settings.file.empty()) {
         sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(settings.file, settings.maxSizeMb * 1024 * 1024,
-                                                                       settings.maxFiles);
+                                                                      settings.maxFiles);
     } else if (settings.syslog) {
         sink = std::make_shared<spdlog::sinks::syslog_sink_mt>("orderhost", LOG_PID, LOG_DAEMON, false);
     } else {
         sink = std::make_shared<spdlog::sinks::stdout_color_sink_mt>();
     }
-    if (settings.format == "json") sink->set_formatter(std::make_unique<JsonLogFormatter>());
-    else sink->set_formatter(textLogFormatter());
+    if (settings.format == "json")
+        sink->set_formatter(std::make_unique<JsonLogFormatter>());
+    else
+        sink->set_formatter(textLogFormatter());
     // Unnamed, as spdlog's own default: host text lines keep their form; JSON says "orderhost".
     auto logger = std::make_shared<spdlog::logger>("", sink);
     logger->set_level(spdlog::level::from_str(settings.level));

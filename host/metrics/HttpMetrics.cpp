@@ -19,7 +19,8 @@ Segments segmentsOf(std::string_view path) {
     for (std::size_t start = 1;;) {
         if (s.count == kMaxSegments) return Segments{};
         const std::size_t slash = path.find('/', start);
-        s.part[s.count++] = path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+        s.part[s.count++] =
+            path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
         if (slash == std::string_view::npos) return s;
         start = slash + 1;
     }
@@ -35,7 +36,8 @@ std::string_view orderRoute(const Segments& s) {
     if (s.count == 4 && at(3) == "inquiries") return "/v1/orders/{id}/inquiries";
     if (s.count == 5 && at(3) == "signals") return "/v1/orders/{id}/signals/{signal}";
     if (s.count == 5 && at(3) == "inquiries") return "/v1/orders/{id}/inquiries/{inquiry_id}";
-    if (s.count == 6 && at(3) == "inquiries" && at(5) == "answer") return "/v1/orders/{id}/inquiries/{inquiry_id}/answer";
+    if (s.count == 6 && at(3) == "inquiries" && at(5) == "answer")
+        return "/v1/orders/{id}/inquiries/{inquiry_id}/answer";
     return "other";
 }
 
@@ -64,8 +66,7 @@ std::string_view routeTemplate(std::string_view path) {
     return "other";
 }
 
-void HttpMetrics::record(std::string_view method, std::string_view path, int status,
-                         std::chrono::nanoseconds elapsed) {
+void HttpMetrics::record(std::string_view method, std::string_view path, int status, std::chrono::nanoseconds elapsed) {
     const std::string_view route = routeTemplate(path);
     const std::string_view verb = methodLabel(method);
     char code[8];

@@ -32,8 +32,8 @@ Histogram::Snapshot Histogram::snapshot() const {
 }
 
 const std::vector<double>& latencyBuckets() {
-    static const std::vector<double> bounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                               0.1,    0.25,  0.5,    1,     2.5,  5,     10, 30};
+    static const std::vector<double> bounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                               0.25,   0.5,   1,      2.5,   5,    10,    30};
     return bounds;
 }
 

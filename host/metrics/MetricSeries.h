@@ -65,8 +65,9 @@ public:
     using Labels = std::array<std::string, N>;
     using LabelsView = std::array<std::string_view, N>;
 
-    explicit Family(std::array<std::string, N> labelNames, std::function<std::unique_ptr<Series>()> make =
-                                                                 [] { return std::make_unique<Series>(); })
+    explicit Family(
+        std::array<std::string, N> labelNames,
+        std::function<std::unique_ptr<Series>()> make = [] { return std::make_unique<Series>(); })
         : names_(std::move(labelNames)), make_(std::move(make)) {}
 
     // The series for these label values, created on first use.

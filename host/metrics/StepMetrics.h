@@ -21,7 +21,7 @@ struct StepRunSample {
     std::string_view chain;
     std::string_view pluginId;  // empty for the host's own records (signals, cancels): "host"
     std::string_view stepKind;
-    std::string_view outcome;   // step_runs.outcome: continue, retry, fail, timeout, compensated, ...
+    std::string_view outcome;  // step_runs.outcome: continue, retry, fail, timeout, compensated, ...
     int attempt = 1;
     std::string_view fromState, toState;
     std::string_view awaitingSignal;  // what an order that went on_hold waits for

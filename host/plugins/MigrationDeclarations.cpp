@@ -17,8 +17,8 @@ DeclaredMigration readOne(const oh_migration* m, const std::string& pluginId, st
         refuse(pluginId, which + " is NULL or smaller than ABI 1.0's oh_migration");
     if (m->version == 0 || m->version > 1000000000u)
         refuse(pluginId, which + " has version " + std::to_string(m->version) + "; versions are 1, 2, 3...");
-    return DeclaredMigration{static_cast<int>(m->version), copy(m->description), copy(m->sql),
-                             copy(m->sql_sqlite), copy(m->sql_postgresql)};
+    return DeclaredMigration{static_cast<int>(m->version), copy(m->description), copy(m->sql), copy(m->sql_sqlite),
+                             copy(m->sql_postgresql)};
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #include "host/plugins/PluginLibrary.h"
 
-#include "host/plugins/PluginSymbols.h"
 #include "host/plugins/PluginIdentities.h"
+#include "host/plugins/PluginSymbols.h"
 
 #include <boost/dll/shared_library.hpp>
 

@@ -43,8 +43,8 @@ std::string readStepKind(const oh_step_kind* kind, std::uint32_t index, StepKind
     // Any struct at least as large as its 1.0 form is readable (DESIGN.md, ABI rule 10);
     // fields added after 1.0 are read only behind OH_HAS_FIELD.
     if (kind->struct_size < OH_SIZE_1_0_STEP_KIND) {
-        return where + ".struct_size is " + std::to_string(kind->struct_size) +
-               " bytes; ABI 1.0 requires at least " + std::to_string(OH_SIZE_1_0_STEP_KIND);
+        return where + ".struct_size is " + std::to_string(kind->struct_size) + " bytes; ABI 1.0 requires at least " +
+               std::to_string(OH_SIZE_1_0_STEP_KIND);
     }
     std::string error;
     out.name = copyString(kind->name, (where + ".name").c_str(), error);
@@ -82,8 +82,8 @@ std::string readStepKinds(const oh_plugin_info* info, PluginManifest& out) {
 
 std::string readManifest(const oh_plugin_info* info, PluginManifest& out) {
     if (info == nullptr) {
-        return "the entry function returned NULL: the plugin refused this host (ABI " +
-               std::to_string(OH_ABI_MAJOR) + "." + std::to_string(OH_ABI_MINOR) + ")";
+        return "the entry function returned NULL: the plugin refused this host (ABI " + std::to_string(OH_ABI_MAJOR) +
+               "." + std::to_string(OH_ABI_MINOR) + ")";
     }
     if (info->struct_size < OH_SIZE_1_0_PLUGIN_INFO) {
         return "oh_plugin_info.struct_size is " + std::to_string(info->struct_size) +
@@ -92,9 +92,8 @@ std::string readManifest(const oh_plugin_info* info, PluginManifest& out) {
     out.abiMajor = info->abi_major;
     out.abiMinor = info->abi_minor;
     if (info->abi_major != OH_ABI_MAJOR) {
-        return "ABI major version mismatch: oh_plugin_info.abi_major is " +
-               std::to_string(info->abi_major) + " (plugin built for ABI " +
-               std::to_string(info->abi_major) + "." + std::to_string(info->abi_minor) +
+        return "ABI major version mismatch: oh_plugin_info.abi_major is " + std::to_string(info->abi_major) +
+               " (plugin built for ABI " + std::to_string(info->abi_major) + "." + std::to_string(info->abi_minor) +
                "), this host speaks ABI " + std::to_string(OH_ABI_MAJOR) + ".x";
     }
     std::string error;
@@ -120,11 +119,9 @@ std::string readManifest(const oh_plugin_info* info, PluginManifest& out) {
 }
 
 std::string categoryName(std::int32_t category) {
-    static const char* const names[] = {"other",        "validation",    "credit",
-                                        "sourcing",     "manufacturing", "billing",
-                                        "payment",      "provisioning",  "preparation",
-                                        "shipping",     "returns",       "notification",
-                                        "publication"};
+    static const char* const names[] = {"other",   "validation",   "credit",       "sourcing",    "manufacturing",
+                                        "billing", "payment",      "provisioning", "preparation", "shipping",
+                                        "returns", "notification", "publication"};
     if (category < 0 || category >= static_cast<std::int32_t>(std::size(names))) return "other";
     return names[category];
 }

@@ -5,7 +5,8 @@
 // `orderhost plugins pin FOLDER...` prints such lines for review:
 //
 //   # orderhost plugins pin /usr/lib/orderhost/plugins   (2026-11-30, reviewed by mk)
-//   9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08  orderhost.credit  /usr/lib/orderhost/plugins/orderhost-credit.so
+//   9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08  orderhost.credit
+//   /usr/lib/orderhost/plugins/orderhost-credit.so
 //
 // The hash decides, not the file name: a renamed or moved file keeps its pin, a changed one
 // loses it. One id may have several pins (an old and a new build during an upgrade); one hash

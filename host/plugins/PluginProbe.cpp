@@ -124,8 +124,8 @@ ProbeResult interpret(const std::string& message, int status) {
 
 }  // namespace
 
-ProbeResult probePlugin(const std::filesystem::path& file, const oh_host_info& host,
-                        std::chrono::milliseconds timeout, const std::function<bool()>& abandon) {
+ProbeResult probePlugin(const std::filesystem::path& file, const oh_host_info& host, std::chrono::milliseconds timeout,
+                        const std::function<bool()>& abandon) {
     // Files that are not even libraries never need a child process.
     if (auto reason = checkPluginFile(file); !reason.empty()) return ProbeResult{false, {}, reason};
 
@@ -158,8 +158,8 @@ ProbeResult probePlugin(const std::filesystem::path& file, const oh_host_info& h
     }
     if (readError == ETIMEDOUT || !waitForExit(child, status, deadline)) {
         killAndReap(child);
-        return ProbeResult{false, {}, "did not finish loading within " +
-                                          std::to_string(timeout.count()) + " ms (killed)"};
+        return ProbeResult{
+            false, {}, "did not finish loading within " + std::to_string(timeout.count()) + " ms (killed)"};
     }
     return interpret(message, status);
 }

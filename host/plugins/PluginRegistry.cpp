@@ -121,7 +121,8 @@ std::optional<PluginRegistry::Admitted> PluginRegistry::admit(const fs::path& fi
     admitted.pin = options_.pins->find(admitted.copy->sha256());
     if (admitted.pin == nullptr) {
         refuse(admitted.name, "its SHA-256 " + admitted.copy->sha256() + " is not listed in plugins.pins (" +
-                                  options_.pins->source() + "); none of its code ran. If this file is trusted, "
+                                  options_.pins->source() +
+                                  "); none of its code ran. If this file is trusted, "
                                   "review `orderhost plugins pin` on it and add the line");
         return std::nullopt;
     }
@@ -256,9 +257,8 @@ const LoadedPlugin* PluginRegistry::refuse(const std::string& file, const std::s
     std::lock_guard<std::mutex> lock(mutex_);
     if (staging_ != nullptr) {  // a reload's refusal: the reload is refused, the registry unchanged
         // ... unless the registry lists it already: then the reload does not change it.
-        const bool listed = std::any_of(refusals_.begin(), refusals_.end(), [&](const PluginRefusal& r) {
-            return r.file == file && r.reason == reason;
-        });
+        const bool listed = std::any_of(refusals_.begin(), refusals_.end(),
+                                        [&](const PluginRefusal& r) { return r.file == file && r.reason == reason; });
         if (listed) {
             spdlog::warn("plugin {} still refused, as before (this does not refuse the reload): {}", file, reason);
             staging_->leftovers.push_back({file, reason});

@@ -72,12 +72,12 @@ struct RegistryOptions {
 // What a reload found in the plugin folders (PluginRegistry::stageReload): the new builds,
 // loaded and checked but not yet registered, or why the reload must be refused.
 struct StagedPlugins {
-    std::deque<LoadedPlugin> builds;       // new or changed files, one per id
-    std::vector<PluginRefusal> refusals;   // any: the reload is refused
+    std::deque<LoadedPlugin> builds;      // new or changed files, one per id
+    std::vector<PluginRefusal> refusals;  // any: the reload is refused
     // Refused again exactly as the registry already lists them (a file refused at start and
     // left in the folder): the reload changes nothing about them, so they do not refuse it.
     std::vector<PluginRefusal> leftovers;
-    bool interrupted = false;  // `interrupted` said stop: files after it were not read
+    bool interrupted = false;                // `interrupted` said stop: files after it were not read
     std::shared_ptr<const PluginPins> pins;  // the pin file as read for this reload (plugins.pins)
     const LoadedPlugin* find(const std::string& id) const;
 };
@@ -144,7 +144,7 @@ private:
     // A file that passed the checks made before its code runs: what to load, and its pin.
     struct Admitted {
         std::filesystem::path file;
-        std::string name;  // absolute, normal: the name refusals use
+        std::string name;                      // absolute, normal: the name refusals use
         std::optional<SealedPluginCopy> copy;  // with pins: the bytes that were hashed
         const PluginPin* pin = nullptr;        // with pins
         std::filesystem::path loadFrom() const { return copy ? std::filesystem::path(copy->path()) : file; }
@@ -172,13 +172,13 @@ private:
 
     const oh_host_info& host_;
     RegistryOptions options_;
-    mutable std::mutex mutex_;  // plugins_, current_, refusals_: HTTP threads read during a reload
-    std::deque<LoadedPlugin> plugins_;  // deque: pointers handed out stay valid
+    mutable std::mutex mutex_;                    // plugins_, current_, refusals_: HTTP threads read during a reload
+    std::deque<LoadedPlugin> plugins_;            // deque: pointers handed out stay valid
     std::map<std::string, std::size_t> current_;  // id → index in plugins_ of its current build
     std::vector<PluginRefusal> refusals_;
-    StagedPlugins* staging_ = nullptr;  // during stageReload (one at a time: the caller's lock)
+    StagedPlugins* staging_ = nullptr;                    // during stageReload (one at a time: the caller's lock)
     const std::function<bool()>* interrupted_ = nullptr;  // during stageReload: the caller's
-    std::map<std::string, LoadedPlugin> released_;  // sha256 → a refused reload's in-process build
+    std::map<std::string, LoadedPlugin> released_;        // sha256 → a refused reload's in-process build
 };
 
 }  // namespace orderhost::plugins

@@ -21,16 +21,26 @@ constexpr std::size_t kNamesShown = 5;
 
 // Defined symbols that linkers and C runtimes add to every shared library.
 bool isLinkerNoise(std::string_view name) {
-    static const std::set<std::string_view> noise = {
-        "_init", "_fini", "_edata", "_end", "__bss_start", "__bss_start__", "_bss_end__",
-        "__end__", "__data_start", "_IO_stdin_used", "__dso_handle", "_DYNAMIC", "_GLOBAL_OFFSET_TABLE_"};
+    static const std::set<std::string_view> noise = {"_init",
+                                                     "_fini",
+                                                     "_edata",
+                                                     "_end",
+                                                     "__bss_start",
+                                                     "__bss_start__",
+                                                     "_bss_end__",
+                                                     "__end__",
+                                                     "__data_start",
+                                                     "_IO_stdin_used",
+                                                     "__dso_handle",
+                                                     "_DYNAMIC",
+                                                     "_GLOBAL_OFFSET_TABLE_"};
     return noise.count(name) > 0;
 }
 
 std::string readable(const std::string& name) {
     int status = -1;
     std::unique_ptr<char, void (*)(void*)> demangled(abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status),
-                                                      std::free);
+                                                     std::free);
     if (status != 0 || !demangled) return name;
     return std::string(demangled.get()) + " (" + name + ")";
 }
@@ -74,7 +84,10 @@ private:
 // a read outside the mapping.
 template <class Ehdr, class Shdr, class Sym>
 void readDynsym(const MappedFile& file, ExportedSymbols& out) {
-    if (!file.holds(0, 1, sizeof(Ehdr))) { out.error = "the ELF header is truncated"; return; }
+    if (!file.holds(0, 1, sizeof(Ehdr))) {
+        out.error = "the ELF header is truncated";
+        return;
+    }
     Ehdr header;
     std::memcpy(&header, file.data(), sizeof header);
     if (header.e_shnum == 0 || header.e_shentsize != sizeof(Shdr) ||
@@ -96,7 +109,10 @@ void readDynsym(const MappedFile& file, ExportedSymbols& out) {
             return;
         }
         const Shdr strtab = section(dynsym.sh_link);
-        if (!file.holds(strtab.sh_offset, strtab.sh_size, 1)) { out.error = "its symbol names are truncated"; return; }
+        if (!file.holds(strtab.sh_offset, strtab.sh_size, 1)) {
+            out.error = "its symbol names are truncated";
+            return;
+        }
         const char* names = reinterpret_cast<const char*>(file.data() + strtab.sh_offset);
         for (std::size_t k = 1; k < dynsym.sh_size / sizeof(Sym); ++k) {  // entry 0 is reserved
             Sym sym;
@@ -105,8 +121,10 @@ void readDynsym(const MappedFile& file, ExportedSymbols& out) {
             if (sym.st_shndx == SHN_UNDEF || bind == STB_LOCAL || sym.st_name >= strtab.sh_size) continue;
             const std::size_t maxLength = strtab.sh_size - sym.st_name;
             const std::string name(names + sym.st_name, ::strnlen(names + sym.st_name, maxLength));
-            if (bind == STB_GNU_UNIQUE) out.gnuUnique.push_back(readable(name));
-            else if (name != kEntry && !isLinkerNoise(name)) out.extra.push_back(readable(name));
+            if (bind == STB_GNU_UNIQUE)
+                out.gnuUnique.push_back(readable(name));
+            else if (name != kEntry && !isLinkerNoise(name))
+                out.extra.push_back(readable(name));
         }
         return;
     }
@@ -149,8 +167,8 @@ std::string uniqueSymbolProblem(const ExportedSymbols& symbols) {
 
 std::string extraSymbolsWarning(const ExportedSymbols& symbols) {
     if (symbols.extra.empty()) return {};
-    return "exports " + std::to_string(symbols.extra.size()) + " symbol(s) besides orderhost_plugin_entry: " +
-           listed(symbols.extra) +
+    return "exports " + std::to_string(symbols.extra.size()) +
+           " symbol(s) besides orderhost_plugin_entry: " + listed(symbols.extra) +
            "; they can bind to the host's or another plugin's symbols of the same name (build it with "
            "orderhost_add_plugin: hidden visibility and a version script)";
 }

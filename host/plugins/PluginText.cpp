@@ -69,9 +69,12 @@ std::string escapeForLog(std::string_view text) {
         std::string_view piece = valid ? bytes : kReplacement;
         char escaped[8];
         if (valid && isControl(codePoint)) {
-            if (codePoint == '\n') piece = "\\n";
-            else if (codePoint == '\r') piece = "\\r";
-            else if (codePoint == '\t') piece = "\\t";
+            if (codePoint == '\n')
+                piece = "\\n";
+            else if (codePoint == '\r')
+                piece = "\\r";
+            else if (codePoint == '\t')
+                piece = "\\t";
             else {
                 std::snprintf(escaped, sizeof escaped, codePoint < 0x80 ? "\\x%02x" : "\\u%04x",
                               static_cast<unsigned>(codePoint));

@@ -75,7 +75,7 @@ struct oh_context {
     std::optional<orderhost::services::ReportedOutcome> outcome;
     std::string unreadableOutcome;  // why the last report_outcome could not be read, or ""
     std::string error;
-    std::deque<std::string> handedOut;  // strings returned to the plugin during this call
+    std::deque<std::string> handedOut;                      // strings returned to the plugin during this call
     std::vector<orderhost::services::EmittedEvent> events;  // orderhost.events/1, in order
 
     // From now on every service of this context refuses with OH_STATUS_ABANDONED.

@@ -44,9 +44,8 @@ store::Database& databaseFor(const oh_context& ctx, std::string_view datasource)
     }
     store::Database* db = ctx.datasources ? ctx.datasources->find(datasource) : nullptr;
     if (db == nullptr)
-        throw Refusal{OH_STATUS_NOT_FOUND,
-                      "unknown datasource '" + std::string(datasource) + "' (configured: " +
-                          (ctx.datasources ? knownNames(*ctx.datasources) : "none") + ")"};
+        throw Refusal{OH_STATUS_NOT_FOUND, "unknown datasource '" + std::string(datasource) + "' (configured: " +
+                                               (ctx.datasources ? knownNames(*ctx.datasources) : "none") + ")"};
     return *db;
 }
 

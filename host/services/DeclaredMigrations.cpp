@@ -6,7 +6,6 @@
 #include "host/services/SqlText.h"
 #include "host/store/Datasources.h"
 
-
 namespace orderhost::services {
 namespace {
 
@@ -44,7 +43,7 @@ std::vector<AppliedPluginMigrations> applyPluginMigrations(const plugins::Plugin
 }
 
 std::optional<AppliedPluginMigrations> applyMigrationsOf(const plugins::LoadedPlugin& plugin,
-                                                        store::Datasources& datasources) {
+                                                         store::Datasources& datasources) {
     const std::optional<PreparedMigrations> prepared = prepareMigrationsOf(plugin, datasources);
     if (!prepared) return std::nullopt;
     return applyPrepared(*prepared);
@@ -58,16 +57,17 @@ std::optional<PreparedMigrations> prepareMigrationsOf(const plugins::LoadedPlugi
         plugin.info != nullptr ? readDeclaredMigrations(*plugin.info, id) : plugin.isolatedMigrations;
     if (!declared) return std::nullopt;
     store::Database* db = datasources.find(declared->datasource);
-    if (db == nullptr) refuse(id, "its migrations are for datasource '" + declared->datasource +
-                                      "', which is not configured (datasource." + declared->datasource +
-                                      ".connection)");
+    if (db == nullptr)
+        refuse(id, "its migrations are for datasource '" + declared->datasource +
+                       "', which is not configured (datasource." + declared->datasource + ".connection)");
     std::vector<store::PluginMigration> migrations = forBackend(*declared, db->backend());
     refuseForbiddenStatements(id, migrations, db == datasources.find(""));
     return PreparedMigrations{id, declared->datasource, db, std::move(migrations)};
 }
 
 AppliedPluginMigrations applyPrepared(const PreparedMigrations& prepared) {
-    std::vector<int> versions = store::applyPluginMigrations(*prepared.database, prepared.pluginId, prepared.migrations);
+    std::vector<int> versions =
+        store::applyPluginMigrations(*prepared.database, prepared.pluginId, prepared.migrations);
     return AppliedPluginMigrations{prepared.pluginId, prepared.datasource, std::move(versions)};
 }
 

@@ -21,11 +21,11 @@
 namespace orderhost::plugins {
 class PluginRegistry;
 struct LoadedPlugin;
-}
+}  // namespace orderhost::plugins
 namespace orderhost::store {
 class Database;
 class Datasources;
-}
+}  // namespace orderhost::store
 
 namespace orderhost::services {
 
@@ -47,11 +47,10 @@ struct AppliedPluginMigrations {
 
 // Applies the missing migrations of every plugin in `registry`, plugin by plugin. Throws
 // PluginMigrationError or store::StoreError (naming plugin, version and driver message).
-std::vector<AppliedPluginMigrations> applyPluginMigrations(const plugins::PluginRegistry&,
-                                                           store::Datasources&);
+std::vector<AppliedPluginMigrations> applyPluginMigrations(const plugins::PluginRegistry&, store::Datasources&);
 // The same for one plugin build (a reload's new build); nullopt when it declares none.
 std::optional<AppliedPluginMigrations> applyMigrationsOf(const plugins::LoadedPlugin& plugin,
-                                                        store::Datasources& datasources);
+                                                         store::Datasources& datasources);
 
 // applyMigrationsOf in two steps, so that a reload checks every new build before any runs:
 // prepare reads the declaration, finds the datasource and refuses forbidden statements

@@ -8,10 +8,14 @@ using document::Status;
 
 oh_status toStatus(Status status) {
     switch (status) {
-        case Status::Ok: return OH_STATUS_OK;
-        case Status::NotFound: return OH_STATUS_NOT_FOUND;
-        case Status::TypeMismatch: return OH_STATUS_TYPE_MISMATCH;
-        case Status::InvalidArgument: return OH_STATUS_INVALID_ARGUMENT;
+        case Status::Ok:
+            return OH_STATUS_OK;
+        case Status::NotFound:
+            return OH_STATUS_NOT_FOUND;
+        case Status::TypeMismatch:
+            return OH_STATUS_TYPE_MISMATCH;
+        case Status::InvalidArgument:
+            return OH_STATUS_INVALID_ARGUMENT;
     }
     return OH_STATUS_INTERNAL_ERROR;
 }
@@ -82,15 +86,13 @@ oh_status getString(oh_context* ctx, oh_document doc, oh_str path, oh_str* out) 
 }
 
 oh_status getInt(oh_context* ctx, oh_document doc, oh_str path, std::int64_t* out) {
-    return readValue(ctx, doc, path, out, [&](const JsonDocument& d, const std::string& p) {
-        return d.getInt(p, *out);
-    });
+    return readValue(ctx, doc, path, out,
+                     [&](const JsonDocument& d, const std::string& p) { return d.getInt(p, *out); });
 }
 
 oh_status getSize(oh_context* ctx, oh_document doc, oh_str path, std::size_t* out) {
-    return readValue(ctx, doc, path, out, [&](const JsonDocument& d, const std::string& p) {
-        return d.getSize(p, *out);
-    });
+    return readValue(ctx, doc, path, out,
+                     [&](const JsonDocument& d, const std::string& p) { return d.getSize(p, *out); });
 }
 
 oh_status getBool(oh_context* ctx, oh_document doc, oh_str path, std::int32_t* out) {
@@ -112,9 +114,8 @@ oh_status getKey(oh_context* ctx, oh_document doc, oh_str path, std::size_t inde
 }
 
 oh_status setJson(oh_context* ctx, oh_str path, oh_str json) {
-    return writeValue(ctx, [&](JsonDocument& order) {
-        return order.set(std::string(textOf(path)), std::string(textOf(json)));
-    });
+    return writeValue(
+        ctx, [&](JsonDocument& order) { return order.set(std::string(textOf(path)), std::string(textOf(json))); });
 }
 
 oh_status removeValue(oh_context* ctx, oh_str path) {

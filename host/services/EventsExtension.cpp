@@ -1,9 +1,9 @@
 #include "host/services/EventsExtension.h"
 
 #include "host/document/JsonCodec.h"
+#include "host/plugins/PluginText.h"
 #include "host/services/CallContext.h"
 #include "host/services/DocumentServices.h"
-#include "host/plugins/PluginText.h"
 
 #include <spdlog/spdlog.h>
 
@@ -50,7 +50,8 @@ std::string normalisedPayload(std::string_view text, std::string& problem) {
 }
 
 oh_status refuse(oh_context* ctx, std::string_view type, const std::string& problem) {
-    ctx->error = plugins::cleanMessage("orderhost.events: event '" + std::string(type.substr(0, 64)) + "' refused: " + problem);
+    ctx->error =
+        plugins::cleanMessage("orderhost.events: event '" + std::string(type.substr(0, 64)) + "' refused: " + problem);
     spdlog::debug("[{}] {}", ctx->identity.pluginId, plugins::escapeForLog(ctx->error));
     return OH_STATUS_INVALID_ARGUMENT;
 }

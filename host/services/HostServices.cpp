@@ -1,13 +1,13 @@
 #include "host/services/HostServices.h"
 
+#include "host/logging/LogContext.h"
+#include "host/logging/LogSetup.h"
 #include "host/plugins/PluginIdentities.h"
+#include "host/plugins/PluginText.h"
 #include "host/services/CallContext.h"
 #include "host/services/DatabaseExtension.h"
 #include "host/services/DocumentServices.h"
 #include "host/services/EventsExtension.h"
-#include "host/plugins/PluginText.h"
-#include "host/logging/LogContext.h"
-#include "host/logging/LogSetup.h"
 
 #include <spdlog/spdlog.h>
 
@@ -20,11 +20,16 @@ namespace {
 
 spdlog::level::level_enum toSpdlog(oh_log_level level) {
     switch (level) {
-        case OH_LOG_TRACE: return spdlog::level::trace;
-        case OH_LOG_DEBUG: return spdlog::level::debug;
-        case OH_LOG_WARN: return spdlog::level::warn;
-        case OH_LOG_ERROR: return spdlog::level::err;
-        default: return spdlog::level::info;
+        case OH_LOG_TRACE:
+            return spdlog::level::trace;
+        case OH_LOG_DEBUG:
+            return spdlog::level::debug;
+        case OH_LOG_WARN:
+            return spdlog::level::warn;
+        case OH_LOG_ERROR:
+            return spdlog::level::err;
+        default:
+            return spdlog::level::info;
     }
 }
 
@@ -68,10 +73,11 @@ ReportedOutcome cleanedOutcome(const oh_context& ctx, const oh_outcome& outcome)
     copy.signal = plugins::cleanCode(textOf(outcome.signal), signalChanged);
     copy.timeoutMs = outcome.timeout_ms;
     if (codeChanged || signalChanged) {
-        spdlog::warn("[{}] chain={} step={} order={}: report_outcome: {} is not printable ASCII of at most {} "
-                     "bytes; kept as '{}'",
-                     ctx.identity.pluginId, ctx.identity.chain, ctx.identity.step, ctx.identity.orderId,
-                     codeChanged ? "code" : "signal", plugins::kMaxPluginCodeBytes, codeChanged ? copy.code : copy.signal);
+        spdlog::warn(
+            "[{}] chain={} step={} order={}: report_outcome: {} is not printable ASCII of at most {} "
+            "bytes; kept as '{}'",
+            ctx.identity.pluginId, ctx.identity.chain, ctx.identity.step, ctx.identity.orderId,
+            codeChanged ? "code" : "signal", plugins::kMaxPluginCodeBytes, codeChanged ? copy.code : copy.signal);
     }
     return copy;
 }
@@ -81,11 +87,11 @@ void reportOutcome(oh_context* ctx, const oh_outcome* outcome) {
     if (outcome == nullptr || outcome->struct_size < OH_SIZE_1_0_OUTCOME) {
         // Unreadable: the host cannot know what the step decided, so it must not continue.
         ctx->outcome.reset();
-        ctx->unreadableOutcome = outcome == nullptr ? "report_outcome() was given NULL"
-                                                    : "report_outcome() was given an oh_outcome of struct_size " +
-                                                          std::to_string(outcome->struct_size) +
-                                                          "; ABI 1.0 requires at least " +
-                                                          std::to_string(OH_SIZE_1_0_OUTCOME);
+        ctx->unreadableOutcome = outcome == nullptr
+                                     ? "report_outcome() was given NULL"
+                                     : "report_outcome() was given an oh_outcome of struct_size " +
+                                           std::to_string(outcome->struct_size) + "; ABI 1.0 requires at least " +
+                                           std::to_string(OH_SIZE_1_0_OUTCOME);
         return;
     }
     // A 1.0 plugin's oh_outcome stays readable when later versions grow the struct: nothing
@@ -136,7 +142,7 @@ const oh_host_services& hostServices() {
 
 const oh_host_info& hostInfo() {
     static const oh_host_info info = {
-        sizeof(oh_host_info), OH_ABI_MAJOR, OH_ABI_MINOR, OH_STR("orderhost"),
+        sizeof(oh_host_info),      OH_ABI_MAJOR,    OH_ABI_MINOR, OH_STR("orderhost"),
         OH_STR(ORDERHOST_VERSION), &hostServices(),
     };
     return info;

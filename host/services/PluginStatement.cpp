@@ -2,9 +2,9 @@
 
 #include "host/document/JsonCodec.h"
 #include "host/services/ComputedColumns.h"
+#include "host/services/KeptPluginStatements.h"
 #include "host/services/SqlText.h"
 #include "host/services/TextMemo.h"
-#include "host/services/KeptPluginStatements.h"
 #include "host/store/PreparedStatements.h"
 
 #include <orderhost/ext/db.h>
@@ -23,25 +23,26 @@ using Poco::Data::MetaColumn;
 namespace orderhost::services {
 namespace {
 
-constexpr std::size_t kSqliteShortText = 255;  // Poco binds longer std::string only as CLOB
+constexpr std::size_t kSqliteShortText = 255;                // Poco binds longer std::string only as CLOB
 constexpr double kExactDoubleIntegers = 9007199254740992.0;  // 2^53
 
-[[noreturn]] void refuse(const std::string& message) {
-    throw StatementError(OH_STATUS_INVALID_ARGUMENT, message);
-}
+[[noreturn]] void refuse(const std::string& message) { throw StatementError(OH_STATUS_INVALID_ARGUMENT, message); }
 
 StatementParam toParam(const Poco::Dynamic::Var& value, std::size_t index) {
     const std::string where = "params_json[" + std::to_string(index) + "]";
     switch (document::jsonTypeOf(value)) {
-    case document::JsonType::Null: return nullptr;
-    case document::JsonType::Boolean: return value.extract<bool>();
-    case document::JsonType::String: return value.extract<std::string>();
-    case document::JsonType::Integer:
-        if (const auto integer = document::asInt64(value)) return *integer;
-        refuse(where + " is an integer outside the int64 range");
-    default:
-        refuse(where + " is " + document::describeJsonType(document::jsonTypeOf(value)) +
-               "; parameters are strings, integers, true/false or null (money in minor units)");
+        case document::JsonType::Null:
+            return nullptr;
+        case document::JsonType::Boolean:
+            return value.extract<bool>();
+        case document::JsonType::String:
+            return value.extract<std::string>();
+        case document::JsonType::Integer:
+            if (const auto integer = document::asInt64(value)) return *integer;
+            refuse(where + " is an integer outside the int64 range");
+        default:
+            refuse(where + " is " + document::describeJsonType(document::jsonTypeOf(value)) +
+                   "; parameters are strings, integers, true/false or null (money in minor units)");
     }
 }
 
@@ -53,51 +54,68 @@ std::string withTextCasts(std::string_view sql, const std::vector<std::size_t>& 
     std::size_t copied = 0;
     for (std::size_t i = 0; i < offsets.size(); ++i) {
         const auto* text = std::get_if<std::string>(&params[i]);
-        if (dialect.backend() != store::Backend::SQLite || !text || text->size() <= kSqliteShortText)
-            continue;
+        if (dialect.backend() != store::Backend::SQLite || !text || text->size() <= kSqliteShortText) continue;
         out.append(sql.substr(copied, offsets[i] - copied)).append(store::Dialect::textParam());
         copied = offsets[i] + 1;
     }
     return out.append(sql.substr(copied));
 }
 
-void bindAll(Poco::Data::Statement& st, const std::vector<StatementParam>& params,
-             const store::Dialect& dialect) {
+void bindAll(Poco::Data::Statement& st, const std::vector<StatementParam>& params, const store::Dialect& dialect) {
     for (const StatementParam& p : params) {
-        if (std::holds_alternative<std::nullptr_t>(p)) st, bind(Poco::Nullable<std::string>());
-        else if (const auto* i = std::get_if<std::int64_t>(&p)) st, bind(Poco::Int64(*i));
-        else if (const auto* b = std::get_if<bool>(&p)) st, bind(*b);
-        else dialect.bindText(st, std::get<std::string>(p));
+        if (std::holds_alternative<std::nullptr_t>(p))
+            st, bind(Poco::Nullable<std::string>());
+        else if (const auto* i = std::get_if<std::int64_t>(&p))
+            st, bind(Poco::Int64(*i));
+        else if (const auto* b = std::get_if<bool>(&p))
+            st, bind(*b);
+        else
+            dialect.bindText(st, std::get<std::string>(p));
     }
 }
 
 // asNumber: the column's text values that are JSON numbers are numbers (ComputedColumns.h).
 void appendValue(std::string& out, const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row, bool asNumber) {
-    if (rs.isNull(col, row)) { out += "null"; return; }
+    if (rs.isNull(col, row)) {
+        out += "null";
+        return;
+    }
     const Poco::Dynamic::Var& v = rs.value(col, row);
     switch (rs.columnType(col)) {
-    case MetaColumn::FDT_BOOL: out += v.convert<bool>() ? "true" : "false"; return;
-    case MetaColumn::FDT_INT8: case MetaColumn::FDT_UINT8: case MetaColumn::FDT_INT16:
-    case MetaColumn::FDT_UINT16: case MetaColumn::FDT_INT32: case MetaColumn::FDT_UINT32:
-    case MetaColumn::FDT_INT64: case MetaColumn::FDT_UINT64: out += v.convert<std::string>(); return;
-    case MetaColumn::FDT_FLOAT: case MetaColumn::FDT_DOUBLE: {
-        const double d = v.convert<double>();
-        // PostgreSQL's SUM of integers is NUMERIC, read as a double: 3, as SQLite gives, not 3.0.
-        if (std::isfinite(d) && d == std::trunc(d) && std::fabs(d) < kExactDoubleIntegers)
-            out += std::to_string(static_cast<std::int64_t>(d));
-        else
-            out += std::isfinite(d) ? document::toJsonText(Poco::Dynamic::Var(d)) : "null";
-        return;
-    }
-    case MetaColumn::FDT_BLOB:
-        throw StatementError(OH_STATUS_INVALID_ARGUMENT,
-                             "column '" + rs.columnName(col) + "' is binary; select it as hex text");
-    default: {
-        const std::string text = v.convert<std::string>();
-        if (asNumber && isJsonNumber(text)) out += text;
-        else document::appendJsonString(out, text);
-        return;
-    }
+        case MetaColumn::FDT_BOOL:
+            out += v.convert<bool>() ? "true" : "false";
+            return;
+        case MetaColumn::FDT_INT8:
+        case MetaColumn::FDT_UINT8:
+        case MetaColumn::FDT_INT16:
+        case MetaColumn::FDT_UINT16:
+        case MetaColumn::FDT_INT32:
+        case MetaColumn::FDT_UINT32:
+        case MetaColumn::FDT_INT64:
+        case MetaColumn::FDT_UINT64:
+            out += v.convert<std::string>();
+            return;
+        case MetaColumn::FDT_FLOAT:
+        case MetaColumn::FDT_DOUBLE: {
+            const double d = v.convert<double>();
+            // PostgreSQL's SUM of integers is NUMERIC, read as a double: 3, as SQLite gives, not 3.0.
+            if (std::isfinite(d) && d == std::trunc(d) && std::fabs(d) < kExactDoubleIntegers)
+                out += std::to_string(static_cast<std::int64_t>(d));
+            else
+                out += std::isfinite(d) ? document::toJsonText(Poco::Dynamic::Var(d)) : "null";
+            return;
+        }
+        case MetaColumn::FDT_BLOB:
+            throw StatementError(OH_STATUS_INVALID_ARGUMENT,
+                                 "column '" + rs.columnName(col) + "' is binary; select it as hex text");
+        default: {
+            const std::string text = v.convert<std::string>();
+            if (asNumber && isJsonNumber(text))
+                out += text;
+            else
+                document::appendJsonString(out, text);
+            return;
+        }
     }
 }
 
@@ -123,7 +141,8 @@ std::vector<bool> numbersAsText(const Poco::Data::RecordSet& rs, Poco::Data::Ses
     }
     if (!any) return candidates;
     const std::vector<bool> computed = computedColumns(session, sql);
-    for (std::size_t c = 0; c < candidates.size(); ++c) candidates[c] = candidates[c] && c < computed.size() && computed[c];
+    for (std::size_t c = 0; c < candidates.size(); ++c)
+        candidates[c] = candidates[c] && c < computed.size() && computed[c];
     return candidates;
 }
 
@@ -195,16 +214,15 @@ std::vector<StatementParam> parseStatementParams(std::string_view json) {
     limits.maxDepth = 1;
     const document::JsonValueResult parsed = document::parseJsonValue(json, limits);
     if (!parsed.ok()) refuse("params_json is not a flat JSON array: " + parsed.error->toString());
-    if (document::jsonTypeOf(parsed.value) != document::JsonType::Array)
-        refuse("params_json must be a JSON array");
+    if (document::jsonTypeOf(parsed.value) != document::JsonType::Array) refuse("params_json must be a JSON array");
     std::vector<StatementParam> params;
     const auto array = parsed.value.extract<Poco::JSON::Array::Ptr>();
     for (std::size_t i = 0; i < array->size(); ++i) params.push_back(toParam(array->get(static_cast<unsigned>(i)), i));
     return params;
 }
 
-StatementResult runStatement(Poco::Data::Session& session, const store::Dialect& dialect,
-                             std::string_view sql, const std::vector<StatementParam>& params) {
+StatementResult runStatement(Poco::Data::Session& session, const store::Dialect& dialect, std::string_view sql,
+                             const std::vector<StatementParam>& params) {
     const std::vector<std::size_t> offsets = placeholderOffsets(sql);
     if (offsets.size() != params.size())
         refuse("the statement has " + std::to_string(offsets.size()) + " '?' placeholders but params_json has " +

@@ -41,8 +41,7 @@ using StatementParam = std::variant<std::nullptr_t, std::int64_t, bool, std::str
 // A refusal before or after the database ran anything (bad params, too large a result).
 class StatementError : public std::runtime_error {
 public:
-    StatementError(oh_status status, const std::string& message)
-        : std::runtime_error(message), status_(status) {}
+    StatementError(oh_status status, const std::string& message) : std::runtime_error(message), status_(status) {}
     oh_status status() const { return status_; }
 
 private:
@@ -63,7 +62,7 @@ bool returnsWrittenRows(std::string_view sql);
 
 // Runs `sql` with `params` on `session`. Throws StatementError for refusals and lets the
 // driver's Poco::Exception through for the caller to word.
-StatementResult runStatement(Poco::Data::Session& session, const store::Dialect& dialect,
-                             std::string_view sql, const std::vector<StatementParam>& params);
+StatementResult runStatement(Poco::Data::Session& session, const store::Dialect& dialect, std::string_view sql,
+                             const std::vector<StatementParam>& params);
 
 }  // namespace orderhost::services

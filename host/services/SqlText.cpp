@@ -237,7 +237,8 @@ bool readsOnly(std::string_view sql) {
         const SqlToken& before = tokens[i - 1];
         if (before.kind == SqlToken::Kind::Identifier) return false;  // "my_function"(...)
         if (before.kind == SqlToken::Kind::Word && beforeParenthesis.count(before.text) == 0) return false;
-        if (i >= 2 && tokens[i - 2].kind == SqlToken::Kind::Symbol && tokens[i - 2].text == ".") return false;  // s.lower(
+        if (i >= 2 && tokens[i - 2].kind == SqlToken::Kind::Symbol && tokens[i - 2].text == ".")
+            return false;  // s.lower(
     }
     return true;
 }

@@ -119,9 +119,18 @@ std::vector<WriteTarget> writeTargets(const Tokens& t) {
             // the host's own unqualified queries on that pooled connection), or
             // CREATE INDEX / TRIGGER / RULE ... ON table.
             for (std::size_t k = i + 1; k < t.size() && !t.isSymbol(k, '('); ++k) {
-                if (t.word(k) == "TABLE") { add("CREATE TABLE", t.skip(k + 1, {"IF", "NOT", "EXISTS"})); break; }
-                if (t.word(k) == "VIEW") { add("CREATE VIEW", t.skip(k + 1, {"IF", "NOT", "EXISTS"})); break; }
-                if (t.word(k) == "ON") { add("CREATE ... ON", t.skip(k + 1, {"ONLY"})); break; }
+                if (t.word(k) == "TABLE") {
+                    add("CREATE TABLE", t.skip(k + 1, {"IF", "NOT", "EXISTS"}));
+                    break;
+                }
+                if (t.word(k) == "VIEW") {
+                    add("CREATE VIEW", t.skip(k + 1, {"IF", "NOT", "EXISTS"}));
+                    break;
+                }
+                if (t.word(k) == "ON") {
+                    add("CREATE ... ON", t.skip(k + 1, {"ONLY"}));
+                    break;
+                }
                 if (t.word(k) == "AS") break;
             }
         }
@@ -146,32 +155,37 @@ bool hasSecondStatement(const Tokens& t) {
 std::string refusalOf(std::string_view sql, bool hostDatabase) {
     const Tokens t(tokenize(sql));
     if (const std::string kind = transactionControl(t); !kind.empty()) {
-        return "transaction control (" + kind + ") is refused: on the host's database every statement runs inside "
+        return "transaction control (" + kind +
+               ") is refused: on the host's database every statement runs inside "
                "the step's transaction, which the host commits or rolls back with the step's checkpoint; on a "
                "datasource every statement commits by itself";
     }
     const std::string& first = t.word(0);
     if (first == "PRAGMA" || first == "ATTACH" || first == "DETACH" || first == "VACUUM") {
-        return first + " is refused: it changes the connection or the database file that the host shares with "
-                       "every step";
+        return first +
+               " is refused: it changes the connection or the database file that the host shares with "
+               "every step";
     }
     // PostgreSQL session state outlives the step on the pooled connection: the host's prepared
     // statements (DEALLOCATE ALL, DISCARD ALL would drop them), its search_path and timeouts.
     // SET LOCAL ends with the step's transaction and stays allowed.
     if (first == "DEALLOCATE" || first == "DISCARD" || first == "PREPARE" || first == "RESET" ||
         (first == "SET" && t.word(1) != "LOCAL")) {
-        return first + " is refused: it changes the session the host shares with every step (use SET LOCAL for "
-                       "a setting of this step's transaction)";
+        return first +
+               " is refused: it changes the session the host shares with every step (use SET LOCAL for "
+               "a setting of this step's transaction)";
     }
     if (hasSecondStatement(t)) return "one statement per call: the text holds more than one (';' followed by more)";
     if (!hostDatabase) return {};
     for (const WriteTarget& target : writeTargets(t)) {
         if (target.table == kLiteralTable) {
-            return target.kind + " on a table named by a string literal is refused on the host's database (it "
-                                 "could name one of the host's tables): write the name unquoted or in double quotes";
+            return target.kind +
+                   " on a table named by a string literal is refused on the host's database (it "
+                   "could name one of the host's tables): write the name unquoted or in double quotes";
         }
         if (!isHostTable(target.table)) continue;
-        return target.kind + " on the host's own table '" + target.table + "' is refused: the host's tables belong "
+        return target.kind + " on the host's own table '" + target.table +
+               "' is refused: the host's tables belong "
                "to the host (a plugin keeps its data in its own tables, created by its migrations)";
     }
     return {};

@@ -10,8 +10,8 @@
 //  - More than one statement in one call (a second one could be any of the above).
 //  - On the host's own database: writes (INSERT, UPDATE, DELETE, REPLACE, MERGE, TRUNCATE,
 //    LOCK) and DDL (CREATE, ALTER, DROP) aimed at a table the host owns
-//    (store::hostTableNames(), and SQLite's sqlite_* tables), wherever they appear: a WITH ... INSERT, a data-modifying CTE
-//    or a trigger body count. A plugin keeps its data in its own tables.
+//    (store::hostTableNames(), and SQLite's sqlite_* tables), wherever they appear: a WITH ... INSERT, a data-modifying
+//    CTE or a trigger body count. A plugin keeps its data in its own tables.
 //
 // Reads of the host's tables are allowed: they cannot break a step's atomicity. They are not
 // part of the contract either (the host's schema changes between releases).

@@ -7,8 +7,7 @@ namespace orderhost::store {
 namespace {
 
 std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
 }
 
@@ -71,8 +70,7 @@ std::string ConnectionString::str() const {
 
 std::string ConnectionString::masked() const {
     std::string out;
-    for (const auto& [name, value] : entries_)
-        out += name + "=" + (isSecretKey(name) ? "***" : value) + ";";
+    for (const auto& [name, value] : entries_) out += name + "=" + (isSecretKey(name) ? "***" : value) + ";";
     return out;
 }
 

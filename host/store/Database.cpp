@@ -76,10 +76,7 @@ void Database::abandonTransaction(Poco::Data::Session& s, bool commitFailed) noe
 }
 
 Database::Database(const std::string& connectionString, DatabaseOptions options)
-    : connection_(connectionString),
-      masked_(connection_.masked()),
-      options_(options),
-      outage_(OutageLog::of(masked_)) {
+    : connection_(connectionString), masked_(connection_.masked()), options_(options), outage_(OutageLog::of(masked_)) {
     registerOdbcOnce();
     try {
         dialect_ = Dialect(resolveBackend());
@@ -90,8 +87,8 @@ Database::Database(const std::string& connectionString, DatabaseOptions options)
                                           "defines SQLNativeSql); the SQLite ODBC driver would corrupt memory"));
         Dialect::applyDefaults(dialect_.backend(), connection_);
         statementUndo_ = Dialect::statementUndo(dialect_.backend(), connection_);
-        keepsStatements_ = dialect_.backend() == Backend::PostgreSQL &&
-                           connection_.get("UseServerSidePrepare").value_or("1") != "0";
+        keepsStatements_ =
+            dialect_.backend() == Backend::PostgreSQL && connection_.get("UseServerSidePrepare").value_or("1") != "0";
         masked_ = connection_.masked();
         openPool();
     } catch (...) {
@@ -105,8 +102,8 @@ Database::~Database() = default;
 Backend Database::resolveBackend() {
     if (const auto driver = connection_.get("Driver")) {
         if (const auto backend = Dialect::fromDriverName(*driver)) return *backend;
-        throw StoreError(errorMessage("open database", "unsupported ODBC driver '" + *driver +
-                                                           "'; orderhost supports SQLite3 and PostgreSQL"));
+        throw StoreError(errorMessage(
+            "open database", "unsupported ODBC driver '" + *driver + "'; orderhost supports SQLite3 and PostgreSQL"));
     }
     // "DSN=name": ask the database itself. sqlite_version() exists only in SQLite.
     Poco::Data::Session probe = openOdbcSession(connection_.str());
@@ -142,10 +139,10 @@ Database::PoolUsage Database::poolUsage() const {
 Poco::Data::Session Database::acquire() {
     std::optional<Poco::Data::Session> s = pool_->acquire(options_.acquireTimeout);
     if (!s)
-        throw StoreError(errorMessage("acquire session",
-                                      "all " + std::to_string(options_.maxSessions) + " pooled sessions stayed busy for " +
-                                          std::to_string(options_.acquireTimeout.count()) +
-                                          " ms (raise maxSessions, or a caller holds sessions too long)"));
+        throw StoreError(errorMessage(
+            "acquire session", "all " + std::to_string(options_.maxSessions) + " pooled sessions stayed busy for " +
+                                   std::to_string(options_.acquireTimeout.count()) +
+                                   " ms (raise maxSessions, or a caller holds sessions too long)"));
     try {
         if (!s->getFeature("autoCommit")) s->setFeature("autoCommit", true);
     } catch (...) {
@@ -167,8 +164,7 @@ void Database::withTransaction(const std::function<void(Poco::Data::Session&)>& 
     withTransaction("transaction", work);
 }
 
-void Database::withTransaction(const std::string& what,
-                               const std::function<void(Poco::Data::Session&)>& work) {
+void Database::withTransaction(const std::string& what, const std::function<void(Poco::Data::Session&)>& work) {
     Poco::Data::Session s = session();
     bool committing = false;
     try {
@@ -201,8 +197,7 @@ void Database::rethrowAsStoreError(const std::string& what) const {
 }
 
 std::string Database::errorMessage(const std::string& what, const std::string& detail) const {
-    return connection_.scrub("orderhost store: " + what + " failed on database [" + masked_ +
-                             "]: " + oneLine(detail));
+    return connection_.scrub("orderhost store: " + what + " failed on database [" + masked_ + "]: " + oneLine(detail));
 }
 
 }  // namespace orderhost::store

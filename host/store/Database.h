@@ -39,10 +39,10 @@ namespace orderhost::store {
 
 struct DatabaseOptions {
     int minSessions = 1;
-    int maxSessions = 16;  // at least the number of threads that use the store at once
-    int idleSeconds = 60;  // an idle session above minSessions is closed after this
+    int maxSessions = 16;                            // at least the number of threads that use the store at once
+    int idleSeconds = 60;                            // an idle session above minSessions is closed after this
     std::chrono::milliseconds acquireTimeout{5000};  // wait for a free session, then fail
-    bool migrate = true;   // apply schema migrations at open
+    bool migrate = true;                             // apply schema migrations at open
 };
 
 // Example:
@@ -79,8 +79,7 @@ public:
     // Runs `work` in one transaction: commits when it returns, rolls back when it throws and
     // rethrows (driver errors as StoreError naming `what`, other exceptions unchanged).
     void withTransaction(const std::function<void(Poco::Data::Session&)>& work);
-    void withTransaction(const std::string& what,
-                         const std::function<void(Poco::Data::Session&)>& work);
+    void withTransaction(const std::string& what, const std::function<void(Poco::Data::Session&)>& work);
 
     // Runs `work` on a pooled autocommit session, driver errors as StoreError naming `what`.
     template <class Work>

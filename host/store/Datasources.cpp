@@ -4,8 +4,7 @@
 
 namespace orderhost::store {
 
-Datasources::Datasources(Database& host, const std::map<std::string, DatasourceConfig>& configured)
-    : host_(host) {
+Datasources::Datasources(Database& host, const std::map<std::string, DatasourceConfig>& configured) : host_(host) {
     for (const auto& [name, config] : configured) {
         if (isHost(name))
             throw StoreError("orderhost store: datasource '" + name +

@@ -68,8 +68,7 @@ StatementUndo Dialect::statementUndo(Backend backend, const ConnectionString& cs
 }
 
 std::string Dialect::documentType() const {
-    return backend_ == Backend::SQLite ? "VARCHAR(" + std::to_string(kMaxDocumentBytes) + ")"
-                                       : "TEXT";
+    return backend_ == Backend::SQLite ? "VARCHAR(" + std::to_string(kMaxDocumentBytes) + ")" : "TEXT";
 }
 
 std::string Dialect::autoIdType() const {
@@ -81,8 +80,7 @@ std::string Dialect::transactionIdColumn() const {
 }
 
 std::string Dialect::octetLength(const std::string& expr) const {
-    return backend_ == Backend::SQLite ? "length(CAST(" + expr + " AS BLOB))"
-                                       : "octet_length(" + expr + ")";
+    return backend_ == Backend::SQLite ? "length(CAST(" + expr + " AS BLOB))" : "octet_length(" + expr + ")";
 }
 
 void Dialect::bindText(Poco::Data::Statement& st, const std::string& value) const {

@@ -29,7 +29,6 @@ const char* const kWhereId = " WHERE client = ? AND route = ? AND idem_key = ?";
 
 void bindId(Statement& st, const KeyId& id) { st, bind(id.client), bind(id.route), bind(id.key); }
 
-
 }  // namespace
 
 // What the key's row says to a request with `requestHash`; nothing when there is no row, or
@@ -49,7 +48,8 @@ std::optional<KeyClaim> IdempotencyStore::classify(Session& s, const std::string
         into(claimedUntil), into(expiresAt);
     st.execute();
     // A reply expires; a claim still running is free only once abandoned.
-    if (st.rowsExtracted() == 0 || (state == "done" && expiresAt <= nowMs) || (state != "done" && claimedUntil <= nowMs))
+    if (st.rowsExtracted() == 0 || (state == "done" && expiresAt <= nowMs) ||
+        (state != "done" && claimedUntil <= nowMs))
         return std::nullopt;
     KeyClaim result;
     if (hash != requestHash) {

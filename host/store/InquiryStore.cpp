@@ -19,7 +19,6 @@ constexpr Field kInquiryId{"inquiry id", 36, true}, kChannel{"channel", 16, true
     kQuestion{"question", kMaxInquiryTextBytes, true}, kStatus{"status", 16, true},
     kAnswer{"answer", kMaxInquiryTextBytes, true}, kAnsweredBy{"answered_by", kMaxInquiryByBytes, true};
 
-
 }  // namespace
 
 void InquiryStore::open(const InquiryRecord& inquiry, const OutboxEvent& event) {
@@ -96,7 +95,7 @@ std::vector<InquiryRecord> InquiryStore::select(const std::string& op, const std
         st.execute();
         std::vector<InquiryRecord> records(id.size());
         for (std::size_t i = 0; i < id.size(); ++i)
-            records[i] = {id[i],      orderId,         channel[i], question[i], status[i],
+            records[i] = {id[i],           orderId,     channel[i], question[i], status[i],
                           text(answer[i]), text(by[i]), created[i], answered[i]};
         return records;
     });

@@ -26,10 +26,10 @@ namespace orderhost::store {
 
 struct InquiryRecord {
     std::string id, orderId;
-    std::string channel;   // email, phone, chat, portal
-    std::string question;  // at most kMaxInquiryTextBytes
-    std::string status;    // "open" or "answered"
-    std::string answer, answeredBy;  // empty while open
+    std::string channel;                        // email, phone, chat, portal
+    std::string question;                       // at most kMaxInquiryTextBytes
+    std::string status;                         // "open" or "answered"
+    std::string answer, answeredBy;             // empty while open
     int64_t createdAtMs = 0, answeredAtMs = 0;  // answeredAtMs 0 while open
 };
 

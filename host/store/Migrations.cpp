@@ -18,10 +18,13 @@ void createOrdersAndStepRuns(Poco::Data::Session& s, const Dialect& d) {
          " chain_version INTEGER NOT NULL,"
          " state VARCHAR(32) NOT NULL,"
          " current_step INTEGER NOT NULL,"
-         " document " << d.documentType() << ","
+         " document "
+      << d.documentType()
+      << ","
          " request_hash VARCHAR(64) NOT NULL,"
          " created_at BIGINT NOT NULL,"
-         " updated_at BIGINT NOT NULL)", now;
+         " updated_at BIGINT NOT NULL)",
+        now;
     s << "CREATE TABLE step_runs ("
          " order_id VARCHAR(36) NOT NULL REFERENCES orders(id),"
          " seq INTEGER NOT NULL,"
@@ -34,7 +37,8 @@ void createOrdersAndStepRuns(Poco::Data::Session& s, const Dialect& d) {
          " message VARCHAR(65536),"
          " started_at BIGINT,"
          " finished_at BIGINT,"
-         " PRIMARY KEY (order_id, seq))", now;
+         " PRIMARY KEY (order_id, seq))",
+        now;
     // Recovery after a crash looks for every order still mid-chain by state.
     s << "CREATE INDEX orders_state_idx ON orders (state)", now;
 }
@@ -72,12 +76,17 @@ void addLeasesAndCompensation(Poco::Data::Session& s, const Dialect&) {
 // may still be in flight, so a reader paging by id never misses one.
 void createOutbox(Poco::Data::Session& s, const Dialect& d) {
     s << "CREATE TABLE outbox ("
-         " id " << d.autoIdType() << ","
+         " id "
+      << d.autoIdType()
+      << ","
          " order_id VARCHAR(36) NOT NULL,"
          " event_type VARCHAR(64) NOT NULL,"
-         " payload " << d.documentType() << " NOT NULL,"
+         " payload "
+      << d.documentType()
+      << " NOT NULL,"
          " created_at BIGINT NOT NULL"
-      << d.transactionIdColumn() << ")", now;
+      << d.transactionIdColumn() << ")",
+        now;
     s << "CREATE INDEX outbox_order_idx ON outbox (order_id)", now;
 }
 
@@ -95,7 +104,8 @@ void createRelayCursors(Poco::Data::Session& s, const Dialect& d) {
          " failures INTEGER NOT NULL DEFAULT 0,"
          " retry_at BIGINT NOT NULL DEFAULT 0,"
          " last_error VARCHAR(1000),"
-         " updated_at BIGINT NOT NULL DEFAULT 0)", now;
+         " updated_at BIGINT NOT NULL DEFAULT 0)",
+        now;
     // Outbox readers on PostgreSQL go in (txid, id) order (Outbox.h); SQLite pages by id.
     if (d.backend() == Backend::PostgreSQL) s << "CREATE INDEX outbox_txid_id_idx ON outbox (txid, id)", now;
 }
@@ -127,10 +137,12 @@ void addOrderSearch(Poco::Data::Session& s, const Dialect& d) {
     s << "ALTER TABLE orders ADD COLUMN customer_id VARCHAR(256)", now;
     if (d.backend() == Backend::PostgreSQL)
         s << "UPDATE orders SET customer_id = CAST(document AS jsonb) #>> '{customer,id}'"
-             " WHERE jsonb_typeof(CAST(document AS jsonb) #> '{customer,id}') = 'string'", now;
+             " WHERE jsonb_typeof(CAST(document AS jsonb) #> '{customer,id}') = 'string'",
+            now;
     else
         s << "UPDATE orders SET customer_id = json_extract(document, '$.customer.id')"
-             " WHERE json_valid(document) AND json_type(document, '$.customer.id') = 'text'", now;
+             " WHERE json_valid(document) AND json_type(document, '$.customer.id') = 'text'",
+            now;
     s << "CREATE INDEX orders_created_idx ON orders (created_at, id)", now;
     s << "CREATE INDEX orders_customer_created_idx ON orders (customer_id, created_at, id)", now;
     s << "CREATE INDEX orders_state_created_idx ON orders (state, created_at, id)", now;
@@ -149,7 +161,8 @@ void createInquiries(Poco::Data::Session& s, const Dialect&) {
          " answer VARCHAR(4000),"
          " answered_by VARCHAR(200),"
          " created_at BIGINT NOT NULL,"
-         " answered_at BIGINT NOT NULL DEFAULT 0)", now;
+         " answered_at BIGINT NOT NULL DEFAULT 0)",
+        now;
     s << "CREATE INDEX inquiries_order_idx ON inquiries (order_id, created_at, id)", now;
 }
 
@@ -168,11 +181,14 @@ void createIdempotencyKeys(Poco::Data::Session& s, const Dialect& d) {
          " status INTEGER,"
          " content_type VARCHAR(200),"
          " location VARCHAR(1000),"
-         " body " << d.documentType() << ","
+         " body "
+      << d.documentType()
+      << ","
          " created_at BIGINT NOT NULL,"
          " claimed_until BIGINT NOT NULL,"
          " expires_at BIGINT NOT NULL,"
-         " PRIMARY KEY (client, route, idem_key))", now;
+         " PRIMARY KEY (client, route, idem_key))",
+        now;
     s << "CREATE INDEX idempotency_keys_expires_idx ON idempotency_keys (expires_at)", now;
 }
 
@@ -181,7 +197,9 @@ void createIdempotencyKeys(Poco::Data::Session& s, const Dialect& d) {
 // asked for one more delivery), replayed (it was acknowledged).
 void createDeadLetters(Poco::Data::Session& s, const Dialect& d) {
     s << "CREATE TABLE relay_dead_letters ("
-         " id " << d.autoIdType() << ","
+         " id "
+      << d.autoIdType()
+      << ","
          " subscriber VARCHAR(1000) NOT NULL,"
          " event_id BIGINT NOT NULL,"
          " attempts INTEGER NOT NULL,"
@@ -189,7 +207,8 @@ void createDeadLetters(Poco::Data::Session& s, const Dialect& d) {
          " state VARCHAR(16) NOT NULL,"
          " dead_at BIGINT NOT NULL,"
          " replayed_at BIGINT,"
-         " UNIQUE (subscriber, event_id))", now;
+         " UNIQUE (subscriber, event_id))",
+        now;
 }
 
 // v13: API keys (ApiKeyStore.h): the secret is stored as a hash only; roles and the chains a
@@ -202,7 +221,8 @@ void createApiKeys(Poco::Data::Session& s, const Dialect&) {
          " roles VARCHAR(100) NOT NULL,"
          " chains VARCHAR(2000) NOT NULL,"
          " created_at BIGINT NOT NULL,"
-         " revoked_at BIGINT)", now;
+         " revoked_at BIGINT)",
+        now;
 }
 
 // v14: quotes (QuoteStore.h, issue 15): the draft as the client sent it and what POST
@@ -214,12 +234,17 @@ void createQuotes(Poco::Data::Session& s, const Dialect& d) {
          " client VARCHAR(64) NOT NULL,"
          " chain VARCHAR(128) NOT NULL,"
          " chain_version INTEGER NOT NULL,"
-         " draft " << d.documentType() << ","
-         " document " << d.documentType() << ","
+         " draft "
+      << d.documentType()
+      << ","
+         " document "
+      << d.documentType()
+      << ","
          " created_at BIGINT NOT NULL,"
          " valid_until BIGINT NOT NULL,"
          " used_by_order VARCHAR(36),"
-         " used_at BIGINT)", now;
+         " used_at BIGINT)",
+        now;
     // Purging old quotes looks them up by age.
     s << "CREATE INDEX quotes_valid_until_idx ON quotes (valid_until)", now;
 }
@@ -230,7 +255,8 @@ void ensureMigrationsTable(Database& db) {
             s << "CREATE TABLE IF NOT EXISTS schema_migrations ("
                  " version INTEGER PRIMARY KEY,"
                  " description VARCHAR(200) NOT NULL,"
-                 " applied_at BIGINT NOT NULL)", now;
+                 " applied_at BIGINT NOT NULL)",
+                now;
         });
     };
     try {
@@ -284,9 +310,16 @@ int latestSchemaVersion() { return schemaMigrations().back().version; }
 
 const std::vector<std::string>& hostTableNames() {
     // MigrationsTest compares this with the tables a migrated database actually has.
-    static const std::vector<std::string> names = {"orders",        "step_runs",         "outbox",
-                                                   "relay_cursors", "schema_migrations", "plugin_migrations",
-                                                   "inquiries",     "idempotency_keys",  "relay_dead_letters", "api_keys",
+    static const std::vector<std::string> names = {"orders",
+                                                   "step_runs",
+                                                   "outbox",
+                                                   "relay_cursors",
+                                                   "schema_migrations",
+                                                   "plugin_migrations",
+                                                   "inquiries",
+                                                   "idempotency_keys",
+                                                   "relay_dead_letters",
+                                                   "api_keys",
                                                    "quotes"};
     return names;
 }
@@ -305,8 +338,7 @@ std::vector<int> migrateSchema(Database& db) {
     if (current > latestSchemaVersion())
         throw SchemaTooNewError(db.errorMessage(
             "schema check", "the database schema is at version " + std::to_string(current) +
-                                " but this build knows versions up to " +
-                                std::to_string(latestSchemaVersion()) +
+                                " but this build knows versions up to " + std::to_string(latestSchemaVersion()) +
                                 "; run a newer orderhost (migrations never go backwards)"));
     std::vector<int> applied;
     for (const Migration& m : schemaMigrations())

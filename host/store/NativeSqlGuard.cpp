@@ -37,17 +37,18 @@ NativeSqlFunction driverManagerNativeSql() {
 
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) SQLRETURN SQL_API
-SQLNativeSql(SQLHDBC connection, SQLCHAR* sqlIn, SQLINTEGER sqlInLength, SQLCHAR* sqlOut, SQLINTEGER sqlOutMax,
-             SQLINTEGER* sqlOutLength) {
+extern "C" __attribute__((visibility("default"))) SQLRETURN SQL_API SQLNativeSql(SQLHDBC connection, SQLCHAR* sqlIn,
+                                                                                 SQLINTEGER sqlInLength,
+                                                                                 SQLCHAR* sqlOut, SQLINTEGER sqlOutMax,
+                                                                                 SQLINTEGER* sqlOutLength) {
     const NativeSqlFunction real = driverManagerNativeSql();
     if (real == nullptr) return SQL_ERROR;
     if (sqlIn == nullptr) return real(connection, sqlIn, sqlInLength, sqlOut, sqlOutMax, sqlOutLength);
-    const std::size_t length =
-        sqlInLength == SQL_NTS ? std::strlen(reinterpret_cast<const char*>(sqlIn))
-                               : static_cast<std::size_t>(std::max<SQLINTEGER>(sqlInLength, 0));
+    const std::size_t length = sqlInLength == SQL_NTS ? std::strlen(reinterpret_cast<const char*>(sqlIn))
+                                                      : static_cast<std::size_t>(std::max<SQLINTEGER>(sqlInLength, 0));
     // Room for the text, its NUL, and any index below sqlOutMax the driver may write to.
-    std::vector<SQLCHAR> copy(std::max<std::size_t>(length + 1, static_cast<std::size_t>(std::max<SQLINTEGER>(sqlOutMax, 0)) + 1));
+    std::vector<SQLCHAR> copy(
+        std::max<std::size_t>(length + 1, static_cast<std::size_t>(std::max<SQLINTEGER>(sqlOutMax, 0)) + 1));
     std::memcpy(copy.data(), sqlIn, length);
     return real(connection, copy.data(), static_cast<SQLINTEGER>(length), sqlOut, sqlOutMax, sqlOutLength);
 }

@@ -41,11 +41,16 @@ std::string unusableState(const std::string& state, long nativeError) {
     if (!unavailableState(state, nativeError).empty()) return "unavailable";
     if (state != "HY000" && state != "S1000") return {};
     switch (nativeError & 0xff) {
-        case 10: return "SQLITE_IOERR";
-        case 11: return "SQLITE_CORRUPT";
-        case 14: return "SQLITE_CANTOPEN";
-        case 26: return "SQLITE_NOTADB";
-        default: return {};
+        case 10:
+            return "SQLITE_IOERR";
+        case 11:
+            return "SQLITE_CORRUPT";
+        case 14:
+            return "SQLITE_CANTOPEN";
+        case 26:
+            return "SQLITE_NOTADB";
+        default:
+            return {};
     }
 }
 

@@ -24,9 +24,9 @@ struct OrderCount {
 std::vector<OrderCount> ordersByChainAndState(Database& db);
 
 struct SubscriberLag {
-    std::string subscriber;           // the webhook URL
-    std::int64_t pendingEvents = 0;   // committed outbox events after its cursor
-    std::int64_t oldestPendingMs = 0; // created_at of the oldest of them; 0: none pending
+    std::string subscriber;            // the webhook URL
+    std::int64_t pendingEvents = 0;    // committed outbox events after its cursor
+    std::int64_t oldestPendingMs = 0;  // created_at of the oldest of them; 0: none pending
 };
 
 // For each of `subscribers` (webhook URLs): the events not yet acknowledged. A subscriber

@@ -51,7 +51,8 @@ std::optional<int64_t> OrderStore::claim(const std::string& id, const std::strin
             s,
             std::string("UPDATE orders SET state = ?, lease_owner = ?, lease_until = ?, updated_at = ?,"
                         " lease_epoch = lease_epoch + 1, calls_pending = calls_pending + 1"
-                        " WHERE id = ? AND state = ? AND ") + kClaimable,
+                        " WHERE id = ? AND state = ? AND ") +
+                kClaimable,
             [&](Statement& st) {
                 st, bind(to), bind(owner), bind(untilMs), bind(nowMs), bind(id), bind(from), bind(nowMs), bind(owner);
             });
@@ -84,9 +85,11 @@ bool OrderStore::forgiveCalls(const std::string& id, int64_t epoch, int count) {
     bool forgiven = false;
     const Poco::Int64 calls = count;
     db_.withTransaction("forgive excused calls of order " + shown(id), [&](Session& s) {
-        forgiven = db_.dialect().changesOneRow(
-            s, "UPDATE orders SET calls_pending = calls_pending - ? WHERE id = ? AND lease_epoch = ? AND calls_pending > ?",
-            [&](Statement& st) { st, bind(calls), bind(id), bind(epoch), bind(calls); });
+        forgiven =
+            db_.dialect().changesOneRow(s,
+                                        "UPDATE orders SET calls_pending = calls_pending - ? WHERE id = ? AND "
+                                        "lease_epoch = ? AND calls_pending > ?",
+                                        [&](Statement& st) { st, bind(calls), bind(id), bind(epoch), bind(calls); });
     });
     return forgiven;
 }
@@ -104,8 +107,8 @@ bool OrderStore::uncountCall(const std::string& id, const std::string& owner, in
 }
 
 std::vector<ClaimedOrder> OrderStore::claimExpired(const std::vector<std::string>& states, const std::string& owner,
-                                                  int64_t untilMs, int64_t nowMs, std::size_t limit,
-                                                  bool includeOwn, const std::vector<std::string>& chains) {
+                                                   int64_t untilMs, int64_t nowMs, std::size_t limit, bool includeOwn,
+                                                   const std::vector<std::string>& chains) {
     const std::string op = "claim orders with expired leases";
     check(db_, op, kLeaseOwner, owner);
     // Matches no owner when own orders are not wanted: ids never hold a control character.
@@ -123,7 +126,8 @@ std::vector<ClaimedOrder> OrderStore::claimExpired(const std::vector<std::string
             Statement st(s);
             st << "WITH claimed AS (UPDATE orders SET lease_owner = ?, lease_until = ?, lease_epoch = lease_epoch + 1,"
                   " calls_pending = calls_pending + 1"
-                  " WHERE id IN (SELECT id FROM orders WHERE state IN (" << inList << ")" << expired
+                  " WHERE id IN (SELECT id FROM orders WHERE state IN ("
+               << inList << ")" << expired
                << " ORDER BY lease_until, id LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING id, lease_epoch)"
                   " SELECT id, lease_epoch FROM claimed",
                 bind(owner), bind(untilMs);
@@ -139,7 +143,8 @@ std::vector<ClaimedOrder> OrderStore::claimExpired(const std::vector<std::string
     std::vector<std::string> candidates = db_.withSession(op, [&](Session& s) {
         std::vector<std::string> ids;
         Statement st(s);
-        st << "SELECT id FROM orders WHERE state IN (" << inList << ")" << expired << " ORDER BY lease_until, id LIMIT ?";
+        st << "SELECT id FROM orders WHERE state IN (" << inList << ")" << expired
+           << " ORDER BY lease_until, id LIMIT ?";
         for (const auto& state : states) st, bind(state);
         st, bind(nowMs), bind(own), bind(max), into(ids);
         st.execute();
@@ -171,8 +176,8 @@ std::vector<ClaimedOrder> OrderStore::listReclaimable(const std::vector<std::str
         std::vector<Poco::Int64> epochs;
         std::vector<int> calls;
         Statement st(s);
-        st << "SELECT id, lease_epoch, calls_pending FROM orders WHERE state IN (" << placeholders(states.size())
-           << ")" << expiredOnChains(chains) << " ORDER BY lease_until, id";
+        st << "SELECT id, lease_epoch, calls_pending FROM orders WHERE state IN (" << placeholders(states.size()) << ")"
+           << expiredOnChains(chains) << " ORDER BY lease_until, id";
         for (const auto& state : states) st, bind(state);
         st, bind(nowMs), bind(owner), into(ids), into(epochs), into(calls);
         st.execute();
@@ -182,8 +187,9 @@ std::vector<ClaimedOrder> OrderStore::listReclaimable(const std::vector<std::str
     });
 }
 
-std::optional<int64_t> OrderStore::claimListed(const std::string& id, int64_t epoch, const std::vector<std::string>& states,
-                                               const std::string& owner, int64_t untilMs, int64_t nowMs) {
+std::optional<int64_t> OrderStore::claimListed(const std::string& id, int64_t epoch,
+                                               const std::vector<std::string>& states, const std::string& owner,
+                                               int64_t untilMs, int64_t nowMs) {
     const std::string op = "claim order " + shown(id) + " to resume it";
     check(db_, op, kLeaseOwner, owner);
     bool won = false;

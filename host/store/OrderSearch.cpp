@@ -14,8 +14,8 @@ namespace orderhost::store {
 OrderPage OrderSearch::find(const OrderQuery& query) {
     const std::string op = "search orders";
     if (query.limit == 0 || query.limit > kMaxOrderPageSize)
-        throw StoreError(db_.errorMessage(op, "limit " + std::to_string(query.limit) + " is not between 1 and " +
-                                                  std::to_string(kMaxOrderPageSize)));
+        throw StoreError(db_.errorMessage(
+            op, "limit " + std::to_string(query.limit) + " is not between 1 and " + std::to_string(kMaxOrderPageSize)));
     return db_.withSession(op, [&](Session& s) {
         std::string where;
         std::vector<std::string> texts;  // bound in the order their conditions were added
@@ -38,8 +38,8 @@ OrderPage OrderSearch::find(const OrderQuery& query) {
         numberFilter("created_at >= ?", query.createdFromMs);
         numberFilter("created_at < ?", query.createdToMs);
         if (query.after) {
-            where += std::string(where.empty() ? " WHERE " : " AND ") +
-                     "(created_at > ? OR (created_at = ? AND id > ?))";
+            where +=
+                std::string(where.empty() ? " WHERE " : " AND ") + "(created_at > ? OR (created_at = ? AND id > ?))";
         }
         std::vector<std::string> id, ref, chain, state;
         std::vector<Poco::Nullable<std::string>> customer;
@@ -50,8 +50,9 @@ OrderPage OrderSearch::find(const OrderQuery& query) {
            << where << " ORDER BY created_at, id LIMIT ?";
         for (const std::string& text : texts) st, bind(text);
         for (Poco::Int64 number : numbers) st, bind(number);
-        if (query.after) st, bind(static_cast<Poco::Int64>(query.after->createdAtMs)),
-            bind(static_cast<Poco::Int64>(query.after->createdAtMs)), bind(query.after->id);
+        if (query.after)
+            st, bind(static_cast<Poco::Int64>(query.after->createdAtMs)),
+                bind(static_cast<Poco::Int64>(query.after->createdAtMs)), bind(query.after->id);
         const Poco::UInt64 fetch = query.limit + 1;  // one more tells whether a next page exists
         st, bind(fetch), into(id), into(ref), into(customer), into(chain), into(version), into(state), into(created),
             into(updated);
@@ -74,12 +75,13 @@ std::vector<std::string> OrderSearch::chainsOf(const std::string& id) {
         std::vector<Poco::Nullable<std::string>> first;
         s << "SELECT o.chain, (SELECT r.chain FROM step_runs r WHERE r.order_id = o.id ORDER BY r.seq LIMIT 1)"
              " FROM orders o WHERE o.id = ?",
-            Poco::Data::Keywords::bind(bound), Poco::Data::Keywords::into(current),
-            Poco::Data::Keywords::into(first), Poco::Data::Keywords::now;
+            Poco::Data::Keywords::bind(bound), Poco::Data::Keywords::into(current), Poco::Data::Keywords::into(first),
+            Poco::Data::Keywords::now;
         std::vector<std::string> chains;
         if (current.empty()) return chains;
         chains.push_back(current.front());
-        if (!first.front().isNull() && first.front().value() != current.front()) chains.push_back(first.front().value());
+        if (!first.front().isNull() && first.front().value() != current.front())
+            chains.push_back(first.front().value());
         return chains;
     });
 }

@@ -27,28 +27,33 @@ const std::string kCheckpointUpdateSql =
 
 // seq = next for this order, computed under the write lock the UPDATE already holds.
 const std::string kStepRunInsertSql =
-    std::string("INSERT INTO step_runs (order_id, seq, step_name, plugin_id, step_kind, attempt,"
-                " outcome, code, message, started_at, finished_at, chain, step_index)"
-                " SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ") +
+    std::string(
+        "INSERT INTO step_runs (order_id, seq, step_name, plugin_id, step_kind, attempt,"
+        " outcome, code, message, started_at, finished_at, chain, step_index)"
+        " SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ") +
     Dialect::textParam() + ", ?, ?, ?, ? FROM step_runs WHERE order_id = ?";
 
 // ON CONFLICT makes a racing duplicate a no-op instead of an error that would abort a
 // PostgreSQL transaction; a duplicate id (not ref) still fails loudly.
 const std::string kOrderInsertSql =
-    std::string("INSERT INTO orders (id, order_ref, chain, chain_version, state, current_step,"
-                " document, request_hash, created_at, updated_at, lease_owner, lease_until, lease_epoch,"
-                " calls_pending, customer_id) VALUES (?, ?, ?, ?, ?, ?, ") +
+    std::string(
+        "INSERT INTO orders (id, order_ref, chain, chain_version, state, current_step,"
+        " document, request_hash, created_at, updated_at, lease_owner, lease_until, lease_epoch,"
+        " calls_pending, customer_id) VALUES (?, ?, ?, ?, ?, ?, ") +
     Dialect::textParam() + ", ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_ref) DO NOTHING";
 
 const std::string kStepRunsSelectSql =
     "SELECT seq, step_name, plugin_id, step_kind, attempt, outcome, code, message,"
     " started_at, finished_at, chain, step_index FROM step_runs WHERE order_id = ? ORDER BY seq";
 
-const std::string kRenewLeaseSql = "UPDATE orders SET lease_until = ? WHERE id = ? AND lease_owner = ? AND lease_epoch = ?";
+const std::string kRenewLeaseSql =
+    "UPDATE orders SET lease_until = ? WHERE id = ? AND lease_owner = ? AND lease_epoch = ?";
 
 namespace {
 
-std::string counted(const std::string& sql) { return "WITH changed AS (" + sql + " RETURNING 1) SELECT COUNT(*) FROM changed"; }
+std::string counted(const std::string& sql) {
+    return "WITH changed AS (" + sql + " RETURNING 1) SELECT COUNT(*) FROM changed";
+}
 
 PreparedStatements* keptOn(Session& s) { return PreparedStatements::of(s); }
 

@@ -19,7 +19,9 @@ namespace {
 using namespace fields;
 
 template <class T>
-T number(const Nullable<T>& v) { return v.isNull() ? T{} : v.value(); }
+T number(const Nullable<T>& v) {
+    return v.isNull() ? T{} : v.value();
+}
 
 void checkOrder(const Database& db, const std::string& op, const OrderRecord& o) {
     check(db, op, kId, o.id);
@@ -71,11 +73,10 @@ InsertResult OrderStore::insertOrder(const OrderRecord& o, const std::string& qu
                 // First, so that of two orders naming one quote the second waits here and then
                 // finds it used (PostgreSQL re-checks the row; SQLite serialises the writers).
                 quoteTaken = db_.dialect().changesOneRow(
-                    s, "UPDATE quotes SET used_by_order = ?, used_at = ? WHERE id = ? AND used_by_order IS NULL"
-                       " AND valid_until > ?",
-                    [&](Statement& st) {
-                        st, bind(o.id), bind(o.createdAtMs), bind(quoteId), bind(o.createdAtMs);
-                    });
+                    s,
+                    "UPDATE quotes SET used_by_order = ?, used_at = ? WHERE id = ? AND used_by_order IS NULL"
+                    " AND valid_until > ?",
+                    [&](Statement& st) { st, bind(o.id), bind(o.createdAtMs), bind(quoteId), bind(o.createdAtMs); });
                 if (!quoteTaken) return;
             }
             inserted = db_.dialect().changesOneRow(s, orderstatements::kOrderInsertSql, [&](Statement& st) {
@@ -113,8 +114,8 @@ std::vector<std::string> OrderStore::idsInState(const std::string& state, std::s
     return db_.withSession("list orders in state " + shown(state), [&](Session& s) {
         std::vector<std::string> ids;
         Poco::UInt64 max = limit;
-        s << "SELECT id FROM orders WHERE state = ? ORDER BY created_at, id LIMIT ?", bind(state), bind(max),
-            into(ids), now;
+        s << "SELECT id FROM orders WHERE state = ? ORDER BY created_at, id LIMIT ?", bind(state), bind(max), into(ids),
+            now;
         return ids;
     });
 }
@@ -124,8 +125,8 @@ std::vector<std::string> OrderStore::idsDue(const std::string& state, int64_t no
         std::vector<std::string> ids;
         Poco::UInt64 max = limit;
         Poco::Int64 at = nowMs;
-        s << "SELECT id FROM orders WHERE state = ? AND wake_at > 0 AND wake_at <= ? ORDER BY wake_at, id LIMIT ?", bind(state),
-            bind(at), bind(max), into(ids), now;
+        s << "SELECT id FROM orders WHERE state = ? AND wake_at > 0 AND wake_at <= ? ORDER BY wake_at, id LIMIT ?",
+            bind(state), bind(at), bind(max), into(ids), now;
         return ids;
     });
 }
@@ -143,11 +144,10 @@ std::optional<OrderRecord> OrderStore::findBy(const char* column, const std::str
            << ", request_hash, created_at, updated_at, awaiting_signal, next_attempt, wake_at, lease_owner,"
               " lease_until, compensate_to, lease_epoch, calls_pending"
            << " FROM orders WHERE " << column << " = ?",
-            bind(value), into(r.id), into(r.orderRef), into(r.chain), into(r.chainVersion),
-            into(r.state), into(r.currentStep), into(document), into(documentBytes),
-            into(r.requestHash), into(r.createdAtMs), into(r.updatedAtMs), into(awaitingSignal),
-            into(r.nextAttempt), into(r.wakeAtMs), into(leaseOwner), into(r.leaseUntilMs), into(compensateTo),
-            into(r.leaseEpoch), into(r.callsPending);
+            bind(value), into(r.id), into(r.orderRef), into(r.chain), into(r.chainVersion), into(r.state),
+            into(r.currentStep), into(document), into(documentBytes), into(r.requestHash), into(r.createdAtMs),
+            into(r.updatedAtMs), into(awaitingSignal), into(r.nextAttempt), into(r.wakeAtMs), into(leaseOwner),
+            into(r.leaseUntilMs), into(compensateTo), into(r.leaseEpoch), into(r.callsPending);
         st.execute();
         // execute() returns 1 even when no row matched; rowsExtracted() tells the truth.
         if (st.rowsExtracted() == 0) return std::nullopt;
@@ -158,9 +158,9 @@ std::optional<OrderRecord> OrderStore::findBy(const char* column, const std::str
         // Reads truncate silently past the declared size: never hand out a cut document.
         if (static_cast<Poco::Int64>(r.document.size()) != number(documentBytes))
             throw StoreError(db_.errorMessage(
-                op, "document read back as " + std::to_string(r.document.size()) +
-                        " bytes but the database holds " + std::to_string(number(documentBytes)) +
-                        " (larger than the store's limit of " + std::to_string(kMaxDocumentBytes) + ")"));
+                op, "document read back as " + std::to_string(r.document.size()) + " bytes but the database holds " +
+                        std::to_string(number(documentBytes)) + " (larger than the store's limit of " +
+                        std::to_string(kMaxDocumentBytes) + ")"));
         return r;
     });
 }
@@ -176,13 +176,22 @@ std::vector<StepRunRecord> OrderStore::stepRuns(const std::string& orderId) {
         std::vector<Nullable<Poco::Int64>> started, finished;
         s << "SELECT seq, step_name, plugin_id, step_kind, attempt, outcome, code, message,"
              " started_at, finished_at, chain, step_index FROM step_runs WHERE order_id = ? ORDER BY seq",
-            bind(orderId), into(seq), into(name), into(plugin), into(kind), into(attempt),
-            into(outcome), into(code), into(message), into(started), into(finished), into(chain), into(index), now;
+            bind(orderId), into(seq), into(name), into(plugin), into(kind), into(attempt), into(outcome), into(code),
+            into(message), into(started), into(finished), into(chain), into(index), now;
         std::vector<StepRunRecord> runs(seq.size());
         for (std::size_t i = 0; i < runs.size(); ++i) {
-            runs[i] = {orderId, seq[i], text(name[i]), text(plugin[i]), text(kind[i]),
-                       number(attempt[i]), text(outcome[i]), text(code[i]), text(message[i]),
-                       number(started[i]), number(finished[i]), text(chain[i]),
+            runs[i] = {orderId,
+                       seq[i],
+                       text(name[i]),
+                       text(plugin[i]),
+                       text(kind[i]),
+                       number(attempt[i]),
+                       text(outcome[i]),
+                       text(code[i]),
+                       text(message[i]),
+                       number(started[i]),
+                       number(finished[i]),
+                       text(chain[i]),
                        index[i].isNull() ? -1 : index[i].value()};
         }
         return runs;
@@ -206,7 +215,8 @@ void OrderStore::recordStep(const OrderRecord& updated, const std::string& expec
     run.code = clipUtf8(run.code, kMaxStepCodeBytes);  // a plugin's long code must not fail the step
     if (updated.leaseEpoch != extras.expectedLeaseEpoch && updated.leaseEpoch != extras.expectedLeaseEpoch + 1)
         throw StoreError(db_.errorMessage(op, "lease epoch " + std::to_string(updated.leaseEpoch) +
-                                                  " is neither the guard's " + std::to_string(extras.expectedLeaseEpoch) +
+                                                  " is neither the guard's " +
+                                                  std::to_string(extras.expectedLeaseEpoch) +
                                                   " nor the next one (a checkpoint keeps or claims, never skips)"));
     auto write = [&](Session& s) {
         // The UPDATE goes first: it takes the write lock before anything is read, so SQLite
@@ -238,8 +248,7 @@ bool OrderStore::updateIfState(Session& s, const OrderRecord& u, const std::stri
         db_.dialect().bindText(st, u.document);
         st, bind(u.updatedAtMs), bind(u.awaitingSignal), bind(u.nextAttempt), bind(u.wakeAtMs), bind(u.leaseOwner),
             bind(u.leaseUntilMs), bind(u.compensateTo), bind(u.leaseEpoch), bind(u.callsPending), bind(u.id),
-            bind(expectedState),
-            bind(guard.expectedLeaseOwner), bind(guard.expectedLeaseEpoch);
+            bind(expectedState), bind(guard.expectedLeaseOwner), bind(guard.expectedLeaseEpoch);
     });
 }
 
@@ -253,7 +262,9 @@ std::vector<int> stepsWithOutcome(Database& db, const std::string& orderId, cons
         // An undo recorded after the step's run (by a plugin, not a host record) means it
         // was undone already: a failed order that compensated and is then cancelled.
         s << "SELECT DISTINCT r.step_index FROM step_runs r WHERE r.order_id = ? AND r.chain = ?"
-             " AND r.outcome IN (" << outcomes << ") AND r.step_index IS NOT NULL AND NOT EXISTS ("
+             " AND r.outcome IN ("
+          << outcomes
+          << ") AND r.step_index IS NOT NULL AND NOT EXISTS ("
              " SELECT 1 FROM step_runs u WHERE u.order_id = r.order_id AND u.chain = r.chain"
              " AND u.step_index = r.step_index AND u.outcome = 'compensated' AND u.plugin_id <> 'orderhost'"
              " AND u.seq > r.seq) ORDER BY r.step_index",
@@ -269,7 +280,8 @@ std::vector<int> OrderStore::completedSteps(const std::string& orderId, const st
 }
 
 std::vector<int> OrderStore::stepsWithEffects(const std::string& orderId, const std::string& chain) {
-    return stepsWithOutcome(db_, orderId, chain, "'continue', 'suspend'", "steps with effects of order " + shown(orderId));
+    return stepsWithOutcome(db_, orderId, chain, "'continue', 'suspend'",
+                            "steps with effects of order " + shown(orderId));
 }
 
 bool OrderStore::suspendedInCurrentPass(const std::string& orderId, const std::string& chain, int index,

@@ -117,8 +117,8 @@ public:
     // still in `from` and nobody else holds an unexpired lease on it, and returns the claim's
     // lease epoch; nullopt if another request or host got there first. Besides the epoch,
     // only calls_pending changes (+1: the claimer calls a plugin next); not a timer, say.
-    std::optional<int64_t> claim(const std::string& id, const std::string& from, const std::string& to, const std::string& owner,
-               int64_t untilMs, int64_t nowMs);
+    std::optional<int64_t> claim(const std::string& id, const std::string& from, const std::string& to,
+                                 const std::string& owner, int64_t untilMs, int64_t nowMs);
 
     // Claims up to `limit` orders in one of `states` whose lease expired before `nowMs` (their
     // host died or lost them), for `owner` until `untilMs`, and returns them with the epoch of
@@ -128,8 +128,8 @@ public:
     // its previous run is gone, since the host id includes the port it now holds).
     // Only orders on one of `chains` (names) are claimed: a host never takes an order it cannot run.
     std::vector<ClaimedOrder> claimExpired(const std::vector<std::string>& states, const std::string& owner,
-                                          int64_t untilMs, int64_t nowMs, std::size_t limit,
-                                          bool includeOwn = false, const std::vector<std::string>& chains = {});
+                                           int64_t untilMs, int64_t nowMs, std::size_t limit, bool includeOwn = false,
+                                           const std::vector<std::string>& chains = {});
 
     // Crash recovery at start, in two parts so that the orders can be claimed one by one as a
     // thread is free to run each (a claim's lease ticks from the claim). First the orders

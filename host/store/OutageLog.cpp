@@ -34,9 +34,10 @@ void OutageLog::failed(const std::string& reason, const std::string& detail) {
         since_ = lastLine_ = now;
         failures_ = 1;
         unlogged_ = 0;
-        spdlog::error("database {}: {} — requests answer 503 with Retry-After and orders wait where they are "
-                      "until it works again (further failures are summarised every 10 s)",
-                      reason, detail);
+        spdlog::error(
+            "database {}: {} — requests answer 503 with Retry-After and orders wait where they are "
+            "until it works again (further failures are summarised every 10 s)",
+            reason, detail);
         return;
     }
     ++unlogged_;
@@ -53,8 +54,8 @@ void OutageLog::recovered() {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!down_.load(std::memory_order_relaxed)) return;
     down_ = false;
-    spdlog::warn("database {} works again after {} s ({} failed attempts meanwhile); waiting orders run on",
-                 database_, secondsSince(since_), failures_);
+    spdlog::warn("database {} works again after {} s ({} failed attempts meanwhile); waiting orders run on", database_,
+                 secondsSince(since_), failures_);
 }
 
 }  // namespace orderhost::store

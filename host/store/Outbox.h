@@ -37,10 +37,10 @@ namespace orderhost::store {
 class Database;
 
 struct OutboxEvent {
-    std::int64_t id = 0;       // assigned by the database; unique, increasing per order
-    std::string orderId;       // at most 36 bytes
-    std::string type;          // e.g. "order.completed", at most 64 bytes
-    std::string payloadJson;   // a JSON object, at most kMaxDocumentBytes
+    std::int64_t id = 0;      // assigned by the database; unique, increasing per order
+    std::string orderId;      // at most 36 bytes
+    std::string type;         // e.g. "order.completed", at most 64 bytes
+    std::string payloadJson;  // a JSON object, at most kMaxDocumentBytes
     std::int64_t createdAtMs = 0;
 };
 

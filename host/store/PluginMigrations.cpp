@@ -19,7 +19,8 @@ void ensurePluginMigrationsTable(Database& db) {
                  " version INTEGER NOT NULL,"
                  " description VARCHAR(200) NOT NULL,"
                  " applied_at BIGINT NOT NULL,"
-                 " PRIMARY KEY (plugin_id, version))", now;
+                 " PRIMARY KEY (plugin_id, version))",
+                now;
         });
     };
     try {
@@ -45,9 +46,7 @@ bool applyOne(Database& db, const std::string& pluginId, const PluginMigration& 
             s,
             "INSERT INTO plugin_migrations (plugin_id, version, description, applied_at)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (plugin_id, version) DO NOTHING",
-            [&](Poco::Data::Statement& st) {
-                st, bind(pluginId), bind(m.version), bind(description), bind(nowMs());
-            });
+            [&](Poco::Data::Statement& st) { st, bind(pluginId), bind(m.version), bind(description), bind(nowMs()); });
         if (!claimed) return;
         PreparedStatements::noteSchemaChange();  // also when a statement fails half-way
         for (const std::string& sql : m.statements) s << sql, now;
@@ -61,8 +60,8 @@ std::vector<int> appliedPluginMigrations(Database& db, const std::string& plugin
     ensurePluginMigrationsTable(db);
     return db.withSession("read plugin migrations of " + pluginId, [&](Poco::Data::Session& s) {
         std::vector<int> versions;
-        s << "SELECT version FROM plugin_migrations WHERE plugin_id = ? ORDER BY version",
-            bind(pluginId), into(versions), now;
+        s << "SELECT version FROM plugin_migrations WHERE plugin_id = ? ORDER BY version", bind(pluginId),
+            into(versions), now;
         return versions;
     });
 }

@@ -28,8 +28,7 @@ struct PluginMigration {
 // Applies, in version order, the migrations of `pluginId` not yet recorded, and returns the
 // versions it applied. Throws StoreError naming the plugin, the version and the driver's
 // message; the failing version leaves nothing behind (earlier versions stay applied).
-std::vector<int> applyPluginMigrations(Database&, const std::string& pluginId,
-                                       std::vector<PluginMigration> migrations);
+std::vector<int> applyPluginMigrations(Database&, const std::string& pluginId, std::vector<PluginMigration> migrations);
 
 // The versions recorded for `pluginId`, ascending (creates the table when missing).
 std::vector<int> appliedPluginMigrations(Database&, const std::string& pluginId);

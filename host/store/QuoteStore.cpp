@@ -65,8 +65,8 @@ std::optional<QuoteRecord> QuoteStore::find(const std::string& id) {
         Nullable<Poco::Int64> draftBytes, documentBytes, usedAt;
         Poco::Int64 created = 0, validUntil = 0;
         Statement st(s);
-        st << "SELECT id, client, chain, chain_version, draft, " << db_.dialect().octetLength("draft")
-           << ", document, " << db_.dialect().octetLength("document")
+        st << "SELECT id, client, chain, chain_version, draft, " << db_.dialect().octetLength("draft") << ", document, "
+           << db_.dialect().octetLength("document")
            << ", created_at, valid_until, used_by_order, used_at FROM quotes WHERE id = ?",
             bind(id), into(q.id), into(q.client), into(q.chain), into(q.chainVersion), into(draft), into(draftBytes),
             into(document), into(documentBytes), into(created), into(validUntil), into(usedBy), into(usedAt);

@@ -35,8 +35,9 @@ Poco::Data::Session& StepTransaction::session() {
 
 Poco::Data::Session& StepTransaction::openSession() {
     if (abandoned_.load(std::memory_order_acquire))
-        throw StoreError(db_.errorMessage("step transaction", "the host stopped waiting for this step (timeout_ms) and "
-                                                              "rolled its transaction back; nothing more runs in it"));
+        throw StoreError(db_.errorMessage("step transaction",
+                                          "the host stopped waiting for this step (timeout_ms) and "
+                                          "rolled its transaction back; nothing more runs in it"));
     if (doomed_)
         throw StoreError(db_.errorMessage("step transaction",
                                           "an earlier plugin statement failed and could not be undone on its own (the "
@@ -127,7 +128,7 @@ void StepTransaction::statementSucceeded(Poco::Data::Session& s, bool writesNoth
     } catch (...) {
         doomed_ = true;
         throw;
-    } 
+    }
     savepointSet_ = statementSavepoint_ = false;
 }
 

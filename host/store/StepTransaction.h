@@ -119,12 +119,12 @@ private:
 
     Database& db_;
     std::optional<Poco::Data::Session> session_;
-    bool savepointSet_ = false;        // the host's savepoint of the last plugin statement exists
-    bool statementSavepoint_ = false;  // ... and was set for the statement running now
+    bool savepointSet_ = false;                  // the host's savepoint of the last plugin statement exists
+    bool statementSavepoint_ = false;            // ... and was set for the statement running now
     std::atomic<bool> savepointCurrent_{false};  // ... and nothing has changed since it was set
-    std::atomic<std::uint64_t> hostTurns_{0};       // session() calls: the host may have written
-    std::uint64_t hostTurnsAtStatement_ = 0;        // hostTurns_ when the running statement began
-    std::atomic<bool> doomed_{false};  // read by the runner and the extension beside the call
+    std::atomic<std::uint64_t> hostTurns_{0};    // session() calls: the host may have written
+    std::uint64_t hostTurnsAtStatement_ = 0;     // hostTurns_ when the running statement began
+    std::atomic<bool> doomed_{false};            // read by the runner and the extension beside the call
     std::atomic<bool> abandoned_{false};
     std::mutex pluginStatements_;  // runPluginStatement: one at a time
 };

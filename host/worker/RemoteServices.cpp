@@ -52,8 +52,7 @@ Reply ask(const FrameWriter& request) {
     std::lock_guard<std::mutex> lock(g_channel);
     if (!isolation::writeFrame(g_fd, request.bytes())) lostHost();
     std::string body;
-    if (isolation::readFrame(g_fd, body, std::chrono::steady_clock::time_point::max()) !=
-        isolation::ReadResult::Frame)
+    if (isolation::readFrame(g_fd, body, std::chrono::steady_clock::time_point::max()) != isolation::ReadResult::Frame)
         lostHost();
     try {
         FrameReader reader(body);
@@ -169,14 +168,20 @@ std::int32_t isAbandoned(oh_context* ctx) {
 }
 
 void logPlugin(const oh_plugin_info* plugin, oh_log_level level, oh_str message) {
-    tell(FrameWriter(Op::LogPlugin).u8(plugin != nullptr && plugin == g_pluginInfo ? 1 : 0).i32(level).str(text(message)));
+    tell(FrameWriter(Op::LogPlugin)
+             .u8(plugin != nullptr && plugin == g_pluginInfo ? 1 : 0)
+             .i32(level)
+             .str(text(message)));
 }
 
 oh_status dbExecute(oh_context* ctx, oh_str datasource, oh_str sql, oh_str params, oh_str* outRows,
                     std::int64_t* outChanged, oh_str* outError) {
     if (ctx == nullptr) return OH_STATUS_INVALID_ARGUMENT;
     if (!current(ctx)) return OH_STATUS_UNAVAILABLE;
-    Reply reply = ask(FrameWriter(Op::DbExecute).str(text(datasource)).str(text(sql)).str(text(params))
+    Reply reply = ask(FrameWriter(Op::DbExecute)
+                          .str(text(datasource))
+                          .str(text(sql))
+                          .str(text(params))
                           .u8(outRows == nullptr ? 1 : 0));
     if (reply.status == OH_STATUS_OK) {
         if (outRows != nullptr) *outRows = keep(std::move(reply.text));
@@ -206,12 +211,25 @@ const void* getExtension(const char* id) {
 const oh_host_info& remoteHostInfo(int fd) {
     g_fd = fd;
     static const oh_host_services services = {
-        sizeof(oh_host_services), log, nowMs, getJson, getString, getInt, getSize, setJson,
-        reportOutcome, reportError, getExtension,
+        sizeof(oh_host_services),
+        log,
+        nowMs,
+        getJson,
+        getString,
+        getInt,
+        getSize,
+        setJson,
+        reportOutcome,
+        reportError,
+        getExtension,
         // since 1.1
-        getBool, getKey, removeValue, isAbandoned, logPlugin,
+        getBool,
+        getKey,
+        removeValue,
+        isAbandoned,
+        logPlugin,
     };
-    static const oh_host_info info = {sizeof(oh_host_info), OH_ABI_MAJOR, OH_ABI_MINOR, OH_STR("orderhost"),
+    static const oh_host_info info = {sizeof(oh_host_info),      OH_ABI_MAJOR, OH_ABI_MINOR, OH_STR("orderhost"),
                                       OH_STR(ORDERHOST_VERSION), &services};
     return info;
 }

@@ -47,7 +47,11 @@ void writeMigrations(FrameWriter& hello, const std::optional<plugins::DeclaredMi
     if (!declared) return;
     hello.str(declared->datasource).u32(static_cast<std::uint32_t>(declared->migrations.size()));
     for (const auto& m : declared->migrations) {
-        hello.u32(static_cast<std::uint32_t>(m.version)).str(m.description).str(m.sql).str(m.sqlSqlite).str(m.sqlPostgresql);
+        hello.u32(static_cast<std::uint32_t>(m.version))
+            .str(m.description)
+            .str(m.sql)
+            .str(m.sqlSqlite)
+            .str(m.sqlPostgresql);
     }
 }
 
@@ -71,7 +75,8 @@ bool load(const char* file, int fd, plugins::LoadedPlugin& plugin) {
     return plugin.info != nullptr;
 }
 
-oh_status create(FrameReader& request, const plugins::LoadedPlugin& plugin, std::map<std::uint64_t, Instance>& instances) {
+oh_status create(FrameReader& request, const plugins::LoadedPlugin& plugin,
+                 std::map<std::uint64_t, Instance>& instances) {
     const std::uint64_t id = request.u64();
     const std::string kindName = request.str();
     Instance instance;
@@ -99,8 +104,9 @@ oh_status call(Op op, FrameReader& request, std::map<std::uint64_t, Instance>& i
     const Instance& instance = found->second;
     auto function = op == Op::Run ? instance.kind->run : instance.kind->compensate;
     if (function == nullptr) return OH_STATUS_INVALID_ARGUMENT;
-    const oh_step_call stepCall{OH_SIZE_1_2_STEP_CALL, worker::beginCall(), str(orderId), str(instance.chain),
-                                str(instance.step), attempt, str(idempotencyKey), deadlineMs, mode};
+    const oh_step_call stepCall{OH_SIZE_1_2_STEP_CALL, worker::beginCall(), str(orderId),
+                                str(instance.chain),   str(instance.step),  attempt,
+                                str(idempotencyKey),   deadlineMs,          mode};
     const oh_status status = function(instance.pointer, &stepCall);
     worker::endCall();
     return status;
@@ -124,10 +130,14 @@ int serve(int fd, const plugins::LoadedPlugin& plugin) {
         try {
             FrameReader request(body);
             const Op op = request.op();
-            if (op == Op::Create) sendDone(create(request, plugin, instances));
-            else if (op == Op::Run || op == Op::Compensate) sendDone(call(op, request, instances));
-            else if (op == Op::Destroy) sendDone(destroy(request, instances));
-            else return 3;
+            if (op == Op::Create)
+                sendDone(create(request, plugin, instances));
+            else if (op == Op::Run || op == Op::Compensate)
+                sendDone(call(op, request, instances));
+            else if (op == Op::Destroy)
+                sendDone(destroy(request, instances));
+            else
+                return 3;
         } catch (const orderhost::isolation::FrameError& e) {
             std::fprintf(stderr, "orderhost-plugin-worker: unreadable request from the host: %s\n", e.what());
             return 3;

@@ -63,9 +63,10 @@ inline void closeExposure(const sdk::Database& db, const sdk::OrderDocument& ord
     if (order.optionalString("/credit/status").value_or("") != "accepted") return;
     db.execute("UPDATE credit_exposures SET invoiced_minor = invoiced_minor + ? WHERE order_id = ? AND state = 'open'",
                {net, orderId});
-    db.execute("UPDATE credit_exposures SET state = 'invoiced', closed_at_ms = ? WHERE order_id = ? AND state = 'open'"
-               " AND (? = 1 OR invoiced_minor >= amount_minor)",
-               {nowMs, orderId, static_cast<std::int64_t>(last ? 1 : 0)});
+    db.execute(
+        "UPDATE credit_exposures SET state = 'invoiced', closed_at_ms = ? WHERE order_id = ? AND state = 'open'"
+        " AND (? = 1 OR invoiced_minor >= amount_minor)",
+        {nowMs, orderId, static_cast<std::int64_t>(last ? 1 : 0)});
 }
 
 // What the card paid before this invoice existed (a chain that captures before it invoices):
@@ -90,150 +91,154 @@ inline std::string formatNumber(const std::string& series, std::int64_t number, 
 }  // namespace billing
 
 // The plugin's tables (host database). Appended only: never change a shipped version.
-#define ORDERHOST_BILLING_MIGRATIONS                                                             \
-    ORDERHOST_MIGRATION(1, "billing series, invoices, lines, credit notes, accounts, tax rates", \
-                        "CREATE TABLE billing_series ("                                          \
-                        " series VARCHAR(32) PRIMARY KEY,"                                       \
-                        " next_number BIGINT NOT NULL);"                                         \
-                        "CREATE TABLE billing_invoices ("                                        \
-                        " invoice_number VARCHAR(48) PRIMARY KEY,"                               \
-                        " series VARCHAR(32) NOT NULL,"                                          \
-                        " number BIGINT NOT NULL,"                                               \
-                        " order_id VARCHAR(64) NOT NULL UNIQUE,"                                 \
-                        " customer_id VARCHAR(128) NOT NULL,"                                    \
-                        " country VARCHAR(8) NOT NULL,"                                          \
-                        " currency VARCHAR(3) NOT NULL,"                                         \
-                        " net_minor BIGINT NOT NULL,"                                            \
-                        " tax_minor BIGINT NOT NULL,"                                            \
-                        " total_minor BIGINT NOT NULL,"                                          \
-                        " issued_at_ms BIGINT NOT NULL,"                                         \
-                        " UNIQUE (series, number));"                                             \
-                        "CREATE TABLE billing_invoice_lines ("                                   \
-                        " invoice_number VARCHAR(48) NOT NULL,"                                  \
-                        " line_no BIGINT NOT NULL,"                                              \
-                        " sku VARCHAR(128) NOT NULL,"                                            \
-                        " quantity BIGINT NOT NULL,"                                             \
-                        " tax_class VARCHAR(32) NOT NULL,"                                       \
-                        " tax_rate_bp BIGINT NOT NULL,"                                          \
-                        " net_minor BIGINT NOT NULL,"                                            \
-                        " tax_minor BIGINT NOT NULL,"                                            \
-                        " total_minor BIGINT NOT NULL,"                                          \
-                        " PRIMARY KEY (invoice_number, line_no));"                               \
-                        "CREATE TABLE billing_credit_notes ("                                    \
-                        " credit_note_number VARCHAR(48) PRIMARY KEY,"                           \
-                        " series VARCHAR(32) NOT NULL,"                                          \
-                        " number BIGINT NOT NULL,"                                               \
-                        " invoice_number VARCHAR(48) NOT NULL UNIQUE,"                           \
-                        " order_id VARCHAR(64) NOT NULL,"                                        \
-                        " customer_id VARCHAR(128) NOT NULL,"                                    \
-                        " currency VARCHAR(3) NOT NULL,"                                         \
-                        " net_minor BIGINT NOT NULL,"                                            \
-                        " tax_minor BIGINT NOT NULL,"                                            \
-                        " total_minor BIGINT NOT NULL,"                                          \
-                        " issued_at_ms BIGINT NOT NULL,"                                         \
-                        " UNIQUE (series, number));"                                             \
-                        "CREATE TABLE billing_accounts ("                                        \
-                        " customer_id VARCHAR(128) NOT NULL,"                                    \
-                        " currency VARCHAR(3) NOT NULL,"                                         \
-                        " open_minor BIGINT NOT NULL,"                                           \
-                        " PRIMARY KEY (customer_id, currency));"                                 \
-                        "CREATE TABLE billing_tax_rates ("                                       \
-                        " country VARCHAR(8) NOT NULL,"                                          \
-                        " tax_class VARCHAR(32) NOT NULL,"                                       \
-                        " rate_bp BIGINT NOT NULL,"                                              \
-                        " PRIMARY KEY (country, tax_class))")                                    \
-    , ORDERHOST_MIGRATION(2, "credit notes of returns: one per RMA, with their lines",           \
-                          "CREATE TABLE billing_return_credits ("                                \
-                          " credit_note_number VARCHAR(48) PRIMARY KEY,"                         \
-                          " series VARCHAR(32) NOT NULL,"                                        \
-                          " number BIGINT NOT NULL,"                                             \
-                          " invoice_number VARCHAR(48) NOT NULL,"                                \
-                          " order_id VARCHAR(64) NOT NULL,"                                      \
-                          " rma_number VARCHAR(48) NOT NULL,"                                    \
-                          " customer_id VARCHAR(128) NOT NULL,"                                  \
-                          " currency VARCHAR(3) NOT NULL,"                                       \
-                          " net_minor BIGINT NOT NULL,"                                          \
-                          " tax_minor BIGINT NOT NULL,"                                          \
-                          " total_minor BIGINT NOT NULL,"                                        \
-                          " issued_at_ms BIGINT NOT NULL,"                                       \
-                          " UNIQUE (series, number),"                                            \
-                          " UNIQUE (order_id, rma_number));"                                     \
-                          "CREATE TABLE billing_return_credit_lines ("                           \
-                          " credit_note_number VARCHAR(48) NOT NULL,"                            \
-                          " line_no BIGINT NOT NULL,"                                            \
-                          " invoice_number VARCHAR(48) NOT NULL,"                                \
-                          " invoice_line_no BIGINT NOT NULL,"                                    \
-                          " sku VARCHAR(128) NOT NULL,"                                          \
-                          " quantity BIGINT NOT NULL,"                                           \
-                          " tax_rate_bp BIGINT NOT NULL,"                                        \
-                          " net_minor BIGINT NOT NULL,"                                          \
-                          " tax_minor BIGINT NOT NULL,"                                          \
-                          " total_minor BIGINT NOT NULL,"                                        \
-                          " PRIMARY KEY (credit_note_number, line_no))")                         \
-    , ORDERHOST_MIGRATION(3, "invoices per shipment: billing_invoices.shipment, unique per order and shipment", \
-                          "CREATE TABLE billing_invoices_v3 ("                                   \
-                          " invoice_number VARCHAR(48) PRIMARY KEY,"                             \
-                          " series VARCHAR(32) NOT NULL,"                                        \
-                          " number BIGINT NOT NULL,"                                             \
-                          " order_id VARCHAR(64) NOT NULL,"                                      \
-                          " shipment VARCHAR(64) NOT NULL DEFAULT '',"                           \
-                          " customer_id VARCHAR(128) NOT NULL,"                                  \
-                          " country VARCHAR(8) NOT NULL,"                                        \
-                          " currency VARCHAR(3) NOT NULL,"                                       \
-                          " net_minor BIGINT NOT NULL,"                                          \
-                          " tax_minor BIGINT NOT NULL,"                                          \
-                          " total_minor BIGINT NOT NULL,"                                        \
-                          " issued_at_ms BIGINT NOT NULL,"                                       \
-                          " UNIQUE (series, number),"                                            \
-                          " UNIQUE (order_id, shipment));"                                       \
-                          "INSERT INTO billing_invoices_v3 (invoice_number, series, number, order_id, shipment," \
-                          " customer_id, country, currency, net_minor, tax_minor, total_minor, issued_at_ms)" \
-                          " SELECT invoice_number, series, number, order_id, '', customer_id, country, currency," \
-                          " net_minor, tax_minor, total_minor, issued_at_ms FROM billing_invoices;" \
-                          "DROP TABLE billing_invoices;"                                         \
-                          "ALTER TABLE billing_invoices_v3 RENAME TO billing_invoices")          \
-    , ORDERHOST_MIGRATION(4, "credit notes of returns: one per RMA and invoice; claims on notes of undone returns; the view billing_invoice_line_credits", \
-                          "CREATE TABLE billing_return_credits_v4 ("                             \
-                          " credit_note_number VARCHAR(48) PRIMARY KEY,"                         \
-                          " series VARCHAR(32) NOT NULL,"                                        \
-                          " number BIGINT NOT NULL,"                                             \
-                          " invoice_number VARCHAR(48) NOT NULL,"                                \
-                          " order_id VARCHAR(64) NOT NULL,"                                      \
-                          " rma_number VARCHAR(48) NOT NULL,"                                    \
-                          " customer_id VARCHAR(128) NOT NULL,"                                  \
-                          " currency VARCHAR(3) NOT NULL,"                                       \
-                          " net_minor BIGINT NOT NULL,"                                          \
-                          " tax_minor BIGINT NOT NULL,"                                          \
-                          " total_minor BIGINT NOT NULL,"                                        \
-                          " issued_at_ms BIGINT NOT NULL,"                                       \
-                          " UNIQUE (series, number),"                                            \
-                          " UNIQUE (order_id, rma_number, invoice_number));"                     \
-                          "INSERT INTO billing_return_credits_v4 (credit_note_number, series, number," \
-                          " invoice_number, order_id, rma_number, customer_id, currency, net_minor, tax_minor," \
-                          " total_minor, issued_at_ms) SELECT credit_note_number, series, number, invoice_number," \
-                          " order_id, rma_number, customer_id, currency, net_minor, tax_minor, total_minor," \
-                          " issued_at_ms FROM billing_return_credits;"                           \
-                          "DROP TABLE billing_return_credits;"                                   \
-                          "ALTER TABLE billing_return_credits_v4 RENAME TO billing_return_credits;" \
-                          "CREATE TABLE billing_return_claims ("                                 \
-                          " order_id VARCHAR(64) NOT NULL,"                                      \
-                          " rma_number VARCHAR(48) NOT NULL,"                                    \
-                          " credit_note_number VARCHAR(48) NOT NULL,"                            \
-                          " credit_line_no BIGINT NOT NULL,"                                     \
-                          " sku VARCHAR(128) NOT NULL,"                                          \
-                          " quantity BIGINT NOT NULL,"                                           \
-                          " claimed_at_ms BIGINT NOT NULL,"                                      \
-                          " PRIMARY KEY (order_id, rma_number, credit_note_number, credit_line_no));" \
-                          "CREATE VIEW billing_invoice_line_credits AS SELECT i.invoice_number, v.order_id," \
-                          " v.customer_id, v.shipment, i.line_no, i.sku, i.quantity, i.net_minor, i.tax_minor," \
-                          " COALESCE(c.quantity, 0) AS credited_quantity, COALESCE(c.net, 0) AS credited_net_minor," \
-                          " COALESCE(c.tax, 0) AS credited_tax_minor,"                            \
-                          " CASE WHEN COALESCE(c.quantity, 0) <= i.quantity AND COALESCE(c.net, 0) <= i.net_minor" \
-                          " AND COALESCE(c.tax, 0) <= i.tax_minor THEN 1 ELSE 0 END AS reconciled" \
-                          " FROM billing_invoice_lines i JOIN billing_invoices v ON v.invoice_number = i.invoice_number" \
-                          " LEFT JOIN (SELECT invoice_number, invoice_line_no, CAST(SUM(quantity) AS BIGINT) AS quantity," \
-                          " CAST(SUM(net_minor) AS BIGINT) AS net, CAST(SUM(tax_minor) AS BIGINT) AS tax" \
-                          " FROM billing_return_credit_lines GROUP BY invoice_number, invoice_line_no) c" \
-                          " ON c.invoice_number = i.invoice_number AND c.invoice_line_no = i.line_no")
+#define ORDERHOST_BILLING_MIGRATIONS                                                                                \
+    ORDERHOST_MIGRATION(1, "billing series, invoices, lines, credit notes, accounts, tax rates",                    \
+                        "CREATE TABLE billing_series ("                                                             \
+                        " series VARCHAR(32) PRIMARY KEY,"                                                          \
+                        " next_number BIGINT NOT NULL);"                                                            \
+                        "CREATE TABLE billing_invoices ("                                                           \
+                        " invoice_number VARCHAR(48) PRIMARY KEY,"                                                  \
+                        " series VARCHAR(32) NOT NULL,"                                                             \
+                        " number BIGINT NOT NULL,"                                                                  \
+                        " order_id VARCHAR(64) NOT NULL UNIQUE,"                                                    \
+                        " customer_id VARCHAR(128) NOT NULL,"                                                       \
+                        " country VARCHAR(8) NOT NULL,"                                                             \
+                        " currency VARCHAR(3) NOT NULL,"                                                            \
+                        " net_minor BIGINT NOT NULL,"                                                               \
+                        " tax_minor BIGINT NOT NULL,"                                                               \
+                        " total_minor BIGINT NOT NULL,"                                                             \
+                        " issued_at_ms BIGINT NOT NULL,"                                                            \
+                        " UNIQUE (series, number));"                                                                \
+                        "CREATE TABLE billing_invoice_lines ("                                                      \
+                        " invoice_number VARCHAR(48) NOT NULL,"                                                     \
+                        " line_no BIGINT NOT NULL,"                                                                 \
+                        " sku VARCHAR(128) NOT NULL,"                                                               \
+                        " quantity BIGINT NOT NULL,"                                                                \
+                        " tax_class VARCHAR(32) NOT NULL,"                                                          \
+                        " tax_rate_bp BIGINT NOT NULL,"                                                             \
+                        " net_minor BIGINT NOT NULL,"                                                               \
+                        " tax_minor BIGINT NOT NULL,"                                                               \
+                        " total_minor BIGINT NOT NULL,"                                                             \
+                        " PRIMARY KEY (invoice_number, line_no));"                                                  \
+                        "CREATE TABLE billing_credit_notes ("                                                       \
+                        " credit_note_number VARCHAR(48) PRIMARY KEY,"                                              \
+                        " series VARCHAR(32) NOT NULL,"                                                             \
+                        " number BIGINT NOT NULL,"                                                                  \
+                        " invoice_number VARCHAR(48) NOT NULL UNIQUE,"                                              \
+                        " order_id VARCHAR(64) NOT NULL,"                                                           \
+                        " customer_id VARCHAR(128) NOT NULL,"                                                       \
+                        " currency VARCHAR(3) NOT NULL,"                                                            \
+                        " net_minor BIGINT NOT NULL,"                                                               \
+                        " tax_minor BIGINT NOT NULL,"                                                               \
+                        " total_minor BIGINT NOT NULL,"                                                             \
+                        " issued_at_ms BIGINT NOT NULL,"                                                            \
+                        " UNIQUE (series, number));"                                                                \
+                        "CREATE TABLE billing_accounts ("                                                           \
+                        " customer_id VARCHAR(128) NOT NULL,"                                                       \
+                        " currency VARCHAR(3) NOT NULL,"                                                            \
+                        " open_minor BIGINT NOT NULL,"                                                              \
+                        " PRIMARY KEY (customer_id, currency));"                                                    \
+                        "CREATE TABLE billing_tax_rates ("                                                          \
+                        " country VARCHAR(8) NOT NULL,"                                                             \
+                        " tax_class VARCHAR(32) NOT NULL,"                                                          \
+                        " rate_bp BIGINT NOT NULL,"                                                                 \
+                        " PRIMARY KEY (country, tax_class))")                                                       \
+    ,                                                                                                               \
+        ORDERHOST_MIGRATION(2, "credit notes of returns: one per RMA, with their lines",                            \
+                            "CREATE TABLE billing_return_credits ("                                                 \
+                            " credit_note_number VARCHAR(48) PRIMARY KEY,"                                          \
+                            " series VARCHAR(32) NOT NULL,"                                                         \
+                            " number BIGINT NOT NULL,"                                                              \
+                            " invoice_number VARCHAR(48) NOT NULL,"                                                 \
+                            " order_id VARCHAR(64) NOT NULL,"                                                       \
+                            " rma_number VARCHAR(48) NOT NULL,"                                                     \
+                            " customer_id VARCHAR(128) NOT NULL,"                                                   \
+                            " currency VARCHAR(3) NOT NULL,"                                                        \
+                            " net_minor BIGINT NOT NULL,"                                                           \
+                            " tax_minor BIGINT NOT NULL,"                                                           \
+                            " total_minor BIGINT NOT NULL,"                                                         \
+                            " issued_at_ms BIGINT NOT NULL,"                                                        \
+                            " UNIQUE (series, number),"                                                             \
+                            " UNIQUE (order_id, rma_number));"                                                      \
+                            "CREATE TABLE billing_return_credit_lines ("                                            \
+                            " credit_note_number VARCHAR(48) NOT NULL,"                                             \
+                            " line_no BIGINT NOT NULL,"                                                             \
+                            " invoice_number VARCHAR(48) NOT NULL,"                                                 \
+                            " invoice_line_no BIGINT NOT NULL,"                                                     \
+                            " sku VARCHAR(128) NOT NULL,"                                                           \
+                            " quantity BIGINT NOT NULL,"                                                            \
+                            " tax_rate_bp BIGINT NOT NULL,"                                                         \
+                            " net_minor BIGINT NOT NULL,"                                                           \
+                            " tax_minor BIGINT NOT NULL,"                                                           \
+                            " total_minor BIGINT NOT NULL,"                                                         \
+                            " PRIMARY KEY (credit_note_number, line_no))"),                                         \
+        ORDERHOST_MIGRATION(3, "invoices per shipment: billing_invoices.shipment, unique per order and shipment",   \
+                            "CREATE TABLE billing_invoices_v3 ("                                                    \
+                            " invoice_number VARCHAR(48) PRIMARY KEY,"                                              \
+                            " series VARCHAR(32) NOT NULL,"                                                         \
+                            " number BIGINT NOT NULL,"                                                              \
+                            " order_id VARCHAR(64) NOT NULL,"                                                       \
+                            " shipment VARCHAR(64) NOT NULL DEFAULT '',"                                            \
+                            " customer_id VARCHAR(128) NOT NULL,"                                                   \
+                            " country VARCHAR(8) NOT NULL,"                                                         \
+                            " currency VARCHAR(3) NOT NULL,"                                                        \
+                            " net_minor BIGINT NOT NULL,"                                                           \
+                            " tax_minor BIGINT NOT NULL,"                                                           \
+                            " total_minor BIGINT NOT NULL,"                                                         \
+                            " issued_at_ms BIGINT NOT NULL,"                                                        \
+                            " UNIQUE (series, number),"                                                             \
+                            " UNIQUE (order_id, shipment));"                                                        \
+                            "INSERT INTO billing_invoices_v3 (invoice_number, series, number, order_id, shipment,"  \
+                            " customer_id, country, currency, net_minor, tax_minor, total_minor, issued_at_ms)"     \
+                            " SELECT invoice_number, series, number, order_id, '', customer_id, country, currency," \
+                            " net_minor, tax_minor, total_minor, issued_at_ms FROM billing_invoices;"               \
+                            "DROP TABLE billing_invoices;"                                                          \
+                            "ALTER TABLE billing_invoices_v3 RENAME TO billing_invoices"),                          \
+        ORDERHOST_MIGRATION(                                                                                        \
+            4,                                                                                                      \
+            "credit notes of returns: one per RMA and invoice; claims on notes of undone returns; the view "        \
+            "billing_invoice_line_credits",                                                                         \
+            "CREATE TABLE billing_return_credits_v4 ("                                                              \
+            " credit_note_number VARCHAR(48) PRIMARY KEY,"                                                          \
+            " series VARCHAR(32) NOT NULL,"                                                                         \
+            " number BIGINT NOT NULL,"                                                                              \
+            " invoice_number VARCHAR(48) NOT NULL,"                                                                 \
+            " order_id VARCHAR(64) NOT NULL,"                                                                       \
+            " rma_number VARCHAR(48) NOT NULL,"                                                                     \
+            " customer_id VARCHAR(128) NOT NULL,"                                                                   \
+            " currency VARCHAR(3) NOT NULL,"                                                                        \
+            " net_minor BIGINT NOT NULL,"                                                                           \
+            " tax_minor BIGINT NOT NULL,"                                                                           \
+            " total_minor BIGINT NOT NULL,"                                                                         \
+            " issued_at_ms BIGINT NOT NULL,"                                                                        \
+            " UNIQUE (series, number),"                                                                             \
+            " UNIQUE (order_id, rma_number, invoice_number));"                                                      \
+            "INSERT INTO billing_return_credits_v4 (credit_note_number, series, number,"                            \
+            " invoice_number, order_id, rma_number, customer_id, currency, net_minor, tax_minor,"                   \
+            " total_minor, issued_at_ms) SELECT credit_note_number, series, number, invoice_number,"                \
+            " order_id, rma_number, customer_id, currency, net_minor, tax_minor, total_minor,"                      \
+            " issued_at_ms FROM billing_return_credits;"                                                            \
+            "DROP TABLE billing_return_credits;"                                                                    \
+            "ALTER TABLE billing_return_credits_v4 RENAME TO billing_return_credits;"                               \
+            "CREATE TABLE billing_return_claims ("                                                                  \
+            " order_id VARCHAR(64) NOT NULL,"                                                                       \
+            " rma_number VARCHAR(48) NOT NULL,"                                                                     \
+            " credit_note_number VARCHAR(48) NOT NULL,"                                                             \
+            " credit_line_no BIGINT NOT NULL,"                                                                      \
+            " sku VARCHAR(128) NOT NULL,"                                                                           \
+            " quantity BIGINT NOT NULL,"                                                                            \
+            " claimed_at_ms BIGINT NOT NULL,"                                                                       \
+            " PRIMARY KEY (order_id, rma_number, credit_note_number, credit_line_no));"                             \
+            "CREATE VIEW billing_invoice_line_credits AS SELECT i.invoice_number, v.order_id,"                      \
+            " v.customer_id, v.shipment, i.line_no, i.sku, i.quantity, i.net_minor, i.tax_minor,"                   \
+            " COALESCE(c.quantity, 0) AS credited_quantity, COALESCE(c.net, 0) AS credited_net_minor,"              \
+            " COALESCE(c.tax, 0) AS credited_tax_minor,"                                                            \
+            " CASE WHEN COALESCE(c.quantity, 0) <= i.quantity AND COALESCE(c.net, 0) <= i.net_minor"                \
+            " AND COALESCE(c.tax, 0) <= i.tax_minor THEN 1 ELSE 0 END AS reconciled"                                \
+            " FROM billing_invoice_lines i JOIN billing_invoices v ON v.invoice_number = i.invoice_number"          \
+            " LEFT JOIN (SELECT invoice_number, invoice_line_no, CAST(SUM(quantity) AS BIGINT) AS quantity,"        \
+            " CAST(SUM(net_minor) AS BIGINT) AS net, CAST(SUM(tax_minor) AS BIGINT) AS tax"                         \
+            " FROM billing_return_credit_lines GROUP BY invoice_number, invoice_line_no) c"                         \
+            " ON c.invoice_number = i.invoice_number AND c.invoice_line_no = i.line_no")
 
 #endif  // ORDERHOST_PLUGINS_BILLING_LEDGER_HPP

@@ -32,8 +32,8 @@
 // invoice that carried them (billing_return_pricing.hpp: which invoice, and the rounding).
 //
 // Thread contract: OH_STEP_THREAD_SAFE (members are read-only after construction).
-#include "billing_ledger.hpp"
 #include "billing_document.hpp"
+#include "billing_ledger.hpp"
 #include "billing_return.hpp"
 #include "billing_shipments.hpp"
 #include "billing_tax.hpp"
@@ -52,9 +52,9 @@ namespace {
 
 using billing::addToReceivables;
 using billing::markCredited;
-using billing::writeInvoices;
 using billing::requiredSeries;
 using billing::takeNumber;
+using billing::writeInvoices;
 
 constexpr char kConfigSchema[] = R"({
   "type": "object",

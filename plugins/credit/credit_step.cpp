@@ -55,208 +55,212 @@ constexpr char kConfigSchema[] = R"({
   }
 })";
 
-std::int64_t nonNegativeLimit(const sdk::Document& config, const std::string& path,
-                              const std::string& field) {
-  std::optional<std::int64_t> limit;
-  try {
-    limit = config.optionalInteger(path);
-  } catch (const sdk::Error&) {
-    throw sdk::ConfigError(field, "must be a non-negative integer (minor units)");
-  }
-  if (limit.value_or(0) < 0)
-    throw sdk::ConfigError(field, "must be a non-negative integer (minor units)");
-  return limit.value_or(0);
+std::int64_t nonNegativeLimit(const sdk::Document& config, const std::string& path, const std::string& field) {
+    std::optional<std::int64_t> limit;
+    try {
+        limit = config.optionalInteger(path);
+    } catch (const sdk::Error&) {
+        throw sdk::ConfigError(field, "must be a non-negative integer (minor units)");
+    }
+    if (limit.value_or(0) < 0) throw sdk::ConfigError(field, "must be a non-negative integer (minor units)");
+    return limit.value_or(0);
 }
 
 std::string oneOf(const sdk::Document& config, const char* field, const char* first, const char* second) {
-  std::optional<std::string> value;
-  try {
-    value = config.optionalString(std::string("/") + field);
-  } catch (const sdk::Error&) {
-    value = "";
-  }
-  if (value && *value != first && *value != second)
-    throw sdk::ConfigError(field, std::string("must be \"") + first + "\" or \"" + second + "\"");
-  return value.value_or(first);
+    std::optional<std::string> value;
+    try {
+        value = config.optionalString(std::string("/") + field);
+    } catch (const sdk::Error&) {
+        value = "";
+    }
+    if (value && *value != first && *value != second)
+        throw sdk::ConfigError(field, std::string("must be \"") + first + "\" or \"" + second + "\"");
+    return value.value_or(first);
 }
 
 // What the customer already owes or has been granted, read under the customer's lock.
 struct Exposure {
-  std::int64_t limit = 0;
-  std::int64_t receivables = 0;
-  std::int64_t unbilled = 0;
+    std::int64_t limit = 0;
+    std::int64_t receivables = 0;
+    std::int64_t unbilled = 0;
 };
 
 class CreditStep : public sdk::Step {
- public:
-  explicit CreditStep(sdk::CreateContext& ctx) {
-    sdk::Document config = ctx.config();
-    default_limit_ = nonNegativeLimit(config, "/default_limit", "default_limit");
-    tracked_ = oneOf(config, "exposure", "tracked", "order") == "tracked";
-    from_billing_ = oneOf(config, "receivables", "billing", "none") == "billing";
-    if (!config.has("/limits")) return;
-    if (config.type("/limits") != sdk::JsonType::object)
-      throw sdk::ConfigError("limits", "must be an object mapping customer id to a limit");
-    for (const std::string& customer : config.keys("/limits"))
-      limits_[customer] = nonNegativeLimit(config, sdk::path("limits", customer), "limits." + customer);
-  }
+public:
+    explicit CreditStep(sdk::CreateContext& ctx) {
+        sdk::Document config = ctx.config();
+        default_limit_ = nonNegativeLimit(config, "/default_limit", "default_limit");
+        tracked_ = oneOf(config, "exposure", "tracked", "order") == "tracked";
+        from_billing_ = oneOf(config, "receivables", "billing", "none") == "billing";
+        if (!config.has("/limits")) return;
+        if (config.type("/limits") != sdk::JsonType::object)
+            throw sdk::ConfigError("limits", "must be an object mapping customer id to a limit");
+        for (const std::string& customer : config.keys("/limits"))
+            limits_[customer] = nonNegativeLimit(config, sdk::path("limits", customer), "limits." + customer);
+    }
 
-  sdk::Outcome run(sdk::StepCall& call) override {
-    sdk::OrderDocument order = call.order();
-    std::optional<std::int64_t> net = order.optionalInteger("/totals/net");
-    if (!net)
-      return sdk::Outcome::fail("totals_missing",
-                                "/totals/net is missing: run the validation step before check-credit");
-    std::optional<std::string> customer = order.optionalString("/customer/id");
-    if (!customer)
-      return sdk::Outcome::fail("customer_missing", "/customer/id is missing");
-    const std::string orderId(call.orderId());
-    Exposure known{limitOf(*customer), 0, 0};
-    if (tracked_) {
-      sdk::Database db(call);
-      // A quote only reads: no lock row taken, nothing recorded, so a quote never makes a
-      // placement of the same customer wait (and does not rely on the host's rollback).
-      const bool quoting = call.quoting();
-      if (!quoting && isRecorded(db, orderId)) return sdk::Outcome::proceed();  // accepted by an earlier run
-      known = read(db, call, *customer, order.optionalString("/currency").value_or(""), orderId, !quoting);
+    sdk::Outcome run(sdk::StepCall& call) override {
+        sdk::OrderDocument order = call.order();
+        std::optional<std::int64_t> net = order.optionalInteger("/totals/net");
+        if (!net)
+            return sdk::Outcome::fail("totals_missing",
+                                      "/totals/net is missing: run the validation step before check-credit");
+        std::optional<std::string> customer = order.optionalString("/customer/id");
+        if (!customer) return sdk::Outcome::fail("customer_missing", "/customer/id is missing");
+        const std::string orderId(call.orderId());
+        Exposure known{limitOf(*customer), 0, 0};
+        if (tracked_) {
+            sdk::Database db(call);
+            // A quote only reads: no lock row taken, nothing recorded, so a quote never makes a
+            // placement of the same customer wait (and does not rely on the host's rollback).
+            const bool quoting = call.quoting();
+            if (!quoting && isRecorded(db, orderId)) return sdk::Outcome::proceed();  // accepted by an earlier run
+            known = read(db, call, *customer, order.optionalString("/currency").value_or(""), orderId, !quoting);
+        }
+        std::int64_t exposure = 0;
+        if (__builtin_add_overflow(*net, order.optionalInteger("/customer/open_balance").value_or(0), &exposure) ||
+            __builtin_add_overflow(exposure, known.receivables, &exposure) ||
+            __builtin_add_overflow(exposure, known.unbilled, &exposure))
+            return sdk::Outcome::fail("amount_overflow", "exposure exceeds the int64 range");
+        // Recorded in both cases: whoever approves a held order needs the same figures.
+        order.setJson("/credit", sdk::JsonObject()
+                                     .add("limit", known.limit)
+                                     .add("exposure", exposure)
+                                     .add("open_receivables", known.receivables)
+                                     .add("unbilled_orders", known.unbilled)
+                                     .add("checked_at", call.nowMs())
+                                     .str());
+        if (exposure <= known.limit) return accept(call, *customer, *net);
+        // Held before: the host ran this step again because the approval signal arrived.
+        if (order.has("/signals/credit_approval")) {
+            sdk::Outcome decision = decide(order);
+            return decision.kind() == OH_OUTCOME_CONTINUE ? accept(call, *customer, *net) : decision;
+        }
+        return sdk::Outcome::suspend("credit_approval", "exposure " + std::to_string(exposure) +
+                                                            " exceeds the credit limit " + std::to_string(known.limit) +
+                                                            " of customer " + *customer)
+            .withCode("credit_limit_exceeded");
     }
-    std::int64_t exposure = 0;
-    if (__builtin_add_overflow(*net, order.optionalInteger("/customer/open_balance").value_or(0), &exposure) ||
-        __builtin_add_overflow(exposure, known.receivables, &exposure) ||
-        __builtin_add_overflow(exposure, known.unbilled, &exposure))
-      return sdk::Outcome::fail("amount_overflow", "exposure exceeds the int64 range");
-    // Recorded in both cases: whoever approves a held order needs the same figures.
-    order.setJson("/credit", sdk::JsonObject()
-                                 .add("limit", known.limit)
-                                 .add("exposure", exposure)
-                                 .add("open_receivables", known.receivables)
-                                 .add("unbilled_orders", known.unbilled)
-                                 .add("checked_at", call.nowMs())
-                                 .str());
-    if (exposure <= known.limit) return accept(call, *customer, *net);
-    // Held before: the host ran this step again because the approval signal arrived.
-    if (order.has("/signals/credit_approval")) {
-      sdk::Outcome decision = decide(order);
-      return decision.kind() == OH_OUTCOME_CONTINUE ? accept(call, *customer, *net) : decision;
-    }
-    return sdk::Outcome::suspend("credit_approval",
-                                 "exposure " + std::to_string(exposure) + " exceeds the credit limit " +
-                                     std::to_string(known.limit) + " of customer " + *customer)
-        .withCode("credit_limit_exceeded");
-  }
 
-  sdk::Outcome compensate(sdk::StepCall& call) override {
-    if (!tracked_) return sdk::Outcome::proceed();
-    sdk::Database db(call);
-    if (db.execute("UPDATE credit_exposures SET state = 'released', released_at_ms = ?"
-                   " WHERE order_id = ? AND state <> 'released'",
-                   {call.nowMs(), std::string(call.orderId())}) > 0)
-      call.order().set("/credit/status", "released");
-    return sdk::Outcome::proceed();
-  }
+    sdk::Outcome compensate(sdk::StepCall& call) override {
+        if (!tracked_) return sdk::Outcome::proceed();
+        sdk::Database db(call);
+        if (db.execute("UPDATE credit_exposures SET state = 'released', released_at_ms = ?"
+                       " WHERE order_id = ? AND state <> 'released'",
+                       {call.nowMs(), std::string(call.orderId())}) > 0)
+            call.order().set("/credit/status", "released");
+        return sdk::Outcome::proceed();
+    }
 
- private:
-  static bool isRecorded(const sdk::Database& db, const std::string& orderId) {
-    return !db.query("SELECT state FROM credit_exposures WHERE order_id = ? AND state <> 'released'", {orderId})
-                .empty();
-  }
+private:
+    static bool isRecorded(const sdk::Database& db, const std::string& orderId) {
+        return !db.query("SELECT state FROM credit_exposures WHERE order_id = ? AND state <> 'released'", {orderId})
+                    .empty();
+    }
 
-  // With `lock`, takes the customer's lock row first (so two orders of one customer are checked
-  // one after the other); then reads the limit and what counts against it.
-  Exposure read(const sdk::Database& db, const sdk::StepCall& call, const std::string& customer,
-                const std::string& currency, const std::string& orderId, bool lock) const {
-    std::vector<sdk::Row> locked;
-    if (lock) {
-      db.execute("INSERT INTO credit_limits (customer_id, limit_minor, checked_at_ms) VALUES (?, NULL, 0)"
-                 " ON CONFLICT (customer_id) DO NOTHING",
-                 {customer});
-      locked = db.query("UPDATE credit_limits SET checked_at_ms = ? WHERE customer_id = ? RETURNING limit_minor",
-                        {call.nowMs(), customer});
-    } else {
-      locked = db.query("SELECT limit_minor FROM credit_limits WHERE customer_id = ?", {customer});
+    // With `lock`, takes the customer's lock row first (so two orders of one customer are checked
+    // one after the other); then reads the limit and what counts against it.
+    Exposure read(const sdk::Database& db, const sdk::StepCall& call, const std::string& customer,
+                  const std::string& currency, const std::string& orderId, bool lock) const {
+        std::vector<sdk::Row> locked;
+        if (lock) {
+            db.execute(
+                "INSERT INTO credit_limits (customer_id, limit_minor, checked_at_ms) VALUES (?, NULL, 0)"
+                " ON CONFLICT (customer_id) DO NOTHING",
+                {customer});
+            locked = db.query("UPDATE credit_limits SET checked_at_ms = ? WHERE customer_id = ? RETURNING limit_minor",
+                              {call.nowMs(), customer});
+        } else {
+            locked = db.query("SELECT limit_minor FROM credit_limits WHERE customer_id = ?", {customer});
+        }
+        Exposure known;
+        known.limit = !locked.empty() && !locked.front().isNull("limit_minor") ? locked.front().integer("limit_minor")
+                                                                               : limitOf(customer);
+        if (!from_billing_) {
+            known.unbilled =
+                db.query(
+                      "SELECT COALESCE(SUM(amount_minor - invoiced_minor), 0) AS unbilled FROM credit_exposures"
+                      " WHERE customer_id = ? AND state = 'open' AND order_id <> ?",
+                      {customer, orderId})
+                    .front()
+                    .integer("unbilled");
+            return known;
+        }
+        try {
+            // ONE statement, so one snapshot: billing moves an order from "not yet invoiced" to the
+            // receivables in one commit, and two statements could see neither side (PostgreSQL's
+            // READ COMMITTED takes a snapshot per statement).
+            const sdk::Row row =
+                db.query(
+                      "SELECT (SELECT COALESCE(SUM(open_minor), 0) FROM billing_accounts"
+                      " WHERE customer_id = ? AND currency = ?) AS open,"
+                      " (SELECT COALESCE(SUM(e.amount_minor - e.invoiced_minor), 0) FROM credit_exposures e"
+                      " WHERE e.customer_id = ? AND e.state = 'open' AND e.order_id <> ? AND (e.invoiced_minor > 0"
+                      " OR NOT EXISTS (SELECT 1 FROM billing_invoices i WHERE i.order_id = e.order_id))) AS unbilled",
+                      {customer, currency, customer, orderId})
+                    .front();
+            known.receivables = row.integer("open");
+            known.unbilled = row.integer("unbilled");
+        } catch (const sdk::DatabaseError& e) {
+            throw sdk::DatabaseError(e.status(),
+                                     std::string(e.what()) +
+                                         " (config receivables is \"billing\": is orderhost.billing installed?"
+                                         " Without it, set receivables: none)");
+        }
+        return known;
     }
-    Exposure known;
-    known.limit = !locked.empty() && !locked.front().isNull("limit_minor") ? locked.front().integer("limit_minor")
-                                                                          : limitOf(customer);
-    if (!from_billing_) {
-      known.unbilled = db.query("SELECT COALESCE(SUM(amount_minor - invoiced_minor), 0) AS unbilled FROM credit_exposures"
-                                " WHERE customer_id = ? AND state = 'open' AND order_id <> ?",
-                                {customer, orderId})
-                           .front()
-                           .integer("unbilled");
-      return known;
-    }
-    try {
-      // ONE statement, so one snapshot: billing moves an order from "not yet invoiced" to the
-      // receivables in one commit, and two statements could see neither side (PostgreSQL's
-      // READ COMMITTED takes a snapshot per statement).
-      const sdk::Row row =
-          db.query("SELECT (SELECT COALESCE(SUM(open_minor), 0) FROM billing_accounts"
-                   " WHERE customer_id = ? AND currency = ?) AS open,"
-                   " (SELECT COALESCE(SUM(e.amount_minor - e.invoiced_minor), 0) FROM credit_exposures e"
-                   " WHERE e.customer_id = ? AND e.state = 'open' AND e.order_id <> ? AND (e.invoiced_minor > 0"
-                   " OR NOT EXISTS (SELECT 1 FROM billing_invoices i WHERE i.order_id = e.order_id))) AS unbilled",
-                   {customer, currency, customer, orderId})
-              .front();
-      known.receivables = row.integer("open");
-      known.unbilled = row.integer("unbilled");
-    } catch (const sdk::DatabaseError& e) {
-      throw sdk::DatabaseError(e.status(), std::string(e.what()) +
-                                               " (config receivables is \"billing\": is orderhost.billing installed?"
-                                               " Without it, set receivables: none)");
-    }
-    return known;
-  }
 
-  // The order counts in the customer's exposure from now on (until invoiced or released).
-  sdk::Outcome accept(sdk::StepCall& call, const std::string& customer, std::int64_t net) const {
-    if (tracked_ && call.quoting()) {
-      call.order().set("/credit/status", "accepted");  // what a placement would record
-    } else if (tracked_) {
-      sdk::Database db(call);
-      const std::string orderId(call.orderId());
-      db.execute("DELETE FROM credit_exposures WHERE order_id = ? AND state = 'released'", {orderId});
-      db.execute("INSERT INTO credit_exposures (order_id, customer_id, currency, amount_minor, state, created_at_ms)"
-                 " VALUES (?, ?, ?, ?, 'open', ?) ON CONFLICT (order_id) DO NOTHING",
-                 {orderId, customer, call.order().optionalString("/currency").value_or(""), net, call.nowMs()});
-      call.order().set("/credit/status", "accepted");
+    // The order counts in the customer's exposure from now on (until invoiced or released).
+    sdk::Outcome accept(sdk::StepCall& call, const std::string& customer, std::int64_t net) const {
+        if (tracked_ && call.quoting()) {
+            call.order().set("/credit/status", "accepted");  // what a placement would record
+        } else if (tracked_) {
+            sdk::Database db(call);
+            const std::string orderId(call.orderId());
+            db.execute("DELETE FROM credit_exposures WHERE order_id = ? AND state = 'released'", {orderId});
+            db.execute(
+                "INSERT INTO credit_exposures (order_id, customer_id, currency, amount_minor, state, created_at_ms)"
+                " VALUES (?, ?, ?, ?, 'open', ?) ON CONFLICT (order_id) DO NOTHING",
+                {orderId, customer, call.order().optionalString("/currency").value_or(""), net, call.nowMs()});
+            call.order().set("/credit/status", "accepted");
+        }
+        return sdk::Outcome::proceed();
     }
-    return sdk::Outcome::proceed();
-  }
 
-  // The credit controller's answer: {"approved": true|false, "by": "...", "note": "..."}.
-  static sdk::Outcome decide(sdk::OrderDocument& order) {
-    // The host re-ran the step after the signal timed out (on_signal_timeout: rerun).
-    if (order.optionalBoolean("/signals/credit_approval/timed_out").value_or(false)) {
-      return sdk::Outcome::reject("credit_approval_timeout", "no credit decision arrived in time");
+    // The credit controller's answer: {"approved": true|false, "by": "...", "note": "..."}.
+    static sdk::Outcome decide(sdk::OrderDocument& order) {
+        // The host re-ran the step after the signal timed out (on_signal_timeout: rerun).
+        if (order.optionalBoolean("/signals/credit_approval/timed_out").value_or(false)) {
+            return sdk::Outcome::reject("credit_approval_timeout", "no credit decision arrived in time");
+        }
+        const std::optional<bool> approved = order.optionalBoolean("/signals/credit_approval/approved");
+        if (!approved) {
+            return sdk::Outcome::reject("credit_approval_invalid",
+                                        "the credit_approval signal needs \"approved\": true or false");
+        }
+        if (!*approved) {
+            const std::string note = order.optionalString("/signals/credit_approval/note").value_or("");
+            return sdk::Outcome::reject("credit_refused", "credit refused" + (note.empty() ? "" : ": " + note));
+        }
+        return sdk::Outcome::proceed();
     }
-    const std::optional<bool> approved = order.optionalBoolean("/signals/credit_approval/approved");
-    if (!approved) {
-      return sdk::Outcome::reject("credit_approval_invalid",
-                                  "the credit_approval signal needs \"approved\": true or false");
-    }
-    if (!*approved) {
-      const std::string note = order.optionalString("/signals/credit_approval/note").value_or("");
-      return sdk::Outcome::reject("credit_refused", "credit refused" + (note.empty() ? "" : ": " + note));
-    }
-    return sdk::Outcome::proceed();
-  }
 
-  std::int64_t limitOf(const std::string& customer) const {
-    auto found = limits_.find(customer);
-    return found != limits_.end() ? found->second : default_limit_;
-  }
+    std::int64_t limitOf(const std::string& customer) const {
+        auto found = limits_.find(customer);
+        return found != limits_.end() ? found->second : default_limit_;
+    }
 
-  // Read-only after construction (OH_STEP_THREAD_SAFE).
-  std::int64_t default_limit_ = 0;
-  std::unordered_map<std::string, std::int64_t> limits_;
-  bool tracked_ = true;
-  bool from_billing_ = true;
+    // Read-only after construction (OH_STEP_THREAD_SAFE).
+    std::int64_t default_limit_ = 0;
+    std::unordered_map<std::string, std::int64_t> limits_;
+    bool tracked_ = true;
+    bool from_billing_ = true;
 };
 
 }  // namespace
 
-ORDERHOST_MIGRATIONS("",
+ORDERHOST_MIGRATIONS(
+    "",
     ORDERHOST_MIGRATION(1, "credit_limits (per-customer limit and lock row) and credit_exposures",
                         "CREATE TABLE credit_limits ("
                         " customer_id VARCHAR(128) PRIMARY KEY,"
@@ -276,6 +280,6 @@ ORDERHOST_MIGRATIONS("",
                         "ALTER TABLE credit_exposures ADD COLUMN closed_at_ms BIGINT"));
 
 ORDERHOST_PLUGIN("orderhost.credit", "1.1.0", "orderhost", "Credit limit verification",
-    ORDERHOST_STEP(CreditStep, "check-credit", OH_CATEGORY_CREDIT,
-                   "Holds orders whose exposure exceeds the customer's credit limit",
-                   kConfigSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS | OH_STEP_ANSWERS_QUOTES));
+                 ORDERHOST_STEP(CreditStep, "check-credit", OH_CATEGORY_CREDIT,
+                                "Holds orders whose exposure exceeds the customer's credit limit", kConfigSchema,
+                                OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS | OH_STEP_ANSWERS_QUOTES));

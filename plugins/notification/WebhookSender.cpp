@@ -15,9 +15,9 @@
 #include <Poco/Timespan.h>
 #include <Poco/URI.h>
 
+#include <chrono>
 #include <memory>
 #include <sstream>
-#include <chrono>
 #include <utility>
 
 namespace orderhost::notification {
@@ -79,9 +79,9 @@ DeliveryResult WebhookSender::send(const Message& message, std::int64_t timeoutM
         request.setContentLength(static_cast<std::streamsize>(payload.size()));
         request.set("Idempotency-Key", message.idempotencyKey);
         request.set("X-Orderhost-Event", message.event);
-        const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
+        const auto seconds =
+            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
         request.set("X-Orderhost-Signature", webhookSignature(settings_.secret, seconds, payload));
         session->sendRequest(request) << payload;
         Poco::Net::HTTPResponse response;

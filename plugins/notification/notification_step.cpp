@@ -13,11 +13,10 @@
 //
 // Once: the notification's key is "<oh_step_call.idempotency_key>:<event>" (order id / step
 // name : event), followed by "@<requested_at>" while the order is on a return (/return/
-// requested_at): a return chain runs once per partial return, and each return's mail is news. A delivery is recorded under it in notification_deliveries in the step's
-// transaction, and a step that finds its key there sends nothing. The Message-ID is derived
-// from the key, so a re-send after a crash between send and commit (the one case the table
-// cannot cover, see DeliveryRecords.h) carries the same Message-ID: at-least-once delivery
-// with a stable deduplication key.
+// requested_at): a return chain runs once per partial return, and each return's mail is news. A delivery is recorded
+// under it in notification_deliveries in the step's transaction, and a step that finds its key there sends nothing. The
+// Message-ID is derived from the key, so a re-send after a crash between send and commit (the one case the table cannot
+// cover, see DeliveryRecords.h) carries the same Message-ID: at-least-once delivery with a stable deduplication key.
 //
 // Outcomes: delivered (or nothing to deliver) → CONTINUE; SMTP 4xx, connection trouble,
 // webhook 5xx/408/429/timeout → RETRY with code smtp_<reply>/smtp_unreachable/webhook_* (the

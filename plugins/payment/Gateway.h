@@ -15,11 +15,11 @@ namespace orderhost::payment {
 // What the gateway answered, reduced to what the step decides on.
 struct GatewayReply {
     enum class Kind {
-        done,             // the operation happened (or had happened, for a repeated key)
-        declined,         // the card was refused: declineCode says why (business outcome)
-        requiresAction,   // the customer must confirm (3-D Secure); the answer arrives later
-        refused,          // the gateway refused the request itself (bad state, bad amount)
-        unavailable,      // 5xx, timeout, connection lost: the effect may or may not have happened
+        done,            // the operation happened (or had happened, for a repeated key)
+        declined,        // the card was refused: declineCode says why (business outcome)
+        requiresAction,  // the customer must confirm (3-D Secure); the answer arrives later
+        refused,         // the gateway refused the request itself (bad state, bad amount)
+        unavailable,     // 5xx, timeout, connection lost: the effect may or may not have happened
     };
     Kind kind = Kind::unavailable;
     std::string id;           // authorization or refund id

@@ -4,9 +4,9 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/NetException.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NetException.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/Timespan.h>
 
@@ -42,12 +42,14 @@ GatewayReply unavailable(const std::string& code, const std::string& message) {
 // with {"error": {code, message}}, 5xx unavailable.
 GatewayReply interpret(int status, const std::string& body) {
     if (status >= 500)
-        return unavailable("gateway_http_" + std::to_string(status), "the gateway answered HTTP " + std::to_string(status));
+        return unavailable("gateway_http_" + std::to_string(status),
+                           "the gateway answered HTTP " + std::to_string(status));
     Poco::JSON::Object::Ptr object;
     try {
         object = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
     } catch (const std::exception&) {
-        return unavailable("gateway_bad_answer", "the gateway answered HTTP " + std::to_string(status) + " without a JSON object");
+        return unavailable("gateway_bad_answer",
+                           "the gateway answered HTTP " + std::to_string(status) + " without a JSON object");
     }
     GatewayReply reply;
     if (object->has("error")) {
@@ -63,9 +65,12 @@ GatewayReply interpret(int status, const std::string& body) {
     reply.amountMinor = number(object, "amount_minor");
     reply.capturedMinor = number(object, "captured_minor");
     reply.refundedMinor = number(object, "refunded_minor");
-    if (reply.status == "declined") reply.kind = GatewayReply::Kind::declined;
-    else if (reply.status == "requires_action") reply.kind = GatewayReply::Kind::requiresAction;
-    else reply.kind = GatewayReply::Kind::done;
+    if (reply.status == "declined")
+        reply.kind = GatewayReply::Kind::declined;
+    else if (reply.status == "requires_action")
+        reply.kind = GatewayReply::Kind::requiresAction;
+    else
+        reply.kind = GatewayReply::Kind::done;
     return reply;
 }
 
@@ -105,7 +110,8 @@ GatewayReply HttpGateway::exchange(const std::string& method, const std::string&
         Poco::StreamCopier::copyToString(in, answer);
         return interpret(static_cast<int>(response.getStatus()), answer);
     } catch (const Poco::TimeoutException&) {
-        return unavailable("gateway_timeout", "no answer from the gateway within " + std::to_string(timeoutMs_) + " ms");
+        return unavailable("gateway_timeout",
+                           "no answer from the gateway within " + std::to_string(timeoutMs_) + " ms");
     } catch (const Poco::Net::NoMessageException&) {
         return unavailable("gateway_no_answer", "the gateway closed the connection without an answer");
     } catch (const Poco::Exception& e) {
@@ -133,7 +139,8 @@ GatewayReply HttpGateway::capture(const std::string& authorizationId, std::int64
     return exchange("POST", "/v1/authorizations/" + authorizationId + "/capture", stringify(body));
 }
 
-GatewayReply HttpGateway::voidAuthorization(const std::string& authorizationId, const std::string& idempotencyKey) const {
+GatewayReply HttpGateway::voidAuthorization(const std::string& authorizationId,
+                                            const std::string& idempotencyKey) const {
     Poco::JSON::Object body;
     body.set("idempotency_key", idempotencyKey);
     return exchange("POST", "/v1/authorizations/" + authorizationId + "/void", stringify(body));

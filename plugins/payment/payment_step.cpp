@@ -24,8 +24,8 @@
 // the next attempt's authorize is refused (the cancel came first: FAIL payment_outcome_unknown)
 // or replayed, and a replay on a retried attempt is looked up, since it answers "authorized"
 // also when the cancel voided it since (then FAIL payment_outcome_unknown, nothing held). The
-// authorize, its repeat and the cancel each get a share of the step's deadline. requires_action (3-D Secure) → SUSPEND on signal "payment_confirmed"; the
-// re-run after the signal asks the gateway how the customer answered; after
+// authorize, its repeat and the cancel each get a share of the step's deadline. requires_action (3-D Secure) → SUSPEND
+// on signal "payment_confirmed"; the re-run after the signal asks the gateway how the customer answered; after
 // {"timed_out": true} (on_signal_timeout: rerun) it voids and REJECTs payment_confirmation_timeout.
 // compensate(): voids an uncaptured authorization, refunds a captured one (less what
 // refund-return refunded already; same keys: safe to repeat); after a run that gave up not
@@ -126,7 +126,8 @@ public:
             return sdk::Outcome::proceed();
         }
         const HttpGateway gateway = forCall(gateway_, timeoutMs_, call);
-        const AuthorizeRequest request{*amount, currency, *token, std::string(call.orderId()), keyOf(call, "authorize")};
+        const AuthorizeRequest request{*amount, currency, *token, std::string(call.orderId()),
+                                       keyOf(call, "authorize")};
         // A third of the deadline each for the authorize, its repeat and the technical cancel:
         // the cancel must not be left a millisecond (its answer lost, the money stays held).
         GatewayReply auth = forCallShare(gateway_, timeoutMs_, call, 3).authorize(request);
@@ -142,7 +143,8 @@ public:
             // technical cancel (its answer lost) voided it since: ask how it stands now.
             const GatewayReply now = forCall(gateway_, timeoutMs_, call).lookup(auth.id);
             if (now.kind == Kind::unavailable) return retryLater(now, "lookup");
-            if (now.status == "voided") return cancelledEarlier("an earlier attempt's technical cancel voided " + auth.id);
+            if (now.status == "voided")
+                return cancelledEarlier("an earlier attempt's technical cancel voided " + auth.id);
         }
         order.setJson("/payment/authorization_id", sdk::jsonQuote(auth.id));
         order.set("/payment/amount_minor", *amount);
@@ -200,10 +202,10 @@ private:
                                                    const GatewayReply& lost) {
         const GatewayReply cancelled = gateway.cancelByKey(keyOf(call, "authorize"), keyOf(call, "cancel"));
         if (cancelled.kind != Kind::done) return retryLater(lost, "authorize");
-        return sdk::Outcome::fail("payment_outcome_unknown",
-                                  "the gateway did not answer the authorization (" + lost.message +
-                                      "); cancelled by its key " + keyOf(call, "authorize") + " (" + cancelled.status +
-                                      "): nothing is held");
+        return sdk::Outcome::fail("payment_outcome_unknown", "the gateway did not answer the authorization (" +
+                                                                 lost.message + "); cancelled by its key " +
+                                                                 keyOf(call, "authorize") + " (" + cancelled.status +
+                                                                 "): nothing is held");
     }
 
     // What a technical cancel of an earlier attempt (whose answer was lost) left: nothing held.

@@ -33,70 +33,75 @@ namespace preparation {
 namespace sdk = orderhost::sdk;
 
 struct Pick {
-  std::string bin, sku;
-  std::int64_t quantity = 0;
+    std::string bin, sku;
+    std::int64_t quantity = 0;
 };
 
 struct PickList {
-  std::string warehouse;
-  std::vector<Pick> picks;
+    std::string warehouse;
+    std::vector<Pick> picks;
 };
 
 struct Reserved {
-  std::string sku, warehouse, bin;
-  std::int64_t quantity = 0;
+    std::string sku, warehouse, bin;
+    std::int64_t quantity = 0;
 };
 
 // The goods of the order, summed per SKU, in the order of their first line.
 inline std::vector<std::pair<std::string, std::int64_t>> goodsOf(const sdk::OrderDocument& order) {
-  std::vector<std::pair<std::string, std::int64_t>> goods;
-  const std::size_t lines = order.has("/lines") ? order.size("/lines") : 0;
-  for (std::size_t i = 0; i < lines; ++i) {
-    if (order.optionalString(sdk::path("lines", i, "kind")).value_or("goods") == "service") continue;
-    const std::string sku = order.string(sdk::path("lines", i, "sku"));
-    const std::int64_t quantity = order.integer(sdk::path("lines", i, "quantity"));
-    if (quantity <= 0) throw sdk::Error(OH_STATUS_INVALID_ARGUMENT, sdk::path("lines", i, "quantity"), "must be positive");
-    auto found = std::find_if(goods.begin(), goods.end(), [&](const auto& g) { return g.first == sku; });
-    if (found == goods.end()) goods.emplace_back(sku, quantity);
-    else found->second += quantity;
-  }
-  return goods;
+    std::vector<std::pair<std::string, std::int64_t>> goods;
+    const std::size_t lines = order.has("/lines") ? order.size("/lines") : 0;
+    for (std::size_t i = 0; i < lines; ++i) {
+        if (order.optionalString(sdk::path("lines", i, "kind")).value_or("goods") == "service") continue;
+        const std::string sku = order.string(sdk::path("lines", i, "sku"));
+        const std::int64_t quantity = order.integer(sdk::path("lines", i, "quantity"));
+        if (quantity <= 0)
+            throw sdk::Error(OH_STATUS_INVALID_ARGUMENT, sdk::path("lines", i, "quantity"), "must be positive");
+        auto found = std::find_if(goods.begin(), goods.end(), [&](const auto& g) { return g.first == sku; });
+        if (found == goods.end())
+            goods.emplace_back(sku, quantity);
+        else
+            found->second += quantity;
+    }
+    return goods;
 }
 
 // /sourcing/reserved as the sourcing step wrote it (absent or not an array: none).
 inline std::vector<Reserved> reservationsOf(const sdk::OrderDocument& order) {
-  std::vector<Reserved> reserved;
-  if (!order.has("/sourcing/reserved") || order.type("/sourcing/reserved") != sdk::JsonType::array) return reserved;
-  for (std::size_t i = 0; i < order.size("/sourcing/reserved"); ++i) {
-    Reserved r;
-    r.sku = order.optionalString(sdk::path("sourcing", "reserved", i, "sku")).value_or("");
-    r.warehouse = order.optionalString(sdk::path("sourcing", "reserved", i, "warehouse")).value_or("");
-    r.bin = order.optionalString(sdk::path("sourcing", "reserved", i, "bin")).value_or("");
-    r.quantity = order.optionalInteger(sdk::path("sourcing", "reserved", i, "quantity")).value_or(0);
-    if (!r.sku.empty() && r.quantity > 0) reserved.push_back(std::move(r));
-  }
-  return reserved;
+    std::vector<Reserved> reserved;
+    if (!order.has("/sourcing/reserved") || order.type("/sourcing/reserved") != sdk::JsonType::array) return reserved;
+    for (std::size_t i = 0; i < order.size("/sourcing/reserved"); ++i) {
+        Reserved r;
+        r.sku = order.optionalString(sdk::path("sourcing", "reserved", i, "sku")).value_or("");
+        r.warehouse = order.optionalString(sdk::path("sourcing", "reserved", i, "warehouse")).value_or("");
+        r.bin = order.optionalString(sdk::path("sourcing", "reserved", i, "bin")).value_or("");
+        r.quantity = order.optionalInteger(sdk::path("sourcing", "reserved", i, "quantity")).value_or(0);
+        if (!r.sku.empty() && r.quantity > 0) reserved.push_back(std::move(r));
+    }
+    return reserved;
 }
 
 // Adds `quantity` of `sku` at warehouse/bin, merging with a pick of the same bin and SKU.
 inline void addPick(std::vector<PickList>& lists, const std::string& warehouse, const std::string& bin,
                     const std::string& sku, std::int64_t quantity) {
-  auto list = std::find_if(lists.begin(), lists.end(), [&](const PickList& l) { return l.warehouse == warehouse; });
-  if (list == lists.end()) list = lists.insert(lists.end(), PickList{warehouse, {}});
-  auto pick = std::find_if(list->picks.begin(), list->picks.end(),
-                           [&](const Pick& p) { return p.bin == bin && p.sku == sku; });
-  if (pick == list->picks.end()) list->picks.push_back(Pick{bin, sku, quantity});
-  else pick->quantity += quantity;
+    auto list = std::find_if(lists.begin(), lists.end(), [&](const PickList& l) { return l.warehouse == warehouse; });
+    if (list == lists.end()) list = lists.insert(lists.end(), PickList{warehouse, {}});
+    auto pick = std::find_if(list->picks.begin(), list->picks.end(),
+                             [&](const Pick& p) { return p.bin == bin && p.sku == sku; });
+    if (pick == list->picks.end())
+        list->picks.push_back(Pick{bin, sku, quantity});
+    else
+        pick->quantity += quantity;
 }
 
 inline void sortForWalking(std::vector<PickList>& lists) {
-  std::sort(lists.begin(), lists.end(),
-            [](const PickList& a, const PickList& b) { return walksBefore(a.warehouse, b.warehouse); });
-  for (PickList& list : lists)
-    std::sort(list.picks.begin(), list.picks.end(), [](const Pick& a, const Pick& b) {
-      if (a.bin != b.bin) return walksBefore(a.bin, b.bin);
-      return a.sku < b.sku;
-    });
+    std::sort(lists.begin(), lists.end(),
+              [](const PickList& a, const PickList& b) { return walksBefore(a.warehouse, b.warehouse); });
+    for (PickList& list : lists)
+        std::sort(list.picks.begin(), list.picks.end(), [](const Pick& a, const Pick& b) {
+            if (a.bin != b.bin) return walksBefore(a.bin, b.bin);
+            return a.sku < b.sku;
+        });
 }
 
 }  // namespace preparation

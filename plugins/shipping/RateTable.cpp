@@ -125,7 +125,8 @@ std::optional<RateChoice> RateTable::choose(const std::string& zone, const std::
         if (candidate.meetsPromise &&
             (!onTime || cost < onTime->costMinor || (cost == onTime->costMinor && days < onTime->rate.transitDays)))
             onTime = candidate;
-        if (!fastest || days < fastest->rate.transitDays || (days == fastest->rate.transitDays && cost < fastest->costMinor))
+        if (!fastest || days < fastest->rate.transitDays ||
+            (days == fastest->rate.transitDays && cost < fastest->costMinor))
             fastest = candidate;
     }
     if (onTime) return onTime;

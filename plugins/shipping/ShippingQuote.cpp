@@ -13,7 +13,8 @@ sdk::Outcome noShippingRate(const RateRequest& request) {
 void writeShippingQuote(sdk::OrderDocument& order, const RateTable& rates, const RateRequest& request,
                         const RateChoice& chosen, const std::string& currency) {
     std::string options = "[";
-    for (const RateChoice& option : rates.candidates(request.zone, request.weightsG, request.promisedDay - request.today))
+    for (const RateChoice& option :
+         rates.candidates(request.zone, request.weightsG, request.promisedDay - request.today))
         options.append(options.size() > 1 ? "," : "")
             .append(sdk::JsonObject()
                         .add("carrier", option.rate.carrier)

@@ -214,7 +214,8 @@ private:
             return sdk::Outcome::reject("promised_date_invalid",
                                         "/attributes/promised_date \"" + *promised + "\" is not a YYYY-MM-DD date");
         request.promisedDay = *promisedDay;
-        for (const Parcel& p : request.parcels) request.weightsG.push_back(p.weightG), request.totalWeightG += p.weightG;
+        for (const Parcel& p : request.parcels)
+            request.weightsG.push_back(p.weightG), request.totalWeightG += p.weightG;
         return request;
     }
 
@@ -247,7 +248,8 @@ private:
         const std::string currency = currencyOf(order);
         std::optional<shipping::RateChoice> choice = shipping::quotedChoice(order, settings_.rates, request, currency);
         const bool quoted = choice.has_value();
-        if (!choice) choice = settings_.rates.choose(request.zone, request.weightsG, request.promisedDay - request.today);
+        if (!choice)
+            choice = settings_.rates.choose(request.zone, request.weightsG, request.promisedDay - request.today);
         if (!choice) return shipping::noShippingRate(request);
         const std::optional<shipping::HttpCarrier> carrier =
             shipping::carrierForCall(settings_.carriers, choice->rate.carrier, call);

@@ -18,30 +18,32 @@
 namespace orderhost::sourcing {
 
 sdk::Outcome IssueStep::run(sdk::StepCall& call) {
-  sdk::Database db(call);
-  const StockLedger ledger(call, db);
-  for (const Allocation& a : ledger.allocations())
-    if (a.reserved > 0 && !ledger.issue(a))
-      return sdk::Outcome::fail("stock_mismatch", "the reservation of " + a.sku + " in " + a.warehouse +
-                                                      " no longer matches the stock row: check sourcing_stock_check");
-  std::vector<Placement> issued;
-  for (const Allocation& a : ledger.allocations())
-    if (a.issued > 0) issued.push_back({a.warehouse, a.sku, a.bin, a.issued});
-  call.order().set("/sourcing/status", "issued");
-  call.order().setJson("/sourcing/issued", placementArray(issued));
-  return sdk::Outcome::proceed();
+    sdk::Database db(call);
+    const StockLedger ledger(call, db);
+    for (const Allocation& a : ledger.allocations())
+        if (a.reserved > 0 && !ledger.issue(a))
+            return sdk::Outcome::fail("stock_mismatch",
+                                      "the reservation of " + a.sku + " in " + a.warehouse +
+                                          " no longer matches the stock row: check sourcing_stock_check");
+    std::vector<Placement> issued;
+    for (const Allocation& a : ledger.allocations())
+        if (a.issued > 0) issued.push_back({a.warehouse, a.sku, a.bin, a.issued});
+    call.order().set("/sourcing/status", "issued");
+    call.order().setJson("/sourcing/issued", placementArray(issued));
+    return sdk::Outcome::proceed();
 }
 
 sdk::Outcome IssueStep::compensate(sdk::StepCall& call) {
-  sdk::Database db(call);
-  const StockLedger ledger(call, db);
-  std::vector<Placement> back;
-  for (const Allocation& a : ledger.allocations())
-    if (a.issued > a.returned && ledger.unissue(a)) back.push_back({a.warehouse, a.sku, a.bin, a.issued - a.returned});
-  if (!back.empty() || call.order().optionalString("/sourcing/status").value_or("") == "issued")
-    call.order().set("/sourcing/status", "reserved");
-  call.order().setJson("/sourcing/unissued", placementArray(back));
-  return sdk::Outcome::proceed();
+    sdk::Database db(call);
+    const StockLedger ledger(call, db);
+    std::vector<Placement> back;
+    for (const Allocation& a : ledger.allocations())
+        if (a.issued > a.returned && ledger.unissue(a))
+            back.push_back({a.warehouse, a.sku, a.bin, a.issued - a.returned});
+    if (!back.empty() || call.order().optionalString("/sourcing/status").value_or("") == "issued")
+        call.order().set("/sourcing/status", "reserved");
+    call.order().setJson("/sourcing/unissued", placementArray(back));
+    return sdk::Outcome::proceed();
 }
 
 }  // namespace orderhost::sourcing

@@ -38,8 +38,8 @@ protected:
 };
 
 TEST_P(AbiCompatibilityTest, TheManifestsOfEveryVersionAreAccepted) {
-    for (const auto& [id, minor] : std::vector<std::pair<std::string, int>>{
-             {"test.abi10", 0}, {"test.abi11", 1}, {"test.abifuture", 3}}) {
+    for (const auto& [id, minor] :
+         std::vector<std::pair<std::string, int>>{{"test.abi10", 0}, {"test.abi11", 1}, {"test.abifuture", 3}}) {
         const plugins::LoadedPlugin* plugin = registry_->find(id);
         ASSERT_NE(plugin, nullptr) << id;
         EXPECT_EQ(plugin->manifest.abiMajor, 1) << id;

@@ -55,7 +55,8 @@ TEST(FutureHostManifest, StructsBelowTheir10SizeAreRefusedNamingTheField) {
     EXPECT_EQ(readManifest(&old.info, manifest),
               "step_kinds[0].struct_size is 96 bytes; ABI 1.0 requires at least 104");
     old.info.struct_size = 16;
-    EXPECT_EQ(readManifest(&old.info, manifest), "oh_plugin_info.struct_size is 16 bytes; ABI 1.0 requires at least 96");
+    EXPECT_EQ(readManifest(&old.info, manifest),
+              "oh_plugin_info.struct_size is 16 bytes; ABI 1.0 requires at least 96");
 }
 
 }  // namespace

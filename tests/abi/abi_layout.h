@@ -11,6 +11,8 @@
 
 #include <orderhost/plugin_api.h>
 
+/* clang-format off */
+/* (one row per line, as the table is read) */
 /* X(type, field, offset) */
 #define OH_ABI_OFFSETS(X)                                                                     \
     X(oh_str, ptr, 0) X(oh_str, len, 8)                                                       \
@@ -72,5 +74,7 @@
     X(OH_CATEGORY_OTHER, 0) X(OH_CATEGORY_VALIDATION, 1) X(OH_CATEGORY_CREDIT, 2)             \
     X(OH_CATEGORY_NOTIFICATION, 11) X(OH_CATEGORY_PUBLICATION, 12)                           \
     X(OH_CALL_RUN, 0) X(OH_CALL_QUOTE, 1) X(OH_STEP_ANSWERS_QUOTES, 4)
+
+/* clang-format on */
 
 #endif /* ORDERHOST_TESTS_ABI_LAYOUT_H */

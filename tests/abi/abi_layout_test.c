@@ -9,15 +9,13 @@
 
 static int failures;
 
-static void expect_size(const char *what, size_t actual, size_t expected) {
+static void expect_size(const char* what, size_t actual, size_t expected) {
     if (actual == expected) return;
-    fprintf(stderr, "FAIL %s: %lu, expected %lu\n", what, (unsigned long)actual,
-            (unsigned long)expected);
+    fprintf(stderr, "FAIL %s: %lu, expected %lu\n", what, (unsigned long)actual, (unsigned long)expected);
     ++failures;
 }
 
-#define CHECK_OFFSET(type, field, offset) \
-    expect_size("offsetof(" #type ", " #field ")", offsetof(type, field), offset);
+#define CHECK_OFFSET(type, field, offset) expect_size("offsetof(" #type ", " #field ")", offsetof(type, field), offset);
 #define CHECK_SIZE(type, size) expect_size("sizeof(" #type ")", sizeof(type), size);
 #define CHECK_SIZE_1_0(macro, size) expect_size(#macro, (size_t)(macro), size);
 #define CHECK_CONSTANT(name, value) expect_size(#name, (size_t)(name), value);
@@ -30,8 +28,7 @@ static void check_has_field(void) {
     expect_size("OH_HAS_FIELD(short call, attempt)", OH_HAS_FIELD(&call, oh_step_call, attempt), 0);
     expect_size("OH_HAS_FIELD(short call, ctx)", OH_HAS_FIELD(&call, oh_step_call, ctx), 1);
     call.struct_size = sizeof call;
-    expect_size("OH_HAS_FIELD(full call, idempotency_key)",
-                OH_HAS_FIELD(&call, oh_step_call, idempotency_key), 1);
+    expect_size("OH_HAS_FIELD(full call, idempotency_key)", OH_HAS_FIELD(&call, oh_step_call, idempotency_key), 1);
 }
 
 static void check_str(void) {
@@ -42,7 +39,7 @@ static void check_str(void) {
 }
 
 int main(void) {
-    if (sizeof(void *) != 8 || sizeof(size_t) != 8) {
+    if (sizeof(void*) != 8 || sizeof(size_t) != 8) {
         printf("layout table is for LP64; skipping offsets on this platform\n");
     } else {
         OH_ABI_OFFSETS(CHECK_OFFSET)

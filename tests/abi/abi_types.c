@@ -12,7 +12,7 @@
 #endif
 
 #define ABI_TYPE(type) \
-    OH_PLUGIN_EXPORT size_t oh_abi_##type(const type *value) { return value->struct_size; }
+    OH_PLUGIN_EXPORT size_t oh_abi_##type(const type* value) { return value->struct_size; }
 
 ABI_TYPE(oh_outcome)
 ABI_TYPE(oh_host_services)

@@ -7,5 +7,5 @@ const oh_str kind_name = OH_STR("validate");
 
 size_t header_compiles_cxx(const oh_step_call* call);
 size_t header_compiles_cxx(const oh_step_call* call) {
-  return OH_HAS_FIELD(call, oh_step_call, idempotency_key) ? kind_name.len : 0;
+    return OH_HAS_FIELD(call, oh_step_call, idempotency_key) ? kind_name.len : 0;
 }

@@ -8,13 +8,13 @@
 #include <Poco/Net/StreamSocket.h>
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <thread>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace orderhost::testing::admin_cli_e2e_test {
 namespace {
@@ -67,7 +67,8 @@ std::filesystem::path chainsWithFlakyStep(const std::filesystem::path& folder, c
     std::ofstream(folder / "flaky.yaml") << "name: flaky\nversion: 1\ntrigger: place_order\nsteps:\n"
                                             "  - name: flaky\n    plugin: test.scripted\n    step: scripted\n"
                                             "    attempts: 1\n    on_failure: hold\n"
-                                            "    config: { fail_while: " << cause.string() << " }\n";
+                                            "    config: { fail_while: "
+                                         << cause.string() << " }\n";
     std::ofstream(cause) << "the gateway is down\n";
     return folder;
 }
@@ -97,8 +98,8 @@ protected:
                                   const std::string& chain = "place-order") const {
         const HttpReply reply = host_.request(
             "POST", "/v1/orders",
-            R"({"order_ref":")" + ref + R"(","chain":")" + chain + R"(","currency":"EUR","customer":{"id":")" + customer +
-                R"("},"lines":[{"sku":"SKU-1","quantity":)" + std::to_string(quantity) + "}]}",
+            R"({"order_ref":")" + ref + R"(","chain":")" + chain + R"(","currency":"EUR","customer":{"id":")" +
+                customer + R"("},"lines":[{"sku":"SKU-1","quantity":)" + std::to_string(quantity) + "}]}",
             "application/json", {{"Authorization", "Bearer " + kToken}});
         EXPECT_EQ(reply.status, 201) << reply.body;
         return parse(reply.body);
@@ -143,7 +144,8 @@ TEST_F(AdminCliTest, ListsShowsAndCancelsOrdersOfARunningHost) {
     EXPECT_NE(cancelled.out.find(held + " (CLI-3): cancelled"), std::string::npos) << cancelled.out;
     const auto after = order(held);
     EXPECT_EQ(after->getValue<std::string>("state"), "cancelled");
-    EXPECT_EQ(after->getObject("document")->getObject("cancellation")->getValue<std::string>("reason"), "customer called");
+    EXPECT_EQ(after->getObject("document")->getObject("cancellation")->getValue<std::string>("reason"),
+              "customer called");
 }
 
 TEST_F(AdminCliTest, AHeldOrderReleasedAndAFailedStepRetriedBothComplete) {
@@ -194,12 +196,14 @@ TEST_F(AdminCliTest, TheTokenComesFromTheOptionTheEnvironmentOrTheConfig) {
     EXPECT_EQ(fromEnv.out.rfind("NAME ", 0), 0u) << fromEnv.out;
     bool placeOrderListed = false;
     for (const auto& line : lines(fromEnv.out)) {
-        placeOrderListed |= line.rfind("place-order ", 0) == 0 && line.find(" validate,credit,confirm ") != std::string::npos;
+        placeOrderListed |=
+            line.rfind("place-order ", 0) == 0 && line.find(" validate,credit,confirm ") != std::string::npos;
     }
     EXPECT_TRUE(placeOrderListed) << fromEnv.out;
 
     // --config: http.address, http.port and api.token of the host's own file (no --url).
-    const CliRun fromConfig = run("plugins list --json --config '" + (host_.folder() / "orderhost.properties").string() + "'");
+    const CliRun fromConfig =
+        run("plugins list --json --config '" + (host_.folder() / "orderhost.properties").string() + "'");
     ASSERT_EQ(fromConfig.exitCode, 0) << fromConfig.err;
     std::set<std::string> ids;
     for (const auto& line : lines(fromConfig.out)) ids.insert(parse(line)->getValue<std::string>("id"));
@@ -219,7 +223,8 @@ TEST_F(AdminCliTest, ReloadSaysWhatChangedOrWhyNothingDid) {
     std::filesystem::remove(chains_ / "zz-broken.yaml");
     EXPECT_EQ(refused.exitCode, 65) << refused.err;
     EXPECT_NE(refused.err.find("reload refused, nothing changed"), std::string::npos) << refused.err;
-    EXPECT_NE(refused.err.find("\n  " + (chains_ / "zz-broken.yaml").string() + ":2"), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("\n  " + (chains_ / "zz-broken.yaml").string() + ":2"), std::string::npos)
+        << refused.err;
 }
 
 TEST_F(AdminCliTest, AHostThatIsDownOrAnUnknownOrderGetTheirExitCodes) {
@@ -242,7 +247,8 @@ TEST_F(AdminCliTest, AHostThatIsDownOrAnUnknownOrderGetTheirExitCodes) {
 
 TEST_F(AdminCliTest, ListingFollowsTheCursorOverSeveralPagesWithProgressOnStderr) {
     std::set<std::string> placed;
-    for (int i = 0; i < 7; ++i) placed.insert(place("PAGE-" + std::to_string(i), "C-P", 1, "quick")->getValue<std::string>("id"));
+    for (int i = 0; i < 7; ++i)
+        placed.insert(place("PAGE-" + std::to_string(i), "C-P", 1, "quick")->getValue<std::string>("id"));
 
     const CliRun paged = cli("orders list --customer C-P --page-size 3 --json");
     ASSERT_EQ(paged.exitCode, 0) << paged.err;
@@ -302,8 +308,9 @@ TEST(AdminCliRepeatTest, ABrokenConnectionIsRepeatedWithTheSameIdempotencyKey) {
             }
             const std::string body = R"({"id":"5cb5792b-d22c-4c60-89fa-57437691226a","order_ref":"R-1",)"
                                      R"("chain":"cancel-order","chain_version":1,"state":"cancelled"})";
-            const std::string reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
-                                      std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+            const std::string reply =
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+                "\r\nConnection: close\r\n\r\n" + body;
             socket.sendBytes(reply.data(), static_cast<int>(reply.size()));
             socket.shutdownSend();
         }
@@ -321,7 +328,8 @@ TEST(AdminCliRepeatTest, ABrokenConnectionIsRepeatedWithTheSameIdempotencyKey) {
     const std::string key = headerValue(heads[0], "Idempotency-Key");
     EXPECT_EQ(key.size(), 36u) << heads[0];  // a UUID
     EXPECT_EQ(headerValue(heads[1], "Idempotency-Key"), key) << heads[1];
-    EXPECT_EQ(heads[0].rfind("POST /v1/orders/5cb5792b-d22c-4c60-89fa-57437691226a/cancel HTTP/1.1", 0), 0u) << heads[0];
+    EXPECT_EQ(heads[0].rfind("POST /v1/orders/5cb5792b-d22c-4c60-89fa-57437691226a/cancel HTTP/1.1", 0), 0u)
+        << heads[0];
     EXPECT_NE(cancelled.err.find("sending the request again (Idempotency-Key " + key + ")"), std::string::npos)
         << cancelled.err;
 }

@@ -49,9 +49,9 @@ protected:
         options.extraSettings["events.webhook_max_attempts"] = "1";
         options.extraSettings["events.relay_poll_ms"] = "50";
         host_ = std::make_unique<HostProcess>(options);
-        contract_ = std::make_unique<ContractRecorder>(std::filesystem::path(folder_) / "exchanges.jsonl",
-                                                       std::map<std::string, std::string>{
-                                                           {"Authorization", std::string("Bearer ") + kToken}});
+        contract_ = std::make_unique<ContractRecorder>(
+            std::filesystem::path(folder_) / "exchanges.jsonl",
+            std::map<std::string, std::string>{{"Authorization", std::string("Bearer ") + kToken}});
     }
     void TearDown() override {
         host_.reset();
@@ -101,8 +101,9 @@ TEST_P(ApiContractE2ETest, EveryOperationAnswersAsDescribed) {
     const HttpReply invalid = contract_->post(*host_, "/v1/orders", R"({"order_ref":"bad ref","currency":"eur"})");
     EXPECT_EQ(invalid.status, 422);
     EXPECT_TRUE(json(invalid.body)->has("errors")) << invalid.body;
-    place(R"({"order_ref":"C-2","chain":"nowhere","currency":"EUR","customer":{"id":"C-100"},"lines":[{"sku":"SKU-1","quantity":1}]})",
-          422);
+    place(
+        R"({"order_ref":"C-2","chain":"nowhere","currency":"EUR","customer":{"id":"C-100"},"lines":[{"sku":"SKU-1","quantity":1}]})",
+        422);
     EXPECT_EQ(contract_->send(*host_, "POST", "/v1/orders", order("C-3", "C-100"), "text/plain").status, 415);
     EXPECT_EQ(status("POST", "/v1/orders", std::string(5000, ' ')), 413);
 
@@ -117,7 +118,9 @@ TEST_P(ApiContractE2ETest, EveryOperationAnswersAsDescribed) {
     const HttpReply quoted = contract_->post(*host_, "/v1/quotes", order("Q-2", "C-100"));
     ASSERT_EQ(quoted.status, 200) << quoted.body;
     const std::string quoteId = json(quoted.body)->getValue<std::string>("quote_id");
-    const auto fromQuote = [](const std::string& id, const std::string& body) { return "{\"quote_id\":\"" + id + "\"," + body.substr(1); };
+    const auto fromQuote = [](const std::string& id, const std::string& body) {
+        return "{\"quote_id\":\"" + id + "\"," + body.substr(1);
+    };
     place(fromQuote(quoteId, order("Q-2", "C-100")));
     place(fromQuote(quoteId, order("Q-3", "C-100")), 409);
     place(fromQuote("00000000-0000-0000-0000-000000000000", order("Q-4", "C-100")), 422);

@@ -27,12 +27,14 @@ Poco::JSON::Object::Ptr json(const std::string& body) {
 
 // 3 x 12.34 = 37.02 (tax 7.03 at 19 %) + 1 x 359.96 reduced (tax 25.20 at 7 %): net 396.98, tax 32.23.
 std::string order(const std::string& ref, const std::string& customer, const std::string& chain = "place-order") {
-    return R"({"order_ref":")" + ref + R"(","chain":")" + chain + R"(","currency":"EUR","customer":{"id":")" + customer +
+    return R"({"order_ref":")" + ref + R"(","chain":")" + chain + R"(","currency":"EUR","customer":{"id":")" +
+           customer +
            R"("},"lines":[{"sku":"BOLT","quantity":3,"unit_price":1234},)"
            R"({"sku":"BOOK","quantity":1,"unit_price":35996}]})";
 }
 std::string creditOrder(const std::string& ref) {
-    return R"({"order_ref":")" + ref + R"(","currency":"EUR","customer":{"id":"C-LIMITED"},)"
+    return R"({"order_ref":")" + ref +
+           R"(","currency":"EUR","customer":{"id":"C-LIMITED"},)"
            R"("lines":[{"sku":"BOOK","quantity":1,"unit_price":35996}]})";
 }
 
@@ -64,7 +66,8 @@ protected:
     void expectGaplessInvoices(std::int64_t count) {
         EXPECT_EQ(number("SELECT COUNT(*) FROM billing_invoices"), count);
         EXPECT_EQ(number("SELECT COUNT(DISTINCT number) FROM billing_invoices"), count) << "a number was reused";
-        EXPECT_EQ(number("SELECT COUNT(DISTINCT order_id) FROM billing_invoices"), count) << "an order got two invoices";
+        EXPECT_EQ(number("SELECT COUNT(DISTINCT order_id) FROM billing_invoices"), count)
+            << "an order got two invoices";
         EXPECT_EQ(number("SELECT COALESCE(MAX(number), 0) FROM billing_invoices"), count) << "a number was skipped";
         EXPECT_EQ(number("SELECT next_number - 1 FROM billing_series WHERE series = 'INV-'"), count);
     }
@@ -97,7 +100,8 @@ TEST_P(BillingE2ETest, AnOrderGetsAnInvoiceWithTaxAndTotals) {
     EXPECT_EQ(billing->getValue<std::int64_t>("total_minor"), 42921);
     EXPECT_EQ(number("SELECT open_minor FROM billing_accounts WHERE customer_id = 'C-1'"), 42921);
     EXPECT_EQ(number("SELECT COUNT(*) FROM billing_invoice_lines"), 2);
-    EXPECT_EQ(number("SELECT COUNT(*) FROM credit_exposures WHERE state = 'invoiced'"), 1) << "invoicing closes the exposure";
+    EXPECT_EQ(number("SELECT COUNT(*) FROM credit_exposures WHERE state = 'invoiced'"), 1)
+        << "invoicing closes the exposure";
     EXPECT_EQ(number("SELECT COUNT(*) FROM credit_exposures WHERE state = 'open'"), 0);
     // The event left through the outbox with the step's checkpoint.
     EXPECT_TRUE(feedShows("invoice.issued")) << host_->get("/v1/events?after=0").body;
@@ -110,10 +114,13 @@ TEST_P(BillingE2ETest, ConcurrentOrdersGetConsecutiveNumbersWithoutGapOrDuplicat
     for (int c = 0; c < kClients; ++c)
         clients.emplace_back([&, c] {
             for (int i = 0; i < kOrdersEach; ++i) {
-                const HttpReply reply = host_->post("/v1/orders", order("PAR-" + std::to_string(c) + "-" + std::to_string(i),
-                                                                        "C-" + std::to_string(c)));
-                if (reply.status == 201 && json(reply.body)->getValue<std::string>("state") == "completed") ++completed;
-                else ADD_FAILURE() << reply.status << " " << reply.body;
+                const HttpReply reply =
+                    host_->post("/v1/orders",
+                                order("PAR-" + std::to_string(c) + "-" + std::to_string(i), "C-" + std::to_string(c)));
+                if (reply.status == 201 && json(reply.body)->getValue<std::string>("state") == "completed")
+                    ++completed;
+                else
+                    ADD_FAILURE() << reply.status << " " << reply.body;
             }
         });
     for (auto& client : clients) client.join();
@@ -152,9 +159,12 @@ TEST_P(BillingE2ETest, ParallelOrdersOfOneCustomerCannotBothSlipUnderTheCreditLi
     for (auto& client : clients) client.join();
     int completed = 0, held = 0;
     for (const std::string& state : states) {
-        if (state == "completed") ++completed;
-        else if (state == "on_hold") ++held;
-        else ADD_FAILURE() << state;
+        if (state == "completed")
+            ++completed;
+        else if (state == "on_hold")
+            ++held;
+        else
+            ADD_FAILURE() << state;
     }
     EXPECT_EQ(completed, 1);
     EXPECT_EQ(held, kOrders - 1);
@@ -172,19 +182,22 @@ TEST_P(BillingE2ETest, SigkillsDuringBillingLeaveOneInvoicePerOrderAndNoGap) {
         for (int c = 0; c < 4; ++c)
             clients.emplace_back([&, c] {
                 for (int i = 0;; ++i) {
-                    const std::string ref = "KILL-" + std::to_string(round) + "-" + std::to_string(c) + "-" + std::to_string(i);
+                    const std::string ref =
+                        "KILL-" + std::to_string(round) + "-" + std::to_string(c) + "-" + std::to_string(i);
                     {
                         std::lock_guard<std::mutex> lock(mutex);
                         attempted.insert(ref);
                     }
                     try {
-                        if (host_->post("/v1/orders", order(ref, "C-" + std::to_string(c))).status == 201) ++acknowledged;
+                        if (host_->post("/v1/orders", order(ref, "C-" + std::to_string(c))).status == 201)
+                            ++acknowledged;
                     } catch (const std::exception&) {
                         return;  // the host is gone
                     }
                 }
             });
-        for (int waited = 0; waited < 10000 && acknowledged.load() < 6 + 4 * round; waited += 10) Poco::Thread::sleep(10);
+        for (int waited = 0; waited < 10000 && acknowledged.load() < 6 + 4 * round; waited += 10)
+            Poco::Thread::sleep(10);
         host_->killHard();
         for (auto& client : clients) client.join();
         host_->restart();  // recovery resumes every order that was mid-chain

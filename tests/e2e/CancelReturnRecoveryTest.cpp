@@ -45,8 +45,9 @@ protected:
 
     std::string placeCompletedOrder(const std::string& ref) {
         const HttpReply created = host_->post(
-            "/v1/orders", R"({"order_ref":")" + ref +
-                              R"(","currency":"EUR","customer":{"id":"C-1"},"lines":[{"sku":"SKU-1","quantity":1,"unit_price":5}]})");
+            "/v1/orders",
+            R"({"order_ref":")" + ref +
+                R"(","currency":"EUR","customer":{"id":"C-1"},"lines":[{"sku":"SKU-1","quantity":1,"unit_price":5}]})");
         EXPECT_EQ(created.status, 201) << created.body;
         const auto order = parse(created.body);
         EXPECT_EQ(order->getValue<std::string>("state"), "completed");
@@ -79,7 +80,8 @@ protected:
     }
 
     std::string storedChain(const std::string& orderId) {
-        store::Database db(database_->connectionString(), store::DatabaseOptions{1, 1, 60, std::chrono::milliseconds(5000), false});
+        store::Database db(database_->connectionString(),
+                           store::DatabaseOptions{1, 1, 60, std::chrono::milliseconds(5000), false});
         return db.withSession("read chain", [&](Poco::Data::Session& s) {
             std::string chain;
             s << "SELECT chain FROM orders WHERE id = ?", bind(orderId), into(chain), now;
@@ -89,7 +91,8 @@ protected:
 
     // "<step>/<kind>" -> how many times that effect was committed.
     std::map<std::string, int> effects(const std::string& orderId) {
-        store::Database db(database_->connectionString(), store::DatabaseOptions{1, 1, 60, std::chrono::milliseconds(5000), false});
+        store::Database db(database_->connectionString(),
+                           store::DatabaseOptions{1, 1, 60, std::chrono::milliseconds(5000), false});
         return db.withSession("count effects", [&](Poco::Data::Session& s) {
             std::vector<std::string> steps, kinds;
             s << "SELECT step, kind FROM effects_log WHERE order_id = ? ORDER BY seq", bind(orderId), into(steps),
@@ -108,8 +111,8 @@ protected:
 TEST_P(CancelReturnRecoveryTest, AKillDuringTheCancelChainEndsCancelledWithEachEffectOnce) {
     const std::string id = placeCompletedOrder("CANCEL-KILL-1");
     EXPECT_EQ(killDuringAndRecover(id, "/v1/orders/" + id + "/cancel", "cancel-order", "cancelled"), "cancelled");
-    const std::map<std::string, int> expected{{"first/run", 1},  {"second/run", 1},       {"second/undo", 1},
-                                              {"first/undo", 1}, {"cancel-effect/run", 1}};
+    const std::map<std::string, int> expected{
+        {"first/run", 1}, {"second/run", 1}, {"second/undo", 1}, {"first/undo", 1}, {"cancel-effect/run", 1}};
     EXPECT_EQ(effects(id), expected);
     const auto order = parse(host_->get("/v1/orders/" + id).body);
     EXPECT_EQ(order->getValue<std::string>("chain"), "cancel-order");

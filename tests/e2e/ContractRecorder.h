@@ -48,7 +48,6 @@ public:
     void record(const std::string& method, const std::string& target, const HttpReply& reply);
 
 private:
-
     std::filesystem::path file_;
     std::map<std::string, std::string> headers_;
     std::mutex mutex_;

@@ -55,7 +55,8 @@ TEST_P(CrashBreakerTest, ASegfaultingStepEndsOnHoldAfterTheCrashLimitAndTheHostS
     const auto last = steps->getObject(steps->size() - 1);
     EXPECT_EQ(last->getValue<std::string>("code"), "plugin_crashed");
     EXPECT_NE(last->getValue<std::string>("message").find("3 call(s) of step segfault (plugin test.scripted)"),
-              std::string::npos) << last->getValue<std::string>("message");
+              std::string::npos)
+        << last->getValue<std::string>("message");
 
     const auto health = json(host.get("/v1/health"));
     EXPECT_GE(health->getValue<int>("problems"), 1);

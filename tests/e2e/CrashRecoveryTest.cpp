@@ -32,7 +32,8 @@ std::set<std::string> postUntilKilled(HostProcess& host, int round, std::set<std
     for (int c = 0; c < 6; ++c) {
         clients.emplace_back([&, c] {
             for (int i = 0;; ++i) {
-                const std::string ref = "KILL-" + std::to_string(round) + "-" + std::to_string(c) + "-" + std::to_string(i);
+                const std::string ref =
+                    "KILL-" + std::to_string(round) + "-" + std::to_string(c) + "-" + std::to_string(i);
                 {
                     std::lock_guard<std::mutex> lock(mutex);
                     attempted.insert(ref);
@@ -133,7 +134,9 @@ TEST_P(CrashRecoveryTest, ARetryDelayIsDurableAcrossAKill) {
     std::string state;
     for (int i = 0; i < 100 && state != "completed"; ++i) {
         Poco::Thread::sleep(50);
-        auto read = Poco::JSON::Parser().parse(host.get("/v1/orders?order_ref=RETRY-1").body).extract<Poco::JSON::Object::Ptr>();
+        auto read = Poco::JSON::Parser()
+                        .parse(host.get("/v1/orders?order_ref=RETRY-1").body)
+                        .extract<Poco::JSON::Object::Ptr>();
         state = read->getValue<std::string>("state");
         order = read;
     }

@@ -68,7 +68,8 @@ protected:
         if (reply.status != 200) return found;
         const auto body = json(reply.body);
         const auto orders = body->getArray("orders");
-        for (std::size_t i = 0; i < orders->size(); ++i) found.push_back(orders->getObject(i)->getValue<std::string>("order_ref"));
+        for (std::size_t i = 0; i < orders->size(); ++i)
+            found.push_back(orders->getObject(i)->getValue<std::string>("order_ref"));
         if (cursor) *cursor = body->has("next_cursor") ? body->getValue<std::string>("next_cursor") : "";
         return found;
     }
@@ -173,8 +174,8 @@ TEST_P(CustomerServiceE2ETest, BadParametersAreRefusedNamingTheParameter) {
 
 TEST_P(CustomerServiceE2ETest, InquiriesAreAnsweredAndJoinTheTimelineAndTheFeed) {
     const std::string id = place("INQ-1", "C-INQ")->getValue<std::string>("id");
-    const HttpReply opened =
-        host_->post("/v1/orders/" + id + "/inquiries", R"({"question":"Where is my order?\nThanks","channel":"email"})");
+    const HttpReply opened = host_->post("/v1/orders/" + id + "/inquiries",
+                                         R"({"question":"Where is my order?\nThanks","channel":"email"})");
     ASSERT_EQ(opened.status, 201) << opened.body;
     const std::string inquiry = json(opened.body)->getValue<std::string>("id");
     EXPECT_EQ(json(opened.body)->getValue<std::string>("status"), "open");
@@ -194,7 +195,8 @@ TEST_P(CustomerServiceE2ETest, InquiriesAreAnsweredAndJoinTheTimelineAndTheFeed)
 
     const auto timeline = json(host_->get("/v1/orders/" + id).body)->getArray("timeline");
     std::vector<std::string> types;
-    for (std::size_t i = 0; i < timeline->size(); ++i) types.push_back(timeline->getObject(i)->getValue<std::string>("type"));
+    for (std::size_t i = 0; i < timeline->size(); ++i)
+        types.push_back(timeline->getObject(i)->getValue<std::string>("type"));
     EXPECT_EQ(types, (std::vector<std::string>{"step", "step", "step", "inquiry.opened", "inquiry.answered"}));
 
     const auto openedEvents = events("inquiry.opened", 1);
@@ -216,8 +218,11 @@ TEST_P(CustomerServiceE2ETest, InquiryRequestsAreValidatedAtTheBoundary) {
     EXPECT_EQ(host_->post(path, R"({"channel":"chat"})").status, 400);
     EXPECT_EQ(host_->post(path, R"({"question":"Hi","channel":"chat","priority":1})").status, 400);
     EXPECT_EQ(host_->post(path, R"({"question":")" + std::string(4001, 'q') + R"(","channel":"chat"})").status, 400);
-    EXPECT_EQ(host_->post("/v1/orders/00000000-0000-4000-8000-000000000000/inquiries",
-                          R"({"question":"Hi","channel":"chat"})").status, 404);
+    EXPECT_EQ(
+        host_
+            ->post("/v1/orders/00000000-0000-4000-8000-000000000000/inquiries", R"({"question":"Hi","channel":"chat"})")
+            .status,
+        404);
     EXPECT_EQ(host_->post(path + "/00000000-0000-4000-8000-000000000000/answer", R"({"answer":"x","by":"a"})").status,
               404);
     const HttpReply wrongMethod = host_->request("DELETE", path);

@@ -68,7 +68,8 @@ private:
 };
 
 std::string order(const std::string& ref) {
-    return R"({"order_ref":")" + ref + R"(","currency":"EUR","customer":{"id":"C-1"},)"
+    return R"({"order_ref":")" + ref +
+           R"(","currency":"EUR","customer":{"id":"C-1"},)"
            R"("lines":[{"sku":"SKU-1","quantity":1}]})";
 }
 
@@ -126,8 +127,8 @@ TEST_F(DatabaseOutageTest, RequestsGet503WithRetryAfterMeanwhileAndEveryOrderCom
     EXPECT_EQ(host.post("/v1/orders", order("OUT-2")).status, 200);  // stored once
 
     const std::string log = host.log();
-    EXPECT_EQ(occurrences(log, "database unreachable:"), 1) << log;  // one line for the outage...
-    EXPECT_EQ(occurrences(log, "works again after"), 1) << log;  // ...and one when it ended
+    EXPECT_EQ(occurrences(log, "database unreachable:"), 1) << log;   // one line for the outage...
+    EXPECT_EQ(occurrences(log, "works again after"), 1) << log;       // ...and one when it ended
     EXPECT_EQ(occurrences(log, "POST /v1/orders failed"), 0) << log;  // not one per request
 }
 
@@ -253,8 +254,9 @@ TEST(DatabaseFullTest, ASqliteDiskThatFillsUpGets503AndEveryOrderCompletesOnceTh
             again = host.post("/v1/orders", order(ref));
             if (again.status >= 300) std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
-        EXPECT_TRUE(again.status == 201 || again.status == 200) << ref << ": " << again.status << " " << again.body
-                                                                << "\n" << host.log();
+        EXPECT_TRUE(again.status == 201 || again.status == 200)
+            << ref << ": " << again.status << " " << again.body << "\n"
+            << host.log();
     }
     for (int i = 0; i < acknowledged; ++i) {  // every acknowledged order ends completed
         const std::string ref = "FULL-" + std::to_string(i);

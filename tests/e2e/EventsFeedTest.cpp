@@ -80,12 +80,17 @@ TEST_F(EventsFeedTest, PagingFromNextAfterReturnsEveryEventOnceInOrder) {
 }
 
 TEST_F(EventsFeedTest, MalformedQueriesAreRefusedNamingTheParameter) {
-    const std::vector<std::pair<std::string, std::string>> cases = {
-        {"after=-1", "'after'"},    {"after=abc", "'after'"}, {"after=1.5", "'after'"},
-        {"after=99999999999999999999", "'after'"}, {"after=424242", "no event 424242"},
-        {"limit=0", "'limit'"},     {"limit=1001", "'limit'"}, {"limit=", "'limit'"},
-        {"afer=1", "unknown query parameter 'afer'"}, {"after=1&after=2", "more than once"},
-        {"after=%zz", "malformed query string"}};
+    const std::vector<std::pair<std::string, std::string>> cases = {{"after=-1", "'after'"},
+                                                                    {"after=abc", "'after'"},
+                                                                    {"after=1.5", "'after'"},
+                                                                    {"after=99999999999999999999", "'after'"},
+                                                                    {"after=424242", "no event 424242"},
+                                                                    {"limit=0", "'limit'"},
+                                                                    {"limit=1001", "'limit'"},
+                                                                    {"limit=", "'limit'"},
+                                                                    {"afer=1", "unknown query parameter 'afer'"},
+                                                                    {"after=1&after=2", "more than once"},
+                                                                    {"after=%zz", "malformed query string"}};
     for (const auto& [query, expected] : cases) {
         HttpReply reply = get("/v1/events?" + query);
         EXPECT_EQ(reply.status, 400) << query << ": " << reply.body;
@@ -196,7 +201,8 @@ TEST(WebhookRelayE2ETest, TheDocumentedVerificationAcceptsTheHostsSignature) {
     std::ofstream(folder + "/body.bin", std::ios::binary) << request.body;
     std::ofstream(folder + "/check.py")
         << snippet << "\nimport sys\nbody = open(sys.argv[1], 'rb').read()\nheader = sys.argv[2]\n"
-        << "print(verify(b'whsec-0123456789abcdef', header, body), verify(b'whsec-0123456789abcdef', header, body + b' '),"
+        << "print(verify(b'whsec-0123456789abcdef', header, body), verify(b'whsec-0123456789abcdef', header, body + b' "
+           "'),"
         << " verify(b'another-secret-0123456', header, body),"
         << " verify(b'whsec-0123456789abcdef', header.replace('t=', 't=1', 1), body))\n";
     const std::string command = "python3 '" + folder + "/check.py' '" + folder + "/body.bin' '" +

@@ -27,7 +27,8 @@ unsigned short freeLoopbackPort() {
 }
 
 HostProcess::HostProcess(HostOptions options)
-    : folder_(makeTempDir("orderhost-e2e")), port_(options.port != 0 ? options.port : freeLoopbackPort()),
+    : folder_(makeTempDir("orderhost-e2e")),
+      port_(options.port != 0 ? options.port : freeLoopbackPort()),
       healthy_(options.healthy) {
     // freeLoopbackPort() closes its socket, so a test running beside this one may be handed
     // the same port before this host binds it. The host that loses refuses to start: take

@@ -20,9 +20,9 @@ struct HttpReply {
 };
 
 struct HostOptions {
-    std::string pluginFolders;           // comma-separated; default: the build's plugins/
-    std::string chainsFolder;            // default: tests/e2e/chains
-    std::string databaseConnection;      // default: SQLite in the host's temporary folder
+    std::string pluginFolders;       // comma-separated; default: the build's plugins/
+    std::string chainsFolder;        // default: tests/e2e/chains
+    std::string databaseConnection;  // default: SQLite in the host's temporary folder
     std::string apiToken;
     std::map<std::string, std::string> extraSettings;
     // 0: a free loopback port. Set it when the chains must name the host's URL before it

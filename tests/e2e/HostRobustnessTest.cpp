@@ -25,9 +25,10 @@ TEST(HostRobustnessTest, BrokenPluginFilesAreRefusedAndTheHostServesWithTheRest)
     const fs::path junk = fs::temp_directory_path() / ("orderhost-junk-" + std::to_string(::getpid()));
     fs::create_directories(junk);
     std::ofstream(junk / "readme.so") << "not a library";
-    for (const char* name : {"crash_on_load", "abi_major_2", "entry_null", "no_entry", "gnu_unique", "good", "good_twin"}) {
-        fs::copy_file(fs::path(ORDERHOST_TEST_PLUGIN_DIR) / (std::string(name) + ".so"), junk / (std::string(name) + ".so"),
-                      fs::copy_options::overwrite_existing);
+    for (const char* name :
+         {"crash_on_load", "abi_major_2", "entry_null", "no_entry", "gnu_unique", "good", "good_twin"}) {
+        fs::copy_file(fs::path(ORDERHOST_TEST_PLUGIN_DIR) / (std::string(name) + ".so"),
+                      junk / (std::string(name) + ".so"), fs::copy_options::overwrite_existing);
     }
     HostOptions options;
     options.pluginFolders = std::string(ORDERHOST_PLUGIN_DIR) + ", " + junk.string();
@@ -59,7 +60,9 @@ TEST(HostRobustnessTest, ATokenProtectsEverythingButHealth) {
     EXPECT_EQ(refused.headers.at("WWW-Authenticate"), "Bearer");
     EXPECT_EQ(host.request("GET", "/v1/plugins", "", "", {{"Authorization", "Bearer wrong"}}).status, 401);
     EXPECT_EQ(host.request("POST", "/v1/orders", order("TOKEN-1"), "application/json",
-                           {{"Authorization", "Bearer s3cret-token"}}).status, 201);
+                           {{"Authorization", "Bearer s3cret-token"}})
+                  .status,
+              201);
 }
 
 TEST(HostRobustnessTest, ConcurrentErpRequestsAllSucceedAndAnOrderIsCreatedOnce) {
@@ -69,7 +72,8 @@ TEST(HostRobustnessTest, ConcurrentErpRequestsAllSucceedAndAnOrderIsCreatedOnce)
     for (int t = 0; t < 8; ++t) {
         clients.emplace_back([&, t] {
             for (int i = 0; i < 10; ++i) {
-                const int status = host.post("/v1/orders", order("CONC-" + std::to_string(t) + "-" + std::to_string(i))).status;
+                const int status =
+                    host.post("/v1/orders", order("CONC-" + std::to_string(t) + "-" + std::to_string(i))).status;
                 (status == 201 ? created : other)++;
                 // Every client also posts the one shared order.
                 const int shared = host.post("/v1/orders", order("CONC-SHARED")).status;
@@ -112,9 +116,10 @@ std::string rawExchange(unsigned short port, const std::string& bytes) {
 TEST(HostRobustnessTest, ARefusedBodyIsNeverReadAsTheNextRequest) {
     HostProcess host;
     const std::string smuggled = "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
-    const std::string answer = rawExchange(host.port(), "POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
-                                                        "Content-Length: " + std::to_string(smuggled.size()) +
-                                                        "\r\n\r\n" + smuggled);
+    const std::string answer = rawExchange(host.port(),
+                                           "POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                                           "Content-Length: " +
+                                               std::to_string(smuggled.size()) + "\r\n\r\n" + smuggled);
     EXPECT_NE(answer.find("415"), std::string::npos) << answer;
     EXPECT_EQ(answer.find("\"status\":\"ok\""), std::string::npos) << "the body was served as a request:\n" << answer;
 }
@@ -124,7 +129,8 @@ TEST(HostRobustnessTest, ASecondHostOnTheSamePortFailsInsteadOfSharingIt) {
     const fs::path config = first.folder() / "second.properties";
     std::ofstream(config) << "http.port = " << first.port() << "\n"
                           << "database.connection = Driver=SQLite3;Database=${config_dir}/second.db;\n"
-                          << "plugins.folders = " << ORDERHOST_PLUGIN_DIR << "\nchains.folder = " << ORDERHOST_E2E_CHAINS << "\n";
+                          << "plugins.folders = " << ORDERHOST_PLUGIN_DIR
+                          << "\nchains.folder = " << ORDERHOST_E2E_CHAINS << "\n";
     FILE* pipe = ::popen((std::string(ORDERHOST_BINARY) + " --config " + config.string() + " 2>&1").c_str(), "r");
     std::string output;
     char buffer[4096];

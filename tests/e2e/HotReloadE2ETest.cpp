@@ -69,8 +69,7 @@ TEST_P(HotReloadE2ETest, ANewVersionTakesNewOrdersWhileASuspendedOrderFinishesOn
               "place-order v1 (1 unfinished order(s))");
     EXPECT_EQ(loadedChains(), (std::set<std::string>{"place-order v1 (retired)", "place-order v2 (latest)"}));
 
-    const HttpReply approved =
-        host_->post("/v1/orders/" + heldId + "/signals/credit_approval", R"({"approved":true})");
+    const HttpReply approved = host_->post("/v1/orders/" + heldId + "/signals/credit_approval", R"({"approved":true})");
     ASSERT_EQ(approved.status, 200) << approved.body;
     const auto finished = orderView(heldId);
     EXPECT_EQ(finished->getValue<std::string>("state"), "completed");
@@ -89,8 +88,9 @@ TEST_P(HotReloadE2ETest, ANewVersionTakesNewOrdersWhileASuspendedOrderFinishesOn
 
 TEST_P(HotReloadE2ETest, ABrokenOrChangedFileRefusesTheReloadNamingItAndTheOldChainsServeOn) {
     write("place-order-v2.yaml", placeOrderChain(2));
-    write("broken.yaml", "name: broken\nversion: 1\ntrigger: place_order\nsteps:\n"
-                         "  - name: a\n    plugin: orderhost.noop\n    step: noop\n    atempts: 3\n");
+    write("broken.yaml",
+          "name: broken\nversion: 1\ntrigger: place_order\nsteps:\n"
+          "  - name: a\n    plugin: orderhost.noop\n    step: noop\n    atempts: 3\n");
     const HttpReply broken = reload();
     ASSERT_EQ(broken.status, 422) << broken.body;
     EXPECT_NE(broken.headers.at("Content-Type").find("application/problem+json"), std::string::npos);
@@ -104,8 +104,9 @@ TEST_P(HotReloadE2ETest, ABrokenOrChangedFileRefusesTheReloadNamingItAndTheOldCh
     EXPECT_EQ(place("OLD-1")->getValue<int>("chain_version"), 1);
 
     // A plugin that is not there refuses it too, with the step's line.
-    write("broken.yaml", "name: broken\nversion: 1\ntrigger: place_order\nsteps:\n"
-                         "  - name: a\n    plugin: orderhost.nowhere\n    step: noop\n");
+    write("broken.yaml",
+          "name: broken\nversion: 1\ntrigger: place_order\nsteps:\n"
+          "  - name: a\n    plugin: orderhost.nowhere\n    step: noop\n");
     const HttpReply unknown = reload();
     ASSERT_EQ(unknown.status, 422) << unknown.body;
     EXPECT_NE(unknown.body.find("broken.yaml:5"), std::string::npos) << unknown.body;
@@ -166,10 +167,13 @@ TEST_P(HotReloadE2ETest, ReloadsUnderConcurrentPlacementsFailAndLoseNoOrder) {
             // after the last reload, so placements and reloads overlap however fast either is.
             for (int i = 0; (i < kOrdersEach || !reloadsDone) && i < 20 * kOrdersEach; ++i) {
                 ++posted;
-                const HttpReply reply = host_->post("/v1/orders", order("LOAD-" + std::to_string(c) + "-" + std::to_string(i)));
+                const HttpReply reply =
+                    host_->post("/v1/orders", order("LOAD-" + std::to_string(c) + "-" + std::to_string(i)));
                 std::lock_guard<std::mutex> lock(mutex);
-                if (reply.status == 201) accepted.push_back(json(reply.body)->getValue<std::string>("id"));
-                else failures.push_back(std::to_string(reply.status) + " " + reply.body);
+                if (reply.status == 201)
+                    accepted.push_back(json(reply.body)->getValue<std::string>("id"));
+                else
+                    failures.push_back(std::to_string(reply.status) + " " + reply.body);
             }
         });
     }
@@ -226,7 +230,8 @@ void HotReloadPluginE2ETest::swapBuildsUnderRunningOrders(const std::map<std::st
 
     const std::string heldId = place("STAMP-HELD", "C-SMALL")->getValue<std::string>("id");
     ASSERT_EQ(orderView(heldId)->getValue<std::string>("state"), "on_hold");
-    EXPECT_EQ(orderView(heldId)->getObject("document")->getObject("stamps")->getValue<std::string>("stamp-a"), "build-1");
+    EXPECT_EQ(orderView(heldId)->getObject("document")->getObject("stamps")->getValue<std::string>("stamp-a"),
+              "build-1");
 
     // The new build under the same file name, and a chain version to use it.
     installFile(fs::path(ORDERHOST_STAMP_PLUGIN_DIR) / "stamp_build2.so", stampFolder / "test-stamp.so");
@@ -235,14 +240,17 @@ void HotReloadPluginE2ETest::swapBuildsUnderRunningOrders(const std::map<std::st
     ASSERT_EQ(swapped.status, 200) << swapped.body;
     const auto loaded = json(swapped.body)->getObject("plugins")->getArray("loaded");
     ASSERT_EQ(loaded->size(), 1u) << swapped.body;
-    EXPECT_EQ(loaded->getElement<std::string>(0).rfind("test.stamp 1.0.2 (" + (stampFolder / "test-stamp.so").string(), 0), 0u)
+    EXPECT_EQ(
+        loaded->getElement<std::string>(0).rfind("test.stamp 1.0.2 (" + (stampFolder / "test-stamp.so").string(), 0),
+        0u)
         << swapped.body;
     std::set<std::string> builds;
     const auto plugins = json(host_->get("/v1/plugins").body)->getArray("plugins");
     for (std::size_t i = 0; i < plugins->size(); ++i) {
         const auto plugin = plugins->getObject(i);
         if (plugin->getValue<std::string>("id") == "test.stamp")
-            builds.insert(plugin->getValue<std::string>("version") + (plugin->getValue<bool>("current") ? " current" : ""));
+            builds.insert(plugin->getValue<std::string>("version") +
+                          (plugin->getValue<bool>("current") ? " current" : ""));
     }
     EXPECT_EQ(builds, (std::set<std::string>{"1.0.1", "1.0.2 current"}));
 

@@ -30,9 +30,10 @@ TEST(HttpRequestTest, APostWithoutBodyOrLengthIsAnsweredAtOnceAndTheConnectionSe
         SCOPED_TRACE(type);
         RawConnection connection(host.port());
         const auto start = Clock::now();
-        ASSERT_TRUE(connection.send("POST /v1/orders/" + kUnknownOrder + "/cancel HTTP/1.1\r\nHost: x\r\n" + type + "\r\n"));
+        ASSERT_TRUE(
+            connection.send("POST /v1/orders/" + kUnknownOrder + "/cancel HTTP/1.1\r\nHost: x\r\n" + type + "\r\n"));
         const std::string reply = connection.read(8s, "}");
-        EXPECT_LT(Clock::now() - start, 5s);  // not the 10 s of http.read_timeout_s
+        EXPECT_LT(Clock::now() - start, 5s);       // not the 10 s of http.read_timeout_s
         EXPECT_EQ(statusOf(reply), 404) << reply;  // the order is unknown: the request itself was fine
         EXPECT_NE(reply.find(kUnknownOrder), std::string::npos) << reply;
         // The connection was not poisoned by a body nobody announced.
@@ -78,8 +79,9 @@ TEST(HttpRequestTest, ABodyOverTheLimitGets413NamingTheLimit) {
     options.extraSettings["http.max_body_bytes"] = "2048";
     HostProcess host(options);
     RawConnection connection(host.port());
-    ASSERT_TRUE(connection.send("POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                                "Content-Length: 5000000\r\n\r\n{"));
+    ASSERT_TRUE(
+        connection.send("POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        "Content-Length: 5000000\r\n\r\n{"));
     const std::string reply = connection.read(5s);
     EXPECT_EQ(statusOf(reply), 413) << reply;
     EXPECT_NE(jsonOf(reply)->getValue<std::string>("detail").find("2048 bytes"), std::string::npos) << reply;
@@ -107,8 +109,9 @@ TEST(HttpRequestTest, AClientCannotForgeLogLinesThroughTheRequestLine) {
     HostProcess host;
     RawConnection connection(host.port());
     // A raw ESC sequence in the request target, on a request the host logs as refused.
-    ASSERT_TRUE(connection.send("POST /v1/orders\x1b[31mFORGED HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
-                                "Content-Length: 2\r\n\r\nxx"));
+    ASSERT_TRUE(
+        connection.send("POST /v1/orders\x1b[31mFORGED HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
+                        "Content-Length: 2\r\n\r\nxx"));
     EXPECT_EQ(statusOf(connection.read(5s)), 400);
     const std::string log = host.log();
     EXPECT_NE(log.find("/v1/orders\\x1B[31mFORGED"), std::string::npos) << log;

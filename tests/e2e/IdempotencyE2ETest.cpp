@@ -143,8 +143,10 @@ TEST_P(IdempotencyE2ETest, TheSameKeyWithAnotherRequestIsRefusedNamingTheKey) {
     // Two keys on one request: which one counts would be a guess.
     RawConnection raw(host_->port());
     const std::string body = order("M-4");
-    raw.send("POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nIdempotency-Key: a\r\n"
-             "Idempotency-Key: b\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+    raw.send(
+        "POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nIdempotency-Key: a\r\n"
+        "Idempotency-Key: b\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body);
     const std::string reply = raw.read(std::chrono::seconds(10), "}");
     EXPECT_EQ(statusOf(reply), 400) << reply;
     EXPECT_NE(bodyOf(reply).find("more than once"), std::string::npos) << reply;
@@ -185,7 +187,8 @@ TEST_P(IdempotencyE2ETest, FiftyParallelRequestsWithOneKeyRunOnce) {
     const std::string id = json(placed.body)->getValue<std::string>("id");
     EXPECT_EQ(json(placed.body)->getValue<std::string>("state"), "on_hold");
 
-    const HttpReply approved = burst("/v1/orders/" + id + "/signals/credit_approval", R"({"approved":true})", "burst-signal");
+    const HttpReply approved =
+        burst("/v1/orders/" + id + "/signals/credit_approval", R"({"approved":true})", "burst-signal");
     ASSERT_EQ(approved.status, 200) << approved.body;
     // One delivery in the history, one on_hold and one completed event: the signal ran once.
     const auto steps = json(contract_->get(*host_, "/v1/orders/" + id).body)->getArray("steps");

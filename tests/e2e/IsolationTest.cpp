@@ -29,7 +29,8 @@ Poco::JSON::Object::Ptr json(const std::string& body) {
 }
 
 std::string billingOrder(const std::string& ref, const std::string& chain) {
-    return R"({"order_ref":")" + ref + R"(","chain":")" + chain + R"(","currency":"EUR","customer":{"id":"C-1"},)"
+    return R"({"order_ref":")" + ref + R"(","chain":")" + chain +
+           R"(","currency":"EUR","customer":{"id":"C-1"},)"
            R"("lines":[{"sku":"BOLT","quantity":3,"unit_price":1234},{"sku":"BOOK","quantity":1,"unit_price":35996}]})";
 }
 
@@ -62,7 +63,8 @@ protected:
         if (!isolate.empty()) options.extraSettings["plugins.isolate"] = isolate;
         HostProcess host(options);
         std::ostringstream out;
-        for (const auto& [ref, chain] : {std::pair{"KEEP-1", "place-order"}, std::pair{"UNDO-1", "fail-after-invoice"}}) {
+        for (const auto& [ref, chain] :
+             {std::pair{"KEEP-1", "place-order"}, std::pair{"UNDO-1", "fail-after-invoice"}}) {
             const HttpReply reply = host.post("/v1/orders", billingOrder(ref, chain));
             EXPECT_EQ(reply.status, 201) << reply.body;
             const auto order = json(reply.body);
@@ -70,8 +72,9 @@ protected:
             out << ref << ": " << order->getValue<std::string>("state") << " invoice "
                 << billing->getValue<std::string>("invoice_number") << " " << billing->getValue<std::string>("status")
                 << " net " << billing->getValue<std::int64_t>("net_minor") << " tax "
-                << billing->getValue<std::int64_t>("tax_minor") << " total " << billing->getValue<std::int64_t>("total_minor")
-                << " credit note " << billing->optValue<std::string>("credit_note_number", "-") << "\n  steps:";
+                << billing->getValue<std::int64_t>("tax_minor") << " total "
+                << billing->getValue<std::int64_t>("total_minor") << " credit note "
+                << billing->optValue<std::string>("credit_note_number", "-") << "\n  steps:";
             const auto steps = order->getArray("steps");
             for (std::size_t i = 0; i < steps->size(); ++i) {
                 const auto step = steps->getObject(static_cast<unsigned>(i));
@@ -82,23 +85,25 @@ protected:
         }
         store::Database db(database.connectionString());
         Poco::Data::Session session = db.session();
-        for (const char* sql : {"SELECT COUNT(*) FROM billing_invoices", "SELECT COUNT(*) FROM billing_credit_notes",
-                                "SELECT open_minor FROM billing_accounts WHERE customer_id = 'C-1'",
-                                "SELECT COUNT(*) FROM credit_exposures WHERE state = 'released'",
-                                "SELECT COUNT(*) FROM outbox WHERE event_type IN ('invoice.issued', 'credit_note.issued')"}) {
+        for (const char* sql :
+             {"SELECT COUNT(*) FROM billing_invoices", "SELECT COUNT(*) FROM billing_credit_notes",
+              "SELECT open_minor FROM billing_accounts WHERE customer_id = 'C-1'",
+              "SELECT COUNT(*) FROM credit_exposures WHERE state = 'released'",
+              "SELECT COUNT(*) FROM outbox WHERE event_type IN ('invoice.issued', 'credit_note.issued')"}) {
             Poco::Int64 n = -1;
             session << sql, Poco::Data::Keywords::into(n), Poco::Data::Keywords::now;
             out << sql << " = " << n << "\n";
         }
         const std::string maps = mapsOf(host.pid());
         const bool billingMapped = maps.find("billing") != std::string::npos;
-        EXPECT_EQ(billingMapped, isolate.empty()) << "isolate = '" << isolate << "': the host maps the billing plugin: "
-                                                  << billingMapped;
+        EXPECT_EQ(billingMapped, isolate.empty())
+            << "isolate = '" << isolate << "': the host maps the billing plugin: " << billingMapped;
         if (!isolate.empty()) {
             EXPECT_NE(host.log().find("runs isolated"), std::string::npos) << host.log();
         }
         const std::string plugins = host.get("/v1/plugins").body;
-        EXPECT_NE(plugins.find(isolate.empty() ? R"("isolated":false)" : R"("isolated":true)"), std::string::npos) << plugins;
+        EXPECT_NE(plugins.find(isolate.empty() ? R"("isolated":false)" : R"("isolated":true)"), std::string::npos)
+            << plugins;
         return out.str();
     }
 
@@ -110,9 +115,11 @@ TEST_P(IsolationTest, TheBillingChainGivesTheSameResultsIsolatedAndInProcess) {
     const std::string isolated = billingResults("*");
     EXPECT_EQ(isolated, inProcess);
     EXPECT_NE(inProcess.find("KEEP-1: completed invoice INV-000001 invoiced net 39698 tax 3223 total 42921"),
-              std::string::npos) << inProcess;
+              std::string::npos)
+        << inProcess;
     EXPECT_NE(inProcess.find("UNDO-1: failed invoice INV-000002 credited"), std::string::npos) << inProcess;
-    EXPECT_NE(inProcess.find("event_type IN ('invoice.issued', 'credit_note.issued') = 3"), std::string::npos) << inProcess;
+    EXPECT_NE(inProcess.find("event_type IN ('invoice.issued', 'credit_note.issued') = 3"), std::string::npos)
+        << inProcess;
 }
 
 TEST_P(IsolationTest, ASegfaultingIsolatedPluginCostsOneFailedAttemptAndTheHostServesOn) {
@@ -244,7 +251,8 @@ TEST(IsolatedRestartTest, AWorkerThatDiesAtEveryStartIsRestartedWithBackoffAndRe
     std::string state;
     for (int i = 0; i < 40 && state != "completed"; ++i) {
         std::this_thread::sleep_for(100ms);
-        state = json(host.post("/v1/orders", scriptedOrder("UP-" + std::to_string(i))).body)->getValue<std::string>("state");
+        state = json(host.post("/v1/orders", scriptedOrder("UP-" + std::to_string(i))).body)
+                    ->getValue<std::string>("state");
     }
     EXPECT_EQ(state, "completed") << host.log();
     const HttpReply healthy = host.get("/v1/health");

@@ -87,9 +87,9 @@ TEST(LoggingTest, PluginLinesHaveThePluginsLoggerAndStepAndCannotForgeJsonLines)
     options.chainsFolder = ORDERHOST_BOUNDARY_CHAINS;
     options.extraSettings["log.format"] = "json";
     HostProcess host(options);
-    ASSERT_EQ(host.request("POST", "/v1/orders", order("LOG-HOSTILE"), "application/json", {{"X-Request-Id", "r-77"}})
-                  .status,
-              201);
+    ASSERT_EQ(
+        host.request("POST", "/v1/orders", order("LOG-HOSTILE"), "application/json", {{"X-Request-Id", "r-77"}}).status,
+        201);
     const auto raw = linesOf(host.folder() / "host.log");
     int pluginLines = 0;
     for (const auto& line : jsonLines(raw)) {
@@ -138,12 +138,14 @@ TEST(LoggingTest, ADaemonWritesItsLogToTheConfiguredFile) {
         text << in.rdbuf();
         config = text.str();
     }
-    config.replace(config.find("http.port = "), std::string("http.port = ").size(), "http.port = " + std::to_string(port) + "\n#");
+    config.replace(config.find("http.port = "), std::string("http.port = ").size(),
+                   "http.port = " + std::to_string(port) + "\n#");
     config += "log.format = json\nlog.file = daemon.log\nlog.max_size_mb = 1\nlog.max_files = 2\n";
     std::ofstream(folder / "daemon.properties") << config;
     const fs::path pidFile = folder / "daemon.pid";
     Poco::ProcessHandle starter = Poco::Process::launch(
-        ORDERHOST_BINARY, {"--daemon", "--pidfile=" + pidFile.string(), "--config", (folder / "daemon.properties").string()});
+        ORDERHOST_BINARY,
+        {"--daemon", "--pidfile=" + pidFile.string(), "--config", (folder / "daemon.properties").string()});
     EXPECT_EQ(starter.wait(), 0);
     bool ready = false;
     for (int i = 0; i < 200 && !ready; ++i) {

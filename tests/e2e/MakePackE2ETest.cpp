@@ -31,13 +31,15 @@ std::string text(const Poco::JSON::Object::Ptr& object) {
 
 // Two oak tables made to order (line 1, with a structured specification) and 20 bolts.
 std::string customOrder(const std::string& ref, const std::string& chain = "make-pack") {
-    return R"({"order_ref":")" + ref + R"(","chain":")" + chain + R"(","currency":"EUR","customer":{"id":"C-1"},)"
+    return R"({"order_ref":")" + ref + R"(","chain":")" + chain +
+           R"(","currency":"EUR","customer":{"id":"C-1"},)"
            R"("lines":[{"sku":"BOLT","quantity":20,"unit_price":25},)"
            R"({"sku":"TABLE-OAK","quantity":2,"unit_price":45000,"kind":"custom","description":"Oak table 180x90"}],)"
            R"("attributes":{"specs":{"1":{"finish":"oiled","legs":4}}}})";
 }
 std::string goodsOrder(const std::string& ref, const std::string& chain = "make-pack") {
-    return R"({"order_ref":")" + ref + R"(","chain":")" + chain + R"(","currency":"EUR","customer":{"id":"C-1"},)"
+    return R"({"order_ref":")" + ref + R"(","chain":")" + chain +
+           R"(","currency":"EUR","customer":{"id":"C-1"},)"
            R"("lines":[{"sku":"BOLT","quantity":100,"unit_price":25},{"sku":"DRILL","quantity":2,"unit_price":8999},)"
            R"({"sku":"SETUP","quantity":1,"unit_price":5000,"kind":"service"}]})";
 }
@@ -100,7 +102,8 @@ TEST_P(MakePackE2ETest, ACustomOrderWaitsShowsProgressAndCompletesWhenItsWorkOrd
     EXPECT_EQ(manufacturing->getValue<std::string>("status"), "in_production");
     EXPECT_EQ(manufacturing->getArray("work_orders")->getObject(0)->getValue<std::string>("work_order"), "WO-000001");
     EXPECT_EQ(number("SELECT COUNT(*) FROM manufacturing_work_orders WHERE status = 'open'"
-                     " AND specification_json LIKE '%oiled%' AND description = 'Oak table 180x90'"), 1);
+                     " AND specification_json LIKE '%oiled%' AND description = 'Oak table 180x90'"),
+              1);
     EXPECT_TRUE(feedShows("work_order.created")) << host_->get("/v1/events?after=0").body;
 
     auto partial = signal(id, R"({"work_order":"WO-000001","status":"in_progress","quantity_done":1})");
@@ -133,10 +136,12 @@ TEST_P(MakePackE2ETest, CancellingAWaitingOrderCancelsItsWorkOrders) {
     ASSERT_EQ(reply.status, 200) << reply.body;
     auto cancelled = json(reply.body);
     EXPECT_EQ(cancelled->getValue<std::string>("state"), "cancelled");
-    EXPECT_EQ(cancelled->getObject("document")->getObject("manufacturing")->getValue<std::string>("status"), "cancelled");
+    EXPECT_EQ(cancelled->getObject("document")->getObject("manufacturing")->getValue<std::string>("status"),
+              "cancelled");
     EXPECT_EQ(number("SELECT COUNT(*) FROM manufacturing_work_orders WHERE status = 'cancelled'"
                      " AND cancel_reason = 'compensation' AND quantity_done = 1"),
-              1) << "the host undid the waiting step itself (its compensate()), before the cancel chain";
+              1)
+        << "the host undid the waiting step itself (its compensate()), before the cancel chain";
     EXPECT_EQ(number("SELECT COUNT(*) FROM manufacturing_work_orders WHERE status <> 'cancelled'"), 0);
     EXPECT_TRUE(feedShows("work_order.cancelled")) << host_->get("/v1/events?after=0").body;
     EXPECT_EQ(host_->post("/v1/orders/" + id + "/cancel", "").status, 200);  // repeated: nothing runs twice
@@ -159,7 +164,8 @@ TEST_P(MakePackE2ETest, NoProgressWithinTheSignalTimeoutRejectsAndCancelsTheWork
     EXPECT_EQ(order->getObject("document")->getObject("manufacturing")->getValue<std::string>("status"), "timed_out");
     EXPECT_NE(host_->get("/v1/orders/" + id).body.find("manufacturing_timeout"), std::string::npos);
     EXPECT_EQ(number("SELECT COUNT(*) FROM manufacturing_work_orders WHERE status = 'cancelled'"
-                     " AND cancel_reason = 'timeout'"), 1);
+                     " AND cancel_reason = 'timeout'"),
+              1);
 }
 
 TEST_P(MakePackE2ETest, AGoodsOrderGetsPickListsInWalkingOrderAndParcels) {
@@ -170,8 +176,8 @@ TEST_P(MakePackE2ETest, AGoodsOrderGetsPickListsInWalkingOrderAndParcels) {
     auto preparation = document->getObject("preparation");
     EXPECT_EQ(preparation->getValue<std::string>("status"), "prepared");
     auto picks = preparation->getArray("pick_lists")->getObject(0)->getArray("picks");
-    ASSERT_EQ(picks->size(), 2u) << text(preparation);  // the service line is not picked
-    EXPECT_EQ(picks->getObject(0)->getValue<std::string>("bin"), "A-2-3");   // bay 2 before bay 10
+    ASSERT_EQ(picks->size(), 2u) << text(preparation);                      // the service line is not picked
+    EXPECT_EQ(picks->getObject(0)->getValue<std::string>("bin"), "A-2-3");  // bay 2 before bay 10
     EXPECT_EQ(picks->getObject(1)->getValue<std::string>("bin"), "A-10-1");
     // Two drills (7.5 l each) exceed a SMALL box (11.25 l): FFD opens a LARGE box (96 l, 30.9 kg
     // net) for them, the bolts join them there, and no smaller type holds the result.

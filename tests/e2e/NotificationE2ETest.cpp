@@ -51,7 +51,8 @@ void writeChains(const std::string& folder, const std::map<std::string, std::str
 std::string order(const std::string& ref, const std::string& chain, const std::string& language) {
     return R"({"order_ref":")" + ref + R"(","chain":")" + chain +
            R"(","currency":"EUR","customer":{"id":"C-1","name":"Ada Lovelace","email":"ada@example.com","language":")" +
-           language + R"("},)"
+           language +
+           R"("},)"
            R"("lines":[{"sku":"SKU-1","quantity":2,"unit_price":1250}],)"
            R"("shipping_address":{"name":"Ada","line1":"1 Main St","city":"Berlin","postal_code":"10115","country":"DE"},)"
            R"("attributes":{"language":"en"}})";

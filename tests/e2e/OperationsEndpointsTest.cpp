@@ -90,10 +90,13 @@ TEST(OperationsEndpointsTest, AScrapeAfterOrdersShowsWhatTheyDidAndPassesPromtoo
         << scrape.body;
     EXPECT_EQ(valueOf(after, "orderhost_step_duration_seconds_count{" + validation + "}"), 3) << scrape.body;
     EXPECT_GT(valueOf(after, "orderhost_step_duration_seconds_sum{" + validation + "}"), 0) << scrape.body;
-    EXPECT_EQ(valueOf(after, R"(orderhost_step_runs_total{plugin="orderhost.credit",step_kind="check-credit",outcome="suspend"})"),
-              1)
+    EXPECT_EQ(
+        valueOf(after,
+                R"(orderhost_step_runs_total{plugin="orderhost.credit",step_kind="check-credit",outcome="suspend"})"),
+        1)
         << scrape.body;
-    EXPECT_NE(scrape.body.find("orderhost_holds_total{chain=\"place-order\",signal="), std::string::npos) << scrape.body;
+    EXPECT_NE(scrape.body.find("orderhost_holds_total{chain=\"place-order\",signal="), std::string::npos)
+        << scrape.body;
     EXPECT_EQ(valueOf(after, R"(orderhost_http_requests_total{method="POST",route="/v1/orders",status="201"})"), 3)
         << scrape.body;
     EXPECT_GE(valueOf(after, R"(orderhost_http_requests_total{method="GET",route="/metrics",status="200"})"), 1);

@@ -15,8 +15,9 @@ Poco::JSON::Object::Ptr json(const HttpReply& reply) {
     return Poco::JSON::Parser().parse(reply.body).extract<Poco::JSON::Object::Ptr>();
 }
 
-std::string order(const std::string& ref, const std::string& customer = "C-1",
-                  const std::string& lines = R"([{"sku":"SKU-1","quantity":2},{"sku":"SKU-2","quantity":4,"unit_price":250}])") {
+std::string order(
+    const std::string& ref, const std::string& customer = "C-1",
+    const std::string& lines = R"([{"sku":"SKU-1","quantity":2},{"sku":"SKU-2","quantity":4,"unit_price":250}])") {
     return R"({"order_ref":")" + ref + R"(","currency":"EUR","customer":{"id":")" + customer +
            R"(","email":"ada@example.com"},"lines":)" + lines + "}";
 }
@@ -88,9 +89,9 @@ TEST_F(OrderApiTest, MalformedJsonIs400AndWritesNothing) {
 }
 
 TEST_F(OrderApiTest, SchemaErrorsNameEveryField) {
-    const HttpReply reply = host_->post(
-        "/v1/orders", R"({"order_ref":"E2E-SCHEMA","currency":"EUR","customer":{"id":"C-1"},)"
-                      R"("lines":[{"sku":"SKU-1","quantity":1.5,"colour":"red"}]})");
+    const HttpReply reply =
+        host_->post("/v1/orders", R"({"order_ref":"E2E-SCHEMA","currency":"EUR","customer":{"id":"C-1"},)"
+                                  R"("lines":[{"sku":"SKU-1","quantity":1.5,"colour":"red"}]})");
     ASSERT_EQ(reply.status, 422) << reply.body;
     const std::string body = reply.body;
     EXPECT_NE(body.find("/lines/0/colour"), std::string::npos) << body;
@@ -110,8 +111,9 @@ TEST_F(OrderApiTest, RepeatingAnOrderReturnsTheSameOneAndAChangedRepeatConflicts
     EXPECT_EQ(json(again)->getArray("steps")->size(), 3u);  // the chain did not run twice
 
     // The same members in another order: an ERP library that re-serializes on retry.
-    const std::string reordered = R"({"lines":[{"quantity":2,"sku":"SKU-1"},{"unit_price":250,"sku":"SKU-2","quantity":4}],)"
-                                  R"("customer":{"email":"ada@example.com","id":"C-1"},"currency":"EUR","order_ref":"E2E-REPEAT"})";
+    const std::string reordered =
+        R"({"lines":[{"quantity":2,"sku":"SKU-1"},{"unit_price":250,"sku":"SKU-2","quantity":4}],)"
+        R"("customer":{"email":"ada@example.com","id":"C-1"},"currency":"EUR","order_ref":"E2E-REPEAT"})";
     const HttpReply shuffled = host_->post("/v1/orders", reordered);
     EXPECT_EQ(shuffled.status, 200) << shuffled.body;
 
@@ -134,8 +136,9 @@ TEST_F(OrderApiTest, AnOrderCanChooseAnotherChain) {
     EXPECT_EQ(json(reply)->getValue<std::string>("chain"), "quick");
     EXPECT_EQ(json(reply)->getValue<std::string>("state"), "completed");
 
-    const HttpReply unknown = host_->post("/v1/orders", R"({"order_ref":"E2E-NOCHAIN","chain":"nope","currency":"EUR",)"
-                                                        R"("customer":{"id":"C-1"},"lines":[{"sku":"X","quantity":1}]})");
+    const HttpReply unknown =
+        host_->post("/v1/orders", R"({"order_ref":"E2E-NOCHAIN","chain":"nope","currency":"EUR",)"
+                                  R"("customer":{"id":"C-1"},"lines":[{"sku":"X","quantity":1}]})");
     EXPECT_EQ(unknown.status, 422);
     EXPECT_NE(unknown.body.find("chain 'nope'"), std::string::npos);
 }
@@ -163,10 +166,10 @@ TEST_F(OrderApiTest, HostileJsonDoesNotHurtTheHost) {
 TEST_F(OrderApiTest, AdministratorsSeePluginsAndChains) {
     const HttpReply plugins = host_->get("/v1/plugins");
     ASSERT_EQ(plugins.status, 200);
-    for (const char* id : {"orderhost.validation", "orderhost.credit", "orderhost.notification", "orderhost.noop",
-                           "orderhost.sourcing", "orderhost.billing", "orderhost.payment", "orderhost.provisioning",
-                           "orderhost.preparation", "orderhost.manufacturing", "orderhost.returns",
-                           "orderhost.publication", "orderhost.shipping"}) {
+    for (const char* id :
+         {"orderhost.validation", "orderhost.credit", "orderhost.notification", "orderhost.noop", "orderhost.sourcing",
+          "orderhost.billing", "orderhost.payment", "orderhost.provisioning", "orderhost.preparation",
+          "orderhost.manufacturing", "orderhost.returns", "orderhost.publication", "orderhost.shipping"}) {
         EXPECT_NE(plugins.body.find(id), std::string::npos) << id;
     }
     auto health = json(host_->get("/v1/health"));
@@ -226,12 +229,14 @@ namespace orderhost::testing::order_api_test {
 namespace {
 
 TEST_F(OrderApiTest, ACreditControllerReleasesOrRefusesAHeldOrderBySignal) {
-    const std::string approvedId = json(host_->post("/v1/orders", order("E2E-APPROVE", "C-SMALL")))->getValue<std::string>("id");
-    const std::string refusedId = json(host_->post("/v1/orders", order("E2E-REFUSE", "C-SMALL")))->getValue<std::string>("id");
+    const std::string approvedId =
+        json(host_->post("/v1/orders", order("E2E-APPROVE", "C-SMALL")))->getValue<std::string>("id");
+    const std::string refusedId =
+        json(host_->post("/v1/orders", order("E2E-REFUSE", "C-SMALL")))->getValue<std::string>("id");
 
     EXPECT_EQ(host_->post("/v1/orders/" + approvedId + "/signals/payment_received", "{}").status, 409);
-    const HttpReply approved = host_->post("/v1/orders/" + approvedId + "/signals/credit_approval",
-                                           R"({"approved":true,"by":"j.doe"})");
+    const HttpReply approved =
+        host_->post("/v1/orders/" + approvedId + "/signals/credit_approval", R"({"approved":true,"by":"j.doe"})");
     ASSERT_EQ(approved.status, 200) << approved.body;
     auto body = json(approved);
     EXPECT_EQ(body->getValue<std::string>("state"), "completed");

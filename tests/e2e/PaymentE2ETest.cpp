@@ -29,34 +29,42 @@ using Poco::JSON::Object;
 // Chains over the simulator at `url`: the payment step retries quickly, a failing step after
 // payment exercises the undo, and the 3-D Secure chain re-runs the step when the wait is over.
 void writeChains(const std::string& folder, const std::string& url) {
-    const std::string head = "version: 1\ntrigger: place_order\nsteps:\n"
-                             "  - name: validate\n    plugin: orderhost.validation\n    step: validate\n";
+    const std::string head =
+        "version: 1\ntrigger: place_order\nsteps:\n"
+        "  - name: validate\n    plugin: orderhost.validation\n    step: validate\n";
     auto pay = [&](const std::string& capture, const std::string& extra) {
         return "  - name: pay\n    plugin: orderhost.payment\n    step: authorize\n    attempts: 4\n"
-               "    backoff_ms: 50\n" + extra + "    config: { base_url: \"" + url + "\", timeout_ms: 5000, capture: " +
-               capture + " }\n";
+               "    backoff_ms: 50\n" +
+               extra + "    config: { base_url: \"" + url + "\", timeout_ms: 5000, capture: " + capture + " }\n";
     };
-    const std::string boom = "  - name: boom\n    plugin: test.scripted\n    step: scripted\n    config: { outcome: fail }\n";
-    const std::string capture = "  - name: capture\n    plugin: orderhost.payment\n    step: capture\n    attempts: 3\n"
-                                "    backoff_ms: 50\n    config: { base_url: \"" + url + "\" }\n";
+    const std::string boom =
+        "  - name: boom\n    plugin: test.scripted\n    step: scripted\n    config: { outcome: fail }\n";
+    const std::string capture =
+        "  - name: capture\n    plugin: orderhost.payment\n    step: capture\n    attempts: 3\n"
+        "    backoff_ms: 50\n    config: { base_url: \"" +
+        url + "\" }\n";
     std::ofstream(folder + "/place-order.yaml") << "name: place-order\n" << head << pay("at_placement", "");
     // One attempt: the first attempt is the last, so nothing after it could release a hold.
     std::ofstream(folder + "/pay-once.yaml")
-        << "name: pay-once\n" << head
+        << "name: pay-once\n"
+        << head
         << "  - name: pay\n    plugin: orderhost.payment\n    step: authorize\n    attempts: 1\n"
-           "    config: { base_url: \"" + url + "\", timeout_ms: 5000, capture: at_placement }\n";
+           "    config: { base_url: \"" +
+               url + "\", timeout_ms: 5000, capture: at_placement }\n";
     std::ofstream(folder + "/goods.yaml") << "name: goods\n" << head << pay("later", "") << capture;
-    std::ofstream(folder + "/fail-after-capture.yaml") << "name: fail-after-capture\n" << head << pay("at_placement", "") << boom;
+    std::ofstream(folder + "/fail-after-capture.yaml") << "name: fail-after-capture\n"
+                                                       << head << pay("at_placement", "") << boom;
     std::ofstream(folder + "/fail-after-auth.yaml") << "name: fail-after-auth\n" << head << pay("later", "") << boom;
     std::ofstream(folder + "/three-ds-timeout.yaml")
-        << "name: three-ds-timeout\n" << head
-        << pay("at_placement", "    signal_timeout_ms: 400\n    on_signal_timeout: rerun\n");
+        << "name: three-ds-timeout\n"
+        << head << pay("at_placement", "    signal_timeout_ms: 400\n    on_signal_timeout: rerun\n");
 }
 
 std::string order(const std::string& ref, const std::string& chain, const std::string& token) {
     return R"({"order_ref":")" + ref + R"(","chain":")" + chain +
            R"(","currency":"EUR","customer":{"id":"C-1"},"lines":[{"sku":"SKU-1","quantity":2,"unit_price":1250}],)"
-           R"("attributes":{"card_token":")" + token + R"("}})";
+           R"("attributes":{"card_token":")" +
+           token + R"("}})";
 }
 
 Object::Ptr parse(const std::string& body) { return Poco::JSON::Parser().parse(body).extract<Object::Ptr>(); }
@@ -119,9 +127,10 @@ protected:
         Poco::Data::Session session("ODBC", database_->connectionString());
         std::vector<std::string> operations, statuses;
         std::string id = orderId;
-        session << "SELECT operation, status FROM payment_records WHERE order_id = ? ORDER BY recorded_at_ms, operation",
-            Poco::Data::Keywords::use(id), Poco::Data::Keywords::into(operations),
-            Poco::Data::Keywords::into(statuses), Poco::Data::Keywords::now;
+        session
+            << "SELECT operation, status FROM payment_records WHERE order_id = ? ORDER BY recorded_at_ms, operation",
+            Poco::Data::Keywords::use(id), Poco::Data::Keywords::into(operations), Poco::Data::Keywords::into(statuses),
+            Poco::Data::Keywords::now;
         std::vector<std::string> rows;
         for (std::size_t i = 0; i < operations.size(); ++i) rows.push_back(operations[i] + ":" + statuses[i]);
         return rows;
@@ -166,7 +175,8 @@ TEST_P(PaymentE2ETest, ExactlyOnceWhenTheGatewayLosesItsAnswersAfterCharging) {
     EXPECT_EQ(simulator_.netCaptured(), 2500);
     int retries = 0;
     Poco::JSON::Array::Ptr steps = done->getArray("steps");
-    for (unsigned i = 0; i < steps->size(); ++i) retries += steps->getObject(i)->getValue<std::string>("outcome") == "retry";
+    for (unsigned i = 0; i < steps->size(); ++i)
+        retries += steps->getObject(i)->getValue<std::string>("outcome") == "retry";
     EXPECT_EQ(retries, 0) << "each lost answer was asked again within the attempt";
     // Asked again with the same keys, and answered from the gateway's record.
     EXPECT_EQ(simulator_.uses(simulator_.keyOf("authorization")), 2);  // lost, replayed
@@ -274,7 +284,8 @@ TEST_P(PaymentE2ETest, ExactlyOnceWhenTheHostIsKilledDuringTheGatewayCall) {
         } catch (const std::exception&) {  // the host died under the request
         }
     });
-    for (int waited = 0; waited < 10000 && simulator_.count("authorization") == 0; waited += 20) Poco::Thread::sleep(20);
+    for (int waited = 0; waited < 10000 && simulator_.count("authorization") == 0; waited += 20)
+        Poco::Thread::sleep(20);
     const int chargedBeforeTheKill = simulator_.count("authorization");
     host_->killHard();  // charged at the gateway, not yet checkpointed by the host
     client.join();      // before any assertion: a joinable thread must not outlive the test
@@ -328,11 +339,14 @@ TEST_P(PaymentE2ETest, ThreeDSecureSuspendsUntilTheGatewaysCallbackThenCaptures)
     std::string body;
     // The customer passes the challenge; the simulator calls the host back with the signal.
     ASSERT_EQ(simulator_.request("POST", "/v1/authorizations/" + payment(held, "authorization_id") + "/confirm",
-                                 R"({"result":"succeeded"})", body), 200) << body;
+                                 R"({"result":"succeeded"})", body),
+              200)
+        << body;
     const Object::Ptr done = waitFor("PAY-3DS", "completed");
     EXPECT_EQ(payment(done, "status"), "captured");
     // A repeated callback changes nothing: the host refuses it, the gateway charged once.
-    const HttpReply again = host_->post("/v1/orders/" + done->getValue<std::string>("id") + "/signals/payment_confirmed", "{}");
+    const HttpReply again =
+        host_->post("/v1/orders/" + done->getValue<std::string>("id") + "/signals/payment_confirmed", "{}");
     EXPECT_EQ(again.status, 409) << again.body;
     EXPECT_EQ(simulator_.count("authorization"), 1);
     EXPECT_EQ(simulator_.count("capture"), 1);

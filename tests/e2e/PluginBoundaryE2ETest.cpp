@@ -62,7 +62,8 @@ TEST(PluginBoundaryE2ETest, HostileTextAndPluginEventsReachClientsAsValidJson) {
     }
     // The publishing step's result was kept (CONTINUE), so its events stay even though the
     // order was rejected later; the order's own events come with their checkpoints.
-    EXPECT_EQ(types, (std::vector<std::string>{"invoice.issued", "invoice.sent", "order.compensating", "order.rejected"}));
+    EXPECT_EQ(types,
+              (std::vector<std::string>{"invoice.issued", "invoice.sent", "order.compensating", "order.rejected"}));
     // One log call is one log line: the plugin's "\n" did not start a forged one.
     EXPECT_EQ(host.log().find("\n FORGED host line"), std::string::npos);
     EXPECT_NE(host.log().find("nl:\\n FORGED host line"), std::string::npos) << host.log();

@@ -58,7 +58,8 @@ protected:
             if (attempt > 0) Poco::Thread::sleep(50);
             const auto all = json(host_->get("/v1/events?after=0&limit=1000").body)->getArray("events");
             count = 0;
-            for (std::size_t i = 0; i < all->size(); ++i) count += all->getObject(i)->getValue<std::string>("type") == type;
+            for (std::size_t i = 0; i < all->size(); ++i)
+                count += all->getObject(i)->getValue<std::string>("type") == type;
         }
         return count;
     }

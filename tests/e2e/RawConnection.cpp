@@ -39,7 +39,8 @@ std::string RawConnection::read(std::chrono::milliseconds timeout, const std::st
     const auto until = std::chrono::steady_clock::now() + timeout;
     std::string received;
     while (!closedByHost_ && (marker.empty() || received.find(marker) == std::string::npos)) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
         if (left.count() <= 0) break;
         pollfd ready{fd_, POLLIN, 0};
         if (::poll(&ready, 1, static_cast<int>(left.count())) <= 0) continue;

@@ -38,7 +38,9 @@ protected:
         return count;
     }
     std::string errorsOf(const HttpReply& reply) const {
-        return reply.status == 200 ? "" : json(reply.body)->getArray("errors")->getObject(0)->getValue<std::string>("message");
+        return reply.status == 200
+                   ? ""
+                   : json(reply.body)->getArray("errors")->getObject(0)->getValue<std::string>("message");
     }
     // Builds of test.stamp from stamp-plugins/ (build 1 at start), place-order v1 using it.
     fs::path startWithStampBuild1() {
@@ -75,7 +77,8 @@ TEST_P(ReloadRefusalE2ETest, ARefusedReloadRunsNoMigrationOfANewBuildAndItsRetry
     installFile(fs::path(ORDERHOST_STAMP_PLUGIN_DIR) / "stamp_forbidden.so", stampFolder / "zz-forbidden.so");
     const HttpReply forbidden = reload();
     ASSERT_EQ(forbidden.status, 422) << forbidden.body;
-    EXPECT_NE(forbidden.body.find("\"field\":\"" + (stampFolder / "zz-forbidden.so").string() + "\""), std::string::npos)
+    EXPECT_NE(forbidden.body.find("\"field\":\"" + (stampFolder / "zz-forbidden.so").string() + "\""),
+              std::string::npos)
         << forbidden.body;
     EXPECT_NE(errorsOf(forbidden).find("(no migration ran)"), std::string::npos) << forbidden.body;
     EXPECT_EQ(migrationsOf("test.stamp"), std::vector<int>{1}) << "build 2's migration ran before the refusal";
@@ -90,8 +93,9 @@ TEST_P(ReloadRefusalE2ETest, ARefusedReloadRunsNoMigrationOfANewBuildAndItsRetry
 }
 
 TEST_P(ReloadRefusalE2ETest, ProblemsLeftFromTheStartDoNotRefuseAReloadButANewProblemDoes) {
-    const std::string brokenText = "name: broken\nversion: 1\ntrigger: place_order\nsteps:\n"
-                                   "  - name: a\n    plugin: orderhost.noop\n    step: noop\n    atempts: 3\n";
+    const std::string brokenText =
+        "name: broken\nversion: 1\ntrigger: place_order\nsteps:\n"
+        "  - name: a\n    plugin: orderhost.noop\n    step: noop\n    atempts: 3\n";
     write("broken.yaml", brokenText);
     const fs::path extra = fs::path(folder_) / "extra-plugins";
     fs::create_directories(extra);

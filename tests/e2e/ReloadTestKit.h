@@ -38,7 +38,8 @@ inline std::string placeOrderChain(int version) {
            "    config:\n      catalog:\n        SKU-1: { price: 1000 }\n"
            "  - name: credit\n    plugin: orderhost.credit\n    step: check-credit\n"
            "    config:\n      exposure: order\n      default_limit: 100000\n      limits:\n        C-SMALL: 500\n"
-           "  - name: done-v" + std::to_string(version) + "\n    plugin: orderhost.noop\n    step: noop\n";
+           "  - name: done-v" +
+           std::to_string(version) + "\n    plugin: orderhost.noop\n    step: noop\n";
 }
 
 // The stamp chain: both test.stamp steps around the credit hold, so an order held on the old
@@ -84,7 +85,8 @@ protected:
 
     // The host again, on the same database and chain folder, with the build's plugins and
     // those of `extraFolder`.
-    void restartWith(const std::filesystem::path& extraFolder, const std::map<std::string, std::string>& settings = {}) {
+    void restartWith(const std::filesystem::path& extraFolder,
+                     const std::map<std::string, std::string>& settings = {}) {
         host_.reset();
         HostOptions options;
         options.databaseConnection = database_->connectionString();
@@ -124,7 +126,8 @@ protected:
         const auto chains = json(reply.body)->getArray("chains");
         for (std::size_t i = 0; i < chains->size(); ++i) {
             const auto chain = chains->getObject(i);
-            std::string name = chain->getValue<std::string>("name") + " v" + std::to_string(chain->getValue<int>("version"));
+            std::string name =
+                chain->getValue<std::string>("name") + " v" + std::to_string(chain->getValue<int>("version"));
             if (chain->getValue<bool>("latest")) name += " (latest)";
             if (chain->getValue<bool>("retired")) name += " (retired)";
             names.insert(name);

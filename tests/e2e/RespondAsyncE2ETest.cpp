@@ -127,7 +127,8 @@ TEST_P(RespondAsyncE2ETest, OrdersQueuedAtAGracefulStopAreHandedBackAndCompleteA
     host_->restart();
     for (const std::string& id : ids) {
         const auto done = finished(id);
-        EXPECT_EQ(done->getValue<std::string>("state"), "completed") << id << ": " << host_->get("/v1/orders/" + id).body;
+        EXPECT_EQ(done->getValue<std::string>("state"), "completed")
+            << id << ": " << host_->get("/v1/orders/" + id).body;
     }
 }
 

@@ -38,7 +38,8 @@ constexpr std::int64_t kInvoiced = 17998 + 3420 + 2500 + 475;
 constexpr std::int64_t kOneDrill = 8999 + 1710;  // round(3420 x 1/2): the first of the two
 
 std::string order(const std::string& ref) {
-    return R"({"order_ref":")" + ref + R"(","chain":"place-goods","currency":"EUR",)"
+    return R"({"order_ref":")" + ref +
+           R"(","chain":"place-goods","currency":"EUR",)"
            R"("customer":{"id":"C-100","name":"Ada Lovelace","email":"ada@example.com","language":"en"},)"
            R"("shipping_address":{"name":"Ada","line1":"1 Main St","city":"Berlin","postal_code":"10115","country":"DE"},)"
            R"("attributes":{"card_token":"tok_visa"},)"
@@ -94,12 +95,13 @@ protected:
             Poco::Thread::sleep(50);
         }
         ADD_FAILURE() << ref << " never " << what << ": " << (found ? found->getValue<std::string>("state") : "-")
-                      << "\n" << host_->log();
+                      << "\n"
+                      << host_->log();
         return found;
     }
     Object::Ptr waitFor(const std::string& ref, const std::string& state) const {
-        return waitUntil(ref, [&](const Object::Ptr& o) { return o->getValue<std::string>("state") == state; },
-                         "became " + state);
+        return waitUntil(
+            ref, [&](const Object::Ptr& o) { return o->getValue<std::string>("state") == state; }, "became " + state);
     }
     Object::Ptr waitHeld(const std::string& ref, const std::string& step, const std::string& signal) const {
         return waitUntil(
@@ -135,8 +137,9 @@ protected:
     }
     // The credit-note series of the shipped chains (invoice undo and returns share it): 1..n.
     void expectCreditNotesGapless(std::int64_t expected) const {
-        const std::string all = "(SELECT number FROM billing_credit_notes WHERE series = 'CN-2026-' UNION ALL "
-                                "SELECT number FROM billing_return_credits WHERE series = 'CN-2026-') n";
+        const std::string all =
+            "(SELECT number FROM billing_credit_notes WHERE series = 'CN-2026-' UNION ALL "
+            "SELECT number FROM billing_return_credits WHERE series = 'CN-2026-') n";
         EXPECT_EQ(number("SELECT COUNT(*) FROM " + all), expected);
         EXPECT_EQ(number("SELECT COALESCE(MAX(number), 0) FROM " + all), expected);
         EXPECT_EQ(number("SELECT COUNT(DISTINCT number) FROM " + all), expected);
@@ -207,8 +210,9 @@ TEST_P(ShippedAfterSalesE2ETest, AReturnSurvivesKillsWhileWaitingAndRestockingAn
     const std::int64_t berlinBefore =
         number("SELECT on_hand FROM sourcing_inventory WHERE sku = 'DRILL-18V' AND warehouse = 'WH-BERLIN'");
 
-    const HttpReply requested = host_->post(
-        "/v1/orders/" + id + "/return", R"({"return_ref":"R-1","reason":"broken","lines":[{"sku":"DRILL-18V","quantity":1}]})");
+    const HttpReply requested =
+        host_->post("/v1/orders/" + id + "/return",
+                    R"({"return_ref":"R-1","reason":"broken","lines":[{"sku":"DRILL-18V","quantity":1}]})");
     ASSERT_EQ(requested.status, 200) << requested.body;
     EXPECT_EQ(parse(requested.body)->getValue<std::string>("awaiting_signal"), "goods_received");
     host_->killHard();  // while it waits for the goods
@@ -232,8 +236,9 @@ TEST_P(ShippedAfterSalesE2ETest, AReturnSurvivesKillsWhileWaitingAndRestockingAn
             }
         });
         if (database_->isPostgreSQL()) {  // until the restock waits for the stock table
-            const std::string waiting = "SELECT COUNT(*) FROM pg_locks WHERE NOT granted AND relation = "
-                                        "'sourcing_inventory'::regclass";
+            const std::string waiting =
+                "SELECT COUNT(*) FROM pg_locks WHERE NOT granted AND relation = "
+                "'sourcing_inventory'::regclass";
             for (int waited = 0; waited < 20000 && number(waiting) == 0; waited += 50) Poco::Thread::sleep(50);
             EXPECT_EQ(number(waiting), 1) << "the restock never reached the stock table";
         } else {
@@ -241,8 +246,10 @@ TEST_P(ShippedAfterSalesE2ETest, AReturnSurvivesKillsWhileWaitingAndRestockingAn
         }
         host_->killHard();  // during the restock (PostgreSQL) / before the signal's checkpoint (SQLite)
         signal.join();
-        if (database_->isPostgreSQL()) blocker.rollback();
-        else blocker << "ROLLBACK", Poco::Data::Keywords::now;
+        if (database_->isPostgreSQL())
+            blocker.rollback();
+        else
+            blocker << "ROLLBACK", Poco::Data::Keywords::now;
     }
     EXPECT_EQ(number("SELECT COUNT(*) FROM sourcing_restocks"), 0) << "nothing of the restock was committed";
     host_->restart();

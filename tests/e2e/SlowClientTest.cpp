@@ -41,7 +41,9 @@ public:
 private:
     void run(unsigned short port, int count, std::chrono::milliseconds interval) {
         std::vector<std::unique_ptr<RawConnection>> clients(static_cast<std::size_t>(count));
-        const auto address = [](int i) { return "127.0." + std::to_string(1 + i / 250) + "." + std::to_string(2 + i % 250); };
+        const auto address = [](int i) {
+            return "127.0." + std::to_string(1 + i / 250) + "." + std::to_string(2 + i % 250);
+        };
         while (!stop_) {
             for (int i = 0; i < count && !stop_; ++i) {
                 auto& client = clients[static_cast<std::size_t>(i)];
@@ -82,8 +84,9 @@ TEST(SlowClientTest, AClientDrippingItsBodyIsCutOffAtTheRequestDeadline) {
     HostProcess host(options);
     RawConnection connection(host.port());
     const auto start = Clock::now();
-    ASSERT_TRUE(connection.send("POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                                "Content-Length: 1000\r\n\r\n{"));
+    ASSERT_TRUE(
+        connection.send("POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        "Content-Length: 1000\r\n\r\n{"));
     std::string reply;
     while (reply.empty() && Clock::now() - start < 8s) {
         connection.send(" ");
@@ -173,7 +176,7 @@ TEST(SlowClientTest, AClientOverItsConnectionCapGets429WithRetryAfter) {
     EXPECT_EQ(headerOf(reply, "Retry-After"), "7") << reply;
     EXPECT_TRUE(fourth.closedByHost());
     EXPECT_EQ(host.get("/v1/health").status, 200);  // from 127.0.0.1: not capped by 127.0.0.7
-    held.clear();  // the host notices the closes and lets the client in again
+    held.clear();                                   // the host notices the closes and lets the client in again
     int status = 0;
     for (const auto start = Clock::now(); status != 200 && Clock::now() - start < 5s;) {
         std::this_thread::sleep_for(100ms);
@@ -244,8 +247,9 @@ TEST(SlowClientTest, ASaturatedHostAnswers503WithRetryAfterInsteadOfDroppingTheC
     // Each of the first two waits for its 100 Continue, sent by the handler thread that took it:
     // only then is that thread surely busy (a fixed pause is not enough on a loaded machine, and
     // a connection still queued would have the second one refused in its place).
-    const std::string head = "POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                             "Content-Length: 100\r\nExpect: 100-continue\r\n\r\n";
+    const std::string head =
+        "POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Content-Length: 100\r\nExpect: 100-continue\r\n\r\n";
     std::vector<std::unique_ptr<RawConnection>> busy;
     for (int i = 0; i < 3; ++i) {
         busy.push_back(std::make_unique<RawConnection>(host.port(), "127.0.0." + std::to_string(20 + i)));

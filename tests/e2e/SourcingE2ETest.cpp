@@ -26,8 +26,10 @@ using Poco::JSON::Object;
 Object::Ptr parse(const std::string& body) { return Poco::JSON::Parser().parse(body).extract<Object::Ptr>(); }
 
 std::string order(const std::string& ref, const std::string& chain, const std::string& sku, int quantity) {
-    return R"({"order_ref":")" + ref + R"(","chain":")" + chain + R"(","currency":"EUR","customer":{"id":"C-1"},)"
-           R"("lines":[{"sku":")" + sku + R"(","quantity":)" + std::to_string(quantity) + "}]}";
+    return R"({"order_ref":")" + ref + R"(","chain":")" + chain +
+           R"(","currency":"EUR","customer":{"id":"C-1"},)"
+           R"("lines":[{"sku":")" +
+           sku + R"(","quantity":)" + std::to_string(quantity) + "}]}";
 }
 
 class SourcingE2ETest : public ::testing::TestWithParam<TestBackend> {
@@ -128,8 +130,9 @@ TEST_P(SourcingE2ETest, ABackorderWaitsForStockArrivedAndTheRequisitionReachesTh
 
     // The goods arrive in the south warehouse (stock row + receipt), then the ERP signals.
     exec("INSERT INTO sourcing_inventory (sku, warehouse, bin, on_hand) VALUES ('SCARCE', 'WH-S', 'S-03', 5)");
-    exec("INSERT INTO sourcing_movements (reference, sku, warehouse, movement, on_hand_delta)"
-         " VALUES ('PO 1', 'SCARCE', 'WH-S', 'receipt', 5)");
+    exec(
+        "INSERT INTO sourcing_movements (reference, sku, warehouse, movement, on_hand_delta)"
+        " VALUES ('PO 1', 'SCARCE', 'WH-S', 'receipt', 5)");
     const HttpReply signal = host_->post("/v1/orders/" + id + "/signals/stock_arrived", R"({"po":"PO 1"})");
     ASSERT_EQ(signal.status, 200) << signal.body;
     const Object::Ptr done = waitFor("BACK-1", {"completed"});

@@ -34,7 +34,8 @@ TEST(SqliteHostTest, ASecondHostOnTheSameDatabaseFileIsRefusedAtStart) {
         const std::string log = e.what();
         EXPECT_NE(log.find("cannot start: another orderhost process (pid "), std::string::npos) << log;
         EXPECT_NE(log.find("is serving the SQLite database " + (first->folder() / "orderhost.db").string()),
-                  std::string::npos) << log;
+                  std::string::npos)
+            << log;
     }
     EXPECT_EQ(first->get("/v1/health").status, 200);
     // A host that died leaves no lock behind: the kernel drops it with the process.
@@ -50,9 +51,10 @@ TEST(SqliteHostTest, OrdersOnAChainTheHostDoesNotLoadAreAProblemInHealth) {
         HostOptions placingOptions;  // the e2e chains: over the credit limit, the order is held
         placingOptions.databaseConnection = database;
         HostProcess placing(placingOptions);
-        const HttpReply held = placing.post("/v1/orders", R"({"order_ref":"E2E-ORPHAN","currency":"EUR",)"
-                                                          R"("customer":{"id":"C-SMALL"},"lines":[{"sku":"SKU-1","quantity":2},)"
-                                                          R"({"sku":"SKU-2","quantity":4,"unit_price":250}]})");
+        const HttpReply held =
+            placing.post("/v1/orders", R"({"order_ref":"E2E-ORPHAN","currency":"EUR",)"
+                                       R"("customer":{"id":"C-SMALL"},"lines":[{"sku":"SKU-1","quantity":2},)"
+                                       R"({"sku":"SKU-2","quantity":4,"unit_price":250}]})");
         ASSERT_EQ(held.status, 201) << held.body;
         ASSERT_EQ(json(held)->getValue<std::string>("state"), "on_hold");
         EXPECT_EQ(json(placing.get("/v1/health"))->getValue<int>("problems"), 0);
@@ -76,7 +78,8 @@ TEST(SqliteHostTest, OrdersOnAChainTheHostDoesNotLoadAreAProblemInHealth) {
     const auto details = health->getArray("engine_problems");
     ASSERT_EQ(details->size(), 1u);
     EXPECT_NE(details->getElement<std::string>(0).find("1 unfinished order(s) on chain place-order v3, which this host "
-                                                       "does not load"), std::string::npos)
+                                                       "does not load"),
+              std::string::npos)
         << details->getElement<std::string>(0);
     const std::string log = host.log();
     const auto first = log.find("which this host does not load");

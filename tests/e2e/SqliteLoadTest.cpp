@@ -34,11 +34,13 @@ TEST(SqliteLoadTest, ConcurrentOrdersWhoseStepsHitSqlErrorsLeaveTheHostServing) 
                 const std::string ref = "LOAD-" + std::to_string(c) + "-" + std::to_string(i);
                 try {
                     const HttpReply reply = host.post(
-                        "/v1/orders", R"({"order_ref":")" + ref +
-                                          R"(","currency":"EUR","customer":{"id":"C-1"},"lines":[{"sku":"SKU-1","quantity":1,"unit_price":5}]})");
-                    const bool done = reply.status == 201 &&
-                                      Poco::JSON::Parser().parse(reply.body).extract<Poco::JSON::Object::Ptr>()->getValue<std::string>(
-                                          "state") == "completed";
+                        "/v1/orders",
+                        R"({"order_ref":")" + ref +
+                            R"(","currency":"EUR","customer":{"id":"C-1"},"lines":[{"sku":"SKU-1","quantity":1,"unit_price":5}]})");
+                    const bool done = reply.status == 201 && Poco::JSON::Parser()
+                                                                     .parse(reply.body)
+                                                                     .extract<Poco::JSON::Object::Ptr>()
+                                                                     ->getValue<std::string>("state") == "completed";
                     ++(done ? completed : other);
                 } catch (const std::exception&) {
                     ++other;  // the host is gone

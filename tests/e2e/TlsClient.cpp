@@ -46,9 +46,10 @@ TlsClient::TlsClient(unsigned short port, const std::string& caFile, const std::
         throw std::runtime_error("cannot connect to 127.0.0.1:" + std::to_string(port) + ": " + error);
     }
     SSL_CTX_set_verify(context_, SSL_VERIFY_PEER, nullptr);
-    const bool loaded = SSL_CTX_load_verify_locations(context_, caFile.c_str(), nullptr) == 1 &&
-                        (certificate.empty() || (SSL_CTX_use_certificate_chain_file(context_, certificate.c_str()) == 1 &&
-                                                 SSL_CTX_use_PrivateKey_file(context_, key.c_str(), SSL_FILETYPE_PEM) == 1));
+    const bool loaded =
+        SSL_CTX_load_verify_locations(context_, caFile.c_str(), nullptr) == 1 &&
+        (certificate.empty() || (SSL_CTX_use_certificate_chain_file(context_, certificate.c_str()) == 1 &&
+                                 SSL_CTX_use_PrivateKey_file(context_, key.c_str(), SSL_FILETYPE_PEM) == 1));
     if (!loaded) {
         const std::string error = openSslErrors();
         release();
@@ -104,7 +105,8 @@ std::string TlsClient::read(std::chrono::milliseconds timeout, const std::string
     const auto until = std::chrono::steady_clock::now() + timeout;
     std::string received;
     while (!closedByHost_ && (marker.empty() || received.find(marker) == std::string::npos)) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
         if (left.count() <= 0) break;
         pollfd ready{fd_, POLLIN, 0};
         if (SSL_pending(ssl_) == 0 && ::poll(&ready, 1, static_cast<int>(left.count())) <= 0) continue;

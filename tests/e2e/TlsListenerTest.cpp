@@ -19,15 +19,14 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
-#include <sstream>
 #include <memory>
+#include <sstream>
 #include <thread>
 #include <vector>
 
 namespace orderhost::testing::tls_listener_test {
 namespace {
 using Clock = std::chrono::steady_clock;
-
 
 std::string order(const std::string& ref) {
     return R"({"order_ref":")" + ref +
@@ -70,7 +69,6 @@ std::string outputOf(const std::string& command) {
     return output;
 }
 
-
 TEST_F(TlsListenerTest, PocosHttpsClientIsServedOverOneKeptAliveConnection) {
     HostProcess host(tlsHost());
     Poco::Net::initializeSSL();
@@ -110,8 +108,9 @@ TEST_F(TlsListenerTest, PocosHttpsClientIsServedOverOneKeptAliveConnection) {
 TEST_F(TlsListenerTest, CurlVerifiesTheHostAndReusesItsConnection) {
     HostProcess host(tlsHost());
     const std::string url = "https://127.0.0.1:" + std::to_string(host.port()) + "/v1/health";
-    const std::string output = outputOf("curl -sS --http1.1 --cacert '" + certs().ca + "' -o /dev/null -o /dev/null -w " +
-                                        "'%{http_code} %{num_connects}\\n' '" + url + "' '" + url + "' 2>&1");
+    const std::string output =
+        outputOf("curl -sS --http1.1 --cacert '" + certs().ca + "' -o /dev/null -o /dev/null -w " +
+                 "'%{http_code} %{num_connects}\\n' '" + url + "' '" + url + "' 2>&1");
     EXPECT_EQ(output, "200 1\n200 0\n");  // the second request on the first connection
     // Without the CA, curl refuses the host's certificate: the host's TLS is real.
     EXPECT_NE(outputOf("curl -sS --http1.1 -o /dev/null '" + url + "' 2>&1").find("certificate"), std::string::npos);
@@ -213,9 +212,10 @@ TEST_F(TlsListenerTest, ClientCertificatesAreRequiredAndVerifiedAgainstTheClient
 
 TEST_F(TlsListenerTest, FramingRefusalsHoldOverTls) {
     HostProcess host(tlsHost());
-    const std::string twoLengths = requestOverTls(host.port(), certs().ca,
-                                                  "POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                                                  "Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}");
+    const std::string twoLengths =
+        requestOverTls(host.port(), certs().ca,
+                       "POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                       "Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}");
     EXPECT_EQ(statusOf(twoLengths), 400) << twoLengths;
     EXPECT_NE(twoLengths.find("more than one Content-Length"), std::string::npos) << twoLengths;
     const std::string lengthAndChunked = requestOverTls(
@@ -253,7 +253,7 @@ TEST_F(TlsListenerTest, AtTheConnectionLimitANewConnectionIsClosedWithoutAHandsh
     }
     TlsClient third(host.port(), certs().ca);
     EXPECT_FALSE(third.handshake());  // closed at accept: answering would take a handshake
-    for (auto& client : open) {  // the two open connections are still served
+    for (auto& client : open) {       // the two open connections are still served
         ASSERT_TRUE(client->send(keepAlive));
         EXPECT_EQ(statusOf(client->read(5s, "}")), 200);
     }
@@ -268,8 +268,8 @@ TEST_F(TlsListenerTest, TheCliTalksHttpsWithItsCaAndClientCertificate) {
     EXPECT_EQ(listed.first, 0) << listed.second;
     EXPECT_NE(listed.second.find("place-order"), std::string::npos) << listed.second;
     // --config: https because the file sets api.tls.certificate.
-    const auto fromConfig = runCli("chains list --config " + (host.folder() / "orderhost.properties").string() + trust +
-                                   identity);
+    const auto fromConfig =
+        runCli("chains list --config " + (host.folder() / "orderhost.properties").string() + trust + identity);
     EXPECT_EQ(fromConfig.first, 0) << fromConfig.second;
     // Without the CA the host's certificate is not trusted; without a client certificate the host refuses.
     const auto untrusted = runCli("chains list" + url + identity);

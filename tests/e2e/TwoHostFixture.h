@@ -17,8 +17,8 @@ protected:
         database_ = std::make_unique<TestDatabase>(backend_, folder_);
         a_ = startHost(kHostA);  // creates the schema
         b_ = startHost(kHostB);
-        db_ = std::make_unique<store::Database>(database_->connectionString(),
-                                                store::DatabaseOptions{1, 4, 60, std::chrono::milliseconds(5000), false});
+        db_ = std::make_unique<store::Database>(
+            database_->connectionString(), store::DatabaseOptions{1, 4, 60, std::chrono::milliseconds(5000), false});
     }
 
     void TearDown() override {
@@ -56,8 +56,8 @@ protected:
         query("read orders", [&](Poco::Data::Session& s) {
             std::vector<std::string> ids, refs, states, owners;
             std::vector<Poco::Int64> created, until;
-            s << "SELECT id, order_ref, state, COALESCE(lease_owner, ''), created_at, lease_until FROM orders", into(ids),
-                into(refs), into(states), into(owners), into(created), into(until), now;
+            s << "SELECT id, order_ref, state, COALESCE(lease_owner, ''), created_at, lease_until FROM orders",
+                into(ids), into(refs), into(states), into(owners), into(created), into(until), now;
             for (std::size_t i = 0; i < ids.size(); ++i)
                 orders[ids[i]] = {ids[i], refs[i], states[i], owners[i], created[i], until[i], {}};
             std::vector<std::string> orderIds, names, outcomes;
@@ -190,8 +190,8 @@ protected:
 
     // An order's lease went only from `first` to `second` (when given), never back, and to
     // `second` not before `notBeforeMs`.
-    static void expectOwners(const std::string& what, const std::vector<LeaseMonitor::Seen>& seen, const std::string& first,
-                             const std::string& second = "", std::int64_t notBeforeMs = 0) {
+    static void expectOwners(const std::string& what, const std::vector<LeaseMonitor::Seen>& seen,
+                             const std::string& first, const std::string& second = "", std::int64_t notBeforeMs = 0) {
         std::string text;
         for (const auto& s : seen) text += " " + s.owner + "@" + std::to_string(s.atMs);
         std::vector<std::string> allowed{first};

@@ -31,7 +31,6 @@
 namespace orderhost::testing::twohost {
 using namespace Poco::Data::Keywords;
 
-
 inline const std::string kHostA = "host-a";
 inline const std::string kHostB = "host-b";
 inline constexpr std::int64_t kLeaseMs = 1000;        // engine.lease_ms
@@ -54,9 +53,9 @@ inline std::string orderBody(const std::string& ref) {
 struct Load {
     mutable std::mutex mutex;
     std::set<std::string> attempted;
-    std::set<std::string> acknowledged;            // 201
+    std::set<std::string> acknowledged;             // 201
     std::map<std::string, std::string> otherReply;  // any other answer: status and body
-    std::set<std::string> unanswered;              // the request failed (the host is gone)
+    std::set<std::string> unanswered;               // the request failed (the host is gone)
 
     void attempt(const std::string& ref) {
         std::lock_guard<std::mutex> lock(mutex);
@@ -64,8 +63,10 @@ struct Load {
     }
     void answer(const std::string& ref, const HttpReply& reply) {
         std::lock_guard<std::mutex> lock(mutex);
-        if (reply.status == 201) acknowledged.insert(ref);
-        else otherReply[ref] = std::to_string(reply.status) + " " + reply.body;
+        if (reply.status == 201)
+            acknowledged.insert(ref);
+        else
+            otherReply[ref] = std::to_string(reply.status) + " " + reply.body;
     }
     void lost(const std::string& ref) {
         std::lock_guard<std::mutex> lock(mutex);
@@ -73,9 +74,9 @@ struct Load {
     }
     std::size_t acknowledgedWithPrefix(const std::string& prefix) const {
         std::lock_guard<std::mutex> lock(mutex);
-        return static_cast<std::size_t>(std::count_if(acknowledged.begin(), acknowledged.end(), [&](const std::string& r) {
-            return r.compare(0, prefix.size(), prefix) == 0;
-        }));
+        return static_cast<std::size_t>(
+            std::count_if(acknowledged.begin(), acknowledged.end(),
+                          [&](const std::string& r) { return r.compare(0, prefix.size(), prefix) == 0; }));
     }
     std::string describeOthers() const {
         std::lock_guard<std::mutex> lock(mutex);
@@ -87,8 +88,8 @@ struct Load {
 
 // One client: posts <prefix>-<i> one after the other until `count` went out (0: no limit),
 // `stop` is set, or a request fails (the host died).
-inline void postOrders(const HostProcess& host, const std::string& prefix, std::size_t count, const std::atomic<bool>& stop,
-                Load& load) {
+inline void postOrders(const HostProcess& host, const std::string& prefix, std::size_t count,
+                       const std::atomic<bool>& stop, Load& load) {
     for (std::size_t i = 0; (count == 0 || i < count) && !stop; ++i) {
         const std::string ref = prefix + "-" + std::to_string(i);
         load.attempt(ref);
@@ -136,7 +137,9 @@ public:
         std::string owner;
     };
 
-    explicit LeaseMonitor(store::Database& db) : db_(db) { thread_ = std::thread([this] { loop(); }); }
+    explicit LeaseMonitor(store::Database& db) : db_(db) {
+        thread_ = std::thread([this] { loop(); });
+    }
     ~LeaseMonitor() { stop(); }
 
     void stop() {
@@ -201,13 +204,12 @@ struct OrderRow {
 
 inline std::string describe(const OrderRow& order) {
     std::ostringstream text;
-    text << order.ref << " (" << order.id << ", " << order.state << ", lease '" << order.leaseOwner
-         << "' until " << order.leaseUntil << ", created " << order.createdAt << ") step_runs:";
+    text << order.ref << " (" << order.id << ", " << order.state << ", lease '" << order.leaseOwner << "' until "
+         << order.leaseUntil << ", created " << order.createdAt << ") step_runs:";
     for (const auto& r : order.runs)
         text << "\n    seq " << r.seq << " step " << r.stepIndex << " " << r.stepName << " attempt " << r.attempt << " "
              << r.outcome << " " << r.startedAt << ".." << r.finishedAt;
     return text.str();
 }
-
 
 }  // namespace orderhost::testing::twohost

@@ -26,33 +26,36 @@ inline std::size_t checkCondition(const chains::Condition& condition, int depth)
     FUZZ_CHECK(depth <= chains::kMaxConditionDepth, "accepted condition deeper than kMaxConditionDepth");
     std::size_t size = 1;
     switch (condition.kind) {
-    case ConditionKind::All:
-    case ConditionKind::Any:
-    case ConditionKind::Not:
-        FUZZ_CHECK(condition.kind == ConditionKind::Not ? condition.operands.size() == 1 : !condition.operands.empty(),
-                   "accepted all/any/not with a wrong number of operands");
-        FUZZ_CHECK(condition.values.empty() && condition.path.empty(), "accepted combinator with a path or values");
-        for (const chains::Condition& operand : condition.operands) size += checkCondition(operand, depth + 1);
-        break;
-    default:
-        FUZZ_CHECK(condition.operands.empty(), "accepted test with operands");
-        FUZZ_CHECK(!condition.path.empty() && condition.path[0] == '/', "accepted test path not starting with '/'");
-        FUZZ_CHECK(!hasControlCharacter(condition.path), "accepted test path with a control character");
-        FUZZ_CHECK(condition.pathParts.size() <= chains::kMaxConditionPathParts, "accepted path with too many parts");
-        FUZZ_CHECK(std::find(condition.pathParts.begin(), condition.pathParts.end(), "-") == condition.pathParts.end(),
-                   "accepted path with a '-' part");
-        const std::size_t values = condition.values.size();
-        if (condition.kind == ConditionKind::Exists || condition.kind == ConditionKind::Missing) {
-            FUZZ_CHECK(values == 0, "accepted exists with values");
-        } else if (condition.kind == ConditionKind::In) {
-            FUZZ_CHECK(values >= 1 && values <= chains::kMaxConditionInValues, "accepted in: with a wrong count");
-        } else {
-            FUZZ_CHECK(values == 1, "accepted comparison without exactly one value");
-        }
-        if (condition.kind == ConditionKind::GreaterThan || condition.kind == ConditionKind::LessThan) {
-            FUZZ_CHECK(condition.values[0].type == chains::ConditionValue::Type::Integer,
-                       "accepted greater_than/less_than with a value that is not an integer");
-        }
+        case ConditionKind::All:
+        case ConditionKind::Any:
+        case ConditionKind::Not:
+            FUZZ_CHECK(
+                condition.kind == ConditionKind::Not ? condition.operands.size() == 1 : !condition.operands.empty(),
+                "accepted all/any/not with a wrong number of operands");
+            FUZZ_CHECK(condition.values.empty() && condition.path.empty(), "accepted combinator with a path or values");
+            for (const chains::Condition& operand : condition.operands) size += checkCondition(operand, depth + 1);
+            break;
+        default:
+            FUZZ_CHECK(condition.operands.empty(), "accepted test with operands");
+            FUZZ_CHECK(!condition.path.empty() && condition.path[0] == '/', "accepted test path not starting with '/'");
+            FUZZ_CHECK(!hasControlCharacter(condition.path), "accepted test path with a control character");
+            FUZZ_CHECK(condition.pathParts.size() <= chains::kMaxConditionPathParts,
+                       "accepted path with too many parts");
+            FUZZ_CHECK(
+                std::find(condition.pathParts.begin(), condition.pathParts.end(), "-") == condition.pathParts.end(),
+                "accepted path with a '-' part");
+            const std::size_t values = condition.values.size();
+            if (condition.kind == ConditionKind::Exists || condition.kind == ConditionKind::Missing) {
+                FUZZ_CHECK(values == 0, "accepted exists with values");
+            } else if (condition.kind == ConditionKind::In) {
+                FUZZ_CHECK(values >= 1 && values <= chains::kMaxConditionInValues, "accepted in: with a wrong count");
+            } else {
+                FUZZ_CHECK(values == 1, "accepted comparison without exactly one value");
+            }
+            if (condition.kind == ConditionKind::GreaterThan || condition.kind == ConditionKind::LessThan) {
+                FUZZ_CHECK(condition.values[0].type == chains::ConditionValue::Type::Integer,
+                           "accepted greater_than/less_than with a value that is not an integer");
+            }
     }
     FUZZ_CHECK(condition.location.line >= 1, "accepted condition without a line");
     return size;
@@ -74,9 +77,9 @@ inline void checkAcceptedChain(const chains::ChainDefinition& chain) {
     for (const chains::StepDefinition& step : chain.steps) {
         FUZZ_CHECK(isChainName(step.name), "accepted step name: " + step.name);
         FUZZ_CHECK(names.insert(step.name).second, "accepted duplicate step name: " + step.name);
-        FUZZ_CHECK(!step.plugin.empty() && step.plugin.size() <= 128 && !step.stepKind.empty() &&
-                       step.stepKind.size() <= 64,
-                   "accepted plugin or step kind of a wrong length");
+        FUZZ_CHECK(
+            !step.plugin.empty() && step.plugin.size() <= 128 && !step.stepKind.empty() && step.stepKind.size() <= 64,
+            "accepted plugin or step kind of a wrong length");
         FUZZ_CHECK(step.attempts >= 1 && step.attempts <= 100, "accepted attempts out of 1..100");
         FUZZ_CHECK(step.backoffMs >= 0 && step.maxBackoffMs >= 1 && step.timeoutMs >= 1 && step.signalTimeoutMs >= 0,
                    "accepted a negative or zero duration");

@@ -9,13 +9,13 @@
 #include <string>
 #include <string_view>
 
-#define FUZZ_CHECK(condition, message)                                                                      \
-    do {                                                                                                    \
-        if (!(condition)) {                                                                                 \
-            std::fprintf(stderr, "%s:%d: invariant broken: %s\n  (%s)\n", __FILE__, __LINE__,               \
-                         std::string(message).c_str(), #condition);                                         \
-            std::abort();                                                                                   \
-        }                                                                                                   \
+#define FUZZ_CHECK(condition, message)                                                        \
+    do {                                                                                      \
+        if (!(condition)) {                                                                   \
+            std::fprintf(stderr, "%s:%d: invariant broken: %s\n  (%s)\n", __FILE__, __LINE__, \
+                         std::string(message).c_str(), #condition);                           \
+            std::abort();                                                                     \
+        }                                                                                     \
     } while (false)
 
 namespace orderhost::fuzz {
@@ -26,13 +26,23 @@ inline bool isValidUtf8(std::string_view text) {
     std::size_t i = 0;
     while (i < text.size()) {
         const auto b0 = static_cast<unsigned char>(text[i]);
-        if (b0 < 0x80) { ++i; continue; }
+        if (b0 < 0x80) {
+            ++i;
+            continue;
+        }
         std::size_t n = 0;
         unsigned int code = 0;
-        if ((b0 & 0xE0) == 0xC0) { n = 2; code = b0 & 0x1F; }
-        else if ((b0 & 0xF0) == 0xE0) { n = 3; code = b0 & 0x0F; }
-        else if ((b0 & 0xF8) == 0xF0) { n = 4; code = b0 & 0x07; }
-        else return false;
+        if ((b0 & 0xE0) == 0xC0) {
+            n = 2;
+            code = b0 & 0x1F;
+        } else if ((b0 & 0xF0) == 0xE0) {
+            n = 3;
+            code = b0 & 0x0F;
+        } else if ((b0 & 0xF8) == 0xF0) {
+            n = 4;
+            code = b0 & 0x07;
+        } else
+            return false;
         if (i + n > text.size()) return false;
         for (std::size_t k = 1; k < n; ++k) {
             const auto b = static_cast<unsigned char>(text[i + k]);

@@ -24,7 +24,8 @@ void checkCleaned(const std::string& out, std::string_view text, std::size_t max
     FUZZ_CHECK(out.size() <= maxBytes + 3, std::string(what) + " exceeded maxBytes + \"...\"");
     if (clean && text.size() <= maxBytes) FUZZ_CHECK(out == text, std::string(what) + " changed clean text");
     if (out != uncut) {
-        FUZZ_CHECK(out.size() >= 3 && out.compare(out.size() - 3, 3, "...") == 0, std::string(what) + " cut without \"...\"");
+        FUZZ_CHECK(out.size() >= 3 && out.compare(out.size() - 3, 3, "...") == 0,
+                   std::string(what) + " cut without \"...\"");
         FUZZ_CHECK(uncut.compare(0, out.size() - 3, out, 0, out.size() - 3) == 0,
                    std::string(what) + ": the cut text is not a prefix of the uncut text");
     }

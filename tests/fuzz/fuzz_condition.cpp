@@ -43,15 +43,27 @@ void checkIdentities(const Condition& condition, const document::JsonDocument& o
     Condition twin = condition;
     bool hasTwin = true;
     switch (condition.kind) {
-    case ConditionKind::NotEquals: twin.kind = ConditionKind::Equals; break;
-    case ConditionKind::Equals: twin.kind = ConditionKind::NotEquals; break;
-    case ConditionKind::Missing: twin.kind = ConditionKind::Exists; break;
-    case ConditionKind::Exists: twin.kind = ConditionKind::Missing; break;
-    case ConditionKind::Not: twin = condition.operands[0]; break;
-    default: hasTwin = false;
+        case ConditionKind::NotEquals:
+            twin.kind = ConditionKind::Equals;
+            break;
+        case ConditionKind::Equals:
+            twin.kind = ConditionKind::NotEquals;
+            break;
+        case ConditionKind::Missing:
+            twin.kind = ConditionKind::Exists;
+            break;
+        case ConditionKind::Exists:
+            twin.kind = ConditionKind::Missing;
+            break;
+        case ConditionKind::Not:
+            twin = condition.operands[0];
+            break;
+        default:
+            hasTwin = false;
     }
     if (hasTwin) FUZZ_CHECK(engine::conditionHolds(twin, order) == !holds, "negation identity broken");
-    if ((condition.kind == ConditionKind::All || condition.kind == ConditionKind::Any) && condition.operands.size() == 1)
+    if ((condition.kind == ConditionKind::All || condition.kind == ConditionKind::Any) &&
+        condition.operands.size() == 1)
         FUZZ_CHECK(engine::conditionHolds(condition.operands[0], order) == holds, "all/any of one operand");
     if (condition.kind == ConditionKind::All || condition.kind == ConditionKind::Any) {
         bool all = true, any = false;

@@ -48,11 +48,13 @@ void checkAcceptedFraming(const Poco::Net::HTTPRequest& request) {
     if (encodings == 1) FUZZ_CHECK(request.getChunkedTransferEncoding(), "accepted a Transfer-Encoding not chunked");
     if (lengths == 1) {
         const std::string length = Poco::trim(request.get(Poco::Net::HTTPMessage::CONTENT_LENGTH));
-        FUZZ_CHECK(!length.empty() && length.size() <= 18 && length.find_first_not_of("0123456789") == std::string::npos,
-                   "accepted Content-Length '" + loggableText(length) + "'");
+        FUZZ_CHECK(
+            !length.empty() && length.size() <= 18 && length.find_first_not_of("0123456789") == std::string::npos,
+            "accepted Content-Length '" + loggableText(length) + "'");
         FUZZ_CHECK(hasRequestBody(request) == (request.getContentLength64() > 0), "hasRequestBody vs Content-Length");
     }
-    if (lengths == 0 && encodings == 0) FUZZ_CHECK(!hasRequestBody(request), "a body without Content-Length or chunked");
+    if (lengths == 0 && encodings == 0)
+        FUZZ_CHECK(!hasRequestBody(request), "a body without Content-Length or chunked");
 }
 
 // What the router does with the URI: path for routing and 404 replies, query values.

@@ -37,7 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const JsonValueResult again = parseJsonValue(once, limits);
     FUZZ_CHECK(again.ok(), "serialised text does not parse again: " + once + " -> " +
                                (again.error ? again.error->toString() : std::string()));
-    FUZZ_CHECK(toJsonText(again.value) == once, "serialising is not a fixed point: " + once + " -> " + toJsonText(again.value));
+    FUZZ_CHECK(toJsonText(again.value) == once,
+               "serialising is not a fixed point: " + once + " -> " + toJsonText(again.value));
     FUZZ_CHECK(toCanonicalJsonText(again.value) == toCanonicalJsonText(value.value), "canonical text changed: " + once);
 
     const JsonDocumentResult document = JsonDocument::parse(text, limits);

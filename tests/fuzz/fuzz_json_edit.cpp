@@ -49,7 +49,8 @@ void checkGetters(const JsonDocument& document, std::string_view pointer) {
     const JsonType type = jsonTypeOf(value.value);
     std::string text;
     FUZZ_CHECK((document.getString(pointer, text) == Status::Ok) == (type == JsonType::String), "getString vs type");
-    if (type == JsonType::String) FUZZ_CHECK(value.value.extract<std::string>() == text, "getString differs from getJson");
+    if (type == JsonType::String)
+        FUZZ_CHECK(value.value.extract<std::string>() == text, "getString differs from getJson");
     std::int64_t integer = 0;
     if (document.getInt(pointer, integer) == Status::Ok) {
         FUZZ_CHECK(json == std::to_string(integer), "getInt " + std::to_string(integer) + " vs getJson " + json);
@@ -81,8 +82,10 @@ void runOperation(JsonDocument& document, std::string_view record, const JsonLim
     if (record.empty()) return;
     const char operation = record[0];
     const std::size_t separator = record.find('\x01');
-    const std::string_view pointer = record.substr(1, separator == std::string_view::npos ? record.npos : separator - 1);
-    const std::string_view json = separator == std::string_view::npos ? std::string_view() : record.substr(separator + 1);
+    const std::string_view pointer =
+        record.substr(1, separator == std::string_view::npos ? record.npos : separator - 1);
+    const std::string_view json =
+        separator == std::string_view::npos ? std::string_view() : record.substr(separator + 1);
     const std::string before = document.toJson();
     if (operation == 's') {
         const Status status = document.set(pointer, json);
@@ -91,10 +94,12 @@ void runOperation(JsonDocument& document, std::string_view record, const JsonLim
         } else if (!pointer.empty() && !hasAppendSegment(pointer)) {
             std::string stored;
             FUZZ_CHECK(document.getJson(pointer, stored) == Status::Ok, "a set value is not found again");
-            FUZZ_CHECK(stored == toJsonText(parseJsonValue(json, JsonLimits{}).value), "a set value reads back differently");
+            FUZZ_CHECK(stored == toJsonText(parseJsonValue(json, JsonLimits{}).value),
+                       "a set value reads back differently");
         }
     } else if (operation == 'r') {
-        if (document.remove(pointer) != Status::Ok) FUZZ_CHECK(document.toJson() == before, "a failed remove changed it");
+        if (document.remove(pointer) != Status::Ok)
+            FUZZ_CHECK(document.toJson() == before, "a failed remove changed it");
     } else {
         checkGetters(document, pointer);
         FUZZ_CHECK(document.toJson() == before, "a getter changed the document");

@@ -20,9 +20,11 @@ void checkAcceptedOrder(const JsonDocument& order) {
     std::string text;
     FUZZ_CHECK(order.getString("/order_ref", text) == Status::Ok, "accepted order without a string order_ref");
     FUZZ_CHECK(!text.empty() && text.size() <= 64, "accepted order_ref of " + std::to_string(text.size()) + " bytes");
-    FUZZ_CHECK(std::all_of(text.begin(), text.end(), [](char c) {
-                   return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' || c == '-';
-               }),
+    FUZZ_CHECK(std::all_of(text.begin(), text.end(),
+                           [](char c) {
+                               return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' ||
+                                      c == '-';
+                           }),
                "accepted order_ref with a character outside [A-Za-z0-9._:-]");
     FUZZ_CHECK(order.getString("/currency", text) == Status::Ok && text.size() == 3 &&
                    std::all_of(text.begin(), text.end(), [](char c) { return c >= 'A' && c <= 'Z'; }),

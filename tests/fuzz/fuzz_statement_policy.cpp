@@ -36,7 +36,8 @@ void checkTokens(std::string_view sql, const std::vector<SqlToken>& tokens) {
     std::size_t cursor = 0;
     for (const SqlToken& token : tokens) {
         if (token.kind == SqlToken::Kind::Word) {
-            FUZZ_CHECK(!token.text.empty() && (std::isupper(static_cast<unsigned char>(token.text[0])) || token.text[0] == '_'),
+            FUZZ_CHECK(!token.text.empty() &&
+                           (std::isupper(static_cast<unsigned char>(token.text[0])) || token.text[0] == '_'),
                        "a word that does not start with a letter or '_': " + token.text);
             for (const char c : token.text)
                 FUZZ_CHECK(std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||

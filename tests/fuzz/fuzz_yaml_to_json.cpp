@@ -26,17 +26,23 @@ void checkScalar(const YAML::Node& node) {
     FUZZ_CHECK(value.ok(), "a scalar's JSON does not parse: " + scalar.json);
     const JsonType type = document::jsonTypeOf(value.value);
     switch (scalar.kind) {
-    case ScalarKind::Null: FUZZ_CHECK(type == JsonType::Null, "null scalar: " + scalar.json); break;
-    case ScalarKind::Boolean: FUZZ_CHECK(type == JsonType::Boolean, "boolean scalar: " + scalar.json); break;
-    case ScalarKind::Integer:
-        FUZZ_CHECK(type == JsonType::Integer && scalar.json == std::to_string(scalar.integer),
-                   "integer scalar " + scalar.text + " -> " + scalar.json);
-        break;
-    case ScalarKind::Float: FUZZ_CHECK(type == JsonType::Number || type == JsonType::Integer, "float scalar"); break;
-    case ScalarKind::String:
-        FUZZ_CHECK(type == JsonType::String && value.value.extract<std::string>() == scalar.text,
-                   "string scalar " + scalar.text + " -> " + scalar.json);
-        break;
+        case ScalarKind::Null:
+            FUZZ_CHECK(type == JsonType::Null, "null scalar: " + scalar.json);
+            break;
+        case ScalarKind::Boolean:
+            FUZZ_CHECK(type == JsonType::Boolean, "boolean scalar: " + scalar.json);
+            break;
+        case ScalarKind::Integer:
+            FUZZ_CHECK(type == JsonType::Integer && scalar.json == std::to_string(scalar.integer),
+                       "integer scalar " + scalar.text + " -> " + scalar.json);
+            break;
+        case ScalarKind::Float:
+            FUZZ_CHECK(type == JsonType::Number || type == JsonType::Integer, "float scalar");
+            break;
+        case ScalarKind::String:
+            FUZZ_CHECK(type == JsonType::String && value.value.extract<std::string>() == scalar.text,
+                       "string scalar " + scalar.text + " -> " + scalar.json);
+            break;
     }
 }
 

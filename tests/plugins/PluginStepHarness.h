@@ -32,7 +32,8 @@ protected:
         plugins::RegistryOptions options;
         options.probeFirst = false;
         registry_ = new plugins::PluginRegistry(services::hostInfo(), options);
-        for (const char* file : {"orderhost-billing.so", "orderhost-credit.so", "orderhost-returns.so", "orderhost-payment.so"})
+        for (const char* file :
+             {"orderhost-billing.so", "orderhost-credit.so", "orderhost-returns.so", "orderhost-payment.so"})
             ASSERT_NE(registry_->loadFile(std::filesystem::path(ORDERHOST_PLUGIN_DIR) / file), nullptr)
                 << registry_->refusals().front().reason;
     }
@@ -61,8 +62,8 @@ protected:
         definition.plugin = pluginId;
         definition.stepKind = kind;
         definition.configJson = config;
-        return std::make_unique<engine::StepInstance>(*plugin, *plugin->findStepKind(kind), definition,
-                                                      "test-chain", [] { return std::int64_t{1767225600000}; });
+        return std::make_unique<engine::StepInstance>(*plugin, *plugin->findStepKind(kind), definition, "test-chain",
+                                                      [] { return std::int64_t{1767225600000}; });
     }
 
     // One attempt as the runner makes it; `keep` false forces a rollback (a later crash).
@@ -76,8 +77,10 @@ protected:
         info.transaction = &tx;
         info.datasources = sources_.get();
         services::ReportedOutcome outcome = compensating ? step.compensate(order, info) : step.run(order, info);
-        if (!keep || outcome.kind == OH_OUTCOME_RETRY || outcome.kind == OH_OUTCOME_FAIL) tx.rollback();
-        else tx.commit();
+        if (!keep || outcome.kind == OH_OUTCOME_RETRY || outcome.kind == OH_OUTCOME_FAIL)
+            tx.rollback();
+        else
+            tx.commit();
         return outcome;
     }
 

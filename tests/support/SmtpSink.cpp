@@ -33,9 +33,10 @@ SmtpSink::SmtpSink(const std::string& auth, bool tls) : folder_(Poco::TemporaryF
     std::filesystem::create_directories(folder_);
     std::string tlsArgs;
     if (tls) {  // a throw-away self-signed certificate, valid for the names a test connects by
-        const std::string make = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost"
-                                 " -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout '" +
-                                 folder_ + "/key.pem' -out '" + folder_ + "/cert.pem' 2>>'" + folder_ + "/sink.log'";
+        const std::string make =
+            "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost"
+            " -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout '" +
+            folder_ + "/key.pem' -out '" + folder_ + "/cert.pem' 2>>'" + folder_ + "/sink.log'";
         if (std::system(make.c_str()) != 0) throw std::runtime_error("openssl could not make a certificate:\n" + log());
         tlsArgs = " --tls-cert '" + folder_ + "/cert.pem' --tls-key '" + folder_ + "/key.pem'";
     }

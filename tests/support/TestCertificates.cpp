@@ -37,8 +37,8 @@ void makeSigned(const fs::path& folder, const std::string& name, const std::stri
 // `ca`.crl: the CA's CRL with `revoked` listed, made by `openssl ca` with a minimal database.
 void makeCrl(const fs::path& folder, const std::string& ca, const std::string& revoked) {
     std::ofstream(folder / (ca + ".cnf")) << "[ca]\ndefault_ca = own\n[own]\ndatabase = " << ca
-                                         << ".index\ncrlnumber = " << ca << ".crlnumber\ndefault_md = sha256\n"
-                                         << "default_crl_days = 2\n";
+                                          << ".index\ncrlnumber = " << ca << ".crlnumber\ndefault_md = sha256\n"
+                                          << "default_crl_days = 2\n";
     std::ofstream(folder / (ca + ".index"));
     std::ofstream(folder / (ca + ".crlnumber")) << "01\n";
     const std::string common = "openssl ca -config " + ca + ".cnf -keyfile " + ca + ".key -cert " + ca + ".pem";
@@ -52,8 +52,10 @@ TestCertificates::TestCertificates(const fs::path& folder) {
     fs::create_directories(folder);
     makeCa(folder, "test-ca");
     makeCa(folder, "other-ca");
-    makeSigned(folder, "localhost", "test-ca", "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
-    makeSigned(folder, "elsewhere.example", "test-ca", "subjectAltName=DNS:elsewhere.example\nextendedKeyUsage=serverAuth\n");
+    makeSigned(folder, "localhost", "test-ca",
+               "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+    makeSigned(folder, "elsewhere.example", "test-ca",
+               "subjectAltName=DNS:elsewhere.example\nextendedKeyUsage=serverAuth\n");
     makeSigned(folder, "erp-client", "test-ca", "extendedKeyUsage=clientAuth\n");
     makeSigned(folder, "stranger", "other-ca", "extendedKeyUsage=clientAuth\n");
     makeSigned(folder, "revoked-client", "test-ca", "extendedKeyUsage=clientAuth\n");

@@ -24,8 +24,8 @@ struct TestCertificates {
     std::string clientKey;
     std::string revokedCertificate;  // CN=revoked-client, signed by `ca`, listed in `caCrl`
     std::string revokedKey;
-    std::string caCrl;               // PEM CRL of `ca`, revoking `revokedCertificate` only
-    std::string otherCa;            // another CA, which nothing here trusts
+    std::string caCrl;                // PEM CRL of `ca`, revoking `revokedCertificate` only
+    std::string otherCa;              // another CA, which nothing here trusts
     std::string strangerCertificate;  // CN=stranger, signed by `otherCa`
     std::string strangerKey;
 };

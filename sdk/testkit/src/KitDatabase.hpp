@@ -19,42 +19,42 @@ namespace orderhost::testkit {
 
 // What one statement gave: status OK with rows/changed, or another status with `error`.
 struct StatementResult {
-    oh_status status = OH_STATUS_OK;
-    std::string rows = "[]";
-    std::int64_t changed = -1;
-    std::string error;
+  oh_status status = OH_STATUS_OK;
+  std::string rows = "[]";
+  std::int64_t changed = -1;
+  std::string error;
 };
 
 class KitDatabase {
-public:
-    // Creates an empty database file in the temporary folder ($TMPDIR or /tmp).
-    KitDatabase();
-    ~KitDatabase();
-    KitDatabase(const KitDatabase&) = delete;
-    KitDatabase& operator=(const KitDatabase&) = delete;
+ public:
+  // Creates an empty database file in the temporary folder ($TMPDIR or /tmp).
+  KitDatabase();
+  ~KitDatabase();
+  KitDatabase(const KitDatabase&) = delete;
+  KitDatabase& operator=(const KitDatabase&) = delete;
 
-    const std::string& path() const { return path_; }
+  const std::string& path() const { return path_; }
 
-    // Applies `migrations` (of plugin `pluginId`) in version order, each in its own
-    // transaction with its plugin_migrations row, like the host. "" or an error message.
-    std::string applyMigrations(const std::string& pluginId, const oh_migrations_ext& migrations);
+  // Applies `migrations` (of plugin `pluginId`) in version order, each in its own
+  // transaction with its plugin_migrations row, like the host. "" or an error message.
+  std::string applyMigrations(const std::string& pluginId, const oh_migrations_ext& migrations);
 
-    // Tables a migration created, except the kit's own plugin_migrations.
-    std::vector<std::string> tableNames();
+  // Tables a migration created, except the kit's own plugin_migrations.
+  std::vector<std::string> tableNames();
 
-    // Several ';'-separated statements outside any step. "" or an error message.
-    std::string script(const std::string& sql);
+  // Several ';'-separated statements outside any step. "" or an error message.
+  std::string script(const std::string& sql);
 
-    // One statement with JSON parameters, as orderhost.db/1 execute() runs it.
-    StatementResult execute(const std::string& sql, const std::string& paramsJson);
+  // One statement with JSON parameters, as orderhost.db/1 execute() runs it.
+  StatementResult execute(const std::string& sql, const std::string& paramsJson);
 
-    // The step's transaction: begin before the call, then commit or roll back.
-    void begin();
-    void finish(bool commit);
+  // The step's transaction: begin before the call, then commit or roll back.
+  void begin();
+  void finish(bool commit);
 
-private:
-    sqlite3* db_ = nullptr;
-    std::string path_;
+ private:
+  sqlite3* db_ = nullptr;
+  std::string path_;
 };
 
 }  // namespace orderhost::testkit

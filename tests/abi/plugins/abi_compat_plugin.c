@@ -29,17 +29,17 @@
 #error "COMPAT_ID must name the plugin"
 #endif
 
-static const oh_host_services *services = NULL;
+static const oh_host_services* services = NULL;
 static int host_minor = -1;
 
-static oh_status compat_create(const oh_create_args *args, void **out) {
+static oh_status compat_create(const oh_create_args* args, void** out) {
     (void)args;
-    *out = (void *)&services;
+    *out = (void*)&services;
     return OH_STATUS_OK;
 }
 
 /* Sets /compat/<id>/<name> to the JSON text `json`. */
-static oh_status put(oh_context *ctx, const char *name, const char *json) {
+static oh_status put(oh_context* ctx, const char* name, const char* json) {
     char path[160];
     oh_str p, j;
     snprintf(path, sizeof path, "/compat/%s/%s", COMPAT_ID, name);
@@ -50,13 +50,13 @@ static oh_status put(oh_context *ctx, const char *name, const char *json) {
     return services->set_json(ctx, p, j);
 }
 
-static oh_status put_int(oh_context *ctx, const char *name, long long value) {
+static oh_status put_int(oh_context* ctx, const char* name, long long value) {
     char text[32];
     snprintf(text, sizeof text, "%lld", value);
     return put(ctx, name, text);
 }
 
-static oh_status read_order(oh_context *ctx) {
+static oh_status read_order(oh_context* ctx) {
     oh_str customer = {NULL, 0};
     int64_t total = 0;
     char quoted[80];
@@ -68,8 +68,8 @@ static oh_status read_order(oh_context *ctx) {
     return put_int(ctx, "total", (long long)total);
 }
 
-static oh_status query_db(oh_context *ctx) {
-    const oh_db_ext *db = (const oh_db_ext *)services->get_extension(OH_EXT_DB);
+static oh_status query_db(oh_context* ctx) {
+    const oh_db_ext* db = (const oh_db_ext*)services->get_extension(OH_EXT_DB);
     oh_str rows = {NULL, 0};
     char json[64];
     oh_status st;
@@ -82,7 +82,7 @@ static oh_status query_db(oh_context *ctx) {
 }
 
 #if OH_ABI_MINOR >= 1
-static oh_status use_1_1(oh_context *ctx, const oh_step_call *call) {
+static oh_status use_1_1(oh_context* ctx, const oh_step_call* call) {
     int32_t rush = 0;
     oh_status st;
     if (OH_HAS_FIELD(call, oh_step_call, deadline_ms) &&
@@ -95,8 +95,8 @@ static oh_status use_1_1(oh_context *ctx, const oh_step_call *call) {
 }
 #endif
 
-static oh_status compat_run(void *instance, const oh_step_call *call) {
-    oh_context *ctx = call->ctx;
+static oh_status compat_run(void* instance, const oh_step_call* call) {
+    oh_context* ctx = call->ctx;
     oh_outcome outcome;
     oh_status st;
     (void)instance;
@@ -121,7 +121,7 @@ static oh_status compat_run(void *instance, const oh_step_call *call) {
     return OH_STATUS_OK;
 }
 
-static void compat_destroy(void *instance) { (void)instance; }
+static void compat_destroy(void* instance) { (void)instance; }
 
 static const oh_step_kind compat_kind = {
     sizeof(oh_step_kind), OH_STR("compat"), OH_CATEGORY_OTHER, OH_STR("records what the ABI offers"),
@@ -132,11 +132,19 @@ static const oh_step_kind compat_kind = {
     42u, /* future_kind_field */
 #endif
 };
-static const oh_step_kind *const compat_kinds[] = {&compat_kind};
+static const oh_step_kind* const compat_kinds[] = {&compat_kind};
 
 static const oh_plugin_info compat_info = {
-    sizeof(oh_plugin_info), OH_ABI_MAJOR, OH_ABI_MINOR, OH_STR(COMPAT_ID), OH_STR("1.0.0"),
-    OH_STR("tests"), OH_STR("ABI compatibility fixture"), 1, compat_kinds, NULL,
+    sizeof(oh_plugin_info),
+    OH_ABI_MAJOR,
+    OH_ABI_MINOR,
+    OH_STR(COMPAT_ID),
+    OH_STR("1.0.0"),
+    OH_STR("tests"),
+    OH_STR("ABI compatibility fixture"),
+    1,
+    compat_kinds,
+    NULL,
 #if OH_ABI_MINOR >= 2
     OH_STR("future"), /* future_info_field */
 #endif

@@ -13,11 +13,13 @@ TEST(ClientTextTest, ValidUtf8IsKeptAsItIs) {
 }
 
 TEST(ClientTextTest, EveryMalformedSequenceBecomesTheReplacementCharacter) {
-    EXPECT_EQ(validUtf8("a\xFF" "b"), "a" + kReplacement + "b");
-    EXPECT_EQ(validUtf8("\xC0\xAF"), kReplacement + kReplacement);                 // overlong '/'
+    EXPECT_EQ(validUtf8("a\xFF"
+                        "b"),
+              "a" + kReplacement + "b");
+    EXPECT_EQ(validUtf8("\xC0\xAF"), kReplacement + kReplacement);                     // overlong '/'
     EXPECT_EQ(validUtf8("\xED\xA0\x80"), kReplacement + kReplacement + kReplacement);  // a UTF-16 surrogate
-    EXPECT_EQ(validUtf8("\xF4\x90\x80\x80").find('\xF4'), std::string::npos);      // above U+10FFFF
-    EXPECT_EQ(validUtf8("end\xE2\x82"), "end" + kReplacement + kReplacement);       // cut short
+    EXPECT_EQ(validUtf8("\xF4\x90\x80\x80").find('\xF4'), std::string::npos);          // above U+10FFFF
+    EXPECT_EQ(validUtf8("end\xE2\x82"), "end" + kReplacement + kReplacement);          // cut short
 }
 
 TEST(ClientTextTest, ClientTextShowsControlCharactersAndCutsOnACharacterBoundary) {

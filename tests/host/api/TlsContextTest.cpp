@@ -80,9 +80,10 @@ TEST_F(TlsContextTest, AKeyThatIsNotTheCertificatesIsRefused) {
                   certs().serverCertificate + " (api.tls.certificate)");
     // A key of another type goes into another of OpenSSL's slots: caught by the final check.
     const std::string rsaKey = (folder_ / "rsa.key").string();
-    ASSERT_EQ(std::system(("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out '" + rsaKey +
-                           "' 2>/dev/null").c_str()),
-              0);
+    ASSERT_EQ(
+        std::system(
+            ("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out '" + rsaKey + "' 2>/dev/null").c_str()),
+        0);
     EXPECT_EQ(errorOf({certs().serverCertificate, rsaKey, ""}),
               "setting api.tls.private_key: " + rsaKey + " is not the key of the certificate in " +
                   certs().serverCertificate + " (api.tls.certificate)");
@@ -90,11 +91,11 @@ TEST_F(TlsContextTest, AKeyThatIsNotTheCertificatesIsRefused) {
 
 TEST_F(TlsContextTest, FilesWithoutPemAreRefused) {
     const std::string text = writeFile("not-pem.txt", "this is not a certificate\n");
-    EXPECT_NE(errorOf({text, certs().serverKey, ""}).find("setting api.tls.certificate: " + text +
-                                                          " holds no PEM certificate OpenSSL can use ("),
+    EXPECT_NE(errorOf({text, certs().serverKey, ""})
+                  .find("setting api.tls.certificate: " + text + " holds no PEM certificate OpenSSL can use ("),
               std::string::npos);
-    EXPECT_NE(errorOf({certs().serverCertificate, text, ""}).find("setting api.tls.private_key: " + text +
-                                                                  " holds no PEM private key OpenSSL can use ("),
+    EXPECT_NE(errorOf({certs().serverCertificate, text, ""})
+                  .find("setting api.tls.private_key: " + text + " holds no PEM private key OpenSSL can use ("),
               std::string::npos);
     EXPECT_NE(errorOf({certs().serverCertificate, certs().serverKey, text})
                   .find("setting api.tls.client_ca: " + text + " holds no PEM CA certificate OpenSSL can use ("),
@@ -104,7 +105,8 @@ TEST_F(TlsContextTest, FilesWithoutPemAreRefused) {
 TEST_F(TlsContextTest, AnEncryptedKeyIsRefusedWithoutAskingForAPassphrase) {
     const std::string encrypted = (folder_ / "encrypted.key").string();
     ASSERT_EQ(std::system(("openssl pkey -in '" + certs().serverKey + "' -aes256 -passout pass:secret-words -out '" +
-                           encrypted + "' 2>/dev/null").c_str()),
+                           encrypted + "' 2>/dev/null")
+                              .c_str()),
               0);
     EXPECT_EQ(errorOf({certs().serverCertificate, encrypted, ""}),
               "setting api.tls.private_key: " + encrypted +

@@ -51,9 +51,12 @@ protected:
     }
 
     fs::path configWith(const std::string& extra = "") {
-        return write("host.properties", "database.connection = Driver=SQLite3;Database=${config_dir}/o.db;\n"
-                                        "plugins.folders = " ORDERHOST_PLUGIN_DIR "\n"
-                                        "chains.folder = .\n" + extra);
+        return write("host.properties",
+                     "database.connection = Driver=SQLite3;Database=${config_dir}/o.db;\n"
+                     "plugins.folders = " ORDERHOST_PLUGIN_DIR
+                     "\n"
+                     "chains.folder = .\n" +
+                         extra);
     }
 
     fs::path folder_;
@@ -83,7 +86,8 @@ TEST_F(CommandsTest, InspectJsonIsOneParsableLinePerFile) {
 
 TEST_F(CommandsTest, InspectRefusesBrokenFilesWithTheReasonAndExit65) {
     const auto text = write("text.so", "hello");
-    const auto result = runOrderhost("plugins inspect " + text.string() + " " ORDERHOST_TEST_PLUGIN_DIR "/crash_on_load.so");
+    const auto result =
+        runOrderhost("plugins inspect " + text.string() + " " ORDERHOST_TEST_PLUGIN_DIR "/crash_on_load.so");
     EXPECT_EQ(result.exitCode, 65);
     EXPECT_NE(result.output.find(text.string() + " refused: not a shared library"), std::string::npos) << result.output;
     EXPECT_NE(result.output.find("crash_on_load.so refused: crashed while loading (signal 11"), std::string::npos)
@@ -91,8 +95,9 @@ TEST_F(CommandsTest, InspectRefusesBrokenFilesWithTheReasonAndExit65) {
 }
 
 TEST_F(CommandsTest, ChainsValidateAcceptsTheShippedChainWithItsPlugins) {
-    const auto result = runOrderhost("chains validate --config " + configWith().string() + " " ORDERHOST_SOURCE_DIR
-                                     "/config/chains/place-order.yaml", ORDERHOST_SOURCE_DIR);
+    const auto result = runOrderhost("chains validate --config " + configWith().string() +
+                                         " " ORDERHOST_SOURCE_DIR "/config/chains/place-order.yaml",
+                                     ORDERHOST_SOURCE_DIR);
     EXPECT_EQ(result.exitCode, 0) << result.output;
     EXPECT_NE(result.output.find("place-order.yaml: ok"), std::string::npos) << result.output;
 }
@@ -100,48 +105,55 @@ TEST_F(CommandsTest, ChainsValidateAcceptsTheShippedChainWithItsPlugins) {
 TEST_F(CommandsTest, ChainsValidateAcceptsEveryShippedChain) {
     const std::string dir = ORDERHOST_SOURCE_DIR "/config/chains/";
     std::string files;
-    for (const char* name : {"place-order", "place-goods", "place-service", "place-custom", "cancel-order", "return-order"})
+    for (const char* name :
+         {"place-order", "place-goods", "place-service", "place-custom", "cancel-order", "return-order"})
         files += " " + dir + name + ".yaml";
     const auto result = runOrderhost("chains validate --config " + configWith().string() + files, ORDERHOST_SOURCE_DIR);
     EXPECT_EQ(result.exitCode, 0) << result.output;
     for (const char* name : {"place-goods", "place-service", "place-custom", "cancel-order", "return-order"})
-        EXPECT_NE(result.output.find(std::string(name) + ".yaml: ok"), std::string::npos) << name << "\n" << result.output;
+        EXPECT_NE(result.output.find(std::string(name) + ".yaml: ok"), std::string::npos) << name << "\n"
+                                                                                          << result.output;
 }
 
 TEST_F(CommandsTest, ChainsValidateNamesFileLineAndTheRefusingPlugin) {
-    const auto chain = write("bad.yaml", "name: bad\nversion: 1\ntrigger: place_order\nsteps:\n"
-                                         "  - name: validate\n    plugin: orderhost.validation\n    step: validate\n"
-                                         "    config:\n      catalog:\n        SKU-1: { price: -5 }\n"
-                                         "  - name: ghost\n    plugin: no.such\n    step: x\n");
+    const auto chain = write("bad.yaml",
+                             "name: bad\nversion: 1\ntrigger: place_order\nsteps:\n"
+                             "  - name: validate\n    plugin: orderhost.validation\n    step: validate\n"
+                             "    config:\n      catalog:\n        SKU-1: { price: -5 }\n"
+                             "  - name: ghost\n    plugin: no.such\n    step: x\n");
     const auto result = runOrderhost("chains validate --config " + configWith().string() + " " + chain.string());
     EXPECT_EQ(result.exitCode, 65) << result.output;
     EXPECT_NE(result.output.find(chain.string() + ":9:7: step 'validate': plugin orderhost.validation refused"),
-              std::string::npos) << result.output;
+              std::string::npos)
+        << result.output;
     EXPECT_NE(result.output.find(chain.string() + ":11:5: step 'ghost': unknown plugin 'no.such'"), std::string::npos)
         << result.output;
 }
 
 TEST_F(CommandsTest, InspectWarnsAboutExtraExportsAndRefusesGnuUniqueSymbols) {
-    const auto result = runOrderhost("plugins inspect " ORDERHOST_TEST_PLUGIN_DIR "/extra_export.so "
-                                     ORDERHOST_TEST_PLUGIN_DIR "/gnu_unique.so");
+    const auto result = runOrderhost("plugins inspect " ORDERHOST_TEST_PLUGIN_DIR
+                                     "/extra_export.so " ORDERHOST_TEST_PLUGIN_DIR "/gnu_unique.so");
     EXPECT_EQ(result.exitCode, 65) << result.output;
     EXPECT_NE(result.output.find("warning: plugin " ORDERHOST_TEST_PLUGIN_DIR "/extra_export.so exports 1 symbol(s) "
                                  "besides orderhost_plugin_entry: fixture_extra_export;"),
-              std::string::npos) << result.output;
+              std::string::npos)
+        << result.output;
     EXPECT_NE(result.output.find("id:          test.extra"), std::string::npos) << result.output;
     EXPECT_NE(result.output.find("plugin " ORDERHOST_TEST_PLUGIN_DIR "/gnu_unique.so refused: exports GNU unique "
                                  "symbol(s) fixture_header_state::entry_calls"),
-              std::string::npos) << result.output;
+              std::string::npos)
+        << result.output;
 }
 
 TEST_F(CommandsTest, InspectRefusesEveryFileOfAnIdClaimedTwice) {
-    const auto result = runOrderhost("plugins inspect " ORDERHOST_TEST_PLUGIN_DIR "/good.so "
-                                     ORDERHOST_TEST_PLUGIN_DIR "/good_twin.so " ORDERHOST_TEST_PLUGIN_DIR "/other.so");
+    const auto result = runOrderhost("plugins inspect " ORDERHOST_TEST_PLUGIN_DIR "/good.so " ORDERHOST_TEST_PLUGIN_DIR
+                                     "/good_twin.so " ORDERHOST_TEST_PLUGIN_DIR "/other.so");
     EXPECT_EQ(result.exitCode, 65) << result.output;
     for (const char* file : {"good.so", "good_twin.so"}) {
         EXPECT_NE(result.output.find(std::string(file) + " refused: duplicate plugin id 'test.good': claimed by " +
                                      ORDERHOST_TEST_PLUGIN_DIR "/good.so, " ORDERHOST_TEST_PLUGIN_DIR "/good_twin.so"),
-                  std::string::npos) << result.output;
+                  std::string::npos)
+            << result.output;
     }
     EXPECT_NE(result.output.find("id:          test.other"), std::string::npos) << result.output;
 }
@@ -156,7 +168,8 @@ TEST_F(CommandsTest, PinPrintsOneReviewableLinePerPluginThatTheHostAccepts) {
     char hash[65] = {};
     ASSERT_EQ(std::fread(hash, 1, 64, sha256sum), 64u);
     ::pclose(sha256sum);
-    const std::string creditLine = std::string(hash) + "  orderhost.credit  " ORDERHOST_PLUGIN_DIR "/orderhost-credit.so\n";
+    const std::string creditLine =
+        std::string(hash) + "  orderhost.credit  " ORDERHOST_PLUGIN_DIR "/orderhost-credit.so\n";
     EXPECT_NE(result.output.find(creditLine), std::string::npos) << result.output;
     EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 13) << result.output;
     EXPECT_LT(result.output.find("orderhost-billing.so"), result.output.find("orderhost-validation.so"));
@@ -179,13 +192,16 @@ TEST_F(CommandsTest, PinRefusesWhatTheHostWouldRefuseAndStillPrintsTheOthers) {
     EXPECT_NE(result.output.find("  test.good  " + (folder_ / "p" / "good.so").string() + "\n"), std::string::npos)
         << result.output;
     EXPECT_NE(result.output.find("plugins pin: " + (folder_ / "missing").string() + " does not exist"),
-              std::string::npos) << result.output;
+              std::string::npos)
+        << result.output;
     EXPECT_NE(result.output.find("plugin " + (folder_ / "p" / "notes.so").string() +
                                  " refused: not a shared library (no ELF header)"),
-              std::string::npos) << result.output;
+              std::string::npos)
+        << result.output;
     EXPECT_NE(result.output.find("plugin " + (folder_ / "p" / "other.so").string() +
                                  " refused: the file is writable by its group (mode 0664)"),
-              std::string::npos) << result.output;
+              std::string::npos)
+        << result.output;
     EXPECT_EQ(result.output.find("test.other"), std::string::npos) << result.output;
 
     // A host configured without the permission checks pins what it would load.
@@ -202,7 +218,8 @@ TEST_F(CommandsTest, AMalformedPinFileIsAConfigurationErrorNamingTheLine) {
     EXPECT_EQ(result.exitCode, 78) << result.output;
     EXPECT_NE(result.output.find("configuration error: setting plugins.pins: " + (folder_ / "plugins.pins").string() +
                                  ":2: 'not-a-hash' is not a SHA-256"),
-              std::string::npos) << result.output;
+              std::string::npos)
+        << result.output;
 }
 
 // An integrator's folder next to the reference plugins, as an administrator would configure it.
@@ -210,20 +227,25 @@ TEST_F(CommandsTest, ChainsValidateFailsNamingEachRefusedPluginOfItsFolders) {
     fs::create_directories(folder_ / "extra");
     fs::copy_file(ORDERHOST_TEST_PLUGIN_DIR "/gnu_unique.so", folder_ / "extra" / "gnu_unique.so");
     fs::copy_file(ORDERHOST_PLUGIN_DIR "/orderhost-credit.so", folder_ / "extra" / "my-credit.so");
-    const auto config = write("host.properties", "database.connection = Driver=SQLite3;Database=${config_dir}/o.db;\n"
-                                                 "plugins.folders = " ORDERHOST_PLUGIN_DIR ", extra\n"
-                                                 "chains.folder = .\n");
-    const auto result = runOrderhost("chains validate --config " + config.string() + " " ORDERHOST_SOURCE_DIR
-                                     "/config/chains/place-order.yaml", ORDERHOST_SOURCE_DIR);
+    const auto config = write("host.properties",
+                              "database.connection = Driver=SQLite3;Database=${config_dir}/o.db;\n"
+                              "plugins.folders = " ORDERHOST_PLUGIN_DIR
+                              ", extra\n"
+                              "chains.folder = .\n");
+    const auto result = runOrderhost(
+        "chains validate --config " + config.string() + " " ORDERHOST_SOURCE_DIR "/config/chains/place-order.yaml",
+        ORDERHOST_SOURCE_DIR);
     EXPECT_EQ(result.exitCode, 78) << result.output;
     EXPECT_NE(result.output.find("plugin " + (folder_ / "extra" / "gnu_unique.so").string() +
                                  " refused: exports GNU unique symbol(s)"),
-              std::string::npos) << result.output;
+              std::string::npos)
+        << result.output;
     const std::string both = "duplicate plugin id 'orderhost.credit': claimed by 2 files (" +
                              fs::path(ORDERHOST_PLUGIN_DIR "/orderhost-credit.so").lexically_normal().string() + ", " +
                              (folder_ / "extra" / "my-credit.so").string() + ")";
     EXPECT_NE(result.output.find("plugin " + (folder_ / "extra" / "my-credit.so").string() + " refused: " + both),
-              std::string::npos) << result.output;
+              std::string::npos)
+        << result.output;
     EXPECT_NE(result.output.find("orderhost-credit.so refused: " + both), std::string::npos) << result.output;
 }
 
@@ -238,7 +260,8 @@ TEST_F(CommandsTest, AnUnknownSettingIsRefusedWithFileAndLine) {
     const auto config = configWith("# comment\nhttp.prot = 9000\n");
     const auto result = runOrderhost("--config " + config.string());
     EXPECT_EQ(result.exitCode, 78) << result.output;
-    EXPECT_NE(result.output.find(config.string() + ":5: unknown setting 'http.prot'"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find(config.string() + ":5: unknown setting 'http.prot'"), std::string::npos)
+        << result.output;
 }
 
 // Issue 14: -D was "Unknown option"; `config show` prints what the host would run with.
@@ -246,10 +269,12 @@ TEST_F(CommandsTest, ConfigShowPrintsTheEffectiveSettingsWithTheirOrigin) {
     const auto config = configWith("http.port = 9100\n");
     fs::create_directories(folder_ / "conf.d");
     write("conf.d/50-node.properties", "log.level = debug\n");
-    const auto result = runOrderhost("config show --config " + config.string() + " -D http.port=9200 --define=engine.lease_ms=900");
+    const auto result =
+        runOrderhost("config show --config " + config.string() + " -D http.port=9200 --define=engine.lease_ms=900");
     EXPECT_EQ(result.exitCode, 0) << result.output;
     EXPECT_NE(result.output.find("http.port = 9200    # -D http.port\n"), std::string::npos) << result.output;
-    EXPECT_NE(result.output.find("engine.lease_ms = 900    # -D engine.lease_ms\n"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("engine.lease_ms = 900    # -D engine.lease_ms\n"), std::string::npos)
+        << result.output;
     EXPECT_NE(result.output.find("log.level = debug    # " + (folder_ / "conf.d/50-node.properties").string() + ":1\n"),
               std::string::npos)
         << result.output;

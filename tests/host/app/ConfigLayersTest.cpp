@@ -111,9 +111,10 @@ TEST_F(ConfigLayersTest, TheDescriptionMasksSecretsAndNamesEveryOrigin) {
         ConfigLayers::load(main_, {}, {"log.format=json", "events.webhook_secret=hook-secret-0123456789"});
     const std::string text = describeSettings(layers);
     EXPECT_EQ(text.find("hook-secret"), std::string::npos) << text;
-    const ConfigLayers urls = ConfigLayers::load(
-        main_, {}, {"events.webhooks=http://relay:pw-1@erp.example/hooks, https://crm.example/in",
-                    "events.amqp_url=amqp://orderhost:pw-2@mq.example:5672/%2F"});
+    const ConfigLayers urls =
+        ConfigLayers::load(main_, {},
+                           {"events.webhooks=http://relay:pw-1@erp.example/hooks, https://crm.example/in",
+                            "events.amqp_url=amqp://orderhost:pw-2@mq.example:5672/%2F"});
     const std::string shown = describeSettings(urls);
     EXPECT_EQ(shown.find("pw-1"), std::string::npos) << shown;
     EXPECT_EQ(shown.find("pw-2"), std::string::npos) << shown;

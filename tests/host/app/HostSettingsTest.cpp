@@ -5,9 +5,9 @@
 #include <Poco/Util/PropertyFileConfiguration.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cstdio>
 #include <fstream>
-#include <unistd.h>
 
 namespace orderhost::app {
 namespace {
@@ -25,7 +25,8 @@ protected:
 
     HostSettings read(const std::string& extra) {
         std::ofstream(file_) << "database.connection = Driver=SQLite3;Database=/tmp/x.db;\n"
-                             << "plugins.folders = /tmp\nchains.folder = /tmp\n" << extra;
+                             << "plugins.folders = /tmp\nchains.folder = /tmp\n"
+                             << extra;
         Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> config(new Poco::Util::PropertyFileConfiguration(file_));
         return readHostSettings(file_, *config);
     }
@@ -43,9 +44,10 @@ protected:
 };
 
 TEST_F(HostSettingsTest, NamedDatasourcesLeasesAndWebhooksAreRead) {
-    const HostSettings s = read("datasource.erp.connection = Driver=SQLite3;Database=${config_dir}/erp.db;\n"
-                                "datasource.erp.pool_size = 3\nengine.host_id = host-a\nengine.lease_ms = 1500\nengine.crash_limit = 5\n"
-                                "events.webhooks = http://127.0.0.1:9000/hook, http://crm.local/events\n");
+    const HostSettings s = read(
+        "datasource.erp.connection = Driver=SQLite3;Database=${config_dir}/erp.db;\n"
+        "datasource.erp.pool_size = 3\nengine.host_id = host-a\nengine.lease_ms = 1500\nengine.crash_limit = 5\n"
+        "events.webhooks = http://127.0.0.1:9000/hook, http://crm.local/events\n");
     ASSERT_EQ(s.datasources.count("erp"), 1u);
     EXPECT_EQ(s.datasources.at("erp").connection, "Driver=SQLite3;Database=/tmp/erp.db;");
     EXPECT_EQ(s.datasources.at("erp").poolSize, 3);
@@ -60,9 +62,10 @@ TEST_F(HostSettingsTest, HttpLimitsAndTheShutdownBoundAreRead) {
     EXPECT_EQ(defaults.httpRequestTimeoutMs, 10000);
     EXPECT_EQ(defaults.httpMaxConnectionsPerClient, 0);
     EXPECT_EQ(defaults.shutdownTimeoutSeconds, 30);
-    const HostSettings s = read("http.request_timeout_ms = 2500\nhttp.max_connections = 300\n"
-                                "http.max_connections_per_client = 8\nhttp.retry_after_s = 4\n"
-                                "host.shutdown_timeout_s = 5\n");
+    const HostSettings s = read(
+        "http.request_timeout_ms = 2500\nhttp.max_connections = 300\n"
+        "http.max_connections_per_client = 8\nhttp.retry_after_s = 4\n"
+        "host.shutdown_timeout_s = 5\n");
     EXPECT_EQ(s.httpRequestTimeoutMs, 2500);
     EXPECT_EQ(s.httpMaxConnections, 300);
     EXPECT_EQ(s.httpMaxConnectionsPerClient, 8);
@@ -79,8 +82,9 @@ TEST_F(HostSettingsTest, LogFormatAndTheRotatingLogFileAreRead) {
     const HostSettings defaults = read("");
     EXPECT_EQ(defaults.logFormat, "text");
     EXPECT_EQ(defaults.logFile, "");
-    const HostSettings s = read("log.format = json\nlog.file = logs/orderhost.log\nlog.max_size_mb = 20\n"
-                                "log.max_files = 3\n");
+    const HostSettings s = read(
+        "log.format = json\nlog.file = logs/orderhost.log\nlog.max_size_mb = 20\n"
+        "log.max_files = 3\n");
     EXPECT_EQ(s.logFormat, "json");
     EXPECT_EQ(s.logFile, "/tmp/logs/orderhost.log");
     EXPECT_EQ(s.logMaxSizeMb, 20);
@@ -95,8 +99,9 @@ TEST_F(HostSettingsTest, IsolationAndTheStepWorkerCountAreRead) {
     EXPECT_TRUE(defaults.pluginIsolate.empty());
     EXPECT_FALSE(defaults.pluginIsolateAll);
     EXPECT_EQ(defaults.pluginIsolateWorkers, 1);
-    const HostSettings s = read("engine.step_workers = 8\nplugins.isolate = com.vendor.pay, orderhost.billing\n"
-                                "plugins.isolate_workers = 3\n");
+    const HostSettings s = read(
+        "engine.step_workers = 8\nplugins.isolate = com.vendor.pay, orderhost.billing\n"
+        "plugins.isolate_workers = 3\n");
     EXPECT_EQ(s.stepWorkers, 8);
     EXPECT_EQ(s.pluginIsolate, (std::set<std::string>{"com.vendor.pay", "orderhost.billing"}));
     EXPECT_FALSE(s.pluginIsolateAll);
@@ -104,10 +109,12 @@ TEST_F(HostSettingsTest, IsolationAndTheStepWorkerCountAreRead) {
     EXPECT_TRUE(read("plugins.isolate = *\n").pluginIsolateAll);
     EXPECT_EQ(errorOf("engine.step_workers = 0\n"), "setting engine.step_workers must be between 1 and 4096, got 0");
     EXPECT_EQ(errorOf("engine.step_workers = lots\n"), "setting engine.step_workers must be an integer, got 'lots'");
-    EXPECT_EQ(errorOf("plugins.isolate_workers = 0\n"), "setting plugins.isolate_workers must be between 1 and 64, got 0");
+    EXPECT_EQ(errorOf("plugins.isolate_workers = 0\n"),
+              "setting plugins.isolate_workers must be between 1 and 64, got 0");
     EXPECT_EQ(defaults.backgroundRuns, 4);
     EXPECT_EQ(read("engine.background_runs = 12\n").backgroundRuns, 12);
-    EXPECT_EQ(errorOf("engine.background_runs = 0\n"), "setting engine.background_runs must be between 1 and 256, got 0");
+    EXPECT_EQ(errorOf("engine.background_runs = 0\n"),
+              "setting engine.background_runs must be between 1 and 256, got 0");
 }
 
 // Issue 13: the pin file is relative to the config file's folder and read at start.
@@ -132,15 +139,19 @@ TEST_F(HostSettingsTest, PinsAndPermissionChecksAreRead) {
 
 TEST_F(HostSettingsTest, MistakesNameTheSettingAndWhere) {
     EXPECT_EQ(errorOf("datasource.orderhost.connection = x\n"),
-              file_ + ":4: datasource name 'orderhost' must be 1 to 64 of a-z, 0-9, '_' and '-', and not 'orderhost' (the host's own)");
+              file_ +
+                  ":4: datasource name 'orderhost' must be 1 to 64 of a-z, 0-9, '_' and '-', and not 'orderhost' (the "
+                  "host's own)");
     EXPECT_EQ(errorOf("datasource.erp.user = x\n"), file_ + ":4: unknown setting 'datasource.erp.user'");
     EXPECT_EQ(errorOf("datasource.erp.pool_size = 2\n"), "setting datasource.erp.connection is required");
     EXPECT_EQ(errorOf("engine.lease_ms = 10\n"), "setting engine.lease_ms must be between 200 and 3600000, got 10");
-    EXPECT_NE(errorOf("events.webhooks = ftp://crm.local/events\n").find("is not an http:// or https://host[:port]/path URL"),
-              std::string::npos);
+    EXPECT_NE(
+        errorOf("events.webhooks = ftp://crm.local/events\n").find("is not an http:// or https://host[:port]/path URL"),
+        std::string::npos);
     EXPECT_EQ(read("events.webhooks = https://crm.local/events\n").webhookUrls,
               std::vector<std::string>{"https://crm.local/events"});
-    EXPECT_NE(errorOf("events.webhook_ca_file = no-such-ca.pem\n").find("setting events.webhook_ca_file: /tmp/no-such-ca.pem is not a readable file"),
+    EXPECT_NE(errorOf("events.webhook_ca_file = no-such-ca.pem\n")
+                  .find("setting events.webhook_ca_file: /tmp/no-such-ca.pem is not a readable file"),
               std::string::npos);
     EXPECT_NE(errorOf("events.webhooks = not a url\n").find("setting events.webhooks: 'not a url'"), std::string::npos);
 }

@@ -68,7 +68,8 @@ TEST(PluginScaffold, WritesTheTemplateWithEveryNameReplaced) {
     EXPECT_EQ(source.find("tagging"), std::string::npos);
     const std::string cmake = readFile(dir / "CMakeLists.txt");
     EXPECT_NE(cmake.find("orderhost_add_plugin(fraud-check LANGUAGE C SOURCES src/fraud_check_step.c)"),
-              std::string::npos) << cmake;
+              std::string::npos)
+        << cmake;
     EXPECT_TRUE(fs::exists(dir / "tests/fraud_check_step_test.c"));
     fs::remove_all(dir);
 }

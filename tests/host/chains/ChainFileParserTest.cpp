@@ -62,15 +62,19 @@ TEST(ChainFileParser, EmptyConfigMeansEmptyObject) {
 }
 
 TEST(ChainFileParser, YamlSyntaxErrorsHaveALocation) {
-    EXPECT_EQ(errorsOf("name: c\nsteps: [1, 2\nversion: 1\n"), Errors{"3:8: YAML syntax error: end of sequence flow not found"});
+    EXPECT_EQ(errorsOf("name: c\nsteps: [1, 2\nversion: 1\n"),
+              Errors{"3:8: YAML syntax error: end of sequence flow not found"});
     EXPECT_EQ(errorsOf("name: c\nversion: 1: 2\n"), Errors{"2:11: YAML syntax error: illegal map value"});
     EXPECT_EQ(errorsOf("steps: *nowhere\n"), Errors{"1:8: YAML syntax error: the referenced anchor is not defined"});
 }
 
 TEST(ChainFileParser, UnknownFieldsNameTheAllowedOnes) {
-    EXPECT_EQ(errorsOf(kHead + "timeout: 5\nsteps:\n" + kStep + "    atempts: 2\n"),
-              (Errors{"4:1: unknown field \"timeout\" in the chain; allowed fields: name, version, trigger, description, steps, cancellable_until",
-                      "9:5: unknown field \"atempts\" in step 1; allowed fields: name, plugin, step, attempts, backoff_ms, max_backoff_ms, timeout_ms, on_failure, signal_timeout_ms, on_signal_timeout, config, when"}));
+    EXPECT_EQ(
+        errorsOf(kHead + "timeout: 5\nsteps:\n" + kStep + "    atempts: 2\n"),
+        (Errors{"4:1: unknown field \"timeout\" in the chain; allowed fields: name, version, trigger, description, "
+                "steps, cancellable_until",
+                "9:5: unknown field \"atempts\" in step 1; allowed fields: name, plugin, step, attempts, backoff_ms, "
+                "max_backoff_ms, timeout_ms, on_failure, signal_timeout_ms, on_signal_timeout, config, when"}));
 }
 
 TEST(ChainFileParser, ReadsTimeoutsAndPolicies) {
@@ -95,7 +99,8 @@ TEST(ChainFileParser, DefaultsAreCompensateAndThirtySeconds) {
 }
 
 TEST(ChainFileParser, RefusesUnknownPoliciesAndTimeoutsOutOfRange) {
-    EXPECT_EQ(errorsOf(kHead + "steps:\n" + kStep + "    on_failure: ignore\n    timeout_ms: 0\n"
+    EXPECT_EQ(errorsOf(kHead + "steps:\n" + kStep +
+                       "    on_failure: ignore\n    timeout_ms: 0\n"
                        "    on_signal_timeout: wait\n"),
               (Errors{"8:17: \"on_failure\" must be one of compensate, fail, hold, continue, got \"ignore\"",
                       "9:17: \"timeout_ms\" must be between 1 and 3600000, got 0",
@@ -115,7 +120,8 @@ TEST(ChainFileParser, WrongTypes) {
                       "2:10: \"version\" must be an integer, got a quoted string",
                       "3:10: \"trigger\" must be a string, got a mapping",
                       "5:3: \"steps\" must be a sequence of steps, got a mapping"}));
-    EXPECT_EQ(errorsOf("name: c\nversion: 1.5\ntrigger: place_order\nsteps:\n  - just-a-name\n  - name:\n    plugin: p\n    step: k\n    attempts: many\n    config: [1]\n"),
+    EXPECT_EQ(errorsOf("name: c\nversion: 1.5\ntrigger: place_order\nsteps:\n  - just-a-name\n  - name:\n    plugin: "
+                       "p\n    step: k\n    attempts: many\n    config: [1]\n"),
               (Errors{"2:10: \"version\" must be an integer, got a floating-point number",
                       "5:5: each step must be a mapping (name:, plugin:, step:), got a string",
                       "6:5: \"name\" must be a string, got null (an empty value)",
@@ -124,13 +130,18 @@ TEST(ChainFileParser, WrongTypes) {
 }
 
 TEST(ChainFileParser, BadValues) {
-    EXPECT_EQ(errorsOf("name: Place_Order\nversion: 0\ntrigger: shout\nsteps:\n  - name: s\n    plugin: has space\n    step: k\n    attempts: 101\n"),
+    EXPECT_EQ(errorsOf("name: Place_Order\nversion: 0\ntrigger: shout\nsteps:\n  - name: s\n    plugin: has space\n    "
+                       "step: k\n    attempts: 101\n"),
               (Errors{"1:7: \"name\" must be 1 to 64 of lowercase letters, digits and '-', got \"Place_Order\"",
                       "2:10: \"version\" must be between 1 and 2147483647, got 0",
-                      "3:10: \"trigger\" must be one of place_order, cancel_order, return_order, service_order, custom_order, got \"shout\"",
+                      "3:10: \"trigger\" must be one of place_order, cancel_order, return_order, service_order, "
+                      "custom_order, got \"shout\"",
                       "6:13: \"plugin\" must be 1 to 128 of letters, digits and . _ - (a plugin id), got \"has space\"",
                       "8:15: \"attempts\" must be between 1 and 100, got 101"}));
-    EXPECT_EQ(errorsOf("name: " + std::string(65, 'a') + "\nversion: 99999999999\ntrigger: place_order\nsteps:\n" + kStep).size(), 2u);
+    EXPECT_EQ(
+        errorsOf("name: " + std::string(65, 'a') + "\nversion: 99999999999\ntrigger: place_order\nsteps:\n" + kStep)
+            .size(),
+        2u);
 }
 
 TEST(ChainFileParser, DuplicateStepNamesPointAtTheSecond) {
@@ -150,7 +161,8 @@ TEST(ChainFileParser, DuplicateKeys) {
 TEST(ChainFileParser, WholeFileProblems) {
     EXPECT_EQ(errorsOf(""), Errors{"1:1: the file holds no chain definition"});
     EXPECT_EQ(errorsOf("# only a comment\n"), Errors{"1:1: the file holds no chain definition"});
-    EXPECT_EQ(errorsOf("- a\n- b\n"), Errors{"1:1: a chain file must be a mapping (name:, version:, trigger:, steps:), got a sequence"});
+    EXPECT_EQ(errorsOf("- a\n- b\n"),
+              Errors{"1:1: a chain file must be a mapping (name:, version:, trigger:, steps:), got a sequence"});
     EXPECT_EQ(errorsOf(kHead + "steps:\n" + kStep + "---\nname: other\n"),
               Errors{"9:1: a chain file holds exactly one YAML document; found a second one"});
     const auto big = parseChainText(std::string(kMaxChainFileBytes + 1, '#'), "big.yaml");
@@ -205,7 +217,8 @@ TEST(ChainFileParser, BillionLaughsAcrossStepsSharesOneBudget) {
 }
 
 TEST(ChainFileParser, CollectsAllErrorsOfAFile) {
-    EXPECT_EQ(errorsOf("name: X\nversion: -1\nsteps:\n  - name: A\n    plugin: p\n    step: k\n    extra: 1\n").size(), 5u);
+    EXPECT_EQ(errorsOf("name: X\nversion: -1\nsteps:\n  - name: A\n    plugin: p\n    step: k\n    extra: 1\n").size(),
+              5u);
 }
 
 }  // namespace

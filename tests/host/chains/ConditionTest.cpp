@@ -174,7 +174,8 @@ TEST(Condition, PathsAndStringValuesMustBeUtf8) {
 
 TEST(Condition, EmptyAndWrongLists) {
     EXPECT_EQ(whenErrorsOf(" {all: []}\n"), Errors{"8:17: \"all\" is empty: list at least one condition"});
-    EXPECT_EQ(whenErrorsOf("\n      path: /a\n      in: []\n"), Errors{"10:11: \"in\" is empty: list at least one value"});
+    EXPECT_EQ(whenErrorsOf("\n      path: /a\n      in: []\n"),
+              Errors{"10:11: \"in\" is empty: list at least one value"});
     EXPECT_EQ(whenErrorsOf("\n      any: {path: /a, exists: true}\n"),
               Errors{"9:12: \"any\" must be a sequence of conditions, got a mapping"});
     EXPECT_EQ(whenErrorsOf("\n      path: /a\n      in: vip\n"),
@@ -301,7 +302,8 @@ TEST(Condition, TheShippedExampleChainIsValid) {
         parseChainFile(std::string(ORDERHOST_CHAINS_TEST_DATA) + "/../../../../config/chains/place-order.yaml");
     ASSERT_TRUE(result.ok()) << result.errors.at(0).toString();
     const auto& steps = result.chain->steps;
-    const auto confirmAt = std::find_if(steps.begin(), steps.end(), [](const StepDefinition& s) { return s.name == "confirm"; });
+    const auto confirmAt =
+        std::find_if(steps.begin(), steps.end(), [](const StepDefinition& s) { return s.name == "confirm"; });
     ASSERT_NE(confirmAt, steps.end());
     const StepDefinition& confirm = *confirmAt;
     ASSERT_NE(confirm.when, nullptr);

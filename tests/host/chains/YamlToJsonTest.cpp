@@ -31,8 +31,7 @@ TEST(YamlToJson, QuotedAndStrTaggedScalarsStayStrings) {
 }
 
 TEST(YamlToJson, IntegersStayExactInt64) {
-    EXPECT_EQ(convert("v: [9223372036854775807, -9223372036854775808]"),
-              "[9223372036854775807,-9223372036854775808]");
+    EXPECT_EQ(convert("v: [9223372036854775807, -9223372036854775808]"), "[9223372036854775807,-9223372036854775808]");
     EXPECT_EQ(convert("v: 9223372036854775808"), "ERROR line 1: integer 9223372036854775808 does not fit in 64 bits");
     EXPECT_EQ(convert("v: 0xFFFFFFFFFFFFFFFF"), "ERROR line 1: integer 0xFFFFFFFFFFFFFFFF does not fit in 64 bits");
 }
@@ -95,8 +94,9 @@ TEST(YamlToJson, InvalidUtf8IsRefused) {
 
 TEST(YamlToJson, DescribesNodes) {
     const YAML::Node node = YAML::Load("[{}, [], ~, true, 1, 1.5, x, 'y']");
-    const char* expected[] = {"a mapping", "a sequence", "null (an empty value)", "a boolean", "an integer",
-                              "a floating-point number", "a string", "a quoted string"};
+    const char* expected[] = {"a mapping", "a sequence",     "null (an empty value)",
+                              "a boolean", "an integer",     "a floating-point number",
+                              "a string",  "a quoted string"};
     for (std::size_t i = 0; i < 8; ++i) EXPECT_EQ(describeNode(node[i]), expected[i]) << i;
 }
 

@@ -51,8 +51,8 @@ TEST(JsonCodec, ClassifiesTypes) {
     const auto parsed = parseJsonValue(R"([null,true,1,18446744073709551615,1.0,"s",[],{}])", JsonLimits{});
     ASSERT_TRUE(parsed.ok());
     const auto array = parsed.value.extract<Poco::JSON::Array::Ptr>();
-    const JsonType expected[] = {JsonType::Null,    JsonType::Boolean, JsonType::Integer, JsonType::Integer,
-                                 JsonType::Number,  JsonType::String,  JsonType::Array,   JsonType::Object};
+    const JsonType expected[] = {JsonType::Null,   JsonType::Boolean, JsonType::Integer, JsonType::Integer,
+                                 JsonType::Number, JsonType::String,  JsonType::Array,   JsonType::Object};
     for (unsigned i = 0; i < 8; ++i) EXPECT_EQ(jsonTypeOf(array->get(i)), expected[i]) << i;
     EXPECT_EQ(asInt64(array->get(2)), 1);
     EXPECT_FALSE(asInt64(array->get(3)));  // above int64

@@ -117,8 +117,7 @@ TEST(JsonDocument, SetCreatesParentsAndAppends) {
     EXPECT_EQ(doc.set("/notes/0", "\"replaced\""), Status::Ok);
     EXPECT_EQ(doc.set("/events/-/at", "17"), Status::Ok);
     EXPECT_EQ(doc.set("/a", "[1,2]"), Status::Ok);
-    EXPECT_EQ(doc.toJson(),
-              R"({"a":[1,2],"x":{"y":{"z":"deep"}},"notes":["replaced",{"n":2}],"events":[{"at":17}]})");
+    EXPECT_EQ(doc.toJson(), R"({"a":[1,2],"x":{"y":{"z":"deep"}},"notes":["replaced",{"n":2}],"events":[{"at":17}]})");
 }
 
 TEST(JsonDocument, SetErrorsLeaveTheDocumentUnchanged) {
@@ -147,7 +146,7 @@ TEST(JsonDocument, SetCannotExceedTheDepthLimit) {
     JsonLimits limits;
     limits.maxDepth = 4;
     JsonDocument doc(limits);
-    EXPECT_EQ(doc.set("/a/b", "[[1]]"), Status::Ok);     // depth 2 + 2 = 4
+    EXPECT_EQ(doc.set("/a/b", "[[1]]"), Status::Ok);  // depth 2 + 2 = 4
     EXPECT_EQ(doc.set("/a/c", "[[[1]]]"), Status::InvalidArgument);
     EXPECT_EQ(doc.set("/a/b/c/d/e", "1"), Status::InvalidArgument);
     EXPECT_TRUE(JsonDocument::parse(doc.toJson(), limits).ok());
@@ -162,7 +161,7 @@ TEST(JsonDocument, SetCannotGrowTheDocumentBeyondTheSizeLimit) {
     for (int i = 0; i < 100; ++i) EXPECT_EQ(doc.set("/a", fifty), Status::Ok);  // replacing does not grow it
     EXPECT_EQ(doc.set("/b", fifty), Status::Ok);
     EXPECT_EQ(doc.set("/c", fifty), Status::Ok);
-    ASSERT_EQ(doc.toJson().size(), 166u);                                  // 34 bytes left: ,"d": + 29
+    ASSERT_EQ(doc.toJson().size(), 166u);  // 34 bytes left: ,"d": + 29
     EXPECT_EQ(doc.set("/d", '"' + std::string(28, 'x') + '"'), Status::InvalidArgument);
     EXPECT_EQ(doc.set("/d", "[ " + std::string(100, ' ') + '"' + std::string(25, 'x') + "\" ]"), Status::Ok);
     EXPECT_EQ(doc.toJson().size(), limits.maxBytes);

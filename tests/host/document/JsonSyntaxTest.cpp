@@ -29,17 +29,39 @@ TEST(JsonSyntax, ReportsLineAndColumn) {
 }
 
 TEST(JsonSyntax, RejectsMalformedInput) {
-    for (const char* text : {"", "   ", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "-", "+1", "1e",
-                             "NaN", "Infinity", "'a'", "{a:1}", "/*c*/{}", "{} x", "[1 2]",
-                             "\"\\x\"", "\"\\u12\"", "\"tab\there\"", "\"\\ud800\"", "\"\\udc00\"",
-                             "\"\\ud800\\u0041\"", "\xef\xbb\xbf{}", "\"unterminated"}) {
+    for (const char* text : {"",
+                             "   ",
+                             "{",
+                             "[1,]",
+                             "{\"a\":1,}",
+                             "01",
+                             "1.",
+                             ".5",
+                             "-",
+                             "+1",
+                             "1e",
+                             "NaN",
+                             "Infinity",
+                             "'a'",
+                             "{a:1}",
+                             "/*c*/{}",
+                             "{} x",
+                             "[1 2]",
+                             "\"\\x\"",
+                             "\"\\u12\"",
+                             "\"tab\there\"",
+                             "\"\\ud800\"",
+                             "\"\\udc00\"",
+                             "\"\\ud800\\u0041\"",
+                             "\xef\xbb\xbf{}",
+                             "\"unterminated"}) {
         EXPECT_TRUE(check(text)) << text;
     }
 }
 
 TEST(JsonSyntax, RejectsInvalidUtf8) {
-    for (const char* text : {"\"\xff\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"",
-                             "\"\xe2\x82\"", "\"\x80\""}) {
+    for (const char* text :
+         {"\"\xff\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"", "\"\xe2\x82\"", "\"\x80\""}) {
         EXPECT_TRUE(check(text)) << text;
     }
     EXPECT_FALSE(check("\"\xe2\x82\xac \xf0\x9f\x98\x80\""));

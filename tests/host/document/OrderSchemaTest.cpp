@@ -41,7 +41,8 @@ TEST(OrderSchema, AcceptsAFullOrder) { EXPECT_TRUE(validateOrderText(kValid).emp
 
 TEST(OrderSchema, AcceptsAMinimalOrder) {
     EXPECT_TRUE(validateOrderText(R"({"order_ref":"1","currency":"USD","customer":{"id":"c"},)"
-                                  R"("lines":[{"sku":"s","quantity":1}]})").empty());
+                                  R"("lines":[{"sku":"s","quantity":1}]})")
+                    .empty());
 }
 
 TEST(OrderSchema, BodyMustBeAnObject) {
@@ -64,21 +65,25 @@ TEST(OrderSchema, OrderRef) {
     EXPECT_EQ(onlyError(with("\"ERP:2024-000.1_x\"", "\"\"")), "/order_ref: must be 1 to 64 characters long, got 0");
     EXPECT_EQ(onlyError(with("\"ERP:2024-000.1_x\"", '"' + std::string(65, 'a') + '"')),
               "/order_ref: must be 1 to 64 characters long, got 65");
-    EXPECT_EQ(onlyError(with("\"ERP:2024-000.1_x\"", "\"a b\"")), "/order_ref: may only contain letters, digits and . _ : -");
+    EXPECT_EQ(onlyError(with("\"ERP:2024-000.1_x\"", "\"a b\"")),
+              "/order_ref: may only contain letters, digits and . _ : -");
     EXPECT_EQ(onlyError(with("\"ERP:2024-000.1_x\"", "42")), "/order_ref: must be a string, got an integer");
     EXPECT_EQ(onlyError(with("\"ERP:2024-000.1_x\"", "null")), "/order_ref: must be a string, got null");
 }
 
 TEST(OrderSchema, ChainAndCurrency) {
-    EXPECT_EQ(onlyError(with("\"place-order\"", "\"Place_Order\"")), "/chain: may only contain lowercase letters, digits and -");
-    EXPECT_EQ(onlyError(with("\"EUR\"", "\"eur\"")), "/currency: may only contain uppercase letters (ISO 4217, e.g. EUR)");
+    EXPECT_EQ(onlyError(with("\"place-order\"", "\"Place_Order\"")),
+              "/chain: may only contain lowercase letters, digits and -");
+    EXPECT_EQ(onlyError(with("\"EUR\"", "\"eur\"")),
+              "/currency: may only contain uppercase letters (ISO 4217, e.g. EUR)");
     EXPECT_EQ(onlyError(with("\"EUR\"", "\"EURO\"")), "/currency: must be exactly 3 characters long");
     EXPECT_EQ(onlyError(with("\"EUR\"", "[\"EUR\"]")), "/currency: must be a string, got an array");
 }
 
 TEST(OrderSchema, Customer) {
     EXPECT_EQ(onlyError(with("\"id\": \"C-1\", ", "")), "/customer/id: required field is missing");
-    EXPECT_EQ(onlyError(with("\"ada@example.com\"", "\"ada.example.com\"")), "/customer/email: must contain exactly one '@'");
+    EXPECT_EQ(onlyError(with("\"ada@example.com\"", "\"ada.example.com\"")),
+              "/customer/email: must contain exactly one '@'");
     EXPECT_EQ(onlyError(with("\"ada@example.com\"", "\"a@b@c\"")), "/customer/email: must contain exactly one '@'");
     EXPECT_EQ(onlyError(with("\"name\": \"Ada\", \"email\"", "\"name\": \"" + std::string(201, 'x') + "\", \"email\"")),
               "/customer/name: must be 0 to 200 characters long, got 201");
@@ -92,12 +97,13 @@ TEST(OrderSchema, CustomerLanguage) {
     const auto language = [](const std::string& value) {
         return with("\"email\": \"ada@example.com\"", "\"email\": \"ada@example.com\", \"language\": " + value);
     };
-    for (const char* tag : {R"("de")", R"("fil")", R"("de-CH")", R"("pt-BR")", R"("zh-Hant-TW")", R"("EN-gb")",
-                            R"("sr-Latn-RS")"})
+    for (const char* tag :
+         {R"("de")", R"("fil")", R"("de-CH")", R"("pt-BR")", R"("zh-Hant-TW")", R"("EN-gb")", R"("sr-Latn-RS")"})
         EXPECT_TRUE(validateOrderText(language(tag)).empty()) << tag;
-    const std::string tagRule = "/customer/language: must be a short BCP 47 language tag such as \"de\" or "
-                                "\"pt-BR\" (2 or 3 letters, then optional -subtags of 2 to 8 letters or digits; "
-                                "at most 16 characters)";
+    const std::string tagRule =
+        "/customer/language: must be a short BCP 47 language tag such as \"de\" or "
+        "\"pt-BR\" (2 or 3 letters, then optional -subtags of 2 to 8 letters or digits; "
+        "at most 16 characters)";
     for (const char* bad : {R"("")", R"("d")", R"("deut")", R"("de-")", R"("de_CH")", R"("de-C")", R"("1d")",
                             R"("de-CH-x-abcdefghi")", R"("de-verylongsubtag")", R"("de CH")", R"("en-GB-oxendict-x")"})
         EXPECT_EQ(onlyError(language(bad)), tagRule) << bad;
@@ -117,8 +123,9 @@ TEST(OrderSchema, CustomerOpenBalance) {
     EXPECT_EQ(onlyError(balance("1000000000000001")), range);
     EXPECT_EQ(onlyError(balance("9223372036854775807")), range);
     EXPECT_EQ(onlyError(balance("18446744073709551615")), range);
-    const std::string minorUnits = "/customer/open_balance: must be an integer amount in minor units (1999 for 19.99), "
-                                   "never a floating-point number";
+    const std::string minorUnits =
+        "/customer/open_balance: must be an integer amount in minor units (1999 for 19.99), "
+        "never a floating-point number";
     EXPECT_EQ(onlyError(balance("1250.50")), minorUnits);
     EXPECT_EQ(onlyError(balance("1e3")), minorUnits);
     EXPECT_EQ(onlyError(balance("100.0")), minorUnits);
@@ -135,8 +142,10 @@ TEST(OrderSchema, IdentifiersRefuseControlCharacters) {
     EXPECT_EQ(onlyError(with("\"SKU-1\"", R"("BOLT-M8\u0000EVIL")")), "/lines/0/sku: " + kNul);
     EXPECT_EQ(onlyError(with("\"C-1\"", R"("C-1\u0000")")), "/customer/id: " + kNul);
     for (const char* control : {R"(\u0001)", R"(\u001f)", R"(\u007f)", R"(\n)", R"(\t)", R"(\r)", "\x7f"}) {
-        EXPECT_EQ(onlyError(with("\"SKU-1\"", std::string("\"A") + control + "B\"")), "/lines/0/sku: " + kControl) << control;
-        EXPECT_EQ(onlyError(with("\"C-1\"", std::string("\"C") + control + "\"")), "/customer/id: " + kControl) << control;
+        EXPECT_EQ(onlyError(with("\"SKU-1\"", std::string("\"A") + control + "B\"")), "/lines/0/sku: " + kControl)
+            << control;
+        EXPECT_EQ(onlyError(with("\"C-1\"", std::string("\"C") + control + "\"")), "/customer/id: " + kControl)
+            << control;
     }
     // Anything printable stays allowed in free-form identifiers.
     EXPECT_TRUE(validateOrderText(with("\"C-1\"", "\"Müller & Söhne / 7 €\"")).empty());
@@ -149,8 +158,10 @@ TEST(OrderSchema, RestrictedIdentifiersReportNulFirst) {
     EXPECT_EQ(onlyError(with("\"EUR\"", R"("EU\u0000")")), "/currency: " + kNul);
     EXPECT_EQ(onlyError(with("\"DE\"", R"("D\u0000")")), "/shipping_address/country: " + kNul);
     // Other control characters were already outside their allowed characters.
-    EXPECT_EQ(onlyError(with("\"ERP:2024-000.1_x\"", R"("ERP\u0001")")), "/order_ref: may only contain letters, digits and . _ : -");
-    EXPECT_EQ(onlyError(with("\"EUR\"", R"("EU\n")")), "/currency: may only contain uppercase letters (ISO 4217, e.g. EUR)");
+    EXPECT_EQ(onlyError(with("\"ERP:2024-000.1_x\"", R"("ERP\u0001")")),
+              "/order_ref: may only contain letters, digits and . _ : -");
+    EXPECT_EQ(onlyError(with("\"EUR\"", R"("EU\n")")),
+              "/currency: may only contain uppercase letters (ISO 4217, e.g. EUR)");
 }
 
 TEST(OrderSchema, NoStringAnywhereMayContainNul) {
@@ -160,7 +171,8 @@ TEST(OrderSchema, NoStringAnywhereMayContainNul) {
     EXPECT_EQ(onlyError(with("\"1 Road\"", R"("1 Road\u0000")")), "/shipping_address/line1: " + kNul);
     EXPECT_EQ(onlyError(with("\"kind\": \"service\"", R"("kind": "service\u0000")")),
               "/lines/1/kind: must be one of goods, service, custom");
-    EXPECT_EQ(onlyError(with("{\"goes\": true}", R"({"goes": ["ok", "x\u0000"]})")), "/attributes/anything/1/goes/1: " + kNul);
+    EXPECT_EQ(onlyError(with("{\"goes\": true}", R"({"goes": ["ok", "x\u0000"]})")),
+              "/attributes/anything/1/goes/1: " + kNul);
     // Keys: refused by the syntax check, because Poco would cut them at the NUL.
     EXPECT_EQ(onlyError(with("\"anything\"", R"("a\u0000b")")),
               ": invalid JSON: line 12, column 18: object key must not contain \\u0000 (NUL)");
@@ -175,25 +187,36 @@ TEST(OrderSchema, FreeTextKeepsOtherControlCharacters) {
 }
 
 TEST(OrderSchema, LengthsCountCharactersNotBytes) {
-    EXPECT_TRUE(validateOrderText(with("\"name\": \"Ada\"", "\"name\": \"" + [] {
-                                           std::string s;
-                                           for (int i = 0; i < 200; ++i) s += "\xc3\xa9";  // é
-                                           return s;
-                                       }() + "\"")).empty());
+    EXPECT_TRUE(validateOrderText(with(
+                                      "\"name\": \"Ada\"", "\"name\": \"" +
+                                                               [] {
+                                                                   std::string s;
+                                                                   for (int i = 0; i < 200; ++i) s += "\xc3\xa9";  // é
+                                                                   return s;
+                                                               }() +
+                                                               "\""))
+                    .empty());
 }
 
 TEST(OrderSchema, Lines) {
-    EXPECT_EQ(onlyError(with("\"quantity\": 2", "\"quantity\": 0")), "/lines/0/quantity: must be between 1 and 1000000");
-    EXPECT_EQ(onlyError(with("\"quantity\": 2", "\"quantity\": 1000001")), "/lines/0/quantity: must be between 1 and 1000000");
-    EXPECT_EQ(onlyError(with("\"quantity\": 2", "\"quantity\": 2.5")), "/lines/0/quantity: must be a whole number of units (an integer)");
-    EXPECT_EQ(onlyError(with("\"quantity\": 2", "\"quantity\": \"2\"")), "/lines/0/quantity: must be an integer, got a string");
-    EXPECT_EQ(onlyError(with("\"quantity\": 2", "\"quantity\": 18446744073709551615")), "/lines/0/quantity: must be between 1 and 1000000");
+    EXPECT_EQ(onlyError(with("\"quantity\": 2", "\"quantity\": 0")),
+              "/lines/0/quantity: must be between 1 and 1000000");
+    EXPECT_EQ(onlyError(with("\"quantity\": 2", "\"quantity\": 1000001")),
+              "/lines/0/quantity: must be between 1 and 1000000");
+    EXPECT_EQ(onlyError(with("\"quantity\": 2", "\"quantity\": 2.5")),
+              "/lines/0/quantity: must be a whole number of units (an integer)");
+    EXPECT_EQ(onlyError(with("\"quantity\": 2", "\"quantity\": \"2\"")),
+              "/lines/0/quantity: must be an integer, got a string");
+    EXPECT_EQ(onlyError(with("\"quantity\": 2", "\"quantity\": 18446744073709551615")),
+              "/lines/0/quantity: must be between 1 and 1000000");
     EXPECT_EQ(onlyError(with("\"quantity\": 2, ", "")), "/lines/0/quantity: required field is missing");
     EXPECT_EQ(onlyError(with("\"unit_price\": 1999", "\"unit_price\": 19.99")),
-              "/lines/0/unit_price: must be an integer amount in minor units (1999 for 19.99), never a floating-point number");
+              "/lines/0/unit_price: must be an integer amount in minor units (1999 for 19.99), never a floating-point "
+              "number");
     EXPECT_EQ(onlyError(with("\"unit_price\": 1999", "\"unit_price\": -1")),
               "/lines/0/unit_price: must be between 0 and 9223372036854775807");
-    EXPECT_EQ(onlyError(with("\"kind\": \"service\"", "\"kind\": \"gift\"")), "/lines/1/kind: must be one of goods, service, custom");
+    EXPECT_EQ(onlyError(with("\"kind\": \"service\"", "\"kind\": \"gift\"")),
+              "/lines/1/kind: must be one of goods, service, custom");
     EXPECT_EQ(onlyError(with("\"kind\": \"service\"", "\"colour\": \"red\"")), "/lines/1/colour: unknown field");
     EXPECT_EQ(onlyError(with("\"Widget\"", '"' + std::string(501, 'w') + '"')),
               "/lines/0/description: must be 0 to 500 characters long, got 501");
@@ -212,11 +235,14 @@ TEST(OrderSchema, LinesArrayBounds) {
 }
 
 TEST(OrderSchema, ShippingAddressAndAttributes) {
-    EXPECT_EQ(onlyError(with("\"DE\"", "\"de\"")), "/shipping_address/country: may only contain uppercase letters (ISO 3166-1 alpha-2, e.g. DE)");
+    EXPECT_EQ(onlyError(with("\"DE\"", "\"de\"")),
+              "/shipping_address/country: may only contain uppercase letters (ISO 3166-1 alpha-2, e.g. DE)");
     EXPECT_EQ(onlyError(with("\"DE\"", "\"DEU\"")), "/shipping_address/country: must be exactly 2 characters long");
     EXPECT_EQ(onlyError(with("\"region\"", "\"state\"")), "/shipping_address/state: unknown field");
-    EXPECT_EQ(onlyError(with("\"city\": \"Town\"", "\"city\": 5")), "/shipping_address/city: must be a string, got an integer");
-    EXPECT_EQ(onlyError(with("{\"anything\": [1, {\"goes\": true}]}", "[]")), "/attributes: must be an object, got an array");
+    EXPECT_EQ(onlyError(with("\"city\": \"Town\"", "\"city\": 5")),
+              "/shipping_address/city: must be a string, got an integer");
+    EXPECT_EQ(onlyError(with("{\"anything\": [1, {\"goes\": true}]}", "[]")),
+              "/attributes: must be an object, got an array");
 }
 
 TEST(OrderSchema, UnknownTopLevelFieldsAreNamedWithEscapedPaths) {

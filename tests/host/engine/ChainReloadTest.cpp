@@ -67,8 +67,8 @@ TEST_F(ChainReloadTest, ALoadedVersionWithOtherStepsIsRefusedAskingForTheNextVer
 }
 
 TEST_F(ChainReloadTest, ARemovedVersionIsRetiredAndStaysWhileTheHostRuns) {
-    const ChainReloadPlan first =
-        plan(buildChains({chain("place", 1), chain("place", 2)}, *registry_, services::systemClockMs), {chain("place", 2)});
+    const ChainReloadPlan first = plan(
+        buildChains({chain("place", 1), chain("place", 2)}, *registry_, services::systemClockMs), {chain("place", 2)});
     ASSERT_TRUE(first.errors.empty());
     EXPECT_EQ(first.retired, std::vector<std::string>{"place v1 (0 unfinished order(s))"});
     EXPECT_TRUE(first.next.isRetired("place", 1));

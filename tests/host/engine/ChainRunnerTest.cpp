@@ -15,7 +15,6 @@ namespace orderhost::engine {
 
 namespace {
 
-
 TEST_P(ChainRunnerTest, EveryStepContinuingCompletesTheOrderAndCommitsEachStep) {
     const auto order = runChain({step("a", "{}"), step("b", "{}"), step("c", "{}")});
     EXPECT_EQ(order.state, states::kCompleted);
@@ -28,7 +27,8 @@ TEST_P(ChainRunnerTest, EveryStepContinuingCompletesTheOrderAndCommitsEachStep) 
 }
 
 TEST_P(ChainRunnerTest, RetriesUpToTheStepsAttemptsAndKeepsOnlyTheSuccessfulAttemptsChanges) {
-    const auto order = runChain({step("flaky", R"({"outcome":"retry","succeed_on_attempt":3})", 3), step("next", "{}")});
+    const auto order =
+        runChain({step("flaky", R"({"outcome":"retry","succeed_on_attempt":3})", 3), step("next", "{}")});
     EXPECT_EQ(order.state, states::kCompleted);
     EXPECT_EQ(outcomes(order.id), (Outcomes{"flaky:retry", "flaky:retry", "flaky:continue", "next:continue"}));
     EXPECT_EQ(store_->stepRuns(order.id)[2].attempt, 3);
@@ -118,13 +118,15 @@ TEST_P(ChainRunnerTest, BindingReportsUnknownPluginsKindsAndRefusedConfigWithThe
     ASSERT_EQ(set.errors.size(), 3u);
     EXPECT_EQ(set.errors[0].toString(),
               "broken.yaml:7:5: step 'p': unknown plugin 'no.such.plugin' (loaded plugins: test.scripted)");
-    EXPECT_NE(set.errors[1].toString().find("has no step kind 'nope' (it has: scripted, internal, serial, undoable, quoting)"), std::string::npos);
-    EXPECT_EQ(set.errors[2].toString(),
-              "broken.yaml:12:9: step 'c': plugin test.scripted refused the step: config field 'outcome' refused as asked");
+    EXPECT_NE(set.errors[1].toString().find(
+                  "has no step kind 'nope' (it has: scripted, internal, serial, undoable, quoting)"),
+              std::string::npos);
+    EXPECT_EQ(
+        set.errors[2].toString(),
+        "broken.yaml:12:9: step 'c': plugin test.scripted refused the step: config field 'outcome' refused as asked");
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ChainRunnerTest, ::testing::ValuesIn(testing::testBackends()),
-                         testing::backendName);
+INSTANTIATE_TEST_SUITE_P(Backends, ChainRunnerTest, ::testing::ValuesIn(testing::testBackends()), testing::backendName);
 
 TEST(OrderStateTest, OnlyTheDrawnTransitionsAreAllowed) {
     EXPECT_NO_THROW(states::requireTransition(states::kReceived, states::kInProgress));

@@ -209,16 +209,15 @@ TEST_F(ConditionEvaluator, TheWholeDocumentIsThePathWithoutParts) {
 
 TEST(ConditionDescription, ReadsLikeTheChainFile) {
     const Condition condition = combine(
-        ConditionKind::Any,
-        {test(ConditionKind::Equals, "/lines/*/kind", {text("service")}),
-         test(ConditionKind::In, "/customer/segment", {text("vip"), integer(7), boolean(false)}),
-         combine(ConditionKind::Not, {test(ConditionKind::Missing, "/shipping_address")}),
-         combine(ConditionKind::All,
-                 {test(ConditionKind::Exists, "/a"), test(ConditionKind::NotEquals, "/b", {integer(-1)}),
-                  test(ConditionKind::GreaterThan, "/c", {integer(5)}), test(ConditionKind::LessThan, "/d", {integer(0)})})});
-    EXPECT_EQ(describe(condition),
-              R"(any(/lines/*/kind == "service", /customer/segment in ["vip", 7, false], )"
-              R"(not(not exists(/shipping_address)), all(exists(/a), /b != -1, /c > 5, /d < 0)))");
+        ConditionKind::Any, {test(ConditionKind::Equals, "/lines/*/kind", {text("service")}),
+                             test(ConditionKind::In, "/customer/segment", {text("vip"), integer(7), boolean(false)}),
+                             combine(ConditionKind::Not, {test(ConditionKind::Missing, "/shipping_address")}),
+                             combine(ConditionKind::All, {test(ConditionKind::Exists, "/a"),
+                                                          test(ConditionKind::NotEquals, "/b", {integer(-1)}),
+                                                          test(ConditionKind::GreaterThan, "/c", {integer(5)}),
+                                                          test(ConditionKind::LessThan, "/d", {integer(0)})})});
+    EXPECT_EQ(describe(condition), R"(any(/lines/*/kind == "service", /customer/segment in ["vip", 7, false], )"
+                                   R"(not(not exists(/shipping_address)), all(exists(/a), /b != -1, /c > 5, /d < 0)))");
     EXPECT_EQ(skipReason(test(ConditionKind::Equals, "/lines/*/kind", {text("service")})),
               R"(when /lines/*/kind == "service" was false)");
     EXPECT_EQ(describe(test(ConditionKind::Equals, "/n", {text("a\"b\nc")})), R"(/n == "a\"b\nc")");

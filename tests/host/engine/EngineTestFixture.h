@@ -19,7 +19,7 @@ namespace orderhost::engine {
 namespace fs = std::filesystem;
 
 inline chains::StepDefinition step(const std::string& name, const std::string& configJson, int attempts = 1,
-                            const std::string& kind = "scripted") {
+                                   const std::string& kind = "scripted") {
     chains::StepDefinition s;
     s.name = name;
     s.plugin = "test.scripted";
@@ -118,7 +118,8 @@ protected:
         catalog_.replace(std::make_shared<const ChainSet>(chains_));  // shares the chains
         EngineSettings settings{"test-host", 30000, 8};
         settings.stepsPerCommit = stepsPerCommit_;
-        engine_ = std::make_unique<Engine>(*store_, catalog_, [this] { return now_.load(); }, settings);
+        engine_ = std::make_unique<Engine>(
+            *store_, catalog_, [this] { return now_.load(); }, settings);
     }
 
     std::vector<std::string> outcomes(const std::string& orderId) const {
@@ -132,7 +133,7 @@ protected:
     std::unique_ptr<testing::TestDatabase> database_;
     std::unique_ptr<store::Database> db_;
     std::unique_ptr<store::OrderStore> store_;
-    ChainSet chains_;      // what the test built
+    ChainSet chains_;       // what the test built
     ChainCatalog catalog_;  // what the engine serves: a copy of chains_
     std::atomic<std::int64_t> now_{42};
     int stepsPerCommit_ = 16;  // EngineSettings::stepsPerCommit of the next useChains()

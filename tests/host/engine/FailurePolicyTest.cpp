@@ -75,21 +75,23 @@ TEST_P(FailurePolicyTest, NothingToUndoEndsAtOnceWithoutPassingThroughCompensati
 }
 
 TEST_P(FailurePolicyTest, FailPolicyUndoesNothing) {
-    const auto order = runChain({undoable("reserve"), withPolicy(step("broken", R"({"outcome":"fail"})"), FailurePolicy::Fail)});
+    const auto order =
+        runChain({undoable("reserve"), withPolicy(step("broken", R"({"outcome":"fail"})"), FailurePolicy::Fail)});
     EXPECT_EQ(order.state, states::kFailed);
     EXPECT_EQ(trace(order.id), R"(["reserve#1"])");
 }
 
 TEST_P(FailurePolicyTest, ContinuePolicyRecordsTheFailureAndGoesOn) {
-    const auto order = runChain({withPolicy(step("optional", R"({"outcome":"fail"})"), FailurePolicy::Continue),
-                                 step("next", "{}")});
+    const auto order =
+        runChain({withPolicy(step("optional", R"({"outcome":"fail"})"), FailurePolicy::Continue), step("next", "{}")});
     EXPECT_EQ(order.state, states::kCompleted);
     EXPECT_EQ(outcomes(order.id), (Outcomes{"optional:fail", "next:continue"}));
     EXPECT_EQ(trace(order.id), R"(["next#1"])");  // the failed step's change was not kept
 }
 
 TEST_P(FailurePolicyTest, HoldPolicyWaitsForAManualActionThatCanSkipTheStep) {
-    const auto held = runChain({withPolicy(step("broken", R"({"outcome":"fail"})"), FailurePolicy::Hold), step("next", "{}")});
+    const auto held =
+        runChain({withPolicy(step("broken", R"({"outcome":"fail"})"), FailurePolicy::Hold), step("next", "{}")});
     ASSERT_EQ(held.state, states::kOnHold);
     EXPECT_EQ(held.awaitingSignal, "manual_action");
     EXPECT_EQ(manualAction(held.id, "dance").kind, SignalResult::Kind::InvalidPayload);
@@ -104,7 +106,8 @@ TEST_P(FailurePolicyTest, HoldPolicyWaitsForAManualActionThatCanSkipTheStep) {
 }
 
 TEST_P(FailurePolicyTest, AManualCompensateUndoesWhatWasDone) {
-    const auto held = runChain({undoable("reserve"), withPolicy(step("broken", R"({"outcome":"fail"})"), FailurePolicy::Hold)});
+    const auto held =
+        runChain({undoable("reserve"), withPolicy(step("broken", R"({"outcome":"fail"})"), FailurePolicy::Hold)});
     const SignalResult result = manualAction(held.id, "compensate");
     ASSERT_EQ(result.kind, SignalResult::Kind::Resumed) << result.message;
     EXPECT_EQ(result.order.state, states::kFailed);
@@ -130,8 +133,8 @@ TEST_P(FailurePolicyTest, ACompensationRetriesWithinItsStepsAttempts) {
                                  step("judge", R"({"outcome":"reject"})")});
     EXPECT_EQ(order.state, states::kRejected);
     EXPECT_EQ(trace(order.id), R"(["reserve#1","judge#1","reserve~undo#2"])");  // attempt 1's change dropped
-    EXPECT_EQ(outcomes(order.id), (Outcomes{"reserve:continue", "judge:reject", "reserve:undo_retry",
-                                            "reserve:compensated"}));
+    EXPECT_EQ(outcomes(order.id),
+              (Outcomes{"reserve:continue", "judge:reject", "reserve:undo_retry", "reserve:compensated"}));
 }
 
 // Issue 9: a step that may act outside (no OH_STEP_NO_EXTERNAL_EFFECTS) and gave up not
@@ -166,15 +169,16 @@ TEST_P(FailurePolicyTest, AStepHeldAfterGivingUpNotKnowingIsUndoneOnAManualCompe
 // A person who skips it has said it is left as it is (admin guide, manual actions): a later
 // compensation does not undo it, only what completed before it.
 TEST_P(FailurePolicyTest, AStepSkippedAfterGivingUpNotKnowingIsNotUndoneByALaterCompensation) {
-    const auto held = runChain({undoable("reserve"), withPolicy(undoable("pay", R"({"outcome":"retry"})"), FailurePolicy::Hold),
-                                step("judge", R"({"outcome":"reject"})")});
+    const auto held =
+        runChain({undoable("reserve"), withPolicy(undoable("pay", R"({"outcome":"retry"})"), FailurePolicy::Hold),
+                  step("judge", R"({"outcome":"reject"})")});
     ASSERT_EQ(held.state, states::kOnHold);
     const SignalResult result = manualAction(held.id, "skip");
     ASSERT_EQ(result.kind, SignalResult::Kind::Resumed) << result.message;
     EXPECT_EQ(result.order.state, states::kRejected);  // judge rejected; the undo ran
     EXPECT_EQ(trace(held.id), R"(["reserve#1","judge#1","reserve~undo#1"])");
-    EXPECT_EQ(outcomes(held.id), (Outcomes{"reserve:continue", "pay:retry", "pay:manual_action", "judge:reject",
-                                           "reserve:compensated"}));
+    EXPECT_EQ(outcomes(held.id),
+              (Outcomes{"reserve:continue", "pay:retry", "pay:manual_action", "judge:reject", "reserve:compensated"}));
 }
 
 TEST_P(FailurePolicyTest, CompensationInterruptedByACrashGoesOnFromItsCheckpoint) {
@@ -276,11 +280,13 @@ TEST_P(FailurePolicyTest, AStepWhoseConditionIsFalseIsSkippedAndNeverUndone) {
     onlyServices.when = parsed.chain->steps.at(0).when;
     const auto order = runChain({undoable("reserve"), onlyServices, step("judge", R"({"outcome":"reject"})")});
     EXPECT_EQ(order.state, states::kRejected);
-    EXPECT_EQ(outcomes(order.id), (Outcomes{"reserve:continue", "provision:skipped", "judge:reject", "reserve:compensated"}));
+    EXPECT_EQ(outcomes(order.id),
+              (Outcomes{"reserve:continue", "provision:skipped", "judge:reject", "reserve:compensated"}));
     EXPECT_NE(store_->stepRuns(order.id)[1].message.find("/lines/*/kind"), std::string::npos);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, FailurePolicyTest, ::testing::ValuesIn(testing::testBackends()), testing::backendName);
+INSTANTIATE_TEST_SUITE_P(Backends, FailurePolicyTest, ::testing::ValuesIn(testing::testBackends()),
+                         testing::backendName);
 
 }  // namespace
 }  // namespace orderhost::engine

@@ -71,7 +71,8 @@ TEST_P(LeaseTest, TwoHostsSweepingAtOnceNeverClaimTheSameOrder) {
     for (int h = 0; h < 2; ++h) {
         hosts.emplace_back([&, h] {
             for (int round = 0; round < 10; ++round) {
-                const auto got = store_->claimExpired({states::kInProgress}, "host-" + std::to_string(h), 100000, 50, 3);
+                const auto got =
+                    store_->claimExpired({states::kInProgress}, "host-" + std::to_string(h), 100000, 50, 3);
                 for (const auto& claimed : got) claimedBy[h].push_back(claimed.id);
             }
         });

@@ -144,8 +144,7 @@ TEST_P(OrderCommandsTest, ANewReturnRefStartsAFurtherReturnAfterAReturnedOrARefu
 // a new return may start, and a cancel undoes the placement's steps, not the return's.
 TEST_P(OrderCommandsTest, AFailedReturnLeavesTheOrderAsItWasWithTheFailureRecorded) {
     definitions_[0].steps = {step("reserve", "{}", 1, "undoable")};
-    definitions_[2].steps = {step("restock", "{}", 1, "undoable"),
-                             step("credit-note", R"({"outcome":"fail"})")};
+    definitions_[2].steps = {step("restock", "{}", 1, "undoable"), step("credit-note", R"({"outcome":"fail"})")};
     const auto done = placed("A");
     ASSERT_EQ(done.state, states::kCompleted);
     OrderCommands commands(*engine_);

@@ -22,7 +22,8 @@ namespace {
 class LogCapture {
 public:
     LogCapture() : previous_(spdlog::default_logger()) {
-        auto logger = std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(out_));
+        auto logger =
+            std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(out_));
         logger->set_level(spdlog::level::trace);
         logger->set_pattern("%l %v");
         spdlog::set_default_logger(logger);
@@ -92,17 +93,17 @@ TEST_P(PluginBoundaryTest, RetryableStatusFromRunRetriesTheStepInsteadOfFailingI
 }
 
 TEST_P(PluginBoundaryTest, RetryableStatusFromCompensateRetriesTheUndo) {
-    const auto order = runChain({boundary("b", R"({"action":"silent","undo":"retryable"})", 2),
-                                 step("s", R"({"outcome":"fail"})")});
+    const auto order =
+        runChain({boundary("b", R"({"action":"silent","undo":"retryable"})", 2), step("s", R"({"outcome":"fail"})")});
     EXPECT_EQ(outcomes(order.id), (Outcomes{"b:continue", "s:fail", "b:undo_retry", "b:undo_failed"}));
     EXPECT_EQ(order.state, states::kOnHold);
 }
 
 TEST_P(PluginBoundaryTest, RejectOrSuspendFromCompensateIsAnUndoThatFailed) {
     for (const std::string undo : {"reject", "suspend"}) {
-        const auto order = runChain({boundary("b", R"({"action":"silent","undo":")" + undo + R"("})"),
-                                     step("s", R"({"outcome":"fail"})")},
-                                    undo == "reject" ? "R-1" : "R-2");
+        const auto order = runChain(
+            {boundary("b", R"({"action":"silent","undo":")" + undo + R"("})"), step("s", R"({"outcome":"fail"})")},
+            undo == "reject" ? "R-1" : "R-2");
         EXPECT_EQ(outcomes(order.id), (Outcomes{"b:continue", "s:fail", "b:undo_failed"})) << undo;
         EXPECT_EQ(store_->stepRuns(order.id).back().code, "invalid_compensation") << undo;
         EXPECT_EQ(order.state, states::kOnHold) << undo;
@@ -138,15 +139,17 @@ TEST_P(PluginBoundaryTest, HostileTextIsCleanedBeforeItIsStoredLoggedOrPublished
     const auto run = store_->stepRuns(order.id).front();
     EXPECT_EQ(run.code, "bad__code_");
     EXPECT_TRUE(isValidUtf8WithoutControls(run.message)) << run.message;
-    EXPECT_EQ(run.message, "caf\xC3\xA9 \xEF\xBF\xBD\xEF\xBF\xBD nul:\xEF\xBF\xBD nl:\xEF\xBF\xBD FORGED host line"
-                           "\xEF\xBF\xBD esc:\xEF\xBF\xBD[31mred\xEF\xBF\xBD[0m");
+    EXPECT_EQ(run.message,
+              "caf\xC3\xA9 \xEF\xBF\xBD\xEF\xBF\xBD nul:\xEF\xBF\xBD nl:\xEF\xBF\xBD FORGED host line"
+              "\xEF\xBF\xBD esc:\xEF\xBF\xBD[31mred\xEF\xBF\xBD[0m");
     for (const auto& event : events(order.id)) EXPECT_TRUE(isValidUtf8WithoutControls(event.payloadJson));
 
     const std::string text = log.text();
     EXPECT_EQ(text.find('\x1b'), std::string::npos) << "an ANSI escape reached the log";
     EXPECT_EQ(text.find("\nFORGED"), std::string::npos) << text;
     EXPECT_EQ(text.find("\n FORGED"), std::string::npos) << text;
-    EXPECT_NE(text.find("order=" + order.id + ": caf\xC3\xA9 \xEF\xBF\xBD\xEF\xBF\xBD nul:\\x00 nl:\\n FORGED host line\\r"
+    EXPECT_NE(text.find("order=" + order.id +
+                        ": caf\xC3\xA9 \xEF\xBF\xBD\xEF\xBF\xBD nul:\\x00 nl:\\n FORGED host line\\r"
                         " esc:\\x1b[31mred\\x1b[0m"),
               std::string::npos)
         << text;
@@ -157,8 +160,9 @@ TEST_P(PluginBoundaryTest, HostileTextIsCleanedBeforeItIsStoredLoggedOrPublished
 
 TEST_P(PluginBoundaryTest, TheDocumentServicesOf11ReadKeysBooleansAndRemoveValues) {
     LogCapture log;
-    const auto order = runChain({boundary("b", R"({"action":"services"})")}, "R-1",
-                                R"({"order_ref":"R-1","rush":true,"total":5,"attrs":{"b":1,"a":2,"c/d":3},"lines":["x","y"]})");
+    const auto order =
+        runChain({boundary("b", R"({"action":"services"})")}, "R-1",
+                 R"({"order_ref":"R-1","rush":true,"total":5,"attrs":{"b":1,"a":2,"c/d":3},"lines":["x","y"]})");
     ASSERT_EQ(order.state, states::kCompleted) << order.document;
     EXPECT_EQ(json(order, "/seen/rush_status"), "0");
     EXPECT_EQ(json(order, "/seen/rush"), "1");
@@ -185,17 +189,18 @@ TEST_P(PluginBoundaryTest, EmittedEventsAreCommittedWithTheCheckpointAfterTheHos
     ASSERT_EQ(written.size(), 3u);
     EXPECT_EQ(written[0].type, "order.completed");
     EXPECT_EQ(written[1].type, "invoice.issued");
-    EXPECT_EQ(written[1].payloadJson, R"({"order_id":")" + order.id +
-                                          R"(","chain":"test-chain","chain_version":1,"step":"b",)"
-                                          R"("plugin_id":"test.boundary","data":{"invoice":"INV-1","total_minor":11900}})");
+    EXPECT_EQ(written[1].payloadJson,
+              R"({"order_id":")" + order.id +
+                  R"(","chain":"test-chain","chain_version":1,"step":"b",)"
+                  R"("plugin_id":"test.boundary","data":{"invoice":"INV-1","total_minor":11900}})");
     EXPECT_EQ(written[2].type, "invoice.sent");
     EXPECT_NE(written[2].payloadJson.find(R"("data":{})"), std::string::npos) << written[2].payloadJson;
 }
 
 TEST_P(PluginBoundaryTest, EventsOfARetryOrAFailureAreDropped) {
     for (const std::string then : {"retry", "fail"}) {
-        const auto order = runChain({boundary("b", R"({"action":"emit","then":")" + then + R"("})")},
-                                    then == "retry" ? "R-1" : "R-2");
+        const auto order =
+            runChain({boundary("b", R"({"action":"emit","then":")" + then + R"("})")}, then == "retry" ? "R-1" : "R-2");
         EXPECT_EQ(order.state, states::kFailed) << then;
         for (const auto& event : events(order.id)) EXPECT_EQ(event.type.rfind("invoice.", 0), std::string::npos);
     }
@@ -216,8 +221,8 @@ TEST_P(PluginBoundaryTest, AnAbandonedCallGetsItsDeadlineAndEveryServiceRefusesI
     const std::string report((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const std::string abandoned = std::to_string(OH_STATUS_ABANDONED);
     EXPECT_EQ(report, R"({"abandoned":1,"deadline_ms":342,"set_json":)" + abandoned + R"(,"get_json":)" + abandoned +
-                          R"(,"get_bool":)" + abandoned + R"(,"remove_value":)" + abandoned + R"(,"db":)" +
-                          abandoned + R"(,"emit":)" + abandoned + "}");
+                          R"(,"get_bool":)" + abandoned + R"(,"remove_value":)" + abandoned + R"(,"db":)" + abandoned +
+                          R"(,"emit":)" + abandoned + "}");
     EXPECT_EQ(log.text().find("this line must not appear"), std::string::npos) << log.text();
     EXPECT_EQ(store_->findById(order.id)->document.find("late"), std::string::npos);
 }

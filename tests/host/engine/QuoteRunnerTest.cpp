@@ -13,7 +13,8 @@ namespace {
 
 using namespace Poco::Data::Keywords;
 
-constexpr char kDraft[] = R"({"order_ref":"Q-1","currency":"EUR","customer":{"id":"C-1"},"lines":[{"sku":"S","quantity":1}]})";
+constexpr char kDraft[] =
+    R"({"order_ref":"Q-1","currency":"EUR","customer":{"id":"C-1"},"lines":[{"sku":"S","quantity":1}]})";
 
 class QuoteRunnerTest : public ChainRunnerTest {
 protected:
@@ -49,8 +50,8 @@ chains::StepDefinition quoting(const std::string& name, const std::string& confi
 TEST_P(QuoteRunnerTest, AsksOnlyTheAnsweringStepsAndStoresTheQuoteButNoOrder) {
     chains::StepDefinition passes = quoting("may-fail", R"({"outcome":"fail"})");
     passes.onFailure = chains::FailurePolicy::Continue;
-    const QuoteResult result = quote({quoting("price"), step("reserve", "{}"), quoting("credit", R"({"outcome":"suspend"})"),
-                                      passes, quoting("tax")});
+    const QuoteResult result = quote({quoting("price"), step("reserve", "{}"),
+                                      quoting("credit", R"({"outcome":"suspend"})"), passes, quoting("tax")});
     ASSERT_EQ(result.kind, QuoteResult::Kind::Quoted) << result.message;
     EXPECT_EQ(result.verdict, "quoted");
     ASSERT_EQ(result.steps.size(), 5u);

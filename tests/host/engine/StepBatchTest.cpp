@@ -77,14 +77,15 @@ TEST_P(StepBatchTest, ARetryInsideABatchKeepsOnlyTheSuccessfulAttempt) {
                   internal("d")},
                  &order);
     EXPECT_EQ(order.state, states::kCompleted);
-    EXPECT_EQ(outcomes(order.id), (Outcomes{"a:continue", "flaky:retry", "flaky:continue", "c:continue", "d:continue"}));
+    EXPECT_EQ(outcomes(order.id),
+              (Outcomes{"a:continue", "flaky:retry", "flaky:continue", "c:continue", "d:continue"}));
     EXPECT_EQ(store_->findById(order.id)->document, R"({"order_ref":"R-1","trace":["a#1","flaky#2","c#1","d#1"]})");
 }
 
 TEST_P(StepBatchTest, ARejectInsideABatchCommitsWithItAndEndsTheOrder) {
     store::OrderRecord order;
-    const auto commits =
-        commitsOfRun({internal("a"), internal("b"), internal("judge", R"({"outcome":"reject"})"), internal("never")}, &order);
+    const auto commits = commitsOfRun(
+        {internal("a"), internal("b"), internal("judge", R"({"outcome":"reject"})"), internal("never")}, &order);
     EXPECT_EQ(order.state, states::kRejected);
     EXPECT_EQ(outcomes(order.id), (Outcomes{"a:continue", "b:continue", "judge:reject"}));
     EXPECT_EQ(commits, 1u);
@@ -144,7 +145,8 @@ TEST_P(StepBatchTest, AStatementThatEndedTheTransactionMakesTheAttemptARetryAndK
     if (database_->isPostgreSQL()) GTEST_SKIP() << "PostgreSQL never ends a transaction inside a statement";
     db_->withSession("probe table", [](Poco::Data::Session& s) {
         s << "CREATE TABLE doom_probe (k VARCHAR(16))", Poco::Data::Keywords::now;
-        s << "CREATE TRIGGER doom BEFORE INSERT ON doom_probe WHEN NEW.k = 'boom' BEGIN SELECT RAISE(ROLLBACK, 'boom'); "
+        s << "CREATE TRIGGER doom BEFORE INSERT ON doom_probe WHEN NEW.k = 'boom' BEGIN SELECT RAISE(ROLLBACK, "
+             "'boom'); "
              "END",
             Poco::Data::Keywords::now;
     });

@@ -30,17 +30,18 @@ TEST_P(UnloadedChainCheckTest, OrdersOnAChainThisHostDoesNotLoadAreReportedUntil
     loaded.trigger = "place_order";
     loaded.steps = {step("a", "{}")};
     useChains(buildChains({loaded}, *registry_, services::systemClockMs));
-    stored("1", "test-chain", 1, states::kReceived);      // loaded: fine
-    stored("2", "test-chain", 2, states::kOnHold);        // a version this host does not have
+    stored("1", "test-chain", 1, states::kReceived);  // loaded: fine
+    stored("2", "test-chain", 2, states::kOnHold);    // a version this host does not have
     const auto gone = stored("3", "retired-chain", 4, states::kReceived);
     stored("4", "retired-chain", 4, states::kInProgress);
-    stored("5", "other-chain", 1, states::kCompleted);    // finished: nothing waits
+    stored("5", "other-chain", 1, states::kCompleted);  // finished: nothing waits
 
     EXPECT_EQ(checkUnloadedChains(*engine_), 3);
     auto problems = engine_->problems().descriptions();
     ASSERT_EQ(problems.size(), 2u);
-    EXPECT_EQ(problems[0], "2 unfinished order(s) on chain retired-chain v4, which this host does not load: "
-                           "they wait for a host that does");
+    EXPECT_EQ(problems[0],
+              "2 unfinished order(s) on chain retired-chain v4, which this host does not load: "
+              "they wait for a host that does");
     EXPECT_NE(problems[1].find("chain test-chain v2"), std::string::npos) << problems[1];
     // Checked again: the same problems, each still reported once.
     EXPECT_EQ(checkUnloadedChains(*engine_), 3);

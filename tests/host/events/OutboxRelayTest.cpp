@@ -82,7 +82,8 @@ protected:
         while (ids.size() < static_cast<std::size_t>(appended_) && std::chrono::steady_clock::now() < deadline) {
             ids.clear();
             for (const auto& e : store::OutboxReader(*db_).eventsAfter(0, 100000)) ids.push_back(e.id);
-            if (ids.size() < static_cast<std::size_t>(appended_)) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            if (ids.size() < static_cast<std::size_t>(appended_))
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
         return ids;
     }
@@ -181,8 +182,7 @@ TEST_P(OutboxRelayTest, AnEventRefusedMaxAttemptsTimesBecomesADeadLetterAndCanBe
     EXPECT_EQ(letters.requestReplay(dead[0].id), store::ReplayRequest::AlreadyRequested);
     EXPECT_EQ(letters.requestReplay(dead[0].id + 1000), store::ReplayRequest::Unknown);
     EXPECT_EQ(relay->deliverDue(), 0u);  // nothing new; the replay went out first
-    EXPECT_EQ(eventIds(receiver_.requests()),
-              (std::vector<std::int64_t>{ids[0], ids[0], ids[1], ids[2], ids[0]}));
+    EXPECT_EQ(eventIds(receiver_.requests()), (std::vector<std::int64_t>{ids[0], ids[0], ids[1], ids[2], ids[0]}));
     dead = letters.list("", 10);
     EXPECT_EQ(dead[0].state, "replayed");
     EXPECT_GT(dead[0].replayedAtMs, 0);
@@ -262,8 +262,16 @@ TEST_P(OutboxRelayTest, AnIdleRelayRenewsItsLeaseOnlyWhenHalfOfItIsGone) {
 TEST_P(OutboxRelayTest, TwoRunningRelaysDeliverEachEventOnceInOrder) {
     const auto ids = append(40);
     options_.clock = nullptr;  // real time: threads
-    OutboxRelay a(*db_, {receiver_.url()}, [&] { auto o = options_; o.owner = "host-a"; return o; }());
-    OutboxRelay b(*db_, {receiver_.url()}, [&] { auto o = options_; o.owner = "host-b"; return o; }());
+    OutboxRelay a(*db_, {receiver_.url()}, [&] {
+        auto o = options_;
+        o.owner = "host-a";
+        return o;
+    }());
+    OutboxRelay b(*db_, {receiver_.url()}, [&] {
+        auto o = options_;
+        o.owner = "host-b";
+        return o;
+    }());
     a.start();
     b.start();
     ASSERT_TRUE(receiver_.waitFor(ids.size()));
@@ -279,8 +287,8 @@ TEST_P(OutboxRelayTest, TwoRunningRelaysDeliverEachEventOnceInOrder) {
 TEST_P(OutboxRelayTest, SignedDeliveriesCarryAnHmacOverTheTimestampAndTheBody) {
     append(2);
     options_.signingSecrets = {"first-secret-0123456789", "second-secret-0123456789"};
-    const auto before = std::chrono::duration_cast<std::chrono::seconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto before =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     EXPECT_EQ(subscription()->deliverDue(), 2u);
     const auto requests = receiver_.requests();
     ASSERT_EQ(requests.size(), 2u);
@@ -290,8 +298,9 @@ TEST_P(OutboxRelayTest, SignedDeliveriesCarryAnHmacOverTheTimestampAndTheBody) {
         const auto comma = header.find(',');
         const std::string stamp = header.substr(2, comma - 2);
         EXPECT_GE(std::stoll(stamp), before);
-        EXPECT_EQ(header.substr(comma), ",v1=" + opensslHmacHex("first-secret-0123456789", stamp + "." + request.body) +
-                                            ",v1=" + opensslHmacHex("second-secret-0123456789", stamp + "." + request.body));
+        EXPECT_EQ(header.substr(comma),
+                  ",v1=" + opensslHmacHex("first-secret-0123456789", stamp + "." + request.body) +
+                      ",v1=" + opensslHmacHex("second-secret-0123456789", stamp + "." + request.body));
         // A changed body or timestamp does not verify.
         EXPECT_EQ(header.find(opensslHmacHex("first-secret-0123456789", stamp + "." + request.body + " ")),
                   std::string::npos);
@@ -323,11 +332,12 @@ TEST_P(OutboxRelayTest, HttpsWebhooksVerifyTheReceiversCertificate) {
     ASSERT_EQ(secure.requests().size(), 2u);
     EXPECT_EQ(eventIds(secure.requests()), ids);
     EXPECT_EQ(cursorRow().lastEventId, ids.back());
-    EXPECT_THROW(WebhookSubscription(*db_, secure.url(), [&] {
-                     RelayOptions missing = options_;
-                     missing.tls.caFile = dir_ + "/no-such-ca.pem";
-                     return missing;
-                 }()),
+    EXPECT_THROW(WebhookSubscription(*db_, secure.url(),
+                                     [&] {
+                                         RelayOptions missing = options_;
+                                         missing.tls.caFile = dir_ + "/no-such-ca.pem";
+                                         return missing;
+                                     }()),
                  std::invalid_argument);
 }
 

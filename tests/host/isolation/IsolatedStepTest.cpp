@@ -51,7 +51,8 @@ protected:
         definition.configJson = config;
         for (const auto& kind : plugin_->manifest.stepKinds) {
             if (kind.name == "scripted")
-                return std::make_unique<engine::StepInstance>(*plugin_, kind, definition, "chain", services::systemClockMs);
+                return std::make_unique<engine::StepInstance>(*plugin_, kind, definition, "chain",
+                                                              services::systemClockMs);
         }
         ADD_FAILURE() << "no step kind 'scripted' in the manifest";
         return nullptr;

@@ -66,8 +66,9 @@ TEST(LogFormatTest, AJsonLineHasTimeLevelLoggerMessageAndTheCorrelationFields) {
 
 TEST(LogFormatTest, ControlCharactersAndInvalidUtf8StayInsideOneJsonLine) {
     CapturedLog log(std::make_unique<JsonLogFormatter>());
-    const std::string hostile = std::string("a\nFORGED {\"level\":\"critical\"}\r\x1b[31m \"q\" \\ \xFF caf\xC3\xA9 nul:") +
-                                std::string(1, '\0') + "end";
+    const std::string hostile =
+        std::string("a\nFORGED {\"level\":\"critical\"}\r\x1b[31m \"q\" \\ \xFF caf\xC3\xA9 nul:") +
+        std::string(1, '\0') + "end";
     log.logger().error(hostile);
     const auto lines = log.lines();
     ASSERT_EQ(lines.size(), 1u);

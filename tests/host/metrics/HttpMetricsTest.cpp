@@ -39,14 +39,17 @@ TEST(HttpMetricsTest, RequestsAreCountedByMethodRouteAndStatus) {
     metrics.record("BREW", "/v1/orders/b", 405, std::chrono::milliseconds(1));
     TextExposition out;
     metrics.writeTo(out);
-    EXPECT_NE(out.text().find("orderhost_http_requests_total{method=\"GET\",route=\"/v1/orders/{id}\",status=\"200\"} 2\n"),
-              std::string::npos)
+    EXPECT_NE(
+        out.text().find("orderhost_http_requests_total{method=\"GET\",route=\"/v1/orders/{id}\",status=\"200\"} 2\n"),
+        std::string::npos)
         << out.text();
-    EXPECT_NE(out.text().find("orderhost_http_requests_total{method=\"OTHER\",route=\"/v1/orders/{id}\",status=\"405\"} 1\n"),
-              std::string::npos)
+    EXPECT_NE(
+        out.text().find("orderhost_http_requests_total{method=\"OTHER\",route=\"/v1/orders/{id}\",status=\"405\"} 1\n"),
+        std::string::npos)
         << out.text();
-    EXPECT_NE(out.text().find("orderhost_http_request_duration_seconds_count{method=\"GET\",route=\"/v1/orders/{id}\"} 2\n"),
-              std::string::npos)
+    EXPECT_NE(
+        out.text().find("orderhost_http_request_duration_seconds_count{method=\"GET\",route=\"/v1/orders/{id}\"} 2\n"),
+        std::string::npos)
         << out.text();
 }
 

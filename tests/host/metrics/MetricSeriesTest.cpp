@@ -27,10 +27,10 @@ TEST(MetricSeriesTest, ConcurrentUpdatesOfOneLabelledSeriesAreAllCounted) {
 
 TEST(MetricSeriesTest, HistogramBucketsAreCumulativeAndEndWithTheCount) {
     Histogram histogram({0.001, 0.01, 0.1});
-    histogram.observe(500us);   // <= 0.001
-    histogram.observe(1ms);     // <= 0.001 (bounds are inclusive)
-    histogram.observe(20ms);    // <= 0.1
-    histogram.observe(3s);      // +Inf only
+    histogram.observe(500us);  // <= 0.001
+    histogram.observe(1ms);    // <= 0.001 (bounds are inclusive)
+    histogram.observe(20ms);   // <= 0.1
+    histogram.observe(3s);     // +Inf only
     const auto snapshot = histogram.snapshot();
     EXPECT_EQ(snapshot.cumulative, (std::vector<std::uint64_t>{2, 2, 3, 4}));
     EXPECT_NEAR(snapshot.sumSeconds, 3.0215, 1e-9);

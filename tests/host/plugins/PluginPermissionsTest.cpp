@@ -30,7 +30,8 @@ protected:
         ASSERT_EQ(::chmod(path.c_str(), mode), 0);  // chmod: create_directories applies the umask
     }
     static fs::path makeFile(const fs::path& path, mode_t mode = 0644) {
-        std::ofstream(path) << "\x7f" "ELF";
+        std::ofstream(path) << "\x7f"
+                               "ELF";
         EXPECT_EQ(::chmod(path.c_str(), mode), 0);
         return path;
     }
@@ -46,35 +47,43 @@ TEST_F(PluginPermissionsTest, AcceptsAFileOnlyItsOwnerCanWriteInAFolderOnlyItsOw
 
 TEST_F(PluginPermissionsTest, RefusesAGroupOrWorldWritableFile) {
     const fs::path group = makeFile(folder_ / "g.so", 0664);
-    EXPECT_EQ(problem(group), "the file is writable by its group (mode 0664): they could replace the plugin's code "
-                              "(chmod go-w " + group.string() + ")");
+    EXPECT_EQ(problem(group),
+              "the file is writable by its group (mode 0664): they could replace the plugin's code "
+              "(chmod go-w " +
+                  group.string() + ")");
     const fs::path world = makeFile(folder_ / "w.so", 0646);
-    EXPECT_EQ(problem(world), "the file is writable by everyone (mode 0646): they could replace the plugin's code "
-                              "(chmod go-w " + world.string() + ")");
+    EXPECT_EQ(problem(world),
+              "the file is writable by everyone (mode 0646): they could replace the plugin's code "
+              "(chmod go-w " +
+                  world.string() + ")");
 }
 
 TEST_F(PluginPermissionsTest, RefusesAGroupWritableFolder) {
     makeFolder(folder_ / "shared", 0775);
-    EXPECT_EQ(problem(makeFile(folder_ / "shared" / "p.so")),
-              "its folder " + (folder_ / "shared").string() + " is writable by its group (mode 0775): they could "
-              "replace the plugin's code (chmod go-w " + (folder_ / "shared").string() + ")");
+    EXPECT_EQ(problem(makeFile(folder_ / "shared" / "p.so")), "its folder " + (folder_ / "shared").string() +
+                                                                  " is writable by its group (mode 0775): they could "
+                                                                  "replace the plugin's code (chmod go-w " +
+                                                                  (folder_ / "shared").string() + ")");
 }
 
 // Like /tmp: the sticky bit stops others deleting the file, not adding one before it exists.
 TEST_F(PluginPermissionsTest, RefusesAStickyWorldWritableFolder) {
     makeFolder(folder_ / "drop", 01777);
     EXPECT_EQ(problem(makeFile(folder_ / "drop" / "p.so")),
-              "its folder " + (folder_ / "drop").string() + " is writable by everyone (mode 1777): they could "
-              "replace the plugin's code (the sticky bit does not prevent adding files; use a folder only the "
-              "host's user or root can write)");
+              "its folder " + (folder_ / "drop").string() +
+                  " is writable by everyone (mode 1777): they could "
+                  "replace the plugin's code (the sticky bit does not prevent adding files; use a folder only the "
+                  "host's user or root can write)");
 }
 
 TEST_F(PluginPermissionsTest, RefusesAFolderAboveThatOthersMayWrite) {
     makeFolder(folder_ / "open", 0777);
     makeFolder(folder_ / "open" / "plugins", 0755);
     EXPECT_EQ(problem(makeFile(folder_ / "open" / "plugins" / "p.so")),
-              "the folder " + (folder_ / "open").string() + " above the plugin is writable by everyone (mode 0777): "
-              "they could replace the plugin's code (chmod go-w " + (folder_ / "open").string() + ")");
+              "the folder " + (folder_ / "open").string() +
+                  " above the plugin is writable by everyone (mode 0777): "
+                  "they could replace the plugin's code (chmod go-w " +
+                  (folder_ / "open").string() + ")");
 }
 
 // Others cannot rename an entry they do not own in a sticky folder (the temporary folder
@@ -90,9 +99,10 @@ TEST_F(PluginPermissionsTest, ChecksTheFolderOfASymbolicLinksTargetToo) {
     makeFolder(folder_ / "drop", 0777);
     makeFile(folder_ / "drop" / "real.so");
     fs::create_symlink(folder_ / "drop" / "real.so", folder_ / "plugins" / "p.so");
-    EXPECT_EQ(problem(folder_ / "plugins" / "p.so"),
-              "its folder " + (folder_ / "drop").string() + " is writable by everyone (mode 0777): they could "
-              "replace the plugin's code (chmod go-w " + (folder_ / "drop").string() + ")");
+    EXPECT_EQ(problem(folder_ / "plugins" / "p.so"), "its folder " + (folder_ / "drop").string() +
+                                                         " is writable by everyone (mode 0777): they could "
+                                                         "replace the plugin's code (chmod go-w " +
+                                                         (folder_ / "drop").string() + ")");
 }
 
 // As root the file is given to another user; otherwise the host's user is said to be another.

@@ -50,10 +50,12 @@ protected:
 };
 
 TEST_F(PluginPinsTest, ReadsHashIdAndFileSkippingCommentsAndBlankLines) {
-    const PluginPins pins = PluginPins::parse("# reviewed 2026-11-30\n\n" + kAbc +
-                                                  "  orderhost.credit  /usr/lib/orderhost/plugins/my credit.so\n"
-                                                  "  " + kEmpty + "\torderhost.noop   # old build, kept during the upgrade\r\n",
-                                              "pins.txt");
+    const PluginPins pins =
+        PluginPins::parse("# reviewed 2026-11-30\n\n" + kAbc +
+                              "  orderhost.credit  /usr/lib/orderhost/plugins/my credit.so\n"
+                              "  " +
+                              kEmpty + "\torderhost.noop   # old build, kept during the upgrade\r\n",
+                          "pins.txt");
     EXPECT_EQ(pins.size(), 2u);
     const PluginPin* credit = pins.find(kAbc);
     ASSERT_NE(credit, nullptr);
@@ -80,9 +82,9 @@ TEST_F(PluginPinsTest, MalformedLinesNameFileAndLine) {
     EXPECT_EQ(parseError("\norderhost.credit " + kAbc + "\n"),
               "pins.txt:2: 'orderhost.credit' is not a SHA-256 (64 hexadecimal digits); expected '<sha256> <plugin "
               "id> [file]'");
-    EXPECT_EQ(parseError(kAbc.substr(1) + " x\n"),
-              "pins.txt:1: '" + kAbc.substr(1) + "' is not a SHA-256 (64 hexadecimal digits); expected '<sha256> "
-              "<plugin id> [file]'");
+    EXPECT_EQ(parseError(kAbc.substr(1) + " x\n"), "pins.txt:1: '" + kAbc.substr(1) +
+                                                       "' is not a SHA-256 (64 hexadecimal digits); expected '<sha256> "
+                                                       "<plugin id> [file]'");
     EXPECT_EQ(parseError(kAbc + "   # no id\n"), "pins.txt:1: the plugin id is missing after the SHA-256");
     EXPECT_EQ(parseError(kAbc + " a.b\n" + kAbc + " c.d\n"),
               "pins.txt:2: SHA-256 " + kAbc + " is already listed on line 1 (one file content, one id)");

@@ -70,8 +70,9 @@ TEST_F(PluginRegistryPinsTest, AnUnpinnedFileIsRefusedWithItsHashBeforeAnyOfItsC
     ASSERT_EQ(registry.refusals().size(), 1u);
     EXPECT_EQ(registry.refusals()[0].file, marks.string());
     EXPECT_EQ(registry.refusals()[0].reason,
-              "its SHA-256 " + hashOf(marks) + " is not listed in plugins.pins (/etc/orderhost/plugins.pins); none "
-              "of its code ran. If this file is trusted, review `orderhost plugins pin` on it and add the line");
+              "its SHA-256 " + hashOf(marks) +
+                  " is not listed in plugins.pins (/etc/orderhost/plugins.pins); none "
+                  "of its code ran. If this file is trusted, review `orderhost plugins pin` on it and add the line");
     ASSERT_EQ(registry.plugins().size(), 1u);
     EXPECT_EQ(registry.plugins()[0].manifest.id, "test.good");
 }

@@ -48,7 +48,8 @@ protected:
     static std::size_t sealedCopyMappings() {
         std::ifstream maps("/proc/self/maps");
         std::size_t count = 0;
-        for (std::string line; std::getline(maps, line);) count += line.find("memfd:orderhost-plugin:") != std::string::npos;
+        for (std::string line; std::getline(maps, line);)
+            count += line.find("memfd:orderhost-plugin:") != std::string::npos;
         return count;
     }
     static std::size_t sealedCopyDescriptors() {

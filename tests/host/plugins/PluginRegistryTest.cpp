@@ -41,9 +41,8 @@ std::optional<std::invoke_result_t<F>> finishesWithin(std::chrono::seconds limit
 class PluginRegistryTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        folder_ = fs::temp_directory_path() /
-                  ("orderhost-plugins-" + std::to_string(::getpid()) + "-" +
-                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        folder_ = fs::temp_directory_path() / ("orderhost-plugins-" + std::to_string(::getpid()) + "-" +
+                                               ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(folder_);
         fs::create_directories(folder_);
     }
@@ -199,9 +198,8 @@ TEST_F(PluginRegistryTest, APluginThatClosesThePipeAndHangsIsStillKilledAtTheDea
     options.probeTimeout = std::chrono::milliseconds(300);
     const fs::path file = copyIn("close_fds_and_hang");
     const auto started = std::chrono::steady_clock::now();
-    const auto reason = finishesWithin(std::chrono::seconds(10), [this, file, options] {
-        return refusalFor(file, options);
-    });
+    const auto reason =
+        finishesWithin(std::chrono::seconds(10), [this, file, options] { return refusalFor(file, options); });
     ASSERT_TRUE(reason.has_value()) << "the probe never returned";
     EXPECT_EQ(*reason, "did not finish loading within 300 ms (killed)");
     EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
@@ -210,8 +208,10 @@ TEST_F(PluginRegistryTest, APluginThatClosesThePipeAndHangsIsStillKilledAtTheDea
 TEST_F(PluginRegistryTest, RefusesAWorldWritableFile) {
     const fs::path file = copyIn("good");
     ::chmod(file.c_str(), 0666);
-    EXPECT_EQ(refusalFor(file), "the file is writable by everyone (mode 0666): they could replace the plugin's code "
-                                "(chmod go-w " + file.string() + ") (plugins.check_permissions)");
+    EXPECT_EQ(refusalFor(file),
+              "the file is writable by everyone (mode 0666): they could replace the plugin's code "
+              "(chmod go-w " +
+                  file.string() + ") (plugins.check_permissions)");
 }
 
 TEST_F(PluginRegistryTest, PermissionChecksCanBeTurnedOff) {
@@ -272,7 +272,8 @@ TEST_F(PluginRegistryTest, ASymlinkLoopIsNotReportedAsAMissingFile) {
 
 TEST_F(PluginRegistryTest, AnElfStubGetsTheLoadersOwnReason) {
     const fs::path file = folder_ / "stub.so";
-    std::ofstream(file, std::ios::binary) << "\x7f" "ELF";
+    std::ofstream(file, std::ios::binary) << "\x7f"
+                                             "ELF";
     EXPECT_EQ(refusalFor(file), "the dynamic loader refused it: " + file.string() + ": file too short");
 }
 

@@ -77,8 +77,7 @@ TEST(PluginSymbolsTest, TheLoaderRefusesAGnuUniqueLibraryBeforeOpeningIt) {
         FAIL() << "loaded a library exporting a GNU unique symbol";
     } catch (const PluginRefused& refused) {
         EXPECT_EQ(refused.file(), fixturePath("gnu_unique").string());
-        EXPECT_NE(refused.reason().find(std::string("exports GNU unique symbol(s) ") + kUniqueName),
-                  std::string::npos)
+        EXPECT_NE(refused.reason().find(std::string("exports GNU unique symbol(s) ") + kUniqueName), std::string::npos)
             << refused.reason();
     }
 }

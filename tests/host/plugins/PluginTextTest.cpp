@@ -22,7 +22,8 @@ TEST(PluginText, CodesArePrintableAsciiWithoutSpacesAndBounded) {
 
 TEST(PluginText, MessagesBecomeValidUtf8WithoutControlCharacters) {
     EXPECT_EQ(cleanMessage("caf\xC3\xA9\ttab"), "caf\xC3\xA9\ttab");
-    EXPECT_EQ(cleanMessage(std::string("a\0b\nc\x1b[1m\x7f", 10)), "a" + kFffd + "b" + kFffd + "c" + kFffd + "[1m" + kFffd);
+    EXPECT_EQ(cleanMessage(std::string("a\0b\nc\x1b[1m\x7f", 10)),
+              "a" + kFffd + "b" + kFffd + "c" + kFffd + "[1m" + kFffd);
     EXPECT_EQ(cleanMessage("\xFF\xC3"), kFffd + kFffd) << "an invalid byte and a truncated sequence";
     EXPECT_EQ(cleanMessage("\xC0\xAF"), kFffd + kFffd) << "an overlong form";
     EXPECT_EQ(cleanMessage("\xED\xA0\x80"), kFffd + kFffd + kFffd) << "a surrogate";

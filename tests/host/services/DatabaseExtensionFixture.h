@@ -26,7 +26,8 @@ protected:
         database_ = std::make_unique<testing::TestDatabase>(GetParam(), folder_);
         db_ = std::make_unique<store::Database>(database_->connectionString());
         side_ = "Driver=SQLite3;Database=" + folder_ + "/side.db;";
-        sources_ = std::make_unique<store::Datasources>(*db_, std::map<std::string, store::DatasourceConfig>{{"side", {side_, 2}}});
+        sources_ = std::make_unique<store::Datasources>(
+            *db_, std::map<std::string, store::DatasourceConfig>{{"side", {side_, 2}}});
         tx_ = std::make_unique<store::StepTransaction>(*db_);
         exec(*db_, "CREATE TABLE items (k VARCHAR(16) PRIMARY KEY, n BIGINT, flag SMALLINT, note VARCHAR(200000))");
         ctx_.order = &order_;
@@ -56,8 +57,9 @@ protected:
     oh_status run(const std::string& sql, const std::string& params = "[]", const std::string& source = "") {
         oh_str rowsOut{nullptr, 0}, errorOut{nullptr, 0};
         changed = -2;
-        const oh_status st = databaseExtension().execute(&ctx_, {source.data(), source.size()}, {sql.data(), sql.size()},
-                                                         {params.data(), params.size()}, &rowsOut, &changed, &errorOut);
+        const oh_status st =
+            databaseExtension().execute(&ctx_, {source.data(), source.size()}, {sql.data(), sql.size()},
+                                        {params.data(), params.size()}, &rowsOut, &changed, &errorOut);
         rows = st == OH_STATUS_OK ? std::string(rowsOut.ptr, rowsOut.len) : "";
         error = std::string(errorOut.ptr, errorOut.len);
         return st;

@@ -52,7 +52,8 @@ TEST_P(DatabaseRulesTest, NumbersComeBackAsJsonNumbersAndTextAsStrings) {
     ASSERT_EQ(run("INSERT INTO items (k, n) VALUES ('007', 1), ('42', 2)"), OH_STATUS_OK) << error;
     ASSERT_EQ(run("INSERT INTO labels (code, body) VALUES ('42', '7'), ('-1.5', '008')"), OH_STATUS_OK) << error;
     ASSERT_EQ(run("SELECT COUNT(*) AS c, SUM(n) AS s, MAX(n) - MIN(n) AS d, MAX(n) * 2 AS twice FROM items"),
-              OH_STATUS_OK) << error;
+              OH_STATUS_OK)
+        << error;
     EXPECT_EQ(rows, R"([{"c":2,"s":3,"d":1,"twice":4}])");
     ASSERT_EQ(run("SELECT k, n - 1 AS m FROM items ORDER BY n"), OH_STATUS_OK) << error;
     EXPECT_EQ(rows, R"([{"k":"007","m":0},{"k":"42","m":1}])");

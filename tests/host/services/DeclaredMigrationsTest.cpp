@@ -8,10 +8,11 @@
 namespace orderhost::services {
 namespace {
 
-const oh_migration kFirst = {sizeof(oh_migration), 1, OH_STR("tables"), OH_STR("CREATE TABLE a (x INT); CREATE TABLE b (y INT)"),
-                             {nullptr, 0}, OH_STR("CREATE TABLE a (x BIGINT)")};
-const oh_migration kSecond = {sizeof(oh_migration), 2, OH_STR("index"), OH_STR("CREATE INDEX a_x ON a (x)"),
-                              {nullptr, 0}, {nullptr, 0}};
+const oh_migration kFirst = {sizeof(oh_migration), 1,
+                             OH_STR("tables"),     OH_STR("CREATE TABLE a (x INT); CREATE TABLE b (y INT)"),
+                             {nullptr, 0},         OH_STR("CREATE TABLE a (x BIGINT)")};
+const oh_migration kSecond = {sizeof(oh_migration), 2,           OH_STR("index"), OH_STR("CREATE INDEX a_x ON a (x)"),
+                              {nullptr, 0},         {nullptr, 0}};
 const oh_migration* const kBoth[] = {&kSecond, &kFirst};
 const oh_migration* const kTwice[] = {&kFirst, &kFirst};
 
@@ -60,17 +61,19 @@ TEST(DeclaredMigrationsTest, RefusesADuplicateVersionNamingThePlugin) {
 
 // Found in review: migrations ran unchecked, so a plugin could rewrite the host's orders at start.
 TEST(DeclaredMigrationsTest, MigrationsFollowTheStatementRulesOfOrderhostDb) {
-    const std::vector<store::PluginMigration> own = {{1, "own", {"CREATE TABLE acme_t (id INTEGER)",
-                                                                 "CREATE INDEX acme_t_id ON acme_t (id)"}}};
+    const std::vector<store::PluginMigration> own = {
+        {1, "own", {"CREATE TABLE acme_t (id INTEGER)", "CREATE INDEX acme_t_id ON acme_t (id)"}}};
     EXPECT_NO_THROW(refuseForbiddenStatements("com.acme", own, true));
-    const std::vector<store::PluginMigration> hostile = {
-        {1, "own", {"CREATE TABLE acme_t (id INTEGER)"}}, {2, "evil", {"UPDATE orders SET state = 'x'"}}};
+    const std::vector<store::PluginMigration> hostile = {{1, "own", {"CREATE TABLE acme_t (id INTEGER)"}},
+                                                         {2, "evil", {"UPDATE orders SET state = 'x'"}}};
     try {
         refuseForbiddenStatements("com.acme", hostile, true);
         FAIL() << "a migration writing the host's orders table was accepted";
     } catch (const PluginMigrationError& e) {
-        EXPECT_NE(std::string(e.what()).find("plugin com.acme: orderhost.migrations/1: version 2: UPDATE on the host's own table 'orders'"),
-                  std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(
+                      "plugin com.acme: orderhost.migrations/1: version 2: UPDATE on the host's own table 'orders'"),
+                  std::string::npos)
+            << e.what();
     }
     EXPECT_NO_THROW(refuseForbiddenStatements("com.acme", hostile, false));  // a named datasource has no host tables
     EXPECT_THROW(refuseForbiddenStatements("com.acme", {{1, "pragma", {"PRAGMA foreign_keys = OFF"}}}, false),

@@ -117,7 +117,8 @@ TEST_P(DatabaseExtensionTest, TheHostUndoesPluginStatementsWhereTheDriverDoesNot
 class RollbackLevelTest : public DatabaseExtensionTest {
 protected:
     // Runs `work` with ctx_ on a database opened with `protocol` appended to the connection string.
-    void withProtocol(const std::string& protocol, const std::function<void(store::Database&, store::StepTransaction&)>& work) {
+    void withProtocol(const std::string& protocol,
+                      const std::function<void(store::Database&, store::StepTransaction&)>& work) {
         if (!database_->isPostgreSQL()) GTEST_SKIP() << "a psqlODBC setting";
         store::Database db(database_->connectionString() + "Protocol=" + protocol + ";");
         store::StepTransaction tx(db);
@@ -157,7 +158,8 @@ TEST_P(RollbackLevelTest, WithTransactionLevelRollbackAFailedStatementFailsTheSt
     });
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, RollbackLevelTest, ::testing::ValuesIn(testing::testBackends()), testing::backendName);
+INSTANTIATE_TEST_SUITE_P(Backends, RollbackLevelTest, ::testing::ValuesIn(testing::testBackends()),
+                         testing::backendName);
 
 }  // namespace
 }  // namespace orderhost::services

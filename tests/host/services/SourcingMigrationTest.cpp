@@ -37,7 +37,8 @@ protected:
     }
 
     std::vector<store::PluginMigration> declared() {
-        const auto migrations = readDeclaredMigrations(*registry_->find("orderhost.sourcing")->info, "orderhost.sourcing");
+        const auto migrations =
+            readDeclaredMigrations(*registry_->find("orderhost.sourcing")->info, "orderhost.sourcing");
         return forBackend(*migrations, db_->backend());
     }
     void exec(const std::string& sql) {

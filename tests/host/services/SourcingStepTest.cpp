@@ -94,7 +94,9 @@ protected:
         return static_cast<int>(count("SELECT COUNT(*) FROM sourcing_allocations WHERE reserved > 0"));
     }
     // Stock rows that disagree with the movement ledger or the orders' allocations.
-    int unreconciled() { return static_cast<int>(count("SELECT COUNT(*) FROM sourcing_stock_check WHERE reconciled = 0")); }
+    int unreconciled() {
+        return static_cast<int>(count("SELECT COUNT(*) FROM sourcing_stock_check WHERE reconciled = 0"));
+    }
 
     // One attempt as the runner makes it: a transaction, the call, a commit when the
     // outcome is kept (CONTINUE, REJECT, SUSPEND), a rollback otherwise.
@@ -106,8 +108,10 @@ protected:
         info.transaction = &tx;
         info.datasources = sources_.get();
         ReportedOutcome outcome = compensating ? step_->compensate(order, info) : step_->run(order, info);
-        if (outcome.kind == OH_OUTCOME_RETRY || outcome.kind == OH_OUTCOME_FAIL) tx.rollback();
-        else tx.commit();
+        if (outcome.kind == OH_OUTCOME_RETRY || outcome.kind == OH_OUTCOME_FAIL)
+            tx.rollback();
+        else
+            tx.commit();
         return outcome;
     }
 
@@ -230,9 +234,12 @@ TEST_P(SourcingStepTest, ConcurrentOrdersNeverOversell) {
                 auto doc = order(R"([{"sku":"LAST-1","quantity":2}])");
                 ReportedOutcome outcome = call(doc, id);
                 while (outcome.kind == OH_OUTCOME_RETRY) outcome = call(doc, id);  // as the runner would
-                if (outcome.kind == OH_OUTCOME_CONTINUE) ++accepted;
-                else if (outcome.kind == OH_OUTCOME_REJECT && outcome.code == "out_of_stock") ++rejected;
-                else ++other;
+                if (outcome.kind == OH_OUTCOME_CONTINUE)
+                    ++accepted;
+                else if (outcome.kind == OH_OUTCOME_REJECT && outcome.code == "out_of_stock")
+                    ++rejected;
+                else
+                    ++other;
             }
         });
     }

@@ -9,8 +9,7 @@ using Offsets = std::vector<std::size_t>;
 using Statements = std::vector<std::string>;
 
 TEST(SqlTextTest, PlaceholdersInsideQuotesAndCommentsDoNotCount) {
-    EXPECT_EQ(placeholderOffsets("SELECT '?', \"a?\", ? -- ?\n FROM t WHERE x = ? /* ? */"),
-              (Offsets{18, 43}));
+    EXPECT_EQ(placeholderOffsets("SELECT '?', \"a?\", ? -- ?\n FROM t WHERE x = ? /* ? */"), (Offsets{18, 43}));
     EXPECT_EQ(placeholderOffsets("SELECT 'it''s ?' , ?"), (Offsets{19}));
 }
 
@@ -60,10 +59,18 @@ std::string kinds(std::string_view sql) {
     for (const SqlToken& t : tokenize(sql)) {
         if (!out.empty()) out += ' ';
         switch (t.kind) {
-        case SqlToken::Kind::Word: out += "W:" + t.text; break;
-        case SqlToken::Kind::Identifier: out += "I:" + t.text; break;
-        case SqlToken::Kind::Literal: out += "L"; break;
-        case SqlToken::Kind::Symbol: out += "S:" + t.text; break;
+            case SqlToken::Kind::Word:
+                out += "W:" + t.text;
+                break;
+            case SqlToken::Kind::Identifier:
+                out += "I:" + t.text;
+                break;
+            case SqlToken::Kind::Literal:
+                out += "L";
+                break;
+            case SqlToken::Kind::Symbol:
+                out += "S:" + t.text;
+                break;
         }
     }
     return out;

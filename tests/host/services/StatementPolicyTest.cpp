@@ -17,9 +17,15 @@ std::string refusalStart(const std::string& sql, std::size_t words = 1, bool hos
 
 TEST(StatementPolicyTest, RefusesEveryFormOfTransactionControlNamingIt) {
     const std::pair<const char*, const char*> cases[] = {
-        {"COMMIT", "(COMMIT)"},           {"commit work", "(COMMIT)"},       {"  -- why\n rollback", "(ROLLBACK)"},
-        {"BEGIN IMMEDIATE", "(BEGIN)"},   {"END TRANSACTION", "(END)"},     {"SAVEPOINT s1", "(SAVEPOINT)"},
-        {"RELEASE SAVEPOINT s1", "(RELEASE)"}, {"ROLLBACK TO s1", "(ROLLBACK)"}, {"ABORT", "(ABORT)"},
+        {"COMMIT", "(COMMIT)"},
+        {"commit work", "(COMMIT)"},
+        {"  -- why\n rollback", "(ROLLBACK)"},
+        {"BEGIN IMMEDIATE", "(BEGIN)"},
+        {"END TRANSACTION", "(END)"},
+        {"SAVEPOINT s1", "(SAVEPOINT)"},
+        {"RELEASE SAVEPOINT s1", "(RELEASE)"},
+        {"ROLLBACK TO s1", "(ROLLBACK)"},
+        {"ABORT", "(ABORT)"},
         {"START TRANSACTION", "(START TRANSACTION)"},
         {"SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", "(SET TRANSACTION)"},
         {"PREPARE TRANSACTION 'x'", "(PREPARE TRANSACTION)"},
@@ -60,8 +66,10 @@ TEST(StatementPolicyTest, RefusesWritesToTheHostsTablesHoweverTheyAreSpelt) {
         {"UPDATE ONLY public.\"orders\" SET state = 'x'", "UPDATE on the host's own table 'orders'"},
         {"DELETE FROM `outbox` WHERE id = 1", "DELETE on the host's own table 'outbox'"},
         {"DELETE FROM [relay_cursors]", "DELETE on the host's own table 'relay_cursors'"},
-        {"WITH x AS (SELECT 1) INSERT INTO outbox (topic) SELECT 'a' FROM x", "INSERT on the host's own table 'outbox'"},
-        {"WITH gone AS (DELETE FROM orders RETURNING id) SELECT count(*) FROM gone", "DELETE on the host's own table 'orders'"},
+        {"WITH x AS (SELECT 1) INSERT INTO outbox (topic) SELECT 'a' FROM x",
+         "INSERT on the host's own table 'outbox'"},
+        {"WITH gone AS (DELETE FROM orders RETURNING id) SELECT count(*) FROM gone",
+         "DELETE on the host's own table 'orders'"},
         {"TRUNCATE TABLE my_things, schema_migrations", "TRUNCATE on the host's own table 'schema_migrations'"},
         {"DROP TABLE IF EXISTS plugin_migrations", "DROP TABLE on the host's own table 'plugin_migrations'"},
         {"ALTER TABLE orders ADD COLUMN mine INT", "ALTER TABLE on the host's own table 'orders'"},
@@ -75,11 +83,11 @@ TEST(StatementPolicyTest, RefusesWritesToTheHostsTablesHoweverTheyAreSpelt) {
          "CREATE VIEW on the host's own table 'api_keys'"},
         {"CREATE VIEW IF NOT EXISTS \"Orders\" AS SELECT 1", "CREATE VIEW on the host's own table 'orders'"},
         {"ALTER TABLE temp.mine RENAME TO api_keys", "RENAME TO on the host's own table 'api_keys'"},
-        {"CREATE TRIGGER t AFTER INSERT ON my_things BEGIN DELETE FROM step_runs; END",
-         "one statement per call"},
+        {"CREATE TRIGGER t AFTER INSERT ON my_things BEGIN DELETE FROM step_runs; END", "one statement per call"},
         {"LOCK TABLE orders IN EXCLUSIVE MODE", "LOCK on the host's own table 'orders'"},
         {"UPDATE sqlite_sequence SET seq = 0", "UPDATE on the host's own table 'sqlite_sequence'"},
-        {"MERGE INTO orders o USING x ON o.id = x.id WHEN MATCHED THEN DELETE", "MERGE on the host's own table 'orders'"},
+        {"MERGE INTO orders o USING x ON o.id = x.id WHEN MATCHED THEN DELETE",
+         "MERGE on the host's own table 'orders'"},
     };
     for (const auto& [sql, expected] : cases) {
         const std::string refusal = statementRefusal(sql, true);
@@ -113,8 +121,8 @@ TEST(StatementPolicyTest, ANamedDatasourceMayWriteATableCalledOrders) {
 // Found in review: SQLite takes a string literal as a table name, and a conflict clause can
 // roll the step's transaction back.
 TEST(StatementPolicyTest, RefusesTablesNamedByStringLiteralsOnTheHostDatabase) {
-    for (const char* sql : {"DELETE FROM 'orders'", "UPDATE 'orders' SET order_ref = 'x'", "INSERT INTO 'outbox' VALUES (1)",
-                            "DROP TABLE 'orders'", "DELETE FROM main.'orders'"}) {
+    for (const char* sql : {"DELETE FROM 'orders'", "UPDATE 'orders' SET order_ref = 'x'",
+                            "INSERT INTO 'outbox' VALUES (1)", "DROP TABLE 'orders'", "DELETE FROM main.'orders'"}) {
         EXPECT_NE(statementRefusal(sql, true).find("named by a string literal is refused"), std::string::npos) << sql;
         EXPECT_EQ(statementRefusal(sql, false), "") << sql;  // a datasource has no host tables
     }
@@ -125,7 +133,8 @@ TEST(StatementPolicyTest, RefusesConflictClausesAndRaisesThatRollBack) {
     for (const char* sql : {"INSERT OR ROLLBACK INTO acme_t VALUES (1)", "UPDATE OR ROLLBACK acme_t SET x = 1",
                             "CREATE TABLE acme_t (id INTEGER PRIMARY KEY ON CONFLICT ROLLBACK)",
                             "CREATE TRIGGER acme_tr BEFORE INSERT ON acme_t BEGIN SELECT RAISE(ROLLBACK, 'no'); END"}) {
-        EXPECT_EQ(statementRefusal(sql, false).rfind("transaction control (ROLLBACK inside the statement)", 0), 0u) << sql;
+        EXPECT_EQ(statementRefusal(sql, false).rfind("transaction control (ROLLBACK inside the statement)", 0), 0u)
+            << sql;
     }
     EXPECT_EQ(statementRefusal("INSERT OR IGNORE INTO acme_t VALUES (1)", true), "");
 }

@@ -31,7 +31,8 @@ std::string openError(const std::string& connectionString) {
 }
 
 TEST(DatabaseOpenTest, UnwritablePathIsAClearError) {
-    const std::string msg = openError(std::string("Driver=SQLite3;Database=/nonexistent-dir/x/orderhost.db;Pwd=") + kSecret + ";");
+    const std::string msg =
+        openError(std::string("Driver=SQLite3;Database=/nonexistent-dir/x/orderhost.db;Pwd=") + kSecret + ";");
     EXPECT_NE(msg.find("open database"), std::string::npos) << msg;
     EXPECT_NE(msg.find("/nonexistent-dir/x/orderhost.db"), std::string::npos) << msg;
     EXPECT_EQ(msg.find(kSecret), std::string::npos) << msg;
@@ -61,7 +62,8 @@ TEST(DatabaseOpenTest, DatabaseThatIsDownIsAClearError) {
     ::setenv("ODBCSYSINI", dir.c_str(), 1);
     // Port 1 on loopback: nothing listens there, so the connection is refused at once.
     const std::string msg = openError(std::string("Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=1;"
-                                                  "Database=orderhost;Uid=orderhost;Pwd=") + kSecret + ";");
+                                                  "Database=orderhost;Uid=orderhost;Pwd=") +
+                                      kSecret + ";");
     ::unsetenv("ODBCSYSINI");
     std::filesystem::remove_all(dir);
     EXPECT_NE(msg.find("open database"), std::string::npos) << msg;
@@ -94,7 +96,8 @@ TEST_P(DatabaseTest, TransactionRollsBackAndRethrowsCallerExceptionsUnchanged) {
     EXPECT_THROW(db->withTransaction([](Poco::Data::Session& s) {
         s << "INSERT INTO store_scratch VALUES (1)", now;
         throw std::logic_error("caller's own failure");
-    }), std::logic_error);
+    }),
+                 std::logic_error);
     int count = -1;
     db->session() << "SELECT COUNT(*) FROM store_scratch", into(count), now;
     EXPECT_EQ(count, 0);
@@ -117,8 +120,7 @@ TEST_P(DatabaseTest, SessionsAreBackInAutocommitAfterATransaction) {
     // One pooled session only, so the next session() is the one the transaction used. A
     // session left without autocommit would read a stale snapshot forever.
     auto db = open(DatabaseOptions{1, 1, 60, 1000ms, true});
-    EXPECT_THROW(db->withTransaction([](Poco::Data::Session&) { throw std::runtime_error("x"); }),
-                 std::runtime_error);
+    EXPECT_THROW(db->withTransaction([](Poco::Data::Session&) { throw std::runtime_error("x"); }), std::runtime_error);
     db->withTransaction([](Poco::Data::Session&) {});
     EXPECT_TRUE(db->session().getFeature("autoCommit"));
 }
@@ -134,7 +136,7 @@ TEST_P(DatabaseTest, AReusedTransactionSessionSeesFreshData) {
         db->withTransaction([&](Poco::Data::Session& s) { s << "SELECT SUM(v) FROM store_scratch", into(sum), now; });
         return sum;
     };
-    EXPECT_EQ(read(), 1);  // a read-only transaction: it too ends in COMMIT
+    EXPECT_EQ(read(), 1);                                    // a read-only transaction: it too ends in COMMIT
     db->session() << "UPDATE store_scratch SET v = 2", now;  // autocommit, another session
     EXPECT_EQ(read(), 2);
     {

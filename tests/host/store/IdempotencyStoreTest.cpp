@@ -77,7 +77,8 @@ TEST_P(IdempotencyStoreTest, AnAbandonedOrReleasedClaimIsClaimedAgain) {
 // it a second time), and the abandoned first request must not end the claim that replaced it.
 TEST_P(IdempotencyStoreTest, ARunningClaimOutlivesTheTtlAndOnlyItsOwnerEndsIt) {
     ASSERT_EQ(keys_->claim(kKey, "hash-a", 1000, 500).outcome, ClaimOutcome::Claimed);
-    EXPECT_EQ(keys_->claim(kKey, "hash-a", 1600, 500).outcome, ClaimOutcome::InProgress) << "past the TTL, still running";
+    EXPECT_EQ(keys_->claim(kKey, "hash-a", 1600, 500).outcome, ClaimOutcome::InProgress)
+        << "past the TTL, still running";
     keys_->purgeExpired(1700);
     EXPECT_EQ(keys_->claim(kKey, "hash-a", 1701, 500).outcome, ClaimOutcome::InProgress) << "not purged while running";
     // Abandoned; a second request claims the key; the first one then ends: nothing of it counts.

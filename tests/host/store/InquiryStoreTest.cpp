@@ -44,9 +44,9 @@ protected:
 TEST_P(InquiryStoreTest, OpensAndAnswersWithOneEventEach) {
     inquiries_->open(inquiry("i-2", 20), event("inquiry.opened"));
     inquiries_->open(inquiry("i-1", 10), event("inquiry.opened"));
-    EXPECT_EQ(inquiries_->answer("id-R-1", "i-1", "Today. " + std::string(300, 'a'), "agent", 30,
-                                 event("inquiry.answered")),
-              AnswerResult::Answered);
+    EXPECT_EQ(
+        inquiries_->answer("id-R-1", "i-1", "Today. " + std::string(300, 'a'), "agent", 30, event("inquiry.answered")),
+        AnswerResult::Answered);
     const auto all = inquiries_->ofOrder("id-R-1");
     ASSERT_EQ(all.size(), 2u);
     EXPECT_EQ(all[0].id, "i-1") << "oldest first";
@@ -66,9 +66,11 @@ TEST_P(InquiryStoreTest, AnAnsweredOrUnknownInquiryWritesNothing) {
     ASSERT_EQ(inquiries_->answer("id-R-1", "i-1", "first", "a", 30, event("inquiry.answered")), AnswerResult::Answered);
     EXPECT_EQ(inquiries_->answer("id-R-1", "i-1", "second", "b", 40, event("inquiry.answered")),
               AnswerResult::AlreadyAnswered);
-    EXPECT_EQ(inquiries_->answer("id-R-1", "i-9", "x", "b", 40, event("inquiry.answered")), AnswerResult::UnknownInquiry);
+    EXPECT_EQ(inquiries_->answer("id-R-1", "i-9", "x", "b", 40, event("inquiry.answered")),
+              AnswerResult::UnknownInquiry);
     EXPECT_EQ(inquiries_->answer("id-other", "i-1", "x", "b", 40, event("inquiry.answered")),
-              AnswerResult::UnknownInquiry) << "an inquiry belongs to its order";
+              AnswerResult::UnknownInquiry)
+        << "an inquiry belongs to its order";
     EXPECT_EQ(inquiries_->find("id-R-1", "i-1")->answer, "first");
     EXPECT_EQ(reader_->eventsOfOrder("id-R-1", 10).size(), 2u);
 }

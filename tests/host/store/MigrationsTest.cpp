@@ -45,10 +45,13 @@ TEST_P(MigrationsTest, HostTableNamesAreExactlyTheTablesTheHostCreates) {
     appliedPluginMigrations(*db, "test.plugin");  // creates plugin_migrations
     std::vector<std::string> tables;
     if (db->backend() == Backend::SQLite) {
-        db->session() << "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name", into(tables), now;
+        db->session()
+            << "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name",
+            into(tables), now;
     } else {
         db->session() << "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-                         "ORDER BY table_name", into(tables), now;
+                         "ORDER BY table_name",
+            into(tables), now;
     }
     std::vector<std::string> expected = hostTableNames();
     std::sort(expected.begin(), expected.end());
@@ -85,7 +88,8 @@ TEST_P(MigrationsTest, ConcurrentOpenersApplyEachVersionOnce) {
 TEST_P(MigrationsTest, RefusesADatabaseNewerThanTheCode) {
     {
         auto db = open();
-        exec(*db, "INSERT INTO schema_migrations (version, description, applied_at) VALUES (999, 'from the future', 0)");
+        exec(*db,
+             "INSERT INTO schema_migrations (version, description, applied_at) VALUES (999, 'from the future', 0)");
     }
     try {
         open();

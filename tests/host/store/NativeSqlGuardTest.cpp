@@ -66,7 +66,8 @@ TEST(NativeSqlGuardTest, DriverNeverWritesIntoTheCallersStatementText) {
     EXPECT_EQ(std::string(reinterpret_cast<const char*>(output.data()), static_cast<std::size_t>(outputLength)),
               statement);
     for (std::size_t i = statement.size(); i < input.size(); ++i)
-        ASSERT_EQ(input[i], kCanary) << "byte " << i << " after the " << statement.size() << "-byte statement was overwritten";
+        ASSERT_EQ(input[i], kCanary) << "byte " << i << " after the " << statement.size()
+                                     << "-byte statement was overwritten";
 }
 
 TEST(NativeSqlGuardTest, ThousandsOfFailingStatementsOnSqliteLeaveTheHeapIntact) {
@@ -86,7 +87,8 @@ TEST(NativeSqlGuardTest, ThousandsOfFailingStatementsOnSqliteLeaveTheHeapIntact)
         } catch (const StoreError& e) {
             ++failures;
             if (i == 0) {
-                EXPECT_NE(std::string(e.what()).find("Native SQL statement: INSERT INTO guard_probe"), std::string::npos)
+                EXPECT_NE(std::string(e.what()).find("Native SQL statement: INSERT INTO guard_probe"),
+                          std::string::npos)
                     << e.what();
             }
         }

@@ -53,7 +53,7 @@ TEST_P(OdbcFailuresTest, ALockWaitThatTimesOutIsTransient) {
         FAIL() << "wrote past another session's lock";
     } catch (const Poco::Exception& e) {
         EXPECT_EQ(transientFailure(e), db->backend() == Backend::PostgreSQL ? "lock timeout (SQLSTATE 55P03)"
-                                                                              : "database is locked (SQLITE_BUSY)")
+                                                                            : "database is locked (SQLITE_BUSY)")
             << e.displayText();
     }
     holder.rollback();

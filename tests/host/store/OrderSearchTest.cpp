@@ -134,17 +134,19 @@ TEST_P(OrderSearchTest, TheMigrationBackfillsTheCustomerOfExistingOrders) {
     DatabaseOptions noMigration;
     noMigration.migrate = false;
     auto old = std::make_unique<Database>(database_->connectionString(), noMigration);
-    exec(*old, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description VARCHAR(200) NOT NULL,"
-               " applied_at BIGINT NOT NULL)");
+    exec(*old,
+         "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description VARCHAR(200) NOT NULL,"
+         " applied_at BIGINT NOT NULL)");
     for (const Migration& m : schemaMigrations()) {
         if (m.version >= 9) break;
         old->withTransaction([&](Poco::Data::Session& s) { m.apply(s, old->dialect()); });
         exec(*old, "INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'old', 0)");
     }
     auto oldOrder = [&](const std::string& ref, const std::string& document) {
-        exec(*old, "INSERT INTO orders (id, order_ref, chain, chain_version, state, current_step, document, request_hash,"
-                   " created_at, updated_at) VALUES ('id-" + ref + "', '" + ref + "', 'c', 1, 'completed', 0, '" +
-                       document + "', 'h', 1, 1)");
+        exec(*old,
+             "INSERT INTO orders (id, order_ref, chain, chain_version, state, current_step, document, request_hash,"
+             " created_at, updated_at) VALUES ('id-" +
+                 ref + "', '" + ref + "', 'c', 1, 'completed', 0, '" + document + "', 'h', 1, 1)");
     };
     oldOrder("WITH", R"({"customer":{"id":"C-OLD","name":"Old"},"lines":[]})");
     oldOrder("NUMBER", R"({"customer":{"id":42}})");

@@ -19,7 +19,8 @@ void expectSameOrder(const OrderRecord& a, const OrderRecord& b) {
     EXPECT_EQ(a.chainVersion, b.chainVersion);
     EXPECT_EQ(a.state, b.state);
     EXPECT_EQ(a.currentStep, b.currentStep);
-    EXPECT_TRUE(a.document == b.document) << "documents differ: " << a.document.size() << " vs " << b.document.size() << " bytes";
+    EXPECT_TRUE(a.document == b.document)
+        << "documents differ: " << a.document.size() << " vs " << b.document.size() << " bytes";
     EXPECT_EQ(a.requestHash, b.requestHash);
     EXPECT_EQ(a.createdAtMs, b.createdAtMs);
     EXPECT_EQ(a.updatedAtMs, b.updatedAtMs);
@@ -120,7 +121,9 @@ TEST_P(OrderStoreTest, AnOversizedDocumentWrittenBehindOurBackIsAnErrorNotATrunc
         store_->findById(o.id);
         FAIL() << "a truncated document was returned";
     } catch (const StoreError& e) {
-        EXPECT_NE(std::string(e.what()).find("database holds " + std::to_string(kMaxDocumentBytes + 3)), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("database holds " + std::to_string(kMaxDocumentBytes + 3)),
+                  std::string::npos)
+            << e.what();
     }
 }
 
@@ -131,10 +134,11 @@ TEST_P(OrderStoreTest, OverlongFieldIsRefusedNotTruncated) {
         store_->insertOrder(o);
         FAIL() << "inserted";
     } catch (const StoreError& e) {
-        EXPECT_NE(std::string(e.what()).find("order_ref is 65 bytes; the column holds at most 64"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("order_ref is 65 bytes; the column holds at most 64"), std::string::npos)
+            << e.what();
     }
     OrderRecord multiByte = sampleOrder(std::string(16, 'r') + "ééééééééééééééééééééééé");  // 23 chars, 62 bytes
-    multiByte.orderRef += "é";  // 64 bytes: fits exactly
+    multiByte.orderRef += "é";                                                              // 64 bytes: fits exactly
     multiByte.id = "id-multibyte";
     expectSameOrder(roundTrip(multiByte), multiByte);
 }
@@ -284,11 +288,13 @@ TEST_P(OrderStoreTest, RecordStepRefusesAStaleExpectedState) {
         store_->recordStep(advanced(o, "validated"), "credit-hold", sampleRun("validate"));
         FAIL() << "stale state accepted";
     } catch (const StaleOrderError& e) {
-        EXPECT_NE(std::string(e.what()).find("in state 'received', not the expected 'credit-hold'"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("in state 'received', not the expected 'credit-hold'"), std::string::npos)
+            << e.what();
     }
     expectSameOrder(store_->findById(o.id).value(), o);
     EXPECT_TRUE(store_->stepRuns(o.id).empty());
-    EXPECT_THROW(store_->recordStep(advanced(sampleOrder("R-ghost"), "x"), "received", sampleRun("v")), StaleOrderError);
+    EXPECT_THROW(store_->recordStep(advanced(sampleOrder("R-ghost"), "x"), "received", sampleRun("v")),
+                 StaleOrderError);
 }
 
 TEST_P(OrderStoreTest, RecordStepIsAtomicWhenTheRunCannotBeWritten) {

@@ -177,8 +177,8 @@ TEST_P(OutboxTest, AnOlderIdCommittedLaterIsNotSkipped) {
     Session s = db_->session();
     int naive = 0;
     Poco::Int64 after = first.back().id;
-    s << "SELECT COUNT(*) FROM outbox WHERE id > ? AND txid < txid_snapshot_xmin(txid_current_snapshot())",
-        bind(after), into(naive), now;
+    s << "SELECT COUNT(*) FROM outbox WHERE id > ? AND txid < txid_snapshot_xmin(txid_current_snapshot())", bind(after),
+        into(naive), now;
     EXPECT_EQ(naive, 0);
 }
 

@@ -22,8 +22,10 @@ protected:
     }
     static std::vector<PluginMigration> sourcing() {
         return {{2, "index", {"CREATE INDEX stock_qty ON acme_stock (qty)"}},
-                {1, "tables", {"CREATE TABLE acme_stock (sku VARCHAR(64) PRIMARY KEY, qty BIGINT)",
-                               "INSERT INTO acme_stock VALUES ('A', 1)"}}};
+                {1,
+                 "tables",
+                 {"CREATE TABLE acme_stock (sku VARCHAR(64) PRIMARY KEY, qty BIGINT)",
+                  "INSERT INTO acme_stock VALUES ('A', 1)"}}};
     }
 };
 

@@ -22,8 +22,16 @@ protected:
         orders_ = std::make_unique<OrderStore>(*db_);
         // Longer than SQLite's 255-byte bind limit: both documents travel as CLOBs.
         const std::string big(400, 'x');
-        quotes_->save({kQuoteId, "key-1", "place-order", 3, R"({"draft":")" + big + "\"}",
-                       R"({"answer":")" + big + "\"}", 1000, 5000, {}, 0});
+        quotes_->save({kQuoteId,
+                       "key-1",
+                       "place-order",
+                       3,
+                       R"({"draft":")" + big + "\"}",
+                       R"({"answer":")" + big + "\"}",
+                       1000,
+                       5000,
+                       {},
+                       0});
     }
     void TearDown() override {
         orders_.reset();

@@ -1,6 +1,5 @@
 #include "tests/host/store/StoreTestSupport.h"
 
-
 #include <filesystem>
 
 using namespace Poco::Data::Keywords;

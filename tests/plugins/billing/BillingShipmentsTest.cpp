@@ -71,7 +71,8 @@ TEST_P(BillingShipmentsTest, OneGaplessInvoicePerShipmentAddingUpToTheOrderAndOn
 // (0.01 each) and left the last invoice a tax of -0.01.
 TEST_P(BillingShipmentsTest, NoShipmentInvoiceGetsANegativeTax) {
     auto step = makeStep("orderhost.billing", "issue-invoice", kConfig);
-    auto doc = parse(R"({"currency": "EUR", "customer": {"id": "C-N"}, "lines": [{"sku": "NUT", "quantity": 4, "total": 20}],
+    auto doc =
+        parse(R"({"currency": "EUR", "customer": {"id": "C-N"}, "lines": [{"sku": "NUT", "quantity": 4, "total": 20}],
       "sourcing": {"reserved": [{"sku": "NUT", "warehouse": "WH-A", "quantity": 1},
         {"sku": "NUT", "warehouse": "WH-B", "quantity": 1}, {"sku": "NUT", "warehouse": "WH-C", "quantity": 1},
         {"sku": "NUT", "warehouse": "WH-D", "quantity": 1}]}})");

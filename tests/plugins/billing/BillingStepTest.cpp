@@ -43,11 +43,11 @@ protected:
 };
 
 TEST(BillingRoundingTest, PerLineHalfAwayFromZero) {
-    EXPECT_EQ(billing::lineTax(1450, 700), 102);   // 101.5
-    EXPECT_EQ(billing::lineTax(1449, 700), 101);   // 101.43
-    EXPECT_EQ(billing::lineTax(-1450, 700), -102); // a negative line rounds away from zero too
-    EXPECT_EQ(billing::lineTax(5, 1900), 1);       // 0.95
-    EXPECT_EQ(billing::lineTax(2, 1900), 0);       // 0.38
+    EXPECT_EQ(billing::lineTax(1450, 700), 102);    // 101.5
+    EXPECT_EQ(billing::lineTax(1449, 700), 101);    // 101.43
+    EXPECT_EQ(billing::lineTax(-1450, 700), -102);  // a negative line rounds away from zero too
+    EXPECT_EQ(billing::lineTax(5, 1900), 1);        // 0.95
+    EXPECT_EQ(billing::lineTax(2, 1900), 0);        // 0.38
     EXPECT_EQ(billing::lineTax(INT64_MAX, 10000), INT64_MAX);
     EXPECT_FALSE(billing::lineTax(INT64_MAX, 10001).has_value());
 }
@@ -159,15 +159,16 @@ TEST_P(BillingStepTest, RatesFromTheTableAndMissingRatesFail) {
 }
 
 TEST_P(BillingStepTest, RefusesBadConfigNamingTheField) {
-    for (const char* config : {
-             R"({"credit_note_series": "CN-", "tax_rates": {}, "default_tax_class": "standard"})",
-             R"({"series": "A-", "credit_note_series": "A-", "tax_rates": {}, "default_tax_class": "standard"})",
-             R"({"series": "A-", "credit_note_series": "B-", "default_tax_class": "standard"})",
-             R"({"series": "A-", "credit_note_series": "B-", "tax_rates": {"DE": {"std": 12000}}, "default_tax_class": "std"})",
-             R"({"series": "A-", "credit_note_series": "B-", "tax_rates": {}})",
-             R"({"series": "A-", "credit_note_series": "B-", "tax_rates_source": "erp", "default_tax_class": "s"})",
-             R"({"series": "A-", "credit_note_series": "B-", "tax_rates": {}, "default_tax_class": "s", "tax_classes": {"X": 7}})",
-         }) {
+    for (
+        const char* config : {
+            R"({"credit_note_series": "CN-", "tax_rates": {}, "default_tax_class": "standard"})",
+            R"({"series": "A-", "credit_note_series": "A-", "tax_rates": {}, "default_tax_class": "standard"})",
+            R"({"series": "A-", "credit_note_series": "B-", "default_tax_class": "standard"})",
+            R"({"series": "A-", "credit_note_series": "B-", "tax_rates": {"DE": {"std": 12000}}, "default_tax_class": "std"})",
+            R"({"series": "A-", "credit_note_series": "B-", "tax_rates": {}})",
+            R"({"series": "A-", "credit_note_series": "B-", "tax_rates_source": "erp", "default_tax_class": "s"})",
+            R"({"series": "A-", "credit_note_series": "B-", "tax_rates": {}, "default_tax_class": "s", "tax_classes": {"X": 7}})",
+        }) {
         EXPECT_THROW(makeStep("orderhost.billing", "issue-invoice", config), engine::StepCreateError) << config;
     }
     try {
@@ -179,8 +180,7 @@ TEST_P(BillingStepTest, RefusesBadConfigNamingTheField) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, BillingStepTest, ::testing::ValuesIn(testing::testBackends()),
-                         testing::backendName);
+INSTANTIATE_TEST_SUITE_P(Backends, BillingStepTest, ::testing::ValuesIn(testing::testBackends()), testing::backendName);
 
 }  // namespace
 }  // namespace orderhost::plugintests

@@ -34,9 +34,9 @@ struct Received {
 std::string returning(const std::string& rma, const std::vector<Received>& lines) {
     std::string json;
     for (const Received& l : lines)
-        json += (json.empty() ? "" : ",") + std::string(R"({"sku":")") + l.sku +
-                R"(","quantity":)" + std::to_string(l.quantity) + R"(,"unit_price":)" +
-                (l.sku == "DRILL" ? "2999" : "500") + R"(,"reason":"broken","condition":")" + l.condition + "\"}";
+        json += (json.empty() ? "" : ",") + std::string(R"({"sku":")") + l.sku + R"(","quantity":)" +
+                std::to_string(l.quantity) + R"(,"unit_price":)" + (l.sku == "DRILL" ? "2999" : "500") +
+                R"(,"reason":"broken","condition":")" + l.condition + "\"}";
     return "{" + std::string(kLines) + R"(, "return": {"rma": {"number": ")" + rma +
            R"(", "lines": []}, "received": {"number": ")" + rma + R"(", "lines": [)" + json + "]}}}";
 }
@@ -58,7 +58,9 @@ protected:
         EXPECT_EQ(host_.result().kind, OH_OUTCOME_CONTINUE) << host_.result().code << ": " << host_.result().message;
         return host_.orderInt("/billing/return_credits/0/total_minor").value_or(-1);
     }
-    std::int64_t credited() { return host_.queryInt("SELECT COALESCE(SUM(total_minor), 0) FROM billing_return_credits"); }
+    std::int64_t credited() {
+        return host_.queryInt("SELECT COALESCE(SUM(total_minor), 0) FROM billing_return_credits");
+    }
 
     FakeHost host_{ORDERHOST_TEST_PLUGIN_SO};
 };
@@ -99,15 +101,18 @@ TEST(CreditReturnRoundingRule, NoSplitOfSevenUnitsEverCreditsMoreThanTheInvoice)
             if (unit < 7 && !(split & (1 << (unit - 1)))) continue;
             // Each return split into two condition lines when it has more than one unit.
             const std::string half = std::to_string(units / 2), rest = std::to_string(units - units / 2);
-            std::string received = R"({"sku":"PEN","quantity":)" + rest + R"(,"unit_price":2999,"condition":"resellable"})";
+            std::string received =
+                R"({"sku":"PEN","quantity":)" + rest + R"(,"unit_price":2999,"condition":"resellable"})";
             if (units / 2 > 0)
-                received = R"({"sku":"PEN","quantity":)" + half + R"(,"unit_price":2999,"condition":"damaged"},)" + received;
+                received =
+                    R"({"sku":"PEN","quantity":)" + half + R"(,"unit_price":2999,"condition":"damaged"},)" + received;
             const std::string number = "RMA-" + std::to_string(++rma);
             host.order("{" + lines + R"(, "return": {"rma": {"number": ")" + number + R"(", "lines": []},)" +
                        R"( "received": {"number": ")" + number + R"(", "lines": [)" + received + "]}}}");
             ASSERT_EQ(host.run(), OH_STATUS_OK);
             ASSERT_EQ(host.result().kind, OH_OUTCOME_CONTINUE) << host.result().message;
-            ASSERT_LE(host.queryInt("SELECT SUM(total_minor) FROM billing_return_credits"), invoiced) << "split " << split;
+            ASSERT_LE(host.queryInt("SELECT SUM(total_minor) FROM billing_return_credits"), invoiced)
+                << "split " << split;
             units = 0;
         }
         EXPECT_EQ(host.queryInt("SELECT SUM(total_minor) FROM billing_return_credits"), invoiced) << "split " << split;

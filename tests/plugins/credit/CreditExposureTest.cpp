@@ -14,8 +14,10 @@ constexpr char kConfig[] = R"({"default_limit": 50000, "limits": {"C-BIG": 10000
 
 std::string creditOrder(const std::string& customer, std::int64_t net) {
     return R"({"currency": "EUR", "customer": {"id": ")" + customer + R"("},
-               "lines": [{"sku": "X", "quantity": 1, "total": )" + std::to_string(net) + R"(}],
-               "totals": {"net": )" + std::to_string(net) + "}}";
+               "lines": [{"sku": "X", "quantity": 1, "total": )" +
+           std::to_string(net) + R"(}],
+               "totals": {"net": )" +
+           std::to_string(net) + "}}";
 }
 
 class CreditExposureTest : public PluginStepTest {
@@ -33,8 +35,10 @@ protected:
         return call(*step_, doc, orderId(n));
     }
     std::int64_t openExposure(const std::string& customer) {
-        return number("SELECT COALESCE(SUM(amount_minor), 0) FROM credit_exposures WHERE state = 'open'"
-                      " AND customer_id = '" + customer + "'");
+        return number(
+            "SELECT COALESCE(SUM(amount_minor), 0) FROM credit_exposures WHERE state = 'open'"
+            " AND customer_id = '" +
+            customer + "'");
     }
     std::unique_ptr<engine::StepInstance> step_;
 };
@@ -85,9 +89,12 @@ TEST_P(CreditExposureTest, ConcurrentOrdersOfOneCustomerCannotBothSlipUnderTheLi
     for (auto& thread : threads) thread.join();
     int continued = 0, held = 0;
     for (int i = 0; i < kOrders; ++i) {
-        if (kinds[i] == OH_OUTCOME_CONTINUE) ++continued;
-        else if (kinds[i] == OH_OUTCOME_SUSPEND) ++held;
-        else ADD_FAILURE() << "order " << i << ": " << messages[i];
+        if (kinds[i] == OH_OUTCOME_CONTINUE)
+            ++continued;
+        else if (kinds[i] == OH_OUTCOME_SUSPEND)
+            ++held;
+        else
+            ADD_FAILURE() << "order " << i << ": " << messages[i];
     }
     EXPECT_EQ(continued, 1);
     EXPECT_EQ(held, kOrders - 1);
@@ -95,9 +102,10 @@ TEST_P(CreditExposureTest, ConcurrentOrdersOfOneCustomerCannotBothSlipUnderTheLi
 }
 
 TEST_P(CreditExposureTest, BillingsOpenReceivablesCountAndInvoicedOrdersAreNotCountedTwice) {
-    auto billing = makeStep("orderhost.billing", "issue-invoice",
-                            R"({"series": "INV-", "credit_note_series": "CN-", "tax_rates": {"DE": {"standard": 1000}},)"
-                            R"( "default_tax_class": "standard", "default_country": "DE"})");
+    auto billing =
+        makeStep("orderhost.billing", "issue-invoice",
+                 R"({"series": "INV-", "credit_note_series": "CN-", "tax_rates": {"DE": {"standard": 1000}},)"
+                 R"( "default_tax_class": "standard", "default_country": "DE"})");
     auto order = parse(creditOrder("C-1", 20000));
     ASSERT_EQ(call(*step_, order, orderId(1)).kind, OH_OUTCOME_CONTINUE);
     ASSERT_EQ(call(*billing, order, orderId(1)).kind, OH_OUTCOME_CONTINUE);  // 200.00 + 10 % = 220.00 owed
@@ -116,9 +124,10 @@ TEST_P(CreditExposureTest, BillingsOpenReceivablesCountAndInvoicedOrdersAreNotCo
 // invoice (receivables) or the undo (released). Afterwards the figures a new order sees are
 // exactly what the tables say: open receivables + the open rows' uninvoiced amounts.
 TEST_P(CreditExposureTest, RowsCloseWhenInvoicedOrReleasedAndTheExposureIsExact) {
-    auto billing = makeStep("orderhost.billing", "issue-invoice",
-                            R"({"series": "INV-", "credit_note_series": "CN-", "tax_rates": {"DE": {"standard": 1000}},)"
-                            R"( "default_tax_class": "standard", "default_country": "DE"})");
+    auto billing =
+        makeStep("orderhost.billing", "issue-invoice",
+                 R"({"series": "INV-", "credit_note_series": "CN-", "tax_rates": {"DE": {"standard": 1000}},)"
+                 R"( "default_tax_class": "standard", "default_country": "DE"})");
     auto invoiced = parse(creditOrder("C-1", 10000));
     ASSERT_EQ(call(*step_, invoiced, orderId(1)).kind, OH_OUTCOME_CONTINUE);
     ASSERT_EQ(call(*billing, invoiced, orderId(1)).kind, OH_OUTCOME_CONTINUE);  // 110.00 owed
@@ -127,7 +136,7 @@ TEST_P(CreditExposureTest, RowsCloseWhenInvoicedOrReleasedAndTheExposureIsExact)
     ASSERT_EQ(call(*billing, credited, orderId(2)).kind, OH_OUTCOME_CONTINUE);
     ASSERT_EQ(call(*billing, credited, orderId(2), true).kind, OH_OUTCOME_CONTINUE);  // credit note
     ASSERT_EQ(call(*step_, credited, orderId(2), true).kind, OH_OUTCOME_CONTINUE);    // released
-    auto waiting = parse(creditOrder("C-1", 7000));  // accepted, not invoiced yet
+    auto waiting = parse(creditOrder("C-1", 7000));                                   // accepted, not invoiced yet
     ASSERT_EQ(call(*step_, waiting, orderId(3)).kind, OH_OUTCOME_CONTINUE);
     auto undone = parse(creditOrder("C-1", 3000));  // accepted, then undone before its invoice
     ASSERT_EQ(call(*step_, undone, orderId(4)).kind, OH_OUTCOME_CONTINUE);
@@ -135,7 +144,9 @@ TEST_P(CreditExposureTest, RowsCloseWhenInvoicedOrReleasedAndTheExposureIsExact)
 
     EXPECT_EQ(number("SELECT COUNT(*) FROM credit_exposures WHERE state = 'open'"), 1) << "only the waiting order";
     EXPECT_EQ(number("SELECT COUNT(*) FROM credit_exposures WHERE state = 'invoiced' AND invoiced_minor = 10000"
-                     " AND closed_at_ms IS NOT NULL AND order_id = '" + orderId(1) + "'"), 1);
+                     " AND closed_at_ms IS NOT NULL AND order_id = '" +
+                     orderId(1) + "'"),
+              1);
     EXPECT_EQ(number("SELECT COUNT(*) FROM credit_exposures WHERE state = 'released'"), 2);
     const std::int64_t receivables = number("SELECT open_minor FROM billing_accounts WHERE customer_id = 'C-1'");
     EXPECT_EQ(receivables, 11000);

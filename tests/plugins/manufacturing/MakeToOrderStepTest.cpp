@@ -81,15 +81,17 @@ TEST_F(MakeToOrderStep, CustomLinesBecomeWorkOrdersWithTheirSpecificationAndTheO
     EXPECT_EQ(host_.orderInt("/manufacturing/total"), 2);
     ASSERT_EQ(eventsOf("work_order.created"), 2u);
     EXPECT_NE(host_.events()[1].payload.find(R"("specification":{"seat":"leather","colour":"black"})"),
-              std::string::npos) << host_.events()[1].payload;
+              std::string::npos)
+        << host_.events()[1].payload;
 }
 
 TEST_F(MakeToOrderStep, ProgressIsVisibleOnTheOrderAndTheLastCompletionContinues) {
     startWaiting();
     runWith(R"({"work_order":"WO-0002","status":"in_progress","quantity_done":3})");
     ASSERT_EQ(host_.result().kind, OH_OUTCOME_SUSPEND);
-    EXPECT_EQ(host_.orderJson("/manufacturing/work_orders/1"),
-              R"({"work_order":"WO-0002","line":2,"sku":"CHAIR-OAK","quantity":4,"quantity_done":3,"status":"in_progress"})");
+    EXPECT_EQ(
+        host_.orderJson("/manufacturing/work_orders/1"),
+        R"({"work_order":"WO-0002","line":2,"sku":"CHAIR-OAK","quantity":4,"quantity_done":3,"status":"in_progress"})");
     EXPECT_EQ(host_.result().message, "0 of 2 work orders completed");
 
     runWith(R"({"work_order":"WO-0001","status":"completed"})");
@@ -117,11 +119,13 @@ TEST_F(MakeToOrderStep, ARefusedPayloadIsRecordedAndTheOrderKeepsWaiting) {
     startWaiting();
     runWith(R"({"work_order":"WO-9999","status":"completed"})");
     EXPECT_EQ(host_.result().kind, OH_OUTCOME_SUSPEND);
-    EXPECT_EQ(host_.orderString("/manufacturing/last_signal_error"), "work order WO-9999 does not belong to this order");
+    EXPECT_EQ(host_.orderString("/manufacturing/last_signal_error"),
+              "work order WO-9999 does not belong to this order");
     runWith(R"({"work_order":"WO-0001","status":"in_progress","quantity_done":3})");
     EXPECT_EQ(host_.orderString("/manufacturing/last_signal_error"), "\"quantity_done\" must be from 0 to 2");
     runWith(R"({"work_order":"WO-0001","status":"done"})");
-    EXPECT_EQ(host_.orderString("/manufacturing/last_signal_error"), "\"status\" must be in_progress, completed or failed");
+    EXPECT_EQ(host_.orderString("/manufacturing/last_signal_error"),
+              "\"status\" must be in_progress, completed or failed");
     runWith(R"({"work_order":"WO-0001","status":"completed"})");
     runWith(R"({"work_order":"WO-0001","status":"in_progress","quantity_done":0})");
     EXPECT_EQ(host_.orderString("/manufacturing/last_signal_error"), "work order WO-0001 is already completed");
@@ -150,7 +154,8 @@ TEST_F(MakeToOrderStep, TheSignalTimeoutRejectsAndCancelsTheOpenWorkOrders) {
     runWith(R"({"timed_out":true})");  // the host's re-run after signal_timeout_ms (on_signal_timeout: rerun)
     EXPECT_EQ(host_.result().kind, OH_OUTCOME_REJECT);
     EXPECT_EQ(host_.result().code, "manufacturing_timeout");
-    EXPECT_EQ(status("WO-0001"), R"([{"status":"completed","quantity_done":2}])") << "a finished work order was cancelled";
+    EXPECT_EQ(status("WO-0001"), R"([{"status":"completed","quantity_done":2}])")
+        << "a finished work order was cancelled";
     EXPECT_EQ(host_.query("SELECT status, cancel_reason FROM manufacturing_work_orders WHERE work_order = 'WO-0002'"),
               R"([{"status":"cancelled","cancel_reason":"timeout"}])");
     EXPECT_EQ(host_.orderString("/manufacturing/status"), "timed_out");
@@ -168,15 +173,17 @@ TEST_F(MakeToOrderStep, CompensationCancelsOpenWorkOrdersOnce) {
     host_.now(7000);
     ASSERT_EQ(host_.compensate(), OH_STATUS_OK) << host_.reportedError();
     EXPECT_EQ(host_.result().kind, OH_OUTCOME_CONTINUE);
-    EXPECT_EQ(host_.query("SELECT status, cancel_reason, cancelled_at_ms FROM manufacturing_work_orders ORDER BY work_order"),
-              R"([{"status":"completed","cancel_reason":null,"cancelled_at_ms":null},)"
-              R"({"status":"cancelled","cancel_reason":"compensation","cancelled_at_ms":7000}])");
+    EXPECT_EQ(
+        host_.query("SELECT status, cancel_reason, cancelled_at_ms FROM manufacturing_work_orders ORDER BY work_order"),
+        R"([{"status":"completed","cancel_reason":null,"cancelled_at_ms":null},)"
+        R"({"status":"cancelled","cancel_reason":"compensation","cancelled_at_ms":7000}])");
     EXPECT_EQ(host_.orderString("/manufacturing/status"), "cancelled");
     host_.now(8000);
     ASSERT_EQ(host_.compensate(2), OH_STATUS_OK);
     EXPECT_EQ(host_.result().kind, OH_OUTCOME_CONTINUE);
     EXPECT_EQ(eventsOf("work_order.cancelled"), 1u) << "a repeated undo cancelled again";
-    EXPECT_EQ(host_.queryInt("SELECT cancelled_at_ms FROM manufacturing_work_orders WHERE work_order = 'WO-0002'"), 7000);
+    EXPECT_EQ(host_.queryInt("SELECT cancelled_at_ms FROM manufacturing_work_orders WHERE work_order = 'WO-0002'"),
+              7000);
 }
 
 TEST_F(MakeToOrderStep, TheCancelChainStepCancelsWhatAWaitingOrderLeftOpen) {
@@ -187,7 +194,8 @@ TEST_F(MakeToOrderStep, TheCancelChainStepCancelsWhatAWaitingOrderLeftOpen) {
     ASSERT_EQ(host_.run(), OH_STATUS_OK);
     EXPECT_EQ(host_.result().kind, OH_OUTCOME_CONTINUE);
     EXPECT_EQ(host_.queryInt("SELECT COUNT(*) FROM manufacturing_work_orders WHERE status = 'cancelled'"
-                             " AND cancel_reason = 'order_cancelled'"), 2);
+                             " AND cancel_reason = 'order_cancelled'"),
+              2);
     ASSERT_EQ(host_.run(2), OH_STATUS_OK);
     EXPECT_EQ(eventsOf("work_order.cancelled"), 2u);
     EXPECT_EQ(host_.orderString("/manufacturing/status"), "cancelled");
@@ -208,8 +216,9 @@ TEST_F(MakeToOrderStep, NumbersContinueAcrossOrders) {
     startWaiting();
     host_.orderId("order-2");
     startWaiting();
-    EXPECT_EQ(host_.query("SELECT work_order FROM manufacturing_work_orders WHERE order_id = 'order-2' ORDER BY work_order"),
-              R"([{"work_order":"WO-0003"},{"work_order":"WO-0004"}])");
+    EXPECT_EQ(
+        host_.query("SELECT work_order FROM manufacturing_work_orders WHERE order_id = 'order-2' ORDER BY work_order"),
+        R"([{"work_order":"WO-0003"},{"work_order":"WO-0004"}])");
 }
 
 TEST_F(MakeToOrderStep, RefusesBadConfigNamingTheField) {

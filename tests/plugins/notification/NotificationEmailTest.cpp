@@ -69,14 +69,16 @@ TEST_F(NotificationEmailTest, TheCustomersLanguageIsPreferredToTheAttributesOne)
 TEST_F(NotificationEmailTest, EachPartialReturnSendsItsOwnMailOnce) {
     std::string order = notifyOrder("en");
     order.pop_back();
-    FakeHost host = create(emailConfig(sink_.smtpPort(), "order-refunded"), order + R"(,"return":{"requested_at":1000}})");
+    FakeHost host =
+        create(emailConfig(sink_.smtpPort(), "order-refunded"), order + R"(,"return":{"requested_at":1000}})");
     ASSERT_EQ(host.run(), OH_STATUS_OK) << host.reportedError();
     EXPECT_EQ(host.orderString("/notifications/0/idempotency_key"), "0f6c-order/notify:order-refunded@1000");
     host.order(order + R"(,"return":{"requested_at":2000}})");
     ASSERT_EQ(host.run(), OH_STATUS_OK) << host.reportedError();
     host.run(2);  // the second return's step again
     EXPECT_EQ(sink_.count(), 2u);
-    EXPECT_NE(sink_.message(0)->getValue<std::string>("message_id"), sink_.message(1)->getValue<std::string>("message_id"));
+    EXPECT_NE(sink_.message(0)->getValue<std::string>("message_id"),
+              sink_.message(1)->getValue<std::string>("message_id"));
 }
 
 TEST_F(NotificationEmailTest, ALanguageWithoutTemplatesGetsTheDefaultLanguage) {
@@ -188,7 +190,8 @@ TEST(NotificationEmailTls, StartTlsThenAuthLoginWithTheServersCertificateTrusted
     FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
     host.config(emailConfig(sink.smtpPort(), "order-confirmation",
                             R"(,"starttls":"required","auth_method":"login","username":"shop","password":"s3cret",)"
-                            R"("ca_file":")" + sink.certificatePath() + "\""))
+                            R"("ca_file":")" +
+                                sink.certificatePath() + "\""))
         .order(notifyOrder());
     ASSERT_EQ(host.create("notify"), OH_STATUS_OK) << host.reportedError();
     ASSERT_EQ(host.run(), OH_STATUS_OK) << host.reportedError();

@@ -150,7 +150,9 @@ TEST(HttpGatewayTest, RequiresActionThenTheCustomersAnswerIsVisibleByLookup) {
     const GatewayReply pending = gateway.authorize(card("tok_3ds", "3ds"));
     ASSERT_EQ(pending.kind, Kind::requiresAction);
     std::string body;
-    ASSERT_EQ(simulator.request("POST", "/v1/authorizations/" + pending.id + "/confirm", R"({"result":"succeeded"})", body), 200);
+    ASSERT_EQ(
+        simulator.request("POST", "/v1/authorizations/" + pending.id + "/confirm", R"({"result":"succeeded"})", body),
+        200);
     const GatewayReply now = gateway.lookup(pending.id);
     EXPECT_EQ(now.kind, Kind::done);
     EXPECT_EQ(now.status, "authorized");

@@ -156,9 +156,10 @@ TEST_P(RefundReturnStepTest, AnOrderPaidByInvoiceHasNothingToRefund) {
 // three leaves nothing owed and nothing charged.
 TEST_P(RefundReturnStepTest, ACaptureBeforeTheInvoiceClosesTheExposureAndTheInvoiceOwesOnlyTheRest) {
     auto credit = makeStep("orderhost.credit", "check-credit", R"({"default_limit": 100000000})");
-    auto billing = makeStep("orderhost.billing", "issue-invoice",
-                            R"({"series": "INV-", "credit_note_series": "CN-", "tax_rates": {"DE": {"standard": 1900}},)"
-                            R"( "default_tax_class": "standard", "default_country": "DE"})");
+    auto billing =
+        makeStep("orderhost.billing", "issue-invoice",
+                 R"({"series": "INV-", "credit_note_series": "CN-", "tax_rates": {"DE": {"standard": 1900}},)"
+                 R"( "default_tax_class": "standard", "default_country": "DE"})");
     auto doc = parse(R"({"currency": "EUR", "customer": {"id": "C-6"}, "attributes": {"card_token": "tok_visa"},
       "lines": [{"sku": "DRILL", "quantity": 1, "total": 10000}], "totals": {"net": 10000}})");
     ASSERT_EQ(call(*credit, doc, orderId(1)).kind, OH_OUTCOME_CONTINUE);

@@ -115,8 +115,9 @@ TEST_F(PickPackStep, TheWeightLimitOpensAnotherParcelAndALightOneIsDownsized) {
     // 3 x 4000 g: BOX-L takes 9900 g net, so two units; the third alone fits BOX-S (4950 g net).
     prepare(order(R"({"sku":"HEAVY","quantity":3})"));
     ASSERT_EQ(host_.result().kind, OH_OUTCOME_CONTINUE) << host_.result().message;
-    EXPECT_EQ(host_.query("SELECT parcel, parcel_type, weight_g FROM preparation_parcels ORDER BY parcel"),
-              R"([{"parcel":1,"parcel_type":"BOX-L","weight_g":8100},{"parcel":2,"parcel_type":"BOX-S","weight_g":4050}])");
+    EXPECT_EQ(
+        host_.query("SELECT parcel, parcel_type, weight_g FROM preparation_parcels ORDER BY parcel"),
+        R"([{"parcel":1,"parcel_type":"BOX-L","weight_g":8100},{"parcel":2,"parcel_type":"BOX-S","weight_g":4050}])");
     EXPECT_EQ(host_.query("SELECT parcel, quantity FROM preparation_parcel_lines ORDER BY parcel"),
               R"([{"parcel":1,"quantity":2},{"parcel":2,"quantity":1}])");
 }
@@ -174,7 +175,9 @@ TEST_F(PickPackStep, CompensationCancelsPickListsAndParcelsOnce) {
     ASSERT_EQ(host_.compensate(), OH_STATUS_OK) << host_.reportedError();
     EXPECT_EQ(host_.result().kind, OH_OUTCOME_CONTINUE);
     EXPECT_EQ(host_.orderString("/preparation/status"), "cancelled");
-    EXPECT_EQ(host_.queryInt("SELECT COUNT(*) FROM preparation_parcels WHERE status = 'cancelled' AND cancelled_at_ms = 5000"), 2);
+    EXPECT_EQ(host_.queryInt(
+                  "SELECT COUNT(*) FROM preparation_parcels WHERE status = 'cancelled' AND cancelled_at_ms = 5000"),
+              2);
     host_.now(9000);
     ASSERT_EQ(host_.compensate(2), OH_STATUS_OK);
     EXPECT_EQ(host_.result().kind, OH_OUTCOME_CONTINUE);
@@ -193,9 +196,11 @@ TEST_F(PickPackStep, CompensatingAnOrderThatWasNeverPreparedDoesNothing) {
 TEST_F(PickPackStep, SizesAndBinsCanComeFromTheItemsTable) {
     ASSERT_EQ(create(R"({"default_warehouse":"WH-1","items_source":"table","parcel_types":[)"
                      R"({"type":"B","length_mm":50,"width_mm":50,"height_mm":50,"max_weight_g":1000}]})"),
-              OH_STATUS_OK) << host_.reportedError();
-    host_.sql("INSERT INTO preparation_items (sku, weight_g, length_mm, width_mm, height_mm, bin)"
-              " VALUES ('TBL-1', 300, 20, 20, 20, 'K-4-2')");
+              OH_STATUS_OK)
+        << host_.reportedError();
+    host_.sql(
+        "INSERT INTO preparation_items (sku, weight_g, length_mm, width_mm, height_mm, bin)"
+        " VALUES ('TBL-1', 300, 20, 20, 20, 'K-4-2')");
     prepare(order(R"({"sku":"TBL-1","quantity":2})"));
     ASSERT_EQ(host_.result().kind, OH_OUTCOME_CONTINUE) << host_.result().message;
     EXPECT_EQ(host_.orderString("/preparation/pick_lists/0/picks/0/bin"), "K-4-2");
@@ -207,19 +212,29 @@ TEST_F(PickPackStep, RefusesBadConfigNamingTheField) {
     EXPECT_NE(refusal(R"({"items":{},"parcel_types":[)" + box + "]}").find("default_warehouse"), std::string::npos);
     EXPECT_NE(refusal(R"({"default_warehouse":"W","items":{}})").find("parcel_types"), std::string::npos);
     EXPECT_NE(refusal(R"({"default_warehouse":"W","items":{},"parcel_types":[{"type":"B","length_mm":5,"width_mm":5,)"
-                      R"("height_mm":5,"max_weight_g":0}]})").find("parcel_types[0].max_weight_g"),
-              std::string::npos) << host_.reportedError();
+                      R"("height_mm":5,"max_weight_g":0}]})")
+                  .find("parcel_types[0].max_weight_g"),
+              std::string::npos)
+        << host_.reportedError();
     EXPECT_NE(refusal(R"({"default_warehouse":"W","items":{},"parcel_types":[)" + box + "," + box + "]}")
-                  .find("parcel_types[1].type"), std::string::npos) << host_.reportedError();
+                  .find("parcel_types[1].type"),
+              std::string::npos)
+        << host_.reportedError();
     EXPECT_NE(refusal(R"({"default_warehouse":"W","items":{"X-1":{"weight_g":1,"length_mm":-3,"width_mm":1,)"
-                      R"("height_mm":1}},"parcel_types":[)" + box + "]}").find("items.X-1.length_mm"),
-              std::string::npos) << host_.reportedError();
-    EXPECT_NE(refusal(R"({"default_warehouse":"W","items_source":"erp","parcel_types":[)" + box + "]}")
-                  .find("items_source"), std::string::npos);
+                      R"("height_mm":1}},"parcel_types":[)" +
+                      box + "]}")
+                  .find("items.X-1.length_mm"),
+              std::string::npos)
+        << host_.reportedError();
+    EXPECT_NE(
+        refusal(R"({"default_warehouse":"W","items_source":"erp","parcel_types":[)" + box + "]}").find("items_source"),
+        std::string::npos);
     EXPECT_NE(refusal(R"({"default_warehouse":"W","items":{},"fill_percent":0,"parcel_types":[)" + box + "]}")
-                  .find("fill_percent"), std::string::npos);
+                  .find("fill_percent"),
+              std::string::npos);
     EXPECT_NE(refusal(R"({"default_warehouse":"W","items":{},"parcel_types":[{"type":"B","length_mm":5,"width_mm":5,)"
-                      R"("height_mm":5,"max_weight_g":100,"tare_g":100}]})").find("parcel_types[0].tare_g"),
+                      R"("height_mm":5,"max_weight_g":100,"tare_g":100}]})")
+                  .find("parcel_types[0].tare_g"),
               std::string::npos);
 }
 

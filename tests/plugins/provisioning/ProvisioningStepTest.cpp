@@ -50,7 +50,8 @@ protected:
 TEST_F(ProvisioningStep, ItsTablesFollowTheNamingConvention) {
     EXPECT_EQ(host_.tablePrefix(), "provisioning_");
     EXPECT_EQ(host_.logged("does not start with"), 0u);
-    EXPECT_EQ(host_.queryInt("SELECT MAX(version) FROM plugin_migrations WHERE plugin_id = 'orderhost.provisioning'"), 1);
+    EXPECT_EQ(host_.queryInt("SELECT MAX(version) FROM plugin_migrations WHERE plugin_id = 'orderhost.provisioning'"),
+              1);
 }
 
 TEST_F(ProvisioningStep, ServiceLinesBecomeAccountsWithTheirTerms) {
@@ -61,10 +62,12 @@ TEST_F(ProvisioningStep, ServiceLinesBecomeAccountsWithTheirTerms) {
     EXPECT_EQ(host_.query("SELECT line_no, customer_id, sku, seats, renewal, starts_at_ms, ends_at_ms"
                           " FROM provisioning_accounts ORDER BY line_no"),
               "[{\"line_no\":0,\"customer_id\":\"C-9\",\"sku\":\"SAAS-PRO\",\"seats\":5,\"renewal\":\"auto\","
-              "\"starts_at_ms\":" + std::to_string(kStart) + ",\"ends_at_ms\":" +
+              "\"starts_at_ms\":" +
+                  std::to_string(kStart) + ",\"ends_at_ms\":" +
                   std::to_string(provisioning::daysFromCivil(2026, 2, 28) * provisioning::kDayMs + 9 * 3600000) +
                   "},{\"line_no\":2,\"customer_id\":\"C-9\",\"sku\":\"SUPPORT\",\"seats\":1,\"renewal\":\"none\","
-                  "\"starts_at_ms\":" + std::to_string(kStart) + ",\"ends_at_ms\":" +
+                  "\"starts_at_ms\":" +
+                  std::to_string(kStart) + ",\"ends_at_ms\":" +
                   std::to_string(provisioning::daysFromCivil(2027, 1, 31) * provisioning::kDayMs + 9 * 3600000) + "}]");
     EXPECT_EQ(host_.orderString("/provisioning/status"), "provisioned");
     EXPECT_EQ(host_.orderString("/provisioning/accounts/1/sku"), "SUPPORT");
@@ -78,7 +81,8 @@ TEST_F(ProvisioningStep, TheCredentialIsStoredOnlyAsASaltedSlowHash) {
     for (int i = 0; i < 2; ++i) {
         secrets[i] = host_.orderString("/provisioning/accounts/" + std::to_string(i) + "/initial_secret").value_or("");
         ASSERT_GE(secrets[i].size(), 32u) << "24 random bytes, base64url";
-        const std::string account = host_.orderString("/provisioning/accounts/" + std::to_string(i) + "/account_id").value_or("");
+        const std::string account =
+            host_.orderString("/provisioning/accounts/" + std::to_string(i) + "/account_id").value_or("");
         hashes[i] = column("SELECT credential_hash FROM provisioning_accounts WHERE account_id = '" + account + "'");
         EXPECT_EQ(hashes[i].rfind("$argon2id$", 0), 0u) << hashes[i];
         EXPECT_EQ(crypto_pwhash_str_verify(hashes[i].c_str(), secrets[i].data(), secrets[i].size()), 0);
@@ -86,7 +90,8 @@ TEST_F(ProvisioningStep, TheCredentialIsStoredOnlyAsASaltedSlowHash) {
         EXPECT_EQ(host_.query("SELECT * FROM provisioning_accounts").find(secrets[i]), std::string::npos);
     }
     EXPECT_NE(secrets[0], secrets[1]);
-    for (const auto& event : host_.events()) EXPECT_EQ(event.payload.find("secret"), std::string::npos) << event.payload;
+    for (const auto& event : host_.events())
+        EXPECT_EQ(event.payload.find("secret"), std::string::npos) << event.payload;
 }
 
 TEST_F(ProvisioningStep, ASecondRunCreatesNothingTwice) {

@@ -28,8 +28,9 @@ TEST_F(IssueRestock, IssueTakesReservedStockOffTheShelfOnce) {
     EXPECT_EQ(onHand("WH-B", "A-1"), 7);
     EXPECT_EQ(reserved("WH-B", "A-1"), 0);
     EXPECT_EQ(host_.orderString("/sourcing/status"), "issued");
-    EXPECT_EQ(host_.orderJson("/sourcing/issued"),
-              R"([{"sku":"A-1","warehouse":"WH-A","bin":"A-01","quantity":2},{"sku":"A-1","warehouse":"WH-B","bin":"B-07","quantity":3}])");
+    EXPECT_EQ(
+        host_.orderJson("/sourcing/issued"),
+        R"([{"sku":"A-1","warehouse":"WH-A","bin":"A-01","quantity":2},{"sku":"A-1","warehouse":"WH-B","bin":"B-07","quantity":3}])");
     ASSERT_EQ(host_.run(2), OH_STATUS_OK);
     EXPECT_EQ(host_.result().kind, OH_OUTCOME_CONTINUE);
     EXPECT_EQ(onHand("WH-B", "A-1"), 7) << "a second run issued again";
@@ -66,7 +67,8 @@ TEST_F(IssueRestock, RestockReadsTheLinesOfWhatOrderhostReturnsRecorded) {
 
 TEST_F(IssueRestock, RestockPutsResellableGoodsBackWhereTheyCameFromAndDamagedOnesInQuarantine) {
     issue();
-    received(R"([{"sku":"A-1","quantity":3,"condition":"resellable"},{"sku":"A-1","quantity":1,"condition":"damaged"}])");
+    received(
+        R"([{"sku":"A-1","quantity":3,"condition":"resellable"},{"sku":"A-1","quantity":1,"condition":"damaged"}])");
     ASSERT_EQ(runAs("restock"), OH_OUTCOME_CONTINUE) << host_.result().message;
     // Lines are taken by SKU and condition (damaged first), each from the warehouses it was
     // issued from in priority order: WH-A had 2, WH-B 3.
@@ -91,9 +93,10 @@ TEST_F(IssueRestock, RestockPutsResellableGoodsBackWhereTheyCameFromAndDamagedOn
 TEST_F(IssueRestock, EachPartialReturnOfAnOrderRestocksItsOwnGoods) {
     issue();
     const auto returning = [&](const std::string& requestedAt, int quantity) {
-        host_.order(R"({"lines":[{"sku":"A-1","quantity":5}],"sourcing":{"status":"issued"},"return":{"requested_at":)" +
-                    requestedAt + R"(,"received":[{"sku":"A-1","quantity":)" + std::to_string(quantity) +
-                    R"(,"condition":"resellable"}]}})");
+        host_.order(
+            R"({"lines":[{"sku":"A-1","quantity":5}],"sourcing":{"status":"issued"},"return":{"requested_at":)" +
+            requestedAt + R"(,"received":[{"sku":"A-1","quantity":)" + std::to_string(quantity) +
+            R"(,"condition":"resellable"}]}})");
         ASSERT_EQ(runAs("restock"), OH_OUTCOME_CONTINUE) << host_.result().message;
     };
     returning("1000", 1);
@@ -107,11 +110,13 @@ TEST_F(IssueRestock, EachPartialReturnOfAnOrderRestocksItsOwnGoods) {
 
 TEST_F(IssueRestock, MoreThanWasIssuedIsListedForAPersonNotRestocked) {
     issue();
-    received(R"([{"sku":"A-1","quantity":7,"condition":"resellable"},{"sku":"X-9","quantity":1,"condition":"resellable"}])");
+    received(
+        R"([{"sku":"A-1","quantity":7,"condition":"resellable"},{"sku":"X-9","quantity":1,"condition":"resellable"}])");
     ASSERT_EQ(runAs("restock"), OH_OUTCOME_CONTINUE);
     EXPECT_EQ(onHand("WH-A", "A-1") + onHand("WH-B", "A-1"), 12);
-    EXPECT_EQ(host_.orderJson("/sourcing/unmatched_returns"),
-              R"([{"sku":"A-1","quantity":2,"condition":"resellable"},{"sku":"X-9","quantity":1,"condition":"resellable"}])");
+    EXPECT_EQ(
+        host_.orderJson("/sourcing/unmatched_returns"),
+        R"([{"sku":"A-1","quantity":2,"condition":"resellable"},{"sku":"X-9","quantity":1,"condition":"resellable"}])");
 }
 
 TEST_F(IssueRestock, RestockBeforeTheGoodsArrivedFailsNamingThePath) {

@@ -55,13 +55,14 @@ TEST_F(ReserveQuote, AnswersPerLineByThePriorityRuleAndWritesNothing) {
     EXPECT_EQ(host_.orderJson("/sourcing/availability"),
               R"([{"line":0,"sku":"A-1","quantity":8,"available":15,"warehouses":[{"warehouse":"WH-A","bin":"A-01",)"
               R"("quantity":5},{"warehouse":"WH-B","bin":"B-07","quantity":3}],"backorder":0,"earliest_date":")" +
-                  std::string(kToday) + R"("},)"
-              R"({"line":2,"sku":"B-2","quantity":2,"available":3,"warehouses":[{"warehouse":"WH-A","bin":"A-02",)"
-              R"("quantity":2}],"backorder":0,"earliest_date":")" + kToday + R"("}])");
-    EXPECT_EQ(host_.orderJson("/sourcing/reserved"),
-              R"([{"sku":"A-1","warehouse":"WH-A","bin":"A-01","quantity":5},)"
-              R"({"sku":"A-1","warehouse":"WH-B","bin":"B-07","quantity":3},)"
-              R"({"sku":"B-2","warehouse":"WH-A","bin":"A-02","quantity":2}])")
+                  std::string(kToday) +
+                  R"("},)"
+                  R"({"line":2,"sku":"B-2","quantity":2,"available":3,"warehouses":[{"warehouse":"WH-A","bin":"A-02",)"
+                  R"("quantity":2}],"backorder":0,"earliest_date":")" +
+                  kToday + R"("}])");
+    EXPECT_EQ(host_.orderJson("/sourcing/reserved"), R"([{"sku":"A-1","warehouse":"WH-A","bin":"A-01","quantity":5},)"
+                                                     R"({"sku":"A-1","warehouse":"WH-B","bin":"B-07","quantity":3},)"
+                                                     R"({"sku":"B-2","warehouse":"WH-A","bin":"A-02","quantity":2}])")
         << "what a placement would reserve, in the run's shape";
     EXPECT_EQ(host_.orderJson("/sourcing/requisitions"), std::nullopt) << "a quote requests no purchase";
     EXPECT_TRUE(host_.events().empty());
@@ -81,15 +82,22 @@ TEST_F(ReserveQuote, SingleWarehouseRuleAndLinesOfOneSkuShareItsPlan) {
     host_.order(R"({"lines":[{"sku":"A-1","quantity":4},{"sku":"A-1","quantity":3}]})");
     ASSERT_EQ(quoteAs(R"({"warehouse_rule":"single_warehouse"})"), OH_OUTCOME_CONTINUE) << host_.result().message;
     // WH-A (priority 20) holds only 5 of the 7: WH-B, which holds all, ships the order.
-    EXPECT_EQ(host_.orderJson("/sourcing/availability/0/warehouses"), R"([{"warehouse":"WH-B","bin":"B-07","quantity":4}])");
-    EXPECT_EQ(host_.orderJson("/sourcing/availability/1/warehouses"), R"([{"warehouse":"WH-B","bin":"B-07","quantity":3}])");
+    EXPECT_EQ(host_.orderJson("/sourcing/availability/0/warehouses"),
+              R"([{"warehouse":"WH-B","bin":"B-07","quantity":4}])");
+    EXPECT_EQ(host_.orderJson("/sourcing/availability/1/warehouses"),
+              R"([{"warehouse":"WH-B","bin":"B-07","quantity":3}])");
     EXPECT_EQ(host_.orderInt("/sourcing/availability/1/line"), 1);
 }
 
 // The quote's verdict is the run's, policy by policy: same outcome, code and reason.
 TEST_F(ReserveQuote, AShortageGetsTheVerdictOfEachPolicyWithTheRunsCodeAndReason) {
     const std::string order = R"({"lines":[{"sku":"A-1","quantity":1},{"sku":"B-2","quantity":4}]})";
-    struct Expected { const char* config; oh_outcome_kind kind; const char* code; const char* status; };
+    struct Expected {
+        const char* config;
+        oh_outcome_kind kind;
+        const char* code;
+        const char* status;
+    };
     for (const Expected& e : {Expected{R"({"shortage":"reject"})", OH_OUTCOME_REJECT, "out_of_stock", "out_of_stock"},
                               Expected{R"({"shortage":"backorder"})", OH_OUTCOME_SUSPEND, "backordered", "backordered"},
                               Expected{R"({"shortage":"split"})", OH_OUTCOME_CONTINUE, "", "partially_available"}}) {

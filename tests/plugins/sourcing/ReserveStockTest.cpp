@@ -23,9 +23,8 @@ TEST_F(ReserveStock, PriorityRuleTakesTheHighestPriorityWarehouseFirstThenTheNex
     EXPECT_EQ(reserved("WH-A", "A-1"), 3);
     EXPECT_EQ(reserved("WH-B", "A-1"), 2);
     EXPECT_EQ(host_.orderString("/sourcing/status"), "reserved");
-    EXPECT_EQ(host_.orderJson("/sourcing/reserved"),
-              R"([{"sku":"A-1","warehouse":"WH-A","bin":"A-01","quantity":3},)"
-              R"({"sku":"A-1","warehouse":"WH-B","bin":"B-07","quantity":2}])");
+    EXPECT_EQ(host_.orderJson("/sourcing/reserved"), R"([{"sku":"A-1","warehouse":"WH-A","bin":"A-01","quantity":3},)"
+                                                     R"({"sku":"A-1","warehouse":"WH-B","bin":"B-07","quantity":2}])");
     EXPECT_EQ(host_.queryInt("SELECT COUNT(*) FROM sourcing_movements WHERE movement = 'reserve'"), 2);
     expectReconciled();
 }
@@ -95,8 +94,9 @@ TEST_F(ReserveStock, CompensationReleasesOnceEvenWhenRepeated) {
     EXPECT_EQ(reserved("WH-A", "A-1"), 0);
     EXPECT_EQ(reserved("WH-B", "A-1"), 0);
     EXPECT_EQ(host_.orderString("/sourcing/status"), "released");
-    EXPECT_EQ(host_.orderJson("/sourcing/released"),
-              R"([{"sku":"A-1","warehouse":"WH-A","bin":"","quantity":2},{"sku":"A-1","warehouse":"WH-B","bin":"","quantity":2}])");
+    EXPECT_EQ(
+        host_.orderJson("/sourcing/released"),
+        R"([{"sku":"A-1","warehouse":"WH-A","bin":"","quantity":2},{"sku":"A-1","warehouse":"WH-B","bin":"","quantity":2}])");
     host_.compensate(2);  // after a crash the host may call it again
     EXPECT_EQ(host_.result().kind, OH_OUTCOME_CONTINUE);
     EXPECT_EQ(reserved("WH-B", "A-1"), 0);
@@ -123,7 +123,8 @@ TEST_F(ReserveStock, TheDemoSeedIsInsertedOnlyIntoAnEmptyWarehouseTable) {
     host_.sql("DELETE FROM sourcing_warehouses");
     host_.order(R"({"lines":[{"sku":"BOLT-M8","quantity":10}]})");
     ASSERT_EQ(runAs("reserve-stock", kSeed), OH_OUTCOME_CONTINUE) << host_.result().message;
-    EXPECT_EQ(host_.orderJson("/sourcing/reserved"), R"([{"sku":"BOLT-M8","warehouse":"DEMO-1","bin":"R1-S2","quantity":10}])");
+    EXPECT_EQ(host_.orderJson("/sourcing/reserved"),
+              R"([{"sku":"BOLT-M8","warehouse":"DEMO-1","bin":"R1-S2","quantity":10}])");
     host_.sql("UPDATE sourcing_sku_suppliers SET reorder_point = 0");
     host_.orderId("order-2").order(R"({"lines":[{"sku":"BOLT-M8","quantity":10}]})");
     ASSERT_EQ(host_.run(), OH_STATUS_OK);

@@ -16,8 +16,9 @@ using orderhost::testkit::FakeHost;
 class SourcingTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        host_.sql("INSERT INTO sourcing_warehouses (warehouse, name, priority) VALUES"
-                  " ('WH-A', 'North', 20), ('WH-B', 'South', 10)");
+        host_.sql(
+            "INSERT INTO sourcing_warehouses (warehouse, name, priority) VALUES"
+            " ('WH-A', 'North', 20), ('WH-B', 'South', 10)");
     }
 
     // Goods arriving in a warehouse: the stock row grows and the ledger says why.
@@ -26,12 +27,15 @@ protected:
         const std::string n = std::to_string(quantity);
         host_.sql("INSERT INTO sourcing_inventory (sku, warehouse, bin, on_hand) VALUES ('" + sku + "', '" + warehouse +
                   "', '" + bin + "', " + n + ") ON CONFLICT (sku, warehouse) DO UPDATE SET on_hand = on_hand + " + n);
-        host_.sql("INSERT INTO sourcing_movements (reference, sku, warehouse, movement, on_hand_delta)"
-                  " VALUES ('test', '" + sku + "', '" + warehouse + "', 'receipt', " + n + ")");
+        host_.sql(
+            "INSERT INTO sourcing_movements (reference, sku, warehouse, movement, on_hand_delta)"
+            " VALUES ('test', '" +
+            sku + "', '" + warehouse + "', 'receipt', " + n + ")");
     }
     void supplier(const std::string& sku, std::int64_t reorderPoint, std::int64_t reorderQuantity) {
-        host_.sql("INSERT INTO sourcing_suppliers (supplier, name) VALUES ('SUP-1', 'Fasteners Ltd')"
-                  " ON CONFLICT (supplier) DO NOTHING");
+        host_.sql(
+            "INSERT INTO sourcing_suppliers (supplier, name) VALUES ('SUP-1', 'Fasteners Ltd')"
+            " ON CONFLICT (supplier) DO NOTHING");
         host_.sql("INSERT INTO sourcing_sku_suppliers (sku, supplier, reorder_point, reorder_quantity) VALUES ('" +
                   sku + "', 'SUP-1', " + std::to_string(reorderPoint) + ", " + std::to_string(reorderQuantity) + ")");
     }

@@ -23,7 +23,8 @@ FakeHost validate(const std::string& order, const std::string& config = "{}") {
 
 std::string orderWithLines(const std::string& lines) {
     return R"({"order_ref":"ERP-1001","currency":"EUR","customer":{"id":"C-1","name":"Ada",
-    "email":"ada@example.com"},"lines":)" + lines + R"(,"attributes":{}})";
+    "email":"ada@example.com"},"lines":)" +
+           lines + R"(,"attributes":{}})";
 }
 
 constexpr char kCatalog[] = R"({"catalog":{"SKU-1":{"price":1999},"SKU-2":{"price":500},"SKU-3":{}}})";
@@ -62,23 +63,26 @@ TEST_P(ValidationRejects, WithCodeAndMessageAndNoWrites) {
     EXPECT_EQ(host.orderJson("/totals"), std::nullopt);
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, ValidationRejects, ::testing::Values(
-    Rejection{"[]", "{}", "no_lines", "no lines"},
-    Rejection{R"({"sku":"SKU-1"})", "{}", "no_lines", "no lines"},
-    Rejection{R"([{"sku":"SKU-1","quantity":1},{"sku":"SKU-1","quantity":1}])", R"({"max_lines":1})",
-              "too_many_lines", "at most 1"},
-    Rejection{R"([{"sku":"SKU-1","quantity":1},{"sku":"SKU-1","quantity":0}])", kCatalog, "invalid_quantity", "line 1"},
-    Rejection{R"([{"sku":"SKU-1","quantity":"2"}])", kCatalog, "invalid_quantity", "line 0"},
-    Rejection{R"([{"quantity":2}])", kCatalog, "invalid_sku", "line 0"},
-    Rejection{R"([{"sku":"SKU-1","quantity":1,"kind":"magic"}])", kCatalog, "invalid_kind", "line 0"},
-    Rejection{R"([{"sku":"SKU-1","quantity":1},{"sku":"NOPE","quantity":1}])", kCatalog,
-              "unknown_sku", "line 1: unknown SKU \"NOPE\""},
-    Rejection{R"([{"sku":"SKU-1","quantity":1,"unit_price":1000}])", kCatalog, "price_mismatch", "1999"},
-    Rejection{R"([{"sku":"SKU-3","quantity":1}])", kCatalog, "missing_price", "SKU-3"},
-    Rejection{R"([{"sku":"X","quantity":1,"unit_price":-1}])", "{}", "invalid_price", "line 0"},
-    Rejection{R"([{"sku":"X","quantity":4611686018427387904,"unit_price":4}])", "{}", "amount_overflow", "line 0"},
-    Rejection{R"([{"sku":"X","quantity":1,"unit_price":9223372036854775807},
-                  {"sku":"Y","quantity":1,"unit_price":1}])", "{}", "amount_overflow", "int64"}),
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ValidationRejects,
+    ::testing::Values(
+        Rejection{"[]", "{}", "no_lines", "no lines"}, Rejection{R"({"sku":"SKU-1"})", "{}", "no_lines", "no lines"},
+        Rejection{R"([{"sku":"SKU-1","quantity":1},{"sku":"SKU-1","quantity":1}])", R"({"max_lines":1})",
+                  "too_many_lines", "at most 1"},
+        Rejection{R"([{"sku":"SKU-1","quantity":1},{"sku":"SKU-1","quantity":0}])", kCatalog, "invalid_quantity",
+                  "line 1"},
+        Rejection{R"([{"sku":"SKU-1","quantity":"2"}])", kCatalog, "invalid_quantity", "line 0"},
+        Rejection{R"([{"quantity":2}])", kCatalog, "invalid_sku", "line 0"},
+        Rejection{R"([{"sku":"SKU-1","quantity":1,"kind":"magic"}])", kCatalog, "invalid_kind", "line 0"},
+        Rejection{R"([{"sku":"SKU-1","quantity":1},{"sku":"NOPE","quantity":1}])", kCatalog, "unknown_sku",
+                  "line 1: unknown SKU \"NOPE\""},
+        Rejection{R"([{"sku":"SKU-1","quantity":1,"unit_price":1000}])", kCatalog, "price_mismatch", "1999"},
+        Rejection{R"([{"sku":"SKU-3","quantity":1}])", kCatalog, "missing_price", "SKU-3"},
+        Rejection{R"([{"sku":"X","quantity":1,"unit_price":-1}])", "{}", "invalid_price", "line 0"},
+        Rejection{R"([{"sku":"X","quantity":4611686018427387904,"unit_price":4}])", "{}", "amount_overflow", "line 0"},
+        Rejection{R"([{"sku":"X","quantity":1,"unit_price":9223372036854775807},
+                  {"sku":"Y","quantity":1,"unit_price":1}])",
+                  "{}", "amount_overflow", "int64"}),
     [](const ::testing::TestParamInfo<Rejection>& info) { return info.param.code + "_" + std::to_string(info.index); });
 
 TEST(ValidationStep, UnknownSkusPassWhenAllowed) {
@@ -89,10 +93,13 @@ TEST(ValidationStep, UnknownSkusPassWhenAllowed) {
 }
 
 TEST(ValidationStep, RequiresCustomerAndCurrency) {
-    EXPECT_EQ(validate(R"({"currency":"EUR","customer":{},"lines":[{"sku":"X","quantity":1,"unit_price":1}]})")
-                  .result().code, "missing_customer");
+    EXPECT_EQ(
+        validate(R"({"currency":"EUR","customer":{},"lines":[{"sku":"X","quantity":1,"unit_price":1}]})").result().code,
+        "missing_customer");
     EXPECT_EQ(validate(R"({"currency":"euro","customer":{"id":"C"},"lines":[{"sku":"X","quantity":1,"unit_price":1}]})")
-                  .result().code, "invalid_currency");
+                  .result()
+                  .code,
+              "invalid_currency");
 }
 
 TEST(ValidationStep, RunsTheSameOnA10Host) {
@@ -117,15 +124,17 @@ TEST_P(ValidationConfig, IsRefusedNamingTheField) {
     EXPECT_NE(host.reportedError().find(GetParam().in_message), std::string::npos) << host.reportedError();
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, ValidationConfig, ::testing::Values(
-    BadConfig{R"({"catalog":[]})", "'catalog'"},
-    BadConfig{R"({"catalog":{"SKU-1":5}})", "'catalog.SKU-1'"},
-    BadConfig{R"({"catalog":{"SKU-1":{"price":-1}}})", "'catalog.SKU-1.price'"},
-    BadConfig{R"({"catalog":{"SKU-1":{"price":"1"}}})", "'catalog.SKU-1.price'"},
-    BadConfig{R"({"max_lines":0})", "'max_lines'"},
-    BadConfig{R"({"max_lines":"ten"})", "/max_lines"},
-    BadConfig{R"({"allow_unknown_skus":"yes"})", "/allow_unknown_skus"}),
-    [](const ::testing::TestParamInfo<BadConfig>& info) { return "case" + std::to_string(info.index); });
+INSTANTIATE_TEST_SUITE_P(Cases, ValidationConfig,
+                         ::testing::Values(BadConfig{R"({"catalog":[]})", "'catalog'"},
+                                           BadConfig{R"({"catalog":{"SKU-1":5}})", "'catalog.SKU-1'"},
+                                           BadConfig{R"({"catalog":{"SKU-1":{"price":-1}}})", "'catalog.SKU-1.price'"},
+                                           BadConfig{R"({"catalog":{"SKU-1":{"price":"1"}}})", "'catalog.SKU-1.price'"},
+                                           BadConfig{R"({"max_lines":0})", "'max_lines'"},
+                                           BadConfig{R"({"max_lines":"ten"})", "/max_lines"},
+                                           BadConfig{R"({"allow_unknown_skus":"yes"})", "/allow_unknown_skus"}),
+                         [](const ::testing::TestParamInfo<BadConfig>& info) {
+                             return "case" + std::to_string(info.index);
+                         });
 
 // An order placed from a quote: the host wrote /quote; the quoted unit prices stand in for the
 // catalog's, so a price change after the quote does not reach the quoted customer.
@@ -146,13 +155,13 @@ TEST(ValidationStep, PricesAnOrderFromAQuoteAtTheQuotedPrices) {
 }
 
 TEST(ValidationStep, RefusesAPriceOrSkuThatDiffersFromTheQuote) {
-    FakeHost price = validate(quotedOrder(R"([{"sku":"SKU-1","quantity":1,"unit_price":1999}])",
-                                          R"([{"sku":"SKU-1","unit_price":1800}])"),
-                              kCatalog);
+    FakeHost price = validate(
+        quotedOrder(R"([{"sku":"SKU-1","quantity":1,"unit_price":1999}])", R"([{"sku":"SKU-1","unit_price":1800}])"),
+        kCatalog);
     EXPECT_EQ(price.result().code, "price_mismatch");
     EXPECT_NE(price.result().message.find("quoted price 1800"), std::string::npos) << price.result().message;
-    FakeHost sku = validate(quotedOrder(R"([{"sku":"SKU-1","quantity":1}])", R"([{"sku":"SKU-2","unit_price":1}])"),
-                            kCatalog);
+    FakeHost sku =
+        validate(quotedOrder(R"([{"sku":"SKU-1","quantity":1}])", R"([{"sku":"SKU-2","unit_price":1}])"), kCatalog);
     EXPECT_EQ(sku.result().code, "quote_mismatch");
 }
 

@@ -79,7 +79,8 @@ TEST(TestKit, AbandonsACallPastItsDeadlineAndDropsItsChanges) {
 }
 
 TEST(TestKit, KeepsStatementsOfAKeptResultOnly) {
-    const std::string insert = R"x("sql":"INSERT INTO test_probe_items (sku, quantity, flag, note) VALUES (?, ?, ?, ?)")x";
+    const std::string insert =
+        R"x("sql":"INSERT INTO test_probe_items (sku, quantity, flag, note) VALUES (?, ?, ?, ?)")x";
     FakeHost host = probe("{\"action\":\"sql\"," + insert + "}");
     ASSERT_EQ(host.run(), OH_STATUS_OK) << host.reportedError();
     EXPECT_EQ(host.orderInt("/probe/changed"), 1);
@@ -112,13 +113,14 @@ TEST(TestKit, RefusesTransactionControlAndSeveralStatements) {
 
 TEST(TestKit, ReturnsNumbersAsNumbersAndSupportsReturning) {
     // The probe binds ["A-1", 2, true, null].
-    FakeHost host = probe(R"({"action":"sql","sql":"SELECT COUNT(*) AS n, ? AS s, ? AS q, ? AS f, ? AS z FROM test_probe_items"})");
+    FakeHost host =
+        probe(R"({"action":"sql","sql":"SELECT COUNT(*) AS n, ? AS s, ? AS q, ? AS f, ? AS z FROM test_probe_items"})");
     host.run();
     EXPECT_EQ(host.orderJson("/probe/rows"), R"([{"n":0,"s":"A-1","q":2,"f":1,"z":null}])");
     EXPECT_EQ(host.orderInt("/probe/changed"), -1);
 
-    FakeHost returning = probe(
-        R"({"action":"sql","sql":"INSERT INTO test_probe_items VALUES (?, ?, ?, ?) RETURNING quantity"})");
+    FakeHost returning =
+        probe(R"({"action":"sql","sql":"INSERT INTO test_probe_items VALUES (?, ?, ?, ?) RETURNING quantity"})");
     returning.run();
     EXPECT_EQ(returning.orderJson("/probe/rows"), R"([{"quantity":2}])");
 }
@@ -233,10 +235,11 @@ TEST(TestKit, QuoteModeKeepsTheAnswerAndRollsBackEverythingElse) {
     EXPECT_EQ(host.orderInt("/probe/mode"), OH_CALL_QUOTE);
     EXPECT_FALSE(host.result().kept);
 
-    const std::string insert = R"x("sql":"INSERT INTO test_probe_items (sku, quantity, flag, note) VALUES (?, ?, ?, ?)")x";
+    const std::string insert =
+        R"x("sql":"INSERT INTO test_probe_items (sku, quantity, flag, note) VALUES (?, ?, ?, ?)")x";
     host.order("{}").config("{\"action\":\"sql\"," + insert + "}").create("probe");
     ASSERT_EQ(host.quote(), OH_STATUS_OK) << host.setupError();
-    EXPECT_EQ(host.orderInt("/probe/changed"), 1);  // the statement ran, and the answer stays
+    EXPECT_EQ(host.orderInt("/probe/changed"), 1);                         // the statement ran, and the answer stays
     EXPECT_EQ(host.queryInt("SELECT COUNT(*) FROM test_probe_items"), 0);  // but nothing was kept
 
     host.order("{}").config(R"({"action":"emit","event_type":"invoice.issued"})").create("probe");

@@ -16,23 +16,23 @@
 #include <stdio.h>
 #include <string.h>
 
-static const oh_host_services *svc;
+static const oh_host_services* svc;
 static const oh_plugin_info plugin_info;
 
-static oh_str str_of(const char *text) {
+static oh_str str_of(const char* text) {
     oh_str s;
     s.ptr = text;
     s.len = strlen(text);
     return s;
 }
 
-static void set_number(oh_context *ctx, const char *path, int64_t value) {
+static void set_number(oh_context* ctx, const char* path, int64_t value) {
     char text[32];
     sprintf(text, "%" PRId64, value);
     svc->set_json(ctx, str_of(path), str_of(text));
 }
 
-static void report(oh_context *ctx, oh_outcome_kind kind, const char *code) {
+static void report(oh_context* ctx, oh_outcome_kind kind, const char* code) {
     oh_outcome outcome;
     memset(&outcome, 0, sizeof outcome);
     outcome.struct_size = sizeof outcome;
@@ -43,7 +43,7 @@ static void report(oh_context *ctx, oh_outcome_kind kind, const char *code) {
 }
 
 /* The config's string at `path` copied into `out` (size 128); "" when absent. */
-static void config_string(oh_context *ctx, const char *path, char *out) {
+static void config_string(oh_context* ctx, const char* path, char* out) {
     oh_str value = {NULL, 0};
     out[0] = '\0';
     if (svc->get_string(ctx, OH_DOC_CONFIG, str_of(path), &value) == OH_STATUS_OK && value.len < 128) {
@@ -52,8 +52,8 @@ static void config_string(oh_context *ctx, const char *path, char *out) {
     }
 }
 
-static void record_services(const oh_step_call *call) {
-    const void *events = svc->get_extension(OH_EXT_EVENTS);
+static void record_services(const oh_step_call* call) {
+    const void* events = svc->get_extension(OH_EXT_EVENTS);
     set_number(call->ctx, "/probe/has_get_bool", OH_HAS_FIELD(svc, oh_host_services, get_bool));
     set_number(call->ctx, "/probe/has_log_plugin", OH_HAS_FIELD(svc, oh_host_services, log_plugin));
     set_number(call->ctx, "/probe/has_deadline", OH_HAS_FIELD(call, oh_step_call, deadline_ms));
@@ -73,14 +73,14 @@ static void record_services(const oh_step_call *call) {
 }
 
 /* log_plugin from a thread of the plugin's own, while the calling thread logs with its context. */
-static void *log_from_thread(void *unused) {
+static void* log_from_thread(void* unused) {
     int i;
     (void)unused;
     for (i = 0; i < 100; ++i) svc->log_plugin(&plugin_info, OH_LOG_DEBUG, str_of("from the plugin's thread"));
     return NULL;
 }
 
-static void log_concurrently(const oh_step_call *call) {
+static void log_concurrently(const oh_step_call* call) {
     pthread_t thread;
     int i;
     if (pthread_create(&thread, NULL, log_from_thread, NULL) != 0) return;
@@ -88,8 +88,8 @@ static void log_concurrently(const oh_step_call *call) {
     pthread_join(thread, NULL);
 }
 
-static oh_status run_sql(const oh_step_call *call, char *outcome) {
-    const oh_db_ext *db = (const oh_db_ext *)svc->get_extension(OH_EXT_DB);
+static oh_status run_sql(const oh_step_call* call, char* outcome) {
+    const oh_db_ext* db = (const oh_db_ext*)svc->get_extension(OH_EXT_DB);
     char sql[128];
     oh_str rows, error;
 
@@ -104,7 +104,7 @@ static oh_status run_sql(const oh_step_call *call, char *outcome) {
     return OH_STATUS_OK;
 }
 
-static oh_status probe_run(void *instance, const oh_step_call *call) {
+static oh_status probe_run(void* instance, const oh_step_call* call) {
     char action[128], outcome[128] = "";
     (void)instance;
     config_string(call->ctx, "/action", action);
@@ -132,14 +132,17 @@ static oh_status probe_run(void *instance, const oh_step_call *call) {
     } else if (strcmp(action, "wait") == 0) {
         /* A long step: works until the host gives up on it. */
         int rounds = 0;
-        while (!svc->is_abandoned(call->ctx) && rounds < 1000) { svc->now_ms(call->ctx); ++rounds; }
+        while (!svc->is_abandoned(call->ctx) && rounds < 1000) {
+            svc->now_ms(call->ctx);
+            ++rounds;
+        }
         svc->set_json(call->ctx, str_of("/probe/after"), str_of("true"));
         return svc->is_abandoned(call->ctx) ? OH_STATUS_ABANDONED : OH_STATUS_OK;
     } else if (strcmp(action, "sql") == 0) {
         oh_status st = run_sql(call, outcome);
         if (st != OH_STATUS_OK) return st;
     } else if (strcmp(action, "emit") == 0) {
-        const oh_events_ext *events = (const oh_events_ext *)svc->get_extension(OH_EXT_EVENTS);
+        const oh_events_ext* events = (const oh_events_ext*)svc->get_extension(OH_EXT_EVENTS);
         char type[128];
         config_string(call->ctx, "/event_type", type);
         set_number(call->ctx, "/probe/status",
@@ -160,13 +163,15 @@ static oh_status probe_run(void *instance, const oh_step_call *call) {
         svc->report_outcome(call->ctx, &outcome_small);
         return OH_STATUS_OK;
     }
-    if (strcmp(outcome, "fail") == 0) report(call->ctx, OH_OUTCOME_FAIL, "asked_to_fail");
-    else if (strcmp(outcome, "reject") == 0) report(call->ctx, OH_OUTCOME_REJECT, "asked_to_reject");
+    if (strcmp(outcome, "fail") == 0)
+        report(call->ctx, OH_OUTCOME_FAIL, "asked_to_fail");
+    else if (strcmp(outcome, "reject") == 0)
+        report(call->ctx, OH_OUTCOME_REJECT, "asked_to_reject");
     return OH_STATUS_OK;
 }
 
-static oh_status probe_compensate(void *instance, const oh_step_call *call) {
-    const oh_db_ext *db = (const oh_db_ext *)svc->get_extension(OH_EXT_DB);
+static oh_status probe_compensate(void* instance, const oh_step_call* call) {
+    const oh_db_ext* db = (const oh_db_ext*)svc->get_extension(OH_EXT_DB);
     char outcome[128];
     oh_str rows;
     (void)instance;
@@ -176,46 +181,61 @@ static oh_status probe_compensate(void *instance, const oh_step_call *call) {
     return OH_STATUS_OK;
 }
 
-static oh_status probe_create(const oh_create_args *args, void **out) {
+static oh_status probe_create(const oh_create_args* args, void** out) {
     char action[128];
     config_string(args->ctx, "/action", action);
     if (strcmp(action, "refuse") == 0) {
         svc->report_error(args->ctx, str_of("config field 'action': refuse was asked for"));
         return OH_STATUS_INVALID_CONFIG;
     }
-    *out = (void *)&plugin_info;
+    *out = (void*)&plugin_info;
     return OH_STATUS_OK;
 }
 
-static void probe_destroy(void *instance) { (void)instance; }
+static void probe_destroy(void* instance) { (void)instance; }
 
 static const oh_step_kind probe_kind = {
-    sizeof(oh_step_kind), OH_STR("probe"), OH_CATEGORY_OTHER, OH_STR("Exercises the services"),
-    OH_STR(""), OH_STEP_ANSWERS_QUOTES, probe_create, probe_run, probe_compensate, probe_destroy,
+    sizeof(oh_step_kind), OH_STR("probe"),        OH_CATEGORY_OTHER, OH_STR("Exercises the services"),
+    OH_STR(""),           OH_STEP_ANSWERS_QUOTES, probe_create,      probe_run,
+    probe_compensate,     probe_destroy,
 };
 /* The same step without OH_STEP_ANSWERS_QUOTES: the host (and the kit) never quote with it. */
 static const oh_step_kind plain_kind = {
-    sizeof(oh_step_kind), OH_STR("plain"), OH_CATEGORY_OTHER, OH_STR("Does not answer quotes"),
-    OH_STR(""), 0, probe_create, probe_run, probe_compensate, probe_destroy,
+    sizeof(oh_step_kind), OH_STR("plain"),
+    OH_CATEGORY_OTHER,    OH_STR("Does not answer quotes"),
+    OH_STR(""),           0,
+    probe_create,         probe_run,
+    probe_compensate,     probe_destroy,
 };
-static const oh_step_kind *const kinds[] = {&probe_kind, &plain_kind};
+static const oh_step_kind* const kinds[] = {&probe_kind, &plain_kind};
 
 static const oh_migration migration_1 = {
-    sizeof(oh_migration), 1, OH_STR("items"),
+    sizeof(oh_migration),
+    1,
+    OH_STR("items"),
     OH_STR("CREATE TABLE test_probe_items (sku VARCHAR(16) PRIMARY KEY, quantity BIGINT, flag SMALLINT,"
            " note VARCHAR(16)); CREATE TABLE unprefixed (id INTEGER)"),
-    OH_STR(""), OH_STR(""),
+    OH_STR(""),
+    OH_STR(""),
 };
-static const oh_migration *const migrations[] = {&migration_1};
+static const oh_migration* const migrations[] = {&migration_1};
 static const oh_migrations_ext migrations_ext = {sizeof(oh_migrations_ext), OH_STR(""), 1, migrations};
 
-static const void *plugin_extension(const char *id) {
+static const void* plugin_extension(const char* id) {
     return strcmp(id, OH_EXT_MIGRATIONS) == 0 ? &migrations_ext : NULL;
 }
 
 static const oh_plugin_info plugin_info = {
-    sizeof(oh_plugin_info), OH_ABI_MAJOR, OH_ABI_MINOR, OH_STR("org.test.probe"), OH_STR("1.0.0"),
-    OH_STR("tests"), OH_STR("Probes the test kit"), 2, kinds, plugin_extension,
+    sizeof(oh_plugin_info),
+    OH_ABI_MAJOR,
+    OH_ABI_MINOR,
+    OH_STR("org.test.probe"),
+    OH_STR("1.0.0"),
+    OH_STR("tests"),
+    OH_STR("Probes the test kit"),
+    2,
+    kinds,
+    plugin_extension,
 };
 
 OH_PLUGIN_ENTRY {

@@ -19,7 +19,7 @@ static int failures;
 
 int main(void) {
     int64_t value = -1;
-    oh_testkit *kit = oh_testkit_new(ORDERHOST_TEST_PROBE_SO, OH_TESTKIT_HOST_1_0);
+    oh_testkit* kit = oh_testkit_new(ORDERHOST_TEST_PROBE_SO, OH_TESTKIT_HOST_1_0);
     CHECK(kit != NULL && oh_testkit_setup_error(kit)[0] == '\0');
     if (kit == NULL) return 1;
     CHECK(strcmp(oh_testkit_table_prefix(kit), "test_probe_") == 0);

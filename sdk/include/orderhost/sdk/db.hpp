@@ -46,14 +46,16 @@ namespace orderhost::sdk {
 // Thrown out of run(), the step ends as FAIL with that message.
 class DatabaseError : public Error {
  public:
-  DatabaseError(oh_status status, const std::string& message) : Error(status, std::string(), message) {}
+  DatabaseError(oh_status status, const std::string& message)
+      : Error(status, std::string(), message) {}
 };
 
 // Param
 //
 // One value bound to a `?`: an integer, a string (any length), a bool or null.
 //
-// Example:  db.execute("INSERT INTO t (a, b, c) VALUES (?, ?, ?)", {42, "text", sdk::Param::null()});
+// Example:  db.execute("INSERT INTO t (a, b, c) VALUES (?, ?, ?)", {42, "text",
+// sdk::Param::null()});
 class Param {
  public:
   template <class T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
@@ -86,8 +88,10 @@ class Value {
   bool isNull() const noexcept { return kind_ == Kind::null; }
 
   std::int64_t integer(std::string_view column) const {
-    std::optional<std::int64_t> parsed = kind_ == Kind::integer || kind_ == Kind::string ? parse() : std::nullopt;
-    if (!parsed) throw Error(OH_STATUS_TYPE_MISMATCH, std::string(column), "expected an integer column");
+    std::optional<std::int64_t> parsed =
+        kind_ == Kind::integer || kind_ == Kind::string ? parse() : std::nullopt;
+    if (!parsed)
+      throw Error(OH_STATUS_TYPE_MISMATCH, std::string(column), "expected an integer column");
     return *parsed;
   }
   // The text of a string column; numbers and booleans as their JSON text.
@@ -145,7 +149,9 @@ class Row {
     return isNull(column) ? std::nullopt : std::optional<std::string>(string(column));
   }
 
-  void add(std::string column, Value value) { columns_.emplace_back(std::move(column), std::move(value)); }
+  void add(std::string column, Value value) {
+    columns_.emplace_back(std::move(column), std::move(value));
+  }
   const std::vector<std::pair<std::string, Value>>& columns() const noexcept { return columns_; }
 
  private:
@@ -200,7 +206,8 @@ class Database {
       : ctx_(call.rawContext()), datasource_(std::move(datasource)) {
     ext_ = static_cast<const oh_db_ext*>(call.services().get_extension(OH_EXT_DB));
     if (ext_ == nullptr || !OH_HAS_FIELD(ext_, oh_db_ext, execute))
-      throw Error(OH_STATUS_UNAVAILABLE, std::string(), "the host offers no database (" OH_EXT_DB ")");
+      throw Error(OH_STATUS_UNAVAILABLE, std::string(),
+                  "the host offers no database (" OH_EXT_DB ")");
   }
 
   // Runs a statement that returns rows (SELECT) and returns them.
@@ -234,7 +241,8 @@ class Database {
                                  &changed, &error);
     if (st != OH_STATUS_OK) {
       std::string message(toView(error));
-      throw DatabaseError(st, message.empty() ? std::string("statement failed: ") + statusName(st) : message);
+      throw DatabaseError(
+          st, message.empty() ? std::string("statement failed: ") + statusName(st) : message);
     }
     return {std::string(toView(rows)), changed};
   }

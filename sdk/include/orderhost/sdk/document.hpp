@@ -224,7 +224,8 @@ class OrderDocument : public Document {
     if (ORDERHOST_SDK_HAS_SERVICE(services_, remove_value)) {
       oh_status st = services_->remove_value(ctx_, toOhStr(path));
       if (st == OH_STATUS_NOT_FOUND) return false;
-      if (st != OH_STATUS_OK) throw Error(st, std::string(path), std::string("cannot remove: ") + statusName(st));
+      if (st != OH_STATUS_OK)
+        throw Error(st, std::string(path), std::string("cannot remove: ") + statusName(st));
       return true;
     }
     if (!has(path)) return false;

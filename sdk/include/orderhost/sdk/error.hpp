@@ -76,21 +76,31 @@ class ConfigError : public Error {
 //   if (gateway.timedOut()) throw sdk::Retryable("payment gateway did not answer");
 class Retryable : public Error {
  public:
-  explicit Retryable(const std::string& message) : Error(OH_STATUS_RETRYABLE, std::string(), message) {}
+  explicit Retryable(const std::string& message)
+      : Error(OH_STATUS_RETRYABLE, std::string(), message) {}
 };
 
 // Human-readable name of an oh_status, for messages ("not found", "type mismatch").
 inline const char* statusName(oh_status status) noexcept {
   switch (status) {
-    case OH_STATUS_OK: return "ok";
-    case OH_STATUS_INVALID_ARGUMENT: return "invalid argument";
-    case OH_STATUS_NOT_FOUND: return "not found";
-    case OH_STATUS_TYPE_MISMATCH: return "type mismatch";
-    case OH_STATUS_INVALID_CONFIG: return "invalid config";
-    case OH_STATUS_UNAVAILABLE: return "unavailable";
-    case OH_STATUS_RETRYABLE: return "retryable";
-    case OH_STATUS_ABANDONED: return "abandoned (the host stopped waiting for this call)";
-    default: return "internal error";
+    case OH_STATUS_OK:
+      return "ok";
+    case OH_STATUS_INVALID_ARGUMENT:
+      return "invalid argument";
+    case OH_STATUS_NOT_FOUND:
+      return "not found";
+    case OH_STATUS_TYPE_MISMATCH:
+      return "type mismatch";
+    case OH_STATUS_INVALID_CONFIG:
+      return "invalid config";
+    case OH_STATUS_UNAVAILABLE:
+      return "unavailable";
+    case OH_STATUS_RETRYABLE:
+      return "retryable";
+    case OH_STATUS_ABANDONED:
+      return "abandoned (the host stopped waiting for this call)";
+    default:
+      return "internal error";
   }
 }
 

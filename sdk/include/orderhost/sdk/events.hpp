@@ -28,10 +28,12 @@ namespace orderhost::sdk {
 class Events {
  public:
   Events(const oh_host_services& services, oh_context* ctx) noexcept : ctx_(ctx) {
-    const void* ext = services.get_extension != nullptr ? services.get_extension(OH_EXT_EVENTS) : nullptr;
+    const void* ext =
+        services.get_extension != nullptr ? services.get_extension(OH_EXT_EVENTS) : nullptr;
     const auto* events = static_cast<const oh_events_ext*>(ext);
-    ext_ = events != nullptr && OH_HAS_FIELD(events, oh_events_ext, emit) && events->emit != nullptr ? events
-                                                                                                       : nullptr;
+    ext_ = events != nullptr && OH_HAS_FIELD(events, oh_events_ext, emit) && events->emit != nullptr
+               ? events
+               : nullptr;
   }
 
   // Whether the host offers orderhost.events/1 (a 1.1 host or later).
@@ -42,10 +44,13 @@ class Events {
   // reason is in the message), OH_STATUS_UNAVAILABLE on a 1.0 host or outside run/compensate.
   void emit(std::string_view type, std::string_view payload_json = {}) const {
     if (ext_ == nullptr)
-      throw Error(OH_STATUS_UNAVAILABLE, std::string(), "the host does not offer " OH_EXT_EVENTS " (ABI 1.0 host)");
-    oh_status st = ext_->emit(ctx_, oh_str{type.data(), type.size()}, oh_str{payload_json.data(), payload_json.size()});
+      throw Error(OH_STATUS_UNAVAILABLE, std::string(),
+                  "the host does not offer " OH_EXT_EVENTS " (ABI 1.0 host)");
+    oh_status st = ext_->emit(ctx_, oh_str{type.data(), type.size()},
+                              oh_str{payload_json.data(), payload_json.size()});
     if (st != OH_STATUS_OK)
-      throw Error(st, std::string(), "event '" + std::string(type) + "' not emitted: " + statusName(st));
+      throw Error(st, std::string(),
+                  "event '" + std::string(type) + "' not emitted: " + statusName(st));
   }
 
  private:

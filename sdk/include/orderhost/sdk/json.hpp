@@ -24,13 +24,27 @@ inline void appendJsonString(std::string& out, std::string_view text) {
   out.push_back('"');
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -107,9 +121,12 @@ inline std::string pointerEscape(std::string_view segment) {
   std::string out;
   out.reserve(segment.size());
   for (char c : segment) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out.push_back(c);
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out.push_back(c);
   }
   return out;
 }
@@ -118,8 +135,10 @@ namespace detail {
 template <class T>
 void appendSegment(std::string& out, const T& segment) {
   out.push_back('/');
-  if constexpr (std::is_integral_v<T>) out += std::to_string(segment);
-  else out += pointerEscape(std::string_view(segment));
+  if constexpr (std::is_integral_v<T>)
+    out += std::to_string(segment);
+  else
+    out += pointerEscape(std::string_view(segment));
 }
 }  // namespace detail
 

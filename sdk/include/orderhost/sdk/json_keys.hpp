@@ -47,7 +47,10 @@ class JsonScanner {
   }
   bool eat(char c) {
     skipSpace();
-    if (pos_ < text_.size() && text_[pos_] == c) { ++pos_; return true; }
+    if (pos_ < text_.size() && text_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
     return false;
   }
   void expect(char c) {
@@ -61,17 +64,37 @@ class JsonScanner {
     for (;;) {
       char c = next();
       if (c == '"') return out;
-      if (c != '\\') { out.push_back(c); continue; }
+      if (c != '\\') {
+        out.push_back(c);
+        continue;
+      }
       char e = next();
       switch (e) {
-        case '"': case '\\': case '/': out.push_back(e); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
-        case 'u': appendUtf8(out, codePoint()); break;
-        default: fail("bad escape");
+        case '"':
+        case '\\':
+        case '/':
+          out.push_back(e);
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
+        case 'u':
+          appendUtf8(out, codePoint());
+          break;
+        default:
+          fail("bad escape");
       }
     }
   }
@@ -94,17 +117,28 @@ class JsonScanner {
   // Skips one value of any type, nested ones included.
   void skipValue() {
     skipSpace();
-    if (pos_ < text_.size() && text_[pos_] == '"') { string(); return; }
+    if (pos_ < text_.size() && text_[pos_] == '"') {
+      string();
+      return;
+    }
     int depth = 0;
     do {
       skipSpace();
       if (pos_ >= text_.size()) fail("unexpected end");
       char c = text_[pos_];
-      if (c == '"') { string(); continue; }
+      if (c == '"') {
+        string();
+        continue;
+      }
       ++pos_;
-      if (c == '{' || c == '[') ++depth;
-      else if (c == '}' || c == ']') --depth;
-      else if (depth == 0) { skipScalarRest(); return; }
+      if (c == '{' || c == '[')
+        ++depth;
+      else if (c == '}' || c == ']')
+        --depth;
+      else if (depth == 0) {
+        skipScalarRest();
+        return;
+      }
     } while (depth > 0);
   }
 
@@ -119,8 +153,8 @@ class JsonScanner {
   }
   // After the first character of a number or literal: consume the rest of it.
   void skipScalarRest() {
-    while (pos_ < text_.size() && std::string_view(",}] \t\r\n").find(text_[pos_]) ==
-                                      std::string_view::npos)
+    while (pos_ < text_.size() &&
+           std::string_view(",}] \t\r\n").find(text_[pos_]) == std::string_view::npos)
       ++pos_;
   }
   std::uint32_t hex4() {
@@ -128,10 +162,14 @@ class JsonScanner {
     for (int i = 0; i < 4; ++i) {
       char c = next();
       v <<= 4;
-      if (c >= '0' && c <= '9') v |= static_cast<std::uint32_t>(c - '0');
-      else if (c >= 'a' && c <= 'f') v |= static_cast<std::uint32_t>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') v |= static_cast<std::uint32_t>(c - 'A' + 10);
-      else fail("bad \\u escape");
+      if (c >= '0' && c <= '9')
+        v |= static_cast<std::uint32_t>(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        v |= static_cast<std::uint32_t>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        v |= static_cast<std::uint32_t>(c - 'A' + 10);
+      else
+        fail("bad \\u escape");
     }
     return v;
   }
@@ -148,14 +186,25 @@ class JsonScanner {
   }
   static void appendUtf8(std::string& out, std::uint32_t cp) {
     auto byte = [&out](std::uint32_t b) { out.push_back(static_cast<char>(b)); };
-    if (cp < 0x80) { byte(cp); return; }
-    if (cp < 0x800) { byte(0xC0 | (cp >> 6)); byte(0x80 | (cp & 0x3F)); return; }
-    if (cp < 0x10000) {
-      byte(0xE0 | (cp >> 12)); byte(0x80 | ((cp >> 6) & 0x3F)); byte(0x80 | (cp & 0x3F));
+    if (cp < 0x80) {
+      byte(cp);
       return;
     }
-    byte(0xF0 | (cp >> 18)); byte(0x80 | ((cp >> 12) & 0x3F));
-    byte(0x80 | ((cp >> 6) & 0x3F)); byte(0x80 | (cp & 0x3F));
+    if (cp < 0x800) {
+      byte(0xC0 | (cp >> 6));
+      byte(0x80 | (cp & 0x3F));
+      return;
+    }
+    if (cp < 0x10000) {
+      byte(0xE0 | (cp >> 12));
+      byte(0x80 | ((cp >> 6) & 0x3F));
+      byte(0x80 | (cp & 0x3F));
+      return;
+    }
+    byte(0xF0 | (cp >> 18));
+    byte(0x80 | ((cp >> 12) & 0x3F));
+    byte(0x80 | ((cp >> 6) & 0x3F));
+    byte(0x80 | (cp & 0x3F));
   }
 
   std::string_view text_;

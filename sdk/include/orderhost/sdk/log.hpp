@@ -34,11 +34,26 @@ class Logger {
     services_->log(ctx_, level, oh_str{message.data(), message.size()});
   }
 
-  template <class... Parts> void trace(const Parts&... parts) const { emit(OH_LOG_TRACE, parts...); }
-  template <class... Parts> void debug(const Parts&... parts) const { emit(OH_LOG_DEBUG, parts...); }
-  template <class... Parts> void info(const Parts&... parts) const { emit(OH_LOG_INFO, parts...); }
-  template <class... Parts> void warn(const Parts&... parts) const { emit(OH_LOG_WARN, parts...); }
-  template <class... Parts> void error(const Parts&... parts) const { emit(OH_LOG_ERROR, parts...); }
+  template <class... Parts>
+  void trace(const Parts&... parts) const {
+    emit(OH_LOG_TRACE, parts...);
+  }
+  template <class... Parts>
+  void debug(const Parts&... parts) const {
+    emit(OH_LOG_DEBUG, parts...);
+  }
+  template <class... Parts>
+  void info(const Parts&... parts) const {
+    emit(OH_LOG_INFO, parts...);
+  }
+  template <class... Parts>
+  void warn(const Parts&... parts) const {
+    emit(OH_LOG_WARN, parts...);
+  }
+  template <class... Parts>
+  void error(const Parts&... parts) const {
+    emit(OH_LOG_ERROR, parts...);
+  }
 
  private:
   template <class... Parts>
@@ -79,10 +94,22 @@ class PluginLogger {
     if (available()) services_->log_plugin(plugin_, level, oh_str{message.data(), message.size()});
   }
 
-  template <class... Parts> void debug(const Parts&... parts) const { emit(OH_LOG_DEBUG, parts...); }
-  template <class... Parts> void info(const Parts&... parts) const { emit(OH_LOG_INFO, parts...); }
-  template <class... Parts> void warn(const Parts&... parts) const { emit(OH_LOG_WARN, parts...); }
-  template <class... Parts> void error(const Parts&... parts) const { emit(OH_LOG_ERROR, parts...); }
+  template <class... Parts>
+  void debug(const Parts&... parts) const {
+    emit(OH_LOG_DEBUG, parts...);
+  }
+  template <class... Parts>
+  void info(const Parts&... parts) const {
+    emit(OH_LOG_INFO, parts...);
+  }
+  template <class... Parts>
+  void warn(const Parts&... parts) const {
+    emit(OH_LOG_WARN, parts...);
+  }
+  template <class... Parts>
+  void error(const Parts&... parts) const {
+    emit(OH_LOG_ERROR, parts...);
+  }
 
  private:
   template <class... Parts>

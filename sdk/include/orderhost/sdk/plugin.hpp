@@ -96,14 +96,17 @@ inline oh_status callStep(void* instance, const oh_step_call* call,
       !OH_HAS_FIELD(call, oh_step_call, idempotency_key))
     return OH_STATUS_INVALID_ARGUMENT;
   return guarded(call->ctx, false, [&] {
-    if (OH_HAS_FIELD(call, oh_step_call, mode) && call->mode != OH_CALL_RUN && call->mode != OH_CALL_QUOTE) {
+    if (OH_HAS_FIELD(call, oh_step_call, mode) && call->mode != OH_CALL_RUN &&
+        call->mode != OH_CALL_QUOTE) {
       // A mode of a later minor: taking it for a run could have real effects.
       // Digits by hand: std::to_string would instantiate a GNU unique symbol in the plugin.
       std::string mode;
-      for (std::int64_t n = call->mode < 0 ? -std::int64_t{call->mode} : call->mode; mode.empty() || n > 0; n /= 10)
+      for (std::int64_t n = call->mode < 0 ? -std::int64_t{call->mode} : call->mode;
+           mode.empty() || n > 0; n /= 10)
         mode.insert(mode.begin(), static_cast<char>('0' + n % 10));
       if (call->mode < 0) mode.insert(mode.begin(), '-');
-      const Outcome refused = Outcome::fail("unknown_call_mode", "the host asked for call mode " + mode);
+      const Outcome refused =
+          Outcome::fail("unknown_call_mode", "the host asked for call mode " + mode);
       oh_outcome raw = refused.toC();  // points into `refused`, which outlives the report
       g_services->report_outcome(call->ctx, &raw);
       return OH_STATUS_OK;
@@ -134,8 +137,10 @@ oh_status createStep(const oh_create_args* args, void** out_instance) noexcept {
   return guarded(args->ctx, true, [&] {
     CreateContext ctx(*g_services, *args);
     Step* step = nullptr;
-    if constexpr (std::is_constructible_v<T, CreateContext&>) step = new T(ctx);
-    else step = new T();
+    if constexpr (std::is_constructible_v<T, CreateContext&>)
+      step = new T(ctx);
+    else
+      step = new T();
     *out_instance = step;
     return OH_STATUS_OK;
   });
@@ -154,9 +159,16 @@ constexpr oh_step_kind describeStep(const char* name, oh_step_category category,
   static_assert(std::is_base_of_v<Step, T>, "a step class must derive from orderhost::sdk::Step");
   static_assert(std::is_constructible_v<T, CreateContext&> || std::is_default_constructible_v<T>,
                 "a step class needs a constructor taking CreateContext& (or a default one)");
-  return oh_step_kind{sizeof(oh_step_kind), staticStr(name), category, staticStr(description),
-                      staticStr(config_schema), flags, &createStep<T>, &runStep,
-                      overridesCompensate<T> ? &compensateStep : nullptr, &destroyStep};
+  return oh_step_kind{sizeof(oh_step_kind),
+                      staticStr(name),
+                      category,
+                      staticStr(description),
+                      staticStr(config_schema),
+                      flags,
+                      &createStep<T>,
+                      &runStep,
+                      overridesCompensate<T> ? &compensateStep : nullptr,
+                      &destroyStep};
 }
 
 template <class T, std::size_t N>
@@ -186,17 +198,20 @@ inline const void* pluginExtension(const char* id) noexcept {
 constexpr oh_migration describeMigration(std::uint32_t version, const char* description,
                                          const char* sql, const char* sql_sqlite,
                                          const char* sql_postgresql) noexcept {
-  return oh_migration{sizeof(oh_migration), version, staticStr(description), staticStr(sql),
-                      staticStr(sql_sqlite), staticStr(sql_postgresql)};
+  return oh_migration{sizeof(oh_migration),   version,
+                      staticStr(description), staticStr(sql),
+                      staticStr(sql_sqlite),  staticStr(sql_postgresql)};
 }
 
 template <std::size_t N>
 constexpr oh_plugin_info describePlugin(const char* id, const char* version, const char* vendor,
                                         const char* description,
                                         const std::array<const oh_step_kind*, N>& kinds) noexcept {
-  return oh_plugin_info{sizeof(oh_plugin_info), OH_ABI_MAJOR, OH_ABI_MINOR, staticStr(id),
-                        staticStr(version), staticStr(vendor), staticStr(description),
-                        static_cast<std::uint32_t>(N), kinds.data(), &pluginExtension};
+  return oh_plugin_info{sizeof(oh_plugin_info), OH_ABI_MAJOR,
+                        OH_ABI_MINOR,           staticStr(id),
+                        staticStr(version),     staticStr(vendor),
+                        staticStr(description), static_cast<std::uint32_t>(N),
+                        kinds.data(),           &pluginExtension};
 }
 
 // The negotiation. A host of another ABI major gets the plugin's info but no services are
@@ -220,7 +235,9 @@ namespace orderhost::sdk {
 
 // The plugin's logger that needs no call (log_plugin, ABI 1.1), e.g. for its own threads.
 // Lines are dropped before the entry function ran and on a 1.0 host (see PluginLogger).
-inline PluginLogger pluginLog() noexcept { return PluginLogger(detail::g_services, detail::g_plugin_info); }
+inline PluginLogger pluginLog() noexcept {
+  return PluginLogger(detail::g_services, detail::g_plugin_info);
+}
 
 }  // namespace orderhost::sdk
 
@@ -231,8 +248,8 @@ inline PluginLogger pluginLog() noexcept { return PluginLogger(detail::g_service
 // combined with |: OH_STEP_THREAD_SAFE, and (since 1.1) OH_STEP_NO_EXTERNAL_EFFECTS for a step
 // whose only effects are on the order document and the host's own database.
 // All strings must be literals (or other static NUL-terminated strings).
-#define ORDERHOST_STEP(StepClass, name, category, description, config_schema, flags)            \
-  ::orderhost::sdk::detail::describeStep<StepClass>((name), (category), (description),           \
+#define ORDERHOST_STEP(StepClass, name, category, description, config_schema, flags)   \
+  ::orderhost::sdk::detail::describeStep<StepClass>((name), (category), (description), \
                                                     (config_schema), (flags))
 
 // ORDERHOST_PLUGIN(id, version, vendor, description, ORDERHOST_STEP(...), ...)
@@ -244,17 +261,17 @@ inline PluginLogger pluginLog() noexcept { return PluginLogger(detail::g_service
 //   ORDERHOST_PLUGIN("com.acme.credit", "1.2.0", "ACME", "Credit checks against ACME's ledger",
 //       ORDERHOST_STEP(CreditStep, "check-credit", OH_CATEGORY_CREDIT,
 //                      "Holds orders over the customer's limit", "", OH_STEP_THREAD_SAFE));
-#define ORDERHOST_PLUGIN(id, version, vendor, description, ...)                                 \
-  namespace {                                                                                   \
-  constexpr oh_step_kind orderhost_sdk_step_kinds_[] = {__VA_ARGS__};                           \
-  constexpr auto orderhost_sdk_step_kind_pointers_ =                                           \
-      ::orderhost::sdk::detail::pointersTo(orderhost_sdk_step_kinds_);                          \
+#define ORDERHOST_PLUGIN(id, version, vendor, description, ...)                                   \
+  namespace {                                                                                     \
+  constexpr oh_step_kind orderhost_sdk_step_kinds_[] = {__VA_ARGS__};                             \
+  constexpr auto orderhost_sdk_step_kind_pointers_ =                                              \
+      ::orderhost::sdk::detail::pointersTo(orderhost_sdk_step_kinds_);                            \
   constexpr oh_plugin_info orderhost_sdk_plugin_info_ = ::orderhost::sdk::detail::describePlugin( \
-      (id), (version), (vendor), (description), orderhost_sdk_step_kind_pointers_);             \
-  }                                                                                             \
-  OH_PLUGIN_ENTRY {                                                                             \
-    return ::orderhost::sdk::detail::negotiate(host, &orderhost_sdk_plugin_info_);              \
-  }                                                                                             \
+      (id), (version), (vendor), (description), orderhost_sdk_step_kind_pointers_);               \
+  }                                                                                               \
+  OH_PLUGIN_ENTRY {                                                                               \
+    return ::orderhost::sdk::detail::negotiate(host, &orderhost_sdk_plugin_info_);                \
+  }                                                                                               \
   static_assert(true, "ORDERHOST_PLUGIN(...) is used with a trailing semicolon")
 
 // ORDERHOST_MIGRATION(version, description, sql)
@@ -264,8 +281,8 @@ inline PluginLogger pluginLog() noexcept { return PluginLogger(detail::g_service
 // nothing to do there). Several statements are separated by ';'. Literals only.
 #define ORDERHOST_MIGRATION(version, description, sql) \
   ::orderhost::sdk::detail::describeMigration((version), (description), (sql), "", "")
-#define ORDERHOST_MIGRATION_PER_BACKEND(version, description, sql_sqlite, sql_postgresql)         \
-  ::orderhost::sdk::detail::describeMigration((version), (description), "", (sql_sqlite),          \
+#define ORDERHOST_MIGRATION_PER_BACKEND(version, description, sql_sqlite, sql_postgresql) \
+  ::orderhost::sdk::detail::describeMigration((version), (description), "", (sql_sqlite), \
                                               (sql_postgresql))
 
 // ORDERHOST_MIGRATIONS(datasource, ORDERHOST_MIGRATION(...), ...)
@@ -280,18 +297,18 @@ inline PluginLogger pluginLog() noexcept { return PluginLogger(detail::g_service
 //       ORDERHOST_MIGRATION(1, "stock table",
 //                           "CREATE TABLE acme_stock (sku VARCHAR(64) PRIMARY KEY, qty BIGINT)"),
 //       ORDERHOST_MIGRATION(2, "stock index", "CREATE INDEX acme_stock_qty ON acme_stock (qty)"));
-#define ORDERHOST_MIGRATIONS(datasource, ...)                                                   \
-  namespace {                                                                                   \
-  constexpr oh_migration orderhost_sdk_migrations_[] = {__VA_ARGS__};                           \
-  constexpr auto orderhost_sdk_migration_pointers_ =                                            \
-      ::orderhost::sdk::detail::pointersTo(orderhost_sdk_migrations_);                          \
-  constexpr oh_migrations_ext orderhost_sdk_migrations_ext_ = {                                 \
-      sizeof(oh_migrations_ext), ::orderhost::sdk::detail::staticStr(datasource),               \
-      static_cast<std::uint32_t>(orderhost_sdk_migration_pointers_.size()),                     \
-      orderhost_sdk_migration_pointers_.data()};                                                \
-  [[maybe_unused]] const bool orderhost_sdk_migrations_registered_ =                            \
-      ::orderhost::sdk::detail::registerMigrations(&orderhost_sdk_migrations_ext_);             \
-  }                                                                                             \
+#define ORDERHOST_MIGRATIONS(datasource, ...)                                       \
+  namespace {                                                                       \
+  constexpr oh_migration orderhost_sdk_migrations_[] = {__VA_ARGS__};               \
+  constexpr auto orderhost_sdk_migration_pointers_ =                                \
+      ::orderhost::sdk::detail::pointersTo(orderhost_sdk_migrations_);              \
+  constexpr oh_migrations_ext orderhost_sdk_migrations_ext_ = {                     \
+      sizeof(oh_migrations_ext), ::orderhost::sdk::detail::staticStr(datasource),   \
+      static_cast<std::uint32_t>(orderhost_sdk_migration_pointers_.size()),         \
+      orderhost_sdk_migration_pointers_.data()};                                    \
+  [[maybe_unused]] const bool orderhost_sdk_migrations_registered_ =                \
+      ::orderhost::sdk::detail::registerMigrations(&orderhost_sdk_migrations_ext_); \
+  }                                                                                 \
   static_assert(true, "ORDERHOST_MIGRATIONS(...) is used with a trailing semicolon")
 
 #endif  // ORDERHOST_SDK_PLUGIN_HPP

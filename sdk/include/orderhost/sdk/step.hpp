@@ -102,7 +102,8 @@ class StepCall {
   // then fails with OH_STATUS_ABANDONED and nothing the call does is kept, so a long step
   // polls this between units of work and returns. Always false on a 1.0 host.
   bool abandoned() const noexcept {
-    return ORDERHOST_SDK_HAS_SERVICE(services_, is_abandoned) && services_->is_abandoned(call_->ctx) != 0;
+    return ORDERHOST_SDK_HAS_SERVICE(services_, is_abandoned) &&
+           services_->is_abandoned(call_->ctx) != 0;
   }
 
   // True when the host asks for a quote (ABI 1.2, POST /v1/quotes), which it does only for
@@ -112,8 +113,11 @@ class StepCall {
   // run, in a transaction the host always rolls back; events are dropped. A SUSPEND means
   // "the order would wait here" and the quote goes on. Always false on an older host.
   //
-  //   if (call.quoting()) { call.order().set("/availability", available); return sdk::Outcome::proceed(); }
-  bool quoting() const noexcept { return OH_HAS_FIELD(call_, oh_step_call, mode) && call_->mode == OH_CALL_QUOTE; }
+  //   if (call.quoting()) { call.order().set("/availability", available); return
+  //   sdk::Outcome::proceed(); }
+  bool quoting() const noexcept {
+    return OH_HAS_FIELD(call_, oh_step_call, mode) && call_->mode == OH_CALL_QUOTE;
+  }
 
   // orderhost.events/1: events committed with this step's result (see events.hpp).
   Events events() const noexcept { return Events(*services_, call_->ctx); }

@@ -73,64 +73,64 @@ typedef struct oh_testkit oh_testkit;
  * so the plugin's static state never mixes two services tables), makes a fresh SQLite
  * database in a temporary file and applies the plugin's migrations. Returns NULL only when
  * out of memory; check oh_testkit_setup_error() for a refused plugin or migration. */
-OH_TESTKIT_API oh_testkit *oh_testkit_new(const char *plugin_path, int host_level);
+OH_TESTKIT_API oh_testkit* oh_testkit_new(const char* plugin_path, int host_level);
 
 /* Destroys the step instance (destroy()), closes and deletes the database. NULL is fine.
  * The plugin library itself stays loaded (the host never unloads a plugin that ran). */
-OH_TESTKIT_API void oh_testkit_free(oh_testkit *kit);
+OH_TESTKIT_API void oh_testkit_free(oh_testkit* kit);
 
 /* What went wrong in the kit itself — loading, migrations, a bad JSON argument, SQL of
  * oh_testkit_sql — as one line naming the file, field or statement; "" when nothing did.
  * Reset by every call that can set it. */
-OH_TESTKIT_API const char *oh_testkit_setup_error(const oh_testkit *kit);
+OH_TESTKIT_API const char* oh_testkit_setup_error(const oh_testkit* kit);
 
 /* The plugin's own answer to the negotiation (id, version, step kinds). NULL when refused. */
-OH_TESTKIT_API const oh_plugin_info *oh_testkit_plugin(const oh_testkit *kit);
+OH_TESTKIT_API const oh_plugin_info* oh_testkit_plugin(const oh_testkit* kit);
 
 /* The table-name prefix the plugin's tables should use, derived from its id (see the plugin
  * author guide, "Naming your tables"): "com.acme.fraud" -> "acme_fraud_". The kit logs a
  * warning (level OH_LOG_WARN, from "testkit") for each table a migration created without it. */
-OH_TESTKIT_API const char *oh_testkit_table_prefix(const oh_testkit *kit);
+OH_TESTKIT_API const char* oh_testkit_table_prefix(const oh_testkit* kit);
 
 /* ---- inputs ----------------------------------------------------------------------------- */
 
 /* The order document (a JSON object) and the step's config (a JSON object, "{}" by default).
  * Return 0, or -1 with oh_testkit_setup_error() saying why the JSON was refused. The config
  * is read by the next oh_testkit_create(). */
-OH_TESTKIT_API int oh_testkit_set_order(oh_testkit *kit, const char *json);
-OH_TESTKIT_API int oh_testkit_set_config(oh_testkit *kit, const char *json);
+OH_TESTKIT_API int oh_testkit_set_order(oh_testkit* kit, const char* json);
+OH_TESTKIT_API int oh_testkit_set_config(oh_testkit* kit, const char* json);
 
 /* The order id handed to the plugin ("order-1" by default). The idempotency key is
  * "<order id>/<step name>", like the host's, and the step name is the step kind's name. */
-OH_TESTKIT_API void oh_testkit_set_order_id(oh_testkit *kit, const char *order_id);
+OH_TESTKIT_API void oh_testkit_set_order_id(oh_testkit* kit, const char* order_id);
 
 /* The clock now_ms() reads (1767225600000, 2026-01-01T00:00:00Z, by default). */
-OH_TESTKIT_API void oh_testkit_set_now(oh_testkit *kit, int64_t now_ms);
-OH_TESTKIT_API void oh_testkit_advance(oh_testkit *kit, int64_t ms);
-OH_TESTKIT_API int64_t oh_testkit_now(const oh_testkit *kit);
+OH_TESTKIT_API void oh_testkit_set_now(oh_testkit* kit, int64_t now_ms);
+OH_TESTKIT_API void oh_testkit_advance(oh_testkit* kit, int64_t ms);
+OH_TESTKIT_API int64_t oh_testkit_now(const oh_testkit* kit);
 /* Every now_ms() the plugin calls advances the clock by `ms` first (0, the default: never),
  * so a long step sees time pass and reaches its deadline. */
-OH_TESTKIT_API void oh_testkit_set_clock_step(oh_testkit *kit, int64_t ms);
+OH_TESTKIT_API void oh_testkit_set_clock_step(oh_testkit* kit, int64_t ms);
 
 /* The step's timeout: each run/compensate gets deadline_ms = now + timeout_ms (1.1 level);
  * 0 (the default) means no deadline. Once now >= deadline the call is abandoned:
  * is_abandoned() says 1, services return OH_STATUS_ABANDONED, and the attempt ends as a
  * RETRY with code "timeout" whose changes are dropped, as in the host. */
-OH_TESTKIT_API void oh_testkit_set_timeout(oh_testkit *kit, uint64_t timeout_ms);
+OH_TESTKIT_API void oh_testkit_set_timeout(oh_testkit* kit, uint64_t timeout_ms);
 
 /* ---- calls ------------------------------------------------------------------------------ */
 
 /* Creates an instance of step kind `step_kind` with the current config (destroying the
  * previous instance). Returns create()'s status; a refusal's report_error() message is in
  * oh_testkit_reported_error(). OH_STATUS_NOT_FOUND when the plugin has no such kind. */
-OH_TESTKIT_API oh_status oh_testkit_create(oh_testkit *kit, const char *step_kind);
+OH_TESTKIT_API oh_status oh_testkit_create(oh_testkit* kit, const char* step_kind);
 
 /* Runs / compensates the current instance on the order with attempt number `attempt`
  * (1 = first attempt). Returns the status the plugin returned (OH_STATUS_INVALID_ARGUMENT
  * without an instance); what the host makes of it is oh_testkit_last_result(). compensate() of a
  * step kind without compensate is OH_STATUS_OK with a CONTINUE result, as in the host. */
-OH_TESTKIT_API oh_status oh_testkit_run(oh_testkit *kit, uint32_t attempt);
-OH_TESTKIT_API oh_status oh_testkit_compensate(oh_testkit *kit, uint32_t attempt);
+OH_TESTKIT_API oh_status oh_testkit_run(oh_testkit* kit, uint32_t attempt);
+OH_TESTKIT_API oh_status oh_testkit_compensate(oh_testkit* kit, uint32_t attempt);
 
 /* Runs the current instance in quote mode (oh_step_call.mode = OH_CALL_QUOTE), as the host
  * does for POST /v1/quotes: the call's database statements are always rolled back, its events
@@ -138,7 +138,7 @@ OH_TESTKIT_API oh_status oh_testkit_compensate(oh_testkit *kit, uint32_t attempt
  * SUSPEND: the quote goes on; REJECT: the quote's verdict), so the test can read the answer.
  * OH_STATUS_UNAVAILABLE (with oh_testkit_setup_error() saying why) below OH_TESTKIT_HOST_1_2,
  * and when the step kind does not set OH_STEP_ANSWERS_QUOTES: the host skips such a step. */
-OH_TESTKIT_API oh_status oh_testkit_quote(oh_testkit *kit);
+OH_TESTKIT_API oh_status oh_testkit_quote(oh_testkit* kit);
 
 /* ---- results ---------------------------------------------------------------------------- */
 
@@ -153,57 +153,57 @@ OH_TESTKIT_API oh_status oh_testkit_quote(oh_testkit *kit);
  *   - otherwise the reported outcome.
  * Strings are "" when absent. Never NULL. */
 typedef struct oh_testkit_result {
-    oh_outcome_kind kind;
-    const char *code;
-    const char *message;
-    const char *signal;
-    uint64_t retry_after_ms;
-    uint64_t timeout_ms;
-    int reported;  /* 1 when the plugin called report_outcome() */
-    int kept;      /* 1 when the host keeps the call's document, SQL and event changes */
-    int abandoned; /* 1 when the call passed its deadline */
+  oh_outcome_kind kind;
+  const char* code;
+  const char* message;
+  const char* signal;
+  uint64_t retry_after_ms;
+  uint64_t timeout_ms;
+  int reported;  /* 1 when the plugin called report_outcome() */
+  int kept;      /* 1 when the host keeps the call's document, SQL and event changes */
+  int abandoned; /* 1 when the call passed its deadline */
 } oh_testkit_result;
 
-OH_TESTKIT_API const oh_testkit_result *oh_testkit_last_result(const oh_testkit *kit);
+OH_TESTKIT_API const oh_testkit_result* oh_testkit_last_result(const oh_testkit* kit);
 
 /* The last report_error() message of the last create/run/compensate; "" when none. */
-OH_TESTKIT_API const char *oh_testkit_reported_error(const oh_testkit *kit);
+OH_TESTKIT_API const char* oh_testkit_reported_error(const oh_testkit* kit);
 
 /* The order's value at `pointer` ("" = the whole document) as compact JSON text; NULL when
  * absent. _string: a string value unescaped, NULL when absent or not a string. _int: 0 and
  * *out set when the value is an integer, -1 otherwise. */
-OH_TESTKIT_API const char *oh_testkit_order_json(oh_testkit *kit, const char *pointer);
-OH_TESTKIT_API const char *oh_testkit_order_string(oh_testkit *kit, const char *pointer);
-OH_TESTKIT_API int oh_testkit_order_int(oh_testkit *kit, const char *pointer, int64_t *out);
+OH_TESTKIT_API const char* oh_testkit_order_json(oh_testkit* kit, const char* pointer);
+OH_TESTKIT_API const char* oh_testkit_order_string(oh_testkit* kit, const char* pointer);
+OH_TESTKIT_API int oh_testkit_order_int(oh_testkit* kit, const char* pointer, int64_t* out);
 
 /* Captured log lines, in order, from log() and log_plugin() (and the kit's own warnings).
  * oh_testkit_logged counts the lines whose message contains `text`. */
-OH_TESTKIT_API size_t oh_testkit_log_count(const oh_testkit *kit);
-OH_TESTKIT_API oh_log_level oh_testkit_log_level(const oh_testkit *kit, size_t index);
-OH_TESTKIT_API const char *oh_testkit_log_message(const oh_testkit *kit, size_t index);
-OH_TESTKIT_API size_t oh_testkit_logged(const oh_testkit *kit, const char *text);
+OH_TESTKIT_API size_t oh_testkit_log_count(const oh_testkit* kit);
+OH_TESTKIT_API oh_log_level oh_testkit_log_level(const oh_testkit* kit, size_t index);
+OH_TESTKIT_API const char* oh_testkit_log_message(const oh_testkit* kit, size_t index);
+OH_TESTKIT_API size_t oh_testkit_logged(const oh_testkit* kit, const char* text);
 
 /* Events the plugin emitted through "orderhost.events/1" in calls whose result was kept. */
-OH_TESTKIT_API size_t oh_testkit_event_count(const oh_testkit *kit);
-OH_TESTKIT_API const char *oh_testkit_event_type(const oh_testkit *kit, size_t index);
-OH_TESTKIT_API const char *oh_testkit_event_payload(const oh_testkit *kit, size_t index);
+OH_TESTKIT_API size_t oh_testkit_event_count(const oh_testkit* kit);
+OH_TESTKIT_API const char* oh_testkit_event_type(const oh_testkit* kit, size_t index);
+OH_TESTKIT_API const char* oh_testkit_event_payload(const oh_testkit* kit, size_t index);
 
 /* ---- the database ----------------------------------------------------------------------- */
 
 /* The SQLite file (open it with sqlite3 if you like; the kit deletes it in oh_testkit_free). */
-OH_TESTKIT_API const char *oh_testkit_database_path(const oh_testkit *kit);
+OH_TESTKIT_API const char* oh_testkit_database_path(const oh_testkit* kit);
 
 /* Runs SQL outside any step (several statements separated by ';'), e.g. to load stock rows.
  * 0, or -1 with oh_testkit_setup_error() naming the statement and SQLite's message. */
-OH_TESTKIT_API int oh_testkit_sql(oh_testkit *kit, const char *sql);
+OH_TESTKIT_API int oh_testkit_sql(oh_testkit* kit, const char* sql);
 
 /* Runs one query and returns its rows as the orderhost.db/1 JSON text
  * ([{"column": value, ...}, ...]); NULL on error (see oh_testkit_setup_error()). */
-OH_TESTKIT_API const char *oh_testkit_query(oh_testkit *kit, const char *sql);
+OH_TESTKIT_API const char* oh_testkit_query(oh_testkit* kit, const char* sql);
 
 /* The first column of the first row as an integer: 0 and *out set, or -1 (no row, NULL, not
  * an integer, SQL error). */
-OH_TESTKIT_API int oh_testkit_query_int(oh_testkit *kit, const char *sql, int64_t *out);
+OH_TESTKIT_API int oh_testkit_query_int(oh_testkit* kit, const char* sql, int64_t* out);
 
 #ifdef __cplusplus
 } /* extern "C" */
