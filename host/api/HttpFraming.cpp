@@ -10,11 +10,16 @@ namespace orderhost::api {
 namespace {
 using Poco::Net::HTTPResponse;
 
-// The values of every field named `name` (case-insensitively), in arrival order.
+// The values of every field named `name` (case-insensitively), in arrival order, exactly as
+// Poco holds them. Not trimmed: Poco's own framing (getChunkedTransferEncoding,
+// getContentLength64) reads them untrimmed, and its header parser, which trims, decodes RFC 2047
+// words afterwards — "Transfer-Encoding: =? chunked" is held as " chunked". Trimmed, the host
+// saw "chunked" where Poco read no framing at all and left the chunked body in the connection
+// as the next request (found by fuzz_http_head).
 std::vector<std::string> fieldValues(const Poco::Net::HTTPRequest& request, const std::string& name) {
     std::vector<std::string> values;
     for (const auto& [field, value] : request) {
-        if (Poco::icompare(field, name) == 0) values.push_back(Poco::trim(value));
+        if (Poco::icompare(field, name) == 0) values.push_back(value);
     }
     return values;
 }
@@ -34,7 +39,9 @@ std::optional<FramingProblem> checkFraming(const Poco::Net::HTTPRequest& request
     if (!encodings.empty() && !lengths.empty()) {
         return badRequest("the request has both Transfer-Encoding and Content-Length; send only one of them");
     }
-    if (encodings.size() > 1 || (encodings.size() == 1 && Poco::icompare(encodings[0], "chunked") != 0)) {
+    // The host reads a body the way Poco frames it: it must be chunked in Poco's eyes too.
+    if (encodings.size() > 1 || (encodings.size() == 1 && (Poco::icompare(encodings[0], "chunked") != 0 ||
+                                                           !request.getChunkedTransferEncoding()))) {
         return badRequest("Transfer-Encoding '" +
                           clientText(encodings.size() == 1 ? encodings[0] : "(several fields)") +
                           "' is not supported; send Content-Length, or Transfer-Encoding: chunked alone");
