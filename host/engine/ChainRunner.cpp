@@ -178,6 +178,9 @@ void ChainRunner::forwardAttempt(store::OrderRecord& order, document::JsonDocume
     if (definition.when && !conditionHolds(*definition.when, doc)) return skip(order, doc, chain, index, batch);
     // In an open batch the step writes into the batch's transaction, after the steps before it.
     Attempt attempt{newRun(order, chain, index, attemptNumber), batch.open() ? batch.transaction : newTransaction()};
+    // A step without external effects may run again at no cost: its statements go without the
+    // host's savepoint until one fails (StepTransaction::elideSavepoints).
+    attempt.transaction->elideSavepoints(!step->reachesOutside() && static_cast<int>(index) > batch.savepointsThrough);
     services::ReportedOutcome outcome;
     try {
         outcome = callPlugin(attempt, step, false, doc);
@@ -195,6 +198,18 @@ void ChainRunner::forwardAttempt(store::OrderRecord& order, document::JsonDocume
                    0,
                    {},
                    0};
+    }
+    if (attempt.transaction && attempt.transaction->elidedStatementFailed()) {
+        // Not an attempt: the step runs again, now with a savepoint around each statement, so
+        // that the failure undoes only itself as the plugin was promised. What it wrote is gone
+        // with the transaction, and it promised no effect outside it.
+        batch.savepointsThrough = std::max(batch.savepointsThrough, static_cast<int>(index));
+        if (batch.open()) return discardBatch(order, doc, batch, index, "had a statement fail without a savepoint");
+        spdlog::debug("order {}: step {} had a statement fail without a savepoint; it runs again with savepoints",
+                      order.id, index);
+        attempt.transaction->rollback();
+        doc = parseStored(order);
+        return;
     }
     if (attempt.transaction && attempt.transaction->doomed()) {
         // A statement took the step's transaction with it (SQLite's whole-transaction rollback,

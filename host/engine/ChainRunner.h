@@ -77,7 +77,11 @@ private:
         std::int64_t openedAtMs = 0;                          // when the first of them was written
         std::int64_t committedLeaseUntilMs = 0;               // the lease as the database has it
         int unbatchedThrough = -1;                            // after a discarded batch: steps up to here commit alone
-        bool off = false;                                     // every step commits alone in this run
+        int savepointsThrough = -1;  // after a statement failed without one: steps up to here run with savepoints
+        bool off = false;            // every step commits alone in this run
+        // The last checkpoints deferred the order row (CheckpointExtras::orderWriteDeferred):
+        // the row in `transaction` is behind the order as held; commitBatch writes it.
+        bool orderUnwritten = false;
         std::vector<PendingSample> samples;
         bool open() const { return deferred > 0; }
     };
@@ -108,7 +112,8 @@ private:
     void commitBatch(store::OrderRecord& order, StepBatch& batch);
     void commitBatchQuietly(store::OrderRecord& order, StepBatch& batch) noexcept;  // failures logged
     void keepBatchWithinLease(store::OrderRecord& order, const ReadyChain& chain, StepBatch& batch);
-    void discardBatch(store::OrderRecord& order, document::JsonDocument& doc, StepBatch& batch, std::size_t index);
+    void discardBatch(store::OrderRecord& order, document::JsonDocument& doc, StepBatch& batch, std::size_t index,
+                      const char* why = "did not continue");
 
     // How `updated` changes for each way a step can end.
     void suspend(store::OrderRecord& updated, const chains::StepDefinition& definition,

@@ -24,7 +24,15 @@
 //   breaker (CrashBreaker.cpp) counts the crashing step and no other: the first crash may be
 //   counted against the batch's first step, but that step's commit in the next run clears it
 //   (with engine.crash_limit = 1 the first crash holds, so nothing is batched then);
-// - the metrics count a step run when its checkpoint commits (PendingSample).
+// - the metrics count a step run when its checkpoint commits (PendingSample);
+// - a checkpoint kept open writes its step run and events but not the order row, when the step
+//   left the row's guard as it was (state, lease owner and epoch): the last checkpoint of the
+//   batch, or commitBatch, writes the row once, as it then is, guarded by the same values — so
+//   a batch of N steps writes the order's document once instead of N times. Nothing outside
+//   the transaction can tell: the row was not visible before the commit either. What changes
+//   is the row lock on PostgreSQL, now taken at the end: a cancel or claim that comes in
+//   meanwhile is not made to wait; it changes the guarded values, the batch's write is refused
+//   (StaleOrderError) and the batch is lost as a whole, as with any lost lease.
 #include "host/engine/ChainRunner.h"
 
 #include "host/engine/ConditionEvaluator.h"
@@ -67,6 +75,7 @@ void ChainRunner::commitAttempt(store::OrderRecord& order, store::OrderRecord& u
         } else {  // committed, with whatever the batch held
             batch->transaction.reset();
             batch->deferred = 0;
+            batch->orderUnwritten = false;
             batch->committedLeaseUntilMs = order.leaseUntilMs;
             recordSamples(*batch);
         }
@@ -92,7 +101,15 @@ void ChainRunner::commitBatch(store::OrderRecord& order, StepBatch& batch) {
     if (!batch.open()) return;
     const std::shared_ptr<store::StepTransaction> transaction = std::move(batch.transaction);
     batch.deferred = 0;
+    const bool unwritten = std::exchange(batch.orderUnwritten, false);
     try {
+        if (unwritten) {  // the guard is the order as held: deferring left it as the row has it
+            store::CheckpointExtras guard;
+            guard.expectedLeaseOwner = order.leaseOwner;
+            guard.expectedLeaseEpoch = order.leaseEpoch;
+            guard.transaction = transaction.get();
+            engine_.store().writeOrder(order, order.state, guard);
+        }
         transaction->commit();  // throws StoreError: the order stays at its last commit
     } catch (...) {
         batch.samples.clear();
@@ -131,15 +148,14 @@ void ChainRunner::keepBatchWithinLease(store::OrderRecord& order, const ReadyCha
 }
 
 void ChainRunner::discardBatch(store::OrderRecord& order, document::JsonDocument& doc, StepBatch& batch,
-                               std::size_t index) {
-    spdlog::info(
-        "order {}: step {} did not continue; the {} step(s) before it, not committed yet, run again, each "
-        "committed alone",
-        order.id, index, batch.deferred);
+                               std::size_t index, const char* why) {
+    spdlog::info("order {}: step {} {}; the {} step(s) before it, not committed yet, run again, each committed alone",
+                 order.id, index, why, batch.deferred);
     // A call that timed out has already rolled it back (StepTransaction::abandon): then a no-op.
     batch.transaction->rollback();
     batch.transaction.reset();
     batch.deferred = 0;
+    batch.orderUnwritten = false;
     batch.samples.clear();  // none of them committed
     batch.unbatchedThrough = std::max(batch.unbatchedThrough, static_cast<int>(index));
     const std::optional<store::OrderRecord> stored = engine_.store().findById(order.id);
@@ -177,6 +193,9 @@ bool ChainRunner::checkpoint(store::OrderRecord& order, store::OrderRecord updat
     extras.expectedLeaseEpoch = order.leaseEpoch;  // a stale attempt from an earlier claim is refused
     extras.transaction = transaction;
     extras.keepOpen = keepOpenIn != nullptr && transaction != nullptr;
+    // The row's guard as the step left it: a later write in this transaction is guarded alike.
+    extras.orderWriteDeferred = extras.keepOpen && settled.empty() && updated.state == order.state &&
+                                updated.leaseOwner == order.leaseOwner && updated.leaseEpoch == order.leaseEpoch;
     extras.events = eventsFor(order, updated, run);
     if ((settled == "refused" || settled == "failed") && !extras.events.empty())
         extras.events.front().type = "order.return_" + settled;   // not news of a completion
@@ -187,6 +206,7 @@ bool ChainRunner::checkpoint(store::OrderRecord& order, store::OrderRecord updat
                          order.state, updated.state, updated.awaitingSignal, run.attempt};
     engine_.store().recordStep(updated, order.state, std::move(run), extras);
     if (extras.keepOpen) {
+        keepOpenIn->orderUnwritten = extras.orderWriteDeferred;
         keepOpenIn->samples.push_back(std::move(sample));
     } else {
         engine_.stepMetrics().recordCheckpoint({sample.chain, sample.pluginId, sample.stepKind, sample.outcome,

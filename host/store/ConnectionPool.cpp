@@ -73,16 +73,23 @@ struct ConnectionPool::State {
                 idle.push_front(Idle{connection, SteadyClock::now(), std::move(statements)});  // most recent first
                 takeExpiredLocked(expired);
             } else {
-                --open;
                 if (!reusable) ++discarded;
                 keep = false;
             }
         }
-        freed.notify_one();
-        if (!keep) close(connection, statements);
         // Closed outside the lock: closing talks to the server (PostgreSQL's Terminate), and
-        // every lease and give-back would wait for it.
-        // They count as open until closed, so the pool never has more than maxOpen at once.
+        // every lease and give-back would wait for it. They count as open until closed, so the
+        // pool never has more than maxOpen at once.
+        if (!keep) {
+            close(connection, statements);
+            {
+                std::lock_guard<std::mutex> lock(mutex);
+                --open;
+            }
+            freed.notify_one();
+            return;
+        }
+        freed.notify_one();
         if (expired.empty()) return;
         for (Idle& gone : expired) close(gone.connection, gone.statements);
         {

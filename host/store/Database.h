@@ -119,6 +119,10 @@ public:
     // writes that run in autocommit on purpose (an order's insert, a lease renewal), not other
     // autocommit statements. How tests, /metrics and the benchmark see commits per order.
     std::uint64_t commits() const { return commits_.load(std::memory_order_relaxed); }
+    // Checkpoint writes of an order row (OrderStore::updateIfState): a batch of steps writes it
+    // once (ChainRunnerCommit.cpp). How tests see it.
+    void noteOrderRowWritten() { orderRowWrites_.fetch_add(1, std::memory_order_relaxed); }
+    std::uint64_t orderRowWrites() const { return orderRowWrites_.load(std::memory_order_relaxed); }
 
     // The pool's sessions right now, for GET /metrics.
     struct PoolUsage {
@@ -144,6 +148,7 @@ private:
     OutageLog& outage_;
     std::unique_ptr<ConnectionPool> pool_;
     std::atomic<std::uint64_t> commits_{0};
+    std::atomic<std::uint64_t> orderRowWrites_{0};
 };
 
 }  // namespace orderhost::store

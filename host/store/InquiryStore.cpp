@@ -1,7 +1,9 @@
 #include "host/store/InquiryStore.h"
 
 #include "host/store/OrderFields.h"
+#include "host/store/PreparedStatements.h"
 
+#include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Nullable.h>
 
@@ -18,6 +20,47 @@ using namespace fields;
 constexpr Field kInquiryId{"inquiry id", 36, true}, kChannel{"channel", 16, true},
     kQuestion{"question", kMaxInquiryTextBytes, true}, kStatus{"status", 16, true},
     kAnswer{"answer", kMaxInquiryTextBytes, true}, kAnsweredBy{"answered_by", kMaxInquiryByBytes, true};
+
+constexpr const char* kOfOrderSql =
+    "SELECT id, channel, question, status, answer, answered_by, created_at, answered_at FROM inquiries"
+    " WHERE order_id = ? ORDER BY created_at, id";
+
+// The read every order reply makes (GET and POST /v1/orders), kept prepared on PostgreSQL like
+// the step-runs read (OrderStatements.cpp) and read through a RecordSet after each run.
+struct OfOrderSelect : PreparedStatements::Entry {
+    explicit OfOrderSelect(Session& s) : statement(s) { statement << kOfOrderSql, use(orderId); }
+    std::string orderId;
+    Statement statement;
+};
+
+// The statement holds its last rows until it runs again: many long inquiries are not kept with
+// it on an idle connection.
+constexpr std::size_t kKeptInquiryBytes = 64 * 1024;
+
+std::optional<std::vector<InquiryRecord>> keptOfOrder(Session& s, const std::string& orderId) {
+    PreparedStatements* kept = PreparedStatements::of(s);
+    if (kept == nullptr) return std::nullopt;
+    static constexpr const char* kKey = "inquiries of order";
+    auto& e = kept->get<OfOrderSelect>(kKey, [&] { return std::make_unique<OfOrderSelect>(s); });
+    e.orderId = orderId;
+    kept->execute(kKey, e.statement);
+    const Poco::Data::RecordSet rows(e.statement);
+    auto textAt = [&](std::size_t column, std::size_t row) {
+        return rows.isNull(column, row) ? std::string() : rows.value(column, row).convert<std::string>();
+    };
+    auto numberAt = [&](std::size_t column, std::size_t row) {
+        return rows.isNull(column, row) ? Poco::Int64{0} : rows.value(column, row).convert<Poco::Int64>();
+    };
+    std::vector<InquiryRecord> records(rows.rowCount());
+    std::size_t textBytes = 0;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        records[i] = {textAt(0, i), orderId,      textAt(1, i),   textAt(2, i),  textAt(3, i),
+                      textAt(4, i), textAt(5, i), numberAt(6, i), numberAt(7, i)};
+        textBytes += records[i].question.size() + records[i].answer.size();
+    }
+    if (textBytes > kKeptInquiryBytes) kept->forget(kKey);
+    return records;
+}
 
 }  // namespace
 
@@ -75,6 +118,11 @@ std::optional<InquiryRecord> InquiryStore::find(const std::string& orderId, cons
 }
 
 std::vector<InquiryRecord> InquiryStore::ofOrder(const std::string& orderId) {
+    if (db_.keepsStatements()) {
+        std::optional<std::vector<InquiryRecord>> kept = db_.withSession(
+            "inquiries of order " + shown(orderId), [&](Session& s) { return keptOfOrder(s, orderId); });
+        if (kept) return std::move(*kept);
+    }
     return select("inquiries of order " + shown(orderId), orderId, nullptr);
 }
 

@@ -218,10 +218,13 @@ void OrderStore::recordStep(const OrderRecord& updated, const std::string& expec
                                                   " is neither the guard's " +
                                                   std::to_string(extras.expectedLeaseEpoch) +
                                                   " nor the next one (a checkpoint keeps or claims, never skips)"));
+    if (extras.orderWriteDeferred && (extras.transaction == nullptr || !extras.keepOpen))
+        throw StoreError(db_.errorMessage(op, "the order row may be written later only in a transaction kept open"));
     auto write = [&](Session& s) {
         // The UPDATE goes first: it takes the write lock before anything is read, so SQLite
-        // never has to upgrade a read snapshot (which fails at once with SQLITE_BUSY).
-        if (!updateIfState(s, updated, expectedState, extras))
+        // never has to upgrade a read snapshot (which fails at once with SQLITE_BUSY). A
+        // deferred one: the step transaction took the write lock when it began.
+        if (!extras.orderWriteDeferred && !updateIfState(s, updated, expectedState, extras))
             throw StaleOrderError(db_.errorMessage(op, staleMessage(s, updated.id, expectedState, extras)));
         appendStepRun(s, run);
         appendOutboxEvents(s, db_, extras.events);
@@ -236,8 +239,28 @@ void OrderStore::recordStep(const OrderRecord& updated, const std::string& expec
     if (!extras.keepOpen) extras.transaction->commit();
 }
 
+void OrderStore::writeOrder(const OrderRecord& updated, const std::string& expectedState,
+                            const CheckpointExtras& extras) {
+    const std::string op = "writeOrder(order " + shown(updated.id) + ")";
+    if (extras.transaction == nullptr) throw StoreError(db_.errorMessage(op, "no transaction to write in"));
+    check(db_, op, kState, updated.state);
+    check(db_, op, kDocument, updated.document);
+    check(db_, op, kAwaitingSignal, updated.awaitingSignal);
+    check(db_, op, kLeaseOwner, updated.leaseOwner);
+    check(db_, op, kCompensateTo, updated.compensateTo);
+    try {
+        Session& s = extras.transaction->session();
+        if (!updateIfState(s, updated, expectedState, extras))
+            throw StaleOrderError(db_.errorMessage(op, staleMessage(s, updated.id, expectedState, extras)));
+    } catch (...) {
+        extras.transaction->rollback();
+        db_.rethrowAsStoreError(op);
+    }
+}
+
 bool OrderStore::updateIfState(Session& s, const OrderRecord& u, const std::string& expectedState,
                                const CheckpointExtras& guard) {
+    db_.noteOrderRowWritten();
     if (db_.keepsStatements())
         if (const std::optional<bool> kept = orderstatements::updateCheckpoint(
                 s, u, expectedState, guard.expectedLeaseOwner, guard.expectedLeaseEpoch))

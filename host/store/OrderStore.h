@@ -80,6 +80,10 @@ struct CheckpointExtras {
     // Write into `transaction` but leave it open: the checkpoint commits with the steps after it
     // (steps without external effects batched into one commit, ChainRunnerCommit.cpp).
     bool keepOpen = false;
+    // With keepOpen: leave the order row as it is, append only the step run and the events; a
+    // later checkpoint (or writeOrder) in the same transaction writes the order as it then is,
+    // before the commit. The guard must then still hold for that write (ChainRunnerCommit.cpp).
+    bool orderWriteDeferred = false;
     // Appended to the outbox in the same transaction.
     std::vector<OutboxEvent> events;
 };
@@ -168,6 +172,9 @@ public:
     // run.orderId may be empty (taken from updated.id) but must not name another order.
     void recordStep(const OrderRecord& updated, const std::string& expectedState, StepRunRecord run,
                     const CheckpointExtras& extras = {});
+    // The order row of recordStep alone, in extras.transaction, which stays open: the last of
+    // a batch's checkpoints that deferred it (orderWriteDeferred). Same guard, same errors.
+    void writeOrder(const OrderRecord& updated, const std::string& expectedState, const CheckpointExtras& extras);
 
     // Step indexes of `chain` that completed (outcome continue) for the order and were not
     // undone since (outcome compensated), ascending.

@@ -58,8 +58,16 @@ Poco::Data::Session& StepTransaction::openSession() {
     return *session_;
 }
 
+void StepTransaction::elideSavepoints(bool elide) { elide_ = elide && db_.statementUndo() == StatementUndo::Host; }
+
 void StepTransaction::markStatementStart(Poco::Data::Session& s, bool mayFailAfterWriting) {
     const StatementUndo undo = db_.statementUndo();
+    if (elide_) {  // no savepoint; a standing one no longer marks the transaction once this writes
+        statementSavepoint_ = false;
+        savepointCurrent_ = false;
+        hostTurnsAtStatement_ = hostTurns_.load();
+        return;
+    }
     statementSavepoint_ = undo == StatementUndo::Host || (mayFailAfterWriting && undo != StatementUndo::Nothing);
     if (!statementSavepoint_) return;
     // The previous statement's savepoint is released in the same round trip: a savepoint left
@@ -90,6 +98,11 @@ void StepTransaction::markStatementStart(Poco::Data::Session& s, bool mayFailAft
 }
 
 void StepTransaction::undoStatement(Poco::Data::Session& s) noexcept {
+    if (elide_ && !statementSavepoint_) {  // PostgreSQL has aborted the transaction: run again
+        elidedFailure_ = true;
+        doomed_ = true;
+        return;
+    }
     if (db_.statementUndo() == StatementUndo::Nothing) {
         doomed_ = true;
         return;
@@ -121,7 +134,7 @@ void StepTransaction::statementSucceeded(Poco::Data::Session& s, bool writesNoth
     // Only the host's own undo keeps the savepoint standing until the next statement (released
     // in the same round trip). Elsewhere it is released now: SQLite copies every page written
     // under an open savepoint into a sub-journal, for the rest of the transaction.
-    if (db_.statementUndo() == StatementUndo::Host && savepointSet_ && writesNothing) keepSavepointCurrent();
+    if (db_.statementUndo() == StatementUndo::Host && savepointSet_ && writesNothing && !elide_) keepSavepointCurrent();
     if (!statementSavepoint_ || db_.statementUndo() == StatementUndo::Host) return;
     try {
         runSimpleCommand(s, std::string("RELEASE SAVEPOINT ") + kSavepoint);
@@ -185,6 +198,7 @@ void StepTransaction::rollback() noexcept {
     session_.reset();
     savepointSet_ = statementSavepoint_ = false;
     doomed_ = false;
+    elidedFailure_ = false;
 }
 
 }  // namespace orderhost::store

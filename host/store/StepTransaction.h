@@ -96,6 +96,17 @@ public:
     // SQLite it would run outside any transaction.
     bool doomed() const { return doomed_.load(std::memory_order_acquire); }
 
+    // Savepoints elided (issue 12): for the steps that promise no effect outside the host's
+    // database, whose attempt may run again at no cost, the runner lets their statements run
+    // without the host's savepoint — a round trip fewer each on PostgreSQL. A statement that
+    // then fails dooms the transaction and sets elidedStatementFailed(); the runner discards the
+    // attempt (not counted) and runs the step again with savepoints, where the failure undoes
+    // only itself as the plugin expects (ChainRunner::forwardAttempt). Only where the host is
+    // what undoes a statement (StatementUndo::Host); elsewhere it changes nothing. Set between
+    // plugin calls, never during one.
+    void elideSavepoints(bool elide);
+    bool elidedStatementFailed() const { return elidedFailure_.load(std::memory_order_acquire); }
+
     // Commits and gives the session back. Throws StoreError (after rolling back) on failure,
     // and when the transaction is doomed.
     void commit();
@@ -126,7 +137,9 @@ private:
     std::uint64_t hostTurnsAtStatement_ = 0;     // hostTurns_ when the running statement began
     std::atomic<bool> doomed_{false};            // read by the runner and the extension beside the call
     std::atomic<bool> abandoned_{false};
-    std::mutex pluginStatements_;  // runPluginStatement: one at a time
+    bool elide_ = false;                      // elideSavepoints
+    std::atomic<bool> elidedFailure_{false};  // a statement without a savepoint failed: doomed
+    std::mutex pluginStatements_;             // runPluginStatement: one at a time
 };
 
 }  // namespace orderhost::store

@@ -41,6 +41,54 @@ TEST_P(StepBatchTest, StepsWithoutExternalEffectsCommitTogether) {
     EXPECT_EQ(commits, 1u);
 }
 
+// The order row (its document, state and lease) is written once per commit, by the batch's last
+// checkpoint; each step still has its own step run.
+TEST_P(StepBatchTest, ABatchWritesTheOrderRowOnce) {
+    stepsPerCommit_ = 3;
+    store::OrderRecord stored =
+        insertChainOrder({internal("a"), internal("b"), internal("c"), internal("d"), internal("e")}, "R-once");
+    // Already running (as after a claim): a's checkpoint changes no guarded value (state).
+    db_->withSession("running", [&](Poco::Data::Session& s) {
+        s << "UPDATE orders SET state = 'in_progress' WHERE id = ?", Poco::Data::Keywords::bind(stored.id),
+            Poco::Data::Keywords::now;
+    });
+    stored.state = states::kInProgress;
+    const std::uint64_t before = db_->orderRowWrites();
+    const auto order = ChainRunner(*engine_).run(stored);
+    EXPECT_EQ(order.state, states::kCompleted);
+    EXPECT_EQ(db_->orderRowWrites() - before, 2u) << "[a b c] and [d e], one write each";
+    EXPECT_EQ(outcomes(order.id).size(), 5u);
+    const auto row = store_->findById(order.id);
+    EXPECT_EQ(row->document, R"({"order_ref":"R-once","trace":["a#1","b#1","c#1","d#1","e#1"]})");
+    EXPECT_EQ(row->currentStep, 5);
+    EXPECT_EQ(row->leaseOwner, "");
+}
+
+// A batch commits before its next step when the lease as committed would not outlast that step
+// (keepBatchWithinLease): the order row its checkpoints deferred is written then, as the order
+// is held. A step allowed 50 s needs 50 s + half the 30 s lease; the order was stored leased
+// for 60 s, so the batch [a] commits before b, and [b c] after it.
+TEST_P(StepBatchTest, ABatchCommittedBeforeItsNextStepWritesTheRowItDeferred) {
+    auto patient = internal("a");
+    patient.timeoutMs = 50000;
+    store::OrderRecord stored = insertChainOrder({patient, internal("b"), internal("c")}, "R-aged");
+    // Already running (as after a claim): a's checkpoint leaves state, owner and epoch alone.
+    db_->withSession("running", [&](Poco::Data::Session& s) {
+        s << "UPDATE orders SET state = 'in_progress' WHERE id = ?", Poco::Data::Keywords::bind(stored.id),
+            Poco::Data::Keywords::now;
+    });
+    stored.state = states::kInProgress;
+    const std::uint64_t commitsBefore = db_->commits(), writesBefore = db_->orderRowWrites();
+    const auto order = ChainRunner(*engine_).run(stored);
+    EXPECT_EQ(order.state, states::kCompleted);
+    EXPECT_EQ(db_->commits() - commitsBefore, 3u) << "the lease renewal, [a] before b, then [b c]";
+    EXPECT_EQ(db_->orderRowWrites() - writesBefore, 2u);
+    const auto row = store_->findById(order.id);
+    EXPECT_EQ(row->document, R"({"order_ref":"R-aged","trace":["a#1","b#1","c#1"]})");
+    EXPECT_EQ(row->state, states::kCompleted);
+    EXPECT_EQ(outcomes(order.id), (Outcomes{"a:continue", "b:continue", "c:continue"}));
+}
+
 TEST_P(StepBatchTest, OneStepPerCommitWhenTheSettingSaysSo) {
     stepsPerCommit_ = 1;
     EXPECT_EQ(commitsOfRun({internal("a"), internal("b"), internal("c"), internal("d")}), 4u);
@@ -168,6 +216,32 @@ TEST_P(StepBatchTest, AStatementThatEndedTheTransactionMakesTheAttemptARetryAndK
     });
     EXPECT_EQ(after, 0) << "a statement after the rollback committed on its own";
     EXPECT_EQ(code, "step_transaction_lost");
+}
+
+// A step that promises no external effect runs its statements without the host's savepoint
+// (PostgreSQL). When one fails — here a duplicate key the plugin ignores — the attempt is run
+// again, not counted, with savepoints: the result is what savepoints give, the failed statement
+// undone alone and the plugin's others kept once, in the batch and out of it.
+TEST_P(StepBatchTest, AStatementFailingWithoutASavepointRunsTheStepAgainWithSavepoints) {
+    db_->withSession("probe table", [](Poco::Data::Session& s) {
+        s << "CREATE TABLE elide_probe (k VARCHAR(16) PRIMARY KEY)", Poco::Data::Keywords::now;
+    });
+    const std::string sql = R"json({"sql": ["INSERT INTO elide_probe (k) VALUES ('a')",
+                                            "INSERT INTO elide_probe (k) VALUES ('a')",
+                                            "INSERT INTO elide_probe (k) VALUES ('after')"]})json";
+    store::OrderRecord order;
+    const auto commits = commitsOfRun({internal("first"), internal("dup", sql), internal("last")}, &order, "R-dup");
+    EXPECT_EQ(order.state, states::kCompleted);
+    EXPECT_EQ(outcomes(order.id), (Outcomes{"first:continue", "dup:continue", "last:continue"}));
+    EXPECT_EQ(store_->findById(order.id)->document, R"({"order_ref":"R-dup","trace":["first#1","dup#1","last#1"]})");
+    std::vector<std::string> keys;
+    db_->withSession("read", [&](Poco::Data::Session& s) {
+        s << "SELECT k FROM elide_probe ORDER BY k", Poco::Data::Keywords::into(keys), Poco::Data::Keywords::now;
+    });
+    EXPECT_EQ(keys, (std::vector<std::string>{"a", "after"}));
+    // PostgreSQL: [first] is given up with the failed run and commits alone, then dup (with
+    // savepoints) and last together. SQLite undoes the statement itself: one batch.
+    EXPECT_EQ(commits, database_->isPostgreSQL() ? 2u : 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StepBatchTest, ::testing::ValuesIn(testing::testBackends()), testing::backendName);

@@ -37,6 +37,20 @@ store::StepRunRecord runOf(const std::string& step) {
     return r;
 }
 
+// The checkpoint of step 0 ("validate"), written in the step's transaction `tx` under host-a's
+// lease as the engine writes it; keepOpen leaves the transaction open for the next step.
+void checkpoint(store::OrderStore& orders, const store::OrderRecord& order, store::StepTransaction& tx, bool keepOpen) {
+    store::OrderRecord next = order;
+    next.state = "validated";
+    next.currentStep = 1;
+    store::CheckpointExtras extras;
+    extras.expectedLeaseOwner = "host-a";
+    extras.expectedLeaseEpoch = 1;
+    extras.transaction = &tx;
+    extras.keepOpen = keepOpen;
+    orders.recordStep(next, order.state, runOf("validate"), extras);
+}
+
 // The statement fails on its second row: the first row it wrote must go too, while the
 // plugin's statements before and after it and the checkpoint commit together.
 TEST_P(DatabaseExtensionTest, AFailedPluginStatementUndoesOnlyItselfAndTheCheckpointCommitsTheRest) {
@@ -53,14 +67,7 @@ TEST_P(DatabaseExtensionTest, AFailedPluginStatementUndoesOnlyItselfAndTheCheckp
     ASSERT_EQ(run("SELECT k, n FROM items ORDER BY k"), OH_STATUS_OK) << error;
     EXPECT_EQ(rows, R"([{"k":"after","n":4},{"k":"before","n":10}])");
 
-    store::OrderRecord next = order;
-    next.state = "validated";
-    next.currentStep = 1;
-    store::CheckpointExtras extras;
-    extras.expectedLeaseOwner = "host-a";
-    extras.expectedLeaseEpoch = 1;
-    extras.transaction = tx_.get();
-    ASSERT_NO_THROW(orders.recordStep(next, order.state, runOf("validate"), extras));
+    ASSERT_NO_THROW(checkpoint(orders, order, *tx_, false));
 
     EXPECT_EQ(count(*db_, "items"), 2);
     int tens = 0;
@@ -86,15 +93,7 @@ TEST_P(DatabaseExtensionTest, AfterAReadOrACheckpointAFailedStatementStillUndoes
     ASSERT_EQ(run("UPDATE items SET n = 5 WHERE k = 'kept'"), OH_STATUS_OK) << error;
     ASSERT_EQ(run("SELECT n FROM items"), OH_STATUS_OK) << error;  // the step's last statement
 
-    store::OrderRecord next = order;
-    next.state = "validated";
-    next.currentStep = 1;
-    store::CheckpointExtras extras;
-    extras.expectedLeaseOwner = "host-a";
-    extras.expectedLeaseEpoch = 1;
-    extras.transaction = tx_.get();
-    extras.keepOpen = true;  // the next step runs in the same transaction
-    ASSERT_NO_THROW(orders.recordStep(next, order.state, runOf("validate"), extras));
+    ASSERT_NO_THROW(checkpoint(orders, order, *tx_, true));  // the next step runs in the same transaction
     EXPECT_EQ(run("INSERT INTO items (k, n) VALUES ('kept', 6)"), OH_STATUS_INTERNAL_ERROR);  // the next step's
     EXPECT_FALSE(tx_->doomed()) << error;
     tx_->commit();
@@ -106,6 +105,24 @@ TEST_P(DatabaseExtensionTest, AfterAReadOrACheckpointAFailedStatementStillUndoes
     EXPECT_EQ(fives, 1);
     EXPECT_EQ(orders.findById(order.id).value().state, "validated") << "the checkpoint was undone";
     EXPECT_EQ(orders.stepRuns(order.id).size(), 1u);
+}
+
+// Savepoints elided (a step without external effects, ChainRunner::forwardAttempt): where the
+// host's savepoint is what undoes a statement (PostgreSQL), a failure now dooms the transaction
+// and says so, for the runner to run the step again with savepoints. SQLite undoes the statement
+// itself: nothing changes there.
+TEST_P(DatabaseExtensionTest, WithSavepointsElidedAFailureDoomsTheTransactionWhereOnlyTheHostCouldUndoIt) {
+    tx_->elideSavepoints(true);
+    ASSERT_EQ(run("INSERT INTO items (k, n) VALUES ('kept', 1)"), OH_STATUS_OK) << error;
+    EXPECT_EQ(run("INSERT INTO items (k, n) VALUES ('kept', 2)"), OH_STATUS_INTERNAL_ERROR);
+    const bool hostUndoes = db_->statementUndo() == store::StatementUndo::Host;
+    EXPECT_EQ(tx_->elidedStatementFailed(), hostUndoes);
+    EXPECT_EQ(tx_->doomed(), hostUndoes);
+    if (hostUndoes) {
+        EXPECT_EQ(run("SELECT k FROM items"), OH_STATUS_INTERNAL_ERROR) << "refused in a doomed transaction";
+        tx_->rollback();
+        EXPECT_FALSE(tx_->elidedStatementFailed()) << "a new transaction starts clean";
+    }
 }
 
 TEST_P(DatabaseExtensionTest, TheHostUndoesPluginStatementsWhereTheDriverDoesNot) {

@@ -41,6 +41,30 @@ protected:
     std::unique_ptr<OutboxReader> reader_;
 };
 
+// On PostgreSQL the read is kept prepared per connection: read again and again for orders with
+// and without inquiries, each answer is that order's own, never rows left from the last one.
+TEST_P(InquiryStoreTest, EachOrderReadsItsOwnInquiriesReadAfterRead) {
+    ASSERT_EQ(OrderStore(*db_).insertOrder(sampleOrder("R-2")), InsertResult::Inserted);
+    inquiries_->open(inquiry("i-1", 10), event("inquiry.opened"));
+    InquiryRecord other = inquiry("i-9", 11);
+    other.orderId = "id-R-2";
+    other.question = "Can I add a line?";
+    inquiries_->open(other, {0, "id-R-2", "inquiry.opened", R"({"x":1})", 5});
+    for (int pass = 0; pass < 3; ++pass) {
+        const auto first = inquiries_->ofOrder("id-R-1");
+        ASSERT_EQ(first.size(), 1u);
+        EXPECT_EQ(first[0].id, "i-1");
+        EXPECT_EQ(first[0].orderId, "id-R-1");
+        EXPECT_EQ(first[0].answer, "") << "NULL while open";
+        EXPECT_EQ(first[0].answeredAtMs, 0);
+        EXPECT_TRUE(inquiries_->ofOrder("id-none").empty());
+        const auto second = inquiries_->ofOrder("id-R-2");
+        ASSERT_EQ(second.size(), 1u);
+        EXPECT_EQ(second[0].question, "Can I add a line?");
+        EXPECT_EQ(second[0].createdAtMs, 11);
+    }
+}
+
 TEST_P(InquiryStoreTest, OpensAndAnswersWithOneEventEach) {
     inquiries_->open(inquiry("i-2", 20), event("inquiry.opened"));
     inquiries_->open(inquiry("i-1", 10), event("inquiry.opened"));

@@ -97,6 +97,21 @@ TEST_P(PreparedStatementsTest, TheKeptStepRunsReadGivesEachOrderItsOwnRows) {
     }
     EXPECT_EQ(plansStartingWith(*db, "SELECT seq, step_name"), 1);
 
+    // NULL text (rows written by older hosts or by hand) reads as empty, on the kept statement too.
+    {
+        Poco::Data::Session s = db->session();
+        s << "UPDATE step_runs SET code = NULL, message = NULL, plugin_id = NULL WHERE order_id = ?", bind(b.id), now;
+    }
+    for (int pass = 0; pass < 2; ++pass) {
+        const auto runsB = store.stepRuns(b.id);
+        ASSERT_EQ(runsB.size(), 1u);
+        EXPECT_EQ(runsB[0].code, "");
+        EXPECT_EQ(runsB[0].message, "");
+        EXPECT_EQ(runsB[0].pluginId, "");
+        EXPECT_EQ(runsB[0].stepName, "b-signal") << "the columns after the NULLs are read in their places";
+        EXPECT_EQ(store.stepRuns(a.id).size(), 3u);
+    }
+
     // A long history is read, but not kept with the statement on the idle connection.
     OrderRecord chatty = sampleOrder("R-runs-chatty");
     ASSERT_EQ(store.insertOrder(chatty), InsertResult::Inserted);
