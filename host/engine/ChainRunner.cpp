@@ -157,6 +157,9 @@ services::ReportedOutcome ChainRunner::callPlugin(Attempt& attempt, const std::s
     // write lock, an open batch's row locks) go at the deadline, not when the plugin returns.
     if (attempt.transaction && (result == StepWorkers::Result::TimedOut || result == StepWorkers::Result::Stopped))
         attempt.transaction->abandon();
+    // A statement that failed without a savepoint may be why the call overran (a plugin retrying
+    // a refused statement): the step then runs again with savepoints, uncounted.
+    attempt.elidedFailure = attempt.transaction && attempt.transaction->elidedStatementFailed();
     attempt.transaction.reset();
     // No checkpoint: the order resumes later (run() uncounts a call that was not started).
     const bool notStarted = result == StepWorkers::Result::NotStarted;
@@ -199,7 +202,7 @@ void ChainRunner::forwardAttempt(store::OrderRecord& order, document::JsonDocume
                    {},
                    0};
     }
-    if (attempt.transaction && attempt.transaction->elidedStatementFailed()) {
+    if (attempt.elidedFailure || (attempt.transaction && attempt.transaction->elidedStatementFailed())) {
         // Not an attempt: the step runs again, now with a savepoint around each statement, so
         // that the failure undoes only itself as the plugin was promised. What it wrote is gone
         // with the transaction, and it promised no effect outside it.
@@ -207,7 +210,7 @@ void ChainRunner::forwardAttempt(store::OrderRecord& order, document::JsonDocume
         if (batch.open()) return discardBatch(order, doc, batch, index, "had a statement fail without a savepoint");
         spdlog::debug("order {}: step {} had a statement fail without a savepoint; it runs again with savepoints",
                       order.id, index);
-        attempt.transaction->rollback();
+        if (attempt.transaction) attempt.transaction->rollback();
         doc = parseStored(order);
         return;
     }

@@ -62,7 +62,8 @@ private:
     struct Attempt {
         store::StepRunRecord run;
         std::shared_ptr<store::StepTransaction> transaction;
-        bool documentLost = false;                     // the call timed out and kept the document: re-read it
+        bool documentLost = false;   // the call timed out and kept the document: re-read it
+        bool elidedFailure = false;  // a statement without a savepoint failed (kept past a timeout's rollback)
         std::vector<services::EmittedEvent> events{};  // orderhost.events/1: written only if kept
     };
     // A step run's metrics sample, kept until its checkpoint commits (metrics count committed runs).
@@ -79,6 +80,9 @@ private:
         int unbatchedThrough = -1;                            // after a discarded batch: steps up to here commit alone
         int savepointsThrough = -1;  // after a statement failed without one: steps up to here run with savepoints
         bool off = false;            // every step commits alone in this run
+        // A checkpoint of this batch wrote the order row: it holds the row's lock (PostgreSQL)
+        // and found the guard holding, so the checkpoints after it may defer theirs.
+        bool rowWritten = false;
         // The last checkpoints deferred the order row (CheckpointExtras::orderWriteDeferred):
         // the row in `transaction` is behind the order as held; commitBatch writes it.
         bool orderUnwritten = false;

@@ -25,14 +25,13 @@
 //   counted against the batch's first step, but that step's commit in the next run clears it
 //   (with engine.crash_limit = 1 the first crash holds, so nothing is batched then);
 // - the metrics count a step run when its checkpoint commits (PendingSample);
-// - a checkpoint kept open writes its step run and events but not the order row, when the step
-//   left the row's guard as it was (state, lease owner and epoch): the last checkpoint of the
-//   batch, or commitBatch, writes the row once, as it then is, guarded by the same values — so
-//   a batch of N steps writes the order's document once instead of N times. Nothing outside
-//   the transaction can tell: the row was not visible before the commit either. What changes
-//   is the row lock on PostgreSQL, now taken at the end: a cancel or claim that comes in
-//   meanwhile is not made to wait; it changes the guarded values, the batch's write is refused
-//   (StaleOrderError) and the batch is lost as a whole, as with any lost lease.
+// - the batch's first checkpoint writes the order row (taking its lock on PostgreSQL and
+//   checking the guard); the ones after it that leave the guard as it was (state, lease owner
+//   and epoch) write their step run and events but not the row, which the batch's last
+//   checkpoint, or commitBatch, writes once, as it then is, guarded by the same values — so a
+//   batch of N steps writes the order's document twice instead of N times. Nothing outside the
+//   transaction can tell: the row was not visible before the commit either. (A plugin that
+//   reads the orders row through orderhost.db inside the batch sees it as of the first write.)
 #include "host/engine/ChainRunner.h"
 
 #include "host/engine/ConditionEvaluator.h"
@@ -75,7 +74,7 @@ void ChainRunner::commitAttempt(store::OrderRecord& order, store::OrderRecord& u
         } else {  // committed, with whatever the batch held
             batch->transaction.reset();
             batch->deferred = 0;
-            batch->orderUnwritten = false;
+            batch->orderUnwritten = batch->rowWritten = false;
             batch->committedLeaseUntilMs = order.leaseUntilMs;
             recordSamples(*batch);
         }
@@ -102,6 +101,7 @@ void ChainRunner::commitBatch(store::OrderRecord& order, StepBatch& batch) {
     const std::shared_ptr<store::StepTransaction> transaction = std::move(batch.transaction);
     batch.deferred = 0;
     const bool unwritten = std::exchange(batch.orderUnwritten, false);
+    batch.rowWritten = false;
     try {
         if (unwritten) {  // the guard is the order as held: deferring left it as the row has it
             store::CheckpointExtras guard;
@@ -155,7 +155,7 @@ void ChainRunner::discardBatch(store::OrderRecord& order, document::JsonDocument
     batch.transaction->rollback();
     batch.transaction.reset();
     batch.deferred = 0;
-    batch.orderUnwritten = false;
+    batch.orderUnwritten = batch.rowWritten = false;
     batch.samples.clear();  // none of them committed
     batch.unbatchedThrough = std::max(batch.unbatchedThrough, static_cast<int>(index));
     const std::optional<store::OrderRecord> stored = engine_.store().findById(order.id);
@@ -194,8 +194,12 @@ bool ChainRunner::checkpoint(store::OrderRecord& order, store::OrderRecord updat
     extras.transaction = transaction;
     extras.keepOpen = keepOpenIn != nullptr && transaction != nullptr;
     // The row's guard as the step left it: a later write in this transaction is guarded alike.
-    extras.orderWriteDeferred = extras.keepOpen && settled.empty() && updated.state == order.state &&
-                                updated.leaseOwner == order.leaseOwner && updated.leaseEpoch == order.leaseEpoch;
+    // Not the batch's first: its write takes the row's lock and checks the guard early, so a host
+    // that took the order over meanwhile stops this batch at once, and the step runs' numbering
+    // (MAX(seq) + 1) runs under that lock, never beside another host's.
+    extras.orderWriteDeferred = extras.keepOpen && keepOpenIn->rowWritten && settled.empty() &&
+                                updated.state == order.state && updated.leaseOwner == order.leaseOwner &&
+                                updated.leaseEpoch == order.leaseEpoch;
     extras.events = eventsFor(order, updated, run);
     if ((settled == "refused" || settled == "failed") && !extras.events.empty())
         extras.events.front().type = "order.return_" + settled;   // not news of a completion
@@ -207,6 +211,7 @@ bool ChainRunner::checkpoint(store::OrderRecord& order, store::OrderRecord updat
     engine_.store().recordStep(updated, order.state, std::move(run), extras);
     if (extras.keepOpen) {
         keepOpenIn->orderUnwritten = extras.orderWriteDeferred;
+        keepOpenIn->rowWritten = true;
         keepOpenIn->samples.push_back(std::move(sample));
     } else {
         engine_.stepMetrics().recordCheckpoint({sample.chain, sample.pluginId, sample.stepKind, sample.outcome,

@@ -44,6 +44,7 @@ Poco::Data::Session& StepTransaction::openSession() {
                                           "database or driver rolled the transaction back, or the host's savepoint "
                                           "failed); nothing more runs in it and nothing of the step is committed"));
     if (!session_) {
+        elidedFailure_ = false;
         Poco::Data::Session s = db_.session();
         try {
             s.setFeature("autoCommit", false);  // Poco's begin() refuses in autocommit mode
@@ -198,7 +199,8 @@ void StepTransaction::rollback() noexcept {
     session_.reset();
     savepointSet_ = statementSavepoint_ = false;
     doomed_ = false;
-    elidedFailure_ = false;
+    // elidedFailure_ stays until the next begin: a call past its deadline is rolled back
+    // (abandon) before the runner asks why it failed.
 }
 
 }  // namespace orderhost::store

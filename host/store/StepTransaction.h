@@ -105,6 +105,7 @@ public:
     // what undoes a statement (StatementUndo::Host); elsewhere it changes nothing. Set between
     // plugin calls, never during one.
     void elideSavepoints(bool elide);
+    // Also after the rollback, until the transaction begins again.
     bool elidedStatementFailed() const { return elidedFailure_.load(std::memory_order_acquire); }
 
     // Commits and gives the session back. Throws StoreError (after rolling back) on failure,

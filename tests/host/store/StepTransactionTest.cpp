@@ -48,6 +48,59 @@ TEST_P(StepTransactionTest, ACheckpointAfterAReadCommitsWhileAnotherOrderWrites)
 }
 
 // On SQLite the lock is held from begin to commit or rollback: another writer waits for it.
+// A batch's checkpoints after its first may leave the order row to a later write in the same
+// transaction (orderWriteDeferred, then writeOrder): the step runs go in at once, the row as the
+// last write has it, under the same guard — a guard that no longer holds refuses the write and
+// rolls everything back.
+TEST_P(StepTransactionTest, ADeferredOrderRowIsWrittenByWriteOrderUnderTheSameGuard) {
+    auto db = open();
+    OrderStore store(*db);
+    OrderRecord order = sampleOrder("R-deferred");
+    order.state = "in_progress";
+    order.leaseOwner = "host-a";
+    order.leaseUntilMs = 9'000'000'000'000;
+    order.leaseEpoch = 3;
+    ASSERT_EQ(store.insertOrder(order), InsertResult::Inserted);
+    CheckpointExtras extras;
+    extras.expectedLeaseOwner = "host-a";
+    extras.expectedLeaseEpoch = 3;
+    extras.keepOpen = true;
+    extras.orderWriteDeferred = true;
+
+    StepTransaction tx(*db);
+    extras.transaction = &tx;
+    OrderRecord next = order;
+    next.currentStep = 2;
+    next.document = R"({"after":"two steps"})";
+    ASSERT_NO_THROW(store.recordStep(next, "in_progress", sampleRun("first"), extras));
+    ASSERT_NO_THROW(store.recordStep(next, "in_progress", sampleRun("second"), extras));
+    store.writeOrder(next, "in_progress", extras);
+    tx.commit();
+    EXPECT_EQ(store.findById(order.id)->document, next.document);
+    EXPECT_EQ(store.findById(order.id)->currentStep, 2);
+    EXPECT_EQ(store.stepRuns(order.id).size(), 2u);
+
+    // Another host took the order (epoch 4): the deferred write is refused, nothing commits.
+    {
+        Poco::Data::Session s = db->session();
+        s << "UPDATE orders SET lease_owner = 'host-b', lease_epoch = 4 WHERE id = ?", bind(order.id), now;
+    }
+    StepTransaction late(*db);
+    extras.transaction = &late;
+    OrderRecord third = next;
+    third.currentStep = 3;
+    ASSERT_NO_THROW(store.recordStep(third, "in_progress", sampleRun("third"), extras));
+    EXPECT_THROW(store.writeOrder(third, "in_progress", extras), StaleOrderError);
+    EXPECT_FALSE(late.isOpen()) << "rolled back";
+    EXPECT_EQ(store.stepRuns(order.id).size(), 2u) << "the third step run went with the refused write";
+    EXPECT_EQ(store.findById(order.id)->currentStep, 2);
+
+    // Deferring outside a transaction kept open is refused outright.
+    CheckpointExtras alone;
+    alone.orderWriteDeferred = true;
+    EXPECT_THROW(store.recordStep(third, "in_progress", sampleRun("x"), alone), StoreError);
+}
+
 TEST_P(StepTransactionTest, OnSqliteTheWriteLockIsTakenAtBeginAndReleasedAtRollback) {
     if (!GetParam().connectionString.empty()) GTEST_SKIP() << "PostgreSQL locks rows, not the database";
     auto db = open();
