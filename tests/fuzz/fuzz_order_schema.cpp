@@ -16,6 +16,20 @@ using orderhost::fuzz::isValidUtf8;
 
 namespace {
 
+// A NUL in JSON text: a raw one, or the escape \u0000 — a "u0000" after an odd run of
+// backslashes (after an even run the backslashes escape each other and "u0000" is plain text:
+// the target's first check, a plain search, took "\\\\u0000" for a NUL in its long run of
+// 2026-12-02; that input is in the corpus as finding-even-backslashes-before-u0000.json).
+bool holdsNul(const std::string& json) {
+    if (json.find('\0') != std::string::npos) return true;
+    for (std::size_t at = json.find("u0000"); at != std::string::npos; at = json.find("u0000", at + 1)) {
+        std::size_t backslashes = 0;
+        while (backslashes < at && json[at - 1 - backslashes] == '\\') ++backslashes;
+        if (backslashes % 2 == 1) return true;
+    }
+    return false;
+}
+
 void checkAcceptedOrder(const JsonDocument& order) {
     std::string text;
     FUZZ_CHECK(order.getString("/order_ref", text) == Status::Ok, "accepted order without a string order_ref");
@@ -45,7 +59,7 @@ void checkAcceptedOrder(const JsonDocument& order) {
                    "accepted sku that is empty or holds a control character at " + line);
     }
     // No NUL anywhere: the serialised order carries none, escaped or raw.
-    FUZZ_CHECK(order.toJson().find("\\u0000") == std::string::npos, "accepted order holding a NUL");
+    FUZZ_CHECK(!holdsNul(order.toJson()), "accepted order holding a NUL");
 }
 
 }  // namespace
