@@ -39,9 +39,8 @@ std::optional<FramingProblem> checkFraming(const Poco::Net::HTTPRequest& request
     if (!encodings.empty() && !lengths.empty()) {
         return badRequest("the request has both Transfer-Encoding and Content-Length; send only one of them");
     }
-    // The host reads a body the way Poco frames it: it must be chunked in Poco's eyes too.
-    if (encodings.size() > 1 || (encodings.size() == 1 && (Poco::icompare(encodings[0], "chunked") != 0 ||
-                                                           !request.getChunkedTransferEncoding()))) {
+    // Chunked as Poco frames it (its own test of the one value), since Poco reads the body.
+    if (encodings.size() > 1 || (encodings.size() == 1 && !request.getChunkedTransferEncoding())) {
         return badRequest("Transfer-Encoding '" +
                           clientText(encodings.size() == 1 ? encodings[0] : "(several fields)") +
                           "' is not supported; send Content-Length, or Transfer-Encoding: chunked alone");

@@ -1,9 +1,9 @@
 #include "host/store/InquiryStore.h"
 
+#include "host/store/KeptRows.h"
 #include "host/store/OrderFields.h"
 #include "host/store/PreparedStatements.h"
 
-#include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Nullable.h>
 
@@ -45,12 +45,8 @@ std::optional<std::vector<InquiryRecord>> keptOfOrder(Session& s, const std::str
     e.orderId = orderId;
     kept->execute(kKey, e.statement);
     const Poco::Data::RecordSet rows(e.statement);
-    auto textAt = [&](std::size_t column, std::size_t row) {
-        return rows.isNull(column, row) ? std::string() : rows.value(column, row).convert<std::string>();
-    };
-    auto numberAt = [&](std::size_t column, std::size_t row) {
-        return rows.isNull(column, row) ? Poco::Int64{0} : rows.value(column, row).convert<Poco::Int64>();
-    };
+    auto textAt = [&](std::size_t column, std::size_t row) { return keptrows::textAt(rows, column, row); };
+    auto numberAt = [&](std::size_t column, std::size_t row) { return keptrows::numberAt(rows, column, row); };
     std::vector<InquiryRecord> records(rows.rowCount());
     std::size_t textBytes = 0;
     for (std::size_t i = 0; i < records.size(); ++i) {

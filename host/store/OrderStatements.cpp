@@ -7,6 +7,7 @@
 #include <Poco/Data/Statement.h>
 #include <Poco/Nullable.h>
 
+#include "host/store/KeptRows.h"
 #include "host/store/PreparedStatements.h"
 
 using namespace Poco::Data::Keywords;
@@ -176,11 +177,9 @@ std::optional<std::vector<StepRunRecord>> stepRuns(Session& s, const std::string
     e.orderId = orderId;
     kept->execute("step runs select", e.statement);
     const Poco::Data::RecordSet rows(e.statement);
-    auto textAt = [&](std::size_t column, std::size_t row) {
-        return rows.isNull(column, row) ? std::string() : rows.value(column, row).convert<std::string>();
-    };
+    auto textAt = [&](std::size_t column, std::size_t row) { return keptrows::textAt(rows, column, row); };
     auto numberAt = [&](std::size_t column, std::size_t row, Poco::Int64 null) {
-        return rows.isNull(column, row) ? null : rows.value(column, row).convert<Poco::Int64>();
+        return keptrows::numberAt(rows, column, row, null);
     };
     std::vector<StepRunRecord> runs(rows.rowCount());
     std::size_t textBytes = 0;

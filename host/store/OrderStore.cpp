@@ -204,12 +204,7 @@ void OrderStore::recordStep(const OrderRecord& updated, const std::string& expec
     if (run.orderId.empty()) run.orderId = updated.id;
     if (run.orderId != updated.id)
         throw StoreError(db_.errorMessage(op, "the step run names another order: " + shown(run.orderId)));
-    check(db_, op, kId, updated.id);
-    check(db_, op, kState, updated.state);
-    check(db_, op, kDocument, updated.document);
-    check(db_, op, kAwaitingSignal, updated.awaitingSignal);
-    check(db_, op, kLeaseOwner, updated.leaseOwner);
-    check(db_, op, kCompensateTo, updated.compensateTo);
+    checkOrderRow(op, updated);
     checkRun(db_, op, run);
     run.message = clipUtf8(run.message, kMaxStepMessageBytes);
     run.code = clipUtf8(run.code, kMaxStepCodeBytes);  // a plugin's long code must not fail the step
@@ -224,8 +219,7 @@ void OrderStore::recordStep(const OrderRecord& updated, const std::string& expec
         // The UPDATE goes first: it takes the write lock before anything is read, so SQLite
         // never has to upgrade a read snapshot (which fails at once with SQLITE_BUSY). A
         // deferred one: the step transaction took the write lock when it began.
-        if (!extras.orderWriteDeferred && !updateIfState(s, updated, expectedState, extras))
-            throw StaleOrderError(db_.errorMessage(op, staleMessage(s, updated.id, expectedState, extras)));
+        if (!extras.orderWriteDeferred) writeGuarded(s, op, updated, expectedState, extras);
         appendStepRun(s, run);
         appendOutboxEvents(s, db_, extras.events);
     };
@@ -243,19 +237,28 @@ void OrderStore::writeOrder(const OrderRecord& updated, const std::string& expec
                             const CheckpointExtras& extras) {
     const std::string op = "writeOrder(order " + shown(updated.id) + ")";
     if (extras.transaction == nullptr) throw StoreError(db_.errorMessage(op, "no transaction to write in"));
+    checkOrderRow(op, updated);
+    try {
+        writeGuarded(extras.transaction->session(), op, updated, expectedState, extras);
+    } catch (...) {
+        extras.transaction->rollback();
+        db_.rethrowAsStoreError(op);
+    }
+}
+
+void OrderStore::checkOrderRow(const std::string& op, const OrderRecord& updated) const {
+    check(db_, op, kId, updated.id);
     check(db_, op, kState, updated.state);
     check(db_, op, kDocument, updated.document);
     check(db_, op, kAwaitingSignal, updated.awaitingSignal);
     check(db_, op, kLeaseOwner, updated.leaseOwner);
     check(db_, op, kCompensateTo, updated.compensateTo);
-    try {
-        Session& s = extras.transaction->session();
-        if (!updateIfState(s, updated, expectedState, extras))
-            throw StaleOrderError(db_.errorMessage(op, staleMessage(s, updated.id, expectedState, extras)));
-    } catch (...) {
-        extras.transaction->rollback();
-        db_.rethrowAsStoreError(op);
-    }
+}
+
+void OrderStore::writeGuarded(Session& s, const std::string& op, const OrderRecord& updated,
+                              const std::string& expectedState, const CheckpointExtras& guard) {
+    if (!updateIfState(s, updated, expectedState, guard))
+        throw StaleOrderError(db_.errorMessage(op, staleMessage(s, updated.id, expectedState, guard)));
 }
 
 bool OrderStore::updateIfState(Session& s, const OrderRecord& u, const std::string& expectedState,

@@ -203,6 +203,11 @@ private:
     std::optional<OrderRecord> findBy(const char* column, const std::string& value);
     bool updateIfState(Poco::Data::Session&, const OrderRecord&, const std::string& expectedState,
                        const CheckpointExtras& guard);
+    // The order's fields against their columns (recordStep, writeOrder); StoreError naming `op`.
+    void checkOrderRow(const std::string& op, const OrderRecord&) const;
+    // updateIfState, or StaleOrderError saying what the row holds instead.
+    void writeGuarded(Poco::Data::Session&, const std::string& op, const OrderRecord&, const std::string& expectedState,
+                      const CheckpointExtras& guard);
     void appendStepRun(Poco::Data::Session&, const StepRunRecord&);
     // Inside the claim's transaction, which holds the row: the epoch it was just given.
     static int64_t epochOf(Poco::Data::Session&, const std::string& id);

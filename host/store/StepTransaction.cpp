@@ -99,7 +99,7 @@ void StepTransaction::markStatementStart(Poco::Data::Session& s, bool mayFailAft
 }
 
 void StepTransaction::undoStatement(Poco::Data::Session& s) noexcept {
-    if (elide_ && !statementSavepoint_) {  // PostgreSQL has aborted the transaction: run again
+    if (elide_) {  // no savepoint: PostgreSQL has aborted the transaction; the step runs again
         elidedFailure_ = true;
         doomed_ = true;
         return;
