@@ -23,16 +23,21 @@ T number(const Nullable<T>& v) {
     return v.isNull() ? T{} : v.value();
 }
 
-void checkOrder(const Database& db, const std::string& op, const OrderRecord& o) {
+// The columns a checkpoint writes (recordStep, writeOrder).
+void checkCheckpoint(const Database& db, const std::string& op, const OrderRecord& o) {
     check(db, op, kId, o.id);
-    check(db, op, kOrderRef, o.orderRef);
     check(db, op, kChain, o.chain);
     check(db, op, kState, o.state);
-    check(db, op, kRequestHash, o.requestHash);
     check(db, op, kDocument, o.document);
     check(db, op, kAwaitingSignal, o.awaitingSignal);
     check(db, op, kLeaseOwner, o.leaseOwner);
     check(db, op, kCompensateTo, o.compensateTo);
+}
+
+void checkOrder(const Database& db, const std::string& op, const OrderRecord& o) {
+    checkCheckpoint(db, op, o);
+    check(db, op, kOrderRef, o.orderRef);
+    check(db, op, kRequestHash, o.requestHash);
     check(db, op, kCustomerId, o.customerId);
 }
 
@@ -204,7 +209,7 @@ void OrderStore::recordStep(const OrderRecord& updated, const std::string& expec
     if (run.orderId.empty()) run.orderId = updated.id;
     if (run.orderId != updated.id)
         throw StoreError(db_.errorMessage(op, "the step run names another order: " + shown(run.orderId)));
-    checkOrderRow(op, updated);
+    checkCheckpoint(db_, op, updated);
     checkRun(db_, op, run);
     run.message = clipUtf8(run.message, kMaxStepMessageBytes);
     run.code = clipUtf8(run.code, kMaxStepCodeBytes);  // a plugin's long code must not fail the step
@@ -237,22 +242,13 @@ void OrderStore::writeOrder(const OrderRecord& updated, const std::string& expec
                             const CheckpointExtras& extras) {
     const std::string op = "writeOrder(order " + shown(updated.id) + ")";
     if (extras.transaction == nullptr) throw StoreError(db_.errorMessage(op, "no transaction to write in"));
-    checkOrderRow(op, updated);
+    checkCheckpoint(db_, op, updated);
     try {
         writeGuarded(extras.transaction->session(), op, updated, expectedState, extras);
     } catch (...) {
         extras.transaction->rollback();
         db_.rethrowAsStoreError(op);
     }
-}
-
-void OrderStore::checkOrderRow(const std::string& op, const OrderRecord& updated) const {
-    check(db_, op, kId, updated.id);
-    check(db_, op, kState, updated.state);
-    check(db_, op, kDocument, updated.document);
-    check(db_, op, kAwaitingSignal, updated.awaitingSignal);
-    check(db_, op, kLeaseOwner, updated.leaseOwner);
-    check(db_, op, kCompensateTo, updated.compensateTo);
 }
 
 void OrderStore::writeGuarded(Session& s, const std::string& op, const OrderRecord& updated,

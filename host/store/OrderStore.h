@@ -203,8 +203,6 @@ private:
     std::optional<OrderRecord> findBy(const char* column, const std::string& value);
     bool updateIfState(Poco::Data::Session&, const OrderRecord&, const std::string& expectedState,
                        const CheckpointExtras& guard);
-    // The order's fields against their columns (recordStep, writeOrder); StoreError naming `op`.
-    void checkOrderRow(const std::string& op, const OrderRecord&) const;
     // updateIfState, or StaleOrderError saying what the row holds instead.
     void writeGuarded(Poco::Data::Session&, const std::string& op, const OrderRecord&, const std::string& expectedState,
                       const CheckpointExtras& guard);
