@@ -17,7 +17,9 @@ namespace {
 // JsonLimits::kMaxSupportedDepth before descending.
 class SyntaxChecker {
 public:
-    SyntaxChecker(std::string_view text, int maxDepth) : text_(text), maxDepth_(maxDepth) {}
+    // `elements`: when given, the top-level array's elements are read into it.
+    SyntaxChecker(std::string_view text, int maxDepth, std::vector<JsonScalar>* elements = nullptr)
+        : text_(text), maxDepth_(maxDepth), elements_(elements) {}
 
     std::optional<JsonParseError> run() {
         skipWhitespace();
@@ -132,13 +134,39 @@ private:
         if (!enter(depth)) return false;
         if (peek() == ']') return ++pos_, true;
         while (true) {
-            if (!value(depth)) return false;
+            if ((elements_ && depth == 1) ? !element(depth) : !value(depth)) return false;
             skipWhitespace();
             if (peek() == ']') return ++pos_, true;
             if (peek() != ',') return failed("unexpected " + describeHere() + ": expected ',' or ']'");
             ++pos_;
             skipWhitespace();
         }
+    }
+
+    // One element of the top-level array, checked as value() checks it and kept.
+    bool element(int depth) {
+        JsonScalar scalar;
+        const std::size_t start = pos_;
+        const char first = peek();
+        if (first == '"') {
+            scalar.kind = JsonScalar::Kind::String;
+            if (!string(&scalar.text)) return false;
+        } else {
+            if (!value(depth)) return false;
+            if (first == 'n') {
+                scalar.kind = JsonScalar::Kind::Null;
+            } else if (first == 't' || first == 'f') {
+                scalar.kind = JsonScalar::Kind::Boolean;
+                scalar.boolean = first == 't';
+            } else if (first == '[' || first == '{') {
+                scalar.kind = JsonScalar::Kind::Structure;
+            } else {
+                scalar.kind = JsonScalar::Kind::Number;
+                scalar.text.assign(text_.substr(start, pos_ - start));
+            }
+        }
+        elements_->push_back(std::move(scalar));
+        return true;
     }
 
     bool literal(std::string_view word) {
@@ -303,22 +331,38 @@ private:
 
     std::string_view text_;
     int maxDepth_;
+    std::vector<JsonScalar>* elements_;
     std::size_t pos_ = 0;
     std::optional<JsonParseError> error_;
 };
 
+std::optional<JsonParseError> tooLarge(std::string_view text, const JsonLimits& limits) {
+    if (text.size() <= limits.maxBytes) return std::nullopt;
+    JsonParseError error;
+    error.message =
+        "input is " + std::to_string(text.size()) + " bytes; the limit is " + std::to_string(limits.maxBytes);
+    error.offset = limits.maxBytes;
+    return error;
+}
+
+int depthOf(const JsonLimits& limits) { return std::clamp(limits.maxDepth, 0, JsonLimits::kMaxSupportedDepth); }
+
 }  // namespace
 
 std::optional<JsonParseError> checkJsonSyntax(std::string_view text, const JsonLimits& limits) {
-    if (text.size() > limits.maxBytes) {
-        JsonParseError error;
-        error.message =
-            "input is " + std::to_string(text.size()) + " bytes; the limit is " + std::to_string(limits.maxBytes);
-        error.offset = limits.maxBytes;
-        return error;
-    }
-    const int depth = std::clamp(limits.maxDepth, 0, JsonLimits::kMaxSupportedDepth);
-    return SyntaxChecker(text, depth).run();
+    if (auto error = tooLarge(text, limits)) return error;
+    return SyntaxChecker(text, depthOf(limits)).run();
+}
+
+FlatJsonArray parseFlatJsonArray(std::string_view text, const JsonLimits& limits) {
+    FlatJsonArray flat;
+    if ((flat.error = tooLarge(text, limits))) return flat;
+    const std::size_t first = text.find_first_not_of(" \t\r\n");
+    const bool array = first != std::string_view::npos && text[first] == '[';
+    flat.error = SyntaxChecker(text, depthOf(limits), array ? &flat.elements : nullptr).run();
+    flat.isArray = array && !flat.error;
+    if (!flat.isArray) flat.elements.clear();
+    return flat;
 }
 
 }  // namespace orderhost::document

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace orderhost::document {
 
@@ -44,5 +45,29 @@ struct JsonParseError {
 // cannot be held exactly (integers outside int64/uint64, floats that overflow a double).
 // Returns the first problem found, or nothing when Poco can safely parse the text.
 std::optional<JsonParseError> checkJsonSyntax(std::string_view text, const JsonLimits& limits);
+
+// One element of a top-level JSON array, as parseFlatJsonArray read it.
+struct JsonScalar {
+    enum class Kind { Null, Boolean, Number, String, Structure };
+    Kind kind = Kind::Null;
+    bool boolean = false;
+    // String: the decoded text. Number: the number as written (checked representable).
+    // Structure (a nested array or object): empty.
+    std::string text;
+};
+
+struct FlatJsonArray {
+    std::optional<JsonParseError> error;  // as checkJsonSyntax would report it
+    bool isArray = false;                 // valid JSON whose top level is an array
+    std::vector<JsonScalar> elements;     // when isArray
+};
+
+// Checks `text` exactly as checkJsonSyntax does and, when it is an array, hands back its
+// elements without building a Poco value. Why: a plugin's statement parameters arrive as
+// such an array with every statement, and Poco's parser plus its Var tree cost about 6 % of
+// the host's CPU per order (docs/performance.md, issue 12).
+//
+//   auto flat = parseFlatJsonArray(R"(["A-1", 3, null])", limits);  // 3 elements
+FlatJsonArray parseFlatJsonArray(std::string_view text, const JsonLimits& limits);
 
 }  // namespace orderhost::document

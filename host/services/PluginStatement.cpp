@@ -1,6 +1,7 @@
 #include "host/services/PluginStatement.h"
 
 #include "host/document/JsonCodec.h"
+#include "host/document/JsonSyntax.h"
 #include "host/services/ComputedColumns.h"
 #include "host/services/KeptPluginStatements.h"
 #include "host/services/SqlText.h"
@@ -10,11 +11,11 @@
 #include <orderhost/ext/db.h>
 
 #include <cctype>
+#include <charconv>
 #include <cmath>
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
-#include <Poco/JSON/Array.h>
 #include <Poco/Nullable.h>
 
 using namespace Poco::Data::Keywords;
@@ -28,22 +29,30 @@ constexpr double kExactDoubleIntegers = 9007199254740992.0;  // 2^53
 
 [[noreturn]] void refuse(const std::string& message) { throw StatementError(OH_STATUS_INVALID_ARGUMENT, message); }
 
-StatementParam toParam(const Poco::Dynamic::Var& value, std::size_t index) {
+StatementParam toParam(document::JsonScalar& value, std::size_t index) {
+    using Kind = document::JsonScalar::Kind;
     const std::string where = "params_json[" + std::to_string(index) + "]";
-    switch (document::jsonTypeOf(value)) {
-        case document::JsonType::Null:
+    switch (value.kind) {
+        case Kind::Null:
             return nullptr;
-        case document::JsonType::Boolean:
-            return value.extract<bool>();
-        case document::JsonType::String:
-            return value.extract<std::string>();
-        case document::JsonType::Integer:
-            if (const auto integer = document::asInt64(value)) return *integer;
-            refuse(where + " is an integer outside the int64 range");
-        default:
-            refuse(where + " is " + document::describeJsonType(document::jsonTypeOf(value)) +
+        case Kind::Boolean:
+            return value.boolean;
+        case Kind::String:
+            return std::move(value.text);
+        case Kind::Number:
+            if (value.text.find_first_of(".eE") == std::string::npos) {
+                std::int64_t integer = 0;
+                const char* last = value.text.data() + value.text.size();
+                const std::from_chars_result read = std::from_chars(value.text.data(), last, integer);
+                if (read.ec == std::errc() && read.ptr == last) return integer;
+                refuse(where + " is an integer outside the int64 range");
+            }
+            refuse(where + " is " + document::describeJsonType(document::JsonType::Number) +
                    "; parameters are strings, integers, true/false or null (money in minor units)");
+        case Kind::Structure:
+            break;
     }
+    refuse(where + " is an array or object; parameters are strings, integers, true/false or null");
 }
 
 // On SQLite, a long text's `?` becomes CAST(? AS TEXT): bound as CLOB it would be stored
@@ -212,12 +221,12 @@ std::vector<StatementParam> parseStatementParams(std::string_view json) {
     document::JsonLimits limits;
     limits.maxBytes = OH_DB_MAX_RESULT_BYTES * 4;  // a few large text values
     limits.maxDepth = 1;
-    const document::JsonValueResult parsed = document::parseJsonValue(json, limits);
-    if (!parsed.ok()) refuse("params_json is not a flat JSON array: " + parsed.error->toString());
-    if (document::jsonTypeOf(parsed.value) != document::JsonType::Array) refuse("params_json must be a JSON array");
+    document::FlatJsonArray flat = document::parseFlatJsonArray(json, limits);
+    if (flat.error) refuse("params_json is not a flat JSON array: " + flat.error->toString());
+    if (!flat.isArray) refuse("params_json must be a JSON array");
     std::vector<StatementParam> params;
-    const auto array = parsed.value.extract<Poco::JSON::Array::Ptr>();
-    for (std::size_t i = 0; i < array->size(); ++i) params.push_back(toParam(array->get(static_cast<unsigned>(i)), i));
+    params.reserve(flat.elements.size());
+    for (std::size_t i = 0; i < flat.elements.size(); ++i) params.push_back(toParam(flat.elements[i], i));
     return params;
 }
 

@@ -7,14 +7,60 @@
 //    canonical text is the same for both;
 //  - JsonDocument::parse accepts exactly the texts whose value is an object, and its toJson()
 //    parses again with the same limits (JsonDocument.h promises it).
+//  - parseFlatJsonArray (SQL parameters) reports what checkJsonSyntax reports, and the elements
+//    it reads are Poco's: the same count, kinds, strings and numbers.
 #include "host/document/JsonCodec.h"
 #include "host/document/JsonDocument.h"
+#include "host/document/JsonSyntax.h"
 #include "tests/fuzz/FuzzCheck.h"
 
 #include <cstdint>
+#include <string>
+
+#include <Poco/JSON/Array.h>
 
 using namespace orderhost::document;
 using orderhost::fuzz::isValidUtf8;
+
+// The elements parseFlatJsonArray read against Poco's value of the same text.
+static void checkFlatElements(const FlatJsonArray& flat, const Poco::Dynamic::Var& value) {
+    FUZZ_CHECK(flat.isArray == (jsonTypeOf(value) == JsonType::Array), "parseFlatJsonArray mistakes the top level");
+    if (!flat.isArray) return;
+    const auto array = value.extract<Poco::JSON::Array::Ptr>();
+    FUZZ_CHECK(flat.elements.size() == array->size(), "parseFlatJsonArray counts other elements than Poco");
+    for (std::size_t i = 0; i < flat.elements.size(); ++i) {
+        const JsonScalar& element = flat.elements[i];
+        const Poco::Dynamic::Var item = array->get(static_cast<unsigned>(i));
+        const JsonType type = jsonTypeOf(item);
+        switch (element.kind) {
+            case JsonScalar::Kind::Null:
+                FUZZ_CHECK(type == JsonType::Null, "element " + std::to_string(i) + " is not null for Poco");
+                break;
+            case JsonScalar::Kind::Boolean:
+                FUZZ_CHECK(type == JsonType::Boolean && item.extract<bool>() == element.boolean,
+                           "element " + std::to_string(i) + " is another boolean for Poco");
+                break;
+            case JsonScalar::Kind::String:
+                FUZZ_CHECK(type == JsonType::String && item.extract<std::string>() == element.text,
+                           "element " + std::to_string(i) + " decodes differently from Poco");
+                break;
+            case JsonScalar::Kind::Number: {
+                const bool integral = element.text.find_first_of(".eE") == std::string::npos;
+                FUZZ_CHECK(type == (integral ? JsonType::Integer : JsonType::Number),
+                           "element " + std::to_string(i) + " is another kind of number for Poco: " + element.text);
+                const std::optional<std::int64_t> integer = asInt64(item);
+                if (integer && element.text.size() < 19)  // std::stoll's range for sure
+                    FUZZ_CHECK(*integer == std::stoll(element.text),
+                               "element " + std::to_string(i) + " is another integer for Poco: " + element.text);
+                break;
+            }
+            case JsonScalar::Kind::Structure:
+                FUZZ_CHECK(type == JsonType::Array || type == JsonType::Object,
+                           "element " + std::to_string(i) + " is not a structure for Poco");
+                break;
+        }
+    }
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -29,8 +75,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const JsonValueResult value = parseJsonValue(text, limits);
     FUZZ_CHECK(value.ok() == !syntax.has_value(),
                "syntax check and Poco disagree: " + (value.error ? value.error->toString() : std::string("accepted")));
+    const FlatJsonArray flat = parseFlatJsonArray(text, limits);
+    FUZZ_CHECK((flat.error ? flat.error->toString() : "") == (syntax ? syntax->toString() : ""),
+               "parseFlatJsonArray and checkJsonSyntax report differently");
     if (!value.ok()) return 0;
     FUZZ_CHECK(isValidUtf8(text), "accepted text is not valid UTF-8");
+    checkFlatElements(flat, value.value);
 
     const std::string once = toJsonText(value.value);
     FUZZ_CHECK(isValidUtf8(once), "serialised text is not valid UTF-8: " + once);

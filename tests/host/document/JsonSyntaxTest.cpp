@@ -121,6 +121,50 @@ TEST(JsonSyntax, EnforcesSizeLimitBeforeParsing) {
     EXPECT_NE(error->message.find("limit is 10"), std::string::npos);
 }
 
+TEST(JsonSyntax, AFlatArrayHandsBackItsElementsDecodedOrAsWritten) {
+    const FlatJsonArray flat =
+        parseFlatJsonArray(R"( ["A-1\u00e9\n", -12, 3.50, 1e2, true, false, null, [1], {"k": "v"}] )", {});
+    ASSERT_FALSE(flat.error) << flat.error->toString();
+    ASSERT_TRUE(flat.isArray);
+    using Kind = JsonScalar::Kind;
+    ASSERT_EQ(flat.elements.size(), 9u);
+    EXPECT_EQ(flat.elements[0].kind, Kind::String);
+    EXPECT_EQ(flat.elements[0].text, "A-1\xc3\xa9\n");
+    EXPECT_EQ(flat.elements[1].kind, Kind::Number);
+    EXPECT_EQ(flat.elements[1].text, "-12");
+    EXPECT_EQ(flat.elements[2].text, "3.50");
+    EXPECT_EQ(flat.elements[3].text, "1e2");
+    EXPECT_EQ(flat.elements[4].kind, Kind::Boolean);
+    EXPECT_TRUE(flat.elements[4].boolean);
+    EXPECT_FALSE(flat.elements[5].boolean);
+    EXPECT_EQ(flat.elements[6].kind, Kind::Null);
+    EXPECT_EQ(flat.elements[7].kind, Kind::Structure);
+    EXPECT_EQ(flat.elements[8].kind, Kind::Structure);
+}
+
+// parseFlatJsonArray is the same checker with the top level's elements kept: it must refuse
+// what checkJsonSyntax refuses, where it does, and accept the rest.
+TEST(JsonSyntax, AFlatArrayIsCheckedExactlyAsCheckJsonSyntaxChecks) {
+    JsonLimits flatOnly;
+    flatOnly.maxDepth = 1;
+    for (const char* text : {"[]", " [1, \"x\", null] ", "[[1]]", "[1,]", "[\"\xff\"]", "[\"\\ud800\"]", "[01]",
+                             "[18446744073709551616]", "[1] 2", "{\"a\": 1}", "\"x\"", "", "[\"a\",\n {\"b\": tru}]"}) {
+        const auto expected = checkJsonSyntax(text, flatOnly);
+        const FlatJsonArray flat = parseFlatJsonArray(text, flatOnly);
+        EXPECT_EQ(flat.error ? flat.error->toString() : "accepted", expected ? expected->toString() : "accepted")
+            << text;
+        const bool array = std::string_view(text).find_first_not_of(' ') != std::string_view::npos &&
+                           text[std::string_view(text).find_first_not_of(' ')] == '[';
+        EXPECT_EQ(flat.isArray, !expected && array) << text;
+        if (!flat.isArray) {
+            EXPECT_TRUE(flat.elements.empty()) << text;
+        }
+    }
+    JsonLimits tiny;
+    tiny.maxBytes = 4;
+    EXPECT_EQ(parseFlatJsonArray("[1,2,3]", tiny).error->message, "input is 7 bytes; the limit is 4");
+}
+
 TEST(JsonSyntax, NeverCrashesOnRandomInput) {
     std::mt19937 random(12345);
     const std::string alphabet = "{}[]\",:0123456789-+.eEtrufalsn\\u \n\x80\xff";
