@@ -28,7 +28,11 @@ std::string stringified(const Poco::JSON::Object& body) {
 
 void sendJson(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
               const Poco::JSON::Object& body, const char* contentType) {
-    const std::string payload = stringified(body);
+    sendJsonText(response, status, stringified(body), contentType);
+}
+
+void sendJsonText(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
+                  const std::string& payload, const char* contentType) {
     response.setStatusAndReason(status);
     if (contentType == nullptr) contentType = status >= 400 ? "application/problem+json" : "application/json";
     response.setContentType(contentType);

@@ -22,6 +22,9 @@ namespace orderhost::api {
 // application/problem+json from 400 on.
 void sendJson(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
               const Poco::JSON::Object& body, const char* contentType = nullptr);
+// The same for a body already written as JSON text (valid UTF-8).
+void sendJsonText(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
+                  const std::string& payload, const char* contentType = nullptr);
 
 // `errors` (optional) lists field-level problems as {"field","message"} objects.
 void sendProblem(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,

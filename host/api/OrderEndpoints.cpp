@@ -17,9 +17,9 @@ using Poco::Net::HTTPResponse;
 void sendOrder(ApiContext& context, const store::OrderRecord& order, HTTPResponse::HTTPStatus status,
                Poco::Net::HTTPServerResponse& response) {
     if (status == HTTPResponse::HTTP_CREATED) response.set("Location", "/v1/orders/" + order.id);
-    sendJson(response, status,
-             orderView(order, context.store.stepRuns(order.id),
-                       store::InquiryStore(context.store.database()).ofOrder(order.id)));
+    sendJsonText(response, status,
+                 orderView(order, context.store.stepRuns(order.id),
+                           store::InquiryStore(context.store.database()).ofOrder(order.id)));
 }
 
 void sendNoSuchOrder(const std::string& id, Poco::Net::HTTPServerResponse& response) {
@@ -69,7 +69,7 @@ void postOrder(ApiContext& context, const std::string& body, const std::string& 
             if (result.runsAsync) {  // as stored: no step ran before this reply (whatever runs now)
                 response.set("Preference-Applied", "respond-async");
                 response.set("Location", "/v1/orders/" + result.order.id);
-                return sendJson(response, HTTPResponse::HTTP_ACCEPTED, orderView(result.order, {}, {}));
+                return sendJsonText(response, HTTPResponse::HTTP_ACCEPTED, orderView(result.order, {}, {}));
             }
             return sendOrder(context, result.order, HTTPResponse::HTTP_CREATED, response);
         case Kind::Repeated:
