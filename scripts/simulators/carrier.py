@@ -14,6 +14,7 @@ library only (Debian's python3), because CI installs nothing from PyPI.
   POST /admin/faults                  {latency_ms, fail_status, fail_count, lose_response_count, refuse_count,
                                        read_fail_count (GET /v1/shipments/… fails), ...}
   GET  /v1/ledger                     bookings, cancellations, tracking events and callback deliveries
+  GET  /v1/queue                      {pending_callbacks, scheduled_advances}: what is still to happen
   GET  /v1/idempotency/{key}          how often a key was used, and its stored answer
 
 Each tracking event is POSTed to {callback.base_url}/v1/orders/{callback.order_id}/signals/{callback.signal}
@@ -337,6 +338,8 @@ class Handler(BaseHTTPRequestHandler):
         with c.lock:
             if path == "/v1/ledger":
                 return self.answer(200, c.ledger())
+            if path == "/v1/queue":  # cheap to poll, unlike the whole ledger
+                return self.answer(200, {"pending_callbacks": len(c.outbox), "scheduled_advances": len(c.timers)})
             match = re.fullmatch(r"/v1/shipments/([A-Za-z0-9_]+)", path)
             if match:
                 return self.answer(200, c.shipment(match.group(1)))
