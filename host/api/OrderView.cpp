@@ -69,6 +69,16 @@ void appendStep(std::string& out, const store::StepRunRecord& run) {
     step.number("started_at", run.startedAtMs).number("finished_at", run.finishedAtMs);
 }
 
+// Limits for reading a stored document back: it passed the intake's limits once, but the
+// host's own writing may have grown it since (toJson writes 1e1 as 10.0; plugins set values),
+// and a document the host stored must never make its order unreadable.
+document::JsonLimits storedLimits(const std::string& documentText) {
+    document::JsonLimits limits;
+    limits.maxBytes = std::max(limits.maxBytes, documentText.size());
+    limits.maxDepth = document::JsonLimits::kMaxSupportedDepth;
+    return limits;
+}
+
 struct TimelineEntry {
     std::int64_t at;
     std::string json;
@@ -86,7 +96,7 @@ ObjectText timelineEntry(std::vector<TimelineEntry>& entries, std::int64_t at, c
 // settled_at, engine/ReturnSettlement.h): "return.returned", "return.refused", "return.failed".
 void addReturns(const std::string& documentText, std::vector<TimelineEntry>& entries) {
     if (documentText.find("\"return") == std::string::npos) return;  // the usual case: none to parse
-    const document::JsonValueResult parsed = document::parseJsonValue(documentText, document::JsonLimits{});
+    const document::JsonValueResult parsed = document::parseJsonValue(documentText, storedLimits(documentText));
     const auto object = parsed.ok() && parsed.value.type() == typeid(Poco::JSON::Object::Ptr)
                             ? parsed.value.extract<Poco::JSON::Object::Ptr>()
                             : Poco::JSON::Object::Ptr();
@@ -146,7 +156,7 @@ std::string orderView(const store::OrderRecord& order, const std::vector<store::
                       const std::vector<store::InquiryRecord>& inquiries) {
     // The stored document is the host's own JSON text (JsonDocument::toJson, checked at intake
     // and at every write), so it goes into the reply as it is, the ERP's key order kept.
-    if (const auto error = document::checkJsonSyntax(order.document, document::JsonLimits{}))
+    if (const auto error = document::checkJsonSyntax(order.document, storedLimits(order.document)))
         throw std::runtime_error("order " + order.id + ": the stored document is not JSON: " + error->toString());
     std::string out;
     out.reserve(order.document.size() + 512 * (steps.size() + 1));

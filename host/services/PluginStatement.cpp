@@ -52,7 +52,10 @@ StatementParam toParam(document::JsonScalar& value, std::size_t index) {
         case Kind::Structure:
             break;
     }
-    refuse(where + " is an array or object; parameters are strings, integers, true/false or null");
+    // Unreachable while parseStatementParams allows depth 1 only, which the syntax check enforces.
+    refuse(where +
+           " is an array or an object; parameters are strings, integers, true/false or null (money in minor "
+           "units)");
 }
 
 // On SQLite, a long text's `?` becomes CAST(? AS TEXT): bound as CLOB it would be stored
