@@ -64,6 +64,12 @@ ResolvedScalar integerScalar(std::string_view digits, int base, ResolvedScalar s
         scalar.error = "integer " + scalar.text + " does not fit in 64 bits";
         return scalar;
     }
+    // Poco reads negative JSON integers through a double (document/JsonSyntax.h): say so here,
+    // with the config's line, rather than as an error in the generated JSON.
+    if (scalar.integer < 0 && static_cast<std::int64_t>(static_cast<double>(scalar.integer)) != scalar.integer) {
+        scalar.error = "integer " + scalar.text + " is below -2^53 and would be rounded; quote it as a string";
+        return scalar;
+    }
     scalar.json = std::to_string(scalar.integer);
     return scalar;
 }

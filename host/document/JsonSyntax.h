@@ -2,7 +2,8 @@
 //
 // Why it exists: Poco 1.11's JSON parser recurses per nesting level (it stops at 128 levels
 // with an exception), reports errors without any position, silently wraps integers beyond
-// 2^64 (18446744073709551616 parses as 0), fails on numbers like 1e999, keeps the last of
+// 2^64 (18446744073709551616 parses as 0), rounds negative integers below -2^53 (it reads
+// them through a double: -9007199254740993 becomes -9007199254740992), fails on numbers like 1e999, keeps the last of
 // duplicate keys, cuts object keys at NUL ("a\u0000b" becomes "a") and refuses scalars at
 // the top level. This checker bounds size and depth,
 // rejects exactly those inputs with a line/column, and so lets Poco only see text it
@@ -42,7 +43,8 @@ struct JsonParseError {
 
 // Checks `text` against RFC 8259 (no comments, no trailing commas, valid UTF-8, no lone
 // surrogates) plus the limits, duplicate object keys, keys containing NUL, and numbers that
-// cannot be held exactly (integers outside int64/uint64, floats that overflow a double).
+// cannot be held exactly (integers outside int64/uint64, negative integers below -2^53 that a
+// double does not hold exactly, floats that overflow a double).
 // Returns the first problem found, or nothing when Poco can safely parse the text.
 std::optional<JsonParseError> checkJsonSyntax(std::string_view text, const JsonLimits& limits);
 

@@ -34,6 +34,9 @@ TEST(YamlToJson, IntegersStayExactInt64) {
     EXPECT_EQ(convert("v: [9223372036854775807, -9223372036854775808]"), "[9223372036854775807,-9223372036854775808]");
     EXPECT_EQ(convert("v: 9223372036854775808"), "ERROR line 1: integer 9223372036854775808 does not fit in 64 bits");
     EXPECT_EQ(convert("v: 0xFFFFFFFFFFFFFFFF"), "ERROR line 1: integer 0xFFFFFFFFFFFFFFFF does not fit in 64 bits");
+    EXPECT_EQ(convert("v: -9007199254740993"),
+              "ERROR line 1: integer -9007199254740993 is below -2^53 and would be rounded; quote it as a string");
+    EXPECT_EQ(convert("v: -9007199254740992"), "-9007199254740992");
 }
 
 TEST(YamlToJson, UnrepresentableValuesAreErrors) {

@@ -1,5 +1,6 @@
 #include "host/document/JsonSyntax.h"
 
+#include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
 #include <random>
@@ -93,6 +94,32 @@ TEST(JsonSyntax, RejectsNumbersPocoWouldCorrupt) {
     EXPECT_TRUE(check("18446744073709551616"));  // Poco 1.11 silently parses this as 0
     EXPECT_TRUE(check("-9223372036854775809"));
     EXPECT_TRUE(check("1e999"));
+}
+
+// Poco 1.11 reads a negative integer through a double. Whatever the checker lets through must
+// come back from Poco with the same digits; the rest is refused with a message saying why.
+TEST(JsonSyntax, NegativeIntegersPocoWouldRoundAreRefused) {
+    for (const char* text : {"-9007199254740992", "-9007199254740993", "-9007199254740994", "-9007199254740995",
+                             "-92233726854775807", "-9223372036854775807", "-9223372036854775808",
+                             "-1152921504606846976", "-1152921504606846977", "9007199254740993", "-1"}) {
+        const std::string array = std::string("[") + text + "]";
+        const auto error = check(array);
+        if (error) {
+            EXPECT_EQ(error->message,
+                      "negative integer below -9007199254740992 (-2^53) would be rounded; send it as a string")
+                << text;
+            EXPECT_EQ(error->column, 2) << text;
+            EXPECT_TRUE(parseFlatJsonArray(array, {}).error) << text;
+            continue;
+        }
+        Poco::JSON::Parser parser;
+        const auto parsed = parser.parse(array).extract<Poco::JSON::Array::Ptr>();
+        EXPECT_EQ(parsed->get(0).convert<std::string>(), text) << "accepted but Poco changed it";
+    }
+    EXPECT_TRUE(check("[-9007199254740993]"));
+    EXPECT_TRUE(check("-9223372036854775807"));
+    EXPECT_FALSE(check("-9223372036854775808"));  // -2^63: a double holds it exactly
+    EXPECT_FALSE(check("-9007199254740993.0"));   // a float: a double anyway, as documented
 }
 
 TEST(JsonSyntax, EnforcesDepthLimit) {
