@@ -2,80 +2,118 @@
 #include "host/services/TextMemo.h"
 
 #include <orderhost/ext/db.h>
+#include <sqlext.h>
 
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <memory>
 #include <variant>
 
-#include <Poco/Nullable.h>
-
+#include "host/document/JsonCodec.h"
 #include "host/services/SqlText.h"
-
-using namespace Poco::Data::Keywords;
+#include "host/store/OdbcStatement.h"
+#include "host/store/PreparedStatements.h"
 
 namespace orderhost::services {
 namespace {
 
 constexpr const char* kPrefix = "plugin:";
+constexpr double kExactDoubleIntegers = 9007199254740992.0;  // 2^53
 
-// What a connection keeps for one statement: the statement and the slots its values are
-// bound to by reference.
-struct KeptPluginStatement : store::PreparedStatements::Entry {
-    struct Slot {
-        Poco::Nullable<std::string> null;
-        Poco::Int64 integer = 0;
-        bool boolean = false;
-        std::string text;
-    };
+[[noreturn]] void refuseResult(const std::string& message) {
+    throw StatementError(OH_STATUS_INVALID_ARGUMENT, message);
+}
 
-    // kinds: one letter per value, from kindsOf(). counted: the statement's one column is the
-    // number of rows it changed (runCountedDml's wrapping).
-    KeptPluginStatement(Poco::Data::Session& session, const std::string& sql, const std::string& kinds, bool counted)
-        : slots(kinds.size()), statement(session) {
-        statement << sql;
-        for (std::size_t i = 0; i < kinds.size(); ++i) {
-            Slot& slot = slots[i];  // slots never grow: the references below stay valid
-            switch (kinds[i]) {
-                case 'n':
-                    statement, use(slot.null);
-                    break;
-                case 'i':
-                    statement, use(slot.integer);
-                    break;
-                case 'b':
-                    statement, use(slot.boolean);
-                    break;
-                default:
-                    statement, use(slot.text);
-                    break;
+bool isIntegerText(const std::string& text) {
+    const std::size_t digits = !text.empty() && text[0] == '-' ? 1 : 0;
+    return text.size() > digits && text.find_first_not_of("0123456789", digits) == std::string::npos;
+}
+
+// One value as rowsAsJson (PluginStatement.cpp) writes what Poco extracted for such a column.
+void appendCell(std::string& out, const store::OdbcColumn& column, const std::string& text) {
+    switch (column.type) {
+        case SQL_BIT:
+            out += text == "1" ? "true" : "false";
+            return;
+        case SQL_TINYINT:
+        case SQL_SMALLINT:
+        case SQL_INTEGER:
+        case SQL_BIGINT:
+            out += text;
+            return;
+        case SQL_NUMERIC:
+        case SQL_DECIMAL:
+            if (column.decimalDigits == 0 && isIntegerText(text)) {  // Poco reads it as an integer
+                out += text;
+                return;
             }
+            [[fallthrough]];
+        case SQL_REAL:
+        case SQL_FLOAT:
+        case SQL_DOUBLE: {
+            double value = 0;
+            const auto read = std::from_chars(text.data(), text.data() + text.size(), value);
+            appendDoubleAsJson(out, read.ec == std::errc() ? value : std::nan(""));
+            return;
         }
-        if (counted)
-            statement, into(changed);
-        else
-            statement, limit(OH_DB_MAX_ROWS + 1);
-    }
-
-    // The values of this run, into the slots of their kinds (the key guarantees the kinds).
-    void assign(const std::vector<StatementParam>& params) {
-        for (std::size_t i = 0; i < params.size(); ++i) {
-            if (const auto* integer = std::get_if<std::int64_t>(&params[i]))
-                slots[i].integer = *integer;
-            else if (const auto* boolean = std::get_if<bool>(&params[i]))
-                slots[i].boolean = *boolean;
-            else if (const auto* text = std::get_if<std::string>(&params[i]))
-                slots[i].text = *text;
+        case SQL_GUID: {  // psqlODBC writes it in capitals; PostgreSQL (and a plugin) in small letters
+            std::string lower = text;
+            for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            document::appendJsonString(out, lower);
+            return;
         }
+        case SQL_BINARY:
+        case SQL_VARBINARY:
+        case SQL_LONGVARBINARY:
+            refuseResult("column '" + column.name + "' is binary; select it as hex text");
+        default:
+            document::appendJsonString(out, text);
+            return;
     }
+}
 
-    // Frees the texts of the run that just ended (they may be large; the next run sets its own).
-    void release() {
-        for (Slot& slot : slots) std::string().swap(slot.text);
+// The rows of the run that just ended, as JSON, within the limits rowsAsJson applies.
+StatementResult readRows(store::OdbcStatement& statement, KeptShape shape) {
+    StatementResult result;
+    if (statement.columns().empty()) return result;
+    std::vector<std::string> names;
+    for (const store::OdbcColumn& column : statement.columns()) {
+        names.emplace_back();
+        document::appendJsonString(names.back(), column.name);
     }
+    std::string out = "[";
+    std::vector<std::optional<std::string>> row;
+    std::int64_t count = 0;
+    while (statement.fetch(row)) {
+        if (++count > OH_DB_MAX_ROWS)
+            refuseResult("the result has more than " + std::to_string(OH_DB_MAX_ROWS) + " rows; page it with LIMIT");
+        out += count == 1 ? "{" : ",{";
+        for (std::size_t c = 0; c < names.size(); ++c) {
+            out.append(c == 0 ? "" : ",").append(names[c]).push_back(':');
+            if (row[c])
+                appendCell(out, statement.columns()[c], *row[c]);
+            else
+                out += "null";
+        }
+        out.push_back('}');
+        if (out.size() > OH_DB_MAX_RESULT_BYTES)
+            refuseResult("the result exceeds " + std::to_string(OH_DB_MAX_RESULT_BYTES) + " bytes of JSON");
+    }
+    result.rowsJson = out + "]";
+    if (shape == KeptShape::ReturnedRows) result.changed = count;  // one per change
+    return result;
+}
 
-    std::vector<Slot> slots;
-    Poco::Int64 changed = 0;
-    Poco::Data::Statement statement;
-};
+std::int64_t readCount(store::OdbcStatement& statement) {
+    std::vector<std::optional<std::string>> row;
+    std::int64_t count = 0;
+    if (!statement.fetch(row) || row.size() != 1 || !row[0] ||
+        std::from_chars(row[0]->data(), row[0]->data() + row[0]->size(), count).ec != std::errc())
+        throw StatementError(OH_STATUS_INTERNAL_ERROR, "the counted statement returned no count");
+    return count;
+}
 
 // One letter per value: n(ull), i(nteger), b(oolean), s(tring).
 std::string kindsOf(const std::vector<StatementParam>& params) {
@@ -110,8 +148,9 @@ bool selectsStar(std::string_view sql) {
     return false;
 }
 
-std::optional<KeptRun> runKept(Poco::Data::Session& session, const store::Dialect& dialect, const std::string& sql,
-                               const std::vector<StatementParam>& params, bool counted) {
+std::optional<StatementResult> runKept(Poco::Data::Session& session, const store::Dialect& dialect,
+                                       const std::string& sql, const std::vector<StatementParam>& params,
+                                       KeptShape shape) {
     // PostgreSQL only, as the store's hot statements: SQLite prepares in the process, so there
     // is no round trip to save, and kept there they made orders slower (docs/performance.md).
     if (dialect.backend() != store::Backend::PostgreSQL) return std::nullopt;
@@ -119,22 +158,51 @@ std::optional<KeptRun> runKept(Poco::Data::Session& session, const store::Dialec
     static thread_local TextMemo<bool> starMemo;
     if (kept == nullptr || starMemo.get(sql, [&] { return selectsStar(sql); })) return std::nullopt;
     kept->forgetAfterSchemaChange(kPrefix);
-    const std::string kinds = kindsOf(params);
-    const std::string key = kPrefix + kinds + (counted ? ":counted:" : ":") + sql;
+    const std::string key = kPrefix + kindsOf(params) + (shape == KeptShape::Counted ? ":counted:" : ":") + sql;
     if (!kept->has(key) && kept->size() >= kKeptStatementsPerConnection) kept->forgetPrefix(kPrefix);
-    auto& entry = kept->get<KeptPluginStatement>(
-        key, [&] { return std::make_unique<KeptPluginStatement>(session, sql, kinds, counted); });
-    entry.assign(params);
-    kept->execute(key, entry.statement);  // a failure forgets the entry: the next run prepares anew
-    entry.release();
-    if (!entry.statement.done()) {
-        // More rows than the limit: Poco paused the statement with its cursor open, and a next
-        // execute() would go on reading it instead of running anew. Refused as rowsAsJson would.
-        kept->forget(key);
-        throw StatementError(OH_STATUS_INVALID_ARGUMENT, "the result has more than " + std::to_string(OH_DB_MAX_ROWS) +
-                                                             " rows; page it with LIMIT");
+    auto& statement =
+        kept->get<store::OdbcStatement>(key, [&] { return std::make_unique<store::OdbcStatement>(session, sql); });
+    try {
+        statement.execute(params);
+    } catch (...) {
+        kept->forget(key);  // prepared anew next time: a failed run may leave its plan unusable
+        throw;
     }
-    return KeptRun(entry.statement, entry.changed, *kept, key);
+    try {
+        StatementResult result =
+            shape == KeptShape::Counted ? StatementResult{"[]", readCount(statement)} : readRows(statement, shape);
+        statement.close();
+        return result;
+    } catch (const StatementError&) {
+        statement.close();  // refused (too many rows): the statement itself is fine
+        throw;
+    } catch (...) {
+        kept->forget(key);
+        throw;
+    }
+}
+
+void appendDateTimeAsJson(std::string& out, int year, int month, int day, int hour, int minute, int second,
+                          int micros) {
+    char text[64];
+    int length = 0;
+    if (year >= 0) length += std::snprintf(text, sizeof text, "%04d-%02d-%02d", year, month, day);
+    if (hour >= 0) {
+        length += std::snprintf(text + length, sizeof text - static_cast<std::size_t>(length), "%s%02d:%02d:%02d",
+                                year >= 0 ? " " : "", hour, minute, second);
+        if (micros > 0) {
+            length += std::snprintf(text + length, sizeof text - static_cast<std::size_t>(length), ".%06d", micros);
+            while (text[length - 1] == '0') --length;
+        }
+    }
+    document::appendJsonString(out, std::string(text, static_cast<std::size_t>(length)));
+}
+
+void appendDoubleAsJson(std::string& out, double value) {
+    if (std::isfinite(value) && value == std::trunc(value) && std::fabs(value) < kExactDoubleIntegers)
+        out += std::to_string(static_cast<std::int64_t>(value));
+    else
+        out += std::isfinite(value) ? document::toJsonText(Poco::Dynamic::Var(value)) : "null";
 }
 
 }  // namespace orderhost::services

@@ -1,21 +1,21 @@
-// A plugin's statements kept prepared on their pooled connection (store/PreparedStatements.h):
-// on PostgreSQL a repeated statement then costs its Bind/Execute round trip only, instead of
-// Parse/Describe, Bind/Execute and the DEALLOCATE after it (docs/performance.md "Plugin
-// statements kept prepared").
+// A plugin's statements kept prepared on their pooled connection (store/PreparedStatements.h)
+// and run with direct ODBC calls (store/OdbcStatement.h): on PostgreSQL a repeated statement
+// then costs its Bind/Execute round trip only, instead of Parse/Describe, Bind/Execute and the
+// DEALLOCATE after it, and none of Poco::Data's per-run binding and result copies
+// (docs/performance.md "Plugin statements kept prepared", "Plugin statements without
+// Poco::Data").
 //
 // Kept under the statement's final text and the kinds of its values, so a value of another
-// kind (a null where a number was) gets a statement of its own; the values are bound by
-// reference to the entry's slots, which each run overwrites. PostgreSQL only (SQLite prepares in
-// the process: nothing to save). Not kept: `SELECT *`-like statements (their columns follow the
-// table), and nothing on a session that is not a pool's.
+// kind (a null where a number was) gets a statement of its own, bound as Poco binds it.
+// PostgreSQL only (SQLite prepares in the process: nothing to save). Not kept: `SELECT *`-like
+// statements (their columns follow the table), and nothing on a session that is not a pool's.
 // A schema change noted by the store drops them (PreparedStatements::noteSchemaChange). When a
 // connection holds kKeptStatementsPerConnection entries, its plugin statements are dropped and
-// kept afresh, so statements built per call cannot crowd out the hot ones for good.
+// kept afresh, so statements built per call cannot crowd out the hot ones for good. The rows
+// are turned into JSON exactly as PluginStatement.cpp turns a Poco RecordSet's
+// (KeptPluginStatementTest.EveryColumnTypeReadsAsAFreshStatementReadsIt).
 //
-//   if (std::optional<KeptRun> kept = runKept(session, dialect, sql, params, false)) {
-//       Poco::Data::RecordSet rows(kept->statement);  ...
-//       if (tooBigToKeep) kept->forget();
-//   }
+//   if (std::optional<StatementResult> r = runKept(session, dialect, sql, params, KeptShape::Rows)) ...
 #pragma once
 
 #include <cstddef>
@@ -25,11 +25,9 @@
 #include <vector>
 
 #include <Poco/Data/Session.h>
-#include <Poco/Data/Statement.h>
 
 #include "host/services/PluginStatement.h"
 #include "host/store/Dialect.h"
-#include "host/store/PreparedStatements.h"
 
 namespace orderhost::services {
 
@@ -38,31 +36,30 @@ constexpr std::size_t kKeptStatementsPerConnection = 128;
 // A result of more JSON than this is not kept with its statement (Poco holds the last rows).
 constexpr std::size_t kKeptResultBytes = 16 * 1024;
 
-// One run of a kept statement: the statement (sharing the kept one) with its rows, and for a
-// counted one (`SELECT COUNT(*)` over a wrapped change) the count.
-class KeptRun {
-public:
-    KeptRun(Poco::Data::Statement statement, Poco::Int64 changed, store::PreparedStatements& set, std::string key)
-        : statement(std::move(statement)), changed(changed), set_(&set), key_(std::move(key)) {}
-
-    // Drops the kept statement (the next run prepares it again). After this, `statement`
-    // may still be read, but not executed.
-    void forget() { set_->forget(key_); }
-
-    Poco::Data::Statement statement;
-    Poco::Int64 changed = 0;
-
-private:
-    store::PreparedStatements* set_;
-    std::string key_;
+// What a kept statement's result is read as.
+enum class KeptShape {
+    Rows,          // its rows, as JSON
+    ReturnedRows,  // its rows, and their number as the rows it changed (DML ... RETURNING)
+    Counted,       // one row of one column: the rows it changed (runCountedDml's wrapping)
 };
 
 // Runs `sql` with `params` through the statement kept for them on this connection (prepared
-// on first use). counted: its one column is a row count. nullopt when it is not to be kept;
-// then nothing ran. A statement that fails is forgotten and the exception goes on; one whose
-// rows exceed OH_DB_MAX_ROWS is forgotten and refused (StatementError).
-std::optional<KeptRun> runKept(Poco::Data::Session& session, const store::Dialect& dialect, const std::string& sql,
-                               const std::vector<StatementParam>& params, bool counted);
+// on first use). nullopt when it is not to be kept; then nothing ran. A statement that fails
+// is forgotten and the exception goes on; a result over OH_DB_MAX_ROWS rows or
+// OH_DB_MAX_RESULT_BYTES of JSON is refused (StatementError) and the statement stays kept.
+std::optional<StatementResult> runKept(Poco::Data::Session& session, const store::Dialect& dialect,
+                                       const std::string& sql, const std::vector<StatementParam>& params,
+                                       KeptShape shape);
+
+// A double as a result value: an integral one below 2^53 without a fraction (PostgreSQL's SUM
+// of integers is NUMERIC, read as a double: 3, as SQLite gives, not 3.0), null when not finite.
+void appendDoubleAsJson(std::string& out, double value);
+
+// A date ("2024-02-29"), a time ("12:34:56") or both ("2024-02-29 12:34:56.25"), as a JSON
+// string: the form PostgreSQL writes (psqlODBC's text), whichever way the value was read. A
+// year below 0 leaves the date out, an hour below 0 the time; micros are written without
+// trailing zeros.
+void appendDateTimeAsJson(std::string& out, int year, int month, int day, int hour, int minute, int second, int micros);
 
 // Whether a `*` in `sql` stands for columns (SELECT *, t.*, RETURNING *), not COUNT(*) or a
 // product.

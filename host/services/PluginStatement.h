@@ -14,7 +14,10 @@
 //    written as a JSON number when it is one and the column has no origin table
 //    (ComputedColumns.h).
 //  - Results are read with a RecordSet limited to OH_DB_MAX_ROWS + 1 rows, so a huge result
-//    costs at most that many rows before it is refused.
+//    costs at most that many rows before it is refused. Statements kept prepared (PostgreSQL)
+//    are read with direct ODBC calls instead (KeptPluginStatements.h), into the same JSON.
+//  - Poco 1.11 reads a PostgreSQL UUID in the wrong byte order (and repeats it for NULL): such a
+//    column is refused on this path; dates and times are written as PostgreSQL writes them.
 //
 //   auto params = parseStatementParams(R"(["A-1", 3])");
 //   StatementResult r = runStatement(session, dialect, "UPDATE t SET q = q - ? ...", params);

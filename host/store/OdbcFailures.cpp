@@ -74,6 +74,7 @@ std::string classifyDiagnostics(const Poco::Exception& error, std::string (*clas
 }  // namespace
 
 std::string unavailability(const Poco::Exception& error) {
+    if (dynamic_cast<const ConnectionLost*>(&error) != nullptr) return "unreachable";
     if (auto why = classifyDiagnostics(error, unavailableState); !why.empty()) return why;
     const std::string text = error.displayText();
     for (const char* marker : {"SQLSTATE = 08", "SQLSTATE = 57P01", "SQLSTATE = 57P02", "SQLSTATE = 57P03"})

@@ -15,6 +15,15 @@
 
 namespace orderhost::store {
 
+// A statement failed and the driver says its connection is dead (SQL_ATTR_CONNECTION_DEAD):
+// unavailability() calls it "unreachable" whatever SQLSTATE the driver gave. Why: psqlODBC
+// reports a link lost under SQLExecute of a prepared statement as HY000 ("Error while preparing
+// parameters", "server closed the connection unexpectedly"), not as class 08.
+class ConnectionLost : public Poco::IOException {
+public:
+    using Poco::IOException::IOException;
+};
+
 // A short name of the transient condition ("deadlock (SQLSTATE 40P01)"), or "" when the
 // failure is not transient (or not an ODBC failure at all).
 std::string transientFailure(const Poco::Exception& error);

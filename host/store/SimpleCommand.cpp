@@ -4,9 +4,8 @@
 #include <sqlext.h>
 
 #include <Poco/Data/ODBC/ODBCException.h>
-#include <Poco/Data/ODBC/SessionImpl.h>
 
-#include "host/store/ConnectionPool.h"
+#include "host/store/OdbcStatement.h"
 #include "host/store/PreparedStatements.h"
 
 #include <memory>
@@ -15,17 +14,11 @@ namespace orderhost::store {
 
 namespace {
 
-SQLHDBC connectionOf(Poco::Data::Session& session) {
-    auto* odbc = dynamic_cast<Poco::Data::ODBC::SessionImpl*>(ConnectionPool::driverSession(session));
-    if (odbc == nullptr) throw Poco::InvalidArgumentException("not an ODBC session");
-    return odbc->dbc().handle();
-}
-
 // Runs `call` on a new statement handle of `session`'s connection; a failure throws with the
 // handle's diagnostics, read before the handle is freed.
 template <class Call>
 void onNewStatement(Poco::Data::Session& session, const std::string& what, Call&& call) {
-    const SQLHDBC connection = connectionOf(session);
+    const SQLHDBC connection = odbcConnectionOf(session);
     SQLHSTMT statement = SQL_NULL_HSTMT;
     if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, connection, &statement)))
         throw Poco::Data::ODBC::ConnectionException(connection, "SQLAllocHandle(SQL_HANDLE_STMT) for " + what);
@@ -68,7 +61,8 @@ void runSimpleCommand(Poco::Data::Session& session, const std::string& sql) {
         return;
     }
     const SQLHSTMT statement =
-        kept->get<CommandHandle>(kCommandHandle, [&] { return std::make_unique<CommandHandle>(connectionOf(session)); })
+        kept->get<CommandHandle>(kCommandHandle,
+                                 [&] { return std::make_unique<CommandHandle>(odbcConnectionOf(session)); })
             .handle;
     const SQLRETURN rc = SQLExecDirect(statement, text(sql), static_cast<SQLINTEGER>(sql.size()));
     if (!SQL_SUCCEEDED(rc) && rc != SQL_NO_DATA) {

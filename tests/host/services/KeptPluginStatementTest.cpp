@@ -5,6 +5,9 @@
 // not leave it paused, and a connection keeps a bounded number of them.
 #include "tests/host/services/DatabaseExtensionFixture.h"
 
+#include "host/services/PluginStatement.h"
+#include "host/store/ConnectionPool.h"
+
 namespace orderhost::services {
 namespace {
 
@@ -149,6 +152,63 @@ TEST_P(KeptPluginStatementTest, AConnectionKeepsABoundedNumberOfPluginStatements
     EXPECT_LT(kept, 128);
     ASSERT_EQ(run("SELECT 139 AS v_139 FROM items WHERE k = ?", R"(["y"])"), OH_STATUS_OK) << error;
     EXPECT_EQ(plans(*tx_, "SELECT 139 AS v_139"), 1) << "the statement run last is kept";
+}
+
+// A kept statement is read with direct ODBC calls, a fresh one through Poco's RecordSet
+// (PluginStatement.cpp): each column type must come out as the same JSON either way.
+TEST_P(KeptPluginStatementTest, EveryColumnTypeReadsAsAFreshStatementReadsIt) {
+    if (GetParam().connectionString.empty()) GTEST_SKIP() << "SQLite keeps no plugin statements";
+    exec(*db_,
+         "CREATE TABLE typed (id INTEGER, i2 SMALLINT, i4 INTEGER, i8 BIGINT, num NUMERIC, num2 NUMERIC(10,2), "
+         "num0 NUMERIC(18,0), r REAL, d DOUBLE PRECISION, b BOOLEAN, t TEXT, vc VARCHAR(10), c CHAR(3), dt DATE, "
+         "ts TIMESTAMP, tz TIMESTAMPTZ, tm TIME, u UUID, j JSON, iv INTERVAL, big TEXT)");
+    exec(*db_,
+         "INSERT INTO typed VALUES (1, -7, 2147483647, -9223372036854775808, 12.5, 1234.56, 123456789012345678, "
+         "1.5, 0.1, TRUE, 'tab\\t \"quoted\" \u00e9', 'short', 'ab', '2024-02-29', '2024-02-29 23:59:58.25', "
+         "'2024-02-29 23:59:58+01', '12:34:56', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{\"k\": [1, 2]}', "
+         "'1 day 02:00:00', repeat('x', 5000)), (2, 0, 0, 0, 0, 0, 0, 0, -1e300, FALSE, '', '', '', NULL, NULL, "
+         "NULL, NULL, NULL, NULL, NULL, ''), (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+         "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)");
+    const std::vector<std::string> selects = {
+        "SELECT i2, i4, i8, num, num2, num0, r, d, b FROM typed WHERE id >= ? ORDER BY id",
+        "SELECT t, vc, c, dt, ts, tz, tm, j, iv, big FROM typed WHERE id >= ? ORDER BY id",
+        "SELECT SUM(i4) AS s, SUM(num2) AS s2, AVG(i8) AS a, COUNT(*) AS n, MAX(t) AS m, i4 - 1 AS e, "
+        "num2 * 2 AS p, 'x' || vc AS cat FROM typed WHERE id >= ? GROUP BY i4, num2, vc ORDER BY i4",
+        "UPDATE typed SET i2 = i2 + 1 WHERE id >= ? RETURNING id, i2, b"};
+    Poco::Data::Session fresh = store::openOdbcSession(database_->connectionString());
+    fresh.setProperty("maxFieldSize", Poco::Any(std::size_t(1024 * 1024)));  // as the pool's (Database.cpp)
+    for (const std::string& sql : selects) {
+        for (int round = 0; round < 2; ++round) {  // the second round runs the kept statement again
+            ASSERT_EQ(run(sql, "[1]"), OH_STATUS_OK) << error;
+            const std::string kept = rows;
+            const std::int64_t keptChanged = changed;
+            tx_->rollback();  // the same table state for both (the UPDATE is undone), no lock held
+            tx_ = std::make_unique<store::StepTransaction>(*db_);
+            ctx_.transaction = tx_.get();
+            fresh << "BEGIN", now;
+            const StatementResult poco = runStatement(fresh, db_->dialect(), sql, {std::int64_t{1}});
+            fresh << "ROLLBACK", now;
+            EXPECT_EQ(kept, poco.rowsJson) << sql;
+            if (sql.rfind("UPDATE", 0) == 0) {
+                EXPECT_EQ(keptChanged, poco.changed) << sql;
+            }
+        }
+    }
+    EXPECT_EQ(plans(*tx_, "FROM typed WHERE id >="), 3) << "the reads were kept";
+    // Poco 1.11 reads a UUID in the wrong byte order and repeats it for NULL: the fresh path
+    // refuses the column, the kept one reads PostgreSQL's text.
+    ASSERT_EQ(run("SELECT u FROM typed WHERE id >= ? ORDER BY id", "[1]"), OH_STATUS_OK) << error;
+    EXPECT_EQ(rows, R"([{"u":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},{"u":null},{"u":null}])");
+    try {
+        runStatement(fresh, db_->dialect(), "SELECT u FROM typed WHERE id >= ? ORDER BY id", {std::int64_t{1}});
+        ADD_FAILURE() << "a UUID column read through Poco";
+    } catch (const StatementError& refused) {
+        EXPECT_STREQ(refused.what(), "column 'u' is a UUID; select it as text (u::text)");
+    }
+    exec(*db_, "CREATE TABLE bin (id INTEGER, data BYTEA)");
+    exec(*db_, "INSERT INTO bin VALUES (1, '\\x00ff')");
+    EXPECT_EQ(run("SELECT data FROM bin WHERE id = ?", "[1]"), OH_STATUS_INVALID_ARGUMENT);
+    EXPECT_EQ(error, "orderhost.db: datasource 'orderhost': column 'data' is binary; select it as hex text");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, KeptPluginStatementTest, ::testing::ValuesIn(testing::testBackends()),

@@ -1,0 +1,85 @@
+// A statement prepared once on its pooled connection and run with direct ODBC calls: bind,
+// SQLExecute, fetch each row's values as text, close the cursor.
+//
+// Why not a kept Poco::Data::Statement (PreparedStatements.h): on every run Poco's execute path
+// asks the driver to describe each parameter (getColSizeAndPrecision), allocates its binder's
+// buffers and length indicators anew, copies every result value into a Poco::Dynamic::Var
+// column and frees it all again in reset(): together with the malloc it causes, about 10-15 %
+// of the host's CPU per order on PostgreSQL by perf (docs/performance.md, "Plugin statements
+// without Poco::Data"). Here a run is SQLBindParameter per value (in the process), SQLExecute
+// (the round trip) and SQLGetData per value into one reused buffer.
+//
+//   OdbcStatement& st = kept->get<OdbcStatement>(key, [&] { return std::make_unique<OdbcStatement>(session, sql); });
+//   st.execute({std::int64_t(7), std::string("A-1")});
+//   std::vector<std::optional<std::string>> row;
+//   while (st.fetch(row)) ...;          // st.columns() says what each value is
+//   st.close();
+//
+// Parameters are bound as Poco binds them (the same C and SQL types), so the server sees the
+// same statement either way. Failures throw Poco::Data::ODBC::StatementException with the
+// driver's diagnostics, as a Poco statement would, so OdbcFailures reads them alike; a run
+// that fails on a dead connection throws ConnectionLost (OdbcFailures.h). One thread at a time,
+// as its connection.
+#pragma once
+
+#include <sql.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <Poco/Data/Session.h>
+
+#include "host/store/PreparedStatements.h"
+
+namespace orderhost::store {
+
+// A value bound to one `?`: null, integer, boolean or text.
+using SqlValue = std::variant<std::nullptr_t, std::int64_t, bool, std::string>;
+
+// One result column as the driver describes it after a run.
+struct OdbcColumn {
+    std::string name;
+    SQLSMALLINT type = 0;  // SQL_BIGINT, SQL_VARCHAR, SQL_TYPE_TIMESTAMP, ...
+    SQLSMALLINT decimalDigits = 0;
+};
+
+// The ODBC connection handle behind `session` (a pool's or a plain one). Throws
+// Poco::InvalidArgumentException when it is not an ODBC session.
+SQLHDBC odbcConnectionOf(Poco::Data::Session& session);
+
+class OdbcStatement : public PreparedStatements::Entry {
+public:
+    // Allocates a statement handle and prepares `sql` (psqlODBC: Parse of a named plan).
+    OdbcStatement(Poco::Data::Session& session, const std::string& sql);
+    ~OdbcStatement() override;
+    OdbcStatement(const OdbcStatement&) = delete;
+    OdbcStatement& operator=(const OdbcStatement&) = delete;
+
+    // Binds `values` and executes. The values need to live until it returns only. Afterwards
+    // columns() describes the result (empty for a statement without rows).
+    void execute(const std::vector<SqlValue>& values);
+    const std::vector<OdbcColumn>& columns() const { return columns_; }
+    // The next row's values as the driver's text (nullopt for NULL); false after the last row.
+    bool fetch(std::vector<std::optional<std::string>>& row);
+    // Ends this run's result so the next execute() runs anew. Never throws.
+    void close() noexcept;
+
+private:
+    void describe();
+    void readValue(SQLUSMALLINT column, std::optional<std::string>& out);
+
+    SQLHDBC connection_;
+    SQLHSTMT handle_ = SQL_NULL_HSTMT;
+    std::string sql_;
+    std::vector<OdbcColumn> columns_;
+    // Per parameter, what SQLBindParameter points at until SQLExecute returns.
+    std::vector<std::int64_t> integers_;
+    std::vector<unsigned char> booleans_;
+    std::vector<SQLLEN> indicators_;
+    std::string buffer_;  // SQLGetData's target, reused from value to value
+};
+
+}  // namespace orderhost::store
