@@ -4,6 +4,7 @@
 #include <orderhost/ext/db.h>
 #include <sqlext.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -34,8 +35,8 @@ bool isIntegerText(const std::string& text) {
 // One value as rowsAsJson (PluginStatement.cpp) writes what Poco extracted for such a column.
 void appendCell(std::string& out, const store::OdbcColumn& column, const std::string& text) {
     switch (column.type) {
-        case SQL_BIT:
-            out += text == "1" ? "true" : "false";
+        case SQL_BIT:  // "1", or "-1" with psqlODBC's TrueIsMinus1
+            out += text != "0" ? "true" : "false";
             return;
         case SQL_TINYINT:
         case SQL_SMALLINT:
@@ -53,9 +54,15 @@ void appendCell(std::string& out, const store::OdbcColumn& column, const std::st
         case SQL_REAL:
         case SQL_FLOAT:
         case SQL_DOUBLE: {
+            // psqlODBC writes the C locale's decimal point ("," if a plugin set another locale).
+            std::string number = text;
+            if (number.find('.') == std::string::npos) std::replace(number.begin(), number.end(), ',', '.');
             double value = 0;
-            const auto read = std::from_chars(text.data(), text.data() + text.size(), value);
-            appendDoubleAsJson(out, read.ec == std::errc() ? value : std::nan(""));
+            const auto read = std::from_chars(number.data(), number.data() + number.size(), value);
+            if (read.ec == std::errc() && read.ptr == number.data() + number.size())
+                appendDoubleAsJson(out, value);
+            else
+                document::appendJsonString(out, text);  // not a number after all (MONEY's "$12.34"): kept as text
             return;
         }
         case SQL_GUID: {  // psqlODBC writes it in capitals; PostgreSQL (and a plugin) in small letters

@@ -33,8 +33,6 @@ namespace orderhost::services {
 
 // Entries per connection, the host's own included.
 constexpr std::size_t kKeptStatementsPerConnection = 128;
-// A result of more JSON than this is not kept with its statement (Poco holds the last rows).
-constexpr std::size_t kKeptResultBytes = 16 * 1024;
 
 // What a kept statement's result is read as.
 enum class KeptShape {

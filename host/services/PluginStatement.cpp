@@ -109,7 +109,16 @@ void appendValue(std::string& out, const Poco::Data::RecordSet& rs, std::size_t 
         case MetaColumn::FDT_UINT64:
             out += v.convert<std::string>();
             return;
-        case MetaColumn::FDT_FLOAT:
+        case MetaColumn::FDT_FLOAT: {
+            // Widened to a double, 0.1 would read 0.10000000149011612: the float's own shortest
+            // form is what the database wrote (and what the kept path reads).
+            char shortest[32];
+            const auto end = std::to_chars(shortest, shortest + sizeof shortest, v.convert<float>()).ptr;
+            double value = 0;
+            std::from_chars(shortest, end, value);
+            appendDoubleAsJson(out, value);
+            return;
+        }
         case MetaColumn::FDT_DOUBLE:
             appendDoubleAsJson(out, v.convert<double>());
             return;

@@ -52,6 +52,9 @@ void Dialect::applyDefaults(Backend backend, ConnectionString& cs) {
         // its own: two more round trips per statement (measured: docs/performance.md); 7.4-1
         // would roll the whole step transaction back when a plugin statement fails.
         cs.setDefault("Protocol", "7.4-0");
+        // BOOLEAN as SQL_BIT, so a plugin's rows carry true/false (the driver's default, 1,
+        // describes it as VARCHAR: "1"/"0" strings). The host's own tables have no BOOLEAN.
+        cs.setDefault("BoolsAsChar", "0");
     }
 }
 

@@ -19,7 +19,8 @@ SQLSMALLINT sqlTypeOf(SQLSMALLINT cType) {
     return static_cast<SQLSMALLINT>(Poco::Data::ODBC::Utility::sqlDataType(cType));
 }
 
-constexpr std::size_t kFirstRead = 256;  // most values fit; longer ones are read on in pieces
+constexpr std::size_t kFirstRead = 256;         // most values fit; longer ones are read on in pieces
+constexpr std::size_t kKeptBuffer = 64 * 1024;  // more is freed after the run
 
 }  // namespace
 
@@ -148,6 +149,10 @@ void OdbcStatement::readValue(SQLUSMALLINT column, std::optional<std::string>& o
         out.emplace(buffer_.data(), filled);
 }
 
-void OdbcStatement::close() noexcept { SQLFreeStmt(handle_, SQL_CLOSE); }
+void OdbcStatement::close() noexcept {
+    SQLFreeStmt(handle_, SQL_CLOSE);
+    // A large value read once is not held for the statement's life (128 per connection).
+    if (buffer_.capacity() > kKeptBuffer) std::string().swap(buffer_);
+}
 
 }  // namespace orderhost::store

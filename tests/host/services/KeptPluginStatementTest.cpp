@@ -7,6 +7,8 @@
 
 #include "host/services/PluginStatement.h"
 #include "host/store/ConnectionPool.h"
+#include "host/store/ConnectionString.h"
+#include "host/store/Dialect.h"
 
 namespace orderhost::services {
 namespace {
@@ -175,7 +177,10 @@ TEST_P(KeptPluginStatementTest, EveryColumnTypeReadsAsAFreshStatementReadsIt) {
         "SELECT SUM(i4) AS s, SUM(num2) AS s2, AVG(i8) AS a, COUNT(*) AS n, MAX(t) AS m, i4 - 1 AS e, "
         "num2 * 2 AS p, 'x' || vc AS cat FROM typed WHERE id >= ? GROUP BY i4, num2, vc ORDER BY i4",
         "UPDATE typed SET i2 = i2 + 1 WHERE id >= ? RETURNING id, i2, b"};
-    Poco::Data::Session fresh = store::openOdbcSession(database_->connectionString());
+    store::ConnectionString options(database_->connectionString());
+    store::Dialect::applyDefaults(store::Backend::PostgreSQL, options);  // as the pool's connections
+    Poco::Data::Session fresh = store::openOdbcSession(options.str());
+    fresh.setFeature("autoCommit", false);                                   // Poco's begin() wants it so
     fresh.setProperty("maxFieldSize", Poco::Any(std::size_t(1024 * 1024)));  // as the pool's (Database.cpp)
     for (const std::string& sql : selects) {
         for (int round = 0; round < 2; ++round) {  // the second round runs the kept statement again
@@ -185,10 +190,15 @@ TEST_P(KeptPluginStatementTest, EveryColumnTypeReadsAsAFreshStatementReadsIt) {
             tx_->rollback();  // the same table state for both (the UPDATE is undone), no lock held
             tx_ = std::make_unique<store::StepTransaction>(*db_);
             ctx_.transaction = tx_.get();
-            fresh << "BEGIN", now;
+            fresh.begin();
             const StatementResult poco = runStatement(fresh, db_->dialect(), sql, {std::int64_t{1}});
-            fresh << "ROLLBACK", now;
+            fresh.rollback();
             EXPECT_EQ(kept, poco.rowsJson) << sql;
+            if (sql == selects[0]) {  // and right, not only alike
+                EXPECT_EQ(kept.substr(0, kept.find('}') + 1),
+                          R"([{"i2":-7,"i4":2147483647,"i8":-9223372036854775808,"num":12.5,"num2":1234.56,)"
+                          R"("num0":123456789012345678,"r":1.5,"d":0.1,"b":true})");
+            }
             if (sql.rfind("UPDATE", 0) == 0) {
                 EXPECT_EQ(keptChanged, poco.changed) << sql;
             }
@@ -209,6 +219,32 @@ TEST_P(KeptPluginStatementTest, EveryColumnTypeReadsAsAFreshStatementReadsIt) {
     exec(*db_, "INSERT INTO bin VALUES (1, '\\x00ff')");
     EXPECT_EQ(run("SELECT data FROM bin WHERE id = ?", "[1]"), OH_STATUS_INVALID_ARGUMENT);
     EXPECT_EQ(error, "orderhost.db: datasource 'orderhost': column 'data' is binary; select it as hex text");
+}
+
+// What Poco cannot read exactly, a kept statement reads as PostgreSQL writes it.
+TEST_P(KeptPluginStatementTest, AKeptStatementReadsFractionsMoneyAndLongNumbersAsWritten) {
+    if (GetParam().connectionString.empty()) GTEST_SKIP() << "SQLite keeps no plugin statements";
+    ASSERT_EQ(run("SELECT CAST(? AS REAL) AS r, CAST('12:34:56.5' AS TIME) AS tm, "
+                  "CAST('2024-02-29 23:59:58.123456' AS TIMESTAMP) AS ts, CAST('12.34' AS MONEY) AS m, "
+                  "CAST('123456789012345678901234567890' AS NUMERIC(30,0)) AS n, 1 = 1 AS yes, 1 = 2 AS no",
+                  R"(["0.1"])"),
+              OH_STATUS_OK)
+        << error;
+    EXPECT_EQ(rows, R"([{"r":0.1,"tm":"12:34:56.5","ts":"2024-02-29 23:59:58.123456","m":"$12.34",)"
+                    R"("n":123456789012345678901234567890,"yes":true,"no":false}])");
+}
+
+// Dates, times and booleans read the same on both backends, through a kept statement or
+// Poco's RecordSet (SELECT * is never kept).
+TEST_P(KeptPluginStatementTest, DatesTimesAndBooleansReadAlikeOnBothPaths) {
+    exec(*db_, "CREATE TABLE dated (id INTEGER, dt DATE, ts TIMESTAMP, tm TIME, r REAL, b BOOLEAN)");
+    exec(*db_, "INSERT INTO dated VALUES (1, '2024-02-29', '2024-02-29 23:59:58.125', '12:34:56', 0.1, TRUE)");
+    const std::string expected =
+        R"([{"id":1,"dt":"2024-02-29","ts":"2024-02-29 23:59:58.125","tm":"12:34:56","r":0.1,"b":true}])";
+    ASSERT_EQ(run("SELECT id, dt, ts, tm, r, b FROM dated WHERE id = ?", "[1]"), OH_STATUS_OK) << error;
+    EXPECT_EQ(rows, expected);
+    ASSERT_EQ(run("SELECT * FROM dated WHERE id = ?", "[1]"), OH_STATUS_OK) << error;
+    EXPECT_EQ(rows, expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, KeptPluginStatementTest, ::testing::ValuesIn(testing::testBackends()),
