@@ -1,6 +1,6 @@
 #include "host/store/InquiryStore.h"
 
-#include "host/store/KeptRows.h"
+#include "host/store/OdbcStatement.h"
 #include "host/store/OrderFields.h"
 #include "host/store/PreparedStatements.h"
 
@@ -26,35 +26,18 @@ constexpr const char* kOfOrderSql =
     " WHERE order_id = ? ORDER BY created_at, id";
 
 // The read every order reply makes (GET and POST /v1/orders), kept prepared on PostgreSQL like
-// the step-runs read (OrderStatements.cpp) and read through a RecordSet after each run.
-struct OfOrderSelect : PreparedStatements::Entry {
-    explicit OfOrderSelect(Session& s) : statement(s) { statement << kOfOrderSql, use(orderId); }
-    std::string orderId;
-    Statement statement;
-};
-
-// The statement holds its last rows until it runs again: many long inquiries are not kept with
-// it on an idle connection.
-constexpr std::size_t kKeptInquiryBytes = 64 * 1024;
-
+// the step-runs read (OrderStatements.cpp).
 std::optional<std::vector<InquiryRecord>> keptOfOrder(Session& s, const std::string& orderId) {
-    PreparedStatements* kept = PreparedStatements::of(s);
-    if (kept == nullptr) return std::nullopt;
-    static constexpr const char* kKey = "inquiries of order";
-    auto& e = kept->get<OfOrderSelect>(kKey, [&] { return std::make_unique<OfOrderSelect>(s); });
-    e.orderId = orderId;
-    kept->execute(kKey, e.statement);
-    const Poco::Data::RecordSet rows(e.statement);
-    auto textAt = [&](std::size_t column, std::size_t row) { return keptrows::textAt(rows, column, row); };
-    auto numberAt = [&](std::size_t column, std::size_t row) { return keptrows::numberAt(rows, column, row); };
-    std::vector<InquiryRecord> records(rows.rowCount());
-    std::size_t textBytes = 0;
-    for (std::size_t i = 0; i < records.size(); ++i) {
-        records[i] = {textAt(0, i), orderId,      textAt(1, i),   textAt(2, i),  textAt(3, i),
-                      textAt(4, i), textAt(5, i), numberAt(6, i), numberAt(7, i)};
-        textBytes += records[i].question.size() + records[i].answer.size();
-    }
-    if (textBytes > kKeptInquiryBytes) kept->forget(kKey);
+    PreparedStatements* set = PreparedStatements::of(s);
+    if (set == nullptr) return std::nullopt;
+    static const std::string key = "odbc:inquiries of order";
+    std::vector<InquiryRecord> records;
+    runKeptOdbc(*set, key, keptOdbcStatement(*set, s, key, kOfOrderSql), {orderId},
+                [&](const std::vector<std::optional<std::string>>& row) {
+                    auto text = [&](std::size_t column) { return row.at(column).value_or(std::string()); };
+                    records.push_back({text(0), orderId, text(1), text(2), text(3), text(4), text(5),
+                                       odbcInteger(row.at(6), 0), odbcInteger(row.at(7), 0)});
+                });
     return records;
 }
 

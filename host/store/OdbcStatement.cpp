@@ -2,6 +2,10 @@
 
 #include <sqlext.h>
 
+#include <charconv>
+#include <memory>
+
+#include <Poco/Data/DataException.h>
 #include <Poco/Data/ODBC/ODBCException.h>
 #include <Poco/Data/ODBC/SessionImpl.h>
 #include <Poco/Data/ODBC/Utility.h>
@@ -147,6 +151,20 @@ void OdbcStatement::readValue(SQLUSMALLINT column, std::optional<std::string>& o
         out->assign(buffer_.data(), filled);
     else
         out.emplace(buffer_.data(), filled);
+}
+
+OdbcStatement& keptOdbcStatement(PreparedStatements& set, Poco::Data::Session& session, const std::string& key,
+                                 const std::string& sql) {
+    return set.get<OdbcStatement>(key, [&] { return std::make_unique<OdbcStatement>(session, sql); });
+}
+
+std::int64_t odbcInteger(const std::optional<std::string>& text, std::int64_t null) {
+    if (!text) return null;
+    std::int64_t value = 0;
+    const auto read = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (read.ec != std::errc() || read.ptr != text->data() + text->size())
+        throw Poco::Data::DataException("not an integer: " + *text);
+    return value;
 }
 
 void OdbcStatement::close() noexcept {

@@ -82,4 +82,29 @@ private:
     std::string buffer_;  // SQLGetData's target, reused from value to value
 };
 
+// The statement kept under `key` on `session`'s connection (PreparedStatements), prepared on
+// first use.
+OdbcStatement& keptOdbcStatement(PreparedStatements& set, Poco::Data::Session& session, const std::string& key,
+                                 const std::string& sql);
+
+// Runs `statement` with `values` and hands each row to `read`; any failure forgets the
+// statement (the next use prepares it anew), as PreparedStatements::execute does for Poco's.
+template <class Read>
+void runKeptOdbc(PreparedStatements& set, const std::string& key, OdbcStatement& statement,
+                 const std::vector<SqlValue>& values, Read&& read) {
+    try {
+        statement.execute(values);
+        std::vector<std::optional<std::string>> row;
+        while (statement.fetch(row)) read(row);
+        statement.close();
+    } catch (...) {
+        set.forget(key);  // frees `statement`
+        throw;
+    }
+}
+
+// An integer column's text as fetch() gives it; NULL reads as `null`. Throws
+// Poco::Data::DataException for anything but an integer.
+std::int64_t odbcInteger(const std::optional<std::string>& text, std::int64_t null);
+
 }  // namespace orderhost::store

@@ -3,17 +3,12 @@
 #include <memory>
 #include <vector>
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
-#include <Poco/Nullable.h>
+#include <Poco/Data/DataException.h>
 
-#include "host/store/KeptRows.h"
+#include "host/store/OdbcStatement.h"
 #include "host/store/PreparedStatements.h"
 
-using namespace Poco::Data::Keywords;
-using Poco::Nullable;
 using Poco::Data::Session;
-using Poco::Data::Statement;
 
 namespace orderhost::store::orderstatements {
 
@@ -56,152 +51,79 @@ std::string counted(const std::string& sql) {
     return "WITH changed AS (" + sql + " RETURNING 1) SELECT COUNT(*) FROM changed";
 }
 
-PreparedStatements* keptOn(Session& s) { return PreparedStatements::of(s); }
-
-struct CheckpointUpdate : PreparedStatements::Entry {
-    explicit CheckpointUpdate(Session& s) : statement(s) {
-        statement << counted(kCheckpointUpdateSql), use(o.chain), use(o.chainVersion), use(o.state), use(o.currentStep),
-            use(o.document), use(o.updatedAtMs), use(o.awaitingSignal), use(o.nextAttempt), use(o.wakeAtMs),
-            use(o.leaseOwner), use(o.leaseUntilMs), use(o.compensateTo), use(o.leaseEpoch), use(o.callsPending),
-            use(o.id), use(expectedState), use(expectedOwner), use(expectedEpoch), into(changed);
-    }
-    OrderRecord o;
-    std::string expectedState, expectedOwner;
-    Poco::Int64 expectedEpoch = 0;
-    int changed = 0;
-    Statement statement;
-};
-
-struct StepRunInsert : PreparedStatements::Entry {
-    explicit StepRunInsert(Session& s) : statement(s) {
-        statement << kStepRunInsertSql, use(r.orderId), use(r.stepName), use(r.pluginId), use(r.stepKind),
-            use(r.attempt), use(r.outcome), use(r.code), use(r.message), use(r.startedAtMs), use(r.finishedAtMs),
-            use(r.chain), use(index), use(r.orderId);
-    }
-    StepRunRecord r;
-    Nullable<int> index;
-    Statement statement;
-};
-
-struct OrderInsert : PreparedStatements::Entry {
-    explicit OrderInsert(Session& s) : statement(s) {
-        statement << counted(kOrderInsertSql), use(o.id), use(o.orderRef), use(o.chain), use(o.chainVersion),
-            use(o.state), use(o.currentStep), use(o.document), use(o.requestHash), use(o.createdAtMs),
-            use(o.updatedAtMs), use(o.leaseOwner), use(o.leaseUntilMs), use(o.leaseEpoch), use(o.callsPending),
-            use(customer), into(changed);
-    }
-    OrderRecord o;
-    Nullable<std::string> customer;
-    int changed = 0;
-    Statement statement;
-};
-
-struct LeaseRenewal : PreparedStatements::Entry {
-    explicit LeaseRenewal(Session& s) : statement(s) {
-        statement << counted(kRenewLeaseSql), use(until), use(id), use(owner), use(epoch), into(changed);
-    }
-    Poco::Int64 until = 0, epoch = 0;
-    std::string id, owner;
-    int changed = 0;
-    Statement statement;
-};
-
-constexpr std::size_t kKeptStepRunsBytes = 64 * 1024;
-
-// Read through a RecordSet after each run, as kept plugin statements are (KeptPluginStatements.h).
-struct StepRunsSelect : PreparedStatements::Entry {
-    explicit StepRunsSelect(Session& s) : statement(s) { statement << kStepRunsSelectSql, use(orderId); }
-    std::string orderId;
-    Statement statement;
-};
-
-// The entry of type T kept under `key` on `kept`, made on first use.
-template <class T>
-T& entry(PreparedStatements& kept, Session& s, const char* key) {
-    return kept.get<T>(key, [&] { return std::make_unique<T>(s); });
+// A counted statement's one value: the rows it changed.
+std::int64_t runCounted(PreparedStatements& set, const std::string& key, OdbcStatement& statement,
+                        const std::vector<SqlValue>& values) {
+    std::int64_t changed = -1;
+    runKeptOdbc(set, key, statement, values,
+                [&](const std::vector<std::optional<std::string>>& row) { changed = odbcInteger(row.at(0), -1); });
+    if (changed < 0) throw Poco::Data::DataException("a counted statement returned no count: " + key);
+    return changed;
 }
+
+SqlValue integer(std::int64_t value) { return value; }
 
 }  // namespace
 
 std::optional<bool> updateCheckpoint(Session& s, const OrderRecord& updated, const std::string& expectedState,
                                      const std::string& expectedOwner, int64_t expectedEpoch) {
-    PreparedStatements* kept = keptOn(s);
-    if (kept == nullptr) return std::nullopt;
-    auto& e = entry<CheckpointUpdate>(*kept, s, "checkpoint update");
-    e.o = updated;
-    e.expectedState = expectedState;
-    e.expectedOwner = expectedOwner;
-    e.expectedEpoch = expectedEpoch;
-    kept->execute("checkpoint update", e.statement);
-    return e.changed == 1;
+    PreparedStatements* set = PreparedStatements::of(s);
+    if (set == nullptr) return std::nullopt;
+    static const std::string key = "odbc:checkpoint update", sql = counted(kCheckpointUpdateSql);
+    const OrderRecord& o = updated;
+    return runCounted(*set, key, keptOdbcStatement(*set, s, key, sql),
+                      {o.chain, integer(o.chainVersion), o.state, integer(o.currentStep), o.document,
+                       integer(o.updatedAtMs), o.awaitingSignal, integer(o.nextAttempt), integer(o.wakeAtMs),
+                       o.leaseOwner, integer(o.leaseUntilMs), o.compensateTo, integer(o.leaseEpoch),
+                       integer(o.callsPending), o.id, expectedState, expectedOwner, integer(expectedEpoch)}) == 1;
 }
 
-bool appendStepRun(Session& s, const StepRunRecord& run) {
-    PreparedStatements* kept = keptOn(s);
-    if (kept == nullptr) return false;
-    auto& e = entry<StepRunInsert>(*kept, s, "step run insert");
-    e.r = run;
-    e.index = run.stepIndex < 0 ? Nullable<int>() : Nullable<int>(run.stepIndex);
-    kept->execute("step run insert", e.statement);
+bool appendStepRun(Session& s, const StepRunRecord& r) {
+    PreparedStatements* set = PreparedStatements::of(s);
+    if (set == nullptr) return false;
+    static const std::string key = "odbc:step run insert";
+    const SqlValue index = r.stepIndex < 0 ? SqlValue(nullptr) : integer(r.stepIndex);
+    runKeptOdbc(*set, key, keptOdbcStatement(*set, s, key, kStepRunInsertSql),
+                {r.orderId, r.stepName, r.pluginId, r.stepKind, integer(r.attempt), r.outcome, r.code, r.message,
+                 integer(r.startedAtMs), integer(r.finishedAtMs), r.chain, index, r.orderId},
+                [](const std::vector<std::optional<std::string>>&) {});
     return true;
 }
 
-std::optional<bool> insertOrder(Session& s, const OrderRecord& order) {
-    PreparedStatements* kept = keptOn(s);
-    if (kept == nullptr) return std::nullopt;
-    auto& e = entry<OrderInsert>(*kept, s, "order insert");
-    e.o = order;
+std::optional<bool> insertOrder(Session& s, const OrderRecord& o) {
+    PreparedStatements* set = PreparedStatements::of(s);
+    if (set == nullptr) return std::nullopt;
+    static const std::string key = "odbc:order insert", sql = counted(kOrderInsertSql);
     // NULL, not '', for "no customer": a search by customer never matches it.
-    e.customer = order.customerId.empty() ? Nullable<std::string>() : Nullable<std::string>(order.customerId);
-    kept->execute("order insert", e.statement);
-    return e.changed == 1;
+    const SqlValue customer = o.customerId.empty() ? SqlValue(nullptr) : SqlValue(o.customerId);
+    return runCounted(*set, key, keptOdbcStatement(*set, s, key, sql),
+                      {o.id, o.orderRef, o.chain, integer(o.chainVersion), o.state, integer(o.currentStep), o.document,
+                       o.requestHash, integer(o.createdAtMs), integer(o.updatedAtMs), o.leaseOwner,
+                       integer(o.leaseUntilMs), integer(o.leaseEpoch), integer(o.callsPending), customer}) == 1;
 }
 
 std::optional<bool> renewLease(Session& s, const std::string& id, const std::string& owner, int64_t epoch,
                                int64_t untilMs) {
-    PreparedStatements* kept = keptOn(s);
-    if (kept == nullptr) return std::nullopt;
-    auto& e = entry<LeaseRenewal>(*kept, s, "lease renewal");
-    e.until = untilMs;
-    e.id = id;
-    e.owner = owner;
-    e.epoch = epoch;
-    kept->execute("lease renewal", e.statement);
-    return e.changed == 1;
+    PreparedStatements* set = PreparedStatements::of(s);
+    if (set == nullptr) return std::nullopt;
+    static const std::string key = "odbc:lease renewal", sql = counted(kRenewLeaseSql);
+    return runCounted(*set, key, keptOdbcStatement(*set, s, key, sql), {integer(untilMs), id, owner, integer(epoch)}) ==
+           1;
 }
 
 std::optional<std::vector<StepRunRecord>> stepRuns(Session& s, const std::string& orderId) {
-    PreparedStatements* kept = keptOn(s);
-    if (kept == nullptr) return std::nullopt;
-    auto& e = entry<StepRunsSelect>(*kept, s, "step runs select");
-    e.orderId = orderId;
-    kept->execute("step runs select", e.statement);
-    const Poco::Data::RecordSet rows(e.statement);
-    auto textAt = [&](std::size_t column, std::size_t row) { return keptrows::textAt(rows, column, row); };
-    auto numberAt = [&](std::size_t column, std::size_t row, Poco::Int64 null) {
-        return keptrows::numberAt(rows, column, row, null);
-    };
-    std::vector<StepRunRecord> runs(rows.rowCount());
-    std::size_t textBytes = 0;
-    for (std::size_t i = 0; i < runs.size(); ++i) {
-        runs[i] = {orderId,
-                   static_cast<int>(numberAt(0, i, 0)),
-                   textAt(1, i),
-                   textAt(2, i),
-                   textAt(3, i),
-                   static_cast<int>(numberAt(4, i, 0)),
-                   textAt(5, i),
-                   textAt(6, i),
-                   textAt(7, i),
-                   numberAt(8, i, 0),
-                   numberAt(9, i, 0),
-                   textAt(10, i),
-                   static_cast<int>(numberAt(11, i, -1))};
-        textBytes += runs[i].message.size() + runs[i].code.size();
-    }
-    // The statement holds its last rows until it runs again: a long history (retries with long
-    // messages) is not kept with it on an idle connection.
-    if (textBytes > kKeptStepRunsBytes) kept->forget("step runs select");
+    PreparedStatements* set = PreparedStatements::of(s);
+    if (set == nullptr) return std::nullopt;
+    static const std::string key = "odbc:step runs select";
+    std::vector<StepRunRecord> runs;
+    runKeptOdbc(*set, key, keptOdbcStatement(*set, s, key, kStepRunsSelectSql), {orderId},
+                [&](const std::vector<std::optional<std::string>>& row) {
+                    auto text = [&](std::size_t column) { return row.at(column).value_or(std::string()); };
+                    runs.push_back({orderId, static_cast<int>(odbcInteger(row.at(0), 0)), text(1), text(2), text(3),
+                                    static_cast<int>(odbcInteger(row.at(4), 0)), text(5), text(6), text(7),
+                                    odbcInteger(row.at(8), 0), odbcInteger(row.at(9), 0), text(10),
+                                    static_cast<int>(odbcInteger(row.at(11), -1))});
+                });
     return runs;
 }
 

@@ -1,8 +1,8 @@
 // OrderStore's hot statements on PostgreSQL, prepared once per pooled connection
-// (PreparedStatements): a step's checkpoint (the guarded order UPDATE and the step-run INSERT),
-// the order INSERT, the lease renewal and the read of an order's step runs. Call them on PostgreSQL only. Each returns
-// nullopt when `session` keeps no prepared statements (a session that is not a pool's): the caller then runs the same
-// SQL prepared per call, as it does on SQLite.
+// (PreparedStatements) and run with direct ODBC calls (OdbcStatement): a step's checkpoint (the guarded order UPDATE
+// and the step-run INSERT), the order INSERT, the lease renewal and the read of an order's step runs. Call them on
+// PostgreSQL only. Each returns nullopt when `session` keeps no prepared statements (a session that is not a pool's):
+// the caller then runs the same SQL prepared per call, as it does on SQLite.
 //
 // Why PostgreSQL only: there each prepare costs a Parse/Describe round trip and a DEALLOCATE
 // (docs/performance.md, "The statement path"). SQLite prepares in the process, and its text
