@@ -30,9 +30,9 @@ constexpr const char* kOfOrderSql =
 std::optional<std::vector<InquiryRecord>> keptOfOrder(Session& s, const std::string& orderId) {
     PreparedStatements* set = PreparedStatements::of(s);
     if (set == nullptr) return std::nullopt;
-    static const std::string key = "odbc:inquiries of order";
+    static const std::string key = "odbc:inquiries of order", sql = kOfOrderSql;
     std::vector<InquiryRecord> records;
-    runKeptOdbc(*set, key, keptOdbcStatement(*set, s, key, kOfOrderSql), {orderId},
+    runKeptOdbc(*set, key, keptOdbcStatement(*set, s, key, sql), {orderId},
                 [&](const std::vector<std::optional<std::string>>& row) {
                     auto text = [&](std::size_t column) { return row.at(column).value_or(std::string()); };
                     records.push_back({text(0), orderId, text(1), text(2), text(3), text(4), text(5),

@@ -3,6 +3,7 @@
 #include <sqlext.h>
 
 #include <charconv>
+#include <cstring>
 #include <memory>
 
 #include <Poco/Data/DataException.h>
@@ -140,7 +141,8 @@ void OdbcStatement::readValue(SQLUSMALLINT column, std::optional<std::string>& o
         // SQL_SUCCESS_WITH_INFO with more than the room: truncated (01004), more to read.
         const bool whole = rc == SQL_SUCCESS || (indicator != SQL_NO_TOTAL && indicator < room);
         if (whole) {
-            filled += static_cast<std::size_t>(indicator);
+            // SQL_NO_TOTAL with SQL_SUCCESS would be a driver's error: the piece ends at its NUL.
+            filled += indicator >= 0 ? static_cast<std::size_t>(indicator) : std::strlen(buffer_.data() + filled);
             break;
         }
         filled += static_cast<std::size_t>(room) - 1;  // the driver ends each piece with a NUL
