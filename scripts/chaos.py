@@ -224,7 +224,9 @@ def run_clients(host, args, rng, posted, cancels, stop_time, answers):
             try:
                 status, reply = host.request(method, path, body)
                 answers.record(status, time.time() - sent)
-            except OSError:  # the host is down (killed): send the same request again
+            # The host is down (killed), or was killed while it answered (a reply cut short:
+            # IncompleteRead, BadStatusLine): send the same request again.
+            except (OSError, http.client.HTTPException):
                 answers.record(None, time.time() - sent)
                 time.sleep(0.1)
                 continue
