@@ -115,11 +115,9 @@ StatementResult readRows(store::OdbcStatement& statement, KeptShape shape) {
 
 std::int64_t readCount(store::OdbcStatement& statement) {
     std::vector<std::optional<std::string>> row;
-    std::int64_t count = 0;
-    if (!statement.fetch(row) || row.size() != 1 || !row[0] ||
-        std::from_chars(row[0]->data(), row[0]->data() + row[0]->size(), count).ec != std::errc())
+    if (!statement.fetch(row) || row.size() != 1 || !row[0])
         throw StatementError(OH_STATUS_INTERNAL_ERROR, "the counted statement returned no count");
-    return count;
+    return store::odbcInteger(row[0], 0);
 }
 
 // One letter per value: n(ull), i(nteger), b(oolean), s(tring).

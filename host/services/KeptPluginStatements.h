@@ -2,7 +2,7 @@
 // and run with direct ODBC calls (store/OdbcStatement.h): on PostgreSQL a repeated statement
 // then costs its Bind/Execute round trip only, instead of Parse/Describe, Bind/Execute and the
 // DEALLOCATE after it, and none of Poco::Data's per-run binding and result copies
-// (docs/performance.md "Plugin statements kept prepared", "Plugin statements without
+// (docs/performance.md "Plugin statements kept prepared", "Kept statements without
 // Poco::Data").
 //
 // Kept under the statement's final text and the kinds of its values, so a value of another

@@ -12,7 +12,6 @@
 
 #include <cctype>
 #include <charconv>
-#include <cmath>
 
 #include <Poco/Data/Date.h>
 #include <Poco/Data/RecordSet.h>

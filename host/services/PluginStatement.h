@@ -29,17 +29,17 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include <Poco/Data/Session.h>
 
 #include "host/store/Dialect.h"
+#include "host/store/SqlValue.h"
 
 namespace orderhost::services {
 
 // A value bound to one `?`: null, integer, boolean or text.
-using StatementParam = std::variant<std::nullptr_t, std::int64_t, bool, std::string>;
+using StatementParam = store::SqlValue;
 
 // A refusal before or after the database ran anything (bad params, too large a result).
 class StatementError : public std::runtime_error {

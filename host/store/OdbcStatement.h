@@ -5,7 +5,7 @@
 // asks the driver to describe each parameter (getColSizeAndPrecision), allocates its binder's
 // buffers and length indicators anew, copies every result value into a Poco::Dynamic::Var
 // column and frees it all again in reset(): together with the malloc it causes, about 10-15 %
-// of the host's CPU per order on PostgreSQL by perf (docs/performance.md, "Plugin statements
+// of the host's CPU per order on PostgreSQL by perf (docs/performance.md, "Kept statements
 // without Poco::Data"). Here a run is SQLBindParameter per value (in the process), SQLExecute
 // (the round trip) and SQLGetData per value into one reused buffer.
 //
@@ -27,17 +27,14 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include <Poco/Data/Session.h>
 
 #include "host/store/PreparedStatements.h"
+#include "host/store/SqlValue.h"
 
 namespace orderhost::store {
-
-// A value bound to one `?`: null, integer, boolean or text.
-using SqlValue = std::variant<std::nullptr_t, std::int64_t, bool, std::string>;
 
 // One result column as the driver describes it after a run.
 struct OdbcColumn {
