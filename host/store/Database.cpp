@@ -88,7 +88,7 @@ Database::Database(const std::string& connectionString, DatabaseOptions options)
         Dialect::applyDefaults(dialect_.backend(), connection_);
         statementUndo_ = Dialect::statementUndo(dialect_.backend(), connection_);
         keepsStatements_ =
-            dialect_.backend() == Backend::PostgreSQL && connection_.get("UseServerSidePrepare").value_or("1") != "0";
+            dialect_.backend() == Backend::SQLite || connection_.get("UseServerSidePrepare").value_or("1") != "0";
         masked_ = connection_.masked();
         openPool();
     } catch (...) {

@@ -65,7 +65,7 @@ public:
     // What undoes a failed statement inside a transaction on this database's driver settings.
     StatementUndo statementUndo() const { return statementUndo_; }
     // Whether the store keeps its hot statements prepared per connection (OrderStatements.h):
-    // PostgreSQL, unless the connection string turns server-side prepare off
+    // always on SQLite; on PostgreSQL unless the connection string turns server-side prepare off
     // (UseServerSidePrepare=0: psqlODBC then reports a kept UPDATE's row count wrongly on its
     // second execution, docs/performance.md, and a fencing UPDATE must count right).
     bool keepsStatements() const { return keepsStatements_; }

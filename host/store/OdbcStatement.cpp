@@ -90,7 +90,16 @@ void OdbcStatement::execute(const std::vector<SqlValue>& values) {
             throw ConnectionLost("the connection is dead: " + failure.displayText());
         throw failure;
     }
+    noData_ = rc == SQL_NO_DATA;
     describe();
+}
+
+std::int64_t OdbcStatement::rowsChanged() {
+    if (noData_) return 0;
+    SQLLEN count = 0;
+    if (!SQL_SUCCEEDED(SQLRowCount(handle_, &count)))
+        throw Poco::Data::ODBC::StatementException(handle_, "SQLRowCount(" + sql_ + ")");
+    return count < 0 ? 0 : static_cast<std::int64_t>(count);
 }
 
 // Asked after every run: psqlODBC answers from the result it holds (no round trip), and a

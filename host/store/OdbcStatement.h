@@ -59,6 +59,9 @@ public:
     // columns() describes the result (empty for a statement without rows).
     void execute(const std::vector<SqlValue>& values);
     const std::vector<OdbcColumn>& columns() const { return columns_; }
+    // The rows the last run's INSERT/UPDATE/DELETE changed (SQLRowCount: no round trip; the
+    // store counts this way on SQLite, OrderStatements.h). Ask before close().
+    std::int64_t rowsChanged();
     // The next row's values as the driver's text (nullopt for NULL); false after the last row.
     bool fetch(std::vector<std::optional<std::string>>& row);
     // Ends this run's result so the next execute() runs anew. Never throws.
@@ -76,7 +79,8 @@ private:
     std::vector<std::int64_t> integers_;
     std::vector<unsigned char> booleans_;
     std::vector<SQLLEN> indicators_;
-    std::string buffer_;  // SQLGetData's target, reused from value to value
+    std::string buffer_;   // SQLGetData's target, reused from value to value
+    bool noData_ = false;  // SQLExecute said SQL_NO_DATA: a searched UPDATE/DELETE changed nothing
 };
 
 // The statement kept under `key` on `session`'s connection (PreparedStatements), prepared on

@@ -65,8 +65,8 @@ bool OrderStore::renewLease(const std::string& id, const std::string& owner, int
     const std::string op = "renew lease on order " + shown(id);
     if (db_.keepsStatements()) {
         // One statement, prepared once per session: atomic in autocommit.
-        const std::optional<bool> kept =
-            db_.withSession(op, [&](Session& s) { return orderstatements::renewLease(s, id, owner, epoch, untilMs); });
+        const std::optional<bool> kept = db_.withSession(
+            op, [&](Session& s) { return orderstatements::renewLease(s, db_.backend(), id, owner, epoch, untilMs); });
         if (kept) {
             db_.noteCommitted();
             return *kept;

@@ -1,15 +1,19 @@
-// OrderStore's hot statements on PostgreSQL, prepared once per pooled connection
-// (PreparedStatements) and run with direct ODBC calls (OdbcStatement): a step's checkpoint (the guarded order UPDATE
-// and the step-run INSERT), the order INSERT, the lease renewal and the read of an order's step runs. Call them on
-// PostgreSQL only. Each returns nullopt when `session` keeps no prepared statements (a session that is not a pool's):
-// the caller then runs the same SQL prepared per call, as it does on SQLite.
+// OrderStore's hot statements, prepared once per pooled connection (PreparedStatements) and
+// run with direct ODBC calls (OdbcStatement): a step's checkpoint (the guarded order UPDATE and
+// the step-run INSERT), the order INSERT, the lease renewal and the read of an order's step
+// runs. Each returns nullopt when `session` keeps no prepared statements (a session that is not
+// a pool's, or a database opened with UseServerSidePrepare=0): the caller then runs the same SQL
+// prepared per call through Poco::Data.
 //
-// Why PostgreSQL only: there each prepare costs a Parse/Describe round trip and a DEALLOCATE
-// (docs/performance.md, "The statement path"). SQLite prepares in the process, and its text
-// parameters over 255 bytes must be bound as a CLOB per call (Dialect::bindText).
+// Why: on PostgreSQL each prepare costs a Parse/Describe round trip and a DEALLOCATE
+// (docs/performance.md, "The statement path"); on SQLite, which prepares in the process, the
+// prepare (sqlite3_prepare) and Poco's per-call work were the host's largest CPU items ("Kept
+// statements on SQLite"). Text is bound with its length, so the CLOB detour Poco needs on
+// SQLite for values over 255 bytes (Dialect::bindText) is not needed here.
 //
-// The SQL is the same on both paths (the kSql constants below); a changed-row check is the
-// statement wrapped in a CTE counting its RETURNING rows, as Dialect::changesOneRow does.
+// The SQL is the same on both paths (the kSql constants below). A changed-row check is, on
+// PostgreSQL, the statement wrapped in a CTE counting its RETURNING rows (as
+// Dialect::changesOneRow does) and, on SQLite, the driver's row count (SQLRowCount).
 #pragma once
 
 #include <optional>
@@ -30,14 +34,15 @@ extern const std::string kStepRunInsertSql;
 extern const std::string kOrderInsertSql;
 extern const std::string kRenewLeaseSql;
 
-std::optional<bool> updateCheckpoint(Poco::Data::Session&, const OrderRecord& updated, const std::string& expectedState,
-                                     const std::string& expectedOwner, int64_t expectedEpoch);
+std::optional<bool> updateCheckpoint(Poco::Data::Session&, Backend, const OrderRecord& updated,
+                                     const std::string& expectedState, const std::string& expectedOwner,
+                                     int64_t expectedEpoch);
 // false when not kept (the caller inserts per call); throws what the INSERT throws.
 bool appendStepRun(Poco::Data::Session&, const StepRunRecord&);
-std::optional<bool> insertOrder(Poco::Data::Session&, const OrderRecord&);
+std::optional<bool> insertOrder(Poco::Data::Session&, Backend, const OrderRecord&);
 // An order's step runs in seq order (OrderStore::stepRuns: the reply and GET read them).
 std::optional<std::vector<StepRunRecord>> stepRuns(Poco::Data::Session&, const std::string& orderId);
-std::optional<bool> renewLease(Poco::Data::Session&, const std::string& id, const std::string& owner, int64_t epoch,
-                               int64_t untilMs);
+std::optional<bool> renewLease(Poco::Data::Session&, Backend, const std::string& id, const std::string& owner,
+                               int64_t epoch, int64_t untilMs);
 
 }  // namespace orderhost::store::orderstatements

@@ -63,7 +63,7 @@ InsertResult OrderStore::insertOrder(const OrderRecord& o, const std::string& qu
         // One statement, prepared once per session: atomic in autocommit, so no BEGIN and
         // COMMIT round trips around it.
         const std::optional<bool> kept =
-            db_.withSession(op, [&](Session& s) { return orderstatements::insertOrder(s, o); });
+            db_.withSession(op, [&](Session& s) { return orderstatements::insertOrder(s, db_.backend(), o); });
         if (kept) {
             db_.noteCommitted();
             return *kept ? InsertResult::Inserted : InsertResult::DuplicateRef;
@@ -262,7 +262,7 @@ bool OrderStore::updateIfState(Session& s, const OrderRecord& u, const std::stri
     db_.noteOrderRowWritten();
     if (db_.keepsStatements())
         if (const std::optional<bool> kept = orderstatements::updateCheckpoint(
-                s, u, expectedState, guard.expectedLeaseOwner, guard.expectedLeaseEpoch))
+                s, db_.backend(), u, expectedState, guard.expectedLeaseOwner, guard.expectedLeaseEpoch))
             return *kept;
     const std::string& sql = orderstatements::kCheckpointUpdateSql;
     return db_.dialect().changesOneRow(s, sql, [&](Statement& st) {

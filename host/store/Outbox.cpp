@@ -3,6 +3,7 @@
 #include <Poco/Data/Statement.h>
 
 #include "host/store/Database.h"
+#include "host/store/OdbcStatement.h"
 #include "host/store/PreparedStatements.h"
 
 #include <memory>
@@ -27,18 +28,10 @@ void checkEvent(const OutboxEvent& e) {
         throw StoreError("orderhost store: append outbox event '" + e.type.substr(0, 64) + "' failed: " + problem);
 }
 
-// The insert kept prepared on its connection (PostgreSQL: PreparedStatements.h), its values
-// bound by reference to `event`.
-constexpr char kKeptOutboxInsert[] = "outbox insert";
-struct KeptOutboxInsert : PreparedStatements::Entry {
-    explicit KeptOutboxInsert(Session& s) : statement(s) {
-        statement << "INSERT INTO outbox (order_id, event_type, payload, created_at) VALUES (?, ?, "
-                  << Dialect::textParam() << ", ?)",
-            use(event.orderId), use(event.type), use(event.payloadJson), use(event.createdAtMs);
-    }
-    OutboxEvent event;
-    Statement statement;
-};
+constexpr char kKeptOutboxInsert[] = "odbc:outbox insert";
+const std::string kOutboxInsertSql =
+    std::string("INSERT INTO outbox (order_id, event_type, payload, created_at) VALUES (?, ?, ") +
+    Dialect::textParam() + ", ?)";
 
 }  // namespace
 
@@ -47,18 +40,17 @@ void appendOutboxEvents(Session& session, const Database& db, const std::vector<
     PreparedStatements* kept = db.keepsStatements() ? PreparedStatements::of(session) : nullptr;
     for (const OutboxEvent& e : events) {
         if (kept != nullptr) {
-            auto& insert = kept->get<KeptOutboxInsert>(kKeptOutboxInsert,
-                                                       [&] { return std::make_unique<KeptOutboxInsert>(session); });
-            insert.event = e;
-            kept->execute(kKeptOutboxInsert, insert.statement);
+            // Prepared once per connection (OdbcStatement.h): events are written with every
+            // checkpoint that publishes one.
+            OdbcStatement& insert = keptOdbcStatement(*kept, session, kKeptOutboxInsert, kOutboxInsertSql);
+            runKeptOdbc(*kept, kKeptOutboxInsert, insert,
+                        {e.orderId, e.type, e.payloadJson, static_cast<std::int64_t>(e.createdAtMs)},
+                        [](const std::vector<std::optional<std::string>>&) {});
             continue;
         }
-        const Dialect& dialect = db.dialect();
         Statement st(session);
-        st << "INSERT INTO outbox (order_id, event_type, payload, created_at) VALUES (?, ?, " << Dialect::textParam()
-           << ", ?)",
-            bind(e.orderId), bind(e.type);
-        dialect.bindText(st, e.payloadJson);
+        st << kOutboxInsertSql, bind(e.orderId), bind(e.type);
+        db.dialect().bindText(st, e.payloadJson);
         st, bind(e.createdAtMs);
         st.execute();
     }
