@@ -16,6 +16,12 @@ What it does, per backend:
      invoice and credit-note numbers gapless, invoices of undone orders credited, the gateway's
      ledger equal to what the orders say was captured, each authorization once, stock equal to
      its ledger and its allocations, no reservation left by an undone order.
+With --chain place-custom every 4th order also has a made-to-order line (TABLE-OAK, every 12th
+two), and a factory thread plays the ERP's factory: it reports the work orders of the orders
+waiting for work_order_progress (some first in progress, every 10th custom order's first one
+failed), repeats some of its signals on purpose, and the checks add the work orders (one per
+custom line, numbered WO-000001... without a gap, none left open on an undone order, each
+work_order.* event once).
 Exit status 0 when every check holds, 1 otherwise (the failed checks are printed).
 """
 import argparse
@@ -34,6 +40,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import chaos_checks  # noqa: E402
+from chaos_factory import Factory  # noqa: E402
+from chaos_simulators import Simulator, SmtpSink  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNNING_STATES = ("received", "in_progress", "compensating", "retry_wait")
@@ -44,31 +52,6 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-class Simulator:
-    """A simulator from scripts/simulators/ on a free port (it prints 'listening on HOST:PORT')."""
-
-    def __init__(self, script, folder, extra=()):
-        self.log = open(os.path.join(folder, os.path.basename(script) + ".log"), "w")
-        self.process = subprocess.Popen(
-            [sys.executable, os.path.join(ROOT, "scripts/simulators", script), "--port", "0", *extra],
-            stdout=subprocess.PIPE, stderr=self.log, text=True)
-        line = self.process.stdout.readline()
-        match = re.search(r":(\d+)\s*$", line)
-        if not match:
-            raise RuntimeError(f"{script} did not say its port: {line!r}")
-        self.port = int(match.group(1))
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def get(self, path):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        connection.request("GET", path)
-        return json.loads(connection.getresponse().read())
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(10)
 
 
 class Host:
@@ -107,35 +90,20 @@ class Host:
             self.process.terminate()
             self.process.wait(60)
 
-    def request(self, method, path, body=None, timeout=60):
+    def request(self, method, path, body=None, timeout=60, headers=None, reply_headers=None):
+        """(status, body); the reply's headers into `reply_headers` (a dict) when given."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
-            headers = {"Content-Type": "application/json"} if body is not None else {}
-            connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+            sent = {"Content-Type": "application/json"} if body is not None else {}
+            sent.update(headers or {})
+            connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=sent)
             reply = connection.getresponse()
-            return reply.status, reply.read()
+            data = reply.read()
+            if reply_headers is not None:
+                reply_headers.update({k.lower(): v for k, v in reply.getheaders()})
+            return reply.status, data
         finally:
             connection.close()
-
-
-class SmtpSink:
-    """scripts/simulators/smtp_sink.py on free ports (it prints 'smtp HOST:PORT http HOST:PORT')."""
-
-    def __init__(self, folder):
-        self.log = open(os.path.join(folder, "smtp_sink.log"), "w")
-        self.process = subprocess.Popen(
-            # Debian's interpreter: python3-aiosmtpd is installed for it (tests/support/SmtpSink.cpp).
-            ["/usr/bin/python3", os.path.join(ROOT, "scripts/simulators/smtp_sink.py"), "--port", "0", "--http-port", "0"],
-            stdout=subprocess.PIPE, stderr=self.log, text=True)
-        line = self.process.stdout.readline()
-        match = re.search(r"smtp 127\.0\.0\.1:(\d+) http 127\.0\.0\.1:(\d+)", line)
-        if not match:
-            raise RuntimeError(f"smtp_sink.py did not say its ports: {line!r}")
-        self.smtp_port, self.port = int(match.group(1)), int(match.group(2))
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(10)
 
 
 def write_chains(chains, simulators, host_port):
@@ -154,13 +122,33 @@ def write_chains(chains, simulators, host_port):
             text = text.replace(demo, real)
         # A thousand times the demo's stock, so that most orders find stock and run every step.
         text = re.sub(r"on_hand: (\d+)", lambda m: f"on_hand: {int(m.group(1)) * 1000}", text)
+        if name == "place-custom.yaml":
+            # A table alone (890.00) is over the default limit (500.00): the made-to-order
+            # customers get 1,000,000.00 each, so that their orders reach the factory.
+            limits = "".join(f"        {customer}: 100000000\n" for customer in MTO_CUSTOMERS)
+            text, found = re.subn(r"(\n\s*limits:[^\n]*\n)", lambda m: m.group(1) + limits, text, count=1)
+            if not found:
+                raise RuntimeError("place-custom.yaml: no credit 'limits:' to add the chaos customers to")
         open(path, "w").write(text)
+
+
+MTO_CUSTOMERS = [f"CHAOS-MTO-{i:02d}" for i in range(50)]
+CUSTOM_SPECS = ({"finish": "oiled", "legs": 4}, {"finish": "lacquered", "legs": 3, "width_mm": 1600})
+
+
+def has_custom_line(n, chain):
+    return chain == "place-custom" and n % 4 == 0
+
 
 
 def order_body(n, rng, chain="place-order"):
     """Order n: 300 customers on the default limit (500.00; unpaid invoices count against it, so
     some orders wait for credit approval); every 7th card-paid; every 11th the demo's C-200.
-    On place-goods with a shipping address and an e-mail address (every step runs)."""
+    On place-goods and place-custom with a shipping address and an e-mail address (every step
+    runs). On place-custom every 4th order also has a custom line (TABLE-OAK, 1 or 2, with its
+    specification in attributes.specs as tests/e2e/ComposedChainsE2ETest.cpp sends it; every
+    8th first in the order, else last), every 12th a second one; those orders are of customers
+    with a large limit of their own (write_chains)."""
     customer = "C-200" if n % 11 == 0 else f"CHAOS-{n % 300:03d}"
     lines = [{"sku": "BOLT-M8", "quantity": rng.randint(1, 40)}]
     if n % 3 == 0:
@@ -171,6 +159,22 @@ def order_body(n, rng, chain="place-order"):
             "customer": {"id": customer, "name": "Chaos Customer"}, "lines": lines}
     if n % 7 == 0:
         body["attributes"] = {"card_token": "tok_visa"}
+    if has_custom_line(n, chain):
+        body["customer"]["id"] = MTO_CUSTOMERS[n % len(MTO_CUSTOMERS)]
+        tables = 2 if n % 12 == 0 else 1
+        for k in range(tables):
+            line = {"sku": "TABLE-OAK", "quantity": rng.randint(1, 2), "unit_price": 89000, "kind": "custom",
+                    "description": "Oak table"}
+            if n % 8 == 0 and k == 0:
+                lines.insert(0, line)
+            else:
+                lines.append(line)
+        specs, k = {}, 0
+        for i, line in enumerate(lines):
+            if line.get("kind") == "custom":
+                specs[str(i)] = CUSTOM_SPECS[k % len(CUSTOM_SPECS)]
+                k += 1
+        body.setdefault("attributes", {})["specs"] = specs
     if chain != "place-order":
         body["chain"] = chain
         body["customer"]["email"] = f"chaos-{n % 300:03d}@example.com"
@@ -265,7 +269,7 @@ def run_clients(host, args, rng, posted, cancels, stop_time, answers):
     return threads
 
 
-def settle(host, db, timeout_s, carrier=None):
+def settle(host, db, timeout_s, carrier=None, factory=None):
     """Waits until no order is mid-chain (the host recovers and finishes them) and, with a
     carrier, until its schedule has advanced every shipment (picked up and delivered every one
     not cancelled) and no order waits for a tracking callback any more. Callbacks still being
@@ -289,16 +293,17 @@ def main():
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
-    parser.add_argument("--chain", choices=["place-order", "place-goods"], default="place-order",
+    parser.add_argument("--chain", choices=["place-order", "place-goods", "place-custom"], default="place-order",
                         help="place-goods: also the carrier (picking up and delivering by its own schedule) "
-                             "and the SMTP listener")
+                             "and the SMTP listener; place-custom: the same, custom lines on every 4th order "
+                             "and a factory thread that reports their work orders")
     parser.add_argument("--outage-s", type=int, default=0,
                         help="postgres: also stop the database server for this many seconds mid-run")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     folder = tempfile.mkdtemp(prefix=f"orderhost-chaos-{args.backend}-")
     simulators = {"payment": Simulator("payment_gateway.py", folder, ["--db", os.path.join(folder, "gateway.db")])}
-    if args.chain == "place-goods":  # picked up and delivered by the carrier's own schedule
+    if args.chain in ("place-goods", "place-custom"):  # picked up and delivered by the carrier's own schedule
         simulators["carrier"] = Simulator("carrier.py", folder, [
             "--db", os.path.join(folder, "carrier.db"), "--callback-interval-ms", "200",
             "--schedule", "picked_up=300,in_transit=600,delivered=900"])
@@ -318,6 +323,10 @@ def main():
     stop_time = started + 3600
     answers = Answers()
     threads = run_clients(host, args, rng, posted, cancels, stop_time, answers)
+    factory = None
+    if args.chain == "place-custom":
+        factory = Factory(host, args.seed + 1)
+        factory.thread.start()
     if args.outage_s and args.backend == "postgres":
         outage = threading.Thread(target=run_outage, args=(args, answers, posted))
         outage.start()
@@ -339,18 +348,25 @@ def main():
         host.kill()
         host.start()
         time.sleep(rng.uniform(0.05, 0.3))
-    settled = settle(host, db, 300, simulators.get("carrier"))
+    settled = settle(host, db, 300, simulators.get("carrier"), factory)
     elapsed = time.time() - started
+    if factory is not None:
+        factory.stop.set()
+        factory.thread.join(90)
     failures = chaos_checks.run_all(db, posted, cancels, simulators, args)
     if not settled:
-        failures.insert(0, "orders still mid-chain (or waiting for the carrier's tracking) 300 s after the last "
-                           "order was posted")
+        failures.insert(0, "orders still mid-chain (or waiting for the carrier's tracking, or the factory) 300 s "
+                           "after the last order was posted")
+    if factory is not None:
+        failures += [f"factory: {e}" for e in factory.errors]
     host.stop()
     for simulator in simulators.values():
         simulator.stop()
     states = db.query("SELECT state, count(*) FROM orders GROUP BY state ORDER BY state")
     print(f"chaos {args.backend}: {len(posted)} orders, {len(cancels)} cancel requests, {host.kills} SIGKILLs, "
           f"{elapsed:.0f} s; states: " + ", ".join(f"{s} {c}" for s, c in states) + f"; answers: {answers.counts}")
+    if factory is not None:
+        print(f"factory signals: {dict(sorted(factory.stats.items()))}")
     for failure in failures:
         print(f"  FAILED: {failure}")
     print(f"chaos {args.backend}: {'all checks hold' if not failures else f'{len(failures)} check(s) failed'}"

@@ -5,6 +5,7 @@
 # Figures: docs/reliability.md.
 #
 # Usage: scripts/chaos.sh [sqlite|postgres|both] [--orders N] [--kills K] [--clients C] [--seed S]
+#          [--outage-s S] [--chain place-goods|place-custom]
 #   defaults: both backends, 2000 orders, 20 SIGKILLs, 8 clients.
 set -euo pipefail
 cd "$(dirname "$0")/.."

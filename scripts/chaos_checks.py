@@ -186,6 +186,143 @@ def check_shipments(simulators, docs):
     return failures
 
 
+def custom_lines(document):
+    """{line index: line} of the order's lines of kind "custom"."""
+    return {i: line for i, line in enumerate(document.get("lines") or [])
+            if isinstance(line, dict) and line.get("kind") == "custom"}
+
+
+WORK_ORDER_EVENTS = {"completed": "work_order.completed", "failed": "work_order.failed",
+                     "cancelled": "work_order.cancelled"}
+
+
+def check_work_orders(db, docs):
+    """The manufacturing plugin (place-custom): work orders and their numbering.
+
+    - every work order belongs to a stored order's custom line (same SKU and quantity), and
+      its number is its series' prefix and counter;
+    - numbers 1..n per series without a gap or a repeat (a rolled-back step takes no number),
+      manufacturing_series.next_number right after them;
+    - a completed order, or one whose /manufacturing says completed, has exactly one completed
+      work order per custom line (all made: quantity_done = quantity), none more after kills;
+    - no work order left open or in progress unless its order still waits for the factory
+      (and at the end none waits: the factory reported every one), so none on an undone order;
+    - a cancelled work order has a reason and belongs to an order that was undone (or is being
+      undone); a cancelled order's open ones were cancelled by the host's undo ("compensation",
+      docs/plugins.md: the cancel chain's safety net finds nothing open); a failed one only on
+      a rejected order, its siblings cancelled "sibling_failed";
+    - the order document's /manufacturing/work_orders names the same work orders with the same
+      statuses as the table;
+    - the outbox (the factory learns of work orders through it): one work_order.created per
+      work order, and one work_order.completed / failed / cancelled for one in that status,
+      none otherwise (repeated signals and replayed steps after a SIGKILL emit nothing twice)."""
+    if not db.has_table("manufacturing_work_orders"):
+        return []
+    failures = []
+    orders = {row[0]: (row[1], row[2] or "", row[3] or "")
+              for row in db.query("SELECT id, state, awaiting_signal, compensate_to FROM orders")}
+    waiting = [order_id for order_id, (state, signal, _) in orders.items()
+               if state == "on_hold" and signal == "work_order_progress"]
+    if waiting:
+        failures.append(f"{len(waiting)} order(s) still wait for the factory (work_order_progress) at the end, "
+                        f"e.g. {waiting[:3]}")
+    rows = db.query("SELECT work_order, series, number, order_id, line_index, sku, quantity, quantity_done, status,"
+                    " cancel_reason FROM manufacturing_work_orders ORDER BY series, number")
+    by_order = {}
+    numbers = {}
+    for work_order, series, number, order_id, line, sku, quantity, done, status, reason in rows:
+        number, line, quantity, done, reason = int(number), int(line), int(quantity), int(done), reason or ""
+        by_order.setdefault(order_id, {})[line] = (work_order, sku, quantity, done, status, reason)
+        numbers.setdefault(series, []).append(number)
+        if not (work_order.startswith(series) and work_order[len(series):].isdigit()
+                and int(work_order[len(series):]) == number):
+            failures.append(f"work order {work_order}: number {number} of series {series} does not match its name")
+        state, document = docs.get(order_id, ("missing", {}))
+        custom = custom_lines(document)
+        if line not in custom:
+            failures.append(f"work order {work_order} of order {order_id} ({state}) is for line {line}, which is "
+                            "not a custom line of that order")
+        elif custom[line].get("sku") != sku or int(custom[line].get("quantity", -1)) != quantity:
+            failures.append(f"work order {work_order}: {sku} x {quantity}, but line {line} of order {order_id} is "
+                            f"{custom[line].get('sku')} x {custom[line].get('quantity')}")
+        if status not in ("open", "in_progress", "completed", "failed", "cancelled"):
+            failures.append(f"work order {work_order} has the unknown status {status!r}")
+        if status == "completed" and done != quantity:
+            failures.append(f"work order {work_order} is completed with {done} of {quantity} done")
+        order_state, signal, compensate_to = orders.get(order_id, ("missing", "", ""))
+        if status in ("open", "in_progress") and not (order_state == "on_hold" and signal == "work_order_progress"):
+            failures.append(f"work order {work_order} is still {status}, but its order {order_id} is {order_state}"
+                            f"{' (awaiting ' + signal + ')' if signal else ''}")
+        undone = order_state in FINAL_UNDONE or compensate_to
+        if status == "cancelled":
+            if not reason:
+                failures.append(f"work order {work_order} is cancelled without a cancel_reason")
+            if not undone:
+                failures.append(f"work order {work_order} is cancelled ({reason}), but its order {order_id} is "
+                                f"{order_state}")
+            if order_state == "cancelled" and reason != "compensation":
+                failures.append(f"work order {work_order} of cancelled order {order_id} was cancelled with reason "
+                                f"{reason!r}, not by the host's undo ('compensation')")
+        if status == "failed" and not (order_state == "rejected" or compensate_to == "rejected"):
+            failures.append(f"work order {work_order} failed, but its order {order_id} is {order_state}")
+    for series, taken in numbers.items():
+        if taken != list(range(1, len(taken) + 1)):
+            gaps = sorted(set(range(1, max(taken) + 1)) - set(taken))
+            repeats = sorted({n for n in taken if taken.count(n) > 1})
+            failures.append(f"work orders of series {series}: {len(taken)} numbers from {min(taken)} to {max(taken)}"
+                            f" (missing {gaps[:5]}, repeated {repeats[:5]})")
+    if db.has_table("manufacturing_series"):
+        for series, next_number in db.query("SELECT series, next_number FROM manufacturing_series"):
+            issued = max(numbers.get(series, [0]))
+            if int(next_number) != issued + 1:
+                failures.append(f"manufacturing_series {series}: next_number {next_number} after {issued} issued")
+    for order_id, (state, document) in docs.items():
+        custom = custom_lines(document)
+        made = by_order.get(order_id, {})
+        manufacturing = document.get("manufacturing") if isinstance(document.get("manufacturing"), dict) else None
+        if custom and (state == "completed" or (manufacturing or {}).get("status") == "completed"):
+            if set(made) != set(custom) or any(w[4] != "completed" for w in made.values()):
+                failures.append(f"order {order_id} is {state} (manufacturing {(manufacturing or {}).get('status')}) "
+                                f"with custom lines {sorted(custom)}, but its work orders are "
+                                f"{ {line: (w[0], w[4]) for line, w in sorted(made.items())} }")
+        if failed := [w for w in made.values() if w[4] == "failed"]:
+            for w in made.values():
+                if w[4] == "cancelled" and w[5] != "sibling_failed":
+                    failures.append(f"order {order_id}: {failed[0][0]} failed, but sibling {w[0]} was cancelled "
+                                    f"with reason {w[5]!r}")
+        if manufacturing is not None and isinstance(manufacturing.get("work_orders"), list):
+            in_document = {(w.get("work_order"), w.get("line"), w.get("status")) for w in manufacturing["work_orders"]}
+            in_table = {(w[0], line, w[4]) for line, w in made.items()}
+            if in_document != in_table:
+                failures.append(f"order {order_id} ({state}): /manufacturing/work_orders {sorted(in_document)} != "
+                                f"the table's {sorted(in_table)}")
+        elif made and state not in FINAL_UNDONE:
+            failures.append(f"order {order_id} ({state}) has work orders but no /manufacturing in its document")
+    if db.has_table("outbox"):
+        events = {}
+        for event_type, payload in db.query("SELECT event_type, payload FROM outbox WHERE event_type LIKE 'work_order.%'"):
+            data = (json.loads(payload) or {}).get("data") or {}
+            key = (data.get("work_order"), event_type)
+            events[key] = events.get(key, 0) + 1
+        statuses = {}
+        for lines in by_order.values():
+            for w in lines.values():
+                statuses[w[0]] = w[4]
+        for (work_order, event_type), count in sorted(events.items(), key=lambda e: (str(e[0][0]), e[0][1])):
+            if work_order not in statuses:
+                failures.append(f"{count} {event_type} event(s) for {work_order}, which is not in the table")
+        for work_order, status in statuses.items():
+            expected = {"work_order.created": 1}
+            for name, event_type in WORK_ORDER_EVENTS.items():
+                expected[event_type] = 1 if status == name else 0
+            for event_type, want in expected.items():
+                got = events.get((work_order, event_type), 0)
+                if got != want:
+                    failures.append(f"work order {work_order} ({status}): {got} {event_type} event(s), "
+                                    f"expected {want}")
+    return failures
+
+
 def run_all(db, posted, cancels, simulators, args):
     docs = documents(db)
     failures = check_orders(db, posted)
@@ -194,4 +331,5 @@ def run_all(db, posted, cancels, simulators, args):
     failures += check_payments(simulators, docs)
     failures += check_stock(db, docs)
     failures += check_shipments(simulators, docs)
+    failures += check_work_orders(db, docs)
     return failures

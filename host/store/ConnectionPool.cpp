@@ -140,7 +140,12 @@ public:
 
     Poco::SharedPtr<Poco::Data::StatementImpl> createStatementImpl() override { return impl()->createStatementImpl(); }
     void open(const std::string& connect) override { impl()->open(connect); }
-    void close() override { impl()->close(); }  // given back closed: not reused
+    void close() override {  // given back closed: not reused
+        // The kept statements first: with one still allocated, SQLite's driver cannot close the
+        // database ("unfinished statements") and the connection would leak.
+        if (statements_) statements_->forgetPrefix("");
+        impl()->close();
+    }
     bool isConnected() const override { return impl()->isConnected(); }
     bool isGood() const override { return impl()->isGood(); }
     void setConnectionTimeout(std::size_t timeout) override { impl()->setConnectionTimeout(timeout); }

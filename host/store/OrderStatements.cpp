@@ -55,10 +55,12 @@ std::int64_t runChanging(Backend backend, PreparedStatements& set, const std::st
                          const std::string& sql, const std::vector<SqlValue>& values) {
     if (backend == Backend::PostgreSQL) {
         std::int64_t changed = -1;
-        runKeptOdbc(
-            set, key,
-            keptOdbcStatement(set, s, key, "WITH changed AS (" + sql + " RETURNING 1) SELECT COUNT(*) FROM changed"),
-            values, [&](const std::vector<std::optional<std::string>>& row) { changed = odbcInteger(row.at(0), -1); });
+        OdbcStatement& counted = set.get<OdbcStatement>(key, [&] {  // the text is built once per connection
+            return std::make_unique<OdbcStatement>(
+                s, "WITH changed AS (" + sql + " RETURNING 1) SELECT COUNT(*) FROM changed");
+        });
+        runKeptOdbc(set, key, counted, values,
+                    [&](const std::vector<std::optional<std::string>>& row) { changed = odbcInteger(row.at(0), -1); });
         if (changed < 0) throw Poco::Data::DataException("a counted statement returned no count: " + key);
         return changed;
     }

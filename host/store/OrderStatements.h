@@ -6,9 +6,10 @@
 // prepared per call through Poco::Data.
 //
 // Why: on PostgreSQL each prepare costs a Parse/Describe round trip and a DEALLOCATE
-// (docs/performance.md, "The statement path"); on SQLite, which prepares in the process, the
-// prepare (sqlite3_prepare) and Poco's per-call work were the host's largest CPU items ("Kept
-// statements on SQLite"). Text is bound with its length, so the CLOB detour Poco needs on
+// (docs/performance.md, "The statement path"); on SQLite, Poco's per-call work, a second
+// statement (SELECT changes()) per guarded write and BEGIN/COMMIT around single statements
+// ("Kept statements on SQLite"; the SQLite driver keeps only SELECTs compiled, it compiles a
+// write at each execute). Text is bound with its length, so the CLOB detour Poco needs on
 // SQLite for values over 255 bytes (Dialect::bindText) is not needed here.
 //
 // The SQL is the same on both paths (the kSql constants below). A changed-row check is, on

@@ -28,7 +28,7 @@ void checkEvent(const OutboxEvent& e) {
         throw StoreError("orderhost store: append outbox event '" + e.type.substr(0, 64) + "' failed: " + problem);
 }
 
-constexpr char kKeptOutboxInsert[] = "odbc:outbox insert";
+const std::string kKeptOutboxInsert = "odbc:outbox insert";
 const std::string kOutboxInsertSql =
     std::string("INSERT INTO outbox (order_id, event_type, payload, created_at) VALUES (?, ?, ") +
     Dialect::textParam() + ", ?)";

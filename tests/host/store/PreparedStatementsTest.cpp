@@ -28,9 +28,11 @@ int plansStartingWith(Database& db, const std::string& prefix) {
 // Whether the one pooled connection keeps the store's statement `key` (OrderStatements.cpp) and,
 // on PostgreSQL, the server holds exactly one plan for it (SQL starting with `sqlPrefix`).
 bool keptOnce(Database& db, const std::string& key, const std::string& sqlPrefix) {
-    Poco::Data::Session s = db.session();
-    PreparedStatements* kept = PreparedStatements::of(s);
-    if (kept == nullptr || !kept->has(key)) return false;
+    {
+        Poco::Data::Session s = db.session();  // back to the pool before plansStartingWith takes it
+        PreparedStatements* kept = PreparedStatements::of(s);
+        if (kept == nullptr || !kept->has(key)) return false;
+    }
     return db.backend() != Backend::PostgreSQL || plansStartingWith(db, sqlPrefix) == 1;
 }
 
