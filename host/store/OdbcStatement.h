@@ -1,7 +1,7 @@
 // A statement prepared once on its pooled connection and run with direct ODBC calls: bind,
 // SQLExecute, fetch each row's values as text, close the cursor.
 //
-// Why not a kept Poco::Data::Statement (PreparedStatements.h): on every run Poco's execute path
+// Why not a kept Poco::Data::Statement (as the store once kept): on every run Poco's execute path
 // asks the driver to describe each parameter (getColSizeAndPrecision), allocates its binder's
 // buffers and length indicators anew, copies every result value into a Poco::Dynamic::Var
 // column and frees it all again in reset(): together with the malloc it causes, about 10-15 %

@@ -25,13 +25,4 @@ void PreparedStatements::forgetAfterSchemaChange(std::string_view prefix) {
     forgetPrefix(prefix);
 }
 
-std::size_t PreparedStatements::execute(const std::string& key, Poco::Data::Statement& statement) {
-    try {
-        return statement.execute();
-    } catch (...) {
-        forget(key);  // frees `statement`: the caller must not touch its entry again
-        throw;
-    }
-}
-
 }  // namespace orderhost::store

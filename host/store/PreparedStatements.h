@@ -1,17 +1,15 @@
 // Statements prepared once on one pooled connection and executed again and again with new
-// values: the store's hot statements (a step's checkpoint, the order insert, a lease renewal).
+// values: the store's hot statements (a step's checkpoint, the order insert, a lease renewal)
+// and plugins' statements, each an OdbcStatement (OdbcStatement.h) kept under a key.
 //
-// Why: Poco prepares a Statement when it first executes it and frees it when it goes. On
-// psqlODBC that is, per statement, a Parse/Describe round trip for a named server-side plan
-// and its DEALLOCATE afterwards, on top of the Bind/Execute round trip that does the work
-// (measured in PostgreSQL's statement log: docs/performance.md). Kept, a statement costs its
-// Bind/Execute round trip only. Poco re-binds `use()` references on every execute (its binder
-// is reset in between), so an entry holds its statement together with the values it binds.
+// Why: a statement prepared per call costs, on psqlODBC, a Parse/Describe round trip for a
+// named server-side plan and its DEALLOCATE afterwards, on top of the Bind/Execute round trip
+// that does the work (measured in PostgreSQL's statement log: docs/performance.md). Kept, a
+// statement costs its Bind/Execute round trip only.
 //
-//   struct Renew : PreparedStatements::Entry { Poco::Int64 until = 0; ...; Poco::Data::Statement st; };
 //   if (PreparedStatements* kept = PreparedStatements::of(session)) {
-//       Renew& r = kept->get<Renew>("renew", [&] { return std::make_unique<Renew>(session); });
-//       r.until = untilMs; kept->execute("renew", r.st);
+//       OdbcStatement& renew = keptOdbcStatement(*kept, session, "renew", sql);
+//       runKeptOdbc(*kept, "renew", renew, {untilMs, id}, [](const auto&) {});
 //   }
 //
 // One set per connection, owned by the pool beside it: the statements are freed before their
@@ -27,13 +25,12 @@
 #include <unordered_map>
 
 #include <Poco/Data/Session.h>
-#include <Poco/Data/Statement.h>
 
 namespace orderhost::store {
 
 class PreparedStatements {
 public:
-    // What a caller keeps under a key: a statement and the values it binds by reference.
+    // What a caller keeps under a key (an OdbcStatement, or a handle: SimpleCommand.cpp).
     struct Entry {
         virtual ~Entry() = default;
     };
@@ -51,11 +48,6 @@ public:
         if (it == entries_.end()) it = entries_.emplace(key, make()).first;
         return static_cast<T&>(*it->second);
     }
-
-    // Executes `statement` (an entry's) and returns what Statement::execute returns. When it
-    // throws, the entry is forgotten: Poco leaves a statement that failed half-way in a state
-    // in which it refuses to execute again, so the next use prepares it anew.
-    std::size_t execute(const std::string& key, Poco::Data::Statement& statement);
 
     bool has(const std::string& key) const { return entries_.count(key) != 0; }
     void forget(const std::string& key) { entries_.erase(key); }
