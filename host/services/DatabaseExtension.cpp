@@ -59,6 +59,7 @@ store::Database& databaseFor(const oh_context& ctx, std::string_view datasource)
 // lock timeout: retryable); a describe that now succeeds means the cause went away by itself.
 StatementResult runInStepTransaction(store::StepTransaction& tx, std::string_view sql,
                                      const std::vector<StatementParam>& params) {
+    if (changesSchema(sql)) tx.noteSchemaChange();  // forgotten again when its transaction ends
     try {
         static thread_local TextMemo<bool> reads;
         return tx.runPluginStatement(

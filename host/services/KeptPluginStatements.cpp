@@ -13,6 +13,7 @@
 #include <variant>
 
 #include "host/document/JsonCodec.h"
+#include "host/services/ComputedColumns.h"
 #include "host/services/SqlText.h"
 #include "host/store/OdbcStatement.h"
 #include "host/store/PreparedStatements.h"
@@ -32,17 +33,27 @@ bool isIntegerText(const std::string& text) {
     return text.size() > digits && text.find_first_not_of("0123456789", digits) == std::string::npos;
 }
 
+// SQLite's driver reads a value as true when it starts with one of these (its getbool()), and
+// SQLite keeps text such as 'false' in a BOOLEAN column.
+bool sqliteTruth(const std::string& text) {
+    return !text.empty() && std::string_view("Yy123456789Tt").find(text[0]) != std::string_view::npos;
+}
+
 // One value as rowsAsJson (PluginStatement.cpp) writes what Poco extracted for such a column.
-void appendCell(std::string& out, const store::OdbcColumn& column, const std::string& text) {
+void appendCell(std::string& out, const store::OdbcColumn& column, const std::string& text, bool sqlite) {
     switch (column.type) {
         case SQL_BIT:  // "1", or "-1" with psqlODBC's TrueIsMinus1
-            out += text != "0" ? "true" : "false";
+            out += (sqlite ? sqliteTruth(text) : text != "0") ? "true" : "false";
             return;
         case SQL_TINYINT:
         case SQL_SMALLINT:
         case SQL_INTEGER:
         case SQL_BIGINT:
-            out += text;
+            // SQLite stores what it is given: text in an INTEGER column stays text, never bare.
+            if (isJsonNumber(text))
+                out += text;
+            else
+                document::appendJsonString(out, text);
             return;
         case SQL_NUMERIC:
         case SQL_DECIMAL:
@@ -54,9 +65,10 @@ void appendCell(std::string& out, const store::OdbcColumn& column, const std::st
         case SQL_REAL:
         case SQL_FLOAT:
         case SQL_DOUBLE: {
-            // psqlODBC writes the C locale's decimal point ("," if a plugin set another locale).
+            // psqlODBC writes the C locale's decimal point ("," if a plugin set another locale);
+            // SQLite's text is what was stored ('12,345' stays text).
             std::string number = text;
-            if (number.find('.') == std::string::npos) std::replace(number.begin(), number.end(), ',', '.');
+            if (!sqlite && number.find('.') == std::string::npos) std::replace(number.begin(), number.end(), ',', '.');
             double value = 0;
             const auto read = std::from_chars(number.data(), number.data() + number.size(), value);
             if (read.ec == std::errc() && read.ptr == number.data() + number.size())
@@ -82,7 +94,13 @@ void appendCell(std::string& out, const store::OdbcColumn& column, const std::st
 }
 
 // The rows of the run that just ended, as JSON, within the limits rowsAsJson applies.
-StatementResult readRows(store::OdbcStatement& statement, KeptShape shape) {
+//
+// On SQLite an expression's value (COUNT(*), a - b) is a JSON number when its text is one and a
+// string otherwise, as on the fresh path (ComputedColumns.h), whatever type the driver reports:
+// sqliteodbc guesses an untyped column's type from the first row of a statement's first run
+// and keeps that guess for every later run of the kept statement (a column first seen as 1.5
+// would read a later "007" as 7).
+StatementResult readRows(store::OdbcStatement& statement, KeptShape shape, bool sqlite) {
     StatementResult result;
     if (statement.columns().empty()) return result;
     std::vector<std::string> names;
@@ -90,6 +108,8 @@ StatementResult readRows(store::OdbcStatement& statement, KeptShape shape) {
         names.emplace_back();
         document::appendJsonString(names.back(), column.name);
     }
+    enum : char { Unknown, Expression, Stored };
+    std::vector<char> origin(names.size(), Unknown);
     std::string out = "[";
     std::vector<std::optional<std::string>> row;
     std::int64_t count = 0;
@@ -99,10 +119,20 @@ StatementResult readRows(store::OdbcStatement& statement, KeptShape shape) {
         out += count == 1 ? "{" : ",{";
         for (std::size_t c = 0; c < names.size(); ++c) {
             out.append(c == 0 ? "" : ",").append(names[c]).push_back(':');
-            if (row[c])
-                appendCell(out, statement.columns()[c], *row[c]);
-            else
+            const store::OdbcColumn& column = statement.columns()[c];
+            if (!row[c]) {
                 out += "null";
+                continue;
+            }
+            if (sqlite && origin[c] == Unknown) origin[c] = statement.isExpression(c) ? Expression : Stored;
+            if (origin[c] == Expression) {
+                if (isJsonNumber(*row[c]))
+                    out += *row[c];
+                else
+                    document::appendJsonString(out, *row[c]);
+                continue;
+            }
+            appendCell(out, column, *row[c], sqlite);
         }
         out.push_back('}');
         if (out.size() > OH_DB_MAX_RESULT_BYTES)
@@ -156,13 +186,17 @@ bool selectsStar(std::string_view sql) {
 std::optional<StatementResult> runKept(Poco::Data::Session& session, const store::Dialect& dialect,
                                        const std::string& sql, const std::vector<StatementParam>& params,
                                        KeptShape shape) {
-    // PostgreSQL only, as the store's hot statements: SQLite prepares in the process, so there
-    // is no round trip to save, and kept there they made orders slower (docs/performance.md).
-    if (dialect.backend() != store::Backend::PostgreSQL) return std::nullopt;
     store::PreparedStatements* kept = store::PreparedStatements::of(session);
     static thread_local TextMemo<bool> starMemo;
     if (kept == nullptr || starMemo.get(sql, [&] { return selectsStar(sql); })) return std::nullopt;
-    kept->forgetAfterSchemaChange(kPrefix);
+    if (kept->forgetAfterSchemaChange(kPrefix) && dialect.backend() == store::Backend::SQLite) {
+        // A SQLite connection prepares against the schema it read last, until a statement it
+        // runs finds the schema changed; the driver describes the columns at prepare and keeps
+        // that description. One read of the schema table first, so what is kept next is
+        // described as the tables are now.
+        int tables = 0;
+        session << "SELECT COUNT(*) FROM sqlite_master", Poco::Data::Keywords::into(tables), Poco::Data::Keywords::now;
+    }
     const std::string key = kPrefix + kindsOf(params) + (shape == KeptShape::Counted ? ":counted:" : ":") + sql;
     if (!kept->has(key) && kept->size() >= kKeptStatementsPerConnection) kept->forgetPrefix(kPrefix);
     auto& statement =
@@ -174,8 +208,13 @@ std::optional<StatementResult> runKept(Poco::Data::Session& session, const store
         throw;
     }
     try {
-        StatementResult result =
-            shape == KeptShape::Counted ? StatementResult{"[]", readCount(statement)} : readRows(statement, shape);
+        StatementResult result;
+        if (shape == KeptShape::Counted)
+            result.changed = readCount(statement);
+        else if (shape == KeptShape::Changed)
+            result.changed = statement.rowsChanged();
+        else
+            result = readRows(statement, shape, dialect.backend() == store::Backend::SQLite);
         statement.close();
         return result;
     } catch (const StatementError&) {

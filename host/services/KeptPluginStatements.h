@@ -7,13 +7,17 @@
 //
 // Kept under the statement's final text and the kinds of its values, so a value of another
 // kind (a null where a number was) gets a statement of its own, bound as Poco binds it.
-// PostgreSQL only (SQLite prepares in the process: nothing to save). Not kept: `SELECT *`-like
-// statements (their columns follow the table), and nothing on a session that is not a pool's.
-// A schema change noted by the store drops them (PreparedStatements::noteSchemaChange). When a
-// connection holds kKeptStatementsPerConnection entries, its plugin statements are dropped and
-// kept afresh, so statements built per call cannot crowd out the hot ones for good. The rows
-// are turned into JSON exactly as PluginStatement.cpp turns a Poco RecordSet's
-// (KeptPluginStatementTest.EveryColumnTypeReadsAsAFreshStatementReadsIt).
+// On SQLite, where there is no round trip to save, it spares Poco's per-run work and the
+// `SELECT changes()` after a write (docs/performance.md, "Plugin statements kept on SQLite").
+// Not kept: `SELECT *`-like statements (their columns follow the table), and nothing on a
+// session that is not a pool's. A schema change noted by the store drops them
+// (PreparedStatements::noteSchemaChange). When a connection holds kKeptStatementsPerConnection
+// entries, its plugin statements are dropped and kept afresh, so statements built per call
+// cannot crowd out the hot ones for good. The rows are turned into the JSON PluginStatement.cpp
+// makes of a Poco RecordSet (KeptPluginStatementTest and KeptPluginStatementSqliteTest
+// .EveryColumnTypeReadsAsAFreshStatementReadsIt), except where Poco converts a SQLite value to
+// the column's declared type: a kept statement gives the value stored (2.5 in an INTEGER
+// column stays 2.5; text there is a JSON string).
 //
 //   if (std::optional<StatementResult> r = runKept(session, dialect, sql, params, KeptShape::Rows)) ...
 #pragma once
@@ -39,6 +43,7 @@ enum class KeptShape {
     Rows,          // its rows, as JSON
     ReturnedRows,  // its rows, and their number as the rows it changed (DML ... RETURNING)
     Counted,       // one row of one column: the rows it changed (runCountedDml's wrapping)
+    Changed,       // no rows: the rows it changed, as the driver counts them (SQLite's DML)
 };
 
 // Runs `sql` with `params` through the statement kept for them on this connection (prepared

@@ -238,7 +238,13 @@ StatementResult runCountedDml(Poco::Data::Session& session, const std::string& s
     return StatementResult{"[]", changed};
 }
 
+bool isSchemaKeyword(const std::string& keyword) {
+    return keyword == "CREATE" || keyword == "ALTER" || keyword == "DROP";
+}
+
 }  // namespace
+
+bool changesSchema(std::string_view sql) { return isSchemaKeyword(firstKeyword(sql)); }
 
 bool returnsWrittenRows(std::string_view sql) {
     static thread_local TextMemo<bool> memo;
@@ -265,18 +271,30 @@ StatementResult runStatement(Poco::Data::Session& session, const store::Dialect&
     if (offsets.size() != params.size())
         refuse("the statement has " + std::to_string(offsets.size()) + " '?' placeholders but params_json has " +
                std::to_string(params.size()) + " values");
-    std::string text = withTextCasts(sql, offsets, params, dialect);
     const std::string keyword = firstKeyword(sql);
-    const bool ddl = keyword == "CREATE" || keyword == "ALTER" || keyword == "DROP";
-    if (ddl) store::PreparedStatements::noteSchemaChange();  // a plugin changes its own tables (not kept)
+    const bool ddl = isSchemaKeyword(keyword);
+    // A plugin changes its own tables (DDL is never kept): noted before, so that no connection
+    // runs a statement kept for the old schema, and after, so that none keeps one prepared in
+    // between (an autocommit datasource's change is committed when the statement returns).
+    struct NoteAfter {
+        bool ddl;
+        ~NoteAfter() {
+            if (ddl) store::PreparedStatements::noteSchemaChange();
+        }
+    } noteAfter{ddl};
+    if (ddl) store::PreparedStatements::noteSchemaChange();
     const bool postgres = dialect.backend() == store::Backend::PostgreSQL;
-    const bool returning = changesRows(keyword) && returnsWrittenRows(sql);
-    if (postgres && changesRows(keyword) && !returning) return runCountedDml(session, text, params, dialect);
-    if (!postgres && returning) text = withReturnedRows(text);
+    const bool writes = changesRows(keyword);
+    const bool returning = writes && returnsWrittenRows(sql);
+    if (postgres && writes && !returning) return runCountedDml(session, std::string(sql), params, dialect);
     if (!ddl) {
-        const KeptShape shape = postgres && returning ? KeptShape::ReturnedRows : KeptShape::Rows;
-        if (std::optional<StatementResult> kept = runKept(session, dialect, text, params, shape)) return *kept;
+        // A kept statement binds text of any length as text: no casts (only Poco needs them).
+        const std::string kept = returning && !postgres ? withReturnedRows(std::string(sql)) : std::string(sql);
+        const KeptShape shape = returning ? KeptShape::ReturnedRows : writes ? KeptShape::Changed : KeptShape::Rows;
+        if (std::optional<StatementResult> result = runKept(session, dialect, kept, params, shape)) return *result;
     }
+    std::string text = withTextCasts(sql, offsets, params, dialect);
+    if (!postgres && returning) text = withReturnedRows(text);
     StatementResult result;
     Poco::Data::Statement st(session);
     st << text;

@@ -14,10 +14,13 @@
 //    written as a JSON number when it is one and the column has no origin table
 //    (ComputedColumns.h).
 //  - Results are read with a RecordSet limited to OH_DB_MAX_ROWS + 1 rows, so a huge result
-//    costs at most that many rows before it is refused. Statements kept prepared (PostgreSQL)
-//    are read with direct ODBC calls instead (KeptPluginStatements.h), into the same JSON.
+//    costs at most that many rows before it is refused.
 //  - Poco 1.11 reads a PostgreSQL UUID in the wrong byte order (and repeats it for NULL): such a
 //    column is refused on this path; dates and times are written as PostgreSQL writes them.
+// Most statements never take that path: they are kept prepared on their pooled connection and
+// run with direct ODBC calls (KeptPluginStatements.h), into the same JSON (the differences are
+// listed there), on both backends. What stays on Poco's path: DDL, `SELECT *`-like statements,
+// sessions that are not a pool's.
 //
 //   auto params = parseStatementParams(R"(["A-1", 3])");
 //   StatementResult r = runStatement(session, dialect, "UPDATE t SET q = q - ? ...", params);
@@ -58,6 +61,10 @@ struct StatementResult {
 
 // Parses a JSON array of scalars ("" is []). Throws StatementError(INVALID_ARGUMENT).
 std::vector<StatementParam> parseStatementParams(std::string_view json);
+
+// Whether `sql` changes the schema (CREATE, ALTER, DROP): every connection's kept statements are
+// forgotten before it runs and again after (and after its transaction ends, StepTransaction).
+bool changesSchema(std::string_view sql);
 
 // Whether `sql` may write rows and return them (a RETURNING clause): such a statement may be
 // refused after the database ran it (too many rows), so its writes need undoing by savepoint.

@@ -103,7 +103,9 @@ std::int64_t OdbcStatement::rowsChanged() {
 }
 
 // Asked after every run: psqlODBC answers from the result it holds (no round trip), and a
-// column whose type an administrator changed is then read as what it is now.
+// column whose type an administrator changed is then read as what it is now. (sqliteodbc
+// answers with what it described at prepare, and guessed at the first run for an untyped
+// column: KeptPluginStatements.cpp reads expressions by value for that reason.)
 void OdbcStatement::describe() {
     SQLSMALLINT count = 0;
     if (!SQL_SUCCEEDED(SQLNumResultCols(handle_, &count)))
@@ -112,15 +114,22 @@ void OdbcStatement::describe() {
     for (SQLSMALLINT c = 0; c < count; ++c) {
         SQLCHAR name[256];
         SQLSMALLINT nameLength = 0, nullable = 0;
-        SQLULEN size = 0;
         OdbcColumn& column = columns_[static_cast<std::size_t>(c)];
         if (!SQL_SUCCEEDED(SQLDescribeCol(handle_, static_cast<SQLUSMALLINT>(c + 1), name, sizeof name, &nameLength,
-                                          &column.type, &size, &column.decimalDigits, &nullable)))
+                                          &column.type, &column.size, &column.decimalDigits, &nullable)))
             throw Poco::Data::ODBC::StatementException(handle_, "SQLDescribeCol(" + sql_ + ")");
         const auto kept =
             std::min<std::size_t>(static_cast<std::size_t>(std::max<SQLSMALLINT>(nameLength, 0)), sizeof name - 1);
         column.name.assign(reinterpret_cast<const char*>(name), kept);
     }
+}
+
+bool OdbcStatement::isExpression(std::size_t column) {
+    char table[256] = "";
+    SQLSMALLINT length = 0;
+    const SQLRETURN rc = SQLColAttribute(handle_, static_cast<SQLUSMALLINT>(column + 1), SQL_DESC_BASE_TABLE_NAME,
+                                         table, sizeof table, &length, nullptr);
+    return SQL_SUCCEEDED(rc) && table[0] == '\0';
 }
 
 bool OdbcStatement::fetch(std::vector<std::optional<std::string>>& row) {

@@ -41,6 +41,7 @@ struct OdbcColumn {
     std::string name;
     SQLSMALLINT type = 0;  // SQL_BIGINT, SQL_VARCHAR, SQL_TYPE_TIMESTAMP, ...
     SQLSMALLINT decimalDigits = 0;
+    SQLULEN size = 0;  // the column size (SQLite's driver says 255 for a computed value's text)
 };
 
 // The ODBC connection handle behind `session` (a pool's or a plain one). Throws
@@ -64,6 +65,10 @@ public:
     std::int64_t rowsChanged();
     // The next row's values as the driver's text (nullopt for NULL); false after the last row.
     bool fetch(std::vector<std::optional<std::string>>& row);
+    // Whether result column `column` (from 0) is an expression (COUNT(*), a - b): the driver
+    // names no base table for it (SQL_DESC_BASE_TABLE_NAME, in the process on SQLite). False
+    // when the driver cannot say, as services/ComputedColumns.h decides.
+    bool isExpression(std::size_t column);
     // Ends this run's result so the next execute() runs anew. Never throws.
     void close() noexcept;
 

@@ -51,6 +51,9 @@ bool applyOne(Database& db, const std::string& pluginId, const PluginMigration& 
         PreparedStatements::noteSchemaChange();  // also when a statement fails half-way
         for (const std::string& sql : m.statements) s << sql, now;
     });
+    // Again once committed: a connection may have kept a statement against the old schema
+    // between the first note and the commit.
+    if (claimed) PreparedStatements::noteSchemaChange();
     return claimed;
 }
 

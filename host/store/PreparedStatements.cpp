@@ -18,11 +18,12 @@ void PreparedStatements::forgetPrefix(std::string_view prefix) {
         it = it->first.compare(0, prefix.size(), prefix) == 0 ? entries_.erase(it) : std::next(it);
 }
 
-void PreparedStatements::forgetAfterSchemaChange(std::string_view prefix) {
+bool PreparedStatements::forgetAfterSchemaChange(std::string_view prefix) {
     const std::uint64_t now = schemaGeneration_.load(std::memory_order_relaxed);
-    if (now == seenGeneration_) return;
+    if (now == seenGeneration_) return false;
     seenGeneration_ = now;
     forgetPrefix(prefix);
+    return true;
 }
 
 }  // namespace orderhost::store

@@ -59,8 +59,8 @@ public:
     // kept SELECT * reads keep the old columns). Any thread may call it.
     static void noteSchemaChange() { schemaGeneration_.fetch_add(1, std::memory_order_relaxed); }
     // Forgets this connection's entries whose key starts with `prefix` if a schema changed
-    // since it last looked.
-    void forgetAfterSchemaChange(std::string_view prefix);
+    // since it last looked; true when it did.
+    bool forgetAfterSchemaChange(std::string_view prefix);
 
 private:
     std::unordered_map<std::string, std::unique_ptr<Entry>> entries_;

@@ -1,6 +1,7 @@
 #include "host/store/StepTransaction.h"
 
 #include "host/store/Database.h"
+#include "host/store/PreparedStatements.h"
 #include "host/store/SimpleCommand.h"
 
 namespace orderhost::store {
@@ -178,6 +179,7 @@ void StepTransaction::commit() {
     }
     if (!Database::restoreAutoCommit(*session_)) ConnectionPool::discard(*session_);
     session_.reset();
+    if (schemaChanged_.exchange(false)) PreparedStatements::noteSchemaChange();
     savepointSet_ = false;
     db_.noteCommitted();
 }
@@ -197,6 +199,7 @@ void StepTransaction::rollback() noexcept {
     const bool sqliteDoomed = doomed_ && db_.backend() == Backend::SQLite;
     if (!rolledBack || !autoCommit || sqliteDoomed) ConnectionPool::discard(*session_);
     session_.reset();
+    if (schemaChanged_.exchange(false)) PreparedStatements::noteSchemaChange();
     savepointSet_ = statementSavepoint_ = false;
     doomed_ = false;
     // elidedFailure_ stays until the next begin: a call past its deadline is rolled back

@@ -119,6 +119,11 @@ public:
     // returns; every later statement of the call is refused (session() throws StoreError).
     // Thread-safe against the call's own runPluginStatement.
     void abandon() noexcept;
+    // A plugin statement in this transaction changes the schema (DDL): when the transaction ends,
+    // every connection forgets its kept statements once more (PreparedStatements::
+    // noteSchemaChange), as another connection may have kept one against the old schema while
+    // the change was not yet committed.
+    void noteSchemaChange() { schemaChanged_ = true; }
 
 private:
     void takeWriteLock(Poco::Data::Session&) const;
@@ -141,6 +146,7 @@ private:
     bool elide_ = false;                      // elideSavepoints
     std::atomic<bool> elidedFailure_{false};  // a statement without a savepoint failed: doomed
     std::mutex pluginStatements_;             // runPluginStatement: one at a time
+    std::atomic<bool> schemaChanged_{false};  // noteSchemaChange
 };
 
 }  // namespace orderhost::store

@@ -159,7 +159,8 @@ TEST_P(KeptPluginStatementTest, AConnectionKeepsABoundedNumberOfPluginStatements
 // A kept statement is read with direct ODBC calls, a fresh one through Poco's RecordSet
 // (PluginStatement.cpp): each column type must come out as the same JSON either way.
 TEST_P(KeptPluginStatementTest, EveryColumnTypeReadsAsAFreshStatementReadsIt) {
-    if (GetParam().connectionString.empty()) GTEST_SKIP() << "SQLite keeps no plugin statements";
+    if (GetParam().connectionString.empty())
+        GTEST_SKIP() << "PostgreSQL's types; SQLite's: KeptPluginStatementSqliteTest";
     exec(*db_,
          "CREATE TABLE typed (id INTEGER, i2 SMALLINT, i4 INTEGER, i8 BIGINT, num NUMERIC, num2 NUMERIC(10,2), "
          "num0 NUMERIC(18,0), r REAL, d DOUBLE PRECISION, b BOOLEAN, t TEXT, vc VARCHAR(10), c CHAR(3), dt DATE, "
@@ -223,7 +224,8 @@ TEST_P(KeptPluginStatementTest, EveryColumnTypeReadsAsAFreshStatementReadsIt) {
 
 // What Poco cannot read exactly, a kept statement reads as PostgreSQL writes it.
 TEST_P(KeptPluginStatementTest, AKeptStatementReadsFractionsMoneyAndLongNumbersAsWritten) {
-    if (GetParam().connectionString.empty()) GTEST_SKIP() << "SQLite keeps no plugin statements";
+    if (GetParam().connectionString.empty())
+        GTEST_SKIP() << "PostgreSQL's types; SQLite's: KeptPluginStatementSqliteTest";
     ASSERT_EQ(run("SELECT CAST(? AS REAL) AS r, CAST('12:34:56.5' AS TIME) AS tm, "
                   "CAST('2024-02-29 23:59:58.123456' AS TIMESTAMP) AS ts, CAST('12.34' AS MONEY) AS m, "
                   "CAST('123456789012345678901234567890' AS NUMERIC(30,0)) AS n, 1 = 1 AS yes, 1 = 2 AS no",
