@@ -93,13 +93,28 @@ void appendCell(std::string& out, const store::OdbcColumn& column, const std::st
     }
 }
 
+// How sqliteodbc describes an untyped column at prepare (an expression, json_each's value, a
+// column declared without a type): text, 255 long (PluginStatement.cpp's maybeComputedText,
+// for Poco's description of the same).
+bool untypedOnSqlite(const store::OdbcColumn& column) {
+    switch (column.type) {
+        case SQL_CHAR:
+        case SQL_VARCHAR:
+        case SQL_LONGVARCHAR:
+        case SQL_WCHAR:
+        case SQL_WVARCHAR:
+        case SQL_WLONGVARCHAR:
+            return column.size == 255;
+        default:
+            return false;
+    }
+}
+
 // The rows of the run that just ended, as JSON, within the limits rowsAsJson applies.
 //
-// On SQLite an expression's value (COUNT(*), a - b) is a JSON number when its text is one and a
-// string otherwise, as on the fresh path (ComputedColumns.h), whatever type the driver reports:
-// sqliteodbc guesses an untyped column's type from the first row of a statement's first run
-// and keeps that guess for every later run of the kept statement (a column first seen as 1.5
-// would read a later "007" as 7).
+// On SQLite the statement was described at prepare (OdbcStatement::describeAtPrepare), as
+// Poco describes it: an untyped column's value is a JSON number when its text is one and it is
+// an expression, else a string, as on the fresh path (ComputedColumns.h).
 StatementResult readRows(store::OdbcStatement& statement, KeptShape shape, bool sqlite) {
     StatementResult result;
     if (statement.columns().empty()) return result;
@@ -108,8 +123,6 @@ StatementResult readRows(store::OdbcStatement& statement, KeptShape shape, bool 
         names.emplace_back();
         document::appendJsonString(names.back(), column.name);
     }
-    enum : char { Unknown, Expression, Stored };
-    std::vector<char> origin(names.size(), Unknown);
     std::string out = "[";
     std::vector<std::optional<std::string>> row;
     std::int64_t count = 0;
@@ -124,9 +137,8 @@ StatementResult readRows(store::OdbcStatement& statement, KeptShape shape, bool 
                 out += "null";
                 continue;
             }
-            if (sqlite && origin[c] == Unknown) origin[c] = statement.isExpression(c) ? Expression : Stored;
-            if (origin[c] == Expression) {
-                if (isJsonNumber(*row[c]))
+            if (sqlite && untypedOnSqlite(column)) {
+                if (column.expression && isJsonNumber(*row[c]))
                     out += *row[c];
                 else
                     document::appendJsonString(out, *row[c]);
@@ -189,18 +201,23 @@ std::optional<StatementResult> runKept(Poco::Data::Session& session, const store
     store::PreparedStatements* kept = store::PreparedStatements::of(session);
     static thread_local TextMemo<bool> starMemo;
     if (kept == nullptr || starMemo.get(sql, [&] { return selectsStar(sql); })) return std::nullopt;
-    if (kept->forgetAfterSchemaChange(kPrefix) && dialect.backend() == store::Backend::SQLite) {
+    const bool sqlite = dialect.backend() == store::Backend::SQLite;
+    if (sqlite && kept->schemaChangePending()) {
         // A SQLite connection prepares against the schema it read last, until a statement it
-        // runs finds the schema changed; the driver describes the columns at prepare and keeps
-        // that description. One read of the schema table first, so what is kept next is
-        // described as the tables are now.
+        // runs finds the schema changed, and statements are described at prepare. One read of
+        // the schema table first, so what is kept next is described as the tables are now
+        // (before the change is marked seen: if the read fails, the next call reads again).
         int tables = 0;
         session << "SELECT COUNT(*) FROM sqlite_master", Poco::Data::Keywords::into(tables), Poco::Data::Keywords::now;
     }
+    kept->forgetAfterSchemaChange(kPrefix);
     const std::string key = kPrefix + kindsOf(params) + (shape == KeptShape::Counted ? ":counted:" : ":") + sql;
     if (!kept->has(key) && kept->size() >= kKeptStatementsPerConnection) kept->forgetPrefix(kPrefix);
-    auto& statement =
-        kept->get<store::OdbcStatement>(key, [&] { return std::make_unique<store::OdbcStatement>(session, sql); });
+    auto& statement = kept->get<store::OdbcStatement>(key, [&] {
+        auto made = std::make_unique<store::OdbcStatement>(session, sql);
+        if (sqlite) made->describeAtPrepare();
+        return made;
+    });
     try {
         statement.execute(params);
     } catch (...) {
@@ -214,7 +231,7 @@ std::optional<StatementResult> runKept(Poco::Data::Session& session, const store
         else if (shape == KeptShape::Changed)
             result.changed = statement.rowsChanged();
         else
-            result = readRows(statement, shape, dialect.backend() == store::Backend::SQLite);
+            result = readRows(statement, shape, sqlite);
         statement.close();
         return result;
     } catch (const StatementError&) {

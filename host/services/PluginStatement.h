@@ -14,7 +14,8 @@
 //    written as a JSON number when it is one and the column has no origin table
 //    (ComputedColumns.h).
 //  - Results are read with a RecordSet limited to OH_DB_MAX_ROWS + 1 rows, so a huge result
-//    costs at most that many rows before it is refused.
+//    costs at most that many rows before it is refused (on PostgreSQL; sqliteodbc reads a
+//    statement's whole result into memory at execute).
 //  - Poco 1.11 reads a PostgreSQL UUID in the wrong byte order (and repeats it for NULL): such a
 //    column is refused on this path; dates and times are written as PostgreSQL writes them.
 // Most statements never take that path: they are kept prepared on their pooled connection and

@@ -91,7 +91,8 @@ void OdbcStatement::execute(const std::vector<SqlValue>& values) {
         throw failure;
     }
     noData_ = rc == SQL_NO_DATA;
-    describe();
+    // A statement the driver compiles only at execute described no columns at prepare.
+    if (!describedAtPrepare_ || columns_.empty()) describe();
 }
 
 std::int64_t OdbcStatement::rowsChanged() {
@@ -124,12 +125,21 @@ void OdbcStatement::describe() {
     }
 }
 
-bool OdbcStatement::isExpression(std::size_t column) {
+// No base table: an expression (COUNT(*), a - b). False when the driver cannot say, as
+// services/ComputedColumns.h decides.
+bool OdbcStatement::isExpression(SQLUSMALLINT column) {
     char table[256] = "";
     SQLSMALLINT length = 0;
-    const SQLRETURN rc = SQLColAttribute(handle_, static_cast<SQLUSMALLINT>(column + 1), SQL_DESC_BASE_TABLE_NAME,
-                                         table, sizeof table, &length, nullptr);
+    const SQLRETURN rc =
+        SQLColAttribute(handle_, column, SQL_DESC_BASE_TABLE_NAME, table, sizeof table, &length, nullptr);
     return SQL_SUCCEEDED(rc) && table[0] == '\0';
+}
+
+void OdbcStatement::describeAtPrepare() {
+    describe();
+    for (std::size_t c = 0; c < columns_.size(); ++c)
+        columns_[c].expression = isExpression(static_cast<SQLUSMALLINT>(c + 1));
+    describedAtPrepare_ = true;
 }
 
 bool OdbcStatement::fetch(std::vector<std::optional<std::string>>& row) {

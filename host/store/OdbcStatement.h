@@ -41,7 +41,8 @@ struct OdbcColumn {
     std::string name;
     SQLSMALLINT type = 0;  // SQL_BIGINT, SQL_VARCHAR, SQL_TYPE_TIMESTAMP, ...
     SQLSMALLINT decimalDigits = 0;
-    SQLULEN size = 0;  // the column size (SQLite's driver says 255 for a computed value's text)
+    SQLULEN size = 0;         // the column size (SQLite's driver says 255 for an untyped column's text)
+    bool expression = false;  // no base table (describeAtPrepare only; see isExpression)
 };
 
 // The ODBC connection handle behind `session` (a pool's or a plain one). Throws
@@ -65,15 +66,20 @@ public:
     std::int64_t rowsChanged();
     // The next row's values as the driver's text (nullopt for NULL); false after the last row.
     bool fetch(std::vector<std::optional<std::string>>& row);
-    // Whether result column `column` (from 0) is an expression (COUNT(*), a - b): the driver
-    // names no base table for it (SQL_DESC_BASE_TABLE_NAME, in the process on SQLite). False
-    // when the driver cannot say, as services/ComputedColumns.h decides.
-    bool isExpression(std::size_t column);
+    // Describes the result now, from the prepared statement, with each column's `expression`,
+    // and keeps that description for every run instead of asking after each (SQLite: in the
+    // process). sqliteodbc describes an untyped column (an expression, json_each's value, a
+    // column declared without a type) as 255-long text at prepare, as Poco sees it, but after a
+    // run as the type it guessed from that run's first row, and keeps the guess for later runs.
+    // Not for psqlODBC: describing a prepared statement costs it a round trip.
+    void describeAtPrepare();
     // Ends this run's result so the next execute() runs anew. Never throws.
     void close() noexcept;
 
 private:
     void describe();
+    bool isExpression(SQLUSMALLINT column);
+    bool describedAtPrepare_ = false;
     void readValue(SQLUSMALLINT column, std::optional<std::string>& out);
 
     SQLHDBC connection_;

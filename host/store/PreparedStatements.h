@@ -58,6 +58,8 @@ public:
     // columns that are gone or miss new ones (SQLite re-prepares silently, and the rows a
     // kept SELECT * reads keep the old columns). Any thread may call it.
     static void noteSchemaChange() { schemaGeneration_.fetch_add(1, std::memory_order_relaxed); }
+    // Whether a schema changed since forgetAfterSchemaChange last looked.
+    bool schemaChangePending() const { return schemaGeneration_.load(std::memory_order_relaxed) != seenGeneration_; }
     // Forgets this connection's entries whose key starts with `prefix` if a schema changed
     // since it last looked; true when it did.
     bool forgetAfterSchemaChange(std::string_view prefix);

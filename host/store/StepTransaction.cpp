@@ -175,6 +175,7 @@ void StepTransaction::commit() {
         // fails every later transaction on it): it is closed, never reused.
         Database::abandonTransaction(*session_, true);
         session_.reset();
+        if (schemaChanged_.exchange(false)) PreparedStatements::noteSchemaChange();  // it may have committed
         db_.rethrowAsStoreError("commit step transaction");
     }
     if (!Database::restoreAutoCommit(*session_)) ConnectionPool::discard(*session_);

@@ -127,6 +127,24 @@ TEST_P(KeptPluginStatementSqliteTest, AnExpressionIsReadByItsValueAtEveryRun) {
     EXPECT_EQ(rows, R"([{"v":9007199254740993}])");
 }
 
+// A stored column without a declared type (json_each's value, CREATE TABLE kv (k, v)) reads as
+// text at every run, as Poco's path reads it, whatever the first run's first row was.
+TEST_P(KeptPluginStatementSqliteTest, AnUntypedStoredColumnReadsAsTextAtEveryRun) {
+    exec(*db_, "CREATE TABLE kv (k, v)");
+    exec(*db_, "INSERT INTO kv VALUES ('a', 1.5), ('b', '007')");
+    const std::string each = "SELECT value FROM json_each(?) ORDER BY key";
+    ASSERT_EQ(run(each, R"(["[1.5]"])"), OH_STATUS_OK) << error;
+    EXPECT_EQ(rows, R"([{"value":"1.5"}])");
+    ASSERT_EQ(run(each, R"(["[\"007\", 2]"])"), OH_STATUS_OK) << error;
+    EXPECT_EQ(rows, R"([{"value":"007"},{"value":"2"}])");
+    const std::string select = "SELECT v FROM kv WHERE k = ?";
+    ASSERT_EQ(run(select, R"(["a"])"), OH_STATUS_OK) << error;
+    EXPECT_EQ(rows, R"([{"v":"1.5"}])");
+    ASSERT_EQ(run(select, R"(["b"])"), OH_STATUS_OK) << error;
+    EXPECT_EQ(rows, R"([{"v":"007"}])");
+    EXPECT_EQ(rows, throughPoco("SELECT v FROM kv WHERE k = 'b' AND 1 = ?").rowsJson);
+}
+
 // SQLite keeps text in a BOOLEAN column; its driver reads 'false' as false, as Poco's path does.
 TEST_P(KeptPluginStatementSqliteTest, ABooleanColumnReadsAsTheDriverReadsIt) {
     exec(*db_, "CREATE TABLE flags (id INTEGER, on_ BOOLEAN)");
