@@ -15,6 +15,11 @@
 #   BENCH_HELD           held orders posted on the last backend (default 10000; 0: none)
 #   BENCH_PG_PORT, BENCH_PG_DIR   the throw-away cluster (default 55499, /tmp/orderhost-http-bench-pg)
 #   BENCH_PGBENCH_SCALE  pgbench -i scale (default 1, i.e. plain "pgbench -i")
+#   BENCH_SKUS           spread the orders over this many SKUs (spread_skus.py, load.py --skus),
+#                        two drawn at random per order; default 0: every order takes the same two,
+#                        BOLT-M8 and DRILL-18V, so concurrent orders queue for two stock rows
+#   BENCH_WAITS          1: on PostgreSQL, sample pg_stat_activity of the host's database 4 times a
+#                        second during each point (what the connections wait for; a little CPU)
 #   BENCH_STORED         on the last backend if it is PostgreSQL: copy one completed order this
 #                        many times (orders + its step_runs, by SQL), then measure 8 clients again
 #                        (default 0: skipped; 1000000 takes several minutes and some GB of disk)
@@ -31,6 +36,8 @@ clients=${BENCH_CLIENTS:-"1 8 32 64"}
 backends=${BENCH_BACKENDS:-"sqlite pg-fsync-on pg-fsync-off"}
 held=${BENCH_HELD:-10000}
 stored=${BENCH_STORED:-0}
+skus=${BENCH_SKUS:-0}
+waits=${BENCH_WAITS:-0}
 if $smoke; then
   secs=${BENCH_SECONDS:-2}; backends=${BENCH_BACKENDS:-sqlite}; held=${BENCH_HELD:-200}
 fi
@@ -41,6 +48,13 @@ tck=$(getconf CLK_TCK)
 out="$build/http_bench.txt"
 tmp=$(mktemp -d /tmp/orderhost-http-bench.XXXXXX)
 host_pid=""
+chains=$here/placement
+sku_flags=()
+if [ "$skus" -gt 0 ]; then
+  chains=$tmp/placement; mkdir -p "$chains"
+  python3 "$here/spread_skus.py" "$here/placement/place-order.yaml" "$chains/place-order.yaml" "$skus"
+  sku_flags=(--skus "$skus")
+fi
 
 cleanup() {
   [ -n "$host_pid" ] && kill "$host_pid" 2>/dev/null && wait "$host_pid" 2>/dev/null
@@ -74,6 +88,22 @@ host_commits() {
   curl -sf "http://127.0.0.1:$host_port/metrics" | awk '$1 == "orderhost_db_commits_total" { printf "%d", $2 }'
 }
 load1() { cut -d' ' -f1 /proc/loadavg; }
+# What the host's connections do, sampled 4 times a second until the file $1 is removed: the
+# means of connections waiting for a lock, idle in a transaction (waiting for the host) and
+# running, printed as words for the result line.
+sample_waits() {  # $1 flag file
+  local n=0 lock=0 idle=0 active=0 row l i a
+  while [ -e "$1" ]; do
+    row=$("$pg_bin/psql" -At -F ' ' -h 127.0.0.1 -p "$ORDERHOST_PG_PORT" -U postgres -d postgres -c \
+      "SELECT COUNT(*) FILTER (WHERE wait_event_type = 'Lock'), COUNT(*) FILTER (WHERE state = 'idle in transaction'),
+              COUNT(*) FILTER (WHERE state = 'active' AND wait_event_type IS DISTINCT FROM 'Lock')
+         FROM pg_stat_activity WHERE datname = 'bench_host'") || row=""
+    read -r l i a <<< "$row"
+    n=$((n + 1)); lock=$((lock + l)); idle=$((idle + i)); active=$((active + a))
+    sleep 0.25
+  done
+  awk -v n="$n" -v l="$lock" -v i="$idle" -v a="$active" 'BEGIN { if (n) printf "lock_waits=%.1f idle_in_tx=%.1f running=%.1f", l / n, i / n, a / n }'
+}
 record() { echo "$*" | tee -a "$out"; }
 
 # --- the host ---------------------------------------------------------------------------------
@@ -88,7 +118,7 @@ http.keep_alive_s = 5
 database.connection = $1
 database.pool_size = 16
 plugins.folders = $build/plugins
-chains.folder = $here/placement
+chains.folder = $chains
 chains.default = place-order
 log.level = info
 ${BENCH_EXTRA_SETTINGS:-}
@@ -112,15 +142,18 @@ stop_host() {
 
 # One point of orderhost over HTTP: orders/s, latency, host and PostgreSQL CPU.
 http_point() {  # $1 clients, $2 extra load.py flags, $3 extra words for the result line
-  local h0 p0=0 h1 p1=0 x0=0 x1=0 c0 c1 line
+  local h0 p0=0 h1 p1=0 x0=0 x1=0 c0 c1 line waited="" sampler
   c0=$(host_commits)
+  if $pg && [ "$waits" = 1 ]; then touch "$tmp/sampling"; sample_waits "$tmp/sampling" > "$tmp/waits" & sampler=$!; fi
   h0=$(cpu_of "$host_pid"); $pg && p0=$(pg_cpu) && x0=$(pg_commits)
-  line=$(python3 "$here/load.py" "$host_port" "$1" "$secs" --prefix "$backend-$1-$RANDOM" --result $2 | grep '^result')
-  h1=$(cpu_of "$host_pid"); $pg && p1=$(pg_cpu) && sleep 1 && x1=$(pg_commits)
+  line=$(python3 "$here/load.py" "$host_port" "$1" "$secs" --prefix "$backend-$1-$RANDOM" --result "${sku_flags[@]}" $2 | grep '^result')
+  h1=$(cpu_of "$host_pid"); $pg && p1=$(pg_cpu)
+  if [ -e "$tmp/sampling" ]; then rm "$tmp/sampling"; wait "$sampler" || true; waited=$(cat "$tmp/waits"); fi
+  $pg && sleep 1 && x1=$(pg_commits)
   c1=$(host_commits)
   record "$line backend=$backend host_cpu_s=$(echo "$h0 $h1 $tck" | awk '{ printf "%.2f", ($2 - $1) / $3 }')" \
     "db_cpu_s=$(echo "$p0 $p1 $tck" | awk '{ printf "%.2f", ($2 - $1) / $3 }') commits=$((x1 - x0))" \
-    "host_commits=$(( ${c1:-0} - ${c0:-0} )) load=$(load1) ${3:-}"
+    "host_commits=$(( ${c1:-0} - ${c0:-0} )) load=$(load1) $waited ${3:-}"
 }
 
 # The bare writer of the rows one order needs, at the same concurrency, on its own tables.
@@ -208,9 +241,9 @@ run_backend() {
   record "info backend=$backend rss_idle_kb=$(rss_kb "$host_pid")"
   # Warm-up: the first order seeds the stock (the chain's seed), then 20 more; on SQLite they
   # also tell which rows an order writes.
-  python3 "$here/load.py" "$host_port" 1 60 --count 1 --prefix "$backend-seed" >/dev/null
+  python3 "$here/load.py" "$host_port" 1 60 --count 1 --prefix "$backend-seed" "${sku_flags[@]}" >/dev/null
   [ "$backend" = sqlite ] && count_rows "$tmp/orderhost.db" "$tmp/rows-before"
-  python3 "$here/load.py" "$host_port" 1 60 --count 20 --prefix "$backend-warm" | tee -a "$tmp/warmup.txt"
+  python3 "$here/load.py" "$host_port" 1 60 --count 20 --prefix "$backend-warm" "${sku_flags[@]}" | tee -a "$tmp/warmup.txt"
   if [ "$backend" = sqlite ]; then
     count_rows "$tmp/orderhost.db" "$tmp/rows-after"
     rows=$(rows_spec "$tmp/rows-before" "$tmp/rows-after" 20)
@@ -230,7 +263,7 @@ run_backend() {
   http_point 32 "--rate $r"
   record "info backend=$backend rss_after_load_kb=$(rss_kb "$host_pid")"
   if [ "$held" -gt 0 ] && [ "$backend" = "${backends##* }" ]; then
-    python3 "$here/load.py" "$host_port" 32 600 --count "$held" --customer C-HOLD --prefix "$backend-hold" | tee -a "$tmp/held.txt"
+    python3 "$here/load.py" "$host_port" 32 600 --count "$held" --customer C-HOLD --prefix "$backend-hold" "${sku_flags[@]}" | tee -a "$tmp/held.txt"
     record "info backend=$backend held_orders=$held held_reply=$(tail -n 1 "$tmp/held.txt" | tr -d ' ') rss_with_held_kb=$(rss_kb "$host_pid")"
   fi
   if [ "$stored" -gt 0 ] && $pg && [ "$backend" = "${backends##* }" ]; then
@@ -245,7 +278,7 @@ run_backend() {
 
 : > "$out"
 record "info nproc=$(nproc) cpu=\"$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)\" kernel=$(uname -r) date=$(date -u +%FT%TZ)" \
-  "commit=$(git -C "$repo" rev-parse --short HEAD) seconds=$secs load_start=$(load1)"
+  "commit=$(git -C "$repo" rev-parse --short HEAD) seconds=$secs skus=$skus load_start=$(load1)"
 for backend in $backends; do
   run_backend
 done

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Concurrent ERP clients over HTTP: each POSTs orders in a loop on its own keep-alive connection.
 
-usage: load.py PORT CLIENTS SECONDS [--rate R] [--count N] [--customer ID] [--prefix P] [--quotes] [--result]
+usage: load.py PORT CLIENTS SECONDS [--rate R] [--count N] [--customer ID] [--prefix P] [--skus N]
+               [--quotes] [--result]
   closed loop (default): each client sends its next order as soon as the last one is answered
   --rate R     paced: R orders/s in all, spread evenly over the clients; a latency counts from
                the moment the order was due, so a late send is not hidden (coordinated omission)
@@ -9,6 +10,8 @@ usage: load.py PORT CLIENTS SECONDS [--rate R] [--count N] [--customer ID] [--pr
   --customer   the customer of every order (default: C-<client number>, one per client, so that
                orders of different clients do not queue on one customer's credit lock)
   --prefix     start of every order_ref (default L); order_refs are <prefix>-<client>-<n>-<ms>
+  --skus N     each order's two lines take two SKUs drawn at random from SKU-00001 .. SKU-<N>
+               (the chain from spread_skus.py) instead of BOLT-M8 and DRILL-18V (default 0)
   --quotes     POST the same drafts to /v1/quotes instead (issue 15): a quote counts when it
                answers 200 with verdict "quoted" ("200:quoted"); measure=quote in the result line
   --result     also print one line "result measure=http ... per_s=... p50_us=... p99_us=..."
@@ -19,6 +22,7 @@ import argparse
 import collections
 import http.client
 import json
+import random
 import resource
 import threading
 import time
@@ -31,6 +35,7 @@ parser.add_argument("--rate", type=float, default=0)
 parser.add_argument("--count", type=int, default=0)
 parser.add_argument("--customer", default="")
 parser.add_argument("--prefix", default="L")
+parser.add_argument("--skus", type=int, default=0)
 parser.add_argument("--result", action="store_true")
 parser.add_argument("--quotes", action="store_true")
 args = parser.parse_args()
@@ -54,17 +59,25 @@ def take_one():
         return True
 
 
-def order_body(number, i):
+def order_lines(draw):
+    if not args.skus:
+        return [{"sku": "BOLT-M8", "quantity": 10}, {"sku": "DRILL-18V", "quantity": 1}]
+    first, second = draw.sample(range(1, args.skus + 1), 2) if args.skus > 1 else (1, 1)
+    return [{"sku": f"SKU-{first:05d}", "quantity": 10}, {"sku": f"SKU-{second:05d}", "quantity": 1}]
+
+
+def order_body(number, i, draw):
     customer = args.customer or f"C-{number}"
     return json.dumps({"order_ref": f"{args.prefix}-{number}-{i}-{int(time.time() * 1000)}", "currency": "EUR",
                        "customer": {"id": customer, "email": "a@example.com"},
-                       "lines": [{"sku": "BOLT-M8", "quantity": 10}, {"sku": "DRILL-18V", "quantity": 1}]})
+                       "lines": order_lines(draw)})
 
 
 def client(number):
     conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
     interval = args.clients / args.rate if args.rate else 0
     due = start + interval * number / args.clients
+    draw = random.Random(f"{args.prefix}-{number}")
     i = 0
     while time.monotonic() < deadline and take_one():
         i += 1
@@ -77,7 +90,7 @@ def client(number):
         else:
             began = time.monotonic()
         try:
-            conn.request("POST", path, order_body(number, i), {"Content-Type": "application/json"})
+            conn.request("POST", path, order_body(number, i, draw), {"Content-Type": "application/json"})
             reply = conn.getresponse()
             data = reply.read()
             key = str(reply.status)

@@ -56,6 +56,9 @@ def per_order_ms(cpu_s, orders):
 head = info.get("", {})
 print(f"\n{head.get('nproc')} CPU ({head.get('cpu', '').strip(chr(34))}), kernel {head.get('kernel')}, "
       f"commit {head.get('commit')}, {head.get('seconds')} s per point, started {head.get('date')}")
+skus = int(num(head, "skus"))
+print("SKUs: " + (f"{skus}, two drawn at random per order (BENCH_SKUS)" if skus else
+                  "every order takes BOLT-M8 and DRILL-18V (two hot stock rows)"))
 loads = [num(d, "load") for d in results if "load" in d]
 if loads:
     print(f"load average (1 min) at the end of the points: {min(loads):.1f}-{max(loads):.1f}")
@@ -130,6 +133,10 @@ for b in backends:
                 text += (f"; before: {num(before, 'per_s'):.1f} orders/s, p99 {num(before, 'p99_us') / 1000:.1f} ms "
                          f"({ratio(num(d, 'per_s'), num(before, 'per_s'))})")
             print(text)
+    waits = [f"{d['clients']} clients: {d['lock_waits']} waiting for a lock, {d['idle_in_tx']} idle in a "
+             f"transaction, {d['running']} running" for d in https if "lock_waits" in d]
+    if waits:
+        print(f"  host's connections, mean of pg_stat_activity samples: {'; '.join(waits)}")
     errors = [f"{d['measure']}@{d.get('clients')}: {d.get('other') or d.get('errors')}" for d in results
               if d["backend"] == b and (num(d, "other") or num(d, "errors"))]
     if errors:

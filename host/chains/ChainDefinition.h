@@ -40,8 +40,17 @@ enum class SignalTimeoutPolicy {
     Continue,  // the chain goes on with the next step
 };
 
+// When a step's checkpoint commits, if the step continued and may share a transaction
+// (engine.steps_per_commit, its plugin promises no external effects).
+enum class CommitPolicy {
+    Batched,  // with the steps after it, in one transaction (default)
+    AtOnce,   // at once, with the steps batched before it: the row locks it took (a gapless number
+              // series, a hot stock row) are released before the next step runs
+};
+
 inline constexpr const char* kFailurePolicies[] = {"compensate", "fail", "hold", "continue"};
 inline constexpr const char* kSignalTimeoutPolicies[] = {"failure", "rerun", "continue"};
+inline constexpr const char* kCommitPolicies[] = {"batched", "at_once"};
 
 // The signal a held order (on_failure: hold) waits for.
 inline constexpr const char* kManualActionSignal = "manual_action";
@@ -58,6 +67,7 @@ struct StepDefinition {
     FailurePolicy onFailure = FailurePolicy::Compensate;
     int signalTimeoutMs = 0;  // a suspended step waits this long (0: as the plugin says, or forever)
     SignalTimeoutPolicy onSignalTimeout = SignalTimeoutPolicy::Failure;
+    CommitPolicy commit = CommitPolicy::Batched;
     // The step runs only when this holds on the order document (engine/ConditionEvaluator);
     // null means always. Shared and const: every order on the chain reads the same tree.
     std::shared_ptr<const Condition> when;

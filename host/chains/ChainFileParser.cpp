@@ -191,6 +191,7 @@ private:
             {"on_failure", false, &ChainReader::stepOnFailure},
             {"signal_timeout_ms", false, &ChainReader::stepSignalTimeout},
             {"on_signal_timeout", false, &ChainReader::stepOnSignalTimeout},
+            {"commit", false, &ChainReader::stepCommit},
             {"config", false, &ChainReader::stepConfig},
             {"when", false, &ChainReader::stepWhen},
         };
@@ -254,6 +255,7 @@ private:
     void stepOnSignalTimeout(const Node& value, StepDefinition& step) {
         choice(value, "on_signal_timeout", kSignalTimeoutPolicies, step.onSignalTimeout);
     }
+    void stepCommit(const Node& value, StepDefinition& step) { choice(value, "commit", kCommitPolicies, step.commit); }
 
     void stepConfig(const Node& value, StepDefinition& step) {
         step.configLocation = locationOf(value.Mark(), file_);

@@ -52,7 +52,7 @@ std::string chainFingerprint(const chains::ChainDefinition& chain) {
         for (const std::string* field : {&step.name, &step.plugin, &step.stepKind, &step.configJson}) add(text, *field);
         for (const int number :
              {step.attempts, step.backoffMs, step.maxBackoffMs, step.timeoutMs, static_cast<int>(step.onFailure),
-              step.signalTimeoutMs, static_cast<int>(step.onSignalTimeout)})
+              step.signalTimeoutMs, static_cast<int>(step.onSignalTimeout), static_cast<int>(step.commit)})
             add(text, std::to_string(number));
         // The whole tree, not describe()'s text: that is clipped to kMaxDescriptionBytes, so two
         // long conditions with the same beginning would look the same.

@@ -269,7 +269,8 @@ void ChainRunner::forwardAttempt(store::OrderRecord& order, document::JsonDocume
             break;
     }
     commitAttempt(order, updated, attempt, keepsChanges(outcome.kind), doc, &batch,
-                  outcome.kind == OH_OUTCOME_CONTINUE && !step->reachesOutside());
+                  outcome.kind == OH_OUTCOME_CONTINUE && !step->reachesOutside() &&
+                      definition.commit == chains::CommitPolicy::Batched);
 }
 
 void ChainRunner::skip(store::OrderRecord& order, document::JsonDocument& doc, const ReadyChain& chain,

@@ -117,6 +117,10 @@ bool untypedOnSqlite(const store::OdbcColumn& column) {
 // an expression, else a string, as on the fresh path (ComputedColumns.h).
 StatementResult readRows(store::OdbcStatement& statement, KeptShape shape, bool sqlite) {
     StatementResult result;
+    if (statement.matchedNothing()) {  // psqlODBC: an UPDATE/DELETE ... RETURNING that matched no row
+        if (shape == KeptShape::ReturnedRows) result.changed = 0;
+        return result;
+    }
     if (statement.columns().empty()) return result;
     std::vector<std::string> names;
     for (const store::OdbcColumn& column : statement.columns()) {

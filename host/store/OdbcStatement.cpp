@@ -91,6 +91,8 @@ void OdbcStatement::execute(const std::vector<SqlValue>& values) {
         throw failure;
     }
     noData_ = rc == SQL_NO_DATA;
+    // No result to describe (the driver manager refuses SQLDescribeCol then), and none to fetch.
+    if (noData_) return;
     // A statement the driver compiles only at execute described no columns at prepare.
     if (!describedAtPrepare_ || columns_.empty()) describe();
 }
@@ -143,7 +145,7 @@ void OdbcStatement::describeAtPrepare() {
 }
 
 bool OdbcStatement::fetch(std::vector<std::optional<std::string>>& row) {
-    if (columns_.empty()) return false;
+    if (noData_ || columns_.empty()) return false;
     const SQLRETURN rc = SQLFetch(handle_);
     if (rc == SQL_NO_DATA) return false;
     if (!SQL_SUCCEEDED(rc)) throw Poco::Data::ODBC::StatementException(handle_, "SQLFetch(" + sql_ + ")");

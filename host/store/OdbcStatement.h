@@ -58,9 +58,13 @@ public:
     OdbcStatement& operator=(const OdbcStatement&) = delete;
 
     // Binds `values` and executes. The values need to live until it returns only. Afterwards
-    // columns() describes the result (empty for a statement without rows).
+    // columns() describes the result (empty for a statement without rows) unless the run
+    // matchedNothing().
     void execute(const std::vector<SqlValue>& values);
     const std::vector<OdbcColumn>& columns() const { return columns_; }
+    // SQLExecute said SQL_NO_DATA: a searched UPDATE/DELETE matched no row. psqlODBC says so with
+    // RETURNING too; such a run has no result: columns() is the last run's, fetch() is false.
+    bool matchedNothing() const { return noData_; }
     // The rows the last run's INSERT/UPDATE/DELETE changed (SQLRowCount: no round trip; the
     // store counts this way on SQLite, OrderStatements.h). Ask before close().
     std::int64_t rowsChanged();

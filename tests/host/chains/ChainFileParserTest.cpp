@@ -74,13 +74,14 @@ TEST(ChainFileParser, UnknownFieldsNameTheAllowedOnes) {
         (Errors{"4:1: unknown field \"timeout\" in the chain; allowed fields: name, version, trigger, description, "
                 "steps, cancellable_until",
                 "9:5: unknown field \"atempts\" in step 1; allowed fields: name, plugin, step, attempts, backoff_ms, "
-                "max_backoff_ms, timeout_ms, on_failure, signal_timeout_ms, on_signal_timeout, config, when"}));
+                "max_backoff_ms, timeout_ms, on_failure, signal_timeout_ms, on_signal_timeout, commit, config, when"}));
 }
 
 TEST(ChainFileParser, ReadsTimeoutsAndPolicies) {
     const auto result = parseChainText(kHead + "steps:\n" + kStep +
                                            "    timeout_ms: 500\n    on_failure: hold\n"
-                                           "    signal_timeout_ms: 60000\n    on_signal_timeout: rerun\n",
+                                           "    signal_timeout_ms: 60000\n    on_signal_timeout: rerun\n"
+                                           "    commit: at_once\n",
                                        "c.yaml");
     ASSERT_TRUE(result.chain) << (result.errors.empty() ? "" : result.errors[0].toString());
     const StepDefinition& step = result.chain->steps.at(0);
@@ -88,6 +89,7 @@ TEST(ChainFileParser, ReadsTimeoutsAndPolicies) {
     EXPECT_EQ(step.onFailure, FailurePolicy::Hold);
     EXPECT_EQ(step.signalTimeoutMs, 60000);
     EXPECT_EQ(step.onSignalTimeout, SignalTimeoutPolicy::Rerun);
+    EXPECT_EQ(step.commit, CommitPolicy::AtOnce);
 }
 
 TEST(ChainFileParser, DefaultsAreCompensateAndThirtySeconds) {
@@ -96,15 +98,17 @@ TEST(ChainFileParser, DefaultsAreCompensateAndThirtySeconds) {
     EXPECT_EQ(result.chain->steps.at(0).timeoutMs, 30000);
     EXPECT_EQ(result.chain->steps.at(0).onFailure, FailurePolicy::Compensate);
     EXPECT_EQ(result.chain->steps.at(0).onSignalTimeout, SignalTimeoutPolicy::Failure);
+    EXPECT_EQ(result.chain->steps.at(0).commit, CommitPolicy::Batched);
 }
 
 TEST(ChainFileParser, RefusesUnknownPoliciesAndTimeoutsOutOfRange) {
     EXPECT_EQ(errorsOf(kHead + "steps:\n" + kStep +
                        "    on_failure: ignore\n    timeout_ms: 0\n"
-                       "    on_signal_timeout: wait\n"),
+                       "    on_signal_timeout: wait\n    commit: now\n"),
               (Errors{"8:17: \"on_failure\" must be one of compensate, fail, hold, continue, got \"ignore\"",
                       "9:17: \"timeout_ms\" must be between 1 and 3600000, got 0",
-                      "10:24: \"on_signal_timeout\" must be one of failure, rerun, continue, got \"wait\""}));
+                      "10:24: \"on_signal_timeout\" must be one of failure, rerun, continue, got \"wait\"",
+                      "11:13: \"commit\" must be one of batched, at_once, got \"now\""}));
 }
 
 TEST(ChainFileParser, MissingRequiredFields) {

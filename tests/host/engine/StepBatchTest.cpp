@@ -83,6 +83,21 @@ TEST_P(StepBatchTest, AStepThatMayActOutsideStartsAfterACommitAndCommitsAlone) {
     EXPECT_EQ(commits, 3u);
 }
 
+// commit: at_once (a step that takes a contended row lock, e.g. a gapless number): its checkpoint
+// commits with the steps batched before it, and the steps after it start a new transaction.
+TEST_P(StepBatchTest, AStepThatCommitsAtOnceEndsItsBatch) {
+    store::OrderRecord order;
+    auto numbering = internal("numbering");
+    numbering.commit = chains::CommitPolicy::AtOnce;
+    const auto commits = commitsOfRun({internal("a"), numbering, internal("c"), internal("d")}, &order);
+    EXPECT_EQ(order.state, states::kCompleted);
+    EXPECT_EQ(outcomes(order.id), (Outcomes{"a:continue", "numbering:continue", "c:continue", "d:continue"}));
+    EXPECT_EQ(commits, 2u);  // [a numbering], [c d]
+    auto last = internal("last");
+    last.commit = chains::CommitPolicy::AtOnce;
+    EXPECT_EQ(commitsOfRun({internal("a"), internal("b"), last}, nullptr, "R-2"), 1u) << "nothing after it";
+}
+
 TEST_P(StepBatchTest, AFailureInsideABatchIsRecordedAfterTheStepsBeforeItCommitAlone) {
     store::OrderRecord order;
     auto broken = internal("broken", R"({"outcome":"fail"})");

@@ -84,6 +84,26 @@ TEST_P(KeptPluginStatementTest, AKeptStatementThatFailedIsPreparedAgain) {
     EXPECT_EQ(count(*db_, "items"), 2);
 }
 
+// psqlODBC answers SQL_NO_DATA to an UPDATE or DELETE that matched no row, RETURNING or not: such
+// a run has no result to describe (the driver manager refuses SQLDescribeCol then), it answers
+// no rows, and the kept statement runs again as usual, matching or not.
+TEST_P(KeptPluginStatementTest, AReturningStatementThatMatchesNoRowAnswersNoRowsAndRunsAgain) {
+    const std::string bump = "UPDATE items SET n = n + 1 WHERE k = ? RETURNING n";
+    ASSERT_EQ(run(bump, R"(["missing"])"), OH_STATUS_OK) << error;
+    EXPECT_EQ(rows, "[]");
+    EXPECT_EQ(changed, 0);
+    ASSERT_EQ(run("INSERT INTO items (k, n) VALUES ('a', 1)"), OH_STATUS_OK) << error;
+    ASSERT_EQ(run(bump, R"(["a"])"), OH_STATUS_OK) << error;
+    EXPECT_EQ(rows, R"([{"n":2}])");
+    EXPECT_EQ(changed, 1);
+    ASSERT_EQ(run(bump, R"(["missing"])"), OH_STATUS_OK) << error;
+    EXPECT_EQ(rows, "[]") << "after a run that had a row";
+    ASSERT_EQ(run("DELETE FROM items WHERE k = ? RETURNING k", R"(["missing"])"), OH_STATUS_OK) << error;
+    EXPECT_EQ(rows, "[]");
+    ASSERT_EQ(run("DELETE FROM items WHERE k = ? RETURNING k", R"(["a"])"), OH_STATUS_OK) << error;
+    EXPECT_EQ(rows, R"([{"k":"a"}])");
+}
+
 // SELECT * is never kept: its columns are those of the table now, also right after a change.
 TEST_P(KeptPluginStatementTest, ASelectStarSeesAColumnAddedAfterItsFirstRun) {
     ASSERT_EQ(run("INSERT INTO items (k, n) VALUES ('a', 1)"), OH_STATUS_OK) << error;
