@@ -8,6 +8,8 @@ PACKAGES=(
   libpoco-dev libboost-dev unixodbc unixodbc-dev odbc-postgresql libsqliteodbc
   libspdlog-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql abigail-tools python3
+  # bench/http-load/spread_skus.py (scripts/bench.sh --http with BENCH_SKUS) edits a chain file
+  python3-yaml
   # scripts/pg-test-cluster.sh waits for its port with ss
   iproute2
   # The SDK's plugin test kit: SQLite's C library and nlohmann/json (header-only); the

@@ -8,6 +8,7 @@
 #   BEFORE_BUILD, AFTER_BUILD: build folders (e.g. a worktree's: git worktree add /tmp/before
 #   <commit> && cmake -S /tmp/before -B /tmp/before/build ... && cmake --build /tmp/before/build).
 #   pg: the test cluster (scripts/pg-test-cluster.sh), started if it is not running.
+#   ALT_SKUS=N: orders over N SKUs (spread_skus.py, load.py --skus; BENCH_SKUS of http_bench.sh)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -21,6 +22,11 @@ if [ "$backend" = pg ]; then
   eval "$("$repo/scripts/pg-test-cluster.sh" start)"
   pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
 fi
+chains="" load_flags=()
+if [ "${ALT_SKUS:-0}" -gt 0 ]; then
+  chains=$tmp/chains; mkdir -p "$chains"; load_flags=(--skus "$ALT_SKUS")
+  python3 "$here/spread_skus.py" "$here/placement/place-order.yaml" "$chains/place-order.yaml" "$ALT_SKUS"
+fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 for round in $(seq "$rounds"); do
   for which in before after; do
@@ -33,13 +39,14 @@ for round in $(seq "$rounds"); do
       rm -f "$tmp"/host.db*
       connection="Driver=SQLite3;Database=$tmp/host.db;JournalMode=WAL;SyncPragma=FULL;Timeout=10000;"
     fi
-    host_settings "$port" "$connection" "$build" > "$tmp/orderhost.properties"
+    host_settings "$port" "$connection" "$build" |
+      sed "${chains:+s#^chains.folder = .*#chains.folder = $chains#}" > "$tmp/orderhost.properties"
     "$build/host/app/orderhost" --config "$tmp/orderhost.properties" >> "$tmp/host-$which.log" 2>&1 &
     pid=$!
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.1; done
-    python3 "$here/load.py" "$port" "$clients" 3 --prefix "warm$RANDOM" >/dev/null
+    python3 "$here/load.py" "$port" "$clients" 3 --prefix "warm$RANDOM" "${load_flags[@]}" >/dev/null
     cpu0=$(sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')
-    line=$(python3 "$here/load.py" "$port" "$clients" "$secs" --prefix "alt$RANDOM" --result | grep '^result')
+    line=$(python3 "$here/load.py" "$port" "$clients" "$secs" --prefix "alt$RANDOM" --result "${load_flags[@]}" | grep '^result')
     cpu1=$(sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')
     done_orders=$(echo "$line" | sed 's/.*completed=\([0-9]*\).*/\1/')
     echo "round=$round build=$which backend=$backend clients=$clients $(echo "$line" | grep -o 'per_s=[0-9.]*')" \

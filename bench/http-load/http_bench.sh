@@ -18,8 +18,11 @@
 #   BENCH_SKUS           spread the orders over this many SKUs (spread_skus.py, load.py --skus),
 #                        two drawn at random per order; default 0: every order takes the same two,
 #                        BOLT-M8 and DRILL-18V, so concurrent orders queue for two stock rows
+#                        (2 to 5000)
+#   BENCH_AT_ONCE        steps of the chain given commit: at_once, e.g. "invoice" (default: none)
 #   BENCH_WAITS          1: on PostgreSQL, sample pg_stat_activity of the host's database 4 times a
-#                        second during each point (what the connections wait for; a little CPU)
+#                        second during each point (what the connections wait for); its psql
+#                        connections count in the PostgreSQL CPU per order then
 #   BENCH_STORED         on the last backend if it is PostgreSQL: copy one completed order this
 #                        many times (orders + its step_runs, by SQL), then measure 8 clients again
 #                        (default 0: skipped; 1000000 takes several minutes and some GB of disk)
@@ -38,6 +41,7 @@ held=${BENCH_HELD:-10000}
 stored=${BENCH_STORED:-0}
 skus=${BENCH_SKUS:-0}
 waits=${BENCH_WAITS:-0}
+at_once=${BENCH_AT_ONCE:-}
 if $smoke; then
   secs=${BENCH_SECONDS:-2}; backends=${BENCH_BACKENDS:-sqlite}; held=${BENCH_HELD:-200}
 fi
@@ -50,13 +54,15 @@ tmp=$(mktemp -d /tmp/orderhost-http-bench.XXXXXX)
 host_pid=""
 chains=$here/placement
 sku_flags=()
-if [ "$skus" -gt 0 ]; then
+sampler=""
+if [ "$skus" -gt 0 ] || [ -n "$at_once" ]; then
   chains=$tmp/placement; mkdir -p "$chains"
-  python3 "$here/spread_skus.py" "$here/placement/place-order.yaml" "$chains/place-order.yaml" "$skus"
-  sku_flags=(--skus "$skus")
+  python3 "$here/spread_skus.py" "$here/placement/place-order.yaml" "$chains/place-order.yaml" "$skus" --at-once "$at_once"
+  [ "$skus" -gt 0 ] && sku_flags=(--skus "$skus")
 fi
 
 cleanup() {
+  rm -f "$tmp/sampling"; [ -n "$sampler" ] && kill "$sampler" 2>/dev/null
   [ -n "$host_pid" ] && kill "$host_pid" 2>/dev/null && wait "$host_pid" 2>/dev/null
   "$repo/scripts/pg-test-cluster.sh" stop
   rm -rf "$ORDERHOST_PG_DIR"  # the throw-away cluster: GBs after BENCH_STORED
@@ -142,13 +148,13 @@ stop_host() {
 
 # One point of orderhost over HTTP: orders/s, latency, host and PostgreSQL CPU.
 http_point() {  # $1 clients, $2 extra load.py flags, $3 extra words for the result line
-  local h0 p0=0 h1 p1=0 x0=0 x1=0 c0 c1 line waited="" sampler
+  local h0 p0=0 h1 p1=0 x0=0 x1=0 c0 c1 line waited=""
   c0=$(host_commits)
   if $pg && [ "$waits" = 1 ]; then touch "$tmp/sampling"; sample_waits "$tmp/sampling" > "$tmp/waits" & sampler=$!; fi
   h0=$(cpu_of "$host_pid"); $pg && p0=$(pg_cpu) && x0=$(pg_commits)
   line=$(python3 "$here/load.py" "$host_port" "$1" "$secs" --prefix "$backend-$1-$RANDOM" --result "${sku_flags[@]}" $2 | grep '^result')
   h1=$(cpu_of "$host_pid"); $pg && p1=$(pg_cpu)
-  if [ -e "$tmp/sampling" ]; then rm "$tmp/sampling"; wait "$sampler" || true; waited=$(cat "$tmp/waits"); fi
+  if [ -e "$tmp/sampling" ]; then rm "$tmp/sampling"; wait "$sampler" || true; sampler=""; waited=$(cat "$tmp/waits"); fi
   $pg && sleep 1 && x1=$(pg_commits)
   c1=$(host_commits)
   record "$line backend=$backend host_cpu_s=$(echo "$h0 $h1 $tck" | awk '{ printf "%.2f", ($2 - $1) / $3 }')" \
@@ -278,7 +284,7 @@ run_backend() {
 
 : > "$out"
 record "info nproc=$(nproc) cpu=\"$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)\" kernel=$(uname -r) date=$(date -u +%FT%TZ)" \
-  "commit=$(git -C "$repo" rev-parse --short HEAD) seconds=$secs skus=$skus load_start=$(load1)"
+  "commit=$(git -C "$repo" rev-parse --short HEAD) seconds=$secs skus=$skus at_once=${at_once:-none} load_start=$(load1)"
 for backend in $backends; do
   run_backend
 done

@@ -15,6 +15,9 @@
 //   and the order runs again from the last commit, each step up to that one committed alone,
 //   so the failure is recorded and handled (retried, undone) against committed predecessors;
 // - a reject or a suspend keeps its changes: it commits the batch with itself;
+// - a step the chain marks `commit: at_once` that continued commits the batch with itself, so
+//   the row locks it took (billing's number series) are not held across the steps after it (a
+//   skipped one takes none and does not);
 // - the lease as committed must cover the next step, or the batch commits first; and a batch
 //   older than kBatchMaxAgeMs commits before its next step: on SQLite it holds the database's
 //   write lock, on PostgreSQL its rows' locks, for as long as it is open;

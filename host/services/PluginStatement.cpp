@@ -295,6 +295,9 @@ StatementResult runStatement(Poco::Data::Session& session, const store::Dialect&
     }
     std::string text = withTextCasts(sql, offsets, params, dialect);
     if (!postgres && returning) text = withReturnedRows(text);
+    // psqlODBC answers SQL_NO_DATA to an UPDATE/DELETE ... RETURNING * that matched no row, and
+    // Poco's fetch then fails (24000): as a query, it is an empty result.
+    if (postgres && returning) text = "WITH oh_returned AS (" + text + ") SELECT * FROM oh_returned";
     StatementResult result;
     Poco::Data::Statement st(session);
     st << text;

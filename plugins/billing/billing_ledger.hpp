@@ -48,14 +48,16 @@ inline std::int64_t takeNumber(const sdk::Database& db, const std::string& serie
     return rows.front().integer("next_number") - 1;
 }
 
+// The customer's row is created by their first invoice; after that one UPDATE (as takeNumber).
 inline void addToReceivables(const sdk::Database& db, const std::string& customer, const std::string& currency,
                              std::int64_t amount) {
+    const char* add = "UPDATE billing_accounts SET open_minor = open_minor + ? WHERE customer_id = ? AND currency = ?";
+    if (db.execute(add, {amount, customer, currency}) > 0) return;
     db.execute(
         "INSERT INTO billing_accounts (customer_id, currency, open_minor) VALUES (?, ?, 0)"
         " ON CONFLICT (customer_id, currency) DO NOTHING",
         {customer, currency});
-    db.execute("UPDATE billing_accounts SET open_minor = open_minor + ? WHERE customer_id = ? AND currency = ?",
-               {amount, customer, currency});
+    db.execute(add, {amount, customer, currency});
 }
 
 // orderhost.credit counts an accepted order (its credit_exposures row in state "open") until

@@ -163,11 +163,13 @@ public:
         std::int64_t prepaid = billing::paidBeforeInvoice(order, totals.total);
         std::vector<sdk::Row> issued;
         for (const InvoiceDraft& draft : drafts) {
-            const std::string invoice = issue(db, call, draft, customer, country, currency);
+            // The customer's rows first, the number last: the series row, which every order
+            // needs, stays locked (until the checkpoint commits) for as few statements as can be.
             const std::int64_t settled = std::min(prepaid, draft.totals.total);
             prepaid -= settled;
             addToReceivables(db, customer, currency, draft.totals.total - settled);
             billing::closeExposure(db, order, orderId, draft.totals.net, &draft == &drafts.back(), call.nowMs());
+            const std::string invoice = issue(db, call, draft, customer, country, currency);
             call.events().emit("invoice.issued", sdk::JsonObject()
                                                      .add("invoice_number", invoice)
                                                      .add("order_id", orderId)

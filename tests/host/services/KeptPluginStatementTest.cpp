@@ -102,6 +102,10 @@ TEST_P(KeptPluginStatementTest, AReturningStatementThatMatchesNoRowAnswersNoRows
     EXPECT_EQ(rows, "[]");
     ASSERT_EQ(run("DELETE FROM items WHERE k = ? RETURNING k", R"(["a"])"), OH_STATUS_OK) << error;
     EXPECT_EQ(rows, R"([{"k":"a"}])");
+    // RETURNING * is not kept (Poco's path): the same answer.
+    ASSERT_EQ(run("UPDATE items SET n = 0 WHERE k = ? RETURNING *", R"(["missing"])"), OH_STATUS_OK) << error;
+    EXPECT_EQ(rows, "[]");
+    EXPECT_EQ(changed, 0);
 }
 
 // SELECT * is never kept: its columns are those of the table now, also right after a change.
