@@ -17,7 +17,7 @@ source "$here/host_settings.sh"
 before=$(cd "$1" && pwd) after=$(cd "$2" && pwd) backend=$3 clients=$4 secs=$5 rounds=$6
 tmp=$(mktemp -d /tmp/orderhost-alternate.XXXXXX)
 pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap '{ [ -n "$pid" ] && kill "$pid" 2>/dev/null; } || true; rm -rf "$tmp"' EXIT
 if [ "$backend" = pg ]; then
   eval "$("$repo/scripts/pg-test-cluster.sh" start)"
   pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"

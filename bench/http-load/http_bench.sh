@@ -61,9 +61,10 @@ if [ "$skus" -gt 0 ] || [ -n "$at_once" ]; then
   [ "$skus" -gt 0 ] && sku_flags=(--skus "$skus")
 fi
 
+# Each step whatever the one before it did (set -e holds in a trap too).
 cleanup() {
-  rm -f "$tmp/sampling"; [ -n "$sampler" ] && kill "$sampler" 2>/dev/null
-  [ -n "$host_pid" ] && kill "$host_pid" 2>/dev/null && wait "$host_pid" 2>/dev/null
+  rm -f "$tmp/sampling"; { [ -n "$sampler" ] && kill "$sampler" 2>/dev/null; } || true
+  { [ -n "$host_pid" ] && kill "$host_pid" 2>/dev/null && wait "$host_pid" 2>/dev/null; } || true
   "$repo/scripts/pg-test-cluster.sh" stop
   rm -rf "$ORDERHOST_PG_DIR"  # the throw-away cluster: GBs after BENCH_STORED
   echo "http_bench: host logs and SQLite databases in $tmp" >&2
@@ -104,6 +105,7 @@ sample_waits() {  # $1 flag file
       "SELECT COUNT(*) FILTER (WHERE wait_event_type = 'Lock'), COUNT(*) FILTER (WHERE state = 'idle in transaction'),
               COUNT(*) FILTER (WHERE state = 'active' AND wait_event_type IS DISTINCT FROM 'Lock')
          FROM pg_stat_activity WHERE datname = 'bench_host'") || row=""
+    [ -n "$row" ] || { sleep 0.25; continue; }  # a failed sample is not a zero
     read -r l i a <<< "$row"
     n=$((n + 1)); lock=$((lock + l)); idle=$((idle + i)); active=$((active + a))
     sleep 0.25

@@ -226,7 +226,8 @@ std::string withReturnedRows(const std::string& sql) { return "WITH oh_returning
 // PostgreSQL: an INSERT/UPDATE/DELETE wrapped so that it reports how many rows it changed.
 StatementResult runCountedDml(Poco::Data::Session& session, const std::string& sql,
                               const std::vector<StatementParam>& params, const store::Dialect& dialect) {
-    const std::string counted = "WITH oh_changed AS (" + sql + " RETURNING 1) SELECT COUNT(*) FROM oh_changed";
+    const std::string counted =
+        "WITH oh_changed AS (" + std::string(statementBody(sql)) + " RETURNING 1) SELECT COUNT(*) FROM oh_changed";
     if (std::optional<StatementResult> kept = runKept(session, dialect, counted, params, KeptShape::Counted))
         return *kept;
     Poco::Data::Statement st(session);
@@ -297,7 +298,8 @@ StatementResult runStatement(Poco::Data::Session& session, const store::Dialect&
     if (!postgres && returning) text = withReturnedRows(text);
     // psqlODBC answers SQL_NO_DATA to an UPDATE/DELETE ... RETURNING * that matched no row, and
     // Poco's fetch then fails (24000): as a query, it is an empty result.
-    if (postgres && returning) text = "WITH oh_returned AS (" + text + ") SELECT * FROM oh_returned";
+    if (postgres && returning)
+        text = "WITH oh_returned AS (" + std::string(statementBody(text)) + ") SELECT * FROM oh_returned";
     StatementResult result;
     Poco::Data::Statement st(session);
     st << text;

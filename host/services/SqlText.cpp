@@ -155,6 +155,7 @@ std::vector<SqlToken> tokenize(std::string_view sql) {
     std::vector<SqlToken> tokens;
     std::size_t i = 0;
     while (i < sql.size()) {
+        const std::size_t before = tokens.size();
         const char c = sql[i];
         const char next = i + 1 < sql.size() ? sql[i + 1] : '\0';
         if (std::isspace(static_cast<unsigned char>(c))) {
@@ -198,8 +199,16 @@ std::vector<SqlToken> tokenize(std::string_view sql) {
             tokens.push_back({SqlToken::Kind::Symbol, std::string(1, c)});
             ++i;
         }
+        if (tokens.size() > before) tokens.back().end = i;
     }
     return tokens;
+}
+
+std::string_view statementBody(std::string_view sql) {
+    const std::vector<SqlToken> tokens = tokenize(sql);
+    std::size_t last = tokens.size();
+    if (last > 0 && tokens[last - 1].kind == SqlToken::Kind::Symbol && tokens[last - 1].text == ";") --last;
+    return sql.substr(0, last == 0 ? 0 : tokens[last - 1].end);
 }
 
 bool readsOnly(std::string_view sql) {

@@ -37,6 +37,7 @@ struct SqlToken {
     };
     Kind kind;
     std::string text;
+    std::size_t end = 0;  // the offset just past the token in the text tokenized
 };
 
 // The tokens of `sql`, understanding both backends' quoting: '' and "" doubling, PostgreSQL
@@ -46,6 +47,12 @@ struct SqlToken {
 //
 //   tokenize("insert into \"Orders\" -- x") == {Word INSERT, Word INTO, Identifier Orders}
 std::vector<SqlToken> tokenize(std::string_view sql);
+
+// `sql` up to the end of its last token, without a final ';' and whatever follows it (blanks,
+// comments): text can then be added after it. A trailing "-- comment" would swallow it.
+//
+//   statementBody("UPDATE t SET n = 1 ; -- done\n") == "UPDATE t SET n = 1"
+std::string_view statementBody(std::string_view sql);
 
 // Whether `sql` only reads: a SELECT (not WITH: a CTE may write) without FOR UPDATE/SHARE
 // (row locks a rollback to a savepoint would drop), INTO, or a call of any function but a few

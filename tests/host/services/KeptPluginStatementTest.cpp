@@ -102,6 +102,18 @@ TEST_P(KeptPluginStatementTest, AReturningStatementThatMatchesNoRowAnswersNoRows
     EXPECT_EQ(rows, "[]");
     ASSERT_EQ(run("DELETE FROM items WHERE k = ? RETURNING k", R"(["a"])"), OH_STATUS_OK) << error;
     EXPECT_EQ(rows, R"([{"k":"a"}])");
+    // A final ';' or comment is the plugin's to write: the host's wrappers add text after it.
+    ASSERT_EQ(run("INSERT INTO items (k, n) VALUES ('b', 1)"), OH_STATUS_OK) << error;
+    ASSERT_EQ(run("UPDATE items SET n = 5 WHERE k = ? -- counted", R"(["b"])"), OH_STATUS_OK) << error;
+    EXPECT_EQ(changed, 1);
+    ASSERT_EQ(run("UPDATE items SET n = 6 WHERE k = ?;", R"(["b"])"), OH_STATUS_OK) << error;
+    EXPECT_EQ(changed, 1);
+    ASSERT_EQ(run("UPDATE items SET n = 7 WHERE k = ? RETURNING * -- all", R"(["b"])"), OH_STATUS_OK) << error;
+    EXPECT_EQ(changed, 1);
+    EXPECT_NE(rows.find(R"("n":7)"), std::string::npos) << rows;
+    ASSERT_EQ(run("DELETE FROM items WHERE k = ? RETURNING *;", R"(["b"])"), OH_STATUS_OK) << error;
+    EXPECT_EQ(changed, 1);
+    EXPECT_NE(rows.find(R"("k":"b")"), std::string::npos) << rows;
     // RETURNING * is not kept (Poco's path): the same answer.
     ASSERT_EQ(run("UPDATE items SET n = 0 WHERE k = ? RETURNING *", R"(["missing"])"), OH_STATUS_OK) << error;
     EXPECT_EQ(rows, "[]");

@@ -84,6 +84,15 @@ TEST(SqlTextTest, TokenizeUpperCasesWordsAndKeepsQuotedIdentifiers) {
     EXPECT_EQ(kinds("SELECT main.orders.id"), "W:SELECT W:MAIN S:. W:ORDERS S:. W:ID");
 }
 
+// What a wrapper may add text after: no final ';', comment or blank (a "-- x" would swallow it).
+TEST(SqlTextTest, AStatementsBodyEndsAtItsLastTokenBeforeAFinalSemicolon) {
+    EXPECT_EQ(statementBody("UPDATE t SET n = 1 ; -- done\n"), "UPDATE t SET n = 1");
+    EXPECT_EQ(statementBody("DELETE FROM t RETURNING * -- all; of them"), "DELETE FROM t RETURNING *");
+    EXPECT_EQ(statementBody("UPDATE t SET s = ';' /* ; */"), "UPDATE t SET s = ';'");
+    EXPECT_EQ(statementBody("UPDATE \"a;b\" SET x = $$;$$"), "UPDATE \"a;b\" SET x = $$;$$");
+    EXPECT_EQ(statementBody("  -- nothing\n"), "");
+}
+
 TEST(SqlTextTest, TokenizeSkipsCommentsAndLiteralsOfBothBackends) {
     EXPECT_EQ(kinds("SELECT 'it''s; COMMIT' -- COMMIT\n, x /* a /* nested */ COMMIT */"), "W:SELECT L S:, W:X");
     EXPECT_EQ(kinds("SELECT E'a\\' COMMIT', $$ COMMIT $$, $f$ x $$ y $f$ FROM t"), "W:SELECT L S:, L S:, L W:FROM W:T");
