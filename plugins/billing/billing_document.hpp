@@ -1,6 +1,6 @@
 // billing_document.hpp — what issue-invoice writes into the order document: /billing after a
-// run (the issued invoices, read back from billing_invoices) and after a quote (the invoice the
-// order would get, without a number). docs/plugins.md#billing shows both.
+// run (the issued invoices: as issued, or read back from billing_invoices on a rerun) and after a quote (the invoice
+// the order would get, without a number). docs/plugins.md#billing shows both.
 #ifndef ORDERHOST_PLUGINS_BILLING_DOCUMENT_HPP
 #define ORDERHOST_PLUGINS_BILLING_DOCUMENT_HPP
 
@@ -25,25 +25,43 @@ inline std::string invoiceJson(const std::string& invoice, const std::string& cu
         .str();
 }
 
+// One issued invoice as /billing reports it.
+struct IssuedInvoice {
+    std::string number, shipment, currency;
+    Totals totals;
+};
+
+// billing_invoices rows (invoice_number, shipment, currency, net_minor, tax_minor, total_minor).
+inline std::vector<IssuedInvoice> issuedFrom(const std::vector<sdk::Row>& rows) {
+    std::vector<IssuedInvoice> issued;
+    for (const sdk::Row& row : rows)
+        issued.push_back({row.string("invoice_number"),
+                          row.string("shipment"),
+                          row.string("currency"),
+                          {row.integer("net_minor"), row.integer("tax_minor"), row.integer("total_minor")}});
+    return issued;
+}
+
 // /billing: the first invoice's number and the order's totals; with more than one invoice
 // (per shipment) also "invoices": [{invoice_number, shipment, net_minor, tax_minor, total_minor}].
-inline void writeInvoices(sdk::OrderDocument& order, const std::vector<sdk::Row>& rows) {
+// `invoices` in number order (the order they were issued in).
+inline void writeInvoices(sdk::OrderDocument& order, const std::vector<IssuedInvoice>& invoices) {
     Totals sum;
-    for (const sdk::Row& row : rows) {
-        sum.net += row.integer("net_minor");
-        sum.tax += row.integer("tax_minor");
-        sum.total += row.integer("total_minor");
+    for (const IssuedInvoice& invoice : invoices) {
+        sum.net += invoice.totals.net;
+        sum.tax += invoice.totals.tax;
+        sum.total += invoice.totals.total;
     }
-    order.setJson("/billing", invoiceJson(rows.front().string("invoice_number"), rows.front().string("currency"), sum));
-    if (rows.size() < 2) return;
+    order.setJson("/billing", invoiceJson(invoices.front().number, invoices.front().currency, sum));
+    if (invoices.size() < 2) return;
     order.setJson("/billing/invoices", "[]");
-    for (const sdk::Row& row : rows)
+    for (const IssuedInvoice& invoice : invoices)
         order.setJson("/billing/invoices/-", sdk::JsonObject()
-                                                 .add("invoice_number", row.string("invoice_number"))
-                                                 .add("shipment", row.string("shipment"))
-                                                 .add("net_minor", row.integer("net_minor"))
-                                                 .add("tax_minor", row.integer("tax_minor"))
-                                                 .add("total_minor", row.integer("total_minor"))
+                                                 .add("invoice_number", invoice.number)
+                                                 .add("shipment", invoice.shipment)
+                                                 .add("net_minor", invoice.totals.net)
+                                                 .add("tax_minor", invoice.totals.tax)
+                                                 .add("total_minor", invoice.totals.total)
                                                  .str());
 }
 

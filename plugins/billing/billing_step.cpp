@@ -151,7 +151,7 @@ public:
             " WHERE order_id = ? ORDER BY number",
             {orderId});
         if (!existing.empty()) {  // issued by an earlier run whose result was kept
-            writeInvoices(order, existing);
+            writeInvoices(order, billing::issuedFrom(existing));
             return sdk::Outcome::proceed();
         }
         Pricing priced;
@@ -161,7 +161,7 @@ public:
         std::vector<InvoiceDraft> drafts = draftsOf(order, priced);
         // Paid by card before this step (a chain that captures first): owed by nobody.
         std::int64_t prepaid = billing::paidBeforeInvoice(order, totals.total);
-        std::vector<sdk::Row> issued;
+        std::vector<billing::IssuedInvoice> issued;
         for (const InvoiceDraft& draft : drafts) {
             // The customer's rows first, the number last: the series row, which every order
             // needs, stays locked (until the checkpoint commits) for as few statements as can be.
@@ -170,6 +170,7 @@ public:
             addToReceivables(db, customer, currency, draft.totals.total - settled);
             billing::closeExposure(db, order, orderId, draft.totals.net, &draft == &drafts.back(), call.nowMs());
             const std::string invoice = issue(db, call, draft, customer, country, currency);
+            issued.push_back({invoice, draft.shipment, currency, draft.totals});
             call.events().emit("invoice.issued", sdk::JsonObject()
                                                      .add("invoice_number", invoice)
                                                      .add("order_id", orderId)
@@ -181,9 +182,7 @@ public:
                                                      .add("total_minor", draft.totals.total)
                                                      .str());
         }
-        writeInvoices(order, db.query("SELECT invoice_number, shipment, currency, net_minor, tax_minor, total_minor"
-                                      " FROM billing_invoices WHERE order_id = ? ORDER BY number",
-                                      {orderId}));
+        writeInvoices(order, issued);  // as inserted: a rerun reads the same back (existing above)
         return sdk::Outcome::proceed();
     }
 

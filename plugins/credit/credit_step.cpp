@@ -164,12 +164,18 @@ private:
                   const std::string& currency, const std::string& orderId, bool lock) const {
         std::vector<sdk::Row> locked;
         if (lock) {
-            db.execute(
-                "INSERT INTO credit_limits (customer_id, limit_minor, checked_at_ms) VALUES (?, NULL, 0)"
-                " ON CONFLICT (customer_id) DO NOTHING",
-                {customer});
-            locked = db.query("UPDATE credit_limits SET checked_at_ms = ? WHERE customer_id = ? RETURNING limit_minor",
-                              {call.nowMs(), customer});
+            // The row exists after a customer's first order: one statement then. The first order
+            // creates it (ON CONFLICT: two first orders at once) and locks it with the UPDATE.
+            const char* const take =
+                "UPDATE credit_limits SET checked_at_ms = ? WHERE customer_id = ? RETURNING limit_minor";
+            locked = db.query(take, {call.nowMs(), customer});
+            if (locked.empty()) {
+                db.execute(
+                    "INSERT INTO credit_limits (customer_id, limit_minor, checked_at_ms) VALUES (?, NULL, 0)"
+                    " ON CONFLICT (customer_id) DO NOTHING",
+                    {customer});
+                locked = db.query(take, {call.nowMs(), customer});
+            }
         } else {
             locked = db.query("SELECT limit_minor FROM credit_limits WHERE customer_id = ?", {customer});
         }
@@ -217,10 +223,15 @@ private:
         } else if (tracked_) {
             sdk::Database db(call);
             const std::string orderId(call.orderId());
-            db.execute("DELETE FROM credit_exposures WHERE order_id = ? AND state = 'released'", {orderId});
+            // A released row (the order was undone and is placed again) becomes a new open one;
+            // an open or closed one (an earlier run's, kept) stays as it is. One statement.
             db.execute(
                 "INSERT INTO credit_exposures (order_id, customer_id, currency, amount_minor, state, created_at_ms)"
-                " VALUES (?, ?, ?, ?, 'open', ?) ON CONFLICT (order_id) DO NOTHING",
+                " VALUES (?, ?, ?, ?, 'open', ?) ON CONFLICT (order_id) DO UPDATE SET"
+                " customer_id = excluded.customer_id, currency = excluded.currency,"
+                " amount_minor = excluded.amount_minor, state = 'open', created_at_ms = excluded.created_at_ms,"
+                " released_at_ms = NULL, invoiced_minor = 0, closed_at_ms = NULL"
+                " WHERE credit_exposures.state = 'released'",
                 {orderId, customer, call.order().optionalString("/currency").value_or(""), net, call.nowMs()});
             call.order().set("/credit/status", "accepted");
         }

@@ -7,7 +7,8 @@
 //   {"status": "prepared", "pick_lists": [{"warehouse", "picks": [{"bin", "sku", "quantity"}]}],
 //    "parcels": [{"parcel", "type", "weight_g", "length_mm", "width_mm", "height_mm",
 //                 "lines": [{"sku", "quantity"}]}], "short": [{"sku", "quantity"}] (when any)}
-// /preparation is always rebuilt from the tables, which carry the truth. Without goods lines:
+// A run writes /preparation from what it stored (the rows it inserted, in their order); a rerun
+// of an order that already has rows rebuilds it from the tables (the same JSON). Without goods lines:
 // {"status": "not_needed", ...} and nothing stored. FAIL (nothing kept) when a SKU has no weight
 // and dimensions (item_dimensions_missing), no bin (bin_missing), fits no parcel type
 // (item_too_large) or needs more than max_parcels parcels (too_many_parcels); the codes' messages
@@ -142,11 +143,11 @@ public:
             pack(plan.toPack, config_.parcel_types, static_cast<std::size_t>(config_.max_parcels));
         if (!packed.error_code.empty()) return sdk::Outcome::fail(packed.error_code, packed.error_message);
         if (call.quoting()) {  // the parcels a quote's shipping rates need; no pick list is stored
-            writeQuote(order, plan, packed);
+            writeFromPlan(order, plan, packed, "quoted");
             return sdk::Outcome::proceed();
         }
         store(db, orderId, call.nowMs(), plan, packed);
-        writeFromTables(db, order, orderId);
+        writeFromPlan(order, plan, packed, "prepared");  // what store() wrote: no read back
         return sdk::Outcome::proceed();
     }
 
@@ -233,9 +234,11 @@ private:
                                                      sku + ".bin nor default_bin is set");
     }
 
-    // /preparation of a quote, from the plan itself: the shape writeFromTables gives a run, with
-    // "status": "quoted" (the parcels as they would be packed now; nothing is stored).
-    void writeQuote(sdk::OrderDocument& order, const Plan& plan, const PackResult& packed) const {
+    // /preparation from the plan itself, in the shape and order writeFromTables reads the rows
+    // store() writes for it: lists, picks, parcels and their lines as numbered, shortages by SKU.
+    // A run's status is "prepared"; a quote's "quoted" (as packed now; nothing is stored).
+    void writeFromPlan(sdk::OrderDocument& order, const Plan& plan, const PackResult& packed,
+                       const char* status) const {
         std::vector<std::string> lists, parcels, shortages;
         for (const PickList& list : plan.lists) {
             std::vector<std::string> picks;
@@ -265,7 +268,7 @@ private:
         for (const auto& [sku, quantity] : shortBySku)
             shortages.push_back(sdk::JsonObject().add("sku", sku).add("quantity", quantity).str());
         sdk::JsonObject out;
-        out.add("status", "quoted").addJson("pick_lists", arrayOf(lists)).addJson("parcels", arrayOf(parcels));
+        out.add("status", status).addJson("pick_lists", arrayOf(lists)).addJson("parcels", arrayOf(parcels));
         if (!shortages.empty()) out.addJson("short", arrayOf(shortages));
         order.setJson("/preparation", out.str());
     }

@@ -71,6 +71,21 @@ TEST_P(CreditExposureTest, ARerunOfAnAcceptedOrderCountsItOnce) {
     EXPECT_EQ(openExposure("C-1"), 30000);
 }
 
+// Undone, then placed again (its released row becomes a new open one, nothing of the old kept).
+TEST_P(CreditExposureTest, AReleasedOrderPlacedAgainCountsAnewAndOnce) {
+    auto first = parse(creditOrder("C-1", 30000));
+    ASSERT_EQ(call(*step_, first, orderId(1)).kind, OH_OUTCOME_CONTINUE);
+    ASSERT_EQ(call(*step_, first, orderId(1), /*compensating=*/true).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(openExposure("C-1"), 0);
+    ASSERT_EQ(check(1, "C-1", 12000).kind, OH_OUTCOME_CONTINUE);
+    ASSERT_EQ(check(1, "C-1", 12000).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(openExposure("C-1"), 12000);
+    EXPECT_EQ(number("SELECT COUNT(*) FROM credit_exposures WHERE order_id = '" + orderId(1) +
+                     "' AND state = 'open' AND released_at_ms IS NULL AND closed_at_ms IS NULL"
+                     " AND invoiced_minor = 0"),
+              1);
+}
+
 // The case: 8 orders of 359.96 at once against a 500.00 limit.
 TEST_P(CreditExposureTest, ConcurrentOrdersOfOneCustomerCannotBothSlipUnderTheLimit) {
     // The customer has ordered before: its credit_limits row exists, so the lock is the

@@ -169,6 +169,27 @@ TEST_F(PickPackStep, ARerunReportsTheStoredPreparationAndStoresNothingNew) {
     EXPECT_EQ(host_.queryInt("SELECT COUNT(*) FROM preparation_picks"), 1);
 }
 
+// A run writes /preparation from its plan, a rerun from the tables: the same JSON, with several
+// pick lists, parcels with several lines and shortages.
+TEST_F(PickPackStep, WhatARunReportsIsWhatItsTablesSay) {
+    const std::string goods = order(
+        R"({"sku":"SMALL","quantity":3},{"sku":"MED","quantity":2},{"sku":"BIG","quantity":1},
+           {"sku":"HEAVY","quantity":3})",
+        R"({"sku":"SMALL","warehouse":"WH-10","bin":"B-1-1","quantity":1},
+           {"sku":"SMALL","warehouse":"WH-2","bin":"a-2-5","quantity":1},
+           {"sku":"MED","warehouse":"WH-2","bin":"A-10-1","quantity":2},
+           {"sku":"BIG","warehouse":"WH-2","bin":"A-10-2","quantity":1},{"sku":"HEAVY","quantity":2})");
+    prepare(goods);
+    ASSERT_EQ(host_.result().kind, OH_OUTCOME_CONTINUE) << host_.result().message;
+    const auto first = host_.orderJson("/preparation");
+    ASSERT_TRUE(first);
+    EXPECT_EQ(host_.orderJson("/preparation/short"), R"([{"sku":"HEAVY","quantity":1},{"sku":"SMALL","quantity":1}])");
+    EXPECT_GE(host_.queryInt("SELECT COUNT(*) FROM preparation_parcels"), 2);
+    EXPECT_EQ(host_.queryInt("SELECT COUNT(*) FROM preparation_pick_lists"), 3);
+    prepare(goods);
+    EXPECT_EQ(host_.orderJson("/preparation"), first);
+}
+
 TEST_F(PickPackStep, CompensationCancelsPickListsAndParcelsOnce) {
     prepare(order(R"({"sku":"HEAVY","quantity":3})"));
     host_.now(5000);
