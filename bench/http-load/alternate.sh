@@ -18,10 +18,7 @@ before=$(cd "$1" && pwd) after=$(cd "$2" && pwd) backend=$3 clients=$4 secs=$5 r
 tmp=$(mktemp -d /tmp/orderhost-alternate.XXXXXX)
 pid=""
 trap '{ [ -n "$pid" ] && kill "$pid" 2>/dev/null; } || true; rm -rf "$tmp"' EXIT
-if [ "$backend" = pg ]; then
-  eval "$("$repo/scripts/pg-test-cluster.sh" start)"
-  pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
-fi
+[ "$backend" = pg ] && eval "$("$repo/scripts/pg-test-cluster.sh" start)"
 chains="" load_flags=()
 if [ "${ALT_SKUS:-0}" -gt 0 ]; then
   chains=$tmp/chains; mkdir -p "$chains"; load_flags=(--skus "$ALT_SKUS")
@@ -31,14 +28,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 for round in $(seq "$rounds"); do
   for which in before after; do
     build=$before; [ "$which" = after ] && build=$after
-    if [ "$backend" = pg ]; then
-      "$pg_bin/psql" -q -h 127.0.0.1 -p "${ORDERHOST_PG_PORT:-55432}" -U postgres -d postgres \
-        -c "DROP DATABASE IF EXISTS alternate_host" -c "CREATE DATABASE alternate_host" 2>/dev/null
-      connection=${ORDERHOST_TEST_PG/Database=orderhost_test/Database=alternate_host}
-    else
-      rm -f "$tmp"/host.db*
-      connection="Driver=SQLite3;Database=$tmp/host.db;JournalMode=WAL;SyncPragma=FULL;Timeout=10000;"
-    fi
+    connection=$(fresh_connection "$backend" alternate_host "$tmp")
     host_settings "$port" "$connection" "$build" |
       sed "${chains:+s#^chains.folder = .*#chains.folder = $chains#}" > "$tmp/orderhost.properties"
     "$build/host/app/orderhost" --config "$tmp/orderhost.properties" >> "$tmp/host-$which.log" 2>&1 &

@@ -3,6 +3,9 @@
 // Poco 1.11 Data/ODBC traps guarded against here and in Dialect (all measured on this stack):
 //  - Reads truncate silently to min(declared column size, maxFieldSize): the pool's maxFieldSize
 //    covers kMaxDocumentBytes, the schema declares sizes, and document reads are length-checked.
+//    The price: Poco allocates maxFieldSize (16 MiB) for every unbounded column it reads, which
+//    glibc then keeps in its arenas (RSS 10x what is in use); the reads of documents, payloads
+//    and stored replies on hot paths are therefore kept OdbcStatements, which read in pieces.
 //  - std::string parameters over 255 bytes fail to bind on SQLite: Dialect::bindText sends a CLOB.
 //  - A pooled session with autoCommit off keeps its implicit read transaction open (stale
 //    snapshots for the next user) and Poco restores nothing on put-back: sessions stay in

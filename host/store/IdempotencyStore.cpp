@@ -1,6 +1,8 @@
 #include "host/store/IdempotencyStore.h"
 
+#include "host/store/OdbcStatement.h"
 #include "host/store/OrderFields.h"
+#include "host/store/PreparedStatements.h"
 
 #include <Poco/Data/Statement.h>
 #include <Poco/Nullable.h>
@@ -40,16 +42,41 @@ std::optional<KeyClaim> IdempotencyStore::classify(Session& s, const std::string
     Nullable<std::string> contentType, location, body;
     Nullable<Poco::Int64> bodyBytes;
     Poco::Int64 claimedUntil = 0, expiresAt = 0;
-    Statement st(s);
-    st << "SELECT request_hash, state, status, content_type, location, body, " << db_.dialect().octetLength("body")
-       << ", claimed_until, expires_at FROM idempotency_keys" << kWhereId;
-    bindId(st, id);
-    st, into(hash), into(state), into(status), into(contentType), into(location), into(body), into(bodyBytes),
-        into(claimedUntil), into(expiresAt);
-    st.execute();
+    std::size_t rows = 0;
+    const std::string sql = "SELECT request_hash, state, status, content_type, location, body, " +
+                            db_.dialect().octetLength("body") + ", claimed_until, expires_at FROM idempotency_keys" +
+                            kWhereId;
+    // Kept and read in pieces when the database keeps statements: Poco::Data would allocate a
+    // buffer of the largest reply (16 MiB) at every request that carries a key.
+    if (PreparedStatements* kept = db_.keepsStatements() ? PreparedStatements::of(s) : nullptr) {
+        static const std::string key = "odbc:idempotency key";
+        runKeptOdbc(*kept, key, keptOdbcStatement(*kept, s, key, sql), {id.client, id.route, id.key},
+                    [&](const std::vector<std::optional<std::string>>& row) {
+                        auto nullable = [](const std::optional<std::string>& v) {
+                            return v ? Nullable<std::string>(*v) : Nullable<std::string>();
+                        };
+                        ++rows;
+                        hash = row.at(0).value_or(std::string());
+                        state = row.at(1).value_or(std::string());
+                        if (row.at(2)) status = static_cast<int>(odbcInteger(row.at(2), 0));
+                        contentType = nullable(row.at(3));
+                        location = nullable(row.at(4));
+                        body = nullable(row.at(5));
+                        if (row.at(6)) bodyBytes = odbcInteger(row.at(6), 0);
+                        claimedUntil = odbcInteger(row.at(7), 0);
+                        expiresAt = odbcInteger(row.at(8), 0);
+                    });
+    } else {
+        Statement st(s);
+        st << sql;
+        bindId(st, id);
+        st, into(hash), into(state), into(status), into(contentType), into(location), into(body), into(bodyBytes),
+            into(claimedUntil), into(expiresAt);
+        st.execute();
+        rows = st.rowsExtracted();
+    }
     // A reply expires; a claim still running is free only once abandoned.
-    if (st.rowsExtracted() == 0 || (state == "done" && expiresAt <= nowMs) ||
-        (state != "done" && claimedUntil <= nowMs))
+    if (rows == 0 || (state == "done" && expiresAt <= nowMs) || (state != "done" && claimedUntil <= nowMs))
         return std::nullopt;
     KeyClaim result;
     if (hash != requestHash) {

@@ -142,4 +142,39 @@ std::optional<std::vector<StepRunRecord>> stepRuns(Session& s, const std::string
     return runs;
 }
 
+std::optional<std::optional<FoundOrder>> findOrder(Session& s, const std::string& key, const std::string& sql,
+                                                   const std::string& value) {
+    PreparedStatements* set = PreparedStatements::of(s);
+    if (set == nullptr) return std::nullopt;
+    std::optional<FoundOrder> found;
+    runKeptOdbc(*set, key, keptOdbcStatement(*set, s, key, sql), {value},
+                [&](const std::vector<std::optional<std::string>>& row) {
+                    auto text = [&](std::size_t column) { return row.at(column).value_or(std::string()); };
+                    auto number = [&](std::size_t column) { return odbcInteger(row.at(column), 0); };
+                    FoundOrder f;
+                    OrderRecord& r = f.order;
+                    r.id = text(0);
+                    r.orderRef = text(1);
+                    r.chain = text(2);
+                    r.chainVersion = static_cast<int>(number(3));
+                    r.state = text(4);
+                    r.currentStep = static_cast<int>(number(5));
+                    r.document = text(6);
+                    f.documentBytes = number(7);
+                    r.requestHash = text(8);
+                    r.createdAtMs = number(9);
+                    r.updatedAtMs = number(10);
+                    r.awaitingSignal = text(11);
+                    r.nextAttempt = static_cast<int>(number(12));
+                    r.wakeAtMs = number(13);
+                    r.leaseOwner = text(14);
+                    r.leaseUntilMs = number(15);
+                    r.compensateTo = text(16);
+                    r.leaseEpoch = number(17);
+                    r.callsPending = static_cast<int>(number(18));
+                    found = std::move(f);
+                });
+    return found;
+}
+
 }  // namespace orderhost::store::orderstatements

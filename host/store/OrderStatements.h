@@ -1,7 +1,7 @@
 // OrderStore's hot statements, prepared once per pooled connection (PreparedStatements) and
 // run with direct ODBC calls (OdbcStatement): a step's checkpoint (the guarded order UPDATE and
 // the step-run INSERT), the order INSERT, the lease renewal and the read of an order's step
-// runs. Each returns nullopt when `session` keeps no prepared statements (a session that is not
+// runs, the read of one order. Each returns nullopt when `session` keeps no prepared statements (a session that is not
 // a pool's): the caller then runs the same SQL prepared per call through Poco::Data, as it does
 // whenever Database::keepsStatements() is false (UseServerSidePrepare=0 on PostgreSQL).
 //
@@ -45,5 +45,16 @@ std::optional<bool> insertOrder(Poco::Data::Session&, Backend, const OrderRecord
 std::optional<std::vector<StepRunRecord>> stepRuns(Poco::Data::Session&, const std::string& orderId);
 std::optional<bool> renewLease(Poco::Data::Session&, Backend, const std::string& id, const std::string& owner,
                                int64_t epoch, int64_t untilMs);
+
+// One order by `sql` (OrderStore::findBy's SELECT: its columns, then the document's length in
+// bytes; one parameter), kept under `key`. The inner nullopt: no such order. Read in pieces
+// (OdbcStatement), not into a buffer of the largest document Poco::Data would allocate for a
+// TEXT column at every read (16 MiB: docs/performance.md "A read of an order").
+struct FoundOrder {
+    OrderRecord order;
+    std::int64_t documentBytes = 0;  // what the database says the document holds
+};
+std::optional<std::optional<FoundOrder>> findOrder(Poco::Data::Session&, const std::string& key, const std::string& sql,
+                                                   const std::string& value);
 
 }  // namespace orderhost::store::orderstatements

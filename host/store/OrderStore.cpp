@@ -138,18 +138,35 @@ std::vector<std::string> OrderStore::idsDue(const std::string& state, int64_t no
 
 std::optional<OrderRecord> OrderStore::findBy(const char* column, const std::string& value) {
     const std::string op = std::string("find order by ") + column + " " + shown(value);
+    // Poco's reads truncate silently past the declared size: never hand out a cut document. Nor
+    // one over the limit (written behind the store's back), which the kept path reads whole.
+    auto checked = [&](OrderRecord r, std::int64_t documentBytes) {
+        const auto read = static_cast<std::int64_t>(r.document.size());
+        if (read != documentBytes || documentBytes > static_cast<std::int64_t>(kMaxDocumentBytes))
+            throw StoreError(db_.errorMessage(
+                op, "the database holds " + std::to_string(documentBytes) +
+                        " bytes of document (the store's limit is " + std::to_string(kMaxDocumentBytes) + ")" +
+                        (read != documentBytes ? "; read back as " + std::to_string(read) : std::string())));
+        return r;
+    };
+    const std::string sql = "SELECT id, order_ref, chain, chain_version, state, current_step, document, " +
+                            db_.dialect().octetLength("document") +
+                            ", request_hash, created_at, updated_at, awaiting_signal, next_attempt, wake_at,"
+                            " lease_owner, lease_until, compensate_to, lease_epoch, calls_pending"
+                            " FROM orders WHERE " +
+                            column + " = ?";
     return db_.withSession(op, [&](Session& s) -> std::optional<OrderRecord> {
+        if (db_.keepsStatements())
+            if (auto kept = orderstatements::findOrder(s, std::string("odbc:order by ") + column, sql, value)) {
+                if (!*kept) return std::nullopt;
+                return checked(std::move((*kept)->order), (*kept)->documentBytes);
+            }
         OrderRecord r;
         Nullable<std::string> document;
         Nullable<Poco::Int64> documentBytes;
         Nullable<std::string> awaitingSignal, leaseOwner, compensateTo;
         Statement st(s);
-        st << "SELECT id, order_ref, chain, chain_version, state, current_step, document, "
-           << db_.dialect().octetLength("document")
-           << ", request_hash, created_at, updated_at, awaiting_signal, next_attempt, wake_at, lease_owner,"
-              " lease_until, compensate_to, lease_epoch, calls_pending"
-           << " FROM orders WHERE " << column << " = ?",
-            bind(value), into(r.id), into(r.orderRef), into(r.chain), into(r.chainVersion), into(r.state),
+        st << sql, bind(value), into(r.id), into(r.orderRef), into(r.chain), into(r.chainVersion), into(r.state),
             into(r.currentStep), into(document), into(documentBytes), into(r.requestHash), into(r.createdAtMs),
             into(r.updatedAtMs), into(awaitingSignal), into(r.nextAttempt), into(r.wakeAtMs), into(leaseOwner),
             into(r.leaseUntilMs), into(compensateTo), into(r.leaseEpoch), into(r.callsPending);
@@ -160,13 +177,7 @@ std::optional<OrderRecord> OrderStore::findBy(const char* column, const std::str
         r.awaitingSignal = text(awaitingSignal);
         r.leaseOwner = text(leaseOwner);
         r.compensateTo = text(compensateTo);
-        // Reads truncate silently past the declared size: never hand out a cut document.
-        if (static_cast<Poco::Int64>(r.document.size()) != number(documentBytes))
-            throw StoreError(db_.errorMessage(
-                op, "document read back as " + std::to_string(r.document.size()) + " bytes but the database holds " +
-                        std::to_string(number(documentBytes)) + " (larger than the store's limit of " +
-                        std::to_string(kMaxDocumentBytes) + ")"));
-        return r;
+        return checked(std::move(r), number(documentBytes));
     });
 }
 

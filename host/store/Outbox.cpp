@@ -66,7 +66,8 @@ std::vector<OutboxEvent> OutboxReader::eventsAfter(std::int64_t afterId, std::si
     const Poco::Int64 after = afterId;
     const Poco::UInt64 max = limit;
     if (db_.backend() == Backend::SQLite) {
-        return read(op, "WHERE id > ? ORDER BY id LIMIT ?", [&](Statement& st) { st, bind(after), bind(max); });
+        return read(op, "WHERE id > ? ORDER BY id LIMIT ?", {after, static_cast<std::int64_t>(limit)},
+                    [&](Statement& st) { st, bind(after), bind(max); });
     }
     // Header comment of Outbox.h: (txid, id) order, fenced below the oldest running xid. One
     // statement, so the fence and the rows read come from the same snapshot. COALESCE: event 0
@@ -74,13 +75,14 @@ std::vector<OutboxEvent> OutboxReader::eventsAfter(std::int64_t afterId, std::si
     return read(op,
                 "WHERE (txid, id) > (COALESCE((SELECT txid FROM outbox WHERE id = ?), 0), ?)"
                 " AND txid < txid_snapshot_xmin(txid_current_snapshot()) ORDER BY txid, id LIMIT ?",
+                {after, after, static_cast<std::int64_t>(limit)},
                 [&](Statement& st) { st, bind(after), bind(after), bind(max); });
 }
 
 std::vector<OutboxEvent> OutboxReader::eventsOfOrder(const std::string& orderId, std::size_t limit) {
     const Poco::UInt64 max = limit;
     return read("read outbox events of order " + orderId.substr(0, 64), "WHERE order_id = ? ORDER BY id LIMIT ?",
-                [&](Statement& st) { st, bind(orderId), bind(max); });
+                {orderId, static_cast<std::int64_t>(limit)}, [&](Statement& st) { st, bind(orderId), bind(max); });
 }
 
 bool OutboxReader::contains(std::int64_t eventId) {
@@ -93,23 +95,39 @@ bool OutboxReader::contains(std::int64_t eventId) {
 }
 
 std::optional<OutboxEvent> OutboxReader::event(std::int64_t eventId) {
-    auto found =
-        read("read outbox event " + std::to_string(eventId), "WHERE id = ?", [&](Statement& st) { st, bind(eventId); });
+    auto found = read("read outbox event " + std::to_string(eventId), "WHERE id = ?", {eventId},
+                      [&](Statement& st) { st, bind(eventId); });
     if (found.empty()) return std::nullopt;
     return std::move(found.front());
 }
 
 std::vector<OutboxEvent> OutboxReader::read(const std::string& op, const std::string& tail,
+                                            const std::vector<SqlValue>& values,
                                             const std::function<void(Statement&)>& bindParams) {
+    const std::string sql = "SELECT id, order_id, event_type, payload, " + db_.dialect().octetLength("payload") +
+                            ", created_at FROM outbox " + tail;
     return db_.withSession(op, [&](Session& s) {
         std::vector<Poco::Int64> ids, bytes, created;
         std::vector<std::string> orderIds, types, payloads;
-        Statement st(s);
-        st << "SELECT id, order_id, event_type, payload, " << db_.dialect().octetLength("payload")
-           << ", created_at FROM outbox " << tail;
-        bindParams(st);
-        st, into(ids), into(orderIds), into(types), into(payloads), into(bytes), into(created);
-        st.execute();
+        PreparedStatements* kept = db_.keepsStatements() ? PreparedStatements::of(s) : nullptr;
+        if (kept != nullptr) {
+            const std::string key = "odbc:outbox " + tail;  // one per caller's tail
+            runKeptOdbc(*kept, key, keptOdbcStatement(*kept, s, key, sql), values,
+                        [&](const std::vector<std::optional<std::string>>& row) {
+                            ids.push_back(odbcInteger(row.at(0), 0));
+                            orderIds.push_back(row.at(1).value_or(std::string()));
+                            types.push_back(row.at(2).value_or(std::string()));
+                            payloads.push_back(row.at(3).value_or(std::string()));
+                            bytes.push_back(odbcInteger(row.at(4), 0));
+                            created.push_back(odbcInteger(row.at(5), 0));
+                        });
+        } else {
+            Statement st(s);
+            st << sql;
+            bindParams(st);
+            st, into(ids), into(orderIds), into(types), into(payloads), into(bytes), into(created);
+            st.execute();
+        }
         std::vector<OutboxEvent> events(ids.size());
         for (std::size_t i = 0; i < events.size(); ++i) {
             // Reads truncate silently past the declared size: never hand out a cut payload.

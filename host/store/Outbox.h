@@ -30,6 +30,7 @@
 #include <Poco/Data/Statement.h>
 
 #include "host/store/Dialect.h"
+#include "host/store/SqlValue.h"
 #include "host/store/StoreError.h"
 
 namespace orderhost::store {
@@ -78,8 +79,11 @@ public:
     std::optional<OutboxEvent> event(std::int64_t eventId);
 
 private:
-    // Runs "SELECT <event columns> FROM outbox <tail>" with the parameters `bindParams` adds.
-    std::vector<OutboxEvent> read(const std::string& op, const std::string& tail,
+    // Runs "SELECT <event columns> FROM outbox <tail>" with `values` for its parameters: kept
+    // per connection and read in pieces (OdbcStatement) when the database keeps statements —
+    // Poco::Data would allocate a buffer of the largest payload (16 MiB) at every read — else
+    // through Poco::Data with the parameters `bindParams` adds (the same values).
+    std::vector<OutboxEvent> read(const std::string& op, const std::string& tail, const std::vector<SqlValue>& values,
                                   const std::function<void(Poco::Data::Statement&)>& bindParams);
 
     Database& db_;

@@ -75,7 +75,7 @@ void decide(oh_testkit* kit, oh_status status, bool compensating, const char* na
               "no answer within timeout_ms = " + std::to_string(kit->timeoutMs));
   } else if (status != OH_STATUS_OK) {
     setResult(kit, retryable ? OH_OUTCOME_RETRY : OH_OUTCOME_FAIL,
-              retryable ? "retryable" : "plugin_error",
+              retryable ? "plugin_retryable" : "plugin_error",
               kit->reportedError.empty()
                   ? std::string(name) + " returned status " + std::to_string(status)
                   : kit->reportedError);
@@ -88,7 +88,7 @@ void decide(oh_testkit* kit, oh_status status, bool compensating, const char* na
               "the plugin reported outcome kind " + std::to_string(kit->reported->kind));
   } else if (compensating && (kit->reported->kind == OH_OUTCOME_REJECT ||
                               kit->reported->kind == OH_OUTCOME_SUSPEND)) {
-    setResult(kit, OH_OUTCOME_FAIL, "invalid_compensation_outcome",
+    setResult(kit, OH_OUTCOME_FAIL, "invalid_compensation",
               "compensate() may not REJECT or SUSPEND: " + kit->reported->message);
   } else {
     const kit_ns::ReportedOutcome& o = *kit->reported;

@@ -146,6 +146,7 @@ TEST(TestKit, MapsStatusesAndOutcomesLikeTheHost) {
     FakeHost retry = probe(R"({"action":"retryable"})");
     EXPECT_EQ(retry.run(), OH_STATUS_RETRYABLE);
     EXPECT_EQ(retry.result().kind, OH_OUTCOME_RETRY);
+    EXPECT_EQ(retry.result().code, "plugin_retryable") << "the code the host records (StepInstance::outcomeOf)";
     EXPECT_FALSE(retry.orderJson("/probe/touched"));
 
     FakeHost old = probe(R"({"action":"retryable"})", "{}", HostLevel::v1_0);
@@ -174,7 +175,7 @@ TEST(TestKit, CompensatesAndRefusesSuspendFromCompensate) {
     host.config(R"({"compensate_outcome":"suspend"})").create("probe");
     host.compensate();
     EXPECT_EQ(host.result().kind, OH_OUTCOME_FAIL);
-    EXPECT_EQ(host.result().code, "invalid_compensation_outcome");
+    EXPECT_EQ(host.result().code, "invalid_compensation");
     EXPECT_EQ(host.queryInt("SELECT COUNT(*) FROM test_probe_items"), 1);  // rolled back
 }
 

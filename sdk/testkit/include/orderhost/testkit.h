@@ -144,12 +144,12 @@ OH_TESTKIT_API oh_status oh_testkit_quote(oh_testkit* kit);
 
 /* The result of the last run/compensate, as the host would record it:
  *   - the plugin's status was not OK: FAIL, code "plugin_error" (OH_STATUS_RETRYABLE at the
- *     1.1 level: RETRY, code "retryable"), message = its report_error() text;
+ *     1.1 level: RETRY, code "plugin_retryable"), message = its report_error() text;
  *   - the call was abandoned: RETRY, code "timeout";
  *   - no outcome reported: CONTINUE (reported = 0);
  *   - an outcome too small to read: FAIL, code "unreadable_outcome";
  *   - an unknown kind: FAIL, code "unknown_outcome";
- *   - REJECT or SUSPEND from compensate(): FAIL, code "invalid_compensation_outcome";
+ *   - REJECT or SUSPEND from compensate(): FAIL, code "invalid_compensation";
  *   - otherwise the reported outcome.
  * Strings are "" when absent. Never NULL. */
 typedef struct oh_testkit_result {
