@@ -52,17 +52,14 @@ std::optional<KeyClaim> IdempotencyStore::classify(Session& s, const std::string
         static const std::string key = "odbc:idempotency key";
         runKeptOdbc(*kept, key, keptOdbcStatement(*kept, s, key, sql), {id.client, id.route, id.key},
                     [&](const std::vector<std::optional<std::string>>& row) {
-                        auto nullable = [](const std::optional<std::string>& v) {
-                            return v ? Nullable<std::string>(*v) : Nullable<std::string>();
-                        };
                         ++rows;
                         hash = row.at(0).value_or(std::string());
                         state = row.at(1).value_or(std::string());
                         if (row.at(2)) status = static_cast<int>(odbcInteger(row.at(2), 0));
-                        contentType = nullable(row.at(3));
-                        location = nullable(row.at(4));
-                        body = nullable(row.at(5));
-                        if (row.at(6)) bodyBytes = odbcInteger(row.at(6), 0);
+                        contentType = odbcNullableText(row.at(3));
+                        location = odbcNullableText(row.at(4));
+                        body = odbcNullableText(row.at(5));
+                        bodyBytes = odbcNullableInteger(row.at(6));
                         claimedUntil = odbcInteger(row.at(7), 0);
                         expiresAt = odbcInteger(row.at(8), 0);
                     });

@@ -199,6 +199,14 @@ std::int64_t odbcInteger(const std::optional<std::string>& text, std::int64_t nu
     return value;
 }
 
+Poco::Nullable<std::string> odbcNullableText(const std::optional<std::string>& text) {
+    return text ? Poco::Nullable<std::string>(*text) : Poco::Nullable<std::string>();
+}
+
+Poco::Nullable<Poco::Int64> odbcNullableInteger(const std::optional<std::string>& text) {
+    return text ? Poco::Nullable<Poco::Int64>(odbcInteger(text, 0)) : Poco::Nullable<Poco::Int64>();
+}
+
 void OdbcStatement::close() noexcept {
     SQLFreeStmt(handle_, SQL_CLOSE);
     // A large value read once is not held for the statement's life (128 per connection).

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include <Poco/Data/Session.h>
+#include <Poco/Nullable.h>
 
 #include "host/store/PreparedStatements.h"
 #include "host/store/SqlValue.h"
@@ -122,5 +123,8 @@ void runKeptOdbc(PreparedStatements& set, const std::string& key, OdbcStatement&
 // An integer column's text as fetch() gives it; NULL reads as `null`. Throws
 // Poco::Data::DataException for anything but an integer.
 std::int64_t odbcInteger(const std::optional<std::string>& text, std::int64_t null);
+// A column as the Poco::Nullable a Poco::Data read of it gives (for code kept on both paths).
+Poco::Nullable<std::string> odbcNullableText(const std::optional<std::string>& text);
+Poco::Nullable<Poco::Int64> odbcNullableInteger(const std::optional<std::string>& text);
 
 }  // namespace orderhost::store

@@ -1,6 +1,8 @@
 #include "host/store/QuoteStore.h"
 
+#include "host/store/OdbcStatement.h"
 #include "host/store/OrderFields.h"
+#include "host/store/PreparedStatements.h"
 
 #include <Poco/Data/Statement.h>
 #include <Poco/Nullable.h>
@@ -64,14 +66,40 @@ std::optional<QuoteRecord> QuoteStore::find(const std::string& id) {
         Nullable<std::string> draft, document, usedBy;
         Nullable<Poco::Int64> draftBytes, documentBytes, usedAt;
         Poco::Int64 created = 0, validUntil = 0;
-        Statement st(s);
-        st << "SELECT id, client, chain, chain_version, draft, " << db_.dialect().octetLength("draft") << ", document, "
-           << db_.dialect().octetLength("document")
-           << ", created_at, valid_until, used_by_order, used_at FROM quotes WHERE id = ?",
-            bind(id), into(q.id), into(q.client), into(q.chain), into(q.chainVersion), into(draft), into(draftBytes),
-            into(document), into(documentBytes), into(created), into(validUntil), into(usedBy), into(usedAt);
-        st.execute();
-        if (st.rowsExtracted() == 0) return std::nullopt;
+        std::size_t rows = 0;
+        const std::string sql = "SELECT id, client, chain, chain_version, draft, " +
+                                db_.dialect().octetLength("draft") + ", document, " +
+                                db_.dialect().octetLength("document") +
+                                ", created_at, valid_until, used_by_order, used_at FROM quotes WHERE id = ?";
+        // Kept and read in pieces when the database keeps statements: Poco::Data would allocate
+        // a buffer of the largest document (16 MiB) for each of the two columns at every read.
+        if (PreparedStatements* kept = db_.keepsStatements() ? PreparedStatements::of(s) : nullptr) {
+            static const std::string key = "odbc:quote by id";
+            runKeptOdbc(*kept, key, keptOdbcStatement(*kept, s, key, sql), {id},
+                        [&](const std::vector<std::optional<std::string>>& row) {
+                            ++rows;
+                            q.id = row.at(0).value_or(std::string());
+                            q.client = row.at(1).value_or(std::string());
+                            q.chain = row.at(2).value_or(std::string());
+                            q.chainVersion = static_cast<int>(odbcInteger(row.at(3), 0));
+                            draft = odbcNullableText(row.at(4));
+                            draftBytes = odbcNullableInteger(row.at(5));
+                            document = odbcNullableText(row.at(6));
+                            documentBytes = odbcNullableInteger(row.at(7));
+                            created = odbcInteger(row.at(8), 0);
+                            validUntil = odbcInteger(row.at(9), 0);
+                            usedBy = odbcNullableText(row.at(10));
+                            usedAt = odbcNullableInteger(row.at(11));
+                        });
+        } else {
+            Statement st(s);
+            st << sql, bind(id), into(q.id), into(q.client), into(q.chain), into(q.chainVersion), into(draft),
+                into(draftBytes), into(document), into(documentBytes), into(created), into(validUntil), into(usedBy),
+                into(usedAt);
+            st.execute();
+            rows = st.rowsExtracted();
+        }
+        if (rows == 0) return std::nullopt;
         q.draft = draft.isNull() ? std::string() : draft.value();
         q.document = document.isNull() ? std::string() : document.value();
         // Reads truncate silently past the declared size: never hand out a cut document.

@@ -110,9 +110,14 @@ void writeFromTables(const sdk::Database& db, sdk::OrderDocument& order, const s
                               .addJson("lines", arrayOf(lines))
                               .str());
     }
-    for (const sdk::Row& s :
-         db.query("SELECT sku, quantity FROM preparation_shortages WHERE order_id = ? ORDER BY sku", {orderId}))
-        shortages.push_back(sdk::JsonObject().add("sku", s.string("sku")).add("quantity", s.integer("quantity")).str());
+    // By SKU in byte order, as writeFromPlan sorts them: not ORDER BY, whose order on PostgreSQL
+    // is the database's collation (en_US puts "a-2" before "B").
+    std::vector<std::pair<std::string, std::int64_t>> shortBySku;
+    for (const sdk::Row& s : db.query("SELECT sku, quantity FROM preparation_shortages WHERE order_id = ?", {orderId}))
+        shortBySku.emplace_back(s.string("sku"), s.integer("quantity"));
+    std::sort(shortBySku.begin(), shortBySku.end());
+    for (const auto& [sku, quantity] : shortBySku)
+        shortages.push_back(sdk::JsonObject().add("sku", sku).add("quantity", quantity).str());
     sdk::JsonObject out;
     out.add("status", status).addJson("pick_lists", arrayOf(lists)).addJson("parcels", arrayOf(parcels));
     if (!shortages.empty()) out.addJson("short", arrayOf(shortages));
@@ -169,6 +174,8 @@ public:
     }
 
 private:
+    // A run that stored anything stored a pick list: shortages come only from reservations
+    // that cover part of a SKU, and each reservation (quantity > 0) gives a pick.
     static bool hasRows(const sdk::Database& db, const std::string& orderId) {
         return !db.query("SELECT order_id FROM preparation_pick_lists WHERE order_id = ?", {orderId}).empty();
     }
@@ -264,7 +271,7 @@ private:
                                   .str());
         }
         std::vector<std::pair<std::string, std::int64_t>> shortBySku = plan.shortages;
-        std::sort(shortBySku.begin(), shortBySku.end());  // as writeFromTables reads them
+        std::sort(shortBySku.begin(), shortBySku.end());  // byte order, as writeFromTables sorts them
         for (const auto& [sku, quantity] : shortBySku)
             shortages.push_back(sdk::JsonObject().add("sku", sku).add("quantity", quantity).str());
         sdk::JsonObject out;
