@@ -74,19 +74,6 @@ std::string withTextCasts(std::string_view sql, const std::vector<std::size_t>& 
     return out.append(sql.substr(copied));
 }
 
-void bindAll(Poco::Data::Statement& st, const std::vector<StatementParam>& params, const store::Dialect& dialect) {
-    for (const StatementParam& p : params) {
-        if (std::holds_alternative<std::nullptr_t>(p))
-            st, bind(Poco::Nullable<std::string>());
-        else if (const auto* i = std::get_if<std::int64_t>(&p))
-            st, bind(Poco::Int64(*i));
-        else if (const auto* b = std::get_if<bool>(&p))
-            st, bind(*b);
-        else
-            dialect.bindText(st, std::get<std::string>(p));
-    }
-}
-
 // asNumber: the column's text values that are JSON numbers are numbers (ComputedColumns.h).
 void appendValue(std::string& out, const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row, bool asNumber) {
     if (rs.isNull(col, row)) {
@@ -233,7 +220,7 @@ StatementResult runCountedDml(Poco::Data::Session& session, const std::string& s
     Poco::Data::Statement st(session);
     Poco::Int64 changed = 0;
     st << counted;
-    bindAll(st, params, dialect);
+    dialect.bindValues(st, params);
     st, into(changed);
     st.execute();
     return StatementResult{"[]", changed};
@@ -303,7 +290,7 @@ StatementResult runStatement(Poco::Data::Session& session, const store::Dialect&
     StatementResult result;
     Poco::Data::Statement st(session);
     st << text;
-    bindAll(st, params, dialect);
+    dialect.bindValues(st, params);
     st, limit(OH_DB_MAX_ROWS + 1);
     st.execute();
     Poco::Data::RecordSet rs(st);

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <variant>
 
 #include <Poco/Data/LOB.h>
+#include <Poco/Nullable.h>
 
 using namespace Poco::Data::Keywords;
 
@@ -91,6 +93,19 @@ void Dialect::bindText(Poco::Data::Statement& st, const std::string& value) cons
         st, bind(Poco::Data::CLOB(value));
     else
         st, bind(value);  // copies: the statement may outlive the caller's string
+}
+
+void Dialect::bindValues(Poco::Data::Statement& st, const std::vector<SqlValue>& values) const {
+    for (const SqlValue& v : values) {
+        if (std::holds_alternative<std::nullptr_t>(v))
+            st, bind(Poco::Nullable<std::string>());
+        else if (const auto* i = std::get_if<std::int64_t>(&v))
+            st, bind(Poco::Int64(*i));
+        else if (const auto* b = std::get_if<bool>(&v))
+            st, bind(*b);
+        else
+            bindText(st, std::get<std::string>(v));
+    }
 }
 
 bool Dialect::changesOneRow(Poco::Data::Session& session, const std::string& sql,

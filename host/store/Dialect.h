@@ -7,11 +7,13 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 
 #include "host/store/ConnectionString.h"
+#include "host/store/SqlValue.h"
 
 namespace orderhost::store {
 
@@ -75,6 +77,8 @@ public:
     // so short values stay std::string.
     static const char* textParam() { return "CAST(? AS TEXT)"; }
     void bindText(Poco::Data::Statement&, const std::string& value) const;
+    // Binds each value to the next `?` (copied): NULL, an integer, a boolean, or text as bindText.
+    void bindValues(Poco::Data::Statement&, const std::vector<SqlValue>& values) const;
 
     // Runs a single-row INSERT/UPDATE `sql` (no RETURNING) with the parameters `bindParams`
     // adds, and says whether it changed a row. Statement::execute() counts bound rows, not

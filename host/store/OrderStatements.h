@@ -1,9 +1,10 @@
 // OrderStore's hot statements, prepared once per pooled connection (PreparedStatements) and
 // run with direct ODBC calls (OdbcStatement): a step's checkpoint (the guarded order UPDATE and
-// the step-run INSERT), the order INSERT, the lease renewal and the read of an order's step
-// runs, the read of one order. Each returns nullopt when `session` keeps no prepared statements (a session that is not
-// a pool's): the caller then runs the same SQL prepared per call through Poco::Data, as it does
-// whenever Database::keepsStatements() is false (UseServerSidePrepare=0 on PostgreSQL).
+// the step-run INSERT), the order INSERT, the lease renewal, the read of an order's step runs
+// and the read of one order. Each returns nullopt when `session` keeps no prepared statements
+// (a session that is not a pool's): the caller then runs the same SQL prepared per call through
+// Poco::Data, as it does whenever Database::keepsStatements() is false (UseServerSidePrepare=0
+// on PostgreSQL).
 //
 // Why: on PostgreSQL each prepare costs a Parse/Describe round trip and a DEALLOCATE
 // (docs/performance.md, "The statement path"); on SQLite, Poco's per-call work, a second

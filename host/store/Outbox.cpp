@@ -63,26 +63,20 @@ std::vector<OutboxEvent> OutboxReader::eventsAfter(std::int64_t afterId, std::si
     if (afterId != 0 && !contains(afterId))
         throw UnknownEventError(
             db_.errorMessage(op, "there is no event " + std::to_string(afterId) + " in the outbox"));
-    const Poco::Int64 after = afterId;
-    const Poco::UInt64 max = limit;
-    if (db_.backend() == Backend::SQLite) {
-        return read(op, "WHERE id > ? ORDER BY id LIMIT ?", {after, static_cast<std::int64_t>(limit)},
-                    [&](Statement& st) { st, bind(after), bind(max); });
-    }
+    const auto max = static_cast<std::int64_t>(limit);
+    if (db_.backend() == Backend::SQLite) return read(op, "WHERE id > ? ORDER BY id LIMIT ?", {afterId, max});
     // Header comment of Outbox.h: (txid, id) order, fenced below the oldest running xid. One
     // statement, so the fence and the rows read come from the same snapshot. COALESCE: event 0
     // does not exist and sorts before everything.
     return read(op,
                 "WHERE (txid, id) > (COALESCE((SELECT txid FROM outbox WHERE id = ?), 0), ?)"
                 " AND txid < txid_snapshot_xmin(txid_current_snapshot()) ORDER BY txid, id LIMIT ?",
-                {after, after, static_cast<std::int64_t>(limit)},
-                [&](Statement& st) { st, bind(after), bind(after), bind(max); });
+                {afterId, afterId, max});
 }
 
 std::vector<OutboxEvent> OutboxReader::eventsOfOrder(const std::string& orderId, std::size_t limit) {
-    const Poco::UInt64 max = limit;
     return read("read outbox events of order " + orderId.substr(0, 64), "WHERE order_id = ? ORDER BY id LIMIT ?",
-                {orderId, static_cast<std::int64_t>(limit)}, [&](Statement& st) { st, bind(orderId), bind(max); });
+                {orderId, static_cast<std::int64_t>(limit)});
 }
 
 bool OutboxReader::contains(std::int64_t eventId) {
@@ -95,15 +89,13 @@ bool OutboxReader::contains(std::int64_t eventId) {
 }
 
 std::optional<OutboxEvent> OutboxReader::event(std::int64_t eventId) {
-    auto found = read("read outbox event " + std::to_string(eventId), "WHERE id = ?", {eventId},
-                      [&](Statement& st) { st, bind(eventId); });
+    auto found = read("read outbox event " + std::to_string(eventId), "WHERE id = ?", {eventId});
     if (found.empty()) return std::nullopt;
     return std::move(found.front());
 }
 
 std::vector<OutboxEvent> OutboxReader::read(const std::string& op, const std::string& tail,
-                                            const std::vector<SqlValue>& values,
-                                            const std::function<void(Statement&)>& bindParams) {
+                                            const std::vector<SqlValue>& values) {
     const std::string sql = "SELECT id, order_id, event_type, payload, " + db_.dialect().octetLength("payload") +
                             ", created_at FROM outbox " + tail;
     return db_.withSession(op, [&](Session& s) {
@@ -124,7 +116,7 @@ std::vector<OutboxEvent> OutboxReader::read(const std::string& op, const std::st
         } else {
             Statement st(s);
             st << sql;
-            bindParams(st);
+            db_.dialect().bindValues(st, values);
             st, into(ids), into(orderIds), into(types), into(payloads), into(bytes), into(created);
             st.execute();
         }

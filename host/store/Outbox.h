@@ -21,7 +21,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -82,9 +81,8 @@ private:
     // Runs "SELECT <event columns> FROM outbox <tail>" with `values` for its parameters: kept
     // per connection and read in pieces (OdbcStatement) when the database keeps statements —
     // Poco::Data would allocate a buffer of the largest payload (16 MiB) at every read — else
-    // through Poco::Data with the parameters `bindParams` adds (the same values).
-    std::vector<OutboxEvent> read(const std::string& op, const std::string& tail, const std::vector<SqlValue>& values,
-                                  const std::function<void(Poco::Data::Statement&)>& bindParams);
+    // through Poco::Data.
+    std::vector<OutboxEvent> read(const std::string& op, const std::string& tail, const std::vector<SqlValue>& values);
 
     Database& db_;
 };
