@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Two builds of the host, alternated point by point on the same machine, so that its drift hits
 # both alike (docs/performance.md, "Statement handles and statement text"): orders/s, p50 and
-# the host's CPU per order for each, ROUNDS times. The HTTP benchmark's placement chain and
-# settings; each point on a fresh database.
+# the host's CPU per order for each, ROUNDS times. The HTTP benchmark's settings, and each
+# build's placement chain from its own source tree (the tree CMake configured it from, when it
+# has bench/http-load/placement; else this tree's), so a change of the chain is measured with
+# the build it belongs to; each point on a fresh database.
 #
 # usage: bench/http-load/alternate.sh BEFORE_BUILD AFTER_BUILD pg|sqlite CLIENTS SECONDS ROUNDS
 #   BEFORE_BUILD, AFTER_BUILD: build folders (e.g. a worktree's: git worktree add /tmp/before
@@ -19,18 +21,30 @@ tmp=$(mktemp -d /tmp/orderhost-alternate.XXXXXX)
 pid=""
 trap '{ [ -n "$pid" ] && kill "$pid" 2>/dev/null; } || true; rm -rf "$tmp"' EXIT
 [ "$backend" = pg ] && eval "$("$repo/scripts/pg-test-cluster.sh" start)"
-chains="" load_flags=()
-if [ "${ALT_SKUS:-0}" -gt 0 ]; then
-  chains=$tmp/chains; mkdir -p "$chains"; load_flags=(--skus "$ALT_SKUS")
-  python3 "$here/spread_skus.py" "$here/placement/place-order.yaml" "$chains/place-order.yaml" "$ALT_SKUS"
-fi
+load_flags=()
+[ "${ALT_SKUS:-0}" -gt 0 ] && load_flags=(--skus "$ALT_SKUS")
+# The placement chain BUILD runs ($1 = before|after, $2 = BUILD): a folder, spread over
+# ALT_SKUS SKUs when set.
+chains_of() {
+  local source folder
+  source=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$2/CMakeCache.txt" 2>/dev/null)
+  folder=$source/bench/http-load/placement
+  [ -n "$source" ] && [ -f "$folder/place-order.yaml" ] || folder=$here/placement
+  if [ "${ALT_SKUS:-0}" -gt 0 ]; then
+    mkdir -p "$tmp/chains-$1"
+    python3 "$here/spread_skus.py" "$folder/place-order.yaml" "$tmp/chains-$1/place-order.yaml" "$ALT_SKUS"
+    folder=$tmp/chains-$1
+  fi
+  echo "$folder"
+}
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 for round in $(seq "$rounds"); do
   for which in before after; do
     build=$before; [ "$which" = after ] && build=$after
     connection=$(fresh_connection "$backend" alternate_host "$tmp")
+    chains=$(chains_of "$which" "$build")
     host_settings "$port" "$connection" "$build" |
-      sed "${chains:+s#^chains.folder = .*#chains.folder = $chains#}" > "$tmp/orderhost.properties"
+      sed "s#^chains.folder = .*#chains.folder = $chains#" > "$tmp/orderhost.properties"
     "$build/host/app/orderhost" --config "$tmp/orderhost.properties" >> "$tmp/host-$which.log" 2>&1 &
     pid=$!
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.1; done

@@ -108,7 +108,7 @@ const char* channelName(Channel channel) {
     return "email";
 }
 
-NotificationSettings readSettings(const sdk::Document& config) {
+NotificationSettings readSettings(const sdk::Document& config, const char* defaultChannel, bool onlyDefault) {
     NotificationSettings settings;
     const std::string event = text(config, "event", "");
     const std::string legacy = text(config, "template", "");
@@ -117,7 +117,10 @@ NotificationSettings readSettings(const sdk::Document& config) {
     if (!event.empty() || !legacy.empty()) settings.event = event.empty() ? legacy : event;
     if (!isEventName(settings.event))
         throw sdk::ConfigError("event", "must be a template name of a-z, 0-9, '-' and '_' (e.g. order-shipped)");
-    const std::string channel = text(config, "channel", "email");
+    const std::string channel = text(config, "channel", defaultChannel);
+    if (onlyDefault && channel != defaultChannel)
+        throw sdk::ConfigError("channel", "must be " + std::string(defaultChannel) + " for this step kind, got \"" +
+                                              channel + "\" (the notify step sends e-mail and webhooks)");
     if (channel == "email")
         settings.channel = Channel::email;
     else if (channel == "webhook")

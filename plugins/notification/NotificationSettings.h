@@ -41,7 +41,10 @@ struct NotificationSettings {
 };
 
 // Throws sdk::ConfigError for a missing, mistyped or out-of-range field.
-NotificationSettings readSettings(const sdk::Document& config);
+// `defaultChannel`: the channel when the config names none ("email" for notify, "record" for
+// record); `onlyDefault`: any other channel is refused (the record kind, which sends nothing).
+NotificationSettings readSettings(const sdk::Document& config, const char* defaultChannel = "email",
+                                  bool onlyDefault = false);
 
 const char* channelName(Channel channel);
 

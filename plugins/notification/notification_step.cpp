@@ -1,6 +1,7 @@
 // orderhost.notification — keeps the customer informed: e-mail over SMTP, signed webhooks.
 //
-// Step kinds: `notify` and its older name `notify-customer` (the same step). One step sends one
+// Step kinds: `notify` and its older name `notify-customer` (the same step), and `record`
+// (notify on the record channel only, promising no external effect). One step sends one
 // notification, the `event` of its config (order-confirmation, order-on-hold, order-shipped,
 // order-delivered, order-refunded, order-cancelled, service-credentials, or any other name a
 // template exists for), over its `channel`:
@@ -69,6 +70,18 @@ constexpr char kSchema[] = R"({
   }
 })";
 
+// The record kind's config: what notify's record channel reads (no smtp, no webhook).
+constexpr char kRecordSchema[] = R"({
+  "type": "object",
+  "properties": {
+    "event": {"type": "string", "default": "order-confirmation", "description": "template name; 'template' is accepted too"},
+    "channel": {"enum": ["record"], "default": "record"},
+    "templates_dir": {"type": "string", "description": "optional: renders the subject into the record"},
+    "default_language": {"type": "string", "default": "en"},
+    "recipient_path": {"type": "string", "default": "/customer/email"}
+  }
+})";
+
 // "<" + 32 hex digits of SHA-256(key) + "." + event + "@" + domain + ">": the same for every
 // attempt and every restart of this notification, different for every other one.
 std::string messageIdFor(const std::string& key, const std::string& event, const std::string& from) {
@@ -111,7 +124,8 @@ std::optional<std::string> languageAt(const sdk::OrderDocument& order, const cha
 
 class NotifyStep : public sdk::Step {
 public:
-    explicit NotifyStep(sdk::CreateContext& ctx) : settings_(readSettings(ctx.config())) {
+    explicit NotifyStep(sdk::CreateContext& ctx, const char* defaultChannel = "email", bool onlyDefault = false)
+        : settings_(readSettings(ctx.config(), defaultChannel, onlyDefault)) {
         if (!settings_.templatesDir.empty()) {
             try {
                 templates_ = std::make_unique<MessageTemplates>(settings_.templatesDir, settings_.event,
@@ -209,6 +223,14 @@ private:
     std::unique_ptr<WebhookSender> webhook_;
 };
 
+// The `record` kind: notify on the record channel only. It sends nothing, so unlike notify (whose
+// kind must allow for e-mail and webhooks) it promises OH_STEP_NO_EXTERNAL_EFFECTS, and the host
+// commits it together with the steps around it instead of committing before and after it.
+class RecordStep : public NotifyStep {
+public:
+    explicit RecordStep(sdk::CreateContext& ctx) : NotifyStep(ctx, "record", true) {}
+};
+
 }  // namespace
 
 ORDERHOST_MIGRATIONS("", ORDERHOST_NOTIFICATION_MIGRATIONS);
@@ -219,4 +241,7 @@ ORDERHOST_PLUGIN("orderhost.notification", "2.0.0", "orderhost",
                                 "Sends one notification (event) by e-mail or webhook, in the customer's language",
                                 kSchema, OH_STEP_THREAD_SAFE),
                  ORDERHOST_STEP(NotifyStep, "notify-customer", OH_CATEGORY_NOTIFICATION,
-                                "The older name of notify (same step, same config)", kSchema, OH_STEP_THREAD_SAFE));
+                                "The older name of notify (same step, same config)", kSchema, OH_STEP_THREAD_SAFE),
+                 ORDERHOST_STEP(RecordStep, "record", OH_CATEGORY_NOTIFICATION,
+                                "Records a notification on the order without sending it (no external effect)",
+                                kRecordSchema, OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS));

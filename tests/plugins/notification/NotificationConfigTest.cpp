@@ -69,13 +69,17 @@ TEST(NotificationConfig, NamesAMissingOrBrokenTemplateFile) {
     std::filesystem::remove_all(folder);
 }
 
-TEST(NotificationConfig, ThePluginOffersBothKindNames) {
+TEST(NotificationConfig, ThePluginOffersBothKindNamesAndRecord) {
     FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
-    ASSERT_EQ(host.plugin().step_kind_count, 2u);
+    ASSERT_EQ(host.plugin().step_kind_count, 3u);
     EXPECT_EQ(std::string(host.plugin().step_kinds[0]->name.ptr, host.plugin().step_kinds[0]->name.len), "notify");
     EXPECT_EQ(std::string(host.plugin().step_kinds[1]->name.ptr, host.plugin().step_kinds[1]->name.len),
               "notify-customer");
     EXPECT_EQ(host.plugin().step_kinds[0]->category, OH_CATEGORY_NOTIFICATION);
+    // notify may send mail: the host commits around it; record never does, and says so.
+    EXPECT_EQ(host.plugin().step_kinds[0]->flags & OH_STEP_NO_EXTERNAL_EFFECTS, 0u);
+    EXPECT_EQ(std::string(host.plugin().step_kinds[2]->name.ptr, host.plugin().step_kinds[2]->name.len), "record");
+    EXPECT_NE(host.plugin().step_kinds[2]->flags & OH_STEP_NO_EXTERNAL_EFFECTS, 0u);
 }
 
 }  // namespace

@@ -98,6 +98,32 @@ TEST(NotificationRecordChannel, TheOlderKindNameRecordsWithoutSending) {
     EXPECT_EQ(host.orderJson("/notifications/0"), R"({"old":1})");
 }
 
+TEST(NotificationRecordKind, RecordsLikeTheRecordChannelWithoutNamingIt) {
+    FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
+    host.config(R"({"event":"order-shipped"})").order(R"({"customer":{"email":"ada@example.com"}})");
+    ASSERT_EQ(host.create("record"), OH_STATUS_OK) << host.reportedError();
+    host.run();
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(host.orderString("/notifications/0/channel"), "record");
+    EXPECT_EQ(host.orderString("/notifications/0/status"), "recorded");
+    EXPECT_EQ(host.orderString("/notifications/0/to"), "ada@example.com");
+    EXPECT_EQ(host.queryInt("SELECT COUNT(*) FROM notification_deliveries WHERE channel = 'record'"), 1);
+    host.run();  // again, as after a crash before the commit: found, not recorded twice
+    EXPECT_EQ(host.queryInt("SELECT COUNT(*) FROM notification_deliveries"), 1);
+}
+
+TEST(NotificationRecordKind, RefusesAChannelThatSends) {
+    for (const char* channel : {"email", "webhook"}) {
+        FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
+        host.config(std::string(R"({"channel":")") + channel +
+                    R"(","smtp":{"host":"127.0.0.1","from":"a@b.example"},"templates_dir":")" ORDERHOST_TEMPLATES_DIR
+                    R"("})");
+        EXPECT_EQ(host.create("record"), OH_STATUS_INVALID_CONFIG) << channel;
+        EXPECT_NE(host.reportedError().find("channel"), std::string::npos) << host.reportedError();
+        EXPECT_NE(host.reportedError().find("must be record"), std::string::npos) << host.reportedError();
+    }
+}
+
 TEST(NotificationRecordChannel, HasNothingToCompensate) {
     FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
     host.config(R"({"channel":"record"})").order(R"({"a":1})");
