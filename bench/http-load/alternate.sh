@@ -9,6 +9,8 @@
 # usage: bench/http-load/alternate.sh BEFORE_BUILD AFTER_BUILD pg|sqlite CLIENTS SECONDS ROUNDS
 #   BEFORE_BUILD, AFTER_BUILD: build folders (e.g. a worktree's: git worktree add /tmp/before
 #   <commit> && cmake -S /tmp/before -B /tmp/before/build ... && cmake --build /tmp/before/build).
+#   Each runs the chain of the tree it was configured from as that tree is now: an old build
+#   folder of this tree gets today's chain, so build an older commit in a worktree of its own.
 #   pg: the test cluster (scripts/pg-test-cluster.sh), started if it is not running.
 #   ALT_SKUS=N: orders over N SKUs (spread_skus.py, load.py --skus; BENCH_SKUS of http_bench.sh)
 set -euo pipefail
@@ -24,15 +26,16 @@ trap '{ [ -n "$pid" ] && kill "$pid" 2>/dev/null; } || true; rm -rf "$tmp"' EXIT
 load_flags=()
 [ "${ALT_SKUS:-0}" -gt 0 ] && load_flags=(--skus "$ALT_SKUS")
 # The placement chain BUILD runs ($1 = before|after, $2 = BUILD): a folder, spread over
-# ALT_SKUS SKUs when set.
+# ALT_SKUS SKUs when set. Run in $(...), where set -e does not hold: each step checks itself.
 chains_of() {
   local source folder
-  source=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$2/CMakeCache.txt" 2>/dev/null)
+  source=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$2/CMakeCache.txt" 2>/dev/null || true)
   folder=$source/bench/http-load/placement
-  [ -n "$source" ] && [ -f "$folder/place-order.yaml" ] || folder=$here/placement
+  if [ -z "$source" ] || [ ! -f "$folder/place-order.yaml" ]; then folder=$here/placement; fi
   if [ "${ALT_SKUS:-0}" -gt 0 ]; then
-    mkdir -p "$tmp/chains-$1"
-    python3 "$here/spread_skus.py" "$folder/place-order.yaml" "$tmp/chains-$1/place-order.yaml" "$ALT_SKUS"
+    mkdir -p "$tmp/chains-$1" || return 1
+    python3 "$here/spread_skus.py" "$folder/place-order.yaml" "$tmp/chains-$1/place-order.yaml" "$ALT_SKUS" ||
+      return 1
     folder=$tmp/chains-$1
   fi
   echo "$folder"
@@ -42,9 +45,11 @@ for round in $(seq "$rounds"); do
   for which in before after; do
     build=$before; [ "$which" = after ] && build=$after
     connection=$(fresh_connection "$backend" alternate_host "$tmp")
-    chains=$(chains_of "$which" "$build")
-    host_settings "$port" "$connection" "$build" |
-      sed "s#^chains.folder = .*#chains.folder = $chains#" > "$tmp/orderhost.properties"
+    chains=$(chains_of "$which" "$build") || { echo "alternate.sh: no placement chain for $build" >&2; exit 1; }
+    host_settings "$port" "$connection" "$build" | while IFS= read -r line; do
+      case $line in "chains.folder = "*) line="chains.folder = $chains" ;; esac
+      printf '%s\n' "$line"
+    done > "$tmp/orderhost.properties"
     "$build/host/app/orderhost" --config "$tmp/orderhost.properties" >> "$tmp/host-$which.log" 2>&1 &
     pid=$!
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.1; done

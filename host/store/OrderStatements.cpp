@@ -94,18 +94,6 @@ std::optional<bool> updateCheckpoint(Session& s, Backend backend, const OrderRec
                         integer(o.callsPending), o.id, expectedState, expectedOwner, integer(expectedEpoch)}) == 1;
 }
 
-bool appendStepRun(Session& s, const StepRunRecord& r) {
-    PreparedStatements* set = PreparedStatements::of(s);
-    if (set == nullptr) return false;
-    static const std::string key = "odbc:step run insert";
-    const SqlValue index = r.stepIndex < 0 ? SqlValue(nullptr) : integer(r.stepIndex);
-    runKeptOdbc(*set, key, keptOdbcStatement(*set, s, key, kStepRunInsertSql),
-                {r.orderId, r.stepName, r.pluginId, r.stepKind, integer(r.attempt), r.outcome, r.code, r.message,
-                 integer(r.startedAtMs), integer(r.finishedAtMs), r.chain, index, r.orderId},
-                [](const std::vector<std::optional<std::string>>&) {});
-    return true;
-}
-
 std::optional<bool> insertOrder(Session& s, Backend backend, const OrderRecord& o) {
     PreparedStatements* set = PreparedStatements::of(s);
     if (set == nullptr) return std::nullopt;

@@ -30,7 +30,7 @@ namespace orderhost::store::orderstatements {
 
 // The guarded UPDATE of a checkpoint: 18 parameters, see OrderStore::updateIfState.
 extern const std::string kCheckpointUpdateSql;
-// The step-run INSERT with the next seq: 13 parameters, see OrderStore::appendStepRun.
+// The step-run INSERT with the next seq: 13 parameters (CheckpointRows.cpp's path per call).
 extern const std::string kStepRunInsertSql;
 // The order INSERT that a duplicate order_ref turns into a no-op: 15 parameters.
 extern const std::string kOrderInsertSql;
@@ -39,8 +39,6 @@ extern const std::string kRenewLeaseSql;
 std::optional<bool> updateCheckpoint(Poco::Data::Session&, Backend, const OrderRecord& updated,
                                      const std::string& expectedState, const std::string& expectedOwner,
                                      int64_t expectedEpoch);
-// false when not kept (the caller inserts per call); throws what the INSERT throws.
-bool appendStepRun(Poco::Data::Session&, const StepRunRecord&);
 std::optional<bool> insertOrder(Poco::Data::Session&, Backend, const OrderRecord&);
 // An order's step runs in seq order (OrderStore::stepRuns: the reply and GET read them).
 std::optional<std::vector<StepRunRecord>> stepRuns(Poco::Data::Session&, const std::string& orderId);

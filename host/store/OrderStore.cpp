@@ -1,5 +1,6 @@
 #include "host/store/OrderStore.h"
 
+#include "host/store/CheckpointRows.h"
 #include "host/store/HiddenOrder.h"
 #include "host/store/OrderFields.h"
 #include "host/store/OrderStatements.h"
@@ -236,7 +237,12 @@ void OrderStore::recordStep(const OrderRecord& updated, const std::string& expec
         // never has to upgrade a read snapshot (which fails at once with SQLITE_BUSY). A
         // deferred one: the step transaction took the write lock when it began.
         if (!extras.orderWriteDeferred) writeGuarded(s, op, updated, expectedState, extras);
-        appendStepRun(s, run);
+        if (extras.transaction != nullptr) {   // written by its commit, with the batch's others
+            checkOutboxEvents(extras.events);  // refused here, at the step that emitted them
+            extras.transaction->deferRows(std::move(run), extras.events);
+            return;
+        }
+        appendStepRuns(s, db_, {run});
         appendOutboxEvents(s, db_, extras.events);
     };
     if (extras.transaction == nullptr) return db_.withTransaction(op, write);
@@ -349,17 +355,6 @@ std::vector<int> OrderStore::stepsLeftUnknown(const std::string& orderId, const 
     };
     if (within != nullptr) return query(*within);
     return db_.withSession("steps of order " + shown(orderId) + " left unknown", query);
-}
-
-void OrderStore::appendStepRun(Session& s, const StepRunRecord& r) {
-    if (db_.keepsStatements() && orderstatements::appendStepRun(s, r)) return;
-    Statement st(s);
-    st << orderstatements::kStepRunInsertSql, bind(r.orderId), bind(r.stepName), bind(r.pluginId), bind(r.stepKind),
-        bind(r.attempt), bind(r.outcome), bind(r.code);
-    db_.dialect().bindText(st, r.message);
-    const Nullable<int> index = r.stepIndex < 0 ? Nullable<int>() : Nullable<int>(r.stepIndex);
-    st, bind(r.startedAtMs), bind(r.finishedAtMs), bind(r.chain), bind(index), bind(r.orderId);
-    st.execute();
 }
 
 std::string OrderStore::staleMessage(Session& s, const std::string& id, const std::string& expectedState,

@@ -19,6 +19,7 @@
 
 #include "host/store/Database.h"
 #include "host/store/Outbox.h"
+#include "host/store/StepRunRecord.h"
 #include "host/store/StepTransaction.h"
 
 namespace orderhost::store {
@@ -54,17 +55,6 @@ struct ClaimedOrder {
     // Plugin calls started for the order and not yet followed by a checkpoint (the crash
     // breaker, Migrations.cpp v8): 1 while it runs, 0 when it stops, +1 by every claim.
     int callsPending = 0;
-};
-
-struct StepRunRecord {
-    std::string orderId;
-    int seq = 0;  // assigned by recordStep()
-    std::string stepName, pluginId, stepKind;
-    int attempt = 1;
-    std::string outcome, code, message;
-    int64_t startedAtMs = 0, finishedAtMs = 0;
-    std::string chain;   // the chain the step belongs to (orders may run several: cancel, return)
-    int stepIndex = -1;  // the step's position in that chain; -1 for host records (signals)
 };
 
 // What a checkpoint carries besides the order and its step run.
@@ -206,7 +196,6 @@ private:
     // updateIfState, or StaleOrderError saying what the row holds instead.
     void writeGuarded(Poco::Data::Session&, const std::string& op, const OrderRecord&, const std::string& expectedState,
                       const CheckpointExtras& guard);
-    void appendStepRun(Poco::Data::Session&, const StepRunRecord&);
     // Inside the claim's transaction, which holds the row: the epoch it was just given.
     static int64_t epochOf(Poco::Data::Session&, const std::string& id);
     std::string staleMessage(Poco::Data::Session&, const std::string& id, const std::string& expectedState,

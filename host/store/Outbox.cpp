@@ -6,6 +6,7 @@
 #include "host/store/OdbcStatement.h"
 #include "host/store/PreparedStatements.h"
 
+#include <algorithm>
 #include <memory>
 
 using namespace Poco::Data::Keywords;
@@ -28,26 +29,45 @@ void checkEvent(const OutboxEvent& e) {
         throw StoreError("orderhost store: append outbox event '" + e.type.substr(0, 64) + "' failed: " + problem);
 }
 
-const std::string kKeptOutboxInsert = "odbc:outbox insert";
 const std::string kOutboxInsertSql =
     std::string("INSERT INTO outbox (order_id, event_type, payload, created_at) VALUES (?, ?, ") +
     Dialect::textParam() + ", ?)";
 
+// `rows` events in one INSERT; ids are assigned in the rows' order on both backends.
+std::string outboxInsertSql(std::size_t rows) {
+    std::string sql = kOutboxInsertSql;
+    for (std::size_t i = 1; i < rows; ++i) sql += std::string(", (?, ?, ") + Dialect::textParam() + ", ?)";
+    return sql;
+}
+
+// Up to kMaxOutboxRowsPerStatement events at `first`, prepared once per connection and count
+// (OdbcStatement.h): events are written with every checkpoint that publishes one.
+void appendKept(PreparedStatements& set, Session& session, const OutboxEvent* first, std::size_t count) {
+    const std::string key = "odbc:outbox insert " + std::to_string(count);
+    std::vector<SqlValue> values;
+    values.reserve(4 * count);
+    for (const OutboxEvent* e = first; e != first + count; ++e)
+        values.insert(values.end(), {e->orderId, e->type, e->payloadJson, static_cast<std::int64_t>(e->createdAtMs)});
+    OdbcStatement& insert =
+        set.get<OdbcStatement>(key, [&] { return std::make_unique<OdbcStatement>(session, outboxInsertSql(count)); });
+    runKeptOdbc(set, key, insert, values, [](const std::vector<std::optional<std::string>>&) {});
+}
+
 }  // namespace
 
-void appendOutboxEvents(Session& session, const Database& db, const std::vector<OutboxEvent>& events) {
+void checkOutboxEvents(const std::vector<OutboxEvent>& events) {
     for (const OutboxEvent& e : events) checkEvent(e);
+}
+
+void appendOutboxEvents(Session& session, const Database& db, const std::vector<OutboxEvent>& events) {
+    checkOutboxEvents(events);
     PreparedStatements* kept = db.keepsStatements() ? PreparedStatements::of(session) : nullptr;
+    if (kept != nullptr) {
+        for (std::size_t at = 0; at < events.size(); at += kMaxOutboxRowsPerStatement)
+            appendKept(*kept, session, events.data() + at, std::min(kMaxOutboxRowsPerStatement, events.size() - at));
+        return;
+    }
     for (const OutboxEvent& e : events) {
-        if (kept != nullptr) {
-            // Prepared once per connection (OdbcStatement.h): events are written with every
-            // checkpoint that publishes one.
-            OdbcStatement& insert = keptOdbcStatement(*kept, session, kKeptOutboxInsert, kOutboxInsertSql);
-            runKeptOdbc(*kept, kKeptOutboxInsert, insert,
-                        {e.orderId, e.type, e.payloadJson, static_cast<std::int64_t>(e.createdAtMs)},
-                        [](const std::vector<std::optional<std::string>>&) {});
-            continue;
-        }
         Statement st(session);
         st << kOutboxInsertSql, bind(e.orderId), bind(e.type);
         db.dialect().bindText(st, e.payloadJson);

@@ -1,5 +1,6 @@
 #include "host/store/StepTransaction.h"
 
+#include "host/store/CheckpointRows.h"
 #include "host/store/Database.h"
 #include "host/store/PreparedStatements.h"
 #include "host/store/SimpleCommand.h"
@@ -159,8 +160,24 @@ bool StepTransaction::transactionSurvived(Poco::Data::Session& s) noexcept {
     return false;
 }
 
+void StepTransaction::deferRows(StepRunRecord run, const std::vector<OutboxEvent>& events) {
+    deferredRuns_.push_back(std::move(run));
+    deferredEvents_.insert(deferredEvents_.end(), events.begin(), events.end());
+}
+
 void StepTransaction::commit() {
     if (!session_) return;
+    if (!doomed_ && (!deferredRuns_.empty() || !deferredEvents_.empty())) {
+        try {
+            appendStepRuns(*session_, db_, deferredRuns_);
+            appendOutboxEvents(*session_, db_, deferredEvents_);
+        } catch (...) {
+            rollback();
+            db_.rethrowAsStoreError("write the step runs and events of a step transaction");
+        }
+        deferredRuns_.clear();
+        deferredEvents_.clear();
+    }
     if (doomed_) {
         rollback();
         throw StoreError(db_.errorMessage("commit step transaction",
@@ -192,6 +209,8 @@ void StepTransaction::abandon() noexcept {
 }
 
 void StepTransaction::rollback() noexcept {
+    deferredRuns_.clear();
+    deferredEvents_.clear();
     if (!session_) return;
     const bool rolledBack = Database::rollbackQuietly(*session_);
     const bool autoCommit = Database::restoreAutoCommit(*session_);

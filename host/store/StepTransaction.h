@@ -25,8 +25,12 @@
 #include <optional>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include <Poco/Data/Session.h>
+
+#include "host/store/Outbox.h"
+#include "host/store/StepRunRecord.h"
 
 namespace orderhost::store {
 
@@ -108,8 +112,13 @@ public:
     // Also after the rollback, until the transaction begins again.
     bool elidedStatementFailed() const { return elidedFailure_.load(std::memory_order_acquire); }
 
-    // Commits and gives the session back. Throws StoreError (after rolling back) on failure,
-    // and when the transaction is doomed.
+    // A checkpoint's step run and outbox events, to be written by commit() in the order they came,
+    // with the others of the batch in one statement per table (CheckpointRows.h). A rollback
+    // drops them with the rest.
+    void deferRows(StepRunRecord run, const std::vector<OutboxEvent>& events);
+
+    // Writes the deferred rows, commits and gives the session back. Throws StoreError (after
+    // rolling back) on failure, and when the transaction is doomed.
     void commit();
     // Rolls back (quietly: the caller is already handling a failure) and gives the session back.
     void rollback() noexcept;
@@ -143,10 +152,12 @@ private:
     std::uint64_t hostTurnsAtStatement_ = 0;     // hostTurns_ when the running statement began
     std::atomic<bool> doomed_{false};            // read by the runner and the extension beside the call
     std::atomic<bool> abandoned_{false};
-    bool elide_ = false;                      // elideSavepoints
-    std::atomic<bool> elidedFailure_{false};  // a statement without a savepoint failed: doomed
-    std::mutex pluginStatements_;             // runPluginStatement: one at a time
-    std::atomic<bool> schemaChanged_{false};  // noteSchemaChange
+    bool elide_ = false;                       // elideSavepoints
+    std::atomic<bool> elidedFailure_{false};   // a statement without a savepoint failed: doomed
+    std::mutex pluginStatements_;              // runPluginStatement: one at a time
+    std::atomic<bool> schemaChanged_{false};   // noteSchemaChange
+    std::vector<StepRunRecord> deferredRuns_;  // deferRows: the runner's thread only
+    std::vector<OutboxEvent> deferredEvents_;
 };
 
 }  // namespace orderhost::store

@@ -120,7 +120,7 @@ NotificationSettings readSettings(const sdk::Document& config, const char* defau
     const std::string channel = text(config, "channel", defaultChannel);
     if (onlyDefault && channel != defaultChannel)
         throw sdk::ConfigError("channel", "must be " + std::string(defaultChannel) + " for this step kind, got \"" +
-                                              channel + "\" (the notify step sends e-mail and webhooks)");
+                                              channel + "\" (use step: notify for e-mail or webhooks)");
     if (channel == "email")
         settings.channel = Channel::email;
     else if (channel == "webhook")

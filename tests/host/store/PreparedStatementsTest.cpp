@@ -61,7 +61,7 @@ TEST_P(PreparedStatementsTest, ACheckpointsStatementsArePreparedOnceAndReusedOnT
     EXPECT_FALSE(store.renewLease(order.id, "host-b", 0, 99)) << "host-b holds no lease on it";
     EXPECT_TRUE(store.renewLease(order.id, order.leaseOwner, order.leaseEpoch, 99)) << "its owner renews it";
     EXPECT_TRUE(keptOnce(*db, "odbc:checkpoint update", "WITH changed AS (UPDATE orders SET chain"));
-    EXPECT_TRUE(keptOnce(*db, "odbc:step run insert", "INSERT INTO step_runs"));
+    EXPECT_TRUE(keptOnce(*db, "odbc:step runs insert 1", "INSERT INTO step_runs"));
     EXPECT_TRUE(keptOnce(*db, "odbc:order insert", "WITH changed AS (INSERT INTO orders"));
     EXPECT_TRUE(keptOnce(*db, "odbc:lease renewal", "WITH changed AS (UPDATE orders SET lease_until"));
 

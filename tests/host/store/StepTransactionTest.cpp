@@ -49,21 +49,15 @@ TEST_P(StepTransactionTest, ACheckpointAfterAReadCommitsWhileAnotherOrderWrites)
 
 // On SQLite the lock is held from begin to commit or rollback: another writer waits for it.
 // A batch's checkpoints after its first may leave the order row to a later write in the same
-// transaction (orderWriteDeferred, then writeOrder): the step runs go in at once, the row as the
-// last write has it, under the same guard — a guard that no longer holds refuses the write and
+// transaction (orderWriteDeferred, then writeOrder): the step runs go in at the commit, the row
+// as the last write has it, under the same guard — a guard that no longer holds refuses the write and
 // rolls everything back.
 TEST_P(StepTransactionTest, ADeferredOrderRowIsWrittenByWriteOrderUnderTheSameGuard) {
     auto db = open();
     OrderStore store(*db);
-    OrderRecord order = sampleOrder("R-deferred");
-    order.state = "in_progress";
-    order.leaseOwner = "host-a";
-    order.leaseUntilMs = 9'000'000'000'000;
-    order.leaseEpoch = 3;
+    OrderRecord order = leasedOrder("R-deferred", "host-a", 3);
     ASSERT_EQ(store.insertOrder(order), InsertResult::Inserted);
-    CheckpointExtras extras;
-    extras.expectedLeaseOwner = "host-a";
-    extras.expectedLeaseEpoch = 3;
+    CheckpointExtras extras = guardOf(order);
     extras.keepOpen = true;
     extras.orderWriteDeferred = true;
 

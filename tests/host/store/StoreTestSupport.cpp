@@ -43,6 +43,22 @@ OrderRecord StoreTest::sampleOrder(const std::string& ref) {
     return o;
 }
 
+OrderRecord StoreTest::leasedOrder(const std::string& ref, const std::string& owner, int64_t epoch) {
+    OrderRecord o = sampleOrder(ref);
+    o.state = "in_progress";
+    o.leaseOwner = owner;
+    o.leaseUntilMs = 9'000'000'000'000;
+    o.leaseEpoch = epoch;
+    return o;
+}
+
+CheckpointExtras StoreTest::guardOf(const OrderRecord& order) {
+    CheckpointExtras guard;
+    guard.expectedLeaseOwner = order.leaseOwner;
+    guard.expectedLeaseEpoch = order.leaseEpoch;
+    return guard;
+}
+
 StepRunRecord StoreTest::sampleRun(const std::string& stepName) {
     StepRunRecord r;
     r.stepName = stepName;

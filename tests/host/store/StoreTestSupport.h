@@ -31,6 +31,10 @@ protected:
 
     static OrderRecord sampleOrder(const std::string& ref);
     static StepRunRecord sampleRun(const std::string& stepName);
+    // sampleOrder in progress, leased to `owner` under `epoch` until far in the future.
+    static OrderRecord leasedOrder(const std::string& ref, const std::string& owner, int64_t epoch);
+    // A checkpoint's guard: the lease `order` is held by.
+    static CheckpointExtras guardOf(const OrderRecord& order);
 
     std::string dir_;               // temporary directory (SQLite file lives here)
     std::string connectionString_;  // of this test's database

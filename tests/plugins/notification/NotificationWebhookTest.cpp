@@ -108,8 +108,13 @@ TEST(NotificationRecordKind, RecordsLikeTheRecordChannelWithoutNamingIt) {
     EXPECT_EQ(host.orderString("/notifications/0/status"), "recorded");
     EXPECT_EQ(host.orderString("/notifications/0/to"), "ada@example.com");
     EXPECT_EQ(host.queryInt("SELECT COUNT(*) FROM notification_deliveries WHERE channel = 'record'"), 1);
-    host.run();  // again, as after a crash before the commit: found, not recorded twice
+    // Run again with the first run committed (a chain replayed from an earlier checkpoint): the
+    // delivery row is found, the step continues and records nothing more.
+    host.run();
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_CONTINUE) << host.result().message;
     EXPECT_EQ(host.queryInt("SELECT COUNT(*) FROM notification_deliveries"), 1);
+    EXPECT_TRUE(host.orderJson("/notifications/0").has_value());
+    EXPECT_FALSE(host.orderJson("/notifications/1").has_value()) << "a second record was appended";
 }
 
 TEST(NotificationRecordKind, RefusesAChannelThatSends) {

@@ -1,0 +1,29 @@
+// The rows a step's checkpoint appends besides the order's own: its step run (and its outbox
+// events, Outbox.h). A step transaction collects them (StepTransaction::deferRows) and writes
+// them just before it commits, so a batch of steps committed together (ChainRunnerCommit.cpp)
+// sends one multi-row INSERT per table where statements are kept, instead of one per row — a
+// round trip each on PostgreSQL (docs/performance.md, "Step runs and events of a batch in one
+// statement"). Nothing outside the transaction can tell: the rows were not visible before the
+// commit either, and plugins may not read the host's tables (StatementPolicy).
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include <Poco/Data/Session.h>
+
+#include "host/store/StepRunRecord.h"
+
+namespace orderhost::store {
+
+class Database;
+
+// Rows per multi-row INSERT: the kept statement's text depends on the count, so each count up
+// to this is prepared once per connection; more rows take several statements.
+inline constexpr std::size_t kCheckpointRowsPerStatement = 16;
+
+// Appends `runs`, each with seq = the order's last seq + 1, in their order (the runs of one
+// order). Throws what the INSERT throws.
+void appendStepRuns(Poco::Data::Session&, const Database&, const std::vector<StepRunRecord>& runs);
+
+}  // namespace orderhost::store
