@@ -13,6 +13,8 @@
 #   folder of this tree gets today's chain, so build an older commit in a worktree of its own.
 #   pg: the test cluster (scripts/pg-test-cluster.sh), started if it is not running.
 #   ALT_SKUS=N: orders over N SKUs (spread_skus.py, load.py --skus; BENCH_SKUS of http_bench.sh)
+#   ALT_BEFORE_CHAINS=DIR, ALT_AFTER_CHAINS=DIR: that side's chain folder instead (its
+#   place-order.yaml), e.g. one build with two versions of the chain
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -32,6 +34,9 @@ chains_of() {
   source=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$2/CMakeCache.txt" 2>/dev/null || true)
   folder=$source/bench/http-load/placement
   if [ -z "$source" ] || [ ! -f "$folder/place-order.yaml" ]; then folder=$here/placement; fi
+  if [ "$1" = before ] && [ -n "${ALT_BEFORE_CHAINS:-}" ]; then folder=$ALT_BEFORE_CHAINS; fi
+  if [ "$1" = after ] && [ -n "${ALT_AFTER_CHAINS:-}" ]; then folder=$ALT_AFTER_CHAINS; fi
+  [ -f "$folder/place-order.yaml" ] || return 1
   if [ "${ALT_SKUS:-0}" -gt 0 ]; then
     mkdir -p "$tmp/chains-$1" || return 1
     python3 "$here/spread_skus.py" "$folder/place-order.yaml" "$tmp/chains-$1/place-order.yaml" "$ALT_SKUS" ||

@@ -19,7 +19,8 @@
 #                        two drawn at random per order; default 0: every order takes the same two,
 #                        BOLT-M8 and DRILL-18V, so concurrent orders queue for two stock rows
 #                        (2 to 5000)
-#   BENCH_AT_ONCE        steps of the chain given commit: at_once, e.g. "invoice" (default: none)
+#   BENCH_AT_ONCE        more steps of the chain given commit: at_once, e.g. "prepare" (the chain
+#                        has it on "invoice" already: without it its batches deadlock on PostgreSQL)
 #   BENCH_WAITS          1: on PostgreSQL, sample pg_stat_activity of the host's database 4 times a
 #                        second during each point (what the connections wait for); its psql
 #                        connections count in the PostgreSQL CPU per order then
@@ -286,7 +287,7 @@ run_backend() {
 
 : > "$out"
 record "info nproc=$(nproc) cpu=\"$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)\" kernel=$(uname -r) date=$(date -u +%FT%TZ)" \
-  "commit=$(git -C "$repo" rev-parse --short HEAD) seconds=$secs skus=$skus at_once=${at_once:-none} load_start=$(load1)"
+  "commit=$(git -C "$repo" rev-parse --short HEAD) seconds=$secs skus=$skus at_once=invoice${at_once:+,$at_once} load_start=$(load1)"
 for backend in $backends; do
   run_backend
 done

@@ -60,7 +60,7 @@ skus = int(num(head, "skus"))
 print("SKUs: " + (f"{skus}, two drawn at random per order (BENCH_SKUS)" if skus else
                   "every order takes BOLT-M8 and DRILL-18V (two hot stock rows)"))
 if head.get("at_once", "none") != "none":
-    print(f"steps with commit: at_once: {head['at_once']} (BENCH_AT_ONCE)")
+    print(f"steps with commit: at_once: {head['at_once']} (the chain's, and BENCH_AT_ONCE's)")
 loads = [num(d, "load") for d in results if "load" in d]
 if loads:
     print(f"load average (1 min) at the end of the points: {min(loads):.1f}-{max(loads):.1f}")

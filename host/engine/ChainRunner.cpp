@@ -256,6 +256,8 @@ void ChainRunner::forwardAttempt(store::OrderRecord& order, document::JsonDocume
             advance(updated, chain);
             break;
         case OH_OUTCOME_REJECT:
+            // The undo's start reads the step runs in this transaction: the batch's must be there.
+            if (attempt.transaction) attempt.transaction->writeDeferredRows();
             beginCompensation(updated, chain, index, states::kRejected, doc, attempt.transaction.get(), false);
             break;
         case OH_OUTCOME_SUSPEND:

@@ -30,11 +30,13 @@
 // - the metrics count a step run when its checkpoint commits (PendingSample);
 // - the batch's first checkpoint writes the order row (taking its lock on PostgreSQL and
 //   checking the guard); the ones after it that leave the guard as it was (state, lease owner
-//   and epoch) write their step run and events but not the row, which the batch's last
-//   checkpoint, or commitBatch, writes once, as it then is, guarded by the same values — so a
-//   batch of N steps writes the order's document twice instead of N times. Nothing outside the
-//   transaction can tell: the row was not visible before the commit either. (A plugin that
-//   reads the orders row through orderhost.db inside the batch sees it as of the first write.)
+//   and epoch) leave the row, which the batch's last checkpoint, or commitBatch, writes once,
+//   as it then is, guarded by the same values — so a batch of N steps writes the order's
+//   document twice instead of N times; every checkpoint's step run and events are written by
+//   the commit, one multi-row INSERT per table (store/CheckpointRows.h). Nothing outside the
+//   transaction can tell: the rows were not visible before the commit either. (A plugin that
+//   reads the orders row through orderhost.db inside the batch sees it as of the first write,
+//   and not the batch's step runs and events.)
 #include "host/engine/ChainRunner.h"
 
 #include "host/engine/ConditionEvaluator.h"

@@ -4,7 +4,10 @@
 // sends one multi-row INSERT per table where statements are kept, instead of one per row — a
 // round trip each on PostgreSQL (docs/performance.md, "Step runs and events of a batch in one
 // statement"). Nothing outside the transaction can tell: the rows were not visible before the
-// commit either, and plugins may not read the host's tables (StatementPolicy).
+// commit either. Inside it, a plugin that reads step_runs or outbox through orderhost.db
+// (reads of the host's tables are allowed, StatementPolicy.h) does not see the batch's rows
+// before the commit, as it sees the orders row as the batch's first checkpoint wrote it; the
+// host writes them early where it reads them itself (StepTransaction::writeDeferredRows).
 #pragma once
 
 #include <cstddef>
@@ -22,8 +25,8 @@ class Database;
 // to this is prepared once per connection; more rows take several statements.
 inline constexpr std::size_t kCheckpointRowsPerStatement = 16;
 
-// Appends `runs`, each with seq = the order's last seq + 1, in their order (the runs of one
-// order). Throws what the INSERT throws.
+// Appends `runs`, each with seq = its order's last seq + 1, in their order (consecutive runs of
+// one order share a statement). Throws what the INSERT throws.
 void appendStepRuns(Poco::Data::Session&, const Database&, const std::vector<StepRunRecord>& runs);
 
 }  // namespace orderhost::store

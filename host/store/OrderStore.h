@@ -70,7 +70,7 @@ struct CheckpointExtras {
     // Write into `transaction` but leave it open: the checkpoint commits with the steps after it
     // (steps without external effects batched into one commit, ChainRunnerCommit.cpp).
     bool keepOpen = false;
-    // With keepOpen: leave the order row as it is, append only the step run and the events; a
+    // With keepOpen: leave the order row as it is, add only the step run and the events; a
     // later checkpoint (or writeOrder) in the same transaction writes the order as it then is,
     // before the commit. The guard must then still hold for that write (ChainRunnerCommit.cpp).
     bool orderWriteDeferred = false;
@@ -157,9 +157,10 @@ public:
     // timers, lease and updated_at from `updated` — only if its state in the database still
     // equals expectedState and its lease owner and epoch equal extras.expectedLeaseOwner and
     // .expectedLeaseEpoch — appends `run` with the next seq
-    // and extras.events to the outbox. All rows change or none. Throws StaleOrderError when the
-    // guard fails (or the order is gone), StoreError on any other failure.
-    // run.orderId may be empty (taken from updated.id) but must not name another order.
+    // and extras.events to the outbox. All rows change or none. With extras.transaction the run
+    // and the events are written by that transaction's commit (StepTransaction::deferRows). Throws StaleOrderError when
+    // the guard fails (or the order is gone), StoreError on any other failure. run.orderId may be empty (taken from
+    // updated.id) but must not name another order.
     void recordStep(const OrderRecord& updated, const std::string& expectedState, StepRunRecord run,
                     const CheckpointExtras& extras = {});
     // The order row of recordStep alone, in extras.transaction, which stays open: the last of

@@ -165,19 +165,28 @@ void StepTransaction::deferRows(StepRunRecord run, const std::vector<OutboxEvent
     deferredEvents_.insert(deferredEvents_.end(), events.begin(), events.end());
 }
 
+void StepTransaction::writeDeferredRows() {
+    if (!session_ || doomed_ || (deferredRuns_.empty() && deferredEvents_.empty())) return;
+    try {
+        appendStepRuns(*session_, db_, deferredRuns_);
+        appendOutboxEvents(*session_, db_, deferredEvents_);
+    } catch (...) {
+        // Which order and steps, as recordStep named them when it wrote them itself.
+        std::string what = "write the step runs (";
+        for (const StepRunRecord& run : deferredRuns_)
+            what += (&run == &deferredRuns_.front() ? "order " + run.orderId.substr(0, 64) + ": " : ", ") +
+                    run.stepName.substr(0, 64);
+        what += ") and " + std::to_string(deferredEvents_.size()) + " event(s) of a step transaction";
+        rollback();
+        db_.rethrowAsStoreError(what);
+    }
+    deferredRuns_.clear();
+    deferredEvents_.clear();
+}
+
 void StepTransaction::commit() {
     if (!session_) return;
-    if (!doomed_ && (!deferredRuns_.empty() || !deferredEvents_.empty())) {
-        try {
-            appendStepRuns(*session_, db_, deferredRuns_);
-            appendOutboxEvents(*session_, db_, deferredEvents_);
-        } catch (...) {
-            rollback();
-            db_.rethrowAsStoreError("write the step runs and events of a step transaction");
-        }
-        deferredRuns_.clear();
-        deferredEvents_.clear();
-    }
+    writeDeferredRows();  // a failure rolls back and throws
     if (doomed_) {
         rollback();
         throw StoreError(db_.errorMessage("commit step transaction",

@@ -116,6 +116,10 @@ public:
     // with the others of the batch in one statement per table (CheckpointRows.h). A rollback
     // drops them with the rest.
     void deferRows(StepRunRecord run, const std::vector<OutboxEvent>& events);
+    // Writes the deferred rows now, in the open transaction (before the host reads the order's
+    // step runs inside it: a compensation starting in a batch). Throws StoreError after rolling
+    // back when they cannot be written.
+    void writeDeferredRows();
 
     // Writes the deferred rows, commits and gives the session back. Throws StoreError (after
     // rolling back) on failure, and when the transaction is doomed.

@@ -6,7 +6,10 @@
 
 #include "host/store/OrderStore.h"
 #include "host/store/Outbox.h"
+#include "host/store/PreparedStatements.h"
 #include "tests/host/store/StoreTestSupport.h"
+
+using namespace Poco::Data::Keywords;
 
 namespace orderhost::store::testing {
 namespace {
@@ -20,7 +23,9 @@ OutboxEvent eventOf(const std::string& orderId, const std::string& type) {
 // 2 runs committed alone, then a batch of 20 checkpoints (more than one statement's rows), each
 // with an event or two: seq 1..22 in the order the steps ran, events in the order emitted.
 TEST_P(CheckpointRowsTest, ABatchsRowsAreNumberedAndOrderedAsIfWrittenOneByOne) {
-    auto db = open();
+    DatabaseOptions one;
+    one.maxSessions = 1;  // one connection: the statements it keeps can be looked at
+    auto db = open(one);
     OrderStore store(*db);
     OrderRecord order = leasedOrder("R-rows", "host-a", 1);
     ASSERT_EQ(store.insertOrder(order), InsertResult::Inserted);
@@ -42,12 +47,23 @@ TEST_P(CheckpointRowsTest, ABatchsRowsAreNumberedAndOrderedAsIfWrittenOneByOne) 
         run.stepIndex = i;
         run.message = std::string(300 + i, 'm');  // over SQLite's 255-byte bind limit for plain text
         ASSERT_NO_THROW(store.recordStep(order, "in_progress", run, extras)) << i;
-        if (i == 10) {
-            EXPECT_EQ(store.stepRuns(order.id).size(), 2u) << "written before the commit";
+        if (i == 10) {  // not even the transaction itself sees them before its commit
+            int inside = -1;
+            tx.session() << "SELECT COUNT(*) FROM step_runs WHERE order_id = ?", bind(order.id), into(inside), now;
+            EXPECT_EQ(inside, 2) << "the batch's step runs were written before the commit";
         }
     }
     EXPECT_FALSE(tx.isOpen()) << "the last checkpoint committed";
 
+    {  // 20 runs: a statement of 16 rows and one of 4; 26 events: 16 and 10
+        Poco::Data::Session s = db->session();
+        PreparedStatements* kept = PreparedStatements::of(s);
+        ASSERT_NE(kept, nullptr);
+        EXPECT_TRUE(kept->has("odbc:step runs insert 16"));
+        EXPECT_TRUE(kept->has("odbc:step runs insert 4"));
+        EXPECT_TRUE(kept->has("odbc:outbox insert 16"));
+        EXPECT_TRUE(kept->has("odbc:outbox insert 10"));
+    }
     const std::vector<StepRunRecord> runs = store.stepRuns(order.id);
     ASSERT_EQ(runs.size(), 22u);
     for (std::size_t i = 0; i < runs.size(); ++i) {
@@ -97,6 +113,31 @@ TEST_P(CheckpointRowsTest, ARollbackDropsTheDeferredRows) {
     const std::vector<OutboxEvent> events = OutboxReader(*db).eventsOfOrder(order.id, 10);
     ASSERT_EQ(events.size(), 1u);
     EXPECT_EQ(events[0].type, "kept");
+}
+
+// Written early (the host reads the step runs inside the transaction), they are seen there and
+// not written again by the commit, which writes only what came after.
+TEST_P(CheckpointRowsTest, RowsWrittenEarlyAreSeenInsideAndWrittenOnce) {
+    auto db = open();
+    OrderStore store(*db);
+    OrderRecord order = sampleOrder("R-early");
+    ASSERT_EQ(store.insertOrder(order), InsertResult::Inserted);
+    StepTransaction tx(*db);
+    CheckpointExtras extras;
+    extras.transaction = &tx;
+    extras.keepOpen = true;
+    store.recordStep(order, order.state, sampleRun("one"), extras);
+    store.recordStep(order, order.state, sampleRun("two"), extras);
+    tx.writeDeferredRows();
+    int inside = -1;
+    tx.session() << "SELECT COUNT(*) FROM step_runs WHERE order_id = ?", bind(order.id), into(inside), now;
+    EXPECT_EQ(inside, 2);
+    extras.keepOpen = false;
+    store.recordStep(order, order.state, sampleRun("three"), extras);
+    const std::vector<StepRunRecord> runs = store.stepRuns(order.id);
+    ASSERT_EQ(runs.size(), 3u);
+    EXPECT_EQ(runs[2].stepName, "three");
+    EXPECT_EQ(runs[2].seq, 3);
 }
 
 // A bad event is refused at the checkpoint that emitted it, not later at the commit.
