@@ -64,7 +64,7 @@ void appendStepRuns(Poco::Data::Session& s, const Database& db, const std::vecto
             appendPerCall(s, db, runs[at++]);
             continue;
         }
-        std::size_t count = std::min(kCheckpointRowsPerStatement, runs.size() - at);
+        std::size_t count = std::min(kRowsPerKeptInsert, runs.size() - at);
         // One order per statement: each row's seq counts from that order's last one.
         for (std::size_t i = 1; i < count; ++i)
             if (runs[at + i].orderId != runs[at].orderId) count = i;

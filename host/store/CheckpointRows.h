@@ -10,7 +10,6 @@
 // host writes them early where it reads them itself (StepTransaction::writeDeferredRows).
 #pragma once
 
-#include <cstddef>
 #include <vector>
 
 #include <Poco/Data/Session.h>
@@ -20,10 +19,6 @@
 namespace orderhost::store {
 
 class Database;
-
-// Rows per multi-row INSERT: the kept statement's text depends on the count, so each count up
-// to this is prepared once per connection; more rows take several statements.
-inline constexpr std::size_t kCheckpointRowsPerStatement = 16;
 
 // Appends `runs`, each with seq = its order's last seq + 1, in their order (consecutive runs of
 // one order share a statement). Throws what the INSERT throws.

@@ -24,6 +24,7 @@
 
 #include <sql.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -98,6 +99,11 @@ private:
     std::string buffer_;   // SQLGetData's target, reused from value to value
     bool noData_ = false;  // SQLExecute said SQL_NO_DATA: a searched UPDATE/DELETE changed nothing
 };
+
+// Rows per multi-row INSERT of the store's kept statements (a batch's step runs and events,
+// CheckpointRows.h, Outbox.h): the text depends on the count, so each count up to this is
+// prepared once per connection; more rows take several statements.
+inline constexpr std::size_t kRowsPerKeptInsert = 16;
 
 // The statement kept under `key` on `session`'s connection (PreparedStatements), prepared on
 // first use.

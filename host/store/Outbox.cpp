@@ -40,7 +40,7 @@ std::string outboxInsertSql(std::size_t rows) {
     return sql;
 }
 
-// Up to kMaxOutboxRowsPerStatement events at `first`, prepared once per connection and count
+// Up to kRowsPerKeptInsert events at `first`, prepared once per connection and count
 // (OdbcStatement.h): events are written with every checkpoint that publishes one.
 void appendKept(PreparedStatements& set, Session& session, const OutboxEvent* first, std::size_t count) {
     const std::string key = "odbc:outbox insert " + std::to_string(count);
@@ -63,8 +63,8 @@ void appendOutboxEvents(Session& session, const Database& db, const std::vector<
     checkOutboxEvents(events);
     PreparedStatements* kept = db.keepsStatements() ? PreparedStatements::of(session) : nullptr;
     if (kept != nullptr) {
-        for (std::size_t at = 0; at < events.size(); at += kMaxOutboxRowsPerStatement)
-            appendKept(*kept, session, events.data() + at, std::min(kMaxOutboxRowsPerStatement, events.size() - at));
+        for (std::size_t at = 0; at < events.size(); at += kRowsPerKeptInsert)
+            appendKept(*kept, session, events.data() + at, std::min(kRowsPerKeptInsert, events.size() - at));
         return;
     }
     for (const OutboxEvent& e : events) {

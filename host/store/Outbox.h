@@ -48,13 +48,12 @@ inline constexpr std::size_t kMaxEventOrderIdBytes = 36;
 inline constexpr std::size_t kMaxEventTypeBytes = 64;
 
 // Appends `events` on `session`, inside the caller's open transaction, in their order: one
-// multi-row INSERT per kMaxOutboxRowsPerStatement events where statements are kept. Throws
+// multi-row INSERT per kRowsPerKeptInsert (OdbcStatement.h) events where statements are kept. Throws
 // StoreError for a field longer than its column (reads would truncate it silently) or an empty
 // type, before anything is written.
 void appendOutboxEvents(Poco::Data::Session& session, const Database& db, const std::vector<OutboxEvent>& events);
 // The checks of appendOutboxEvents alone (a checkpoint whose events are written at its commit).
 void checkOutboxEvents(const std::vector<OutboxEvent>& events);
-inline constexpr std::size_t kMaxOutboxRowsPerStatement = 16;
 
 // eventsAfter() was given an id that is not in the outbox: the reader's position is unknown,
 // and guessing one could skip events or replay them all.
