@@ -185,11 +185,12 @@ private:
                 // However the path was spelled, the signal it names decides (a second check).
                 if (rest.substr(at + signals.size()) == "manual_action") permit(caller, Access::Administer);
                 return only(method, HTTPRequest::HTTP_POST, response, [&] {
+                    const bool acknowledge = acknowledgesFinished(queryParameters(uri));
                     const std::string body = readBody(request, response);
-                    idempotent(request, response, "POST /v1/orders/{id}/signals/{name}", path, body,
+                    idempotent(request, response, "POST /v1/orders/{id}/signals/{name}", uri.getPathAndQuery(), body,
                                [&](HTTPServerResponse& out) {
                                    postSignal(context_, rest.substr(0, at), rest.substr(at + signals.size()), body,
-                                              out);
+                                              acknowledge, out);
                                });
                 });
             }

@@ -25,8 +25,10 @@ bool prefersRespondAsync(const std::string& prefer);
 void postQuote(ApiContext& context, const std::string& body, const std::string& client,
                Poco::Net::HTTPServerResponse& response);
 void getOrder(ApiContext& context, const std::string& id, Poco::Net::HTTPServerResponse& response);
+// `acknowledgeFinished` (?if_not_waiting=acknowledge, for webhook senders that retry anything
+// but a 2xx): an order that runs no chain and waits for nothing answers 202 instead of 409.
 void postSignal(ApiContext& context, const std::string& id, const std::string& signal, const std::string& body,
-                Poco::Net::HTTPServerResponse& response);
+                bool acknowledgeFinished, Poco::Net::HTTPServerResponse& response);
 // POST /v1/orders/{id}/cancel and /return (command "cancel" or "return").
 void postCommand(ApiContext& context, const std::string& id, const std::string& command, const std::string& body,
                  Poco::Net::HTTPServerResponse& response);

@@ -94,7 +94,7 @@ void postOrder(ApiContext& context, const std::string& body, const std::string& 
 }
 
 void postSignal(ApiContext& context, const std::string& id, const std::string& signal, const std::string& body,
-                Poco::Net::HTTPServerResponse& response) {
+                bool acknowledgeFinished, Poco::Net::HTTPServerResponse& response) {
     using Kind = engine::SignalResult::Kind;
     if (!looksLikeOrderId(id)) return sendNoSuchOrder(id, response);
     if (!engine::isValidSignalName(signal)) {
@@ -109,6 +109,16 @@ void postSignal(ApiContext& context, const std::string& id, const std::string& s
             return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, result.message);
         case Kind::NotWaiting:
             return sendProblem(response, HTTPResponse::HTTP_CONFLICT, result.message);
+        case Kind::Finished: {
+            if (!acknowledgeFinished) return sendProblem(response, HTTPResponse::HTTP_CONFLICT, result.message);
+            // Acknowledged and dropped, not stored: no step can take it (OrderSignals.h).
+            Poco::JSON::Object ignored(Poco::JSON_PRESERVE_KEY_ORDER);
+            ignored.set("order_id", id);
+            ignored.set("signal", signal);
+            ignored.set("delivered", false);
+            ignored.set("detail", result.message);
+            return sendJson(response, HTTPResponse::HTTP_ACCEPTED, ignored);
+        }
         case Kind::InvalidPayload:
             return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST, "invalid signal payload: " + result.message);
         case Kind::NoChain:

@@ -91,4 +91,17 @@ Poco::URI::QueryParameters queryParameters(const Poco::URI& uri) {
     }
 }
 
+bool acknowledgesFinished(const Poco::URI::QueryParameters& parameters) {
+    bool acknowledge = false;
+    for (const auto& [name, value] : parameters) {
+        if (name != "if_not_waiting") continue;
+        if (value != "acknowledge" && value != "conflict")
+            throw RequestRefused{HTTPResponse::HTTP_BAD_REQUEST,
+                                 "query parameter if_not_waiting must be 'conflict' or 'acknowledge', not '" +
+                                     clientText(value, 40) + "'"};
+        acknowledge = value == "acknowledge";
+    }
+    return acknowledge;
+}
+
 }  // namespace orderhost::api

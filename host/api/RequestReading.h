@@ -26,4 +26,8 @@ std::string readJsonBody(const ApiSettings& settings, Poco::Net::HTTPServerReque
 Poco::URI parseUri(const Poco::Net::HTTPServerRequest& request);
 Poco::URI::QueryParameters queryParameters(const Poco::URI& uri);
 
+// A signal's ?if_not_waiting=: true for "acknowledge", false for "conflict" or none; any other
+// value is refused (400).
+bool acknowledgesFinished(const Poco::URI::QueryParameters& parameters);
+
 }  // namespace orderhost::api

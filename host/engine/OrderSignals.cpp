@@ -41,6 +41,10 @@ SignalResult OrderSignals::deliver(const std::string& orderId, const std::string
     if (!payload.ok()) return refused(SignalResult::Kind::InvalidPayload, payload.error->toString());
     auto order = engine_.store().findById(orderId);
     if (!order) return refused(SignalResult::Kind::UnknownOrder, "no order with id '" + orderId + "'");
+    if (order->state == states::kCompleted || states::isFinal(order->state)) {
+        return refused(SignalResult::Kind::Finished, "order " + orderId + " cannot take signal '" + signal +
+                                                         "': it is " + order->state + " and waits for no signal");
+    }
     if (order->state != states::kOnHold || order->awaitingSignal != signal) {
         const std::string waiting = order->state == states::kOnHold
                                         ? "it waits for signal '" + order->awaitingSignal + "'"

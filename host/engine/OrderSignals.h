@@ -25,7 +25,10 @@ struct SignalResult {
     enum class Kind {
         Resumed,  // `order` is the order after its chain ran on
         UnknownOrder,
-        NotWaiting,      // not on_hold, or waiting for another signal; `message` says which
+        NotWaiting,      // running, or on_hold for another signal: it may wait for this one later
+        Finished,        // runs no chain and waits for nothing (completed, rejected, failed,
+                         // cancelled, returned): no step can take this signal now; only a
+                         // return or cancel chain started later could
         InvalidPayload,  // not a JSON object; `message` says why
         NoChain,         // the order's chain version is not loaded on this host
     };

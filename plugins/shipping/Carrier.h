@@ -56,7 +56,8 @@ struct BookingRequest {
     std::string reference;  // the order's reference, printed on the label
     std::vector<Parcel> parcels;
     std::string destinationJson;  // {name, line1, city, postal_code, country, ...} as JSON text
-    // Where the carrier posts tracking events: {callbackBase}/v1/orders/{orderId}/signals/{signal}.
+    // Where the carrier posts tracking events:
+    // {callbackBase}/v1/orders/{orderId}/signals/{signal}?if_not_waiting=acknowledge.
     std::string callbackBase;
     std::string orderId;
     std::string signal;

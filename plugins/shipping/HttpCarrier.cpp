@@ -158,7 +158,12 @@ CarrierReply HttpCarrier::book(const BookingRequest& r) const {
     }
     if (!r.callbackBase.empty()) {
         Object::Ptr callback = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-        callback->set("base_url", r.callbackBase);
+        std::string base = r.callbackBase;
+        while (!base.empty() && base.back() == '/') base.pop_back();
+        // if_not_waiting=acknowledge: a carrier retries anything but a 2xx, and its events after
+        // the order finished (in transit, delivered) would otherwise be refused with 409 and
+        // retried for nothing (docs/api.md, signals).
+        callback->set("url", base + "/v1/orders/" + r.orderId + "/signals/" + r.signal + "?if_not_waiting=acknowledge");
         callback->set("order_id", r.orderId);
         callback->set("signal", r.signal);
         body.set("callback", callback);

@@ -17,13 +17,12 @@ library only (Debian's python3), because CI installs nothing from PyPI.
   GET  /v1/queue                      {pending_callbacks, scheduled_advances}: what is still to happen
   GET  /v1/idempotency/{key}          how often a key was used, and its stored answer
 
-Each tracking event is POSTed to {callback.base_url}/v1/orders/{callback.order_id}/signals/{callback.signal}
-(given at booking). The host answers 409 while the order does not wait for that signal: the
-simulator tries again every callback_interval_ms, at most callback_attempts times, recording each try.
+Each tracking event is POSTed to callback.url, or to
+{callback.base_url}/v1/orders/{callback.order_id}/signals/{callback.signal} (given at booking). As a
+real carrier's webhooks do, an answer other than 2xx is tried again, with backoff (carrier_callbacks.py).
 """
 import argparse
 import collections
-import concurrent.futures
 import hashlib
 import json
 import re
@@ -31,16 +30,26 @@ import sqlite3
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from carrier_schema import MAX_PARCEL_WEIGHT_G, PICKED_UP, SCHEMA, TRACKING_STATUSES  # the module beside this file
+from carrier_callbacks import CallbackQueue  # the modules beside this file
+from carrier_schema import MAX_PARCEL_WEIGHT_G, PICKED_UP, SCHEMA, TRACKING_STATUSES
 
 
 def now_ms():
     return int(time.time() * 1000)
+
+
+def valid_callback(callback):
+    if not isinstance(callback, dict):
+        return False
+    if "url" not in callback:
+        return True  # base_url, order_id and signal
+    url = callback["url"]
+    parts = urllib.parse.urlsplit(url) if isinstance(url, str) else None
+    return parts is not None and parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 class CarrierError(Exception):
@@ -62,9 +71,7 @@ class Carrier:
         self.refuse_code = "service_unavailable"
         self.schedule = []     # [(status, after_ms)] applied to shipments booked from now on
         self.timers = []       # [(due_ms, shipment_id, status)]
-        self.outbox = []       # [{due_ms, attempt, shipment_id, event_seq, event, url, payload}]
-        self.callback_token = callback_token
-        self.senders = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="callback")
+        self.callbacks = CallbackQueue(self.lock, self.db, self.faults, callback_token)
 
     def take_fault(self, name):
         """Consumes one occurrence of a counted fault; True when it applies. The caller holds the lock."""
@@ -130,11 +137,14 @@ class Carrier:
             if weight > MAX_PARCEL_WEIGHT_G:
                 raise CarrierError(422, "parcel_too_heavy", "parcels[%d] weighs %d g; the limit is %d g"
                                    % (i, weight, MAX_PARCEL_WEIGHT_G))
+        callback = body.get("callback")
+        if callback is not None and not valid_callback(callback):
+            raise CarrierError(400, "invalid_request", "callback must be an object; callback.url, when given, "
+                                                       "an absolute http(s) URL")
         if self.take_fault("refuse_count"):
             raise CarrierError(422, self.refuse_code, "the carrier refuses this booking (injected refusal)")
         shipment_id = "shp_" + uuid.uuid4().hex[:16]
         tracking = "SC" + str(uuid.uuid4().int)[:12]
-        callback = body.get("callback")
         self.db.execute("INSERT INTO shipments (id, tracking_number, service, reference, status, parcels,"
                         " destination, callback, booked_at_ms) VALUES (?, ?, ?, ?, 'booked', ?, ?, ?, ?)",
                         (shipment_id, tracking, body["service"], body.get("reference"), json.dumps(parcels),
@@ -172,44 +182,16 @@ class Carrier:
                             (status, status in PICKED_UP, at, status, at, shipment_id))
             self.record("tracking", shipment_id, status, None, detail)
             callback = shipment["callback"]
-            if callback and callback.get("base_url") and callback.get("order_id"):
+            url = (callback or {}).get("url")
+            if not url and callback and callback.get("base_url") and callback.get("order_id"):
                 url = "%s/v1/orders/%s/signals/%s" % (callback["base_url"].rstrip("/"), callback["order_id"],
                                                       callback.get("signal") or "shipment_tracking")
+            if url:
                 payload = {"shipment_id": shipment_id, "tracking_number": shipment["tracking_number"],
                            "event": status, "seq": seq, "detail": detail, "at_ms": at}
-                self.outbox.append({"due_ms": at, "attempt": 0, "shipment_id": shipment_id, "event_seq": seq,
+                self.callbacks.add({"due_ms": at, "attempt": 0, "shipment_id": shipment_id, "event_seq": seq,
                                     "event": status, "url": url, "payload": payload})
             return 200, self.shipment(shipment_id)
-
-    def deliver(self, item):
-        """One try of a callback, outside the lock (the host asks this simulator back meanwhile)."""
-        item["attempt"] += 1
-        request = urllib.request.Request(item["url"], data=json.dumps(item["payload"]).encode(), method="POST",
-                                         headers={"Content-Type": "application/json"})
-        if self.callback_token:
-            request.add_header("Authorization", "Bearer " + self.callback_token)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as answer:
-                status = answer.status
-        except urllib.error.HTTPError as error:
-            status = error.code
-        except Exception as error:  # connection refused, timeout: the host is away, try later
-            print("carrier: callback %s: %s" % (item["url"], error), file=sys.stderr, flush=True)
-            status = None
-        retryable = status is None or status == 409 or status >= 500
-        with self.lock:
-            if 200 <= (status or 0) < 300:
-                outcome = "delivered"
-            elif retryable and item["attempt"] < self.faults["callback_attempts"]:
-                outcome = "retry"
-                item["due_ms"] = now_ms() + self.faults["callback_interval_ms"]
-                self.outbox.append(item)
-            else:
-                outcome = "gave_up"
-            self.db.execute("INSERT INTO deliveries (shipment_id, event_seq, event, url, attempt, http_status,"
-                            " outcome, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            (item["shipment_id"], item["event_seq"], item["event"], item["url"], item["attempt"],
-                             status, outcome, now_ms()))
 
     def tick_forever(self):
         """Applies due scheduled advances and sends due callbacks."""
@@ -218,29 +200,19 @@ class Carrier:
                 now = now_ms()
                 due_timers = [t for t in self.timers if t[0] <= now]
                 self.timers = [t for t in self.timers if t[0] > now]
-                due = sorted((i for i in self.outbox if i["due_ms"] <= now), key=lambda i: i["due_ms"])
-                self.outbox = [i for i in self.outbox if i["due_ms"] > now]
+                due_callbacks = self.callbacks.take_due()
             for _, shipment_id, status in sorted(due_timers):
                 try:
                     self.advance(shipment_id, status, "scheduled")
                 except CarrierError as error:  # cancelled meanwhile: the schedule stops there
                     print("carrier: schedule %s: %s" % (shipment_id, error.message), file=sys.stderr, flush=True)
-            # Shipments in parallel, each shipment's events in order (a carrier's webhooks are
-            # concurrent; sent one after the other, a long chaos run waited on them for hours).
-            by_shipment = {}
-            for item in due:
-                by_shipment.setdefault(item["shipment_id"], []).append(item)
-            list(self.senders.map(self.deliver_in_order, by_shipment.values()))
+            self.callbacks.send(due_callbacks)  # does not wait for them (carrier_callbacks.py)
             time.sleep(0.05)
-
-    def deliver_in_order(self, items):
-        for item in items:
-            self.deliver(item)
 
     def ledger(self):
         entries = [dict(r) for r in self.db.execute("SELECT * FROM ledger ORDER BY seq")]
         deliveries = [dict(r) for r in self.db.execute("SELECT * FROM deliveries ORDER BY seq")]
-        return {"entries": entries, "deliveries": deliveries, "pending_callbacks": len(self.outbox),
+        return {"entries": entries, "deliveries": deliveries, "pending_callbacks": self.callbacks.pending(),
                 "totals": dict(collections.Counter(e["operation"] for e in entries))}
 
 
@@ -339,7 +311,7 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/v1/ledger":
                 return self.answer(200, c.ledger())
             if path == "/v1/queue":  # cheap to poll, unlike the whole ledger
-                return self.answer(200, {"pending_callbacks": len(c.outbox), "scheduled_advances": len(c.timers)})
+                return self.answer(200, {"pending_callbacks": c.callbacks.pending(), "scheduled_advances": len(c.timers)})
             match = re.fullmatch(r"/v1/shipments/([A-Za-z0-9_]+)", path)
             if match:
                 return self.answer(200, c.shipment(match.group(1)))

@@ -254,6 +254,38 @@ TEST_F(OrderApiTest, ACreditControllerReleasesOrRefusesAHeldOrderBySignal) {
     EXPECT_EQ(host_->get("/v1/orders/" + approvedId + "/signals/credit_approval").status, 405);
 }
 
+// A carrier's webhooks retry anything but a 2xx: ?if_not_waiting=acknowledge lets it learn that
+// an order that waits for nothing any more will never take the signal (its events after the
+// order completed), while a 409 still says "not now" to an order that may wait for it later.
+TEST_F(OrderApiTest, AWebhookSenderCanHaveASignalNoStepWillTakeAcknowledged) {
+    const std::string id = json(host_->post("/v1/orders", order("E2E-ACK", "C-SMALL")))->getValue<std::string>("id");
+    const std::string acknowledge = "/signals/shipment_tracking?if_not_waiting=acknowledge";
+    const HttpReply held = host_->post("/v1/orders/" + id + acknowledge, R"({"event":"picked_up"})");
+    EXPECT_EQ(held.status, 409) << held.body;  // on_hold for credit_approval: it may wait for this later
+    const HttpReply badValue =
+        host_->post("/v1/orders/" + id + "/signals/shipment_tracking?if_not_waiting=maybe", "{}");
+    EXPECT_EQ(badValue.status, 400) << badValue.body;
+    EXPECT_NE(badValue.body.find("if_not_waiting must be 'conflict' or 'acknowledge'"), std::string::npos);
+    ASSERT_EQ(host_->post("/v1/orders/" + id + "/signals/credit_approval", R"({"approved":true})").status, 200);
+    const auto before = json(host_->get("/v1/orders/" + id));
+    ASSERT_EQ(before->getValue<std::string>("state"), "completed");
+
+    const HttpReply acknowledged = host_->post("/v1/orders/" + id + acknowledge, R"({"event":"delivered"})");
+    ASSERT_EQ(acknowledged.status, 202) << acknowledged.body;
+    const auto answer = json(acknowledged);
+    EXPECT_FALSE(answer->getValue<bool>("delivered"));
+    EXPECT_EQ(answer->getValue<std::string>("order_id"), id);
+    EXPECT_NE(answer->getValue<std::string>("detail").find("it is completed"), std::string::npos);
+    EXPECT_EQ(host_->post("/v1/orders/" + id + acknowledge, "not json").status, 400);             // still validated
+    EXPECT_EQ(host_->post("/v1/orders/" + id + "/signals/shipment_tracking", "{}").status, 409);  // the default
+    EXPECT_EQ(host_->post("/v1/orders/" + id + "/signals/shipment_tracking?if_not_waiting=conflict", "{}").status, 409);
+    const auto after = json(host_->get("/v1/orders/" + id));  // dropped: neither stored nor in the history
+    EXPECT_EQ(after->getArray("steps")->size(), before->getArray("steps")->size());
+    EXPECT_EQ(after->getObject("document")->has("signals") &&
+                  after->getObject("document")->getObject("signals")->has("shipment_tracking"),
+              false);
+}
+
 TEST_F(OrderApiTest, TheErpCanCancelAHeldOrderAndAskAgainSafely) {
     const std::string id = json(host_->post("/v1/orders", order("E2E-CANCEL", "C-SMALL")))->getValue<std::string>("id");
     EXPECT_EQ(host_->post("/v1/orders/" + id + "/cancel", R"({"reason":7})").status, 400);

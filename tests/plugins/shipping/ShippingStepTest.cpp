@@ -63,7 +63,11 @@ TEST_F(ShippingStep, BooksTheCheapestServiceThatMeetsTheDefaultPromiseAndWaitsFo
         R"([{"order_id":"order-1","carrier":"simcarrier","service":"economy","status":"booked","cost_minor":1290,)"
         R"("currency":"EUR","parcel_count":1,"weight_g":3100}])");
     EXPECT_EQ(carrier_.count("booking"), 1);
-    EXPECT_EQ(carrier_.shipment(id)->getObject("callback")->getValue<std::string>("order_id"), "order-1");
+    const auto callback = carrier_.shipment(id)->getObject("callback");
+    EXPECT_EQ(callback->getValue<std::string>("order_id"), "order-1");
+    // Acknowledged, not refused, once the order waits for nothing: the carrier stops retrying.
+    const std::string url = callback->getValue<std::string>("url");
+    EXPECT_EQ(url.substr(url.find("/v1/")), "/v1/orders/order-1/signals/shipment_tracking?if_not_waiting=acknowledge");
 }
 
 TEST_F(ShippingStep, APromisedDateTooCloseForEconomyTakesExpressAndAnImpossibleOneIsMarkedLate) {
