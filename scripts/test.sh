@@ -18,45 +18,24 @@ scripts/format-check.sh --strict
 # Before the builds: test discovery, which runs at build time, lists the PostgreSQL cases only
 # when ORDERHOST_TEST_PG is set.
 eval "$(scripts/pg-test-cluster.sh start)"
-mkdir -p var/test-logs
-phase() { echo "=== $1 ($(( $(date +%s) - started )) s in) ==="; }
-# A build in the background, at the lowest CPU priority: the tests running meanwhile wait mostly
-# on sockets, processes and timers (a run of the AMQP tests used 29 s of CPU in 79 s on two
-# slots), so the build takes the idle CPU and the tests keep theirs (docs/performance.md, Build
-# time). Its output goes to var/test-logs/ and is shown if it fails.
-background_build() {
-  local log="var/test-logs/$1.log"
-  shift
-  nice -n 19 "$@" >"$log" 2>&1 &
-  build_pid=$!  # a child of this shell, so that `wait` can take its status
-}
-finish_build() {
-  if ! wait "$1"; then
-    tail -n 60 "$2"
-    echo "test.sh: the build in $2 failed" >&2
-    exit 1
-  fi
-}
-trap 'jobs -p | xargs -r kill 2>/dev/null; scripts/pg-test-cluster.sh stop' EXIT
+trap 'scripts/pg-test-cluster.sh stop' EXIT
 
-phase "build (normal)"
-scripts/build.sh
-background_build build-asan scripts/build.sh --sanitize
-asan_build=$build_pid
-phase "ctest (normal), the ASan build beside it"
-ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 300
-phase "waiting for the ASan build"
-finish_build "$asan_build" var/test-logs/build-asan.log
-background_build build-fuzz scripts/fuzz.sh build
-fuzz_build=$build_pid
-# Plugins and the host share ASan's runtime; leak checking stays on.
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-phase "ctest (sanitize), the fuzz build beside it"
-ctest --test-dir build-asan --output-on-failure -j "$(nproc)" --timeout 300
-phase "waiting for the fuzz build"
-finish_build "$fuzz_build" var/test-logs/build-fuzz.log
-phase "fuzz (short run)"
+for variant in normal sanitize; do
+  if [ "$variant" = sanitize ]; then
+    scripts/build.sh --sanitize
+    dir=build-asan
+    # Plugins and the host share ASan's runtime; leak checking stays on.
+    export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+    export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  else
+    scripts/build.sh
+    dir=build
+  fi
+  echo "=== ctest ($variant) ==="
+  ctest --test-dir "$dir" --output-on-failure -j "$(nproc)" --timeout 300
+done
+
+echo "=== fuzz (short run) ==="
 scripts/fuzz.sh short
 
 echo "test.sh: all tests passed in $(( $(date +%s) - started )) s"
