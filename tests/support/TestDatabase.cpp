@@ -2,12 +2,15 @@
 
 #include "TestBackendConfig.h"  // ORDERHOST_TEST_PG_DEFAULT, generated at configure time
 #include "host/store/Database.h"
+#include "host/store/Outbox.h"
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <regex>
+#include <thread>
 
 namespace orderhost::testing {
 namespace {
@@ -34,6 +37,17 @@ std::string makeTempDir(const std::string& prefix) {
     std::string path = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
     if (!::mkdtemp(path.data())) throw std::runtime_error("mkdtemp failed for " + path);
     return path;
+}
+
+std::vector<std::int64_t> visibleOutboxIds(store::Database& db, std::size_t count) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    std::vector<std::int64_t> ids;
+    for (;;) {
+        ids.clear();
+        for (const auto& e : store::OutboxReader(db).eventsAfter(0, 100000)) ids.push_back(e.id);
+        if (ids.size() >= count || std::chrono::steady_clock::now() >= deadline) return ids;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
 }
 
 TestDatabase::TestDatabase(const TestBackend& backend, const std::string& folder) {

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -32,6 +33,12 @@ std::string backendName(const ::testing::TestParamInfo<TestBackend>& info);
 
 // A new folder under the system's temporary folder: <tmp>/<prefix>-XXXXXX.
 std::string makeTempDir(const std::string& prefix);
+
+// The ids of the outbox's events, once at least `count` of them are readable (at most 30 s,
+// then what there is). On PostgreSQL a reader sees an event only once every transaction that
+// started before it has ended on the whole server — other tests' too (host/store/Outbox.h);
+// once seen, an event stays readable. Tests of outbox readers call it after appending.
+std::vector<std::int64_t> visibleOutboxIds(store::Database& db, std::size_t count);
 
 class TestDatabase {
 public:

@@ -123,9 +123,8 @@ protected:
                                   1764000000000});
             store::appendOutboxEvents(s, *db_, events);
         });
-        std::vector<std::int64_t> ids;
-        for (const auto& e : store::OutboxReader(*db_).eventsAfter(0, 1000)) ids.push_back(e.id);
-        return ids;
+        appended_ += static_cast<std::size_t>(count);
+        return orderhost::testing::visibleOutboxIds(*db_, appended_);
     }
     std::unique_ptr<WebhookSubscription> subscription(const std::string& url = "", const std::string& caFile = "") {
         auto publisher = std::make_unique<AmqpPublisher>(
@@ -148,6 +147,7 @@ protected:
     std::unique_ptr<store::Database> db_;
     RelayOptions options_;
     std::atomic<std::int64_t> clock_{1764000000000};
+    std::size_t appended_ = 0;
 };
 RabbitMqBroker* AmqpRelayTest::broker_ = nullptr;
 orderhost::testing::TestCertificates* AmqpRelayTest::certificates_ = nullptr;

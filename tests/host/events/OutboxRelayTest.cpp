@@ -75,17 +75,7 @@ protected:
             store::appendOutboxEvents(s, *db_, events);
         });
         appended_ += count;
-        // PostgreSQL: any transaction running on the server (other tests' too) holds new events
-        // back until it ends (host/store/Outbox.h). Once shown, an event stays readable.
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        std::vector<std::int64_t> ids;
-        while (ids.size() < static_cast<std::size_t>(appended_) && std::chrono::steady_clock::now() < deadline) {
-            ids.clear();
-            for (const auto& e : store::OutboxReader(*db_).eventsAfter(0, 100000)) ids.push_back(e.id);
-            if (ids.size() < static_cast<std::size_t>(appended_))
-                std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-        return ids;
+        return orderhost::testing::visibleOutboxIds(*db_, static_cast<std::size_t>(appended_));
     }
     std::unique_ptr<WebhookSubscription> subscription(const std::string& owner = "host-a") {
         RelayOptions options = options_;
