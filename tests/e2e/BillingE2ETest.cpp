@@ -72,10 +72,11 @@ protected:
         EXPECT_EQ(number("SELECT next_number - 1 FROM billing_series WHERE series = 'INV-'"), count);
     }
 
-    // Whether the events feed shows an event of `type` within 5 s (on PostgreSQL the feed
-    // holds back the newest ids for a moment, until no earlier transaction can still commit).
+    // Whether the events feed shows an event of `type` within 30 s (on PostgreSQL the feed
+    // holds back the newest ids until no earlier transaction on the server can still commit,
+    // other tests' too).
     bool feedShows(const std::string& type) {
-        for (int i = 0; i < 100; ++i) {
+        for (int i = 0; i < 600; ++i) {
             if (host_->get("/v1/events?after=0").body.find('"' + type + '"') != std::string::npos) return true;
             Poco::Thread::sleep(50);
         }

@@ -81,7 +81,7 @@ protected:
     // The feed's events of `type` (within 5 s: PostgreSQL's feed holds back the newest ids briefly).
     std::vector<Poco::JSON::Object::Ptr> events(const std::string& type, std::size_t expected) {
         std::vector<Poco::JSON::Object::Ptr> found;
-        for (int attempt = 0; attempt < 100 && found.size() < expected; ++attempt) {
+        for (int attempt = 0; attempt < 600 && found.size() < expected; ++attempt) {  // 30 s
             if (attempt > 0) Poco::Thread::sleep(50);
             found.clear();
             const auto all = json(host_->get("/v1/events?after=0&limit=1000").body)->getArray("events");

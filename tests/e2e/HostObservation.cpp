@@ -62,7 +62,7 @@ Object::Ptr waitHeldAt(const HostProcess& host, const std::string& ref, const st
 std::vector<Object::Ptr> feedEvents(const HostProcess& host, const std::string& orderId, const std::string& type,
                                     std::size_t expected) {
     std::vector<Object::Ptr> found;
-    for (int waited = 0; waited < 10000; waited += 50) {
+    for (int waited = 0; waited < 30000; waited += 50) {
         found.clear();
         const Poco::JSON::Array::Ptr all = parseObject(host.get("/v1/events?limit=1000").body)->getArray("events");
         for (unsigned i = 0; i < all->size(); ++i) {

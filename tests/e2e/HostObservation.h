@@ -31,8 +31,9 @@ Poco::JSON::Object::Ptr waitHeldAt(const HostProcess& host, const std::string& r
                                    const std::string& signal, int timeoutMs = 30000);
 
 // The order's events of `type` on the feed (GET /v1/events), oldest first, once at least
-// `expected` are there (or after 10 s): on PostgreSQL the feed shows an event only once no
-// earlier outbox id can still commit, a moment after the order's state changed.
+// `expected` are there (or after 30 s): on PostgreSQL the feed shows an event only once no
+// earlier outbox id can still commit — other tests' writing transactions on the same server
+// hold it back too.
 std::vector<Poco::JSON::Object::Ptr> feedEvents(const HostProcess& host, const std::string& orderId,
                                                 const std::string& type, std::size_t expected = 1);
 

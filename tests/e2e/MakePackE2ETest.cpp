@@ -79,8 +79,8 @@ protected:
         EXPECT_EQ(reply.status, 200) << reply.body;
         return json(reply.body);
     }
-    bool feedShows(const std::string& type) {
-        for (int i = 0; i < 100; ++i) {
+    bool feedShows(const std::string& type) {  // within 30 s: see BillingE2ETest's
+        for (int i = 0; i < 600; ++i) {
             if (host_->get("/v1/events?after=0").body.find('"' + type + '"') != std::string::npos) return true;
             Poco::Thread::sleep(50);
         }

@@ -54,7 +54,7 @@ protected:
     // Events of `type` on the feed, polled until `expected` show (5 s at most; at least one read).
     std::size_t eventCount(const std::string& type, std::size_t expected) {
         std::size_t count = 0;
-        for (int attempt = 0; attempt < 100 && (attempt == 0 || count < expected); ++attempt) {
+        for (int attempt = 0; attempt < 600 && (attempt == 0 || count < expected); ++attempt) {  // 30 s
             if (attempt > 0) Poco::Thread::sleep(50);
             const auto all = json(host_->get("/v1/events?after=0&limit=1000").body)->getArray("events");
             count = 0;

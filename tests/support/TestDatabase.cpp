@@ -45,7 +45,11 @@ std::vector<std::int64_t> visibleOutboxIds(store::Database& db, std::size_t coun
     for (;;) {
         ids.clear();
         for (const auto& e : store::OutboxReader(db).eventsAfter(0, 100000)) ids.push_back(e.id);
-        if (ids.size() >= count || std::chrono::steady_clock::now() >= deadline) return ids;
+        if (ids.size() >= count) return ids;
+        if (std::chrono::steady_clock::now() >= deadline) {
+            ADD_FAILURE() << "after 30 s only " << ids.size() << " of " << count << " outbox events are readable";
+            return ids;
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
 }

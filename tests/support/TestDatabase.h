@@ -34,10 +34,11 @@ std::string backendName(const ::testing::TestParamInfo<TestBackend>& info);
 // A new folder under the system's temporary folder: <tmp>/<prefix>-XXXXXX.
 std::string makeTempDir(const std::string& prefix);
 
-// The ids of the outbox's events, once at least `count` of them are readable (at most 30 s,
-// then what there is). On PostgreSQL a reader sees an event only once every transaction that
-// started before it has ended on the whole server — other tests' too (host/store/Outbox.h);
-// once seen, an event stays readable. Tests of outbox readers call it after appending.
+// The ids of the outbox's events, once at least `count` of them are readable; after 30 s a
+// test failure naming both counts, and what there is. On PostgreSQL a reader sees an event
+// only once every transaction that got its id before the event's has ended, on the whole
+// server — other tests' writing transactions too (host/store/Outbox.h); once seen, an event
+// stays readable. Tests of outbox readers call it after appending.
 std::vector<std::int64_t> visibleOutboxIds(store::Database& db, std::size_t count);
 
 class TestDatabase {

@@ -72,7 +72,7 @@ protected:
     // transaction running on the server (other tests' too) holds new events back until it
     // ends (Outbox.h); once shown, an event stays readable.
     std::vector<OutboxEvent> visibleAfter(std::int64_t after, std::size_t count, std::size_t limit = 100000) {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
         for (;;) {
             auto events = reader_->eventsAfter(after, limit);
             if (events.size() >= std::min(count, limit) || std::chrono::steady_clock::now() > deadline) return events;
@@ -228,7 +228,7 @@ TEST_P(OutboxTest, AConcurrentReaderSeesEveryCommittedEventExactlyOnce) {
     };
     while (running > 0) drain();
     for (auto& t : writers) t.join();
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (seen.size() < committed.size() && std::chrono::steady_clock::now() < deadline) drain();
     EXPECT_EQ(seen.size(), committed.size());
     EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()), committed);
