@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -120,7 +121,14 @@ inline std::optional<Refusal> readRequest(const sdk::OrderDocument& order, const
         }
         auto merged = byOrderLine.find(*found);
         if (merged != byOrderLine.end()) {
-            out[merged->second].quantity += *quantity;
+            // Checked before adding: entries of 2^62 each must not wrap the sum negative and
+            // pass the returnable check with a negative quantity.
+            ReturnLine& line = out[merged->second];
+            if (*quantity > line.ordered - line.quantity)
+                return Refusal{"return_quantity_exceeded", named +
+                                                               ": the requested quantities add up to more than the " +
+                                                               std::to_string(line.ordered) + " ordered"};
+            line.quantity += *quantity;
             continue;
         }
         ReturnLine line;
@@ -159,11 +167,16 @@ inline std::optional<Refusal> readReceived(const sdk::OrderDocument& order, cons
         if (line.quantity < 0) return Refusal{"goods_received_invalid", named + ": quantity must be an integer >= 0"};
         if (line.condition != "resellable" && line.condition != "damaged")
             return Refusal{"goods_received_invalid", named + ": condition must be \"resellable\" or \"damaged\""};
-        total[line.sku] += line.quantity;
-        if (total[line.sku] > authorized.at(line.sku))
-            return Refusal{"goods_received_exceeds_rma", named + ": " + std::to_string(total[line.sku]) +
-                                                             " received, only " +
-                                                             std::to_string(authorized.at(line.sku)) + " authorized"};
+        // Checked before adding (0 <= total <= authorized), so a huge quantity cannot wrap the sum.
+        const std::int64_t before = total[line.sku], limit = authorized.at(line.sku);
+        if (line.quantity > limit - before) {
+            const std::string received = line.quantity <= std::numeric_limits<std::int64_t>::max() - before
+                                             ? std::to_string(before + line.quantity)
+                                             : "more than " + std::to_string(std::numeric_limits<std::int64_t>::max());
+            return Refusal{"goods_received_exceeds_rma",
+                           named + ": " + received + " received, only " + std::to_string(limit) + " authorized"};
+        }
+        total[line.sku] = before + line.quantity;
         if (line.quantity > 0) out.push_back(std::move(line));
     }
     return std::nullopt;

@@ -85,6 +85,10 @@ TEST_P(ReturnsStepTest, RefusalsNameTheLine) {
              Case{R"({"lines": [{"line": 2, "quantity": 1}]})", "return_line_not_goods", "SETUP"},
              Case{R"({"lines": [{"sku": "NOPE", "quantity": 1}]})", "return_line_unknown", "NOPE"},
              Case{R"({"lines": [{"sku": "DRILL", "quantity": 0}]})", "return_quantity_invalid", "return line 0"},
+             // Two entries for one line whose sum would wrap to a negative quantity.
+             Case{R"({"lines": [{"line": 0, "quantity": 4611686018427387904},
+                               {"line": 0, "quantity": 4611686018427387904}]})",
+                  "return_quantity_exceeded", "return line 1 (SKU DRILL): the requested quantities add up"},
              Case{R"({"lines": []})", "return_lines_missing", "/return/lines"},
          }) {
         services::ReportedOutcome outcome;
@@ -131,6 +135,14 @@ TEST_P(ReturnsStepTest, AWrongGoodsSignalKeepsWaitingAndATimeoutCancelsTheRma) {
     EXPECT_EQ(tooMany.kind, OH_OUTCOME_SUSPEND);
     EXPECT_EQ(tooMany.code, "goods_received_exceeds_rma");
     EXPECT_NE(tooMany.message.find("2 received, only 1 authorized"), std::string::npos) << tooMany.message;
+    // Quantities that would wrap a 64-bit sum negative (and so pass the check) are refused too.
+    const auto wrapped = receive(doc, 4, R"({"lines": [{"sku": "DRILL", "quantity": 1, "condition": "damaged"},
+        {"sku": "DRILL", "quantity": 9223372036854775807, "condition": "resellable"},
+        {"sku": "DRILL", "quantity": 2, "condition": "damaged"}]})");
+    EXPECT_EQ(wrapped.kind, OH_OUTCOME_SUSPEND);
+    EXPECT_EQ(wrapped.code, "goods_received_exceeds_rma");
+    EXPECT_NE(wrapped.message.find("received line 1 (SKU DRILL): more than"), std::string::npos) << wrapped.message;
+    EXPECT_EQ(number("SELECT received_quantity FROM returns_rma_lines"), 0);
     const auto badCondition = receive(doc, 4, R"({"lines": [{"sku": "DRILL", "quantity": 1, "condition": "wet"}]})");
     EXPECT_EQ(badCondition.code, "goods_received_invalid");
     EXPECT_EQ(text("SELECT status FROM returns_rmas"), "authorized");
