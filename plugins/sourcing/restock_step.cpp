@@ -30,6 +30,7 @@
 #include "sourcing.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 
 namespace orderhost::sourcing {
@@ -69,7 +70,11 @@ std::vector<Returned> receivedLines(const sdk::OrderDocument& order) {
             throw sdk::Error(OH_STATUS_INVALID_ARGUMENT, at + "/condition", "must be \"resellable\" or \"damaged\"");
         const std::int64_t quantity = order.integer(at + "/quantity");
         if (quantity <= 0) throw sdk::Error(OH_STATUS_INVALID_ARGUMENT, at + "/quantity", "must be positive");
-        summed[{order.string(at + "/sku"), condition}] += quantity;
+        std::int64_t& sum = summed[{order.string(at + "/sku"), condition}];
+        if (quantity > std::numeric_limits<std::int64_t>::max() - sum)  // a wrapped sum would pass as negative
+            throw sdk::Error(OH_STATUS_INVALID_ARGUMENT, at + "/quantity",
+                             "the quantities of this SKU add up past 2^63");
+        sum += quantity;
     }
     std::vector<Returned> lines;
     for (const auto& [key, quantity] : summed) lines.push_back({key.first, key.second, quantity});

@@ -119,6 +119,18 @@ TEST_F(IssueRestock, MoreThanWasIssuedIsListedForAPersonNotRestocked) {
         R"([{"sku":"A-1","quantity":2,"condition":"resellable"},{"sku":"X-9","quantity":1,"condition":"resellable"}])");
 }
 
+// Quantities whose sum would wrap past 2^63 (to a negative count) are refused, naming the entry.
+TEST_F(IssueRestock, QuantitiesThatWouldWrapTheSumAreRefusedAndNothingIsRestocked) {
+    issue();
+    received(R"([{"sku":"A-1","quantity":2,"condition":"resellable"},)"
+             R"({"sku":"A-1","quantity":9223372036854775807,"condition":"resellable"}])");
+    EXPECT_EQ(runAs("restock"), OH_OUTCOME_FAIL);
+    EXPECT_NE(host_.result().message.find("/return/received/1/quantity"), std::string::npos) << host_.result().message;
+    EXPECT_EQ(onHand("WH-A", "A-1") + onHand("WH-B", "A-1"), 7);
+    EXPECT_EQ(host_.queryInt("SELECT COUNT(*) FROM sourcing_restock_lines"), 0);
+    expectReconciled();
+}
+
 TEST_F(IssueRestock, RestockBeforeTheGoodsArrivedFailsNamingThePath) {
     EXPECT_EQ(runAs("restock"), OH_OUTCOME_FAIL);
     EXPECT_NE(host_.result().message.find("/return/received"), std::string::npos) << host_.result().message;
