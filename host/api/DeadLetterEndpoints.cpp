@@ -49,6 +49,9 @@ void getDeadLetters(ApiContext& context, const Poco::URI::QueryParameters& param
         if (name != "state")
             return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST,
                                "unknown query parameter '" + clientText(name, 64) + "' (state is the only one)");
+        if (!state.empty())
+            return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST,
+                               "query parameter 'state' is given more than once");
         if (value != "dead" && value != "replay" && value != "replayed")
             return sendProblem(
                 response, HTTPResponse::HTTP_BAD_REQUEST,
@@ -64,8 +67,10 @@ void getDeadLetters(ApiContext& context, const Poco::URI::QueryParameters& param
 }
 
 void postDeadLetterReplay(ApiContext& context, const std::string& id, Poco::Net::HTTPServerResponse& response) {
+    // Digits only: Poco's parser also skips blanks and thousands separators ("1,2" would be 12).
     Poco::Int64 number = 0;
-    if (!Poco::NumberParser::tryParse64(id, number) || number <= 0 || id.size() > 19 || id[0] == '+')
+    if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos ||
+        !Poco::NumberParser::tryParse64(id, number) || number <= 0)
         return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no dead letter '" + clientText(id, 64) + "'");
     store::DeadLetters letters(context.store.database());
     const store::ReplayRequest result = letters.requestReplay(number);

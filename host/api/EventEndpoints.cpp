@@ -6,6 +6,7 @@
 
 #include "host/api/ClientText.h"
 #include "host/api/JsonReply.h"
+#include "host/api/RequestReading.h"
 #include "host/events/EventJson.h"
 
 #include <Poco/Exception.h>
@@ -15,7 +16,6 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
-#include <regex>
 #include <set>
 #include <thread>
 
@@ -143,8 +143,7 @@ void getEvents(ApiContext& context, const Poco::URI& uri, Poco::Net::HTTPServerR
 }
 
 void getOrderEvents(ApiContext& context, const std::string& id, Poco::Net::HTTPServerResponse& response) {
-    static const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-    if (!std::regex_match(id, uuid) || !context.store.findById(id)) {
+    if (!looksLikeOrderId(id) || !context.store.findById(id)) {
         return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no order with id '" + clientText(id, 64) + "'");
     }
     if (!feedAvailable(context, response)) return;

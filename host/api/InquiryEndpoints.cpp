@@ -9,6 +9,7 @@
 
 #include "host/api/ClientText.h"
 #include "host/api/JsonReply.h"
+#include "host/api/RequestReading.h"
 #include "host/store/Clock.h"
 #include "host/store/InquiryStore.h"
 
@@ -17,7 +18,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <regex>
 #include <sstream>
 
 namespace orderhost::api {
@@ -30,10 +30,7 @@ struct BadInquiry {
 
 const char* const kChannels[] = {"email", "phone", "chat", "portal"};
 
-bool isUuid(const std::string& id) {
-    static const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-    return std::regex_match(id, uuid);
-}
+bool isUuid(const std::string& id) { return looksLikeOrderId(id); }  // inquiry ids have the same shape
 
 using store::nowMs;
 

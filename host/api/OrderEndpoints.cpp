@@ -3,11 +3,11 @@
 #include "host/api/ClientText.h"
 #include "host/api/JsonReply.h"
 #include "host/api/OrderView.h"
+#include "host/api/RequestReading.h"
 
 #include <Poco/String.h>
 
 #include <algorithm>
-#include <regex>
 #include <vector>
 
 namespace orderhost::api {
@@ -24,11 +24,6 @@ void sendOrder(ApiContext& context, const store::OrderRecord& order, HTTPRespons
 
 void sendNoSuchOrder(const std::string& id, Poco::Net::HTTPServerResponse& response) {
     sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no order with id '" + clientText(id, 64) + "'");
-}
-
-bool looksLikeOrderId(const std::string& id) {
-    static const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-    return std::regex_match(id, uuid);
 }
 
 }  // namespace
@@ -160,8 +155,7 @@ void getOrder(ApiContext& context, const std::string& id, Poco::Net::HTTPServerR
 
 void getOrderByRef(ApiContext& context, const std::string& orderRef, Poco::Net::HTTPServerResponse& response) {
     // Only well-formed references reach the database (a NUL would end the string there).
-    static const std::regex pattern("[A-Za-z0-9._:-]{1,64}");
-    auto order = std::regex_match(orderRef, pattern) ? context.store.findByRef(orderRef) : std::nullopt;
+    auto order = looksLikeOrderRef(orderRef) ? context.store.findByRef(orderRef) : std::nullopt;
     if (!order) {
         return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND,
                            "no order with order_ref '" + clientText(orderRef, 64) + "'");

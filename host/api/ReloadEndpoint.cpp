@@ -36,11 +36,15 @@ std::string requester(const Caller& caller) {
 
 void postReload(ApiContext& context, const Caller& caller, const Poco::URI::QueryParameters& parameters,
                 Poco::Net::HTTPServerResponse& response) {
-    bool retireAll = false;
+    bool retireAll = false, seen = false;
     for (const auto& [name, value] : parameters) {
         if (name != "retire_all")
             return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST,
                                "unknown query parameter '" + clientText(name, 64) + "' (retire_all is the only one)");
+        if (seen)
+            return sendProblem(response, HTTPResponse::HTTP_BAD_REQUEST,
+                               "query parameter 'retire_all' is given more than once");
+        seen = true;
         if (value != "true" && value != "false")
             return sendProblem(
                 response, HTTPResponse::HTTP_BAD_REQUEST,

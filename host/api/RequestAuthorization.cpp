@@ -1,6 +1,7 @@
 #include "host/api/RequestAuthorization.h"
 
 #include "host/api/ClientText.h"
+#include "host/api/RequestReading.h"
 #include "host/document/JsonDocument.h"
 #include "host/store/OrderSearch.h"
 
@@ -44,7 +45,9 @@ void permit(const Caller& caller, Access access) {
 }
 
 bool maySee(ApiContext& context, const Caller& caller, const std::string& id) {
-    if (caller.chains.empty()) return true;
+    // Not an order id: no order to hide, and the route answers 404 by its own check (raw client
+    // bytes must not reach SQL: on PostgreSQL a byte that is not UTF-8 fails the statement).
+    if (caller.chains.empty() || !looksLikeOrderId(id)) return true;
     const std::vector<std::string> chains = store::OrderSearch(context.store.database()).chainsOf(id);
     return chains.empty() ||
            std::any_of(chains.begin(), chains.end(), [&](const auto& c) { return allowed(caller, c); });
@@ -63,6 +66,7 @@ void permitPlacement(ApiContext& context, const Caller& caller, const std::strin
 std::string limitSearch(ApiContext& context, const Caller& caller, Poco::URI::QueryParameters& parameters) {
     if (caller.chains.empty()) return "";
     if (parameters.size() == 1 && parameters.front().first == "order_ref") {
+        if (!looksLikeOrderRef(parameters.front().second)) return "";  // the search answers 404 itself
         const auto order = context.store.findByRef(parameters.front().second);
         return order && !maySee(context, caller, order->id) ? order->id : "";
     }

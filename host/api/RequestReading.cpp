@@ -11,6 +11,7 @@
 #include <Poco/String.h>
 
 #include <limits>
+#include <regex>
 
 namespace orderhost::api {
 
@@ -91,10 +92,24 @@ Poco::URI::QueryParameters queryParameters(const Poco::URI& uri) {
     }
 }
 
+bool looksLikeOrderId(const std::string& id) {
+    static const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    return std::regex_match(id, uuid);
+}
+
+bool looksLikeOrderRef(const std::string& orderRef) {
+    static const std::regex pattern("[A-Za-z0-9._:-]{1,64}");
+    return std::regex_match(orderRef, pattern);
+}
+
 bool acknowledgesFinished(const Poco::URI::QueryParameters& parameters) {
-    bool acknowledge = false;
+    bool acknowledge = false, seen = false;
     for (const auto& [name, value] : parameters) {
         if (name != "if_not_waiting") continue;
+        if (seen)
+            throw RequestRefused{HTTPResponse::HTTP_BAD_REQUEST,
+                                 "query parameter if_not_waiting is given more than once"};
+        seen = true;
         if (value != "acknowledge" && value != "conflict")
             throw RequestRefused{HTTPResponse::HTTP_BAD_REQUEST,
                                  "query parameter if_not_waiting must be 'conflict' or 'acknowledge', not '" +

@@ -26,8 +26,13 @@ std::string readJsonBody(const ApiSettings& settings, Poco::Net::HTTPServerReque
 Poco::URI parseUri(const Poco::Net::HTTPServerRequest& request);
 Poco::URI::QueryParameters queryParameters(const Poco::URI& uri);
 
+// The shapes of an order id (a UUID the host made) and an order_ref (api.md): only text of that
+// shape reaches the database (on PostgreSQL a byte that is not UTF-8 fails the statement).
+bool looksLikeOrderId(const std::string& id);
+bool looksLikeOrderRef(const std::string& orderRef);
+
 // A signal's ?if_not_waiting=: true for "acknowledge", false for "conflict" or none; any other
-// value is refused (400).
+// value, or the parameter twice, is refused (400).
 bool acknowledgesFinished(const Poco::URI::QueryParameters& parameters);
 
 }  // namespace orderhost::api

@@ -13,6 +13,9 @@
 namespace orderhost::engine {
 namespace {
 
+// A cancel request's reason, in bytes (docs/api.md).
+constexpr std::size_t kMaxReasonBytes = 1000;
+
 CommandResult refused(CommandResult::Kind kind, std::string message) {
     CommandResult result;
     result.kind = kind;
@@ -82,6 +85,23 @@ CommandResult OrderCommands::cancel(const std::string& orderId, const std::strin
     std::string reason;
     if (body->getString("/reason", reason) == document::Status::TypeMismatch)
         return refused(CommandResult::Kind::InvalidPayload, "\"reason\" must be a string");
+    // Client text, stored in the document, the step history and events: the parser has made
+    // sure it is UTF-8; the rule of other client text (api.md) adds no control characters but
+    // tab and line breaks, and a bound (refused, not cut: a cut could split a character).
+    if (reason.size() > kMaxReasonBytes)
+        return refused(CommandResult::Kind::InvalidPayload, "\"reason\" is " + std::to_string(reason.size()) +
+                                                                " bytes; at most " + std::to_string(kMaxReasonBytes));
+    if (const auto c = std::find_if(reason.begin(), reason.end(),
+                                    [](char ch) {
+                                        const auto u = static_cast<unsigned char>(ch);
+                                        return (u < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') || u == 0x7F;
+                                    });
+        c != reason.end())
+        return refused(CommandResult::Kind::InvalidPayload,
+                       "\"reason\" contains the control character U+00" +
+                           std::string(1, "0123456789ABCDEF"[(static_cast<unsigned char>(*c) >> 4) & 0xF]) +
+                           std::string(1, "0123456789ABCDEF"[static_cast<unsigned char>(*c) & 0xF]) + " at byte " +
+                           std::to_string(c - reason.begin()));
     auto order = engine_.store().findById(orderId);
     if (!order) return refused(CommandResult::Kind::UnknownOrder, "no order with id '" + orderId + "'");
     if (order->state == states::kCancelled || order->compensateTo == states::kCancelled ||
@@ -111,7 +131,7 @@ CommandResult OrderCommands::cancel(const std::string& orderId, const std::strin
                                                             ", its chain's cancellable_until, and " +
                                                             reachedStep(*order, *chain) + ": return it instead");
     Poco::JSON::Object cancellation;
-    cancellation.set("reason", reason.substr(0, 1000));
+    cancellation.set("reason", reason);
     cancellation.set("requested_at", engine_.now());
     if (const auto cancelChain = engine_.chains()->forTrigger("cancel_order")) {
         cancellation.set("chain", cancelChain->definition.name);

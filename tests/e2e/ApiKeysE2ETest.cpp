@@ -260,6 +260,10 @@ TEST_P(ApiKeysE2ETest, AKeyLimitedToAChainSeesAndActsOnThatChainOnly) {
         const HttpReply absent = call(verb, "/v1/orders/" + missing + tail, limited, body);
         EXPECT_EQ(hidden.status, absent.status) << verb << " " << tail << ": " << hidden.body << " / " << absent.body;
     }
+    // Bytes that are not UTF-8 never reach SQL (on PostgreSQL they failed the chain check: 503).
+    EXPECT_EQ(call("GET", "/v1/orders/%FF", limited).status, 404);
+    EXPECT_EQ(call("GET", "/v1/orders?order_ref=%FF", limited).status, 404);
+    EXPECT_EQ(call("DELETE", "/v1/orders/%FF", limited).status, 405);
     const HttpReply byRef = call("GET", "/v1/orders?order_ref=L-1", limited);
     EXPECT_EQ(byRef.status, 404);
     std::string absentRef = call("GET", "/v1/orders?order_ref=L-9", limited).body;

@@ -266,6 +266,10 @@ TEST_F(OrderApiTest, AWebhookSenderCanHaveASignalNoStepWillTakeAcknowledged) {
         host_->post("/v1/orders/" + id + "/signals/shipment_tracking?if_not_waiting=maybe", "{}");
     EXPECT_EQ(badValue.status, 400) << badValue.body;
     EXPECT_NE(badValue.body.find("if_not_waiting must be 'conflict' or 'acknowledge'"), std::string::npos);
+    const HttpReply twice = host_->post(
+        "/v1/orders/" + id + "/signals/shipment_tracking?if_not_waiting=conflict&if_not_waiting=acknowledge", "{}");
+    EXPECT_EQ(twice.status, 400) << twice.body;
+    EXPECT_NE(twice.body.find("if_not_waiting is given more than once"), std::string::npos) << twice.body;
     ASSERT_EQ(host_->post("/v1/orders/" + id + "/signals/credit_approval", R"({"approved":true})").status, 200);
     const auto before = json(host_->get("/v1/orders/" + id));
     ASSERT_EQ(before->getValue<std::string>("state"), "completed");

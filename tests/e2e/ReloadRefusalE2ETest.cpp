@@ -143,6 +143,9 @@ TEST_P(ReloadRefusalE2ETest, AnEmptiedOrVanishedChainFolderRetiresNoChainUnlessT
     EXPECT_NE(errorsOf(vanished).find("cannot list the chain folder"), std::string::npos) << vanished.body;
     EXPECT_EQ(reload("?retire_all=true").status, 422) << "retire_all is for an empty folder, not a missing one";
     EXPECT_EQ(reload("?retire_all=yes").status, 400);
+    const HttpReply twice = reload("?retire_all=false&retire_all=true");  // last-wins retired every chain
+    EXPECT_EQ(twice.status, 400) << twice.body;
+    EXPECT_NE(twice.body.find("'retire_all' is given more than once"), std::string::npos) << twice.body;
 
     fs::create_directories(chains_);
     const HttpReply retired = reload("?retire_all=true");

@@ -244,7 +244,18 @@ TEST_P(OrderCommandsTest, RequestsForUnknownOrdersOrWithBadBodiesAreRefused) {
     EXPECT_EQ(commands.cancel("00000000-0000-4000-8000-000000000999", "{}").kind, CommandResult::Kind::UnknownOrder);
     EXPECT_EQ(commands.cancel(held.id, R"({"reason":5})").kind, CommandResult::Kind::InvalidPayload);
     EXPECT_EQ(commands.cancel(held.id, "{nope").kind, CommandResult::Kind::InvalidPayload);
+    // The reason is client text: no control characters but tab and line breaks, at most 1000
+    // bytes (refused, not cut: 999 ASCII bytes and a two-byte character were cut in half).
+    const CommandResult control = commands.cancel(held.id, R"({"reason":"late\u001b[31m"})");
+    EXPECT_EQ(control.kind, CommandResult::Kind::InvalidPayload);
+    EXPECT_NE(control.message.find("\"reason\" contains the control character U+001B at byte 4"), std::string::npos)
+        << control.message;
+    const CommandResult longer = commands.cancel(held.id, R"({"reason":")" + std::string(999, 'x') + "\u00e9\"}");
+    EXPECT_EQ(longer.kind, CommandResult::Kind::InvalidPayload);
+    EXPECT_NE(longer.message.find("\"reason\" is 1001 bytes; at most 1000"), std::string::npos) << longer.message;
     EXPECT_EQ(store_->findById(held.id)->state, states::kOnHold);  // nothing changed
+    const CommandResult fine = commands.cancel(held.id, R"({"reason":"called twice\n\tthen wrote"})");
+    EXPECT_EQ(fine.kind, CommandResult::Kind::Accepted) << fine.message;
 }
 
 // cancellable_until: past that step a cancel is a return; nothing is undone or written.
