@@ -62,6 +62,23 @@ private:
         return std::string("'") + static_cast<char>(c) + "'";
     }
 
+    // A key in an error message, which clients get back: control characters escaped, a long key
+    // cut at a character boundary after 64 bytes (a key is UTF-8 once string() accepted it).
+    static std::string quotedKey(const std::string& key) {
+        std::string out = "\"";
+        std::size_t i = 0;
+        for (; i < key.size() && i < 64; ++i) {
+            const auto c = static_cast<unsigned char>(key[i]);
+            out += c < 0x20 || c == 0x7f ? "\\u00" + hex(c) : std::string(1, key[i]);
+        }
+        if (i < key.size()) {  // the last character goes if it is multi-byte: the cut may split it
+            while ((static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
+            if (static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
+            out += "...";
+        }
+        return out + "\"";
+    }
+
     static std::string hex(unsigned char c) {
         const char* digits = "0123456789abcdef";
         return {digits[c >> 4], digits[c & 0xf]};
@@ -115,7 +132,7 @@ private:
             }
             if (!keys.insert(key).second) {
                 pos_ = keyStart;
-                return failed("duplicate key \"" + key + "\"");
+                return failed("duplicate key " + quotedKey(key));
             }
             skipWhitespace();
             if (peek() != ':') return failed("unexpected " + describeHere() + ": expected ':'");

@@ -74,6 +74,14 @@ TEST(JsonSyntax, RejectsDuplicateKeysAtTheSecondOne) {
     EXPECT_EQ(error->message, "duplicate key \"a\"");
     EXPECT_EQ(error->column, 8);
     EXPECT_FALSE(check(R"({"a":{"a":1},"b":{"a":2}})"));
+    // The message goes back to the client: its key is cut to 64 bytes and its control characters escaped.
+    const std::string longKey = std::string(63, 'k') + "\u00e9" + std::string(500, 'k');
+    const auto cut = check("{\"" + longKey + "\":1,\"" + longKey + "\":2}");
+    ASSERT_TRUE(cut);
+    EXPECT_EQ(cut->message, "duplicate key \"" + std::string(63, 'k') + "...\"");
+    const auto control = check(R"({"a\u001b[2J":1,"a\u001b[2J":2})");
+    ASSERT_TRUE(control);
+    EXPECT_EQ(control->message, R"(duplicate key "a\u001b[2J")");
 }
 
 TEST(JsonSyntax, RejectsNulInKeysWhichPocoWouldCut) {
