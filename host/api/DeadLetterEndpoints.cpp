@@ -69,7 +69,7 @@ void getDeadLetters(ApiContext& context, const Poco::URI::QueryParameters& param
 void postDeadLetterReplay(ApiContext& context, const std::string& id, Poco::Net::HTTPServerResponse& response) {
     // Digits only: Poco's parser also skips blanks and thousands separators ("1,2" would be 12).
     Poco::Int64 number = 0;
-    if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos ||
+    if (id.empty() || id.size() > 19 || id.find_first_not_of("0123456789") != std::string::npos ||
         !Poco::NumberParser::tryParse64(id, number) || number <= 0)
         return sendProblem(response, HTTPResponse::HTTP_NOT_FOUND, "no dead letter '" + clientText(id, 64) + "'");
     store::DeadLetters letters(context.store.database());

@@ -6,6 +6,7 @@
 
 #include "host/api/ClientText.h"
 #include "host/api/JsonReply.h"
+#include "host/api/RequestReading.h"
 #include "host/engine/OrderState.h"
 #include "host/store/OrderSearch.h"
 
@@ -105,7 +106,7 @@ void setParameter(store::OrderQuery& query, const std::string& name, const std::
     auto refuse = [&](const std::string& rule) {
         throw BadSearchQuery{"query parameter '" + name + "' " + rule + ", got '" + clientText(value, 64) + "'"};
     };
-    static const std::regex refPattern("[A-Za-z0-9._:-]{1,64}"), chainPattern("[a-z0-9-]{1,64}");
+    static const std::regex chainPattern("[a-z0-9-]{1,64}");
     if (name == "customer") {
         // The order schema's rule for /customer/id: 1 to 64 characters, no control characters.
         if (value.empty() || value.size() > 256 || validUtf8(value) != value ||
@@ -113,7 +114,7 @@ void setParameter(store::OrderQuery& query, const std::string& name, const std::
             refuse("must be a customer id (1 to 64 characters, no control characters)");
         query.customerId = value;
     } else if (name == "order_ref") {
-        if (!std::regex_match(value, refPattern)) refuse("must be 1 to 64 of letters, digits and . _ : -");
+        if (!looksLikeOrderRef(value)) refuse("must be 1 to 64 of letters, digits and . _ : -");
         query.orderRef = value;
     } else if (name == "state") {
         if (!isKnownState(value))

@@ -13,8 +13,26 @@
 namespace orderhost::engine {
 namespace {
 
-// A cancel request's reason, in bytes (docs/api.md).
+// A cancel request's reason and a return request's return_ref, in bytes (docs/api.md).
 constexpr std::size_t kMaxReasonBytes = 1000;
+constexpr std::size_t kMaxReturnRefBytes = 255;
+
+// Client text stored in the document, the step history and events, and echoed in replies: the
+// parser has made sure it is UTF-8; the rule of other client text (api.md) adds no control
+// characters but tab and line breaks, and a bound (refused, not cut: a cut could split a
+// character). Empty when `text` is fine, else what is wrong and where.
+std::string clientTextProblem(const std::string& member, const std::string& text, std::size_t maxBytes) {
+    if (text.size() > maxBytes)
+        return "\"" + member + "\" is " + std::to_string(text.size()) + " bytes; at most " + std::to_string(maxBytes);
+    const auto control = std::find_if(text.begin(), text.end(), [](char ch) {
+        const auto u = static_cast<unsigned char>(ch);
+        return (u < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') || u == 0x7F;
+    });
+    if (control == text.end()) return "";
+    const auto u = static_cast<unsigned char>(*control);
+    return "\"" + member + "\" contains the control character U+00" + std::string(1, "0123456789ABCDEF"[u >> 4]) +
+           std::string(1, "0123456789ABCDEF"[u & 0xF]) + " at byte " + std::to_string(control - text.begin());
+}
 
 CommandResult refused(CommandResult::Kind kind, std::string message) {
     CommandResult result;
@@ -85,23 +103,6 @@ CommandResult OrderCommands::cancel(const std::string& orderId, const std::strin
     std::string reason;
     if (body->getString("/reason", reason) == document::Status::TypeMismatch)
         return refused(CommandResult::Kind::InvalidPayload, "\"reason\" must be a string");
-    // Client text, stored in the document, the step history and events: the parser has made
-    // sure it is UTF-8; the rule of other client text (api.md) adds no control characters but
-    // tab and line breaks, and a bound (refused, not cut: a cut could split a character).
-    if (reason.size() > kMaxReasonBytes)
-        return refused(CommandResult::Kind::InvalidPayload, "\"reason\" is " + std::to_string(reason.size()) +
-                                                                " bytes; at most " + std::to_string(kMaxReasonBytes));
-    if (const auto c = std::find_if(reason.begin(), reason.end(),
-                                    [](char ch) {
-                                        const auto u = static_cast<unsigned char>(ch);
-                                        return (u < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') || u == 0x7F;
-                                    });
-        c != reason.end())
-        return refused(CommandResult::Kind::InvalidPayload,
-                       "\"reason\" contains the control character U+00" +
-                           std::string(1, "0123456789ABCDEF"[(static_cast<unsigned char>(*c) >> 4) & 0xF]) +
-                           std::string(1, "0123456789ABCDEF"[static_cast<unsigned char>(*c) & 0xF]) + " at byte " +
-                           std::to_string(c - reason.begin()));
     auto order = engine_.store().findById(orderId);
     if (!order) return refused(CommandResult::Kind::UnknownOrder, "no order with id '" + orderId + "'");
     if (order->state == states::kCancelled || order->compensateTo == states::kCancelled ||
@@ -109,6 +110,8 @@ CommandResult OrderCommands::cancel(const std::string& orderId, const std::strin
         return asItIs(std::move(*order));
     // A cancel would undo the return's steps and then run the cancel chain over an order that
     // was delivered and paid: the return ends by its own chain (ReturnSettlement.h).
+    if (const std::string bad = clientTextProblem("reason", reason, kMaxReasonBytes); !bad.empty())
+        return refused(CommandResult::Kind::InvalidPayload, bad);
     if (runsChainOfTrigger(*order, *engine_.chains(), "return_order"))
         return refused(
             CommandResult::Kind::NotAllowed,
@@ -180,6 +183,8 @@ CommandResult OrderCommands::requestReturn(const std::string& orderId, const std
         (order->state != states::kCompleted || runsChainOfTrigger(*order, *engine_.chains(), "return_order") ||
          doc.document->getString("/return/status", lastReturn) == document::Status::Ok))
         return asItIs(std::move(*order));
+    if (const std::string bad = clientTextProblem("return_ref", returnRef, kMaxReturnRefBytes); !bad.empty())
+        return refused(CommandResult::Kind::InvalidPayload, bad);
     if (order->state != states::kCompleted) {
         if (!runsChainOfTrigger(*order, *engine_.chains(), "return_order") && order->state != states::kReturned)
             return refused(CommandResult::Kind::NotAllowed,

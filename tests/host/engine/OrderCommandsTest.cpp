@@ -81,6 +81,14 @@ TEST_P(OrderCommandsTest, ACompletedOrderCanBeReturnedButNotWhileItRuns) {
     ASSERT_EQ(done.state, states::kCompleted);
     OrderCommands commands(*engine_);
     EXPECT_EQ(commands.requestReturn(done.id, "[1]").kind, CommandResult::Kind::InvalidPayload);
+    // return_ref is client text (step history, replies): no control characters, at most 255 bytes.
+    const CommandResult forged = commands.requestReturn(done.id, R"({"return_ref":"R-1\n\u001b[2J"})");
+    EXPECT_EQ(forged.kind, CommandResult::Kind::InvalidPayload);
+    EXPECT_NE(forged.message.find("\"return_ref\" contains the control character U+001B at byte 4"), std::string::npos)
+        << forged.message;
+    EXPECT_EQ(commands.requestReturn(done.id, R"({"return_ref":")" + std::string(256, 'r') + "\"}").kind,
+              CommandResult::Kind::InvalidPayload);
+    EXPECT_EQ(store_->findById(done.id)->state, states::kCompleted);
     const CommandResult result = commands.requestReturn(done.id, R"({"lines":[{"sku":"A","quantity":1}]})");
     ASSERT_EQ(result.kind, CommandResult::Kind::Accepted) << result.message;
     EXPECT_EQ(result.order.state, states::kReturned);
@@ -254,8 +262,13 @@ TEST_P(OrderCommandsTest, RequestsForUnknownOrdersOrWithBadBodiesAreRefused) {
     EXPECT_EQ(longer.kind, CommandResult::Kind::InvalidPayload);
     EXPECT_NE(longer.message.find("\"reason\" is 1001 bytes; at most 1000"), std::string::npos) << longer.message;
     EXPECT_EQ(store_->findById(held.id)->state, states::kOnHold);  // nothing changed
+    EXPECT_EQ(commands.cancel("00000000-0000-4000-8000-000000000999", R"({"reason":"\u0007"})").kind,
+              CommandResult::Kind::UnknownOrder);  // the order first, as before
     const CommandResult fine = commands.cancel(held.id, R"({"reason":"called twice\n\tthen wrote"})");
     EXPECT_EQ(fine.kind, CommandResult::Kind::Accepted) << fine.message;
+    // A repeat is answered as the order is (api.md), whatever its reason.
+    EXPECT_EQ(commands.cancel(held.id, R"({"reason":")" + std::string(2000, 'x') + "\"}").kind,
+              CommandResult::Kind::AlreadyDone);
 }
 
 // cancellable_until: past that step a cancel is a return; nothing is undone or written.
