@@ -30,6 +30,9 @@ struct GatewayReply {
     std::int64_t amountMinor = 0;
     std::int64_t capturedMinor = 0;
     std::int64_t refundedMinor = 0;
+    // The gateway answered from its idempotency store (an earlier request with the key), not
+    // anew: a replayed refusal says nothing about whether the request would be refused now.
+    bool replayed = false;
 };
 
 struct AuthorizeRequest {

@@ -108,7 +108,9 @@ GatewayReply HttpGateway::exchange(const std::string& method, const std::string&
         std::istream& in = session.receiveResponse(response);
         std::string answer;
         Poco::StreamCopier::copyToString(in, answer);
-        return interpret(static_cast<int>(response.getStatus()), answer);
+        GatewayReply reply = interpret(static_cast<int>(response.getStatus()), answer);
+        reply.replayed = response.get("Idempotent-Replayed", "") == "true";  // Stripe's header
+        return reply;
     } catch (const Poco::TimeoutException&) {
         return unavailable("gateway_timeout",
                            "no answer from the gateway within " + std::to_string(timeoutMs_) + " ms");

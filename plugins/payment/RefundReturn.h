@@ -21,6 +21,12 @@
 // outstanding (the host's key is per order and step), and different for each return of the
 // order. So a refund the gateway made although its answer was lost is replayed, not repeated.
 // Its payment_records row (same key) commits with the step, so a re-run after a commit finds it.
+// A refusal is stored under its key at the gateway too (as Stripe stores a decline), so the same
+// key would be refused forever, also after its cause is gone. A refusal moved no money: when the
+// gateway answers a *replayed* refusal (header Idempotent-Replayed), the step asks again under
+// the next key of the sequence <key>, <key>:again-1, <key>:again-2, ... Every run walks the same
+// sequence from its start, so a refund made under any of them whose answer was lost is
+// replayed, never repeated; a fresh refusal stops the walk (FAIL, as before).
 //
 // An order without a captured card payment (paid by invoice: no /payment; or nothing captured)
 // continues with nothing to refund. Writes /payment/refunded_minor, /payment/status
@@ -56,6 +62,10 @@ constexpr char kRefundReturnSchema[] = R"({
 })";
 
 class RefundReturnStep : public sdk::Step {
+    // The suffix of a refund's later keys, and how many keys one refund may use.
+    static constexpr char kAgain[] = ":again-";
+    static constexpr int kMaxKeyGenerations = 16;
+
 public:
     explicit RefundReturnStep(sdk::CreateContext& ctx)
         : gateway_(gatewayFrom(ctx.config())),
@@ -90,7 +100,11 @@ private:
         for (const std::string& owed : outstandingRmas(order, rma))
             if (std::optional<sdk::Outcome> stop = refundOnce(call, *id, owed, creditedTo(order, owed).value_or(0)))
                 return *stop;
-        if (std::optional<sdk::Outcome> stop = refundOnce(call, *id, rma, amountOf(order, rma))) return *stop;
+        const std::optional<std::int64_t> amount = amountOf(order, rma);
+        if (!amount)
+            return sdk::Outcome::fail("refund_amount_out_of_range",
+                                      "the returned lines of RMA " + rma + " add up to more than 2^63-1 minor units");
+        if (std::optional<sdk::Outcome> stop = refundOnce(call, *id, rma, *amount)) return *stop;
         return sdk::Outcome::proceed();
     }
 
@@ -100,18 +114,27 @@ private:
                                            std::int64_t wanted) const {
         const sdk::OrderDocument order = call.order();
         const std::string key = keyOf(call, ("refund:" + rma).c_str());
-        sdk::Database db(call);
-        if (!db.query("SELECT status FROM payment_records WHERE idempotency_key = ?", {key}).empty())
-            return std::nullopt;  // refunded by an earlier run whose document was kept
+        if (refundRecorded(call, key)) return std::nullopt;  // refunded by an earlier run whose document was kept
         const std::int64_t captured = order.integer("/payment/captured_minor");
         const std::int64_t before = order.optionalInteger("/payment/refunded_minor").value_or(0);
         const std::int64_t amount = std::min(wanted, captured - before);
         if (amount <= 0) return std::nullopt;
-        const GatewayReply refunded = forCall(gateway_, timeoutMs_, call).refund(id, amount, key);
+        GatewayReply refunded;
+        std::string used = key;
+        for (int generation = 0;; ++generation) {
+            used = generation == 0 ? key : key + kAgain + std::to_string(generation);
+            refunded = forCall(gateway_, timeoutMs_, call).refund(id, amount, used);
+            if (refunded.kind != GatewayReply::Kind::refused || !refunded.replayed) break;
+            if (generation + 1 == kMaxKeyGenerations)
+                return sdk::Outcome::fail("gateway_refused_refund",
+                                          "the gateway refused the refund of RMA " + rma + " " +
+                                              std::to_string(kMaxKeyGenerations) +
+                                              " times; refund it by hand at the gateway and skip this step");
+        }
         if (refunded.kind == GatewayReply::Kind::unavailable) return retryLater(refunded, "refund");
         if (refunded.kind != GatewayReply::Kind::done) return refusedByGateway(refunded, "refund");
         const std::string currency = order.optionalString("/payment/currency").value_or("");
-        savePaymentRecord(call, {"refund", key, amount, currency, id, "refunded", ""});
+        savePaymentRecord(call, {"refund", used, amount, currency, id, "refunded", ""});
         moveReceivable(call, amount);
         order.set("/payment/refunded_minor", before + amount);
         order.set("/payment/status", before + amount == captured ? "refunded" : "partially_refunded");
@@ -119,6 +142,18 @@ private:
             "/payment/refunds/-",
             sdk::JsonObject().add("rma_number", rma).add("amount_minor", amount).add("refund_id", refunded.id).str());
         return std::nullopt;
+    }
+
+    // Whether the refund under `key` or one of its later generations is in payment_records.
+    static bool refundRecorded(const sdk::StepCall& call, const std::string& key) {
+        const std::vector<sdk::Row> made = sdk::Database(call).query(
+            "SELECT idempotency_key FROM payment_records WHERE order_id = ? AND operation = ?",
+            {call.orderId(), "refund"});
+        const std::string later = key + kAgain;
+        return std::any_of(made.begin(), made.end(), [&](const sdk::Row& row) {
+            const std::string recorded = row.string("idempotency_key");
+            return recorded == key || recorded.compare(0, later.size(), later) == 0;
+        });
     }
 
     // The RMAs other than `current` with credit notes in /billing/return_credits and no refund
@@ -165,16 +200,20 @@ private:
         return false;
     }
 
-    // The credit notes' gross total for `rma`, else quantity x unit_price of the returned lines.
-    static std::int64_t amountOf(const sdk::OrderDocument& order, const std::string& rma) {
+    // The credit notes' gross total for `rma`, else quantity x unit_price of the returned lines;
+    // nullopt when that does not fit in 64 bits (checked: the order schema allows any price).
+    static std::optional<std::int64_t> amountOf(const sdk::OrderDocument& order, const std::string& rma) {
         if (std::optional<std::int64_t> credited = creditedTo(order, rma)) return *credited;
         if (claimsStandingCredit(order, rma)) return 0;  // credited by an undone return's note: paid as outstanding
         const std::string lines = order.has("/return/received/lines") ? "/return/received/lines" : "/return/rma/lines";
         std::int64_t sum = 0;
         for (std::size_t i = 0; i < order.size(lines); ++i) {
             const std::string at = lines + "/" + std::to_string(i);
-            sum += order.optionalInteger(at + "/quantity").value_or(0) *
-                   order.optionalInteger(at + "/unit_price").value_or(0);
+            std::int64_t line = 0;
+            if (__builtin_mul_overflow(order.optionalInteger(at + "/quantity").value_or(0),
+                                       order.optionalInteger(at + "/unit_price").value_or(0), &line) ||
+                __builtin_add_overflow(sum, line, &sum))
+                return std::nullopt;
         }
         return sum;
     }

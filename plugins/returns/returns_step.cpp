@@ -17,7 +17,8 @@
 // at /signals/goods_received): more than authorized, or an unknown SKU or condition, keeps the
 // order waiting for a corrected signal (code goods_received_invalid / goods_received_exceeds_rma);
 // otherwise /return/received = {number, lines:[{sku, quantity, unit_price, reason, condition}],
-// status: "received"}, the RMA is "received", event "return.received", CONTINUE. A signal
+// status: "received"} (one line per RMA line a signal line fills, at that RMA line's price and
+// reason), the RMA is "received", event "return.received", CONTINUE. A signal
 // timeout (on_signal_timeout: rerun) cancels the RMA and REJECTs return_goods_not_received.
 //
 // Idempotent: the RMA of a return is found by (order, /return/requested_at) before a new one is
@@ -207,20 +208,22 @@ private:
         std::string json;
         std::map<std::int64_t, std::int64_t> perLine;  // RMA line -> received, filled in line order
         for (const returns::ReceivedLine& got : received) {
+            // One received line per RMA line it fills, at that line's price: the same SKU on two
+            // order lines may carry two prices (a discounted second line), and the refund without
+            // billing is quantity x unit_price of these lines.
             std::int64_t left = got.quantity;
-            const sdk::Row* first = nullptr;
             for (const sdk::Row& row : rmaLines) {
-                if (row.string("sku") != got.sku) continue;
-                if (!first) first = &row;
-                const std::int64_t room = row.integer("quantity") - perLine[row.integer("line_no")];
-                const std::int64_t take = std::min(room, left);
-                perLine[row.integer("line_no")] += take;
+                if (row.string("sku") != got.sku || left == 0) continue;
+                const std::int64_t lineNo = row.integer("line_no");
+                const std::int64_t take = std::min(row.integer("quantity") - perLine[lineNo], left);
+                if (take <= 0) continue;
+                perLine[lineNo] += take;
                 left -= take;
+                json += (json.empty() ? "" : ",") +
+                        lineJson(got.sku, take, row.integer("unit_price_minor"), row.string("reason"))
+                            .add("condition", got.condition)
+                            .str();
             }
-            json += (json.empty() ? "" : ",") +
-                    lineJson(got.sku, got.quantity, first->integer("unit_price_minor"), first->string("reason"))
-                        .add("condition", got.condition)
-                        .str();
         }
         for (const auto& [line, quantity] : perLine)
             db.execute("UPDATE returns_rma_lines SET received_quantity = ? WHERE rma_number = ? AND line_no = ?",

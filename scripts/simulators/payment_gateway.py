@@ -16,17 +16,20 @@ only (Debian's python3), because CI installs nothing from PyPI.
   GET  /v1/ledger[?idempotency_key=K]  every effect with amounts, and totals
   GET  /v1/idempotency/{key}           how often a key was used, and its stored answer
   POST /admin/faults                   {latency_ms, fail_status, fail_count, lose_response_count, drop_count,
-                                        skip_count, lookup_fail_count, callback_url}
+                                        skip_count, lookup_fail_count, refuse_refund_count, callback_url}
 
 Card tokens: tok_decline_<code> is declined with gateway code <code>; tok_3ds needs the
 customer's confirmation (requires_action); anything else starting with tok_ authorizes.
 Idempotency: the same key with the same body answers the stored result without a second
-effect; the same key with another body answers 409 idempotency_key_reused.
+effect, with the header Idempotent-Replayed: true (as Stripe does); refusals (4xx) are stored
+and replayed too; the same key with another body answers 409 idempotency_key_reused.
 Faults: fail_status answers 500/503 BEFORE any effect; lose_response records the effect and
 then closes the connection without an answer; drop_count does the same to the next money
 requests whether new or replayed (the network is down after the gateway acted); skip_count
 lets that many money requests through untouched before fail_count and drop_count apply;
-lookup_fail_count answers that many GET /v1/authorizations/{id} with 503; latency_ms sleeps after the effect and before
+lookup_fail_count answers that many GET /v1/authorizations/{id} with 503;
+refuse_refund_count refuses that many new refunds with 402 refund_refused (the issuer said no:
+stored under the key like any refusal, so only a new key can ask again); latency_ms sleeps after the effect and before
 the answer (so a host killed during the sleep finds the effect done when it retries).
 """
 import argparse
@@ -74,16 +77,20 @@ class Gateway:
         self.db.executescript(SCHEMA)
         self.lock = threading.Lock()
         self.faults = {"latency_ms": 0, "fail_status": 0, "fail_count": 0, "lose_response_count": 0, "drop_count": 0,
-                       "skip_count": 0, "lookup_fail_count": 0}
+                       "skip_count": 0, "lookup_fail_count": 0, "refuse_refund_count": 0}
         self.callback_url, self.callback_token = callback_url, callback_token
 
     def take_fault(self, name):
         """Consumes one occurrence of a counted fault; True when it applies to this request."""
         with self.lock:
-            if self.faults[name] > 0:
-                self.faults[name] -= 1
-                return True
-            return False
+            return self.take_fault_locked(name)
+
+    def take_fault_locked(self, name):
+        """take_fault() for a caller that holds self.lock (an effect inside idempotent())."""
+        if self.faults[name] > 0:
+            self.faults[name] -= 1
+            return True
+        return False
 
     def idempotent(self, key, body, effect):
         """Runs effect() once per key; returns (http_status, answer, replayed)."""
@@ -187,7 +194,9 @@ class Gateway:
                                % (auth_id, auth["status"]))
         return 200, dict(self.authorization(auth_id), authorization_key=key)
 
-    def refund(self, body):
+    def refund(self, body, refuse=False):
+        if refuse:
+            raise GatewayError(402, "refund_refused", "the issuer refused the refund (injected)")
         auth = self.authorization(body.get("authorization_id"))
         amount = body.get("amount_minor")
         left = auth["captured_minor"] - auth["refunded_minor"]
@@ -250,10 +259,12 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         sys.stderr.write("payment_gateway: " + (fmt % args) + "\n")
 
-    def answer(self, status, body):
+    def answer(self, status, body, replayed=False):
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
+        if replayed:
+            self.send_header("Idempotent-Replayed", "true")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -302,7 +313,7 @@ class Handler(BaseHTTPRequestHandler):
                 return
             if g.faults["latency_ms"] > 0:
                 time.sleep(g.faults["latency_ms"] / 1000.0)
-            self.answer(status, answer)
+            self.answer(status, answer, replayed)
         except GatewayError as error:
             self.answer(error.http_status, {"error": {"code": error.code, "message": error.message}})
 
@@ -312,7 +323,7 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/v1/authorizations":
             return g.idempotent(key, body, lambda: g.authorize(body))
         if path == "/v1/refunds":
-            return g.idempotent(key, body, lambda: g.refund(body))
+            return g.idempotent(key, body, lambda: g.refund(body, refuse=g.take_fault_locked("refuse_refund_count")))
         if path == "/v1/technical_cancels":
             return g.idempotent(key, body, lambda: g.technical_cancel(body))
         match = re.fullmatch(r"/v1/authorizations/([A-Za-z0-9_]+)/(capture|void|confirm)", path)

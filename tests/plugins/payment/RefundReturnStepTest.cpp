@@ -141,6 +141,51 @@ TEST_P(RefundReturnStepTest, UndoingAReturnWhoseRefundGaveUpPaysItsCreditNoteOnc
     EXPECT_EQ(simulator_.count("refund"), 1);
 }
 
+// The gateway stores a refusal under its key (as Stripe stores a decline), so asking again with
+// the same key is refused forever, after the cause is gone too. A replayed refusal moved no
+// money: the next run asks under the key's next generation. Its answer lost, the run after
+// walks the same keys and is answered from the record: refunded once.
+TEST_P(RefundReturnStepTest, ARefusedRefundIsAskedAgainUnderANewKeyAndStillPaidOnce) {
+    auto doc = parse(kOrder);
+    ASSERT_EQ(call(*pay_, doc, orderId(7)).kind, OH_OUTCOME_CONTINUE);
+    startReturn(doc, "RMA-1", 3569);
+    simulator_.setFaults(R"({"refuse_refund_count": 1})");
+    const auto refused = call(*refund_, doc, orderId(7));
+    ASSERT_EQ(refused.kind, OH_OUTCOME_FAIL);
+    EXPECT_EQ(refused.code, "gateway_refused_refund");
+    EXPECT_EQ(simulator_.count("refund"), 0);
+
+    // An administrator's retry once the issuer would say yes; its answer is lost, then retried.
+    simulator_.setFaults(R"({"lose_response_count": 1})");
+    ASSERT_EQ(call(*refund_, doc, orderId(7)).kind, OH_OUTCOME_RETRY) << "refunded, nobody heard it";
+    const auto paid = call(*refund_, doc, orderId(7));
+    ASSERT_EQ(paid.kind, OH_OUTCOME_CONTINUE) << paid.code << ": " << paid.message;
+    EXPECT_EQ(at(doc, "/payment/refunds/0/amount_minor"), "3569");
+    EXPECT_EQ(simulator_.count("refund"), 1) << "the second key's refund replayed, not repeated";
+    const std::string first = simulator_.keyOf("refund");
+    EXPECT_EQ(first.substr(first.size() - 8), ":again-1") << first;
+    EXPECT_EQ(simulator_.uses(first), 2);
+    EXPECT_EQ(text("SELECT idempotency_key FROM payment_records WHERE operation = 'refund'"), first);
+    EXPECT_EQ(simulator_.netCaptured(), 11301 - 3569);
+    // Recorded under the second key: a further run asks nothing.
+    ASSERT_EQ(call(*refund_, doc, orderId(7)).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(simulator_.uses(first), 2);
+}
+
+// Without credit notes the amount is quantity x unit_price of the returned lines; the order schema
+// allows any price, so a product past 2^63 fails the step by name instead of wrapping negative
+// (which refunded nothing and went on).
+TEST_P(RefundReturnStepTest, ReturnedLinesPastSixtyFourBitsFailByName) {
+    auto doc = parse(kOrder);
+    ASSERT_EQ(call(*pay_, doc, orderId(8)).kind, OH_OUTCOME_CONTINUE);
+    doc.set("/return", R"({"rma": {"number": "RMA-1", "lines": [{"sku": "DRILL", "quantity": 2,
+                           "unit_price": 4611686018427387904}]}})");
+    const auto refused = call(*refund_, doc, orderId(8));
+    EXPECT_EQ(refused.kind, OH_OUTCOME_FAIL);
+    EXPECT_EQ(refused.code, "refund_amount_out_of_range") << refused.message;
+    EXPECT_EQ(simulator_.count("refund"), 0);
+}
+
 TEST_P(RefundReturnStepTest, AnOrderPaidByInvoiceHasNothingToRefund) {
     auto doc = parse(R"({"currency": "EUR", "customer": {"id": "C-5"}, "return": {"rma": {"number": "RMA-1",
                          "lines": [{"sku": "DRILL", "quantity": 1, "unit_price": 2999}]}}})");

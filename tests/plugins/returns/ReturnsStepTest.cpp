@@ -128,6 +128,26 @@ TEST_P(ReturnsStepTest, SeveralPartialReturnsNeverExceedWhatWasDelivered) {
     EXPECT_EQ(number("SELECT MAX(number) FROM returns_rmas"), 3) << "numbers are consecutive";
 }
 
+// The same SKU on two order lines at two prices (a discounted second line): goods received by
+// SKU are priced per RMA line they fill, not all at the first line's price (the refund without
+// billing is quantity x unit_price of the received lines).
+TEST_P(ReturnsStepTest, GoodsOfOneSkuOnTwoPricedLinesKeepEachLinesPrice) {
+    auto doc = parse(R"({"currency": "EUR", "customer": {"id": "C-7"}, "completed_at": )" + std::to_string(kCompleted) +
+                     R"(, "lines": [{"sku": "DRILL", "quantity": 1, "unit_price": 2999},
+        {"sku": "DRILL", "quantity": 2, "unit_price": 1999}],
+        "return": {"reason": "broken", "lines": [{"line": 0, "quantity": 1}, {"line": 1, "quantity": 2}],
+                   "requested_at": )" +
+                     std::to_string(kCompleted + kDay) + "}}");
+    const auto authorized = call(*step_, doc, orderId(8));
+    ASSERT_EQ(authorized.kind, OH_OUTCOME_SUSPEND) << authorized.code << ": " << authorized.message;
+    const auto got = receive(doc, 8, R"({"lines": [{"sku": "DRILL", "quantity": 3, "condition": "resellable"}]})");
+    ASSERT_EQ(got.kind, OH_OUTCOME_CONTINUE) << got.code << ": " << got.message;
+    EXPECT_EQ(at(doc, "/return/received/lines"),
+              R"([{"sku":"DRILL","quantity":1,"unit_price":2999,"reason":"broken","condition":"resellable"},)"
+              R"({"sku":"DRILL","quantity":2,"unit_price":1999,"reason":"broken","condition":"resellable"}])");
+    EXPECT_EQ(number("SELECT SUM(received_quantity * unit_price_minor) FROM returns_rma_lines"), 2999 + 2 * 1999);
+}
+
 TEST_P(ReturnsStepTest, AWrongGoodsSignalKeepsWaitingAndATimeoutCancelsTheRma) {
     services::ReportedOutcome outcome;
     auto doc = authorize(4, R"({"lines": [{"sku": "DRILL", "quantity": 1}]})", outcome);
