@@ -46,6 +46,7 @@ void ApiKeyCache::refreshIfOlder(std::chrono::milliseconds maxAge) {
         if (std::optional<Entry> entry = entryOf(std::move(record))) active.emplace(id, std::move(*entry));
     }
     active_ = std::move(active);
+    unknown_.clear();  // a key made since may have one of these ids
     readAt_ = now;
     everRead_ = true;
 }
@@ -71,12 +72,16 @@ Caller ApiKeyCache::authenticate(const std::string& authorization) {
     if (!splitApiKey(presented, id, secret)) throw Unauthenticated{"missing or wrong API key"};
     const std::string hash = hashSecret(secret);  // before the lookup: known and unknown ids take as long
     auto found = active_.find(id);
-    if (found == active_.end() && keys_ != nullptr) {
+    if (found == active_.end() && keys_ != nullptr && unknown_.count(id) == 0) {
         // Made a moment ago, perhaps on another host: one row by its key, so that a new key
         // works at once (and unknown ids cost one indexed read, not the table).
         if (std::optional<store::ApiKeyRecord> row = keys_->find(id); row && row->revokedAtMs == 0) {
             if (std::optional<Entry> entry = entryOf(std::move(*row)))
                 found = active_.emplace(id, std::move(*entry)).first;
+        }
+        if (found == active_.end()) {
+            if (unknown_.size() >= kMaxUnknownIds) unknown_.clear();  // bounded: a flood costs queries, not memory
+            unknown_.insert(id);
         }
     }
     // The same answer for an unknown, revoked or wrong key: a caller learns nothing about ids.

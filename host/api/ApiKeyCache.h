@@ -10,7 +10,10 @@
 // while the host is open, and at once when a key is shown to an open host), and a key id that
 // is not in the copy is looked up by itself. So a new key works at once, the first key closes
 // an open host within 0.2 s, and a
-// revoked key stops working within kRefreshMs, on every host sharing the database. When the
+// revoked key stops working within kRefreshMs, on every host sharing the database. An id found
+// in neither is remembered as unknown until the next full read (at most kMaxUnknownIds of
+// them), so a flood of made-up keys costs one query per id and refresh, not one per request
+// under the lock every authentication takes. When the
 // table cannot be read, the copy read before stays in use (retried every second); before any
 // successful read, requests get 503.
 #pragma once
@@ -23,11 +26,13 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace orderhost::api {
 
 inline constexpr std::chrono::milliseconds kRefreshMs{2000}, kOpenRefreshMs{200};
+inline constexpr std::size_t kMaxUnknownIds = 4096;
 
 struct Caller {
     std::string keyId;  // "" for the open host and for api.token
@@ -67,6 +72,7 @@ private:
     const bool alwaysRequired_;
     std::mutex mutex_;
     std::unordered_map<std::string, Entry> active_;  // by key id
+    std::unordered_set<std::string> unknown_;        // ids looked up since the last read and not found
     std::chrono::steady_clock::time_point readAt_{};
     bool everRead_ = false;
     bool anyKeyEver_ = false;  // a row exists, revoked or not: keys stay required

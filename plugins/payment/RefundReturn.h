@@ -25,8 +25,10 @@
 // key would be refused forever, also after its cause is gone. A refusal moved no money: when the
 // gateway answers a *replayed* refusal (header Idempotent-Replayed), the step asks again under
 // the next key of the sequence <key>, <key>:again-1, <key>:again-2, ... Every run walks the same
-// sequence from its start, so a refund made under any of them whose answer was lost is
-// replayed, never repeated; a fresh refusal stops the walk (FAIL, as before).
+// sequence from its start, so a key that refunded is replayed, never repeated; a fresh refusal
+// stops the walk (FAIL, as before). A new key is asked only while the gateway has refunded
+// exactly what the order records (lookup): money it does not record (refunded by hand, or under
+// a later key whose answer was lost) could be refunded twice, so the step FAILs for a person.
 //
 // An order without a captured card payment (paid by invoice: no /payment; or nothing captured)
 // continues with nothing to refund. Writes /payment/refunded_minor, /payment/status
@@ -96,14 +98,15 @@ private:
         const std::optional<std::string> id = order.optionalString("/payment/authorization_id");
         const std::string status = order.optionalString("/payment/status").value_or("");
         if (!id || (status != "captured" && status != "partially_refunded")) return sdk::Outcome::proceed();
-        // Credit notes of earlier returns whose refund was never made (outstanding) first, then this return's.
-        for (const std::string& owed : outstandingRmas(order, rma))
-            if (std::optional<sdk::Outcome> stop = refundOnce(call, *id, owed, creditedTo(order, owed).value_or(0)))
-                return *stop;
+        // Checked before anything is paid: a FAIL after an outstanding refund would roll back its record.
         const std::optional<std::int64_t> amount = amountOf(order, rma);
         if (!amount)
             return sdk::Outcome::fail("refund_amount_out_of_range",
                                       "the returned lines of RMA " + rma + " add up to more than 2^63-1 minor units");
+        // Credit notes of earlier returns whose refund was never made (outstanding) first, then this return's.
+        for (const std::string& owed : outstandingRmas(order, rma))
+            if (std::optional<sdk::Outcome> stop = refundOnce(call, *id, owed, creditedTo(order, owed).value_or(0)))
+                return *stop;
         if (std::optional<sdk::Outcome> stop = refundOnce(call, *id, rma, *amount)) return *stop;
         return sdk::Outcome::proceed();
     }
@@ -123,6 +126,8 @@ private:
         std::string used = key;
         for (int generation = 0;; ++generation) {
             used = generation == 0 ? key : key + kAgain + std::to_string(generation);
+            if (generation > 0)
+                if (std::optional<sdk::Outcome> stop = unreconciled(call, id, rma, before)) return stop;
             refunded = forCall(gateway_, timeoutMs_, call).refund(id, amount, used);
             if (refunded.kind != GatewayReply::Kind::refused || !refunded.replayed) break;
             if (generation + 1 == kMaxKeyGenerations)
@@ -144,6 +149,24 @@ private:
         return std::nullopt;
     }
 
+    // A new key may refund again what an earlier key refunded with its answer lost, or what a
+    // person refunded by hand after a refusal: it is asked only while the gateway has refunded
+    // exactly what the order records (`recorded`). Otherwise FAIL for a person: never twice.
+    std::optional<sdk::Outcome> unreconciled(const sdk::StepCall& call, const std::string& id, const std::string& rma,
+                                             std::int64_t recorded) const {
+        const GatewayReply now = forCall(gateway_, timeoutMs_, call).lookup(id);
+        if (now.kind == GatewayReply::Kind::unavailable) return retryLater(now, "lookup");
+        if (now.kind != GatewayReply::Kind::done) return refusedByGateway(now, "lookup");
+        if (now.refundedMinor == recorded) return std::nullopt;
+        return sdk::Outcome::fail(
+            "refund_unreconciled",
+            "the gateway refused the refund of RMA " + rma + " before, and has refunded " +
+                std::to_string(now.refundedMinor) + " minor units of authorization " + id +
+                " where the order records " + std::to_string(recorded) +
+                " (a refund made by hand, or one whose answer was lost): asking again could refund twice; "
+                "reconcile at the gateway, then skip this step");
+    }
+
     // Whether the refund under `key` or one of its later generations is in payment_records.
     static bool refundRecorded(const sdk::StepCall& call, const std::string& key) {
         const std::vector<sdk::Row> made = sdk::Database(call).query(
@@ -152,7 +175,10 @@ private:
         const std::string later = key + kAgain;
         return std::any_of(made.begin(), made.end(), [&](const sdk::Row& row) {
             const std::string recorded = row.string("idempotency_key");
-            return recorded == key || recorded.compare(0, later.size(), later) == 0;
+            if (recorded == key) return true;
+            // <key>:again-<digits> only: an RMA number ending in ":again-" must not match another's.
+            return recorded.size() > later.size() && recorded.compare(0, later.size(), later) == 0 &&
+                   recorded.find_first_not_of("0123456789", later.size()) == std::string::npos;
         });
     }
 

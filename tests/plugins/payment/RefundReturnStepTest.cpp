@@ -143,9 +143,9 @@ TEST_P(RefundReturnStepTest, UndoingAReturnWhoseRefundGaveUpPaysItsCreditNoteOnc
 
 // The gateway stores a refusal under its key (as Stripe stores a decline), so asking again with
 // the same key is refused forever, after the cause is gone too. A replayed refusal moved no
-// money: the next run asks under the key's next generation. Its answer lost, the run after
-// walks the same keys and is answered from the record: refunded once.
-TEST_P(RefundReturnStepTest, ARefusedRefundIsAskedAgainUnderANewKeyAndStillPaidOnce) {
+// money: the next run asks under the key's next generation — while the gateway has refunded
+// exactly what the order records; otherwise a new key could refund twice, and a person decides.
+TEST_P(RefundReturnStepTest, ARefusedRefundIsAskedAgainUnderANewKeyButNeverTwice) {
     auto doc = parse(kOrder);
     ASSERT_EQ(call(*pay_, doc, orderId(7)).kind, OH_OUTCOME_CONTINUE);
     startReturn(doc, "RMA-1", 3569);
@@ -155,21 +155,52 @@ TEST_P(RefundReturnStepTest, ARefusedRefundIsAskedAgainUnderANewKeyAndStillPaidO
     EXPECT_EQ(refused.code, "gateway_refused_refund");
     EXPECT_EQ(simulator_.count("refund"), 0);
 
-    // An administrator's retry once the issuer would say yes; its answer is lost, then retried.
-    simulator_.setFaults(R"({"lose_response_count": 1})");
-    ASSERT_EQ(call(*refund_, doc, orderId(7)).kind, OH_OUTCOME_RETRY) << "refunded, nobody heard it";
+    // An administrator's retry once the issuer would say yes: paid under the second key.
     const auto paid = call(*refund_, doc, orderId(7));
     ASSERT_EQ(paid.kind, OH_OUTCOME_CONTINUE) << paid.code << ": " << paid.message;
     EXPECT_EQ(at(doc, "/payment/refunds/0/amount_minor"), "3569");
-    EXPECT_EQ(simulator_.count("refund"), 1) << "the second key's refund replayed, not repeated";
-    const std::string first = simulator_.keyOf("refund");
-    EXPECT_EQ(first.substr(first.size() - 8), ":again-1") << first;
-    EXPECT_EQ(simulator_.uses(first), 2);
-    EXPECT_EQ(text("SELECT idempotency_key FROM payment_records WHERE operation = 'refund'"), first);
+    EXPECT_EQ(simulator_.count("refund"), 1);
+    const std::string second = simulator_.keyOf("refund");
+    EXPECT_EQ(second.substr(second.size() - 8), ":again-1") << second;
+    EXPECT_EQ(text("SELECT idempotency_key FROM payment_records WHERE operation = 'refund'"), second);
     EXPECT_EQ(simulator_.netCaptured(), 11301 - 3569);
     // Recorded under the second key: a further run asks nothing.
     ASSERT_EQ(call(*refund_, doc, orderId(7)).kind, OH_OUTCOME_CONTINUE);
-    EXPECT_EQ(simulator_.uses(first), 2);
+    EXPECT_EQ(simulator_.uses(second), 1);
+}
+
+// After a refusal, money the order does not record at the gateway — refunded by hand, or under
+// a later key whose answer was lost — stops the walk: no new key, no second refund.
+TEST_P(RefundReturnStepTest, AfterARefusalMoneyTheOrderDoesNotRecordStopsTheRefund) {
+    auto doc = parse(kOrder);
+    ASSERT_EQ(call(*pay_, doc, orderId(9)).kind, OH_OUTCOME_CONTINUE);
+    startReturn(doc, "RMA-1", 3569);
+    simulator_.setFaults(R"({"refuse_refund_count": 1})");
+    ASSERT_EQ(call(*refund_, doc, orderId(9)).code, "gateway_refused_refund");
+    // A person refunds by hand at the gateway and the step is retried (or the next return runs).
+    std::string body;
+    ASSERT_EQ(simulator_.request("POST", "/v1/refunds",
+                                 R"({"authorization_id": ")" + at(doc, "/payment/authorization_id").substr(1) +
+                                     R"(, "amount_minor": 3569, "idempotency_key": "by-hand-1"})",
+                                 body),
+              201)
+        << body;
+    const auto stopped = call(*refund_, doc, orderId(9));
+    EXPECT_EQ(stopped.kind, OH_OUTCOME_FAIL);
+    EXPECT_EQ(stopped.code, "refund_unreconciled") << stopped.message;
+    EXPECT_NE(stopped.message.find("has refunded 3569"), std::string::npos) << stopped.message;
+    EXPECT_EQ(simulator_.count("refund"), 1) << "refunded by hand only, never twice";
+
+    // The same when the answer of the second key's refund was lost: refunded once.
+    auto other = parse(kOrder);
+    ASSERT_EQ(call(*pay_, other, orderId(10)).kind, OH_OUTCOME_CONTINUE);
+    startReturn(other, "RMA-2", 1000);
+    simulator_.setFaults(R"({"refuse_refund_count": 1})");
+    ASSERT_EQ(call(*refund_, other, orderId(10)).code, "gateway_refused_refund");
+    simulator_.setFaults(R"({"lose_response_count": 1})");
+    ASSERT_EQ(call(*refund_, other, orderId(10)).kind, OH_OUTCOME_RETRY);
+    EXPECT_EQ(call(*refund_, other, orderId(10)).code, "refund_unreconciled");
+    EXPECT_EQ(simulator_.count("refund"), 2);
 }
 
 // Without credit notes the amount is quantity x unit_price of the returned lines; the order schema
