@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace orderhost::payment {
 
@@ -43,6 +44,15 @@ struct AuthorizeRequest {
     std::string idempotencyKey;
 };
 
+// The idempotency keys of the refunds made on an authorization (a Stripe connector: the charge's
+// refunds, each carrying its key in its metadata), or, when !known, why not (`failure`:
+// unavailable → ask again later).
+struct RefundKeys {
+    bool known = false;
+    std::vector<std::string> keys;
+    GatewayReply failure;
+};
+
 class Gateway {
 public:
     virtual ~Gateway() = default;
@@ -61,6 +71,7 @@ public:
     // The authorization as the gateway sees it now (after a 3-D Secure answer, or to decide
     // how to undo it).
     virtual GatewayReply lookup(const std::string& authorizationId) const = 0;
+    virtual RefundKeys refundKeys(const std::string& authorizationId) const = 0;
 };
 
 }  // namespace orderhost::payment

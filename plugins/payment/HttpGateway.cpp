@@ -1,6 +1,7 @@
 #include "HttpGateway.h"
 
 #include <Poco/Exception.h>
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
@@ -92,7 +93,8 @@ HttpGateway HttpGateway::withTimeout(std::int64_t timeoutMs) const {
     return copy;
 }
 
-GatewayReply HttpGateway::exchange(const std::string& method, const std::string& path, const std::string& body) const {
+GatewayReply HttpGateway::exchange(const std::string& method, const std::string& path, const std::string& body,
+                                   std::string* answerText) const {
     std::string prefix = base_.getPath();
     while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
     try {
@@ -108,6 +110,7 @@ GatewayReply HttpGateway::exchange(const std::string& method, const std::string&
         std::istream& in = session.receiveResponse(response);
         std::string answer;
         Poco::StreamCopier::copyToString(in, answer);
+        if (answerText != nullptr) *answerText = answer;
         GatewayReply reply = interpret(static_cast<int>(response.getStatus()), answer);
         reply.replayed = response.get("Idempotent-Replayed", "") == "true";  // Stripe's header
         return reply;
@@ -166,6 +169,25 @@ GatewayReply HttpGateway::cancelByKey(const std::string& authorizationKey, const
 
 GatewayReply HttpGateway::lookup(const std::string& authorizationId) const {
     return exchange("GET", "/v1/authorizations/" + authorizationId, std::string());
+}
+
+RefundKeys HttpGateway::refundKeys(const std::string& authorizationId) const {
+    RefundKeys result;
+    std::string answer;
+    result.failure = exchange("GET", "/v1/authorizations/" + authorizationId + "/refunds", std::string(), &answer);
+    if (result.failure.kind != GatewayReply::Kind::done) return result;
+    try {
+        const auto object = Poco::JSON::Parser().parse(answer).extract<Poco::JSON::Object::Ptr>();
+        const Poco::JSON::Array::Ptr refunds = object->getArray("refunds");
+        if (!refunds) throw std::runtime_error("no refunds array");
+        for (std::size_t i = 0; i < refunds->size(); ++i)
+            result.keys.push_back(text(refunds->getObject(static_cast<unsigned>(i)), "idempotency_key"));
+    } catch (const std::exception&) {
+        result.failure = unavailable("gateway_bad_answer", "the gateway's list of refunds is not {\"refunds\": [...]}");
+        return result;
+    }
+    result.known = true;
+    return result;
 }
 
 }  // namespace orderhost::payment

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace orderhost::payment {
 
@@ -28,12 +29,15 @@ public:
                         const std::string& idempotencyKey) const override;
     GatewayReply cancelByKey(const std::string& authorizationKey, const std::string& idempotencyKey) const override;
     GatewayReply lookup(const std::string& authorizationId) const override;
+    RefundKeys refundKeys(const std::string& authorizationId) const override;
 
     // A shorter timeout for one call (the step's deadline is nearer than the configured one).
     HttpGateway withTimeout(std::int64_t timeoutMs) const;
 
 private:
-    GatewayReply exchange(const std::string& method, const std::string& path, const std::string& body) const;
+    // One request; `answer`, when given, receives the answer's text as it came.
+    GatewayReply exchange(const std::string& method, const std::string& path, const std::string& body,
+                          std::string* answer = nullptr) const;
 
     Poco::URI base_;
     std::int64_t timeoutMs_;

@@ -27,8 +27,9 @@
 // the next key of the sequence <key>, <key>:again-1, <key>:again-2, ... Every run walks the same
 // sequence from its start, so a key that refunded is replayed, never repeated; a fresh refusal
 // stops the walk (FAIL, as before). A new key is asked only while the gateway has refunded
-// exactly what the order records (lookup): money it does not record (refunded by hand, or under
-// a later key whose answer was lost) could be refunded twice, so the step FAILs for a person.
+// exactly what the order records (lookup). Money it does not record under a later key of the
+// walk (its answer lost) is replayed by walking up to that key; any other (a refund by hand)
+// could be refunded twice, so the step FAILs for a person.
 //
 // An order without a captured card payment (paid by invoice: no /payment; or nothing captured)
 // continues with nothing to refund. Writes /payment/refunded_minor, /payment/status
@@ -124,10 +125,12 @@ private:
         if (amount <= 0) return std::nullopt;
         GatewayReply refunded;
         std::string used = key;
+        int sentUpTo = 0;  // generations asked before (refused, or refunded with the answer lost)
         for (int generation = 0;; ++generation) {
-            used = generation == 0 ? key : key + kAgain + std::to_string(generation);
-            if (generation > 0)
-                if (std::optional<sdk::Outcome> stop = unreconciled(call, id, rma, before)) return stop;
+            used = keyAt(key, generation);
+            if (generation > sentUpTo)
+                if (std::optional<sdk::Outcome> stop = mayAskNewKey(call, id, rma, key, generation, before, sentUpTo))
+                    return stop;
             refunded = forCall(gateway_, timeoutMs_, call).refund(id, amount, used);
             if (refunded.kind != GatewayReply::Kind::refused || !refunded.replayed) break;
             if (generation + 1 == kMaxKeyGenerations)
@@ -149,21 +152,38 @@ private:
         return std::nullopt;
     }
 
-    // A new key may refund again what an earlier key refunded with its answer lost, or what a
-    // person refunded by hand after a refusal: it is asked only while the gateway has refunded
-    // exactly what the order records (`recorded`). Otherwise FAIL for a person: never twice.
-    std::optional<sdk::Outcome> unreconciled(const sdk::StepCall& call, const std::string& id, const std::string& rma,
-                                             std::int64_t recorded) const {
-        const GatewayReply now = forCall(gateway_, timeoutMs_, call).lookup(id);
+    static std::string keyAt(const std::string& key, int generation) {
+        return generation == 0 ? key : key + kAgain + std::to_string(generation);
+    }
+
+    // Generation `generation` of `key` may be new to the gateway, and a new key refunds: asked
+    // only while the gateway has refunded exactly what the order records (`recorded`). Money it
+    // does not record is either this walk's (a later key refunded, its answer lost: every key
+    // before it was refused, so the walk replays up to it — `sentUpTo`) or someone else's (a
+    // refund by hand): then FAIL for a person, never a second refund.
+    std::optional<sdk::Outcome> mayAskNewKey(const sdk::StepCall& call, const std::string& id, const std::string& rma,
+                                             const std::string& key, int generation, std::int64_t recorded,
+                                             int& sentUpTo) const {
+        const HttpGateway gateway = forCall(gateway_, timeoutMs_, call);
+        const GatewayReply now = gateway.lookup(id);
         if (now.kind == GatewayReply::Kind::unavailable) return retryLater(now, "lookup");
         if (now.kind != GatewayReply::Kind::done) return refusedByGateway(now, "lookup");
         if (now.refundedMinor == recorded) return std::nullopt;
+        const RefundKeys made = gateway.refundKeys(id);
+        if (!made.known && made.failure.kind == GatewayReply::Kind::unavailable)
+            return retryLater(made.failure, "list of refunds");
+        if (!made.known) return refusedByGateway(made.failure, "list of refunds");
+        for (int later = kMaxKeyGenerations - 1; later >= generation; --later) {
+            if (std::find(made.keys.begin(), made.keys.end(), keyAt(key, later)) == made.keys.end()) continue;
+            sentUpTo = later;
+            return std::nullopt;
+        }
         return sdk::Outcome::fail(
             "refund_unreconciled",
             "the gateway refused the refund of RMA " + rma + " before, and has refunded " +
                 std::to_string(now.refundedMinor) + " minor units of authorization " + id +
                 " where the order records " + std::to_string(recorded) +
-                " (a refund made by hand, or one whose answer was lost): asking again could refund twice; "
+                ", none of it under this refund's keys (a refund made by hand?): asking again could refund twice; "
                 "reconcile at the gateway, then skip this step");
     }
 

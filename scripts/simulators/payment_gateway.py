@@ -8,6 +8,7 @@ only (Debian's python3), because CI installs nothing from PyPI.
 
   POST /v1/authorizations              {amount_minor, currency, card_token, idempotency_key, metadata?}
   GET  /v1/authorizations/{id}
+  GET  /v1/authorizations/{id}/refunds {refunds: [{amount_minor, idempotency_key, at_ms}]}: the refunds made
   POST /v1/authorizations/{id}/capture {amount_minor?, idempotency_key}
   POST /v1/authorizations/{id}/void    {idempotency_key}
   POST /v1/authorizations/{id}/confirm {result: "succeeded"|"failed"}  (the customer's 3-D Secure answer)
@@ -347,6 +348,12 @@ class Handler(BaseHTTPRequestHandler):
             match = re.fullmatch(r"/v1/authorizations/([A-Za-z0-9_]+)", path)
             if match:
                 return self.answer(200, g.authorization(match.group(1)))
+            match = re.fullmatch(r"/v1/authorizations/([A-Za-z0-9_]+)/refunds", path)
+            if match:  # the refunds made, with their keys (a real gateway: the charge's refunds and metadata)
+                auth = g.authorization(match.group(1))
+                rows = g.db.execute("SELECT amount_minor, idempotency_key, at_ms FROM ledger WHERE operation = 'refund'"
+                                    " AND authorization_id = ? ORDER BY seq", (auth["id"],)).fetchall()
+                return self.answer(200, {"refunds": [dict(row) for row in rows]})
             match = re.fullmatch(r"/v1/idempotency/(.+)", path)
             if match:
                 row = g.db.execute("SELECT * FROM idempotency WHERE key = ?", (match.group(1),)).fetchone()
