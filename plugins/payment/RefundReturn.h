@@ -171,8 +171,8 @@ private:
         if (now.refundedMinor == recorded) return std::nullopt;
         const RefundKeys made = gateway.refundKeys(id);
         if (!made.known && made.failure.kind == GatewayReply::Kind::unavailable)
-            return retryLater(made.failure, "list of refunds");
-        if (!made.known) return refusedByGateway(made.failure, "list of refunds");
+            return retryLater(made.failure, "refund_list");
+        if (!made.known) return refusedByGateway(made.failure, "refund_list");
         for (int later = kMaxKeyGenerations - 1; later >= generation; --later) {
             if (std::find(made.keys.begin(), made.keys.end(), keyAt(key, later)) == made.keys.end()) continue;
             sentUpTo = later;

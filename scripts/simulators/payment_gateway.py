@@ -28,7 +28,7 @@ Faults: fail_status answers 500/503 BEFORE any effect; lose_response records the
 then closes the connection without an answer; drop_count does the same to the next money
 requests whether new or replayed (the network is down after the gateway acted); skip_count
 lets that many money requests through untouched before fail_count and drop_count apply;
-lookup_fail_count answers that many GET /v1/authorizations/{id} with 503;
+lookup_fail_count answers that many GET /v1/authorizations/{id} (and .../refunds) with 503;
 refuse_refund_count refuses that many new refunds with 402 refund_refused (the issuer said no:
 stored under the key like any refusal, so only a new key can ask again); latency_ms sleeps after the effect and before
 the answer (so a host killed during the sleep finds the effect done when it retries).

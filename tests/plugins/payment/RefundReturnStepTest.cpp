@@ -155,6 +155,11 @@ TEST_P(RefundReturnStepTest, ARefusedRefundIsAskedAgainUnderANewKeyButNeverTwice
     EXPECT_EQ(refused.code, "gateway_refused_refund");
     EXPECT_EQ(simulator_.count("refund"), 0);
 
+    // Before a new key the gateway is asked what it refunded: without an answer, RETRY.
+    simulator_.setFaults(R"({"lookup_fail_count": 1})");
+    const auto unknown = call(*refund_, doc, orderId(7));
+    EXPECT_EQ(unknown.kind, OH_OUTCOME_RETRY) << unknown.code << ": " << unknown.message;
+    EXPECT_EQ(simulator_.count("refund"), 0);
     // An administrator's retry once the issuer would say yes: paid under the second key.
     const auto paid = call(*refund_, doc, orderId(7));
     ASSERT_EQ(paid.kind, OH_OUTCOME_CONTINUE) << paid.code << ": " << paid.message;
