@@ -52,7 +52,9 @@ public:
 
     // Applies an administrator's answer to an order held for manual action and runs on.
     // The order must be on_hold waiting for "manual_action", its lease held by this host.
-    store::OrderRecord applyManualAction(store::OrderRecord order, ManualAction action, const std::string& note);
+    // `data` (a JSON object, or none) is written at /signals/manual_action for the step to read.
+    store::OrderRecord applyManualAction(store::OrderRecord order, ManualAction action, const std::string& note,
+                                         const std::optional<std::string>& data = std::nullopt);
 
     // The key handed to plugins: the same for every attempt of one step of one order.
     static std::string idempotencyKey(const std::string& orderId, const std::string& stepName);

@@ -59,13 +59,19 @@ store::OrderRecord ChainRunner::signalTimedOut(store::OrderRecord order) {
 }
 
 store::OrderRecord ChainRunner::applyManualAction(store::OrderRecord order, ManualAction action,
-                                                  const std::string& note) {
+                                                  const std::string& note, const std::optional<std::string>& data) {
     const std::shared_ptr<const ReadyChain> held = chainOf(order);
     const ReadyChain& chain = *held;
     if (order.state != states::kOnHold || order.awaitingSignal != chains::kManualActionSignal)
         throw std::logic_error("order " + order.id + " is not held for manual action");
     document::JsonDocument doc = parseStored(order);
     store::OrderRecord updated = order;
+    const std::string at = std::string("/signals/") + chains::kManualActionSignal;
+    if (!data)
+        doc.remove(at);  // an older action's data must not reach this run (NotFound: there was none)
+    else if (doc.set(at, *data) != document::Status::Ok)  // OrderSignals tried it before claiming the order
+        throw std::logic_error("the manual action's data does not fit in order " + order.id + "'s document");
+    updated.document = doc.toJson();
     updated.awaitingSignal.clear();
     updated.wakeAtMs = 0;
     updated.nextAttempt = 1;

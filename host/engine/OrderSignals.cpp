@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 
 namespace orderhost::engine {
 namespace {
@@ -108,6 +109,18 @@ SignalResult OrderSignals::manualAction(store::OrderRecord order, const document
     if (found == std::end(actions))
         return refused(SignalResult::Kind::InvalidPayload,
                        "\"action\" must be one of retry, skip, compensate, fail; got \"" + name.substr(0, 40) + "\"");
+    // "data": what the administrator tells the step (e.g. a refund made by hand), stored at
+    // /signals/manual_action for the step's next run; an action without it clears an older one.
+    std::optional<std::string> data;
+    if (std::string text; payload.getJson("/data", text) == document::Status::Ok) {
+        if (text.empty() || text.front() != '{')
+            return refused(SignalResult::Kind::InvalidPayload, "\"data\" must be a JSON object");
+        auto doc = document::JsonDocument::parse(order.document);
+        if (!doc.ok() ||
+            doc.document->set(std::string("/signals/") + chains::kManualActionSignal, text) != document::Status::Ok)
+            return refused(SignalResult::Kind::InvalidPayload, "\"data\" cannot be added to the order document");
+        data = std::move(text);
+    }
     const std::shared_ptr<const ReadyChain> chain = engine_.chains()->find(order.chain, order.chainVersion);
     if (chain == nullptr)  // dropped by a reload since the caller looked
         return refused(SignalResult::Kind::NoChain, "chain " + order.chain + " v" + std::to_string(order.chainVersion) +
@@ -123,7 +136,7 @@ SignalResult OrderSignals::manualAction(store::OrderRecord order, const document
     order.callsPending += 1;  // as the claim stored it
     SignalResult result;
     result.kind = SignalResult::Kind::Resumed;
-    result.order = runner_.applyManualAction(std::move(order), found->second, note.substr(0, 1000));
+    result.order = runner_.applyManualAction(std::move(order), found->second, note.substr(0, 1000), data);
     return result;
 }
 

@@ -44,12 +44,20 @@ struct AuthorizeRequest {
     std::string idempotencyKey;
 };
 
-// The idempotency keys of the refunds made on an authorization (a Stripe connector: the charge's
-// refunds, each carrying its key in its metadata), or, when !known, why not (`failure`:
-// unavailable → ask again later).
-struct RefundKeys {
+// A refund the gateway made on an authorization: its id, amount and the idempotency key it was
+// asked with (a Stripe connector: the charge's refunds, each carrying its key in its metadata; a
+// refund made by hand in the gateway's dashboard has a key of none of the plugin's refunds).
+struct GatewayRefund {
+    std::string id;
+    std::string idempotencyKey;
+    std::int64_t amountMinor = 0;
+};
+
+// The refunds made on an authorization, or, when !known, why not (`failure`: unavailable → ask
+// again later).
+struct RefundList {
     bool known = false;
-    std::vector<std::string> keys;
+    std::vector<GatewayRefund> refunds;
     GatewayReply failure;
 };
 
@@ -71,7 +79,7 @@ public:
     // The authorization as the gateway sees it now (after a 3-D Secure answer, or to decide
     // how to undo it).
     virtual GatewayReply lookup(const std::string& authorizationId) const = 0;
-    virtual RefundKeys refundKeys(const std::string& authorizationId) const = 0;
+    virtual RefundList refunds(const std::string& authorizationId) const = 0;
 };
 
 }  // namespace orderhost::payment

@@ -171,8 +171,8 @@ GatewayReply HttpGateway::lookup(const std::string& authorizationId) const {
     return exchange("GET", "/v1/authorizations/" + authorizationId, std::string());
 }
 
-RefundKeys HttpGateway::refundKeys(const std::string& authorizationId) const {
-    RefundKeys result;
+RefundList HttpGateway::refunds(const std::string& authorizationId) const {
+    RefundList result;
     std::string answer;
     result.failure = exchange("GET", "/v1/authorizations/" + authorizationId + "/refunds", std::string(), &answer);
     if (result.failure.kind != GatewayReply::Kind::done) return result;
@@ -180,10 +180,15 @@ RefundKeys HttpGateway::refundKeys(const std::string& authorizationId) const {
         const auto object = Poco::JSON::Parser().parse(answer).extract<Poco::JSON::Object::Ptr>();
         const Poco::JSON::Array::Ptr refunds = object->getArray("refunds");
         if (!refunds) throw std::runtime_error("no refunds array");
-        for (std::size_t i = 0; i < refunds->size(); ++i)
-            result.keys.push_back(text(refunds->getObject(static_cast<unsigned>(i)), "idempotency_key"));
+        for (std::size_t i = 0; i < refunds->size(); ++i) {
+            const Poco::JSON::Object::Ptr refund = refunds->getObject(static_cast<unsigned>(i));
+            if (!refund) throw std::runtime_error("a refund is not an object");
+            result.refunds.push_back(
+                {text(refund, "id"), text(refund, "idempotency_key"), number(refund, "amount_minor")});
+        }
     } catch (const std::exception&) {
-        result.failure = unavailable("gateway_bad_answer", "the gateway's list of refunds is not {\"refunds\": [...]}");
+        result.failure =
+            unavailable("gateway_bad_answer", "the gateway's list of refunds is not {\"refunds\": [{...}, ...]}");
         return result;
     }
     result.known = true;

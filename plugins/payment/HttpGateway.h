@@ -29,7 +29,7 @@ public:
                         const std::string& idempotencyKey) const override;
     GatewayReply cancelByKey(const std::string& authorizationKey, const std::string& idempotencyKey) const override;
     GatewayReply lookup(const std::string& authorizationId) const override;
-    RefundKeys refundKeys(const std::string& authorizationId) const override;
+    RefundList refunds(const std::string& authorizationId) const override;
 
     // A shorter timeout for one call (the step's deadline is nearer than the configured one).
     HttpGateway withTimeout(std::int64_t timeoutMs) const;

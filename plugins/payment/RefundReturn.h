@@ -29,7 +29,9 @@
 // stops the walk (FAIL, as before). A new key is asked only while the gateway has refunded
 // exactly what the order records (lookup). Money it does not record under a later key of the
 // walk (its answer lost) is replayed by walking up to that key; any other (a refund by hand)
-// could be refunded twice, so the step FAILs for a person.
+// could be refunded twice, so the step FAILs for a person. A refund made by hand is recorded
+// when an administrator names it (manual_action data refunded_by_hand) and the gateway confirms
+// it (HandRefund.h).
 //
 // An order without a captured card payment (paid by invoice: no /payment; or nothing captured)
 // continues with nothing to refund. Writes /payment/refunded_minor, /payment/status
@@ -43,6 +45,7 @@
 // a return is not undone around an unpaid credit note.
 #pragma once
 
+#include "HandRefund.h"
 #include "PaymentRecords.h"
 #include "PaymentSettings.h"
 
@@ -67,6 +70,8 @@ constexpr char kRefundReturnSchema[] = R"({
 class RefundReturnStep : public sdk::Step {
     // The suffix of a refund's later keys, and how many keys one refund may use.
     static constexpr char kAgain[] = ":again-";
+    // The suffix of the payment_records key of a refund made by hand (HandRefund.h).
+    static constexpr char kByHand[] = ":by-hand";
     static constexpr int kMaxKeyGenerations = 16;
 
 public:
@@ -123,6 +128,15 @@ private:
         const std::int64_t before = order.optionalInteger("/payment/refunded_minor").value_or(0);
         const std::int64_t amount = std::min(wanted, captured - before);
         if (amount <= 0) return std::nullopt;
+        const std::string currency = order.optionalString("/payment/currency").value_or("");
+        if (const std::optional<std::string> claimed = handRefundClaim(order, rma)) {
+            GatewayRefund byHand;
+            if (std::optional<sdk::Outcome> stop =
+                    confirmHandRefund(forCall(gateway_, timeoutMs_, call), call, id, rma, *claimed, amount, byHand))
+                return stop;
+            recordRefund(call, {"refund", key + kByHand, amount, currency, id, "refunded", ""}, rma, byHand.id, true);
+            return std::nullopt;
+        }
         GatewayReply refunded;
         std::string used = key;
         int sentUpTo = 0;  // generations asked before (refused, or refunded with the answer lost)
@@ -137,19 +151,30 @@ private:
                 return sdk::Outcome::fail("gateway_refused_refund",
                                           "the gateway refused the refund of RMA " + rma + " " +
                                               std::to_string(kMaxKeyGenerations) +
-                                              " times; refund it by hand at the gateway and skip this step");
+                                              " times; refund it by hand at the gateway and tell the step so "
+                                              "(manual_action data refunded_by_hand)");
         }
         if (refunded.kind == GatewayReply::Kind::unavailable) return retryLater(refunded, "refund");
         if (refunded.kind != GatewayReply::Kind::done) return refusedByGateway(refunded, "refund");
-        const std::string currency = order.optionalString("/payment/currency").value_or("");
-        savePaymentRecord(call, {"refund", used, amount, currency, id, "refunded", ""});
-        moveReceivable(call, amount);
-        order.set("/payment/refunded_minor", before + amount);
-        order.set("/payment/status", before + amount == captured ? "refunded" : "partially_refunded");
-        order.setJson(
-            "/payment/refunds/-",
-            sdk::JsonObject().add("rma_number", rma).add("amount_minor", amount).add("refund_id", refunded.id).str());
+        recordRefund(call, {"refund", used, amount, currency, id, "refunded", ""}, rma, refunded.id, false);
         return std::nullopt;
+    }
+
+    // Records a refund made: its payment_records row (in the step's transaction), the invoice's
+    // receivable, /payment/refunded_minor and status, and its /payment/refunds entry.
+    static void recordRefund(const sdk::StepCall& call, const PaymentRecord& record, const std::string& rma,
+                             const std::string& refundId, bool byHand) {
+        const sdk::OrderDocument order = call.order();
+        const std::int64_t captured = order.integer("/payment/captured_minor");
+        const std::int64_t before = order.optionalInteger("/payment/refunded_minor").value_or(0);
+        savePaymentRecord(call, record);
+        moveReceivable(call, record.amountMinor);
+        order.set("/payment/refunded_minor", before + record.amountMinor);
+        order.set("/payment/status", before + record.amountMinor == captured ? "refunded" : "partially_refunded");
+        sdk::JsonObject entry;
+        entry.add("rma_number", rma).add("amount_minor", record.amountMinor).add("refund_id", refundId);
+        if (byHand) entry.add("by_hand", true);
+        order.setJson("/payment/refunds/-", entry.str());
     }
 
     static std::string keyAt(const std::string& key, int generation) {
@@ -169,12 +194,15 @@ private:
         if (now.kind == GatewayReply::Kind::unavailable) return retryLater(now, "lookup");
         if (now.kind != GatewayReply::Kind::done) return refusedByGateway(now, "lookup");
         if (now.refundedMinor == recorded) return std::nullopt;
-        const RefundKeys made = gateway.refundKeys(id);
+        const RefundList made = gateway.refunds(id);
         if (!made.known && made.failure.kind == GatewayReply::Kind::unavailable)
             return retryLater(made.failure, "refund_list");
         if (!made.known) return refusedByGateway(made.failure, "refund_list");
         for (int later = kMaxKeyGenerations - 1; later >= generation; --later) {
-            if (std::find(made.keys.begin(), made.keys.end(), keyAt(key, later)) == made.keys.end()) continue;
+            const std::string asked = keyAt(key, later);
+            if (std::none_of(made.refunds.begin(), made.refunds.end(),
+                             [&](const GatewayRefund& refund) { return refund.idempotencyKey == asked; }))
+                continue;
             sentUpTo = later;
             return std::nullopt;
         }
@@ -184,10 +212,11 @@ private:
                 std::to_string(now.refundedMinor) + " minor units of authorization " + id +
                 " where the order records " + std::to_string(recorded) +
                 ", none of it under this refund's keys (a refund made by hand?): asking again could refund twice; "
-                "reconcile at the gateway, then skip this step");
+                "if it is this return's, name it (manual_action retry with data refunded_by_hand: rma_number, "
+                "refund_id)");
     }
 
-    // Whether the refund under `key` or one of its later generations is in payment_records.
+    // Whether the refund under `key`, one of its later generations or by hand is in payment_records.
     static bool refundRecorded(const sdk::StepCall& call, const std::string& key) {
         const std::vector<sdk::Row> made = sdk::Database(call).query(
             "SELECT idempotency_key FROM payment_records WHERE order_id = ? AND operation = ?",
@@ -195,7 +224,7 @@ private:
         const std::string later = key + kAgain;
         return std::any_of(made.begin(), made.end(), [&](const sdk::Row& row) {
             const std::string recorded = row.string("idempotency_key");
-            if (recorded == key) return true;
+            if (recorded == key || recorded == key + kByHand) return true;
             // <key>:again-<digits> only: an RMA number ending in ":again-" must not match another's.
             return recorded.size() > later.size() && recorded.compare(0, later.size(), later) == 0 &&
                    recorded.find_first_not_of("0123456789", later.size()) == std::string::npos;

@@ -8,7 +8,7 @@ only (Debian's python3), because CI installs nothing from PyPI.
 
   POST /v1/authorizations              {amount_minor, currency, card_token, idempotency_key, metadata?}
   GET  /v1/authorizations/{id}
-  GET  /v1/authorizations/{id}/refunds {refunds: [{amount_minor, idempotency_key, at_ms}]}: the refunds made
+  GET  /v1/authorizations/{id}/refunds {refunds: [{id, amount_minor, idempotency_key, at_ms}]}: the refunds made
   POST /v1/authorizations/{id}/capture {amount_minor?, idempotency_key}
   POST /v1/authorizations/{id}/void    {idempotency_key}
   POST /v1/authorizations/{id}/confirm {result: "succeeded"|"failed"}  (the customer's 3-D Secure answer)
@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS authorizations (
 CREATE TABLE IF NOT EXISTS ledger (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, operation TEXT NOT NULL, authorization_id TEXT,
   amount_minor INTEGER NOT NULL, currency TEXT NOT NULL, status TEXT NOT NULL,
-  decline_code TEXT, idempotency_key TEXT NOT NULL, at_ms INTEGER NOT NULL);
+  decline_code TEXT, idempotency_key TEXT NOT NULL, at_ms INTEGER NOT NULL, reference TEXT);
 CREATE TABLE IF NOT EXISTS cancelled_keys (
   authorization_key TEXT PRIMARY KEY, at_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS idempotency (
@@ -76,6 +76,8 @@ class Gateway:
         self.db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.db.executescript(SCHEMA)
+        if "reference" not in [c["name"] for c in self.db.execute("PRAGMA table_info(ledger)")]:
+            self.db.execute("ALTER TABLE ledger ADD COLUMN reference TEXT")  # a ledger file of an older version
         self.lock = threading.Lock()
         self.faults = {"latency_ms": 0, "fail_status": 0, "fail_count": 0, "lose_response_count": 0, "drop_count": 0,
                        "skip_count": 0, "lookup_fail_count": 0, "refuse_refund_count": 0}
@@ -120,10 +122,11 @@ class Gateway:
             self.db.execute("COMMIT")
             return status, answer, False
 
-    def record(self, operation, auth_id, amount, currency, status, key, decline_code=None):
+    def record(self, operation, auth_id, amount, currency, status, key, decline_code=None, reference=None):
         self.db.execute("INSERT INTO ledger (operation, authorization_id, amount_minor, currency, status,"
-                        " decline_code, idempotency_key, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (operation, auth_id, amount, currency, status, decline_code, key, int(time.time() * 1000)))
+                        " decline_code, idempotency_key, at_ms, reference) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (operation, auth_id, amount, currency, status, decline_code, key, int(time.time() * 1000),
+                         reference))
 
     def authorization(self, auth_id):
         row = self.db.execute("SELECT * FROM authorizations WHERE id = ?", (auth_id,)).fetchone()
@@ -209,7 +212,8 @@ class Gateway:
         self.db.execute("UPDATE authorizations SET refunded_minor = refunded_minor + ?, status = ? WHERE id = ?",
                         (amount, status, auth["id"]))
         refund_id = "re_" + uuid.uuid4().hex[:20]
-        self.record("refund", auth["id"], amount, auth["currency"], "succeeded", body["idempotency_key"])
+        self.record("refund", auth["id"], amount, auth["currency"], "succeeded", body["idempotency_key"],
+                    reference=refund_id)
         return 201, {"id": refund_id, "authorization_id": auth["id"], "amount_minor": amount,
                      "currency": auth["currency"], "status": "succeeded"}
 
@@ -351,7 +355,8 @@ class Handler(BaseHTTPRequestHandler):
             match = re.fullmatch(r"/v1/authorizations/([A-Za-z0-9_]+)/refunds", path)
             if match:  # the refunds made, with their keys (a real gateway: the charge's refunds and metadata)
                 auth = g.authorization(match.group(1))
-                rows = g.db.execute("SELECT amount_minor, idempotency_key, at_ms FROM ledger WHERE operation = 'refund'"
+                rows = g.db.execute("SELECT reference AS id, amount_minor, idempotency_key, at_ms FROM ledger"
+                                    " WHERE operation = 'refund'"
                                     " AND authorization_id = ? ORDER BY seq", (auth["id"],)).fetchall()
                 return self.answer(200, {"refunds": [dict(row) for row in rows]})
             match = re.fullmatch(r"/v1/idempotency/(.+)", path)

@@ -105,6 +105,33 @@ TEST_P(FailurePolicyTest, HoldPolicyWaitsForAManualActionThatCanSkipTheStep) {
                                            "next:continue"}));
 }
 
+// "data" of a manual action is what the administrator tells the step (a refund made by hand):
+// stored at /signals/manual_action for the step's next run; an action without it clears it.
+TEST_P(FailurePolicyTest, AManualActionsDataIsStoredForTheStepAndClearedByTheNextAction) {
+    const auto held = runChain({withPolicy(step("broken", R"({"outcome":"fail"})"), FailurePolicy::Hold)});
+    ASSERT_EQ(held.state, states::kOnHold);
+    const auto stored = [&] {
+        std::string json;
+        document::JsonDocument::parse(store_->findById(held.id)->document)
+            .document->getJson("/signals/manual_action", json);
+        return json;
+    };
+    OrderSignals signals(*engine_);
+    const SignalResult notAnObject =
+        signals.deliver(held.id, "manual_action", R"({"action":"retry","data":["refunded_by_hand"]})");
+    EXPECT_EQ(notAnObject.kind, SignalResult::Kind::InvalidPayload);
+    EXPECT_EQ(notAnObject.message, R"("data" must be a JSON object)");
+    EXPECT_EQ(store_->findById(held.id)->awaitingSignal, "manual_action") << "still held, nothing claimed";
+
+    const SignalResult told = signals.deliver(held.id, "manual_action",
+                                              R"({"action":"retry","data":{"refunded_by_hand":{"refund_id":"re_1"}}})");
+    ASSERT_EQ(told.kind, SignalResult::Kind::Resumed) << told.message;
+    EXPECT_EQ(told.order.state, states::kOnHold);  // the step failed again
+    EXPECT_EQ(stored(), R"({"refunded_by_hand":{"refund_id":"re_1"}})");
+    ASSERT_EQ(manualAction(held.id, "retry").kind, SignalResult::Kind::Resumed);
+    EXPECT_EQ(stored(), "") << "an older action's data must not reach a later run";
+}
+
 TEST_P(FailurePolicyTest, AManualCompensateUndoesWhatWasDone) {
     const auto held =
         runChain({undoable("reserve"), withPolicy(step("broken", R"({"outcome":"fail"})"), FailurePolicy::Hold)});

@@ -35,6 +35,14 @@ protected:
         doc.set("/billing/return_credits/-",
                 R"({"rma_number": ")" + rma + R"(", "total_minor": )" + std::to_string(credited) + "}");
     }
+    // The order `doc` paid, then returning under `rma`, and the gateway refusing its refund once.
+    void refusedOnce(document::JsonDocument& doc, const std::string& id, const std::string& rma,
+                     std::int64_t credited) {
+        ASSERT_EQ(call(*pay_, doc, id).kind, OH_OUTCOME_CONTINUE);
+        startReturn(doc, rma, credited);
+        simulator_.setFaults(R"({"refuse_refund_count": 1})");
+        ASSERT_EQ(call(*refund_, doc, id).code, "gateway_refused_refund");
+    }
     std::int64_t receivables() { return number("SELECT open_minor FROM billing_accounts WHERE customer_id = 'C-5'"); }
 
     GatewaySimulator simulator_;
@@ -179,10 +187,7 @@ TEST_P(RefundReturnStepTest, ARefusedRefundIsAskedAgainUnderANewKeyButNeverTwice
 // under a later key whose answer was lost, the walk replays up to that key: refunded once.
 TEST_P(RefundReturnStepTest, AfterARefusalMoneyTheOrderDoesNotRecordIsNeverRefundedTwice) {
     auto doc = parse(kOrder);
-    ASSERT_EQ(call(*pay_, doc, orderId(9)).kind, OH_OUTCOME_CONTINUE);
-    startReturn(doc, "RMA-1", 3569);
-    simulator_.setFaults(R"({"refuse_refund_count": 1})");
-    ASSERT_EQ(call(*refund_, doc, orderId(9)).code, "gateway_refused_refund");
+    refusedOnce(doc, orderId(9), "RMA-1", 3569);
     // A person refunds by hand at the gateway and the step is retried (or the next return runs).
     std::string body;
     ASSERT_EQ(simulator_.request("POST", "/v1/refunds",
@@ -199,10 +204,7 @@ TEST_P(RefundReturnStepTest, AfterARefusalMoneyTheOrderDoesNotRecordIsNeverRefun
 
     // The second key refunded and its answer was lost: the next run replays it.
     auto other = parse(kOrder);
-    ASSERT_EQ(call(*pay_, other, orderId(10)).kind, OH_OUTCOME_CONTINUE);
-    startReturn(other, "RMA-2", 1000);
-    simulator_.setFaults(R"({"refuse_refund_count": 1})");
-    ASSERT_EQ(call(*refund_, other, orderId(10)).code, "gateway_refused_refund");
+    refusedOnce(other, orderId(10), "RMA-2", 1000);
     simulator_.setFaults(R"({"lose_response_count": 1})");
     ASSERT_EQ(call(*refund_, other, orderId(10)).kind, OH_OUTCOME_RETRY);
     const auto replayed = call(*refund_, other, orderId(10));
@@ -210,6 +212,65 @@ TEST_P(RefundReturnStepTest, AfterARefusalMoneyTheOrderDoesNotRecordIsNeverRefun
     EXPECT_EQ(at(other, "/payment/refunds/0/amount_minor"), "1000");
     EXPECT_EQ(simulator_.count("refund"), 2) << "one by hand on the first order, one here";
     EXPECT_EQ(number("SELECT COUNT(*) FROM payment_records WHERE operation = 'refund'"), 1);
+}
+
+// After a refusal a person refunds by hand at the gateway and names the refund in a manual action
+// (data refunded_by_hand, which the host stores at /signals/manual_action): the step records it
+// only as the gateway lists it — on the authorization, for the amount owed, not made by the step
+// itself, not recorded for another return — and never asks for the money again.
+TEST_P(RefundReturnStepTest, ARefundMadeByHandIsRecordedOnlyAsTheGatewayListsIt) {
+    auto doc = parse(kOrder);
+    refusedOnce(doc, orderId(11), "RMA-1", 3569);
+    const std::string authorization = parse(at(doc, "/payment")).root()->getValue<std::string>("authorization_id");
+    const auto byHand = [&](std::int64_t amount, const std::string& key) {
+        std::string body;
+        EXPECT_EQ(simulator_.request("POST", "/v1/refunds",
+                                     R"({"authorization_id": ")" + authorization + R"(", "amount_minor": )" +
+                                         std::to_string(amount) + R"(, "idempotency_key": ")" + key + R"("})",
+                                     body),
+                  201)
+            << body;
+        return parse(body).root()->getValue<std::string>("id");
+    };
+    const auto claim = [&](const std::string& rma, const std::string& refundId) {
+        doc.set("/signals/manual_action",
+                R"({"refunded_by_hand": {"rma_number": ")" + rma + R"(", "refund_id": ")" + refundId + R"("}})");
+        return call(*refund_, doc, orderId(11));
+    };
+    const std::string tooLittle = byHand(1000, "dashboard-1");
+    const std::string owed = byHand(3569, "dashboard-2");
+    for (const auto& [refundId, why] : {std::pair<std::string, std::string>{"re_nope", "has no refund with that id"},
+                                        {tooLittle, "refunded 1000 minor units where the return is owed 3569"}}) {
+        const auto refused = claim("RMA-1", refundId);
+        EXPECT_EQ(refused.code, "refund_by_hand_unconfirmed") << refused.message;
+        EXPECT_NE(refused.message.find(why), std::string::npos) << refused.message;
+    }
+    EXPECT_EQ(number("SELECT COUNT(*) FROM payment_records WHERE operation = 'refund'"), 0);
+
+    const auto recorded = claim("RMA-1", owed);
+    ASSERT_EQ(recorded.kind, OH_OUTCOME_CONTINUE) << recorded.code << ": " << recorded.message;
+    EXPECT_EQ(at(doc, "/payment/refunds/0"),
+              R"({"rma_number":"RMA-1","amount_minor":3569,"refund_id":")" + owed + R"(","by_hand":true})");
+    EXPECT_EQ(at(doc, "/payment/refunded_minor"), "3569");
+    ASSERT_EQ(call(*refund_, doc, orderId(11)).kind, OH_OUTCOME_CONTINUE) << "a re-run finds it recorded";
+    EXPECT_EQ(number("SELECT COUNT(*) FROM payment_records WHERE operation = 'refund'"), 1);
+    EXPECT_EQ(simulator_.count("refund"), 2) << "the two refunds by hand; the step asked for none";
+
+    // The same refund named for the next return, and a refund the step made itself, are refused.
+    startReturn(doc, "RMA-2", 3569);
+    EXPECT_NE(claim("RMA-2", owed).message.find("records it already, for RMA RMA-1"), std::string::npos);
+    auto other = parse(kOrder);
+    ASSERT_EQ(call(*pay_, other, orderId(12)).kind, OH_OUTCOME_CONTINUE);
+    startReturn(other, "RMA-1", 500);
+    ASSERT_EQ(call(*refund_, other, orderId(12)).kind, OH_OUTCOME_CONTINUE);
+    const std::string own = parse(at(other, "/payment/refunds/0")).root()->getValue<std::string>("refund_id");
+    startReturn(other, "RMA-2", 500);
+    other.set("/signals/manual_action",
+              R"({"refunded_by_hand": {"rma_number": "RMA-2", "refund_id": ")" + own + R"("}})");
+    const auto ownClaim = call(*refund_, other, orderId(12));
+    EXPECT_EQ(ownClaim.code, "refund_by_hand_unconfirmed");
+    EXPECT_NE(ownClaim.message.find("was made by this step"), std::string::npos) << ownClaim.message;
+    EXPECT_EQ(simulator_.count("refund"), 3);
 }
 
 // Without credit notes the amount is quantity x unit_price of the returned lines; the order schema
