@@ -51,6 +51,8 @@ struct GatewayRefund {
     std::string id;
     std::string idempotencyKey;
     std::int64_t amountMinor = 0;
+    std::string currency;
+    std::string status;  // succeeded; a real gateway also lists pending, failed and canceled ones
 };
 
 // The refunds made on an authorization, or, when !known, why not (`failure`: unavailable → ask

@@ -183,8 +183,9 @@ RefundList HttpGateway::refunds(const std::string& authorizationId) const {
         for (std::size_t i = 0; i < refunds->size(); ++i) {
             const Poco::JSON::Object::Ptr refund = refunds->getObject(static_cast<unsigned>(i));
             if (!refund) throw std::runtime_error("a refund is not an object");
-            result.refunds.push_back(
-                {text(refund, "id"), text(refund, "idempotency_key"), number(refund, "amount_minor")});
+            result.refunds.push_back({text(refund, "id"), text(refund, "idempotency_key"),
+                                      number(refund, "amount_minor"), text(refund, "currency"),
+                                      text(refund, "status")});
         }
     } catch (const std::exception&) {
         result.failure =

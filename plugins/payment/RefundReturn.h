@@ -26,8 +26,8 @@
 // gateway answers a *replayed* refusal (header Idempotent-Replayed), the step asks again under
 // the next key of the sequence <key>, <key>:again-1, <key>:again-2, ... Every run walks the same
 // sequence from its start, so a key that refunded is replayed, never repeated; a fresh refusal
-// stops the walk (FAIL, as before). A new key is asked only while the gateway has refunded
-// exactly what the order records (lookup). Money it does not record under a later key of the
+// stops the walk (FAIL, as before). A key, the first too, is asked only while the gateway has
+// refunded exactly what the order records (lookup). Money it does not record under a later key of the
 // walk (its answer lost) is replayed by walking up to that key; any other (a refund by hand)
 // could be refunded twice, so the step FAILs for a person. A refund made by hand is recorded
 // when an administrator names it (manual_action data refunded_by_hand) and the gateway confirms
@@ -68,8 +68,7 @@ constexpr char kRefundReturnSchema[] = R"({
 })";
 
 class RefundReturnStep : public sdk::Step {
-    // The suffix of a refund's later keys, and how many keys one refund may use.
-    static constexpr char kAgain[] = ":again-";
+    // How many keys one refund may use (<key>, then <key>:again-1 ... kRefundKeyAgain).
     // The suffix of the payment_records key of a refund made by hand (HandRefund.h).
     static constexpr char kByHand[] = ":by-hand";
     static constexpr int kMaxKeyGenerations = 16;
@@ -109,18 +108,37 @@ private:
         if (!amount)
             return sdk::Outcome::fail("refund_amount_out_of_range",
                                       "the returned lines of RMA " + rma + " add up to more than 2^63-1 minor units");
-        // Credit notes of earlier returns whose refund was never made (outstanding) first, then this return's.
-        for (const std::string& owed : outstandingRmas(order, rma))
-            if (std::optional<sdk::Outcome> stop = refundOnce(call, *id, owed, creditedTo(order, owed).value_or(0)))
-                return *stop;
-        if (std::optional<sdk::Outcome> stop = refundOnce(call, *id, rma, *amount)) return *stop;
+        // Refunds made by hand that the last manual action named (HandRefund.h): checked before
+        // any gateway call, so a typo cannot let the step ask for money paid back already.
+        const HandRefundClaims claims = handRefundClaims(order);
+        if (!claims.error.empty())
+            return sdk::Outcome::fail("refund_by_hand_unconfirmed", claims.error + "; nothing was recorded");
+        // Credit notes of earlier returns whose refund was never made (outstanding), then this return's.
+        std::vector<std::string> owed = outstandingRmas(order, rma);
+        owed.push_back(rma);
+        for (const auto& [claimed, refundId] : claims.byRma)
+            if (std::find(owed.begin(), owed.end(), claimed) == owed.end() && !refundedFor(order, claimed))
+                return sdk::Outcome::fail("refund_by_hand_unconfirmed",
+                                          "the manual action names RMA " + claimed + " (" + refundId +
+                                              "), for which this order owes no refund; nothing was recorded");
+        // Named ones first: recorded, they count as what the order records when the others'
+        // refunds compare it with the gateway's total.
+        std::stable_partition(owed.begin(), owed.end(),
+                              [&](const std::string& each) { return claims.byRma.count(each) > 0; });
+        for (const std::string& each : owed) {
+            const auto claim = claims.byRma.find(each);
+            const std::optional<std::string> refundId =
+                claim == claims.byRma.end() ? std::nullopt : std::optional<std::string>(claim->second);
+            const std::int64_t wanted = each == rma ? *amount : creditedTo(order, each).value_or(0);
+            if (std::optional<sdk::Outcome> stop = refundOnce(call, *id, each, wanted, refundId)) return *stop;
+        }
         return sdk::Outcome::proceed();
     }
 
     // Refunds `amount` (at most what is captured and not refunded yet) for `rma` under its own
     // key, unless that refund is recorded already; an outcome when the step must stop there.
     std::optional<sdk::Outcome> refundOnce(const sdk::StepCall& call, const std::string& id, const std::string& rma,
-                                           std::int64_t wanted) const {
+                                           std::int64_t wanted, const std::optional<std::string>& byHandId) const {
         const sdk::OrderDocument order = call.order();
         const std::string key = keyOf(call, ("refund:" + rma).c_str());
         if (refundRecorded(call, key)) return std::nullopt;  // refunded by an earlier run whose document was kept
@@ -129,10 +147,10 @@ private:
         const std::int64_t amount = std::min(wanted, captured - before);
         if (amount <= 0) return std::nullopt;
         const std::string currency = order.optionalString("/payment/currency").value_or("");
-        if (const std::optional<std::string> claimed = handRefundClaim(order, rma)) {
+        if (byHandId) {
             GatewayRefund byHand;
-            if (std::optional<sdk::Outcome> stop =
-                    confirmHandRefund(forCall(gateway_, timeoutMs_, call), call, id, rma, *claimed, amount, byHand))
+            if (std::optional<sdk::Outcome> stop = confirmHandRefund(forCall(gateway_, timeoutMs_, call), call, id, rma,
+                                                                     *byHandId, amount, key, byHand))
                 return stop;
             recordRefund(call, {"refund", key + kByHand, amount, currency, id, "refunded", ""}, rma, byHand.id, true);
             return std::nullopt;
@@ -142,7 +160,7 @@ private:
         int sentUpTo = 0;  // generations asked before (refused, or refunded with the answer lost)
         for (int generation = 0;; ++generation) {
             used = keyAt(key, generation);
-            if (generation > sentUpTo)
+            if (generation == 0 || generation > sentUpTo)
                 if (std::optional<sdk::Outcome> stop = mayAskNewKey(call, id, rma, key, generation, before, sentUpTo))
                     return stop;
             refunded = forCall(gateway_, timeoutMs_, call).refund(id, amount, used);
@@ -178,11 +196,12 @@ private:
     }
 
     static std::string keyAt(const std::string& key, int generation) {
-        return generation == 0 ? key : key + kAgain + std::to_string(generation);
+        return generation == 0 ? key : key + kRefundKeyAgain + std::to_string(generation);
     }
 
     // Generation `generation` of `key` may be new to the gateway, and a new key refunds: asked
-    // only while the gateway has refunded exactly what the order records (`recorded`). Money it
+    // (the first one too) only while the gateway has refunded exactly what the order records
+    // (`recorded`); one lookup more per refund. Money it
     // does not record is either this walk's (a later key refunded, its answer lost: every key
     // before it was refused, so the walk replays up to it — `sentUpTo`) or someone else's (a
     // refund by hand): then FAIL for a person, never a second refund.
@@ -208,12 +227,11 @@ private:
         }
         return sdk::Outcome::fail(
             "refund_unreconciled",
-            "the gateway refused the refund of RMA " + rma + " before, and has refunded " +
-                std::to_string(now.refundedMinor) + " minor units of authorization " + id +
-                " where the order records " + std::to_string(recorded) +
-                ", none of it under this refund's keys (a refund made by hand?): asking again could refund twice; "
-                "if it is this return's, name it (manual_action retry with data refunded_by_hand: rma_number, "
-                "refund_id)");
+            "before refunding RMA " + rma + ": the gateway has refunded " + std::to_string(now.refundedMinor) +
+                " minor units of authorization " + id + " where the order records " + std::to_string(recorded) +
+                ", none of the difference under this refund's keys (a refund made by hand?): asking could refund "
+                "twice; if it is this return's, name it (manual_action retry with data refunded_by_hand: "
+                "rma_number, refund_id)");
     }
 
     // Whether the refund under `key`, one of its later generations or by hand is in payment_records.
@@ -221,13 +239,9 @@ private:
         const std::vector<sdk::Row> made = sdk::Database(call).query(
             "SELECT idempotency_key FROM payment_records WHERE order_id = ? AND operation = ?",
             {call.orderId(), "refund"});
-        const std::string later = key + kAgain;
         return std::any_of(made.begin(), made.end(), [&](const sdk::Row& row) {
             const std::string recorded = row.string("idempotency_key");
-            if (recorded == key || recorded == key + kByHand) return true;
-            // <key>:again-<digits> only: an RMA number ending in ":again-" must not match another's.
-            return recorded.size() > later.size() && recorded.compare(0, later.size(), later) == 0 &&
-                   recorded.find_first_not_of("0123456789", later.size()) == std::string::npos;
+            return isKeyOfRefund(key, recorded) || recorded == key + kByHand;
         });
     }
 

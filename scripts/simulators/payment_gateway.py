@@ -8,7 +8,7 @@ only (Debian's python3), because CI installs nothing from PyPI.
 
   POST /v1/authorizations              {amount_minor, currency, card_token, idempotency_key, metadata?}
   GET  /v1/authorizations/{id}
-  GET  /v1/authorizations/{id}/refunds {refunds: [{id, amount_minor, idempotency_key, at_ms}]}: the refunds made
+  GET  /v1/authorizations/{id}/refunds {refunds: [{id, amount_minor, currency, status, idempotency_key, at_ms}]}
   POST /v1/authorizations/{id}/capture {amount_minor?, idempotency_key}
   POST /v1/authorizations/{id}/void    {idempotency_key}
   POST /v1/authorizations/{id}/confirm {result: "succeeded"|"failed"}  (the customer's 3-D Secure answer)
@@ -355,7 +355,8 @@ class Handler(BaseHTTPRequestHandler):
             match = re.fullmatch(r"/v1/authorizations/([A-Za-z0-9_]+)/refunds", path)
             if match:  # the refunds made, with their keys (a real gateway: the charge's refunds and metadata)
                 auth = g.authorization(match.group(1))
-                rows = g.db.execute("SELECT reference AS id, amount_minor, idempotency_key, at_ms FROM ledger"
+                rows = g.db.execute("SELECT reference AS id, amount_minor, currency, status, idempotency_key, at_ms"
+                                    " FROM ledger"
                                     " WHERE operation = 'refund'"
                                     " AND authorization_id = ? ORDER BY seq", (auth["id"],)).fetchall()
                 return self.answer(200, {"refunds": [dict(row) for row in rows]})

@@ -43,6 +43,18 @@ protected:
         simulator_.setFaults(R"({"refuse_refund_count": 1})");
         ASSERT_EQ(call(*refund_, doc, id).code, "gateway_refused_refund");
     }
+    // A refund made by hand in the gateway's dashboard (a key none of the plugin's): its id.
+    std::string refundByHand(const document::JsonDocument& doc, std::int64_t amount, const std::string& key) {
+        const std::string authorization = parse(at(doc, "/payment")).root()->getValue<std::string>("authorization_id");
+        std::string body;
+        EXPECT_EQ(simulator_.request("POST", "/v1/refunds",
+                                     R"({"authorization_id": ")" + authorization + R"(", "amount_minor": )" +
+                                         std::to_string(amount) + R"(, "idempotency_key": ")" + key + R"("})",
+                                     body),
+                  201)
+            << body;
+        return parse(body).root()->getValue<std::string>("id");
+    }
     std::int64_t receivables() { return number("SELECT open_minor FROM billing_accounts WHERE customer_id = 'C-5'"); }
 
     GatewaySimulator simulator_;
@@ -221,24 +233,13 @@ TEST_P(RefundReturnStepTest, AfterARefusalMoneyTheOrderDoesNotRecordIsNeverRefun
 TEST_P(RefundReturnStepTest, ARefundMadeByHandIsRecordedOnlyAsTheGatewayListsIt) {
     auto doc = parse(kOrder);
     refusedOnce(doc, orderId(11), "RMA-1", 3569);
-    const std::string authorization = parse(at(doc, "/payment")).root()->getValue<std::string>("authorization_id");
-    const auto byHand = [&](std::int64_t amount, const std::string& key) {
-        std::string body;
-        EXPECT_EQ(simulator_.request("POST", "/v1/refunds",
-                                     R"({"authorization_id": ")" + authorization + R"(", "amount_minor": )" +
-                                         std::to_string(amount) + R"(, "idempotency_key": ")" + key + R"("})",
-                                     body),
-                  201)
-            << body;
-        return parse(body).root()->getValue<std::string>("id");
-    };
     const auto claim = [&](const std::string& rma, const std::string& refundId) {
         doc.set("/signals/manual_action",
                 R"({"refunded_by_hand": {"rma_number": ")" + rma + R"(", "refund_id": ")" + refundId + R"("}})");
         return call(*refund_, doc, orderId(11));
     };
-    const std::string tooLittle = byHand(1000, "dashboard-1");
-    const std::string owed = byHand(3569, "dashboard-2");
+    const std::string tooLittle = refundByHand(doc, 1000, "dashboard-1");
+    const std::string owed = refundByHand(doc, 3569, "dashboard-2");
     for (const auto& [refundId, why] : {std::pair<std::string, std::string>{"re_nope", "has no refund with that id"},
                                         {tooLittle, "refunded 1000 minor units where the return is owed 3569"}}) {
         const auto refused = claim("RMA-1", refundId);
@@ -271,6 +272,61 @@ TEST_P(RefundReturnStepTest, ARefundMadeByHandIsRecordedOnlyAsTheGatewayListsIt)
     EXPECT_EQ(ownClaim.code, "refund_by_hand_unconfirmed");
     EXPECT_NE(ownClaim.message.find("was made by this step"), std::string::npos) << ownClaim.message;
     EXPECT_EQ(simulator_.count("refund"), 3);
+
+    // The step's own refund went through with its answer lost, and a person refunded by hand too:
+    // recording the hand refund would hide the step's; the claim is refused, a plain retry records
+    // the step's own.
+    auto lost = parse(kOrder);
+    ASSERT_EQ(call(*pay_, lost, orderId(14)).kind, OH_OUTCOME_CONTINUE);
+    startReturn(lost, "RMA-1", 700);
+    simulator_.setFaults(R"({"lose_response_count": 1})");
+    ASSERT_EQ(call(*refund_, lost, orderId(14)).kind, OH_OUTCOME_RETRY);
+    lost.set("/signals/manual_action", R"({"refunded_by_hand": {"rma_number": "RMA-1", "refund_id": ")" +
+                                           refundByHand(lost, 700, "dashboard-3") + R"("}})");
+    const auto twice = call(*refund_, lost, orderId(14));
+    EXPECT_EQ(twice.code, "refund_by_hand_unconfirmed");
+    EXPECT_NE(twice.message.find("this step's own refund"), std::string::npos) << twice.message;
+    lost.remove("/signals/manual_action");
+    ASSERT_EQ(call(*refund_, lost, orderId(14)).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(at(lost, "/payment/refunds/0/by_hand"), "") << "the step's own refund, replayed";
+    EXPECT_EQ(simulator_.count("refund"), 5);
+}
+
+// The first return's refund was refused and refunded by hand (outstanding), and so was the
+// second's: named one at a time neither can be recorded — the other's money at the gateway is
+// more than the order records — so one manual action names both. A malformed claim, or one for a
+// return the order owes nothing for, stops the step before any gateway call.
+TEST_P(RefundReturnStepTest, RefundsByHandOfTwoReturnsAreNamedInOneAction) {
+    auto doc = parse(kOrder);
+    refusedOnce(doc, orderId(13), "RMA-0", 1000);
+    const std::string first = refundByHand(doc, 1000, "dashboard-0");
+    startReturn(doc, "RMA-1", 2000);  // RMA-0's note stays, its refund outstanding
+    const std::string second = refundByHand(doc, 2000, "dashboard-1");
+    const std::string held = doc.toJson();
+    const auto attempt = [&](const std::string& claims) {  // from the held document, as the host retries
+        auto tried = parse(held);
+        tried.set("/signals/manual_action", R"({"refunded_by_hand": )" + claims + "}");
+        const auto outcome = call(*refund_, tried, orderId(13));
+        if (outcome.kind == OH_OUTCOME_CONTINUE) doc = std::move(tried);
+        return outcome;
+    };
+    const std::string claimFirst = R"({"rma_number": "RMA-0", "refund_id": ")" + first + R"("})";
+    const std::string claimSecond = R"({"rma_number": "RMA-1", "refund_id": ")" + second + R"("})";
+    EXPECT_EQ(attempt(claimSecond).code, "refund_unreconciled");
+    EXPECT_EQ(attempt("[" + claimFirst + "]").code, "refund_unreconciled");
+    const std::string notOwed = R"({"rma_number": "RMA-9", "refund_id": ")" + second + R"("})";
+    for (const std::string& wrong :
+         {std::string(R"([{"rma_number": "RMA-1"}])"), std::string(R"({"rma_number": "RMA-1", "refund_id": 7})"),
+          notOwed, std::string("[]")}) {
+        const auto refused = attempt(wrong);
+        EXPECT_EQ(refused.code, "refund_by_hand_unconfirmed") << wrong << ": " << refused.message;
+    }
+    EXPECT_EQ(simulator_.count("refund"), 2) << "the two by hand; the step asked for none";
+    const auto both = attempt("[" + claimFirst + ", " + claimSecond + "]");
+    ASSERT_EQ(both.kind, OH_OUTCOME_CONTINUE) << both.code << ": " << both.message;
+    EXPECT_EQ(at(doc, "/payment/refunded_minor"), "3000");
+    EXPECT_EQ(number("SELECT COUNT(*) FROM payment_records WHERE operation = 'refund'"), 2);
+    EXPECT_EQ(simulator_.count("refund"), 2);
 }
 
 // Without credit notes the amount is quantity x unit_price of the returned lines; the order schema
