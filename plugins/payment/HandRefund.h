@@ -6,7 +6,7 @@
 //    "data": {"refunded_by_hand": [{"rma_number": "RMA-000012", "refund_id": "re_1b2c..."}]}}
 //
 // (one claim may also be given as an object instead of a list). The host stores "data" at
-// /signals/manual_action for the step's next run (an undo's too). The step never takes the
+// /signals/manual_action before the order moves on (a retried run or undo reads it). The step never takes the
 // administrator's word for money: it records a named refund only when the gateway lists a
 // succeeded refund with that id on the order's authorization, in the order's currency, for
 // exactly the amount that return is owed, asked under a key that is none of this step's own
@@ -43,6 +43,12 @@ inline bool isKeyOfRefund(const std::string& key, const std::string& candidate) 
            candidate.find_first_not_of("0123456789", later.size()) == std::string::npos;
 }
 
+// Whether a listed refund moved or will move money (a real gateway also lists failed and
+// canceled ones; the simulator lists only succeeded ones).
+inline bool refundStands(const GatewayRefund& refund) {
+    return refund.status != "failed" && refund.status != "canceled";
+}
+
 // The refunds the last manual action named: RMA number → refund id. `error` says what is wrong
 // with a claim that is there but malformed.
 struct HandRefundClaims {
@@ -60,6 +66,10 @@ inline HandRefundClaims handRefundClaims(const sdk::OrderDocument& order) {
         return order.optionalString(pointer);
     };
     const auto claimAt = [&](const std::string& pointer) {
+        if (order.type(pointer) != sdk::JsonType::object) {  // members of a non-object cannot be read
+            claims.error = pointer + " must be an object {rma_number, refund_id}";
+            return;
+        }
         const std::optional<std::string> rma = stringAt(pointer + "/rma_number");
         const std::optional<std::string> refund = stringAt(pointer + "/refund_id");
         if (!rma || rma->empty() || !refund || refund->empty()) {
@@ -94,7 +104,7 @@ inline std::optional<sdk::Outcome> confirmHandRefund(const HttpGateway& gateway,
         return retryLater(made.failure, "refund_list");
     if (!made.known) return refusedByGateway(made.failure, "refund_list");
     for (const GatewayRefund& refund : made.refunds)
-        if (isKeyOfRefund(ownKey, refund.idempotencyKey))
+        if (isKeyOfRefund(ownKey, refund.idempotencyKey) && refundStands(refund))
             return unconfirmed("the gateway lists this step's own refund of it (key " + refund.idempotencyKey +
                                ", its answer lost): retry without the data and the step records that one");
     const auto found = std::find_if(made.refunds.begin(), made.refunds.end(),

@@ -26,8 +26,8 @@
 // gateway answers a *replayed* refusal (header Idempotent-Replayed), the step asks again under
 // the next key of the sequence <key>, <key>:again-1, <key>:again-2, ... Every run walks the same
 // sequence from its start, so a key that refunded is replayed, never repeated; a fresh refusal
-// stops the walk (FAIL, as before). A key, the first too, is asked only while the gateway has
-// refunded exactly what the order records (lookup). Money it does not record under a later key of the
+// stops the walk (FAIL, as before). A new key is asked only while the gateway has refunded
+// exactly what the order records (lookup). Money it does not record under a later key of the
 // walk (its answer lost) is replayed by walking up to that key; any other (a refund by hand)
 // could be refunded twice, so the step FAILs for a person. A refund made by hand is recorded
 // when an administrator names it (manual_action data refunded_by_hand) and the gateway confirms
@@ -68,9 +68,9 @@ constexpr char kRefundReturnSchema[] = R"({
 })";
 
 class RefundReturnStep : public sdk::Step {
-    // How many keys one refund may use (<key>, then <key>:again-1 ... kRefundKeyAgain).
     // The suffix of the payment_records key of a refund made by hand (HandRefund.h).
     static constexpr char kByHand[] = ":by-hand";
+    // How many keys one refund may use (<key>, then <key>:again-1 ... kRefundKeyAgain).
     static constexpr int kMaxKeyGenerations = 16;
 
 public:
@@ -116,11 +116,17 @@ private:
         // Credit notes of earlier returns whose refund was never made (outstanding), then this return's.
         std::vector<std::string> owed = outstandingRmas(order, rma);
         owed.push_back(rma);
-        for (const auto& [claimed, refundId] : claims.byRma)
-            if (std::find(owed.begin(), owed.end(), claimed) == owed.end() && !refundedFor(order, claimed))
-                return sdk::Outcome::fail("refund_by_hand_unconfirmed",
-                                          "the manual action names RMA " + claimed + " (" + refundId +
-                                              "), for which this order owes no refund; nothing was recorded");
+        for (const auto& [claimed, refundId] : claims.byRma) {
+            // A return paid already may be named again (a re-run) with the refund recorded for it.
+            const std::optional<std::string> recorded = refundIdFor(order, claimed);
+            if (recorded ? *recorded != refundId : std::find(owed.begin(), owed.end(), claimed) == owed.end())
+                return sdk::Outcome::fail(
+                    "refund_by_hand_unconfirmed",
+                    "the manual action names RMA " + claimed + " (" + refundId +
+                        "), for which this order owes no refund (" +
+                        (recorded ? "refund " + *recorded + " is recorded for it" : "no credit note or return") +
+                        "); nothing was recorded");
+        }
         // Named ones first: recorded, they count as what the order records when the others'
         // refunds compare it with the gateway's total.
         std::stable_partition(owed.begin(), owed.end(),
@@ -160,7 +166,7 @@ private:
         int sentUpTo = 0;  // generations asked before (refused, or refunded with the answer lost)
         for (int generation = 0;; ++generation) {
             used = keyAt(key, generation);
-            if (generation == 0 || generation > sentUpTo)
+            if (generation > sentUpTo)
                 if (std::optional<sdk::Outcome> stop = mayAskNewKey(call, id, rma, key, generation, before, sentUpTo))
                     return stop;
             refunded = forCall(gateway_, timeoutMs_, call).refund(id, amount, used);
@@ -199,9 +205,10 @@ private:
         return generation == 0 ? key : key + kRefundKeyAgain + std::to_string(generation);
     }
 
-    // Generation `generation` of `key` may be new to the gateway, and a new key refunds: asked
-    // (the first one too) only while the gateway has refunded exactly what the order records
-    // (`recorded`); one lookup more per refund. Money it
+    // Generation `generation` (> 0) of `key` may be new to the gateway, and a new key refunds:
+    // asked only while the gateway has refunded exactly what the order records (`recorded`).
+    // The first key is asked without this check: a refund at the gateway that is no return's
+    // (goodwill, shipping) would otherwise stop every later refund of the order. Money it
     // does not record is either this walk's (a later key refunded, its answer lost: every key
     // before it was refused, so the walk replays up to it — `sentUpTo`) or someone else's (a
     // refund by hand): then FAIL for a person, never a second refund.
@@ -219,16 +226,18 @@ private:
         if (!made.known) return refusedByGateway(made.failure, "refund_list");
         for (int later = kMaxKeyGenerations - 1; later >= generation; --later) {
             const std::string asked = keyAt(key, later);
-            if (std::none_of(made.refunds.begin(), made.refunds.end(),
-                             [&](const GatewayRefund& refund) { return refund.idempotencyKey == asked; }))
+            if (std::none_of(made.refunds.begin(), made.refunds.end(), [&](const GatewayRefund& refund) {
+                    return refund.idempotencyKey == asked && refundStands(refund);
+                }))
                 continue;
             sentUpTo = later;
             return std::nullopt;
         }
         return sdk::Outcome::fail(
             "refund_unreconciled",
-            "before refunding RMA " + rma + ": the gateway has refunded " + std::to_string(now.refundedMinor) +
-                " minor units of authorization " + id + " where the order records " + std::to_string(recorded) +
+            "the gateway refused the refund of RMA " + rma + " before, and has refunded " +
+                std::to_string(now.refundedMinor) + " minor units of authorization " + id +
+                " where the order records " + std::to_string(recorded) +
                 ", none of the difference under this refund's keys (a refund made by hand?): asking could refund "
                 "twice; if it is this return's, name it (manual_action retry with data refunded_by_hand: "
                 "rma_number, refund_id)");
@@ -262,11 +271,17 @@ private:
         return owed;
     }
 
-    static bool refundedFor(const sdk::OrderDocument& order, const std::string& rma) {
+    // The refund id recorded for `rma` in /payment/refunds; nullopt when none is.
+    static std::optional<std::string> refundIdFor(const sdk::OrderDocument& order, const std::string& rma) {
         const std::size_t refunds = order.has("/payment/refunds") ? order.size("/payment/refunds") : 0;
         for (std::size_t i = 0; i < refunds; ++i)
-            if (order.optionalString(sdk::path("payment", "refunds", i, "rma_number")).value_or("") == rma) return true;
-        return false;
+            if (order.optionalString(sdk::path("payment", "refunds", i, "rma_number")).value_or("") == rma)
+                return order.optionalString(sdk::path("payment", "refunds", i, "refund_id")).value_or("");
+        return std::nullopt;
+    }
+
+    static bool refundedFor(const sdk::OrderDocument& order, const std::string& rma) {
+        return refundIdFor(order, rma).has_value();
     }
 
     // The gross total of the credit notes of `rma` (one per invoice concerned); nullopt without one.

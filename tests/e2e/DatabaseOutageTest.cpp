@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <thread>
 #include <vector>
@@ -158,17 +159,28 @@ TEST_F(DatabaseOutageTest, WhileTheDatabaseIsDownTheHostIsLiveButNotReadyAndMetr
 
 TEST_F(DatabaseOutageTest, AHostStartedBeforeItsDatabaseWaitsForIt) {
     cluster_->pause();
-    std::thread later([this] {
-        std::this_thread::sleep_for(std::chrono::seconds(3));
-        cluster_->resume();
-    });
+    // The database comes back once the starting host says it waits for it (a fixed delay was
+    // shorter than a sanitized host's start on a busy machine), or after 30 s.
+    std::thread later;
+    HostOptions options = options_;
+    options.whileStarting = [&](const std::filesystem::path& folder) {
+        later = std::thread([this, log = folder / "host.log"] {
+            for (int i = 0; i < 300; ++i) {
+                std::ifstream in(log);
+                const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+                if (text.find("waiting up to 60 s for the database") != std::string::npos) break;
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+            cluster_->resume();
+        });
+    };
     std::unique_ptr<HostProcess> host;
     try {
-        host = std::make_unique<HostProcess>(options_);  // waits until healthy
+        host = std::make_unique<HostProcess>(options);  // waits until healthy
     } catch (const std::exception& e) {
         ADD_FAILURE() << e.what();
     }
-    later.join();
+    if (later.joinable()) later.join();
     ASSERT_TRUE(host);
     EXPECT_NE(host->log().find("waiting up to 60 s for the database"), std::string::npos) << host->log();
     EXPECT_EQ(host->post("/v1/orders", order("LATE-1")).status, 201);

@@ -29,7 +29,8 @@ unsigned short freeLoopbackPort() {
 HostProcess::HostProcess(HostOptions options)
     : folder_(makeTempDir("orderhost-e2e")),
       port_(options.port != 0 ? options.port : freeLoopbackPort()),
-      healthy_(options.healthy) {
+      healthy_(options.healthy),
+      whileStarting_(options.whileStarting) {
     // freeLoopbackPort() closes its socket, so a test running beside this one may be handed
     // the same port before this host binds it. The host that loses refuses to start: take
     // another port then, unless the test chose this one.
@@ -61,6 +62,7 @@ void HostProcess::launch() {
     // The shell redirect appends the host's output for log() without a reader thread.
     process_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch(
         "/bin/sh", {"-c", "exec \"$0\" \"$@\" >>" + logFile + " 2>&1", ORDERHOST_BINARY, "--config", config}));
+    if (whileStarting_) whileStarting_(folder_);
     waitUntilHealthy();
 }
 

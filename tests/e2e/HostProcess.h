@@ -31,6 +31,10 @@ struct HostOptions {
     // How start-up tells the host serves; default: GET /v1/health over plain HTTP answers 200.
     // A host that speaks only TLS needs a client of the test's own.
     std::function<bool(unsigned short port)> healthy = nullptr;
+    // Called once the host process is started and before start-up waits for it to be healthy,
+    // with the host's folder (its log is host.log there): for a test that acts on what the
+    // starting host does rather than after a fixed time.
+    std::function<void(const std::filesystem::path& folder)> whileStarting = nullptr;
 };
 
 // A loopback port nobody listens on right now.
@@ -74,6 +78,7 @@ private:
     unsigned short port_ = 0;
     std::size_t logAtLaunch_ = 0;  // the log's size when this run started (restart appends)
     std::function<bool(unsigned short port)> healthy_;
+    std::function<void(const std::filesystem::path& folder)> whileStarting_;
     std::unique_ptr<Poco::ProcessHandle> process_;
     bool frozen_ = false;
 };
