@@ -37,13 +37,15 @@ const OptionSpec kOptions[] = {
     {"ref", "ORDER_REF", "orders show: find the order by the ERP's reference"},
     {"reason", "TEXT", "orders cancel: why (stored with the cancellation)"},
     {"note", "TEXT", "orders retry/release: a note stored with the action"},
+    {"data", "JSON", "orders retry: a JSON object for the step (the manual action's data)"},
     {"retire-all", nullptr, "reload: also when no chain would be left for new orders (an emptied chains folder)"},
 };
 
 const char* const kUsage =
     "usage: orderhost orders list [--state S] [--customer C] [--chain X] [--limit N] [--page-size N] [--json]\n"
     "       orderhost orders show ID | --ref ORDER_REF [--json]\n"
-    "       orderhost orders retry|release ID [--note TEXT]\n"
+    "       orderhost orders retry ID [--note TEXT] [--data JSON]\n"
+    "       orderhost orders release ID [--note TEXT]\n"
     "       orderhost orders cancel ID [--reason TEXT]\n"
     "       orderhost chains list [--json] | plugins list [--json]\n"
     "       orderhost reload [--retire-all]   (chains and plugins, as SIGHUP does)\n"

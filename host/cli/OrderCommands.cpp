@@ -94,6 +94,16 @@ int manualAction(const HostConnection& host, const std::string& id, const std::s
                  const CliOptions& options) {
     Poco::JSON::Object body = noteBody(options);
     body.set("action", action);
+    if (const auto data = options.value("data")) {  // checked here: a typo is not sent to the host
+        Poco::JSON::Object::Ptr object;
+        try {
+            object = Poco::JSON::Parser().parse(*data).extract<Poco::JSON::Object::Ptr>();
+        } catch (const Poco::Exception&) {
+        } catch (const std::exception&) {
+        }
+        if (!object) throw UsageError("--data must be a JSON object, got '" + data->substr(0, 80) + "'");
+        body.set("data", object);
+    }
     return reportOutcome(host.post("/v1/orders/" + encodeComponent(id) + "/signals/manual_action", stringify(body)),
                          options);
 }

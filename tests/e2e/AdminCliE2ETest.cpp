@@ -163,8 +163,14 @@ TEST_F(AdminCliTest, AHeldOrderReleasedAndAFailedStepRetriedBothComplete) {
     const std::string id = flaky->getValue<std::string>("id");
     EXPECT_EQ(cli("orders hold " + id).exitCode, 64);  // the API has no hold: nothing sent
     std::filesystem::remove(chains_ / "flaky-cause");  // the administrator fixed the cause
-    const CliRun retried = cli("orders retry " + id + " --note 'gateway back'");
+    const CliRun notAnObject = cli("orders retry " + id + " --data '[1]'");
+    EXPECT_EQ(notAnObject.exitCode, 64);  // refused before anything is sent
+    EXPECT_NE(notAnObject.err.find("--data must be a JSON object"), std::string::npos) << notAnObject.err;
+    const CliRun retried = cli("orders retry " + id + " --note 'gateway back' --data '{\"ticket\": 4711}'");
     ASSERT_EQ(retried.exitCode, 0) << retried.err;
+    EXPECT_EQ(
+        order(id)->getObject("document")->getObject("signals")->getObject("manual_action")->getValue<int>("ticket"),
+        4711);
     EXPECT_NE(retried.out.find(": completed on flaky v1"), std::string::npos) << retried.out;
     const auto steps = order(id)->getArray("steps");
     const auto action = steps->getObject(1);
