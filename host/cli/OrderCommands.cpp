@@ -98,8 +98,7 @@ int manualAction(const HostConnection& host, const std::string& id, const std::s
         Poco::JSON::Object::Ptr object;
         try {
             object = Poco::JSON::Parser().parse(*data).extract<Poco::JSON::Object::Ptr>();
-        } catch (const Poco::Exception&) {
-        } catch (const std::exception&) {
+        } catch (const std::exception&) {  // Poco's parse and cast errors too
         }
         if (!object) throw UsageError("--data must be a JSON object, got '" + data->substr(0, 80) + "'");
         body.set("data", object);

@@ -18,7 +18,7 @@
 // for money the person already paid back.
 #pragma once
 
-#include "HttpGateway.h"
+#include "Gateway.h"
 #include "PaymentSettings.h"
 
 #include <orderhost/sdk.hpp>
@@ -87,13 +87,12 @@ inline HandRefundClaims handRefundClaims(const sdk::OrderDocument& order) {
     return claims;
 }
 
-// Whether the gateway confirms `refundId` on authorization `id` as `rma`'s refund of `amount` by
-// hand (then nullopt is returned and `confirmed` holds it); else the outcome to stop with.
-// `ownKey` is the key of `rma`'s refund by this step.
-inline std::optional<sdk::Outcome> confirmHandRefund(const HttpGateway& gateway, const sdk::StepCall& call,
+// nullopt when the gateway confirms `refundId` on authorization `id` as `rma`'s refund of
+// `amount` by hand; else the outcome to stop with. `ownKey` is the key of `rma`'s refund by this step.
+inline std::optional<sdk::Outcome> confirmHandRefund(const Gateway& gateway, const sdk::StepCall& call,
                                                      const std::string& id, const std::string& rma,
                                                      const std::string& refundId, std::int64_t amount,
-                                                     const std::string& ownKey, GatewayRefund& confirmed) {
+                                                     const std::string& ownKey) {
     const auto unconfirmed = [&](const std::string& why) {
         return sdk::Outcome::fail("refund_by_hand_unconfirmed", "the manual action says RMA " + rma +
                                                                     " was refunded by hand as " + refundId + ", but " +
@@ -126,7 +125,6 @@ inline std::optional<sdk::Outcome> confirmHandRefund(const HttpGateway& gateway,
         if (order.optionalString(sdk::path("payment", "refunds", i, "refund_id")).value_or("") == refundId)
             return unconfirmed("the order records it already, for RMA " +
                                order.optionalString(sdk::path("payment", "refunds", i, "rma_number")).value_or("?"));
-    confirmed = *found;
     return std::nullopt;
 }
 

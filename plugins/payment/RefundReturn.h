@@ -154,11 +154,10 @@ private:
         if (amount <= 0) return std::nullopt;
         const std::string currency = order.optionalString("/payment/currency").value_or("");
         if (byHandId) {
-            GatewayRefund byHand;
-            if (std::optional<sdk::Outcome> stop = confirmHandRefund(forCall(gateway_, timeoutMs_, call), call, id, rma,
-                                                                     *byHandId, amount, key, byHand))
+            if (std::optional<sdk::Outcome> stop =
+                    confirmHandRefund(forCall(gateway_, timeoutMs_, call), call, id, rma, *byHandId, amount, key))
                 return stop;
-            recordRefund(call, {"refund", key + kByHand, amount, currency, id, "refunded", ""}, rma, byHand.id, true);
+            recordRefund(call, {"refund", key + kByHand, amount, currency, id, "refunded", ""}, rma, *byHandId, true);
             return std::nullopt;
         }
         GatewayReply refunded;
