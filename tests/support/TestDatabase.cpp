@@ -4,6 +4,8 @@
 #include "host/store/Database.h"
 #include "host/store/Outbox.h"
 
+#include <Poco/Exception.h>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -65,7 +67,15 @@ TestDatabase::TestDatabase(const TestBackend& backend, const std::string& folder
     pgDatabase_ = "orderhost_t_" + suffix;
     maintenance_ = std::make_unique<store::Database>(
         backend.connectionString, store::DatabaseOptions{1, 1, 60, std::chrono::milliseconds(5000), false});
-    exec(*maintenance_, "CREATE DATABASE " + pgDatabase_);
+    // FILE_COPY copies template1's files (cheap with the test cluster's fsync=off) instead of
+    // WAL-logging each block, PostgreSQL 15's default: 0.14 s per database instead of 0.29 s,
+    // with about 400 PostgreSQL cases in each of the test command's two runs. A server older
+    // than 15 (ORDERHOST_TEST_PG may name any) does not know the option.
+    try {
+        exec(*maintenance_, "CREATE DATABASE " + pgDatabase_ + " STRATEGY FILE_COPY");
+    } catch (const Poco::Exception&) {
+        exec(*maintenance_, "CREATE DATABASE " + pgDatabase_);
+    }
     static const std::regex databaseKey("Database=[^;]*", std::regex::icase);
     connectionString_ = std::regex_replace(backend.connectionString, databaseKey, "Database=" + pgDatabase_);
 }
