@@ -16,9 +16,16 @@
 // these did not hold, and records nothing. A malformed claim, or one naming a return this order
 // does not owe, FAILs the same way before any gateway call: a typo must not let the step ask
 // for money the person already paid back.
+//
+// Refunds at the gateway that are no return's (goodwill, a refunded shipping fee) are
+// acknowledged instead: data {"acknowledged_refunds": ["re_..."]}. Before any refund's first
+// key the step compares the gateway's refunds of the authorization with what the order
+// accounts for (reconcileBeforeAsking, below) and stops at refund_unreconciled, naming each
+// refund it cannot place, until a manual action names each one way or the other.
 #pragma once
 
 #include "Gateway.h"
+#include "PaymentRecords.h"
 #include "PaymentSettings.h"
 
 #include <orderhost/sdk.hpp>
@@ -28,6 +35,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace orderhost::payment {
 
@@ -87,6 +95,79 @@ inline HandRefundClaims handRefundClaims(const sdk::OrderDocument& order) {
     return claims;
 }
 
+// The outcome to stop with when the gateway could not list an authorization's refunds
+// (unavailable: ask again later); nullopt when `made` is known.
+inline std::optional<sdk::Outcome> refundListFailure(const RefundList& made) {
+    if (made.known) return std::nullopt;
+    if (made.failure.kind == GatewayReply::Kind::unavailable) return retryLater(made.failure, "refund_list");
+    return refusedByGateway(made.failure, "refund_list");
+}
+
+// Whether `refundId` is the refund_id of an entry of the array at `array` (/payment/refunds:
+// recorded for a return; /payment/acknowledged_refunds: acknowledged as no return's).
+inline bool refundListedIn(const sdk::OrderDocument& order, const std::string& array, const std::string& refundId) {
+    const std::size_t count = order.has(array) ? order.size(array) : 0;
+    for (std::size_t i = 0; i < count; ++i)
+        if (order.optionalString(array + "/" + std::to_string(i) + "/refund_id").value_or("") == refundId) return true;
+    return false;
+}
+
+// The money of the refunds acknowledged as no return's (/payment/acknowledged_refunds).
+inline std::int64_t acknowledgedMinor(const sdk::OrderDocument& order) {
+    const std::string array = "/payment/acknowledged_refunds";
+    std::int64_t sum = 0;
+    const std::size_t count = order.has(array) ? order.size(array) : 0;
+    for (std::size_t i = 0; i < count; ++i)
+        sum += order.optionalInteger(array + "/" + std::to_string(i) + "/amount_minor").value_or(0);
+    return sum;
+}
+
+// Refunds at the gateway that belong to no return (goodwill, a refunded shipping fee), which the
+// last manual action acknowledged: data.acknowledged_refunds, a list of refund ids (or one id).
+// refund-return then records them at /payment/acknowledged_refunds and they stop no refund of
+// this order again. `error` says what is wrong with a list that is there but malformed.
+struct AcknowledgedRefunds {
+    std::vector<std::string> ids;
+    std::string error;
+};
+
+inline AcknowledgedRefunds acknowledgedRefunds(const sdk::OrderDocument& order) {
+    AcknowledgedRefunds acknowledged;
+    const std::string at = "/signals/manual_action/acknowledged_refunds";
+    if (!order.has(at)) return acknowledged;
+    const auto idAt = [&](const std::string& pointer) {
+        const std::optional<std::string> id =
+            order.type(pointer) == sdk::JsonType::string ? order.optionalString(pointer) : std::optional<std::string>();
+        if (!id || id->empty() || id->size() > 100) {
+            acknowledged.error = pointer + " must be a refund id (a string of 1 to 100 bytes)";
+        } else if (std::find(acknowledged.ids.begin(), acknowledged.ids.end(), *id) == acknowledged.ids.end()) {
+            acknowledged.ids.push_back(*id);
+        }
+    };
+    if (order.type(at) == sdk::JsonType::array) {
+        for (std::size_t i = 0; i < order.size(at) && acknowledged.error.empty(); ++i)
+            idAt(at + "/" + std::to_string(i));
+    } else {
+        idAt(at);
+    }
+    if (acknowledged.ids.empty() && acknowledged.error.empty()) acknowledged.error = at + " names no refund";
+    return acknowledged;
+}
+
+// The standing refunds in `made` that the order does not account for: not asked for by this step
+// (keys starting with `ownPrefix`, whose unrecorded ones it replays), not recorded for a return,
+// not acknowledged. A person made them; refunding a return beside them could pay twice.
+inline std::vector<GatewayRefund> unaccountedRefunds(const RefundList& made, const sdk::OrderDocument& order,
+                                                     const std::string& ownPrefix) {
+    std::vector<GatewayRefund> unaccounted;
+    for (const GatewayRefund& refund : made.refunds)
+        if (refundStands(refund) && refund.idempotencyKey.rfind(ownPrefix, 0) != 0 &&
+            !refundListedIn(order, "/payment/refunds", refund.id) &&
+            !refundListedIn(order, "/payment/acknowledged_refunds", refund.id))
+            unaccounted.push_back(refund);
+    return unaccounted;
+}
+
 // nullopt when the gateway confirms `refundId` on authorization `id` as `rma`'s refund of
 // `amount` by hand; else the outcome to stop with. `ownKey` is the key of `rma`'s refund by this step.
 inline std::optional<sdk::Outcome> confirmHandRefund(const Gateway& gateway, const sdk::StepCall& call,
@@ -99,9 +180,7 @@ inline std::optional<sdk::Outcome> confirmHandRefund(const Gateway& gateway, con
                                                                     why + "; nothing was recorded");
     };
     const RefundList made = gateway.refunds(id);
-    if (!made.known && made.failure.kind == GatewayReply::Kind::unavailable)
-        return retryLater(made.failure, "refund_list");
-    if (!made.known) return refusedByGateway(made.failure, "refund_list");
+    if (std::optional<sdk::Outcome> stop = refundListFailure(made)) return stop;
     for (const GatewayRefund& refund : made.refunds)
         if (isKeyOfRefund(ownKey, refund.idempotencyKey) && refundStands(refund))
             return unconfirmed("the gateway lists this step's own refund of it (key " + refund.idempotencyKey +
@@ -120,12 +199,72 @@ inline std::optional<sdk::Outcome> confirmHandRefund(const Gateway& gateway, con
                            " (a claim names one refund of exactly the amount owed)");
     if (found->idempotencyKey.rfind(keyOf(call, "refund:"), 0) == 0)
         return unconfirmed("it was made by this step (key " + found->idempotencyKey + "), not by hand");
+    if (refundListedIn(order, "/payment/acknowledged_refunds", refundId))
+        return unconfirmed("the order acknowledged it as no return's refund (/payment/acknowledged_refunds)");
     const std::size_t recorded = order.has("/payment/refunds") ? order.size("/payment/refunds") : 0;
     for (std::size_t i = 0; i < recorded; ++i)
         if (order.optionalString(sdk::path("payment", "refunds", i, "refund_id")).value_or("") == refundId)
             return unconfirmed("the order records it already, for RMA " +
                                order.optionalString(sdk::path("payment", "refunds", i, "rma_number")).value_or("?"));
     return std::nullopt;
+}
+
+// Before a refund's first key: the gateway must have refunded nothing on the authorization
+// that the order does not account for (refunds recorded for returns, acknowledged ones, and
+// this step's own keys, whose unrecorded refunds — answers lost — are replayed by key). A
+// refund a person made by hand before the step asked would otherwise be paid twice. Such
+// refunds stop the step (refund_unreconciled) until a manual action names each: a return's
+// as refunded_by_hand (above), one of no return as acknowledged_refunds, recorded
+// here at /payment/acknowledged_refunds (and in payment_records, operation "acknowledged").
+inline std::optional<sdk::Outcome> reconcileBeforeAsking(const Gateway& gateway, const sdk::StepCall& call,
+                                                         const std::string& id, const std::string& rma) {
+    const sdk::OrderDocument order = call.order();
+    const AcknowledgedRefunds acknowledged = acknowledgedRefunds(order);
+    const std::int64_t accounted =
+        order.optionalInteger("/payment/refunded_minor").value_or(0) + acknowledgedMinor(order);
+    if (acknowledged.ids.empty()) {  // the usual case: one lookup, no list
+        const GatewayReply now = gateway.lookup(id);
+        if (now.kind == GatewayReply::Kind::unavailable) return retryLater(now, "lookup");
+        if (now.kind != GatewayReply::Kind::done) return refusedByGateway(now, "lookup");
+        if (now.refundedMinor == accounted) return std::nullopt;
+    }
+    const RefundList made = gateway.refunds(id);
+    if (std::optional<sdk::Outcome> stop = refundListFailure(made)) return stop;
+    std::vector<GatewayRefund> unaccounted = unaccountedRefunds(made, order, keyOf(call, "refund:"));
+    for (const std::string& each : acknowledged.ids) {
+        if (refundListedIn(order, "/payment/acknowledged_refunds", each)) continue;  // recorded by this run
+        const auto found = std::find_if(unaccounted.begin(), unaccounted.end(),
+                                        [&](const GatewayRefund& refund) { return refund.id == each; });
+        if (found == unaccounted.end())
+            return sdk::Outcome::fail("refund_acknowledgment_unconfirmed",
+                                      "the manual action acknowledges refund " + each +
+                                          " as no return's, but the gateway lists no refund with that id on "
+                                          "authorization " +
+                                          id + " that the order does not account for already; nothing was recorded");
+        savePaymentRecord(call, {"acknowledged", keyOf(call, "acknowledged:") + found->id, found->amountMinor,
+                                 found->currency, id, "acknowledged", ""});
+        sdk::JsonObject entry;
+        entry.add("refund_id", found->id).add("amount_minor", found->amountMinor).add("currency", found->currency);
+        order.setJson("/payment/acknowledged_refunds/-", entry.str());
+        unaccounted.erase(found);
+    }
+    if (unaccounted.empty()) return std::nullopt;
+    std::int64_t total = 0;
+    for (const GatewayRefund& refund : made.refunds)
+        if (refundStands(refund)) total += refund.amountMinor;
+    std::string listed;  // the first five: the message stays readable (the host caps it too)
+    for (std::size_t i = 0; i < unaccounted.size() && i < 5; ++i)
+        listed += (listed.empty() ? "" : ", ") + unaccounted[i].id + " (" + std::to_string(unaccounted[i].amountMinor) +
+                  " minor units, key " + unaccounted[i].idempotencyKey + ")";
+    if (unaccounted.size() > 5) listed += " and " + std::to_string(unaccounted.size() - 5) + " more";
+    return sdk::Outcome::fail(
+        "refund_unreconciled",
+        "the gateway has refunded " + std::to_string(total) + " minor units of authorization " + id +
+            " where the order accounts for " + std::to_string(accounted) + "; not the order's: " + listed +
+            ". Asking for RMA " + rma +
+            "'s refund could pay twice: name a return's refund made by hand (manual_action retry with data "
+            "refunded_by_hand: [{rma_number, refund_id}]) or acknowledge one that is no return's (data "
+            "acknowledged_refunds: [refund_id])");
 }
 
 }  // namespace orderhost::payment

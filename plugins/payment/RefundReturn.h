@@ -29,9 +29,13 @@
 // stops the walk (FAIL, as before). A new key is asked only while the gateway has refunded
 // exactly what the order records (lookup). Money it does not record under a later key of the
 // walk (its answer lost) is replayed by walking up to that key; any other (a refund by hand)
-// could be refunded twice, so the step FAILs for a person. A refund made by hand is recorded
-// when an administrator names it (manual_action data refunded_by_hand) and the gateway confirms
-// it (HandRefund.h).
+// could be refunded twice, so the step FAILs for a person. Before a refund's first key the step
+// also asks whether the gateway refunded money on the authorization that the order does not
+// account for (made by hand in the gateway's dashboard): then it FAILs refund_unreconciled
+// instead of paying a second time. A refund made by hand is recorded when an administrator
+// names it for its return (manual_action data refunded_by_hand) and the gateway confirms it;
+// one that is no return's (goodwill) is acknowledged (data acknowledged_refunds) and stops
+// nothing again (HandRefund.h).
 //
 // An order without a captured card payment (paid by invoice: no /payment; or nothing captured)
 // continues with nothing to refund. Writes /payment/refunded_minor, /payment/status
@@ -113,6 +117,10 @@ private:
         const HandRefundClaims claims = handRefundClaims(order);
         if (!claims.error.empty())
             return sdk::Outcome::fail("refund_by_hand_unconfirmed", claims.error + "; nothing was recorded");
+        const AcknowledgedRefunds acknowledged = acknowledgedRefunds(order);
+        if (!acknowledged.error.empty())
+            return sdk::Outcome::fail("refund_acknowledgment_unconfirmed",
+                                      acknowledged.error + "; nothing was recorded");
         // Credit notes of earlier returns whose refund was never made (outstanding), then this return's.
         std::vector<std::string> owed = outstandingRmas(order, rma);
         owed.push_back(rma);
@@ -160,13 +168,18 @@ private:
             recordRefund(call, {"refund", key + kByHand, amount, currency, id, "refunded", ""}, rma, *byHandId, true);
             return std::nullopt;
         }
+        if (std::optional<sdk::Outcome> stop =
+                reconcileBeforeAsking(forCall(gateway_, timeoutMs_, call), call, id, rma))
+            return stop;
+        const std::int64_t accounted = before + acknowledgedMinor(order);
         GatewayReply refunded;
         std::string used = key;
         int sentUpTo = 0;  // generations asked before (refused, or refunded with the answer lost)
         for (int generation = 0;; ++generation) {
             used = keyAt(key, generation);
             if (generation > sentUpTo)
-                if (std::optional<sdk::Outcome> stop = mayAskNewKey(call, id, rma, key, generation, before, sentUpTo))
+                if (std::optional<sdk::Outcome> stop =
+                        mayAskNewKey(call, id, rma, key, generation, accounted, sentUpTo))
                     return stop;
             refunded = forCall(gateway_, timeoutMs_, call).refund(id, amount, used);
             if (refunded.kind != GatewayReply::Kind::refused || !refunded.replayed) break;
@@ -205,12 +218,12 @@ private:
     }
 
     // Generation `generation` (> 0) of `key` may be new to the gateway, and a new key refunds:
-    // asked only while the gateway has refunded exactly what the order records (`recorded`).
-    // The first key is asked without this check: a refund at the gateway that is no return's
-    // (goodwill, shipping) would otherwise stop every later refund of the order. Money it
-    // does not record is either this walk's (a later key refunded, its answer lost: every key
-    // before it was refused, so the walk replays up to it — `sentUpTo`) or someone else's (a
-    // refund by hand): then FAIL for a person, never a second refund.
+    // asked only while the gateway has refunded exactly what the order accounts for
+    // (`recorded`: refunded for returns and acknowledged). The first key is asked after
+    // reconcileBeforeAsking (HandRefund.h). Money the order does not account for is either this walk's
+    // (a later key refunded, its answer lost: every key before it was refused, so the walk
+    // replays up to it — `sentUpTo`) or someone else's (a refund by hand): then FAIL for a
+    // person, never a second refund.
     std::optional<sdk::Outcome> mayAskNewKey(const sdk::StepCall& call, const std::string& id, const std::string& rma,
                                              const std::string& key, int generation, std::int64_t recorded,
                                              int& sentUpTo) const {
@@ -220,9 +233,7 @@ private:
         if (now.kind != GatewayReply::Kind::done) return refusedByGateway(now, "lookup");
         if (now.refundedMinor == recorded) return std::nullopt;
         const RefundList made = gateway.refunds(id);
-        if (!made.known && made.failure.kind == GatewayReply::Kind::unavailable)
-            return retryLater(made.failure, "refund_list");
-        if (!made.known) return refusedByGateway(made.failure, "refund_list");
+        if (std::optional<sdk::Outcome> stop = refundListFailure(made)) return stop;
         for (int later = kMaxKeyGenerations - 1; later >= generation; --later) {
             const std::string asked = keyAt(key, later);
             if (std::none_of(made.refunds.begin(), made.refunds.end(), [&](const GatewayRefund& refund) {

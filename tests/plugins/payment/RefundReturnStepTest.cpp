@@ -2,64 +2,10 @@
 // them (PluginStepHarness.h) against the gateway simulator process, on every backend: partial
 // refunds per RMA exactly once, never more than captured, nothing for orders paid by invoice,
 // and an invoiced order's receivables settled by the capture and reopened by refunds.
-#include "PluginStepHarness.h"
-#include "tests/support/GatewaySimulator.h"
+#include "RefundReturnFixture.h"
 
 namespace orderhost::plugintests::refund_return_step {
 namespace {
-
-using orderhost::testing::GatewaySimulator;
-
-// Invoiced (11301 gross) and paid by card; billing_accounts holds the invoice.
-constexpr char kOrder[] = R"({"currency": "EUR", "customer": {"id": "C-5"}, "attributes": {"card_token": "tok_visa"},
-  "lines": [{"sku": "DRILL", "quantity": 3, "unit_price": 2999}],
-  "billing": {"status": "invoiced", "invoice_number": "INV-000001", "currency": "EUR", "total_minor": 11301}})";
-
-class RefundReturnStepTest : public PluginStepTest {
-protected:
-    void SetUp() override {
-        PluginStepTest::SetUp();
-        const std::string gateway = R"({"base_url": ")" + simulator_.url() + R"(", "timeout_ms": 5000})";
-        pay_ = makeStep("orderhost.payment", "authorize", gateway);
-        refund_ = makeStep("orderhost.payment", "refund-return", gateway);
-        exec("INSERT INTO billing_accounts (customer_id, currency, open_minor) VALUES ('C-5', 'EUR', 11301)");
-    }
-    void TearDown() override {
-        pay_.reset();
-        refund_.reset();
-        PluginStepTest::TearDown();
-    }
-    // The paid order returning under `rma`: its credit note's gross total is `credited`.
-    void startReturn(document::JsonDocument& doc, const std::string& rma, std::int64_t credited) {
-        doc.set("/return", R"({"rma": {"number": ")" + rma + R"(", "lines": []}})");
-        doc.set("/billing/return_credits/-",
-                R"({"rma_number": ")" + rma + R"(", "total_minor": )" + std::to_string(credited) + "}");
-    }
-    // The order `doc` paid, then returning under `rma`, and the gateway refusing its refund once.
-    void refusedOnce(document::JsonDocument& doc, const std::string& id, const std::string& rma,
-                     std::int64_t credited) {
-        ASSERT_EQ(call(*pay_, doc, id).kind, OH_OUTCOME_CONTINUE);
-        startReturn(doc, rma, credited);
-        simulator_.setFaults(R"({"refuse_refund_count": 1})");
-        ASSERT_EQ(call(*refund_, doc, id).code, "gateway_refused_refund");
-    }
-    // A refund made by hand in the gateway's dashboard (a key none of the plugin's): its id.
-    std::string refundByHand(const document::JsonDocument& doc, std::int64_t amount, const std::string& key) {
-        const std::string authorization = parse(at(doc, "/payment")).root()->getValue<std::string>("authorization_id");
-        std::string body;
-        EXPECT_EQ(simulator_.request("POST", "/v1/refunds",
-                                     R"({"authorization_id": ")" + authorization + R"(", "amount_minor": )" +
-                                         std::to_string(amount) + R"(, "idempotency_key": ")" + key + R"("})",
-                                     body),
-                  201)
-            << body;
-        return parse(body).root()->getValue<std::string>("id");
-    }
-    std::int64_t receivables() { return number("SELECT open_minor FROM billing_accounts WHERE customer_id = 'C-5'"); }
-
-    GatewaySimulator simulator_;
-    std::unique_ptr<engine::StepInstance> pay_, refund_;
-};
 
 TEST_P(RefundReturnStepTest, PartialRefundsPerRmaExactlyOnceAndNeverMoreThanCaptured) {
     auto doc = parse(kOrder);
@@ -224,111 +170,6 @@ TEST_P(RefundReturnStepTest, AfterARefusalMoneyTheOrderDoesNotRecordIsNeverRefun
     EXPECT_EQ(at(other, "/payment/refunds/0/amount_minor"), "1000");
     EXPECT_EQ(simulator_.count("refund"), 2) << "one by hand on the first order, one here";
     EXPECT_EQ(number("SELECT COUNT(*) FROM payment_records WHERE operation = 'refund'"), 1);
-}
-
-// After a refusal a person refunds by hand at the gateway and names the refund in a manual action
-// (data refunded_by_hand, which the host stores at /signals/manual_action): the step records it
-// only as the gateway lists it — on the authorization, for the amount owed, not made by the step
-// itself, not recorded for another return — and never asks for the money again.
-TEST_P(RefundReturnStepTest, ARefundMadeByHandIsRecordedOnlyAsTheGatewayListsIt) {
-    auto doc = parse(kOrder);
-    refusedOnce(doc, orderId(11), "RMA-1", 3569);
-    const auto claim = [&](const std::string& rma, const std::string& refundId) {
-        doc.set("/signals/manual_action",
-                R"({"refunded_by_hand": {"rma_number": ")" + rma + R"(", "refund_id": ")" + refundId + R"("}})");
-        return call(*refund_, doc, orderId(11));
-    };
-    const std::string tooLittle = refundByHand(doc, 1000, "dashboard-1");
-    const std::string owed = refundByHand(doc, 3569, "dashboard-2");
-    for (const auto& [refundId, why] : {std::pair<std::string, std::string>{"re_nope", "has no refund with that id"},
-                                        {tooLittle, "refunded 1000 minor units where the return is owed 3569"}}) {
-        const auto refused = claim("RMA-1", refundId);
-        EXPECT_EQ(refused.code, "refund_by_hand_unconfirmed") << refused.message;
-        EXPECT_NE(refused.message.find(why), std::string::npos) << refused.message;
-    }
-    EXPECT_EQ(number("SELECT COUNT(*) FROM payment_records WHERE operation = 'refund'"), 0);
-
-    const auto recorded = claim("RMA-1", owed);
-    ASSERT_EQ(recorded.kind, OH_OUTCOME_CONTINUE) << recorded.code << ": " << recorded.message;
-    EXPECT_EQ(at(doc, "/payment/refunds/0"),
-              R"({"rma_number":"RMA-1","amount_minor":3569,"refund_id":")" + owed + R"(","by_hand":true})");
-    EXPECT_EQ(at(doc, "/payment/refunded_minor"), "3569");
-    ASSERT_EQ(call(*refund_, doc, orderId(11)).kind, OH_OUTCOME_CONTINUE) << "a re-run finds it recorded";
-    const auto another = claim("RMA-1", tooLittle);  // a second refund named for a return paid already
-    EXPECT_EQ(another.code, "refund_by_hand_unconfirmed");
-    EXPECT_NE(another.message.find("refund " + owed + " is recorded for it"), std::string::npos) << another.message;
-    EXPECT_EQ(number("SELECT COUNT(*) FROM payment_records WHERE operation = 'refund'"), 1);
-    EXPECT_EQ(simulator_.count("refund"), 2) << "the two refunds by hand; the step asked for none";
-
-    // The same refund named for the next return, and a refund the step made itself, are refused.
-    startReturn(doc, "RMA-2", 3569);
-    EXPECT_NE(claim("RMA-2", owed).message.find("records it already, for RMA RMA-1"), std::string::npos);
-    auto other = parse(kOrder);
-    ASSERT_EQ(call(*pay_, other, orderId(12)).kind, OH_OUTCOME_CONTINUE);
-    startReturn(other, "RMA-1", 500);
-    ASSERT_EQ(call(*refund_, other, orderId(12)).kind, OH_OUTCOME_CONTINUE);
-    const std::string own = parse(at(other, "/payment/refunds/0")).root()->getValue<std::string>("refund_id");
-    startReturn(other, "RMA-2", 500);
-    other.set("/signals/manual_action",
-              R"({"refunded_by_hand": {"rma_number": "RMA-2", "refund_id": ")" + own + R"("}})");
-    const auto ownClaim = call(*refund_, other, orderId(12));
-    EXPECT_EQ(ownClaim.code, "refund_by_hand_unconfirmed");
-    EXPECT_NE(ownClaim.message.find("was made by this step"), std::string::npos) << ownClaim.message;
-    EXPECT_EQ(simulator_.count("refund"), 3);
-
-    // The step's own refund went through with its answer lost, and a person refunded by hand too:
-    // recording the hand refund would hide the step's; the claim is refused, a plain retry records
-    // the step's own.
-    auto lost = parse(kOrder);
-    ASSERT_EQ(call(*pay_, lost, orderId(14)).kind, OH_OUTCOME_CONTINUE);
-    startReturn(lost, "RMA-1", 700);
-    simulator_.setFaults(R"({"lose_response_count": 1})");
-    ASSERT_EQ(call(*refund_, lost, orderId(14)).kind, OH_OUTCOME_RETRY);
-    lost.set("/signals/manual_action", R"({"refunded_by_hand": {"rma_number": "RMA-1", "refund_id": ")" +
-                                           refundByHand(lost, 700, "dashboard-3") + R"("}})");
-    const auto twice = call(*refund_, lost, orderId(14));
-    EXPECT_EQ(twice.code, "refund_by_hand_unconfirmed");
-    EXPECT_NE(twice.message.find("this step's own refund"), std::string::npos) << twice.message;
-    lost.remove("/signals/manual_action");
-    ASSERT_EQ(call(*refund_, lost, orderId(14)).kind, OH_OUTCOME_CONTINUE);
-    EXPECT_EQ(at(lost, "/payment/refunds/0/by_hand"), "") << "the step's own refund, replayed";
-    EXPECT_EQ(simulator_.count("refund"), 5);
-}
-
-// The first return's refund was refused and refunded by hand (outstanding), and the second was
-// refunded by hand too: named alone, the second is recorded but the first's walk then finds more
-// money at the gateway than the order records; one manual action names both. A malformed claim, or one for a
-// return the order owes nothing for, stops the step before any gateway call.
-TEST_P(RefundReturnStepTest, RefundsByHandOfTwoReturnsAreNamedInOneAction) {
-    auto doc = parse(kOrder);
-    refusedOnce(doc, orderId(13), "RMA-0", 1000);
-    const std::string first = refundByHand(doc, 1000, "dashboard-0");
-    startReturn(doc, "RMA-1", 2000);  // RMA-0's note stays, its refund outstanding
-    const std::string second = refundByHand(doc, 2000, "dashboard-1");
-    const std::string held = doc.toJson();
-    const auto attempt = [&](const std::string& claims) {  // from the held document, as the host retries
-        auto tried = parse(held);
-        tried.set("/signals/manual_action", R"({"refunded_by_hand": )" + claims + "}");
-        const auto outcome = call(*refund_, tried, orderId(13));
-        if (outcome.kind == OH_OUTCOME_CONTINUE) doc = std::move(tried);
-        return outcome;
-    };
-    const std::string claimFirst = R"({"rma_number": "RMA-0", "refund_id": ")" + first + R"("})";
-    const std::string claimSecond = R"({"rma_number": "RMA-1", "refund_id": ")" + second + R"("})";
-    EXPECT_EQ(attempt(claimSecond).code, "refund_unreconciled");
-    const std::string notOwed = R"({"rma_number": "RMA-9", "refund_id": ")" + second + R"("})";
-    for (const std::string& wrong :
-         {std::string(R"([{"rma_number": "RMA-1"}])"), std::string(R"({"rma_number": "RMA-1", "refund_id": 7})"),
-          notOwed, std::string("[]"), std::string("null"), std::string(R"(["re_1"])")}) {
-        const auto refused = attempt(wrong);
-        EXPECT_EQ(refused.code, "refund_by_hand_unconfirmed") << wrong << ": " << refused.message;
-    }
-    EXPECT_EQ(simulator_.count("refund"), 2) << "the two by hand; the step asked for none";
-    const auto both = attempt("[" + claimFirst + ", " + claimSecond + "]");
-    ASSERT_EQ(both.kind, OH_OUTCOME_CONTINUE) << both.code << ": " << both.message;
-    EXPECT_EQ(at(doc, "/payment/refunded_minor"), "3000");
-    EXPECT_EQ(number("SELECT COUNT(*) FROM payment_records WHERE operation = 'refund'"), 2);
-    EXPECT_EQ(simulator_.count("refund"), 2);
 }
 
 // Without credit notes the amount is quantity x unit_price of the returned lines; the order schema
