@@ -64,7 +64,8 @@ throughput() {
   pg_isready -q -h 127.0.0.1 -p "$pg_port" && pg_was_running=true
   # shellcheck disable=SC2064  # expand now: the trap must know what this run started
   trap "rm -rf '$tmp'; $pg_was_running || scripts/pg-test-cluster.sh stop" EXIT
-  eval "$(scripts/pg-test-cluster.sh start)"  # ODBCSYSINI (psqlODBC CommLog off) + ORDERHOST_TEST_PG
+  pg_env=$(scripts/pg-test-cluster.sh start)  # ODBCSYSINI (psqlODBC CommLog off) + ORDERHOST_TEST_PG
+  eval "$pg_env"  # a failed start stops here (set -e); inside eval "$(...)" it would not
   local psql=("$pg_bin/psql" -q -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres)
   # The engine's and pgbench's own databases on the test cluster: never the test suite's.
   local pg="${ORDERHOST_TEST_PG/Database=orderhost_test/Database=orderhost_bench}"

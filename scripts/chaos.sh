@@ -21,7 +21,8 @@ scripts/build.sh
 status=0
 for backend in $backends; do
   if [ "$backend" = postgres ]; then
-    eval "$(scripts/pg-test-cluster.sh start)"
+    pg_env=$(scripts/pg-test-cluster.sh start)
+    eval "$pg_env"  # a failed start stops here (set -e); inside eval "$(...)" it would not
     export ORDERHOST_PG_PORT="${ORDERHOST_PG_PORT:-55432}"
   fi
   python3 scripts/chaos.py --backend "$backend" "$@" || status=1

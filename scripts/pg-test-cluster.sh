@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A throw-away PostgreSQL cluster on loopback for the test suite (and benchmarks).
 #
-#   eval "$(scripts/pg-test-cluster.sh start)"   # exports ORDERHOST_TEST_PG and ODBCSYSINI
+#   pg_env=$(scripts/pg-test-cluster.sh start) && eval "$pg_env"   # exports ORDERHOST_TEST_PG and ODBCSYSINI
 #   scripts/pg-test-cluster.sh stop
 #
 # The cluster lives in $ORDERHOST_PG_DIR (default /tmp/orderhost-pg), listens on 127.0.0.1 at

@@ -117,7 +117,7 @@ void HostRuntime::checkAuthentication() {
     std::size_t active = 0;
     for (const auto& key : apiKeys_->list()) active += key.revokedAtMs == 0 ? 1 : 0;
     if (!listensOnLoopbackOnly() && active == 0 && settings_.apiToken.empty()) {
-        throw std::runtime_error("refusing to listen on " + settings_.httpAddress +
+        throw SettingsError("refusing to listen on " + settings_.httpAddress +
                                  " (beyond loopback) without an API key: anyone who reaches the port could place and "
                                  "cancel orders. Create one with `orderhost keys create --config FILE --name NAME "
                                  "--role erp`, or set http.address = 127.0.0.1");

@@ -225,6 +225,9 @@ int OrderHostApp::serve() {
     HostRuntime runtime(settings);
     try {
         runtime.start();
+    } catch (const SettingsError& e) {  // found only once the socket is bound (no key beyond loopback)
+        spdlog::critical("cannot start: {}", e.what());
+        return EXIT_CONFIG;
     } catch (const Poco::Exception& e) {
         spdlog::critical("cannot start: {}", e.displayText());  // what() alone says "Net Exception"
         return EXIT_UNAVAILABLE;

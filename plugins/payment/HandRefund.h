@@ -138,8 +138,8 @@ inline AcknowledgedRefunds acknowledgedRefunds(const sdk::OrderDocument& order) 
     const auto idAt = [&](const std::string& pointer) {
         const std::optional<std::string> id =
             order.type(pointer) == sdk::JsonType::string ? order.optionalString(pointer) : std::optional<std::string>();
-        if (!id || id->empty() || id->size() > 100) {
-            acknowledged.error = pointer + " must be a refund id (a string of 1 to 100 bytes)";
+        if (!id || id->empty() || id->size() > 64) {  // 64: its payment_records key stays within 200
+            acknowledged.error = pointer + " must be a refund id (a string of 1 to 64 bytes)";
         } else if (std::find(acknowledged.ids.begin(), acknowledged.ids.end(), *id) == acknowledged.ids.end()) {
             acknowledged.ids.push_back(*id);
         }
@@ -209,62 +209,75 @@ inline std::optional<sdk::Outcome> confirmHandRefund(const Gateway& gateway, con
     return std::nullopt;
 }
 
-// Before a refund's first key: the gateway must have refunded nothing on the authorization
-// that the order does not account for (refunds recorded for returns, acknowledged ones, and
-// this step's own keys, whose unrecorded refunds — answers lost — are replayed by key). A
-// refund a person made by hand before the step asked would otherwise be paid twice. Such
-// refunds stop the step (refund_unreconciled) until a manual action names each: a return's
-// as refunded_by_hand (above), one of no return as acknowledged_refunds, recorded
-// here at /payment/acknowledged_refunds (and in payment_records, operation "acknowledged").
-inline std::optional<sdk::Outcome> reconcileBeforeAsking(const Gateway& gateway, const sdk::StepCall& call,
-                                                         const std::string& id, const std::string& rma) {
+// Records the refunds the last manual action acknowledged as no return's, each once: the gateway
+// must list it on the authorization as a succeeded refund the order does not account for yet
+// (else FAIL refund_acknowledgment_unconfirmed, nothing recorded). At
+// /payment/acknowledged_refunds and in payment_records (operation and status "acknowledged").
+inline std::optional<sdk::Outcome> recordAcknowledged(const Gateway& gateway, const sdk::StepCall& call,
+                                                      const std::string& id, const AcknowledgedRefunds& acknowledged) {
     const sdk::OrderDocument order = call.order();
-    const AcknowledgedRefunds acknowledged = acknowledgedRefunds(order);
-    const std::int64_t accounted =
-        order.optionalInteger("/payment/refunded_minor").value_or(0) + acknowledgedMinor(order);
-    if (acknowledged.ids.empty()) {  // the usual case: one lookup, no list
-        const GatewayReply now = gateway.lookup(id);
-        if (now.kind == GatewayReply::Kind::unavailable) return retryLater(now, "lookup");
-        if (now.kind != GatewayReply::Kind::done) return refusedByGateway(now, "lookup");
-        if (now.refundedMinor == accounted) return std::nullopt;
-    }
     const RefundList made = gateway.refunds(id);
     if (std::optional<sdk::Outcome> stop = refundListFailure(made)) return stop;
-    std::vector<GatewayRefund> unaccounted = unaccountedRefunds(made, order, keyOf(call, "refund:"));
+    const std::vector<GatewayRefund> unaccounted = unaccountedRefunds(made, order, keyOf(call, "refund:"));
     for (const std::string& each : acknowledged.ids) {
-        if (refundListedIn(order, "/payment/acknowledged_refunds", each)) continue;  // recorded by this run
+        if (refundListedIn(order, "/payment/acknowledged_refunds", each)) continue;  // by an earlier run
         const auto found = std::find_if(unaccounted.begin(), unaccounted.end(),
                                         [&](const GatewayRefund& refund) { return refund.id == each; });
-        if (found == unaccounted.end())
-            return sdk::Outcome::fail("refund_acknowledgment_unconfirmed",
-                                      "the manual action acknowledges refund " + each +
-                                          " as no return's, but the gateway lists no refund with that id on "
-                                          "authorization " +
-                                          id + " that the order does not account for already; nothing was recorded");
+        if (found == unaccounted.end() || found->status != "succeeded")
+            return sdk::Outcome::fail(
+                "refund_acknowledgment_unconfirmed",
+                "the manual action acknowledges refund " + each + " as no return's, but the gateway lists " +
+                    (found == unaccounted.end()
+                         ? "no refund with that id on authorization " + id + " that the order does not account for"
+                         : "it as " + found->status + ", not succeeded") +
+                    "; nothing was recorded");
         savePaymentRecord(call, {"acknowledged", keyOf(call, "acknowledged:") + found->id, found->amountMinor,
                                  found->currency, id, "acknowledged", ""});
         sdk::JsonObject entry;
         entry.add("refund_id", found->id).add("amount_minor", found->amountMinor).add("currency", found->currency);
         order.setJson("/payment/acknowledged_refunds/-", entry.str());
-        unaccounted.erase(found);
     }
+    return std::nullopt;
+}
+
+// Before a refund's first key: the gateway must have refunded nothing on the authorization
+// that the order does not account for (refunds recorded for returns, acknowledged ones, and
+// this step's own keys, whose unrecorded refunds — answers lost — are replayed by key). A
+// refund a person made by hand before the step asked would otherwise be paid twice. Such
+// refunds stop the step (refund_unreconciled) until a manual action names each: a return's
+// as refunded_by_hand (above), one of no return as acknowledged_refunds (recordAcknowledged).
+inline std::optional<sdk::Outcome> reconcileBeforeAsking(const Gateway& gateway, const sdk::StepCall& call,
+                                                         const std::string& id, const std::string& rma) {
+    const sdk::OrderDocument order = call.order();
+    const std::int64_t accounted =
+        order.optionalInteger("/payment/refunded_minor").value_or(0) + acknowledgedMinor(order);
+    const GatewayReply now = gateway.lookup(id);  // the usual case: one lookup, no list
+    if (now.kind == GatewayReply::Kind::unavailable) return retryLater(now, "lookup");
+    if (now.kind != GatewayReply::Kind::done) return refusedByGateway(now, "lookup");
+    if (now.refundedMinor == accounted) return std::nullopt;
+    const RefundList made = gateway.refunds(id);
+    if (std::optional<sdk::Outcome> stop = refundListFailure(made)) return stop;
+    const std::vector<GatewayRefund> unaccounted = unaccountedRefunds(made, order, keyOf(call, "refund:"));
     if (unaccounted.empty()) return std::nullopt;
-    std::int64_t total = 0;
-    for (const GatewayRefund& refund : made.refunds)
-        if (refundStands(refund)) total += refund.amountMinor;
     std::string listed;  // the first five: the message stays readable (the host caps it too)
     for (std::size_t i = 0; i < unaccounted.size() && i < 5; ++i)
         listed += (listed.empty() ? "" : ", ") + unaccounted[i].id + " (" + std::to_string(unaccounted[i].amountMinor) +
                   " minor units, key " + unaccounted[i].idempotencyKey + ")";
     if (unaccounted.size() > 5) listed += " and " + std::to_string(unaccounted.size() - 5) + " more";
+    // What this action named is recorded only when the step gets through, so it is not listed:
+    // a person who named one refund at a time would go round in circles.
+    const bool named = order.has("/signals/manual_action/refunded_by_hand") ||
+                       order.has("/signals/manual_action/acknowledged_refunds");
     return sdk::Outcome::fail(
         "refund_unreconciled",
-        "the gateway has refunded " + std::to_string(total) + " minor units of authorization " + id +
+        "the gateway has refunded " + std::to_string(now.refundedMinor) + " minor units of authorization " + id +
             " where the order accounts for " + std::to_string(accounted) + "; not the order's: " + listed +
             ". Asking for RMA " + rma +
             "'s refund could pay twice: name a return's refund made by hand (manual_action retry with data "
             "refunded_by_hand: [{rma_number, refund_id}]) or acknowledge one that is no return's (data "
-            "acknowledged_refunds: [refund_id])");
+            "acknowledged_refunds: [refund_id])" +
+            (named ? ", in one action together with what this action named (recorded only when the step gets through)"
+                   : ""));
 }
 
 }  // namespace orderhost::payment

@@ -1,4 +1,5 @@
-// payment_records: one row per money movement the plugin asked of the gateway, written in the
+// payment_records: one row per money movement the plugin asked of the gateway (and per refund a
+// person made at the gateway that an administrator acknowledged as no return's), written in the
 // step's transaction (so a row exists exactly when the step's outcome was saved). The primary
 // key is the gateway idempotency key of the movement, so a re-run step (after a retry, a
 // crash or a signal) updates its row instead of adding a second one.
@@ -12,7 +13,7 @@
 namespace orderhost::payment {
 
 struct PaymentRecord {
-    std::string operation;  // authorize, capture, void, refund
+    std::string operation;  // authorize, capture, void, refund, acknowledged (HandRefund.h)
     std::string idempotencyKey;
     std::int64_t amountMinor = 0;
     std::string currency;

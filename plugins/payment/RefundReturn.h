@@ -121,6 +121,11 @@ private:
         if (!acknowledged.error.empty())
             return sdk::Outcome::fail("refund_acknowledgment_unconfirmed",
                                       acknowledged.error + "; nothing was recorded");
+        // Recorded first and whatever each return then needs (a claim, nothing, a refund).
+        if (!acknowledged.ids.empty())
+            if (std::optional<sdk::Outcome> stop =
+                    recordAcknowledged(forCall(gateway_, timeoutMs_, call), call, *id, acknowledged))
+                return *stop;
         // Credit notes of earlier returns whose refund was never made (outstanding), then this return's.
         std::vector<std::string> owed = outstandingRmas(order, rma);
         owed.push_back(rma);
@@ -158,7 +163,9 @@ private:
         if (refundRecorded(call, key)) return std::nullopt;  // refunded by an earlier run whose document was kept
         const std::int64_t captured = order.integer("/payment/captured_minor");
         const std::int64_t before = order.optionalInteger("/payment/refunded_minor").value_or(0);
-        const std::int64_t amount = std::min(wanted, captured - before);
+        // What the gateway can still refund: refunds of no return (acknowledged) took their part.
+        const std::int64_t accounted = before + acknowledgedMinor(order);
+        const std::int64_t amount = std::min(wanted, captured - accounted);
         if (amount <= 0) return std::nullopt;
         const std::string currency = order.optionalString("/payment/currency").value_or("");
         if (byHandId) {
@@ -171,7 +178,6 @@ private:
         if (std::optional<sdk::Outcome> stop =
                 reconcileBeforeAsking(forCall(gateway_, timeoutMs_, call), call, id, rma))
             return stop;
-        const std::int64_t accounted = before + acknowledgedMinor(order);
         GatewayReply refunded;
         std::string used = key;
         int sentUpTo = 0;  // generations asked before (refused, or refunded with the answer lost)
@@ -206,7 +212,9 @@ private:
         savePaymentRecord(call, record);
         moveReceivable(call, record.amountMinor);
         order.set("/payment/refunded_minor", before + record.amountMinor);
-        order.set("/payment/status", before + record.amountMinor == captured ? "refunded" : "partially_refunded");
+        order.set("/payment/status", before + record.amountMinor + acknowledgedMinor(order) == captured
+                                         ? "refunded"
+                                         : "partially_refunded");
         sdk::JsonObject entry;
         entry.add("rma_number", rma).add("amount_minor", record.amountMinor).add("refund_id", refundId);
         if (byHand) entry.add("by_hand", true);

@@ -140,7 +140,8 @@ void HostProcess::waitUntilHealthy() {
         int status = 0;
         if (::waitpid(process_->id(), &status, WNOHANG) == process_->id()) {
             process_.reset();
-            throw std::runtime_error("orderhost exited during start-up:\n" + log());
+            throw std::runtime_error("orderhost exited during start-up with status " +
+                                     std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ":\n" + log());
         }
         Poco::Thread::sleep(50);
     }

@@ -195,6 +195,36 @@ TEST_P(RefundByHandStepTest, RefundsByHandOfTwoReturnsAreNamedInOneAction) {
     EXPECT_EQ(simulator_.count("refund"), 2);
 }
 
+// One action names a return's refund made by hand and acknowledges a goodwill refund: both are
+// recorded although the return takes the claim's path (no refund asked); an unknown id beside a
+// claim is still refused. The goodwill refund took its part of what the gateway can refund, so
+// a return of everything then refunds the rest and the payment is refunded in full.
+TEST_P(RefundByHandStepTest, AClaimAndAnAcknowledgmentInOneActionAreBothRecordedAndCapTheRefund) {
+    auto doc = parse(kOrder);
+    ASSERT_EQ(call(*pay_, doc, orderId(17)).kind, OH_OUTCOME_CONTINUE);
+    const std::string goodwill = refundByHand(doc, 301, "dashboard-goodwill");
+    startReturn(doc, "RMA-1", 1000);
+    const std::string byHand = refundByHand(doc, 1000, "dashboard-rma-1");
+    EXPECT_EQ(call(*refund_, doc, orderId(17)).code, "refund_unreconciled");
+    const std::string claim = R"("refunded_by_hand": {"rma_number": "RMA-1", "refund_id": ")" + byHand + R"("})";
+    doc.set("/signals/manual_action", "{" + claim + R"(, "acknowledged_refunds": ["re_nope"]})");
+    EXPECT_EQ(call(*refund_, doc, orderId(17)).code, "refund_acknowledgment_unconfirmed");
+    doc.set("/signals/manual_action", "{" + claim + R"(, "acknowledged_refunds": [")" + goodwill + R"("]})");
+    const auto both = call(*refund_, doc, orderId(17));
+    ASSERT_EQ(both.kind, OH_OUTCOME_CONTINUE) << both.code << ": " << both.message;
+    EXPECT_EQ(at(doc, "/payment/acknowledged_refunds/0/refund_id"), "\"" + goodwill + "\"");
+    EXPECT_EQ(at(doc, "/payment/refunds/0/by_hand"), "true");
+    EXPECT_EQ(simulator_.count("refund"), 2) << "the two made by hand; the step asked for none";
+
+    doc.remove("/signals/manual_action");
+    startReturn(doc, "RMA-2", 11301 - 1000);  // everything else: more than the gateway has left
+    const auto rest = call(*refund_, doc, orderId(17));
+    ASSERT_EQ(rest.kind, OH_OUTCOME_CONTINUE) << rest.code << ": " << rest.message;
+    EXPECT_EQ(at(doc, "/payment/refunds/1/amount_minor"), "10000") << "11301 captured - 1000 - 301 goodwill";
+    EXPECT_EQ(at(doc, "/payment/status"), "\"refunded\"");
+    EXPECT_EQ(simulator_.netCaptured(), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, RefundByHandStepTest, ::testing::ValuesIn(testing::testBackends()),
                          testing::backendName);
 
