@@ -118,9 +118,9 @@ void HostRuntime::checkAuthentication() {
     for (const auto& key : apiKeys_->list()) active += key.revokedAtMs == 0 ? 1 : 0;
     if (!listensOnLoopbackOnly() && active == 0 && settings_.apiToken.empty()) {
         throw SettingsError("refusing to listen on " + settings_.httpAddress +
-                                 " (beyond loopback) without an API key: anyone who reaches the port could place and "
-                                 "cancel orders. Create one with `orderhost keys create --config FILE --name NAME "
-                                 "--role erp`, or set http.address = 127.0.0.1");
+                            " (beyond loopback) without an API key: anyone who reaches the port could place and "
+                            "cancel orders. Create one with `orderhost keys create --config FILE --name NAME "
+                            "--role erp`, or set http.address = 127.0.0.1");
     }
     if (!listensOnLoopbackOnly() && !settings_.apiTls)
         spdlog::warn(
