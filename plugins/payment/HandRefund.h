@@ -168,12 +168,23 @@ inline std::vector<GatewayRefund> unaccountedRefunds(const RefundList& made, con
     return unaccounted;
 }
 
-// nullopt when the gateway confirms `refundId` on authorization `id` as `rma`'s refund of
-// `amount` by hand; else the outcome to stop with. `ownKey` is the key of `rma`'s refund by this step.
+// A refund a manual action names: its id, and every return the action names with it (a person
+// may have refunded several returns together in one refund), and what they are owed together.
+struct NamedHandRefund {
+    std::string refundId;
+    std::vector<std::string> rmas;  // in RMA order; `rma` itself among them
+    std::int64_t owedTogether = 0;  // -1 when the sum does not fit in 64 bits
+};
+
+// nullopt when the gateway confirms `named.refundId` on authorization `id` as `rma`'s refund
+// of `amount` (or, for a refund named with other returns, `named.owedTogether`) by hand. `ownKey`
+// is the key of `rma`'s refund by this step.
 inline std::optional<sdk::Outcome> confirmHandRefund(const Gateway& gateway, const sdk::StepCall& call,
                                                      const std::string& id, const std::string& rma,
-                                                     const std::string& refundId, std::int64_t amount,
+                                                     const NamedHandRefund& named, std::int64_t amount,
                                                      const std::string& ownKey) {
+    const std::string& refundId = named.refundId;
+    const bool shared = named.rmas.size() > 1;
     const auto unconfirmed = [&](const std::string& why) {
         return sdk::Outcome::fail("refund_by_hand_unconfirmed", "the manual action says RMA " + rma +
                                                                     " was refunded by hand as " + refundId + ", but " +
@@ -193,19 +204,27 @@ inline std::optional<sdk::Outcome> confirmHandRefund(const Gateway& gateway, con
     const sdk::OrderDocument order = call.order();
     const std::string currency = order.optionalString("/payment/currency").value_or("");
     if (found->currency != currency) return unconfirmed("it is in " + found->currency + ", the payment in " + currency);
-    if (found->amountMinor != amount)
+    std::string together;
+    for (const std::string& each : named.rmas) together += (together.empty() ? "" : ", ") + each;
+    if (!shared && found->amountMinor != amount)
         return unconfirmed("it refunded " + std::to_string(found->amountMinor) +
                            " minor units where the return is owed " + std::to_string(amount) +
-                           " (a claim names one refund of exactly the amount owed)");
+                           " (a claim names one refund of exactly the amount owed; name every return it paid)");
+    if (shared && found->amountMinor != named.owedTogether)
+        return unconfirmed("it refunded " + std::to_string(found->amountMinor) + " minor units where the returns " +
+                           together + " named with it are owed " + std::to_string(named.owedTogether) + " together");
     if (found->idempotencyKey.rfind(keyOf(call, "refund:"), 0) == 0)
         return unconfirmed("it was made by this step (key " + found->idempotencyKey + "), not by hand");
     if (refundListedIn(order, "/payment/acknowledged_refunds", refundId))
         return unconfirmed("the order acknowledged it as no return's refund (/payment/acknowledged_refunds)");
     const std::size_t recorded = order.has("/payment/refunds") ? order.size("/payment/refunds") : 0;
-    for (std::size_t i = 0; i < recorded; ++i)
-        if (order.optionalString(sdk::path("payment", "refunds", i, "refund_id")).value_or("") == refundId)
-            return unconfirmed("the order records it already, for RMA " +
-                               order.optionalString(sdk::path("payment", "refunds", i, "rma_number")).value_or("?"));
+    for (std::size_t i = 0; i < recorded; ++i) {
+        if (order.optionalString(sdk::path("payment", "refunds", i, "refund_id")).value_or("") != refundId) continue;
+        const std::string other = order.optionalString(sdk::path("payment", "refunds", i, "rma_number")).value_or("?");
+        // Its part for another return named with it in this action (recorded just before) is not another use.
+        if (std::find(named.rmas.begin(), named.rmas.end(), other) == named.rmas.end())
+            return unconfirmed("the order records it already, for RMA " + other);
+    }
     return std::nullopt;
 }
 

@@ -144,12 +144,23 @@ private:
         // refunds compare it with the gateway's total.
         std::stable_partition(owed.begin(), owed.end(),
                               [&](const std::string& each) { return claims.byRma.count(each) > 0; });
+        const auto owedTo = [&](const std::string& each) {
+            return each == rma ? *amount : creditedTo(order, each).value_or(0);
+        };
         for (const std::string& each : owed) {
             const auto claim = claims.byRma.find(each);
-            const std::optional<std::string> refundId =
-                claim == claims.byRma.end() ? std::nullopt : std::optional<std::string>(claim->second);
-            const std::int64_t wanted = each == rma ? *amount : creditedTo(order, each).value_or(0);
-            if (std::optional<sdk::Outcome> stop = refundOnce(call, *id, each, wanted, refundId)) return *stop;
+            std::optional<NamedHandRefund> named;
+            if (claim != claims.byRma.end()) {
+                named = NamedHandRefund{claim->second, {}, 0};
+                for (const auto& [other, refundId] : claims.byRma) {
+                    if (refundId != claim->second) continue;
+                    named->rmas.push_back(other);
+                    if (named->owedTogether < 0 ||
+                        __builtin_add_overflow(named->owedTogether, owedTo(other), &named->owedTogether))
+                        named->owedTogether = -1;
+                }
+            }
+            if (std::optional<sdk::Outcome> stop = refundOnce(call, *id, each, owedTo(each), named)) return *stop;
         }
         return sdk::Outcome::proceed();
     }
@@ -157,7 +168,7 @@ private:
     // Refunds `amount` (at most what is captured and not refunded yet) for `rma` under its own
     // key, unless that refund is recorded already; an outcome when the step must stop there.
     std::optional<sdk::Outcome> refundOnce(const sdk::StepCall& call, const std::string& id, const std::string& rma,
-                                           std::int64_t wanted, const std::optional<std::string>& byHandId) const {
+                                           std::int64_t wanted, const std::optional<NamedHandRefund>& byHand) const {
         const sdk::OrderDocument order = call.order();
         const std::string key = keyOf(call, ("refund:" + rma).c_str());
         if (refundRecorded(call, key)) return std::nullopt;  // refunded by an earlier run whose document was kept
@@ -168,11 +179,19 @@ private:
         const std::int64_t amount = std::min(wanted, captured - accounted);
         if (amount <= 0) return std::nullopt;
         const std::string currency = order.optionalString("/payment/currency").value_or("");
-        if (byHandId) {
+        if (byHand) {
+            // A refund shared by several returns pays each in full, so each part is what it is owed.
+            if (byHand->rmas.size() > 1 && amount != wanted)
+                return sdk::Outcome::fail("refund_by_hand_unconfirmed",
+                                          "RMA " + rma + " is owed " + std::to_string(wanted) +
+                                              " minor units but the payment has " + std::to_string(amount) +
+                                              " left to refund, so refund " + byHand->refundId +
+                                              " cannot have paid it with the others; nothing was recorded");
             if (std::optional<sdk::Outcome> stop =
-                    confirmHandRefund(forCall(gateway_, timeoutMs_, call), call, id, rma, *byHandId, amount, key))
+                    confirmHandRefund(forCall(gateway_, timeoutMs_, call), call, id, rma, *byHand, amount, key))
                 return stop;
-            recordRefund(call, {"refund", key + kByHand, amount, currency, id, "refunded", ""}, rma, *byHandId, true);
+            recordRefund(call, {"refund", key + kByHand, amount, currency, id, "refunded", ""}, rma, byHand->refundId,
+                         true);
             return std::nullopt;
         }
         if (std::optional<sdk::Outcome> stop =

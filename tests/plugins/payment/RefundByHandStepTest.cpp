@@ -225,6 +225,40 @@ TEST_P(RefundByHandStepTest, AClaimAndAnAcknowledgmentInOneActionAreBothRecorded
     EXPECT_EQ(simulator_.netCaptured(), 0);
 }
 
+// A person refunded two returns with one refund: named for both in one action, it is recorded as
+// each return's part; named for one of them alone, its amount is not what that one is owed.
+TEST_P(RefundByHandStepTest, OneRefundByHandForTwoReturnsIsRecordedAsTheirParts) {
+    auto doc = parse(kOrder);
+    refusedOnce(doc, orderId(18), "RMA-0", 1000);
+    startReturn(doc, "RMA-1", 2000);  // RMA-0's note stays, its refund outstanding
+    const std::string both = refundByHand(doc, 3000, "dashboard-both");
+    const std::string held = doc.toJson();
+    const auto attempt = [&](const std::string& claims) {  // from the held document, as the host retries
+        auto tried = parse(held);
+        tried.set("/signals/manual_action", R"({"refunded_by_hand": )" + claims + "}");
+        const auto outcome = call(*refund_, tried, orderId(18));
+        if (outcome.kind == OH_OUTCOME_CONTINUE) doc = std::move(tried);
+        return outcome;
+    };
+    const auto claimOf = [&](const std::string& rma) {
+        return R"({"rma_number": ")" + rma + R"(", "refund_id": ")" + both + R"("})";
+    };
+    const auto alone = attempt(claimOf("RMA-1"));
+    EXPECT_EQ(alone.code, "refund_by_hand_unconfirmed");
+    EXPECT_NE(alone.message.find("name every return it paid"), std::string::npos) << alone.message;
+    const auto together = attempt("[" + claimOf("RMA-0") + ", " + claimOf("RMA-1") + "]");
+    ASSERT_EQ(together.kind, OH_OUTCOME_CONTINUE) << together.code << ": " << together.message;
+    EXPECT_EQ(at(doc, "/payment/refunded_minor"), "3000");
+    EXPECT_EQ(at(doc, "/payment/refunds/0"),
+              R"({"rma_number":"RMA-0","amount_minor":1000,"refund_id":")" + both + R"(","by_hand":true})");
+    EXPECT_EQ(at(doc, "/payment/refunds/1"),
+              R"({"rma_number":"RMA-1","amount_minor":2000,"refund_id":")" + both + R"(","by_hand":true})");
+    EXPECT_EQ(number("SELECT COUNT(*) FROM payment_records WHERE operation = 'refund'"), 2);
+    doc.remove("/signals/manual_action");
+    ASSERT_EQ(call(*refund_, doc, orderId(18)).kind, OH_OUTCOME_CONTINUE) << "a re-run finds both recorded";
+    EXPECT_EQ(simulator_.count("refund"), 1) << "the one made by hand; the step asked for none";
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, RefundByHandStepTest, ::testing::ValuesIn(testing::testBackends()),
                          testing::backendName);
 
