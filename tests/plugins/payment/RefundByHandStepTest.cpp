@@ -170,13 +170,7 @@ TEST_P(RefundByHandStepTest, RefundsByHandOfTwoReturnsAreNamedInOneAction) {
     startReturn(doc, "RMA-1", 2000);  // RMA-0's note stays, its refund outstanding
     const std::string second = refundByHand(doc, 2000, "dashboard-1");
     const std::string held = doc.toJson();
-    const auto attempt = [&](const std::string& claims) {  // from the held document, as the host retries
-        auto tried = parse(held);
-        tried.set("/signals/manual_action", R"({"refunded_by_hand": )" + claims + "}");
-        const auto outcome = call(*refund_, tried, orderId(13));
-        if (outcome.kind == OH_OUTCOME_CONTINUE) doc = std::move(tried);
-        return outcome;
-    };
+    const auto attempt = [&](const std::string& claims) { return claimFromHeld(held, claims, orderId(13), doc); };
     const std::string claimFirst = R"({"rma_number": "RMA-0", "refund_id": ")" + first + R"("})";
     const std::string claimSecond = R"({"rma_number": "RMA-1", "refund_id": ")" + second + R"("})";
     EXPECT_EQ(attempt(claimSecond).code, "refund_unreconciled");
@@ -233,13 +227,7 @@ TEST_P(RefundByHandStepTest, OneRefundByHandForTwoReturnsIsRecordedAsTheirParts)
     startReturn(doc, "RMA-1", 2000);  // RMA-0's note stays, its refund outstanding
     const std::string both = refundByHand(doc, 3000, "dashboard-both");
     const std::string held = doc.toJson();
-    const auto attempt = [&](const std::string& claims) {  // from the held document, as the host retries
-        auto tried = parse(held);
-        tried.set("/signals/manual_action", R"({"refunded_by_hand": )" + claims + "}");
-        const auto outcome = call(*refund_, tried, orderId(18));
-        if (outcome.kind == OH_OUTCOME_CONTINUE) doc = std::move(tried);
-        return outcome;
-    };
+    const auto attempt = [&](const std::string& claims) { return claimFromHeld(held, claims, orderId(18), doc); };
     const auto claimOf = [&](const std::string& rma) {
         return R"({"rma_number": ")" + rma + R"(", "refund_id": ")" + both + R"("})";
     };

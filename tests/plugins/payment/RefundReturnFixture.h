@@ -56,6 +56,16 @@ protected:
             << body;
         return parse(body).root()->getValue<std::string>("id");
     }
+    // The step run on the document `held` with `claims` as its manual action's refunded_by_hand,
+    // as the host retries a held step; `doc` becomes that document when the step gets through.
+    services::ReportedOutcome claimFromHeld(const std::string& held, const std::string& claims, const std::string& id,
+                                            document::JsonDocument& doc) {
+        auto tried = parse(held);
+        tried.set("/signals/manual_action", R"({"refunded_by_hand": )" + claims + "}");
+        auto outcome = call(*refund_, tried, id);
+        if (outcome.kind == OH_OUTCOME_CONTINUE) doc = std::move(tried);
+        return outcome;
+    }
     std::int64_t receivables() { return number("SELECT open_minor FROM billing_accounts WHERE customer_id = 'C-5'"); }
 
     GatewaySimulator simulator_;
