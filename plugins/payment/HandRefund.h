@@ -172,8 +172,9 @@ inline std::vector<GatewayRefund> unaccountedRefunds(const RefundList& made, con
 // may have refunded several returns together in one refund), and what they are owed together.
 struct NamedHandRefund {
     std::string refundId;
-    std::vector<std::string> rmas;  // in RMA order; `rma` itself among them
-    std::int64_t owedTogether = 0;  // -1 when the sum does not fit in 64 bits
+    std::vector<std::string> rmas;   // in RMA order; `rma` itself among them
+    std::int64_t owedTogether = 0;   // -1 when the sum does not fit in 64 bits, or a return is owed nothing
+    std::size_t recordedBefore = 0;  // /payment/refunds entries before this run: only later ones are its parts
 };
 
 // nullopt when the gateway confirms `named.refundId` on authorization `id` as `rma`'s refund
@@ -221,8 +222,8 @@ inline std::optional<sdk::Outcome> confirmHandRefund(const Gateway& gateway, con
     for (std::size_t i = 0; i < recorded; ++i) {
         if (order.optionalString(sdk::path("payment", "refunds", i, "refund_id")).value_or("") != refundId) continue;
         const std::string other = order.optionalString(sdk::path("payment", "refunds", i, "rma_number")).value_or("?");
-        // Its part for another return named with it in this action (recorded just before) is not another use.
-        if (std::find(named.rmas.begin(), named.rmas.end(), other) == named.rmas.end())
+        // Its part for another return named with it, recorded by this run just before, is not another use.
+        if (i < named.recordedBefore || std::find(named.rmas.begin(), named.rmas.end(), other) == named.rmas.end())
             return unconfirmed("the order records it already, for RMA " + other);
     }
     return std::nullopt;

@@ -57,6 +57,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -147,20 +148,32 @@ private:
         const auto owedTo = [&](const std::string& each) {
             return each == rma ? *amount : creditedTo(order, each).value_or(0);
         };
+        std::map<std::string, NamedHandRefund> named;  // refund id → the returns named with it
+        for (const auto& [claimed, refundId] : claims.byRma) {
+            NamedHandRefund& group = named.try_emplace(refundId, NamedHandRefund{refundId, {}, 0, 0}).first->second;
+            group.rmas.push_back(claimed);
+            group.recordedBefore = order.has("/payment/refunds") ? order.size("/payment/refunds") : 0;
+            if (group.owedTogether < 0 || owedTo(claimed) <= 0 ||
+                __builtin_add_overflow(group.owedTogether, owedTo(claimed), &group.owedTogether))
+                group.owedTogether = -1;  // never an amount: the claim is refused
+        }
+        for (const auto& [refundId, group] : named) {
+            // A shared refund is named for all its returns in one action: recorded for some of them
+            // before, its other parts would be checked against a sum that counts theirs again.
+            const auto recordedFor = [&](const std::string& each) { return refundIdFor(order, each).has_value(); };
+            const std::size_t recorded = std::count_if(group.rmas.begin(), group.rmas.end(), recordedFor);
+            if (group.rmas.size() > 1 && recorded > 0 && recorded < group.rmas.size())
+                return sdk::Outcome::fail("refund_by_hand_unconfirmed",
+                                          "refund " + refundId +
+                                              " is recorded already for some of the returns named with it; a "
+                                              "refund that paid several returns is named for all of them in one "
+                                              "action; nothing was recorded");
+        }
         for (const std::string& each : owed) {
             const auto claim = claims.byRma.find(each);
-            std::optional<NamedHandRefund> named;
-            if (claim != claims.byRma.end()) {
-                named = NamedHandRefund{claim->second, {}, 0};
-                for (const auto& [other, refundId] : claims.byRma) {
-                    if (refundId != claim->second) continue;
-                    named->rmas.push_back(other);
-                    if (named->owedTogether < 0 ||
-                        __builtin_add_overflow(named->owedTogether, owedTo(other), &named->owedTogether))
-                        named->owedTogether = -1;
-                }
-            }
-            if (std::optional<sdk::Outcome> stop = refundOnce(call, *id, each, owedTo(each), named)) return *stop;
+            const std::optional<NamedHandRefund> group =
+                claim == claims.byRma.end() ? std::nullopt : std::optional<NamedHandRefund>(named.at(claim->second));
+            if (std::optional<sdk::Outcome> stop = refundOnce(call, *id, each, owedTo(each), group)) return *stop;
         }
         return sdk::Outcome::proceed();
     }
@@ -177,16 +190,17 @@ private:
         // What the gateway can still refund: refunds of no return (acknowledged) took their part.
         const std::int64_t accounted = before + acknowledgedMinor(order);
         const std::int64_t amount = std::min(wanted, captured - accounted);
+        // A refund shared by several returns pays each in full, so each part is what it is owed
+        // (checked before the early return below: no part of it may be left out).
+        if (byHand && byHand->rmas.size() > 1 && amount != wanted)
+            return sdk::Outcome::fail(
+                "refund_by_hand_unconfirmed",
+                "RMA " + rma + " is owed " + std::to_string(wanted) + " minor units but the payment has " +
+                    std::to_string(std::max<std::int64_t>(amount, 0)) + " left to refund, so refund " +
+                    byHand->refundId + " cannot have paid it with the others; nothing was recorded");
         if (amount <= 0) return std::nullopt;
         const std::string currency = order.optionalString("/payment/currency").value_or("");
         if (byHand) {
-            // A refund shared by several returns pays each in full, so each part is what it is owed.
-            if (byHand->rmas.size() > 1 && amount != wanted)
-                return sdk::Outcome::fail("refund_by_hand_unconfirmed",
-                                          "RMA " + rma + " is owed " + std::to_string(wanted) +
-                                              " minor units but the payment has " + std::to_string(amount) +
-                                              " left to refund, so refund " + byHand->refundId +
-                                              " cannot have paid it with the others; nothing was recorded");
             if (std::optional<sdk::Outcome> stop =
                     confirmHandRefund(forCall(gateway_, timeoutMs_, call), call, id, rma, *byHand, amount, key))
                 return stop;

@@ -245,6 +245,15 @@ TEST_P(RefundByHandStepTest, OneRefundByHandForTwoReturnsIsRecordedAsTheirParts)
     doc.remove("/signals/manual_action");
     ASSERT_EQ(call(*refund_, doc, orderId(18)).kind, OH_OUTCOME_CONTINUE) << "a re-run finds both recorded";
     EXPECT_EQ(simulator_.count("refund"), 1) << "the one made by hand; the step asked for none";
+
+    // Named again for a recorded return and a new one whose amounts add up to it: RMA-1's part was
+    // counted already, so RMA-3 would be recorded as paid by money that paid RMA-0.
+    startReturn(doc, "RMA-3", 1000);
+    doc.set("/signals/manual_action", R"({"refunded_by_hand": [)" + claimOf("RMA-1") + ", " + claimOf("RMA-3") + "]}");
+    const auto again = call(*refund_, doc, orderId(18));
+    EXPECT_EQ(again.code, "refund_by_hand_unconfirmed");
+    EXPECT_NE(again.message.find("recorded already for some of the returns"), std::string::npos) << again.message;
+    EXPECT_EQ(at(doc, "/payment/refunded_minor"), "3000");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RefundByHandStepTest, ::testing::ValuesIn(testing::testBackends()),
