@@ -17,9 +17,9 @@ scripts/format-check.sh --strict
 
 # Before the builds: test discovery, which runs at build time, lists the PostgreSQL cases only
 # when ORDERHOST_TEST_PG is set.
+trap 'scripts/pg-test-cluster.sh stop' EXIT  # before the start: a cluster half started is stopped too
 pg_env=$(scripts/pg-test-cluster.sh start)
 eval "$pg_env"  # a failed start stops here (set -e); inside eval "$(...)" it would not
-trap 'scripts/pg-test-cluster.sh stop' EXIT
 
 for variant in normal sanitize; do
   if [ "$variant" = sanitize ]; then

@@ -24,7 +24,10 @@ before=$(cd "$1" && pwd) after=$(cd "$2" && pwd) backend=$3 clients=$4 secs=$5 r
 tmp=$(mktemp -d /tmp/orderhost-alternate.XXXXXX)
 pid=""
 trap '{ [ -n "$pid" ] && kill "$pid" 2>/dev/null; } || true; rm -rf "$tmp"' EXIT
-[ "$backend" = pg ] && eval "$("$repo/scripts/pg-test-cluster.sh" start)"
+if [ "$backend" = pg ]; then
+  pg_env=$("$repo/scripts/pg-test-cluster.sh" start)  # a failed start stops here; inside eval "$(...)" it would not
+  eval "$pg_env"
+fi
 load_flags=()
 [ "${ALT_SKUS:-0}" -gt 0 ] && load_flags=(--skus "$ALT_SKUS")
 # The placement chain BUILD runs ($1 = before|after, $2 = BUILD): a folder, spread over

@@ -237,7 +237,8 @@ run_backend() {
     pg-fsync-on|pg-fsync-off)
       pg=true
       "$repo/scripts/pg-test-cluster.sh" stop
-      eval "$(ORDERHOST_PG_FSYNC="${backend#pg-fsync-}" "$repo/scripts/pg-test-cluster.sh" start)"
+      pg_env=$(ORDERHOST_PG_FSYNC="${backend#pg-fsync-}" "$repo/scripts/pg-test-cluster.sh" start)  # a failed start stops here; inside eval "$(...)" it would not
+      eval "$pg_env"
       local psql=("$pg_bin/psql" -q -h 127.0.0.1 -p "$ORDERHOST_PG_PORT" -U postgres -d postgres)
       "${psql[@]}" -c 'CREATE DATABASE bench_host' -c 'CREATE DATABASE bench_bare' -c 'CREATE DATABASE bench_pgbench'
       "$pg_bin/pgbench" -i -q -s "${BENCH_PGBENCH_SCALE:-1}" -h 127.0.0.1 -p "$ORDERHOST_PG_PORT" -U postgres bench_pgbench >/dev/null 2>&1

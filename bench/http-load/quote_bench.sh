@@ -56,7 +56,8 @@ for backend in $backends; do
     sqlite) conn="Driver=SQLite3;Database=$tmp/orderhost.db;JournalMode=WAL;SyncPragma=FULL;Timeout=10000;" ;;
     pg-fsync-on)
       "$repo/scripts/pg-test-cluster.sh" stop > /dev/null 2>&1 || true
-      eval "$(ORDERHOST_PG_FSYNC=on "$repo/scripts/pg-test-cluster.sh" start)"
+      pg_env=$(ORDERHOST_PG_FSYNC=on "$repo/scripts/pg-test-cluster.sh" start)  # a failed start stops here; inside eval "$(...)" it would not
+      eval "$pg_env"
       psql -q -h 127.0.0.1 -p "$ORDERHOST_PG_PORT" -U postgres -d postgres -c 'CREATE DATABASE bench_quotes'
       conn="Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=$ORDERHOST_PG_PORT;Uid=postgres;Pwd=;Database=bench_quotes;" ;;
     *) echo "quote_bench: unknown backend $backend" >&2; exit 64 ;;

@@ -15,7 +15,10 @@ before=$(cd "$1" && pwd) after=$(cd "$2" && pwd) backend=$3 threads=$4 secs=$5 r
 tmp=$(mktemp -d /tmp/orderhost-reads.XXXXXX)
 pid=""
 trap '{ [ -n "$pid" ] && kill "$pid" 2>/dev/null; } || true; rm -rf "$tmp"' EXIT
-[ "$backend" = pg ] && eval "$("$repo/scripts/pg-test-cluster.sh" start)"
+if [ "$backend" = pg ]; then
+  pg_env=$("$repo/scripts/pg-test-cluster.sh" start)  # a failed start stops here; inside eval "$(...)" it would not
+  eval "$pg_env"
+fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 rss() { awk '/^VmRSS/ { print int($2 / 1024) }' "/proc/$1/status"; }
 ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }

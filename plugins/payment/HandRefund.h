@@ -256,6 +256,11 @@ inline std::optional<sdk::Outcome> recordAcknowledged(const Gateway& gateway, co
         sdk::JsonObject entry;
         entry.add("refund_id", found->id).add("amount_minor", found->amountMinor).add("currency", found->currency);
         order.setJson("/payment/acknowledged_refunds/-", entry.str());
+        // The money went back: the payment's status says so as for a return's refund.
+        const std::int64_t back =
+            order.optionalInteger("/payment/refunded_minor").value_or(0) + acknowledgedMinor(order);
+        order.set("/payment/status",
+                  back >= order.integer("/payment/captured_minor") ? "refunded" : "partially_refunded");
     }
     return std::nullopt;
 }

@@ -256,6 +256,21 @@ TEST_P(RefundByHandStepTest, OneRefundByHandForTwoReturnsIsRecordedAsTheirParts)
     EXPECT_EQ(at(doc, "/payment/refunded_minor"), "3000");
 }
 
+// Everything captured went back as goodwill: acknowledged, the payment is refunded, and a return
+// then has nothing left to refund.
+TEST_P(RefundByHandStepTest, AGoodwillRefundOfEverythingLeavesThePaymentRefunded) {
+    auto doc = parse(kOrder);
+    ASSERT_EQ(call(*pay_, doc, orderId(19)).kind, OH_OUTCOME_CONTINUE);
+    const std::string goodwill = refundByHand(doc, 11301, "dashboard-all");
+    startReturn(doc, "RMA-1", 1000);
+    doc.set("/signals/manual_action", R"({"acknowledged_refunds": [")" + goodwill + R"("]})");
+    const auto outcome = call(*refund_, doc, orderId(19));
+    ASSERT_EQ(outcome.kind, OH_OUTCOME_CONTINUE) << outcome.code << ": " << outcome.message;
+    EXPECT_EQ(at(doc, "/payment/status"), "\"refunded\"");
+    EXPECT_EQ(at(doc, "/payment/refunded_minor"), "") << "no return's refund";
+    EXPECT_EQ(simulator_.count("refund"), 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, RefundByHandStepTest, ::testing::ValuesIn(testing::testBackends()),
                          testing::backendName);
 
