@@ -122,6 +122,13 @@ inline std::int64_t acknowledgedMinor(const sdk::OrderDocument& order) {
     return sum;
 }
 
+// /payment/status after money went back: "refunded" once returns' refunds and acknowledged
+// refunds add up to what was captured, else "partially_refunded".
+inline void setRefundedStatus(const sdk::OrderDocument& order) {
+    const std::int64_t back = order.optionalInteger("/payment/refunded_minor").value_or(0) + acknowledgedMinor(order);
+    order.set("/payment/status", back >= order.integer("/payment/captured_minor") ? "refunded" : "partially_refunded");
+}
+
 // Refunds at the gateway that belong to no return (goodwill, a refunded shipping fee), which the
 // last manual action acknowledged: data.acknowledged_refunds, a list of refund ids (or one id).
 // refund-return then records them at /payment/acknowledged_refunds and they stop no refund of
@@ -256,11 +263,7 @@ inline std::optional<sdk::Outcome> recordAcknowledged(const Gateway& gateway, co
         sdk::JsonObject entry;
         entry.add("refund_id", found->id).add("amount_minor", found->amountMinor).add("currency", found->currency);
         order.setJson("/payment/acknowledged_refunds/-", entry.str());
-        // The money went back: the payment's status says so as for a return's refund.
-        const std::int64_t back =
-            order.optionalInteger("/payment/refunded_minor").value_or(0) + acknowledgedMinor(order);
-        order.set("/payment/status",
-                  back >= order.integer("/payment/captured_minor") ? "refunded" : "partially_refunded");
+        setRefundedStatus(order);  // the money went back, as for a return's refund
     }
     return std::nullopt;
 }

@@ -149,10 +149,11 @@ private:
             return each == rma ? *amount : creditedTo(order, each).value_or(0);
         };
         std::map<std::string, NamedHandRefund> named;  // refund id → the returns named with it
+        const std::size_t recordedBefore = order.has("/payment/refunds") ? order.size("/payment/refunds") : 0;
         for (const auto& [claimed, refundId] : claims.byRma) {
-            NamedHandRefund& group = named.try_emplace(refundId, NamedHandRefund{refundId, {}, 0, 0}).first->second;
+            NamedHandRefund& group =
+                named.try_emplace(refundId, NamedHandRefund{refundId, {}, 0, recordedBefore}).first->second;
             group.rmas.push_back(claimed);
-            group.recordedBefore = order.has("/payment/refunds") ? order.size("/payment/refunds") : 0;
             if (group.owedTogether < 0 || owedTo(claimed) <= 0 ||
                 __builtin_add_overflow(group.owedTogether, owedTo(claimed), &group.owedTogether))
                 group.owedTogether = -1;  // never an amount: the claim is refused
@@ -240,14 +241,11 @@ private:
     static void recordRefund(const sdk::StepCall& call, const PaymentRecord& record, const std::string& rma,
                              const std::string& refundId, bool byHand) {
         const sdk::OrderDocument order = call.order();
-        const std::int64_t captured = order.integer("/payment/captured_minor");
         const std::int64_t before = order.optionalInteger("/payment/refunded_minor").value_or(0);
         savePaymentRecord(call, record);
         moveReceivable(call, record.amountMinor);
         order.set("/payment/refunded_minor", before + record.amountMinor);
-        order.set("/payment/status", before + record.amountMinor + acknowledgedMinor(order) == captured
-                                         ? "refunded"
-                                         : "partially_refunded");
+        setRefundedStatus(order);
         sdk::JsonObject entry;
         entry.add("rma_number", rma).add("amount_minor", record.amountMinor).add("refund_id", refundId);
         if (byHand) entry.add("by_hand", true);
