@@ -9,7 +9,9 @@
 #                               child processes (default 1); the log of each run goes to
 #                               build-fuzz/long/<target>.log, new inputs to
 #                               build-fuzz/long/<target>/, crashes to build-fuzz/long/.
-#                               FUZZ_SECONDS caps each target's time (-max_total_time).
+#                               FUZZ_SECONDS caps each target's time (-max_total_time);
+#                               FUZZ_MAX_LEN caps an input's size (-max_len; default: libFuzzer's
+#                               guess from the corpus, which grows to the largest input kept).
 # Fork mode because one process slows down as it runs: fuzz_condition fell from 9,200 to
 # ≈ 1,000 executions/s within an hour (most of it ASan's allocator and page faults), while a
 # fresh process on the same corpus ran 5,000/s. Fork mode fuzzes in child processes of at most
@@ -37,6 +39,7 @@ long)
   jobs=${FUZZ_JOBS:-1}
   extra=(-fork="$jobs")
   if [ -n "${FUZZ_SECONDS:-}" ]; then extra+=(-max_total_time="$FUZZ_SECONDS"); fi
+  if [ -n "${FUZZ_MAX_LEN:-}" ]; then extra+=(-max_len="$FUZZ_MAX_LEN"); fi
   mkdir -p build-fuzz/long
   failed=()
   for target in "${targets[@]}"; do

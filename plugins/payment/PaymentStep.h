@@ -4,12 +4,14 @@
 #pragma once
 
 #include "Gateway.h"
+#include "HandRefund.h"
 #include "HttpGateway.h"
 #include "PaymentRecords.h"
 #include "PaymentSettings.h"
 
 #include <orderhost/sdk.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -42,19 +44,21 @@ public:
             savePaymentRecord(call, {"void", keyOf(call, "void"), voided.amountMinor, currency, *id, "voided", ""});
             writeStatus(order, "voided");
         } else if (status == "captured" || status == "partially_refunded") {
-            // What returns refunded already (refund-return) is not refunded twice.
+            // What returns refunded already (refund-return) is not refunded twice, nor what a
+            // person refunded by hand and an administrator acknowledged as no return's
+            // (HandRefund.h): the gateway would refuse more than is left, and the undo stick.
             const std::int64_t captured = order.integer("/payment/captured_minor");
             const std::int64_t before = order.optionalInteger("/payment/refunded_minor").value_or(0);
-            if (captured - before > 0) {
-                const GatewayReply refunded = gateway.refund(*id, captured - before, keyOf(call, "refund"));
+            const std::int64_t left = captured - before - acknowledgedMinor(order);
+            if (left > 0) {
+                const GatewayReply refunded = gateway.refund(*id, left, keyOf(call, "refund"));
                 if (refunded.kind == Kind::unavailable) return retryLater(refunded, "refund");
                 if (refunded.kind == Kind::refused) return refusedByGateway(refunded, "refund");
-                savePaymentRecord(call,
-                                  {"refund", keyOf(call, "refund"), captured - before, currency, *id, "refunded", ""});
-                moveReceivable(call, captured - before);  // paid back: the credit note settles it
+                savePaymentRecord(call, {"refund", keyOf(call, "refund"), left, currency, *id, "refunded", ""});
+                moveReceivable(call, left);  // paid back: the credit note settles it
             }
             writeStatus(order, "refunded");
-            order.set("/payment/refunded_minor", captured);
+            order.set("/payment/refunded_minor", before + std::max<std::int64_t>(left, 0));
         }
         return sdk::Outcome::proceed();  // declined, voided, refunded: nothing left to undo
     }

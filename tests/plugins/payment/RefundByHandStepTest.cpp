@@ -271,6 +271,34 @@ TEST_P(RefundByHandStepTest, AGoodwillRefundOfEverythingLeavesThePaymentRefunded
     EXPECT_EQ(simulator_.count("refund"), 1);
 }
 
+// The order undone (a cancel) after a goodwill refund was acknowledged and a return refunded:
+// the undo refunds only what is left at the gateway. Asking for captured − refunded would ask
+// for the goodwill money again, the gateway would refuse, and the cancel would stick.
+TEST_P(RefundByHandStepTest, AnUndoAfterAnAcknowledgedGoodwillRefundRefundsOnlyWhatIsLeft) {
+    auto doc = parse(kOrder);
+    ASSERT_EQ(call(*pay_, doc, orderId(20)).kind, OH_OUTCOME_CONTINUE);
+    const std::string goodwill = refundByHand(doc, 500, "dashboard-goodwill");
+    startReturn(doc, "RMA-1", 1000);
+    doc.set("/signals/manual_action", R"({"acknowledged_refunds": [")" + goodwill + R"("]})");
+    ASSERT_EQ(call(*refund_, doc, orderId(20)).kind, OH_OUTCOME_CONTINUE);
+    doc.remove("/signals/manual_action");
+    ASSERT_EQ(simulator_.netCaptured(), 11301 - 500 - 1000);
+    const std::int64_t receivableBefore = receivables();
+
+    const auto undone = call(*pay_, doc, orderId(20), /*compensating=*/true);
+    ASSERT_EQ(undone.kind, OH_OUTCOME_CONTINUE) << undone.code << ": " << undone.message;
+    EXPECT_EQ(simulator_.netCaptured(), 0) << "everything went back, nothing twice";
+    EXPECT_EQ(at(doc, "/payment/status"), "\"refunded\"");
+    EXPECT_EQ(at(doc, "/payment/refunded_minor"), "10801") << "returns and the undo; the goodwill stays apart";
+    EXPECT_EQ(receivables() - receivableBefore, 9801) << "the undo's refund, and only it, moves the receivable";
+    EXPECT_EQ(number("SELECT SUM(amount_minor) FROM payment_records WHERE order_id = '" + orderId(20) +
+                     "' AND operation = 'refund'"),
+              10801);
+    const auto again = call(*pay_, doc, orderId(20), /*compensating=*/true);
+    EXPECT_EQ(again.kind, OH_OUTCOME_CONTINUE) << again.code << ": " << again.message;
+    EXPECT_EQ(simulator_.netCaptured(), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, RefundByHandStepTest, ::testing::ValuesIn(testing::testBackends()),
                          testing::backendName);
 
