@@ -5,7 +5,8 @@
 //   {"action": "retry", "note": "refunded by hand, ticket 4711",
 //    "data": {"refunded_by_hand": [{"rma_number": "RMA-000012", "refund_id": "re_1b2c..."}]}}
 //
-// (one claim may also be given as an object instead of a list). The host stores "data" at
+// (one claim may also be given as an object instead of a list; a return paid in several refunds
+// lists them: "refund_id": ["re_1", "re_2"], HandRefundParts.h). The host stores "data" at
 // /signals/manual_action before the order moves on (a retried run or undo reads it). The step never takes the
 // administrator's word for money: it records a named refund only when the gateway lists a
 // succeeded refund with that id on the order's authorization, in the order's currency, for
@@ -32,6 +33,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -57,10 +59,14 @@ inline bool refundStands(const GatewayRefund& refund) {
     return refund.status != "failed" && refund.status != "canceled";
 }
 
-// The refunds the last manual action named: RMA number → refund id. `error` says what is wrong
-// with a claim that is there but malformed.
+// How many refunds one return may have been paid in by hand (a claim's list of refund ids).
+constexpr std::size_t kMaxRefundParts = 16;
+
+// The refunds the last manual action named: RMA number → the refund ids that paid it (one, or
+// the parts of a return refunded in several refunds). `error` says what is wrong with a claim
+// that is there but malformed.
 struct HandRefundClaims {
-    std::map<std::string, std::string> byRma;
+    std::map<std::string, std::vector<std::string>> byRma;
     std::string error;
 };
 
@@ -79,10 +85,28 @@ inline HandRefundClaims handRefundClaims(const sdk::OrderDocument& order) {
             return;
         }
         const std::optional<std::string> rma = stringAt(pointer + "/rma_number");
-        const std::optional<std::string> refund = stringAt(pointer + "/refund_id");
-        if (!rma || rma->empty() || !refund || refund->empty()) {
-            claims.error = pointer + " needs a string rma_number and a string refund_id";
-        } else if (!claims.byRma.emplace(*rma, *refund).second) {
+        const std::string idAt = pointer + "/refund_id";
+        std::vector<std::string> ids;
+        if (order.has(idAt) && order.type(idAt) == sdk::JsonType::array) {  // a return paid in several refunds
+            for (std::size_t i = 0; i < order.size(idAt); ++i) {
+                const std::optional<std::string> id = stringAt(idAt + "/" + std::to_string(i));
+                if (!id || id->empty() || std::find(ids.begin(), ids.end(), *id) != ids.end()) {
+                    claims.error = idAt + "/" + std::to_string(i) + " must be a refund id not named before in the list";
+                    return;
+                }
+                ids.push_back(*id);
+            }
+            if (ids.empty() || ids.size() > kMaxRefundParts) {
+                claims.error = idAt + " must list 1 to " + std::to_string(kMaxRefundParts) + " refund ids";
+                return;
+            }
+        } else if (const std::optional<std::string> id = stringAt(idAt); id && !id->empty()) {
+            ids.push_back(*id);
+        }
+        if (!rma || rma->empty() || ids.empty()) {
+            claims.error = pointer + " needs a string rma_number and a refund_id (a string, or a list of the " +
+                           "refunds that paid the return in parts)";
+        } else if (!claims.byRma.emplace(*rma, ids).second) {
             claims.error = pointer + " names RMA " + *rma + " a second time";
         }
     };
@@ -182,7 +206,33 @@ struct NamedHandRefund {
     std::vector<std::string> rmas;   // in RMA order; `rma` itself among them
     std::int64_t owedTogether = 0;   // -1 when the sum does not fit in 64 bits, or a return is owed nothing
     std::size_t recordedBefore = 0;  // /payment/refunds entries before this run: only later ones are its parts
+    std::vector<std::string> parts;  // one return paid in several refunds: their ids (HandRefundParts.h)
 };
+
+// Why the gateway's refund `found` cannot be recorded as made by hand for this order: not
+// succeeded, another currency, made by this step, acknowledged as no return's; nullopt when it can.
+inline std::optional<std::string> handRefundProblem(const GatewayRefund& found, const sdk::StepCall& call) {
+    const sdk::OrderDocument order = call.order();
+    const std::string currency = order.optionalString("/payment/currency").value_or("");
+    if (found.status != "succeeded") return "the gateway says it is " + found.status;
+    if (found.currency != currency) return "it is in " + found.currency + ", the payment in " + currency;
+    if (found.idempotencyKey.rfind(keyOf(call, "refund:"), 0) == 0)
+        return "it was made by this step (key " + found.idempotencyKey + "), not by hand";
+    if (refundListedIn(order, "/payment/acknowledged_refunds", found.id))
+        return std::string("the order acknowledged it as no return's refund (/payment/acknowledged_refunds)");
+    return std::nullopt;
+}
+
+// The outcome when the gateway lists a standing refund under `ownKey` (or a later generation of
+// it): the step's own refund of the return, its answer lost. nullopt when there is none.
+inline std::optional<sdk::Outcome> ownRefundListed(const RefundList& made, const std::string& ownKey,
+                                                   const std::function<sdk::Outcome(const std::string&)>& unconfirmed) {
+    for (const GatewayRefund& refund : made.refunds)
+        if (isKeyOfRefund(ownKey, refund.idempotencyKey) && refundStands(refund))
+            return unconfirmed("the gateway lists this step's own refund of it (key " + refund.idempotencyKey +
+                               ", its answer lost): retry without the data and the step records that one");
+    return std::nullopt;
+}
 
 // nullopt when the gateway confirms `named.refundId` on authorization `id` as `rma`'s refund
 // of `amount` (or, for a refund named with other returns, `named.owedTogether`) by hand. `ownKey`
@@ -200,31 +250,23 @@ inline std::optional<sdk::Outcome> confirmHandRefund(const Gateway& gateway, con
     };
     const RefundList made = gateway.refunds(id);
     if (std::optional<sdk::Outcome> stop = refundListFailure(made)) return stop;
-    for (const GatewayRefund& refund : made.refunds)
-        if (isKeyOfRefund(ownKey, refund.idempotencyKey) && refundStands(refund))
-            return unconfirmed("the gateway lists this step's own refund of it (key " + refund.idempotencyKey +
-                               ", its answer lost): retry without the data and the step records that one");
+    if (std::optional<sdk::Outcome> stop = ownRefundListed(made, ownKey, unconfirmed)) return stop;
     const auto found = std::find_if(made.refunds.begin(), made.refunds.end(),
                                     [&](const GatewayRefund& refund) { return refund.id == refundId; });
     if (found == made.refunds.end())
         return unconfirmed("the gateway has no refund with that id on authorization " + id);
-    if (found->status != "succeeded") return unconfirmed("the gateway says it is " + found->status);
     const sdk::OrderDocument order = call.order();
-    const std::string currency = order.optionalString("/payment/currency").value_or("");
-    if (found->currency != currency) return unconfirmed("it is in " + found->currency + ", the payment in " + currency);
     std::string together;
     for (const std::string& each : named.rmas) together += (together.empty() ? "" : ", ") + each;
     if (!shared && found->amountMinor != amount)
         return unconfirmed("it refunded " + std::to_string(found->amountMinor) +
                            " minor units where the return is owed " + std::to_string(amount) +
-                           " (a claim names one refund of exactly the amount owed; name every return it paid)");
+                           " (a claim names one refund of exactly the amount owed, or the list of refunds that paid it "
+                           "in parts; name every return a refund paid)");
     if (shared && found->amountMinor != named.owedTogether)
         return unconfirmed("it refunded " + std::to_string(found->amountMinor) + " minor units where the returns " +
                            together + " named with it are owed " + std::to_string(named.owedTogether) + " together");
-    if (found->idempotencyKey.rfind(keyOf(call, "refund:"), 0) == 0)
-        return unconfirmed("it was made by this step (key " + found->idempotencyKey + "), not by hand");
-    if (refundListedIn(order, "/payment/acknowledged_refunds", refundId))
-        return unconfirmed("the order acknowledged it as no return's refund (/payment/acknowledged_refunds)");
+    if (std::optional<std::string> why = handRefundProblem(*found, call)) return unconfirmed(*why);
     const std::size_t recorded = order.has("/payment/refunds") ? order.size("/payment/refunds") : 0;
     for (std::size_t i = 0; i < recorded; ++i) {
         if (order.optionalString(sdk::path("payment", "refunds", i, "refund_id")).value_or("") != refundId) continue;

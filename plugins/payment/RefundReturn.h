@@ -50,6 +50,7 @@
 #pragma once
 
 #include "HandRefund.h"
+#include "HandRefundParts.h"
 #include "PaymentRecords.h"
 #include "PaymentSettings.h"
 
@@ -73,8 +74,6 @@ constexpr char kRefundReturnSchema[] = R"({
 })";
 
 class RefundReturnStep : public sdk::Step {
-    // The suffix of the payment_records key of a refund made by hand (HandRefund.h).
-    static constexpr char kByHand[] = ":by-hand";
     // How many keys one refund may use (<key>, then <key>:again-1 ... kRefundKeyAgain).
     static constexpr int kMaxKeyGenerations = 16;
 
@@ -130,17 +129,20 @@ private:
         // Credit notes of earlier returns whose refund was never made (outstanding), then this return's.
         std::vector<std::string> owed = outstandingRmas(order, rma);
         owed.push_back(rma);
-        for (const auto& [claimed, refundId] : claims.byRma) {
-            // A return paid already may be named again (a re-run) with the refund recorded for it.
-            const std::optional<std::string> recorded = refundIdFor(order, claimed);
-            if (recorded ? *recorded != refundId : std::find(owed.begin(), owed.end(), claimed) == owed.end())
-                return sdk::Outcome::fail(
-                    "refund_by_hand_unconfirmed",
-                    "the manual action names RMA " + claimed + " (" + refundId +
-                        "), for which this order owes no refund (" +
-                        (recorded ? "refund " + *recorded + " is recorded for it" : "no credit note or return") +
-                        "); nothing was recorded");
+        for (const auto& [claimed, refundIds] : claims.byRma) {
+            // A return paid already may be named again (a re-run) with the refunds recorded for it.
+            std::vector<std::string> recorded = refundIdsFor(order, claimed), named = refundIds;
+            std::sort(recorded.begin(), recorded.end());
+            std::sort(named.begin(), named.end());
+            if (!recorded.empty() ? recorded != named : std::find(owed.begin(), owed.end(), claimed) == owed.end())
+                return sdk::Outcome::fail("refund_by_hand_unconfirmed",
+                                          "the manual action names RMA " + claimed + " (" + joined(refundIds) +
+                                              "), for which this order owes no refund (" +
+                                              (!recorded.empty() ? "refund " + joined(recorded) + " is recorded for it"
+                                                                 : "no credit note or return") +
+                                              "); nothing was recorded");
         }
+        if (std::optional<sdk::Outcome> stop = namedOnceAsPart(claims)) return *stop;
         // Named ones first: recorded, they count as what the order records when the others'
         // refunds compare it with the gateway's total.
         std::stable_partition(owed.begin(), owed.end(),
@@ -150,9 +152,11 @@ private:
         };
         std::map<std::string, NamedHandRefund> named;  // refund id → the returns named with it
         const std::size_t recordedBefore = order.has("/payment/refunds") ? order.size("/payment/refunds") : 0;
-        for (const auto& [claimed, refundId] : claims.byRma) {
+        for (const auto& [claimed, refundIds] : claims.byRma) {
+            if (refundIds.size() > 1) continue;  // paid in parts (HandRefundParts.h)
+            const std::string& refundId = refundIds.front();
             NamedHandRefund& group =
-                named.try_emplace(refundId, NamedHandRefund{refundId, {}, 0, recordedBefore}).first->second;
+                named.try_emplace(refundId, NamedHandRefund{refundId, {}, 0, recordedBefore, {}}).first->second;
             group.rmas.push_back(claimed);
             if (group.owedTogether < 0 || owedTo(claimed) <= 0 ||
                 __builtin_add_overflow(group.owedTogether, owedTo(claimed), &group.owedTogether))
@@ -161,7 +165,7 @@ private:
         for (const auto& [refundId, group] : named) {
             // A shared refund is named for all its returns in one action: recorded for some of them
             // before, its other parts would be checked against a sum that counts theirs again.
-            const auto recordedFor = [&](const std::string& each) { return refundIdFor(order, each).has_value(); };
+            const auto recordedFor = [&](const std::string& each) { return refundedFor(order, each); };
             const std::size_t recorded = std::count_if(group.rmas.begin(), group.rmas.end(), recordedFor);
             if (group.rmas.size() > 1 && recorded > 0 && recorded < group.rmas.size())
                 return sdk::Outcome::fail("refund_by_hand_unconfirmed",
@@ -172,8 +176,11 @@ private:
         }
         for (const std::string& each : owed) {
             const auto claim = claims.byRma.find(each);
-            const std::optional<NamedHandRefund> group =
-                claim == claims.byRma.end() ? std::nullopt : std::optional<NamedHandRefund>(named.at(claim->second));
+            std::optional<NamedHandRefund> group;
+            if (claim != claims.byRma.end())
+                group = claim->second.size() == 1
+                            ? named.at(claim->second.front())
+                            : NamedHandRefund{claim->second.front(), {each}, 0, recordedBefore, claim->second};
             if (std::optional<sdk::Outcome> stop = refundOnce(call, *id, each, owedTo(each), group)) return *stop;
         }
         return sdk::Outcome::proceed();
@@ -201,12 +208,22 @@ private:
                     byHand->refundId + " cannot have paid it with the others; nothing was recorded");
         if (amount <= 0) return std::nullopt;
         const std::string currency = order.optionalString("/payment/currency").value_or("");
+        if (byHand && byHand->parts.size() > 1) {
+            std::vector<std::int64_t> amounts;
+            if (std::optional<sdk::Outcome> stop = confirmHandRefundParts(forCall(gateway_, timeoutMs_, call), call, id,
+                                                                          rma, byHand->parts, amount, key, amounts))
+                return stop;
+            for (std::size_t part = 0; part < amounts.size(); ++part)
+                recordRefund(call, {"refund", byHandKey(key, part), amounts[part], currency, id, "refunded", ""}, rma,
+                             byHand->parts[part], true);
+            return std::nullopt;
+        }
         if (byHand) {
             if (std::optional<sdk::Outcome> stop =
                     confirmHandRefund(forCall(gateway_, timeoutMs_, call), call, id, rma, *byHand, amount, key))
                 return stop;
-            recordRefund(call, {"refund", key + kByHand, amount, currency, id, "refunded", ""}, rma, byHand->refundId,
-                         true);
+            recordRefund(call, {"refund", byHandKey(key, 0), amount, currency, id, "refunded", ""}, rma,
+                         byHand->refundId, true);
             return std::nullopt;
         }
         if (std::optional<sdk::Outcome> stop =
@@ -299,7 +316,7 @@ private:
             {call.orderId(), "refund"});
         return std::any_of(made.begin(), made.end(), [&](const sdk::Row& row) {
             const std::string recorded = row.string("idempotency_key");
-            return isKeyOfRefund(key, recorded) || recorded == key + kByHand;
+            return isKeyOfRefund(key, recorded) || isByHandKeyOf(key, recorded);
         });
     }
 
@@ -320,17 +337,8 @@ private:
         return owed;
     }
 
-    // The refund id recorded for `rma` in /payment/refunds; nullopt when none is.
-    static std::optional<std::string> refundIdFor(const sdk::OrderDocument& order, const std::string& rma) {
-        const std::size_t refunds = order.has("/payment/refunds") ? order.size("/payment/refunds") : 0;
-        for (std::size_t i = 0; i < refunds; ++i)
-            if (order.optionalString(sdk::path("payment", "refunds", i, "rma_number")).value_or("") == rma)
-                return order.optionalString(sdk::path("payment", "refunds", i, "refund_id")).value_or("");
-        return std::nullopt;
-    }
-
     static bool refundedFor(const sdk::OrderDocument& order, const std::string& rma) {
-        return refundIdFor(order, rma).has_value();
+        return !refundIdsFor(order, rma).empty();
     }
 
     // The gross total of the credit notes of `rma` (one per invoice concerned); nullopt without one.

@@ -233,7 +233,7 @@ TEST_P(RefundByHandStepTest, OneRefundByHandForTwoReturnsIsRecordedAsTheirParts)
     };
     const auto alone = attempt(claimOf("RMA-1"));
     EXPECT_EQ(alone.code, "refund_by_hand_unconfirmed");
-    EXPECT_NE(alone.message.find("name every return it paid"), std::string::npos) << alone.message;
+    EXPECT_NE(alone.message.find("name every return a refund paid"), std::string::npos) << alone.message;
     const auto together = attempt("[" + claimOf("RMA-0") + ", " + claimOf("RMA-1") + "]");
     ASSERT_EQ(together.kind, OH_OUTCOME_CONTINUE) << together.code << ": " << together.message;
     EXPECT_EQ(at(doc, "/payment/refunded_minor"), "3000");
@@ -297,6 +297,49 @@ TEST_P(RefundByHandStepTest, AnUndoAfterAnAcknowledgedGoodwillRefundRefundsOnlyW
     const auto again = call(*pay_, doc, orderId(20), /*compensating=*/true);
     EXPECT_EQ(again.kind, OH_OUTCOME_CONTINUE) << again.code << ": " << again.message;
     EXPECT_EQ(simulator_.netCaptured(), 0);
+}
+
+// A person paid one return back in two refunds at the dashboard: the claim lists both, each is
+// recorded as a part of the return's refund, and the order's other refunds go on (the parts no
+// longer stop them at refund_unreconciled). A part is never also another return's refund.
+TEST_P(RefundByHandStepTest, OneReturnRefundedByHandInPartsIsRecordedAsItsRefund) {
+    auto doc = parse(kOrder);
+    ASSERT_EQ(call(*pay_, doc, orderId(21)).kind, OH_OUTCOME_CONTINUE);
+    startReturn(doc, "RMA-2", 500);  // its credit note stands, its refund is outstanding
+    startReturn(doc, "RMA-1", 1000);
+    const std::string a = refundByHand(doc, 300, "dashboard-1"), b = refundByHand(doc, 700, "dashboard-2");
+    const std::int64_t receivableBefore = receivables();
+    EXPECT_EQ(call(*refund_, doc, orderId(21)).code, "refund_unreconciled");
+    const auto parts = [](const std::string& ids) { return R"([{"rma_number": "RMA-1", "refund_id": )" + ids + "}]"; };
+    const std::string both = "[\"" + a + "\", \"" + b + "\"]";
+    for (const std::string& wrong :
+         {"[\"" + a + "\"]", "[\"" + a + "\", \"" + a + "\"]", std::string("[]"), "[\"" + a + "\", \"re_nope\"]"}) {
+        auto held = parse(doc.toJson());
+        const auto refused = claimFromHeld(doc.toJson(), parts(wrong), orderId(21), held);
+        EXPECT_EQ(refused.code, "refund_by_hand_unconfirmed") << wrong << ": " << refused.message;
+    }
+    auto held = parse(doc.toJson());
+    const auto mixed = claimFromHeld(doc.toJson(),
+                                     R"([{"rma_number": "RMA-1", "refund_id": )" + both +
+                                         R"(}, {"rma_number": "RMA-2", "refund_id": ")" + a + R"("}])",
+                                     orderId(21), held);
+    EXPECT_NE(mixed.message.find("not both at once"), std::string::npos) << mixed.code << ": " << mixed.message;
+    EXPECT_EQ(simulator_.count("refund"), 2) << "the two parts only";
+
+    const auto recorded = claimFromHeld(doc.toJson(), parts(both), orderId(21), doc);
+    ASSERT_EQ(recorded.kind, OH_OUTCOME_CONTINUE) << recorded.code << ": " << recorded.message;
+    EXPECT_EQ(at(doc, "/payment/refunded_minor"), "1500") << "the parts, then RMA-2's refund by the step";
+    EXPECT_EQ(at(doc, "/payment/refunds/1/amount_minor"), "700");
+    EXPECT_EQ(simulator_.count("refund"), 3);
+    EXPECT_EQ(simulator_.netCaptured(), 11301 - 1500);
+    EXPECT_EQ(receivables() - receivableBefore, 1500);
+    EXPECT_EQ(number("SELECT COUNT(*) FROM payment_records WHERE order_id = '" + orderId(21) +
+                     "' AND operation = 'refund' AND idempotency_key LIKE '%:by-hand%'"),
+              2);
+    const auto again = claimFromHeld(doc.toJson(), parts(both), orderId(21), doc);  // the action delivered again
+    ASSERT_EQ(again.kind, OH_OUTCOME_CONTINUE) << again.code << ": " << again.message;
+    EXPECT_EQ(simulator_.count("refund"), 3);
+    EXPECT_EQ(at(doc, "/payment/refunded_minor"), "1500");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RefundByHandStepTest, ::testing::ValuesIn(testing::testBackends()),
