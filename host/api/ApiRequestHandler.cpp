@@ -302,7 +302,9 @@ private:
     std::string readBody(HTTPServerRequest& request, HTTPServerResponse& response) {
         if (!hasRequestBody(request)) return {};
         std::string body = readJsonBody(context_.settings, request);
-        response.setKeepAlive(keepAlive_);
+        // A chunked body was read through a stream that reads ahead (ChunkedBody.h): the
+        // connection closes after the reply.
+        if (!request.getChunkedTransferEncoding()) response.setKeepAlive(keepAlive_);
         return body;
     }
 

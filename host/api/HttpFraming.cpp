@@ -4,6 +4,9 @@
 
 #include <Poco/String.h>
 
+#include <algorithm>
+#include <cctype>
+#include <string_view>
 #include <vector>
 
 namespace orderhost::api {
@@ -31,9 +34,32 @@ bool isDecimalLength(const std::string& value) {
 
 FramingProblem badRequest(std::string detail) { return {HTTPResponse::HTTP_BAD_REQUEST, std::move(detail)}; }
 
+// A field name is a token (RFC 9110 §5.1): Poco keeps "Content-Length " (a space before the
+// colon) as a field of that name, which then frames nothing, and the body was read as the next
+// request (found by a black-box probe). RFC 9112 §5.1: such a request is a 400.
+bool isToken(const std::string& name) {
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+        return std::isalnum(c) ||
+               std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+    });
+}
+
 }  // namespace
 
 std::optional<FramingProblem> checkFraming(const Poco::Net::HTTPRequest& request) {
+    // Poco splits the request line at spaces and keeps whatever follows the target as the
+    // version: "GET /a b HTTP/1.1" was answered with the status line "b HTTP/1.1 404".
+    const std::string& version = request.getVersion();
+    if (version != Poco::Net::HTTPMessage::HTTP_1_0 && version != Poco::Net::HTTPMessage::HTTP_1_1) {
+        return badRequest("the request line must be 'METHOD target HTTP/1.1' (or HTTP/1.0), ending in '" +
+                          clientText(version, 40) + "' instead; a space in the target is sent as %20");
+    }
+    for (const auto& field : request) {
+        if (!isToken(field.first)) {
+            return badRequest("header field name '" + clientText(field.first, 40) +
+                              "' is not a token (no space before the colon, RFC 9112 §5.1)");
+        }
+    }
     const auto lengths = fieldValues(request, Poco::Net::HTTPMessage::CONTENT_LENGTH);
     const auto encodings = fieldValues(request, Poco::Net::HTTPMessage::TRANSFER_ENCODING);
     if (!encodings.empty() && !lengths.empty()) {

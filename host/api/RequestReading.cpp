@@ -2,11 +2,13 @@
 // any of them ends the request with a RequestRefused.
 #include "host/api/RequestReading.h"
 
+#include "host/api/ChunkedBody.h"
 #include "host/api/ClientSocket.h"
 #include "host/api/ClientText.h"
 
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerSession.h>
+#include <Poco/Net/HTTPStream.h>
 #include <Poco/Net/MediaType.h>
 #include <Poco/String.h>
 
@@ -50,12 +52,24 @@ std::string readJsonBody(const ApiSettings& settings, HTTPServerRequest& request
         throw RequestRefused{HTTPResponse::HTTP_REQUESTENTITYTOOLARGE, tooLarge};
     }
     std::string body;
-    char buffer[16384];
-    std::istream& in = request.stream();
-    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-        body.append(buffer, static_cast<std::size_t>(in.gcount()));
-        if (body.size() > settings.maxBodyBytes)
-            throw RequestRefused{HTTPResponse::HTTP_REQUESTENTITYTOOLARGE, tooLarge};
+    std::string framingError;
+    auto* served = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request);
+    if (request.getChunkedTransferEncoding() && served != nullptr) {
+        // Decoded here, not by Poco's lax chunked stream (ChunkedBody.h); the connection closes after.
+        Poco::Net::HTTPInputStream raw(served->session());
+        ChunkedBody chunked = readChunkedBody(raw, settings.maxBodyBytes);
+        if (chunked.tooLarge) throw RequestRefused{HTTPResponse::HTTP_REQUESTENTITYTOOLARGE, tooLarge};
+        body = std::move(chunked.body);
+        framingError = std::move(chunked.error);
+    } else {
+        char buffer[16384];
+        std::istream& in = request.stream();
+        while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+            body.append(buffer, static_cast<std::size_t>(in.gcount()));
+            if (body.size() > settings.maxBodyBytes)
+                throw RequestRefused{HTTPResponse::HTTP_REQUESTENTITYTOOLARGE, tooLarge};
+        }
+        if (request.stream().bad()) framingError = "the request body ended before it was complete";
     }
     // A stream that failed (deadline, reset, bad chunk) or ended early must not pass for a
     // shorter body: a truncated order could still be well-formed JSON.
@@ -68,10 +82,11 @@ std::string readJsonBody(const ApiSettings& settings, HTTPServerRequest& request
         throw RequestRefused{HTTPResponse::HTTP_REQUEST_TIMEOUT,
                              "the client stopped sending the request body (http.read_timeout_s)"};
     }
-    if (in.bad() ||
+    if (!framingError.empty() ||
         (request.hasContentLength() && static_cast<Poco::Int64>(body.size()) != request.getContentLength64())) {
-        throw RequestRefused{HTTPResponse::HTTP_BAD_REQUEST, "the request body ended before it was complete (" +
-                                                                 std::to_string(body.size()) + " bytes read)"};
+        throw RequestRefused{HTTPResponse::HTTP_BAD_REQUEST,
+                             (framingError.empty() ? "the request body ended before it was complete" : framingError) +
+                                 " (" + std::to_string(body.size()) + " bytes read)"};
     }
     return body;
 }

@@ -74,6 +74,49 @@ TEST(HttpRequestTest, AmbiguousOrUnsupportedFramingIsRefusedAndTheConnectionClos
     EXPECT_EQ(host.get("/v1/health").status, 200);
 }
 
+// Found by a black-box probe: Poco ended a chunked body quietly at a byte it could not parse,
+// ignored a field named "Content-Length " (a space before the colon), and answered a request
+// line with a space in its target; in each case the rest was read as a second request.
+TEST(HttpRequestTest, MalformedChunksFieldNamesAndRequestLinesAreRefusedAndNothingIsSmuggled) {
+    HostProcess host;
+    const std::string post = "POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+    const std::string length = std::to_string(kSmuggled.size());
+    const struct {
+        const char* name;
+        std::string request;
+    } cases[] = {
+        {"a chunk size that is not hexadecimal", post + "Transfer-Encoding: chunked\r\n\r\nX" + kSmuggled},
+        {"chunk data not followed by CRLF", post + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n" + kSmuggled},
+        {"a bare LF after a chunk size", post + "Transfer-Encoding: chunked\r\n\r\n2\n{}\r\n0\r\n\r\n" + kSmuggled},
+        {"no empty line after the last chunk", post + "Transfer-Encoding: chunked\r\n\r\n0\r\n" + kSmuggled},
+        {"a space before the colon", post + "Content-Length : " + length + "\r\n\r\n" + kSmuggled},
+        {"Transfer-Encoding with a space before the colon",
+         post + "Transfer-Encoding : chunked\r\nContent-Length: 2\r\n\r\n{}" + kSmuggled},
+        {"a request line with an unknown version", "GET /v1/health FOO/1.1\r\nHost: x\r\n\r\n" + kSmuggled},
+        {"a space in the target", "GET /v1/hea lth HTTP/1.1\r\nHost: x\r\n\r\n" + kSmuggled},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        RawConnection connection(host.port());
+        ASSERT_TRUE(connection.send(c.request));
+        const std::string reply = connection.read(5s);
+        EXPECT_EQ(statusOf(reply), 400) << reply;
+        EXPECT_EQ(reply.rfind("HTTP/1.1 ", 0), 0u) << "the status line echoes the client:\n" << reply;
+        EXPECT_TRUE(connection.closedByHost()) << "the connection stayed open after:\n" << reply;
+        EXPECT_EQ(reply.find("\"status\":\"ok\""), std::string::npos) << "the rest was served as a request:\n" << reply;
+    }
+    // A well-formed chunked body with an extension and a trailer is read (the order is then
+    // refused for what it says, not for its framing), and the connection closes after.
+    RawConnection connection(host.port());
+    ASSERT_TRUE(connection.send(
+        post + "Transfer-Encoding: chunked\r\n\r\n1;ext=1\r\n{\r\n1\r\n}\r\n0\r\nX-Sum: 1\r\n\r\n" + kSmuggled));
+    const std::string reply = connection.read(5s);
+    EXPECT_EQ(statusOf(reply), 422) << "the order {} was read and validated:\n" << reply;
+    EXPECT_TRUE(connection.closedByHost()) << reply;
+    EXPECT_EQ(reply.find("\"status\":\"ok\""), std::string::npos) << reply;
+    EXPECT_EQ(host.get("/v1/health").status, 200);
+}
+
 TEST(HttpRequestTest, ABodyOverTheLimitGets413NamingTheLimit) {
     HostOptions options;
     options.extraSettings["http.max_body_bytes"] = "2048";
