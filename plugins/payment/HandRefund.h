@@ -256,6 +256,7 @@ inline std::optional<sdk::Outcome> confirmHandRefund(const Gateway& gateway, con
     if (found == made.refunds.end())
         return unconfirmed("the gateway has no refund with that id on authorization " + id);
     const sdk::OrderDocument order = call.order();
+    if (std::optional<std::string> why = handRefundProblem(*found, call)) return unconfirmed(*why);
     std::string together;
     for (const std::string& each : named.rmas) together += (together.empty() ? "" : ", ") + each;
     if (!shared && found->amountMinor != amount)
@@ -266,7 +267,6 @@ inline std::optional<sdk::Outcome> confirmHandRefund(const Gateway& gateway, con
     if (shared && found->amountMinor != named.owedTogether)
         return unconfirmed("it refunded " + std::to_string(found->amountMinor) + " minor units where the returns " +
                            together + " named with it are owed " + std::to_string(named.owedTogether) + " together");
-    if (std::optional<std::string> why = handRefundProblem(*found, call)) return unconfirmed(*why);
     const std::size_t recorded = order.has("/payment/refunds") ? order.size("/payment/refunds") : 0;
     for (std::size_t i = 0; i < recorded; ++i) {
         if (order.optionalString(sdk::path("payment", "refunds", i, "refund_id")).value_or("") != refundId) continue;
@@ -306,6 +306,10 @@ inline std::optional<sdk::Outcome> recordAcknowledged(const Gateway& gateway, co
         entry.add("refund_id", found->id).add("amount_minor", found->amountMinor).add("currency", found->currency);
         order.setJson("/payment/acknowledged_refunds/-", entry.str());
         setRefundedStatus(order);  // the money went back, as for a return's refund
+        // And it reopens the invoice's receivable as every refund does: money went back without a
+        // credit note. The notes that follow (a return's, the cancel's, which credits all that
+        // returns did not) settle it, so the account comes out even whatever comes after.
+        moveReceivable(call, found->amountMinor);
     }
     return std::nullopt;
 }
@@ -344,7 +348,8 @@ inline std::optional<sdk::Outcome> reconcileBeforeAsking(const Gateway& gateway,
             " where the order accounts for " + std::to_string(accounted) + "; not the order's: " + listed +
             ". Asking for RMA " + rma +
             "'s refund could pay twice: name a return's refund made by hand (manual_action retry with data "
-            "refunded_by_hand: [{rma_number, refund_id}]) or acknowledge one that is no return's (data "
+            "refunded_by_hand: [{rma_number, refund_id}], refund_id a list for one return paid in parts) or "
+            "acknowledge one that is no return's (data "
             "acknowledged_refunds: [refund_id])" +
             (named ? ", in one action together with what this action named (recorded only when the step gets through)"
                    : ""));

@@ -206,6 +206,15 @@ private:
                 "RMA " + rma + " is owed " + std::to_string(wanted) + " minor units but the payment has " +
                     std::to_string(std::max<std::int64_t>(amount, 0)) + " left to refund, so refund " +
                     byHand->refundId + " cannot have paid it with the others; nothing was recorded");
+        if (amount <= 0 && byHand)  // a claim that records nothing would leave its refund unaccounted
+            return sdk::Outcome::fail(
+                "refund_by_hand_unconfirmed",
+                "the manual action names RMA " + rma + " (" +
+                    joined(byHand->parts.empty() ? std::vector<std::string>{byHand->refundId} : byHand->parts) +
+                    "), but the order owes it no refund now (" +
+                    (wanted <= 0 ? "its units were credited by an undone return's note"
+                                 : "the payment has nothing left to refund") +
+                    "); nothing was recorded");
         if (amount <= 0) return std::nullopt;
         const std::string currency = order.optionalString("/payment/currency").value_or("");
         if (byHand && byHand->parts.size() > 1) {
@@ -306,7 +315,7 @@ private:
                 " where the order records " + std::to_string(recorded) +
                 ", none of the difference under this refund's keys (a refund made by hand?): asking could refund "
                 "twice; if it is this return's, name it (manual_action retry with data refunded_by_hand: "
-                "rma_number, refund_id)");
+                "rma_number, refund_id; refund_id a list for one return paid in parts)");
     }
 
     // Whether the refund under `key`, one of its later generations or by hand is in payment_records.
