@@ -28,6 +28,14 @@ bool isChainNameChar(char c) { return isLowerOrDigit(c) || c == '-'; }
 bool isControl(char c) { return static_cast<unsigned char>(c) < 0x20 || c == '\x7f'; }
 bool isNotControl(char c) { return !isControl(c); }
 bool hasNul(const std::string& text) { return text.find('\0') != std::string::npos; }
+// C1 controls (U+0080 to U+009F: NEL, CSI, ...) are 0xC2 0x80..0x9F in UTF-8; terminals act on them too.
+bool hasC1Control(const std::string& text) {
+    for (std::size_t at = text.find('\xC2'); at != std::string::npos && at + 1 < text.size();
+         at = text.find('\xC2', at + 1))
+        if (static_cast<unsigned char>(text[at + 1]) <= 0x9F) return true;
+    return false;
+}
+bool isAddressChar(char c) { return !isControl(c) && c != ' ' && c != '<' && c != '>'; }
 
 // Texts are valid UTF-8 (the parser checks), so code points are the non-continuation bytes.
 std::size_t codePoints(const std::string& text) {
@@ -51,9 +59,14 @@ struct StringRule {
     const char* refusal = "";         // the message when one does not
 };
 
-// Identifiers are matched, stored in columns and logged: no control characters in them.
-// Free text (names, addresses, descriptions) may carry tabs or line breaks.
-constexpr StringRule kId{1, 64, isNotControl, "must not contain control characters (U+0000 to U+001F, U+007F)"};
+// Identifiers are matched, stored in columns and logged: no control characters in them (C1 ones
+// neither: the rules with isNotControl refuse them too). Free text (addresses, descriptions) may
+// carry tabs or line breaks; the customer's name and e-mail address go into mail headers, where
+// a line break starts a header of its own ("Bcc: ..."), so they may not.
+constexpr char kNoControls[] = "must not contain control characters (U+0000 to U+001F, U+007F to U+009F)";
+constexpr StringRule kId{1, 64, isNotControl, kNoControls};
+constexpr StringRule kName200{0, 200, isNotControl, kNoControls};
+constexpr StringRule kEmail{1, 254, isAddressChar, "must not contain spaces, '<', '>' or control characters"};
 constexpr StringRule kText200{0, 200, nullptr, ""};
 constexpr StringRule kOrderRef{1, 64, isOrderRefChar, "may only contain letters, digits and . _ : -"};
 constexpr StringRule kChainName{1, 64, isChainNameChar, "may only contain lowercase letters, digits and -"};
@@ -178,7 +191,9 @@ private:
                           ? "must be exactly " + std::to_string(rule.minLength) + " characters long"
                           : "must be " + std::to_string(rule.minLength) + " to " + std::to_string(rule.maxLength) +
                                 " characters long, got " + std::to_string(length));
-        } else if (rule.allowed && !std::all_of(text.begin(), text.end(), rule.allowed)) {
+        } else if (rule.allowed &&
+                   (!std::all_of(text.begin(), text.end(), rule.allowed) ||
+                    ((rule.allowed == isNotControl || rule.allowed == isAddressChar) && hasC1Control(text)))) {
             add(path, rule.refusal);
         }
     }
@@ -210,8 +225,8 @@ private:
         // What the customer already owes, as the ERP knows it; the credit step adds it to
         // the order's exposure.
         integer(*customer, "/customer", "open_balance", false, 0, kMaxOpenBalance, kMinorUnits);
-        string(*customer, "/customer", "name", false, kText200);
-        string(*customer, "/customer", "email", false, StringRule{1, 254, nullptr, ""});
+        string(*customer, "/customer", "name", false, kName200);
+        string(*customer, "/customer", "email", false, kEmail);
         const std::optional<Var> email = member(*customer, "/customer", "email", false);
         if (email && jsonTypeOf(*email) == JsonType::String) {
             const std::string& text = email->extract<std::string>();

@@ -65,6 +65,36 @@ SMTPClientSession::LoginMethod loginMethod(const std::string& name) {
     return SMTPClientSession::AUTH_PLAIN;
 }
 
+// Text from the order for a header (the customer's name, a subject rendered from a template).
+// A CR or LF would end the header and start another ("Bcc: ..."), and Poco writes such text
+// as it is (encodeWord changes only non-ASCII text), so every control character becomes a
+// space. A display name also loses '"' and '\\', which Poco's quoting does not escape.
+std::string headerText(const std::string& text, bool displayName = false) {
+    std::string clean;
+    clean.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        const bool c1 = c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9F;
+        if (c < 0x20 || c == 0x7F || c1) {
+            clean.push_back(' ');
+            i += c1 ? 1 : 0;
+        } else if (!(displayName && (c == '"' || c == '\\'))) {
+            clean.push_back(static_cast<char>(c));
+        }
+    }
+    return clean;
+}
+
+// local@domain as RCPT TO may carry it: one '@' with text on both sides, at most 254 bytes, no
+// space, control character (C1 included), '<', '>', '"' or '\\'.
+bool isPlainAddress(const std::string& address) {
+    const std::size_t at = address.find('@');
+    if (address.size() > 254 || at == 0 || at == std::string::npos || at + 1 == address.size() ||
+        address.find('@', at + 1) != std::string::npos)
+        return false;
+    return headerText(address) == address && address.find_first_of(" <>\"\\") == std::string::npos;
+}
+
 // Fills `mail` (MailMessage cannot be copied or returned).
 void fill(Poco::Net::MailMessage& mail, const Message& message, const SmtpSettings& settings) {
     const std::string sender =
@@ -73,10 +103,11 @@ void fill(Poco::Net::MailMessage& mail, const Message& message, const SmtpSettin
             : Poco::Net::MailMessage::encodeWord(settings.fromName, "UTF-8") + " <" + settings.from + ">";
     mail.setSender(sender);
     mail.addRecipient(
-        Poco::Net::MailRecipient(Poco::Net::MailRecipient::PRIMARY_RECIPIENT, message.to, message.toName));
-    mail.setSubject(Poco::Net::MailMessage::encodeWord(message.subject, "UTF-8"));
+        Poco::Net::MailRecipient(Poco::Net::MailRecipient::PRIMARY_RECIPIENT, message.to,
+                                 Poco::Net::MailMessage::encodeWord(headerText(message.toName, true), "UTF-8")));
+    mail.setSubject(Poco::Net::MailMessage::encodeWord(headerText(message.subject), "UTF-8"));
     mail.set("Message-ID", message.messageId);
-    mail.set("Content-Language", message.language);
+    mail.set("Content-Language", headerText(message.language));
     mail.set("X-Orderhost-Idempotency-Key", message.idempotencyKey);
     mail.set("X-Orderhost-Event", message.event);
     mail.setContentType("text/plain; charset=UTF-8");
@@ -93,6 +124,14 @@ SmtpMailer::~SmtpMailer() { Poco::Net::uninitializeSSL(); }
 
 DeliveryResult SmtpMailer::send(const Message& message, std::int64_t timeoutMs) const {
     const std::string where = "SMTP server " + settings_.host + ":" + std::to_string(settings_.port);
+    // The address goes into RCPT TO and the To header as it is: a line break in it would be an
+    // SMTP command of its own. The host's order schema refuses such addresses; a document a
+    // plugin changed, or stored before that rule, is checked here.
+    if (!isPlainAddress(message.to))
+        return failure(DeliveryResult::Kind::permanent, "recipient_invalid",
+                       "the recipient '" + headerText(message.to).substr(0, 100) +
+                           "' is not a plain e-mail address (local@domain: one '@', no spaces, control "
+                           "characters, '<' or '>', at most 254 bytes); nothing was sent");
     bool accepted = false;
     try {
         SecureSMTPClientSession session(settings_.host, settings_.port);

@@ -234,6 +234,33 @@ TEST_F(NotificationEmailTest, WithoutAnAddressNothingIsSentAndTheRecordSaysWhy) 
     EXPECT_EQ(host.orderJson("/notifications/0/to"), "null");
 }
 
+// Found by a black-box probe: a line break in the customer's name started a header of its own
+// ("Bcc: ..."), and one in the address an SMTP command. The host's order schema refuses both
+// now; the plugin also guards against a document that carries them anyway (changed by a
+// plugin, or stored before that rule).
+TEST_F(NotificationEmailTest, ALineBreakInTheNameOrAddressNeverReachesAHeaderOrTheSmtpDialogue) {
+    std::string order = notifyOrder("en");
+    order.replace(order.find("Ada Lovelace"), 12, R"(Eve\r\nBcc: mallory@evil.example\r\n\"x\")");
+    FakeHost named = create(emailConfig(sink_.smtpPort()), order);
+    ASSERT_EQ(named.run(), OH_STATUS_OK) << named.reportedError();
+    EXPECT_EQ(named.result().kind, OH_OUTCOME_CONTINUE) << named.result().message;
+    ASSERT_EQ(sink_.count(), 1u);
+    const auto headers = sink_.message(0)->getObject("headers");
+    EXPECT_FALSE(headers->has("Bcc")) << "a header was injected";
+    EXPECT_EQ(sink_.message(0)->getArray("rcpt_tos")->size(), 1u);
+    EXPECT_EQ(headers->getValue<std::string>("To").find('\n'), std::string::npos);
+    EXPECT_NE(headers->getValue<std::string>("To").find("ada@example.com"), std::string::npos);
+
+    for (const std::string& address : {std::string(R"(ada@example.com\r\nRCPT TO:<mallory@evil.example>)"),
+                                       std::string("Ada <ada@example.com>"), std::string("ada @example.com")}) {
+        FakeHost host = create(emailConfig(sink_.smtpPort()), notifyOrder("en", address));
+        ASSERT_EQ(host.run(), OH_STATUS_OK) << host.reportedError();
+        EXPECT_EQ(host.result().kind, OH_OUTCOME_FAIL) << address;
+        EXPECT_EQ(host.result().code, "recipient_invalid") << address << ": " << host.result().message;
+    }
+    EXPECT_EQ(sink_.count(), 1u) << "nothing was sent to a malformed address";
+}
+
 TEST_F(NotificationEmailTest, TheShipmentMailCarriesTheTrackingNumber) {
     std::string order = notifyOrder("en");
     order.insert(order.size() - 1, R"(,"shipping":{"carrier":"DHL","tracking_number":"JD0146000012345"})");
