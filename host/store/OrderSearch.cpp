@@ -21,7 +21,11 @@ OrderPage OrderSearch::find(const OrderQuery& query) {
         std::vector<std::string> texts;  // bound in the order their conditions were added
         auto textFilter = [&](const char* column, const std::string& value) {
             if (value.empty()) return;
-            where += std::string(where.empty() ? " WHERE " : " AND ") + column + " = ?";
+            // SQLite: a text over 255 bytes is bound as a CLOB (Dialect::bindText), which the driver
+            // sends as a blob; a blob never equals a text, so it is cast back.
+            const bool sqlite = db_.backend() == Backend::SQLite;
+            where +=
+                std::string(where.empty() ? " WHERE " : " AND ") + column + (sqlite ? " = CAST(? AS TEXT)" : " = ?");
             texts.push_back(value);
         };
         textFilter("customer_id", query.customerId);
@@ -48,7 +52,7 @@ OrderPage OrderSearch::find(const OrderQuery& query) {
         Statement st(s);
         st << "SELECT id, order_ref, customer_id, chain, chain_version, state, created_at, updated_at FROM orders"
            << where << " ORDER BY created_at, id LIMIT ?";
-        for (const std::string& text : texts) st, bind(text);
+        for (const std::string& text : texts) db_.dialect().bindText(st, text);  // customer ids reach 256 bytes
         for (Poco::Int64 number : numbers) st, bind(number);
         if (query.after)
             st, bind(static_cast<Poco::Int64>(query.after->createdAtMs)),
