@@ -1,5 +1,6 @@
 #include "host/engine/OrderSignals.h"
 
+#include "host/engine/ClientTextRule.h"
 #include "host/engine/OrderState.h"
 
 #include <algorithm>
@@ -8,6 +9,9 @@
 
 namespace orderhost::engine {
 namespace {
+
+// A manual action's note, in bytes (docs/api.md).
+constexpr std::size_t kMaxNoteBytes = 1000;
 
 SignalResult refused(SignalResult::Kind kind, std::string message) {
     SignalResult result;
@@ -102,8 +106,15 @@ SignalResult OrderSignals::manualAction(store::OrderRecord order, const document
                                                                    {"compensate", ManualAction::Compensate},
                                                                    {"fail", ManualAction::Fail}};
     std::string name = "retry", note;
-    payload.getString("/action", name);
-    payload.getString("/note", note);
+    // A member of the wrong type is refused, not read as absent ({"action": 5} was a retry).
+    if (payload.getString("/action", name) == document::Status::TypeMismatch)
+        return refused(SignalResult::Kind::InvalidPayload,
+                       "\"action\" must be a string: retry, skip, compensate or fail");
+    if (payload.getString("/note", note) == document::Status::TypeMismatch)
+        return refused(SignalResult::Kind::InvalidPayload, "\"note\" must be a string");
+    // Refused, not cut: a NUL cut the stored note short, and cutting at 1000 bytes could split a character.
+    if (const std::string bad = clientTextProblem("note", note, kMaxNoteBytes); !bad.empty())
+        return refused(SignalResult::Kind::InvalidPayload, bad);
     const auto found =
         std::find_if(std::begin(actions), std::end(actions), [&](const auto& entry) { return name == entry.first; });
     if (found == std::end(actions))
@@ -136,7 +147,7 @@ SignalResult OrderSignals::manualAction(store::OrderRecord order, const document
     order.callsPending += 1;  // as the claim stored it
     SignalResult result;
     result.kind = SignalResult::Kind::Resumed;
-    result.order = runner_.applyManualAction(std::move(order), found->second, note.substr(0, 1000), data);
+    result.order = runner_.applyManualAction(std::move(order), found->second, note, data);
     return result;
 }
 

@@ -244,13 +244,21 @@ private:
         if (order.optionalBoolean("/signals/credit_approval/timed_out").value_or(false)) {
             return sdk::Outcome::reject("credit_approval_timeout", "no credit decision arrived in time");
         }
-        const std::optional<bool> approved = order.optionalBoolean("/signals/credit_approval/approved");
+        // Read only when it is a boolean: optionalBoolean throws on another type ("yes"), and the
+        // step then failed with plugin_error instead of rejecting the order as documented.
+        const std::optional<std::string> given = order.optionalJson("/signals/credit_approval/approved");
+        const std::optional<bool> approved = given && sdk::jsonTypeOf(*given) == sdk::JsonType::boolean
+                                                 ? std::optional<bool>(*given == "true")
+                                                 : std::nullopt;
         if (!approved) {
             return sdk::Outcome::reject("credit_approval_invalid",
                                         "the credit_approval signal needs \"approved\": true or false");
         }
         if (!*approved) {
-            const std::string note = order.optionalString("/signals/credit_approval/note").value_or("");
+            const std::optional<std::string> noted = order.optionalJson("/signals/credit_approval/note");
+            const std::string note = noted && sdk::jsonTypeOf(*noted) == sdk::JsonType::string
+                                         ? order.optionalString("/signals/credit_approval/note").value_or("")
+                                         : "";
             return sdk::Outcome::reject("credit_refused", "credit refused" + (note.empty() ? "" : ": " + note));
         }
         return sdk::Outcome::proceed();

@@ -50,6 +50,23 @@ TEST(CreditStep, SuspendsForApprovalOverTheLimit) {
     EXPECT_NE(host.result().message.find("500000"), std::string::npos) << host.result().message;
 }
 
+// A decision of the wrong type rejects the order as documented (it failed with plugin_error:
+// the SDK's optionalBoolean throws on "yes"; found by a black-box probe).
+TEST(CreditStep, AnApprovalOfTheWrongTypeRejectsAsInvalid) {
+    const auto decided = [](const std::string& signal) {
+        return checkCredit(R"({"customer":{"id":"C-1"},"totals":{"net":500001},"signals":{"credit_approval":)" +
+                           signal + "}}");
+    };
+    for (const char* wrong : {R"({"approved":"yes"})", R"({"approved":1})", R"({"approved":null})", "{}"}) {
+        FakeHost host = decided(wrong);
+        EXPECT_EQ(host.result().kind, OH_OUTCOME_REJECT) << wrong;
+        EXPECT_EQ(host.result().code, "credit_approval_invalid") << wrong << ": " << host.result().message;
+    }
+    FakeHost refused = decided(R"({"approved":false,"note":5})");
+    EXPECT_EQ(refused.result().code, "credit_refused") << refused.result().message;
+    EXPECT_EQ(decided(R"({"approved":true})").result().kind, OH_OUTCOME_CONTINUE);
+}
+
 TEST(CreditStep, UsesTheDefaultLimitForOtherCustomers) {
     FakeHost host = checkCredit(R"({"customer":{"id":"C-9"},"totals":{"net":100001}})");
     EXPECT_EQ(host.result().kind, OH_OUTCOME_SUSPEND);
