@@ -10,6 +10,7 @@
 #include "host/api/ClientText.h"
 #include "host/api/JsonReply.h"
 #include "host/api/RequestReading.h"
+#include "host/document/JsonCodec.h"
 #include "host/store/Clock.h"
 #include "host/store/InquiryStore.h"
 
@@ -34,13 +35,13 @@ bool isUuid(const std::string& id) { return looksLikeOrderId(id); }  // inquiry 
 
 using store::nowMs;
 
+// The host's strict parser, as for every other body: duplicate members, NUL in keys and the
+// limits are refused, with the line and column (Poco's parser kept the last duplicate).
 Poco::JSON::Object::Ptr parseBody(const std::string& body, const std::vector<std::string>& members) {
-    Poco::Dynamic::Var parsed;
-    try {
-        parsed = Poco::JSON::Parser().parse(body.empty() ? "null" : body);
-    } catch (const Poco::Exception& e) {
-        throw BadInquiry{"malformed JSON: " + clientText(e.displayText(), 200)};
-    }
+    if (body.empty()) throw BadInquiry{"the body must be a JSON object"};
+    const document::JsonValueResult result = document::parseJsonValue(body, document::JsonLimits{});
+    if (!result.ok()) throw BadInquiry{"malformed JSON: " + result.error->toString()};
+    const Poco::Dynamic::Var& parsed = result.value;
     if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) throw BadInquiry{"the body must be a JSON object"};
     auto object = parsed.extract<Poco::JSON::Object::Ptr>();
     for (const auto& [name, value] : *object)
@@ -63,6 +64,11 @@ std::string customerText(const Poco::JSON::Object& body, const std::string& name
         const bool allowed = lineBreaks && (c == '\t' || c == '\n' || c == '\r');
         return ((c >= 0 && c < 0x20) || c == 0x7f) && !allowed;
     });
+    for (std::size_t at = text.find('\xC2'); at != std::string::npos && at + 1 < text.size();
+         at = text.find('\xC2', at + 1))
+        if (static_cast<unsigned char>(text[at + 1]) <= 0x9F)
+            throw BadInquiry{"\"" + name + "\" contains a C1 control character (U+0080 to U+009F) at byte " +
+                             std::to_string(at)};
     if (control != text.end())
         throw BadInquiry{"\"" + name + "\" contains the control character U+00" +
                          std::string(1, "0123456789ABCDEF"[(*control >> 4) & 0xF]) +

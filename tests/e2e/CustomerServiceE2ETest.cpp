@@ -215,6 +215,11 @@ TEST_P(CustomerServiceE2ETest, InquiryRequestsAreValidatedAtTheBoundary) {
     const std::string path = "/v1/orders/" + id + "/inquiries";
     EXPECT_EQ(host_->post(path, R"({"question":"Hello?","channel":"fax"})").status, 400);
     EXPECT_EQ(host_->post(path, R"({"question":"Bell\u0007","channel":"chat"})").status, 400);
+    EXPECT_EQ(host_->post(path, R"({"question":"Next\u0085line","channel":"chat"})").status, 400);
+    // The host's strict parser, as for orders: a duplicate member is refused with where it is.
+    const auto duplicate = host_->post(path, R"({"question":"one","question":"two","channel":"chat"})");
+    EXPECT_EQ(duplicate.status, 400) << duplicate.body;
+    EXPECT_NE(duplicate.body.find("line 1, column"), std::string::npos) << duplicate.body;
     EXPECT_EQ(host_->post(path, R"({"channel":"chat"})").status, 400);
     EXPECT_EQ(host_->post(path, R"({"question":"Hi","channel":"chat","priority":1})").status, 400);
     EXPECT_EQ(host_->post(path, R"({"question":")" + std::string(4001, 'q') + R"(","channel":"chat"})").status, 400);
