@@ -96,6 +96,9 @@ CommandResult OrderCommands::cancel(const std::string& orderId, const std::strin
     // was delivered and paid: the return ends by its own chain (ReturnSettlement.h).
     if (const std::string bad = clientTextProblem("reason", reason, kMaxReasonBytes); !bad.empty())
         return refused(CommandResult::Kind::InvalidPayload, bad);
+    if (order->state == states::kReturned)
+        return refused(CommandResult::Kind::NotAllowed, "order " + orderId + " was returned (chain " + order->chain +
+                                                            "); it cannot be cancelled: a returned order is final");
     if (runsChainOfTrigger(*order, *engine_.chains(), "return_order"))
         return refused(
             CommandResult::Kind::NotAllowed,

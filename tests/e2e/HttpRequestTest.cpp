@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <vector>
 
 namespace orderhost::testing::http_request_test {
 namespace {
@@ -129,6 +130,23 @@ TEST(HttpRequestTest, ABodyOverTheLimitGets413NamingTheLimit) {
     EXPECT_EQ(statusOf(reply), 413) << reply;
     EXPECT_NE(jsonOf(reply)->getValue<std::string>("detail").find("2048 bytes"), std::string::npos) << reply;
     EXPECT_TRUE(connection.closedByHost());
+}
+
+// The host routes on the decoded path: "/v1/orders%2F<id>%2Fcancel" cancelled the order, past
+// a proxy's rules for ".../cancel" (found by a black-box probe). An encoded '/' is refused.
+TEST(HttpRequestTest, AnEncodedSlashInThePathIsRefusedNotRouted) {
+    HostProcess host;
+    const std::vector<std::string> paths = {"/v1/orders%2F" + kUnknownOrder + "%2Fcancel", "/v1/health%2f",
+                                            "/v1/orders/" + kUnknownOrder + "%2F..%2F"};
+    for (const std::string& path : paths) {
+        SCOPED_TRACE(path);
+        RawConnection connection(host.port());
+        ASSERT_TRUE(connection.send("POST " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+        const std::string reply = connection.read(5s);
+        EXPECT_EQ(statusOf(reply), 400) << reply;
+        EXPECT_NE(bodyOf(reply).find("%2F"), std::string::npos) << reply;
+    }
+    EXPECT_EQ(host.get("/v1/orders?customer=a%2Fb").status, 200) << "a query may carry one";
 }
 
 TEST(HttpRequestTest, InvalidUtf8AndControlCharactersInAUrlAreNeverEchoedRaw) {
