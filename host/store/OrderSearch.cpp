@@ -21,11 +21,8 @@ OrderPage OrderSearch::find(const OrderQuery& query) {
         std::vector<std::string> texts;  // bound in the order their conditions were added
         auto textFilter = [&](const char* column, const std::string& value) {
             if (value.empty()) return;
-            // SQLite: a text over 255 bytes is bound as a CLOB (Dialect::bindText), which the driver
-            // sends as a blob; a blob never equals a text, so it is cast back.
-            const bool sqlite = db_.backend() == Backend::SQLite;
-            where +=
-                std::string(where.empty() ? " WHERE " : " AND ") + column + (sqlite ? " = CAST(? AS TEXT)" : " = ?");
+            // Dialect::bindText's placeholder: a text over 255 bytes goes as a CLOB on SQLite.
+            where += std::string(where.empty() ? " WHERE " : " AND ") + column + " = " + Dialect::textParam();
             texts.push_back(value);
         };
         textFilter("customer_id", query.customerId);

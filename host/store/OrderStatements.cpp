@@ -36,7 +36,8 @@ const std::string kOrderInsertSql =
         "INSERT INTO orders (id, order_ref, chain, chain_version, state, current_step,"
         " document, request_hash, created_at, updated_at, lease_owner, lease_until, lease_epoch,"
         " calls_pending, customer_id) VALUES (?, ?, ?, ?, ?, ?, ") +
-    Dialect::textParam() + ", ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_ref) DO NOTHING";
+    Dialect::textParam() + ", ?, ?, ?, ?, ?, ?, ?, " + Dialect::textParam() +
+    ") ON CONFLICT (order_ref) DO NOTHING";  // customer_id: 64 characters may be 256 bytes
 
 const std::string kStepRunsSelectSql =
     "SELECT seq, step_name, plugin_id, step_kind, attempt, outcome, code, message,"

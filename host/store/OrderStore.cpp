@@ -91,10 +91,12 @@ InsertResult OrderStore::insertOrder(const OrderRecord& o, const std::string& qu
                 db_.dialect().bindText(st, o.document);
                 st, bind(o.requestHash), bind(o.createdAtMs), bind(o.updatedAtMs), bind(o.leaseOwner),
                     bind(o.leaseUntilMs), bind(o.leaseEpoch), bind(o.callsPending);
-                // NULL, not '', for "no customer": a search by customer never matches it.
-                const Nullable<std::string> customer =
-                    o.customerId.empty() ? Nullable<std::string>() : Nullable<std::string>(o.customerId);
-                st, bind(customer);
+                // NULL, not '', for "no customer": a search by customer never matches it. As
+                // text of any length: 64 characters may be 256 bytes, more than Poco binds on SQLite.
+                if (o.customerId.empty())
+                    st, bind(Nullable<std::string>());
+                else
+                    db_.dialect().bindText(st, o.customerId);
             });
             if (!inserted && quoteTaken) throw DuplicateWithQuote{};
         });

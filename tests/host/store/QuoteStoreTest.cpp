@@ -1,6 +1,7 @@
 // QuoteStore and OrderStore::insertOrder with a quote, on every backend: a quote round-trips;
 // an order uses an unused, valid quote in its insert; a second order, an expired quote or a
 // duplicate order_ref (rolled back) leave it as it was.
+#include "host/store/OrderSearch.h"
 #include "host/store/QuoteStore.h"
 
 #include <gtest/gtest.h>
@@ -72,6 +73,20 @@ TEST_P(QuoteStoreTest, OneOrderUsesTheQuoteInItsInsert) {
     EXPECT_EQ(q->usedAtMs, 2000);
     EXPECT_EQ(orders_->insertOrder(orderAt("R-2", 2001), kQuoteId), InsertResult::QuoteUnavailable);
     EXPECT_FALSE(orders_->findByRef("R-2"));
+}
+
+// The longest customer id the schema accepts (64 four-byte characters) on the quote's insert,
+// which binds through Poco: more than SQLite's 255-byte bind limit (found in review).
+TEST_P(QuoteStoreTest, AnOrderFromAQuoteKeepsALongCustomerIdAndIsFoundByIt) {
+    OrderRecord order = orderAt("R-1", 2000);
+    for (int i = 0; i < 64; ++i) order.customerId += "\xF0\x9F\x98\x80";
+    ASSERT_EQ(orders_->insertOrder(order, kQuoteId), InsertResult::Inserted);
+    OrderSearch search(*db_);
+    OrderQuery query;
+    query.customerId = order.customerId;
+    const OrderPage page = search.find(query);
+    ASSERT_EQ(page.orders.size(), 1u);
+    EXPECT_EQ(page.orders[0].customerId, order.customerId);
 }
 
 TEST_P(QuoteStoreTest, AnExpiredQuoteInsertsNothing) {
