@@ -23,8 +23,9 @@ public:
             if (!readLine(sizeLine, kMaxLine)) return fail("a chunk size line");
             const std::size_t digits = std::min(sizeLine.find_first_not_of("0123456789abcdefABCDEF"), sizeLine.size());
             const std::string rest = sizeLine.substr(digits);
-            const bool extension = rest.empty() || rest.find_first_not_of(" \t") == std::string::npos ||
-                                   rest[rest.find_first_not_of(" \t")] == ';';
+            // chunk-ext = *( BWS ";" ... ): whitespace only before a ';'.
+            const std::size_t afterSpace = rest.find_first_not_of(" \t");
+            const bool extension = rest.empty() || (afterSpace != std::string::npos && rest[afterSpace] == ';');
             if (digits == 0 || digits > kMaxSizeDigits || !extension)
                 return fail("a chunk size (1 to 8 hexadecimal digits, then an optional ';' extension) at '" +
                             clientText(sizeLine, 40) + "'");
@@ -34,12 +35,16 @@ public:
                 result_.tooLarge = true;
                 return result_;
             }
-            const std::size_t at = result_.body.size();
-            result_.body.resize(at + size);
-            in_.read(result_.body.data() + at, static_cast<std::streamsize>(size));
-            offset_ += static_cast<std::size_t>(in_.gcount());
-            if (static_cast<std::uint64_t>(in_.gcount()) != size)
-                return fail("the chunk's " + std::to_string(size) + " bytes");
+            // In pieces, as they arrive: a stalled client holds no buffer of the size it announced.
+            for (std::uint64_t left = size; left > 0;) {
+                char piece[16384];
+                const auto want = static_cast<std::streamsize>(std::min<std::uint64_t>(left, sizeof piece));
+                in_.read(piece, want);
+                result_.body.append(piece, static_cast<std::size_t>(in_.gcount()));
+                offset_ += static_cast<std::size_t>(in_.gcount());
+                if (in_.gcount() != want) return fail("the chunk's " + std::to_string(size) + " bytes");
+                left -= static_cast<std::uint64_t>(want);
+            }
             if (!crlf()) return fail("CRLF after the chunk's data");
         }
     }

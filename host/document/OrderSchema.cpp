@@ -36,6 +36,7 @@ bool hasC1Control(const std::string& text) {
     return false;
 }
 bool isAddressChar(char c) { return !isControl(c) && c != ' ' && c != '<' && c != '>'; }
+bool isNameChar(char c) { return !isControl(c) || c == '\t' || c == '\n' || c == '\r'; }
 
 // Texts are valid UTF-8 (the parser checks), so code points are the non-continuation bytes.
 std::size_t codePoints(const std::string& text) {
@@ -61,11 +62,14 @@ struct StringRule {
 
 // Identifiers are matched, stored in columns and logged: no control characters in them (C1 ones
 // neither: the rules with isNotControl refuse them too). Free text (addresses, descriptions) may
-// carry tabs or line breaks; the customer's name and e-mail address go into mail headers, where
-// a line break starts a header of its own ("Bcc: ..."), so they may not.
+// carry tabs or line breaks. The customer's name goes into mail headers: tab and line breaks
+// (an ERP's two-line name) are kept, since the notification plugin writes them as spaces, other
+// control characters are refused; the e-mail address goes into SMTP's RCPT TO as it is.
 constexpr char kNoControls[] = "must not contain control characters (U+0000 to U+001F, U+007F to U+009F)";
 constexpr StringRule kId{1, 64, isNotControl, kNoControls};
-constexpr StringRule kName200{0, 200, isNotControl, kNoControls};
+constexpr StringRule kName200{0, 200, isNameChar,
+                              "must not contain control characters other than tab and line breaks (U+0000 to "
+                              "U+001F, U+007F to U+009F)"};
 constexpr StringRule kEmail{1, 254, isAddressChar, "must not contain spaces, '<', '>' or control characters"};
 constexpr StringRule kText200{0, 200, nullptr, ""};
 constexpr StringRule kOrderRef{1, 64, isOrderRefChar, "may only contain letters, digits and . _ : -"};
@@ -193,7 +197,8 @@ private:
                                 " characters long, got " + std::to_string(length));
         } else if (rule.allowed &&
                    (!std::all_of(text.begin(), text.end(), rule.allowed) ||
-                    ((rule.allowed == isNotControl || rule.allowed == isAddressChar) && hasC1Control(text)))) {
+                    ((rule.allowed == isNotControl || rule.allowed == isAddressChar || rule.allowed == isNameChar) &&
+                     hasC1Control(text)))) {
             add(path, rule.refusal);
         }
     }

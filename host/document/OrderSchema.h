@@ -8,7 +8,7 @@
 //   quote_id          optional string of 36 [0-9a-f-]: the id POST /v1/quotes returned; the
 //                     order gets the quoted prices (OrderIntake checks it against the quote)
 //   currency          required, 3 uppercase letters (ISO 4217)
-//   customer          required object: id (string 1..64), name (string <=200, no control characters),
+//   customer          required object: id (string 1..64), name (string <=200, no controls but tab/CR/LF),
 //                     email (string <=254 with exactly one '@', no spaces, <, > or controls), open_balance (optional
 //                     integer 0..10^15, minor units: what the customer owes already),
 //                     language (optional short BCP 47 tag: 2-3 letters, then -subtags of 2-8

@@ -107,10 +107,15 @@ SignalResult OrderSignals::manualAction(store::OrderRecord order, const document
                                                                    {"fail", ManualAction::Fail}};
     std::string name = "retry", note;
     // A member of the wrong type is refused, not read as absent ({"action": 5} was a retry).
-    if (payload.getString("/action", name) == document::Status::TypeMismatch)
+    // JSON null is as good as absent.
+    const auto given = [&](const char* pointer) {
+        std::string json;
+        return payload.getJson(pointer, json) == document::Status::Ok && json != "null";
+    };
+    if (given("/action") && payload.getString("/action", name) == document::Status::TypeMismatch)
         return refused(SignalResult::Kind::InvalidPayload,
                        "\"action\" must be a string: retry, skip, compensate or fail");
-    if (payload.getString("/note", note) == document::Status::TypeMismatch)
+    if (given("/note") && payload.getString("/note", note) == document::Status::TypeMismatch)
         return refused(SignalResult::Kind::InvalidPayload, "\"note\" must be a string");
     // Refused, not cut: a NUL cut the stored note short, and cutting at 1000 bytes could split a character.
     if (const std::string bad = clientTextProblem("note", note, kMaxNoteBytes); !bad.empty())

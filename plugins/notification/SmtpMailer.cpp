@@ -102,9 +102,8 @@ void fill(Poco::Net::MailMessage& mail, const Message& message, const SmtpSettin
             ? settings.from
             : Poco::Net::MailMessage::encodeWord(settings.fromName, "UTF-8") + " <" + settings.from + ">";
     mail.setSender(sender);
-    mail.addRecipient(
-        Poco::Net::MailRecipient(Poco::Net::MailRecipient::PRIMARY_RECIPIENT, message.to,
-                                 Poco::Net::MailMessage::encodeWord(headerText(message.toName, true), "UTF-8")));
+    mail.addRecipient(Poco::Net::MailRecipient(Poco::Net::MailRecipient::PRIMARY_RECIPIENT, message.to,
+                                               headerText(message.toName, true)));
     mail.setSubject(Poco::Net::MailMessage::encodeWord(headerText(message.subject), "UTF-8"));
     mail.set("Message-ID", message.messageId);
     mail.set("Content-Language", headerText(message.language));

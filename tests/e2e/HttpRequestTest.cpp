@@ -88,6 +88,8 @@ TEST(HttpRequestTest, MalformedChunksFieldNamesAndRequestLinesAreRefusedAndNothi
     } cases[] = {
         {"a chunk size that is not hexadecimal", post + "Transfer-Encoding: chunked\r\n\r\nX" + kSmuggled},
         {"chunk data not followed by CRLF", post + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n" + kSmuggled},
+        {"whitespace after a chunk size without an extension",
+         post + "Transfer-Encoding: chunked\r\n\r\n2 \r\n{}\r\n0\r\n\r\n" + kSmuggled},
         {"a bare LF after a chunk size", post + "Transfer-Encoding: chunked\r\n\r\n2\n{}\r\n0\r\n\r\n" + kSmuggled},
         {"no empty line after the last chunk", post + "Transfer-Encoding: chunked\r\n\r\n0\r\n" + kSmuggled},
         {"a space before the colon", post + "Content-Length : " + length + "\r\n\r\n" + kSmuggled},

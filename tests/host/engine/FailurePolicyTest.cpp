@@ -100,6 +100,7 @@ TEST_P(FailurePolicyTest, HoldPolicyWaitsForAManualActionThatCanSkipTheStep) {
     OrderSignals signals(*engine_);
     for (const std::string& wrong : {std::string(R"({"action":5})"), std::string(R"({"action":"retry","note":7})"),
                                      std::string(R"({"action":"retry","note":"a\u0000b"})"),
+                                     std::string(R"({"action":"retry","note":"a\u0085b"})"),
                                      std::string(R"({"action":"retry","note":")") + std::string(1001, 'n') + "\"}"}) {
         const SignalResult refused = signals.deliver(held.id, "manual_action", wrong);
         EXPECT_EQ(refused.kind, SignalResult::Kind::InvalidPayload) << wrong.substr(0, 60) << ": " << refused.message;
