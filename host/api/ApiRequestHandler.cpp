@@ -103,11 +103,6 @@ private:
     void route(HTTPServerRequest& request, HTTPServerResponse& response) {
         const Poco::URI uri = parseUri(request);
         const std::string& path = uri.getPath();
-        // Routed on the decoded path, so an encoded '/' would act as a separator a proxy in front
-        // never saw ("/v1/orders%2F<id>%2Fcancel" cancelled the order): refused instead.
-        if (Poco::toLower(request.getURI().substr(0, request.getURI().find('?'))).find("%2f") != std::string::npos)
-            throw RequestRefused{HTTPResponse::HTTP_BAD_REQUEST,
-                                 "the path holds an encoded '/' (%2F); no resource has one in its name"};
         const std::string& method = request.getMethod();
         // The console's static files need no key: they hold no data (ConsoleAssets.h).
         if (console::isConsolePath(path)) return console::serveConsole(request, path, response);

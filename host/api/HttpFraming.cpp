@@ -76,6 +76,12 @@ std::optional<FramingProblem> checkFraming(const Poco::Net::HTTPRequest& request
         return badRequest("Content-Length '" + clientText(lengths[0], 40) +
                           "' is not a number of bytes (1 to 18 decimal digits)");
     }
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host, or with more than one, is a 400.
+    const std::size_t hosts = fieldValues(request, Poco::Net::HTTPRequest::HOST).size();
+    if (hosts > 1 || (hosts == 0 && version == Poco::Net::HTTPMessage::HTTP_1_1)) {
+        return badRequest(hosts > 1 ? "the request has more than one Host header"
+                                    : "an HTTP/1.1 request needs a Host header (RFC 9112 §3.2)");
+    }
     return std::nullopt;
 }
 

@@ -7,7 +7,8 @@
 //   - Transfer-Encoding together with Content-Length;
 //   - a Transfer-Encoding other than exactly one "chunked";
 //   - a request line whose version is not HTTP/1.0 or HTTP/1.1 (a space in the target), or a
-//     header field name that is not a token (a space before the colon).
+//     header field name that is not a token (a space before the colon);
+//   - an HTTP/1.1 request without a Host header, or any with two.
 // A chunked body is decoded strictly (ChunkedBody.h).
 // A request with neither header has an empty body (§6.3 rule 7): it is never read to EOF.
 #pragma once

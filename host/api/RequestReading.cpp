@@ -12,6 +12,7 @@
 #include <Poco/Net/MediaType.h>
 #include <Poco/String.h>
 
+#include <cctype>
 #include <limits>
 #include <regex>
 
@@ -92,6 +93,27 @@ std::string readJsonBody(const ApiSettings& settings, HTTPServerRequest& request
 }
 
 Poco::URI parseUri(const HTTPServerRequest& request) {
+    // The host routes on the decoded path, a proxy in front on the path as sent: an encoded '/'
+    // would be a separator the proxy never saw ("/v1/orders%2F<id>%2Fcancel" cancelled the
+    // order), an encoded letter a word it never matched ("…/%63ancel"). Both are refused; other
+    // escapes (a space, non-ASCII) are left to the routes.
+    const std::string& target = request.getURI();
+    const std::string rawPath = target.substr(0, target.find('?'));
+    for (std::size_t at = rawPath.find('%'); at != std::string::npos && at + 2 < rawPath.size();
+         at = rawPath.find('%', at + 1)) {
+        if (!std::isxdigit(static_cast<unsigned char>(rawPath[at + 1])) ||
+            !std::isxdigit(static_cast<unsigned char>(rawPath[at + 2])))
+            continue;
+        const auto decoded = static_cast<char>(std::stoi(rawPath.substr(at + 1, 2), nullptr, 16));
+        if (decoded == '/')
+            throw RequestRefused{HTTPResponse::HTTP_BAD_REQUEST,
+                                 "the path holds an encoded '/' (%2F); no resource has one in its name"};
+        if (std::isalnum(static_cast<unsigned char>(decoded)) || decoded == '-' || decoded == '.' || decoded == '_' ||
+            decoded == '~')
+            throw RequestRefused{HTTPResponse::HTTP_BAD_REQUEST, "the path encodes '" + std::string(1, decoded) +
+                                                                     "' as " + rawPath.substr(at, 3) +
+                                                                     "; send it as it is"};
+    }
     try {
         return Poco::URI(request.getURI());
     } catch (const Poco::SyntaxException&) {

@@ -9,6 +9,7 @@ namespace {
 
 Poco::Net::HTTPRequest post(std::initializer_list<std::pair<const char*, const char*>> fields) {
     Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/v1/orders", Poco::Net::HTTPMessage::HTTP_1_1);
+    request.add("Host", "orders.example");  // an HTTP/1.1 request needs one
     for (const auto& [name, value] : fields) request.add(name, value);
     return request;
 }
