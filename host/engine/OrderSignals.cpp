@@ -128,7 +128,7 @@ SignalResult OrderSignals::manualAction(store::OrderRecord order, const document
     // "data": what the administrator tells the step (e.g. a refund made by hand), stored at
     // /signals/manual_action for the step's next run; an action without it clears an older one.
     std::optional<std::string> data;
-    if (std::string text; payload.getJson("/data", text) == document::Status::Ok) {
+    if (std::string text; payload.getJson("/data", text) == document::Status::Ok && text != "null") {
         if (text.empty() || text.front() != '{')
             return refused(SignalResult::Kind::InvalidPayload, "\"data\" must be a JSON object");
         auto doc = document::JsonDocument::parse(order.document);

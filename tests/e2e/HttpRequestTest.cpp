@@ -149,7 +149,9 @@ TEST(HttpRequestTest, AnEncodedSlashInThePathIsRefusedNotRouted) {
         ASSERT_TRUE(connection.send("POST " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
         const std::string reply = connection.read(5s);
         EXPECT_EQ(statusOf(reply), 400) << reply;
-        EXPECT_NE(bodyOf(reply).find("%"), std::string::npos) << reply;
+        const bool slash = path.find("%63") == std::string::npos;
+        EXPECT_NE(bodyOf(reply).find(slash ? "an encoded '/' (%2F)" : "encodes 'c' as %63"), std::string::npos)
+            << reply;
     }
     EXPECT_EQ(host.get("/v1/orders?customer=a%2Fb").status, 200) << "a query may carry one";
 }

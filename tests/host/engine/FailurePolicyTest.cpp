@@ -133,6 +133,11 @@ TEST_P(FailurePolicyTest, AManualActionsDataIsStoredForTheStepAndClearedByTheNex
     EXPECT_EQ(notAnObject.kind, SignalResult::Kind::InvalidPayload);
     EXPECT_EQ(notAnObject.message, R"("data" must be a JSON object)");
     EXPECT_EQ(store_->findById(held.id)->awaitingSignal, "manual_action") << "still held, nothing claimed";
+    // null is as good as absent: it clears nothing that is not there and is no error.
+    const SignalResult withNull =
+        signals.deliver(held.id, "manual_action", R"({"action":null,"note":null,"data":null})");
+    ASSERT_EQ(withNull.kind, SignalResult::Kind::Resumed) << withNull.message;
+    ASSERT_EQ(withNull.order.state, states::kOnHold);  // retried, failed again
 
     const SignalResult told = signals.deliver(held.id, "manual_action",
                                               R"({"action":"retry","data":{"refunded_by_hand":{"refund_id":"re_1"}}})");
