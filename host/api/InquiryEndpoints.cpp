@@ -11,6 +11,7 @@
 #include "host/api/JsonReply.h"
 #include "host/api/RequestReading.h"
 #include "host/document/JsonCodec.h"
+#include "host/document/Utf8.h"
 #include "host/store/Clock.h"
 #include "host/store/InquiryStore.h"
 
@@ -64,11 +65,9 @@ std::string customerText(const Poco::JSON::Object& body, const std::string& name
         const bool allowed = lineBreaks && (c == '\t' || c == '\n' || c == '\r');
         return ((c >= 0 && c < 0x20) || c == 0x7f) && !allowed;
     });
-    for (std::size_t at = text.find('\xC2'); at != std::string::npos && at + 1 < text.size();
-         at = text.find('\xC2', at + 1))
-        if (static_cast<unsigned char>(text[at + 1]) <= 0x9F)
-            throw BadInquiry{"\"" + name + "\" contains a C1 control character (U+0080 to U+009F) at byte " +
-                             std::to_string(at)};
+    if (const std::size_t at = document::findC1Control(text); at != std::string::npos)
+        throw BadInquiry{"\"" + name + "\" contains a C1 control character (U+0080 to U+009F) at byte " +
+                         std::to_string(at)};
     if (control != text.end())
         throw BadInquiry{"\"" + name + "\" contains the control character U+00" +
                          std::string(1, "0123456789ABCDEF"[(*control >> 4) & 0xF]) +

@@ -1,5 +1,7 @@
 #include "host/document/OrderSchema.h"
 
+#include "host/document/Utf8.h"
+
 #include "host/document/JsonCodec.h"
 #include "host/document/JsonPointer.h"
 
@@ -28,13 +30,7 @@ bool isChainNameChar(char c) { return isLowerOrDigit(c) || c == '-'; }
 bool isControl(char c) { return static_cast<unsigned char>(c) < 0x20 || c == '\x7f'; }
 bool isNotControl(char c) { return !isControl(c); }
 bool hasNul(const std::string& text) { return text.find('\0') != std::string::npos; }
-// C1 controls (U+0080 to U+009F: NEL, CSI, ...) are 0xC2 0x80..0x9F in UTF-8; terminals act on them too.
-bool hasC1Control(const std::string& text) {
-    for (std::size_t at = text.find('\xC2'); at != std::string::npos && at + 1 < text.size();
-         at = text.find('\xC2', at + 1))
-        if (static_cast<unsigned char>(text[at + 1]) <= 0x9F) return true;
-    return false;
-}
+bool hasC1Control(const std::string& text) { return findC1Control(text) != std::string_view::npos; }
 bool isAddressChar(char c) { return !isControl(c) && c != ' ' && c != '<' && c != '>'; }
 bool isNameChar(char c) { return !isControl(c) || c == '\t' || c == '\n' || c == '\r'; }
 

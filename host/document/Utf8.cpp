@@ -28,4 +28,11 @@ std::size_t utf8CharAt(std::string_view text, std::size_t pos, std::uint32_t& co
     return length;
 }
 
+std::size_t findC1Control(std::string_view text) {
+    for (std::size_t at = text.find('\xC2'); at != std::string_view::npos && at + 1 < text.size();
+         at = text.find('\xC2', at + 1))
+        if (static_cast<unsigned char>(text[at + 1]) <= 0x9F) return at;
+    return std::string_view::npos;
+}
+
 }  // namespace orderhost::document

@@ -16,4 +16,8 @@ namespace orderhost::document {
 // the bytes there are not one (pos must be < text.size()).
 std::size_t utf8CharAt(std::string_view text, std::size_t pos, std::uint32_t& codePoint);
 
+// The byte offset of the first C1 control character (U+0080 to U+009F: NEL, CSI, ...; 0xC2
+// 0x80..0x9F) in well-formed UTF-8 `text`, or npos. Terminals act on them as on C0 controls.
+std::size_t findC1Control(std::string_view text);
+
 }  // namespace orderhost::document

@@ -2,6 +2,8 @@
 // return_ref, a manual action's note): see clientTextProblem.
 #pragma once
 
+#include "host/document/Utf8.h"
+
 #include <algorithm>
 #include <cstddef>
 #include <string>
@@ -20,12 +22,9 @@ inline std::string clientTextProblem(const std::string& member, const std::strin
         return (u < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') || u == 0x7F;
     });
     if (control == text.end()) {
-        // C1 controls (U+0080 to U+009F) are 0xC2 0x80..0x9F in UTF-8, which the parser checked.
-        for (std::size_t at = text.find('\xC2'); at != std::string::npos && at + 1 < text.size();
-             at = text.find('\xC2', at + 1))
-            if (static_cast<unsigned char>(text[at + 1]) <= 0x9F)
-                return "\"" + member + "\" contains a C1 control character (U+0080 to U+009F) at byte " +
-                       std::to_string(at);
+        if (const std::size_t at = document::findC1Control(text); at != std::string::npos)
+            return "\"" + member + "\" contains a C1 control character (U+0080 to U+009F) at byte " +
+                   std::to_string(at);
         return "";
     }
     const auto u = static_cast<unsigned char>(*control);

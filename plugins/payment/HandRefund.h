@@ -119,6 +119,13 @@ inline HandRefundClaims handRefundClaims(const sdk::OrderDocument& order) {
     return claims;
 }
 
+// "a, b, c": RMA numbers or refund ids in a message.
+inline std::string joined(const std::vector<std::string>& items) {
+    std::string text;
+    for (const std::string& item : items) text += (text.empty() ? "" : ", ") + item;
+    return text;
+}
+
 // The outcome to stop with when the gateway could not list an authorization's refunds
 // (unavailable: ask again later); nullopt when `made` is known.
 inline std::optional<sdk::Outcome> refundListFailure(const RefundList& made) {
@@ -257,8 +264,7 @@ inline std::optional<sdk::Outcome> confirmHandRefund(const Gateway& gateway, con
         return unconfirmed("the gateway has no refund with that id on authorization " + id);
     const sdk::OrderDocument order = call.order();
     if (std::optional<std::string> why = handRefundProblem(*found, call)) return unconfirmed(*why);
-    std::string together;
-    for (const std::string& each : named.rmas) together += (together.empty() ? "" : ", ") + each;
+    const std::string together = joined(named.rmas);
     if (!shared && found->amountMinor != amount)
         return unconfirmed("it refunded " + std::to_string(found->amountMinor) +
                            " minor units where the return is owed " + std::to_string(amount) +

@@ -50,12 +50,6 @@ inline std::vector<std::string> refundIdsFor(const sdk::OrderDocument& order, co
     return ids;
 }
 
-inline std::string joined(const std::vector<std::string>& items) {
-    std::string text;
-    for (const std::string& item : items) text += (text.empty() ? "" : ", ") + item;
-    return text;
-}
-
 // A claim's parts must be named for no other return in the same action; nullopt when they are not.
 inline std::optional<sdk::Outcome> namedOnceAsPart(const HandRefundClaims& claims) {
     for (const auto& [rma, ids] : claims.byRma) {
