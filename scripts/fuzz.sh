@@ -12,6 +12,9 @@
 #                               FUZZ_SECONDS caps each target's time (-max_total_time);
 #                               FUZZ_MAX_LEN caps an input's size (-max_len; default: libFuzzer's
 #                               guess from the corpus, which grows to the largest input kept).
+#                               FUZZ_TIMEOUT is -timeout in seconds (default 10): libFuzzer times
+#                               an input by the wall clock, so a fuzzer at nice 19 beside tests
+#                               or builds needs more.
 # Fork mode because one process slows down as it runs: fuzz_condition fell from 9,200 to
 # ≈ 1,000 executions/s within an hour (most of it ASan's allocator and page faults), while a
 # fresh process on the same corpus ran 5,000/s. Fork mode fuzzes in child processes of at most
@@ -46,7 +49,7 @@ long)
     echo "fuzz.sh: $target, $runs runs, $jobs job(s), $(date -u '+%F %T') UTC"
     mkdir -p "build-fuzz/long/$target"
     (cd build-fuzz/long &&
-      "../tests/fuzz/$target" -runs="$runs" "${extra[@]}" -rss_limit_mb=2048 -timeout=10 \
+      "../tests/fuzz/$target" -runs="$runs" "${extra[@]}" -rss_limit_mb=2048 -timeout="${FUZZ_TIMEOUT:-10}" \
         -print_final_stats=1 -artifact_prefix="$PWD/$target-" "$target" "../../tests/fuzz/corpus/$target" \
         >"$target.log" 2>&1) || { echo "fuzz.sh: $target FAILED, see build-fuzz/long/$target.log"; failed+=("$target"); }
     grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)|cov: ' \
