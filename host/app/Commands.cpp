@@ -7,8 +7,10 @@
 #include "host/plugins/PluginProbe.h"
 #include "host/plugins/PluginSymbols.h"
 #include "host/plugins/SealedPluginCopy.h"
+#include "host/services/DeclaredMigrations.h"
 #include "host/services/HostServices.h"
 #include "host/store/Database.h"
+#include "host/store/Datasources.h"
 #include "host/store/Migrations.h"
 
 #include <Poco/Util/Application.h>
@@ -118,6 +120,23 @@ int pinPlugins(const std::vector<std::string>& paths, bool checkPermissions) {
     return exitCode;
 }
 
+// What the host would refuse at start in the plugin's migrations (StatementPolicy, on both
+// backends), so that `plugins inspect` in a CI job catches it; empty when nothing. The probe's
+// child read the declaration: no plugin code runs in this process.
+std::string migrationRefusal(const plugins::ProbeResult& probe) {
+    if (!probe.migrationError.empty()) return probe.migrationError;
+    if (!probe.migrations) return "";
+    try {
+        const bool hostDatabase = store::Datasources::isHost(probe.migrations->datasource);
+        for (const auto backend : {store::Backend::SQLite, store::Backend::PostgreSQL})
+            services::refuseForbiddenStatements(probe.manifest.id, services::forBackend(*probe.migrations, backend),
+                                                hostDatabase);
+        return "";
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+}
+
 int inspectPlugins(const std::vector<std::string>& files, bool json, bool checkPermissions) {
     if (files.empty()) {
         std::cerr << "usage: orderhost plugins inspect [--json] FILE...\n";
@@ -128,7 +147,7 @@ int inspectPlugins(const std::vector<std::string>& files, bool json, bool checkP
         // Who may write the file is checked first, as the host does, before any code runs.
         const std::string problem = checkPermissions ? plugins::permissionProblem(file, ::geteuid()) : "";
         probes.push_back(problem.empty() ? plugins::probePlugin(file, services::hostInfo())
-                                         : plugins::ProbeResult{false, {}, problem + " (plugins.check_permissions)"});
+                                         : plugins::refusedProbe(problem + " (plugins.check_permissions)"));
     }
     refuseDuplicateIds(files, probes);
     int exitCode = Application::EXIT_OK;
@@ -137,6 +156,11 @@ int inspectPlugins(const std::vector<std::string>& files, bool json, bool checkP
         const plugins::ProbeResult& probe = probes[i];
         if (!probe.accepted) {
             std::cerr << "plugin " << file << " refused: " << probe.reason << "\n";
+            exitCode = Application::EXIT_DATAERR;
+            continue;
+        }
+        if (const std::string refusal = migrationRefusal(probe); !refusal.empty()) {
+            std::cerr << "plugin " << file << " refused at host start: " << refusal << "\n";
             exitCode = Application::EXIT_DATAERR;
             continue;
         }

@@ -121,8 +121,12 @@ private:
               const char* allowedText, std::string& out) {
         if (!text(value, field, out)) return false;
         if (out.empty() || out.size() > maxLength || !std::all_of(out.begin(), out.end(), allowed)) {
+            // Long values are shown cut, on a UTF-8 character boundary, and say so.
+            std::size_t shown = std::min<std::size_t>(out.size(), 80);
+            while (shown < out.size() && shown > 0 && (static_cast<unsigned char>(out[shown]) & 0xC0) == 0x80) --shown;
+            const std::string cut = shown < out.size() ? "\"... (" + std::to_string(out.size()) + " bytes)" : "\"";
             error(value, std::string("\"") + field + "\" must be 1 to " + std::to_string(maxLength) + " of " +
-                             allowedText + ", got \"" + out.substr(0, 80) + "\"");
+                             allowedText + ", got \"" + out.substr(0, shown) + cut);
             return false;
         }
         return true;
@@ -217,7 +221,7 @@ private:
     }
 
     void stepKind(const Node& value, StepDefinition& step) {
-        word(value, "step", 64, isIdChar, "letters, digits and . _ - (a step kind name)", step.stepKind);
+        word(value, "step", 128, isIdChar, "letters, digits and . _ - (a step kind name)", step.stepKind);
     }
 
     void stepAttempts(const Node& value, StepDefinition& step) { integer(value, "attempts", 1, 100, step.attempts); }

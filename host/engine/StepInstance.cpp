@@ -32,6 +32,7 @@ StepInstance::StepInstance(const plugins::LoadedPlugin& plugin, const oh_step_ki
       definition_(definition),
       chainName_(chainName),
       pluginId_(plugin.manifest.id),
+      pluginFile_(plugin.manifest.file),
       clock_(std::move(clock)),
       threadSafe_((kind.flags & OH_STEP_THREAD_SAFE) != 0),
       canCompensate_(kind.compensate != nullptr),
@@ -45,7 +46,7 @@ StepInstance::StepInstance(const plugins::LoadedPlugin& plugin, const oh_step_ki
     const oh_status status = kind_->create(&args, &instance_);
     if (status != OH_STATUS_OK) {
         const std::string why = ctx.error.empty() ? "create() returned status " + std::to_string(status) : ctx.error;
-        throw StepCreateError("plugin " + pluginId_ + " refused the step: " + why);
+        throw StepCreateError("plugin " + pluginId_ + " (" + pluginFile_ + ") refused the step: " + why);
     }
 }
 
@@ -55,6 +56,7 @@ StepInstance::StepInstance(const plugins::LoadedPlugin& plugin, const plugins::S
     : definition_(definition),
       chainName_(chainName),
       pluginId_(plugin.manifest.id),
+      pluginFile_(plugin.manifest.file),
       clock_(std::move(clock)),
       isolated_(plugin.isolated),
       threadSafe_((kind.flags & OH_STEP_THREAD_SAFE) != 0),
@@ -65,11 +67,13 @@ StepInstance::StepInstance(const plugins::LoadedPlugin& plugin, const plugins::S
     isolatedSpec_ = {isolated_->newInstanceId(), kind.name, chainName_, definition_.name, definition_.configJson};
     oh_context ctx = makeContext(nullptr, {});
     const isolation::CallResult created = isolated_->create(isolatedSpec_, &ctx);
-    if (!created.done) throw StepCreateError("plugin " + pluginId_ + " could not create the step: " + created.message);
+    if (!created.done)
+        throw StepCreateError("plugin " + pluginId_ + " (" + pluginFile_ + ") could not create the step: " +
+                              created.message);
     if (created.status != OH_STATUS_OK) {
         const std::string why =
             ctx.error.empty() ? "create() returned status " + std::to_string(created.status) : ctx.error;
-        throw StepCreateError("plugin " + pluginId_ + " refused the step: " + why);
+        throw StepCreateError("plugin " + pluginId_ + " (" + pluginFile_ + ") refused the step: " + why);
     }
 }
 

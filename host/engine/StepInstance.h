@@ -94,6 +94,7 @@ private:
     chains::StepDefinition definition_;
     std::string chainName_;
     std::string pluginId_;
+    std::string pluginFile_;  // named in create() refusals: an administrator finds the build
     services::Clock clock_;
     document::JsonDocument config_;
     void* instance_ = nullptr;

@@ -24,33 +24,33 @@ const oh_host_services& services() { return services::hostServices(); }
 
 std::string readText(Op op, FrameReader& request, oh_context* ctx) {
     const oh_document doc = request.i32();
-    const std::string path = request.str();
+    const PluginTextOnWire path = request.pluginText();
     oh_str out{nullptr, 0};
     oh_status status;
     if (op == Op::GetKey) {
         const std::uint64_t index = request.u64();
-        status = services().get_key(ctx, doc, str(path), static_cast<std::size_t>(index), &out);
+        status = services().get_key(ctx, doc, path.view(), static_cast<std::size_t>(index), &out);
     } else {
-        status = (op == Op::GetJson ? services().get_json : services().get_string)(ctx, doc, str(path), &out);
+        status = (op == Op::GetJson ? services().get_json : services().get_string)(ctx, doc, path.view(), &out);
     }
     return reply(status, 0, status == OH_STATUS_OK ? copy(out) : std::string());
 }
 
 std::string readNumber(Op op, FrameReader& request, oh_context* ctx) {
     const oh_document doc = request.i32();
-    const std::string path = request.str();
+    const PluginTextOnWire path = request.pluginText();
     if (op == Op::GetInt) {
         std::int64_t value = 0;
-        const oh_status status = services().get_int(ctx, doc, str(path), &value);
+        const oh_status status = services().get_int(ctx, doc, path.view(), &value);
         return reply(status, value);
     }
     if (op == Op::GetSize) {
         std::size_t value = 0;
-        const oh_status status = services().get_size(ctx, doc, str(path), &value);
+        const oh_status status = services().get_size(ctx, doc, path.view(), &value);
         return reply(status, static_cast<std::int64_t>(value));
     }
     std::int32_t value = 0;
-    const oh_status status = services().get_bool(ctx, doc, str(path), &value);
+    const oh_status status = services().get_bool(ctx, doc, path.view(), &value);
     return reply(status, value);
 }
 
@@ -61,30 +61,30 @@ void reportOutcome(FrameReader& request, oh_context* ctx) {
     }
     oh_outcome outcome{};
     outcome.struct_size = request.u32();
-    std::string code, message, signal;
+    PluginTextOnWire code, message, signal;
     if (outcome.struct_size >= OH_SIZE_1_0_OUTCOME) {
         outcome.kind = request.i32();
-        code = request.str();
-        message = request.str();
+        code = request.pluginText();
+        message = request.pluginText();
         outcome.retry_after_ms = request.u64();
-        signal = request.str();
+        signal = request.pluginText();
         outcome.timeout_ms = request.u64();
-        outcome.code = str(code);
-        outcome.message = str(message);
-        outcome.signal = str(signal);
+        outcome.code = code.view();
+        outcome.message = message.view();
+        outcome.signal = signal.view();
     }
     services().report_outcome(ctx, &outcome);
 }
 
 std::string dbExecute(FrameReader& request, oh_context* ctx) {
-    const std::string datasource = request.str();
-    const std::string sql = request.str();
-    const std::string params = request.str();
+    const PluginTextOnWire datasource = request.pluginText();
+    const PluginTextOnWire sql = request.pluginText();
+    const PluginTextOnWire params = request.pluginText();
     const bool rowsNull = request.u8() != 0;
     oh_str rows{nullptr, 0};
     oh_str error{nullptr, 0};
     std::int64_t changed = 0;
-    const oh_status status = services::databaseExtension().execute(ctx, str(datasource), str(sql), str(params),
+    const oh_status status = services::databaseExtension().execute(ctx, datasource.view(), sql.view(), params.view(),
                                                                    rowsNull ? nullptr : &rows, &changed, &error);
     return reply(status, changed, copy(rows), copy(error));
 }
@@ -131,20 +131,20 @@ std::optional<std::string> serveServiceRequest(Op op, FrameReader& request, oh_c
         case Op::GetBool:
             return readNumber(op, request, ctx);
         case Op::SetJson: {
-            const std::string path = request.str();
-            const std::string json = request.str();
-            return reply(services().set_json(ctx, str(path), str(json)));
+            const PluginTextOnWire path = request.pluginText();
+            const PluginTextOnWire json = request.pluginText();
+            return reply(services().set_json(ctx, path.view(), json.view()));
         }
         case Op::RemoveValue: {
-            const std::string path = request.str();
-            return reply(services().remove_value(ctx, str(path)));
+            const PluginTextOnWire path = request.pluginText();
+            return reply(services().remove_value(ctx, path.view()));
         }
         case Op::ReportOutcome:
             reportOutcome(request, ctx);
             return std::nullopt;
         case Op::ReportError: {
-            const std::string message = request.str();
-            services().report_error(ctx, str(message));
+            const PluginTextOnWire message = request.pluginText();
+            services().report_error(ctx, message.view());
             return std::nullopt;
         }
         case Op::IsAbandoned:
@@ -152,9 +152,9 @@ std::optional<std::string> serveServiceRequest(Op op, FrameReader& request, oh_c
         case Op::DbExecute:
             return dbExecute(request, ctx);
         case Op::EventsEmit: {
-            const std::string type = request.str();
-            const std::string payload = request.str();
-            return reply(services::eventsExtension().emit(ctx, str(type), str(payload)));
+            const PluginTextOnWire type = request.pluginText();
+            const PluginTextOnWire payload = request.pluginText();
+            return reply(services::eventsExtension().emit(ctx, type.view(), payload.view()));
         }
         case Op::LogPlugin:
             logPlugin(request, pluginId);

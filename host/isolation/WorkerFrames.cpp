@@ -99,6 +99,12 @@ FrameWriter& FrameWriter::str(std::string_view value) {
     return *this;
 }
 
+FrameWriter& FrameWriter::pluginText(oh_str value) {
+    if (value.len == 0) return str(std::string_view());
+    if (value.ptr != nullptr) return str(std::string_view(value.ptr, value.len));
+    return u32(kNullTextMarker).u64(value.len);
+}
+
 std::string_view FrameReader::take(std::size_t count) {
     if (count > body_.size() - offset_)
         throw FrameError("truncated message: " + std::to_string(count) + " bytes wanted at offset " +
@@ -115,6 +121,19 @@ std::uint64_t FrameReader::u64() { return getLittleEndian(take(8)); }
 std::string FrameReader::str() {
     const std::uint32_t length = u32();
     return std::string(take(length));
+}
+
+PluginTextOnWire FrameReader::pluginText() {
+    PluginTextOnWire text;
+    const std::uint32_t length = u32();
+    if (length == kNullTextMarker) {
+        text.nullPointer = true;
+        text.length = u64();
+        if (text.length == 0) throw FrameError("a NULL text marker with length 0");
+        return text;
+    }
+    text.bytes = std::string(take(length));
+    return text;
 }
 
 bool writeFrame(int fd, std::string_view body) {

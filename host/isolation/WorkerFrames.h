@@ -5,6 +5,9 @@
 // (little-endian) and strings as u32 length + bytes. Strings are raw bytes, not JSON: what a
 // plugin hands the host (an invalid UTF-8 message, a NUL) arrives exactly as it would
 // in-process, so the host's own cleaning at the boundary (PluginText) applies unchanged.
+// A plugin's oh_str goes as pluginText(): a string, or kNullTextMarker + u64 length for a NULL
+// pointer with a length, which the host's services refuse (services/AbiText.h) as they would
+// in-process.
 //
 //   FrameWriter w(Op::Run);
 //   w.u64(instance).str(orderId);
@@ -17,6 +20,8 @@
 // what is left and throws FrameError instead of reading past the end; frames larger than
 // kMaxFrameBytes are refused before any allocation. Shared by the host and the worker.
 #pragma once
+
+#include <orderhost/plugin_api.h>
 
 #include <chrono>
 #include <cstdint>
@@ -33,6 +38,18 @@ constexpr std::uint32_t kMaxFrameBytes = 80u * 1024u * 1024u;
 
 // The descriptor the worker finds its socket on (the host dup2()s its end there).
 constexpr int kWorkerSocketFd = 3;
+
+// In place of a string's length: the plugin passed {NULL, len} with len > 0.
+constexpr std::uint32_t kNullTextMarker = 0xFFFFFFFFu;
+static_assert(kNullTextMarker > kMaxFrameBytes);
+
+// A plugin's oh_str as it arrived: its bytes, or a NULL pointer with its length.
+struct PluginTextOnWire {
+    std::string bytes;
+    bool nullPointer = false;
+    std::uint64_t length = 0;
+    oh_str view() const { return nullPointer ? oh_str{nullptr, length} : oh_str{bytes.data(), bytes.size()}; }
+};
 
 enum class Op : std::uint8_t {
     // host -> worker
@@ -77,6 +94,7 @@ public:
     FrameWriter& u64(std::uint64_t value);
     FrameWriter& i64(std::int64_t value) { return u64(static_cast<std::uint64_t>(value)); }
     FrameWriter& str(std::string_view value);
+    FrameWriter& pluginText(oh_str value);
     const std::string& bytes() const { return bytes_; }
 
 private:
@@ -93,6 +111,7 @@ public:
     std::uint64_t u64();
     std::int64_t i64() { return static_cast<std::int64_t>(u64()); }
     std::string str();
+    PluginTextOnWire pluginText();
     bool atEnd() const { return offset_ == body_.size(); }
 
 private:

@@ -1,6 +1,11 @@
 #include "host/plugins/MigrationDeclarations.h"
 
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
 #include <set>
+#include <sstream>
 
 namespace orderhost::plugins {
 namespace {
@@ -36,6 +41,39 @@ std::optional<DeclaredMigrations> readDeclaredMigrations(const oh_plugin_info& i
         declared.migrations.push_back(readOne(ext->migrations[i], pluginId, i));
         if (!versions.insert(declared.migrations.back().version).second)
             refuse(pluginId, "version " + std::to_string(declared.migrations.back().version) + " is declared twice");
+    }
+    return declared;
+}
+
+std::string migrationsToJson(const DeclaredMigrations& declared) {
+    Poco::JSON::Object root;
+    root.set("datasource", declared.datasource);
+    Poco::JSON::Array list;
+    for (const DeclaredMigration& m : declared.migrations) {
+        Poco::JSON::Object one;
+        one.set("version", m.version);
+        one.set("description", m.description);
+        one.set("sql", m.sql);
+        one.set("sql_sqlite", m.sqlSqlite);
+        one.set("sql_postgresql", m.sqlPostgresql);
+        list.add(one);
+    }
+    root.set("migrations", list);
+    std::ostringstream out;
+    root.stringify(out);
+    return out.str();
+}
+
+DeclaredMigrations migrationsFromJson(const std::string& json) {
+    const auto root = Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
+    DeclaredMigrations declared;
+    declared.datasource = root->getValue<std::string>("datasource");
+    const auto list = root->getArray("migrations");
+    for (std::size_t i = 0; list && i < list->size(); ++i) {
+        const auto one = list->getObject(static_cast<unsigned>(i));
+        declared.migrations.push_back({one->getValue<int>("version"), one->getValue<std::string>("description"),
+                                       one->getValue<std::string>("sql"), one->getValue<std::string>("sql_sqlite"),
+                                       one->getValue<std::string>("sql_postgresql")});
     }
     return declared;
 }

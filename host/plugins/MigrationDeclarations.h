@@ -39,4 +39,9 @@ struct DeclaredMigrations {
 // PluginMigrationError naming `pluginId` for a malformed declaration.
 std::optional<DeclaredMigrations> readDeclaredMigrations(const oh_plugin_info&, const std::string& pluginId);
 
+// As one line of JSON and back, for the probe's child to hand them to `plugins inspect`.
+// fromJson throws on text toJson did not write.
+std::string migrationsToJson(const DeclaredMigrations&);
+DeclaredMigrations migrationsFromJson(const std::string& json);
+
 }  // namespace orderhost::plugins

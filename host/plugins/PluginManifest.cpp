@@ -115,6 +115,9 @@ std::string readManifest(const oh_plugin_info* info, PluginManifest& out) {
     if (out.abiMinor < 2) {
         for (auto& kind : out.stepKinds) kind.flags &= ~OH_STEP_ANSWERS_QUOTES;
     }
+    // Bits this host does not know (a later minor's) are ignored, and so not kept or shown.
+    constexpr std::uint32_t kKnownFlags = OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS | OH_STEP_ANSWERS_QUOTES;
+    for (auto& kind : out.stepKinds) kind.flags &= kKnownFlags;
     return {};
 }
 

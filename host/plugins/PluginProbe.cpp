@@ -38,7 +38,14 @@ void restoreDefaultCrashSignals() {
     restoreDefaultCrashSignals();
     std::string message;
     try {
-        message = kAccepted + loadPluginInProcess(file, host).manifest.toJson();
+        const LoadedPlugin loaded = loadPluginInProcess(file, host);
+        message = kAccepted + loaded.manifest.toJson();  // one line: compact JSON
+        try {  // after a line break: the declared migrations, or '!' and why they are unreadable
+            if (const auto declared = readDeclaredMigrations(*loaded.info, loaded.manifest.id))
+                message += "\n" + migrationsToJson(*declared);
+        } catch (const PluginMigrationError& e) {
+            message += "\n!" + std::string(e.what());
+        }
     } catch (const PluginRefused& refused) {
         message = kRefused + refused.reason();
     } catch (const std::exception& e) {
@@ -111,7 +118,13 @@ ProbeResult interpret(const std::string& message, int status) {
         result.reason = describeExit(status);
     } else if (message[0] == kAccepted) {
         try {
-            result.manifest = PluginManifest::fromJson(message.substr(1));
+            const std::size_t lineEnd = message.find('\n');
+            result.manifest = PluginManifest::fromJson(
+                message.substr(1, lineEnd == std::string::npos ? std::string::npos : lineEnd - 1));
+            if (lineEnd != std::string::npos && message.compare(lineEnd + 1, 1, "!") == 0)
+                result.migrationError = message.substr(lineEnd + 2);
+            else if (lineEnd != std::string::npos)
+                result.migrations = migrationsFromJson(message.substr(lineEnd + 1));
             result.accepted = true;
         } catch (const std::exception& e) {
             result.reason = std::string("the probe's answer was unreadable: ") + e.what();
@@ -127,17 +140,17 @@ ProbeResult interpret(const std::string& message, int status) {
 ProbeResult probePlugin(const std::filesystem::path& file, const oh_host_info& host, std::chrono::milliseconds timeout,
                         const std::function<bool()>& abandon) {
     // Files that are not even libraries never need a child process.
-    if (auto reason = checkPluginFile(file); !reason.empty()) return ProbeResult{false, {}, reason};
+    if (auto reason = checkPluginFile(file); !reason.empty()) return refusedProbe(reason);
 
     // O_CLOEXEC: the read end must not leak into programs the host or its plugins exec.
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return ProbeResult{false, {}, "cannot create a pipe for the probe"};
+    if (::pipe2(fds, O_CLOEXEC) != 0) return refusedProbe("cannot create a pipe for the probe");
     const auto deadline = Clock::now() + timeout;
     const pid_t child = ::fork();
     if (child < 0) {
         ::close(fds[0]);
         ::close(fds[1]);
-        return ProbeResult{false, {}, "cannot fork the probe process"};
+        return refusedProbe("cannot fork the probe process");
     }
     if (child == 0) {
         ::close(fds[0]);
@@ -150,16 +163,15 @@ ProbeResult probePlugin(const std::filesystem::path& file, const oh_host_info& h
     int status = 0;
     if (readError == ECANCELED) {
         killAndReap(child);
-        return ProbeResult{false, {}, "abandoned while loading: the host is stopping (killed)"};
+        return refusedProbe("abandoned while loading: the host is stopping (killed)");
     }
     if (readError != 0 && readError != ETIMEDOUT) {
         killAndReap(child);
-        return ProbeResult{false, {}, std::string("cannot read the probe's answer: ") + ::strerror(readError)};
+        return refusedProbe(std::string("cannot read the probe's answer: ") + ::strerror(readError));
     }
     if (readError == ETIMEDOUT || !waitForExit(child, status, deadline)) {
         killAndReap(child);
-        return ProbeResult{
-            false, {}, "did not finish loading within " + std::to_string(timeout.count()) + " ms (killed)"};
+        return refusedProbe("did not finish loading within " + std::to_string(timeout.count()) + " ms (killed)");
     }
     return interpret(message, status);
 }

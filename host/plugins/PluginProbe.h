@@ -10,6 +10,7 @@
 // before it opens the database pool or the HTTP server).
 #pragma once
 
+#include "host/plugins/MigrationDeclarations.h"
 #include "host/plugins/PluginManifest.h"
 
 #include <orderhost/plugin_api.h>
@@ -17,6 +18,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace orderhost::plugins {
@@ -25,7 +27,17 @@ struct ProbeResult {
     bool accepted = false;
     PluginManifest manifest;  // when accepted
     std::string reason;       // when refused
+    // When accepted: what the plugin declares through orderhost.migrations/1, read in the
+    // child (`plugins inspect` checks them as the host would at start), or why that failed.
+    std::optional<DeclaredMigrations> migrations;
+    std::string migrationError;
 };
+
+inline ProbeResult refusedProbe(std::string reason) {
+    ProbeResult result;
+    result.reason = std::move(reason);
+    return result;
+}
 
 // `abandon` (may be empty) is asked every 100 ms while the child runs: when it says stop, the
 // child is killed and the file refused as "abandoned" (a reload the host's stop interrupts).

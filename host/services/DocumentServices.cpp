@@ -35,7 +35,7 @@ const JsonDocument* documentFor(oh_context* ctx, oh_document doc, oh_status& sta
 // The readers share their shape: find the document, read, hand out the result.
 template <typename Read>
 oh_status readValue(oh_context* ctx, oh_document doc, oh_str path, const void* out, Read read) {
-    if (ctx == nullptr || out == nullptr) return OH_STATUS_INVALID_ARGUMENT;
+    if (ctx == nullptr || out == nullptr || !isReadable(path)) return OH_STATUS_INVALID_ARGUMENT;
     if (ctx->isAbandoned()) return OH_STATUS_ABANDONED;
     oh_status status;
     const JsonDocument* document = documentFor(ctx, doc, status);
@@ -114,11 +114,13 @@ oh_status getKey(oh_context* ctx, oh_document doc, oh_str path, std::size_t inde
 }
 
 oh_status setJson(oh_context* ctx, oh_str path, oh_str json) {
+    if (!isReadable(path) || !isReadable(json)) return OH_STATUS_INVALID_ARGUMENT;
     return writeValue(
         ctx, [&](JsonDocument& order) { return order.set(std::string(textOf(path)), std::string(textOf(json))); });
 }
 
 oh_status removeValue(oh_context* ctx, oh_str path) {
+    if (!isReadable(path)) return OH_STATUS_INVALID_ARGUMENT;
     return writeValue(ctx, [&](JsonDocument& order) { return order.remove(std::string(textOf(path))); });
 }
 

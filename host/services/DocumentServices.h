@@ -6,6 +6,7 @@
 // runner stopped waiting for that call, and never lets a C++ exception cross the boundary.
 #pragma once
 
+#include "host/services/AbiText.h"
 #include "host/services/CallContext.h"
 
 #include <orderhost/plugin_api.h>
@@ -14,10 +15,6 @@
 #include <string_view>
 
 namespace orderhost::services {
-
-inline std::string_view textOf(oh_str s) {
-    return s.ptr == nullptr ? std::string_view() : std::string_view(s.ptr, s.len);
-}
 
 // Keeps `value` alive until the current call returns and points `out` at it.
 void handOut(oh_context* ctx, std::string value, oh_str* out);

@@ -2,6 +2,7 @@
 
 #include "host/document/JsonCodec.h"
 #include "host/plugins/PluginText.h"
+#include "host/services/AbiText.h"
 #include "host/services/CallContext.h"
 #include "host/services/DocumentServices.h"
 
@@ -62,6 +63,8 @@ oh_status emit(oh_context* ctx, oh_str typeText, oh_str payloadText) {
     if (ctx->order == nullptr) return OH_STATUS_UNAVAILABLE;  // create() has no order, no outbox
     const std::string_view type = textOf(typeText);
     try {
+        if (!isReadable(typeText)) return refuse(ctx, type, unreadableText("the event type", typeText));
+        if (!isReadable(payloadText)) return refuse(ctx, type, unreadableText("the payload", payloadText));
         if (auto problem = typeProblem(type); !problem.empty()) return refuse(ctx, type, problem);
         if (ctx->events.size() >= OH_EVENTS_MAX_PER_CALL)
             return refuse(ctx, type, "a call may emit at most " + std::to_string(OH_EVENTS_MAX_PER_CALL) + " events");

@@ -4,6 +4,7 @@
 #include "host/logging/LogSetup.h"
 #include "host/plugins/PluginIdentities.h"
 #include "host/plugins/PluginText.h"
+#include "host/services/AbiText.h"
 #include "host/services/CallContext.h"
 #include "host/services/DatabaseExtension.h"
 #include "host/services/DocumentServices.h"
@@ -96,12 +97,21 @@ void reportOutcome(oh_context* ctx, const oh_outcome* outcome) {
     }
     // A 1.0 plugin's oh_outcome stays readable when later versions grow the struct: nothing
     // after timeout_ms is read here.
+    for (const auto& [what, text] : {std::pair{"code", outcome->code}, std::pair{"message", outcome->message},
+                                     std::pair{"signal", outcome->signal}}) {
+        if (isReadable(text)) continue;
+        ctx->outcome.reset();
+        ctx->unreadableOutcome = "report_outcome(): the oh_outcome's " + unreadableText(what, text);
+        return;
+    }
     ctx->unreadableOutcome.clear();
     ctx->outcome = cleanedOutcome(*ctx, *outcome);
 }
 
 void reportError(oh_context* ctx, oh_str message) {
-    if (ctx != nullptr && !ctx->isAbandoned()) ctx->error = plugins::cleanMessage(textOf(message));
+    if (ctx == nullptr || ctx->isAbandoned()) return;
+    ctx->error = isReadable(message) ? plugins::cleanMessage(textOf(message))
+                                     : "report_error(): " + unreadableText("the message", message);
 }
 
 const void* getExtension(const char* id) {

@@ -92,7 +92,7 @@ std::int64_t nowMs(oh_context* ctx) {
 // A document read: the answer's status, and its text or number.
 Reply read(Op op, oh_document doc, oh_str path, std::uint64_t index = 0) {
     FrameWriter request(op);
-    request.i32(doc).str(text(path));
+    request.i32(doc).pluginText(path);
     if (op == Op::GetKey) request.u64(index);
     return ask(request);
 }
@@ -134,12 +134,12 @@ oh_status getBool(oh_context* ctx, oh_document doc, oh_str path, std::int32_t* o
 
 oh_status setJson(oh_context* ctx, oh_str path, oh_str json) {
     if (!current(ctx)) return OH_STATUS_INVALID_ARGUMENT;
-    return ask(FrameWriter(Op::SetJson).str(text(path)).str(text(json))).status;
+    return ask(FrameWriter(Op::SetJson).pluginText(path).pluginText(json)).status;
 }
 
 oh_status removeValue(oh_context* ctx, oh_str path) {
     if (!current(ctx)) return OH_STATUS_INVALID_ARGUMENT;
-    return ask(FrameWriter(Op::RemoveValue).str(text(path))).status;
+    return ask(FrameWriter(Op::RemoveValue).pluginText(path)).status;
 }
 
 // The host reads the outcome exactly as in-process: the struct_size travels along, and the
@@ -153,14 +153,14 @@ void reportOutcome(oh_context* ctx, const oh_outcome* outcome) {
     }
     message.u8(1).u32(outcome->struct_size);
     if (outcome->struct_size >= OH_SIZE_1_0_OUTCOME) {
-        message.i32(outcome->kind).str(text(outcome->code)).str(text(outcome->message));
-        message.u64(outcome->retry_after_ms).str(text(outcome->signal)).u64(outcome->timeout_ms);
+        message.i32(outcome->kind).pluginText(outcome->code).pluginText(outcome->message);
+        message.u64(outcome->retry_after_ms).pluginText(outcome->signal).u64(outcome->timeout_ms);
     }
     tell(message);
 }
 
 void reportError(oh_context* ctx, oh_str message) {
-    if (current(ctx)) tell(FrameWriter(Op::ReportError).str(text(message)));
+    if (current(ctx)) tell(FrameWriter(Op::ReportError).pluginText(message));
 }
 
 std::int32_t isAbandoned(oh_context* ctx) {
@@ -179,9 +179,9 @@ oh_status dbExecute(oh_context* ctx, oh_str datasource, oh_str sql, oh_str param
     if (ctx == nullptr) return OH_STATUS_INVALID_ARGUMENT;
     if (!current(ctx)) return OH_STATUS_UNAVAILABLE;
     Reply reply = ask(FrameWriter(Op::DbExecute)
-                          .str(text(datasource))
-                          .str(text(sql))
-                          .str(text(params))
+                          .pluginText(datasource)
+                          .pluginText(sql)
+                          .pluginText(params)
                           .u8(outRows == nullptr ? 1 : 0));
     if (reply.status == OH_STATUS_OK) {
         if (outRows != nullptr) *outRows = keep(std::move(reply.text));
@@ -194,7 +194,7 @@ oh_status dbExecute(oh_context* ctx, oh_str datasource, oh_str sql, oh_str param
 oh_status eventsEmit(oh_context* ctx, oh_str type, oh_str payload) {
     if (ctx == nullptr) return OH_STATUS_INVALID_ARGUMENT;
     if (!current(ctx)) return OH_STATUS_UNAVAILABLE;
-    return ask(FrameWriter(Op::EventsEmit).str(text(type)).str(text(payload))).status;
+    return ask(FrameWriter(Op::EventsEmit).pluginText(type).pluginText(payload)).status;
 }
 
 const void* getExtension(const char* id) {

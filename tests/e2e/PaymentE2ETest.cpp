@@ -383,7 +383,10 @@ TEST(PaymentConfigTest, ChainsValidateRefusesABadGatewayConfigNamingTheField) {
     while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
     const int status = ::pclose(pipe);
     EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 65) << output;
-    EXPECT_NE(output.find("step 'pay': plugin orderhost.payment refused"), std::string::npos) << output;
+    EXPECT_NE(output.find("step 'pay': plugin orderhost.payment (" +
+                          std::string(ORDERHOST_PLUGIN_DIR "/orderhost-payment.so") + ") refused"),
+              std::string::npos)
+        << output;
     EXPECT_NE(output.find("config field 'base_url' must be an http://host[:port] URL"), std::string::npos) << output;
     EXPECT_NE(output.find("config field 'capture' must be \"at_placement\" or \"later\""), std::string::npos) << output;
     EXPECT_NE(output.find("config field 'base_url' is required"), std::string::npos) << output;

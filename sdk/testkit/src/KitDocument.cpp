@@ -1,6 +1,9 @@
 // KitDocument.cpp — JSON Pointer (RFC 6901) walks over nlohmann::ordered_json.
 #include "KitDocument.hpp"
 
+#include "KitText.hpp"
+
+#include <algorithm>
 #include <vector>
 
 namespace orderhost::testkit {
@@ -51,6 +54,28 @@ oh_status child(Json& container, const std::string& token, Json*& out) {
   return OH_STATUS_OK;
 }
 
+// The host's limits on the order document (host/document/JsonSyntax.h, JsonLimits): text of
+// at most 4 MiB, nesting at most 64 deep, member names valid UTF-8 without NUL.
+constexpr std::size_t kMaxDocumentBytes = 4 * 1024 * 1024;
+constexpr std::size_t kMaxDepth = 64;
+
+std::size_t depthOf(const Json& value) {
+  if (!value.is_object() && !value.is_array()) return 0;
+  std::size_t deepest = 0;
+  for (const Json& member : value) deepest = std::max(deepest, depthOf(member));
+  return deepest + 1;
+}
+
+bool isAcceptedName(const std::string& name) {
+  for (std::size_t i = 0; i < name.size();) {
+    std::uint32_t codePoint = 0;
+    const std::size_t length = utf8CharAt(name, i, codePoint);
+    if (length == 0 || codePoint == 0) return false;
+    i += length;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<Json> parseJson(std::string_view text, std::string& error) {
@@ -81,9 +106,12 @@ oh_status findValue(const Json& root, std::string_view pointer, const Json*& out
 oh_status setValue(Json& root, std::string_view pointer, std::string_view json) {
   std::vector<std::string> tokens;
   if (!splitPointer(pointer, tokens)) return OH_STATUS_INVALID_ARGUMENT;
+  if (tokens.size() > kMaxDepth || !std::all_of(tokens.begin(), tokens.end(), isAcceptedName))
+    return OH_STATUS_INVALID_ARGUMENT;
+  if (json.size() > kMaxDocumentBytes) return OH_STATUS_INVALID_ARGUMENT;
   std::string error;
   std::optional<Json> value = parseJson(json, error);
-  if (!value) return OH_STATUS_INVALID_ARGUMENT;
+  if (!value || depthOf(*value) > kMaxDepth - tokens.size()) return OH_STATUS_INVALID_ARGUMENT;
   if (tokens.empty()) {
     if (!value->is_object()) return OH_STATUS_TYPE_MISMATCH;
     root = std::move(*value);
@@ -120,6 +148,7 @@ oh_status setValue(Json& root, std::string_view pointer, std::string_view json) 
     if (status != OH_STATUS_OK) return status;
     *slot = std::move(*value);
   }
+  if (dumpJson(updated).size() > kMaxDocumentBytes) return OH_STATUS_INVALID_ARGUMENT;
   root = std::move(updated);
   return OH_STATUS_OK;
 }
@@ -133,6 +162,8 @@ oh_status removeValue(Json& root, std::string_view pointer) {
     oh_status status = child(*parent, tokens[i], parent);
     if (status != OH_STATUS_OK) return status;
   }
+  if (parent->is_array() && tokens.back() == "-")
+    return OH_STATUS_INVALID_ARGUMENT;  // not yet there
   Json* target = nullptr;
   oh_status status = child(*parent, tokens.back(), target);
   if (status != OH_STATUS_OK) return status;

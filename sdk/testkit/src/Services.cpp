@@ -1,6 +1,7 @@
 // Services.cpp — the C services table a test kit hands to the plugin, at the 1.1 and the 1.0
 // level, and the host extensions orderhost.db/1 and orderhost.events/1.
 #include "KitState.hpp"
+#include "KitText.hpp"
 #include "PluginLoader.hpp"
 
 #include <orderhost/ext/events.h>
@@ -38,7 +39,7 @@ const Json* documentFor(oh_testkit& kit, oh_document doc, oh_status& status) {
 // The shape every reader shares: lock, find the document, find the value, convert it.
 template <typename Convert>
 oh_status read(oh_context* ctx, oh_document doc, oh_str path, const void* out, Convert convert) {
-  if (ctx == nullptr || out == nullptr) return OH_STATUS_INVALID_ARGUMENT;
+  if (ctx == nullptr || out == nullptr || !isReadable(path)) return OH_STATUS_INVALID_ARGUMENT;
   oh_testkit& kit = kitOf(ctx);
   std::lock_guard<std::mutex> lock(kit.mutex);
   oh_status status;
@@ -125,27 +126,42 @@ oh_status write(oh_context* ctx, Write change) {
 }
 
 oh_status setJson(oh_context* ctx, oh_str path, oh_str json) {
+  if (!isReadable(path) || !isReadable(json)) return OH_STATUS_INVALID_ARGUMENT;
   return write(ctx, [&](Json& order) { return setValue(order, text(path), text(json)); });
 }
 
 oh_status removeJson(oh_context* ctx, oh_str path) {
+  if (!isReadable(path)) return OH_STATUS_INVALID_ARGUMENT;
   return write(ctx, [&](Json& order) { return removeValue(order, text(path)); });
 }
 
+// As the host keeps it: NULL or too small to read is unreadable (the step fails), and so is a
+// text with a NULL pointer and a length; the texts are cleaned (KitText.hpp).
 void reportOutcome(oh_context* ctx, const oh_outcome* outcome) {
-  if (ctx == nullptr || outcome == nullptr) return;
+  if (ctx == nullptr) return;
   oh_testkit& kit = kitOf(ctx);
   std::lock_guard<std::mutex> lock(kit.mutex);
   ReportedOutcome copy;
-  if (!OH_HAS_FIELD(outcome, oh_outcome, timeout_ms)) {
-    copy.unreadable = true;
+  copy.unreadable = true;
+  if (outcome == nullptr) {
+    copy.message = "report_outcome() was given NULL";
+  } else if (!OH_HAS_FIELD(outcome, oh_outcome, timeout_ms)) {
     copy.message = "oh_outcome.struct_size " + std::to_string(outcome->struct_size) +
                    " is below its 1.0 size " + std::to_string(OH_SIZE_1_0_OUTCOME);
+  } else if (!isReadable(outcome->code) || !isReadable(outcome->message) ||
+             !isReadable(outcome->signal)) {
+    const bool code = !isReadable(outcome->code), message = !isReadable(outcome->message);
+    const oh_str bad = code ? outcome->code : message ? outcome->message : outcome->signal;
+    copy.message = "report_outcome(): the oh_outcome's " + unreadableText(code      ? "code"
+                                                                          : message ? "message"
+                                                                                    : "signal",
+                                                                          bad);
   } else {
+    copy.unreadable = false;
     copy.kind = outcome->kind;
-    copy.code = text(outcome->code);
-    copy.message = text(outcome->message);
-    copy.signal = text(outcome->signal);
+    copy.code = cleanCode(text(outcome->code));
+    copy.message = cleanMessage(text(outcome->message));
+    copy.signal = cleanCode(text(outcome->signal));
     copy.retryAfterMs = outcome->retry_after_ms;
     copy.timeoutMs = outcome->timeout_ms;
   }
@@ -156,7 +172,9 @@ void reportError(oh_context* ctx, oh_str message) {
   if (ctx == nullptr) return;
   oh_testkit& kit = kitOf(ctx);
   std::lock_guard<std::mutex> lock(kit.mutex);
-  kit.reportedError = text(message);
+  kit.reportedError = isReadable(message)
+                          ? cleanMessage(text(message))
+                          : "report_error(): " + unreadableText("the message", message);
 }
 
 int32_t isAbandoned(oh_context* ctx) {
@@ -191,7 +209,13 @@ oh_status dbExecute(oh_context* ctx, oh_str datasource, oh_str sql, oh_str param
   StatementResult result;
   const std::string source = text(datasource);
   if (callAbandoned(kit)) return OH_STATUS_ABANDONED;
-  if (!kit.inStep) {
+  if (!isReadable(datasource) || !isReadable(sql) || !isReadable(params)) {
+    result.status = OH_STATUS_INVALID_ARGUMENT;
+    result.error = "orderhost.db: " + (!isReadable(datasource)
+                                           ? unreadableText("the datasource name", datasource)
+                                       : !isReadable(sql) ? unreadableText("sql", sql)
+                                                          : unreadableText("params_json", params));
+  } else if (!kit.inStep) {
     result.status = OH_STATUS_UNAVAILABLE;
     result.error = "orderhost.db/1 is available only inside run() and compensate()";
   } else if (!source.empty() && source != OH_DB_HOST_DATASOURCE) {
@@ -234,6 +258,12 @@ oh_status emitEvent(oh_context* ctx, oh_str type, oh_str payload) {
   std::lock_guard<std::mutex> lock(kit.mutex);
   if (callAbandoned(kit)) return OH_STATUS_ABANDONED;
   if (!kit.inStep) return OH_STATUS_UNAVAILABLE;
+  if (!isReadable(type) || !isReadable(payload)) {
+    kit.reportedError =
+        "orderhost.events/1: " + (isReadable(type) ? unreadableText("the payload", payload)
+                                                   : unreadableText("the event type", type));
+    return OH_STATUS_INVALID_ARGUMENT;
+  }
   const std::string name = text(type);
   std::string problem = eventTypeProblem(name), parseError;
   std::optional<Json> body = parseJson(payload.len ? text(payload) : "{}", parseError);

@@ -1,5 +1,6 @@
 // TestKit.cpp — the C API of orderhost/testkit.h: making a kit, inputs, calls and results.
 #include "KitState.hpp"
+#include "KitText.hpp"
 #include "PluginLoader.hpp"
 
 #include <orderhost/testkit.h>
@@ -90,6 +91,11 @@ void decide(oh_testkit* kit, oh_status status, bool compensating, const char* na
                               kit->reported->kind == OH_OUTCOME_SUSPEND)) {
     setResult(kit, OH_OUTCOME_FAIL, "invalid_compensation",
               "compensate() may not REJECT or SUSPEND: " + kit->reported->message);
+  } else if (kit->reported->kind == OH_OUTCOME_SUSPEND && !kit->reported->signal.empty() &&
+             !kit_ns::isValidSignalName(kit->reported->signal)) {
+    // The host's rule: nobody could ever deliver it through the API.
+    setResult(kit, OH_OUTCOME_FAIL, "invalid_signal",
+              "suspended on an invalid signal name '" + kit->reported->signal + "'");
   } else {
     const kit_ns::ReportedOutcome& o = *kit->reported;
     setResult(kit, o.kind, o.code, o.message);

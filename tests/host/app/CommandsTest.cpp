@@ -71,6 +71,20 @@ TEST_F(CommandsTest, InspectPrintsTheManifestOfAReferencePlugin) {
     EXPECT_NE(result.output.find("abi:         1.2 (host 1.2)"), std::string::npos) << result.output;
 }
 
+// Found by an integrator's probe: inspect (and so a CI job) passed a plugin whose migration the
+// host then refused at start (exit 69). The plugin that loads fine is refused here too.
+TEST_F(CommandsTest, InspectRefusesAPluginWhoseMigrationsTheHostWouldRefuse) {
+    const auto result = runOrderhost("plugins inspect " ORDERHOST_STAMP_PLUGIN_DIR "/stamp_forbidden.so "
+                                     ORDERHOST_STAMP_PLUGIN_DIR "/stamp_build1.so");
+    EXPECT_EQ(result.exitCode, 65) << result.output;
+    EXPECT_NE(result.output.find("plugin " ORDERHOST_STAMP_PLUGIN_DIR "/stamp_forbidden.so refused at host start: "
+                                 "plugin test.forbidden: orderhost.migrations/1: version 1: DELETE on the host's own "
+                                 "table 'orders' is refused"),
+              std::string::npos)
+        << result.output;
+    EXPECT_NE(result.output.find("id:          test.stamp"), std::string::npos) << result.output;
+}
+
 TEST_F(CommandsTest, InspectJsonIsOneParsableLinePerFile) {
     const auto result = runOrderhost("plugins inspect --json " ORDERHOST_PLUGIN_DIR "/orderhost-notification.so");
     EXPECT_EQ(result.exitCode, 0) << result.output;
@@ -123,7 +137,8 @@ TEST_F(CommandsTest, ChainsValidateNamesFileLineAndTheRefusingPlugin) {
                              "  - name: ghost\n    plugin: no.such\n    step: x\n");
     const auto result = runOrderhost("chains validate --config " + configWith().string() + " " + chain.string());
     EXPECT_EQ(result.exitCode, 65) << result.output;
-    EXPECT_NE(result.output.find(chain.string() + ":9:7: step 'validate': plugin orderhost.validation refused"),
+    EXPECT_NE(result.output.find(chain.string() + ":9:7: step 'validate': plugin orderhost.validation (" +
+                                 ORDERHOST_PLUGIN_DIR + "/orderhost-validation.so) refused"),
               std::string::npos)
         << result.output;
     EXPECT_NE(result.output.find(chain.string() + ":11:5: step 'ghost': unknown plugin 'no.such'"), std::string::npos)

@@ -148,6 +148,16 @@ TEST(ChainFileParser, BadValues) {
         2u);
 }
 
+// The loader accepts step kind names of up to 128 characters; so do chains (they allowed 64, and
+// a plugin's longer kind could be loaded but never used). A long bad value is shown cut, saying so.
+TEST(ChainFileParser, AStepKindNameMayBeAsLongAsTheLoaderAllows) {
+    const std::string head = kHead + "steps:\n  - name: s\n    plugin: p.q\n    step: ";
+    EXPECT_EQ(errorsOf(head + std::string(128, 'k') + "\n"), Errors{});
+    EXPECT_EQ(errorsOf(head + std::string(129, 'k') + "\n"),
+              Errors{"7:11: \"step\" must be 1 to 128 of letters, digits and . _ - (a step kind name), got \"" +
+                     std::string(80, 'k') + "\"... (129 bytes)"});
+}
+
 TEST(ChainFileParser, DuplicateStepNamesPointAtTheSecond) {
     EXPECT_EQ(errorsOf(kHead + "steps:\n" + kStep + kStep),
               Errors{"8:11: duplicate step name \"s\" (first used at line 5)"});

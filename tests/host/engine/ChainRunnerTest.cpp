@@ -121,9 +121,11 @@ TEST_P(ChainRunnerTest, BindingReportsUnknownPluginsKindsAndRefusedConfigWithThe
     EXPECT_NE(set.errors[1].toString().find(
                   "has no step kind 'nope' (it has: scripted, internal, serial, undoable, quoting)"),
               std::string::npos);
-    EXPECT_EQ(
-        set.errors[2].toString(),
-        "broken.yaml:12:9: step 'c': plugin test.scripted refused the step: config field 'outcome' refused as asked");
+    // The plugin's file too: an administrator finds the build that refused (an integrator's probe).
+    EXPECT_EQ(set.errors[2].toString(), "broken.yaml:12:9: step 'c': plugin test.scripted (" +
+                                            registry_->find("test.scripted")->manifest.file +
+                                            ") refused the step: config field 'outcome' refused as asked");
+    EXPECT_NE(set.errors[2].toString().find("scripted.so) refused"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ChainRunnerTest, ::testing::ValuesIn(testing::testBackends()), testing::backendName);

@@ -121,6 +121,29 @@ TEST_P(PluginBoundaryTest, AnOutcomeTooSmallToReadFailsTheStepWithALoggedReason)
         << log.text();
 }
 
+// plugin_api.h allows ptr == NULL only with len 0. A NULL path of length 5 was read as "", the
+// whole document: set_json replaced the order with {"clobbered":true} and the chain went on.
+TEST_P(PluginBoundaryTest, ATextWithANullPointerAndALengthIsRefusedByEveryServiceNotReadAsEmpty) {
+    const auto order = runChain({boundary("b", R"({"action":"null_texts"})")}, "N-1", R"({"order_ref":"N-1"})");
+    ASSERT_EQ(order.state, states::kCompleted) << order.document;
+    std::string invalid = "[";
+    for (int i = 0; i < 9; ++i) invalid += (i ? "," : "") + std::to_string(OH_STATUS_INVALID_ARGUMENT);
+    EXPECT_EQ(json(order, "/seen/null_statuses"), invalid + "]")
+        << "get_json, get_string, get_int, get_bool, set_json path, set_json value, remove_value, db, emit";
+    EXPECT_EQ(json(order, "/order_ref"), "\"N-1\"");
+    EXPECT_EQ(order.document.find("clobbered"), std::string::npos) << order.document;
+    EXPECT_EQ(store_->stepRuns(order.id).front().code, "nulls_refused");
+}
+
+TEST_P(PluginBoundaryTest, AnOutcomeWhoseCodeHasANullPointerAndALengthIsUnreadable) {
+    LogCapture log;
+    const auto order = runChain({boundary("b", R"({"action":"null_texts","then":"null_code"})")});
+    EXPECT_EQ(order.state, states::kFailed);
+    EXPECT_EQ(store_->stepRuns(order.id).front().code, "unreadable_outcome");
+    EXPECT_NE(log.text().find("the oh_outcome's code has a NULL pointer with length 3"), std::string::npos)
+        << log.text();
+}
+
 TEST_P(PluginBoundaryTest, ARunThatReportsNothingContinuesAndSaysSoAtDebugLevel) {
     LogCapture log;
     const auto order = runChain({boundary("b", R"({"action":"silent"})")});

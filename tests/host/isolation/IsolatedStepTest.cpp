@@ -23,6 +23,7 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 const fs::path kPlugin = fs::path(ORDERHOST_SCRIPTED_PLUGIN_DIR) / "scripted.so";
+const fs::path kBoundaryPlugin = fs::path(ORDERHOST_BOUNDARY_PLUGIN_DIR) / "boundary.so";
 
 std::string mapsOfThisProcess() {
     std::ifstream in("/proc/self/maps");
@@ -44,14 +45,19 @@ protected:
     }
 
     static std::unique_ptr<engine::StepInstance> step(const std::string& config) {
+        return step(*plugin_, "scripted", config);
+    }
+
+    static std::unique_ptr<engine::StepInstance> step(plugins::LoadedPlugin& plugin, const std::string& kindName,
+                                                      const std::string& config) {
         chains::StepDefinition definition;
         definition.name = "s";
-        definition.plugin = "test.scripted";
-        definition.stepKind = "scripted";
+        definition.plugin = plugin.manifest.id;
+        definition.stepKind = kindName;
         definition.configJson = config;
-        for (const auto& kind : plugin_->manifest.stepKinds) {
-            if (kind.name == "scripted")
-                return std::make_unique<engine::StepInstance>(*plugin_, kind, definition, "chain",
+        for (const auto& kind : plugin.manifest.stepKinds) {
+            if (kind.name == kindName)
+                return std::make_unique<engine::StepInstance>(plugin, kind, definition, "chain",
                                                               services::systemClockMs);
         }
         ADD_FAILURE() << "no step kind 'scripted' in the manifest";
@@ -142,6 +148,31 @@ TEST_F(IsolatedStepTest, AnAbandonedCallKillsTheWorkerAndReturnsAtOnce) {
 
     document::JsonDocument after = emptyOrder();
     EXPECT_EQ(run(*fine, after).kind, OH_OUTCOME_CONTINUE) << "the worker was not restarted";
+}
+
+// The in-process twin is PluginBoundaryTest.ATextWithANullPointerAndALength…: the same
+// statuses, and the same unreadable outcome, through the worker's frames.
+TEST_F(IsolatedStepTest, ANullPointerWithALengthIsRefusedByEveryServiceAsInProcess) {
+    plugins::LoadedPlugin boundary;
+    boundary.isolated = IsolatedPlugin::start(kBoundaryPlugin, IsolationSettings{ORDERHOST_WORKER_BINARY, 1});
+    boundary.manifest = boundary.isolated->manifest();
+    auto refusing = step(boundary, "boundary", R"({"action":"null_texts"})");
+    document::JsonDocument doc = std::move(*document::JsonDocument::parse(R"({"order_ref":"N-1"})").document);
+    const services::ReportedOutcome outcome = run(*refusing, doc);
+    EXPECT_EQ(outcome.code, "nulls_refused") << outcome.message;
+    std::string statuses;
+    ASSERT_EQ(doc.getJson("/seen/null_statuses", statuses), document::Status::Ok) << doc.toJson();
+    std::string invalid = "[";
+    for (int i = 0; i < 9; ++i) invalid += (i ? "," : "") + std::to_string(OH_STATUS_INVALID_ARGUMENT);
+    EXPECT_EQ(statuses, invalid + "]");
+    EXPECT_EQ(doc.toJson().find("clobbered"), std::string::npos) << doc.toJson();
+
+    auto unreadable = step(boundary, "boundary", R"({"action":"null_texts","then":"null_code"})");
+    document::JsonDocument second = emptyOrder();
+    const services::ReportedOutcome failed = run(*unreadable, second);
+    EXPECT_EQ(failed.kind, OH_OUTCOME_FAIL);
+    EXPECT_EQ(failed.code, "unreadable_outcome");
+    EXPECT_NE(failed.message.find("code has a NULL pointer with length 3"), std::string::npos) << failed.message;
 }
 
 TEST_F(IsolatedStepTest, AWorkerInheritsNoDescriptorOfTheHost) {

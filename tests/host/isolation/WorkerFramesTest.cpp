@@ -59,6 +59,32 @@ TEST(WorkerFramesTest, EveryFieldTypeRoundTripsByteForByte) {
     EXPECT_TRUE(reader.atEnd());
 }
 
+// A plugin's {NULL, 5} must reach the host's services as a NULL pointer with its length, which
+// they refuse as in-process (services/AbiText.h); sent as "" it was the whole document's path.
+TEST(WorkerFramesTest, APluginsNullPointerWithALengthCrossesAsSuchAndOtherTextAsItsBytes) {
+    const oh_str nulled{nullptr, 5};
+    const oh_str empty{nullptr, 0};
+    const oh_str text{"ab\0c", 4};
+    const std::string body = FrameWriter(Op::SetJson).pluginText(nulled).pluginText(empty).pluginText(text).bytes();
+    FrameReader reader(body);
+    EXPECT_EQ(reader.op(), Op::SetJson);
+    const PluginTextOnWire first = reader.pluginText();
+    EXPECT_TRUE(first.nullPointer);
+    EXPECT_EQ(first.view().ptr, nullptr);
+    EXPECT_EQ(first.view().len, 5u);
+    const PluginTextOnWire second = reader.pluginText();
+    EXPECT_FALSE(second.nullPointer);
+    EXPECT_EQ(second.view().len, 0u);
+    const PluginTextOnWire third = reader.pluginText();
+    EXPECT_EQ(std::string(third.view().ptr, third.view().len), std::string("ab\0c", 4));
+    EXPECT_TRUE(reader.atEnd());
+
+    const std::string zero = FrameWriter(Op::SetJson).u32(kNullTextMarker).u64(0).bytes();
+    FrameReader bad(zero);
+    bad.op();
+    EXPECT_THROW(bad.pluginText(), FrameError) << "the marker means a length > 0";
+}
+
 TEST(WorkerFramesTest, ALengthPastTheEndOfTheMessageIsAnErrorNotARead) {
     // A string that claims 1000 bytes in a message that has 3 left.
     const std::string body = FrameWriter(Op::Reply).u32(1000).bytes() + "abc";

@@ -51,6 +51,28 @@ oh_status noCreate(const oh_create_args*, void**) { return OH_STATUS_OK; }
 oh_status noRun(void*, const oh_step_call*) { return OH_STATUS_OK; }
 void noDestroy(void*) {}
 
+// The manifest read from a plugin of one step kind "k" with `flags`, built against `abiMinor`.
+PluginManifest manifestWithFlags(std::uint32_t flags, std::uint16_t abiMinor) {
+    oh_step_kind kind{};
+    kind.struct_size = sizeof kind;
+    kind.name = OH_STR("k");
+    kind.flags = flags;
+    kind.create = noCreate;
+    kind.run = noRun;
+    kind.destroy = noDestroy;
+    const oh_step_kind* kinds[] = {&kind};
+    oh_plugin_info info{};
+    info.struct_size = sizeof info;
+    info.abi_major = OH_ABI_MAJOR;
+    info.abi_minor = abiMinor;
+    info.id = OH_STR("test.flags");
+    info.step_kind_count = 1;
+    info.step_kinds = kinds;
+    PluginManifest manifest;
+    EXPECT_EQ(readManifest(&info, manifest), "");
+    return manifest;
+}
+
 TEST(PluginText, ManifestTextIsCleanedWhenItIsRead) {
     oh_step_kind kind{};
     kind.struct_size = sizeof kind;
@@ -80,28 +102,21 @@ TEST(PluginText, ManifestTextIsCleanedWhenItIsRead) {
 // Found in review: a 1.0 plugin's stray 0x2 bit was "unknown, ignored" when it was built; it
 // must not become OH_STEP_NO_EXTERNAL_EFFECTS (which lets the engine batch the step).
 TEST(PluginManifestFlags, NoExternalEffectsCountsOnlyFromA1_1Plugin) {
-    oh_step_kind kind{};
-    kind.struct_size = sizeof kind;
-    kind.name = OH_STR("k");
-    kind.flags = OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS;
-    kind.create = noCreate;
-    kind.run = noRun;
-    kind.destroy = noDestroy;
-    const oh_step_kind* kinds[] = {&kind};
-    oh_plugin_info info{};
-    info.struct_size = sizeof info;
-    info.abi_major = OH_ABI_MAJOR;
-    info.id = OH_STR("test.flags");
-    info.step_kind_count = 1;
-    info.step_kinds = kinds;
     for (const std::uint16_t minor : {0, 1}) {
-        info.abi_minor = minor;
-        PluginManifest manifest;
-        ASSERT_EQ(readManifest(&info, manifest), "");
+        const PluginManifest manifest = manifestWithFlags(OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS, minor);
+        ASSERT_EQ(manifest.stepKinds.size(), 1u);
         EXPECT_EQ(manifest.stepKinds[0].flags,
                   minor == 0 ? OH_STEP_THREAD_SAFE : (OH_STEP_THREAD_SAFE | OH_STEP_NO_EXTERNAL_EFFECTS))
             << "abi_minor " << minor;
     }
+}
+
+// Found by an integrator's probe: bits this host does not know (a later minor's, or stray ones)
+// were shown by `plugins inspect` and GET /v1/plugins as if the host used them.
+TEST(PluginManifestFlags, BitsThisHostDoesNotKnowAreCleared) {
+    const PluginManifest manifest = manifestWithFlags(0xF0u | OH_STEP_THREAD_SAFE | OH_STEP_ANSWERS_QUOTES, 9);
+    ASSERT_EQ(manifest.stepKinds.size(), 1u);
+    EXPECT_EQ(manifest.stepKinds[0].flags, OH_STEP_THREAD_SAFE | OH_STEP_ANSWERS_QUOTES);
 }
 
 }  // namespace

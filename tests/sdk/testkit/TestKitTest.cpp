@@ -164,6 +164,48 @@ TEST(TestKit, MapsStatusesAndOutcomesLikeTheHost) {
     EXPECT_FALSE(silent.result().reported);
 }
 
+// The kit treats a plugin's mistakes at the boundary as the host does (found by an integrator's
+// probe: a plugin passed its kit tests and then failed in the host, or the other way round).
+TEST(TestKit, RefusesAndCleansAtTheBoundaryLikeTheHost) {
+    FakeHost host = probe(R"({"action":"boundary"})", R"({"order_ref":"B-1","lines":[1]})");
+    ASSERT_EQ(host.run(), OH_STATUS_OK);
+    const std::string invalid = std::to_string(OH_STATUS_INVALID_ARGUMENT);
+    const std::string ok = std::to_string(OH_STATUS_OK);
+    std::string expected = "[";
+    for (int i = 0; i < 9; ++i) expected += invalid + ",";
+    expected += ok + "," + ok + "," + ok + "," + invalid + "]";
+    EXPECT_EQ(host.orderJson("/probe/statuses").value_or("missing"), expected)
+        << "get/set/remove/db/emit with {NULL,5}; a NUL and a non-UTF-8 byte in a path; depth 100; "
+           "remove /lines/-; four 1 MiB values, the fourth past 4 MiB";
+    EXPECT_EQ(host.orderJson("/order_ref").value_or(""), "\"B-1\"") << "the document was not replaced";
+    EXPECT_FALSE(host.orderJson("/clobbered"));
+}
+
+TEST(TestKit, ReadsOutcomesAsTheHostDoes) {
+    FakeHost nothing = probe(R"({"action":"outcome","outcome_case":"null"})");
+    nothing.run();
+    EXPECT_EQ(nothing.result().kind, OH_OUTCOME_FAIL);
+    EXPECT_EQ(nothing.result().code, "unreadable_outcome");
+
+    FakeHost nullCode = probe(R"({"action":"outcome","outcome_case":"null_code"})");
+    nullCode.run();
+    EXPECT_EQ(nullCode.result().code, "unreadable_outcome");
+    EXPECT_NE(nullCode.result().message.find("code has a NULL pointer with length 3"), std::string::npos)
+        << nullCode.result().message;
+
+    FakeHost badSignal = probe(R"({"action":"outcome","outcome_case":"bad_signal"})");
+    badSignal.run();
+    EXPECT_EQ(badSignal.result().kind, OH_OUTCOME_FAIL);
+    EXPECT_EQ(badSignal.result().code, "invalid_signal");
+
+    FakeHost hostile = probe(R"({"action":"outcome","outcome_case":"hostile"})");
+    hostile.run();
+    EXPECT_EQ(hostile.result().kind, OH_OUTCOME_FAIL);
+    EXPECT_EQ(hostile.result().code, "bad_code____") << "printable ASCII, as the host keeps it";
+    EXPECT_EQ(hostile.result().message, "caf\xC3\xA9 \xEF\xBF\xBD nul:\xEF\xBF\xBD esc:\xEF\xBF\xBD[31m")
+        << "valid UTF-8 without controls, NUL included";
+}
+
 TEST(TestKit, CompensatesAndRefusesSuspendFromCompensate) {
     FakeHost host = probe(R"({"action":"nothing"})");
     host.sql("INSERT INTO test_probe_items (sku, quantity) VALUES ('X', 1)");

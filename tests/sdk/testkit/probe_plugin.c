@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const oh_host_services* svc;
@@ -104,6 +105,76 @@ static oh_status run_sql(const oh_step_call* call, char* outcome) {
     return OH_STATUS_OK;
 }
 
+/* What the host refuses or cleans at the boundary, which the kit must treat the same way:
+ * texts with a NULL pointer and a length, bad JSON Pointers and the document's limits. Each
+ * status is appended to /probe/statuses. */
+static void probe_boundary(const oh_step_call* call) {
+    const oh_db_ext* db = (const oh_db_ext*)svc->get_extension(OH_EXT_DB);
+    const oh_events_ext* events = (const oh_events_ext*)svc->get_extension(OH_EXT_EVENTS);
+    oh_context* ctx = call->ctx;
+    const oh_str nulled = {NULL, 5};
+    const oh_str nul_path = {"/a\0b", 4};
+    oh_str out = {NULL, 0};
+    oh_status st[13];
+    size_t i, n = 0;
+    const size_t mib = 1024 * 1024;
+    char* big = (char*)malloc(mib + 3);
+    char deep[256] = "";
+    if (big == NULL) return;
+    memset(big, 'x', mib + 2);
+    big[0] = big[mib + 1] = '"';
+    big[mib + 2] = '\0';
+    for (i = 0; i < 100; ++i) strcat(deep, "[");
+    for (i = 0; i < 100; ++i) strcat(deep, "]");
+    st[n++] = svc->get_json(ctx, OH_DOC_ORDER, nulled, &out);
+    st[n++] = svc->set_json(ctx, nulled, str_of("{\"clobbered\":true}"));
+    st[n++] = svc->remove_value(ctx, nulled);
+    st[n++] = db->execute(ctx, str_of(""), nulled, str_of(""), &out, NULL, NULL);
+    st[n++] = events->emit(ctx, nulled, str_of("{}"));
+    st[n++] = svc->set_json(ctx, nul_path, str_of("1"));
+    st[n++] = svc->set_json(ctx, str_of("/\xff"), str_of("1"));
+    st[n++] = svc->set_json(ctx, str_of("/deep"), str_of(deep));
+    st[n++] = svc->remove_value(ctx, str_of("/lines/-"));
+    for (i = 0; i < 4; ++i) {
+        char path[16];
+        sprintf(path, "/big%d", (int)i);
+        st[n++] = svc->set_json(ctx, str_of(path), str_of(big)); /* the fourth passes 4 MiB */
+    }
+    free(big);
+    for (i = 0; i < n; ++i) set_number(ctx, "/probe/statuses/-", st[i]);
+    for (i = 0; i < 4; ++i) {
+        char path[16];
+        sprintf(path, "/big%d", (int)i);
+        svc->remove_value(ctx, str_of(path));
+    }
+}
+
+/* An outcome as hostile plugins report it; config "/outcome_case" picks which. */
+static void probe_outcome(const oh_step_call* call) {
+    char which[128];
+    oh_outcome outcome;
+    config_string(call->ctx, "/outcome_case", which);
+    memset(&outcome, 0, sizeof outcome);
+    outcome.struct_size = sizeof outcome;
+    if (strcmp(which, "null") == 0) {
+        svc->report_outcome(call->ctx, NULL);
+        return;
+    }
+    if (strcmp(which, "null_code") == 0) {
+        outcome.code.len = 3; /* ptr stays NULL */
+    } else if (strcmp(which, "bad_signal") == 0) {
+        outcome.kind = OH_OUTCOME_SUSPEND;
+        outcome.signal = str_of("Bad Signal!");
+    } else {
+        static const char message[] = "caf\xC3\xA9 \xFF nul:\0 esc:\x1b[31m";
+        outcome.kind = OH_OUTCOME_FAIL;
+        outcome.code = str_of("bad code \xC3\xBC\x01");
+        outcome.message.ptr = message;
+        outcome.message.len = sizeof message - 1;
+    }
+    svc->report_outcome(call->ctx, &outcome);
+}
+
 static oh_status probe_run(void* instance, const oh_step_call* call) {
     char action[128], outcome[128] = "";
     (void)instance;
@@ -155,6 +226,11 @@ static oh_status probe_run(void* instance, const oh_step_call* call) {
     } else if (strcmp(action, "retryable") == 0) {
         svc->set_json(call->ctx, str_of("/probe/touched"), str_of("true"));
         return OH_STATUS_RETRYABLE;
+    } else if (strcmp(action, "boundary") == 0) {
+        probe_boundary(call);
+    } else if (strcmp(action, "outcome") == 0) {
+        probe_outcome(call);
+        return OH_STATUS_OK;
     } else if (strcmp(action, "small_outcome") == 0) {
         oh_outcome outcome_small;
         memset(&outcome_small, 0, sizeof outcome_small);

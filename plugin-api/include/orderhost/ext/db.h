@@ -72,12 +72,17 @@ typedef struct oh_db_ext {
      *   DELETE ... RETURNING return their rows on both backends. Refused with
      *   OH_STATUS_INVALID_ARGUMENT and a message naming the statement kind, before anything
      *   runs, on every datasource: transaction control (BEGIN, START TRANSACTION, COMMIT, END,
-     *   ROLLBACK, ABORT, SAVEPOINT, RELEASE, SET TRANSACTION, PREPARE TRANSACTION), PRAGMA,
-     *   ATTACH, DETACH, VACUUM, and more than one statement in one text. On the host's own
-     *   database also: writes and DDL (INSERT, UPDATE, DELETE, REPLACE, MERGE, TRUNCATE, LOCK,
-     *   CREATE/ALTER/DROP) aimed at the host's tables (orders, step_runs, outbox,
-     *   relay_cursors, schema_migrations, plugin_migrations, SQLite's sqlite_*), including
-     *   inside a WITH or a trigger. Reading them is allowed, but their shape is not part of this contract.
+     *   ROLLBACK, ABORT, SAVEPOINT, RELEASE, SET TRANSACTION, PREPARE TRANSACTION, and ROLLBACK
+     *   anywhere in a statement), PRAGMA, ATTACH, DETACH, VACUUM, session state that would
+     *   outlive the step (SET but not SET LOCAL, RESET, DISCARD, DEALLOCATE, PREPARE), and more
+     *   than one statement in one text. On the host's own database also: writes and DDL
+     *   (INSERT, UPDATE, DELETE, REPLACE, MERGE, TRUNCATE, LOCK, CREATE/ALTER/DROP, views and
+     *   renames onto their names) aimed at the host's tables (orders, step_runs, outbox,
+     *   relay_cursors, schema_migrations, plugin_migrations, inquiries, idempotency_keys,
+     *   relay_dead_letters, api_keys, quotes, SQLite's sqlite_*), including inside a WITH or a
+     *   trigger. Reading them is allowed, but their shape is not part of this contract. The
+     *   plugin author guide ("Database access") has the full list. Any argument with a NULL
+     *   pointer and a length > 0 is OH_STATUS_INVALID_ARGUMENT.
      *
      * params_json: borrowed. A JSON array whose elements are bound to the `?` in order:
      *   strings (any length), integers (int64), true/false, null. Other JSON types (numbers
@@ -112,8 +117,8 @@ typedef struct oh_db_ext {
      * OH_STATUS_INTERNAL_ERROR (the database refused the statement: syntax, constraint,
      * connection). A failed statement on the host's database has no effect and leaves the
      * step's transaction usable. */
-    oh_status (*execute)(oh_context *ctx, oh_str datasource, oh_str sql, oh_str params_json,
-                         oh_str *out_rows_json, int64_t *out_changed, oh_str *out_error);
+    oh_status (*execute)(oh_context* ctx, oh_str datasource, oh_str sql, oh_str params_json, oh_str* out_rows_json,
+                         int64_t* out_changed, oh_str* out_error);
 
     /* since 1.1 — check OH_HAS_FIELD(db, oh_db_ext, max_result_bytes) before reading; a 1.0
      * host applies OH_DB_MAX_ROWS and OH_DB_MAX_RESULT_BYTES. */
@@ -130,13 +135,13 @@ typedef struct oh_db_ext {
 /* One schema change. Plugin-owned and static: the host reads it at start, on its main thread,
  * after the negotiation and before any create(). */
 typedef struct oh_migration {
-    uint32_t struct_size;   /* sizeof(oh_migration) as the plugin was compiled */
-    uint32_t version;       /* 1, 2, 3...: unique within the plugin, never reused or renumbered */
-    oh_str description;     /* one line, shown in logs and stored with the version */
+    uint32_t struct_size; /* sizeof(oh_migration) as the plugin was compiled */
+    uint32_t version;     /* 1, 2, 3...: unique within the plugin, never reused or renumbered */
+    oh_str description;   /* one line, shown in logs and stored with the version */
     /* SQL for each backend; a backend-specific text wins over the portable one. Several
      * statements are separated by ';' (semicolons inside quotes or comments are fine;
      * dollar-quoted bodies are not supported). Empty: nothing to do on that backend. */
-    oh_str sql;             /* portable SQL for every backend */
+    oh_str sql; /* portable SQL for every backend */
     oh_str sql_sqlite;
     oh_str sql_postgresql;
 } oh_migration;
@@ -151,11 +156,11 @@ typedef struct oh_migration {
  * start with a message naming the plugin, the version and the driver's message. Only ever
  * append migrations; a shipped one must not change. */
 typedef struct oh_migrations_ext {
-    uint32_t struct_size;   /* sizeof(oh_migrations_ext) as the plugin was compiled */
-    oh_str datasource;      /* where the migrations run: "" (the host's database) or a name */
+    uint32_t struct_size; /* sizeof(oh_migrations_ext) as the plugin was compiled */
+    oh_str datasource;    /* where the migrations run: "" (the host's database) or a name */
     uint32_t migration_count;
     /* Pointers, not an array of structs, so that oh_migration can grow. */
-    const oh_migration *const *migrations;
+    const oh_migration* const* migrations;
 } oh_migrations_ext;
 
 #ifdef __cplusplus

@@ -3,12 +3,12 @@
  *
  * A test kit is a fake host for ONE plugin file. It loads the plugin's real built .so through
  * orderhost_plugin_entry, as the host does, and hands it the full services table of the ABI
- * it pretends to speak (1.1, or 1.0 to test a plugin's fallback). It holds:
+ * it pretends to speak (1.2, 1.1, or 1.0 to test a plugin's fallback). It holds:
  *   - an order document and a step config (JSON text you set),
  *   - a clock you control (now_ms), and an optional timeout that becomes the call's deadline,
  *   - "orderhost.db/1" on SQLite, in a temporary file, with the plugin's
  *     "orderhost.migrations/1" migrations applied when the kit is made,
- *   - "orderhost.events/1" (1.1 level only),
+ *   - "orderhost.events/1" (from the 1.1 level on),
  * and it captures what the plugin reports: the outcome, report_error() messages, log lines
  * (log and log_plugin) and emitted events.
  *
@@ -26,10 +26,19 @@
  *   assert(oh_testkit_last_result(kit)->kind == OH_OUTCOME_REJECT);
  *   oh_testkit_free(kit);
  *
+ * As the host does, it refuses a text with a NULL pointer and a length, cleans an outcome's
+ * code, signal and message, fails a SUSPEND on a signal name the API could not deliver
+ * (invalid_signal) and an unreadable outcome (unreadable_outcome), and keeps the order
+ * document within 4 MiB and 64 levels.
+ *
  * Differences from the real host, on purpose: the database is SQLite only (write portable SQL
  * and test PostgreSQL-specific migrations in an integration test); named datasources do not
  * exist (OH_STATUS_NOT_FOUND); calls run on the test's thread, and a deadline is only checked
  * against the kit's clock (advance it, or let every now_ms() advance it, see set_clock_step).
+ * Not checked by the kit, so test them with the host (`orderhost plugins inspect`, a chain run):
+ * the loader's manifest checks beyond the entry and its step kinds, the statement rules that
+ * protect the host's own tables (the kit's database has none of them), and the log's
+ * 16 KiB line cut.
  *
  * Thread contract: one kit is used from one test thread. The plugin may call services from
  * threads it starts inside a call, and log_plugin from any thread: the kit serialises them.
