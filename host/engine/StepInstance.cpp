@@ -68,8 +68,8 @@ StepInstance::StepInstance(const plugins::LoadedPlugin& plugin, const plugins::S
     oh_context ctx = makeContext(nullptr, {});
     const isolation::CallResult created = isolated_->create(isolatedSpec_, &ctx);
     if (!created.done)
-        throw StepCreateError("plugin " + pluginId_ + " (" + pluginFile_ + ") could not create the step: " +
-                              created.message);
+        throw StepCreateError("plugin " + pluginId_ + " (" + pluginFile_ +
+                              ") could not create the step: " + created.message);
     if (created.status != OH_STATUS_OK) {
         const std::string why =
             ctx.error.empty() ? "create() returned status " + std::to_string(created.status) : ctx.error;

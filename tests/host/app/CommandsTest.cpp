@@ -74,8 +74,8 @@ TEST_F(CommandsTest, InspectPrintsTheManifestOfAReferencePlugin) {
 // Found by an integrator's probe: inspect (and so a CI job) passed a plugin whose migration the
 // host then refused at start (exit 69). The plugin that loads fine is refused here too.
 TEST_F(CommandsTest, InspectRefusesAPluginWhoseMigrationsTheHostWouldRefuse) {
-    const auto result = runOrderhost("plugins inspect " ORDERHOST_STAMP_PLUGIN_DIR "/stamp_forbidden.so "
-                                     ORDERHOST_STAMP_PLUGIN_DIR "/stamp_build1.so");
+    const auto result = runOrderhost("plugins inspect " ORDERHOST_STAMP_PLUGIN_DIR
+                                     "/stamp_forbidden.so " ORDERHOST_STAMP_PLUGIN_DIR "/stamp_build1.so");
     EXPECT_EQ(result.exitCode, 65) << result.output;
     EXPECT_NE(result.output.find("plugin " ORDERHOST_STAMP_PLUGIN_DIR "/stamp_forbidden.so refused at host start: "
                                  "plugin test.forbidden: orderhost.migrations/1: version 1: DELETE on the host's own "
