@@ -11,8 +11,9 @@
 # A suite's cases still run one by one in gtest's order, and a failure names its case in the
 # output. Entries are named <prefix><Suite> or, for a case name ending in a parameter's name
 # (Case/SQLite, Case/PostgreSQL), <prefix><Suite>/<parameter>, so the backends of one suite run
-# in parallel and `ctest -R PostgreSQL` still selects them. Numeric parameters (Case/0, Case/1)
-# stay in one entry. Disabled cases are left out, as gtest leaves them out of a run. A case
+# in parallel and `ctest -R PostgreSQL` still selects them. A suite with any case not ending in
+# a named parameter (Case/0, Case/1, a plain Case) stays in one entry, so that no case is in two
+# entries or in none. Disabled cases are left out, as gtest leaves them out of a run. A case
 # that skips (GTEST_SKIP) shows as skipped in the entry's output only: ctest's
 # SKIP_REGULAR_EXPRESSION would also mark an entry skipped whose other cases failed. An
 # entry's COST is its number of cases, so a clean clone (no timings yet) starts big ones first.
@@ -29,41 +30,73 @@ if(CMAKE_SCRIPT_MODE_FILE)
     message(FATAL_ERROR "listing the cases of ${TEST_EXECUTABLE} failed (${result}):\n${listing}\n${errors}")
   endif()
   file(READ "${PROPERTIES_FILE}" properties)
-  string(REPLACE ";" "" listing "${listing}")  # a parameter's printout may hold one
+  # Parameter printouts ("  # GetParam() = ...") may hold anything, brackets, ';' and line
+  # breaks included: drop them before the text becomes a CMake list (an unbalanced '[' would
+  # swallow the rest of the list), and accept only lines shaped like gtest's names.
+  string(REGEX REPLACE "  # [^\n]*" "" listing "${listing}")
+  string(REPLACE ";" "" listing "${listing}")
+  string(REPLACE "[" "" listing "${listing}")
+  string(REPLACE "]" "" listing "${listing}")
   string(REPLACE "\n" ";" lines "${listing}")
-  set(groups "")
+  # Pass 1: every case, and each suite's cases, in gtest's order.
+  set(suites "")
   set(suite "")
   foreach(line IN LISTS lines)
-    string(REGEX REPLACE "  *#.*$" "" line "${line}")  # "  # GetParam() = ..."
-    if(line MATCHES "^([^ ].*)\\.$")
+    if(line MATCHES "^([A-Za-z_][A-Za-z0-9_/]*)\\.$")
       set(suite "${CMAKE_MATCH_1}")
-    elseif(line MATCHES "^  ([^ ]+)$" AND NOT suite STREQUAL "")
-      set(case "${CMAKE_MATCH_1}")
-      if(suite MATCHES "(^|/)DISABLED_" OR case MATCHES "^DISABLED_")
-        continue()
+      list(FIND suites "${suite}" at)
+      if(at EQUAL -1)
+        list(APPEND suites "${suite}")
+        list(LENGTH suites at)
+        math(EXPR at "${at} - 1")
+        set(cases_${at} "")
       endif()
+      set(current ${at})
+    elseif(line MATCHES "^  ([A-Za-z_][A-Za-z0-9_/]*)$" AND NOT suite STREQUAL "")
+      set(case "${CMAKE_MATCH_1}")  # before the next MATCHES resets it
+      if(NOT suite MATCHES "(^|/)DISABLED_" AND NOT case MATCHES "^DISABLED_")
+        list(APPEND cases_${current} "${case}")
+      endif()
+    endif()
+  endforeach()
+  # Pass 2: a suite whose every case ends in a named parameter (Case/SQLite) gets an entry per
+  # parameter; any other suite one entry (so no case is in two entries, or in none).
+  set(groups "")
+  set(index 0)
+  foreach(suite IN LISTS suites)
+    set(named TRUE)
+    foreach(case IN LISTS cases_${index})
+      if(NOT case MATCHES "/[A-Za-z_][A-Za-z0-9_]*$")
+        set(named FALSE)
+      endif()
+    endforeach()
+    foreach(case IN LISTS cases_${index})
       set(key "${suite}")
       set(filter "${suite}.*")
-      if(case MATCHES "/([A-Za-z_][A-Za-z0-9_]*)$")
+      if(named AND case MATCHES "/([A-Za-z_][A-Za-z0-9_]*)$")
         set(key "${suite}/${CMAKE_MATCH_1}")
         set(filter "${suite}.*/${CMAKE_MATCH_1}")
       endif()
-      string(MAKE_C_IDENTIFIER "${key}" id)
-      if(NOT DEFINED count_${id})
-        list(APPEND groups "${id}")
+      list(FIND groups "${key}" id)
+      if(id EQUAL -1)
+        list(APPEND groups "${key}")
+        list(LENGTH groups id)
+        math(EXPR id "${id} - 1")
         set(count_${id} 0)
-        set(name_${id} "${key}")
         set(filter_${id} "${filter}")
       endif()
       math(EXPR count_${id} "${count_${id}} + 1")
-    endif()
+    endforeach()
+    math(EXPR index "${index} + 1")
   endforeach()
   set(out "")
-  foreach(id IN LISTS groups)
-    set(name "${TEST_PREFIX}${name_${id}}")
+  set(id 0)
+  foreach(key IN LISTS groups)
+    set(name "${TEST_PREFIX}${key}")
     string(APPEND out "add_test([==[${name}]==] [==[${TEST_EXECUTABLE}]==] [==[--gtest_filter=${filter_${id}}]==])\n"
       "set_tests_properties([==[${name}]==] PROPERTIES WORKING_DIRECTORY [==[${TEST_WORKING_DIR}]==]"
       " COST ${count_${id}} ${properties})\n")
+    math(EXPR id "${id} + 1")
   endforeach()
   file(WRITE "${CTEST_FILE}" "${out}")
   return()
@@ -98,12 +131,17 @@ function(orderhost_discover_tests target)
   endwhile()
   set(base "${CMAKE_CURRENT_BINARY_DIR}/${target}")
   file(WRITE "${base}_suite_properties.txt" "${properties}")
+  # In the command, so that a change of the properties or of this script relinks the binary
+  # and lists again (a POST_BUILD step runs only with the link).
+  file(MD5 "${_ORDERHOST_GTEST_SUITES_SCRIPT}" script_hash)
+  string(MD5 properties_hash "${properties}")
   add_custom_command(TARGET ${target} POST_BUILD
     BYPRODUCTS "${base}_suites_tests.cmake"
     COMMAND "${CMAKE_COMMAND}" -D "TEST_EXECUTABLE=$<TARGET_FILE:${target}>"
             -D "TEST_WORKING_DIR=${CMAKE_CURRENT_BINARY_DIR}" -D "TEST_PREFIX=${arg_TEST_PREFIX}"
             -D "DISCOVERY_TIMEOUT=${arg_DISCOVERY_TIMEOUT}" -D "PROPERTIES_FILE=${base}_suite_properties.txt"
-            -D "CTEST_FILE=${base}_suites_tests.cmake" -P "${_ORDERHOST_GTEST_SUITES_SCRIPT}"
+            -D "CTEST_FILE=${base}_suites_tests.cmake" -D "INPUTS_HASH=${script_hash}${properties_hash}"
+            -P "${_ORDERHOST_GTEST_SUITES_SCRIPT}"
     VERBATIM)
   file(WRITE "${base}_suites.cmake"
     "if(EXISTS \"${base}_suites_tests.cmake\")\n"

@@ -1,16 +1,15 @@
 #include "host/plugins/MigrationDeclarations.h"
 
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-
 #include <set>
-#include <sstream>
 
 namespace orderhost::plugins {
 namespace {
 
 std::string copy(oh_str s) { return s.ptr == nullptr ? std::string() : std::string(s.ptr, s.len); }
+
+// plugin_api.h allows a NULL pointer only with length 0; read as "" a NULL datasource would
+// send the plugin's DDL to the host's own database, a NULL sql_sqlite run the generic sql.
+bool readable(oh_str s) { return s.ptr != nullptr || s.len == 0; }
 
 [[noreturn]] void refuse(const std::string& pluginId, const std::string& why) {
     throw PluginMigrationError("plugin " + pluginId + ": " + OH_EXT_MIGRATIONS + ": " + why);
@@ -22,6 +21,11 @@ DeclaredMigration readOne(const oh_migration* m, const std::string& pluginId, st
         refuse(pluginId, which + " is NULL or smaller than ABI 1.0's oh_migration");
     if (m->version == 0 || m->version > 1000000000u)
         refuse(pluginId, which + " has version " + std::to_string(m->version) + "; versions are 1, 2, 3...");
+    for (const auto& [what, text] :
+         {std::pair{"description", m->description}, std::pair{"sql", m->sql}, std::pair{"sql_sqlite", m->sql_sqlite},
+          std::pair{"sql_postgresql", m->sql_postgresql}})
+        if (!readable(text))
+            refuse(pluginId, which + "." + what + " has a NULL pointer with length " + std::to_string(text.len));
     return DeclaredMigration{static_cast<int>(m->version), copy(m->description), copy(m->sql), copy(m->sql_sqlite),
                              copy(m->sql_postgresql)};
 }
@@ -35,6 +39,8 @@ std::optional<DeclaredMigrations> readDeclaredMigrations(const oh_plugin_info& i
     if (!OH_HAS_FIELD(ext, oh_migrations_ext, migrations))
         refuse(pluginId, "the table is smaller than ABI 1.0's oh_migrations_ext");
     if (ext->migration_count > 0 && ext->migrations == nullptr) refuse(pluginId, "migrations is NULL");
+    if (!readable(ext->datasource))
+        refuse(pluginId, "datasource has a NULL pointer with length " + std::to_string(ext->datasource.len));
     DeclaredMigrations declared{copy(ext->datasource), {}};
     std::set<int> versions;
     for (std::uint32_t i = 0; i < ext->migration_count; ++i) {
@@ -45,36 +51,51 @@ std::optional<DeclaredMigrations> readDeclaredMigrations(const oh_plugin_info& i
     return declared;
 }
 
-std::string migrationsToJson(const DeclaredMigrations& declared) {
-    Poco::JSON::Object root;
-    root.set("datasource", declared.datasource);
-    Poco::JSON::Array list;
-    for (const DeclaredMigration& m : declared.migrations) {
-        Poco::JSON::Object one;
-        one.set("version", m.version);
-        one.set("description", m.description);
-        one.set("sql", m.sql);
-        one.set("sql_sqlite", m.sqlSqlite);
-        one.set("sql_postgresql", m.sqlPostgresql);
-        list.add(one);
-    }
-    root.set("migrations", list);
-    std::ostringstream out;
-    root.stringify(out);
-    return out.str();
+namespace {
+
+// A netstring ("<length>:<bytes>"): any bytes, invalid UTF-8 and NUL included, come back as
+// they were (JSON would not: Poco writes such bytes raw and then cannot read them back).
+void putField(std::string& out, const std::string& field) { out += std::to_string(field.size()) + ":" + field; }
+
+std::string takeField(const std::string& text, std::size_t& at) {
+    const std::size_t colon = text.find(':', at);
+    if (colon == std::string::npos || colon == at || colon - at > 10)
+        throw std::runtime_error("malformed migration field at byte " + std::to_string(at));
+    const std::string digits = text.substr(at, colon - at);
+    if (digits.find_first_not_of("0123456789") != std::string::npos)
+        throw std::runtime_error("malformed migration field length at byte " + std::to_string(at));
+    const std::size_t length = std::stoul(digits);
+    if (length > text.size() - colon - 1) throw std::runtime_error("truncated migration field");
+    at = colon + 1 + length;
+    return text.substr(colon + 1, length);
 }
 
-DeclaredMigrations migrationsFromJson(const std::string& json) {
-    const auto root = Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
-    DeclaredMigrations declared;
-    declared.datasource = root->getValue<std::string>("datasource");
-    const auto list = root->getArray("migrations");
-    for (std::size_t i = 0; list && i < list->size(); ++i) {
-        const auto one = list->getObject(static_cast<unsigned>(i));
-        declared.migrations.push_back({one->getValue<int>("version"), one->getValue<std::string>("description"),
-                                       one->getValue<std::string>("sql"), one->getValue<std::string>("sql_sqlite"),
-                                       one->getValue<std::string>("sql_postgresql")});
+}  // namespace
+
+std::string migrationsToText(const DeclaredMigrations& declared) {
+    std::string out;
+    putField(out, declared.datasource);
+    putField(out, std::to_string(declared.migrations.size()));
+    for (const DeclaredMigration& m : declared.migrations) {
+        putField(out, std::to_string(m.version));
+        for (const std::string* field : {&m.description, &m.sql, &m.sqlSqlite, &m.sqlPostgresql}) putField(out, *field);
     }
+    return out;
+}
+
+DeclaredMigrations migrationsFromText(const std::string& text) {
+    std::size_t at = 0;
+    DeclaredMigrations declared;
+    declared.datasource = takeField(text, at);
+    const std::size_t count = std::stoul(takeField(text, at));
+    for (std::size_t i = 0; i < count; ++i) {
+        DeclaredMigration m;
+        m.version = std::stoi(takeField(text, at));
+        for (std::string* field : {&m.description, &m.sql, &m.sqlSqlite, &m.sqlPostgresql})
+            *field = takeField(text, at);
+        declared.migrations.push_back(std::move(m));
+    }
+    if (at != text.size()) throw std::runtime_error("trailing bytes after the migrations");
     return declared;
 }
 

@@ -39,9 +39,10 @@ struct DeclaredMigrations {
 // PluginMigrationError naming `pluginId` for a malformed declaration.
 std::optional<DeclaredMigrations> readDeclaredMigrations(const oh_plugin_info&, const std::string& pluginId);
 
-// As one line of JSON and back, for the probe's child to hand them to `plugins inspect`.
-// fromJson throws on text toJson did not write.
-std::string migrationsToJson(const DeclaredMigrations&);
-DeclaredMigrations migrationsFromJson(const std::string& json);
+// As text and back, byte for byte (netstrings), for the probe's child to hand them to
+// `plugins inspect`. migrationsFromText throws std::exception on text migrationsToText did not
+// write.
+std::string migrationsToText(const DeclaredMigrations&);
+DeclaredMigrations migrationsFromText(const std::string& text);
 
 }  // namespace orderhost::plugins

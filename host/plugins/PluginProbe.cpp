@@ -42,7 +42,7 @@ void restoreDefaultCrashSignals() {
         message = kAccepted + loaded.manifest.toJson();  // one line: compact JSON
         try {  // after a line break: the declared migrations, or '!' and why they are unreadable
             if (const auto declared = readDeclaredMigrations(*loaded.info, loaded.manifest.id))
-                message += "\n" + migrationsToJson(*declared);
+                message += "\n" + migrationsToText(*declared);
         } catch (const PluginMigrationError& e) {
             message += "\n!" + std::string(e.what());
         }
@@ -121,12 +121,21 @@ ProbeResult interpret(const std::string& message, int status) {
             const std::size_t lineEnd = message.find('\n');
             result.manifest = PluginManifest::fromJson(
                 message.substr(1, lineEnd == std::string::npos ? std::string::npos : lineEnd - 1));
-            if (lineEnd != std::string::npos && message.compare(lineEnd + 1, 1, "!") == 0)
-                result.migrationError = message.substr(lineEnd + 2);
-            else if (lineEnd != std::string::npos)
-                result.migrations = migrationsFromJson(message.substr(lineEnd + 1));
             result.accepted = true;
+            // The migrations only inform `plugins inspect`: whatever they hold, the file stays
+            // accepted here (the host reads them again itself when it applies them).
+            if (lineEnd != std::string::npos && message.compare(lineEnd + 1, 1, "!") == 0) {
+                result.migrationError = message.substr(lineEnd + 2);
+            } else if (lineEnd != std::string::npos) {
+                try {
+                    result.migrations = migrationsFromText(message.substr(lineEnd + 1));
+                } catch (const std::exception& e) {
+                    result.migrationError =
+                        std::string("the probe's copy of the migrations was unreadable: ") + e.what();
+                }
+            }
         } catch (const std::exception& e) {
+            result.accepted = false;
             result.reason = std::string("the probe's answer was unreadable: ") + e.what();
         }
     } else {

@@ -2,6 +2,8 @@
 #include "KitDatabase.hpp"
 
 #include "KitDocument.hpp"
+#include "KitText.hpp"
+#include "PluginLoader.hpp"
 
 #include <sqlite3.h>
 
@@ -137,7 +139,9 @@ std::string KitDatabase::applyMigrations(const std::string& pluginId,
                                          const oh_migrations_ext& ext) {
   if (!OH_HAS_FIELD(&ext, oh_migrations_ext, migrations))
     return "its orderhost.migrations/1 table is too small";
-  const std::string datasource(ext.datasource.ptr ? ext.datasource.ptr : "", ext.datasource.len);
+  if (!isReadable(ext.datasource))
+    return "its orderhost.migrations/1 " + unreadableText("datasource", ext.datasource);
+  const std::string datasource = text(ext.datasource);
   if (!datasource.empty() && datasource != OH_DB_HOST_DATASOURCE)
     return "its migrations are for datasource '" + datasource +
            "': the test kit has only the host database";
@@ -146,6 +150,9 @@ std::string KitDatabase::applyMigrations(const std::string& pluginId,
     const oh_migration* m = ext.migrations ? ext.migrations[i] : nullptr;
     if (m == nullptr || !OH_HAS_FIELD(m, oh_migration, sql_postgresql))
       return "migration " + std::to_string(i) + " is NULL or too small to read";
+    for (const oh_str& part : {m->description, m->sql, m->sql_sqlite, m->sql_postgresql})
+      if (!isReadable(part))
+        return "migration " + std::to_string(i) + ": " + unreadableText("a text", part);
     ordered.push_back(m);
   }
   std::sort(ordered.begin(), ordered.end(),
@@ -155,7 +162,7 @@ std::string KitDatabase::applyMigrations(const std::string& pluginId,
     if (m.version == 0 || (i > 0 && ordered[i - 1]->version == m.version))
       return "migration version " + std::to_string(m.version) + " is 0 or used twice";
     const oh_str& text = m.sql_sqlite.len > 0 ? m.sql_sqlite : m.sql;
-    const std::string description(m.description.ptr ? m.description.ptr : "", m.description.len);
+    const std::string description = testkit::text(m.description);  // `text` is the SQL here
     std::string error = script("BEGIN");
     if (error.empty() && text.len > 0) error = script(std::string(text.ptr, text.len));
     if (error.empty())

@@ -4,6 +4,7 @@
 #include "KitText.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <vector>
 
 namespace orderhost::testkit {
@@ -57,14 +58,6 @@ oh_status child(Json& container, const std::string& token, Json*& out) {
 // The host's limits on the order document (host/document/JsonSyntax.h, JsonLimits): text of
 // at most 4 MiB, nesting at most 64 deep, member names valid UTF-8 without NUL.
 constexpr std::size_t kMaxDocumentBytes = 4 * 1024 * 1024;
-constexpr std::size_t kMaxDepth = 64;
-
-std::size_t depthOf(const Json& value) {
-  if (!value.is_object() && !value.is_array()) return 0;
-  std::size_t deepest = 0;
-  for (const Json& member : value) deepest = std::max(deepest, depthOf(member));
-  return deepest + 1;
-}
 
 bool isAcceptedName(const std::string& name) {
   for (std::size_t i = 0; i < name.size();) {
@@ -78,13 +71,24 @@ bool isAcceptedName(const std::string& name) {
 
 }  // namespace
 
-std::optional<Json> parseJson(std::string_view text, std::string& error) {
+std::optional<Json> parseJson(std::string_view text, std::string& error, std::size_t maxDepth) {
+  // Bounded while parsing: a deeper value is refused before anything recursive (dump, a depth
+  // count) could overflow the stack on it.
+  const auto bounded = [maxDepth](int depth, Json::parse_event_t event, Json&) {
+    const bool opens =
+        event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start;
+    if (opens && static_cast<std::size_t>(depth) + 1 > maxDepth)
+      throw std::length_error("nesting deeper than " + std::to_string(maxDepth) + " levels");
+    return true;
+  };
   try {
-    return Json::parse(text.begin(), text.end());
+    return Json::parse(text.begin(), text.end(), bounded);
   } catch (const Json::exception& e) {
     error = e.what();
-    return std::nullopt;
+  } catch (const std::length_error& e) {
+    error = e.what();
   }
+  return std::nullopt;
 }
 
 std::string dumpJson(const Json& value) {
@@ -110,8 +114,8 @@ oh_status setValue(Json& root, std::string_view pointer, std::string_view json) 
     return OH_STATUS_INVALID_ARGUMENT;
   if (json.size() > kMaxDocumentBytes) return OH_STATUS_INVALID_ARGUMENT;
   std::string error;
-  std::optional<Json> value = parseJson(json, error);
-  if (!value || depthOf(*value) > kMaxDepth - tokens.size()) return OH_STATUS_INVALID_ARGUMENT;
+  std::optional<Json> value = parseJson(json, error, kMaxDepth - tokens.size());
+  if (!value) return OH_STATUS_INVALID_ARGUMENT;
   if (tokens.empty()) {
     if (!value->is_object()) return OH_STATUS_TYPE_MISMATCH;
     root = std::move(*value);

@@ -18,8 +18,13 @@ namespace orderhost::testkit {
 
 using Json = nlohmann::ordered_json;
 
-// Parses one JSON value; std::nullopt with `error` set (position and reason) when invalid.
-std::optional<Json> parseJson(std::string_view text, std::string& error);
+// The host's nesting limit (host/document/JsonSyntax.h): a scalar has depth 0, {} and [] 1.
+constexpr std::size_t kMaxDepth = 64;
+
+// Parses one JSON value at most `maxDepth` deep; std::nullopt with `error` set (position and
+// reason) when invalid or deeper.
+std::optional<Json> parseJson(std::string_view text, std::string& error,
+                              std::size_t maxDepth = kMaxDepth);
 
 // Compact JSON text; invalid UTF-8 (which parsing never lets in) is replaced, not thrown.
 std::string dumpJson(const Json& value);

@@ -59,6 +59,53 @@ TEST(DeclaredMigrationsTest, RefusesADuplicateVersionNamingThePlugin) {
     }
 }
 
+// Found in review: a NULL pointer with a length was read as "": a NULL datasource sent the
+// plugin's DDL to the host's own database, a NULL sql_sqlite ran the generic sql instead.
+TEST(DeclaredMigrationsTest, ATextWithANullPointerAndALengthIsRefusedNotReadAsEmpty) {
+    const oh_migrations_ext nullSource = {sizeof(oh_migrations_ext), {nullptr, 5}, 2, kBoth};
+    g_declared = &nullSource;
+    try {
+        readDeclaredMigrations(pluginInfo(), "test.plugin");
+        FAIL() << "a NULL datasource of length 5 was accepted";
+    } catch (const PluginMigrationError& e) {
+        EXPECT_STREQ(e.what(),
+                     "plugin test.plugin: orderhost.migrations/1: datasource has a NULL pointer with length 5");
+    }
+    const oh_migration nullSqlite = {sizeof(oh_migration), 1,           OH_STR("t"), OH_STR("CREATE TABLE t (x INT)"),
+                                     {nullptr, 9},         {nullptr, 0}};
+    const oh_migration* const one[] = {&nullSqlite};
+    const oh_migrations_ext ext = {sizeof(oh_migrations_ext), OH_STR(""), 1, one};
+    g_declared = &ext;
+    try {
+        readDeclaredMigrations(pluginInfo(), "test.plugin");
+        FAIL() << "a NULL sql_sqlite of length 9 was accepted";
+    } catch (const PluginMigrationError& e) {
+        EXPECT_STREQ(e.what(),
+                     "plugin test.plugin: orderhost.migrations/1: migrations[0].sql_sqlite has a NULL "
+                     "pointer with length 9");
+    }
+}
+
+// Found in review: the probe handed the migrations to `plugins inspect` as JSON, which Poco writes
+// with a non-UTF-8 byte raw and then cannot read back, so the probe refused the plugin (at host
+// start too). As netstrings every byte comes back.
+TEST(DeclaredMigrationsTest, TheProbesCopyKeepsEveryByte) {
+    DeclaredMigrations declared;
+    declared.datasource = "erp";
+    declared.migrations.push_back({3, "caf\xE9 \n", std::string("SELECT 'a\0b'", 12), "", "SELECT '\xFF:9:'"});
+    declared.migrations.push_back({4, "", "", "x", ""});
+    const DeclaredMigrations back = plugins::migrationsFromText(plugins::migrationsToText(declared));
+    EXPECT_EQ(back.datasource, "erp");
+    ASSERT_EQ(back.migrations.size(), 2u);
+    EXPECT_EQ(back.migrations[0].version, 3);
+    EXPECT_EQ(back.migrations[0].description, "caf\xE9 \n");
+    EXPECT_EQ(back.migrations[0].sql, std::string("SELECT 'a\0b'", 12));
+    EXPECT_EQ(back.migrations[0].sqlPostgresql, "SELECT '\xFF:9:'");
+    EXPECT_EQ(back.migrations[1].sqlSqlite, "x");
+    EXPECT_THROW(plugins::migrationsFromText("3:erp1:15:"), std::exception) << "truncated";
+    EXPECT_THROW(plugins::migrationsFromText(plugins::migrationsToText(declared) + "x"), std::exception);
+}
+
 // Found in review: migrations ran unchecked, so a plugin could rewrite the host's orders at start.
 TEST(DeclaredMigrationsTest, MigrationsFollowTheStatementRulesOfOrderhostDb) {
     const std::vector<store::PluginMigration> own = {

@@ -172,10 +172,10 @@ TEST(TestKit, RefusesAndCleansAtTheBoundaryLikeTheHost) {
     const std::string invalid = std::to_string(OH_STATUS_INVALID_ARGUMENT);
     const std::string ok = std::to_string(OH_STATUS_OK);
     std::string expected = "[";
-    for (int i = 0; i < 9; ++i) expected += invalid + ",";
+    for (int i = 0; i < 10; ++i) expected += invalid + ",";
     expected += ok + "," + ok + "," + ok + "," + invalid + "]";
     EXPECT_EQ(host.orderJson("/probe/statuses").value_or("missing"), expected)
-        << "get/set/remove/db/emit with {NULL,5}; a NUL and a non-UTF-8 byte in a path; depth 100; "
+        << "get/set/remove/db/emit with {NULL,5}; a NUL and a non-UTF-8 byte in a path; depth 100 and 300,000; "
            "remove /lines/-; four 1 MiB values, the fourth past 4 MiB";
     EXPECT_EQ(host.orderJson("/order_ref").value_or(""), "\"B-1\"") << "the document was not replaced";
     EXPECT_FALSE(host.orderJson("/clobbered"));

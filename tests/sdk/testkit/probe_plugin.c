@@ -115,7 +115,7 @@ static void probe_boundary(const oh_step_call* call) {
     const oh_str nulled = {NULL, 5};
     const oh_str nul_path = {"/a\0b", 4};
     oh_str out = {NULL, 0};
-    oh_status st[13];
+    oh_status st[14];
     size_t i, n = 0;
     const size_t mib = 1024 * 1024;
     char* big = (char*)malloc(mib + 3);
@@ -134,6 +134,14 @@ static void probe_boundary(const oh_step_call* call) {
     st[n++] = svc->set_json(ctx, nul_path, str_of("1"));
     st[n++] = svc->set_json(ctx, str_of("/\xff"), str_of("1"));
     st[n++] = svc->set_json(ctx, str_of("/deep"), str_of(deep));
+    /* 300,000 levels in 600 KB: refused while parsing, before anything recursive could overflow */
+    memset(big, '[', 300000);
+    memset(big + 300000, ']', 300000);
+    big[600000] = '\0';
+    st[n++] = svc->set_json(ctx, str_of("/deeper"), str_of(big));
+    memset(big, 'x', mib + 2);
+    big[0] = big[mib + 1] = '"';
+    big[mib + 2] = '\0';
     st[n++] = svc->remove_value(ctx, str_of("/lines/-"));
     for (i = 0; i < 4; ++i) {
         char path[16];
