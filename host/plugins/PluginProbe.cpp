@@ -43,7 +43,7 @@ void restoreDefaultCrashSignals() {
         try {  // after a line break: the declared migrations, or '!' and why they are unreadable
             if (const auto declared = readDeclaredMigrations(*loaded.info, loaded.manifest.id))
                 message += "\n" + migrationsToText(*declared);
-        } catch (const PluginMigrationError& e) {
+        } catch (const std::exception& e) {  // a PluginMigrationError, or a text no copy can hold
             message += "\n!" + std::string(e.what());
         }
     } catch (const PluginRefused& refused) {
