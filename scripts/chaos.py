@@ -22,6 +22,13 @@ waiting for work_order_progress (some first in progress, every 10th custom order
 failed), repeats some of its signals on purpose, and the checks add the work orders (one per
 custom line, numbered WO-000001... without a gap, none left open on an undone order, each
 work_order.* event once).
+Unless --no-returns, a returns desk (scripts/chaos_returns.py) returns every 6th order once it
+completed, SIGKILLs or not: a refused over-quantity return first on every 5th of those, then half
+its bolts (one damaged on every 4th), the rest in a second partial return on every 2nd; it sends
+the goods when the order waits for them. The checks add: each return ended as planned, one RMA
+per return (gapless numbers), the goods restocked or quarantined once where the order shipped
+from, one credit note per return crediting what came back, refunds equal to those notes, and
+every customer's receivables = invoiced - credited - paid.
 Exit status 0 when every check holds, 1 otherwise (the failed checks are printed).
 """
 import argparse
@@ -42,6 +49,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import chaos_checks  # noqa: E402
 from chaos_factory import Factory  # noqa: E402
+from chaos_orders import MTO_CUSTOMERS, order_body  # noqa: E402
+from chaos_returns import Returner, check_returns  # noqa: E402
 from chaos_simulators import Simulator, SmtpSink  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -133,57 +142,6 @@ def write_chains(chains, simulators, host_port):
         open(path, "w").write(text)
 
 
-MTO_CUSTOMERS = [f"CHAOS-MTO-{i:02d}" for i in range(50)]
-CUSTOM_SPECS = ({"finish": "oiled", "legs": 4}, {"finish": "lacquered", "legs": 3, "width_mm": 1600})
-
-
-def has_custom_line(n, chain):
-    return chain == "place-custom" and n % 4 == 0
-
-
-
-def order_body(n, rng, chain="place-order"):
-    """Order n: 300 customers on the default limit (500.00; unpaid invoices count against it, so
-    some orders wait for credit approval); every 7th card-paid; every 11th the demo's C-200.
-    On place-goods and place-custom with a shipping address and an e-mail address (every step
-    runs). On place-custom every 4th order also has a custom line (TABLE-OAK, 1 or 2, with its
-    specification in attributes.specs as tests/e2e/ComposedChainsE2ETest.cpp sends it; every
-    8th first in the order, else last), every 12th a second one; those orders are of customers
-    with a large limit of their own (write_chains)."""
-    customer = "C-200" if n % 11 == 0 else f"CHAOS-{n % 300:03d}"
-    lines = [{"sku": "BOLT-M8", "quantity": rng.randint(1, 40)}]
-    if n % 3 == 0:
-        lines.append({"sku": "DRILL-18V", "quantity": 1})
-    if n % 5 == 0:
-        lines.append({"sku": "SAW-BLADE", "quantity": rng.randint(1, 3)})
-    body = {"order_ref": f"CHAOS-{n:06d}", "currency": "EUR",
-            "customer": {"id": customer, "name": "Chaos Customer"}, "lines": lines}
-    if n % 7 == 0:
-        body["attributes"] = {"card_token": "tok_visa"}
-    if has_custom_line(n, chain):
-        body["customer"]["id"] = MTO_CUSTOMERS[n % len(MTO_CUSTOMERS)]
-        tables = 2 if n % 12 == 0 else 1
-        for k in range(tables):
-            line = {"sku": "TABLE-OAK", "quantity": rng.randint(1, 2), "unit_price": 89000, "kind": "custom",
-                    "description": "Oak table"}
-            if n % 8 == 0 and k == 0:
-                lines.insert(0, line)
-            else:
-                lines.append(line)
-        specs, k = {}, 0
-        for i, line in enumerate(lines):
-            if line.get("kind") == "custom":
-                specs[str(i)] = CUSTOM_SPECS[k % len(CUSTOM_SPECS)]
-                k += 1
-        body.setdefault("attributes", {})["specs"] = specs
-    if chain != "place-order":
-        body["chain"] = chain
-        body["customer"]["email"] = f"chaos-{n % 300:03d}@example.com"
-        body["shipping_address"] = {"name": "Chaos Customer", "line1": "Chaosweg 1", "city": "Berlin",
-                                    "postal_code": "10115", "country": "DE"}
-    return body
-
-
 class Answers:
     """What the clients got, by status ('down' = no answer), and during an outage separately."""
 
@@ -270,7 +228,7 @@ def run_clients(host, args, rng, posted, cancels, stop_time, answers):
     return threads
 
 
-def settle(host, db, timeout_s, carrier=None, factory=None):
+def settle(host, db, timeout_s, carrier=None, returner=None):
     """Waits until no order is mid-chain (the host recovers and finishes them) and, with a
     carrier, until its schedule has advanced every shipment (picked up and delivered every one
     not cancelled) and no order waits for a tracking callback any more. Callbacks still being
@@ -280,7 +238,8 @@ def settle(host, db, timeout_s, carrier=None, factory=None):
     while time.time() < deadline:
         rows = db.query("SELECT count(*) FROM orders WHERE state IN ('received','in_progress','compensating','retry_wait')"
                         " OR (state = 'on_hold' AND awaiting_signal = 'shipment_tracking')")
-        if int(rows[0][0]) == 0 and (carrier is None or carrier.get("/v1/queue")["scheduled_advances"] == 0):
+        if int(rows[0][0]) == 0 and (carrier is None or carrier.get("/v1/queue")["scheduled_advances"] == 0) \
+                and (returner is None or not returner.pending()):
             return True
         time.sleep(0.5)
     return False
@@ -298,6 +257,8 @@ def main():
                         help="place-goods: also the carrier (picking up and delivering by its own schedule) "
                              "and the SMTP listener; place-custom: the same, custom lines on every 4th order "
                              "and a factory thread that reports their work orders")
+    parser.add_argument("--no-returns", dest="returns", action="store_false",
+                        help="no returns desk (scripts/chaos_returns.py)")
     parser.add_argument("--outage-s", type=int, default=0,
                         help="postgres: also stop the database server for this many seconds mid-run")
     args = parser.parse_args()
@@ -328,6 +289,9 @@ def main():
     if args.chain == "place-custom":
         factory = Factory(host, args.seed + 1)
         factory.thread.start()
+    returner = Returner(host, posted) if args.returns else None
+    if returner is not None:
+        returner.thread.start()
     if args.outage_s and args.backend == "postgres":
         outage = threading.Thread(target=run_outage, args=(args, answers, posted))
         outage.start()
@@ -349,15 +313,18 @@ def main():
         host.kill()
         host.start()
         time.sleep(rng.uniform(0.05, 0.3))
-    settled = settle(host, db, 300, simulators.get("carrier"), factory)
+    settled = settle(host, db, 300, simulators.get("carrier"), returner)
     elapsed = time.time() - started
-    if factory is not None:
-        factory.stop.set()
-        factory.thread.join(90)
+    for desk in (factory, returner):
+        if desk is not None:
+            desk.stop.set()
+            desk.thread.join(90)
     failures = chaos_checks.run_all(db, posted, cancels, simulators, args)
+    if returner is not None:
+        failures += check_returns(db, chaos_checks.documents(db), returner)
     if not settled:
-        failures.insert(0, "orders still mid-chain (or waiting for the carrier's tracking, or the factory) 300 s "
-                           "after the last order was posted")
+        failures.insert(0, "orders still mid-chain (or waiting for the carrier's tracking, the factory or the "
+                           "returns desk) 300 s after the last order was posted")
     if factory is not None:
         failures += [f"factory: {e}" for e in factory.errors]
     host.stop()
@@ -368,6 +335,8 @@ def main():
           f"{elapsed:.0f} s; states: " + ", ".join(f"{s} {c}" for s, c in states) + f"; answers: {answers.counts}")
     if factory is not None:
         print(f"factory signals: {dict(sorted(factory.stats.items()))}")
+    if returner is not None:
+        print(f"returns desk: {len(returner.plans)} orders, requests {dict(sorted(returner.stats.items()))}")
     if "carrier" in simulators:  # every callback try, by the host's answer and the carrier's outcome
         with sqlite3.connect(os.path.join(folder, "carrier.db")) as ledger:
             tries = ledger.execute("SELECT http_status, outcome, count(*) FROM deliveries GROUP BY 1, 2").fetchall()

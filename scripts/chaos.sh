@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Chaos run (not part of scripts/test.sh: it takes minutes per backend): orders over HTTP while
 # the host is SIGKILLed again and again, then a reconciliation of orders, numbering,
-# receivables, stock and the simulators' ledgers (scripts/chaos.py, scripts/chaos_checks.py).
+# receivables, stock, returns and the simulators' ledgers (scripts/chaos.py, scripts/chaos_checks.py,
+# scripts/chaos_returns.py).
 # Figures: docs/reliability.md.
 #
 # Usage: scripts/chaos.sh [sqlite|postgres|both] [--orders N] [--kills K] [--clients C] [--seed S]
-#          [--outage-s S] [--chain place-goods|place-custom]
+#          [--outage-s S] [--chain place-goods|place-custom] [--no-returns]
 #   defaults: both backends, 2000 orders, 20 SIGKILLs, 8 clients.
 set -euo pipefail
 cd "$(dirname "$0")/.."

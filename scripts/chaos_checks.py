@@ -82,21 +82,49 @@ def check_orders(db, posted):
 
 
 def check_numbering(db):
-    """Invoice and credit-note numbers: 1..n per series without a gap or a repeat."""
+    """Invoice and credit-note numbers: 1..n per series without a gap or a repeat. Credit notes
+    of undos (billing_credit_notes) and of returns (billing_return_credits) share a series."""
     failures = []
-    for table in ("billing_invoices", "billing_credit_notes"):
-        if not db.has_table(table):
-            continue
-        for series, count, low, high in db.query(f"SELECT series, count(*), min(number), max(number) FROM {table} GROUP BY series"):
-            count, low, high = int(count), int(low), int(high)
-            if low != 1 or high != count:
-                failures.append(f"{table} series {series}: {count} numbers from {low} to {high} (a gap or a repeat)")
+    for tables in (("billing_invoices",), ("billing_credit_notes", "billing_return_credits")):
+        numbers = {}
+        for table in tables:
+            if db.has_table(table):
+                for series, number in db.query(f"SELECT series, number FROM {table}"):
+                    numbers.setdefault(series, []).append(int(number))
+        for series, taken in numbers.items():
+            if sorted(taken) != list(range(1, len(taken) + 1)):
+                failures.append(f"{' + '.join(tables)} series {series}: {len(taken)} numbers from {min(taken)} to "
+                                f"{max(taken)} (a gap or a repeat)")
         if db.has_table("billing_series"):
-            issued = {s: int(h) for s, h in db.query(f"SELECT series, max(number) FROM {table} GROUP BY series")}
             for series, next_number in db.query("SELECT series, next_number FROM billing_series"):
-                if series in issued and int(next_number) != issued[series] + 1:
-                    failures.append(f"billing_series {series}: next_number {next_number} after {issued[series]} issued")
+                if series in numbers and int(next_number) != max(numbers[series]) + 1:
+                    failures.append(f"billing_series {series}: next_number {next_number} after "
+                                    f"{max(numbers[series])} issued")
     return failures
+
+
+def check_receivables(db):
+    """Per customer, as tests/support/OrderToCashBooks checks it: billing_accounts.open_minor =
+    invoiced - credited (credit notes of undos and of returns) - paid by card (captures minus
+    refunds of the customer's invoiced orders, payment_records)."""
+    if not db.has_table("billing_accounts"):
+        return []
+    sums = {}
+
+    def add(sql, sign):
+        for customer, amount in db.query(sql):
+            sums[customer] = sums.get(customer, 0) + sign * int(amount)
+    add("SELECT customer_id, SUM(open_minor) FROM billing_accounts GROUP BY customer_id", -1)
+    add("SELECT customer_id, SUM(total_minor) FROM billing_invoices GROUP BY customer_id", 1)
+    add("SELECT customer_id, SUM(total_minor) FROM billing_credit_notes GROUP BY customer_id", -1)
+    if db.has_table("billing_return_credits"):
+        add("SELECT customer_id, SUM(total_minor) FROM billing_return_credits GROUP BY customer_id", -1)
+    if db.has_table("payment_records"):
+        add("SELECT i.customer_id, SUM(CASE WHEN p.operation = 'capture' THEN p.amount_minor WHEN p.operation = "
+            "'refund' THEN -p.amount_minor ELSE 0 END) FROM payment_records p JOIN (SELECT DISTINCT"
+            " order_id, customer_id FROM billing_invoices) i ON i.order_id = p.order_id GROUP BY i.customer_id", -1)
+    return [f"customer {customer}: receivables differ from invoiced - credited - paid by {off}"
+            for customer, off in sorted(sums.items()) if off]
 
 
 def check_invoices(db, docs):
@@ -330,6 +358,7 @@ def run_all(db, posted, cancels, simulators, args):
     docs = documents(db)
     failures = check_orders(db, posted)
     failures += check_numbering(db)
+    failures += check_receivables(db)
     failures += check_invoices(db, docs)
     failures += check_payments(simulators, docs)
     failures += check_stock(db, docs)

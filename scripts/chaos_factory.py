@@ -1,19 +1,19 @@
 """The ERP's factory for scripts/chaos.py --chain place-custom: a thread that reports the work
 orders of the orders waiting for work_order_progress, as an ERP would (see Factory below)."""
-import http.client
 import json
 import random
-import sys
-import threading
 import time
 import urllib.parse
+
+from chaos_desk import Desk
+
 
 def factory_fails(order_ref):
     """The factory reports the first work order of every 10th custom order failed."""
     return int(order_ref.rsplit("-", 1)[1]) % 40 == 20
 
 
-class Factory:
+class Factory(Desk):
     """The ERP's factory on place-custom, as a thread. Each round it lists the orders on hold on
     place-custom (GET /v1/orders?state=on_hold&chain=place-custom, page by page), reads those it
     has not seen waiting for another signal (GET /v1/orders/{id}), and for each one that waits
@@ -34,38 +34,10 @@ class Factory:
     SIGNAL = "work_order_progress"
 
     def __init__(self, host, seed):
-        self.host = host
+        super().__init__(host, "factory", 0.3)
         self.rng = random.Random(seed)
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
-        self.stats = {}
-        self.errors = []  # what should not happen (a refused signal that was not a repeat, ...)
         self.seen_elsewhere = {}  # order id -> updated_at when it waited for another signal
         self.delay_ms = {}
-        self.thread = threading.Thread(target=self.run, name="factory", daemon=True)
-
-    def count(self, key, n=1):
-        with self.lock:
-            self.stats[key] = self.stats.get(key, 0) + n
-
-    def error(self, text):
-        with self.lock:
-            if len(self.errors) < 50:
-                self.errors.append(text)
-        print(f"factory: {text}", file=sys.stderr, flush=True)
-
-    def run(self):
-        while not self.stop.is_set():
-            try:
-                self.round()
-            except (OSError, http.client.HTTPException):
-                self.count("down")  # killed, or killed while it answered: the next round asks again
-                time.sleep(0.1)
-                continue
-            except Exception as e:  # a bug of this script: say so, and go on
-                self.error(f"{type(e).__name__}: {e}")
-                time.sleep(0.5)
-            self.stop.wait(0.3)
 
     def waiting(self):
         """Summaries of the orders on hold on place-custom (None when the host did not answer)."""

@@ -15,6 +15,10 @@
 #                               FUZZ_TIMEOUT is -timeout in seconds (default 10): libFuzzer times
 #                               an input by the wall clock, so a fuzzer at nice 19 beside tests
 #                               or builds needs more.
+#                               A long run's default ASAN_OPTIONS add quarantine_size_mb=16
+#                               (ASan's default is 256): freed memory is reused sooner, so
+#                               fewer page faults; fuzz_json_edit ran 1.27x faster over its
+#                               corpus. A use after free is still caught within 16 MB of frees.
 # Fork mode because one process slows down as it runs: fuzz_condition fell from 9,200 to
 # ≈ 1,000 executions/s within an hour (most of it ASan's allocator and page faults), while a
 # fresh process on the same corpus ran 5,000/s. Fork mode fuzzes in child processes of at most
@@ -26,6 +30,7 @@ export CCACHE_DIR="${CCACHE_DIR:-$PWD/.ccache}"
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DORDERHOST_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-fuzz -j "$(nproc)"
 
+if [ -n "${ASAN_OPTIONS:-}" ]; then ORDERHOST_FUZZ_ASAN_SET=1; fi
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
@@ -33,6 +38,7 @@ case "${1:-build}" in
 build) echo "fuzz.sh: built build-fuzz/" ;;
 short) ctest --test-dir build-fuzz -L fuzz --output-on-failure -j "$(nproc)" ;;
 long)
+  if [ -z "${ORDERHOST_FUZZ_ASAN_SET:-}" ]; then export ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=16"; fi
   runs=${2:-10000000}
   shift $(( $# >= 2 ? 2 : 1 ))
   targets=("$@")
