@@ -6,7 +6,7 @@
 // plugin hands the host (an invalid UTF-8 message, a NUL) arrives exactly as it would
 // in-process, so the host's own cleaning at the boundary (PluginText) applies unchanged.
 // A plugin's oh_str goes as pluginText(): a string, or kNullTextMarker + u64 length for a NULL
-// pointer with a length, which the host's services refuse (services/AbiText.h) as they would
+// pointer with a length, which the host's services refuse (plugins/AbiText.h) as they would
 // in-process.
 //
 //   FrameWriter w(Op::Run);

@@ -1,15 +1,13 @@
 #include "host/plugins/MigrationDeclarations.h"
 
+#include "host/plugins/AbiText.h"
+
 #include <set>
 
 namespace orderhost::plugins {
 namespace {
 
-std::string copy(oh_str s) { return s.ptr == nullptr ? std::string() : std::string(s.ptr, s.len); }
-
-// plugin_api.h allows a NULL pointer only with length 0; read as "" a NULL datasource would
-// send the plugin's DDL to the host's own database, a NULL sql_sqlite run the generic sql.
-bool readable(oh_str s) { return s.ptr != nullptr || s.len == 0; }
+std::string copy(oh_str s) { return std::string(textOf(s)); }
 
 [[noreturn]] void refuse(const std::string& pluginId, const std::string& why) {
     throw PluginMigrationError("plugin " + pluginId + ": " + OH_EXT_MIGRATIONS + ": " + why);
@@ -24,8 +22,7 @@ DeclaredMigration readOne(const oh_migration* m, const std::string& pluginId, st
     for (const auto& [what, text] :
          {std::pair{"description", m->description}, std::pair{"sql", m->sql}, std::pair{"sql_sqlite", m->sql_sqlite},
           std::pair{"sql_postgresql", m->sql_postgresql}})
-        if (!readable(text))
-            refuse(pluginId, which + "." + what + " has a NULL pointer with length " + std::to_string(text.len));
+        if (!isReadable(text)) refuse(pluginId, unreadableText(which + "." + what, text));
     return DeclaredMigration{static_cast<int>(m->version), copy(m->description), copy(m->sql), copy(m->sql_sqlite),
                              copy(m->sql_postgresql)};
 }
@@ -39,8 +36,8 @@ std::optional<DeclaredMigrations> readDeclaredMigrations(const oh_plugin_info& i
     if (!OH_HAS_FIELD(ext, oh_migrations_ext, migrations))
         refuse(pluginId, "the table is smaller than ABI 1.0's oh_migrations_ext");
     if (ext->migration_count > 0 && ext->migrations == nullptr) refuse(pluginId, "migrations is NULL");
-    if (!readable(ext->datasource))
-        refuse(pluginId, "datasource has a NULL pointer with length " + std::to_string(ext->datasource.len));
+    // Read as "", a NULL datasource would send the plugin's DDL to the host's own database.
+    if (!isReadable(ext->datasource)) refuse(pluginId, unreadableText("datasource", ext->datasource));
     DeclaredMigrations declared{copy(ext->datasource), {}};
     std::set<int> versions;
     for (std::uint32_t i = 0; i < ext->migration_count; ++i) {

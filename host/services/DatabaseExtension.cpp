@@ -1,6 +1,6 @@
 #include "host/services/DatabaseExtension.h"
 
-#include "host/services/AbiText.h"
+#include "host/plugins/AbiText.h"
 #include "host/services/CallContext.h"
 #include "host/services/PluginStatement.h"
 #include "host/services/SqlText.h"
@@ -124,15 +124,16 @@ oh_status dbExecute(oh_context* ctx, oh_str datasource, oh_str sql, oh_str param
                     std::int64_t* outChanged, oh_str* outError) {
     if (ctx == nullptr) return OH_STATUS_INVALID_ARGUMENT;
     if (ctx->isAbandoned()) return OH_STATUS_ABANDONED;  // the runner rolls back its transaction
-    const std::string_view name = textOf(datasource);
+    const std::string_view name = plugins::textOf(datasource);
     try {
         if (outRows == nullptr) throw Refusal{OH_STATUS_INVALID_ARGUMENT, "out_rows_json is NULL"};
         for (const auto& [what, text] : {std::pair{"the datasource name", datasource}, std::pair{"sql", sql},
                                          std::pair{"params_json", paramsJson}})
-            if (!isReadable(text)) throw Refusal{OH_STATUS_INVALID_ARGUMENT, unreadableText(what, text)};
+            if (!plugins::isReadable(text))
+                throw Refusal{OH_STATUS_INVALID_ARGUMENT, plugins::unreadableText(what, text)};
         if (ctx->order == nullptr)
             throw Refusal{OH_STATUS_UNAVAILABLE, "the database is available only in run() and compensate()"};
-        StatementResult result = execute(*ctx, name, textOf(sql), textOf(paramsJson));
+        StatementResult result = execute(*ctx, name, plugins::textOf(sql), plugins::textOf(paramsJson));
         handOutText(ctx, std::move(result.rowsJson), outRows);
         if (outChanged != nullptr) *outChanged = result.changed;
         handOutText(ctx, std::string(), outError);

@@ -35,13 +35,13 @@ const JsonDocument* documentFor(oh_context* ctx, oh_document doc, oh_status& sta
 // The readers share their shape: find the document, read, hand out the result.
 template <typename Read>
 oh_status readValue(oh_context* ctx, oh_document doc, oh_str path, const void* out, Read read) {
-    if (ctx == nullptr || out == nullptr || !isReadable(path)) return OH_STATUS_INVALID_ARGUMENT;
+    if (ctx == nullptr || out == nullptr || !plugins::isReadable(path)) return OH_STATUS_INVALID_ARGUMENT;
     if (ctx->isAbandoned()) return OH_STATUS_ABANDONED;
     oh_status status;
     const JsonDocument* document = documentFor(ctx, doc, status);
     if (document == nullptr) return status == OH_STATUS_OK ? OH_STATUS_UNAVAILABLE : status;
     try {
-        return toStatus(read(*document, std::string(textOf(path))));
+        return toStatus(read(*document, std::string(plugins::textOf(path))));
     } catch (...) {
         return OH_STATUS_INTERNAL_ERROR;
     }
@@ -114,14 +114,15 @@ oh_status getKey(oh_context* ctx, oh_document doc, oh_str path, std::size_t inde
 }
 
 oh_status setJson(oh_context* ctx, oh_str path, oh_str json) {
-    if (!isReadable(path) || !isReadable(json)) return OH_STATUS_INVALID_ARGUMENT;
-    return writeValue(
-        ctx, [&](JsonDocument& order) { return order.set(std::string(textOf(path)), std::string(textOf(json))); });
+    if (!plugins::isReadable(path) || !plugins::isReadable(json)) return OH_STATUS_INVALID_ARGUMENT;
+    return writeValue(ctx, [&](JsonDocument& order) {
+        return order.set(std::string(plugins::textOf(path)), std::string(plugins::textOf(json)));
+    });
 }
 
 oh_status removeValue(oh_context* ctx, oh_str path) {
-    if (!isReadable(path)) return OH_STATUS_INVALID_ARGUMENT;
-    return writeValue(ctx, [&](JsonDocument& order) { return order.remove(std::string(textOf(path))); });
+    if (!plugins::isReadable(path)) return OH_STATUS_INVALID_ARGUMENT;
+    return writeValue(ctx, [&](JsonDocument& order) { return order.remove(std::string(plugins::textOf(path))); });
 }
 
 }  // namespace orderhost::services

@@ -6,7 +6,7 @@
 // runner stopped waiting for that call, and never lets a C++ exception cross the boundary.
 #pragma once
 
-#include "host/services/AbiText.h"
+#include "host/plugins/AbiText.h"
 #include "host/services/CallContext.h"
 
 #include <orderhost/plugin_api.h>

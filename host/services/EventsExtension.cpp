@@ -1,8 +1,8 @@
 #include "host/services/EventsExtension.h"
 
 #include "host/document/JsonCodec.h"
+#include "host/plugins/AbiText.h"
 #include "host/plugins/PluginText.h"
-#include "host/services/AbiText.h"
 #include "host/services/CallContext.h"
 #include "host/services/DocumentServices.h"
 
@@ -61,15 +61,17 @@ oh_status emit(oh_context* ctx, oh_str typeText, oh_str payloadText) {
     if (ctx == nullptr) return OH_STATUS_INVALID_ARGUMENT;
     if (ctx->isAbandoned()) return OH_STATUS_ABANDONED;
     if (ctx->order == nullptr) return OH_STATUS_UNAVAILABLE;  // create() has no order, no outbox
-    const std::string_view type = textOf(typeText);
+    const std::string_view type = plugins::textOf(typeText);
     try {
-        if (!isReadable(typeText)) return refuse(ctx, type, unreadableText("the event type", typeText));
-        if (!isReadable(payloadText)) return refuse(ctx, type, unreadableText("the payload", payloadText));
+        if (!plugins::isReadable(typeText))
+            return refuse(ctx, type, plugins::unreadableText("the event type", typeText));
+        if (!plugins::isReadable(payloadText))
+            return refuse(ctx, type, plugins::unreadableText("the payload", payloadText));
         if (auto problem = typeProblem(type); !problem.empty()) return refuse(ctx, type, problem);
         if (ctx->events.size() >= OH_EVENTS_MAX_PER_CALL)
             return refuse(ctx, type, "a call may emit at most " + std::to_string(OH_EVENTS_MAX_PER_CALL) + " events");
         std::string problem;
-        std::string payload = normalisedPayload(textOf(payloadText), problem);
+        std::string payload = normalisedPayload(plugins::textOf(payloadText), problem);
         if (!problem.empty()) return refuse(ctx, type, problem);
         ctx->events.push_back(EmittedEvent{std::string(type), std::move(payload)});
         return OH_STATUS_OK;

@@ -2,9 +2,9 @@
 
 #include "host/logging/LogContext.h"
 #include "host/logging/LogSetup.h"
+#include "host/plugins/AbiText.h"
 #include "host/plugins/PluginIdentities.h"
 #include "host/plugins/PluginText.h"
-#include "host/services/AbiText.h"
 #include "host/services/CallContext.h"
 #include "host/services/DatabaseExtension.h"
 #include "host/services/DocumentServices.h"
@@ -45,7 +45,7 @@ void logMessage(oh_context* ctx, oh_log_level level, oh_str message) {
     const logging::LogScope fields({"", who.orderId, who.chain, who.step, who.pluginId, ""});
     // Escaped: a "\n" or an ANSI sequence from a plugin must not forge host log lines.
     logger->log(spdLevel, "[{}] chain={} step={} order={}: {}", who.pluginId, who.chain, who.step,
-                who.orderId.empty() ? "-" : who.orderId, plugins::escapeForLog(textOf(message)));
+                who.orderId.empty() ? "-" : who.orderId, plugins::escapeForLog(plugins::textOf(message)));
 }
 
 void logPlugin(const oh_plugin_info* plugin, oh_log_level level, oh_str message) {
@@ -53,7 +53,7 @@ void logPlugin(const oh_plugin_info* plugin, oh_log_level level, oh_str message)
     const std::string pluginId = plugins::pluginIdOf(plugin);
     const auto logger = logging::pluginLogger(pluginId);
     if (!logger->should_log(spdLevel)) return;
-    logger->log(spdLevel, "[{}]: {}", pluginId, plugins::escapeForLog(textOf(message)));
+    logger->log(spdLevel, "[{}]: {}", pluginId, plugins::escapeForLog(plugins::textOf(message)));
 }
 
 std::int64_t nowMs(oh_context* ctx) { return ctx && ctx->clock ? ctx->clock() : systemClockMs(); }
@@ -68,10 +68,10 @@ ReportedOutcome cleanedOutcome(const oh_context& ctx, const oh_outcome& outcome)
     copy.kind = outcome.kind;
     bool codeChanged = false;
     bool signalChanged = false;
-    copy.code = plugins::cleanCode(textOf(outcome.code), codeChanged);
-    copy.message = plugins::cleanMessage(textOf(outcome.message));
+    copy.code = plugins::cleanCode(plugins::textOf(outcome.code), codeChanged);
+    copy.message = plugins::cleanMessage(plugins::textOf(outcome.message));
     copy.retryAfterMs = outcome.retry_after_ms;
-    copy.signal = plugins::cleanCode(textOf(outcome.signal), signalChanged);
+    copy.signal = plugins::cleanCode(plugins::textOf(outcome.signal), signalChanged);
     copy.timeoutMs = outcome.timeout_ms;
     if (codeChanged || signalChanged) {
         spdlog::warn(
@@ -99,9 +99,9 @@ void reportOutcome(oh_context* ctx, const oh_outcome* outcome) {
     // after timeout_ms is read here.
     for (const auto& [what, text] : {std::pair{"code", outcome->code}, std::pair{"message", outcome->message},
                                      std::pair{"signal", outcome->signal}}) {
-        if (isReadable(text)) continue;
+        if (plugins::isReadable(text)) continue;
         ctx->outcome.reset();
-        ctx->unreadableOutcome = "report_outcome(): the oh_outcome's " + unreadableText(what, text);
+        ctx->unreadableOutcome = "report_outcome(): the oh_outcome's " + plugins::unreadableText(what, text);
         return;
     }
     ctx->unreadableOutcome.clear();
@@ -110,8 +110,8 @@ void reportOutcome(oh_context* ctx, const oh_outcome* outcome) {
 
 void reportError(oh_context* ctx, oh_str message) {
     if (ctx == nullptr || ctx->isAbandoned()) return;
-    ctx->error = isReadable(message) ? plugins::cleanMessage(textOf(message))
-                                     : "report_error(): " + unreadableText("the message", message);
+    ctx->error = plugins::isReadable(message) ? plugins::cleanMessage(plugins::textOf(message))
+                                              : "report_error(): " + plugins::unreadableText("the message", message);
 }
 
 const void* getExtension(const char* id) {

@@ -1,6 +1,6 @@
 // KitText.hpp — text a plugin hands the test kit, treated as the host treats it, so that a
 // result in a kit test is the result the host would record:
-//   - {NULL, len > 0} is refused by every service (host/services/AbiText.h);
+//   - {NULL, len > 0} is refused by every service (host/plugins/AbiText.h);
 //   - an outcome's code and signal are kept as printable ASCII (other bytes become '_'), at
 //     most 128 bytes; its message as valid UTF-8 without control characters (each invalid
 //     byte or control becomes U+FFFD), at most 4096 bytes cut on a character boundary

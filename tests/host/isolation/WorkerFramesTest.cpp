@@ -60,7 +60,7 @@ TEST(WorkerFramesTest, EveryFieldTypeRoundTripsByteForByte) {
 }
 
 // A plugin's {NULL, 5} must reach the host's services as a NULL pointer with its length, which
-// they refuse as in-process (services/AbiText.h); sent as "" it was the whole document's path.
+// they refuse as in-process (plugins/AbiText.h); sent as "" it was the whole document's path.
 TEST(WorkerFramesTest, APluginsNullPointerWithALengthCrossesAsSuchAndOtherTextAsItsBytes) {
     const oh_str nulled{nullptr, 5};
     const oh_str empty{nullptr, 0};
