@@ -239,7 +239,7 @@ def settle(host, db, timeout_s, carrier=None, returner=None):
         rows = db.query("SELECT count(*) FROM orders WHERE state IN ('received','in_progress','compensating','retry_wait')"
                         " OR (state = 'on_hold' AND awaiting_signal = 'shipment_tracking')")
         if int(rows[0][0]) == 0 and (carrier is None or carrier.get("/v1/queue")["scheduled_advances"] == 0) \
-                and (returner is None or not returner.pending()):
+                and (returner is None or not returner.busy()):
             return True
         time.sleep(0.5)
     return False

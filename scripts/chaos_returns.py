@@ -62,37 +62,50 @@ class Returner(Desk):
         super().__init__(host, "returner", 0.2)
         self.posted = posted
         self.plans = {}  # order id -> plan()
-        self.acknowledged = {}  # order id -> {return_ref answered 200}
         self.finished = set()  # order ids with every planned return ended, or undone
+        self.held = set()  # order ids on hold for another signal (credit approval): read every 20th round
+        self.rounds = 0
+        self.quiet_rounds = 0  # whole rounds in a row that sent nothing
 
-    def pending(self):
-        """Orders that still have a return to make or to finish (held ones not counted)."""
+    def busy(self):
+        """True while an order still has a return to make or to finish, or the last two whole
+        rounds were not both quiet (an order that just completed is not planned before the
+        desk reads it). Orders held for something else do not count."""
         with self.lock:
-            return [order_id for order_id in self.plans if order_id not in self.finished]
+            return self.quiet_rounds < 2 or any(order_id not in self.finished for order_id in self.plans)
 
     def round(self):
-        with self.lock:
-            wanted = [(ref, order_id) for ref, order_id in self.posted.items() if returns_wanted(ref)]
-        for ref, order_id in wanted:
+        self.rounds += 1
+        posted = list(self.posted.items())  # one C-level copy: the clients add to it meanwhile
+        sent = False
+        for ref, order_id in posted:
             if self.stop.is_set():
                 return
-            if order_id in self.finished:
+            if not returns_wanted(ref) or order_id in self.finished or (order_id in self.held and self.rounds % 20):
                 continue
             status, reply = self.host.request("GET", f"/v1/orders/{order_id}", timeout=30)
             if status != 200:
                 self.count(f"read {status}")
+                sent = True  # not quiet: the host may be down
                 continue
-            self.step(order_id, json.loads(reply))
+            sent = self.step(order_id, json.loads(reply)) or sent
+        with self.lock:
+            self.quiet_rounds = 0 if sent else self.quiet_rounds + 1
 
     def step(self, order_id, view):
+        """Moves one order on by at most one request; True when it sent one."""
         state, document = view.get("state"), view.get("document") or {}
         if state in ("rejected", "cancelled", "failed"):
             with self.lock:
                 self.finished.add(order_id)
-            return
+            return False
+        if state == "on_hold" and view.get("awaiting_signal") != SIGNAL:
+            self.held.add(order_id)
+            return False
+        self.held.discard(order_id)
         if order_id not in self.plans:
             if state != "completed":
-                return  # not there yet
+                return False  # not there yet
             quantity = next((int(line["quantity"]) for line in document.get("lines", []) if line.get("sku") == SKU), 0)
             with self.lock:
                 self.plans[order_id] = plan(document["order_ref"], quantity)
@@ -103,19 +116,19 @@ class Returner(Desk):
             lines = next((lines for ref, lines, _ in returns if ref == current), None)
             if lines is None:
                 self.error(f"order {order_id} waits for {SIGNAL} for return {current!r}, which was not asked for")
-                return
+                return False
             key = f"chaos-returns/{order_id}/{current}/life-{self.host.kills}"
             status, reply = self.host.request("POST", f"/v1/orders/{order_id}/signals/{SIGNAL}", {"lines": lines},
                                               headers={"Idempotency-Key": key}, timeout=30)
             self.count(f"goods {status}")
-            return
+            return True
         if state not in ("completed", "returned"):
-            return  # running, or held for something else: a later round
+            return False  # running: a later round
         following = next(((ref, lines) for ref, lines, _ in returns if ref not in ended), None)
         if following is None:
             with self.lock:
                 self.finished.add(order_id)
-            return
+            return False
         ref, lines = following
         requested = {}
         for line in lines:
@@ -124,11 +137,9 @@ class Returner(Desk):
                 "lines": [{"sku": sku, "quantity": quantity} for sku, quantity in requested.items()]}
         status, reply = self.host.request("POST", f"/v1/orders/{order_id}/return", body, timeout=30)
         self.count(f"return {status}")
-        if status == 200:
-            with self.lock:
-                self.acknowledged.setdefault(order_id, set()).add(ref)
-        elif status not in (409, 429, 500, 503):
+        if status not in (200, 409, 429, 500, 503):
             self.error(f"order {order_id}: return {ref} answered {status}: {reply[:200]!r}")
+        return True
 
 
 def check_returns(db, docs, returner):
