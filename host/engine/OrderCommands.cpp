@@ -52,6 +52,19 @@ bool runsChainOfTrigger(const store::OrderRecord& order, const ChainSet& chains,
     return chain != nullptr && chain->definition.trigger == trigger;
 }
 
+// Whether /returns (the order's ended returns before the current one) holds one with `ref`.
+bool earlierReturnNamed(const document::JsonDocument& doc, const std::string& ref) {
+    std::size_t count = 0;
+    if (doc.getSize("/returns", count) != document::Status::Ok) return false;
+    for (std::size_t i = 0; i < count; ++i) {
+        std::string earlier;
+        if (doc.getString("/returns/" + std::to_string(i) + "/return_ref", earlier) == document::Status::Ok &&
+            earlier == ref)
+            return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 std::string OrderCommands::passedPointOfNoReturn(const store::OrderRecord& order, const ReadyChain& chain) {
@@ -170,6 +183,10 @@ CommandResult OrderCommands::requestReturn(const std::string& orderId, const std
         (order->state != states::kCompleted || runsChainOfTrigger(*order, *engine_.chains(), "return_order") ||
          doc.document->getString("/return/status", lastReturn) == document::Status::Ok))
         return asItIs(std::move(*order));
+    // An earlier return's return_ref is that return asked again (an ERP retrying a reply it
+    // lost after a later return began), never a new one: it made a second RMA, credit note and
+    // refund for the same goods (found by a black-box probe).
+    if (!returnRef.empty() && earlierReturnNamed(*doc.document, returnRef)) return asItIs(std::move(*order));
     if (const std::string bad = clientTextProblem("return_ref", returnRef, kMaxReturnRefBytes); !bad.empty())
         return refused(CommandResult::Kind::InvalidPayload, bad);
     if (order->state != states::kCompleted) {

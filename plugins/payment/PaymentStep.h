@@ -8,6 +8,7 @@
 #include "HttpGateway.h"
 #include "PaymentRecords.h"
 #include "PaymentSettings.h"
+#include "RefundKeys.h"
 
 #include <orderhost/sdk.hpp>
 
@@ -51,10 +52,20 @@ public:
             const std::int64_t before = order.optionalInteger("/payment/refunded_minor").value_or(0);
             const std::int64_t left = captured - before - acknowledgedMinor(order);
             if (left > 0) {
-                const GatewayReply refunded = gateway.refund(*id, left, keyOf(call, "refund"));
+                // Under the refund's keys (RefundKeys.h): the same key was refused forever once the
+                // issuer had refused it, so a held undo could never be paid by a retry (found by a
+                // black-box probe); the next key is asked only while the gateway's refunds match.
+                const RefundWalk walk = refundUnderKeys(
+                    [&] { return forCall(gateway_, timeoutMs_, call); }, *id, left, keyOf(call, "refund"),
+                    before + acknowledgedMinor(order),
+                    {"the undo's refund of authorization " + *id,
+                     "look at the gateway: if the customer was refunded by hand, skip this undo (manual_action skip)",
+                     "refund it by hand at the gateway, then skip this undo (manual_action skip)"});
+                if (walk.stop) return *walk.stop;
+                const GatewayReply& refunded = walk.reply;
                 if (refunded.kind == Kind::unavailable) return retryLater(refunded, "refund");
                 if (refunded.kind == Kind::refused) return refusedByGateway(refunded, "refund");
-                savePaymentRecord(call, {"refund", keyOf(call, "refund"), left, currency, *id, "refunded", ""});
+                savePaymentRecord(call, {"refund", walk.used, left, currency, *id, "refunded", ""});
                 moveReceivable(call, left);  // paid back: the credit note settles it
             }
             writeStatus(order, "refunded");

@@ -53,6 +53,7 @@
 #include "HandRefundParts.h"
 #include "PaymentRecords.h"
 #include "PaymentSettings.h"
+#include "RefundKeys.h"
 
 #include <orderhost/sdk.hpp>
 
@@ -74,9 +75,6 @@ constexpr char kRefundReturnSchema[] = R"({
 })";
 
 class RefundReturnStep : public sdk::Step {
-    // How many keys one refund may use (<key>, then <key>:again-1 ... kRefundKeyAgain).
-    static constexpr int kMaxKeyGenerations = 16;
-
 public:
     explicit RefundReturnStep(sdk::CreateContext& ctx)
         : gateway_(gatewayFrom(ctx.config())),
@@ -238,24 +236,15 @@ private:
         if (std::optional<sdk::Outcome> stop =
                 reconcileBeforeAsking(forCall(gateway_, timeoutMs_, call), call, id, rma))
             return stop;
-        GatewayReply refunded;
-        std::string used = key;
-        int sentUpTo = 0;  // generations asked before (refused, or refunded with the answer lost)
-        for (int generation = 0;; ++generation) {
-            used = keyAt(key, generation);
-            if (generation > sentUpTo)
-                if (std::optional<sdk::Outcome> stop =
-                        mayAskNewKey(call, id, rma, key, generation, accounted, sentUpTo))
-                    return stop;
-            refunded = forCall(gateway_, timeoutMs_, call).refund(id, amount, used);
-            if (refunded.kind != GatewayReply::Kind::refused || !refunded.replayed) break;
-            if (generation + 1 == kMaxKeyGenerations)
-                return sdk::Outcome::fail("gateway_refused_refund",
-                                          "the gateway refused the refund of RMA " + rma + " " +
-                                              std::to_string(kMaxKeyGenerations) +
-                                              " times; refund it by hand at the gateway and tell the step so "
-                                              "(manual_action data refunded_by_hand)");
-        }
+        const RefundWalk walk = refundUnderKeys(
+            [&] { return forCall(gateway_, timeoutMs_, call); }, id, amount, key, accounted,
+            {"the refund of RMA " + rma,
+             "if it is this return's, name it (manual_action retry with data refunded_by_hand: rma_number, "
+             "refund_id; refund_id a list for one return paid in parts)",
+             "refund it by hand at the gateway and tell the step so (manual_action data refunded_by_hand)"});
+        if (walk.stop) return walk.stop;
+        const GatewayReply& refunded = walk.reply;
+        const std::string& used = walk.used;
         if (refunded.kind == GatewayReply::Kind::unavailable) return retryLater(refunded, "refund");
         if (refunded.kind != GatewayReply::Kind::done) return refusedByGateway(refunded, "refund");
         recordRefund(call, {"refund", used, amount, currency, id, "refunded", ""}, rma, refunded.id, false);
@@ -276,46 +265,6 @@ private:
         entry.add("rma_number", rma).add("amount_minor", record.amountMinor).add("refund_id", refundId);
         if (byHand) entry.add("by_hand", true);
         order.setJson("/payment/refunds/-", entry.str());
-    }
-
-    static std::string keyAt(const std::string& key, int generation) {
-        return generation == 0 ? key : key + kRefundKeyAgain + std::to_string(generation);
-    }
-
-    // Generation `generation` (> 0) of `key` may be new to the gateway, and a new key refunds:
-    // asked only while the gateway has refunded exactly what the order accounts for
-    // (`recorded`: refunded for returns and acknowledged). The first key is asked after
-    // reconcileBeforeAsking (HandRefund.h). Money the order does not account for is either this walk's
-    // (a later key refunded, its answer lost: every key before it was refused, so the walk
-    // replays up to it — `sentUpTo`) or someone else's (a refund by hand): then FAIL for a
-    // person, never a second refund.
-    std::optional<sdk::Outcome> mayAskNewKey(const sdk::StepCall& call, const std::string& id, const std::string& rma,
-                                             const std::string& key, int generation, std::int64_t recorded,
-                                             int& sentUpTo) const {
-        const HttpGateway gateway = forCall(gateway_, timeoutMs_, call);
-        const GatewayReply now = gateway.lookup(id);
-        if (now.kind == GatewayReply::Kind::unavailable) return retryLater(now, "lookup");
-        if (now.kind != GatewayReply::Kind::done) return refusedByGateway(now, "lookup");
-        if (now.refundedMinor == recorded) return std::nullopt;
-        const RefundList made = gateway.refunds(id);
-        if (std::optional<sdk::Outcome> stop = refundListFailure(made)) return stop;
-        for (int later = kMaxKeyGenerations - 1; later >= generation; --later) {
-            const std::string asked = keyAt(key, later);
-            if (std::none_of(made.refunds.begin(), made.refunds.end(), [&](const GatewayRefund& refund) {
-                    return refund.idempotencyKey == asked && refundStands(refund);
-                }))
-                continue;
-            sentUpTo = later;
-            return std::nullopt;
-        }
-        return sdk::Outcome::fail(
-            "refund_unreconciled",
-            "the gateway refused the refund of RMA " + rma + " before, and has refunded " +
-                std::to_string(now.refundedMinor) + " minor units of authorization " + id +
-                " where the order records " + std::to_string(recorded) +
-                ", none of the difference under this refund's keys (a refund made by hand?): asking could refund "
-                "twice; if it is this return's, name it (manual_action retry with data refunded_by_hand: "
-                "rma_number, refund_id; refund_id a list for one return paid in parts)");
     }
 
     // Whether the refund under `key`, one of its later generations or by hand is in payment_records.

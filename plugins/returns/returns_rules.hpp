@@ -163,6 +163,8 @@ inline std::optional<Refusal> readReceived(const sdk::OrderDocument& order, cons
             return Refusal{"goods_received_invalid", "received line " + std::to_string(i) + ": " + e.what()};
         }
         const std::string named = "received line " + std::to_string(i) + " (SKU " + line.sku + ")";
+        if (line.sku.empty())
+            return Refusal{"goods_received_invalid", "received line " + std::to_string(i) + ": \"sku\" is missing"};
         if (!authorized.count(line.sku)) return Refusal{"goods_received_invalid", named + ": not on this RMA"};
         if (line.quantity < 0) return Refusal{"goods_received_invalid", named + ": quantity must be an integer >= 0"};
         if (line.condition != "resellable" && line.condition != "damaged")
@@ -179,6 +181,12 @@ inline std::optional<Refusal> readReceived(const sdk::OrderDocument& order, cons
         total[line.sku] = before + line.quantity;
         if (line.quantity > 0) out.push_back(std::move(line));
     }
+    // Nothing received is no receipt: accepted, it ended the return "returned" with nothing
+    // restocked, credited or refunded, and told the customer it was refunded (found by a
+    // black-box probe). The order waits on; goods that never come end it by the signal timeout.
+    if (out.empty())
+        return Refusal{"goods_received_invalid",
+                       lines + " names no unit received (no line, or every quantity 0): send the goods that arrived"};
     return std::nullopt;
 }
 

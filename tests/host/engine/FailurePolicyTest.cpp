@@ -95,16 +95,21 @@ TEST_P(FailurePolicyTest, HoldPolicyWaitsForAManualActionThatCanSkipTheStep) {
     ASSERT_EQ(held.state, states::kOnHold);
     EXPECT_EQ(held.awaitingSignal, "manual_action");
     EXPECT_EQ(manualAction(held.id, "dance").kind, SignalResult::Kind::InvalidPayload);
-    // Members of the wrong type, or a note the rule for client text refuses (a NUL cut it short,
-    // {"action": 5} was a retry; found by a black-box probe), change nothing.
+    // Members of the wrong type, a note the rule for client text refuses (a NUL cut it short,
+    // {"action": 5} was a retry; found by a black-box probe), or a member no manual action has
+    // ({"acton": "fail"} was a retry that paid a held refund), change nothing.
     OrderSignals signals(*engine_);
     for (const std::string& wrong : {std::string(R"({"action":5})"), std::string(R"({"action":"retry","note":7})"),
                                      std::string(R"({"action":"retry","note":"a\u0000b"})"),
                                      std::string(R"({"action":"retry","note":"a\u0085b"})"),
-                                     std::string(R"({"action":"retry","note":")") + std::string(1001, 'n') + "\"}"}) {
+                                     std::string(R"({"action":"retry","note":")") + std::string(1001, 'n') + "\"}",
+                                     std::string(R"({"acton":"fail","note":"a typo was a retry"})"),
+                                     std::string(R"({"action":"skip","Note":"x"})")}) {
         const SignalResult refused = signals.deliver(held.id, "manual_action", wrong);
         EXPECT_EQ(refused.kind, SignalResult::Kind::InvalidPayload) << wrong.substr(0, 60) << ": " << refused.message;
     }
+    EXPECT_EQ(signals.deliver(held.id, "manual_action", R"({"acton":"fail"})").message,
+              R"(unknown member "acton": a manual action takes "action", "note" and "data")");
     EXPECT_EQ(store_->findById(held.id)->awaitingSignal, "manual_action") << "still held, nothing claimed";
     const SignalResult retried = manualAction(held.id, "retry");  // fails again: held again
     ASSERT_EQ(retried.kind, SignalResult::Kind::Resumed) << retried.message;

@@ -147,6 +147,16 @@ TEST_P(OrderCommandsTest, ANewReturnRefStartsAFurtherReturnAfterAReturnedOrARefu
     EXPECT_EQ(json, R"("R3")");
     EXPECT_EQ(commands.requestReturn(done.id, R"({"return_ref":7})").kind, CommandResult::Kind::InvalidPayload);
     EXPECT_EQ(trace(done.id), R"(["reserve#1","gate#1","gate#1","gate#1","gate#1","gate#1"])");
+
+    // An earlier return's return_ref is that return asked again, not a new one (it made a second
+    // RMA, note and refund for the same goods; found by a black-box probe), also once later ones ended.
+    EXPECT_EQ(returnWith("R2").kind, CommandResult::Kind::AlreadyDone) << "R3 is running; R2 ended before it";
+    EXPECT_EQ(signals.deliver(done.id, "scripted_signal", R"({"go":true})").order.state, states::kReturned);
+    for (const char* earlier : {"R1", "R2"}) EXPECT_EQ(returnWith(earlier).kind, CommandResult::Kind::AlreadyDone);
+    std::size_t archived = 0;
+    document::JsonDocument::parse(store_->findById(done.id)->document).document->getSize("/returns", archived);
+    EXPECT_EQ(archived, 2u) << "no return began";
+    EXPECT_EQ(trace(done.id), R"(["reserve#1","gate#1","gate#1","gate#1","gate#1","gate#1","gate#1"])");
 }
 
 // A return whose later step fails (issue 11): the return's completed steps are undone, and the

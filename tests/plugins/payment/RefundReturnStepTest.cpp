@@ -140,6 +140,30 @@ TEST_P(RefundReturnStepTest, ARefusedRefundIsAskedAgainUnderANewKeyButNeverTwice
     EXPECT_EQ(simulator_.uses(second), 1);
 }
 
+// The undo of a captured payment (a cancel) walks the same keys: the issuer refused its refund
+// once, the host held the order, and an administrator's retry is asked under the next key and
+// refunds, once (found by a black-box probe: the undo asked the refused key forever, so the
+// customer could only be left unrefunded with manual_action skip).
+TEST_P(RefundReturnStepTest, TheUndoOfAPaymentWhoseRefundWasRefusedOnceIsPaidUnderTheNextKey) {
+    auto doc = parse(kOrder);
+    ASSERT_EQ(call(*pay_, doc, orderId(21)).kind, OH_OUTCOME_CONTINUE);
+    simulator_.setFaults(R"({"refuse_refund_count": 1})");
+    const auto refused = call(*pay_, doc, orderId(21), /*compensating=*/true);
+    ASSERT_EQ(refused.kind, OH_OUTCOME_FAIL);
+    EXPECT_EQ(refused.code, "gateway_refused_refund");
+    EXPECT_EQ(simulator_.netCaptured(), 11301);
+    const auto paid = call(*pay_, doc, orderId(21), /*compensating=*/true);
+    ASSERT_EQ(paid.kind, OH_OUTCOME_CONTINUE) << paid.code << ": " << paid.message;
+    EXPECT_EQ(simulator_.netCaptured(), 0);
+    EXPECT_EQ(at(doc, "/payment/status"), R"("refunded")");
+    EXPECT_EQ(at(doc, "/payment/refunded_minor"), "11301");
+    const std::string second = simulator_.keyOf("refund");
+    EXPECT_EQ(second.substr(second.size() - 8), ":again-1") << second;
+    EXPECT_EQ(text("SELECT idempotency_key FROM payment_records WHERE operation = 'refund'"), second);
+    ASSERT_EQ(call(*pay_, doc, orderId(21), /*compensating=*/true).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(simulator_.count("refund"), 1) << "undone again: nothing refunded twice";
+}
+
 // After a refusal, money the order does not record at the gateway stops the walk when none of
 // it was refunded under the refund's keys (by hand): no new key, no second refund. Refunded
 // under a later key whose answer was lost, the walk replays up to that key: refunded once.

@@ -165,6 +165,17 @@ TEST_P(ReturnsStepTest, AWrongGoodsSignalKeepsWaitingAndATimeoutCancelsTheRma) {
     EXPECT_EQ(number("SELECT received_quantity FROM returns_rma_lines"), 0);
     const auto badCondition = receive(doc, 4, R"({"lines": [{"sku": "DRILL", "quantity": 1, "condition": "wet"}]})");
     EXPECT_EQ(badCondition.code, "goods_received_invalid");
+    // Nothing received is no receipt (it ended the return "returned" with nothing restocked,
+    // credited or refunded; found by a black-box probe), and a line without its SKU says so.
+    for (const char* nothing :
+         {R"({"lines": []})", R"({"lines": [{"sku": "DRILL", "quantity": 0, "condition": "damaged"}]})"}) {
+        const auto none = receive(doc, 4, nothing);
+        EXPECT_EQ(none.kind, OH_OUTCOME_SUSPEND) << nothing;
+        EXPECT_EQ(none.code, "goods_received_invalid") << nothing;
+        EXPECT_NE(none.message.find("names no unit received"), std::string::npos) << none.message;
+    }
+    const auto noSku = receive(doc, 4, R"({"lines": [{"line": 0, "quantity": 1, "condition": "resellable"}]})");
+    EXPECT_EQ(noSku.message, R"(RMA RMA-0001: received line 0: "sku" is missing; send the signal again)");
     EXPECT_EQ(text("SELECT status FROM returns_rmas"), "authorized");
     const auto timedOut = receive(doc, 4, R"({"timed_out": true})");
     EXPECT_EQ(timedOut.kind, OH_OUTCOME_REJECT);
