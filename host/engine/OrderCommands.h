@@ -48,6 +48,10 @@ public:
     CommandResult requestReturn(const std::string& orderId, const std::string& bodyJson);
 
 private:
+    // One try of each command; a write that lost the race to another request (StaleOrderError)
+    // makes the public command decide again on the order as it is now.
+    CommandResult cancelOnce(const std::string& orderId, const std::string& bodyJson);
+    CommandResult requestReturnOnce(const std::string& orderId, const std::string& bodyJson);
     // The chain's cancellable_until step (named by stepNamed) when the order completed it (and
     // it was not undone since): the cancel is refused. Empty when the order may still be cancelled.
     std::string passedPointOfNoReturn(const store::OrderRecord& order, const ReadyChain& chain);

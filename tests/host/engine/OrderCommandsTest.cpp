@@ -5,6 +5,9 @@
 #include "host/engine/OrderCommands.h"
 #include "host/engine/OrderSignals.h"
 
+#include <atomic>
+#include <thread>
+
 namespace orderhost::engine {
 namespace {
 
@@ -73,6 +76,32 @@ TEST_P(OrderCommandsTest, CancellingAHeldOrderUndoesItsStepsThenRunsTheCancelCha
     // The ERP asking again gets the order as it is.
     EXPECT_EQ(commands.cancel(held.id, "").kind, CommandResult::Kind::AlreadyDone);
     EXPECT_EQ(commands.requestReturn(held.id, "{}").kind, CommandResult::Kind::NotAllowed);
+}
+
+// Two identical cancels at once: the one whose write loses the race decides again on the order
+// as it is now (being cancelled) and answers 200 as for any repeat, not 409 "changed meanwhile"
+// (found by a black-box probe: 7 of 8 concurrent pairs over HTTP). Each order cancelled once.
+TEST_P(OrderCommandsTest, TwoIdenticalCancelsAtOnceAreBothAnswered) {
+    for (int round = 0; round < 12; ++round) {
+        const auto held = placed("3" + std::to_string(round));
+        ASSERT_EQ(held.state, states::kOnHold);
+        std::atomic<int> ready{0};
+        CommandResult results[2];
+        auto cancel = [&](int which) {
+            OrderCommands commands(*engine_);
+            for (++ready; ready.load() < 2;) std::this_thread::yield();
+            results[which] = commands.cancel(held.id, R"({"reason":"twice"})");
+        };
+        std::thread first(cancel, 0), second(cancel, 1);
+        first.join();
+        second.join();
+        for (const CommandResult& result : results)
+            EXPECT_TRUE(result.kind == CommandResult::Kind::Accepted || result.kind == CommandResult::Kind::AlreadyDone)
+                << "round " << round << ": " << result.message;
+        EXPECT_EQ(store_->findById(held.id)->state, states::kCancelled);
+        EXPECT_EQ(trace(held.id), R"(["reserve#1","wait#1","reserve~undo#1","refund#1"])")
+            << "undone and cancelled once";
+    }
 }
 
 TEST_P(OrderCommandsTest, ACompletedOrderCanBeReturnedButNotWhileItRuns) {
