@@ -60,6 +60,57 @@ data toData(const Var& value) {
     return data(value.convert<std::string>());
 }
 
+// The entries of the array `name` in `parent` whose rma_number is `rma`: Σ of their `member`,
+// and the first currency among them (or nullopt-like 0 with "" when none).
+std::int64_t sumForRma(const Poco::JSON::Object::Ptr& parent, const char* name, const std::string& rma,
+                       const char* member, std::string& currency) {
+    std::int64_t sum = 0;
+    const Poco::JSON::Array::Ptr entries = parent ? parent->getArray(name) : nullptr;
+    if (!entries) return 0;
+    for (const Var& item : *entries) {
+        if (item.type() != typeid(Poco::JSON::Object::Ptr)) continue;
+        const Poco::JSON::Object::Ptr entry = item.extract<Poco::JSON::Object::Ptr>();
+        const Var amount = entry->get(member);
+        if (entry->optValue<std::string>("rma_number", "") != rma || !amount.isInteger()) continue;
+        const std::int64_t value = amount.convert<std::int64_t>();
+        if (__builtin_add_overflow(sum, value, &sum)) return 0;  // not an amount to show
+        if (currency.empty()) currency = entry->optValue<std::string>("currency", "");
+    }
+    return sum;
+}
+
+// `this_return`: the money of the order's current return (/return/rma/number), for the mail
+// that ends it — what its credit notes credited (/billing/return_credits) and what was refunded
+// for it (/payment/refunds), each only when not 0. The document's own totals
+// (/payment/refunded_minor) count every return of the order, and an order paid by invoice has
+// no refund at all (found by a black-box probe: the second return's mail showed both returns'
+// refund, and an invoice customer read "refunded to your card").
+data thisReturn(const Var& order) {
+    data result(data::type::object);
+    if (order.type() != typeid(Poco::JSON::Object::Ptr)) return result;
+    const Poco::JSON::Object::Ptr root = order.extract<Poco::JSON::Object::Ptr>();
+    const Poco::JSON::Object::Ptr ret = root->getObject("return");
+    const Poco::JSON::Object::Ptr rma = ret ? ret->getObject("rma") : nullptr;
+    const std::string number = rma ? rma->optValue<std::string>("number", "") : "";
+    if (number.empty()) return result;
+    std::string currency;
+    const std::int64_t credited =
+        sumForRma(root->getObject("billing"), "return_credits", number, "total_minor", currency);
+    const std::int64_t refunded = sumForRma(root->getObject("payment"), "refunds", number, "amount_minor", currency);
+    if (currency.empty()) currency = root->optValue<std::string>("currency", "");
+    result.set("rma_number", number);
+    result.set("currency", currency);
+    if (credited != 0) {
+        result.set("credited_minor", std::to_string(credited));
+        result.set("credited_minor_text", moneyText(credited));
+    }
+    if (refunded != 0) {
+        result.set("refunded_minor", std::to_string(refunded));
+        result.set("refunded_minor_text", moneyText(refunded));
+    }
+    return result;
+}
+
 // Parses `text` once to check it; kainjow keeps no state we could share between threads.
 void checkTemplate(const std::string& text, const std::string& file) {
     mustache parsed(text);
@@ -130,6 +181,7 @@ RenderedMessage MessageTemplates::render(const std::string& language, const std:
     values.set("order_id", orderId);
     values.set("event", event_);
     values.set("language", message.language);
+    values.set("this_return", thisReturn(order));
     message.subject = notification::render(chosen.subject, values);
     message.body = notification::render(chosen.body, values);
     // A subject is one header line: a value with a newline would start a header of its own.

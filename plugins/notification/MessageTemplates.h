@@ -6,7 +6,9 @@
 // plus at the top level `order_id`, `event` and `language`. Money is in integer minor units;
 // every integer member named net, items, total, unit_price, amount or *_minor gets a sibling
 // <name>_text with two decimals ("totals.net_text" → "123.45") for templates to show. Values
-// are inserted as they are (no HTML escaping): the mail is text/plain.
+// are inserted as they are (no HTML escaping): the mail is text/plain. `this_return`: the money
+// of the order's current return (rma_number, currency, credited_minor(_text) and
+// refunded_minor(_text), each present only when not 0; MessageTemplates.cpp, thisReturn).
 //
 // Thread contract: loaded in the step's constructor, then only read; render() may run on
 // several threads at once.

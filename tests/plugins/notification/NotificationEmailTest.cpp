@@ -81,6 +81,40 @@ TEST_F(NotificationEmailTest, EachPartialReturnSendsItsOwnMailOnce) {
               sink_.message(1)->getValue<std::string>("message_id"));
 }
 
+// The mail that ends a return tells this return's money (`this_return`): the second partial
+// return's refund, not every refund of the order, and no card refund for an order paid by
+// invoice (found by a black-box probe: it said "we refunded 214.18 EUR" for a 107.09 return,
+// and "to your card" to an invoice customer); without a name the greeting has no stray space.
+TEST_F(NotificationEmailTest, ARefundMailTellsThisReturnsMoneyOnly) {
+    std::string order = notifyOrder("en");
+    order.pop_back();
+    const std::string card =
+        order + R"(,"return":{"requested_at":3000,"rma":{"number":"RMA-2"}},)"
+                R"("billing":{"return_credits":[{"rma_number":"RMA-1","currency":"EUR","total_minor":10709},)"
+                R"({"rma_number":"RMA-2","currency":"EUR","total_minor":10709}]},)"
+                R"("payment":{"refunded_minor":21418,"currency":"EUR","refunds":[)"
+                R"({"rma_number":"RMA-1","amount_minor":10709},{"rma_number":"RMA-2","amount_minor":10709}]}})";
+    FakeHost paid = create(emailConfig(sink_.smtpPort(), "order-refunded"), card);
+    ASSERT_EQ(paid.run(), OH_STATUS_OK) << paid.reportedError();
+    ASSERT_EQ(sink_.count(), 1u);
+    EXPECT_EQ(field(sink_, "subject"), "Your return for order ERP-7 (RMA-2)");
+    EXPECT_NE(body(sink_).find("refunded 107.09 EUR for it to your card"), std::string::npos) << body(sink_);
+    EXPECT_EQ(body(sink_).find("214.18"), std::string::npos) << body(sink_);
+
+    std::string invoiced =
+        order + R"(,"return":{"requested_at":4000,"rma":{"number":"RMA-3"}},)"
+                R"("billing":{"return_credits":[{"rma_number":"RMA-3","currency":"EUR","total_minor":3569}]}})";
+    const std::string name = R"("name":"Ada Lovelace",)";
+    invoiced.replace(invoiced.find(name), name.size(), "");
+    FakeHost byInvoice = create(emailConfig(sink_.smtpPort(), "order-refunded"), invoiced);
+    ASSERT_EQ(byInvoice.run(), OH_STATUS_OK) << byInvoice.reportedError();
+    ASSERT_EQ(sink_.count(), 2u);
+    EXPECT_EQ(body(sink_, 1).rfind("Hello,", 0), 0u) << body(sink_, 1);
+    EXPECT_NE(body(sink_, 1).find("credited 35.69 EUR for it against your invoice"), std::string::npos)
+        << body(sink_, 1);
+    EXPECT_EQ(body(sink_, 1).find("card"), std::string::npos) << body(sink_, 1);
+}
+
 TEST_F(NotificationEmailTest, ALanguageWithoutTemplatesGetsTheDefaultLanguage) {
     FakeHost host = create(emailConfig(sink_.smtpPort()), notifyOrder("fr"));
     host.run();
