@@ -17,6 +17,10 @@ namespace {
 // A cancel request's reason and a return request's return_ref, in bytes (docs/api.md).
 constexpr std::size_t kMaxReasonBytes = 1000;
 constexpr std::size_t kMaxReturnRefBytes = 255;
+// A return request's body: every return stays in the order's document (/returns), which holds
+// 4 MiB; 1 MiB bodies filled it after three refused returns (found by a black-box probe). An
+// order has at most 1000 lines, so a real return's body is far below this.
+constexpr std::size_t kMaxReturnBodyBytes = 256 * 1024;
 
 CommandResult refused(CommandResult::Kind kind, std::string message) {
     CommandResult result;
@@ -191,6 +195,10 @@ CommandResult OrderCommands::cancelOnce(const std::string& orderId, const std::s
 }
 
 CommandResult OrderCommands::requestReturnOnce(const std::string& orderId, const std::string& bodyJson) {
+    if (bodyJson.size() > kMaxReturnBodyBytes)
+        return refused(CommandResult::Kind::InvalidPayload,
+                       "the return request is " + std::to_string(bodyJson.size()) + " bytes; at most " +
+                           std::to_string(kMaxReturnBodyBytes) + " (every return stays in the order's document)");
     std::string problem;
     auto body = parseObject(bodyJson, problem);
     if (!body) return refused(CommandResult::Kind::InvalidPayload, problem);
@@ -232,7 +240,9 @@ CommandResult OrderCommands::requestReturnOnce(const std::string& orderId, const
     if (returnChain == nullptr)
         return refused(CommandResult::Kind::NoChain, "no chain with trigger return_order is loaded on this host");
     if (!startReturnDocument(*doc.document, *order, *body) || !returns::rememberOrderBefore(*doc.document, *order))
-        return refused(CommandResult::Kind::InvalidPayload, "the return cannot be added to the order document");
+        return refused(CommandResult::Kind::InvalidPayload,
+                       "the return cannot be added to the order document (" + std::to_string(order->document.size()) +
+                           " bytes now; a document holds at most 4 MiB, and every return of the order stays in it)");
 
     store::OrderRecord updated = *order;
     updated.document = doc.document->toJson();

@@ -115,6 +115,11 @@ TEST_P(OrderCommandsTest, ACompletedOrderCanBeReturnedButNotWhileItRuns) {
     EXPECT_EQ(forged.kind, CommandResult::Kind::InvalidPayload);
     EXPECT_NE(forged.message.find("\"return_ref\" contains the control character U+001B at byte 4"), std::string::npos)
         << forged.message;
+    // Every return stays in the document (4 MiB): a body past 256 KiB is refused, saying so.
+    const CommandResult huge =
+        commands.requestReturn(done.id, R"({"return_ref":"R-big","note":")" + std::string(256 * 1024, 'n') + "\"}");
+    EXPECT_EQ(huge.kind, CommandResult::Kind::InvalidPayload);
+    EXPECT_NE(huge.message.find("bytes; at most 262144"), std::string::npos) << huge.message;
     EXPECT_EQ(commands.requestReturn(done.id, R"({"return_ref":")" + std::string(256, 'r') + "\"}").kind,
               CommandResult::Kind::InvalidPayload);
     EXPECT_EQ(store_->findById(done.id)->state, states::kCompleted);
