@@ -104,7 +104,11 @@ inline std::optional<Refusal> readRequest(const sdk::OrderDocument& order, const
                 if (order.optionalString(sdk::path("lines", l, "sku")).value_or("") == *sku) found = l;
         }
         const std::string lineSku = found ? order.optionalString(sdk::path("lines", *found, "sku")).value_or("") : "";
-        if (!found || (sku && *sku != lineSku))
+        if (found && sku && *sku != lineSku)  // both given and they disagree: say that, not "unknown"
+            return Refusal{"return_line_unknown", where + ": \"line\" " + std::to_string(*index) + " is SKU " +
+                                                      lineSku + ", not \"sku\" " + *sku +
+                                                      "; name the line by one of them, or both alike"};
+        if (!found)
             return Refusal{"return_line_unknown",
                            where + " (" + (sku ? "SKU " + *sku : "line " + std::to_string(index.value_or(-1))) +
                                ") is not a line of this order"};
