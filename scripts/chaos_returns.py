@@ -7,6 +7,8 @@ from chaos_desk import Desk
 
 SIGNAL = "goods_received"
 SKU = "BOLT-M8"  # every chaos order has a BOLT-M8 line of 1 to 40 (chaos.order_body)
+# Signals a person sends, none of which a chaos run sends: an order held for one stays so.
+PEOPLE_SIGNALS = ("credit_approval", "manual_action")
 
 
 def order_number(order_ref):
@@ -20,20 +22,22 @@ def returns_wanted(order_ref):
 
 def plan(order_ref, quantity):
     """The returns of one order, in the order they are posted: [(return_ref, lines, expected)],
-    lines as the signal goods_received sends them. Every 5th returned order first asks for more
-    than it bought (refused: return_quantity_exceeded, nothing written); then half of BOLT-M8
-    (every 4th with one unit damaged); every 2nd then the rest in a second partial return."""
+    lines as the signal goods_received sends them. Counted among the returned orders (k = n // 6,
+    each choice on its own): every 5th first asks for more than it bought (refused:
+    return_quantity_exceeded, nothing written); then half of BOLT-M8 (every 4th with one unit
+    damaged); every 2nd then the rest in a second partial return."""
     n = order_number(order_ref)
+    k = n // 6
     returns = []
-    if n % 5 == 1:
+    if k % 5 == 0:
         returns.append((f"R-{n}-0", [{"sku": SKU, "quantity": quantity + 1, "condition": "resellable"}], "refused"))
     first = max(1, quantity // 2)
-    damaged = 1 if n % 4 == 1 and first > 1 else 0
+    damaged = 1 if k % 4 == 1 and first > 1 else 0
     lines = [{"sku": SKU, "quantity": first - damaged, "condition": "resellable"}]
     if damaged:
         lines.append({"sku": SKU, "quantity": damaged, "condition": "damaged"})
     returns.append((f"R-{n}-1", lines, "returned"))
-    if n % 12 == 7 and quantity - first > 0:
+    if k % 2 == 0 and quantity - first > 0:
         returns.append((f"R-{n}-2", [{"sku": SKU, "quantity": quantity - first, "condition": "resellable"}],
                         "returned"))
     return returns
@@ -66,13 +70,15 @@ class Returner(Desk):
         self.held = set()  # order ids on hold for another signal (credit approval): read every 20th round
         self.rounds = 0
         self.quiet_rounds = 0  # whole rounds in a row that sent nothing
+        self.unplanned = set()  # wanted orders read while still running: not returned yet
 
     def busy(self):
         """True while an order still has a return to make or to finish, or the last two whole
         rounds were not both quiet (an order that just completed is not planned before the
         desk reads it). Orders held for something else do not count."""
         with self.lock:
-            return self.quiet_rounds < 2 or any(order_id not in self.finished for order_id in self.plans)
+            return (self.quiet_rounds < 2 or bool(self.unplanned)
+                    or any(order_id not in self.finished for order_id in self.plans))
 
     def round(self):
         self.rounds += 1
@@ -98,14 +104,21 @@ class Returner(Desk):
         if state in ("rejected", "cancelled", "failed"):
             with self.lock:
                 self.finished.add(order_id)
+                self.unplanned.discard(order_id)
             return False
-        if state == "on_hold" and view.get("awaiting_signal") != SIGNAL:
-            self.held.add(order_id)
+        if state == "on_hold" and view.get("awaiting_signal") in PEOPLE_SIGNALS:
+            with self.lock:
+                self.held.add(order_id)
+                self.unplanned.discard(order_id)  # nobody answers these in a chaos run: settled
             return False
         self.held.discard(order_id)
         if order_id not in self.plans:
             if state != "completed":
-                return False  # not there yet
+                with self.lock:
+                    self.unplanned.add(order_id)  # still running: the run may not settle before it completes
+                return False
+            with self.lock:
+                self.unplanned.discard(order_id)
             quantity = next((int(line["quantity"]) for line in document.get("lines", []) if line.get("sku") == SKU), 0)
             with self.lock:
                 self.plans[order_id] = plan(document["order_ref"], quantity)
@@ -157,9 +170,17 @@ def check_returns(db, docs, returner):
       returned; every invoice line credited at most as far as it goes
       (`billing_invoice_line_credits.reconciled`);
     - on a card-paid order, Σ /payment/refunds = Σ its return credit notes (each once)."""
-    if not returner.plans or not db.has_table("returns_rmas"):
-        return [] if not returner.plans else ["returns were made but returns_rmas does not exist"]
-    failures = []
+    failures = [f"returner: {e}" for e in returner.errors]
+    unreturned = [order_id for order_id, (state, document) in docs.items()
+                  if returns_wanted(document.get("order_ref", "X-0")) and state in ("completed", "returned")
+                  and order_id not in returner.plans]
+    if unreturned:
+        failures.append(f"{len(unreturned)} order(s) to return ended completed without the desk returning them, "
+                        f"e.g. {unreturned[:3]}")
+    if not returner.plans:
+        return failures
+    if not db.has_table("returns_rmas"):
+        return failures + ["returns were made but returns_rmas does not exist"]
     rmas = {}
     for rma, series, number, order_id, status in db.query(
             "SELECT rma_number, series, number, order_id, status FROM returns_rmas"):
@@ -246,4 +267,4 @@ def check_returns(db, docs, returner):
     for series, next_number in db.query("SELECT series, next_number FROM returns_series"):
         if int(next_number) != max(numbers.get(series, [0])) + 1:
             failures.append(f"returns_series {series}: next_number {next_number} after {max(numbers.get(series, [0]))}")
-    return failures + [f"returner: {e}" for e in returner.errors]
+    return failures

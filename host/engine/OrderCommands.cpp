@@ -195,10 +195,6 @@ CommandResult OrderCommands::cancelOnce(const std::string& orderId, const std::s
 }
 
 CommandResult OrderCommands::requestReturnOnce(const std::string& orderId, const std::string& bodyJson) {
-    if (bodyJson.size() > kMaxReturnBodyBytes)
-        return refused(CommandResult::Kind::InvalidPayload,
-                       "the return request is " + std::to_string(bodyJson.size()) + " bytes; at most " +
-                           std::to_string(kMaxReturnBodyBytes) + " (every return stays in the order's document)");
     std::string problem;
     auto body = parseObject(bodyJson, problem);
     if (!body) return refused(CommandResult::Kind::InvalidPayload, problem);
@@ -222,6 +218,11 @@ CommandResult OrderCommands::requestReturnOnce(const std::string& orderId, const
     // lost after a later return began), never a new one: it made a second RMA, credit note and
     // refund for the same goods (found by a black-box probe).
     if (!returnRef.empty() && earlierReturnNamed(*doc.document, returnRef)) return asItIs(std::move(*order));
+    // After the repeats above: a return accepted before this limit, asked again, is answered.
+    if (bodyJson.size() > kMaxReturnBodyBytes)
+        return refused(CommandResult::Kind::InvalidPayload,
+                       "the return request is " + std::to_string(bodyJson.size()) + " bytes; at most " +
+                           std::to_string(kMaxReturnBodyBytes) + " (every return stays in the order's document)");
     if (const std::string bad = clientTextProblem("return_ref", returnRef, kMaxReturnRefBytes); !bad.empty())
         return refused(CommandResult::Kind::InvalidPayload, bad);
     if (order->state != states::kCompleted) {

@@ -41,6 +41,10 @@ data toData(const Var& value);
 data objectData(const Poco::JSON::Object::Ptr& object) {
     data result(data::type::object);
     for (const auto& member : *object) {
+        // An empty text is left out, so that a section on it is false ("Hello{{#customer.name}}
+        // {{customer.name}}{{/customer.name}}," without a stray space for a name of ""); kainjow
+        // takes any string, "" too, as true.
+        if (member.second.isString() && member.second.extract<std::string>().empty()) continue;
         result.set(member.first, toData(member.second));
         if (isMoney(member.first) && member.second.isInteger())
             result.set(member.first + "_text", moneyText(member.second.convert<std::int64_t>()));

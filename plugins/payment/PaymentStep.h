@@ -55,12 +55,9 @@ public:
                 // Under the refund's keys (RefundKeys.h): the same key was refused forever once the
                 // issuer had refused it, so a held undo could never be paid by a retry (found by a
                 // black-box probe); the next key is asked only while the gateway's refunds match.
-                const RefundWalk walk = refundUnderKeys(
-                    [&] { return forCall(gateway_, timeoutMs_, call); }, *id, left, keyOf(call, "refund"),
-                    before + acknowledgedMinor(order),
-                    {"the undo's refund of authorization " + *id,
-                     "look at the gateway: if the customer was refunded by hand, skip this undo (manual_action skip)",
-                     "refund it by hand at the gateway, then skip this undo (manual_action skip)"});
+                const RefundWalk walk =
+                    refundUnderKeys([&] { return forCall(gateway_, timeoutMs_, call); }, *id, left,
+                                    keyOf(call, "refund"), before + acknowledgedMinor(order), undoRefundTexts(*id));
                 if (walk.stop) return *walk.stop;
                 const GatewayReply& refunded = walk.reply;
                 if (refunded.kind == Kind::unavailable) return retryLater(refunded, "refund");
@@ -102,6 +99,16 @@ protected:
     std::int64_t timeoutMs_;
 
 private:
+    // What the undo's refusals tell a person (RefundKeys.h). The undo records no refund made by
+    // hand: refunding by hand and skipping the undo leaves that refund out of payment_records
+    // and the receivables, so the message says to look first.
+    static RefundWalkTexts undoRefundTexts(const std::string& id) {
+        return {"the undo's refund of authorization " + id,
+                "look at the gateway's refunds of this authorization before anything else (refunds made by hand "
+                "are not recorded by the undo)",
+                "the customer is not refunded: find out why at the gateway, then retry"};
+    }
+
     // The void of an authorization the order knows as uncaptured was refused: a capture step
     // that gave up not knowing (every answer lost) may have captured it, and the host undoes
     // such a step. Ask the gateway: captured → refund the capture (the capture never reached
@@ -120,10 +127,15 @@ private:
         }
         if (now.kind != Kind::done || now.capturedMinor <= 0) return refusedByGateway(refusal, "void");
         savePaymentRecord(call, {"capture", keyOf(call, "capture"), now.capturedMinor, currency, id, "captured", ""});
-        const GatewayReply refunded = gateway.refund(id, now.capturedMinor, keyOf(call, "refund"));
+        // Under the refund's keys (RefundKeys.h), as the other undo: a refusal replayed forever
+        // would hold the order for good. The order records no refund of this capture.
+        const RefundWalk walk = refundUnderKeys([&] { return gateway; }, id, now.capturedMinor, keyOf(call, "refund"),
+                                                0, undoRefundTexts(id));
+        if (walk.stop) return *walk.stop;
+        const GatewayReply& refunded = walk.reply;
         if (refunded.kind == Kind::unavailable) return retryLater(refunded, "refund");
         if (refunded.kind == Kind::refused) return refusedByGateway(refunded, "refund");
-        savePaymentRecord(call, {"refund", keyOf(call, "refund"), now.capturedMinor, currency, id, "refunded", ""});
+        savePaymentRecord(call, {"refund", walk.used, now.capturedMinor, currency, id, "refunded", ""});
         writeStatus(order, "refunded");
         order.set("/payment/captured_minor", now.capturedMinor);
         order.set("/payment/refunded_minor", now.capturedMinor);

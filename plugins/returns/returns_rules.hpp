@@ -22,6 +22,9 @@ namespace returns {
 namespace sdk = orderhost::sdk;
 
 // A business refusal: becomes REJECT (authorizing) or a renewed wait (goods received).
+// The refusal code of a goods_received that names no unit (readReceived).
+inline constexpr char kNothingReceived[] = "goods_received_nothing";
+
 struct Refusal {
     std::string code;
     std::string message;
@@ -185,12 +188,11 @@ inline std::optional<Refusal> readReceived(const sdk::OrderDocument& order, cons
         total[line.sku] = before + line.quantity;
         if (line.quantity > 0) out.push_back(std::move(line));
     }
-    // Nothing received is no receipt: accepted, it ended the return "returned" with nothing
-    // restocked, credited or refunded, and told the customer it was refunded (found by a
-    // black-box probe). The order waits on; goods that never come end it by the signal timeout.
-    if (out.empty())
-        return Refusal{"goods_received_invalid",
-                       lines + " names no unit received (no line, or every quantity 0): send the goods that arrived"};
+    // Nothing received (no line, or every quantity 0) is the warehouse saying the goods did not
+    // come: the caller ends the return as a timeout does (kNothingReceived). Accepted as a
+    // receipt, it ended the return "returned" with nothing restocked, credited or refunded
+    // (found by a black-box probe).
+    if (out.empty()) return Refusal{kNothingReceived, lines + " names no unit received"};
     return std::nullopt;
 }
 

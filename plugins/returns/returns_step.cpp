@@ -183,17 +183,24 @@ private:
         return waitForGoods(number);
     }
 
+    // The goods of the RMA will not come (the signal timed out, or the warehouse received
+    // nothing): the RMA is cancelled, so its units are returnable again, and the return ends
+    // refused (the host restores the order as it was before it).
+    static sdk::Outcome goodsNotReceived(sdk::StepCall& call, const sdk::Database& db, sdk::OrderDocument& order,
+                                         const std::string& number, const std::string& why) {
+        db.execute("UPDATE returns_rmas SET status = 'cancelled', cancelled_at_ms = ? WHERE rma_number = ?",
+                   {call.nowMs(), number});
+        order.set("/return/rma/status", "cancelled");
+        return sdk::Outcome::reject("return_goods_not_received",
+                                    "the goods of RMA " + number + " " + why + "; the RMA is cancelled");
+    }
+
     sdk::Outcome receive(sdk::StepCall& call, const sdk::Database& db, sdk::OrderDocument& order,
                          const std::string& number) const {
         const std::string signal = std::string("/signals/") + kSignal;
         if (!order.has(signal)) return waitForGoods(number);
-        if (order.optionalBoolean(signal + "/timed_out").value_or(false)) {
-            db.execute("UPDATE returns_rmas SET status = 'cancelled', cancelled_at_ms = ? WHERE rma_number = ?",
-                       {call.nowMs(), number});
-            order.set("/return/rma/status", "cancelled");
-            return sdk::Outcome::reject("return_goods_not_received",
-                                        "the goods of RMA " + number + " did not arrive in time; the RMA is cancelled");
-        }
+        if (order.optionalBoolean(signal + "/timed_out").value_or(false))
+            return goodsNotReceived(call, db, order, number, "did not arrive in time");
         const std::vector<sdk::Row> rmaLines = db.query(
             "SELECT line_no, sku, quantity, unit_price_minor, reason FROM returns_rma_lines WHERE rma_number = ?"
             " ORDER BY line_no",
@@ -201,10 +208,13 @@ private:
         std::map<std::string, std::int64_t> authorized;
         for (const sdk::Row& row : rmaLines) authorized[row.string("sku")] += row.integer("quantity");
         std::vector<returns::ReceivedLine> received;
-        if (std::optional<returns::Refusal> wrong = returns::readReceived(order, signal, authorized, received))
+        if (std::optional<returns::Refusal> wrong = returns::readReceived(order, signal, authorized, received)) {
+            if (wrong->code == returns::kNothingReceived)  // the warehouse says nothing came: end the return
+                return goodsNotReceived(call, db, order, number, "were not received (" + wrong->message + ")");
             return sdk::Outcome::suspend(kSignal, "RMA " + number + ": " + wrong->message + "; send the signal again",
                                          static_cast<std::uint64_t>(goodsTimeoutMs_))
                 .withCode(wrong->code);
+        }
         std::string json;
         std::map<std::int64_t, std::int64_t> perLine;  // RMA line -> received, filled in line order
         for (const returns::ReceivedLine& got : received) {

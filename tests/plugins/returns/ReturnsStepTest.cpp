@@ -168,15 +168,7 @@ TEST_P(ReturnsStepTest, AWrongGoodsSignalKeepsWaitingAndATimeoutCancelsTheRma) {
     EXPECT_EQ(number("SELECT received_quantity FROM returns_rma_lines"), 0);
     const auto badCondition = receive(doc, 4, R"({"lines": [{"sku": "DRILL", "quantity": 1, "condition": "wet"}]})");
     EXPECT_EQ(badCondition.code, "goods_received_invalid");
-    // Nothing received is no receipt (it ended the return "returned" with nothing restocked,
-    // credited or refunded; found by a black-box probe), and a line without its SKU says so.
-    for (const char* nothing :
-         {R"({"lines": []})", R"({"lines": [{"sku": "DRILL", "quantity": 0, "condition": "damaged"}]})"}) {
-        const auto none = receive(doc, 4, nothing);
-        EXPECT_EQ(none.kind, OH_OUTCOME_SUSPEND) << nothing;
-        EXPECT_EQ(none.code, "goods_received_invalid") << nothing;
-        EXPECT_NE(none.message.find("names no unit received"), std::string::npos) << none.message;
-    }
+    // A line without its SKU says so.
     const auto noSku = receive(doc, 4, R"({"lines": [{"line": 0, "quantity": 1, "condition": "resellable"}]})");
     EXPECT_EQ(noSku.message, R"(RMA RMA-0001: received line 0: "sku" is missing; send the signal again)");
     EXPECT_EQ(text("SELECT status FROM returns_rmas"), "authorized");
@@ -184,6 +176,30 @@ TEST_P(ReturnsStepTest, AWrongGoodsSignalKeepsWaitingAndATimeoutCancelsTheRma) {
     EXPECT_EQ(timedOut.kind, OH_OUTCOME_REJECT);
     EXPECT_EQ(timedOut.code, "return_goods_not_received");
     EXPECT_EQ(text("SELECT status FROM returns_rmas"), "cancelled");
+}
+
+// The warehouse received nothing (no line, or every quantity 0): the return ends as when its
+// goods do not come in time — RMA cancelled, REJECT return_goods_not_received — not "returned"
+// with nothing restocked, credited or refunded (found by a black-box probe), and not waiting
+// for ever either (the shipped chain sets no goods timeout).
+TEST_P(ReturnsStepTest, GoodsReceivedNamingNoUnitEndsTheReturnLikeATimeout) {
+    int order = 30;
+    for (const char* nothing :
+         {R"({"lines": []})", R"({"lines": [{"sku": "DRILL", "quantity": 0, "condition": "damaged"}]})"}) {
+        services::ReportedOutcome outcome;
+        auto doc = authorize(order, R"({"lines": [{"sku": "DRILL", "quantity": 1}]})", outcome);
+        const auto none = receive(doc, order, nothing);
+        EXPECT_EQ(none.kind, OH_OUTCOME_REJECT) << nothing;
+        EXPECT_EQ(none.code, "return_goods_not_received") << nothing;
+        EXPECT_NE(none.message.find(
+                      "were not received (/signals/goods_received/lines names no unit received); the RMA is cancelled"),
+                  std::string::npos)
+            << none.message;
+        EXPECT_EQ(at(doc, "/return/rma/status"), R"("cancelled")");
+        EXPECT_EQ(at(doc, "/return/received"), "");
+        ++order;
+    }
+    EXPECT_EQ(number("SELECT COUNT(*) FROM returns_rmas WHERE status = 'cancelled'"), 2);
 }
 
 TEST_P(ReturnsStepTest, ARolledBackAuthorizationConsumesNoNumber) {
