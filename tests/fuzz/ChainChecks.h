@@ -77,8 +77,9 @@ inline void checkAcceptedChain(const chains::ChainDefinition& chain) {
     for (const chains::StepDefinition& step : chain.steps) {
         FUZZ_CHECK(isChainName(step.name), "accepted step name: " + step.name);
         FUZZ_CHECK(names.insert(step.name).second, "accepted duplicate step name: " + step.name);
+        // Both up to 128, as the loader accepts them (ChainFileParser.cpp; step kinds were 64 before 2026-12-05).
         FUZZ_CHECK(
-            !step.plugin.empty() && step.plugin.size() <= 128 && !step.stepKind.empty() && step.stepKind.size() <= 64,
+            !step.plugin.empty() && step.plugin.size() <= 128 && !step.stepKind.empty() && step.stepKind.size() <= 128,
             "accepted plugin or step kind of a wrong length");
         FUZZ_CHECK(step.attempts >= 1 && step.attempts <= 100, "accepted attempts out of 1..100");
         FUZZ_CHECK(step.backoffMs >= 0 && step.maxBackoffMs >= 1 && step.timeoutMs >= 1 && step.signalTimeoutMs >= 0,
