@@ -111,10 +111,14 @@ inline std::optional<Refusal> readRequest(const sdk::OrderDocument& order, const
             return Refusal{"return_line_unknown", where + ": \"line\" " + std::to_string(*index) + " is SKU " +
                                                       lineSku + ", not \"sku\" " + *sku +
                                                       "; name the line by one of them, or both alike"};
+        if (!found && index)  // "line" wins when given: name it, whatever "sku" says
+            return Refusal{"return_line_unknown", where + ": \"line\" " + std::to_string(*index) +
+                                                      " is not a line of this order (it has " +
+                                                      std::to_string(orderLines) + ", from 0)"};
         if (!found)
-            return Refusal{"return_line_unknown",
-                           where + " (" + (sku ? "SKU " + *sku : "line " + std::to_string(index.value_or(-1))) +
-                               ") is not a line of this order"};
+            return Refusal{"return_line_unknown", where + " (" +
+                                                      (sku ? "SKU " + *sku : std::string("no \"sku\" or \"line\"")) +
+                                                      ") is not a line of this order"};
         const std::string named = where + " (SKU " + lineSku + ")";
         if (nonReturnable.count(lineSku))
             return Refusal{"return_sku_not_returnable", named + ": this SKU is not returnable"};

@@ -84,6 +84,9 @@ TEST_P(ReturnsStepTest, RefusalsNameTheLine) {
              Case{R"({"lines": [{"sku": "GIFT-CARD", "quantity": 1}]})", "return_sku_not_returnable", "GIFT-CARD"},
              Case{R"({"lines": [{"line": 2, "quantity": 1}]})", "return_line_not_goods", "SETUP"},
              Case{R"({"lines": [{"sku": "NOPE", "quantity": 1}]})", "return_line_unknown", "NOPE"},
+             // An index out of range is named as such, also beside an "sku" (it named the SKU).
+             Case{R"({"lines": [{"line": 9, "sku": "DRILL", "quantity": 1}]})", "return_line_unknown",
+                  "return line 0: \"line\" 9 is not a line of this order (it has 3, from 0)"},
              // Both given and disagreeing: said so (it read "(SKU SETUP) is not a line of this order").
              Case{R"({"lines": [{"line": 0, "sku": "SETUP", "quantity": 1}]})", "return_line_unknown",
                   "return line 0: \"line\" 0 is SKU DRILL, not \"sku\" SETUP"},
