@@ -50,14 +50,14 @@ public:
             // (HandRefund.h): the gateway would refuse more than is left, and the undo stick.
             const std::int64_t captured = order.integer("/payment/captured_minor");
             const std::int64_t before = order.optionalInteger("/payment/refunded_minor").value_or(0);
-            const std::int64_t left = captured - before - acknowledgedMinor(order);
+            const std::int64_t accounted = before + acknowledgedMinor(order);  // what the gateway refunded already
+            const std::int64_t left = captured - accounted;
             if (left > 0) {
                 // Under the refund's keys (RefundKeys.h): the same key was refused forever once the
                 // issuer had refused it, so a held undo could never be paid by a retry (found by a
                 // black-box probe); the next key is asked only while the gateway's refunds match.
-                const RefundWalk walk =
-                    refundUnderKeys([&] { return forCall(gateway_, timeoutMs_, call); }, *id, left,
-                                    keyOf(call, "refund"), before + acknowledgedMinor(order), undoRefundTexts(*id));
+                const RefundWalk walk = refundUnderKeys([&] { return forCall(gateway_, timeoutMs_, call); }, *id, left,
+                                                        keyOf(call, "refund"), accounted, undoRefundTexts(*id));
                 if (walk.stop) return *walk.stop;
                 const GatewayReply& refunded = walk.reply;
                 if (refunded.kind == Kind::unavailable) return retryLater(refunded, "refund");

@@ -21,10 +21,10 @@ namespace returns {
 
 namespace sdk = orderhost::sdk;
 
-// A business refusal: becomes REJECT (authorizing) or a renewed wait (goods received).
 // The refusal code of a goods_received that names no unit (readReceived).
 inline constexpr char kNothingReceived[] = "goods_received_nothing";
 
+// A business refusal: becomes REJECT (authorizing) or a renewed wait (goods received).
 struct Refusal {
     std::string code;
     std::string message;
