@@ -320,14 +320,29 @@ inline std::optional<sdk::Outcome> recordAcknowledged(const Gateway& gateway, co
     return std::nullopt;
 }
 
+// The acknowledgments of the last manual action, recorded (recordAcknowledged) before anything
+// else the step does; nullopt to go on. `gatewayFor()` is asked only when there are some.
+template <typename GatewayFor>
+std::optional<sdk::Outcome> recordActionsAcknowledgments(const GatewayFor& gatewayFor, const sdk::StepCall& call,
+                                                         const std::string& id) {
+    const AcknowledgedRefunds acknowledged = acknowledgedRefunds(call.order());
+    if (!acknowledged.error.empty())
+        return sdk::Outcome::fail("refund_acknowledgment_unconfirmed", acknowledged.error + "; nothing was recorded");
+    if (acknowledged.ids.empty()) return std::nullopt;
+    return recordAcknowledged(gatewayFor(), call, id, acknowledged);
+}
+
 // Before a refund's first key: the gateway must have refunded nothing on the authorization
 // that the order does not account for (refunds recorded for returns, acknowledged ones, and
 // this step's own keys, whose unrecorded refunds — answers lost — are replayed by key). A
 // refund a person made by hand before the step asked would otherwise be paid twice. Such
 // refunds stop the step (refund_unreconciled) until a manual action names each: a return's
 // as refunded_by_hand (above), one of no return as acknowledged_refunds (recordAcknowledged).
+// `ownPrefix`: the keys of the asking step's own refunds; `asking`: what it would ask for ("RMA
+// R-1's refund"); `howToPlace`: how a person names the refunds it cannot place.
 inline std::optional<sdk::Outcome> reconcileBeforeAsking(const Gateway& gateway, const sdk::StepCall& call,
-                                                         const std::string& id, const std::string& rma) {
+                                                         const std::string& id, const std::string& ownPrefix,
+                                                         const std::string& asking, const std::string& howToPlace) {
     const sdk::OrderDocument order = call.order();
     const std::int64_t accounted =
         order.optionalInteger("/payment/refunded_minor").value_or(0) + acknowledgedMinor(order);
@@ -337,7 +352,7 @@ inline std::optional<sdk::Outcome> reconcileBeforeAsking(const Gateway& gateway,
     if (now.refundedMinor == accounted) return std::nullopt;
     const RefundList made = gateway.refunds(id);
     if (std::optional<sdk::Outcome> stop = refundListFailure(made)) return stop;
-    const std::vector<GatewayRefund> unaccounted = unaccountedRefunds(made, order, keyOf(call, "refund:"));
+    const std::vector<GatewayRefund> unaccounted = unaccountedRefunds(made, order, ownPrefix);
     if (unaccounted.empty()) return std::nullopt;
     std::string listed;  // the first five: the message stays readable (the host caps it too)
     for (std::size_t i = 0; i < unaccounted.size() && i < 5; ++i)
@@ -352,11 +367,7 @@ inline std::optional<sdk::Outcome> reconcileBeforeAsking(const Gateway& gateway,
         "refund_unreconciled",
         "the gateway has refunded " + std::to_string(now.refundedMinor) + " minor units of authorization " + id +
             " where the order accounts for " + std::to_string(accounted) + "; not the order's: " + listed +
-            ". Asking for RMA " + rma +
-            "'s refund could pay twice: name a return's refund made by hand (manual_action retry with data "
-            "refunded_by_hand: [{rma_number, refund_id}], refund_id a list for one return paid in parts) or "
-            "acknowledge one that is no return's (data "
-            "acknowledged_refunds: [refund_id])" +
+            ". Asking for " + asking + " could pay twice: " + howToPlace +
             (named ? ", in one action together with what this action named (recorded only when the step gets through)"
                    : ""));
 }

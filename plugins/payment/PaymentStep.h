@@ -48,11 +48,24 @@ public:
             // What returns refunded already (refund-return) is not refunded twice, nor what a
             // person refunded by hand and an administrator acknowledged as no return's
             // (HandRefund.h): the gateway would refuse more than is left, and the undo stick.
+            // A refund by hand before the cancel (goodwill) is acknowledged to the held undo
+            // itself: manual_action retry with data acknowledged_refunds, recorded first.
+            if (std::optional<sdk::Outcome> stop =
+                    recordActionsAcknowledgments([&] { return forCall(gateway_, timeoutMs_, call); }, call, *id))
+                return *stop;
             const std::int64_t captured = order.integer("/payment/captured_minor");
             const std::int64_t before = order.optionalInteger("/payment/refunded_minor").value_or(0);
             const std::int64_t accounted = before + acknowledgedMinor(order);  // what the gateway refunded already
             const std::int64_t left = captured - accounted;
             if (left > 0) {
+                // Money the gateway paid back that the order does not account for stops the
+                // undo before its first key, as it stops refund-return: asking could pay twice.
+                if (std::optional<sdk::Outcome> stop = reconcileBeforeAsking(
+                        forCall(gateway_, timeoutMs_, call), call, *id, keyOf(call, "refund"),
+                        "the undo's refund of authorization " + *id,
+                        "acknowledge each refund made by hand (manual_action retry with data acknowledged_refunds: "
+                        "[refund_id]); the undo then refunds only what is left"))
+                    return *stop;
                 // Under the refund's keys (RefundKeys.h): the same key was refused forever once the
                 // issuer had refused it, so a held undo could never be paid by a retry (found by a
                 // black-box probe); the next key is asked only while the gateway's refunds match.
@@ -99,14 +112,15 @@ protected:
     std::int64_t timeoutMs_;
 
 private:
-    // What the undo's refusals tell a person (RefundKeys.h). The undo records no refund made by
-    // hand: refunding by hand and skipping the undo leaves that refund out of payment_records
-    // and the receivables, so the message says to look first.
+    // What the undo's refusals tell a person (RefundKeys.h). A refund made by hand is recorded
+    // only when acknowledged: refunding by hand and skipping the undo would leave it out of
+    // payment_records and the receivables.
     static RefundWalkTexts undoRefundTexts(const std::string& id) {
         return {"the undo's refund of authorization " + id,
-                "look at the gateway's refunds of this authorization before anything else (refunds made by hand "
-                "are not recorded by the undo)",
-                "the customer is not refunded: find out why at the gateway, then retry"};
+                "look at the gateway's refunds of this authorization; one made by hand is acknowledged "
+                "(manual_action retry with data acknowledged_refunds: [refund_id]) and the undo refunds the rest",
+                "the customer is not refunded: find out why at the gateway, then retry (or refund by hand and "
+                "acknowledge that refund the same way)"};
     }
 
     // The void of an authorization the order knows as uncaptured was refused: a capture step

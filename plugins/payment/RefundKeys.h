@@ -7,7 +7,9 @@
 // order accounts for; money it does not account for is either this walk's (a later key refunded
 // with its answer lost: the walk replays up to it) or someone else's (a refund by hand): then the
 // step FAILs for a person instead of refunding twice. Used by refund-return (RefundReturn.h) and
-// by the undo of a captured payment (PaymentStep.h): both keep their refunds on these keys.
+// by the undo of a captured payment (PaymentStep.h): both keep their refunds on these keys. A key
+// the gateway says was asked with another amount (kKeyReused) is passed like a replayed refusal
+// when it refunded nothing.
 #pragma once
 
 #include "Gateway.h"
@@ -78,6 +80,29 @@ inline std::optional<sdk::Outcome> mayAskNewKey(const Gateway& gateway, const st
                                   texts.byHand);
 }
 
+// The gateway's answer to a key asked before with another body (Stripe answers such a reuse
+// with an error too). The amount of a refund changes when a person acknowledges a refund made
+// by hand after the key was asked (HandRefund.h): what is left is less.
+constexpr char kKeyReused[] = "idempotency_key_reused";
+
+// `used` was asked before with another amount: nullopt when that request moved no money (it was
+// refused, so the walk goes on as after a replayed refusal), else the outcome that stops it.
+inline std::optional<sdk::Outcome> reusedKeyMovedNothing(const Gateway& gateway, const std::string& id,
+                                                         const std::string& used, const RefundWalkTexts& texts) {
+    const RefundList made = gateway.refunds(id);
+    if (std::optional<sdk::Outcome> stop = refundListFailure(made)) return stop;
+    for (const GatewayRefund& refund : made.refunds)
+        if (refund.idempotencyKey == used && refundStands(refund))
+            return sdk::Outcome::fail("refund_unreconciled",
+                                      "the gateway holds a refund of " + std::to_string(refund.amountMinor) +
+                                          " minor units (" + refund.id + ") under the key of " + texts.what + " (" +
+                                          used +
+                                          "), asked before for another amount, which the order does not "
+                                          "record (its answer lost?): asking again could refund twice; " +
+                                          texts.byHand);
+    return std::nullopt;
+}
+
 // Refunds `amount` on authorization `id` under the keys of `key`, from the first (see above).
 // `gatewayFor()` gives the gateway for each request, its timeout what is left of the step's.
 template <typename GatewayFor>
@@ -92,7 +117,13 @@ RefundWalk refundUnderKeys(const GatewayFor& gatewayFor, const std::string& id, 
             if (walk.stop) return walk;
         }
         walk.reply = gatewayFor().refund(id, amount, walk.used);
-        if (walk.reply.kind != GatewayReply::Kind::refused || !walk.reply.replayed) return walk;
+        const bool refused = walk.reply.kind == GatewayReply::Kind::refused;
+        if (refused && walk.reply.errorCode == kKeyReused) {
+            walk.stop = reusedKeyMovedNothing(gatewayFor(), id, walk.used, texts);
+            if (walk.stop) return walk;
+        } else if (!refused || !walk.reply.replayed) {
+            return walk;
+        }
         if (generation + 1 == kMaxKeyGenerations) {
             walk.stop = sdk::Outcome::fail("gateway_refused_refund", "the gateway refused " + texts.what + " " +
                                                                          std::to_string(kMaxKeyGenerations) +

@@ -115,15 +115,11 @@ private:
         const HandRefundClaims claims = handRefundClaims(order);
         if (!claims.error.empty())
             return sdk::Outcome::fail("refund_by_hand_unconfirmed", claims.error + "; nothing was recorded");
-        const AcknowledgedRefunds acknowledged = acknowledgedRefunds(order);
-        if (!acknowledged.error.empty())
-            return sdk::Outcome::fail("refund_acknowledgment_unconfirmed",
-                                      acknowledged.error + "; nothing was recorded");
-        // Recorded first and whatever each return then needs (a claim, nothing, a refund).
-        if (!acknowledged.ids.empty())
-            if (std::optional<sdk::Outcome> stop =
-                    recordAcknowledged(forCall(gateway_, timeoutMs_, call), call, *id, acknowledged))
-                return *stop;
+        // Acknowledged refunds are recorded first, then whatever each return needs (a claim,
+        // nothing, a refund).
+        if (std::optional<sdk::Outcome> stop =
+                recordActionsAcknowledgments([&] { return forCall(gateway_, timeoutMs_, call); }, call, *id))
+            return *stop;
         // Credit notes of earlier returns whose refund was never made (outstanding), then this return's.
         std::vector<std::string> owed = outstandingRmas(order, rma);
         owed.push_back(rma);
@@ -233,8 +229,12 @@ private:
                          byHand->refundId, true);
             return std::nullopt;
         }
-        if (std::optional<sdk::Outcome> stop =
-                reconcileBeforeAsking(forCall(gateway_, timeoutMs_, call), call, id, rma))
+        if (std::optional<sdk::Outcome> stop = reconcileBeforeAsking(
+                forCall(gateway_, timeoutMs_, call), call, id, keyOf(call, "refund:"), "RMA " + rma + "'s refund",
+                "name a return's refund made by hand (manual_action retry with data "
+                "refunded_by_hand: [{rma_number, refund_id}], refund_id a list for one return "
+                "paid in parts) or acknowledge one that is no return's (data "
+                "acknowledged_refunds: [refund_id])"))
             return stop;
         const RefundWalk walk = refundUnderKeys(
             [&] { return forCall(gateway_, timeoutMs_, call); }, id, amount, key, accounted,
