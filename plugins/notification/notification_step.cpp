@@ -23,7 +23,8 @@
 // webhook 5xx/408/429/timeout → RETRY with code smtp_<reply>/smtp_unreachable/webhook_* (the
 // chain's attempts and backoff apply); SMTP 5xx, webhook 4xx → FAIL (the chain's on_failure
 // applies). Writes one record per run to /notifications/-: {"channel","template","language",
-// "to","subject","message_id","idempotency_key","at","status"}. No compensate: a message cannot
+// "to","subject","message_id","idempotency_key","at","status"}, before sending: a document that
+// cannot take it is FAIL notification_not_recorded with nothing sent. No compensate: a message cannot
 // be unsent (a cancellation is a notification of its own, in the cancel-order chain).
 #include "DeliveryRecords.h"
 #include "MessageTemplates.h"
@@ -165,13 +166,22 @@ public:
             writeRecord(call, message, "no_address");
             return sdk::Outcome::proceed();
         }
+        // Recorded before anything leaves: an order document too full to take the record would
+        // otherwise fail the step after the message went out, and every attempt would send it
+        // again. A RETRY or FAIL below discards the record with the rest of the attempt.
+        try {
+            writeRecord(call, message, settings_.channel == Channel::record ? "recorded" : "sent");
+        } catch (const sdk::Error& e) {
+            return sdk::Outcome::fail("notification_not_recorded", "notification " + settings_.event +
+                                                                       ": the order document cannot take its record (" +
+                                                                       e.what() + "), so nothing was sent");
+        }
         const DeliveryResult result = deliver(call, message);
         if (result.kind == DeliveryResult::Kind::transient)
             return sdk::Outcome::retry("notification " + settings_.event + ": " + result.message).withCode(result.code);
         if (result.kind == DeliveryResult::Kind::permanent)
             return sdk::Outcome::fail(result.code, "notification " + settings_.event + ": " + result.message);
         saveDelivery(call, message, channelName(settings_.channel));
-        writeRecord(call, message, settings_.channel == Channel::record ? "recorded" : "sent");
         return sdk::Outcome::proceed();
     }
 

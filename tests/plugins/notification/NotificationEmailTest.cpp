@@ -140,6 +140,21 @@ TEST_F(NotificationEmailTest, ARefusalWith4xxRetriesAndTheNextAttemptSendsOnce) 
     EXPECT_EQ(host.queryInt("SELECT attempt FROM notification_deliveries"), 2);
 }
 
+// An order document with no room left for the notification's record (the host's limit is 4 MiB):
+// the step fails before it sends. Sent first, every retry of the failed step would mail again.
+TEST_F(NotificationEmailTest, ADocumentWithoutRoomForTheRecordSendsNothing) {
+    std::string order = notifyOrder();
+    const std::size_t room = 40;  // far less than a record, enough for nothing else the step writes
+    order.insert(order.size() - 1, R"(,"pad":")" + std::string(4 * 1024 * 1024 - order.size() - 9 - room, 'x') + '"');
+    FakeHost host = create(emailConfig(sink_.smtpPort()), order);
+    host.run(1);
+    EXPECT_EQ(host.result().kind, OH_OUTCOME_FAIL);
+    EXPECT_EQ(host.result().code, "notification_not_recorded") << host.result().message;
+    EXPECT_NE(host.result().message.find("nothing was sent"), std::string::npos) << host.result().message;
+    EXPECT_EQ(sink_.count(), 0u);
+    EXPECT_EQ(host.queryInt("SELECT COUNT(*) FROM notification_deliveries"), 0);
+}
+
 TEST_F(NotificationEmailTest, ARefusalWith5xxFails) {
     sink_.refuseNext(1, 550);
     FakeHost host = create(emailConfig(sink_.smtpPort()), notifyOrder());
