@@ -177,6 +177,37 @@ TEST_P(ComposedChainsE2ETest, ACarrierRefusingTheBookingUndoesStockInvoicePaymen
     EXPECT_EQ(mailsTo("ada@example.com"), 1) << "the confirmation, sent before the carrier refused";
 }
 
+// The gateway is down when the parcels have been picked up: the capture runs out of attempts.
+// The goods are at the customer's, so the order is held for a person (place-goods: on_failure
+// hold after the pickup), never undone: an undo would void the card and restock what left.
+// Once the gateway is back, a manual retry captures and the order goes on to its delivery.
+TEST_P(ComposedChainsE2ETest, ACaptureThatFailsAfterThePickupHoldsTheOrderInsteadOfUndoingIt) {
+    const std::string id = place(order("GOODS-NOCAPTURE", "place-goods", kGoodsLines));
+    waitHeldAt(*host_, "GOODS-NOCAPTURE", "ship", "shipment_tracking");
+    const std::string shipment = shipmentIdOf("GOODS-NOCAPTURE");
+    gateway_.setFaults(R"({"fail_status": 503, "fail_count": 50})");  // more than 5 attempts ask
+    carrier_.advance(shipment, "picked_up");
+    ASSERT_TRUE(waitHeldAt(*host_, "GOODS-NOCAPTURE", "capture", "manual_action"));
+    EXPECT_EQ(stockTotal("on_hand", "BOLT-M8"), kBoltsSeeded - 100) << "issued, not restocked";
+    EXPECT_EQ(stockTotal("reserved", "BOLT-M8") + stockTotal("reserved", "DRILL-18V"), 0);
+    EXPECT_EQ(gateway_.count("void"), 0) << "the authorization stands";
+    EXPECT_EQ(gateway_.count("capture"), 0);
+    EXPECT_EQ(rows_->number("SELECT COUNT(*) FROM billing_credit_notes WHERE order_id = ?", id), 0);
+
+    gateway_.setFaults(R"({"fail_count": 0})");
+    const HttpReply retry =
+        host_->post("/v1/orders/" + id + "/signals/manual_action", R"({"action": "retry", "note": "gateway back"})");
+    ASSERT_EQ(retry.status, 200) << retry.body;
+    waitHeldAt(*host_, "GOODS-NOCAPTURE", "deliver", "shipment_tracking");
+    carrier_.advance(shipment, "delivered");
+    ASSERT_TRUE(waitForState(*host_, "GOODS-NOCAPTURE", "completed"));
+    const std::int64_t total = rows_->number("SELECT total_minor FROM billing_invoices WHERE order_id = ?", id);
+    EXPECT_EQ(gateway_.count("capture"), 1);
+    EXPECT_EQ(gateway_.netCaptured(), total);
+    EXPECT_EQ(stockTotal("on_hand", "BOLT-M8"), kBoltsSeeded - 100);
+    EXPECT_EQ(unreconciledStock(), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ComposedChainsE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
