@@ -8,6 +8,12 @@
 // + /customer/open_balance when the ERP sends one
 // + this order's net total (/totals/net, written by the validation step).
 // With "exposure": "order" only the last two count (the 1.0 behaviour, no tables used).
+// Money of one currency only: the receivables and accepted orders counted are those in the
+// order's currency. A customer who also owes (or has accepted orders) in another currency is
+// held for credit_approval (code credit_currency_mixed): without a rate the sums cannot be
+// added, and counting only one currency let a customer order past the limit in a second one.
+// With config "currency" the limits are in that currency, and an order in another one is held
+// the same way (credit_currency_mismatch).
 //
 // Within the limit the order is recorded in credit_exposures and the chain goes on. Over the
 // limit the order is held (SUSPEND) until someone sends the "credit_approval" signal; the host
@@ -51,7 +57,8 @@ constexpr char kConfigSchema[] = R"({
     "default_limit": {"type": "integer", "minimum": 0, "default": 0},
     "limits": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
     "exposure": {"enum": ["tracked", "order"], "default": "tracked"},
-    "receivables": {"enum": ["billing", "none"], "default": "billing"}
+    "receivables": {"enum": ["billing", "none"], "default": "billing"},
+    "currency": {"type": "string", "description": "ISO 4217 code the limits are in; default: the order's"}
   }
 })";
 
@@ -83,6 +90,9 @@ struct Exposure {
     std::int64_t limit = 0;
     std::int64_t receivables = 0;
     std::int64_t unbilled = 0;
+    // Owed (receivables) or accepted and not invoiced in currencies other than the order's: minor
+    // units of different currencies, which no sum may add to this order's without a rate.
+    std::int64_t elsewhere = 0;
 };
 
 class CreditStep : public sdk::Step {
@@ -92,6 +102,11 @@ public:
         default_limit_ = nonNegativeLimit(config, "/default_limit", "default_limit");
         tracked_ = oneOf(config, "exposure", "tracked", "order") == "tracked";
         from_billing_ = oneOf(config, "receivables", "billing", "none") == "billing";
+        limit_currency_ = config.optionalString("/currency").value_or("");
+        if (config.has("/currency") &&
+            (limit_currency_.size() != 3 ||
+             limit_currency_.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos))
+            throw sdk::ConfigError("currency", "must be an ISO 4217 currency code such as \"EUR\"");
         if (!config.has("/limits")) return;
         if (config.type("/limits") != sdk::JsonType::object)
             throw sdk::ConfigError("limits", "must be an object mapping customer id to a limit");
@@ -117,6 +132,24 @@ public:
             if (!quoting && isRecorded(db, orderId)) return sdk::Outcome::proceed();  // accepted by an earlier run
             known = read(db, call, *customer, order.optionalString("/currency").value_or(""), orderId, !quoting);
         }
+        const std::string currency = order.optionalString("/currency").value_or("");
+        // Limits and exposures are money of one currency: an order in another one, or a customer
+        // who owes in another one, cannot be compared or added up without a rate. A person
+        // decides (the same signal as over the limit); before, a customer could order past the
+        // limit in a second currency (found by a black-box probe).
+        std::optional<sdk::Outcome> currencyHold;
+        if (!limit_currency_.empty() && currency != limit_currency_)
+            currencyHold = sdk::Outcome::suspend("credit_approval", "customer " + *customer + "'s credit limit is in " +
+                                                                        limit_currency_ + ", the order in " + currency +
+                                                                        ": no rate to compare them")
+                               .withCode("credit_currency_mismatch");
+        else if (known.elsewhere > 0)
+            currencyHold =
+                sdk::Outcome::suspend("credit_approval",
+                                      "customer " + *customer + " owes or has ordered " +
+                                          std::to_string(known.elsewhere) + " minor units in other currencies than " +
+                                          currency + ", which cannot be added to this order's exposure without a rate")
+                    .withCode("credit_currency_mixed");
         std::int64_t exposure = 0;
         if (__builtin_add_overflow(*net, order.optionalInteger("/customer/open_balance").value_or(0), &exposure) ||
             __builtin_add_overflow(exposure, known.receivables, &exposure) ||
@@ -128,14 +161,16 @@ public:
                                      .add("exposure", exposure)
                                      .add("open_receivables", known.receivables)
                                      .add("unbilled_orders", known.unbilled)
+                                     .add("other_currencies", known.elsewhere)
                                      .add("checked_at", call.nowMs())
                                      .str());
-        if (exposure <= known.limit) return accept(call, *customer, *net);
+        if (exposure <= known.limit && !currencyHold) return accept(call, *customer, *net);
         // Held before: the host ran this step again because the approval signal arrived.
         if (order.has("/signals/credit_approval")) {
             sdk::Outcome decision = decide(order);
             return decision.kind() == OH_OUTCOME_CONTINUE ? accept(call, *customer, *net) : decision;
         }
+        if (currencyHold) return *currencyHold;
         return sdk::Outcome::suspend("credit_approval", "exposure " + std::to_string(exposure) +
                                                             " exceeds the credit limit " + std::to_string(known.limit) +
                                                             " of customer " + *customer)
@@ -183,13 +218,16 @@ private:
         known.limit = !locked.empty() && !locked.front().isNull("limit_minor") ? locked.front().integer("limit_minor")
                                                                                : limitOf(customer);
         if (!from_billing_) {
-            known.unbilled =
+            const sdk::Row row =
                 db.query(
-                      "SELECT COALESCE(SUM(amount_minor - invoiced_minor), 0) AS unbilled FROM credit_exposures"
-                      " WHERE customer_id = ? AND state = 'open' AND order_id <> ?",
-                      {customer, orderId})
-                    .front()
-                    .integer("unbilled");
+                      "SELECT COALESCE(SUM(CASE WHEN currency = ? THEN amount_minor - invoiced_minor ELSE 0 END), 0)"
+                      " AS unbilled, COALESCE(SUM(CASE WHEN currency <> ? THEN amount_minor - invoiced_minor ELSE 0"
+                      " END), 0) AS elsewhere FROM credit_exposures WHERE customer_id = ? AND state = 'open'"
+                      " AND order_id <> ?",
+                      {currency, currency, customer, orderId})
+                    .front();
+            known.unbilled = row.integer("unbilled");
+            known.elsewhere = row.integer("elsewhere");
             return known;
         }
         try {
@@ -200,13 +238,25 @@ private:
                 db.query(
                       "SELECT (SELECT COALESCE(SUM(open_minor), 0) FROM billing_accounts"
                       " WHERE customer_id = ? AND currency = ?) AS open,"
-                      " (SELECT COALESCE(SUM(e.amount_minor - e.invoiced_minor), 0) FROM credit_exposures e"
+                      " (SELECT COALESCE(SUM(CASE WHEN open_minor > 0 THEN open_minor ELSE 0 END), 0)"
+                      " FROM billing_accounts WHERE customer_id = ? AND currency <> ?) AS open_elsewhere,"
+                      " (SELECT COALESCE(SUM(CASE WHEN e.currency = ? THEN e.amount_minor - e.invoiced_minor ELSE 0"
+                      " END), 0) FROM credit_exposures e"
                       " WHERE e.customer_id = ? AND e.state = 'open' AND e.order_id <> ? AND (e.invoiced_minor > 0"
-                      " OR NOT EXISTS (SELECT 1 FROM billing_invoices i WHERE i.order_id = e.order_id))) AS unbilled",
-                      {customer, currency, customer, orderId})
+                      " OR NOT EXISTS (SELECT 1 FROM billing_invoices i WHERE i.order_id = e.order_id))) AS unbilled,"
+                      " (SELECT COALESCE(SUM(CASE WHEN e.currency <> ? THEN e.amount_minor - e.invoiced_minor ELSE 0"
+                      " END), 0) FROM credit_exposures e"
+                      " WHERE e.customer_id = ? AND e.state = 'open' AND e.order_id <> ? AND (e.invoiced_minor > 0"
+                      " OR NOT EXISTS (SELECT 1 FROM billing_invoices i WHERE i.order_id = e.order_id)))"
+                      " AS unbilled_elsewhere",
+                      {customer, currency, customer, currency, currency, customer, orderId, currency, customer,
+                       orderId})
                     .front();
             known.receivables = row.integer("open");
             known.unbilled = row.integer("unbilled");
+            if (__builtin_add_overflow(row.integer("open_elsewhere"), row.integer("unbilled_elsewhere"),
+                                       &known.elsewhere))
+                known.elsewhere = INT64_MAX;  // still "something elsewhere": the order is held
         } catch (const sdk::DatabaseError& e) {
             throw sdk::DatabaseError(e.status(),
                                      std::string(e.what()) +
@@ -274,6 +324,7 @@ private:
     std::unordered_map<std::string, std::int64_t> limits_;
     bool tracked_ = true;
     bool from_billing_ = true;
+    std::string limit_currency_;  // config "currency"; empty: a limit is in the order's currency
 };
 
 }  // namespace

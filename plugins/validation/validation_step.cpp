@@ -12,9 +12,12 @@
 // when the catalog changed since: that is what the customer was quoted.
 #include <orderhost/sdk.hpp>
 
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -27,6 +30,7 @@ constexpr char kConfigSchema[] = R"({
   "properties": {
     "catalog": {"type": "object", "additionalProperties": {
       "type": "object", "properties": {"price": {"type": "integer", "minimum": 0}}}},
+    "currency": {"type": "string", "description": "ISO 4217 code of the catalog's prices"},
     "allow_unknown_skus": {"type": "boolean", "default": false},
     "max_lines": {"type": "integer", "minimum": 1, "default": 500}
   }
@@ -64,11 +68,26 @@ sdk::Outcome lineReject(const char* code, std::size_t index, const std::string& 
     return sdk::Outcome::reject(code, "line " + std::to_string(index) + ": " + what);
 }
 
+// ISO 4217's active currency codes (Debian's iso-codes 4.15, /usr/share/iso-codes/json/
+// iso_4217.json), without the codes that name no money an order is paid in: precious metals
+// (XAG, XAU, XPD, XPT), bond units (XBA-XBD), XDR, XSU, XUA, XTS (testing) and XXX (none).
+// Sorted, for binary_search. A plugin does not read the file: the host may run without it.
+constexpr const char* kIsoCurrencies[] = {
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BHD", "BIF",
+    "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHE", "CHF", "CHW", "CLF",
+    "CLP", "CNY", "COP", "COU", "CRC", "CUC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB",
+    "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HRK", "HTG", "HUF",
+    "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD",
+    "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU",
+    "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN",
+    "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD",
+    "SHP", "SLE", "SLL", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY",
+    "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "USN", "UYI", "UYU", "UYW", "UZS", "VED", "VES", "VND", "VUV", "WST",
+    "XAF", "XCD", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWL"};
+
 bool isCurrencyCode(const std::string& text) {
-    if (text.size() != 3) return false;
-    for (char c : text)
-        if (c < 'A' || c > 'Z') return false;
-    return true;
+    return std::binary_search(std::begin(kIsoCurrencies), std::end(kIsoCurrencies), text,
+                              [](const auto& a, const auto& b) { return std::string_view(a) < std::string_view(b); });
 }
 
 // One checked line, ready to be written back.
@@ -86,6 +105,9 @@ public:
         allow_unknown_skus_ = config.optionalBoolean("/allow_unknown_skus").value_or(false);
         max_lines_ = config.optionalInteger("/max_lines").value_or(500);
         if (max_lines_ < 1) throw sdk::ConfigError("max_lines", "must be a positive integer");
+        catalog_currency_ = config.optionalString("/currency").value_or("");
+        if (config.has("/currency") && !isCurrencyCode(catalog_currency_))
+            throw sdk::ConfigError("currency", "must be an ISO 4217 currency code such as \"EUR\"");
         if (config.has("/catalog")) readCatalog(config);
     }
 
@@ -137,7 +159,11 @@ private:
             return sdk::Outcome::reject("missing_customer", "customer.id must be a non-empty string");
         Field<std::string> currency = stringField(order, "/currency");
         if (currency.state != Field<std::string>::present || !isCurrencyCode(currency.value))
-            return sdk::Outcome::reject("invalid_currency", "currency must be an ISO 4217 code such as \"EUR\"");
+            return sdk::Outcome::reject("invalid_currency",
+                                        currency.state == Field<std::string>::present
+                                            ? "currency \"" + currency.value.substr(0, 16) +
+                                                  "\" is not an ISO 4217 currency code (such as \"EUR\")"
+                                            : "currency must be an ISO 4217 code such as \"EUR\"");
         return std::nullopt;
     }
 
@@ -174,6 +200,13 @@ private:
             if (entry == catalog_.end() && !allow_unknown_skus_)
                 return lineReject("unknown_sku", i, "unknown SKU \"" + sku + "\"");
             if (entry != catalog_.end()) catalog_price = entry->second;
+            // A catalog price is in the catalog's currency: 8999 cents are not 8999 yen.
+            const std::string currency = order.optionalString("/currency").value_or("");
+            if (catalog_price && !catalog_currency_.empty() && currency != catalog_currency_)
+                return lineReject("currency_not_priced", i,
+                                  "the catalog prices SKU \"" + sku + "\" in " + catalog_currency_ +
+                                      ", and the order is in " + currency + " (no conversion: send the order in " +
+                                      catalog_currency_ + ")");
         }
         Field<std::int64_t> price = integerField(order, sdk::path("lines", i, "unit_price"));
         if (price.state == Field<std::int64_t>::mistyped || price.value < 0)
@@ -208,6 +241,7 @@ private:
     // SKU → catalog price (nullopt: known SKU without a price). Read-only after construction.
     std::unordered_map<std::string, std::optional<std::int64_t>> catalog_;
     bool has_catalog_ = false;
+    std::string catalog_currency_;  // config "currency"; empty: prices taken to be in the order's currency
     bool allow_unknown_skus_ = false;
     std::int64_t max_lines_ = 500;
 };

@@ -193,6 +193,43 @@ TEST_P(CreditExposureTest, ApprovalContinuesAndCountsRefusalRejects) {
     EXPECT_EQ(openExposure("C-BIG"), 5000) << "an approved order must count in the exposure";
 }
 
+// Exposures are money of one currency. A customer at the limit in EUR who orders in USD (and
+// then GBP) is held: before 2026-12-05 each new currency started from nothing, and a probe
+// ordered four times the limit in four currencies. Approved, the order counts in its own.
+TEST_P(CreditExposureTest, ACustomerWhoOwesInOneCurrencyIsHeldWhenOrderingInAnother) {
+    ASSERT_EQ(check(1, "C-1", 45000).kind, OH_OUTCOME_CONTINUE);
+    exec("INSERT INTO billing_accounts (customer_id, currency, open_minor) VALUES ('C-2', 'EUR', 45000)");
+    for (const char* customer : {"C-1", "C-2"}) {  // accepted and not invoiced; invoiced and unpaid
+        auto inDollars = parse(creditOrder(customer, 1000));
+        inDollars.set("/currency", "\"USD\"");
+        const auto held = call(*step_, inDollars, orderId(customer[2] == '1' ? 2 : 3));
+        EXPECT_EQ(held.kind, OH_OUTCOME_SUSPEND) << customer;
+        EXPECT_EQ(held.code, "credit_currency_mixed") << customer;
+        EXPECT_NE(held.message.find("45000 minor units in other currencies than USD"), std::string::npos)
+            << held.message;
+        EXPECT_EQ(at(inDollars, "/credit/other_currencies"), "45000");
+        EXPECT_EQ(at(inDollars, "/credit/exposure"), "1000") << "the dollars are not added to the euros";
+        inDollars.set("/signals/credit_approval", R"({"approved": true, "by": "cfo"})");
+        ASSERT_EQ(call(*step_, inDollars, orderId(customer[2] == '1' ? 2 : 3)).kind, OH_OUTCOME_CONTINUE);
+    }
+    EXPECT_EQ(number("SELECT COUNT(*) FROM credit_exposures WHERE currency = 'USD' AND state = 'open'"), 2);
+    auto more = parse(creditOrder("C-1", 4000));  // EUR again: the USD order is elsewhere now
+    EXPECT_EQ(call(*step_, more, orderId(4)).code, "credit_currency_mixed");
+    EXPECT_EQ(at(more, "/credit/unbilled_orders"), "45000") << "only the euros count in a euro order's sum";
+    EXPECT_EQ(check(5, "C-3", 1000).kind, OH_OUTCOME_CONTINUE) << "a customer of one currency is not held";
+
+    // With "currency", the limits are in it: an order in another one is held whatever it owes.
+    auto inEuro = makeStep("orderhost.credit", "check-credit", R"({"default_limit": 50000, "currency": "EUR"})");
+    auto yen = parse(creditOrder("C-4", 10));
+    yen.set("/currency", "\"JPY\"");
+    const auto mismatch = call(*inEuro, yen, orderId(6));
+    EXPECT_EQ(mismatch.code, "credit_currency_mismatch") << mismatch.message;
+    EXPECT_NE(mismatch.message.find("credit limit is in EUR, the order in JPY"), std::string::npos) << mismatch.message;
+    auto euro = parse(creditOrder("C-4", 10));
+    EXPECT_EQ(call(*inEuro, euro, orderId(7)).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_THROW(makeStep("orderhost.credit", "check-credit", R"({"currency": "euro"})"), engine::StepCreateError);
+}
+
 TEST_P(CreditExposureTest, WithoutBillingAndUntrackedConfigs) {
     auto noBilling = makeStep("orderhost.credit", "check-credit", R"({"default_limit": 100, "receivables": "none"})");
     auto a = parse(creditOrder("C-1", 60));

@@ -102,6 +102,54 @@ TEST(ValidationStep, RequiresCustomerAndCurrency) {
               "invalid_currency");
 }
 
+// A made-up code of the right shape is no currency: it would be authorized and invoiced as one.
+TEST(ValidationStep, RefusesCurrencyCodesThatAreNotIso4217) {
+    for (const char* code : {"ZZZ", "XXX", "XAU", "EURO"}) {
+        const FakeHost host = validate(R"({"currency":")" + std::string(code) +
+                                       R"(","customer":{"id":"C"},"lines":[{"sku":"X","quantity":1,"unit_price":1}]})");
+        EXPECT_EQ(host.result().code, "invalid_currency") << code;
+        EXPECT_NE(host.result().message.find(std::string("\"") + code + "\" is not an ISO 4217"), std::string::npos)
+            << host.result().message;
+    }
+    for (const char* code : {"EUR", "JPY", "BHD", "CHF", "XOF"}) {
+        EXPECT_EQ(validate(R"({"currency":")" + std::string(code) +
+                           R"(","customer":{"id":"C"},"lines":[{"sku":"X","quantity":1,"unit_price":1}]})")
+                      .result()
+                      .kind,
+                  OH_OUTCOME_CONTINUE)
+            << code;
+    }
+}
+
+// The catalog's prices are in its "currency": an order in another one is not priced from it (8999
+// euro cents are not 8999 yen), whether the price would be filled in or compared. A line with its
+// own price and no catalog entry is the ERP's to price.
+TEST(ValidationStep, CatalogPricesApplyOnlyInTheCatalogsCurrency) {
+    const std::string config = R"({"currency":"EUR","allow_unknown_skus":true,"catalog":{"SKU-1":{"price":1999}}})";
+    const auto inYen = [](const std::string& lines) {
+        std::string order = orderWithLines(lines);
+        order.replace(order.find("\"EUR\""), 5, "\"JPY\"");
+        return order;
+    };
+    for (const char* lines :
+         {R"([{"sku":"SKU-1","quantity":1}])", R"([{"sku":"SKU-1","quantity":1,"unit_price":1999}])"}) {
+        const FakeHost refused = validate(inYen(lines), config);
+        EXPECT_EQ(refused.result().code, "currency_not_priced") << lines;
+        EXPECT_NE(
+            refused.result().message.find("line 0: the catalog prices SKU \"SKU-1\" in EUR, and the order is in JPY"),
+            std::string::npos)
+            << refused.result().message;
+        EXPECT_EQ(refused.orderJson("/totals"), std::nullopt);
+    }
+    EXPECT_EQ(validate(inYen(R"([{"sku":"OWN","quantity":2,"unit_price":1200}])"), config).orderJson("/totals/net"),
+              "2400");
+    EXPECT_EQ(validate(orderWithLines(R"([{"sku":"SKU-1","quantity":1}])"), config).orderJson("/totals/net"), "1999");
+    EXPECT_EQ(validate(inYen(R"([{"sku":"SKU-1","quantity":1}])"), R"({"catalog":{"SKU-1":{"price":1999}}})")
+                  .orderJson("/totals/net"),
+              "1999")
+        << "without a currency the catalog is taken to be in the order's (as before 2026-12-05)";
+}
+
 TEST(ValidationStep, RunsTheSameOnA10Host) {
     FakeHost host(ORDERHOST_TEST_PLUGIN_SO, orderhost::testkit::HostLevel::v1_0);
     host.config(kCatalog).order(orderWithLines(R"([{"sku":"SKU-2","quantity":2}])")).create("validate");
@@ -131,7 +179,9 @@ INSTANTIATE_TEST_SUITE_P(Cases, ValidationConfig,
                                            BadConfig{R"({"catalog":{"SKU-1":{"price":"1"}}})", "'catalog.SKU-1.price'"},
                                            BadConfig{R"({"max_lines":0})", "'max_lines'"},
                                            BadConfig{R"({"max_lines":"ten"})", "/max_lines"},
-                                           BadConfig{R"({"allow_unknown_skus":"yes"})", "/allow_unknown_skus"}),
+                                           BadConfig{R"({"allow_unknown_skus":"yes"})", "/allow_unknown_skus"},
+                                           BadConfig{R"({"currency":"EURO"})", "'currency'"},
+                                           BadConfig{R"({"currency":"ZZZ"})", "'currency'"}),
                          [](const ::testing::TestParamInfo<BadConfig>& info) {
                              return "case" + std::to_string(info.index);
                          });
