@@ -32,6 +32,7 @@ import email
 import email.policy
 import json
 import mailbox
+import os
 import socket
 import ssl
 import sys
@@ -53,6 +54,11 @@ class Recorder:
         self.refuse_count = 0
         self.refuse_code = 451
         self.maildir = mailbox.Maildir(maildir, create=True) if maildir else None
+        if self.maildir is not None:
+            # Maildir(create=True) creates cur/new/tmp only when the folder itself is missing: an
+            # empty folder made beforehand (mkdir -p var/mail) failed every message with SMTP 500.
+            for sub in ("cur", "new", "tmp"):
+                os.makedirs(os.path.join(maildir, sub), exist_ok=True)
 
     def take_fault(self):
         with self.lock:
