@@ -4,8 +4,9 @@
 // {"sku", "warehouse", "quantity"}) splits an order across warehouses when one cannot serve it.
 // Each warehouse gets its own invoice with the quantities reserved there, in the order the
 // warehouses first appear in /sourcing/reserved; what no warehouse reserved (services, custom
-// lines, backorders) rides on the first shipment's invoice. An order with one warehouse or
-// none gets one invoice, as with per_order.
+// lines) rides on the first shipment's invoice. Backordered goods (shortage: split) are on no
+// invoice of this order (backorderedOf, below). An order with one warehouse or none gets one
+// invoice, as with per_order.
 //
 // Rounding rule for a line split over shipments: the line is priced and taxed ONCE, as on a
 // per-order invoice (billing_tax.hpp: per line, half away from zero). Each part but the last
@@ -23,6 +24,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -119,6 +121,41 @@ inline std::vector<InvoiceDraft> splitByShipment(const sdk::OrderDocument& order
     for (InvoiceDraft& draft : drafts)
         if (!draft.lines.empty()) issued.push_back(std::move(draft));
     return issued;
+}
+
+// What orderhost.sourcing could not reserve and left to a follow-up order (shortage: split,
+// /sourcing/backordered [{sku, quantity}]): not invoiced with this order, whose goods leave
+// without it — the follow-up order is invoiced (and charged) for it. SKU → quantity.
+inline std::map<std::string, std::int64_t> backorderedOf(const sdk::OrderDocument& order) {
+    std::map<std::string, std::int64_t> backordered;
+    const std::size_t count = order.has("/sourcing/backordered") ? order.size("/sourcing/backordered") : 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        const std::string sku = order.optionalString(sdk::path("sourcing", "backordered", i, "sku")).value_or("");
+        const std::int64_t quantity =
+            order.optionalInteger(sdk::path("sourcing", "backordered", i, "quantity")).value_or(0);
+        if (!sku.empty() && quantity > 0) backordered[sku] += quantity;
+    }
+    return backordered;
+}
+
+// Takes line `i`'s part of `backordered` (goods lines, first come first served) off `line`:
+// its quantity and its net (unit_price x quantity, else the line's net pro rata). False on overflow.
+inline bool leaveOutBackordered(const sdk::OrderDocument& order, std::size_t i,
+                                std::map<std::string, std::int64_t>& backordered, InvoiceLine& line) {
+    const auto shortOf = backordered.find(line.sku);
+    if (shortOf == backordered.end() || shortOf->second <= 0 || line.quantity <= 0) return true;
+    const std::string kind = order.optionalString(sdk::path("lines", i, "kind")).value_or("goods");
+    if (kind != "goods") return true;  // sourcing reserves goods only
+    const std::int64_t taken = std::min(shortOf->second, line.quantity);
+    shortOf->second -= taken;
+    const std::int64_t kept = line.quantity - taken;
+    const std::optional<std::int64_t> unit = order.optionalInteger(sdk::path("lines", i, "unit_price"));
+    std::int64_t net = 0;
+    if (unit ? __builtin_mul_overflow(*unit, kept, &net) : __builtin_mul_overflow(line.net / line.quantity, kept, &net))
+        return false;
+    line.quantity = kept;
+    line.net = net;
+    return true;
 }
 
 }  // namespace billing

@@ -302,6 +302,7 @@ private:
                                            Totals& totals) const {
         const std::size_t count = order.has("/lines") ? order.size("/lines") : 0;
         if (count == 0) return sdk::Outcome::fail("lines_missing", "/lines is empty: nothing to invoice");
+        std::map<std::string, std::int64_t> backordered = billing::backorderedOf(order);
         for (std::size_t i = 0; i < count; ++i) {
             InvoiceLine line;
             const std::optional<std::int64_t> net = order.optionalInteger(sdk::path("lines", i, "total"));
@@ -311,6 +312,8 @@ private:
             line.net = *net;
             line.sku = order.optionalString(sdk::path("lines", i, "sku")).value_or("");
             line.quantity = order.optionalInteger(sdk::path("lines", i, "quantity")).value_or(0);
+            if (!billing::leaveOutBackordered(order, i, backordered, line))
+                return sdk::Outcome::fail("amount_overflow", "invoice amounts exceed the int64 range");
             line.tax_class = order.optionalString(sdk::path("lines", i, "tax_class")).value_or(taxClassOf(line.sku));
             const std::optional<std::int64_t> rate = rateOf(db, country, line.tax_class);
             if (!rate)
