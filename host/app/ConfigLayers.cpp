@@ -1,6 +1,7 @@
 #include "host/app/ConfigLayers.h"
 
 #include "host/app/HostSettings.h"
+#include "host/store/ConnectionString.h"
 
 #include <Poco/String.h>
 #include <Poco/Util/PropertyFileConfiguration.h>
@@ -117,21 +118,9 @@ std::string datasourceKeyOf(const std::string& variable) {
 bool isSecret(const std::string& key) { return key == "api.token" || key == "events.webhook_secret"; }
 
 // PWD=… and Password=… of an ODBC connection string replaced by ***.
-std::string maskConnection(const std::string& connection) {
-    std::string out;
-    std::istringstream parts(connection);
-    std::string part;
-    bool first = true;
-    while (std::getline(parts, part, ';')) {
-        const auto eq = part.find('=');
-        const std::string name = lower(Poco::trim(part.substr(0, eq)));
-        if (eq != std::string::npos && (name == "pwd" || name == "password")) part = part.substr(0, eq + 1) + "***";
-        out += (first ? "" : ";") + part;
-        first = false;
-    }
-    if (!connection.empty() && connection.back() == ';') out += ";";
-    return out;
-}
+// ODBC's rules (braced values may hold ';', store::ConnectionString): splitting at every ';'
+// showed the rest of "Pwd={s3cr;etPART2}" (found by an administrator's probe).
+std::string maskConnection(const std::string& connection) { return store::ConnectionString(connection).masked(); }
 
 }  // namespace
 

@@ -125,6 +125,16 @@ TEST_F(ConfigLayersTest, TheDescriptionMasksSecretsAndNamesEveryOrigin) {
     const ConfigLayers shortSecret = ConfigLayers::load(main_, {}, {"events.webhook_secret=short"});
     EXPECT_THROW(readHostSettings(shortSecret.mainFile(), *shortSecret.configuration()), SettingsError);
     EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
+    // A braced password may hold ';': all of it is masked, not just up to the first ';'.
+    const ConfigLayers braced =
+        ConfigLayers::load(main_, {},
+                           {"database.connection=Driver=PostgreSQL;Server=db;Pwd={s3cr;etPART2};Uid=u",
+                            "datasource.erp.connection=DSN=erp;PASSWORD={a;b;c}"});
+    const std::string bracedShown = describeSettings(braced);
+    for (const char* secret : {"etPART2", "s3cr", "b;c"})
+        EXPECT_EQ(bracedShown.find(secret), std::string::npos) << secret;
+    EXPECT_NE(bracedShown.find("database.connection = Driver=PostgreSQL;Server=db;Pwd=***;Uid=u;"), std::string::npos)
+        << bracedShown;
     EXPECT_EQ(text.find("tok-123"), std::string::npos) << text;
     EXPECT_NE(text.find("database.connection = Driver=SQLite3;Database=${config_dir}/o.db;Uid=u;PWD=***;    # " +
                         main_ + ":1\n"),
