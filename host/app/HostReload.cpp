@@ -127,6 +127,16 @@ bool HostReload::planChains(const plugins::StagedPlugins& staged, bool retireAll
         report.databaseUnavailable = true;
         return false;
     }
+    // A version edited in place across a restart of another host, or since this one refused it
+    // at start (engine::refuseEditedVersions): the reload is refused like an edit it saw itself.
+    try {
+        for (const auto& error : engine::refuseEditedVersions(plan.next, database_))
+            report.errors.push_back({error.location.toString(), error.message});
+    } catch (const store::StoreError& e) {
+        report.errors.push_back({"database", std::string("cannot read the chain fingerprints: ") + e.what()});
+        report.databaseUnavailable = true;
+        return false;
+    }
     // A refused plan's new step instances are destroyed with it (their plugins' destroy() runs)
     // before the caller replies.
     for (const auto& error : plan.errors) report.errors.push_back({error.location.toString(), error.message});

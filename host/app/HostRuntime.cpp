@@ -3,6 +3,7 @@
 #include "host/app/StopSignals.h"
 
 #include "host/chains/ChainDirectoryLoader.h"
+#include "host/engine/ChainReload.h"
 #include "host/engine/OrderRecovery.h"
 #include "host/events/WebhookClient.h"
 #include "host/isolation/IsolatedPlugin.h"
@@ -108,6 +109,14 @@ void HostRuntime::openDatasources() {
         spdlog::info("plugin {}: applied {} migration(s) on datasource '{}'", applied.pluginId, applied.versions.size(),
                      applied.datasource.empty() ? "orderhost" : applied.datasource);
     }
+}
+
+void HostRuntime::refuseEditedChains() {
+    engine::ChainSet checked = *chains_.current();
+    const std::vector<chains::ChainError> errors = engine::refuseEditedVersions(checked, *database_);
+    if (errors.empty()) return;
+    for (const auto& error : errors) spdlog::error("chain error: {}", error.toString());
+    chains_.replace(std::make_shared<const engine::ChainSet>(std::move(checked)));
 }
 
 // What the socket is bound to, not what the setting says: a host name resolves at bind time.
@@ -271,6 +280,7 @@ void HostRuntime::start() {
     store_ = std::make_unique<store::OrderStore>(*database_);
     outbox_ = std::make_unique<store::OutboxReader>(*database_);
     openDatasources();
+    refuseEditedChains();
     apiKeys_ = std::make_unique<store::ApiKeyStore>(*database_);
     bindHttp();  // nothing is served before startHttp; a refusal below closes the socket
     checkAuthentication();

@@ -50,6 +50,9 @@ private:
     void loadPluginsAndChains();
     std::unique_ptr<store::Database> openDatabase(const store::DatabaseOptions& options) const;
     void openDatasources();
+    // Takes out of the served chains each version edited in place while orders run on it
+    // (engine::refuseEditedVersions); needs the migrated database, so after loadPluginsAndChains.
+    void refuseEditedChains();
     void bindHttp();
     // Refuses to serve beyond loopback without a key; says how the API is protected.
     void checkAuthentication();

@@ -1,9 +1,14 @@
 #include "host/engine/ChainReload.h"
 
 #include "host/chains/Condition.h"
+#include "host/store/ChainFingerprints.h"
+
+#include <Poco/DigestEngine.h>
+#include <Poco/SHA2Engine.h>
 
 #include <algorithm>
 #include <map>
+#include <memory>
 
 namespace orderhost::engine {
 namespace {
@@ -62,6 +67,45 @@ std::string chainFingerprint(const chains::ChainDefinition& chain) {
             add(text, "always");
     }
     return text;
+}
+
+std::vector<chains::ChainError> refuseEditedVersions(ChainSet& set, store::Database& db) {
+    std::vector<store::ChainPrint> loaded;
+    for (const auto& [name, versions] : set.chains)
+        for (const auto& [version, chain] : versions) {
+            Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+            sha.update(chainFingerprint(chain->definition));
+            loaded.push_back({name, version, Poco::DigestEngine::digestToHex(sha.digest())});
+        }
+    const std::vector<store::ChainPrint> differing = store::recordedOtherwise(db, loaded);
+    const std::vector<store::ChainInUse> unfinished =
+        differing.empty() ? std::vector<store::ChainInUse>{} : store::unfinishedOrdersByChain(db);
+    std::vector<chains::ChainError> errors;
+    std::vector<store::ChainPrint> kept;
+    for (const store::ChainPrint& print : loaded) {
+        const bool edited = std::any_of(differing.begin(), differing.end(), [&](const store::ChainPrint& was) {
+            return was.chain == print.chain && was.version == print.version;
+        });
+        const std::int64_t orders = edited ? unfinishedOn(unfinished, print.chain, print.version) : 0;
+        if (orders == 0) {
+            kept.push_back(print);
+            continue;
+        }
+        auto& versions = set.chains[print.chain];
+        const std::shared_ptr<const ReadyChain> chain = versions.at(print.version);
+        errors.push_back({chain->definition.location,
+                          "chain '" + print.chain + "' version " + std::to_string(print.version) +
+                              " has other steps than when " + std::to_string(orders) +
+                              " unfinished order(s) started on it (chain_fingerprints records it as it was): they "
+                              "keep their place by step position, so other steps would run in their stead. Put "
+                              "the file back as it was, and give the edited chain version " +
+                              std::to_string(highestVersion(set, print.chain, print.version) + 1)});
+        versions.erase(print.version);
+        if (versions.empty()) set.chains.erase(print.chain);
+    }
+    store::recordChainPrints(db, kept);
+    set.errors.insert(set.errors.end(), errors.begin(), errors.end());
+    return errors;
 }
 
 ChainReloadPlan planChainReload(const ChainSet& current, const chains::ChainDirectoryResult& loaded,

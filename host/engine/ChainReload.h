@@ -88,4 +88,12 @@ ChainReloadPlan planChainReload(const ChainSet& current, const chains::ChainDire
 // text: equal texts, same chain. The description and the file's name and layout are not.
 std::string chainFingerprint(const chains::ChainDefinition& chain);
 
+// Chain versions edited in place across a restart (store/ChainFingerprints.h): each version in
+// `set` whose fingerprint differs from the one recorded when it was served before, while
+// unfinished orders are on it, is taken out of `set` with an error naming its file (also added
+// to set.errors) — its orders would go on by step position on other steps. The versions kept
+// are recorded as they are now (an edited one no unfinished order is on included). Throws
+// StoreError.
+std::vector<chains::ChainError> refuseEditedVersions(ChainSet& set, store::Database& db);
+
 }  // namespace orderhost::engine

@@ -284,6 +284,18 @@ bool applyOne(Database& db, const Migration& m) {
     return applied;
 }
 
+// v15: the fingerprint of each chain version a host served (ChainFingerprints.h): a restart
+// refuses a version edited in place while orders run on it, as a reload does.
+void createChainFingerprints(Poco::Data::Session& s, const Dialect&) {
+    s << "CREATE TABLE chain_fingerprints ("
+         " chain VARCHAR(128) NOT NULL,"
+         " chain_version INTEGER NOT NULL,"
+         " fingerprint VARCHAR(64) NOT NULL,"
+         " recorded_at BIGINT NOT NULL,"
+         " PRIMARY KEY (chain, chain_version))",
+        now;
+}
+
 }  // namespace
 
 const std::vector<Migration>& schemaMigrations() {
@@ -302,6 +314,7 @@ const std::vector<Migration>& schemaMigrations() {
         {12, "relay dead letters", createDeadLetters},
         {13, "api keys", createApiKeys},
         {14, "quotes", createQuotes},
+        {15, "chain fingerprints", createChainFingerprints},
     };
     return all;
 }
@@ -320,7 +333,8 @@ const std::vector<std::string>& hostTableNames() {
                                                    "idempotency_keys",
                                                    "relay_dead_letters",
                                                    "api_keys",
-                                                   "quotes"};
+                                                   "quotes",
+                                                   "chain_fingerprints"};
     return names;
 }
 

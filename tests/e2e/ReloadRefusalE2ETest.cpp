@@ -171,6 +171,47 @@ TEST_P(ReloadRefusalE2ETest, SigtermDuringALongSighupReloadStopsTheHostWithoutWa
         << host_->log();
 }
 
+// A chain file edited in place while the host was down (same name and version, other steps):
+// the orders on it keep their place by step position, so the restarted host would run other
+// steps for them (an administrator's probe left an order past the chain's end, stuck for good).
+// It refuses that version while unfinished orders are on it, as a reload refuses an edit, and
+// takes it again once the file is back; an edited version no order is on loads as it is.
+TEST_P(ReloadRefusalE2ETest, AChainEditedInPlaceWhileTheHostWasDownIsRefusedWhileOrdersRunOnIt) {
+    const std::string held = place("EDIT-1", "C-SMALL")->getValue<std::string>("id");
+    ASSERT_EQ(orderView(held)->getValue<std::string>("state"), "on_hold");
+    std::string edited = placeOrderChain(1);
+    edited.replace(edited.find("done-v1"), 7, "renamed");
+    write("place-order-v1.yaml", edited);
+    restartWith(folder_);
+    EXPECT_EQ(loadedChains().count("place-order v1 (latest)"), 0u) << "loaded with other steps under its orders";
+    const HttpReply chains = host_->get("/v1/chains");
+    EXPECT_NE(chains.body.find("has other steps than when 1 unfinished order(s) started on it"), std::string::npos)
+        << chains.body;
+    EXPECT_GE(json(host_->get("/v1/health").body)->getValue<int>("problems"), 1);
+    EXPECT_NE(host_->log().find("place-order-v1.yaml"), std::string::npos) << "the error names the file";
+    EXPECT_EQ(orderView(held)->getValue<std::string>("state"), "on_hold");
+
+    // The file back as it was, the edit as version 2: both load, and the held order ends on v1.
+    write("place-order-v1.yaml", placeOrderChain(1));
+    edited.replace(edited.find("version: 1"), 10, "version: 2");
+    write("place-order-v2.yaml", edited);
+    const HttpReply reloaded = reload();
+    ASSERT_EQ(reloaded.status, 200) << reloaded.body;
+    EXPECT_EQ(loadedChains(), (std::set<std::string>{"place-order v1", "place-order v2 (latest)"}));
+    ASSERT_EQ(host_->post("/v1/orders/" + held + "/signals/credit_approval", R"({"approved":true})").status, 200);
+    const auto done = orderView(held);
+    EXPECT_EQ(done->getValue<std::string>("state"), "completed");
+    EXPECT_EQ(lastStep(done), "done-v1");
+
+    // No order on v1 any more: an edit in place is taken at the next start.
+    fs::remove(chains_ / "place-order-v2.yaml");
+    edited.replace(edited.find("version: 2"), 10, "version: 1");
+    write("place-order-v1.yaml", edited);
+    restartWith(folder_);
+    EXPECT_EQ(loadedChains(), std::set<std::string>{"place-order v1 (latest)"});
+    EXPECT_EQ(lastStep(place("EDIT-2")), "renamed");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ReloadRefusalE2ETest, ::testing::ValuesIn(testBackends()), backendName);
 
 }  // namespace
