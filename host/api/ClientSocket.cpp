@@ -22,11 +22,11 @@ std::size_t ClientConnections::ofClient(const std::string& address) const {
     return found == perClient_.end() ? 0 : found->second;
 }
 
-void ClientConnections::shutdownAll() {
+void ClientConnections::shutdownAll(int how) {
     std::lock_guard<std::mutex> lock(mutex_);
     // Under the lock: a socket removes itself (here) before its descriptor is closed, so the
     // descriptor shut down is still this connection's and not a reused number.
-    for (ClientSocketImpl* socket : open_) ::shutdown(socket->sockfd(), SHUT_RDWR);
+    for (ClientSocketImpl* socket : open_) ::shutdown(socket->sockfd(), how);
 }
 
 void ClientConnections::add(ClientSocketImpl& socket) {

@@ -41,8 +41,10 @@ class ClientConnections {
 public:
     std::size_t total() const;
     std::size_t ofClient(const std::string& address) const;
-    // Shuts down every open connection (both directions): blocked reads and writes return.
-    void shutdownAll();
+    // shutdown(2) on every open connection: `how` SHUT_RD ends reads (an idle keep-alive
+    // connection's wait for its next request) and lets replies being written finish; SHUT_RDWR
+    // ends everything.
+    void shutdownAll(int how);
 
 private:
     friend class ClientSocketImpl;

@@ -13,6 +13,8 @@
 #include <Poco/Net/TCPServerConnectionFactory.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <thread>
 
@@ -175,7 +177,10 @@ void HttpServer::stop(std::chrono::milliseconds drain) {
     stopped_ = true;
     gate_->stop();
     dispatcher_->stop();
-    connections_->shutdownAll();
+    // Reads end (an idle keep-alive connection stops waiting for its next request), replies being
+    // written do not: SHUT_RDWR here cut the reply of every request still being served (an
+    // administrator's probe saw curl's "empty reply" for an order the host had answered).
+    connections_->shutdownAll(SHUT_RD);
     const auto until = std::chrono::steady_clock::now() + drain;
     while (dispatcher_->currentConnections() > 0 && std::chrono::steady_clock::now() < until) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -183,6 +188,7 @@ void HttpServer::stop(std::chrono::milliseconds drain) {
     if (dispatcher_->currentConnections() > 0) {
         spdlog::warn("HTTP: {} request(s) still running after {} ms; stopping without them",
                      dispatcher_->currentConnections(), drain.count());
+        connections_->shutdownAll(SHUT_RDWR);
     }
 }
 

@@ -73,8 +73,14 @@ std::vector<chains::ChainError> refuseEditedVersions(ChainSet& set, store::Datab
     std::vector<store::ChainPrint> loaded;
     for (const auto& [name, versions] : set.chains)
         for (const auto& [version, chain] : versions) {
+            // The steps' names, plugins and kinds, in order: what an order's place (a step index)
+            // means. Config, retries and timeouts may change in place across a restart (a
+            // gateway's new address must reach the orders waiting for it).
+            std::string shape;
+            for (const auto& step : chain->definition.steps)
+                for (const std::string* field : {&step.name, &step.plugin, &step.stepKind}) add(shape, *field);
             Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-            sha.update(chainFingerprint(chain->definition));
+            sha.update(shape);
             loaded.push_back({name, version, Poco::DigestEngine::digestToHex(sha.digest())});
         }
     const std::vector<store::ChainPrint> differing = store::recordedOtherwise(db, loaded);
@@ -95,7 +101,8 @@ std::vector<chains::ChainError> refuseEditedVersions(ChainSet& set, store::Datab
         const std::shared_ptr<const ReadyChain> chain = versions.at(print.version);
         errors.push_back({chain->definition.location,
                           "chain '" + print.chain + "' version " + std::to_string(print.version) +
-                              " has other steps than when " + std::to_string(orders) +
+                              " has other steps (names, plugins or kinds, in order) than when " +
+                              std::to_string(orders) +
                               " unfinished order(s) started on it (chain_fingerprints records it as it was): they "
                               "keep their place by step position, so other steps would run in their stead. Put "
                               "the file back as it was, and give the edited chain version " +

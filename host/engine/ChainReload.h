@@ -89,7 +89,8 @@ ChainReloadPlan planChainReload(const ChainSet& current, const chains::ChainDire
 std::string chainFingerprint(const chains::ChainDefinition& chain);
 
 // Chain versions edited in place across a restart (store/ChainFingerprints.h): each version in
-// `set` whose fingerprint differs from the one recorded when it was served before, while
+// `set` whose steps (names, plugins, kinds, in order; not their config, retries or timeouts)
+// differ from those recorded when it was served before, while
 // unfinished orders are on it, is taken out of `set` with an error naming its file (also added
 // to set.errors) — its orders would go on by step position on other steps. The versions kept
 // are recorded as they are now (an edited one no unfinished order is on included). Throws

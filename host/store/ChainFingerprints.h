@@ -1,7 +1,8 @@
-// The fingerprint of every chain version a host served (engine::chainFingerprint, hashed), kept
-// in chain_fingerprints, so that a restart can tell a chain file edited in place (same name and
-// version, other steps) from the version its unfinished orders started on. Orders keep their
-// place by step position; bound to other steps they would run, or skip, the wrong ones.
+// The fingerprint of every chain version a host served (its steps' names, plugins and kinds in
+// order, hashed: engine::refuseEditedVersions), kept in chain_fingerprints, so that a restart can
+// tell a chain file edited in place (same name and version, other steps) from the version its
+// unfinished orders started on. Orders keep their place by step position; bound to other steps
+// they would run, or skip, the wrong ones.
 //
 //   for (const ChainPrint& was : recordedOtherwise(db, loaded)) refuse(was);
 //   recordChainPrints(db, kept);

@@ -134,5 +134,40 @@ TEST(HostSignalsTest, SigtermLeavesAHungCallAfterTheGraceAndTheRestartedHostResu
     std::filesystem::remove_all(chains);
 }
 
+// SIGTERM while a request is being served: its plugin call ends within engine.shutdown_grace_ms,
+// and the client gets the host's reply. Before, stopping shut every connection down in both
+// directions before the drain, and the ERP saw an empty reply for an order the host had taken.
+TEST(HostSignalsTest, SigtermLetsTheReplyOfARequestBeingServedReachItsClient) {
+    const std::filesystem::path chains = makeTempDir("orderhost-drain-chains");
+    writeStuckChain(chains, 1500);
+    HostOptions options;
+    options.pluginFolders = ORDERHOST_SCRIPTED_PLUGIN_DIR;
+    options.chainsFolder = chains.string();
+    options.extraSettings["engine.shutdown_grace_ms"] = "5000";
+    HostProcess host(options);
+    HttpReply reply;
+    std::string failure;
+    std::thread client([&] {
+        try {
+            reply = host.post("/v1/orders", order("DRAIN-1"));
+        } catch (const std::exception& e) {
+            failure = e.what();
+        }
+    });
+    int found = 0;
+    for (int i = 0; i < 100 && found != 200; ++i) {
+        found = host.get("/v1/orders?order_ref=DRAIN-1").status;
+        std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_EQ(found, 200) << "the order was not stored";
+    std::this_thread::sleep_for(300ms);  // inside the plugin's sleep
+    EXPECT_EQ(host.terminate(), 0) << host.log();
+    client.join();
+    EXPECT_EQ(failure, "") << "the reply was cut off\n" << host.log();
+    EXPECT_EQ(reply.status, 201) << reply.body;
+    EXPECT_NE(reply.body.find(R"("state":"completed")"), std::string::npos) << reply.body;
+    std::filesystem::remove_all(chains);
+}
+
 }  // namespace
 }  // namespace orderhost::testing::host_signals_test
