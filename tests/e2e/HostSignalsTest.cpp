@@ -88,17 +88,34 @@ void writeStuckChain(const std::filesystem::path& folder, int sleepMs) {
         << "    timeout_ms: 600000\n    config: { sleep_ms: " << sleepMs << " }\n";
 }
 
+// A host on the stuck chain of `chains` (its call sleeping `sleepMs`), with `graceMs` for calls
+// running at SIGTERM.
+HostOptions stuckHost(const std::filesystem::path& chains, int sleepMs, const std::string& graceMs) {
+    writeStuckChain(chains, sleepMs);
+    HostOptions options;
+    options.pluginFolders = ORDERHOST_SCRIPTED_PLUGIN_DIR;
+    options.chainsFolder = chains.string();
+    options.extraSettings["engine.shutdown_grace_ms"] = graceMs;
+    return options;
+}
+
+// Waits until the order `ref` is stored (its POST is being served); true when it is.
+bool waitStored(const HostProcess& host, const std::string& ref) {
+    int found = 0;
+    for (int i = 0; i < 100 && found != 200; ++i) {
+        found = host.get("/v1/orders?order_ref=" + ref).status;
+        std::this_thread::sleep_for(50ms);
+    }
+    return found == 200;
+}
+
 // Issue 8: SIGTERM while an in-process plugin call hangs inside its timeout. The host waits
 // engine.shutdown_grace_ms for it, then stops without it (exit 0, no checkpoint), and the
 // order resumes when this host starts again. Before, stopping waited for the call until
 // host.shutdown_timeout_s ended the process with status 70.
 TEST(HostSignalsTest, SigtermLeavesAHungCallAfterTheGraceAndTheRestartedHostResumesItsOrder) {
     const std::filesystem::path chains = makeTempDir("orderhost-stuck-chains");
-    writeStuckChain(chains, 600000);
-    HostOptions options;
-    options.pluginFolders = ORDERHOST_SCRIPTED_PLUGIN_DIR;
-    options.chainsFolder = chains.string();
-    options.extraSettings["engine.shutdown_grace_ms"] = "500";
+    HostOptions options = stuckHost(chains, 600000, "500");
     options.extraSettings["host.shutdown_timeout_s"] = "20";
     HostProcess host(options);
     std::thread client([&] {
@@ -107,12 +124,7 @@ TEST(HostSignalsTest, SigtermLeavesAHungCallAfterTheGraceAndTheRestartedHostResu
         } catch (const std::exception&) {
         }
     });
-    int found = 0;
-    for (int i = 0; i < 100 && found != 200; ++i) {
-        found = host.get("/v1/orders?order_ref=STUCK-1").status;
-        std::this_thread::sleep_for(50ms);
-    }
-    ASSERT_EQ(found, 200) << "the order was not stored";
+    ASSERT_TRUE(waitStored(host, "STUCK-1")) << "the order was not stored";
     std::this_thread::sleep_for(200ms);  // inside the plugin's sleep
 
     const auto start = Clock::now();
@@ -139,12 +151,7 @@ TEST(HostSignalsTest, SigtermLeavesAHungCallAfterTheGraceAndTheRestartedHostResu
 // directions before the drain, and the ERP saw an empty reply for an order the host had taken.
 TEST(HostSignalsTest, SigtermLetsTheReplyOfARequestBeingServedReachItsClient) {
     const std::filesystem::path chains = makeTempDir("orderhost-drain-chains");
-    writeStuckChain(chains, 1500);
-    HostOptions options;
-    options.pluginFolders = ORDERHOST_SCRIPTED_PLUGIN_DIR;
-    options.chainsFolder = chains.string();
-    options.extraSettings["engine.shutdown_grace_ms"] = "5000";
-    HostProcess host(options);
+    HostProcess host(stuckHost(chains, 1500, "5000"));
     HttpReply reply;
     std::string failure;
     std::thread client([&] {
@@ -154,12 +161,7 @@ TEST(HostSignalsTest, SigtermLetsTheReplyOfARequestBeingServedReachItsClient) {
             failure = e.what();
         }
     });
-    int found = 0;
-    for (int i = 0; i < 100 && found != 200; ++i) {
-        found = host.get("/v1/orders?order_ref=DRAIN-1").status;
-        std::this_thread::sleep_for(50ms);
-    }
-    ASSERT_EQ(found, 200) << "the order was not stored";
+    ASSERT_TRUE(waitStored(host, "DRAIN-1")) << "the order was not stored";
     std::this_thread::sleep_for(300ms);  // inside the plugin's sleep
     EXPECT_EQ(host.terminate(), 0) << host.log();
     client.join();
