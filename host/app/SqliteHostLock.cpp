@@ -3,12 +3,17 @@
 #include "host/store/ConnectionString.h"
 #include "host/store/Dialect.h"
 
+#include <odbcinst.h>
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -23,14 +28,32 @@ std::string readHolder(int fd) {
     return pid;
 }
 
+// A DSN's key as the driver manager reads it (odbc.ini: the user's, then the system's).
+std::optional<std::string> dsnValue(const std::string& dsn, const char* key) {
+    char buffer[4096] = {};
+    const int length = ::SQLGetPrivateProfileString(dsn.c_str(), key, "", buffer, sizeof buffer, "odbc.ini");
+    if (length <= 0) return std::nullopt;
+    return std::string(buffer, std::min<std::size_t>(static_cast<std::size_t>(length), sizeof buffer - 1));
+}
+
 }  // namespace
 
 SqliteHostLock::SqliteHostLock(const std::string& connectionString) {
     const store::ConnectionString cs(connectionString);
-    const auto driver = cs.get("Driver");
-    const auto file = cs.get("Database");
+    // The file the driver will open, however it is named: through a DSN (odbc.ini), a symbolic
+    // link or another spelling of the path. The literal text let a second host past the lock
+    // (found by an administrator's probe: a DSN and a symlinked path, three hosts on one file).
+    const auto dsn = cs.get("DSN");
+    std::optional<std::string> driver = cs.get("Driver");
+    std::optional<std::string> file = cs.get("Database");
+    if (dsn && !dsn->empty()) {
+        if (!driver) driver = dsnValue(*dsn, "Driver");
+        if (!file) file = dsnValue(*dsn, "Database");
+    }
     if (!driver || !file || file->empty() || store::Dialect::fromDriverName(*driver) != store::Backend::SQLite) return;
-    const std::string path = *file + ".host-lock";
+    std::error_code error;
+    const std::filesystem::path resolved = std::filesystem::weakly_canonical(*file, error);
+    const std::string path = (error ? *file : resolved.string()) + ".host-lock";
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0)
         throw std::runtime_error("cannot open the host lock file " + path +

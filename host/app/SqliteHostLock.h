@@ -18,9 +18,10 @@ namespace orderhost::app {
 
 class SqliteHostLock {
 public:
-    // Locks when the connection string names an SQLite file (Driver=SQLite3;Database=...);
-    // does nothing for PostgreSQL or a DSN. Throws std::runtime_error naming the file (and
-    // the holder's process id) when another process holds the lock.
+    // Locks when the connection string names an SQLite file (Driver=SQLite3;Database=..., or
+    // a DSN whose odbc.ini entry does), by the file's resolved path (symbolic links followed);
+    // does nothing for PostgreSQL. Throws std::runtime_error naming the file (and the holder's
+    // process id) when another process holds the lock.
     explicit SqliteHostLock(const std::string& connectionString);
     ~SqliteHostLock();
     SqliteHostLock(const SqliteHostLock&) = delete;
