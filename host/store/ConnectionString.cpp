@@ -38,11 +38,21 @@ ConnectionString::ConnectionString(const std::string& text) {
         if (pos >= text.size()) break;
         const auto eq = text.find('=', pos);
         if (eq == std::string::npos) break;
+        // A segment without '=' ("sslmode;") names nothing: its key must not run on into the
+        // next one, or "sslmode;Pwd" would be a key and its password shown unmasked.
+        const auto semicolon = text.find(';', pos);
+        if (semicolon < eq) {
+            pos = semicolon + 1;
+            continue;
+        }
         std::string key = trim(text.substr(pos, eq - pos));
         std::size_t end = eq + 1;
         while (end < text.size() && (text[end] == ' ' || text[end] == '\t')) ++end;
         if (end < text.size() && text[end] == '{') {
-            const auto close = text.find('}', end);
+            // "}}" inside braces is a literal '}' (ODBC's escape), not the end of the value.
+            std::size_t close = text.find('}', end);
+            while (close != std::string::npos && close + 1 < text.size() && text[close + 1] == '}')
+                close = text.find('}', close + 2);
             end = close == std::string::npos ? text.size() : close + 1;
         }
         end = std::min(text.find(';', end), text.size());

@@ -135,6 +135,13 @@ TEST_F(ConfigLayersTest, TheDescriptionMasksSecretsAndNamesEveryOrigin) {
         EXPECT_EQ(bracedShown.find(secret), std::string::npos) << secret;
     EXPECT_NE(bracedShown.find("database.connection = Driver=PostgreSQL;Server=db;Pwd=***;Uid=u;"), std::string::npos)
         << bracedShown;
+    // A segment without '=' does not swallow the next key; "}}" inside braces is a literal '}'.
+    const ConfigLayers odd =
+        ConfigLayers::load(main_, {},
+                           {"database.connection=Driver=PostgreSQL;Server=db;sslmode;Pwd=s3cretX;Uid=u",
+                            "datasource.erp.connection=Driver=PostgreSQL;Pwd={a}};bY};Uid=v"});
+    const std::string oddShown = describeSettings(odd);
+    for (const char* secret : {"s3cretX", "bY"}) EXPECT_EQ(oddShown.find(secret), std::string::npos) << oddShown;
     EXPECT_EQ(text.find("tok-123"), std::string::npos) << text;
     EXPECT_NE(text.find("database.connection = Driver=SQLite3;Database=${config_dir}/o.db;Uid=u;PWD=***;    # " +
                         main_ + ":1\n"),
