@@ -139,7 +139,7 @@ inline std::map<std::string, std::int64_t> backorderedOf(const sdk::OrderDocumen
 }
 
 // Takes line `i`'s part of `backordered` (goods lines, first come first served) off `line`:
-// its quantity and its net (unit_price x quantity, else the line's net pro rata). False on overflow.
+// its quantity and its net (pro rata). False when the net does not fit in 64 bits.
 inline bool leaveOutBackordered(const sdk::OrderDocument& order, std::size_t i,
                                 std::map<std::string, std::int64_t>& backordered, InvoiceLine& line) {
     const auto shortOf = backordered.find(line.sku);
@@ -149,12 +149,14 @@ inline bool leaveOutBackordered(const sdk::OrderDocument& order, std::size_t i,
     const std::int64_t taken = std::min(shortOf->second, line.quantity);
     shortOf->second -= taken;
     const std::int64_t kept = line.quantity - taken;
-    const std::optional<std::int64_t> unit = order.optionalInteger(sdk::path("lines", i, "unit_price"));
-    std::int64_t net = 0;
-    if (unit ? __builtin_mul_overflow(*unit, kept, &net) : __builtin_mul_overflow(line.net / line.quantity, kept, &net))
-        return false;
+    // The line's net pro rata (a step may have discounted its total below unit_price x
+    // quantity), rounded half away from zero; 128 bits, so no product overflows.
+    const __int128 scaled = static_cast<__int128>(line.net) * kept;
+    const __int128 half = line.quantity / 2;
+    const __int128 net = (scaled >= 0 ? scaled + half : scaled - half) / line.quantity;
+    if (net > INT64_MAX || net < INT64_MIN) return false;
     line.quantity = kept;
-    line.net = net;
+    line.net = static_cast<std::int64_t>(net);
     return true;
 }
 

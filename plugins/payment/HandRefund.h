@@ -288,12 +288,15 @@ inline std::optional<sdk::Outcome> confirmHandRefund(const Gateway& gateway, con
 // must list it on the authorization as a succeeded refund the order does not account for yet
 // (else FAIL refund_acknowledgment_unconfirmed, nothing recorded). At
 // /payment/acknowledged_refunds and in payment_records (operation and status "acknowledged").
+// `ownPrefix`: the keys of the step's own refunds, never a person's (an own refund whose answer
+// was lost must not be recorded as goodwill).
 inline std::optional<sdk::Outcome> recordAcknowledged(const Gateway& gateway, const sdk::StepCall& call,
-                                                      const std::string& id, const AcknowledgedRefunds& acknowledged) {
+                                                      const std::string& id, const AcknowledgedRefunds& acknowledged,
+                                                      const std::string& ownPrefix) {
     const sdk::OrderDocument order = call.order();
     const RefundList made = gateway.refunds(id);
     if (std::optional<sdk::Outcome> stop = refundListFailure(made)) return stop;
-    const std::vector<GatewayRefund> unaccounted = unaccountedRefunds(made, order, keyOf(call, "refund:"));
+    const std::vector<GatewayRefund> unaccounted = unaccountedRefunds(made, order, ownPrefix);
     for (const std::string& each : acknowledged.ids) {
         if (refundListedIn(order, "/payment/acknowledged_refunds", each)) continue;  // by an earlier run
         const auto found = std::find_if(unaccounted.begin(), unaccounted.end(),
@@ -324,12 +327,12 @@ inline std::optional<sdk::Outcome> recordAcknowledged(const Gateway& gateway, co
 // else the step does; nullopt to go on. `gatewayFor()` is asked only when there are some.
 template <typename GatewayFor>
 std::optional<sdk::Outcome> recordActionsAcknowledgments(const GatewayFor& gatewayFor, const sdk::StepCall& call,
-                                                         const std::string& id) {
+                                                         const std::string& id, const std::string& ownPrefix) {
     const AcknowledgedRefunds acknowledged = acknowledgedRefunds(call.order());
     if (!acknowledged.error.empty())
         return sdk::Outcome::fail("refund_acknowledgment_unconfirmed", acknowledged.error + "; nothing was recorded");
     if (acknowledged.ids.empty()) return std::nullopt;
-    return recordAcknowledged(gatewayFor(), call, id, acknowledged);
+    return recordAcknowledged(gatewayFor(), call, id, acknowledged, ownPrefix);
 }
 
 // Before a refund's first key: the gateway must have refunded nothing on the authorization

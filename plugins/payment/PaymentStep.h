@@ -50,8 +50,8 @@ public:
             // (HandRefund.h): the gateway would refuse more than is left, and the undo stick.
             // A refund by hand before the cancel (goodwill) is acknowledged to the held undo
             // itself: manual_action retry with data acknowledged_refunds, recorded first.
-            if (std::optional<sdk::Outcome> stop =
-                    recordActionsAcknowledgments([&] { return forCall(gateway_, timeoutMs_, call); }, call, *id))
+            if (std::optional<sdk::Outcome> stop = recordActionsAcknowledgments(
+                    [&] { return forCall(gateway_, timeoutMs_, call); }, call, *id, keyOf(call, "refund")))
                 return *stop;
             const std::int64_t captured = order.integer("/payment/captured_minor");
             const std::int64_t before = order.optionalInteger("/payment/refunded_minor").value_or(0);

@@ -117,8 +117,8 @@ private:
             return sdk::Outcome::fail("refund_by_hand_unconfirmed", claims.error + "; nothing was recorded");
         // Acknowledged refunds are recorded first, then whatever each return needs (a claim,
         // nothing, a refund).
-        if (std::optional<sdk::Outcome> stop =
-                recordActionsAcknowledgments([&] { return forCall(gateway_, timeoutMs_, call); }, call, *id))
+        if (std::optional<sdk::Outcome> stop = recordActionsAcknowledgments(
+                [&] { return forCall(gateway_, timeoutMs_, call); }, call, *id, keyOf(call, "refund:")))
             return *stop;
         // Credit notes of earlier returns whose refund was never made (outstanding), then this return's.
         std::vector<std::string> owed = outstandingRmas(order, rma);

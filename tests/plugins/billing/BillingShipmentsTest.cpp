@@ -124,6 +124,13 @@ TEST_P(BillingShipmentsTest, BackorderedGoodsOfASplitOrderAreNotInvoiced) {
     EXPECT_EQ(at(single, "/billing/net_minor"), "2000") << "the first line's 4 and one of the second's 3 left out";
     EXPECT_EQ(number("SELECT quantity FROM billing_invoice_lines WHERE invoice_number = 'P-000001' AND line_no = 1"),
               0);
+    // The line's net pro rata, not unit_price x quantity: a total a step discounted stays discounted.
+    auto discounted = parse(R"({"currency": "EUR", "customer": {"id": "C-B"}, "lines": [
+      {"sku": "DRILL", "quantity": 10, "unit_price": 1000, "total": 9000},
+      {"sku": "NUT", "quantity": 3, "unit_price": 333, "total": 1000}],
+      "sourcing": {"backordered": [{"sku": "DRILL", "quantity": 1}, {"sku": "NUT", "quantity": 1}]}})");
+    ASSERT_EQ(call(*perOrder, discounted, orderId(3)).kind, OH_OUTCOME_CONTINUE);
+    EXPECT_EQ(at(discounted, "/billing/net_minor"), std::to_string(8100 + 667)) << "9000 x 9/10; 1000 x 2/3 rounded";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BillingShipmentsTest, ::testing::ValuesIn(testing::testBackends()),
