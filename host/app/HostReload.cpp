@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace orderhost::app {
@@ -104,6 +105,12 @@ bool HostReload::applyStaged(plugins::StagedPlugins& staged, bool retireAll, eng
     for (const auto& build : staged.builds) report.pluginBuilds.push_back(plugins::describeBuild(build));
     registry_.commit(std::move(staged));
     catalog_.replace(std::make_shared<const engine::ChainSet>(std::move(plan.next)));
+    try {  // recorded only now that they are served (a refused reload serves none of them)
+        store::recordChainPrints(database_, plan.prints);
+    } catch (const store::StoreError& e) {
+        spdlog::warn("reload: the chain fingerprints could not be recorded ({}); the next start records them",
+                     e.what());
+    }
     report.applied = true;
     report.added = std::move(plan.added);
     report.kept = std::move(plan.kept);
@@ -127,11 +134,16 @@ bool HostReload::planChains(const plugins::StagedPlugins& staged, bool retireAll
         report.databaseUnavailable = true;
         return false;
     }
-    // A version edited in place across a restart of another host, or since this one refused it
-    // at start (engine::refuseEditedVersions): the reload is refused like an edit it saw itself.
+    // A version edited in place since a host last served it (engine::refuseEditedVersions): the
+    // reload is refused like an edit it saw itself — unless this host refused the same at start,
+    // word for word: that is left over, and must not refuse every reload until the file is back.
     try {
-        for (const auto& error : engine::refuseEditedVersions(plan.next, database_))
-            report.errors.push_back({error.location.toString(), error.message});
+        for (const auto& error : engine::refuseEditedVersions(plan.next, database_, &plan.prints)) {
+            const bool known =
+                std::any_of(current->errors.begin(), current->errors.end(),
+                            [&](const chains::ChainError& e) { return e.toString() == error.toString(); });
+            (known ? report.stillRefused : report.errors).push_back({error.location.toString(), error.message});
+        }
     } catch (const store::StoreError& e) {
         report.errors.push_back({"database", std::string("cannot read the chain fingerprints: ") + e.what()});
         report.databaseUnavailable = true;

@@ -69,7 +69,8 @@ std::string chainFingerprint(const chains::ChainDefinition& chain) {
     return text;
 }
 
-std::vector<chains::ChainError> refuseEditedVersions(ChainSet& set, store::Database& db) {
+std::vector<chains::ChainError> refuseEditedVersions(ChainSet& set, store::Database& db,
+                                                     std::vector<store::ChainPrint>* toRecord) {
     std::vector<store::ChainPrint> loaded;
     for (const auto& [name, versions] : set.chains)
         for (const auto& [version, chain] : versions) {
@@ -85,7 +86,7 @@ std::vector<chains::ChainError> refuseEditedVersions(ChainSet& set, store::Datab
         }
     const std::vector<store::ChainPrint> differing = store::recordedOtherwise(db, loaded);
     const std::vector<store::ChainInUse> unfinished =
-        differing.empty() ? std::vector<store::ChainInUse>{} : store::unfinishedOrdersByChain(db);
+        differing.empty() ? std::vector<store::ChainInUse>{} : store::boundOrdersByChain(db);
     std::vector<chains::ChainError> errors;
     std::vector<store::ChainPrint> kept;
     for (const store::ChainPrint& print : loaded) {
@@ -103,14 +104,17 @@ std::vector<chains::ChainError> refuseEditedVersions(ChainSet& set, store::Datab
                           "chain '" + print.chain + "' version " + std::to_string(print.version) +
                               " has other steps (names, plugins or kinds, in order) than when " +
                               std::to_string(orders) +
-                              " unfinished order(s) started on it (chain_fingerprints records it as it was): they "
-                              "keep their place by step position, so other steps would run in their stead. Put "
-                              "the file back as it was, and give the edited chain version " +
-                              std::to_string(highestVersion(set, print.chain, print.version) + 1)});
+                              " order(s) that may still run or be undone (not cancelled or rejected) started on it "
+                              "(chain_fingerprints records it as it was): they keep their place by step position, "
+                              "so other steps would run, or be undone, in their stead. Put the file back as it "
+                              "was, and give the edited chain a version of its own"});
         versions.erase(print.version);
         if (versions.empty()) set.chains.erase(print.chain);
     }
-    store::recordChainPrints(db, kept);
+    if (toRecord != nullptr)
+        *toRecord = std::move(kept);
+    else
+        store::recordChainPrints(db, kept);
     set.errors.insert(set.errors.end(), errors.begin(), errors.end());
     return errors;
 }

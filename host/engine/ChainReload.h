@@ -29,6 +29,7 @@
 #include "host/chains/ChainDirectoryLoader.h"
 #include "host/engine/ReadyChain.h"
 #include "host/store/ChainCensus.h"
+#include "host/store/ChainFingerprints.h"
 
 #include <atomic>
 #include <cstdint>
@@ -73,6 +74,8 @@ struct ChainReloadPlan {
     std::vector<std::string> kept;
     std::vector<std::string> retired;  // "place-order v1 (3 unfinished orders)"
     std::vector<std::string> dropped;
+    // The chain versions' prints to record once `next` is served (refuseEditedVersions).
+    std::vector<store::ChainPrint> prints;
 };
 
 // `census` (unfinished orders per chain version; may throw) is asked once, after the holders
@@ -90,11 +93,13 @@ std::string chainFingerprint(const chains::ChainDefinition& chain);
 
 // Chain versions edited in place across a restart (store/ChainFingerprints.h): each version in
 // `set` whose steps (names, plugins, kinds, in order; not their config, retries or timeouts)
-// differ from those recorded when it was served before, while
-// unfinished orders are on it, is taken out of `set` with an error naming its file (also added
-// to set.errors) — its orders would go on by step position on other steps. The versions kept
-// are recorded as they are now (an edited one no unfinished order is on included). Throws
-// StoreError.
-std::vector<chains::ChainError> refuseEditedVersions(ChainSet& set, store::Database& db);
+// differ from those recorded when it was served before, while orders whose steps may still run
+// or be undone are on it (store::boundOrdersByChain), is taken out of `set` with an error naming
+// its file (also added to set.errors) — those orders would go on, or be undone, by step position
+// on other steps. The prints of the versions kept (an edited one no such order is on included)
+// are recorded, or, with `toRecord`, left there for the caller to record once it serves `set`.
+// Throws StoreError.
+std::vector<chains::ChainError> refuseEditedVersions(ChainSet& set, store::Database& db,
+                                                     std::vector<store::ChainPrint>* toRecord = nullptr);
 
 }  // namespace orderhost::engine

@@ -22,4 +22,9 @@ struct ChainInUse {
 // version. Throws StoreError.
 std::vector<ChainInUse> unfinishedOrdersByChain(Database& db);
 
+// Orders whose steps may still run or be undone, by chain and version: every state but
+// cancelled and rejected (a failed or completed order can still be cancelled, its undo walking
+// the version's steps by position). Throws StoreError.
+std::vector<ChainInUse> boundOrdersByChain(Database& db);
+
 }  // namespace orderhost::store
