@@ -73,6 +73,10 @@ public:
         try {
             route(request, response);
         } catch (const RequestRefused& refused) {
+            if (refused.status == HTTPResponse::HTTP_SERVICE_UNAVAILABLE) {
+                response.set("Retry-After", "5");
+                response.setKeepAlive(false);
+            }
             sendProblem(response, refused.status, refused.detail);
         } catch (const AccessRefused& refused) {
             if (refused.status == HTTPResponse::HTTP_UNAUTHORIZED) response.set("WWW-Authenticate", "Bearer");

@@ -26,7 +26,10 @@ void ClientConnections::shutdownAll(int how) {
     std::lock_guard<std::mutex> lock(mutex_);
     // Under the lock: a socket removes itself (here) before its descriptor is closed, so the
     // descriptor shut down is still this connection's and not a reused number.
-    for (ClientSocketImpl* socket : open_) ::shutdown(socket->sockfd(), how);
+    for (ClientSocketImpl* socket : open_) {
+        socket->shutForStopping_ = true;
+        ::shutdown(socket->sockfd(), how);
+    }
 }
 
 void ClientConnections::add(ClientSocketImpl& socket) {

@@ -24,6 +24,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/StreamSocketImpl.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <map>
@@ -72,6 +73,9 @@ public:
     const std::string& clientAddress() const { return clientAddress_; }
     Clock::time_point deadline() const { return deadline_; }
     bool deadlinePassed() const { return deadlinePassed_; }
+    // The host shut the connection for reading as it stops (ClientConnections::shutdownAll):
+    // a request body that ends early then ended for that, not by the client.
+    bool shutForStopping() const { return shutForStopping_.load(); }
     // Bytes already read from the connection (by the gate); receives return them first.
     void setReadAhead(std::string bytes) { readAhead_ = std::move(bytes); }
     // Makes the socket non-blocking and speaks TLS on it from now on (the gate, at accept).
@@ -91,6 +95,7 @@ protected:
     ~ClientSocketImpl() override;
 
 private:
+    friend class ClientConnections;  // sets shutForStopping_
     std::chrono::milliseconds receiveWait();
 
     const std::string clientAddress_;
@@ -100,6 +105,7 @@ private:
     std::size_t readAheadAt_ = 0;
     bool requestOpen_ = true;  // a request is being received: the deadline runs
     bool deadlinePassed_ = false;
+    std::atomic<bool> shutForStopping_{false};
     Clock::time_point deadline_;
     std::unique_ptr<TlsSession> tls_;
 };

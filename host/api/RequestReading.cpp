@@ -79,6 +79,13 @@ std::string readJsonBody(const ApiSettings& settings, HTTPServerRequest& request
         throw RequestRefused{HTTPResponse::HTTP_REQUEST_TIMEOUT,
                              "the request body did not arrive within the request deadline (http.request_timeout_ms)"};
     }
+    // The host is stopping and shut the connection for reading (HttpServer::stop): the body was
+    // cut by the host, not the client — a 400 would tell the ERP its order is bad.
+    if (client != nullptr && client->shutForStopping() &&
+        (!request.hasContentLength() || static_cast<Poco::Int64>(body.size()) != request.getContentLength64())) {
+        throw RequestRefused{HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+                             "the host is stopping: send the request again (nothing of it was kept)"};
+    }
     if (readTimedOut(request)) {
         throw RequestRefused{HTTPResponse::HTTP_REQUEST_TIMEOUT,
                              "the client stopped sending the request body (http.read_timeout_s)"};

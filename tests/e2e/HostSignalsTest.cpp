@@ -1,6 +1,7 @@
 // Issue 8, findings 10 (health part) and 12: how the host process meets signals and a pool of
 // step workers that are all stuck in plugin calls. The real host binary.
 #include "HostProcess.h"
+#include "RawConnection.h"
 #include "tests/support/TestDatabase.h"
 
 #include <gtest/gtest.h>
@@ -169,6 +170,23 @@ TEST(HostSignalsTest, SigtermLetsTheReplyOfARequestBeingServedReachItsClient) {
     EXPECT_EQ(reply.status, 201) << reply.body;
     EXPECT_NE(reply.body.find(R"("state":"completed")"), std::string::npos) << reply.body;
     std::filesystem::remove_all(chains);
+}
+
+// SIGTERM while a client is still sending its body: the host, not the client, cut it, so the
+// answer is 503 with Retry-After (send again), never the 400 "body ended before it was complete"
+// that tells an ERP its order is malformed (found by review of the drain change above).
+TEST(HostSignalsTest, SigtermWhileABodyArrivesAnswers503NotABadRequest) {
+    HostProcess host;
+    RawConnection raw(host.port());
+    ASSERT_TRUE(
+        raw.send("POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 "Content-Length: 1000\r\n\r\n{\"order_ref\": \"HALF"));
+    std::this_thread::sleep_for(300ms);  // the host reads the head and waits for the body
+    std::thread stopper([&] { host.terminate(); });
+    const std::string reply = raw.read(10s, "\r\n\r\n");
+    stopper.join();
+    EXPECT_EQ(statusOf(reply), 503) << reply;
+    EXPECT_EQ(headerOf(reply, "Retry-After"), "5") << reply;
 }
 
 }  // namespace
