@@ -85,7 +85,7 @@ std::vector<chains::ChainError> refuseEditedVersions(ChainSet& set, store::Datab
             loaded.push_back({name, version, Poco::DigestEngine::digestToHex(sha.digest())});
         }
     const std::vector<store::ChainPrint> differing = store::recordedOtherwise(db, loaded);
-    const std::vector<store::ChainInUse> unfinished =
+    const std::vector<store::ChainInUse> bound =
         differing.empty() ? std::vector<store::ChainInUse>{} : store::boundOrdersByChain(db);
     std::vector<chains::ChainError> errors;
     std::vector<store::ChainPrint> kept;
@@ -93,7 +93,7 @@ std::vector<chains::ChainError> refuseEditedVersions(ChainSet& set, store::Datab
         const bool edited = std::any_of(differing.begin(), differing.end(), [&](const store::ChainPrint& was) {
             return was.chain == print.chain && was.version == print.version;
         });
-        const std::int64_t orders = edited ? unfinishedOn(unfinished, print.chain, print.version) : 0;
+        const std::int64_t orders = edited ? unfinishedOn(bound, print.chain, print.version) : 0;
         if (orders == 0) {
             kept.push_back(print);
             continue;
