@@ -53,6 +53,7 @@ ConnectionString::ConnectionString(const std::string& text) {
             std::size_t close = text.find('}', end);
             while (close != std::string::npos && close + 1 < text.size() && text[close + 1] == '}')
                 close = text.find('}', close + 2);
+            if (close == std::string::npos && unclosedBraceKey_.empty()) unclosedBraceKey_ = key.empty() ? "?" : key;
             end = close == std::string::npos ? text.size() : close + 1;
         }
         end = std::min(text.find(';', end), text.size());
@@ -80,7 +81,10 @@ std::string ConnectionString::str() const {
 
 std::string ConnectionString::masked() const {
     std::string out;
-    for (const auto& [name, value] : entries_) out += name + "=" + (isSecretKey(name) ? "***" : value) + ";";
+    // A value whose brace never closes swallowed the rest of the string, which may hold a
+    // password ("Database={x;Pwd=secret"): it is masked whatever its key.
+    for (const auto& [name, value] : entries_)
+        out += name + "=" + (isSecretKey(name) || name == unclosedBraceKey_ ? "***" : value) + ";";
     return out;
 }
 

@@ -25,12 +25,17 @@ public:
     std::string str() const;     // the full string, secrets included: only for the driver
     std::string masked() const;  // Pwd / Password values replaced by "***"
 
+    // The key whose value opens a brace and never closes it (ODBC then reads the rest of the
+    // string as that value, a password after it included); empty when every brace closes.
+    const std::string& unclosedBraceKey() const { return unclosedBraceKey_; }
+
     // Replaces every occurrence of this string's secrets in `text` (e.g. a driver's error
     // message that echoes the password) by "***".
     std::string scrub(std::string text) const;
 
 private:
     std::vector<std::pair<std::string, std::string>> entries_;  // raw value, braces kept
+    std::string unclosedBraceKey_;
 };
 
 }  // namespace orderhost::store

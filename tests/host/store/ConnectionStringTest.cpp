@@ -26,6 +26,19 @@ TEST(ConnectionStringTest, MasksPasswordsWhateverTheirSpelling) {
     EXPECT_EQ(cs.str(), "Driver=X;Uid=u;Pwd={se;cret};PASSWORD=other;");
 }
 
+// "}}" inside braces is a literal '}' (ODBC), so "{a}}" never closes; found by
+// tests/fuzz/fuzz_connection_string once the parser learnt the escape.
+TEST(ConnectionStringTest, ABraceThatNeverClosesIsNamedAndWhatItSwallowedIsMasked) {
+    const ConnectionString closed("Database={a}}b};Pwd=p;");
+    EXPECT_EQ(closed.unclosedBraceKey(), "");
+    EXPECT_EQ(closed.get("Database"), "a}}b");
+    const ConnectionString open("Driver=X;Database={a}};Pwd=secret;");
+    EXPECT_EQ(open.unclosedBraceKey(), "Database");
+    EXPECT_FALSE(open.get("Pwd"));
+    EXPECT_EQ(open.masked(), "Driver=X;Database=***;");
+    EXPECT_EQ(ConnectionString("Database={x;Pwd=secret").masked(), "Database=***;");
+}
+
 TEST(ConnectionStringTest, ScrubRemovesSecretsEchoedInText) {
     ConnectionString cs("Driver=X;Pwd=hunter2;");
     EXPECT_EQ(cs.scrub("login with hunter2 failed (hunter2)"), "login with *** failed (***)");

@@ -45,6 +45,14 @@ TEST(DatabaseOpenTest, UnknownDriverIsAClearError) {
     EXPECT_EQ(msg.find(kSecret), std::string::npos) << msg;
 }
 
+// A brace left open makes ODBC read the rest of the string as one value: the password after it
+// would be part of the database name (and of every message naming it).
+TEST(DatabaseOpenTest, AValueWhoseBraceNeverClosesIsAClearErrorThatHidesTheRest) {
+    const std::string msg = openError(std::string("Driver=SQLite3;Database={/tmp/x.db}};Pwd=") + kSecret + ";");
+    EXPECT_NE(msg.find("the value of 'Database' opens '{' and never closes it"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find(kSecret), std::string::npos) << msg;
+}
+
 TEST(DatabaseOpenTest, MissingDsnIsAClearError) {
     const std::string msg = openError(std::string("DSN=orderhost_no_such_dsn;Uid=u;Pwd=") + kSecret + ";");
     EXPECT_NE(msg.find("open database"), std::string::npos) << msg;
