@@ -255,18 +255,27 @@ void HostRuntime::startHttp() {
 
 // A host started before its database (boot order, a failover in progress) waits for it, up to
 // database.connect_wait_s, instead of exiting; any other failure (bad credentials, a schema too
-// new) ends the start at once.
+// new) ends the start at once. A stop signal ends the wait (the signals are blocked in this
+// thread, which only takes them once serving: without the check, SIGTERM waited up to a day);
+// it is seen between attempts, so an attempt in progress (the driver's login timeout against a
+// silent address) ends first.
 std::unique_ptr<store::Database> HostRuntime::openDatabase(const store::DatabaseOptions& options) const {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(settings_.databaseConnectWaitSeconds);
     for (int attempt = 1;; ++attempt) {
         try {
             return std::make_unique<store::Database>(settings_.databaseConnection, options);
         } catch (const store::DatabaseUnavailableError& e) {
+            if (stopSignalPending())
+                throw StopRequestedWhileStarting("stop signal received while waiting for the database");
             if (std::chrono::steady_clock::now() >= deadline) throw;
             if (attempt == 1)
                 spdlog::warn("waiting up to {} s for the database (database.connect_wait_s)",
                              settings_.databaseConnectWaitSeconds);
-            std::this_thread::sleep_for(std::chrono::seconds(1));
+            for (int tick = 0; tick < 10; ++tick) {
+                if (stopSignalPending())
+                    throw StopRequestedWhileStarting("stop signal received while waiting for the database");
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
         }
     }
 }

@@ -26,8 +26,15 @@
 #include <Poco/Net/ServerSocket.h>
 
 #include <memory>
+#include <stdexcept>
 
 namespace orderhost::app {
+
+// A stop signal (SIGTERM, SIGINT, SIGQUIT) arrived while the start waited for the database: the
+// host ends without serving, as asked, instead of waiting out database.connect_wait_s.
+struct StopRequestedWhileStarting : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
 
 class HostRuntime {
 public:

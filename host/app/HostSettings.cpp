@@ -1,6 +1,7 @@
 #include "host/app/HostSettings.h"
 
 #include "host/app/ConfigLayers.h"
+#include "host/store/ConnectionString.h"
 
 #include <Poco/NumberParser.h>
 #include <Poco/String.h>
@@ -69,6 +70,16 @@ std::string expandConfigDir(std::string text, const std::string& base) {
     return text;
 }
 
+// A misplaced brace makes ODBC read a password as part of another value (the file lock, the
+// driver's errors and the logs would show it): refused with the setting's name, no value.
+std::string connectionSetting(const Poco::Util::AbstractConfiguration& config, const std::string& key,
+                              const std::string& base) {
+    std::string connection = expandConfigDir(config.getString(key, ""), base);
+    const std::string problem = store::ConnectionString(connection).misbracedProblem();
+    if (!problem.empty()) throw SettingsError("setting " + key + ": " + problem);
+    return connection;
+}
+
 // Refused here, at start, with the setting's name rather than when the relay first tries.
 void checkWebhookUrl(const std::string& url) {
     try {
@@ -115,7 +126,7 @@ void readDatasources(const Poco::Util::AbstractConfiguration& config, const std:
     for (const auto& name : names) {
         if (!isDatasourceName(name)) continue;  // checkedKeys refused it in the file
         DatasourceSettings d;
-        d.connection = expandConfigDir(config.getString("datasource." + name + ".connection", ""), base);
+        d.connection = connectionSetting(config, "datasource." + name + ".connection", base);
         if (d.connection.empty()) throw SettingsError("setting datasource." + name + ".connection is required");
         d.poolSize = intSetting(config, "datasource." + name + ".pool_size", d.poolSize, 1, 1024);
         s.datasources[name] = d;
@@ -146,7 +157,7 @@ HostSettings readHostSettings(const std::string& file, const Poco::Util::Abstrac
     s.apiToken = config.getString("api.token", "");
     s.apiRequireKeys = boolSetting(config, "api.require_keys", false);
     readTls(config, base, s, tlsFiles);
-    s.databaseConnection = expandConfigDir(config.getString("database.connection", ""), base);
+    s.databaseConnection = connectionSetting(config, "database.connection", base);
     if (s.databaseConnection.empty()) throw SettingsError("setting database.connection is required in " + file);
     s.databasePoolSize = intSetting(config, "database.pool_size", s.databasePoolSize, 1, 1024);
     s.databaseConnectWaitSeconds =

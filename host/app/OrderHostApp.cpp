@@ -205,6 +205,10 @@ int OrderHostApp::serve() {
         std::cerr << "orderhost: --config FILE is required to serve (see config/orderhost.properties)\n";
         return EXIT_USAGE;
     }
+    // Before any thread starts (the log's flush thread is one): a stop signal must reach the
+    // start's checks (HostRuntime::openDatabase) or, once serving, waitForStopSignal, never a
+    // thread that leaves it unblocked and dies of it.
+    blockStopSignals();
     const HostSettings settings = loadSettings(true);
     try {
         // --daemon leaves no stdout (Poco points it at /dev/null): log.file, or else syslog.
@@ -221,10 +225,12 @@ int OrderHostApp::serve() {
         std::cerr << "configuration error: log.file " << settings.logFile << ": " << e.what() << "\n";
         return EXIT_CONFIG;
     }
-    blockStopSignals();  // before any thread starts
     HostRuntime runtime(settings);
     try {
         runtime.start();
+    } catch (const StopRequestedWhileStarting& e) {
+        spdlog::info("{}: not started", e.what());
+        return EXIT_OK;
     } catch (const SettingsError& e) {  // found only once the socket is bound (no key beyond loopback)
         spdlog::critical("cannot start: {}", e.what());
         return EXIT_CONFIG;

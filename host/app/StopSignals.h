@@ -5,6 +5,9 @@
 //                             stopping takes longer than host.shutdown_timeout_s (a plugin
 //                             call that never returns), the process logs it and exits 70:
 //                             orders mid-chain resume at the next start, as after a crash.
+//                             During the start only the wait for the database looks for them
+//                             (HostRuntime::openDatabase); the rest of a start is short and
+//                             the signal is taken once serving.
 //   SIGHUP                    reload: chains and plugins are read again from their folders
 //                             (HostReload.h); a refused reload is logged and changes nothing.
 //                             Reloads run one after another in the waiting thread; a stop

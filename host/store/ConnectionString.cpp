@@ -22,6 +22,21 @@ bool isSecretKey(const std::string& key) {
     return k == "pwd" || k == "password";
 }
 
+// A braced value holding "…; Pwd =" swallowed a password entry: its brace closes too late.
+bool swallowsASecret(const std::string& value) {
+    const std::string v = lower(value);
+    for (auto at = v.find(';'); at != std::string::npos; at = v.find(';', at + 1)) {
+        auto key = v.find_first_not_of(" \t", at + 1);
+        if (key == std::string::npos) return false;
+        for (const std::string name : {"pwd", "password"}) {
+            if (v.compare(key, name.size(), name) != 0) continue;
+            const auto eq = v.find_first_not_of(" \t", key + name.size());
+            if (eq != std::string::npos && v[eq] == '=') return true;
+        }
+    }
+    return false;
+}
+
 std::string unbrace(const std::string& v) {
     if (v.size() >= 2 && v.front() == '{' && v.back() == '}') return v.substr(1, v.size() - 2);
     return v;
@@ -53,13 +68,23 @@ ConnectionString::ConnectionString(const std::string& text) {
             std::size_t close = text.find('}', end);
             while (close != std::string::npos && close + 1 < text.size() && text[close + 1] == '}')
                 close = text.find('}', close + 2);
-            if (close == std::string::npos && unclosedBraceKey_.empty()) unclosedBraceKey_ = key.empty() ? "?" : key;
             end = close == std::string::npos ? text.size() : close + 1;
+            const bool misbraced =
+                close == std::string::npos || (!isSecretKey(key) && swallowsASecret(text.substr(eq + 1, end - eq - 1)));
+            if (misbraced && misbracedKey_.empty()) misbracedKey_ = key.empty() ? "?" : key;
+            if (misbraced && !key.empty()) misbracedEntries_.push_back(entries_.size());
         }
         end = std::min(text.find(';', end), text.size());
         if (!key.empty()) entries_.emplace_back(key, trim(text.substr(eq + 1, end - eq - 1)));
         pos = end + 1;
     }
+}
+
+std::string ConnectionString::misbracedProblem() const {
+    if (misbracedKey_.empty()) return {};
+    return "the value of '" + misbracedKey_ +
+           "' opens '{' and does not close it before the next key (it would swallow what follows, a password "
+           "perhaps); inside braces a literal '}' is written '}}'";
 }
 
 std::optional<std::string> ConnectionString::get(const std::string& key) const {
@@ -81,10 +106,14 @@ std::string ConnectionString::str() const {
 
 std::string ConnectionString::masked() const {
     std::string out;
-    // A value whose brace never closes swallowed the rest of the string, which may hold a
-    // password ("Database={x;Pwd=secret"): it is masked whatever its key.
-    for (const auto& [name, value] : entries_)
-        out += name + "=" + (isSecretKey(name) || name == unclosedBraceKey_ ? "***" : value) + ";";
+    // A misbraced value swallowed what follows it, which may be a password
+    // ("Database={x;Pwd=secret"): it is masked whatever its key.
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+        const auto& [name, value] = entries_[i];
+        const bool misbraced =
+            std::find(misbracedEntries_.begin(), misbracedEntries_.end(), i) != misbracedEntries_.end();
+        out += name + "=" + (isSecretKey(name) || misbraced ? "***" : value) + ";";
+    }
     return out;
 }
 

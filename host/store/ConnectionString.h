@@ -25,9 +25,13 @@ public:
     std::string str() const;     // the full string, secrets included: only for the driver
     std::string masked() const;  // Pwd / Password values replaced by "***"
 
-    // The key whose value opens a brace and never closes it (ODBC then reads the rest of the
-    // string as that value, a password after it included); empty when every brace closes.
-    const std::string& unclosedBraceKey() const { return unclosedBraceKey_; }
+    // The key whose braced value is misplaced: its '{' never closes (ODBC then reads the rest of
+    // the string as that value), or it closes only after a "Pwd=" (a '}' is missing before it).
+    // Either way the value swallowed what follows, a password included: masked() hides it and
+    // the host refuses the string. Empty when the braces are in order.
+    const std::string& misbracedKey() const { return misbracedKey_; }
+    // What is wrong with the braces, for an error message (no value in it); empty when nothing.
+    std::string misbracedProblem() const;
 
     // Replaces every occurrence of this string's secrets in `text` (e.g. a driver's error
     // message that echoes the password) by "***".
@@ -35,7 +39,8 @@ public:
 
 private:
     std::vector<std::pair<std::string, std::string>> entries_;  // raw value, braces kept
-    std::string unclosedBraceKey_;
+    std::string misbracedKey_;                                  // the first one, for the message
+    std::vector<std::size_t> misbracedEntries_;                 // every one, masked whole
 };
 
 }  // namespace orderhost::store

@@ -78,10 +78,8 @@ void Database::abandonTransaction(Poco::Data::Session& s, bool commitFailed) noe
 Database::Database(const std::string& connectionString, DatabaseOptions options)
     : connection_(connectionString), masked_(connection_.masked()), options_(options), outage_(OutageLog::of(masked_)) {
     registerOdbcOnce();
-    if (!connection_.unclosedBraceKey().empty())
-        throw StoreError(errorMessage("open database", "the value of '" + connection_.unclosedBraceKey() +
-                                                           "' opens '{' and never closes it (inside braces a literal "
-                                                           "'}' is written '}}')"));
+    if (!connection_.misbracedKey().empty())
+        throw StoreError(errorMessage("open database", connection_.misbracedProblem()));
     try {
         dialect_ = Dialect(resolveBackend());
         // Without the guard, every failing statement on SQLite corrupts the heap.

@@ -103,9 +103,7 @@ public:
         tracked_ = oneOf(config, "exposure", "tracked", "order") == "tracked";
         from_billing_ = oneOf(config, "receivables", "billing", "none") == "billing";
         limit_currency_ = config.optionalString("/currency").value_or("");
-        if (config.has("/currency") &&
-            (limit_currency_.size() != 3 ||
-             limit_currency_.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos))
+        if (config.has("/currency") && !sdk::isIsoCurrency(limit_currency_))
             throw sdk::ConfigError("currency", "must be an ISO 4217 currency code such as \"EUR\"");
         if (!config.has("/limits")) return;
         if (config.type("/limits") != sdk::JsonType::object)

@@ -163,7 +163,7 @@ TEST_F(DatabaseOutageTest, AHostStartedBeforeItsDatabaseWaitsForIt) {
     // shorter than a sanitized host's start on a busy machine), or after 30 s.
     std::thread later;
     HostOptions options = options_;
-    options.whileStarting = [&](const std::filesystem::path& folder) {
+    options.whileStarting = [&](const std::filesystem::path& folder, int) {
         later = std::thread([this, log = folder / "host.log"] {
             for (int i = 0; i < 300; ++i) {
                 std::ifstream in(log);

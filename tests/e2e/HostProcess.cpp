@@ -62,7 +62,7 @@ void HostProcess::launch() {
     // The shell redirect appends the host's output for log() without a reader thread.
     process_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch(
         "/bin/sh", {"-c", "exec \"$0\" \"$@\" >>" + logFile + " 2>&1", ORDERHOST_BINARY, "--config", config}));
-    if (whileStarting_) whileStarting_(folder_);
+    if (whileStarting_) whileStarting_(folder_, process_->id());
     waitUntilHealthy();
 }
 

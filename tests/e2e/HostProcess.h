@@ -32,9 +32,9 @@ struct HostOptions {
     // A host that speaks only TLS needs a client of the test's own.
     std::function<bool(unsigned short port)> healthy = nullptr;
     // Called once the host process is started and before start-up waits for it to be healthy,
-    // with the host's folder (its log is host.log there): for a test that acts on what the
-    // starting host does rather than after a fixed time.
-    std::function<void(const std::filesystem::path& folder)> whileStarting = nullptr;
+    // with the host's folder (its log is host.log there) and process id: for a test that acts
+    // on what the starting host does rather than after a fixed time.
+    std::function<void(const std::filesystem::path& folder, int pid)> whileStarting = nullptr;
 };
 
 // A loopback port nobody listens on right now.
@@ -78,7 +78,7 @@ private:
     unsigned short port_ = 0;
     std::size_t logAtLaunch_ = 0;  // the log's size when this run started (restart appends)
     std::function<bool(unsigned short port)> healthy_;
-    std::function<void(const std::filesystem::path& folder)> whileStarting_;
+    std::function<void(const std::filesystem::path& folder, int pid)> whileStarting_;
     std::unique_ptr<Poco::ProcessHandle> process_;
     bool frozen_ = false;
 };

@@ -12,6 +12,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -187,6 +189,74 @@ TEST(HostSignalsTest, SigtermWhileABodyArrivesAnswers503NotABadRequest) {
     stopper.join();
     EXPECT_EQ(statusOf(reply), 503) << reply;
     EXPECT_EQ(headerOf(reply, "Retry-After"), "5") << reply;
+}
+
+std::string textOf(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+struct StoppedStart {
+    bool signalled = false;
+    std::string failure;     // HostProcess's error: the exit status and stdout
+    std::string log;         // what the host logged
+    Clock::duration took{};  // from the signal to the end of the process
+};
+
+// Starts a host whose PostgreSQL port refuses connections, with an hour to wait for it, and
+// sends SIGTERM once it logs that it waits. `logFile`: log there (log.file) instead of stdout;
+// the log's flush thread then runs during the start.
+StoppedStart stopWhileWaitingForTheDatabase(const std::filesystem::path& logFile) {
+    HostOptions options;
+    options.databaseConnection =
+        "Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=" + std::to_string(freeLoopbackPort()) +
+        ";Database=none;Uid=nobody;Pwd=x;";
+    options.extraSettings["database.connect_wait_s"] = "3600";
+    if (!logFile.empty()) options.extraSettings["log.file"] = logFile.string();
+    StoppedStart result;
+    Clock::time_point sent;
+    std::filesystem::path log;
+    // Waits in the callback: the process cannot have been reaped yet, so the pid is still its own.
+    options.whileStarting = [&](const std::filesystem::path& folder, int pid) {
+        log = logFile.empty() ? folder / "host.log" : logFile;
+        for (int i = 0; i < 600 && textOf(log).find("waiting up to 3600 s for the database") == std::string::npos; ++i)
+            std::this_thread::sleep_for(100ms);
+        if (textOf(log).find("waiting up to 3600 s for the database") == std::string::npos) return;
+        sent = Clock::now();
+        result.signalled = ::kill(pid, SIGTERM) == 0;
+    };
+    try {
+        HostProcess host(options);
+    } catch (const std::runtime_error& e) {
+        result.failure = e.what();
+    }
+    result.took = Clock::now() - sent;
+    result.log = logFile.empty() ? result.failure : textOf(logFile);
+    return result;
+}
+
+// SIGTERM while the start waits for a database that cannot be reached (database.connect_wait_s,
+// here an hour): the host ends at once, exit 0, and says it did not start. Before, the signal
+// stayed blocked until the wait was over (systemd's stop timed out and killed it).
+TEST(HostSignalsTest, SigtermWhileTheStartWaitsForItsDatabaseEndsTheHostAtOnce) {
+    const StoppedStart stopped = stopWhileWaitingForTheDatabase({});
+    ASSERT_TRUE(stopped.signalled) << stopped.failure;
+    EXPECT_NE(stopped.failure.find("exited during start-up with status 0"), std::string::npos) << stopped.failure;
+    EXPECT_NE(stopped.log.find("stop signal received while waiting for the database: not started"), std::string::npos)
+        << stopped.log;
+    EXPECT_LT(stopped.took, 5s) << stopped.failure;
+}
+
+// The same with log.file: the log's flush thread started before the stop signals were blocked,
+// took the SIGTERM and died of it (no "not started", no exit 0; found by review).
+TEST(HostSignalsTest, SigtermWhileTheStartWaitsReachesTheStartWhenTheLogGoesToAFile) {
+    const std::filesystem::path folder = makeTempDir("orderhost-start-log");
+    const StoppedStart stopped = stopWhileWaitingForTheDatabase(folder / "orderhost.log");
+    std::filesystem::remove_all(folder);
+    ASSERT_TRUE(stopped.signalled) << stopped.failure;
+    EXPECT_NE(stopped.failure.find("exited during start-up with status 0"), std::string::npos) << stopped.failure;
+    EXPECT_NE(stopped.log.find("stop signal received while waiting for the database: not started"), std::string::npos)
+        << stopped.log;
 }
 
 }  // namespace

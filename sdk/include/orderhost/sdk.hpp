@@ -21,6 +21,7 @@
 #define ORDERHOST_SDK_HPP
 
 #include <orderhost/plugin_api.h>
+#include <orderhost/sdk/currency.hpp>
 #include <orderhost/sdk/db.hpp>
 #include <orderhost/sdk/document.hpp>
 #include <orderhost/sdk/error.hpp>

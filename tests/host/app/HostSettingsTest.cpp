@@ -154,6 +154,13 @@ TEST_F(HostSettingsTest, MistakesNameTheSettingAndWhere) {
                   .find("setting events.webhook_ca_file: /tmp/no-such-ca.pem is not a readable file"),
               std::string::npos);
     EXPECT_NE(errorOf("events.webhooks = not a url\n").find("setting events.webhooks: 'not a url'"), std::string::npos);
+    // A misplaced brace would put the password into another value (and into the lock file's
+    // name, logs, errors): refused by name, the value not echoed (found by review).
+    const std::string misbraced =
+        errorOf("datasource.erp.connection = Driver={PostgreSQL Unicode;Server=db;Pwd=hunter2;Database={erp};\n");
+    EXPECT_NE(misbraced.find("setting datasource.erp.connection: the value of 'Driver' opens '{'"), std::string::npos)
+        << misbraced;
+    EXPECT_EQ(misbraced.find("hunter2"), std::string::npos) << misbraced;
 }
 
 TEST_F(HostSettingsTest, TlsFilesComeInPairsAndAreResolvedAgainstTheConfigFolder) {

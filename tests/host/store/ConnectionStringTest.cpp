@@ -30,13 +30,29 @@ TEST(ConnectionStringTest, MasksPasswordsWhateverTheirSpelling) {
 // tests/fuzz/fuzz_connection_string once the parser learnt the escape.
 TEST(ConnectionStringTest, ABraceThatNeverClosesIsNamedAndWhatItSwallowedIsMasked) {
     const ConnectionString closed("Database={a}}b};Pwd=p;");
-    EXPECT_EQ(closed.unclosedBraceKey(), "");
+    EXPECT_EQ(closed.misbracedKey(), "");
     EXPECT_EQ(closed.get("Database"), "a}}b");
     const ConnectionString open("Driver=X;Database={a}};Pwd=secret;");
-    EXPECT_EQ(open.unclosedBraceKey(), "Database");
+    EXPECT_EQ(open.misbracedKey(), "Database");
     EXPECT_FALSE(open.get("Pwd"));
     EXPECT_EQ(open.masked(), "Driver=X;Database=***;");
     EXPECT_EQ(ConnectionString("Database={x;Pwd=secret").masked(), "Database=***;");
+}
+
+// A '}' missing before "Pwd=" and found further on: the brace closes, but the value swallowed
+// the password entry, which masked() showed as part of the driver's name (found by review).
+TEST(ConnectionStringTest, ABracedValueThatSwallowedAPasswordIsMisbracedAndMasked) {
+    const ConnectionString late("Driver={PostgreSQL Unicode;Server=db;Uid=u;Pwd=hunter2;Database={orders};");
+    EXPECT_EQ(late.misbracedKey(), "Driver");
+    EXPECT_EQ(late.masked().find("hunter2"), std::string::npos) << late.masked();
+    EXPECT_NE(late.misbracedProblem().find("'Driver'"), std::string::npos);
+    const ConnectionString spaced("Database={orders; password = x ;Driver={PostgreSQL Unicode};");
+    EXPECT_EQ(spaced.misbracedKey(), "Database");
+    // Every misbraced value is masked, not only the first (found by fuzz_connection_string).
+    const ConnectionString twice("A={x;Pwd=1};B={y;Pwd=secret");
+    EXPECT_EQ(twice.masked(), "A=***;B=***;");
+    // A password may hold ";pwd=" itself, and a braced value a ';' without one.
+    EXPECT_EQ(ConnectionString("Pwd={a;pwd=b};Database={/data/a;b.db};").misbracedKey(), "");
 }
 
 TEST(ConnectionStringTest, ScrubRemovesSecretsEchoedInText) {

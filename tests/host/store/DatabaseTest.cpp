@@ -49,7 +49,7 @@ TEST(DatabaseOpenTest, UnknownDriverIsAClearError) {
 // would be part of the database name (and of every message naming it).
 TEST(DatabaseOpenTest, AValueWhoseBraceNeverClosesIsAClearErrorThatHidesTheRest) {
     const std::string msg = openError(std::string("Driver=SQLite3;Database={/tmp/x.db}};Pwd=") + kSecret + ";");
-    EXPECT_NE(msg.find("the value of 'Database' opens '{' and never closes it"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("the value of 'Database' opens '{' and does not close it"), std::string::npos) << msg;
     EXPECT_EQ(msg.find(kSecret), std::string::npos) << msg;
 }
 

@@ -89,6 +89,17 @@ TEST(CreditStep, RefusesNegativeLimits) {
     EXPECT_NE(host.reportedError().find("limits.C-1"), std::string::npos) << host.reportedError();
 }
 
+// The limits' currency must be money: "ZZZ" passed as three capitals, and then every order was
+// held for credit_currency_mismatch instead of the host refusing the chain at start.
+TEST(CreditStep, RefusesALimitCurrencyThatIsNotIso4217) {
+    FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
+    host.config(R"({"currency":"ZZZ"})");
+    EXPECT_EQ(host.create("check-credit"), OH_STATUS_INVALID_CONFIG);
+    EXPECT_NE(host.reportedError().find("currency"), std::string::npos) << host.reportedError();
+    host.config(R"({"currency":"EUR"})");
+    EXPECT_EQ(host.create("check-credit"), OH_STATUS_OK);
+}
+
 // A quote reads only: with triggers that abort any write to credit's tables armed, the quote
 // answers as a run would (accepted within the limit, held over it, counting what earlier runs
 // recorded), and the guard is real (a run under it fails).
