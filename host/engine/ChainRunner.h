@@ -34,7 +34,9 @@ inline constexpr const char* kDefaultSignal = "resume";
 bool isValidSignalName(const std::string& name);
 
 // What an administrator may answer to an order held by on_failure: hold ("manual_action").
-enum class ManualAction { Retry, Skip, Compensate, Fail };
+// Resume: abandon a cancel whose first undo failed (the step's effect stands: a parcel the
+// carrier picked up) and run the order on from that step (ChainRunner::resumeProblem).
+enum class ManualAction { Retry, Skip, Compensate, Fail, Resume };
 
 class ChainRunner {
 public:
@@ -55,6 +57,11 @@ public:
     // `data` (a JSON object, or none) is written at /signals/manual_action for the step to read.
     store::OrderRecord applyManualAction(store::OrderRecord order, ManualAction action, const std::string& note,
                                          const std::optional<std::string>& data = std::nullopt);
+
+    // Why `resume` cannot apply to this held order ("" when it can): only a cancel's
+    // compensation, and only while it has undone nothing (an undone step would run again under
+    // a key whose effect was reversed: a voided authorization, released stock).
+    std::string resumeProblem(const store::OrderRecord& order);
 
     // The key handed to plugins: the same for every attempt of one step of one order.
     static std::string idempotencyKey(const std::string& orderId, const std::string& stepName);

@@ -44,6 +44,7 @@
 #include "host/engine/OrderState.h"
 #include "host/engine/ReturnSettlement.h"
 #include "host/engine/RunnerHelpers.h"
+#include "host/plugins/PluginText.h"
 
 #include <spdlog/spdlog.h>
 
@@ -211,6 +212,12 @@ bool ChainRunner::checkpoint(store::OrderRecord& order, store::OrderRecord updat
     appendPluginEvents(extras.events, order, run, pluginEvents);  // after the host's own
     spdlog::debug("order {} step {} attempt {}: {} -> {}{}", order.id, run.stepName, run.attempt, run.outcome,
                   updated.state, extras.keepOpen ? " (committed with the next step)" : "");
+    // A person must act (an undo that failed, a failure held by policy): the log says which
+    // order, where and why, with the plugin's code (its text escaped: one log line).
+    if (updated.state == states::kOnHold && updated.awaitingSignal == chains::kManualActionSignal)
+        spdlog::warn("order {}: held for a manual action at step {} ({}{}{}): {}", order.id, run.stepName, run.outcome,
+                     run.code.empty() ? "" : ", code ", plugins::escapeForLog(run.code),
+                     plugins::escapeForLog(run.message));
     PendingSample sample{run.chain,   run.pluginId,  run.stepKind,           run.outcome,
                          order.state, updated.state, updated.awaitingSignal, run.attempt};
     engine_.store().recordStep(updated, order.state, std::move(run), extras);

@@ -80,7 +80,7 @@ store::OrderRecord ChainRunner::applyManualAction(store::OrderRecord order, Manu
     const int undoIndex =
         undoing ? previousCompensable(order.currentStep, runner::stepsToUndo(engine_.store(), order.id, chain), chain)
                 : -1;
-    static const char* const names[] = {"retry", "skip", "compensate", "fail"};
+    static const char* const names[] = {"retry", "skip", "compensate", "fail", "resume"};
     store::OrderRecord named = order;
     if (undoIndex >= 0) named.currentStep = undoIndex;
     store::StepRunRecord record =
@@ -107,9 +107,36 @@ store::OrderRecord ChainRunner::applyManualAction(store::OrderRecord order, Manu
             updated.compensateTo.clear();
             updated.state = states::kFailed;
             break;
+        case ManualAction::Resume: {
+            if (const std::string problem = resumeProblem(order); !problem.empty()) throw std::logic_error(problem);
+            // The cancel came too late: the step whose undo failed runs again under its key
+            // (it finds its effect: the booking, now picked up) and the chain goes on from it.
+            doc.set("/cancellation/abandoned_at", std::to_string(engine_.now()));
+            updated.document = doc.toJson();
+            updated.compensateTo.clear();
+            updated.currentStep = std::max(undoIndex, 0);
+            updated.state = states::kInProgress;
+            break;
+        }
     }
     checkpoint(order, std::move(updated), std::move(record), nullptr);
     return run(std::move(order));
+}
+
+std::string ChainRunner::resumeProblem(const store::OrderRecord& order) {
+    const std::string held = "order " + order.id + " is held ";
+    if (order.compensateTo != states::kCancelled)
+        return held +
+               (order.compensateTo.empty() ? "after a step failed"
+                                           : "while it is undone to end " + order.compensateTo) +
+               ": resume only abandons a cancel whose undo failed (retry, skip, compensate or fail apply)";
+    // The runs since the cancel (the latest host run "cancel"): any undo that went through?
+    const std::vector<store::StepRunRecord> runs = engine_.store().stepRuns(order.id);
+    for (auto it = runs.rbegin(); it != runs.rend() && it->outcome != "cancel"; ++it)
+        if (it->outcome == "compensated")
+            return held + "after its cancel already undid step '" + it->stepName +
+                   "': resuming would run it again under a key whose effect was reversed (retry, skip or fail apply)";
+    return {};
 }
 
 }  // namespace orderhost::engine

@@ -11,7 +11,14 @@
 namespace orderhost::engine {
 namespace {
 
+// A manual `resume`: the cancel the ERP was told about is abandoned and the order runs on.
+bool abandonsCancel(const store::OrderRecord& before, const store::OrderRecord& after) {
+    return before.compensateTo == states::kCancelled && after.compensateTo.empty() &&
+           after.state == states::kInProgress && after.chain == before.chain;
+}
+
 bool isAnnounced(const store::OrderRecord& before, const store::OrderRecord& after) {
+    if (abandonsCancel(before, after)) return true;
     if (after.state == before.state) return false;
     // Moving on between steps is not news; starting another chain (cancel, return) is.
     if (after.state == states::kInProgress) return after.chain != before.chain;
@@ -44,7 +51,7 @@ std::vector<store::OutboxEvent> eventsFor(const store::OrderRecord& before, cons
     payload.stringify(json);
     store::OutboxEvent event;
     event.orderId = after.id;
-    event.type = "order." + after.state;
+    event.type = abandonsCancel(before, after) ? "order.cancel_abandoned" : "order." + after.state;
     event.payloadJson = json.str();
     event.createdAtMs = run.finishedAtMs;
     return {std::move(event)};

@@ -104,7 +104,8 @@ SignalResult OrderSignals::manualAction(store::OrderRecord order, const document
     static const std::pair<const char*, ManualAction> actions[] = {{"retry", ManualAction::Retry},
                                                                    {"skip", ManualAction::Skip},
                                                                    {"compensate", ManualAction::Compensate},
-                                                                   {"fail", ManualAction::Fail}};
+                                                                   {"fail", ManualAction::Fail},
+                                                                   {"resume", ManualAction::Resume}};
     std::string name = "retry", note;
     // A member this signal does not know is refused: {"acton": "fail"} read as a retry paid a
     // held refund (found by a black-box probe). An empty body or {} is still a retry.
@@ -129,7 +130,7 @@ SignalResult OrderSignals::manualAction(store::OrderRecord order, const document
     };
     if (given("/action") && payload.getString("/action", name) == document::Status::TypeMismatch)
         return refused(SignalResult::Kind::InvalidPayload,
-                       "\"action\" must be a string: retry, skip, compensate or fail");
+                       "\"action\" must be a string: retry, skip, compensate, fail or resume");
     if (given("/note") && payload.getString("/note", note) == document::Status::TypeMismatch)
         return refused(SignalResult::Kind::InvalidPayload, "\"note\" must be a string");
     // Refused, not cut: a NUL cut the stored note short, and cutting at 1000 bytes could split a character.
@@ -138,8 +139,9 @@ SignalResult OrderSignals::manualAction(store::OrderRecord order, const document
     const auto found =
         std::find_if(std::begin(actions), std::end(actions), [&](const auto& entry) { return name == entry.first; });
     if (found == std::end(actions))
-        return refused(SignalResult::Kind::InvalidPayload,
-                       "\"action\" must be one of retry, skip, compensate, fail; got \"" + name.substr(0, 40) + "\"");
+        return refused(
+            SignalResult::Kind::InvalidPayload,
+            "\"action\" must be one of retry, skip, compensate, fail, resume; got \"" + name.substr(0, 40) + "\"");
     // "data": what the administrator tells the step (e.g. a refund made by hand), stored at
     // /signals/manual_action for the step's next run; an action without it clears an older one.
     std::optional<std::string> data;
@@ -156,6 +158,9 @@ SignalResult OrderSignals::manualAction(store::OrderRecord order, const document
     if (chain == nullptr)  // dropped by a reload since the caller looked
         return refused(SignalResult::Kind::NoChain, "chain " + order.chain + " v" + std::to_string(order.chainVersion) +
                                                         " is not loaded on this host");
+    if (found->second == ManualAction::Resume)
+        if (const std::string problem = runner_.resumeProblem(order); !problem.empty())
+            return refused(SignalResult::Kind::NotWaiting, problem);
     const std::int64_t until = engine_.leaseUntil(*chain);
     const auto epoch =
         engine_.store().claim(order.id, states::kOnHold, states::kOnHold, engine_.hostId(), until, engine_.now());

@@ -1,7 +1,7 @@
 // Cancelling an order while a step waits for a signal (the shipped place-goods chain, on every
 // backend): the waiting step already acted — book-shipment booked the parcels, then waits for
 // the pickup — so the host undoes it with the completed steps before it, also when the host is
-// killed in the middle of that undo.
+// killed in the middle of that undo; and a cancel the pickup overtook, abandoned by `resume`.
 #include "ComposedChainsFixture.h"
 
 #include <Poco/Thread.h>
@@ -102,6 +102,47 @@ TEST_P(CancelSuspendedStepE2ETest, AHostKilledWhileUndoingTheWaitingStepFinishes
     host_->restart();
     ASSERT_TRUE(waitForState(*host_, "CANCEL-KILLED", "cancelled"));
     expectEverythingUndone(id, shipment);  // the carrier answered the repeated cancel from its record
+}
+
+// The cancel came too late: the carrier picked the parcel up while the undo waited to retry
+// (the carrier was away), so the undo fails (shipment_already_picked_up) and the order is held.
+// `resume` abandons the cancel: the order goes on to delivery, the stock is issued and the card
+// captured once, nothing voided. Before, no manual action moved it forward (a black-box probe).
+TEST_P(CancelSuspendedStepE2ETest, ACancelOvertakenByThePickupIsAbandonedByResumeAndTheOrderIsDelivered) {
+    const std::string id = placeAndBook("CANCEL-LATE");
+    const std::string shipment = shipmentIdOf("CANCEL-LATE");
+    carrier_.setFaults(R"({"fail_count": 1000, "fail_status": 503})");
+    ASSERT_EQ(host_->post("/v1/orders/" + id + "/cancel", R"({"reason":"changed my mind"})").status, 200);
+    ASSERT_TRUE(waitForState(*host_, "CANCEL-LATE", "retry_wait")) << "the undo of the booking waits to retry";
+    carrier_.advance(shipment, "picked_up");  // its callback meets an order being cancelled
+    carrier_.setFaults(R"({"fail_count": 0})");
+    const Object::Ptr held = waitForState(*host_, "CANCEL-LATE", "on_hold");
+    ASSERT_TRUE(held);
+    EXPECT_EQ(held->getValue<std::string>("awaiting_signal"), "manual_action");
+    Poco::JSON::Array::Ptr steps = held->getArray("steps");
+    EXPECT_EQ(steps->getObject(steps->size() - 1)->getValue<std::string>("code"), "shipment_already_picked_up");
+
+    const HttpReply resumed =
+        host_->post("/v1/orders/" + id + "/signals/manual_action", R"({"action":"resume","note":"already picked up"})");
+    ASSERT_EQ(resumed.status, 200) << resumed.body;
+    waitHeldAt(*host_, "CANCEL-LATE", "deliver", "shipment_tracking");  // the pickup's callback, retried, lands
+    carrier_.advance(shipment, "delivered");
+    ASSERT_TRUE(waitForState(*host_, "CANCEL-LATE", "completed"));
+
+    EXPECT_EQ(carrier_.count("booking"), 1);
+    EXPECT_EQ(carrier_.count("cancellation"), 0);
+    EXPECT_EQ(gateway_.count("void"), 0);
+    EXPECT_EQ(gateway_.count("capture"), 1);
+    const std::int64_t total = rows_->number("SELECT total_minor FROM billing_invoices WHERE order_id = ?", id);
+    EXPECT_EQ(gateway_.netCaptured(), total);
+    EXPECT_EQ(rows_->number("SELECT COUNT(*) FROM billing_credit_notes WHERE order_id = ?", id), 0);
+    EXPECT_EQ(stockTotal("reserved", "BOLT-M8") + stockTotal("reserved", "DRILL-18V"), 0);
+    EXPECT_EQ(rows_->number("SELECT CAST(SUM(on_hand_delta) AS BIGINT) FROM sourcing_movements WHERE order_id = ?", id),
+              -101);
+    EXPECT_EQ(unreconciledStock(), 0);
+    EXPECT_EQ(
+        rows_->number("SELECT COUNT(*) FROM outbox WHERE order_id = ? AND event_type = 'order.cancel_abandoned'", id),
+        1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CancelSuspendedStepE2ETest, ::testing::ValuesIn(testBackends()), backendName);

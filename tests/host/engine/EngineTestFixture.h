@@ -10,6 +10,7 @@
 #include "host/store/Database.h"
 #include "tests/support/TestDatabase.h"
 
+#include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -120,6 +121,15 @@ protected:
         settings.stepsPerCommit = stepsPerCommit_;
         engine_ = std::make_unique<Engine>(
             *store_, catalog_, [this] { return now_.load(); }, settings);
+    }
+
+    // The outbox's event types of an order, oldest first.
+    std::vector<std::string> eventTypes(const std::string& orderId) {
+        Poco::Data::Session s = db_->session();
+        std::vector<std::string> types;
+        s << "SELECT event_type FROM outbox WHERE order_id = ? ORDER BY id", Poco::Data::Keywords::bind(orderId),
+            Poco::Data::Keywords::into(types), Poco::Data::Keywords::now;
+        return types;
     }
 
     std::vector<std::string> outcomes(const std::string& orderId) const {

@@ -36,14 +36,6 @@ protected:
         return json;
     }
 
-    std::vector<std::string> eventTypes(const std::string& orderId) {
-        Poco::Data::Session s = db_->session();
-        std::vector<std::string> types;
-        s << "SELECT event_type FROM outbox WHERE order_id = ? ORDER BY id", Poco::Data::Keywords::bind(orderId),
-            Poco::Data::Keywords::into(types), Poco::Data::Keywords::now;
-        return types;
-    }
-
     SignalResult manualAction(const std::string& orderId, const std::string& action) {
         OrderSignals signals(*engine_);
         return signals.deliver(orderId, "manual_action", R"({"action":")" + action + R"(","note":"by test"})");
