@@ -5,6 +5,8 @@
 #include "host/engine/OrderState.h"
 #include "host/engine/RunnerHelpers.h"
 
+#include "host/document/JsonDocument.h"
+
 #include <algorithm>
 
 namespace orderhost::engine {
@@ -111,7 +113,7 @@ store::OrderRecord ChainRunner::applyManualAction(store::OrderRecord order, Manu
             if (const std::string problem = resumeProblem(order); !problem.empty()) throw std::logic_error(problem);
             // The cancel came too late: the step whose undo failed runs again under its key
             // (it finds its effect: the booking, now picked up) and the chain goes on from it.
-            doc.set("/cancellation/abandoned_at", std::to_string(engine_.now()));
+            doc.set("/cancellation/abandoned_at", std::to_string(engine_.now()));  // cosmetic: the event says it too
             updated.document = doc.toJson();
             updated.compensateTo.clear();
             updated.currentStep = std::max(undoIndex, 0);
@@ -125,17 +127,45 @@ store::OrderRecord ChainRunner::applyManualAction(store::OrderRecord order, Manu
 
 std::string ChainRunner::resumeProblem(const store::OrderRecord& order) {
     const std::string held = "order " + order.id + " is held ";
+    const std::string others = " (retry, skip or fail apply)";
     if (order.compensateTo != states::kCancelled)
         return held +
                (order.compensateTo.empty() ? "after a step failed"
                                            : "while it is undone to end " + order.compensateTo) +
                ": resume only abandons a cancel whose undo failed (retry, skip, compensate or fail apply)";
-    // The runs since the cancel (the latest host run "cancel"): any undo that went through?
+    // Where the cancel found the order (OrderCommands::cancelOnce records it): resume returns it
+    // there, so it must have been waiting at a step on its way forward (not completed, failed or
+    // being undone already), and the held undo must be that very step's: then nothing above it
+    // was undone and no finished chain restarts.
+    const auto parsed = document::JsonDocument::parse(order.document);
+    std::string beforeState, beforeUndo;
+    std::int64_t beforeStep = -1;
+    if (!parsed.ok() || parsed.document->getString("/cancellation/before/state", beforeState) != document::Status::Ok ||
+        parsed.document->getInt("/cancellation/before/current_step", beforeStep) != document::Status::Ok)
+        return held + "by a cancel that did not record where the order stood: resume cannot tell where to go on" +
+               others;
+    parsed.document->getString("/cancellation/before/compensate_to", beforeUndo);
+    if (!beforeUndo.empty() || (beforeState != states::kOnHold && beforeState != states::kRetryWait))
+        return held + "by a cancel of an order that was " +
+               (beforeUndo.empty() ? beforeState : "being undone to end " + beforeUndo) +
+               ": resume only returns an order the cancel stopped while it waited at a step" + others;
     const std::vector<store::StepRunRecord> runs = engine_.store().stepRuns(order.id);
+    const std::shared_ptr<const ReadyChain> chain = chainOf(order);
+    const bool undoOfThatStep = !runs.empty() && runs.back().outcome == "undo_failed" &&
+                                runs.back().chain == order.chain && runs.back().stepIndex == beforeStep &&
+                                static_cast<std::size_t>(beforeStep) < chain->steps.size();
+    if (!undoOfThatStep) return held + "but not because the undo of the step the cancel found it at failed" + others;
+    // A FAIL is an undo that knows it did nothing; an undo that gave up on its last attempt may
+    // have retried a lost answer, and its effect may be gone (a void that went through).
+    const chains::StepDefinition& step = chain->steps[static_cast<std::size_t>(beforeStep)]->definition();
+    if (runs.back().attempt >= step.attempts)
+        return held + "after the undo of step '" + step.name + "' ended on its last attempt (" +
+               std::to_string(runs.back().attempt) + " of " + std::to_string(step.attempts) +
+               "): it may have given up not knowing what it did, so its effect may be gone" + others;
     for (auto it = runs.rbegin(); it != runs.rend() && it->outcome != "cancel"; ++it)
         if (it->outcome == "compensated")
             return held + "after its cancel already undid step '" + it->stepName +
-                   "': resuming would run it again under a key whose effect was reversed (retry, skip or fail apply)";
+                   "': resuming would run it again under a key whose effect was reversed" + others;
     return {};
 }
 

@@ -167,6 +167,13 @@ CommandResult OrderCommands::cancelOnce(const std::string& orderId, const std::s
     Poco::JSON::Object cancellation;
     cancellation.set("reason", reason);
     cancellation.set("requested_at", engine_.now());
+    // Where the cancel found the order: a manual `resume` of a cancel overtaken by an effect
+    // that could not be undone returns it there, and only from a wait (ChainRunner::resumeProblem).
+    Poco::JSON::Object before;
+    before.set("state", order->state);
+    before.set("current_step", order->currentStep);
+    before.set("compensate_to", order->compensateTo);
+    cancellation.set("before", before);
     if (const auto cancelChain = engine_.chains()->forTrigger("cancel_order")) {
         cancellation.set("chain", cancelChain->definition.name);
         cancellation.set("chain_version", cancelChain->definition.version);

@@ -141,9 +141,9 @@ public:
                                       "shipment " + *id + " (tracking " +
                                           order.optionalString("/shipping/tracking_number").value_or("") +
                                           ") was picked up by " + name +
-                                          " and can no longer be cancelled: answer the held order with "
-                                          "manual_action resume to deliver it (a cancel: then a return), or "
-                                          "recall the parcel by hand first");
+                                          " and can no longer be cancelled: recall the parcel by hand, or, "
+                                          "for a cancel, answer manual_action resume to deliver it (a return "
+                                          "can follow)");
         if (cancelled.kind == Kind::refused) return shipping::refusedByCarrier(cancelled, "cancel");
         shipping::recordShipment(call, cancelled.shipment);
         return sdk::Outcome::proceed();
