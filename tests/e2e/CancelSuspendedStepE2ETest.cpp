@@ -121,6 +121,11 @@ TEST_P(CancelSuspendedStepE2ETest, ACancelOvertakenByThePickupIsAbandonedByResum
     EXPECT_EQ(held->getValue<std::string>("awaiting_signal"), "manual_action");
     Poco::JSON::Array::Ptr steps = held->getArray("steps");
     EXPECT_EQ(steps->getObject(steps->size() - 1)->getValue<std::string>("code"), "shipment_already_picked_up");
+    // The log tells the administrator too, with the code (before: nothing above debug).
+    EXPECT_NE(
+        host_->log().find("order " + id +
+                          ": held for a manual action at step ship (undo_failed, code shipment_already_picked_up)"),
+        std::string::npos);
 
     const HttpReply resumed =
         host_->post("/v1/orders/" + id + "/signals/manual_action", R"({"action":"resume","note":"already picked up"})");

@@ -215,16 +215,8 @@ TEST_P(PaymentE2ETest, AnAuthorizationLeftUnknownWhileTheGatewayIsAwayIsCancelle
     const Object::Ptr held = waitFor("PAY-AWAY", "on_hold");
     EXPECT_EQ(held->getValue<std::string>("awaiting_signal"), "manual_action");
     Poco::JSON::Array::Ptr steps = held->getArray("steps");
-    const Object::Ptr undo = steps->getObject(steps->size() - 1);
-    EXPECT_EQ(undo->getValue<std::string>("outcome"), "undo_failed");
+    EXPECT_EQ(steps->getObject(steps->size() - 1)->getValue<std::string>("outcome"), "undo_failed");
     EXPECT_EQ(simulator_.openAuthorizations(), 1) << "the authorization the host never heard of";
-    // The administrator learns it from the log too, with the plugin's code (before: nothing
-    // above debug, found by an administrator's probe).
-    EXPECT_NE(host_->log().find("order " + held->getValue<std::string>("id") + ": held for a manual action at step " +
-                                undo->getValue<std::string>("step") + " (undo_failed, code " +
-                                undo->getValue<std::string>("code") + ")"),
-              std::string::npos)
-        << host_->log();
 
     simulator_.setFaults(R"({"fail_count": 0})");
     const std::string id = held->getValue<std::string>("id");
