@@ -162,10 +162,6 @@ std::string ChainRunner::resumeProblem(const store::OrderRecord& order) {
         return held + "after the undo of step '" + step.name + "' ended on its last attempt (" +
                std::to_string(runs.back().attempt) + " of " + std::to_string(step.attempts) +
                "): it may have given up not knowing what it did, so its effect may be gone" + others;
-    for (auto it = runs.rbegin(); it != runs.rend() && it->outcome != "cancel"; ++it)
-        if (it->outcome == "compensated")
-            return held + "after its cancel already undid step '" + it->stepName +
-                   "': resuming would run it again under a key whose effect was reversed" + others;
     return {};
 }
 
