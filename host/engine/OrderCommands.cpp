@@ -155,6 +155,12 @@ CommandResult OrderCommands::cancelOnce(const std::string& orderId, const std::s
             CommandResult::Kind::NotAllowed,
             "order " + orderId + " is " + order->state +
                 (states::isRunning(order->state) ? "; it stops soon: ask again then" : "; it cannot be cancelled"));
+    // A signal, manual action or timer claimed it and runs it on (a claim from a wait leaves the
+    // state as it was until the claimer's checkpoint): as running. An expired lease is a claimer
+    // that died; then the cancel goes ahead.
+    if (order->callsPending > 0 && order->leaseUntilMs >= engine_.now())
+        return refused(CommandResult::Kind::NotAllowed,
+                       "order " + orderId + " is being resumed right now; it stops soon: ask again then");
     const std::shared_ptr<const ReadyChain> chain = engine_.chains()->find(order->chain, order->chainVersion);
     if (chain == nullptr)
         return refused(

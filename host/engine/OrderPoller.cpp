@@ -66,7 +66,9 @@ bool OrderPoller::claimAndRun(const std::string& id, const std::string& from, Wo
     std::string to = from;
     if (from == states::kRetryWait) to = order->compensateTo.empty() ? states::kInProgress : states::kCompensating;
     const std::int64_t until = engine_.leaseUntil(*chain);
-    const auto epoch = engine_.store().claim(id, from, to, engine_.hostId(), until, engine_.now());
+    // As read: a signal's run may have taken the order and held it again since (a new wait, a new
+    // timer); the timeout must not run on the record read before that (the next poll reads again).
+    const auto epoch = engine_.store().claim(id, from, to, engine_.hostId(), until, engine_.now(), order->leaseEpoch);
     if (!epoch) return false;
     order->state = to;
     order->leaseOwner = engine_.hostId();

@@ -77,11 +77,12 @@ SignalResult OrderSignals::deliver(const std::string& orderId, const std::string
     resumed.leaseOwner = engine_.hostId();  // this host runs it on
     resumed.leaseUntilMs = engine_.leaseUntil(*chain);
     // Claimed first, so a poller handling its timeout (or a second delivery) cannot run it too;
-    // a lease a dead host left on it is taken over once expired.
+    // a lease a dead host left on it is taken over once expired. Only as read: a delivery that
+    // read the order before another one ran it must not write the document it read.
     const auto resumedBy =
         refused(SignalResult::Kind::NotWaiting, "order " + orderId + " was resumed by another request");
     const auto epoch = engine_.store().claim(orderId, states::kOnHold, states::kOnHold, engine_.hostId(),
-                                             resumed.leaseUntilMs, resumed.updatedAtMs);
+                                             resumed.leaseUntilMs, resumed.updatedAtMs, order->leaseEpoch);
     if (!epoch) return resumedBy;
     resumed.leaseEpoch = *epoch;
     resumed.callsPending = 1;  // running again: its next call follows
@@ -162,8 +163,9 @@ SignalResult OrderSignals::manualAction(store::OrderRecord order, const document
         if (const std::string problem = runner_.resumeProblem(order); !problem.empty())
             return refused(SignalResult::Kind::NotWaiting, problem);
     const std::int64_t until = engine_.leaseUntil(*chain);
-    const auto epoch =
-        engine_.store().claim(order.id, states::kOnHold, states::kOnHold, engine_.hostId(), until, engine_.now());
+    // As read (see deliver): the checks above were made on this record.
+    const auto epoch = engine_.store().claim(order.id, states::kOnHold, states::kOnHold, engine_.hostId(), until,
+                                             engine_.now(), order.leaseEpoch);
     if (!epoch)
         return refused(SignalResult::Kind::NotWaiting, "order " + order.id + " was taken up by another request");
     order.leaseOwner = engine_.hostId();

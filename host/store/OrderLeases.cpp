@@ -41,7 +41,8 @@ std::string placeholders(std::size_t count) {
 }  // namespace
 
 std::optional<int64_t> OrderStore::claim(const std::string& id, const std::string& from, const std::string& to,
-                                         const std::string& owner, int64_t untilMs, int64_t nowMs) {
+                                         const std::string& owner, int64_t untilMs, int64_t nowMs,
+                                         std::optional<int64_t> atEpoch) {
     const std::string op = "claim(order " + shown(id) + ", " + from + " -> " + to + ")";
     check(db_, op, kState, to);
     check(db_, op, kLeaseOwner, owner);
@@ -52,9 +53,13 @@ std::optional<int64_t> OrderStore::claim(const std::string& id, const std::strin
             std::string("UPDATE orders SET state = ?, lease_owner = ?, lease_until = ?, updated_at = ?,"
                         " lease_epoch = lease_epoch + 1, calls_pending = calls_pending + 1"
                         " WHERE id = ? AND state = ? AND ") +
-                kClaimable,
+                kClaimable + (atEpoch ? " AND lease_epoch = ? AND (calls_pending = 0 OR lease_until < ?)" : ""),
             [&](Statement& st) {
                 st, bind(to), bind(owner), bind(untilMs), bind(nowMs), bind(id), bind(from), bind(nowMs), bind(owner);
+                if (atEpoch) {
+                    const Poco::Int64 readEpoch = *atEpoch;
+                    st, bind(readEpoch), bind(nowMs);
+                }
             });
         if (moved) epoch = epochOf(s, id);
     });

@@ -111,8 +111,16 @@ public:
     // still in `from` and nobody else holds an unexpired lease on it, and returns the claim's
     // lease epoch; nullopt if another request or host got there first. Besides the epoch,
     // only calls_pending changes (+1: the claimer calls a plugin next); not a timer, say.
+    // With `atEpoch`, only if the order's lease epoch is still that, and no claim of it is still
+    // live without a checkpoint yet (calls_pending 0, or the claimer's lease expired): a request
+    // that decided on what it read claims only the order as it read it, and never one another
+    // request has just claimed (a claim from on_hold leaves it on_hold until its checkpoint). An
+    // owner may claim its own lease again, so without it two requests to one host could both
+    // claim, the earlier one's checkpoint fail as stale, and a later one write what it read
+    // before the earlier one's run.
     std::optional<int64_t> claim(const std::string& id, const std::string& from, const std::string& to,
-                                 const std::string& owner, int64_t untilMs, int64_t nowMs);
+                                 const std::string& owner, int64_t untilMs, int64_t nowMs,
+                                 std::optional<int64_t> atEpoch = std::nullopt);
 
     // Claims up to `limit` orders in one of `states` whose lease expired before `nowMs` (their
     // host died or lost them), for `owner` until `untilMs`, and returns them with the epoch of

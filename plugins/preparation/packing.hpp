@@ -47,7 +47,8 @@ struct PackItem {
 };
 
 struct Parcel {
-    std::size_t type = 0;  // index into the parcel types
+    std::string warehouse;  // where it is packed (packPerWarehouse); its goods all come from there
+    std::size_t type = 0;   // index into the parcel types
     std::int64_t volume_mm3 = 0, contents_g = 0;
     std::vector<std::pair<std::string, std::int64_t>> lines;  // SKU, quantity
 };
@@ -113,7 +114,9 @@ inline void downsize(Parcel& parcel, const std::vector<ParcelType>& types, const
     }
 }
 
-inline PackResult pack(std::vector<PackItem> items, const std::vector<ParcelType>& types, std::size_t maxParcels) {
+// `opened`: parcels already packed for the order (other warehouses); max_parcels counts them too.
+inline PackResult pack(std::vector<PackItem> items, const std::vector<ParcelType>& types, std::size_t maxParcels,
+                       std::size_t opened = 0) {
     std::stable_sort(items.begin(), items.end(), [](const PackItem& a, const PackItem& b) {
         if (a.spec.volume() != b.spec.volume()) return a.spec.volume() > b.spec.volume();
         if (a.spec.weight_g != b.spec.weight_g) return a.spec.weight_g > b.spec.weight_g;
@@ -140,7 +143,7 @@ inline PackResult pack(std::vector<PackItem> items, const std::vector<ParcelType
                                        " mm, " + std::to_string(item.spec.weight_g) + " g) fits no parcel type";
                 return result;
             }
-            if (result.parcels.size() == maxParcels) {
+            if (opened + result.parcels.size() >= maxParcels) {
                 result.error_code = "too_many_parcels";
                 result.error_message = "packing needs more than max_parcels (" + std::to_string(maxParcels) +
                                        ") parcels; stopped at SKU " + item.sku;
@@ -155,6 +158,23 @@ inline PackResult pack(std::vector<PackItem> items, const std::vector<ParcelType
     }
     for (Parcel& parcel : result.parcels) downsize(parcel, types, items, largest);
     return result;
+}
+
+// A parcel leaves from one warehouse: each warehouse's goods are packed on their own (in the
+// order given), its parcels after the previous warehouse's. Before 2026-12-05 the goods of all
+// warehouses went into the same parcels (stop 46's probe: one parcel held goods of two).
+inline PackResult packPerWarehouse(const std::vector<std::pair<std::string, std::vector<PackItem>>>& groups,
+                                   const std::vector<ParcelType>& types, std::size_t maxParcels) {
+    PackResult all;
+    for (const auto& [warehouse, items] : groups) {
+        PackResult part = pack(items, types, maxParcels, all.parcels.size());
+        if (!part.error_code.empty()) return part;
+        for (Parcel& parcel : part.parcels) {
+            parcel.warehouse = warehouse;
+            all.parcels.push_back(std::move(parcel));
+        }
+    }
+    return all;
 }
 
 }  // namespace preparation

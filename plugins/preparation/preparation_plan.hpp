@@ -1,15 +1,19 @@
 // preparation_plan.hpp — what to pick where: the order's goods against its reservations.
 //
 // Goods are the lines of kind "goods" (or without a kind) and "custom" (made to order, goods
-// once made); "service" lines are not picked. Quantities are summed per SKU in line order.
+// once made); "service" lines are not picked. Quantities are summed per SKU in line order,
+// stocked (goods lines) and made (custom lines) apart: sourcing reserves only stocked goods.
 // Where a SKU is picked from:
-//   - the SKU has entries in /sourcing/reserved ({"sku", "warehouse", "bin", "quantity"}, written
-//     by the sourcing step): each entry in turn, up to the ordered quantity; an entry without a
-//     warehouse is in default_warehouse, one without a bin in the SKU's configured bin (else
-//     default_bin). What the reservations do not cover (sourcing split the order) is listed as
-//     short: neither picked nor packed;
-//   - no entry for the SKU (no sourcing step, an unknown SKU, a custom line): the whole quantity
-//     from default_warehouse at the SKU's configured bin (else default_bin).
+//   - its stocked quantity, when the SKU has entries in /sourcing/reserved ({"sku", "warehouse",
+//     "bin", "quantity"}, written by the sourcing step): each entry in turn, up to the ordered
+//     quantity; an entry without a warehouse is in default_warehouse, one without a bin in the
+//     SKU's configured bin (else default_bin). What the reservations do not cover (sourcing
+//     split the order) is listed as short: neither picked nor packed;
+//   - its stocked quantity without any entry (no sourcing step, an unknown SKU), and every made
+//     unit (the factory delivers to default_warehouse): from default_warehouse at the SKU's
+//     configured bin (else default_bin). A custom line of a SKU that is also ordered from stock
+//     is not taken for a shortage of the stocked line (stop 46's probe: it was charged, never
+//     picked).
 // Pick lists are grouped by warehouse; within one, picks of the same bin and SKU are merged and
 // sorted in walking order (walking_order.hpp), then by SKU. Warehouses are listed in the same
 // natural order.
@@ -47,21 +51,26 @@ struct Reserved {
     std::int64_t quantity = 0;
 };
 
+// One SKU's goods: units from stock (goods lines) and units made to order (custom lines).
+struct Goods {
+    std::string sku;
+    std::int64_t stocked = 0, made = 0;
+};
+
 // The goods of the order, summed per SKU, in the order of their first line.
-inline std::vector<std::pair<std::string, std::int64_t>> goodsOf(const sdk::OrderDocument& order) {
-    std::vector<std::pair<std::string, std::int64_t>> goods;
+inline std::vector<Goods> goodsOf(const sdk::OrderDocument& order) {
+    std::vector<Goods> goods;
     const std::size_t lines = order.has("/lines") ? order.size("/lines") : 0;
     for (std::size_t i = 0; i < lines; ++i) {
-        if (order.optionalString(sdk::path("lines", i, "kind")).value_or("goods") == "service") continue;
+        const std::string kind = order.optionalString(sdk::path("lines", i, "kind")).value_or("goods");
+        if (kind == "service") continue;
         const std::string sku = order.string(sdk::path("lines", i, "sku"));
         const std::int64_t quantity = order.integer(sdk::path("lines", i, "quantity"));
         if (quantity <= 0)
             throw sdk::Error(OH_STATUS_INVALID_ARGUMENT, sdk::path("lines", i, "quantity"), "must be positive");
-        auto found = std::find_if(goods.begin(), goods.end(), [&](const auto& g) { return g.first == sku; });
-        if (found == goods.end())
-            goods.emplace_back(sku, quantity);
-        else
-            found->second += quantity;
+        auto found = std::find_if(goods.begin(), goods.end(), [&](const Goods& g) { return g.sku == sku; });
+        if (found == goods.end()) found = goods.insert(goods.end(), Goods{sku, 0, 0});
+        (kind == "custom" ? found->made : found->stocked) += quantity;
     }
     return goods;
 }

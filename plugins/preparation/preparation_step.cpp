@@ -5,8 +5,9 @@
 // by first-fit decreasing on volume with a weight check (packing.hpp), writes everything into
 // its tables through orderhost.db in the step's transaction and the result into /preparation:
 //   {"status": "prepared", "pick_lists": [{"warehouse", "picks": [{"bin", "sku", "quantity"}]}],
-//    "parcels": [{"parcel", "type", "weight_g", "length_mm", "width_mm", "height_mm",
+//    "parcels": [{"parcel", "warehouse", "type", "weight_g", "length_mm", "width_mm", "height_mm",
 //                 "lines": [{"sku", "quantity"}]}], "short": [{"sku", "quantity"}] (when any)}
+// (preparation_report.hpp). Each warehouse's goods are packed into parcels of their own.
 // A run writes /preparation from what it stored (the rows it inserted, in their order); a rerun
 // of an order that already has rows rebuilds it from the tables (the same JSON). Without goods lines:
 // {"status": "not_needed", ...} and nothing stored. FAIL (nothing kept) when a SKU has no weight
@@ -22,6 +23,7 @@
 #include "packing.hpp"
 #include "preparation_config.hpp"
 #include "preparation_plan.hpp"
+#include "preparation_report.hpp"
 
 #include <orderhost/sdk.hpp>
 
@@ -58,72 +60,6 @@ constexpr char kConfigSchema[] = R"({
   }
 })";
 
-struct Plan {
-    std::vector<PickList> lists;
-    std::vector<PackItem> toPack;
-    std::vector<std::pair<std::string, std::int64_t>> shortages;
-};
-
-std::string arrayOf(const std::vector<std::string>& elements) {
-    std::string out = "[";
-    for (const std::string& e : elements) out.append(out.size() > 1 ? "," : "").append(e);
-    return out + "]";
-}
-
-// /preparation from the order's rows (see the file comment for its shape).
-void writeFromTables(const sdk::Database& db, sdk::OrderDocument& order, const std::string& orderId) {
-    std::string status = "prepared";
-    std::vector<std::string> lists, parcels, shortages;
-    for (const sdk::Row& list : db.query("SELECT list_no, warehouse, status FROM preparation_pick_lists"
-                                         " WHERE order_id = ? ORDER BY list_no",
-                                         {orderId})) {
-        status = list.string("status");
-        std::vector<std::string> picks;
-        for (const sdk::Row& pick : db.query("SELECT bin, sku, quantity FROM preparation_picks"
-                                             " WHERE order_id = ? AND list_no = ? ORDER BY seq",
-                                             {orderId, list.integer("list_no")}))
-            picks.push_back(sdk::JsonObject()
-                                .add("bin", pick.string("bin"))
-                                .add("sku", pick.string("sku"))
-                                .add("quantity", pick.integer("quantity"))
-                                .str());
-        lists.push_back(
-            sdk::JsonObject().add("warehouse", list.string("warehouse")).addJson("picks", arrayOf(picks)).str());
-    }
-    for (const sdk::Row& p : db.query("SELECT parcel, parcel_type, weight_g, length_mm, width_mm, height_mm, status"
-                                      " FROM preparation_parcels WHERE order_id = ? ORDER BY parcel",
-                                      {orderId})) {
-        status = p.string("status");
-        std::vector<std::string> lines;
-        for (const sdk::Row& line : db.query("SELECT sku, quantity FROM preparation_parcel_lines"
-                                             " WHERE order_id = ? AND parcel = ? ORDER BY line_no",
-                                             {orderId, p.integer("parcel")}))
-            lines.push_back(
-                sdk::JsonObject().add("sku", line.string("sku")).add("quantity", line.integer("quantity")).str());
-        parcels.push_back(sdk::JsonObject()
-                              .add("parcel", p.integer("parcel"))
-                              .add("type", p.string("parcel_type"))
-                              .add("weight_g", p.integer("weight_g"))
-                              .add("length_mm", p.integer("length_mm"))
-                              .add("width_mm", p.integer("width_mm"))
-                              .add("height_mm", p.integer("height_mm"))
-                              .addJson("lines", arrayOf(lines))
-                              .str());
-    }
-    // By SKU in byte order, as writeFromPlan sorts them: not ORDER BY, whose order on PostgreSQL
-    // is the database's collation (en_US puts "a-2" before "B").
-    std::vector<std::pair<std::string, std::int64_t>> shortBySku;
-    for (const sdk::Row& s : db.query("SELECT sku, quantity FROM preparation_shortages WHERE order_id = ?", {orderId}))
-        shortBySku.emplace_back(s.string("sku"), s.integer("quantity"));
-    std::sort(shortBySku.begin(), shortBySku.end());
-    for (const auto& [sku, quantity] : shortBySku)
-        shortages.push_back(sdk::JsonObject().add("sku", sku).add("quantity", quantity).str());
-    sdk::JsonObject out;
-    out.add("status", status).addJson("pick_lists", arrayOf(lists)).addJson("parcels", arrayOf(parcels));
-    if (!shortages.empty()) out.addJson("short", arrayOf(shortages));
-    order.setJson("/preparation", out.str());
-}
-
 class PickPackStep : public sdk::Step {
 public:
     explicit PickPackStep(sdk::CreateContext& ctx) : config_(readConfig(ctx.config())) {}
@@ -142,17 +78,18 @@ public:
             return sdk::Outcome::proceed();
         }
         Plan plan;
-        if (std::optional<sdk::Outcome> problem = planPicks(db, goods, reservationsOf(order), plan)) return *problem;
-        sortForWalking(plan.lists);
+        if (std::optional<sdk::Outcome> problem = planPicks(db, goods, reservationsOf(order), call.quoting(), plan))
+            return *problem;
+        plan.sortForWalking();
         const PackResult packed =
-            pack(plan.toPack, config_.parcel_types, static_cast<std::size_t>(config_.max_parcels));
+            packPerWarehouse(plan.toPack, config_.parcel_types, static_cast<std::size_t>(config_.max_parcels));
         if (!packed.error_code.empty()) return sdk::Outcome::fail(packed.error_code, packed.error_message);
         if (call.quoting()) {  // the parcels a quote's shipping rates need; no pick list is stored
-            writeFromPlan(order, plan, packed, "quoted");
+            writeFromPlan(order, plan, packed, config_.parcel_types, "quoted");
             return sdk::Outcome::proceed();
         }
         store(db, orderId, call.nowMs(), plan, packed);
-        writeFromPlan(order, plan, packed, "prepared");  // what store() wrote: no read back
+        writeFromPlan(order, plan, packed, config_.parcel_types, "prepared");  // what store() wrote: no read back
         return sdk::Outcome::proceed();
     }
 
@@ -201,17 +138,21 @@ private:
         return found == config_.items.end() ? std::nullopt : std::optional<ItemSpec>(found->second);
     }
 
-    std::optional<sdk::Outcome> planPicks(const sdk::Database& db,
-                                          const std::vector<std::pair<std::string, std::int64_t>>& goods,
-                                          const std::vector<Reserved>& reserved, Plan& plan) const {
-        for (const auto& [sku, wanted] : goods) {
+    // A quote stores no pick list and packing needs no bin: a missing bin is no failure there
+    // (the pick shows bin ""). A backordering draft's quote has no reservation yet and picks
+    // from default_warehouse, where SKUs of reserved stock often have no configured bin; it
+    // answered `failed` (bin_missing) before 2026-12-05.
+    std::optional<sdk::Outcome> planPicks(const sdk::Database& db, const std::vector<Goods>& goods,
+                                          const std::vector<Reserved>& reserved, bool quoting, Plan& plan) const {
+        for (const Goods& g : goods) {
+            const std::string& sku = g.sku;
             const std::optional<ItemSpec> spec = specOf(db, sku);
             if (!spec)
                 return sdk::Outcome::fail("item_dimensions_missing",
                                           "no weight and dimensions for SKU " + sku + " (config items." + sku +
                                               (config_.items_from_table ? " or table preparation_items)" : ")"));
             const std::string configuredBin = spec->bin.empty() ? config_.default_bin : spec->bin;
-            std::int64_t left = wanted;
+            std::int64_t left = g.stocked;
             bool fromReservations = false;
             for (const Reserved& r : reserved) {
                 if (r.sku != sku) continue;
@@ -219,17 +160,20 @@ private:
                 const std::int64_t take = std::min(left, r.quantity);
                 const std::string bin = r.bin.empty() ? configuredBin : r.bin;
                 if (take == 0) continue;
-                if (bin.empty()) return binMissing(sku);
-                addPick(plan.lists, r.warehouse.empty() ? config_.default_warehouse : r.warehouse, bin, sku, take);
+                if (bin.empty() && !quoting) return binMissing(sku);
+                const std::string& warehouse = r.warehouse.empty() ? config_.default_warehouse : r.warehouse;
+                addPick(plan.lists, warehouse, bin, sku, take);
+                plan.addToPack(warehouse, sku, take, *spec);
                 left -= take;
             }
-            if (!fromReservations) {
-                if (configuredBin.empty()) return binMissing(sku);
-                addPick(plan.lists, config_.default_warehouse, configuredBin, sku, left);
-                left = 0;
+            const std::int64_t fromDefault = (fromReservations ? 0 : left) + g.made;
+            if (fromDefault > 0) {
+                if (configuredBin.empty() && !quoting) return binMissing(sku);
+                addPick(plan.lists, config_.default_warehouse, configuredBin, sku, fromDefault);
+                plan.addToPack(config_.default_warehouse, sku, fromDefault, *spec);
             }
+            if (!fromReservations) left = 0;
             if (left > 0) plan.shortages.emplace_back(sku, left);
-            if (wanted - left > 0) plan.toPack.push_back(PackItem{sku, wanted - left, *spec});
         }
         return std::nullopt;
     }
@@ -239,45 +183,6 @@ private:
                                                      " has no bin: the reservation names none, and neither"
                                                      " config items." +
                                                      sku + ".bin nor default_bin is set");
-    }
-
-    // /preparation from the plan itself, in the shape and order writeFromTables reads the rows
-    // store() writes for it: lists, picks, parcels and their lines as numbered, shortages by SKU.
-    // A run's status is "prepared"; a quote's "quoted" (as packed now; nothing is stored).
-    void writeFromPlan(sdk::OrderDocument& order, const Plan& plan, const PackResult& packed,
-                       const char* status) const {
-        std::vector<std::string> lists, parcels, shortages;
-        for (const PickList& list : plan.lists) {
-            std::vector<std::string> picks;
-            for (const Pick& pick : list.picks)
-                picks.push_back(
-                    sdk::JsonObject().add("bin", pick.bin).add("sku", pick.sku).add("quantity", pick.quantity).str());
-            lists.push_back(sdk::JsonObject().add("warehouse", list.warehouse).addJson("picks", arrayOf(picks)).str());
-        }
-        for (std::size_t n = 0; n < packed.parcels.size(); ++n) {
-            const Parcel& parcel = packed.parcels[n];
-            const ParcelType& type = config_.parcel_types[parcel.type];
-            std::vector<std::string> lines;
-            for (const auto& [sku, quantity] : parcel.lines)
-                lines.push_back(sdk::JsonObject().add("sku", sku).add("quantity", quantity).str());
-            parcels.push_back(sdk::JsonObject()
-                                  .add("parcel", static_cast<std::int64_t>(n + 1))
-                                  .add("type", type.type)
-                                  .add("weight_g", parcel.contents_g + type.tare_g)
-                                  .add("length_mm", type.length_mm)
-                                  .add("width_mm", type.width_mm)
-                                  .add("height_mm", type.height_mm)
-                                  .addJson("lines", arrayOf(lines))
-                                  .str());
-        }
-        std::vector<std::pair<std::string, std::int64_t>> shortBySku = plan.shortages;
-        std::sort(shortBySku.begin(), shortBySku.end());  // byte order, as writeFromTables sorts them
-        for (const auto& [sku, quantity] : shortBySku)
-            shortages.push_back(sdk::JsonObject().add("sku", sku).add("quantity", quantity).str());
-        sdk::JsonObject out;
-        out.add("status", status).addJson("pick_lists", arrayOf(lists)).addJson("parcels", arrayOf(parcels));
-        if (!shortages.empty()) out.addJson("short", arrayOf(shortages));
-        order.setJson("/preparation", out.str());
     }
 
     void store(const sdk::Database& db, const std::string& orderId, std::int64_t now, const Plan& plan,
@@ -301,10 +206,10 @@ private:
             const ParcelType& type = config_.parcel_types[parcel.type];
             const auto parcelNo = static_cast<std::int64_t>(n + 1);
             db.execute(
-                "INSERT INTO preparation_parcels (order_id, parcel, parcel_type, weight_g, length_mm, width_mm,"
-                " height_mm, status, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 'prepared', ?)",
-                {orderId, parcelNo, type.type, parcel.contents_g + type.tare_g, type.length_mm, type.width_mm,
-                 type.height_mm, now});
+                "INSERT INTO preparation_parcels (order_id, parcel, warehouse, parcel_type, weight_g, length_mm,"
+                " width_mm, height_mm, status, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'prepared', ?)",
+                {orderId, parcelNo, parcel.warehouse, type.type, parcel.contents_g + type.tare_g, type.length_mm,
+                 type.width_mm, type.height_mm, now});
             for (std::size_t i = 0; i < parcel.lines.size(); ++i)
                 db.execute(
                     "INSERT INTO preparation_parcel_lines (order_id, parcel, line_no, sku, quantity) VALUES (?, ?, ?, "
@@ -322,57 +227,61 @@ private:
 
 }  // namespace
 
-ORDERHOST_MIGRATIONS("", ORDERHOST_MIGRATION(1, "pick lists, picks, parcels, parcel lines, shortages, item sizes",
-                                             "CREATE TABLE preparation_pick_lists ("
-                                             " order_id VARCHAR(64) NOT NULL,"
-                                             " list_no BIGINT NOT NULL,"
-                                             " warehouse VARCHAR(64) NOT NULL,"
-                                             " status VARCHAR(16) NOT NULL,"
-                                             " created_at_ms BIGINT NOT NULL,"
-                                             " cancelled_at_ms BIGINT,"
-                                             " PRIMARY KEY (order_id, list_no));"
-                                             "CREATE TABLE preparation_picks ("
-                                             " order_id VARCHAR(64) NOT NULL,"
-                                             " list_no BIGINT NOT NULL,"
-                                             " seq BIGINT NOT NULL,"
-                                             " bin VARCHAR(64) NOT NULL,"
-                                             " sku VARCHAR(128) NOT NULL,"
-                                             " quantity BIGINT NOT NULL,"
-                                             " PRIMARY KEY (order_id, list_no, seq));"
-                                             "CREATE TABLE preparation_parcels ("
-                                             " order_id VARCHAR(64) NOT NULL,"
-                                             " parcel BIGINT NOT NULL,"
-                                             " parcel_type VARCHAR(32) NOT NULL,"
-                                             " weight_g BIGINT NOT NULL,"
-                                             " length_mm BIGINT NOT NULL,"
-                                             " width_mm BIGINT NOT NULL,"
-                                             " height_mm BIGINT NOT NULL,"
-                                             " status VARCHAR(16) NOT NULL,"
-                                             " created_at_ms BIGINT NOT NULL,"
-                                             " cancelled_at_ms BIGINT,"
-                                             " PRIMARY KEY (order_id, parcel));"
-                                             "CREATE TABLE preparation_parcel_lines ("
-                                             " order_id VARCHAR(64) NOT NULL,"
-                                             " parcel BIGINT NOT NULL,"
-                                             " line_no BIGINT NOT NULL,"
-                                             " sku VARCHAR(128) NOT NULL,"
-                                             " quantity BIGINT NOT NULL,"
-                                             " PRIMARY KEY (order_id, parcel, line_no));"
-                                             "CREATE TABLE preparation_shortages ("
-                                             " order_id VARCHAR(64) NOT NULL,"
-                                             " sku VARCHAR(128) NOT NULL,"
-                                             " quantity BIGINT NOT NULL,"
-                                             " PRIMARY KEY (order_id, sku));"
-                                             "CREATE TABLE preparation_items ("
-                                             " sku VARCHAR(128) PRIMARY KEY,"
-                                             " weight_g BIGINT NOT NULL,"
-                                             " length_mm BIGINT NOT NULL,"
-                                             " width_mm BIGINT NOT NULL,"
-                                             " height_mm BIGINT NOT NULL,"
-                                             " bin VARCHAR(64))"));
+ORDERHOST_MIGRATIONS("",
+                     ORDERHOST_MIGRATION(1, "pick lists, picks, parcels, parcel lines, shortages, item sizes",
+                                         "CREATE TABLE preparation_pick_lists ("
+                                         " order_id VARCHAR(64) NOT NULL,"
+                                         " list_no BIGINT NOT NULL,"
+                                         " warehouse VARCHAR(64) NOT NULL,"
+                                         " status VARCHAR(16) NOT NULL,"
+                                         " created_at_ms BIGINT NOT NULL,"
+                                         " cancelled_at_ms BIGINT,"
+                                         " PRIMARY KEY (order_id, list_no));"
+                                         "CREATE TABLE preparation_picks ("
+                                         " order_id VARCHAR(64) NOT NULL,"
+                                         " list_no BIGINT NOT NULL,"
+                                         " seq BIGINT NOT NULL,"
+                                         " bin VARCHAR(64) NOT NULL,"
+                                         " sku VARCHAR(128) NOT NULL,"
+                                         " quantity BIGINT NOT NULL,"
+                                         " PRIMARY KEY (order_id, list_no, seq));"
+                                         "CREATE TABLE preparation_parcels ("
+                                         " order_id VARCHAR(64) NOT NULL,"
+                                         " parcel BIGINT NOT NULL,"
+                                         " parcel_type VARCHAR(32) NOT NULL,"
+                                         " weight_g BIGINT NOT NULL,"
+                                         " length_mm BIGINT NOT NULL,"
+                                         " width_mm BIGINT NOT NULL,"
+                                         " height_mm BIGINT NOT NULL,"
+                                         " status VARCHAR(16) NOT NULL,"
+                                         " created_at_ms BIGINT NOT NULL,"
+                                         " cancelled_at_ms BIGINT,"
+                                         " PRIMARY KEY (order_id, parcel));"
+                                         "CREATE TABLE preparation_parcel_lines ("
+                                         " order_id VARCHAR(64) NOT NULL,"
+                                         " parcel BIGINT NOT NULL,"
+                                         " line_no BIGINT NOT NULL,"
+                                         " sku VARCHAR(128) NOT NULL,"
+                                         " quantity BIGINT NOT NULL,"
+                                         " PRIMARY KEY (order_id, parcel, line_no));"
+                                         "CREATE TABLE preparation_shortages ("
+                                         " order_id VARCHAR(64) NOT NULL,"
+                                         " sku VARCHAR(128) NOT NULL,"
+                                         " quantity BIGINT NOT NULL,"
+                                         " PRIMARY KEY (order_id, sku));"
+                                         "CREATE TABLE preparation_items ("
+                                         " sku VARCHAR(128) PRIMARY KEY,"
+                                         " weight_g BIGINT NOT NULL,"
+                                         " length_mm BIGINT NOT NULL,"
+                                         " width_mm BIGINT NOT NULL,"
+                                         " height_mm BIGINT NOT NULL,"
+                                         " bin VARCHAR(64))"),
+                     ORDERHOST_MIGRATION(2, "parcels per warehouse: preparation_parcels.warehouse",
+                                         "ALTER TABLE preparation_parcels ADD COLUMN warehouse VARCHAR(64)"
+                                         " NOT NULL DEFAULT ''"));
 
 ORDERHOST_PLUGIN(
-    "orderhost.preparation", "1.0.0", "orderhost", "Pick lists in walking order and parcel packing",
+    "orderhost.preparation", "1.1.0", "orderhost", "Pick lists in walking order and parcel packing",
     ORDERHOST_STEP(PickPackStep, "pick-pack", OH_CATEGORY_PREPARATION,
                    "Pick lists per warehouse in walking order; parcels by first-fit decreasing volume with a weight"
                    " limit; undo cancels them; a quote gets the parcels, nothing stored",

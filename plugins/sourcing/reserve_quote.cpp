@@ -17,6 +17,9 @@
 //   reserved      what a placement would reserve ([] when the policy reserves nothing), in
 //                 the run's shape, so later quoting steps (preparation's parcels, billing per
 //                 shipment) answer as for the order
+//   backordered   [{sku, quantity}] a split placement would leave to a follow-up order, as the
+//                 run writes it (billing's quote leaves them off the invoice, as for the order;
+//                 before 2026-12-05 a split quote invoiced them); [] for the other policies
 //   shortages     [{sku, requested, available}] of the short SKUs; unknown_skus
 // earliest_date: sourcing knows no inbound dates (requisitions carry none), so a line covered
 // in full is available today (the host clock's UTC date) and a line with a backorder has null.
@@ -108,14 +111,17 @@ sdk::Outcome ReserveStep::quote(sdk::StepCall& call) const {
                          : config_.shortage == ShortagePolicy::split     ? "partially_available"
                          : config_.shortage == ShortagePolicy::backorder ? "backordered"
                                                                          : "out_of_stock";
-    order.setJson("/sourcing", sdk::JsonObject()
-                                   .add("status", status)
-                                   .addJson("availability",
-                                            availabilityArray(order, stock, placements, unknown, isoDate(call.nowMs())))
-                                   .addJson("reserved", reserves ? placementArray(reservedNow({}, placements)) : "[]")
-                                   .addJson("shortages", shortages)
-                                   .addJson("unknown_skus", skuArray(unknown))
-                                   .str());
+    order.setJson(
+        "/sourcing",
+        sdk::JsonObject()
+            .add("status", status)
+            .addJson("availability", availabilityArray(order, stock, placements, unknown, isoDate(call.nowMs())))
+            .addJson("reserved", reserves ? placementArray(reservedNow({}, placements)) : "[]")
+            .addJson("backordered",
+                     config_.shortage == ShortagePolicy::split ? quantityArray(shortBy) : std::string("[]"))
+            .addJson("shortages", shortages)
+            .addJson("unknown_skus", skuArray(unknown))
+            .str());
     if (reserves) return sdk::Outcome::proceed();
     if (config_.shortage == ShortagePolicy::backorder)
         return sdk::Outcome::suspend(kStockArrived, "waiting for stock: " + message).withCode("backordered");

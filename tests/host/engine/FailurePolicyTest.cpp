@@ -9,6 +9,7 @@
 
 #include <Poco/Data/Session.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -111,6 +112,60 @@ TEST_P(FailurePolicyTest, HoldPolicyWaitsForAManualActionThatCanSkipTheStep) {
     EXPECT_EQ(skipped.order.state, states::kCompleted);
     EXPECT_EQ(outcomes(held.id), (Outcomes{"broken:fail", "broken:manual_action", "broken:fail", "broken:manual_action",
                                            "next:continue"}));
+}
+
+// Manual actions sent at once (two administrators, a client's retry): each request claims the
+// order as it read it, so exactly the ones that won ran, each once, and the others were told
+// another request took it up. Before, a host could claim its own order again: several requests
+// claimed, the earlier ones' checkpoints were stale and a later one wrote the order it had read.
+TEST_P(FailurePolicyTest, ManualActionsSentAtOnceRunOnceEachOrAreToldAnotherRequestWon) {
+    const auto held = runChain({withPolicy(step("broken", R"({"outcome":"fail"})"), FailurePolicy::Hold)});
+    ASSERT_EQ(held.state, states::kOnHold);
+    constexpr int kRequests = 6;
+    std::vector<SignalResult> results(kRequests);
+    std::vector<std::string> thrown(kRequests);
+    std::vector<std::thread> threads;
+    // Another transaction holds the order's row (PostgreSQL) or the write lock (SQLite): every
+    // request reads the held order, then waits at its claim; released, they claim in turn.
+    std::atomic<bool> locked{false}, release{false};
+    std::thread blocker([&] {
+        db_->withTransaction("hold the order's row", [&](Poco::Data::Session& s) {
+            s << "UPDATE orders SET updated_at = updated_at WHERE id = ?", Poco::Data::Keywords::bind(held.id),
+                Poco::Data::Keywords::now;
+            locked = true;
+            while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        });
+    });
+    while (!locked) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    for (int i = 0; i < kRequests; ++i)
+        threads.emplace_back([&, i] {
+            try {
+                results[i] = manualAction(held.id, "retry");
+            } catch (const std::exception& e) {
+                thrown[i] = e.what();
+            }
+        });
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    release = true;
+    blocker.join();
+    for (auto& t : threads) t.join();
+    int resumed = 0;
+    for (int i = 0; i < kRequests; ++i) {
+        EXPECT_EQ(thrown[i], "") << "request " << i;
+        if (results[i].kind == SignalResult::Kind::Resumed) {
+            ++resumed;
+            EXPECT_EQ(results[i].order.state, states::kOnHold) << "the retry failed again and was held again";
+        } else {
+            EXPECT_EQ(results[i].kind, SignalResult::Kind::NotWaiting) << results[i].message;
+        }
+    }
+    EXPECT_GE(resumed, 1);
+    Outcomes expected{"broken:fail"};
+    for (int i = 0; i < resumed; ++i) expected.insert(expected.end(), {"broken:manual_action", "broken:fail"});
+    EXPECT_EQ(outcomes(held.id), expected);
+    const auto now = store_->findById(held.id);
+    EXPECT_EQ(now->state, states::kOnHold);
+    EXPECT_EQ(now->awaitingSignal, "manual_action");
 }
 
 // "data" of a manual action is what the administrator tells the step (a refund made by hand):

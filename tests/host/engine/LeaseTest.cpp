@@ -22,6 +22,27 @@ TEST_P(LeaseTest, AnUnexpiredLeaseCannotBeClaimedAnExpiredOneCan) {
     EXPECT_EQ(store_->findById(order.id)->leaseOwner, "host-b");
 }
 
+// A request decides on the order it read; claiming "as read" (atEpoch) fails once anybody
+// claimed it since, the same host included (which may always claim its own lease again), and
+// while a claim made since it was read has not reached its checkpoint.
+TEST_P(LeaseTest, AClaimAsReadFailsOnceTheOrderWasClaimedSinceEvenByTheSameHost) {
+    const auto order = leftBy("host-a", 1000, "1");
+    const int64_t read = store_->findById(order.id)->leaseEpoch;
+    const auto first = store_->claim(order.id, states::kInProgress, states::kInProgress, "host-a", 5000, 999, read);
+    ASSERT_TRUE(first);
+    EXPECT_EQ(*first, read + 1);
+    EXPECT_FALSE(store_->claim(order.id, states::kInProgress, states::kInProgress, "host-a", 5000, 999, read))
+        << "a second request that read the same order lost the race";
+    EXPECT_FALSE(store_->claim(order.id, states::kInProgress, states::kInProgress, "host-a", 5000, 999, read + 1))
+        << "one that read it after the claim, before its checkpoint, finds a call pending under a live lease";
+    EXPECT_TRUE(store_->claim(order.id, states::kInProgress, states::kInProgress, "host-b", 9000, 5001, read + 1))
+        << "once that lease expired (its claimer died), the order can be claimed as read";
+    EXPECT_EQ(store_->findById(order.id)->leaseEpoch, read + 2);
+    EXPECT_TRUE(store_->claim(order.id, states::kInProgress, states::kInProgress, "host-b", 12000, 11000))
+        << "without atEpoch, an expired lease can be claimed whatever the epoch";
+    EXPECT_EQ(store_->findById(order.id)->leaseEpoch, read + 3);
+}
+
 TEST_P(LeaseTest, TheHostThatLostItsLeaseCannotWriteAnyMore) {
     auto order = leftBy("host-a", 1000, "2");
     ASSERT_TRUE(store_->claim(order.id, states::kInProgress, states::kInProgress, "host-b", 9000, 2000));

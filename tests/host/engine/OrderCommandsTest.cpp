@@ -29,6 +29,27 @@ TEST_P(OrderCommandsTest, CancellingAHeldOrderUndoesItsStepsThenRunsTheCancelCha
     EXPECT_EQ(commands.requestReturn(held.id, "{}").kind, CommandResult::Kind::NotAllowed);
 }
 
+// A signal or manual action that claimed the held order runs it on; until its checkpoint the
+// order is still on_hold. A cancel then is refused as for a running order (before, it went
+// ahead and the signal's run failed as stale); once the claimer's lease expired (it died), the
+// cancel goes ahead.
+TEST_P(OrderCommandsTest, ACancelWaitsWhileASignalThatClaimedTheHeldOrderHasNotCheckpointed) {
+    const auto held = placed("9");
+    ASSERT_EQ(held.state, states::kOnHold);
+    const auto read = store_->findById(held.id);
+    ASSERT_TRUE(
+        store_->claim(held.id, states::kOnHold, states::kOnHold, "test-host", now_ + 30000, now_, read->leaseEpoch));
+    OrderCommands commands(*engine_);
+    const CommandResult refused = commands.cancel(held.id, "{}");
+    EXPECT_EQ(refused.kind, CommandResult::Kind::NotAllowed);
+    EXPECT_EQ(refused.message, "order " + held.id + " is being resumed right now; it stops soon: ask again then");
+    EXPECT_EQ(store_->findById(held.id)->compensateTo, "") << "nothing written";
+    now_ += 30001;
+    const CommandResult cancelled = commands.cancel(held.id, "{}");
+    ASSERT_EQ(cancelled.kind, CommandResult::Kind::Accepted) << cancelled.message;
+    EXPECT_EQ(cancelled.order.state, states::kCancelled);
+}
+
 // Two identical cancels at once: the one whose write loses the race decides again on the order
 // as it is now (being cancelled) and answers 200 as for any repeat, not 409 "changed meanwhile"
 // (found by a black-box probe: 7 of 8 concurrent pairs over HTTP). Each order cancelled once.

@@ -51,4 +51,29 @@ TEST(PickPackQuote, PacksTheParcelsAsARunWouldAndStoresNothing) {
     EXPECT_EQ(host.queryInt("SELECT COUNT(*) FROM preparation_parcels WHERE order_id = 'quote-1'"), 0);
 }
 
+// A draft the stock cannot serve under shortage: backorder: the reserve step's quote suspends
+// and reserves nothing, so every unit is planned from default_warehouse, where a SKU needs no
+// bin for a quote (no pick list is stored). It answered FAIL bin_missing (a black-box probe:
+// such a draft could never be quoted, nor placed from a quote); a run still needs the bin.
+TEST(PickPackQuote, ABackorderingDraftIsQuotedWithoutBinsButARunStillNeedsThem) {
+    FakeHost host(ORDERHOST_TEST_PLUGIN_SO);
+    ASSERT_EQ(host.config(R"({"default_warehouse":"WH-1",
+        "items":{"BOLT":{"weight_g":10,"length_mm":40,"width_mm":10,"height_mm":10}},
+        "parcel_types":[{"type":"BOX","length_mm":400,"width_mm":300,"height_mm":200,"max_weight_g":31500}]})")
+                  .create("pick-pack"),
+              OH_STATUS_OK)
+        << host.reportedError();
+    const std::string backordered =
+        R"({"lines":[{"sku":"BOLT","quantity":100}],"sourcing":{"status":"backordered","reserved":[]}})";
+    host.orderId("quote-2").order(backordered);
+    ASSERT_EQ(host.quote(), OH_STATUS_OK) << host.reportedError();
+    ASSERT_EQ(host.result().kind, OH_OUTCOME_CONTINUE) << host.result().code << ": " << host.result().message;
+    EXPECT_EQ(host.orderJson("/preparation/parcels/0/lines"), R"([{"sku":"BOLT","quantity":100}])");
+    EXPECT_EQ(host.orderJson("/preparation/pick_lists"),
+              R"([{"warehouse":"WH-1","picks":[{"bin":"","sku":"BOLT","quantity":100}]}])");
+    host.orderId("order-2").order(backordered);
+    ASSERT_EQ(host.run(), OH_STATUS_OK) << host.reportedError();
+    EXPECT_EQ(host.result().code, "bin_missing") << "a stored pick list needs its bin";
+}
+
 }  // namespace

@@ -104,11 +104,39 @@ TEST_F(PickPackStep, PacksFirstFitDecreasingByVolume) {
     prepare(order(R"({"sku":"SMALL","quantity":2},{"sku":"MED","quantity":1},{"sku":"BIG","quantity":1})"));
     ASSERT_EQ(host_.result().kind, OH_OUTCOME_CONTINUE) << host_.result().message;
     EXPECT_EQ(host_.orderJson("/preparation/parcels"),
-              R"([{"parcel":1,"type":"BOX-L","weight_g":3600,"length_mm":10,"width_mm":10,"height_mm":10,)"
-              R"("lines":[{"sku":"BIG","quantity":1},{"sku":"MED","quantity":1}]},)"
-              R"({"parcel":2,"type":"BOX-L","weight_g":5100,"length_mm":10,"width_mm":10,"height_mm":10,)"
-              R"("lines":[{"sku":"SMALL","quantity":2}]}])");
+              R"([{"parcel":1,"warehouse":"WH-1","type":"BOX-L","weight_g":3600,"length_mm":10,"width_mm":10,)"
+              R"("height_mm":10,"lines":[{"sku":"BIG","quantity":1},{"sku":"MED","quantity":1}]},)"
+              R"({"parcel":2,"warehouse":"WH-1","type":"BOX-L","weight_g":5100,"length_mm":10,"width_mm":10,)"
+              R"("height_mm":10,"lines":[{"sku":"SMALL","quantity":2}]}])");
     EXPECT_EQ(host_.queryInt("SELECT SUM(weight_g) FROM preparation_parcels WHERE status = 'prepared'"), 8700);
+}
+
+// A parcel leaves from one warehouse: goods picked in two are packed apart, even where one box
+// would hold them all (before, MED of WH-2 and SMALL of WH-1 shared a parcel: stop 46's probe).
+// max_parcels counts the parcels of every warehouse.
+TEST_F(PickPackStep, GoodsOfTwoWarehousesNeverShareAParcel) {
+    const std::string twoWarehouses = order(R"({"sku":"SMALL","quantity":1},{"sku":"MED","quantity":1})",
+                                            R"({"sku":"MED","warehouse":"WH-2","bin":"B-1","quantity":1})");
+    prepare(twoWarehouses);
+    ASSERT_EQ(host_.result().kind, OH_OUTCOME_CONTINUE) << host_.result().message;
+    EXPECT_EQ(host_.orderJson("/preparation/parcels"),
+              R"([{"parcel":1,"warehouse":"WH-1","type":"BOX-S","weight_g":2550,"length_mm":10,"width_mm":10,)"
+              R"("height_mm":5,"lines":[{"sku":"SMALL","quantity":1}]},)"
+              R"({"parcel":2,"warehouse":"WH-2","type":"BOX-S","weight_g":1550,"length_mm":10,"width_mm":10,)"
+              R"("height_mm":5,"lines":[{"sku":"MED","quantity":1}]}])");
+    EXPECT_EQ(host_.query("SELECT parcel, warehouse FROM preparation_parcels ORDER BY parcel"),
+              R"([{"parcel":1,"warehouse":"WH-1"},{"parcel":2,"warehouse":"WH-2"}])");
+    // A re-run reads the same from the tables.
+    const std::optional<std::string> first = host_.orderJson("/preparation");
+    prepare(*host_.orderJson());
+    EXPECT_EQ(host_.orderJson("/preparation"), first);
+    host_.orderId("one-parcel-only");
+    std::string config = kConfig;
+    config.replace(config.rfind('}'), 1, R"(,"max_parcels":1})");
+    ASSERT_EQ(create(config), OH_STATUS_OK) << host_.reportedError();
+    prepare(twoWarehouses);
+    EXPECT_EQ(host_.result().kind, OH_OUTCOME_FAIL);
+    EXPECT_EQ(host_.result().code, "too_many_parcels") << host_.result().message;
 }
 
 TEST_F(PickPackStep, TheWeightLimitOpensAnotherParcelAndALightOneIsDownsized) {
@@ -157,6 +185,29 @@ TEST_F(PickPackStep, WhatTheReservationsDoNotCoverIsShortNotPacked) {
     ASSERT_EQ(host_.result().kind, OH_OUTCOME_CONTINUE) << host_.result().message;
     EXPECT_EQ(host_.orderJson("/preparation/short"), R"([{"sku":"SMALL","quantity":2}])");
     EXPECT_EQ(host_.queryInt("SELECT SUM(quantity) FROM preparation_parcel_lines"), 1);
+}
+
+// Sourcing reserves goods lines only; a custom line of the same SKU (a made-to-order variant)
+// is made, not reserved, and must not read as a shortage of the stocked line (it was charged and
+// never picked: stop 46's probe). It is picked where the factory delivers, default_warehouse.
+TEST_F(PickPackStep, ACustomLineOfAStockedSkuIsPickedNotTakenForAShortage) {
+    prepare(order(R"({"sku":"SMALL","quantity":1,"kind":"custom"},{"sku":"SMALL","quantity":2})",
+                  R"({"sku":"SMALL","warehouse":"WH-2","bin":"B-1","quantity":2})"));
+    ASSERT_EQ(host_.result().kind, OH_OUTCOME_CONTINUE) << host_.result().message;
+    EXPECT_EQ(host_.orderJson("/preparation/short"), std::nullopt) << *host_.orderJson("/preparation");
+    EXPECT_EQ(host_.orderJson("/preparation/pick_lists"),
+              R"([{"warehouse":"WH-1","picks":[{"bin":"A-2-1","sku":"SMALL","quantity":1}]},)"
+              R"({"warehouse":"WH-2","picks":[{"bin":"B-1","sku":"SMALL","quantity":2}]}])");
+    EXPECT_EQ(host_.queryInt("SELECT SUM(quantity) FROM preparation_parcel_lines"), 3);
+    EXPECT_EQ(host_.queryInt("SELECT COUNT(*) FROM preparation_shortages"), 0);
+    // A stocked shortfall stays short; the custom unit is still picked.
+    host_.orderId("another-order");
+    prepare(order(R"({"sku":"SMALL","quantity":3},{"sku":"SMALL","quantity":1,"kind":"custom"})",
+                  R"({"sku":"SMALL","warehouse":"WH-2","bin":"B-1","quantity":1})"));
+    EXPECT_EQ(host_.orderJson("/preparation/short"), R"([{"sku":"SMALL","quantity":2}])");
+    EXPECT_EQ(host_.orderJson("/preparation/pick_lists"),
+              R"([{"warehouse":"WH-1","picks":[{"bin":"A-2-1","sku":"SMALL","quantity":1}]},)"
+              R"({"warehouse":"WH-2","picks":[{"bin":"B-1","sku":"SMALL","quantity":1}]}])");
 }
 
 TEST_F(PickPackStep, ARerunReportsTheStoredPreparationAndStoresNothingNew) {
