@@ -4,7 +4,8 @@
 // {"sku", "warehouse", "quantity"}) splits an order across warehouses when one cannot serve it.
 // Each warehouse gets its own invoice with the quantities reserved there, in the order the
 // warehouses first appear in /sourcing/reserved; what no warehouse reserved (services, custom
-// lines) rides on the first shipment's invoice. Backordered goods (shortage: split) are on no
+// lines — a custom line never takes the reserved units of a goods line of its SKU) rides on the
+// first shipment's invoice. Backordered goods (shortage: split) are on no
 // invoice of this order (backorderedOf, below). An order with one warehouse or none gets one
 // invoice, as with per_order.
 //
@@ -32,6 +33,7 @@ namespace billing {
 
 struct InvoiceLine {
     std::string sku;
+    bool stocked = true;  // a goods line: sourcing reserves it (custom and service lines are not)
     std::int64_t quantity = 0;
     std::string tax_class;
     std::int64_t rate_bp = 0;
@@ -86,7 +88,10 @@ inline std::vector<InvoiceDraft> splitByShipment(const sdk::OrderDocument& order
     for (const InvoiceLine& line : lines) {
         std::vector<std::int64_t> parts(warehouses.size(), 0);  // quantity of the line per shipment
         std::int64_t unassigned = line.quantity;
-        for (std::size_t w = 0; w < warehouses.size() && unassigned > 0; ++w) {
+        // Only goods lines take reserved units: a custom line of a SKU also ordered from stock
+        // is made, not reserved, and must not take the stocked line's shipments (it rides on
+        // the first, like a service).
+        for (std::size_t w = 0; line.stocked && w < warehouses.size() && unassigned > 0; ++w) {
             std::int64_t& there = left[line.sku][warehouses[w]];
             parts[w] = std::min(there, unassigned);
             there -= parts[w];

@@ -312,6 +312,7 @@ private:
             line.net = *net;
             line.sku = order.optionalString(sdk::path("lines", i, "sku")).value_or("");
             line.quantity = order.optionalInteger(sdk::path("lines", i, "quantity")).value_or(0);
+            line.stocked = order.optionalString(sdk::path("lines", i, "kind")).value_or("goods") == "goods";
             if (!billing::leaveOutBackordered(order, i, backordered, line))
                 return sdk::Outcome::fail("amount_overflow", "invoice amounts exceed the int64 range");
             line.tax_class = order.optionalString(sdk::path("lines", i, "tax_class")).value_or(taxClassOf(line.sku));

@@ -133,6 +133,26 @@ TEST_P(BillingShipmentsTest, BackorderedGoodsOfASplitOrderAreNotInvoiced) {
     EXPECT_EQ(at(discounted, "/billing/net_minor"), std::to_string(8100 + 667)) << "9000 x 9/10; 1000 x 2/3 rounded";
 }
 
+// A custom (made-to-order) line of a SKU also ordered from stock: sourcing reserved the goods
+// line's 2 in WH-B; the custom unit is made, and rides on the first shipment. Listed first, it
+// took WH-B's reservation before 2026-12-05: the WH-B invoice carried the custom price (90.00)
+// and the goods line's units went to WH-A, where nothing of them was reserved.
+TEST_P(BillingShipmentsTest, ACustomLineNeverTakesTheShipmentOfAStockedLineOfItsSku) {
+    auto step = makeStep("orderhost.billing", "issue-invoice", kConfig);
+    auto doc = parse(R"({"currency": "EUR", "customer": {"id": "C-M"}, "lines": [
+      {"sku": "TABLE", "quantity": 1, "unit_price": 9000, "total": 9000, "kind": "custom"},
+      {"sku": "TABLE", "quantity": 2, "unit_price": 5000, "total": 10000},
+      {"sku": "NUT", "quantity": 1, "unit_price": 5, "total": 5}],
+      "sourcing": {"reserved": [{"sku": "NUT", "warehouse": "WH-A", "quantity": 1},
+        {"sku": "TABLE", "warehouse": "WH-B", "quantity": 2}]}})");
+    const auto outcome = call(*step, doc, orderId(1));
+    ASSERT_EQ(outcome.kind, OH_OUTCOME_CONTINUE) << outcome.code << ": " << outcome.message;
+    EXPECT_EQ(
+        at(doc, "/billing/invoices"),
+        R"([{"invoice_number":"INV-000001","shipment":"WH-A","net_minor":9005,"tax_minor":901,"total_minor":9906},)"
+        R"({"invoice_number":"INV-000002","shipment":"WH-B","net_minor":10000,"tax_minor":1000,"total_minor":11000}])");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, BillingShipmentsTest, ::testing::ValuesIn(testing::testBackends()),
                          testing::backendName);
 
