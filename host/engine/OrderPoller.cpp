@@ -79,8 +79,16 @@ bool OrderPoller::claimAndRun(const std::string& id, const std::string& from, Wo
         const store::OrderRecord finished = work(std::move(*order));
         spdlog::info("order {} ran on ({}): now {}", id, from, finished.state);
     } catch (const std::exception& e) {
-        // Its lease runs out and a poller (this one or another host's) tries again.
+        // Its lease runs out and a poller (this one or another host's) tries again. A timeout's
+        // claim leaves the order on_hold until its checkpoint: given up at once if that did
+        // not happen, or this host's requests would wait for the lease (claims "as read").
         spdlog::error("order {} could not be run on: {}", id, e.what());
+        if (to == states::kOnHold) {
+            try {
+                engine_.store().releaseClaim(id, to, engine_.hostId(), *epoch);
+            } catch (const std::exception&) {  // the database is away: the lease runs out instead
+            }
+        }
     }
     return true;
 }

@@ -3,6 +3,8 @@
 #include "host/engine/ClientTextRule.h"
 #include "host/engine/OrderState.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <iterator>
 #include <optional>
@@ -39,6 +41,19 @@ store::StepRunRecord signalRun(const store::OrderRecord& order, const ReadyChain
 }  // namespace
 
 OrderSignals::OrderSignals(Engine& engine) : engine_(engine), runner_(engine) {}
+
+// A claim from on_hold that failed before its checkpoint (a database error, a payload the
+// document would not take) would otherwise make every later request on this host wait for its
+// lease to run out (claims "as read" refuse a pending claim). Best effort: the failure itself
+// is what the caller reports.
+void OrderSignals::giveUpClaim(const std::string& orderId, std::int64_t epoch) noexcept {
+    try {
+        engine_.store().releaseClaim(orderId, states::kOnHold, engine_.hostId(), epoch);
+    } catch (const std::exception& e) {
+        spdlog::warn("order {}: the claim that failed could not be given up ({}); its lease runs out instead", orderId,
+                     e.what());
+    }
+}
 
 SignalResult OrderSignals::deliver(const std::string& orderId, const std::string& signal,
                                    const std::string& payloadJson) {
@@ -94,6 +109,9 @@ SignalResult OrderSignals::deliver(const std::string& orderId, const std::string
                                    extras);
     } catch (const store::StaleOrderError&) {
         return resumedBy;
+    } catch (...) {
+        giveUpClaim(orderId, *epoch);
+        throw;
     }
     SignalResult result;
     result.kind = SignalResult::Kind::Resumed;
@@ -174,7 +192,13 @@ SignalResult OrderSignals::manualAction(store::OrderRecord order, const document
     order.callsPending += 1;  // as the claim stored it
     SignalResult result;
     result.kind = SignalResult::Kind::Resumed;
-    result.order = runner_.applyManualAction(std::move(order), found->second, note, data);
+    const std::string id = order.id;
+    try {
+        result.order = runner_.applyManualAction(std::move(order), found->second, note, data);
+    } catch (...) {
+        giveUpClaim(id, *epoch);  // a no-op once its checkpoint moved the order on
+        throw;
+    }
     return result;
 }
 

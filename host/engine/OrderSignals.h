@@ -46,6 +46,7 @@ public:
 
 private:
     SignalResult manualAction(store::OrderRecord order, const document::JsonDocument& payload);
+    void giveUpClaim(const std::string& orderId, std::int64_t epoch) noexcept;
 
     Engine& engine_;
     ChainRunner runner_;

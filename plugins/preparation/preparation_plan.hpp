@@ -75,18 +75,30 @@ inline std::vector<Goods> goodsOf(const sdk::OrderDocument& order) {
     return goods;
 }
 
-// /sourcing/reserved as the sourcing step wrote it (absent or not an array: none).
+// /sourcing/reserved as the sourcing step wrote it (absent or not an array: none), then an
+// entry of quantity 0 for each SKU of /sourcing/backordered: a SKU sourcing split and could not
+// reserve at all (no stock anywhere) has no reserved entry, and without one it read as "no
+// sourcing step" and was picked in full from default_warehouse — goods billing leaves off the
+// invoice (a review found it, 2026-12-05). With the entry it is sourced, and short.
 inline std::vector<Reserved> reservationsOf(const sdk::OrderDocument& order) {
     std::vector<Reserved> reserved;
-    if (!order.has("/sourcing/reserved") || order.type("/sourcing/reserved") != sdk::JsonType::array) return reserved;
-    for (std::size_t i = 0; i < order.size("/sourcing/reserved"); ++i) {
+    const auto entries = [&](const char* member, const auto& add) {
+        const std::string at = std::string("/sourcing/") + member;
+        if (!order.has(at) || order.type(at) != sdk::JsonType::array) return;
+        for (std::size_t i = 0; i < order.size(at); ++i) add(i);
+    };
+    entries("reserved", [&](std::size_t i) {
         Reserved r;
         r.sku = order.optionalString(sdk::path("sourcing", "reserved", i, "sku")).value_or("");
         r.warehouse = order.optionalString(sdk::path("sourcing", "reserved", i, "warehouse")).value_or("");
         r.bin = order.optionalString(sdk::path("sourcing", "reserved", i, "bin")).value_or("");
         r.quantity = order.optionalInteger(sdk::path("sourcing", "reserved", i, "quantity")).value_or(0);
         if (!r.sku.empty() && r.quantity > 0) reserved.push_back(std::move(r));
-    }
+    });
+    entries("backordered", [&](std::size_t i) {
+        const std::string sku = order.optionalString(sdk::path("sourcing", "backordered", i, "sku")).value_or("");
+        if (!sku.empty()) reserved.push_back(Reserved{sku, "", "", 0});
+    });
     return reserved;
 }
 

@@ -43,6 +43,28 @@ TEST_P(LeaseTest, AClaimAsReadFailsOnceTheOrderWasClaimedSinceEvenByTheSameHost)
     EXPECT_EQ(store_->findById(order.id)->leaseEpoch, read + 3);
 }
 
+// A claim that failed before its checkpoint is given up: its call off again, so this host's
+// next request claims at once instead of waiting for the lease; the lease stays for others.
+// Nothing is given up once the order was checkpointed or claimed since.
+TEST_P(LeaseTest, AClaimThatFailedBeforeItsCheckpointIsGivenUpSoTheNextRequestNeedNotWait) {
+    const auto order = leftBy("host-a", 1000, "1");
+    const int64_t read = store_->findById(order.id)->leaseEpoch;
+    const auto claimed = store_->claim(order.id, states::kInProgress, states::kInProgress, "host-a", 5000, 999, read);
+    ASSERT_TRUE(claimed);
+    EXPECT_FALSE(store_->releaseClaim(order.id, states::kInProgress, "host-a", read)) << "an older epoch's claim";
+    EXPECT_FALSE(store_->releaseClaim(order.id, states::kOnHold, "host-a", *claimed)) << "in another state";
+    EXPECT_TRUE(store_->releaseClaim(order.id, states::kInProgress, "host-a", *claimed));
+    EXPECT_FALSE(store_->releaseClaim(order.id, states::kInProgress, "host-a", *claimed)) << "given up once";
+    const auto stored = store_->findById(order.id);
+    EXPECT_EQ(stored->callsPending, 0);
+    EXPECT_EQ(stored->leaseOwner, "host-a");
+    EXPECT_EQ(stored->leaseUntilMs, 5000) << "the lease stays";
+    EXPECT_FALSE(store_->claim(order.id, states::kInProgress, states::kInProgress, "host-b", 9000, 1000, *claimed))
+        << "another host still waits for the lease";
+    EXPECT_TRUE(store_->claim(order.id, states::kInProgress, states::kInProgress, "host-a", 5000, 1000, *claimed))
+        << "this host's next request claims at once";
+}
+
 TEST_P(LeaseTest, TheHostThatLostItsLeaseCannotWriteAnyMore) {
     auto order = leftBy("host-a", 1000, "2");
     ASSERT_TRUE(store_->claim(order.id, states::kInProgress, states::kInProgress, "host-b", 9000, 2000));

@@ -210,6 +210,21 @@ TEST_F(PickPackStep, ACustomLineOfAStockedSkuIsPickedNotTakenForAShortage) {
               R"({"warehouse":"WH-2","picks":[{"bin":"B-1","sku":"SMALL","quantity":1}]}])");
 }
 
+// shortage: split with no stock of MED anywhere: sourcing reserves none of it and lists it
+// under /sourcing/backordered only. It is short, not picked in full from default_warehouse as
+// if no sourcing step had run (billing leaves it off the invoice: it shipped uncharged).
+TEST_F(PickPackStep, ASkuSourcingCouldNotReserveAtAllIsShortNotPickedFromTheDefaultWarehouse) {
+    std::string json = order(R"({"sku":"SMALL","quantity":1},{"sku":"MED","quantity":2})",
+                             R"({"sku":"SMALL","warehouse":"WH-2","bin":"B-1","quantity":1})");
+    json.replace(json.rfind("]}"), 2, R"(],"backordered":[{"sku":"MED","quantity":2}]})");
+    prepare(json);
+    ASSERT_EQ(host_.result().kind, OH_OUTCOME_CONTINUE) << host_.result().message;
+    EXPECT_EQ(host_.orderJson("/preparation/short"), R"([{"sku":"MED","quantity":2}])");
+    EXPECT_EQ(host_.orderJson("/preparation/pick_lists"),
+              R"([{"warehouse":"WH-2","picks":[{"bin":"B-1","sku":"SMALL","quantity":1}]}])");
+    EXPECT_EQ(host_.queryInt("SELECT SUM(quantity) FROM preparation_parcel_lines"), 1);
+}
+
 TEST_F(PickPackStep, ARerunReportsTheStoredPreparationAndStoresNothingNew) {
     const std::string goods = order(R"({"sku":"HEAVY","quantity":3})");
     prepare(goods);
