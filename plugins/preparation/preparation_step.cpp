@@ -111,10 +111,12 @@ public:
     }
 
 private:
-    // A run that stored anything stored a pick list: shortages come only from reservations
-    // that cover part of a SKU, and each reservation (quantity > 0) gives a pick.
+    // A run that stored anything stored a pick list or, when every good was short (a split
+    // that found no stock of any of them), only shortages (a re-run inserted them again and
+    // failed on their key before 2026-12-05).
     static bool hasRows(const sdk::Database& db, const std::string& orderId) {
-        return !db.query("SELECT order_id FROM preparation_pick_lists WHERE order_id = ?", {orderId}).empty();
+        return !db.query("SELECT order_id FROM preparation_pick_lists WHERE order_id = ?", {orderId}).empty() ||
+               !db.query("SELECT order_id FROM preparation_shortages WHERE order_id = ?", {orderId}).empty();
     }
 
     // Weight, dimensions and bin of `sku`: preparation_items (items_source "table"), else config items.

@@ -162,6 +162,12 @@ private:
     // Parcels from /preparation/parcels, else one parcel weighing the goods lines.
     std::variant<std::vector<Parcel>, sdk::Outcome> parcelsOf(const sdk::OrderDocument& order) const {
         std::vector<Parcel> parcels;
+        // Prepared with no parcel: every good was short (a split that found no stock of any).
+        // Weighing the lines instead booked a parcel for goods nobody picked or charged.
+        if (order.has("/preparation/parcels") && order.size("/preparation/parcels") == 0 &&
+            order.has("/preparation/short") && order.size("/preparation/short") > 0)
+            return sdk::Outcome::fail("nothing_to_ship",
+                                      "preparation packed no parcel: every good of the order is short (backordered)");
         if (order.has("/preparation/parcels") && order.size("/preparation/parcels") > 0) {
             for (std::size_t i = 0; i < order.size("/preparation/parcels"); ++i) {
                 const std::string at = sdk::path("preparation", "parcels", i);

@@ -223,6 +223,19 @@ TEST_F(PickPackStep, ASkuSourcingCouldNotReserveAtAllIsShortNotPickedFromTheDefa
     EXPECT_EQ(host_.orderJson("/preparation/pick_lists"),
               R"([{"warehouse":"WH-2","picks":[{"bin":"B-1","sku":"SMALL","quantity":1}]}])");
     EXPECT_EQ(host_.queryInt("SELECT SUM(quantity) FROM preparation_parcel_lines"), 1);
+    // Every good short: only shortages are stored, and a re-run reports them (it inserted them
+    // again and failed on their key before: a review).
+    host_.orderId("all-short");
+    json = order(R"({"sku":"MED","quantity":2})", "");
+    json.replace(json.rfind('}'), 1, R"(,"sourcing":{"reserved":[],"backordered":[{"sku":"MED","quantity":2}]}})");
+    prepare(json);
+    ASSERT_EQ(host_.result().kind, OH_OUTCOME_CONTINUE) << host_.result().message;
+    const std::optional<std::string> first = host_.orderJson("/preparation");
+    EXPECT_EQ(host_.orderJson("/preparation/parcels"), "[]");
+    prepare(json);
+    ASSERT_EQ(host_.result().kind, OH_OUTCOME_CONTINUE) << host_.result().message;
+    EXPECT_EQ(host_.orderJson("/preparation"), first);
+    EXPECT_EQ(host_.queryInt("SELECT COUNT(*) FROM preparation_shortages WHERE order_id = 'all-short'"), 1);
 }
 
 TEST_F(PickPackStep, ARerunReportsTheStoredPreparationAndStoresNothingNew) {

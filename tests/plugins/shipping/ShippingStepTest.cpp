@@ -95,6 +95,18 @@ TEST_F(ShippingStep, ParcelsFromPreparationArePricedOneByOne) {
     EXPECT_EQ(parcels->getObject(1)->getValue<int>("weight_g"), 2500);
 }
 
+// Preparation packed nothing because every good is short (a split that found no stock of any):
+// nothing is booked. Weighing the lines instead booked a parcel of goods nobody picked (review).
+TEST_F(ShippingStep, NothingIsBookedWhenPreparationPackedNoParcelBecauseEveryGoodIsShort) {
+    host_.order(R"({"order_ref":"ERP-9","shipping_address":{"country":"FR"},"lines":[{"sku":"BOLT-M8","quantity":5}],
+                   "preparation":{"status":"prepared","pick_lists":[],"parcels":[],
+                                  "short":[{"sku":"BOLT-M8","quantity":5}]}})");
+    host_.run();
+    EXPECT_EQ(host_.result().kind, OH_OUTCOME_FAIL);
+    EXPECT_EQ(host_.result().code, "nothing_to_ship") << host_.result().message;
+    EXPECT_EQ(carrier_.count("booking"), 0);
+}
+
 TEST_F(ShippingStep, AnSkuWithoutWeightFailsAndANonFrenchAddressUsesTheWorldZone) {
     host_.order(R"({"order_ref":"ERP-2","shipping_address":{"country":"FR"},"lines":[{"sku":"NEW-1","quantity":1}]})");
     host_.run();
