@@ -85,7 +85,7 @@ bool OrderPoller::claimAndRun(const std::string& id, const std::string& from, Wo
         spdlog::error("order {} could not be run on: {}", id, e.what());
         if (to == states::kOnHold) {
             try {
-                engine_.store().releaseClaim(id, to, engine_.hostId(), *epoch);
+                engine_.store().uncountCall(id, engine_.hostId(), *epoch, to);
             } catch (const std::exception&) {  // the database is away: the lease runs out instead
             }
         }

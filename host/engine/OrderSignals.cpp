@@ -48,7 +48,7 @@ OrderSignals::OrderSignals(Engine& engine) : engine_(engine), runner_(engine) {}
 // is what the caller reports.
 void OrderSignals::giveUpClaim(const std::string& orderId, std::int64_t epoch) noexcept {
     try {
-        engine_.store().releaseClaim(orderId, states::kOnHold, engine_.hostId(), epoch);
+        engine_.store().uncountCall(orderId, engine_.hostId(), epoch, states::kOnHold);
     } catch (const std::exception& e) {
         spdlog::warn("order {}: the claim that failed could not be given up ({}); its lease runs out instead", orderId,
                      e.what());

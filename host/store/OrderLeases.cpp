@@ -99,27 +99,19 @@ bool OrderStore::forgiveCalls(const std::string& id, int64_t epoch, int count) {
     return forgiven;
 }
 
-bool OrderStore::releaseClaim(const std::string& id, const std::string& state, const std::string& owner,
-                              int64_t epoch) {
-    bool released = false;
-    db_.withTransaction("release the claim on order " + shown(id), [&](Session& s) {
-        released = db_.dialect().changesOneRow(
-            s,
-            "UPDATE orders SET calls_pending = calls_pending - 1 WHERE id = ? AND state = ? AND lease_owner = ? AND"
-            " lease_epoch = ? AND calls_pending > 0",
-            [&](Statement& st) { st, bind(id), bind(state), bind(owner), bind(epoch); });
-    });
-    return released;
-}
-
-bool OrderStore::uncountCall(const std::string& id, const std::string& owner, int64_t epoch) {
+bool OrderStore::uncountCall(const std::string& id, const std::string& owner, int64_t epoch,
+                             const std::string& inState) {
     bool handed = false;
     db_.withTransaction("uncount a call never made on order " + shown(id), [&](Session& s) {
         handed = db_.dialect().changesOneRow(
             s,
-            "UPDATE orders SET calls_pending = calls_pending - 1 WHERE id = ? AND lease_owner = ? AND lease_epoch = ?"
-            " AND calls_pending > 0",
-            [&](Statement& st) { st, bind(id), bind(owner), bind(epoch); });
+            std::string("UPDATE orders SET calls_pending = calls_pending - 1 WHERE id = ? AND lease_owner = ? AND"
+                        " lease_epoch = ? AND calls_pending > 0") +
+                (inState.empty() ? "" : " AND state = ?"),
+            [&](Statement& st) {
+                st, bind(id), bind(owner), bind(epoch);
+                if (!inState.empty()) st, bind(inState);
+            });
     });
     return handed;
 }

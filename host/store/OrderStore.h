@@ -159,15 +159,13 @@ public:
     // refused it, or a respond-async order queued at a stop never started. Without this the
     // next claim would count it as a call that died with the host (the crash breaker). The
     // lease stays. False when the order was claimed again since.
-    bool uncountCall(const std::string& id, const std::string& owner, int64_t epoch);
-    // Gives up a claim from `state` that failed before its first checkpoint (the database went
-    // away, the document would not take the payload): the claim's call is taken off again, so
-    // the next request or timer on this host may claim it at once (a claim "as read" refuses a
-    // pending one until its lease runs out); the lease stays, as a lingering call's hold needs
-    // it, so another host waits for it as before. Only while the order is still in `state`
-    // under `owner` and `epoch` with the claim's call pending; false otherwise (checkpointed or
-    // claimed since: nothing to give up).
-    bool releaseClaim(const std::string& id, const std::string& state, const std::string& owner, int64_t epoch);
+    // With `inState`, only while the order is still in that state: a claim from a wait that
+    // failed before its first checkpoint (the database went away, the document would not take
+    // the payload) is given up this way, so the next request or timer on this host may claim it
+    // at once (a claim "as read" refuses a pending one until its lease runs out); the lease
+    // stays, as a lingering call's hold needs it, so another host waits for it as before. False
+    // once checkpointed or claimed since: nothing to give up.
+    bool uncountCall(const std::string& id, const std::string& owner, int64_t epoch, const std::string& inState = "");
 
     // In ONE transaction: updates the order's chain and version, state, position, document,
     // timers, lease and updated_at from `updated` — only if its state in the database still

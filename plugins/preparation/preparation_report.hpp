@@ -51,6 +51,14 @@ inline std::string arrayOf(const std::vector<std::string>& elements) {
     return out + "]";
 }
 
+inline std::string quantityJson(const std::string& sku, std::int64_t quantity) {
+    return sdk::JsonObject().add("sku", sku).add("quantity", quantity).str();
+}
+
+inline std::string pickJson(const std::string& bin, const std::string& sku, std::int64_t quantity) {
+    return sdk::JsonObject().add("bin", bin).add("sku", sku).add("quantity", quantity).str();
+}
+
 inline std::string parcelJson(std::int64_t number, const std::string& warehouse, const std::string& type,
                               std::int64_t weight, std::int64_t length, std::int64_t width, std::int64_t height,
                               const std::vector<std::string>& lines) {
@@ -71,8 +79,7 @@ inline void writeReport(sdk::OrderDocument& order, const std::string& status, co
                         std::vector<std::pair<std::string, std::int64_t>> shortBySku) {
     std::sort(shortBySku.begin(), shortBySku.end());  // byte order, not the database's collation
     std::vector<std::string> shortages;
-    for (const auto& [sku, quantity] : shortBySku)
-        shortages.push_back(sdk::JsonObject().add("sku", sku).add("quantity", quantity).str());
+    for (const auto& [sku, quantity] : shortBySku) shortages.push_back(quantityJson(sku, quantity));
     sdk::JsonObject out;
     out.add("status", status).addJson("pick_lists", arrayOf(lists)).addJson("parcels", arrayOf(parcels));
     if (!shortages.empty()) out.addJson("short", arrayOf(shortages));
@@ -91,11 +98,7 @@ inline void writeFromTables(const sdk::Database& db, sdk::OrderDocument& order, 
         for (const sdk::Row& pick : db.query("SELECT bin, sku, quantity FROM preparation_picks"
                                              " WHERE order_id = ? AND list_no = ? ORDER BY seq",
                                              {orderId, list.integer("list_no")}))
-            picks.push_back(sdk::JsonObject()
-                                .add("bin", pick.string("bin"))
-                                .add("sku", pick.string("sku"))
-                                .add("quantity", pick.integer("quantity"))
-                                .str());
+            picks.push_back(pickJson(pick.string("bin"), pick.string("sku"), pick.integer("quantity")));
         lists.push_back(
             sdk::JsonObject().add("warehouse", list.string("warehouse")).addJson("picks", arrayOf(picks)).str());
     }
@@ -108,8 +111,7 @@ inline void writeFromTables(const sdk::Database& db, sdk::OrderDocument& order, 
         for (const sdk::Row& line : db.query("SELECT sku, quantity FROM preparation_parcel_lines"
                                              " WHERE order_id = ? AND parcel = ? ORDER BY line_no",
                                              {orderId, p.integer("parcel")}))
-            lines.push_back(
-                sdk::JsonObject().add("sku", line.string("sku")).add("quantity", line.integer("quantity")).str());
+            lines.push_back(quantityJson(line.string("sku"), line.integer("quantity")));
         parcels.push_back(parcelJson(p.integer("parcel"), p.string("warehouse"), p.string("parcel_type"),
                                      p.integer("weight_g"), p.integer("length_mm"), p.integer("width_mm"),
                                      p.integer("height_mm"), lines));
@@ -127,17 +129,14 @@ inline void writeFromPlan(sdk::OrderDocument& order, const Plan& plan, const Pac
     std::vector<std::string> lists, parcels;
     for (const PickList& list : plan.lists) {
         std::vector<std::string> picks;
-        for (const Pick& pick : list.picks)
-            picks.push_back(
-                sdk::JsonObject().add("bin", pick.bin).add("sku", pick.sku).add("quantity", pick.quantity).str());
+        for (const Pick& pick : list.picks) picks.push_back(pickJson(pick.bin, pick.sku, pick.quantity));
         lists.push_back(sdk::JsonObject().add("warehouse", list.warehouse).addJson("picks", arrayOf(picks)).str());
     }
     for (std::size_t n = 0; n < packed.parcels.size(); ++n) {
         const Parcel& parcel = packed.parcels[n];
         const ParcelType& type = types[parcel.type];
         std::vector<std::string> lines;
-        for (const auto& [sku, quantity] : parcel.lines)
-            lines.push_back(sdk::JsonObject().add("sku", sku).add("quantity", quantity).str());
+        for (const auto& [sku, quantity] : parcel.lines) lines.push_back(quantityJson(sku, quantity));
         parcels.push_back(parcelJson(static_cast<std::int64_t>(n + 1), parcel.warehouse, type.type,
                                      parcel.contents_g + type.tare_g, type.length_mm, type.width_mm, type.height_mm,
                                      lines));

@@ -51,10 +51,10 @@ TEST_P(LeaseTest, AClaimThatFailedBeforeItsCheckpointIsGivenUpSoTheNextRequestNe
     const int64_t read = store_->findById(order.id)->leaseEpoch;
     const auto claimed = store_->claim(order.id, states::kInProgress, states::kInProgress, "host-a", 5000, 999, read);
     ASSERT_TRUE(claimed);
-    EXPECT_FALSE(store_->releaseClaim(order.id, states::kInProgress, "host-a", read)) << "an older epoch's claim";
-    EXPECT_FALSE(store_->releaseClaim(order.id, states::kOnHold, "host-a", *claimed)) << "in another state";
-    EXPECT_TRUE(store_->releaseClaim(order.id, states::kInProgress, "host-a", *claimed));
-    EXPECT_FALSE(store_->releaseClaim(order.id, states::kInProgress, "host-a", *claimed)) << "given up once";
+    EXPECT_FALSE(store_->uncountCall(order.id, "host-a", read, states::kInProgress)) << "an older epoch's claim";
+    EXPECT_FALSE(store_->uncountCall(order.id, "host-a", *claimed, states::kOnHold)) << "in another state";
+    EXPECT_TRUE(store_->uncountCall(order.id, "host-a", *claimed, states::kInProgress));
+    EXPECT_FALSE(store_->uncountCall(order.id, "host-a", *claimed, states::kInProgress)) << "given up once";
     const auto stored = store_->findById(order.id);
     EXPECT_EQ(stored->callsPending, 0);
     EXPECT_EQ(stored->leaseOwner, "host-a");
